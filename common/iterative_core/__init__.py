@@ -1,0 +1,35 @@
+"""iterative_core: the backend-agnostic fixed-point engine behind ``pyg_iterative`` and ``dgl_iterative``.
+
+Imports torch only. Solvers (:func:`fixed_point`, a registry), smoothing schedules, stopping rules,
+gradient modes, convergence diagnostics (:class:`FixedPointInfo`) and the contraction theory.
+"""
+from . import schedules, theory
+from .activations import resolve_activation
+from .fixed_point import FIXED_POINT_KEYS, GRAD_MODES, STOP_RULES, fixed_point
+from .info import ConvergenceError, ConvergenceWarning, FixedPointInfo
+from .layer import ITERATION_KEYS, GCNOperatorBase, IterativeLayerBase
+from .monitor import IterationMonitor
+from .normalization import Propagation, gcn_propagation
+from .operators import available_operators, get_operator, register_operator
+from .schedules import linear, sigmoid, tanh, uniform
+from .solvers import anderson, available_solvers, get_solver, picard, register_solver, solver_options
+from .theory import (
+    apriori_bound,
+    apriori_iterations,
+    aposteriori_bound,
+    lipschitz_estimate,
+    propagation_norm_bound,
+    relaxed_contraction,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "fixed_point", "FixedPointInfo", "ConvergenceError", "ConvergenceWarning", "IterationMonitor",
+    "register_solver", "get_solver", "available_solvers", "solver_options", "picard", "anderson",
+    "uniform", "linear", "sigmoid", "tanh", "schedules", "theory",
+    "register_operator", "get_operator", "available_operators",
+    "gcn_propagation", "Propagation", "IterativeLayerBase", "GCNOperatorBase", "resolve_activation",
+    "lipschitz_estimate", "aposteriori_bound", "apriori_bound", "apriori_iterations", "relaxed_contraction",
+    "propagation_norm_bound", "GRAD_MODES", "STOP_RULES", "FIXED_POINT_KEYS", "ITERATION_KEYS",
+]

@@ -1,0 +1,40 @@
+"""Activations by name, with their Lipschitz constants (used by the contraction guarantee)."""
+from __future__ import annotations
+
+from typing import Callable, Union
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from ._keys import check_choice
+
+_ACTS: dict[str, tuple[Callable[[Tensor], Tensor], float]] = {
+    "relu": (F.relu, 1.0),
+    "tanh": (torch.tanh, 1.0),
+    "sigmoid": (torch.sigmoid, 0.25),
+    "elu": (F.elu, 1.0),
+    "leaky_relu": (F.leaky_relu, 1.0),
+    "gelu": (F.gelu, 1.13),  # max of GELU's derivative is about 1.1289
+    "silu": (F.silu, 1.1),  # max of SiLU's derivative is about 1.0998
+    "identity": (lambda t: t, 1.0),
+}
+
+Activation = Union[str, None, Callable[[Tensor], Tensor]]
+
+
+def resolve_activation(act: Activation, lipschitz: float | None = None) -> tuple[Callable[[Tensor], Tensor], float, str]:
+    """Return ``(fn, lipschitz_constant, name)`` for a name, None (identity) or a callable.
+
+    A callable's Lipschitz constant is unknown: it is taken as ``lipschitz`` (default 1.0); pass the
+    right value when you use ``contraction=``.
+    """
+    if act is None:
+        act = "identity"
+    if isinstance(act, str):
+        check_choice("activation", act, _ACTS)
+        fn, lip = _ACTS[act]
+        return fn, lip, act
+    if callable(act):
+        return act, 1.0 if lipschitz is None else float(lipschitz), getattr(act, "__name__", type(act).__name__)
+    raise TypeError(f"act must be a name, None or a callable, got {type(act).__name__}")

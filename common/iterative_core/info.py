@@ -1,0 +1,193 @@
+"""What a fixed-point solve reports, and the error raised when asked to."""
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Optional
+
+import torch
+from torch import Tensor
+
+__all__ = ["FixedPointInfo", "ConvergenceError", "ConvergenceWarning", "POLICIES", "apply_policy"]
+
+POLICIES = ("warn", "raise", "ignore")
+
+
+class ConvergenceError(RuntimeError):
+    """Raised when a solve diverges or does not converge and the policy says ``"raise"``."""
+
+    def __init__(self, message: str, info: "FixedPointInfo"):
+        super().__init__(message)
+        self.info = info
+
+
+class ConvergenceWarning(RuntimeWarning):
+    """Warned when a solve diverges or does not converge and the policy says ``"warn"``."""
+
+
+class FixedPointInfo:
+    """Statistics of one fixed-point solve, returned beside the answer.
+
+    Tensors are kept as recorded (on the solve's device); the derived fields are computed when
+    first read, so that a caller who never reads them never synchronises with the device.
+
+    Attributes:
+        solver (str): the solver's registry name.
+        grad (str): the gradient mode.
+        iterations (int): forward iterations run (the most any graph ran, with a batch).
+        residuals (Tensor): ``[iterations]`` relative residual
+            :math:`\\|z_{k+1} - z_k\\| / \\|z_k\\|` after each iteration (the whole input).
+        abs_residuals (Tensor): ``[iterations]`` absolute residual :math:`\\|z_{k+1} - z_k\\|`.
+        graph_residuals (Tensor or None): ``[iterations, num_graphs]`` per-graph residual in the
+            stopping metric (``stop``), when a ``batch`` vector was given.
+        graph_iterations (Tensor or None): ``[num_graphs]`` iterations each graph ran.
+        converged (bool or Tensor): whether ``tol`` was reached (one flag per graph with a batch).
+            Always False when no ``tol`` was given: a fixed number of steps proves nothing.
+        status (str): ``"converged"``, ``"max_iter"`` (tol not reached), ``"diverged"`` (NaN/Inf or
+            a growing residual) or ``"fixed"`` (no tol given, ran ``max_iter`` steps).
+        contraction_factor (float): empirical contraction factor, the geometric mean of the
+            ratios of successive absolute residuals over the last (up to) five iterations.
+        final_residual (float): the last relative residual (NaN when no iteration ran).
+        backward_iterations, backward_residual: filled in by the implicit gradient's backward solve.
+    """
+
+    def __init__(
+        self,
+        *,
+        solver: str,
+        grad: str,
+        iterations: int,
+        abs_residuals: Tensor,
+        rel_residuals: Tensor,
+        graph_residuals: Optional[Tensor],
+        graph_iterations: Optional[Tensor],
+        graph_done: Optional[Tensor],
+        tol: Optional[float],
+        stop: str,
+        finite: Tensor,
+        divergence_growth: float,
+    ) -> None:
+        self.solver = solver
+        self.grad = grad
+        self.iterations = int(iterations)
+        self.abs_residuals = abs_residuals
+        self.residuals = rel_residuals
+        self.graph_residuals = graph_residuals
+        self.graph_iterations = graph_iterations
+        self.tol = tol
+        self.stop = stop
+        self._graph_done = graph_done
+        self._finite = finite
+        self._divergence_growth = divergence_growth
+        self.backward_iterations: Optional[int] = None
+        self.backward_residual: Optional[float] = None
+        self._cache: dict = {}
+
+    # --- derived fields -------------------------------------------------------------------
+    @property
+    def contraction_factor(self) -> float:
+        if "q" not in self._cache:
+            r = self.abs_residuals.detach().double().cpu()
+            r = r[-6:]
+            if r.numel() < 2 or not torch.isfinite(r).all():
+                q = float("nan")
+            else:
+                ratios = r[1:] / r[:-1].clamp_min(1e-300)
+                ratios = ratios[r[:-1] > 1e-300]
+                q = float(torch.exp(torch.log(ratios.clamp_min(1e-300)).mean())) if ratios.numel() else 0.0
+            self._cache["q"] = q
+        return self._cache["q"]
+
+    @property
+    def final_residual(self) -> float:
+        if self.residuals.numel() == 0:
+            return float("nan")
+        return float(self.residuals[-1])
+
+    @property
+    def diverged(self) -> bool:
+        if "div" not in self._cache:
+            div = not bool(self._finite)
+            r = self.abs_residuals.detach()
+            if not div and r.numel() > 0:
+                if not bool(torch.isfinite(r).all()):
+                    div = True
+                elif r.numel() >= 3:
+                    q = self.contraction_factor
+                    first = float(r[0])
+                    div = q > 1.0 and float(r[-1]) > self._divergence_growth * max(first, 1e-300)
+            self._cache["div"] = div
+        return self._cache["div"]
+
+    @property
+    def converged(self):
+        if "conv" not in self._cache:
+            if self._graph_done is not None:
+                conv = self._graph_done.clone() if self.tol is not None else torch.zeros_like(self._graph_done)
+                if self.diverged:
+                    conv = torch.zeros_like(conv)
+            elif self.tol is None or self.diverged or self.residuals.numel() == 0:
+                conv = False
+            else:
+                metric = self.residuals if self.stop == "rel" else self.abs_residuals
+                conv = bool(metric[-1] <= self.tol)
+            self._cache["conv"] = conv
+        return self._cache["conv"]
+
+    @property
+    def status(self) -> str:
+        if self.diverged:
+            return "diverged"
+        if self.tol is None:
+            return "fixed"
+        conv = self.converged
+        ok = bool(conv.all()) if isinstance(conv, Tensor) else conv
+        return "converged" if ok else "max_iter"
+
+    def as_dict(self) -> dict:
+        """Plain-Python summary (floats and ints), handy for logging."""
+        conv = self.converged
+        return {
+            "solver": self.solver,
+            "grad": self.grad,
+            "status": self.status,
+            "iterations": self.iterations,
+            "final_residual": self.final_residual,
+            "contraction_factor": self.contraction_factor,
+            "converged": conv.tolist() if isinstance(conv, Tensor) else conv,
+            "backward_iterations": self.backward_iterations,
+            "backward_residual": self.backward_residual,
+        }
+
+    def __repr__(self) -> str:
+        res = self.final_residual
+        q = self.contraction_factor
+        fmt = lambda v: "nan" if math.isnan(v) else f"{v:.3g}"  # noqa: E731
+        return (
+            f"FixedPointInfo(status={self.status!r}, iterations={self.iterations}, "
+            f"final_residual={fmt(res)}, contraction_factor={fmt(q)}, solver={self.solver!r}, grad={self.grad!r})"
+        )
+
+
+def apply_policy(info: FixedPointInfo, on_nonconvergence: str, on_divergence: str) -> None:
+    """Warn or raise according to the policies; ``"ignore"`` for both reads nothing (no sync)."""
+    if on_divergence != "ignore" and info.diverged:
+        msg = (
+            f"fixed-point iteration diverged after {info.iterations} iterations "
+            f"(final residual {info.final_residual:.3g}, contraction factor {info.contraction_factor:.3g}). "
+            "Lower the smoothing's step (raise `smoothing`), bound the operator with `contraction=kappa`, "
+            "or switch to solver='anderson'."
+        )
+        if on_divergence == "raise":
+            raise ConvergenceError(msg, info)
+        warnings.warn(msg, ConvergenceWarning, stacklevel=3)
+        return
+    if on_nonconvergence != "ignore" and info.tol is not None and info.status == "max_iter":
+        msg = (
+            f"fixed-point iteration did not reach tol={info.tol:g} in {info.iterations} iterations "
+            f"(final residual {info.final_residual:.3g}, contraction factor {info.contraction_factor:.3g}). "
+            "Raise `max_iter`, use solver='anderson', or set `contraction=kappa` for a guaranteed contraction."
+        )
+        if on_nonconvergence == "raise":
+            raise ConvergenceError(msg, info)
+        warnings.warn(msg, ConvergenceWarning, stacklevel=3)

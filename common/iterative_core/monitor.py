@@ -1,0 +1,133 @@
+"""Residuals, per-graph stopping and recording, shared by every solver.
+
+A solver proposes the next iterate; :class:`IterationMonitor` measures the step, freezes the graphs
+that have converged, records the residuals and says when to stop. Without a ``tol`` the monitor never
+reads a value back from the device, so the loop runs without host-device synchronisation.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+import torch
+from torch import Tensor
+
+_EPS = 1e-12
+
+
+def _row_sq(t: Tensor) -> Tensor:
+    """Squared norm of each row (dim 0) of ``t``."""
+    if t.dim() == 1:
+        return t * t
+    return t.reshape(t.shape[0], -1).pow(2).sum(-1)
+
+
+class IterationMonitor:
+    """Measure, record and stop an iteration.
+
+    Args:
+        z0: the initial iterate.
+        max_iter, min_iter: bounds on the number of steps.
+        tol: stop once the residual (``stop="rel"``: relative, ``"abs"``: absolute) is ``<= tol``;
+            None runs exactly ``max_iter`` steps.
+        batch: optional ``[N]`` graph index of each row of ``z`` (dim 0); each graph then stops on
+            its own and a converged graph no longer changes.
+        num_graphs: number of graphs in ``batch`` (read from it when None: one synchronisation).
+        check_every: with a ``tol``, test it every this many steps (each test synchronises).
+    """
+
+    def __init__(
+        self,
+        z0: Tensor,
+        *,
+        max_iter: int,
+        min_iter: int = 0,
+        tol: Optional[float] = None,
+        stop: str = "rel",
+        batch: Optional[Tensor] = None,
+        num_graphs: Optional[int] = None,
+        check_every: int = 1,
+    ) -> None:
+        self.max_iter = max_iter
+        self.min_iter = min_iter
+        self.tol = tol
+        self.stop = stop
+        self.check_every = max(1, int(check_every))
+        self.batch = batch
+        if batch is not None:
+            if num_graphs is None:
+                num_graphs = int(batch.max()) + 1 if batch.numel() else 0
+            self.num_graphs = int(num_graphs)
+            # a graph with no rows has nothing to iterate: it counts as converged
+            counts = torch.zeros(self.num_graphs, device=z0.device, dtype=torch.long)
+            counts.index_add_(0, batch, torch.ones_like(batch))
+            self.graph_active = counts > 0 if tol is not None else torch.ones_like(counts, dtype=torch.bool)
+            self.graph_iterations = torch.zeros(self.num_graphs, device=z0.device, dtype=torch.long)
+            self._node_active: Optional[Tensor] = None
+        else:
+            self.num_graphs = 1
+            self.graph_active = None
+            self.graph_iterations = None
+            self._node_active = None
+        self.abs_res: list[Tensor] = []
+        self.rel_res: list[Tensor] = []
+        self.graph_res: list[Tensor] = []
+        self.iterations = 0
+
+    @property
+    def node_active(self) -> Optional[Tensor]:
+        """``[N, 1, ...]`` mask of rows whose graph still iterates (None: all do)."""
+        return self._node_active
+
+    def _graph_norms(self, t: Tensor) -> Tensor:
+        out = torch.zeros(self.num_graphs, device=t.device, dtype=torch.float32 if t.dtype in (torch.float16, torch.bfloat16) else t.dtype)
+        out.index_add_(0, self.batch, _row_sq(t.detach()).to(out.dtype))
+        return out.sqrt()
+
+    def accept(self, k: int, z: Tensor, z_new: Tensor) -> tuple[Tensor, bool]:
+        """Take the proposed iterate ``z_new`` after step ``k``; return it (frozen graphs kept at ``z``)
+        and whether to stop."""
+        if self._node_active is not None:
+            z_new = torch.where(self._node_active, z_new, z)
+        diff = (z_new - z).detach()
+        zd = z.detach()
+        acc = torch.float32 if diff.dtype in (torch.float16, torch.bfloat16) else diff.dtype
+        a = torch.linalg.vector_norm(diff, dtype=acc)
+        n = torch.linalg.vector_norm(zd, dtype=acc)
+        self.abs_res.append(a)
+        self.rel_res.append(a / (n + _EPS))
+        self.iterations = k + 1
+        if self.batch is not None:
+            ga = self._graph_norms(diff)
+            metric = ga / (self._graph_norms(zd) + _EPS) if self.stop == "rel" else ga
+            self.graph_res.append(metric)
+            self.graph_iterations += self.graph_active.long()
+        if self.tol is None or self.iterations < self.min_iter or (self.iterations % self.check_every):
+            return z_new, False
+        if self.batch is None:
+            metric = self.rel_res[-1] if self.stop == "rel" else a
+            return z_new, bool(metric <= self.tol)
+        self.graph_active = self.graph_active & ~(metric <= self.tol)
+        if not bool(self.graph_active.any()):
+            return z_new, True
+        self._node_active = self.graph_active[self.batch].view(-1, *([1] * (z.dim() - 1)))
+        return z_new, False
+
+    def records(self, z: Tensor) -> dict:
+        """What the info object needs; no synchronisation."""
+        dev = z.device
+        stack = lambda xs: torch.stack(xs) if xs else torch.zeros(0, device=dev)  # noqa: E731
+        graph_done = None
+        if self.batch is not None and self.tol is not None and self.graph_res:
+            # the last step may not have been a check step
+            self.graph_active = self.graph_active & ~(self.graph_res[-1] <= self.tol)
+        if self.batch is not None:
+            graph_done = ~self.graph_active if self.tol is not None else torch.zeros_like(self.graph_active)
+        return dict(
+            iterations=self.iterations,
+            abs_residuals=stack(self.abs_res),
+            rel_residuals=stack(self.rel_res),
+            graph_residuals=stack(self.graph_res) if self.batch is not None else None,
+            graph_iterations=self.graph_iterations,
+            graph_done=graph_done,
+            finite=torch.isfinite(z.detach()).all(),
+        )

@@ -1,0 +1,95 @@
+"""The GCN propagation matrix, built once from an edge list (backend-agnostic).
+
+Messages flow from ``src`` to ``dst``. With ``add_self_loops`` a self-loop of weight 1 is added to
+every node that has none (an existing self-loop keeps its weight and is not counted twice). With
+``normalize`` the entries become :math:`d_i^{-1/2} a_{ij} d_j^{-1/2}`, :math:`d` the weighted
+in-degree including self-loops (PyG's ``gcn_norm``; for undirected graphs this is also DGL's
+``norm="both"``). Nodes of degree zero get zero rows and columns.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+import torch
+from torch import Tensor
+
+from .theory import propagation_norm_bound
+
+__all__ = ["Propagation", "gcn_propagation"]
+
+
+@dataclass
+class Propagation:
+    """A normalised propagation matrix as an edge list plus a diagonal.
+
+    ``matrix = sparse(dst, src, weight) + diag(loop_weight)``. With ``fold_loops`` the added
+    self-loops are part of the edge list (``loop_weight`` is None); otherwise they are kept apart so
+    that an adapter can propagate over the user's own graph and add ``loop_weight * z``.
+    """
+
+    src: Tensor
+    dst: Tensor
+    weight: Tensor
+    loop_weight: Optional[Tensor]
+    num_nodes: int
+    degree: Tensor  # weighted in-degree including self-loops (before normalisation)
+    normalized: bool
+
+    def norm_bound(self) -> Tensor:
+        """An upper bound on the spectral norm of the matrix (exactly 1 for an undirected graph
+        under the symmetric normalisation); see :func:`iterative_core.theory.propagation_norm_bound`."""
+        src, dst, w = self.src, self.dst, self.weight
+        if self.loop_weight is not None:
+            idx = torch.arange(self.num_nodes, device=src.device)
+            src, dst, w = torch.cat([src, idx]), torch.cat([dst, idx]), torch.cat([w, self.loop_weight])
+        scale = self.degree.clamp_min(0).sqrt() if self.normalized else None
+        if scale is not None:
+            scale = torch.where(scale > 0, scale, torch.ones_like(scale))
+        return propagation_norm_bound(src, dst, w, self.num_nodes, node_scale=scale)
+
+    def dense(self) -> Tensor:
+        """The matrix as a dense ``[N, N]`` tensor (rows: destinations), for tests and small graphs."""
+        n = self.num_nodes
+        out = torch.zeros(n, n, dtype=self.weight.dtype, device=self.weight.device)
+        out.index_put_((self.dst, self.src), self.weight, accumulate=True)
+        if self.loop_weight is not None:
+            out = out + torch.diag(self.loop_weight)
+        return out
+
+
+def gcn_propagation(
+    src: Tensor,
+    dst: Tensor,
+    num_nodes: int,
+    edge_weight: Optional[Tensor] = None,
+    *,
+    add_self_loops: bool = True,
+    normalize: bool = True,
+    fold_loops: bool = True,
+    dtype: torch.dtype = torch.float32,
+) -> Propagation:
+    """Build the (normalised) propagation matrix of a graph given as ``src -> dst`` edges.
+
+    Runs without host-device synchronisation (the added self-loops are a full diagonal whose entries
+    are zero where a node already had a loop), so it is ``torch.compile``-friendly.
+    """
+    device = src.device
+    w = torch.ones(src.numel(), dtype=dtype, device=device) if edge_weight is None else edge_weight.to(dtype)
+    if add_self_loops:
+        has_loop = torch.zeros(num_nodes, dtype=torch.bool, device=device)
+        has_loop[src[src == dst]] = True
+        loop_w = (~has_loop).to(dtype)
+    else:
+        loop_w = torch.zeros(num_nodes, dtype=dtype, device=device)
+    deg = torch.zeros(num_nodes, dtype=dtype, device=device).index_add_(0, dst, w) + loop_w
+    if normalize:
+        dinv = deg.pow(-0.5)
+        dinv = torch.where(torch.isinf(dinv), torch.zeros_like(dinv), dinv)
+        w = dinv[src] * w * dinv[dst]
+        loop_w = loop_w * dinv * dinv
+    if fold_loops and add_self_loops:
+        idx = torch.arange(num_nodes, device=device)
+        return Propagation(torch.cat([src, idx]), torch.cat([dst, idx]), torch.cat([w, loop_w]), None,
+                           num_nodes, deg, normalize)
+    return Propagation(src, dst, w, loop_w if add_self_loops else None, num_nodes, deg, normalize)

@@ -1,0 +1,72 @@
+"""The GCN graph operator :math:`\\hat A z W + b`, PyG side."""
+from __future__ import annotations
+
+from typing import Optional
+
+import torch
+from torch import Tensor
+from torch_geometric.nn.conv import MessagePassing
+from torch_geometric.utils import spmm, to_torch_csr_tensor
+
+from iterative_core import GCNOperatorBase, gcn_propagation, register_operator
+
+
+class GCNOperator(GCNOperatorBase, MessagePassing):
+    """The operator :math:`z \\mapsto \\hat A z W + b` of :class:`PIGNConv` with
+    :math:`\\hat A = D^{-1/2}(A + I)D^{-1/2}`, as a PyG ``MessagePassing`` module.
+
+    :meth:`prepare` builds :math:`\\hat A` once per forward call (or once, with ``cached=True``) as a
+    CSR sparse matrix, so that each iteration is one sparse-dense product. When the edge weights
+    require gradients it keeps the edge list and passes messages instead, so that they receive them.
+    """
+
+    def __init__(self, channels: int, *, bias: bool = True, add_self_loops: bool = True, normalize: bool = True,
+                 cached: bool = False, alpha: float = 0.0, beta: Optional[float] = None) -> None:
+        super().__init__(channels, bias=bias, alpha=alpha, beta=beta)
+        self.add_self_loops = add_self_loops
+        self.normalize = normalize
+        self.cached = cached
+        self._cache = None
+
+    def reset_parameters(self) -> None:
+        super().reset_parameters()
+        self._cache = None
+
+    def prepare(self, src: Tensor, dst: Tensor, num_nodes: int, edge_weight: Optional[Tensor],
+                dtype: torch.dtype, need_bound: bool):
+        """Return ``(adj, bound)``: the propagation in the form ``propagate`` takes, and a bound on
+        its spectral norm when ``need_bound``."""
+        if self.cached and self._cache is not None:
+            adj, bound = self._cache
+            cached_dtype = adj[1].dtype if isinstance(adj, tuple) else adj.dtype
+            if cached_dtype == dtype:
+                return adj, bound
+        prop = gcn_propagation(src, dst, num_nodes, edge_weight, add_self_loops=self.add_self_loops,
+                               normalize=self.normalize, fold_loops=True, dtype=dtype)
+        bound = prop.norm_bound() if need_bound else None
+        if edge_weight is not None and edge_weight.requires_grad:
+            adj = (torch.stack([prop.src, prop.dst]), prop.weight)  # message passing keeps gradients
+        else:
+            # rows are destinations: one sparse-dense product aggregates every node's messages
+            adj = to_torch_csr_tensor(torch.stack([prop.dst, prop.src]), prop.weight, num_nodes)
+        if self.cached:
+            self._cache = (adj, bound)
+        return adj, bound
+
+    def propagate_with(self, adj, h: Tensor) -> Tensor:
+        if isinstance(adj, tuple):
+            edge_index, w = adj
+            return self.propagate(edge_index, x=h, edge_weight=w, size=(h.size(0), h.size(0)))
+        return self.propagate(adj, x=h, edge_weight=None)
+
+    def message(self, x_j: Tensor, edge_weight: Tensor) -> Tensor:
+        return edge_weight.view(-1, 1) * x_j
+
+    def message_and_aggregate(self, adj_t: Tensor, x: Tensor) -> Tensor:
+        return spmm(adj_t, x, reduce=self.aggr)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.extra_repr()})"
+
+
+register_operator("gcn", GCNOperator, backend="pyg")

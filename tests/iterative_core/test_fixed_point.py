@@ -1,0 +1,133 @@
+import math
+
+import pytest
+import torch
+
+import iterative_core as ic
+
+
+def linear_problem(n=30, q=0.9, seed=0, dtype=torch.float64):
+    g = torch.Generator().manual_seed(seed)
+    A = torch.randn(n, n, generator=g, dtype=dtype)
+    A = q * A / torch.linalg.matrix_norm(A, 2)
+    b = torch.randn(n, 3, generator=g, dtype=dtype)
+    ref = torch.linalg.solve(torch.eye(n, dtype=dtype) - A, b)
+    return A, b, ref
+
+
+@pytest.mark.parametrize("solver", ["picard", "anderson"])
+@pytest.mark.parametrize("smoothing", [0.0, 0.3])
+def test_linear_contraction_reaches_solution(solver, smoothing):
+    A, b, ref = linear_problem(q=0.8)
+    z, info = ic.fixed_point(lambda z: A @ z + b, torch.zeros_like(b), max_iter=2000, tol=1e-12,
+                             smoothing=smoothing, solver=solver)
+    assert (z - ref).abs().max() < 1e-6
+    assert info.converged is True and info.status == "converged"
+    assert isinstance(info.iterations, int) and info.iterations < 2000
+    assert info.residuals.shape == (info.iterations,)
+    assert info.abs_residuals.shape == (info.iterations,)
+
+
+def test_info_fields_without_tol():
+    A, b, _ = linear_problem(q=0.5)
+    z, info = ic.fixed_point(lambda z: A @ z + b, torch.zeros_like(b), max_iter=7)
+    assert info.iterations == 7
+    assert info.residuals.dim() == 1 and info.residuals.numel() == 7
+    assert info.converged is False and info.status == "fixed"
+    # residuals of a contraction shrink, and the empirical factor reflects the relaxed map's constant
+    assert bool((info.residuals[1:] < info.residuals[:-1]).all())
+    assert 0 < info.contraction_factor < ic.relaxed_contraction(0.5, 0.5) + 1e-9
+
+
+def test_relative_residual_definition():
+    A, b, _ = linear_problem(q=0.5)
+    zs = []
+
+    def f(z):
+        zs.append(z.clone())
+        return A @ z + b
+
+    z, info = ic.fixed_point(f, torch.ones_like(b), max_iter=3, smoothing=0.25)
+    z1 = 0.25 * zs[0] + 0.75 * (A @ zs[0] + b)
+    assert torch.allclose(info.residuals[0], (z1 - zs[0]).norm() / zs[0].norm())
+    assert torch.allclose(info.abs_residuals[0], (z1 - zs[0]).norm())
+
+
+def test_tol_stops_early_and_abs_rule():
+    A, b, _ = linear_problem(q=0.5)
+    _, rel = ic.fixed_point(lambda z: A @ z + b, torch.zeros_like(b), max_iter=500, tol=1e-4, smoothing=0.0)
+    _, ab = ic.fixed_point(lambda z: A @ z + b, torch.zeros_like(b), max_iter=500, tol=1e-4, smoothing=0.0,
+                           stop="abs")
+    assert rel.iterations < 500 and rel.residuals[-1] <= 1e-4 and rel.residuals[-2] > 1e-4
+    assert ab.abs_residuals[-1] <= 1e-4 and ab.abs_residuals[-2] > 1e-4
+    _, mn = ic.fixed_point(lambda z: A @ z + b, torch.zeros_like(b), max_iter=500, tol=1e-4, min_iter=100)
+    assert mn.iterations == 100
+
+
+def test_schedule_is_applied_step_by_step():
+    calls = []
+    sched = ic.linear(4, 0.8, 0.2)
+
+    def f(z):
+        calls.append(z.clone())
+        return torch.zeros_like(z)
+
+    z, _ = ic.fixed_point(f, torch.ones(3), smoothing=sched)
+    # with f = 0 each step multiplies by s_k
+    assert torch.allclose(z, torch.full((3,), math.prod(sched)))
+    assert len(calls) == 4
+
+
+def test_schedule_helpers():
+    assert ic.uniform(3, 0.4) == [0.4, 0.4, 0.4]
+    assert ic.linear(5, 0.9, 0.1) == pytest.approx([0.9, 0.7, 0.5, 0.3, 0.1])
+    sig = ic.sigmoid(9, 0.9, 0.1)
+    assert sig[4] == pytest.approx(0.5) and all(a > b for a, b in zip(sig, sig[1:]))
+    th = ic.tanh(5, 0.9, 0.1)
+    assert th[0] == pytest.approx(0.9) and th[-1] == pytest.approx(0.1)
+    with pytest.raises(ValueError, match="at least|entries"):
+        ic.fixed_point(lambda z: z, torch.ones(2), max_iter=5, smoothing=[0.5, 0.5])
+    with pytest.raises(ValueError, match=r"\[0, 1\)"):
+        ic.fixed_point(lambda z: z, torch.ones(2), max_iter=2, smoothing=1.0)
+    with pytest.raises(ValueError, match="positive"):
+        ic.uniform(0, 0.5)
+
+
+def test_unknown_keywords_and_names_list_valid_ones():
+    with pytest.raises(TypeError, match="max_iter"):
+        ic.fixed_point(lambda z: z, torch.ones(2), max_iter=2, max_iters=3)
+    with pytest.raises(ValueError, match="'anderson'.*'picard'"):
+        ic.fixed_point(lambda z: z, torch.ones(2), max_iter=2, solver="newton")
+    with pytest.raises(TypeError, match="lam"):
+        ic.fixed_point(lambda z: z, torch.ones(2), max_iter=2, solver="anderson", solver_options={"memory": 3})
+    with pytest.raises(ValueError, match="implicit"):
+        ic.fixed_point(lambda z: z, torch.ones(2), max_iter=2, grad="adjoint")
+
+
+def test_unrolled_gradient_is_autograd_through_the_loop():
+    A, b, _ = linear_problem(n=6, q=0.5)
+    b = b.clone().requires_grad_()
+    z, _ = ic.fixed_point(lambda z: torch.tanh(A @ z + b), torch.zeros_like(b), max_iter=5, smoothing=0.3)
+    (g,) = torch.autograd.grad(z.sum(), b)
+    zz = torch.zeros_like(b)
+    for _ in range(5):
+        zz = 0.3 * zz + 0.7 * torch.tanh(A @ zz + b)
+    (g_ref,) = torch.autograd.grad(zz.sum(), b)
+    assert torch.allclose(g, g_ref)
+
+
+def test_registering_a_solver():
+    @ic.register_solver("halfstep", overwrite=True)
+    def halfstep(f, z0, monitor, schedule, *, factor: float = 0.5):
+        z = z0
+        for k in range(monitor.max_iter):
+            z, stop = monitor.accept(k, z, z + factor * (f(z) - z))
+            if stop:
+                break
+        return z
+
+    A, b, ref = linear_problem(q=0.5)
+    z, info = ic.fixed_point(lambda z: A @ z + b, torch.zeros_like(b), max_iter=500, tol=1e-12, solver="halfstep")
+    assert info.solver == "halfstep" and (z - ref).abs().max() < 1e-8
+    assert "halfstep" in ic.available_solvers()
+    assert ic.solver_options("halfstep") == {"factor": 0.5}

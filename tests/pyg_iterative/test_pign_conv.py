@@ -1,0 +1,99 @@
+import pytest
+import torch
+
+pytest.importorskip("torch_geometric")
+
+from pyg_iterative import PIGN, PIGNConv  # noqa: E402
+from tests.helpers import dense_gcn_matrix, dense_pign, random_graph  # noqa: E402
+
+
+@pytest.mark.parametrize("add_self_loops,normalize", [(True, True), (False, True), (True, False)])
+@pytest.mark.parametrize("weighted", [True, False])
+def test_matches_dense_reference(add_self_loops, normalize, weighted):
+    n = 40
+    edge_index, w = random_graph(n, 150, isolated=5, weighted=weighted, seed=1)
+    # a few existing self-loops must not be counted twice
+    edge_index = torch.cat([edge_index, torch.tensor([[3, 7], [3, 7]])], 1)
+    if w is not None:
+        w = torch.cat([w, torch.tensor([0.5, 2.0])])
+    conv = PIGNConv(16, num_iterations=6, smoothing=[0.2, 0.4, 0.5, 0.5, 0.6, 0.7],
+                    add_self_loops=add_self_loops, normalize=normalize)
+    x = torch.randn(n, 16)
+    out = conv(x, edge_index, w)
+    A = dense_gcn_matrix(edge_index, w, n, add_self_loops=add_self_loops, normalize=normalize)
+    ref = dense_pign(x, A, conv.operator.weight, conv.operator.bias, iterations=6,
+                     smoothing=[0.2, 0.4, 0.5, 0.5, 0.6, 0.7])
+    rel = (out - ref).norm() / ref.norm()
+    assert rel <= 1e-5
+
+
+def test_return_info_and_eval_schedule():
+    edge_index, _ = random_graph(20, 60)
+    conv = PIGNConv(8, num_iterations=3, eval_iterations=10, eval_smoothing=0.2)
+    x = torch.randn(20, 8)
+    out, info = conv(x, edge_index, return_info=True)
+    assert out.shape == (20, 8) and info.iterations == 3
+    conv.eval()
+    out_eval, info_eval = conv(x, edge_index, return_info=True)
+    assert info_eval.iterations == 10
+    A = dense_gcn_matrix(edge_index, None, 20)
+    ref = dense_pign(x, A, conv.operator.weight, conv.operator.bias, iterations=10, smoothing=0.2)
+    assert torch.allclose(out_eval, ref, atol=1e-5)
+
+
+def test_inject_input_matches_reference():
+    edge_index, w = random_graph(25, 80)
+    conv = PIGNConv(8, num_iterations=5, inject_input=True)
+    x = torch.randn(25, 8)
+    A = dense_gcn_matrix(edge_index, w, 25)
+    ref = dense_pign(x, A, conv.operator.weight, conv.operator.bias, iterations=5, smoothing=0.5, inject=True)
+    assert torch.allclose(conv(x, edge_index, w), ref, atol=1e-5)
+
+
+def test_adjacency_built_once_per_forward_and_cached(monkeypatch):
+    import pyg_iterative.gcn_operator as mod
+
+    calls = []
+    real = mod.gcn_propagation
+    monkeypatch.setattr(mod, "gcn_propagation", lambda *a, **k: calls.append(1) or real(*a, **k))
+    edge_index, _ = random_graph(20, 60)
+    x = torch.randn(20, 8)
+    conv = PIGNConv(8, num_iterations=7)
+    conv(x, edge_index)
+    assert len(calls) == 1
+    cached = PIGNConv(8, num_iterations=7, cached=True)
+    cached(x, edge_index)
+    cached(x, edge_index)
+    assert len(calls) == 2
+
+
+def test_repr_reset_and_state_dict_names():
+    conv = PIGNConv(16, num_iterations=4, smoothing=0.3)
+    assert repr(conv) == "PIGNConv(16, num_iterations=4, smoothing=0.3)"
+    assert set(conv.state_dict()) == {"operator.weight", "operator.bias"}
+    before = conv.operator.weight.detach().clone()
+    conv.reset_parameters()
+    assert not torch.equal(before, conv.operator.weight)
+
+
+def test_unknown_keyword_lists_valid_ones():
+    with pytest.raises(TypeError, match="num_iterations"):
+        PIGNConv(8, num_iteration=3)
+
+
+def test_pign_training_lowers_loss_on_cora(data_root):
+    import torch.nn.functional as F
+
+    from iterative_gnn.data import load_node_dataset
+
+    ds = load_node_dataset("cora", "pyg", data_root)
+    model = PIGN(ds.x.size(1), 32, ds.num_classes, num_iterations=4, cached=True, dropout=0.0)
+    opt = torch.optim.Adam(model.parameters(), lr=0.01)
+    losses = []
+    for _ in range(20):
+        opt.zero_grad()
+        loss = F.cross_entropy(model(ds.x, ds.graph)[ds.train_mask], ds.y[ds.train_mask])
+        loss.backward()
+        opt.step()
+        losses.append(float(loss))
+    assert losses[-1] < 0.7 * losses[0]
