@@ -1,0 +1,107 @@
+"""Shared helpers of the benchmark scripts: timing, machine description, result files."""
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Callable
+
+import torch
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def machine() -> dict:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    info = {"cpu": cpu, "cores": os.cpu_count(), "torch_threads": torch.get_num_threads(),
+            "python": platform.python_version(), "torch": torch.__version__}
+    try:
+        import torch_geometric
+
+        info["torch_geometric"] = torch_geometric.__version__
+    except ImportError:
+        pass
+    try:
+        import dgl
+
+        info["dgl"] = dgl.__version__
+    except ImportError:
+        pass
+    if torch.cuda.is_available():
+        info["gpu"] = torch.cuda.get_device_name(0)
+    return info
+
+
+def sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def time_it(fn: Callable[[], object], device: torch.device, *, warmup: int = 2, repeat: int = 7,
+            min_time: float = 0.0) -> float:
+    """Median wall time of ``fn`` in seconds (after ``warmup`` calls)."""
+    for _ in range(warmup):
+        fn()
+    sync(device)
+    times = []
+    start_all = time.perf_counter()
+    while len(times) < repeat or (time.perf_counter() - start_all) < min_time:
+        t = time.perf_counter()
+        fn()
+        sync(device)
+        times.append(time.perf_counter() - t)
+        if len(times) >= 50:
+            break
+    return statistics.median(times)
+
+
+def random_graph(num_nodes: int, num_edges: int, device: torch.device, seed: int = 0) -> torch.Tensor:
+    """A random undirected graph (both directions of ``num_edges // 2`` pairs) as a [2, E] edge index."""
+    g = torch.Generator().manual_seed(seed)
+    half = num_edges // 2
+    src = torch.randint(0, num_nodes, (half,), generator=g)
+    dst = torch.randint(0, num_nodes, (half,), generator=g)
+    return torch.stack([torch.cat([src, dst]), torch.cat([dst, src])]).to(device)
+
+
+def write_results(name: str, rows: list[dict], *, columns: list[str], title: str, notes: list[str] | None = None,
+                  device: str = "cpu") -> Path:
+    """Write ``results/<name>.json`` and ``results/<name>.md`` with date, machine and command."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    meta = {
+        "date": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "command": "python " + " ".join([os.path.relpath(sys.argv[0])] + sys.argv[1:]),
+        "device": device,
+        "machine": machine(),
+    }
+    (RESULTS / f"{name}.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=2))
+    lines = [f"# {title}", "", f"- date: {meta['date']}", f"- command: `{meta['command']}`",
+             f"- device: {device}; machine: " + ", ".join(f"{k} {v}" for k, v in meta["machine"].items()), ""]
+    for n in notes or []:
+        lines.append(f"- {n}")
+    if notes:
+        lines.append("")
+    lines.append("| " + " | ".join(columns) + " |")
+    lines.append("| " + " | ".join("---" for _ in columns) + " |")
+    for r in rows:
+        cells = []
+        for c in columns:
+            v = r.get(c, "")
+            cells.append(f"{v:.4g}" if isinstance(v, float) else str(v))
+        lines.append("| " + " | ".join(cells) + " |")
+    path = RESULTS / f"{name}.md"
+    path.write_text("\n".join(lines) + "\n")
+    print(path.read_text())
+    return path

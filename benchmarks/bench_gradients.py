@@ -1,0 +1,123 @@
+"""Forward plus backward with ``grad="unrolled"`` against ``grad="implicit"``: time and peak memory.
+
+Each configuration runs in a fresh child process. CPU memory is the child's peak resident set
+(``VmHWM``) minus its resident set just before the measured forward pass, so it sees every
+allocation PyTorch makes; on a GPU it is ``torch.cuda.max_memory_allocated`` above the memory held
+before the pass. Both modes iterate the same PIGNConv (``contraction=0.9``, so the fixed point
+exists and the implicit gradient is well defined).
+
+    python benchmarks/bench_gradients.py [--device cuda] [--nodes 20000 --edges 200000] [--iterations 10 50 100]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+import warnings
+from pathlib import Path
+
+warnings.filterwarnings("ignore")
+
+
+def _vm(key: str) -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(key):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+def one(device_name: str, mode: str, iters: int, N: int, E: int, C: int, repeat: int) -> dict:
+    import torch
+
+    from _common import random_graph, sync
+    from pyg_iterative import PIGNConv
+
+    device = torch.device(device_name)
+    torch.manual_seed(0)
+    ei = random_graph(N, E, device)
+    x = torch.randn(N, C, device=device, requires_grad=True)
+    conv = PIGNConv(C, num_iterations=iters, smoothing=0.5, contraction=0.9, grad=mode, cached=True,
+                    on_divergence="ignore").to(device)
+    conv(x, ei).sum().backward()  # warm-up (builds the cached adjacency)
+    x.grad = None
+    conv.zero_grad()
+    sync(device)
+    if device.type == "cuda":
+        torch.cuda.reset_peak_memory_stats(device)
+        base = torch.cuda.memory_allocated(device)
+    else:
+        # reset the peak resident set to the current one (Linux: clear_refs 5), so the warm-up's peak is gone
+        Path("/proc/self/clear_refs").write_text("5")
+        base = _vm("VmRSS")
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        out, info = conv(x, ei, return_info=True)
+        (out * out).sum().backward()
+        sync(device)
+        times.append(time.perf_counter() - t)
+        x.grad = None
+        conv.zero_grad()
+    peak = (torch.cuda.max_memory_allocated(device) if device.type == "cuda" else _vm("VmHWM")) - base
+    times.sort()
+    return {"mode": mode, "iterations": iters, "time ms": times[len(times) // 2] * 1e3,
+            "peak MiB": peak / 2**20, "backward iterations": info.backward_iterations}
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--device", default="cpu")
+    p.add_argument("--nodes", type=int, default=20_000)
+    p.add_argument("--edges", type=int, default=200_000)
+    p.add_argument("--channels", type=int, default=64)
+    p.add_argument("--iterations", type=int, nargs="+", default=[10, 50, 100])
+    p.add_argument("--modes", nargs="+", default=["unrolled", "implicit"])
+    p.add_argument("--repeat", type=int, default=3)
+    p.add_argument("--name", default=None)
+    p.add_argument("--one", nargs=2, metavar=("MODE", "ITERS"), help=argparse.SUPPRESS)
+    args = p.parse_args()
+    if args.one:
+        print(json.dumps(one(args.device, args.one[0], int(args.one[1]), args.nodes, args.edges, args.channels,
+                             args.repeat)))
+        return
+    from _common import write_results
+
+    rows = []
+    for iters in args.iterations:
+        for mode in args.modes:
+            cmd = [sys.executable, __file__, "--one", mode, str(iters), "--device", args.device, "--nodes",
+                   str(args.nodes), "--edges", str(args.edges), "--channels", str(args.channels), "--repeat",
+                   str(args.repeat)]
+            res = subprocess.run(cmd, capture_output=True, text=True)
+            if res.returncode != 0:
+                row = {"mode": mode, "iterations": iters, "time ms": float("nan"), "peak MiB": float("nan"),
+                       "backward iterations": None, "error": res.stderr.strip().splitlines()[-1][:120]}
+            else:
+                row = json.loads(res.stdout.strip().splitlines()[-1])
+            rows.append(row)
+            print(row, flush=True)
+    by = {(r["mode"], r["iterations"]): r for r in rows}
+    for r in rows:
+        u = by.get(("unrolled", r["iterations"]))
+        first = by.get((r["mode"], args.iterations[0]))
+        r["peak vs unrolled"] = r["peak MiB"] / u["peak MiB"] if u and u["peak MiB"] else float("nan")
+        r["time vs unrolled"] = r["time ms"] / u["time ms"] if u and u["time ms"] else float("nan")
+        r[f"peak vs same mode at {args.iterations[0]}"] = (r["peak MiB"] / first["peak MiB"]
+                                                           if first and first["peak MiB"] else float("nan"))
+    cols = ["mode", "iterations", "time ms", "peak MiB", "backward iterations", "peak vs unrolled",
+            "time vs unrolled", f"peak vs same mode at {args.iterations[0]}"]
+    write_results(
+        args.name or f"gradients_{args.device.split(':')[0]}", rows, columns=cols, device=args.device,
+        title="Forward + backward: unrolled against implicit gradients",
+        notes=[f"PIGNConv, {args.nodes} nodes, {args.edges} edges, {args.channels} channels, contraction=0.9, "
+               "smoothing 0.5, cached adjacency; median of "
+               f"{args.repeat} runs; one child process per row", "targets: implicit peak flat in the number of "
+               "iterations (<= 1.5x from the first to the last row); on a GPU implicit peak <= 35% of unrolled's "
+               "and time within 1.2x"],
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The benchmark suite on CUDA, for a GPU machine with torch + PyG and no DGL or network (under 5 minutes).
+# Results go to benchmarks/results/*_cuda.{json,md} and, when $OUT is set, are copied there.
+set -uo pipefail
+cd "$(dirname "$0")"
+export PYTHONWARNINGS=ignore PYTHONUNBUFFERED=1 PYTHONPATH="$PWD/../common:$PWD/..:${PYTHONPATH:-}"
+PY=${PYTHON:-python3}
+nvidia-smi --query-gpu=name,memory.total --format=csv,noheader || true
+$PY bench_iteration.py --device cuda --edges 100000 1000000 10000000 20000000
+$PY bench_layers.py --device cuda --edges 1000000 20000000
+$PY bench_gradients.py --device cuda --nodes 100000 --edges 1000000 --channels 128 --iterations 10 50 100 --name gradients_cuda_100k
+$PY bench_gradients.py --device cuda --nodes 1000000 --edges 20000000 --channels 128 --iterations 10 --name gradients_cuda_1m
+$PY bench_solvers.py --device cuda
+if [ -n "${OUT:-}" ]; then cp results/*cuda* "$OUT"/ 2>/dev/null || true; fi

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The whole benchmark suite on this machine's CPU; results go to benchmarks/results/ (JSON + Markdown).
+# Creates the environments when missing. Run on an otherwise idle machine: timings are wall-clock.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup_env.sh all
+if [ -z "${ITERATIVE_GNN_DATA:-}" ] && [ -d ../shared/data/planetoid ]; then
+  export ITERATIVE_GNN_DATA="$(cd ../shared/data && pwd)"
+fi
+export DGLBACKEND=pytorch PYTHONWARNINGS=ignore
+cd benchmarks
+../.venv/bin/python bench_iteration.py                       # 1. per-iteration cost against a bare loop
+../.venv/bin/python bench_layers.py                          # 2. against PyG's own layers (torch 2.13)
+../.venv-dgl/bin/python bench_layers.py                      # 2+5. PyG and DGL layers, DGL PIGNConv (torch 2.2.1)
+../.venv/bin/python bench_gradients.py                       # 3. unrolled vs implicit: time and peak memory
+../.venv/bin/python bench_solvers.py                         # 4. Anderson vs Picard
