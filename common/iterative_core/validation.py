@@ -8,7 +8,14 @@ from torch import Tensor
 
 SUPPORTED_DTYPES = (torch.float16, torch.bfloat16, torch.float32, torch.float64)
 
-__all__ = ["check_features", "check_edges", "check_edge_weight", "check_batch", "SUPPORTED_DTYPES"]
+__all__ = ["check_features", "check_edges", "check_edge_weight", "check_batch", "compute_dtype", "SUPPORTED_DTYPES"]
+
+
+def compute_dtype(dtype: torch.dtype) -> torch.dtype:
+    """The dtype an iteration runs in: float16 and bfloat16 inputs accumulate in float32 (sparse
+    products have no half-precision kernels on every device, and a long iteration loses too much in
+    half precision); the output is cast back to the input's dtype."""
+    return torch.float32 if dtype in (torch.float16, torch.bfloat16) else dtype
 
 
 def check_features(x: Tensor, channels: int, where: str) -> None:
@@ -30,7 +37,7 @@ def check_edges(src: Tensor, dst: Tensor, num_nodes: int, where: str, *, validat
     """Dtype always; the index range (one synchronisation) when ``validate``."""
     for t in (src, dst):
         if t.dtype not in (torch.int64, torch.int32):
-            raise TypeError(f"{where}: edge indices must be int64 (or int32), got {t.dtype}")
+            raise ValueError(f"{where}: edge indices must be int64 (or int32), got {t.dtype}")
     if validate and src.numel():
         hi = int(torch.maximum(src.max(), dst.max()))
         lo = int(torch.minimum(src.min(), dst.min()))
