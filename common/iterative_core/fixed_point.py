@@ -64,28 +64,41 @@ def fixed_point(
     ``0 < s_k < 1`` also when ``f`` is only non-expansive.
 
     Args:
-        f: the operator, any callable (typically a closure over ``nn.Parameter``\ s).
-        z0: the initial iterate (a warm start, e.g. the previous epoch's fixed point, is welcome).
+        f: the operator, any callable (typically a closure over ``nn.Parameter``\ s). Every gradient
+            mode delivers gradients to the parameters and tensors ``f`` closes over.
+        z0: the initial iterate. A warm start (e.g. the previous epoch's fixed point, detached) cuts
+            the iterations needed to reach ``tol``; started at the fixed point, one step suffices.
         max_iter: the most steps; may be left out when ``smoothing`` is a sequence (its length).
         tol: stop once the residual is ``<= tol``; None runs exactly ``max_iter`` steps and never
             synchronises with the device inside the loop.
         smoothing: a float or a schedule (one factor per step, see :mod:`iterative_core.schedules`).
         solver: a registered solver name (``"picard"``, ``"anderson"``, or your own).
         solver_options: the solver's own keywords (e.g. ``{"m": 5}`` for Anderson).
-        stop: ``"rel"`` (:math:`\|z_{k+1}-z_k\| / \|z_k\|`) or ``"abs"`` (:math:`\|z_{k+1}-z_k\|`).
+        stop: ``"rel"`` (:math:`\|z_{k+1}-z_k\| / \|z_k\|`) or ``"abs"`` (:math:`\|z_{k+1}-z_k\|`),
+            norms over the whole tensor (over a graph's rows with ``batch``).
         min_iter: never stop before this many steps.
-        check_every: with a ``tol``, test it every this many steps.
-        batch: ``[N]`` graph index of each row of ``z``: each graph is its own problem and stops
-            on its own; ``info.converged`` is then a per-graph tensor.
+        check_every: with a ``tol``, test it every this many steps (one synchronisation per test).
+        batch: ``[N]`` graph index of each row of ``z``: each graph is its own problem, stops on its
+            own (a converged graph no longer changes) and, with Anderson, has its own mixing
+            coefficients; ``info.converged`` is then a per-graph tensor.
         num_graphs: the number of graphs in ``batch`` (saves one synchronisation).
         grad: ``"unrolled"`` (backpropagate through every step), ``"implicit"`` (implicit function
-            theorem: an adjoint fixed point solved in the backward pass; memory independent of the
-            number of steps) or ``"phantom"`` (backpropagate through the last ``phantom_steps`` steps).
+            theorem: the solve runs without gradients, one more step is kept in the autograd graph,
+            and the backward pass solves the adjoint :math:`g = J^\top g + \partial L/\partial z^*`;
+            memory independent of the number of steps) or ``"phantom"`` (the solve runs without
+            gradients and its last ``phantom_steps`` steps are backpropagated through). In the
+            implicit and phantom modes the gradient with respect to ``z0`` is zero (at a fixed
+            point of a contraction it does not depend on ``z0``).
+        phantom_steps: ``k`` of ``grad="phantom"``; the gradient is exact for the function "the last
+            ``k`` steps from a fixed start" and tends to the implicit one as ``k`` grows.
         backward_tol, backward_max_iter, backward_solver, backward_solver_options: the adjoint
-            solve of ``grad="implicit"`` (defaults: the forward ``tol``, ``max_iter``, ``solver``).
+            solve of ``grad="implicit"`` (defaults: the forward ``tol``, ``max_iter``, ``solver``
+            and, for the same solver, its options). Its statistics land in ``info.backward``.
         on_nonconvergence, on_divergence: ``"warn"``, ``"raise"`` (:class:`ConvergenceError`) or
-            ``"ignore"``. Divergence: NaN/Inf, or a residual that grew ``divergence_growth`` times
-            with a contraction factor above 1.
+            ``"ignore"``, for the forward and the adjoint solve. Divergence: NaN/Inf, or a residual
+            that grew ``divergence_growth`` times with a contraction factor above 1. Checking for
+            divergence reads one value from the device after the loop; ``on_divergence="ignore"``
+            with ``tol=None`` makes the whole call free of synchronisation.
 
     Returns:
         ``(z, info)``: the last iterate and a :class:`FixedPointInfo`.
@@ -145,12 +158,8 @@ def fixed_point(
             z_new = y.view_as(y)
         else:
             z_new = _relaxed_step(f, z, s)
-        monitor.iterations = k  # record without freezing: every graph takes the gradient steps
-        saved = monitor._node_active
-        monitor._node_active = None
-        z_new, _ = monitor.accept(k, z, z_new)
-        monitor._node_active = saved
-        z = z_new
+        # recorded like any step, but every graph takes the gradient steps (none is frozen)
+        z, _ = monitor.accept(k, z, z_new, every_graph=True)
 
     info = FixedPointInfo(
         solver=solver, grad=grad, tol=tol, stop=stop, divergence_growth=divergence_growth,
@@ -165,6 +174,7 @@ def fixed_point(
             tol=backward_tol if backward_tol is not None else tol,
             max_iter=backward_max_iter if backward_max_iter is not None else max(max_iter, 1),
             stop=stop, batch=batch, num_graphs=monitor.num_graphs if batch is not None else None,
+            on_nonconvergence=on_nonconvergence, on_divergence=on_divergence, divergence_growth=divergence_growth,
         )
     apply_policy(info, on_nonconvergence, on_divergence)
     return z, info
@@ -173,13 +183,17 @@ def fixed_point(
 def _attach_implicit_backward(
     z_out: Tensor, y: Tensor, z_in: Tensor, info: FixedPointInfo, *, solver: str, solver_options: dict,
     tol: Optional[float], max_iter: int, stop: str, batch: Optional[Tensor], num_graphs: Optional[int],
+    on_nonconvergence: str, on_divergence: str, divergence_growth: float,
 ) -> None:
     r"""Make the gradient reaching ``z_out = T(z^*)`` the implicit one.
 
-    With :math:`J = \partial T / \partial z` at :math:`z^*`, the gradient of a loss :math:`L` is
-    :math:`(\partial T/\partial\theta)^\top g` where :math:`g = J^\top g + \partial L / \partial z^*`.
-    That adjoint fixed point is solved with the registered solver through vector-Jacobian products
-    of the one application of ``T`` kept in the autograd graph.
+    With :math:`J = \partial T / \partial z` at :math:`z^*` and :math:`v = \partial L / \partial z^*`,
+    the implicit function theorem gives :math:`dL/d\theta = (\partial T/\partial\theta)^\top g` with
+    :math:`g = (I - J^\top)^{-1} v`, the fixed point of :math:`g = J^\top g + v`. That adjoint fixed
+    point is solved with the registered solver (no smoothing: the relaxation is already in ``T``)
+    through vector-Jacobian products of the one application of ``T`` kept in the autograd graph;
+    autograd then carries :math:`g` through that same application to the parameters. The adjoint
+    solve's statistics land in ``info.backward`` and obey the same policies as the forward solve.
     """
     check_solver_options(solver, solver_options)
     bsolve = get_solver(solver)
@@ -192,8 +206,11 @@ def _attach_implicit_backward(
         mon = IterationMonitor(v, max_iter=max_iter, tol=tol, stop=stop, batch=batch, num_graphs=num_graphs)
         with torch.no_grad():
             g = bsolve(adjoint, v, mon, [0.0] * max_iter, **solver_options)
-        info.backward_iterations = mon.iterations
-        info.backward_residual = float(mon.rel_res[-1]) if mon.rel_res else float("nan")
+        info.backward = FixedPointInfo(
+            solver=solver, grad=info.grad, tol=tol, stop=stop, divergence_growth=divergence_growth,
+            phase="backward", **mon.records(g),
+        )
+        apply_policy(info.backward, on_nonconvergence, on_divergence)
         return g
 
     z_out.register_hook(hook)

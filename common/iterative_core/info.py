@@ -48,7 +48,13 @@ class FixedPointInfo:
         contraction_factor (float): empirical contraction factor, the geometric mean of the
             ratios of successive absolute residuals over the last (up to) five iterations.
         final_residual (float): the last relative residual (NaN when no iteration ran).
-        backward_iterations, backward_residual: filled in by the implicit gradient's backward solve.
+        backward (FixedPointInfo or None): the statistics of the adjoint solve of ``grad="implicit"``
+            (:math:`g = J^\top g + \partial L / \partial z^*`), filled in when the backward pass runs
+            (the last one, if it runs several times).
+        backward_iterations (int or None): ``backward.iterations``.
+        backward_residual (float or None): ``backward.final_residual``, the relative residual
+            :math:`\|g_{k+1} - g_k\| / \|g_k\|` of the adjoint's last step.
+        phase (str): ``"forward"``, or ``"backward"`` for the adjoint solve's own info.
     """
 
     def __init__(
@@ -66,6 +72,7 @@ class FixedPointInfo:
         stop: str,
         finite: Tensor,
         divergence_growth: float,
+        phase: str = "forward",
     ) -> None:
         self.solver = solver
         self.grad = grad
@@ -79,9 +86,17 @@ class FixedPointInfo:
         self._graph_done = graph_done
         self._finite = finite
         self._divergence_growth = divergence_growth
-        self.backward_iterations: Optional[int] = None
-        self.backward_residual: Optional[float] = None
+        self.phase = phase
+        self.backward: Optional["FixedPointInfo"] = None
         self._cache: dict = {}
+
+    @property
+    def backward_iterations(self) -> Optional[int]:
+        return None if self.backward is None else self.backward.iterations
+
+    @property
+    def backward_residual(self) -> Optional[float]:
+        return None if self.backward is None else self.backward.final_residual
 
     # --- derived fields -------------------------------------------------------------------
     @property
@@ -123,9 +138,8 @@ class FixedPointInfo:
     def converged(self):
         if "conv" not in self._cache:
             if self._graph_done is not None:
+                # per graph: reached tol (a graph whose residual became non-finite never counts)
                 conv = self._graph_done.clone() if self.tol is not None else torch.zeros_like(self._graph_done)
-                if self.diverged:
-                    conv = torch.zeros_like(conv)
             elif self.tol is None or self.diverged or self.residuals.numel() == 0:
                 conv = False
             else:
@@ -171,9 +185,10 @@ class FixedPointInfo:
 
 def apply_policy(info: FixedPointInfo, on_nonconvergence: str, on_divergence: str) -> None:
     """Warn or raise according to the policies; ``"ignore"`` for both reads nothing (no sync)."""
+    what = "fixed-point iteration" if info.phase == "forward" else "adjoint fixed-point solve (implicit backward)"
     if on_divergence != "ignore" and info.diverged:
         msg = (
-            f"fixed-point iteration diverged after {info.iterations} iterations "
+            f"{what} diverged after {info.iterations} iterations "
             f"(final residual {info.final_residual:.3g}, contraction factor {info.contraction_factor:.3g}). "
             "Lower the smoothing's step (raise `smoothing`), bound the operator with `contraction=kappa`, "
             "or switch to solver='anderson'."
@@ -184,9 +199,10 @@ def apply_policy(info: FixedPointInfo, on_nonconvergence: str, on_divergence: st
         return
     if on_nonconvergence != "ignore" and info.tol is not None and info.status == "max_iter":
         msg = (
-            f"fixed-point iteration did not reach tol={info.tol:g} in {info.iterations} iterations "
+            f"{what} did not reach tol={info.tol:g} in {info.iterations} iterations "
             f"(final residual {info.final_residual:.3g}, contraction factor {info.contraction_factor:.3g}). "
-            "Raise `max_iter`, use solver='anderson', or set `contraction=kappa` for a guaranteed contraction."
+            + ("Raise `max_iter`" if info.phase == "forward" else "Raise `backward_max_iter` or `backward_tol`")
+            + ", use solver='anderson', or set `contraction=kappa` for a guaranteed contraction."
         )
         if on_nonconvergence == "raise":
             raise ConvergenceError(msg, info)

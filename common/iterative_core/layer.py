@@ -31,14 +31,26 @@ __all__ = ["IterativeLayerBase", "GCNOperatorBase", "ITERATION_KEYS"]
 ITERATION_KEYS = (
     "num_iterations", "smoothing", "tol", "act", "dropout", "eval_iterations", "eval_smoothing",
     "inject_input", "contraction", "solver", "solver_options", "grad", "phantom_steps", "stop",
-    "min_iter", "check_every", "backward_tol", "backward_max_iter", "on_nonconvergence",
-    "on_divergence", "act_lipschitz", "validate",
+    "min_iter", "check_every", "backward_tol", "backward_max_iter", "backward_solver",
+    "backward_solver_options", "on_nonconvergence", "on_divergence", "act_lipschitz", "validate",
 )
 
 
 class IterativeLayerBase(nn.Module):
     """Configuration and solve of an iterated operator. See the adapters' ``PIGNConv`` for the
-    meaning of each argument."""
+    meaning of each argument; every keyword of :func:`iterative_core.fixed_point` that configures
+    the solve is a layer option (``ITERATION_KEYS``).
+
+    ``contraction=kappa`` (:math:`0 < \\kappa < 1`) guarantees that :math:`T` is a contraction: the
+    operator's weight is rescaled (:meth:`GCNOperatorBase.weight_for` with :meth:`lipschitz_budget`)
+    so that :math:`\\mathrm{Lip}(\\sigma) \\cdot \\text{dropout scale} \\cdot (1-\\alpha)\\|\\hat A\\|_2
+    \\|W\\|_2 \\le \\kappa`, with :math:`\\|\\hat A\\|_2 \\le 1` exactly for an undirected graph under
+    :math:`D^{-1/2}(A+I)D^{-1/2}` (the Schur-test bound otherwise, see :class:`GCNOperatorBase`).
+    Then :math:`\\|T(z) - T(z')\\|_F \\le \\kappa \\|z - z'\\|_F`: the fixed point exists and is
+    unique, Picard's error after :math:`k` steps is at most :math:`\\kappa^k/(1-\\kappa)\\|z_1 - z_0\\|`
+    (:func:`iterative_core.theory.apriori_bound`), and :math:`I - J` is invertible, so the implicit
+    gradient is well defined.
+    """
 
     def __init__(
         self,
@@ -62,6 +74,8 @@ class IterativeLayerBase(nn.Module):
         check_every: int = 1,
         backward_tol: Optional[float] = None,
         backward_max_iter: Optional[int] = None,
+        backward_solver: Optional[str] = None,
+        backward_solver_options: Optional[dict] = None,
         on_nonconvergence: str = "warn",
         on_divergence: str = "warn",
         act_lipschitz: Optional[float] = None,
@@ -76,6 +90,10 @@ class IterativeLayerBase(nn.Module):
             raise ValueError(f"contraction must lie in (0, 1), got {contraction}")
         get_solver(solver)
         check_solver_options(solver, dict(solver_options or {}))
+        if backward_solver is not None or backward_solver_options is not None:
+            bname = backward_solver or solver
+            get_solver(bname)
+            check_solver_options(bname, dict(backward_solver_options or {}))
         check_choice("gradient mode (grad)", grad, GRAD_MODES)
         check_choice("stopping rule (stop)", stop, STOP_RULES)
         check_choice("on_nonconvergence policy", on_nonconvergence, POLICIES)
@@ -101,6 +119,8 @@ class IterativeLayerBase(nn.Module):
         self.check_every = int(check_every)
         self.backward_tol = backward_tol
         self.backward_max_iter = backward_max_iter
+        self.backward_solver = backward_solver
+        self.backward_solver_options = None if backward_solver_options is None else dict(backward_solver_options)
         self.on_nonconvergence = on_nonconvergence
         self.on_divergence = on_divergence
         self.validate = bool(validate)
@@ -131,7 +151,8 @@ class IterativeLayerBase(nn.Module):
         num_graphs: Optional[int] = None,
     ) -> tuple[Tensor, FixedPointInfo]:
         """Iterate :math:`T(z) = \\mathrm{dropout}(\\sigma(\\mathrm{op}(z) [+ x]))` from ``z_init``
-        (default ``x``)."""
+        (default ``x``). ``z_init`` is a warm start, e.g. the previous epoch's fixed point
+        (detach it first, or ``grad="unrolled"`` backpropagates into the previous graph)."""
         act, inject = self.act_fn, self.inject_input
         p = self.dropout if self.training else 0.0
         mask = None
@@ -160,6 +181,7 @@ class IterativeLayerBase(nn.Module):
             stop=self.stop, min_iter=min(self.min_iter, n), check_every=self.check_every, batch=batch,
             num_graphs=num_graphs, grad=self.grad, phantom_steps=self.phantom_steps,
             backward_tol=self.backward_tol, backward_max_iter=self.backward_max_iter,
+            backward_solver=self.backward_solver, backward_solver_options=self.backward_solver_options,
             on_nonconvergence=self.on_nonconvergence, on_divergence=self.on_divergence,
         )
 
@@ -191,6 +213,16 @@ class GCNOperatorBase(nn.Module):
     :meth:`weight_for` rescales the weight when a Lipschitz budget is given, so that
     :math:`(1-\\alpha)\\|\\hat A\\|_2 \\|W\\|_2 \\le` budget; :math:`\\|W\\|_2` by power iteration whose
     vector is kept across calls (as ``torch.nn.utils.parametrizations.spectral_norm``).
+
+    The bound on :math:`\\|\\hat A\\|_2` (``norm_bound``, from
+    :meth:`iterative_core.Propagation.norm_bound`) is the weighted Schur test
+    :math:`\\|\\hat A\\|_2 \\le \\sqrt{\\max_i \\sum_j |a_{ij}| p_j/p_i \\cdot \\max_j \\sum_i |a_{ij}| p_i/p_j}`
+    with :math:`p = \\sqrt{d}`. Under the GCN normalisation :math:`\\hat A = D^{-1/2}(A+I)D^{-1/2}`
+    (:math:`d` the weighted in-degrees with self-loops) the row sums are exactly 1, and the column
+    sums are :math:`d^{out}_j / d_j`, also 1 for an undirected graph: then
+    :math:`\\|\\hat A\\|_2 = 1` exactly (the bound is tight, no norm is lost). For a directed graph
+    the bound is :math:`\\sqrt{\\max_j d^{out}_j / d^{in}_j}`, and without normalisation the
+    classical :math:`\\sqrt{\\|A\\|_1 \\|A\\|_\\infty}`.
     """
 
     def __init__(self, channels: int, *, bias: bool = True, alpha: float = 0.0, beta: Optional[float] = None,
@@ -208,6 +240,7 @@ class GCNOperatorBase(nn.Module):
         self.bias = nn.Parameter(torch.empty(channels)) if bias else None
         self.register_buffer("_u", torch.empty(channels), persistent=False)
         self._u_ready = False
+        self._u_version: tuple = ()
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -222,20 +255,50 @@ class GCNOperatorBase(nn.Module):
         eye = torch.eye(self.channels, dtype=self.weight.dtype, device=self.weight.device)
         return (1.0 - self.beta) * eye + self.beta * self.weight
 
+    def _power_steps(self, W: Tensor, u: Tensor, steps: int) -> Tensor:
+        for _ in range(steps):
+            v = F.normalize(W.t() @ u, dim=0, eps=1e-12)
+            u = F.normalize(W @ v, dim=0, eps=1e-12)
+        return u
+
+    def _converge(self, W: Tensor, u: Tensor, *, rtol: float = 1e-7, max_steps: int = 1000) -> Tensor:
+        """Power iteration until :math:`\\|W^\\top u\\|` changes by less than ``rtol`` (relative)."""
+        sigma = 0.0
+        for _ in range(max_steps // 10):
+            u = self._power_steps(W, u, 10)
+            new = float(torch.linalg.vector_norm(W.t() @ u))
+            if abs(new - sigma) <= rtol * max(new, 1e-30):
+                break
+            sigma = new
+        return u
+
     def spectral_norm(self, W: Tensor) -> Tensor:
-        """:math:`\\|W\\|_2` by power iteration (differentiable in ``W``, the vectors are not)."""
+        """:math:`\\|W\\|_2` by power iteration: :math:`\\sigma = u^\\top W v`, :math:`v = W^\\top u /
+        \\|W^\\top u\\|`, differentiable in ``W`` (its gradient :math:`u v^\\top` is that of the
+        spectral norm), the vectors are not.
+
+        The vector ``u`` is kept across calls (as ``torch.nn.utils.parametrizations.spectral_norm``):
+        in training ``power_iterations`` steps per call follow the weight as it changes. It is run to
+        convergence (relative change below 1e-7) when first needed, after a change of dtype or
+        device, and in eval mode whenever the weight changed since the last estimate (an optimiser
+        step or ``load_state_dict``), so that a stale vector never underestimates the norm.
+        Power iteration approaches :math:`\\|W\\|_2` from below, so the estimate is a lower bound
+        accurate to about that tolerance.
+        """
         with torch.no_grad():
-            if not self._u_ready or self._u.dtype != W.dtype:
-                self._u = F.normalize(torch.randn(self.channels, dtype=W.dtype, device=W.device), dim=0)
-                steps = max(30, self.power_iterations)
-                self._u_ready = True
+            version = (self.weight._version, self.weight.data_ptr(), self.beta)
+            fresh = not self._u_ready or self._u.dtype != W.dtype or self._u.device != W.device
+            if fresh:
+                u = self._converge(W, F.normalize(torch.randn(self.channels, dtype=W.dtype, device=W.device), dim=0))
+            elif self.training:
+                u = self._power_steps(W, self._u, self.power_iterations)
+            elif version != self._u_version:
+                u = self._converge(W, self._u)
             else:
-                steps = self.power_iterations if self.training else 0
-            u = self._u
-            for _ in range(steps):
-                v = F.normalize(W.t() @ u, dim=0, eps=1e-12)
-                u = F.normalize(W @ v, dim=0, eps=1e-12)
+                u = self._u
             self._u = u
+            self._u_ready = True
+            self._u_version = version
             v = F.normalize(W.t() @ u, dim=0, eps=1e-12)
         return torch.dot(u, W @ v).abs()
 

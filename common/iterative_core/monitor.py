@@ -32,7 +32,12 @@ class IterationMonitor:
         batch: optional ``[N]`` graph index of each row of ``z`` (dim 0); each graph then stops on
             its own and a converged graph no longer changes.
         num_graphs: number of graphs in ``batch`` (read from it when None: one synchronisation).
-        check_every: with a ``tol``, test it every this many steps (each test synchronises).
+        check_every: with a ``tol``, test it every this many steps (each test synchronises once).
+            A graph that reaches ``tol`` between two tests keeps iterating until the next test.
+
+    With a ``tol``, a test that finds a non-finite residual ends the iteration (of that graph,
+    with a ``batch``): the solve has diverged and further steps cannot help. Such a graph is
+    frozen and never counted as converged.
     """
 
     def __init__(
@@ -62,11 +67,13 @@ class IterationMonitor:
             counts.index_add_(0, batch, torch.ones_like(batch))
             self.graph_active = counts > 0 if tol is not None else torch.ones_like(counts, dtype=torch.bool)
             self.graph_iterations = torch.zeros(self.num_graphs, device=z0.device, dtype=torch.long)
+            self.graph_failed = torch.zeros_like(self.graph_active)
             self._node_active: Optional[Tensor] = None
         else:
             self.num_graphs = 1
             self.graph_active = None
             self.graph_iterations = None
+            self.graph_failed = None
             self._node_active = None
         self.abs_res: list[Tensor] = []
         self.rel_res: list[Tensor] = []
@@ -83,10 +90,10 @@ class IterationMonitor:
         out.index_add_(0, self.batch, _row_sq(t.detach()).to(out.dtype))
         return out.sqrt()
 
-    def accept(self, k: int, z: Tensor, z_new: Tensor) -> tuple[Tensor, bool]:
-        """Take the proposed iterate ``z_new`` after step ``k``; return it (frozen graphs kept at ``z``)
-        and whether to stop."""
-        if self._node_active is not None:
+    def accept(self, k: int, z: Tensor, z_new: Tensor, *, every_graph: bool = False) -> tuple[Tensor, bool]:
+        """Take the proposed iterate ``z_new`` after step ``k``; return it (frozen graphs kept at ``z``
+        unless ``every_graph``) and whether to stop."""
+        if self._node_active is not None and not every_graph:
             z_new = torch.where(self._node_active, z_new, z)
         diff = (z_new - z).detach()
         zd = z.detach()
@@ -105,8 +112,10 @@ class IterationMonitor:
             return z_new, False
         if self.batch is None:
             metric = self.rel_res[-1] if self.stop == "rel" else a
-            return z_new, bool(metric <= self.tol)
-        self.graph_active = self.graph_active & ~(metric <= self.tol)
+            return z_new, bool((metric <= self.tol) | ~torch.isfinite(metric))
+        failed = self.graph_active & ~torch.isfinite(metric)
+        self.graph_failed = self.graph_failed | failed
+        self.graph_active = self.graph_active & ~(metric <= self.tol) & ~failed
         if not bool(self.graph_active.any()):
             return z_new, True
         self._node_active = self.graph_active[self.batch].view(-1, *([1] * (z.dim() - 1)))
@@ -121,7 +130,8 @@ class IterationMonitor:
             # the last step may not have been a check step
             self.graph_active = self.graph_active & ~(self.graph_res[-1] <= self.tol)
         if self.batch is not None:
-            graph_done = ~self.graph_active if self.tol is not None else torch.zeros_like(self.graph_active)
+            graph_done = (~self.graph_active & ~self.graph_failed if self.tol is not None
+                          else torch.zeros_like(self.graph_active))
         return dict(
             iterations=self.iterations,
             abs_residuals=stack(self.abs_res),

@@ -103,12 +103,19 @@ def anderson(
 
     then steps to :math:`\\sum_i \\alpha_i (x_i + \\beta g_i)`. ``lam`` is relative to the mean squared
     residual (Tikhonov). ``beta`` is the mixing; None takes ``1 - s_k`` from the smoothing schedule.
-    With a ``batch`` vector, each graph has its own coefficients. A least-squares system that is
-    singular or gives non-finite coefficients falls back to a plain relaxed step for that graph.
+    With a ``batch`` vector, each graph has its own coefficients (its own Gram matrix
+    :math:`H_{ij} = \\langle g_i, g_j \\rangle` over its rows), never one problem per node or one
+    for the whole batch. Safeguard: a least-squares system that is singular, or whose coefficients
+    are non-finite or larger than :math:`1/\\sqrt{\\epsilon}` of the dtype (so ill-conditioned that
+    the combination would lose every digit), falls back to the plain relaxed step
+    :math:`x_n + \\beta g_n` for that graph, so the iteration never produces NaN from the
+    least-squares step.
     """
     if m < 1:
         raise ValueError(f"anderson needs memory m >= 1, got {m}")
     batch, B = monitor.batch, monitor.num_graphs
+    # largest trusted |alpha_i|: 1/sqrt(eps) of the iterate's dtype (about 3e3 in float32, 7e7 in float64)
+    max_coef = torch.finfo(z0.dtype).eps ** -0.5 if z0.is_floating_point() else 1e8
     xs: list[Tensor] = []
     gs: list[Tensor] = []
     z = z0
@@ -139,7 +146,8 @@ def anderson(
             rhs[:, 0] = 1.0
             sol, err = torch.linalg.solve_ex(bord, rhs)
             alpha = sol[:, 1:]  # [B, n]
-            bad = (err != 0) | ~torch.isfinite(alpha).all(-1) | (alpha.abs().amax(-1) > 1e8)
+            # coefficients this large cancel away every significant digit of the combination
+            bad = (err != 0) | ~torch.isfinite(alpha).all(-1) | (alpha.abs().amax(-1) > max_coef)
             plain = torch.zeros_like(alpha)
             plain[:, -1] = 1.0
             alpha = torch.where(bad.unsqueeze(-1), plain, torch.nan_to_num(alpha)).to(G.dtype)
