@@ -1,7 +1,7 @@
 """The GCN graph operator :math:`\\hat A z W + b`, PyG side."""
 from __future__ import annotations
 
-from typing import Optional
+from typing import Callable, Optional
 
 import torch
 from torch import Tensor
@@ -9,6 +9,8 @@ from torch_geometric.nn.conv import MessagePassing
 from torch_geometric.utils import spmm, to_torch_csr_tensor
 
 from iterative_core import GCNOperatorBase, gcn_propagation, register_operator
+
+from .graph import edge_list
 
 
 class GCNOperator(GCNOperatorBase, MessagePassing):
@@ -52,6 +54,19 @@ class GCNOperator(GCNOperatorBase, MessagePassing):
         if self.cached:
             self._cache = (adj, bound)
         return adj, bound
+
+    def bind(self, x: Tensor, edge_index, edge_weight: Optional[Tensor] = None, *,
+             lipschitz_budget: Optional[float] = None) -> Callable[[Tensor], Tensor]:
+        """Prepare :math:`\\hat A` for the graph (any input :class:`PIGNConv` takes) and return
+        :math:`z \\mapsto \\hat A z W + b`, with :math:`W` rescaled to ``lipschitz_budget`` when given."""
+        src, dst, w = edge_list(edge_index, edge_weight)
+        adj, bound = self.prepare(src, dst, x.size(0), w, x.dtype, need_bound=lipschitz_budget is not None)
+        W = self.weight_for(lipschitz_budget, bound)
+        return lambda z: self.apply(z, lambda h: self.propagate_with(adj, h), W, x)
+
+    def forward(self, x: Tensor, edge_index, edge_weight: Optional[Tensor] = None) -> Tensor:
+        """One application :math:`\\hat A x W + b` (no activation, no iteration)."""
+        return self.bind(x, edge_index, edge_weight)(x)
 
     def propagate_with(self, adj, h: Tensor) -> Tensor:
         if isinstance(adj, tuple):

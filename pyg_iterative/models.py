@@ -1,11 +1,11 @@
-"""The PIGN model for PyTorch Geometric."""
+"""The PIGN models for PyTorch Geometric: node-level and graph-level."""
 from __future__ import annotations
 
 from typing import Optional
 
 from torch import Tensor
 
-from iterative_core.models import PIGNBase
+from iterative_core.models import GraphPIGNBase, PIGNBase
 
 from .pign_conv import PIGNConv
 
@@ -22,13 +22,48 @@ class PIGN(PIGNBase):
         dropout (float, optional): Dropout after the encoder, and inside the iteration unless
             ``conv_dropout`` is given. (default: :obj:`0.5`)
         input_dropout (float, optional): Dropout on the input features. (default: :obj:`0.0`)
-        **conv_kwargs (optional): Passed to :class:`PIGNConv`.
+        **conv_kwargs (optional): Passed to :class:`PIGNConv` (``conv="sage"`` picks another operator).
     """
 
     conv_class = PIGNConv
 
-    def forward(self, x: Tensor, edge_index: Tensor, edge_weight: Optional[Tensor] = None,
+    def forward(self, x: Tensor, edge_index, edge_weight: Optional[Tensor] = None,
                 batch: Optional[Tensor] = None, return_info: bool = False):
         h = self.encode(x)
         z, info = self.conv(h, edge_index, edge_weight, batch=batch, return_info=True)
         return self.decode(z, info, return_info)
+
+
+class GraphPIGN(GraphPIGNBase):
+    r"""PIGN for graph-level tasks (graph classification and regression): a linear encoder, one
+    :class:`PIGNConv` iterated to its fixed point with every graph of the mini-batch converging (and,
+    with a ``tol``, stopping) on its own, a pooling readout per graph and a linear decoder,
+
+    .. math::
+        \mathbf{y}_g = \mathrm{pool}_{i \in g}\left(\mathbf{z}^*_i\right) \mathbf{W}_{\mathrm{dec}}
+        + \mathbf{b}_{\mathrm{dec}}, \qquad \mathbf{Z}^* = \mathrm{PIGNConv}(\mathrm{relu}(\mathbf{X}
+        \mathbf{W}_{\mathrm{enc}} + \mathbf{b}_{\mathrm{enc}})).
+
+    Args:
+        in_channels (int): Input feature size.
+        hidden_channels (int): Width of the iterated representation.
+        out_channels (int): Output size per graph.
+        num_iterations (int, optional): Iterations of the convolution. (default: :obj:`8`)
+        pool (str, optional): ``"mean"``, ``"sum"`` or ``"max"``. (default: :obj:`"mean"`)
+        dropout (float, optional): Dropout after the encoder and inside the iteration. (default: :obj:`0.0`)
+        **conv_kwargs (optional): Passed to :class:`PIGNConv`.
+
+    Shapes:
+        - **input:** node features :math:`(|\mathcal{V}|, F_{in})`, the graph as :class:`PIGNConv`
+          takes it, batch vector :math:`(|\mathcal{V}|)` *(optional; a PyG ``Batch`` has it as
+          ``data.batch``)*, ``num_graphs`` *(optional, saves one device synchronisation)*
+        - **output:** :math:`(B, F_{out})`, one row per graph
+    """
+
+    conv_class = PIGNConv
+
+    def forward(self, x: Tensor, edge_index, edge_weight: Optional[Tensor] = None,
+                batch: Optional[Tensor] = None, num_graphs: Optional[int] = None, return_info: bool = False):
+        h = self.encode(x)
+        z, info = self.conv(h, edge_index, edge_weight, batch=batch, num_graphs=num_graphs, return_info=True)
+        return self.readout(z, batch, num_graphs, info, return_info)

@@ -5,16 +5,14 @@ from typing import Optional
 
 from torch import Tensor
 
-from iterative_core import ITERATION_KEYS, IterativeLayerBase
-from iterative_core._keys import check_keys
-from iterative_core.validation import check_batch, check_edge_weight, check_edges, check_features, check_same_device
+from iterative_core.wrapping import RegistryLayerBase
 
-from .gcn_operator import GCNOperator
-
-_OWN_KEYS = ("add_self_loops", "normalize", "cached", "bias", "alpha", "beta")
+from . import operators as _operators  # noqa: F401  (registers "sage", "gin", "gat")
+from .gcn_operator import GCNOperator  # noqa: F401  (registers "gcn")
+from .graph import run
 
 
-class PIGNConv(IterativeLayerBase):
+class PIGNConv(RegistryLayerBase):
     r"""The Picard Iterative Graph Neural Network layer from `"Operator Learning Meets Numerical
     Analysis: Improving Neural Networks through Iterative Methods" <https://arxiv.org/abs/2310.01618>`_
     (Zappala et al., 2023): one weight-shared GCN operator iterated towards its fixed point,
@@ -33,6 +31,12 @@ class PIGNConv(IterativeLayerBase):
     rescaled so that :math:`\mathrm{Lip}(\sigma)\,\|\hat{\mathbf{A}}\|_2\,\|\mathbf{W}\|_2 \le \kappa`:
     the fixed point then exists, is unique, and the iteration converges to it.
 
+    Other operators come from the registry (``conv="sage"``, ``"gin"``, ``"gat"`` or one you added
+    with :func:`pyg_iterative.register_operator`); the iteration then applies
+    :math:`\sigma(\mathrm{op}(\mathbf{Z}^{(k)}, \mathcal{G}))` and the options above that are
+    specific to the GCN operator are replaced by the operator's own (see
+    :mod:`pyg_iterative.operators`).
+
     Args:
         channels (int): Size of each input and output sample (the iteration is square).
         num_iterations (int, optional): Iterations in training (default: :obj:`8`).
@@ -43,59 +47,40 @@ class PIGNConv(IterativeLayerBase):
         act (str or callable, optional): The activation :math:`\sigma`. (default: :obj:`"relu"`)
         dropout (float, optional): Dropout on the operator's output, inside the iteration.
             (default: :obj:`0.0`)
-        add_self_loops (bool, optional): Add a self-loop to nodes that have none.
+        conv (str, optional): The registered operator to iterate: ``"gcn"``, ``"sage"``, ``"gin"``,
+            ``"gat"`` or your own. (default: :obj:`"gcn"`)
+        add_self_loops (bool, optional): ``conv="gcn"``: add a self-loop to nodes that have none.
             (default: :obj:`True`)
-        normalize (bool, optional): Symmetric degree normalisation. (default: :obj:`True`)
-        cached (bool, optional): Build :math:`\hat{\mathbf{A}}` once and reuse it (transductive
-            settings only). (default: :obj:`False`)
+        normalize (bool, optional): ``conv="gcn"``: symmetric degree normalisation. (default: :obj:`True`)
+        cached (bool, optional): ``conv="gcn"``: build :math:`\hat{\mathbf{A}}` once and reuse it
+            (transductive settings only). (default: :obj:`False`)
         bias (bool, optional): Learn the bias :math:`\mathbf{b}`. (default: :obj:`True`)
         **kwargs (optional): The iteration's options: ``eval_iterations``, ``eval_smoothing``,
-            ``inject_input``, ``alpha``, ``beta``, ``contraction``, ``solver``, ``solver_options``,
+            ``inject_input``, ``contraction`` (``conv="gcn"`` only), ``solver``, ``solver_options``,
             ``grad``, ``phantom_steps``, ``stop``, ``min_iter``, ``check_every``, ``backward_tol``,
             ``backward_max_iter``, ``on_nonconvergence``, ``on_divergence``, ``act_lipschitz``,
-            ``validate``. An unknown keyword is an error that lists the valid ones.
+            ``validate``; and the operator's: ``alpha``, ``beta`` for ``"gcn"``, the factory's keywords
+            for the others. An unknown keyword is an error that lists the valid ones.
 
     Shapes:
-        - **input:** node features :math:`(|\mathcal{V}|, F)`, edge indices :math:`(2, |\mathcal{E}|)`,
-          edge weights :math:`(|\mathcal{E}|)` *(optional)*, batch vector :math:`(|\mathcal{V}|)`
-          *(optional, each graph then stops on its own)*
+        - **input:** node features :math:`(|\mathcal{V}|, F)`; the graph as edge indices
+          :math:`(2, |\mathcal{E}|)`, a :class:`torch_geometric.EdgeIndex`, a torch sparse adjacency
+          :math:`(|\mathcal{V}|, |\mathcal{V}|)` (COO, CSR or CSC; ``adj_t`` convention, values are
+          edge weights) or a ``torch_sparse.SparseTensor``; edge weights :math:`(|\mathcal{E}|)`
+          *(optional)*; batch vector :math:`(|\mathcal{V}|)` *(optional, each graph then stops on its own)*
         - **output:** node features :math:`(|\mathcal{V}|, F)`, and a
           :class:`~iterative_core.FixedPointInfo` when ``return_info=True``
     """
 
+    backend = "pyg"
+
     def __init__(self, channels: int, num_iterations: int = 8, smoothing=0.5, tol: Optional[float] = None,
-                 act="relu", dropout: float = 0.0, add_self_loops: bool = True, normalize: bool = True,
-                 cached: bool = False, bias: bool = True, **kwargs) -> None:
-        check_keys(type(self).__name__, kwargs, ITERATION_KEYS + _OWN_KEYS)
-        alpha = kwargs.pop("alpha", 0.0)
-        beta = kwargs.pop("beta", None)
-        super().__init__(channels, num_iterations, smoothing, tol, act, dropout, **kwargs)
-        self.operator = GCNOperator(channels, bias=bias, add_self_loops=add_self_loops, normalize=normalize,
-                                    cached=cached, alpha=alpha, beta=beta)
+                 act="relu", dropout: float = 0.0, *, conv: str = "gcn", **kwargs) -> None:
+        super().__init__(channels, num_iterations, smoothing, tol, act, dropout, conv=conv, **kwargs)
 
-    def reset_parameters(self) -> None:
-        self.operator.reset_parameters()
-
-    def forward(self, x: Tensor, edge_index: Tensor, edge_weight: Optional[Tensor] = None,
-                batch: Optional[Tensor] = None, z_init: Optional[Tensor] = None, return_info: bool = False):
-        where = type(self).__name__
-        check_features(x, self.channels, where)
-        if not isinstance(edge_index, Tensor) or edge_index.dim() != 2 or edge_index.size(0) != 2:
-            shape = tuple(edge_index.shape) if isinstance(edge_index, Tensor) else type(edge_index).__name__
-            raise ValueError(f"{where}: edge_index must have shape [2, num_edges], got {shape}")
-        check_same_device(x, edge_index, where, "edge_index")
-        n = x.size(0)
-        src, dst = edge_index[0], edge_index[1]
-        check_edges(src, dst, n, where, validate=self.validate)
-        edge_weight = check_edge_weight(edge_weight, src.numel(), where, normalize=self.operator.normalize,
-                                        device=x.device, validate=self.validate)
-        check_batch(batch, n, where)
-        op = self.operator
-        adj, bound = op.prepare(src, dst, n, edge_weight, x.dtype, need_bound=self.contraction is not None)
-        W = op.weight_for(self.lipschitz_budget(), bound)
-        z, info = self.solve(lambda z: op.apply(z, lambda h: op.propagate_with(adj, h), W, x), x,
-                             z_init=z_init, batch=batch)
-        return (z, info) if return_info else z
+    def forward(self, x: Tensor, edge_index, edge_weight: Optional[Tensor] = None, batch: Optional[Tensor] = None,
+                z_init: Optional[Tensor] = None, return_info: bool = False, num_graphs: Optional[int] = None):
+        return run(self, x, edge_index, edge_weight, batch, num_graphs, z_init, return_info)
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.channels}, {self.iteration_repr()})"
+        return f"{type(self).__name__}({self.layer_repr()})"

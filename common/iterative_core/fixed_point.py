@@ -198,7 +198,10 @@ def _attach_implicit_backward(
     check_solver_options(solver, solver_options)
     bsolve = get_solver(solver)
 
-    def hook(v: Tensor) -> Tensor:
+    def hook(v: Optional[Tensor]) -> Optional[Tensor]:
+        if v is None:  # an undefined gradient (autograd's convention for zeros) stays undefined
+            return None
+
         def adjoint(g: Tensor) -> Tensor:
             (vjp,) = torch.autograd.grad(y, z_in, g, retain_graph=True)
             return vjp + v

@@ -1,11 +1,13 @@
-"""The PIGN model's backend-agnostic body: encoder, the iterated convolution, decoder."""
+"""The PIGN models' backend-agnostic bodies: encoder, the iterated convolution, (pooling,) decoder."""
 from __future__ import annotations
 
 from typing import Optional
 
+import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from ._keys import check_choice
 from .info import FixedPointInfo
 
 
@@ -44,3 +46,49 @@ class PIGNBase(nn.Module):
     def __repr__(self) -> str:
         return (f"{type(self).__name__}({self.in_channels}, {self.hidden_channels}, {self.out_channels}, "
                 f"{self.conv.iteration_repr()})")
+
+
+POOLS = ("mean", "sum", "max")
+
+
+def global_pool(z: Tensor, batch: Optional[Tensor], num_graphs: Optional[int] = None, how: str = "mean") -> Tensor:
+    """``[num_graphs, C]`` readout of the node rows of each graph (``batch[i]``: node ``i``'s graph).
+
+    Without ``batch`` all rows are one graph. A graph without nodes reads as zeros.
+    """
+    check_choice("pooling", how, POOLS)
+    if batch is None:
+        if how == "mean":
+            return z.mean(0, keepdim=True)
+        return z.sum(0, keepdim=True) if how == "sum" else z.max(0, keepdim=True).values
+    if num_graphs is None:
+        num_graphs = int(batch.max()) + 1 if batch.numel() else 0
+    out = z.new_zeros(num_graphs, z.size(1))
+    if how == "max":
+        return out.scatter_reduce(0, batch.view(-1, 1).expand_as(z), z, "amax", include_self=False)
+    out = out.index_add(0, batch, z)
+    if how == "mean":
+        count = torch.zeros(num_graphs, dtype=z.dtype, device=z.device).index_add_(0, batch, torch.ones_like(z[:, 0]))
+        out = out / count.clamp_min(1).unsqueeze(-1)
+    return out
+
+
+class GraphPIGNBase(PIGNBase):
+    """PIGN for graph-level tasks: encoder :math:`\\to` iterated convolution (every graph of a
+    mini-batch converging on its own) :math:`\\to` pooling readout (``"mean"``, ``"sum"`` or
+    ``"max"``) :math:`\\to` decoder. Adapters set ``conv_class`` and write ``forward`` in their
+    ecosystem's order, passing the batch vector."""
+
+    def __init__(self, in_channels: int, hidden_channels: int, out_channels: int, num_iterations: int = 8,
+                 *, pool: str = "mean", dropout: float = 0.0, **kwargs) -> None:
+        check_choice("pooling", pool, POOLS)
+        super().__init__(in_channels, hidden_channels, out_channels, num_iterations, dropout=dropout, **kwargs)
+        self.pool = pool
+
+    def readout(self, z: Tensor, batch: Optional[Tensor], num_graphs: Optional[int], info: FixedPointInfo,
+                return_info: bool):
+        return self.decode(global_pool(z, batch, num_graphs, self.pool), info, return_info)
+
+    def __repr__(self) -> str:
+        return (f"{type(self).__name__}({self.in_channels}, {self.hidden_channels}, {self.out_channels}, "
+                f"pool={self.pool!r}, {self.conv.iteration_repr()})")

@@ -1,34 +1,66 @@
 """A registry of graph operators, one namespace per backend.
 
-Each adapter registers the operators it provides (``"gcn"`` first), and users add their own the
-same way; ``PIGNConv(conv=name)`` builds the operator it iterates from here.
+Each adapter registers the operators it provides (``"gcn"``, ``"sage"``, ``"gin"``, ``"gat"``), and
+users add their own the same way; ``PIGNConv(conv=name, **options)`` builds the operator it iterates
+as ``factory(channels, **options)``. A factory returns an ``nn.Module`` called as the backend's
+convolutions are (PyG ``op(x, edge_index[, edge_weight=w])``, DGL ``op(graph, feat[, edge_weight=w])``)
+that maps ``channels`` to ``channels``; see :mod:`iterative_core.wrapping`.
+
+Parameter names differ between the backends' own layers (PyG's ``SAGEConv`` has ``lin_l``, DGL's
+``fc_neigh``). A registration may give ``state_dict_keys``, a map from its parameter names (or name
+prefixes ending in ``.``) to names shared by every backend; :func:`convert_state_dict` renames a state
+dict through them, so that weights trained with one backend load into the other.
 """
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, Mapping, Optional
 
 from torch import nn
 
 from ._keys import check_choice
 
 _OPERATORS: dict[str, dict[str, Callable[..., nn.Module]]] = {}
+_KEYS: dict[str, dict[str, dict[str, str]]] = {}
 
-__all__ = ["register_operator", "get_operator", "available_operators"]
+__all__ = ["register_operator", "get_operator", "available_operators", "operator_registrar", "convert_state_dict"]
 
 
 def register_operator(name: str, factory: Callable[..., nn.Module] | None = None, *, backend: str,
-                      overwrite: bool = False):
+                      overwrite: bool = False, state_dict_keys: Optional[Mapping[str, str]] = None):
     """Register ``factory(channels, **options) -> nn.Module`` as operator ``name`` of ``backend``.
-    Usable as a decorator."""
+    Usable as a decorator.
+
+    Args:
+        name: the name ``PIGNConv(conv=name)`` takes.
+        factory: builds the operator; its keywords are the options ``PIGNConv`` passes on.
+        backend: ``"pyg"`` or ``"dgl"`` (the adapters' ``register_operator`` fill it in).
+        overwrite: replace an operator already registered under ``name``.
+        state_dict_keys: ``{parameter name or prefix: shared name}`` for :func:`convert_state_dict`.
+    """
 
     def deco(f):
         ops = _OPERATORS.setdefault(backend, {})
         if not overwrite and name in ops and ops[name] is not f:
             raise ValueError(f"operator {name!r} is already registered for backend {backend!r} (pass overwrite=True)")
         ops[name] = f
+        _KEYS.setdefault(backend, {})[name] = dict(state_dict_keys or {})
         return f
 
     return deco(factory) if factory is not None else deco
+
+
+def operator_registrar(backend: str) -> Callable:
+    """``register_operator`` with ``backend`` filled in (what ``pyg_iterative.register_operator`` and
+    ``dgl_iterative.register_operator`` are)."""
+
+    def register(name: str, factory: Callable[..., nn.Module] | None = None, *, overwrite: bool = False,
+                 state_dict_keys: Optional[Mapping[str, str]] = None):
+        return register_operator(name, factory, backend=backend, overwrite=overwrite, state_dict_keys=state_dict_keys)
+
+    register.__doc__ = (f"Register ``factory(channels, **options) -> nn.Module`` as an operator of the "
+                        f"{backend!r} backend (usable as a decorator); see :func:`iterative_core.register_operator`.")
+    register.__name__ = register.__qualname__ = "register_operator"
+    return register
 
 
 def available_operators(backend: str) -> list[str]:
@@ -38,3 +70,63 @@ def available_operators(backend: str) -> list[str]:
 def get_operator(name: str, backend: str) -> Callable[..., nn.Module]:
     check_choice(f"operator for backend {backend!r}", name, _OPERATORS.get(backend, {}))
     return _OPERATORS[backend][name]
+
+
+def _rename(local: str, table: Mapping[str, str]) -> Optional[str]:
+    if local in table:
+        return table[local]
+    best = max((p for p in table if p.endswith(".") and local.startswith(p)), key=len, default=None)
+    return None if best is None else table[best] + local[len(best):]
+
+
+def convert_state_dict(state_dict: Mapping, conv: str, src: str, dst: str, *, module: str = "operator") -> dict:
+    """Rename the parameters of operator ``conv`` in ``state_dict`` from backend ``src``'s names to
+    backend ``dst``'s, for every key that contains ``"<module>."`` (a ``PIGNConv``'s operator, also
+    inside a model). Other keys are kept. An operator without ``state_dict_keys`` keeps its names.
+
+    >>> dgl_model.load_state_dict(convert_state_dict(pyg_model.state_dict(), "sage", "pyg", "dgl"))
+    """
+    get_operator(conv, src), get_operator(conv, dst)
+    fwd = _KEYS[src][conv]
+    back = {v: k for k, v in _KEYS[dst][conv].items()}
+    marker = module + "."
+    out = {}
+    for key, value in state_dict.items():
+        i = key.find(marker)
+        if i < 0 or not fwd:
+            out[key] = value
+            continue
+        head, local = key[: i + len(marker)], key[i + len(marker):]
+        shared = _rename(local, fwd)
+        target = None if shared is None else _rename(shared, back)
+        if target is None:
+            raise KeyError(f"convert_state_dict: parameter {local!r} of operator {conv!r} has no counterpart "
+                           f"in backend {dst!r} (known: {sorted(fwd)})")
+        out[head + target] = value
+    return out
+
+
+# --- helpers for the built-in factories of both adapters ----------------------------------------
+def gin_mlp(channels: int, hidden: Optional[int] = None) -> nn.Sequential:
+    """The MLP of the ``"gin"`` operator: ``Linear(C, H) -> ReLU -> Linear(H, C)`` (H defaults to C).
+    The same module in both backends, so its parameters keep their names."""
+    hidden = channels if hidden is None else hidden
+    return nn.Sequential(nn.Linear(channels, hidden), nn.ReLU(), nn.Linear(hidden, channels))
+
+
+def head_width(channels: int, heads: int) -> int:
+    """The per-head width of a square attention operator with concatenated heads."""
+    if not isinstance(heads, int) or heads < 1 or channels % heads:
+        raise ValueError(f"conv='gat' concatenates its heads to the layer's width, so heads must divide "
+                         f"channels={channels}; got heads={heads!r}")
+    return channels // heads
+
+
+# names shared by both backends' built-in operators (see convert_state_dict)
+SHARED_KEYS = {
+    "sage": {"pyg": {"lin_l.weight": "neighbor.weight", "lin_l.bias": "bias", "lin_r.weight": "root.weight"},
+             "dgl": {"fc_neigh.weight": "neighbor.weight", "fc_self.bias": "bias", "fc_self.weight": "root.weight"}},
+    "gin": {"pyg": {"nn.": "mlp.", "eps": "eps"}, "dgl": {"apply_func.": "mlp.", "eps": "eps"}},
+    "gat": {"pyg": {"lin.weight": "lin.weight", "att_src": "att_src", "att_dst": "att_dst", "bias": "bias"},
+            "dgl": {"fc.weight": "lin.weight", "attn_l": "att_src", "attn_r": "att_dst", "bias": "bias"}},
+}
