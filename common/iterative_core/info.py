@@ -49,11 +49,11 @@ class FixedPointInfo:
             ratios of successive absolute residuals over the last (up to) five iterations.
         final_residual (float): the last relative residual (NaN when no iteration ran).
         backward (FixedPointInfo or None): the statistics of the adjoint solve of ``grad="implicit"``
-            (:math:`g = J^\top g + \partial L / \partial z^*`), filled in when the backward pass runs
+            (:math:`g = J^\\top g + \\partial L / \\partial z^*`), filled in when the backward pass runs
             (the last one, if it runs several times).
         backward_iterations (int or None): ``backward.iterations``.
         backward_residual (float or None): ``backward.final_residual``, the relative residual
-            :math:`\|g_{k+1} - g_k\| / \|g_k\|` of the adjoint's last step.
+            :math:`\\|g_{k+1} - g_k\\| / \\|g_k\\|` of the adjoint's last step.
         phase (str): ``"forward"``, or ``"backward"`` for the adjoint solve's own info.
     """
 
