@@ -1,13 +1,22 @@
 """dgl_iterative: iterative (fixed-point) graph convolutions for DGL.
 
->>> from dgl_iterative import PIGNConv
->>> conv = PIGNConv(64, num_iterations=8)
+>>> from dgl_iterative import PIGNConv, IterativeConv
+>>> conv = PIGNConv(64, num_iterations=8)                             # the GCN operator
+>>> conv = PIGNConv(64, conv="gat", heads=4)                          # another registered operator
+>>> conv = IterativeConv(dgl.nn.SAGEConv(64, 64, "mean"), num_iterations=8)   # any square DGL layer
 >>> out = conv(graph, feat)
 """
-from iterative_core import ConvergenceError, FixedPointInfo, fixed_point
+from iterative_core import ConvergenceError, FixedPointInfo, available_operators, fixed_point
+from iterative_core.operators import convert_state_dict, operator_registrar
 
 from .gcn_operator import GCNOperator
-from .models import PIGN
+from .iterative_conv import IterativeConv
+from .models import PIGN, GraphPIGN
 from .pign_conv import PIGNConv
 
-__all__ = ["PIGNConv", "PIGN", "GCNOperator", "FixedPointInfo", "ConvergenceError", "fixed_point"]
+register_operator = operator_registrar("dgl")
+
+__all__ = [
+    "PIGNConv", "IterativeConv", "PIGN", "GraphPIGN", "GCNOperator", "register_operator", "available_operators",
+    "convert_state_dict", "FixedPointInfo", "ConvergenceError", "fixed_point",
+]

@@ -1,7 +1,7 @@
 """The GCN graph operator :math:`\\hat A z W + b`, DGL side."""
 from __future__ import annotations
 
-from typing import Optional
+from typing import Callable, Optional
 
 import dgl.function as fn
 import torch
@@ -53,6 +53,18 @@ class GCNOperator(GCNOperatorBase):
         if self.cached:
             self._cache = (prop, bound)
         return prop, bound
+
+    def bind(self, feat: Tensor, graph, edge_weight: Optional[Tensor] = None, *,
+             lipschitz_budget: Optional[float] = None) -> Callable[[Tensor], Tensor]:
+        """Prepare the normalised edge weights of ``graph`` and return :math:`z \\mapsto \\hat A z W + b`,
+        with :math:`W` rescaled to ``lipschitz_budget`` when given."""
+        prop, bound = self.prepare(graph, edge_weight, feat.dtype, need_bound=lipschitz_budget is not None)
+        W = self.weight_for(lipschitz_budget, bound)
+        return lambda z: self.apply(z, lambda h: self.propagate(graph, prop, h), W, feat)
+
+    def forward(self, graph, feat: Tensor, edge_weight: Optional[Tensor] = None) -> Tensor:
+        """One application :math:`\\hat A x W + b` (no activation, no iteration)."""
+        return self.bind(feat, graph, edge_weight)(feat)
 
     @staticmethod
     def propagate(graph, prop: Propagation, h: Tensor) -> Tensor:

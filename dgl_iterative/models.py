@@ -1,12 +1,13 @@
-"""The PIGN model for DGL."""
+"""The PIGN models for DGL: node-level and graph-level."""
 from __future__ import annotations
 
-from typing import Optional
+from typing import Optional, Union
 
 from torch import Tensor
 
-from iterative_core.models import PIGNBase
+from iterative_core.models import GraphPIGNBase, PIGNBase
 
+from .graph import batch_vector
 from .pign_conv import PIGNConv
 
 
@@ -17,8 +18,30 @@ class PIGN(PIGNBase):
 
     conv_class = PIGNConv
 
-    def forward(self, graph, feat: Tensor, edge_weight: Optional[Tensor] = None, batch: Optional[Tensor] = None,
-                return_info: bool = False):
+    def forward(self, graph, feat: Tensor, edge_weight: Union[Tensor, str, None] = None,
+                batch: Optional[Tensor] = None, return_info: bool = False):
         h = self.encode(feat)
         z, info = self.conv(graph, h, edge_weight, batch=batch, return_info=True)
         return self.decode(z, info, return_info)
+
+
+class GraphPIGN(GraphPIGNBase):
+    r"""PIGN for graph-level tasks on a ``dgl.batch`` of graphs: a linear encoder, one
+    :class:`PIGNConv` iterated with every graph converging (and, with a ``tol``, stopping) on its own,
+    a pooling readout per graph (``pool="mean"``, ``"sum"`` or ``"max"``) and a linear decoder.
+    Arguments and parameter names as in :class:`pyg_iterative.GraphPIGN`.
+
+    Shapes
+    ------
+    - **graph**: a ``DGLGraph``, usually from ``dgl.batch`` (:math:`B` graphs, :math:`N` nodes in all).
+    - **feat**: :math:`(N, F_{in})`; **edge_weight**: :math:`(E,)` or an edge feature name.
+    - **output**: :math:`(B, F_{out})`, one row per graph.
+    """
+
+    conv_class = PIGNConv
+
+    def forward(self, graph, feat: Tensor, edge_weight: Union[Tensor, str, None] = None, return_info: bool = False):
+        batch, num_graphs = batch_vector(graph)
+        h = self.encode(feat)
+        z, info = self.conv(graph, h, edge_weight, return_info=True)
+        return self.readout(z, batch, num_graphs if batch is not None else 1, info, return_info)

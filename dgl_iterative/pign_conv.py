@@ -1,20 +1,18 @@
 """PIGNConv for DGL."""
 from __future__ import annotations
 
-from typing import Optional
+from typing import Optional, Union
 
 from torch import Tensor
 
-from iterative_core import ITERATION_KEYS, IterativeLayerBase
-from iterative_core._keys import check_keys
-from iterative_core.validation import check_batch, check_edge_weight, check_features, check_same_device
+from iterative_core.wrapping import RegistryLayerBase
 
-from .gcn_operator import GCNOperator
-
-_OWN_KEYS = ("add_self_loops", "normalize", "cached", "bias", "alpha", "beta", "allow_zero_in_degree")
+from . import operators as _operators  # noqa: F401  (registers "sage", "gin", "gat")
+from .gcn_operator import GCNOperator  # noqa: F401  (registers "gcn")
+from .graph import call, check_graph
 
 
-class PIGNConv(IterativeLayerBase):
+class PIGNConv(RegistryLayerBase):
     r"""The Picard Iterative Graph Neural Network layer from `Operator Learning Meets Numerical
     Analysis: Improving Neural Networks through Iterative Methods
     <https://arxiv.org/abs/2310.01618>`__: one weight-shared GCN operator iterated towards its fixed point.
@@ -27,6 +25,11 @@ class PIGNConv(IterativeLayerBase):
     (1 by default). The options (``inject_input``, ``alpha``, ``beta``, ``contraction``, solvers,
     gradient modes, stopping) are those of :class:`pyg_iterative.PIGNConv`, and the parameters have
     the same names, so ``load_state_dict`` moves weights between the two backends.
+
+    Other operators come from the registry: ``conv="sage"``, ``"gin"``, ``"gat"`` (see
+    :mod:`dgl_iterative.operators`) or one you added with :func:`dgl_iterative.register_operator`.
+    Their parameter names are DGL's; :func:`iterative_core.operators.convert_state_dict` renames them
+    to and from PyG's.
 
     Parameters
     ----------
@@ -42,55 +45,35 @@ class PIGNConv(IterativeLayerBase):
         The activation :math:`\sigma`. Default: ``"relu"``.
     dropout : float
         Dropout inside the iteration. Default: ``0``.
-    add_self_loops, normalize, cached, bias : bool
-        As in :class:`pyg_iterative.PIGNConv`.
+    conv : str
+        The registered operator: ``"gcn"`` (default), ``"sage"``, ``"gin"``, ``"gat"`` or your own.
+    add_self_loops, normalize, cached, bias, alpha, beta : optional
+        ``conv="gcn"``'s options, as in :class:`pyg_iterative.PIGNConv`; other operators take their
+        factory's keywords.
     allow_zero_in_degree : bool
-        With ``add_self_loops=False``, a node without in-edges has no input; as in
+        ``conv="gcn"`` with ``add_self_loops=False``: a node without in-edges has no input; as in
         :class:`dgl.nn.GraphConv` this raises unless set to ``True``. Default: ``False``.
 
     Shapes
     ------
-    - **graph**: a homogeneous ``DGLGraph`` with :math:`N` nodes (iteration needs a square operator: blocks
-      and bipartite graphs are refused).
-    - **feat**: :math:`(N, F)`; **edge_weight**: :math:`(E,)`; **batch** *(optional)*: :math:`(N,)`.
+    - **graph**: a homogeneous ``DGLGraph`` with :math:`N` nodes, or a ``dgl.batch`` of graphs (each
+      converges, and with a ``tol`` stops, on its own). Blocks and bipartite graphs are refused:
+      iteration needs a square operator.
+    - **feat**: :math:`(N, F)`; **edge_weight**: :math:`(E,)` or the name of an edge feature;
+      **batch** *(optional, overrides the batched graph's)*: :math:`(N,)`.
     - **output**: :math:`(N, F)`, and a :class:`~iterative_core.FixedPointInfo` with ``return_info=True``.
     """
 
+    backend = "dgl"
+
     def __init__(self, channels: int, num_iterations: int = 8, smoothing=0.5, tol: Optional[float] = None,
-                 act="relu", dropout: float = 0.0, add_self_loops: bool = True, normalize: bool = True,
-                 cached: bool = False, bias: bool = True, **kwargs) -> None:
-        check_keys(type(self).__name__, kwargs, ITERATION_KEYS + _OWN_KEYS)
-        own = {k: kwargs.pop(k) for k in ("alpha", "beta", "allow_zero_in_degree") if k in kwargs}
-        super().__init__(channels, num_iterations, smoothing, tol, act, dropout, **kwargs)
-        self.operator = GCNOperator(channels, bias=bias, add_self_loops=add_self_loops, normalize=normalize,
-                                    cached=cached, **own)
+                 act="relu", dropout: float = 0.0, *, conv: str = "gcn", **kwargs) -> None:
+        super().__init__(channels, num_iterations, smoothing, tol, act, dropout, conv=conv, **kwargs)
 
-    def reset_parameters(self) -> None:
-        self.operator.reset_parameters()
-
-    def forward(self, graph, feat: Tensor, edge_weight: Optional[Tensor] = None, batch: Optional[Tensor] = None,
-                z_init: Optional[Tensor] = None, return_info: bool = False):
-        where = type(self).__name__
-        if graph.is_block or graph.num_src_nodes() != graph.num_dst_nodes():
-            raise ValueError(
-                f"{where}: iteration needs a square operator (the same nodes in and out), but got a block or "
-                f"bipartite graph with {graph.num_src_nodes()} source and {graph.num_dst_nodes()} destination "
-                "nodes. Use a node-induced subgraph instead (e.g. dgl.node_subgraph or dgl.khop_in_subgraph)."
-            )
-        check_features(feat, self.channels, where)
-        n = graph.num_nodes()
-        if feat.size(0) != n:
-            raise ValueError(f"{where}: feat has {feat.size(0)} rows but the graph has {n} nodes")
-        check_same_device(feat, graph.edges()[0], where)
-        edge_weight = check_edge_weight(edge_weight, graph.num_edges(), where, normalize=self.operator.normalize,
-                                        device=feat.device, validate=self.validate)
-        check_batch(batch, n, where)
-        op = self.operator
-        prop, bound = op.prepare(graph, edge_weight, feat.dtype, need_bound=self.contraction is not None)
-        W = op.weight_for(self.lipschitz_budget(), bound)
-        z, info = self.solve(lambda z: op.apply(z, lambda h: op.propagate(graph, prop, h), W, feat), feat,
-                             z_init=z_init, batch=batch)
-        return (z, info) if return_info else z
+    def forward(self, graph, feat: Tensor, edge_weight: Union[Tensor, str, None] = None,
+                batch: Optional[Tensor] = None, z_init: Optional[Tensor] = None, return_info: bool = False):
+        return self.run(feat, graph, edge_weight, check_graph=check_graph, call=call, batch=batch, z_init=z_init,
+                        return_info=return_info)
 
     def extra_repr(self) -> str:
-        return f"{self.channels}, {self.iteration_repr()}"
+        return self.layer_repr()

@@ -9,7 +9,7 @@ from iterative_core.wrapping import RegistryLayerBase
 
 from . import operators as _operators  # noqa: F401  (registers "sage", "gin", "gat")
 from .gcn_operator import GCNOperator  # noqa: F401  (registers "gcn")
-from .graph import run
+from .graph import call, check_graph
 
 
 class PIGNConv(RegistryLayerBase):
@@ -80,7 +80,8 @@ class PIGNConv(RegistryLayerBase):
 
     def forward(self, x: Tensor, edge_index, edge_weight: Optional[Tensor] = None, batch: Optional[Tensor] = None,
                 z_init: Optional[Tensor] = None, return_info: bool = False, num_graphs: Optional[int] = None):
-        return run(self, x, edge_index, edge_weight, batch, num_graphs, z_init, return_info)
+        return self.run(x, edge_index, edge_weight, check_graph=check_graph, call=call, batch=batch,
+                        num_graphs=num_graphs, z_init=z_init, return_info=return_info)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.layer_repr()})"

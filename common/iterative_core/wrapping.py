@@ -1,0 +1,307 @@
+r"""Any square graph convolution made iterative: the parts both adapters share.
+
+An adapter's ``IterativeConv(conv)`` and ``PIGNConv(conv=name)`` iterate
+
+.. math::
+    z_{k+1} = s_k z_k + (1 - s_k)\, \mathrm{dropout}(\sigma(\mathrm{conv}(z_k, G) [+ x])),
+    \qquad z_0 = x,
+
+with the solvers, schedules, stopping rules and gradient modes of :class:`IterativeLayerBase`.
+Everything here is backend-agnostic; an adapter adds only the turning of its ecosystem's graph
+argument into the call ``z -> conv(z, graph)`` (its ``bind``).
+
+An *operator* is any ``nn.Module``. When it has a method
+``bind(x, graph, edge_weight, *, lipschitz_budget=None) -> Callable[[Tensor], Tensor]`` (the adapters'
+``GCNOperator`` does), the layer calls it once per forward pass to prepare the graph (normalise,
+build a sparse matrix, add self-loops ...) and iterates the callable it returns; otherwise the
+adapter calls the module itself at every iteration in its ecosystem's order (PyG
+``conv(z, edge_index[, edge_weight=w])``, DGL ``conv(graph, z[, edge_weight=w])``).
+
+The iteration feeds each output back in as the next input, so an operator must map ``C`` channels
+to ``C`` channels: :func:`square_channels` reads the widths a layer was built with (PyG's
+``in_channels``/``out_channels``/``heads``/``concat``, DGL's ``_in_feats``/``_out_feats``/``_num_heads``,
+the MLP of a GIN layer) and refuses a layer whose widths differ; the output of every call is checked
+as well. A ``[N, heads, F]`` output (DGL's attention layers) is read as ``[N, heads * F]``: the
+heads are concatenated.
+"""
+from __future__ import annotations
+
+import inspect
+from typing import Callable, Optional
+
+from torch import Tensor, nn
+
+from ._keys import check_keys
+from .layer import ITERATION_KEYS, GCNOperatorBase, IterativeLayerBase
+from .operators import get_operator
+from .validation import check_batch, check_features
+
+__all__ = [
+    "conv_widths", "square_channels", "supports_contraction", "accepts_keyword", "reset_module",
+    "square_error", "SquareOperator", "OperatorLayerBase", "RegistryLayerBase", "split_operator_options",
+    "build_operator",
+]
+
+_IN_ATTRS = ("in_channels", "_in_src_feats", "_in_feats", "in_feats", "in_features")
+_IN_DST_ATTRS = ("_in_dst_feats",)
+_OUT_ATTRS = ("out_channels", "_out_feats", "out_feats", "out_features")
+_HEAD_ATTRS = ("heads", "_num_heads", "num_heads")
+_MLP_ATTRS = ("nn", "apply_func", "mlp")
+
+
+def _first_attr(module: nn.Module, names) -> Optional[object]:
+    for name in names:
+        value = getattr(module, name, None)
+        if value is not None and not isinstance(value, nn.Module) and not callable(value):
+            return value
+    return None
+
+
+def _width(value) -> Optional[int]:
+    """An int width, or None when unknown (missing, lazy ``-1``)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        return None
+    return value
+
+
+def _mlp_widths(mlp: nn.Module) -> tuple[Optional[int], Optional[int]]:
+    """The input width of the first and the output width of the last linear map inside ``mlp``."""
+    mods = [m for m in mlp.modules() if _first_attr(m, _IN_ATTRS) is not None or _first_attr(m, _OUT_ATTRS) is not None]
+    if not mods:
+        return None, None
+    first = next((m for m in mods if _first_attr(m, _IN_ATTRS) is not None), None)
+    last = next((m for m in reversed(mods) if _first_attr(m, _OUT_ATTRS) is not None), None)
+    return (_width(_first_attr(first, _IN_ATTRS)) if first is not None else None,
+            _width(_first_attr(last, _OUT_ATTRS)) if last is not None else None)
+
+
+def conv_widths(conv: nn.Module) -> tuple[tuple[Optional[int], ...], Optional[int]]:
+    """``(input widths, output width)`` a convolution was built with, as far as they can be read.
+
+    The input widths are one entry, or two (source, destination) for a layer built for bipartite
+    graphs; None marks an unknown width. The output width counts concatenated attention heads.
+    """
+    in_c = _first_attr(conv, _IN_ATTRS)
+    out_c = _first_attr(conv, _OUT_ATTRS)
+    if isinstance(in_c, (tuple, list)):
+        ins = tuple(_width(v) for v in in_c)
+    else:
+        ins = (_width(in_c),)
+        dst = _first_attr(conv, _IN_DST_ATTRS)
+        if dst is not None and _width(dst) != ins[0]:
+            ins = (ins[0], _width(dst))
+    out = _width(out_c)
+    if in_c is None and out_c is None:
+        mlp = next((getattr(conv, a) for a in _MLP_ATTRS if isinstance(getattr(conv, a, None), nn.Module)), None)
+        if mlp is not None:
+            i, out = _mlp_widths(mlp)
+            ins = (i,)
+    heads = _first_attr(conv, _HEAD_ATTRS)
+    if out is not None and _width(heads) and getattr(conv, "concat", True) is not False:
+        out = out * heads
+    return ins, out
+
+
+def square_error(where: str, what: str, how: str) -> str:
+    """The message refusing a non-square input: what was given, why it cannot be iterated, what to do."""
+    return (f"{where}: {what}. Iteration feeds each output back in as the next input, so the operator "
+            f"must be square (the same nodes and the same channels in and out). {how}")
+
+
+def square_channels(conv: nn.Module, channels: Optional[int], where: str) -> int:
+    """The width ``C`` of a square ``conv``; raise when its widths differ or none can be found."""
+    ins, out = conv_widths(conv)
+    name = type(conv).__name__
+    known = [w for w in ins if w is not None]
+    if len(set(ins)) > 1:
+        raise ValueError(square_error(
+            where, f"{name} was built for bipartite inputs with widths {ins}",
+            "Build it with one input width equal to its output width."))
+    if known and out is not None and known[0] != out:
+        raise ValueError(square_error(
+            where, f"{name} maps {known[0]} input channels to {out} output channels",
+            "Build it with in_channels == out_channels (for attention layers: out_channels * heads == "
+            "in_channels with concatenated heads, e.g. GATConv(C, C // heads, heads=heads))."))
+    found = known[0] if known else out
+    if channels is not None:
+        if not isinstance(channels, int) or isinstance(channels, bool) or channels < 1:
+            raise ValueError(f"{where}: channels must be a positive int, got {channels!r}")
+        if found is not None and found != channels:
+            raise ValueError(f"{where}: channels={channels} but {name} has width {found}")
+        return channels
+    if found is None:
+        raise ValueError(f"{where}: cannot read the width of {name} (no in_channels/out_channels or DGL "
+                         "_in_feats/_out_feats); pass channels=C")
+    return found
+
+
+def supports_contraction(operator: nn.Module) -> bool:
+    """Whether the operator can rescale itself to a Lipschitz budget (``contraction=``)."""
+    return isinstance(operator, GCNOperatorBase) or bool(getattr(operator, "supports_contraction", False))
+
+
+def accepts_keyword(fn: Callable, name: str) -> bool:
+    """Whether ``fn`` takes a keyword argument ``name`` (or any keyword)."""
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return True
+    return any(p.name == name or p.kind is p.VAR_KEYWORD for p in params)
+
+
+def reset_module(module: nn.Module) -> None:
+    """Reset ``module``'s parameters: its own ``reset_parameters``, else each child's."""
+    if hasattr(module, "reset_parameters"):
+        module.reset_parameters()
+        return
+    for child in module.children():
+        reset_module(child)
+
+
+class SquareOperator:
+    """``z -> op(z)`` with the output checked to be square (``[N, heads, F]`` read as ``[N, heads * F]``)."""
+
+    __slots__ = ("op", "name", "where")
+
+    def __init__(self, op: Callable[[Tensor], Tensor], name: str, where: str) -> None:
+        self.op, self.name, self.where = op, name, where
+
+    def __call__(self, z: Tensor) -> Tensor:
+        out = self.op(z)
+        if isinstance(out, tuple):  # e.g. attention weights returned beside the features
+            out = out[0]
+        if out.dim() == 3 and z.dim() == 2:
+            out = out.flatten(1)  # concatenated heads
+        if out.shape != z.shape:
+            raise ValueError(square_error(
+                self.where, f"{self.name} mapped an input of shape {tuple(z.shape)} to shape {tuple(out.shape)}",
+                "Build it with in_channels == out_channels (concatenated heads count)."))
+        return out
+
+
+class OperatorLayerBase(IterativeLayerBase):
+    """An operator module (``self.operator``) iterated to its fixed point: what both adapters'
+    ``IterativeConv`` and ``PIGNConv`` share. An adapter writes ``forward`` in its ecosystem's order,
+    turns its graph into a callable ``z -> op(z)`` and hands it to :meth:`iterate`."""
+
+    def __init__(self, operator: nn.Module, channels: Optional[int] = None, num_iterations: int = 8,
+                 smoothing=0.5, tol: Optional[float] = None, act="relu", dropout: float = 0.0, **kwargs) -> None:
+        where = type(self).__name__
+        if not isinstance(operator, nn.Module):
+            raise TypeError(f"{where}: the operator must be a torch.nn.Module, got {type(operator).__name__}")
+        check_keys(where, kwargs, ITERATION_KEYS)
+        channels = square_channels(operator, channels, where)
+        if kwargs.get("contraction") is not None and not supports_contraction(operator):
+            raise ValueError(
+                f"{where}: contraction= rescales the operator's weight to a Lipschitz budget, which only "
+                f"operators that can bound their norm support (conv='gcn'); {type(operator).__name__} cannot. "
+                "Constrain its weights yourself (e.g. torch.nn.utils.parametrizations.spectral_norm) and "
+                "use tol= to watch convergence."
+            )
+        super().__init__(channels, num_iterations, smoothing, tol, act, dropout, **kwargs)
+        self.operator = operator
+
+    @property
+    def conv(self) -> nn.Module:
+        """The iterated convolution (the same module as ``operator``)."""
+        return self.operator
+
+    def reset_parameters(self) -> None:
+        reset_module(self.operator)
+
+    def check_input(self, x: Tensor) -> None:
+        where = type(self).__name__
+        if isinstance(x, (tuple, list)):
+            raise ValueError(square_error(
+                where, "got a bipartite pair (x_src, x_dst) of node features",
+                "Iterate on a node-induced subgraph instead (torch_geometric.utils.subgraph or "
+                "k_hop_subgraph, NeighborLoader, ClusterLoader; in DGL dgl.node_subgraph)."))
+        check_features(x, self.channels, where)
+
+    def bind(self, x: Tensor, graph, edge_weight: Optional[Tensor],
+             call: Callable[..., Tensor]) -> Callable[[Tensor], Tensor]:
+        """The map ``z -> op(z, graph)`` of one forward pass: the operator's own ``bind`` when it has
+        one, else ``call(operator, z, graph[, edge_weight=w])`` (the adapter's calling order)."""
+        op = self.operator
+        if hasattr(op, "bind"):
+            return op.bind(x, graph, edge_weight, lipschitz_budget=self.lipschitz_budget())
+        if edge_weight is None:
+            return lambda z: call(op, z, graph)
+        if not accepts_keyword(op.forward, "edge_weight"):
+            raise TypeError(f"{type(self).__name__}: {type(op).__name__}.forward takes no edge_weight; leave "
+                            "the weights out or use a convolution that takes them")
+        return lambda z: call(op, z, graph, edge_weight=edge_weight)
+
+    def iterate(self, op: Callable[[Tensor], Tensor], x: Tensor, *, batch: Optional[Tensor] = None,
+                num_graphs: Optional[int] = None, z_init: Optional[Tensor] = None, return_info: bool = False):
+        """Solve :math:`z = \\sigma(\\mathrm{op}(z) [+ x])` from ``z_init`` (default ``x``); with a
+        ``batch`` vector every graph converges (and stops) on its own."""
+        check_batch(batch, x.size(0), type(self).__name__)
+        sq = SquareOperator(op, type(self.operator).__name__, type(self).__name__)
+        z, info = self.solve(sq, x, z_init=z_init, batch=batch, num_graphs=num_graphs)
+        return (z, info) if return_info else z
+
+    def run(self, x: Tensor, graph, edge_weight=None, *, check_graph: Callable, call: Callable[..., Tensor],
+            batch: Optional[Tensor] = None, num_graphs: Optional[int] = None, z_init: Optional[Tensor] = None,
+            return_info: bool = False):
+        """A forward pass with the adapter's two hooks:
+        ``check_graph(layer, x, graph, edge_weight, batch, num_graphs) -> (edge_weight, batch, num_graphs)``
+        checks the graph (and may find the batch vector), ``call(operator, z, graph, **kw)`` applies an
+        operator in the ecosystem's argument order."""
+        self.check_input(x)
+        edge_weight, batch, num_graphs = check_graph(self, x, graph, edge_weight, batch, num_graphs)
+        return self.iterate(self.bind(x, graph, edge_weight, call), x, batch=batch, num_graphs=num_graphs,
+                            z_init=z_init, return_info=return_info)
+
+
+def split_operator_options(kwargs: dict) -> tuple[dict, dict]:
+    """Split keywords into the iteration's (:data:`ITERATION_KEYS`) and the operator's."""
+    it = {k: v for k, v in kwargs.items() if k in ITERATION_KEYS}
+    op = {k: v for k, v in kwargs.items() if k not in ITERATION_KEYS}
+    return it, op
+
+
+def build_operator(backend: str, conv: str, channels: int, options: dict, where: str) -> nn.Module:
+    """``factory(channels, **options)`` for the operator ``conv`` registered for ``backend``; an
+    option the factory does not take is an error listing the valid keywords."""
+    if not isinstance(conv, str):
+        raise TypeError(f"{where}: conv must be a registered operator name, got {type(conv).__name__} "
+                        "(to iterate a module you built, use IterativeConv(module))")
+    factory = get_operator(conv, backend)
+    try:
+        params = list(inspect.signature(factory).parameters.values())[1:]
+    except (TypeError, ValueError):
+        params = None
+    if params is not None and not any(p.kind is p.VAR_KEYWORD for p in params):
+        valid = [p.name for p in params if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        check_keys(f"{where}(conv={conv!r})", options, list(ITERATION_KEYS) + valid)
+    operator = factory(channels, **options)
+    if not isinstance(operator, nn.Module):
+        raise TypeError(f"{where}: operator {conv!r} for backend {backend!r} returned "
+                        f"{type(operator).__name__}, not a torch.nn.Module")
+    return operator
+
+
+class RegistryLayerBase(OperatorLayerBase):
+    """An :class:`OperatorLayerBase` whose operator comes from the registry: the body of both
+    adapters' ``PIGNConv``. Adapters set ``backend``. Keywords other than the iteration's go to the
+    operator's factory."""
+
+    backend: str = None  # set by the adapter
+
+    def __init__(self, channels: int, num_iterations: int = 8, smoothing=0.5, tol: Optional[float] = None,
+                 act="relu", dropout: float = 0.0, *, conv: str = "gcn", **kwargs) -> None:
+        where = type(self).__name__
+        if not isinstance(channels, int) or isinstance(channels, bool) or channels < 1:
+            raise ValueError(f"{where}: channels must be a positive int, got {channels!r}")
+        it, opts = split_operator_options(kwargs)
+        operator = build_operator(self.backend, conv, channels, opts, where)
+        super().__init__(operator, channels, num_iterations, smoothing, tol, act, dropout, **it)
+        self.conv_name = conv
+
+    def layer_repr(self) -> str:
+        parts = [f"{self.channels}"]
+        if self.conv_name != "gcn":
+            parts.append(f"conv={self.conv_name!r}")
+        parts.append(self.iteration_repr())
+        return ", ".join(parts)

@@ -1,0 +1,68 @@
+"""IterativeConv for DGL: any square convolution iterated to its fixed point."""
+from __future__ import annotations
+
+from typing import Optional, Union
+
+from torch import Tensor, nn
+
+from iterative_core.wrapping import OperatorLayerBase
+
+from .graph import call, check_graph
+
+
+class IterativeConv(OperatorLayerBase):
+    r"""Any square DGL graph convolution made iterative: one weight-shared layer applied until its
+    output stops changing (`Operator Learning Meets Numerical Analysis
+    <https://arxiv.org/abs/2310.01618>`__, Zappala et al., 2023).
+
+    .. math::
+        h^{(k+1)} = s_k h^{(k)} + (1 - s_k)\, \sigma\big(\mathrm{conv}(\mathcal{G}, h^{(k)})\big),
+        \qquad h^{(0)} = x,
+
+    with the solvers, stopping rules and gradient modes of :class:`PIGNConv`. Any DGL layer whose
+    output width equals its input width works: ``GraphConv(C, C)``, ``SAGEConv(C, C, "mean")``,
+    ``GINConv(mlp, "sum")`` with a square MLP, ``GATConv(C, C // H, H)`` (its ``[N, H, C // H]``
+    output is read with the heads concatenated), or your own module. A layer whose widths differ is
+    refused: its output could not be fed back in. The layer's own rules hold (DGL's ``GraphConv``
+    and ``GATConv`` refuse nodes without in-edges unless built with ``allow_zero_in_degree=True``:
+    add self-loops with ``dgl.add_self_loop``).
+
+    .. code-block:: python
+
+        from dgl.nn import GATConv
+        from dgl_iterative import IterativeConv
+
+        conv = IterativeConv(GATConv(64, 16, num_heads=4), num_iterations=10, tol=1e-4)
+        out, info = conv(dgl.add_self_loop(g), feat, return_info=True)
+
+    Parameters
+    ----------
+    conv : torch.nn.Module
+        The convolution, called as ``conv(graph, h)`` (and ``edge_weight=w`` when weights are given).
+    num_iterations, smoothing, tol, act, dropout
+        As in :class:`PIGNConv`.
+    channels : int, optional
+        The width, when it cannot be read from ``conv``.
+    **kwargs
+        The iteration's options, as in :class:`PIGNConv`; ``contraction`` is refused (a general
+        layer cannot bound its own norm).
+
+    Shapes
+    ------
+    - **graph**: a homogeneous ``DGLGraph`` with :math:`N` nodes, or a ``dgl.batch`` of graphs (each
+      converges, and with a ``tol`` stops, on its own). Blocks and bipartite graphs are refused.
+    - **feat**: :math:`(N, F)`; **edge_weight**: :math:`(E,)` or the name of an edge feature.
+    - **output**: :math:`(N, F)`, and a :class:`~iterative_core.FixedPointInfo` with ``return_info=True``.
+    """
+
+    def __init__(self, conv: nn.Module, num_iterations: int = 8, smoothing=0.5, tol: Optional[float] = None,
+                 act="relu", dropout: float = 0.0, *, channels: Optional[int] = None, **kwargs) -> None:
+        super().__init__(conv, channels, num_iterations, smoothing, tol, act, dropout, **kwargs)
+
+    def forward(self, graph, feat: Tensor, edge_weight: Union[Tensor, str, None] = None,
+                batch: Optional[Tensor] = None, z_init: Optional[Tensor] = None, return_info: bool = False):
+        return self.run(feat, graph, edge_weight, check_graph=check_graph, call=call, batch=batch, z_init=z_init,
+                        return_info=return_info)
+
+    def extra_repr(self) -> str:
+        return self.iteration_repr()

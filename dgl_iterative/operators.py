@@ -1,0 +1,83 @@
+"""The operators ``PIGNConv(conv=...)`` builds from DGL's own layers, registered for backend ``"dgl"``.
+
+The names, options and functions are those of :mod:`pyg_iterative.operators`, so that a model
+moves between the backends with :func:`iterative_core.operators.convert_state_dict`:
+
+* ``"sage"``: ``dgl.nn.SAGEConv(C, C, aggr)``; options ``aggr="mean"`` (DGL's ``aggregator_type``), ``bias=True``.
+* ``"gin"``: ``dgl.nn.GINConv`` (sum) over ``Linear(C, H) -> ReLU -> Linear(H, C)``; options ``hidden=C``,
+  ``eps=0.0``, ``train_eps=False``.
+* ``"gat"``: ``dgl.nn.GATConv(C, C // heads, heads)`` with the heads concatenated, on the graph with
+  its self-loops replaced by one loop per node (as PyG's ``GATConv`` does; edge weights of the added
+  loops are 1); options ``heads=1``, ``negative_slope=0.2``, ``attention_dropout=0.0``,
+  ``add_self_loops=True``, ``bias=True``.
+
+``"gcn"`` is :class:`~dgl_iterative.GCNOperator` (registered in its own module).
+"""
+from __future__ import annotations
+
+from typing import Callable, Optional
+
+import dgl
+import torch
+from dgl.nn import GATConv, GINConv, SAGEConv
+from torch import Tensor, nn
+
+from iterative_core import register_operator
+from iterative_core.operators import SHARED_KEYS, gin_mlp, head_width
+
+__all__ = ["sage_operator", "gin_operator", "gat_operator", "GATOperator"]
+
+
+class GATOperator(GATConv):
+    """DGL's ``GATConv`` with concatenated heads which, with ``add_self_loops``, runs on the graph
+    with one self-loop per node. The loops are added once per forward pass of the iterative layer
+    (:meth:`bind`), not at every iteration."""
+
+    def __init__(self, channels: int, heads: int, *, add_self_loops: bool = True, **kwargs) -> None:
+        super().__init__(channels, head_width(channels, heads), heads, allow_zero_in_degree=add_self_loops, **kwargs)
+        self.add_self_loops = add_self_loops
+
+    def looped(self, graph, edge_weight: Optional[Tensor]):
+        """``graph`` with its self-loops replaced by one per node, and the edge weights to match."""
+        if not self.add_self_loops:
+            return graph, edge_weight
+        src, dst = graph.edges()
+        keep = src != dst
+        g = dgl.add_self_loop(dgl.remove_self_loop(graph))
+        if edge_weight is not None:
+            loops = torch.ones(graph.num_nodes(), dtype=edge_weight.dtype, device=edge_weight.device)
+            edge_weight = torch.cat([edge_weight[keep], loops])
+        return g, edge_weight
+
+    def bind(self, feat: Tensor, graph, edge_weight: Optional[Tensor] = None, *,
+             lipschitz_budget: Optional[float] = None) -> Callable[[Tensor], Tensor]:
+        g, w = self.looped(graph, edge_weight)
+        if w is None:
+            return lambda z: super(GATOperator, self).forward(g, z).flatten(1)
+        return lambda z: super(GATOperator, self).forward(g, z, edge_weight=w).flatten(1)
+
+    def forward(self, graph, feat: Tensor, edge_weight: Optional[Tensor] = None) -> Tensor:
+        """One application, heads concatenated: ``[N, heads * F]``."""
+        return self.bind(feat, graph, edge_weight)(feat)
+
+
+def sage_operator(channels: int, *, aggr: str = "mean", bias: bool = True) -> nn.Module:
+    """GraphSAGE: :math:`z_i W_r + \\mathrm{aggr}_{j \\in \\mathcal{N}(i)} z_j W_l + b`."""
+    return SAGEConv(channels, channels, aggr, bias=bias)
+
+
+def gin_operator(channels: int, *, hidden: Optional[int] = None, eps: float = 0.0, train_eps: bool = False) -> nn.Module:
+    """GIN: :math:`\\mathrm{MLP}((1 + \\epsilon) z_i + \\sum_{j \\in \\mathcal{N}(i)} z_j)`."""
+    return GINConv(gin_mlp(channels, hidden), "sum", init_eps=eps, learn_eps=train_eps)
+
+
+def gat_operator(channels: int, *, heads: int = 1, negative_slope: float = 0.2, attention_dropout: float = 0.0,
+                 add_self_loops: bool = True, bias: bool = True) -> nn.Module:
+    """GAT with ``heads`` heads of width ``channels // heads``, concatenated."""
+    return GATOperator(channels, heads, add_self_loops=add_self_loops, negative_slope=negative_slope,
+                       attn_drop=attention_dropout, bias=bias)
+
+
+register_operator("sage", sage_operator, backend="dgl", state_dict_keys=SHARED_KEYS["sage"]["dgl"])
+register_operator("gin", gin_operator, backend="dgl", state_dict_keys=SHARED_KEYS["gin"]["dgl"])
+register_operator("gat", gat_operator, backend="dgl", state_dict_keys=SHARED_KEYS["gat"]["dgl"])
