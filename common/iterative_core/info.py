@@ -45,8 +45,10 @@ class FixedPointInfo:
             Always False when no ``tol`` was given: a fixed number of steps proves nothing.
         status (str): ``"converged"``, ``"max_iter"`` (tol not reached), ``"diverged"`` (NaN/Inf or
             a growing residual) or ``"fixed"`` (no tol given, ran ``max_iter`` steps).
-        contraction_factor (float): empirical contraction factor, the geometric mean of the
-            ratios of successive absolute residuals over the last (up to) five iterations.
+        contraction_factor (float): empirical contraction factor, the geometric mean of the last
+            (up to) five ratios :math:`\\|z_{k+1} - z_k\\| / \\|z_k - z_{k-1}\\|`, leaving out steps
+            at the dtype's rounding floor (relative residual below :math:`64\\epsilon`); 0.0 when
+            the first step already reached it.
         final_residual (float): the last relative residual (NaN when no iteration ran).
         backward (FixedPointInfo or None): the statistics of the adjoint solve of ``grad="implicit"``
             (:math:`g = J^\\top g + \\partial L / \\partial z^*`), filled in when the backward pass runs
@@ -103,12 +105,14 @@ class FixedPointInfo:
     def contraction_factor(self) -> float:
         if "q" not in self._cache:
             r = self.abs_residuals.detach().double().cpu()
-            r = r[-6:]
+            # steps whose relative size is at the dtype's rounding floor measure noise, not the map
+            floor = 64 * torch.finfo(self.residuals.dtype).eps if self.residuals.is_floating_point() else 0.0
+            meaningful = (self.residuals.detach().double().cpu() > floor) & (r > 1e-300)
             if r.numel() < 2 or not torch.isfinite(r).all():
                 q = float("nan")
             else:
-                ratios = r[1:] / r[:-1].clamp_min(1e-300)
-                ratios = ratios[r[:-1] > 1e-300]
+                ok = meaningful[:-1] & meaningful[1:]
+                ratios = (r[1:] / r[:-1].clamp_min(1e-300))[ok][-5:]
                 q = float(torch.exp(torch.log(ratios.clamp_min(1e-300)).mean())) if ratios.numel() else 0.0
             self._cache["q"] = q
         return self._cache["q"]

@@ -1,0 +1,153 @@
+"""Solvers: Anderson's acceleration and safeguard, per-graph coefficients, check_every, warm starts,
+and no host-device synchronisation without a tol."""
+import pytest
+import torch
+
+import iterative_core as ic
+
+from ._graphs import DenseConv, block_diag_graph, gcn_dense, orthogonal, random_edges
+
+DT = torch.float64
+
+
+def diffusion_problem(q: float = 0.9, n: int = 40, c: int = 4, seed: int = 0):
+    """:math:`T(z) = \\hat A z W^\\top + x` with symmetric :math:`W`, :math:`\\|W\\|_2 = q` on an undirected
+    graph: a contraction with constant exactly ``q`` (:math:`\\|\\hat A\\|_2 = 1`)."""
+    src, dst = random_edges(n, 50, seed=seed)
+    A, _ = gcn_dense(src, dst, n)
+    Q = orthogonal(c, seed=seed)
+    W = q * Q @ torch.diag(torch.tensor([1.0, 0.5, -0.3, 0.8], dtype=DT)) @ Q.t()
+    x = torch.randn(n, c, dtype=DT, generator=torch.Generator().manual_seed(seed))
+    return (lambda z: A @ z @ W.t() + x), x
+
+
+def test_anderson_needs_at_most_half_of_picards_iterations_at_q_09():
+    T, x = diffusion_problem(0.9)
+    z_p, picard = ic.fixed_point(T, torch.zeros_like(x), max_iter=1000, tol=1e-6, smoothing=0.0)
+    z_a, anderson = ic.fixed_point(T, torch.zeros_like(x), max_iter=1000, tol=1e-6, smoothing=0.0,
+                                   solver="anderson")
+    assert picard.status == anderson.status == "converged"
+    assert picard.contraction_factor > 0.85  # a hard problem: Picard's rate is q
+    assert anderson.iterations <= picard.iterations / 2
+    assert (z_a - z_p).norm() / z_p.norm() < 1e-5
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_anderson_safeguard_on_a_singular_least_squares_step(dtype):
+    """f is constant: after one step every residual is 0, the Gram matrix is 0 and (lam=0) the bordered
+    system is singular. The safeguard takes the plain step instead of producing NaN/Inf."""
+    c = torch.randn(5, 3, dtype=dtype)
+    z, info = ic.fixed_point(lambda z: c, torch.zeros_like(c), max_iter=10, smoothing=0.0, solver="anderson",
+                             solver_options={"lam": 0.0})
+    assert torch.equal(z, c) and not info.diverged
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_anderson_safeguard_on_nearly_collinear_residuals(dtype):
+    """A map that is almost rank one: successive residuals are parallel to 1e-9, the Gram matrix is
+    numerically singular. Anderson still converges to the solution, with no NaN on the way."""
+    g = torch.Generator().manual_seed(0)
+    n = 30
+    u = torch.randn(n, 1, generator=g, dtype=DT)
+    u = u / u.norm()
+    M = 0.95 * u @ u.t() + 1e-9 * torch.randn(n, n, generator=g, dtype=DT)
+    b = torch.randn(n, 2, generator=g, dtype=DT)
+    ref = torch.linalg.solve(torch.eye(n, dtype=DT) - M, b)
+    M, b = M.to(dtype), b.to(dtype)
+    seen = []
+
+    def f(z):
+        seen.append(bool(torch.isfinite(z).all()))
+        return M @ z + b
+
+    z, info = ic.fixed_point(f, torch.zeros_like(b), max_iter=200, tol=1e-5, smoothing=0.0, solver="anderson",
+                             solver_options={"lam": 0.0, "m": 6})
+    assert all(seen) and info.status == "converged"
+    assert float((z.double() - ref).norm() / ref.norm()) < 1e-4
+
+
+def test_anderson_coefficients_are_per_graph():
+    """Without a tol, a graph's trajectory in a batch equals its trajectory alone only if its
+    mixing coefficients come from its own residuals."""
+    src, dst, batch = block_diag_graph([8, 11], seed=3)
+    n = batch.numel()
+    A, _ = gcn_dense(src, dst, n)
+    W = 0.9 * orthogonal(3, seed=1)
+    x = torch.randn(n, 3, dtype=DT, generator=torch.Generator().manual_seed(2))
+    T = lambda z: torch.tanh(A @ z @ W.t() + x)  # noqa: E731
+    first = batch == 0
+    A0, x0 = A[first][:, first], x[first]
+    alone, _ = ic.fixed_point(lambda z: torch.tanh(A0 @ z @ W.t() + x0), torch.zeros_like(x0), max_iter=12,
+                              solver="anderson", smoothing=0.0)
+    batched, _ = ic.fixed_point(T, torch.zeros_like(x), max_iter=12, solver="anderson", smoothing=0.0,
+                                batch=batch, num_graphs=2)
+    pooled, _ = ic.fixed_point(T, torch.zeros_like(x), max_iter=12, solver="anderson", smoothing=0.0)
+    assert torch.allclose(batched[first], alone, atol=1e-12)
+    assert not torch.allclose(pooled[first], alone, atol=1e-6)  # one problem for the batch differs
+
+
+@pytest.mark.parametrize("batched", [False, True])
+def test_check_every(batched):
+    T, x = diffusion_problem(0.8)
+    kw = dict(max_iter=500, tol=1e-8, smoothing=0.0)
+    if batched:
+        kw.update(batch=torch.zeros(x.shape[0], dtype=torch.long), num_graphs=1)
+    _, every = ic.fixed_point(T, torch.zeros_like(x), **kw)
+    z5, fifth = ic.fixed_point(T, torch.zeros_like(x), check_every=5, **kw)
+    assert fifth.iterations % 5 == 0 and every.iterations <= fifth.iterations < every.iterations + 5
+    assert fifth.status == "converged"
+    z_fixed, _ = ic.fixed_point(T, torch.zeros_like(x), max_iter=fifth.iterations, smoothing=0.0)
+    assert torch.equal(z5, z_fixed)
+
+
+def test_warm_start_from_a_fixed_point_and_from_a_previous_epoch():
+    T, x = diffusion_problem(0.8)
+    z_star, cold = ic.fixed_point(T, torch.zeros_like(x), max_iter=500, tol=1e-10, smoothing=0.0)
+    _, warm = ic.fixed_point(T, z_star, max_iter=500, tol=1e-10, smoothing=0.0)
+    assert warm.iterations == 1 and warm.status == "converged" and cold.iterations > 50
+    # layer level: the previous call's fixed point as z_init after a small parameter update
+    n, c = 30, 4
+    src, dst = random_edges(n, 40, seed=4)
+    A, bound = gcn_dense(src, dst, n)
+    conv = DenseConv(c, 500, smoothing=0.0, tol=1e-8, contraction=0.9, act="tanh", inject_input=True).double()
+    xs = torch.randn(n, c, dtype=DT)
+    prev, _ = conv(xs, A, bound)
+    with torch.no_grad():
+        conv.operator.weight.mul_(1.01)
+    _, cold = conv(xs, A, bound)
+    _, warm = conv(xs, A, bound, z_init=prev.detach())
+    assert warm.status == cold.status == "converged"
+    assert warm.iterations < 0.7 * cold.iterations
+
+
+class _NoSync:
+    """Make every read of a tensor's value back to Python an error."""
+
+    names = ("__bool__", "item", "__float__", "__int__", "__index__", "tolist", "numpy")
+
+    def __enter__(self):
+        self.saved = {k: getattr(torch.Tensor, k) for k in self.names}
+
+        def boom(*a, **k):
+            raise AssertionError("host-device synchronisation")
+
+        for k in self.names:
+            setattr(torch.Tensor, k, boom)
+
+    def __exit__(self, *exc):
+        for k, v in self.saved.items():
+            setattr(torch.Tensor, k, v)
+
+
+@pytest.mark.parametrize("solver", ["picard", "anderson"])
+def test_no_synchronisation_without_tol(solver):
+    src, dst, batch = block_diag_graph([6, 9])
+    A, _ = gcn_dense(src, dst, batch.numel())
+    x = torch.randn(batch.numel(), 3, dtype=DT)
+    T = lambda z: torch.tanh(A @ z + x)  # noqa: E731
+    with _NoSync():
+        ic.fixed_point(T, x, max_iter=6, solver=solver, batch=batch, num_graphs=2, on_divergence="ignore")
+        ic.fixed_point(T, x, max_iter=6, solver=solver, on_divergence="ignore")
+    # the guard works: a tol reads the residual back
+    with _NoSync(), pytest.raises(AssertionError, match="synchronisation"):
+        ic.fixed_point(T, x, max_iter=6, tol=1e-3, solver=solver)
