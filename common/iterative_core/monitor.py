@@ -107,7 +107,7 @@ class IterationMonitor:
             ga = self._graph_norms(diff)
             metric = ga / (self._graph_norms(zd) + _EPS) if self.stop == "rel" else ga
             self.graph_res.append(metric)
-            self.graph_iterations += self.graph_active.long()
+            self.graph_iterations += 1 if every_graph else self.graph_active.long()
         if self.tol is None or self.iterations < self.min_iter or (self.iterations % self.check_every):
             return z_new, False
         if self.batch is None:

@@ -1,0 +1,113 @@
+"""Per-graph stopping in a batch, and divergence / non-convergence reports and policies."""
+import warnings
+
+import pytest
+import torch
+
+import iterative_core as ic
+
+from ._graphs import block_diag_graph, gcn_dense, orthogonal
+
+DT = torch.float64
+
+
+def easy_and_hard(c: int = 3):
+    """Two graphs in one batch, one map: :math:`T(z) = \\tanh(q_g \\hat A z W^\\top + x)` with the
+    contraction :math:`q_g` = 0.1 on the first (easy) graph and 0.95 on the second (hard) one."""
+    src, dst, batch = block_diag_graph([9, 12], seed=7)
+    n = batch.numel()
+    A, _ = gcn_dense(src, dst, n)
+    W = orthogonal(c, seed=3)
+    x = torch.randn(n, c, dtype=DT, generator=torch.Generator().manual_seed(5))
+    q = torch.tensor([0.1, 0.95], dtype=DT)[batch].unsqueeze(-1)
+    return A, W, x, q, batch
+
+
+@pytest.mark.parametrize("grad", ["unrolled", "implicit"])
+@pytest.mark.parametrize("solver", ["picard", "anderson"])
+def test_easy_graph_stops_early_and_matches_its_solve_alone(solver, grad):
+    A, W, x, q, batch = easy_and_hard()
+    easy = batch == 0
+    kw = dict(max_iter=500, tol=1e-9, smoothing=0.2, solver=solver, grad=grad)
+    T = lambda z: torch.tanh(q * (A @ z @ W.t()) + x)  # noqa: E731
+    z, info = ic.fixed_point(T, torch.zeros_like(x), batch=batch, num_graphs=2, **kw)
+    Ae, xe = A[easy][:, easy], x[easy]
+    z_alone, alone = ic.fixed_point(lambda z: torch.tanh(0.1 * (Ae @ z @ W.t()) + xe), torch.zeros_like(xe), **kw)
+    assert info.converged.tolist() == [True, True] and info.status == "converged"
+    iters = info.graph_iterations.tolist()
+    assert iters[0] + 5 <= iters[1]  # the easy graph stopped early
+    assert iters[0] == alone.iterations
+    assert torch.allclose(z[easy], z_alone, rtol=0, atol=1e-13)
+    # the per-graph residuals: the easy graph's stays where it stopped (it no longer changes)
+    res = info.graph_residuals
+    assert res.shape == (info.iterations, 2)
+    stopped = iters[0] - (1 if grad == "implicit" else 0)  # the implicit mode's last step moves every graph
+    assert bool((res[stopped:-1, 0] == 0).all())
+
+
+def test_per_graph_stopping_reports_one_flag_per_graph():
+    A, W, x, q, batch = easy_and_hard()
+    T = lambda z: torch.tanh(q * (A @ z @ W.t()) + x)  # noqa: E731
+    with pytest.warns(ic.ConvergenceWarning, match="did not reach"):
+        _, info = ic.fixed_point(T, torch.zeros_like(x), max_iter=30, tol=1e-9, smoothing=0.2, batch=batch)
+    assert info.converged.tolist() == [True, False] and info.status == "max_iter"
+    assert info.graph_iterations.tolist() == [info.graph_iterations[0].item(), 30]
+
+
+def test_divergence_is_reported_warned_and_raised():
+    x = torch.ones(4, 2, dtype=DT)
+    f = lambda z: 2.0 * z + 1.0  # noqa: E731  expansive: the residual doubles every step
+    with pytest.warns(ic.ConvergenceWarning, match="diverged"):
+        _, info = ic.fixed_point(f, x, max_iter=40, smoothing=0.0)
+    assert info.diverged and info.status == "diverged" and info.contraction_factor == pytest.approx(2.0)
+    with pytest.raises(ic.ConvergenceError, match="diverged") as err:
+        ic.fixed_point(f, x, max_iter=40, tol=1e-6, smoothing=0.0, on_divergence="raise")
+    assert err.value.info.status == "diverged" and err.value.info.converged is False
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ic.fixed_point(f, x, max_iter=40, smoothing=0.0, on_divergence="ignore")
+    # a contraction is not reported as diverged
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _, ok = ic.fixed_point(lambda z: 0.5 * z + 1.0, x, max_iter=40, smoothing=0.0)
+    assert not ok.diverged and ok.status == "fixed"
+
+
+def test_nan_ends_the_solve_and_is_divergence():
+    calls = []
+
+    def f(z):
+        calls.append(1)
+        return z * float("nan") if len(calls) == 3 else 0.5 * z + 1.0
+
+    with pytest.raises(ic.ConvergenceError, match="diverged"):
+        ic.fixed_point(f, torch.ones(5, dtype=DT), max_iter=100, tol=1e-8, on_divergence="raise")
+    assert len(calls) == 3  # with a tol the first non-finite residual stops the loop
+    # in a batch only the failing graph stops; the other converges and is reported as such
+    batch = torch.tensor([0, 0, 1, 1])
+    bad = (batch == 1).to(DT)
+    calls.clear()
+
+    def g(z):
+        calls.append(1)
+        out = 0.5 * z + 1.0
+        return torch.where(bad > 0, float("nan"), out) if len(calls) == 3 else out
+
+    with pytest.warns(ic.ConvergenceWarning, match="diverged"):
+        z, info = ic.fixed_point(g, torch.ones(4, dtype=DT), max_iter=100, tol=1e-8, batch=batch)
+    assert info.converged.tolist() == [True, False] and info.status == "diverged"
+    assert torch.allclose(z[:2], torch.full((2,), 2.0, dtype=DT)) and bool(torch.isnan(z[2:]).all())
+
+
+def test_nonconvergence_policies():
+    f = lambda z: 0.99 * z + 1.0  # noqa: E731  slow: 30 steps are not enough for 1e-8
+    x = torch.zeros(3, dtype=DT)
+    with pytest.raises(ic.ConvergenceError, match="did not reach tol=1e-08 in 30 iterations") as err:
+        ic.fixed_point(f, x, max_iter=30, tol=1e-8, smoothing=0.0, on_nonconvergence="raise")
+    assert err.value.info.status == "max_iter"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _, info = ic.fixed_point(f, x, max_iter=30, tol=1e-8, smoothing=0.0, on_nonconvergence="ignore")
+    assert info.status == "max_iter" and info.converged is False
+    with pytest.raises(ValueError, match="'ignore', 'raise', 'warn'"):
+        ic.fixed_point(f, x, max_iter=3, on_divergence="stop")
