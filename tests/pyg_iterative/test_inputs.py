@@ -1,0 +1,119 @@
+"""Every graph input a PyG user passes gives the same output; the layers work inside
+torch_geometric.nn.Sequential, under torch.compile, deepcopy and pickling."""
+import copy
+import pickle
+
+import pytest
+import torch
+
+pytest.importorskip("torch_geometric")
+
+import torch_geometric.typing  # noqa: E402
+from torch_geometric import EdgeIndex  # noqa: E402
+from torch_geometric.nn import GCNConv, GraphConv, SAGEConv, Sequential  # noqa: E402
+from torch_geometric.utils import to_torch_coo_tensor, to_torch_csr_tensor  # noqa: E402
+
+from pyg_iterative import IterativeConv, PIGNConv  # noqa: E402
+from tests.pyg_iterative._reference import iterate_by_hand, simple_graph  # noqa: E402
+
+C, N = 8, 14
+
+
+def _formats(ei, w):
+    """The same graph in every format (sparse matrices are adj_t: rows are destinations)."""
+    out = {
+        "edge_index": (ei, w),
+        "EdgeIndex": (EdgeIndex(ei, sparse_size=(N, N)), w),
+        "EdgeIndex sorted by col": (EdgeIndex(ei, sparse_size=(N, N)).sort_by("col")[0], None),
+        "torch COO": (to_torch_coo_tensor(ei.flip(0), w, size=N), None),
+        "torch CSR": (to_torch_csr_tensor(ei.flip(0), w, size=N), None),
+    }
+    if torch_geometric.typing.WITH_TORCH_SPARSE:
+        from torch_sparse import SparseTensor
+
+        out["SparseTensor"] = (SparseTensor.from_edge_index(ei.flip(0), w, sparse_sizes=(N, N)), None)
+    return out
+
+
+LAYERS = {
+    "PIGNConv": lambda: PIGNConv(C, num_iterations=4),
+    "IterativeConv(GCNConv)": lambda: IterativeConv(GCNConv(C, C), num_iterations=4),
+    "IterativeConv(GraphConv)": lambda: IterativeConv(GraphConv(C, C), num_iterations=4),
+    "IterativeConv(SAGEConv)": lambda: IterativeConv(SAGEConv(C, C), num_iterations=4),
+}
+
+
+@pytest.mark.parametrize("layer,weighted", [(name, False) for name in LAYERS]
+                         + [(name, True) for name in LAYERS if "SAGE" not in name])  # SAGEConv takes no weights
+def test_every_graph_format_gives_the_same_output(layer, weighted):
+    ei, w = simple_graph(N, 45, weighted=weighted)
+    conv = LAYERS[layer]()
+    x = torch.randn(N, C)
+    formats = _formats(ei, w)
+    if "EdgeIndex sorted by col" in formats and weighted:
+        del formats["EdgeIndex sorted by col"]  # its weights would need the same permutation
+    ref = conv(x, ei, w)
+    for name, (graph, weight) in formats.items():
+        out = conv(x, graph, weight)
+        assert torch.allclose(out, ref, atol=1e-6), name
+
+
+def test_sparse_tensor_when_installed():
+    if not torch_geometric.typing.WITH_TORCH_SPARSE:
+        pytest.skip("torch_sparse is not installed (SparseTensor inputs are tested where it is)")
+    from torch_sparse import SparseTensor
+
+    ei, w = simple_graph(N, 45)
+    conv = PIGNConv(C, num_iterations=4)
+    x = torch.randn(N, C)
+    adj_t = SparseTensor.from_edge_index(ei.flip(0), w, sparse_sizes=(N, N))
+    assert torch.allclose(conv(x, adj_t), conv(x, ei, w), atol=1e-6)
+
+
+def test_sparse_adjacency_and_separate_weights_is_an_error():
+    ei, w = simple_graph(N, 30)
+    with pytest.raises(ValueError, match="values"):
+        PIGNConv(C)(torch.randn(N, C), to_torch_csr_tensor(ei.flip(0), w, size=N), w)
+
+
+def test_inside_pyg_sequential():
+    ei, w = simple_graph(N, 40)
+    x = torch.randn(N, 5)
+    model = Sequential("x, edge_index, edge_weight", [
+        (torch.nn.Linear(5, C), "x -> x"),
+        (PIGNConv(C, num_iterations=3), "x, edge_index, edge_weight -> x"),
+        (IterativeConv(GCNConv(C, C), num_iterations=3), "x, edge_index, edge_weight -> x"),
+        (torch.nn.Linear(C, 2), "x -> x"),
+    ])
+    out = model(x, ei, w)
+    lin1, pign, it, lin2 = model[0], model[1], model[2], model[3]
+    ref = lin2(it(pign(lin1(x), ei, w), ei, w))
+    assert out.shape == (N, 2) and torch.allclose(out, ref)
+    gcn = it.conv
+    by_hand = iterate_by_hand(lambda z: gcn(z, ei, w), pign(lin1(x), ei, w), iterations=3)
+    assert torch.allclose(lin2(by_hand), out, atol=1e-6)
+
+
+def test_torch_compile_matches_eager():
+    # aot_eager traces forward and backward as inductor does, without its (slow, C++) code generation;
+    # PIGNConv shares this code path (OperatorLayerBase.run) and differs only in its operator
+    ei, w = simple_graph(N, 40)
+    x = torch.randn(N, C, requires_grad=True)
+    conv = IterativeConv(GCNConv(C, C), num_iterations=3, validate=False)
+    out = torch.compile(conv, backend="aot_eager")(x, ei, w)
+    (gx,) = torch.autograd.grad(out.sum(), x)
+    ref = conv(x, ei, w)
+    (rx,) = torch.autograd.grad(ref.sum(), x)
+    assert torch.allclose(out, ref, atol=1e-6) and torch.allclose(gx, rx, atol=1e-6)
+
+
+@pytest.mark.parametrize("conv", ["gcn", "sage", "gat"])
+def test_pign_conv_deepcopy_and_pickle(conv):
+    ei, _ = simple_graph(N, 40)
+    x = torch.randn(N, C)
+    layer = PIGNConv(C, num_iterations=3, conv=conv)
+    out = layer(x, ei)
+    assert torch.equal(copy.deepcopy(layer)(x, ei), out)
+    again = pickle.loads(pickle.dumps(layer))
+    assert torch.equal(again(x, ei), out)
+    assert again.state_dict().keys() == layer.state_dict().keys()
