@@ -75,10 +75,37 @@ class IterationMonitor:
             self.graph_iterations = None
             self.graph_failed = None
             self._node_active = None
-        self.abs_res: list[Tensor] = []
-        self.rel_res: list[Tensor] = []
-        self.graph_res: list[Tensor] = []
+        # residuals go into preallocated buffers (one in-place write per step): no small tensor per
+        # step stays alive, which would fragment the host heap between the large per-step buffers
+        acc = torch.float32 if z0.dtype in (torch.float16, torch.bfloat16) else (
+            z0.dtype if z0.is_floating_point() else torch.float32)
+        cap = max(int(max_iter), 1)
+        self._res = torch.zeros(2, cap, device=z0.device, dtype=acc)  # rows: absolute, relative
+        self._graph_res = torch.zeros(cap, self.num_graphs, device=z0.device, dtype=acc) if batch is not None else None
         self.iterations = 0
+
+    @property
+    def abs_res(self) -> Tensor:
+        """``[iterations]`` absolute residuals recorded so far."""
+        return self._res[0, : self.iterations]
+
+    @property
+    def rel_res(self) -> Tensor:
+        """``[iterations]`` relative residuals recorded so far."""
+        return self._res[1, : self.iterations]
+
+    @property
+    def graph_res(self) -> Optional[Tensor]:
+        """``[iterations, num_graphs]`` per-graph residuals (stopping metric), with a ``batch``."""
+        return None if self._graph_res is None else self._graph_res[: self.iterations]
+
+    def _grow(self, k: int) -> None:
+        """Room for step ``k`` (a caller may take more steps than ``max_iter``, e.g. gradient steps)."""
+        if k >= self._res.shape[1]:
+            extra = max(k + 1 - self._res.shape[1], self._res.shape[1])
+            self._res = torch.cat([self._res, self._res.new_zeros(2, extra)], 1)
+            if self._graph_res is not None:
+                self._graph_res = torch.cat([self._graph_res, self._graph_res.new_zeros(extra, self.num_graphs)])
 
     @property
     def node_active(self) -> Optional[Tensor]:
@@ -98,20 +125,22 @@ class IterationMonitor:
         diff = (z_new - z).detach()
         zd = z.detach()
         acc = torch.float32 if diff.dtype in (torch.float16, torch.bfloat16) else diff.dtype
+        self._grow(k)
         a = torch.linalg.vector_norm(diff, dtype=acc)
         n = torch.linalg.vector_norm(zd, dtype=acc)
-        self.abs_res.append(a)
-        self.rel_res.append(a / (n + _EPS))
+        res = self._res[:, k]
+        res[0] = a
+        res[1] = a / (n + _EPS)
         self.iterations = k + 1
         if self.batch is not None:
             ga = self._graph_norms(diff)
             metric = ga / (self._graph_norms(zd) + _EPS) if self.stop == "rel" else ga
-            self.graph_res.append(metric)
+            self._graph_res[k] = metric
             self.graph_iterations += 1 if every_graph else self.graph_active.long()
         if self.tol is None or self.iterations < self.min_iter or (self.iterations % self.check_every):
             return z_new, False
         if self.batch is None:
-            metric = self.rel_res[-1] if self.stop == "rel" else a
+            metric = res[1] if self.stop == "rel" else res[0]
             return z_new, bool((metric <= self.tol) | ~torch.isfinite(metric))
         failed = self.graph_active & ~torch.isfinite(metric)
         self.graph_failed = self.graph_failed | failed
@@ -123,10 +152,8 @@ class IterationMonitor:
 
     def records(self, z: Tensor) -> dict:
         """What the info object needs; no synchronisation."""
-        dev = z.device
-        stack = lambda xs: torch.stack(xs) if xs else torch.zeros(0, device=dev)  # noqa: E731
         graph_done = None
-        if self.batch is not None and self.tol is not None and self.graph_res:
+        if self.batch is not None and self.tol is not None and self.iterations:
             # the last step may not have been a check step
             self.graph_active = self.graph_active & ~(self.graph_res[-1] <= self.tol)
         if self.batch is not None:
@@ -134,9 +161,9 @@ class IterationMonitor:
                           else torch.zeros_like(self.graph_active))
         return dict(
             iterations=self.iterations,
-            abs_residuals=stack(self.abs_res),
-            rel_residuals=stack(self.rel_res),
-            graph_residuals=stack(self.graph_res) if self.batch is not None else None,
+            abs_residuals=self.abs_res.clone(),
+            rel_residuals=self.rel_res.clone(),
+            graph_residuals=self.graph_res.clone() if self.batch is not None else None,
             graph_iterations=self.graph_iterations,
             graph_done=graph_done,
             finite=torch.isfinite(z.detach()).all(),

@@ -96,9 +96,17 @@ def propagation_norm_bound(
     The weighted Schur test with positive ``node_scale`` :math:`p` (all ones when None):
     :math:`\\|\\hat A\\|_2 \\le \\sqrt{R C}`, :math:`R = \\max_i \\sum_j |a_{ij}| p_j / p_i`,
     :math:`C = \\max_j \\sum_i |a_{ij}| p_i / p_j`. Any positive :math:`p` gives a valid bound; with
-    :math:`p = \\sqrt{d}` (``d`` the degrees with self-loops) and an undirected graph under the GCN
-    normalisation :math:`D^{-1/2}(A+I)D^{-1/2}`, both sums are exactly 1, so the bound is the tight
-    value 1. Returned as a 0-dim tensor (no synchronisation).
+    :math:`p = \\sqrt{d}` (``d`` the weighted in-degrees with self-loops) under the GCN normalisation
+    :math:`\\hat A = D^{-1/2}(A+I)D^{-1/2}`:
+
+    * row sums :math:`\\sum_j a_{ij}\\sqrt{d_j/d_i} = \\sum_j (A+I)_{ij} / d_i = 1` for every graph;
+    * column sums :math:`\\sum_i a_{ij}\\sqrt{d_i/d_j} = d^{out}_j / d_j`.
+
+    So for an undirected graph the bound is exactly 1, which is also :math:`\\|\\hat A\\|_2` (the
+    matrix is symmetric and similar to the row-stochastic :math:`D^{-1}(A+I)`): no norm is lost.
+    For a directed graph it is :math:`\\sqrt{\\max_j d^{out}_j / d^{in}_j}`; without normalisation
+    (``node_scale`` None) the classical :math:`\\sqrt{\\|A\\|_1 \\|A\\|_\\infty}`. Returned as a
+    0-dim tensor (no synchronisation).
     """
     w = weight.abs()
     if num_nodes == 0 or w.numel() == 0:

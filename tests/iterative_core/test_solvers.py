@@ -151,3 +151,27 @@ def test_no_synchronisation_without_tol(solver):
     # the guard works: a tol reads the residual back
     with _NoSync(), pytest.raises(AssertionError, match="synchronisation"):
         ic.fixed_point(T, x, max_iter=6, tol=1e-3, solver=solver)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+@pytest.mark.parametrize("grad", ["unrolled", "implicit"])
+@pytest.mark.parametrize("solver", ["picard", "anderson"])
+def test_no_cuda_synchronisation_without_tol(solver, grad):
+    """On a GPU, CUDA's own sync detector: no synchronising call in the forward solve (and, for the
+    implicit mode, in the adjoint solve of the backward pass) when no tol is given."""
+    dev = torch.device("cuda")
+    src, dst, batch = block_diag_graph([6, 9])
+    A, _ = gcn_dense(src, dst, batch.numel())
+    A, batch = A.to(dev), batch.to(dev)
+    x = torch.randn(batch.numel(), 3, dtype=DT, device=dev)
+    W = torch.eye(3, dtype=DT, device=dev).mul_(0.5).requires_grad_()
+    T = lambda z: torch.tanh(A @ z @ W + x)  # noqa: E731
+    torch.cuda.synchronize()
+    torch.cuda.set_sync_debug_mode("error")
+    try:
+        z, info = ic.fixed_point(T, x, max_iter=6, solver=solver, grad=grad, batch=batch, num_graphs=2,
+                                 on_divergence="ignore")
+        z.sum().backward()
+    finally:
+        torch.cuda.set_sync_debug_mode(0)
+    assert W.grad is not None and info.iterations == 6
