@@ -37,6 +37,37 @@ def _status(key: str) -> int:
     raise KeyError(key)
 
 
+class PeakMemory:
+    """Peak memory above the level at ``__enter__``: the CUDA allocator's peak on a GPU, the peak
+    resident set (``VmHWM``, restarted with ``clear_refs``; Linux) on the CPU. ``bytes`` after exit."""
+
+    def __init__(self, device) -> None:
+        self.cuda = device.type == "cuda"
+        self.device = device
+        self.bytes = 0
+
+    def _now(self, peak: bool) -> int:
+        import torch
+
+        if self.cuda:
+            torch.cuda.synchronize(self.device)
+            return (torch.cuda.max_memory_allocated if peak else torch.cuda.memory_allocated)(self.device)
+        return _status("VmHWM" if peak else "VmRSS")
+
+    def __enter__(self) -> "PeakMemory":
+        import torch
+
+        if self.cuda:
+            torch.cuda.reset_peak_memory_stats(self.device)
+        else:
+            Path("/proc/self/clear_refs").write_text("5")  # the peak resident set restarts from the current one
+        self.base = self._now(peak=False)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.bytes = self._now(peak=True) - self.base
+
+
 def measure(device_name: str, mode: str, iters: int, nodes: int, edges: int, channels: int) -> dict:
     """One configuration, in this (child) process."""
     import torch
@@ -69,19 +100,12 @@ def measure(device_name: str, mode: str, iters: int, nodes: int, edges: int, cha
     step(*problem(1000, 10_000))  # load the code paths (first-call allocations are not the method's)
     args = problem(nodes, edges)
     gc.collect()
-    sync(device)
-    if device.type == "cuda":
-        torch.cuda.reset_peak_memory_stats(device)
-        base = torch.cuda.memory_allocated(device)
-    else:
-        Path("/proc/self/clear_refs").write_text("5")  # the peak resident set restarts from the current one
-        base = _status("VmRSS")
-    t = time.perf_counter()
-    info = step(*args)
-    sync(device)
-    seconds = time.perf_counter() - t
-    peak = (torch.cuda.max_memory_allocated(device) if device.type == "cuda" else _status("VmHWM")) - base
-    return {"mode": mode, "iterations": iters, "peak MiB": peak / 2**20, "seconds": seconds,
+    with PeakMemory(device) as mem:
+        t = time.perf_counter()
+        info = step(*args)
+        sync(device)
+        seconds = time.perf_counter() - t
+    return {"mode": mode, "iterations": iters, "peak MiB": mem.bytes / 2**20, "seconds": seconds,
             "backward iterations": info.backward_iterations}
 
 

@@ -111,3 +111,21 @@ def test_nonconvergence_policies():
     assert info.status == "max_iter" and info.converged is False
     with pytest.raises(ValueError, match="'ignore', 'raise', 'warn'"):
         ic.fixed_point(f, x, max_iter=3, on_divergence="stop")
+
+
+def test_implicit_backward_stops_per_graph_and_matches_the_graphs_alone():
+    A, W, x, q, batch = easy_and_hard()
+    W = W.clone().requires_grad_()
+    kw = dict(max_iter=500, tol=1e-11, smoothing=0.0, grad="implicit")
+    z, info = ic.fixed_point(lambda z: torch.tanh(q * (A @ z @ W.t()) + x), torch.zeros_like(x), batch=batch, **kw)
+    (g_batch,) = torch.autograd.grad(z.pow(2).sum(), W)
+    bw = info.backward
+    assert bw.converged.tolist() == [True, True]
+    assert bw.graph_iterations[0] + 5 <= bw.graph_iterations[1]  # the easy graph's adjoint stops early too
+    g_alone = torch.zeros_like(W)
+    for i, qi in enumerate((0.1, 0.95)):
+        m = batch == i
+        Ai, xi = A[m][:, m], x[m]
+        zi, _ = ic.fixed_point(lambda z: torch.tanh(qi * (Ai @ z @ W.t()) + xi), torch.zeros_like(xi), **kw)
+        g_alone += torch.autograd.grad(zi.pow(2).sum(), W)[0]
+    assert float((g_batch - g_alone).norm() / g_alone.norm()) < 1e-8
