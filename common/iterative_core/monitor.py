@@ -80,19 +80,23 @@ class IterationMonitor:
         acc = torch.float32 if z0.dtype in (torch.float16, torch.bfloat16) else (
             z0.dtype if z0.is_floating_point() else torch.float32)
         cap = max(int(max_iter), 1)
-        self._res = torch.zeros(2, cap, device=z0.device, dtype=acc)  # rows: absolute, relative
+        # columns: ||z_{k+1} - z_k|| and ||z_k||; the relative residual is their ratio, formed when read
+        self._res = torch.zeros(cap, 2, device=z0.device, dtype=acc)
+        # one fused dispatch for both norms where the iterate's dtype is the accumulation dtype
+        self._fused_norms = z0.dtype == acc
         self._graph_res = torch.zeros(cap, self.num_graphs, device=z0.device, dtype=acc) if batch is not None else None
         self.iterations = 0
 
     @property
     def abs_res(self) -> Tensor:
         """``[iterations]`` absolute residuals recorded so far."""
-        return self._res[0, : self.iterations]
+        return self._res[: self.iterations, 0]
 
     @property
     def rel_res(self) -> Tensor:
         """``[iterations]`` relative residuals recorded so far."""
-        return self._res[1, : self.iterations]
+        r = self._res[: self.iterations]
+        return r[:, 0] / (r[:, 1] + _EPS)
 
     @property
     def graph_res(self) -> Optional[Tensor]:
@@ -101,9 +105,9 @@ class IterationMonitor:
 
     def _grow(self, k: int) -> None:
         """Room for step ``k`` (a caller may take more steps than ``max_iter``, e.g. gradient steps)."""
-        if k >= self._res.shape[1]:
-            extra = max(k + 1 - self._res.shape[1], self._res.shape[1])
-            self._res = torch.cat([self._res, self._res.new_zeros(2, extra)], 1)
+        if k >= self._res.shape[0]:
+            extra = max(k + 1 - self._res.shape[0], self._res.shape[0])
+            self._res = torch.cat([self._res, self._res.new_zeros(extra, 2)])
             if self._graph_res is not None:
                 self._graph_res = torch.cat([self._graph_res, self._graph_res.new_zeros(extra, self.num_graphs)])
 
@@ -124,13 +128,14 @@ class IterationMonitor:
             z_new = torch.where(self._node_active, z_new, z)
         diff = (z_new - z).detach()
         zd = z.detach()
-        acc = torch.float32 if diff.dtype in (torch.float16, torch.bfloat16) else diff.dtype
         self._grow(k)
-        a = torch.linalg.vector_norm(diff, dtype=acc)
-        n = torch.linalg.vector_norm(zd, dtype=acc)
-        res = self._res[:, k]
-        res[0] = a
-        res[1] = a / (n + _EPS)
+        res = self._res[k]
+        if self._fused_norms:  # the hot path: three dispatches per step for the whole bookkeeping
+            torch.stack(torch._foreach_norm([diff, zd]), out=res)
+        else:
+            acc = res.dtype
+            res[0] = torch.linalg.vector_norm(diff, dtype=acc)
+            res[1] = torch.linalg.vector_norm(zd, dtype=acc)
         self.iterations = k + 1
         if self.batch is not None:
             ga = self._graph_norms(diff)
@@ -140,7 +145,7 @@ class IterationMonitor:
         if self.tol is None or self.iterations < self.min_iter or (self.iterations % self.check_every):
             return z_new, False
         if self.batch is None:
-            metric = res[1] if self.stop == "rel" else res[0]
+            metric = res[0] / (res[1] + _EPS) if self.stop == "rel" else res[0]
             return z_new, bool((metric <= self.tol) | ~torch.isfinite(metric))
         failed = self.graph_active & ~torch.isfinite(metric)
         self.graph_failed = self.graph_failed | failed
