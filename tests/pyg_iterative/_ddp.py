@@ -1,0 +1,93 @@
+"""Two-process DistributedDataParallel training of a graph-level PIGN (gloo, CPU), for the DDP tests
+of both backends: each process takes half of the graphs of every batch, and the parameters must end
+as those of one process trained on the whole batches."""
+from __future__ import annotations
+
+import os
+import socket
+
+import torch
+import torch.nn.functional as F
+
+STEPS, BATCH = 3, 8
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def graphs():
+    from tests.pyg_iterative._reference import toy_graphs
+
+    return [(x.double(), ei, y) for x, ei, y in toy_graphs(STEPS * BATCH, channels=4, seed=3)]
+
+
+def build_model(backend: str):
+    torch.manual_seed(0)
+    mod = __import__("pyg_iterative" if backend == "pyg" else "dgl_iterative")
+    # tol: every graph stops on its own, so a graph's output does not depend on the others in its batch
+    return mod.GraphPIGN(4, 8, 2, num_iterations=12, tol=1e-3, on_nonconvergence="ignore").double()
+
+
+def forward(backend: str, model, part):
+    """The model on a list of graphs, batched the backend's way; returns (logits, labels)."""
+    y = torch.tensor([g[2] for g in part])
+    if backend == "pyg":
+        from torch_geometric.data import Batch, Data
+
+        b = Batch.from_data_list([Data(x=x, edge_index=ei) for x, ei, _ in part])
+        return model(b.x, b.edge_index, batch=b.batch, num_graphs=b.num_graphs), y
+    import dgl
+
+    g = dgl.batch([dgl.graph((ei[0], ei[1]), num_nodes=x.size(0)) for x, ei, _ in part])
+    return model(g, torch.cat([x for x, _, _ in part])), y
+
+
+def train(backend: str, model, rank: int = 0, world_size: int = 1):
+    """STEPS steps of Adam; with world_size > 1 this process takes its share of every batch. The loss is
+    the batch's summed loss over the whole batch's size, times world_size: DDP averages the gradients
+    over the processes, so the update is that of the mean loss over the whole batch."""
+    opt = torch.optim.Adam(model.parameters(), lr=0.05)
+    data = graphs()
+    for step in range(STEPS):
+        batch = data[step * BATCH:(step + 1) * BATCH]
+        share = (len(batch) + world_size - 1) // world_size
+        part = batch[rank * share:(rank + 1) * share]
+        out, y = forward(backend, model, part)
+        loss = F.cross_entropy(out, y, reduction="sum") * world_size / len(batch)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return model
+
+
+def worker(rank: int, world_size: int, backend: str, port: int, out_path: str) -> None:
+    import torch.distributed as dist
+    from torch.nn.parallel import DistributedDataParallel
+
+    torch.set_num_threads(1)
+    os.environ["MASTER_ADDR"], os.environ["MASTER_PORT"] = "127.0.0.1", str(port)
+    dist.init_process_group("gloo", rank=rank, world_size=world_size)
+    try:
+        model = DistributedDataParallel(build_model(backend))
+        train(backend, model, rank, world_size)
+        if rank == 0:
+            torch.save(model.module.state_dict(), out_path)
+    finally:
+        dist.destroy_process_group()
+
+
+def check_ddp_matches_single_process(backend: str, tmp_path) -> None:
+    import torch.multiprocessing as mp
+
+    out_path = str(tmp_path / "ddp.pt")
+    mp.spawn(worker, args=(2, backend, free_port(), out_path), nprocs=2, join=True)
+    ddp = torch.load(out_path)
+    single = train(backend, build_model(backend)).state_dict()
+    initial = build_model(backend).state_dict()
+    assert ddp.keys() == single.keys()
+    for k in single:
+        assert not torch.equal(single[k], initial[k]) or k.endswith("eps"), f"{k} did not train"
+        assert torch.allclose(ddp[k], single[k], rtol=1e-7, atol=1e-9), k
