@@ -38,6 +38,26 @@ def build_pign(backend: str, in_channels: int, hidden: int, out_channels: int, n
     return import_backend(backend).PIGN(in_channels, hidden, out_channels, num_iterations, **kwargs)
 
 
+MODELS = ("pign", "gcn", "appnp", "gcn2")
+
+
+def build_baseline(backend: str, name: str, in_channels: int, hidden: int, out_channels: int, depth: int,
+                   dropout: float = 0.5) -> nn.Module:
+    """A baseline from the ecosystem's own layers: ``gcn`` (``depth`` stacked layers), ``appnp``
+    (an MLP, then ``depth`` propagation steps) or ``gcn2`` (``depth`` GCNII layers)."""
+    import_backend(backend)  # the install hint when the backend is missing
+    if backend == "pyg":
+        from . import _pyg_models as m
+    else:
+        from . import _dgl_models as m
+    classes = {"gcn": m.StackedGCN, "appnp": m.APPNPNet, "gcn2": m.GCN2Net}
+    if name not in classes:
+        raise ValueError(f"unknown baseline {name!r}; valid: {', '.join(classes)}")
+    if depth < 1:
+        raise ValueError(f"depth must be >= 1, got {depth}")
+    return classes[name](in_channels, hidden, out_channels, depth, dropout=dropout)
+
+
 def forward(model: nn.Module, x: Tensor, graph: Any, return_info: bool = False):
     """Call a model in its backend's argument order: PyG ``(x, edge_index)``, DGL ``(graph, feat)``."""
     if isinstance(graph, Tensor):

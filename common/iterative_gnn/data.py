@@ -5,14 +5,18 @@ The root is, in order: the ``root`` argument (``--data-root``), the environment 
 DGL: its own ``~/.dgl``), where they download as usual. A root holds ``planetoid/<Name>/raw/``
 with the Planetoid files ``ind.<name>.<part>``. A read-only root (such as a shared, mounted copy)
 is copied once into a writable cache before loading.
+
+Two more datasets need no files: ``karate`` (PyG's ``KarateClub``, DGL's ``KarateClubDataset``,
+both built in) and ``chains`` (generated, see :mod:`iterative_gnn.chains`).
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import shutil
 import stat
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
@@ -41,6 +45,7 @@ class NodeDataset:
     num_classes: int
     graph: Any  # PyG: edge_index [2, E]; DGL: DGLGraph
     backend: str
+    extra: dict = field(default_factory=dict)  # dataset-specific tensors (chains: "distance")
 
     @property
     def num_nodes(self) -> int:
@@ -59,6 +64,8 @@ def resolve_root(root: Optional[str | os.PathLike]) -> Optional[Path]:
 
 def _read_only(path: Path) -> bool:
     # the mode bits, not os.access: a read-only tree stays untouched even for root
+    if not path.exists():
+        return False  # created by the loader (which then downloads, or says where the files go)
     return not (path.stat().st_mode & stat.S_IWUSR) or not os.access(path, os.W_OK)
 
 
@@ -142,18 +149,109 @@ def load_planetoid_dgl(name: str, root: Optional[str | os.PathLike] = None) -> N
                        ds.num_classes, g, "dgl")
 
 
-def load_node_dataset(name: str, backend: str, root: Optional[str | os.PathLike] = None) -> NodeDataset:
+DATASETS = (*PLANETOID, "karate", "chains")
+
+
+def _graph_for(backend: str, edge_index: Tensor, num_nodes: int):
+    if backend == "pyg":
+        return edge_index
+    os.environ.setdefault("DGLBACKEND", "pytorch")
+    import dgl
+
+    return dgl.graph((edge_index[0], edge_index[1]), num_nodes=num_nodes)
+
+
+def _split_masks(n: int, train_idx: Tensor, num_val: int, seed: int) -> tuple[Tensor, Tensor, Tensor]:
+    """``train_idx`` as training nodes; the others split at random into ``num_val`` and the rest."""
+    train = torch.zeros(n, dtype=torch.bool)
+    train[train_idx] = True
+    rest = (~train).nonzero().view(-1)
+    rest = rest[torch.randperm(rest.numel(), generator=torch.Generator().manual_seed(seed))]
+    val = torch.zeros(n, dtype=torch.bool)
+    val[rest[:num_val]] = True
+    return train, val, ~(train | val)
+
+
+def load_karate(backend: str, *, num_val: int = 10, seed: int = 0) -> NodeDataset:
+    """Zachary's karate club through each ecosystem's own dataset.
+
+    The two differ: PyG's ``KarateClub`` has 4 classes (communities) and one labelled node per
+    class; DGL's ``KarateClubDataset`` has 2 classes (the two clubs after the split), for which the
+    training nodes are the two leaders (nodes 0 and 33). Features are one-hot node identities in
+    both. Of the other nodes, ``num_val`` (chosen with ``seed``) validate and the rest test.
+    """
+    if backend == "pyg":
+        from torch_geometric.datasets import KarateClub
+
+        d = KarateClub()[0]
+        x, y, edge_index, train_idx = d.x, d.y, d.edge_index, d.train_mask.nonzero().view(-1)
+        graph, num_classes = edge_index, int(y.max()) + 1
+    elif backend == "dgl":
+        os.environ.setdefault("DGLBACKEND", "pytorch")
+        from dgl.data import KarateClubDataset
+
+        ds = KarateClubDataset()
+        graph = ds[0]
+        y = graph.ndata["label"].long()
+        x = torch.eye(graph.num_nodes())
+        train_idx, num_classes = torch.tensor([0, 33]), ds.num_classes
+    else:
+        raise ValueError(f"unknown backend {backend!r}; valid: 'pyg', 'dgl'")
+    train, val, test = _split_masks(x.size(0), train_idx, num_val, seed)
+    return NodeDataset("karate", x, y, train, val, test, num_classes, graph, backend)
+
+
+def load_chains(backend: str, length: int = 50, **kwargs) -> NodeDataset:
+    """The chains benchmark (:func:`iterative_gnn.chains.make_chains`) in the backend's graph type."""
+    from .chains import make_chains
+
+    c = make_chains(length, **kwargs)
+    graph = _graph_for(backend, c.edge_index, c.num_nodes)
+    return NodeDataset(f"chains{length}", c.x, c.y, c.train_mask, c.val_mask, c.test_mask, c.num_classes, graph,
+                       backend, extra={"distance": c.distance, "chain": c.chain})
+
+
+def load_node_dataset(name: str, backend: str, root: Optional[str | os.PathLike] = None,
+                      **kwargs) -> NodeDataset:
+    """``cora``, ``citeseer``, ``pubmed`` (from the data root), ``karate`` or ``chains`` (``kwargs``
+    go to :func:`load_chains`)."""
     name = name.lower()
-    if name not in PLANETOID:
-        raise ValueError(f"unknown dataset {name!r}; valid: {', '.join(PLANETOID)}")
+    if name not in DATASETS:
+        raise ValueError(f"unknown dataset {name!r}; valid: {', '.join(DATASETS)}")
+    if backend not in ("pyg", "dgl"):
+        raise ValueError(f"unknown backend {backend!r}; valid: 'pyg', 'dgl'")
+    if name == "karate":
+        return load_karate(backend, **kwargs)
+    if name == "chains":
+        return load_chains(backend, **kwargs)
     if backend == "pyg":
         return load_planetoid_pyg(name, root)
-    if backend == "dgl":
-        return load_planetoid_dgl(name, root)
-    raise ValueError(f"unknown backend {backend!r}; valid: 'pyg', 'dgl'")
+    return load_planetoid_dgl(name, root)
+
+
+def add_feature_noise(ds: NodeDataset, rate: float, seed: int = 0) -> NodeDataset:
+    """A copy of ``ds`` whose features have a fraction ``rate`` of their entries, chosen at random,
+    set to 1 (the authors' feature noise); the graph and labels are shared.
+
+    The Planetoid features are binary bag-of-words that the loaders row-normalise; the noise is
+    applied to the binary features (``x != 0``), which are then row-normalised again, as if the
+    noise had been in the raw files. (Set to 1 after the normalisation, where a word weighs about
+    1/18, half the entries at 1 leave every model predicting the majority class.)
+    """
+    if not (0.0 <= rate <= 1.0):
+        raise ValueError(f"noise must lie in [0, 1], got {rate}")
+    if rate == 0.0:
+        return ds
+    g = torch.Generator().manual_seed(seed)
+    hit = (torch.rand(ds.x.shape, generator=g) < rate).to(ds.x.device)
+    x = (ds.x != 0).to(ds.x.dtype)
+    x[hit] = 1.0
+    x = x / x.sum(1, keepdim=True).clamp_min(1.0)
+    return dataclasses.replace(ds, x=x)
 
 
 def planetoid_available(name: str, root: Optional[str | os.PathLike] = None) -> bool:
+    """Whether the data root (argument or ``ITERATIVE_GNN_DATA``) holds the dataset's raw files."""
     base = resolve_root(root)
     return base is not None and (base / "planetoid" / PLANETOID[name.lower()] / "raw").is_dir()
 
@@ -162,4 +260,5 @@ def to_device(ds: NodeDataset, device: torch.device) -> NodeDataset:
     for k in ("x", "y", "train_mask", "val_mask", "test_mask"):
         setattr(ds, k, getattr(ds, k).to(device))
     ds.graph = ds.graph.to(device)
+    ds.extra = {k: v.to(device) for k, v in ds.extra.items()}
     return ds

@@ -1,0 +1,58 @@
+"""Baselines from PyG's own layers (imported only with ``--backend pyg``)."""
+from __future__ import annotations
+
+import torch.nn.functional as F
+from torch import Tensor, nn
+from torch_geometric.nn import APPNP, GCN2Conv, GCNConv
+
+
+class StackedGCN(nn.Module):
+    """``depth`` stacked ``GCNConv`` layers (Kipf and Welling): dropout before each, ReLU between."""
+
+    def __init__(self, in_channels: int, hidden: int, out_channels: int, depth: int, dropout: float = 0.5):
+        super().__init__()
+        dims = [in_channels] + [hidden] * (depth - 1) + [out_channels]
+        self.convs = nn.ModuleList(GCNConv(a, b, cached=True) for a, b in zip(dims[:-1], dims[1:]))
+        self.dropout = dropout
+
+    def forward(self, x: Tensor, edge_index: Tensor, return_info: bool = False):
+        for i, conv in enumerate(self.convs):
+            x = conv(F.dropout(x, self.dropout, self.training), edge_index)
+            if i < len(self.convs) - 1:
+                x = F.relu(x)
+        return (x, None) if return_info else x
+
+
+class APPNPNet(nn.Module):
+    """A 2-layer MLP followed by ``APPNP`` propagation with ``depth`` steps (Gasteiger et al.)."""
+
+    def __init__(self, in_channels: int, hidden: int, out_channels: int, depth: int, dropout: float = 0.5,
+                 alpha: float = 0.1):
+        super().__init__()
+        self.lin1, self.lin2 = nn.Linear(in_channels, hidden), nn.Linear(hidden, out_channels)
+        self.prop = APPNP(K=depth, alpha=alpha, cached=True)
+        self.dropout = dropout
+
+    def forward(self, x: Tensor, edge_index: Tensor, return_info: bool = False):
+        x = F.relu(self.lin1(F.dropout(x, self.dropout, self.training)))
+        x = self.lin2(F.dropout(x, self.dropout, self.training))
+        x = self.prop(x, edge_index)
+        return (x, None) if return_info else x
+
+
+class GCN2Net(nn.Module):
+    """``depth`` ``GCN2Conv`` layers between two linear maps (GCNII, Chen et al.; as PyG's example)."""
+
+    def __init__(self, in_channels: int, hidden: int, out_channels: int, depth: int, dropout: float = 0.5,
+                 alpha: float = 0.1, theta: float = 0.5):
+        super().__init__()
+        self.lin1, self.lin2 = nn.Linear(in_channels, hidden), nn.Linear(hidden, out_channels)
+        self.convs = nn.ModuleList(GCN2Conv(hidden, alpha, theta, layer=i + 1, cached=True) for i in range(depth))
+        self.dropout = dropout
+
+    def forward(self, x: Tensor, edge_index: Tensor, return_info: bool = False):
+        x = x0 = F.relu(self.lin1(F.dropout(x, self.dropout, self.training)))
+        for conv in self.convs:
+            x = F.relu(conv(F.dropout(x, self.dropout, self.training), x0, edge_index))
+        x = self.lin2(F.dropout(x, self.dropout, self.training))
+        return (x, None) if return_info else x

@@ -1,0 +1,62 @@
+"""The training loop's pieces: input dropout on sparse features, feature noise, target checks."""
+import math
+
+import pytest
+import torch
+
+from iterative_gnn.data import NodeDataset, add_feature_noise
+from iterative_gnn.reproduce import Settings, check_targets, summarize
+from iterative_gnn.train import FeatureDropout
+
+
+@pytest.mark.parametrize("density", [0.02, 0.6])
+def test_feature_dropout_drops_a_fraction_p_and_rescales(density):
+    g = torch.Generator().manual_seed(0)
+    x = (torch.rand(400, 300, generator=g) < density).float() * torch.rand(400, 300, generator=g)
+    drop = FeatureDropout(x, 0.4)
+    assert drop.sparse == (density < 0.25)
+    out = drop()
+    nz = x != 0
+    assert (out[~nz] == 0).all()  # zeros stay zero
+    kept = out[nz] != 0
+    assert torch.allclose(out[nz][kept], x[nz][kept] / 0.6)
+    assert abs(1 - float(kept.float().mean()) - 0.4) < 0.03
+    assert FeatureDropout(x, 0.0)() is x
+
+
+def test_feature_noise_sets_that_fraction_of_the_binary_features_to_one_then_normalises():
+    g = torch.Generator().manual_seed(0)
+    binary = (torch.rand(200, 100, generator=g) < 0.05).float()
+    x = binary / binary.sum(1, keepdim=True).clamp_min(1)  # row-normalised, as the loaders give them
+    ds = NodeDataset("t", x, torch.zeros(200, dtype=torch.long), *(torch.ones(200, dtype=torch.bool),) * 3, 1,
+                     None, "pyg")
+    noisy = add_feature_noise(ds, 0.3, seed=1)
+    ones = noisy.x != 0
+    assert (ones >= (binary != 0)).all()  # the words stay, noise only adds ones
+    assert abs(float(ones.float().mean()) - (0.05 + 0.95 * 0.3)) < 0.02
+    assert torch.allclose(noisy.x.sum(1), torch.ones(200))  # normalised again
+    assert torch.allclose(noisy.x[ones], (1 / ones.sum(1, keepdim=True).float()).expand_as(noisy.x)[ones])
+    assert torch.equal(ds.x, x)  # the original is untouched
+    assert torch.equal(add_feature_noise(ds, 0.3, seed=1).x, noisy.x)
+    assert add_feature_noise(ds, 0.0) is ds
+
+
+def _rows(model, depth, accs, dataset="cora", noise=0.0):
+    return [{"dataset": dataset, "noise": noise, "model": model, "depth": depth, "seed": i, "test_acc": a,
+             "val_acc": a} for i, a in enumerate(accs)]
+
+
+def test_summarize_and_target_checks_use_the_measured_numbers():
+    rows = _rows("pign-best", 8, [0.84, 0.82]) + _rows("pign-best", 16, [0.80, 0.80]) + _rows("gcn", 2, [0.8])
+    rows += _rows("gcn", 8, [0.3]) + _rows("gcn", 16, [0.2])
+    summ = {(r["model"], r["depth"]): r for r in summarize(rows, ("model", "depth"))}
+    assert math.isclose(summ[("pign-best", 8)]["test_acc_mean"], 0.83)
+    assert math.isclose(summ[("pign-best", 8)]["test_acc_std"], math.sqrt(2) * 0.01)
+    s = Settings(datasets=("cora",), depths=(2, 8, 16), models=("gcn", "pign-best"), noise_datasets=())
+    checks = {c["target"]: c for c in check_targets({"depth": rows, "chains": []}, s)}
+    cora = next(c for t, c in checks.items() if t.startswith("PIGN best >= 83.0% on cora"))
+    assert cora["met"] == "NO" and "80.0% at 16" in cora["measured"]
+    within = next(c for t, c in checks.items() if t.startswith("pign-best on cora within 1 point"))
+    assert within["met"] == "NO"
+    collapse = next(c for t, c in checks.items() if "collapses" in t)
+    assert collapse["met"] == "yes" and "lowest at 8/16 20.0%" in collapse["measured"]
