@@ -27,6 +27,11 @@ class IterativeConv(OperatorLayerBase):
     and ``GATConv`` refuse nodes without in-edges unless built with ``allow_zero_in_degree=True``:
     add self-loops with ``dgl.add_self_loop``).
 
+    Its parameters are the layer's, under ``operator.``. Weights move from and to PyG for the
+    registered operators (``PIGNConv(conv="gcn" | "sage" | "gin" | "gat")``) with
+    :func:`~iterative_core.operators.convert_state_dict`; DGL's ``GraphConv`` against PyG's
+    ``GCNConv`` stores the weight transposed and normalises edge weights differently.
+
     .. code-block:: python
 
         from dgl.nn import GATConv

@@ -34,6 +34,14 @@ class IterativeConv(OperatorLayerBase):
         conv = IterativeConv(GATConv(64, 16, heads=4), num_iterations=10, smoothing=0.5, tol=1e-4)
         out, info = conv(x, edge_index, return_info=True)
 
+    Its parameters are the layer's, under ``operator.`` (``IterativeConv(SAGEConv(C, C))`` has the
+    state dict of ``PIGNConv(C, conv="sage")``). PyG's and DGL's own layers name (and sometimes lay
+    out) their parameters differently: for the registered operators ``"gcn"`` (same names),
+    ``"sage"``, ``"gin"`` and ``"gat"``, :func:`~iterative_core.operators.convert_state_dict` renames a
+    state dict from one backend to the other and the outputs agree; ``GCNConv`` against DGL's
+    ``GraphConv`` stores the weight transposed and normalises edge weights differently, so use
+    ``PIGNConv(conv="gcn")`` for weights that move between backends.
+
     The layer is called with the graph exactly as given at every iteration, so a convolution that
     normalises its graph on every call (``GCNConv`` without ``cached``) does so at every iteration;
     :class:`PIGNConv` (``conv="gcn"``) builds its propagation matrix once per forward pass.

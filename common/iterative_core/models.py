@@ -43,9 +43,13 @@ class PIGNBase(nn.Module):
         out = self.decoder(z)
         return (out, info) if return_info else out
 
+    def conv_repr(self) -> str:
+        name = getattr(self.conv, "conv_name", "gcn")
+        return (f"conv={name!r}, " if name != "gcn" else "") + self.conv.iteration_repr()
+
     def __repr__(self) -> str:
         return (f"{type(self).__name__}({self.in_channels}, {self.hidden_channels}, {self.out_channels}, "
-                f"{self.conv.iteration_repr()})")
+                f"{self.conv_repr()})")
 
 
 POOLS = ("mean", "sum", "max")
@@ -91,4 +95,4 @@ class GraphPIGNBase(PIGNBase):
 
     def __repr__(self) -> str:
         return (f"{type(self).__name__}({self.in_channels}, {self.hidden_channels}, {self.out_channels}, "
-                f"pool={self.pool!r}, {self.conv.iteration_repr()})")
+                f"pool={self.pool!r}, {self.conv_repr()})")

@@ -94,12 +94,15 @@ def test_inside_pyg_sequential():
     assert torch.allclose(lin2(by_hand), out, atol=1e-6)
 
 
-def test_torch_compile_matches_eager():
-    # aot_eager traces forward and backward as inductor does, without its (slow, C++) code generation;
-    # PIGNConv shares this code path (OperatorLayerBase.run) and differs only in its operator
+@pytest.mark.parametrize("make", [
+    lambda: IterativeConv(GCNConv(C, C), num_iterations=2, validate=False),
+    lambda: PIGNConv(C, num_iterations=2, validate=False),
+], ids=["IterativeConv(GCNConv)", "PIGNConv"])
+def test_torch_compile_matches_eager(make):
+    # aot_eager traces forward and backward as inductor does, without its (slow, C++) code generation
     ei, w = simple_graph(N, 40)
     x = torch.randn(N, C, requires_grad=True)
-    conv = IterativeConv(GCNConv(C, C), num_iterations=2, validate=False)
+    conv = make()
     out = torch.compile(conv, backend="aot_eager")(x, ei, w)
     (gx,) = torch.autograd.grad(out.sum(), x)
     ref = conv(x, ei, w)

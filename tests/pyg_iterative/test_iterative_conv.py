@@ -115,6 +115,27 @@ def test_iteration_options_apply():
     assert torch.allclose(out2, torch.relu(layer(out2, ei)), atol=1e-4)  # a fixed point
 
 
+@pytest.mark.parametrize("solver,grad", [("anderson", "unrolled"), ("picard", "implicit"), ("anderson", "implicit"),
+                                         ("picard", "phantom")])
+def test_solvers_and_gradient_modes(solver, grad):
+    ei, w = simple_graph(12, 40)
+    x, w = torch.randn(12, C, dtype=torch.float64), w.double()
+    layer = GraphConv(C, C).double()
+    with torch.no_grad():  # a contraction with a nonzero fixed point
+        layer.lin_rel.weight.mul_(0.1), layer.lin_root.weight.mul_(0.1), layer.lin_rel.bias.fill_(0.3)
+    ref = IterativeConv(layer, num_iterations=100, tol=1e-12, smoothing=0.0)
+    z_ref = ref(x, ei, w)
+    ref_grads = torch.autograd.grad(z_ref.square().sum(), list(layer.parameters()))
+    conv = IterativeConv(layer, num_iterations=100, tol=1e-12, smoothing=0.0, solver=solver, grad=grad,
+                         phantom_steps=20, backward_tol=1e-12)
+    z, info = conv(x, ei, w, return_info=True)
+    assert info.solver == solver and info.grad == grad and info.status == "converged"
+    assert torch.allclose(z, z_ref, atol=1e-10)
+    grads = torch.autograd.grad(z.square().sum(), list(layer.parameters()))
+    for a, b in zip(grads, ref_grads):
+        assert torch.allclose(a, b, rtol=1e-6, atol=1e-9)
+
+
 def test_repr_reset_state_dict_deepcopy_and_pickle():
     ei, _ = simple_graph(10, 30)
     x = torch.randn(10, C)
