@@ -1,9 +1,18 @@
 """Baselines from PyG's own layers (imported only with ``--backend pyg``)."""
 from __future__ import annotations
 
+import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 from torch_geometric.nn import APPNP, GCN2Conv, GCNConv
+
+from .train import accept_sparse_input, sparse_aware
+
+
+def _drop_input(x: Tensor, p: float, training: bool) -> Tensor:
+    """Dropout on the input features; a sparse input had it applied by the training loop
+    (:func:`iterative_gnn.train.accept_sparse_input`)."""
+    return F.dropout(x, p, training) if x.layout == torch.strided else x
 
 
 class StackedGCN(nn.Module):
@@ -15,9 +24,15 @@ class StackedGCN(nn.Module):
         self.convs = nn.ModuleList(GCNConv(a, b, cached=True) for a, b in zip(dims[:-1], dims[1:]))
         self.dropout = dropout
 
+    def enable_sparse_input(self) -> "StackedGCN":
+        """Take sparse features: the first layer's linear map as a sparse product."""
+        sparse_aware(self.convs[0].lin)
+        self.sparse_input, self.sparse_input_dropout = True, self.dropout
+        return self
+
     def forward(self, x: Tensor, edge_index: Tensor, return_info: bool = False):
         for i, conv in enumerate(self.convs):
-            x = conv(F.dropout(x, self.dropout, self.training), edge_index)
+            x = conv((_drop_input if i == 0 else F.dropout)(x, self.dropout, self.training), edge_index)
             if i < len(self.convs) - 1:
                 x = F.relu(x)
         return (x, None) if return_info else x
@@ -33,8 +48,11 @@ class APPNPNet(nn.Module):
         self.prop = APPNP(K=depth, alpha=alpha, cached=True)
         self.dropout = dropout
 
+    def enable_sparse_input(self) -> "APPNPNet":
+        return accept_sparse_input(self, "lin1", self.dropout)
+
     def forward(self, x: Tensor, edge_index: Tensor, return_info: bool = False):
-        x = F.relu(self.lin1(F.dropout(x, self.dropout, self.training)))
+        x = F.relu(self.lin1(_drop_input(x, self.dropout, self.training)))
         x = self.lin2(F.dropout(x, self.dropout, self.training))
         x = self.prop(x, edge_index)
         return (x, None) if return_info else x
@@ -50,8 +68,11 @@ class GCN2Net(nn.Module):
         self.convs = nn.ModuleList(GCN2Conv(hidden, alpha, theta, layer=i + 1, cached=True) for i in range(depth))
         self.dropout = dropout
 
+    def enable_sparse_input(self) -> "GCN2Net":
+        return accept_sparse_input(self, "lin1", self.dropout)
+
     def forward(self, x: Tensor, edge_index: Tensor, return_info: bool = False):
-        x = x0 = F.relu(self.lin1(F.dropout(x, self.dropout, self.training)))
+        x = x0 = F.relu(self.lin1(_drop_input(x, self.dropout, self.training)))
         for conv in self.convs:
             x = F.relu(conv(F.dropout(x, self.dropout, self.training), x0, edge_index))
         x = self.lin2(F.dropout(x, self.dropout, self.training))

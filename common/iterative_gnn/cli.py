@@ -197,11 +197,16 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
         v = getattr(args, dest)
         if v is not None:
             setattr(s, dest, conv(v))
+    if args.extra is not None:
+        s.extra = tuple((m, int(d)) for m, d in (item.split("@") for item in _strs(args.extra)))
     for dest in ("seeds", "epochs", "inference_k"):
         if getattr(args, dest) is not None:
             setattr(s, dest, getattr(args, dest))
     if args.seeds is not None:
-        s.chains_seeds = args.seeds
+        s.chains_seeds = s.noise_seeds = args.seeds
+    for dest in ("noise_seeds", "chains_seeds"):
+        if getattr(args, dest) is not None:
+            setattr(s, dest, getattr(args, dest))
     bad = [e for e in s.experiments if e not in EXPERIMENTS]
     if bad:
         raise SystemExit(f"error: unknown experiment {bad[0]!r}; valid: {', '.join(EXPERIMENTS)}")
@@ -214,6 +219,7 @@ def cmd_chains(args: argparse.Namespace) -> int:
 
     _set_threads(args.threads)
     s = Settings(experiments=("chains",), chains_lengths=_ints(args.lengths), seeds=args.seeds,
+                 chains_seeds=args.seeds,
                  epochs=args.epochs, device=args.device)
     return _run_experiments(args, s, "chains")
 
@@ -282,7 +288,11 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--datasets", help="comma list (default: cora,citeseer)")
     r.add_argument("--depths", help="comma list (default: 1,2,4,8,16)")
     r.add_argument("--models", help="comma list of gcn, appnp, gcn2, pign-<preset> (default: gcn,pign-paper,pign-best)")
+    r.add_argument("--extra", help="comma list of model@depth run once per dataset without noise "
+                                    "(default: pign-default@8,pign-recommended@8; '' for none)")
     r.add_argument("--seeds", type=int)
+    r.add_argument("--noise-seeds", type=int, help="seeds of the noise runs (default 2)")
+    r.add_argument("--chains-seeds", type=int, help="seeds of the chains runs (default 2)")
     r.add_argument("--epochs", type=int)
     r.add_argument("--noise", help="comma list of noise levels (default: 0.5,0.7)")
     r.add_argument("--noise-depths", help="comma list (default: 2,8,16)")

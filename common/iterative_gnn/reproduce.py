@@ -52,19 +52,20 @@ class Settings:
     noise_datasets: tuple = ("cora",)
     noise_depths: tuple = (2, 8, 16)
     noise_models: tuple = ("gcn", "pign-best")
-    extra: tuple = (("pign-default", 8),)  # (model, depth) pairs run without noise on each dataset
+    noise_seeds: Optional[int] = 2  # default: seeds
+    extra: tuple = (("pign-default", 8), ("pign-recommended", 8))  # (model, depth) pairs run without noise on each dataset
     inference_k: int = 8
     inference_factor: int = 4
     chains_lengths: tuple = (10, 25, 50, 100)
-    chains_seeds: Optional[int] = None  # default: seeds
+    chains_seeds: Optional[int] = 2  # default: seeds
     data_root: Optional[str] = None
     device: str = "cpu"
 
 
 def quick_settings(**overrides) -> Settings:
     """A short run (a few minutes on 2 CPU cores): Cora, depths 2 and 8, two seeds, one noise level."""
-    s = Settings(datasets=("cora",), depths=(2, 8), seeds=2, noise=(0.5,), noise_depths=(8,), extra=(),
-                 chains_lengths=(10, 50), chains_seeds=1)
+    s = Settings(datasets=("cora",), depths=(2, 8), seeds=2, noise=(0.5,), noise_depths=(8,), noise_seeds=1,
+                 extra=(), chains_lengths=(10, 50), chains_seeds=1)
     for k, v in overrides.items():
         setattr(s, k, v)
     return s
@@ -171,6 +172,8 @@ class Runner:
         done_inf = set()
         for seed in range(s.seeds):
             for name, p, key, d in plan:
+                if p and seed >= (s.noise_seeds or s.seeds):
+                    continue
                 ds = self.dataset(name, p, seed)
                 cfg = model_config(key).with_(depth=d, epochs=s.epochs)
                 hook = (want_inf and cfg.model == "pign" and p == 0.0 and d == s.inference_k)
@@ -184,6 +187,7 @@ class Runner:
                 if hook:
                     self._after_training(ds, name, key, cfg, seed, model)
                     done_inf.add((name, key))
+                self.save_rows()
         if want_inf:  # PIGNs not trained at depth inference_k above
             for seed in range(s.seeds):
                 for name in s.datasets:
@@ -231,6 +235,7 @@ class Runner:
                         "val_acc": res.val_acc, "best_epoch": res.best_epoch, **_info_fields(res.info),
                         "seconds": secs, "config": cfg.describe(),
                     })
+                    self.save_rows()
 
     # ---------------------------------------------------------------------------------------------
     def run(self) -> dict[str, Path]:
@@ -240,6 +245,12 @@ class Runner:
         if "chains" in s.experiments:
             self.chains()
         return self.save()
+
+    def save_rows(self) -> None:
+        """The per-run rows so far (a long run can be read while it goes)."""
+        for name, rows in self.rows.items():
+            if rows:
+                write_csv(self.out / f"{name}.csv", rows)
 
     def save(self) -> dict[str, Path]:
         from . import plots

@@ -66,13 +66,14 @@ def test_reproduce_writes_csv_png_and_summary(backend, data_root, tmp_path, caps
     out = tmp_path / "res"
     rc = main(["reproduce", "--backend", backend, "--data-root", str(data_root), "--out", str(out),
                "--datasets", "cora", "--depths", "1,2", "--seeds", "1", "--epochs", "2", "--noise", "0.5",
-               "--noise-depths", "2", "--inference-k", "2", "--chains-lengths", "4"])
+               "--noise-depths", "2", "--inference-k", "2", "--chains-lengths", "4", "--extra", "pign-default@1"])
     assert rc == 0
     dep = read(out / "depth.csv")
     plan = {(r["model"], r["depth"], r["noise"]) for r in dep}
     for m in ("gcn", "pign-paper", "pign-best"):
         assert {(m, "1", "0.0"), (m, "2", "0.0")} <= {(a, b, str(float(c))) for a, b, c in plan}
     assert {(r["model"], r["depth"]) for r in dep if float(r["noise"]) == 0.5} == {("gcn", "2"), ("pign-best", "2")}
+    assert {r["model"] for r in dep if r["depth"] == "1"} == {"gcn", "pign-paper", "pign-best", "pign-default"}
     for r in dep:
         acc(r["test_acc"])
         assert (r["iterations"] == r["depth"]) if r["model"].startswith("pign") else r["iterations"] == ""
