@@ -6,7 +6,10 @@
 >>> conv = IterativeConv(dgl.nn.SAGEConv(64, 64, "mean"), num_iterations=8)   # any square DGL layer
 >>> out = conv(graph, feat)
 """
-from iterative_core import ConvergenceError, FixedPointInfo, available_operators, fixed_point
+from functools import partial
+
+from iterative_core import ConvergenceError, FixedPointInfo, fixed_point
+from iterative_core import available_operators as _available_operators
 from iterative_core.operators import convert_state_dict, operator_registrar
 
 from .gcn_operator import GCNOperator
@@ -15,6 +18,8 @@ from .models import PIGN, GraphPIGN
 from .pign_conv import PIGNConv
 
 register_operator = operator_registrar("dgl")
+#: the names ``PIGNConv(conv=...)`` accepts
+available_operators = partial(_available_operators, "dgl")
 
 __all__ = [
     "PIGNConv", "IterativeConv", "PIGN", "GraphPIGN", "GCNOperator", "register_operator", "available_operators",

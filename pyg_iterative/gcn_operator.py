@@ -13,6 +13,13 @@ from iterative_core import GCNOperatorBase, gcn_propagation, register_operator
 from .graph import edge_list
 
 
+@torch.compiler.disable
+def _csr(index: Tensor, value: Tensor, num_nodes: int) -> Tensor:
+    """The CSR matrix, built outside ``torch.compile``'s graph (torch < 2.4 cannot trace sparse
+    constructors); it is built once per forward call, so the graph break costs nothing per iteration."""
+    return to_torch_csr_tensor(index, value, num_nodes)
+
+
 class GCNOperator(GCNOperatorBase, MessagePassing):
     """The operator :math:`z \\mapsto \\hat A z W + b` of :class:`PIGNConv` with
     :math:`\\hat A = D^{-1/2}(A + I)D^{-1/2}`, as a PyG ``MessagePassing`` module.
@@ -50,7 +57,7 @@ class GCNOperator(GCNOperatorBase, MessagePassing):
             adj = (torch.stack([prop.src, prop.dst]), prop.weight)  # message passing keeps gradients
         else:
             # rows are destinations: one sparse-dense product aggregates every node's messages
-            adj = to_torch_csr_tensor(torch.stack([prop.dst, prop.src]), prop.weight, num_nodes)
+            adj = _csr(torch.stack([prop.dst, prop.src]), prop.weight, num_nodes)
         if self.cached:
             self._cache = (adj, bound)
         return adj, bound

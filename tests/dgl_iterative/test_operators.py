@@ -16,7 +16,7 @@ C = 8
 
 
 def test_builtin_operators_registered():
-    assert {"gcn", "sage", "gin", "gat"} <= set(dgl_iterative.available_operators("dgl"))
+    assert {"gcn", "sage", "gin", "gat"} <= set(dgl_iterative.available_operators())
 
 
 @pytest.mark.parametrize("conv,options", [("sage", {}), ("gin", {"hidden": 12}), ("gat", {"heads": 2})])

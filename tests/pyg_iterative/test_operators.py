@@ -16,7 +16,7 @@ C = 8
 
 
 def test_builtin_operators_registered():
-    assert {"gcn", "sage", "gin", "gat"} <= set(pyg_iterative.available_operators("pyg"))
+    assert {"gcn", "sage", "gin", "gat"} <= set(pyg_iterative.available_operators())
 
 
 @pytest.mark.parametrize("conv,options,cls", [
@@ -87,7 +87,7 @@ class NormalizedSum(MessagePassing):
 
 def test_user_operator_registered_and_iterated():
     register_operator("normalized_sum", NormalizedSum, overwrite=True)
-    assert "normalized_sum" in pyg_iterative.available_operators("pyg")
+    assert "normalized_sum" in pyg_iterative.available_operators()
     assert get_operator("normalized_sum", "pyg") is NormalizedSum
     ei, w = simple_graph(12, 40)
     x = torch.randn(12, C)
