@@ -92,7 +92,7 @@ def measure(device_name: str, mode: str, iters: int, nodes: int, edges: int, cha
 
     def step(op, pair, bound, x):
         W = op.weight_for(0.9, bound)
-        T = lambda z: torch.tanh(op.apply(z, lambda h: spmm_csr(pair, h), W, x) + x)  # noqa: E731
+        T = lambda z: torch.tanh(op.step(z, lambda h: spmm_csr(pair, h), W, x) + x)  # noqa: E731
         z, info = ic.fixed_point(T, x, max_iter=iters, smoothing=0.5, grad=mode, on_divergence="ignore")
         (z * z).sum().backward()
         return info

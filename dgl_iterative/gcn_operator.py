@@ -59,8 +59,8 @@ class GCNOperator(GCNOperatorBase):
         """Prepare the normalised edge weights of ``graph`` and return :math:`z \\mapsto \\hat A z W + b`,
         with :math:`W` rescaled to ``lipschitz_budget`` when given."""
         prop, bound = self.prepare(graph, edge_weight, feat.dtype, need_bound=lipschitz_budget is not None)
-        W = self.weight_for(lipschitz_budget, bound)
-        return lambda z: self.apply(z, lambda h: self.propagate(graph, prop, h), W, feat)
+        W = self.weight_for(lipschitz_budget, bound, feat.dtype)
+        return lambda z: self.step(z, lambda h: self.propagate(graph, prop, h), W, feat)
 
     def forward(self, graph, feat: Tensor, edge_weight: Optional[Tensor] = None) -> Tensor:
         """One application :math:`\\hat A x W + b` (no activation, no iteration)."""

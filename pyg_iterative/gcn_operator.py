@@ -6,18 +6,20 @@ from typing import Callable, Optional
 import torch
 from torch import Tensor
 from torch_geometric.nn.conv import MessagePassing
-from torch_geometric.utils import spmm, to_torch_csr_tensor
+from torch_geometric.utils import spmm
 
 from iterative_core import GCNOperatorBase, gcn_propagation, register_operator
+from iterative_core.sparse import CSRPair, csr_pair, spmm_csr
 
 from .graph import edge_list
 
 
 @torch.compiler.disable
-def _csr(index: Tensor, value: Tensor, num_nodes: int) -> Tensor:
-    """The CSR matrix, built outside ``torch.compile``'s graph (torch < 2.4 cannot trace sparse
-    constructors); it is built once per forward call, so the graph break costs nothing per iteration."""
-    return to_torch_csr_tensor(index, value, num_nodes)
+def _csr(src: Tensor, dst: Tensor, value: Tensor, num_nodes: int) -> CSRPair:
+    """The CSR matrix (rows: destinations) with its transpose built at the first backward use, made
+    outside ``torch.compile``'s graph (torch < 2.4 cannot trace sparse constructors); it is built once
+    per forward call, so the graph break costs nothing per iteration."""
+    return csr_pair(src, dst, value, num_nodes)
 
 
 class GCNOperator(GCNOperatorBase, MessagePassing):
@@ -57,7 +59,7 @@ class GCNOperator(GCNOperatorBase, MessagePassing):
             adj = (torch.stack([prop.src, prop.dst]), prop.weight)  # message passing keeps gradients
         else:
             # rows are destinations: one sparse-dense product aggregates every node's messages
-            adj = _csr(torch.stack([prop.dst, prop.src]), prop.weight, num_nodes)
+            adj = _csr(prop.src, prop.dst, prop.weight, num_nodes)
         if self.cached:
             self._cache = (adj, bound)
         return adj, bound
@@ -68,18 +70,26 @@ class GCNOperator(GCNOperatorBase, MessagePassing):
         :math:`z \\mapsto \\hat A z W + b`, with :math:`W` rescaled to ``lipschitz_budget`` when given."""
         src, dst, w = edge_list(edge_index, edge_weight)
         adj, bound = self.prepare(src, dst, x.size(0), w, x.dtype, need_bound=lipschitz_budget is not None)
-        W = self.weight_for(lipschitz_budget, bound)
-        return lambda z: self.apply(z, lambda h: self.propagate_with(adj, h), W, x)
+        W = self.weight_for(lipschitz_budget, bound, x.dtype)
+        return lambda z: self.step(z, lambda h: self.propagate_with(adj, h), W, x)
 
     def forward(self, x: Tensor, edge_index, edge_weight: Optional[Tensor] = None) -> Tensor:
         """One application :math:`\\hat A x W + b` (no activation, no iteration)."""
         return self.bind(x, edge_index, edge_weight)(x)
 
+    def _observed(self) -> bool:
+        """Whether anything watches ``propagate`` (hooks, explainers): then every step goes through it."""
+        return bool(self._explain or self._propagate_forward_pre_hooks or self._propagate_forward_hooks
+                    or self._message_and_aggregate_forward_pre_hooks or self._message_and_aggregate_forward_hooks)
+
     def propagate_with(self, adj, h: Tensor) -> Tensor:
         if isinstance(adj, tuple):
             edge_index, w = adj
             return self.propagate(edge_index, x=h, edge_weight=w, size=(h.size(0), h.size(0)))
-        return self.propagate(adj, x=h, edge_weight=None)
+        if self._observed():
+            return self.propagate(adj.A, x=h, edge_weight=None)
+        # the hot path: one CSR product per step, its transpose reused by every backward step
+        return spmm_csr(adj, h)
 
     def message(self, x_j: Tensor, edge_weight: Tensor) -> Tensor:
         return edge_weight.view(-1, 1) * x_j

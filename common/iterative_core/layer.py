@@ -302,8 +302,13 @@ class GCNOperatorBase(nn.Module):
             v = F.normalize(W.t() @ u, dim=0, eps=1e-12)
         return torch.dot(u, W @ v).abs()
 
-    def weight_for(self, lipschitz_budget: Optional[float], norm_bound: Optional[Tensor]) -> Tensor:
+    def weight_for(self, lipschitz_budget: Optional[float], norm_bound: Optional[Tensor],
+                   dtype: Optional[torch.dtype] = None) -> Tensor:
+        """The weight one forward pass uses, in ``dtype`` (the iteration's) when given, rescaled to
+        ``lipschitz_budget`` when given."""
         W = self._raw_weight()
+        if dtype is not None and W.dtype != dtype:
+            W = W.to(dtype)
         if lipschitz_budget is None:
             return W
         if norm_bound is None:
@@ -312,7 +317,7 @@ class GCNOperatorBase(nn.Module):
         scale = torch.clamp(lipschitz_budget / lip.clamp_min(1e-30), max=1.0)
         return W * scale
 
-    def apply(self, z: Tensor, propagate: Callable[[Tensor], Tensor], W: Tensor, x: Tensor) -> Tensor:
+    def step(self, z: Tensor, propagate: Callable[[Tensor], Tensor], W: Tensor, x: Tensor) -> Tensor:
         """:math:`\\hat A z W + b` (or the initial-residual form) with ``propagate`` applying :math:`\\hat A`."""
         if self.alpha:
             h = torch.lerp(propagate(z), x, self.alpha) @ W.t()

@@ -34,7 +34,7 @@ from torch import Tensor, nn
 from ._keys import check_keys
 from .layer import ITERATION_KEYS, GCNOperatorBase, IterativeLayerBase
 from .operators import get_operator
-from .validation import check_batch, check_features
+from .validation import compute_dtype, check_batch, check_features
 
 __all__ = [
     "conv_widths", "square_channels", "supports_contraction", "accepts_keyword", "reset_module",
@@ -250,8 +250,16 @@ class OperatorLayerBase(IterativeLayerBase):
         operator in the ecosystem's argument order."""
         self.check_input(x)
         edge_weight, batch, num_graphs = check_graph(self, x, graph, edge_weight, batch, num_graphs)
-        return self.iterate(self.bind(x, graph, edge_weight, call), x, batch=batch, num_graphs=num_graphs,
-                            z_init=z_init, return_info=return_info)
+        dtype = compute_dtype(x.dtype)
+        if dtype == x.dtype or not hasattr(self.operator, "bind"):
+            return self.iterate(self.bind(x, graph, edge_weight, call), x, batch=batch, num_graphs=num_graphs,
+                                z_init=z_init, return_info=return_info)
+        # half precision: the operators that bind a graph iterate in float32 and return the input's dtype
+        xc = x.to(dtype)
+        z, info = self.iterate(self.bind(xc, graph, edge_weight, call), xc, batch=batch, num_graphs=num_graphs,
+                               z_init=None if z_init is None else z_init.to(dtype), return_info=True)
+        z = z.to(x.dtype)
+        return (z, info) if return_info else z
 
 
 def split_operator_options(kwargs: dict) -> tuple[dict, dict]:

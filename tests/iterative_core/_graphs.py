@@ -57,11 +57,11 @@ class DenseConv(ic.IterativeLayerBase):
     def operator_fn(self, x: Tensor, A: Tensor, bound: Tensor):
         """The map :math:`T` the layer iterates, for measurements."""
         op, W = self.operator, self.weight(bound)
-        inner = lambda z: op.apply(z, lambda h: A @ h, W, x)  # noqa: E731
+        inner = lambda z: op.step(z, lambda h: A @ h, W, x)  # noqa: E731
         act, inject = self.act_fn, self.inject_input
         return lambda z: act(inner(z) + x if inject else inner(z))
 
     def forward(self, x: Tensor, A: Tensor, bound: Tensor, *, batch: Optional[Tensor] = None,
                 z_init: Optional[Tensor] = None):
         op, W = self.operator, self.weight(bound)
-        return self.solve(lambda z: op.apply(z, lambda h: A @ h, W, x), x, z_init=z_init, batch=batch)
+        return self.solve(lambda z: op.step(z, lambda h: A @ h, W, x), x, z_init=z_init, batch=batch)
