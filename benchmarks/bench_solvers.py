@@ -42,8 +42,13 @@ def main() -> None:
     from pyg_iterative import PIGN, PIGNConv
 
     def make_conv(C):
-        return PIGNConv(C, num_iterations=1000, smoothing=args.smoothing, tol=args.tol, contraction=0.9,
-                        act="tanh", on_nonconvergence="ignore").to(device).eval()
+        # inject_input: a non-zero fixed point (without it the fixed point is 0 and a relative residual
+        # cannot fall); the weight is scaled up so that the contraction=0.9 rescaling is active (q near 0.9)
+        conv = PIGNConv(C, num_iterations=1000, smoothing=args.smoothing, tol=args.tol, contraction=0.9,
+                        act="identity", inject_input=True, on_nonconvergence="ignore").to(device).eval()
+        with torch.no_grad():
+            conv.operator.weight.mul_(10.0)
+        return conv
 
     cases = []
     N, E, C = 20_000, 200_000, 64
@@ -56,7 +61,7 @@ def main() -> None:
         ds = load_node_dataset("cora", "pyg", args.data_root)
         torch.manual_seed(0)
         model = PIGN(ds.x.size(1), 64, ds.num_classes, num_iterations=30, smoothing=0.0, contraction=0.9,
-                     act="tanh", cached=True, dropout=0.5)
+                     act="tanh", inject_input=True, cached=True, dropout=0.5)
         opt = torch.optim.Adam(model.parameters(), lr=0.01, weight_decay=5e-4)
         for _ in range(50):
             model.train()
@@ -80,7 +85,7 @@ def main() -> None:
     write_results(f"solvers_{device.type}", rows, device=str(device),
                   title=f"Anderson against Picard to a relative residual of {args.tol:g}",
                   columns=list(rows[0].keys()),
-                  notes=["PIGNConv with contraction=0.9, act=tanh, smoothing "
+                  notes=["PIGNConv with contraction=0.9, act=identity (untrained) / tanh (trained), inject_input=True, smoothing "
                          f"{args.smoothing}; Anderson m=5, lam=1e-4; eval mode"])
 
 

@@ -11,4 +11,4 @@ $PY bench_layers.py --device cuda --edges 1000000 20000000
 $PY bench_gradients.py --device cuda --nodes 100000 --edges 1000000 --channels 128 --iterations 10 50 100 --name gradients_cuda_100k
 $PY bench_gradients.py --device cuda --nodes 1000000 --edges 20000000 --channels 128 --iterations 10 --name gradients_cuda_1m
 $PY bench_solvers.py --device cuda
-if [ -n "${OUT:-}" ]; then cp results/*cuda* "$OUT"/ 2>/dev/null || true; fi
+if [ -n "${OUT:-}" ]; then tar czf "$OUT/cuda_results.tgz" results/*cuda*; fi
