@@ -22,16 +22,9 @@ class GCNOperator(GCNOperatorBase):
     def __init__(self, channels: int, *, bias: bool = True, add_self_loops: bool = True, normalize: bool = True,
                  cached: bool = False, alpha: float = 0.0, beta: Optional[float] = None,
                  allow_zero_in_degree: bool = False) -> None:
-        super().__init__(channels, bias=bias, alpha=alpha, beta=beta)
-        self.add_self_loops = add_self_loops
-        self.normalize = normalize
-        self.cached = cached
+        super().__init__(channels, bias=bias, alpha=alpha, beta=beta, add_self_loops=add_self_loops,
+                         normalize=normalize, cached=cached)
         self.allow_zero_in_degree = allow_zero_in_degree
-        self._cache = None
-
-    def reset_parameters(self) -> None:
-        super().reset_parameters()
-        self._cache = None
 
     def prepare(self, graph, edge_weight: Optional[Tensor], dtype: torch.dtype, need_bound: bool):
         """Return ``(propagation, bound)`` for ``graph``."""

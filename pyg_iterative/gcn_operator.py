@@ -33,15 +33,8 @@ class GCNOperator(GCNOperatorBase, MessagePassing):
 
     def __init__(self, channels: int, *, bias: bool = True, add_self_loops: bool = True, normalize: bool = True,
                  cached: bool = False, alpha: float = 0.0, beta: Optional[float] = None) -> None:
-        super().__init__(channels, bias=bias, alpha=alpha, beta=beta)
-        self.add_self_loops = add_self_loops
-        self.normalize = normalize
-        self.cached = cached
-        self._cache = None
-
-    def reset_parameters(self) -> None:
-        super().reset_parameters()
-        self._cache = None
+        super().__init__(channels, bias=bias, alpha=alpha, beta=beta, add_self_loops=add_self_loops,
+                         normalize=normalize, cached=cached)
 
     def prepare(self, src: Tensor, dst: Tensor, num_nodes: int, edge_weight: Optional[Tensor],
                 dtype: torch.dtype, need_bound: bool):

@@ -226,8 +226,15 @@ class GCNOperatorBase(nn.Module):
     """
 
     def __init__(self, channels: int, *, bias: bool = True, alpha: float = 0.0, beta: Optional[float] = None,
+                 add_self_loops: bool = True, normalize: bool = True, cached: bool = False,
                  power_iterations: int = 1) -> None:
         super().__init__()
+        # how the adapters build the propagation (see iterative_core.normalization.gcn_propagation);
+        # with ``cached`` an adapter keeps what it built in ``self._cache`` until reset_parameters()
+        self.add_self_loops = add_self_loops
+        self.normalize = normalize
+        self.cached = cached
+        self._cache = None
         if not (0.0 <= alpha < 1.0):
             raise ValueError(f"alpha (initial residual) must lie in [0, 1), got {alpha}")
         if beta is not None and not (0.0 <= beta <= 1.0):
@@ -248,6 +255,7 @@ class GCNOperatorBase(nn.Module):
         if self.bias is not None:
             nn.init.zeros_(self.bias)
         self._u_ready = False
+        self._cache = None
 
     def _raw_weight(self) -> Tensor:
         if self.beta is None:
