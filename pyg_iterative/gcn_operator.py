@@ -64,6 +64,9 @@ class GCNOperator(GCNOperatorBase, MessagePassing):
         src, dst, w = edge_list(edge_index, edge_weight)
         adj, bound = self.prepare(src, dst, x.size(0), w, x.dtype, need_bound=lipschitz_budget is not None)
         W = self.weight_for(lipschitz_budget, bound, x.dtype)
+        if isinstance(adj, CSRPair) and not self._observed():
+            # the hot path: one CSR product per step, its transpose reused by every backward step
+            return lambda z: self.step(z, lambda h: spmm_csr(adj, h), W, x)
         return lambda z: self.step(z, lambda h: self.propagate_with(adj, h), W, x)
 
     def forward(self, x: Tensor, edge_index, edge_weight: Optional[Tensor] = None) -> Tensor:
@@ -79,10 +82,7 @@ class GCNOperator(GCNOperatorBase, MessagePassing):
         if isinstance(adj, tuple):
             edge_index, w = adj
             return self.propagate(edge_index, x=h, edge_weight=w, size=(h.size(0), h.size(0)))
-        if self._observed():
-            return self.propagate(adj.A, x=h, edge_weight=None)
-        # the hot path: one CSR product per step, its transpose reused by every backward step
-        return spmm_csr(adj, h)
+        return self.propagate(adj.A, x=h, edge_weight=None)
 
     def message(self, x_j: Tensor, edge_weight: Tensor) -> Tensor:
         return edge_weight.view(-1, 1) * x_j

@@ -237,8 +237,9 @@ class OperatorLayerBase(IterativeLayerBase):
         """Solve :math:`z = \\sigma(\\mathrm{op}(z) [+ x])` from ``z_init`` (default ``x``); with a
         ``batch`` vector every graph converges (and stops) on its own."""
         check_batch(batch, x.size(0), type(self).__name__)
-        sq = SquareOperator(op, type(self.operator).__name__, type(self).__name__)
-        z, info = self.solve(sq, x, z_init=z_init, batch=batch, num_graphs=num_graphs)
+        if not isinstance(self.operator, GCNOperatorBase):  # the GCN operator is square by construction
+            op = SquareOperator(op, type(self.operator).__name__, type(self).__name__)
+        z, info = self.solve(op, x, z_init=z_init, batch=batch, num_graphs=num_graphs)
         return (z, info) if return_info else z
 
     def run(self, x: Tensor, graph, edge_weight=None, *, check_graph: Callable, call: Callable[..., Tensor],

@@ -97,3 +97,16 @@ def test_pign_training_lowers_loss_on_cora(data_root):
         opt.step()
         losses.append(float(loss))
     assert losses[-1] < 0.7 * losses[0]
+
+
+def test_propagate_hooks_see_every_step_and_change_nothing():
+    edge_index, w = random_graph(20, 60)
+    x = torch.randn(20, 8)
+    conv = PIGNConv(8, num_iterations=5)
+    plain = conv(x, edge_index, w)
+    calls = []
+    handle = conv.operator.register_propagate_forward_hook(lambda mod, inputs, out: calls.append(1))
+    hooked = conv(x, edge_index, w)
+    handle.remove()
+    assert len(calls) == 5
+    assert torch.allclose(plain, hooked, atol=1e-6)
