@@ -72,7 +72,7 @@ def main() -> None:
         args.name or f"iteration_{device.type}", rows, device=str(device),
         title="PIGNConv forward time per iteration against a bare torch loop",
         columns=list(rows[0].keys()),
-        notes=["per iteration = (t(2K) - t(K)) / K, medians of 7 runs; eval mode, no_grad; target ratio <= 1.15 "
+        notes=["per iteration = (t(2K) - t(K)) / K, fastest of 7 runs; eval mode, no_grad; target ratio <= 1.15 "
                "(<= 1.1 on a GPU)", "the bare loop uses a prebuilt CSR adjacency; PIGNConv's total includes building it"],
     )
 

@@ -3,7 +3,7 @@
 PyG: ``APPNP`` (K steps) and K applications of ``GCNConv``, each from an edge index and from a
 sparse adjacency; DGL: ``GraphConv`` applied K times and ``APPNPConv``; and, when both are
 installed, the DGL ``PIGNConv`` against the PyG one. Forward only (eval, no_grad); time per
-iteration = forward time / K, medians of 7 runs. Each ratio is PIGNConv's time over the other's.
+iteration = forward time / K, fastest of 7 runs. Each ratio is PIGNConv's time over the other's.
 
     python benchmarks/bench_layers.py [--device cuda] [--edges 100000 1000000]
 """
