@@ -11,9 +11,10 @@ if [ -z "${ITERATIVE_GNN_DATA:-}" ] && [ -d ../shared/data/planetoid ]; then
   export ITERATIVE_GNN_DATA="$(cd ../shared/data && pwd)"
 fi
 export DGLBACKEND=pytorch PYTHONWARNINGS=ignore
-.venv/bin/iterative-gnn reproduce --quick --backend pyg --out results/quick "$@"
+# one thread: on 2 busy cores a second OpenMP thread spins and slows every epoch many times over
+.venv/bin/iterative-gnn reproduce --quick --backend pyg --out results/quick --threads 1 "$@"
 if [ -d "${ITERATIVE_GNN_DATA:-/nonexistent}/planetoid/Cora/raw" ]; then
-  .venv-dgl/bin/iterative-gnn train --backend dgl --dataset cora --iterations 8
+  .venv-dgl/bin/iterative-gnn train --backend dgl --dataset cora --iterations 8 --threads 1
 else
-  .venv-dgl/bin/iterative-gnn train --backend dgl --dataset chains --length 50
+  .venv-dgl/bin/iterative-gnn train --backend dgl --dataset chains --length 50 --threads 1
 fi
