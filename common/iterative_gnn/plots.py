@@ -34,6 +34,21 @@ def _save(fig, path: Path) -> Path:
     return path
 
 
+def _panels(rows: list[dict]):
+    """A figure with one panel per dataset: ``(fig, [(ax, dataset, that dataset's rows), ...])``."""
+    names = list(dict.fromkeys(r["dataset"] for r in rows))
+    fig, axes = _plt().subplots(1, len(names), figsize=(5 * len(names), 3.8), squeeze=False)
+    return fig, [(ax, n, [r for r in rows if r["dataset"] == n]) for ax, n in zip(axes[0], names)]
+
+
+def _label_axes(ax, xlabel: str, ylabel: str, title: str, fontsize: int = 8) -> None:
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=fontsize)
+
+
 def _line(ax, xs, means, stds, key):
     color, marker = _STYLE.get(key, (None, "o"))
     ax.errorbar(xs, [m * 100 for m in means], yerr=[s * 100 for s in stds], label=_LABEL.get(key, key),
@@ -60,63 +75,44 @@ def plot_depth(summary: list[dict], out: Path) -> dict[str, Path]:
                 else:
                     _line(ax, *zip(*pts), key)
             ax.set_xscale("log", base=2)
-            ax.set_xlabel("depth: iterations (PIGN) / layers (GCN)")
-            ax.set_ylabel("test accuracy (%)")
-            ax.set_title(f"{ds}" + (f", feature noise {noise}" if noise else ""))
-            ax.grid(alpha=0.3)
-            ax.legend(fontsize=8)
+            _label_axes(ax, "depth: iterations (PIGN) / layers (GCN)", "test accuracy (%)",
+                        f"{ds}" + (f", feature noise {noise}" if noise else ""))
         files[fname] = _save(fig, out / fname)
     return files
 
 
 def plot_inference(summary: list[dict], out: Path) -> dict[str, Path]:
     """``inference.png``: accuracy of a PIGN trained with k iterations, evaluated with 1..4k."""
-    plt = _plt()
-    dss = list(dict.fromkeys(r["dataset"] for r in summary))
-    fig, axes = plt.subplots(1, len(dss), figsize=(5 * len(dss), 3.8), squeeze=False)
-    for ax, ds in zip(axes[0], dss):
-        rs = [r for r in summary if r["dataset"] == ds]
+    fig, panels = _panels(summary)
+    for ax, ds, rs in panels:
         for key in dict.fromkeys(r["model"] for r in rs):
             pts = sorted((int(r["eval_iterations"]), r["test_acc_mean"], r["test_acc_std"]) for r in rs
                          if r["model"] == key)
             _line(ax, *zip(*pts), key)
             k = int(next(r["trained_iterations"] for r in rs if r["model"] == key))
         ax.axvline(k, color="k", linestyle=":", label=f"trained with {k}")
-        ax.set_xlabel("iterations at inference")
-        ax.set_ylabel("test accuracy (%)")
-        ax.set_title(ds)
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
+        _label_axes(ax, "iterations at inference", "test accuracy (%)", ds)
     return {"inference.png": _save(fig, out / "inference.png")}
 
 
 def plot_residuals(rows: list[dict], out: Path) -> dict[str, Path]:
     """``residuals.png``: relative residual after each iteration (log scale), untrained and trained."""
-    plt = _plt()
-    dss = list(dict.fromkeys(r["dataset"] for r in rows))
-    fig, axes = plt.subplots(1, len(dss), figsize=(5 * len(dss), 3.8), squeeze=False)
-    for ax, ds in zip(axes[0], dss):
-        rs = [r for r in rows if r["dataset"] == ds]
+    fig, panels = _panels(rows)
+    for ax, ds, rs in panels:
         for key in dict.fromkeys(r["model"] for r in rs):
             for state, style in (("untrained", "--"), ("trained", "-")):
-                seeds = sorted({r["seed"] for r in rs if r["model"] == key and r["state"] == state})
-                if not seeds:
+                sel = [r for r in rs if r["model"] == key and r["state"] == state]
+                if not sel:
                     continue
-                its = sorted({int(r["iteration"]) for r in rs if r["model"] == key and r["state"] == state})
-                # geometric mean over seeds
-                ys = []
+                its = sorted({int(r["iteration"]) for r in sel})
+                ys = []  # geometric mean over seeds
                 for i in its:
-                    vals = [float(r["residual"]) for r in rs if r["model"] == key and r["state"] == state
-                            and int(r["iteration"]) == i and float(r["residual"]) > 0]
+                    vals = [float(r["residual"]) for r in sel if int(r["iteration"]) == i and float(r["residual"]) > 0]
                     ys.append(math.exp(sum(map(math.log, vals)) / len(vals)) if vals else float("nan"))
                 color, _ = _STYLE.get(key, (None, "o"))
                 ax.plot(its, ys, style, color=color, label=f"{_LABEL.get(key, key)}, {state}")
         ax.set_yscale("log")
-        ax.set_xlabel("iteration")
-        ax.set_ylabel("relative residual ||z_{k+1} - z_k|| / ||z_k||")
-        ax.set_title(ds)
-        ax.grid(alpha=0.3, which="both")
-        ax.legend(fontsize=7)
+        _label_axes(ax, "iteration", "relative residual ||z_{k+1} - z_k|| / ||z_k||", ds, fontsize=7)
     return {"residuals.png": _save(fig, out / "residuals.png")}
 
 
@@ -130,9 +126,5 @@ def plot_chains(summary: list[dict], out: Path) -> dict[str, Path]:
         ax.errorbar(*zip(*[(x, m * 100) for x, m, _ in pts]), yerr=[sd * 100 for *_, sd in pts], color=color,
                     marker=marker, capsize=3, label={"gcn": "2-layer GCN"}.get(key, _LABEL.get(key, key)))
     ax.axhline(50, color="k", linestyle=":", label="chance (2 classes)")
-    ax.set_xlabel("chain length L")
-    ax.set_ylabel("test accuracy (%)")
-    ax.set_title("chains (IGNN benchmark)")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
+    _label_axes(ax, "chain length L", "test accuracy (%)", "chains (IGNN benchmark)")
     return {"chains.png": _save(fig, out / "chains.png")}
