@@ -1,6 +1,7 @@
 """Shared helpers of the benchmark scripts: timing, machine description, result files."""
 from __future__ import annotations
 
+import argparse
 import datetime as _dt
 import json
 import os
@@ -13,6 +14,17 @@ from typing import Callable
 import torch
 
 RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def graph_bench_args(default_edges: list[int]) -> argparse.Namespace:
+    """The options the graph benchmarks share: device, edge counts, channels, iterations, result name."""
+    p = argparse.ArgumentParser()
+    p.add_argument("--device", default="cpu")
+    p.add_argument("--edges", type=int, nargs="+", default=default_edges)
+    p.add_argument("--channels", type=int, default=64)
+    p.add_argument("--iterations", type=int, default=10)
+    p.add_argument("--name", default=None)
+    return p.parse_args()
 
 
 def machine() -> dict:

@@ -9,12 +9,11 @@ the total forward time at ``K`` iterations, setup included, is reported too.
 """
 from __future__ import annotations
 
-import argparse
 import warnings
 
 import torch
 
-from _common import random_graph, time_it, write_results
+from _common import graph_bench_args, random_graph, time_it, write_results
 
 warnings.filterwarnings("ignore")
 
@@ -28,13 +27,7 @@ def bare_loop(A: torch.Tensor, x: torch.Tensor, W: torch.Tensor, b: torch.Tensor
 
 
 def main() -> None:
-    p = argparse.ArgumentParser()
-    p.add_argument("--device", default="cpu")
-    p.add_argument("--edges", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
-    p.add_argument("--channels", type=int, default=64)
-    p.add_argument("--iterations", type=int, default=10)
-    p.add_argument("--name", default=None)
-    args = p.parse_args()
+    args = graph_bench_args([10_000, 100_000, 1_000_000])
     device = torch.device(args.device)
 
     from iterative_core import gcn_propagation

@@ -9,26 +9,19 @@ iteration = forward time / K, fastest of 7 runs. Each ratio is PIGNConv's time o
 """
 from __future__ import annotations
 
-import argparse
 import os
 import warnings
 
 import torch
 
-from _common import random_graph, time_it, write_results
+from _common import graph_bench_args, random_graph, time_it, write_results
 
 warnings.filterwarnings("ignore")
 os.environ.setdefault("DGLBACKEND", "pytorch")
 
 
 def main() -> None:
-    p = argparse.ArgumentParser()
-    p.add_argument("--device", default="cpu")
-    p.add_argument("--edges", type=int, nargs="+", default=[100_000, 1_000_000])
-    p.add_argument("--channels", type=int, default=64)
-    p.add_argument("--iterations", type=int, default=10)
-    p.add_argument("--name", default=None)
-    args = p.parse_args()
+    args = graph_bench_args([100_000, 1_000_000])
     device = torch.device(args.device)
     K, C = args.iterations, args.channels
     try:

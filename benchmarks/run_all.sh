@@ -2,12 +2,8 @@
 # The whole benchmark suite on this machine's CPU; results go to benchmarks/results/ (JSON + Markdown).
 # Creates the environments when missing. Run on an otherwise idle machine: timings are wall-clock.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-scripts/setup_env.sh all
-if [ -z "${ITERATIVE_GNN_DATA:-}" ] && [ -d ../shared/data/planetoid ]; then
-  export ITERATIVE_GNN_DATA="$(cd ../shared/data && pwd)"
-fi
-export DGLBACKEND=pytorch PYTHONWARNINGS=ignore
+source "$(dirname "$0")/../scripts/_prelude.sh"
+export PYTHONWARNINGS=ignore
 cd benchmarks
 ../.venv/bin/python bench_iteration.py                       # 1. per-iteration cost against a bare loop
 ../.venv/bin/python bench_layers.py                          # 2. against PyG's own layers (torch 2.13)

@@ -5,12 +5,8 @@
 # Cora under the data root it runs the chains benchmark instead, which needs no files. A few minutes
 # on 2 CPU cores. Creates the environments when missing. Extra arguments go to `iterative-gnn reproduce`.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-scripts/setup_env.sh all
-if [ -z "${ITERATIVE_GNN_DATA:-}" ] && [ -d ../shared/data/planetoid ]; then
-  export ITERATIVE_GNN_DATA="$(cd ../shared/data && pwd)"
-fi
-export DGLBACKEND=pytorch PYTHONWARNINGS=ignore
+source "$(dirname "$0")/_prelude.sh"
+export PYTHONWARNINGS=ignore
 # one thread: on 2 busy cores a second OpenMP thread spins and slows every epoch many times over
 .venv/bin/iterative-gnn reproduce --quick --backend pyg --out results/quick --threads 1 "$@"
 if [ -d "${ITERATIVE_GNN_DATA:-/nonexistent}/planetoid/Cora/raw" ]; then
