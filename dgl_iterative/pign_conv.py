@@ -18,11 +18,15 @@ class PIGNConv(RegistryLayerBase):
     <https://arxiv.org/abs/2310.01618>`__: one weight-shared GCN operator iterated towards its fixed point.
 
     .. math::
-        h^{(k+1)}_i = s_k h^{(k)}_i + (1 - s_k)\, \sigma\Big(b + \sum_{j \in \mathcal{N}(i) \cup \{i\}}
-        \frac{e_{ji}}{\sqrt{d_i d_j}} h^{(k)}_j W\Big), \qquad h^{(0)} = x,
+        h^{(k+1)}_i = s_k h^{(k)}_i + (1 - s_k)\, \sigma\Big(b + \Big((1-\alpha)\sum_{j \in \mathcal{N}(i)
+        \cup \{i\}} \frac{e_{ji}}{\sqrt{d_i d_j}} h^{(k)}_j + \alpha x_i\Big) W\Big), \qquad h^{(0)} = x,
 
     where :math:`d_i` is the weighted in-degree with the self-loop and :math:`e_{ji}` the edge weight
-    (1 by default). The options (``inject_input``, ``alpha``, ``beta``, ``contraction``, solvers,
+    (1 by default). The default ``form="residual"`` (chosen on Cora's validation split) takes
+    :math:`s = 0`, :math:`\alpha = 0.1`, :math:`W = I` (``beta=0``, no weight) and no activation:
+    APPNP's propagation with a bias. ``form="paper"`` is the paper's form: :math:`s = 0.5`,
+    :math:`\alpha = 0`, a learned :math:`W`, :math:`\sigma = \mathrm{ReLU}` (see
+    :mod:`iterative_core.forms`); explicit arguments override a form's values. The options (``inject_input``, ``alpha``, ``beta``, ``contraction``, solvers,
     gradient modes, stopping) are those of :class:`pyg_iterative.PIGNConv`, and the parameters have
     the same names, so ``load_state_dict`` moves weights between the two backends.
 
@@ -38,15 +42,18 @@ class PIGNConv(RegistryLayerBase):
     num_iterations : int
         Iterations in training. Default: ``8``.
     smoothing : float or list of float
-        Smoothing factor(s) in :math:`[0, 1)`. Default: ``0.5``.
+        Smoothing factor(s) in :math:`[0, 1)`. Default: the form's (``0`` or ``0.5``).
     tol : float, optional
         Stop early once the relative residual is below it.
     act : str or callable
-        The activation :math:`\sigma`. Default: ``"relu"``.
+        The activation :math:`\sigma`. Default: the form's (``"identity"`` or ``"relu"``).
     dropout : float
         Dropout inside the iteration. Default: ``0``.
     conv : str
         The registered operator: ``"gcn"`` (default), ``"sage"``, ``"gin"``, ``"gat"`` or your own.
+    form : str, optional
+        ``"residual"`` or ``"paper"``: the values of the options left unset. Default: ``"residual"``
+        for ``conv="gcn"``, ``"paper"`` otherwise.
     add_self_loops, normalize, cached, bias, alpha, beta : optional
         ``conv="gcn"``'s options, as in :class:`pyg_iterative.PIGNConv`; other operators take their
         factory's keywords.
@@ -66,9 +73,10 @@ class PIGNConv(RegistryLayerBase):
 
     backend = "dgl"
 
-    def __init__(self, channels: int, num_iterations: int = 8, smoothing=0.5, tol: Optional[float] = None,
-                 act="relu", dropout: float = 0.0, *, conv: str = "gcn", **kwargs) -> None:
-        super().__init__(channels, num_iterations, smoothing, tol, act, dropout, conv=conv, **kwargs)
+    def __init__(self, channels: int, num_iterations: int = 8, smoothing=None, tol: Optional[float] = None,
+                 act=None, dropout: float = 0.0, *, conv: str = "gcn", form: Optional[str] = None,
+                 **kwargs) -> None:
+        super().__init__(channels, num_iterations, smoothing, tol, act, dropout, conv=conv, form=form, **kwargs)
 
     def forward(self, graph, feat: Tensor, edge_weight: Union[Tensor, str, None] = None,
                 batch: Optional[Tensor] = None, z_init: Optional[Tensor] = None, return_info: bool = False):

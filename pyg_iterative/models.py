@@ -19,8 +19,10 @@ class PIGN(PIGNBase):
         hidden_channels (int): Width of the iterated representation.
         out_channels (int): Output size (e.g. the number of classes).
         num_iterations (int, optional): Iterations of the convolution. (default: :obj:`8`)
-        dropout (float, optional): Dropout after the encoder, and inside the iteration unless
-            ``conv_dropout`` is given. (default: :obj:`0.5`)
+        dropout (float, optional): Dropout after the encoder, and inside the iteration with
+            ``form="paper"`` (the authors' model) unless ``conv_dropout`` is given. (default: :obj:`0.5`)
+        conv_dropout (float, optional): Dropout inside the iteration. (default: :obj:`dropout` with
+            ``form="paper"``, else :obj:`0.0`)
         input_dropout (float, optional): Dropout on the input features. (default: :obj:`0.0`)
         **conv_kwargs (optional): Passed to :class:`PIGNConv` (``conv="sage"`` picks another operator).
     """
@@ -50,7 +52,8 @@ class GraphPIGN(GraphPIGNBase):
         out_channels (int): Output size per graph.
         num_iterations (int, optional): Iterations of the convolution. (default: :obj:`8`)
         pool (str, optional): ``"mean"``, ``"sum"`` or ``"max"``. (default: :obj:`"mean"`)
-        dropout (float, optional): Dropout after the encoder and inside the iteration. (default: :obj:`0.0`)
+        dropout (float, optional): Dropout after the encoder (and inside the iteration with
+            ``form="paper"``). (default: :obj:`0.0`)
         **conv_kwargs (optional): Passed to :class:`PIGNConv`.
 
     Shapes:

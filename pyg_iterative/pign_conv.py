@@ -18,37 +18,55 @@ class PIGNConv(RegistryLayerBase):
     (Zappala et al., 2023): one weight-shared GCN operator iterated towards its fixed point,
 
     .. math::
-        \mathbf{Z}^{(k+1)} = s_k \mathbf{Z}^{(k)} + (1 - s_k)\, \sigma\left(\hat{\mathbf{A}}
-        \mathbf{Z}^{(k)} \mathbf{W} + \mathbf{b}\right), \qquad \mathbf{Z}^{(0)} = \mathbf{X},
+        \mathbf{Z}^{(k+1)} = s_k \mathbf{Z}^{(k)} + (1 - s_k)\, \sigma\left(\left((1-\alpha)
+        \hat{\mathbf{A}} \mathbf{Z}^{(k)} + \alpha \mathbf{X}\right) \mathbf{W} + \mathbf{b}\right),
+        \qquad \mathbf{Z}^{(0)} = \mathbf{X},
 
     with :math:`\hat{\mathbf{A}} = \hat{\mathbf{D}}^{-1/2} (\mathbf{A} + \mathbf{I})
-    \hat{\mathbf{D}}^{-1/2}` and smoothing factors :math:`s_k` (Krasnoselskii-Mann iteration;
-    :math:`s_k = 0` is Picard's). With ``inject_input=True`` the input is added back at every step,
-    :math:`\sigma(\hat{\mathbf{A}} \mathbf{Z}^{(k)} \mathbf{W} + \mathbf{b} + \mathbf{X})`; ``alpha``
-    gives the initial-residual form :math:`\sigma(((1-\alpha)\hat{\mathbf{A}}\mathbf{Z}^{(k)} +
-    \alpha\mathbf{X})\mathbf{W} + \mathbf{b})`, ``beta`` the identity mapping :math:`\mathbf{W} \to
-    (1-\beta)\mathbf{I} + \beta\mathbf{W}`. With ``contraction=kappa < 1``, :math:`\mathbf{W}` is
-    rescaled so that :math:`\mathrm{Lip}(\sigma)\,\|\hat{\mathbf{A}}\|_2\,\|\mathbf{W}\|_2 \le \kappa`:
-    the fixed point then exists, is unique, and the iteration converges to it.
+    \hat{\mathbf{D}}^{-1/2}`, smoothing factors :math:`s_k` (Krasnoselskii-Mann iteration;
+    :math:`s_k = 0` is Picard's) and the identity mapping :math:`\mathbf{W} \to (1-\beta)\mathbf{I}
+    + \beta\mathbf{W}` (GCNII's) when ``beta`` is set.
+
+    Two forms set the options left unset (see :mod:`iterative_core.forms`):
+
+    * ``form="residual"`` (the default, chosen on Cora's validation split): :math:`s = 0`,
+      :math:`\alpha = 0.1`, :math:`\beta = 0` (:math:`\mathbf{W} = \mathbf{I}`, no weight),
+      :math:`\sigma` the identity: :math:`\mathbf{Z}^{(k+1)} = (1-\alpha)\hat{\mathbf{A}}
+      \mathbf{Z}^{(k)} + \alpha\mathbf{X} + \mathbf{b}`, APPNP's propagation with a bias, a
+      contraction with factor :math:`1-\alpha` on undirected graphs. Set ``beta`` in :math:`(0, 1]`
+      to learn :math:`\mathbf{W}`.
+    * ``form="paper"``: the paper's form, :math:`s = 0.5`, :math:`\alpha = 0`, a full learned
+      :math:`\mathbf{W}` and :math:`\sigma = \mathrm{ReLU}`:
+      :math:`\mathbf{Z}^{(k+1)} = s\mathbf{Z}^{(k)} + (1-s)\,\mathrm{ReLU}(\hat{\mathbf{A}}
+      \mathbf{Z}^{(k)}\mathbf{W} + \mathbf{b})`.
+
+    With ``inject_input=True`` the input is added back inside :math:`\sigma` at every step; with
+    ``contraction=kappa < 1``, :math:`\mathbf{W}` is rescaled so that :math:`\mathrm{Lip}(\sigma)
+    (1-\alpha)\|\hat{\mathbf{A}}\|_2\|\mathbf{W}\|_2 \le \kappa`: the fixed point then exists, is
+    unique, and the iteration converges to it.
 
     Other operators come from the registry (``conv="sage"``, ``"gin"``, ``"gat"`` or one you added
     with :func:`pyg_iterative.register_operator`); the iteration then applies
-    :math:`\sigma(\mathrm{op}(\mathbf{Z}^{(k)}, \mathcal{G}))` and the options above that are
-    specific to the GCN operator are replaced by the operator's own (see
+    :math:`\sigma(\mathrm{op}(\mathbf{Z}^{(k)}, \mathcal{G}))` in the paper's form, and the options
+    above that are specific to the GCN operator are replaced by the operator's own (see
     :mod:`pyg_iterative.operators`).
 
     Args:
         channels (int): Size of each input and output sample (the iteration is square).
         num_iterations (int, optional): Iterations in training (default: :obj:`8`).
         smoothing (float or list, optional): Smoothing factor(s) :math:`s_k` in :math:`[0, 1)`, one
-            float or a schedule (see :mod:`iterative_core.schedules`). (default: :obj:`0.5`)
+            float or a schedule (see :mod:`iterative_core.schedules`). (default: the form's,
+            :obj:`0.0` or :obj:`0.5`)
         tol (float, optional): Stop early once the relative residual is below it; None runs all
             iterations without synchronising with the device. (default: :obj:`None`)
-        act (str or callable, optional): The activation :math:`\sigma`. (default: :obj:`"relu"`)
+        act (str or callable, optional): The activation :math:`\sigma`. (default: the form's,
+            :obj:`"identity"` or :obj:`"relu"`)
         dropout (float, optional): Dropout on the operator's output, inside the iteration.
             (default: :obj:`0.0`)
         conv (str, optional): The registered operator to iterate: ``"gcn"``, ``"sage"``, ``"gin"``,
             ``"gat"`` or your own. (default: :obj:`"gcn"`)
+        form (str, optional): ``"residual"`` or ``"paper"``, the values of the options left unset
+            (see above). (default: :obj:`"residual"` for ``conv="gcn"``, :obj:`"paper"` otherwise)
         add_self_loops (bool, optional): ``conv="gcn"``: add a self-loop to nodes that have none.
             (default: :obj:`True`)
         normalize (bool, optional): ``conv="gcn"``: symmetric degree normalisation. (default: :obj:`True`)
@@ -59,7 +77,8 @@ class PIGNConv(RegistryLayerBase):
             ``inject_input``, ``contraction`` (``conv="gcn"`` only), ``solver``, ``solver_options``,
             ``grad``, ``phantom_steps``, ``stop``, ``min_iter``, ``check_every``, ``backward_tol``,
             ``backward_max_iter``, ``on_nonconvergence``, ``on_divergence``, ``act_lipschitz``,
-            ``validate``; and the operator's: ``alpha``, ``beta`` for ``"gcn"``, the factory's keywords
+            ``validate``; and the operator's: ``alpha`` (initial residual), ``beta`` (identity mapping;
+            None: a full :math:`\mathbf{W}`) for ``"gcn"``, the factory's keywords
             for the others. An unknown keyword is an error that lists the valid ones.
 
     Shapes:
@@ -74,9 +93,10 @@ class PIGNConv(RegistryLayerBase):
 
     backend = "pyg"
 
-    def __init__(self, channels: int, num_iterations: int = 8, smoothing=0.5, tol: Optional[float] = None,
-                 act="relu", dropout: float = 0.0, *, conv: str = "gcn", **kwargs) -> None:
-        super().__init__(channels, num_iterations, smoothing, tol, act, dropout, conv=conv, **kwargs)
+    def __init__(self, channels: int, num_iterations: int = 8, smoothing=None, tol: Optional[float] = None,
+                 act=None, dropout: float = 0.0, *, conv: str = "gcn", form: Optional[str] = None,
+                 **kwargs) -> None:
+        super().__init__(channels, num_iterations, smoothing, tol, act, dropout, conv=conv, form=form, **kwargs)
 
     def forward(self, x: Tensor, edge_index, edge_weight: Optional[Tensor] = None, batch: Optional[Tensor] = None,
                 z_init: Optional[Tensor] = None, return_info: bool = False, num_graphs: Optional[int] = None):

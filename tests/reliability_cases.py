@@ -56,7 +56,7 @@ def run_nan_features(Conv, call) -> None:
 
 
 def run_odd_graphs(Conv, call) -> None:
-    conv = Conv(4, num_iterations=4)
+    conv = Conv(4, num_iterations=4, form="paper")
     x = torch.randn(6, 4)
     empty = torch.zeros(2, 0, dtype=torch.long)
     # no edges: every node only has its self-loop
@@ -92,7 +92,7 @@ def run_dtypes(Conv, call) -> None:
 
 def run_expansive(Conv, call) -> None:
     x = torch.randn(5, 4)
-    conv = Conv(4, num_iterations=40, act="identity", smoothing=0.0)
+    conv = Conv(4, num_iterations=40, act="identity", smoothing=0.0, form="paper")
     with torch.no_grad():
         conv.operator.weight.copy_(torch.eye(4) * 50)
     with warnings.catch_warnings(record=True) as rec:

@@ -9,6 +9,11 @@ from torch import Tensor
 
 from ._keys import check_choice
 
+def identity(t: Tensor) -> Tensor:
+    """The identity (a named function, so that layers using it pickle)."""
+    return t
+
+
 _ACTS: dict[str, tuple[Callable[[Tensor], Tensor], float]] = {
     "relu": (F.relu, 1.0),
     "tanh": (torch.tanh, 1.0),
@@ -17,7 +22,7 @@ _ACTS: dict[str, tuple[Callable[[Tensor], Tensor], float]] = {
     "leaky_relu": (F.leaky_relu, 1.0),
     "gelu": (F.gelu, 1.13),  # max of GELU's derivative is about 1.1289
     "silu": (F.silu, 1.1),  # max of SiLU's derivative is about 1.0998
-    "identity": (lambda t: t, 1.0),
+    "identity": (identity, 1.0),
 }
 
 Activation = Union[str, None, Callable[[Tensor], Tensor]]

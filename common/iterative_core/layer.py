@@ -208,7 +208,9 @@ class GCNOperatorBase(nn.Module):
     """Parameters of :math:`\\mathrm{op}(z) = \\hat A z W + b`, with two optional variants:
 
     * initial residual ``alpha`` (APPNP / GCNII): :math:`((1-\\alpha)\\hat A z + \\alpha x) W + b`;
-    * identity mapping ``beta`` (GCNII): :math:`W` is replaced by :math:`(1-\\beta) I + \\beta W`.
+    * identity mapping ``beta`` (GCNII): :math:`W` is replaced by :math:`(1-\\beta) I + \\beta W`;
+      with ``beta=0`` the step has no weight to learn (:math:`W = I`), no parameter is created and no
+      matrix product is taken.
 
     :meth:`weight_for` rescales the weight when a Lipschitz budget is given, so that
     :math:`(1-\\alpha)\\|\\hat A\\|_2 \\|W\\|_2 \\le` budget; :math:`\\|W\\|_2` by power iteration whose
@@ -243,7 +245,10 @@ class GCNOperatorBase(nn.Module):
         self.alpha = float(alpha)
         self.beta = beta
         self.power_iterations = int(power_iterations)
-        self.weight = nn.Parameter(torch.empty(channels, channels))
+        if beta == 0.0:  # W = I: a parameter nothing uses would break DDP (an unused parameter)
+            self.register_parameter("weight", None)
+        else:
+            self.weight = nn.Parameter(torch.empty(channels, channels))
         self.bias = nn.Parameter(torch.empty(channels)) if bias else None
         self.register_buffer("_u", torch.empty(channels), persistent=False)
         self._u_ready = False
@@ -251,13 +256,16 @@ class GCNOperatorBase(nn.Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        nn.init.xavier_uniform_(self.weight)
+        if self.weight is not None:
+            nn.init.xavier_uniform_(self.weight)
         if self.bias is not None:
             nn.init.zeros_(self.bias)
         self._u_ready = False
         self._cache = None
 
-    def _raw_weight(self) -> Tensor:
+    def _raw_weight(self) -> Optional[Tensor]:
+        if self.weight is None:  # beta = 0: the identity
+            return None
         if self.beta is None:
             return self.weight
         eye = torch.eye(self.channels, dtype=self.weight.dtype, device=self.weight.device)
@@ -313,8 +321,16 @@ class GCNOperatorBase(nn.Module):
     def weight_for(self, lipschitz_budget: Optional[float], norm_bound: Optional[Tensor],
                    dtype: Optional[torch.dtype] = None) -> Tensor:
         """The weight one forward pass uses, in ``dtype`` (the iteration's) when given, rescaled to
-        ``lipschitz_budget`` when given."""
+        ``lipschitz_budget`` when given. With ``beta=0`` (:math:`W = I`): None, or the scale factor
+        as a 0-dim tensor when a budget asks for one."""
         W = self._raw_weight()
+        if W is None:
+            if lipschitz_budget is None:
+                return None
+            if norm_bound is None:
+                raise ValueError("a contraction needs a bound on the propagation's norm")
+            lip = (1.0 - self.alpha) * norm_bound.to(dtype or torch.get_default_dtype())
+            return torch.clamp(lipschitz_budget / lip.clamp_min(1e-30), max=1.0)
         if dtype is not None and W.dtype != dtype:
             W = W.to(dtype)
         if lipschitz_budget is None:
@@ -325,9 +341,14 @@ class GCNOperatorBase(nn.Module):
         scale = torch.clamp(lipschitz_budget / lip.clamp_min(1e-30), max=1.0)
         return W * scale
 
-    def step(self, z: Tensor, propagate: Callable[[Tensor], Tensor], W: Tensor, x: Tensor) -> Tensor:
-        """:math:`\\hat A z W + b` (or the initial-residual form) with ``propagate`` applying :math:`\\hat A`."""
-        if self.alpha:
+    def step(self, z: Tensor, propagate: Callable[[Tensor], Tensor], W: Optional[Tensor], x: Tensor) -> Tensor:
+        """:math:`\\hat A z W + b` (or the initial-residual form) with ``propagate`` applying :math:`\\hat A`;
+        ``W`` as :meth:`weight_for` returns it."""
+        if W is None:
+            h = torch.lerp(propagate(z), x, self.alpha) if self.alpha else propagate(z)
+        elif W.dim() == 0:
+            h = (torch.lerp(propagate(z), x, self.alpha) if self.alpha else propagate(z)) * W
+        elif self.alpha:
             h = torch.lerp(propagate(z), x, self.alpha) @ W.t()
         else:
             h = propagate(z @ W.t())

@@ -8,6 +8,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ._keys import check_choice
+from .forms import resolve_form
 from .info import FixedPointInfo
 
 
@@ -25,8 +26,11 @@ class PIGNBase(nn.Module):
         self.dropout = float(dropout)
         self.input_dropout = float(input_dropout)
         self.encoder = nn.Linear(in_channels, hidden_channels)
-        self.conv = self.conv_class(hidden_channels, num_iterations,
-                                    dropout=dropout if conv_dropout is None else conv_dropout, **conv_kwargs)
+        if conv_dropout is None:
+            # the authors' model drops out inside the iteration too; the residual form does not
+            form = resolve_form(conv_kwargs.get("form"), conv_kwargs.get("conv", "gcn"), type(self).__name__)
+            conv_dropout = dropout if form == "paper" else 0.0
+        self.conv = self.conv_class(hidden_channels, num_iterations, dropout=conv_dropout, **conv_kwargs)
         self.decoder = nn.Linear(hidden_channels, out_channels)
 
     def reset_parameters(self) -> None:

@@ -32,6 +32,7 @@ from typing import Callable, Optional
 from torch import Tensor, nn
 
 from ._keys import check_keys
+from .forms import form_defaults, resolve_form
 from .layer import ITERATION_KEYS, GCNOperatorBase, IterativeLayerBase
 from .operators import get_operator
 from .validation import compute_dtype, check_batch, check_features
@@ -298,19 +299,33 @@ class RegistryLayerBase(OperatorLayerBase):
 
     backend: str = None  # set by the adapter
 
-    def __init__(self, channels: int, num_iterations: int = 8, smoothing=0.5, tol: Optional[float] = None,
-                 act="relu", dropout: float = 0.0, *, conv: str = "gcn", **kwargs) -> None:
+    def __init__(self, channels: int, num_iterations: int = 8, smoothing=None, tol: Optional[float] = None,
+                 act=None, dropout: float = 0.0, *, conv: str = "gcn", form: Optional[str] = None,
+                 **kwargs) -> None:
         where = type(self).__name__
         if not isinstance(channels, int) or isinstance(channels, bool) or channels < 1:
             raise ValueError(f"{where}: channels must be a positive int, got {channels!r}")
+        if not isinstance(conv, str):
+            raise TypeError(f"{where}: conv must be a registered operator name, got {type(conv).__name__} "
+                            "(to iterate a module you built, use IterativeConv(module))")
+        form = resolve_form(form, conv, where)
+        values = form_defaults(form, conv)
+        form_smoothing, form_act = values.pop("smoothing"), values.pop("act")
+        smoothing = form_smoothing if smoothing is None else smoothing
+        act = form_act if act is None else act
+        for key, value in values.items():  # the operator's options the form sets (alpha, beta)
+            kwargs.setdefault(key, value)
         it, opts = split_operator_options(kwargs)
         operator = build_operator(self.backend, conv, channels, opts, where)
         super().__init__(operator, channels, num_iterations, smoothing, tol, act, dropout, **it)
         self.conv_name = conv
+        self.form = form
 
     def layer_repr(self) -> str:
         parts = [f"{self.channels}"]
         if self.conv_name != "gcn":
             parts.append(f"conv={self.conv_name!r}")
+        if self.form != resolve_form(None, self.conv_name):
+            parts.append(f"form={self.form!r}")
         parts.append(self.iteration_repr())
         return ", ".join(parts)

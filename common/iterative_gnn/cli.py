@@ -289,7 +289,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--depths", help="comma list (default: 1,2,4,8,16)")
     r.add_argument("--models", help="comma list of gcn, appnp, gcn2, pign-<preset> (default: gcn,pign-paper,pign-best)")
     r.add_argument("--extra", help="comma list of model@depth run once per dataset without noise "
-                                    "(default: pign-default@8,pign-recommended@8; '' for none)")
+                                    "(default: pign-default@8,pign-default@16; '' for none)")
     r.add_argument("--seeds", type=int)
     r.add_argument("--noise-seeds", type=int, help="seeds of the noise runs (default 2)")
     r.add_argument("--chains-seeds", type=int, help="seeds of the chains runs (default 2)")

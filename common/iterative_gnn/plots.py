@@ -6,13 +6,13 @@ from pathlib import Path
 
 _STYLE = {
     "gcn": ("tab:red", "s"), "pign-paper": ("tab:blue", "o"), "pign-best": ("tab:green", "^"),
-    "pign-inject": ("tab:purple", "v"), "pign-default": ("tab:gray", "D"), "pign-recommended": ("tab:olive", "P"),
+    "pign-inject": ("tab:purple", "v"), "pign-default": ("tab:gray", "D"),
     "pign": ("tab:green", "^"), "appnp": ("tab:orange", "x"), "gcn2": ("tab:brown", "+"),
 }
 _LABEL = {
     "gcn": "stacked GCN (layers)", "pign-paper": "PIGN, paper's form (iterations)",
     "pign-best": "PIGN, best form (iterations)", "pign-inject": "PIGN + input injection",
-    "pign-default": "PIGN, library defaults", "pign-recommended": "PIGN, recommended defaults",
+    "pign-default": "PIGN, library defaults",
     "pign": "PIGN to convergence", "appnp": "APPNP", "gcn2": "GCNII",
 }
 

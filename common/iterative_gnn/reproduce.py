@@ -54,7 +54,7 @@ class Settings:
     noise_models: tuple = ("gcn", "pign-best")
     noise_seeds: Optional[int] = 2  # default: seeds
     # (model, depth) pairs run once per dataset, without noise
-    extra: tuple = (("pign-default", 8), ("pign-recommended", 8))
+    extra: tuple = (("pign-default", 8), ("pign-default", 16))
     inference_k: int = 8
     inference_factor: int = 4
     chains_lengths: tuple = (10, 25, 50, 100)

@@ -11,6 +11,8 @@ from tests.helpers import random_graph  # noqa: E402
 
 CONFIGS = [
     dict(),
+    dict(form="paper"),
+    dict(form="paper", contraction=0.8, num_iterations=12),
     dict(inject_input=True, smoothing=0.3),
     dict(alpha=0.2, beta=0.5, act="tanh"),
     dict(contraction=0.8, num_iterations=12),

@@ -22,7 +22,7 @@ def _batch(seed=0):
     return graphs, Batch.from_data_list(graphs)
 
 
-@pytest.mark.parametrize("make", [lambda: PIGNConv(C, num_iterations=60, tol=1e-4, smoothing=0.5),
+@pytest.mark.parametrize("make", [lambda: PIGNConv(C, num_iterations=60, tol=1e-4, smoothing=0.5, form="paper"),
                                   lambda: IterativeConv(GraphConv(C, C), num_iterations=60, tol=1e-4)])
 def test_each_graph_converges_on_its_own(make):
     graphs, batch = _batch()

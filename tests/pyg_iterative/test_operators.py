@@ -43,7 +43,7 @@ def test_registered_operator_matches_layer_iterated_by_hand(conv, options, cls):
 def test_gcn_operator_is_gcnconv_iterated():
     ei, w = simple_graph(15, 50)
     x = torch.randn(15, C)
-    pign = PIGNConv(C, num_iterations=6)
+    pign = PIGNConv(C, num_iterations=6, form="paper")
     gcn = GCNConv(C, C)
     with torch.no_grad():
         gcn.lin.weight.copy_(pign.operator.weight)

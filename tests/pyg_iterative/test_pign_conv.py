@@ -17,7 +17,7 @@ def test_matches_dense_reference(add_self_loops, normalize, weighted):
     if w is not None:
         w = torch.cat([w, torch.tensor([0.5, 2.0])])
     conv = PIGNConv(16, num_iterations=6, smoothing=[0.2, 0.4, 0.5, 0.5, 0.6, 0.7],
-                    add_self_loops=add_self_loops, normalize=normalize)
+                    add_self_loops=add_self_loops, normalize=normalize, form="paper")
     x = torch.randn(n, 16)
     out = conv(x, edge_index, w)
     A = dense_gcn_matrix(edge_index, w, n, add_self_loops=add_self_loops, normalize=normalize)
@@ -29,7 +29,7 @@ def test_matches_dense_reference(add_self_loops, normalize, weighted):
 
 def test_return_info_and_eval_schedule():
     edge_index, _ = random_graph(20, 60)
-    conv = PIGNConv(8, num_iterations=3, eval_iterations=10, eval_smoothing=0.2)
+    conv = PIGNConv(8, num_iterations=3, eval_iterations=10, eval_smoothing=0.2, form="paper")
     x = torch.randn(20, 8)
     out, info = conv(x, edge_index, return_info=True)
     assert out.shape == (20, 8) and info.iterations == 3
@@ -43,11 +43,55 @@ def test_return_info_and_eval_schedule():
 
 def test_inject_input_matches_reference():
     edge_index, w = random_graph(25, 80)
-    conv = PIGNConv(8, num_iterations=5, inject_input=True)
+    conv = PIGNConv(8, num_iterations=5, inject_input=True, form="paper")
     x = torch.randn(25, 8)
     A = dense_gcn_matrix(edge_index, w, 25)
     ref = dense_pign(x, A, conv.operator.weight, conv.operator.bias, iterations=5, smoothing=0.5, inject=True)
     assert torch.allclose(conv(x, edge_index, w), ref, atol=1e-5)
+
+
+@pytest.mark.parametrize("weighted", [True, False])
+def test_default_form_matches_dense_reference(weighted):
+    """The default (residual) form: z <- (1 - alpha) Â z + alpha x + b, W = I and no activation."""
+    n = 30
+    edge_index, w = random_graph(n, 120, isolated=3, weighted=weighted, seed=2)
+    conv = PIGNConv(16, num_iterations=7)
+    assert conv.operator.weight is None and conv.operator.alpha == 0.1 and conv.smoothing == 0.0
+    with torch.no_grad():
+        conv.operator.bias.copy_(torch.randn(16))
+    x = torch.randn(n, 16)
+    A = dense_gcn_matrix(edge_index, w, n)
+    z = x
+    for _ in range(7):
+        z = 0.9 * A @ z + 0.1 * x + conv.operator.bias
+    out = conv(x, edge_index, w)
+    assert (out - z).norm() / z.norm() <= 1e-5
+
+
+def test_forms_and_explicit_options():
+    paper = PIGNConv(8, form="paper")
+    assert (paper.smoothing, paper.act, paper.operator.alpha, paper.operator.beta) == (0.5, "relu", 0.0, None)
+    assert paper.operator.weight.shape == (8, 8)
+    # an explicit argument overrides the form's value; beta > 0 brings the learned weight back
+    mixed = PIGNConv(8, smoothing=0.3, beta=0.5)
+    assert (mixed.smoothing, mixed.act, mixed.operator.alpha) == (0.3, "identity", 0.1)
+    assert mixed.operator.weight.shape == (8, 8)
+    with pytest.raises(ValueError, match="form='residual' needs"):
+        PIGNConv(8, conv="sage", form="residual")
+    with pytest.raises(ValueError, match="unknown PIGNConv form"):
+        PIGNConv(8, form="papers")
+    assert PIGNConv(8, conv="sage").form == "paper"
+
+
+def test_default_form_is_a_contraction_and_trains_only_the_bias():
+    edge_index, _ = random_graph(30, 100, seed=3)
+    edge_index = torch.cat([edge_index, edge_index.flip(0)], 1)  # undirected: ||Â||_2 = 1
+    conv = PIGNConv(8, num_iterations=300, tol=1e-6)
+    x = torch.randn(30, 8, requires_grad=True)
+    out, info = conv(x, edge_index, return_info=True)
+    assert info.converged and info.contraction_factor <= 0.9 + 1e-4
+    out.sum().backward()
+    assert [n for n, p in conv.named_parameters()] == ["operator.bias"] and conv.operator.bias.grad is not None
 
 
 def test_adjacency_built_once_per_forward_and_cached(monkeypatch):
@@ -68,8 +112,10 @@ def test_adjacency_built_once_per_forward_and_cached(monkeypatch):
 
 
 def test_repr_reset_and_state_dict_names():
-    conv = PIGNConv(16, num_iterations=4, smoothing=0.3)
-    assert repr(conv) == "PIGNConv(16, num_iterations=4, smoothing=0.3)"
+    assert repr(PIGNConv(16, num_iterations=4)) == "PIGNConv(16, num_iterations=4, smoothing=0.0, act='identity')"
+    assert set(PIGNConv(16).state_dict()) == {"operator.bias"}
+    conv = PIGNConv(16, num_iterations=4, smoothing=0.3, form="paper")
+    assert repr(conv) == "PIGNConv(16, form='paper', num_iterations=4, smoothing=0.3)"
     assert set(conv.state_dict()) == {"operator.weight", "operator.bias"}
     before = conv.operator.weight.detach().clone()
     conv.reset_parameters()
@@ -88,7 +134,7 @@ def test_pign_training_lowers_loss_on_cora(data_root):
 
     ds = load_node_dataset("cora", "pyg", data_root)
     model = PIGN(ds.x.size(1), 32, ds.num_classes, num_iterations=4, cached=True, dropout=0.0)
-    opt = torch.optim.Adam(model.parameters(), lr=0.01)
+    opt = torch.optim.Adam(model.parameters(), lr=0.05)
     losses = []
     for _ in range(20):
         opt.zero_grad()

@@ -1,0 +1,30 @@
+"""Validation sweep for PIGNConv's defaults: the 'default' setup (hidden 64, dropout 0.5 after the
+encoder, no input dropout, lr 0.01, wd 5e-4), 8 iterations, conv options varied. Selection on val."""
+import json, statistics, sys, time
+import torch
+torch.set_num_threads(1)
+from iterative_gnn.configs import RunConfig, run_one
+from iterative_gnn.data import load_node_dataset
+ds_name = sys.argv[1]; part = int(sys.argv[2]); nparts = int(sys.argv[3])
+ds = load_node_dataset(ds_name, "pyg")
+C = [
+  dict(alpha=0.1, beta=0.0, act="identity", smoothing=0.0),
+  dict(alpha=0.1, beta=None, act="identity", smoothing=0.0),
+  dict(alpha=0.1, beta=0.5, act="identity", smoothing=0.0),
+  dict(alpha=0.1, beta=0.1, act="identity", smoothing=0.0),
+  dict(alpha=0.1, beta=None, act="relu", smoothing=0.0),
+  dict(alpha=0.1, beta=None, act="relu", smoothing=0.5),
+  dict(alpha=0.1, beta=0.5, act="relu", smoothing=0.5),
+  dict(alpha=0.1, beta=None, act="identity", smoothing=0.0, contraction=0.9),
+  dict(alpha=0.1, beta=None, act="relu", smoothing=0.5, contraction=0.9),
+  dict(alpha=0.0, beta=None, act="relu", smoothing=0.5, inject_input=True),
+]
+for i, c in enumerate(C):
+    if i % nparts != part: continue
+    cfg = RunConfig("pign", depth=8, hidden=64, dropout=0.5, lr=0.01, weight_decay=5e-4,
+                    conv=dict(c, conv_dropout=0.0))
+    t0 = time.time(); v = []; t = []
+    for seed in (0, 1):
+        res, _, _ = run_one("pyg", ds, cfg, seed)
+        v.append(res.val_acc); t.append(res.test_acc)
+    print(ds_name, json.dumps(c), "val %.3f test %.3f (%.3f) %.1fs" % (statistics.mean(v), statistics.mean(t), statistics.stdev(t), time.time()-t0), flush=True)
