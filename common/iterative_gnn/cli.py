@@ -166,7 +166,8 @@ def _run_experiments(args: argparse.Namespace, settings, title: str) -> int:
     log(f"# settings: {settings}")
     t0 = time.perf_counter()
     try:
-        files = Runner(args.backend, settings, out, log=log, command=args.command_line).run()
+        files = Runner(args.backend, settings, out, log=log, command=args.command_line).run(
+            jobs=args.jobs, threads=args.threads)
     except DatasetUnavailable as exc:
         log(f"error: {exc}")
         return 2
@@ -193,7 +194,8 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     elif args.quick:
         s.experiments = ("depth", "noise", "inference", "residuals")
     for dest, conv in (("experiments", _strs), ("datasets", _strs), ("depths", _ints), ("models", _strs),
-                       ("noise", _floats), ("noise_depths", _ints), ("chains_lengths", _ints)):
+                       ("noise", _floats), ("noise_depths", _ints), ("noise_models", _strs),
+                       ("chains_lengths", _ints)):
         v = getattr(args, dest)
         if v is not None:
             setattr(s, dest, conv(v))
@@ -290,14 +292,19 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--models", help="comma list of gcn, appnp, gcn2, pign-<preset> (default: gcn,pign-paper,pign-best)")
     r.add_argument("--extra", help="comma list of model@depth run once per dataset without noise "
                                     "(default: pign-default@8,pign-default@16; '' for none)")
-    r.add_argument("--seeds", type=int)
-    r.add_argument("--noise-seeds", type=int, help="seeds of the noise runs (default 2)")
-    r.add_argument("--chains-seeds", type=int, help="seeds of the chains runs (default 2)")
+    r.add_argument("--seeds", type=int, help="seeds of the depth runs (default 10; 2 with --quick)")
+    r.add_argument("--noise-seeds", type=int, help="seeds of the noise runs (default 5)")
+    r.add_argument("--chains-seeds", type=int, help="seeds of the chains runs (default 3)")
+    r.add_argument("--noise-models", help="comma list of the models run under noise, a ':wd0' variant trains "
+                                          "without weight decay (default: gcn, pign-best, each with "
+                                          "and without; the targets compare each family's choice on validation)")
     r.add_argument("--epochs", type=int)
     r.add_argument("--noise", help="comma list of noise levels (default: 0.5,0.7)")
     r.add_argument("--noise-depths", help="comma list (default: 2,8,16)")
     r.add_argument("--inference-k", type=int, help="iterations in training for the inference experiment (default 8)")
     r.add_argument("--chains-lengths", help="comma list (default: 10,25,50,100)")
+    r.add_argument("--jobs", type=int, default=1,
+                   help="training runs in parallel, one worker process each (of --threads threads, default 1)")
     r.set_defaults(func=cmd_reproduce)
 
     ch = sub.add_parser("chains", help="the chains long-range benchmark (generated, no download)",
@@ -308,6 +315,7 @@ def build_parser() -> argparse.ArgumentParser:
     ch.add_argument("--seeds", type=int, default=3)
     ch.add_argument("--epochs", type=int, default=200)
     ch.add_argument("--out", default="results/chains")
+    ch.add_argument("--jobs", type=int, default=1, help="training runs in parallel (worker processes)")
     ch.set_defaults(func=cmd_chains)
     return p
 

@@ -49,10 +49,18 @@ def _label_axes(ax, xlabel: str, ylabel: str, title: str, fontsize: int = 8) -> 
     ax.legend(fontsize=fontsize)
 
 
+def _style(key: str) -> tuple:
+    """``(color, marker, linestyle, label)``; a variant (``gcn:wd0``) is its model's, dashed."""
+    base, _, variant = key.partition(":")
+    color, marker = _STYLE.get(base, (None, "o"))
+    label = _LABEL.get(base, base) + (f" [{variant}]" if variant else "")
+    return color, marker, "--" if variant else "-", label
+
+
 def _line(ax, xs, means, stds, key):
-    color, marker = _STYLE.get(key, (None, "o"))
-    ax.errorbar(xs, [m * 100 for m in means], yerr=[s * 100 for s in stds], label=_LABEL.get(key, key),
-                color=color, marker=marker, capsize=3)
+    color, marker, ls, label = _style(key)
+    ax.errorbar(xs, [m * 100 for m in means], yerr=[s * 100 for s in stds], label=label,
+                color=color, marker=marker, linestyle=ls, capsize=3)
 
 
 def plot_depth(summary: list[dict], out: Path) -> dict[str, Path]:
@@ -69,9 +77,9 @@ def plot_depth(summary: list[dict], out: Path) -> dict[str, Path]:
             for key in dict.fromkeys(r["model"] for r in rs):
                 pts = sorted((int(r["depth"]), r["test_acc_mean"], r["test_acc_std"]) for r in rs if r["model"] == key)
                 if len(pts) == 1:
-                    color, marker = _STYLE.get(key, (None, "o"))
+                    color, marker, _, label = _style(key)
                     ax.errorbar([pts[0][0]], [pts[0][1] * 100], yerr=[pts[0][2] * 100], color=color, marker=marker,
-                                linestyle="none", capsize=3, label=_LABEL.get(key, key))
+                                linestyle="none", capsize=3, label=label)
                 else:
                     _line(ax, *zip(*pts), key)
             ax.set_xscale("log", base=2)

@@ -30,12 +30,28 @@ from .train import accuracy, evaluate, seed_everything
 EXPERIMENTS = ("depth", "noise", "inference", "residuals", "chains")
 
 
+#: variants of a model's training a key may name after a colon, e.g. ``gcn:wd0``
+VARIANTS = {"wd0": {"weight_decay": 0.0}}
+
+
 def model_config(key: str) -> RunConfig:
-    """``gcn``, ``appnp``, ``gcn2`` or ``pign-<preset>`` (``paper``, ``inject``, ``default``, ``best``)."""
-    if key.startswith("pign"):
-        name = key.split("-", 1)[1] if "-" in key else "best"
-        return preset("pign", name)
-    return preset(key)
+    """``gcn``, ``appnp``, ``gcn2`` or ``pign-<preset>`` (``paper``, ``inject``, ``default``, ``best``),
+    optionally with a variant: ``:wd0`` trains without weight decay."""
+    base, _, variant = key.partition(":")
+    if variant and variant not in VARIANTS:
+        raise ValueError(f"unknown variant {variant!r} in {key!r}; valid: {', '.join(VARIANTS)}")
+    if base.startswith("pign"):
+        name = base.split("-", 1)[1] if "-" in base else "best"
+        cfg = preset("pign", name)
+    else:
+        cfg = preset(base)
+    return cfg.with_(**VARIANTS[variant]) if variant else cfg
+
+
+def model_family(key: str) -> str:
+    """``pign`` for every PIGN preset and variant, else the baseline's name (``gcn:wd0`` -> ``gcn``)."""
+    base = key.partition(":")[0]
+    return "pign" if base.startswith("pign") else base
 
 
 @dataclass
@@ -46,19 +62,21 @@ class Settings:
     datasets: tuple = ("cora", "citeseer")
     depths: tuple = (1, 2, 4, 8, 16)
     models: tuple = ("gcn", "pign-paper", "pign-best")
-    seeds: int = 3
+    seeds: int = 10
     epochs: int = 200
     noise: tuple = (0.5, 0.7)
     noise_datasets: tuple = ("cora",)
     noise_depths: tuple = (2, 8, 16)
-    noise_models: tuple = ("gcn", "pign-best")
-    noise_seeds: Optional[int] = 2  # default: seeds
+    # each model with and without weight decay: under noise the feature signal is weak, and the
+    # weight decay tuned on clean features can hold it back; each model's variant is chosen on validation
+    noise_models: tuple = ("gcn", "gcn:wd0", "pign-best", "pign-best:wd0")
+    noise_seeds: Optional[int] = 5  # default: seeds
     # (model, depth) pairs run once per dataset, without noise
     extra: tuple = (("pign-default", 8), ("pign-default", 16))
     inference_k: int = 8
     inference_factor: int = 4
     chains_lengths: tuple = (10, 25, 50, 100)
-    chains_seeds: Optional[int] = 2  # default: seeds
+    chains_seeds: Optional[int] = 3  # default: seeds
     data_root: Optional[str] = None
     device: str = "cpu"
 
@@ -66,7 +84,8 @@ class Settings:
 def quick_settings(**overrides) -> Settings:
     """A short run (a few minutes on 2 CPU cores): Cora, depths 2 and 8, two seeds, one noise level."""
     s = Settings(datasets=("cora",), depths=(2, 8), seeds=2, noise=(0.5,), noise_depths=(8,), noise_seeds=1,
-                 extra=(), chains_lengths=(10, 50), chains_seeds=1)
+                 noise_models=("gcn", "pign-paper:wd0", "pign-best:wd0"), extra=(), chains_lengths=(10, 50),
+                 chains_seeds=1)
     for k, v in overrides.items():
         setattr(s, k, v)
     return s
@@ -148,64 +167,94 @@ class Runner:
                 self._datasets[key] = add_feature_noise(base, noise, seed=1000 + seed)
         return self._datasets[key]
 
-    def _train(self, ds, cfg: RunConfig, seed: int, tag: str, keep_model=False):
-        res, secs, model = run_one(self.backend, ds, cfg, seed, keep_model=keep_model)
-        self.n_done += 1
-        self.log(f"[{self.backend}] {tag} seed {seed}: test {res.test_acc * 100:.1f}% val {res.val_acc * 100:.1f}% "
-                 f"(epoch {res.best_epoch}, {secs:.1f}s)")
-        return res, secs, model
-
-    # 1 + 2 (+ 3 and 4 on the trained PIGNs) ---------------------------------------------------
-    def depth(self) -> None:
+    # the work, as independent tasks ------------------------------------------------------------
+    def plan(self) -> list[tuple]:
+        """Every training run of the settings, in order: ``("depth", dataset, noise, model, depth, seed,
+        hook)`` (``hook``: also run experiments 3 and 4 on the trained model), ``("inference", dataset,
+        model, seed)`` for PIGNs not trained at ``inference_k`` above, ``("chains", length, model, seed)``."""
         s = self.s
-        plan = []
+        items = []
         if "depth" in s.experiments:
             for name in s.datasets:
                 for key in s.models:
-                    plan += [(name, 0.0, key, d) for d in s.depths]
-                plan += [(name, 0.0, key, d) for key, d in s.extra]
+                    items += [(name, 0.0, key, d) for d in s.depths]
+                items += [(name, 0.0, key, d) for key, d in s.extra]
         if "noise" in s.experiments:
             for name in s.noise_datasets:
                 for p in s.noise:
                     for key in s.noise_models:
-                        plan += [(name, p, key, d) for d in s.noise_depths]
+                        items += [(name, p, key, d) for d in s.noise_depths]
         want_inf = "inference" in s.experiments or "residuals" in s.experiments
-        done_inf = set()
+        tasks, done_inf = [], set()
         for seed in range(s.seeds):
-            for name, p, key, d in plan:
+            for name, p, key, d in items:
                 if p and seed >= (s.noise_seeds or s.seeds):
                     continue
-                ds = self.dataset(name, p, seed)
-                cfg = model_config(key).with_(depth=d, epochs=s.epochs)
-                hook = (want_inf and cfg.model == "pign" and p == 0.0 and d == s.inference_k)
-                tag = f"{name} noise {p} {key} depth {d}"
-                res, secs, model = self._train(ds, cfg, seed, tag, keep_model=hook)
-                self.rows["depth"].append({
-                    "dataset": name, "noise": p, "model": key, "depth": d, "seed": seed,
-                    "test_acc": res.test_acc, "val_acc": res.val_acc, "best_epoch": res.best_epoch,
-                    **_info_fields(res.info), "seconds": secs, "config": cfg.describe(),
-                })
+                hook = (want_inf and key.startswith("pign") and p == 0.0 and d == s.inference_k
+                        and (name, key, seed) not in done_inf)
                 if hook:
-                    self._after_training(ds, name, key, cfg, seed, model)
-                    done_inf.add((name, key))
-                self.save_rows()
-        if want_inf:  # PIGNs not trained at depth inference_k above
+                    done_inf.add((name, key, seed))
+                tasks.append(("depth", name, p, key, d, seed, hook))
+        if want_inf:
             for seed in range(s.seeds):
                 for name in s.datasets:
-                    for key in [k for k in s.models if k.startswith("pign") and (name, k) not in done_inf]:
-                        ds = self.dataset(name)
-                        cfg = model_config(key).with_(depth=s.inference_k, epochs=s.epochs)
-                        _, _, model = self._train(ds, cfg, seed, f"{name} {key} k={s.inference_k}", keep_model=True)
-                        self._after_training(ds, name, key, cfg, seed, model)
+                    for key in [k for k in s.models if k.startswith("pign") and (name, k, seed) not in done_inf]:
+                        tasks.append(("inference", name, key, seed))
+        if "chains" in s.experiments:
+            for seed in range(s.chains_seeds or s.seeds):
+                for length in s.chains_lengths:
+                    tasks += [("chains", length, key, seed) for key in chains_models(length)]
+        return tasks
 
-    def _after_training(self, ds, name: str, key: str, cfg: RunConfig, seed: int, model) -> None:
+    def execute(self, task: tuple) -> tuple[dict[str, list[dict]], str]:
+        """Run one task; return its rows (by CSV name) and its log line."""
+        s = self.s
+        rows: dict[str, list[dict]] = {}
+        if task[0] == "chains":
+            _, length, key, seed = task
+            ds = to_device(load_node_dataset("chains", self.backend, length=length, seed=seed), self.device)
+            cfg = chains_models(length)[key].with_(epochs=s.epochs)
+            res, secs, _ = run_one(self.backend, ds, cfg, seed)
+            rows["chains"] = [{
+                "length": length, "model": key, "seed": seed, "test_acc": res.test_acc,
+                "val_acc": res.val_acc, "best_epoch": res.best_epoch, **_info_fields(res.info),
+                "seconds": secs, "config": cfg.describe(),
+            }]
+            tag = f"chains L={length} {key}"
+        elif task[0] == "inference":
+            _, name, key, seed = task
+            ds = self.dataset(name)
+            cfg = model_config(key).with_(depth=s.inference_k, epochs=s.epochs)
+            res, secs, model = run_one(self.backend, ds, cfg, seed, keep_model=True)
+            rows.update(self._after_training(ds, name, key, cfg, seed, model))
+            tag = f"{name} {key} k={s.inference_k}"
+        else:
+            _, name, p, key, d, seed, hook = task
+            ds = self.dataset(name, p, seed)
+            cfg = model_config(key).with_(depth=d, epochs=s.epochs)
+            res, secs, model = run_one(self.backend, ds, cfg, seed, keep_model=hook)
+            rows["depth"] = [{
+                "dataset": name, "noise": p, "model": key, "depth": d, "seed": seed,
+                "test_acc": res.test_acc, "val_acc": res.val_acc, "best_epoch": res.best_epoch,
+                **_info_fields(res.info), "seconds": secs, "config": cfg.describe(),
+            }]
+            if hook:
+                rows.update(self._after_training(ds, name, key, cfg, seed, model))
+            tag = f"{name} noise {p} {key} depth {d}"
+        line = (f"[{self.backend}] {tag} seed {task[-2] if task[0] == 'depth' else task[-1]}: "
+                f"test {res.test_acc * 100:.1f}% val {res.val_acc * 100:.1f}% (epoch {res.best_epoch}, {secs:.1f}s)")
+        return rows, line
+
+    def _after_training(self, ds, name: str, key: str, cfg: RunConfig, seed: int, model) -> dict[str, list[dict]]:
+        """Experiments 3 (iterations at inference) and 4 (residuals per iteration) on a trained PIGN."""
         s, k = self.s, cfg.depth
         conv = model.conv
+        rows: dict[str, list[dict]] = {"inference": [], "residuals": []}
         if "inference" in s.experiments:
             for m in range(1, s.inference_factor * k + 1):
                 conv.eval_iterations = m
                 out, info = evaluate(model, ds, return_info=True)
-                self.rows["inference"].append({
+                rows["inference"].append({
                     "dataset": name, "model": key, "trained_iterations": k, "eval_iterations": m, "seed": seed,
                     "test_acc": accuracy(out, ds.y, ds.test_mask), "val_acc": accuracy(out, ds.y, ds.val_mask),
                     "final_residual": info.final_residual,
@@ -217,35 +266,35 @@ class Runner:
                 mdl.conv.eval_iterations = s.inference_factor * k
                 _, info = evaluate(mdl, ds, return_info=True)
                 for i, (r, a) in enumerate(zip(info.residuals.tolist(), info.abs_residuals.tolist()), 1):
-                    self.rows["residuals"].append({"dataset": name, "model": key, "state": state, "seed": seed,
-                                                   "iteration": i, "residual": r, "abs_residual": a})
+                    rows["residuals"].append({"dataset": name, "model": key, "state": state, "seed": seed,
+                                              "iteration": i, "residual": r, "abs_residual": a})
         conv.eval_iterations = None
-
-    # 5 --------------------------------------------------------------------------------------------
-    def chains(self) -> None:
-        s = self.s
-        seeds = s.chains_seeds or s.seeds
-        for seed in range(seeds):
-            for length in s.chains_lengths:
-                ds = to_device(load_node_dataset("chains", self.backend, length=length, seed=seed), self.device)
-                for key, cfg in chains_models(length).items():
-                    cfg = cfg.with_(epochs=s.epochs)
-                    res, secs, _ = self._train(ds, cfg, seed, f"chains L={length} {key}")
-                    self.rows["chains"].append({
-                        "length": length, "model": key, "seed": seed, "test_acc": res.test_acc,
-                        "val_acc": res.val_acc, "best_epoch": res.best_epoch, **_info_fields(res.info),
-                        "seconds": secs, "config": cfg.describe(),
-                    })
-                    self.save_rows()
+        return rows
 
     # ---------------------------------------------------------------------------------------------
-    def run(self) -> dict[str, Path]:
-        s = self.s
-        if any(e in s.experiments for e in ("depth", "noise", "inference", "residuals")):
-            self.depth()
-        if "chains" in s.experiments:
-            self.chains()
+    def run(self, jobs: int = 1, threads: Optional[int] = None) -> dict[str, Path]:
+        """Run every task (in ``jobs`` worker processes of ``threads`` torch threads each when
+        ``jobs > 1``; the rows and the log keep the plan's order) and write the files."""
+        tasks = self.plan()
+        if jobs > 1 and len(tasks) > 1:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            ctx = multiprocessing.get_context("spawn")  # no fork of a process that runs OpenMP threads
+            with ProcessPoolExecutor(min(jobs, len(tasks)), mp_context=ctx, initializer=_init_worker,
+                                     initargs=(self.backend, self.s, threads or 1)) as pool:
+                self._collect(pool.map(_work, tasks))
+        else:
+            self._collect(map(self.execute, tasks))
         return self.save()
+
+    def _collect(self, results) -> None:
+        for rows, line in results:
+            for kind, rs in rows.items():
+                self.rows[kind].extend(rs)
+            self.n_done += 1
+            self.log(line)
+            self.save_rows()
 
     def save_rows(self) -> None:
         """The per-run rows so far (a long run can be read while it goes)."""
@@ -287,6 +336,19 @@ class Runner:
 
 
 # ------------------------------------------------------------------------------------------------
+_WORKER: Optional[Runner] = None
+
+
+def _init_worker(backend: str, settings: Settings, threads: int) -> None:
+    global _WORKER
+    torch.set_num_threads(threads)
+    _WORKER = Runner(backend, settings, Path("."), log=lambda line: None)
+
+
+def _work(task: tuple):
+    return _WORKER.execute(task)
+
+
 def chains_models(length: int) -> dict[str, RunConfig]:
     """PIGN iterated to convergence against a 2-layer GCN, both with the same width and training.
 
@@ -294,13 +356,15 @@ def chains_models(length: int) -> dict[str, RunConfig]:
     self-loops, no normalisation: each node hears its predecessor only) with ``W`` rescaled to a
     0.95-contraction, from which the fixed point exists and is unique; on a directed chain the
     iteration reaches it exactly after ``length`` steps, so ``2 * length + 10`` steps with a
-    tolerance is "to convergence". Gradients are implicit (memory independent of the steps).
+    tolerance is "to convergence"; it never stops before ``length`` steps (``min_iter``), when the
+    label at one end has not reached the other and the residual may already look small. Gradients are implicit (memory independent of the steps).
     """
     common = dict(hidden=16, lr=0.01, weight_decay=0.0, dropout=0.0, input_dropout=0.0, epochs=200)
     return {
         "gcn": RunConfig("gcn", depth=2, label="2-layer GCN", **common),
         "pign": RunConfig("pign", depth=2 * length + 10, label="PIGN to convergence",
                           conv={"inject_input": True, "contraction": 0.95, "smoothing": 0.0, "tol": 1e-5,
+                                "min_iter": length,
                                 "grad": "implicit", "act": "relu", "add_self_loops": False, "normalize": False},
                           **common),
     }
@@ -321,6 +385,20 @@ def _same(a, b) -> bool:
 
 def _acc_at(rows, **where) -> list[float]:
     return [float(r["test_acc"]) for r in rows if all(_same(r[k], v) for k, v in where.items())]
+
+
+def select_on_validation(rows: list[dict], family: str, **where) -> Optional[tuple[str, float]]:
+    """Among the models of ``family`` run where ``where`` holds, the one with the best mean validation
+    accuracy, and its mean test accuracy."""
+    keys = dict.fromkeys(r["model"] for r in rows if model_family(r["model"]) == family
+                         and all(_same(r[k], v) for k, v in where.items()))
+    best = None
+    for key in keys:
+        sel = [r for r in rows if r["model"] == key and all(_same(r[k], v) for k, v in where.items())]
+        val = _mean([float(r["val_acc"]) for r in sel])
+        if best is None or val > best[1]:
+            best = (key, val, _mean([float(r["test_acc"]) for r in sel]))
+    return None if best is None else (best[0], best[2])
 
 
 def check_targets(rows: dict[str, list[dict]], s: Settings) -> list[dict]:
@@ -363,11 +441,12 @@ def check_targets(rows: dict[str, list[dict]], s: Settings) -> list[dict]:
     for name in s.noise_datasets:
         for p in s.noise:
             for d in s.noise_depths:
-                a = _mean(_acc_at(dep, dataset=name, noise=p, model="pign-best", depth=d))
-                b = _mean(_acc_at(dep, dataset=name, noise=p, model="gcn", depth=d))
-                if not (math.isnan(a) or math.isnan(b)):
+                pick = {fam: select_on_validation(dep, fam, dataset=name, noise=p, depth=d) for fam in ("pign", "gcn")}
+                if all(pick.values()):
+                    (pk, a), (gk, b) = pick["pign"], pick["gcn"]
                     add(f"under noise {p} on {name}, PIGN >= stacked GCN at depth {d}",
-                        f"{a * 100:.1f}% vs {b * 100:.1f}%", a >= b)
+                        f"{pk} {a * 100:.1f}% vs {gk} {b * 100:.1f}%", a >= b,
+                        "each family's configuration chosen on validation")
     ch = rows["chains"]
     if any(_same(r["length"], 50) for r in ch):
         p = _mean(_acc_at(ch, length=50, model="pign"))

@@ -72,7 +72,8 @@ def test_reproduce_writes_csv_png_and_summary(backend, data_root, tmp_path, caps
     plan = {(r["model"], r["depth"], r["noise"]) for r in dep}
     for m in ("gcn", "pign-paper", "pign-best"):
         assert {(m, "1", "0.0"), (m, "2", "0.0")} <= {(a, b, str(float(c))) for a, b, c in plan}
-    assert {(r["model"], r["depth"]) for r in dep if float(r["noise"]) == 0.5} == {("gcn", "2"), ("pign-best", "2")}
+    assert {(r["model"], r["depth"]) for r in dep if float(r["noise"]) == 0.5} == {
+        ("gcn", "2"), ("gcn:wd0", "2"), ("pign-best", "2"), ("pign-best:wd0", "2")}
     assert {r["model"] for r in dep if r["depth"] == "1"} == {"gcn", "pign-paper", "pign-best", "pign-default"}
     for r in dep:
         acc(r["test_acc"])
@@ -140,3 +141,29 @@ def test_module_entry_point_and_lazy_backends():
     r = subprocess.run([sys.executable, "-m", "iterative_gnn", "train", "--help"], capture_output=True, text=True,
                        timeout=120)
     assert r.returncode == 0 and "--backend" in r.stdout and "--solver" in r.stdout
+
+
+def test_parallel_jobs_give_the_same_rows_in_the_same_order(data_root, tmp_path):
+    common = ["reproduce", "--data-root", str(data_root), "--datasets", "cora", "--depths", "1,2", "--seeds", "2",
+              "--epochs", "3", "--experiments", "depth,chains", "--chains-lengths", "4", "--extra", "",
+              "--threads", "1"]
+    assert main(common + ["--out", str(tmp_path / "one")]) == 0
+    assert main(common + ["--out", str(tmp_path / "two"), "--jobs", "2"]) == 0
+    for name in ("depth.csv", "chains.csv"):
+        one, two = read(tmp_path / "one" / name), read(tmp_path / "two" / name)
+        keys = ("model", "depth", "seed", "test_acc", "val_acc") if name == "depth.csv" else ("model", "seed", "test_acc")
+        assert [tuple(r[k] for k in keys) for r in one] == [tuple(r[k] for k in keys) for r in two]
+
+
+def test_variants_and_selection_on_validation():
+    from iterative_gnn.reproduce import model_config, select_on_validation
+
+    assert model_config("gcn:wd0").weight_decay == 0.0 and model_config("gcn").weight_decay > 0
+    assert model_config("pign-best:wd0").conv == model_config("pign-best").conv
+    with pytest.raises(ValueError, match="unknown variant"):
+        model_config("gcn:wd1")
+    rows = [{"model": m, "depth": 2, "val_acc": v, "test_acc": t} for m, v, t in
+            (("gcn", 0.5, 0.9), ("gcn:wd0", 0.6, 0.1), ("gcn2", 0.9, 0.9), ("pign-best", 0.7, 0.4))]
+    assert select_on_validation(rows, "gcn", depth=2) == ("gcn:wd0", 0.1)  # chosen on validation, not test
+    assert select_on_validation(rows, "pign", depth=2) == ("pign-best", 0.4)
+    assert select_on_validation(rows, "pign", depth=8) is None
