@@ -55,6 +55,31 @@ def machine() -> dict:
     return info
 
 
+def cpu_allocated_peak(fn: Callable[[], object]) -> int:
+    """Peak bytes of live PyTorch CPU tensors while ``fn()`` runs, above the level at its start: the CPU
+    counterpart of ``torch.cuda.max_memory_allocated``, from the profiler's memory events (an op's
+    allocations counted at its start, frees when they happen). Unlike the resident set it does not
+    count what the C allocator keeps after a free (fragmentation, cached pages)."""
+    from torch.profiler import ProfilerActivity, profile
+
+    with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
+        fn()
+    events = []
+    for e in prof.events():
+        if e.name == "[memory]":  # frees (and allocations outside any op)
+            delta = e.cpu_memory_usage
+        else:
+            delta = e.self_cpu_memory_usage
+        if delta:
+            events.append((e.time_range.start, delta))
+    events.sort()
+    cur = peak = 0
+    for _, delta in events:
+        cur += delta
+        peak = max(peak, cur)
+    return peak
+
+
 def sync(device: torch.device) -> None:
     if device.type == "cuda":
         torch.cuda.synchronize(device)

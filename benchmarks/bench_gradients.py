@@ -1,9 +1,10 @@
 """Forward plus backward with ``grad="unrolled"`` against ``grad="implicit"``: time and peak memory.
 
-Each configuration runs in a fresh child process. CPU memory is the child's peak resident set
-(``VmHWM``) minus its resident set just before the measured forward pass, so it sees every
-allocation PyTorch makes; on a GPU it is ``torch.cuda.max_memory_allocated`` above the memory held
-before the pass. Both modes iterate the same PIGNConv (``contraction=0.9``, so the fixed point
+Each configuration runs in a fresh child process. Peak memory is that of live PyTorch tensors above
+the memory held before the pass: ``torch.cuda.max_memory_allocated`` on a GPU, on the CPU its
+counterpart from the profiler's memory events (``_common.cpu_allocated_peak``, one extra pass). The
+CPU table also gives the child's peak resident set (``VmHWM``) minus its resident set before the
+timed passes, which adds what the C allocator keeps after frees (fragmentation). Both modes iterate the same PIGNConv (``contraction=0.9``, so the fixed point
 exists and the implicit gradient is well defined).
 
     python benchmarks/bench_gradients.py [--device cuda] [--nodes 20000 --edges 200000] [--iterations 10 50 100]
@@ -31,7 +32,7 @@ def _vm(key: str) -> int:
 def one(device_name: str, mode: str, iters: int, N: int, E: int, C: int, repeat: int) -> dict:
     import torch
 
-    from _common import random_graph, sync
+    from _common import cpu_allocated_peak, random_graph, sync
     from pyg_iterative import PIGNConv
 
     device = torch.device(device_name)
@@ -39,7 +40,7 @@ def one(device_name: str, mode: str, iters: int, N: int, E: int, C: int, repeat:
     ei = random_graph(N, E, device)
     x = torch.randn(N, C, device=device, requires_grad=True)
     conv = PIGNConv(C, num_iterations=iters, smoothing=0.5, contraction=0.9, grad=mode, cached=True,
-                    on_divergence="ignore").to(device)
+                    on_divergence="ignore", form="paper").to(device)
     conv(x, ei).sum().backward()  # warm-up (builds the cached adjacency)
     x.grad = None
     conv.zero_grad()
@@ -60,10 +61,23 @@ def one(device_name: str, mode: str, iters: int, N: int, E: int, C: int, repeat:
         times.append(time.perf_counter() - t)
         x.grad = None
         conv.zero_grad()
-    peak = (torch.cuda.max_memory_allocated(device) if device.type == "cuda" else _vm("VmHWM")) - base
+    rss = None
+    if device.type == "cuda":
+        peak = torch.cuda.max_memory_allocated(device) - base
+    else:
+        rss = (_vm("VmHWM") - base) / 2**20
+
+        def step():
+            out, _ = conv(x, ei, return_info=True)
+            (out * out).sum().backward()
+
+        peak = cpu_allocated_peak(step)
     times.sort()
-    return {"mode": mode, "iterations": iters, "time ms": times[len(times) // 2] * 1e3,
-            "peak MiB": peak / 2**20, "backward iterations": info.backward_iterations}
+    row = {"mode": mode, "iterations": iters, "time ms": times[len(times) // 2] * 1e3,
+           "peak MiB": peak / 2**20, "backward iterations": info.backward_iterations}
+    if rss is not None:
+        row["peak RSS MiB"] = rss
+    return row
 
 
 def main() -> None:
@@ -108,14 +122,17 @@ def main() -> None:
                                                            if first and first["peak MiB"] else float("nan"))
     cols = ["mode", "iterations", "time ms", "peak MiB", "backward iterations", "peak vs unrolled",
             "time vs unrolled", f"peak vs same mode at {args.iterations[0]}"]
+    if any("peak RSS MiB" in r for r in rows):
+        cols.append("peak RSS MiB")
     write_results(
         args.name or f"gradients_{args.device.split(':')[0]}", rows, columns=cols, device=args.device,
         title="Forward + backward: unrolled against implicit gradients",
         notes=[f"PIGNConv, {args.nodes} nodes, {args.edges} edges, {args.channels} channels, contraction=0.9, "
-               "smoothing 0.5, cached adjacency; median of "
-               f"{args.repeat} runs; one child process per row", "targets: implicit peak flat in the number of "
-               "iterations (<= 1.5x from the first to the last row); on a GPU implicit peak <= 35% of unrolled's "
-               "and time within 1.2x"],
+               f"smoothing 0.5, form='paper', cached adjacency; median of {args.repeat} runs; one child process per row",
+               "peak MiB: live PyTorch tensors (CPU: profiler memory events; GPU: max_memory_allocated); "
+               "peak RSS MiB: the resident set, with what the C allocator keeps after frees",
+               "targets: implicit peak flat in the number of iterations (<= 1.5x from the first to the last row); "
+               "on a GPU implicit peak <= 35% of unrolled's and time within 1.2x"],
     )
 
 

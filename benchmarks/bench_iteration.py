@@ -42,7 +42,7 @@ def main() -> None:
         x = torch.randn(N, C, device=device)
         prop = gcn_propagation(ei[0], ei[1], N)
         A = to_torch_csr_tensor(torch.stack([prop.dst, prop.src]), prop.weight, N)
-        conv = {k: PIGNConv(C, num_iterations=k, smoothing=0.5).to(device).eval() for k in (K, 2 * K)}
+        conv = {k: PIGNConv(C, num_iterations=k, smoothing=0.5, form="paper").to(device).eval() for k in (K, 2 * K)}
         conv[2 * K].load_state_dict(conv[K].state_dict())
         W, b = conv[K].operator.weight.detach(), conv[K].operator.bias.detach()
         with torch.no_grad():

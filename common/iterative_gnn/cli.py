@@ -183,9 +183,22 @@ def _run_experiments(args: argparse.Namespace, settings, title: str) -> int:
 
 
 def cmd_reproduce(args: argparse.Namespace) -> int:
-    from .reproduce import EXPERIMENTS, Settings, quick_settings
+    from .reproduce import EXPERIMENTS, Settings, quick_settings, report
 
     _set_threads(args.threads)
+    if args.report:
+        out = Path(args.report)
+        first = ""
+        if (out / "run.log").exists():
+            first = next((line[len("# command: "):].strip() for line in (out / "run.log").read_text().splitlines()
+                          if line.startswith("# command: ")), "")
+        command = f"{first} (tables from its CSV files: {args.command_line})" if first else args.command_line
+        try:
+            files = report(out, args.backend, command)
+        except FileNotFoundError as exc:
+            raise SystemExit(f"error: {exc}")
+        print(Path(files["summary.md"]).read_text())
+        return 0
     s = quick_settings() if args.quick else Settings()
     if args.quick and not args.datasets and not _cora_available(args.data_root):
         print("Cora is not under the data root (--data-root or $ITERATIVE_GNN_DATA): running the chains "
@@ -303,6 +316,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--noise-depths", help="comma list (default: 2,8,16)")
     r.add_argument("--inference-k", type=int, help="iterations in training for the inference experiment (default 8)")
     r.add_argument("--chains-lengths", help="comma list (default: 10,25,50,100)")
+    r.add_argument("--report", metavar="DIR", help="only write the tables, plots and targets from the CSV files "
+                                                  "of an earlier run in DIR (also of a run stopped early)")
     r.add_argument("--jobs", type=int, default=1,
                    help="training runs in parallel, one worker process each (of --threads threads, default 1)")
     r.set_defaults(func=cmd_reproduce)

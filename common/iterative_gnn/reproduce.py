@@ -200,11 +200,14 @@ class Runner:
                 for name in s.datasets:
                     for key in [k for k in s.models if k.startswith("pign") and (name, k, seed) not in done_inf]:
                         tasks.append(("inference", name, key, seed))
+        chains = []
         if "chains" in s.experiments:
             for seed in range(s.chains_seeds or s.seeds):
                 for length in s.chains_lengths:
-                    tasks += [("chains", length, key, seed) for key in chains_models(length)]
-        return tasks
+                    chains += [("chains", length, key, seed) for key in chains_models(length)]
+        # the short chains runs first, then seed after seed: a run stopped early (see ``report``) has
+        # every experiment, each over the seeds it completed
+        return chains + tasks
 
     def execute(self, task: tuple) -> tuple[dict[str, list[dict]], str]:
         """Run one task; return its rows (by CSV name) and its log line."""
@@ -347,6 +350,43 @@ def _init_worker(backend: str, settings: Settings, threads: int) -> None:
 
 def _work(task: tuple):
     return _WORKER.execute(task)
+
+
+def settings_from_rows(rows: dict[str, list[dict]]) -> Settings:
+    """The settings a run's rows (read back from its CSV files) were made with, as far as the targets
+    and tables need them."""
+    dep = rows.get("depth", [])
+    clean = [r for r in dep if float(r["noise"]) == 0.0]
+    noisy = [r for r in dep if float(r["noise"]) != 0.0]
+    by_model: dict[str, set] = {}
+    for r in clean:
+        by_model.setdefault(r["model"], set()).add(int(r["depth"]))
+    depths = sorted({int(r["depth"]) for r in clean})
+    models = tuple(m for m, ds in by_model.items() if len(ds) > 2)  # the depth sweep, not single extra runs
+    s = Settings(
+        datasets=tuple(dict.fromkeys(r["dataset"] for r in clean)), depths=tuple(depths), models=models,
+        extra=tuple((m, d) for m, ds in by_model.items() if m not in models for d in sorted(ds)),
+        noise=tuple(sorted({float(r["noise"]) for r in noisy})),
+        noise_datasets=tuple(dict.fromkeys(r["dataset"] for r in noisy)),
+        noise_depths=tuple(sorted({int(r["depth"]) for r in noisy})),
+        noise_models=tuple(dict.fromkeys(r["model"] for r in noisy)),
+        chains_lengths=tuple(sorted({int(r["length"]) for r in rows.get("chains", [])})),
+    )
+    s.seeds = len({r["seed"] for r in dep}) or s.seeds
+    return s
+
+
+def report(directory: Path, backend: str, command: str = "", log: Callable[[str], None] = print) -> dict[str, Path]:
+    """Tables, plots and targets from the CSV files a run wrote into ``directory`` (also those of a
+    run stopped early: each cell then averages the seeds it completed)."""
+    directory = Path(directory)
+    rows = {k: (read_csv(directory / f"{k}.csv") if (directory / f"{k}.csv").exists() else [])
+            for k in ("depth", "inference", "residuals", "chains")}
+    if not any(rows.values()):
+        raise FileNotFoundError(f"no depth/inference/residuals/chains CSV files in {directory}")
+    runner = Runner(backend, settings_from_rows(rows), directory, log=log, command=command)
+    runner.rows = rows
+    return runner.save()
 
 
 def chains_models(length: int) -> dict[str, RunConfig]:

@@ -167,3 +167,22 @@ def test_variants_and_selection_on_validation():
     assert select_on_validation(rows, "gcn", depth=2) == ("gcn:wd0", 0.1)  # chosen on validation, not test
     assert select_on_validation(rows, "pign", depth=2) == ("pign-best", 0.4)
     assert select_on_validation(rows, "pign", depth=8) is None
+
+
+def test_report_rebuilds_tables_from_the_csv_files(data_root, tmp_path, capsys):
+    out = tmp_path / "res"
+    assert main(["reproduce", "--data-root", str(data_root), "--out", str(out), "--datasets", "cora",
+                 "--depths", "1,2,4", "--seeds", "1", "--epochs", "2", "--noise", "0.5", "--noise-depths", "2",
+                 "--experiments", "depth,noise,chains", "--chains-lengths", "4", "--extra", "pign-default@2"]) == 0
+    first = (out / "targets.csv").read_text()
+    for name in ("summary.md", "targets.csv", "depth.png", "noise.png", "chains.png"):
+        (out / name).unlink()
+    capsys.readouterr()
+    assert main(["reproduce", "--report", str(out)]) == 0
+    assert (out / "targets.csv").read_text() == first
+    summary = (out / "summary.md").read_text()
+    assert "tables from its CSV files" in summary and "| cora | pign-default |" in summary
+    for name in ("depth", "noise", "chains"):
+        check_png(out / f"{name}.png")
+    with pytest.raises(SystemExit, match="no depth"):
+        main(["reproduce", "--report", str(tmp_path)])
