@@ -9,6 +9,7 @@ from dgl import DGLError
 from torch import Tensor
 
 from iterative_core import GCNOperatorBase, Propagation, gcn_propagation, register_operator
+from iterative_core.layer import scaled_add
 
 
 class GCNOperator(GCNOperatorBase):
@@ -53,7 +54,7 @@ class GCNOperator(GCNOperatorBase):
         with :math:`W` rescaled to ``lipschitz_budget`` when given."""
         prop, bound = self.prepare(graph, edge_weight, feat.dtype, need_bound=lipschitz_budget is not None)
         W = self.weight_for(lipschitz_budget, bound, feat.dtype)
-        return lambda z: self.step(z, lambda h: self.propagate(graph, prop, h), W, feat)
+        return self.bind_step(feat, W, lambda h, add, scale: scaled_add(self.propagate(graph, prop, h), add, scale))
 
     def forward(self, graph, feat: Tensor, edge_weight: Optional[Tensor] = None) -> Tensor:
         """One application :math:`\\hat A x W + b` (no activation, no iteration)."""

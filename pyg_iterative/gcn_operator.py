@@ -9,6 +9,7 @@ from torch_geometric.nn.conv import MessagePassing
 from torch_geometric.utils import spmm
 
 from iterative_core import GCNOperatorBase, gcn_propagation, register_operator
+from iterative_core.layer import scaled_add
 from iterative_core.sparse import CSRPair, csr_pair, spmm_csr
 
 from .graph import edge_list
@@ -65,9 +66,10 @@ class GCNOperator(GCNOperatorBase, MessagePassing):
         adj, bound = self.prepare(src, dst, x.size(0), w, x.dtype, need_bound=lipschitz_budget is not None)
         W = self.weight_for(lipschitz_budget, bound, x.dtype)
         if isinstance(adj, CSRPair) and not self._observed():
-            # the hot path: one CSR product per step, its transpose reused by every backward step
-            return lambda z: self.step(z, lambda h: spmm_csr(adj, h), W, x)
-        return lambda z: self.step(z, lambda h: self.propagate_with(adj, h), W, x)
+            # the hot path: one fused CSR product per step (scale * Â h + add), its transpose reused by
+            # every backward step
+            return self.bind_step(x, W, lambda h, add, scale: spmm_csr(adj, h, add, scale))
+        return self.bind_step(x, W, lambda h, add, scale: scaled_add(self.propagate_with(adj, h), add, scale))
 
     def forward(self, x: Tensor, edge_index, edge_weight: Optional[Tensor] = None) -> Tensor:
         """One application :math:`\\hat A x W + b` (no activation, no iteration)."""

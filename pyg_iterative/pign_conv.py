@@ -75,8 +75,8 @@ class PIGNConv(RegistryLayerBase):
         bias (bool, optional): Learn the bias :math:`\mathbf{b}`. (default: :obj:`True`)
         **kwargs (optional): The iteration's options: ``eval_iterations``, ``eval_smoothing``,
             ``inject_input``, ``contraction`` (``conv="gcn"`` only), ``solver``, ``solver_options``,
-            ``grad``, ``phantom_steps``, ``stop``, ``min_iter``, ``check_every``, ``backward_tol``,
-            ``backward_max_iter``, ``on_nonconvergence``, ``on_divergence``, ``act_lipschitz``,
+            ``grad``, ``phantom_steps``, ``stop``, ``min_iter``, ``check_every``, ``trace`` (record
+            every step's residual), ``backward_tol``, ``backward_max_iter``, ``on_nonconvergence``, ``on_divergence``, ``act_lipschitz``,
             ``validate``; and the operator's: ``alpha`` (initial residual), ``beta`` (identity mapping;
             None: a full :math:`\mathbf{W}`) for ``"gcn"``, the factory's keywords
             for the others. An unknown keyword is an error that lists the valid ones.

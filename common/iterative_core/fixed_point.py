@@ -17,7 +17,7 @@ __all__ = ["fixed_point", "GRAD_MODES", "STOP_RULES", "FIXED_POINT_KEYS"]
 GRAD_MODES = ("unrolled", "implicit", "phantom")
 STOP_RULES = ("rel", "abs")
 FIXED_POINT_KEYS = (
-    "max_iter", "tol", "smoothing", "solver", "solver_options", "stop", "min_iter", "check_every",
+    "max_iter", "tol", "smoothing", "solver", "solver_options", "stop", "min_iter", "check_every", "trace",
     "batch", "num_graphs", "grad", "phantom_steps", "backward_tol", "backward_max_iter",
     "backward_solver", "backward_solver_options", "on_nonconvergence", "on_divergence", "divergence_growth",
 )
@@ -40,6 +40,7 @@ def fixed_point(
     stop: str = "rel",
     min_iter: int = 0,
     check_every: int = 1,
+    trace: bool = False,
     batch: Optional[Tensor] = None,
     num_graphs: Optional[int] = None,
     grad: str = "unrolled",
@@ -78,6 +79,10 @@ def fixed_point(
             norms over the whole tensor (over a graph's rows with ``batch``).
         min_iter: never stop before this many steps.
         check_every: with a ``tol``, test it every this many steps (one synchronisation per test).
+        trace: measure and record the residual of every step (``info.residuals``). By default only the
+            steps that need it are measured: the first, the last two (final residual, contraction
+            factor, divergence test) and, with a ``tol``, every test; the others read NaN. Measuring a
+            step reads the iterates three more times, as much memory traffic as a cheap step itself.
         batch: ``[N]`` graph index of each row of ``z``: each graph is its own problem, stops on its
             own (a converged graph no longer changes) and, with Anderson, has its own mixing
             coefficients; ``info.converged`` is then a per-graph tensor.
@@ -138,7 +143,7 @@ def fixed_point(
             tail = 1
     monitor = IterationMonitor(
         z0, max_iter=max_iter - tail, min_iter=min(min_iter, max_iter - tail), tol=tol, stop=stop,
-        batch=batch, num_graphs=num_graphs, check_every=check_every,
+        batch=batch, num_graphs=num_graphs, check_every=check_every, trace=trace,
     )
     if tail:
         with torch.no_grad():

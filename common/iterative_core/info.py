@@ -36,7 +36,9 @@ class FixedPointInfo:
         grad (str): the gradient mode.
         iterations (int): forward iterations run (the most any graph ran, with a batch).
         residuals (Tensor): ``[iterations]`` relative residual
-            :math:`\\|z_{k+1} - z_k\\| / \\|z_k\\|` after each iteration (the whole input).
+            :math:`\\|z_{k+1} - z_k\\| / \\|z_k\\|` after each iteration (the whole input); NaN
+            for the steps not measured (``trace=False``: all but the first, the last two and the
+            tolerance tests).
         abs_residuals (Tensor): ``[iterations]`` absolute residual :math:`\\|z_{k+1} - z_k\\|`.
         graph_residuals (Tensor or None): ``[iterations, num_graphs]`` per-graph residual in the
             stopping metric (``stop``), when a ``batch`` vector was given.
@@ -75,6 +77,7 @@ class FixedPointInfo:
         finite: Tensor,
         divergence_growth: float,
         phase: str = "forward",
+        measured: Optional[Tensor] = None,
     ) -> None:
         self.solver = solver
         self.grad = grad
@@ -88,6 +91,7 @@ class FixedPointInfo:
         self._graph_done = graph_done
         self._finite = finite
         self._divergence_growth = divergence_growth
+        self._measured = measured  # [iterations] bool on the CPU; None: every step was measured
         self.phase = phase
         self.backward: Optional["FixedPointInfo"] = None
         self._cache: dict = {}
@@ -108,14 +112,21 @@ class FixedPointInfo:
             # steps whose relative size is at the dtype's rounding floor measure noise, not the map
             floor = 64 * torch.finfo(self.residuals.dtype).eps if self.residuals.is_floating_point() else 0.0
             meaningful = (self.residuals.detach().double().cpu() > floor) & (r > 1e-300)
-            if r.numel() < 2 or not torch.isfinite(r).all():
+            seen = self._seen()
+            if int(seen.sum()) < 2 or not torch.isfinite(r[seen]).all():
                 q = float("nan")
             else:
-                ok = meaningful[:-1] & meaningful[1:]
+                ok = meaningful[:-1] & meaningful[1:] & seen[:-1] & seen[1:]
                 ratios = (r[1:] / r[:-1].clamp_min(1e-300))[ok][-5:]
                 q = float(torch.exp(torch.log(ratios.clamp_min(1e-300)).mean())) if ratios.numel() else 0.0
             self._cache["q"] = q
         return self._cache["q"]
+
+    def _seen(self) -> Tensor:
+        """``[iterations]`` bool: the steps whose residual was measured."""
+        if self._measured is None:
+            return torch.ones(self.abs_residuals.numel(), dtype=torch.bool)
+        return self._measured
 
     @property
     def final_residual(self) -> float:
@@ -128,6 +139,8 @@ class FixedPointInfo:
         if "div" not in self._cache:
             div = not bool(self._finite)
             r = self.abs_residuals.detach()
+            if self._measured is not None:
+                r = r[self._measured.to(r.device)]
             if not div and r.numel() > 0:
                 if not bool(torch.isfinite(r).all()):
                     div = True

@@ -25,13 +25,13 @@ from .info import POLICIES, FixedPointInfo
 from .schedules import Smoothing, resolve_schedule
 from .solvers import check_solver_options, get_solver
 
-__all__ = ["IterativeLayerBase", "GCNOperatorBase", "ITERATION_KEYS"]
+__all__ = ["IterativeLayerBase", "GCNOperatorBase", "ITERATION_KEYS", "scaled_add"]
 
 # keyword arguments every iterative layer accepts (beyond its positional ones)
 ITERATION_KEYS = (
     "num_iterations", "smoothing", "tol", "act", "dropout", "eval_iterations", "eval_smoothing",
     "inject_input", "contraction", "solver", "solver_options", "grad", "phantom_steps", "stop",
-    "min_iter", "check_every", "backward_tol", "backward_max_iter", "backward_solver",
+    "min_iter", "check_every", "trace", "backward_tol", "backward_max_iter", "backward_solver",
     "backward_solver_options", "on_nonconvergence", "on_divergence", "act_lipschitz", "validate",
 )
 
@@ -72,6 +72,7 @@ class IterativeLayerBase(nn.Module):
         stop: str = "rel",
         min_iter: int = 0,
         check_every: int = 1,
+        trace: bool = False,
         backward_tol: Optional[float] = None,
         backward_max_iter: Optional[int] = None,
         backward_solver: Optional[str] = None,
@@ -117,6 +118,7 @@ class IterativeLayerBase(nn.Module):
         self.stop = stop
         self.min_iter = int(min_iter)
         self.check_every = int(check_every)
+        self.trace = bool(trace)
         self.backward_tol = backward_tol
         self.backward_max_iter = backward_max_iter
         self.backward_solver = backward_solver
@@ -178,7 +180,8 @@ class IterativeLayerBase(nn.Module):
         return fixed_point(
             T, x if z_init is None else z_init,
             max_iter=n, tol=self.tol, smoothing=s, solver=self.solver, solver_options=self.solver_options,
-            stop=self.stop, min_iter=min(self.min_iter, n), check_every=self.check_every, batch=batch,
+            stop=self.stop, min_iter=min(self.min_iter, n), check_every=self.check_every, trace=self.trace,
+            batch=batch,
             num_graphs=num_graphs, grad=self.grad, phantom_steps=self.phantom_steps,
             backward_tol=self.backward_tol, backward_max_iter=self.backward_max_iter,
             backward_solver=self.backward_solver, backward_solver_options=self.backward_solver_options,
@@ -202,6 +205,13 @@ class IterativeLayerBase(nn.Module):
         if self.contraction is not None:
             parts.append(f"contraction={self.contraction}")
         return ", ".join(parts)
+
+
+def scaled_add(h: Tensor, add: Optional[Tensor], scale: float) -> Tensor:
+    """``scale * h + add`` (``add`` may be None)."""
+    if scale != 1.0:
+        h = h * scale
+    return h if add is None else h + add
 
 
 class GCNOperatorBase(nn.Module):
@@ -343,18 +353,31 @@ class GCNOperatorBase(nn.Module):
 
     def step(self, z: Tensor, propagate: Callable[[Tensor], Tensor], W: Optional[Tensor], x: Tensor) -> Tensor:
         """:math:`\\hat A z W + b` (or the initial-residual form) with ``propagate`` applying :math:`\\hat A`;
-        ``W`` as :meth:`weight_for` returns it."""
-        if W is None:
-            h = torch.lerp(propagate(z), x, self.alpha) if self.alpha else propagate(z)
-        elif W.dim() == 0:
-            h = (torch.lerp(propagate(z), x, self.alpha) if self.alpha else propagate(z)) * W
-        elif self.alpha:
-            h = torch.lerp(propagate(z), x, self.alpha) @ W.t()
-        else:
-            h = propagate(z @ W.t())
-        if self.bias is not None:
-            h = h + self.bias
-        return h
+        ``W`` as :meth:`weight_for` returns it. One application; an iteration binds
+        :meth:`bind_step` once instead."""
+        return self.bind_step(x, W, lambda h, add, scale: scaled_add(propagate(h), add, scale))(z)
+
+    def bind_step(self, x: Tensor, W: Optional[Tensor],
+                  propagate: Callable[[Tensor, Optional[Tensor], float], Tensor]) -> Callable[[Tensor], Tensor]:
+        """The map :math:`z \\mapsto ((1-\\alpha)\\hat A z + \\alpha x) W + b` of one forward pass, with what
+        does not change between iterations folded once: it is
+        :math:`z \\mapsto (1-\\alpha)\\,\\hat A (z W) + c` with :math:`c = \\alpha x W + b`, so that
+        each iteration is one GEMM (none with ``beta=0``) and one call
+        ``propagate(h, add, scale)`` :math:`= \\mathrm{scale} \\cdot \\hat A h + \\mathrm{add}` (one fused
+        sparse kernel on the adapters' fast paths). ``W`` as :meth:`weight_for` returns it."""
+        a, b = self.alpha, self.bias
+        if W is not None and W.dim() == 0:  # W = w I (beta = 0 rescaled to a budget): w stays a tensor
+            c = scaled_add(x * (a * W), b, 1.0) if a else b
+            k = (1.0 - a) * W
+            return lambda z: scaled_add(propagate(z, None, 1.0) * k, c, 1.0)
+        Wt = None if W is None else W.t()
+        c = (a * (x if Wt is None else x @ Wt)) if a else None
+        if b is not None:
+            c = b if c is None else c + b
+        scale = 1.0 - a
+        if Wt is None:
+            return lambda z: propagate(z, c, scale)
+        return lambda z: propagate(z @ Wt, c, scale)
 
     def extra_repr(self) -> str:
         parts = [f"{self.channels}"]

@@ -34,6 +34,10 @@ class IterationMonitor:
         num_graphs: number of graphs in ``batch`` (read from it when None: one synchronisation).
         check_every: with a ``tol``, test it every this many steps (each test synchronises once).
             A graph that reaches ``tol`` between two tests keeps iterating until the next test.
+        trace: measure the residual of every step. When False only the steps that need it are
+            measured: the first, the last two (for the final residual, the contraction factor and the
+            divergence test) and, with a ``tol``, every test; the others are recorded as NaN and cost
+            nothing (measuring a step reads the iterates twice more than the step itself may).
 
     With a ``tol``, a test that finds a non-finite residual ends the iteration (of that graph,
     with a ``batch``): the solve has diverged and further steps cannot help. Such a graph is
@@ -51,8 +55,11 @@ class IterationMonitor:
         batch: Optional[Tensor] = None,
         num_graphs: Optional[int] = None,
         check_every: int = 1,
+        trace: bool = True,
     ) -> None:
         self.max_iter = max_iter
+        self.trace = bool(trace)
+        self._measured: list[bool] = []
         self.min_iter = min_iter
         self.tol = tol
         self.stop = stop
@@ -81,10 +88,11 @@ class IterationMonitor:
             z0.dtype if z0.is_floating_point() else torch.float32)
         cap = max(int(max_iter), 1)
         # columns: ||z_{k+1} - z_k|| and ||z_k||; the relative residual is their ratio, formed when read
-        self._res = torch.zeros(cap, 2, device=z0.device, dtype=acc)
+        self._res = torch.full((cap, 2), float("nan"), device=z0.device, dtype=acc)
         # one fused dispatch for both norms where the iterate's dtype is the accumulation dtype
         self._fused_norms = z0.dtype == acc
-        self._graph_res = torch.zeros(cap, self.num_graphs, device=z0.device, dtype=acc) if batch is not None else None
+        self._graph_res = (torch.full((cap, self.num_graphs), float("nan"), device=z0.device, dtype=acc)
+                           if batch is not None else None)
         self.iterations = 0
 
     @property
@@ -107,9 +115,10 @@ class IterationMonitor:
         """Room for step ``k`` (a caller may take more steps than ``max_iter``, e.g. gradient steps)."""
         if k >= self._res.shape[0]:
             extra = max(k + 1 - self._res.shape[0], self._res.shape[0])
-            self._res = torch.cat([self._res, self._res.new_zeros(extra, 2)])
+            self._res = torch.cat([self._res, self._res.new_full((extra, 2), float("nan"))])
             if self._graph_res is not None:
-                self._graph_res = torch.cat([self._graph_res, self._graph_res.new_zeros(extra, self.num_graphs)])
+                self._graph_res = torch.cat([self._graph_res,
+                                             self._graph_res.new_full((extra, self.num_graphs), float("nan"))])
 
     @property
     def node_active(self) -> Optional[Tensor]:
@@ -126,9 +135,17 @@ class IterationMonitor:
         unless ``every_graph``) and whether to stop."""
         if self._node_active is not None and not every_graph:
             z_new = torch.where(self._node_active, z_new, z)
+        self._grow(k)
+        self.iterations = k + 1
+        check = self.tol is not None and (k + 1) % self.check_every == 0
+        if not (self.trace or check or k == 0 or k >= self.max_iter - 2):
+            self._measured.append(False)
+            if self.batch is not None:
+                self.graph_iterations += 1 if every_graph else self.graph_active.long()
+            return z_new, False
+        self._measured.append(True)
         diff = (z_new - z).detach()
         zd = z.detach()
-        self._grow(k)
         res = self._res[k]
         if self._fused_norms:  # the hot path: three dispatches per step for the whole bookkeeping
             torch.stack(torch._foreach_norm([diff, zd]), out=res)
@@ -136,13 +153,12 @@ class IterationMonitor:
             acc = res.dtype
             res[0] = torch.linalg.vector_norm(diff, dtype=acc)
             res[1] = torch.linalg.vector_norm(zd, dtype=acc)
-        self.iterations = k + 1
         if self.batch is not None:
             ga = self._graph_norms(diff)
             metric = ga / (self._graph_norms(zd) + _EPS) if self.stop == "rel" else ga
             self._graph_res[k] = metric
             self.graph_iterations += 1 if every_graph else self.graph_active.long()
-        if self.tol is None or self.iterations < self.min_iter or (self.iterations % self.check_every):
+        if not check or self.iterations < self.min_iter:
             return z_new, False
         if self.batch is None:
             metric = res[0] / (res[1] + _EPS) if self.stop == "rel" else res[0]
@@ -172,4 +188,5 @@ class IterationMonitor:
             graph_iterations=self.graph_iterations,
             graph_done=graph_done,
             finite=torch.isfinite(z.detach()).all(),
+            measured=None if all(self._measured) else torch.tensor(self._measured, dtype=torch.bool),
         )

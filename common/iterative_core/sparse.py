@@ -53,17 +53,34 @@ def csr_pair(src: Tensor, dst: Tensor, weight: Tensor, num_nodes: int) -> CSRPai
 
 class _SpMM(torch.autograd.Function):
     @staticmethod
-    def forward(ctx, h: Tensor, pair: CSRPair) -> Tensor:  # type: ignore[override]
-        ctx.pair = pair
-        return torch.sparse.mm(pair.A, h)
+    def forward(ctx, h: Tensor, pair: CSRPair, add: Optional[Tensor], scale: float) -> Tensor:  # type: ignore[override]
+        ctx.pair, ctx.scale = pair, scale
+        ctx.add_shape = None if add is None else add.shape
+        return _product(pair.A, h, add, scale)
 
     @staticmethod
     def backward(ctx, grad: Tensor):  # type: ignore[override]
-        return torch.sparse.mm(ctx.pair.At, grad.contiguous()), None
+        grad_h = grad_add = None
+        if ctx.needs_input_grad[0]:
+            grad_h = torch.sparse.mm(ctx.pair.At, grad.contiguous())
+            if ctx.scale != 1.0:
+                grad_h = grad_h * ctx.scale
+        if ctx.needs_input_grad[2]:
+            grad_add = grad if grad.shape == ctx.add_shape else grad.sum_to_size(ctx.add_shape)
+        return grad_h, None, grad_add, None
 
 
-def spmm_csr(pair: CSRPair, h: Tensor) -> Tensor:
-    """``A @ h`` with ``A = pair.A``; gradients flow to ``h`` (not to the entries of ``A``)."""
-    if torch.is_grad_enabled() and h.requires_grad:
-        return _SpMM.apply(h, pair)
-    return torch.sparse.mm(pair.A, h)
+def _product(A: Tensor, h: Tensor, add: Optional[Tensor], scale: float) -> Tensor:
+    if add is None:
+        out = torch.sparse.mm(A, h)
+        return out if scale == 1.0 else out * scale
+    # one fused kernel: no zero-filled output, no separate pass for the addend
+    return torch.addmm(add, A, h, alpha=scale)
+
+
+def spmm_csr(pair: CSRPair, h: Tensor, add: Optional[Tensor] = None, scale: float = 1.0) -> Tensor:
+    """``scale * (A @ h) + add`` with ``A = pair.A`` (``add`` broadcast to the output, e.g. a bias);
+    gradients flow to ``h`` and ``add`` (not to the entries of ``A``)."""
+    if torch.is_grad_enabled() and (h.requires_grad or (add is not None and add.requires_grad)):
+        return _SpMM.apply(h, pair, add, float(scale))
+    return _product(pair.A, h, add, float(scale))

@@ -306,7 +306,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--extra", help="comma list of model@depth run once per dataset without noise "
                                     "(default: pign-default@8,pign-default@16; '' for none)")
     r.add_argument("--seeds", type=int, help="seeds of the depth runs (default 10; 2 with --quick)")
-    r.add_argument("--noise-seeds", type=int, help="seeds of the noise runs (default 5)")
+    r.add_argument("--noise-seeds", type=int, help="seeds of the noise runs (default 3)")
     r.add_argument("--chains-seeds", type=int, help="seeds of the chains runs (default 3)")
     r.add_argument("--noise-models", help="comma list of the models run under noise, a ':wd0' variant trains "
                                           "without weight decay (default: gcn, pign-best, each with "

@@ -30,13 +30,35 @@ def test_linear_contraction_reaches_solution(solver, smoothing):
 
 def test_info_fields_without_tol():
     A, b, _ = linear_problem(q=0.5)
-    z, info = ic.fixed_point(lambda z: A @ z + b, torch.zeros_like(b), max_iter=7)
+    z, info = ic.fixed_point(lambda z: A @ z + b, torch.zeros_like(b), max_iter=7, trace=True)
     assert info.iterations == 7
     assert info.residuals.dim() == 1 and info.residuals.numel() == 7
     assert info.converged is False and info.status == "fixed"
     # residuals of a contraction shrink, and the empirical factor reflects the relaxed map's constant
     assert bool((info.residuals[1:] < info.residuals[:-1]).all())
     assert 0 < info.contraction_factor < ic.relaxed_contraction(0.5, 0.5) + 1e-9
+
+
+def test_untraced_solve_measures_only_the_steps_it_needs():
+    A, b, _ = linear_problem(q=0.5)
+    z_all, traced = ic.fixed_point(lambda z: A @ z + b, torch.zeros_like(b), max_iter=9, trace=True)
+    z, info = ic.fixed_point(lambda z: A @ z + b, torch.zeros_like(b), max_iter=9)
+    assert torch.equal(z, z_all)
+    seen = ~torch.isnan(info.residuals)
+    assert seen.tolist() == [True] + [False] * 6 + [True, True]  # the first and the last two
+    assert torch.equal(info.residuals[seen], traced.residuals[seen])
+    assert info.final_residual == traced.final_residual
+    assert info.contraction_factor == pytest.approx(float(traced.abs_residuals[-1] / traced.abs_residuals[-2]))
+    # with a tol every test is measured, and the stop is the same as with a full trace
+    _, t1 = ic.fixed_point(lambda z: A @ z + b, torch.zeros_like(b), max_iter=200, tol=1e-6, check_every=3)
+    _, t2 = ic.fixed_point(lambda z: A @ z + b, torch.zeros_like(b), max_iter=200, tol=1e-6, check_every=3,
+                           trace=True)
+    assert t1.iterations == t2.iterations and t1.status == t2.status == "converged"
+    assert (~torch.isnan(t1.residuals)).tolist()[2::3] == [True] * (t1.iterations // 3)
+    # an expansive map is still reported as diverged from the measured steps
+    _, bad = ic.fixed_point(lambda z: 3.0 * z + b, torch.ones_like(b), max_iter=30, smoothing=0.0,
+                            on_divergence="ignore")
+    assert bad.diverged and bad.contraction_factor == pytest.approx(3.0, rel=1e-3)
 
 
 def test_relative_residual_definition():

@@ -46,3 +46,19 @@ def test_transpose_is_built_once_and_reused():
     assert first is not None
     spmm_csr(pair, h).sum().backward()
     assert pair._At is first
+
+
+def test_fused_product_with_addend_and_scale_matches_dense_and_finite_differences():
+    g = torch.Generator().manual_seed(2)
+    n = 12
+    src, dst = torch.randint(0, n, (40,), generator=g), torch.randint(0, n, (40,), generator=g)
+    w = torch.rand(40, generator=g, dtype=torch.float64)
+    pair, D = csr_pair(src, dst, w, n), _dense(src, dst, w, n)
+    h = torch.randn(n, 3, generator=g, dtype=torch.float64, requires_grad=True)
+    for add in (torch.randn(3, generator=g, dtype=torch.float64, requires_grad=True),  # a bias
+                torch.randn(n, 3, generator=g, dtype=torch.float64, requires_grad=True)):  # an addend per node
+        assert torch.allclose(spmm_csr(pair, h, add, 0.7), 0.7 * D @ h + add)
+        with torch.no_grad():
+            assert torch.allclose(spmm_csr(pair, h, add, 0.7), 0.7 * D @ h + add)
+        assert torch.autograd.gradcheck(lambda t, a: spmm_csr(pair, t, a, 0.7), (h, add))
+    assert torch.allclose(spmm_csr(pair, h, None, 0.5), 0.5 * D @ h)
