@@ -25,7 +25,22 @@ _ACTS: dict[str, tuple[Callable[[Tensor], Tensor], float]] = {
     "identity": (identity, 1.0),
 }
 
+def _silu_(t: Tensor) -> Tensor:
+    return F.silu(t, inplace=True)
+
+
+#: in-place variants, for outputs nothing else holds when no gradient is recorded
+_INPLACE: dict[str, Callable[[Tensor], Tensor]] = {
+    "relu": torch.relu_, "tanh": torch.tanh_, "sigmoid": torch.sigmoid_, "elu": F.elu_,
+    "leaky_relu": F.leaky_relu_, "silu": _silu_, "identity": identity,
+}
+
 Activation = Union[str, None, Callable[[Tensor], Tensor]]
+
+
+def inplace_activation(name: str) -> Callable[[Tensor], Tensor] | None:
+    """The in-place variant of the named activation, or None (a callable, GELU)."""
+    return _INPLACE.get(name)
 
 
 def resolve_activation(act: Activation, lipschitz: float | None = None) -> tuple[Callable[[Tensor], Tensor], float, str]:

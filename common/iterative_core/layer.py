@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ._keys import check_choice
-from .activations import Activation, resolve_activation
+from .activations import Activation, inplace_activation, resolve_activation
 from .fixed_point import GRAD_MODES, STOP_RULES, fixed_point
 from .info import POLICIES, FixedPointInfo
 from .schedules import Smoothing, resolve_schedule
@@ -108,6 +108,7 @@ class IterativeLayerBase(nn.Module):
         self.eval_smoothing = eval_smoothing
         self.tol = tol
         self.act_fn, self.act_lipschitz, self.act = resolve_activation(act, act_lipschitz)
+        self._act_named = act is None or isinstance(act, str)  # a builtin, whose in-place variant is known
         self.dropout = float(dropout)
         self.inject_input = bool(inject_input)
         self.contraction = contraction
@@ -151,11 +152,15 @@ class IterativeLayerBase(nn.Module):
         z_init: Optional[Tensor] = None,
         batch: Optional[Tensor] = None,
         num_graphs: Optional[int] = None,
+        fresh: bool = False,
     ) -> tuple[Tensor, FixedPointInfo]:
         """Iterate :math:`T(z) = \\mathrm{dropout}(\\sigma(\\mathrm{op}(z) [+ x]))` from ``z_init``
         (default ``x``). ``z_init`` is a warm start, e.g. the previous epoch's fixed point
-        (detach it first, or ``grad="unrolled"`` backpropagates into the previous graph)."""
+        (detach it first, or ``grad="unrolled"`` backpropagates into the previous graph).
+        ``fresh``: ``op`` returns a new tensor nothing else holds, so that the activation may run in
+        place while no gradient is recorded (one allocation less per step)."""
         act, inject = self.act_fn, self.inject_input
+        act_ = inplace_activation(self.act) if (fresh and self._act_named) else None
         p = self.dropout if self.training else 0.0
         mask = None
         if p > 0 and self.grad != "unrolled":
@@ -166,7 +171,7 @@ class IterativeLayerBase(nn.Module):
             h = op(z)
             if inject:
                 h = h + x
-            h = act(h)
+            h = act_(h) if (act_ is not None and not (torch.is_grad_enabled() and h.requires_grad)) else act(h)
             if mask is not None:
                 h = h * mask
             elif p > 0:

@@ -240,7 +240,8 @@ class OperatorLayerBase(IterativeLayerBase):
         check_batch(batch, x.size(0), type(self).__name__)
         if not isinstance(self.operator, GCNOperatorBase):  # the GCN operator is square by construction
             op = SquareOperator(op, type(self.operator).__name__, type(self).__name__)
-        z, info = self.solve(op, x, z_init=z_init, batch=batch, num_graphs=num_graphs)
+        z, info = self.solve(op, x, z_init=z_init, batch=batch, num_graphs=num_graphs,
+                             fresh=isinstance(self.operator, GCNOperatorBase))
         return (z, info) if return_info else z
 
     def run(self, x: Tensor, graph, edge_weight=None, *, check_graph: Callable, call: Callable[..., Tensor],
