@@ -86,9 +86,10 @@ def sync(device: torch.device) -> None:
 
 
 def time_it(fn: Callable[[], object], device: torch.device, *, warmup: int = 2, repeat: int = 7,
-            min_time: float = 0.0) -> float:
+            min_time: float = 0.0, budget: float = 8.0) -> float:
     """Fastest wall time of ``fn`` in seconds over the repeats (after ``warmup`` calls): the minimum is
-    the estimate least disturbed by other work on a shared machine."""
+    the estimate least disturbed by other work on a shared machine. A slow ``fn`` stops after 3
+    repeats once ``budget`` seconds are spent."""
     for _ in range(warmup):
         fn()
     sync(device)
@@ -99,7 +100,7 @@ def time_it(fn: Callable[[], object], device: torch.device, *, warmup: int = 2, 
         fn()
         sync(device)
         times.append(time.perf_counter() - t)
-        if len(times) >= 50:
+        if len(times) >= 50 or (len(times) >= 3 and time.perf_counter() - start_all > budget):
             break
     return min(times)
 

@@ -9,7 +9,7 @@ Each of PIGNConv's two forms is compared with the layers that compute the same s
 
 PyG layers run from an edge index and from a sparse adjacency; when DGL is installed the DGL
 ``PIGNConv`` runs too. Forward only (eval, no_grad); time per iteration = forward time / K, fastest of
-7 runs. Each ratio is the matching PIGNConv's (PyG, edge index) time over the other's.
+7 runs (3 when they take over 8 s). Each ratio is the matching PIGNConv's (PyG, edge index) time over the other's.
 
     python benchmarks/bench_layers.py [--device cuda] [--edges 100000 1000000]
 """
