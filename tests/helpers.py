@@ -41,3 +41,11 @@ def dense_pign(x, A, W, b, *, iterations, smoothing, act=torch.relu, inject=Fals
             h = h + x
         z = s * z + (1 - s) * act(h)
     return z
+
+
+def dense_residual(x, A, b, *, iterations, alpha=0.1):
+    """The default (residual) form by hand: z <- (1 - alpha) A z + alpha x + b."""
+    z = x
+    for _ in range(iterations):
+        z = (1 - alpha) * A @ z + alpha * x + b
+    return z
