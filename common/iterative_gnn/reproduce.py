@@ -84,7 +84,7 @@ class Settings:
 def quick_settings(**overrides) -> Settings:
     """A short run (a few minutes on 2 CPU cores): Cora, depths 2 and 8, two seeds, one noise level."""
     s = Settings(datasets=("cora",), depths=(2, 8), seeds=2, noise=(0.5,), noise_depths=(8,), noise_seeds=1,
-                 noise_models=("gcn", "pign-paper:wd0", "pign-best:wd0"), extra=(), chains_lengths=(10, 50),
+                 noise_models=("gcn:wd0", "pign-best:wd0"), extra=(), chains_lengths=(10, 50),
                  chains_seeds=1)
     for k, v in overrides.items():
         setattr(s, k, v)
