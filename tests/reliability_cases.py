@@ -79,15 +79,18 @@ def run_odd_graphs(Conv, call) -> None:
 
 def run_dtypes(Conv, call) -> None:
     x = torch.randn(5, 4)
-    ref_conv = Conv(4, num_iterations=3)
-    ref = call(ref_conv, x, EI, None, 5)
-    for dtype, tol in ((torch.float64, 1e-5), (torch.float16, 5e-3), (torch.bfloat16, 3e-2)):
-        conv = Conv(4, num_iterations=3)
-        conv.load_state_dict(ref_conv.state_dict())
-        conv = conv.to(dtype)
-        out = call(conv, x.to(dtype), EI, None, 5)
-        assert out.dtype == dtype
-        assert torch.allclose(out.double(), ref.double(), atol=tol * 10, rtol=tol * 10), dtype
+    for form in ("residual", "paper"):
+        ref_conv = Conv(4, num_iterations=3, form=form)
+        with torch.no_grad():
+            ref_conv.operator.bias.uniform_(-0.5, 0.5)
+        ref = call(ref_conv, x, EI, None, 5)
+        for dtype, tol in ((torch.float64, 1e-5), (torch.float16, 5e-3), (torch.bfloat16, 3e-2)):
+            conv = Conv(4, num_iterations=3, form=form)
+            conv.load_state_dict(ref_conv.state_dict())
+            conv = conv.to(dtype)
+            out = call(conv, x.to(dtype), EI, None, 5)
+            assert out.dtype == dtype
+            assert torch.allclose(out.double(), ref.double(), atol=tol * 10, rtol=tol * 10), (form, dtype)
 
 
 def run_expansive(Conv, call) -> None:

@@ -371,6 +371,8 @@ class GCNOperatorBase(nn.Module):
         ``propagate(h, add, scale)`` :math:`= \\mathrm{scale} \\cdot \\hat A h + \\mathrm{add}` (one fused
         sparse kernel on the adapters' fast paths). ``W`` as :meth:`weight_for` returns it."""
         a, b = self.alpha, self.bias
+        if b is not None and b.dtype != x.dtype:  # half-precision modules iterate in float32
+            b = b.to(x.dtype)
         if W is not None and W.dim() == 0:  # W = w I (beta = 0 rescaled to a budget): w stays a tensor
             c = scaled_add(x * (a * W), b, 1.0) if a else b
             k = (1.0 - a) * W
