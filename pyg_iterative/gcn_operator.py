@@ -69,7 +69,10 @@ class GCNOperator(GCNOperatorBase, MessagePassing):
             # the hot path: one fused CSR product per step (scale * Â h + add), its transpose reused by
             # every backward step
             return self.bind_step(x, W, lambda h, add, scale: spmm_csr(adj, h, add, scale))
-        return self.bind_step(x, W, lambda h, add, scale: scaled_add(self.propagate_with(adj, h), add, scale))
+        # the observed path: what propagate returned stays as the hooks saw it (a copy when it would
+        # otherwise be the step's output, which the iteration may overwrite in place)
+        return self.bind_step(x, W, lambda h, add, scale: scaled_add(self.propagate_with(adj, h), add, scale)
+                              if (add is not None or scale != 1.0) else self.propagate_with(adj, h).clone())
 
     def forward(self, x: Tensor, edge_index, edge_weight: Optional[Tensor] = None) -> Tensor:
         """One application :math:`\\hat A x W + b` (no activation, no iteration)."""

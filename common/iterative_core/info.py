@@ -116,9 +116,13 @@ class FixedPointInfo:
             if int(seen.sum()) < 2 or not torch.isfinite(r[seen]).all():
                 q = float("nan")
             else:
-                ok = meaningful[:-1] & meaningful[1:] & seen[:-1] & seen[1:]
+                pairs = seen[:-1] & seen[1:]
+                ok = meaningful[:-1] & meaningful[1:] & pairs
                 ratios = (r[1:] / r[:-1].clamp_min(1e-300))[ok][-5:]
-                q = float(torch.exp(torch.log(ratios.clamp_min(1e-300)).mean())) if ratios.numel() else 0.0
+                if ratios.numel():
+                    q = float(torch.exp(torch.log(ratios.clamp_min(1e-300)).mean()))
+                else:  # 0.0: the steps measured in pairs were all at the floor; NaN: no two adjacent ones
+                    q = 0.0 if bool(pairs.any()) else float("nan")
             self._cache["q"] = q
         return self._cache["q"]
 

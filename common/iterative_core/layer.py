@@ -270,6 +270,14 @@ class GCNOperatorBase(nn.Module):
         self._u_version: tuple = ()
         self.reset_parameters()
 
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        if self.weight is None and prefix + "weight" in state_dict:
+            raise RuntimeError(
+                f"the state_dict has a weight {prefix}weight, but this operator has none (beta=0: W = I, the "
+                "default form='residual'); build the layer as it was saved, e.g. PIGNConv(C, form='paper') or "
+                "with the saved beta")
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+
     def reset_parameters(self) -> None:
         if self.weight is not None:
             nn.init.xavier_uniform_(self.weight)

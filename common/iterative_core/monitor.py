@@ -36,8 +36,9 @@ class IterationMonitor:
             A graph that reaches ``tol`` between two tests keeps iterating until the next test.
         trace: measure the residual of every step. When False only the steps that need it are
             measured: the first, the last two (for the final residual, the contraction factor and the
-            divergence test) and, with a ``tol``, every test; the others are recorded as NaN and cost
-            nothing (measuring a step reads the iterates twice more than the step itself may).
+            divergence test), the steps taken after a gradient-free solve and, with a ``tol``, every
+            test and the step before it; the others are recorded as NaN and cost nothing (measuring a
+            step reads the iterates three more times).
 
     With a ``tol``, a test that finds a non-finite residual ends the iteration (of that graph,
     with a ``batch``): the solve has diverged and further steps cannot help. Such a graph is
@@ -138,7 +139,10 @@ class IterationMonitor:
         self._grow(k)
         self.iterations = k + 1
         check = self.tol is not None and (k + 1) % self.check_every == 0
-        if not (self.trace or check or k == 0 or k >= self.max_iter - 2):
+        # measured: the first step, each test and the step before it (a contraction factor at every
+        # test), the last two, and the gradient steps taken after a gradient-free solve
+        before_check = self.tol is not None and (k + 2) % self.check_every == 0
+        if not (self.trace or check or before_check or every_graph or k == 0 or k >= self.max_iter - 2):
             self._measured.append(False)
             if self.batch is not None:
                 self.graph_iterations += 1 if every_graph else self.graph_active.long()

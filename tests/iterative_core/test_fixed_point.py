@@ -153,3 +153,16 @@ def test_registering_a_solver():
     assert info.solver == "halfstep" and (z - ref).abs().max() < 1e-8
     assert "halfstep" in ic.available_solvers()
     assert ic.solver_options("halfstep") == {"factor": 0.5}
+
+
+@pytest.mark.parametrize("grad", ["unrolled", "implicit", "phantom"])
+@pytest.mark.parametrize("check_every", [2, 3])
+def test_untraced_early_stop_reports_what_a_traced_one_does(grad, check_every):
+    A, b, _ = linear_problem(q=0.5)
+    b.requires_grad_()
+    runs = [ic.fixed_point(lambda z: A @ z + b, torch.zeros_like(b), max_iter=60, tol=1e-6, check_every=check_every,
+                           grad=grad, trace=trace, on_nonconvergence="raise")[1] for trace in (False, True)]
+    fast, full = runs
+    assert fast.iterations == full.iterations < 60 and fast.status == full.status == "converged"
+    assert fast.final_residual == full.final_residual
+    assert fast.contraction_factor == pytest.approx(full.contraction_factor, rel=0.5)

@@ -165,3 +165,15 @@ def test_no_grad_fast_path_equals_the_recorded_path(act):
         fast = conv(x, edge_index, w)
     slow = conv(x.requires_grad_(), edge_index, w)
     assert torch.allclose(fast, slow, atol=1e-6) and slow.requires_grad
+
+
+def test_hooks_keep_what_they_saw_and_weights_need_the_saved_form():
+    edge_index, _ = random_graph(20, 60)
+    conv = PIGNConv(8, num_iterations=3, form="paper", bias=False)
+    seen = []
+    conv.operator.register_propagate_forward_hook(lambda mod, inputs, out: seen.append((out, out.clone())))
+    with torch.no_grad():
+        conv(torch.randn(20, 8), edge_index)
+    assert len(seen) == 3 and all(torch.equal(out, copy) for out, copy in seen)  # nothing rewrote them in place
+    with pytest.raises(RuntimeError, match="form='paper'"):
+        PIGNConv(8).load_state_dict(conv.state_dict(), strict=False)
