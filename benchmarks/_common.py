@@ -105,6 +105,32 @@ def time_it(fn: Callable[[], object], device: torch.device, *, warmup: int = 2, 
     return min(times)
 
 
+def interleaved(fns: dict, device: torch.device, rounds: int = 7, budget: float = 60.0):
+    """Fastest time of each function, timed in turns (round after round) so that a disturbance on a
+    shared machine hits every one of them alike."""
+    for fn in fns.values():  # warm-up
+        fn()
+    best = {key: float("inf") for key in fns}
+    start = time.perf_counter()
+    for r in range(rounds):
+        for key, fn in fns.items():
+            sync(device)
+            t = time.perf_counter()
+            fn()
+            sync(device)
+            best[key] = min(best[key], time.perf_counter() - t)
+        if r >= 2 and time.perf_counter() - start > budget:
+            break
+    return best
+
+
+def slope(ks, ts) -> float:
+    """Least-squares slope of ``ts`` against ``ks``: seconds per iteration, the fixed cost left out."""
+    n = len(ks)
+    mk, mt = sum(ks) / n, sum(ts) / n
+    return sum((k - mk) * (t - mt) for k, t in zip(ks, ts)) / sum((k - mk) ** 2 for k in ks)
+
+
 def random_graph(num_nodes: int, num_edges: int, device: torch.device, seed: int = 0) -> torch.Tensor:
     """A random undirected graph (both directions of ``num_edges // 2`` pairs) as a [2, E] edge index."""
     g = torch.Generator().manual_seed(seed)

@@ -16,7 +16,7 @@ import warnings
 
 import torch
 
-from _common import graph_bench_args, random_graph, time_it, write_results
+from _common import graph_bench_args, interleaved, random_graph, slope, time_it, write_results
 
 warnings.filterwarnings("ignore")
 
@@ -34,37 +34,6 @@ def bare_residual_loop(A: torch.Tensor, x: torch.Tensor, b: torch.Tensor, K: int
     for _ in range(K):
         z = torch.lerp(torch.sparse.mm(A, z), x, alpha) + b
     return z
-
-
-def interleaved(fns: dict, device: torch.device, rounds: int = 7, budget: float = 60.0):
-    """Fastest time of each function, timed in turns (round after round) so that a disturbance on a
-    shared machine hits every one of them alike; split into the ``("bare", k)`` and ``("ours", k)``."""
-    import time
-
-    from _common import sync
-
-    for fn in fns.values():  # warm-up
-        fn()
-    best = {key: float("inf") for key in fns}
-    start = time.perf_counter()
-    for r in range(rounds):
-        for key, fn in fns.items():
-            sync(device)
-            t = time.perf_counter()
-            fn()
-            sync(device)
-            best[key] = min(best[key], time.perf_counter() - t)
-        if r >= 2 and time.perf_counter() - start > budget:
-            break
-    split = ({k: v for (who, k), v in best.items() if who == "bare"}, {k: v for (who, k), v in best.items() if who == "ours"})
-    return split
-
-
-def slope(ks, ts) -> float:
-    """Least-squares slope of ``ts`` against ``ks``: seconds per iteration, the fixed cost left out."""
-    n = len(ks)
-    mk, mt = sum(ks) / n, sum(ts) / n
-    return sum((k - mk) * (t - mt) for k, t in zip(ks, ts)) / sum((k - mk) ** 2 for k in ks)
 
 
 def main() -> None:
@@ -104,8 +73,9 @@ def main() -> None:
                 ref = bare(K)
                 out = conv[K](x, ei)
                 err = float((out - ref).norm() / ref.norm())
-                t_bare, t_ours = interleaved({("bare", k): (lambda k=k: bare(k)) for k in ks}
-                                             | {("ours", k): (lambda k=k: conv[k](x, ei)) for k in ks}, device)
+                t = interleaved({("bare", k): (lambda k=k: bare(k)) for k in ks}
+                                | {("ours", k): (lambda k=k: conv[k](x, ei)) for k in ks}, device)
+                t_bare, t_ours = ({k: t[(who, k)] for k in ks} for who in ("bare", "ours"))
                 t_fresh = time_it(lambda: fresh(x, ei), device)
             per_bare = slope(ks, [t_bare[k] for k in ks])
             per_ours = slope(ks, [t_ours[k] for k in ks])

@@ -7,9 +7,11 @@ Each of PIGNConv's two forms is compared with the layers that compute the same s
 * ``form="paper"`` (``relu(Â z W + b)``, smoothed) with K applications of PyG ``GCNConv`` (uncached,
   and cached as a transductive model would) and of DGL ``GraphConv``.
 
-PyG layers run from an edge index and from a sparse adjacency; when DGL is installed the DGL
-``PIGNConv`` runs too. Forward only (eval, no_grad); time per iteration = forward time / K, fastest of
-7 runs (3 when they take over 8 s). Each ratio is the matching PIGNConv's (PyG, edge index) time over the other's.
+PyG layers (PIGNConv too) run from an edge index and from a sparse adjacency; when DGL is installed
+the DGL ``PIGNConv`` runs too. Forward only (eval, no_grad). Time per iteration: the slope of the
+forward time between K and 4K steps (what one more step costs, the per-call setup left out); the
+forward time with K steps (setup included) is reported beside it. Each ratio is the matching
+PIGNConv's (PyG, edge index) time over the other's.
 
     python benchmarks/bench_layers.py [--device cuda] [--edges 100000 1000000]
 """
@@ -20,7 +22,7 @@ import warnings
 
 import torch
 
-from _common import graph_bench_args, random_graph, time_it, write_results
+from _common import graph_bench_args, interleaved, random_graph, slope, write_results
 
 warnings.filterwarnings("ignore")
 os.environ.setdefault("DGLBACKEND", "pytorch")
@@ -42,62 +44,74 @@ def main() -> None:
     from pyg_iterative import PIGNConv
 
     rows = []
+    ks = (K, 4 * K)
     for E in args.edges:
         N = max(E // 10, 10)
         ei = random_graph(N, E, device)
         x = torch.randn(N, C, device=device)
         adj_t = to_torch_coo_tensor(ei.flip(0), size=N).to_sparse_csr()  # rows are destinations
-        pign = {form: PIGNConv(C, num_iterations=K, form=form).to(device).eval() for form in ("residual", "paper")}
-        timings = {}  # name -> (form it is compared with, seconds)
+        # name -> (form of PIGNConv computing the same step, {k: the layer's forward with k steps})
+        layers: dict[str, tuple[str, dict]] = {}
+        pign = {form: {k: PIGNConv(C, num_iterations=k, form=form).to(device).eval() for k in ks}
+                for form in ("residual", "paper")}
+        for form, convs in pign.items():
+            convs[4 * K].load_state_dict(convs[K].state_dict())
+            layers[f"PIGNConv {form} (PyG, edge_index)"] = (form, {k: (lambda c=c: c(x, ei)) for k, c in convs.items()})
+            layers[f"PIGNConv {form} (PyG, sparse adj)"] = (form, {k: (lambda c=c: c(x, adj_t)) for k, c in convs.items()})
+        appnp = {k: APPNP(K=k, alpha=0.1).to(device) for k in ks}
+        layers["PyG APPNP (edge_index)"] = ("residual", {k: (lambda m=m: m(x, ei)) for k, m in appnp.items()})
+        layers["PyG APPNP (sparse adj)"] = ("residual", {k: (lambda m=m: m(x, adj_t)) for k, m in appnp.items()})
+        for cached in (False, True):
+            gcn = GCNConv(C, C, cached=cached).to(device)
+
+            def stacked(inp, k, gcn=gcn):
+                h = x
+                for _ in range(k):
+                    h = torch.relu(gcn(h, inp))
+                return h
+
+            tag = ", cached" if cached else ""
+            layers[f"PyG GCNConv x K (edge_index{tag})"] = ("paper", {k: (lambda k=k, f=stacked: f(ei, k)) for k in ks})
+            layers[f"PyG GCNConv x K (sparse adj{tag})"] = ("paper", {k: (lambda k=k, f=stacked: f(adj_t, k)) for k in ks})
+        if dgl is not None:
+            g = dgl.add_self_loop(dgl.graph((ei[0], ei[1]), num_nodes=N).to(device))
+            gconv = dglnn.GraphConv(C, C, allow_zero_in_degree=True).to(device)
+
+            def dgl_stacked(k):
+                h = x
+                for _ in range(k):
+                    h = torch.relu(gconv(g, h))
+                return h
+
+            layers["DGL GraphConv x K"] = ("paper", {k: (lambda k=k: dgl_stacked(k)) for k in ks})
+            dappnp = {k: dglnn.APPNPConv(k=k, alpha=0.1).to(device) for k in ks}
+            layers["DGL APPNPConv"] = ("residual", {k: (lambda m=m: m(g, x)) for k, m in dappnp.items()})
+            g0 = dgl.graph((ei[0], ei[1]), num_nodes=N).to(device)
+            for form, convs in pign.items():
+                dconvs = {k: dgl_iterative.PIGNConv(C, num_iterations=k, form=form).to(device).eval() for k in ks}
+                for c in dconvs.values():
+                    c.load_state_dict(convs[K].state_dict())
+                layers[f"PIGNConv {form} (DGL)"] = (form, {k: (lambda c=c: c(g0, x)) for k, c in dconvs.items()})
         with torch.no_grad():
-            for form, conv in pign.items():
-                timings[f"PIGNConv {form} (PyG, edge_index)"] = (form, time_it(lambda: conv(x, ei), device))
-            appnp = APPNP(K=K, alpha=0.1).to(device)
-            timings["PyG APPNP (edge_index)"] = ("residual", time_it(lambda: appnp(x, ei), device))
-            timings["PyG APPNP (sparse adj)"] = ("residual", time_it(lambda: appnp(x, adj_t), device))
-            for cached in (False, True):
-                gcn = GCNConv(C, C, cached=cached).to(device)
-
-                def stacked(inp):
-                    h = x
-                    for _ in range(K):
-                        h = torch.relu(gcn(h, inp))
-                    return h
-
-                tag = ", cached" if cached else ""
-                timings[f"PyG GCNConv x K (edge_index{tag})"] = ("paper", time_it(lambda: stacked(ei), device))
-                timings[f"PyG GCNConv x K (sparse adj{tag})"] = ("paper", time_it(lambda: stacked(adj_t), device))
-            if dgl is not None:
-                g = dgl.graph((ei[0], ei[1]), num_nodes=N).to(device)
-                g = dgl.add_self_loop(g)
-                gconv = dglnn.GraphConv(C, C, allow_zero_in_degree=True).to(device)
-
-                def dgl_stacked():
-                    h = x
-                    for _ in range(K):
-                        h = torch.relu(gconv(g, h))
-                    return h
-
-                timings["DGL GraphConv x K"] = ("paper", time_it(dgl_stacked, device))
-                dappnp = dglnn.APPNPConv(k=K, alpha=0.1).to(device)
-                timings["DGL APPNPConv"] = ("residual", time_it(lambda: dappnp(g, x), device))
-                g0 = dgl.graph((ei[0], ei[1]), num_nodes=N).to(device)
-                for form, conv in pign.items():
-                    dpign = dgl_iterative.PIGNConv(C, num_iterations=K, form=form).to(device).eval()
-                    dpign.load_state_dict(conv.state_dict())
-                    timings[f"PIGNConv {form} (DGL)"] = (form, time_it(lambda: dpign(g0, x), device))
-        for name, (form, t) in timings.items():
-            ours = timings[f"PIGNConv {form} (PyG, edge_index)"][1]
+            t = interleaved({(name, k): fn for name, (_, fns) in layers.items() for k, fn in fns.items()}, device,
+                            rounds=5)
+        per = {name: slope(ks, [t[(name, k)] for k in ks]) for name in layers}
+        for name, (form, _) in layers.items():
+            ours = f"PIGNConv {form} (PyG, edge_index)"
             rows.append({"edges": E, "nodes": N, "layer": name, "same step as": f"PIGNConv {form}",
-                         "ms/iter": t / K * 1e3, "PIGNConv (PyG) / this": ours / t})
+                         "ms/iter": per[name] * 1e3, "PIGNConv (PyG) / this, per iteration": per[ours] / per[name],
+                         f"fwd ms (K={K})": t[(name, K)] * 1e3,
+                         f"PIGNConv (PyG) / this, fwd K={K}": t[(ours, K)] / t[(name, K)]})
             print(rows[-1], flush=True)
     tag = "dgl_env" if dgl is not None else "pyg_env"
     write_results(
         args.name or f"layers_{device.type}_{tag}", rows, device=str(device),
         title="PIGNConv against PyG's and DGL's own layers (forward, per iteration)",
         columns=list(rows[0].keys()),
-        notes=[f"K={K} iterations, {C} channels, random undirected graphs; eval mode, no_grad; ratio < 1 means "
-               "PIGNConv (the form computing the same step, PyG, edge_index input) is faster",
+        notes=[f"{C} channels, random undirected graphs; eval mode, no_grad; per iteration = (t({4 * K}) - t({K})) / "
+               f"{3 * K} (the setup left out), fastest of up to 5 rounds with every layer timed in turn; fwd = one "
+               f"forward with {K} steps, setup included; ratio < 1 means PIGNConv (the form computing the same step, "
+               "PyG, edge_index input) is faster",
                "uncached GCNConv and GraphConv normalise on every call (an inductive model); PIGNConv builds its "
                "adjacency once per forward call; cached GCNConv once"],
     )
