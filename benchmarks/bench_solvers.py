@@ -45,7 +45,7 @@ def main() -> None:
         # inject_input: a non-zero fixed point (without it the fixed point is 0 and a relative residual
         # cannot fall); the weight is scaled up so that the contraction=0.9 rescaling is active (q near 0.9)
         conv = PIGNConv(C, num_iterations=1000, smoothing=args.smoothing, tol=args.tol, contraction=0.9,
-                        act="identity", inject_input=True, on_nonconvergence="ignore").to(device).eval()
+                        act="identity", inject_input=True, on_nonconvergence="ignore", form="paper").to(device).eval()
         with torch.no_grad():
             conv.operator.weight.mul_(10.0)
         return conv
@@ -61,7 +61,7 @@ def main() -> None:
         ds = load_node_dataset("cora", "pyg", args.data_root)
         torch.manual_seed(0)
         model = PIGN(ds.x.size(1), 64, ds.num_classes, num_iterations=30, smoothing=0.0, contraction=0.9,
-                     act="tanh", inject_input=True, cached=True, dropout=0.5)
+                     act="tanh", inject_input=True, cached=True, dropout=0.5, form="paper")
         opt = torch.optim.Adam(model.parameters(), lr=0.01, weight_decay=5e-4)
         for _ in range(50):
             model.train()
