@@ -138,14 +138,14 @@ class IterationMonitor:
             z_new = torch.where(self._node_active, z_new, z)
         self._grow(k)
         self.iterations = k + 1
+        if self.batch is not None:
+            self.graph_iterations += 1 if every_graph else self.graph_active.long()
         check = self.tol is not None and (k + 1) % self.check_every == 0
         # measured: the first step, each test and the step before it (a contraction factor at every
         # test), the last two, and the gradient steps taken after a gradient-free solve
         before_check = self.tol is not None and (k + 2) % self.check_every == 0
         if not (self.trace or check or before_check or every_graph or k == 0 or k >= self.max_iter - 2):
             self._measured.append(False)
-            if self.batch is not None:
-                self.graph_iterations += 1 if every_graph else self.graph_active.long()
             return z_new, False
         self._measured.append(True)
         diff = (z_new - z).detach()
@@ -161,7 +161,6 @@ class IterationMonitor:
             ga = self._graph_norms(diff)
             metric = ga / (self._graph_norms(zd) + _EPS) if self.stop == "rel" else ga
             self._graph_res[k] = metric
-            self.graph_iterations += 1 if every_graph else self.graph_active.long()
         if not check or self.iterations < self.min_iter:
             return z_new, False
         if self.batch is None:

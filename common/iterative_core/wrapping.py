@@ -238,10 +238,11 @@ class OperatorLayerBase(IterativeLayerBase):
         """Solve :math:`z = \\sigma(\\mathrm{op}(z) [+ x])` from ``z_init`` (default ``x``); with a
         ``batch`` vector every graph converges (and stops) on its own."""
         check_batch(batch, x.size(0), type(self).__name__)
-        if not isinstance(self.operator, GCNOperatorBase):  # the GCN operator is square by construction
+        gcn = isinstance(self.operator, GCNOperatorBase)
+        if not gcn:  # the GCN operator is square by construction
             op = SquareOperator(op, type(self.operator).__name__, type(self).__name__)
-        z, info = self.solve(op, x, z_init=z_init, batch=batch, num_graphs=num_graphs,
-                             fresh=isinstance(self.operator, GCNOperatorBase))
+        # the GCN operator's output is a fresh tensor: its activation may run in place
+        z, info = self.solve(op, x, z_init=z_init, batch=batch, num_graphs=num_graphs, fresh=gcn)
         return (z, info) if return_info else z
 
     def run(self, x: Tensor, graph, edge_weight=None, *, check_graph: Callable, call: Callable[..., Tensor],
@@ -306,10 +307,7 @@ class RegistryLayerBase(OperatorLayerBase):
         where = type(self).__name__
         if not isinstance(channels, int) or isinstance(channels, bool) or channels < 1:
             raise ValueError(f"{where}: channels must be a positive int, got {channels!r}")
-        if not isinstance(conv, str):
-            raise TypeError(f"{where}: conv must be a registered operator name, got {type(conv).__name__} "
-                            "(to iterate a module you built, use IterativeConv(module))")
-        form = resolve_form(form, conv, where)
+        form = resolve_form(form, conv, where)  # a conv that is not a name gets "paper"; build_operator refuses it
         values = form_defaults(form, conv)
         form_smoothing, form_act = values.pop("smoothing"), values.pop("act")
         smoothing = form_smoothing if smoothing is None else smoothing

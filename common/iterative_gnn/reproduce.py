@@ -244,7 +244,7 @@ class Runner:
             if hook:
                 rows.update(self._after_training(ds, name, key, cfg, seed, model))
             tag = f"{name} noise {p} {key} depth {d}"
-        line = (f"[{self.backend}] {tag} seed {task[-2] if task[0] == 'depth' else task[-1]}: "
+        line = (f"[{self.backend}] {tag} seed {seed}: "
                 f"test {res.test_acc * 100:.1f}% val {res.val_acc * 100:.1f}% (epoch {res.best_epoch}, {secs:.1f}s)")
         return rows, line
 
