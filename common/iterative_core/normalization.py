@@ -35,6 +35,14 @@ class Propagation:
     num_nodes: int
     degree: Tensor  # weighted in-degree including self-loops (before normalisation)
     normalized: bool
+    #: Set when the graph had no edge weights: the matrix is then
+    #: ``diag(node_scale) @ (sparse(dst, src, 1) + diag(unit_loops)) @ diag(node_scale)``
+    #: (``node_scale`` None without normalisation), so that a backend can propagate with an
+    #: unweighted sum over edges and two node-wise scalings, which is much faster in DGL than a
+    #: per-edge product. ``unit_loops`` is None without added self-loops.
+    node_scale: Optional[Tensor] = None
+    unit_loops: Optional[Tensor] = None
+    unweighted: bool = False  # set only with the loops kept apart (``fold_loops=False``)
 
     def norm_bound(self) -> Tensor:
         """An upper bound on the spectral norm of the matrix (exactly 1 for an undirected graph
@@ -83,6 +91,7 @@ def gcn_propagation(
     else:
         loop_w = torch.zeros(num_nodes, dtype=dtype, device=device)
     deg = torch.zeros(num_nodes, dtype=dtype, device=device).index_add_(0, dst, w) + loop_w
+    unit_loops, dinv = (loop_w if add_self_loops else None), None
     if normalize:
         dinv = deg.pow(-0.5)
         dinv = torch.where(torch.isinf(dinv), torch.zeros_like(dinv), dinv)
@@ -92,4 +101,5 @@ def gcn_propagation(
         idx = torch.arange(num_nodes, device=device)
         return Propagation(torch.cat([src, idx]), torch.cat([dst, idx]), torch.cat([w, loop_w]), None,
                            num_nodes, deg, normalize)
-    return Propagation(src, dst, w, loop_w if add_self_loops else None, num_nodes, deg, normalize)
+    return Propagation(src, dst, w, loop_w if add_self_loops else None, num_nodes, deg, normalize,
+                       node_scale=dinv, unit_loops=unit_loops, unweighted=edge_weight is None)

@@ -86,3 +86,22 @@ def test_pign_training_lowers_loss_on_cora(data_root):
         opt.step()
         losses.append(float(loss))
     assert losses[-1] < 0.7 * losses[0]
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("grad", ["unrolled", "implicit"])
+def test_gradcheck_both_propagation_paths(weighted, grad):
+    """Unweighted graphs propagate with copy_u between two node scalings, weighted ones with u_mul_e:
+    both are checked against finite differences (float64), for the input and the edge weights."""
+    n = 12
+    edge_index, w = random_graph(n, 40, isolated=2, weighted=True, seed=3)
+    g = to_dgl(edge_index, n)
+    kw = dict(num_iterations=300, tol=1e-13, stop="abs", backward_tol=1e-13, contraction=0.5,
+              on_nonconvergence="raise") if grad == "implicit" else dict(num_iterations=5)
+    conv = PIGNConv(3, form="paper", act="tanh", grad=grad, **kw).double()
+    x = torch.randn(n, 3, dtype=torch.float64, requires_grad=True)
+    if weighted:
+        w = w.double().requires_grad_()
+        assert torch.autograd.gradcheck(lambda x, w: conv(g, x, w), (x, w))
+    else:
+        assert torch.autograd.gradcheck(lambda x: conv(g, x), (x,))
