@@ -3,16 +3,79 @@
 Autograd's backward of ``torch.sparse.mm(A, h)`` for a CSR ``A`` transposes ``A`` on every call:
 in an iteration that is one sort of the edge list per step and per adjoint step. Here the transpose
 is built at the first backward use and reused by every later step of the same forward call.
+
+On CPU a product whose dense operand is a few times larger than the last-level cache is computed
+in column blocks of the sparse matrix (source-node segments), each gathering from a slice of the
+dense rows that stays in cache, the partial products summed into one output. This is the cache
+blocking DGL's CPU kernels do; ``benchmarks/NOTES.md`` has the window where it pays and the
+measurements. :data:`SEGMENT_BYTES` sets the slice size (``None``: a quarter of the last-level cache;
+0 turns it off).
 """
 from __future__ import annotations
 
+import math
+import os
 import warnings
+from functools import lru_cache
 from typing import Optional
 
 import torch
 from torch import Tensor
 
-__all__ = ["CSRPair", "csr_pair", "spmm_csr"]
+__all__ = ["CSRPair", "csr_pair", "spmm_csr", "SEGMENT_BYTES", "num_segments"]
+
+#: Bytes of the dense operand's rows one source segment gathers from (see the module docstring);
+#: ``None`` for a quarter of the last-level cache, 0 to never segment.
+SEGMENT_BYTES: Optional[int] = None
+#: Segmenting pays while the partial products' extra passes over the output are few: measured
+#: gains up to about 4 segments, losses from about 7 (benchmarks/NOTES.md).
+MAX_SEGMENTS = 4
+
+
+@lru_cache(maxsize=1)
+def _last_level_cache_bytes() -> int:
+    """The size of this CPU's last-level cache from sysfs (Linux); 32 MiB where it cannot be read."""
+    root = "/sys/devices/system/cpu/cpu0/cache"
+    best = 0
+    try:
+        for entry in os.listdir(root):
+            with open(os.path.join(root, entry, "size")) as f:
+                text = f.read().strip().upper()
+            scale = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}.get(text[-1:], 1)
+            best = max(best, int(text.rstrip("KMG")) * scale)
+    except (OSError, ValueError):
+        pass
+    return best or 32 << 20
+
+
+def num_segments(h: Tensor) -> int:
+    """How many source segments the product with the dense operand ``h`` is computed in (1: one product)."""
+    if h.device.type != "cpu" or h.dim() != 2:
+        return 1
+    size = SEGMENT_BYTES if SEGMENT_BYTES is not None else _last_level_cache_bytes() // 4
+    nbytes = h.shape[0] * h.shape[1] * h.element_size()
+    if size <= 0 or nbytes <= size:
+        return 1
+    parts = math.ceil(nbytes / size)
+    return parts if parts <= MAX_SEGMENTS else 1
+
+
+def _segments(A: Tensor, parts: int) -> list[tuple[Tensor, int, int]]:
+    """``A``'s columns cut into ``parts`` ranges: ``(A[:, a:b] as CSR, a, b)`` for each."""
+    n_rows, n_cols = A.shape
+    crow, col, val = A.crow_indices(), A.col_indices(), A.values()
+    rows = torch.repeat_interleave(torch.arange(n_rows, device=col.device), crow.diff(), output_size=col.numel())
+    out = []
+    for p in range(parts):
+        a, b = n_cols * p // parts, n_cols * (p + 1) // parts
+        keep = (col >= a) & (col < b)
+        seg_crow = torch.zeros(n_rows + 1, dtype=crow.dtype, device=crow.device)
+        seg_crow[1:] = torch.cumsum(torch.bincount(rows[keep], minlength=n_rows), 0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            seg = torch.sparse_csr_tensor(seg_crow, col[keep] - a, val[keep], (n_rows, b - a), check_invariants=False)
+        out.append((seg, a, b))
+    return out
 
 
 def _csr(rows: Tensor, cols: Tensor, vals: Tensor, n: int) -> Tensor:
@@ -33,6 +96,7 @@ class CSRPair:
         self._edges = (src, dst, weight, num_nodes)
         self.A = _csr(dst, src, weight, num_nodes)
         self._At: Optional[Tensor] = None
+        self._segments: dict[tuple[bool, int], list] = {}
 
     @property
     def At(self) -> Tensor:
@@ -40,6 +104,24 @@ class CSRPair:
             src, dst, w, n = self._edges
             self._At = _csr(src, dst, w, n)
         return self._At
+
+    def product(self, h: Tensor, add: Optional[Tensor] = None, scale: float = 1.0, *,
+                transpose: bool = False) -> Tensor:
+        """``scale * (A @ h) + add`` (``A.T`` with ``transpose``), in source segments where that pays
+        (see the module docstring); no autograd."""
+        A = self.At if transpose else self.A
+        parts = num_segments(h)
+        if parts == 1:
+            return _product(A, h, add, scale)
+        key = (transpose, parts)
+        if key not in self._segments:
+            self._segments[key] = _segments(A, parts)
+        h = h.contiguous()
+        (first, a, b), *rest = self._segments[key]
+        out = _product(first, h[a:b], add, scale)
+        for seg, a, b in rest:
+            out.addmm_(seg, h[a:b], alpha=scale)
+        return out
 
     @property
     def dtype(self) -> torch.dtype:
@@ -56,15 +138,13 @@ class _SpMM(torch.autograd.Function):
     def forward(ctx, h: Tensor, pair: CSRPair, add: Optional[Tensor], scale: float) -> Tensor:  # type: ignore[override]
         ctx.pair, ctx.scale = pair, scale
         ctx.add_shape = None if add is None else add.shape
-        return _product(pair.A, h, add, scale)
+        return pair.product(h, add, scale)
 
     @staticmethod
     def backward(ctx, grad: Tensor):  # type: ignore[override]
         grad_h = grad_add = None
         if ctx.needs_input_grad[0]:
-            grad_h = torch.sparse.mm(ctx.pair.At, grad.contiguous())
-            if ctx.scale != 1.0:
-                grad_h = grad_h * ctx.scale
+            grad_h = ctx.pair.product(grad.contiguous(), None, ctx.scale, transpose=True)
         if ctx.needs_input_grad[2]:
             grad_add = grad if grad.shape == ctx.add_shape else grad.sum_to_size(ctx.add_shape)
         return grad_h, None, grad_add, None
@@ -83,4 +163,4 @@ def spmm_csr(pair: CSRPair, h: Tensor, add: Optional[Tensor] = None, scale: floa
     gradients flow to ``h`` and ``add`` (not to the entries of ``A``)."""
     if torch.is_grad_enabled() and (h.requires_grad or (add is not None and add.requires_grad)):
         return _SpMM.apply(h, pair, add, float(scale))
-    return _product(pair.A, h, add, float(scale))
+    return pair.product(h, add, float(scale))

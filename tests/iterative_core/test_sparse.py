@@ -62,3 +62,45 @@ def test_fused_product_with_addend_and_scale_matches_dense_and_finite_difference
             assert torch.allclose(spmm_csr(pair, h, add, 0.7), 0.7 * D @ h + add)
         assert torch.autograd.gradcheck(lambda t, a: spmm_csr(pair, t, a, 0.7), (h, add))
     assert torch.allclose(spmm_csr(pair, h, None, 0.5), 0.5 * D @ h)
+
+
+def test_source_segments_match_dense_and_finite_differences(monkeypatch):
+    """With a segment size below the operand's size the product runs in column blocks of A (and of
+    A.T in the backward): same values, same gradients, the blocks built once per pair."""
+    import iterative_core.sparse as sp
+
+    g = torch.Generator().manual_seed(3)
+    n = 30
+    src, dst = torch.randint(0, n, (150,), generator=g), torch.randint(0, 25, (150,), generator=g)
+    w = torch.rand(150, generator=g, dtype=torch.float64)
+    pair, D = csr_pair(src, dst, w, n), _dense(src, dst, w, n)
+    h = torch.randn(n, 4, generator=g, dtype=torch.float64, requires_grad=True)
+    monkeypatch.setattr(sp, "SEGMENT_BYTES", n * 4 * 8 // 3)  # three segments of h's rows
+    assert sp.num_segments(h) == 3
+    for add, scale in ((None, 1.0), (None, 0.5), (torch.randn(4, dtype=torch.float64), 0.7),
+                       (torch.randn(n, 4, dtype=torch.float64, requires_grad=True), 0.9)):
+        ref = scale * D @ h + (0 if add is None else add)
+        assert torch.allclose(spmm_csr(pair, h, add, scale), ref)
+        with torch.no_grad():
+            assert torch.allclose(spmm_csr(pair, h, add, scale), ref)
+    assert set(pair._segments) == {(False, 3)}
+    assert torch.autograd.gradcheck(lambda t: spmm_csr(pair, t, None, 0.7), (h,))
+    assert (True, 3) in pair._segments
+    # a non-contiguous operand is made contiguous first
+    ht = torch.randn(4, n, dtype=torch.float64).t()
+    assert torch.allclose(spmm_csr(pair, ht), D @ ht)
+
+
+def test_segment_count_rules(monkeypatch):
+    import iterative_core.sparse as sp
+
+    h = torch.zeros(100, 10)  # 4000 bytes
+    monkeypatch.setattr(sp, "SEGMENT_BYTES", 1000)
+    assert sp.num_segments(h) == 4
+    monkeypatch.setattr(sp, "SEGMENT_BYTES", 900)  # 5 segments: more output passes than pay, so one product
+    assert sp.num_segments(h) == 1
+    monkeypatch.setattr(sp, "SEGMENT_BYTES", 0)
+    assert sp.num_segments(h) == 1
+    monkeypatch.setattr(sp, "SEGMENT_BYTES", None)
+    assert sp._last_level_cache_bytes() >= 1 << 20
+    assert sp.num_segments(h) == 1  # far below any last-level cache
