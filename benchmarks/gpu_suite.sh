@@ -7,6 +7,7 @@ export PYTHONWARNINGS=ignore PYTHONUNBUFFERED=1 PYTHONPATH="$PWD/../common:$PWD/
 PY=${PYTHON:-python3}
 nvidia-smi --query-gpu=name,memory.total --format=csv,noheader || true
 $PY bench_iteration.py --device cuda --edges 100000 1000000 10000000 20000000
+$PY bench_scaling.py --device cuda
 $PY bench_layers.py --device cuda --edges 1000000 20000000
 $PY bench_gradients.py --device cuda --nodes 100000 --edges 1000000 --channels 128 --iterations 10 50 100 --name gradients_cuda_100k
 $PY bench_gradients.py --device cuda --nodes 1000000 --edges 20000000 --channels 128 --iterations 10 --name gradients_cuda_1m

@@ -6,6 +6,7 @@ source "$(dirname "$0")/../scripts/_prelude.sh"
 export PYTHONWARNINGS=ignore
 cd benchmarks
 ../.venv/bin/python bench_iteration.py                       # 1. per-iteration cost against a bare loop
+../.venv/bin/python bench_scaling.py                         # 1. ... and its growth with the edges
 ../.venv/bin/python bench_layers.py                          # 2. against PyG's own layers (torch 2.13)
 ../.venv-dgl/bin/python bench_layers.py                      # 2+5. PyG and DGL layers, DGL PIGNConv (torch 2.2.1)
 ../.venv/bin/python bench_gradients.py                       # 3. unrolled vs implicit: time and peak memory

@@ -48,8 +48,11 @@ def _last_level_cache_bytes() -> int:
     return best or 32 << 20
 
 
-def num_segments(h: Tensor) -> int:
-    """How many source segments the product with the dense operand ``h`` is computed in (1: one product)."""
+def num_segments(h: Tensor, nnz: Optional[int] = None) -> int:
+    """How many source segments the product of a sparse matrix with ``nnz`` entries and the dense
+    operand ``h`` is computed in (1: one product). Each segment adds a pass over the output, which
+    pays only with enough entries per row: at least two per segment (measured: a loss at 3.5 entries
+    per row in 4 segments, a tie at 6, twice as fast at 11)."""
     if h.device.type != "cpu" or h.dim() != 2:
         return 1
     size = SEGMENT_BYTES if SEGMENT_BYTES is not None else _last_level_cache_bytes() // 4
@@ -57,7 +60,9 @@ def num_segments(h: Tensor) -> int:
     if size <= 0 or nbytes <= size:
         return 1
     parts = math.ceil(nbytes / size)
-    return parts if parts <= MAX_SEGMENTS else 1
+    if parts > MAX_SEGMENTS or (nnz is not None and nnz < 2 * parts * h.shape[0]):
+        return 1
+    return parts
 
 
 def _segments(A: Tensor, parts: int) -> list[tuple[Tensor, int, int]]:
@@ -110,7 +115,7 @@ class CSRPair:
         """``scale * (A @ h) + add`` (``A.T`` with ``transpose``), in source segments where that pays
         (see the module docstring); no autograd."""
         A = self.At if transpose else self.A
-        parts = num_segments(h)
+        parts = num_segments(h, A._nnz())
         if parts == 1:
             return _product(A, h, add, scale)
         key = (transpose, parts)

@@ -71,8 +71,8 @@ def test_source_segments_match_dense_and_finite_differences(monkeypatch):
 
     g = torch.Generator().manual_seed(3)
     n = 30
-    src, dst = torch.randint(0, n, (150,), generator=g), torch.randint(0, 25, (150,), generator=g)
-    w = torch.rand(150, generator=g, dtype=torch.float64)
+    src, dst = torch.randint(0, n, (300,), generator=g), torch.randint(0, 25, (300,), generator=g)
+    w = torch.rand(300, generator=g, dtype=torch.float64)
     pair, D = csr_pair(src, dst, w, n), _dense(src, dst, w, n)
     h = torch.randn(n, 4, generator=g, dtype=torch.float64, requires_grad=True)
     monkeypatch.setattr(sp, "SEGMENT_BYTES", n * 4 * 8 // 3)  # three segments of h's rows
@@ -97,6 +97,7 @@ def test_segment_count_rules(monkeypatch):
     h = torch.zeros(100, 10)  # 4000 bytes
     monkeypatch.setattr(sp, "SEGMENT_BYTES", 1000)
     assert sp.num_segments(h) == 4
+    assert sp.num_segments(h, nnz=800) == 4 and sp.num_segments(h, nnz=700) == 1  # >= 2 entries per row per segment
     monkeypatch.setattr(sp, "SEGMENT_BYTES", 900)  # 5 segments: more output passes than pay, so one product
     assert sp.num_segments(h) == 1
     monkeypatch.setattr(sp, "SEGMENT_BYTES", 0)
