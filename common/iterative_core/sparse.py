@@ -4,9 +4,10 @@ Autograd's backward of ``torch.sparse.mm(A, h)`` for a CSR ``A`` transposes ``A`
 in an iteration that is one sort of the edge list per step and per adjoint step. Here the transpose
 is built at the first backward use and reused by every later step of the same forward call.
 
-On CPU a product whose dense operand is a few times larger than the last-level cache is computed
-in column blocks of the sparse matrix (source-node segments), each gathering from a slice of the
-dense rows that stays in cache, the partial products summed into one output. This is the cache
+On CPU a product whose dense operand is between a quarter of the last-level cache and about the
+whole cache is computed in column blocks of the sparse matrix (source-node segments), each gathering
+from a slice of the dense rows that stays in cache, the partial products summed into one output
+(the blocks hold one more copy of the matrix's indices and values, built once per matrix). This is the cache
 blocking DGL's CPU kernels do; ``benchmarks/NOTES.md`` has the window where it pays and the
 measurements. :data:`SEGMENT_BYTES` sets the slice size (``None``: a quarter of the last-level cache;
 0 turns it off).
@@ -38,13 +39,17 @@ def _last_level_cache_bytes() -> int:
     root = "/sys/devices/system/cpu/cpu0/cache"
     best = 0
     try:
-        for entry in os.listdir(root):
+        entries = [e for e in os.listdir(root) if e.startswith("index")]
+    except OSError:
+        entries = []
+    for entry in entries:
+        try:
             with open(os.path.join(root, entry, "size")) as f:
                 text = f.read().strip().upper()
             scale = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}.get(text[-1:], 1)
             best = max(best, int(text.rstrip("KMG")) * scale)
-    except (OSError, ValueError):
-        pass
+        except (OSError, ValueError):
+            continue
     return best or 32 << 20
 
 
