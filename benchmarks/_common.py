@@ -140,6 +140,16 @@ def random_graph(num_nodes: int, num_edges: int, device: torch.device, seed: int
     return torch.stack([torch.cat([src, dst]), torch.cat([dst, src])]).to(device)
 
 
+def gcn_csr(edge_index: torch.Tensor, num_nodes: int) -> torch.Tensor:
+    """The GCN-normalised adjacency with self-loops as a CSR matrix (rows: destinations), built the way
+    one would by hand, for the bare loops the layers are compared with."""
+    from iterative_core import gcn_propagation
+    from torch_geometric.utils import to_torch_csr_tensor
+
+    prop = gcn_propagation(edge_index[0], edge_index[1], num_nodes)
+    return to_torch_csr_tensor(torch.stack([prop.dst, prop.src]), prop.weight, num_nodes)
+
+
 def write_results(name: str, rows: list[dict], *, columns: list[str], title: str, notes: list[str] | None = None,
                   device: str = "cpu") -> Path:
     """Write ``results/<name>.json`` and ``results/<name>.md`` with date, machine and command."""

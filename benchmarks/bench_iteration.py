@@ -16,7 +16,7 @@ import warnings
 
 import torch
 
-from _common import graph_bench_args, interleaved, random_graph, slope, time_it, write_results
+from _common import gcn_csr, graph_bench_args, interleaved, random_graph, slope, time_it, write_results
 
 warnings.filterwarnings("ignore")
 
@@ -40,9 +40,7 @@ def main() -> None:
     args = graph_bench_args([10_000, 100_000, 1_000_000])
     device = torch.device(args.device)
 
-    from iterative_core import gcn_propagation
     from pyg_iterative import PIGNConv
-    from torch_geometric.utils import to_torch_csr_tensor
 
     K, C = args.iterations, args.channels
     rows = []
@@ -50,8 +48,7 @@ def main() -> None:
         N = max(E // 10, 10)
         ei = random_graph(N, E, device)
         x = torch.randn(N, C, device=device)
-        prop = gcn_propagation(ei[0], ei[1], N)
-        A = to_torch_csr_tensor(torch.stack([prop.dst, prop.src]), prop.weight, N)
+        A = gcn_csr(ei, N)
         for form in ("paper", "residual"):
             ks = (K, 2 * K, 4 * K)
             make = lambda k, **kw: PIGNConv(C, num_iterations=k, smoothing=0.5 if form == "paper" else None,  # noqa: E731

@@ -18,7 +18,7 @@ import warnings
 
 import torch
 
-from _common import interleaved, random_graph, slope, write_results
+from _common import gcn_csr, interleaved, random_graph, slope, write_results
 
 warnings.filterwarnings("ignore")
 
@@ -40,9 +40,7 @@ def main() -> None:
     device = torch.device(args.device)
 
     from bench_iteration import bare_residual_loop
-    from iterative_core import gcn_propagation
     from pyg_iterative import PIGNConv
-    from torch_geometric.utils import to_torch_csr_tensor
 
     K, C = args.iterations, args.channels
     ks = (K, 2 * K, 4 * K)
@@ -52,8 +50,7 @@ def main() -> None:
         for N, E in sizes:
             ei = random_graph(N, E, device)
             x = torch.randn(N, C, device=device)
-            prop = gcn_propagation(ei[0], ei[1], N)
-            A = to_torch_csr_tensor(torch.stack([prop.dst, prop.src]), prop.weight, N)
+            A = gcn_csr(ei, N)
             conv = {k: PIGNConv(C, num_iterations=k, cached=True, validate=False).to(device).eval() for k in ks}
             op = conv[K].operator
             b = op.bias.detach()
@@ -84,19 +81,16 @@ def main() -> None:
             })
             print(fam_rows[-1], flush=True)
         # at fixed nodes: least-squares t = a + b E, each point's deviation from it
-        for r in fam_rows:
-            r["fit a + bE ms"] = r["deviation from fit"] = float("nan")
-        rows += fam_rows
-        if family != "nodes 1e5":
-            continue
         es = [r["edges"] for r in fam_rows]
         ts = [r["PIGNConv ms/iter"] for r in fam_rows]
+        fixed_nodes = len({r["nodes"] for r in fam_rows}) == 1
         b_fit = slope(es, ts)
         a_fit = sum(ts) / len(ts) - b_fit * sum(es) / len(es)
-        for r in fam_rows:
-            fit = a_fit + b_fit * r["edges"]
+        for r, t_ms in zip(fam_rows, ts):
+            fit = a_fit + b_fit * r["edges"] if fixed_nodes else float("nan")
             r["fit a + bE ms"] = fit
-            r["deviation from fit"] = r["PIGNConv ms/iter"] / fit - 1
+            r["deviation from fit"] = t_ms / fit - 1
+        rows += fam_rows
     write_results(
         args.name or f"scaling_{device.type}", rows, device=str(device),
         title="Time per iteration against the number of edges (default PIGNConv, bare loop, one sparse product)",

@@ -78,24 +78,25 @@ def _segments(A: Tensor, parts: int) -> list[tuple[Tensor, int, int]]:
     out = []
     for p in range(parts):
         a, b = n_cols * p // parts, n_cols * (p + 1) // parts
-        keep = (col >= a) & (col < b)
-        seg_crow = torch.zeros(n_rows + 1, dtype=crow.dtype, device=crow.device)
-        seg_crow[1:] = torch.cumsum(torch.bincount(rows[keep], minlength=n_rows), 0)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            seg = torch.sparse_csr_tensor(seg_crow, col[keep] - a, val[keep], (n_rows, b - a), check_invariants=False)
-        out.append((seg, a, b))
+        keep = (col >= a) & (col < b)  # keeps the row order
+        out.append((_csr_in_row_order(rows[keep], col[keep] - a, val[keep], (n_rows, b - a)), a, b))
     return out
+
+
+def _csr_in_row_order(rows: Tensor, cols: Tensor, vals: Tensor, shape: tuple[int, int]) -> Tensor:
+    """CSR matrix from ``cols`` and ``vals`` already in row order; ``rows`` holds each entry's row, in
+    any order (it is only counted)."""
+    crow = torch.zeros(shape[0] + 1, dtype=torch.long, device=rows.device)
+    crow[1:] = torch.cumsum(torch.bincount(rows, minlength=shape[0]), 0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch's notice that sparse CSR support is in beta
+        return torch.sparse_csr_tensor(crow, cols, vals, shape, check_invariants=False)
 
 
 def _csr(rows: Tensor, cols: Tensor, vals: Tensor, n: int) -> Tensor:
     """CSR matrix with ``vals[e]`` at ``(rows[e], cols[e])``: one sort; duplicates stay (and are summed)."""
     perm = torch.argsort(rows * max(n, 1) + cols)
-    crow = torch.zeros(n + 1, dtype=torch.long, device=rows.device)
-    crow[1:] = torch.cumsum(torch.bincount(rows, minlength=n), 0)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # torch's notice that sparse CSR support is in beta
-        return torch.sparse_csr_tensor(crow, cols[perm], vals[perm], (n, n), check_invariants=False)
+    return _csr_in_row_order(rows, cols[perm], vals[perm], (n, n))
 
 
 class CSRPair:
