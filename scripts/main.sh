@@ -8,7 +8,8 @@ set -euo pipefail
 source "$(dirname "$0")/_prelude.sh"
 export PYTHONWARNINGS=ignore
 # one thread: on 2 busy cores a second OpenMP thread spins and slows every epoch many times over
-.venv/bin/iterative-gnn reproduce --quick --backend pyg --out results/quick --threads 1 "$@"
+# --overwrite: results/quick/ is this command's own folder, rewritten on every run
+.venv/bin/iterative-gnn reproduce --quick --backend pyg --out results/quick --overwrite --threads 1 "$@"
 if [ -d "${ITERATIVE_GNN_DATA:-/nonexistent}/planetoid/Cora/raw" ]; then
   # DGL: PIGN with the library's defaults, as PIGN(in, 64, out, 8) or PIGNConv(64, num_iterations=8) gives it
   .venv-dgl/bin/iterative-gnn train --backend dgl --dataset cora --preset default --iterations 8 --seeds 2 --threads 1

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Any, Optional
 
 from torch import Tensor, nn
 
@@ -31,6 +31,17 @@ def import_backend(name: str):
             f"pip install 'iterative-gnn[{extra}]' ({exc})"
         ) from exc
     return mod
+
+
+def backend_problem(name: str) -> Optional[str]:
+    """Why backend ``name`` cannot be used here (what to install), or None when it imports."""
+    try:
+        import_backend(name)
+    except ImportError as exc:
+        return str(exc)
+    except Exception as exc:  # noqa: BLE001 - installed but broken (e.g. built for another torch)
+        return f"backend {name!r} is installed but does not import ({type(exc).__name__}: {exc})"
+    return None
 
 
 def build_pign(backend: str, in_channels: int, hidden: int, out_channels: int, num_iterations: int,

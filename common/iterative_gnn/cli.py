@@ -6,18 +6,188 @@ PNG files) and ``chains`` (the long-range chains benchmark). Every one takes ``-
 from __future__ import annotations
 
 import argparse
+import math
+import os
 import statistics
 import sys
 import time
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Any, Callable, NoReturn, Optional, Sequence
 
 import torch
 
+from . import backends
 from .backends import BACKENDS, MODELS
 from .configs import PIGN_PRESETS, RunConfig, preset, run_one
 from .data import DATASETS, DatasetUnavailable, add_feature_noise, cache_dir, load_node_dataset, planetoid_available
-from .data import to_device
+from .data import planetoid_raw_complete, to_device
+
+
+# ------------------------------------------------------------------------------------------------ option types
+# argparse ``type=`` functions: a bad value is a usage error (exit 2) naming the option, the value
+# and what is valid, before any work.
+def _number(text: str, convert: Callable[[str], Any], ok: Callable[[Any], bool], valid: str):
+    try:
+        v = convert(text)
+    except ValueError:
+        v = None
+    if v is None or (isinstance(v, float) and math.isnan(v)) or not ok(v):
+        raise argparse.ArgumentTypeError(f"invalid value {text!r}: expected {valid}")
+    return v
+
+
+def positive_int(text: str) -> int:
+    """A whole number >= 1."""
+    return _number(text, int, lambda v: v >= 1, "a whole number >= 1")
+
+
+def positive_float(text: str) -> float:
+    """A finite number > 0."""
+    return _number(text, float, lambda v: 0 < v < math.inf, "a number > 0")
+
+
+def nonneg_float(text: str) -> float:
+    """A finite number >= 0."""
+    return _number(text, float, lambda v: 0 <= v < math.inf, "a number >= 0")
+
+
+def fraction(text: str) -> float:
+    """A number in [0, 1]."""
+    return _number(text, float, lambda v: 0 <= v <= 1, "a number in [0, 1]")
+
+
+def fraction_below_one(text: str) -> float:
+    """A number in [0, 1)."""
+    return _number(text, float, lambda v: 0 <= v < 1, "a number in [0, 1)")
+
+
+def open_fraction(text: str) -> float:
+    """A number in (0, 1)."""
+    return _number(text, float, lambda v: 0 < v < 1, "a number in (0, 1)")
+
+
+def device(text: str) -> str:
+    """A torch device that exists here: ``cpu``, ``cuda``, ``cuda:<index>`` or ``mps``."""
+    try:
+        dev = torch.device(text)
+    except (RuntimeError, ValueError):
+        dev = None
+    if dev is None or dev.type not in ("cpu", "cuda", "mps"):
+        raise argparse.ArgumentTypeError(f"invalid value {text!r}: expected cpu, cuda, cuda:<index> or mps")
+    if dev.type == "cuda":
+        n = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if n == 0:
+            raise argparse.ArgumentTypeError(f"invalid value {text!r}: no CUDA device is available here; use cpu")
+        if dev.index is not None and dev.index >= n:
+            raise argparse.ArgumentTypeError(f"invalid value {text!r}: valid CUDA devices here: cuda:0 to cuda:{n - 1}")
+    if dev.type == "mps" and not torch.backends.mps.is_available():
+        raise argparse.ArgumentTypeError(f"invalid value {text!r}: no MPS device is available here; use cpu")
+    return text
+
+
+def activation(text: str) -> str:
+    """An activation of ``iterative_core`` by name."""
+    from iterative_core import resolve_activation
+
+    try:
+        resolve_activation(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"invalid value {text!r}: {exc}")
+    return text
+
+
+def model_key(text: str) -> str:
+    """A model of ``reproduce``: gcn, appnp, gcn2 or pign-<preset>, optionally with a variant (``:wd0``)."""
+    from .reproduce import model_config
+
+    try:
+        model_config(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid value {text!r}: expected {_MODEL_KEYS}")
+    return text
+
+
+def model_at_depth(text: str) -> tuple[str, int]:
+    """``model@depth``, e.g. ``pign-default@8``."""
+    model, at, depth = text.partition("@")
+    if not at:
+        raise argparse.ArgumentTypeError(f"invalid value {text!r}: expected model@depth, e.g. pign-default@8")
+    return model_key(model), positive_int(depth)
+
+
+def comma_list(item: Callable[[str], Any], expected: str, allow_empty: bool = False) -> Callable[[str], tuple]:
+    """A type for a comma list of ``item`` values."""
+
+    def parse(text: str) -> tuple:
+        values = [v.strip() for v in text.split(",") if v.strip()]
+        if not values and not allow_empty:
+            raise argparse.ArgumentTypeError(f"invalid value {text!r}: expected a comma list of {expected}")
+        out = []
+        for v in values:
+            try:
+                out.append(item(v))
+            except argparse.ArgumentTypeError:
+                which = f"{v!r} is not valid; " if len(values) > 1 else ""
+                raise argparse.ArgumentTypeError(f"invalid value {text!r}: {which}expected a comma list of {expected}")
+        return tuple(out)
+
+    return parse
+
+
+def choice(valid: Sequence[str]) -> Callable[[str], str]:
+    """A type for one of ``valid`` (as argparse's ``choices``, usable inside :func:`comma_list`)."""
+
+    def parse(text: str) -> str:
+        if text not in valid:
+            raise argparse.ArgumentTypeError(f"invalid value {text!r}: expected one of {', '.join(valid)}")
+        return text
+
+    return parse
+
+
+def output_file(text: str) -> str:
+    """A file path that can be written (checked now, not after the training)."""
+    problem = _write_problem(Path(text), folder=False)
+    if problem:
+        raise argparse.ArgumentTypeError(f"invalid value {text!r}: {problem}")
+    return text
+
+
+def output_folder(text: str) -> str:
+    """A folder that exists and can be written into, or can be created."""
+    problem = _write_problem(Path(text), folder=True)
+    if problem:
+        raise argparse.ArgumentTypeError(f"invalid value {text!r}: {problem}")
+    return text
+
+
+def _write_problem(path: Path, folder: bool) -> Optional[str]:
+    """Why ``path`` (a file, or a folder when ``folder``) cannot be written, or None."""
+    if path.exists():
+        if path.is_dir() != folder:
+            return f"{path} is {'a file' if folder else 'a folder'}, not {'a folder' if folder else 'a file'}"
+        where = path if folder else path.parent
+        if not os.access(path, os.W_OK) or not os.access(where, os.W_OK):
+            return f"{path} is not writable"
+        return None
+    above = path.parent
+    while not above.exists() and above != above.parent:
+        above = above.parent
+    if not above.is_dir():
+        return f"cannot create {path}: {above} is a file, not a folder"
+    if not os.access(above, os.W_OK):
+        return f"cannot create {path}: {above} is not writable"
+    return None
+
+
+_MODEL_KEYS = (f"gcn, appnp, gcn2, pign or pign-<preset> ({', '.join(PIGN_PRESETS)}), "
+               f"each optionally with a variant ':wd0'")
+_POSITIVE_INTS = "whole numbers >= 1"
+
+
+def _usage_error(args: argparse.Namespace, message: str) -> NoReturn:
+    """Exit as argparse does on a bad option: the subcommand's usage and the message on stderr, code 2."""
+    args.parser.error(message)
 
 
 def _progress_bar(total: int, desc: str):
@@ -66,7 +236,7 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
     else:
         given = [dest for dest in _CONV_FLAGS if getattr(args, dest) is not None]
         if given:
-            raise SystemExit(f"error: --{given[0].replace('_', '-')} applies to --model pign only")
+            _usage_error(args, f"argument --{given[0].replace('_', '-')}: applies to --model pign only")
     return cfg.with_(conv=conv, **changes)
 
 
@@ -129,61 +299,69 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 # ------------------------------------------------------------------------------------------------ reproduce
-def _ints(s: str) -> tuple:
-    return tuple(int(v) for v in s.split(",") if v)
-
-
-def _floats(s: str) -> tuple:
-    return tuple(float(v) for v in s.split(",") if v)
-
-
-def _strs(s: str) -> tuple:
-    return tuple(v.strip() for v in s.split(",") if v.strip())
-
-
 def _cora_available(root) -> bool:
     if planetoid_available("cora", root):
         return True
-    return (cache_dir() / "pyg" / "planetoid" / "Cora" / "raw").is_dir()
+    return planetoid_raw_complete(cache_dir() / "pyg" / "planetoid" / "Cora" / "raw", "cora")
+
+
+def _output_folder(args: argparse.Namespace) -> Path:
+    """``--out``, refused when it holds anything and ``--overwrite`` is not given: the results of two
+    runs are never mixed."""
+    out = Path(args.out)
+    if out.is_dir() and any(out.iterdir()) and not args.overwrite:
+        _usage_error(args, f"argument --out: the folder {out} is not empty (the results of an earlier run?); "
+                           f"choose another folder, or pass --overwrite to replace the results in it")
+    return out
 
 
 def _run_experiments(args: argparse.Namespace, settings, title: str) -> int:
-    from .reproduce import Runner
+    from .reproduce import OUTPUT_FILES, Runner, machine
 
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    logf = open(out / "run.log", "w")
-    from .reproduce import machine
-
-    def log(msg: str) -> None:
-        print(msg, flush=True)
-        logf.write(msg + "\n")
-        logf.flush()
-
-    log(f"# {title}; backend {args.backend}; {time.strftime('%Y-%m-%d %H:%M:%S %Z')}")
-    log(f"# machine: {machine()}")
-    log(f"# command: {args.command_line}")
-    log(f"# settings: {settings}")
-    t0 = time.perf_counter()
+    out = _output_folder(args)
+    runner = Runner(args.backend, settings, out, command=args.command_line)
     try:
-        files = Runner(args.backend, settings, out, log=log, command=args.command_line).run(
-            jobs=args.jobs, threads=args.threads)
+        runner.check()  # models and datasets, before any training and before the folder is touched
+    except ValueError as exc:
+        _usage_error(args, str(exc))
     except DatasetUnavailable as exc:
-        log(f"error: {exc}")
+        print(f"error: {exc}", file=sys.stderr)
         return 2
-    log(f"# done in {time.perf_counter() - t0:.0f}s; wrote:")
-    for f in files.values():
-        log(f"#   {f}")
+    if args.overwrite:
+        for name in OUTPUT_FILES:
+            (out / name).unlink(missing_ok=True)
+    out.mkdir(parents=True, exist_ok=True)
+    with open(out / "run.log", "w") as logf:
+
+        def log(msg: str, err: bool = False) -> None:
+            print(msg, flush=True, file=sys.stderr if err else sys.stdout)
+            logf.write(msg + "\n")
+            logf.flush()
+
+        runner.log = log
+        log(f"# {title}; backend {args.backend}; {time.strftime('%Y-%m-%d %H:%M:%S %Z')}")
+        log(f"# machine: {machine()}")
+        log(f"# command: {args.command_line}")
+        log(f"# settings: {settings}")
+        t0 = time.perf_counter()
+        try:
+            # stopped early (an error, Ctrl-C), the run still leaves the tables of the runs that finished
+            files = runner.run(jobs=args.jobs, threads=args.threads)
+        except DatasetUnavailable as exc:
+            log(f"error: {exc}", err=True)
+            return 2
+        log(f"# done in {time.perf_counter() - t0:.0f}s; wrote:")
+        for f in files.values():
+            log(f"#   {f}")
     summary = files.get("summary.md")
     if summary is not None:
         print()
         print(Path(summary).read_text())
-    logf.close()
     return 0
 
 
 def cmd_reproduce(args: argparse.Namespace) -> int:
-    from .reproduce import EXPERIMENTS, Settings, quick_settings, report
+    from .reproduce import Settings, quick_settings, report
 
     _set_threads(args.threads)
     if args.report:
@@ -199,6 +377,7 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
             raise SystemExit(f"error: {exc}")
         print(Path(files["summary.md"]).read_text())
         return 0
+    _output_folder(args)
     s = quick_settings() if args.quick else Settings()
     if args.quick and not args.datasets and not _cora_available(args.data_root):
         print("Cora is not under the data root (--data-root or $ITERATIVE_GNN_DATA): running the chains "
@@ -206,15 +385,8 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
         s.experiments = ("chains",)
     elif args.quick:
         s.experiments = ("depth", "noise", "inference", "residuals")
-    for dest, conv in (("experiments", _strs), ("datasets", _strs), ("depths", _ints), ("models", _strs),
-                       ("noise", _floats), ("noise_depths", _ints), ("noise_models", _strs),
-                       ("chains_lengths", _ints)):
-        v = getattr(args, dest)
-        if v is not None:
-            setattr(s, dest, conv(v))
-    if args.extra is not None:
-        s.extra = tuple((m, int(d)) for m, d in (item.split("@") for item in _strs(args.extra)))
-    for dest in ("seeds", "epochs", "inference_k"):
+    for dest in ("experiments", "datasets", "depths", "models", "noise", "noise_depths", "noise_models",
+                 "chains_lengths", "extra", "seeds", "epochs", "inference_k"):
         if getattr(args, dest) is not None:
             setattr(s, dest, getattr(args, dest))
     if args.seeds is not None:
@@ -222,9 +394,6 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     for dest in ("noise_seeds", "chains_seeds"):
         if getattr(args, dest) is not None:
             setattr(s, dest, getattr(args, dest))
-    bad = [e for e in s.experiments if e not in EXPERIMENTS]
-    if bad:
-        raise SystemExit(f"error: unknown experiment {bad[0]!r}; valid: {', '.join(EXPERIMENTS)}")
     s.data_root, s.device = args.data_root, args.device
     return _run_experiments(args, s, "reproduce" + (" --quick" if args.quick else ""))
 
@@ -233,8 +402,7 @@ def cmd_chains(args: argparse.Namespace) -> int:
     from .reproduce import Settings
 
     _set_threads(args.threads)
-    s = Settings(experiments=("chains",), chains_lengths=_ints(args.lengths), seeds=args.seeds,
-                 chains_seeds=args.seeds,
+    s = Settings(experiments=("chains",), chains_lengths=args.lengths, seeds=args.seeds, chains_seeds=args.seeds,
                  epochs=args.epochs, device=args.device)
     return _run_experiments(args, s, "chains")
 
@@ -242,8 +410,17 @@ def cmd_chains(args: argparse.Namespace) -> int:
 # ------------------------------------------------------------------------------------------------ parser
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--backend", choices=BACKENDS, default="pyg", help="graph library (default: pyg)")
-    p.add_argument("--device", default="cpu", help="torch device, e.g. cpu or cuda (default: cpu)")
-    p.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
+    p.add_argument("--device", type=device, default="cpu", help="torch device, e.g. cpu or cuda (default: cpu)")
+    p.add_argument("--threads", type=positive_int, default=None, help="torch CPU threads (default: torch's choice)")
+    p.set_defaults(parser=p)
+
+
+def _outputs(p: argparse.ArgumentParser, default: str) -> None:
+    p.add_argument("--out", type=output_folder, default=default,
+                   help=f"output folder, which must be empty or new (default: {default})")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace the results of an earlier run in --out (the files this tool writes; "
+                        "other files are left alone)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -262,33 +439,35 @@ def build_parser() -> argparse.ArgumentParser:
                    help="PIGN configuration: paper (the authors' form), inject (paper + input injection), "
                         "default (the library's defaults) or best (chosen on validation; the default, except on "
                         "chains, whose default is the chains benchmark's configuration); options below override it")
-    t.add_argument("--iterations", "--depth", type=int, default=None,
+    t.add_argument("--iterations", "--depth", type=positive_int, default=None,
                    help="PIGN iterations (the most, with --tol); layers for gcn/gcn2; steps for appnp (default 8)")
-    t.add_argument("--seeds", type=int, default=1)
-    t.add_argument("--noise", type=float, default=0.0, help="fraction of feature entries set to 1")
-    t.add_argument("--length", type=int, default=50, help="chain length (--dataset chains)")
-    t.add_argument("--csv", default=None, help="also write one row per seed to this CSV file")
+    t.add_argument("--seeds", type=positive_int, default=1)
+    t.add_argument("--noise", type=fraction, default=0.0, help="fraction of feature entries set to 1")
+    t.add_argument("--length", type=positive_int, default=50, help="chain length (--dataset chains)")
+    t.add_argument("--csv", type=output_file, default=None, help="also write one row per seed to this CSV file")
     g = t.add_argument_group("training (default: from the preset)")
-    g.add_argument("--hidden", type=int)
-    g.add_argument("--dropout", type=float)
-    g.add_argument("--input-dropout", type=float)
-    g.add_argument("--lr", type=float)
-    g.add_argument("--weight-decay", type=float)
-    g.add_argument("--epochs", type=int)
+    g.add_argument("--hidden", type=positive_int)
+    g.add_argument("--dropout", type=fraction_below_one)
+    g.add_argument("--input-dropout", type=fraction_below_one)
+    g.add_argument("--lr", type=positive_float)
+    g.add_argument("--weight-decay", type=nonneg_float)
+    g.add_argument("--epochs", type=positive_int)
     c = t.add_argument_group("PIGN iteration (default: from the preset)")
-    c.add_argument("--smoothing", type=float, help="smoothing factor s in z <- s z + (1 - s) T(z)")
-    c.add_argument("--solver", help="picard or anderson")
-    c.add_argument("--grad", help="unrolled, implicit or phantom")
-    c.add_argument("--tol", type=float, help="stop once the relative residual is below it")
-    c.add_argument("--contraction", type=float, help="rescale W so that the operator is a kappa-contraction")
-    c.add_argument("--act", help="activation inside the iteration (relu, identity, tanh, ...)")
-    c.add_argument("--alpha", type=float, help="initial residual (APPNP/GCNII teleport)")
-    c.add_argument("--beta", type=float, help="identity mapping W -> (1 - beta) I + beta W")
+    c.add_argument("--smoothing", type=fraction_below_one, help="smoothing factor s in z <- s z + (1 - s) T(z)")
+    c.add_argument("--solver", choices=("picard", "anderson"), help="picard or anderson")
+    c.add_argument("--grad", choices=("unrolled", "implicit", "phantom"), help="unrolled, implicit or phantom")
+    c.add_argument("--tol", type=nonneg_float, help="stop once the relative residual is below it")
+    c.add_argument("--contraction", type=open_fraction, help="rescale W so that the operator is a kappa-contraction")
+    c.add_argument("--act", type=activation, help="activation inside the iteration (relu, identity, tanh, ...)")
+    c.add_argument("--alpha", type=fraction_below_one, help="initial residual (APPNP/GCNII teleport)")
+    c.add_argument("--beta", type=fraction, help="identity mapping W -> (1 - beta) I + beta W")
     c.add_argument("--inject-input", action=argparse.BooleanOptionalAction, default=None,
                    help="add the encoded input back at every iteration")
-    c.add_argument("--conv-dropout", type=float, help="dropout inside the iteration")
-    c.add_argument("--eval-iterations", type=int, help="iterations at evaluation (default: as in training)")
+    c.add_argument("--conv-dropout", type=fraction_below_one, help="dropout inside the iteration")
+    c.add_argument("--eval-iterations", type=positive_int, help="iterations at evaluation (default: as in training)")
     t.set_defaults(func=cmd_train)
+
+    from .reproduce import EXPERIMENTS
 
     r = sub.add_parser("reproduce", help="the paper's experiments: CSV files and PNG plots",
                        description="Accuracy against depth (PIGN iterations vs stacked GCN layers) on Cora and "
@@ -296,29 +475,37 @@ def build_parser() -> argparse.ArgumentParser:
                                    "and the chains benchmark. Writes CSV, PNG, summary.md and run.log into --out.")
     _common(r)
     r.add_argument("--data-root", default=None)
-    r.add_argument("--out", default="results", help="output folder (default: results)")
+    _outputs(r, "results")
     r.add_argument("--quick", action="store_true",
                    help="a short run (minutes on 2 CPU cores): Cora when the data root has it, else chains")
-    r.add_argument("--experiments", help="comma list of depth,noise,inference,residuals,chains")
-    r.add_argument("--datasets", help="comma list (default: cora,citeseer)")
-    r.add_argument("--depths", help="comma list (default: 1,2,4,8,16)")
-    r.add_argument("--models", help="comma list of gcn, appnp, gcn2, pign-<preset> (default: gcn,pign-paper,pign-best)")
-    r.add_argument("--extra", help="comma list of model@depth run once per dataset without noise "
-                                    "(default: pign-default@8,pign-default@16; '' for none)")
-    r.add_argument("--seeds", type=int, help="seeds of the depth runs (default 10; 2 with --quick)")
-    r.add_argument("--noise-seeds", type=int, help="seeds of the noise runs (default 3)")
-    r.add_argument("--chains-seeds", type=int, help="seeds of the chains runs (default 3)")
-    r.add_argument("--noise-models", help="comma list of the models run under noise, a ':wd0' variant trains "
-                                          "without weight decay (default: gcn, pign-best, each with "
-                                          "and without; the targets compare each family's choice on validation)")
-    r.add_argument("--epochs", type=int)
-    r.add_argument("--noise", help="comma list of noise levels (default: 0.5,0.7)")
-    r.add_argument("--noise-depths", help="comma list (default: 2,8,16)")
-    r.add_argument("--inference-k", type=int, help="iterations in training for the inference experiment (default 8)")
-    r.add_argument("--chains-lengths", help="comma list (default: 10,25,50,100)")
+    r.add_argument("--experiments", type=comma_list(choice(EXPERIMENTS), ", ".join(EXPERIMENTS)),
+                   help="comma list of depth,noise,inference,residuals,chains")
+    r.add_argument("--datasets", type=comma_list(choice(DATASETS), ", ".join(DATASETS)),
+                   help="comma list (default: cora,citeseer)")
+    r.add_argument("--depths", type=comma_list(positive_int, _POSITIVE_INTS), help="comma list (default: 1,2,4,8,16)")
+    r.add_argument("--models", type=comma_list(model_key, _MODEL_KEYS),
+                   help="comma list of gcn, appnp, gcn2, pign-<preset> (default: gcn,pign-paper,pign-best)")
+    r.add_argument("--extra", type=comma_list(model_at_depth, "model@depth", allow_empty=True),
+                   help="comma list of model@depth run once per dataset without noise "
+                        "(default: pign-default@8,pign-default@16; '' for none)")
+    r.add_argument("--seeds", type=positive_int, help="seeds of the depth runs (default 10; 2 with --quick)")
+    r.add_argument("--noise-seeds", type=positive_int, help="seeds of the noise runs (default 3)")
+    r.add_argument("--chains-seeds", type=positive_int, help="seeds of the chains runs (default 3)")
+    r.add_argument("--noise-models", type=comma_list(model_key, _MODEL_KEYS),
+                   help="comma list of the models run under noise, a ':wd0' variant trains "
+                        "without weight decay (default: gcn, pign-best, each with "
+                        "and without; the targets compare each family's choice on validation)")
+    r.add_argument("--epochs", type=positive_int)
+    r.add_argument("--noise", type=comma_list(fraction, "numbers in [0, 1]"),
+                   help="comma list of noise levels (default: 0.5,0.7)")
+    r.add_argument("--noise-depths", type=comma_list(positive_int, _POSITIVE_INTS), help="comma list (default: 2,8,16)")
+    r.add_argument("--inference-k", type=positive_int,
+                   help="iterations in training for the inference experiment (default 8)")
+    r.add_argument("--chains-lengths", type=comma_list(positive_int, _POSITIVE_INTS),
+                   help="comma list (default: 10,25,50,100)")
     r.add_argument("--report", metavar="DIR", help="only write the tables, plots and targets from the CSV files "
                                                   "of an earlier run in DIR (also of a run stopped early)")
-    r.add_argument("--jobs", type=int, default=1,
+    r.add_argument("--jobs", type=positive_int, default=1,
                    help="training runs in parallel, one worker process each (of --threads threads, default 1)")
     r.set_defaults(func=cmd_reproduce)
 
@@ -326,11 +513,12 @@ def build_parser() -> argparse.ArgumentParser:
                         description="PIGN iterated to convergence against a 2-layer GCN on chains whose class is "
                                     "visible only at one end (IGNN paper).")
     _common(ch)
-    ch.add_argument("--lengths", default="10,25,50,100", help="comma list of chain lengths")
-    ch.add_argument("--seeds", type=int, default=3)
-    ch.add_argument("--epochs", type=int, default=200)
-    ch.add_argument("--out", default="results/chains")
-    ch.add_argument("--jobs", type=int, default=1, help="training runs in parallel (worker processes)")
+    ch.add_argument("--lengths", type=comma_list(positive_int, _POSITIVE_INTS), default="10,25,50,100",
+                    help="comma list of chain lengths")
+    ch.add_argument("--seeds", type=positive_int, default=3)
+    ch.add_argument("--epochs", type=positive_int, default=200)
+    _outputs(ch, "results/chains")
+    ch.add_argument("--jobs", type=positive_int, default=1, help="training runs in parallel (worker processes)")
     ch.set_defaults(func=cmd_chains)
     return p
 
@@ -339,7 +527,17 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
     args.command_line = "iterative-gnn " + " ".join(argv)
-    return args.func(args)
+    if not getattr(args, "report", None):  # every command but --report trains with the backend
+        problem = backends.backend_problem(args.backend)
+        if problem:
+            usable = [b for b in BACKENDS if b != args.backend and not backends.backend_problem(b)]
+            _usage_error(args, f"argument --backend: invalid value {args.backend!r}: {problem}"
+                               + (f"; usable here: {', '.join(usable)}" if usable else ""))
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        print("iterative-gnn: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -16,9 +16,10 @@ import hashlib
 import os
 import shutil
 import stat
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Iterator, Optional
 
 import torch
 from torch import Tensor
@@ -77,70 +78,145 @@ def writable_root(root: Path) -> Path:
     key = hashlib.sha1(str(root).encode()).hexdigest()[:10]
     dest = cache_dir() / "data" / key
     for raw in sorted(root.glob("planetoid/*/raw")):
-        target = dest / "planetoid" / raw.parent.name / "raw"
-        if not target.exists():
-            target.mkdir(parents=True, exist_ok=True)
-            for f in raw.iterdir():
-                shutil.copy2(f, target / f.name)
-                os.chmod(target / f.name, 0o644)
+        _copy_files(raw, dest / "planetoid" / raw.parent.name / "raw",
+                    [(f.name, f.name) for f in raw.iterdir() if f.is_file()])
     return dest
 
 
+def _copy_files(src: Path, dest: Path, names: list[tuple[str, str]]) -> None:
+    """Copy each ``(name in src, name in dest)``, through a temporary file so that an interrupted
+    copy leaves no partial file; a file already in ``dest`` with the source's size is kept."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for a, b in names:
+        source, target = src / a, dest / b
+        if target.is_file() and target.stat().st_size == source.stat().st_size:
+            continue
+        tmp = target.with_name(target.name + ".part")
+        shutil.copy2(source, tmp)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+
+
+def planetoid_raw_complete(raw: Path, name: str) -> bool:
+    """Whether the folder ``raw`` holds every Planetoid raw file ``ind.<name>.<part>``."""
+    return all((Path(raw) / f"ind.{name.lower()}.{p}").is_file() for p in _PARTS)
+
+
+@contextmanager
+def _removed_on_failure(*paths: Path) -> Iterator[None]:
+    """Those of ``paths`` (outermost first) that do not exist yet are removed again, with what is in
+    them, when the body fails: a failed download leaves no empty or partial folder that a later run
+    would take for the data."""
+    new = [p for p in paths if not os.path.lexists(p)]
+    try:
+        yield
+    except BaseException:
+        for p in new:
+            if p.is_dir() and not p.is_symlink():
+                shutil.rmtree(p, ignore_errors=True)
+            elif os.path.lexists(p):
+                p.unlink()
+        raise
+
+
+#: how to install a module the loaders need
+_INSTALL = {"torch_geometric": "pip install 'iterative-gnn[pyg]'", "dgl": "pip install 'iterative-gnn[dgl]'",
+            "torch": "pip install torch"}
+
+
+def _import_error(exc: Optional[BaseException]) -> Optional[ImportError]:
+    """``exc`` or what caused it, when that is an ImportError."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, ImportError):
+            return exc
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
 def _missing_message(name: str, root: Optional[Path], exc: BaseException) -> str:
-    where = root if root is not None else f"${ENV_VAR} or --data-root"
+    title = PLANETOID[name]
+    imp = _import_error(exc)
+    if imp is not None:
+        module = (imp.name or "").split(".")[0]
+        if not module:
+            return f"could not load {title}: a Python module is missing ({imp})"
+        why = " (the Planetoid raw files hold SciPy sparse matrices)" if module == "scipy" else ""
+        return (f"could not load {title}: the Python module {module!r} is missing{why}; install it with: "
+                f"{_INSTALL.get(module, f'pip install {module}')}")
+    where = f" from {root}" if root is not None else ""
     files = ", ".join(f"ind.{name}.{p}" for p in _PARTS)
     return (
-        f"could not load {PLANETOID[name]} ({type(exc).__name__}: {exc}). Without a network, put the Planetoid raw "
-        f"files ({files}) in <root>/planetoid/{PLANETOID[name]}/raw/ and point {where} at <root>."
+        f"could not load {title}{where} ({type(exc).__name__}: {exc}). Without a network, put the Planetoid raw "
+        f"files ({files}) in <root>/planetoid/{title}/raw/ and set {ENV_VAR} to <root> (or pass --data-root <root>)."
     )
 
 
-def load_planetoid_pyg(name: str, root: Optional[str | os.PathLike] = None) -> NodeDataset:
-    import torch_geometric.transforms as T
-    from torch_geometric.datasets import Planetoid
+def _writable(name: str, base: Path) -> Path:
+    try:
+        return writable_root(base)
+    except OSError as exc:
+        raise DatasetUnavailable(_missing_message(name, base, exc)) from exc
 
+
+def load_planetoid_pyg(name: str, root: Optional[str | os.PathLike] = None) -> NodeDataset:
     name = name.lower()
     base = resolve_root(root)
-    pyg_root = (writable_root(base) if base is not None else cache_dir() / "pyg") / "planetoid"
     try:
-        # row-normalised features, as in PyG's GCN example and as DGL's citation datasets give them
-        ds = Planetoid(str(pyg_root), PLANETOID[name], transform=T.NormalizeFeatures())
+        import torch_geometric.transforms as T
+        from torch_geometric.datasets import Planetoid
+    except ImportError as exc:
+        raise DatasetUnavailable(_missing_message(name, base, exc)) from exc
+    top = _writable(name, base) if base is not None else cache_dir() / "pyg"
+    pyg_root = top / "planetoid"
+    folder = pyg_root / PLANETOID[name]
+    try:
+        with _removed_on_failure(top, pyg_root, folder, folder / "raw", folder / "processed"):
+            # row-normalised features, as in PyG's GCN example and as DGL's citation datasets give them
+            ds = Planetoid(str(pyg_root), PLANETOID[name], transform=T.NormalizeFeatures())
     except Exception as exc:  # noqa: BLE001 - reported with what to do
         raise DatasetUnavailable(_missing_message(name, base, exc)) from exc
     d = ds[0]
     return NodeDataset(name, d.x, d.y, d.train_mask, d.val_mask, d.test_mask, ds.num_classes, d.edge_index, "pyg")
 
 
-def _dgl_raw_dir(name: str, base: Path) -> Path:
-    """Lay out Planetoid raw files the way DGL's citation datasets read them."""
+def _dgl_folder(name: str) -> str:
+    """The folder DGL's citation dataset reads its raw files from (and caches into), under its raw_dir."""
     from dgl.data.citation_graph import CitationGraphDataset
     from dgl.data.utils import _get_dgl_url
 
-    dgl_name = "cora_v2" if name == "cora" else name
-    url = _get_dgl_url(CitationGraphDataset._urls[dgl_name])
-    suffix = "_" + hashlib.sha1(str(url).encode("utf-8")).hexdigest()[:8]
-    src = base / "planetoid" / PLANETOID[name] / "raw"
-    raw_dir = base / "dgl"
-    target = raw_dir / (dgl_name + suffix)
-    if src.is_dir() and not target.exists():
-        target.mkdir(parents=True, exist_ok=True)
-        for part in _PARTS:
-            f = src / f"ind.{name}.{part}"
-            if f.exists():
-                shutil.copy2(f, target / f"ind.{dgl_name}.{part}")
-    return raw_dir
+    url = _get_dgl_url(CitationGraphDataset._urls[_dgl_name(name)])
+    return _dgl_name(name) + "_" + hashlib.sha1(str(url).encode("utf-8")).hexdigest()[:8]
+
+
+def _dgl_name(name: str) -> str:
+    return "cora_v2" if name == "cora" else name
 
 
 def load_planetoid_dgl(name: str, root: Optional[str | os.PathLike] = None) -> NodeDataset:
-    os.environ.setdefault("DGLBACKEND", "pytorch")
-    from dgl.data import CiteseerGraphDataset, CoraGraphDataset, PubmedGraphDataset
-
     name = name.lower()
-    cls = {"cora": CoraGraphDataset, "citeseer": CiteseerGraphDataset, "pubmed": PubmedGraphDataset}[name]
     base = resolve_root(root)
-    raw_dir = str(_dgl_raw_dir(name, writable_root(base))) if base is not None else None
     try:
-        ds = cls(raw_dir=raw_dir, verbose=False)
+        os.environ.setdefault("DGLBACKEND", "pytorch")
+        from dgl.data import CiteseerGraphDataset, CoraGraphDataset, PubmedGraphDataset
+        from dgl.data.utils import get_download_dir
+
+        folder = _dgl_folder(name)
+    except ImportError as exc:
+        raise DatasetUnavailable(_missing_message(name, base, exc)) from exc
+    cls = {"cora": CoraGraphDataset, "citeseer": CiteseerGraphDataset, "pubmed": PubmedGraphDataset}[name]
+    top = _writable(name, base) if base is not None else None
+    raw_dir = top / "dgl" if top is not None else Path(get_download_dir())
+    try:
+        with _removed_on_failure(*([top] if top is not None else []), raw_dir, raw_dir / folder,
+                                 raw_dir / f"{_dgl_name(name)}.zip"):
+            src = top / "planetoid" / PLANETOID[name] / "raw" if top is not None else None
+            if src is not None and planetoid_raw_complete(src, name):
+                # the Planetoid raw files, laid out the way DGL's citation datasets read them
+                _copy_files(src, raw_dir / folder, [(f"ind.{name}.{p}", f"ind.{_dgl_name(name)}.{p}")
+                                                    for p in _PARTS if (src / f"ind.{name}.{p}").is_file()])
+            ds = cls(raw_dir=None if top is None else str(raw_dir), verbose=False)
     except Exception as exc:  # noqa: BLE001
         raise DatasetUnavailable(_missing_message(name, base, exc)) from exc
     g = ds[0]
@@ -251,9 +327,9 @@ def add_feature_noise(ds: NodeDataset, rate: float, seed: int = 0) -> NodeDatase
 
 
 def planetoid_available(name: str, root: Optional[str | os.PathLike] = None) -> bool:
-    """Whether the data root (argument or ``ITERATIVE_GNN_DATA``) holds the dataset's raw files."""
+    """Whether the data root (argument or ``ITERATIVE_GNN_DATA``) holds every raw file of the dataset."""
     base = resolve_root(root)
-    return base is not None and (base / "planetoid" / PLANETOID[name.lower()] / "raw").is_dir()
+    return base is not None and planetoid_raw_complete(base / "planetoid" / PLANETOID[name.lower()] / "raw", name)
 
 
 def to_device(ds: NodeDataset, device: torch.device) -> NodeDataset:

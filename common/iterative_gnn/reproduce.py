@@ -24,10 +24,15 @@ from typing import Callable, Iterable, Optional
 import torch
 
 from .configs import RunConfig, build_model, preset, run_one
-from .data import add_feature_noise, load_node_dataset, to_device
+from .data import DATASETS, add_feature_noise, load_node_dataset, to_device
 from .train import accuracy, evaluate, seed_everything
 
 EXPERIMENTS = ("depth", "noise", "inference", "residuals", "chains")
+
+#: every file a run writes into its folder (``--overwrite`` removes these, and only these)
+OUTPUT_FILES = tuple(f"{k}{suffix}" for k in ("depth", "inference", "residuals", "chains")
+                     for suffix in (".csv", "_summary.csv")) + (
+    "targets.csv", "summary.md", "run.log", "depth.png", "noise.png", "inference.png", "residuals.png", "chains.png")
 
 
 #: variants of a model's training a key may name after a colon, e.g. ``gcn:wd0``
@@ -40,9 +45,10 @@ def model_config(key: str) -> RunConfig:
     base, _, variant = key.partition(":")
     if variant and variant not in VARIANTS:
         raise ValueError(f"unknown variant {variant!r} in {key!r}; valid: {', '.join(VARIANTS)}")
-    if base.startswith("pign"):
-        name = base.split("-", 1)[1] if "-" in base else "best"
-        cfg = preset("pign", name)
+    if base == "pign":
+        cfg = preset("pign", "best")
+    elif base.startswith("pign-"):
+        cfg = preset("pign", base[len("pign-"):] or base)
     else:
         cfg = preset(base)
     return cfg.with_(**VARIANTS[variant]) if variant else cfg
@@ -167,6 +173,22 @@ class Runner:
                 self._datasets[key] = add_feature_noise(base, noise, seed=1000 + seed)
         return self._datasets[key]
 
+    def check(self) -> None:
+        """What can fail before any training: the settings name known experiments, models and
+        datasets, and each dataset the plan needs loads (ValueError or DatasetUnavailable)."""
+        s = self.s
+        for kind, names, valid in (("experiment", s.experiments, EXPERIMENTS),
+                                   ("dataset", (*s.datasets, *s.noise_datasets), DATASETS)):
+            bad = [n for n in names if n not in valid]
+            if bad:
+                raise ValueError(f"unknown {kind} {bad[0]!r}; valid: {', '.join(valid)}")
+        for key in dict.fromkeys((*s.models, *s.noise_models, *(k for k, _ in s.extra))):
+            model_config(key)
+        needed = list(s.datasets) if {"depth", "inference", "residuals"} & set(s.experiments) else []
+        needed += list(s.noise_datasets) if "noise" in s.experiments else []
+        for name in dict.fromkeys(needed):
+            self.dataset(name)
+
     # the work, as independent tasks ------------------------------------------------------------
     def plan(self) -> list[tuple]:
         """Every training run of the settings, in order: ``("depth", dataset, noise, model, depth, seed,
@@ -278,19 +300,44 @@ class Runner:
     # ---------------------------------------------------------------------------------------------
     def run(self, jobs: int = 1, threads: Optional[int] = None) -> dict[str, Path]:
         """Run every task (in ``jobs`` worker processes of ``threads`` torch threads each when
-        ``jobs > 1``; the rows and the log keep the plan's order) and write the files."""
+        ``jobs > 1``; the rows and the log keep the plan's order) and write the files. The settings
+        are checked first (:meth:`check`); a run stopped early still writes the tables of the runs
+        that finished."""
+        self.check()
         tasks = self.plan()
-        if jobs > 1 and len(tasks) > 1:
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
+        finished = False
+        try:
+            if jobs > 1 and len(tasks) > 1:
+                import multiprocessing
+                from concurrent.futures import ProcessPoolExecutor
 
-            ctx = multiprocessing.get_context("spawn")  # no fork of a process that runs OpenMP threads
-            with ProcessPoolExecutor(min(jobs, len(tasks)), mp_context=ctx, initializer=_init_worker,
-                                     initargs=(self.backend, self.s, threads or 1)) as pool:
-                self._collect(pool.map(_work, tasks))
-        else:
-            self._collect(map(self.execute, tasks))
+                ctx = multiprocessing.get_context("spawn")  # no fork of a process that runs OpenMP threads
+                pool = ProcessPoolExecutor(min(jobs, len(tasks)), mp_context=ctx, initializer=_init_worker,
+                                           initargs=(self.backend, self.s, threads or 1))
+                try:
+                    self._collect(pool.map(_work, tasks))
+                finally:
+                    pool.shutdown(cancel_futures=True)  # stopped early: the queued runs are dropped
+            else:
+                self._collect(map(self.execute, tasks))
+            finished = True
+        finally:
+            if not finished:
+                self.save_partial(len(tasks))
         return self.save()
+
+    def save_partial(self, total: int) -> dict[str, Path]:
+        """After a run stopped early: the tables, plots and targets from the CSV files of the runs
+        that finished (as :func:`report` makes them), so that the folder is consistent."""
+        self.log(f"# stopped after {self.n_done} of {total} runs; tables from the runs that finished")
+        if not self.n_done:
+            return {}
+        try:
+            return report(self.out, self.backend, f"{self.command} (stopped after {self.n_done} of {total} runs)",
+                          log=self.log)
+        except Exception as exc:  # noqa: BLE001 - the error that stopped the run is the one to see
+            self.log(f"# could not write the tables: {type(exc).__name__}: {exc}")
+            return {}
 
     def _collect(self, results) -> None:
         for rows, line in results:

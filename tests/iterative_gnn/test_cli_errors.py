@@ -1,0 +1,296 @@
+"""The command-line tool's failures: bad options are usage errors before any work (exit 2, no
+traceback), output folders are never mixed, a run stopped early leaves its tables, and a dataset
+that cannot load leaves nothing behind and says why."""
+import csv
+import importlib.util
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import iterative_gnn.reproduce as reproduce
+from iterative_gnn.cli import main
+from iterative_gnn.data import DatasetUnavailable, load_node_dataset, writable_root
+
+HAVE_PYG = importlib.util.find_spec("torch_geometric") is not None
+HAVE_DGL = importlib.util.find_spec("dgl") is not None
+BACKENDS = [pytest.param(b, marks=pytest.mark.skipif(not ok, reason=f"{m} not installed"))
+            for b, m, ok in (("pyg", "torch_geometric", HAVE_PYG), ("dgl", "dgl", HAVE_DGL))]
+ANY_BACKEND = "pyg" if HAVE_PYG else "dgl"
+TINY_CHAINS = ["chains", "--backend", ANY_BACKEND, "--lengths", "3", "--seeds", "1", "--epochs", "2"]
+
+
+def usage_error(argv, capsys) -> str:
+    """Run the tool; it must stop as argparse does (exit code 2); return its stderr."""
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    err = capsys.readouterr().err
+    assert exc.value.code == 2, err
+    assert "Traceback" not in err and "usage: iterative-gnn" in err
+    return err
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    import socket
+
+    def refuse(*a, **k):
+        raise OSError("network disabled in this test")
+
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+
+
+@pytest.fixture
+def no_training(monkeypatch):
+    """Fail the test if any model is trained."""
+
+    def fail(*a, **k):
+        raise AssertionError("a model was trained")
+
+    monkeypatch.setattr(reproduce, "run_one", fail)
+    monkeypatch.setattr("iterative_gnn.cli.run_one", fail)
+
+
+BAD = [  # (argv, option, value, a word of what is valid)
+    (["train", "--iterations", "-1"], "--iterations", "'-1'", ">= 1"),
+    (["train", "--depth", "0"], "--iterations", "'0'", ">= 1"),
+    (["train", "--tol", "-1"], "--tol", "'-1'", ">= 0"),
+    (["train", "--tol", "nan"], "--tol", "'nan'", ">= 0"),
+    (["train", "--threads", "-1"], "--threads", "'-1'", ">= 1"),
+    (["train", "--device", "foo"], "--device", "'foo'", "cpu"),
+    (["train", "--device", "cuda:99"], "--device", "'cuda:99'", "cpu"),
+    (["train", "--epochs", "0"], "--epochs", "'0'", ">= 1"),
+    (["train", "--seeds", "0"], "--seeds", "'0'", ">= 1"),
+    (["train", "--hidden", "x"], "--hidden", "'x'", ">= 1"),
+    (["train", "--lr", "0"], "--lr", "'0'", "> 0"),
+    (["train", "--noise", "1.5"], "--noise", "'1.5'", "[0, 1]"),
+    (["train", "--dropout", "1"], "--dropout", "'1'", "[0, 1)"),
+    (["train", "--smoothing", "-0.1"], "--smoothing", "'-0.1'", "[0, 1)"),
+    (["train", "--contraction", "1"], "--contraction", "'1'", "(0, 1)"),
+    (["train", "--length", "0", "--dataset", "chains"], "--length", "'0'", ">= 1"),
+    (["train", "--eval-iterations", "0"], "--eval-iterations", "'0'", ">= 1"),
+    (["train", "--act", "foo"], "--act", "'foo'", "relu"),
+    (["train", "--solver", "foo"], "--solver", "'foo'", "anderson"),
+    (["train", "--model", "gcn", "--tol", "0.1"], "--tol", "", "--model pign only"),
+    (["reproduce", "--seeds", "0"], "--seeds", "'0'", ">= 1"),
+    (["reproduce", "--epochs", "0"], "--epochs", "'0'", ">= 1"),
+    (["reproduce", "--noise-seeds", "-2"], "--noise-seeds", "'-2'", ">= 1"),
+    (["reproduce", "--chains-seeds", "0"], "--chains-seeds", "'0'", ">= 1"),
+    (["reproduce", "--inference-k", "0"], "--inference-k", "'0'", ">= 1"),
+    (["reproduce", "--jobs", "0"], "--jobs", "'0'", ">= 1"),
+    (["reproduce", "--threads", "0"], "--threads", "'0'", ">= 1"),
+    (["reproduce", "--device", "foo"], "--device", "'foo'", "cpu"),
+    (["reproduce", "--depths", "1,x"], "--depths", "'1,x'", ">= 1"),
+    (["reproduce", "--noise-depths", "0"], "--noise-depths", "'0'", ">= 1"),
+    (["reproduce", "--chains-lengths", ""], "--chains-lengths", "''", ">= 1"),
+    (["reproduce", "--noise", "0.5,2"], "--noise", "'0.5,2'", "[0, 1]"),
+    (["reproduce", "--experiments", "depth,foo"], "--experiments", "'foo'", "chains"),
+    (["reproduce", "--models", "gcn,foo"], "--models", "'foo'", "pign-<preset>"),
+    (["reproduce", "--models", "pign-nope"], "--models", "'pign-nope'", "paper"),
+    (["reproduce", "--noise-models", "gcn:wd9"], "--noise-models", "'gcn:wd9'", ":wd0"),
+    (["reproduce", "--datasets", "cora,foo"], "--datasets", "'foo'", "citeseer"),
+    (["reproduce", "--extra", "gcn"], "--extra", "'gcn'", "model@depth"),
+    (["reproduce", "--extra", "gcn@0"], "--extra", "'gcn@0'", "model@depth"),
+    (["chains", "--lengths", "abc"], "--lengths", "'abc'", ">= 1"),
+    (["chains", "--seeds", "0"], "--seeds", "'0'", ">= 1"),
+    (["chains", "--epochs", "0"], "--epochs", "'0'", ">= 1"),
+    (["chains", "--jobs", "0"], "--jobs", "'0'", ">= 1"),
+    (["chains", "--threads", "-1"], "--threads", "'-1'", ">= 1"),
+    (["chains", "--device", "foo"], "--device", "'foo'", "cpu"),
+]
+
+
+@pytest.mark.parametrize("argv,option,value,valid", BAD, ids=[" ".join(b[0]) for b in BAD])
+def test_an_invalid_value_is_a_usage_error_before_any_work(argv, option, value, valid, tmp_path, capsys,
+                                                           no_training):
+    out = tmp_path / "out"
+    if argv[0] != "train":
+        argv = [*argv, "--out", str(out)]
+    err = usage_error(argv, capsys)
+    assert f"argument {option}" in err and value in err and valid in err
+    assert not out.exists()
+
+
+def test_a_usage_error_has_no_traceback_from_the_command_line():
+    r = subprocess.run([sys.executable, "-m", "iterative_gnn", "train", "--iterations", "-1"], capture_output=True,
+                       text=True, timeout=120)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "argument --iterations/--depth: invalid value '-1'" in r.stderr
+
+
+def test_an_unusable_backend_is_a_usage_error(monkeypatch, capsys, no_training):
+    for name in [m for m in sys.modules if m.split(".")[0] in ("dgl", "dgl_iterative")] + ["dgl", "dgl_iterative"]:
+        monkeypatch.setitem(sys.modules, name, None)  # as if DGL were not installed
+    for argv in (["train", "--dataset", "karate"], TINY_CHAINS[:1]):
+        err = usage_error([*argv, "--backend", "dgl"], capsys)
+        assert "argument --backend: invalid value 'dgl'" in err and "pip install 'iterative-gnn[dgl]'" in err
+        if HAVE_PYG:
+            assert "usable here: pyg" in err
+
+
+def test_csv_that_cannot_be_written_fails_before_training(tmp_path, capsys, no_training):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    err = usage_error(["train", "--dataset", "karate", "--csv", str(blocker / "out.csv")], capsys)
+    assert "argument --csv" in err and "is a file, not a folder" in err
+    err = usage_error(["train", "--dataset", "karate", "--csv", str(tmp_path)], capsys)
+    assert "argument --csv" in err and "is a folder" in err
+    err = usage_error([*TINY_CHAINS, "--out", str(blocker / "res")], capsys)
+    assert "argument --out" in err and "is a file, not a folder" in err
+
+
+# ------------------------------------------------------------------------------------------------ reproduce
+def test_bad_models_are_found_before_the_first_training(monkeypatch):
+    trained = []
+    monkeypatch.setattr(reproduce, "run_one", lambda *a, **k: trained.append(a) or pytest.fail("trained"))
+    s = reproduce.Settings(experiments=("chains", "depth"), datasets=("karate",), models=("gcn", "pign-nope"),
+                           chains_lengths=(3,), seeds=1, epochs=1)
+    with pytest.raises(ValueError, match="pign-nope|nope"):
+        reproduce.Runner(ANY_BACKEND, s, Path("unused"), log=lambda m: None).run()
+    assert not trained
+
+
+@pytest.mark.skipif(not HAVE_PYG, reason="torch_geometric not installed")
+def test_a_missing_dataset_is_found_before_the_first_training(tmp_path, monkeypatch, capsys, no_network,
+                                                              no_training):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    out = tmp_path / "res"
+    rc = main(["reproduce", "--data-root", str(tmp_path / "nothing"), "--out", str(out), "--datasets", "cora",
+               "--depths", "1", "--seeds", "1", "--epochs", "1", "--experiments", "depth,chains",
+               "--chains-lengths", "3"])
+    err = capsys.readouterr().err
+    assert rc == 2 and "could not load Cora" in err
+    assert not out.exists()  # nothing ran, nothing written: the next run needs no --overwrite
+
+
+def read(path: Path) -> list[dict]:
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def test_a_non_empty_out_folder_is_refused_unless_overwrite(tmp_path, capsys):
+    out = tmp_path / "res"
+    out.mkdir()
+    (out / "depth.csv").write_text("dataset,model\ncora,stale\n")  # an earlier run's result
+    (out / "notes.txt").write_text("mine")
+    err = usage_error([*TINY_CHAINS, "--out", str(out)], capsys)
+    assert "argument --out" in err and "not empty" in err and "--overwrite" in err
+    assert sorted(p.name for p in out.iterdir()) == ["depth.csv", "notes.txt"]  # untouched
+    assert main([*TINY_CHAINS, "--out", str(out), "--overwrite"]) == 0
+    assert not (out / "depth.csv").exists() and (out / "notes.txt").read_text() == "mine"
+    assert {r["length"] for r in read(out / "chains.csv")} == {"3"}
+    assert "against depth" not in (out / "summary.md").read_text()
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main([*TINY_CHAINS, "--out", str(empty)]) == 0  # an existing empty folder is fine
+
+
+@pytest.mark.parametrize("stop", [KeyboardInterrupt, RuntimeError])
+def test_a_run_stopped_early_leaves_the_tables_of_the_runs_that_finished(stop, tmp_path, monkeypatch, capsys):
+    execute = reproduce.Runner.execute
+    calls = []
+
+    def stopping(self, task):
+        calls.append(task)
+        if len(calls) == 3:
+            raise stop("stopped in the test")
+        return execute(self, task)
+
+    monkeypatch.setattr(reproduce.Runner, "execute", stopping)
+    out = tmp_path / "res"
+    argv = [*TINY_CHAINS[:3], "--lengths", "3,4", "--seeds", "1", "--epochs", "2", "--out", str(out)]
+    if stop is KeyboardInterrupt:
+        assert main(argv) == 130
+        assert "interrupted" in capsys.readouterr().err
+    else:
+        with pytest.raises(RuntimeError, match="stopped in the test"):
+            main(argv)
+    rows = read(out / "chains.csv")
+    assert sorted((r["length"], r["model"]) for r in rows) == [("3", "gcn"), ("3", "pign")]
+    summary = (out / "summary.md").read_text()
+    assert "stopped after 2 of 4 runs" in summary and "## Chains" in summary
+    assert {r["length"] for r in read(out / "chains_summary.csv")} == {"3"}
+    assert (out / "chains.png").read_bytes()[:4] == b"\x89PNG"
+    assert "# stopped after 2 of 4 runs" in (out / "run.log").read_text()
+
+
+# ------------------------------------------------------------------------------------------------ data
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_failed_load_leaves_no_folder_behind(backend, tmp_path, monkeypatch, capsys, no_network):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("DGL_DOWNLOAD_DIR", str(tmp_path / "dgl-home"))
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    for root in (tmp_path / "nothing", empty):
+        assert main(["train", "--backend", backend, "--data-root", str(root), "--epochs", "1"]) == 2
+        assert "could not load Cora" in capsys.readouterr().err
+    assert not (tmp_path / "nothing").exists() and list(empty.iterdir()) == []
+    assert not list(tmp_path.rglob("raw")) and not list(tmp_path.rglob("processed"))
+
+
+@pytest.mark.skipif(not HAVE_PYG, reason="torch_geometric not installed")
+def test_after_a_failed_download_quick_still_falls_back_to_chains(tmp_path, monkeypatch, capsys, no_network):
+    monkeypatch.delenv("ITERATIVE_GNN_DATA", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    assert main(["train", "--epochs", "1"]) == 2  # the loader's own location, no network: fails
+    assert not list((tmp_path / "cache").rglob("raw"))
+    out = tmp_path / "q"
+    assert main(["reproduce", "--quick", "--out", str(out), "--epochs", "2", "--chains-lengths", "3"]) == 0
+    assert "running the chains benchmark" in capsys.readouterr().out and (out / "chains.csv").exists()
+
+
+def test_the_copy_of_a_read_only_root_is_repaired_when_incomplete(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    raw = tmp_path / "ro" / "planetoid" / "Cora" / "raw"
+    raw.mkdir(parents=True)
+    for part in ("x", "y", "graph"):
+        (raw / f"ind.cora.{part}").write_bytes(part.encode() * 100)
+    for d in (raw, raw.parent, raw.parent.parent, raw.parent.parent.parent):
+        os.chmod(d, 0o555)
+    try:
+        copy = writable_root(tmp_path / "ro") / "planetoid" / "Cora" / "raw"
+        assert copy != raw and (copy / "ind.cora.x").read_bytes() == b"x" * 100
+        (copy / "ind.cora.y").unlink()  # as an interrupted copy leaves it
+        (copy / "ind.cora.graph").write_bytes(b"g")
+        writable_root(tmp_path / "ro")
+        assert sorted(p.name for p in copy.iterdir()) == ["ind.cora.graph", "ind.cora.x", "ind.cora.y"]
+        assert (copy / "ind.cora.graph").read_bytes() == b"graph" * 100
+    finally:
+        for d in (raw, raw.parent, raw.parent.parent, raw.parent.parent.parent):
+            os.chmod(d, 0o755)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_missing_data_message_names_the_variable(backend, tmp_path, monkeypatch, no_network):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("DGL_DOWNLOAD_DIR", str(tmp_path / "dgl-home"))
+    with pytest.raises(DatasetUnavailable) as exc:
+        load_node_dataset("cora", backend, tmp_path / "nothing")
+    msg = str(exc.value)
+    assert "set ITERATIVE_GNN_DATA to <root>" in msg and "--data-root <root>" in msg
+    assert "point " not in msg and str(tmp_path / "nothing") in msg
+
+
+@pytest.mark.skipif(not HAVE_PYG, reason="torch_geometric not installed")
+def test_a_missing_module_is_reported_with_what_to_install(data_root, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # no processed copy: the raw files are read
+    monkeypatch.setitem(sys.modules, "scipy", None)  # as if SciPy were not installed
+    with pytest.raises(DatasetUnavailable) as exc:
+        load_node_dataset("cora", "pyg", data_root)
+    msg = str(exc.value)
+    assert "module 'scipy' is missing" in msg and "pip install scipy" in msg and "raw files (" not in msg
+    assert not list((tmp_path / "cache").rglob("processed"))
+    for name in [m for m in sys.modules if m.split(".")[0] == "torch_geometric"]:
+        monkeypatch.setitem(sys.modules, name, None)  # as if PyG were not installed
+    with pytest.raises(DatasetUnavailable, match=r"module 'torch_geometric' is missing.*iterative-gnn\[pyg\]"):
+        load_node_dataset("cora", "pyg", data_root)
+
+
+def test_a_missing_dgl_is_reported_with_what_to_install(tmp_path, monkeypatch):
+    for name in [m for m in sys.modules if m.split(".")[0] == "dgl"] + ["dgl"]:
+        monkeypatch.setitem(sys.modules, name, None)
+    with pytest.raises(DatasetUnavailable, match=r"module 'dgl' is missing.*iterative-gnn\[dgl\]"):
+        load_node_dataset("cora", "dgl", tmp_path)
