@@ -1,4 +1,5 @@
 """The training loop's pieces: input dropout on sparse features, feature noise, target checks."""
+import dataclasses
 import math
 
 import pytest
@@ -6,6 +7,7 @@ import torch
 
 from iterative_gnn.data import NodeDataset, add_feature_noise
 from iterative_gnn.reproduce import Settings, check_targets, summarize
+from iterative_gnn.targets import TARGETS, Target
 from iterative_gnn.train import FeatureDropout
 
 
@@ -60,3 +62,15 @@ def test_summarize_and_target_checks_use_the_measured_numbers():
     assert within["met"] == "NO"
     collapse = next(c for t, c in checks.items() if "collapses" in t)
     assert collapse["met"] == "yes" and "lowest at 8/16 20.0%" in collapse["measured"]
+
+
+def test_the_targets_are_read_from_the_table():
+    rows = _rows("pign-best", 8, [0.81]) + _rows("pign-best", 16, [0.80])
+    s = Settings(datasets=("cora",), depths=(8, 16), models=("pign-best",), noise_datasets=())
+    floor = next(t for t in TARGETS if t.check == "floor" and t.dataset == "cora")
+    assert [c["met"] for c in check_targets({"depth": rows, "chains": []}, s, [floor])] == ["NO"]
+    lower = dataclasses.replace(floor, threshold=0.79)
+    (check,) = check_targets({"depth": rows, "chains": []}, s, [lower])
+    assert check["met"] == "yes" and check["target"].startswith("PIGN best >= 79.0% on cora at every iteration count")
+    with pytest.raises(ValueError, match="unknown check"):
+        Target("nope", "")

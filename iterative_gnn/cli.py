@@ -15,12 +15,15 @@ from pathlib import Path
 from typing import Any, Callable, NoReturn, Optional, Sequence
 
 import torch
+from iterative_core import resolve_activation
 
 from . import backends
 from .backends import BACKENDS, MODELS
-from .configs import PIGN_PRESETS, RunConfig, preset, run_one
+from .configs import PIGN_PRESETS, RunConfig, chains_models, preset, run_one
 from .data import DATASETS, DatasetUnavailable, add_feature_noise, cache_dir, load_node_dataset, planetoid_available
 from .data import planetoid_raw_complete, to_device
+from .reproduce import EXPERIMENTS, OUTPUT_FILES, Runner, Settings, machine, model_config, quick_settings, report
+from .reproduce import write_csv
 
 
 # ------------------------------------------------------------------------------------------------ option types
@@ -87,8 +90,6 @@ def device(text: str) -> str:
 
 def activation(text: str) -> str:
     """An activation of ``iterative_core`` by name."""
-    from iterative_core import resolve_activation
-
     try:
         resolve_activation(text)
     except ValueError as exc:
@@ -98,8 +99,6 @@ def activation(text: str) -> str:
 
 def model_key(text: str) -> str:
     """A model of ``reproduce``: gcn, appnp, gcn2 or pign-<preset>, optionally with a variant (``:wd0``)."""
-    from .reproduce import model_config
-
     try:
         model_config(text)
     except ValueError:
@@ -221,8 +220,6 @@ _TRAIN_FLAGS = ("hidden", "dropout", "input_dropout", "lr", "weight_decay", "epo
 def config_from_args(args: argparse.Namespace) -> RunConfig:
     """The preset (PIGN) or baseline configuration, with every option given on the command line applied."""
     if args.dataset == "chains" and args.preset is None:
-        from .reproduce import chains_models
-
         cfgs = chains_models(args.length)
         cfg = cfgs["pign"] if args.model == "pign" else cfgs["gcn"].with_(model=args.model)
     else:
@@ -292,8 +289,6 @@ def cmd_train(args: argparse.Namespace) -> int:
               f"{last['status']}, final relative residual {statistics.mean(res_):.2e}, "
               f"contraction factor {statistics.mean(qs):.3f} (mean over seeds)")
     if args.csv:
-        from .reproduce import write_csv
-
         print(f"wrote {write_csv(Path(args.csv), rows)}")
     return 0
 
@@ -315,9 +310,7 @@ def _output_folder(args: argparse.Namespace) -> Path:
     return out
 
 
-def _run_experiments(args: argparse.Namespace, settings, title: str) -> int:
-    from .reproduce import OUTPUT_FILES, Runner, machine
-
+def _run_experiments(args: argparse.Namespace, settings: Settings, title: str) -> int:
     out = _output_folder(args)
     runner = Runner(args.backend, settings, out, command=args.command_line)
     try:
@@ -361,8 +354,6 @@ def _run_experiments(args: argparse.Namespace, settings, title: str) -> int:
 
 
 def cmd_reproduce(args: argparse.Namespace) -> int:
-    from .reproduce import Settings, quick_settings, report
-
     _set_threads(args.threads)
     if args.report:
         out = Path(args.report)
@@ -399,8 +390,6 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
 
 
 def cmd_chains(args: argparse.Namespace) -> int:
-    from .reproduce import Settings
-
     _set_threads(args.threads)
     s = Settings(experiments=("chains",), chains_lengths=args.lengths, seeds=args.seeds, chains_seeds=args.seeds,
                  epochs=args.epochs, device=args.device)
@@ -423,10 +412,34 @@ def _outputs(p: argparse.ArgumentParser, default: str) -> None:
                         "other files are left alone)")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="iterative-gnn", description="Iterative (fixed-point) GNNs for PyG and DGL.")
-    sub = p.add_subparsers(dest="command", required=True)
+def _training_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("training (default: from the preset)")
+    g.add_argument("--hidden", type=positive_int)
+    g.add_argument("--dropout", type=fraction_below_one)
+    g.add_argument("--input-dropout", type=fraction_below_one)
+    g.add_argument("--lr", type=positive_float)
+    g.add_argument("--weight-decay", type=nonneg_float)
+    g.add_argument("--epochs", type=positive_int)
 
+
+def _iteration_options(p: argparse.ArgumentParser) -> None:
+    """The ``PIGNConv`` options of ``train`` (``--model pign`` only; see :data:`_CONV_FLAGS`)."""
+    c = p.add_argument_group("PIGN iteration (default: from the preset)")
+    c.add_argument("--smoothing", type=fraction_below_one, help="smoothing factor s in z <- s z + (1 - s) T(z)")
+    c.add_argument("--solver", choices=("picard", "anderson"), help="picard or anderson")
+    c.add_argument("--grad", choices=("unrolled", "implicit", "phantom"), help="unrolled, implicit or phantom")
+    c.add_argument("--tol", type=nonneg_float, help="stop once the relative residual is below it")
+    c.add_argument("--contraction", type=open_fraction, help="rescale W so that the operator is a kappa-contraction")
+    c.add_argument("--act", type=activation, help="activation inside the iteration (relu, identity, tanh, ...)")
+    c.add_argument("--alpha", type=fraction_below_one, help="initial residual (APPNP/GCNII teleport)")
+    c.add_argument("--beta", type=fraction, help="identity mapping W -> (1 - beta) I + beta W")
+    c.add_argument("--inject-input", action=argparse.BooleanOptionalAction, default=None,
+                   help="add the encoded input back at every iteration")
+    c.add_argument("--conv-dropout", type=fraction_below_one, help="dropout inside the iteration")
+    c.add_argument("--eval-iterations", type=positive_int, help="iterations at evaluation (default: as in training)")
+
+
+def _add_train_parser(sub) -> None:
     t = sub.add_parser("train", help="train one model on a node-classification dataset, over several seeds",
                        description="Train PIGN or a baseline; report test accuracy (mean ± std over seeds, "
                                    "model chosen on validation) and the iteration's convergence.")
@@ -445,39 +458,13 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--noise", type=fraction, default=0.0, help="fraction of feature entries set to 1")
     t.add_argument("--length", type=positive_int, default=50, help="chain length (--dataset chains)")
     t.add_argument("--csv", type=output_file, default=None, help="also write one row per seed to this CSV file")
-    g = t.add_argument_group("training (default: from the preset)")
-    g.add_argument("--hidden", type=positive_int)
-    g.add_argument("--dropout", type=fraction_below_one)
-    g.add_argument("--input-dropout", type=fraction_below_one)
-    g.add_argument("--lr", type=positive_float)
-    g.add_argument("--weight-decay", type=nonneg_float)
-    g.add_argument("--epochs", type=positive_int)
-    c = t.add_argument_group("PIGN iteration (default: from the preset)")
-    c.add_argument("--smoothing", type=fraction_below_one, help="smoothing factor s in z <- s z + (1 - s) T(z)")
-    c.add_argument("--solver", choices=("picard", "anderson"), help="picard or anderson")
-    c.add_argument("--grad", choices=("unrolled", "implicit", "phantom"), help="unrolled, implicit or phantom")
-    c.add_argument("--tol", type=nonneg_float, help="stop once the relative residual is below it")
-    c.add_argument("--contraction", type=open_fraction, help="rescale W so that the operator is a kappa-contraction")
-    c.add_argument("--act", type=activation, help="activation inside the iteration (relu, identity, tanh, ...)")
-    c.add_argument("--alpha", type=fraction_below_one, help="initial residual (APPNP/GCNII teleport)")
-    c.add_argument("--beta", type=fraction, help="identity mapping W -> (1 - beta) I + beta W")
-    c.add_argument("--inject-input", action=argparse.BooleanOptionalAction, default=None,
-                   help="add the encoded input back at every iteration")
-    c.add_argument("--conv-dropout", type=fraction_below_one, help="dropout inside the iteration")
-    c.add_argument("--eval-iterations", type=positive_int, help="iterations at evaluation (default: as in training)")
+    _training_options(t)
+    _iteration_options(t)
     t.set_defaults(func=cmd_train)
 
-    from .reproduce import EXPERIMENTS
 
-    r = sub.add_parser("reproduce", help="the paper's experiments: CSV files and PNG plots",
-                       description="Accuracy against depth (PIGN iterations vs stacked GCN layers) on Cora and "
-                                   "CiteSeer, with feature noise, iterations at inference, residuals per iteration, "
-                                   "and the chains benchmark. Writes CSV, PNG, summary.md and run.log into --out.")
-    _common(r)
-    r.add_argument("--data-root", default=None)
-    _outputs(r, "results")
-    r.add_argument("--quick", action="store_true",
-                   help="a short run (minutes on 2 CPU cores): Cora when the data root has it, else chains")
+def _experiment_options(r: argparse.ArgumentParser) -> None:
+    """What ``reproduce`` runs (each overrides a field of its :class:`~iterative_gnn.reproduce.Settings`)."""
     r.add_argument("--experiments", type=comma_list(choice(EXPERIMENTS), ", ".join(EXPERIMENTS)),
                    help="comma list of depth,noise,inference,residuals,chains")
     r.add_argument("--datasets", type=comma_list(choice(DATASETS), ", ".join(DATASETS)),
@@ -503,12 +490,27 @@ def build_parser() -> argparse.ArgumentParser:
                    help="iterations in training for the inference experiment (default 8)")
     r.add_argument("--chains-lengths", type=comma_list(positive_int, _POSITIVE_INTS),
                    help="comma list (default: 10,25,50,100)")
+
+
+def _add_reproduce_parser(sub) -> None:
+    r = sub.add_parser("reproduce", help="the paper's experiments: CSV files and PNG plots",
+                       description="Accuracy against depth (PIGN iterations vs stacked GCN layers) on Cora and "
+                                   "CiteSeer, with feature noise, iterations at inference, residuals per iteration, "
+                                   "and the chains benchmark. Writes CSV, PNG, summary.md and run.log into --out.")
+    _common(r)
+    r.add_argument("--data-root", default=None)
+    _outputs(r, "results")
+    r.add_argument("--quick", action="store_true",
+                   help="a short run (minutes on 2 CPU cores): Cora when the data root has it, else chains")
+    _experiment_options(r)
     r.add_argument("--report", metavar="DIR", help="only write the tables, plots and targets from the CSV files "
                                                   "of an earlier run in DIR (also of a run stopped early)")
     r.add_argument("--jobs", type=positive_int, default=1,
                    help="training runs in parallel, one worker process each (of --threads threads, default 1)")
     r.set_defaults(func=cmd_reproduce)
 
+
+def _add_chains_parser(sub) -> None:
     ch = sub.add_parser("chains", help="the chains long-range benchmark (generated, no download)",
                         description="PIGN iterated to convergence against a 2-layer GCN on chains whose class is "
                                     "visible only at one end (IGNN paper).")
@@ -520,6 +522,15 @@ def build_parser() -> argparse.ArgumentParser:
     _outputs(ch, "results/chains")
     ch.add_argument("--jobs", type=positive_int, default=1, help="training runs in parallel (worker processes)")
     ch.set_defaults(func=cmd_chains)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``iterative-gnn`` parser: one subparser per subcommand (``train``, ``reproduce``, ``chains``)."""
+    p = argparse.ArgumentParser(prog="iterative-gnn", description="Iterative (fixed-point) GNNs for PyG and DGL.")
+    sub = p.add_subparsers(dest="command", required=True)
+    _add_train_parser(sub)
+    _add_reproduce_parser(sub)
+    _add_chains_parser(sub)
     return p
 
 

@@ -6,12 +6,12 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torch_geometric.nn import APPNP, GCN2Conv, GCNConv
 
-from .train import accept_sparse_input, sparse_aware
+from .sparse_input import accept_sparse_input, sparse_aware
 
 
 def _drop_input(x: Tensor, p: float, training: bool) -> Tensor:
     """Dropout on the input features; a sparse input had it applied by the training loop
-    (:func:`iterative_gnn.train.accept_sparse_input`)."""
+    (:func:`iterative_gnn.sparse_input.accept_sparse_input`)."""
     return F.dropout(x, p, training) if x.layout == torch.strided else x
 
 

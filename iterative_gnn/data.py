@@ -24,6 +24,8 @@ from typing import Any, Iterator, Optional
 import torch
 from torch import Tensor
 
+from .chains import make_chains
+
 ENV_VAR = "ITERATIVE_GNN_DATA"
 PLANETOID = {"cora": "Cora", "citeseer": "CiteSeer", "pubmed": "PubMed"}
 _PARTS = ("x", "y", "tx", "ty", "allx", "ally", "graph", "test.index")
@@ -279,8 +281,6 @@ def load_karate(backend: str, *, num_val: int = 10, seed: int = 0) -> NodeDatase
 
 def load_chains(backend: str, length: int = 50, **kwargs) -> NodeDataset:
     """The chains benchmark (:func:`iterative_gnn.chains.make_chains`) in the backend's graph type."""
-    from .chains import make_chains
-
     c = make_chains(length, **kwargs)
     graph = _graph_for(backend, c.edge_index, c.num_nodes)
     return NodeDataset(f"chains{length}", c.x, c.y, c.train_mask, c.val_mask, c.test_mask, c.num_classes, graph,

@@ -13,19 +13,25 @@ split; test accuracy is only reported.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import math
+import multiprocessing
+import os
 import platform
 import statistics
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Optional
+from typing import Callable, Iterable, Optional, Union
 
 import torch
 
-from .configs import RunConfig, build_model, preset, run_one
+from . import plots
+from .configs import RunConfig, build_model, chains_models, preset, run_one
 from .data import DATASETS, add_feature_noise, load_node_dataset, to_device
-from .train import accuracy, evaluate, seed_everything
+from .targets import TARGETS, Target
+from .train import RunResult, accuracy, evaluate, seed_everything
 
 EXPERIMENTS = ("depth", "noise", "inference", "residuals", "chains")
 
@@ -95,6 +101,51 @@ def quick_settings(**overrides) -> Settings:
     for k, v in overrides.items():
         setattr(s, k, v)
     return s
+
+
+# ------------------------------------------------------------------------------------------------
+# the work: one task per training run, picklable (they go to worker processes with ``--jobs``)
+@dataclass(frozen=True)
+class DepthTask:
+    """One run of the depth experiment (``noise`` 0) or the noise experiment. ``hook``: also run the
+    inference and residuals experiments on the trained model."""
+
+    dataset: str
+    noise: float
+    model: str
+    depth: int
+    seed: int = 0
+    hook: bool = False
+
+
+@dataclass(frozen=True)
+class InferenceTask:
+    """A PIGN trained at ``inference_k`` iterations for the inference and residuals experiments only
+    (when the depth experiment does not train it at that depth)."""
+
+    dataset: str
+    model: str
+    seed: int
+
+
+@dataclass(frozen=True)
+class ChainsTask:
+    """One run of the chains benchmark on chains of ``length`` nodes."""
+
+    length: int
+    model: str
+    seed: int
+
+
+Task = Union[DepthTask, InferenceTask, ChainsTask]
+
+
+@dataclass(frozen=True)
+class TaskResult:
+    """What a task gives back: its rows by CSV name (``depth``, ``inference``, ...) and its log line."""
+
+    rows: dict
+    line: str
 
 
 # ------------------------------------------------------------------------------------------------
@@ -190,85 +241,94 @@ class Runner:
             self.dataset(name)
 
     # the work, as independent tasks ------------------------------------------------------------
-    def plan(self) -> list[tuple]:
-        """Every training run of the settings, in order: ``("depth", dataset, noise, model, depth, seed,
-        hook)`` (``hook``: also run experiments 3 and 4 on the trained model), ``("inference", dataset,
-        model, seed)`` for PIGNs not trained at ``inference_k`` above, ``("chains", length, model, seed)``."""
+    def plan(self) -> list[Task]:
+        """Every training run of the settings, in order: a :class:`DepthTask` per run of the depth and
+        noise experiments (``hook``: also run experiments 3 and 4 on the trained model), an
+        :class:`InferenceTask` for each PIGN not trained at ``inference_k`` above, and a
+        :class:`ChainsTask` per chains run."""
         s = self.s
-        items = []
+        runs: list[DepthTask] = []  # the depth and noise runs of one seed
         if "depth" in s.experiments:
             for name in s.datasets:
                 for key in s.models:
-                    items += [(name, 0.0, key, d) for d in s.depths]
-                items += [(name, 0.0, key, d) for key, d in s.extra]
+                    runs += [DepthTask(name, 0.0, key, d) for d in s.depths]
+                runs += [DepthTask(name, 0.0, key, d) for key, d in s.extra]
         if "noise" in s.experiments:
             for name in s.noise_datasets:
                 for p in s.noise:
                     for key in s.noise_models:
-                        items += [(name, p, key, d) for d in s.noise_depths]
+                        runs += [DepthTask(name, p, key, d) for d in s.noise_depths]
         want_inf = "inference" in s.experiments or "residuals" in s.experiments
-        tasks, done_inf = [], set()
+        tasks: list[Task] = []
+        done_inf: set[tuple[str, str, int]] = set()  # (dataset, model, seed) trained at inference_k
         for seed in range(s.seeds):
-            for name, p, key, d in items:
-                if p and seed >= (s.noise_seeds or s.seeds):
+            for run in runs:
+                if run.noise and seed >= (s.noise_seeds or s.seeds):
                     continue
-                hook = (want_inf and key.startswith("pign") and p == 0.0 and d == s.inference_k
-                        and (name, key, seed) not in done_inf)
+                hook = (want_inf and run.model.startswith("pign") and run.noise == 0.0 and run.depth == s.inference_k
+                        and (run.dataset, run.model, seed) not in done_inf)
                 if hook:
-                    done_inf.add((name, key, seed))
-                tasks.append(("depth", name, p, key, d, seed, hook))
+                    done_inf.add((run.dataset, run.model, seed))
+                tasks.append(dataclasses.replace(run, seed=seed, hook=hook))
         if want_inf:
             for seed in range(s.seeds):
                 for name in s.datasets:
                     for key in [k for k in s.models if k.startswith("pign") and (name, k, seed) not in done_inf]:
-                        tasks.append(("inference", name, key, seed))
-        chains = []
+                        tasks.append(InferenceTask(name, key, seed))
+        chains: list[Task] = []
         if "chains" in s.experiments:
             for seed in range(s.chains_seeds or s.seeds):
                 for length in s.chains_lengths:
-                    chains += [("chains", length, key, seed) for key in chains_models(length)]
+                    chains += [ChainsTask(length, key, seed) for key in chains_models(length)]
         # the short chains runs first, then seed after seed: a run stopped early (see ``report``) has
         # every experiment, each over the seeds it completed
         return chains + tasks
 
-    def execute(self, task: tuple) -> tuple[dict[str, list[dict]], str]:
+    def execute(self, task: Task) -> TaskResult:
         """Run one task; return its rows (by CSV name) and its log line."""
-        s = self.s
-        rows: dict[str, list[dict]] = {}
-        if task[0] == "chains":
-            _, length, key, seed = task
-            ds = to_device(load_node_dataset("chains", self.backend, length=length, seed=seed), self.device)
-            cfg = chains_models(length)[key].with_(epochs=s.epochs)
-            res, secs, _ = run_one(self.backend, ds, cfg, seed)
-            rows["chains"] = [{
-                "length": length, "model": key, "seed": seed, "test_acc": res.test_acc,
-                "val_acc": res.val_acc, "best_epoch": res.best_epoch, **_info_fields(res.info),
-                "seconds": secs, "config": cfg.describe(),
-            }]
-            tag = f"chains L={length} {key}"
-        elif task[0] == "inference":
-            _, name, key, seed = task
-            ds = self.dataset(name)
-            cfg = model_config(key).with_(depth=s.inference_k, epochs=s.epochs)
-            res, secs, model = run_one(self.backend, ds, cfg, seed, keep_model=True)
+        if isinstance(task, ChainsTask):
+            return self._run_chains(task)
+        if isinstance(task, InferenceTask):
+            return self._run_inference(task)
+        return self._run_depth(task)
+
+    def _result(self, rows: dict[str, list[dict]], tag: str, seed: int, res: RunResult, secs: float) -> TaskResult:
+        return TaskResult(rows, f"[{self.backend}] {tag} seed {seed}: test {res.test_acc * 100:.1f}% "
+                                f"val {res.val_acc * 100:.1f}% (epoch {res.best_epoch}, {secs:.1f}s)")
+
+    def _run_chains(self, task: ChainsTask) -> TaskResult:
+        length, key, seed = task.length, task.model, task.seed
+        ds = to_device(load_node_dataset("chains", self.backend, length=length, seed=seed), self.device)
+        cfg = chains_models(length)[key].with_(epochs=self.s.epochs)
+        res, secs, _ = run_one(self.backend, ds, cfg, seed)
+        rows = {"chains": [{
+            "length": length, "model": key, "seed": seed, "test_acc": res.test_acc,
+            "val_acc": res.val_acc, "best_epoch": res.best_epoch, **_info_fields(res.info),
+            "seconds": secs, "config": cfg.describe(),
+        }]}
+        return self._result(rows, f"chains L={length} {key}", seed, res, secs)
+
+    def _run_inference(self, task: InferenceTask) -> TaskResult:
+        name, key, seed, k = task.dataset, task.model, task.seed, self.s.inference_k
+        ds = self.dataset(name)
+        cfg = model_config(key).with_(depth=k, epochs=self.s.epochs)
+        res, secs, model = run_one(self.backend, ds, cfg, seed, keep_model=True)
+        rows = self._after_training(ds, name, key, cfg, seed, model)
+        return self._result(rows, f"{name} {key} k={k}", seed, res, secs)
+
+    def _run_depth(self, task: DepthTask) -> TaskResult:
+        name, p, key, d, seed = task.dataset, task.noise, task.model, task.depth, task.seed
+        ds = self.dataset(name, p, seed)
+        cfg = model_config(key).with_(depth=d, epochs=self.s.epochs)
+        res, secs, model = run_one(self.backend, ds, cfg, seed, keep_model=task.hook)
+        rows = {"depth": [{
+            "dataset": name, "noise": p, "model": key, "depth": d, "seed": seed,
+            "test_acc": res.test_acc, "val_acc": res.val_acc, "best_epoch": res.best_epoch,
+            **_info_fields(res.info), "seconds": secs, "config": cfg.describe(),
+        }]}
+        if task.hook:
             rows.update(self._after_training(ds, name, key, cfg, seed, model))
-            tag = f"{name} {key} k={s.inference_k}"
-        else:
-            _, name, p, key, d, seed, hook = task
-            ds = self.dataset(name, p, seed)
-            cfg = model_config(key).with_(depth=d, epochs=s.epochs)
-            res, secs, model = run_one(self.backend, ds, cfg, seed, keep_model=hook)
-            rows["depth"] = [{
-                "dataset": name, "noise": p, "model": key, "depth": d, "seed": seed,
-                "test_acc": res.test_acc, "val_acc": res.val_acc, "best_epoch": res.best_epoch,
-                **_info_fields(res.info), "seconds": secs, "config": cfg.describe(),
-            }]
-            if hook:
-                rows.update(self._after_training(ds, name, key, cfg, seed, model))
-            tag = f"{name} noise {p} {key} depth {d}"
-        line = (f"[{self.backend}] {tag} seed {seed}: "
-                f"test {res.test_acc * 100:.1f}% val {res.val_acc * 100:.1f}% (epoch {res.best_epoch}, {secs:.1f}s)")
-        return rows, line
+        return self._result(rows, f"{name} noise {p} {key} depth {d}", seed, res, secs)
 
     def _after_training(self, ds, name: str, key: str, cfg: RunConfig, seed: int, model) -> dict[str, list[dict]]:
         """Experiments 3 (iterations at inference) and 4 (residuals per iteration) on a trained PIGN."""
@@ -308,9 +368,6 @@ class Runner:
         finished = False
         try:
             if jobs > 1 and len(tasks) > 1:
-                import multiprocessing
-                from concurrent.futures import ProcessPoolExecutor
-
                 ctx = multiprocessing.get_context("spawn")  # no fork of a process that runs OpenMP threads
                 pool = ProcessPoolExecutor(min(jobs, len(tasks)), mp_context=ctx, initializer=_init_worker,
                                            initargs=(self.backend, self.s, threads or 1))
@@ -339,12 +396,12 @@ class Runner:
             self.log(f"# could not write the tables: {type(exc).__name__}: {exc}")
             return {}
 
-    def _collect(self, results) -> None:
-        for rows, line in results:
-            for kind, rs in rows.items():
+    def _collect(self, results: Iterable[TaskResult]) -> None:
+        for result in results:
+            for kind, rs in result.rows.items():
                 self.rows[kind].extend(rs)
             self.n_done += 1
-            self.log(line)
+            self.log(result.line)
             self.save_rows()
 
     def save_rows(self) -> None:
@@ -354,8 +411,6 @@ class Runner:
                 write_csv(self.out / f"{name}.csv", rows)
 
     def save(self) -> dict[str, Path]:
-        from . import plots
-
         files: dict[str, Path] = {}
         r = self.rows
         if r["depth"]:
@@ -396,7 +451,7 @@ def _init_worker(backend: str, settings: Settings, threads: int) -> None:
     _WORKER = Runner(backend, settings, Path("."), log=lambda line: None)
 
 
-def _work(task: tuple):
+def _work(task: Task) -> TaskResult:
     return _WORKER.execute(task)
 
 
@@ -437,27 +492,6 @@ def report(directory: Path, backend: str, command: str = "", log: Callable[[str]
     return runner.save()
 
 
-def chains_models(length: int) -> dict[str, RunConfig]:
-    """PIGN iterated to convergence against a 2-layer GCN, both with the same width and training.
-
-    The PIGN iterates z <- relu(A z W + b + z_0) on the chains' raw directed adjacency (no
-    self-loops, no normalisation: each node hears its predecessor only) with ``W`` rescaled to a
-    0.95-contraction, from which the fixed point exists and is unique; on a directed chain the
-    iteration reaches it exactly after ``length`` steps, so ``2 * length + 10`` steps with a
-    tolerance is "to convergence"; it never stops before ``length`` steps (``min_iter``), when the
-    label at one end has not reached the other and the residual may already look small. Gradients are implicit (memory independent of the steps).
-    """
-    common = dict(hidden=16, lr=0.01, weight_decay=0.0, dropout=0.0, input_dropout=0.0, epochs=200)
-    return {
-        "gcn": RunConfig("gcn", depth=2, label="2-layer GCN", **common),
-        "pign": RunConfig("pign", depth=2 * length + 10, label="PIGN to convergence",
-                          conv={"inject_input": True, "contraction": 0.95, "smoothing": 0.0, "tol": 1e-5,
-                                "min_iter": length,
-                                "grad": "implicit", "act": "relu", "add_self_loops": False, "normalize": False},
-                          **common),
-    }
-
-
 def _mean(xs):
     xs = [x for x in xs if x is not None and not math.isnan(x)]
     return statistics.mean(xs) if xs else float("nan")
@@ -489,58 +523,126 @@ def select_on_validation(rows: list[dict], family: str, **where) -> Optional[tup
     return None if best is None else (best[0], best[2])
 
 
-def check_targets(rows: dict[str, list[dict]], s: Settings) -> list[dict]:
-    """The issue's targets, each with the measured number and whether it was met (only those the run
-    has the data for)."""
+# ------------------------------------------------------------------------------------------------
+# targets: the table is :data:`iterative_gnn.targets.TARGETS`; one function per kind of check
+def _target_row(t: Target, measured: str, met: bool, **where) -> dict:
+    return {"target": t.statement(**where), "measured": measured, "met": "yes" if met else "NO", "note": t.note}
+
+
+def _clean_accuracy(dep: list[dict], dataset: str, model: str, depths: Iterable[int]) -> dict[int, float]:
+    """Mean test accuracy of ``model`` on ``dataset`` without noise, at each of ``depths`` that was run."""
+    got = {d: _mean(_acc_at(dep, dataset=dataset, noise=0.0, model=model, depth=d)) for d in depths}
+    return {d: v for d, v in got.items() if not math.isnan(v)}
+
+
+def _best_and_lowest_at(got: dict[int, float], depths: tuple[int, ...]) -> Optional[tuple[float, float]]:
+    """The best accuracy over every depth and the lowest at ``depths``, when any of those was run."""
+    if not any(d in got for d in depths):
+        return None
+    best = max(got.values())
+    return best, min(got.get(d, best) for d in depths)
+
+
+def _spread(t: Target, best: float, lowest: float) -> str:
+    return f"best {best * 100:.1f}%, lowest at {'/'.join(map(str, t.depths))} {lowest * 100:.1f}%"
+
+
+def _check_floor(t: Target, rows: dict[str, list[dict]], s: Settings) -> list[dict]:
+    got = _clean_accuracy(rows["depth"], t.dataset, t.model, s.depths)
+    got = {d: v for d, v in got.items() if t.depths[0] <= d <= t.depths[-1]}
+    if not got:
+        return []
+    worst = min(got, key=got.get)
+    return [_target_row(t, f"lowest {got[worst] * 100:.1f}% at {worst}", got[worst] >= t.threshold,
+                        dataset=t.dataset, run=sorted(got))]
+
+
+def _check_flat(t: Target, rows: dict[str, list[dict]], s: Settings, dataset: str) -> list[dict]:
     out = []
+    for key in [m for m in s.models if model_family(m) == t.family]:
+        spread = _best_and_lowest_at(_clean_accuracy(rows["depth"], dataset, key, s.depths), t.depths)
+        if spread:
+            out.append(_target_row(t, _spread(t, *spread), spread[0] - spread[1] <= t.margin,
+                                   dataset=dataset, model=key))
+    return out
+
+
+def _check_collapse(t: Target, rows: dict[str, list[dict]], s: Settings, dataset: str) -> list[dict]:
+    got = _clean_accuracy(rows["depth"], dataset, t.model, s.depths)
+    spread = _best_and_lowest_at(got, t.depths)
+    if spread is None or not any(d < min(t.depths) for d in got):  # against its best shallow depth
+        return []
+    return [_target_row(t, _spread(t, *spread), spread[0] - spread[1] > t.margin, dataset=dataset)]
+
+
+def _check_near(t: Target, rows: dict[str, list[dict]], s: Settings, dataset: str) -> list[dict]:
     dep = rows["depth"]
+    mine = _mean(_acc_at(dep, dataset=dataset, noise=0.0, model=t.model, depth=t.depths[0]))
+    ref = _mean(_acc_at(dep, dataset=dataset, noise=0.0, model=t.reference, depth=t.reference_depth))
+    if math.isnan(mine) or math.isnan(ref):
+        return []
+    return [_target_row(t, f"{mine * 100:.1f}% vs {ref * 100:.1f}%", mine >= ref - t.margin, dataset=dataset)]
 
-    def add(target, measured, met, note=""):
-        out.append({"target": target, "measured": measured, "met": "yes" if met else "NO", "note": note})
 
-    for name, goal in (("cora", 0.83), ("citeseer", 0.715)):
-        got = {d: _mean(_acc_at(dep, dataset=name, noise=0.0, model="pign-best", depth=d)) for d in s.depths}
-        got = {d: v for d, v in got.items() if 8 <= d <= 16 and not math.isnan(v)}
-        if got:
-            worst = min(got, key=got.get)
-            add(f"PIGN best >= {goal * 100:.1f}% on {name} at every iteration count 8..16 (run: {sorted(got)})",
-                f"lowest {got[worst] * 100:.1f}% at {worst}", got[worst] >= goal)
+def _check_noise(t: Target, rows: dict[str, list[dict]], s: Settings, dataset: str, noise: float,
+                 depth: int) -> list[dict]:
+    where = dict(dataset=dataset, noise=noise, depth=depth)
+    mine = select_on_validation(rows["depth"], t.family, **where)
+    ref = select_on_validation(rows["depth"], t.reference, **where)
+    if not (mine and ref):
+        return []
+    (mk, a), (rk, b) = mine, ref
+    return [_target_row(t, f"{mk} {a * 100:.1f}% vs {rk} {b * 100:.1f}%", a >= b, **where)]
+
+
+def _chains_accuracy(t: Target, rows: dict[str, list[dict]]) -> Optional[float]:
+    """Mean test accuracy of ``t.model`` on chains of ``t.length`` nodes; None when that length was not run."""
+    ch = rows["chains"]
+    if not any(_same(r["length"], t.length) for r in ch):
+        return None
+    return _mean(_acc_at(ch, length=t.length, model=t.model))
+
+
+def _check_chains_floor(t: Target, rows: dict[str, list[dict]], s: Settings) -> list[dict]:
+    acc = _chains_accuracy(t, rows)
+    return [] if acc is None else [_target_row(t, f"{acc * 100:.1f}%", acc >= t.threshold)]
+
+
+def _check_chains_chance(t: Target, rows: dict[str, list[dict]], s: Settings) -> list[dict]:
+    acc = _chains_accuracy(t, rows)
+    return [] if acc is None else [_target_row(t, f"{acc * 100:.1f}%", abs(acc - t.threshold) <= t.margin)]
+
+
+#: each check's function; the groups below give the order of the report: the targets on a named
+#: dataset, then those of each dataset of the run, of each noise cell, and of the chains
+_CHECKS = {"floor": _check_floor, "flat": _check_flat, "collapse": _check_collapse, "near": _check_near,
+           "noise": _check_noise, "chains_floor": _check_chains_floor, "chains_chance": _check_chains_chance}
+_ON_A_DATASET, _PER_DATASET, _PER_NOISE_CELL = ("floor",), ("flat", "collapse", "near"), ("noise",)
+_ON_CHAINS = ("chains_floor", "chains_chance")
+
+
+def check_targets(rows: dict[str, list[dict]], s: Settings,
+                  targets: Iterable[Target] = TARGETS) -> list[dict]:
+    """The targets (by default the issue's, :data:`iterative_gnn.targets.TARGETS`), each with the
+    measured number and whether it was met (only those the run has the data for)."""
+    targets = tuple(targets)
+
+    def of(checks: tuple[str, ...]) -> list[Target]:
+        return [t for t in targets if t.check in checks]
+
+    out = []
+    for t in of(_ON_A_DATASET):
+        out += _CHECKS[t.check](t, rows, s)
     for name in s.datasets:
-        for key in [m for m in s.models if m.startswith("pign")]:
-            got = {d: _mean(_acc_at(dep, dataset=name, noise=0.0, model=key, depth=d)) for d in s.depths}
-            got = {d: v for d, v in got.items() if not math.isnan(v)}
-            if got and any(d in got for d in (8, 16)):
-                best = max(got.values())
-                worst = min(got.get(d, best) for d in (8, 16))
-                add(f"{key} on {name} within 1 point of its best at 8 and 16 iterations",
-                    f"best {best * 100:.1f}%, lowest at 8/16 {worst * 100:.1f}%", best - worst <= 0.01)
-        g = {d: _mean(_acc_at(dep, dataset=name, noise=0.0, model="gcn", depth=d)) for d in s.depths}
-        g = {d: v for d, v in g.items() if not math.isnan(v)}
-        if any(d in g for d in (8, 16)) and any(d < 8 for d in g):  # against its best shallow depth
-            best = max(g.values())
-            worst = min(g.get(d, best) for d in (8, 16))
-            add(f"stacked GCN on {name} collapses at 8 and 16 layers (drop of more than 10 points from its best)",
-                f"best {best * 100:.1f}%, lowest at 8/16 {worst * 100:.1f}%", best - worst > 0.10)
-        dflt = _mean(_acc_at(dep, dataset=name, noise=0.0, model="pign-default", depth=8))
-        gcn2 = _mean(_acc_at(dep, dataset=name, noise=0.0, model="gcn", depth=2))
-        if not (math.isnan(dflt) or math.isnan(gcn2)):
-            add(f"PIGN with library defaults (8 iterations) within 3 points of the 2-layer GCN on {name}",
-                f"{dflt * 100:.1f}% vs {gcn2 * 100:.1f}%", dflt >= gcn2 - 0.03)
+        for t in of(_PER_DATASET):
+            out += _CHECKS[t.check](t, rows, s, name)
     for name in s.noise_datasets:
         for p in s.noise:
             for d in s.noise_depths:
-                pick = {fam: select_on_validation(dep, fam, dataset=name, noise=p, depth=d) for fam in ("pign", "gcn")}
-                if all(pick.values()):
-                    (pk, a), (gk, b) = pick["pign"], pick["gcn"]
-                    add(f"under noise {p} on {name}, PIGN >= stacked GCN at depth {d}",
-                        f"{pk} {a * 100:.1f}% vs {gk} {b * 100:.1f}%", a >= b,
-                        "each family's configuration chosen on validation")
-    ch = rows["chains"]
-    if any(_same(r["length"], 50) for r in ch):
-        p = _mean(_acc_at(ch, length=50, model="pign"))
-        g = _mean(_acc_at(ch, length=50, model="gcn"))
-        add("chains L=50: PIGN >= 95%", f"{p * 100:.1f}%", p >= 0.95)
-        add("chains L=50: 2-layer GCN near chance (50%, within 10 points)", f"{g * 100:.1f}%", abs(g - 0.5) <= 0.10)
+                for t in of(_PER_NOISE_CELL):
+                    out += _CHECKS[t.check](t, rows, s, name, p, d)
+    for t in of(_ON_CHAINS):
+        out += _CHECKS[t.check](t, rows, s)
     return out
 
 
@@ -554,8 +656,6 @@ def machine() -> str:
                     break
     except OSError:
         pass
-    import os
-
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return f"{platform.system()} {platform.machine()}, {cpu}, {cores} cores, torch {torch.__version__}"
 

@@ -13,6 +13,7 @@ from torch import Tensor, nn
 
 from .backends import forward
 from .data import NodeDataset
+from .sparse_input import accept_sparse_input, sparse_aware  # noqa: F401 - their former home, kept importable
 
 
 def seed_everything(seed: int) -> None:
@@ -41,8 +42,9 @@ class FeatureDropout:
     Zeroing an entry that is already zero changes nothing, so for sparse bag-of-words features
     (Cora: 1.3% nonzero) this gives exactly the distribution of ``F.dropout(x, p)`` while drawing
     a hundred times fewer random numbers, which dominate a CPU epoch otherwise. With
-    ``sparse_output`` (for models that take sparse input, see :func:`accept_sparse_input`) the
-    features are handed over as a CSR sparse tensor (:attr:`x_input`, and the dropped copies).
+    ``sparse_output`` (for models that take sparse input, see
+    :func:`iterative_gnn.sparse_input.accept_sparse_input`) the features are handed over as a CSR
+    sparse tensor (:attr:`x_input`, and the dropped copies).
     """
 
     def __init__(self, x: Tensor, p: float, sparse_output: bool = False) -> None:
@@ -71,39 +73,6 @@ class FeatureDropout:
         out = torch.zeros_like(self.x)
         out[self.index] = self.values * keep / (1.0 - self.p)
         return out
-
-
-_SPARSE_AWARE: dict = {}
-
-
-def sparse_aware(lin: nn.Module) -> nn.Module:
-    """Make a linear layer (``nn.Linear``, PyG's ``Linear``: ``weight`` of shape [out, in], ``bias``)
-    also take a sparse input, with one sparse-dense product; parameters, names and random state
-    are untouched (the instance's class is swapped for a subclass)."""
-    cls = type(lin)
-    if cls in _SPARSE_AWARE.values():
-        return lin
-    if cls not in _SPARSE_AWARE:
-        def forward(self, x: Tensor, *args, **kwargs) -> Tensor:
-            if x.layout == torch.strided:
-                return cls.forward(self, x, *args, **kwargs)
-            out = torch.sparse.mm(x, self.weight.t())
-            return out if self.bias is None else out + self.bias
-
-        _SPARSE_AWARE[cls] = type(f"SparseAware{cls.__name__}", (cls,), {"forward": forward})
-    lin.__class__ = _SPARSE_AWARE[cls]
-    return lin
-
-
-def accept_sparse_input(model: nn.Module, attr: str = "encoder", input_dropout: float = 0.0) -> nn.Module:
-    """Let ``model`` take sparse features: its first layer ``attr`` (a linear layer, as PIGN's
-    encoder) computes ``x W^T + b`` with a sparse-dense product (four times faster on CiteSeer's
-    3703 bag-of-words features). ``input_dropout``: the dropout the model applies to its input,
-    which it skips for a sparse input and :func:`train_node_classifier` applies instead."""
-    sparse_aware(getattr(model, attr))
-    model.sparse_input = True
-    model.sparse_input_dropout = float(input_dropout)
-    return model
 
 
 def evaluate(model: nn.Module, ds: NodeDataset, return_info: bool = False, x: Optional[Tensor] = None):

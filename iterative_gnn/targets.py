@@ -1,0 +1,87 @@
+"""The acceptance targets of the reproduce experiments, as data (a leaf module: nothing but the table).
+
+Each :class:`Target` names a ``check`` (how :func:`iterative_gnn.reproduce.check_targets` measures
+it) and the numbers it is checked against; its ``text`` is the target as the report states it, a
+``str.format`` template. Accuracies and margins are fractions (``0.01`` is one point).
+
+The checks and the fields each reads:
+
+* ``floor``: the mean test accuracy of ``model`` on ``dataset`` is at least ``threshold`` at every
+  depth of the run from ``depths[0]`` to ``depths[-1]``.
+* ``flat``: each model of ``family`` in the run's depth sweep, on each dataset, stays within
+  ``margin`` of its best depth at each of ``depths``.
+* ``collapse``: ``model`` on each dataset loses more than ``margin`` from its best depth at
+  ``depths`` (measured only when a shallower depth was run).
+* ``near``: ``model`` at ``depths[0]`` is at most ``margin`` below ``reference`` at
+  ``reference_depth``, on each dataset.
+* ``noise``: in each cell (dataset, noise level, depth) of the noise experiment, the choice on
+  validation among the models of ``family`` has a test accuracy at least that of the choice among
+  ``reference``'s family.
+* ``chains_floor``: on chains of ``length`` nodes, ``model`` reaches ``threshold``.
+* ``chains_chance``: on chains of ``length`` nodes, ``model`` is within ``margin`` of ``threshold``
+  (chance).
+
+Template fields: every field of the target, ``threshold_pct`` and ``margin_pts`` (as percentages),
+``lo`` and ``hi`` (the first and last of ``depths``), ``deep`` (``depths`` joined with "and"), and
+what the check measured in: ``dataset``, ``model``, ``noise``, ``depth``, ``run`` (the depths run).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+#: the checks a target can name, in the order the report lists their targets:
+#: per named dataset, per dataset of the run, per noise cell, on chains
+CHECKS = ("floor", "flat", "collapse", "near", "noise", "chains_floor", "chains_chance")
+
+
+@dataclass(frozen=True)
+class Target:
+    """One acceptance target: a check (one of :data:`CHECKS`) and its numbers."""
+
+    check: str
+    text: str
+    model: str = ""
+    family: str = ""
+    dataset: str = ""
+    depths: tuple[int, ...] = ()
+    threshold: float = 0.0
+    margin: float = 0.0
+    reference: str = ""
+    reference_depth: int = 0
+    length: int = 0
+    note: str = ""
+
+    def __post_init__(self) -> None:
+        if self.check not in CHECKS:
+            raise ValueError(f"unknown check {self.check!r}; valid: {', '.join(CHECKS)}")
+
+    def statement(self, **measured) -> str:
+        """:attr:`text` with the target's numbers and what the check measured filled in."""
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        values.update(threshold_pct=self.threshold * 100, margin_pts=self.margin * 100,
+                      lo=self.depths[0] if self.depths else None, hi=self.depths[-1] if self.depths else None,
+                      deep=" and ".join(map(str, self.depths)))
+        values.update(measured)
+        return self.text.format(**values)
+
+
+#: the issue's targets
+TARGETS: tuple[Target, ...] = (
+    Target("floor", "PIGN best >= {threshold_pct:.1f}% on {dataset} at every iteration count {lo}..{hi} (run: {run})",
+           model="pign-best", dataset="cora", depths=(8, 16), threshold=0.83),
+    Target("floor", "PIGN best >= {threshold_pct:.1f}% on {dataset} at every iteration count {lo}..{hi} (run: {run})",
+           model="pign-best", dataset="citeseer", depths=(8, 16), threshold=0.715),
+    Target("flat", "{model} on {dataset} within {margin_pts:g} point of its best at {deep} iterations",
+           family="pign", depths=(8, 16), margin=0.01),
+    Target("collapse", "stacked GCN on {dataset} collapses at {deep} layers "
+                       "(drop of more than {margin_pts:g} points from its best)",
+           model="gcn", depths=(8, 16), margin=0.10),
+    Target("near", "PIGN with library defaults ({lo} iterations) within {margin_pts:g} points of the "
+                   "{reference_depth}-layer GCN on {dataset}",
+           model="pign-default", depths=(8,), reference="gcn", reference_depth=2, margin=0.03),
+    Target("noise", "under noise {noise} on {dataset}, PIGN >= stacked GCN at depth {depth}",
+           family="pign", reference="gcn", note="each family's configuration chosen on validation"),
+    Target("chains_floor", "chains L={length}: PIGN >= {threshold_pct:g}%", model="pign", length=50, threshold=0.95),
+    Target("chains_chance", "chains L={length}: 2-layer GCN near chance ({threshold_pct:g}%, within {margin_pts:g} "
+                            "points)", model="gcn", length=50, threshold=0.5, margin=0.10),
+)
