@@ -30,10 +30,13 @@ class GCNOperator(GCNOperatorBase):
                          normalize=normalize, cached=cached)
         self.allow_zero_in_degree = allow_zero_in_degree
 
-    def prepare(self, graph, edge_weight: Optional[Tensor], dtype: torch.dtype, need_bound: bool):
-        """Return ``(propagation, bound)`` for ``graph``."""
-        if self.cached and self._cache is not None and self._cache[0].weight.dtype == dtype:
-            return self._cache
+    def prepare(self, graph, edge_weight: Optional[Tensor], dtype: torch.dtype, need_bound: bool,
+                batch: Optional[Tensor] = None, num_graphs: Optional[int] = None):
+        """Return ``(propagation, bound)`` for ``graph`` (the bound per graph with a ``batch`` vector)."""
+        n = graph.num_nodes()
+        prop = self.cached_propagation(n)
+        if prop is not None and prop.weight.dtype == dtype:
+            return prop, prop.norm_bound(batch, num_graphs) if need_bound else None
         if not self.add_self_loops and not self.allow_zero_in_degree:
             if bool((graph.in_degrees() == 0).any()):
                 raise DGLError(
@@ -44,20 +47,21 @@ class GCNOperator(GCNOperatorBase):
                     "`True` when constructing this module will suppress the check and let the code run."
                 )
         src, dst = graph.edges()
-        prop = gcn_propagation(src, dst, graph.num_nodes(), edge_weight, add_self_loops=self.add_self_loops,
+        prop = gcn_propagation(src, dst, n, edge_weight, add_self_loops=self.add_self_loops,
                                normalize=self.normalize, fold_loops=False, dtype=dtype)
-        bound = prop.norm_bound() if need_bound else None
-        if self.cached:
-            self._cache = (prop, bound)
-        return prop, bound
+        self.cache_propagation(prop, n)
+        return prop, prop.norm_bound(batch, num_graphs) if need_bound else None
 
     def bind(self, feat: Tensor, graph, edge_weight: Optional[Tensor] = None, *,
-             lipschitz_budget: Optional[float] = None) -> Callable[[Tensor], Tensor]:
+             lipschitz_budget: Optional[float] = None, batch: Optional[Tensor] = None,
+             num_graphs: Optional[int] = None) -> Callable[[Tensor], Tensor]:
         """Prepare the normalised edge weights of ``graph`` and return :math:`z \\mapsto \\hat A z W + b`,
-        with :math:`W` rescaled to ``lipschitz_budget`` when given."""
-        prop, bound = self.prepare(graph, edge_weight, feat.dtype, need_bound=lipschitz_budget is not None)
-        W = self.weight_for(lipschitz_budget, bound, feat.dtype)
-        return self.bind_step(feat, W, lambda h, add, scale: scaled_add(self.propagate(graph, prop, h), add, scale))
+        with :math:`W` rescaled to ``lipschitz_budget`` when given (per graph, with a ``batch`` vector)."""
+        prop, bound = self.prepare(graph, edge_weight, feat.dtype, need_bound=lipschitz_budget is not None,
+                                   batch=batch, num_graphs=num_graphs)
+        W, scale = self.scaled_weight(lipschitz_budget, bound, feat.dtype)
+        return self.bind_step(feat, W, lambda h, add, s: scaled_add(self.propagate(graph, prop, h), add, s),
+                              scale, batch)
 
     def forward(self, graph, feat: Tensor, edge_weight: Optional[Tensor] = None) -> Tensor:
         """One application :math:`\\hat A x W + b` (no activation, no iteration)."""

@@ -13,11 +13,13 @@ import torch
 from torch import Tensor
 
 from iterative_core import GCNOperatorBase
-from iterative_core.validation import check_edge_weight, check_same_device
+from iterative_core.validation import check_batch_edges, check_edge_weight, check_same_device
 from iterative_core.wrapping import OperatorLayerBase, square_error
 
-__all__ = ["resolve_edge_weight", "batch_vector", "check_graph", "call"]
+__all__ = ["SQUARE_HINT", "resolve_edge_weight", "batch_vector", "check_graph", "call"]
 
+SQUARE_HINT = ("Build it with in_feats == out_feats (attention layers: out_feats * num_heads == in_feats, "
+               "heads concatenated, e.g. GATConv(C, C // num_heads, num_heads=num_heads)).")
 _HOW = ("Iterate on a node-induced subgraph instead: dgl.node_subgraph, dgl.khop_in_subgraph, or the subgraphs "
         "dgl.dataloading.ClusterGCNSampler / ShaDowKHopSampler yield (not the blocks of NeighborSampler).")
 
@@ -55,6 +57,11 @@ def check_graph(layer: OperatorLayerBase, feat: Tensor, graph, edge_weight, batc
         raise ValueError(square_error(
             where, f"got {kind} with {graph.num_src_nodes()} source and {graph.num_dst_nodes()} destination nodes",
             _HOW))
+    if len(graph.ntypes) > 1 or len(graph.etypes) > 1:
+        raise ValueError(
+            f"{where}: got a heterograph with node types {graph.ntypes} and edge types {graph.etypes}; the "
+            "iteration needs one node set and one edge set. Convert it with dgl.to_homogeneous(graph) (node "
+            "features of one width), or iterate one relation, e.g. graph[etype] of a single node type")
     n = graph.num_nodes()
     if feat.size(0) != n:
         raise ValueError(f"{where}: feat has {feat.size(0)} rows but the graph has {n} nodes")
@@ -64,7 +71,9 @@ def check_graph(layer: OperatorLayerBase, feat: Tensor, graph, edge_weight, batc
     edge_weight = check_edge_weight(resolve_edge_weight(graph, edge_weight, where), graph.num_edges(), where,
                                     normalize=nonneg, device=feat.device, validate=layer.validate)
     if batch is None:
-        batch, num_graphs = batch_vector(graph)
+        batch, num_graphs = batch_vector(graph)  # consistent with the graph by construction
+    elif layer.validate:
+        check_batch_edges(batch, *graph.edges(), where)
     return edge_weight, batch, num_graphs
 
 

@@ -7,7 +7,7 @@ from torch import Tensor, nn
 
 from iterative_core.wrapping import OperatorLayerBase
 
-from .graph import call, check_graph
+from .graph import SQUARE_HINT, call, check_graph
 
 
 class IterativeConv(OperatorLayerBase):
@@ -59,6 +59,8 @@ class IterativeConv(OperatorLayerBase):
     - **feat**: :math:`(N, F)`; **edge_weight**: :math:`(E,)` or the name of an edge feature.
     - **output**: :math:`(N, F)`, and a :class:`~iterative_core.FixedPointInfo` with ``return_info=True``.
     """
+
+    square_hint = SQUARE_HINT
 
     def __init__(self, conv: nn.Module, num_iterations: int = 8, smoothing=0.5, tol: Optional[float] = None,
                  act="relu", dropout: float = 0.0, *, channels: Optional[int] = None, **kwargs) -> None:

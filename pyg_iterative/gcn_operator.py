@@ -38,41 +38,45 @@ class GCNOperator(GCNOperatorBase, MessagePassing):
                          normalize=normalize, cached=cached)
 
     def prepare(self, src: Tensor, dst: Tensor, num_nodes: int, edge_weight: Optional[Tensor],
-                dtype: torch.dtype, need_bound: bool):
+                dtype: torch.dtype, need_bound: bool, batch: Optional[Tensor] = None,
+                num_graphs: Optional[int] = None):
         """Return ``(adj, bound)``: the propagation in the form ``propagate`` takes, and a bound on
-        its spectral norm when ``need_bound``."""
-        if self.cached and self._cache is not None:
-            adj, bound = self._cache
+        its spectral norm when ``need_bound`` (one per graph with a ``batch`` vector)."""
+        cache = self.cached_propagation(num_nodes)
+        if cache is not None:
+            adj, prop = cache
             cached_dtype = adj[1].dtype if isinstance(adj, tuple) else adj.dtype
             if cached_dtype == dtype:
-                return adj, bound
+                return adj, prop.norm_bound(batch, num_graphs) if need_bound else None
         prop = gcn_propagation(src, dst, num_nodes, edge_weight, add_self_loops=self.add_self_loops,
                                normalize=self.normalize, fold_loops=True, dtype=dtype)
-        bound = prop.norm_bound() if need_bound else None
         if edge_weight is not None and edge_weight.requires_grad:
             adj = (torch.stack([prop.src, prop.dst]), prop.weight)  # message passing keeps gradients
         else:
             # rows are destinations: one sparse-dense product aggregates every node's messages
             adj = _csr(prop.src, prop.dst, prop.weight, num_nodes)
-        if self.cached:
-            self._cache = (adj, bound)
-        return adj, bound
+        self.cache_propagation((adj, prop), num_nodes)
+        return adj, prop.norm_bound(batch, num_graphs) if need_bound else None
 
     def bind(self, x: Tensor, edge_index, edge_weight: Optional[Tensor] = None, *,
-             lipschitz_budget: Optional[float] = None) -> Callable[[Tensor], Tensor]:
+             lipschitz_budget: Optional[float] = None, batch: Optional[Tensor] = None,
+             num_graphs: Optional[int] = None) -> Callable[[Tensor], Tensor]:
         """Prepare :math:`\\hat A` for the graph (any input :class:`PIGNConv` takes) and return
-        :math:`z \\mapsto \\hat A z W + b`, with :math:`W` rescaled to ``lipschitz_budget`` when given."""
+        :math:`z \\mapsto \\hat A z W + b`, with :math:`W` rescaled to ``lipschitz_budget`` when given
+        (per graph, with a ``batch`` vector)."""
         src, dst, w = edge_list(edge_index, edge_weight)
-        adj, bound = self.prepare(src, dst, x.size(0), w, x.dtype, need_bound=lipschitz_budget is not None)
-        W = self.weight_for(lipschitz_budget, bound, x.dtype)
+        adj, bound = self.prepare(src, dst, x.size(0), w, x.dtype, need_bound=lipschitz_budget is not None,
+                                  batch=batch, num_graphs=num_graphs)
+        W, scale = self.scaled_weight(lipschitz_budget, bound, x.dtype)
         if isinstance(adj, CSRPair) and not self._observed():
             # the hot path: one fused CSR product per step (scale * Â h + add), its transpose reused by
             # every backward step
-            return self.bind_step(x, W, lambda h, add, scale: spmm_csr(adj, h, add, scale))
+            return self.bind_step(x, W, lambda h, add, s: spmm_csr(adj, h, add, s), scale, batch)
         # the observed path: what propagate returned stays as the hooks saw it (a copy when it would
         # otherwise be the step's output, which the iteration may overwrite in place)
-        return self.bind_step(x, W, lambda h, add, scale: scaled_add(self.propagate_with(adj, h), add, scale)
-                              if (add is not None or scale != 1.0) else self.propagate_with(adj, h).clone())
+        return self.bind_step(x, W, lambda h, add, s: scaled_add(self.propagate_with(adj, h), add, s)
+                              if (add is not None or s != 1.0) else self.propagate_with(adj, h).clone(),
+                              scale, batch)
 
     def forward(self, x: Tensor, edge_index, edge_weight: Optional[Tensor] = None) -> Tensor:
         """One application :math:`\\hat A x W + b` (no activation, no iteration)."""

@@ -14,11 +14,13 @@ from torch_geometric.typing import SparseTensor
 from torch_geometric.utils import is_torch_sparse_tensor, to_edge_index
 
 from iterative_core import GCNOperatorBase
-from iterative_core.validation import check_edge_weight, check_edges, check_same_device
+from iterative_core.validation import check_batch_edges, check_edge_weight, check_edges, check_same_device
 from iterative_core.wrapping import OperatorLayerBase, square_error
 
-__all__ = ["is_sparse", "edge_list", "check_graph", "call"]
+__all__ = ["SQUARE_HINT", "is_sparse", "edge_list", "check_graph", "call"]
 
+SQUARE_HINT = ("Build it with in_channels == out_channels (attention layers: out_channels * heads == in_channels, "
+               "heads concatenated, e.g. GATConv(C, C // heads, heads=heads)).")
 _HOW = ("Iterate on a node-induced subgraph instead: torch_geometric.utils.subgraph or k_hop_subgraph, or the "
         "subgraphs NeighborLoader / ClusterLoader yield, whose edge_index indexes one node set.")
 
@@ -57,9 +59,11 @@ def check_graph(layer: OperatorLayerBase, x: Tensor, edge_index, edge_weight: Op
         if edge_weight is not None:
             raise ValueError(f"{where}: a sparse adjacency carries the edge weights as its values; "
                              "do not pass edge_weight as well")
-        if nonneg and layer.validate:
-            value = to_edge_index(edge_index)[1]
-            check_edge_weight(value, value.numel(), where, normalize=True, device=x.device, validate=True)
+        if layer.validate and (nonneg or batch is not None):
+            ei, value = to_edge_index(edge_index)
+            if nonneg:
+                check_edge_weight(value, value.numel(), where, normalize=True, device=x.device, validate=True)
+            check_batch_edges(batch, ei[1], ei[0], where)
         return None, batch, num_graphs
     if not isinstance(edge_index, Tensor):
         raise TypeError(f"{where}: edge_index must be a [2, num_edges] tensor, a torch_geometric.EdgeIndex, a "
@@ -75,6 +79,8 @@ def check_graph(layer: OperatorLayerBase, x: Tensor, edge_index, edge_weight: Op
     check_edges(src, dst, n, where, validate=layer.validate)
     edge_weight = check_edge_weight(edge_weight, src.numel(), where, normalize=nonneg, device=x.device,
                                     validate=layer.validate)
+    if layer.validate:
+        check_batch_edges(batch, src, dst, where)
     return edge_weight, batch, num_graphs
 
 

@@ -9,7 +9,7 @@ from iterative_core.wrapping import RegistryLayerBase
 
 from . import operators as _operators  # noqa: F401  (registers "sage", "gin", "gat")
 from .gcn_operator import GCNOperator  # noqa: F401  (registers "gcn")
-from .graph import call, check_graph
+from .graph import SQUARE_HINT, call, check_graph
 
 
 class PIGNConv(RegistryLayerBase):
@@ -91,6 +91,7 @@ class PIGNConv(RegistryLayerBase):
           :class:`~iterative_core.FixedPointInfo` when ``return_info=True``
     """
 
+    square_hint = SQUARE_HINT
     backend = "pyg"
 
     def __init__(self, channels: int, num_iterations: int = 8, smoothing=None, tol: Optional[float] = None,

@@ -6,8 +6,12 @@ from typing import Iterable
 
 
 def check_choice(kind: str, value: str, valid: Iterable[str]) -> str:
-    """Return ``value`` if it is one of ``valid``, else raise ``ValueError`` listing them."""
-    valid = sorted(valid)
+    """Return ``value`` if it is one of ``valid``, else raise ``ValueError`` listing them (``TypeError``
+    when ``value`` is not a string at all)."""
+    valid = sorted(str(v) for v in valid)
+    if not isinstance(value, str):
+        raise TypeError(f"{kind} must be a string, one of {', '.join(map(repr, valid))}; "
+                        f"got {value!r} (a {type(value).__name__})")
     if value not in valid:
         hint = difflib.get_close_matches(str(value), valid, n=1)
         extra = f" Did you mean {hint[0]!r}?" if hint else ""

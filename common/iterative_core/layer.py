@@ -18,12 +18,11 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ._keys import check_choice
 from .activations import Activation, inplace_activation, resolve_activation
-from .fixed_point import GRAD_MODES, STOP_RULES, fixed_point
-from .info import POLICIES, FixedPointInfo
+from .checks import check_flag, check_int, check_real, check_solve_options
+from .fixed_point import fixed_point
+from .info import FixedPointInfo
 from .schedules import Smoothing, resolve_schedule
-from .solvers import check_solver_options, get_solver
 
 __all__ = ["IterativeLayerBase", "GCNOperatorBase", "ITERATION_KEYS", "scaled_add"]
 
@@ -39,7 +38,11 @@ ITERATION_KEYS = (
 class IterativeLayerBase(nn.Module):
     """Configuration and solve of an iterated operator. See the adapters' ``PIGNConv`` for the
     meaning of each argument; every keyword of :func:`iterative_core.fixed_point` that configures
-    the solve is a layer option (``ITERATION_KEYS``).
+    the solve is a layer option (``ITERATION_KEYS``). Every option is checked when the layer is built
+    (:mod:`iterative_core.checks`, the checks ``fixed_point()`` makes): a wrong type raises
+    ``TypeError``, a bad value ``ValueError``, naming the option, the value and what is valid. A
+    smoothing schedule must cover ``num_iterations`` (and ``eval_iterations``; ``eval_smoothing``
+    likewise), and ``min_iter`` may not exceed either count.
 
     ``contraction=kappa`` (:math:`0 < \\kappa < 1`) guarantees that :math:`T` is a contraction: the
     operator's weight is rescaled (:meth:`GCNOperatorBase.weight_for` with :meth:`lipschitz_budget`)
@@ -83,50 +86,62 @@ class IterativeLayerBase(nn.Module):
         validate: bool = True,
     ) -> None:
         super().__init__()
-        if not isinstance(channels, int) or channels < 1:
-            raise ValueError(f"channels must be a positive int, got {channels!r}")
-        if not (0.0 <= dropout < 1.0):
-            raise ValueError(f"dropout must lie in [0, 1), got {dropout}")
-        if contraction is not None and not (0.0 < contraction < 1.0):
-            raise ValueError(f"contraction must lie in (0, 1), got {contraction}")
-        get_solver(solver)
-        check_solver_options(solver, dict(solver_options or {}))
-        if backward_solver is not None or backward_solver_options is not None:
-            bname = backward_solver or solver
-            get_solver(bname)
-            check_solver_options(bname, dict(backward_solver_options or {}))
-        check_choice("gradient mode (grad)", grad, GRAD_MODES)
-        check_choice("stopping rule (stop)", stop, STOP_RULES)
-        check_choice("on_nonconvergence policy", on_nonconvergence, POLICIES)
-        check_choice("on_divergence policy", on_divergence, POLICIES)
-        # validate the schedules now rather than at the first forward call
-        resolve_schedule(smoothing, None if not isinstance(smoothing, (int, float)) else num_iterations)
+        # every option is checked here, with the messages fixed_point() gives (iterative_core.checks):
+        # a bad value fails when the layer is built, never at the first forward or eval pass
+        where = type(self).__name__
+        channels = check_int("channels", channels, minimum=1, where=where)
+        num_iterations = check_int("num_iterations", num_iterations, minimum=0, where=where)
+        resolve_schedule(smoothing, num_iterations, iterations_name="num_iterations", where=where)
+        eval_iterations = check_int("eval_iterations", eval_iterations, minimum=0, optional=True, where=where)
+        if eval_smoothing is not None:
+            resolve_schedule(eval_smoothing, num_iterations if eval_iterations is None else eval_iterations,
+                             name="eval_smoothing",
+                             iterations_name="num_iterations" if eval_iterations is None else "eval_iterations",
+                             where=where)
+        elif eval_iterations is not None:  # eval mode iterates the training schedule eval_iterations steps
+            resolve_schedule(smoothing, eval_iterations, iterations_name="eval_iterations", where=where)
+        opts = check_solve_options(
+            where=where, max_iter=num_iterations, max_iter_name="num_iterations", tol=tol, stop=stop,
+            min_iter=min_iter, check_every=check_every, trace=trace, grad=grad, phantom_steps=phantom_steps,
+            backward_tol=backward_tol, backward_max_iter=backward_max_iter, solver=solver,
+            solver_options=solver_options, backward_solver=backward_solver,
+            backward_solver_options=backward_solver_options, on_nonconvergence=on_nonconvergence,
+            on_divergence=on_divergence,
+        )
+        if eval_iterations is not None:
+            check_int("min_iter", min_iter, minimum=0, maximum=eval_iterations, maximum_name="eval_iterations",
+                      where=where)
+        dropout = check_real("dropout", dropout, low=0.0, high=1.0, high_open=True, where=where)
+        contraction = check_real("contraction", contraction, low=0.0, high=1.0, low_open=True, high_open=True,
+                                 optional=True, where=where)
+        act_lipschitz = check_real("act_lipschitz", act_lipschitz, low=0.0, low_open=True, optional=True,
+                                   where=where)
         self.channels = channels
-        self.num_iterations = int(num_iterations)
+        self.num_iterations = num_iterations
         self.smoothing = smoothing
         self.eval_iterations = eval_iterations
         self.eval_smoothing = eval_smoothing
-        self.tol = tol
+        self.tol = opts["tol"]
         self.act_fn, self.act_lipschitz, self.act = resolve_activation(act, act_lipschitz)
         self._act_named = act is None or isinstance(act, str)  # a builtin, whose in-place variant is known
-        self.dropout = float(dropout)
-        self.inject_input = bool(inject_input)
+        self.dropout = dropout
+        self.inject_input = check_flag("inject_input", inject_input, where=where)
         self.contraction = contraction
         self.solver = solver
-        self.solver_options = dict(solver_options or {})
-        self.grad = grad
-        self.phantom_steps = int(phantom_steps)
-        self.stop = stop
-        self.min_iter = int(min_iter)
-        self.check_every = int(check_every)
-        self.trace = bool(trace)
-        self.backward_tol = backward_tol
-        self.backward_max_iter = backward_max_iter
-        self.backward_solver = backward_solver
-        self.backward_solver_options = None if backward_solver_options is None else dict(backward_solver_options)
-        self.on_nonconvergence = on_nonconvergence
-        self.on_divergence = on_divergence
-        self.validate = bool(validate)
+        self.solver_options = opts["solver_options"]
+        self.grad = opts["grad"]
+        self.phantom_steps = opts["phantom_steps"]
+        self.stop = opts["stop"]
+        self.min_iter = opts["min_iter"]
+        self.check_every = opts["check_every"]
+        self.trace = opts["trace"]
+        self.backward_tol = opts["backward_tol"]
+        self.backward_max_iter = opts["backward_max_iter"]
+        self.backward_solver = opts["backward_solver"]
+        self.backward_solver_options = opts["backward_solver_options"]
+        self.on_nonconvergence = opts["on_nonconvergence"]
+        self.on_divergence = opts["on_divergence"]
+        self.validate = check_flag("validate", validate, where=where)
 
     # ------------------------------------------------------------------------------------------
     def lipschitz_budget(self) -> Optional[float]:
@@ -178,19 +193,20 @@ class IterativeLayerBase(nn.Module):
                 h = F.dropout(h, p, training=True)
             return h
 
+        # the schedule and the count were checked together when the layer was built (a schedule shorter
+        # than the iterations is an error there, never a silent cap here); fixed_point() checks them again
+        # in case an attribute was changed since
         n, s = self._schedule()
-        if not isinstance(s, (int, float)):
-            s = list(s)
-            n = min(n, len(s)) if n is not None else len(s)
         return fixed_point(
             T, x if z_init is None else z_init,
             max_iter=n, tol=self.tol, smoothing=s, solver=self.solver, solver_options=self.solver_options,
-            stop=self.stop, min_iter=min(self.min_iter, n), check_every=self.check_every, trace=self.trace,
+            stop=self.stop, min_iter=self.min_iter, check_every=self.check_every, trace=self.trace,
             batch=batch,
             num_graphs=num_graphs, grad=self.grad, phantom_steps=self.phantom_steps,
             backward_tol=self.backward_tol, backward_max_iter=self.backward_max_iter,
             backward_solver=self.backward_solver, backward_solver_options=self.backward_solver_options,
             on_nonconvergence=self.on_nonconvergence, on_divergence=self.on_divergence,
+            validate=self.validate,
         )
 
     def iteration_repr(self) -> str:
@@ -227,9 +243,13 @@ class GCNOperatorBase(nn.Module):
       with ``beta=0`` the step has no weight to learn (:math:`W = I`), no parameter is created and no
       matrix product is taken.
 
-    :meth:`weight_for` rescales the weight when a Lipschitz budget is given, so that
-    :math:`(1-\\alpha)\\|\\hat A\\|_2 \\|W\\|_2 \\le` budget; :math:`\\|W\\|_2` by power iteration whose
-    vector is kept across calls (as ``torch.nn.utils.parametrizations.spectral_norm``).
+    :meth:`scaled_weight` gives the factor that rescales the weight when a Lipschitz budget is
+    given, so that :math:`(1-\\alpha)\\|\\hat A\\|_2 \\|W\\|_2 \\le` budget. :math:`\\|W\\|_2` is
+    computed exactly (the largest singular value) at every forward pass, so the guarantee holds
+    after any change of the weight (an optimiser step, ``load_state_dict``, an in-place edit).
+    With a batch of graphs the bound and the factor are per graph: the propagation is
+    block-diagonal, so scaling each graph's rows by its own factor is exact, and a graph's output
+    does not depend on the other graphs of its batch.
 
     The bound on :math:`\\|\\hat A\\|_2` (``norm_bound``, from
     :meth:`iterative_core.Propagation.norm_bound`) is the weighted Schur test
@@ -243,48 +263,68 @@ class GCNOperatorBase(nn.Module):
     """
 
     def __init__(self, channels: int, *, bias: bool = True, alpha: float = 0.0, beta: Optional[float] = None,
-                 add_self_loops: bool = True, normalize: bool = True, cached: bool = False,
-                 power_iterations: int = 1) -> None:
+                 add_self_loops: bool = True, normalize: bool = True, cached: bool = False) -> None:
         super().__init__()
         # how the adapters build the propagation (see iterative_core.normalization.gcn_propagation);
-        # with ``cached`` an adapter keeps what it built in ``self._cache`` until reset_parameters()
+        # with ``cached`` an adapter keeps what it built (cache_propagation) until reset_parameters()
         self.add_self_loops = add_self_loops
         self.normalize = normalize
         self.cached = cached
         self._cache = None
-        if not (0.0 <= alpha < 1.0):
-            raise ValueError(f"alpha (initial residual) must lie in [0, 1), got {alpha}")
-        if beta is not None and not (0.0 <= beta <= 1.0):
-            raise ValueError(f"beta (identity mapping) must lie in [0, 1], got {beta}")
+        if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not (0.0 <= alpha < 1.0):
+            raise ValueError(f"alpha (initial residual) must be a float in [0, 1), got {alpha!r}")
+        if beta is not None and (isinstance(beta, bool) or not isinstance(beta, (int, float))
+                                 or not (0.0 <= beta <= 1.0)):
+            raise ValueError(f"beta (identity mapping) must be None or a float in [0, 1], got {beta!r}")
         self.channels = channels
         self.alpha = float(alpha)
-        self.beta = beta
-        self.power_iterations = int(power_iterations)
+        self.beta = None if beta is None else float(beta)
         if beta == 0.0:  # W = I: a parameter nothing uses would break DDP (an unused parameter)
             self.register_parameter("weight", None)
         else:
             self.weight = nn.Parameter(torch.empty(channels, channels))
         self.bias = nn.Parameter(torch.empty(channels)) if bias else None
-        self.register_buffer("_u", torch.empty(channels), persistent=False)
-        self._u_ready = False
-        self._u_version: tuple = ()
         self.reset_parameters()
 
-    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+                              error_msgs):
         if self.weight is None and prefix + "weight" in state_dict:
             raise RuntimeError(
                 f"the state_dict has a weight {prefix}weight, but this operator has none (beta=0: W = I, the "
                 "default form='residual'); build the layer as it was saved, e.g. PIGNConv(C, form='paper') or "
                 "with the saved beta")
-        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+        if self.weight is not None and strict and prefix + "weight" not in state_dict:
+            error_msgs.append(
+                f"the state_dict has no {prefix}weight: it was saved from a layer without a weight (beta=0: W = I, "
+                f"the default form='residual'), but this one has a weight (beta={self.beta}). Build the layer as it "
+                "was saved, e.g. PIGNConv(C) with the default form='residual', or pass beta=0.0")
+        super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+                                      error_msgs)
 
     def reset_parameters(self) -> None:
         if self.weight is not None:
             nn.init.xavier_uniform_(self.weight)
         if self.bias is not None:
             nn.init.zeros_(self.bias)
-        self._u_ready = False
         self._cache = None
+
+    def cached_propagation(self, num_nodes: int):
+        """What ``cached=True`` keeps (None when nothing is kept); an error when it was built for a
+        graph of another size, which a cache for one fixed graph cannot serve."""
+        if not self.cached or self._cache is None:
+            return None
+        value, cached_nodes = self._cache
+        if cached_nodes != num_nodes:
+            raise ValueError(
+                f"{type(self).__name__}: cached=True holds the propagation of a graph with {cached_nodes} nodes, "
+                f"but this call has {num_nodes}; cached=True is for one fixed graph (transductive learning). "
+                "Use cached=False for graphs that change, or call reset_parameters() first")
+        return value
+
+    def cache_propagation(self, value, num_nodes: int) -> None:
+        """Keep ``value`` for the next calls when ``cached=True``."""
+        if self.cached:
+            self._cache = (value, num_nodes)
 
     def _raw_weight(self) -> Optional[Tensor]:
         if self.weight is None:  # beta = 0: the identity
@@ -294,75 +334,40 @@ class GCNOperatorBase(nn.Module):
         eye = torch.eye(self.channels, dtype=self.weight.dtype, device=self.weight.device)
         return (1.0 - self.beta) * eye + self.beta * self.weight
 
-    def _power_steps(self, W: Tensor, u: Tensor, steps: int) -> Tensor:
-        for _ in range(steps):
-            v = F.normalize(W.t() @ u, dim=0, eps=1e-12)
-            u = F.normalize(W @ v, dim=0, eps=1e-12)
-        return u
+    @staticmethod
+    def spectral_norm(W: Tensor) -> Tensor:
+        """:math:`\\|W\\|_2`, the largest singular value, exactly and differentiably in ``W`` (its
+        gradient is :math:`u v^\\top` for the top singular pair)."""
+        return torch.linalg.matrix_norm(W, ord=2)
 
-    def _converge(self, W: Tensor, u: Tensor, *, rtol: float = 1e-7, max_steps: int = 1000) -> Tensor:
-        """Power iteration until :math:`\\|W^\\top u\\|` changes by less than ``rtol`` (relative)."""
-        sigma = 0.0
-        for _ in range(max_steps // 10):
-            u = self._power_steps(W, u, 10)
-            new = float(torch.linalg.vector_norm(W.t() @ u))
-            if abs(new - sigma) <= rtol * max(new, 1e-30):
-                break
-            sigma = new
-        return u
-
-    def spectral_norm(self, W: Tensor) -> Tensor:
-        """:math:`\\|W\\|_2` by power iteration: :math:`\\sigma = u^\\top W v`, :math:`v = W^\\top u /
-        \\|W^\\top u\\|`, differentiable in ``W`` (its gradient :math:`u v^\\top` is that of the
-        spectral norm), the vectors are not.
-
-        The vector ``u`` is kept across calls (as ``torch.nn.utils.parametrizations.spectral_norm``):
-        in training ``power_iterations`` steps per call follow the weight as it changes. It is run to
-        convergence (relative change below 1e-7) when first needed, after a change of dtype or
-        device, and in eval mode whenever the weight changed since the last estimate (an optimiser
-        step or ``load_state_dict``), so that a stale vector never underestimates the norm.
-        Power iteration approaches :math:`\\|W\\|_2` from below, so the estimate is a lower bound
-        accurate to about that tolerance.
-        """
-        with torch.no_grad():
-            version = (self.weight._version, self.weight.data_ptr(), self.beta)
-            fresh = not self._u_ready or self._u.dtype != W.dtype or self._u.device != W.device
-            if fresh:
-                u = self._converge(W, F.normalize(torch.randn(self.channels, dtype=W.dtype, device=W.device), dim=0))
-            elif self.training:
-                u = self._power_steps(W, self._u, self.power_iterations)
-            elif version != self._u_version:
-                u = self._converge(W, self._u)
-            else:
-                u = self._u
-            self._u = u
-            self._u_ready = True
-            self._u_version = version
-            v = F.normalize(W.t() @ u, dim=0, eps=1e-12)
-        return torch.dot(u, W @ v).abs()
-
-    def weight_for(self, lipschitz_budget: Optional[float], norm_bound: Optional[Tensor],
-                   dtype: Optional[torch.dtype] = None) -> Tensor:
-        """The weight one forward pass uses, in ``dtype`` (the iteration's) when given, rescaled to
-        ``lipschitz_budget`` when given. With ``beta=0`` (:math:`W = I`): None, or the scale factor
-        as a 0-dim tensor when a budget asks for one."""
+    def scaled_weight(self, lipschitz_budget: Optional[float], norm_bound: Optional[Tensor],
+                      dtype: Optional[torch.dtype] = None) -> tuple[Optional[Tensor], Optional[Tensor]]:
+        """``(W, scale)`` of one forward pass: the weight in ``dtype`` (None for :math:`W = I`) and,
+        when a ``lipschitz_budget`` is given, the factor :math:`\\min(1, \\text{budget} /
+        ((1-\\alpha)\\|\\hat A\\|_2 \\|W\\|_2))` that makes the step fit it: a 0-dim tensor for one
+        graph, or one per graph when ``norm_bound`` has one entry per graph."""
         W = self._raw_weight()
-        if W is None:
-            if lipschitz_budget is None:
-                return None
-            if norm_bound is None:
-                raise ValueError("a contraction needs a bound on the propagation's norm")
-            lip = (1.0 - self.alpha) * norm_bound.to(dtype or torch.get_default_dtype())
-            return torch.clamp(lipschitz_budget / lip.clamp_min(1e-30), max=1.0)
-        if dtype is not None and W.dtype != dtype:
+        if W is not None and dtype is not None and W.dtype != dtype:
             W = W.to(dtype)
         if lipschitz_budget is None:
-            return W
+            return W, None
         if norm_bound is None:
             raise ValueError("a contraction needs a bound on the propagation's norm")
-        lip = (1.0 - self.alpha) * norm_bound.to(W.dtype) * self.spectral_norm(W)
-        scale = torch.clamp(lipschitz_budget / lip.clamp_min(1e-30), max=1.0)
-        return W * scale
+        dt = W.dtype if W is not None else (dtype or torch.get_default_dtype())
+        lip = (1.0 - self.alpha) * norm_bound.to(dt)
+        if W is not None:
+            lip = lip * self.spectral_norm(W)
+        return W, torch.clamp(lipschitz_budget / lip.clamp_min(1e-30), max=1.0)
+
+    def weight_for(self, lipschitz_budget: Optional[float], norm_bound: Optional[Tensor],
+                   dtype: Optional[torch.dtype] = None) -> Optional[Tensor]:
+        """The weight of one forward pass on one graph, rescaled to ``lipschitz_budget`` when given
+        (see :meth:`scaled_weight`). With ``beta=0`` (:math:`W = I`): None, or the scale factor as a
+        0-dim tensor when a budget asks for one."""
+        W, scale = self.scaled_weight(lipschitz_budget, norm_bound, dtype)
+        if scale is None:
+            return W
+        return scale if W is None else W * scale
 
     def step(self, z: Tensor, propagate: Callable[[Tensor], Tensor], W: Optional[Tensor], x: Tensor) -> Tensor:
         """:math:`\\hat A z W + b` (or the initial-residual form) with ``propagate`` applying :math:`\\hat A`;
@@ -371,28 +376,49 @@ class GCNOperatorBase(nn.Module):
         return self.bind_step(x, W, lambda h, add, scale: scaled_add(propagate(h), add, scale))(z)
 
     def bind_step(self, x: Tensor, W: Optional[Tensor],
-                  propagate: Callable[[Tensor, Optional[Tensor], float], Tensor]) -> Callable[[Tensor], Tensor]:
-        """The map :math:`z \\mapsto ((1-\\alpha)\\hat A z + \\alpha x) W + b` of one forward pass, with what
-        does not change between iterations folded once: it is
-        :math:`z \\mapsto (1-\\alpha)\\,\\hat A (z W) + c` with :math:`c = \\alpha x W + b`, so that
+                  propagate: Callable[[Tensor, Optional[Tensor], float], Tensor],
+                  scale: Optional[Tensor] = None, batch: Optional[Tensor] = None) -> Callable[[Tensor], Tensor]:
+        """The map :math:`z \\mapsto ((1-\\alpha)\\hat A z + \\alpha x) W s + b` of one forward pass, with
+        what does not change between iterations folded once: it is
+        :math:`z \\mapsto (1-\\alpha)\\,\\hat A (z W s) + c` with :math:`c = \\alpha x W s + b`, so that
         each iteration is one GEMM (none with ``beta=0``) and one call
         ``propagate(h, add, scale)`` :math:`= \\mathrm{scale} \\cdot \\hat A h + \\mathrm{add}` (one fused
-        sparse kernel on the adapters' fast paths). ``W`` as :meth:`weight_for` returns it."""
+        sparse kernel on the adapters' fast paths). ``W`` and ``scale`` (:math:`s`) as
+        :meth:`scaled_weight` returns them; a per-graph ``scale`` needs ``batch`` and scales each
+        graph's rows (exact, as :math:`\\hat A` is block-diagonal). ``W`` may also be a 0-dim tensor
+        (a scalar multiple of the identity, as :meth:`weight_for` returns it)."""
         a, b = self.alpha, self.bias
         if b is not None and b.dtype != x.dtype:  # half-precision modules iterate in float32
             b = b.to(x.dtype)
-        if W is not None and W.dim() == 0:  # W = w I (beta = 0 rescaled to a budget): w stays a tensor
-            c = scaled_add(x * (a * W), b, 1.0) if a else b
-            k = (1.0 - a) * W
-            return lambda z: scaled_add(propagate(z, None, 1.0) * k, c, 1.0)
+        if W is not None and W.dim() == 0:  # w I: a scale of the identity
+            W, scale = None, W if scale is None else W * scale
+        rows = None  # a per-row factor, [N, 1]
+        if scale is not None:
+            scale = scale.to(x.dtype)
+            if scale.dim() == 0:
+                if W is not None:
+                    W, scale = W * scale, None
+            else:
+                if batch is None:
+                    raise ValueError("a per-graph scale needs the batch vector")
+                rows, scale = scale[batch].unsqueeze(-1), None
+        factor = rows if rows is not None else scale  # what multiplies z W (None: nothing)
         Wt = None if W is None else W.t()
-        c = (a * (x if Wt is None else x @ Wt)) if a else None
+        c = None
+        if a:
+            c = a * (x if Wt is None else x @ Wt)
+            if factor is not None:
+                c = c * factor
         if b is not None:
             c = b if c is None else c + b
-        scale = 1.0 - a
+        s = 1.0 - a
         if Wt is None:
-            return lambda z: propagate(z, c, scale)
-        return lambda z: propagate(z @ Wt, c, scale)
+            if factor is None:
+                return lambda z: propagate(z, c, s)
+            return lambda z: propagate(z * factor, c, s)
+        if factor is None:
+            return lambda z: propagate(z @ Wt, c, s)
+        return lambda z: propagate((z @ Wt) * factor, c, s)
 
     def extra_repr(self) -> str:
         parts = [f"{self.channels}"]

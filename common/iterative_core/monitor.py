@@ -12,13 +12,15 @@ import torch
 from torch import Tensor
 
 _EPS = 1e-12
+#: rows the residual buffers start with when a ``tol`` may end the solve early (they double when full)
+_INITIAL_ROWS = 64
 
 
 def _row_sq(t: Tensor) -> Tensor:
     """Squared norm of each row (dim 0) of ``t``."""
     if t.dim() == 1:
         return t * t
-    return t.reshape(t.shape[0], -1).pow(2).sum(-1)
+    return t.flatten(1).pow(2).sum(-1)  # flatten: also for zero rows
 
 
 class IterationMonitor:
@@ -87,7 +89,10 @@ class IterationMonitor:
         # step stays alive, which would fragment the host heap between the large per-step buffers
         acc = torch.float32 if z0.dtype in (torch.float16, torch.bfloat16) else (
             z0.dtype if z0.is_floating_point() else torch.float32)
-        cap = max(int(max_iter), 1)
+        # room for the steps a solve takes, not for its cap: without a tol it takes exactly max_iter
+        # steps; with one it may stop after a few, so the buffers start small and double when full
+        # (a cap of 10**7 with a tol reached in 40 steps allocates a few hundred bytes, not 160 MB)
+        cap = max(int(max_iter), 1) if tol is None else max(min(int(max_iter), _INITIAL_ROWS), 1)
         # columns: ||z_{k+1} - z_k|| and ||z_k||; the relative residual is their ratio, formed when read
         self._res = torch.full((cap, 2), float("nan"), device=z0.device, dtype=acc)
         # one fused dispatch for both norms where the iterate's dtype is the accumulation dtype
@@ -112,8 +117,19 @@ class IterationMonitor:
         """``[iterations, num_graphs]`` per-graph residuals (stopping metric), with a ``batch``."""
         return None if self._graph_res is None else self._graph_res[: self.iterations]
 
+    @property
+    def capacity(self) -> int:
+        """Rows allocated for the residuals (grows geometrically with the steps taken)."""
+        return self._res.shape[0]
+
+    @property
+    def iterate_norms(self) -> Tensor:
+        """``[iterations]`` :math:`\\|z_k\\|`, the norm of the iterate each recorded step started from."""
+        return self._res[: self.iterations, 1]
+
     def _grow(self, k: int) -> None:
-        """Room for step ``k`` (a caller may take more steps than ``max_iter``, e.g. gradient steps)."""
+        """Room for step ``k``: the buffers double when full (a solve with a ``tol`` starts small, and
+        a caller may take more steps than ``max_iter``, e.g. gradient steps)."""
         if k >= self._res.shape[0]:
             extra = max(k + 1 - self._res.shape[0], self._res.shape[0])
             self._res = torch.cat([self._res, self._res.new_full((extra, 2), float("nan"))])
@@ -174,6 +190,15 @@ class IterationMonitor:
         self._node_active = self.graph_active[self.batch].view(-1, *([1] * (z.dim() - 1)))
         return z_new, False
 
+    @staticmethod
+    def _last_norm(z: Tensor) -> dict:
+        zd = z.detach()
+        if zd.is_floating_point():
+            wide = torch.float64 if zd.dtype in (torch.float16, torch.bfloat16, torch.float32) else zd.dtype
+            norm = torch.linalg.vector_norm(zd, dtype=wide)
+            return dict(finite=torch.isfinite(norm), last_norm=norm)
+        return dict(finite=torch.isfinite(zd).all(), last_norm=None)
+
     def records(self, z: Tensor) -> dict:
         """What the info object needs; no synchronisation."""
         graph_done = None
@@ -186,10 +211,14 @@ class IterationMonitor:
         return dict(
             iterations=self.iterations,
             abs_residuals=self.abs_res.clone(),
+            iterate_norms=self.iterate_norms.clone(),
             rel_residuals=self.rel_res.clone(),
             graph_residuals=self.graph_res.clone() if self.batch is not None else None,
             graph_iterations=self.graph_iterations,
             graph_done=graph_done,
-            finite=torch.isfinite(z.detach()).all(),
+            # one read of the last iterate gives both its norm (how far the iteration went: the
+            # divergence test) and whether it is finite (NaN/Inf anywhere make the norm NaN/Inf; the
+            # sum of squares accumulates in float64, so a finite iterate cannot overflow it)
+            **self._last_norm(z),
             measured=None if all(self._measured) else torch.tensor(self._measured, dtype=torch.bool),
         )

@@ -33,7 +33,7 @@ class Propagation:
     weight: Tensor
     loop_weight: Optional[Tensor]
     num_nodes: int
-    degree: Tensor  # weighted in-degree including self-loops (before normalisation)
+    degree: Tensor  # weighted in-degree including self-loops (before normalisation; float64 for weighted graphs)
     normalized: bool
     #: Set when the graph had no edge weights: the matrix is then
     #: ``diag(node_scale) @ (sparse(dst, src, 1) + diag(unit_loops)) @ diag(node_scale)``
@@ -44,9 +44,10 @@ class Propagation:
     unit_loops: Optional[Tensor] = None
     unweighted: bool = False  # set only with the loops kept apart (``fold_loops=False``)
 
-    def norm_bound(self) -> Tensor:
+    def norm_bound(self, batch: Optional[Tensor] = None, num_graphs: Optional[int] = None) -> Tensor:
         """An upper bound on the spectral norm of the matrix (exactly 1 for an undirected graph
-        under the symmetric normalisation); see :func:`iterative_core.theory.propagation_norm_bound`."""
+        under the symmetric normalisation), one per graph with a ``batch`` vector; see
+        :func:`iterative_core.theory.propagation_norm_bound`."""
         src, dst, w = self.src, self.dst, self.weight
         if self.loop_weight is not None:
             idx = torch.arange(self.num_nodes, device=src.device)
@@ -54,7 +55,8 @@ class Propagation:
         scale = self.degree.clamp_min(0).sqrt() if self.normalized else None
         if scale is not None:
             scale = torch.where(scale > 0, scale, torch.ones_like(scale))
-        return propagation_norm_bound(src, dst, w, self.num_nodes, node_scale=scale)
+        return propagation_norm_bound(src, dst, w, self.num_nodes, node_scale=scale, batch=batch,
+                                      num_graphs=num_graphs)
 
     def dense(self) -> Tensor:
         """The matrix as a dense ``[N, N]`` tensor (rows: destinations), for tests and small graphs."""
@@ -83,20 +85,27 @@ def gcn_propagation(
     are zero where a node already had a loop), so it is ``torch.compile``-friendly.
     """
     device = src.device
-    w = torch.ones(src.numel(), dtype=dtype, device=device) if edge_weight is None else edge_weight.to(dtype)
+    # weighted degrees are summed in float64 where the device has it: a sum of large finite weights
+    # (say 3e38 in float32) would otherwise overflow to Inf and erase the node's edges. The normalised
+    # entries w_ij / sqrt(d_i d_j) are at most 1, so they fit the iteration's dtype again.
+    acc = dtype
+    if edge_weight is not None and normalize and device.type in ("cpu", "cuda"):
+        acc = torch.promote_types(dtype, torch.float64)
+    w = torch.ones(src.numel(), dtype=dtype, device=device) if edge_weight is None else edge_weight.to(acc)
     if add_self_loops:
         has_loop = torch.zeros(num_nodes, dtype=torch.bool, device=device)
         has_loop[src[src == dst]] = True
-        loop_w = (~has_loop).to(dtype)
+        loop_w = (~has_loop).to(acc)
     else:
-        loop_w = torch.zeros(num_nodes, dtype=dtype, device=device)
-    deg = torch.zeros(num_nodes, dtype=dtype, device=device).index_add_(0, dst, w) + loop_w
-    unit_loops, dinv = (loop_w if add_self_loops else None), None
+        loop_w = torch.zeros(num_nodes, dtype=acc, device=device)
+    deg = torch.zeros(num_nodes, dtype=acc, device=device).index_add_(0, dst, w) + loop_w
+    unit_loops, dinv = (loop_w.to(dtype) if add_self_loops else None), None
     if normalize:
         dinv = deg.pow(-0.5)
         dinv = torch.where(torch.isinf(dinv), torch.zeros_like(dinv), dinv)
         w = dinv[src] * w * dinv[dst]
         loop_w = loop_w * dinv * dinv
+        w, loop_w, dinv = w.to(dtype), loop_w.to(dtype), dinv.to(dtype)
     if fold_loops and add_self_loops:
         idx = torch.arange(num_nodes, device=device)
         return Propagation(torch.cat([src, idx]), torch.cat([dst, idx]), torch.cat([w, loop_w]), None,

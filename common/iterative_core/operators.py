@@ -18,6 +18,7 @@ from typing import Callable, Mapping, Optional
 from torch import nn
 
 from ._keys import check_choice
+from .checks import check_callable, check_flag, check_name, got
 
 _OPERATORS: dict[str, dict[str, Callable[..., nn.Module]]] = {}
 _KEYS: dict[str, dict[str, dict[str, str]]] = {}
@@ -36,9 +37,21 @@ def register_operator(name: str, factory: Callable[..., nn.Module] | None = None
         backend: ``"pyg"`` or ``"dgl"`` (the adapters' ``register_operator`` fill it in).
         overwrite: replace an operator already registered under ``name``.
         state_dict_keys: ``{parameter name or prefix: shared name}`` for :func:`convert_state_dict`.
+
+    ``name`` and ``backend`` must be non-empty strings and ``factory`` a callable: anything else is
+    refused here, before it reaches the registry (where it would break every later lookup).
     """
+    check_name("operator", name)
+    check_name("backend", backend)
+    check_flag("overwrite", overwrite)
+    if state_dict_keys is not None:
+        if not isinstance(state_dict_keys, Mapping) or not all(
+                isinstance(k, str) and isinstance(v, str) for k, v in state_dict_keys.items()):
+            raise TypeError(f"state_dict_keys must map parameter names (str) to shared names (str), "
+                            f"got {got(state_dict_keys)}")
 
     def deco(f):
+        check_callable(f"the factory of operator {name!r}", f)
         ops = _OPERATORS.setdefault(backend, {})
         if not overwrite and name in ops and ops[name] is not f:
             raise ValueError(f"operator {name!r} is already registered for backend {backend!r} (pass overwrite=True)")

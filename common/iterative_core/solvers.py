@@ -2,36 +2,61 @@
 
 A solver has the signature ``solver(f, z0, monitor, schedule, **options) -> z``: it proposes iterates,
 hands each to ``monitor.accept`` (which measures, freezes converged graphs and decides when to stop)
-and returns the last one. ``schedule[k]`` is the smoothing factor of step ``k``. Its keyword-only
-options are its configuration; any other option is refused with the list of valid ones.
+and returns the last one. ``schedule[k]`` is the smoothing factor of step ``k`` (an indexable
+:class:`iterative_core.schedules.Schedule`, read step by step: never a list of ``max_iter`` floats).
+Its keyword-only options are its configuration; any other option is refused with the list of valid
+ones, and a solver registered with a ``check`` (``"anderson"``) has their values range-checked.
 """
 from __future__ import annotations
 
 import inspect
-from typing import Callable, Optional
+from typing import Callable, Optional, Sequence
 
 import torch
 from torch import Tensor
 
 from ._keys import check_choice, check_keys
+from .checks import check_callable, check_flag, check_int, check_name, check_real
 from .monitor import IterationMonitor
 
 Solver = Callable[..., Tensor]
 _SOLVERS: dict[str, Solver] = {}
+_CHECKS: dict[str, Callable[[dict], None]] = {}
 
 __all__ = ["register_solver", "get_solver", "solver_options", "available_solvers", "picard", "anderson"]
 
 
-def register_solver(name: str, fn: Optional[Solver] = None, *, overwrite: bool = False):
-    """Register ``fn`` under ``name`` (also usable as a decorator: ``@register_solver("mine")``)."""
+def register_solver(name: str, fn: Optional[Solver] = None, *, overwrite: bool = False,
+                    check: Optional[Callable[[dict], None]] = None):
+    """Register ``fn`` under ``name`` (also usable as a decorator: ``@register_solver("mine")``).
+
+    ``name`` must be a non-empty string and ``fn`` a callable taking ``(f, z0, monitor, schedule,
+    **options)``; anything else is refused here, before it reaches the registry. ``check``, when
+    given, is called with the solver's options (its defaults updated with the ones a caller passes)
+    and raises ``ValueError``/``TypeError`` for a value out of range; it runs when a layer is built
+    and at every ``fixed_point()`` call.
+    """
+    check_name("solver", name)
+    check_flag("overwrite", overwrite)
+    if check is not None:
+        check_callable("register_solver's check", check)
 
     def deco(f: Solver) -> Solver:
+        check_callable(f"the solver registered as {name!r}", f)
         if not overwrite and name in _SOLVERS and _SOLVERS[name] is not f:
             raise ValueError(f"a solver named {name!r} is already registered (pass overwrite=True)")
-        params = list(inspect.signature(f).parameters.values())
-        if len(params) < 4:
-            raise TypeError("a solver takes (f, z0, monitor, schedule, **options)")
+        try:
+            params = list(inspect.signature(f).parameters.values())
+        except (TypeError, ValueError):  # a builtin without a signature: take it on trust
+            params = None
+        if params is not None and len(params) < 4 and not any(p.kind is p.VAR_POSITIONAL for p in params):
+            raise TypeError(f"a solver takes (f, z0, monitor, schedule, **options); {name!r} takes "
+                            f"({', '.join(p.name for p in params)})")
         _SOLVERS[name] = f
+        if check is not None:
+            _CHECKS[name] = check
+        else:
+            _CHECKS.pop(name, None)
         return f
 
     return deco(fn) if fn is not None else deco
@@ -48,16 +73,32 @@ def get_solver(name: str) -> Solver:
 
 def solver_options(name: str) -> dict:
     """The keyword options of a registered solver with their defaults."""
-    sig = inspect.signature(get_solver(name))
+    fn = get_solver(name)
+    try:
+        sig = inspect.signature(fn)
+    except (TypeError, ValueError):  # a builtin without a signature: no known options
+        return {}
     return {p.name: p.default for p in sig.parameters.values() if p.kind is p.KEYWORD_ONLY}
 
 
-def check_solver_options(name: str, options: dict) -> None:
-    check_keys(f"solver {name!r}", options, solver_options(name))
+def check_solver_options(name: str, options: dict, *, where: Optional[str] = None,
+                         what: str = "solver_options") -> None:
+    """Check that ``name`` is a registered solver, that ``options`` are its keywords and (for a
+    solver registered with a ``check``, e.g. ``"anderson"``) that their values are in range."""
+    defaults = solver_options(name)  # refuses an unknown solver, listing the registered ones
+    check_keys(f"solver {name!r}", options, defaults)
+    check = _CHECKS.get(name)
+    if check is not None:
+        merged = {**defaults, **options}
+        try:
+            check(merged)
+        except (TypeError, ValueError) as exc:
+            prefix = f"{where}: " if where else ""
+            raise type(exc)(f"{prefix}{what} of solver {name!r}: {exc}") from None
 
 
 @register_solver("picard")
-def picard(f: Callable[[Tensor], Tensor], z0: Tensor, monitor: IterationMonitor, schedule: list[float]) -> Tensor:
+def picard(f: Callable[[Tensor], Tensor], z0: Tensor, monitor: IterationMonitor, schedule: Sequence[float]) -> Tensor:
     """Krasnoselskii-Mann iteration :math:`z_{k+1} = s_k z_k + (1 - s_k) f(z_k)` (Picard when ``s_k = 0``)."""
     z = z0
     for k in range(monitor.max_iter):
@@ -82,12 +123,20 @@ def _graph_gram(G: Tensor, batch: Optional[Tensor], num_graphs: int) -> Tensor:
     return out.index_add_(0, batch, per_node)
 
 
-@register_solver("anderson")
+def check_anderson_options(options: dict) -> None:
+    """The ranges of :func:`anderson`'s options: ``m`` an int >= 1, ``lam`` >= 0, ``beta`` None or in
+    (0, 1] (``beta=0`` would never move)."""
+    check_int("m (memory)", options.get("m", 5), minimum=1)
+    check_real("lam (regularisation)", options.get("lam", 1e-4), low=0.0)
+    check_real("beta (mixing)", options.get("beta"), low=0.0, high=1.0, low_open=True, optional=True)
+
+
+@register_solver("anderson", check=check_anderson_options)
 def anderson(
     f: Callable[[Tensor], Tensor],
     z0: Tensor,
     monitor: IterationMonitor,
-    schedule: list[float],
+    schedule: Sequence[float],
     *,
     m: int = 5,
     lam: float = 1e-4,
@@ -111,8 +160,7 @@ def anderson(
     :math:`x_n + \\beta g_n` for that graph, so the iteration never produces NaN from the
     least-squares step.
     """
-    if m < 1:
-        raise ValueError(f"anderson needs memory m >= 1, got {m}")
+    check_anderson_options({"m": m, "lam": lam, "beta": beta})
     batch, B = monitor.batch, monitor.num_graphs
     # largest trusted |alpha_i|: 1/sqrt(eps) of the iterate's dtype (about 3e3 in float32, 7e7 in float64)
     max_coef = torch.finfo(z0.dtype).eps ** -0.5 if z0.is_floating_point() else 1e8

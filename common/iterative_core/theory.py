@@ -88,7 +88,8 @@ def lipschitz_estimate(
 
 
 def propagation_norm_bound(
-    src: Tensor, dst: Tensor, weight: Tensor, num_nodes: int, node_scale: Optional[Tensor] = None
+    src: Tensor, dst: Tensor, weight: Tensor, num_nodes: int, node_scale: Optional[Tensor] = None,
+    batch: Optional[Tensor] = None, num_graphs: Optional[int] = None,
 ) -> Tensor:
     """Upper bound on :math:`\\|\\hat A\\|_2` for the propagation matrix with entries
     ``weight[e]`` at row ``dst[e]``, column ``src[e]`` (messages flow source -> destination).
@@ -106,13 +107,21 @@ def propagation_norm_bound(
     matrix is symmetric and similar to the row-stochastic :math:`D^{-1}(A+I)`): no norm is lost.
     For a directed graph it is :math:`\\sqrt{\\max_j d^{out}_j / d^{in}_j}`; without normalisation
     (``node_scale`` None) the classical :math:`\\sqrt{\\|A\\|_1 \\|A\\|_\\infty}`. Returned as a
-    0-dim tensor (no synchronisation).
+    0-dim tensor (no synchronisation); with ``batch`` (the graph of each node, ``num_graphs`` graphs,
+    no edge between two graphs) one bound per graph, ``[num_graphs]``, each that graph's own.
     """
     w = weight.abs()
+    shape = () if batch is None else (int(num_graphs if num_graphs is not None else
+                                          (int(batch.max()) + 1 if batch.numel() else 0)),)
     if num_nodes == 0 or w.numel() == 0:
-        return w.new_zeros(())
+        return w.new_zeros(shape)
     p = torch.ones(num_nodes, dtype=w.dtype, device=w.device) if node_scale is None else node_scale.to(w.dtype)
     p = p.clamp_min(1e-30)
     row = torch.zeros(num_nodes, dtype=w.dtype, device=w.device).index_add_(0, dst, w * p[src] / p[dst])
     col = torch.zeros(num_nodes, dtype=w.dtype, device=w.device).index_add_(0, src, w * p[dst] / p[src])
-    return (row.max() * col.max()).sqrt()
+    if batch is None:
+        return (row.max() * col.max()).sqrt()
+    # the sums are >= 0, so a graph without rows keeps the bound 0
+    row_max = w.new_zeros(shape).scatter_reduce_(0, batch, row, "amax")
+    col_max = w.new_zeros(shape).scatter_reduce_(0, batch, col, "amax")
+    return (row_max * col_max).sqrt()

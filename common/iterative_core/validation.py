@@ -8,7 +8,10 @@ from torch import Tensor
 
 SUPPORTED_DTYPES = (torch.float16, torch.bfloat16, torch.float32, torch.float64)
 
-__all__ = ["check_features", "check_edges", "check_edge_weight", "check_batch", "compute_dtype", "SUPPORTED_DTYPES"]
+__all__ = [
+    "check_features", "check_edges", "check_edge_weight", "check_batch", "check_batch_edges", "check_z_init",
+    "check_same_device", "compute_dtype", "SUPPORTED_DTYPES",
+]
 
 
 def compute_dtype(dtype: torch.dtype) -> torch.dtype:
@@ -18,7 +21,9 @@ def compute_dtype(dtype: torch.dtype) -> torch.dtype:
     return torch.float32 if dtype in (torch.float16, torch.bfloat16) else dtype
 
 
-def check_features(x: Tensor, channels: int, where: str) -> None:
+def check_features(x: Tensor, channels: int, where: str, *, validate: bool = False) -> None:
+    """Type, shape, dtype and width of the node features; with ``validate`` also that every entry is
+    finite (one synchronisation)."""
     if not isinstance(x, Tensor):
         raise TypeError(f"{where}: node features must be a torch.Tensor, got {type(x).__name__}")
     if x.dim() != 2:
@@ -31,14 +36,26 @@ def check_features(x: Tensor, channels: int, where: str) -> None:
         raise ValueError(
             f"{where}: node features have {x.shape[1]} channels but the layer was built for channels={channels}"
         )
+    if validate and x.numel():
+        bad = ~torch.isfinite(x.detach())
+        count = int(bad.sum())
+        if count:
+            row = int(bad.any(1).nonzero()[0, 0])
+            raise ValueError(
+                f"{where}: the node features hold {count} NaN/Inf entr{'y' if count == 1 else 'ies'} (the first in "
+                f"row {row}); the iteration cannot recover from them. Check the data and the layers before this "
+                "one (validate=False skips this check)")
 
 
 def check_edges(src: Tensor, dst: Tensor, num_nodes: int, where: str, *, validate: bool = True) -> None:
-    """Dtype always; the index range (one synchronisation) when ``validate``."""
+    """Dtype always; the index range (one synchronisation) when ``validate``. On the CPU the range
+    is checked whatever ``validate`` says: it costs no synchronisation there, and an index out of range
+    would crash the process inside the sparse kernels. On other devices ``validate=False`` leaves
+    invalid indices undefined behaviour."""
     for t in (src, dst):
         if t.dtype not in (torch.int64, torch.int32):
             raise ValueError(f"{where}: edge indices must be int64 (or int32), got {t.dtype}")
-    if validate and src.numel():
+    if (validate or src.device.type == "cpu") and src.numel():
         hi = int(torch.maximum(src.max(), dst.max()))
         lo = int(torch.minimum(src.min(), dst.min()))
         if hi >= num_nodes:
@@ -47,7 +64,8 @@ def check_edges(src: Tensor, dst: Tensor, num_nodes: int, where: str, *, validat
                 f"(valid indices 0..{num_nodes - 1})"
             )
         if lo < 0:
-            raise ValueError(f"{where}: the edge index contains the negative node index {lo}")
+            raise ValueError(f"{where}: the edge index contains the negative node index {lo} "
+                             f"(valid indices 0..{num_nodes - 1})")
 
 
 def check_edge_weight(w: Optional[Tensor], num_edges: int, where: str, *, normalize: bool,
@@ -73,6 +91,10 @@ def check_edge_weight(w: Optional[Tensor], num_edges: int, where: str, *, normal
                 f"{where}: edge_weight contains negative weights, which the symmetric normalisation "
                 "(square roots of degrees) cannot take; pass normalize=False or non-negative weights"
             )
+        if normalize and w.dtype == torch.float64 and not bool(torch.isfinite(w.sum())):
+            raise ValueError(
+                f"{where}: edge_weight is too large to normalise: the weights' sum overflows float64 (largest "
+                f"weight {float(w.abs().max()):.3g}); rescale the weights")
     return w
 
 
@@ -81,10 +103,60 @@ def check_same_device(x: Tensor, other: Tensor, where: str, what: str = "the gra
         raise ValueError(f"{where}: node features are on {x.device} but {what} is on {other.device}")
 
 
-def check_batch(batch: Optional[Tensor], num_nodes: int, where: str) -> None:
+def check_batch(batch: Optional[Tensor], num_nodes: int, where: str, num_graphs: Optional[int] = None, *,
+                validate: bool = True) -> None:
+    """Shape and dtype of a batch vector and of ``num_graphs``; with ``validate`` also the graph ids'
+    range (one synchronisation)."""
+    if num_graphs is not None and (isinstance(num_graphs, bool) or not isinstance(num_graphs, int)
+                                   or num_graphs < 0):
+        raise ValueError(f"{where}: num_graphs must be a non-negative int, got {num_graphs!r}")
     if batch is None:
+        if num_graphs is not None:
+            raise ValueError(f"{where}: num_graphs={num_graphs} was given without a batch vector")
         return
+    if not isinstance(batch, Tensor):
+        raise TypeError(f"{where}: batch must be a tensor of graph ids, got {type(batch).__name__}")
     if batch.dim() != 1 or batch.shape[0] != num_nodes:
         raise ValueError(f"{where}: batch must have one entry per node ({num_nodes}), got shape {tuple(batch.shape)}")
     if batch.dtype != torch.long:
         raise TypeError(f"{where}: batch must be int64, got {batch.dtype}")
+    if validate and batch.numel():
+        lo, hi = int(batch.min()), int(batch.max())
+        if lo < 0:
+            raise ValueError(f"{where}: batch holds the negative graph id {lo}; graph ids count from 0")
+        if num_graphs is not None and hi >= num_graphs:
+            raise ValueError(f"{where}: batch holds the graph id {hi} but num_graphs={num_graphs} "
+                             f"(valid ids 0..{num_graphs - 1})")
+
+
+def check_batch_edges(batch: Optional[Tensor], src: Tensor, dst: Tensor, where: str) -> None:
+    """Refuse a batch vector that puts the two ends of an edge in different graphs (one
+    synchronisation): each graph of a batch is solved, stopped and bounded on its own, which is
+    exact only when no edge joins two graphs."""
+    if batch is None or src.numel() == 0:
+        return
+    cut = batch[src] != batch[dst]
+    count = int(cut.sum())
+    if count:
+        e = int(cut.nonzero()[0, 0])
+        u, v = int(src[e]), int(dst[e])
+        raise ValueError(
+            f"{where}: the batch vector puts the two ends of {count} edge(s) in different graphs (the first: "
+            f"node {u} in graph {int(batch[u])} -> node {v} in graph {int(batch[v])}). Each graph of a batch "
+            "converges and stops on its own, which needs the graphs to be disconnected from each other: pass "
+            "the batch vector of the graphs that were batched (PyG's data.batch), or none")
+
+
+def check_z_init(z_init: Optional[Tensor], x: Tensor, where: str) -> None:
+    """A warm start must be a tensor of the features' shape, dtype and device."""
+    if z_init is None:
+        return
+    if not isinstance(z_init, Tensor):
+        raise TypeError(f"{where}: z_init must be a tensor like the node features, got {type(z_init).__name__}")
+    if z_init.shape != x.shape:
+        raise ValueError(f"{where}: z_init has shape {tuple(z_init.shape)} but the node features have shape "
+                         f"{tuple(x.shape)}; a warm start must have the features' shape")
+    if z_init.dtype != x.dtype:
+        raise TypeError(f"{where}: z_init has dtype {z_init.dtype} but the node features have dtype {x.dtype}")
+    if z_init.device != x.device:
+        raise ValueError(f"{where}: z_init is on {z_init.device} but the node features are on {x.device}")

@@ -29,13 +29,15 @@ from __future__ import annotations
 import inspect
 from typing import Callable, Optional
 
+import torch
 from torch import Tensor, nn
 
 from ._keys import check_keys
 from .forms import form_defaults, resolve_form
 from .layer import ITERATION_KEYS, GCNOperatorBase, IterativeLayerBase
 from .operators import get_operator
-from .validation import compute_dtype, check_batch, check_features
+from .info import apply_policy
+from .validation import check_batch, check_features, check_z_init, compute_dtype
 
 __all__ = [
     "conv_widths", "square_channels", "supports_contraction", "accepts_keyword", "reset_module",
@@ -109,8 +111,12 @@ def square_error(where: str, what: str, how: str) -> str:
             f"must be square (the same nodes and the same channels in and out). {how}")
 
 
-def square_channels(conv: nn.Module, channels: Optional[int], where: str) -> int:
-    """The width ``C`` of a square ``conv``; raise when its widths differ or none can be found."""
+_SQUARE_HINT = "Build it with in_channels == out_channels (concatenated attention heads count)."
+
+
+def square_channels(conv: nn.Module, channels: Optional[int], where: str, hint: str = _SQUARE_HINT) -> int:
+    """The width ``C`` of a square ``conv``; raise when its widths differ or none can be found.
+    ``hint`` says how to build a square layer in the caller's ecosystem."""
     ins, out = conv_widths(conv)
     name = type(conv).__name__
     known = [w for w in ins if w is not None]
@@ -120,9 +126,7 @@ def square_channels(conv: nn.Module, channels: Optional[int], where: str) -> int
             "Build it with one input width equal to its output width."))
     if known and out is not None and known[0] != out:
         raise ValueError(square_error(
-            where, f"{name} maps {known[0]} input channels to {out} output channels",
-            "Build it with in_channels == out_channels (for attention layers: out_channels * heads == "
-            "in_channels with concatenated heads, e.g. GATConv(C, C // heads, heads=heads))."))
+            where, f"{name} maps {known[0]} input channels to {out} output channels", hint))
     found = known[0] if known else out
     if channels is not None:
         if not isinstance(channels, int) or isinstance(channels, bool) or channels < 1:
@@ -160,30 +164,47 @@ def reset_module(module: nn.Module) -> None:
 
 
 class SquareOperator:
-    """``z -> op(z)`` with the output checked to be square (``[N, heads, F]`` read as ``[N, heads * F]``)."""
+    """``z -> op(z)`` with the output checked to be a tensor of the input's shape and dtype
+    (``[N, heads, F]`` read as ``[N, heads * F]``)."""
 
-    __slots__ = ("op", "name", "where")
+    __slots__ = ("op", "name", "where", "hint")
 
-    def __init__(self, op: Callable[[Tensor], Tensor], name: str, where: str) -> None:
-        self.op, self.name, self.where = op, name, where
+    def __init__(self, op: Callable[[Tensor], Tensor], name: str, where: str, hint: str = _SQUARE_HINT) -> None:
+        self.op, self.name, self.where, self.hint = op, name, where, hint
 
     def __call__(self, z: Tensor) -> Tensor:
         out = self.op(z)
-        if isinstance(out, tuple):  # e.g. attention weights returned beside the features
+        if isinstance(out, tuple) and out and isinstance(out[0], Tensor):  # e.g. attention weights beside it
             out = out[0]
+        if not isinstance(out, Tensor):
+            raise TypeError(f"{self.where}: the operator {self.name} returned {type(out).__name__} "
+                            f"({_short(out)}) for an input of shape {tuple(z.shape)}; it must return a tensor "
+                            "of node features of the input's shape")
         if out.dim() == 3 and z.dim() == 2:
             out = out.flatten(1)  # concatenated heads
         if out.shape != z.shape:
             raise ValueError(square_error(
                 self.where, f"{self.name} mapped an input of shape {tuple(z.shape)} to shape {tuple(out.shape)}",
-                "Build it with in_channels == out_channels (concatenated heads count)."))
+                self.hint))
+        if out.dtype != z.dtype:
+            raise TypeError(f"{self.where}: the operator {self.name} returned dtype {out.dtype} for an input of "
+                            f"dtype {z.dtype}; it must keep the input's dtype (check its parameters' dtype, "
+                            "e.g. call .double() on the whole model)")
         return out
+
+
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 class OperatorLayerBase(IterativeLayerBase):
     """An operator module (``self.operator``) iterated to its fixed point: what both adapters'
     ``IterativeConv`` and ``PIGNConv`` share. An adapter writes ``forward`` in its ecosystem's order,
-    turns its graph into a callable ``z -> op(z)`` and hands it to :meth:`iterate`."""
+    turns its graph into a callable ``z -> op(z)`` and hands it to :meth:`iterate`. ``square_hint``
+    (set by an adapter) says how to build a square layer in its ecosystem."""
+
+    square_hint: str = _SQUARE_HINT
 
     def __init__(self, operator: nn.Module, channels: Optional[int] = None, num_iterations: int = 8,
                  smoothing=0.5, tol: Optional[float] = None, act="relu", dropout: float = 0.0, **kwargs) -> None:
@@ -191,7 +212,7 @@ class OperatorLayerBase(IterativeLayerBase):
         if not isinstance(operator, nn.Module):
             raise TypeError(f"{where}: the operator must be a torch.nn.Module, got {type(operator).__name__}")
         check_keys(where, kwargs, ITERATION_KEYS)
-        channels = square_channels(operator, channels, where)
+        channels = square_channels(operator, channels, where, self.square_hint)
         if kwargs.get("contraction") is not None and not supports_contraction(operator):
             raise ValueError(
                 f"{where}: contraction= rescales the operator's weight to a Lipschitz budget, which only "
@@ -217,15 +238,18 @@ class OperatorLayerBase(IterativeLayerBase):
                 where, "got a bipartite pair (x_src, x_dst) of node features",
                 "Iterate on a node-induced subgraph instead (torch_geometric.utils.subgraph or "
                 "k_hop_subgraph, NeighborLoader, ClusterLoader; in DGL dgl.node_subgraph)."))
-        check_features(x, self.channels, where)
+        check_features(x, self.channels, where, validate=self.validate)
 
-    def bind(self, x: Tensor, graph, edge_weight: Optional[Tensor],
-             call: Callable[..., Tensor]) -> Callable[[Tensor], Tensor]:
+    def bind(self, x: Tensor, graph, edge_weight: Optional[Tensor], call: Callable[..., Tensor],
+             batch: Optional[Tensor] = None, num_graphs: Optional[int] = None) -> Callable[[Tensor], Tensor]:
         """The map ``z -> op(z, graph)`` of one forward pass: the operator's own ``bind`` when it has
-        one, else ``call(operator, z, graph[, edge_weight=w])`` (the adapter's calling order)."""
+        one (given the ``batch`` vector when it takes one, so that it can bound each graph on its
+        own), else ``call(operator, z, graph[, edge_weight=w])`` (the adapter's calling order)."""
         op = self.operator
         if hasattr(op, "bind"):
-            return op.bind(x, graph, edge_weight, lipschitz_budget=self.lipschitz_budget())
+            extra = {"batch": batch, "num_graphs": num_graphs} if (
+                batch is not None and accepts_keyword(op.bind, "batch")) else {}
+            return op.bind(x, graph, edge_weight, lipschitz_budget=self.lipschitz_budget(), **extra)
         if edge_weight is None:
             return lambda z: call(op, z, graph)
         if not accepts_keyword(op.forward, "edge_weight"):
@@ -237,10 +261,10 @@ class OperatorLayerBase(IterativeLayerBase):
                 num_graphs: Optional[int] = None, z_init: Optional[Tensor] = None, return_info: bool = False):
         """Solve :math:`z = \\sigma(\\mathrm{op}(z) [+ x])` from ``z_init`` (default ``x``); with a
         ``batch`` vector every graph converges (and stops) on its own."""
-        check_batch(batch, x.size(0), type(self).__name__)
+        check_batch(batch, x.size(0), type(self).__name__, num_graphs, validate=False)
         gcn = isinstance(self.operator, GCNOperatorBase)
         if not gcn:  # the GCN operator is square by construction
-            op = SquareOperator(op, type(self.operator).__name__, type(self).__name__)
+            op = SquareOperator(op, type(self.operator).__name__, type(self).__name__, self.square_hint)
         # the GCN operator's output is a fresh tensor: its activation may run in place
         z, info = self.solve(op, x, z_init=z_init, batch=batch, num_graphs=num_graphs, fresh=gcn)
         return (z, info) if return_info else z
@@ -252,17 +276,24 @@ class OperatorLayerBase(IterativeLayerBase):
         ``check_graph(layer, x, graph, edge_weight, batch, num_graphs) -> (edge_weight, batch, num_graphs)``
         checks the graph (and may find the batch vector), ``call(operator, z, graph, **kw)`` applies an
         operator in the ecosystem's argument order."""
+        where = type(self).__name__
         self.check_input(x)
+        check_z_init(z_init, x, where)
+        check_batch(batch, x.size(0), where, num_graphs, validate=self.validate)
         edge_weight, batch, num_graphs = check_graph(self, x, graph, edge_weight, batch, num_graphs)
         dtype = compute_dtype(x.dtype)
         if dtype == x.dtype or not hasattr(self.operator, "bind"):
-            return self.iterate(self.bind(x, graph, edge_weight, call), x, batch=batch, num_graphs=num_graphs,
-                                z_init=z_init, return_info=return_info)
+            op = self.bind(x, graph, edge_weight, call, batch, num_graphs)
+            return self.iterate(op, x, batch=batch, num_graphs=num_graphs, z_init=z_init, return_info=return_info)
         # half precision: the operators that bind a graph iterate in float32 and return the input's dtype
         xc = x.to(dtype)
-        z, info = self.iterate(self.bind(xc, graph, edge_weight, call), xc, batch=batch, num_graphs=num_graphs,
-                               z_init=None if z_init is None else z_init.to(dtype), return_info=True)
+        z, info = self.iterate(self.bind(xc, graph, edge_weight, call, batch, num_graphs), xc, batch=batch,
+                               num_graphs=num_graphs, z_init=None if z_init is None else z_init.to(dtype),
+                               return_info=True)
         z = z.to(x.dtype)
+        if self.on_divergence != "ignore" and not info.diverged and not bool(torch.isfinite(z).all()):
+            info.mark_overflow(x.dtype)  # finite in float32, beyond the range of the input's dtype
+            apply_policy(info, self.on_nonconvergence, self.on_divergence)
         return (z, info) if return_info else z
 
 

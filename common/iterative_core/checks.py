@@ -1,0 +1,184 @@
+"""Checks of configuration values, shared by :func:`iterative_core.fixed_point` and the layers.
+
+One helper per kind of check, so that a layer (at construction) and ``fixed_point()`` (at each call)
+refuse a bad value with the same message: it names the argument, the value received and what is
+valid. A value of the wrong type raises ``TypeError``, a value out of range ``ValueError``.
+"""
+from __future__ import annotations
+
+import math
+import numbers
+import operator
+from collections.abc import Mapping
+from typing import Any, Callable, Optional
+
+__all__ = [
+    "check_int", "check_real", "check_flag", "check_name", "check_callable", "check_mapping",
+    "check_solve_options", "got",
+]
+
+
+def got(value: Any) -> str:
+    """``value`` as an error message shows it: its repr and, for a value of a surprising type, the type."""
+    text = repr(value)
+    if len(text) > 60:
+        text = text[:57] + "..."
+    if isinstance(value, (bool, int, float)) or value is None:
+        return text
+    return f"{text} (a {type(value).__name__})"
+
+
+def _prefix(where: Optional[str]) -> str:
+    return f"{where}: " if where else ""
+
+
+def check_int(name: str, value: Any, *, minimum: int = 0, maximum: Optional[int] = None,
+              optional: bool = False, where: Optional[str] = None, maximum_name: Optional[str] = None
+              ) -> Optional[int]:
+    """Return ``value`` as an ``int`` in ``[minimum, maximum]`` (None passes when ``optional``).
+
+    A bool, a float (even ``2.0``) or a string is a ``TypeError``: an iteration count is a whole
+    number, and ``1.5`` must not quietly become ``1``."""
+    valid = f"an int >= {minimum}" + (f" and <= {maximum_name or maximum}" if maximum is not None else "")
+    if optional:
+        valid += " or None"
+    if value is None and optional:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{_prefix(where)}{name} must be {valid}, got {got(value)}")
+    v = operator.index(value)
+    if v < minimum or (maximum is not None and v > maximum):
+        if maximum is not None and v > maximum:
+            bound = f"{maximum_name}={maximum}" if maximum_name else str(maximum)
+            raise ValueError(f"{_prefix(where)}{name} must be {valid}, got {v} (more than {bound})")
+        raise ValueError(f"{_prefix(where)}{name} must be {valid}, got {v}")
+    return v
+
+
+def _interval(low, high, low_open, high_open) -> str:
+    if low is not None and high is not None:
+        return f"in {'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
+    if low is not None:
+        return f"{'>' if low_open else '>='} {low:g}"
+    if high is not None:
+        return f"{'<' if high_open else '<='} {high:g}"
+    return "finite"
+
+
+def check_real(name: str, value: Any, *, low: Optional[float] = None, high: Optional[float] = None,
+               low_open: bool = False, high_open: bool = False, optional: bool = False,
+               where: Optional[str] = None) -> Optional[float]:
+    """Return ``value`` as a finite ``float`` in the interval given (None passes when ``optional``).
+
+    A bool or a string (``'0.5'``) is a ``TypeError``; NaN, infinities and values outside the
+    interval are ``ValueError``s."""
+    valid = "a finite number " + _interval(low, high, low_open, high_open)
+    if optional:
+        valid += " or None"
+    if value is None and optional:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{_prefix(where)}{name} must be {valid}, got {got(value)}")
+    v = float(value)
+    ok = math.isfinite(v)
+    if ok and low is not None:
+        ok = v > low if low_open else v >= low
+    if ok and high is not None:
+        ok = v < high if high_open else v <= high
+    if not ok:
+        raise ValueError(f"{_prefix(where)}{name} must be {valid}, got {v!r}")
+    return v
+
+
+def check_flag(name: str, value: Any, *, where: Optional[str] = None) -> bool:
+    """Return ``value`` if it is a bool; anything else (``1``, ``'yes'``) is a ``TypeError``."""
+    if not isinstance(value, bool):
+        if type(value).__name__ == "bool_":  # numpy's bool
+            return bool(value)
+        raise TypeError(f"{_prefix(where)}{name} must be True or False, got {got(value)}")
+    return value
+
+
+def check_name(kind: str, name: Any) -> str:
+    """A registry name: a non-empty string."""
+    if not isinstance(name, str):
+        raise TypeError(f"{kind} name must be a non-empty string, got {got(name)}")
+    if not name.strip():
+        raise ValueError(f"{kind} name must be a non-empty string, got {name!r}")
+    return name
+
+
+def check_callable(kind: str, fn: Any) -> Callable:
+    if not callable(fn):
+        raise TypeError(f"{kind} must be callable, got {got(fn)}")
+    return fn
+
+
+def check_mapping(name: str, value: Any, *, where: Optional[str] = None) -> dict:
+    """``None`` or a mapping with string keys, returned as a new dict."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise TypeError(f"{_prefix(where)}{name} must be a dict of keyword options or None, got {got(value)}")
+    for key in value:
+        if not isinstance(key, str):
+            raise TypeError(f"{_prefix(where)}{name} must have string keys (option names), got the key {key!r}")
+    return dict(value)
+
+
+def check_solve_options(
+    *,
+    where: Optional[str],
+    max_iter: int,
+    max_iter_name: str,
+    tol: Any,
+    stop: Any,
+    min_iter: Any,
+    check_every: Any,
+    trace: Any,
+    grad: Any,
+    phantom_steps: Any,
+    backward_tol: Any,
+    backward_max_iter: Any,
+    solver: Any,
+    solver_options: Any,
+    backward_solver: Any,
+    backward_solver_options: Any,
+    on_nonconvergence: Any,
+    on_divergence: Any,
+) -> dict:
+    """Check every option of a solve that a layer and ``fixed_point()`` share (``max_iter`` already
+    checked); return them normalised (ints, floats, dicts). ``max_iter_name`` is what the caller
+    calls the number of iterations (``num_iterations`` for a layer)."""
+    from ._keys import check_choice
+    from .fixed_point import GRAD_MODES, STOP_RULES
+    from .info import POLICIES
+    from .solvers import check_solver_options
+
+    out: dict = {}
+    out["tol"] = check_real("tol", tol, low=0.0, optional=True, where=where)
+    out["stop"] = check_choice("stopping rule (stop)", stop, STOP_RULES)
+    out["min_iter"] = check_int("min_iter", min_iter, minimum=0, maximum=max_iter, maximum_name=max_iter_name,
+                                where=where)
+    out["check_every"] = check_int("check_every", check_every, minimum=1, where=where)
+    out["trace"] = check_flag("trace", trace, where=where)
+    out["grad"] = check_choice("gradient mode (grad)", grad, GRAD_MODES)
+    out["phantom_steps"] = check_int("phantom_steps", phantom_steps, minimum=1, where=where)
+    out["backward_tol"] = check_real("backward_tol", backward_tol, low=0.0, optional=True, where=where)
+    out["backward_max_iter"] = check_int("backward_max_iter", backward_max_iter, minimum=1, optional=True,
+                                         where=where)
+    out["on_nonconvergence"] = check_choice("on_nonconvergence policy", on_nonconvergence, POLICIES)
+    out["on_divergence"] = check_choice("on_divergence policy", on_divergence, POLICIES)
+    out["solver"] = solver
+    out["solver_options"] = check_mapping("solver_options", solver_options, where=where)
+    check_solver_options(solver, out["solver_options"], where=where)
+    if backward_solver is not None:
+        check_name("backward_solver", backward_solver)
+    out["backward_solver"] = backward_solver
+    out["backward_solver_options"] = (None if backward_solver_options is None else
+                                      check_mapping("backward_solver_options", backward_solver_options, where=where))
+    bname = backward_solver if backward_solver is not None else solver
+    if backward_solver is not None or backward_solver_options is not None:
+        check_solver_options(bname, out["backward_solver_options"] or {}, where=where,
+                             what="backward_solver_options")
+    return out

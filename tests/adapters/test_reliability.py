@@ -1,0 +1,257 @@
+"""Inputs that once gave silent wrong answers or unclear errors, in both adapters."""
+from __future__ import annotations
+
+import warnings
+
+import pytest
+import torch
+
+from iterative_core import ConvergenceError, ConvergenceWarning
+
+from tests.helpers import dense_gcn_matrix
+
+
+def _path(n: int) -> torch.Tensor:
+    """A directed path 0 -> 1 -> ... -> n-1."""
+    return torch.stack([torch.arange(n - 1), torch.arange(1, n)])
+
+
+def _random_directed(n: int, e: int, seed: int) -> torch.Tensor:
+    g = torch.Generator().manual_seed(seed)
+    return torch.randint(0, n, (2, e), generator=g)
+
+
+def _stack(*graphs):
+    """Graphs ``(edge_index, num_nodes)`` one after another: the joint edge index and the sizes."""
+    parts, off, sizes = [], 0, []
+    for ei, n in graphs:
+        parts.append(ei + off)
+        off += n
+        sizes.append(n)
+    return torch.cat(parts, 1), sizes
+
+
+# ------------------------------------------------------------------------------------------ batches
+@pytest.mark.parametrize("options", [
+    dict(form="paper", contraction=0.9),
+    dict(form="paper", contraction=0.5, alpha=0.2, inject_input=True),
+    dict(contraction=0.9),  # the residual form: W = I, only a scale
+    dict(beta=0.5, contraction=0.7, tol=1e-6, num_iterations=60),
+    dict(form="paper", contraction=0.9, solver="anderson", tol=1e-7, num_iterations=80),
+])
+def test_a_graph_gives_the_same_output_alone_and_in_any_batch(backend, options):
+    """The contraction's bound and rescaling are per graph: a directed path alone and batched with a
+    random directed graph (whose bound is larger) gives the same output."""
+    torch.manual_seed(0)
+    conv = backend.PIGNConv(6, **options).double()
+    with torch.no_grad():
+        if conv.operator.weight is not None:
+            conv.operator.weight.mul_(3.0)  # beyond the budget: the rescaling is active
+        conv.operator.bias.uniform_(-0.5, 0.5)
+    path, other = (_path(5), 5), (_random_directed(40, 160, seed=1), 40)
+    x_path, x_other = torch.randn(5, 6, dtype=torch.float64), torch.randn(40, 6, dtype=torch.float64)
+    alone = backend.call(conv, x_path, path[0])
+    for graphs, xs, at in (([path, other], [x_path, x_other], 0), ([other, path], [x_other, x_path], 40),
+                           ([other, path, other], [x_other, x_path, x_other], 40)):
+        ei, sizes = _stack(*graphs)
+        out = backend.call(conv, torch.cat(xs), ei, batch_sizes=sizes)
+        torch.testing.assert_close(out[at:at + 5], alone, atol=1e-6, rtol=1e-6)
+
+
+def test_a_batch_vector_that_cuts_edges_is_refused(backend):
+    ei, sizes = _stack((_path(4), 4), (_path(3), 3))
+    x = torch.randn(7, 4)
+    bad = torch.tensor([0, 0, 0, 1, 1, 1, 1])  # node 3 is in graph 0 by its edge 2 -> 3
+    with pytest.raises(ValueError, match=r"different graphs .*node 2 in graph 0 -> node 3 in graph 1"):
+        backend.call(backend.PIGNConv(4, 40, tol=1e-4), x, ei, batch=bad)
+    ok = torch.tensor([0, 0, 0, 0, 1, 1, 1])
+    assert backend.call(backend.PIGNConv(4, 40, tol=1e-4), x, ei, batch=ok).shape == (7, 4)
+
+
+def test_bad_batch_ids_are_refused(backend):
+    x, ei = torch.randn(4, 4), _path(4)
+    with pytest.raises(ValueError, match="negative graph id -1"):
+        backend.call(backend.PIGNConv(4), x, ei, batch=torch.tensor([0, 0, -1, -1]))
+    with pytest.raises(ValueError, match="one entry per node"):
+        backend.call(backend.PIGNConv(4), x, ei, batch=torch.tensor([0, 0, 1]))
+    with pytest.raises(TypeError, match="int64"):
+        backend.call(backend.PIGNConv(4), x, ei, batch=torch.tensor([0.0, 0, 1, 1]))
+
+
+# ------------------------------------------------------------------------------------- contraction
+def _operator_norm(conv, x, ei, backend) -> float:
+    """||T(a) - T(b)|| / ||a - b|| of the layer's one step, measured on random pairs (W is linear in
+    z with the identity activation, so this is the operator's norm along a random direction),
+    largest over several directions."""
+    best = 0.0
+    op = conv.operator
+    g = backend.graph(ei, x.size(0))
+    bound = op.bind(x, g, None, lipschitz_budget=conv.lipschitz_budget())
+    for _ in range(20):
+        a, b = torch.randn_like(x), torch.randn_like(x)
+        best = max(best, float((bound(a) - bound(b)).norm() / (a - b).norm()))
+    return best
+
+
+def _scaled_weight_norm(conv, x, ei, backend) -> float:
+    op = conv.operator
+    W, scale = op.scaled_weight(conv.lipschitz_budget(), torch.tensor(1.0, dtype=x.dtype), x.dtype)
+    return float(torch.linalg.matrix_norm((W * scale).detach(), 2))
+
+
+def test_contraction_holds_after_any_change_of_the_weight(backend):
+    kappa = 0.99
+    conv = backend.PIGNConv(4, form="paper", act="identity", contraction=kappa).double()
+    x, ei = torch.randn(6, 4, dtype=torch.float64), torch.tensor([[0, 1, 2, 3, 4, 5], [1, 2, 3, 4, 5, 0]])
+    # (a) a forward with a zero weight, then a large one
+    with torch.no_grad():
+        conv.operator.weight.zero_()
+    backend.call(conv, x, ei)
+    with torch.no_grad():
+        conv.operator.weight.copy_(torch.eye(4) * 1.6)
+    assert _scaled_weight_norm(conv, x, ei, backend) <= kappa * (1 + 1e-9)
+    # (b) load_state_dict in train mode
+    conv.train()
+    big = backend.PIGNConv(4, form="paper", act="identity").double()
+    with torch.no_grad():
+        big.operator.weight.copy_(torch.randn(4, 4, dtype=torch.float64) * 5)
+    backend.call(conv, x, ei)
+    conv.load_state_dict(big.state_dict())
+    assert _scaled_weight_norm(conv, x, ei, backend) <= kappa * (1 + 1e-9)
+    # the whole step is then a contraction with constant <= kappa (undirected cycle: ||Â|| = 1)
+    und = torch.cat([ei, ei.flip(0)], 1)
+    assert _operator_norm(conv, x, und, backend) <= kappa * (1 + 1e-9)
+
+
+def test_contraction_rescaling_is_exact_and_differentiable():
+    from iterative_core import GCNOperatorBase
+
+    op = GCNOperatorBase(5).double()
+    W, s = op.scaled_weight(0.5, torch.tensor(1.0, dtype=torch.float64))
+    assert float(torch.linalg.matrix_norm(W * s, 2)) == pytest.approx(0.5, rel=1e-12)
+    # per graph: one factor per bound
+    _, s = op.scaled_weight(0.5, torch.tensor([1.0, 2.0, 0.0], dtype=torch.float64))
+    sigma = float(torch.linalg.matrix_norm(W, 2))
+    assert s.tolist() == pytest.approx([min(1, 0.5 / sigma), min(1, 0.25 / sigma), 1.0])
+    torch.autograd.gradcheck(lambda w: torch.linalg.matrix_norm(w, 2), (op.weight.detach().clone().requires_grad_(),))
+
+
+# ------------------------------------------------------------------------------------------- dtypes
+def test_float16_overflow_is_reported_not_returned_as_converged(backend):
+    x = torch.full((4, 4), 60000.0).half()
+    ei = torch.tensor([[0, 1, 2, 3], [1, 2, 3, 0]])
+    conv = backend.PIGNConv(4, 30, form="paper", act="identity", smoothing=0.0, tol=1e-3).half()
+    with torch.no_grad():
+        conv.operator.weight.copy_(torch.eye(4) * 0.5)
+        conv.operator.bias.fill_(60000.0)  # fixed point 120000: finite in float32, not in float16
+    with pytest.warns(ConvergenceWarning, match="overflows torch.float16"):
+        out, info = backend.call(conv, x, ei, return_info=True)
+    assert info.status == "diverged" and not torch.isfinite(out).all()
+    conv.on_divergence = "raise"
+    with pytest.raises(ConvergenceError, match="overflows"):
+        backend.call(conv, x, ei)
+
+
+def test_huge_finite_edge_weights_keep_the_graph(backend):
+    """3e38 is finite in float32 but a sum of two overflows: the degrees are summed in float64."""
+    ei = torch.tensor([[1, 2, 0, 1], [0, 0, 1, 2]])  # node 0 receives two edges of weight 3e38
+    w = torch.tensor([3e38, 3e38, 3e38, 1.0])
+    x = torch.randn(3, 4)
+    conv = backend.PIGNConv(4, num_iterations=3)
+    out = backend.call(conv, x, ei, w)
+    # the reference, in float64 throughout
+    A = dense_gcn_matrix(ei, w.double(), 3, dtype=torch.float64)
+    z = x.double()
+    for _ in range(3):
+        z = 0.9 * A @ z + 0.1 * x.double() + conv.operator.bias.detach().double()
+    torch.testing.assert_close(out.double(), z, atol=1e-5, rtol=1e-5)
+    assert not torch.allclose(out, 0.1 * x)  # the graph was not erased
+
+
+def test_float64_weights_whose_sum_overflows_are_refused(backend):
+    ei = torch.tensor([[0, 1], [1, 0]])
+    w = torch.tensor([1e308, 1e308], dtype=torch.float64)
+    conv = backend.PIGNConv(2).double()
+    with pytest.raises(ValueError, match="too large to normalise"):
+        backend.call(conv, torch.randn(2, 2, dtype=torch.float64), ei, w)
+
+
+# -------------------------------------------------------------------------------------- warm start
+def test_z_init_of_the_wrong_shape_dtype_or_type_is_refused(backend):
+    x, ei = torch.randn(4, 4), _path(4)
+    conv = backend.PIGNConv(4)
+    with pytest.raises(ValueError, match=r"z_init has shape \(4, 1\).*\(4, 4\)"):
+        backend.call(conv, x, ei, z_init=torch.randn(4, 1))
+    with pytest.raises(ValueError, match=r"z_init has shape \(4,\)"):
+        backend.call(conv, x, ei, z_init=torch.randn(4))
+    with pytest.raises(TypeError, match="z_init has dtype torch.float64"):
+        backend.call(conv, x, ei, z_init=torch.randn(4, 4, dtype=torch.float64))
+    with pytest.raises(TypeError, match="z_init must be a tensor"):
+        backend.call(conv, x, ei, z_init=[[0.0] * 4] * 4)
+    out = backend.call(conv, x, ei, z_init=torch.zeros(4, 4))
+    assert out.shape == (4, 4)
+
+
+# ---------------------------------------------------------------------------------- invalid indices
+def test_negative_indices_are_caught_on_the_cpu_even_without_validation(backend):
+    if backend.name == "dgl":
+        pytest.skip("DGL refuses negative node ids when the graph is built")
+    x = torch.randn(4, 4)
+    for ei in (torch.tensor([[0, -3], [1, 2]]), torch.tensor([[0, 7], [1, 2]])):
+        with pytest.raises(ValueError, match="valid indices 0..3"):
+            backend.call(backend.PIGNConv(4, validate=False), x, ei)
+
+
+# ------------------------------------------------------------------------------------ custom layers
+class _Returns(torch.nn.Module):
+    def __init__(self, value):
+        super().__init__()
+        self.lin = torch.nn.Linear(4, 4)
+        self.value = value
+
+    def forward(self, *args, **kwargs):
+        return self.value() if callable(self.value) else self.value
+
+
+@pytest.mark.parametrize("value,message", [
+    (None, r"_Returns returned NoneType \(None\)"),
+    (3.0, r"_Returns returned float \(3.0\)"),
+    (lambda: torch.zeros(4, 4).numpy(), r"_Returns returned ndarray"),
+    (lambda: torch.zeros(4, 4, dtype=torch.float64), r"returned dtype torch.float64 for an input of dtype torch.float32"),
+])
+def test_a_custom_operator_returning_the_wrong_thing_is_named(backend, value, message):
+    conv = backend.IterativeConv(_Returns(value), num_iterations=2, channels=4)
+    with pytest.raises((TypeError, ValueError), match=message):
+        backend.call(conv, torch.randn(4, 4), _path(4))
+
+
+def test_square_hint_speaks_the_backends_language(backend):
+    if backend.name == "pyg":
+        from torch_geometric.nn import GATConv
+
+        layer, keyword = GATConv(8, 8, heads=2), "heads=heads"
+    else:
+        from dgl.nn import GATConv
+
+        layer, keyword = GATConv(8, 8, num_heads=2), "num_heads=num_heads"
+    with pytest.raises(ValueError, match="maps 8 input channels to 16") as err:
+        backend.IterativeConv(layer)
+    assert keyword in str(err.value)
+    if backend.name == "dgl":
+        assert "heads=heads" not in str(err.value).replace("num_heads=num_heads", "")
+
+
+# ------------------------------------------------------------------------------- state and caching
+def test_a_residual_state_dict_into_a_paper_layer_names_the_form(backend):
+    saved = backend.PIGNConv(4).state_dict()  # the default form: no weight
+    with pytest.raises(RuntimeError, match="form='residual'"):
+        backend.PIGNConv(4, form="paper").load_state_dict(saved)
+
+
+def test_cached_propagation_of_another_graph_is_named(backend):
+    conv = backend.PIGNConv(4, cached=True)
+    backend.call(conv, torch.randn(4, 4), _path(4))
+    with pytest.raises(ValueError, match="cached=True holds the propagation of a graph with 4 nodes.*has 6"):
+        backend.call(conv, torch.randn(6, 4), _path(6))
+    conv.reset_parameters()
+    assert backend.call(conv, torch.randn(6, 4), _path(6)).shape == (6, 4)

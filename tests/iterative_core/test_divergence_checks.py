@@ -1,0 +1,217 @@
+"""Divergence at a fixed number of steps, implicit gradients taken away from a fixed point, second-order
+gradients through the implicit mode, and the divergence message when the input holds NaN/Inf."""
+from __future__ import annotations
+
+import math
+import warnings
+
+import pytest
+import torch
+
+import iterative_core as ic
+from iterative_core.info import EXPANSION_FACTOR, EXPANSION_GROWTH
+
+pytest.importorskip("torch_geometric")
+from pyg_iterative import PIGNConv  # noqa: E402
+
+DT = torch.float64
+EI = torch.tensor([[0, 1, 2, 3], [1, 2, 3, 0]])
+
+
+def _no_convergence_warnings(fn):
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always")
+        out = fn()
+    assert not [w for w in rec if issubclass(w.category, ic.ConvergenceWarning)], [str(w.message) for w in rec]
+    return out
+
+
+# --- item 3: an expansive iteration at a fixed number of steps is divergence -----------------------
+def expansive_conv(gain: float = 2.3, iterations: int = 8, **kw) -> PIGNConv:
+    conv = PIGNConv(4, num_iterations=iterations, form="paper", smoothing=0.0, act="identity", **kw)
+    with torch.no_grad():
+        conv.operator.weight.copy_(gain * torch.eye(4))
+    return conv
+
+
+def test_expansion_without_tol_is_divergence():
+    x = torch.randn(5, 4)
+    conv = expansive_conv()
+    with pytest.warns(ic.ConvergenceWarning, match=r"diverged after 8 iterations: the operator is expansive"):
+        out, info = conv(x, EI, return_info=True)
+    assert info.status == "diverged" and info.diverged and info.divergence_reason == "expansive"
+    assert info.contraction_factor > EXPANSION_FACTOR and info.iterate_growth > EXPANSION_GROWTH
+    assert info.iterate_growth == pytest.approx(float(out.detach().norm() / x.norm()), rel=1e-4)
+    conv.on_divergence = "raise"
+    with pytest.raises(ic.ConvergenceError, match="expansive") as exc:
+        conv(x, EI)
+    assert exc.value.info.divergence_reason == "expansive"
+    conv.on_divergence = "ignore"
+    _no_convergence_warnings(lambda: conv(x, EI))
+    # the same in fixed_point() itself, and with a trace
+    f = lambda z: 2.3 * z  # noqa: E731
+    for trace in (False, True):
+        with pytest.raises(ic.ConvergenceError, match="expansive"):
+            ic.fixed_point(f, torch.ones(3), max_iter=8, smoothing=0.0, trace=trace, on_divergence="raise")
+
+
+def test_growth_that_is_not_expansion_is_not_divergence():
+    # a contraction started from zero whose fixed point is far away: a huge growth, factor < 1
+    z, info = _no_convergence_warnings(lambda: ic.fixed_point(lambda z: 0.99 * z + 1.0, torch.zeros(3), max_iter=40,
+                                                              smoothing=0.0))
+    assert info.status == "fixed" and info.contraction_factor < 1
+    # the same from a tiny start: the growth is measured against z0 but the factor says it converges
+    _, info = _no_convergence_warnings(lambda: ic.fixed_point(lambda z: 0.9 * z + 1.0, torch.full((3,), 1e-9),
+                                                              max_iter=200, smoothing=0.0))
+    assert info.iterate_growth > 1e8 and not info.diverged
+    # a few expansive steps: factor above the threshold, growth far below it
+    _, info = _no_convergence_warnings(lambda: expansive_conv(iterations=3)(torch.randn(5, 4), EI, return_info=True))
+    assert info.contraction_factor > EXPANSION_FACTOR and info.iterate_growth < 20 and info.status == "fixed"
+    # a mild expansion (factor 1.2 < 1.5) over many steps is left to the residual-growth rule
+    _, info = _no_convergence_warnings(lambda: ic.fixed_point(lambda z: 1.2 * z, torch.ones(3), max_iter=20,
+                                                              smoothing=0.0))
+    assert info.status == "fixed"
+    _, info = ic.fixed_point(lambda z: 1.2 * z, torch.ones(3), max_iter=60, smoothing=0.0, on_divergence="ignore")
+    assert info.divergence_reason == "residual"
+
+
+def test_trained_paper_form_scale_stays_clear_of_the_thresholds():
+    """The thresholds sit above what the paper's form shows in training (factors up to ~2, growth
+    up to ~150x on Cora/CiteSeer at 8 and 16 steps): an untrained paper-form layer and a strongly
+    amplifying but still plausible one (gain 1.6 with ReLU and smoothing 0.5) are not flagged."""
+    g = torch.Generator().manual_seed(0)
+    src = torch.randint(0, 50, (200,), generator=g)
+    dst = torch.randint(0, 50, (200,), generator=g)
+    ei = torch.cat([torch.stack([src, dst]), torch.stack([dst, src])], 1)
+    x = torch.randn(50, 16, generator=g)
+    for iterations in (8, 16):
+        conv = PIGNConv(16, num_iterations=iterations, form="paper")
+        _, info = _no_convergence_warnings(lambda: conv(x, ei, return_info=True))
+        assert info.status == "fixed"
+        with torch.no_grad():
+            conv.operator.weight.copy_(1.6 * torch.eye(16))
+        _, info = _no_convergence_warnings(lambda: conv(x, ei, return_info=True))
+        assert info.status == "fixed" and info.iterate_growth < EXPANSION_GROWTH
+
+
+# --- NaN/Inf: from the input, or appearing during the iteration ------------------------------------
+def test_nan_input_is_named_as_the_cause():
+    z0 = torch.ones(4, 3)
+    z0[1, 2] = float("nan")
+    z0[3, 0] = float("inf")
+    z0[0, 0] = float("nan")
+    with pytest.warns(ic.ConvergenceWarning, match=r"input, the initial iterate z0.*3 NaN/Inf entries") as rec:
+        _, info = ic.fixed_point(lambda z: 0.5 * z, z0, max_iter=4)
+    assert "raise `smoothing`" not in str(rec[0].message)
+    assert info.divergence_reason == "input" and info.input_nonfinite == 3
+    # through a layer that does not check its input (validate=False): the node features are named
+    x = torch.randn(5, 4)
+    x[2, 1] = float("nan")
+    with pytest.raises(ic.ConvergenceError, match=r"holds NaN/Inf \(1 NaN/Inf entry\)"):
+        PIGNConv(4, num_iterations=3, on_divergence="raise", validate=False)(x, EI)
+    # no iteration at all: still the input
+    with pytest.warns(ic.ConvergenceWarning, match=r"initial iterate z0"):
+        _, info = ic.fixed_point(lambda z: z, z0, max_iter=0)
+    assert info.divergence_reason == "input"
+
+
+def test_nan_appearing_during_the_iteration_is_not_blamed_on_the_input():
+    with pytest.warns(ic.ConvergenceWarning, match=r"NaN/Inf appeared during the iteration \(the initial iterate "
+                                                   r"was finite") as rec:
+        _, info = ic.fixed_point(lambda z: z * 1e30, torch.ones(3), max_iter=4, smoothing=0.0)
+    assert info.divergence_reason == "nonfinite" and info.input_nonfinite is None
+    assert "contraction=kappa" in str(rec[0].message)
+
+
+# --- item 4: implicit gradients away from a fixed point, and second-order gradients ----------------
+def _problem():
+    g = torch.Generator().manual_seed(0)
+    n, c = 8, 3
+    A = torch.rand(n, n, generator=g, dtype=DT)
+    A = A / A.sum(1, keepdim=True)
+    W = (0.9 * torch.linalg.qr(torch.randn(c, c, generator=g, dtype=DT))[0]).requires_grad_()
+    x = torch.randn(n, c, generator=g, dtype=DT)
+    return (lambda z: torch.tanh(A @ z @ W + x)), W, x
+
+
+def _grad_W(grad, **kw):
+    f, W, x = _problem()
+    z, info = ic.fixed_point(f, x, smoothing=0.0, grad=grad, **kw)
+    (z * z.cos()).sum().backward()
+    return W.grad, info
+
+
+def test_implicit_gradient_at_a_point_that_is_not_a_fixed_point_is_reported():
+    exact, _ = _grad_W("unrolled", max_iter=300)
+    # no tol: 4 steps are far from the fixed point; the gradient is off and the backward pass says so
+    with pytest.warns(ic.ConvergenceWarning, match=r"grad='implicit'.*not a fixed point.*relative residual .*"
+                                                   r"above 0\.0001 \(the default for tol=None\)"):
+        g, _ = _grad_W("implicit", max_iter=4)
+    assert float((g - exact).norm() / exact.norm()) > 0.01
+    with pytest.raises(ic.ConvergenceError, match=r"not a fixed point"):
+        _grad_W("implicit", max_iter=4, on_nonconvergence="raise")
+    _no_convergence_warnings(lambda: _grad_W("implicit", max_iter=4, on_nonconvergence="ignore"))
+    # backward_tol sets the tolerance when tol is None
+    with pytest.warns(ic.ConvergenceWarning, match=r"above 1e-06 \(backward_tol\)"):
+        _grad_W("implicit", max_iter=8, backward_tol=1e-6, backward_max_iter=300)
+    g, _ = _no_convergence_warnings(lambda: _grad_W("implicit", max_iter=300, backward_tol=1e-12))
+    assert float((g - exact).norm() / exact.norm()) < 1e-6
+    # a tol that the forward solve did not reach: warned in the forward pass and again in the backward pass
+    with pytest.warns(ic.ConvergenceWarning) as rec:
+        _grad_W("implicit", max_iter=4, tol=1e-10)
+    messages = [str(w.message) for w in rec]
+    assert any("did not reach tol" in m for m in messages)
+    assert any("not a fixed point" in m and "(tol)" in m for m in messages)
+    # converged: no report, and the gradient is the exact one
+    g, _ = _no_convergence_warnings(lambda: _grad_W("implicit", max_iter=300, tol=1e-12, backward_tol=1e-12))
+    assert float((g - exact).norm() / exact.norm()) < 1e-6
+
+
+def test_implicit_point_check_per_graph():
+    A = torch.eye(6, dtype=DT)
+    q = torch.tensor([0.1, 0.1, 0.1, 0.97, 0.97, 0.97], dtype=DT).unsqueeze(-1)
+    W = torch.tensor(1.0, dtype=DT, requires_grad=True)
+    batch = torch.tensor([0, 0, 0, 1, 1, 1])
+    f = lambda z: q * W * (A @ z) + 1.0  # noqa: E731
+    z, _ = ic.fixed_point(f, torch.zeros(6, 2, dtype=DT), max_iter=12, smoothing=0.0, grad="implicit",
+                          batch=batch, num_graphs=2, backward_tol=1e-6, backward_max_iter=1000)
+    with pytest.warns(ic.ConvergenceWarning, match=r"not a fixed point"):
+        z.sum().backward()
+
+
+def test_a_synchronisation_free_call_stays_free_of_synchronisation_in_the_backward_pass(monkeypatch):
+    """tol=None with on_divergence="ignore" reads nothing back from the device, backward included; it
+    skips the fixed-point check (documented)."""
+    f, W, x = _problem()
+    z, _ = ic.fixed_point(f, x, max_iter=4, grad="implicit", on_divergence="ignore")
+
+    def boom(*a, **k):
+        raise AssertionError("host-device synchronisation")
+
+    for name in ("__bool__", "item", "__float__", "__int__", "tolist"):
+        monkeypatch.setattr(torch.Tensor, name, boom)
+    z.sum().backward()
+    monkeypatch.undo()
+    assert W.grad is not None
+
+
+@pytest.mark.filterwarnings("ignore:Using backward\\(\\) with create_graph=True")
+@pytest.mark.parametrize("how", ["autograd.grad", "backward"])
+def test_second_order_gradients_through_the_implicit_mode_are_refused(how):
+    f, W, x = _problem()
+    z, _ = ic.fixed_point(f, x, max_iter=300, tol=1e-12, backward_tol=1e-12, smoothing=0.0, grad="implicit")
+    loss = (z * z).sum()
+    with pytest.raises(RuntimeError, match=r"grad='implicit' gives first-order gradients only.*create_graph=True"
+                                           r".*grad='unrolled'"):
+        if how == "backward":
+            loss.backward(create_graph=True)
+        else:
+            torch.autograd.grad(loss, W, create_graph=True)
+    # first order is unaffected, and the unrolled mode gives second-order gradients
+    (g,) = torch.autograd.grad((z * z).sum(), W, retain_graph=True)
+    assert torch.isfinite(g).all()
+    f, W, x = _problem()
+    z, _ = ic.fixed_point(f, x, max_iter=30, smoothing=0.0, grad="unrolled")
+    (g,) = torch.autograd.grad((z * z).sum(), W, create_graph=True)
+    (h,) = torch.autograd.grad(g.sum(), W)
+    assert torch.isfinite(h).all() and not math.isnan(float(h.norm()))

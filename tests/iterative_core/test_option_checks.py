@@ -1,0 +1,332 @@
+"""Every option is checked when it is given: at a layer's construction and at each ``fixed_point()``
+call, with one message per kind of check that names the argument, the value and what is valid
+(``TypeError`` for a wrong type, ``ValueError`` for a bad value). Also: schedules never cap the
+iterations silently, solver options are range-checked, the registries refuse bad names and
+factories, and buffers follow the steps taken rather than the iteration cap."""
+from __future__ import annotations
+
+import sys
+import tracemalloc
+
+import pytest
+import torch
+
+import iterative_core as ic
+from iterative_core.operators import _OPERATORS, available_operators
+from iterative_core.solvers import _CHECKS, _SOLVERS
+
+pytest.importorskip("torch_geometric")
+from pyg_iterative import PIGNConv, register_operator  # noqa: E402
+
+FP = sys.modules["iterative_core.fixed_point"]
+EI = torch.tensor([[0, 1, 2, 3], [1, 2, 3, 0]])
+
+
+def contraction(z: torch.Tensor) -> torch.Tensor:
+    return 0.5 * z + 1.0
+
+
+def solve(**kw):
+    kw.setdefault("max_iter", 4)
+    return ic.fixed_point(contraction, torch.zeros(3, 2), **kw)
+
+
+@pytest.fixture
+def registries():
+    """Snapshot the solver and operator registries and restore them afterwards, so that nothing a
+    test registers (or half-registers) leaks into other tests."""
+    solvers, checks = dict(_SOLVERS), dict(_CHECKS)
+    operators = {k: dict(v) for k, v in _OPERATORS.items()}
+    yield
+    _SOLVERS.clear()
+    _SOLVERS.update(solvers)
+    _CHECKS.clear()
+    _CHECKS.update(checks)
+    _OPERATORS.clear()
+    _OPERATORS.update(operators)
+
+
+# --- item 8: schedules never cap the iterations silently --------------------------------------------
+def test_schedule_shorter_than_the_iterations_is_refused_at_construction():
+    with pytest.raises(ValueError, match=r"smoothing schedule has 3 entries but num_iterations=8"):
+        PIGNConv(4, num_iterations=8, smoothing=[0.5] * 3)
+    with pytest.raises(ValueError, match=r"3 entries but max_iter=8"):
+        solve(max_iter=8, smoothing=[0.5] * 3)
+    # long enough: exactly num_iterations steps run (the entries past it are unused)
+    _, info = PIGNConv(4, num_iterations=8, smoothing=[0.5] * 10)(torch.randn(5, 4), EI, return_info=True)
+    assert info.iterations == 8
+
+
+def test_generator_schedule_is_refused():
+    with pytest.raises(TypeError, match=r"smoothing.*generator.*list\(\.\.\.\)"):
+        PIGNConv(4, num_iterations=3, smoothing=(0.5 for _ in range(3)))
+    with pytest.raises(TypeError, match=r"smoothing.*generator"):
+        solve(max_iter=3, smoothing=(0.5 for _ in range(3)))
+    with pytest.raises(TypeError, match=r"smoothing.*set"):
+        solve(max_iter=1, smoothing={0.5})
+
+
+@pytest.mark.parametrize("value", [1.5, 8.0, "3", None, True])
+def test_iteration_count_must_be_a_whole_number(value):
+    with pytest.raises(TypeError, match=rf"num_iterations must be an int >= 0, got {value!r}"):
+        PIGNConv(4, num_iterations=value)
+    if value is not None:  # fixed_point: max_iter=None means "the schedule's length"
+        with pytest.raises(TypeError, match=rf"max_iter must be an int >= 0, got {value!r}"):
+            solve(max_iter=value)
+    # a float smoothing needs a count
+    with pytest.raises(TypeError, match=r"max_iter is required when smoothing is a single float"):
+        solve(max_iter=None, smoothing=0.5)
+
+
+def test_eval_schedule_must_cover_the_eval_iterations():
+    with pytest.raises(ValueError, match=r"eval_smoothing schedule has 3 entries but eval_iterations=8"):
+        PIGNConv(4, num_iterations=2, eval_iterations=8, eval_smoothing=[0.5] * 3)
+    with pytest.raises(ValueError, match=r"eval_smoothing schedule has 3 entries but num_iterations=8"):
+        PIGNConv(4, num_iterations=8, eval_smoothing=[0.5] * 3)
+    # eval mode iterates the training schedule eval_iterations steps: it must be long enough
+    with pytest.raises(ValueError, match=r"smoothing schedule has 4 entries but eval_iterations=6"):
+        PIGNConv(4, num_iterations=4, smoothing=[0.5] * 4, eval_iterations=6)
+    conv = PIGNConv(4, num_iterations=2, smoothing=[0.5] * 6, eval_iterations=6).eval()
+    _, info = conv(torch.randn(5, 4), EI, return_info=True)
+    assert info.iterations == 6
+
+
+# --- item 9: solver options are range-checked ------------------------------------------------------
+@pytest.mark.parametrize("options,error,match", [
+    ({"beta": 0.0}, ValueError, r"beta \(mixing\) must be a finite number in \(0, 1\] or None, got 0\.0"),
+    ({"beta": 1.5}, ValueError, r"beta .* got 1\.5"),
+    ({"lam": -1.0}, ValueError, r"lam \(regularisation\) must be a finite number >= 0, got -1\.0"),
+    ({"lam": float("nan")}, ValueError, r"lam .* got nan"),
+    ({"m": 2.5}, TypeError, r"m \(memory\) must be an int >= 1, got 2\.5"),
+    ({"m": 0}, ValueError, r"m \(memory\) must be an int >= 1, got 0"),
+    ({"m": True}, TypeError, r"m \(memory\) must be an int >= 1, got True"),
+])
+def test_anderson_options_are_range_checked(options, error, match):
+    with pytest.raises(error, match=match):
+        PIGNConv(4, solver="anderson", solver_options=options)
+    with pytest.raises(error, match=match):
+        solve(solver="anderson", solver_options=options)
+    with pytest.raises(error, match=r"backward_solver_options of solver 'anderson'"):
+        PIGNConv(4, grad="implicit", backward_solver="anderson", backward_solver_options=options)
+    with pytest.raises(error, match=match):  # the solver called directly checks them too
+        ic.anderson(contraction, torch.zeros(2), ic.IterationMonitor(torch.zeros(2), max_iter=2),
+                    [0.0, 0.0], **options)
+
+
+def test_anderson_edge_values_are_accepted():
+    z, info = solve(max_iter=60, tol=1e-10, solver="anderson", solver_options={"beta": 1.0, "lam": 0.0, "m": 1})
+    assert info.status == "converged" and torch.allclose(z, torch.full((3, 2), 2.0))
+    with pytest.raises(TypeError, match=r"solver_options must be a dict"):
+        solve(solver="anderson", solver_options=[("m", 3)])
+
+
+# --- item 11: the registries refuse bad names and factories ----------------------------------------
+def _solver(f, z0, monitor, schedule):
+    return z0
+
+
+class _Square(torch.nn.Module):
+    def __init__(self, channels: int):
+        super().__init__()
+        self.lin = torch.nn.Linear(channels, channels)
+
+    def forward(self, x, edge_index):
+        return self.lin(x)
+
+
+@pytest.mark.usefixtures("registries")
+def test_bad_registrations_are_refused_and_leave_the_registries_usable():
+    before = (ic.available_solvers(), available_operators("pyg"))
+    with pytest.raises(TypeError, match=r"operator name must be a non-empty string, got 5"):
+        register_operator(5, _Square)
+    with pytest.raises(ValueError, match=r"operator name must be a non-empty string, got ''"):
+        register_operator("", _Square)
+    with pytest.raises(TypeError, match=r"factory of operator 'mine' must be callable, got 5"):
+        register_operator("mine", 5)
+    with pytest.raises(TypeError, match=r"operator name must be a non-empty string, got None"):
+        register_operator(None)  # the decorator form checks the name at once
+    with pytest.raises(TypeError, match=r"solver name must be a non-empty string, got 7"):
+        ic.register_solver(7, _solver)
+    with pytest.raises(TypeError, match=r"solver name must be a non-empty string, got 7"):
+        ic.register_solver(7)
+    with pytest.raises(TypeError, match=r"solver registered as 'mine' must be callable, got 'f'"):
+        ic.register_solver("mine", "f")
+    with pytest.raises(TypeError, match=r"state_dict_keys"):
+        register_operator("mine", _Square, state_dict_keys={1: "a"})
+    assert (ic.available_solvers(), available_operators("pyg")) == before
+    # every later layer still builds (a name that is not a string used to break every lookup)
+    conv = PIGNConv(4, conv="gcn", solver="anderson")
+    assert conv(torch.randn(5, 4), EI).shape == (5, 4)
+    with pytest.raises(ValueError, match=r"unknown solver 'newton'; valid: 'anderson', .*'picard'"):
+        PIGNConv(4, solver="newton")
+
+
+@pytest.mark.usefixtures("registries")
+def test_good_registrations_work_and_are_cleaned_up():
+    register_operator("square_for_test", _Square)
+    ic.register_solver("noop_for_test", _solver, check=lambda o: None)
+    conv = PIGNConv(4, conv="square_for_test", solver="noop_for_test")
+    x = torch.randn(5, 4)
+    assert torch.equal(conv(x, EI), x)
+    with pytest.raises(TypeError, match=r"check must be callable"):
+        ic.register_solver("noop2_for_test", _solver, check=3)
+
+
+def test_the_registration_fixture_left_nothing_behind():
+    assert "noop_for_test" not in ic.available_solvers()
+    assert "square_for_test" not in available_operators("pyg")
+
+
+@pytest.mark.parametrize("name", [1, None, ["gcn"]])
+def test_choice_options_must_be_strings(name):
+    with pytest.raises(TypeError, match=r"gradient mode \(grad\) must be a string, one of 'implicit'"):
+        PIGNConv(4, grad=name)
+    with pytest.raises(TypeError, match=r"on_divergence policy must be a string"):
+        solve(on_divergence=name)
+
+
+# --- item 13: memory and time follow the steps taken, not the cap ----------------------------------
+class _Recording(ic.IterationMonitor):
+    made: list = []
+
+    def __init__(self, *a, **k):
+        super().__init__(*a, **k)
+        _Recording.made.append(self)
+
+
+def test_a_huge_cap_with_a_tol_reached_quickly_allocates_little(monkeypatch):
+    monkeypatch.setattr(FP, "IterationMonitor", _Recording)
+    _Recording.made = []
+    batch = torch.tensor([0, 0, 1, 1, 1])
+    W = torch.tensor(0.5, requires_grad=True)
+    f = lambda z: W * z + 1.0  # noqa: E731
+    tracemalloc.start()
+    try:
+        z, info = ic.fixed_point(f, torch.zeros(5, 3), max_iter=10**7, tol=1e-4, batch=batch, num_graphs=2,
+                                 grad="implicit", smoothing=0.0)
+        z.sum().backward()
+        conv = PIGNConv(4, num_iterations=10**7, tol=1e-4, smoothing=0.0)
+        _, linfo = conv(torch.randn(5, 4), EI, return_info=True)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert info.status == "converged" and info.iterations < 30
+    assert info.backward.status == "converged" and W.grad is not None
+    assert linfo.status == "converged" and linfo.iterations < 200
+    # forward, adjoint (backward) and layer monitors: buffers sized by the steps taken
+    assert len(_Recording.made) == 3
+    for mon in _Recording.made:
+        assert mon.capacity <= max(64, 2 * mon.iterations)
+        assert mon._graph_res is None or mon._graph_res.shape[0] == mon.capacity
+    assert peak < 2 * 2**20  # bytes of Python objects: no list of 10**7 smoothing factors
+
+
+def test_buffers_grow_past_their_initial_size():
+    q = 0.95
+    z, info = ic.fixed_point(lambda z: q * z + 1.0, torch.zeros(4, dtype=torch.float64), max_iter=10**6, tol=1e-9, smoothing=0.0,
+                             trace=True)
+    assert info.status == "converged" and 200 < info.iterations < 600  # past the 64 rows it starts with
+    assert info.residuals.numel() == info.iterations and torch.isfinite(info.residuals).all()
+    assert torch.allclose(z, torch.full((4,), 1 / (1 - q), dtype=torch.float64), rtol=1e-7)
+
+
+def test_a_schedule_is_read_step_by_step():
+    sched, n = ic.schedules.resolve_schedule(0.3, 10**9)
+    assert n == 10**9 and len(sched) == 10**9 and sched[123456789] == 0.3 and sched[-1] == 0.3
+    with pytest.raises(IndexError):
+        sched[10**9]
+    sched, n = ic.schedules.resolve_schedule(torch.tensor([0.1, 0.2, 0.3]), None)
+    assert n == 3 and list(sched) == pytest.approx([0.1, 0.2, 0.3])
+
+
+# --- item 14: every option is checked at construction, and in fixed_point() ------------------------
+@pytest.mark.parametrize("kw,error,match", [
+    ({"backward_max_iter": -1}, ValueError, r"backward_max_iter must be an int >= 1 or None, got -1"),
+    ({"backward_max_iter": 0}, ValueError, r"backward_max_iter must be an int >= 1 or None, got 0"),
+    ({"backward_max_iter": 2.0}, TypeError, r"backward_max_iter must be an int >= 1 or None, got 2\.0"),
+    ({"backward_tol": -1}, ValueError, r"backward_tol must be a finite number >= 0 or None, got -1\.0"),
+    ({"check_every": 0}, ValueError, r"check_every must be an int >= 1, got 0"),
+    ({"min_iter": 9}, ValueError, r"min_iter must be an int >= 0 and <= num_iterations, got 9 "
+                                  r"\(more than num_iterations=8\)"),
+    ({"min_iter": -1}, ValueError, r"min_iter must be an int >= 0"),
+    ({"tol": True}, TypeError, r"tol must be a finite number >= 0 or None, got True"),
+    ({"tol": -1e-3}, ValueError, r"tol must be a finite number >= 0 or None, got -0\.001"),
+    ({"tol": float("nan")}, ValueError, r"tol must be .* got nan"),
+    ({"tol": "1e-4"}, TypeError, r"tol must be .* got '1e-4' \(a str\)"),
+    ({"phantom_steps": 0}, ValueError, r"phantom_steps must be an int >= 1, got 0"),
+    ({"trace": "yes"}, TypeError, r"trace must be True or False, got 'yes'"),
+])
+def test_solve_options_are_checked_by_the_layer_and_by_fixed_point(kw, error, match):
+    with pytest.raises(error, match=r"PIGNConv: " + match):
+        PIGNConv(4, num_iterations=8, **kw)
+    fp_match = match.replace("num_iterations", "max_iter")
+    with pytest.raises(error, match=r"fixed_point\(\): " + fp_match):
+        solve(max_iter=8, **kw)
+
+
+@pytest.mark.parametrize("kw,error,match", [
+    ({"eval_smoothing": 1.5}, ValueError, r"eval_smoothing must be a finite number in \[0, 1\), got 1\.5"),
+    ({"eval_iterations": -3}, ValueError, r"eval_iterations must be an int >= 0 or None, got -3"),
+    ({"num_iterations": 8, "eval_iterations": 3, "min_iter": 5}, ValueError, r"min_iter .* got 5 \(more than eval_iterations=3\)"),
+    ({"num_iterations": "3"}, TypeError, r"num_iterations must be an int >= 0, got '3' \(a str\)"),
+    ({"num_iterations": None}, TypeError, r"num_iterations must be an int >= 0, got None"),
+    ({"smoothing": "0.5"}, TypeError, r"smoothing must be a float in \[0, 1\) or a sequence .* got '0\.5' \(a str\)"),
+    ({"smoothing": [0.5, "0.5", 0.5]}, TypeError, r"smoothing schedule entries must be floats .* step 1 has '0\.5'"),
+    ({"smoothing": [0.5, 1.0, 0.5]}, ValueError, r"smoothing factors must lie in \[0, 1\); step 1 has 1\.0"),
+    ({"act_lipschitz": 0}, ValueError, r"act_lipschitz must be a finite number > 0 or None, got 0\.0"),
+    ({"act_lipschitz": "1"}, TypeError, r"act_lipschitz must be .* got '1' \(a str\)"),
+    ({"dropout": "0.1"}, TypeError, r"dropout must be a finite number in \[0, 1\), got '0\.1' \(a str\)"),
+    ({"dropout": 1.0}, ValueError, r"dropout must be a finite number in \[0, 1\), got 1\.0"),
+    ({"contraction": "0.9"}, TypeError, r"contraction must be a finite number in \(0, 1\) or None, got '0\.9'"),
+    ({"contraction": 1.0}, ValueError, r"contraction must be .* got 1\.0"),
+    ({"inject_input": "no"}, TypeError, r"inject_input must be True or False, got 'no'"),
+    ({"validate": 1}, TypeError, r"validate must be True or False, got 1"),
+    ({"solver_options": "m=3"}, TypeError, r"solver_options must be a dict of keyword options or None"),
+])
+def test_layer_options_fail_at_construction_with_clear_messages(kw, error, match):
+    kw = {"num_iterations": 3, **kw}
+    with pytest.raises(error, match=r"PIGNConv: " + match):
+        PIGNConv(4, form="paper", **kw)
+
+
+def test_options_of_fixed_point_alone():
+    with pytest.raises(TypeError, match=r"fixed_point\(\): f must be a callable"):
+        ic.fixed_point(3.0, torch.zeros(2), max_iter=2)
+    with pytest.raises(ValueError, match=r"divergence_growth must be a finite number >= 1, got 0\.5"):
+        solve(divergence_growth=0.5)
+    # phantom_steps is checked whatever the gradient mode (it used to be read only in "phantom")
+    with pytest.raises(ValueError, match=r"phantom_steps"):
+        with torch.no_grad():
+            solve(phantom_steps=0, grad="unrolled")
+
+
+def test_valid_values_of_other_numeric_types_are_accepted():
+    import numpy as np
+
+    conv = PIGNConv(4, num_iterations=np.int64(3), tol=np.float32(1e-3), dropout=np.float64(0.1),
+                    min_iter=np.int32(1), smoothing=np.array([0.1, 0.2, 0.3]), on_nonconvergence="ignore")
+    assert conv.num_iterations == 3 and isinstance(conv.num_iterations, int) and isinstance(conv.tol, float)
+    assert conv(torch.randn(5, 4), EI).shape == (5, 4)
+
+
+# --- batch and num_graphs in fixed_point() ---------------------------------------------------------
+def test_bad_batch_ids_and_num_graphs_are_named():
+    z0 = torch.zeros(4, 2)
+    with pytest.raises(ValueError, match=r"batch holds the negative graph index -1"):
+        ic.fixed_point(contraction, z0, max_iter=3, batch=torch.tensor([0, 0, -1, 1]))
+    with pytest.raises(ValueError, match=r"batch holds the graph index 3 but num_graphs=2 \(valid indices 0\.\.1\); "
+                                         r"pass num_graphs >= 4"):
+        ic.fixed_point(contraction, z0, max_iter=3, batch=torch.tensor([0, 1, 3, 3]), num_graphs=2)
+    with pytest.raises(ValueError, match=r"batch holds the graph index 1 but num_graphs=1"):
+        ic.fixed_point(contraction, z0, max_iter=3, tol=1e-3, batch=torch.tensor([0, 0, 1, 1]), num_graphs=1)
+    with pytest.raises(TypeError, match=r"num_graphs must be an int >= 0 or None, got 2\.0"):
+        ic.fixed_point(contraction, z0, max_iter=3, batch=torch.tensor([0, 0, 1, 1]), num_graphs=2.0)
+    with pytest.raises(TypeError, match=r"batch must be a 1-D int64 tensor"):
+        ic.fixed_point(contraction, z0, max_iter=3, batch=[0, 0, 1, 1])
+    # the layer passes its batch on: the same messages
+    with pytest.raises(ValueError, match=r"batch holds the graph (index|id) 5 but num_graphs=2"):
+        PIGNConv(4)(torch.randn(5, 4), EI, batch=torch.tensor([0, 0, 1, 1, 5]), num_graphs=2)
+    # graphs without rows are fine, and the right count still works
+    z, info = ic.fixed_point(contraction, z0, max_iter=60, tol=1e-8, batch=torch.tensor([0, 0, 2, 2]),
+                             num_graphs=3)
+    assert info.converged.tolist() == [True, True, True]
