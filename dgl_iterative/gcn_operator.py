@@ -15,7 +15,7 @@ from iterative_core.layer import scaled_add
 class GCNOperator(GCNOperatorBase):
     """The operator :math:`z \\mapsto \\hat A z W + b` of :class:`PIGNConv` on a ``DGLGraph``.
 
-    :meth:`prepare` computes the normalised edge weights once per forward call (or once, with
+    :meth:`build_propagation` computes the normalised edge weights once per forward call (or once, with
     ``cached=True``); each iteration is one ``update_all`` with builtin message and reduce functions
     (a fused sparse-dense product) on the user's own graph, plus the added self-loops as a diagonal.
     Without edge weights that product is an unweighted sum (``copy_u``) between two node-wise
@@ -30,13 +30,8 @@ class GCNOperator(GCNOperatorBase):
                          normalize=normalize, cached=cached)
         self.allow_zero_in_degree = allow_zero_in_degree
 
-    def prepare(self, graph, edge_weight: Optional[Tensor], dtype: torch.dtype, need_bound: bool,
-                batch: Optional[Tensor] = None, num_graphs: Optional[int] = None):
-        """Return ``(propagation, bound)`` for ``graph`` (the bound per graph with a ``batch`` vector)."""
-        n = graph.num_nodes()
-        prop = self.cached_propagation(n)
-        if prop is not None and prop.weight.dtype == dtype:
-            return prop, prop.norm_bound(batch, num_graphs) if need_bound else None
+    def build_propagation(self, graph, edge_weight: Optional[Tensor], num_nodes: int, dtype: torch.dtype):
+        """The normalised edge weights of ``graph`` (the added self-loops kept apart, as a diagonal)."""
         if not self.add_self_loops and not self.allow_zero_in_degree:
             if bool((graph.in_degrees() == 0).any()):
                 raise DGLError(
@@ -47,21 +42,12 @@ class GCNOperator(GCNOperatorBase):
                     "`True` when constructing this module will suppress the check and let the code run."
                 )
         src, dst = graph.edges()
-        prop = gcn_propagation(src, dst, n, edge_weight, add_self_loops=self.add_self_loops,
+        prop = gcn_propagation(src, dst, num_nodes, edge_weight, add_self_loops=self.add_self_loops,
                                normalize=self.normalize, fold_loops=False, dtype=dtype)
-        self.cache_propagation(prop, n)
-        return prop, prop.norm_bound(batch, num_graphs) if need_bound else None
+        return prop, None
 
-    def bind(self, feat: Tensor, graph, edge_weight: Optional[Tensor] = None, *,
-             lipschitz_budget: Optional[float] = None, batch: Optional[Tensor] = None,
-             num_graphs: Optional[int] = None) -> Callable[[Tensor], Tensor]:
-        """Prepare the normalised edge weights of ``graph`` and return :math:`z \\mapsto \\hat A z W + b`,
-        with :math:`W` rescaled to ``lipschitz_budget`` when given (per graph, with a ``batch`` vector)."""
-        prop, bound = self.prepare(graph, edge_weight, feat.dtype, need_bound=lipschitz_budget is not None,
-                                   batch=batch, num_graphs=num_graphs)
-        W, scale = self.scaled_weight(lipschitz_budget, bound, feat.dtype)
-        return self.bind_step(feat, W, lambda h, add, s: scaled_add(self.propagate(graph, prop, h), add, s),
-                              scale, batch)
+    def propagator(self, graph, prop: Propagation, data) -> Callable[[Tensor, Optional[Tensor], float], Tensor]:
+        return lambda h, add, s: scaled_add(self.propagate(graph, prop, h), add, s)
 
     def forward(self, graph, feat: Tensor, edge_weight: Optional[Tensor] = None) -> Tensor:
         """One application :math:`\\hat A x W + b` (no activation, no iteration)."""

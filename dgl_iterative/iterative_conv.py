@@ -1,16 +1,16 @@
 """IterativeConv for DGL: any square convolution iterated to its fixed point."""
 from __future__ import annotations
 
-from typing import Optional, Union
+from typing import Optional
 
-from torch import Tensor, nn
+from torch import nn
 
 from iterative_core.wrapping import OperatorLayerBase
 
-from .graph import SQUARE_HINT, call, check_graph
+from .adapter import DGLLayer
 
 
-class IterativeConv(OperatorLayerBase):
+class IterativeConv(DGLLayer, OperatorLayerBase):
     r"""Any square DGL graph convolution made iterative: one weight-shared layer applied until its
     output stops changing (`Operator Learning Meets Numerical Analysis
     <https://arxiv.org/abs/2310.01618>`__, Zappala et al., 2023).
@@ -60,16 +60,9 @@ class IterativeConv(OperatorLayerBase):
     - **output**: :math:`(N, F)`, and a :class:`~iterative_core.FixedPointInfo` with ``return_info=True``.
     """
 
-    square_hint = SQUARE_HINT
-
     def __init__(self, conv: nn.Module, num_iterations: int = 8, smoothing=0.5, tol: Optional[float] = None,
                  act="relu", dropout: float = 0.0, *, channels: Optional[int] = None, **kwargs) -> None:
         super().__init__(conv, channels, num_iterations, smoothing, tol, act, dropout, **kwargs)
-
-    def forward(self, graph, feat: Tensor, edge_weight: Union[Tensor, str, None] = None,
-                batch: Optional[Tensor] = None, z_init: Optional[Tensor] = None, return_info: bool = False):
-        return self.run(feat, graph, edge_weight, check_graph=check_graph, call=call, batch=batch, z_init=z_init,
-                        return_info=return_info)
 
     def extra_repr(self) -> str:
         return self.iteration_repr()

@@ -7,7 +7,7 @@ from torch import Tensor
 
 from iterative_core.models import GraphPIGNBase, PIGNBase
 
-from .graph import batch_vector
+from .adapter import batch_vector
 from .pign_conv import PIGNConv
 
 
@@ -41,7 +41,7 @@ class GraphPIGN(GraphPIGNBase):
     conv_class = PIGNConv
 
     def forward(self, graph, feat: Tensor, edge_weight: Union[Tensor, str, None] = None, return_info: bool = False):
-        batch, num_graphs = batch_vector(graph)
+        batch, num_graphs = batch_vector(graph)  # the layer reads the same vector (built once)
         h = self.encode(feat)
-        z, info = self.conv(graph, h, edge_weight, return_info=True)
+        z, info = self.conv(graph, h, edge_weight, batch=batch, num_graphs=num_graphs, return_info=True)
         return self.readout(z, batch, num_graphs if batch is not None else 1, info, return_info)

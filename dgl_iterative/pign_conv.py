@@ -1,18 +1,16 @@
 """PIGNConv for DGL."""
 from __future__ import annotations
 
-from typing import Optional, Union
-
-from torch import Tensor
+from typing import Optional
 
 from iterative_core.wrapping import RegistryLayerBase
 
 from . import operators as _operators  # noqa: F401  (registers "sage", "gin", "gat")
+from .adapter import DGLLayer
 from .gcn_operator import GCNOperator  # noqa: F401  (registers "gcn")
-from .graph import SQUARE_HINT, call, check_graph
 
 
-class PIGNConv(RegistryLayerBase):
+class PIGNConv(DGLLayer, RegistryLayerBase):
     r"""The Picard Iterative Graph Neural Network layer from `Operator Learning Meets Numerical
     Analysis: Improving Neural Networks through Iterative Methods
     <https://arxiv.org/abs/2310.01618>`__: one weight-shared GCN operator iterated towards its fixed point.
@@ -67,22 +65,14 @@ class PIGNConv(RegistryLayerBase):
       converges, and with a ``tol`` stops, on its own). Blocks and bipartite graphs are refused:
       iteration needs a square operator.
     - **feat**: :math:`(N, F)`; **edge_weight**: :math:`(E,)` or the name of an edge feature;
-      **batch** *(optional, overrides the batched graph's)*: :math:`(N,)`.
+      **batch** *(optional, overrides the batched graph's)*: :math:`(N,)`; **num_graphs** *(optional)*.
     - **output**: :math:`(N, F)`, and a :class:`~iterative_core.FixedPointInfo` with ``return_info=True``.
     """
-
-    square_hint = SQUARE_HINT
-    backend = "dgl"
 
     def __init__(self, channels: int, num_iterations: int = 8, smoothing=None, tol: Optional[float] = None,
                  act=None, dropout: float = 0.0, *, conv: str = "gcn", form: Optional[str] = None,
                  **kwargs) -> None:
         super().__init__(channels, num_iterations, smoothing, tol, act, dropout, conv=conv, form=form, **kwargs)
-
-    def forward(self, graph, feat: Tensor, edge_weight: Union[Tensor, str, None] = None,
-                batch: Optional[Tensor] = None, z_init: Optional[Tensor] = None, return_info: bool = False):
-        return self.run(feat, graph, edge_weight, check_graph=check_graph, call=call, batch=batch, z_init=z_init,
-                        return_info=return_info)
 
     def extra_repr(self) -> str:
         return self.layer_repr()

@@ -12,6 +12,7 @@ from iterative_core import ConvergenceError, FixedPointInfo, fixed_point
 from iterative_core import available_operators as _available_operators
 from iterative_core.operators import convert_state_dict, operator_registrar
 
+from .adapter import PyGAdapter
 from .gcn_operator import GCNOperator
 from .iterative_conv import IterativeConv
 from .models import PIGN, GraphPIGN
@@ -23,5 +24,5 @@ available_operators = partial(_available_operators, "pyg")
 
 __all__ = [
     "PIGNConv", "IterativeConv", "PIGN", "GraphPIGN", "GCNOperator", "register_operator", "available_operators",
-    "convert_state_dict", "FixedPointInfo", "ConvergenceError", "fixed_point",
+    "convert_state_dict", "FixedPointInfo", "ConvergenceError", "fixed_point", "PyGAdapter",
 ]

@@ -12,7 +12,7 @@ from iterative_core import GCNOperatorBase, gcn_propagation, register_operator
 from iterative_core.layer import scaled_add
 from iterative_core.sparse import CSRPair, csr_pair, spmm_csr
 
-from .graph import edge_list
+from .adapter import edge_list
 
 
 @torch.compiler.disable
@@ -27,9 +27,11 @@ class GCNOperator(GCNOperatorBase, MessagePassing):
     """The operator :math:`z \\mapsto \\hat A z W + b` of :class:`PIGNConv` with
     :math:`\\hat A = D^{-1/2}(A + I)D^{-1/2}`, as a PyG ``MessagePassing`` module.
 
-    :meth:`prepare` builds :math:`\\hat A` once per forward call (or once, with ``cached=True``) as a
-    CSR sparse matrix, so that each iteration is one sparse-dense product. When the edge weights
-    require gradients it keeps the edge list and passes messages instead, so that they receive them.
+    :meth:`build_propagation` builds :math:`\\hat A` once per forward call (or once, with
+    ``cached=True``) as a CSR sparse matrix, so that each iteration is one sparse-dense product. When
+    the edge weights require gradients it keeps the edge list and passes messages instead, so that
+    they receive them. The sequence (cache, norm bound, rescaled weight) is
+    :meth:`iterative_core.GCNOperatorBase.bind`.
     """
 
     def __init__(self, channels: int, *, bias: bool = True, add_self_loops: bool = True, normalize: bool = True,
@@ -37,46 +39,26 @@ class GCNOperator(GCNOperatorBase, MessagePassing):
         super().__init__(channels, bias=bias, alpha=alpha, beta=beta, add_self_loops=add_self_loops,
                          normalize=normalize, cached=cached)
 
-    def prepare(self, src: Tensor, dst: Tensor, num_nodes: int, edge_weight: Optional[Tensor],
-                dtype: torch.dtype, need_bound: bool, batch: Optional[Tensor] = None,
-                num_graphs: Optional[int] = None):
-        """Return ``(adj, bound)``: the propagation in the form ``propagate`` takes, and a bound on
-        its spectral norm when ``need_bound`` (one per graph with a ``batch`` vector)."""
-        cache = self.cached_propagation(num_nodes)
-        if cache is not None:
-            adj, prop = cache
-            cached_dtype = adj[1].dtype if isinstance(adj, tuple) else adj.dtype
-            if cached_dtype == dtype:
-                return adj, prop.norm_bound(batch, num_graphs) if need_bound else None
-        prop = gcn_propagation(src, dst, num_nodes, edge_weight, add_self_loops=self.add_self_loops,
-                               normalize=self.normalize, fold_loops=True, dtype=dtype)
-        if edge_weight is not None and edge_weight.requires_grad:
-            adj = (torch.stack([prop.src, prop.dst]), prop.weight)  # message passing keeps gradients
-        else:
-            # rows are destinations: one sparse-dense product aggregates every node's messages
-            adj = _csr(prop.src, prop.dst, prop.weight, num_nodes)
-        self.cache_propagation((adj, prop), num_nodes)
-        return adj, prop.norm_bound(batch, num_graphs) if need_bound else None
-
-    def bind(self, x: Tensor, edge_index, edge_weight: Optional[Tensor] = None, *,
-             lipschitz_budget: Optional[float] = None, batch: Optional[Tensor] = None,
-             num_graphs: Optional[int] = None) -> Callable[[Tensor], Tensor]:
-        """Prepare :math:`\\hat A` for the graph (any input :class:`PIGNConv` takes) and return
-        :math:`z \\mapsto \\hat A z W + b`, with :math:`W` rescaled to ``lipschitz_budget`` when given
-        (per graph, with a ``batch`` vector)."""
+    def build_propagation(self, edge_index, edge_weight: Optional[Tensor], num_nodes: int, dtype: torch.dtype):
+        """:math:`\\hat A` of any graph argument :class:`PIGNConv` takes, with the CSR matrix (rows:
+        destinations) the iteration multiplies by; when the edge weights require gradients, the edge
+        list instead, so that message passing delivers them."""
         src, dst, w = edge_list(edge_index, edge_weight)
-        adj, bound = self.prepare(src, dst, x.size(0), w, x.dtype, need_bound=lipschitz_budget is not None,
-                                  batch=batch, num_graphs=num_graphs)
-        W, scale = self.scaled_weight(lipschitz_budget, bound, x.dtype)
+        prop = gcn_propagation(src, dst, num_nodes, w, add_self_loops=self.add_self_loops,
+                               normalize=self.normalize, fold_loops=True, dtype=dtype)
+        if w is not None and w.requires_grad:
+            return prop, (torch.stack([prop.src, prop.dst]), prop.weight)
+        return prop, _csr(prop.src, prop.dst, prop.weight, num_nodes)
+
+    def propagator(self, edge_index, prop, adj) -> Callable[[Tensor, Optional[Tensor], float], Tensor]:
         if isinstance(adj, CSRPair) and not self._observed():
             # the hot path: one fused CSR product per step (scale * Â h + add), its transpose reused by
             # every backward step
-            return self.bind_step(x, W, lambda h, add, s: spmm_csr(adj, h, add, s), scale, batch)
+            return lambda h, add, s: spmm_csr(adj, h, add, s)
         # the observed path: what propagate returned stays as the hooks saw it (a copy when it would
         # otherwise be the step's output, which the iteration may overwrite in place)
-        return self.bind_step(x, W, lambda h, add, s: scaled_add(self.propagate_with(adj, h), add, s)
-                              if (add is not None or s != 1.0) else self.propagate_with(adj, h).clone(),
-                              scale, batch)
+        return lambda h, add, s: (scaled_add(self.propagate_with(adj, h), add, s)
+                                  if (add is not None or s != 1.0) else self.propagate_with(adj, h).clone())
 
     def forward(self, x: Tensor, edge_index, edge_weight: Optional[Tensor] = None) -> Tensor:
         """One application :math:`\\hat A x W + b` (no activation, no iteration)."""

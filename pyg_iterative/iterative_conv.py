@@ -3,14 +3,14 @@ from __future__ import annotations
 
 from typing import Optional
 
-from torch import Tensor, nn
+from torch import nn
 
 from iterative_core.wrapping import OperatorLayerBase
 
-from .graph import SQUARE_HINT, call, check_graph
+from .adapter import PyGLayer
 
 
-class IterativeConv(OperatorLayerBase):
+class IterativeConv(PyGLayer, OperatorLayerBase):
     r"""Any square graph convolution made iterative: one weight-shared layer applied until its
     output stops changing (`"Operator Learning Meets Numerical Analysis"
     <https://arxiv.org/abs/2310.01618>`_, Zappala et al., 2023),
@@ -70,16 +70,9 @@ class IterativeConv(OperatorLayerBase):
           :class:`~iterative_core.FixedPointInfo` when ``return_info=True``
     """
 
-    square_hint = SQUARE_HINT
-
     def __init__(self, conv: nn.Module, num_iterations: int = 8, smoothing=0.5, tol: Optional[float] = None,
                  act="relu", dropout: float = 0.0, *, channels: Optional[int] = None, **kwargs) -> None:
         super().__init__(conv, channels, num_iterations, smoothing, tol, act, dropout, **kwargs)
-
-    def forward(self, x: Tensor, edge_index, edge_weight: Optional[Tensor] = None, batch: Optional[Tensor] = None,
-                z_init: Optional[Tensor] = None, return_info: bool = False, num_graphs: Optional[int] = None):
-        return self.run(x, edge_index, edge_weight, check_graph=check_graph, call=call, batch=batch,
-                        num_graphs=num_graphs, z_init=z_init, return_info=return_info)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.operator}, {self.iteration_repr()})"

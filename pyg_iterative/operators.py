@@ -22,7 +22,7 @@ from torch import nn
 from torch_geometric.nn import GATConv, GINConv, SAGEConv
 
 from iterative_core import register_operator
-from iterative_core.operators import SHARED_KEYS, gin_mlp, head_width
+from iterative_core.operators import gin_mlp, head_width
 
 __all__ = ["sage_operator", "gin_operator", "gat_operator"]
 
@@ -44,6 +44,9 @@ def gat_operator(channels: int, *, heads: int = 1, negative_slope: float = 0.2, 
                    dropout=attention_dropout, add_self_loops=add_self_loops, bias=bias)
 
 
-register_operator("sage", sage_operator, backend="pyg", state_dict_keys=SHARED_KEYS["sage"]["pyg"])
-register_operator("gin", gin_operator, backend="pyg", state_dict_keys=SHARED_KEYS["gin"]["pyg"])
-register_operator("gat", gat_operator, backend="pyg", state_dict_keys=SHARED_KEYS["gat"]["pyg"])
+# PyG's parameter names -> the names every backend's operators share (see convert_state_dict)
+register_operator("sage", sage_operator, backend="pyg", state_dict_keys={
+    "lin_l.weight": "neighbor.weight", "lin_l.bias": "bias", "lin_r.weight": "root.weight"})
+register_operator("gin", gin_operator, backend="pyg", state_dict_keys={"nn.": "mlp.", "eps": "eps"})
+register_operator("gat", gat_operator, backend="pyg", state_dict_keys={
+    "lin.weight": "lin.weight", "att_src": "att_src", "att_dst": "att_dst", "bias": "bias"})

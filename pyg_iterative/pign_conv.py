@@ -3,16 +3,14 @@ from __future__ import annotations
 
 from typing import Optional
 
-from torch import Tensor
-
 from iterative_core.wrapping import RegistryLayerBase
 
 from . import operators as _operators  # noqa: F401  (registers "sage", "gin", "gat")
+from .adapter import PyGLayer
 from .gcn_operator import GCNOperator  # noqa: F401  (registers "gcn")
-from .graph import SQUARE_HINT, call, check_graph
 
 
-class PIGNConv(RegistryLayerBase):
+class PIGNConv(PyGLayer, RegistryLayerBase):
     r"""The Picard Iterative Graph Neural Network layer from `"Operator Learning Meets Numerical
     Analysis: Improving Neural Networks through Iterative Methods" <https://arxiv.org/abs/2310.01618>`_
     (Zappala et al., 2023): one weight-shared GCN operator iterated towards its fixed point,
@@ -91,18 +89,10 @@ class PIGNConv(RegistryLayerBase):
           :class:`~iterative_core.FixedPointInfo` when ``return_info=True``
     """
 
-    square_hint = SQUARE_HINT
-    backend = "pyg"
-
     def __init__(self, channels: int, num_iterations: int = 8, smoothing=None, tol: Optional[float] = None,
                  act=None, dropout: float = 0.0, *, conv: str = "gcn", form: Optional[str] = None,
                  **kwargs) -> None:
         super().__init__(channels, num_iterations, smoothing, tol, act, dropout, conv=conv, form=form, **kwargs)
-
-    def forward(self, x: Tensor, edge_index, edge_weight: Optional[Tensor] = None, batch: Optional[Tensor] = None,
-                z_init: Optional[Tensor] = None, return_info: bool = False, num_graphs: Optional[int] = None):
-        return self.run(x, edge_index, edge_weight, check_graph=check_graph, call=call, batch=batch,
-                        num_graphs=num_graphs, z_init=z_init, return_info=return_info)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.layer_repr()})"

@@ -1,10 +1,12 @@
 """iterative_core: the backend-agnostic fixed-point engine behind ``pyg_iterative`` and ``dgl_iterative``.
 
 Imports torch only. Solvers (:func:`fixed_point`, a registry), smoothing schedules, stopping rules,
-gradient modes, convergence diagnostics (:class:`FixedPointInfo`) and the contraction theory.
+gradient modes, convergence diagnostics (:class:`FixedPointInfo`) and the contraction theory. The
+options of a solve are one checked, frozen object, :class:`SolveConfig` (:mod:`iterative_core.config`).
 """
 from . import schedules, theory
 from .activations import resolve_activation
+from .config import LayerOptions, SolveConfig, options_table
 from .fixed_point import FIXED_POINT_KEYS, GRAD_MODES, STOP_RULES, fixed_point
 from .info import ConvergenceError, ConvergenceWarning, FixedPointInfo
 from .layer import ITERATION_KEYS, GCNOperatorBase, IterativeLayerBase
@@ -25,7 +27,7 @@ from .theory import (
 __version__ = "0.1.0"
 
 __all__ = [
-    "fixed_point", "FixedPointInfo", "ConvergenceError", "ConvergenceWarning", "IterationMonitor",
+    "fixed_point", "SolveConfig", "LayerOptions", "options_table", "FixedPointInfo", "ConvergenceError", "ConvergenceWarning", "IterationMonitor",
     "register_solver", "get_solver", "available_solvers", "solver_options", "picard", "anderson",
     "uniform", "linear", "sigmoid", "tanh", "schedules", "theory",
     "register_operator", "get_operator", "available_operators",

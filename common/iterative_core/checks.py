@@ -1,8 +1,10 @@
-"""Checks of configuration values, shared by :func:`iterative_core.fixed_point` and the layers.
+"""Checks of configuration values: the building blocks of :mod:`iterative_core.config`.
 
-One helper per kind of check, so that a layer (at construction) and ``fixed_point()`` (at each call)
-refuse a bad value with the same message: it names the argument, the value received and what is
-valid. A value of the wrong type raises ``TypeError``, a value out of range ``ValueError``.
+One helper per kind of check, so that every option (a field of :class:`iterative_core.SolveConfig`
+or :class:`iterative_core.LayerOptions`, checked once when the config is made, whether by a layer or
+by ``fixed_point()``) is refused with the same kind of message: it names the argument, the value
+received and what is valid. A value of the wrong type raises ``TypeError``, a value out of range
+``ValueError``.
 """
 from __future__ import annotations
 
@@ -13,8 +15,7 @@ from collections.abc import Mapping
 from typing import Any, Callable, Optional
 
 __all__ = [
-    "check_int", "check_real", "check_flag", "check_name", "check_callable", "check_mapping",
-    "check_solve_options", "got",
+    "check_int", "check_real", "check_flag", "check_name", "check_callable", "check_mapping", "got",
 ]
 
 
@@ -124,61 +125,3 @@ def check_mapping(name: str, value: Any, *, where: Optional[str] = None) -> dict
         if not isinstance(key, str):
             raise TypeError(f"{_prefix(where)}{name} must have string keys (option names), got the key {key!r}")
     return dict(value)
-
-
-def check_solve_options(
-    *,
-    where: Optional[str],
-    max_iter: int,
-    max_iter_name: str,
-    tol: Any,
-    stop: Any,
-    min_iter: Any,
-    check_every: Any,
-    trace: Any,
-    grad: Any,
-    phantom_steps: Any,
-    backward_tol: Any,
-    backward_max_iter: Any,
-    solver: Any,
-    solver_options: Any,
-    backward_solver: Any,
-    backward_solver_options: Any,
-    on_nonconvergence: Any,
-    on_divergence: Any,
-) -> dict:
-    """Check every option of a solve that a layer and ``fixed_point()`` share (``max_iter`` already
-    checked); return them normalised (ints, floats, dicts). ``max_iter_name`` is what the caller
-    calls the number of iterations (``num_iterations`` for a layer)."""
-    from ._keys import check_choice
-    from .fixed_point import GRAD_MODES, STOP_RULES
-    from .info import POLICIES
-    from .solvers import check_solver_options
-
-    out: dict = {}
-    out["tol"] = check_real("tol", tol, low=0.0, optional=True, where=where)
-    out["stop"] = check_choice("stopping rule (stop)", stop, STOP_RULES)
-    out["min_iter"] = check_int("min_iter", min_iter, minimum=0, maximum=max_iter, maximum_name=max_iter_name,
-                                where=where)
-    out["check_every"] = check_int("check_every", check_every, minimum=1, where=where)
-    out["trace"] = check_flag("trace", trace, where=where)
-    out["grad"] = check_choice("gradient mode (grad)", grad, GRAD_MODES)
-    out["phantom_steps"] = check_int("phantom_steps", phantom_steps, minimum=1, where=where)
-    out["backward_tol"] = check_real("backward_tol", backward_tol, low=0.0, optional=True, where=where)
-    out["backward_max_iter"] = check_int("backward_max_iter", backward_max_iter, minimum=1, optional=True,
-                                         where=where)
-    out["on_nonconvergence"] = check_choice("on_nonconvergence policy", on_nonconvergence, POLICIES)
-    out["on_divergence"] = check_choice("on_divergence policy", on_divergence, POLICIES)
-    out["solver"] = solver
-    out["solver_options"] = check_mapping("solver_options", solver_options, where=where)
-    check_solver_options(solver, out["solver_options"], where=where)
-    if backward_solver is not None:
-        check_name("backward_solver", backward_solver)
-    out["backward_solver"] = backward_solver
-    out["backward_solver_options"] = (None if backward_solver_options is None else
-                                      check_mapping("backward_solver_options", backward_solver_options, where=where))
-    bname = backward_solver if backward_solver is not None else solver
-    if backward_solver is not None or backward_solver_options is not None:
-        check_solver_options(bname, out["backward_solver_options"] or {}, where=where,
-                             what="backward_solver_options")
-    return out

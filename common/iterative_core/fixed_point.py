@@ -8,22 +8,18 @@ import torch
 from torch import Tensor
 
 from ._keys import check_keys
-from .checks import check_flag, check_int, check_real, check_solve_options, got
+from .checks import check_int, got
+from .config import GRAD_MODES, STOP_RULES, SolveConfig, option_names
 from .info import ConvergenceError, ConvergenceWarning, FixedPointInfo, apply_policy
 from .monitor import IterationMonitor
-from .schedules import Schedule, Smoothing, resolve_schedule
-from .solvers import check_solver_options, get_solver
+from .schedules import Schedule
+from .solvers import get_solver
 
 __all__ = ["fixed_point", "GRAD_MODES", "STOP_RULES", "FIXED_POINT_KEYS", "IMPLICIT_POINT_TOL"]
 
-GRAD_MODES = ("unrolled", "implicit", "phantom")
-STOP_RULES = ("rel", "abs")
-FIXED_POINT_KEYS = (
-    "max_iter", "tol", "smoothing", "solver", "solver_options", "stop", "min_iter", "check_every", "trace",
-    "batch", "num_graphs", "grad", "phantom_steps", "backward_tol", "backward_max_iter",
-    "backward_solver", "backward_solver_options", "on_nonconvergence", "on_divergence", "divergence_growth",
-    "validate",
-)
+#: the keywords of :func:`fixed_point` beyond ``f`` and ``z0``: the fields of :class:`SolveConfig`, the
+#: config itself, and the two that describe the call's input rather than the solve
+FIXED_POINT_KEYS = option_names(SolveConfig) + ("config", "batch", "num_graphs")
 
 #: with ``grad="implicit"`` and no ``tol`` (nor ``backward_tol``), the forward's last relative residual
 #: above which the point the gradient is taken at is not a fixed point (a warning, see ``on_nonconvergence``)
@@ -39,28 +35,10 @@ def fixed_point(
     f: Callable[[Tensor], Tensor],
     z0: Tensor,
     *,
-    max_iter: Optional[int] = None,
-    tol: Optional[float] = None,
-    smoothing: Smoothing = 0.5,
-    solver: str = "picard",
-    solver_options: Optional[dict] = None,
-    stop: str = "rel",
-    min_iter: int = 0,
-    check_every: int = 1,
-    trace: bool = False,
+    config: Optional[SolveConfig] = None,
     batch: Optional[Tensor] = None,
     num_graphs: Optional[int] = None,
-    grad: str = "unrolled",
-    phantom_steps: int = 1,
-    backward_tol: Optional[float] = None,
-    backward_max_iter: Optional[int] = None,
-    backward_solver: Optional[str] = None,
-    backward_solver_options: Optional[dict] = None,
-    on_nonconvergence: str = "warn",
-    on_divergence: str = "warn",
-    divergence_growth: float = 1e3,
-    validate: bool = True,
-    **unknown,
+    **options,
 ) -> tuple[Tensor, FixedPointInfo]:
     r"""Solve :math:`z^* = f(z^*)` starting from ``z0``.
 
@@ -77,110 +55,88 @@ def fixed_point(
             mode delivers gradients to the parameters and tensors ``f`` closes over.
         z0: the initial iterate. A warm start (e.g. the previous epoch's fixed point, detached) cuts
             the iterations needed to reach ``tol``; started at the fixed point, one step suffices.
-        max_iter: the most steps, an int ``>= 0``; may be left out when ``smoothing`` is a sequence
-            (its length). Memory and time follow the steps taken, not this cap.
-        tol: stop once the residual is ``<= tol``; None runs exactly ``max_iter`` steps and never
-            synchronises with the device inside the loop.
-        smoothing: a float or a schedule (one factor per step, see :mod:`iterative_core.schedules`):
-            a sequence with at least ``max_iter`` entries (a shorter one, or a generator, is refused).
-        solver: a registered solver name (``"picard"``, ``"anderson"``, or your own).
-        solver_options: the solver's own keywords (e.g. ``{"m": 5}`` for Anderson).
-        stop: ``"rel"`` (:math:`\|z_{k+1}-z_k\| / \|z_k\|`) or ``"abs"`` (:math:`\|z_{k+1}-z_k\|`),
-            norms over the whole tensor (over a graph's rows with ``batch``).
-        min_iter: never stop before this many steps.
-        check_every: with a ``tol``, test it every this many steps (one synchronisation per test).
-        trace: measure and record the residual of every step (``info.residuals``). By default only the
-            steps that need it are measured: the first, the last two (final residual, contraction
-            factor, divergence test) and, with a ``tol``, every test; the others read NaN. Measuring a
-            step reads the iterates three more times, as much memory traffic as a cheap step itself.
+        config: a :class:`~iterative_core.SolveConfig`, the solve's options as one checked object
+            (a layer passes its own); None: the defaults.
         batch: ``[N]`` graph index of each row of ``z``: each graph is its own problem, stops on its
             own (a converged graph no longer changes) and, with Anderson, has its own mixing
             coefficients; ``info.converged`` is then a per-graph tensor.
         num_graphs: the number of graphs in ``batch`` (saves one synchronisation).
-        grad: ``"unrolled"`` (backpropagate through every step), ``"implicit"`` (implicit function
-            theorem: the solve runs without gradients, one more step is kept in the autograd graph,
-            and the backward pass solves the adjoint :math:`g = J^\top g + \partial L/\partial z^*`;
-            memory independent of the number of steps) or ``"phantom"`` (the solve runs without
-            gradients and its last ``phantom_steps`` steps are backpropagated through). In the
-            implicit and phantom modes the gradient with respect to ``z0`` is zero (at a fixed
-            point of a contraction it does not depend on ``z0``). The implicit gradient is exact at a
-            fixed point only: when the backward pass runs, a forward solve that did not reach ``tol``
-            (without a ``tol``: whose last relative residual is above ``backward_tol``, or above
-            :data:`IMPLICIT_POINT_TOL` = 1e-4 when neither is given) is reported under
-            ``on_nonconvergence`` (a call made free of synchronisation, ``tol=None`` with
-            ``on_divergence="ignore"``, skips this check). Its gradients are first-order only: a
-            backward pass with ``create_graph=True`` through it raises (use ``"unrolled"``).
-        phantom_steps: ``k`` of ``grad="phantom"``; the gradient is exact for the function "the last
-            ``k`` steps from a fixed start" and tends to the implicit one as ``k`` grows.
-        backward_tol, backward_max_iter, backward_solver, backward_solver_options: the adjoint
-            solve of ``grad="implicit"`` (defaults: the forward ``tol``, ``max_iter``, ``solver``
-            and, for the same solver, its options). Its statistics land in ``info.backward``.
-        on_nonconvergence, on_divergence: ``"warn"``, ``"raise"`` (:class:`ConvergenceError`) or
-            ``"ignore"``, for the forward and the adjoint solve. Divergence: NaN/Inf (in ``z0``, which
-            the message says with the number of entries, or appearing during the iteration); a
-            residual that grew ``divergence_growth`` times with a contraction factor above 1; or an
-            expansive iteration, a contraction factor above 1.5 with an iterate grown 200-fold
-            (:data:`iterative_core.info.EXPANSION_FACTOR`, :data:`~iterative_core.info.EXPANSION_GROWTH`),
-            which also catches a fixed number of steps blowing up. Checking for divergence reads a
-            few values from the device after the loop; ``on_divergence="ignore"`` with ``tol=None``
-            makes the whole call free of synchronisation.
-        divergence_growth: see above (``>= 1``).
-        validate: check that ``batch``'s graph indices lie in ``0..num_graphs-1`` (one
-            synchronisation; made anyway when ``num_graphs`` is None, and skipped when the call is
-            otherwise free of synchronisation: ``tol=None`` and ``on_divergence="ignore"``).
+        **options: any field of :class:`~iterative_core.SolveConfig` (``max_iter``, ``tol``,
+            ``smoothing``, ``solver``, ``grad`` ...; :func:`~iterative_core.options_table` lists them
+            all with their types, defaults and meanings), overriding ``config``'s. An unknown keyword
+            is a ``TypeError`` listing the valid ones.
 
-    Every option is checked before the solve starts: a value of the wrong type raises ``TypeError``,
-    one out of range ``ValueError``, naming the argument, the value and what is valid.
+    Every option is checked before the solve starts (once, when the config is made: a config passed
+    alone is used as it is): a value of the wrong type raises ``TypeError``, one out of range
+    ``ValueError``, naming the argument, the value and what is valid.
 
     Returns:
         ``(z, info)``: the last iterate and a :class:`FixedPointInfo`.
     """
     where = "fixed_point()"
-    if unknown:
-        check_keys(where, unknown, FIXED_POINT_KEYS)
+    if options:
+        check_keys(where, options, FIXED_POINT_KEYS)
     if not callable(f):
         raise TypeError(f"{where}: f must be a callable z -> f(z), got {got(f)}")
     if not isinstance(z0, Tensor):
         raise TypeError(f"{where}: z0 must be a torch.Tensor, got {type(z0).__name__}")
-    schedule, max_iter = resolve_schedule(smoothing, max_iter, where=where)
-    opts = check_solve_options(
-        where=where, max_iter=max_iter, max_iter_name="max_iter", tol=tol, stop=stop, min_iter=min_iter,
-        check_every=check_every, trace=trace, grad=grad, phantom_steps=phantom_steps, backward_tol=backward_tol,
-        backward_max_iter=backward_max_iter, solver=solver, solver_options=solver_options,
-        backward_solver=backward_solver, backward_solver_options=backward_solver_options,
-        on_nonconvergence=on_nonconvergence, on_divergence=on_divergence,
-    )
-    tol, min_iter, backward_tol = opts["tol"], opts["min_iter"], opts["backward_tol"]
-    solver_options = opts["solver_options"]
-    divergence_growth = check_real("divergence_growth", divergence_growth, low=1.0, where=where)
-    validate = check_flag("validate", validate, where=where)
-    solve = get_solver(solver)
+    cfg = _solve_config(config, options, where)
+    schedule, max_iter = cfg.schedule(where)
+    solve = get_solver(cfg.solver)
     if batch is not None:
         num_graphs = _check_batch(batch, z0, num_graphs, where,
-                                  read=validate and (tol is not None or on_divergence != "ignore"))
+                                  read=cfg.validate and (cfg.tol is not None or cfg.on_divergence != "ignore"))
     elif num_graphs is not None:
         check_int("num_graphs", num_graphs, minimum=0, where=where)
 
-    needs_grad = torch.is_grad_enabled()
+    z, monitor, kept = _iterate(f, z0, cfg, solve, schedule, max_iter, batch, num_graphs)
+    info = FixedPointInfo(
+        solver=cfg.solver, grad=cfg.grad, tol=cfg.tol, stop=cfg.stop, divergence_growth=cfg.divergence_growth,
+        **monitor.records(z),
+    )
+    if kept is not None and z.requires_grad:  # grad="implicit": the step kept in the autograd graph
+        _attach_implicit_backward(z, *kept, info, cfg, max_iter=max_iter, batch=batch,
+                                  num_graphs=monitor.num_graphs if batch is not None else None)
+    if cfg.on_divergence != "ignore" and info.divergence_reason == "input":
+        info.set_input_nonfinite(int((~torch.isfinite(z0.detach())).sum()))
+    apply_policy(info, cfg.on_nonconvergence, cfg.on_divergence)
+    return z, info
+
+
+def _solve_config(config: Optional[SolveConfig], options: dict, where: str) -> SolveConfig:
+    """The solve's config: ``config`` as it is (checked when it was made), with ``options`` a checked
+    copy (:func:`dataclasses.replace`), or one made from ``options`` alone."""
+    if config is None:
+        return SolveConfig(**options, _where=where)
+    if not isinstance(config, SolveConfig):
+        raise TypeError(f"{where}: config must be an iterative_core.SolveConfig, got {got(config)}")
+    return config.replace(**options, _where=where) if options else config
+
+
+def _iterate(f: Callable[[Tensor], Tensor], z0: Tensor, cfg: SolveConfig, solve, schedule: Schedule,
+             max_iter: int, batch: Optional[Tensor], num_graphs: Optional[int]):
+    """Run the solve: ``(z, monitor, kept)``. In the implicit and phantom modes (when a gradient is
+    recorded) the solve runs without gradients and its last step(s) are taken again with them;
+    ``kept = (y, z_in)``, the implicit mode's step kept for the adjoint, else None."""
     tail = 0  # steps taken with gradients after a gradient-free solve
-    if grad != "unrolled" and needs_grad and max_iter > 0:
-        tail = min(opts["phantom_steps"], max_iter) if grad == "phantom" else 1
+    if cfg.grad != "unrolled" and torch.is_grad_enabled() and max_iter > 0:
+        tail = min(cfg.phantom_steps, max_iter) if cfg.grad == "phantom" else 1
     monitor = IterationMonitor(
-        z0, max_iter=max_iter - tail, min_iter=min(min_iter, max_iter - tail), tol=tol, stop=stop,
-        batch=batch, num_graphs=num_graphs, check_every=opts["check_every"], trace=opts["trace"],
+        z0, max_iter=max_iter - tail, min_iter=min(cfg.min_iter, max_iter - tail), tol=cfg.tol, stop=cfg.stop,
+        batch=batch, num_graphs=num_graphs, check_every=cfg.check_every, trace=cfg.trace,
     )
     if tail:
         with torch.no_grad():
-            z = solve(f, z0, monitor, schedule, **solver_options)
+            z = solve(f, z0, monitor, schedule, **cfg.solver_options)
         z = z.detach()
     else:
-        z = solve(f, z0, monitor, schedule, **solver_options)
+        z = solve(f, z0, monitor, schedule, **cfg.solver_options)
 
     z_in = y = None
-    for j in range(tail):
+    for _ in range(tail):
         k = monitor.iterations
         s = schedule[min(k, max_iter - 1)]
-        if grad == "implicit":
+        if cfg.grad == "implicit":
             z_in = z.detach().requires_grad_()
             y = _relaxed_step(f, z_in, s)
             # the hook sits on an alias of y, so the adjoint's VJPs through y do not re-enter it
@@ -189,38 +145,33 @@ def fixed_point(
             z_new = _relaxed_step(f, z, s)
         # recorded like any step, but every graph takes the gradient steps (none is frozen)
         z, _ = monitor.accept(k, z, z_new, every_graph=True)
+    return z, monitor, ((y, z_in) if z_in is not None else None)
 
-    info = FixedPointInfo(
-        solver=solver, grad=grad, tol=tol, stop=stop, divergence_growth=divergence_growth,
-        **monitor.records(z),
-    )
-    if grad == "implicit" and z_in is not None and z.requires_grad:
-        bsolver = opts["backward_solver"] or solver
-        bopts = opts["backward_solver_options"]
-        # the point the gradient is taken at must be a fixed point to this tolerance; a call made free
-        # of synchronisation (tol=None, on_divergence="ignore") stays so and skips the check
-        point_check = None
-        if on_nonconvergence != "ignore" and not (tol is None and on_divergence == "ignore"):
-            if tol is not None:
-                point_check = (tol, stop, "tol")
-            elif backward_tol is not None:
-                point_check = (backward_tol, stop, "backward_tol")
-            else:
-                point_check = (IMPLICIT_POINT_TOL, "rel", "the default for tol=None")
-        _attach_implicit_backward(
-            z, y, z_in, info,
-            solver=bsolver,
-            solver_options=bopts if bopts is not None else (solver_options if bsolver == solver else {}),
-            tol=backward_tol if backward_tol is not None else tol,
-            max_iter=opts["backward_max_iter"] if opts["backward_max_iter"] is not None else max(max_iter, 1),
-            stop=stop, batch=batch, num_graphs=monitor.num_graphs if batch is not None else None,
-            on_nonconvergence=on_nonconvergence, on_divergence=on_divergence, divergence_growth=divergence_growth,
-            point_check=point_check,
-        )
-    if on_divergence != "ignore" and info.divergence_reason == "input":
-        info.set_input_nonfinite(int((~torch.isfinite(z0.detach())).sum()))
-    apply_policy(info, on_nonconvergence, on_divergence)
-    return z, info
+
+def _implicit_point_check(cfg: SolveConfig) -> Optional[tuple]:
+    """``(tol, metric, source)``: the tolerance to which the point the implicit gradient is taken at must
+    be a fixed point; None when it is not checked (``on_nonconvergence="ignore"``, or a call made free
+    of synchronisation: ``tol=None`` with ``on_divergence="ignore"``)."""
+    if cfg.on_nonconvergence == "ignore" or (cfg.tol is None and cfg.on_divergence == "ignore"):
+        return None
+    if cfg.tol is not None:
+        return (cfg.tol, cfg.stop, "tol")
+    if cfg.backward_tol is not None:
+        return (cfg.backward_tol, cfg.stop, "backward_tol")
+    return (IMPLICIT_POINT_TOL, "rel", "the default for tol=None")
+
+
+def _adjoint_settings(cfg: SolveConfig, max_iter: int) -> tuple[str, dict, Optional[float], int]:
+    """``(solver, options, tol, max_iter)`` of the adjoint solve: the ``backward_*`` options, else the
+    forward's (its solver options only for the same solver)."""
+    solver = cfg.backward_solver or cfg.solver
+    if cfg.backward_solver_options is not None:
+        options = cfg.backward_solver_options
+    else:
+        options = cfg.solver_options if solver == cfg.solver else {}
+    tol = cfg.backward_tol if cfg.backward_tol is not None else cfg.tol
+    steps = cfg.backward_max_iter if cfg.backward_max_iter is not None else max(max_iter, 1)
+    return solver, options, tol, steps
 
 
 def _check_batch(batch, z0: Tensor, num_graphs, where: str, *, read: bool) -> Optional[int]:
@@ -257,10 +208,8 @@ def _check_batch(batch, z0: Tensor, num_graphs, where: str, *, read: bool) -> Op
 
 
 def _attach_implicit_backward(
-    z_out: Tensor, y: Tensor, z_in: Tensor, info: FixedPointInfo, *, solver: str, solver_options: dict,
-    tol: Optional[float], max_iter: int, stop: str, batch: Optional[Tensor], num_graphs: Optional[int],
-    on_nonconvergence: str, on_divergence: str, divergence_growth: float,
-    point_check: Optional[tuple] = None,
+    z_out: Tensor, y: Tensor, z_in: Tensor, info: FixedPointInfo, cfg: SolveConfig, *, max_iter: int,
+    batch: Optional[Tensor], num_graphs: Optional[int],
 ) -> None:
     r"""Make the gradient reaching ``z_out = T(z^*)`` the implicit one.
 
@@ -272,12 +221,16 @@ def _attach_implicit_backward(
     autograd then carries :math:`g` through that same application to the parameters. The adjoint
     solve's statistics land in ``info.backward`` and obey the same policies as the forward solve.
 
-    The theorem holds at a fixed point only: ``point_check = (tol, metric, source)`` makes the backward
-    pass report (``on_nonconvergence``) a forward solve that did not reach ``tol``. Second-order
-    gradients (a backward pass with ``create_graph=True``) are refused: the adjoint solve is
-    first-order only, so differentiating its result again would be silently wrong.
+    The adjoint solve's settings are ``cfg``'s ``backward_*`` options (:func:`_adjoint_settings`, the
+    forward's where unset; the options were checked with the config). The theorem holds at a fixed
+    point only: the backward pass reports (``on_nonconvergence``) a forward solve that did not reach
+    the tolerance :func:`_implicit_point_check` gives. Second-order gradients (a backward pass with
+    ``create_graph=True``) are refused: the adjoint solve is first-order only, so differentiating its
+    result again would be silently wrong.
     """
-    check_solver_options(solver, solver_options)
+    solver, solver_options, tol, max_iter = _adjoint_settings(cfg, max_iter)
+    stop, on_nonconvergence, on_divergence = cfg.stop, cfg.on_nonconvergence, cfg.on_divergence
+    point_check = _implicit_point_check(cfg)
     bsolve = get_solver(solver)
 
     def hook(v: Optional[Tensor]) -> Optional[Tensor]:
@@ -301,7 +254,7 @@ def _attach_implicit_backward(
         with torch.no_grad():
             g = bsolve(adjoint, v, mon, Schedule(max_iter, value=0.0), **solver_options)
         info.backward = FixedPointInfo(
-            solver=solver, grad=info.grad, tol=tol, stop=stop, divergence_growth=divergence_growth,
+            solver=solver, grad=info.grad, tol=tol, stop=stop, divergence_growth=cfg.divergence_growth,
             phase="backward", **mon.records(g),
         )
         apply_policy(info.backward, on_nonconvergence, on_divergence)

@@ -15,11 +15,12 @@ whatever the weights. ``form="paper"`` gives the form of Zappala et al. (2023),
 """
 from __future__ import annotations
 
-from typing import Any, Optional
+import inspect
+from typing import Any, Callable, Optional
 
 from ._keys import check_choice
 
-__all__ = ["FORMS", "resolve_form", "form_defaults"]
+__all__ = ["FORMS", "resolve_form", "form_defaults", "takes_residual"]
 
 #: the values each form gives the options left unset (``alpha``/``beta``: the GCN operator's)
 FORMS: dict[str, dict[str, Any]] = {
@@ -27,27 +28,35 @@ FORMS: dict[str, dict[str, Any]] = {
     "paper": {"smoothing": 0.5, "act": "relu", "alpha": 0.0, "beta": None},
 }
 
-# operators whose factory takes ``alpha`` and ``beta`` (the residual form needs them)
-_RESIDUAL_OPERATORS = ("gcn",)
+
+def takes_residual(factory: Callable[..., Any]) -> bool:
+    """Whether an operator factory takes the initial residual ``alpha`` and the identity mapping
+    ``beta`` (the GCN operator's does), which the ``"residual"`` form sets."""
+    try:
+        names = inspect.signature(factory).parameters
+    except (TypeError, ValueError):
+        return False
+    return "alpha" in names and "beta" in names
 
 
-def resolve_form(form: Optional[str], conv: str, where: str = "PIGNConv") -> str:
-    """The form a layer iterating operator ``conv`` takes: ``form`` when given, else ``"residual"``
-    for the GCN operator and ``"paper"`` for the others (which have no ``alpha``/``beta``)."""
+def resolve_form(form: Optional[str], residual: bool, conv: str = "the operator", where: str = "PIGNConv") -> str:
+    """The form a layer takes: ``form`` when given, else ``"residual"`` when its operator takes the
+    initial residual and the identity mapping (``residual``: its factory takes ``alpha`` and
+    ``beta``, as the GCN operator's does) and ``"paper"`` for the others."""
     if form is None:
-        return "residual" if conv in _RESIDUAL_OPERATORS else "paper"
+        return "residual" if residual else "paper"
     check_choice(f"{where} form", form, FORMS)
-    if form == "residual" and conv not in _RESIDUAL_OPERATORS:
-        raise ValueError(f"{where}: form='residual' needs the GCN operator's alpha and beta; conv={conv!r} "
-                         "takes form='paper' (inject_input=True adds the input back at every step)")
+    if form == "residual" and not residual:
+        raise ValueError(f"{where}: form='residual' needs an operator that takes alpha and beta (conv='gcn'); "
+                         f"conv={conv!r} takes form='paper' (inject_input=True adds the input back at every step)")
     return form
 
 
-def form_defaults(form: str, conv: str) -> dict[str, Any]:
-    """The values ``form`` gives: the iteration's ``smoothing`` and ``act``, and for the GCN operator
-    its ``alpha`` and ``beta``."""
+def form_defaults(form: str, residual: bool) -> dict[str, Any]:
+    """The values ``form`` gives: the iteration's ``smoothing`` and ``act``, and, for an operator
+    that takes them (``residual``), its ``alpha`` and ``beta``."""
     values = dict(FORMS[form])
-    if conv not in _RESIDUAL_OPERATORS:
+    if not residual:
         values.pop("alpha")
         values.pop("beta")
     return values

@@ -11,38 +11,54 @@ that guarantees a contraction. The adapters add only the graph handling.
 """
 from __future__ import annotations
 
-import math
-from typing import Callable, Optional
+from typing import Any, Callable, Optional
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from ._keys import check_keys
 from .activations import Activation, inplace_activation, resolve_activation
-from .checks import check_flag, check_int, check_real, check_solve_options
+from .checks import check_int, check_real, got
+from .config import LayerOptions, SolveConfig, expose, frozen_smoothing, option_names, show
 from .fixed_point import fixed_point
 from .info import FixedPointInfo
-from .schedules import Smoothing, resolve_schedule
+from .normalization import Propagation
+from .schedules import Smoothing
 
 __all__ = ["IterativeLayerBase", "GCNOperatorBase", "ITERATION_KEYS", "scaled_add"]
 
-# keyword arguments every iterative layer accepts (beyond its positional ones)
-ITERATION_KEYS = (
-    "num_iterations", "smoothing", "tol", "act", "dropout", "eval_iterations", "eval_smoothing",
-    "inject_input", "contraction", "solver", "solver_options", "grad", "phantom_steps", "stop",
-    "min_iter", "check_every", "trace", "backward_tol", "backward_max_iter", "backward_solver",
-    "backward_solver_options", "on_nonconvergence", "on_divergence", "act_lipschitz", "validate",
-)
+# the keywords every iterative layer takes beyond channels, derived from the options' fields: the headline
+# ones (positional), the layer's own (LayerOptions), the solve's (SolveConfig; its max_iter is num_iterations)
+_HEADLINE_KEYS = ("num_iterations", "smoothing", "tol", "act", "dropout")
+_LAYER_KEYS = option_names(LayerOptions, layer=True)
+_LAYER_OPTION_KEYS = tuple(k for k in _LAYER_KEYS if k not in _HEADLINE_KEYS)
+_SOLVE_KEYS = tuple(k for k in option_names(SolveConfig, layer=True) if k not in ("max_iter", "smoothing", "tol"))
+ITERATION_KEYS = _HEADLINE_KEYS + _LAYER_OPTION_KEYS + _SOLVE_KEYS + ("act_lipschitz", "config")
+_CONFIGURABLE_KEYS = tuple(k for k in ITERATION_KEYS if k not in ("act", "act_lipschitz", "config"))
 
 
+@expose(SolveConfig, "_config", rename={"max_iter": "num_iterations"})
+@expose(LayerOptions, "_options")
 class IterativeLayerBase(nn.Module):
     """Configuration and solve of an iterated operator. See the adapters' ``PIGNConv`` for the
-    meaning of each argument; every keyword of :func:`iterative_core.fixed_point` that configures
-    the solve is a layer option (``ITERATION_KEYS``). Every option is checked when the layer is built
-    (:mod:`iterative_core.checks`, the checks ``fixed_point()`` makes): a wrong type raises
-    ``TypeError``, a bad value ``ValueError``, naming the option, the value and what is valid. A
-    smoothing schedule must cover ``num_iterations`` (and ``eval_iterations``; ``eval_smoothing``
-    likewise), and ``min_iter`` may not exceed either count.
+    meaning of each argument.
+
+    The configuration is two checked, frozen objects (:mod:`iterative_core.config`): the solve's,
+    :attr:`config` (a :class:`~iterative_core.SolveConfig`; ``max_iter`` is the layer's
+    ``num_iterations``), and the layer's own, :attr:`layer_options` (a
+    :class:`~iterative_core.LayerOptions`). Every option a layer takes (``ITERATION_KEYS``) is a
+    keyword, or comes in one ``config=SolveConfig(...)`` (the keywords override it; ``tol=None``
+    keeps the config's ``tol``; its ``max_iter`` and ``smoothing``, when set, must agree with
+    ``num_iterations`` and ``smoothing``, the layer's own schedule). Each option is also an
+    attribute (``layer.tol``, ``layer.on_divergence`` ...) that reads the configuration; setting one,
+    or several at once with :meth:`configure`, replaces it with a checked copy.
+
+    Every option is checked when the layer is built, once (the solve's config is then handed to
+    :func:`iterative_core.fixed_point` as it is): a wrong type raises ``TypeError``, a bad value
+    ``ValueError``, naming the option, the value and what is valid. A smoothing schedule must cover
+    ``num_iterations`` (and ``eval_iterations``; ``eval_smoothing`` likewise), and ``min_iter`` may
+    not exceed either count.
 
     ``contraction=kappa`` (:math:`0 < \\kappa < 1`) guarantees that :math:`T` is a contraction: the
     operator's weight is rescaled (:meth:`GCNOperatorBase.weight_for` with :meth:`lipschitz_budget`)
@@ -64,84 +80,61 @@ class IterativeLayerBase(nn.Module):
         act: Activation = "relu",
         dropout: float = 0.0,
         *,
-        eval_iterations: Optional[int] = None,
-        eval_smoothing: Optional[Smoothing] = None,
-        inject_input: bool = False,
-        contraction: Optional[float] = None,
-        solver: str = "picard",
-        solver_options: Optional[dict] = None,
-        grad: str = "unrolled",
-        phantom_steps: int = 1,
-        stop: str = "rel",
-        min_iter: int = 0,
-        check_every: int = 1,
-        trace: bool = False,
-        backward_tol: Optional[float] = None,
-        backward_max_iter: Optional[int] = None,
-        backward_solver: Optional[str] = None,
-        backward_solver_options: Optional[dict] = None,
-        on_nonconvergence: str = "warn",
-        on_divergence: str = "warn",
+        config: Optional[SolveConfig] = None,
         act_lipschitz: Optional[float] = None,
-        validate: bool = True,
+        **options,
     ) -> None:
         super().__init__()
-        # every option is checked here, with the messages fixed_point() gives (iterative_core.checks):
-        # a bad value fails when the layer is built, never at the first forward or eval pass
+        # every option is checked here, once: a bad value fails when the layer is built, never at the
+        # first forward or eval pass
         where = type(self).__name__
-        channels = check_int("channels", channels, minimum=1, where=where)
-        num_iterations = check_int("num_iterations", num_iterations, minimum=0, where=where)
-        resolve_schedule(smoothing, num_iterations, iterations_name="num_iterations", where=where)
-        eval_iterations = check_int("eval_iterations", eval_iterations, minimum=0, optional=True, where=where)
-        if eval_smoothing is not None:
-            resolve_schedule(eval_smoothing, num_iterations if eval_iterations is None else eval_iterations,
-                             name="eval_smoothing",
-                             iterations_name="num_iterations" if eval_iterations is None else "eval_iterations",
-                             where=where)
-        elif eval_iterations is not None:  # eval mode iterates the training schedule eval_iterations steps
-            resolve_schedule(smoothing, eval_iterations, iterations_name="eval_iterations", where=where)
-        opts = check_solve_options(
-            where=where, max_iter=num_iterations, max_iter_name="num_iterations", tol=tol, stop=stop,
-            min_iter=min_iter, check_every=check_every, trace=trace, grad=grad, phantom_steps=phantom_steps,
-            backward_tol=backward_tol, backward_max_iter=backward_max_iter, solver=solver,
-            solver_options=solver_options, backward_solver=backward_solver,
-            backward_solver_options=backward_solver_options, on_nonconvergence=on_nonconvergence,
-            on_divergence=on_divergence,
-        )
-        if eval_iterations is not None:
-            check_int("min_iter", min_iter, minimum=0, maximum=eval_iterations, maximum_name="eval_iterations",
-                      where=where)
-        dropout = check_real("dropout", dropout, low=0.0, high=1.0, high_open=True, where=where)
-        contraction = check_real("contraction", contraction, low=0.0, high=1.0, low_open=True, high_open=True,
-                                 optional=True, where=where)
+        self.channels = check_int("channels", channels, minimum=1, where=where)
+        check_keys(where, options, ITERATION_KEYS)
+        solve = _layer_solve_config(where, config, num_iterations, smoothing, tol,
+                                    {k: v for k, v in options.items() if k in _SOLVE_KEYS})
+        layer = LayerOptions(dropout=dropout, **{k: v for k, v in options.items() if k in _LAYER_OPTION_KEYS},
+                             _where=where)
+        self._set_activation(act, act_lipschitz, where)
+        self._install(solve, layer, where)
+
+    # --- the configuration ------------------------------------------------------------------------
+    @property
+    def config(self) -> SolveConfig:
+        """The solve's options (training mode), as :func:`iterative_core.fixed_point` takes them."""
+        return self._config
+
+    @property
+    def layer_options(self) -> LayerOptions:
+        """The layer's options beyond the solve."""
+        return self._options
+
+    def configure(self, **options) -> None:
+        """Change options (any of :data:`ITERATION_KEYS` but ``act``, ``act_lipschitz`` and ``config``),
+        checked together as at construction: e.g. ``layer.configure(solver="picard", solver_options={})``,
+        which one attribute at a time would refuse halfway (Anderson's options for Picard). Nothing
+        changes when a value is refused."""
+        where = type(self).__name__
+        check_keys(f"{where}.configure()", options, _CONFIGURABLE_KEYS)
+        solve = {k: v for k, v in options.items() if k in _SOLVE_KEYS or k in ("smoothing", "tol")}
+        if "num_iterations" in options:
+            solve["max_iter"] = check_int("num_iterations", options["num_iterations"], minimum=0, where=where)
+        layer = {k: v for k, v in options.items() if k in _LAYER_OPTION_KEYS or k == "dropout"}
+        config = (self._config.replace(**solve, _where=where, _iterations_name="num_iterations") if solve
+                  else self._config)
+        layer_options = self._options.replace(**layer, _where=where) if layer else self._options
+        self._install(config, layer_options, where)
+
+    def _install(self, config: SolveConfig, layer_options: LayerOptions, where: str) -> None:
+        """Keep the checked configuration and the solve of eval mode derived from it (its schedule
+        checked here), or change nothing when that check fails."""
+        eval_config = _eval_config(config, layer_options, where)
+        self._config, self._options, self._eval_config = config, layer_options, eval_config
+
+    def _set_activation(self, act: Activation, act_lipschitz: Optional[float], where: str) -> None:
         act_lipschitz = check_real("act_lipschitz", act_lipschitz, low=0.0, low_open=True, optional=True,
                                    where=where)
-        self.channels = channels
-        self.num_iterations = num_iterations
-        self.smoothing = smoothing
-        self.eval_iterations = eval_iterations
-        self.eval_smoothing = eval_smoothing
-        self.tol = opts["tol"]
         self.act_fn, self.act_lipschitz, self.act = resolve_activation(act, act_lipschitz)
         self._act_named = act is None or isinstance(act, str)  # a builtin, whose in-place variant is known
-        self.dropout = dropout
-        self.inject_input = check_flag("inject_input", inject_input, where=where)
-        self.contraction = contraction
-        self.solver = solver
-        self.solver_options = opts["solver_options"]
-        self.grad = opts["grad"]
-        self.phantom_steps = opts["phantom_steps"]
-        self.stop = opts["stop"]
-        self.min_iter = opts["min_iter"]
-        self.check_every = opts["check_every"]
-        self.trace = opts["trace"]
-        self.backward_tol = opts["backward_tol"]
-        self.backward_max_iter = opts["backward_max_iter"]
-        self.backward_solver = opts["backward_solver"]
-        self.backward_solver_options = opts["backward_solver_options"]
-        self.on_nonconvergence = opts["on_nonconvergence"]
-        self.on_divergence = opts["on_divergence"]
-        self.validate = check_flag("validate", validate, where=where)
 
     # ------------------------------------------------------------------------------------------
     def lipschitz_budget(self) -> Optional[float]:
@@ -151,13 +144,6 @@ class IterativeLayerBase(nn.Module):
             return None
         scale = 1.0 / (1.0 - self.dropout) if (self.training and self.dropout > 0) else 1.0
         return self.contraction / (self.act_lipschitz * scale)
-
-    def _schedule(self) -> tuple[int, Smoothing]:
-        if self.training:
-            return self.num_iterations, self.smoothing
-        n = self.eval_iterations if self.eval_iterations is not None else self.num_iterations
-        s = self.eval_smoothing if self.eval_smoothing is not None else self.smoothing
-        return n, s
 
     def solve(
         self,
@@ -174,11 +160,13 @@ class IterativeLayerBase(nn.Module):
         (detach it first, or ``grad="unrolled"`` backpropagates into the previous graph).
         ``fresh``: ``op`` returns a new tensor nothing else holds, so that the activation may run in
         place while no gradient is recorded (one allocation less per step)."""
+        # the configuration was checked when it was set: fixed_point() takes it as it is
+        config = self._config if self.training else self._eval_config
         act, inject = self.act_fn, self.inject_input
         act_ = inplace_activation(self.act) if (fresh and self._act_named) else None
         p = self.dropout if self.training else 0.0
         mask = None
-        if p > 0 and self.grad != "unrolled":
+        if p > 0 and config.grad != "unrolled":
             # one mask per forward pass: the operator being solved is one fixed map
             mask = torch.empty_like(x).bernoulli_(1.0 - p).div_(1.0 - p)
 
@@ -193,39 +181,61 @@ class IterativeLayerBase(nn.Module):
                 h = F.dropout(h, p, training=True)
             return h
 
-        # the schedule and the count were checked together when the layer was built (a schedule shorter
-        # than the iterations is an error there, never a silent cap here); fixed_point() checks them again
-        # in case an attribute was changed since
-        n, s = self._schedule()
-        return fixed_point(
-            T, x if z_init is None else z_init,
-            max_iter=n, tol=self.tol, smoothing=s, solver=self.solver, solver_options=self.solver_options,
-            stop=self.stop, min_iter=self.min_iter, check_every=self.check_every, trace=self.trace,
-            batch=batch,
-            num_graphs=num_graphs, grad=self.grad, phantom_steps=self.phantom_steps,
-            backward_tol=self.backward_tol, backward_max_iter=self.backward_max_iter,
-            backward_solver=self.backward_solver, backward_solver_options=self.backward_solver_options,
-            on_nonconvergence=self.on_nonconvergence, on_divergence=self.on_divergence,
-            validate=self.validate,
-        )
+        return fixed_point(T, x if z_init is None else z_init, config=config, batch=batch, num_graphs=num_graphs)
 
     def iteration_repr(self) -> str:
+        """The options that differ from their defaults (``num_iterations`` and ``smoothing`` always)."""
         parts = [f"num_iterations={self.num_iterations}", f"smoothing={self.smoothing}"]
-        if self.tol is not None:
-            parts.append(f"tol={self.tol}")
-        if self.solver != "picard":
-            parts.append(f"solver={self.solver!r}")
-        if self.grad != "unrolled":
-            parts.append(f"grad={self.grad!r}")
+        parts += [f"{k}={show(v)}" for k, v in self._config.changed().items() if k in _SOLVE_KEYS or k == "tol"]
         if self.act != "relu":
             parts.append(f"act={self.act!r}")
-        if self.dropout:
-            parts.append(f"dropout={self.dropout}")
-        if self.inject_input:
-            parts.append("inject_input=True")
-        if self.contraction is not None:
-            parts.append(f"contraction={self.contraction}")
+        parts += [f"{k}={show(v)}" for k, v in self._options.changed().items() if k in _LAYER_KEYS]
         return ", ".join(parts)
+
+
+def _layer_solve_config(where: str, config: Optional[SolveConfig], num_iterations, smoothing, tol,
+                        options: dict) -> SolveConfig:
+    """A layer's solve config: ``config`` (or the defaults) with the layer's schedule
+    (``num_iterations``, ``smoothing``), its ``tol`` unless None, and the keywords ``options``;
+    checked once."""
+    num_iterations = check_int("num_iterations", num_iterations, minimum=0, where=where)
+    fields = dict(options, max_iter=num_iterations, smoothing=smoothing)
+    if config is None:
+        return SolveConfig(tol=tol, **fields, _where=where, _iterations_name="num_iterations")
+    if not isinstance(config, SolveConfig):
+        raise TypeError(f"{where}: config must be an iterative_core.SolveConfig, got {got(config)}")
+    _check_same_schedule(where, config, num_iterations, smoothing)
+    if tol is not None:
+        fields["tol"] = tol
+    return config.replace(**fields, _where=where, _iterations_name="num_iterations")
+
+
+def _check_same_schedule(where: str, config: SolveConfig, num_iterations: int, smoothing) -> None:
+    """A config's ``max_iter`` and ``smoothing``, when set, must be the layer's: its schedule is its
+    own (``num_iterations``, ``smoothing``), never silently replaced by the config's."""
+    if config.max_iter is not None and config.max_iter != num_iterations:
+        raise ValueError(
+            f"{where}: config.max_iter={config.max_iter} but num_iterations={num_iterations}; a layer's iteration "
+            f"count is its num_iterations: pass num_iterations={config.max_iter}, or a config without max_iter "
+            "(config.replace(max_iter=None))")
+    ours = frozen_smoothing(smoothing, "smoothing", where)
+    if config.smoothing != SolveConfig.defaults()["smoothing"] and config.smoothing != ours:
+        raise ValueError(
+            f"{where}: config.smoothing={config.smoothing!r} but smoothing={ours!r}; a layer's smoothing is its "
+            f"smoothing argument: pass smoothing={config.smoothing!r}, or a config without smoothing")
+
+
+def _eval_config(config: SolveConfig, layer_options: LayerOptions, where: str) -> SolveConfig:
+    """The solve of eval mode: ``config`` with ``eval_iterations`` and ``eval_smoothing`` where set (the
+    schedule and ``min_iter`` checked against them, under their names)."""
+    n, s = layer_options.eval_iterations, layer_options.eval_smoothing
+    if n is None and s is None:
+        return config
+    return config.with_schedule(
+        config.max_iter if n is None else n, config.smoothing if s is None else s, where=where,
+        iterations_name="num_iterations" if n is None else "eval_iterations",
+        smoothing_name="smoothing" if s is None else "eval_smoothing",
+    )
 
 
 def scaled_add(h: Tensor, add: Optional[Tensor], scale: float) -> Tensor:
@@ -307,6 +317,40 @@ class GCNOperatorBase(nn.Module):
         if self.bias is not None:
             nn.init.zeros_(self.bias)
         self._cache = None
+
+    # --- the graph: what an adapter's GCN operator implements, and the sequence the core runs ---------
+    def build_propagation(self, graph, edge_weight: Optional[Tensor], num_nodes: int,
+                          dtype: torch.dtype) -> tuple[Propagation, Any]:
+        """``(prop, data)`` for ``graph``: the normalised propagation matrix as a :class:`Propagation`
+        (:func:`~iterative_core.gcn_propagation` builds it from the edges) and whatever
+        :meth:`propagator` needs to apply it fast (a CSR matrix, the graph itself). Implemented by
+        each adapter's GCN operator."""
+        raise NotImplementedError(f"{type(self).__name__} does not implement build_propagation")
+
+    def propagator(self, graph, prop: Propagation, data: Any) -> Callable[[Tensor, Optional[Tensor], float], Tensor]:
+        """The map ``(h, add, scale) -> scale * Â h + add`` (``add`` may be None) over what
+        :meth:`build_propagation` returned. Implemented by each adapter's GCN operator."""
+        raise NotImplementedError(f"{type(self).__name__} does not implement propagator")
+
+    def prepare(self, graph, edge_weight: Optional[Tensor], num_nodes: int, dtype: torch.dtype) -> tuple[Propagation, Any]:
+        """:meth:`build_propagation`, or what ``cached=True`` kept from an earlier call."""
+        cache = self.cached_propagation(num_nodes)
+        if cache is not None and cache[0].weight.dtype == dtype:
+            return cache
+        built = self.build_propagation(graph, edge_weight, num_nodes, dtype)
+        self.cache_propagation(built, num_nodes)
+        return built
+
+    def bind(self, x: Tensor, graph, edge_weight: Optional[Tensor] = None, *,
+             lipschitz_budget: Optional[float] = None, batch: Optional[Tensor] = None,
+             num_graphs: Optional[int] = None) -> Callable[[Tensor], Tensor]:
+        """The map :math:`z \\mapsto \\hat A z W + b` of one forward pass on ``graph`` (any graph the
+        adapter takes): the propagation built (or taken from the cache), and, with a
+        ``lipschitz_budget``, :math:`W` rescaled to it, per graph with a ``batch`` vector."""
+        prop, data = self.prepare(graph, edge_weight, x.size(0), x.dtype)
+        bound = prop.norm_bound(batch, num_graphs) if lipschitz_budget is not None else None
+        W, scale = self.scaled_weight(lipschitz_budget, bound, x.dtype)
+        return self.bind_step(x, W, self.propagator(graph, prop, data), scale, batch)
 
     def cached_propagation(self, num_nodes: int):
         """What ``cached=True`` keeps (None when nothing is kept); an error when it was built for a

@@ -8,7 +8,8 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ._keys import check_choice
-from .forms import resolve_form
+from .forms import resolve_form, takes_residual
+from .operators import get_operator
 from .info import FixedPointInfo
 
 
@@ -28,7 +29,9 @@ class PIGNBase(nn.Module):
         self.encoder = nn.Linear(in_channels, hidden_channels)
         if conv_dropout is None:
             # the authors' model drops out inside the iteration too; the residual form does not
-            form = resolve_form(conv_kwargs.get("form"), conv_kwargs.get("conv", "gcn"), type(self).__name__)
+            conv = conv_kwargs.get("conv", "gcn")
+            residual = isinstance(conv, str) and takes_residual(get_operator(conv, self.conv_class.adapter.name))
+            form = resolve_form(conv_kwargs.get("form"), residual, conv, type(self).__name__)
             conv_dropout = dropout if form == "paper" else 0.0
         self.conv = self.conv_class(hidden_channels, num_iterations, dropout=conv_dropout, **conv_kwargs)
         self.decoder = nn.Linear(hidden_channels, out_channels)

@@ -133,13 +133,3 @@ def head_width(channels: int, heads: int) -> int:
         raise ValueError(f"conv='gat' concatenates its heads to the layer's width, so heads must divide "
                          f"channels={channels}; got heads={heads!r}")
     return channels // heads
-
-
-# names shared by both backends' built-in operators (see convert_state_dict)
-SHARED_KEYS = {
-    "sage": {"pyg": {"lin_l.weight": "neighbor.weight", "lin_l.bias": "bias", "lin_r.weight": "root.weight"},
-             "dgl": {"fc_neigh.weight": "neighbor.weight", "fc_self.bias": "bias", "fc_self.weight": "root.weight"}},
-    "gin": {"pyg": {"nn.": "mlp.", "eps": "eps"}, "dgl": {"apply_func.": "mlp.", "eps": "eps"}},
-    "gat": {"pyg": {"lin.weight": "lin.weight", "att_src": "att_src", "att_dst": "att_dst", "bias": "bias"},
-            "dgl": {"fc.weight": "lin.weight", "attn_l": "att_src", "attn_r": "att_dst", "bias": "bias"}},
-}

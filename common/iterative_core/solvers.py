@@ -176,37 +176,51 @@ def anderson(
         if len(xs) > m:
             xs.pop(0)
             gs.pop(0)
-        n = len(xs)
-        if n == 1:
+        if len(xs) == 1:
             z_new = z + b * g
         else:
             G = torch.stack(gs)  # [n, N, ...]
-            acc = torch.float32 if G.dtype in (torch.float16, torch.bfloat16) else G.dtype
-            H = _graph_gram(G.to(acc), batch, B)  # [B, n, n]
-            scale = H.diagonal(dim1=-2, dim2=-1).mean(-1, keepdim=True).clamp_min(1e-30)
-            eye = torch.eye(n, device=H.device, dtype=acc)
-            H = H + lam * scale.unsqueeze(-1) * eye
-            bord = H.new_zeros(H.shape[0], n + 1, n + 1)
-            bord[:, 0, 1:] = 1.0
-            bord[:, 1:, 0] = 1.0
-            bord[:, 1:, 1:] = H
-            rhs = H.new_zeros(H.shape[0], n + 1)
-            rhs[:, 0] = 1.0
-            sol, err = torch.linalg.solve_ex(bord, rhs)
-            alpha = sol[:, 1:]  # [B, n]
-            # coefficients this large cancel away every significant digit of the combination
-            bad = (err != 0) | ~torch.isfinite(alpha).all(-1) | (alpha.abs().amax(-1) > max_coef)
-            plain = torch.zeros_like(alpha)
-            plain[:, -1] = 1.0
-            alpha = torch.where(bad.unsqueeze(-1), plain, torch.nan_to_num(alpha)).to(G.dtype)
-            X = torch.stack(xs)
-            view = (n,) + (1,) * (G.dim() - 1)
-            if batch is None:
-                a = alpha[0].view(view)
-            else:
-                a = alpha[batch].transpose(0, 1).reshape(n, -1, *([1] * (G.dim() - 2)))
-            z_new = (a * (X + b * G)).sum(0)
+            alpha = _anderson_coefficients(G, batch, B, lam, max_coef)
+            z_new = _anderson_combine(alpha, torch.stack(xs), G, b, batch)
         z, stop = monitor.accept(k, z, z_new)
         if stop:
             break
     return z
+
+
+def _anderson_coefficients(G: Tensor, batch: Optional[Tensor], num_graphs: int, lam: float,
+                           max_coef: float) -> Tensor:
+    """``[B, n]`` mixing coefficients of the residual history ``G`` (``[n, N, ...]``), one row per graph:
+    the solution of the bordered, Tikhonov-regularised least-squares system, or the plain step
+    (weight 1 on the newest residual) for a graph whose system is singular, non-finite or whose
+    coefficients exceed ``max_coef`` (they would cancel away every significant digit). In ``G``'s
+    dtype; the system is solved in float32 at least."""
+    n = G.shape[0]
+    acc = torch.float32 if G.dtype in (torch.float16, torch.bfloat16) else G.dtype
+    H = _graph_gram(G.to(acc), batch, num_graphs)  # [B, n, n]
+    scale = H.diagonal(dim1=-2, dim2=-1).mean(-1, keepdim=True).clamp_min(1e-30)
+    eye = torch.eye(n, device=H.device, dtype=acc)
+    H = H + lam * scale.unsqueeze(-1) * eye
+    bord = H.new_zeros(H.shape[0], n + 1, n + 1)
+    bord[:, 0, 1:] = 1.0
+    bord[:, 1:, 0] = 1.0
+    bord[:, 1:, 1:] = H
+    rhs = H.new_zeros(H.shape[0], n + 1)
+    rhs[:, 0] = 1.0
+    sol, err = torch.linalg.solve_ex(bord, rhs)
+    alpha = sol[:, 1:]  # [B, n]
+    bad = (err != 0) | ~torch.isfinite(alpha).all(-1) | (alpha.abs().amax(-1) > max_coef)
+    plain = torch.zeros_like(alpha)
+    plain[:, -1] = 1.0
+    return torch.where(bad.unsqueeze(-1), plain, torch.nan_to_num(alpha)).to(G.dtype)
+
+
+def _anderson_combine(alpha: Tensor, X: Tensor, G: Tensor, b: float, batch: Optional[Tensor]) -> Tensor:
+    """The next iterate :math:`\\sum_i \\alpha_i (x_i + b g_i)` of each graph's rows, from the iterates
+    ``X`` and residuals ``G`` (``[n, N, ...]``) and the ``[B, n]`` coefficients ``alpha``."""
+    n = G.shape[0]
+    if batch is None:
+        a = alpha[0].view((n,) + (1,) * (G.dim() - 1))
+    else:
+        a = alpha[batch].transpose(0, 1).reshape(n, -1, *([1] * (G.dim() - 2)))
+    return (a * (X + b * G)).sum(0)

@@ -129,7 +129,8 @@ def check_batch(batch: Optional[Tensor], num_nodes: int, where: str, num_graphs:
                              f"(valid ids 0..{num_graphs - 1})")
 
 
-def check_batch_edges(batch: Optional[Tensor], src: Tensor, dst: Tensor, where: str) -> None:
+def check_batch_edges(batch: Optional[Tensor], src: Tensor, dst: Tensor, where: str,
+                      hint: str = "pass the batch vector of the graphs that were batched, or none") -> None:
     """Refuse a batch vector that puts the two ends of an edge in different graphs (one
     synchronisation): each graph of a batch is solved, stopped and bounded on its own, which is
     exact only when no edge joins two graphs."""
@@ -143,8 +144,7 @@ def check_batch_edges(batch: Optional[Tensor], src: Tensor, dst: Tensor, where: 
         raise ValueError(
             f"{where}: the batch vector puts the two ends of {count} edge(s) in different graphs (the first: "
             f"node {u} in graph {int(batch[u])} -> node {v} in graph {int(batch[v])}). Each graph of a batch "
-            "converges and stops on its own, which needs the graphs to be disconnected from each other: pass "
-            "the batch vector of the graphs that were batched (PyG's data.batch), or none")
+            f"converges and stops on its own, which needs the graphs to be disconnected from each other: {hint}")
 
 
 def check_z_init(z_init: Optional[Tensor], x: Tensor, where: str) -> None:

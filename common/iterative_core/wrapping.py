@@ -1,4 +1,4 @@
-r"""Any square graph convolution made iterative: the parts both adapters share.
+r"""Any square graph convolution made iterative: the layers' backend-agnostic body.
 
 An adapter's ``IterativeConv(conv)`` and ``PIGNConv(conv=name)`` iterate
 
@@ -7,22 +7,21 @@ An adapter's ``IterativeConv(conv)`` and ``PIGNConv(conv=name)`` iterate
     \qquad z_0 = x,
 
 with the solvers, schedules, stopping rules and gradient modes of :class:`IterativeLayerBase`.
-Everything here is backend-agnostic; an adapter adds only the turning of its ecosystem's graph
-argument into the call ``z -> conv(z, graph)`` (its ``bind``).
+Everything here is backend-agnostic: what an ecosystem adds is its :class:`~iterative_core.adapter.GraphAdapter`
+(the layers' class attribute ``adapter``), see :mod:`iterative_core.adapter` for the contract and the
+path of a forward pass.
 
 An *operator* is any ``nn.Module``. When it has a method
-``bind(x, graph, edge_weight, *, lipschitz_budget=None) -> Callable[[Tensor], Tensor]`` (the adapters'
-``GCNOperator`` does), the layer calls it once per forward pass to prepare the graph (normalise,
-build a sparse matrix, add self-loops ...) and iterates the callable it returns; otherwise the
-adapter calls the module itself at every iteration in its ecosystem's order (PyG
-``conv(z, edge_index[, edge_weight=w])``, DGL ``conv(graph, z[, edge_weight=w])``).
+``bind(x, graph, edge_weight, *, lipschitz_budget=None, batch=None, num_graphs=None) -> Callable[[Tensor], Tensor]``
+(the GCN operator, :class:`~iterative_core.layer.GCNOperatorBase`, does), the layer calls it once per
+forward pass to prepare the graph (normalise, build a sparse matrix, add self-loops ...) and iterates
+the callable it returns; otherwise the adapter calls the module itself at every iteration
+(:meth:`GraphAdapter.call`, in its ecosystem's argument order).
 
 The iteration feeds each output back in as the next input, so an operator must map ``C`` channels
-to ``C`` channels: :func:`square_channels` reads the widths a layer was built with (PyG's
-``in_channels``/``out_channels``/``heads``/``concat``, DGL's ``_in_feats``/``_out_feats``/``_num_heads``,
-the MLP of a GIN layer) and refuses a layer whose widths differ; the output of every call is checked
-as well. A ``[N, heads, F]`` output (DGL's attention layers) is read as ``[N, heads * F]``: the
-heads are concatenated.
+to ``C`` channels: :func:`square_channels` reads the widths a layer was built with (under the names
+the adapter's :class:`~iterative_core.adapter.WidthNames` lists, and torch's ``nn.Linear`` ones) and
+refuses a layer whose widths differ; the output of every call is checked as well.
 """
 from __future__ import annotations
 
@@ -33,10 +32,11 @@ import torch
 from torch import Tensor, nn
 
 from ._keys import check_keys
-from .forms import form_defaults, resolve_form
+from .forms import form_defaults, resolve_form, takes_residual
 from .layer import ITERATION_KEYS, GCNOperatorBase, IterativeLayerBase
 from .operators import get_operator
 from .info import apply_policy
+from .adapter import GraphAdapter, WidthNames, check_graph_view
 from .validation import check_batch, check_features, check_z_init, compute_dtype
 
 __all__ = [
@@ -45,11 +45,8 @@ __all__ = [
     "build_operator",
 ]
 
-_IN_ATTRS = ("in_channels", "_in_src_feats", "_in_feats", "in_feats", "in_features")
-_IN_DST_ATTRS = ("_in_dst_feats",)
-_OUT_ATTRS = ("out_channels", "_out_feats", "out_feats", "out_features")
-_HEAD_ATTRS = ("heads", "_num_heads", "num_heads")
-_MLP_ATTRS = ("nn", "apply_func", "mlp")
+#: torch's own names (``nn.Linear``), known whatever the ecosystem
+_TORCH_WIDTHS = WidthNames(inputs=("in_features",), outputs=("out_features",))
 
 
 def _first_attr(module: nn.Module, names) -> Optional[object]:
@@ -67,39 +64,41 @@ def _width(value) -> Optional[int]:
     return value
 
 
-def _mlp_widths(mlp: nn.Module) -> tuple[Optional[int], Optional[int]]:
+def _mlp_widths(mlp: nn.Module, names: WidthNames) -> tuple[Optional[int], Optional[int]]:
     """The input width of the first and the output width of the last linear map inside ``mlp``."""
-    mods = [m for m in mlp.modules() if _first_attr(m, _IN_ATTRS) is not None or _first_attr(m, _OUT_ATTRS) is not None]
+    ins, outs = names.inputs + _TORCH_WIDTHS.inputs, names.outputs + _TORCH_WIDTHS.outputs
+    mods = [m for m in mlp.modules() if _first_attr(m, ins) is not None or _first_attr(m, outs) is not None]
     if not mods:
         return None, None
-    first = next((m for m in mods if _first_attr(m, _IN_ATTRS) is not None), None)
-    last = next((m for m in reversed(mods) if _first_attr(m, _OUT_ATTRS) is not None), None)
-    return (_width(_first_attr(first, _IN_ATTRS)) if first is not None else None,
-            _width(_first_attr(last, _OUT_ATTRS)) if last is not None else None)
+    first = next((m for m in mods if _first_attr(m, ins) is not None), None)
+    last = next((m for m in reversed(mods) if _first_attr(m, outs) is not None), None)
+    return (_width(_first_attr(first, ins)) if first is not None else None,
+            _width(_first_attr(last, outs)) if last is not None else None)
 
 
-def conv_widths(conv: nn.Module) -> tuple[tuple[Optional[int], ...], Optional[int]]:
-    """``(input widths, output width)`` a convolution was built with, as far as they can be read.
+def conv_widths(conv: nn.Module, names: WidthNames = _TORCH_WIDTHS) -> tuple[tuple[Optional[int], ...], Optional[int]]:
+    """``(input widths, output width)`` a convolution was built with, as far as they can be read
+    under ``names`` (an adapter's :class:`~iterative_core.adapter.WidthNames`) and torch's own.
 
     The input widths are one entry, or two (source, destination) for a layer built for bipartite
     graphs; None marks an unknown width. The output width counts concatenated attention heads.
     """
-    in_c = _first_attr(conv, _IN_ATTRS)
-    out_c = _first_attr(conv, _OUT_ATTRS)
+    in_c = _first_attr(conv, names.inputs + _TORCH_WIDTHS.inputs)
+    out_c = _first_attr(conv, names.outputs + _TORCH_WIDTHS.outputs)
     if isinstance(in_c, (tuple, list)):
         ins = tuple(_width(v) for v in in_c)
     else:
         ins = (_width(in_c),)
-        dst = _first_attr(conv, _IN_DST_ATTRS)
+        dst = _first_attr(conv, names.input_dst)
         if dst is not None and _width(dst) != ins[0]:
             ins = (ins[0], _width(dst))
     out = _width(out_c)
     if in_c is None and out_c is None:
-        mlp = next((getattr(conv, a) for a in _MLP_ATTRS if isinstance(getattr(conv, a, None), nn.Module)), None)
+        mlp = next((getattr(conv, a) for a in names.mlps if isinstance(getattr(conv, a, None), nn.Module)), None)
         if mlp is not None:
-            i, out = _mlp_widths(mlp)
+            i, out = _mlp_widths(mlp, names)
             ins = (i,)
-    heads = _first_attr(conv, _HEAD_ATTRS)
+    heads = _first_attr(conv, names.heads)
     if out is not None and _width(heads) and getattr(conv, "concat", True) is not False:
         out = out * heads
     return ins, out
@@ -111,13 +110,12 @@ def square_error(where: str, what: str, how: str) -> str:
             f"must be square (the same nodes and the same channels in and out). {how}")
 
 
-_SQUARE_HINT = "Build it with in_channels == out_channels (concatenated attention heads count)."
-
-
-def square_channels(conv: nn.Module, channels: Optional[int], where: str, hint: str = _SQUARE_HINT) -> int:
-    """The width ``C`` of a square ``conv``; raise when its widths differ or none can be found.
-    ``hint`` says how to build a square layer in the caller's ecosystem."""
-    ins, out = conv_widths(conv)
+def square_channels(conv: nn.Module, channels: Optional[int], where: str,
+                    adapter: type[GraphAdapter] = GraphAdapter) -> int:
+    """The width ``C`` of a square ``conv`` (read under the ``adapter``'s width names); raise, with
+    the adapter's advice, when its widths differ or none can be found."""
+    names = adapter.widths
+    ins, out = conv_widths(conv, names)
     name = type(conv).__name__
     known = [w for w in ins if w is not None]
     if len(set(ins)) > 1:
@@ -126,7 +124,7 @@ def square_channels(conv: nn.Module, channels: Optional[int], where: str, hint: 
             "Build it with one input width equal to its output width."))
     if known and out is not None and known[0] != out:
         raise ValueError(square_error(
-            where, f"{name} maps {known[0]} input channels to {out} output channels", hint))
+            where, f"{name} maps {known[0]} input channels to {out} output channels", adapter.square_hint))
     found = known[0] if known else out
     if channels is not None:
         if not isinstance(channels, int) or isinstance(channels, bool) or channels < 1:
@@ -135,8 +133,8 @@ def square_channels(conv: nn.Module, channels: Optional[int], where: str, hint: 
             raise ValueError(f"{where}: channels={channels} but {name} has width {found}")
         return channels
     if found is None:
-        raise ValueError(f"{where}: cannot read the width of {name} (no in_channels/out_channels or DGL "
-                         "_in_feats/_out_feats); pass channels=C")
+        looked = ", ".join(names.inputs + names.outputs + _TORCH_WIDTHS.inputs + _TORCH_WIDTHS.outputs)
+        raise ValueError(f"{where}: cannot read the width of {name} (none of {looked}); pass channels=C")
     return found
 
 
@@ -145,13 +143,13 @@ def supports_contraction(operator: nn.Module) -> bool:
     return isinstance(operator, GCNOperatorBase) or bool(getattr(operator, "supports_contraction", False))
 
 
-def accepts_keyword(fn: Callable, name: str) -> bool:
-    """Whether ``fn`` takes a keyword argument ``name`` (or any keyword)."""
+def accepts_keyword(fn: Callable, name: str, *, strict: bool = False) -> bool:
+    """Whether ``fn`` takes a keyword argument ``name`` (or, unless ``strict``, any keyword)."""
     try:
         params = inspect.signature(fn).parameters.values()
     except (TypeError, ValueError):
-        return True
-    return any(p.name == name or p.kind is p.VAR_KEYWORD for p in params)
+        return not strict
+    return any(p.name == name or (not strict and p.kind is p.VAR_KEYWORD) for p in params)
 
 
 def reset_module(module: nn.Module) -> None:
@@ -164,12 +162,11 @@ def reset_module(module: nn.Module) -> None:
 
 
 class SquareOperator:
-    """``z -> op(z)`` with the output checked to be a tensor of the input's shape and dtype
-    (``[N, heads, F]`` read as ``[N, heads * F]``)."""
+    """``z -> op(z)`` with the output checked to be a tensor of the input's shape and dtype."""
 
     __slots__ = ("op", "name", "where", "hint")
 
-    def __init__(self, op: Callable[[Tensor], Tensor], name: str, where: str, hint: str = _SQUARE_HINT) -> None:
+    def __init__(self, op: Callable[[Tensor], Tensor], name: str, where: str, hint: str = GraphAdapter.square_hint) -> None:
         self.op, self.name, self.where, self.hint = op, name, where, hint
 
     def __call__(self, z: Tensor) -> Tensor:
@@ -180,8 +177,6 @@ class SquareOperator:
             raise TypeError(f"{self.where}: the operator {self.name} returned {type(out).__name__} "
                             f"({_short(out)}) for an input of shape {tuple(z.shape)}; it must return a tensor "
                             "of node features of the input's shape")
-        if out.dim() == 3 and z.dim() == 2:
-            out = out.flatten(1)  # concatenated heads
         if out.shape != z.shape:
             raise ValueError(square_error(
                 self.where, f"{self.name} mapped an input of shape {tuple(z.shape)} to shape {tuple(out.shape)}",
@@ -199,12 +194,12 @@ def _short(value) -> str:
 
 
 class OperatorLayerBase(IterativeLayerBase):
-    """An operator module (``self.operator``) iterated to its fixed point: what both adapters'
-    ``IterativeConv`` and ``PIGNConv`` share. An adapter writes ``forward`` in its ecosystem's order,
-    turns its graph into a callable ``z -> op(z)`` and hands it to :meth:`iterate`. ``square_hint``
-    (set by an adapter) says how to build a square layer in its ecosystem."""
+    """An operator module (``self.operator``) iterated to its fixed point: what every adapter's
+    ``IterativeConv`` and ``PIGNConv`` share. An adapter sets ``adapter`` (its
+    :class:`~iterative_core.adapter.GraphAdapter`) and writes ``forward`` in its ecosystem's argument
+    order, calling :meth:`run`."""
 
-    square_hint: str = _SQUARE_HINT
+    adapter: type[GraphAdapter] = GraphAdapter  # set by the adapter
 
     def __init__(self, operator: nn.Module, channels: Optional[int] = None, num_iterations: int = 8,
                  smoothing=0.5, tol: Optional[float] = None, act="relu", dropout: float = 0.0, **kwargs) -> None:
@@ -212,7 +207,7 @@ class OperatorLayerBase(IterativeLayerBase):
         if not isinstance(operator, nn.Module):
             raise TypeError(f"{where}: the operator must be a torch.nn.Module, got {type(operator).__name__}")
         check_keys(where, kwargs, ITERATION_KEYS)
-        channels = square_channels(operator, channels, where, self.square_hint)
+        channels = square_channels(operator, channels, where, self.adapter)
         if kwargs.get("contraction") is not None and not supports_contraction(operator):
             raise ValueError(
                 f"{where}: contraction= rescales the operator's weight to a Lipschitz budget, which only "
@@ -231,25 +226,24 @@ class OperatorLayerBase(IterativeLayerBase):
     def reset_parameters(self) -> None:
         reset_module(self.operator)
 
-    def check_input(self, x: Tensor) -> None:
+    def _check_features(self, x: Tensor) -> None:
         where = type(self).__name__
         if isinstance(x, (tuple, list)):
-            raise ValueError(square_error(
-                where, "got a bipartite pair (x_src, x_dst) of node features",
-                "Iterate on a node-induced subgraph instead (torch_geometric.utils.subgraph or "
-                "k_hop_subgraph, NeighborLoader, ClusterLoader; in DGL dgl.node_subgraph)."))
+            raise ValueError(square_error(where, "got a bipartite pair (x_src, x_dst) of node features",
+                                          self.adapter.subgraph_hint))
         check_features(x, self.channels, where, validate=self.validate)
 
-    def bind(self, x: Tensor, graph, edge_weight: Optional[Tensor], call: Callable[..., Tensor],
-             batch: Optional[Tensor] = None, num_graphs: Optional[int] = None) -> Callable[[Tensor], Tensor]:
+    def _bind(self, x: Tensor, graph, edge_weight: Optional[Tensor], batch: Optional[Tensor] = None,
+              num_graphs: Optional[int] = None) -> Callable[[Tensor], Tensor]:
         """The map ``z -> op(z, graph)`` of one forward pass: the operator's own ``bind`` when it has
         one (given the ``batch`` vector when it takes one, so that it can bound each graph on its
-        own), else ``call(operator, z, graph[, edge_weight=w])`` (the adapter's calling order)."""
+        own), else the adapter's call of the operator at every step."""
         op = self.operator
         if hasattr(op, "bind"):
             extra = {"batch": batch, "num_graphs": num_graphs} if (
                 batch is not None and accepts_keyword(op.bind, "batch")) else {}
             return op.bind(x, graph, edge_weight, lipschitz_budget=self.lipschitz_budget(), **extra)
+        call = self.adapter().call
         if edge_weight is None:
             return lambda z: call(op, z, graph)
         if not accepts_keyword(op.forward, "edge_weight"):
@@ -257,39 +251,40 @@ class OperatorLayerBase(IterativeLayerBase):
                             "the weights out or use a convolution that takes them")
         return lambda z: call(op, z, graph, edge_weight=edge_weight)
 
-    def iterate(self, op: Callable[[Tensor], Tensor], x: Tensor, *, batch: Optional[Tensor] = None,
-                num_graphs: Optional[int] = None, z_init: Optional[Tensor] = None, return_info: bool = False):
+    def _iterate(self, op: Callable[[Tensor], Tensor], x: Tensor, *, batch: Optional[Tensor] = None,
+                 num_graphs: Optional[int] = None, z_init: Optional[Tensor] = None):
         """Solve :math:`z = \\sigma(\\mathrm{op}(z) [+ x])` from ``z_init`` (default ``x``); with a
-        ``batch`` vector every graph converges (and stops) on its own."""
-        check_batch(batch, x.size(0), type(self).__name__, num_graphs, validate=False)
+        ``batch`` vector every graph converges (and stops) on its own. Returns ``(z, info)``."""
         gcn = isinstance(self.operator, GCNOperatorBase)
         if not gcn:  # the GCN operator is square by construction
-            op = SquareOperator(op, type(self.operator).__name__, type(self).__name__, self.square_hint)
+            op = SquareOperator(op, type(self.operator).__name__, type(self).__name__, self.adapter.square_hint)
         # the GCN operator's output is a fresh tensor: its activation may run in place
-        z, info = self.solve(op, x, z_init=z_init, batch=batch, num_graphs=num_graphs, fresh=gcn)
-        return (z, info) if return_info else z
+        return self.solve(op, x, z_init=z_init, batch=batch, num_graphs=num_graphs, fresh=gcn)
 
-    def run(self, x: Tensor, graph, edge_weight=None, *, check_graph: Callable, call: Callable[..., Tensor],
-            batch: Optional[Tensor] = None, num_graphs: Optional[int] = None, z_init: Optional[Tensor] = None,
-            return_info: bool = False):
-        """A forward pass with the adapter's two hooks:
-        ``check_graph(layer, x, graph, edge_weight, batch, num_graphs) -> (edge_weight, batch, num_graphs)``
-        checks the graph (and may find the batch vector), ``call(operator, z, graph, **kw)`` applies an
-        operator in the ecosystem's argument order."""
+    def run(self, x: Tensor, graph, edge_weight=None, *, batch: Optional[Tensor] = None,
+            num_graphs: Optional[int] = None, z_init: Optional[Tensor] = None, return_info: bool = False):
+        """One forward pass, for an adapter's ``forward``: check the input, read the graph through
+        the adapter, bind the operator to it, iterate (see :mod:`iterative_core.adapter`)."""
         where = type(self).__name__
-        self.check_input(x)
+        self._check_features(x)
         check_z_init(z_init, x, where)
         check_batch(batch, x.size(0), where, num_graphs, validate=self.validate)
-        edge_weight, batch, num_graphs = check_graph(self, x, graph, edge_weight, batch, num_graphs)
+        adapter = self.adapter()
+        view = adapter.read_graph(self, x, graph, edge_weight, batch, num_graphs)
+        op = self.operator
+        nonnegative = isinstance(op, GCNOperatorBase) and op.normalize
+        edge_weight = check_graph_view(view, where, validate=self.validate, nonnegative=nonnegative,
+                                       device=x.device, batch_hint=adapter.batch_hint)
+        batch, num_graphs = view.batch, view.num_graphs
         dtype = compute_dtype(x.dtype)
-        if dtype == x.dtype or not hasattr(self.operator, "bind"):
-            op = self.bind(x, graph, edge_weight, call, batch, num_graphs)
-            return self.iterate(op, x, batch=batch, num_graphs=num_graphs, z_init=z_init, return_info=return_info)
+        if dtype == x.dtype or not hasattr(op, "bind"):
+            z, info = self._iterate(self._bind(x, graph, edge_weight, batch, num_graphs), x, batch=batch,
+                                    num_graphs=num_graphs, z_init=z_init)
+            return (z, info) if return_info else z
         # half precision: the operators that bind a graph iterate in float32 and return the input's dtype
         xc = x.to(dtype)
-        z, info = self.iterate(self.bind(xc, graph, edge_weight, call, batch, num_graphs), xc, batch=batch,
-                               num_graphs=num_graphs, z_init=None if z_init is None else z_init.to(dtype),
-                               return_info=True)
+        z, info = self._iterate(self._bind(xc, graph, edge_weight, batch, num_graphs), xc, batch=batch,
+                                num_graphs=num_graphs, z_init=None if z_init is None else z_init.to(dtype))
         z = z.to(x.dtype)
         if self.on_divergence != "ignore" and not info.diverged and not bool(torch.isfinite(z).all()):
             info.mark_overflow(x.dtype)  # finite in float32, beyond the range of the input's dtype
@@ -307,9 +302,6 @@ def split_operator_options(kwargs: dict) -> tuple[dict, dict]:
 def build_operator(backend: str, conv: str, channels: int, options: dict, where: str) -> nn.Module:
     """``factory(channels, **options)`` for the operator ``conv`` registered for ``backend``; an
     option the factory does not take is an error listing the valid keywords."""
-    if not isinstance(conv, str):
-        raise TypeError(f"{where}: conv must be a registered operator name, got {type(conv).__name__} "
-                        "(to iterate a module you built, use IterativeConv(module))")
     factory = get_operator(conv, backend)
     try:
         params = list(inspect.signature(factory).parameters.values())[1:]
@@ -326,11 +318,9 @@ def build_operator(backend: str, conv: str, channels: int, options: dict, where:
 
 
 class RegistryLayerBase(OperatorLayerBase):
-    """An :class:`OperatorLayerBase` whose operator comes from the registry: the body of both
-    adapters' ``PIGNConv``. Adapters set ``backend``. Keywords other than the iteration's go to the
-    operator's factory."""
-
-    backend: str = None  # set by the adapter
+    """An :class:`OperatorLayerBase` whose operator comes from the registry of its adapter's backend:
+    the body of every adapter's ``PIGNConv``. Keywords other than the iteration's go to the operator's
+    factory."""
 
     def __init__(self, channels: int, num_iterations: int = 8, smoothing=None, tol: Optional[float] = None,
                  act=None, dropout: float = 0.0, *, conv: str = "gcn", form: Optional[str] = None,
@@ -338,24 +328,29 @@ class RegistryLayerBase(OperatorLayerBase):
         where = type(self).__name__
         if not isinstance(channels, int) or isinstance(channels, bool) or channels < 1:
             raise ValueError(f"{where}: channels must be a positive int, got {channels!r}")
-        form = resolve_form(form, conv, where)  # a conv that is not a name gets "paper"; build_operator refuses it
-        values = form_defaults(form, conv)
+        if not isinstance(conv, str):
+            raise TypeError(f"{where}: conv must be a registered operator name, got {type(conv).__name__} "
+                            "(to iterate a module you built, use IterativeConv(module))")
+        residual = takes_residual(get_operator(conv, self.adapter.name))
+        form = resolve_form(form, residual, conv, where)
+        values = form_defaults(form, residual)
         form_smoothing, form_act = values.pop("smoothing"), values.pop("act")
         smoothing = form_smoothing if smoothing is None else smoothing
         act = form_act if act is None else act
         for key, value in values.items():  # the operator's options the form sets (alpha, beta)
             kwargs.setdefault(key, value)
         it, opts = split_operator_options(kwargs)
-        operator = build_operator(self.backend, conv, channels, opts, where)
+        operator = build_operator(self.adapter.name, conv, channels, opts, where)
         super().__init__(operator, channels, num_iterations, smoothing, tol, act, dropout, **it)
         self.conv_name = conv
         self.form = form
+        self._default_form = resolve_form(None, residual, conv, where)
 
     def layer_repr(self) -> str:
         parts = [f"{self.channels}"]
         if self.conv_name != "gcn":
             parts.append(f"conv={self.conv_name!r}")
-        if self.form != resolve_form(None, self.conv_name):
+        if self.form != self._default_form:
             parts.append(f"form={self.form!r}")
         parts.append(self.iteration_repr())
         return ", ".join(parts)

@@ -1,0 +1,415 @@
+r"""The configuration of a solve, in one place.
+
+:class:`SolveConfig` is every option of a fixed-point solve, as one typed, frozen object, checked
+once when it is made (``__post_init__``, with the helpers of :mod:`iterative_core.checks`). Each field
+carries its own default, its one-line meaning and its check (:func:`option`); everything else is
+derived from the fields:
+
+* the keywords of :func:`iterative_core.fixed_point` (``fixed_point(f, z0, config=..., **options)``,
+  :data:`iterative_core.FIXED_POINT_KEYS`) and of the layers (:data:`iterative_core.ITERATION_KEYS`);
+* the layers' attributes (``layer.tol``, ``layer.solver`` ...: properties that read the layer's
+  config, and whose setters replace it with a checked copy, see :func:`expose`);
+* the layer's repr (the fields that differ from their defaults) and the docs' option table
+  (:func:`options_table`).
+
+Adding a solve option is one field here (its default, meaning and check); the solve then reads it
+from the config. :class:`LayerOptions` holds, the same way, what a layer has beyond the solve.
+
+Mappings (``solver_options``) are stored read-only (a :class:`types.MappingProxyType`, usable like
+a dict: ``**config.solver_options``, ``dict(config.solver_options)``), and a smoothing schedule as a
+tuple: a config cannot change after it was checked. A config pickles and deep-copies.
+"""
+from __future__ import annotations
+
+import dataclasses
+import numbers
+import re
+from collections.abc import Mapping
+from dataclasses import InitVar, dataclass, field, fields
+from types import MappingProxyType
+from typing import Any, Callable, Optional
+
+from ._keys import check_choice
+from .checks import check_flag, check_int, check_mapping, check_name, check_real
+from .info import POLICIES
+from .schedules import Schedule, Smoothing, _as_sequence, resolve_schedule
+from .solvers import available_solvers, check_solver_options
+
+__all__ = [
+    "SolveConfig", "LayerOptions", "option", "option_names", "options_table", "expose",
+    "GRAD_MODES", "STOP_RULES",
+]
+
+GRAD_MODES = ("unrolled", "implicit", "phantom")
+STOP_RULES = ("rel", "abs")
+
+#: ``check(name, value, where) -> value``: raise (``TypeError``/``ValueError``) or return the value normalised
+Check = Callable[[str, Any, Optional[str]], Any]
+
+
+def option(default: Any, doc: str, *, check: Optional[Check] = None, layer: bool = True) -> Any:
+    """A field of an options dataclass: its ``default``, its one-line meaning ``doc`` (the docs' table
+    and the layers' attribute docs) and its ``check``, run when a config is made (None: checked with
+    the other fields it depends on, in the class's ``_check_together``). ``layer=False`` keeps a solve
+    option off the layers (a :func:`iterative_core.fixed_point` keyword only)."""
+    return field(default=default, metadata={"doc": doc, "check": check, "layer": layer})
+
+
+# --- checks, built from iterative_core.checks --------------------------------------------------------
+def _int(minimum: int, optional: bool = False) -> Check:
+    return lambda name, v, where: check_int(name, v, minimum=minimum, optional=optional, where=where)
+
+
+def _real(**bounds) -> Check:
+    return lambda name, v, where: check_real(name, v, where=where, **bounds)
+
+
+def _flag(name: str, v: Any, where: Optional[str]) -> bool:
+    return check_flag(name, v, where=where)
+
+
+def _choice(kind: str, valid) -> Check:
+    return lambda name, v, where: check_choice(kind, v, valid() if callable(valid) else valid)
+
+
+def _mapping(none_is_empty: bool) -> Check:
+    """``None`` (kept, or ``{}`` when ``none_is_empty``) or a mapping with string keys, stored read-only."""
+    def check(name: str, v: Any, where: Optional[str]):
+        if v is None and not none_is_empty:
+            return None
+        return MappingProxyType(check_mapping(name, v, where=where))
+    return check
+
+
+def _optional_name(name: str, v: Any, where: Optional[str]) -> Optional[str]:
+    return None if v is None else check_name(name, v)
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, numbers.Real) and not isinstance(v, bool)
+
+
+def frozen_smoothing(value: Any, name: str = "smoothing", where: Optional[str] = None):
+    """A smoothing factor as a float, a schedule as a tuple (a list, tensor or array given is copied, so
+    that it cannot change once checked); None stays None. The entries are checked against a count
+    by :func:`iterative_core.schedules.resolve_schedule`."""
+    if value is None or isinstance(value, bool):
+        return value  # bool: refused by resolve_schedule, with its message
+    if _is_number(value):
+        return check_real(name, value, low=0.0, high=1.0, high_open=True, where=where)
+    return tuple(float(v) if _is_number(v) else v for v in _as_sequence(value, name, where))
+
+
+# --- the shared machinery ------------------------------------------------------------------------------
+_DEFAULTS: dict[type, dict[str, Any]] = {}
+
+
+@dataclass(frozen=True, kw_only=True, repr=False)
+class _Options:
+    """What :class:`SolveConfig` and :class:`LayerOptions` share: each field checked by its own
+    ``check`` in ``__post_init__`` (then the class's ``_check_together``), ``replace``, the fields
+    that differ from their defaults, a short repr, pickling of read-only mappings."""
+
+    #: how error messages name the caller (``"fixed_point()"``, the layer's class name); not a field
+    _where: InitVar[Optional[str]] = None
+
+    def __post_init__(self, _where: Optional[str]) -> None:
+        where = _where or type(self).__name__
+        self._check_fields(where)
+        self._check_together(where)
+
+    def _check_fields(self, where: str) -> None:
+        for f in fields(self):
+            check = f.metadata.get("check")
+            if check is not None:
+                object.__setattr__(self, f.name, check(f.name, getattr(self, f.name), where))
+
+    def _check_together(self, where: str) -> None:
+        """The checks that involve several fields (none here)."""
+
+    def replace(self, *, _where: Optional[str] = None, **changes):
+        """A checked copy with ``changes`` (field names; an unknown one is a ``TypeError``)."""
+        return dataclasses.replace(self, _where=_where, **changes)
+
+    @classmethod
+    def defaults(cls) -> dict[str, Any]:
+        """Every field's default, as a config stores it (normalised)."""
+        if cls not in _DEFAULTS:
+            made = cls()
+            _DEFAULTS[cls] = {f.name: getattr(made, f.name) for f in fields(cls)}
+        return _DEFAULTS[cls]
+
+    def changed(self) -> dict[str, Any]:
+        """The fields whose value is not the default, in field order."""
+        defaults = self.defaults()
+        values = ((f.name, getattr(self, f.name)) for f in fields(self))
+        return {name: v for name, v in values if not _same(v, defaults[name])}
+
+    def as_dict(self) -> dict[str, Any]:
+        """Every field, mappings as plain dicts (e.g. ``fixed_point(f, z0, **config.as_dict())``)."""
+        return {f.name: _plain(getattr(self, f.name)) for f in fields(self)}
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({', '.join(f'{k}={show(v)}' for k, v in self.changed().items())})"
+
+    def __hash__(self) -> int:
+        return hash((type(self),) + tuple(_hashable(getattr(self, f.name)) for f in fields(self)))
+
+    # a MappingProxyType does not pickle: the state holds plain dicts, made read-only again on loading
+    def __getstate__(self) -> dict:
+        return {k: _plain(v) for k, v in self.__dict__.items()}
+
+    def __setstate__(self, state: dict) -> None:
+        for k, v in state.items():
+            object.__setattr__(self, k, MappingProxyType(v) if isinstance(v, dict) else v)
+
+
+def _same(a: Any, b: Any) -> bool:
+    try:
+        return type(a) is type(b) and bool(a == b)
+    except Exception:  # e.g. a comparison that is not a bool
+        return a is b
+
+
+def _plain(v: Any) -> Any:
+    return dict(v) if isinstance(v, MappingProxyType) else v
+
+
+def _hashable(v: Any) -> Any:
+    return tuple(sorted(v.items())) if isinstance(v, Mapping) else v
+
+
+def show(v: Any) -> str:
+    """A field's value as a repr shows it (a read-only mapping as the dict it holds)."""
+    return repr(_plain(v))
+
+
+# --- the solve -----------------------------------------------------------------------------------------
+@dataclass(frozen=True, kw_only=True, repr=False)
+class SolveConfig(_Options):
+    r"""Every option of a fixed-point solve: ``fixed_point(f, z0, config=SolveConfig(...))``, or a
+    layer's ``config=`` (its ``num_iterations`` and ``smoothing`` are then the config's ``max_iter``
+    and ``smoothing``). Checked once, when made: a value of the wrong type raises ``TypeError``, one
+    out of range ``ValueError``, naming the option, the value and what is valid. Frozen: change it
+    with ``config.replace(tol=1e-5)`` (checked again) or :func:`dataclasses.replace`.
+
+    The longer story of some options:
+
+    * ``max_iter`` may be left out when ``smoothing`` is a sequence (its length); a config with
+      neither (a float ``smoothing``) is complete only once a call gives ``max_iter``. Memory and
+      time follow the steps taken, not this cap.
+    * ``smoothing``: a float, or a schedule (see :mod:`iterative_core.schedules`) with at least
+      ``max_iter`` entries (a shorter one, or a generator, is refused), stored as a tuple.
+    * ``stop``: ``"rel"`` (:math:`\|z_{k+1}-z_k\| / \|z_k\|`) or ``"abs"`` (:math:`\|z_{k+1}-z_k\|`),
+      norms over the whole tensor (over a graph's rows with a ``batch``).
+    * ``trace``: by default only the steps that need it are measured: the first, the last two
+      (final residual, contraction factor, divergence test) and, with a ``tol``, every test; the
+      others read NaN. Measuring a step reads the iterates three more times.
+    * ``grad``: ``"unrolled"`` (backpropagate through every step), ``"implicit"`` (implicit function
+      theorem: the solve runs without gradients, one more step is kept in the autograd graph, and
+      the backward pass solves the adjoint :math:`g = J^\top g + \partial L/\partial z^*`; memory
+      independent of the number of steps) or ``"phantom"`` (the solve runs without gradients and its
+      last ``phantom_steps`` steps are backpropagated through). In the implicit and phantom modes
+      the gradient with respect to ``z0`` is zero. The implicit gradient is exact at a fixed point
+      only: when the backward pass runs, a forward solve that did not reach ``tol`` (without a
+      ``tol``: whose last relative residual is above ``backward_tol``, or above
+      :data:`iterative_core.fixed_point.IMPLICIT_POINT_TOL` = 1e-4 when neither is given) is
+      reported under ``on_nonconvergence`` (a call made free of synchronisation, ``tol=None`` with
+      ``on_divergence="ignore"``, skips this check). Its gradients are first-order only.
+    * ``phantom_steps``: the gradient is exact for the function "the last ``k`` steps from a fixed
+      start" and tends to the implicit one as ``k`` grows.
+    * ``backward_*``: the adjoint solve of ``grad="implicit"`` (defaults: the forward ``tol``,
+      ``max_iter``, ``solver`` and, for the same solver, its options); its statistics land in
+      ``info.backward``.
+    * ``on_nonconvergence``, ``on_divergence``: ``"warn"``, ``"raise"``
+      (:class:`~iterative_core.ConvergenceError`) or ``"ignore"``, for the forward and the adjoint
+      solve. Divergence: NaN/Inf (in ``z0``, or appearing during the iteration); a residual that
+      grew ``divergence_growth`` times with a contraction factor above 1; or an expansive iteration
+      (:data:`iterative_core.info.EXPANSION_FACTOR`, :data:`~iterative_core.info.EXPANSION_GROWTH`).
+      Checking for divergence reads a few values from the device after the loop;
+      ``on_divergence="ignore"`` with ``tol=None`` makes the whole call free of synchronisation.
+    * ``validate``: check that a ``batch``'s graph indices lie in ``0..num_graphs-1`` (one
+      synchronisation; made anyway when ``num_graphs`` is None, and skipped when the call is
+      otherwise free of synchronisation).
+    """
+
+    max_iter: Optional[int] = option(
+        None, "the most steps, an int >= 0 (a layer's num_iterations); None: the length of a smoothing schedule")
+    tol: Optional[float] = option(
+        None, "stop once the residual is <= tol; None runs exactly max_iter steps, never synchronising in the loop",
+        check=_real(low=0.0, optional=True))
+    smoothing: Smoothing = option(
+        0.5, "the factor s_k in [0, 1) of z_{k+1} = s_k z_k + (1 - s_k) f(z_k): a float, or a schedule of one per step")
+    solver: str = option(
+        "picard", "a registered solver: 'picard', 'anderson' or your own", check=_choice("solver", available_solvers))
+    solver_options: Mapping[str, Any] = option(
+        None, "the solver's own keywords, e.g. {'m': 5} for Anderson", check=_mapping(none_is_empty=True))
+    stop: str = option(
+        "rel", "the stopping rule: 'rel' (relative residual) or 'abs' (absolute)",
+        check=_choice("stopping rule (stop)", STOP_RULES))
+    min_iter: int = option(0, "never stop before this many steps (<= max_iter)", check=_int(0))
+    check_every: int = option(1, "with a tol, test it every this many steps (one synchronisation a test)",
+                              check=_int(1))
+    trace: bool = option(False, "measure and record every step's residual (info.residuals)", check=_flag)
+    grad: str = option(
+        "unrolled", "the gradient mode: 'unrolled', 'implicit' (adjoint solve) or 'phantom' (last steps only)",
+        check=_choice("gradient mode (grad)", GRAD_MODES))
+    phantom_steps: int = option(1, "grad='phantom': how many last steps are backpropagated through", check=_int(1))
+    backward_tol: Optional[float] = option(
+        None, "grad='implicit': the adjoint solve's tol (None: tol)", check=_real(low=0.0, optional=True))
+    backward_max_iter: Optional[int] = option(
+        None, "grad='implicit': the adjoint solve's most steps (None: max_iter)", check=_int(1, optional=True))
+    backward_solver: Optional[str] = option(
+        None, "grad='implicit': the adjoint solve's solver (None: solver)", check=_optional_name)
+    backward_solver_options: Optional[Mapping[str, Any]] = option(
+        None, "grad='implicit': the adjoint solver's keywords (None: solver_options for the same solver)",
+        check=_mapping(none_is_empty=False))
+    on_nonconvergence: str = option(
+        "warn", "when tol is not reached: 'warn', 'raise' (ConvergenceError) or 'ignore'",
+        check=_choice("on_nonconvergence policy", POLICIES))
+    on_divergence: str = option(
+        "warn", "on NaN/Inf or a diverging iteration: 'warn', 'raise' (ConvergenceError) or 'ignore'",
+        check=_choice("on_divergence policy", POLICIES))
+    divergence_growth: float = option(
+        1e3, "a residual grown this many times (with a contraction factor above 1) is a divergence; >= 1",
+        check=_real(low=1.0))
+    validate: bool = option(
+        True, "check that a batch's graph indices lie in 0..num_graphs-1 (one synchronisation)", check=_flag)
+
+    #: how error messages name ``max_iter`` (a layer says ``num_iterations``); not a field
+    _iterations_name: InitVar[str] = "max_iter"
+
+    __hash__ = _Options.__hash__  # (the dataclass's own would fail on the read-only mappings)
+
+    def __post_init__(self, _where: Optional[str], _iterations_name: str = "max_iter") -> None:
+        where = _where or type(self).__name__
+        self._resolve_schedule(where, _iterations_name, "smoothing")  # first: the count the others refer to
+        self._check_fields(where)
+        self._check_together(where)
+        self._check_min_iter(where, _iterations_name)
+
+    def replace(self, *, _where: Optional[str] = None, _iterations_name: str = "max_iter", **changes) -> "SolveConfig":
+        return dataclasses.replace(self, _where=_where, _iterations_name=_iterations_name, **changes)
+
+    # -- the schedule: max_iter and smoothing together
+    def _resolve_schedule(self, where: str, iterations_name: str, name: str) -> None:
+        smoothing = frozen_smoothing(self.smoothing, name, where)
+        schedule = None
+        if self.max_iter is not None or not _is_number(smoothing):
+            schedule, n = resolve_schedule(smoothing, self.max_iter, name=name, iterations_name=iterations_name,
+                                           where=where)
+            if self.max_iter is not None:
+                object.__setattr__(self, "max_iter", n)
+        object.__setattr__(self, "smoothing", smoothing)
+        object.__setattr__(self, "_schedule", schedule)
+
+    def _check_min_iter(self, where: str, iterations_name: str) -> None:
+        if self._schedule is not None:
+            check_int("min_iter", self.min_iter, minimum=0, maximum=len(self._schedule),
+                      maximum_name=iterations_name, where=where)
+
+    def _check_together(self, where: str) -> None:
+        check_solver_options(self.solver, self.solver_options, where=where)
+        if self.backward_solver is not None or self.backward_solver_options is not None:
+            check_solver_options(self.backward_solver or self.solver, self.backward_solver_options or {},
+                                 where=where, what="backward_solver_options")
+
+    def schedule(self, where: Optional[str] = None) -> tuple[Schedule, int]:
+        """``(schedule, max_iter)`` of a complete config; a ``TypeError`` when no count is known (a
+        float ``smoothing`` without ``max_iter``)."""
+        if self._schedule is None:
+            resolve_schedule(self.smoothing, None, where=where or type(self).__name__)  # raises, naming what is missing
+        return self._schedule, len(self._schedule)
+
+    def with_schedule(self, max_iter: int, smoothing: Smoothing, *, where: Optional[str] = None,
+                      iterations_name: str = "max_iter", smoothing_name: str = "smoothing") -> "SolveConfig":
+        """A copy with another ``max_iter`` and ``smoothing`` (e.g. a layer's eval mode): only what
+        depends on them is checked again (the schedule, ``min_iter <= max_iter``), under the names given."""
+        where = where or type(self).__name__
+        new = object.__new__(type(self))
+        new.__dict__.update(self.__dict__)
+        object.__setattr__(new, "max_iter", max_iter)
+        object.__setattr__(new, "smoothing", smoothing)
+        new._resolve_schedule(where, iterations_name, smoothing_name)
+        new._check_min_iter(where, iterations_name)
+        return new
+
+
+# --- what a layer has beyond the solve -------------------------------------------------------------
+@dataclass(frozen=True, kw_only=True, repr=False)
+class LayerOptions(_Options):
+    """The options of an iterative layer beyond its :class:`SolveConfig`: the operator it iterates
+    (dropout, the input injected, the contraction guarantee) and its evaluation schedule. A layer
+    exposes each as an attribute, like the solve's."""
+
+    dropout: float = option(0.0, "dropout on the operator's output, inside the iteration; in [0, 1)",
+                            check=_real(low=0.0, high=1.0, high_open=True))
+    eval_iterations: Optional[int] = option(None, "the iterations in eval mode (None: num_iterations)",
+                                            check=_int(0, optional=True))
+    eval_smoothing: Optional[Smoothing] = option(
+        None, "the smoothing in eval mode, a float or a schedule (None: smoothing)",
+        check=lambda name, v, where: frozen_smoothing(v, name, where))
+    inject_input: bool = option(False, "add the input x inside the activation at every step", check=_flag)
+    contraction: Optional[float] = option(
+        None, "kappa in (0, 1): rescale the operator's weight so that the iteration is a kappa-contraction",
+        check=_real(low=0.0, high=1.0, low_open=True, high_open=True, optional=True))
+
+    __hash__ = _Options.__hash__
+
+
+# --- what is derived from the fields ---------------------------------------------------------------
+def option_names(cls: type = SolveConfig, *, layer: bool = False) -> tuple[str, ...]:
+    """The field names of ``cls`` in order; with ``layer=True`` only those a layer takes."""
+    return tuple(f.name for f in fields(cls) if not layer or f.metadata.get("layer", True))
+
+
+def expose(cls: type, store: str, *, rename: Optional[Mapping[str, str]] = None, setter: str = "configure"):
+    """A class decorator: one property per field of the options dataclass ``cls`` a layer takes,
+    reading ``getattr(self, store).<field>``; setting it calls ``self.<setter>(name=value)``, which
+    replaces the stored object with a checked copy. ``rename`` maps a field to the attribute's name
+    (``max_iter`` is a layer's ``num_iterations``)."""
+    rename = dict(rename or {})
+
+    def make(field_name: str, doc: str):
+        attr = rename.get(field_name, field_name)
+
+        def get(self):
+            return getattr(getattr(self, store), field_name)
+
+        def set_(self, value):
+            getattr(self, setter)(**{attr: value})
+
+        return attr, property(get, set_, doc=doc)
+
+    def deco(owner: type) -> type:
+        for f in fields(cls):
+            if f.metadata.get("layer", True):
+                attr, prop = make(f.name, f.metadata.get("doc"))
+                setattr(owner, attr, prop)
+        return owner
+
+    return deco
+
+
+_TYPE_NAMES = {"Smoothing": "float or sequence of floats", "Mapping[str, Any]": "dict"}
+
+
+def _type_text(annotation: Any) -> str:
+    text = annotation if isinstance(annotation, str) else getattr(annotation, "__name__", str(annotation))
+    m = re.fullmatch(r"Optional\[(.*)\]", text)
+    if m:
+        return f"{_TYPE_NAMES.get(m.group(1), m.group(1))} or None"
+    return _TYPE_NAMES.get(text, text)
+
+
+def options_table(*classes: type, rename: Optional[Mapping[str, str]] = None) -> str:
+    """A Markdown table of the options of ``classes`` (default :class:`SolveConfig`): name, type,
+    default and meaning, from the fields and their metadata (for the README and the API docs).
+    ``rename`` maps a field to the name shown (e.g. ``{"max_iter": "num_iterations"}`` for a layer)."""
+    rename = dict(rename or {})
+    rows = ["| option | type | default | meaning |", "| --- | --- | --- | --- |"]
+    for cls in classes or (SolveConfig,):
+        for f in fields(cls):
+            doc = (f.metadata.get("doc") or "").replace("|", "\\|")
+            rows.append(f"| `{rename.get(f.name, f.name)}` | {_type_text(f.type)} | `{f.default!r}` | {doc} |")
+    return "\n".join(rows) + "\n"

@@ -1,0 +1,124 @@
+"""DGL's side of the core's adapter contract (:mod:`iterative_core.adapter`).
+
+Accepted: a homogeneous ``DGLGraph`` (also a ``dgl.batch`` of graphs, whose batch vector each graph's
+convergence is measured on), with edge weights as a tensor or as the name of an edge feature.
+Blocks (message-flow graphs), bipartite graphs and heterographs are refused: the iteration feeds its
+output back in as its input, so it needs one node set.
+"""
+from __future__ import annotations
+
+import weakref
+from typing import Optional, Union
+
+import torch
+from torch import Tensor, nn
+
+from iterative_core.adapter import GraphAdapter, GraphView, WidthNames
+from iterative_core.validation import check_same_device
+from iterative_core.wrapping import square_error
+
+__all__ = ["DGLAdapter", "DGLLayer", "resolve_edge_weight", "batch_vector"]
+
+
+def resolve_edge_weight(graph, edge_weight: Union[Tensor, str, None], where: str) -> Optional[Tensor]:
+    """The edge weights as a tensor: ``edge_weight`` itself or ``graph.edata[edge_weight]``."""
+    if isinstance(edge_weight, str):
+        if edge_weight not in graph.edata:
+            raise KeyError(f"{where}: edge_weight={edge_weight!r} is not an edge feature of the graph; "
+                           f"edge features: {sorted(graph.edata.keys())}")
+        return graph.edata[edge_weight]
+    return edge_weight
+
+
+# the batch vector of each batched graph still alive, built once (GraphPIGN's readout and the layer share it)
+_BATCH_VECTORS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def batch_vector(graph) -> tuple[Optional[Tensor], Optional[int]]:
+    """``(batch, num_graphs)`` of a batched graph (from ``graph.batch_num_nodes()``), ``(None, None)``
+    for a single graph. Built once per graph and batch structure."""
+    num_graphs = graph.batch_size
+    if num_graphs <= 1:
+        return None, None
+    counts = graph.batch_num_nodes()
+    known = _BATCH_VECTORS.get(graph)
+    if known is not None and known[0] is counts:
+        return known[1], num_graphs
+    ids = torch.arange(num_graphs, device=counts.device)
+    batch = torch.repeat_interleave(ids, counts, output_size=graph.num_nodes())
+    _BATCH_VECTORS[graph] = (counts, batch)
+    return batch, num_graphs
+
+
+class DGLAdapter(GraphAdapter):
+    """DGL's graphs (``DGLGraph``, ``dgl.batch``) and layers (``conv(graph, feat, ...)``)."""
+
+    name = "dgl"
+    widths = WidthNames(inputs=("_in_src_feats", "_in_feats", "in_feats"), input_dst=("_in_dst_feats",),
+                        outputs=("_out_feats", "out_feats"), heads=("_num_heads", "num_heads"),
+                        mlps=("apply_func", "mlp"))
+    square_hint = ("Build it with in_feats == out_feats (attention layers: out_feats * num_heads == in_feats, "
+                   "heads concatenated, e.g. GATConv(C, C // num_heads, num_heads=num_heads)).")
+    subgraph_hint = ("Iterate on a node-induced subgraph instead: dgl.node_subgraph, dgl.khop_in_subgraph, or the "
+                     "subgraphs dgl.dataloading.ClusterGCNSampler / ShaDowKHopSampler yield (not the blocks of "
+                     "NeighborSampler).")
+    batch_hint = "batch the graphs with dgl.batch (which carries the batch vector), or pass none"
+
+    def read_graph(self, layer: nn.Module, feat: Tensor, graph, edge_weight, batch: Optional[Tensor],
+                   num_graphs: Optional[int]) -> GraphView:
+        where = type(layer).__name__
+        if not hasattr(graph, "num_src_nodes"):
+            raise TypeError(f"{where}: expected a DGLGraph as the first argument, got {type(graph).__name__}")
+        if graph.is_block or graph.num_src_nodes() != graph.num_dst_nodes():
+            kind = "a block (message-flow graph)" if graph.is_block else "a bipartite graph"
+            raise ValueError(square_error(
+                where, f"got {kind} with {graph.num_src_nodes()} source and {graph.num_dst_nodes()} destination "
+                "nodes", self.subgraph_hint))
+        if len(graph.ntypes) > 1 or len(graph.etypes) > 1:
+            raise ValueError(
+                f"{where}: got a heterograph with node types {graph.ntypes} and edge types {graph.etypes}; the "
+                "iteration needs one node set and one edge set. Convert it with dgl.to_homogeneous(graph) (node "
+                "features of one width), or iterate one relation, e.g. graph[etype] of a single node type")
+        n = graph.num_nodes()
+        if feat.size(0) != n:
+            raise ValueError(f"{where}: feat has {feat.size(0)} rows but the graph has {n} nodes")
+        check_same_device(feat, graph.edges()[0], where)
+        own, own_count = batch_vector(graph)  # consistent with the graph by construction
+        from_graph = batch is None or batch is own
+        if batch is None:
+            batch, num_graphs = own, own_count
+        return GraphView(n, graph.num_edges(), edges=graph.edges,
+                         edge_weight=resolve_edge_weight(graph, edge_weight, where), batch=batch,
+                         num_graphs=num_graphs, batch_from_graph=from_graph, index_check=False)
+
+    def call(self, conv: nn.Module, z: Tensor, graph, **kwargs) -> Tensor:
+        out = conv(graph, z, **kwargs)
+        first = out[0] if isinstance(out, tuple) and out else out  # (features, attention) when asked
+        if isinstance(first, Tensor) and first.dim() == 3 and z.dim() == 2:
+            return first.flatten(1)  # DGL's attention layers return [N, heads, F]: the heads concatenated
+        return out
+
+
+class DGLLayer:
+    """The calling convention of this package's iterative layers (a mixin before the core's layer
+    base): DGL's order, ``forward(graph, feat, edge_weight=None, ...)``."""
+
+    adapter = DGLAdapter
+
+    def forward(self, graph, feat: Tensor, edge_weight: Union[Tensor, str, None] = None,
+                batch: Optional[Tensor] = None, z_init: Optional[Tensor] = None, return_info: bool = False,
+                num_graphs: Optional[int] = None):
+        """Iterate on ``graph`` from the node features ``feat``.
+
+        Args:
+            graph: a homogeneous ``DGLGraph``, or a ``dgl.batch`` of graphs (each converges and stops
+                on its own).
+            feat: node features ``[N, C]``.
+            edge_weight: ``[E]`` edge weights, or the name of an edge feature.
+            batch: ``[N]`` graph of each node (default: the batched graph's own).
+            z_init: ``[N, C]`` warm start (default ``feat``), e.g. the previous epoch's fixed point, detached.
+            return_info: also return the :class:`~iterative_core.FixedPointInfo`.
+            num_graphs: the number of graphs in ``batch``.
+        """
+        return self.run(feat, graph, edge_weight, batch=batch, num_graphs=num_graphs, z_init=z_init,
+                        return_info=return_info)

@@ -1,0 +1,115 @@
+"""PyTorch Geometric's side of the core's adapter contract (:mod:`iterative_core.adapter`).
+
+Accepted for ``edge_index``: a ``[2, E]`` index tensor (messages flow ``edge_index[0] -> edge_index[1]``),
+a :class:`torch_geometric.EdgeIndex`, a square torch sparse adjacency in COO, CSR or CSC layout and a
+``torch_sparse.SparseTensor``. Sparse matrices follow PyG's ``adj_t`` convention (rows are the
+destinations, ``adj_t[i, j]`` for the edge ``j -> i``) and carry the edge weights as their values.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+from torch import Tensor, nn
+from torch_geometric.typing import SparseTensor
+from torch_geometric.utils import is_torch_sparse_tensor, to_edge_index
+
+from iterative_core.adapter import GraphAdapter, GraphView, WidthNames
+from iterative_core.validation import check_same_device
+from iterative_core.wrapping import square_error
+
+__all__ = ["PyGAdapter", "PyGLayer", "is_sparse", "edge_list"]
+
+
+def is_sparse(edge_index) -> bool:
+    """Whether ``edge_index`` is a sparse adjacency (torch sparse or ``SparseTensor``)."""
+    return isinstance(edge_index, SparseTensor) or (isinstance(edge_index, Tensor) and is_torch_sparse_tensor(edge_index))
+
+
+def _sparse_size(adj) -> tuple[int, int]:
+    return tuple(adj.sizes()) if isinstance(adj, SparseTensor) else tuple(adj.shape[:2])
+
+
+def edge_list(edge_index, edge_weight: Optional[Tensor] = None) -> tuple[Tensor, Tensor, Optional[Tensor]]:
+    """``(src, dst, weight)`` of any accepted graph argument (a sparse matrix's values are its weights)."""
+    if is_sparse(edge_index):
+        ei, value = to_edge_index(edge_index)  # [row, col] of adj_t: row = destination
+        return ei[1], ei[0], value
+    if hasattr(edge_index, "as_tensor"):  # EdgeIndex
+        edge_index = edge_index.as_tensor()
+    return edge_index[0], edge_index[1], edge_weight
+
+
+class PyGAdapter(GraphAdapter):
+    """PyG's graphs (edge indices and sparse adjacencies) and layers (``conv(x, edge_index, ...)``)."""
+
+    name = "pyg"
+    widths = WidthNames(inputs=("in_channels",), outputs=("out_channels",), heads=("heads",), mlps=("nn",))
+    square_hint = ("Build it with in_channels == out_channels (attention layers: out_channels * heads == "
+                   "in_channels, heads concatenated, e.g. GATConv(C, C // heads, heads=heads)).")
+    subgraph_hint = ("Iterate on a node-induced subgraph instead: torch_geometric.utils.subgraph or k_hop_subgraph, "
+                     "or the subgraphs NeighborLoader / ClusterLoader yield, whose edge_index indexes one node set.")
+    batch_hint = "pass the batch vector of the graphs that were batched (data.batch of a PyG Batch), or none"
+
+    def read_graph(self, layer: nn.Module, x: Tensor, edge_index, edge_weight: Optional[Tensor],
+                   batch: Optional[Tensor], num_graphs: Optional[int]) -> GraphView:
+        where = type(layer).__name__
+        n = x.size(0)
+        if is_sparse(edge_index):
+            size = _sparse_size(edge_index)
+            if size[0] != size[1] or size[0] != n:
+                raise ValueError(square_error(
+                    where, f"got a {size[0]} x {size[1]} sparse adjacency for {n} nodes", self.subgraph_hint))
+            if edge_weight is not None:
+                raise ValueError(f"{where}: a sparse adjacency carries the edge weights as its values; "
+                                 "do not pass edge_weight as well")
+            listed = []
+
+            def edges_and_values():
+                if not listed:
+                    listed.append(edge_list(edge_index))
+                return listed[0]
+
+            nnz = edge_index.nnz() if isinstance(edge_index, SparseTensor) else edge_index._nnz()
+            return GraphView(n, nnz, edges=lambda: edges_and_values()[:2], weights=lambda: edges_and_values()[2],
+                             batch=batch, num_graphs=num_graphs, index_check=False)
+        if not isinstance(edge_index, Tensor):
+            raise TypeError(f"{where}: edge_index must be a [2, num_edges] tensor, a torch_geometric.EdgeIndex, a "
+                            f"torch sparse adjacency or a torch_sparse.SparseTensor, got {type(edge_index).__name__}")
+        if edge_index.dim() != 2 or edge_index.size(0) != 2:
+            raise ValueError(f"{where}: edge_index must have shape [2, num_edges], got {tuple(edge_index.shape)}")
+        check_same_device(x, edge_index, where, "edge_index")
+        if hasattr(edge_index, "sparse_size"):  # EdgeIndex
+            rows, cols = edge_index.sparse_size()
+            if rows is not None and cols is not None and rows != cols:
+                raise ValueError(square_error(where, f"got an EdgeIndex of sparse size ({rows}, {cols})",
+                                              self.subgraph_hint))
+        src, dst, _ = edge_list(edge_index)
+        return GraphView(n, src.numel(), edges=lambda: (src, dst), edge_weight=edge_weight, batch=batch,
+                         num_graphs=num_graphs)
+
+    def call(self, conv: nn.Module, z: Tensor, edge_index, **kwargs) -> Tensor:
+        return conv(z, edge_index, **kwargs)
+
+
+class PyGLayer:
+    """The calling convention of this package's iterative layers (a mixin before the core's layer
+    base): PyG's order, ``forward(x, edge_index, edge_weight=None, ...)``."""
+
+    adapter = PyGAdapter
+
+    def forward(self, x: Tensor, edge_index, edge_weight: Optional[Tensor] = None, batch: Optional[Tensor] = None,
+                z_init: Optional[Tensor] = None, return_info: bool = False, num_graphs: Optional[int] = None):
+        """Iterate on the graph ``edge_index`` from the node features ``x``.
+
+        Args:
+            x: node features ``[N, C]``.
+            edge_index: ``[2, E]`` edge indices (messages ``edge_index[0] -> edge_index[1]``), an
+                ``EdgeIndex``, a torch sparse ``adj_t`` or a ``SparseTensor`` (values are weights).
+            edge_weight: ``[E]`` edge weights (not with a sparse adjacency).
+            batch: ``[N]`` graph of each node: each graph converges and stops on its own.
+            z_init: ``[N, C]`` warm start (default ``x``), e.g. the previous epoch's fixed point, detached.
+            return_info: also return the :class:`~iterative_core.FixedPointInfo`.
+            num_graphs: the number of graphs in ``batch`` (saves one synchronisation).
+        """
+        return self.run(x, edge_index, edge_weight, batch=batch, num_graphs=num_graphs, z_init=z_init,
+                        return_info=return_info)

@@ -1,0 +1,296 @@
+"""The solve's options in one place: :class:`iterative_core.SolveConfig` (and the layer's
+:class:`iterative_core.LayerOptions`), checked once, frozen, and the source of the keyword lists,
+the layers' attributes, their repr and the docs' option table."""
+from __future__ import annotations
+
+import copy
+import dataclasses
+import pickle
+
+import pytest
+import torch
+
+import iterative_core as ic
+from iterative_core import LayerOptions, SolveConfig
+from iterative_core.config import option_names
+
+
+class Dense(ic.IterativeLayerBase):
+    """The smallest layer: :math:`T(z) = \\sigma(A z)` with a dense ``A``."""
+
+    def forward(self, x, A, return_info=False):
+        z, info = self.solve(lambda z: A @ z, x)
+        return (z, info) if return_info else z
+
+
+def _contraction(z):
+    return 0.5 * z + 1.0
+
+
+def _fields(cls):
+    return [f.name for f in dataclasses.fields(cls)]
+
+
+# --- derived lists and tables ----------------------------------------------------------------------
+def test_keyword_lists_are_derived_from_the_fields():
+    assert ic.FIXED_POINT_KEYS == tuple(_fields(SolveConfig)) + ("config", "batch", "num_graphs")
+    layer_solve = set(option_names(SolveConfig, layer=True)) - {"max_iter"}
+    assert layer_solve | set(_fields(LayerOptions)) | {"num_iterations", "act", "act_lipschitz", "config"} \
+        == set(ic.ITERATION_KEYS)
+    assert len(set(ic.ITERATION_KEYS)) == len(ic.ITERATION_KEYS)
+    # the headline (positional) arguments come first, in their order
+    assert ic.ITERATION_KEYS[:5] == ("num_iterations", "smoothing", "tol", "act", "dropout")
+
+
+def test_the_options_table_lists_every_field_with_type_default_and_meaning():
+    table = ic.options_table(SolveConfig, LayerOptions)
+    lines = table.strip().splitlines()
+    assert lines[0] == "| option | type | default | meaning |"
+    rows = {line.split("|")[1].strip().strip("`"): [c.strip() for c in line.split("|")[2:5]] for line in lines[2:]}
+    assert list(rows) == _fields(SolveConfig) + _fields(LayerOptions)
+    for cls in (SolveConfig, LayerOptions):
+        for f in dataclasses.fields(cls):
+            type_text, default, meaning = rows[f.name]
+            assert type_text and meaning and meaning == f.metadata["doc"].replace("|", "\\|"), f.name
+            assert default == f"`{f.default!r}`"
+    assert rows["tol"][0] == "float or None" and rows["solver_options"][0] == "dict"
+    # one line per option: a Markdown table has no line breaks inside a row
+    assert all(line.count("|") == 5 for line in lines)
+    assert ic.options_table() == ic.options_table(SolveConfig)
+    assert "| `num_iterations` |" in ic.options_table(rename={"max_iter": "num_iterations"})
+
+
+# --- the config object -----------------------------------------------------------------------------
+def test_a_config_is_checked_once_frozen_and_normalised():
+    schedule = [0.5, 0.4, 0.3]
+    cfg = SolveConfig(max_iter=3, smoothing=schedule, tol=1, solver="anderson", solver_options={"m": 2})
+    assert cfg.tol == 1.0 and isinstance(cfg.tol, float) and cfg.smoothing == (0.5, 0.4, 0.3)
+    schedule[0] = 2.0  # the config took a copy: it cannot change after it was checked
+    assert cfg.smoothing[0] == 0.5 and cfg.schedule()[0][0] == 0.5
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        cfg.tol = 0.1
+    with pytest.raises(TypeError):
+        cfg.solver_options["m"] = 3  # read-only, yet a mapping like a dict
+    assert dict(cfg.solver_options) == {"m": 2} and cfg.solver_options == {"m": 2}
+    assert cfg.as_dict()["solver_options"] == {"m": 2}
+    with pytest.raises(ValueError, match=r"SolveConfig: tol must be a finite number >= 0 or None, got -1\.0"):
+        SolveConfig(tol=-1)
+    with pytest.raises(ValueError, match=r"SolveConfig: min_iter must be .* <= max_iter, got 5"):
+        SolveConfig(max_iter=3, min_iter=5)
+    with pytest.raises(TypeError, match=r"unexpected keyword argument 'tl'"):
+        SolveConfig(tl=1e-3)
+    # replace() checks again
+    assert cfg.replace(tol=None).tol is None
+    with pytest.raises(ValueError, match=r"unknown stopping rule \(stop\) 'nope'"):
+        dataclasses.replace(cfg, stop="nope")
+
+
+def test_a_config_without_a_count_is_completed_by_the_call():
+    cfg = SolveConfig(tol=1e-8, smoothing=0.0)  # no max_iter: fine as a shared set of options
+    with pytest.raises(TypeError, match=r"fixed_point\(\): max_iter is required when smoothing is a single float"):
+        ic.fixed_point(_contraction, torch.zeros(3), config=cfg)
+    z, info = ic.fixed_point(_contraction, torch.zeros(3), config=cfg, max_iter=100)
+    assert info.status == "converged" and torch.allclose(z, torch.full((3,), 2.0))
+    # a schedule gives the count
+    z, info = ic.fixed_point(_contraction, torch.zeros(3), config=SolveConfig(smoothing=[0.0] * 4))
+    assert info.iterations == 4
+
+
+def test_repr_equality_hash_pickle_and_deepcopy():
+    cfg = SolveConfig(max_iter=5, solver="anderson", solver_options={"m": 3}, on_divergence="raise")
+    assert repr(cfg) == "SolveConfig(max_iter=5, solver='anderson', solver_options={'m': 3}, on_divergence='raise')"
+    assert repr(SolveConfig()) == "SolveConfig()" and repr(LayerOptions(dropout=0.1)) == "LayerOptions(dropout=0.1)"
+    again = pickle.loads(pickle.dumps(cfg))
+    assert again == cfg and hash(again) == hash(cfg) and copy.deepcopy(cfg) == cfg
+    assert isinstance(again.solver_options, type(cfg.solver_options))  # read-only again
+    assert again.schedule()[1] == 5
+    assert cfg != cfg.replace(tol=1e-3) and len({cfg, again}) == 1
+
+
+# --- fixed_point() ---------------------------------------------------------------------------------
+def test_fixed_point_takes_a_config_and_options_override_it():
+    cfg = SolveConfig(max_iter=100, tol=1e-6, smoothing=0.0)
+    _, a = ic.fixed_point(_contraction, torch.zeros(3), config=cfg)
+    _, b = ic.fixed_point(_contraction, torch.zeros(3), max_iter=100, tol=1e-6, smoothing=0.0)
+    assert a.iterations == b.iterations and a.status == b.status == "converged"
+    _, c = ic.fixed_point(_contraction, torch.zeros(3), config=cfg, max_iter=3, on_nonconvergence="ignore")
+    assert c.iterations == 3 and c.status == "max_iter"
+    with pytest.raises(TypeError, match=r"fixed_point\(\) got unknown keyword\(s\) 'tl' \('tl' -> 'tol'\?\); "
+                                        r"valid keywords: .*max_iter"):
+        ic.fixed_point(_contraction, torch.zeros(3), config=cfg, tl=1e-3)
+    with pytest.raises(ValueError, match=r"fixed_point\(\): tol must be"):
+        ic.fixed_point(_contraction, torch.zeros(3), config=cfg, tol=-1.0)
+    with pytest.raises(TypeError, match=r"fixed_point\(\): config must be an iterative_core.SolveConfig, got \{"):
+        ic.fixed_point(_contraction, torch.zeros(3), config={"tol": 1e-3})
+
+
+def test_validation_runs_once_per_construction(monkeypatch):
+    made = []
+    post_init = SolveConfig.__post_init__
+
+    def counting(self, *args):
+        made.append(self)
+        post_init(self, *args)
+
+    monkeypatch.setattr(SolveConfig, "__post_init__", counting)
+    cfg = SolveConfig(max_iter=4)
+    assert len(made) == 1
+    ic.fixed_point(_contraction, torch.zeros(3), config=cfg)  # used as it is
+    assert len(made) == 1
+    ic.fixed_point(_contraction, torch.zeros(3), config=cfg, stop="abs")  # one checked copy
+    assert len(made) == 2
+    layer = Dense(3, num_iterations=4, tol=1e-3, eval_iterations=6, on_nonconvergence="ignore")
+    assert len(made) == 3
+    A = torch.eye(3) * 0.5
+    for mode in (layer.train, layer.eval):
+        mode()
+        layer(torch.randn(3, 3), A)
+    assert len(made) == 3  # the forward passes hand their config to fixed_point() unchecked
+
+
+def test_the_layer_hands_its_config_to_fixed_point(monkeypatch):
+    layer_module = __import__("sys").modules["iterative_core.layer"]
+    seen = []
+    real = layer_module.fixed_point
+
+    def spy(f, z0, **kw):
+        seen.append(kw)
+        return real(f, z0, **kw)
+
+    monkeypatch.setattr(layer_module, "fixed_point", spy)
+    layer = Dense(3, num_iterations=4, eval_iterations=7)
+    layer(torch.randn(3, 3), torch.eye(3) * 0.5)
+    layer.eval()
+    layer(torch.randn(3, 3), torch.eye(3) * 0.5)
+    assert seen[0]["config"] is layer.config and set(seen[0]) == {"config", "batch", "num_graphs"}
+    assert seen[1]["config"].max_iter == 7 and seen[1]["config"].tol is layer.config.tol
+
+
+# --- layers ------------------------------------------------------------------------------------------
+def test_every_layer_option_is_a_keyword_and_an_attribute():
+    defaults = {**SolveConfig.defaults(), **LayerOptions.defaults()}
+    for name in option_names(SolveConfig, layer=True) + option_names(LayerOptions):
+        key = "num_iterations" if name == "max_iter" else name
+        value = 5 if name == "max_iter" else defaults[name]
+        layer = Dense(3, **{key: value})
+        assert getattr(layer, key) == value, name
+        assert type(layer).__dict__.get(key) is None and isinstance(getattr(Dense, key), property), name
+
+
+def test_a_layer_takes_a_config_and_its_keywords_override_it():
+    shared = SolveConfig(tol=1e-4, solver="anderson", solver_options={"m": 3}, on_nonconvergence="ignore")
+    layer = Dense(3, 6, config=shared, stop="abs")
+    assert (layer.num_iterations, layer.tol, layer.solver, layer.stop) == (6, 1e-4, "anderson", "abs")
+    assert layer.config == shared.replace(max_iter=6, stop="abs")
+    assert Dense(3, 6, tol=1e-2, config=shared).tol == 1e-2  # tol=None (the default) keeps the config's
+    z, info = Dense(3, 30, config=shared)(torch.randn(3, 3), torch.eye(3) * 0.5, return_info=True)
+    assert info.solver == "anderson" and info.tol == 1e-4
+    # the layer's schedule is its own: a config that sets another is refused, never silently replaced
+    with pytest.raises(ValueError, match=r"Dense: config.max_iter=20 but num_iterations=8; .* pass num_iterations=20"):
+        Dense(3, config=SolveConfig(max_iter=20))
+    with pytest.raises(ValueError, match=r"Dense: config.smoothing=0.3 but smoothing=0.5"):
+        Dense(3, config=SolveConfig(smoothing=0.3))
+    assert Dense(3, 20, 0.3, config=SolveConfig(max_iter=20, smoothing=0.3)).smoothing == 0.3
+    with pytest.raises(TypeError, match=r"Dense: config must be an iterative_core.SolveConfig"):
+        Dense(3, config={"tol": 1e-3})
+    with pytest.raises(TypeError, match=r"Dense got unknown keyword\(s\) 'max_iter'.*valid keywords: .*num_iterations"):
+        Dense(3, max_iter=3)
+
+
+def test_setting_an_attribute_replaces_the_config_with_a_checked_copy():
+    layer = Dense(3, 4, tol=1e-3, on_nonconvergence="ignore")
+    before = layer.config
+    layer.on_divergence = "raise"
+    assert layer.config is not before and layer.config == before.replace(on_divergence="raise")
+    assert before.on_divergence == "warn"  # the old config is unchanged (frozen)
+    with pytest.raises(ValueError, match=r"Dense: min_iter must be an int >= 0 and <= num_iterations, got 9"):
+        layer.min_iter = 9
+    with pytest.raises(ValueError, match=r"unknown on_divergence policy 'loud'"):
+        layer.on_divergence = "loud"
+    assert layer.min_iter == 0 and layer.on_divergence == "raise"  # a refused value changes nothing
+    layer.num_iterations = 2
+    _, info = layer(torch.randn(3, 3), torch.eye(3) * 0.5, return_info=True)
+    assert layer.config.max_iter == 2 and info.iterations <= 2
+    # the layer's own options, and the eval schedule checked against them
+    layer.eval_iterations = 5
+    assert layer.layer_options.eval_iterations == 5 and layer._eval_config.max_iter == 5
+    with pytest.raises(ValueError, match=r"smoothing schedule has 3 entries but eval_iterations=5"):
+        layer.smoothing = [0.5] * 3
+    with pytest.raises(ValueError, match=r"dropout must be a finite number in \[0, 1\), got 1\.0"):
+        layer.dropout = 1.0
+    # several options at once, checked together (one at a time would refuse Anderson's m for Picard)
+    layer = Dense(3, solver="anderson", solver_options={"m": 2})
+    with pytest.raises(TypeError, match=r"solver 'picard' got unknown keyword\(s\) 'm'"):
+        layer.solver = "picard"
+    layer.configure(solver="picard", solver_options={}, tol=1e-4)
+    assert (layer.solver, dict(layer.solver_options), layer.tol) == ("picard", {}, 1e-4)
+    with pytest.raises(TypeError, match=r"Dense.configure\(\) got unknown keyword\(s\) 'act'"):
+        layer.configure(act="tanh")
+
+
+def test_layer_repr_shows_the_options_that_differ_from_their_defaults():
+    layer = Dense(3, 4, 0.0, 1e-3, "tanh", 0.1, solver="anderson", grad="implicit", inject_input=True,
+                  on_nonconvergence="ignore", eval_iterations=9)
+    assert layer.iteration_repr() == (
+        "num_iterations=4, smoothing=0.0, tol=0.001, solver='anderson', grad='implicit', "
+        "on_nonconvergence='ignore', act='tanh', dropout=0.1, eval_iterations=9, inject_input=True")
+    assert Dense(3).iteration_repr() == "num_iterations=8, smoothing=0.5"
+
+
+def test_a_layer_pickles_and_deep_copies_with_its_config():
+    layer = Dense(3, 5, solver="anderson", solver_options={"m": 2}, eval_smoothing=[0.1] * 5)
+    x, A = torch.randn(3, 3), torch.eye(3) * 0.5
+    out = layer(x, A)
+    for other in (copy.deepcopy(layer), pickle.loads(pickle.dumps(layer))):
+        assert other.config == layer.config and other.layer_options == layer.layer_options
+        assert torch.equal(other(x, A), out)
+        other.tol = 1e-3  # the copies are independent
+        assert layer.tol is None
+    assert set(layer.state_dict()) == set()  # configuration is not state
+
+
+def test_divergence_growth_is_a_layer_option():
+    layer = Dense(3, 8, 0.0, act="identity", divergence_growth=10, on_divergence="ignore")
+    assert layer.divergence_growth == 10.0 and "divergence_growth=10.0" in layer.iteration_repr()
+    # 8 steps of z -> 1.5 z: the step grows 1.5**7 = 17-fold, a divergence at 10, not at the default 1e3
+    x, A = torch.ones(3, 3), torch.eye(3) * 1.5
+    _, info = layer(x, A, return_info=True)
+    assert info.diverged and info.divergence_reason == "residual"
+    layer.divergence_growth = 1e3
+    _, info = layer(x, A, return_info=True)
+    assert not info.diverged
+    with pytest.raises(ValueError, match=r"Dense: divergence_growth must be a finite number >= 1, got 0\.5"):
+        layer.divergence_growth = 0.5
+
+
+def test_an_option_marked_layer_false_stays_off_the_layers():
+    from iterative_core.config import expose, option
+
+    @dataclasses.dataclass(frozen=True, kw_only=True, repr=False)
+    class Extended(SolveConfig):
+        callback_every: int = option(3, "a fixed_point()-only option", layer=False)
+
+    assert "callback_every" in option_names(Extended) and "callback_every" not in option_names(Extended, layer=True)
+
+    @expose(Extended, "_cfg")
+    class Holder:
+        _cfg = Extended(tol=1e-3)
+
+    assert Holder().tol == 1e-3 and not hasattr(Holder, "callback_every")
+    assert Extended(callback_every=5).callback_every == 5
+
+
+def test_the_adapters_route_config_and_every_solve_option_to_the_iteration():
+    pytest.importorskip("torch_geometric")
+    from pyg_iterative import IterativeConv, PIGNConv
+    from torch_geometric.nn import GraphConv
+
+    shared = SolveConfig(tol=1e-5, solver="anderson", on_nonconvergence="ignore", divergence_growth=50)
+    ei = torch.tensor([[0, 1, 2, 3], [1, 2, 3, 0]])
+    conv = PIGNConv(4, 30, config=shared, contraction=0.9, alpha=0.2)
+    assert conv.config == shared.replace(max_iter=30, smoothing=0.0) and conv.operator.alpha == 0.2
+    _, info = conv(torch.randn(4, 4), ei, return_info=True)
+    assert info.solver == "anderson" and info.tol == 1e-5
+    assert "divergence_growth=50.0" in repr(conv)
+    it = IterativeConv(GraphConv(4, 4), 5, config=shared, grad="implicit")
+    assert (it.solver, it.grad, it.num_iterations) == ("anderson", "implicit", 5)
