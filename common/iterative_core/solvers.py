@@ -33,8 +33,9 @@ def register_solver(name: str, fn: Optional[Solver] = None, *, overwrite: bool =
     ``name`` must be a non-empty string and ``fn`` a callable taking ``(f, z0, monitor, schedule,
     **options)``; anything else is refused here, before it reaches the registry. ``check``, when
     given, is called with the solver's options (its defaults updated with the ones a caller passes)
-    and raises ``ValueError``/``TypeError`` for a value out of range; it runs when a layer is built
-    and at every ``fixed_point()`` call.
+    and raises ``ValueError``/``TypeError`` for a value out of range; it runs whenever a
+    :class:`~iterative_core.SolveConfig` is made (a layer's construction, a ``fixed_point()`` call
+    without a ready config).
     """
     check_name("solver", name)
     check_flag("overwrite", overwrite)
