@@ -234,7 +234,8 @@ class SolveConfig(_Options):
     """
 
     max_iter: Optional[int] = option(
-        None, "the most steps, an int >= 0 (a layer's num_iterations); None: the length of a smoothing schedule")
+        None, "the most steps, an int >= 0 (a layer's num_iterations, default 8); None: the length of a smoothing "
+        "schedule")
     tol: Optional[float] = option(
         None, "stop once the residual is <= tol; None runs exactly max_iter steps, never synchronising in the loop",
         check=_real(low=0.0, optional=True))
@@ -274,7 +275,9 @@ class SolveConfig(_Options):
         1e3, "a residual grown this many times (with a contraction factor above 1) is a divergence; >= 1",
         check=_real(low=1.0))
     validate: bool = option(
-        True, "check that a batch's graph indices lie in 0..num_graphs-1 (one synchronisation)", check=_flag)
+        True, "check the input at once: batch ids; in layers also the edge index range, NaN/Inf features and weights, "
+        "a batch vector that cuts an edge (device synchronisations). False skips them: on the CPU the index "
+        "range is still checked, elsewhere invalid input is undefined behaviour", check=_flag)
 
     #: how error messages name ``max_iter`` (a layer says ``num_iterations``); not a field
     _iterations_name: InitVar[str] = "max_iter"

@@ -294,3 +294,13 @@ def test_the_adapters_route_config_and_every_solve_option_to_the_iteration():
     assert "divergence_growth=50.0" in repr(conv)
     it = IterativeConv(GraphConv(4, 4), 5, config=shared, grad="implicit")
     assert (it.solver, it.grad, it.num_iterations) == ("anderson", "implicit", 5)
+
+
+def test_the_readme_lists_every_option_as_the_config_defines_it():
+    """The README's options table is the generated one: a new or changed option shows there."""
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    table = readme.split("<!-- options:start -->\n", 1)[1].split("<!-- options:end -->", 1)[0]
+    expected = ic.options_table(ic.SolveConfig, ic.LayerOptions, rename={"max_iter": "num_iterations"})
+    assert table == expected, "README.md's options table is stale: regenerate it with iterative_core.options_table"
