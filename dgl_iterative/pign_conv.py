@@ -58,6 +58,11 @@ class PIGNConv(DGLLayer, RegistryLayerBase):
     allow_zero_in_degree : bool
         ``conv="gcn"`` with ``add_self_loops=False``: a node without in-edges has no input; as in
         :class:`dgl.nn.GraphConv` this raises unless set to ``True``. Default: ``False``.
+    config : SolveConfig, optional
+        The solve's options as one object; keywords override it.
+    **kwargs
+        The iteration's options, as in :class:`pyg_iterative.PIGNConv` (the README's options table,
+        from :class:`iterative_core.SolveConfig` and :class:`iterative_core.LayerOptions`).
 
     Shapes
     ------

@@ -71,13 +71,19 @@ class PIGNConv(PyGLayer, RegistryLayerBase):
         cached (bool, optional): ``conv="gcn"``: build :math:`\hat{\mathbf{A}}` once and reuse it
             (transductive settings only). (default: :obj:`False`)
         bias (bool, optional): Learn the bias :math:`\mathbf{b}`. (default: :obj:`True`)
-        **kwargs (optional): The iteration's options: ``eval_iterations``, ``eval_smoothing``,
-            ``inject_input``, ``contraction`` (``conv="gcn"`` only), ``solver``, ``solver_options``,
-            ``grad``, ``phantom_steps``, ``stop``, ``min_iter``, ``check_every``, ``trace`` (record
-            every step's residual), ``backward_tol``, ``backward_max_iter``, ``on_nonconvergence``, ``on_divergence``, ``act_lipschitz``,
-            ``validate``; and the operator's: ``alpha`` (initial residual), ``beta`` (identity mapping;
-            None: a full :math:`\mathbf{W}`) for ``"gcn"``, the factory's keywords
-            for the others. An unknown keyword is an error that lists the valid ones.
+        config (SolveConfig, optional): The solve's options as one object; keywords override it.
+        **kwargs (optional): The iteration's options (the README's options table, from
+            :class:`iterative_core.SolveConfig` and :class:`iterative_core.LayerOptions`):
+            ``eval_iterations``, ``eval_smoothing``, ``inject_input``, ``contraction`` (``conv="gcn"``
+            only), ``solver``, ``solver_options``, ``grad``, ``phantom_steps``, ``stop``, ``min_iter``,
+            ``check_every``, ``trace``, ``backward_tol``, ``backward_max_iter``, ``backward_solver``,
+            ``backward_solver_options``, ``on_nonconvergence``, ``on_divergence``,
+            ``divergence_growth``, ``act_lipschitz``, ``validate`` (default :obj:`True`: the input is
+            checked at once; :obj:`False` skips the checks that synchronise with the device, and
+            invalid input off the CPU is then undefined behaviour); and the operator's: ``alpha``
+            (initial residual), ``beta`` (identity mapping; None: a full :math:`\mathbf{W}`) for
+            ``"gcn"``, the factory's keywords for the others. An unknown keyword is an error that
+            lists the valid ones.
 
     Shapes:
         - **input:** node features :math:`(|\mathcal{V}|, F)`; the graph as edge indices
