@@ -8,6 +8,13 @@ import torch
 os.environ.setdefault("DGLBACKEND", "pytorch")
 warnings.filterwarnings("ignore", message=".*[Ss]parse.*")  # torch's beta notices for sparse CSR
 
+# One intra-op thread for the whole run. The tests use graphs of tens of nodes and tiny models: each
+# operation is microseconds of work, and with several threads the OpenMP hand-offs cost milliseconds
+# (far more on a machine shared with other jobs, where a second thread spins). One thread runs them
+# many times faster and computes the same values. Set here, at collection, so that it holds for every
+# test, fixture and module-level computation alike.
+torch.set_num_threads(1)
+
 
 @pytest.fixture(autouse=True)
 def _seed():

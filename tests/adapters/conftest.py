@@ -21,29 +21,12 @@ class Backend:
     name: str
     module: ModuleType  # pyg_iterative or dgl_iterative
 
-    @property
-    def PIGNConv(self):
-        return self.module.PIGNConv
-
-    @property
-    def IterativeConv(self):
-        return self.module.IterativeConv
-
-    @property
-    def PIGN(self):
-        return self.module.PIGN
-
-    @property
-    def GraphPIGN(self):
-        return self.module.GraphPIGN
-
-    @property
-    def register_operator(self):
-        return self.module.register_operator
-
-    @property
-    def available_operators(self):
-        return self.module.available_operators
+    def __getattr__(self, name: str):
+        """The adapter's own names: ``backend.PIGNConv``, ``IterativeConv``, ``PIGN``, ``GraphPIGN``,
+        ``register_operator``, ``available_operators`` ..."""
+        if name.startswith("__") or name == "module":  # not set yet (copying, unpickling)
+            raise AttributeError(name)
+        return getattr(self.module, name)
 
     @property
     def layers(self) -> ModuleType:

@@ -1,14 +1,24 @@
-"""The PyG and DGL layers share parameter names and compute the same function."""
+"""PyG and DGL in one process: the layers share parameter names and compute the same function, and
+weights move between the backends (directly for the GCN operator, through convert_state_dict for the
+others)."""
+import io
+
 import pytest
 import torch
 
 dgl = pytest.importorskip("dgl")
 pytest.importorskip("torch_geometric")
 
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from torch_geometric.data import Batch, Data  # noqa: E402
+
 import dgl_iterative  # noqa: E402
 import pyg_iterative  # noqa: E402
-from tests.helpers import random_graph  # noqa: E402
+from iterative_core.operators import convert_state_dict  # noqa: E402
+from tests.helpers import random_graph, toy_graphs  # noqa: E402
+from tests.strategies import graphs  # noqa: E402
 
+C = 8
 CONFIGS = [
     dict(),
     dict(form="paper"),
@@ -17,6 +27,10 @@ CONFIGS = [
     dict(alpha=0.2, beta=0.5, act="tanh"),
     dict(contraction=0.8, num_iterations=12),
 ]
+
+
+def to_dgl(edge_index, n):
+    return dgl.graph((edge_index[0], edge_index[1]), num_nodes=n)
 
 
 @pytest.mark.parametrize("cfg", CONFIGS)
@@ -29,7 +43,7 @@ def test_same_output_and_gradients(cfg):
     x = torch.randn(n, 16)
     xp, xd = x.clone().requires_grad_(), x.clone().requires_grad_()
     out_p = p(xp, edge_index, w)
-    out_d = d(dgl.graph((edge_index[0], edge_index[1]), num_nodes=n), xd, w)
+    out_d = d(to_dgl(edge_index, n), xd, w)
     assert (out_p - out_d).norm() / out_p.norm() <= 1e-5
     g = torch.randn_like(out_p)
     (out_p * g).sum().backward()
@@ -39,14 +53,71 @@ def test_same_output_and_gradients(cfg):
         assert torch.allclose(a.grad, b.grad, rtol=1e-4, atol=1e-6), name
 
 
-def test_models_share_weights():
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(graphs())
+def test_agrees_on_random_graphs(g):
+    edge_index, w, x, n = g
+    p = pyg_iterative.PIGNConv(4, num_iterations=5)
+    d = dgl_iterative.PIGNConv(4, num_iterations=5)
+    d.load_state_dict(p.state_dict())
+    a = p(x, edge_index, w)
+    b = d(to_dgl(edge_index, n), x, w)
+    assert torch.allclose(a, b, atol=1e-5 * (1 + float(x.abs().max()) if n else 1), rtol=1e-4)
+
+
+@pytest.mark.parametrize("options", [dict(num_iterations=5), dict(num_iterations=4, inject_input=True)])
+def test_pyg_model_weights_give_the_same_predictions_after_save_and_load(options):
+    torch.manual_seed(0)
     n = 30
     edge_index, _ = random_graph(n, 100, seed=4)
-    p = pyg_iterative.PIGN(10, 16, 3, num_iterations=5)
-    d = dgl_iterative.PIGN(10, 16, 3, num_iterations=5)
-    d.load_state_dict(p.state_dict())
-    p.eval(), d.eval()
+    p = pyg_iterative.PIGN(10, 16, 3, **options).eval()
+    buf = io.BytesIO()
+    torch.save(p.state_dict(), buf)
+    buf.seek(0)
+    d = dgl_iterative.PIGN(10, 16, 3, **options).eval()
+    d.load_state_dict(torch.load(buf, weights_only=True))
     x = torch.randn(n, 10)
     a = p(x, edge_index)
-    b = d(dgl.graph((edge_index[0], edge_index[1]), num_nodes=n), x)
+    b = d(to_dgl(edge_index, n), x)
     assert torch.allclose(a, b, atol=1e-5)
+    assert torch.equal(a.argmax(-1), b.argmax(-1))
+
+
+@pytest.mark.parametrize("pool", ["mean", "sum", "max"])
+def test_graph_pign_same_in_both_backends(pool):
+    data = toy_graphs(5, channels=4, seed=2)
+    p = pyg_iterative.GraphPIGN(4, 8, 3, num_iterations=5, pool=pool, tol=1e-3, on_nonconvergence="ignore")
+    d = dgl_iterative.GraphPIGN(4, 8, 3, num_iterations=5, pool=pool, tol=1e-3, on_nonconvergence="ignore")
+    d.load_state_dict(p.state_dict())
+    b = Batch.from_data_list([Data(x=x, edge_index=ei) for x, ei, _ in data])
+    a = p(b.x, b.edge_index, batch=b.batch, num_graphs=b.num_graphs)
+    c = d(dgl.batch([to_dgl(ei, x.size(0)) for x, ei, _ in data]), b.x)
+    assert torch.allclose(a, c, atol=1e-5)
+
+
+@pytest.mark.parametrize("conv,options", [("gcn", {}), ("sage", {}), ("gin", {"hidden": 12}),
+                                          ("gat", {"heads": 2})])
+def test_same_operator_in_both_backends(conv, options):
+    ei, _ = random_graph(20, 70, simple=True, seed=2)
+    x = torch.randn(20, C)
+    p = pyg_iterative.PIGNConv(C, num_iterations=5, conv=conv, **options)
+    d = dgl_iterative.PIGNConv(C, num_iterations=5, conv=conv, **options)
+    with torch.no_grad():  # nonzero biases, so that they are compared too
+        for name, t in p.named_parameters():
+            if name.endswith("bias"):
+                t.normal_()
+    d.load_state_dict(convert_state_dict(p.state_dict(), conv, "pyg", "dgl"))
+    assert torch.allclose(p(x, ei), d(to_dgl(ei, 20), x), atol=1e-5)
+    back = convert_state_dict(d.state_dict(), conv, "dgl", "pyg")
+    assert back.keys() == p.state_dict().keys()
+    assert all(torch.equal(back[k], v) for k, v in p.state_dict().items())
+
+
+def test_model_state_dict_converted_inside_models():
+    p = pyg_iterative.PIGN(5, C, 3, num_iterations=3, conv="sage")
+    d = dgl_iterative.PIGN(5, C, 3, num_iterations=3, conv="sage")
+    d.load_state_dict(convert_state_dict(p.state_dict(), "sage", "pyg", "dgl"))
+    p.eval(), d.eval()
+    ei, _ = random_graph(12, 40, simple=True)
+    x = torch.randn(12, 5)
+    assert torch.allclose(p(x, ei), d(to_dgl(ei, 12), x), atol=1e-5)

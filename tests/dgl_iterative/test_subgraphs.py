@@ -7,16 +7,15 @@ import torch.nn.functional as F
 dgl = pytest.importorskip("dgl")
 
 from dgl_iterative import PIGN  # noqa: E402
+from tests import helpers  # noqa: E402
 
 
 # a model of the features alone reaches about 0.63 on this graph, PIGN trained on the whole graph 0.9;
 # mini-batches of subgraphs learn more slowly (the Cluster-GCN batches hold few classes each)
-def community_graph(n=240, k=3, seed=0):
-    from tests.pyg_iterative.test_subgraphs import community_graph as pyg_graph
-
-    d = pyg_graph(n, k, seed)
-    g = dgl.graph((d.edge_index[0], d.edge_index[1]), num_nodes=n)
-    g.ndata["feat"], g.ndata["label"] = d.x, d.y
+def community_graph():
+    x, edge_index, y = helpers.community_graph()
+    g = dgl.graph((edge_index[0], edge_index[1]), num_nodes=x.size(0))
+    g.ndata["feat"], g.ndata["label"] = x, y
     return g
 
 
@@ -24,18 +23,12 @@ def train(batches, g, epochs=15):
     """Train PIGN on the subgraphs; return (last epoch's loss / first epoch's, accuracy on the whole graph)."""
     torch.manual_seed(0)
     model = PIGN(3, 16, 3, num_iterations=4, dropout=0.0)
-    opt = torch.optim.Adam(model.parameters(), lr=0.03)
-    losses = []
-    for _ in range(epochs):
-        total = 0.0
-        for sg in batches():
-            assert not sg.is_block
-            opt.zero_grad()
-            loss = F.cross_entropy(model(sg, sg.ndata["feat"]), sg.ndata["label"])
-            loss.backward()
-            opt.step()
-            total += float(loss)
-        losses.append(total)
+
+    def loss_of(model, sg):
+        assert not sg.is_block
+        return F.cross_entropy(model(sg, sg.ndata["feat"]), sg.ndata["label"])
+
+    losses = helpers.train_epochs(model, batches, loss_of, epochs=epochs)
     model.eval()
     with torch.no_grad():
         acc = float((model(g, g.ndata["feat"]).argmax(-1) == g.ndata["label"]).float().mean())

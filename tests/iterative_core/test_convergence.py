@@ -6,7 +6,7 @@ import torch
 
 import iterative_core as ic
 
-from ._graphs import block_diag_graph, gcn_dense, orthogonal
+from tests.helpers import block_diag_graph, gcn_dense, orthogonal
 
 DT = torch.float64
 

@@ -7,7 +7,7 @@ import torch
 
 import iterative_core as ic
 
-from ._graphs import DenseConv, gcn_dense, random_edges
+from tests.helpers import DenseConv, gcn_dense, random_edges
 
 DT = torch.float64
 
@@ -58,7 +58,7 @@ class _RescaledWeight(ic.GCNOperatorBase):
 
 def test_gradcheck_sparse_propagation_through_the_contraction_rescaling():
     """The layer's path: Â from gcn_propagation as a sparse matrix, W rescaled by the contraction
-    budget (spectral norm by power iteration), implicit gradient; gradcheck through all of it."""
+    budget (its exact spectral norm), implicit gradient; gradcheck through all of it."""
     n, c = 7, 3
     src, dst = random_edges(n, 8, seed=3, undirected=False)
     prop = ic.gcn_propagation(src, dst, n, dtype=DT)

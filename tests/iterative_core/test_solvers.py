@@ -5,7 +5,7 @@ import torch
 
 import iterative_core as ic
 
-from ._graphs import DenseConv, block_diag_graph, gcn_dense, orthogonal, random_edges
+from tests.helpers import DenseConv, block_diag_graph, gcn_dense, orthogonal, random_edges
 
 DT = torch.float64
 

@@ -4,7 +4,7 @@ import torch
 
 import iterative_core as ic
 
-from ._graphs import DenseConv, gcn_dense, random_edges
+from tests.helpers import DenseConv, gcn_dense, random_edges
 
 DT = torch.float64
 
@@ -115,18 +115,21 @@ def test_contraction_leaves_a_small_weight_alone():
         op.weight_for(0.9, None)
 
 
-def test_spectral_norm_estimate_follows_a_loaded_weight_in_eval_mode():
-    """In eval mode the power-iteration vector is not updated per call, so a weight loaded after the
-    last estimate must trigger a fresh one (a stale vector would underestimate the norm)."""
+def test_spectral_norm_is_exact_after_any_change_of_the_weight():
+    """The norm is computed from the weight at every call, in train and eval mode alike: a loaded
+    weight, an in-place change or a zero weight followed by a large one never leaves it stale."""
     op = ic.GCNOperatorBase(16).double().eval()
-    first = op.spectral_norm(op.weight).detach()
-    assert float(first) == pytest.approx(spectral(op.weight.detach()), rel=1e-6)
+    assert float(op.spectral_norm(op.weight).detach()) == pytest.approx(spectral(op.weight.detach()), rel=1e-10)
     other = ic.GCNOperatorBase(16).double()
     with torch.no_grad():
         other.weight.copy_(torch.randn(16, 16, dtype=DT))
-    op.load_state_dict(other.state_dict())
-    assert float(op.spectral_norm(op.weight).detach()) == pytest.approx(spectral(op.weight.detach()), rel=1e-6)
-    # training mode: the vector is kept and refined by one step per call, and stays accurate
-    op.train()
-    for _ in range(3):
-        assert float(op.spectral_norm(op.weight).detach()) == pytest.approx(spectral(op.weight.detach()), rel=1e-6)
+    for mode in (op.eval, op.train):
+        mode()
+        op.load_state_dict(other.state_dict())
+        assert float(op.spectral_norm(op.weight).detach()) == pytest.approx(spectral(op.weight.detach()), rel=1e-10)
+        with torch.no_grad():
+            op.weight.zero_()
+        assert float(op.spectral_norm(op.weight)) == 0.0
+        with torch.no_grad():
+            op.weight.copy_(torch.eye(16, dtype=DT) * 1.6)
+        assert float(op.spectral_norm(op.weight).detach()) == pytest.approx(1.6, rel=1e-12)

@@ -1,5 +1,5 @@
-"""Every graph input a PyG user passes gives the same output; the layers work inside
-torch_geometric.nn.Sequential, under torch.compile, deepcopy and pickling."""
+"""Every graph input a PyG user passes gives the same output, and a malformed edge_index is named; the
+layers work inside torch_geometric.nn.Sequential, under torch.compile, deepcopy and pickling."""
 import copy
 import pickle
 
@@ -14,7 +14,7 @@ from torch_geometric.nn import GCNConv, GraphConv, SAGEConv, Sequential  # noqa:
 from torch_geometric.utils import to_torch_coo_tensor, to_torch_csr_tensor  # noqa: E402
 
 from pyg_iterative import IterativeConv, PIGNConv  # noqa: E402
-from tests.pyg_iterative._reference import iterate_by_hand, simple_graph  # noqa: E402
+from tests.helpers import iterate_by_hand, random_graph  # noqa: E402
 
 C, N = 8, 14
 
@@ -46,7 +46,7 @@ LAYERS = {
 @pytest.mark.parametrize("layer,weighted", [(name, False) for name in LAYERS]
                          + [(name, True) for name in LAYERS if "SAGE" not in name])  # SAGEConv takes no weights
 def test_every_graph_format_gives_the_same_output(layer, weighted):
-    ei, w = simple_graph(N, 45, weighted=weighted)
+    ei, w = random_graph(N, 45, simple=True, weighted=weighted)
     conv = LAYERS[layer]()
     x = torch.randn(N, C)
     formats = _formats(ei, w)
@@ -63,21 +63,36 @@ def test_sparse_tensor_when_installed():
         pytest.skip("torch_sparse is not installed (SparseTensor inputs are tested where it is)")
     from torch_sparse import SparseTensor
 
-    ei, w = simple_graph(N, 45)
+    ei, w = random_graph(N, 45, simple=True)
     conv = PIGNConv(C, num_iterations=4)
     x = torch.randn(N, C)
     adj_t = SparseTensor.from_edge_index(ei.flip(0), w, sparse_sizes=(N, N))
     assert torch.allclose(conv(x, adj_t), conv(x, ei, w), atol=1e-6)
 
 
+def test_edge_index_shape_dtype_and_range():
+    conv = PIGNConv(4)
+    x = torch.randn(5, 4)
+    with pytest.raises(ValueError, match=r"\[2, num_edges\]"):
+        conv(x, torch.tensor([0, 1, 2]))
+    with pytest.raises(ValueError, match=r"\[2, num_edges\]"):
+        conv(x, torch.zeros(3, 4, dtype=torch.long))
+    with pytest.raises(ValueError, match="int64"):
+        conv(x, torch.tensor([[0, 1, 2, 3], [1, 2, 3, 0]]).float())
+    with pytest.raises(ValueError, match=r"node 9 .* only 5 nodes"):
+        conv(x, torch.tensor([[0, 9], [1, 2]]))
+    with pytest.raises(ValueError, match="negative node index -1"):
+        conv(x, torch.tensor([[0, -1], [1, 2]]))
+
+
 def test_sparse_adjacency_and_separate_weights_is_an_error():
-    ei, w = simple_graph(N, 30)
+    ei, w = random_graph(N, 30, simple=True)
     with pytest.raises(ValueError, match="values"):
         PIGNConv(C)(torch.randn(N, C), to_torch_csr_tensor(ei.flip(0), w, size=N), w)
 
 
 def test_inside_pyg_sequential():
-    ei, w = simple_graph(N, 40)
+    ei, w = random_graph(N, 40, simple=True)
     x = torch.randn(N, 5)
     model = Sequential("x, edge_index, edge_weight", [
         (torch.nn.Linear(5, C), "x -> x"),
@@ -100,7 +115,7 @@ def test_inside_pyg_sequential():
 ], ids=["IterativeConv(GCNConv)", "PIGNConv"])
 def test_torch_compile_matches_eager(make):
     # aot_eager traces forward and backward as inductor does, without its (slow, C++) code generation
-    ei, w = simple_graph(N, 40)
+    ei, w = random_graph(N, 40, simple=True)
     x = torch.randn(N, C, requires_grad=True)
     conv = make()
     out = torch.compile(conv, backend="aot_eager")(x, ei, w)
@@ -112,7 +127,7 @@ def test_torch_compile_matches_eager(make):
 
 @pytest.mark.parametrize("conv", ["gcn", "sage", "gat"])
 def test_pign_conv_deepcopy_and_pickle(conv):
-    ei, _ = simple_graph(N, 40)
+    ei, _ = random_graph(N, 40, simple=True)
     x = torch.randn(N, C)
     layer = PIGNConv(C, num_iterations=3, conv=conv)
     out = layer(x, ei)

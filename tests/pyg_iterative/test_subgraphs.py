@@ -14,23 +14,15 @@ from torch_geometric.sampler import BaseSampler, NodeSamplerInput, SamplerOutput
 from torch_geometric.utils import k_hop_subgraph, subgraph  # noqa: E402
 
 from pyg_iterative import PIGN  # noqa: E402
+from tests import helpers  # noqa: E402
 
 HAS_SAMPLER = pyg_typing.WITH_PYG_LIB or pyg_typing.WITH_TORCH_SPARSE
 HAS_METIS = pyg_typing.WITH_METIS or pyg_typing.WITH_TORCH_SPARSE
 
 
-def community_graph(n=240, k=3, seed=0):
-    """k communities, dense inside and sparse across; features are a noisy one-hot of the community.
-    A model of the features alone reaches about 0.63 accuracy, PIGN on the whole graph above 0.9."""
-    g = torch.Generator().manual_seed(seed)
-    y = torch.arange(n) % k
-    src = torch.randint(0, n, (16 * n,), generator=g)
-    dst = torch.randint(0, n, (16 * n,), generator=g)
-    keep = (y[src] == y[dst]) | (torch.rand(src.numel(), generator=g) < 0.1)
-    ei = torch.stack([src[keep], dst[keep]])
-    ei = torch.cat([ei, ei.flip(0)], 1)
-    x = F.one_hot(y, k).float() * 0.3 + torch.randn(n, k, generator=g)
-    return Data(x=x, edge_index=ei, y=y, num_nodes=n)
+def community_graph():
+    x, edge_index, y = helpers.community_graph()
+    return Data(x=x, edge_index=edge_index, y=y, num_nodes=x.size(0))
 
 
 def train(loader, data, seeds_only=False, epochs=10):
@@ -38,19 +30,13 @@ def train(loader, data, seeds_only=False, epochs=10):
     neighbours); return (last epoch's loss / first epoch's, accuracy on the whole graph)."""
     torch.manual_seed(0)
     model = PIGN(data.num_features, 16, 3, num_iterations=4, dropout=0.0)
-    opt = torch.optim.Adam(model.parameters(), lr=0.03)
-    losses = []
-    for _ in range(epochs):
-        total = 0.0
-        for batch in loader:
-            opt.zero_grad()
-            out = model(batch.x, batch.edge_index)
-            n = batch.batch_size if seeds_only else out.size(0)
-            loss = F.cross_entropy(out[:n], batch.y[:n])
-            loss.backward()
-            opt.step()
-            total += float(loss)
-        losses.append(total)
+
+    def loss_of(model, batch):
+        out = model(batch.x, batch.edge_index)
+        n = batch.batch_size if seeds_only else out.size(0)
+        return F.cross_entropy(out[:n], batch.y[:n])
+
+    losses = helpers.train_epochs(model, lambda: loader, loss_of, epochs=epochs)
     model.eval()
     with torch.no_grad():
         acc = float((model(data.x, data.edge_index).argmax(-1) == data.y).float().mean())

@@ -1,6 +1,7 @@
-"""Two-process DistributedDataParallel training of a graph-level PIGN (gloo, CPU), for the DDP tests
-of both backends: each process takes half of the graphs of every batch, and the parameters must end
-as those of one process trained on the whole batches."""
+"""Two-process DistributedDataParallel training of a graph-level PIGN (gloo, CPU), for the DDP test of
+both backends: each process takes half of the graphs of every batch, and the parameters must end as
+those of one process trained on the whole batches. A module of its own (not the test's): the spawned
+processes import it to find ``worker``."""
 from __future__ import annotations
 
 import os
@@ -8,6 +9,8 @@ import socket
 
 import torch
 import torch.nn.functional as F
+
+from tests.helpers import toy_graphs
 
 STEPS, BATCH = 3, 8
 
@@ -19,8 +22,6 @@ def free_port() -> int:
 
 
 def graphs():
-    from tests.pyg_iterative._reference import toy_graphs
-
     return [(x.double(), ei, y) for x, ei, y in toy_graphs(STEPS * BATCH, channels=4, seed=3)]
 
 

@@ -1,0 +1,182 @@
+"""Bad inputs, odd graphs, dtypes, divergence and stalls, determinism and persistence: what each must
+give, the same in both adapters."""
+from __future__ import annotations
+
+import io
+import warnings
+
+import pytest
+import torch
+
+from iterative_core import ConvergenceError, ConvergenceWarning
+from tests.helpers import dense_gcn_matrix, dense_pign
+
+EI = torch.tensor([[0, 1, 2, 3], [1, 2, 3, 0]])  # a directed 4-cycle; node 4 is isolated
+
+
+# ------------------------------------------------------------------------------------- bad inputs
+def test_feature_width_different_from_channels_names_both(backend):
+    with pytest.raises(ValueError, match=r"3 channels.*channels=4"):
+        backend.call(backend.PIGNConv(4, num_iterations=3), torch.randn(5, 3), EI)
+
+
+@pytest.mark.parametrize("weight,match", [
+    (torch.rand(3), r"shape \(3,\).*4 edges"),
+    (torch.tensor([1.0, float("nan"), 1.0, 1.0]), "NaN"),
+    (torch.tensor([1.0, -1.0, 1.0, 1.0]), "negative"),  # the symmetric normalisation cannot take them
+], ids=["length", "nan", "negative"])
+def test_bad_edge_weights_are_refused(backend, weight, match):
+    with pytest.raises(ValueError, match=match):
+        backend.call(backend.PIGNConv(4, num_iterations=3), torch.randn(5, 4), EI, weight)
+
+
+def test_negative_weights_are_fine_without_normalisation(backend):
+    conv = backend.PIGNConv(4, num_iterations=3, normalize=False)
+    out = backend.call(conv, torch.randn(5, 4), EI, torch.tensor([1.0, -1.0, 1.0, 1.0]))
+    assert torch.isfinite(out).all()
+
+
+def test_unsupported_dtype_is_named(backend):
+    with pytest.raises(TypeError, match="int64"):
+        backend.call(backend.PIGNConv(4, num_iterations=3), torch.randn(5, 4).long(), EI)
+
+
+def test_unknown_keyword_and_solver_list_the_valid_ones(backend):
+    with pytest.raises(TypeError, match="valid keywords:.*num_iterations"):
+        backend.PIGNConv(4, num_iteration=3)
+    with pytest.raises(ValueError, match="'anderson'.*'picard'"):
+        backend.PIGNConv(4, solver="broyden")
+
+
+def test_nan_features_are_named_at_once_or_reported_as_divergence(backend):
+    x = torch.randn(5, 4)
+    x[2, 1] = float("nan")
+    x[3, 0] = float("inf")
+    # named at once, with the count and the first row
+    with pytest.raises(ValueError, match=r"2 NaN/Inf entries \(the first in row 2\)"):
+        backend.call(backend.PIGNConv(4, num_iterations=3), x, EI)
+    # without validation the iteration still reports it, as a divergence
+    with pytest.warns(ConvergenceWarning, match="diverged"):
+        _, info = backend.call(backend.PIGNConv(4, num_iterations=3, validate=False), x, EI, return_info=True)
+    assert info.status == "diverged" and info.diverged
+    with pytest.raises(ConvergenceError):
+        backend.call(backend.PIGNConv(4, num_iterations=3, on_divergence="raise", validate=False), x, EI)
+
+
+def test_validate_false_skips_the_checks_that_synchronise(backend):
+    """validate=False reads no value back from the device: a NaN edge weight and a batch vector that cuts
+    an edge are not refused (the NaN shows as a divergence instead); the shape checks stay."""
+    x = torch.randn(5, 4)
+    nan_weight = torch.tensor([1.0, float("nan"), 1.0, 1.0])
+    cutting = torch.tensor([0, 0, 1, 1, 1])  # the edge 1 -> 2 joins graph 0 to graph 1
+    with pytest.raises(ValueError, match="NaN"):
+        backend.call(backend.PIGNConv(4, num_iterations=3), x, EI, nan_weight)
+    with pytest.raises(ValueError, match="different graphs"):
+        backend.call(backend.PIGNConv(4, num_iterations=3), x, EI, batch=cutting)
+    unchecked = backend.PIGNConv(4, num_iterations=3, validate=False)
+    with pytest.warns(ConvergenceWarning, match="diverged"):
+        out = backend.call(unchecked, x, EI, nan_weight)
+    assert not torch.isfinite(out).all()
+    assert backend.call(unchecked, x, EI, batch=cutting).shape == (5, 4)
+    with pytest.raises(ValueError, match=r"shape \(3,\).*4 edges"):
+        backend.call(unchecked, x, EI, torch.rand(3))
+
+
+# ------------------------------------------------------------------------------------- odd graphs
+def test_a_graph_without_edges_keeps_each_node_to_its_self_loop(backend):
+    conv = backend.PIGNConv(4, num_iterations=4, form="paper")
+    x = torch.randn(6, 4)
+    out = backend.call(conv, x, torch.zeros(2, 0, dtype=torch.long))
+    assert out.shape == (6, 4) and torch.isfinite(out).all()
+    ref = dense_pign(x, torch.eye(6), conv.operator.weight, conv.operator.bias, iterations=4, smoothing=0.5)
+    assert torch.allclose(out, ref, atol=1e-5)
+
+
+def test_a_graph_without_nodes(backend):
+    conv = backend.PIGNConv(4, num_iterations=4, form="paper")
+    assert backend.call(conv, torch.randn(0, 4), torch.zeros(2, 0, dtype=torch.long)).shape == (0, 4)
+
+
+def test_self_loops_duplicates_and_isolated_nodes(backend):
+    """Self-loops already present are not counted twice; duplicate edges add up; isolated nodes keep
+    their added loop."""
+    conv = backend.PIGNConv(4, num_iterations=4, form="paper")
+    x = torch.randn(6, 4)
+    ei = torch.tensor([[0, 0, 1, 1, 2], [1, 1, 1, 1, 2]])
+    out = backend.call(conv, x, ei)
+    assert torch.isfinite(out).all()
+    A = dense_gcn_matrix(ei, None, 6)
+    assert A[2, 2] == pytest.approx(1.0)  # node 2: its own loop only, weight 1, degree 1
+    ref = dense_pign(x, A, conv.operator.weight, conv.operator.bias, iterations=4, smoothing=0.5)
+    assert torch.allclose(out, ref, atol=1e-5)
+
+
+# ----------------------------------------------------------------------------------------- dtypes
+@pytest.mark.parametrize("dtype,tol", [(torch.float64, 1e-5), (torch.float16, 5e-3), (torch.bfloat16, 3e-2)],
+                         ids=["float64", "float16", "bfloat16"])
+@pytest.mark.parametrize("form", ["residual", "paper"])
+def test_every_float_dtype_gives_the_float32_output(backend, form, dtype, tol):
+    x = torch.randn(5, 4)
+    ref_conv = backend.PIGNConv(4, num_iterations=3, form=form)
+    with torch.no_grad():
+        ref_conv.operator.bias.uniform_(-0.5, 0.5)
+    ref = backend.call(ref_conv, x, EI)
+    conv = backend.PIGNConv(4, num_iterations=3, form=form)
+    conv.load_state_dict(ref_conv.state_dict())
+    out = backend.call(conv.to(dtype), x.to(dtype), EI)
+    assert out.dtype == dtype
+    assert torch.allclose(out.double(), ref.double(), atol=tol * 10, rtol=tol * 10)
+
+
+# --------------------------------------------------------------------------- divergence and stalls
+def test_an_expansive_operator_is_reported_as_diverged(backend):
+    x = torch.randn(5, 4)
+    conv = backend.PIGNConv(4, num_iterations=40, act="identity", smoothing=0.0, form="paper")
+    with torch.no_grad():
+        conv.operator.weight.copy_(torch.eye(4) * 50)
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always")
+        _, info = backend.call(conv, x, EI, return_info=True)
+    assert info.status == "diverged"
+    assert any(issubclass(w.category, ConvergenceWarning) for w in rec)
+    conv.on_divergence = "raise"
+    with pytest.raises(ConvergenceError, match="diverged"):
+        backend.call(conv, x, EI)
+
+
+def test_a_stall_at_max_iter_with_a_tol_is_reported(backend):
+    x = torch.randn(5, 4)
+    stall = backend.PIGNConv(4, num_iterations=2, tol=1e-12, smoothing=0.9)
+    with pytest.warns(ConvergenceWarning, match="did not reach tol"):
+        _, info = backend.call(stall, x, EI, return_info=True)
+    assert info.status == "max_iter" and info.converged is False
+    stall.on_nonconvergence = "raise"
+    with pytest.raises(ConvergenceError, match="did not reach"):
+        backend.call(stall, x, EI)
+
+
+# ------------------------------------------------------------------------ determinism, persistence
+def test_dropout_is_deterministic_under_a_seed(backend):
+    x = torch.randn(30, 8)
+    ei = torch.randint(0, 30, (2, 90))
+    outs = []
+    for _ in range(2):
+        torch.manual_seed(123)
+        conv = backend.PIGNConv(8, num_iterations=5, dropout=0.3)
+        conv.train()
+        outs.append(backend.call(conv, x, ei))
+    assert torch.equal(outs[0], outs[1])
+    torch.manual_seed(124)
+    assert not torch.equal(backend.call(backend.PIGNConv(8, num_iterations=5, dropout=0.3), x, ei), outs[0])
+
+
+def test_state_dict_round_trip_with_weights_only(backend):
+    torch.manual_seed(0)
+    model = backend.PIGN(10, 16, 3, num_iterations=4, inject_input=True).eval()
+    x, ei = torch.randn(20, 10), torch.randint(0, 20, (2, 60))
+    buf = io.BytesIO()
+    torch.save(model.state_dict(), buf)
+    buf.seek(0)
+    clone = backend.PIGN(10, 16, 3, num_iterations=4, inject_input=True).eval()
+    clone.load_state_dict(torch.load(buf, weights_only=True))
+    assert torch.equal(backend.call(model, x, ei), backend.call(clone, x, ei))

@@ -1,0 +1,59 @@
+"""Mini-batches of graphs in both adapters (PyG's batch vector, DGL's dgl.batch): each graph converges
+and stops on its own; the graph-level GraphPIGN is per graph and trains."""
+from __future__ import annotations
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from tests.helpers import iterate_until, stack_graphs, toy_graphs, train_epochs, with_self_loops
+
+C = 6
+CONVS = {
+    "PIGNConv": lambda backend: backend.PIGNConv(C, num_iterations=60, tol=1e-4, smoothing=0.5, form="paper"),
+    "IterativeConv(GraphConv)": lambda backend: backend.IterativeConv(backend.layers.layer("GraphConv", C),
+                                                                      num_iterations=60, tol=1e-4),
+}
+
+
+@pytest.mark.parametrize("conv", list(CONVS))
+def test_each_graph_converges_on_its_own(backend, conv):
+    graphs = []
+    for i, (x, ei, _) in enumerate(toy_graphs(3, channels=C, seed=1)):
+        ei, _ = with_self_loops(ei, None, x.size(0))  # DGL's GraphConv refuses nodes without in-edges
+        graphs.append((x * 20 if i == 1 else x, ei))  # a graph far from its fixed point needs more iterations
+    x, ei, sizes = stack_graphs(graphs)
+    conv = CONVS[conv](backend)
+    with torch.no_grad():  # a contraction with a nonzero fixed point
+        for p in conv.parameters():
+            p.mul_(0.3) if p.dim() > 1 else p.fill_(0.2)
+    out, info = backend.call(conv, x, ei, batch_sizes=sizes, return_info=True)
+    assert bool(info.converged.all()) and info.graph_iterations.shape == (3,)
+    for i, (rows, (xi, eii)) in enumerate(zip(torch.split(out, sizes), graphs)):
+        alone, its = iterate_until(backend.step(conv.operator, xi, eii), xi, tol=1e-4, max_iter=60)
+        assert its == int(info.graph_iterations[i])
+        assert torch.allclose(rows, alone, atol=1e-5), i
+    assert len(set(info.graph_iterations.tolist())) > 1  # the graphs did stop at different steps
+
+
+@pytest.mark.parametrize("pool", ["mean", "sum"])
+def test_graph_pign_is_per_graph_and_trains(backend, pool):
+    data = toy_graphs(24, channels=4)
+    model = backend.GraphPIGN(4, 16, 2, num_iterations=4, pool=pool, tol=1e-3, on_nonconvergence="ignore")
+    assert repr(model).startswith(f"GraphPIGN(4, 16, 2, pool={pool!r}")
+    model.eval()
+    x, ei, sizes = stack_graphs(data[:5])
+    out = backend.call(model, x, ei, batch_sizes=sizes)
+    assert out.shape == (5, 2)
+    for i, (xi, eii, _) in enumerate(data[:5]):  # one graph's output does not depend on the others in the batch
+        assert torch.allclose(out[i], backend.call(model, xi, eii)[0], atol=1e-5)
+    model.train()
+    model.conv.tol = None  # train on a fixed number of steps (no per-step synchronisation)
+
+    def loss_of(model, part):
+        x, ei, sizes = stack_graphs(part)
+        y = torch.tensor([label for _, _, label in part])
+        return F.cross_entropy(backend.call(model, x, ei, batch_sizes=sizes), y)
+
+    losses = train_epochs(model, lambda: (data[:12], data[12:]), loss_of, epochs=10)
+    assert losses[-1] < 0.8 * losses[0]

@@ -1,0 +1,183 @@
+"""IterativeConv in both adapters: any square layer of the backend iterated, compared with the same
+layer iterated by hand; what it refuses and why."""
+from __future__ import annotations
+
+import copy
+import io
+import pickle
+
+import pytest
+import torch
+from torch import nn
+
+from tests.helpers import iterate_by_hand, random_graph, with_self_loops
+
+C, N = 8, 15
+KINDS = ["GraphConv", "SAGEConv", "GINConv", "GATConv"]
+
+
+def _graph(n: int = N, e: int = 50, *, weighted: bool = True, seed: int = 0):
+    """A simple random graph with one self-loop per node (DGL's layers refuse nodes without in-edges)."""
+    ei, w = random_graph(n, e, simple=True, weighted=weighted, seed=seed)
+    return with_self_loops(ei, w, n)
+
+
+def _square(kind: str, backend) -> nn.Module:
+    return backend.layers.layer(kind, C, C // 2, heads=2) if kind == "GATConv" else backend.layers.layer(kind, C)
+
+
+def _contract(layer: nn.Module, bias: float) -> None:
+    """Shrink the weights (a contraction) and set the biases (a nonzero fixed point)."""
+    with torch.no_grad():
+        for p in layer.parameters():
+            p.mul_(0.1) if p.dim() > 1 else p.fill_(bias)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("kind", KINDS)
+def test_matches_layer_iterated_by_hand(backend, kind, weighted):
+    ei, w = _graph(weighted=weighted)
+    x = torch.randn(N, C)
+    layer = _square(kind, backend)
+    conv = backend.IterativeConv(layer, num_iterations=5, smoothing=[0.1, 0.3, 0.5, 0.5, 0.7], act="tanh")
+    assert conv.channels == C and conv.conv is layer
+    if weighted and kind not in backend.layers.WEIGHTED:
+        with pytest.raises(TypeError, match=f"{kind}.forward takes no edge_weight"):
+            backend.call(conv, x, ei, w)
+        return
+    out = backend.call(conv, x, ei, w)
+    ref = iterate_by_hand(backend.step(layer, x, ei, w), x, iterations=5, smoothing=[0.1, 0.3, 0.5, 0.5, 0.7],
+                          act=torch.tanh)
+    assert torch.allclose(out, ref, atol=1e-6)
+
+
+def test_gradients_match_hand_loop(backend):
+    ei, w = _graph(12, 40)
+    layer = backend.layers.layer("GraphConv", C)
+    conv = backend.IterativeConv(layer, num_iterations=4, smoothing=0.3)
+    x = torch.randn(12, C, requires_grad=True)
+    backend.call(conv, x, ei, w).square().sum().backward()
+    got = [p.grad.clone() for p in layer.parameters()] + [x.grad.clone()]
+    layer.zero_grad(), x.grad.zero_()
+    iterate_by_hand(backend.step(layer, x, ei, w), x, iterations=4, smoothing=0.3).square().sum().backward()
+    want = [p.grad for p in layer.parameters()] + [x.grad]
+    for a, b in zip(got, want):
+        assert torch.allclose(a, b, atol=1e-6)
+
+
+@pytest.mark.parametrize("kind,c_in,c_out,heads,msg", [
+    ("GraphConv", 8, 16, 1, "maps 8 input channels to 16 output channels"),
+    ("GATConv", 8, 8, 2, "maps 8 input channels to 16 output channels"),
+    ("SAGEConv", (8, 16), 8, 1, "bipartite"),
+    ("GINConv", 8, 6, 1, "maps 8 input channels to 6"),
+])
+def test_non_square_layer_refused_with_reason(backend, kind, c_in, c_out, heads, msg):
+    with pytest.raises(ValueError, match=msg + ".*feeds each output back"):
+        backend.IterativeConv(backend.layers.layer(kind, c_in, c_out, heads=heads))
+
+
+class _Grow(nn.Module):
+    """No width attributes: only the output gives it away (either backend's argument order)."""
+
+    def forward(self, a, b):
+        x = a if isinstance(a, torch.Tensor) and a.is_floating_point() else b
+        return torch.cat([x, x], 1)
+
+
+def test_output_width_checked_at_run_time(backend):
+    conv = backend.IterativeConv(_Grow(), channels=4)
+    with pytest.raises(ValueError, match=r"shape \(5, 4\) to shape \(5, 8\)"):
+        backend.call(conv, torch.randn(5, 4), torch.tensor([[0, 1], [1, 2]]))
+    with pytest.raises(ValueError, match="pass channels="):
+        backend.IterativeConv(_Grow())
+
+
+def test_a_bipartite_pair_of_features_is_refused(backend):
+    g = backend.graph(torch.tensor([[0, 1], [1, 2]]), 4)
+    pair = (torch.randn(4, C), torch.randn(3, C))
+    with pytest.raises(ValueError, match="bipartite.*subgraph"):
+        backend.run(backend.IterativeConv(backend.layers.layer("SAGEConv", C)), pair, g)
+    with pytest.raises(ValueError, match="square"):
+        backend.run(backend.PIGNConv(C), pair, g)
+
+
+def test_contraction_refused_for_general_layers(backend):
+    with pytest.raises(ValueError, match="contraction=.*spectral_norm"):
+        backend.IterativeConv(backend.layers.layer("GraphConv", C), contraction=0.9)
+
+
+def test_iteration_options_apply(backend):
+    ei, _ = _graph(10, 30, weighted=False)
+    layer = backend.layers.layer("GraphConv", C)
+    x = torch.randn(10, C)
+    conv = backend.IterativeConv(layer, num_iterations=3, eval_iterations=6, inject_input=True, smoothing=0.2)
+    conv.eval()
+    out, info = backend.call(conv, x, ei, return_info=True)
+    step = backend.step(layer, x, ei)
+    ref = iterate_by_hand(lambda z: step(z) + x, x, iterations=6, smoothing=0.2)
+    assert info.iterations == 6 and torch.allclose(out, ref, atol=1e-6)
+    _contract(layer, 0.5)
+    out2, info2 = backend.call(backend.IterativeConv(layer, num_iterations=50, tol=1e-5, smoothing=0.5), x, ei,
+                               return_info=True)
+    assert info2.status == "converged" and info2.iterations < 50
+    assert torch.allclose(out2, torch.relu(backend.step(layer, out2, ei)(out2)), atol=1e-4)  # a fixed point
+
+
+@pytest.mark.parametrize("solver,grad", [("anderson", "unrolled"), ("picard", "implicit"), ("anderson", "implicit"),
+                                         ("picard", "phantom")])
+def test_solvers_and_gradient_modes(backend, solver, grad):
+    ei, w = _graph(12, 40)
+    x, w = torch.randn(12, C, dtype=torch.float64), w.double()
+    layer = backend.layers.layer("GraphConv", C).double()
+    _contract(layer, 0.3)
+    ref = backend.IterativeConv(layer, num_iterations=100, tol=1e-12, smoothing=0.0)
+    z_ref = backend.call(ref, x, ei, w)
+    ref_grads = torch.autograd.grad(z_ref.square().sum(), list(layer.parameters()))
+    conv = backend.IterativeConv(layer, num_iterations=100, tol=1e-12, smoothing=0.0, solver=solver, grad=grad,
+                                 phantom_steps=20, backward_tol=1e-12)
+    z, info = backend.call(conv, x, ei, w, return_info=True)
+    assert info.solver == solver and info.grad == grad and info.status == "converged"
+    assert torch.allclose(z, z_ref, atol=1e-10)
+    grads = torch.autograd.grad(z.square().sum(), list(layer.parameters()))
+    for a, b in zip(grads, ref_grads):
+        assert torch.allclose(a, b, rtol=1e-6, atol=1e-9)
+
+
+REPR = {
+    "pyg": ("IterativeConv(GraphConv(8, 8), num_iterations=4, smoothing=0.3)",
+            {"operator.lin_rel.weight", "operator.lin_rel.bias", "operator.lin_root.weight"}),
+    "dgl": ("IterativeConv(\n  num_iterations=4, smoothing=0.3\n  (operator): GraphConv(",
+            {"operator.weight", "operator.bias"}),
+}
+
+
+def test_repr_reset_state_dict_deepcopy_and_pickle(backend):
+    ei, _ = _graph(10, 30, weighted=False)
+    x = torch.randn(10, C)
+    conv = backend.IterativeConv(backend.layers.layer("GraphConv", C), num_iterations=4, smoothing=0.3)
+    text, keys = REPR[backend.name]
+    assert repr(conv).startswith(text)
+    assert set(conv.state_dict()) == keys
+    before = [p.detach().clone() for p in conv.parameters()]
+    conv.reset_parameters()
+    assert not any(torch.equal(a, b) for a, b in zip(before, conv.parameters()) if a.dim() > 1)
+    out = backend.call(conv, x, ei)
+    assert torch.equal(backend.call(copy.deepcopy(conv), x, ei), out)
+    assert torch.equal(backend.call(pickle.loads(pickle.dumps(conv)), x, ei), out)
+    buf = io.BytesIO()
+    torch.save(conv, buf)
+    buf.seek(0)
+    assert torch.equal(backend.call(torch.load(buf, weights_only=False), x, ei), out)
+
+
+def test_user_written_layer_made_iterative(backend):
+    ei, w = _graph(12, 40)
+    x = torch.randn(12, C)
+    layer = backend.layers.MeanOfNeighbours(C)
+    out = backend.call(backend.IterativeConv(layer, num_iterations=6, smoothing=0.4), x, ei, w)
+    ref = iterate_by_hand(backend.step(layer, x, ei, w), x, iterations=6, smoothing=0.4)
+    assert torch.allclose(out, ref, atol=1e-6)
+    bad = backend.layers.MeanOfNeighbours(C)
+    setattr(bad, backend.layers.OUT_WIDTH, 4)
+    with pytest.raises(ValueError, match="maps 8 input channels to 4"):
+        backend.IterativeConv(bad)

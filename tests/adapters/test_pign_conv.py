@@ -1,0 +1,160 @@
+"""PIGNConv (the GCN operator) in both adapters against the dense reference; its forms, options,
+caching and training."""
+from __future__ import annotations
+
+import importlib
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from tests.helpers import dense_gcn_matrix, dense_pign, dense_residual, random_graph
+
+SCHEDULE = [0.2, 0.4, 0.5, 0.5, 0.6, 0.7]
+
+
+@pytest.mark.parametrize("add_self_loops,normalize", [(True, True), (False, True), (True, False)])
+@pytest.mark.parametrize("weighted", [True, False])
+def test_matches_dense_reference(backend, add_self_loops, normalize, weighted):
+    n = 40
+    edge_index, w = random_graph(n, 150, isolated=5, weighted=weighted, seed=1)
+    # a few existing self-loops must not be counted twice
+    edge_index = torch.cat([edge_index, torch.tensor([[3, 7], [3, 7]])], 1)
+    if w is not None:
+        w = torch.cat([w, torch.tensor([0.5, 2.0])])
+    extra = {} if add_self_loops else backend.zero_in_degree_ok  # the isolated nodes have no in-edges
+    conv = backend.PIGNConv(16, num_iterations=6, smoothing=SCHEDULE, add_self_loops=add_self_loops,
+                            normalize=normalize, form="paper", **extra)
+    x = torch.randn(n, 16)
+    out = backend.call(conv, x, edge_index, w)
+    A = dense_gcn_matrix(edge_index, w, n, add_self_loops=add_self_loops, normalize=normalize)
+    ref = dense_pign(x, A, conv.operator.weight, conv.operator.bias, iterations=6, smoothing=SCHEDULE)
+    assert (out - ref).norm() / ref.norm() <= 1e-5
+
+
+def test_return_info_and_eval_schedule(backend):
+    edge_index, _ = random_graph(20, 60)
+    conv = backend.PIGNConv(8, num_iterations=3, eval_iterations=10, eval_smoothing=0.2, form="paper")
+    x = torch.randn(20, 8)
+    out, info = backend.call(conv, x, edge_index, return_info=True)
+    assert out.shape == (20, 8) and info.iterations == 3
+    conv.eval()
+    out_eval, info_eval = backend.call(conv, x, edge_index, return_info=True)
+    assert info_eval.iterations == 10
+    A = dense_gcn_matrix(edge_index, None, 20)
+    ref = dense_pign(x, A, conv.operator.weight, conv.operator.bias, iterations=10, smoothing=0.2)
+    assert torch.allclose(out_eval, ref, atol=1e-5)
+
+
+def test_inject_input_matches_reference(backend):
+    edge_index, w = random_graph(25, 80)
+    conv = backend.PIGNConv(8, num_iterations=5, inject_input=True, form="paper")
+    x = torch.randn(25, 8)
+    A = dense_gcn_matrix(edge_index, w, 25)
+    ref = dense_pign(x, A, conv.operator.weight, conv.operator.bias, iterations=5, smoothing=0.5, inject=True)
+    assert torch.allclose(backend.call(conv, x, edge_index, w), ref, atol=1e-5)
+
+
+@pytest.mark.parametrize("weighted", [True, False])
+def test_default_form_matches_dense_reference(backend, weighted):
+    """The default (residual) form: z <- (1 - alpha) Â z + alpha x + b, W = I and no activation."""
+    n = 30
+    edge_index, w = random_graph(n, 120, isolated=3, weighted=weighted, seed=2)
+    conv = backend.PIGNConv(16, num_iterations=7)
+    assert conv.form == "residual" and conv.operator.weight is None
+    assert conv.operator.alpha == 0.1 and conv.smoothing == 0.0
+    with torch.no_grad():
+        conv.operator.bias.copy_(torch.randn(16))
+    x = torch.randn(n, 16)
+    ref = dense_residual(x, dense_gcn_matrix(edge_index, w, n), conv.operator.bias.detach(), iterations=7)
+    out = backend.call(conv, x, edge_index, w)
+    assert (out - ref).norm() / ref.norm() <= 1e-5
+
+
+def test_forms_and_explicit_options(backend):
+    paper = backend.PIGNConv(8, form="paper")
+    assert (paper.smoothing, paper.act, paper.operator.alpha, paper.operator.beta) == (0.5, "relu", 0.0, None)
+    assert paper.operator.weight.shape == (8, 8)
+    # an explicit argument overrides the form's value; beta > 0 brings the learned weight back
+    mixed = backend.PIGNConv(8, smoothing=0.3, beta=0.5)
+    assert (mixed.smoothing, mixed.act, mixed.operator.alpha) == (0.3, "identity", 0.1)
+    assert mixed.operator.weight.shape == (8, 8)
+    with pytest.raises(ValueError, match="form='residual' needs"):
+        backend.PIGNConv(8, conv="sage", form="residual")
+    with pytest.raises(ValueError, match="unknown PIGNConv form"):
+        backend.PIGNConv(8, form="papers")
+    assert backend.PIGNConv(8, conv="sage").form == "paper"
+
+
+def test_default_form_is_a_contraction_and_trains_only_the_bias(backend):
+    edge_index, _ = random_graph(30, 100, seed=3)
+    edge_index = torch.cat([edge_index, edge_index.flip(0)], 1)  # undirected: ||Â||_2 = 1
+    conv = backend.PIGNConv(8, num_iterations=300, tol=1e-6)
+    x = torch.randn(30, 8, requires_grad=True)
+    out, info = backend.call(conv, x, edge_index, return_info=True)
+    assert info.converged and info.contraction_factor <= 0.9 + 1e-4
+    out.sum().backward()
+    assert [n for n, p in conv.named_parameters()] == ["operator.bias"] and conv.operator.bias.grad is not None
+
+
+def test_adjacency_built_once_per_forward_and_cached(backend, monkeypatch):
+    mod = importlib.import_module(f"{backend.module.__name__}.gcn_operator")
+    calls = []
+    real = mod.gcn_propagation
+    monkeypatch.setattr(mod, "gcn_propagation", lambda *a, **k: calls.append(1) or real(*a, **k))
+    edge_index, _ = random_graph(20, 60)
+    x = torch.randn(20, 8)
+    backend.call(backend.PIGNConv(8, num_iterations=7), x, edge_index)
+    assert len(calls) == 1
+    cached = backend.PIGNConv(8, num_iterations=7, cached=True)
+    backend.call(cached, x, edge_index)
+    backend.call(cached, x, edge_index)
+    assert len(calls) == 2
+
+
+REPR = {  # PyG writes the layer on one line, DGL as a module with its operator
+    "pyg": ("PIGNConv(16, num_iterations=4, smoothing=0.0, act='identity')",
+            "PIGNConv(16, form='paper', num_iterations=4, smoothing=0.3)"),
+    "dgl": ("PIGNConv(\n  16, num_iterations=4, smoothing=0.0, act='identity'\n  (operator): GCNOperator(",
+            "PIGNConv(\n  16, form='paper', num_iterations=4, smoothing=0.3\n  (operator): GCNOperator("),
+}
+
+
+def test_repr_reset_and_state_dict_names(backend):
+    residual, paper = REPR[backend.name]
+    assert repr(backend.PIGNConv(16, num_iterations=4)).startswith(residual)
+    assert set(backend.PIGNConv(16).state_dict()) == {"operator.bias"}
+    conv = backend.PIGNConv(16, num_iterations=4, smoothing=0.3, form="paper")
+    assert repr(conv).startswith(paper)
+    assert set(conv.state_dict()) == {"operator.weight", "operator.bias"}
+    before = conv.operator.weight.detach().clone()
+    conv.reset_parameters()
+    assert not torch.equal(before, conv.operator.weight)
+
+
+@pytest.mark.parametrize("act", ["relu", "tanh", "silu", torch.relu])
+def test_no_grad_fast_path_equals_the_recorded_path(backend, act):
+    """Without gradients the activation runs in place on the operator's fresh output: same values."""
+    edge_index, w = random_graph(30, 90, seed=5)
+    conv = backend.PIGNConv(8, num_iterations=6, form="paper", act=act, inject_input=True, alpha=0.2)
+    x = torch.randn(30, 8)
+    with torch.no_grad():
+        fast = backend.call(conv, x, edge_index, w)
+    slow = backend.call(conv, x.requires_grad_(), edge_index, w)
+    assert torch.allclose(fast, slow, atol=1e-6) and slow.requires_grad
+
+
+def test_pign_training_lowers_loss_on_cora(backend, data_root):
+    from iterative_gnn.data import load_node_dataset
+
+    ds = load_node_dataset("cora", backend.name, data_root)
+    model = backend.PIGN(ds.x.size(1), 32, ds.num_classes, num_iterations=4, cached=True, dropout=0.0)
+    opt = torch.optim.Adam(model.parameters(), lr=0.05)
+    losses = []
+    for _ in range(20):
+        opt.zero_grad()
+        loss = F.cross_entropy(backend.run(model, ds.x, ds.graph)[ds.train_mask], ds.y[ds.train_mask])
+        loss.backward()
+        opt.step()
+        losses.append(float(loss))
+    assert losses[-1] < 0.7 * losses[0]

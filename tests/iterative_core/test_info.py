@@ -1,0 +1,138 @@
+"""FixedPointInfo on its own: the fields derived from recorded residuals (contraction factor, divergence
+and its reason, convergence, status, the plain summary), built from residuals written by hand."""
+from __future__ import annotations
+
+import math
+from typing import Optional
+
+import pytest
+import torch
+
+from iterative_core import FixedPointInfo
+from iterative_core.info import EXPANSION_GROWTH
+
+NAN, INF = float("nan"), float("inf")
+
+
+def make_info(abs_res, *, norms=None, tol: Optional[float] = None, stop: str = "rel", finite: bool = True,
+              growth: float = 1e3, measured=None, graph_done=None, last_norm=None) -> FixedPointInfo:
+    """An info for the absolute residuals ``abs_res`` and iterate norms ``norms`` (default 1: the relative
+    residuals equal the absolute ones)."""
+    r = torch.tensor(abs_res, dtype=torch.float64)
+    n = torch.ones_like(r) if norms is None else torch.tensor(norms, dtype=torch.float64)
+    return FixedPointInfo(
+        solver="picard", grad="unrolled", iterations=r.numel(), abs_residuals=r, rel_residuals=r / n,
+        graph_residuals=None, graph_iterations=None,
+        graph_done=None if graph_done is None else torch.tensor(graph_done),
+        tol=tol, stop=stop, finite=torch.tensor(finite), divergence_growth=growth,
+        measured=None if measured is None else torch.tensor(measured), iterate_norms=n,
+        last_norm=None if last_norm is None else torch.tensor(last_norm, dtype=torch.float64))
+
+
+# ------------------------------------------------------------------------------ contraction factor
+@pytest.mark.parametrize("abs_res,q", [
+    ([1.0, 0.5, 0.25, 0.125], 0.5),
+    ([1.0, 0.5, 0.4], math.sqrt(0.5 * 0.8)),  # the geometric mean of the ratios
+    ([1.0, 2.0, 1.0, 0.5, 0.25, 0.125, 0.0625], 0.5),  # the last five ratios only
+    ([1.0, 0.5, 0.25, 1e-20, 1e-20], 0.5),  # steps at the rounding floor measure noise: left out
+])
+def test_contraction_factor_is_the_geometric_mean_of_the_last_five_step_ratios(abs_res, q):
+    assert make_info(abs_res).contraction_factor == pytest.approx(q, rel=1e-12)
+
+
+def test_contraction_factor_without_enough_measured_steps():
+    assert make_info([1e-20, 1e-20]).contraction_factor == 0.0  # measured pairs, all at the floor
+    assert math.isnan(make_info([0.5]).contraction_factor)
+    assert math.isnan(make_info([]).contraction_factor)
+    assert math.isnan(make_info([1.0, INF]).contraction_factor)
+    # only adjacent measured steps form a ratio: here the last two
+    info = make_info([1.0, NAN, NAN, 0.25, 0.125], measured=[True, False, False, True, True])
+    assert info.contraction_factor == pytest.approx(0.5)
+    assert math.isnan(make_info([1.0, NAN, 0.25], measured=[True, False, True]).contraction_factor)
+
+
+def test_final_residual_is_the_last_relative_residual():
+    assert make_info([4.0, 2.0], norms=[8.0, 8.0]).final_residual == 0.25
+    assert math.isnan(make_info([]).final_residual)
+
+
+# -------------------------------------------------------------------------------------- divergence
+@pytest.mark.parametrize("kwargs,reason", [
+    (dict(abs_res=[1.0, 0.5, 0.25]), None),  # a contraction
+    (dict(abs_res=[1.0, 0.5], norms=[INF, 1.0]), "input"),  # the initial iterate held NaN/Inf
+    (dict(abs_res=[1.0, 0.5], finite=False), "nonfinite"),  # the answer holds NaN/Inf
+    (dict(abs_res=[1.0, NAN]), "nonfinite"),
+    (dict(abs_res=[1.0, 10.0, 100.0, 1e4]), "residual"),  # the step grew beyond divergence_growth
+    (dict(abs_res=[1.0, 2.0, 4.0, 8.0], last_norm=EXPANSION_GROWTH * 10), "expansive"),
+    (dict(abs_res=[1.0, 2.0, 4.0, 8.0], last_norm=5.0), None),  # growing steps, but the iterate stayed small
+    (dict(abs_res=[1.0, 2.0, 4.0, 1e4], growth=1e5, last_norm=5.0), None),
+])
+def test_divergence_reason(kwargs, reason):
+    info = make_info(**kwargs)
+    assert info.divergence_reason == reason
+    assert info.diverged is (reason is not None)
+
+
+def test_iterate_growth_is_the_answers_norm_over_the_scale_of_the_start():
+    assert make_info([0.5, 0.25], norms=[2.0, 1.0], last_norm=8.0).iterate_growth == 4.0
+    assert make_info([3.0, 0.25], norms=[0.0, 1.0], last_norm=6.0).iterate_growth == 2.0  # from z0 = 0: its step
+    assert make_info([0.5, 0.25], norms=[2.0, 1.0]).iterate_growth == 0.5  # no last norm: the last measured one
+    assert math.isnan(make_info([]).iterate_growth)
+
+
+def test_an_input_without_nan_entries_makes_the_divergence_the_iterations_own():
+    """fixed_point counts the input's NaN/Inf entries once the reason reads "input"."""
+    info = make_info([1.0, 0.5], norms=[INF, 1.0])
+    assert info.divergence_reason == "input"
+    info.set_input_nonfinite(0)  # the input's norm overflowed: none of its entries is NaN/Inf
+    assert info.divergence_reason == "nonfinite" and info.input_nonfinite == 0 and info.diverged
+    info = make_info([1.0, 0.5], norms=[INF, 1.0])
+    assert info.divergence_reason == "input"
+    info.set_input_nonfinite(3)
+    assert info.divergence_reason == "input" and info.input_nonfinite == 3
+
+
+def test_a_solve_of_no_steps_diverged_only_from_a_non_finite_input():
+    assert make_info([], finite=True).divergence_reason is None
+    assert make_info([], finite=False).divergence_reason == "input"
+
+
+# ----------------------------------------------------------------------------- convergence, status
+@pytest.mark.parametrize("kwargs,converged,status", [
+    (dict(abs_res=[1.0, 0.5]), False, "fixed"),  # no tol: a fixed number of steps proves nothing
+    (dict(abs_res=[1.0, 1e-5], tol=1e-4), True, "converged"),
+    (dict(abs_res=[1.0, 1e-3], tol=1e-4), False, "max_iter"),
+    (dict(abs_res=[1.0, 1e-3], norms=[1e3, 1e3], tol=1e-4), True, "converged"),  # relative: 1e-6
+    (dict(abs_res=[1.0, 1e-3], norms=[1e3, 1e3], tol=1e-4, stop="abs"), False, "max_iter"),
+    (dict(abs_res=[1.0, 1e-5], tol=1e-4, finite=False), False, "diverged"),
+    (dict(abs_res=[], tol=1e-4), False, "max_iter"),
+])
+def test_converged_and_status(kwargs, converged, status):
+    info = make_info(**kwargs)
+    assert info.converged is converged and info.status == status
+
+
+def test_per_graph_convergence():
+    info = make_info([1.0, 1e-6], tol=1e-4, graph_done=[True, False])
+    assert info.converged.tolist() == [True, False] and info.status == "max_iter"
+    assert make_info([1.0, 1e-6], tol=1e-4, graph_done=[True, True]).status == "converged"
+    # without a tol no graph converged, whatever was recorded
+    assert make_info([1.0, 1e-6], graph_done=[True, True]).converged.tolist() == [False, False]
+
+
+def test_as_dict_is_plain_python():
+    info = make_info([1.0, 0.5, 0.25], tol=1e-4, graph_done=[True, False])
+    d = info.as_dict()
+    assert d == {"solver": "picard", "grad": "unrolled", "status": "max_iter", "iterations": 3,
+                 "final_residual": 0.25, "contraction_factor": pytest.approx(0.5), "converged": [True, False],
+                 "backward_iterations": None, "backward_residual": None}
+    assert all(not isinstance(v, torch.Tensor) for v in d.values())
+    assert repr(info).startswith("FixedPointInfo(status='max_iter', iterations=3, final_residual=0.25")
+
+
+def test_backward_fields_come_from_the_adjoint_solves_info():
+    info = make_info([1.0, 0.5])
+    assert info.backward_iterations is None and info.backward_residual is None
+    info.backward = make_info([1.0, 0.5, 0.125])
+    assert info.backward_iterations == 3 and info.backward_residual == 0.125
+    assert info.as_dict()["backward_iterations"] == 3

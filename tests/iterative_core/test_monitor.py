@@ -1,0 +1,148 @@
+"""IterationMonitor on its own, driven by hand with iterates whose residuals are known: what it records,
+which steps it measures, when it stops, and how it freezes the graphs of a batch."""
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from iterative_core import IterationMonitor
+
+NAN = float("nan")
+
+
+def halving(monitor: IterationMonitor, z: torch.Tensor, steps: int) -> list[bool]:
+    """Feed ``z_{k+1} = z_k / 2`` (relative residual 0.5 at every step); the stop flags."""
+    stops = []
+    for k in range(steps):
+        z, stop = monitor.accept(k, z, z / 2)
+        stops.append(stop)
+    return stops
+
+
+def test_residuals_norms_and_the_last_iterate_are_recorded():
+    z0 = torch.full((4,), 8.0, dtype=torch.float64)  # ||z0|| = 16
+    m = IterationMonitor(z0, max_iter=4)
+    assert halving(m, z0, 4) == [False] * 4  # no tol: never stops early
+    assert m.iterations == 4
+    assert m.abs_res.tolist() == [8.0, 4.0, 2.0, 1.0]
+    assert m.iterate_norms.tolist() == [16.0, 8.0, 4.0, 2.0]
+    assert m.rel_res.tolist() == pytest.approx([0.5] * 4)
+    rec = m.records(z0 / 16)
+    assert rec["iterations"] == 4 and rec["measured"] is None  # every step measured
+    assert rec["abs_residuals"].tolist() == [8.0, 4.0, 2.0, 1.0]
+    assert bool(rec["finite"]) and float(rec["last_norm"]) == 1.0
+    assert rec["graph_residuals"] is None and rec["graph_done"] is None
+    assert not bool(m.records(torch.tensor([1.0, NAN]))["finite"])
+
+
+def test_untraced_solve_measures_only_the_steps_it_needs():
+    z0 = torch.ones(3)
+    m = IterationMonitor(z0, max_iter=8, trace=False)
+    halving(m, z0, 8)
+    measured = [True] + [False] * 5 + [True, True]  # the first and the last two
+    assert (~torch.isnan(m.abs_res)).tolist() == measured
+    assert m.records(z0)["measured"].tolist() == measured
+    # with a tol: also every test and the step before it (check_every=3 tests after steps 3, 6, 9)
+    m = IterationMonitor(z0, max_iter=10, tol=1e-9, check_every=3, trace=False)
+    halving(m, z0, 10)
+    assert (~torch.isnan(m.abs_res)).tolist() == [True, True, True, False, True, True, False, True, True, True]
+    # traced: every step
+    m = IterationMonitor(z0, max_iter=8, trace=True)
+    halving(m, z0, 8)
+    assert not torch.isnan(m.abs_res).any()
+
+
+@pytest.mark.parametrize("options,first_stop", [
+    (dict(tol=0.6), 0),  # relative residual 0.5 <= 0.6 at once
+    (dict(tol=0.4), None),  # never reached
+    (dict(tol=1.5, stop="abs"), 3),  # absolute residuals 8, 4, 2, 1
+    (dict(tol=0.6, min_iter=3), 2),  # not before the third step
+    (dict(tol=0.6, check_every=2), 1),  # tested after every second step only
+])
+def test_stopping_rule(options, first_stop):
+    z0 = torch.full((4,), 8.0)
+    stops = halving(IterationMonitor(z0, max_iter=4, **options), z0, 4)
+    assert (stops.index(True) if True in stops else None) == first_stop
+
+
+def test_a_non_finite_residual_ends_a_solve_with_a_tol():
+    m = IterationMonitor(torch.ones(3), max_iter=10, tol=1e-12)
+    z, stop = m.accept(0, torch.ones(3), torch.full((3,), 0.5))
+    assert not stop
+    _, stop = m.accept(1, z, torch.full((3,), NAN))
+    assert stop
+    # without a tol nothing is read back: the loop goes on (the info object reports the divergence)
+    m = IterationMonitor(torch.ones(3), max_iter=10)
+    assert m.accept(0, torch.ones(3), torch.full((3,), NAN))[1] is False
+
+
+def test_each_graph_of_a_batch_stops_and_is_frozen_on_its_own():
+    batch = torch.tensor([0, 0, 1, 1])
+    z = torch.ones(4, 2)
+    m = IterationMonitor(z, max_iter=10, tol=1e-6, batch=batch, num_graphs=2)
+    # step 1: graph 0 does not move (converged), graph 1 does
+    z, stop = m.accept(0, z, z + torch.tensor([0.0, 0, 1, 1]).unsqueeze(1))
+    assert not stop and m.graph_active.tolist() == [False, True]
+    assert m.node_active.view(-1).tolist() == [False, False, True, True]
+    # step 2: a step for every row; graph 0 is frozen and keeps its rows
+    before = z.clone()
+    z, stop = m.accept(1, z, z + 5)
+    assert torch.equal(z[:2], before[:2]) and torch.equal(z[2:], before[2:] + 5)
+    assert m.graph_iterations.tolist() == [1, 2]
+    assert m.graph_res[1].tolist() == [0.0, pytest.approx(5 * math.sqrt(4) / float(before[2:].norm()))]
+    # step 3: graph 1 converges too, and the solve ends
+    z, stop = m.accept(2, z, z)
+    assert stop and m.graph_iterations.tolist() == [1, 3]
+    rec = m.records(z)
+    assert rec["graph_done"].tolist() == [True, True] and rec["graph_residuals"].shape == (3, 2)
+
+
+def test_a_step_for_every_graph_moves_the_frozen_ones_too():
+    batch = torch.tensor([0, 1])
+    z = torch.ones(2)
+    m = IterationMonitor(z, max_iter=10, tol=1e-6, batch=batch)  # num_graphs read from the batch
+    z, _ = m.accept(0, z, torch.tensor([1.0, 2.0]))  # graph 0 converged
+    z, _ = m.accept(1, z, z + 1, every_graph=True)
+    assert z.tolist() == [2.0, 3.0] and m.graph_iterations.tolist() == [2, 2]
+
+
+def test_a_graph_whose_residual_is_not_finite_stops_and_never_counts_as_converged():
+    batch = torch.tensor([0, 0, 1, 1])
+    z = torch.ones(4)
+    m = IterationMonitor(z, max_iter=10, tol=1e-6, batch=batch, num_graphs=2)
+    z, stop = m.accept(0, z, torch.tensor([1.0, 1.0, NAN, 2.0]))
+    assert stop  # graph 0 converged, graph 1 failed: nothing left to iterate
+    rec = m.records(z)
+    assert rec["graph_done"].tolist() == [True, False] and not bool(rec["finite"])
+
+
+def test_without_a_tol_every_graph_runs_every_step_and_none_is_done():
+    batch = torch.tensor([0, 1, 1])
+    z = torch.ones(3)
+    m = IterationMonitor(z, max_iter=3, batch=batch, num_graphs=3)  # graph 2 has no rows
+    halving(m, z, 3)
+    assert m.graph_iterations.tolist() == [3, 3, 3]
+    assert m.records(z)["graph_done"].tolist() == [False, False, False]
+    # with a tol, a graph without rows has nothing to do and counts as done
+    m = IterationMonitor(z, max_iter=3, tol=0.6, batch=batch, num_graphs=3)
+    assert m.graph_active.tolist() == [True, True, False]
+
+
+def test_buffers_start_small_with_a_tol_and_keep_what_they_hold_when_they_grow():
+    z0 = torch.full((2,), 2.0**80, dtype=torch.float64)
+    m = IterationMonitor(z0, max_iter=10**6, tol=1e-300)
+    assert m.capacity < 1000
+    halving(m, z0, 100)
+    assert m.capacity >= 100 and m.iterations == 100
+    assert m.abs_res.tolist() == [float(z0.norm()) / 2 ** (k + 1) for k in range(100)]
+    # without a tol the solve takes exactly max_iter steps: room for all of them at once
+    assert IterationMonitor(z0, max_iter=300).capacity == 300
+
+
+def test_half_precision_iterates_accumulate_residuals_in_float32():
+    z = torch.full((4,), 1000.0, dtype=torch.float16)  # ||z||^2 = 4e6 overflows float16
+    m = IterationMonitor(z, max_iter=1)
+    m.accept(0, z, z / 2)
+    assert m.abs_res.dtype == torch.float32 and m.iterate_norms.tolist() == [2000.0]

@@ -1,0 +1,98 @@
+"""The operator registry on its own: register, look up, list, per-backend namespaces, and
+convert_state_dict's renaming between backends (in a registry of the test's own, restored afterwards)."""
+from __future__ import annotations
+
+import pytest
+import torch
+from torch import nn
+
+from iterative_core import operators as registry
+from iterative_core.operators import (
+    available_operators,
+    convert_state_dict,
+    get_operator,
+    operator_registrar,
+    register_operator,
+)
+
+
+@pytest.fixture(autouse=True)
+def own_registry(monkeypatch):
+    monkeypatch.setattr(registry, "_OPERATORS", {})
+    monkeypatch.setattr(registry, "_KEYS", {})
+
+
+def linear(channels: int) -> nn.Module:
+    return nn.Linear(channels, channels)
+
+
+def test_register_get_and_list_per_backend():
+    assert available_operators("a") == []
+    register_operator("lin", linear, backend="a")
+    register_operator("id", nn.Identity, backend="a")
+    assert available_operators("a") == ["id", "lin"]  # sorted
+    assert get_operator("lin", "a") is linear
+    assert available_operators("b") == []  # one namespace per backend
+    with pytest.raises(ValueError, match=r"unknown operator for backend 'b'.*'lin'"):
+        get_operator("lin", "b")
+    with pytest.raises(ValueError, match=r"'id'.*'lin'"):  # the valid names listed
+        get_operator("lim", "a")
+
+
+def test_register_as_a_decorator_and_through_a_backends_registrar():
+    @register_operator("deco", backend="a")
+    def deco(channels):
+        return nn.Linear(channels, channels)
+
+    assert get_operator("deco", "a") is deco and isinstance(deco(3), nn.Linear)  # the function itself is kept
+    register_b = operator_registrar("b")
+    assert register_b.__name__ == "register_operator" and "'b'" in register_b.__doc__
+    register_b("lin", linear)
+    assert available_operators("b") == ["lin"] and available_operators("a") == ["deco"]
+
+
+def test_a_name_is_taken_unless_overwritten():
+    register_operator("lin", linear, backend="a")
+    register_operator("lin", linear, backend="a")  # the same factory again is harmless
+    with pytest.raises(ValueError, match="'lin' is already registered for backend 'a'.*overwrite=True"):
+        register_operator("lin", nn.Identity, backend="a")
+    assert get_operator("lin", "a") is linear
+    register_operator("lin", nn.Identity, backend="a", overwrite=True)
+    assert get_operator("lin", "a") is nn.Identity
+    register_operator("lin", nn.Identity, backend="b")  # another backend's namespace: no clash
+
+
+KEYS = {  # two backends name the same parameters differently
+    "a": {"lin_l.weight": "neighbor.weight", "lin_l.bias": "bias", "mlp.": "shared_mlp."},
+    "b": {"fc_neigh.weight": "neighbor.weight", "fc_neigh.bias": "bias", "apply_func.": "shared_mlp."},
+}
+
+
+@pytest.fixture
+def two_backends():
+    for backend, keys in KEYS.items():
+        register_operator("op", linear, backend=backend, state_dict_keys=keys)
+        register_operator("plain", linear, backend=backend)
+
+
+def test_convert_state_dict_renames_through_the_shared_names(two_backends):
+    w, b, m = torch.randn(3, 3), torch.randn(3), torch.randn(2, 3)
+    sd = {"encoder.weight": w, "conv.operator.lin_l.weight": w, "conv.operator.lin_l.bias": b,
+          "conv.operator.mlp.0.weight": m}
+    out = convert_state_dict(sd, "op", "a", "b")
+    assert list(out) == ["encoder.weight", "conv.operator.fc_neigh.weight", "conv.operator.fc_neigh.bias",
+                         "conv.operator.apply_func.0.weight"]  # prefixes carry the rest of the name
+    assert out["conv.operator.fc_neigh.weight"] is w and out["conv.operator.apply_func.0.weight"] is m
+    assert convert_state_dict(out, "op", "b", "a") == sd  # and back
+    # another module name than "operator"
+    renamed = convert_state_dict({"op_mod.lin_l.bias": b}, "op", "a", "b", module="op_mod")
+    assert list(renamed) == ["op_mod.fc_neigh.bias"]
+
+
+def test_convert_state_dict_keeps_names_without_a_table_and_refuses_unknown_ones(two_backends):
+    sd = {"operator.weight": torch.randn(3, 3)}
+    assert convert_state_dict(sd, "plain", "a", "b") == sd  # registered without state_dict_keys
+    with pytest.raises(KeyError, match=r"parameter 'lin_r.weight' of operator 'op' has no counterpart in backend 'b'"):
+        convert_state_dict({"operator.lin_r.weight": torch.randn(3, 3)}, "op", "a", "b")
+    with pytest.raises(ValueError, match="unknown operator for backend 'c'"):
+        convert_state_dict(sd, "op", "a", "c")
