@@ -34,6 +34,19 @@ class Chains:
         return self.x.size(0)
 
 
+
+def split_masks(n: int, train_fraction: float, val_fraction: float,
+                generator: torch.Generator) -> list[Tensor]:
+    """Train, validation and test masks of ``n`` nodes: a random permutation cut at the fractions."""
+    perm = torch.randperm(n, generator=generator)
+    n_train, n_val = round(train_fraction * n), round(val_fraction * n)
+    masks = []
+    for idx in (perm[:n_train], perm[n_train:n_train + n_val], perm[n_train + n_val:]):
+        mask = torch.zeros(n, dtype=torch.bool)
+        mask[idx] = True
+        masks.append(mask)
+    return masks
+
 def make_chains(length: int, *, num_classes: int = 2, chains_per_class: int = 20, feature_dim: int | None = None,
                 noise: float = 0.0, train_fraction: float = 0.05, val_fraction: float = 0.10,
                 directed: bool = True, seed: int = 0) -> Chains:
@@ -81,11 +94,5 @@ def make_chains(length: int, *, num_classes: int = 2, chains_per_class: int = 20
     edge_index = torch.stack([src, dst])
     if not directed:
         edge_index = torch.cat([edge_index, torch.stack([dst, src])], dim=1)
-    perm = torch.randperm(n, generator=g)
-    n_train, n_val = round(train_fraction * n), round(val_fraction * n)
-    masks = []
-    for idx in (perm[:n_train], perm[n_train:n_train + n_val], perm[n_train + n_val:]):
-        m = torch.zeros(n, dtype=torch.bool)
-        m[idx] = True
-        masks.append(m)
+    masks = split_masks(n, train_fraction, val_fraction, g)
     return Chains(x, y, edge_index, *masks, distance=distance, chain=chain, num_classes=num_classes, length=length)

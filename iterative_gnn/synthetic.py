@@ -35,6 +35,8 @@ from typing import Optional
 import torch
 from torch import Tensor
 
+from .chains import split_masks
+
 __all__ = ["CSBM", "make_csbm", "load_csbm", "edge_homophily"]
 
 
@@ -138,13 +140,7 @@ def make_csbm(num_nodes: int = 2000, homophily: float = 0.5, mean_degree: float 
         q, _ = torch.linalg.qr(torch.randn(feature_dim, C, generator=g))
         means = math.sqrt(2.0) * mu * q.t()
     x = means[y] + torch.randn(n, feature_dim, generator=g)
-    perm = torch.randperm(n, generator=g)
-    n_train, n_val = round(train_fraction * n), round(val_fraction * n)
-    masks = []
-    for idx in (perm[:n_train], perm[n_train:n_train + n_val], perm[n_train + n_val:]):
-        mask = torch.zeros(n, dtype=torch.bool)
-        mask[idx] = True
-        masks.append(mask)
+    masks = split_masks(n, train_fraction, val_fraction, g)
 
     # edges: exactly m_in intra-class and m_out inter-class undirected pairs
     ge = _generator(seed, 2, round(homophily * 1_000_000), round(mean_degree * 1_000))
