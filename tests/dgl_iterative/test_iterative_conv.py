@@ -55,3 +55,12 @@ def test_a_user_layer_leaves_the_graph_untouched():
     g, w = graph()
     IterativeConv(MeanOfNeighbours(C), num_iterations=6, smoothing=0.4)(g, torch.randn(15, C), w)
     assert not g.ndata and not g.edata
+
+
+def test_a_heterograph_is_refused_with_the_conversion_to_use():
+    het = dgl.heterograph({
+        ("paper", "cites", "paper"): (torch.tensor([0, 1]), torch.tensor([1, 2])),
+        ("author", "writes", "paper"): (torch.tensor([0, 1]), torch.tensor([0, 2])),
+    })
+    with pytest.raises(ValueError, match=r"heterograph.*dgl.to_homogeneous"):
+        IterativeConv(SAGEConv(C, C, "mean"))(het, torch.randn(3, C))
