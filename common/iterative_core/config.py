@@ -36,7 +36,7 @@ from .schedules import Schedule, Smoothing, _as_sequence, resolve_schedule
 from .solvers import available_solvers, check_solver_options
 
 __all__ = [
-    "SolveConfig", "LayerOptions", "option", "option_names", "options_table", "expose",
+    "SolveConfig", "LayerOptions", "option", "option_names", "options_table", "expose", "mirror_options",
     "GRAD_MODES", "STOP_RULES",
 ]
 
@@ -366,32 +366,51 @@ def option_names(cls: type = SolveConfig, *, layer: bool = False) -> tuple[str, 
     return tuple(f.name for f in fields(cls) if not layer or f.metadata.get("layer", True))
 
 
-def expose(cls: type, store: str, *, rename: Optional[Mapping[str, str]] = None, setter: str = "configure"):
-    """A class decorator: one property per field of the options dataclass ``cls`` a layer takes,
-    reading ``getattr(self, store).<field>``; setting it calls ``self.<setter>(name=value)``, which
-    replaces the stored object with a checked copy. ``rename`` maps a field to the attribute's name
-    (``max_iter`` is a layer's ``num_iterations``)."""
+def expose(cls: type, store: str, *, rename: Optional[Mapping[str, str]] = None):
+    """A class decorator: each field of the options dataclass ``cls`` (but those marked
+    ``layer=False``) becomes a plain attribute of the owner's instances, a copy of
+    ``getattr(self, store).<field>`` that :func:`mirror_options` refreshes whenever the stored object
+    changes. ``rename`` maps a field to the attribute's name (``max_iter`` is a layer's
+    ``num_iterations``). The owner routes assignments to these names through its checked
+    ``configure`` (see :class:`~iterative_core.layer.IterativeLayerBase`). Plain instance attributes,
+    not properties, so that ``torch.compile`` reads them as constants."""
     rename = dict(rename or {})
 
-    def make(field_name: str, doc: str):
-        attr = rename.get(field_name, field_name)
-
-        def get(self):
-            return getattr(getattr(self, store), field_name)
-
-        def set_(self, value):
-            getattr(self, setter)(**{attr: value})
-
-        return attr, property(get, set_, doc=doc)
-
     def deco(owner: type) -> type:
+        table = dict(getattr(owner, "_exposed_options", {}))
         for f in fields(cls):
             if f.metadata.get("layer", True):
-                attr, prop = make(f.name, f.metadata.get("doc"))
-                setattr(owner, attr, prop)
+                table[rename.get(f.name, f.name)] = (store, f.name)
+        owner._exposed_options = table
         return owner
 
     return deco
+
+
+class ReadOnlyDict(dict):
+    """A dict that refuses changes and pickles (a mapping option mirrored onto a layer: change it
+    with ``layer.configure(...)`` or by assigning a new mapping)."""
+
+    def _refuse(self, *args, **kwargs):
+        raise TypeError("this mapping is a copy of a checked option and read-only; assign a new one instead "
+                        "(e.g. layer.solver_options = {...}) or call layer.configure(...)")
+
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = __ior__ = _refuse
+
+    def __reduce__(self):
+        return (type(self), (dict(self),))
+
+    def __deepcopy__(self, memo):
+        return self
+
+
+def mirror_options(obj: Any) -> None:
+    """Copy every option :func:`expose` declared for ``type(obj)`` from its stored object onto ``obj``
+    (mappings as a :class:`ReadOnlyDict`)."""
+    values = obj.__dict__
+    for attr, (store, name) in type(obj)._exposed_options.items():
+        value = getattr(getattr(obj, store), name)
+        values[attr] = ReadOnlyDict(value) if isinstance(value, MappingProxyType) else value
 
 
 _TYPE_NAMES = {"Smoothing": "float or sequence of floats", "Mapping[str, Any]": "dict"}

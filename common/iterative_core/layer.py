@@ -20,7 +20,7 @@ from torch import Tensor, nn
 from ._keys import check_keys
 from .activations import Activation, inplace_activation, resolve_activation
 from .checks import check_int, check_real, got
-from .config import LayerOptions, SolveConfig, expose, frozen_smoothing, option_names, show
+from .config import LayerOptions, SolveConfig, expose, frozen_smoothing, mirror_options, option_names, show
 from .fixed_point import fixed_point
 from .info import FixedPointInfo
 from .normalization import Propagation
@@ -129,6 +129,14 @@ class IterativeLayerBase(nn.Module):
         checked here), or change nothing when that check fails."""
         eval_config = _eval_config(config, layer_options, where)
         self._config, self._options, self._eval_config = config, layer_options, eval_config
+        mirror_options(self)
+
+    def __setattr__(self, name: str, value) -> None:
+        # an option's attribute is a checked copy of the configuration: assigning it reconfigures
+        if name in self._exposed_options and "_config" in self.__dict__:
+            self.configure(**{name: value})
+        else:
+            super().__setattr__(name, value)
 
     def _set_activation(self, act: Activation, act_lipschitz: Optional[float], where: str) -> None:
         act_lipschitz = check_real("act_lipschitz", act_lipschitz, low=0.0, low_open=True, optional=True,
