@@ -13,7 +13,7 @@ from typing import Optional, Union
 import torch
 from torch import Tensor, nn
 
-from iterative_core.adapter import GraphAdapter, GraphView, WidthNames
+from iterative_core.adapter import GraphAdapter, GraphKey, GraphView, WidthNames, is_compiling, tensor_key
 from iterative_core.validation import check_same_device
 from iterative_core.wrapping import square_error
 
@@ -82,14 +82,52 @@ class DGLAdapter(GraphAdapter):
         n = graph.num_nodes()
         if feat.size(0) != n:
             raise ValueError(f"{where}: feat has {feat.size(0)} rows but the graph has {n} nodes")
-        check_same_device(feat, graph.edges()[0], where)
+        check_same_device(feat, graph, where)
         own, own_count = batch_vector(graph)  # consistent with the graph by construction
         from_graph = batch is None or batch is own
         if batch is None:
             batch, num_graphs = own, own_count
-        return GraphView(n, graph.num_edges(), edges=graph.edges,
-                         edge_weight=resolve_edge_weight(graph, edge_weight, where), batch=batch,
-                         num_graphs=num_graphs, batch_from_graph=from_graph, index_check=False)
+        edge_weight = resolve_edge_weight(graph, edge_weight, where)
+        return GraphView(n, graph.num_edges(), edges=graph.edges, edge_weight=edge_weight, batch=batch,
+                         num_graphs=num_graphs, batch_from_graph=from_graph, index_check=False,
+                         key=self.graph_key(graph, edge_weight))
+
+    def edge_list(self, graph, edge_weight) -> tuple[Tensor, Tensor, Optional[Tensor]]:
+        src, dst = graph.edges()
+        return src, dst, resolve_edge_weight(graph, edge_weight, "DGLAdapter.edge_list")
+
+    def in_edges(self, graph, edge_weight) -> Optional[tuple[Tensor, Tensor, Optional[Tensor]]]:
+        """The in-edges from DGL's CSC format (made once per graph and kept by DGL; building it is
+        cheaper than sorting the edge list: see ``benchmarks/NOTES.md``). None for a graph whose
+        formats exclude CSC (``graph.formats("coo")``): the core sorts its edge list then."""
+        formats = graph.formats()
+        if "csc" not in formats["created"] and "csc" not in formats["not created"]:
+            return None
+        indptr, src, eids = graph.adj_tensors("csc")
+        w = resolve_edge_weight(graph, edge_weight, "DGLAdapter.in_edges")
+        if w is not None:
+            w = w.reshape(-1)
+            if eids.numel():  # DGL leaves it empty when the edges are in id order
+                w = w.index_select(0, eids.long())
+        return indptr, src, w
+
+    def graph_key(self, graph, edge_weight) -> Optional[GraphKey]:
+        """The graph object, its structure (DGL replaces a graph's index object at every
+        ``add_edges``, ``remove_edges``, ``add_nodes`` ...), node and edge counts, device and index
+        dtype, and the edge weights' tensor (identity, storage, ``_version``; a name is read from
+        ``graph.edata``). None when the weights require gradients."""
+        index = getattr(graph, "_graph", None)
+        if index is None or is_compiling():
+            return None
+        w = resolve_edge_weight(graph, edge_weight, "DGLAdapter.graph_key")
+        if w is not None and (not isinstance(w, Tensor) or w.requires_grad):
+            return None
+        weight = tensor_key(w)
+        if weight is None:
+            return None
+        token = ("dgl", id(graph), id(index), graph.num_nodes(), graph.num_edges(), graph.idtype, graph.device,
+                 weight.token)
+        return GraphKey(token, (graph, index) + weight.objects)
 
     def call(self, conv: nn.Module, z: Tensor, graph, **kwargs) -> Tensor:
         out = conv(graph, z, **kwargs)

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from typing import Optional
 
+import torch
 from torch import Tensor, nn
 from torch_geometric.typing import SparseTensor
 from torch_geometric.utils import is_torch_sparse_tensor, to_edge_index
 
-from iterative_core.adapter import GraphAdapter, GraphView, WidthNames
+from iterative_core.adapter import GraphAdapter, GraphKey, GraphView, WidthNames, tensor_key
 from iterative_core.validation import check_same_device
 from iterative_core.wrapping import square_error
 
@@ -71,7 +72,8 @@ class PyGAdapter(GraphAdapter):
 
             nnz = edge_index.nnz() if isinstance(edge_index, SparseTensor) else edge_index._nnz()
             return GraphView(n, nnz, edges=lambda: edges_and_values()[:2], weights=lambda: edges_and_values()[2],
-                             batch=batch, num_graphs=num_graphs, index_check=False)
+                             batch=batch, num_graphs=num_graphs, index_check=False,
+                             key=self.graph_key(edge_index, None))
         if not isinstance(edge_index, Tensor):
             raise TypeError(f"{where}: edge_index must be a [2, num_edges] tensor, a torch_geometric.EdgeIndex, a "
                             f"torch sparse adjacency or a torch_sparse.SparseTensor, got {type(edge_index).__name__}")
@@ -85,10 +87,33 @@ class PyGAdapter(GraphAdapter):
                                               self.subgraph_hint))
         src, dst, _ = edge_list(edge_index)
         return GraphView(n, src.numel(), edges=lambda: (src, dst), edge_weight=edge_weight, batch=batch,
-                         num_graphs=num_graphs)
+                         num_graphs=num_graphs, key=self.graph_key(edge_index, edge_weight))
 
     def call(self, conv: nn.Module, z: Tensor, edge_index, **kwargs) -> Tensor:
         return conv(z, edge_index, **kwargs)
+
+    def edge_list(self, edge_index, edge_weight: Optional[Tensor]) -> tuple[Tensor, Tensor, Optional[Tensor]]:
+        return edge_list(edge_index, edge_weight)
+
+    def in_edges(self, edge_index, edge_weight: Optional[Tensor]) -> Optional[tuple[Tensor, Tensor, Optional[Tensor]]]:
+        """A torch sparse CSR ``adj_t`` is grouped by destination already (its rows); None otherwise."""
+        if isinstance(edge_index, Tensor) and edge_index.layout == torch.sparse_csr:
+            return edge_index.crow_indices(), edge_index.col_indices(), edge_index.values()
+        return None
+
+    def graph_key(self, edge_index, edge_weight: Optional[Tensor]) -> Optional[GraphKey]:
+        """The edge index (a tensor, an ``EdgeIndex``, a torch sparse adjacency) and the edge weights,
+        each by identity, storage, ``_version`` counter, shape, dtype and device. None for a
+        ``SparseTensor``, and when weights (a sparse matrix's values too) require gradients."""
+        if not isinstance(edge_index, Tensor) or isinstance(edge_index, SparseTensor):
+            return None
+        if edge_index.requires_grad or (isinstance(edge_weight, Tensor) and edge_weight.requires_grad):
+            return None
+        graph = tensor_key(edge_index)
+        weight = tensor_key(edge_weight) if edge_weight is None or isinstance(edge_weight, Tensor) else None
+        if graph is None or weight is None:
+            return None
+        return GraphKey(("pyg", graph.token, weight.token), graph.objects + weight.objects)
 
 
 class PyGLayer:

@@ -6,55 +6,55 @@ from typing import Callable, Optional
 import torch
 from torch import Tensor
 from torch_geometric.nn.conv import MessagePassing
+from torch_geometric.typing import OptTensor
 from torch_geometric.utils import spmm
 
 from iterative_core import GCNOperatorBase, gcn_propagation, register_operator
 from iterative_core.layer import scaled_add
-from iterative_core.sparse import CSRPair, csr_pair, spmm_csr
+from iterative_core.sparse import CSRPair
 
-from .adapter import edge_list
-
-
-@torch.compiler.disable
-def _csr(src: Tensor, dst: Tensor, value: Tensor, num_nodes: int) -> CSRPair:
-    """The CSR matrix (rows: destinations) with its transpose built at the first backward use, made
-    outside ``torch.compile``'s graph (torch < 2.4 cannot trace sparse constructors); it is built once
-    per forward call, so the graph break costs nothing per iteration."""
-    return csr_pair(src, dst, value, num_nodes)
+from .adapter import PyGAdapter
 
 
 class GCNOperator(GCNOperatorBase, MessagePassing):
     """The operator :math:`z \\mapsto \\hat A z W + b` of :class:`PIGNConv` with
     :math:`\\hat A = D^{-1/2}(A + I)D^{-1/2}`, as a PyG ``MessagePassing`` module.
 
-    :meth:`build_propagation` builds :math:`\\hat A` once per forward call (or once, with
-    ``cached=True``) as a CSR sparse matrix, so that each iteration is one sparse-dense product. When
-    the edge weights require gradients it keeps the edge list and passes messages instead, so that
-    they receive them. The sequence (cache, norm bound, rescaled weight) is
-    :meth:`iterative_core.GCNOperatorBase.bind`.
+    The core builds :math:`\\hat A` from the edge list :class:`PyGAdapter` reads (any graph argument
+    :class:`PIGNConv` takes) as a CSR sparse matrix, once per graph (see
+    :meth:`iterative_core.GCNOperatorBase.prepare`: reused while the same graph comes back unchanged,
+    or once for all with ``cached=True``), so that each iteration is one fused sparse-dense product.
+    When the edge weights require gradients it keeps the edge list and passes messages instead, so
+    that they receive them; so does every step while hooks or an explainer watch ``propagate``.
     """
+
+    adapter = PyGAdapter
+    # propagate's arguments, declared as PyG documents it: without the declaration PyG reads (and
+    # parses) the source of every class of the MRO at each construction to find them
+    propagate_type = {"x": Tensor, "edge_weight": OptTensor}
 
     def __init__(self, channels: int, *, bias: bool = True, add_self_loops: bool = True, normalize: bool = True,
                  cached: bool = False, alpha: float = 0.0, beta: Optional[float] = None) -> None:
         super().__init__(channels, bias=bias, alpha=alpha, beta=beta, add_self_loops=add_self_loops,
                          normalize=normalize, cached=cached)
 
-    def build_propagation(self, edge_index, edge_weight: Optional[Tensor], num_nodes: int, dtype: torch.dtype):
-        """:math:`\\hat A` of any graph argument :class:`PIGNConv` takes, with the CSR matrix (rows:
-        destinations) the iteration multiplies by; when the edge weights require gradients, the edge
-        list instead, so that message passing delivers them."""
-        src, dst, w = edge_list(edge_index, edge_weight)
-        prop = gcn_propagation(src, dst, num_nodes, w, add_self_loops=self.add_self_loops,
-                               normalize=self.normalize, fold_loops=True, dtype=dtype)
-        if w is not None and w.requires_grad:
-            return prop, (torch.stack([prop.src, prop.dst]), prop.weight)
-        return prop, _csr(prop.src, prop.dst, prop.weight, num_nodes)
+    def differentiable_propagation(self, edge_index, src: Tensor, dst: Tensor, weight: Tensor, num_nodes: int,
+                                   dtype: torch.dtype):
+        """The folded edge list as ``(edge_index, weight)``, for message passing."""
+        prop = self.normalized(src, dst, num_nodes, weight, fold_loops=True, dtype=dtype)
+        return prop, (torch.stack([prop.src, prop.dst]), prop.weight)
+
+    def normalized(self, src: Tensor, dst: Tensor, num_nodes: int, weight: Optional[Tensor], *,
+                   fold_loops: bool = True, dtype: torch.dtype = torch.float32):
+        # the core's, through this module's name for gcn_propagation (where tests count the builds)
+        return gcn_propagation(src, dst, num_nodes, weight, add_self_loops=self.add_self_loops,
+                               normalize=self.normalize, fold_loops=fold_loops, dtype=dtype)
 
     def propagator(self, edge_index, prop, adj) -> Callable[[Tensor, Optional[Tensor], float], Tensor]:
         if isinstance(adj, CSRPair) and not self._observed():
             # the hot path: one fused CSR product per step (scale * Â h + add), its transpose reused by
             # every backward step
-            return lambda h, add, s: spmm_csr(adj, h, add, s)
+            return super().propagator(edge_index, prop, adj)
         # the observed path: what propagate returned stays as the hooks saw it (a copy when it would
         # otherwise be the step's output, which the iteration may overwrite in place)
         return lambda h, add, s: (scaled_add(self.propagate_with(adj, h), add, s)

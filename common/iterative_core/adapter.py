@@ -13,8 +13,15 @@ The core iterates; an adapter knows its ecosystem's graphs and layers. It subcla
 
 Its class attributes say the rest: the names its layers keep their widths under
 (:class:`WidthNames`), and the advice its messages give. Its layers name the adapter in their class
-attribute ``adapter``, and its GCN operator implements two methods of
-:class:`~iterative_core.layer.GCNOperatorBase` (``build_propagation`` and ``propagator``).
+attribute ``adapter``, and so does its GCN operator (a subclass of
+:class:`~iterative_core.layer.GCNOperatorBase`), for which the adapter says how to read a graph:
+
+* :meth:`GraphAdapter.edge_list`: ``(src, dst, weight)``; the core builds the normalised matrix
+  from it as a CSR matrix and iterates one fused sparse-dense product per step (both adapters);
+* :meth:`GraphAdapter.in_edges` (optional): the edges grouped by destination, where the graph
+  already holds them so (DGL's CSC format, a CSR ``adj_t``), which spares the core a sort;
+* :meth:`GraphAdapter.graph_key` (optional): the graph's identity and version (a :class:`GraphKey`),
+  under which the checks and the propagation are reused while the same graph comes back unchanged.
 
 A forward pass of ``PIGNConv``, from the adapter to the core:
 
@@ -22,11 +29,14 @@ A forward pass of ``PIGNConv``, from the adapter to the core:
    :meth:`~iterative_core.wrapping.OperatorLayerBase.run`;
 2. ``run`` checks the features, ``z_init`` and ``batch``, asks the adapter for the
    :class:`GraphView` and checks it (:func:`check_graph_view`: index range, edge weights, a batch
-   vector that cuts no edge);
+   vector that cuts no edge; the checks that read every edge once per graph key);
 3. ``run`` binds the operator to the graph once: the GCN operator builds its propagation matrix
-   through the adapter's ``build_propagation`` (cached with ``cached=True``), bounds its norm per
-   graph and rescales its weight when ``contraction`` is set (:meth:`GCNOperatorBase.bind`); any
-   other layer is called through :meth:`GraphAdapter.call` at every step;
+   from the adapter's edges (:meth:`GCNOperatorBase.build_propagation`), or reuses the one it built
+   for the same unchanged graph (:meth:`GCNOperatorBase.prepare`: a small cache keyed on
+   :meth:`GraphAdapter.graph_key`; with ``cached=True`` the first graph's, PyG's convention), bounds
+   its norm per graph and rescales its weight when ``contraction`` is set
+   (:meth:`GCNOperatorBase.bind`); any other layer is called through :meth:`GraphAdapter.call` at
+   every step;
 4. ``run`` solves the fixed point (:meth:`~iterative_core.layer.IterativeLayerBase.solve`, then
    :func:`~iterative_core.fixed_point`).
 
@@ -35,14 +45,18 @@ a dense adjacency matrix without touching the core.
 """
 from __future__ import annotations
 
+import weakref
+from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Callable, ClassVar, Optional
+from typing import Any, Callable, ClassVar, Hashable, Iterable, Optional
 
+import torch
 from torch import Tensor, nn
 
 from .validation import check_batch_edges, check_edge_weight, check_edges
 
-__all__ = ["GraphAdapter", "GraphView", "WidthNames", "check_graph_view"]
+__all__ = ["GraphAdapter", "GraphView", "WidthNames", "check_graph_view", "GraphKey", "GraphCache", "tensor_key",
+           "is_compiling"]
 
 
 @dataclass(frozen=True)
@@ -62,6 +76,163 @@ class WidthNames:
     mlps: tuple[str, ...] = ()
 
 
+def _dynamo_is_compiling() -> bool:
+    import torch._dynamo  # torch < 2.3 has no torch.compiler.is_compiling
+
+    return torch._dynamo.is_compiling()
+
+
+_is_compiling = getattr(torch.compiler, "is_compiling", None) or _dynamo_is_compiling
+
+
+def is_compiling() -> bool:
+    """Whether ``torch.compile`` is tracing the caller: then nothing is keyed or reused (a traced
+    tensor has no storage to identify)."""
+    return bool(_is_compiling())
+
+
+class GraphKey:
+    """The identity and the version of a graph argument: equal tokens mean the same objects, unchanged.
+
+    ``token`` is hashable and names each object by ``id()`` beside what identifies its content (for a
+    tensor: storage address, ``_version`` counter, shape, strides, dtype, device; see
+    :func:`tensor_key`); ``objects`` are those objects. A key holds them for one call only; a
+    :class:`GraphCache` keeps weak references, so that an entry is served only while they live (an
+    ``id()`` is unique among live objects) and is dropped when one of them is collected.
+
+    What a key cannot see: an edit that bypasses the version counter (through ``tensor.data``, NumPy
+    or DLPack memory shared with the tensor, or the tensors a ``DGLGraph`` returns from ``edges()``).
+    After such an edit, pass a new tensor or graph object, or call ``reset_parameters()``.
+    """
+
+    __slots__ = ("token", "objects")
+
+    def __init__(self, token: Hashable, objects: Iterable[Any] = ()) -> None:
+        self.token = token
+        self.objects = tuple(objects)
+
+    def extend(self, token: Hashable = (), objects: Iterable[Any] = ()) -> "GraphKey":
+        """This key with more to tell apart (options, another tensor)."""
+        return GraphKey((self.token, token), self.objects + tuple(objects))
+
+    def __repr__(self) -> str:
+        return f"GraphKey({self.token!r})"
+
+
+def _sparse_parts(t: Tensor) -> Optional[tuple[Tensor, ...]]:
+    if t.layout == torch.sparse_coo:
+        return t._indices(), t._values()
+    if t.layout == torch.sparse_csr:
+        return t.crow_indices(), t.col_indices(), t.values()
+    if t.layout == torch.sparse_csc:
+        return t.ccol_indices(), t.row_indices(), t.values()
+    return None
+
+
+def _token(t: Tensor, objects: list) -> Optional[tuple]:
+    objects.append(t)
+    shape = tuple(t.shape)
+    if t.layout != torch.strided:  # a sparse matrix: its components share its version counter
+        parts = _sparse_parts(t)
+        if parts is None:
+            return None
+        coalesced = t.is_coalesced() if t.layout == torch.sparse_coo else None
+        return ("sparse", id(t), t.layout, t._version, shape, t.dtype, t.device, coalesced,
+                tuple((p.data_ptr(), tuple(p.shape)) for p in parts))
+    inner = getattr(t, "as_tensor", None)  # a wrapper subclass (PyG's EdgeIndex): its data is a plain tensor
+    if type(t) is not Tensor and callable(inner):
+        data = inner()
+        if isinstance(data, Tensor) and data is not t:
+            token = _token(data, objects)
+            return None if token is None else ("wrapped", id(t), t._version, shape, token)
+    try:
+        ptr = t.data_ptr()
+    except RuntimeError:  # no storage (a traced or wrapper tensor)
+        return None
+    if ptr == 0 and t.numel():
+        return None
+    return ("tensor", id(t), ptr, t._version, shape, t.stride(), t.storage_offset(), t.dtype, t.device)
+
+
+def tensor_key(t: Optional[Tensor]) -> Optional[GraphKey]:
+    """The :class:`GraphKey` of a tensor (dense, sparse COO / CSR / CSC, or a wrapper such as PyG's
+    ``EdgeIndex``): any in-place change bumps its ``_version`` and so changes the key. None for
+    ``None`` is a key too (``GraphKey(None)``); None is returned when the tensor cannot be keyed (no
+    storage, an unknown layout, under ``torch.compile``)."""
+    if t is None:
+        return GraphKey(None)
+    if is_compiling():
+        return None
+    objects: list = []
+    token = _token(t, objects)
+    return None if token is None else GraphKey(token, objects)
+
+
+def _dropper(cache_ref: "weakref.ref", token: Hashable) -> Callable[[Any], None]:
+    def drop(_ref) -> None:
+        cache = cache_ref()
+        if cache is not None:
+            cache._entries.pop(token, None)
+    return drop
+
+
+class GraphCache:
+    """What was prepared for the last few graphs, keyed on their :class:`GraphKey`: a small LRU
+    (``size`` entries, 0 keeps nothing). An entry is served only while every object of its key is
+    alive, and dropped as soon as one is collected; copies and pickles of a cache are empty."""
+
+    def __init__(self, size: int = 4) -> None:
+        self.size = size
+        self._entries: OrderedDict = OrderedDict()  # token -> (weak references, value)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, key: Optional[GraphKey]) -> Any:
+        """The value kept for ``key``, or None."""
+        if key is None:
+            return None
+        entry = self._entries.get(key.token)
+        if entry is None:
+            return None
+        refs, value = entry
+        if any(r() is None for r in refs):  # a dead object's id may name a new one: stale
+            self._entries.pop(key.token, None)
+            return None
+        try:
+            self._entries.move_to_end(key.token)
+        except KeyError:  # dropped meanwhile (another thread, a collected object): still valid here
+            pass
+        return value
+
+    def put(self, key: Optional[GraphKey], value: Any) -> None:
+        """Keep ``value`` for ``key`` (evicting the least recently used entry beyond ``size``)."""
+        if key is None or self.size <= 0:
+            return
+        drop = _dropper(weakref.ref(self), key.token)
+        try:
+            refs = tuple(weakref.ref(o, drop) for o in key.objects)
+        except TypeError:  # an object that takes no weak reference cannot be watched: keep nothing
+            return
+        self._entries[key.token] = (refs, value)
+        self._entries.move_to_end(key.token)
+        while len(self._entries) > self.size:
+            try:
+                self._entries.popitem(last=False)
+            except KeyError:  # emptied meanwhile
+                break
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+    def __getstate__(self) -> dict:
+        return {"size": self.size}
+
+    def __setstate__(self, state: dict) -> None:
+        self.size = state["size"]
+        self._entries = OrderedDict()
+
+
 @dataclass
 class GraphView:
     """What the core needs of one graph argument.
@@ -79,6 +250,9 @@ class GraphView:
             cut an edge and is not checked.
         index_check: the edges may hold out-of-range indices (an edge index tensor); False where the
             graph object guarantees the range.
+        key: the graph's identity and version (:meth:`GraphAdapter.graph_key`, covering the edges and
+            ``edge_weight``); the checks of :func:`check_graph_view` that read every edge run once per
+            key. None: checked at every call.
     """
 
     num_nodes: int
@@ -90,6 +264,7 @@ class GraphView:
     num_graphs: Optional[int] = None
     batch_from_graph: bool = False
     index_check: bool = True
+    key: Optional[GraphKey] = None
 
 
 class GraphAdapter:
@@ -118,12 +293,55 @@ class GraphAdapter:
         ``edge_weight=w`` when weights are given); return ``[N, C]`` node features."""
         raise NotImplementedError
 
+    def edge_list(self, graph, edge_weight) -> tuple[Tensor, Tensor, Optional[Tensor]]:
+        """``(src, dst, weight)`` of ``graph``, messages flowing ``src -> dst`` (``weight`` None when
+        unweighted): what the core's GCN operator builds its propagation from
+        (:meth:`~iterative_core.layer.GCNOperatorBase.build_propagation`)."""
+        raise NotImplementedError(f"{type(self).__name__} does not implement edge_list")
+
+    def in_edges(self, graph, edge_weight) -> Optional[tuple[Tensor, Tensor, Optional[Tensor]]]:
+        """``(indptr, src, weight)``: the edges grouped by destination (node ``i`` receives from
+        ``src[indptr[i]:indptr[i+1]]``, ``weight`` in the same order, None when unweighted), where the
+        graph already holds them so (DGL's CSC format, a CSR ``adj_t``): the core then builds its CSR
+        matrix without sorting. None (the default): it sorts :meth:`edge_list`."""
+        return None
+
+    def graph_key(self, graph, edge_weight) -> Optional[GraphKey]:
+        """The identity and version of ``graph`` with its ``edge_weight`` (:class:`GraphKey`), under
+        which what was prepared for it (the checks, the GCN operator's propagation) is reused; any
+        change of the graph must change it. None (the default): nothing is reused."""
+        return None
+
+
+#: the graphs that passed check_graph_view's checks that read every edge, by key and options
+_CHECKED = GraphCache(32)
+
+
+def _checked_key(view: GraphView, validate: bool, nonnegative: bool, checks_batch: bool) -> Optional[GraphKey]:
+    if view.key is None:
+        return None
+    key = view.key.extend(("checked", validate, nonnegative, view.num_nodes, view.num_edges))
+    if checks_batch:  # the batch vector is checked against the edges: it is part of what was checked
+        batch = tensor_key(view.batch)
+        key = None if batch is None else key.extend(batch.token, batch.objects)
+    return key
+
 
 def check_graph_view(view: GraphView, where: str, *, validate: bool, nonnegative: bool,
                      device, batch_hint: str) -> Optional[Tensor]:
     """The core's checks of a graph: the index range (see :func:`check_edges`), the edge weights'
     shape, dtype, device and values (non-negative when ``nonnegative``), and, with ``validate``, a
-    batch vector that cuts no edge. Returns the edge weights to pass on."""
+    batch vector that cuts no edge. Returns the edge weights to pass on.
+
+    The checks that read every edge run once per graph: a graph whose :attr:`GraphView.key` passed
+    them under the same options (and batch vector) is not read again; the same key means the same
+    objects, unchanged. Those that compare the graph with this call's input (the weights' shape and
+    device) run every time."""
+    checks_batch = validate and view.batch is not None and not view.batch_from_graph
+    memo = _checked_key(view, validate, nonnegative, checks_batch)
+    if memo is not None and _CHECKED.get(memo) is not None:
+        return check_edge_weight(view.edge_weight, view.num_edges, where, normalize=nonnegative, device=device,
+                                 validate=False)
     if view.index_check:
         src, dst = view.edges()
         check_edges(src, dst, view.num_nodes, where, validate=validate)
@@ -133,6 +351,8 @@ def check_graph_view(view: GraphView, where: str, *, validate: bool, nonnegative
         values = view.weights()
         if values is not None:
             check_edge_weight(values, values.numel(), where, normalize=True, device=device, validate=True)
-    if validate and view.batch is not None and not view.batch_from_graph:
+    if checks_batch:
         check_batch_edges(view.batch, *view.edges(), where, batch_hint)
+    if memo is not None:
+        _CHECKED.put(memo, True)
     return edge_weight

@@ -23,8 +23,10 @@ from .checks import check_int, check_real, got
 from .config import LayerOptions, SolveConfig, expose, frozen_smoothing, mirror_options, option_names, show
 from .fixed_point import fixed_point
 from .info import FixedPointInfo
-from .normalization import Propagation
+from .adapter import GraphAdapter, GraphCache, GraphKey, tensor_key
+from .normalization import Propagation, gcn_propagation
 from .schedules import Smoothing
+from .sparse import CSRPair, csr_pair, spmm_csr
 
 __all__ = ["IterativeLayerBase", "GCNOperatorBase", "ITERATION_KEYS", "scaled_add"]
 
@@ -280,6 +282,14 @@ class GCNOperatorBase(nn.Module):
     classical :math:`\\sqrt{\\|A\\|_1 \\|A\\|_\\infty}`.
     """
 
+    #: the adapter whose :meth:`~iterative_core.adapter.GraphAdapter.edge_list` and
+    #: :meth:`~iterative_core.adapter.GraphAdapter.graph_key` read the graph argument (set by each
+    #: adapter's GCN operator; one that builds its propagation itself may leave it None)
+    adapter: Optional[type[GraphAdapter]] = None
+    #: how many graphs' prepared propagations an operator keeps (see :meth:`prepare`); 0 keeps none
+    #: (set it on the class, or on one operator: ``layer.operator.graph_cache_size = 1``)
+    graph_cache_size: int = 4
+
     def __init__(self, channels: int, *, bias: bool = True, alpha: float = 0.0, beta: Optional[float] = None,
                  add_self_loops: bool = True, normalize: bool = True, cached: bool = False) -> None:
         super().__init__()
@@ -289,6 +299,8 @@ class GCNOperatorBase(nn.Module):
         self.normalize = normalize
         self.cached = cached
         self._cache = None
+        # the propagations of the last few graphs, by identity and version (see prepare)
+        self._graphs = GraphCache(self.graph_cache_size)
         if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not (0.0 <= alpha < 1.0):
             raise ValueError(f"alpha (initial residual) must be a float in [0, 1), got {alpha!r}")
         if beta is not None and (isinstance(beta, bool) or not isinstance(beta, (int, float))
@@ -325,38 +337,143 @@ class GCNOperatorBase(nn.Module):
         if self.bias is not None:
             nn.init.zeros_(self.bias)
         self._cache = None
+        self._graphs.clear()
 
-    # --- the graph: what an adapter's GCN operator implements, and the sequence the core runs ---------
+    # --- the graph: what an adapter supplies, and the sequence the core runs -----------------------
+    def edge_list(self, graph, edge_weight: Optional[Tensor]) -> tuple[Tensor, Tensor, Optional[Tensor]]:
+        """``(src, dst, weight)`` of ``graph`` (messages ``src -> dst``; ``weight`` None when
+        unweighted): the adapter's :meth:`~iterative_core.adapter.GraphAdapter.edge_list`."""
+        if self.adapter is None:
+            raise NotImplementedError(f"{type(self).__name__} names no adapter to read its graphs' edges "
+                                      "(set the class attribute adapter, or implement build_propagation)")
+        return self.adapter().edge_list(graph, edge_weight)
+
+    def in_edges(self, graph, edge_weight: Optional[Tensor]) -> Optional[tuple[Tensor, Tensor, Optional[Tensor]]]:
+        """The edges grouped by destination where the graph holds them so (the adapter's
+        :meth:`~iterative_core.adapter.GraphAdapter.in_edges`), else None."""
+        return None if self.adapter is None else self.adapter().in_edges(graph, edge_weight)
+
+    def graph_key(self, graph, edge_weight: Optional[Tensor]) -> Optional[GraphKey]:
+        """The identity and version of ``graph`` and ``edge_weight`` (the adapter's
+        :meth:`~iterative_core.adapter.GraphAdapter.graph_key`); None: never reused."""
+        return None if self.adapter is None else self.adapter().graph_key(graph, edge_weight)
+
     def build_propagation(self, graph, edge_weight: Optional[Tensor], num_nodes: int,
                           dtype: torch.dtype) -> tuple[Propagation, Any]:
         """``(prop, data)`` for ``graph``: the normalised propagation matrix as a :class:`Propagation`
-        (:func:`~iterative_core.gcn_propagation` builds it from the edges) and whatever
-        :meth:`propagator` needs to apply it fast (a CSR matrix, the graph itself). Implemented by
-        each adapter's GCN operator."""
-        raise NotImplementedError(f"{type(self).__name__} does not implement build_propagation")
+        and whatever :meth:`propagator` needs to apply it fast.
+
+        The default reads the edges through :meth:`edge_list` (or, where the graph holds them
+        grouped by destination, :meth:`in_edges`, which spares a sort) and builds :math:`\\hat A` with
+        the self-loops folded in (:meth:`normalized`) as a CSR matrix with its transpose
+        (:class:`~iterative_core.sparse.CSRPair`): each iteration is then one fused sparse-dense
+        product. Edge weights that require gradients take :meth:`differentiable_propagation`
+        instead, so that they receive them."""
+        if not (isinstance(edge_weight, Tensor) and edge_weight.requires_grad):
+            grouped = self.in_edges(graph, edge_weight)
+            if grouped is not None and (grouped[2] is None or not grouped[2].requires_grad):
+                indptr, src, w = grouped
+                dst = torch.repeat_interleave(torch.arange(num_nodes, device=src.device), indptr.long().diff(),
+                                              output_size=src.numel())
+                prop = self.normalized(src, dst, num_nodes, w, fold_loops=True, dtype=dtype)
+                return prop, _csr_pair(prop.src, prop.dst, prop.weight, num_nodes, crow=indptr,
+                                       loops=bool(self.add_self_loops))
+        src, dst, w = self.edge_list(graph, edge_weight)
+        if w is not None and w.requires_grad:
+            return self.differentiable_propagation(graph, src, dst, w, num_nodes, dtype)
+        prop = self.normalized(src, dst, num_nodes, w, fold_loops=True, dtype=dtype)
+        return prop, _csr_pair(prop.src, prop.dst, prop.weight, num_nodes)
+
+    def normalized(self, src: Tensor, dst: Tensor, num_nodes: int, weight: Optional[Tensor], *,
+                   fold_loops: bool = True, dtype: torch.dtype = torch.float32) -> Propagation:
+        """:func:`~iterative_core.gcn_propagation` of an edge list under this operator's options
+        (``add_self_loops``, ``normalize``): every propagation is built through it, once per graph."""
+        return gcn_propagation(src, dst, num_nodes, weight, add_self_loops=self.add_self_loops,
+                               normalize=self.normalize, fold_loops=fold_loops, dtype=dtype)
+
+    def differentiable_propagation(self, graph, src: Tensor, dst: Tensor, weight: Tensor, num_nodes: int,
+                                   dtype: torch.dtype) -> tuple[Propagation, Any]:
+        """``(prop, data)`` for edge weights that require gradients: autograd must reach them through
+        the normalisation and every product. The default keeps the folded edge list (``data`` None),
+        which :meth:`propagator` applies with a gather and an ``index_add`` (an adapter may use its
+        ecosystem's message passing instead)."""
+        return self.normalized(src, dst, num_nodes, weight, fold_loops=True, dtype=dtype), None
 
     def propagator(self, graph, prop: Propagation, data: Any) -> Callable[[Tensor, Optional[Tensor], float], Tensor]:
         """The map ``(h, add, scale) -> scale * Â h + add`` (``add`` may be None) over what
-        :meth:`build_propagation` returned. Implemented by each adapter's GCN operator."""
-        raise NotImplementedError(f"{type(self).__name__} does not implement propagator")
+        :meth:`build_propagation` returned: the fused CSR product for a
+        :class:`~iterative_core.sparse.CSRPair` (its transpose reused by every backward step), else a
+        product over the edge list that autograd differentiates in the edge weights."""
+        if isinstance(data, CSRPair):
+            return lambda h, add, s: spmm_csr(data, h, add, s)
+        return _edge_list_product(prop)
+
+    def propagation_key(self, graph, edge_weight: Optional[Tensor], num_nodes: int,
+                        dtype: torch.dtype) -> Optional[GraphKey]:
+        """The key :meth:`prepare` keeps the propagation of ``graph`` under: the graph's
+        :meth:`graph_key` with the node count, the dtype and the normalisation options. None (nothing
+        reused) with ``cached=True`` (which keeps one propagation its own way), with edge weights that
+        require gradients, and where the adapter cannot key the graph."""
+        if self.cached or self.graph_cache_size <= 0:
+            return None
+        if isinstance(edge_weight, Tensor) and edge_weight.requires_grad:
+            return None
+        key = self.graph_key(graph, edge_weight)
+        if key is None:
+            return None
+        return key.extend((num_nodes, dtype, bool(self.add_self_loops), bool(self.normalize)))
 
     def prepare(self, graph, edge_weight: Optional[Tensor], num_nodes: int, dtype: torch.dtype) -> tuple[Propagation, Any]:
-        """:meth:`build_propagation`, or what ``cached=True`` kept from an earlier call."""
+        """:meth:`build_propagation`, or what an earlier call on the same graph built.
+
+        With ``cached=True`` the first graph's propagation serves every later call (PyG's
+        convention, for one fixed graph). Otherwise the propagations of the last
+        :attr:`graph_cache_size` graphs are kept under their :meth:`propagation_key`: the graph's
+        identity and version (for a tensor its storage, ``_version`` counter, shape, dtype and device;
+        for a ``DGLGraph`` the object, its structure and counts, and the edge weights' tensor), so a
+        repeated call on the same unchanged graph reuses its propagation, and any change, an in-place
+        edit included, builds it anew. Nothing is kept for edge weights that require gradients."""
         cache = self.cached_propagation(num_nodes)
         if cache is not None and cache[0].weight.dtype == dtype:
             return cache
+        key = self.propagation_key(graph, edge_weight, num_nodes, dtype)
+        built = self._graphs.get(key)
+        if built is not None:
+            return built
         built = self.build_propagation(graph, edge_weight, num_nodes, dtype)
         self.cache_propagation(built, num_nodes)
+        if key is not None and not built[0].weight.requires_grad:
+            self._graphs.size = self.graph_cache_size  # a class default, or set on one operator
+            self._graphs.put(key, built)
         return built
+
+    def norm_bound(self, prop: Propagation, batch: Optional[Tensor] = None,
+                   num_graphs: Optional[int] = None) -> Tensor:
+        """:meth:`Propagation.norm_bound`, kept with the propagation per batch vector (computed once
+        per graph and batch when the propagation is reused) unless it is differentiable."""
+        if prop.weight.requires_grad:
+            return prop.norm_bound(batch, num_graphs)
+        key = tensor_key(batch)
+        if key is None:
+            return prop.norm_bound(batch, num_graphs)
+        key = key.extend(num_graphs)
+        memo = prop.bounds
+        if memo is None:
+            memo = prop.bounds = GraphCache(2)
+        bound = memo.get(key)
+        if bound is None:
+            bound = prop.norm_bound(batch, num_graphs)
+            memo.put(key, bound)
+        return bound
 
     def bind(self, x: Tensor, graph, edge_weight: Optional[Tensor] = None, *,
              lipschitz_budget: Optional[float] = None, batch: Optional[Tensor] = None,
              num_graphs: Optional[int] = None) -> Callable[[Tensor], Tensor]:
         """The map :math:`z \\mapsto \\hat A z W + b` of one forward pass on ``graph`` (any graph the
-        adapter takes): the propagation built (or taken from the cache), and, with a
+        adapter takes): the propagation built (or reused, see :meth:`prepare`), and, with a
         ``lipschitz_budget``, :math:`W` rescaled to it, per graph with a ``batch`` vector."""
         prop, data = self.prepare(graph, edge_weight, x.size(0), x.dtype)
-        bound = prop.norm_bound(batch, num_graphs) if lipschitz_budget is not None else None
+        bound = self.norm_bound(prop, batch, num_graphs) if lipschitz_budget is not None else None
         W, scale = self.scaled_weight(lipschitz_budget, bound, x.dtype)
         return self.bind_step(x, W, self.propagator(graph, prop, data), scale, batch)
 
@@ -481,3 +598,27 @@ class GCNOperatorBase(nn.Module):
         if self.bias is None:
             parts.append("bias=False")
         return ", ".join(parts)
+
+
+@torch.compiler.disable
+def _csr_pair(src: Tensor, dst: Tensor, weight: Tensor, num_nodes: int, **grouped) -> CSRPair:
+    """:func:`~iterative_core.sparse.csr_pair`, built outside ``torch.compile``'s graph (torch < 2.4
+    cannot trace sparse constructors); it is built once per graph, so the graph break costs nothing
+    per iteration."""
+    return csr_pair(src, dst, weight, num_nodes, **grouped)
+
+
+def _edge_list_product(prop: Propagation) -> Callable[[Tensor, Optional[Tensor], float], Tensor]:
+    """``(h, add, scale) -> scale * Â h + add`` over ``prop``'s edge list (a gather and an
+    ``index_add``, differentiable in the weights), its diagonal added when kept apart."""
+    src, dst, w = prop.src, prop.dst, prop.weight.unsqueeze(-1)
+    loops = None if prop.loop_weight is None else prop.loop_weight.unsqueeze(-1)
+
+    def apply(h: Tensor, add: Optional[Tensor], scale: float) -> Tensor:
+        out = torch.zeros_like(h).index_add_(0, dst, h.index_select(0, src) * w.to(h.dtype))
+        if loops is not None:
+            out = out + loops.to(h.dtype) * h
+        return scaled_add(out, add, scale)
+
+    return apply
+

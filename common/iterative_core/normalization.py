@@ -8,8 +8,8 @@ in-degree including self-loops (PyG's ``gcn_norm``; for undirected graphs this i
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Optional
+from dataclasses import dataclass, field
+from typing import Any, Optional
 
 import torch
 from torch import Tensor
@@ -43,6 +43,9 @@ class Propagation:
     node_scale: Optional[Tensor] = None
     unit_loops: Optional[Tensor] = None
     unweighted: bool = False  # set only with the loops kept apart (``fold_loops=False``)
+    #: the bounds of :meth:`norm_bound` already computed, per batch vector (kept by the GCN operator
+    #: for a propagation it reuses: see :meth:`iterative_core.GCNOperatorBase.norm_bound`)
+    bounds: Any = field(default=None, repr=False, compare=False)
 
     def norm_bound(self, batch: Optional[Tensor] = None, num_graphs: Optional[int] = None) -> Tensor:
         """An upper bound on the spectral norm of the matrix (exactly 1 for an undirected graph
