@@ -11,3 +11,5 @@ cd benchmarks
 ../.venv-dgl/bin/python bench_layers.py                      # 2+5. PyG and DGL layers, DGL PIGNConv (torch 2.2.1)
 ../.venv/bin/python bench_gradients.py                       # 3. unrolled vs implicit: time and peak memory
 ../.venv/bin/python bench_solvers.py                         # 4. Anderson vs Picard
+../.venv-dgl/bin/python bench_setup.py                       # 5. DGL vs PyG layer, set-up per call (torch 2.2.1)
+../.venv/bin/python bench_setup.py                           # 5. the set-up per call, PyG (torch 2.13)

@@ -331,6 +331,11 @@ class GCNOperatorBase(nn.Module):
         super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
                                       error_msgs)
 
+    def __setstate__(self, state: dict) -> None:
+        super().__setstate__(state)
+        if "_graphs" not in self.__dict__:  # pickled before operators kept their graphs
+            self._graphs = GraphCache(self.graph_cache_size)
+
     def reset_parameters(self) -> None:
         if self.weight is not None:
             nn.init.xavier_uniform_(self.weight)
