@@ -538,6 +538,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
     args.command_line = "iterative-gnn " + " ".join(argv)
+    from ._deps import check_cli_dependencies  # exits naming the missing modules and the extra to install
+    check_cli_dependencies(getattr(args, "backend", "pyg"))
     if not getattr(args, "report", None):  # every command but --report trains with the backend
         problem = backends.backend_problem(args.backend)
         if problem:
