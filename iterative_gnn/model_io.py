@@ -1,0 +1,137 @@
+"""Save a trained node classifier with what it takes to use it again, and load it.
+
+The file is a plain dictionary of tensors, numbers, strings, lists and dictionaries, so that
+``torch.load(path, weights_only=True)`` reads it (no pickled code runs); :func:`load_model` then
+builds the model again from its configuration and loads the parameters::
+
+    saved = load_model("model.pt")            # the backend it was trained with
+    logits = forward(saved.model, x, graph)   # iterative_gnn.backends.forward
+
+The dictionary holds ``format`` (:data:`FORMAT`), ``version``, ``backend``, ``config`` (the
+:class:`~iterative_gnn.configs.RunConfig` fields), ``in_channels``, ``class_names``, ``features``
+(``source``: ``"attrs"`` or ``"csv"``; ``attrs``: the node attributes read, or None; ``names``: one
+per input column), ``direction`` (as the graph was read), ``training`` (a summary: graph, seed,
+epoch, accuracies) and ``state_dict``.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Optional
+
+import torch
+from torch import nn
+
+from .configs import RunConfig, build_model
+
+FORMAT = "iterative-gnn node classifier"
+VERSION = 1
+_KEYS = ("format", "version", "backend", "config", "in_channels", "class_names", "features", "direction",
+         "training", "state_dict")
+
+
+class ModelFileError(ValueError):
+    """The file is not a model saved by :func:`save_model`, or does not fit the backend asked for."""
+
+
+@dataclass
+class SavedModel:
+    """A model built again from its file, in eval mode, with what it was trained on."""
+
+    model: nn.Module
+    backend: str
+    config: RunConfig
+    in_channels: int
+    class_names: list[str]
+    features: dict[str, Any]
+    direction: str
+    training: dict[str, Any]
+
+
+def save_model(path: str | os.PathLike, model: nn.Module, *, backend: str, config: RunConfig, in_channels: int,
+               class_names: list[str], features: dict[str, Any], direction: str,
+               training: Optional[dict[str, Any]] = None) -> Path:
+    """Write ``model`` (its ``state_dict``) with its configuration to ``path``; the folders above
+    it are made, and the file appears whole or not at all (written next to it, then renamed)."""
+    record = {
+        "format": FORMAT, "version": VERSION, "backend": backend, "config": dataclasses.asdict(config),
+        "in_channels": int(in_channels), "class_names": [str(c) for c in class_names],
+        "features": {"source": features["source"], "attrs": features.get("attrs"),
+                     "names": [str(n) for n in features["names"]]},
+        "direction": direction, "training": dict(training or {}),
+        "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()},
+    }
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".part")
+    try:
+        torch.save(record, tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def read_model_file(path: str | os.PathLike) -> dict[str, Any]:
+    """The dictionary in ``path``, read with ``torch.load(weights_only=True)`` and checked."""
+    path = Path(path)
+    if not path.is_file():
+        raise ModelFileError(f"{path}: no such file" if not path.exists() else f"{path}: not a file")
+    try:
+        record = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # noqa: BLE001 - torch raises many kinds for a file that is not its own
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ModelFileError(f"{path}: not a model saved by 'iterative-gnn train --save' (torch.load: {first})") \
+            from None
+    if not isinstance(record, dict) or record.get("format") != FORMAT:
+        raise ModelFileError(f"{path}: not a model saved by 'iterative-gnn train --save' (no {FORMAT!r} record)")
+    if record.get("version") != VERSION:
+        raise ModelFileError(f"{path}: a model file of version {record.get('version')!r}; this version of "
+                             f"iterative-gnn reads version {VERSION}")
+    missing = [k for k in _KEYS if k not in record]
+    if missing:
+        raise ModelFileError(f"{path}: the model record lacks {', '.join(missing)}")
+    return record
+
+
+def load_model(path: str | os.PathLike, *, backend: Optional[str] = None,
+               device: str | torch.device = "cpu") -> SavedModel:
+    """Build the model saved in ``path`` (with :func:`save_model`) in ``backend`` (default: the one
+    it was trained with) on ``device`` and load its parameters; eval mode."""
+    record = read_model_file(path)
+    saved_backend = record["backend"]
+    backend = backend or saved_backend
+    fields = {f.name for f in dataclasses.fields(RunConfig)}
+    unknown = sorted(set(record["config"]) - fields)
+    if unknown:
+        raise ModelFileError(f"{path}: unknown configuration fields {', '.join(unknown)}")
+    config = RunConfig(**record["config"])
+    model = build_model(backend, config, record["in_channels"], len(record["class_names"]), sparse_input=False)
+    problem = _state_problem(model.state_dict(), record["state_dict"])
+    if problem:
+        where = (f"it was trained with --backend {saved_backend}; use that backend" if backend != saved_backend
+                 else "the file does not fit its own configuration")
+        raise ModelFileError(f"{path}: the saved parameters do not fit a {config.model} model of the {backend} "
+                             f"backend ({where}): {problem}")
+    model.load_state_dict(record["state_dict"])
+    model.to(device).eval()
+    return SavedModel(model, backend, config, record["in_channels"], list(record["class_names"]),
+                      dict(record["features"]), record["direction"], dict(record["training"]))
+
+
+def _state_problem(own: dict, saved: dict) -> Optional[str]:
+    """What keeps ``saved`` from loading into a model whose ``state_dict`` is ``own``, or None."""
+
+    def some(keys: list[str]) -> str:
+        return ", ".join(keys[:3]) + (f" and {len(keys) - 3} more" if len(keys) > 3 else "")
+
+    missing = [k for k in own if k not in saved]
+    unexpected = [k for k in saved if k not in own]
+    shapes = [f"{k} {tuple(saved[k].shape)} for {tuple(own[k].shape)}" for k in own
+              if k in saved and tuple(own[k].shape) != tuple(saved[k].shape)]
+    parts = [f"missing {some(missing)}" if missing else "", f"not expected {some(unexpected)}" if unexpected else "",
+             f"shape {some(shapes)}" if shapes else ""]
+    return "; ".join(p for p in parts if p) or None

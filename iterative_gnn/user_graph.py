@@ -1,0 +1,602 @@
+"""A node-classification graph from the user's files: any graph networkx reads, with node features
+and labels from node attributes or from CSV files keyed by node id.
+
+* Formats (from the file's suffix, or given): ``edgelist`` (``.edgelist``, ``.edges``, ``.el``,
+  ``.txt``), ``adjlist`` (``.adjlist``), ``graphml`` (``.graphml``, ``.xml``), ``gml`` (``.gml``),
+  ``gexf`` (``.gexf``); each may be compressed (``.gz``, ``.bz2``). Node ids are the file's node
+  names as text (GML: the ``label`` of each node, or its ``id`` when the nodes have no label).
+* Direction (:data:`DIRECTIONS`): ``undirected`` (the default) needs an undirected graph, and edge
+  lists and adjacency lists, which do not say, are read as one; ``directed`` uses each edge from
+  source to target only (an undirected file's edges go both ways); ``both`` uses each edge of any
+  file in both directions. Parallel edges count once; self-loops are dropped (the models add their
+  own).
+* Features: node attributes (each a number, or a list of numbers of one length on every node) or a
+  CSV file whose first line names the columns: the node id first, then one column per feature.
+* Labels: a node attribute, or a CSV file (header line; the node id first, the label in the column
+  named ``label_column`` or else the second one). Nodes without a label (the attribute absent or
+  empty, no row or an empty cell) are predicted, not trained on. Class names are the labels as
+  text, in numeric order when every one is a number, else in alphabetical order.
+* Splits: stratified by class and seeded (:func:`stratified_split`), or given per labelled node as
+  ``train``, ``val`` or ``test`` (:func:`split_from_values`).
+
+Every problem with the input is a :class:`GraphInputError` that names the file, the line or node,
+and what was expected.
+"""
+from __future__ import annotations
+
+import bz2
+import csv
+import gzip
+import math
+import numbers
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Optional, Sequence
+
+import torch
+from torch import Tensor
+
+FORMATS: dict[str, tuple[str, ...]] = {
+    "edgelist": (".edgelist", ".edges", ".el", ".txt"),
+    "adjlist": (".adjlist",),
+    "graphml": (".graphml", ".xml"),
+    "gml": (".gml",),
+    "gexf": (".gexf",),
+}
+COMPRESSED = (".gz", ".bz2")
+DIRECTIONS = ("undirected", "directed", "both")
+SPLIT_NAMES = {"train": "train", "val": "val", "valid": "val", "validation": "val", "test": "test"}
+_SHOWN = 5  # nodes named in a message before "and N more"
+
+
+class GraphInputError(ValueError):
+    """The user's graph, features, labels or split cannot be used; ``option`` is the command-line
+    option that gave the file at fault (e.g. ``--labels``)."""
+
+    def __init__(self, option: str, message: str) -> None:
+        super().__init__(message)
+        self.option = option
+
+
+@dataclass
+class GraphData:
+    """A graph read from a file, with its node features (no labels)."""
+
+    path: Path
+    format: str
+    ids: list[str]  # node ids as text, in the graph's node order (the rows of x)
+    edge_index: Tensor  # [2, E], each undirected edge in both directions
+    x: Tensor  # [N, F] float32
+    feature_names: list[str]
+    directed: bool  # whether the edges are used one way only
+    self_loops: int  # self-loops dropped
+    attrs: dict[str, dict[str, Any]] = field(repr=False, default_factory=dict)  # node id -> its attributes
+
+    @property
+    def num_nodes(self) -> int:
+        return len(self.ids)
+
+    @property
+    def name(self) -> str:
+        name = self.path.name
+        for suffix in COMPRESSED:
+            name = name.removesuffix(suffix)
+        return Path(name).stem
+
+
+@dataclass
+class Labels:
+    """Labels of some nodes: ``y`` holds class indices, -1 where a node has no label."""
+
+    y: Tensor  # [N] long
+    class_names: list[str]
+    split: Optional[list[Optional[str]]] = None  # per node: "train", "val", "test" or None (given splits only)
+
+    @property
+    def labelled(self) -> Tensor:
+        return self.y >= 0
+
+
+# ------------------------------------------------------------------------------------------------ reading
+def format_of(path: Path, fmt: Optional[str] = None) -> str:
+    """The format given, or the one the file's suffix names (after a ``.gz`` / ``.bz2``)."""
+    if fmt is not None:
+        if fmt not in FORMATS:
+            raise GraphInputError("--format", f"invalid value {fmt!r}: expected one of {', '.join(FORMATS)}")
+        return fmt
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes and suffixes[-1] in COMPRESSED:
+        suffixes.pop()
+    suffix = suffixes[-1] if suffixes else ""
+    for name, known in FORMATS.items():
+        if suffix in known:
+            return name
+    known = "; ".join(f"{name}: {' '.join(s)}" for name, s in FORMATS.items())
+    raise GraphInputError("--graph", f"{path}: cannot tell the graph format from the suffix {suffix or '(none)'!r}; "
+                                     f"pass --format with one of {', '.join(FORMATS)} (suffixes {known})")
+
+
+def _open_text(path: Path):
+    suffix = path.suffix.lower()
+    if suffix == ".gz":
+        return gzip.open(path, "rt", encoding="utf-8")
+    if suffix == ".bz2":
+        return bz2.open(path, "rt", encoding="utf-8")
+    return open(path, encoding="utf-8")
+
+
+def _check_file(path: Path, option: str) -> None:
+    if not path.exists():
+        raise GraphInputError(option, f"{path}: no such file")
+    if not path.is_file():
+        raise GraphInputError(option, f"{path}: not a file")
+
+
+def _edge_list_line_problem(path: Path, adjacency: bool) -> Optional[str]:
+    """The first line of an edge list (or adjacency list) that networkx cannot read, and why."""
+    import networkx as nx
+
+    with _open_text(path) as f:
+        for number, raw in enumerate(f, 1):
+            line = raw.split("#", 1)[0].strip()
+            if not line:
+                continue
+            if adjacency:
+                continue  # every token is a node id: each line reads
+            tokens = line.split()
+            if len(tokens) < 2:
+                return (f"line {number}: expected two node ids separated by white space (then optionally the "
+                        f"edge's data, e.g. a weight or {{'weight': 1.0}}), found {line!r}")
+            readable = False
+            for data in (True, (("weight", float),)):
+                try:
+                    nx.parse_edgelist([line], data=data)
+                    readable = True
+                    break
+                except (TypeError, ValueError, IndexError, SyntaxError):
+                    pass
+            if not readable:
+                return (f"line {number}: expected two node ids, then nothing, a number (the weight) or a "
+                        f"dictionary of edge data such as {{'weight': 1.0}}; found {line!r}")
+    return None
+
+
+def _read_networkx(path: Path, fmt: str, directed: bool):
+    """The graph of ``path`` as networkx reads it (edge and adjacency lists as ``directed`` says)."""
+    import networkx as nx
+
+    create = nx.DiGraph if directed else nx.Graph
+    if fmt == "edgelist":
+        problem = _edge_list_line_problem(path, adjacency=False)
+        if problem:
+            raise ValueError(problem)
+        try:
+            return nx.read_edgelist(path, create_using=create, data=True)
+        except TypeError:  # a plain number after the two ids: the weight
+            return nx.read_edgelist(path, create_using=create, data=(("weight", float),))
+    if fmt == "adjlist":
+        return nx.read_adjlist(path, create_using=create)
+    if fmt == "graphml":
+        return nx.read_graphml(path)
+    if fmt == "gexf":
+        return nx.read_gexf(path)
+    try:
+        return nx.read_gml(path, label="label")
+    except nx.NetworkXError as exc:
+        if "has no 'label' attribute" not in str(exc):
+            raise
+        return nx.read_gml(path, label="id")  # nodes without labels: their ids name them
+
+
+def _declared_direction(fmt: str) -> str:
+    return {"graphml": "edgedefault=\"directed\"", "gml": "directed 1",
+            "gexf": "defaultedgetype=\"directed\""}.get(fmt, "directed")
+
+
+def read_graph(path: str | Path, fmt: Optional[str] = None, direction: str = "undirected"):
+    """Read ``path`` with networkx; returns ``(graph, format)`` where the graph is a simple
+    ``nx.Graph`` or ``nx.DiGraph`` as ``direction`` asks (see the module's docstring)."""
+    import networkx as nx
+    from xml.etree.ElementTree import ParseError
+
+    path = Path(path)
+    if direction not in DIRECTIONS:
+        raise GraphInputError("--direction", f"invalid value {direction!r}: expected one of {', '.join(DIRECTIONS)}")
+    fmt = format_of(path, fmt)
+    _check_file(path, "--graph")
+    try:
+        g = _read_networkx(path, fmt, directed=direction == "directed")
+    except UnicodeDecodeError as exc:
+        raise GraphInputError("--graph", f"{path}: not a {fmt} file: it is not UTF-8 text ({exc.reason} at byte "
+                                         f"{exc.start})") from None
+    except (nx.NetworkXError, ParseError, ValueError, TypeError, KeyError, IndexError, SyntaxError,
+            EOFError, OSError) as exc:
+        raise GraphInputError("--graph", f"{path}: not a readable {fmt} file: {exc}") from None
+    if g.is_directed() and direction == "undirected":
+        raise GraphInputError("--direction", f"{path}: the file declares a directed graph ({_declared_direction(fmt)}) "
+                                             f"but --direction undirected (the default) needs an undirected one; "
+                                             f"pass --direction directed to use each edge from source to target "
+                                             f"only, or --direction both to use each edge in both directions")
+    if g.number_of_nodes() == 0:
+        raise GraphInputError("--graph", f"{path}: the {fmt} file holds no node")
+    simple = nx.DiGraph if g.is_directed() and direction == "directed" else nx.Graph
+    return (g if type(g) is simple else simple(g)), fmt
+
+
+def _node_ids(g, path: Path) -> list[str]:
+    ids, seen = [], {}
+    for node in g.nodes:
+        text = str(node)
+        if text in seen:
+            raise GraphInputError("--graph", f"{path}: two nodes, {seen[text]!r} and {node!r}, have the same id "
+                                             f"{text!r} as text")
+        seen[text] = node
+        ids.append(text)
+    return ids
+
+
+def _edge_index(g, index: dict) -> tuple[Tensor, int]:
+    """``[2, E]`` edges (undirected ones both ways) without self-loops, and the self-loops dropped."""
+    src, dst, loops = [], [], 0
+    for u, v in g.edges():
+        a, b = index[u], index[v]
+        if a == b:
+            loops += 1
+            continue
+        src.append(a)
+        dst.append(b)
+        if not g.is_directed():
+            src.append(b)
+            dst.append(a)
+    return torch.tensor([src, dst], dtype=torch.long).view(2, -1), loops
+
+
+# ------------------------------------------------------------------------------------------------ values
+def _number(value: Any) -> Optional[float]:
+    """``value`` as a finite float, or None when it is not a number."""
+    if isinstance(value, bool):
+        return float(value)
+    if isinstance(value, numbers.Real):
+        v = float(value)
+    elif isinstance(value, str):
+        try:
+            v = float(value.strip())
+        except ValueError:
+            return None
+    else:
+        return None
+    return v if math.isfinite(v) else None
+
+
+def _some(items: Sequence[str]) -> str:
+    shown = ", ".join(repr(i) for i in items[:_SHOWN])
+    return shown + (f" and {len(items) - _SHOWN} more" if len(items) > _SHOWN else "")
+
+
+def _known_attributes(attrs: dict[str, dict]) -> str:
+    names = sorted({k for a in attrs.values() for k in a})
+    return f"the nodes' attributes are: {', '.join(names)}" if names else "the nodes have no attributes"
+
+
+def features_from_attrs(ids: list[str], attrs: dict[str, dict], names: Sequence[str],
+                        path: Path) -> tuple[Tensor, list[str]]:
+    """Node features from the node attributes ``names``: each a number, or a list of numbers of
+    one length on every node. Returns ``(x, column names)``."""
+    columns: list[Tensor] = []
+    out_names: list[str] = []
+    for name in names:
+        missing = [i for i in ids if name not in attrs[i]]
+        if len(missing) == len(ids):
+            raise GraphInputError("--feature-attrs", f"{path}: no node has the attribute {name!r}; "
+                                                     f"{_known_attributes(attrs)}")
+        if missing:
+            raise GraphInputError("--feature-attrs", f"{path}: {len(missing)} of {len(ids)} nodes have no attribute "
+                                                     f"{name!r}: {_some(missing)}; every node needs each feature")
+        rows, width, first = [], None, None
+        for i in ids:
+            value = attrs[i][name]
+            values = list(value) if isinstance(value, (list, tuple)) else [value]
+            numbers_ = [_number(v) for v in values]
+            bad = next((v for v, n in zip(values, numbers_) if n is None), None)
+            if bad is not None or not values:
+                raise GraphInputError("--feature-attrs", f"{path}: node {i!r}, attribute {name!r}: expected a finite "
+                                                         f"number or a list of them, found {value!r}")
+            if width is None:
+                width, first = len(values), i
+            elif len(values) != width:
+                raise GraphInputError("--feature-attrs", f"{path}: node {i!r}, attribute {name!r}: {len(values)} "
+                                                         f"values where node {first!r} has {width}; the attribute "
+                                                         f"needs one length on every node")
+            rows.append(numbers_)
+        columns.append(torch.tensor(rows, dtype=torch.float32))
+        out_names += [name] if width == 1 else [f"{name}[{k}]" for k in range(width)]
+    return torch.cat(columns, dim=1), out_names
+
+
+def _is_edge_list(path: Path) -> bool:
+    try:
+        return format_of(path) == "edgelist"
+    except GraphInputError:
+        return False
+
+
+@dataclass
+class _Table:
+    path: Path
+    option: str
+    header: list[str]
+    rows: dict[str, tuple[int, list[str]]]  # node id -> (line, cells after the id)
+
+
+def _read_table(path: str | Path, option: str, ids: list[str], graph: Path) -> _Table:
+    """A CSV file keyed by node id (first column; the first line names the columns). Rows of nodes
+    not in the graph, repeated ids and rows of the wrong length are errors."""
+    path = Path(path)
+    _check_file(path, option)
+    delimiter = "\t" if path.suffix.lower() in (".tsv", ".tab") else ","
+    known = set(ids)
+    rows: dict[str, tuple[int, list[str]]] = {}
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            reader = csv.reader(f, delimiter=delimiter)
+            header = next(reader, None)
+            if header is None or not any(c.strip() for c in header):
+                raise GraphInputError(option, f"{path}: empty; expected a first line naming the columns "
+                                              f"(the node id, then the others)")
+            header = [c.strip() for c in header]
+            if len(header) < 2:
+                raise GraphInputError(option, f"{path}: line 1: expected at least two columns separated by "
+                                              f"{delimiter!r} (the node id, then the others), found {header!r}")
+            for row in reader:
+                line = reader.line_num
+                if not row or not any(c.strip() for c in row):
+                    continue
+                if len(row) != len(header):
+                    raise GraphInputError(option, f"{path}: line {line}: expected {len(header)} values (as the "
+                                                  f"first line names), found {len(row)}")
+                node = row[0].strip()
+                if node not in known:
+                    hint = " (an edge list names only the nodes that have an edge)" if _is_edge_list(graph) else ""
+                    raise GraphInputError(option, f"{path}: line {line}: node {node!r} is not in the graph "
+                                                  f"{graph}{hint}")
+                if node in rows:
+                    raise GraphInputError(option, f"{path}: line {line}: node {node!r} again (first on line "
+                                                  f"{rows[node][0]}); expected one row per node")
+                rows[node] = (line, [c.strip() for c in row[1:]])
+    except UnicodeDecodeError as exc:
+        raise GraphInputError(option, f"{path}: not a CSV file: it is not UTF-8 text ({exc.reason} at byte "
+                                      f"{exc.start})") from None
+    except csv.Error as exc:
+        raise GraphInputError(option, f"{path}: not a readable CSV file: {exc}") from None
+    return _Table(path, option, header, rows)
+
+
+def features_from_csv(path: str | Path, ids: list[str], graph: Path,
+                      columns: Optional[Sequence[str]] = None) -> tuple[Tensor, list[str]]:
+    """Node features from a CSV file: one row per node, every column after the id a number.
+    ``columns`` (the feature names a trained model expects): those columns, in that order, and
+    exactly those. Returns ``(x, column names)``."""
+    table = _read_table(path, "--features", ids, graph)
+    if all(_number(n) is not None for n in table.header[1:]):
+        raise GraphInputError("--features", f"{table.path}: line 1: expected the column names (the node id, then "
+                                            f"one name per feature), found numbers {table.header!r}")
+    names = table.header[1:]
+    if len(set(names)) != len(names):
+        twice = sorted({n for n in names if names.count(n) > 1})
+        raise GraphInputError("--features", f"{table.path}: line 1: the column {twice[0]!r} is named twice")
+    order = list(range(len(names)))
+    if columns is not None:
+        missing = [c for c in columns if c not in names]
+        extra = [c for c in names if c not in columns]
+        if missing or extra:
+            raise GraphInputError("--features", f"{table.path}: the model was trained on the feature columns "
+                                                f"{', '.join(columns)}; " + "; ".join(
+                                                    p for p in (f"missing: {', '.join(missing)}" if missing else "",
+                                                                f"not expected: {', '.join(extra)}" if extra else "")
+                                                    if p))
+        order = [names.index(c) for c in columns]
+        names = list(columns)
+    missing = [i for i in ids if i not in table.rows]
+    if missing:
+        raise GraphInputError("--features", f"{table.path}: no row for {len(missing)} of {len(ids)} nodes of "
+                                            f"{graph}: {_some(missing)}; every node needs its features")
+    x = torch.empty(len(ids), len(order), dtype=torch.float32)
+    for r, i in enumerate(ids):
+        line, cells = table.rows[i]
+        for c, k in enumerate(order):
+            v = _number(cells[k])
+            if v is None:
+                raise GraphInputError("--features", f"{table.path}: line {line}, column {names[c]!r} (node {i!r}): "
+                                                    f"expected a finite number, found {cells[k]!r}")
+            x[r, c] = v
+    return x, names
+
+
+def _class_names(values: Iterable[str]) -> list[str]:
+    distinct = set(values)
+    if all(_number(v) is not None for v in distinct):
+        return sorted(distinct, key=lambda v: (float(v), v))
+    return sorted(distinct)
+
+
+def _missing_label(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip()) or (
+        isinstance(value, float) and math.isnan(value))
+
+
+def _split_value(value: Any, where: str, option: str) -> Optional[str]:
+    if _missing_label(value):
+        return None
+    name = SPLIT_NAMES.get(str(value).strip().lower())
+    if name is None:
+        raise GraphInputError(option, f"{where}: split {value!r}: expected train, val (or valid, validation) or test")
+    return name
+
+
+def labels_from_attr(ids: list[str], attrs: dict[str, dict], name: str, path: Path,
+                     split_attr: Optional[str] = None) -> Labels:
+    """Labels from the node attribute ``name`` (absent or empty: unlabelled), and the split from
+    the node attribute ``split_attr`` when given."""
+    raw = [attrs[i].get(name) for i in ids]
+    if all(_missing_label(v) for v in raw):
+        raise GraphInputError("--label-attr", f"{path}: no node has a label in the attribute {name!r}; "
+                                              f"{_known_attributes(attrs)}")
+    text = [None if _missing_label(v) else str(v).strip() for v in raw]
+    split = None
+    if split_attr is not None:
+        if not any(split_attr in attrs[i] for i in ids):
+            raise GraphInputError("--split-attr", f"{path}: no node has the attribute {split_attr!r}; "
+                                                  f"{_known_attributes(attrs)}")
+        split = [_split_value(attrs[i].get(split_attr), f"{path}: node {i!r}", "--split-attr") for i in ids]
+        _check_split(ids, text, split, f"{path}: node", "--split-attr", split_attr)
+    return _labels(text, split)
+
+
+def labels_from_csv(path: str | Path, ids: list[str], graph: Path, column: Optional[str] = None,
+                    split_column: Optional[str] = None) -> Labels:
+    """Labels from a CSV file (column ``column``, default the second; no row or an empty cell:
+    unlabelled) and the split from its column ``split_column`` when given."""
+    table = _read_table(path, "--labels", ids, graph)
+    header = table.header
+
+    def position(name: str, option: str) -> int:
+        if name not in header[1:]:
+            raise GraphInputError(option, f"{table.path}: line 1: no column {name!r}; the columns after the node id "
+                                          f"are {', '.join(header[1:])}")
+        return header.index(name) - 1
+
+    k = position(column, "--label-attr") if column is not None else 0
+    s = position(split_column, "--split-attr") if split_column is not None else None
+    text: list[Optional[str]] = [None] * len(ids)
+    split: Optional[list[Optional[str]]] = [None] * len(ids) if s is not None else None
+    where: dict[str, int] = {}
+    for r, i in enumerate(ids):
+        if i not in table.rows:
+            continue
+        line, cells = table.rows[i]
+        where[i] = line
+        text[r] = cells[k] or None
+        if split is not None:
+            split[r] = _split_value(cells[s], f"{table.path}: line {line}", "--split-attr")
+    if all(t is None for t in text):
+        raise GraphInputError("--labels", f"{table.path}: no node of {graph} has a label (column "
+                                          f"{header[k + 1]!r}); at least one labelled node is needed to train")
+    if split is not None:
+        _check_split(ids, text, split, f"{table.path}: node", "--split-attr", header[s + 1], where)
+    return _labels(text, split)
+
+
+def _check_split(ids: list[str], text: list[Optional[str]], split: list[Optional[str]], prefix: str, option: str,
+                 column: str, lines: Optional[dict[str, int]] = None) -> None:
+    for i, t, s in zip(ids, text, split):
+        at = f"{prefix} {i!r}" + (f" (line {lines[i]})" if lines and i in lines else "")
+        if t is not None and s is None:
+            raise GraphInputError(option, f"{at}: labelled but its split {column!r} is empty; expected train, val "
+                                          f"or test for every labelled node")
+        if t is None and s is not None:
+            raise GraphInputError(option, f"{at}: in the {s} split but has no label; a node without a label "
+                                          f"is predicted and has no split")
+
+
+def _labels(text: list[Optional[str]], split: Optional[list[Optional[str]]]) -> Labels:
+    names = _class_names(t for t in text if t is not None)
+    index = {n: c for c, n in enumerate(names)}
+    y = torch.tensor([-1 if t is None else index[t] for t in text], dtype=torch.long)
+    return Labels(y, names, split)
+
+
+# ------------------------------------------------------------------------------------------------ splits
+def stratified_split(y: Tensor, train_fraction: float, val_fraction: float,
+                     seed: int = 0) -> tuple[Tensor, Tensor, Tensor]:
+    """Train, validation and test masks of the labelled nodes (``y >= 0``), class by class: of a
+    class's ``n`` nodes, in an order drawn with ``seed``, ``max(1, round(train_fraction * n))``
+    train, ``round(val_fraction * n)`` of the rest validate and the others test."""
+    if not (0 < train_fraction < 1 and 0 <= val_fraction < 1 and train_fraction + val_fraction <= 1):
+        raise ValueError(f"expected 0 < train_fraction < 1, 0 <= val_fraction and a sum <= 1, got "
+                         f"{train_fraction} and {val_fraction}")
+    g = torch.Generator().manual_seed(seed)
+    masks = [torch.zeros(y.numel(), dtype=torch.bool) for _ in range(3)]
+    for c in range(int(y.max()) + 1 if y.numel() else 0):
+        nodes = (y == c).nonzero().view(-1)
+        nodes = nodes[torch.randperm(nodes.numel(), generator=g)]
+        n = nodes.numel()
+        n_train = max(1, round(train_fraction * n)) if n else 0
+        n_val = min(round(val_fraction * n), n - n_train)
+        masks[0][nodes[:n_train]] = True
+        masks[1][nodes[n_train:n_train + n_val]] = True
+        masks[2][nodes[n_train + n_val:]] = True
+    return masks[0], masks[1], masks[2]
+
+
+def split_from_values(split: Sequence[Optional[str]]) -> tuple[Tensor, Tensor, Tensor]:
+    """Masks from per-node ``"train"`` / ``"val"`` / ``"test"`` (None: in none)."""
+    return tuple(torch.tensor([s == part for s in split], dtype=torch.bool)  # type: ignore[return-value]
+                 for part in ("train", "val", "test"))
+
+
+# ------------------------------------------------------------------------------------------------ all together
+def load_graph(path: str | Path, *, fmt: Optional[str] = None, direction: str = "undirected",
+               feature_attrs: Optional[Sequence[str]] = None, features_csv: Optional[str | Path] = None,
+               feature_columns: Optional[Sequence[str]] = None) -> GraphData:
+    """The graph of ``path`` with its node features: from the node attributes ``feature_attrs``, or
+    from ``features_csv`` (``feature_columns``: exactly those columns, in that order)."""
+    if (feature_attrs is None) == (features_csv is None):
+        raise GraphInputError("--feature-attrs", "expected the node features from node attributes "
+                                                 "(--feature-attrs a,b,c) or from a CSV file (--features FILE), "
+                                                 "one of the two")
+    path = Path(path)
+    g, fmt = read_graph(path, fmt, direction)
+    ids = _node_ids(g, path)
+    attrs = {str(n): dict(a) for n, a in g.nodes(data=True)}
+    if feature_attrs is not None:
+        x, names = features_from_attrs(ids, attrs, feature_attrs, path)
+    else:
+        x, names = features_from_csv(features_csv, ids, path, feature_columns)
+    index = {n: k for k, n in enumerate(g.nodes)}
+    edge_index, loops = _edge_index(g, index)
+    return GraphData(path, fmt, ids, edge_index, x, names, g.is_directed(), self_loops=loops, attrs=attrs)
+
+
+def load_labels(data: GraphData, *, label_attr: Optional[str] = None, labels_csv: Optional[str | Path] = None,
+                split_attr: Optional[str] = None) -> Labels:
+    """Labels (and a given split) of ``data``'s nodes: from the node attribute ``label_attr``, or
+    from ``labels_csv`` (its column ``label_attr``, default the second; ``split_attr`` is then a
+    column of that file)."""
+    if labels_csv is not None:
+        return labels_from_csv(labels_csv, data.ids, data.path, label_attr, split_attr)
+    if label_attr is None:
+        raise GraphInputError("--label-attr", "expected the labels from a node attribute (--label-attr NAME) or "
+                                              "from a CSV file (--labels FILE)")
+    return labels_from_attr(data.ids, data.attrs, label_attr, data.path, split_attr)
+
+
+def split_masks(labels: Labels, *, train_fraction: float = 0.6, val_fraction: float = 0.2,
+                seed: int = 0) -> tuple[Tensor, Tensor, Tensor]:
+    """The given split when the labels carry one, else a stratified one; at least one training
+    and one validation node are needed."""
+    if labels.split is not None:
+        masks, how = split_from_values(labels.split), "the given split"
+    else:
+        masks = stratified_split(labels.y, train_fraction, val_fraction, seed)
+        how = f"a split of {int(labels.labelled.sum())} labelled nodes with --val-fraction {val_fraction}"
+    for mask, part in zip(masks[:2], ("training", "validation")):
+        if not bool(mask.any()):
+            raise GraphInputError("--split-attr" if labels.split is not None else "--val-fraction",
+                                  f"{how} has no {part} node; the model is trained on the training nodes and "
+                                  f"chosen on the validation nodes, which needs at least one of each")
+    return masks
+
+
+def node_dataset(data: GraphData, backend: str, labels: Optional[Labels] = None,
+                 masks: Optional[tuple[Tensor, Tensor, Tensor]] = None):
+    """A :class:`~iterative_gnn.data.NodeDataset` in ``backend``'s graph type (unlabelled: ``y`` -1
+    and empty masks)."""
+    from .data import NodeDataset, _graph_for
+
+    n = data.num_nodes
+    y = labels.y if labels is not None else torch.full((n,), -1, dtype=torch.long)
+    if masks is None:
+        masks = tuple(torch.zeros(n, dtype=torch.bool) for _ in range(3))  # type: ignore[assignment]
+    graph = _graph_for(backend, data.edge_index, n)
+    return NodeDataset(data.name, data.x, y, *masks, len(labels.class_names) if labels else 0, graph, backend,
+                       extra={})
