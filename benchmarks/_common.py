@@ -124,6 +124,50 @@ def interleaved(fns: dict, device: torch.device, rounds: int = 7, budget: float 
     return best
 
 
+def interleaved_rounds(fns: dict, rounds: int, budget: float, *, warm: bool = False,
+                       device: torch.device = torch.device("cpu")) -> dict:
+    """Every wall time of each function, timed in turns (round after round, so that a disturbance on a
+    shared machine hits every variant alike): ``{key: [seconds per round]}``, for the fastest and for
+    the spread over rounds. One untimed warm-up call of each first; with ``warm`` each timed call also
+    comes right after an untimed call of the same function (its data in cache, as in a training loop).
+    Stops after the round in which ``budget`` seconds are passed (at least 3 rounds)."""
+    for fn in fns.values():
+        fn()
+    times: dict = {key: [] for key in fns}
+    start = time.perf_counter()
+    for r in range(rounds):
+        for key, fn in fns.items():
+            if warm:
+                fn()
+            sync(device)
+            t = time.perf_counter()
+            fn()
+            sync(device)
+            times[key].append(time.perf_counter() - t)
+        if r >= 2 and time.perf_counter() - start > budget:
+            break
+    return times
+
+
+def spread(values) -> tuple[float, float, float]:
+    """``(min, median, max)`` of ``values``."""
+    v = sorted(values)
+    return v[0], v[len(v) // 2] if len(v) % 2 else 0.5 * (v[len(v) // 2 - 1] + v[len(v) // 2]), v[-1]
+
+
+def rss_bytes(key: str = "VmRSS") -> int:
+    """This process's resident set (``VmRSS``) or its peak (``VmHWM``) in bytes, from /proc (Linux)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(key + ":"):
+            return int(line.split()[1]) * 1024
+    raise RuntimeError(f"{key} not in /proc/self/status")
+
+
+def reset_peak_rss() -> None:
+    """Set the peak resident set (``VmHWM``) to the current one (Linux: ``clear_refs`` 5)."""
+    Path("/proc/self/clear_refs").write_text("5")
+
+
 def slope(ks, ts) -> float:
     """Least-squares slope of ``ts`` against ``ks``: seconds per iteration, the fixed cost left out."""
     n = len(ks)

@@ -1,0 +1,241 @@
+"""Training steps: forward + backward of PIGNConv in each gradient mode against a bare torch loop.
+
+For each graph size and both forms of ``PIGNConv`` one training step (forward, ``loss = sum(out^2)``,
+backward to the layer's parameters and to the input) runs with ``grad="unrolled"``, ``"implicit"`` and
+``"phantom"`` in the PyG layer (edge index) and, when DGL is installed, the DGL layer (a ``DGLGraph``),
+and the same step is written by hand as a torch loop with autograd on a prebuilt CSR matrix
+(the same graph, the same step math):
+
+* ``form="residual"`` (the default): ``z <- (1 - alpha) Â z + alpha x + b``;
+* ``form="paper"``: ``z <- s z + (1 - s) relu(Â z W^T + b)`` with ``s = 0.5``.
+
+The bare loops take the same gradient route as the mode: every step in the autograd graph
+(unrolled); ``K - 1`` steps without gradients, one step with them and, in its backward hook, ``K``
+adjoint steps ``g <- J^T g + v`` by vector-Jacobian products (implicit); ``K - 1`` steps without
+gradients and the last one backpropagated through (phantom). Each comes in two versions: ``torch``
+(``torch.sparse.mm`` and autograd's own backward, which transposes the CSR matrix at every step) and
+``kept At`` (a small autograd function holding the transpose built once, as a careful hand-written
+loop would). The targets are judged against the faster of the two.
+
+Per iteration is ``(t(K2) - t(K1)) / (K2 - K1)`` of the whole step; ``step at K1`` the whole step with
+``K1`` iterations on the graph of the previous calls (the layer's per-graph set-up cached, as the bare
+loop's prebuilt matrix is). Every variant of one graph and form is timed in turn, round after round;
+each row gives the ratio of the fastest times and the spread (min, median, max) of the ratio over the
+rounds. One thread by default.
+
+    python benchmarks/bench_training.py [--edges 100000 1000000] [--iterations 10 30] [--rounds 5]
+"""
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")  # DGL's kernels (OpenMP) too: set before dgl is imported
+os.environ.setdefault("DGLBACKEND", "pytorch")
+
+import argparse  # noqa: E402
+import warnings  # noqa: E402
+from typing import Callable  # noqa: E402
+
+import torch  # noqa: E402
+from torch import Tensor  # noqa: E402
+
+from _common import gcn_csr, interleaved_rounds, random_graph, spread, write_results  # noqa: E402
+
+warnings.filterwarnings("ignore")
+
+MODES = ("unrolled", "implicit", "phantom")
+SMOOTHING = 0.5  # the paper form's
+
+
+class _KeptTranspose(torch.autograd.Function):
+    """``A @ h`` whose backward multiplies by a transpose built once (not at every step)."""
+
+    @staticmethod
+    def forward(ctx, h: Tensor, A: Tensor, At: Tensor) -> Tensor:  # type: ignore[override]
+        ctx.At = At
+        return torch.sparse.mm(A, h)
+
+    @staticmethod
+    def backward(ctx, g: Tensor):  # type: ignore[override]
+        return torch.sparse.mm(ctx.At, g), None, None
+
+
+def bare_step(form: str, A: Tensor, At: Tensor | None, x: Tensor, W: Tensor | None, b: Tensor,
+              alpha: float) -> Callable[[Tensor], Tensor]:
+    """One step of ``form`` by hand; ``At`` given: the product's backward uses it, else autograd's own."""
+    mm = (lambda h: torch.sparse.mm(A, h)) if At is None else (lambda h: _KeptTranspose.apply(h, A, At))
+    if form == "residual":
+        return lambda z: torch.lerp(mm(z), x, alpha) + b
+    return lambda z: torch.lerp(torch.relu(mm(z @ W.t()) + b), z, SMOOTHING)
+
+
+def bare_forward(step: Callable[[Tensor], Tensor], x: Tensor, k: int, mode: str) -> Tensor:
+    """``k`` steps from ``x`` with the gradient route of ``mode`` (see the module docstring)."""
+    if mode == "unrolled":
+        z = x
+        for _ in range(k):
+            z = step(z)
+        return z
+    with torch.no_grad():
+        z = x
+        for _ in range(k - 1):
+            z = step(z)
+    if mode == "phantom":
+        return step(z)
+    z_in = z.detach().requires_grad_()
+    y = step(z_in)
+    out = y.view_as(y)
+
+    def adjoint(v: Tensor) -> Tensor:
+        g = v
+        for _ in range(k):
+            (vjp,) = torch.autograd.grad(y, z_in, g, retain_graph=True)
+            g = vjp + v
+        return g
+
+    out.register_hook(adjoint)
+    return out
+
+
+def _args() -> argparse.Namespace:
+    p = argparse.ArgumentParser()
+    p.add_argument("--edges", type=int, nargs="+", default=[100_000, 1_000_000])
+    p.add_argument("--nodes", type=int, nargs="+", default=None,
+                   help="node counts, one per edge count (default: edges // 10)")
+    p.add_argument("--channels", type=int, default=64)
+    p.add_argument("--iterations", type=int, nargs=2, default=[10, 30], metavar=("K1", "K2"))
+    p.add_argument("--rounds", type=int, default=5)
+    p.add_argument("--budget", type=float, default=240.0,
+                   help="seconds per graph and form after which no further round starts (at least 3 rounds)")
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--forms", nargs="+", default=["residual", "paper"])
+    p.add_argument("--modes", nargs="+", default=list(MODES))
+    p.add_argument("--name", default=None)
+    return p.parse_args()
+
+
+def main() -> None:
+    args = _args()
+    torch.set_num_threads(args.threads)
+    try:
+        import dgl
+        import dgl_iterative
+    except ImportError:
+        dgl = None
+    from pyg_iterative import PIGNConv
+
+    ks = tuple(args.iterations)
+    K = ks[0]
+    C = args.channels
+    rows = []
+    for i, E in enumerate(args.edges):
+        N = args.nodes[i] if args.nodes else max(E // 10, 10)
+        ei = random_graph(N, E, torch.device("cpu"))
+        g = dgl.graph((ei[0], ei[1]), num_nodes=N) if dgl is not None else None
+        torch.manual_seed(1)
+        x = torch.randn(N, C, requires_grad=True)
+        A = gcn_csr(ei, N)
+        At = A.t().to_sparse_csr()
+        for form in args.forms:
+            torch.manual_seed(0)
+            layers: dict = {}  # (library, mode, k) -> callable
+            state = None
+            for mode in args.modes:
+                for k in ks:
+                    conv = PIGNConv(C, num_iterations=k, form=form, grad=mode).train()
+                    state = state or conv.state_dict()
+                    conv.load_state_dict(state)
+                    layers[("PyG", mode, k)] = (conv, lambda c=conv: c(x, ei))
+                    if dgl is not None:
+                        dconv = dgl_iterative.PIGNConv(C, num_iterations=k, form=form, grad=mode).train()
+                        dconv.load_state_dict(state)
+                        layers[("DGL", mode, k)] = (dconv, lambda c=dconv: c(g, x))
+            some = layers[("PyG", args.modes[0], K)][0].operator
+            alpha = float(some.alpha)
+            b = some.bias.detach().clone().requires_grad_()
+            W = some.weight.detach().clone().requires_grad_() if form == "paper" else None
+            bare_params = [b] if W is None else [b, W]
+            steps = {"bare torch": bare_step(form, A, None, x, W, b, alpha),
+                     "bare kept At": bare_step(form, A, At, x, W, b, alpha)}
+
+            def run(forward: Callable[[], Tensor], params) -> list:
+                x.grad = None
+                for q in params:
+                    q.grad = None
+                out = forward()
+                (out * out).sum().backward()
+                return [out.detach()] + [q.grad for q in [x, *params]]
+
+            fns = {}
+            for (lib, mode, k), (conv, call) in layers.items():
+                fns[(lib, mode, k)] = lambda call=call, conv=conv: run(call, list(conv.parameters()))
+            for name, step in steps.items():
+                for mode in args.modes:
+                    for k in ks:
+                        fns[(name, mode, k)] = (lambda step=step, mode=mode, k=k:
+                                                run(lambda: bare_forward(step, x, k, mode), bare_params))
+            # the same step: output and gradients (input, bias, weight) against the bare loop's
+            diffs = {}
+            for mode in args.modes:
+                ref = fns[("bare kept At", mode, K)]()
+                for lib in ("PyG", "DGL") if dgl is not None else ("PyG",):
+                    got = fns[(lib, mode, K)]()
+                    got = got[:2] + sorted(got[2:], key=lambda t: t.dim())  # bias, then weight
+                    diffs[(lib, mode)] = max(
+                        float((a - r).norm() / r.norm()) if r is not None and r.norm() > 0 else
+                        (0.0 if a is None or float(a.norm()) == 0 else float("inf"))
+                        for a, r in zip(got, ref))
+            times = interleaved_rounds(fns, rounds=args.rounds, budget=args.budget)
+            n_rounds = min(len(v) for v in times.values())
+
+            def per_iter(key_of, r=None):
+                t = [min(times[key_of(k)]) if r is None else times[key_of(k)][r] for k in ks]
+                return (t[1] - t[0]) / (ks[1] - ks[0])
+
+            for mode in args.modes:
+                bare_best = min(("bare torch", "bare kept At"), key=lambda n: per_iter(lambda k: (n, mode, k)))
+                for lib in [lb for lb in ("PyG", "DGL") if (lb, mode, K) in fns] + ["bare torch", "bare kept At"]:
+                    mine = per_iter(lambda k: (lib, mode, k))
+                    row = {"edges": E, "nodes": N, "form": form, "grad": mode, "variant": lib,
+                           "ms/iter": mine * 1e3, f"step ms (K={K})": min(times[(lib, mode, K)]) * 1e3}
+                    for ref in ("bare torch", "bare kept At"):
+                        theirs = per_iter(lambda k: (ref, mode, k))
+                        row[f"/ {ref}, per iter"] = mine / theirs
+                    ratios = [per_iter(lambda k: (lib, mode, k), r) / per_iter(lambda k: (bare_best, mode, k), r)
+                              for r in range(n_rounds)]
+                    lo, med, hi = spread(ratios)
+                    row["/ best bare, per iter: min / med / max over rounds"] = f"{lo:.2f} / {med:.2f} / {hi:.2f}"
+                    step_ratios = [times[(lib, mode, K)][r] / times[(bare_best, mode, K)][r] for r in range(n_rounds)]
+                    lo, med, hi = spread(step_ratios)
+                    row[f"/ best bare, step at K={K}"] = min(times[(lib, mode, K)]) / min(times[(bare_best, mode, K)])
+                    row[f"step ratio min / med / max"] = f"{lo:.2f} / {med:.2f} / {hi:.2f}"
+                    row["best bare"] = bare_best
+                    row["rounds"] = n_rounds
+                    row["max rel diff (out, grads)"] = diffs.get((lib, mode), 0.0)
+                    rows.append(row)
+                    print(row, flush=True)
+    tag = "dgl_env" if dgl is not None else "pyg_env"
+    write_results(
+        args.name or f"training_cpu_{tag}", rows, device="cpu",
+        title="Training steps: PIGNConv (each gradient mode) against a bare torch loop with autograd",
+        columns=list(rows[0].keys()),
+        notes=[f"{C} channels, random undirected graphs (nodes = edges / 10 unless --nodes), train mode, one step = "
+               f"forward, loss = sum(out^2), backward to the input and the layer's parameters; {args.threads} torch "
+               f"thread(s) (OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS')}); layer options at their defaults "
+               "but form and grad (validate=True, cached=False: the per-graph cache serves the repeated calls)",
+               f"per iteration = (t({ks[1]}) - t({ks[0]})) / {ks[1] - ks[0]} of the whole step; step at K={K}: one whole "
+               "step on the graph of the previous calls; fastest of up to "
+               f"{args.rounds} rounds, every variant of one graph and form timed in turn each round; 'min / med / max "
+               "over rounds': the ratio to the best bare loop within each round",
+               "bare torch: torch.sparse.mm on a prebuilt CSR matrix, autograd's own backward (it transposes the "
+               "matrix at every step); bare kept At: the same with the transpose built once (a 10-line autograd "
+               "function); implicit: K-1 steps without gradients, one with, K adjoint steps by VJPs in a backward "
+               "hook; phantom: K-1 steps without gradients, the last backpropagated through",
+               "max rel diff: output and gradients of the layer against 'bare kept At' at K (the same step math); "
+               "target: layer / best bare <= 1.2 per iteration for grad='unrolled' and 'implicit'",
+               "the machine (2 cores) was shared with other work while this ran: compare ratios within one run"],
+    )
+
+
+if __name__ == "__main__":
+    main()
