@@ -1,11 +1,14 @@
 """The ``iterative-gnn`` command-line tool (also ``python -m iterative_gnn``).
 
-Subcommands: ``train`` (one model, several seeds), ``reproduce`` (the paper's experiments, CSV and
-PNG files) and ``chains`` (the long-range chains benchmark). Every one takes ``--backend pyg|dgl``.
+Subcommands: ``train`` (one model, several seeds; on a dataset or on the user's own graph file, whose
+model ``--save`` keeps), ``predict`` (a saved model's classes for every node of a graph file),
+``reproduce`` (the paper's experiments, CSV and PNG files) and ``chains`` (the long-range chains
+benchmark). Every one takes ``--backend pyg|dgl``.
 """
 from __future__ import annotations
 
 import argparse
+import csv
 import math
 import os
 import statistics
@@ -22,8 +25,12 @@ from .backends import BACKENDS, MODELS
 from .configs import PIGN_PRESETS, RunConfig, chains_models, preset, run_one
 from .data import DATASETS, DatasetUnavailable, add_feature_noise, cache_dir, load_node_dataset, planetoid_available
 from .data import planetoid_raw_complete, to_device
+from .model_io import ModelFileError, load_model, read_model_file, save_model
 from .reproduce import EXPERIMENTS, OUTPUT_FILES, Runner, Settings, machine, model_config, quick_settings, report
 from .reproduce import write_csv
+from .train import evaluate
+from .user_graph import DIRECTIONS, FORMATS, GraphData, GraphInputError, load_graph, load_labels, node_dataset
+from .user_graph import split_masks
 
 
 # ------------------------------------------------------------------------------------------------ option types
@@ -62,6 +69,11 @@ def fraction(text: str) -> float:
 def fraction_below_one(text: str) -> float:
     """A number in [0, 1)."""
     return _number(text, float, lambda v: 0 <= v < 1, "a number in [0, 1)")
+
+
+def nonneg_int(text: str) -> int:
+    """A whole number >= 0."""
+    return _number(text, int, lambda v: v >= 0, "a whole number >= 0")
 
 
 def open_fraction(text: str) -> float:
@@ -245,24 +257,110 @@ def _load(args: argparse.Namespace, noise_seed: int = 0):
     return to_device(ds, torch.device(args.device))
 
 
+_GRAPH_ONLY = ("format", "direction", "feature_attrs", "features", "label_attr", "labels", "split_attr",
+               "train_fraction", "val_fraction", "split_seed", "save")
+_DATASET_ONLY = ("dataset", "data_root", "length", "noise")
+
+
+def _check_graph_options(args: argparse.Namespace) -> None:
+    """The options of ``--graph`` and of ``--dataset`` are not mixed; the split is given once."""
+    if args.graph is None:
+        given = [d for d in _GRAPH_ONLY if getattr(args, d) is not None]
+        if given:
+            _usage_error(args, f"argument --{given[0].replace('_', '-')}: applies to --graph only")
+        args.dataset = args.dataset or "cora"
+        args.length = 50 if args.length is None else args.length
+        return
+    given = [d for d in _DATASET_ONLY if getattr(args, d)]
+    if given:
+        _usage_error(args, f"argument --{given[0].replace('_', '-')}: applies to --dataset only, not to --graph")
+    if args.split_attr is not None:
+        given = [d for d in ("train_fraction", "val_fraction", "split_seed") if getattr(args, d) is not None]
+        if given:
+            _usage_error(args, f"argument --{given[0].replace('_', '-')}: not with --split-attr, which gives the split")
+    train_f = 0.6 if args.train_fraction is None else args.train_fraction
+    val_f = 0.2 if args.val_fraction is None else args.val_fraction
+    if train_f + val_f > 1:
+        _usage_error(args, f"argument --val-fraction: invalid value {val_f!r}: --train-fraction {train_f} and "
+                           f"--val-fraction {val_f} add up to more than 1")
+
+
+def _read_user_graph(args: argparse.Namespace, direction: str, feature_attrs=None,
+                     feature_columns=None) -> GraphData:
+    """``--graph`` with its features; bad input is a usage error naming the option, file and place."""
+    try:
+        return load_graph(args.graph, fmt=args.format, direction=direction,
+                          feature_attrs=feature_attrs if args.features is None else None,
+                          features_csv=args.features, feature_columns=feature_columns)
+    except GraphInputError as exc:
+        _usage_error(args, f"argument {exc.option}: {exc}")
+
+
+def _load_user_dataset(args: argparse.Namespace):
+    """``--graph`` with features, labels and split: ``(NodeDataset, GraphData, Labels, how the split was made)``."""
+    if args.feature_attrs is None and args.features is None:
+        _usage_error(args, "argument --graph: expected the node features from node attributes "
+                           "(--feature-attrs a,b,c) or from a CSV file keyed by node id (--features FILE)")
+    if args.feature_attrs is not None and args.features is not None:
+        _usage_error(args, "argument --features: not with --feature-attrs; the features come from one of the two")
+    if args.label_attr is None and args.labels is None:
+        _usage_error(args, "argument --graph: expected the labels from a node attribute (--label-attr NAME) or "
+                           "from a CSV file keyed by node id (--labels FILE)")
+    data = _read_user_graph(args, args.direction or "undirected", args.feature_attrs)
+    try:
+        labels = load_labels(data, label_attr=args.label_attr, labels_csv=args.labels, split_attr=args.split_attr)
+        seed = args.split_seed or 0
+        masks = split_masks(labels, train_fraction=0.6 if args.train_fraction is None else args.train_fraction,
+                            val_fraction=0.2 if args.val_fraction is None else args.val_fraction, seed=seed)
+    except GraphInputError as exc:
+        _usage_error(args, f"argument {exc.option}: {exc}")
+    how = f"given by {args.split_attr!r}" if labels.split is not None else f"stratified, seed {seed}"
+    ds = to_device(node_dataset(data, args.backend, labels, masks), torch.device(args.device))
+    return ds, data, labels, how
+
+
+def _describe_graph(data: GraphData) -> str:
+    edges = data.edge_index.size(1) // (1 if data.directed else 2)
+    loops = f", {data.self_loops} self-loop(s) dropped" if data.self_loops else ""
+    return (f"{data.num_nodes} nodes, {edges} {'directed' if data.directed else 'undirected'} edges{loops}, "
+            f"{len(data.feature_names)} features")
+
+
+def _percent(acc: float) -> str:
+    return "n/a" if math.isnan(acc) else f"{acc * 100:.1f}%"
+
+
 def cmd_train(args: argparse.Namespace) -> int:
+    _check_graph_options(args)
     _set_threads(args.threads)
     cfg = config_from_args(args)
-    try:
-        base = _load(args)
-    except DatasetUnavailable as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    print(f"[{args.backend}] {base.name}: {base.num_nodes} nodes, {base.num_classes} classes, "
-          f"{int(base.train_mask.sum())}/{int(base.val_mask.sum())}/{int(base.test_mask.sum())} train/val/test; "
-          f"{cfg.describe()}")
+    data = labels = None
+    if args.graph is not None:
+        base, data, labels, how = _load_user_dataset(args)
+        n_lab = int(labels.labelled.sum())
+        print(f"[{args.backend}] {base.name}: {_describe_graph(data)}; {n_lab} labelled nodes in "
+              f"{base.num_classes} classes ({', '.join(labels.class_names)}), {base.num_nodes - n_lab} to predict; "
+              f"{int(base.train_mask.sum())}/{int(base.val_mask.sum())}/{int(base.test_mask.sum())} "
+              f"train/val/test ({how}); {cfg.describe()}")
+    else:
+        try:
+            base = _load(args)
+        except DatasetUnavailable as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        print(f"[{args.backend}] {base.name}: {base.num_nodes} nodes, {base.num_classes} classes, "
+              f"{int(base.train_mask.sum())}/{int(base.val_mask.sum())}/{int(base.test_mask.sum())} train/val/test; "
+              f"{cfg.describe()}")
     accs, vals, infos, rows = [], [], [], []
+    best = None  # (validation accuracy, seed, model, result) of the model --save keeps
     for seed in range(args.seeds):
         ds = _load(args, seed) if args.noise else base
         bar, update = _progress_bar(cfg.epochs, f"{args.backend} seed {seed}")
-        res, secs, _ = run_one(args.backend, ds, cfg, seed, progress=update)
+        res, secs, model = run_one(args.backend, ds, cfg, seed, progress=update, keep_model=args.save is not None)
         if bar is not None:
             bar.close()
+        if model is not None and (best is None or res.val_acc > best[0]):
+            best = (res.val_acc, seed, model, res)
         accs.append(res.test_acc)
         vals.append(res.val_acc)
         infos.append(res.info)
@@ -272,13 +370,17 @@ def cmd_train(args: argparse.Namespace) -> int:
                      **({k: res.info[k] for k in ("iterations", "final_residual", "contraction_factor")}
                         if res.info else {})})
         if args.seeds > 1:
-            print(f"  seed {seed}: test {res.test_acc * 100:.1f}%, val {res.val_acc * 100:.1f}% "
+            print(f"  seed {seed}: test {_percent(res.test_acc)}, val {_percent(res.val_acc)} "
                   f"(best epoch {res.best_epoch}, {secs:.1f}s)")
-    mean = statistics.mean(accs) * 100
-    std = (statistics.stdev(accs) * 100) if len(accs) > 1 else 0.0
     name = f"PIGN[{args.preset or ('chains' if args.dataset == 'chains' else 'best')}]" if args.model == "pign" \
         else args.model.upper()
-    print(f"[{args.backend}] {base.name} {name} (depth {cfg.depth}): test accuracy {mean:.1f} ± {std:.1f}% "
+    if bool(base.test_mask.any()):
+        mean = statistics.mean(accs) * 100
+        std = (statistics.stdev(accs) * 100) if len(accs) > 1 else 0.0
+        result = f"test accuracy {mean:.1f} ± {std:.1f}%"
+    else:
+        result = "no test nodes"
+    print(f"[{args.backend}] {base.name} {name} (depth {cfg.depth}): {result} "
           f"over {args.seeds} seed(s) (validation {statistics.mean(vals) * 100:.1f}%)")
     if infos[-1]:
         its = [i["iterations"] for i in infos]
@@ -290,6 +392,89 @@ def cmd_train(args: argparse.Namespace) -> int:
               f"contraction factor {statistics.mean(qs):.3f} (mean over seeds)")
     if args.csv:
         print(f"wrote {write_csv(Path(args.csv), rows)}")
+    if args.save:
+        val, seed, model, res = best
+        features = ({"source": "attrs", "attrs": list(args.feature_attrs), "names": data.feature_names}
+                    if args.features is None else {"source": "csv", "attrs": None, "names": data.feature_names})
+        path = save_model(args.save, model, backend=args.backend, config=cfg, in_channels=base.x.size(1),
+                          class_names=labels.class_names, features=features,
+                          direction=args.direction or "undirected",
+                          training={"graph": str(data.path), "seed": seed, "best_epoch": res.best_epoch,
+                                    "val_acc": res.val_acc, "test_acc": res.test_acc})
+        print(f"wrote {path} (the model of seed {seed}, validation {_percent(val)}"
+              + (f" of {args.seeds} seeds" if args.seeds > 1 else "") + ")")
+    return 0
+
+
+# ------------------------------------------------------------------------------------------------ predict
+def _features_for_model(args: argparse.Namespace, record: dict) -> tuple:
+    """``(feature_attrs, feature_columns)`` to read ``--graph`` with, as the model was trained."""
+    feats = record["features"]
+    if args.features is not None:
+        if feats["source"] != "csv":
+            _usage_error(args, f"argument --features: the model {args.model} was trained on the node attributes "
+                               f"{','.join(feats['attrs'])}; leave out --features to read them (or give "
+                               f"--feature-attrs with other names for the same {len(feats['names'])} features)")
+        return None, feats["names"]
+    if args.feature_attrs is not None:
+        return args.feature_attrs, None
+    if feats["source"] == "csv":
+        _usage_error(args, f"argument --features: the model {args.model} was trained on features from a CSV file "
+                           f"(columns {', '.join(feats['names'])}); give the graph's features with --features FILE")
+    return feats["attrs"], None
+
+
+def _write_predictions(path: Path, ids: list[str], class_names: list[str], probs: torch.Tensor) -> Path:
+    """One row per node: ``node``, ``predicted`` and ``prob_<class>`` per class; written next to
+    ``path``, then renamed (whole or not at all)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".part")
+    pred = probs.argmax(1).tolist()
+    try:
+        with open(tmp, "w", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(["node", "predicted", *(f"prob_{c}" for c in class_names)])
+            for i, k, p in zip(ids, pred, probs.tolist()):
+                w.writerow([i, class_names[k], *(f"{v:.6g}" for v in p)])
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def cmd_predict(args: argparse.Namespace) -> int:
+    _set_threads(args.threads)
+    if args.feature_attrs is not None and args.features is not None:
+        _usage_error(args, "argument --features: not with --feature-attrs; the features come from one of the two")
+    try:
+        record = read_model_file(args.model)
+    except ModelFileError as exc:
+        _usage_error(args, f"argument --model: {exc}")
+    args.backend = args.backend or record["backend"]
+    problem = backends.backend_problem(args.backend)
+    if problem:
+        _usage_error(args, f"argument --backend: invalid value {args.backend!r}: {problem}")
+    attrs, columns = _features_for_model(args, record)
+    direction = args.direction or record["direction"]
+    data = _read_user_graph(args, direction, attrs, columns)
+    if data.x.size(1) != record["in_channels"]:
+        _usage_error(args, f"argument {'--features' if args.features else '--feature-attrs'}: {data.path} gives "
+                           f"{data.x.size(1)} features per node ({', '.join(data.feature_names)}); the model "
+                           f"{args.model} takes {record['in_channels']} ({', '.join(record['features']['names'])})")
+    try:
+        saved = load_model(args.model, backend=args.backend, device=args.device)
+    except ModelFileError as exc:
+        _usage_error(args, f"argument --model: {exc}")
+    ds = to_device(node_dataset(data, args.backend), torch.device(args.device))
+    logits = evaluate(saved.model, ds)
+    probs = torch.softmax(logits.float(), dim=1).cpu()
+    out = _write_predictions(Path(args.out), data.ids, saved.class_names, probs)
+    counts = torch.bincount(probs.argmax(1), minlength=len(saved.class_names)).tolist()
+    print(f"[{args.backend}] {data.name}: {_describe_graph(data)}; {saved.config.model} model {args.model} "
+          f"({len(saved.class_names)} classes)")
+    print(f"wrote {out}: {data.num_nodes} predictions ("
+          + ", ".join(f"{c}: {n}" for c, n in zip(saved.class_names, counts)) + ")")
     return 0
 
 
@@ -440,11 +625,14 @@ def _iteration_options(p: argparse.ArgumentParser) -> None:
 
 
 def _add_train_parser(sub) -> None:
-    t = sub.add_parser("train", help="train one model on a node-classification dataset, over several seeds",
-                       description="Train PIGN or a baseline; report test accuracy (mean ± std over seeds, "
-                                   "model chosen on validation) and the iteration's convergence.")
+    t = sub.add_parser("train", help="train one model on a node-classification dataset or on your own graph "
+                                     "file, over several seeds",
+                       description="Train PIGN or a baseline on a dataset (--dataset) or on a graph file with node "
+                                   "features and labels (--graph); report test accuracy (mean ± std over seeds, "
+                                   "model chosen on validation) and the iteration's convergence; --save keeps the "
+                                   "model for 'iterative-gnn predict'.")
     _common(t)
-    t.add_argument("--dataset", choices=DATASETS, default="cora")
+    t.add_argument("--dataset", choices=DATASETS, default=None, help="a dataset by name (default: cora)")
     t.add_argument("--data-root", default=None,
                    help="data root holding planetoid/<Name>/raw (default: $ITERATIVE_GNN_DATA or the loader's own)")
     t.add_argument("--model", choices=MODELS, default="pign")
@@ -456,11 +644,72 @@ def _add_train_parser(sub) -> None:
                    help="PIGN iterations (the most, with --tol); layers for gcn/gcn2; steps for appnp (default 8)")
     t.add_argument("--seeds", type=positive_int, default=1)
     t.add_argument("--noise", type=fraction, default=0.0, help="fraction of feature entries set to 1")
-    t.add_argument("--length", type=positive_int, default=50, help="chain length (--dataset chains)")
+    t.add_argument("--length", type=positive_int, default=None, help="chain length (--dataset chains; default 50)")
     t.add_argument("--csv", type=output_file, default=None, help="also write one row per seed to this CSV file")
+    _user_graph_options(t, train=True)
     _training_options(t)
     _iteration_options(t)
     t.set_defaults(func=cmd_train)
+
+
+def _names(text: str) -> tuple[str, ...]:
+    """A comma list of attribute names."""
+    names = tuple(v.strip() for v in text.split(","))
+    if not names or any(not n for n in names):
+        raise argparse.ArgumentTypeError(f"invalid value {text!r}: expected a comma list of node attribute names")
+    return names
+
+
+def _user_graph_options(p: argparse.ArgumentParser, train: bool) -> None:
+    """The options that read the user's graph (``train --graph``, ``predict``)."""
+    g = p.add_argument_group("your own graph" + (" (instead of --dataset)" if train else ""))
+    g.add_argument("--graph", metavar="FILE", required=not train,
+                   help="a graph file networkx reads; the format from its suffix or --format")
+    g.add_argument("--format", choices=tuple(FORMATS),
+                   help="; ".join(f"{k}: {' '.join(v)}" for k, v in FORMATS.items()) + " (each may end in .gz or .bz2)")
+    g.add_argument("--direction", choices=DIRECTIONS, default=None,
+                   help="undirected: the graph must be undirected (edge lists and adjacency lists are read as one); "
+                        "directed: each edge from source to target only; both: each edge both ways "
+                        + ("(default: undirected)" if train else "(default: as the model was trained)"))
+    g.add_argument("--feature-attrs", type=_names, metavar="A,B,...",
+                   help="node attributes holding the features (numbers, or lists of numbers)"
+                        + ("" if train else " (default: those the model was trained on)"))
+    g.add_argument("--features", metavar="CSV",
+                   help="CSV file of node features: a first line naming the columns, then one row per node, "
+                        "the node id first")
+    if not train:
+        return
+    g.add_argument("--label-attr", metavar="NAME",
+                   help="the node attribute holding the label, or the --labels column (default: its second column); "
+                        "nodes without one are predicted, not trained on")
+    g.add_argument("--labels", metavar="CSV", help="CSV file of labels: a first line naming the columns, then one "
+                                                  "row per labelled node, the node id first")
+    g.add_argument("--split-attr", metavar="NAME",
+                   help="the node attribute (or the --labels column) giving each labelled node's split: "
+                        "train, val or test (default: a stratified split)")
+    g.add_argument("--train-fraction", type=open_fraction, default=None,
+                   help="labelled nodes of each class that train (default 0.6)")
+    g.add_argument("--val-fraction", type=fraction_below_one, default=None,
+                   help="labelled nodes of each class that validate (default 0.2; the others test)")
+    g.add_argument("--split-seed", type=nonneg_int, default=None, help="seed of the stratified split (default 0)")
+    g.add_argument("--save", type=output_file, metavar="FILE",
+                   help="write the trained model with its configuration (with several --seeds: the best on "
+                        "validation) for 'iterative-gnn predict'")
+
+
+def _add_predict_parser(sub) -> None:
+    p = sub.add_parser("predict", help="a saved model's classes for every node of a graph file",
+                       description="Read a graph file (and its features as the model was trained), run a model "
+                                   "saved by 'train --save' and write one row per node: its id, the predicted "
+                                   "class and the probability of each class.")
+    p.add_argument("--backend", choices=BACKENDS, default=None, help="graph library (default: the model's)")
+    p.add_argument("--device", type=device, default="cpu", help="torch device, e.g. cpu or cuda (default: cpu)")
+    p.add_argument("--threads", type=positive_int, default=None, help="torch CPU threads (default: torch's choice)")
+    p.set_defaults(parser=p)
+    p.add_argument("--model", metavar="FILE", required=True, help="a model file written by 'train --save'")
+    p.add_argument("--out", type=output_file, metavar="CSV", required=True, help="the predictions file to write")
+    _user_graph_options(p, train=False)
+    p.set_defaults(func=cmd_predict)
 
 
 def _experiment_options(r: argparse.ArgumentParser) -> None:
@@ -525,10 +774,12 @@ def _add_chains_parser(sub) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The ``iterative-gnn`` parser: one subparser per subcommand (``train``, ``reproduce``, ``chains``)."""
+    """The ``iterative-gnn`` parser: one subparser per subcommand (``train``, ``predict``, ``reproduce``,
+    ``chains``)."""
     p = argparse.ArgumentParser(prog="iterative-gnn", description="Iterative (fixed-point) GNNs for PyG and DGL.")
     sub = p.add_subparsers(dest="command", required=True)
     _add_train_parser(sub)
+    _add_predict_parser(sub)
     _add_reproduce_parser(sub)
     _add_chains_parser(sub)
     return p
@@ -540,7 +791,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args.command_line = "iterative-gnn " + " ".join(argv)
     from ._deps import check_cli_dependencies  # exits naming the missing modules and the extra to install
     check_cli_dependencies(getattr(args, "backend", "pyg"))
-    if not getattr(args, "report", None):  # every command but --report trains with the backend
+    # every command but --report trains with the backend; predict without --backend checks the model's
+    if args.backend is not None and not getattr(args, "report", None):
         problem = backends.backend_problem(args.backend)
         if problem:
             usable = [b for b in BACKENDS if b != args.backend and not backends.backend_problem(b)]
