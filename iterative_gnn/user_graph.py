@@ -509,8 +509,9 @@ def _labels(text: list[Optional[str]], split: Optional[list[Optional[str]]]) -> 
 def stratified_split(y: Tensor, train_fraction: float, val_fraction: float,
                      seed: int = 0) -> tuple[Tensor, Tensor, Tensor]:
     """Train, validation and test masks of the labelled nodes (``y >= 0``), class by class: of a
-    class's ``n`` nodes, in an order drawn with ``seed``, ``max(1, round(train_fraction * n))``
-    train, ``round(val_fraction * n)`` of the rest validate and the others test."""
+    class's ``n`` nodes, in an order drawn with ``seed``, the first ``max(1, round(train_fraction * n))``
+    train, those up to ``round((train_fraction + val_fraction) * n)`` validate and the others test
+    (none when the fractions add up to 1)."""
     if not (0 < train_fraction < 1 and 0 <= val_fraction < 1 and train_fraction + val_fraction <= 1):
         raise ValueError(f"expected 0 < train_fraction < 1, 0 <= val_fraction and a sum <= 1, got "
                          f"{train_fraction} and {val_fraction}")
@@ -521,10 +522,10 @@ def stratified_split(y: Tensor, train_fraction: float, val_fraction: float,
         nodes = nodes[torch.randperm(nodes.numel(), generator=g)]
         n = nodes.numel()
         n_train = max(1, round(train_fraction * n)) if n else 0
-        n_val = min(round(val_fraction * n), n - n_train)
+        n_seen = max(n_train, round((train_fraction + val_fraction) * n))
         masks[0][nodes[:n_train]] = True
-        masks[1][nodes[n_train:n_train + n_val]] = True
-        masks[2][nodes[n_train + n_val:]] = True
+        masks[1][nodes[n_train:n_seen]] = True
+        masks[2][nodes[n_seen:]] = True
     return masks[0], masks[1], masks[2]
 
 
