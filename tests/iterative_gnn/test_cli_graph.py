@@ -1,0 +1,326 @@
+"""``train --graph`` and ``predict`` end to end on the shipped example in each installed backend: the
+model file loads with ``torch.load(weights_only=True)`` and gives the trained model's outputs, the
+predictions file has one row per node; malformed input stops as a usage error before anything is
+written."""
+import csv
+import importlib.util
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+pytest.importorskip("networkx")
+
+from iterative_gnn.backends import forward  # noqa: E402
+from iterative_gnn.cli import main  # noqa: E402
+from iterative_gnn.configs import preset, run_one  # noqa: E402
+from iterative_gnn.model_io import FORMAT, load_model, save_model  # noqa: E402
+from iterative_gnn.user_graph import load_graph, load_labels, node_dataset, split_masks  # noqa: E402
+
+HAVE = {"pyg": importlib.util.find_spec("torch_geometric") is not None, "dgl": importlib.util.find_spec("dgl") is not None}
+BACKENDS = [pytest.param(b, marks=pytest.mark.skipif(not HAVE[b], reason=f"{b} not installed")) for b in HAVE]
+ANY = "pyg" if HAVE["pyg"] else "dgl"
+GRAPHS = Path(__file__).resolve().parents[2] / "examples" / "graphs"
+GML = GRAPHS / "communities.gml"
+EDGES = GRAPHS / "communities.edgelist"
+FEATS = GRAPHS / "communities_features.csv"
+LABELS = GRAPHS / "communities_labels.csv"
+CLASSES = ["blue", "green", "red"]
+GML_ARGS = ["--graph", str(GML), "--feature-attrs", "x", "--label-attr", "community"]
+CSV_ARGS = ["--graph", str(EDGES), "--features", str(FEATS), "--labels", str(LABELS), "--split-attr", "split"]
+FAST = ["--epochs", "3", "--threads", "1"]
+
+
+def read_rows(path: Path) -> tuple[list[str], list[dict]]:
+    with open(path, newline="") as f:
+        reader = csv.DictReader(f)
+        return reader.fieldnames, list(reader)
+
+
+def check_predictions(path: Path, ids: list[str]) -> list[dict]:
+    header, rows = read_rows(path)
+    assert header == ["node", "predicted", *(f"prob_{c}" for c in CLASSES)]
+    assert [r["node"] for r in rows] == ids  # one row per node, in the graph's order
+    for r in rows:
+        probs = [float(r[f"prob_{c}"]) for c in CLASSES]
+        assert all(0.0 <= p <= 1.0 for p in probs) and math.isclose(sum(probs), 1.0, abs_tol=1e-4)
+        assert r["predicted"] == CLASSES[max(range(3), key=probs.__getitem__)]
+    return rows
+
+
+def usage_error(argv, capsys) -> str:
+    """Run the tool; it must stop as argparse does (exit code 2, no traceback); return its stderr."""
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    err = capsys.readouterr().err
+    assert exc.value.code == 2, err
+    assert "Traceback" not in err and "usage: iterative-gnn" in err
+    return err
+
+
+@pytest.fixture
+def no_training(monkeypatch):
+    """Fail the test if any model is trained."""
+
+    def fail(*a, **k):
+        raise AssertionError("a model was trained")
+
+    monkeypatch.setattr("iterative_gnn.cli.run_one", fail)
+
+
+# ------------------------------------------------------------------------------------------------ end to end
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("source", ["gml", "csv"])
+def test_train_save_and_predict_on_the_example(backend, source, tmp_path, capsys):
+    model, out = tmp_path / "m" / "model.pt", tmp_path / "p" / "predictions.csv"
+    graph_args = GML_ARGS if source == "gml" else CSV_ARGS
+    assert main(["train", "--backend", backend, *graph_args, *FAST, "--save", str(model)]) == 0
+    text = capsys.readouterr().out
+    assert "300 nodes, 736 undirected edges, 8 features; 240 labelled nodes in 3 classes (blue, green, red), " \
+           "60 to predict" in text
+    assert ("144/48/48 train/val/test (stratified, seed 0)" if source == "gml" else "(given by 'split')") in text
+    assert f"wrote {model}" in text
+
+    record = torch.load(model, weights_only=True)
+    assert record["format"] == FORMAT and record["backend"] == backend and record["class_names"] == CLASSES
+    assert record["config"]["epochs"] == 3 and record["in_channels"] == 8
+
+    predict = ["predict", "--graph", str(GML if source == "gml" else EDGES), "--model", str(model), "--out", str(out),
+               "--threads", "1"] + ([] if source == "gml" else ["--features", str(FEATS)])
+    assert main(predict) == 0
+    assert f"wrote {out}: 300 predictions" in capsys.readouterr().out
+    data = load_graph(GML, feature_attrs=["x"]) if source == "gml" else load_graph(EDGES, features_csv=FEATS)
+    rows = check_predictions(out, data.ids)
+    # the probabilities are the saved model's on this graph
+    saved = load_model(model)
+    logits = forward(saved.model, data.x, node_dataset(data, backend).graph)
+    expected = torch.softmax(logits, 1)
+    got = torch.tensor([[float(r[f"prob_{c}"]) for c in CLASSES] for r in rows])
+    assert torch.allclose(got, expected, atol=1e-5)
+
+
+def test_save_load_round_trip_gives_the_trained_models_outputs(tmp_path):
+    data = load_graph(GML, feature_attrs=["x"])
+    labels = load_labels(data, label_attr="community")
+    ds = node_dataset(data, ANY, labels, split_masks(labels))
+    cfg = preset("pign").with_(epochs=5)
+    res, _, model = run_one(ANY, ds, cfg, seed=0, keep_model=True)
+    model.eval()
+    with torch.no_grad():
+        trained = forward(model, ds.x, ds.graph)
+    path = save_model(tmp_path / "m.pt", model, backend=ANY, config=cfg, in_channels=8,
+                      class_names=labels.class_names, features={"source": "attrs", "attrs": ["x"],
+                                                                "names": data.feature_names},
+                      direction="undirected", training={"val_acc": res.val_acc})
+    record = torch.load(path, weights_only=True)
+    assert set(record["state_dict"]) == set(model.state_dict())
+    saved = load_model(path)
+    assert saved.config == cfg and saved.class_names == CLASSES and saved.backend == ANY
+    assert not saved.model.training
+    with torch.no_grad():
+        again = forward(saved.model, ds.x, ds.graph)
+    assert torch.equal(again, trained)
+    # another model of the same configuration gives other outputs: the parameters did load
+    other, _, fresh = run_one(ANY, ds, cfg.with_(epochs=1), seed=1, keep_model=True)
+    fresh.eval()
+    with torch.no_grad():
+        assert not torch.allclose(forward(fresh, ds.x, ds.graph), trained)
+
+
+@pytest.mark.skipif(not (HAVE["pyg"] and HAVE["dgl"]), reason="needs both backends")
+def test_a_pign_model_predicts_alike_in_the_other_backend(tmp_path, capsys):
+    model = tmp_path / "model.pt"
+    assert main(["train", "--backend", "pyg", *GML_ARGS, *FAST, "--save", str(model)]) == 0
+    outs = {}
+    for backend in ("pyg", "dgl"):
+        outs[backend] = tmp_path / f"{backend}.csv"
+        assert main(["predict", "--backend", backend, "--graph", str(GML), "--model", str(model),
+                     "--out", str(outs[backend])]) == 0
+    a, b = read_rows(outs["pyg"])[1], read_rows(outs["dgl"])[1]
+    assert [r["predicted"] for r in a] == [r["predicted"] for r in b]
+    assert max(abs(float(r[k]) - float(s[k])) for r, s in zip(a, b) for k in r if k.startswith("prob_")) < 1e-4
+
+
+def test_several_seeds_save_the_best_on_validation(tmp_path, capsys, monkeypatch):
+    import iterative_gnn.cli as cli
+
+    real, vals, models = cli.run_one, iter([0.5, 0.9, 0.7]), []
+
+    def scripted(*args, **kwargs):  # the real training, with validation accuracies set for the test
+        res, secs, model = real(*args, **kwargs)
+        res.val_acc = next(vals)
+        models.append({k: v.clone() for k, v in model.state_dict().items()})
+        return res, secs, model
+
+    monkeypatch.setattr(cli, "run_one", scripted)
+    model = tmp_path / "model.pt"
+    assert main(["train", "--backend", ANY, *GML_ARGS, *FAST, "--seeds", "3", "--save", str(model)]) == 0
+    assert "the model of seed 1, validation 90.0% of 3 seeds" in capsys.readouterr().out
+    record = torch.load(model, weights_only=True)
+    assert record["training"]["seed"] == 1 and record["training"]["val_acc"] == 0.9
+    assert all(torch.equal(record["state_dict"][k], models[1][k]) for k in models[1])
+    assert not all(torch.equal(record["state_dict"][k], models[2][k]) for k in models[2])
+
+
+def test_no_test_nodes_and_other_split_options(tmp_path, capsys):
+    assert main(["train", "--backend", ANY, *GML_ARGS, *FAST, "--train-fraction", "0.5", "--val-fraction", "0.5",
+                 "--split-seed", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "120/120/0 train/val/test (stratified, seed 2)" in out and "no test nodes over 1 seed(s)" in out
+
+
+def test_the_command_line_runs_as_a_module(tmp_path):
+    model, out = tmp_path / "model.pt", tmp_path / "p.csv"
+    run = [sys.executable, "-m", "iterative_gnn"]
+    subprocess.run([*run, "train", "--backend", ANY, *GML_ARGS, *FAST, "--save", str(model)], check=True,
+                   capture_output=True)
+    subprocess.run([*run, "predict", "--graph", str(GML), "--model", str(model), "--out", str(out)], check=True,
+                   capture_output=True)
+    assert len(read_rows(out)[1]) == 300
+
+
+# ------------------------------------------------------------------------------------------------ bad input
+def gml_file(tmp_path: Path, change) -> Path:
+    import networkx as nx
+
+    g = nx.read_gml(GML)
+    g = change(g) or g
+    path = tmp_path / "changed.gml"
+    nx.write_gml(g, path)
+    return path
+
+
+def without_x(g):
+    del g.nodes["17"]["x"]
+
+
+def with_text_feature(g):
+    g.nodes["5"]["x"] = ["high"] * 8
+
+
+def unlabelled(g):
+    for v in g.nodes:
+        g.nodes[v].pop("community", None)
+
+
+def directed(g):
+    import networkx as nx
+
+    return nx.DiGraph(g)
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    (tmp_path / name).write_text(text)
+    return tmp_path / name
+
+
+BAD_TRAIN = {  # case -> (argv after "train --backend B" given tmp_path, words the message must hold)
+    "unknown format": (lambda t: ["--graph", str(write(t, "g.dat", "a b\n")), "--feature-attrs", "x",
+                                  "--label-attr", "y"],
+                       ["argument --graph:", "g.dat", "cannot tell the graph format", "'.dat'", "--format"]),
+    "missing attribute": (lambda t: ["--graph", str(gml_file(t, without_x)), "--feature-attrs", "x",
+                                     "--label-attr", "community"],
+                          ["argument --feature-attrs:", "changed.gml", "1 of 300 nodes have no attribute 'x'", "'17'"]),
+    "non-numeric attribute": (lambda t: ["--graph", str(gml_file(t, with_text_feature)), "--feature-attrs", "x",
+                                         "--label-attr", "community"],
+                              ["argument --feature-attrs:", "node '5', attribute 'x'", "expected a finite number",
+                               "'high'"]),
+    "non-numeric csv": (lambda t: ["--graph", str(EDGES), "--labels", str(LABELS),
+                                   "--features", str(write(t, "f.csv", FEATS.read_text().replace("0,-0.0751,", "0,n/a,", 1)))],
+                        ["argument --features:", "f.csv", "line 2, column 'f0' (node '0')", "'n/a'"]),
+    "labels for unknown nodes": (lambda t: ["--graph", str(EDGES), "--features", str(FEATS), "--labels",
+                                            str(write(t, "l.csv", LABELS.read_text() + "999,red,train\n"))],
+                                 ["argument --labels:", "l.csv", "line 242: node '999' is not in the graph",
+                                  "communities.edgelist"]),
+    "no labelled node": (lambda t: ["--graph", str(gml_file(t, unlabelled)), "--feature-attrs", "x",
+                                    "--label-attr", "community"],
+                         ["argument --label-attr:", "changed.gml", "no node has a label in the attribute "
+                                                                   "'community'"]),
+    "directed graph": (lambda t: ["--graph", str(gml_file(t, directed)), "--feature-attrs", "x",
+                                  "--label-attr", "community"],
+                       ["argument --direction:", "changed.gml", "declares a directed graph (directed 1)",
+                        "--direction undirected (the default)", "--direction directed", "--direction both"]),
+    "bad edge list line": (lambda t: ["--graph", str(write(t, "g.edges", "0 1\n1 2 3 4\n")), "--features",
+                                      str(FEATS), "--labels", str(LABELS)],
+                           ["argument --graph:", "g.edges", "line 2:", "'1 2 3 4'"]),
+    "bad split value": (lambda t: ["--graph", str(EDGES), "--features", str(FEATS), "--split-attr", "split",
+                                   "--labels", str(write(t, "l.csv", LABELS.read_text().replace(
+                                       "0,red,train", "0,red,training")))],
+                        ["argument --split-attr:", "l.csv", "line 2", "split 'training'", "train, val"]),
+    "no features": (lambda t: ["--graph", str(GML), "--label-attr", "community"],
+                    ["argument --graph:", "--feature-attrs", "--features"]),
+    "no labels": (lambda t: ["--graph", str(GML), "--feature-attrs", "x"],
+                  ["argument --graph:", "--label-attr", "--labels"]),
+    "graph option without graph": (lambda t: ["--label-attr", "y"], ["argument --label-attr: applies to --graph only"]),
+    "dataset option with graph": (lambda t: [*GML_ARGS, "--dataset", "karate"],
+                                  ["argument --dataset: applies to --dataset only, not to --graph"]),
+    "split fractions above one": (lambda t: [*GML_ARGS, "--train-fraction", "0.7", "--val-fraction", "0.4"],
+                                  ["argument --val-fraction:", "add up to more than 1"]),
+    "fractions with a given split": (lambda t: [*CSV_ARGS, "--split-seed", "1"],
+                                     ["argument --split-seed: not with --split-attr"]),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_TRAIN))
+def test_malformed_input_is_a_usage_error_and_nothing_is_written(case, tmp_path, capsys, no_training):
+    argv, words = BAD_TRAIN[case]
+    save = tmp_path / "out" / "sub" / "model.pt"
+    err = usage_error(["train", "--backend", ANY, *argv(tmp_path), "--save", str(save), "--csv",
+                       str(tmp_path / "out2" / "rows.csv")], capsys)
+    for w in words:
+        assert w in err, (w, err)
+    assert not (tmp_path / "out").exists() and not (tmp_path / "out2").exists()
+
+
+@pytest.fixture(scope="module")
+def saved_model(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("model") / "model.pt"
+    assert main(["train", "--backend", ANY, *GML_ARGS, "--epochs", "1", "--threads", "1", "--save", str(path)]) == 0
+    return path
+
+
+@pytest.fixture(scope="module")
+def csv_model(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("model") / "csv_model.pt"
+    assert main(["train", "--backend", ANY, *CSV_ARGS, "--epochs", "1", "--threads", "1", "--save", str(path)]) == 0
+    return path
+
+
+BAD_PREDICT = {  # case -> (argv after "predict" given tmp_path and the two models, words)
+    "not a model": (lambda t, m, c: ["--graph", str(GML), "--model", str(write(t, "m.pt", "hello"))],
+                    ["argument --model:", "m.pt", "not a model saved by 'iterative-gnn train --save'"]),
+    "a torch file of something else": (lambda t, m, c: ["--graph", str(GML), "--model", str(_torch_file(t))],
+                                       ["argument --model:", "other.pt", "no 'iterative-gnn node classifier' record"]),
+    "csv model without --features": (lambda t, m, c: ["--graph", str(EDGES), "--model", str(c)],
+                                     ["argument --features:", "trained on features from a CSV file",
+                                      "columns f0, f1"]),
+    "other feature columns": (lambda t, m, c: ["--graph", str(EDGES), "--model", str(c), "--features",
+                                               str(write(t, "f.csv", FEATS.read_text().replace("f7", "g7", 1)))],
+                              ["argument --features:", "f.csv", "missing: f7", "not expected: g7"]),
+    "csv features for an attribute model": (lambda t, m, c: ["--graph", str(EDGES), "--model", str(m), "--features",
+                                        str(FEATS)],
+                       ["argument --features:", "trained on the node attributes x"]),
+    "another number of features": (lambda t, m, c: ["--graph", str(GML), "--model", str(m), "--feature-attrs",
+                                                    "x,x"],
+                                   ["argument --feature-attrs:", "gives 16 features per node", "takes 8"]),
+    "missing attribute": (lambda t, m, c: ["--graph", str(gml_file(t, without_x)), "--model", str(m)],
+                          ["argument --feature-attrs:", "changed.gml", "'17'"]),
+}
+
+
+def _torch_file(tmp_path: Path) -> Path:
+    torch.save({"weights": torch.zeros(2)}, tmp_path / "other.pt")
+    return tmp_path / "other.pt"
+
+
+@pytest.mark.parametrize("case", list(BAD_PREDICT))
+def test_predict_refuses_malformed_input_and_writes_nothing(case, saved_model, csv_model, tmp_path, capsys):
+    argv, words = BAD_PREDICT[case]
+    out = tmp_path / "out" / "sub" / "p.csv"
+    err = usage_error(["predict", *argv(tmp_path, saved_model, csv_model), "--out", str(out)], capsys)
+    for w in words:
+        assert w in err, (w, err)
+    assert not (tmp_path / "out").exists()

@@ -1,0 +1,333 @@
+"""Reading the user's graph: every format networkx writes reads back as the same nodes, edges and
+features; direction, self-loops and parallel edges as documented; labels, class names and splits;
+each malformed input is refused with the file, the line or node and what was expected."""
+import gzip
+import importlib.util
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import torch
+
+nx = pytest.importorskip("networkx")
+
+from iterative_gnn.user_graph import (  # noqa: E402
+    GraphInputError, load_graph, load_labels, split_masks, stratified_split)
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def small_graph() -> "nx.Graph":
+    """Six nodes with two features each (attribute ``f`` a list, ``g`` a number) and labels on four."""
+    g = nx.Graph()
+    labels = {"a": "cat", "b": "dog", "c": "cat", "d": "dog"}
+    for k, v in enumerate("abcdef"):
+        attrs = {"f": [float(k), -float(k)], "g": k * 0.5}
+        if v in labels:
+            attrs["y"] = labels[v]
+        g.add_node(v, **attrs)
+    g.add_edges_from([("a", "b"), ("b", "c"), ("c", "d"), ("d", "e"), ("e", "f"), ("a", "f")])
+    return g
+
+
+def edges_of(data) -> set:
+    return {(data.ids[s], data.ids[t]) for s, t in data.edge_index.t().tolist()}
+
+
+def write_csv(path: Path, text: str) -> Path:
+    path.write_text(text)
+    return path
+
+
+def features_csv(tmp_path: Path, ids) -> Path:
+    return write_csv(tmp_path / "feats.csv", "node,u,v\n" + "".join(f"{i},{k},{2 * k}\n" for k, i in enumerate(ids)))
+
+
+@contextmanager
+def refused(option: str, *words: str):
+    """Expect a GraphInputError for ``option`` whose message holds every one of ``words``."""
+    with pytest.raises(GraphInputError) as info:
+        yield
+    assert info.value.option == option, (info.value.option, str(info.value))
+    for w in words:
+        assert w in str(info.value), (w, str(info.value))
+
+
+# ------------------------------------------------------------------------------------------------ formats
+@pytest.mark.parametrize("fmt,suffix", [("graphml", ".graphml"), ("gml", ".gml"), ("gexf", ".gexf"),
+                                        ("graphml", ".graphml.gz")])
+def test_attribute_formats_read_back_the_same_graph(fmt, suffix, tmp_path):
+    g = small_graph()
+    if fmt in ("graphml", "gexf"):  # GraphML and GEXF hold no lists: one attribute per feature
+        for v in g.nodes:
+            f = g.nodes[v].pop("f")
+            g.nodes[v]["f0"], g.nodes[v]["f1"] = f
+    path = tmp_path / f"g{suffix}"
+    getattr(nx, f"write_{fmt}")(g, path)
+    names = ["f0", "f1", "g"] if fmt in ("graphml", "gexf") else ["f", "g"]
+    data = load_graph(path, feature_attrs=names)
+    assert data.format == fmt and data.ids == list("abcdef") and not data.directed
+    assert edges_of(data) == {e for u, v in g.edges for e in ((u, v), (v, u))}
+    expected = torch.tensor([[k, -k, k * 0.5] for k in range(6)], dtype=torch.float32)
+    assert torch.equal(data.x, expected)
+    assert data.feature_names == (["f0", "f1", "g"] if fmt in ("graphml", "gexf") else ["f[0]", "f[1]", "g"])
+    labels = load_labels(data, label_attr="y")
+    assert labels.class_names == ["cat", "dog"] and labels.y.tolist() == [0, 1, 0, 1, -1, -1]
+
+
+@pytest.mark.parametrize("fmt,suffix", [("edgelist", ".edgelist"), ("edgelist", ".txt"), ("adjlist", ".adjlist"),
+                                        ("edgelist", ".edges.gz")])
+def test_edge_and_adjacency_lists_with_csv_features(fmt, suffix, tmp_path):
+    g = small_graph()
+    path = tmp_path / f"g{suffix}"
+    getattr(nx, f"write_{fmt}")(g, path) if fmt == "adjlist" else nx.write_edgelist(g, path, data=False)
+    data = load_graph(path, features_csv=features_csv(tmp_path, reversed(list("abcdef"))))
+    assert data.format == fmt and sorted(data.ids) == list("abcdef")
+    assert edges_of(data) == {e for u, v in g.edges for e in ((u, v), (v, u))}
+    # rows follow the graph's node order, whatever the CSV's order
+    assert data.x[:, 0].tolist() == [5 - "abcdef".index(i) for i in data.ids]
+    assert data.feature_names == ["u", "v"]
+
+
+def test_format_option_overrides_the_suffix_and_an_unknown_suffix_is_refused(tmp_path):
+    path = tmp_path / "g.dat"
+    nx.write_gml(small_graph(), path)
+    assert load_graph(path, fmt="gml", feature_attrs=["g"]).num_nodes == 6
+    with refused("--graph", str(path), "'.dat'", "--format", "edgelist", "gexf"):
+        load_graph(path, feature_attrs=["g"])
+
+
+def test_weighted_edge_lists_and_edge_data_read(tmp_path):
+    feats = features_csv(tmp_path, "abc")
+    for text in ("# a comment\na b 0.5\nb c 2\n\nc a 1 # weights\n", "a b {'weight': 0.5}\nb c {}\nc a\n"):
+        path = write_csv(tmp_path / "w.edgelist", text)
+        assert len(edges_of(load_graph(path, features_csv=feats))) == 6
+
+
+@pytest.mark.parametrize("text,line,words", [
+    ("a b\nc\nd e\n", 2, ["expected two node ids", "'c'"]),
+    ("a b\nb c\nc d weight=3 x\n", 3, ["expected two node ids, then", "'c d weight=3 x'"]),
+])
+def test_a_malformed_edge_list_line_is_named(text, line, words, tmp_path):
+    path = write_csv(tmp_path / "bad.edgelist", text)
+    with refused("--graph", str(path), f"line {line}:", *words):
+        load_graph(path, feature_attrs=["x"])
+
+
+def test_a_file_that_is_not_text_or_not_the_format_is_refused(tmp_path):
+    binary = tmp_path / "g.edgelist"
+    binary.write_bytes(b"\xff\xfe\x00a b\n")
+    with refused("--graph", str(binary), "not UTF-8"):
+        load_graph(binary, feature_attrs=["x"])
+    xml = write_csv(tmp_path / "g.graphml", "<graphml><graph><node id='a'></graph>")
+    with refused("--graph", str(xml), "graphml", "line 1"):
+        load_graph(xml, feature_attrs=["x"])
+    with refused("--graph", "no such file"):
+        load_graph(tmp_path / "missing.gml", feature_attrs=["x"])
+    empty = write_csv(tmp_path / "empty.edgelist", "# nothing\n")
+    with refused("--graph", "holds no node"):
+        load_graph(empty, feature_attrs=["x"])
+
+
+# ------------------------------------------------------------------------------------------------ direction
+def directed_file(tmp_path: Path) -> Path:
+    g = nx.DiGraph()
+    g.add_nodes_from((v, {"x": float(k)}) for k, v in enumerate("abc"))
+    g.add_edges_from([("a", "b"), ("b", "c")])
+    path = tmp_path / "d.graphml"
+    nx.write_graphml(g, path)
+    return path
+
+
+def test_a_directed_file_is_refused_as_undirected_and_says_what_to_use(tmp_path):
+    path = directed_file(tmp_path)
+    with refused("--direction", str(path), "declares a directed graph", 'edgedefault="directed"',
+                 "--direction undirected (the default)", "--direction directed", "--direction both"):
+        load_graph(path, feature_attrs=["x"])
+
+
+def test_directed_keeps_the_direction_and_both_adds_the_reverse(tmp_path):
+    path = directed_file(tmp_path)
+    one_way = load_graph(path, feature_attrs=["x"], direction="directed")
+    assert one_way.directed and edges_of(one_way) == {("a", "b"), ("b", "c")}
+    both = load_graph(path, feature_attrs=["x"], direction="both")
+    assert not both.directed and edges_of(both) == {("a", "b"), ("b", "a"), ("b", "c"), ("c", "b")}
+    lst = write_csv(tmp_path / "d.edgelist", "a b\nb c\n")
+    feats = features_csv(tmp_path, "abc")
+    assert edges_of(load_graph(lst, features_csv=feats, direction="directed")) == {("a", "b"), ("b", "c")}
+    assert len(edges_of(load_graph(lst, features_csv=feats))) == 4
+
+
+def test_self_loops_are_dropped_and_parallel_edges_count_once(tmp_path):
+    g = nx.MultiGraph()
+    g.add_nodes_from((v, {"x": 1.0}) for v in "abc")
+    g.add_edges_from([("a", "b"), ("a", "b"), ("b", "b"), ("b", "c")])
+    path = tmp_path / "m.gml"
+    nx.write_gml(g, path)
+    data = load_graph(path, feature_attrs=["x"])
+    assert data.self_loops == 1 and data.edge_index.size(1) == 4
+
+
+# ------------------------------------------------------------------------------------------------ features
+def gml_with(tmp_path: Path, change) -> Path:
+    g = small_graph()
+    change(g)
+    path = tmp_path / "g.gml"
+    nx.write_gml(g, path)
+    return path
+
+
+def test_a_feature_missing_on_some_nodes_names_them(tmp_path):
+    path = gml_with(tmp_path, lambda g: (g.nodes["c"].pop("g"), g.nodes["e"].pop("g")))
+    with refused("--feature-attrs", str(path), "2 of 6 nodes have no attribute 'g'", "'c', 'e'"):
+        load_graph(path, feature_attrs=["f", "g"])
+    with refused("--feature-attrs", "no node has the attribute 'h'", "f, g, y"):
+        load_graph(path, feature_attrs=["h"])
+
+
+@pytest.mark.parametrize("value", ["high", float("inf")])
+def test_a_non_numeric_feature_names_the_node_and_the_value(value, tmp_path):
+    path = gml_with(tmp_path, lambda g: g.nodes["d"].__setitem__("g", value))
+    with refused("--feature-attrs", str(path), "node 'd', attribute 'g'", "expected a finite number", repr(value)):
+        load_graph(path, feature_attrs=["g"])
+
+
+def test_list_features_of_different_lengths_are_refused(tmp_path):
+    path = gml_with(tmp_path, lambda g: g.nodes["b"].__setitem__("f", [1.0, 2.0, 3.0]))
+    with refused("--feature-attrs", "node 'b', attribute 'f': 3 values where node 'a' has 2"):
+        load_graph(path, feature_attrs=["f"])
+
+
+def test_numeric_strings_and_booleans_are_numbers(tmp_path):
+    g = nx.Graph()
+    g.add_node("a", s="1.5", b=True)
+    g.add_node("b", s=" -2 ", b=False)
+    g.add_edge("a", "b")
+    path = tmp_path / "s.graphml"
+    nx.write_graphml(g, path)
+    assert load_graph(path, feature_attrs=["s", "b"]).x.tolist() == [[1.5, 1.0], [-2.0, 0.0]]
+
+
+@pytest.mark.parametrize("text,words", [
+    ("node,u\na,1\nb,x\nc,3\n", ["line 3, column 'u' (node 'b')", "expected a finite number", "'x'"]),
+    ("node,u\na,1\nb,2\n", ["no row for 1 of 3 nodes", "'c'"]),
+    ("node,u\na,1\nb,2\nc,3\nzz,4\n", ["line 5: node 'zz' is not in the graph", "an edge list names only"]),
+    ("node,u\na,1\nb,2\na,3\n", ["line 4: node 'a' again (first on line 2)"]),
+    ("node,u\na,1\nb,2,7\nc,3\n", ["line 3: expected 2 values", "found 3"]),
+    ("a,1\nb,2\nc,3\n", ["line 1: expected the column names"]),
+    ("", ["empty; expected a first line naming the columns"]),
+])
+def test_a_malformed_feature_csv_names_the_line(text, words, tmp_path):
+    graph = write_csv(tmp_path / "g.edgelist", "a b\nb c\n")
+    feats = write_csv(tmp_path / "f.csv", text)
+    with refused("--features", str(feats), *words):
+        load_graph(graph, features_csv=feats)
+
+
+def test_feature_columns_of_a_model_are_matched_by_name(tmp_path):
+    graph = write_csv(tmp_path / "g.edgelist", "a b\n")
+    feats = write_csv(tmp_path / "f.csv", "node,v,u\na,1,2\nb,3,4\n")
+    assert load_graph(graph, features_csv=feats, feature_columns=["u", "v"]).x.tolist() == [[2, 1], [4, 3]]
+    with refused("--features", "trained on the feature columns u, w", "missing: w", "not expected: v"):
+        load_graph(graph, features_csv=feats, feature_columns=["u", "w"])
+
+
+# ------------------------------------------------------------------------------------------------ labels
+def test_labels_from_a_csv_with_empty_cells_and_missing_rows(tmp_path):
+    graph = write_csv(tmp_path / "g.edgelist", "a b\nb c\nc d\n")
+    data = load_graph(graph, features_csv=features_csv(tmp_path, "abcd"))
+    labels = write_csv(tmp_path / "l.csv", "node,kind,other\na,10,x\nb,,y\nd,2,z\n")
+    got = load_labels(data, labels_csv=labels)
+    assert got.class_names == ["2", "10"]  # numbers in numeric order
+    assert got.y.tolist() == [1, -1, -1, 0]
+    assert load_labels(data, labels_csv=labels, label_attr="other").class_names == ["x", "y", "z"]
+    with refused("--label-attr", "no column 'nope'", "kind, other"):
+        load_labels(data, labels_csv=labels, label_attr="nope")
+
+
+def test_labels_for_nodes_not_in_the_graph_and_no_labelled_node_are_refused(tmp_path):
+    graph = write_csv(tmp_path / "g.edgelist", "a b\nb c\n")
+    data = load_graph(graph, features_csv=features_csv(tmp_path, "abc"))
+    stray = write_csv(tmp_path / "l.csv", "node,y\na,1\nq,0\n")
+    with refused("--labels", str(stray), "line 3: node 'q' is not in the graph", str(graph)):
+        load_labels(data, labels_csv=stray)
+    blank = write_csv(tmp_path / "l2.csv", "node,y\na,\nb,\n")
+    with refused("--labels", str(blank), "no node of", "has a label", "at least one labelled node"):
+        load_labels(data, labels_csv=blank)
+    gml = tmp_path / "g.gml"
+    nx.write_gml(nx.path_graph(3), gml)
+    with refused("--label-attr", str(gml), "no node has a label in the attribute 'y'"):
+        load_labels(load_graph(gml, features_csv=features_csv(tmp_path, "012")), label_attr="y")
+
+
+# ------------------------------------------------------------------------------------------------ splits
+def test_stratified_split_is_per_class_seeded_and_covers_the_labelled_nodes():
+    y = torch.tensor([0] * 50 + [1] * 30 + [2] * 5 + [-1] * 15)
+    train, val, test = stratified_split(y, 0.6, 0.2, seed=3)
+    assert not (train & val).any() and not (train & test).any() and not (val & test).any()
+    assert torch.equal(train | val | test, y >= 0)
+    for c, n in ((0, 50), (1, 30), (2, 5)):
+        assert int((train & (y == c)).sum()) == round(0.6 * n)
+        assert int((val & (y == c)).sum()) == round(0.8 * n) - round(0.6 * n)
+    again = stratified_split(y, 0.6, 0.2, seed=3)
+    other = stratified_split(y, 0.6, 0.2, seed=4)
+    assert all(torch.equal(a, b) for a, b in zip((train, val, test), again))
+    assert not torch.equal(train, other[0])
+    # a class of one node still trains; fractions adding up to 1 leave no test node
+    assert bool(stratified_split(torch.tensor([0, 0, 0, 1]), 0.3, 0.3)[0][3])
+    y = torch.tensor([0] * 83 + [1] * 77)
+    train, val, test = stratified_split(y, 0.5, 0.5)
+    assert not test.any() and int(train.sum()) == round(41.5) + round(38.5)
+
+
+def test_a_given_split_and_its_errors(tmp_path):
+    graph = write_csv(tmp_path / "g.edgelist", "a b\nb c\nc d\n")
+    data = load_graph(graph, features_csv=features_csv(tmp_path, "abcd"))
+    good = write_csv(tmp_path / "l.csv", "node,y,part\na,0,train\nb,1,Validation\nc,1,test\n")
+    labels = load_labels(data, labels_csv=good, split_attr="part")
+    train, val, test = split_masks(labels)
+    assert train.tolist() == [True, False, False, False] and val.tolist() == [False, True, False, False]
+    assert test.tolist() == [False, False, True, False]
+    for text, words in (("node,y,part\na,0,train\nb,1,dev\n", ["line 3", "split 'dev'", "train, val"]),
+                        ("node,y,part\na,0,train\nb,1,\n", ["node 'b' (line 3)", "labelled but its split 'part'"]),
+                        ("node,y,part\na,0,train\nb,,val\n", ["node 'b' (line 3)", "in the val split but has no label"])):
+        bad = write_csv(tmp_path / "bad.csv", text)
+        with refused("--split-attr", str(bad), *words):
+            load_labels(data, labels_csv=bad, split_attr="part")
+    no_val = write_csv(tmp_path / "nv.csv", "node,y,part\na,0,train\nb,1,test\n")
+    with refused("--split-attr", "the given split has no validation node"):
+        split_masks(load_labels(data, labels_csv=no_val, split_attr="part"))
+    with refused("--val-fraction", "has no validation node"):
+        split_masks(load_labels(data, labels_csv=good), val_fraction=0.0)
+
+
+# ------------------------------------------------------------------------------------------------ example
+def test_the_shipped_example_is_what_its_script_writes(tmp_path):
+    spec = importlib.util.spec_from_file_location("make_example_graph", EXAMPLES / "make_example_graph.py")
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules["make_example_graph"] = mod
+    try:
+        spec.loader.exec_module(mod)
+        paths = mod.write(mod.make_graph(), tmp_path)
+    finally:
+        sys.modules.pop("make_example_graph")
+    for path in paths:
+        assert path.read_bytes() == (EXAMPLES / "graphs" / path.name).read_bytes(), path.name
+    gml = load_graph(EXAMPLES / "graphs" / "communities.gml", feature_attrs=["x"])
+    lst = load_graph(EXAMPLES / "graphs" / "communities.edgelist",
+                     features_csv=EXAMPLES / "graphs" / "communities_features.csv")
+    order = [lst.ids.index(i) for i in gml.ids]
+    assert torch.equal(gml.x, lst.x[order]) and edges_of(gml) == edges_of(lst)
+    a = load_labels(gml, label_attr="community")
+    b = load_labels(lst, labels_csv=EXAMPLES / "graphs" / "communities_labels.csv", split_attr="split")
+    assert a.class_names == b.class_names == ["blue", "green", "red"]
+    assert torch.equal(a.y, b.y[order]) and int((a.y < 0).sum()) == 60
+
+
+def test_a_bad_line_of_a_compressed_edge_list_is_named(tmp_path):
+    path = tmp_path / "bad.edgelist.gz"
+    with gzip.open(path, "wt") as f:
+        f.write("a b\nlonely\n")
+    with refused("--graph", "line 2:", "'lonely'"):
+        load_graph(path, feature_attrs=["x"])
