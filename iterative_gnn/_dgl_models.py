@@ -10,9 +10,12 @@ import os
 os.environ.setdefault("DGLBACKEND", "pytorch")
 
 import dgl  # noqa: E402
+import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
-from dgl.nn import APPNPConv, GCN2Conv, GraphConv  # noqa: E402
+from dgl.nn import APPNPConv, GCN2Conv, GINConv, GraphConv  # noqa: E402
 from torch import Tensor, nn  # noqa: E402
+
+from iterative_core.models import POOLS, global_pool  # noqa: E402
 
 
 class _SelfLoops(nn.Module):
@@ -79,3 +82,53 @@ class GCN2Net(_SelfLoops):
             x = F.relu(conv(g, F.dropout(x, self.dropout, self.training), x0))
         x = self.lin2(F.dropout(x, self.dropout, self.training))
         return (x, None) if return_info else x
+
+
+class _GraphStack(nn.Module):
+    """``depth`` message-passing layers (ReLU and dropout after each), a pooling readout per graph of a
+    ``dgl.batch`` and a linear decoder: the stacked counterpart of ``GraphPIGN`` for graph-level tasks."""
+
+    def __init__(self, in_channels: int, hidden: int, out_channels: int, depth: int, dropout: float = 0.0,
+                 pool: str = "sum"):
+        super().__init__()
+        if pool not in POOLS:
+            raise ValueError(f"unknown pooling {pool!r}; valid: {', '.join(POOLS)}")
+        self.convs = nn.ModuleList(self.layer(a, hidden) for a in [in_channels] + [hidden] * (depth - 1))
+        self.decoder = nn.Linear(hidden, out_channels)
+        self.dropout, self.pool = dropout, pool
+
+    def layer(self, in_channels: int, out_channels: int) -> nn.Module:
+        raise NotImplementedError
+
+    def prepare(self, graph):
+        return graph
+
+    def forward(self, graph, x: Tensor, return_info: bool = False):
+        g = self.prepare(graph)
+        for conv in self.convs:
+            x = F.dropout(F.relu(conv(g, x)), self.dropout, self.training)
+        num_graphs = graph.batch_size
+        batch = (torch.repeat_interleave(torch.arange(num_graphs, device=x.device), graph.batch_num_nodes())
+                 if num_graphs > 1 else None)
+        out = self.decoder(global_pool(x, batch, num_graphs, self.pool))
+        return (out, None) if return_info else out
+
+
+class GraphGIN(_GraphStack):
+    """Stacked ``GINConv`` layers (Xu et al.; each with a 2-layer MLP, sum aggregation, eps = 0), a
+    pooling readout and a linear decoder."""
+
+    def layer(self, in_channels: int, out_channels: int) -> nn.Module:
+        return GINConv(nn.Sequential(nn.Linear(in_channels, out_channels), nn.ReLU(),
+                                     nn.Linear(out_channels, out_channels)), "sum")
+
+
+class GraphGCN(_GraphStack):
+    """Stacked ``GraphConv`` layers (symmetric normalisation; the self-loops added once per batch), a
+    pooling readout and a linear decoder."""
+
+    def layer(self, in_channels: int, out_channels: int) -> nn.Module:
+        return GraphConv(in_channels, out_channels)
+
+    def prepare(self, graph):
+        return dgl.add_self_loop(dgl.remove_self_loop(graph))

@@ -4,7 +4,9 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
-from torch_geometric.nn import APPNP, GCN2Conv, GCNConv
+from torch_geometric.nn import APPNP, GCN2Conv, GCNConv, GINConv
+
+from iterative_core.models import POOLS, global_pool
 
 from .sparse_input import accept_sparse_input, sparse_aware
 
@@ -77,3 +79,44 @@ class GCN2Net(nn.Module):
             x = F.relu(conv(F.dropout(x, self.dropout, self.training), x0, edge_index))
         x = self.lin2(F.dropout(x, self.dropout, self.training))
         return (x, None) if return_info else x
+
+
+class _GraphStack(nn.Module):
+    """``depth`` message-passing layers (ReLU and dropout after each), a pooling readout per graph
+    and a linear decoder: the stacked counterpart of ``GraphPIGN`` for graph-level tasks."""
+
+    def __init__(self, in_channels: int, hidden: int, out_channels: int, depth: int, dropout: float = 0.0,
+                 pool: str = "sum"):
+        super().__init__()
+        if pool not in POOLS:
+            raise ValueError(f"unknown pooling {pool!r}; valid: {', '.join(POOLS)}")
+        self.convs = nn.ModuleList(self.layer(a, hidden) for a in [in_channels] + [hidden] * (depth - 1))
+        self.decoder = nn.Linear(hidden, out_channels)
+        self.dropout, self.pool = dropout, pool
+
+    def layer(self, in_channels: int, out_channels: int) -> nn.Module:
+        raise NotImplementedError
+
+    def forward(self, x: Tensor, edge_index: Tensor, batch: Tensor | None = None, num_graphs: int | None = None,
+                return_info: bool = False):
+        for conv in self.convs:
+            x = F.dropout(F.relu(conv(x, edge_index)), self.dropout, self.training)
+        out = self.decoder(global_pool(x, batch, num_graphs, self.pool))
+        return (out, None) if return_info else out
+
+
+class GraphGIN(_GraphStack):
+    """Stacked ``GINConv`` layers (Xu et al.; each with a 2-layer MLP, sum aggregation, eps = 0), a
+    pooling readout and a linear decoder."""
+
+    def layer(self, in_channels: int, out_channels: int) -> nn.Module:
+        return GINConv(nn.Sequential(nn.Linear(in_channels, out_channels), nn.ReLU(),
+                                     nn.Linear(out_channels, out_channels)))
+
+
+class GraphGCN(_GraphStack):
+    """Stacked ``GCNConv`` layers (symmetric normalisation with self-loops), a pooling readout and a
+    linear decoder. Not cached: every mini-batch is another graph."""
+
+    def layer(self, in_channels: int, out_channels: int) -> nn.Module:
+        return GCNConv(in_channels, out_channels)

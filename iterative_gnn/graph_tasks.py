@@ -1,0 +1,222 @@
+"""Graph-level classification on generated graphs, with either backend: datasets, mini-batches, the
+models (``GraphPIGN`` and stacked GIN / GCN of equal depth) and a training loop.
+
+The graphs come from :mod:`iterative_gnn.graph_families` as networkx graphs with their node features
+already computed, so that both backends train on the same tensors: PyG gets each graph's
+``edge_index`` from ``torch_geometric.utils.from_networkx`` and batches by concatenation (node ids
+offset per graph, a ``batch`` vector, as ``torch_geometric.data.Batch`` does); DGL gets
+``dgl.from_networkx`` graphs and ``dgl.batch``.
+"""
+from __future__ import annotations
+
+import copy
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional, Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from .backends import check_backend, import_backend
+from .graph_families import LabelledGraph, stratified_split
+
+__all__ = ["GRAPH_MODELS", "GraphDataset", "GraphBatch", "graph_dataset", "collate", "build_graph_model",
+           "graph_forward", "GraphRunResult", "train_graph_classifier", "evaluate_graphs", "per_graph_iterations"]
+
+#: the graph-level models: the iterated GraphPIGN and the stacked GIN and GCN
+GRAPH_MODELS = ("pign", "gin", "gcn")
+
+
+@dataclass
+class GraphDataset:
+    """Labelled graphs in one backend's graph type, with their node features and a split.
+
+    ``graphs[i]`` is graph ``i`` (PyG: its ``edge_index``; DGL: a ``DGLGraph``), ``x[i]`` its
+    ``[n_i, F]`` node features, ``y[i]`` its label; ``train``, ``val`` and ``test`` hold graph indices.
+    ``items`` are the generator's records (family, marks, distance), in the same order.
+    """
+
+    name: str
+    backend: str
+    items: list[LabelledGraph]
+    graphs: list
+    x: list[Tensor]
+    y: Tensor
+    train: Tensor
+    val: Tensor
+    test: Tensor
+    num_classes: int
+
+    @property
+    def num_features(self) -> int:
+        return self.x[0].size(1)
+
+    def __len__(self) -> int:
+        return len(self.graphs)
+
+
+def _to_backend(g, backend: str):
+    if backend == "pyg":
+        from torch_geometric.utils import from_networkx
+
+        return from_networkx(g).edge_index
+    import dgl
+
+    return dgl.from_networkx(g)
+
+
+def graph_dataset(items: Sequence[LabelledGraph], features: Callable[[LabelledGraph], Tensor], backend: str, *,
+                  name: str = "graphs", num_classes: Optional[int] = None, train_fraction: float = 0.6,
+                  val_fraction: float = 0.2, split_seed: int = 0) -> GraphDataset:
+    """``items`` converted to ``backend``'s graphs, ``features(item)`` as their node features, and a
+    split stratified by label (:func:`iterative_gnn.graph_families.stratified_split`)."""
+    check_backend(backend)
+    items = list(items)
+    if not items:
+        raise ValueError("graph_dataset needs at least one graph, got none")
+    y = torch.tensor([it.label for it in items], dtype=torch.long)
+    xs = [features(it) for it in items]
+    for it, x in zip(items, xs):
+        if x.dim() != 2 or x.size(0) != it.num_nodes:
+            raise ValueError(f"features must give [num_nodes, F] per graph; got {tuple(x.shape)} for a graph of "
+                             f"{it.num_nodes} nodes")
+    train, val, test = stratified_split(y.tolist(), train_fraction, val_fraction, seed=split_seed)
+    return GraphDataset(name, backend, items, [_to_backend(it.graph, backend) for it in items], xs, y,
+                        train, val, test, num_classes or int(y.max()) + 1)
+
+
+@dataclass
+class GraphBatch:
+    """Graphs of a dataset as one disjoint union: ``graph`` (PyG: ``edge_index``; DGL: ``dgl.batch``),
+    ``x`` ``[N, F]``, ``y`` ``[B]``, ``batch`` ``[N]`` (node -> graph) and ``num_graphs``; ``index``
+    the dataset indices of the graphs, in order."""
+
+    graph: Any
+    x: Tensor
+    y: Tensor
+    batch: Tensor
+    num_graphs: int
+    index: Tensor
+
+
+def collate(ds: GraphDataset, index: Tensor) -> GraphBatch:
+    """The graphs ``index`` of ``ds`` as one :class:`GraphBatch`."""
+    idx = index.tolist()
+    x = torch.cat([ds.x[i] for i in idx])
+    sizes = torch.tensor([ds.x[i].size(0) for i in idx])
+    batch = torch.repeat_interleave(torch.arange(len(idx)), sizes)
+    if ds.backend == "pyg":
+        offsets = torch.cumsum(sizes, 0) - sizes
+        graph = torch.cat([ds.graphs[i] + int(o) for i, o in zip(idx, offsets)], dim=1)
+    else:
+        import dgl
+
+        graph = dgl.batch([ds.graphs[i] for i in idx])
+    return GraphBatch(graph, x, ds.y[index], batch, len(idx), index)
+
+
+def build_graph_model(backend: str, name: str, in_channels: int, hidden: int, out_channels: int, depth: int, *,
+                      pool: str = "sum", dropout: float = 0.0, conv: Optional[dict] = None) -> nn.Module:
+    """``pign``: ``GraphPIGN(in, hidden, out, depth, pool=pool, **conv)`` (``depth`` iterations, the
+    iteration's non-convergence not warned: the experiments report it); ``gin`` / ``gcn``: ``depth``
+    stacked layers of the backend's own ``GINConv`` / GCN layer, then the same pooling and a decoder."""
+    check_backend(backend)
+    if isinstance(depth, bool) or not isinstance(depth, int) or depth < 1:
+        raise ValueError(f"depth must be an int >= 1, got {depth!r}")
+    if name == "pign":
+        options = dict(conv or {})
+        options.setdefault("on_nonconvergence", "ignore")
+        return import_backend(backend).GraphPIGN(in_channels, hidden, out_channels, depth, pool=pool,
+                                                 dropout=dropout, **options)
+    if name not in GRAPH_MODELS:
+        raise ValueError(f"unknown graph model {name!r}; valid: {', '.join(GRAPH_MODELS)}")
+    if conv:
+        raise ValueError(f"conv options are for the 'pign' model only, got {sorted(conv)} for {name!r}")
+    import_backend(backend)  # the install hint when the backend is missing
+    if backend == "pyg":
+        from . import _pyg_models as m
+    else:
+        from . import _dgl_models as m
+    cls = {"gin": m.GraphGIN, "gcn": m.GraphGCN}[name]
+    return cls(in_channels, hidden, out_channels, depth, dropout=dropout, pool=pool)
+
+
+def graph_forward(model: nn.Module, b: GraphBatch, return_info: bool = False):
+    """Call a graph-level model in its backend's order: PyG ``(x, edge_index, batch=, num_graphs=)``,
+    DGL ``(graph, feat)`` (the batch is the graph's)."""
+    if isinstance(b.graph, Tensor):
+        return model(b.x, b.graph, batch=b.batch, num_graphs=b.num_graphs, return_info=return_info)
+    return model(b.graph, b.x, return_info=return_info)
+
+
+def evaluate_graphs(model: nn.Module, b: GraphBatch):
+    """``(logits, info)`` in eval mode, without gradients (``info``: the iteration's
+    ``FixedPointInfo`` for ``GraphPIGN``, None for the stacked models)."""
+    model.eval()
+    with torch.no_grad():
+        return graph_forward(model, b, return_info=True)
+
+
+def _accuracy(logits: Tensor, y: Tensor) -> float:
+    return float((logits.argmax(-1) == y).float().mean())
+
+
+@dataclass
+class GraphRunResult:
+    test_acc: float
+    val_acc: float
+    best_epoch: int
+    seconds: float
+    losses: list = field(default_factory=list)
+
+
+def train_graph_classifier(model: nn.Module, ds: GraphDataset, *, epochs: int = 100, lr: float = 0.01,
+                           weight_decay: float = 0.0, batch_size: int = 32, seed: int = 0) -> GraphRunResult:
+    """Adam on mini-batches of the training graphs (a new seeded shuffle each epoch), cross-entropy;
+    keep the parameters of the epoch with the best validation accuracy (the first such epoch), report
+    the test accuracy with them."""
+    for key, v in (("epochs", epochs), ("batch_size", batch_size)):
+        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+            raise ValueError(f"{key} must be an int >= 1, got {v!r}")
+    opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
+    gen = torch.Generator().manual_seed(seed)
+    val_b, test_b = collate(ds, ds.val), collate(ds, ds.test)
+    best_val, best_state, best_epoch, losses = -1.0, None, 0, []
+    t0 = time.perf_counter()
+    for epoch in range(epochs):
+        model.train()
+        order = ds.train[torch.randperm(ds.train.numel(), generator=gen)]
+        total = 0.0
+        for chunk in order.split(batch_size):
+            b = collate(ds, chunk)
+            opt.zero_grad()
+            loss = F.cross_entropy(graph_forward(model, b), b.y)
+            loss.backward()
+            opt.step()
+            total += float(loss.detach()) * chunk.numel()
+        losses.append(total / order.numel())
+        val = _accuracy(evaluate_graphs(model, val_b)[0], val_b.y)
+        if val > best_val:
+            best_val, best_epoch, best_state = val, epoch, copy.deepcopy(model.state_dict())
+    model.load_state_dict(best_state)
+    test = _accuracy(evaluate_graphs(model, test_b)[0], test_b.y)
+    return GraphRunResult(test, best_val, best_epoch, time.perf_counter() - t0, losses)
+
+
+def per_graph_iterations(model: nn.Module, b: GraphBatch, *, tol: float, max_iter: int) -> tuple[Tensor, Tensor, Tensor]:
+    """Run a trained ``GraphPIGN`` on the batch ``b`` until each graph's residual reaches ``tol`` (each
+    graph stops on its own) or ``max_iter`` steps; return ``(iterations, converged, correct)`` per graph
+    (from the iteration's ``FixedPointInfo.graph_iterations`` and ``converged``). The layer's ``tol``
+    and evaluation iterations are restored afterwards."""
+    conv = model.conv
+    saved = conv.tol, conv.eval_iterations
+    conv.tol, conv.eval_iterations = tol, max_iter
+    try:
+        logits, info = evaluate_graphs(model, b)
+    finally:
+        conv.tol, conv.eval_iterations = saved
+    if info is None or info.graph_iterations is None:
+        raise ValueError("per_graph_iterations needs a GraphPIGN called on a batch of several graphs")
+    converged = info.converged
+    return info.graph_iterations.cpu(), torch.as_tensor(converged).cpu(), (logits.argmax(-1) == b.y).cpu()

@@ -1,0 +1,105 @@
+"""Graph-level datasets, batches, models and training (iterative_gnn.graph_tasks), in each backend."""
+import networkx as nx
+import pytest
+import torch
+
+from iterative_gnn.backends import backend_problem
+from iterative_gnn.graph_families import degree_features, make_distance_graphs, make_family_graphs, mark_features
+from iterative_gnn.graph_tasks import (build_graph_model, collate, evaluate_graphs, graph_dataset, graph_forward,
+                                       per_graph_iterations, train_graph_classifier)
+
+BACKENDS = [pytest.param(b, marks=pytest.mark.skipif(backend_problem(b) is not None, reason=f"{b} not installed"))
+            for b in ("pyg", "dgl")]
+
+
+def _edge_set(b, backend):
+    if backend == "pyg":
+        src, dst = b.graph
+    else:
+        src, dst = b.graph.edges()
+    return set(zip(src.tolist(), dst.tolist()))
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_batch_is_the_disjoint_union(backend):
+    items = make_family_graphs(2, seed=0)
+    ds = graph_dataset(items, lambda it: degree_features(it.graph), backend)
+    idx = torch.tensor([3, 0, 7])
+    b = collate(ds, idx)
+    sizes = [items[i].num_nodes for i in idx.tolist()]
+    assert b.num_graphs == 3 and b.x.size(0) == sum(sizes)
+    assert torch.equal(b.batch, torch.repeat_interleave(torch.arange(3), torch.tensor(sizes)))
+    assert torch.equal(b.y, torch.tensor([items[i].label for i in idx.tolist()]))
+    expected, offset = set(), 0
+    for i, n in zip(idx.tolist(), sizes):
+        for u, v in items[i].graph.edges:
+            expected |= {(u + offset, v + offset), (v + offset, u + offset)}
+        offset += n
+    assert _edge_set(b, backend) == expected
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("name", ["pign", "gin", "gcn"])
+def test_models_give_one_row_per_graph(backend, name):
+    ds = graph_dataset(make_family_graphs(2, seed=0), lambda it: degree_features(it.graph), backend)
+    model = build_graph_model(backend, name, ds.num_features, 8, ds.num_classes, 3)
+    out = graph_forward(model, collate(ds, torch.arange(5)))
+    assert out.shape == (5, ds.num_classes)
+
+
+def test_model_arguments_refused():
+    with pytest.raises(ValueError, match="unknown graph model 'gat'"):
+        build_graph_model("pyg", "gat", 4, 8, 2, 2)
+    with pytest.raises(ValueError, match="depth"):
+        build_graph_model("pyg", "gin", 4, 8, 2, 0)
+    with pytest.raises(ValueError, match="conv options"):
+        build_graph_model("pyg", "gin", 4, 8, 2, 2, conv={"tol": 1e-3})
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_training_learns_an_easy_pair_of_families(backend):
+    # stars and complete graphs differ in every node's degree: one GIN layer separates them
+    items = make_family_graphs(10, families=["star", "complete"], extra_edges=(0, 0), seed=0)
+    ds = graph_dataset(items, lambda it: degree_features(it.graph), backend)
+    torch.manual_seed(0)
+    model = build_graph_model(backend, "gin", ds.num_features, 16, 2, 1)
+    res = train_graph_classifier(model, ds, epochs=15, batch_size=4, seed=0)
+    assert res.test_acc == 1.0 and res.val_acc == 1.0
+    assert res.losses[-1] < res.losses[0]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_each_graph_converges_on_its_own_in_a_batch(backend):
+    items = make_family_graphs(1, seed=0)  # one graph of each family: different spectra
+    ds = graph_dataset(items, lambda it: degree_features(it.graph), backend)
+    torch.manual_seed(0)
+    # the appnp form propagates from the start (the signed form's coefficients start at 0: no propagation)
+    model = build_graph_model(backend, "pign", ds.num_features, 8, ds.num_classes, 4, conv={"form": "appnp"})
+    b = collate(ds, torch.arange(len(items)))
+    its, converged, correct = per_graph_iterations(model, b, tol=1e-4, max_iter=300)
+    assert converged.all() and len(set(its.tolist())) > 1
+    assert model.conv.tol is None and model.conv.eval_iterations is None  # restored
+    # the same count as when the graph is alone, and the same output
+    out_batch, _ = evaluate_graphs(model, b)
+    for i in (0, 4):
+        alone = collate(ds, torch.tensor([i, i]))  # two copies: a batch, so counts come per graph
+        its_alone, _, _ = per_graph_iterations(model, alone, tol=1e-4, max_iter=300)
+        assert its_alone.tolist() == [its[i].item()] * 2
+    assert correct.dtype == torch.bool and correct.shape == (len(items),)
+    assert out_batch.shape == (len(items), ds.num_classes)
+
+
+def test_dataset_checks_features():
+    items = make_distance_graphs(4, seed=0)
+    with pytest.raises(ValueError, match="features must give"):
+        graph_dataset(items, lambda it: torch.zeros(3, 2), "pyg")
+    ds = graph_dataset(items, mark_features, "pyg", num_classes=2)
+    assert ds.num_features == 2 and len(ds) == 4
+    assert sorted(torch.cat([ds.train, ds.val, ds.test]).tolist()) == [0, 1, 2, 3]
+
+
+def test_distance_graphs_convert_with_networkx_edges():
+    it = make_distance_graphs(2, seed=0)[0]
+    ds = graph_dataset([it, it], mark_features, "pyg", num_classes=2)
+    assert ds.graphs[0].size(1) == 2 * it.graph.number_of_edges()
+    assert nx.is_tree(it.graph)
