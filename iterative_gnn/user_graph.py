@@ -4,7 +4,8 @@ and labels from node attributes or from CSV files keyed by node id.
 * Formats (from the file's suffix, or given): ``edgelist`` (``.edgelist``, ``.edges``, ``.el``,
   ``.txt``), ``adjlist`` (``.adjlist``), ``graphml`` (``.graphml``, ``.xml``), ``gml`` (``.gml``),
   ``gexf`` (``.gexf``); each may be compressed (``.gz``, ``.bz2``). Node ids are the file's node
-  names as text (GML: the ``label`` of each node, or its ``id`` when the nodes have no label).
+  names as text (GML: the ``label`` of each node, or its ``id`` when some node has no label or two
+  share one; the ``label`` is then an attribute).
 * Direction (:data:`DIRECTIONS`): ``undirected`` (the default) needs an undirected graph, and edge
   lists and adjacency lists, which do not say, are read as one; ``directed`` uses each edge from
   source to target only (an undirected file's edges go both ways); ``both`` uses each edge of any
@@ -183,9 +184,9 @@ def _read_networkx(path: Path, fmt: str, directed: bool):
     try:
         return nx.read_gml(path, label="label")
     except nx.NetworkXError as exc:
-        if "has no 'label' attribute" not in str(exc):
+        if "has no 'label' attribute" not in str(exc) and "is duplicated" not in str(exc):
             raise
-        return nx.read_gml(path, label="id")  # nodes without labels: their ids name them
+        return nx.read_gml(path, label="id")  # labels absent or repeated: the ids name the nodes
 
 
 def _declared_direction(fmt: str) -> str:
@@ -273,9 +274,12 @@ def _some(items: Sequence[str]) -> str:
     return shown + (f" and {len(items) - _SHOWN} more" if len(items) > _SHOWN else "")
 
 
-def _known_attributes(attrs: dict[str, dict]) -> str:
+def _known_attributes(attrs: dict[str, dict], path: Path, asked: str) -> str:
     names = sorted({k for a in attrs.values() for k in a})
-    return f"the nodes' attributes are: {', '.join(names)}" if names else "the nodes have no attributes"
+    known = f"the nodes' attributes are: {', '.join(names)}" if names else "the nodes have no attributes"
+    if asked == "label" and _format_or_none(path) == "gml":
+        known += " (in GML, a node's 'label' names the node when every node has a distinct one)"
+    return known
 
 
 def features_from_attrs(ids: list[str], attrs: dict[str, dict], names: Sequence[str],
@@ -288,7 +292,7 @@ def features_from_attrs(ids: list[str], attrs: dict[str, dict], names: Sequence[
         missing = [i for i in ids if name not in attrs[i]]
         if len(missing) == len(ids):
             raise GraphInputError("--feature-attrs", f"{path}: no node has the attribute {name!r}; "
-                                                     f"{_known_attributes(attrs)}")
+                                                     f"{_known_attributes(attrs, path, name)}")
         if missing:
             raise GraphInputError("--feature-attrs", f"{path}: {len(missing)} of {len(ids)} nodes have no attribute "
                                                      f"{name!r}: {_some(missing)}; every node needs each feature")
@@ -313,11 +317,11 @@ def features_from_attrs(ids: list[str], attrs: dict[str, dict], names: Sequence[
     return torch.cat(columns, dim=1), out_names
 
 
-def _is_edge_list(path: Path) -> bool:
+def _format_or_none(path: Path) -> Optional[str]:
     try:
-        return format_of(path) == "edgelist"
+        return format_of(path)
     except GraphInputError:
-        return False
+        return None
 
 
 @dataclass
@@ -356,7 +360,8 @@ def _read_table(path: str | Path, option: str, ids: list[str], graph: Path) -> _
                                                   f"first line names), found {len(row)}")
                 node = row[0].strip()
                 if node not in known:
-                    hint = " (an edge list names only the nodes that have an edge)" if _is_edge_list(graph) else ""
+                    hint = (" (an edge list names only the nodes that have an edge)"
+                            if _format_or_none(graph) == "edgelist" else "")
                     raise GraphInputError(option, f"{path}: line {line}: node {node!r} is not in the graph "
                                                   f"{graph}{hint}")
                 if node in rows:
@@ -440,13 +445,13 @@ def labels_from_attr(ids: list[str], attrs: dict[str, dict], name: str, path: Pa
     raw = [attrs[i].get(name) for i in ids]
     if all(_missing_label(v) for v in raw):
         raise GraphInputError("--label-attr", f"{path}: no node has a label in the attribute {name!r}; "
-                                              f"{_known_attributes(attrs)}")
+                                              f"{_known_attributes(attrs, path, name)}")
     text = [None if _missing_label(v) else str(v).strip() for v in raw]
     split = None
     if split_attr is not None:
         if not any(split_attr in attrs[i] for i in ids):
             raise GraphInputError("--split-attr", f"{path}: no node has the attribute {split_attr!r}; "
-                                                  f"{_known_attributes(attrs)}")
+                                                  f"{_known_attributes(attrs, path, split_attr)}")
         split = [_split_value(attrs[i].get(split_attr), f"{path}: node {i!r}", "--split-attr") for i in ids]
         _check_split(ids, text, split, f"{path}: node", "--split-attr", split_attr)
     return _labels(text, split)

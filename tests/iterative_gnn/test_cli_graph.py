@@ -20,7 +20,7 @@ from iterative_gnn.configs import preset, run_one  # noqa: E402
 from iterative_gnn.model_io import FORMAT, load_model, save_model  # noqa: E402
 from iterative_gnn.user_graph import load_graph, load_labels, node_dataset, split_masks  # noqa: E402
 
-HAVE = {"pyg": importlib.util.find_spec("torch_geometric") is not None, "dgl": importlib.util.find_spec("dgl") is not None}
+HAVE = {b: importlib.util.find_spec(m) is not None for b, m in (("pyg", "torch_geometric"), ("dgl", "dgl"))}
 BACKENDS = [pytest.param(b, marks=pytest.mark.skipif(not HAVE[b], reason=f"{b} not installed")) for b in HAVE]
 ANY = "pyg" if HAVE["pyg"] else "dgl"
 GRAPHS = Path(__file__).resolve().parents[2] / "examples" / "graphs"
@@ -217,6 +217,13 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
     return tmp_path / name
 
 
+def first_feature_as(path: Path, value: str) -> str:
+    """The CSV text of ``path`` with the first feature of its first row replaced by ``value``."""
+    header, first, *rest = path.read_text().splitlines()
+    node, _, others = first.split(",", 2)
+    return "\n".join([header, f"{node},{value},{others}", *rest]) + "\n"
+
+
 BAD_TRAIN = {  # case -> (argv after "train --backend B" given tmp_path, words the message must hold)
     "unknown format": (lambda t: ["--graph", str(write(t, "g.dat", "a b\n")), "--feature-attrs", "x",
                                   "--label-attr", "y"],
@@ -229,7 +236,7 @@ BAD_TRAIN = {  # case -> (argv after "train --backend B" given tmp_path, words t
                               ["argument --feature-attrs:", "node '5', attribute 'x'", "expected a finite number",
                                "'high'"]),
     "non-numeric csv": (lambda t: ["--graph", str(EDGES), "--labels", str(LABELS),
-                                   "--features", str(write(t, "f.csv", FEATS.read_text().replace("0,-0.0751,", "0,n/a,", 1)))],
+                                   "--features", str(write(t, "f.csv", first_feature_as(FEATS, "n/a")))],
                         ["argument --features:", "f.csv", "line 2, column 'f0' (node '0')", "'n/a'"]),
     "labels for unknown nodes": (lambda t: ["--graph", str(EDGES), "--features", str(FEATS), "--labels",
                                             str(write(t, "l.csv", LABELS.read_text() + "999,red,train\n"))],
@@ -254,7 +261,8 @@ BAD_TRAIN = {  # case -> (argv after "train --backend B" given tmp_path, words t
                     ["argument --graph:", "--feature-attrs", "--features"]),
     "no labels": (lambda t: ["--graph", str(GML), "--feature-attrs", "x"],
                   ["argument --graph:", "--label-attr", "--labels"]),
-    "graph option without graph": (lambda t: ["--label-attr", "y"], ["argument --label-attr: applies to --graph only"]),
+    "graph option without graph": (lambda t: ["--label-attr", "y"],
+                                   ["argument --label-attr: applies to --graph only"]),
     "dataset option with graph": (lambda t: [*GML_ARGS, "--dataset", "karate"],
                                   ["argument --dataset: applies to --dataset only, not to --graph"]),
     "split fractions above one": (lambda t: [*GML_ARGS, "--train-fraction", "0.7", "--val-fraction", "0.4"],

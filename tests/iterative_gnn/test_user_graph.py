@@ -261,6 +261,20 @@ def test_labels_for_nodes_not_in_the_graph_and_no_labelled_node_are_refused(tmp_
         load_labels(load_graph(gml, features_csv=features_csv(tmp_path, "012")), label_attr="y")
 
 
+def test_gml_labels_name_nodes_unless_they_repeat(tmp_path):
+    text = ('graph [\n node [ id 0 label "red" x 1.0 ]\n node [ id 1 label "red" x 2.0 ]\n'
+            ' node [ id 2 label "blue" x 3.0 ]\n edge [ source 0 target 1 ]\n edge [ source 1 target 2 ]\n]\n')
+    repeated = write_csv(tmp_path / "repeated.gml", text)
+    data = load_graph(repeated, feature_attrs=["x"])
+    assert data.ids == ["0", "1", "2"]  # the ids name the nodes; the labels stay attributes
+    assert load_labels(data, label_attr="label").class_names == ["blue", "red"]
+    distinct = write_csv(tmp_path / "distinct.gml", text.replace('label "red" x 2.0', 'label "green" x 2.0'))
+    data = load_graph(distinct, feature_attrs=["x"])
+    assert data.ids == ["red", "green", "blue"]
+    with refused("--label-attr", "no node has a label in the attribute 'label'", "in GML, a node's 'label' names"):
+        load_labels(data, label_attr="label")
+
+
 # ------------------------------------------------------------------------------------------------ splits
 def test_stratified_split_is_per_class_seeded_and_covers_the_labelled_nodes():
     y = torch.tensor([0] * 50 + [1] * 30 + [2] * 5 + [-1] * 15)
@@ -291,7 +305,8 @@ def test_a_given_split_and_its_errors(tmp_path):
     assert test.tolist() == [False, False, True, False]
     for text, words in (("node,y,part\na,0,train\nb,1,dev\n", ["line 3", "split 'dev'", "train, val"]),
                         ("node,y,part\na,0,train\nb,1,\n", ["node 'b' (line 3)", "labelled but its split 'part'"]),
-                        ("node,y,part\na,0,train\nb,,val\n", ["node 'b' (line 3)", "in the val split but has no label"])):
+                        ("node,y,part\na,0,train\nb,,val\n",
+                         ["node 'b' (line 3)", "in the val split but has no label"])):
         bad = write_csv(tmp_path / "bad.csv", text)
         with refused("--split-attr", str(bad), *words):
             load_labels(data, labels_csv=bad, split_attr="part")
