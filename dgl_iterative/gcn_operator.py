@@ -30,9 +30,12 @@ class GCNOperator(GCNOperatorBase):
 
     def __init__(self, channels: int, *, bias: bool = True, add_self_loops: bool = True, normalize: bool = True,
                  cached: bool = False, alpha: float = 0.0, beta: Optional[float] = None,
+                 propagation: str = "fixed", gamma_init: Optional[float] = None,
+                 gamma_scale: Optional[float] = None, gamma_max: Optional[float] = None,
                  allow_zero_in_degree: bool = False) -> None:
         super().__init__(channels, bias=bias, alpha=alpha, beta=beta, add_self_loops=add_self_loops,
-                         normalize=normalize, cached=cached)
+                         normalize=normalize, cached=cached, propagation=propagation, gamma_init=gamma_init,
+                         gamma_scale=gamma_scale, gamma_max=gamma_max)
         self.allow_zero_in_degree = allow_zero_in_degree
 
     def build_propagation(self, graph, edge_weight: Optional[Tensor], num_nodes: int, dtype: torch.dtype):

@@ -16,15 +16,22 @@ class PIGNConv(DGLLayer, RegistryLayerBase):
     <https://arxiv.org/abs/2310.01618>`__: one weight-shared GCN operator iterated towards its fixed point.
 
     .. math::
-        h^{(k+1)}_i = s_k h^{(k)}_i + (1 - s_k)\, \sigma\Big(b + \Big((1-\alpha)\sum_{j \in \mathcal{N}(i)
+        h^{(k+1)}_i = s_k h^{(k)}_i + (1 - s_k)\, \sigma\Big(b + \Big(\Gamma\sum_{j \in \mathcal{N}(i)
         \cup \{i\}} \frac{e_{ji}}{\sqrt{d_i d_j}} h^{(k)}_j + \alpha x_i\Big) W\Big), \qquad h^{(0)} = x,
 
-    where :math:`d_i` is the weighted in-degree with the self-loop and :math:`e_{ji}` the edge weight
-    (1 by default). The default ``form="residual"`` (chosen on Cora's validation split) takes
-    :math:`s = 0`, :math:`\alpha = 0.1`, :math:`W = I` (``beta=0``, no weight) and no activation:
-    APPNP's propagation with a bias. ``form="paper"`` is the paper's form: :math:`s = 0.5`,
-    :math:`\alpha = 0`, a learned :math:`W`, :math:`\sigma = \mathrm{ReLU}` (see
-    :mod:`iterative_core.forms`); explicit arguments override a form's values. The options (``inject_input``, ``alpha``, ``beta``, ``contraction``, solvers,
+    where :math:`d_i` is the weighted in-degree with the self-loop, :math:`e_{ji}` the edge weight
+    (1 by default) and :math:`\Gamma` the propagation coefficients, fixed (:math:`1-\alpha`) or
+    learned per channel (:math:`\operatorname{diag}(\gamma)`). When ``out_feats`` differs from
+    ``in_feats``, :math:`x` is first mapped to ``out_feats`` by a learned linear map, so that
+    ``PIGNConv(in_feats, out_feats)`` replaces ``GraphConv(in_feats, out_feats)``. The default
+    ``form="signed"`` takes :math:`s = 0.5`, :math:`\alpha = 0.1`, :math:`W = I` (``beta=0``, no
+    weight), no activation and one learned coefficient per channel, :math:`\gamma_c = 0.99
+    \tanh(5\theta_c)`, of either sign: low-pass channels for homophilous structure, high-pass ones for
+    heterophilous structure. ``form="appnp"`` (formerly ``"residual"``) fixes :math:`\gamma_c =
+    1-\alpha` with :math:`s = 0`: APPNP's propagation with a bias. ``form="paper"`` is the paper's form:
+    :math:`s = 0.5`, :math:`\alpha = 0`, a learned :math:`W`, :math:`\sigma = \mathrm{ReLU}` (see
+    :mod:`iterative_core.forms`); explicit arguments override a form's values. The options
+    (``inject_input``, ``alpha``, ``beta``, ``propagation``, ``contraction``, solvers,
     gradient modes, stopping) are those of :class:`pyg_iterative.PIGNConv`, and the parameters have
     the same names, so ``load_state_dict`` moves weights between the two backends.
 
@@ -35,24 +42,27 @@ class PIGNConv(DGLLayer, RegistryLayerBase):
 
     Parameters
     ----------
-    channels : int
-        Input and output feature size (the iteration is square).
+    in_feats : int
+        Input feature size.
+    out_feats : int, optional
+        Output feature size, the width of the iteration; when it differs from ``in_feats`` the input is
+        first mapped to it by a learned linear map (no bias). Default: ``in_feats``.
     num_iterations : int
         Iterations in training. Default: ``8``.
     smoothing : float or list of float
-        Smoothing factor(s) in :math:`[0, 1)`. Default: the form's (``0`` or ``0.5``).
+        Smoothing factor(s) in :math:`[0, 1)`. Default: the form's.
     tol : float, optional
         Stop early once the relative residual is below it.
     act : str or callable
-        The activation :math:`\sigma`. Default: the form's (``"identity"`` or ``"relu"``).
+        The activation :math:`\sigma`. Default: the form's.
     dropout : float
         Dropout inside the iteration. Default: ``0``.
     conv : str
         The registered operator: ``"gcn"`` (default), ``"sage"``, ``"gin"``, ``"gat"`` or your own.
     form : str, optional
-        ``"residual"`` or ``"paper"``: the values of the options left unset. Default: ``"residual"``
-        for ``conv="gcn"``, ``"paper"`` otherwise.
-    add_self_loops, normalize, cached, bias, alpha, beta : optional
+        ``"signed"``, ``"appnp"`` or ``"paper"``: the values of the options left unset. Default:
+        ``"signed"`` for ``conv="gcn"``, ``"paper"`` otherwise.
+    add_self_loops, normalize, cached, bias, alpha, beta, propagation, gamma_init, gamma_scale, gamma_max : optional
         ``conv="gcn"``'s options, as in :class:`pyg_iterative.PIGNConv`; other operators take their
         factory's keywords.
     allow_zero_in_degree : bool
@@ -69,15 +79,18 @@ class PIGNConv(DGLLayer, RegistryLayerBase):
     - **graph**: a homogeneous ``DGLGraph`` with :math:`N` nodes, or a ``dgl.batch`` of graphs (each
       converges, and with a ``tol`` stops, on its own). Blocks and bipartite graphs are refused:
       iteration needs a square operator.
-    - **feat**: :math:`(N, F)`; **edge_weight**: :math:`(E,)` or the name of an edge feature;
+    - **feat**: :math:`(N, F_{in})`; **edge_weight**: :math:`(E,)` or the name of an edge feature;
       **batch** *(optional, overrides the batched graph's)*: :math:`(N,)`; **num_graphs** *(optional)*.
-    - **output**: :math:`(N, F)`, and a :class:`~iterative_core.FixedPointInfo` with ``return_info=True``.
+    - **output**: :math:`(N, F_{out})`, and a :class:`~iterative_core.FixedPointInfo` with ``return_info=True``.
     """
 
-    def __init__(self, channels: int, num_iterations: int = 8, smoothing=None, tol: Optional[float] = None,
-                 act=None, dropout: float = 0.0, *, conv: str = "gcn", form: Optional[str] = None,
-                 **kwargs) -> None:
-        super().__init__(channels, num_iterations, smoothing, tol, act, dropout, conv=conv, form=form, **kwargs)
+    width_args = ("in_feats", "out_feats")
+
+    def __init__(self, in_feats: int, out_feats: Optional[int] = None, *, num_iterations: int = 8,
+                 smoothing=None, tol: Optional[float] = None, act=None, dropout: float = 0.0, conv: str = "gcn",
+                 form: Optional[str] = None, **kwargs) -> None:
+        super().__init__(in_feats, out_feats, num_iterations=num_iterations, smoothing=smoothing, tol=tol, act=act,
+                         dropout=dropout, conv=conv, form=form, **kwargs)
 
     def extra_repr(self) -> str:
         return self.layer_repr()

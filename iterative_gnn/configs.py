@@ -7,10 +7,10 @@ The PIGN presets:
   dropout 0.5 (after the encoder and inside the iteration), 200 epochs.
 * ``inject``: the same with the encoded input added back at every step,
   z <- s z + (1 - s) relu(Â z W + b + z_0).
-* ``default``: ``PIGN(in, hidden, out, k)`` with the library's defaults (``form="residual"``), as a
+* ``default``: ``PIGN(in, hidden, out, k)`` with the library's defaults (``form="signed"``), as a
   user who swaps ``PIGNConv(hidden, num_iterations=k)`` into a Cora script without tuning gets it.
 * ``best``: the configuration chosen on the validation split (never on test) by the sweep in
-  ``docs/results/sweep``: the residual form (an initial residual ``alpha`` = APPNP's teleport, the
+  ``docs/results/sweep``: the ``"appnp"`` form (an initial residual ``alpha`` = APPNP's teleport, the
   identity mapping ``beta=0``, no activation, Picard steps), hidden 32, dropout on the input features
   and after the encoder but not inside the iteration.
 
@@ -69,7 +69,8 @@ PIGN_PRESETS: dict[str, RunConfig] = {
                         label="PIGN (paper + input injection)", **_AUTHORS),
     "default": RunConfig("pign", hidden=64, lr=0.01, weight_decay=5e-4, dropout=0.5, label="PIGN (library defaults)"),
     "best": RunConfig("pign", hidden=32, lr=0.01, weight_decay=5e-4, dropout=0.5, input_dropout=0.5,
-                      conv={"alpha": 0.1, "beta": 0.0, "act": "identity", "smoothing": 0.0, "conv_dropout": 0.0},
+                      conv={"form": "appnp", "alpha": 0.1, "beta": 0.0, "act": "identity", "smoothing": 0.0,
+                            "conv_dropout": 0.0},
                       label="PIGN (best: initial residual, identity mapping)"),
 }
 
@@ -96,7 +97,8 @@ def chains_models(length: int) -> dict[str, RunConfig]:
     return {
         "gcn": RunConfig("gcn", depth=2, label="2-layer GCN", **common),
         "pign": RunConfig("pign", depth=2 * length + 10, label="PIGN to convergence",
-                          conv={"inject_input": True, "contraction": 0.95, "smoothing": 0.0, "tol": 1e-5,
+                          conv={"form": "appnp", "inject_input": True, "contraction": 0.95, "smoothing": 0.0,
+                                "tol": 1e-5,
                                 "min_iter": length,
                                 "grad": "implicit", "act": "relu", "add_self_loops": False, "normalize": False},
                           **common),

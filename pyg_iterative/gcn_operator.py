@@ -34,9 +34,12 @@ class GCNOperator(GCNOperatorBase, MessagePassing):
     propagate_type = {"x": Tensor, "edge_weight": OptTensor}
 
     def __init__(self, channels: int, *, bias: bool = True, add_self_loops: bool = True, normalize: bool = True,
-                 cached: bool = False, alpha: float = 0.0, beta: Optional[float] = None) -> None:
+                 cached: bool = False, alpha: float = 0.0, beta: Optional[float] = None,
+                 propagation: str = "fixed", gamma_init: Optional[float] = None,
+                 gamma_scale: Optional[float] = None, gamma_max: Optional[float] = None) -> None:
         super().__init__(channels, bias=bias, alpha=alpha, beta=beta, add_self_loops=add_self_loops,
-                         normalize=normalize, cached=cached)
+                         normalize=normalize, cached=cached, propagation=propagation, gamma_init=gamma_init,
+                         gamma_scale=gamma_scale, gamma_max=gamma_max)
 
     def differentiable_propagation(self, edge_index, src: Tensor, dst: Tensor, weight: Tensor, num_nodes: int,
                                    dtype: torch.dtype):

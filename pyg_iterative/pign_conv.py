@@ -13,35 +13,44 @@ from .gcn_operator import GCNOperator  # noqa: F401  (registers "gcn")
 class PIGNConv(PyGLayer, RegistryLayerBase):
     r"""The Picard Iterative Graph Neural Network layer from `"Operator Learning Meets Numerical
     Analysis: Improving Neural Networks through Iterative Methods" <https://arxiv.org/abs/2310.01618>`_
-    (Zappala et al., 2023): one weight-shared GCN operator iterated towards its fixed point,
+    (Zappala et al., 2023): one weight-shared graph operator :math:`T` iterated towards its fixed point
+    :math:`\mathbf{Z}^\star = T(\mathbf{Z}^\star)`,
 
     .. math::
-        \mathbf{Z}^{(k+1)} = s_k \mathbf{Z}^{(k)} + (1 - s_k)\, \sigma\left(\left((1-\alpha)
-        \hat{\mathbf{A}} \mathbf{Z}^{(k)} + \alpha \mathbf{X}\right) \mathbf{W} + \mathbf{b}\right),
-        \qquad \mathbf{Z}^{(0)} = \mathbf{X},
+        \mathbf{Z}^{(k+1)} = s_k \mathbf{Z}^{(k)} + (1 - s_k)\, T(\mathbf{Z}^{(k)}), \qquad
+        T(\mathbf{Z}) = \sigma\left(\left(\hat{\mathbf{A}} \mathbf{Z}\, \mathbf{\Gamma} +
+        \alpha \mathbf{X}\right) \mathbf{W} + \mathbf{b}\right), \qquad \mathbf{Z}^{(0)} = \mathbf{X},
 
     with :math:`\hat{\mathbf{A}} = \hat{\mathbf{D}}^{-1/2} (\mathbf{A} + \mathbf{I})
     \hat{\mathbf{D}}^{-1/2}`, smoothing factors :math:`s_k` (Krasnoselskii-Mann iteration;
-    :math:`s_k = 0` is Picard's) and the identity mapping :math:`\mathbf{W} \to (1-\beta)\mathbf{I}
-    + \beta\mathbf{W}` (GCNII's) when ``beta`` is set.
+    :math:`s_k = 0` is Picard's), the propagation coefficients :math:`\mathbf{\Gamma}` (fixed,
+    :math:`(1-\alpha)\mathbf{I}`, or learned, :math:`\operatorname{diag}(\gamma)`), the identity
+    mapping :math:`\mathbf{W} \to (1-\beta)\mathbf{I} + \beta\mathbf{W}` (GCNII's) when ``beta`` is
+    set, and the input :math:`\mathbf{X}` first mapped to ``out_channels`` by a learned linear map
+    when ``out_channels`` differs from ``in_channels`` (so that ``PIGNConv(in, out)`` replaces
+    ``GCNConv(in, out)``).
 
-    Two forms set the options left unset (see :mod:`iterative_core.forms`):
+    Three forms set the options left unset (see :mod:`iterative_core.forms`):
 
-    * ``form="residual"`` (the default, chosen on Cora's validation split): :math:`s = 0`,
-      :math:`\alpha = 0.1`, :math:`\beta = 0` (:math:`\mathbf{W} = \mathbf{I}`, no weight),
-      :math:`\sigma` the identity: :math:`\mathbf{Z}^{(k+1)} = (1-\alpha)\hat{\mathbf{A}}
-      \mathbf{Z}^{(k)} + \alpha\mathbf{X} + \mathbf{b}`, APPNP's propagation with a bias, a
-      contraction with factor :math:`1-\alpha` on undirected graphs. Set ``beta`` in :math:`(0, 1]`
-      to learn :math:`\mathbf{W}`.
+    * ``form="signed"`` (the default): :math:`s = 0.5`, :math:`\alpha = 0.1`, :math:`\mathbf{W} =
+      \mathbf{I}`, :math:`\sigma` the identity and one learned coefficient per channel,
+      :math:`\gamma_c = 0.99 \tanh(5\theta_c)` of either sign: :math:`T(\mathbf{Z}) =
+      \hat{\mathbf{A}}\mathbf{Z}\operatorname{diag}(\gamma) + \alpha\mathbf{X} + \mathbf{b}`. Its
+      fixed point filters each channel low-pass (:math:`\gamma_c > 0`, as APPNP) or high-pass
+      (:math:`\gamma_c < 0`, which heterophilous graphs need), as GPR-GNN's learned signed
+      coefficients do; a 0.99-contraction on undirected graphs whatever the weights.
+    * ``form="appnp"`` (``"residual"`` is its former name): :math:`s = 0`, :math:`\alpha = 0.1`,
+      :math:`\mathbf{W} = \mathbf{I}`, :math:`\sigma` the identity:
+      :math:`T(\mathbf{Z}) = (1-\alpha)\hat{\mathbf{A}}\mathbf{Z} + \alpha\mathbf{X} + \mathbf{b}`,
+      APPNP's propagation with a bias.
     * ``form="paper"``: the paper's form, :math:`s = 0.5`, :math:`\alpha = 0`, a full learned
       :math:`\mathbf{W}` and :math:`\sigma = \mathrm{ReLU}`:
-      :math:`\mathbf{Z}^{(k+1)} = s\mathbf{Z}^{(k)} + (1-s)\,\mathrm{ReLU}(\hat{\mathbf{A}}
-      \mathbf{Z}^{(k)}\mathbf{W} + \mathbf{b})`.
+      :math:`T(\mathbf{Z}) = \mathrm{ReLU}(\hat{\mathbf{A}}\mathbf{Z}\mathbf{W} + \mathbf{b})`.
 
     With ``inject_input=True`` the input is added back inside :math:`\sigma` at every step; with
     ``contraction=kappa < 1``, :math:`\mathbf{W}` is rescaled so that :math:`\mathrm{Lip}(\sigma)
-    (1-\alpha)\|\hat{\mathbf{A}}\|_2\|\mathbf{W}\|_2 \le \kappa`: the fixed point then exists, is
-    unique, and the iteration converges to it.
+    \|\mathbf{\Gamma}\|_2\|\hat{\mathbf{A}}\|_2\|\mathbf{W}\|_2 \le \kappa`: the fixed point then
+    exists, is unique, and the iteration converges to it.
 
     Other operators come from the registry (``conv="sage"``, ``"gin"``, ``"gat"`` or one you added
     with :func:`pyg_iterative.register_operator`); the iteration then applies
@@ -50,21 +59,22 @@ class PIGNConv(PyGLayer, RegistryLayerBase):
     :mod:`pyg_iterative.operators`).
 
     Args:
-        channels (int): Size of each input and output sample (the iteration is square).
-        num_iterations (int, optional): Iterations in training (default: :obj:`8`).
+        in_channels (int): Size of each input sample.
+        out_channels (int, optional): Size of each output sample, the width of the iteration; when it
+            differs from ``in_channels`` the input is first mapped to it by a learned linear map
+            (no bias). (default: :obj:`None`, the same as ``in_channels``)
+        num_iterations (int, optional): Iterations in training. (default: :obj:`8`)
         smoothing (float or list, optional): Smoothing factor(s) :math:`s_k` in :math:`[0, 1)`, one
-            float or a schedule (see :mod:`iterative_core.schedules`). (default: the form's,
-            :obj:`0.0` or :obj:`0.5`)
+            float or a schedule (see :mod:`iterative_core.schedules`). (default: the form's)
         tol (float, optional): Stop early once the relative residual is below it; None runs all
             iterations without synchronising with the device. (default: :obj:`None`)
-        act (str or callable, optional): The activation :math:`\sigma`. (default: the form's,
-            :obj:`"identity"` or :obj:`"relu"`)
+        act (str or callable, optional): The activation :math:`\sigma`. (default: the form's)
         dropout (float, optional): Dropout on the operator's output, inside the iteration.
             (default: :obj:`0.0`)
         conv (str, optional): The registered operator to iterate: ``"gcn"``, ``"sage"``, ``"gin"``,
             ``"gat"`` or your own. (default: :obj:`"gcn"`)
-        form (str, optional): ``"residual"`` or ``"paper"``, the values of the options left unset
-            (see above). (default: :obj:`"residual"` for ``conv="gcn"``, :obj:`"paper"` otherwise)
+        form (str, optional): ``"signed"``, ``"appnp"`` or ``"paper"``, the values of the options left
+            unset (see above). (default: :obj:`"signed"` for ``conv="gcn"``, :obj:`"paper"` otherwise)
         add_self_loops (bool, optional): ``conv="gcn"``: add a self-loop to nodes that have none.
             (default: :obj:`True`)
         normalize (bool, optional): ``conv="gcn"``: symmetric degree normalisation. (default: :obj:`True`)
@@ -80,25 +90,30 @@ class PIGNConv(PyGLayer, RegistryLayerBase):
             ``backward_solver_options``, ``on_nonconvergence``, ``on_divergence``,
             ``divergence_growth``, ``act_lipschitz``, ``validate`` (default :obj:`True`: the input is
             checked at once; :obj:`False` skips the checks that synchronise with the device, and
-            invalid input off the CPU is then undefined behaviour); and the operator's: ``alpha``
-            (initial residual), ``beta`` (identity mapping; None: a full :math:`\mathbf{W}`) for
-            ``"gcn"``, the factory's keywords for the others. An unknown keyword is an error that
-            lists the valid ones.
+            invalid input off the CPU is then undefined behaviour); and the operator's, for ``"gcn"``:
+            ``alpha`` (initial residual), ``beta`` (identity mapping; None: a full :math:`\mathbf{W}`),
+            ``propagation`` (``"fixed"`` or ``"signed"``), ``gamma_init``, ``gamma_scale``,
+            ``gamma_max`` (the learned coefficients' start, speed and bound: :math:`\gamma_c =
+            \gamma_{max}\tanh(\operatorname{atanh}(\gamma_{init}/\gamma_{max}) + \text{scale}\,
+            \theta_c)`, :math:`\theta` starting at 0, so weight decay pulls :math:`\gamma` towards
+            :math:`\gamma_{init}`); the factory's keywords for the others. An unknown keyword is an
+            error that lists the valid ones.
 
     Shapes:
-        - **input:** node features :math:`(|\mathcal{V}|, F)`; the graph as edge indices
+        - **input:** node features :math:`(|\mathcal{V}|, F_{in})`; the graph as edge indices
           :math:`(2, |\mathcal{E}|)`, a :class:`torch_geometric.EdgeIndex`, a torch sparse adjacency
           :math:`(|\mathcal{V}|, |\mathcal{V}|)` (COO, CSR or CSC; ``adj_t`` convention, values are
           edge weights) or a ``torch_sparse.SparseTensor``; edge weights :math:`(|\mathcal{E}|)`
           *(optional)*; batch vector :math:`(|\mathcal{V}|)` *(optional, each graph then stops on its own)*
-        - **output:** node features :math:`(|\mathcal{V}|, F)`, and a
+        - **output:** node features :math:`(|\mathcal{V}|, F_{out})`, and a
           :class:`~iterative_core.FixedPointInfo` when ``return_info=True``
     """
 
-    def __init__(self, channels: int, num_iterations: int = 8, smoothing=None, tol: Optional[float] = None,
-                 act=None, dropout: float = 0.0, *, conv: str = "gcn", form: Optional[str] = None,
-                 **kwargs) -> None:
-        super().__init__(channels, num_iterations, smoothing, tol, act, dropout, conv=conv, form=form, **kwargs)
+    def __init__(self, in_channels: int, out_channels: Optional[int] = None, *, num_iterations: int = 8,
+                 smoothing=None, tol: Optional[float] = None, act=None, dropout: float = 0.0, conv: str = "gcn",
+                 form: Optional[str] = None, **kwargs) -> None:
+        super().__init__(in_channels, out_channels, num_iterations=num_iterations, smoothing=smoothing, tol=tol,
+                         act=act, dropout=dropout, conv=conv, form=form, **kwargs)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.layer_repr()})"

@@ -150,7 +150,7 @@ def dense_pign(x, A, W, b, *, iterations, smoothing, act=torch.relu, inject=Fals
 
 
 def dense_residual(x, A, b, *, iterations, alpha=0.1):
-    """The default (residual) form by hand: z <- (1 - alpha) A z + alpha x + b."""
+    """The "appnp" form by hand: z <- (1 - alpha) A z + alpha x + b."""
     z = x
     for _ in range(iterations):
         z = (1 - alpha) * A @ z + alpha * x + b

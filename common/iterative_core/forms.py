@@ -1,17 +1,25 @@
-"""Named forms of the iterated GCN step: the library's defaults and the paper's form.
+"""Named forms of the iterated GCN step: the values a form gives the options left unset.
 
-``PIGNConv(C, num_iterations=k)`` takes the ``"residual"`` form, chosen on Cora's validation split
-(``docs/results/sweep``): Picard steps (smoothing 0) of
+``PIGNConv(C)`` takes the ``"signed"`` form: Krasnoselskii-Mann steps (smoothing :math:`s = 0.5`) of
 
 .. math::
-    z \\mapsto (1-\\alpha)\\hat A z + \\alpha x + b, \\qquad \\alpha = 0.1,
+    T(z) = (\\hat A z)\\,\\operatorname{diag}(\\gamma) + \\alpha x + b, \\qquad
+    \\gamma_c = \\gamma_{max} \\tanh(\\operatorname{atanh}(\\gamma_{init}/\\gamma_{max}) + 5\\,\\theta_c),
 
-i.e. an initial residual with the identity mapping :math:`W = I` (``beta=0``) and no activation:
-APPNP's personalised-PageRank propagation with a bias. It is a contraction with factor
-:math:`1-\\alpha` on any undirected graph, so its fixed point exists, is unique and is reached
-whatever the weights. ``form="paper"`` gives the form of Zappala et al. (2023),
-:math:`z \\mapsto s z + (1-s)\\,\\mathrm{relu}(\\hat A z W + b)` with smoothing 0.5 and a learned
-:math:`W`. Explicit arguments override a form's values.
+with :math:`\\alpha = 0.1`, :math:`W = I` and a learned propagation coefficient :math:`\\gamma_c` per
+channel that may take either sign (:math:`|\\gamma_c| < \\gamma_{max} = 0.99`). Channel by channel the
+fixed point is :math:`z_c = (I - \\gamma_c \\hat A)^{-1}(\\alpha x_c + b_c)`: a low-pass filter where
+:math:`\\gamma_c > 0` (APPNP's at :math:`\\gamma_c = 0.9`), a high-pass one where :math:`\\gamma_c < 0`,
+which is what heterophilous graphs need. GPR-GNN learns such signed coefficients for a polynomial; here
+they define a fixed point, reached whatever the weights (the step is a :math:`\\gamma_{max}`-contraction
+on undirected graphs).
+
+``form="appnp"`` (``"residual"`` is its former name) fixes :math:`\\gamma_c = 1-\\alpha`: Picard steps of
+:math:`z \\mapsto (1-\\alpha)\\hat A z + \\alpha x + b`, APPNP's personalised-PageRank propagation with a
+bias. ``form="paper"`` gives the form of Zappala et al. (2023),
+:math:`z \\mapsto s z + (1-s)\\,\\mathrm{relu}(\\hat A z W + b)` with smoothing 0.5 and a learned :math:`W`.
+Explicit arguments override a form's values. ``docs/results/heterophily`` has the measurements behind
+the choice.
 """
 from __future__ import annotations
 
@@ -20,43 +28,54 @@ from typing import Any, Callable, Optional
 
 from ._keys import check_choice
 
-__all__ = ["FORMS", "resolve_form", "form_defaults", "takes_residual"]
+__all__ = ["FORMS", "FORM_ALIASES", "OPERATOR_KEYS", "resolve_form", "form_defaults", "operator_keys"]
 
-#: the values each form gives the options left unset (``alpha``/``beta``: the GCN operator's)
+#: the operator's options a form may set (the GCN operator's): initial residual, identity mapping and
+#: the propagation coefficients
+OPERATOR_KEYS = ("alpha", "beta", "propagation")
+
+#: the values each form gives the options left unset
 FORMS: dict[str, dict[str, Any]] = {
-    "residual": {"smoothing": 0.0, "act": "identity", "alpha": 0.1, "beta": 0.0},
-    "paper": {"smoothing": 0.5, "act": "relu", "alpha": 0.0, "beta": None},
+    "signed": {"smoothing": 0.5, "act": "identity", "alpha": 0.1, "beta": 0.0, "propagation": "signed"},
+    "appnp": {"smoothing": 0.0, "act": "identity", "alpha": 0.1, "beta": 0.0, "propagation": "fixed"},
+    "paper": {"smoothing": 0.5, "act": "relu", "alpha": 0.0, "beta": None, "propagation": "fixed"},
 }
+#: former names of forms
+FORM_ALIASES = {"residual": "appnp"}
+#: the operator's options each form needs the operator to take
+_NEEDS = {"signed": frozenset(OPERATOR_KEYS), "appnp": frozenset({"alpha", "beta"}), "paper": frozenset()}
+#: the forms in order of preference when none is given: the first whose options the operator takes
+DEFAULT_ORDER = ("signed", "appnp", "paper")
 
 
-def takes_residual(factory: Callable[..., Any]) -> bool:
-    """Whether an operator factory takes the initial residual ``alpha`` and the identity mapping
-    ``beta`` (the GCN operator's does), which the ``"residual"`` form sets."""
+def operator_keys(factory: Callable[..., Any]) -> frozenset:
+    """Which of :data:`OPERATOR_KEYS` an operator factory takes as keywords (all three for the GCN
+    operator's; none for most others)."""
     try:
         names = inspect.signature(factory).parameters
     except (TypeError, ValueError):
-        return False
-    return "alpha" in names and "beta" in names
+        return frozenset()
+    return frozenset(k for k in OPERATOR_KEYS if k in names)
 
 
-def resolve_form(form: Optional[str], residual: bool, conv: str = "the operator", where: str = "PIGNConv") -> str:
-    """The form a layer takes: ``form`` when given, else ``"residual"`` when its operator takes the
-    initial residual and the identity mapping (``residual``: its factory takes ``alpha`` and
-    ``beta``, as the GCN operator's does) and ``"paper"`` for the others."""
+def resolve_form(form: Optional[str], keys: frozenset, conv: str = "the operator", where: str = "PIGNConv") -> str:
+    """The form a layer takes: ``form`` when given (a former name mapped to the current one), else the
+    first of ``"signed"``, ``"appnp"``, ``"paper"`` whose options the operator takes (``keys``, from
+    :func:`operator_keys`)."""
     if form is None:
-        return "residual" if residual else "paper"
+        return next(name for name in DEFAULT_ORDER if _NEEDS[name] <= keys)
+    if isinstance(form, str):
+        form = FORM_ALIASES.get(form, form)
     check_choice(f"{where} form", form, FORMS)
-    if form == "residual" and not residual:
-        raise ValueError(f"{where}: form='residual' needs an operator that takes alpha and beta (conv='gcn'); "
-                         f"conv={conv!r} takes form='paper' (inject_input=True adds the input back at every step)")
+    missing = _NEEDS[form] - keys
+    if missing:
+        raise ValueError(f"{where}: form={form!r} needs an operator that takes {', '.join(sorted(missing))} "
+                         f"(conv='gcn'); conv={conv!r} takes form='paper' (inject_input=True adds the input back "
+                         "at every step)")
     return form
 
 
-def form_defaults(form: str, residual: bool) -> dict[str, Any]:
-    """The values ``form`` gives: the iteration's ``smoothing`` and ``act``, and, for an operator
-    that takes them (``residual``), its ``alpha`` and ``beta``."""
-    values = dict(FORMS[form])
-    if not residual:
-        values.pop("alpha")
-        values.pop("beta")
-    return values
+def form_defaults(form: str, keys: frozenset) -> dict[str, Any]:
+    """The values ``form`` gives: the iteration's ``smoothing`` and ``act``, and those of the
+    operator's options (:data:`OPERATOR_KEYS`) that its factory takes (``keys``)."""
+    return {k: v for k, v in FORMS[form].items() if k not in OPERATOR_KEYS or k in keys}

@@ -11,13 +11,14 @@ that guarantees a contraction. The adapters add only the graph handling.
 """
 from __future__ import annotations
 
+import math
 from typing import Any, Callable, Optional
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ._keys import check_keys
+from ._keys import check_choice, check_keys
 from .activations import Activation, inplace_activation, resolve_activation
 from .checks import check_int, check_real, got
 from .config import LayerOptions, SolveConfig, expose, frozen_smoothing, mirror_options, option_names, show
@@ -28,7 +29,13 @@ from .normalization import Propagation, gcn_propagation
 from .schedules import Smoothing
 from .sparse import CSRPair, csr_pair, spmm_csr
 
-__all__ = ["IterativeLayerBase", "GCNOperatorBase", "ITERATION_KEYS", "scaled_add"]
+__all__ = ["IterativeLayerBase", "GCNOperatorBase", "ITERATION_KEYS", "PROPAGATIONS", "scaled_add"]
+
+#: the GCN operator's propagation coefficients: ``"fixed"`` (``1 - alpha`` for every channel) or
+#: ``"signed"`` (learned, one per channel, of either sign)
+PROPAGATIONS = ("fixed", "signed")
+#: the learned coefficients' options when not given (see :meth:`GCNOperatorBase.gamma`)
+SIGNED_DEFAULTS = {"gamma_init": 0.0, "gamma_scale": 5.0, "gamma_max": 0.99}
 
 # the keywords every iterative layer takes beyond channels, derived from the options' fields: the headline
 # ones (positional), the layer's own (LayerOptions), the solve's (SolveConfig; its max_iter is num_iterations)
@@ -291,7 +298,9 @@ class GCNOperatorBase(nn.Module):
     graph_cache_size: int = 4
 
     def __init__(self, channels: int, *, bias: bool = True, alpha: float = 0.0, beta: Optional[float] = None,
-                 add_self_loops: bool = True, normalize: bool = True, cached: bool = False) -> None:
+                 add_self_loops: bool = True, normalize: bool = True, cached: bool = False,
+                 propagation: str = "fixed", gamma_init: Optional[float] = None, gamma_scale: Optional[float] = None,
+                 gamma_max: Optional[float] = None) -> None:
         super().__init__()
         # how the adapters build the propagation (see iterative_core.normalization.gcn_propagation);
         # with ``cached`` an adapter keeps what it built (cache_propagation) until reset_parameters()
@@ -314,20 +323,71 @@ class GCNOperatorBase(nn.Module):
         else:
             self.weight = nn.Parameter(torch.empty(channels, channels))
         self.bias = nn.Parameter(torch.empty(channels)) if bias else None
+        self._init_coefficients(propagation, gamma_init, gamma_scale, gamma_max)
         self.reset_parameters()
+
+    def _init_coefficients(self, propagation: str, gamma_init: Optional[float], gamma_scale: Optional[float],
+                           gamma_max: Optional[float]) -> None:
+        """The propagation coefficients: ``"fixed"`` (:math:`1-\\alpha`, nothing to learn) or ``"signed"``
+        (:math:`\\gamma_c = \\gamma_{max} \\tanh(\\operatorname{atanh}(\\gamma_{init}/\\gamma_{max}) +
+        \\text{scale}\\,\\theta_c)`, one learned per channel, :math:`\\theta` starting at 0)."""
+        check_choice("propagation", propagation, PROPAGATIONS)
+        self.propagation = propagation
+        given = {k: v for k, v in (("gamma_init", gamma_init), ("gamma_scale", gamma_scale),
+                                   ("gamma_max", gamma_max)) if v is not None}
+        if propagation == "fixed":
+            if given:
+                raise ValueError(f"{', '.join(given)} appl{'ies' if len(given) == 1 else 'y'} only to learned "
+                                 "propagation coefficients, but propagation='fixed' (pass propagation='signed', "
+                                 "or use form='signed')")
+            self.register_parameter("gamma_logit", None)
+            return
+        values = {**SIGNED_DEFAULTS, **given}
+        for key, value in values.items():
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+                raise ValueError(f"{key} must be a finite float, got {value!r}")
+        if not 0.0 < values["gamma_max"] <= 1.0:
+            raise ValueError(f"gamma_max must be in (0, 1], got {values['gamma_max']!r}")
+        if not abs(values["gamma_init"]) < values["gamma_max"]:
+            raise ValueError(f"gamma_init must lie strictly between -gamma_max and gamma_max "
+                             f"({values['gamma_max']}), got {values['gamma_init']!r}")
+        if not values["gamma_scale"] > 0:
+            raise ValueError(f"gamma_scale must be > 0, got {values['gamma_scale']!r}")
+        self.gamma_init = float(values["gamma_init"])
+        self.gamma_scale = float(values["gamma_scale"])
+        self.gamma_max = float(values["gamma_max"])
+        self._gamma_offset = math.atanh(self.gamma_init / self.gamma_max)
+        self.gamma_logit = nn.Parameter(torch.empty(self.channels))
+
+    def gamma(self) -> Optional[Tensor]:
+        """The learned propagation coefficients :math:`\\gamma` (one per channel, each in
+        :math:`(-\\gamma_{max}, \\gamma_{max})`), or None with ``propagation="fixed"``."""
+        if self.gamma_logit is None:
+            return None
+        return self.gamma_max * torch.tanh(self._gamma_offset + self.gamma_scale * self.gamma_logit)
 
     def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
                               error_msgs):
         if self.weight is None and prefix + "weight" in state_dict:
             raise RuntimeError(
-                f"the state_dict has a weight {prefix}weight, but this operator has none (beta=0: W = I, the "
-                "default form='residual'); build the layer as it was saved, e.g. PIGNConv(C, form='paper') or "
+                f"the state_dict has a weight {prefix}weight, but this operator has none (beta=0: W = I, as in "
+                "the forms 'signed' and 'appnp'); build the layer as it was saved, e.g. PIGNConv(C, form='paper') or "
                 "with the saved beta")
         if self.weight is not None and strict and prefix + "weight" not in state_dict:
             error_msgs.append(
                 f"the state_dict has no {prefix}weight: it was saved from a layer without a weight (beta=0: W = I, "
-                f"the default form='residual'), but this one has a weight (beta={self.beta}). Build the layer as it "
-                "was saved, e.g. PIGNConv(C) with the default form='residual', or pass beta=0.0")
+                f"as in the forms 'signed' and 'appnp'), but this one has a weight (beta={self.beta}). Build the "
+                "layer as it was saved, e.g. PIGNConv(C) with the default form='signed', or pass beta=0.0")
+        if self.gamma_logit is None and prefix + "gamma_logit" in state_dict:
+            raise RuntimeError(
+                f"the state_dict has learned propagation coefficients {prefix}gamma_logit, but this operator has "
+                "fixed ones (propagation='fixed'); build the layer as it was saved: PIGNConv(C) with the default "
+                "form='signed', or propagation='signed'")
+        if self.gamma_logit is not None and strict and prefix + "gamma_logit" not in state_dict:
+            error_msgs.append(
+                f"the state_dict has no {prefix}gamma_logit: it was saved from a layer with fixed propagation "
+                "coefficients (form='appnp', the default before 0.2, or form='paper'), but this one learns them "
+                "(propagation='signed'). Build the layer as it was saved, e.g. PIGNConv(C, form='appnp')")
         super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
                                       error_msgs)
 
@@ -341,6 +401,8 @@ class GCNOperatorBase(nn.Module):
             nn.init.xavier_uniform_(self.weight)
         if self.bias is not None:
             nn.init.zeros_(self.bias)
+        if self.gamma_logit is not None:
+            nn.init.zeros_(self.gamma_logit)
         self._cache = None
         self._graphs.clear()
 
@@ -528,7 +590,8 @@ class GCNOperatorBase(nn.Module):
         if norm_bound is None:
             raise ValueError("a contraction needs a bound on the propagation's norm")
         dt = W.dtype if W is not None else (dtype or torch.get_default_dtype())
-        lip = (1.0 - self.alpha) * norm_bound.to(dt)
+        g = self.gamma()
+        lip = norm_bound.to(dt) * ((1.0 - self.alpha) if g is None else g.abs().max().to(dt))
         if W is not None:
             lip = lip * self.spectral_norm(W)
         return W, torch.clamp(lipschitz_budget / lip.clamp_min(1e-30), max=1.0)
@@ -560,7 +623,9 @@ class GCNOperatorBase(nn.Module):
         sparse kernel on the adapters' fast paths). ``W`` and ``scale`` (:math:`s`) as
         :meth:`scaled_weight` returns them; a per-graph ``scale`` needs ``batch`` and scales each
         graph's rows (exact, as :math:`\\hat A` is block-diagonal). ``W`` may also be a 0-dim tensor
-        (a scalar multiple of the identity, as :meth:`weight_for` returns it)."""
+        (a scalar multiple of the identity, as :meth:`weight_for` returns it). With
+        ``propagation="signed"`` the factor :math:`1-\\alpha` is the learned
+        :math:`\\operatorname{diag}(\\gamma)` instead, folded into :math:`W` (or the row factor)."""
         a, b = self.alpha, self.bias
         if b is not None and b.dtype != x.dtype:  # half-precision modules iterate in float32
             b = b.to(x.dtype)
@@ -586,6 +651,13 @@ class GCNOperatorBase(nn.Module):
         if b is not None:
             c = b if c is None else c + b
         s = 1.0 - a
+        g = self.gamma()
+        if g is not None:  # (Â h) diag(g) = Â (h diag(g)): folded into W, or into the factor
+            g, s = g.to(x.dtype), 1.0
+            if Wt is not None:
+                Wt = Wt * g
+            else:
+                factor = g if factor is None else factor * g
         if Wt is None:
             if factor is None:
                 return lambda z: propagate(z, c, s)
@@ -600,6 +672,9 @@ class GCNOperatorBase(nn.Module):
             parts.append(f"alpha={self.alpha}")
         if self.beta is not None:
             parts.append(f"beta={self.beta}")
+        if self.gamma_logit is not None:
+            parts.append(f"propagation='signed', gamma_init={self.gamma_init}, gamma_scale={self.gamma_scale}, "
+                         f"gamma_max={self.gamma_max}")
         if self.bias is None:
             parts.append("bias=False")
         return ", ".join(parts)

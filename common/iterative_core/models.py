@@ -8,7 +8,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ._keys import check_choice
-from .forms import resolve_form, takes_residual
+from .forms import operator_keys, resolve_form
 from .operators import get_operator
 from .info import FixedPointInfo
 
@@ -28,12 +28,14 @@ class PIGNBase(nn.Module):
         self.input_dropout = float(input_dropout)
         self.encoder = nn.Linear(in_channels, hidden_channels)
         if conv_dropout is None:
-            # the authors' model drops out inside the iteration too; the residual form does not
+            # the authors' model drops out inside the iteration too; the other forms do not
             conv = conv_kwargs.get("conv", "gcn")
-            residual = isinstance(conv, str) and takes_residual(get_operator(conv, self.conv_class.adapter.name))
-            form = resolve_form(conv_kwargs.get("form"), residual, conv, type(self).__name__)
+            keys = operator_keys(get_operator(conv, self.conv_class.adapter.name)) if isinstance(conv, str) \
+                else frozenset()
+            form = resolve_form(conv_kwargs.get("form"), keys, conv, type(self).__name__)
             conv_dropout = dropout if form == "paper" else 0.0
-        self.conv = self.conv_class(hidden_channels, num_iterations, dropout=conv_dropout, **conv_kwargs)
+        self.conv = self.conv_class(hidden_channels, num_iterations=num_iterations, dropout=conv_dropout,
+                                    **conv_kwargs)
         self.decoder = nn.Linear(hidden_channels, out_channels)
 
     def reset_parameters(self) -> None:

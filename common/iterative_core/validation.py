@@ -21,7 +21,7 @@ def compute_dtype(dtype: torch.dtype) -> torch.dtype:
     return torch.float32 if dtype in (torch.float16, torch.bfloat16) else dtype
 
 
-def check_features(x: Tensor, channels: int, where: str, *, validate: bool = False) -> None:
+def check_features(x: Tensor, channels: int, where: str, *, validate: bool = False, name: str = "channels") -> None:
     """Type, shape, dtype and width of the node features; with ``validate`` also that every entry is
     finite (one synchronisation)."""
     if not isinstance(x, Tensor):
@@ -34,7 +34,7 @@ def check_features(x: Tensor, channels: int, where: str, *, validate: bool = Fal
         )
     if x.shape[1] != channels:
         raise ValueError(
-            f"{where}: node features have {x.shape[1]} channels but the layer was built for channels={channels}"
+            f"{where}: node features have {x.shape[1]} channels but the layer was built for {name}={channels}"
         )
     if validate and x.numel():
         bad = ~torch.isfinite(x.detach())
@@ -104,29 +104,35 @@ def check_same_device(x: Tensor, other: Tensor, where: str, what: str = "the gra
 
 
 def check_batch(batch: Optional[Tensor], num_nodes: int, where: str, num_graphs: Optional[int] = None, *,
-                validate: bool = True) -> None:
+                validate: bool = True) -> Optional[int]:
     """Shape and dtype of a batch vector and of ``num_graphs``; with ``validate`` also the graph ids'
-    range (one synchronisation)."""
+    range. Returns ``num_graphs``, read from ``batch`` when not given, so that what follows (the
+    per-graph bound, the solve) never reads it again. One synchronisation, when either is needed."""
     if num_graphs is not None and (isinstance(num_graphs, bool) or not isinstance(num_graphs, int)
                                    or num_graphs < 0):
         raise ValueError(f"{where}: num_graphs must be a non-negative int, got {num_graphs!r}")
     if batch is None:
         if num_graphs is not None:
             raise ValueError(f"{where}: num_graphs={num_graphs} was given without a batch vector")
-        return
+        return None
     if not isinstance(batch, Tensor):
         raise TypeError(f"{where}: batch must be a tensor of graph ids, got {type(batch).__name__}")
     if batch.dim() != 1 or batch.shape[0] != num_nodes:
         raise ValueError(f"{where}: batch must have one entry per node ({num_nodes}), got shape {tuple(batch.shape)}")
     if batch.dtype != torch.long:
         raise TypeError(f"{where}: batch must be int64, got {batch.dtype}")
-    if validate and batch.numel():
-        lo, hi = int(batch.min()), int(batch.max())
+    if not batch.numel():
+        return 0 if num_graphs is None else num_graphs
+    if not validate and num_graphs is not None:
+        return num_graphs
+    lo, hi = (int(v) for v in torch.stack(torch.aminmax(batch)).tolist())
+    if validate:
         if lo < 0:
             raise ValueError(f"{where}: batch holds the negative graph id {lo}; graph ids count from 0")
         if num_graphs is not None and hi >= num_graphs:
             raise ValueError(f"{where}: batch holds the graph id {hi} but num_graphs={num_graphs} "
                              f"(valid ids 0..{num_graphs - 1})")
+    return hi + 1 if num_graphs is None else num_graphs
 
 
 def check_batch_edges(batch: Optional[Tensor], src: Tensor, dst: Tensor, where: str,

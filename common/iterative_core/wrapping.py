@@ -32,7 +32,7 @@ import torch
 from torch import Tensor, nn
 
 from ._keys import check_keys
-from .forms import form_defaults, resolve_form, takes_residual
+from .forms import form_defaults, operator_keys, resolve_form
 from .layer import ITERATION_KEYS, GCNOperatorBase, IterativeLayerBase
 from .operators import get_operator
 from .info import apply_policy
@@ -233,6 +233,10 @@ class OperatorLayerBase(IterativeLayerBase):
                                           self.adapter.subgraph_hint))
         check_features(x, self.channels, where, validate=self.validate)
 
+    def _project(self, x: Tensor) -> Tensor:
+        """The input of the iteration (a subclass may map the features to its width first)."""
+        return x
+
     def _bind(self, x: Tensor, graph, edge_weight: Optional[Tensor], batch: Optional[Tensor] = None,
               num_graphs: Optional[int] = None) -> Callable[[Tensor], Tensor]:
         """The map ``z -> op(z, graph)`` of one forward pass: the operator's own ``bind`` when it has
@@ -267,8 +271,9 @@ class OperatorLayerBase(IterativeLayerBase):
         the adapter, bind the operator to it, iterate (see :mod:`iterative_core.adapter`)."""
         where = type(self).__name__
         self._check_features(x)
+        x = self._project(x)
         check_z_init(z_init, x, where)
-        check_batch(batch, x.size(0), where, num_graphs, validate=self.validate)
+        num_graphs = check_batch(batch, x.size(0), where, num_graphs, validate=self.validate)
         adapter = self.adapter()
         view = adapter.read_graph(self, x, graph, edge_weight, batch, num_graphs)
         op = self.operator
@@ -322,32 +327,60 @@ class RegistryLayerBase(OperatorLayerBase):
     the body of every adapter's ``PIGNConv``. Keywords other than the iteration's go to the operator's
     factory."""
 
-    def __init__(self, channels: int, num_iterations: int = 8, smoothing=None, tol: Optional[float] = None,
-                 act=None, dropout: float = 0.0, *, conv: str = "gcn", form: Optional[str] = None,
-                 **kwargs) -> None:
+    #: the constructor's names of the input and output widths (the ecosystem's: GCNConv's, GraphConv's)
+    width_args: tuple[str, str] = ("in_channels", "out_channels")
+
+    def __init__(self, in_channels: int, out_channels: Optional[int] = None, *, num_iterations: int = 8,
+                 smoothing=None, tol: Optional[float] = None, act=None, dropout: float = 0.0, conv: str = "gcn",
+                 form: Optional[str] = None, **kwargs) -> None:
         where = type(self).__name__
-        if not isinstance(channels, int) or isinstance(channels, bool) or channels < 1:
-            raise ValueError(f"{where}: channels must be a positive int, got {channels!r}")
+        in_name, out_name = self.width_args
+        for name, value in ((in_name, in_channels), (out_name, out_channels)):
+            if (value is not None or name == in_name) and (
+                    not isinstance(value, int) or isinstance(value, bool) or value < 1):
+                raise ValueError(f"{where}: {name} must be a positive int, got {value!r} ({where}({in_name}, "
+                                 f"{out_name}=None, *, num_iterations=8, ...): the iteration's options are keywords)")
+        channels = in_channels if out_channels is None else out_channels
         if not isinstance(conv, str):
             raise TypeError(f"{where}: conv must be a registered operator name, got {type(conv).__name__} "
                             "(to iterate a module you built, use IterativeConv(module))")
-        residual = takes_residual(get_operator(conv, self.adapter.name))
-        form = resolve_form(form, residual, conv, where)
-        values = form_defaults(form, residual)
+        keys = operator_keys(get_operator(conv, self.adapter.name))
+        form = resolve_form(form, keys, conv, where)
+        values = form_defaults(form, keys)
         form_smoothing, form_act = values.pop("smoothing"), values.pop("act")
         smoothing = form_smoothing if smoothing is None else smoothing
         act = form_act if act is None else act
-        for key, value in values.items():  # the operator's options the form sets (alpha, beta)
+        for key, value in values.items():  # the operator's options the form sets (alpha, beta, propagation)
             kwargs.setdefault(key, value)
         it, opts = split_operator_options(kwargs)
         operator = build_operator(self.adapter.name, conv, channels, opts, where)
         super().__init__(operator, channels, num_iterations, smoothing, tol, act, dropout, **it)
+        self.in_channels, self.out_channels = in_channels, channels
+        # a learned projection to the iteration's width when it differs from the input's (GCNConv's in -> out)
+        self.lin = nn.Linear(in_channels, channels, bias=False) if in_channels != channels else None
         self.conv_name = conv
         self.form = form
-        self._default_form = resolve_form(None, residual, conv, where)
+        self._default_form = resolve_form(None, keys, conv, where)
+
+    def reset_parameters(self) -> None:
+        super().reset_parameters()
+        if self.lin is not None:
+            self.lin.reset_parameters()
+
+    def _check_features(self, x: Tensor) -> None:
+        if self.lin is None:
+            return super()._check_features(x)
+        where = type(self).__name__
+        if isinstance(x, (tuple, list)):
+            raise ValueError(square_error(where, "got a bipartite pair (x_src, x_dst) of node features",
+                                          self.adapter.subgraph_hint))
+        check_features(x, self.in_channels, where, validate=self.validate, name=self.width_args[0])
+
+    def _project(self, x: Tensor) -> Tensor:
+        return x if self.lin is None else self.lin(x)
 
     def layer_repr(self) -> str:
-        parts = [f"{self.channels}"]
+        parts = [f"{self.in_channels}"] + ([f"{self.out_channels}"] if self.lin is not None else [])
         if self.conv_name != "gcn":
             parts.append(f"conv={self.conv_name!r}")
         if self.form != self._default_form:

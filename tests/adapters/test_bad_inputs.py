@@ -114,7 +114,7 @@ def test_self_loops_duplicates_and_isolated_nodes(backend):
 # ----------------------------------------------------------------------------------------- dtypes
 @pytest.mark.parametrize("dtype,tol", [(torch.float64, 1e-5), (torch.float16, 5e-3), (torch.bfloat16, 3e-2)],
                          ids=["float64", "float16", "bfloat16"])
-@pytest.mark.parametrize("form", ["residual", "paper"])
+@pytest.mark.parametrize("form", ["signed", "appnp", "paper"])
 def test_every_float_dtype_gives_the_float32_output(backend, form, dtype, tol):
     x = torch.randn(5, 4)
     ref_conv = backend.PIGNConv(4, num_iterations=3, form=form)

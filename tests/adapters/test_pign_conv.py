@@ -56,12 +56,12 @@ def test_inject_input_matches_reference(backend):
 
 
 @pytest.mark.parametrize("weighted", [True, False])
-def test_default_form_matches_dense_reference(backend, weighted):
-    """The default (residual) form: z <- (1 - alpha) Â z + alpha x + b, W = I and no activation."""
+def test_appnp_form_matches_dense_reference(backend, weighted):
+    """The "appnp" form: z <- (1 - alpha) Â z + alpha x + b, W = I and no activation."""
     n = 30
     edge_index, w = random_graph(n, 120, isolated=3, weighted=weighted, seed=2)
-    conv = backend.PIGNConv(16, num_iterations=7)
-    assert conv.form == "residual" and conv.operator.weight is None
+    conv = backend.PIGNConv(16, num_iterations=7, form="appnp")
+    assert conv.form == "appnp" and conv.operator.weight is None
     assert conv.operator.alpha == 0.1 and conv.smoothing == 0.0
     with torch.no_grad():
         conv.operator.bias.copy_(torch.randn(16))
@@ -79,17 +79,24 @@ def test_forms_and_explicit_options(backend):
     mixed = backend.PIGNConv(8, smoothing=0.3, beta=0.5)
     assert (mixed.smoothing, mixed.act, mixed.operator.alpha) == (0.3, "identity", 0.1)
     assert mixed.operator.weight.shape == (8, 8)
-    with pytest.raises(ValueError, match="form='residual' needs"):
+    with pytest.raises(ValueError, match="form='appnp' needs"):
         backend.PIGNConv(8, conv="sage", form="residual")
     with pytest.raises(ValueError, match="unknown PIGNConv form"):
         backend.PIGNConv(8, form="papers")
     assert backend.PIGNConv(8, conv="sage").form == "paper"
 
 
-def test_default_form_is_a_contraction_and_trains_only_the_bias(backend):
+def test_the_default_form_is_signed_for_the_gcn_operator_only(backend):
+    conv = backend.PIGNConv(8)
+    assert conv.form == "signed" and conv.operator.propagation == "signed" and conv.operator.weight is None
+    assert [n for n, _ in conv.named_parameters()] == ["operator.bias", "operator.gamma_logit"]
+    assert backend.PIGNConv(8, conv="sage").form == "paper"
+
+
+def test_appnp_form_is_a_contraction_and_trains_only_the_bias(backend):
     edge_index, _ = random_graph(30, 100, seed=3)
     edge_index = torch.cat([edge_index, edge_index.flip(0)], 1)  # undirected: ||Â||_2 = 1
-    conv = backend.PIGNConv(8, num_iterations=300, tol=1e-6)
+    conv = backend.PIGNConv(8, num_iterations=300, tol=1e-6, form="appnp")
     x = torch.randn(30, 8, requires_grad=True)
     out, info = backend.call(conv, x, edge_index, return_info=True)
     assert info.converged and info.contraction_factor <= 0.9 + 1e-4
@@ -113,17 +120,18 @@ def test_adjacency_built_once_per_forward_and_cached(backend, monkeypatch):
 
 
 REPR = {  # PyG writes the layer on one line, DGL as a module with its operator
-    "pyg": ("PIGNConv(16, num_iterations=4, smoothing=0.0, act='identity')",
+    "pyg": ("PIGNConv(16, num_iterations=4, smoothing=0.5, act='identity')",
             "PIGNConv(16, form='paper', num_iterations=4, smoothing=0.3)"),
-    "dgl": ("PIGNConv(\n  16, num_iterations=4, smoothing=0.0, act='identity'\n  (operator): GCNOperator(",
+    "dgl": ("PIGNConv(\n  16, num_iterations=4, smoothing=0.5, act='identity'\n  (operator): GCNOperator(",
             "PIGNConv(\n  16, form='paper', num_iterations=4, smoothing=0.3\n  (operator): GCNOperator("),
 }
 
 
 def test_repr_reset_and_state_dict_names(backend):
-    residual, paper = REPR[backend.name]
-    assert repr(backend.PIGNConv(16, num_iterations=4)).startswith(residual)
-    assert set(backend.PIGNConv(16).state_dict()) == {"operator.bias"}
+    default, paper = REPR[backend.name]
+    assert repr(backend.PIGNConv(16, num_iterations=4)).startswith(default)
+    assert set(backend.PIGNConv(16).state_dict()) == {"operator.bias", "operator.gamma_logit"}
+    assert set(backend.PIGNConv(16, form="appnp").state_dict()) == {"operator.bias"}
     conv = backend.PIGNConv(16, num_iterations=4, smoothing=0.3, form="paper")
     assert repr(conv).startswith(paper)
     assert set(conv.state_dict()) == {"operator.weight", "operator.bias"}

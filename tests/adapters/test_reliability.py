@@ -35,7 +35,8 @@ def _stack(*graphs):
 @pytest.mark.parametrize("options", [
     dict(form="paper", contraction=0.9),
     dict(form="paper", contraction=0.5, alpha=0.2, inject_input=True),
-    dict(contraction=0.9),  # the residual form: W = I, only a scale
+    dict(form="appnp", contraction=0.9),  # W = I, only a scale
+    dict(contraction=0.9, gamma_init=-0.8),  # the signed form, W = I: a scale of the coefficients
     dict(beta=0.5, contraction=0.7, tol=1e-6, num_iterations=60),
     dict(form="paper", contraction=0.9, solver="anderson", tol=1e-7, num_iterations=80),
 ])
@@ -63,9 +64,9 @@ def test_a_batch_vector_that_cuts_edges_is_refused(backend):
     x = torch.randn(7, 4)
     bad = torch.tensor([0, 0, 0, 1, 1, 1, 1])  # node 3 is in graph 0 by its edge 2 -> 3
     with pytest.raises(ValueError, match=r"different graphs .*node 2 in graph 0 -> node 3 in graph 1"):
-        backend.call(backend.PIGNConv(4, 40, tol=1e-4), x, ei, batch=bad)
+        backend.call(backend.PIGNConv(4, num_iterations=40, tol=1e-4), x, ei, batch=bad)
     ok = torch.tensor([0, 0, 0, 0, 1, 1, 1])
-    assert backend.call(backend.PIGNConv(4, 40, tol=1e-4), x, ei, batch=ok).shape == (7, 4)
+    assert backend.call(backend.PIGNConv(4, num_iterations=40, tol=1e-4), x, ei, batch=ok).shape == (7, 4)
 
 
 def test_bad_batch_ids_are_refused(backend):
@@ -140,7 +141,7 @@ def test_contraction_rescaling_is_exact_and_differentiable():
 def test_float16_overflow_is_reported_not_returned_as_converged(backend):
     x = torch.full((4, 4), 60000.0).half()
     ei = torch.tensor([[0, 1, 2, 3], [1, 2, 3, 0]])
-    conv = backend.PIGNConv(4, 30, form="paper", act="identity", smoothing=0.0, tol=1e-3).half()
+    conv = backend.PIGNConv(4, num_iterations=30, form="paper", act="identity", smoothing=0.0, tol=1e-3).half()
     with torch.no_grad():
         conv.operator.weight.copy_(torch.eye(4) * 0.5)
         conv.operator.bias.fill_(60000.0)  # fixed point 120000: finite in float32, not in float16
@@ -157,7 +158,7 @@ def test_huge_finite_edge_weights_keep_the_graph(backend):
     ei = torch.tensor([[1, 2, 0, 1], [0, 0, 1, 2]])  # node 0 receives two edges of weight 3e38
     w = torch.tensor([3e38, 3e38, 3e38, 1.0])
     x = torch.randn(3, 4)
-    conv = backend.PIGNConv(4, num_iterations=3)
+    conv = backend.PIGNConv(4, num_iterations=3, form="appnp")
     out = backend.call(conv, x, ei, w)
     # the reference, in float64 throughout
     A = dense_gcn_matrix(ei, w.double(), 3, dtype=torch.float64)
@@ -242,9 +243,12 @@ def test_square_hint_speaks_the_backends_language(backend):
 
 
 # ------------------------------------------------------------------------------- state and caching
-def test_a_residual_state_dict_into_a_paper_layer_names_the_form(backend):
-    saved = backend.PIGNConv(4).state_dict()  # the default form: no weight
-    with pytest.raises(RuntimeError, match="form='residual'"):
+def test_a_state_dict_of_another_form_names_the_form(backend):
+    saved = backend.PIGNConv(4, form="appnp").state_dict()  # no weight
+    with pytest.raises(RuntimeError, match="forms 'signed' and 'appnp'"):
+        backend.PIGNConv(4, form="paper").load_state_dict(saved)
+    saved = backend.PIGNConv(4).state_dict()  # the default form: no weight, learned coefficients
+    with pytest.raises(RuntimeError, match="form='signed'"):
         backend.PIGNConv(4, form="paper").load_state_dict(saved)
 
 

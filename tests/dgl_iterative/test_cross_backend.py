@@ -26,6 +26,10 @@ CONFIGS = [
     dict(inject_input=True, smoothing=0.3),
     dict(alpha=0.2, beta=0.5, act="tanh"),
     dict(contraction=0.8, num_iterations=12),
+    dict(form="appnp"),
+    dict(gamma_init=-0.5, gamma_scale=2.0),
+    dict(form="signed", beta=0.5, contraction=0.8, num_iterations=12),
+    dict(out_channels=5),
 ]
 
 
@@ -33,12 +37,16 @@ def to_dgl(edge_index, n):
     return dgl.graph((edge_index[0], edge_index[1]), num_nodes=n)
 
 
-@pytest.mark.parametrize("cfg", CONFIGS)
+@pytest.mark.parametrize("cfg", CONFIGS, ids=repr)
 def test_same_output_and_gradients(cfg):
+    cfg = dict(cfg)
     n = 50
     edge_index, w = random_graph(n, 200, isolated=4, seed=3)
-    p = pyg_iterative.PIGNConv(16, **cfg)
-    d = dgl_iterative.PIGNConv(16, **cfg)
+    out = cfg.pop("out_channels", None)
+    p = pyg_iterative.PIGNConv(16, out, **cfg)
+    d = dgl_iterative.PIGNConv(16, out, **cfg)
+    if p.operator.gamma_logit is not None:  # coefficients of both signs
+        torch.nn.init.uniform_(p.operator.gamma_logit, -0.5, 0.5)
     d.load_state_dict(p.state_dict())
     x = torch.randn(n, 16)
     xp, xd = x.clone().requires_grad_(), x.clone().requires_grad_()

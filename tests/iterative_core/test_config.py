@@ -290,7 +290,7 @@ def test_the_adapters_route_config_and_every_solve_option_to_the_iteration():
 
     shared = SolveConfig(tol=1e-5, solver="anderson", on_nonconvergence="ignore", divergence_growth=50)
     ei = torch.tensor([[0, 1, 2, 3], [1, 2, 3, 0]])
-    conv = PIGNConv(4, 30, config=shared, contraction=0.9, alpha=0.2)
+    conv = PIGNConv(4, num_iterations=30, config=shared, contraction=0.9, alpha=0.2, form="appnp")
     assert conv.config == shared.replace(max_iter=30, smoothing=0.0) and conv.operator.alpha == 0.2
     _, info = conv(torch.randn(4, 4), ei, return_info=True)
     assert info.solver == "anderson" and info.tol == 1e-5

@@ -1,0 +1,89 @@
+"""PIGNConv(in, out) as a drop-in for GCNConv(in, out) / GraphConv(in_feats, out_feats): the widths
+are the first two arguments in both ecosystems, a learned projection maps the input to the output
+width, and the iteration's options are keywords only."""
+from __future__ import annotations
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from tests.helpers import random_graph
+
+
+def _names(backend) -> tuple[str, str]:
+    return ("in_channels", "out_channels") if backend.name == "pyg" else ("in_feats", "out_feats")
+
+
+def test_two_widths_project_then_iterate(backend):
+    n = 20
+    edge_index, w = random_graph(n, 60, seed=1)
+    conv = backend.PIGNConv(12, 5, num_iterations=4)
+    assert (conv.in_channels, conv.out_channels, conv.channels) == (12, 5, 5)
+    assert conv.lin.weight.shape == (5, 12) and conv.lin.bias is None
+    x = torch.randn(n, 12)
+    out = backend.call(conv, x, edge_index, w)
+    assert out.shape == (n, 5)
+    # the same as projecting by hand and iterating a square layer with the same operator
+    square = backend.PIGNConv(5, num_iterations=4)
+    square.operator.load_state_dict(conv.operator.state_dict())
+    ref = backend.call(square, x @ conv.lin.weight.t(), edge_index, w)
+    assert torch.allclose(out, ref, atol=1e-6)
+    assert f"{12}, {5}" in repr(conv)
+
+
+def test_equal_widths_add_no_projection(backend):
+    conv = backend.PIGNConv(8, 8)
+    assert conv.lin is None and backend.PIGNConv(8).lin is None
+    assert all(not name.startswith("lin.") for name, _ in conv.named_parameters())
+
+
+def test_the_projection_is_trained_and_reset(backend):
+    edge_index, _ = random_graph(15, 40, seed=2)
+    conv = backend.PIGNConv(6, 3, num_iterations=3)
+    backend.call(conv, torch.randn(15, 6), edge_index).sum().backward()
+    assert conv.lin.weight.grad is not None and conv.lin.weight.grad.abs().sum() > 0
+    before = conv.lin.weight.detach().clone()
+    conv.reset_parameters()
+    assert not torch.equal(before, conv.lin.weight)
+
+
+def test_a_gcn_style_two_layer_model_trains(backend):
+    """The two lines a GCN user changes: conv1 = PIGNConv(F, 16); conv2 = PIGNConv(16, classes)."""
+    torch.manual_seed(0)
+    n, f, classes = 60, 10, 3
+    y = torch.arange(n) % classes
+    src, dst = torch.randint(0, n, (2, 400))
+    keep = (y[src] == y[dst]) & (src != dst)  # a homophilous graph
+    edge_index = torch.stack([src[keep], dst[keep]])
+    x = F.one_hot(y, classes).float().repeat(1, 4)[:, :f] + 0.5 * torch.randn(n, f)
+    conv1, conv2 = backend.PIGNConv(f, 16), backend.PIGNConv(16, classes)
+    opt = torch.optim.Adam(list(conv1.parameters()) + list(conv2.parameters()), lr=0.05)
+    for _ in range(50):
+        opt.zero_grad()
+        h = F.relu(backend.call(conv1, x, edge_index))
+        loss = F.cross_entropy(backend.call(conv2, h, edge_index), y)
+        loss.backward()
+        opt.step()
+    assert float(loss) < 0.5
+
+
+def test_num_iterations_is_never_read_from_a_position(backend):
+    with pytest.raises(TypeError):
+        backend.PIGNConv(8, 8, 16)  # a third positional argument: the options are keywords
+    assert backend.PIGNConv(8, num_iterations=3).num_iterations == 3
+
+
+@pytest.mark.parametrize("bad", [0, -3, 2.5, True, "16"])
+def test_bad_widths_name_the_ecosystems_argument(backend, bad):
+    in_name, out_name = _names(backend)
+    with pytest.raises(ValueError, match=f"{out_name} must be a positive int, got {bad!r}"):
+        backend.PIGNConv(8, bad)
+    with pytest.raises(ValueError, match=f"{in_name} must be a positive int, got {bad!r}"):
+        backend.PIGNConv(bad)
+
+
+def test_features_of_the_wrong_width_name_the_input_width(backend):
+    in_name, _ = _names(backend)
+    edge_index, _ = random_graph(10, 20, seed=4)
+    with pytest.raises(ValueError, match=f"7 channels but the layer was built for {in_name}=6"):
+        backend.call(backend.PIGNConv(6, 3), torch.randn(10, 7), edge_index)

@@ -1,0 +1,186 @@
+"""The "signed" form (learned per-channel propagation coefficients of either sign) in both adapters:
+the step against a dense reference, its bound, its gradients, its options and checkpoints."""
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from iterative_core.forms import FORMS
+from tests.helpers import dense_gcn_matrix, random_graph
+
+
+def dense_signed(x, A, gamma, b, *, iterations, alpha=0.1, smoothing=0.5):
+    """z <- s z + (1 - s) ((A z) diag(gamma) + alpha x + b), from z = x."""
+    z = x
+    for _ in range(iterations):
+        z = smoothing * z + (1 - smoothing) * ((A @ z) * gamma + alpha * x + b)
+    return z
+
+
+def _undirected(n, m, seed):
+    edge_index, _ = random_graph(n, m, isolated=2, seed=seed)
+    return torch.cat([edge_index, edge_index.flip(0)], 1)
+
+
+@pytest.mark.parametrize("weighted", [True, False])
+def test_signed_form_matches_dense_reference(backend, weighted):
+    n = 30
+    edge_index, w = random_graph(n, 120, isolated=3, weighted=weighted, seed=2)
+    conv = backend.PIGNConv(16, num_iterations=7, form="signed")
+    op = conv.operator
+    assert (conv.smoothing, conv.act, op.alpha, op.weight, op.propagation) == (0.5, "identity", 0.1, None, "signed")
+    with torch.no_grad():
+        op.gamma_logit.copy_(torch.randn(16))
+        op.bias.copy_(torch.randn(16))
+    gamma = op.gamma().detach()
+    assert (gamma > 0).any() and (gamma < 0).any()
+    x = torch.randn(n, 16)
+    ref = dense_signed(x, dense_gcn_matrix(edge_index, w, n), gamma, op.bias.detach(), iterations=7)
+    out = backend.call(conv, x, edge_index, w)
+    assert (out - ref).norm() / ref.norm() <= 1e-5
+
+
+def test_signed_with_a_learned_weight_matches_dense_reference(backend):
+    """With the identity mapping (beta > 0) the coefficients scale the columns of Â z W:
+    z <- Â z W' diag(gamma) + alpha x W' + b, W' = (1 - beta) I + beta W."""
+    n = 25
+    edge_index, w = random_graph(n, 90, seed=4)
+    conv = backend.PIGNConv(6, num_iterations=5, form="signed", beta=0.3, smoothing=0.0)
+    op = conv.operator
+    with torch.no_grad():
+        op.gamma_logit.copy_(torch.randn(6))
+    gamma, W = op.gamma().detach(), (0.7 * torch.eye(6) + 0.3 * op.weight).detach()
+    A = dense_gcn_matrix(edge_index, w, n)
+    x = torch.randn(n, 6)
+    z = x
+    for _ in range(5):  # the weight acts as z @ W^T (torch's Linear convention)
+        z = (A @ z @ W.t()) * gamma + 0.1 * x @ W.t() + op.bias.detach()
+    out = backend.call(conv, x, edge_index, w)
+    assert (out - z).norm() / z.norm() <= 1e-5
+
+
+def test_coefficients_stay_inside_the_bound_and_start_at_gamma_init(backend):
+    conv = backend.PIGNConv(5, form="signed", gamma_init=0.6, gamma_max=0.9, gamma_scale=2.0)
+    op = conv.operator
+    assert torch.allclose(op.gamma(), torch.full((5,), 0.6))
+    with torch.no_grad():
+        op.gamma_logit.copy_(torch.tensor([-1e6, -3.0, 0.0, 3.0, 1e6]))
+    g = op.gamma()
+    assert bool((g.abs() <= 0.9).all()) and g[0] < g[1] < g[2] < g[3] < g[4]
+    assert math.isclose(float(g[2].detach()), 0.6, rel_tol=1e-6)
+    conv.reset_parameters()
+    assert torch.allclose(op.gamma(), torch.full((5,), 0.6))
+
+
+def test_the_step_is_a_gamma_max_contraction_on_undirected_graphs(backend):
+    edge_index = _undirected(40, 120, seed=5)
+    conv = backend.PIGNConv(8, form="signed", smoothing=0.0, num_iterations=300, tol=1e-12,
+                            on_nonconvergence="ignore")
+    with torch.no_grad():
+        conv.operator.gamma_logit.copy_(torch.linspace(-5, 5, 8))  # |gamma| near 0.99 at both ends
+    out, info = backend.call(conv, torch.randn(40, 8), edge_index, return_info=True)
+    assert 0.9 < info.contraction_factor <= 0.99 + 1e-4, info
+
+
+def test_contraction_budget_uses_the_largest_coefficient(backend):
+    """With contraction=kappa and a learned W, max|gamma| ||Â|| ||W s|| <= kappa after the rescaling."""
+    edge_index = _undirected(30, 90, seed=6)
+    conv = backend.PIGNConv(6, form="signed", beta=1.0, contraction=0.5, num_iterations=300, tol=1e-7,
+                            smoothing=0.0)
+    with torch.no_grad():
+        conv.operator.weight.mul_(20.0)
+        conv.operator.gamma_logit.fill_(1.0)
+    out, info = backend.call(conv, torch.randn(30, 6), edge_index, return_info=True)
+    assert info.converged and info.contraction_factor <= 0.5 + 1e-4
+
+
+@pytest.mark.parametrize("grad", ["unrolled", "implicit", "phantom"])
+def test_gradcheck_every_gradient_mode(backend, grad):
+    """float64 finite differences w.r.t. the input and the learned coefficients."""
+    n = 10
+    edge_index = _undirected(n, 20, seed=7)
+    g = backend.graph(edge_index, n)
+    # unrolled: the exact derivative of 6 steps; implicit: of the fixed point solved to 1e-13 (|gamma| <
+    # 0.6); phantom: its last 8 steps on a strong contraction (|gamma| < 0.1) approximate that to ~0.1^8
+    converged = dict(num_iterations=400, tol=1e-13, stop="abs", backward_tol=1e-13, on_nonconvergence="raise",
+                     smoothing=0.0)
+    extra = {"unrolled": dict(num_iterations=6),
+             "implicit": dict(converged, gamma_max=0.6),
+             "phantom": dict(converged, gamma_max=0.1, phantom_steps=8)}[grad]
+    conv = backend.PIGNConv(3, form="signed", grad=grad, **extra).double()
+    x = torch.randn(n, 3, dtype=torch.float64, requires_grad=True)
+    theta = torch.randn(3, dtype=torch.float64, requires_grad=True)
+
+    def run(x, theta):  # the coefficients' parameter as a function argument
+        op = conv.operator
+        saved = op.gamma_logit
+        try:
+            del op.gamma_logit
+            op.gamma_logit = theta
+            return backend.run(conv, x, g)
+        finally:
+            del op.gamma_logit
+            op.gamma_logit = saved
+
+    assert torch.autograd.gradcheck(run, (x, theta))
+
+
+def test_coefficients_receive_gradients_and_change_sign_in_training(backend):
+    """On an even cycle the alternating signal is an eigenvector of Â with eigenvalue -1/3, so the
+    fixed point is 0.1 x / (1 + gamma / 3): fitting 0.14 x needs gamma = -6/7 (a high-pass filter),
+    which training finds from gamma = 0."""
+    n = 40
+    ring = torch.arange(n)
+    edge_index = torch.stack([torch.cat([ring, (ring + 1) % n]), torch.cat([(ring + 1) % n, ring])])
+    x = torch.tensor([1.0, -1.0]).repeat(n // 2).unsqueeze(-1) * torch.ones(n, 4)
+    conv = backend.PIGNConv(4, form="signed", num_iterations=40, bias=False)
+    opt = torch.optim.Adam(conv.parameters(), lr=0.05)
+    for _ in range(80):
+        opt.zero_grad()
+        loss = (backend.call(conv, x, edge_index) - 0.14 * x).pow(2).mean()
+        loss.backward()
+        assert conv.operator.gamma_logit.grad is not None
+        opt.step()
+    assert bool((conv.operator.gamma() < -0.6).all()), conv.operator.gamma()
+
+
+def test_options_are_checked_at_construction(backend):
+    with pytest.raises(ValueError, match="gamma_init must lie strictly between"):
+        backend.PIGNConv(4, form="signed", gamma_init=0.99)
+    with pytest.raises(ValueError, match=r"gamma_max must be in \(0, 1\]"):
+        backend.PIGNConv(4, form="signed", gamma_max=1.5)
+    with pytest.raises(ValueError, match="gamma_scale must be > 0"):
+        backend.PIGNConv(4, form="signed", gamma_scale=0.0)
+    with pytest.raises(ValueError, match="gamma_init applies only to learned .*propagation='signed'"):
+        backend.PIGNConv(4, form="appnp", gamma_init=0.5)
+    with pytest.raises(ValueError, match="unknown propagation 'signd'.*Did you mean 'signed'"):
+        backend.PIGNConv(4, propagation="signd")
+    with pytest.raises(ValueError, match="form='signed' needs an operator that takes"):
+        backend.PIGNConv(4, conv="sage", form="signed")
+
+
+def test_forms_name_their_values_and_the_former_name_still_works(backend):
+    for form, values in FORMS.items():
+        conv = backend.PIGNConv(4, form=form)
+        op = conv.operator
+        assert conv.form == form and (conv.smoothing, conv.act) == (values["smoothing"], values["act"])
+        assert (op.alpha, op.beta, op.propagation) == (values["alpha"], values["beta"], values["propagation"])
+    assert backend.PIGNConv(4, form="residual").form == "appnp"
+
+
+def test_checkpoints_of_another_form_are_refused_with_the_form_to_use(backend):
+    signed, appnp = backend.PIGNConv(4, form="signed"), backend.PIGNConv(4, form="appnp")
+    with pytest.raises(RuntimeError, match="propagation='fixed'.*form='signed'"):
+        appnp.load_state_dict(signed.state_dict())
+    with pytest.raises(RuntimeError, match="no operator.gamma_logit.*form='appnp'"):
+        signed.load_state_dict(appnp.state_dict())
+    other = backend.PIGNConv(4, form="signed")
+    other.load_state_dict(signed.state_dict())
+    assert torch.equal(other.operator.gamma_logit, signed.operator.gamma_logit)
+
+
+def test_repr_names_the_coefficients(backend):
+    assert "propagation='signed'" in repr(backend.PIGNConv(4, form="signed").operator)
+    assert "propagation" not in repr(backend.PIGNConv(4, form="appnp").operator)
