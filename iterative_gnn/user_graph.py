@@ -214,10 +214,10 @@ def read_graph(path: str | Path, fmt: Optional[str] = None, direction: str = "un
             EOFError, OSError) as exc:
         raise GraphInputError("--graph", f"{path}: not a readable {fmt} file: {exc}") from None
     if g.is_directed() and direction == "undirected":
-        raise GraphInputError("--direction", f"{path}: the file declares a directed graph ({_declared_direction(fmt)}) "
-                                             f"but --direction undirected (the default) needs an undirected one; "
-                                             f"pass --direction directed to use each edge from source to target "
-                                             f"only, or --direction both to use each edge in both directions")
+        raise GraphInputError("--direction", (
+            f"{path}: the file declares a directed graph ({_declared_direction(fmt)}) and --direction undirected "
+            f"(which is the default) takes only undirected graphs; pass --direction directed to use each edge from "
+            f"source to target only, or --direction both to use each edge in both directions"))
     if g.number_of_nodes() == 0:
         raise GraphInputError("--graph", f"{path}: the {fmt} file holds no node")
     simple = nx.DiGraph if g.is_directed() and direction == "directed" else nx.Graph

@@ -143,7 +143,8 @@ def directed_file(tmp_path: Path) -> Path:
 def test_a_directed_file_is_refused_as_undirected_and_says_what_to_use(tmp_path):
     path = directed_file(tmp_path)
     with refused("--direction", str(path), "declares a directed graph", 'edgedefault="directed"',
-                 "--direction undirected (the default)", "--direction directed", "--direction both"):
+                 "--direction undirected (which is the default) takes only undirected graphs",
+                 "--direction directed", "--direction both"):
         load_graph(path, feature_attrs=["x"])
 
 
