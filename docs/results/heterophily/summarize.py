@@ -7,26 +7,79 @@ Selection (validation only): for each candidate, the gap of its mean validation 
 mean validation accuracy of the references on each graph, and the worst gap over the 7 graphs;
 reference set A = MLP, 2-layer GCN, paper form (the issue's criterion), set B = A + today's default
 (no regression on any graph).
+
+Options (round 3): ``--graphs h0.1,h0.3`` and ``--seeds 0,1,2`` keep only those runs (so that a
+candidate run at 10 seeds is compared with baselines run at 3 on the same seeds);
+``--planetoid`` prints instead one table of Cora and CiteSeer per candidate and depth: seeds, mean
+validation accuracy, test mean +- std, against the targets.
+
+    python docs/results/heterophily/summarize.py --planetoid docs/results/heterophily/sweep_round3.log
+    python docs/results/heterophily/summarize.py --graphs h0.1,h0.3,h0.5,h0.7,h0.9 --seeds 0,1,2 \
+        docs/results/heterophily/sweep.log docs/results/heterophily/sweep_round3.log
 """
 from __future__ import annotations
 
+import argparse
 import json
 import statistics
 import sys
 from collections import defaultdict
 
 GRAPHS = ("h0.1", "h0.3", "h0.5", "h0.7", "h0.9", "cora", "citeseer")
+TARGETS = {"cora": 83.0, "citeseer": 71.5}  # test mean at 8 iterations, the default training
 
 
-def main(paths) -> None:
-    rows = []
+def read(paths, graphs=None, seeds=None) -> list[dict]:
+    """The runs of the logs (one JSON line each), those on ``graphs`` and ``seeds`` when given; a run
+    repeated in several logs (same candidate, graph, seed, depth) is kept once (its first line)."""
+    rows, seen = [], set()
     for p in paths:
         for line in open(p):
             if line.startswith("{"):
                 r = json.loads(line)
-                if r.get("depth", 8) not in (0, 2, 8):  # a PIGN run at another depth is its own row
-                    r["candidate"] += f" ({r['depth']} it.)"
+                key = (r["candidate"], r["graph"], r["seed"], r.get("depth", 8))
+                if key in seen or (graphs and r["graph"] not in graphs) or (seeds and r["seed"] not in seeds):
+                    continue
+                seen.add(key)
                 rows.append(r)
+    return rows
+
+
+def planetoid(paths) -> None:
+    """Cora and CiteSeer per candidate and depth: seeds, mean val, test mean +- std; the targets."""
+    rows = read(paths, graphs=("cora", "citeseer"))
+    by = defaultdict(list)
+    for r in rows:
+        by[r["candidate"], r.get("depth", 8), r["graph"]].append(r)
+    keys = list(dict.fromkeys((r["candidate"], r.get("depth", 8)) for r in rows))
+    out = [f"# Cora / CiteSeer: {len(rows)} runs from {', '.join(paths)}", "",
+           "| candidate | it. | Cora seeds | Cora val | Cora test | CiteSeer seeds | CiteSeer val | CiteSeer test "
+           "| mean val (both) | targets (test, 8 it.) |", "|---" * 10 + "|"]
+    for c, d in keys:
+        cells, vals, met = [], [], []
+        for g in ("cora", "citeseer"):
+            rs = by.get((c, d, g), [])
+            if not rs:
+                cells += ["0", "", ""]
+                continue
+            v = statistics.mean(100 * r["val"] for r in rs)
+            t = [100 * r["test"] for r in rs]
+            sd = statistics.stdev(t) if len(t) > 1 else float("nan")
+            cells += [str(len(rs)), f"{v:.1f}", f"{statistics.mean(t):.1f} +- {sd:.1f}"]
+            vals.append(v)
+            met.append(statistics.mean(t) >= TARGETS[g] - 1e-9)
+        both = f"{statistics.mean(vals):.2f}" if len(vals) == 2 else ""
+        target = ("both met" if all(met) else "met: " + ", ".join(g for g, m in zip(TARGETS, met) if m) if any(met)
+                  else "none") if len(met) == 2 and d == 8 else ""
+        out.append(f"| {c} | {d} | " + " | ".join(cells) + f" | {both} | {target} |")
+    print("\n".join(out))
+
+
+def main(paths, graphs=None, seeds=None) -> None:
+    rows = read(paths, graphs, seeds)
+    for r in rows:
+        if r.get("depth", 8) not in (0, 2, 8):  # a PIGN run at another depth is its own row
+            r["candidate"] += f" ({r['depth']} it.)"
     by = defaultdict(list)
     for r in rows:
         by[r["candidate"], r["graph"], r.get("depth", 8)].append(r)
@@ -103,4 +156,14 @@ def main(paths) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("logs", nargs="+")
+    ap.add_argument("--graphs", default=None, help="comma-separated graphs to keep (default: all)")
+    ap.add_argument("--seeds", default=None, help="comma-separated seeds to keep (default: all)")
+    ap.add_argument("--planetoid", action="store_true", help="the Cora / CiteSeer table with test std")
+    a = ap.parse_args()
+    if a.planetoid:
+        planetoid(a.logs)
+    else:
+        main(a.logs, a.graphs.split(",") if a.graphs else None,
+             [int(s) for s in a.seeds.split(",")] if a.seeds else None)

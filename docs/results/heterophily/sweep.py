@@ -35,7 +35,15 @@ Usage (one line per (candidate, graph, seed), then the tables)::
         --iterations 16 --candidates residual,signed-s5-init0-km0.5     # the confirmation
     python docs/results/heterophily/summarize.py docs/results/heterophily/sweep.log docs/results/heterophily/sweep_round2.log
 
-The chosen candidate (README.md) is ``signed-s5-init0-km0.5``: ``conv="signed", scale=5, gamma_init=0,
+Round 3 (README.md) adds ``param="centred"`` (``gamma = g_max tanh(atanh(gamma_init / g_max) +
+scale * theta)``, theta starting at 0, so that weight decay pulls gamma toward ``gamma_init``), a
+per-parameter decay on theta (``theta_decay``, by a gradient hook, the library's training untouched),
+GCNII's identity mapping ``beta`` for the signed operator, and candidates named by their options
+(``signedc-i0.5-s5-km0.3-wd0``, see :func:`candidate`). It was run from a copy of the library at one
+commit (``git archive HEAD`` into a folder with a ``SNAPSHOT_COMMIT`` file, this script copied in), so
+that edits in the working tree could not change the runs.
+
+The round-2 candidate was ``signed-s5-init0-km0.5``: ``conv="signed", scale=5, gamma_init=0,
 smoothing=0.5`` (g_max 0.99, alpha 0.1, W = I, no activation).
 """
 from __future__ import annotations
@@ -61,6 +69,7 @@ torch.set_num_threads(1)
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[2]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "common"))  # iterative_core from this tree (also when run from a snapshot of it)
 
 from iterative_gnn.configs import RunConfig, run_one  # noqa: E402
 from iterative_gnn.data import load_node_dataset  # noqa: E402
@@ -70,66 +79,102 @@ from pyg_iterative import GCNOperator, register_operator  # noqa: E402
 
 # --- the prototype operator ------------------------------------------------------------------------
 class SignedGCNOperator(GCNOperator):
-    r"""``z -> (Â z) diag(gamma) + alpha x + b`` with a learned signed coefficient ``gamma`` per channel
-    (``per_channel=False``: one for all channels), ``gamma = g_max * tanh(scale * theta)``, initialised
-    at ``gamma_init``. ``input="alpha"``: the input enters as ``alpha x``; ``input="complement"``: as
-    ``(1 - |gamma|) x`` (each channel's filter has gain 1 where ``gamma * lambda = |gamma|``).
+    r"""``z -> (Â z W') diag(gamma) + alpha x W' + b`` with a learned signed coefficient ``gamma`` per
+    channel (``per_channel=False``: one for all channels), initialised at ``gamma_init``;
+    ``W' = (1 - beta) I + beta W`` (GCNII's identity mapping; ``beta=0``: W' = I, no weight).
 
-    No weight matrix (``beta=0``, W = I): the only parameters are ``theta`` (C numbers) and the bias.
-    The step is one fused CSR product per iteration, as today's default, plus a column scaling.
+    Parametrisations of ``gamma`` (theta is what is learned and decayed):
+
+    * ``param="plain"``: ``gamma = g_max tanh(scale * theta)``, theta initialised at
+      ``atanh(gamma_init / g_max) / scale`` (weight decay pulls gamma toward 0);
+    * ``param="centred"``: ``gamma = g_max tanh(atanh(gamma_init / g_max) + scale * theta)``, theta
+      initialised at 0 (weight decay pulls gamma toward ``gamma_init``). With ``gamma_init=0`` both are
+      the same function of the same theta.
+
+    ``theta_decay``: the L2 weight decay on theta in place of the optimiser's (``optimizer_decay``,
+    applied by ``torch.optim.Adam(weight_decay=...)`` to every parameter): a gradient hook on theta
+    adds ``(theta_decay - optimizer_decay) theta``, so Adam sees ``grad + theta_decay * theta``
+    (0: theta excluded from weight decay). None: the optimiser's decay.
+
+    ``input="alpha"``: the input enters as ``alpha x``; ``input="complement"``: as ``(1 - |gamma|) x``.
+    With ``beta=0`` the step is one fused CSR product per iteration, as today's default, plus a
+    column scaling; with ``beta > 0`` one ``C x C`` GEMM more, and no contraction guarantee.
     """
 
     def __init__(self, channels: int, *, gamma_init: float = 0.9, per_channel: bool = True, scale: float = 1.0,
-                 g_max: float = 0.99, input: str = "alpha", bias: bool = True, add_self_loops: bool = True,
-                 normalize: bool = True, cached: bool = False, alpha: float = 0.1, beta: Optional[float] = 0.0):
-        if beta != 0.0:
-            raise ValueError("the signed operator has no weight matrix (beta=0)")
+                 g_max: float = 0.99, input: str = "alpha", param: str = "plain",
+                 theta_decay: Optional[float] = None, optimizer_decay: float = 5e-4, bias: bool = True,
+                 add_self_loops: bool = True, normalize: bool = True, cached: bool = False, alpha: float = 0.1,
+                 beta: Optional[float] = 0.0):
+        if beta is None or not (0.0 <= beta <= 1.0):
+            raise ValueError(f"beta (identity mapping) must be a float in [0, 1], got {beta!r}")
         if not (0.0 < g_max < 1.0) or not (abs(gamma_init) < g_max):
-            raise ValueError("need 0 < g_max < 1 and |gamma_init| < g_max")
+            raise ValueError(f"need 0 < g_max < 1 and |gamma_init| < g_max, got g_max={g_max!r}, "
+                             f"gamma_init={gamma_init!r}")
+        if not scale > 0:
+            raise ValueError(f"scale must be > 0, got {scale!r}")
         if input not in ("alpha", "complement"):
-            raise ValueError("input must be 'alpha' or 'complement'")
+            raise ValueError(f"input must be 'alpha' or 'complement', got {input!r}")
+        if param not in ("plain", "centred"):
+            raise ValueError(f"param must be 'plain' or 'centred', got {param!r}")
+        if theta_decay is not None and not theta_decay >= 0:
+            raise ValueError(f"theta_decay must be None or >= 0, got {theta_decay!r}")
         self.g_max, self.scale, self.gamma_init, self.input = float(g_max), float(scale), float(gamma_init), input
-        self.per_channel = per_channel
+        self.per_channel, self.param = per_channel, param
+        self.offset = math.atanh(self.gamma_init / self.g_max) if param == "centred" else 0.0
         super().__init__(channels, bias=bias, add_self_loops=add_self_loops, normalize=normalize, cached=cached,
-                         alpha=alpha, beta=0.0)
+                         alpha=alpha, beta=float(beta))
         self.theta = nn.Parameter(torch.empty(channels if per_channel else 1))
+        self.theta_decay, self.optimizer_decay = theta_decay, float(optimizer_decay)
+        if theta_decay is not None and theta_decay != optimizer_decay:
+            extra = float(theta_decay) - self.optimizer_decay
+            theta = self.theta
+            theta.register_hook(lambda grad: grad + extra * theta.detach())
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
         super().reset_parameters()
         if hasattr(self, "theta"):
             with torch.no_grad():
-                self.theta.fill_(math.atanh(self.gamma_init / self.g_max) / self.scale)
+                self.theta.fill_(0.0 if self.param == "centred" else math.atanh(self.gamma_init / self.g_max) / self.scale)
 
     def gamma(self) -> Tensor:
-        return self.g_max * torch.tanh(self.scale * self.theta)
+        return self.g_max * torch.tanh(self.offset + self.scale * self.theta)
 
     def scaled_weight(self, lipschitz_budget, norm_bound, dtype=None):
         if lipschitz_budget is not None:
-            raise ValueError("the signed operator is a g_max-contraction by construction; leave contraction unset")
-        return None, None
+            raise ValueError("the signed operator takes no contraction budget; leave contraction unset")
+        W = self._raw_weight()
+        return (W if W is None or dtype is None else W.to(dtype)), None
 
     def bind_step(self, x: Tensor, W, propagate, scale=None, batch=None):
         g = self.gamma().to(x.dtype)
         b = self.bias
         inp = self.alpha * x if self.input == "alpha" else (1.0 - g.abs()) * x
+        if W is not None:
+            inp = inp @ W
         c = inp if b is None else inp + b.to(x.dtype)
-        return lambda z: propagate(z * g, c, 1.0)
+        if W is None:
+            return lambda z: propagate(z * g, c, 1.0)
+        return lambda z: propagate((z @ W) * g, c, 1.0)
 
     def extra_repr(self) -> str:
         return (f"{self.channels}, gamma_init={self.gamma_init}, per_channel={self.per_channel}, scale={self.scale}, "
-                f"g_max={self.g_max}, input={self.input!r}, alpha={self.alpha}")
+                f"g_max={self.g_max}, param={self.param!r}, theta_decay={self.theta_decay}, input={self.input!r}, "
+                f"alpha={self.alpha}, beta={self.beta}")
 
 
 def signed_operator(channels: int, *, gamma_init: float = 0.9, per_channel: bool = True, scale: float = 1.0,
-                    g_max: float = 0.99, input: str = "alpha", bias: bool = True, add_self_loops: bool = True,
-                    normalize: bool = True, cached: bool = False, alpha: float = 0.1,
+                    g_max: float = 0.99, input: str = "alpha", param: str = "plain",
+                    theta_decay: Optional[float] = None, optimizer_decay: float = 5e-4, bias: bool = True,
+                    add_self_loops: bool = True, normalize: bool = True, cached: bool = False, alpha: float = 0.1,
                     beta: Optional[float] = 0.0) -> nn.Module:
     # takes alpha and beta: PIGNConv(conv="signed") resolves to form="residual" (smoothing 0, identity,
     # no dropout inside the iteration), as conv="gcn" does
     return SignedGCNOperator(channels, gamma_init=gamma_init, per_channel=per_channel, scale=scale, g_max=g_max,
-                             input=input, bias=bias, add_self_loops=add_self_loops, normalize=normalize,
-                             cached=cached, alpha=alpha, beta=beta)
+                             input=input, param=param, theta_decay=theta_decay, optimizer_decay=optimizer_decay,
+                             bias=bias, add_self_loops=add_self_loops, normalize=normalize, cached=cached,
+                             alpha=alpha, beta=beta)
 
 
 register_operator("signed", signed_operator, overwrite=True)
@@ -171,6 +216,36 @@ CANDIDATES["signed-s5-compl"] = DEFAULT.with_(conv={"conv": "signed", "scale": 5
 CANDIDATES["W-a0.1-relu"] = DEFAULT.with_(conv={"beta": 1.0, "act": "relu"})
 OPTIONAL = ("signed-s5-compl", "W-a0.1-relu")
 
+
+# the third round: the centred parametrisation (weight decay pulls gamma toward gamma_init), named
+# "signedc" + "-"-separated options, e.g. "signedc-i0.9-s5-km0.3-b0.1-wd0":
+#   i = gamma_init (0), s = scale (5), km = smoothing (0: Picard), a = alpha (0.1), b = beta (0: W = I),
+#   g = g_max (0.99), wd = theta_decay (the optimiser's 5e-4 unless given; 0: theta not decayed)
+ROUND3_KEYS = {"i": ("gamma_init", 0.0), "s": ("scale", 5.0), "km": ("smoothing", 0.0), "a": ("alpha", 0.1),
+               "b": ("beta", 0.0), "g": ("g_max", 0.99), "wd": ("theta_decay", None)}
+
+
+def candidate(name: str) -> RunConfig:
+    """The configuration of ``name``: one of CANDIDATES, or a round-3 ``signedc-...`` name."""
+    if name in CANDIDATES:
+        return CANDIDATES[name]
+    parts = name.split("-")
+    if parts[0] != "signedc":
+        raise ValueError(f"unknown candidate {name!r}; valid: {', '.join(CANDIDATES)} or signedc-<options>")
+    conv = {"conv": "signed", "param": "centred", "optimizer_decay": DEFAULT.weight_decay}
+    conv.update({key: default for key, default in ROUND3_KEYS.values() if default is not None})
+    for part in parts[1:]:
+        key = next((k for k in sorted(ROUND3_KEYS, key=len, reverse=True) if part.startswith(k)), None)
+        try:
+            value = float(part[len(key):]) if key else None
+        except ValueError:
+            value = None
+        if value is None:
+            raise ValueError(f"candidate {name!r}: cannot read option {part!r}; valid prefixes: {', '.join(ROUND3_KEYS)}")
+        conv[ROUND3_KEYS[key][0]] = value
+    return DEFAULT.with_(conv=conv)
+
+
 GRAPHS = ("h0.1", "h0.3", "h0.5", "h0.7", "h0.9", "cora", "citeseer")
 
 
@@ -196,6 +271,9 @@ def machine() -> str:
 
 
 def git_state() -> str:
+    snap = ROOT / "SNAPSHOT_COMMIT"  # a copy of the tree at one commit (git archive), see README.md
+    if snap.exists():
+        return f"library: snapshot of commit {snap.read_text().strip()} (git archive, no other edits) at {ROOT}"
     try:
         head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
                               text=True).stdout.strip()
@@ -218,6 +296,8 @@ def main(argv=None) -> None:
     args = p.parse_args(argv)
     graphs = args.graphs.split(",")
     names = args.candidates.split(",")
+    for name in names:
+        candidate(name)  # an unknown name fails before any run
     seeds = [int(s) for s in args.seeds.split(",")]
     log = open(args.log, "a") if args.log else None
 
@@ -237,7 +317,7 @@ def main(argv=None) -> None:
         for seed in seeds:
             ds = load_graph(g, seed)
             for name in names:
-                cfg = CANDIDATES[name]
+                cfg = candidate(name)
                 if args.iterations is not None and cfg.model == "pign" and cfg.depth > 0:
                     cfg = cfg.with_(depth=args.iterations)
                 if args.epochs is not None or args.time:
