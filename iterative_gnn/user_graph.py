@@ -117,6 +117,15 @@ def format_of(path: Path, fmt: Optional[str] = None) -> str:
                                      f"pass --format with one of {', '.join(FORMATS)} (suffixes {known})")
 
 
+def networkx():
+    """The ``networkx`` module, which reads the graph files (an ImportError says what to install)."""
+    try:
+        import networkx as nx
+    except ImportError as exc:
+        raise ImportError(f"reading a graph file needs networkx: pip install networkx ({exc})") from exc
+    return nx
+
+
 def _open_text(path: Path):
     suffix = path.suffix.lower()
     if suffix == ".gz":
@@ -135,7 +144,7 @@ def _check_file(path: Path, option: str) -> None:
 
 def _edge_list_line_problem(path: Path, adjacency: bool) -> Optional[str]:
     """The first line of an edge list (or adjacency list) that networkx cannot read, and why."""
-    import networkx as nx
+    nx = networkx()
 
     with _open_text(path) as f:
         for number, raw in enumerate(f, 1):
@@ -164,7 +173,7 @@ def _edge_list_line_problem(path: Path, adjacency: bool) -> Optional[str]:
 
 def _read_networkx(path: Path, fmt: str, directed: bool):
     """The graph of ``path`` as networkx reads it (edge and adjacency lists as ``directed`` says)."""
-    import networkx as nx
+    nx = networkx()
 
     create = nx.DiGraph if directed else nx.Graph
     if fmt == "edgelist":
@@ -197,7 +206,7 @@ def _declared_direction(fmt: str) -> str:
 def read_graph(path: str | Path, fmt: Optional[str] = None, direction: str = "undirected"):
     """Read ``path`` with networkx; returns ``(graph, format)`` where the graph is a simple
     ``nx.Graph`` or ``nx.DiGraph`` as ``direction`` asks (see the module's docstring)."""
-    import networkx as nx
+    nx = networkx()
     from xml.etree.ElementTree import ParseError
 
     path = Path(path)

@@ -347,3 +347,10 @@ def test_a_bad_line_of_a_compressed_edge_list_is_named(tmp_path):
         f.write("a b\nlonely\n")
     with refused("--graph", "line 2:", "'lonely'"):
         load_graph(path, feature_attrs=["x"])
+
+
+def test_without_networkx_the_error_says_what_to_install(tmp_path, monkeypatch):
+    path = write_csv(tmp_path / "g.edgelist", "a b\n")
+    monkeypatch.setitem(sys.modules, "networkx", None)  # import networkx raises ImportError
+    with pytest.raises(ImportError, match="reading a graph file needs networkx: pip install networkx"):
+        load_graph(path, feature_attrs=["x"])
