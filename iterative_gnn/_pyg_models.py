@@ -106,11 +106,11 @@ class _GraphStack(nn.Module):
 
 
 class GraphGIN(_GraphStack):
-    """Stacked ``GINConv`` layers (Xu et al.; each with a 2-layer MLP, sum aggregation, eps = 0), a
-    pooling readout and a linear decoder."""
+    """Stacked ``GINConv`` layers (Xu et al.; each with a 2-layer MLP with batch normalisation, sum
+    aggregation, eps = 0), a pooling readout and a linear decoder."""
 
     def layer(self, in_channels: int, out_channels: int) -> nn.Module:
-        return GINConv(nn.Sequential(nn.Linear(in_channels, out_channels), nn.ReLU(),
+        return GINConv(nn.Sequential(nn.Linear(in_channels, out_channels), nn.BatchNorm1d(out_channels), nn.ReLU(),
                                      nn.Linear(out_channels, out_channels)))
 
 

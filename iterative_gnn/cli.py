@@ -26,7 +26,8 @@ from .configs import PIGN_PRESETS, RunConfig, chains_models, preset, run_one
 from .data import DATASETS, DatasetUnavailable, add_feature_noise, cache_dir, load_node_dataset, planetoid_available
 from .data import planetoid_raw_complete, to_device
 from .model_io import ModelFileError, load_model, read_model_file, save_model
-from .reproduce import EXPERIMENTS, OUTPUT_FILES, Runner, Settings, machine, model_config, quick_settings, report
+from .reproduce import EXPERIMENTS, OUTPUT_FILES, QUICK_EXPERIMENTS, Runner, Settings
+from .reproduce import machine, model_config, quick_settings, report
 from .reproduce import write_csv
 from .train import evaluate
 from .user_graph import DIRECTIONS, FORMATS, GraphData, GraphInputError, load_graph, load_labels, node_dataset
@@ -560,13 +561,15 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
               "benchmark, which needs no files.", flush=True)
         s.experiments = ("chains",)
     elif args.quick:
-        s.experiments = ("depth", "noise", "inference", "residuals")
+        s.experiments = QUICK_EXPERIMENTS
     for dest in ("experiments", "datasets", "depths", "models", "noise", "noise_depths", "noise_models",
                  "chains_lengths", "extra", "seeds", "epochs", "inference_k"):
         if getattr(args, dest) is not None:
             setattr(s, dest, getattr(args, dest))
     if args.seeds is not None:
-        s.chains_seeds = s.noise_seeds = args.seeds
+        s.chains_seeds = s.noise_seeds = s.heterophily_seeds = s.graphs_seeds = s.long_range_seeds = args.seeds
+    if args.epochs is not None:
+        s.heterophily_epochs = s.graphs_epochs = s.long_range_epochs = args.epochs
     for dest in ("noise_seeds", "chains_seeds"):
         if getattr(args, dest) is not None:
             setattr(s, dest, getattr(args, dest))
@@ -715,7 +718,7 @@ def _add_predict_parser(sub) -> None:
 def _experiment_options(r: argparse.ArgumentParser) -> None:
     """What ``reproduce`` runs (each overrides a field of its :class:`~iterative_gnn.reproduce.Settings`)."""
     r.add_argument("--experiments", type=comma_list(choice(EXPERIMENTS), ", ".join(EXPERIMENTS)),
-                   help="comma list of depth,noise,inference,residuals,chains")
+                   help=f"comma list of {','.join(EXPERIMENTS)}")
     r.add_argument("--datasets", type=comma_list(choice(DATASETS), ", ".join(DATASETS)),
                    help="comma list (default: cora,citeseer)")
     r.add_argument("--depths", type=comma_list(positive_int, _POSITIVE_INTS), help="comma list (default: 1,2,4,8,16)")

@@ -11,10 +11,10 @@ seed and the graph's index, and the graphs are built with networkx's determinist
   family's index; every family has the same number of graphs.
 * :func:`make_distance_graphs`: "are the two marked nodes within distance ``threshold``?" on
   caterpillar trees (a long spine path with short legs) whose diameter is at most ``max_diameter``.
-  The marked pairs lie between ``threshold - spread`` and ``threshold + spread + 1`` hops apart,
-  half of them within the threshold (label 1) and half beyond it (label 0), so that a model whose
-  receptive field is shorter than about ``threshold / 2`` hops from each mark cannot tell the two
-  classes apart. Distances are measured with ``networkx.shortest_path_length``.
+  Half of the marked pairs lie ``threshold - spread .. threshold`` hops apart (label 1), half
+  ``threshold + gap + 1 .. threshold + gap + spread + 1`` (label 0), so that a model that sees fewer
+  than about ``(threshold - spread) / 2`` hops around each mark cannot tell the two classes apart.
+  Distances are measured with ``networkx.shortest_path_length``.
 
 Node features are computed here too (:func:`degree_features`, :func:`mark_features`), so that both
 backends train on identical tensors; :mod:`iterative_gnn.graph_tasks` converts the graphs with
@@ -112,7 +112,7 @@ def _check_count(name: str, value: int, minimum: int) -> None:
 
 
 def make_family_graphs(per_family: int = 40, *, families: Optional[Sequence[str]] = None,
-                       extra_edges: tuple[int, int] = (1, 3), seed: int = 0) -> list[LabelledGraph]:
+                       extra_edges: tuple[int, int] = (2, 5), seed: int = 0) -> list[LabelledGraph]:
     """``per_family`` graphs of each of ``families`` (default: every one of :data:`FAMILIES`, label =
     its index there), each with ``extra_edges[0] .. extra_edges[1]`` random extra edges (uniform) and
     its nodes renumbered at random; in a random order. The same arguments give the same graphs."""
@@ -149,7 +149,7 @@ def caterpillar(spine: int, legs: float, max_leg: int, rng: random.Random) -> nx
 
 
 def make_distance_graphs(num_graphs: int = 200, *, threshold: int = 16, spread: int = 4, gap: int = 8,
-                         max_diameter: int = 50, legs: float = 0.3, max_leg: int = 2,
+                         margin: int = 4, max_diameter: int = 50, legs: float = 0.2, max_leg: int = 1,
                          seed: int = 0) -> list[LabelledGraph]:
     """``num_graphs`` caterpillars with two marked nodes each; label 1 when the marks are at most
     ``threshold`` hops apart, else 0, alternating so that the classes are balanced (half each, one more
@@ -157,15 +157,17 @@ def make_distance_graphs(num_graphs: int = 200, *, threshold: int = 16, spread: 
 
     The distance is drawn uniformly from ``threshold - spread .. threshold`` (label 1) or
     ``threshold + gap + 1 .. threshold + gap + spread + 1`` (label 0): ``gap = 0`` asks to tell
-    ``threshold`` from ``threshold + 1`` hops. The spine's length is drawn independently of
-    the label (uniform between the largest distance + 1 and ``max_diameter - 2 * max_leg``, so that the
-    diameter stays within ``max_diameter``); the first mark is a uniform spine node with a spine node at
-    that distance, the second that node. Their exact distance is checked with networkx.
+    ``threshold`` from ``threshold + 1`` hops. The spine's length is drawn independently of the label
+    (uniform between the largest distance + ``2 * margin + 1`` and ``max_diameter - 2 * max_leg``, so
+    that the diameter stays within ``max_diameter``). The marks are spine nodes at least ``margin``
+    hops from the spine's ends (else a model that sees a few hops would learn that marks far apart
+    tend to lie near the ends), at a uniform position. Their distance is checked with networkx.
     """
     _check_count("num_graphs", num_graphs, 2)
     _check_count("threshold", threshold, 2)
     _check_count("spread", spread, 0)
     _check_count("gap", gap, 0)
+    _check_count("margin", margin, 0)
     _check_count("max_leg", max_leg, 0)
     if spread >= threshold:
         raise ValueError(f"spread must be < threshold (distances >= 1), got spread={spread}, threshold={threshold}")
@@ -174,17 +176,18 @@ def make_distance_graphs(num_graphs: int = 200, *, threshold: int = 16, spread: 
     shortest_far = threshold + gap + 1
     longest = shortest_far + spread
     top = max_diameter - 2 * max_leg
-    if top < longest + 1:
-        raise ValueError(f"max_diameter={max_diameter} is too small for distances up to {longest} with legs of "
-                         f"{max_leg}: need max_diameter >= {longest + 1 + 2 * max_leg}")
+    shortest_spine = longest + 2 * margin + 1
+    if top < shortest_spine:
+        raise ValueError(f"max_diameter={max_diameter} is too small for distances up to {longest}, margin {margin} "
+                         f"and legs of {max_leg}: need max_diameter >= {shortest_spine + 2 * max_leg}")
     out = []
     for i in range(num_graphs):
         rng = _rng(seed, i, 2)
         label = 1 - i % 2
         d = rng.randint(threshold - spread, threshold) if label else rng.randint(shortest_far, longest)
-        spine = rng.randint(longest + 1, top)
+        spine = rng.randint(shortest_spine, top)
         g = caterpillar(spine, legs, max_leg, rng)
-        u = rng.randint(0, spine - 1 - d)
+        u = rng.randint(margin, spine - 1 - margin - d)
         v = u + d
         if rng.random() < 0.5:
             u, v = v, u

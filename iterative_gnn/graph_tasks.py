@@ -34,7 +34,8 @@ class GraphDataset:
 
     ``graphs[i]`` is graph ``i`` (PyG: its ``edge_index``; DGL: a ``DGLGraph``), ``x[i]`` its
     ``[n_i, F]`` node features, ``y[i]`` its label; ``train``, ``val`` and ``test`` hold graph indices.
-    ``items`` are the generator's records (family, marks, distance), in the same order.
+    ``items`` are the generator's records (family, marks, distance), in the same order. Batches go
+    to ``device`` (:func:`collate`).
     """
 
     name: str
@@ -47,6 +48,7 @@ class GraphDataset:
     val: Tensor
     test: Tensor
     num_classes: int
+    device: torch.device = torch.device("cpu")
 
     @property
     def num_features(self) -> int:
@@ -68,9 +70,10 @@ def _to_backend(g, backend: str):
 
 def graph_dataset(items: Sequence[LabelledGraph], features: Callable[[LabelledGraph], Tensor], backend: str, *,
                   name: str = "graphs", num_classes: Optional[int] = None, train_fraction: float = 0.6,
-                  val_fraction: float = 0.2, split_seed: int = 0) -> GraphDataset:
+                  val_fraction: float = 0.2, split_seed: int = 0, device: str | torch.device = "cpu") -> GraphDataset:
     """``items`` converted to ``backend``'s graphs, ``features(item)`` as their node features, and a
-    split stratified by label (:func:`iterative_gnn.graph_families.stratified_split`)."""
+    split stratified by label (:func:`iterative_gnn.graph_families.stratified_split`); batches are
+    made on ``device``."""
     check_backend(backend)
     items = list(items)
     if not items:
@@ -83,7 +86,7 @@ def graph_dataset(items: Sequence[LabelledGraph], features: Callable[[LabelledGr
                              f"{it.num_nodes} nodes")
     train, val, test = stratified_split(y.tolist(), train_fraction, val_fraction, seed=split_seed)
     return GraphDataset(name, backend, items, [_to_backend(it.graph, backend) for it in items], xs, y,
-                        train, val, test, num_classes or int(y.max()) + 1)
+                        train, val, test, num_classes or int(y.max()) + 1, torch.device(device))
 
 
 @dataclass
@@ -101,7 +104,7 @@ class GraphBatch:
 
 
 def collate(ds: GraphDataset, index: Tensor) -> GraphBatch:
-    """The graphs ``index`` of ``ds`` as one :class:`GraphBatch`."""
+    """The graphs ``index`` of ``ds`` as one :class:`GraphBatch`, on the dataset's device."""
     idx = index.tolist()
     x = torch.cat([ds.x[i] for i in idx])
     sizes = torch.tensor([ds.x[i].size(0) for i in idx])
@@ -113,7 +116,8 @@ def collate(ds: GraphDataset, index: Tensor) -> GraphBatch:
         import dgl
 
         graph = dgl.batch([ds.graphs[i] for i in idx])
-    return GraphBatch(graph, x, ds.y[index], batch, len(idx), index)
+    dev = ds.device
+    return GraphBatch(graph.to(dev), x.to(dev), ds.y[index].to(dev), batch.to(dev), len(idx), index)
 
 
 def build_graph_model(backend: str, name: str, in_channels: int, hidden: int, out_channels: int, depth: int, *,
@@ -201,6 +205,8 @@ def train_graph_classifier(model: nn.Module, ds: GraphDataset, *, epochs: int = 
             best_val, best_epoch, best_state = val, epoch, copy.deepcopy(model.state_dict())
     model.load_state_dict(best_state)
     test = _accuracy(evaluate_graphs(model, test_b)[0], test_b.y)
+    if ds.device.type == "cuda":
+        torch.cuda.synchronize(ds.device)
     return GraphRunResult(test, best_val, best_epoch, time.perf_counter() - t0, losses)
 
 

@@ -136,3 +136,90 @@ def plot_chains(summary: list[dict], out: Path) -> dict[str, Path]:
     ax.axhline(50, color="k", linestyle=":", label="chance (2 classes)")
     _label_axes(ax, "chain length L", "test accuracy (%)", "chains (IGNN benchmark)")
     return {"chains.png": _save(fig, out / "chains.png")}
+
+
+_FORM_COLORS = ("tab:green", "tab:blue", "tab:purple", "tab:olive", "tab:cyan", "tab:pink")
+
+
+def plot_heterophily(summary: list[dict], out: Path) -> dict[str, Path]:
+    """``heterophily.png``: test accuracy (mean ± std over seeds) against the CSBM's homophily h, one
+    line per model (PIGN in each form)."""
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(6, 4.2))
+    forms = [k for k in dict.fromkeys(r["model"] for r in summary) if k.startswith("pign-")]
+    style = {"mlp": ("tab:gray", "x", "MLP"), "gcn": ("tab:red", "s", "2-layer GCN")}
+    style.update({k: (_FORM_COLORS[i % len(_FORM_COLORS)], "o", f"PIGN, form '{k[len('pign-'):]}'")
+                  for i, k in enumerate(forms)})
+    for key in dict.fromkeys(r["model"] for r in summary):
+        pts = sorted((float(r["h"]), r["test_acc_mean"], r["test_acc_std"]) for r in summary if r["model"] == key)
+        color, marker, label = style.get(key, (None, "o", key))
+        ax.errorbar([p[0] for p in pts], [p[1] * 100 for p in pts], yerr=[p[2] * 100 for p in pts], color=color,
+                    marker=marker, capsize=3, label=label)
+    _label_axes(ax, "edge homophily h", "test accuracy (%)", "contextual SBM (2000 nodes, 2 classes, degree 10)")
+    return {"heterophily.png": _save(fig, out / "heterophily.png")}
+
+
+_GRAPH_STYLE = {"pign": ("tab:green", "^", "GraphPIGN (iterations)"), "gin": ("tab:orange", "o", "stacked GIN (layers)"),
+                "gcn": ("tab:red", "s", "stacked GCN (layers)")}
+
+
+def _depth_lines(ax, summary: list[dict], models) -> None:
+    for key in models:
+        pts = sorted((int(r["depth"]), r["test_acc_mean"], r["test_acc_std"]) for r in summary if r["model"] == key)
+        color, marker, label = _GRAPH_STYLE.get(key, (None, "o", key))
+        ax.errorbar([p[0] for p in pts], [p[1] * 100 for p in pts], yerr=[p[2] * 100 for p in pts], color=color,
+                    marker=marker, capsize=3, label=label)
+    ax.set_xscale("log", base=2)
+
+
+def plot_graphs(summary: list[dict], out: Path) -> dict[str, Path]:
+    """``graphs.png``: graph-family classification, test accuracy against depth."""
+    fig, ax = _plt().subplots(figsize=(5.5, 4))
+    _depth_lines(ax, summary, dict.fromkeys(r["model"] for r in summary))
+    _label_axes(ax, "depth: iterations (GraphPIGN) / layers", "test accuracy (%)", "graph families")
+    return {"graphs.png": _save(fig, out / "graphs.png")}
+
+
+def plot_graphs_inference(summary: list[dict], out: Path) -> dict[str, Path]:
+    """``graphs_inference.png``: a GraphPIGN trained with k iterations, evaluated with 1..4k; one line per k."""
+    fig, ax = _plt().subplots(figsize=(5.5, 4))
+    for i, k in enumerate(sorted({int(r["trained_iterations"]) for r in summary})):
+        pts = sorted((int(r["eval_iterations"]), r["test_acc_mean"], r["test_acc_std"]) for r in summary
+                     if int(r["trained_iterations"]) == k)
+        color = _FORM_COLORS[i % len(_FORM_COLORS)]
+        ax.errorbar([p[0] for p in pts], [p[1] * 100 for p in pts], yerr=[p[2] * 100 for p in pts], color=color,
+                    capsize=2, label=f"trained with {k}")
+        ax.axvline(k, color=color, linestyle=":")
+    ax.set_xscale("log", base=2)
+    _label_axes(ax, "iterations at inference", "test accuracy (%)", "graph families: GraphPIGN")
+    return {"graphs_inference.png": _save(fig, out / "graphs_inference.png")}
+
+
+def plot_graphs_iterations(rows: list[dict], out: Path) -> dict[str, Path]:
+    """``graphs_iterations.png``: histogram of the iterations each test graph needed to reach the
+    tolerance in one batch, one step histogram per training iteration count k."""
+    fig, ax = _plt().subplots(figsize=(5.5, 4))
+    cap = int(rows[0]["cap"])
+    for i, k in enumerate(sorted({int(r["trained_iterations"]) for r in rows})):
+        its = [int(r["iterations"]) for r in rows if int(r["trained_iterations"]) == k]
+        ax.hist(its, bins=range(0, max(its) + 2, max(1, (max(its) + 1) // 40)), histtype="step", linewidth=1.5,
+                color=_FORM_COLORS[i % len(_FORM_COLORS)], label=f"trained with {k} ({len(its)} graphs)")
+    _label_axes(ax, f"iterations to reach tol {float(rows[0]['tol']):g} (cap {cap})", "test graphs",
+                "graph families: per-graph convergence in one batch")
+    return {"graphs_iterations.png": _save(fig, out / "graphs_iterations.png")}
+
+
+def plot_long_range(summary: list[dict], out: Path) -> dict[str, Path]:
+    """``long_range.png``: test accuracy of the stacked models against depth; GraphPIGN iterated to
+    convergence as a horizontal band (mean ± std); chance at 50%."""
+    fig, ax = _plt().subplots(figsize=(5.5, 4))
+    _depth_lines(ax, summary, [m for m in dict.fromkeys(r["model"] for r in summary) if not m.startswith("pign")])
+    for i, r in enumerate(r for r in summary if r["model"].startswith("pign")):
+        m, sd = r["test_acc_mean"] * 100, r["test_acc_std"] * 100
+        color = _FORM_COLORS[i % len(_FORM_COLORS)]
+        ax.axhline(m, color=color, label=f"GraphPIGN, form '{r['model'].partition('-')[2]}', to convergence "
+                                         f"({r['iterations_mean']:.0f} iterations)")
+        ax.axhspan(m - sd, m + sd, color=color, alpha=0.15)
+    ax.axhline(50, color="k", linestyle=":", label="chance")
+    _label_axes(ax, "layers of the stacked models", "test accuracy (%)", "long range: marks within distance d?")
+    return {"long_range.png": _save(fig, out / "long_range.png")}

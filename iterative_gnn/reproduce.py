@@ -6,6 +6,13 @@
 3. ``inference``: a PIGN trained with ``k`` iterations, evaluated with 1..4k iterations.
 4. ``residuals``: the relative residual after each iteration, untrained and trained.
 5. ``chains``: the long-range chains benchmark, PIGN iterated to convergence against a 2-layer GCN.
+6. ``heterophily``: node classification on the contextual SBM at homophily 0.1..0.9: an MLP, a
+   2-layer GCN and PIGN in every form of the library (read from its registry when run).
+7. ``graphs``: graph classification of generated graph families: ``GraphPIGN`` against stacked GIN
+   and GCN of equal depth; a ``GraphPIGN`` trained with k iterations evaluated with 1..4k, and the
+   iterations each graph of a batch needs to reach the tolerance.
+8. ``long_range``: "are the two marked nodes within distance d?" on caterpillar trees of diameter up
+   to 50: ``GraphPIGN`` iterated to convergence against the stacked models.
 
 Everything is measured when run; nothing here holds a result. Selection is on the validation
 split; test accuracy is only reported.
@@ -28,17 +35,26 @@ from typing import Callable, Iterable, Optional, Union
 import torch
 
 from . import plots
+from . import graph_experiments
 from .configs import RunConfig, build_model, chains_models, preset, run_one
 from .data import DATASETS, add_feature_noise, load_node_dataset, to_device
+from .heterophily import default_form, form_key, heterophily_models
+from .synthetic import load_csbm
 from .targets import TARGETS, Target
 from .train import RunResult, accuracy, evaluate, seed_everything
 
-EXPERIMENTS = ("depth", "noise", "inference", "residuals", "chains")
+EXPERIMENTS = ("depth", "noise", "inference", "residuals", "chains", "heterophily", "graphs", "long_range")
+#: what a quick run makes when Cora is there (without it, the chains benchmark)
+QUICK_EXPERIMENTS = ("depth", "noise", "inference", "residuals", "heterophily", "graphs", "long_range")
+
+#: the CSV files of per-run rows a run writes (``<kind>.csv``)
+ROW_KINDS = ("depth", "inference", "residuals", "chains", "heterophily", "graphs", "graphs_inference",
+             "graphs_iterations", "long_range")
 
 #: every file a run writes into its folder (``--overwrite`` removes these, and only these)
-OUTPUT_FILES = tuple(f"{k}{suffix}" for k in ("depth", "inference", "residuals", "chains")
-                     for suffix in (".csv", "_summary.csv")) + (
-    "targets.csv", "summary.md", "run.log", "depth.png", "noise.png", "inference.png", "residuals.png", "chains.png")
+OUTPUT_FILES = tuple(f"{k}{suffix}" for k in ROW_KINDS for suffix in (".csv", "_summary.csv")) + (
+    "targets.csv", "summary.md", "run.log", "depth.png", "noise.png", "inference.png", "residuals.png", "chains.png",
+    "heterophily.png", "graphs.png", "graphs_inference.png", "graphs_iterations.png", "long_range.png")
 
 
 #: variants of a model's training a key may name after a colon, e.g. ``gcn:wd0``
@@ -70,7 +86,7 @@ def model_family(key: str) -> str:
 class Settings:
     """What ``reproduce`` runs. The defaults are the full run; :func:`quick_settings` a short one."""
 
-    experiments: tuple = ("depth", "noise", "inference", "residuals", "chains")
+    experiments: tuple = EXPERIMENTS
     datasets: tuple = ("cora", "citeseer")
     depths: tuple = (1, 2, 4, 8, 16)
     models: tuple = ("gcn", "pign-paper", "pign-best")
@@ -89,15 +105,37 @@ class Settings:
     inference_factor: int = 4
     chains_lengths: tuple = (10, 25, 50, 100)
     chains_seeds: Optional[int] = 3  # default: seeds
+    # heterophily: the CSBM's homophily levels; models (default: mlp, gcn and pign-<form> for every form)
+    heterophily_h: tuple = (0.1, 0.3, 0.5, 0.7, 0.9)
+    heterophily_models: Optional[tuple] = None
+    heterophily_seeds: Optional[int] = 5  # default: seeds
+    heterophily_epochs: Optional[int] = None  # default: epochs
+    # graphs: graph families (graphs per family), models at each depth, training epochs
+    graphs_depths: tuple = (2, 4, 8, 16)
+    graphs_models: tuple = graph_experiments.GRAPH_MODELS
+    graphs_per_family: int = 40
+    graphs_seeds: Optional[int] = 3  # default: seeds
+    graphs_epochs: int = 60
+    # long_range: the distance task (number of graphs), the stacked models' depths, GraphPIGN's forms,
+    # training epochs
+    long_range_graphs: int = 400
+    long_range_depths: tuple = (2, 4, 8, 16)
+    long_range_forms: tuple = ("appnp", "signed")
+    long_range_seeds: Optional[int] = 3  # default: seeds
+    long_range_epochs: int = 100
     data_root: Optional[str] = None
     device: str = "cpu"
 
 
 def quick_settings(**overrides) -> Settings:
-    """A short run (a few minutes on 2 CPU cores): Cora, depths 2 and 8, two seeds, one noise level."""
+    """A short run (a few minutes on 2 CPU cores): Cora, depths 2 and 8, two seeds, one noise level;
+    the generated-graph experiments small (one seed, fewer graphs, levels and epochs)."""
     s = Settings(datasets=("cora",), depths=(2, 8), seeds=2, noise=(0.5,), noise_depths=(8,), noise_seeds=1,
                  noise_models=("gcn:wd0", "pign-best:wd0"), extra=(), chains_lengths=(10, 50),
-                 chains_seeds=1)
+                 chains_seeds=1, heterophily_h=(0.1, 0.5, 0.9), heterophily_seeds=1, heterophily_epochs=100,
+                 graphs_depths=(2, 8), graphs_per_family=12, graphs_seeds=1, graphs_epochs=30,
+                 long_range_graphs=120, long_range_depths=(2, 8), long_range_forms=("appnp",), long_range_seeds=1,
+                 long_range_epochs=30)
     for k, v in overrides.items():
         setattr(s, k, v)
     return s
@@ -137,7 +175,16 @@ class ChainsTask:
     seed: int
 
 
-Task = Union[DepthTask, InferenceTask, ChainsTask]
+@dataclass(frozen=True)
+class HeterophilyTask:
+    """One run of the heterophily experiment: ``model`` on the CSBM of homophily ``h`` drawn with ``seed``."""
+
+    h: float
+    model: str
+    seed: int
+
+
+Task = Union[DepthTask, InferenceTask, ChainsTask, HeterophilyTask, graph_experiments.GraphTask]
 
 
 @dataclass(frozen=True)
@@ -207,8 +254,9 @@ class Runner:
                  command: str = ""):
         self.backend, self.s, self.out, self.log, self.command = backend, settings, Path(out), log, command
         self.device = torch.device(settings.device)
-        self.rows: dict[str, list[dict]] = {k: [] for k in ("depth", "inference", "residuals", "chains")}
+        self.rows: dict[str, list[dict]] = {k: [] for k in ROW_KINDS}
         self._datasets: dict = {}
+        self._generated: dict = {}  # the generated datasets of the current seed, by (experiment, parameter, seed)
         self.n_done = 0
 
     def dataset(self, name: str, noise: float = 0.0, seed: int = 0):
@@ -235,6 +283,17 @@ class Runner:
                 raise ValueError(f"unknown {kind} {bad[0]!r}; valid: {', '.join(valid)}")
         for key in dict.fromkeys((*s.models, *s.noise_models, *(k for k, _ in s.extra))):
             model_config(key)
+        if "heterophily" in s.experiments:
+            bad = [h for h in s.heterophily_h if not (isinstance(h, (int, float)) and 0.0 <= h <= 1.0)]
+            if bad:
+                raise ValueError(f"heterophily level {bad[0]!r} is not a homophily; valid: numbers in [0, 1]")
+            valid = heterophily_models()
+            bad = [m for m in (s.heterophily_models or ()) if m not in valid]
+            if bad:
+                raise ValueError(f"unknown heterophily model {bad[0]!r}; valid: {', '.join(valid)}")
+        for name in ("graphs", "long_range"):
+            if name in s.experiments:
+                graph_experiments.check_settings(name, s)
         needed = list(s.datasets) if {"depth", "inference", "residuals"} & set(s.experiments) else []
         needed += list(s.noise_datasets) if "noise" in s.experiments else []
         for name in dict.fromkeys(needed):
@@ -280,14 +339,32 @@ class Runner:
             for seed in range(s.chains_seeds or s.seeds):
                 for length in s.chains_lengths:
                     chains += [ChainsTask(length, key, seed) for key in chains_models(length)]
-        # the short chains runs first, then seed after seed: a run stopped early (see ``report``) has
-        # every experiment, each over the seeds it completed
-        return chains + tasks
+        # the short chains runs first, then the generated-graph experiments and the rest seed after seed:
+        # a run stopped early (see ``report``) has every experiment, each over the seeds it completed
+        return chains + self._plan_generated() + tasks
+
+    def _plan_generated(self) -> list[Task]:
+        """The runs of the heterophily, graphs and long_range experiments, seed after seed."""
+        s = self.s
+        per_seed: list[tuple[int, Task]] = []
+        if "heterophily" in s.experiments:
+            keys = s.heterophily_models or tuple(heterophily_models())
+            for seed in range(s.heterophily_seeds or s.seeds):
+                per_seed += [(seed, HeterophilyTask(h, key, seed)) for h in s.heterophily_h for key in keys]
+        for name in ("graphs", "long_range"):
+            if name in s.experiments:
+                per_seed += [(t.seed, t) for t in graph_experiments.plan(name, s)]
+        return [t for _, t in sorted(per_seed, key=lambda st: st[0])]  # a stable sort: each seed's order kept
 
     def execute(self, task: Task) -> TaskResult:
         """Run one task; return its rows (by CSV name) and its log line."""
         if isinstance(task, ChainsTask):
             return self._run_chains(task)
+        if isinstance(task, HeterophilyTask):
+            return self._run_heterophily(task)
+        if isinstance(task, graph_experiments.GraphTask):
+            rows, line = graph_experiments.run(self.backend, task, self.s, self._generated_dataset)
+            return TaskResult(rows, f"[{self.backend}] {line}")
         if isinstance(task, InferenceTask):
             return self._run_inference(task)
         return self._run_depth(task)
@@ -307,6 +384,29 @@ class Runner:
             "seconds": secs, "config": cfg.describe(),
         }]}
         return self._result(rows, f"chains L={length} {key}", seed, res, secs)
+
+    def _generated_dataset(self, key: tuple, make: Callable[[], object]):
+        """The generated dataset ``key`` (its last entry the seed), made once; those of earlier seeds are
+        dropped (the tasks come seed after seed)."""
+        if key not in self._generated:
+            self._generated = {k: v for k, v in self._generated.items() if k[-1] == key[-1]}
+            self._generated[key] = make()
+        return self._generated[key]
+
+    def _run_heterophily(self, task: HeterophilyTask) -> TaskResult:
+        h, key, seed = task.h, task.model, task.seed
+        ds = self._generated_dataset(("csbm", h, seed), lambda: to_device(
+            load_csbm(self.backend, homophily=h, seed=seed), self.device))
+        cfg = heterophily_models()[key]
+        cfg = cfg.with_(epochs=self.s.heterophily_epochs or self.s.epochs)
+        res, secs, _ = run_one(self.backend, ds, cfg, seed)
+        rows = {"heterophily": [{
+            "h": h, "model": key, "seed": seed, "val_acc": res.val_acc, "test_acc": res.test_acc,
+            "default": "yes" if key == form_key(default_form(self.backend)) else "",
+            "edge_homophily": float(ds.extra["homophily"]), "best_epoch": res.best_epoch, **_info_fields(res.info),
+            "seconds": secs, "config": cfg.describe(),
+        }]}
+        return self._result(rows, f"heterophily h={h} {key}", seed, res, secs)
 
     def _run_inference(self, task: InferenceTask) -> TaskResult:
         name, key, seed, k = task.dataset, task.model, task.seed, self.s.inference_k
@@ -410,6 +510,34 @@ class Runner:
             if rows:
                 write_csv(self.out / f"{name}.csv", rows)
 
+    def _save_generated(self) -> dict[str, Path]:
+        """The CSV files, summaries and plots of the heterophily, graphs and long_range experiments."""
+        files: dict[str, Path] = {}
+        r = self.rows
+
+        def table(kind: str, by: tuple, values: tuple, plot: Optional[Callable] = None) -> list[dict]:
+            files[f"{kind}.csv"] = write_csv(self.out / f"{kind}.csv", r[kind])
+            summ = summarize(r[kind], by, values)
+            files[f"{kind}_summary.csv"] = write_csv(self.out / f"{kind}_summary.csv", summ)
+            if plot is not None:
+                files.update(plot(summ, self.out))
+            return summ
+
+        if r["heterophily"]:
+            table("heterophily", ("h", "model"), ("test_acc", "val_acc", "final_residual"), plots.plot_heterophily)
+        if r["graphs"]:
+            table("graphs", ("model", "depth"), ("test_acc", "val_acc", "seconds"), plots.plot_graphs)
+        if r["graphs_inference"]:
+            table("graphs_inference", ("trained_iterations", "eval_iterations"), ("test_acc", "val_acc"),
+                  plots.plot_graphs_inference)
+        if r["graphs_iterations"]:
+            table("graphs_iterations", ("trained_iterations", "family"), ("iterations", "converged", "correct"))
+            files.update(plots.plot_graphs_iterations(r["graphs_iterations"], self.out))
+        if r["long_range"]:
+            table("long_range", ("model", "depth"), ("test_acc", "val_acc", "iterations", "converged"),
+                  plots.plot_long_range)
+        return files
+
     def save(self) -> dict[str, Path]:
         files: dict[str, Path] = {}
         r = self.rows
@@ -433,6 +561,7 @@ class Runner:
             summ = summarize(r["chains"], ("length", "model"), ("test_acc", "val_acc", "iterations", "final_residual"))
             files["chains_summary.csv"] = write_csv(self.out / "chains_summary.csv", summ)
             files.update(plots.plot_chains(summ, self.out))
+        files.update(self._save_generated())
         checks = check_targets(self.rows, self.s)
         if checks:
             files["targets.csv"] = write_csv(self.out / "targets.csv", checks)
@@ -474,6 +603,10 @@ def settings_from_rows(rows: dict[str, list[dict]]) -> Settings:
         noise_depths=tuple(sorted({int(r["depth"]) for r in noisy})),
         noise_models=tuple(dict.fromkeys(r["model"] for r in noisy)),
         chains_lengths=tuple(sorted({int(r["length"]) for r in rows.get("chains", [])})),
+        heterophily_h=tuple(sorted({float(r["h"]) for r in rows.get("heterophily", [])})),
+        graphs_depths=tuple(sorted({int(r["depth"]) for r in rows.get("graphs", [])})),
+        long_range_depths=tuple(sorted({int(r["depth"]) for r in rows.get("long_range", [])
+                                        if not r["model"].startswith("pign")})),
     )
     s.seeds = len({r["seed"] for r in dep}) or s.seeds
     return s
@@ -483,10 +616,9 @@ def report(directory: Path, backend: str, command: str = "", log: Callable[[str]
     """Tables, plots and targets from the CSV files a run wrote into ``directory`` (also those of a
     run stopped early: each cell then averages the seeds it completed)."""
     directory = Path(directory)
-    rows = {k: (read_csv(directory / f"{k}.csv") if (directory / f"{k}.csv").exists() else [])
-            for k in ("depth", "inference", "residuals", "chains")}
+    rows = {k: (read_csv(directory / f"{k}.csv") if (directory / f"{k}.csv").exists() else []) for k in ROW_KINDS}
     if not any(rows.values()):
-        raise FileNotFoundError(f"no depth/inference/residuals/chains CSV files in {directory}")
+        raise FileNotFoundError(f"no {'/'.join(ROW_KINDS)} CSV files in {directory}")
     runner = Runner(backend, settings_from_rows(rows), directory, log=log, command=command)
     runner.rows = rows
     return runner.save()
@@ -613,12 +745,119 @@ def _check_chains_chance(t: Target, rows: dict[str, list[dict]], s: Settings) ->
     return [] if acc is None else [_target_row(t, f"{acc * 100:.1f}%", abs(acc - t.threshold) <= t.margin)]
 
 
+def _mean_test(rows: list[dict], **where) -> float:
+    return _mean(_acc_at(rows, **where))
+
+
+def _pct(x: float) -> str:
+    return f"{x * 100:.1f}%"
+
+
+def _check_heterophily_gap(t: Target, rows: dict[str, list[dict]], s: Settings) -> list[dict]:
+    het = rows.get("heterophily", [])
+    default = next((r["model"] for r in het if r.get("default") == "yes"), None)
+    refs = t.reference.split(",")
+    worst = None  # (gap, h, mine, reference model, its accuracy)
+    levels = sorted({float(r["h"]) for r in het})
+    for h in levels:
+        mine = _mean_test(het, h=h, model=default) if default else float("nan")
+        ref = [(_mean_test(het, h=h, model=m), m) for m in refs]
+        ref = [(a, m) for a, m in ref if not math.isnan(a)]
+        if math.isnan(mine) or not ref:
+            continue
+        best, key = max(ref)
+        if worst is None or best - mine > worst[0]:
+            worst = (best - mine, h, mine, key, best)
+    if worst is None:
+        return []
+    gap, h, mine, key, best = worst
+    form = default.partition("-")[2]
+    return [_target_row(t, f"largest gap {gap * 100:+.1f} points at h={h:g}: {default} {_pct(mine)} vs {key} "
+                           f"{_pct(best)}", gap <= t.margin, form=form, run="/".join(f"{h:g}" for h in levels))]
+
+
+def _best_on_validation(rows: list[dict], models: Iterable[str]) -> Optional[tuple[str, int, float]]:
+    """Among the (model, depth) cells of ``models``, the one with the best mean validation accuracy:
+    ``(model, depth, its mean test accuracy)``."""
+    best = None
+    for m, d in dict.fromkeys((r["model"], int(r["depth"])) for r in rows if r["model"] in models):
+        sel = [r for r in rows if r["model"] == m and int(r["depth"]) == d]
+        val = _mean([float(r["val_acc"]) for r in sel])
+        if best is None or val > best[0]:
+            best = (val, m, d, _mean([float(r["test_acc"]) for r in sel]))
+    return None if best is None else best[1:]
+
+
+def _check_graphs_near(t: Target, rows: dict[str, list[dict]], s: Settings) -> list[dict]:
+    mine = _best_on_validation(rows.get("graphs", []), (t.model,))
+    ref = _best_on_validation(rows.get("graphs", []), t.reference.split(","))
+    if not (mine and ref):
+        return []
+    (m, d, a), (rm, rd, b) = mine, ref
+    return [_target_row(t, f"{m} depth {d} {_pct(a)} vs {rm} depth {rd} {_pct(b)}", a >= b - t.margin)]
+
+
+def _check_graphs_inference(t: Target, rows: dict[str, list[dict]], s: Settings) -> list[dict]:
+    inf, out = rows.get("graphs_inference", []), []
+    for k in t.depths:
+        sel = [r for r in inf if int(r["trained_iterations"]) == k]
+        if not sel:
+            continue
+        evals = sorted({int(r["eval_iterations"]) for r in sel})
+        at = {m: _mean([float(r["test_acc"]) for r in sel if int(r["eval_iterations"]) == m]) for m in evals}
+        more = [m for m in evals if m > k]
+        if k not in at or not more:
+            continue
+        low = min(more, key=at.get)
+        out.append(_target_row(t, f"{_pct(at[k])} at {k}, lowest {_pct(at[low])} at {low}",
+                               at[k] - at[low] <= t.margin, depth=k, hi_eval=evals[-1]))
+    return out
+
+
+def _check_graphs_converged(t: Target, rows: dict[str, list[dict]], s: Settings) -> list[dict]:
+    its = rows.get("graphs_iterations", [])
+    if not its:
+        return []
+    n, done = len(its), sum(int(r["converged"]) for r in its)
+    steps = sorted(int(r["iterations"]) for r in its)
+    measured = (f"{done}/{n} graphs; iterations min {steps[0]}, median {statistics.median(steps):g}, "
+                f"max {steps[-1]}")
+    return [_target_row(t, measured, done >= t.threshold * n, tol=float(its[0]["tol"]), cap=int(its[0]["cap"]))]
+
+
+def _check_long_range_wins(t: Target, rows: dict[str, list[dict]], s: Settings) -> list[dict]:
+    lr = rows.get("long_range", [])
+    mine = _best_on_validation(lr, {r["model"] for r in lr if model_family(r["model"]) == t.model})
+    ref = _best_on_validation(lr, t.reference.split(","))
+    if mine is None or ref is None:
+        return []
+    (m, _, a), (rm, rd, b) = mine, ref
+    depths = sorted({int(r["depth"]) for r in lr if r["model"] in t.reference.split(",")})
+    return [_target_row(t, f"{m} {_pct(a)} vs {rm} depth {rd} {_pct(b)}", a >= b, run="/".join(map(str, depths)))]
+
+
+def _check_long_range_chance(t: Target, rows: dict[str, list[dict]], s: Settings) -> list[dict]:
+    out = []
+    for m in t.reference.split(","):
+        for d in t.depths:
+            acc = _mean_test(rows.get("long_range", []), model=m, depth=d)
+            if not math.isnan(acc):
+                out.append(_target_row(t, _pct(acc), abs(acc - t.threshold) <= t.margin, model=m, depth=d))
+    return out
+
+
 #: each check's function; the groups below give the order of the report: the targets on a named
-#: dataset, then those of each dataset of the run, of each noise cell, and of the chains
+#: dataset, then those of each dataset of the run, of each noise cell, of the chains and of the other
+#: generated graphs
 _CHECKS = {"floor": _check_floor, "flat": _check_flat, "collapse": _check_collapse, "near": _check_near,
-           "noise": _check_noise, "chains_floor": _check_chains_floor, "chains_chance": _check_chains_chance}
+           "noise": _check_noise, "chains_floor": _check_chains_floor, "chains_chance": _check_chains_chance,
+           "heterophily_gap": _check_heterophily_gap, "graphs_near": _check_graphs_near,
+           "graphs_inference": _check_graphs_inference, "graphs_converged": _check_graphs_converged,
+           "long_range_wins": _check_long_range_wins, "long_range_chance": _check_long_range_chance}
 _ON_A_DATASET, _PER_DATASET, _PER_NOISE_CELL = ("floor",), ("flat", "collapse", "near"), ("noise",)
 _ON_CHAINS = ("chains_floor", "chains_chance")
+_ON_GENERATED = ("heterophily_gap", "graphs_near", "graphs_inference", "graphs_converged", "long_range_wins",
+                 "long_range_chance")
 
 
 def check_targets(rows: dict[str, list[dict]], s: Settings,
@@ -642,6 +881,8 @@ def check_targets(rows: dict[str, list[dict]], s: Settings,
                 for t in of(_PER_NOISE_CELL):
                     out += _CHECKS[t.check](t, rows, s, name, p, d)
     for t in of(_ON_CHAINS):
+        out += _CHECKS[t.check](t, rows, s)
+    for t in of(_ON_GENERATED):
         out += _CHECKS[t.check](t, rows, s)
     return out
 
@@ -685,6 +926,74 @@ def depth_table(rows: list[dict], noise: float = 0.0) -> list[str]:
     return _table(out, ["dataset", "model", *map(str, depths)])
 
 
+def _cells(rows: list[dict], row_key: str, col_key: str, cols: list, label: Callable[[str], str] = str,
+           col_value: Callable = int) -> list[dict]:
+    """Rows of a markdown table: test accuracy (mean ± std over seeds) per ``row_key`` and ``col_key``."""
+    summ = summarize(rows, (row_key, col_key))
+    cell = {(r[row_key], col_value(r[col_key])): r for r in summ}
+    out = []
+    for key in dict.fromkeys(r[row_key] for r in rows):
+        row = {row_key: label(key)}
+        for c in cols:
+            x = cell.get((key, c))
+            row[str(c)] = f"{x['test_acc_mean'] * 100:.1f} ± {x['test_acc_std'] * 100:.1f}" if x else ""
+        out.append(row)
+    return out
+
+
+def generated_tables(rows: dict[str, list[dict]]) -> list[str]:
+    """Markdown sections of the heterophily, graphs and long_range experiments (those that were run)."""
+    lines: list[str] = []
+    het = rows.get("heterophily", [])
+    if het:
+        hs = sorted({float(r["h"]) for r in het})
+        default = {r["model"] for r in het if r.get("default") == "yes"}
+        cells = _cells(het, "model", "h", hs, lambda m: m + (" (default form)" if m in default else ""), float)
+        lines += ["## Heterophily (CSBM, 2000 nodes, 2 classes, degree 10): test accuracy (%) against the edge "
+                  "homophily h", ""] + _table(cells, ["model", *map(str, hs)]) + [""]
+    gr = rows.get("graphs", [])
+    if gr:
+        depths = sorted({int(r["depth"]) for r in gr})
+        lines += ["## Graph families: test accuracy (%) against depth (GraphPIGN: iterations; GIN, GCN: layers)", ""]
+        lines += _table(_cells(gr, "model", "depth", depths), ["model", *map(str, depths)]) + [""]
+    inf = rows.get("graphs_inference", [])
+    if inf:
+        ks = sorted({int(r["trained_iterations"]) for r in inf})
+        evals = sorted({int(r["eval_iterations"]) for r in inf})
+        shown = [m for m in evals if m == 1 or any(m in (k // 2, k, 2 * k, 3 * k, 4 * k) for k in ks)]
+        cells = _cells(inf, "trained_iterations", "eval_iterations", shown)
+        lines += ["### GraphPIGN trained with k iterations, evaluated with m (test accuracy %)", ""]
+        lines += _table([{"k": r.pop("trained_iterations"), **r} for r in cells], ["k", *map(str, shown)]) + [""]
+    its = rows.get("graphs_iterations", [])
+    if its:
+        ks = sorted({int(r["trained_iterations"]) for r in its})
+        out = []
+        for fam in dict.fromkeys(r["family"] for r in its):
+            row = {"family": fam}
+            for k in ks:
+                sel = sorted(int(r["iterations"]) for r in its if r["family"] == fam and int(r["trained_iterations"]) == k)
+                done = sum(int(r["converged"]) for r in its if r["family"] == fam and int(r["trained_iterations"]) == k)
+                row[str(k)] = f"{statistics.median(sel):g} [{sel[0]}-{sel[-1]}], {done}/{len(sel)}" if sel else ""
+            out.append(row)
+        lines += [f"### Iterations each test graph needed to reach tol {float(its[0]['tol']):g} in one batch (cap "
+                  f"{its[0]['cap']}): median [min-max], graphs converged, by family and training iterations k", ""]
+        lines += _table(out, ["family", *map(str, ks)]) + [""]
+    lr = rows.get("long_range", [])
+    if lr:
+        stacked = [r for r in lr if not r["model"].startswith("pign")]
+        depths = sorted({int(r["depth"]) for r in stacked})
+        lines += ["## Long range (are the two marked nodes within distance d?): test accuracy (%)", ""]
+        lines += _table(_cells(stacked, "model", "depth", depths), ["model", *map(str, depths)]) + [""]
+        for r in summarize([r for r in lr if r["model"].startswith("pign")], ("model", "depth"),
+                           ("test_acc", "iterations", "converged")):
+            lines += [f"GraphPIGN, form '{r['model'].partition('-')[2]}', iterated to convergence (at most "
+                      f"{r['depth']} iterations): "
+                      f"{r['test_acc_mean'] * 100:.1f} ± {r['test_acc_std'] * 100:.1f}; iterations at test "
+                      f"{r['iterations_mean']:.0f} (mean over graphs and seeds), "
+                      f"{r['converged_mean'] * 100:.0f}% of the test graphs converged", ""]
+    return lines
+
+
 def write_summary(path: Path, rows: dict[str, list[dict]], checks: list[dict], backend: str,
                   command: str = "") -> Path:
     lines = [f"# iterative-gnn reproduce ({backend})", "",
@@ -702,6 +1011,7 @@ def write_summary(path: Path, rows: dict[str, list[dict]], checks: list[dict], b
                           "test": f"{r['test_acc_mean'] * 100:.1f} ± {r['test_acc_std'] * 100:.1f}",
                           "iterations": "" if math.isnan(r["iterations_mean"]) else f"{r['iterations_mean']:.0f}"}
                          for r in summ], ["L", "model", "test", "iterations"]) + [""]
+    lines += generated_tables(rows)
     if checks:
         lines += ["## Targets", ""] + _table(checks, ["target", "measured", "met"]) + [""]
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -20,18 +20,34 @@ The checks and the fields each reads:
 * ``chains_floor``: on chains of ``length`` nodes, ``model`` reaches ``threshold``.
 * ``chains_chance``: on chains of ``length`` nodes, ``model`` is within ``margin`` of ``threshold``
   (chance).
+* ``heterophily_gap``: on the CSBM, the default form's mean test accuracy is at most ``margin`` below
+  the best of ``reference`` (comma-separated model keys) at every homophily level of the run.
+* ``graphs_near``: on the graph families, ``model``'s choice on validation (over its depths) is at most
+  ``margin`` below the choice among the models of ``reference`` (comma-separated; over model and depth).
+* ``graphs_inference``: a ``model`` trained with k of ``depths`` iterations, evaluated with more (up to
+  the run's inference factor times k), is never more than ``margin`` below its accuracy at k.
+* ``graphs_converged``: at least the fraction ``threshold`` of the test graphs reach the tolerance,
+  each in its own number of iterations, in one batch (every trained ``model``).
+* ``long_range_wins``: on the long-range task, the choice on validation among the models of family
+  ``model`` (GraphPIGN in each form, iterated to convergence) has a test accuracy at least that of the
+  choice among the models of ``reference`` over their depths.
+* ``long_range_chance``: on the long-range task, each model of ``reference`` at each of ``depths`` is
+  within ``margin`` of ``threshold`` (chance): the answer is out of their reach.
 
 Template fields: every field of the target, ``threshold_pct`` and ``margin_pts`` (as percentages),
 ``lo`` and ``hi`` (the first and last of ``depths``), ``deep`` (``depths`` joined with "and"), and
-what the check measured in: ``dataset``, ``model``, ``noise``, ``depth``, ``run`` (the depths run).
+what the check measured in: ``dataset``, ``model``, ``noise``, ``depth``, ``run`` (the depths or
+levels run), ``form`` (the default form), ``hi_eval`` (the most iterations at inference), ``tol`` and
+``cap`` (the per-graph convergence's tolerance and step cap).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
 #: the checks a target can name, in the order the report lists their targets:
-#: per named dataset, per dataset of the run, per noise cell, on chains
-CHECKS = ("floor", "flat", "collapse", "near", "noise", "chains_floor", "chains_chance")
+#: per named dataset, per dataset of the run, per noise cell, on chains, on the other generated graphs
+CHECKS = ("floor", "flat", "collapse", "near", "noise", "chains_floor", "chains_chance", "heterophily_gap",
+          "graphs_near", "graphs_inference", "graphs_converged", "long_range_wins", "long_range_chance")
 
 
 @dataclass(frozen=True)
@@ -84,4 +100,19 @@ TARGETS: tuple[Target, ...] = (
     Target("chains_floor", "chains L={length}: PIGN >= {threshold_pct:g}%", model="pign", length=50, threshold=0.95),
     Target("chains_chance", "chains L={length}: 2-layer GCN near chance ({threshold_pct:g}%, within {margin_pts:g} "
                             "points)", model="gcn", length=50, threshold=0.5, margin=0.10),
+    Target("heterophily_gap", "heterophily: the default form ({form}) never more than {margin_pts:g} points below the "
+                              "best of MLP, GCN and the paper form at any h (run: {run})",
+           reference="mlp,gcn,pign-paper", margin=0.03, note="mean test accuracy over seeds at each h"),
+    Target("graphs_near", "graph families: GraphPIGN within {margin_pts:g} points of the best stacked GIN/GCN",
+           model="pign", reference="gin,gcn", margin=0.03, note="each side's depth (and model) chosen on validation"),
+    Target("graphs_inference", "graph families: GraphPIGN trained with {depth} iterations loses at most "
+                               "{margin_pts:g} points when run with up to {hi_eval}",
+           model="pign", depths=(8, 16), margin=0.02),
+    Target("graphs_converged", "graph families: at least {threshold_pct:g}% of the test graphs reach tol {tol:g} "
+                               "within {cap} iterations, each stopping on its own in the batch",
+           model="pign", threshold=1.0, note="every trained GraphPIGN, every seed"),
+    Target("long_range_wins", "long range: GraphPIGN to convergence >= the best stacked GIN/GCN (depths {run})",
+           model="pign", reference="gin,gcn", note="the form, and the stacked model and depth, chosen on validation"),
+    Target("long_range_chance", "long range: {depth}-layer {model} near chance ({threshold_pct:g}%, within "
+                                "{margin_pts:g} points)", reference="gin,gcn", depths=(2,), threshold=0.5, margin=0.10),
 )
