@@ -18,8 +18,8 @@ class PIGNConv(PyGLayer, RegistryLayerBase):
 
     .. math::
         \mathbf{Z}^{(k+1)} = s_k \mathbf{Z}^{(k)} + (1 - s_k)\, T(\mathbf{Z}^{(k)}), \qquad
-        T(\mathbf{Z}) = \sigma\left(\left(\hat{\mathbf{A}} \mathbf{Z}\, \mathbf{\Gamma} +
-        \alpha \mathbf{X}\right) \mathbf{W} + \mathbf{b}\right), \qquad \mathbf{Z}^{(0)} = \mathbf{X},
+        T(\mathbf{Z}) = \sigma\left(\hat{\mathbf{A}} \mathbf{Z} \mathbf{W} \mathbf{\Gamma} +
+        \alpha \mathbf{X} \mathbf{W} + \mathbf{b}\right), \qquad \mathbf{Z}^{(0)} = \mathbf{X},
 
     with :math:`\hat{\mathbf{A}} = \hat{\mathbf{D}}^{-1/2} (\mathbf{A} + \mathbf{I})
     \hat{\mathbf{D}}^{-1/2}`, smoothing factors :math:`s_k` (Krasnoselskii-Mann iteration;
@@ -32,9 +32,10 @@ class PIGNConv(PyGLayer, RegistryLayerBase):
 
     Three forms set the options left unset (see :mod:`iterative_core.forms`):
 
-    * ``form="signed"`` (the default): :math:`s = 0.5`, :math:`\alpha = 0.1`, :math:`\mathbf{W} =
+    * ``form="signed"`` (the default): :math:`s = 0.3`, :math:`\alpha = 0.1`, :math:`\mathbf{W} =
       \mathbf{I}`, :math:`\sigma` the identity and one learned coefficient per channel,
-      :math:`\gamma_c = 0.99 \tanh(5\theta_c)` of either sign: :math:`T(\mathbf{Z}) =
+      :math:`\gamma_c = 0.99 \tanh(\operatorname{atanh}(0.5/0.99) + 5\theta_c)` of either sign,
+      starting at 0.5 (:math:`\theta_c = 0`): :math:`T(\mathbf{Z}) =
       \hat{\mathbf{A}}\mathbf{Z}\operatorname{diag}(\gamma) + \alpha\mathbf{X} + \mathbf{b}`. Its
       fixed point filters each channel low-pass (:math:`\gamma_c > 0`, as APPNP) or high-pass
       (:math:`\gamma_c < 0`, which heterophilous graphs need), as GPR-GNN's learned signed

@@ -1,13 +1,15 @@
 """Named forms of the iterated GCN step: the values a form gives the options left unset.
 
-``PIGNConv(C)`` takes the ``"signed"`` form: Krasnoselskii-Mann steps (smoothing :math:`s = 0.5`) of
+``PIGNConv(C)`` takes the ``"signed"`` form: Krasnoselskii-Mann steps (smoothing :math:`s = 0.3`) of
 
 .. math::
     T(z) = (\\hat A z)\\,\\operatorname{diag}(\\gamma) + \\alpha x + b, \\qquad
     \\gamma_c = \\gamma_{max} \\tanh(\\operatorname{atanh}(\\gamma_{init}/\\gamma_{max}) + 5\\,\\theta_c),
 
 with :math:`\\alpha = 0.1`, :math:`W = I` and a learned propagation coefficient :math:`\\gamma_c` per
-channel that may take either sign (:math:`|\\gamma_c| < \\gamma_{max} = 0.99`). Channel by channel the
+channel that may take either sign (:math:`|\\gamma_c| < \\gamma_{max} = 0.99`), starting at
+:math:`\\gamma_{init} = 0.5` (:math:`\\theta_c = 0`; weight decay on :math:`\\theta` pulls it back there).
+Channel by channel the
 fixed point is :math:`z_c = (I - \\gamma_c \\hat A)^{-1}(\\alpha x_c + b_c)`: a low-pass filter where
 :math:`\\gamma_c > 0` (APPNP's at :math:`\\gamma_c = 0.9`), a high-pass one where :math:`\\gamma_c < 0`,
 which is what heterophilous graphs need. GPR-GNN learns such signed coefficients for a polynomial; here
@@ -36,7 +38,7 @@ OPERATOR_KEYS = ("alpha", "beta", "propagation")
 
 #: the values each form gives the options left unset
 FORMS: dict[str, dict[str, Any]] = {
-    "signed": {"smoothing": 0.5, "act": "identity", "alpha": 0.1, "beta": 0.0, "propagation": "signed"},
+    "signed": {"smoothing": 0.3, "act": "identity", "alpha": 0.1, "beta": 0.0, "propagation": "signed"},
     "appnp": {"smoothing": 0.0, "act": "identity", "alpha": 0.1, "beta": 0.0, "propagation": "fixed"},
     "paper": {"smoothing": 0.5, "act": "relu", "alpha": 0.0, "beta": None, "propagation": "fixed"},
 }

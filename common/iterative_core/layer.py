@@ -35,7 +35,7 @@ __all__ = ["IterativeLayerBase", "GCNOperatorBase", "ITERATION_KEYS", "PROPAGATI
 #: ``"signed"`` (learned, one per channel, of either sign)
 PROPAGATIONS = ("fixed", "signed")
 #: the learned coefficients' options when not given (see :meth:`GCNOperatorBase.gamma`)
-SIGNED_DEFAULTS = {"gamma_init": 0.0, "gamma_scale": 5.0, "gamma_max": 0.99}
+SIGNED_DEFAULTS = {"gamma_init": 0.5, "gamma_scale": 5.0, "gamma_max": 0.99}
 
 # the keywords every iterative layer takes beyond channels, derived from the options' fields: the headline
 # ones (positional), the layer's own (LayerOptions), the solve's (SolveConfig; its max_iter is num_iterations)
@@ -350,7 +350,8 @@ class GCNOperatorBase(nn.Module):
             raise ValueError(f"gamma_max must be in (0, 1], got {values['gamma_max']!r}")
         if not abs(values["gamma_init"]) < values["gamma_max"]:
             raise ValueError(f"gamma_init must lie strictly between -gamma_max and gamma_max "
-                             f"({values['gamma_max']}), got {values['gamma_init']!r}")
+                             f"({values['gamma_max']}), got {values['gamma_init']!r}"
+                             + ("" if gamma_init is not None else " (the default; pass gamma_init)"))
         if not values["gamma_scale"] > 0:
             raise ValueError(f"gamma_scale must be > 0, got {values['gamma_scale']!r}")
         self.gamma_init = float(values["gamma_init"])

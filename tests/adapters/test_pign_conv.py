@@ -120,9 +120,9 @@ def test_adjacency_built_once_per_forward_and_cached(backend, monkeypatch):
 
 
 REPR = {  # PyG writes the layer on one line, DGL as a module with its operator
-    "pyg": ("PIGNConv(16, num_iterations=4, smoothing=0.5, act='identity')",
+    "pyg": ("PIGNConv(16, num_iterations=4, smoothing=0.3, act='identity')",
             "PIGNConv(16, form='paper', num_iterations=4, smoothing=0.3)"),
-    "dgl": ("PIGNConv(\n  16, num_iterations=4, smoothing=0.5, act='identity'\n  (operator): GCNOperator(",
+    "dgl": ("PIGNConv(\n  16, num_iterations=4, smoothing=0.3, act='identity'\n  (operator): GCNOperator(",
             "PIGNConv(\n  16, form='paper', num_iterations=4, smoothing=0.3\n  (operator): GCNOperator("),
 }
 

@@ -11,7 +11,7 @@ from iterative_core.forms import FORMS
 from tests.helpers import dense_gcn_matrix, random_graph
 
 
-def dense_signed(x, A, gamma, b, *, iterations, alpha=0.1, smoothing=0.5):
+def dense_signed(x, A, gamma, b, *, iterations, alpha=0.1, smoothing=0.3):
     """z <- s z + (1 - s) ((A z) diag(gamma) + alpha x + b), from z = x."""
     z = x
     for _ in range(iterations):
@@ -30,7 +30,8 @@ def test_signed_form_matches_dense_reference(backend, weighted):
     edge_index, w = random_graph(n, 120, isolated=3, weighted=weighted, seed=2)
     conv = backend.PIGNConv(16, num_iterations=7, form="signed")
     op = conv.operator
-    assert (conv.smoothing, conv.act, op.alpha, op.weight, op.propagation) == (0.5, "identity", 0.1, None, "signed")
+    assert (conv.smoothing, conv.act, op.alpha, op.weight, op.propagation) == (0.3, "identity", 0.1, None, "signed")
+    assert torch.allclose(op.gamma(), torch.full((16,), 0.5))  # gamma_init
     with torch.no_grad():
         op.gamma_logit.copy_(torch.randn(16))
         op.bias.copy_(torch.randn(16))
@@ -108,7 +109,7 @@ def test_gradcheck_every_gradient_mode(backend, grad):
                      smoothing=0.0)
     extra = {"unrolled": dict(num_iterations=6),
              "implicit": dict(converged, gamma_max=0.6),
-             "phantom": dict(converged, gamma_max=0.1, phantom_steps=8)}[grad]
+             "phantom": dict(converged, gamma_max=0.1, gamma_init=0.0, phantom_steps=8)}[grad]
     conv = backend.PIGNConv(3, form="signed", grad=grad, **extra).double()
     x = torch.randn(n, 3, dtype=torch.float64, requires_grad=True)
     theta = torch.randn(3, dtype=torch.float64, requires_grad=True)
@@ -149,6 +150,8 @@ def test_coefficients_receive_gradients_and_change_sign_in_training(backend):
 def test_options_are_checked_at_construction(backend):
     with pytest.raises(ValueError, match="gamma_init must lie strictly between"):
         backend.PIGNConv(4, form="signed", gamma_init=0.99)
+    with pytest.raises(ValueError, match=r"got 0.5 \(the default; pass gamma_init\)"):
+        backend.PIGNConv(4, form="signed", gamma_max=0.3)
     with pytest.raises(ValueError, match=r"gamma_max must be in \(0, 1\]"):
         backend.PIGNConv(4, form="signed", gamma_max=1.5)
     with pytest.raises(ValueError, match="gamma_scale must be > 0"):

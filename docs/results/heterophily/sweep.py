@@ -189,9 +189,9 @@ CANDIDATES: dict[str, RunConfig] = {
     "mlp": DEFAULT.with_(depth=0),  # the same encoder / dropout / decoder, no iteration
     "gcn": RunConfig("gcn", depth=2, hidden=64, dropout=0.5, lr=0.01, weight_decay=5e-4, epochs=200),
     "paper": DEFAULT.with_(conv={"form": "paper"}),
-    "residual": DEFAULT,  # today's default: z <- 0.9 Â z + 0.1 x + b
+    "residual": DEFAULT.with_(conv={"form": "appnp"}),  # the former default (form="appnp"): z <- 0.9 Â z + 0.1 x + b
     # learned W (beta=1: a full W), initial residual alpha=0.1, no activation (GCNII without the identity mapping)
-    "W-a0.1": DEFAULT.with_(conv={"beta": 1.0}),
+    "W-a0.1": DEFAULT.with_(conv={"form": "appnp", "beta": 1.0}),
     # the prototype: signed propagation coefficient, per channel unless said otherwise
     "signed-s1": DEFAULT.with_(conv={"conv": "signed", "scale": 1.0}),
     "signed-s5": DEFAULT.with_(conv={"conv": "signed", "scale": 5.0}),
@@ -213,7 +213,7 @@ CANDIDATES["signed-s5-init0-km0.5"] = DEFAULT.with_(conv={"conv": "signed", "sca
 ROUND2 = ("signed-s2-init0", "signed-s5-init0-g0.95", "signed-s5-init0-km0.5")
 
 CANDIDATES["signed-s5-compl"] = DEFAULT.with_(conv={"conv": "signed", "scale": 5.0, "input": "complement"})
-CANDIDATES["W-a0.1-relu"] = DEFAULT.with_(conv={"beta": 1.0, "act": "relu"})
+CANDIDATES["W-a0.1-relu"] = DEFAULT.with_(conv={"form": "appnp", "beta": 1.0, "act": "relu"})
 OPTIONAL = ("signed-s5-compl", "W-a0.1-relu")
 
 
