@@ -158,5 +158,5 @@ class DGLLayer:
             return_info: also return the :class:`~iterative_core.FixedPointInfo`.
             num_graphs: the number of graphs in ``batch``.
         """
-        return self.run(feat, graph, edge_weight, batch=batch, num_graphs=num_graphs, z_init=z_init,
+        return self._run(feat, graph, edge_weight, batch=batch, num_graphs=num_graphs, z_init=z_init,
                         return_info=return_info)

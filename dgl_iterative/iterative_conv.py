@@ -65,4 +65,4 @@ class IterativeConv(DGLLayer, OperatorLayerBase):
         super().__init__(conv, channels, num_iterations, smoothing, tol, act, dropout, **kwargs)
 
     def extra_repr(self) -> str:
-        return self.iteration_repr()
+        return self._iteration_repr()

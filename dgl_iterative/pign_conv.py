@@ -92,6 +92,3 @@ class PIGNConv(DGLLayer, RegistryLayerBase):
                  form: Optional[str] = None, **kwargs) -> None:
         super().__init__(in_feats, out_feats, num_iterations=num_iterations, smoothing=smoothing, tol=tol, act=act,
                          dropout=dropout, conv=conv, form=form, **kwargs)
-
-    def extra_repr(self) -> str:
-        return self.layer_repr()

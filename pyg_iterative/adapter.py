@@ -136,5 +136,5 @@ class PyGLayer:
             return_info: also return the :class:`~iterative_core.FixedPointInfo`.
             num_graphs: the number of graphs in ``batch`` (saves one synchronisation).
         """
-        return self.run(x, edge_index, edge_weight, batch=batch, num_graphs=num_graphs, z_init=z_init,
+        return self._run(x, edge_index, edge_weight, batch=batch, num_graphs=num_graphs, z_init=z_init,
                         return_info=return_info)

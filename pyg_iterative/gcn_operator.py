@@ -60,8 +60,8 @@ class GCNOperator(GCNOperatorBase, MessagePassing):
             return super().propagator(edge_index, prop, adj)
         # the observed path: what propagate returned stays as the hooks saw it (a copy when it would
         # otherwise be the step's output, which the iteration may overwrite in place)
-        return lambda h, add, s: (scaled_add(self.propagate_with(adj, h), add, s)
-                                  if (add is not None or s != 1.0) else self.propagate_with(adj, h).clone())
+        return lambda h, add, s: (scaled_add(self._propagate_with(adj, h), add, s)
+                                  if (add is not None or s != 1.0) else self._propagate_with(adj, h).clone())
 
     def forward(self, x: Tensor, edge_index, edge_weight: Optional[Tensor] = None) -> Tensor:
         """One application :math:`\\hat A x W + b` (no activation, no iteration)."""
@@ -72,7 +72,7 @@ class GCNOperator(GCNOperatorBase, MessagePassing):
         return bool(self._explain or self._propagate_forward_pre_hooks or self._propagate_forward_hooks
                     or self._message_and_aggregate_forward_pre_hooks or self._message_and_aggregate_forward_hooks)
 
-    def propagate_with(self, adj, h: Tensor) -> Tensor:
+    def _propagate_with(self, adj, h: Tensor) -> Tensor:
         if isinstance(adj, tuple):
             edge_index, w = adj
             return self.propagate(edge_index, x=h, edge_weight=w, size=(h.size(0), h.size(0)))

@@ -75,4 +75,4 @@ class IterativeConv(PyGLayer, OperatorLayerBase):
         super().__init__(conv, channels, num_iterations, smoothing, tol, act, dropout, **kwargs)
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.operator}, {self.iteration_repr()})"
+        return f"{type(self).__name__}({self.operator}, {self._iteration_repr()})"

@@ -117,4 +117,4 @@ class PIGNConv(PyGLayer, RegistryLayerBase):
                          act=act, dropout=dropout, conv=conv, form=form, **kwargs)
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.layer_repr()})"
+        return f"{type(self).__name__}({self.extra_repr()})"

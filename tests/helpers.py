@@ -210,7 +210,7 @@ class DenseConv(ic.IterativeLayerBase):
         self.operator = ic.GCNOperatorBase(channels, alpha=alpha)
 
     def weight(self, bound: Tensor) -> Tensor:
-        return self.operator.weight_for(self.lipschitz_budget(), bound)
+        return self.operator.weight_for(self._lipschitz_budget(), bound)
 
     def operator_fn(self, x: Tensor, A: Tensor, bound: Tensor):
         """The map :math:`T` the layer iterates, for measurements."""
@@ -222,4 +222,4 @@ class DenseConv(ic.IterativeLayerBase):
     def forward(self, x: Tensor, A: Tensor, bound: Tensor, *, batch: Optional[Tensor] = None,
                 z_init: Optional[Tensor] = None):
         op, W = self.operator, self.weight(bound)
-        return self.solve(lambda z: op.step(z, lambda h: A @ h, W, x), x, z_init=z_init, batch=batch)
+        return self._solve(lambda z: op.step(z, lambda h: A @ h, W, x), x, z_init=z_init, batch=batch)

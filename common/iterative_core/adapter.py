@@ -25,20 +25,20 @@ attribute ``adapter``, and so does its GCN operator (a subclass of
 
 A forward pass of ``PIGNConv``, from the adapter to the core:
 
-1. ``PIGNConv.forward(...)`` in the ecosystem's argument order calls
-   :meth:`~iterative_core.wrapping.OperatorLayerBase.run`;
-2. ``run`` checks the features, ``z_init`` and ``batch``, asks the adapter for the
+1. ``PIGNConv.forward(...)`` in the ecosystem's argument order calls ``self._run(...)``, the
+   forward pass of :class:`~iterative_core.wrapping.OperatorLayerBase` (protected: an adapter's
+   layers call it, their users call ``forward``);
+2. ``_run`` checks the features, ``z_init`` and ``batch``, asks the adapter for the
    :class:`GraphView` and checks it (:func:`check_graph_view`: index range, edge weights, a batch
    vector that cuts no edge; the checks that read every edge once per graph key);
-3. ``run`` binds the operator to the graph once: the GCN operator builds its propagation matrix
+3. ``_run`` binds the operator to the graph once: the GCN operator builds its propagation matrix
    from the adapter's edges (:meth:`GCNOperatorBase.build_propagation`), or reuses the one it built
    for the same unchanged graph (:meth:`GCNOperatorBase.prepare`: a small cache keyed on
    :meth:`GraphAdapter.graph_key`; with ``cached=True`` the first graph's, PyG's convention), bounds
    its norm per graph and rescales its weight when ``contraction`` is set
    (:meth:`GCNOperatorBase.bind`); any other layer is called through :meth:`GraphAdapter.call` at
    every step;
-4. ``run`` solves the fixed point (:meth:`~iterative_core.layer.IterativeLayerBase.solve`, then
-   :func:`~iterative_core.fixed_point`).
+4. ``_run`` solves the fixed point (:func:`~iterative_core.fixed_point`).
 
 A third ecosystem needs one short file: see ``tests/adapters/dense_adapter.py``, which iterates over
 a dense adjacency matrix without touching the core.

@@ -70,7 +70,7 @@ class IterativeLayerBase(nn.Module):
     not exceed either count.
 
     ``contraction=kappa`` (:math:`0 < \\kappa < 1`) guarantees that :math:`T` is a contraction: the
-    operator's weight is rescaled (:meth:`GCNOperatorBase.weight_for` with :meth:`lipschitz_budget`)
+    operator's weight is rescaled (:meth:`GCNOperatorBase.weight_for` with the layer's Lipschitz budget)
     so that :math:`\\mathrm{Lip}(\\sigma) \\cdot \\text{dropout scale} \\cdot (1-\\alpha)\\|\\hat A\\|_2
     \\|W\\|_2 \\le \\kappa`, with :math:`\\|\\hat A\\|_2 \\le 1` exactly for an undirected graph under
     :math:`D^{-1/2}(A+I)D^{-1/2}` (the Schur-test bound otherwise, see :class:`GCNOperatorBase`).
@@ -154,7 +154,7 @@ class IterativeLayerBase(nn.Module):
         self._act_named = act is None or isinstance(act, str)  # a builtin, whose in-place variant is known
 
     # ------------------------------------------------------------------------------------------
-    def lipschitz_budget(self) -> Optional[float]:
+    def _lipschitz_budget(self) -> Optional[float]:
         """The Lipschitz constant the graph operator may have so that :math:`T` is a
         ``contraction``: :math:`\\kappa / (\\mathrm{Lip}(\\sigma) \\cdot \\text{dropout scale})`."""
         if self.contraction is None:
@@ -162,7 +162,7 @@ class IterativeLayerBase(nn.Module):
         scale = 1.0 / (1.0 - self.dropout) if (self.training and self.dropout > 0) else 1.0
         return self.contraction / (self.act_lipschitz * scale)
 
-    def solve(
+    def _solve(
         self,
         op: Callable[[Tensor], Tensor],
         x: Tensor,
@@ -200,7 +200,7 @@ class IterativeLayerBase(nn.Module):
 
         return fixed_point(T, x if z_init is None else z_init, config=config, batch=batch, num_graphs=num_graphs)
 
-    def iteration_repr(self) -> str:
+    def _iteration_repr(self) -> str:
         """The options that differ from their defaults (``num_iterations`` and ``smoothing`` always)."""
         parts = [f"num_iterations={self.num_iterations}", f"smoothing={self.smoothing}"]
         parts += [f"{k}={show(v)}" for k, v in self._config.changed().items() if k in _SOLVE_KEYS or k == "tol"]

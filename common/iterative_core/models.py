@@ -54,7 +54,7 @@ class PIGNBase(nn.Module):
 
     def conv_repr(self) -> str:
         name = getattr(self.conv, "conv_name", "gcn")
-        return (f"conv={name!r}, " if name != "gcn" else "") + self.conv.iteration_repr()
+        return (f"conv={name!r}, " if name != "gcn" else "") + self.conv._iteration_repr()
 
     def __repr__(self) -> str:
         return (f"{type(self).__name__}({self.in_channels}, {self.hidden_channels}, {self.out_channels}, "

@@ -197,7 +197,7 @@ class OperatorLayerBase(IterativeLayerBase):
     """An operator module (``self.operator``) iterated to its fixed point: what every adapter's
     ``IterativeConv`` and ``PIGNConv`` share. An adapter sets ``adapter`` (its
     :class:`~iterative_core.adapter.GraphAdapter`) and writes ``forward`` in its ecosystem's argument
-    order, calling :meth:`run`."""
+    order, calling ``self._run(...)`` (the one forward pass every adapter shares)."""
 
     adapter: type[GraphAdapter] = GraphAdapter  # set by the adapter
 
@@ -246,7 +246,7 @@ class OperatorLayerBase(IterativeLayerBase):
         if hasattr(op, "bind"):
             extra = {"batch": batch, "num_graphs": num_graphs} if (
                 batch is not None and accepts_keyword(op.bind, "batch")) else {}
-            return op.bind(x, graph, edge_weight, lipschitz_budget=self.lipschitz_budget(), **extra)
+            return op.bind(x, graph, edge_weight, lipschitz_budget=self._lipschitz_budget(), **extra)
         call = self.adapter().call
         if edge_weight is None:
             return lambda z: call(op, z, graph)
@@ -263,9 +263,9 @@ class OperatorLayerBase(IterativeLayerBase):
         if not gcn:  # the GCN operator is square by construction
             op = SquareOperator(op, type(self.operator).__name__, type(self).__name__, self.adapter.square_hint)
         # the GCN operator's output is a fresh tensor: its activation may run in place
-        return self.solve(op, x, z_init=z_init, batch=batch, num_graphs=num_graphs, fresh=gcn)
+        return self._solve(op, x, z_init=z_init, batch=batch, num_graphs=num_graphs, fresh=gcn)
 
-    def run(self, x: Tensor, graph, edge_weight=None, *, batch: Optional[Tensor] = None,
+    def _run(self, x: Tensor, graph, edge_weight=None, *, batch: Optional[Tensor] = None,
             num_graphs: Optional[int] = None, z_init: Optional[Tensor] = None, return_info: bool = False):
         """One forward pass, for an adapter's ``forward``: check the input, read the graph through
         the adapter, bind the operator to it, iterate (see :mod:`iterative_core.adapter`)."""
@@ -379,11 +379,13 @@ class RegistryLayerBase(OperatorLayerBase):
     def _project(self, x: Tensor) -> Tensor:
         return x if self.lin is None else self.lin(x)
 
-    def layer_repr(self) -> str:
+    def extra_repr(self) -> str:
+        """The layer's arguments that differ from their defaults (``num_iterations`` and ``smoothing``
+        always), as the layer's ``repr`` shows them."""
         parts = [f"{self.in_channels}"] + ([f"{self.out_channels}"] if self.lin is not None else [])
         if self.conv_name != "gcn":
             parts.append(f"conv={self.conv_name!r}")
         if self.form != self._default_form:
             parts.append(f"form={self.form!r}")
-        parts.append(self.iteration_repr())
+        parts.append(self._iteration_repr())
         return ", ".join(parts)

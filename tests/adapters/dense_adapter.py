@@ -50,11 +50,11 @@ class PIGNConv(RegistryLayerBase):
     adapter = DenseAdapter
 
     def forward(self, x: Tensor, adj: Tensor, batch: Optional[Tensor] = None, return_info: bool = False):
-        return self.run(x, adj, None, batch=batch, return_info=return_info)
+        return self._run(x, adj, None, batch=batch, return_info=return_info)
 
 
 class IterativeConv(OperatorLayerBase):
     adapter = DenseAdapter
 
     def forward(self, x: Tensor, adj: Tensor, batch: Optional[Tensor] = None, return_info: bool = False):
-        return self.run(x, adj, None, batch=batch, return_info=return_info)
+        return self._run(x, adj, None, batch=batch, return_info=return_info)

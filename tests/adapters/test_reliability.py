@@ -87,7 +87,7 @@ def _operator_norm(conv, x, ei, backend) -> float:
     best = 0.0
     op = conv.operator
     g = backend.graph(ei, x.size(0))
-    bound = op.bind(x, g, None, lipschitz_budget=conv.lipschitz_budget())
+    bound = op.bind(x, g, None, lipschitz_budget=conv._lipschitz_budget())
     for _ in range(20):
         a, b = torch.randn_like(x), torch.randn_like(x)
         best = max(best, float((bound(a) - bound(b)).norm() / (a - b).norm()))
@@ -96,7 +96,7 @@ def _operator_norm(conv, x, ei, backend) -> float:
 
 def _scaled_weight_norm(conv, x, ei, backend) -> float:
     op = conv.operator
-    W, scale = op.scaled_weight(conv.lipschitz_budget(), torch.tensor(1.0, dtype=x.dtype), x.dtype)
+    W, scale = op.scaled_weight(conv._lipschitz_budget(), torch.tensor(1.0, dtype=x.dtype), x.dtype)
     return float(torch.linalg.matrix_norm((W * scale).detach(), 2))
 
 

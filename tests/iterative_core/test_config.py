@@ -19,7 +19,7 @@ class Dense(ic.IterativeLayerBase):
     """The smallest layer: :math:`T(z) = \\sigma(A z)` with a dense ``A``."""
 
     def forward(self, x, A, return_info=False):
-        z, info = self.solve(lambda z: A @ z, x)
+        z, info = self._solve(lambda z: A @ z, x)
         return (z, info) if return_info else z
 
 
@@ -232,10 +232,10 @@ def test_setting_an_attribute_replaces_the_config_with_a_checked_copy():
 def test_layer_repr_shows_the_options_that_differ_from_their_defaults():
     layer = Dense(3, 4, 0.0, 1e-3, "tanh", 0.1, solver="anderson", grad="implicit", inject_input=True,
                   on_nonconvergence="ignore", eval_iterations=9)
-    assert layer.iteration_repr() == (
+    assert layer._iteration_repr() == (
         "num_iterations=4, smoothing=0.0, tol=0.001, solver='anderson', grad='implicit', "
         "on_nonconvergence='ignore', act='tanh', dropout=0.1, eval_iterations=9, inject_input=True")
-    assert Dense(3).iteration_repr() == "num_iterations=8, smoothing=0.5"
+    assert Dense(3)._iteration_repr() == "num_iterations=8, smoothing=0.5"
 
 
 def test_a_layer_pickles_and_deep_copies_with_its_config():
@@ -252,7 +252,7 @@ def test_a_layer_pickles_and_deep_copies_with_its_config():
 
 def test_divergence_growth_is_a_layer_option():
     layer = Dense(3, 8, 0.0, act="identity", divergence_growth=10, on_divergence="ignore")
-    assert layer.divergence_growth == 10.0 and "divergence_growth=10.0" in layer.iteration_repr()
+    assert layer.divergence_growth == 10.0 and "divergence_growth=10.0" in layer._iteration_repr()
     # 8 steps of z -> 1.5 z: the step grows 1.5**7 = 17-fold, a divergence at 10, not at the default 1e3
     x, A = torch.ones(3, 3), torch.eye(3) * 1.5
     _, info = layer(x, A, return_info=True)
