@@ -3,7 +3,6 @@ tiny setting in each backend, and the targets computed from their rows)."""
 from pathlib import Path
 
 import pytest
-import torch
 
 from iterative_core.forms import FORMS
 from iterative_gnn import reproduce
