@@ -42,6 +42,9 @@ napoleon_custom_sections = ["Shapes"]
 napoleon_use_rtype = False
 # "Attributes:" as fields of the class, not as separate entries that would clash with the documented properties
 napoleon_use_ivar = True
+# an __init__ with a docstring of its own is listed under its class, its "Args" rendered: Google style
+# allows the arguments there instead of in the class docstring, and there help(Class.__init__) shows them
+napoleon_include_init_with_doc = True
 
 html_theme = "alabaster"
 html_title = f"iterative-gnn {release}"
