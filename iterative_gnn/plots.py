@@ -202,7 +202,8 @@ def plot_graphs_iterations(rows: list[dict], out: Path) -> dict[str, Path]:
     cap = int(rows[0]["cap"])
     for i, k in enumerate(sorted({int(r["trained_iterations"]) for r in rows})):
         its = [int(r["iterations"]) for r in rows if int(r["trained_iterations"]) == k]
-        ax.hist(its, bins=range(0, max(its) + 2, max(1, (max(its) + 1) // 40)), histtype="step", linewidth=1.5,
+        lo, hi = min(its), max(its)
+        ax.hist(its, bins=range(lo, hi + 2, max(1, (hi - lo + 1) // 30)), histtype="step", linewidth=1.5,
                 color=_FORM_COLORS[i % len(_FORM_COLORS)], label=f"trained with {k} ({len(its)} graphs)")
     _label_axes(ax, f"iterations to reach tol {float(rows[0]['tol']):g} (cap {cap})", "test graphs",
                 "graph families: per-graph convergence in one batch")
