@@ -41,40 +41,6 @@ class PIGNConv(DGLLayer, RegistryLayerBase):
     Their parameter names are DGL's; :func:`iterative_core.operators.convert_state_dict` renames them
     to and from PyG's.
 
-    Parameters
-    ----------
-    in_feats : int
-        Input feature size.
-    out_feats : int, optional
-        Output feature size, the width of the iteration; when it differs from ``in_feats`` the input is
-        first mapped to it by a learned linear map (no bias). Default: ``in_feats``.
-    num_iterations : int
-        Iterations in training. Default: ``8``.
-    smoothing : float or list of float
-        Smoothing factor(s) in :math:`[0, 1)`. Default: the form's.
-    tol : float, optional
-        Stop early once the relative residual is below it.
-    act : str or callable
-        The activation :math:`\sigma`. Default: the form's.
-    dropout : float
-        Dropout inside the iteration. Default: ``0``.
-    conv : str
-        The registered operator: ``"gcn"`` (default), ``"sage"``, ``"gin"``, ``"gat"`` or your own.
-    form : str, optional
-        ``"signed"``, ``"appnp"`` or ``"paper"``: the values of the options left unset. Default:
-        ``"signed"`` for ``conv="gcn"``, ``"paper"`` otherwise.
-    add_self_loops, normalize, cached, bias, alpha, beta, propagation, gamma_init, gamma_scale, gamma_max : optional
-        ``conv="gcn"``'s options, as in :class:`pyg_iterative.PIGNConv`; other operators take their
-        factory's keywords.
-    allow_zero_in_degree : bool
-        ``conv="gcn"`` with ``add_self_loops=False``: a node without in-edges has no input; as in
-        :class:`dgl.nn.GraphConv` this raises unless set to ``True``. Default: ``False``.
-    config : SolveConfig, optional
-        The solve's options as one object; keywords override it.
-    **kwargs
-        The iteration's options, as in :class:`pyg_iterative.PIGNConv` (the README's options table,
-        from :class:`iterative_core.SolveConfig` and :class:`iterative_core.LayerOptions`).
-
     Shapes
     ------
     - **graph**: a homogeneous ``DGLGraph`` with :math:`N` nodes, or a ``dgl.batch`` of graphs (each
@@ -90,5 +56,41 @@ class PIGNConv(DGLLayer, RegistryLayerBase):
     def __init__(self, in_feats: int, out_feats: Optional[int] = None, *, num_iterations: int = 8,
                  smoothing=None, tol: Optional[float] = None, act=None, dropout: float = 0.0, conv: str = "gcn",
                  form: Optional[str] = None, **kwargs) -> None:
+        r"""Build the layer; the update rule and the forms are in the class's description.
+
+        Parameters
+        ----------
+        in_feats : int
+            Input feature size.
+        out_feats : int, optional
+            Output feature size, the width of the iteration; when it differs from ``in_feats`` the input is
+            first mapped to it by a learned linear map (no bias). Default: ``in_feats``.
+        num_iterations : int
+            Iterations in training. Default: ``8``.
+        smoothing : float or list of float
+            Smoothing factor(s) in :math:`[0, 1)`. Default: the form's.
+        tol : float, optional
+            Stop early once the relative residual is below it.
+        act : str or callable
+            The activation :math:`\sigma`. Default: the form's.
+        dropout : float
+            Dropout inside the iteration. Default: ``0``.
+        conv : str
+            The registered operator: ``"gcn"`` (default), ``"sage"``, ``"gin"``, ``"gat"`` or your own.
+        form : str, optional
+            ``"signed"``, ``"appnp"`` or ``"paper"``: the values of the options left unset. Default:
+            ``"signed"`` for ``conv="gcn"``, ``"paper"`` otherwise.
+        add_self_loops, normalize, cached, bias, alpha, beta, propagation, gamma_init, gamma_scale, gamma_max : optional
+            ``conv="gcn"``'s options, as in :class:`pyg_iterative.PIGNConv`; other operators take their
+            factory's keywords.
+        allow_zero_in_degree : bool
+            ``conv="gcn"`` with ``add_self_loops=False``: a node without in-edges has no input; as in
+            :class:`dgl.nn.GraphConv` this raises unless set to ``True``. Default: ``False``.
+        config : SolveConfig, optional
+            The solve's options as one object; keywords override it.
+        **kwargs
+            The iteration's options, as in :class:`pyg_iterative.PIGNConv` (the README's options table,
+            from :class:`iterative_core.SolveConfig` and :class:`iterative_core.LayerOptions`).
+        """
         super().__init__(in_feats, out_feats, num_iterations=num_iterations, smoothing=smoothing, tol=tol, act=act,
                          dropout=dropout, conv=conv, form=form, **kwargs)

@@ -59,47 +59,6 @@ class PIGNConv(PyGLayer, RegistryLayerBase):
     above that are specific to the GCN operator are replaced by the operator's own (see
     :mod:`pyg_iterative.operators`).
 
-    Args:
-        in_channels (int): Size of each input sample.
-        out_channels (int, optional): Size of each output sample, the width of the iteration; when it
-            differs from ``in_channels`` the input is first mapped to it by a learned linear map
-            (no bias). (default: :obj:`None`, the same as ``in_channels``)
-        num_iterations (int, optional): Iterations in training. (default: :obj:`8`)
-        smoothing (float or list, optional): Smoothing factor(s) :math:`s_k` in :math:`[0, 1)`, one
-            float or a schedule (see :mod:`iterative_core.schedules`). (default: the form's)
-        tol (float, optional): Stop early once the relative residual is below it; None runs all
-            iterations without synchronising with the device. (default: :obj:`None`)
-        act (str or callable, optional): The activation :math:`\sigma`. (default: the form's)
-        dropout (float, optional): Dropout on the operator's output, inside the iteration.
-            (default: :obj:`0.0`)
-        conv (str, optional): The registered operator to iterate: ``"gcn"``, ``"sage"``, ``"gin"``,
-            ``"gat"`` or your own. (default: :obj:`"gcn"`)
-        form (str, optional): ``"signed"``, ``"appnp"`` or ``"paper"``, the values of the options left
-            unset (see above). (default: :obj:`"signed"` for ``conv="gcn"``, :obj:`"paper"` otherwise)
-        add_self_loops (bool, optional): ``conv="gcn"``: add a self-loop to nodes that have none.
-            (default: :obj:`True`)
-        normalize (bool, optional): ``conv="gcn"``: symmetric degree normalisation. (default: :obj:`True`)
-        cached (bool, optional): ``conv="gcn"``: build :math:`\hat{\mathbf{A}}` once and reuse it
-            (transductive settings only). (default: :obj:`False`)
-        bias (bool, optional): Learn the bias :math:`\mathbf{b}`. (default: :obj:`True`)
-        config (SolveConfig, optional): The solve's options as one object; keywords override it.
-        **kwargs (optional): The iteration's options (the README's options table, from
-            :class:`iterative_core.SolveConfig` and :class:`iterative_core.LayerOptions`):
-            ``eval_iterations``, ``eval_smoothing``, ``inject_input``, ``contraction`` (``conv="gcn"``
-            only), ``solver``, ``solver_options``, ``grad``, ``phantom_steps``, ``stop``, ``min_iter``,
-            ``check_every``, ``trace``, ``backward_tol``, ``backward_max_iter``, ``backward_solver``,
-            ``backward_solver_options``, ``on_nonconvergence``, ``on_divergence``,
-            ``divergence_growth``, ``act_lipschitz``, ``validate`` (default :obj:`True`: the input is
-            checked at once; :obj:`False` skips the checks that synchronise with the device, and
-            invalid input off the CPU is then undefined behaviour); and the operator's, for ``"gcn"``:
-            ``alpha`` (initial residual), ``beta`` (identity mapping; None: a full :math:`\mathbf{W}`),
-            ``propagation`` (``"fixed"`` or ``"signed"``), ``gamma_init``, ``gamma_scale``,
-            ``gamma_max`` (the learned coefficients' start, speed and bound: :math:`\gamma_c =
-            \gamma_{max}\tanh(\operatorname{atanh}(\gamma_{init}/\gamma_{max}) + \text{scale}\,
-            \theta_c)`, :math:`\theta` starting at 0, so weight decay pulls :math:`\gamma` towards
-            :math:`\gamma_{init}`); the factory's keywords for the others. An unknown keyword is an
-            error that lists the valid ones.
-
     Shapes:
         - **input:** node features :math:`(|\mathcal{V}|, F_{in})`; the graph as edge indices
           :math:`(2, |\mathcal{E}|)`, a :class:`torch_geometric.EdgeIndex`, a torch sparse adjacency
@@ -113,6 +72,49 @@ class PIGNConv(PyGLayer, RegistryLayerBase):
     def __init__(self, in_channels: int, out_channels: Optional[int] = None, *, num_iterations: int = 8,
                  smoothing=None, tol: Optional[float] = None, act=None, dropout: float = 0.0, conv: str = "gcn",
                  form: Optional[str] = None, **kwargs) -> None:
+        r"""Build the layer; the update rule and the forms are in the class's description.
+
+        Args:
+            in_channels (int): Size of each input sample.
+            out_channels (int, optional): Size of each output sample, the width of the iteration; when it
+                differs from ``in_channels`` the input is first mapped to it by a learned linear map
+                (no bias). (default: :obj:`None`, the same as ``in_channels``)
+            num_iterations (int, optional): Iterations in training. (default: :obj:`8`)
+            smoothing (float or list, optional): Smoothing factor(s) :math:`s_k` in :math:`[0, 1)`, one
+                float or a schedule (see :mod:`iterative_core.schedules`). (default: the form's)
+            tol (float, optional): Stop early once the relative residual is below it; None runs all
+                iterations without synchronising with the device. (default: :obj:`None`)
+            act (str or callable, optional): The activation :math:`\sigma`. (default: the form's)
+            dropout (float, optional): Dropout on the operator's output, inside the iteration.
+                (default: :obj:`0.0`)
+            conv (str, optional): The registered operator to iterate: ``"gcn"``, ``"sage"``, ``"gin"``,
+                ``"gat"`` or your own. (default: :obj:`"gcn"`)
+            form (str, optional): ``"signed"``, ``"appnp"`` or ``"paper"``, the values of the options left
+                unset (see above). (default: :obj:`"signed"` for ``conv="gcn"``, :obj:`"paper"` otherwise)
+            add_self_loops (bool, optional): ``conv="gcn"``: add a self-loop to nodes that have none.
+                (default: :obj:`True`)
+            normalize (bool, optional): ``conv="gcn"``: symmetric degree normalisation. (default: :obj:`True`)
+            cached (bool, optional): ``conv="gcn"``: build :math:`\hat{\mathbf{A}}` once and reuse it
+                (transductive settings only). (default: :obj:`False`)
+            bias (bool, optional): Learn the bias :math:`\mathbf{b}`. (default: :obj:`True`)
+            config (SolveConfig, optional): The solve's options as one object; keywords override it.
+            **kwargs (optional): The iteration's options (the README's options table, from
+                :class:`iterative_core.SolveConfig` and :class:`iterative_core.LayerOptions`):
+                ``eval_iterations``, ``eval_smoothing``, ``inject_input``, ``contraction`` (``conv="gcn"``
+                only), ``solver``, ``solver_options``, ``grad``, ``phantom_steps``, ``stop``, ``min_iter``,
+                ``check_every``, ``trace``, ``backward_tol``, ``backward_max_iter``, ``backward_solver``,
+                ``backward_solver_options``, ``on_nonconvergence``, ``on_divergence``,
+                ``divergence_growth``, ``act_lipschitz``, ``validate`` (default :obj:`True`: the input is
+                checked at once; :obj:`False` skips the checks that synchronise with the device, and
+                invalid input off the CPU is then undefined behaviour); and the operator's, for ``"gcn"``:
+                ``alpha`` (initial residual), ``beta`` (identity mapping; None: a full :math:`\mathbf{W}`),
+                ``propagation`` (``"fixed"`` or ``"signed"``), ``gamma_init``, ``gamma_scale``,
+                ``gamma_max`` (the learned coefficients' start, speed and bound: :math:`\gamma_c =
+                \gamma_{max}\tanh(\operatorname{atanh}(\gamma_{init}/\gamma_{max}) + \text{scale}\,
+                \theta_c)`, :math:`\theta` starting at 0, so weight decay pulls :math:`\gamma` towards
+                :math:`\gamma_{init}`); the factory's keywords for the others. An unknown keyword is an
+                error that lists the valid ones.
+        """
         super().__init__(in_channels, out_channels, num_iterations=num_iterations, smoothing=smoothing, tol=tol,
                          act=act, dropout=dropout, conv=conv, form=form, **kwargs)
 
