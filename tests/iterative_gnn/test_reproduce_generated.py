@@ -211,3 +211,15 @@ def test_summary_reads_each_experiment(tmp_path):
     text = reproduce.write_summary(tmp_path / "summary.md", rows, [], "pyg").read_text()
     assert "| pign-signed (default form) | 88.0 ± 0.0 | 93.0 ± 0.0 |" in text
     assert "## Graph families" not in text
+
+
+def test_worker_processes_give_the_same_rows(tmp_path):
+    s = tiny(experiments=("heterophily", "graphs", "long_range"), heterophily_h=(0.1,), heterophily_models=("mlp",),
+             graphs_depths=(1,), graphs_seeds=1, long_range_depths=(1,), long_range_forms=("appnp",))
+    for jobs in (1, 2):
+        Runner("pyg", s, tmp_path / str(jobs), log=lambda line: None).run(jobs=jobs, threads=1)
+    for kind in ("heterophily", "graphs", "graphs_inference", "graphs_iterations", "long_range"):
+        one, two = (read_csv(tmp_path / str(j) / f"{kind}.csv") for j in (1, 2))
+        drop = ("seconds",)
+        assert [{k: v for k, v in r.items() if k not in drop} for r in one] == \
+               [{k: v for k, v in r.items() if k not in drop} for r in two], kind
