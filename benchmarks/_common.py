@@ -55,6 +55,23 @@ def machine() -> dict:
     return info
 
 
+def code_state() -> str:
+    """The commit the library was measured at, and the library files that differed from it (a run measures
+    the working tree)."""
+    import subprocess
+
+    root = Path(__file__).resolve().parent.parent
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True,
+                              check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "common", "pyg_iterative", "dgl_iterative"],
+                               cwd=root, capture_output=True, text=True, check=True).stdout.split("\n")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown (not a git checkout)"
+    changed = sorted(line[3:] for line in dirty if line.strip())
+    return head + (f" with uncommitted changes in {', '.join(changed)}" if changed else "")
+
+
 def cpu_allocated_peak(fn: Callable[[], object]) -> int:
     """Peak bytes of live PyTorch CPU tensors while ``fn()`` runs, above the level at its start: the CPU
     counterpart of ``torch.cuda.max_memory_allocated``, from the profiler's memory events (an op's
@@ -203,10 +220,12 @@ def write_results(name: str, rows: list[dict], *, columns: list[str], title: str
         "command": "python " + " ".join([os.path.relpath(sys.argv[0])] + sys.argv[1:]),
         "device": device,
         "machine": machine(),
+        "code": code_state(),
     }
     (RESULTS / f"{name}.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=2))
     lines = [f"# {title}", "", f"- date: {meta['date']}", f"- command: `{meta['command']}`",
-             f"- device: {device}; machine: " + ", ".join(f"{k} {v}" for k, v in meta["machine"].items()), ""]
+             f"- device: {device}; machine: " + ", ".join(f"{k} {v}" for k, v in meta["machine"].items()),
+             f"- code: {meta['code']}", ""]
     for n in notes or []:
         lines.append(f"- {n}")
     if notes:

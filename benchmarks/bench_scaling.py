@@ -9,16 +9,28 @@ Per iteration is the slope of the forward time over ``K, 2K, 4K`` iterations, ev
 turn. Linear in the edges means, at fixed nodes, that ``t = a + b * E`` fits every point; the table
 gives each point's deviation from that fit, and the time per edge.
 
+With ``--memory`` it measures instead, one child process per size (10^5, 10^6, 10^7 edges at degree
+10 by default: the features in cache, at its size, far beyond it), the time per iteration of both forms
+and the peak memory: of the process (peak resident set above the inputs) and of live PyTorch tensors
+(the profiler's memory events), for a first call (set-up included), a call on the same graph again,
+and one training step (``grad="unrolled"`` and ``"implicit"``), each per edge.
+
     python benchmarks/bench_scaling.py [--device cuda] [--iterations 3]
+    python benchmarks/bench_scaling.py --memory [--sizes 10000:100000 100000:1000000 1000000:10000000]
 """
 from __future__ import annotations
 
 import argparse
+import json
+import subprocess
+import sys
+import time
 import warnings
 
 import torch
 
-from _common import gcn_csr, interleaved, random_graph, slope, write_results
+from _common import (cpu_allocated_peak, gcn_csr, interleaved, interleaved_rounds, random_graph, reset_peak_rss,
+                     rss_bytes, slope, spread, write_results)
 
 warnings.filterwarnings("ignore")
 
@@ -30,13 +42,177 @@ FAMILIES = {
 }
 
 
+MEMORY_SIZES = ["10000:100000", "100000:1000000", "1000000:10000000"]
+
+
+def _regime(feature_bytes: int) -> str:
+    """Where the dense operand of one product lives: in the last-level cache, in the window where the
+    product is computed in cache-sized blocks, or in memory (see iterative_core.sparse)."""
+    from iterative_core.sparse import MAX_SEGMENTS, _last_level_cache_bytes
+
+    llc = _last_level_cache_bytes()
+    if feature_bytes <= llc // 4:
+        return f"in cache (<= LLC/4 = {llc / 2 ** 20 / 4:g} MiB)"
+    if feature_bytes <= MAX_SEGMENTS * llc // 4:
+        return f"cache-blocked (<= LLC = {llc / 2 ** 20:g} MiB)"
+    return "memory (> LLC)"
+
+
+def one_size(N: int, E: int, C: int, ks: tuple, rounds: int, budget: float) -> dict:
+    """Peak memory and time per iteration on one graph (run in a fresh process, so that the resident
+    set holds nothing but this graph's work)."""
+    from bench_iteration import bare_residual_loop
+    from pyg_iterative import PIGNConv
+
+    torch.manual_seed(0)
+    ei = random_graph(N, E, torch.device("cpu"))
+    x = torch.randn(N, C)
+    inputs = ei.numel() * ei.element_size() + x.numel() * x.element_size()
+    K = ks[0]
+    make = lambda form, k, **kw: PIGNConv(C, num_iterations=k, form=form, **kw)  # noqa: E731
+    row = {"nodes": N, "edges": E, "feature MiB": x.numel() * 4 / 2 ** 20, "regime": _regime(x.numel() * 4),
+           "inputs MiB (x + edge_index)": inputs / 2 ** 20}
+    # 1. the process: a first call (set-up, K iterations) above the inputs
+    conv = make("residual", K).eval()
+    base = rss_bytes()
+    reset_peak_rss()
+    t = time.perf_counter()
+    with torch.no_grad():
+        conv(x, ei)
+    row[f"first call s (K={K})"] = time.perf_counter() - t
+    row["peak RSS MiB, first call"] = (rss_bytes("VmHWM") - base) / 2 ** 20
+    # 2. live tensors (profiler): a first call of a fresh layer, the same call again, one training step
+    fresh = make("residual", K).eval()
+    with torch.no_grad():
+        row["peak tensors MiB, first call"] = cpu_allocated_peak(lambda: fresh(x, ei)) / 2 ** 20
+        row["peak tensors MiB, same graph"] = cpu_allocated_peak(lambda: fresh(x, ei)) / 2 ** 20
+    xg = x.clone().requires_grad_()
+    for mode in ("unrolled", "implicit"):
+        train = make("residual", K, grad=mode, on_nonconvergence="ignore").train()
+
+        def step(train=train):
+            out = train(xg, ei)
+            (out * out).sum().backward()
+
+        step()  # the graph's set-up and the transpose, as in every later training step
+        row[f"peak tensors MiB, train step {mode}"] = cpu_allocated_peak(step) / 2 ** 20
+        del train
+    for key in [k for k in row if k.startswith("peak")]:
+        row[key.replace("MiB", "B/edge")] = row[key] * 2 ** 20 / E
+    # 3. time per iteration, every variant in turn
+    A = gcn_csr(ei, N)
+    layers = {form: {k: make(form, k).eval() for k in ks} for form in ("residual", "paper")}
+    for by_k in layers.values():
+        for c in by_k.values():
+            c.load_state_dict(by_k[K].state_dict())
+    op = layers["residual"][K].operator
+    b = op.bias.detach()
+
+    def spmm_only(k: int) -> torch.Tensor:
+        z = x
+        for _ in range(k):
+            z = torch.sparse.mm(A, z)
+        return z
+
+    fns = {}
+    for k in ks:
+        for form, by_k in layers.items():
+            fns[(form, k)] = lambda c=by_k[k]: c(x, ei)
+        fns[("bare", k)] = lambda k=k: bare_residual_loop(A, x, b, k, op.alpha)
+        fns[("spmm", k)] = lambda k=k: spmm_only(k)
+    # while the graph's data fits the last-level cache, each timed call comes right after an untimed one of the
+    # same variant (its data warm, as in a training loop); beyond, no call finds it in cache anyway
+    from iterative_core.sparse import _last_level_cache_bytes
+
+    warm = x.numel() * x.element_size() <= _last_level_cache_bytes()
+    with torch.no_grad():
+        times = interleaved_rounds(fns, rounds=rounds, budget=budget, warm=warm)
+    n = min(len(v) for v in times.values())
+    per = {}
+    for who in ("residual", "paper", "bare", "spmm"):
+        per[who] = (min(times[(who, ks[1])]) - min(times[(who, ks[0])])) / (ks[1] - ks[0])
+        per[(who, "rounds")] = [(times[(who, ks[1])][r] - times[(who, ks[0])][r]) / (ks[1] - ks[0])
+                                for r in range(n)]
+    row.update({
+        "residual ms/iter": per["residual"] * 1e3, "paper ms/iter": per["paper"] * 1e3,
+        "bare residual ms/iter": per["bare"] * 1e3, "one sparse.mm ms": per["spmm"] * 1e3,
+        "residual ns/edge/iter": per["residual"] / E * 1e9, "paper ns/edge/iter": per["paper"] / E * 1e9,
+        "sparse.mm ns/edge": per["spmm"] / E * 1e9,
+        "residual / bare, min / med / max over rounds": "{:.2f} / {:.2f} / {:.2f}".format(*spread(
+            [a / b for a, b in zip(per[("residual", "rounds")], per[("bare", "rounds")])])),
+        f"fwd ms same graph (K={K}), residual": min(times[("residual", K)]) * 1e3,
+        f"fwd ms same graph (K={K}), paper": min(times[("paper", K)]) * 1e3,
+        "rounds": n, "timed warm": warm,
+        "process peak RSS MiB (whole run)": rss_bytes("VmHWM") / 2 ** 20,
+        "times ms per round": {f"{who} K={k}": [round(v * 1e3, 3) for v in times[(who, k)]]
+                               for who in ("residual", "paper", "bare", "spmm") for k in ks},
+    })
+    return row
+
+
+def memory_main(args: argparse.Namespace) -> None:
+    ks = (args.iterations, 3 * args.iterations)
+    rows = []
+    for size in args.sizes:
+        N, E = (int(v) for v in size.split(":"))
+        cmd = [sys.executable, __file__, "--one-size", size, "--threads", str(args.threads), "--channels",
+               str(args.channels), "--iterations",
+               str(args.iterations), "--rounds", str(args.rounds), "--budget", str(args.budget)]
+        res = subprocess.run(cmd, capture_output=True, text=True)
+        if res.returncode != 0:
+            raise RuntimeError(f"{size}: {res.stderr.strip()[-2000:]}")
+        rows.append(json.loads(res.stdout.strip().splitlines()[-1]))
+        print(rows[-1], flush=True)
+    write_results(
+        args.name or "scaling_memory_cpu", rows, device="cpu",
+        title="Per-iteration time and peak memory from 10^5 to 10^7 edges, per memory regime",
+        columns=[c for c in rows[0] if c != "times ms per round"],  # the raw times: in the JSON
+        notes=[f"{args.channels} channels, random undirected graphs of degree 10, PIGNConv with default options "
+               f"(validate=True, the per-graph cache), {args.threads} torch thread(s), one child process per size",
+               f"per iteration = (t({ks[1]}) - t({ks[0]})) / {ks[1] - ks[0]} of the forward (eval, no_grad) on the "
+               f"same graph, fastest of up to {args.rounds} rounds, every variant timed in turn (timed warm: each timed call "
+               "right after an untimed call of the same variant, done while the features fit the last-level cache); "
+               "bare: "
+               "torch.sparse.mm on a prebuilt CSR matrix, lerp, bias; one sparse.mm: the product alone",
+               "regime: where one [N, C] float32 operand lives against the last-level cache (the CSR product "
+               "is computed in cache-sized blocks between LLC/4 and LLC)",
+               "peak RSS: the process's peak resident set (VmHWM, reset before the call) minus its resident set "
+               "before it, during the first forward on the graph (set-up: input checks, normalisation, CSR build; "
+               "then the iterations); it includes memory the C allocator keeps after frees",
+               "peak tensors: live PyTorch CPU tensors above the level at the call's start, from the profiler's "
+               "memory events: a first forward of a fresh layer (normalisation and CSR build; the edge-index range "
+               "check was memoised by the call before), the same forward again (the graph's set-up cached), and "
+               f"one training step (forward with K={ks[0]}, loss, backward; the graph's set-up and transpose built "
+               "by an earlier step) with grad='unrolled' and 'implicit'; B/edge: bytes per edge",
+               "the machine (2 cores) was shared with other work while this ran"],
+    )
+
+
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--device", default="cpu")
     p.add_argument("--channels", type=int, default=64)
     p.add_argument("--iterations", type=int, default=3)
     p.add_argument("--name", default=None)
+    p.add_argument("--memory", action="store_true", help="time and peak memory per size, one process each")
+    p.add_argument("--sizes", nargs="+", default=MEMORY_SIZES, help="--memory: nodes:edges of each graph")
+    p.add_argument("--rounds", type=int, default=5, help="--memory: timing rounds")
+    p.add_argument("--budget", type=float, default=120.0,
+                   help="--memory: seconds per size after which no further timing round starts (at least 3)")
+    p.add_argument("--threads", type=int, default=1, help="torch threads (CPU)")
+    p.add_argument("--one-size", default=None, help=argparse.SUPPRESS)
     args = p.parse_args()
+    torch.set_num_threads(args.threads)
+    if args.one_size:
+        N, E = (int(v) for v in args.one_size.split(":"))
+        print(json.dumps(one_size(N, E, args.channels, (args.iterations, 3 * args.iterations), args.rounds,
+                                  args.budget)))
+        return
+    if args.memory:
+        if args.device != "cpu":
+            raise SystemExit("--memory measures the CPU's resident set and tensors: run it with --device cpu")
+        memory_main(args)
+        return
     device = torch.device(args.device)
 
     from bench_iteration import bare_residual_loop
