@@ -63,6 +63,8 @@ class DGLAdapter(GraphAdapter):
                      "subgraphs dgl.dataloading.ClusterGCNSampler / ShaDowKHopSampler yield (not the blocks of "
                      "NeighborSampler).")
     batch_hint = "batch the graphs with dgl.batch (which carries the batch vector), or pass none"
+    # DGL's message passing calls into its C library, which torch.compile cannot trace
+    traceable_layers = False
 
     def read_graph(self, layer: nn.Module, feat: Tensor, graph, edge_weight, batch: Optional[Tensor],
                    num_graphs: Optional[int]) -> GraphView:

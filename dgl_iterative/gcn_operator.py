@@ -9,6 +9,7 @@ from dgl import DGLError
 from torch import Tensor
 
 from iterative_core import GCNOperatorBase, Propagation, gcn_propagation, register_operator
+from iterative_core.adapter import is_compiling
 from iterative_core.layer import scaled_add
 from iterative_core.sparse import CSRPair
 
@@ -68,7 +69,13 @@ class GCNOperator(GCNOperatorBase):
     def propagator(self, graph, prop: Propagation, data) -> Callable[[Tensor, Optional[Tensor], float], Tensor]:
         if isinstance(data, CSRPair):
             return super().propagator(graph, prop, data)
-        return lambda h, add, s: scaled_add(self.propagate(graph, prop, h), add, s)
+
+        def apply(h: Tensor, add: Optional[Tensor], s: float) -> Tensor:
+            if is_compiling():  # DGL's message passing cannot be traced: the core's edge-list product
+                return GCNOperatorBase.propagator(self, graph, prop, None)(h, add, s)
+            return scaled_add(self.propagate(graph, prop, h), add, s)
+
+        return apply
 
     def forward(self, graph, feat: Tensor, edge_weight: Optional[Tensor] = None) -> Tensor:
         """One application :math:`\\hat A x W + b` (no activation, no iteration)."""

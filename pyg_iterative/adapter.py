@@ -35,7 +35,7 @@ def edge_list(edge_index, edge_weight: Optional[Tensor] = None) -> tuple[Tensor,
     if is_sparse(edge_index):
         ei, value = to_edge_index(edge_index)  # [row, col] of adj_t: row = destination
         return ei[1], ei[0], value
-    if hasattr(edge_index, "as_tensor"):  # EdgeIndex
+    if type(edge_index) is not Tensor and hasattr(edge_index, "as_tensor"):  # EdgeIndex
         edge_index = edge_index.as_tensor()
     return edge_index[0], edge_index[1], edge_weight
 
@@ -80,7 +80,7 @@ class PyGAdapter(GraphAdapter):
         if edge_index.dim() != 2 or edge_index.size(0) != 2:
             raise ValueError(f"{where}: edge_index must have shape [2, num_edges], got {tuple(edge_index.shape)}")
         check_same_device(x, edge_index, where, "edge_index")
-        if hasattr(edge_index, "sparse_size"):  # EdgeIndex
+        if type(edge_index) is not Tensor and hasattr(edge_index, "sparse_size"):  # EdgeIndex
             rows, cols = edge_index.sparse_size()
             if rows is not None and cols is not None and rows != cols:
                 raise ValueError(square_error(where, f"got an EdgeIndex of sparse size ({rows}, {cols})",
@@ -88,6 +88,12 @@ class PyGAdapter(GraphAdapter):
         src, dst, _ = edge_list(edge_index)
         return GraphView(n, src.numel(), edges=lambda: (src, dst), edge_weight=edge_weight, batch=batch,
                          num_graphs=num_graphs, key=self.graph_key(edge_index, edge_weight))
+
+    def traceable(self, edge_index, edge_weight: Optional[Tensor]) -> bool:
+        """A plain ``[2, E]`` index tensor (with plain weights, or none): ``torch.compile`` traces its
+        set-up. An ``EdgeIndex`` or a sparse adjacency is read outside the compiled graph."""
+        return (type(edge_index) is Tensor and edge_index.layout == torch.strided
+                and (edge_weight is None or type(edge_weight) is Tensor))
 
     def call(self, conv: nn.Module, z: Tensor, edge_index, **kwargs) -> Tensor:
         return conv(z, edge_index, **kwargs)

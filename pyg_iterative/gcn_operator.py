@@ -10,6 +10,7 @@ from torch_geometric.typing import OptTensor
 from torch_geometric.utils import spmm
 
 from iterative_core import GCNOperatorBase, gcn_propagation, register_operator
+from iterative_core.adapter import is_compiling
 from iterative_core.layer import scaled_add
 from iterative_core.sparse import CSRPair
 
@@ -54,14 +55,14 @@ class GCNOperator(GCNOperatorBase, MessagePassing):
                                normalize=self.normalize, fold_loops=fold_loops, dtype=dtype)
 
     def propagator(self, edge_index, prop, adj) -> Callable[[Tensor, Optional[Tensor], float], Tensor]:
-        if isinstance(adj, CSRPair) and not self._observed():
+        if not isinstance(adj, tuple) and not self._observed():
             # the hot path: one fused CSR product per step (scale * Â h + add), its transpose reused by
-            # every backward step
+            # every backward step (the edge list inside a torch.compile graph, which built no CSR matrix)
             return super().propagator(edge_index, prop, adj)
         # the observed path: what propagate returned stays as the hooks saw it (a copy when it would
         # otherwise be the step's output, which the iteration may overwrite in place)
-        return lambda h, add, s: (scaled_add(self._propagate_with(adj, h), add, s)
-                                  if (add is not None or s != 1.0) else self._propagate_with(adj, h).clone())
+        return lambda h, add, s: (scaled_add(self._propagate_with(prop, adj, h), add, s)
+                                  if (add is not None or s != 1.0) else self._propagate_with(prop, adj, h).clone())
 
     def forward(self, x: Tensor, edge_index, edge_weight: Optional[Tensor] = None) -> Tensor:
         """One application :math:`\\hat A x W + b` (no activation, no iteration)."""
@@ -72,11 +73,12 @@ class GCNOperator(GCNOperatorBase, MessagePassing):
         return bool(self._explain or self._propagate_forward_pre_hooks or self._propagate_forward_hooks
                     or self._message_and_aggregate_forward_pre_hooks or self._message_and_aggregate_forward_hooks)
 
-    def _propagate_with(self, adj, h: Tensor) -> Tensor:
-        if isinstance(adj, tuple):
-            edge_index, w = adj
-            return self.propagate(edge_index, x=h, edge_weight=w, size=(h.size(0), h.size(0)))
-        return self.propagate(adj.A, x=h, edge_weight=None)
+    def _propagate_with(self, prop, adj, h: Tensor) -> Tensor:
+        if isinstance(adj, CSRPair) and not is_compiling():
+            return self.propagate(adj.A, x=h, edge_weight=None)
+        # the folded edge list: what a traced graph uses (no sparse tensor), and weights with gradients
+        edge_index, w = adj if isinstance(adj, tuple) else (torch.stack([prop.src, prop.dst]), prop.weight)
+        return self.propagate(edge_index, x=h, edge_weight=w, size=(h.size(0), h.size(0)))
 
     def message(self, x_j: Tensor, edge_weight: Tensor) -> Tensor:
         return edge_weight.view(-1, 1) * x_j

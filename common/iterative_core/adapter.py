@@ -53,6 +53,7 @@ from typing import Any, Callable, ClassVar, Hashable, Iterable, Optional
 import torch
 from torch import Tensor, nn
 
+from ._compile import is_compiling
 from .validation import check_batch_edges, check_edge_weight, check_edges
 
 __all__ = ["GraphAdapter", "GraphView", "WidthNames", "check_graph_view", "GraphKey", "GraphCache", "tensor_key",
@@ -74,21 +75,6 @@ class WidthNames:
     outputs: tuple[str, ...] = ()
     heads: tuple[str, ...] = ()
     mlps: tuple[str, ...] = ()
-
-
-def _dynamo_is_compiling() -> bool:
-    import torch._dynamo  # torch < 2.3 has no torch.compiler.is_compiling
-
-    return torch._dynamo.is_compiling()
-
-
-_is_compiling = getattr(torch.compiler, "is_compiling", None) or _dynamo_is_compiling
-
-
-def is_compiling() -> bool:
-    """Whether ``torch.compile`` is tracing the caller: then nothing is keyed or reused (a traced
-    tensor has no storage to identify)."""
-    return bool(_is_compiling())
 
 
 class GraphKey:
@@ -279,6 +265,9 @@ class GraphAdapter:
     square_hint: ClassVar[str] = "Build it with as many output channels as input channels."
     #: how to iterate on a sampled or bipartite graph in this ecosystem (node-induced subgraphs)
     subgraph_hint: ClassVar[str] = "Iterate on a node-induced subgraph instead."
+    #: whether ``torch.compile`` can trace this ecosystem's layers (:meth:`call`); when not, an iteration
+    #: over one of them runs outside the compiled graph (the GCN operator's iteration is always traced)
+    traceable_layers: ClassVar[bool] = True
     #: where a user finds the batch vector that matches a batch of graphs
     batch_hint: ClassVar[str] = "pass the batch vector of the graphs that were batched, or none"
 
@@ -311,6 +300,13 @@ class GraphAdapter:
         which what was prepared for it (the checks, the GCN operator's propagation) is reused; any
         change of the graph must change it. None (the default): nothing is reused."""
         return None
+
+    def traceable(self, graph, edge_weight) -> bool:
+        """Whether :meth:`read_graph` and :meth:`edge_list` read this graph argument with tensor
+        operations alone, whose output shapes follow from the input shapes, so that ``torch.compile``
+        can trace a layer's set-up with its iteration (with ``validate=False``). False (the default):
+        under ``torch.compile`` the set-up runs outside the compiled graph, one graph break."""
+        return False
 
 
 #: the graphs that passed check_graph_view's checks that read every edge, by key and options

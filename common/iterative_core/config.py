@@ -157,7 +157,7 @@ class _Options:
 
     # a MappingProxyType does not pickle: the state holds plain dicts, made read-only again on loading
     def __getstate__(self) -> dict:
-        return {k: _plain(v) for k, v in self.__dict__.items()}
+        return {k: _plain(v) for k, v in self.__dict__.items() if k != "_solver_pairs"}
 
     def __setstate__(self, state: dict) -> None:
         for k, v in state.items():
@@ -316,6 +316,16 @@ class SolveConfig(_Options):
         if self.backward_solver is not None or self.backward_solver_options is not None:
             check_solver_options(self.backward_solver or self.solver, self.backward_solver_options or {},
                                  where=where, what="backward_solver_options")
+        self._keep_solver_pairs()
+
+    def _keep_solver_pairs(self) -> None:
+        # the solver's keywords as (name, value) pairs, which the solve unpacks: torch.compile before
+        # torch 2.3 cannot trace reading a read-only mapping
+        object.__setattr__(self, "_solver_pairs", tuple(self.solver_options.items()))
+
+    def __setstate__(self, state: dict) -> None:
+        super().__setstate__(state)
+        self._keep_solver_pairs()  # also for a config pickled before the pairs were kept
 
     def schedule(self, where: Optional[str] = None) -> tuple[Schedule, int]:
         """``(schedule, max_iter)`` of a complete config; a ``TypeError`` when no count is known (a

@@ -7,6 +7,7 @@ from typing import Callable, Optional
 import torch
 from torch import Tensor
 
+from ._compile import is_compiling
 from ._keys import check_keys
 from .checks import check_int, got
 from .config import GRAD_MODES, STOP_RULES, SolveConfig, option_names
@@ -95,12 +96,25 @@ def fixed_point(
         **monitor.records(z),
     )
     if kept is not None and z.requires_grad:  # grad="implicit": the step kept in the autograd graph
-        _attach_implicit_backward(z, *kept, info, cfg, max_iter=max_iter, batch=batch,
-                                  num_graphs=monitor.num_graphs if batch is not None else None)
+        attach = _attach_outside_graph if is_compiling() else _attach_implicit_backward
+        attach(z, *kept, info, cfg, max_iter=max_iter, batch=batch,
+               num_graphs=monitor.num_graphs if batch is not None else None)
+    if cfg.on_divergence != "ignore" or (cfg.tol is not None and cfg.on_nonconvergence != "ignore"):
+        # the policies read values back: traced by torch.compile, they run after the compiled graph
+        (_policies_outside_graph if is_compiling() else _apply_policies)(info, cfg, z0)
+    return z, info
+
+
+def _apply_policies(info: FixedPointInfo, cfg: SolveConfig, z0: Tensor) -> None:
+    """Warn or raise as ``cfg``'s ``on_divergence`` and ``on_nonconvergence`` say (see
+    :func:`~iterative_core.info.apply_policy`), with the count of NaN/Inf entries of ``z0`` when the
+    solve diverged from its input."""
     if cfg.on_divergence != "ignore" and info.divergence_reason == "input":
         info.set_input_nonfinite(int((~torch.isfinite(z0.detach())).sum()))
     apply_policy(info, cfg.on_nonconvergence, cfg.on_divergence)
-    return z, info
+
+
+_policies_outside_graph = torch.compiler.disable(_apply_policies)
 
 
 def _solve_config(config: Optional[SolveConfig], options: dict, where: str) -> SolveConfig:
@@ -127,11 +141,23 @@ def _iterate(f: Callable[[Tensor], Tensor], z0: Tensor, cfg: SolveConfig, solve,
     )
     if tail:
         with torch.no_grad():
-            z = solve(f, z0, monitor, schedule, **cfg.solver_options)
+            z = solve(f, z0, monitor, schedule, **dict(cfg._solver_pairs))
         z = z.detach()
     else:
-        z = solve(f, z0, monitor, schedule, **cfg.solver_options)
+        z = solve(f, z0, monitor, schedule, **dict(cfg._solver_pairs))
 
+    if not tail:
+        return z, monitor, None
+    # the implicit mode's step starts the adjoint's own autograd graph: traced by torch.compile, it is
+    # taken after the compiled graph
+    steps = _gradient_steps_outside_graph if (cfg.grad == "implicit" and is_compiling()) else _gradient_steps
+    z, kept = steps(f, z, cfg, monitor, schedule, max_iter, tail)
+    return z, monitor, kept
+
+
+def _gradient_steps(f: Callable[[Tensor], Tensor], z: Tensor, cfg: SolveConfig, monitor: IterationMonitor,
+                    schedule: Schedule, max_iter: int, tail: int) -> tuple[Tensor, Optional[tuple]]:
+    """The last ``tail`` steps, taken with gradients after a gradient-free solve: ``(z, kept)``."""
     z_in = y = None
     for _ in range(tail):
         k = monitor.iterations
@@ -145,7 +171,10 @@ def _iterate(f: Callable[[Tensor], Tensor], z0: Tensor, cfg: SolveConfig, solve,
             z_new = _relaxed_step(f, z, s)
         # recorded like any step, but every graph takes the gradient steps (none is frozen)
         z, _ = monitor.accept(k, z, z_new, every_graph=True)
-    return z, monitor, ((y, z_in) if z_in is not None else None)
+    return z, ((y, z_in) if z_in is not None else None)
+
+
+_gradient_steps_outside_graph = torch.compiler.disable(_gradient_steps)
 
 
 def _implicit_point_check(cfg: SolveConfig) -> Optional[tuple]:
@@ -261,6 +290,9 @@ def _attach_implicit_backward(
         return g
 
     z_out.register_hook(hook)
+
+
+_attach_outside_graph = torch.compiler.disable(_attach_implicit_backward)
 
 
 def _check_implicit_point(info: FixedPointInfo, tol: float, metric: str, source: str, *,

@@ -24,7 +24,7 @@ from .checks import check_int, check_real, got
 from .config import LayerOptions, SolveConfig, expose, frozen_smoothing, mirror_options, option_names, show
 from .fixed_point import fixed_point
 from .info import FixedPointInfo
-from .adapter import GraphAdapter, GraphCache, GraphKey, tensor_key
+from .adapter import GraphAdapter, GraphCache, GraphKey, is_compiling, tensor_key
 from .normalization import Propagation, gcn_propagation
 from .schedules import Smoothing
 from .sparse import CSRPair, csr_pair, spmm_csr
@@ -436,8 +436,10 @@ class GCNOperatorBase(nn.Module):
         the self-loops folded in (:meth:`normalized`) as a CSR matrix with its transpose
         (:class:`~iterative_core.sparse.CSRPair`): each iteration is then one fused sparse-dense
         product. Edge weights that require gradients take :meth:`differentiable_propagation`
-        instead, so that they receive them."""
-        if not (isinstance(edge_weight, Tensor) and edge_weight.requires_grad):
+        instead, so that they receive them. Traced by ``torch.compile``, it builds the edge list alone
+        (``data`` None): the compiler cannot trace sparse tensors."""
+        compiling = is_compiling()  # traced: the edge list alone (no sparse tensor), see propagator
+        if not compiling and not (isinstance(edge_weight, Tensor) and edge_weight.requires_grad):
             grouped = self.in_edges(graph, edge_weight)
             if grouped is not None and (grouped[2] is None or not grouped[2].requires_grad):
                 indptr, src, w = grouped
@@ -450,7 +452,7 @@ class GCNOperatorBase(nn.Module):
         if w is not None and w.requires_grad:
             return self.differentiable_propagation(graph, src, dst, w, num_nodes, dtype)
         prop = self.normalized(src, dst, num_nodes, w, fold_loops=True, dtype=dtype)
-        return prop, _csr_pair(prop.src, prop.dst, prop.weight, num_nodes)
+        return prop, (None if compiling else _csr_pair(prop.src, prop.dst, prop.weight, num_nodes))
 
     def normalized(self, src: Tensor, dst: Tensor, num_nodes: int, weight: Optional[Tensor], *,
                    fold_loops: bool = True, dtype: torch.dtype = torch.float32) -> Propagation:
@@ -471,9 +473,15 @@ class GCNOperatorBase(nn.Module):
         """The map ``(h, add, scale) -> scale * Â h + add`` (``add`` may be None) over what
         :meth:`build_propagation` returned: the fused CSR product for a
         :class:`~iterative_core.sparse.CSRPair` (its transpose reused by every backward step), else a
-        product over the edge list that autograd differentiates in the edge weights."""
+        product over the edge list that autograd differentiates in the edge weights. Traced by
+        ``torch.compile``, every step is the edge-list product (a gather and an ``index_add``, which
+        the compiler fuses; it cannot trace sparse tensors)."""
         if isinstance(data, CSRPair):
-            return lambda h, add, s: spmm_csr(data, h, add, s)
+            def apply(h: Tensor, add: Optional[Tensor], s: float) -> Tensor:
+                if is_compiling():
+                    return _edge_list_product(prop)(h, add, s)
+                return spmm_csr(data, h, add, s)
+            return apply
         return _edge_list_product(prop)
 
     def propagation_key(self, graph, edge_weight: Optional[Tensor], num_nodes: int,
@@ -509,6 +517,8 @@ class GCNOperatorBase(nn.Module):
         if built is not None:
             return built
         built = self.build_propagation(graph, edge_weight, num_nodes, dtype)
+        if is_compiling():  # built inside a compiled graph: its tensors live in that graph alone
+            return built
         self.cache_propagation(built, num_nodes)
         if key is not None and not built[0].weight.requires_grad:
             self._graphs.size = self.graph_cache_size  # a class default, or set on one operator
@@ -519,7 +529,7 @@ class GCNOperatorBase(nn.Module):
                    num_graphs: Optional[int] = None) -> Tensor:
         """:meth:`Propagation.norm_bound`, kept with the propagation per batch vector (computed once
         per graph and batch when the propagation is reused) unless it is differentiable."""
-        if prop.weight.requires_grad:
+        if prop.weight.requires_grad or is_compiling():  # traced: nothing kept beyond the graph
             return prop.norm_bound(batch, num_graphs)
         key = tensor_key(batch)
         if key is None:

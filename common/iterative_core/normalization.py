@@ -96,9 +96,11 @@ def gcn_propagation(
         acc = torch.promote_types(dtype, torch.float64)
     w = torch.ones(src.numel(), dtype=dtype, device=device) if edge_weight is None else edge_weight.to(acc)
     if add_self_loops:
-        has_loop = torch.zeros(num_nodes, dtype=torch.bool, device=device)
-        has_loop[src[src == dst]] = True
-        loop_w = (~has_loop).to(acc)
+        # the nodes that have a self-loop, counted without a boolean mask (whose size depends on the
+        # values: a synchronisation on a GPU, and no shape that torch.compile can trace)
+        loops = torch.zeros(num_nodes, dtype=torch.int32, device=device).index_add_(
+            0, src, (src == dst).to(torch.int32))
+        loop_w = (loops == 0).to(acc)
     else:
         loop_w = torch.zeros(num_nodes, dtype=acc, device=device)
     deg = torch.zeros(num_nodes, dtype=acc, device=device).index_add_(0, dst, w) + loop_w

@@ -6,6 +6,8 @@ from typing import Optional
 import torch
 from torch import Tensor
 
+from ._compile import is_compiling
+
 SUPPORTED_DTYPES = (torch.float16, torch.bfloat16, torch.float32, torch.float64)
 
 __all__ = [
@@ -51,11 +53,13 @@ def check_edges(src: Tensor, dst: Tensor, num_nodes: int, where: str, *, validat
     """Dtype always; the index range (one synchronisation) when ``validate``. On the CPU the range
     is checked whatever ``validate`` says: it costs no synchronisation there, and an index out of range
     would crash the process inside the sparse kernels. On other devices ``validate=False`` leaves
-    invalid indices undefined behaviour."""
+    invalid indices undefined behaviour. Traced by ``torch.compile`` with ``validate=False`` the
+    range is not read (the compiled graph uses no sparse kernel: its gathers and ``index_add`` refuse
+    an index out of range with torch's own error)."""
     for t in (src, dst):
         if t.dtype not in (torch.int64, torch.int32):
             raise ValueError(f"{where}: edge indices must be int64 (or int32), got {t.dtype}")
-    if (validate or src.device.type == "cpu") and src.numel():
+    if (validate or (src.device.type == "cpu" and not is_compiling())) and src.numel():
         hi = int(torch.maximum(src.max(), dst.max()))
         lo = int(torch.minimum(src.min(), dst.min()))
         if hi >= num_nodes:

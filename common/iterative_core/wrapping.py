@@ -26,7 +26,7 @@ refuses a layer whose widths differ; the output of every call is checked as well
 from __future__ import annotations
 
 import inspect
-from typing import Callable, Optional
+from typing import Callable, NamedTuple, Optional
 
 import torch
 from torch import Tensor, nn
@@ -36,7 +36,7 @@ from .forms import form_defaults, operator_keys, resolve_form
 from .layer import ITERATION_KEYS, GCNOperatorBase, IterativeLayerBase
 from .operators import get_operator
 from .info import apply_policy
-from .adapter import GraphAdapter, WidthNames, check_graph_view
+from .adapter import GraphAdapter, WidthNames, check_graph_view, is_compiling
 from .validation import check_batch, check_features, check_z_init, compute_dtype
 
 __all__ = [
@@ -244,16 +244,16 @@ class OperatorLayerBase(IterativeLayerBase):
         own), else the adapter's call of the operator at every step."""
         op = self.operator
         if hasattr(op, "bind"):
-            extra = {"batch": batch, "num_graphs": num_graphs} if (
-                batch is not None and accepts_keyword(op.bind, "batch")) else {}
+            extra = {"batch": batch, "num_graphs": num_graphs} if (batch is not None and (
+                isinstance(op, GCNOperatorBase) or accepts_keyword(op.bind, "batch"))) else {}
             return op.bind(x, graph, edge_weight, lipschitz_budget=self._lipschitz_budget(), **extra)
-        call = self.adapter().call
+        adapter = self.adapter()  # (its method looked up at each call: torch.compile traces that)
         if edge_weight is None:
-            return lambda z: call(op, z, graph)
+            return lambda z: adapter.call(op, z, graph)
         if not accepts_keyword(op.forward, "edge_weight"):
             raise TypeError(f"{type(self).__name__}: {type(op).__name__}.forward takes no edge_weight; leave "
                             "the weights out or use a convolution that takes them")
-        return lambda z: call(op, z, graph, edge_weight=edge_weight)
+        return lambda z: adapter.call(op, z, graph, edge_weight=edge_weight)
 
     def _iterate(self, op: Callable[[Tensor], Tensor], x: Tensor, *, batch: Optional[Tensor] = None,
                  num_graphs: Optional[int] = None, z_init: Optional[Tensor] = None):
@@ -265,10 +265,17 @@ class OperatorLayerBase(IterativeLayerBase):
         # the GCN operator's output is a fresh tensor: its activation may run in place
         return self._solve(op, x, z_init=z_init, batch=batch, num_graphs=num_graphs, fresh=gcn)
 
-    def _run(self, x: Tensor, graph, edge_weight=None, *, batch: Optional[Tensor] = None,
-            num_graphs: Optional[int] = None, z_init: Optional[Tensor] = None, return_info: bool = False):
-        """One forward pass, for an adapter's ``forward``: check the input, read the graph through
-        the adapter, bind the operator to it, iterate (see :mod:`iterative_core.adapter`)."""
+    def _traceable_setup(self, graph, edge_weight, batch: Optional[Tensor], num_graphs: Optional[int]) -> bool:
+        """Whether this call's set-up can run inside a ``torch.compile`` graph: ``validate=False`` (the
+        checks that read values back stay out), a batch vector only with its ``num_graphs``, and a
+        graph argument the adapter reads with tensor operations alone (:meth:`GraphAdapter.traceable`)."""
+        return (not self.validate and (batch is None or num_graphs is not None)
+                and self.adapter().traceable(graph, edge_weight))
+
+    def _setup(self, x: Tensor, graph, edge_weight, batch: Optional[Tensor], num_graphs: Optional[int],
+               z_init: Optional[Tensor]) -> "_Step":
+        """Everything before the iteration: check the input, read the graph through the adapter and
+        bind the operator to it (the GCN operator's propagation built, or reused for the same graph)."""
         where = type(self).__name__
         self._check_features(x)
         x = self._project(x)
@@ -283,18 +290,78 @@ class OperatorLayerBase(IterativeLayerBase):
         batch, num_graphs = view.batch, view.num_graphs
         dtype = compute_dtype(x.dtype)
         if dtype == x.dtype or not hasattr(op, "bind"):
-            z, info = self._iterate(self._bind(x, graph, edge_weight, batch, num_graphs), x, batch=batch,
-                                    num_graphs=num_graphs, z_init=z_init)
-            return (z, info) if return_info else z
+            return _Step(self._bind(x, graph, edge_weight, batch, num_graphs), x, z_init, batch, num_graphs, None)
         # half precision: the operators that bind a graph iterate in float32 and return the input's dtype
         xc = x.to(dtype)
-        z, info = self._iterate(self._bind(xc, graph, edge_weight, batch, num_graphs), xc, batch=batch,
-                                num_graphs=num_graphs, z_init=None if z_init is None else z_init.to(dtype))
-        z = z.to(x.dtype)
-        if self.on_divergence != "ignore" and not info.diverged and not bool(torch.isfinite(z).all()):
-            info.mark_overflow(x.dtype)  # finite in float32, beyond the range of the input's dtype
-            apply_policy(info, self.on_nonconvergence, self.on_divergence)
+        return _Step(self._bind(xc, graph, edge_weight, batch, num_graphs), xc,
+                     None if z_init is None else z_init.to(dtype), batch, num_graphs, x.dtype)
+
+    def _run(self, x: Tensor, graph, edge_weight=None, *, batch: Optional[Tensor] = None,
+             num_graphs: Optional[int] = None, z_init: Optional[Tensor] = None, return_info: bool = False):
+        """One forward pass, for an adapter's ``forward``: the set-up (:meth:`_setup`), then the
+        iteration (see :mod:`iterative_core.adapter`).
+
+        Under ``torch.compile`` the iteration is traced whole, and the set-up with it where it can be
+        (:meth:`_traceable_setup`: the propagation is then normalised inside the graph at every call);
+        otherwise the set-up runs outside the compiled graph, as in eager mode with its per-graph
+        cache, and is one graph break before the iteration."""
+        compiling = is_compiling()
+        if (_sparse_tensor(graph) if not compiling
+                else not self._traceable_setup(graph, edge_weight, batch, num_graphs)):
+            # a torch sparse tensor: torch.compile cannot take it, runs the frames around it eagerly and
+            # compiles the functions they call one by one; the set-up is kept out of that
+            step = _setup_outside_graph(self, x, graph, edge_weight, batch, num_graphs, z_init)
+        else:
+            step = self._setup(x, graph, edge_weight, batch, num_graphs, z_init)
+        if compiling and not (self.adapter.traceable_layers or hasattr(self.operator, "bind")):
+            # the ecosystem's layers cannot be traced: the iteration runs outside the compiled graph
+            z, info = _iterate_outside_graph(self, step.op, step.x, batch=step.batch, num_graphs=step.num_graphs,
+                                             z_init=step.z_init)
+        else:
+            z, info = self._iterate(step.op, step.x, batch=step.batch, num_graphs=step.num_graphs,
+                                    z_init=step.z_init)
+        if step.out_dtype is not None:
+            z = z.to(step.out_dtype)
+            if self.on_divergence != "ignore":
+                (_check_overflow_outside_graph if compiling else _check_overflow)(self, z, info, step.out_dtype)
         return (z, info) if return_info else z
+
+
+def _sparse_tensor(graph) -> bool:
+    return isinstance(graph, Tensor) and graph.layout != torch.strided
+
+
+class _Step(NamedTuple):
+    """What the set-up of one forward pass hands to the iteration."""
+
+    op: Callable[[Tensor], Tensor]
+    x: Tensor
+    z_init: Optional[Tensor]
+    batch: Optional[Tensor]
+    num_graphs: Optional[int]
+    out_dtype: Optional[torch.dtype]  # the input's half-precision dtype, iterated in float32 (else None)
+
+
+def _check_overflow(layer: OperatorLayerBase, z: Tensor, info, dtype: torch.dtype) -> None:
+    """Apply the layer's policies when the solve was finite in float32 but ``z`` overflows ``dtype``."""
+    if not info.diverged and not bool(torch.isfinite(z).all()):
+        info.mark_overflow(dtype)  # finite in float32, beyond the range of the input's dtype
+        apply_policy(info, layer.on_nonconvergence, layer.on_divergence)
+
+
+# under torch.compile: what reads values back, or a graph argument the compiler cannot trace, runs
+# outside the compiled graph (one graph break each, never inside the iteration)
+@torch.compiler.disable
+def _setup_outside_graph(layer: OperatorLayerBase, *args) -> _Step:
+    return layer._setup(*args)
+
+
+@torch.compiler.disable
+def _iterate_outside_graph(layer: OperatorLayerBase, *args, **kwargs):
+    return layer._iterate(*args, **kwargs)
+
+
+_check_overflow_outside_graph = torch.compiler.disable(_check_overflow)
 
 
 def split_operator_options(kwargs: dict) -> tuple[dict, dict]:

@@ -1,0 +1,19 @@
+"""Whether ``torch.compile`` is tracing: what the layers do differently inside a compiled graph."""
+from __future__ import annotations
+
+import torch
+
+
+def _dynamo_is_compiling() -> bool:
+    import torch._dynamo  # torch < 2.3 has no torch.compiler.is_compiling
+
+    return torch._dynamo.is_compiling()
+
+
+_is_compiling = getattr(torch.compiler, "is_compiling", None) or _dynamo_is_compiling
+
+
+def is_compiling() -> bool:
+    """Whether ``torch.compile`` is tracing the caller: then nothing is keyed or reused (a traced
+    tensor has no storage to identify), nothing reads a value back, and no sparse tensor is made."""
+    return bool(_is_compiling())
