@@ -107,6 +107,16 @@ def test_repr_equality_hash_pickle_and_deepcopy():
     assert cfg != cfg.replace(tol=1e-3) and len({cfg, again}) == 1
 
 
+def test_the_solver_options_reach_the_solver_after_replace_pickle_and_deepcopy():
+    cfg = SolveConfig(max_iter=6, smoothing=0.0, solver="anderson", solver_options={"m": 1})
+    other = cfg.replace(solver_options={"m": 4})
+    z1, _ = ic.fixed_point(_contraction, torch.zeros(3), config=cfg)
+    z4, _ = ic.fixed_point(_contraction, torch.zeros(3), config=other)
+    assert not torch.equal(z1, z4)  # the memory changes the iterates
+    for again in (pickle.loads(pickle.dumps(other)), copy.deepcopy(other)):
+        assert torch.equal(ic.fixed_point(_contraction, torch.zeros(3), config=again)[0], z4)
+
+
 # --- fixed_point() ---------------------------------------------------------------------------------
 def test_fixed_point_takes_a_config_and_options_override_it():
     cfg = SolveConfig(max_iter=100, tol=1e-6, smoothing=0.0)

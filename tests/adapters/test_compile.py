@@ -1,0 +1,209 @@
+"""``torch.compile``: the iteration is traced whole, in one graph; what reads values back (the input
+checks, the convergence policies) or cannot be traced (a DGL graph, a sparse adjacency) runs outside
+it, before or after the iteration, never inside; the per-graph set-up cache keeps working; a PyG model
+set up without synchronisation (``validate=False``, ``on_divergence="ignore"``, no ``tol``) compiles
+with ``fullgraph=True``; outputs and gradients equal eager mode's, and no warning is raised.
+
+The compiler runs with ``backend="aot_eager"`` (forward and backward traced as inductor traces them,
+without its C++ code generation) or ``"eager"`` for ``explain``."""
+from __future__ import annotations
+
+import warnings
+
+import pytest
+import torch
+
+from tests.helpers import random_graph
+
+C, N = 8, 24
+#: the options under which a forward pass reads nothing back from the device
+SYNC_FREE = dict(validate=False, on_divergence="ignore")
+
+
+def _compile_works() -> bool:
+    try:
+        torch._dynamo.reset()
+        return bool(torch.compile(lambda t: t + 1, backend="eager")(torch.zeros(1)) == 1)
+    except Exception:  # e.g. a Python version this torch's compiler does not support
+        return False
+
+
+pytestmark = pytest.mark.skipif(not _compile_works(), reason="torch.compile does not run here")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_compiler():
+    torch._dynamo.reset()
+    yield
+    torch._dynamo.reset()
+
+
+def _inputs(backend, *, seed: int = 0, **kw):
+    edge_index, w = random_graph(N, 70, seed=seed, **kw)
+    return backend.graph(edge_index, N), torch.randn(N, C), w
+
+
+def _explain(backend, module, x, g, *args, **kwargs):
+    run = torch._dynamo.explain(module)
+    return run(x, g, *args, **kwargs) if backend.name == "pyg" else run(g, x, *args, **kwargs)
+
+
+def _breaks(explained) -> list[str]:
+    """The functions each graph break called outside the compiled graph."""
+    names = ("_setup_outside_graph", "_apply_policies", "_gradient_steps", "_attach_implicit_backward")
+    found = []
+    for b in explained.break_reasons:
+        text = str(b.reason)
+        found.append(next((n for n in names if n in text), text.splitlines()[0]))
+    return found
+
+
+def _propagations_in(explained) -> int:
+    """Edge-list products (``index_add``) in the compiled graphs: one per iteration, and two more
+    when the normalisation is traced too."""
+    return sum(1 for gm in explained.graphs for node in gm.graph.nodes
+               if node.op in ("call_method", "call_function") and "index_add" in str(node.target))
+
+
+def _no_warnings(record) -> None:
+    assert not record, [f"{w.category.__name__}: {w.message}" for w in record]
+
+
+def test_the_iteration_is_one_graph_with_the_setup_traced_or_outside(backend):
+    g, x, _ = _inputs(backend)
+    conv = backend.PIGNConv(C, num_iterations=6, **SYNC_FREE)
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        explained = _explain(backend, conv, x, g)
+    _no_warnings(record)
+    assert explained.graph_count == 1
+    if backend.name == "pyg":  # an edge index is set up inside the graph: nothing breaks it
+        assert _breaks(explained) == [] and _propagations_in(explained) == 6 + 2
+    else:  # a DGLGraph is read outside, before the iteration (torch < 2.3 lists no break before an empty graph)
+        assert set(_breaks(explained)) <= {"_setup_outside_graph"} and _propagations_in(explained) == 6
+
+
+def test_default_options_break_only_before_and_after_the_iteration(backend):
+    g, x, _ = _inputs(backend)
+    conv = backend.PIGNConv(C, num_iterations=6)  # validate=True, on_divergence="warn"
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        explained = _explain(backend, conv, x, g)
+    _no_warnings(record)
+    assert explained.graph_count == 1 and _propagations_in(explained) == 6
+    assert set(_breaks(explained)) <= {"_setup_outside_graph", "_apply_policies"}
+    assert "_apply_policies" in _breaks(explained)
+
+
+@pytest.mark.parametrize("form", ["signed", "appnp", "paper"])
+def test_compiled_outputs_and_gradients_equal_eager(backend, form):
+    g, x, w = _inputs(backend, weighted=True)
+    conv = backend.PIGNConv(C, num_iterations=5, form=form, **SYNC_FREE)
+    x.requires_grad_()
+    ref = backend.run(conv, x, g, w)
+    ref_grads = torch.autograd.grad(ref.square().sum(), [x, *conv.parameters()])
+    compiled = torch.compile(conv, backend="aot_eager")
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        for _ in range(2):  # the first call compiles, the second runs the compiled graph
+            out = backend.run(compiled, x, g, w)
+            grads = torch.autograd.grad(out.square().sum(), [x, *conv.parameters()])
+            assert torch.allclose(out, ref, atol=1e-6)
+            assert all(torch.allclose(a, b, atol=1e-5) for a, b in zip(grads, ref_grads))
+    _no_warnings(record)
+
+
+@pytest.mark.parametrize("model", ["conv", "PIGN"])
+def test_fullgraph_compiles_a_pyg_model_set_up_without_synchronisation(backend, model):
+    if backend.name != "pyg":
+        pytest.skip("a DGLGraph is read outside the compiled graph: fullgraph=True needs an edge index")
+    g, x, _ = _inputs(backend)
+    torch.manual_seed(1)
+    module = (backend.PIGNConv(C, 4, **SYNC_FREE) if model == "conv"
+              else backend.PIGN(C, 16, 3, dropout=0.0, **SYNC_FREE))
+    ref = module(x, g)
+    ref_grads = torch.autograd.grad(ref.square().sum(), list(module.parameters()))
+    compiled = torch.compile(module, backend="aot_eager", fullgraph=True)
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        for graph in (g, _inputs(backend, seed=3)[0]):  # another graph of the same size: no cache needed
+            expected = module(x, graph)
+            out = compiled(x, graph)
+            assert torch.allclose(out, expected, atol=1e-6)
+        out = compiled(x, g)
+        grads = torch.autograd.grad(out.square().sum(), list(module.parameters()))
+    _no_warnings(record)
+    assert torch.allclose(out, ref, atol=1e-6)
+    assert all(torch.allclose(a, b, atol=1e-5) for a, b in zip(grads, ref_grads))
+
+
+def test_the_per_graph_setup_cache_works_under_compile(backend, monkeypatch):
+    g, x, w = _inputs(backend, weighted=True)
+    conv = backend.PIGNConv(C, num_iterations=4)  # validated: set up outside the graph, with the cache
+    builds = []
+    real = conv.operator.build_propagation
+
+    def counting(*args, **kwargs):
+        builds.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(conv.operator, "build_propagation", counting)
+    compiled = torch.compile(conv, backend="aot_eager")
+    first = backend.run(compiled, x, g, w)
+    second = backend.run(compiled, torch.randn(N, C), g, w)
+    assert len(builds) == 1 and len(conv.operator._graphs) == 1
+    w2 = w * 2.0  # other weights: another graph
+    third = backend.run(compiled, x, g, w2)
+    assert len(builds) == 2
+    assert torch.allclose(first, backend.run(conv, x, g, w), atol=1e-6)
+    assert torch.allclose(third, backend.run(conv, x, g, w2), atol=1e-6)
+    assert second.shape == first.shape
+
+
+def test_validation_under_compile(backend):
+    g, x, _ = _inputs(backend)
+    bad = x.clone()
+    bad[3, 1] = float("nan")
+    checked = torch.compile(backend.PIGNConv(C, num_iterations=3), backend="aot_eager")
+    with pytest.raises(ValueError, match="NaN/Inf"):  # the layer's own message, from outside the graph
+        backend.run(checked, bad, g)
+    if backend.name == "pyg":  # an index out of range, traced with validate=False: torch refuses it
+        edge_index, _ = random_graph(N, 70)
+        edge_index[1, 5] = N + 2
+        unchecked = torch.compile(backend.PIGNConv(C, num_iterations=3, **SYNC_FREE), backend="aot_eager")
+        with pytest.raises((IndexError, RuntimeError), match="index|out of"):
+            unchecked(x, edge_index)
+
+
+@pytest.mark.parametrize("grad", ["implicit", "phantom"])
+def test_gradient_modes_under_compile(backend, grad):
+    g, x, _ = _inputs(backend)
+    conv = backend.PIGNConv(C, num_iterations=6, form="paper", grad=grad, **SYNC_FREE)
+    ref = backend.run(conv, x, g)
+    ref_grads = torch.autograd.grad(ref.square().sum(), list(conv.parameters()))
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        out = backend.run(torch.compile(conv, backend="aot_eager"), x, g)
+        grads = torch.autograd.grad(out.square().sum(), list(conv.parameters()))
+    _no_warnings(record)
+    assert torch.allclose(out, ref, atol=1e-6)
+    assert all(torch.allclose(a, b, atol=1e-5) for a, b in zip(grads, ref_grads))
+
+
+def test_a_pyg_sparse_adjacency_compiles_with_its_setup_outside(backend):
+    if backend.name != "pyg":
+        pytest.skip("PyG's sparse adjacency")
+    edge_index, w = random_graph(N, 70, weighted=True)
+    adj_t = torch.sparse_coo_tensor(edge_index.flip(0), w, (N, N), check_invariants=True).coalesce()
+    x = torch.randn(N, C)
+    conv = backend.PIGNConv(C, num_iterations=4, **SYNC_FREE)
+    out = torch.compile(conv, backend="aot_eager")(x, adj_t)
+    assert torch.allclose(out, conv(x, adj_t), atol=1e-6)
+    assert torch.allclose(out, conv(x, edge_index, w), atol=1e-6)
+
+
+def test_a_registered_operator_compiles(backend):
+    g, x, _ = _inputs(backend)
+    conv = backend.PIGNConv(C, num_iterations=3, conv="sage", **SYNC_FREE)
+    out = backend.run(torch.compile(conv, backend="aot_eager"), x, g)
+    assert torch.allclose(out, backend.run(conv, x, g), atol=1e-6)
