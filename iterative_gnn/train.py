@@ -2,14 +2,20 @@
 from __future__ import annotations
 
 import copy
+import math
 import random
+import re
+import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Callable, Optional
+from typing import Callable, Iterator, Optional
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
+
+from iterative_core import ConvergenceWarning
 
 from .backends import forward
 from .data import NodeDataset
@@ -30,6 +36,90 @@ class RunResult:
     losses: list = field(default_factory=list)
     info: Optional[dict] = None  # the iteration's convergence at evaluation, for PIGN models
     residuals: Optional[list] = None  # relative residual after each iteration at evaluation
+
+
+#: torch's own notices that a run triggers and that say nothing about the user's model or data:
+#: ``(message pattern, category)``. The sparse-CSR input of the models (see :class:`FeatureDropout`)
+#: raises the first two; importing PyG raises the third (PyG's own use of ``torch.jit.script``).
+TORCH_NOTICES = (
+    (r"Sparse CSR tensor support is in beta state", UserWarning),
+    (r"Sparse invariant checks are implicitly disabled", UserWarning),
+    (r"`torch\.jit\.script` is deprecated", DeprecationWarning),
+)
+
+
+def filter_torch_notices() -> None:
+    """Hide :data:`TORCH_NOTICES` (each by its message and category; every other warning, the
+    library's :class:`~iterative_core.ConvergenceWarning` among them, is left as it is)."""
+    for message, category in TORCH_NOTICES:
+        warnings.filterwarnings("ignore", message=message, category=category)
+
+
+_REEMITTED: dict = {}  # the "once per place" registry of the warnings passed on by convergence_watch
+_RESIDUAL = re.compile(r"final residual ([-+0-9.eE]+|nan|inf)")
+
+
+@contextmanager
+def convergence_watch() -> Iterator[list[str]]:
+    """Collect the library's :class:`~iterative_core.ConvergenceWarning` messages raised inside (every
+    one of them, into the list given, filled when the block ends) instead of showing them; any other
+    warning is passed on as usual."""
+    messages: list[str] = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        yield messages
+    for w in caught:
+        if issubclass(w.category, ConvergenceWarning):
+            messages.append(str(w.message))
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, registry=_REEMITTED)
+
+
+@dataclass
+class ConvergenceTally:
+    """How many runs of an iterative model did not converge, and the worst final residual among them.
+
+    A run did not converge when the library warned (:class:`~iterative_core.ConvergenceWarning`, in
+    training or at evaluation) or when its iteration at evaluation ended ``max_iter`` or ``diverged``;
+    a run of a fixed number of iterations (status ``fixed``) is not counted as failing."""
+
+    runs: int = 0
+    failed: int = 0
+    worst: Optional[float] = None  # the largest final relative residual of a failed run (NaN: not finite)
+
+    def add(self, messages: list[str], info: Optional[dict] = None, iterative: bool = True) -> None:
+        """Count one run from the warning ``messages`` it raised and its evaluation ``info``
+        (:meth:`FixedPointInfo.as_dict`); a run of a model that does not iterate (``iterative`` False,
+        no warning) is not counted."""
+        if not (iterative or messages):
+            return
+        self.runs += 1
+        residuals = [float(m.group(1)) for m in map(_RESIDUAL.search, messages) if m]
+        failed = bool(messages)
+        if info and info.get("status") in ("max_iter", "diverged"):
+            failed = True
+            if info.get("final_residual") is not None:
+                residuals.append(float(info["final_residual"]))
+        if failed:
+            self.failed += 1
+            for r in residuals:
+                self._worse(r)
+
+    def _worse(self, r: Optional[float]) -> None:
+        if r is None:
+            return
+        if self.worst is None or math.isnan(r) or (not math.isnan(self.worst) and r > self.worst):
+            self.worst = r
+
+    def merge(self, other: "ConvergenceTally") -> None:
+        self.runs += other.runs
+        self.failed += other.failed
+        self._worse(other.worst)
+
+    def describe(self, what: str = "runs") -> str:
+        """``"2 of 12 runs did not converge (worst final residual 3.1e-01)"``."""
+        worst = "" if not self.failed or self.worst is None else f" (worst final residual {self.worst:.2e})"
+        return f"{self.failed} of {self.runs} {what} did not converge{worst}"
 
 
 def accuracy(logits: Tensor, y: Tensor, mask: Tensor) -> float:
