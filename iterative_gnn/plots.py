@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Optional
 
 _STYLE = {
     "gcn": ("tab:red", "s"), "pign-paper": ("tab:blue", "o"), "pign-best": ("tab:green", "^"),
@@ -15,6 +16,19 @@ _LABEL = {
     "pign-default": "PIGN, library defaults",
     "pign": "PIGN to convergence", "appnp": "APPNP", "gcn2": "GCNII",
 }
+
+
+#: how to install what the plots need, named when it is missing
+INSTALL_HINT = "pip install matplotlib, or the command's extra: pip install 'iterative-gnn[pyg]'"
+
+
+def missing_library() -> Optional[str]:
+    """Why no plot can be drawn here (matplotlib cannot be imported, with how to install it), or None."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError as exc:
+        return f"matplotlib cannot be imported ({exc}); {INSTALL_HINT}"
+    return None
 
 
 def _plt():

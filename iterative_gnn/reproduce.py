@@ -41,7 +41,8 @@ from .data import DATASETS, add_feature_noise, load_node_dataset, to_device
 from .heterophily import default_form, form_key, heterophily_models
 from .synthetic import load_csbm
 from .targets import TARGETS, Target
-from .train import RunResult, accuracy, evaluate, seed_everything
+from .train import ConvergenceTally, RunResult, accuracy, convergence_watch, evaluate, filter_torch_notices
+from .train import seed_everything
 
 EXPERIMENTS = ("depth", "noise", "inference", "residuals", "chains", "heterophily", "graphs", "long_range")
 #: what a quick run makes when Cora is there (without it, the chains benchmark)
@@ -189,10 +190,28 @@ Task = Union[DepthTask, InferenceTask, ChainsTask, HeterophilyTask, graph_experi
 
 @dataclass(frozen=True)
 class TaskResult:
-    """What a task gives back: its rows by CSV name (``depth``, ``inference``, ...) and its log line."""
+    """What a task gives back: its rows by CSV name (``depth``, ``inference``, ...), its log line, the
+    iteration's info at evaluation (PIGN models) and, once :meth:`Runner.execute` has it, whether the
+    run converged (``convergence``, one run) in its experiment (``experiment``)."""
 
     rows: dict
     line: str
+    info: Optional[dict] = None
+    experiment: str = ""
+    convergence: Optional[ConvergenceTally] = None
+
+
+def experiment_of(task: "Task") -> str:
+    """The experiment a task belongs to (the name :data:`EXPERIMENTS` gives it)."""
+    if isinstance(task, ChainsTask):
+        return "chains"
+    if isinstance(task, HeterophilyTask):
+        return "heterophily"
+    if isinstance(task, graph_experiments.GraphTask):
+        return task.experiment
+    if isinstance(task, InferenceTask):
+        return "inference"
+    return "noise" if task.noise else "depth"
 
 
 # ------------------------------------------------------------------------------------------------
@@ -258,6 +277,11 @@ class Runner:
         self._datasets: dict = {}
         self._generated: dict = {}  # the generated datasets of the current seed, by (experiment, parameter, seed)
         self.n_done = 0
+        #: the runs that did not converge, by experiment (in the order the experiments first finished a run)
+        self.convergence: dict[str, ConvergenceTally] = {}
+        #: called as ``progress(runs done, runs in all)`` when the run starts and after each run
+        self.progress: Optional[Callable[[int, int], None]] = None
+        self._total = 0
 
     def dataset(self, name: str, noise: float = 0.0, seed: int = 0):
         key = (name, noise, seed if noise else 0)
@@ -357,7 +381,21 @@ class Runner:
         return [t for _, t in sorted(per_seed, key=lambda st: st[0])]  # a stable sort: each seed's order kept
 
     def execute(self, task: Task) -> TaskResult:
-        """Run one task; return its rows (by CSV name) and its log line."""
+        """Run one task; return its rows (by CSV name), its log line and whether it converged (the
+        library's convergence warnings are counted, not shown)."""
+        with convergence_watch() as warned:
+            result = self._execute(task)
+        info, iterative = result.info, result.info is not None
+        if isinstance(task, graph_experiments.GraphTask):
+            iterative = task.model.startswith("pign")
+            row = result.rows[task.experiment][0]
+            if iterative and row.get("converged") not in (None, ""):  # the share of test graphs that converged
+                info = {"status": "converged" if float(row["converged"]) >= 1.0 else "max_iter"}
+        tally = ConvergenceTally()
+        tally.add(warned, info, iterative=iterative)
+        return dataclasses.replace(result, experiment=experiment_of(task), convergence=tally)
+
+    def _execute(self, task: Task) -> TaskResult:
         if isinstance(task, ChainsTask):
             return self._run_chains(task)
         if isinstance(task, HeterophilyTask):
@@ -371,7 +409,7 @@ class Runner:
 
     def _result(self, rows: dict[str, list[dict]], tag: str, seed: int, res: RunResult, secs: float) -> TaskResult:
         return TaskResult(rows, f"[{self.backend}] {tag} seed {seed}: test {res.test_acc * 100:.1f}% "
-                                f"val {res.val_acc * 100:.1f}% (epoch {res.best_epoch}, {secs:.1f}s)")
+                                f"val {res.val_acc * 100:.1f}% (epoch {res.best_epoch}, {secs:.1f}s)", res.info)
 
     def _run_chains(self, task: ChainsTask) -> TaskResult:
         length, key, seed = task.length, task.model, task.seed
@@ -465,6 +503,9 @@ class Runner:
         that finished."""
         self.check()
         tasks = self.plan()
+        self._total = len(tasks)
+        if self.progress is not None:
+            self.progress(0, len(tasks))
         finished = False
         try:
             if jobs > 1 and len(tasks) > 1:
@@ -479,9 +520,16 @@ class Runner:
                 self._collect(map(self.execute, tasks))
             finished = True
         finally:
+            for line in self.convergence_lines():
+                self.log(line)
             if not finished:
                 self.save_partial(len(tasks))
         return self.save()
+
+    def convergence_lines(self) -> list[str]:
+        """One line per experiment with runs of an iterative model: how many did not converge, and the
+        worst final residual among them."""
+        return [f"# convergence, {name}: {t.describe('PIGN runs')}" for name, t in self.convergence.items() if t.runs]
 
     def save_partial(self, total: int) -> dict[str, Path]:
         """After a run stopped early: the tables, plots and targets from the CSV files of the runs
@@ -501,8 +549,12 @@ class Runner:
             for kind, rs in result.rows.items():
                 self.rows[kind].extend(rs)
             self.n_done += 1
+            if result.convergence is not None:
+                self.convergence.setdefault(result.experiment, ConvergenceTally()).merge(result.convergence)
             self.log(result.line)
             self.save_rows()
+            if self.progress is not None:
+                self.progress(self.n_done, self._total)
 
     def save_rows(self) -> None:
         """The per-run rows so far (a long run can be read while it goes)."""
@@ -510,18 +562,17 @@ class Runner:
             if rows:
                 write_csv(self.out / f"{name}.csv", rows)
 
-    def _save_generated(self) -> dict[str, Path]:
-        """The CSV files, summaries and plots of the heterophily, graphs and long_range experiments."""
-        files: dict[str, Path] = {}
+    def _save_generated(self, files: dict[str, Path], todo: list[Callable[[], dict]]) -> None:
+        """The CSV files and summaries of the heterophily, graphs and long_range experiments into
+        ``files``; their plots appended to ``todo``."""
         r = self.rows
 
-        def table(kind: str, by: tuple, values: tuple, plot: Optional[Callable] = None) -> list[dict]:
+        def table(kind: str, by: tuple, values: tuple, plot: Optional[Callable] = None) -> None:
             files[f"{kind}.csv"] = write_csv(self.out / f"{kind}.csv", r[kind])
             summ = summarize(r[kind], by, values)
             files[f"{kind}_summary.csv"] = write_csv(self.out / f"{kind}_summary.csv", summ)
             if plot is not None:
-                files.update(plot(summ, self.out))
-            return summ
+                todo.append(lambda: plot(summ, self.out))
 
         if r["heterophily"]:
             table("heterophily", ("h", "model"), ("test_acc", "val_acc", "final_residual"), plots.plot_heterophily)
@@ -532,41 +583,50 @@ class Runner:
                   plots.plot_graphs_inference)
         if r["graphs_iterations"]:
             table("graphs_iterations", ("trained_iterations", "family"), ("iterations", "converged", "correct"))
-            files.update(plots.plot_graphs_iterations(r["graphs_iterations"], self.out))
+            todo.append(lambda: plots.plot_graphs_iterations(r["graphs_iterations"], self.out))
         if r["long_range"]:
             table("long_range", ("model", "depth"), ("test_acc", "val_acc", "iterations", "converged"),
                   plots.plot_long_range)
-        return files
 
     def save(self) -> dict[str, Path]:
+        """Write every CSV file, the targets and ``summary.md``, then the plots: without matplotlib the
+        plots are left out (one line in the log says so) and every table is still there."""
         files: dict[str, Path] = {}
+        todo: list[Callable[[], dict]] = []  # the plots, drawn once every table is written
         r = self.rows
         if r["depth"]:
             files["depth.csv"] = write_csv(self.out / "depth.csv", r["depth"])
-            summ = summarize(r["depth"], ("dataset", "noise", "model", "depth"),
-                             ("test_acc", "val_acc", "iterations", "final_residual", "seconds"))
-            files["depth_summary.csv"] = write_csv(self.out / "depth_summary.csv", summ)
-            files.update(plots.plot_depth(summ, self.out))
+            depth = summarize(r["depth"], ("dataset", "noise", "model", "depth"),
+                              ("test_acc", "val_acc", "iterations", "final_residual", "seconds"))
+            files["depth_summary.csv"] = write_csv(self.out / "depth_summary.csv", depth)
+            todo.append(lambda: plots.plot_depth(depth, self.out))
         if r["inference"]:
             files["inference.csv"] = write_csv(self.out / "inference.csv", r["inference"])
-            summ = summarize(r["inference"], ("dataset", "model", "trained_iterations", "eval_iterations"),
-                             ("test_acc", "val_acc", "final_residual"))
-            files["inference_summary.csv"] = write_csv(self.out / "inference_summary.csv", summ)
-            files.update(plots.plot_inference(summ, self.out))
+            inference = summarize(r["inference"], ("dataset", "model", "trained_iterations", "eval_iterations"),
+                                  ("test_acc", "val_acc", "final_residual"))
+            files["inference_summary.csv"] = write_csv(self.out / "inference_summary.csv", inference)
+            todo.append(lambda: plots.plot_inference(inference, self.out))
         if r["residuals"]:
             files["residuals.csv"] = write_csv(self.out / "residuals.csv", r["residuals"])
-            files.update(plots.plot_residuals(r["residuals"], self.out))
+            todo.append(lambda: plots.plot_residuals(r["residuals"], self.out))
         if r["chains"]:
             files["chains.csv"] = write_csv(self.out / "chains.csv", r["chains"])
-            summ = summarize(r["chains"], ("length", "model"), ("test_acc", "val_acc", "iterations", "final_residual"))
-            files["chains_summary.csv"] = write_csv(self.out / "chains_summary.csv", summ)
-            files.update(plots.plot_chains(summ, self.out))
-        files.update(self._save_generated())
+            chains = summarize(r["chains"], ("length", "model"), ("test_acc", "val_acc", "iterations", "final_residual"))
+            files["chains_summary.csv"] = write_csv(self.out / "chains_summary.csv", chains)
+            todo.append(lambda: plots.plot_chains(chains, self.out))
+        self._save_generated(files, todo)
         checks = check_targets(self.rows, self.s)
         if checks:
             files["targets.csv"] = write_csv(self.out / "targets.csv", checks)
         files["summary.md"] = write_summary(self.out / "summary.md", self.rows, checks, self.backend,
                                            self.command)
+        if todo:
+            missing = plots.missing_library()
+            if missing:
+                self.log(f"# plots skipped: {missing}")
+            else:
+                for draw in todo:
+                    files.update(draw())
         return files
 
 
@@ -576,6 +636,7 @@ _WORKER: Optional[Runner] = None
 
 def _init_worker(backend: str, settings: Settings, threads: int) -> None:
     global _WORKER
+    filter_torch_notices()  # a worker process starts with the default warning filters
     torch.set_num_threads(threads)
     _WORKER = Runner(backend, settings, Path("."), log=lambda line: None)
 
