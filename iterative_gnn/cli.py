@@ -14,6 +14,7 @@ import os
 import statistics
 import sys
 import time
+import warnings
 from pathlib import Path
 from typing import Any, Callable, NoReturn, Optional, Sequence
 
@@ -24,12 +25,12 @@ from . import backends
 from .backends import BACKENDS, MODELS
 from .configs import PIGN_PRESETS, RunConfig, chains_models, preset, run_one
 from .data import DATASETS, DatasetUnavailable, add_feature_noise, cache_dir, load_node_dataset, planetoid_available
-from .data import planetoid_raw_complete, to_device
+from .data import ENV_VAR, PLANETOID, planetoid_raw_complete, resolve_root, to_device, writable_root
 from .model_io import ModelFileError, load_model, read_model_file, save_model
 from .reproduce import EXPERIMENTS, OUTPUT_FILES, QUICK_EXPERIMENTS, Runner, Settings
 from .reproduce import machine, model_config, quick_settings, report
 from .reproduce import write_csv
-from .train import evaluate
+from .train import ConvergenceTally, convergence_watch, evaluate, filter_torch_notices
 from .user_graph import DIRECTIONS, FORMATS, GraphData, GraphInputError, load_graph, load_labels, node_dataset
 from .user_graph import split_masks
 
@@ -202,18 +203,40 @@ def _usage_error(args: argparse.Namespace, message: str) -> NoReturn:
     args.parser.error(message)
 
 
-def _progress_bar(total: int, desc: str):
+def _progress_bar(total: int, desc: str, enabled: bool = True, unit: str = "epoch"):
+    """A progress bar on stderr, or None: without tqdm, with ``--no-progress`` (``enabled`` False) or
+    when stderr is not a terminal. It is cleared when closed; write lines with :func:`_write_line`
+    while it shows."""
+    if not enabled or not sys.stderr.isatty():
+        return None
     try:
-        from tqdm.auto import tqdm
-    except ImportError:  # tqdm is optional
-        return None, None
-    bar = tqdm(total=total, desc=desc, leave=False, disable=not sys.stderr.isatty())
+        from tqdm import tqdm
+    except ImportError:  # the bar is a convenience: without tqdm, none
+        return None
+    return tqdm(total=total, desc=desc, unit=unit, leave=False, file=sys.stderr)
+
+
+def _epoch_update(bar) -> Optional[Callable[[int, float], None]]:
+    """The ``progress(epoch, loss)`` callback of training that moves ``bar`` (None without a bar)."""
+    if bar is None:
+        return None
 
     def update(epoch: int, loss: float) -> None:
         bar.update(1)
-        bar.set_postfix(loss=f"{loss:.3f}")
+        bar.set_postfix(loss=f"{loss:.3f}", refresh=False)
 
-    return bar, update
+    return update
+
+
+def _write_line(msg: str, bar=None, file=None) -> None:
+    """Print ``msg`` (to stdout by default) without garbling ``bar``: the bar is cleared, the line
+    written, the bar drawn again."""
+    file = file or sys.stdout
+    if bar is None:
+        print(msg, file=file, flush=True)
+    else:
+        bar.write(msg, file=file)
+        file.flush()
 
 
 def _set_threads(n: Optional[int]) -> None:
@@ -353,13 +376,19 @@ def cmd_train(args: argparse.Namespace) -> int:
               f"{int(base.train_mask.sum())}/{int(base.val_mask.sum())}/{int(base.test_mask.sum())} train/val/test; "
               f"{cfg.describe()}")
     accs, vals, infos, rows = [], [], [], []
+    tally = ConvergenceTally()
     best = None  # (validation accuracy, seed, model, result) of the model --save keeps
     for seed in range(args.seeds):
         ds = _load(args, seed) if args.noise else base
-        bar, update = _progress_bar(cfg.epochs, f"{args.backend} seed {seed}")
-        res, secs, model = run_one(args.backend, ds, cfg, seed, progress=update, keep_model=args.save is not None)
-        if bar is not None:
-            bar.close()
+        bar = _progress_bar(cfg.epochs, f"seed {seed}", enabled=not args.no_progress)
+        try:
+            with convergence_watch() as warned:
+                res, secs, model = run_one(args.backend, ds, cfg, seed, progress=_epoch_update(bar),
+                                           keep_model=args.save is not None)
+        finally:
+            if bar is not None:
+                bar.close()
+        tally.add(warned, res.info, iterative=args.model == "pign")
         if model is not None and (best is None or res.val_acc > best[0]):
             best = (res.val_acc, seed, model, res)
         accs.append(res.test_acc)
@@ -391,6 +420,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         print(f"[{args.backend}] iteration at evaluation: {statistics.mean(its):.0f} iterations, status "
               f"{last['status']}, final relative residual {statistics.mean(res_):.2e}, "
               f"contraction factor {statistics.mean(qs):.3f} (mean over seeds)")
+    if tally.failed:
+        print(f"[{args.backend}] convergence: {tally.describe('seeds' if tally.runs > 1 else 'seed')}")
     if args.csv:
         print(f"wrote {write_csv(Path(args.csv), rows)}")
     if args.save:
@@ -496,6 +527,37 @@ def _output_folder(args: argparse.Namespace) -> Path:
     return out
 
 
+def _data_root_used(root: Optional[str], settings: Settings, backend: str) -> str:
+    """Where the run's dataset files were read from: the root and what gave it (``--data-root`` or
+    the environment variable), the copy a read-only root was loaded from, or the loaders' default
+    location; or that the run reads no files."""
+    used = list(settings.datasets) if {"depth", "inference", "residuals"} & set(settings.experiments) else []
+    used += list(settings.noise_datasets) if "noise" in settings.experiments else []
+    files = [d for d in dict.fromkeys(used) if d in PLANETOID]
+    if not files:
+        return "none used (every dataset of this run is built in or generated in code)"
+    which = ", ".join(files)
+    path = resolve_root(root)
+    if path is not None:
+        given = "--data-root" if root else f"${ENV_VAR}"
+        try:
+            copy = writable_root(path)  # after the datasets loaded: the copy exists, nothing is copied again
+        except OSError:
+            copy = path
+        read_only = f"; read-only, loaded from its copy {copy}" if copy != path else ""
+        return f"{path} (from {given}{read_only}) for {which}"
+    if backend == "dgl":
+        try:
+            from dgl.data.utils import get_download_dir
+
+            where = f"DGL's download folder {get_download_dir()}"
+        except ImportError:
+            where = "DGL's download folder"
+    else:
+        where = f"PyG's folder {cache_dir() / 'pyg'}"
+    return f"the loaders' default location, {where} (neither --data-root nor ${ENV_VAR} given) for {which}"
+
+
 def _run_experiments(args: argparse.Namespace, settings: Settings, title: str) -> int:
     out = _output_folder(args)
     runner = Runner(args.backend, settings, out, command=args.command_line)
@@ -510,18 +572,27 @@ def _run_experiments(args: argparse.Namespace, settings: Settings, title: str) -
         for name in OUTPUT_FILES:
             (out / name).unlink(missing_ok=True)
     out.mkdir(parents=True, exist_ok=True)
+    bar = None  # the bar of the runs, once the plan is known
     with open(out / "run.log", "w") as logf:
 
         def log(msg: str, err: bool = False) -> None:
-            print(msg, flush=True, file=sys.stderr if err else sys.stdout)
+            _write_line(msg, bar, sys.stderr if err else sys.stdout)
             logf.write(msg + "\n")
             logf.flush()
 
-        runner.log = log
+        def progress(done: int, total: int) -> None:
+            nonlocal bar
+            if bar is None and done == 0:
+                bar = _progress_bar(total, "runs", enabled=not args.no_progress, unit="run")
+            elif bar is not None:
+                bar.update(done - bar.n)
+
+        runner.log, runner.progress = log, progress
         log(f"# {title}; backend {args.backend}; {time.strftime('%Y-%m-%d %H:%M:%S %Z')}")
         log(f"# machine: {machine()}")
         log(f"# command: {args.command_line}")
         log(f"# settings: {settings}")
+        log(f"# data root: {_data_root_used(getattr(args, 'data_root', None), settings, args.backend)}")
         t0 = time.perf_counter()
         try:
             # stopped early (an error, Ctrl-C), the run still leaves the tables of the runs that finished
@@ -529,6 +600,10 @@ def _run_experiments(args: argparse.Namespace, settings: Settings, title: str) -
         except DatasetUnavailable as exc:
             log(f"error: {exc}", err=True)
             return 2
+        finally:
+            if bar is not None:
+                bar.close()
+                bar = None
         log(f"# done in {time.perf_counter() - t0:.0f}s; wrote:")
         for f in files.values():
             log(f"#   {f}")
@@ -589,6 +664,8 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--backend", choices=BACKENDS, default="pyg", help="graph library (default: pyg)")
     p.add_argument("--device", type=device, default="cpu", help="torch device, e.g. cpu or cuda (default: cpu)")
     p.add_argument("--threads", type=positive_int, default=None, help="torch CPU threads (default: torch's choice)")
+    p.add_argument("--no-progress", action="store_true",
+                   help="no progress bar (one is drawn on stderr when it is a terminal)")
     p.set_defaults(parser=p)
 
 
@@ -788,25 +865,35 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+#: modules of :data:`iterative_gnn._deps.CLI_MODULES` the command runs without (``reproduce`` then
+#: skips its plots and says so)
+_OPTIONAL_MODULES = ("matplotlib",)
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
     args.command_line = "iterative-gnn " + " ".join(argv)
-    from ._deps import check_cli_dependencies  # exits naming the missing modules and the extra to install
-    check_cli_dependencies(getattr(args, "backend", "pyg"))
-    # every command but --report trains with the backend; predict without --backend checks the model's
-    if args.backend is not None and not getattr(args, "report", None):
-        problem = backends.backend_problem(args.backend)
-        if problem:
-            usable = [b for b in BACKENDS if b != args.backend and not backends.backend_problem(b)]
-            _usage_error(args, f"argument --backend: invalid value {args.backend!r}: {problem}"
-                               + (f"; usable here: {', '.join(usable)}" if usable else ""))
-    try:
-        return args.func(args)
-    except KeyboardInterrupt:
-        print("iterative-gnn: interrupted", file=sys.stderr)
-        return 130
+    from ._deps import missing_message, missing_modules
 
+    # exit naming the missing modules and the extra to install; without matplotlib only the plots are left out
+    missing = [m for m in missing_modules() if m not in _OPTIONAL_MODULES]
+    if missing:
+        raise SystemExit(missing_message(missing, getattr(args, "backend", "pyg")))
+    with warnings.catch_warnings():  # torch's own notices hidden for this call only
+        filter_torch_notices()
+        # every command but --report trains with the backend; predict without --backend checks the model's
+        if args.backend is not None and not getattr(args, "report", None):
+            problem = backends.backend_problem(args.backend)
+            if problem:
+                usable = [b for b in BACKENDS if b != args.backend and not backends.backend_problem(b)]
+                _usage_error(args, f"argument --backend: invalid value {args.backend!r}: {problem}"
+                                   + (f"; usable here: {', '.join(usable)}" if usable else ""))
+        try:
+            return args.func(args)
+        except KeyboardInterrupt:
+            print("iterative-gnn: interrupted", file=sys.stderr)
+            return 130
 
 if __name__ == "__main__":
     sys.exit(main())
