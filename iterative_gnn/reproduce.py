@@ -277,7 +277,7 @@ class Runner:
         self._datasets: dict = {}
         self._generated: dict = {}  # the generated datasets of the current seed, by (experiment, parameter, seed)
         self.n_done = 0
-        #: the runs that did not converge, by experiment (in the order the experiments first finished a run)
+        #: the runs of an iterative model and those that did not converge, by experiment
         self.convergence: dict[str, ConvergenceTally] = {}
         #: called as ``progress(runs done, runs in all)`` when the run starts and after each run
         self.progress: Optional[Callable[[int, int], None]] = None
@@ -527,9 +527,11 @@ class Runner:
         return self.save()
 
     def convergence_lines(self) -> list[str]:
-        """One line per experiment with runs of an iterative model: how many did not converge, and the
-        worst final residual among them."""
-        return [f"# convergence, {name}: {t.describe('PIGN runs')}" for name, t in self.convergence.items() if t.runs]
+        """One line per experiment with runs of an iterative model (in the order of :data:`EXPERIMENTS`):
+        how many did not converge, and the worst final residual among them."""
+        order = sorted(self.convergence, key=lambda n: EXPERIMENTS.index(n) if n in EXPERIMENTS else len(EXPERIMENTS))
+        return [f"# convergence, {name}: {self.convergence[name].describe('PIGN runs')}" for name in order
+                if self.convergence[name].runs]
 
     def save_partial(self, total: int) -> dict[str, Path]:
         """After a run stopped early: the tables, plots and targets from the CSV files of the runs
