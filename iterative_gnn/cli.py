@@ -895,5 +895,6 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             print("iterative-gnn: interrupted", file=sys.stderr)
             return 130
 
+
 if __name__ == "__main__":
     sys.exit(main())

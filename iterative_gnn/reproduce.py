@@ -613,7 +613,8 @@ class Runner:
             todo.append(lambda: plots.plot_residuals(r["residuals"], self.out))
         if r["chains"]:
             files["chains.csv"] = write_csv(self.out / "chains.csv", r["chains"])
-            chains = summarize(r["chains"], ("length", "model"), ("test_acc", "val_acc", "iterations", "final_residual"))
+            chains = summarize(r["chains"], ("length", "model"),
+                               ("test_acc", "val_acc", "iterations", "final_residual"))
             files["chains_summary.csv"] = write_csv(self.out / "chains_summary.csv", chains)
             todo.append(lambda: plots.plot_chains(chains, self.out))
         self._save_generated(files, todo)
