@@ -41,6 +41,13 @@ class PIGNConv(DGLLayer, RegistryLayerBase):
     Their parameter names are DGL's; :func:`iterative_core.operators.convert_state_dict` renames them
     to and from PyG's.
 
+    Under ``torch.compile`` the iteration is traced whole, into one graph, as in
+    :class:`pyg_iterative.PIGNConv`; DGL's graph objects cannot be traced, so the set-up (the checks,
+    and the propagation built from the graph, kept per graph) runs before it, outside the compiled
+    graph, and ``fullgraph=True`` is not available. The convergence policies run after it (none with
+    ``on_divergence="ignore"`` and no ``tol``). Other registered operators are DGL's own layers: with
+    them the whole iteration runs outside the compiled graph.
+
     Shapes
     ------
     - **graph**: a homogeneous ``DGLGraph`` with :math:`N` nodes, or a ``dgl.batch`` of graphs (each

@@ -59,6 +59,18 @@ class PIGNConv(PyGLayer, RegistryLayerBase):
     above that are specific to the GCN operator are replaced by the operator's own (see
     :mod:`pyg_iterative.operators`).
 
+    Under ``torch.compile`` the iteration is traced whole, into one graph (each step a gather and an
+    ``index_add`` that the compiler fuses). What reads values back from the device runs outside it:
+    the input checks (``validate=True``) before the iteration, with the per-graph cache of the
+    propagation, and the convergence policies (``on_divergence``, ``on_nonconvergence`` with a
+    ``tol``) after it; a ``tol`` also tests the residual inside the loop, so leave it unset there.
+    With ``validate=False``, ``on_divergence="ignore"`` and no ``tol`` nothing is read back: the
+    propagation of an edge index (with a batch vector, its ``num_graphs`` too) is then normalised
+    inside the compiled graph at every call, and ``torch.compile(model, fullgraph=True)`` compiles a
+    whole model, from the first call, for any graph. A sparse adjacency or an ``EdgeIndex`` is set
+    up outside the graph. Indices out of range that ``validate=False`` lets through are refused by
+    torch's own bounds checks inside the graph.
+
     Shapes:
         - **input:** node features :math:`(|\mathcal{V}|, F_{in})`; the graph as edge indices
           :math:`(2, |\mathcal{E}|)`, a :class:`torch_geometric.EdgeIndex`, a torch sparse adjacency

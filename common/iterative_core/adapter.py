@@ -21,17 +21,20 @@ attribute ``adapter``, and so does its GCN operator (a subclass of
 * :meth:`GraphAdapter.in_edges` (optional): the edges grouped by destination, where the graph
   already holds them so (DGL's CSC format, a CSR ``adj_t``), which spares the core a sort;
 * :meth:`GraphAdapter.graph_key` (optional): the graph's identity and version (a :class:`GraphKey`),
-  under which the checks and the propagation are reused while the same graph comes back unchanged.
+  under which the checks and the propagation are reused while the same graph comes back unchanged;
+* :meth:`GraphAdapter.traceable` (optional): whether ``torch.compile`` can trace the reading of a
+  graph argument (PyG: a plain edge index), so that the set-up joins the iteration's compiled graph;
+  and the class attribute ``traceable_layers``: whether it can trace the ecosystem's layers.
 
 A forward pass of ``PIGNConv``, from the adapter to the core:
 
 1. ``PIGNConv.forward(...)`` in the ecosystem's argument order calls ``self._run(...)``, the
    forward pass of :class:`~iterative_core.wrapping.OperatorLayerBase` (protected: an adapter's
    layers call it, their users call ``forward``);
-2. ``_run`` checks the features, ``z_init`` and ``batch``, asks the adapter for the
+2. the set-up (``_setup``) checks the features, ``z_init`` and ``batch``, asks the adapter for the
    :class:`GraphView` and checks it (:func:`check_graph_view`: index range, edge weights, a batch
    vector that cuts no edge; the checks that read every edge once per graph key);
-3. ``_run`` binds the operator to the graph once: the GCN operator builds its propagation matrix
+3. the set-up binds the operator to the graph once: the GCN operator builds its propagation matrix
    from the adapter's edges (:meth:`GCNOperatorBase.build_propagation`), or reuses the one it built
    for the same unchanged graph (:meth:`GCNOperatorBase.prepare`: a small cache keyed on
    :meth:`GraphAdapter.graph_key`; with ``cached=True`` the first graph's, PyG's convention), bounds
@@ -39,6 +42,13 @@ A forward pass of ``PIGNConv``, from the adapter to the core:
    (:meth:`GCNOperatorBase.bind`); any other layer is called through :meth:`GraphAdapter.call` at
    every step;
 4. ``_run`` solves the fixed point (:func:`~iterative_core.fixed_point`).
+
+Under ``torch.compile`` step 4 is traced whole, into one graph: the GCN operator's steps become the
+edge-list product (the compiler cannot trace sparse tensors). The set-up is traced with it when it
+reads nothing back (``validate=False``) and the adapter says the graph argument is
+:meth:`~GraphAdapter.traceable` (the propagation is then normalised inside the graph, at every call);
+otherwise it runs outside the compiled graph, as in eager mode, with its cache: one graph break before
+the iteration. The convergence policies, which read the residuals, run after it.
 
 A third ecosystem needs one short file: see ``tests/adapters/dense_adapter.py``, which iterates over
 a dense adjacency matrix without touching the core.

@@ -508,7 +508,9 @@ class GCNOperatorBase(nn.Module):
         identity and version (for a tensor its storage, ``_version`` counter, shape, dtype and device;
         for a ``DGLGraph`` the object, its structure and counts, and the edge weights' tensor), so a
         repeated call on the same unchanged graph reuses its propagation, and any change, an in-place
-        edit included, builds it anew. Nothing is kept for edge weights that require gradients."""
+        edit included, builds it anew. Nothing is kept for edge weights that require gradients, nor
+        for what a ``torch.compile`` graph builds (its tensors exist in that graph only: a traced set-up
+        normalises the graph at every call; one run outside the graph keeps its cache)."""
         cache = self.cached_propagation(num_nodes)
         if cache is not None and cache[0].weight.dtype == dtype:
             return cache
