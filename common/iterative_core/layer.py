@@ -37,6 +37,18 @@ PROPAGATIONS = ("fixed", "signed")
 #: the learned coefficients' options when not given (see :meth:`GCNOperatorBase.gamma`)
 SIGNED_DEFAULTS = {"gamma_init": 0.5, "gamma_scale": 5.0, "gamma_max": 0.99}
 
+#: the GCN operator's parameters that some forms lack: what having and lacking one means, and the
+#: layer to build for a checkpoint that has it / lacks it
+_OPTIONAL_PARAMETERS = {
+    "weight": ("a weight W", "no weight (beta=0: W = I, as in the forms 'signed' and 'appnp')",
+               "PIGNConv(C, form='paper') or with the saved beta",
+               "PIGNConv(C) with the default form='signed', or pass beta=0.0"),
+    "gamma_logit": ("learned propagation coefficients (propagation='signed')",
+                    "fixed propagation coefficients (propagation='fixed', as in the forms 'appnp' and 'paper')",
+                    "PIGNConv(C) with the default form='signed', or propagation='signed'",
+                    "PIGNConv(C, form='appnp')"),
+}
+
 # the keywords every iterative layer takes beyond channels, derived from the options' fields: the headline
 # ones (positional), the layer's own (LayerOptions), the solve's (SolveConfig; its max_iter is num_iterations)
 _HEADLINE_KEYS = ("num_iterations", "smoothing", "tol", "act", "dropout")
@@ -369,26 +381,14 @@ class GCNOperatorBase(nn.Module):
 
     def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
                               error_msgs):
-        if self.weight is None and prefix + "weight" in state_dict:
-            raise RuntimeError(
-                f"the state_dict has a weight {prefix}weight, but this operator has none (beta=0: W = I, as in "
-                "the forms 'signed' and 'appnp'); build the layer as it was saved, e.g. PIGNConv(C, form='paper') or "
-                "with the saved beta")
-        if self.weight is not None and strict and prefix + "weight" not in state_dict:
-            error_msgs.append(
-                f"the state_dict has no {prefix}weight: it was saved from a layer without a weight (beta=0: W = I, "
-                f"as in the forms 'signed' and 'appnp'), but this one has a weight (beta={self.beta}). Build the "
-                "layer as it was saved, e.g. PIGNConv(C) with the default form='signed', or pass beta=0.0")
-        if self.gamma_logit is None and prefix + "gamma_logit" in state_dict:
-            raise RuntimeError(
-                f"the state_dict has learned propagation coefficients {prefix}gamma_logit, but this operator has "
-                "fixed ones (propagation='fixed'); build the layer as it was saved: PIGNConv(C) with the default "
-                "form='signed', or propagation='signed'")
-        if self.gamma_logit is not None and strict and prefix + "gamma_logit" not in state_dict:
-            error_msgs.append(
-                f"the state_dict has no {prefix}gamma_logit: it was saved from a layer with fixed propagation "
-                "coefficients (form='appnp', the default before 0.2, or form='paper'), but this one learns them "
-                "(propagation='signed'). Build the layer as it was saved, e.g. PIGNConv(C, form='appnp')")
+        # a checkpoint of another form: name the form to build instead of torch's missing/unexpected keys
+        for name, (having, lacking, build_having, build_lacking) in _OPTIONAL_PARAMETERS.items():
+            if getattr(self, name) is None and prefix + name in state_dict:
+                raise RuntimeError(f"the state_dict has {having} ({prefix}{name}), but this operator has {lacking}; "
+                                   f"build the layer as it was saved, e.g. {build_having}")
+            if getattr(self, name) is not None and strict and prefix + name not in state_dict:
+                error_msgs.append(f"the state_dict has no {prefix}{name}: it was saved from a layer with {lacking}, "
+                                  f"but this one has {having}. Build the layer as it was saved, e.g. {build_lacking}")
         super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
                                       error_msgs)
 
