@@ -926,7 +926,7 @@ _ON_GENERATED = ("heterophily_gap", "graphs_near", "graphs_inference", "graphs_c
 
 def check_targets(rows: dict[str, list[dict]], s: Settings,
                   targets: Iterable[Target] = TARGETS) -> list[dict]:
-    """The targets (by default the issue's, :data:`iterative_gnn.targets.TARGETS`), each with the
+    """The targets (by default :data:`iterative_gnn.targets.TARGETS`), each with the
     measured number and whether it was met (only those the run has the data for)."""
     targets = tuple(targets)
 

@@ -81,7 +81,7 @@ class Target:
         return self.text.format(**values)
 
 
-#: the issue's targets
+#: the targets the reproduce run checks
 TARGETS: tuple[Target, ...] = (
     Target("floor", "PIGN best >= {threshold_pct:.1f}% on {dataset} at every iteration count {lo}..{hi} (run: {run})",
            model="pign-best", dataset="cora", depths=(8, 16), threshold=0.83),
