@@ -15,7 +15,8 @@ import torch.nn.functional as F  # noqa: E402
 from dgl.nn import APPNPConv, GCN2Conv, GINConv, GraphConv  # noqa: E402
 from torch import Tensor, nn  # noqa: E402
 
-from iterative_core.models import POOLS, global_pool  # noqa: E402
+from iterative_core.models import global_pool  # noqa: E402
+from ._graph_stack import GraphStackBase  # noqa: E402
 
 
 class _SelfLoops(nn.Module):
@@ -84,21 +85,8 @@ class GCN2Net(_SelfLoops):
         return (x, None) if return_info else x
 
 
-class _GraphStack(nn.Module):
-    """``depth`` message-passing layers (ReLU and dropout after each), a pooling readout per graph of a
-    ``dgl.batch`` and a linear decoder: the stacked counterpart of ``GraphPIGN`` for graph-level tasks."""
-
-    def __init__(self, in_channels: int, hidden: int, out_channels: int, depth: int, dropout: float = 0.0,
-                 pool: str = "sum"):
-        super().__init__()
-        if pool not in POOLS:
-            raise ValueError(f"unknown pooling {pool!r}; valid: {', '.join(POOLS)}")
-        self.convs = nn.ModuleList(self.layer(a, hidden) for a in [in_channels] + [hidden] * (depth - 1))
-        self.decoder = nn.Linear(hidden, out_channels)
-        self.dropout, self.pool = dropout, pool
-
-    def layer(self, in_channels: int, out_channels: int) -> nn.Module:
-        raise NotImplementedError
+class _GraphStack(GraphStackBase):
+    """:class:`GraphStackBase` on a ``dgl.batch`` of graphs."""
 
     def prepare(self, graph):
         return graph

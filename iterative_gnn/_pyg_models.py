@@ -6,7 +6,8 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torch_geometric.nn import APPNP, GCN2Conv, GCNConv, GINConv
 
-from iterative_core.models import POOLS, global_pool
+from iterative_core.models import global_pool
+from ._graph_stack import GraphStackBase
 
 from .sparse_input import accept_sparse_input, sparse_aware
 
@@ -81,21 +82,8 @@ class GCN2Net(nn.Module):
         return (x, None) if return_info else x
 
 
-class _GraphStack(nn.Module):
-    """``depth`` message-passing layers (ReLU and dropout after each), a pooling readout per graph
-    and a linear decoder: the stacked counterpart of ``GraphPIGN`` for graph-level tasks."""
-
-    def __init__(self, in_channels: int, hidden: int, out_channels: int, depth: int, dropout: float = 0.0,
-                 pool: str = "sum"):
-        super().__init__()
-        if pool not in POOLS:
-            raise ValueError(f"unknown pooling {pool!r}; valid: {', '.join(POOLS)}")
-        self.convs = nn.ModuleList(self.layer(a, hidden) for a in [in_channels] + [hidden] * (depth - 1))
-        self.decoder = nn.Linear(hidden, out_channels)
-        self.dropout, self.pool = dropout, pool
-
-    def layer(self, in_channels: int, out_channels: int) -> nn.Module:
-        raise NotImplementedError
+class _GraphStack(GraphStackBase):
+    """:class:`GraphStackBase` on an ``edge_index`` and a ``batch`` vector."""
 
     def forward(self, x: Tensor, edge_index: Tensor, batch: Tensor | None = None, num_graphs: int | None = None,
                 return_info: bool = False):
