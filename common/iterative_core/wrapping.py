@@ -231,7 +231,12 @@ class OperatorLayerBase(IterativeLayerBase):
         if isinstance(x, (tuple, list)):
             raise ValueError(square_error(where, "got a bipartite pair (x_src, x_dst) of node features",
                                           self.adapter.subgraph_hint))
-        check_features(x, self.channels, where, validate=self.validate)
+        name, width = self._input_width()
+        check_features(x, width, where, validate=self.validate, name=name)
+
+    def _input_width(self) -> tuple[str, int]:
+        """The width the node features must have, and the constructor argument that set it."""
+        return "channels", self.channels
 
     def _project(self, x: Tensor) -> Tensor:
         """The input of the iteration (a subclass may map the features to its width first)."""
@@ -434,14 +439,9 @@ class RegistryLayerBase(OperatorLayerBase):
         if self.lin is not None:
             self.lin.reset_parameters()
 
-    def _check_features(self, x: Tensor) -> None:
-        if self.lin is None:
-            return super()._check_features(x)
-        where = type(self).__name__
-        if isinstance(x, (tuple, list)):
-            raise ValueError(square_error(where, "got a bipartite pair (x_src, x_dst) of node features",
-                                          self.adapter.subgraph_hint))
-        check_features(x, self.in_channels, where, validate=self.validate, name=self.width_args[0])
+    def _input_width(self) -> tuple[str, int]:
+        # with a projection the features have the input width, named as the constructor names it
+        return super()._input_width() if self.lin is None else (self.width_args[0], self.in_channels)
 
     def _project(self, x: Tensor) -> Tensor:
         return x if self.lin is None else self.lin(x)
