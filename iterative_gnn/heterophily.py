@@ -28,11 +28,10 @@ def available_forms() -> tuple[str, ...]:
 
 def default_form(backend: str = "pyg") -> str:
     """The form ``PIGNConv(C)`` takes when none is given, with the GCN operator of ``backend``."""
-    from iterative_core.forms import operator_keys, resolve_form
-    from iterative_core.operators import get_operator
+    from iterative_core.forms import registered_form
 
     import_backend(backend)  # registers the backend's operators
-    return resolve_form(None, operator_keys(get_operator("gcn", backend)))
+    return registered_form("gcn", backend)[0]
 
 
 def form_key(form: str) -> str:

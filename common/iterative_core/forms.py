@@ -29,8 +29,10 @@ import inspect
 from typing import Any, Callable, Optional
 
 from ._keys import check_choice
+from .operators import get_operator
 
-__all__ = ["FORMS", "FORM_ALIASES", "OPERATOR_KEYS", "resolve_form", "form_defaults", "operator_keys"]
+__all__ = ["FORMS", "FORM_ALIASES", "OPERATOR_KEYS", "resolve_form", "form_defaults", "operator_keys",
+           "registered_form"]
 
 #: the operator's options a form may set (the GCN operator's): initial residual, identity mapping and
 #: the propagation coefficients
@@ -81,3 +83,11 @@ def form_defaults(form: str, keys: frozenset) -> dict[str, Any]:
     """The values ``form`` gives: the iteration's ``smoothing`` and ``act``, and those of the
     operator's options (:data:`OPERATOR_KEYS`) that its factory takes (``keys``)."""
     return {k: v for k, v in FORMS[form].items() if k not in OPERATOR_KEYS or k in keys}
+
+
+def registered_form(conv, backend: str, form: Optional[str] = None, where: str = "PIGNConv") -> tuple[str, frozenset]:
+    """``(form, keys)`` of a layer iterating the operator registered as ``conv`` for ``backend``: the
+    form :func:`resolve_form` gives it and the options its factory takes (:func:`operator_keys`; none
+    when ``conv`` is not a registered name)."""
+    keys = operator_keys(get_operator(conv, backend)) if isinstance(conv, str) else frozenset()
+    return resolve_form(form, keys, conv, where), keys

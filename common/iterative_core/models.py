@@ -8,8 +8,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ._keys import check_choice
-from .forms import operator_keys, resolve_form
-from .operators import get_operator
+from .forms import registered_form
 from .info import FixedPointInfo
 
 
@@ -30,9 +29,7 @@ class PIGNBase(nn.Module):
         if conv_dropout is None:
             # the authors' model drops out inside the iteration too; the other forms do not
             conv = conv_kwargs.get("conv", "gcn")
-            keys = operator_keys(get_operator(conv, self.conv_class.adapter.name)) if isinstance(conv, str) \
-                else frozenset()
-            form = resolve_form(conv_kwargs.get("form"), keys, conv, type(self).__name__)
+            form, _ = registered_form(conv, self.conv_class.adapter.name, conv_kwargs.get("form"), type(self).__name__)
             conv_dropout = dropout if form == "paper" else 0.0
         self.conv = self.conv_class(hidden_channels, num_iterations=num_iterations, dropout=conv_dropout,
                                     **conv_kwargs)

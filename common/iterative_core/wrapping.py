@@ -32,7 +32,7 @@ import torch
 from torch import Tensor, nn
 
 from ._keys import check_keys
-from .forms import form_defaults, operator_keys, resolve_form
+from .forms import form_defaults, registered_form, resolve_form
 from .layer import ITERATION_KEYS, GCNOperatorBase, IterativeLayerBase
 from .operators import get_operator
 from .info import apply_policy
@@ -416,8 +416,7 @@ class RegistryLayerBase(OperatorLayerBase):
         if not isinstance(conv, str):
             raise TypeError(f"{where}: conv must be a registered operator name, got {type(conv).__name__} "
                             "(to iterate a module you built, use IterativeConv(module))")
-        keys = operator_keys(get_operator(conv, self.adapter.name))
-        form = resolve_form(form, keys, conv, where)
+        form, keys = registered_form(conv, self.adapter.name, form, where)
         values = form_defaults(form, keys)
         form_smoothing, form_act = values.pop("smoothing"), values.pop("act")
         smoothing = form_smoothing if smoothing is None else smoothing
