@@ -161,4 +161,4 @@ class DGLLayer:
             num_graphs: the number of graphs in ``batch``.
         """
         return self._run(feat, graph, edge_weight, batch=batch, num_graphs=num_graphs, z_init=z_init,
-                        return_info=return_info)
+                         return_info=return_info)

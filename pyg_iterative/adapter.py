@@ -143,4 +143,4 @@ class PyGLayer:
             num_graphs: the number of graphs in ``batch`` (saves one synchronisation).
         """
         return self._run(x, edge_index, edge_weight, batch=batch, num_graphs=num_graphs, z_init=z_init,
-                        return_info=return_info)
+                         return_info=return_info)
