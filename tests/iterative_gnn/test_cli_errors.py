@@ -12,6 +12,7 @@ import pytest
 
 import iterative_gnn.reproduce as reproduce
 from iterative_gnn.cli import main
+from tests.iterative_gnn.cli_helpers import usage_error
 from iterative_gnn.data import DatasetUnavailable, load_node_dataset, writable_root
 
 HAVE_PYG = importlib.util.find_spec("torch_geometric") is not None
@@ -20,16 +21,6 @@ BACKENDS = [pytest.param(b, marks=pytest.mark.skipif(not ok, reason=f"{m} not in
             for b, m, ok in (("pyg", "torch_geometric", HAVE_PYG), ("dgl", "dgl", HAVE_DGL))]
 ANY_BACKEND = "pyg" if HAVE_PYG else "dgl"
 TINY_CHAINS = ["chains", "--backend", ANY_BACKEND, "--lengths", "3", "--seeds", "1", "--epochs", "2"]
-
-
-def usage_error(argv, capsys) -> str:
-    """Run the tool; it must stop as argparse does (exit code 2); return its stderr."""
-    with pytest.raises(SystemExit) as exc:
-        main(argv)
-    err = capsys.readouterr().err
-    assert exc.value.code == 2, err
-    assert "Traceback" not in err and "usage: iterative-gnn" in err
-    return err
 
 
 @pytest.fixture

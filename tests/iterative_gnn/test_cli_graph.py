@@ -16,6 +16,7 @@ pytest.importorskip("networkx")
 
 from iterative_gnn.backends import forward  # noqa: E402
 from iterative_gnn.cli import main  # noqa: E402
+from tests.iterative_gnn.cli_helpers import usage_error  # noqa: E402
 from iterative_gnn.configs import preset, run_one  # noqa: E402
 from iterative_gnn.model_io import FORMAT, load_model, save_model  # noqa: E402
 from iterative_gnn.user_graph import load_graph, load_labels, node_dataset, split_masks  # noqa: E402
@@ -49,16 +50,6 @@ def check_predictions(path: Path, ids: list[str]) -> list[dict]:
         assert all(0.0 <= p <= 1.0 for p in probs) and math.isclose(sum(probs), 1.0, abs_tol=1e-4)
         assert r["predicted"] == CLASSES[max(range(3), key=probs.__getitem__)]
     return rows
-
-
-def usage_error(argv, capsys) -> str:
-    """Run the tool; it must stop as argparse does (exit code 2, no traceback); return its stderr."""
-    with pytest.raises(SystemExit) as exc:
-        main(argv)
-    err = capsys.readouterr().err
-    assert exc.value.code == 2, err
-    assert "Traceback" not in err and "usage: iterative-gnn" in err
-    return err
 
 
 @pytest.fixture
