@@ -2,7 +2,7 @@
 
 Each of PIGNConv's two forms is compared with the layers that compute the same step:
 
-* the default ``form="residual"`` (``(1-a) Â z + a x + b``) with PyG ``APPNP`` (K steps, ``alpha=0.1``)
+* ``form="residual"`` (now named ``"appnp"``; the default before ``"signed"``) (``(1-a) Â z + a x + b``) with PyG ``APPNP`` (K steps, ``alpha=0.1``)
   and DGL ``APPNPConv``;
 * ``form="paper"`` (``relu(Â z W + b)``, smoothed) with K applications of PyG ``GCNConv`` (uncached,
   and cached as a transductive model would) and of DGL ``GraphConv``.

@@ -1,6 +1,6 @@
 """The DGL layer against the PyG layer, and what a call costs beyond its iterations (the set-up).
 
-For each graph size and both forms of ``PIGNConv`` (the default ``form="residual"`` and
+For each graph size and both forms of ``PIGNConv`` (``form="residual"`` (now named ``"appnp"``; the default before ``"signed"``) and
 ``form="paper"``) the PyG layer (edge index) and, when DGL is installed, the DGL layer (a
 ``DGLGraph``) run with the same parameters on the same graph:
 

@@ -6,7 +6,7 @@ backward to the layer's parameters and to the input) runs with ``grad="unrolled"
 and the same step is written by hand as a torch loop with autograd on a prebuilt CSR matrix
 (the same graph, the same step math):
 
-* ``form="residual"`` (the default): ``z <- (1 - alpha) Â z + alpha x + b``;
+* ``form="residual"`` (now named ``"appnp"``; the default before ``"signed"``): ``z <- (1 - alpha) Â z + alpha x + b``;
 * ``form="paper"``: ``z <- s z + (1 - s) relu(Â z W^T + b)`` with ``s = 0.5``.
 
 The bare loops take the same gradient route as the mode: every step in the autograd graph
