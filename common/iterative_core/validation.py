@@ -157,16 +157,17 @@ def check_batch_edges(batch: Optional[Tensor], src: Tensor, dst: Tensor, where: 
             f"converges and stops on its own, which needs the graphs to be disconnected from each other: {hint}")
 
 
-def check_z_init(z_init: Optional[Tensor], x: Tensor, where: str) -> None:
-    """A warm start must be a tensor of the features' shape, dtype and device."""
+def check_z_init(z_init: Optional[Tensor], x: Tensor, where: str, what: str = "the node features") -> None:
+    """A warm start must be a tensor of the shape, dtype and device of ``x``, the iteration's input
+    (``what`` names it)."""
     if z_init is None:
         return
     if not isinstance(z_init, Tensor):
         raise TypeError(f"{where}: z_init must be a tensor like the node features, got {type(z_init).__name__}")
     if z_init.shape != x.shape:
-        raise ValueError(f"{where}: z_init has shape {tuple(z_init.shape)} but the node features have shape "
-                         f"{tuple(x.shape)}; a warm start must have the features' shape")
+        raise ValueError(f"{where}: z_init has shape {tuple(z_init.shape)} but {what} have shape "
+                         f"{tuple(x.shape)}; a warm start must have that shape")
     if z_init.dtype != x.dtype:
-        raise TypeError(f"{where}: z_init has dtype {z_init.dtype} but the node features have dtype {x.dtype}")
+        raise TypeError(f"{where}: z_init has dtype {z_init.dtype} but {what} have dtype {x.dtype}")
     if z_init.device != x.device:
-        raise ValueError(f"{where}: z_init is on {z_init.device} but the node features are on {x.device}")
+        raise ValueError(f"{where}: z_init is on {z_init.device} but {what} are on {x.device}")

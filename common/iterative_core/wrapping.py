@@ -283,8 +283,10 @@ class OperatorLayerBase(IterativeLayerBase):
         bind the operator to it (the GCN operator's propagation built, or reused for the same graph)."""
         where = type(self).__name__
         self._check_features(x)
-        x = self._project(x)
-        check_z_init(z_init, x, where)
+        projected = self._project(x)
+        check_z_init(z_init, projected, where, "the node features" if projected is x else
+                     "the node features mapped to the iteration's width")
+        x = projected
         num_graphs = check_batch(batch, x.size(0), where, num_graphs, validate=self.validate)
         adapter = self.adapter()
         view = adapter.read_graph(self, x, graph, edge_weight, batch, num_graphs)

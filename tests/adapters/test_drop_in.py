@@ -87,3 +87,12 @@ def test_features_of_the_wrong_width_name_the_input_width(backend):
     edge_index, _ = random_graph(10, 20, seed=4)
     with pytest.raises(ValueError, match=f"7 channels but the layer was built for {in_name}=6"):
         backend.call(backend.PIGNConv(6, 3), torch.randn(10, 7), edge_index)
+
+
+def test_a_warm_start_has_the_iterations_width(backend):
+    edge_index, _ = random_graph(10, 20, seed=5)
+    conv = backend.PIGNConv(6, 3)
+    with pytest.raises(ValueError, match=r"z_init has shape \(10, 6\) but the node features mapped to the "
+                                         r"iteration's width have shape \(10, 3\)"):
+        backend.call(conv, torch.randn(10, 6), edge_index, z_init=torch.randn(10, 6))
+    assert backend.call(conv, torch.randn(10, 6), edge_index, z_init=torch.randn(10, 3)).shape == (10, 3)
