@@ -658,11 +658,15 @@ class GCNOperatorBase(nn.Module):
         Wt = None if W is None else W.t()
         c = None
         if a:
-            c = a * (x if Wt is None else x @ Wt)
-            if factor is not None:
-                c = c * factor
-        if b is not None:
-            c = b if c is None else c + b
+            xw = x if Wt is None else x @ Wt
+            if factor is None and b is not None:
+                c = torch.add(b, xw, alpha=a)  # b + a x W: one pass
+            else:
+                c = a * xw if factor is None else xw * (a * factor)
+                if b is not None:
+                    c = c + b
+        elif b is not None:
+            c = b
         s = 1.0 - a
         g = self.gamma()
         if g is not None:  # (Â h) diag(g) = Â (h diag(g)): folded into W, or into the factor

@@ -146,3 +146,26 @@ def test_half_precision_iterates_accumulate_residuals_in_float32():
     m = IterationMonitor(z, max_iter=1)
     m.accept(0, z, z / 2)
     assert m.abs_res.dtype == torch.float32 and m.iterate_norms.tolist() == [2000.0]
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16, torch.float32, torch.float64])
+def test_the_last_iterate_is_finite_exactly_when_every_entry_is(dtype):
+    z0 = torch.ones(6, 3, dtype=dtype)
+    m = IterationMonitor(z0, max_iter=1)
+    m.accept(0, z0, z0)
+    extreme = torch.full((6, 3), torch.finfo(dtype).max, dtype=dtype)  # finite, at the edge of the range
+    assert bool(m.records(extreme)["finite"])
+    for bad in (NAN, math.inf, -math.inf):
+        z = extreme.clone()
+        z[4, 1] = bad
+        assert not bool(m.records(z)["finite"]), bad
+    assert bool(m.records(torch.empty(0, 3, dtype=dtype))["finite"])
+
+
+def test_a_finite_iterate_beyond_the_norms_range_is_finite_with_an_infinite_norm():
+    z0 = torch.ones(100, dtype=torch.float32)
+    m = IterationMonitor(z0, max_iter=1)
+    m.accept(0, z0, z0)
+    rec = m.records(torch.full((100,), 1e30))  # ||z|| = 1e31 overflows float32, every entry is finite
+    assert bool(rec["finite"]) and math.isinf(float(rec["last_norm"]))
+    assert float(m.records(torch.full((100,), 3.0))["last_norm"]) == pytest.approx(30.0)
