@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ._keys import check_choice, check_keys
-from .activations import Activation, inplace_activation, resolve_activation
+from .activations import Activation, identity, inplace_activation, resolve_activation
 from .checks import check_int, check_real, got
 from .config import LayerOptions, SolveConfig, expose, frozen_smoothing, mirror_options, option_names, show
 from .fixed_point import fixed_point
@@ -29,7 +29,7 @@ from .normalization import Propagation, gcn_propagation
 from .schedules import Smoothing
 from .sparse import CSRPair, csr_pair, spmm_csr
 
-__all__ = ["IterativeLayerBase", "GCNOperatorBase", "ITERATION_KEYS", "PROPAGATIONS", "scaled_add"]
+__all__ = ["IterativeLayerBase", "GCNOperatorBase", "BoundStep", "ITERATION_KEYS", "PROPAGATIONS", "scaled_add"]
 
 #: the GCN operator's propagation coefficients: ``"fixed"`` (``1 - alpha`` for every channel) or
 #: ``"signed"`` (learned, one per channel, of either sign)
@@ -210,6 +210,9 @@ class IterativeLayerBase(nn.Module):
                 h = F.dropout(h, p, training=True)
             return h
 
+        smoothed = None if is_compiling() else getattr(op, "smoothed", None)
+        if smoothed is not None and act is identity and not inject and p == 0:
+            T.smoothed = smoothed  # T is op: the solver may take the smoothed step in one pass fewer
         return fixed_point(T, x if z_init is None else z_init, config=config, batch=batch, num_graphs=num_graphs)
 
     def _iteration_repr(self) -> str:
@@ -272,6 +275,37 @@ def scaled_add(h: Tensor, add: Optional[Tensor], scale: float) -> Tensor:
     if scale != 1.0:
         h = h * scale
     return h if add is None else h + add
+
+
+class BoundStep:
+    """The step :math:`z \mapsto s\,\hat A\,\mathrm{pre}(z) + c` of one forward pass, as
+    :meth:`GCNOperatorBase.bind_step` returns it (a callable), with :meth:`smoothed`, the
+    Krasnoselskii-Mann step of the same map for the solvers."""
+
+    def __init__(self, propagate: Callable[..., Tensor], pre: Optional[Callable[[Tensor], Tensor]],
+                 c: Optional[Tensor], scale: float) -> None:
+        self.propagate, self.pre, self.c, self.scale = propagate, pre, c, scale
+        self._c_by_t: dict[float, Tensor] = {}
+
+    def __call__(self, z: Tensor) -> Tensor:
+        return self.propagate(z if self.pre is None else self.pre(z), self.c, self.scale)
+
+    def smoothed(self, z: Tensor, t: float) -> Tensor:
+        """:math:`t z + (1 - t)\,\mathrm{step}(z)` as one product whose addend is
+        :math:`(1-t) c + t z`: the product accumulates into that fresh addend, where ``torch.lerp``
+        after the step would read and write the nodes' features once more."""
+        h = z if self.pre is None else self.pre(z)
+        if self.c is None:
+            add = z * t
+        else:
+            c_t = self._c_by_t.get(t)
+            if c_t is None:  # a schedule holds few distinct values: (1 - t) c once per value and pass
+                c_t = self._c_by_t[t] = self.c * (1.0 - t)
+            add = torch.add(c_t, z, alpha=t)
+        scale = self.scale * (1.0 - t)
+        if isinstance(self.propagate, _CSRProduct):  # (never traced: the solvers skip it under torch.compile)
+            return self.propagate(h, add, scale, add_owned=True)
+        return self.propagate(h, add, scale)
 
 
 class GCNOperatorBase(nn.Module):
@@ -477,11 +511,7 @@ class GCNOperatorBase(nn.Module):
         ``torch.compile``, every step is the edge-list product (a gather and an ``index_add``, which
         the compiler fuses; it cannot trace sparse tensors)."""
         if isinstance(data, CSRPair):
-            def apply(h: Tensor, add: Optional[Tensor], s: float) -> Tensor:
-                if is_compiling():
-                    return _edge_list_product(prop)(h, add, s)
-                return spmm_csr(data, h, add, s)
-            return apply
+            return _CSRProduct(data, prop)
         return _edge_list_product(prop)
 
     def propagation_key(self, graph, edge_weight: Optional[Tensor], num_nodes: int,
@@ -627,7 +657,7 @@ class GCNOperatorBase(nn.Module):
 
     def bind_step(self, x: Tensor, W: Optional[Tensor],
                   propagate: Callable[[Tensor, Optional[Tensor], float], Tensor],
-                  scale: Optional[Tensor] = None, batch: Optional[Tensor] = None) -> Callable[[Tensor], Tensor]:
+                  scale: Optional[Tensor] = None, batch: Optional[Tensor] = None) -> BoundStep:
         """The map :math:`z \\mapsto ((1-\\alpha)\\hat A z + \\alpha x) W s + b` of one forward pass, with
         what does not change between iterations folded once: it is
         :math:`z \\mapsto (1-\\alpha)\\,\\hat A (z W s) + c` with :math:`c = \\alpha x W s + b`, so that
@@ -676,12 +706,10 @@ class GCNOperatorBase(nn.Module):
             else:
                 factor = g if factor is None else factor * g
         if Wt is None:
-            if factor is None:
-                return lambda z: propagate(z, c, s)
-            return lambda z: propagate(z * factor, c, s)
-        if factor is None:
-            return lambda z: propagate(z @ Wt, c, s)
-        return lambda z: propagate((z @ Wt) * factor, c, s)
+            pre = None if factor is None else (lambda z: z * factor)
+        else:
+            pre = (lambda z: z @ Wt) if factor is None else (lambda z: (z @ Wt) * factor)
+        return BoundStep(propagate, pre, c, s)
 
     def extra_repr(self) -> str:
         parts = [f"{self.channels}"]
@@ -695,6 +723,21 @@ class GCNOperatorBase(nn.Module):
         if self.bias is None:
             parts.append("bias=False")
         return ", ".join(parts)
+
+
+class _CSRProduct:
+    """``(h, add, scale) -> scale * Â h + add`` by the fused CSR product of ``pair`` (its transpose
+    reused by every backward step); ``add_owned=True`` hands ``add`` over for the product to
+    accumulate into (see :func:`~iterative_core.sparse.spmm_csr`). Traced by ``torch.compile``, the
+    product over the edge list instead (the compiler cannot trace sparse tensors)."""
+
+    def __init__(self, pair: CSRPair, prop: Propagation) -> None:
+        self.pair, self.prop = pair, prop
+
+    def __call__(self, h: Tensor, add: Optional[Tensor], scale: float, add_owned: bool = False) -> Tensor:
+        if is_compiling():
+            return _edge_list_product(self.prop)(h, add, scale)
+        return spmm_csr(self.pair, h, add, scale, add_owned=add_owned)
 
 
 @torch.compiler.disable

@@ -17,6 +17,7 @@ from torch import Tensor
 
 from ._keys import check_choice, check_keys
 from .checks import check_callable, check_flag, check_int, check_name, check_real
+from ._compile import is_compiling
 from .monitor import IterationMonitor
 
 Solver = Callable[..., Tensor]
@@ -100,12 +101,19 @@ def check_solver_options(name: str, options: dict, *, where: Optional[str] = Non
 
 @register_solver("picard")
 def picard(f: Callable[[Tensor], Tensor], z0: Tensor, monitor: IterationMonitor, schedule: Sequence[float]) -> Tensor:
-    """Krasnoselskii-Mann iteration :math:`z_{k+1} = s_k z_k + (1 - s_k) f(z_k)` (Picard when ``s_k = 0``)."""
+    """Krasnoselskii-Mann iteration :math:`z_{k+1} = s_k z_k + (1 - s_k) f(z_k)` (Picard when ``s_k = 0``).
+    ``f.smoothed(z, s)``, where ``f`` has it, computes the smoothed step itself (in fewer passes)."""
+    # traced by torch.compile the plain step is kept: the compiler fuses the lerp itself
+    smoothed = None if is_compiling() else getattr(f, "smoothed", None)
     z = z0
     for k in range(monitor.max_iter):
         s = schedule[k]
-        fz = f(z)
-        z_new = fz if s == 0.0 else torch.lerp(fz, z, s)
+        if s == 0.0:
+            z_new = f(z)
+        elif smoothed is not None:
+            z_new = smoothed(z, s)
+        else:
+            z_new = torch.lerp(f(z), z, s)
         z, stop = monitor.accept(k, z, z_new)
         if stop:
             break

@@ -156,19 +156,21 @@ class CSRPair:
         return self._At
 
     def product(self, h: Tensor, add: Optional[Tensor] = None, scale: float = 1.0, *,
-                transpose: bool = False) -> Tensor:
+                transpose: bool = False, into_add: bool = False) -> Tensor:
         """``scale * (A @ h) + add`` (``A.T`` with ``transpose``), in source segments where that pays
-        (see the module docstring); no autograd."""
+        (see the module docstring); no autograd. ``into_add``: ``add`` is a tensor of the output's
+        shape that the caller hands over, and the product accumulates into it (no copy of it)."""
         A = self.At if transpose else self.A
         parts = num_segments(h, A._nnz())
+        into = into_add and add is not None and add.shape == (A.shape[0], h.shape[1]) and add.dtype == h.dtype
         if parts == 1:
-            return _product(A, h, add, scale)
+            return add.addmm_(A, h, alpha=scale) if into else _product(A, h, add, scale)
         key = (transpose, parts)
         if key not in self._segments:
             self._segments[key] = _segments(A, parts)
         h = h.contiguous()
         (first, a, b), *rest = self._segments[key]
-        out = _product(first, h[a:b], add, scale)
+        out = add.addmm_(first, h[a:b], alpha=scale) if into else _product(first, h[a:b], add, scale)
         for seg, a, b in rest:
             out.addmm_(seg, h[a:b], alpha=scale)
         return out
@@ -210,9 +212,12 @@ def _product(A: Tensor, h: Tensor, add: Optional[Tensor], scale: float) -> Tenso
     return torch.addmm(add, A, h, alpha=scale)
 
 
-def spmm_csr(pair: CSRPair, h: Tensor, add: Optional[Tensor] = None, scale: float = 1.0) -> Tensor:
+def spmm_csr(pair: CSRPair, h: Tensor, add: Optional[Tensor] = None, scale: float = 1.0, *,
+             add_owned: bool = False) -> Tensor:
     """``scale * (A @ h) + add`` with ``A = pair.A`` (``add`` broadcast to the output, e.g. a bias);
-    gradients flow to ``h`` and ``add`` (not to the entries of ``A``)."""
+    gradients flow to ``h`` and ``add`` (not to the entries of ``A``). ``add_owned``: ``add`` is a
+    fresh tensor nothing else reads, which the product may accumulate into when no gradient is
+    recorded (one allocation and one copy fewer)."""
     if torch.is_grad_enabled() and (h.requires_grad or (add is not None and add.requires_grad)):
         return _SpMM.apply(h, pair, add, float(scale))
-    return pair.product(h, add, float(scale))
+    return pair.product(h, add, float(scale), into_add=add_owned)

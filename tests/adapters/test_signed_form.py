@@ -187,3 +187,29 @@ def test_checkpoints_of_another_form_are_refused_with_the_form_to_use(backend):
 def test_repr_names_the_coefficients(backend):
     assert "propagation='signed'" in repr(backend.PIGNConv(4, form="signed").operator)
     assert "propagation" not in repr(backend.PIGNConv(4, form="appnp").operator)
+
+
+@pytest.mark.parametrize("grad", [False, True])
+def test_the_smoothed_step_is_the_lerp_of_the_step(backend, grad):
+    """The bound step's ``smoothed(z, t)`` (one product into a fresh addend ``(1-t) c + t z``) is
+    ``lerp(step(z), z, t)``, with and without a gradient recorded, and the gradients agree."""
+    n = 40
+    edge_index = _undirected(n, 150, seed=6)
+    conv = backend.PIGNConv(8, form="signed")
+    with torch.no_grad():
+        conv.operator.gamma_logit.copy_(torch.randn(8))
+        conv.operator.bias.copy_(torch.randn(8))
+    x = torch.randn(n, 8)
+    step = backend.step(conv.operator, x, edge_index)
+    assert hasattr(step, "smoothed")
+    z = torch.randn(n, 8, requires_grad=grad)
+    with torch.set_grad_enabled(grad):
+        fused = step.smoothed(z, 0.3)
+        plain = torch.lerp(step(z), z, 0.3)
+        assert torch.allclose(fused, plain, atol=1e-6)
+        assert torch.allclose(step.smoothed(z, 0.3), plain, atol=1e-6)  # the addend is fresh each call
+    if grad:
+        v = torch.randn(n, 8)
+        (g1,) = torch.autograd.grad(fused, z, v)
+        (g2,) = torch.autograd.grad(plain, z, v)
+        assert torch.allclose(g1, g2, atol=1e-6)

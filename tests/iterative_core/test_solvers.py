@@ -175,3 +175,28 @@ def test_no_cuda_synchronisation_without_tol(solver, grad):
     finally:
         torch.cuda.set_sync_debug_mode(0)
     assert W.grad is not None and info.iterations == 6
+
+
+def test_picard_takes_the_maps_own_smoothed_step_where_it_has_one():
+    """A map with ``smoothed(z, s)`` is asked for the smoothed steps (s != 0) and called plainly for
+    the others; the iterates are those of ``lerp(f(z), z, s)``."""
+    f, x = diffusion_problem()
+    calls = {"plain": 0, "smoothed": 0}
+
+    class Map:
+        def __call__(self, z):
+            calls["plain"] += 1
+            return f(z)
+
+        def smoothed(self, z, s):
+            calls["smoothed"] += 1
+            return s * z + (1 - s) * f(z)
+
+    schedule = [0.5, 0.0, 0.3, 0.3]
+    mon = ic.IterationMonitor(x, max_iter=4)
+    z = ic.solvers.picard(Map(), x, mon, schedule)
+    ref = x
+    for s in schedule:
+        ref = torch.lerp(f(ref), ref, s)
+    assert calls == {"plain": 1, "smoothed": 3}
+    assert torch.allclose(z, ref)

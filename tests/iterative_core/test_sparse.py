@@ -105,3 +105,32 @@ def test_segment_count_rules(monkeypatch):
     monkeypatch.setattr(sp, "SEGMENT_BYTES", None)
     assert sp._last_level_cache_bytes() >= 1 << 20
     assert sp.num_segments(h) == 1  # far below any last-level cache
+
+
+def test_a_handed_over_addend_is_accumulated_into_without_a_gradient(monkeypatch):
+    """``add_owned=True``: with no gradient recorded the product accumulates into ``add`` (the same
+    tensor comes back), unsegmented and in column blocks; with a gradient, or an addend that
+    broadcasts, a new tensor as before. The values are the same either way."""
+    import iterative_core.sparse as sp
+
+    g = torch.Generator().manual_seed(5)
+    n = 30
+    src, dst = torch.randint(0, n, (300,), generator=g), torch.randint(0, n, (300,), generator=g)
+    w = torch.rand(300, generator=g, dtype=torch.float64)
+    pair, D = csr_pair(src, dst, w, n), _dense(src, dst, w, n)
+    h = torch.randn(n, 4, generator=g, dtype=torch.float64)
+    for segment_bytes in (0, n * 4 * 8 // 3):  # one product; three blocks
+        monkeypatch.setattr(sp, "SEGMENT_BYTES", segment_bytes)
+        add = torch.randn(n, 4, generator=g, dtype=torch.float64)
+        ref = 0.6 * D @ h + add
+        out = spmm_csr(pair, h, add.clone(), 0.6)  # not handed over: the addend is left alone
+        assert torch.allclose(out, ref)
+        mine = add.clone()
+        out = spmm_csr(pair, h, mine, 0.6, add_owned=True)
+        assert out is mine and torch.allclose(out, ref)
+        bias = torch.randn(4, generator=g, dtype=torch.float64)
+        out = spmm_csr(pair, h, bias, 0.6, add_owned=True)  # broadcast: cannot hold the output
+        assert out.shape == (n, 4) and torch.allclose(out, 0.6 * D @ h + bias)
+        hg = h.clone().requires_grad_()
+        out = spmm_csr(pair, hg, mine.clone(), 0.6, add_owned=True)
+        assert out.grad_fn is not None and torch.allclose(out, 0.6 * D @ h + mine)
