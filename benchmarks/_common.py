@@ -221,11 +221,14 @@ def write_results(name: str, rows: list[dict], *, columns: list[str], title: str
         "device": device,
         "machine": machine(),
         "code": code_state(),
+        "load average (1, 5, 15 min) at the end": " / ".join(f"{v:.2f}" for v in os.getloadavg()),
     }
     (RESULTS / f"{name}.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=2))
     lines = [f"# {title}", "", f"- date: {meta['date']}", f"- command: `{meta['command']}`",
              f"- device: {device}; machine: " + ", ".join(f"{k} {v}" for k, v in meta["machine"].items()),
-             f"- code: {meta['code']}", ""]
+             f"- code: {meta['code']}",
+             f"- load average (1, 5, 15 min) at the end: {meta['load average (1, 5, 15 min) at the end']} "
+             f"({os.cpu_count()} cores; other work on the machine shows here)", ""]
     for n in notes or []:
         lines.append(f"- {n}")
     if notes:

@@ -1,7 +1,7 @@
 """The DGL layer against the PyG layer, and what a call costs beyond its iterations (the set-up).
 
-For each graph size and both forms of ``PIGNConv`` (``form="residual"`` (now named ``"appnp"``; the default before ``"signed"``) and
-``form="paper"``) the PyG layer (edge index) and, when DGL is installed, the DGL layer (a
+For each graph size and each form of ``PIGNConv`` (``"appnp"``, ``"signed"``, the default, and
+``"paper"``) the PyG layer (edge index) and, when DGL is installed, the DGL layer (a
 ``DGLGraph``) run with the same parameters on the same graph:
 
 * per iteration: the slope of the forward time between ``K`` and ``4K`` steps, every call on the same
@@ -49,7 +49,7 @@ def _args():
     p.add_argument("--iterations", type=int, default=10)
     p.add_argument("--rounds", type=int, default=5)
     p.add_argument("--threads", type=int, default=1)
-    p.add_argument("--forms", nargs="+", default=["residual", "paper"])
+    p.add_argument("--forms", nargs="+", default=["appnp", "signed", "paper"])
     p.add_argument("--name", default=None)
     p.add_argument("--label", default="", help="a tag written into every row (e.g. before / after)")
     return p.parse_args()

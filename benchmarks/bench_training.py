@@ -1,12 +1,14 @@
 """Training steps: forward + backward of PIGNConv in each gradient mode against a bare torch loop.
 
-For each graph size and both forms of ``PIGNConv`` one training step (forward, ``loss = sum(out^2)``,
+For each graph size and each form of ``PIGNConv`` one training step (forward, ``loss = sum(out^2)``,
 backward to the layer's parameters and to the input) runs with ``grad="unrolled"``, ``"implicit"`` and
 ``"phantom"`` in the PyG layer (edge index) and, when DGL is installed, the DGL layer (a ``DGLGraph``),
 and the same step is written by hand as a torch loop with autograd on a prebuilt CSR matrix
 (the same graph, the same step math):
 
-* ``form="residual"`` (now named ``"appnp"``; the default before ``"signed"``): ``z <- (1 - alpha) Â z + alpha x + b``;
+* ``form="appnp"``: ``z <- (1 - alpha) Â z + alpha x + b``;
+* ``form="signed"`` (the default): ``z <- s z + (1 - s) ((Â z) diag(gamma) + alpha x + b)`` with ``s = 0.3``
+  and ``gamma = gamma_max tanh(atanh(gamma_init / gamma_max) + gamma_scale theta)``, ``theta`` learned;
 * ``form="paper"``: ``z <- s z + (1 - s) relu(Â z W^T + b)`` with ``s = 0.5``.
 
 The bare loops take the same gradient route as the mode: every step in the autograd graph
@@ -44,7 +46,7 @@ from _common import gcn_csr, interleaved_rounds, random_graph, spread, write_res
 warnings.filterwarnings("ignore")
 
 MODES = ("unrolled", "implicit", "phantom")
-SMOOTHING = 0.5  # the paper form's
+SMOOTHING = {"paper": 0.5, "signed": 0.3}  # the forms' (iterative_core.forms.FORMS)
 
 
 class _KeptTranspose(torch.autograd.Function):
@@ -61,12 +63,15 @@ class _KeptTranspose(torch.autograd.Function):
 
 
 def bare_step(form: str, A: Tensor, At: Tensor | None, x: Tensor, W: Tensor | None, b: Tensor,
-              alpha: float) -> Callable[[Tensor], Tensor]:
-    """One step of ``form`` by hand; ``At`` given: the product's backward uses it, else autograd's own."""
+              alpha: float, gamma: Callable[[], Tensor] | None = None) -> Callable[[Tensor], Tensor]:
+    """One step of ``form`` by hand; ``At`` given: the product's backward uses it, else autograd's own.
+    ``gamma``: the signed form's coefficients from its learned parameter."""
     mm = (lambda h: torch.sparse.mm(A, h)) if At is None else (lambda h: _KeptTranspose.apply(h, A, At))
-    if form == "residual":
+    if form in ("appnp", "residual"):
         return lambda z: torch.lerp(mm(z), x, alpha) + b
-    return lambda z: torch.lerp(torch.relu(mm(z @ W.t()) + b), z, SMOOTHING)
+    if form == "signed":
+        return lambda z: torch.lerp(mm(z * gamma()) + (alpha * x + b), z, SMOOTHING["signed"])
+    return lambda z: torch.lerp(torch.relu(mm(z @ W.t()) + b), z, SMOOTHING["paper"])
 
 
 def bare_forward(step: Callable[[Tensor], Tensor], x: Tensor, k: int, mode: str) -> Tensor:
@@ -108,7 +113,7 @@ def _args() -> argparse.Namespace:
     p.add_argument("--budget", type=float, default=240.0,
                    help="seconds per graph and form after which no further round starts (at least 3 rounds)")
     p.add_argument("--threads", type=int, default=1)
-    p.add_argument("--forms", nargs="+", default=["residual", "paper"])
+    p.add_argument("--forms", nargs="+", default=["appnp", "signed", "paper"])
     p.add_argument("--modes", nargs="+", default=list(MODES))
     p.add_argument("--no-bare-torch", action="store_true",
                    help="time only the bare loop with the kept transpose (autograd's own backward transposes the "
@@ -157,10 +162,16 @@ def main() -> None:
             alpha = float(some.alpha)
             b = some.bias.detach().clone().requires_grad_()
             W = some.weight.detach().clone().requires_grad_() if form == "paper" else None
-            bare_params = [b] if W is None else [b, W]
-            steps = {"bare kept At": bare_step(form, A, At, x, W, b, alpha)}
+            theta = gamma = None
+            if some.gamma_logit is not None:  # the signed form: the same map from its parameter
+                theta = some.gamma_logit.detach().clone().requires_grad_()
+                gmax, offset, scale = some.gamma_max, some._gamma_offset, some.gamma_scale
+                gamma = lambda: gmax * torch.tanh(offset + scale * theta)  # noqa: E731
+            # in the order of the layer's parameters sorted by name (bias, gamma_logit, weight)
+            bare_params = [q for q in (b, theta, W) if q is not None]
+            steps = {"bare kept At": bare_step(form, A, At, x, W, b, alpha, gamma)}
             if not args.no_bare_torch:
-                steps["bare torch"] = bare_step(form, A, None, x, W, b, alpha)
+                steps["bare torch"] = bare_step(form, A, None, x, W, b, alpha, gamma)
             bares = [n for n in ("bare torch", "bare kept At") if n in steps]
 
             def run(forward: Callable[[], Tensor], params) -> list:
@@ -173,7 +184,8 @@ def main() -> None:
 
             fns = {}
             for (lib, mode, k), (conv, call) in layers.items():
-                fns[(lib, mode, k)] = lambda call=call, conv=conv: run(call, list(conv.parameters()))
+                params = [q for _, q in sorted(conv.named_parameters())]
+                fns[(lib, mode, k)] = lambda call=call, params=params: run(call, params)
             for name, step in steps.items():
                 for mode in args.modes:
                     for k in ks:
@@ -186,7 +198,6 @@ def main() -> None:
                 others = [lib for lib in ("PyG", "DGL", "bare torch") if (lib, mode, K) in fns]
                 for lib in others:
                     got = fns[(lib, mode, K)]()
-                    got = got[:2] + sorted(got[2:], key=lambda t: t.dim())  # bias, then weight
                     diffs[(lib, mode)] = max(
                         float((a - r).norm() / r.norm()) if r is not None and r.norm() > 0 else
                         (0.0 if a is None or float(a.norm()) == 0 else float("inf"))
@@ -247,8 +258,7 @@ def main() -> None:
                "function); implicit: K-1 steps without gradients, one with, K adjoint steps by VJPs in a backward "
                "hook; phantom: K-1 steps without gradients, the last backpropagated through",
                "max rel diff: output and gradients of the layer against 'bare kept At' at K (the same step math); "
-               "target: layer / best bare <= 1.2 per iteration for grad='unrolled' and 'implicit'",
-               "the machine (2 cores) was shared with other work while this ran: compare ratios within one run"]
+               "target: layer / best bare <= 1.2 per iteration for grad='unrolled' and 'implicit'"]
         + (["bare torch not timed (--no-bare-torch): the layers are compared with the kept-transpose loop only"]
            if args.no_bare_torch else []),
     )

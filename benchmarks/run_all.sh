@@ -16,3 +16,4 @@ cd benchmarks
 ../.venv/bin/python bench_solvers.py                         # 4. Anderson vs Picard
 ../.venv-dgl/bin/python bench_setup.py                       # 5. DGL vs PyG layer, set-up per call (torch 2.2.1)
 ../.venv/bin/python bench_setup.py                           # 5. the set-up per call, PyG (torch 2.13)
+../.venv/bin/python bench_floor.py                           # 6. per iteration against the memory-traffic floor
