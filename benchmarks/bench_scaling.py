@@ -10,8 +10,8 @@ turn. Linear in the edges means, at fixed nodes, that ``t = a + b * E`` fits eve
 gives each point's deviation from that fit, and the time per edge.
 
 With ``--memory`` it measures instead, one child process per size (10^5, 10^6, 10^7 edges at degree
-10 by default: the features in cache, at its size, far beyond it), the time per iteration of both forms
-and the peak memory: of the process (peak resident set above the inputs) and of live PyTorch tensors
+10 by default: the features in cache, at its size, far beyond it), the time per iteration of each form
+and the peak memory of the default form: of the process (peak resident set above the inputs) and of live PyTorch tensors
 (the profiler's memory events), for a first call (set-up included), a call on the same graph again,
 and one training step (``grad="unrolled"`` and ``"implicit"``), each per edge.
 
@@ -42,6 +42,8 @@ FAMILIES = {
 }
 
 
+#: the forms timed by --memory (appnp: the step the bare loop computes)
+FORMS = ("appnp", "signed", "paper")
 MEMORY_SIZES = ["10000:100000", "100000:1000000", "1000000:10000000"]
 
 
@@ -72,8 +74,8 @@ def one_size(N: int, E: int, C: int, ks: tuple, rounds: int, budget: float) -> d
     make = lambda form, k, **kw: PIGNConv(C, num_iterations=k, form=form, **kw)  # noqa: E731
     row = {"nodes": N, "edges": E, "feature MiB": x.numel() * 4 / 2 ** 20, "regime": _regime(x.numel() * 4),
            "inputs MiB (x + edge_index)": inputs / 2 ** 20}
-    # 1. the process: a first call (set-up, K iterations) above the inputs
-    conv = make("residual", K).eval()
+    # 1. the process: a first call (set-up, K iterations) above the inputs; the default form
+    conv = make(None, K).eval()
     base = rss_bytes()
     reset_peak_rss()
     t = time.perf_counter()
@@ -82,13 +84,13 @@ def one_size(N: int, E: int, C: int, ks: tuple, rounds: int, budget: float) -> d
     row[f"first call s (K={K})"] = time.perf_counter() - t
     row["peak RSS MiB, first call"] = (rss_bytes("VmHWM") - base) / 2 ** 20
     # 2. live tensors (profiler): a first call of a fresh layer, the same call again, one training step
-    fresh = make("residual", K).eval()
+    fresh = make(None, K).eval()
     with torch.no_grad():
         row["peak tensors MiB, first call"] = cpu_allocated_peak(lambda: fresh(x, ei)) / 2 ** 20
         row["peak tensors MiB, same graph"] = cpu_allocated_peak(lambda: fresh(x, ei)) / 2 ** 20
     xg = x.clone().requires_grad_()
     for mode in ("unrolled", "implicit"):
-        train = make("residual", K, grad=mode, on_nonconvergence="ignore").train()
+        train = make(None, K, grad=mode, on_nonconvergence="ignore").train()
 
         def step(train=train):
             out = train(xg, ei)
@@ -101,11 +103,11 @@ def one_size(N: int, E: int, C: int, ks: tuple, rounds: int, budget: float) -> d
         row[key.replace("MiB", "B/edge")] = row[key] * 2 ** 20 / E
     # 3. time per iteration, every variant in turn
     A = gcn_csr(ei, N)
-    layers = {form: {k: make(form, k).eval() for k in ks} for form in ("residual", "paper")}
+    layers = {form: {k: make(form, k).eval() for k in ks} for form in FORMS}
     for by_k in layers.values():
         for c in by_k.values():
             c.load_state_dict(by_k[K].state_dict())
-    op = layers["residual"][K].operator
+    op = layers["appnp"][K].operator  # the step the bare loop computes
     b = op.bias.detach()
 
     def spmm_only(k: int) -> torch.Tensor:
@@ -129,23 +131,24 @@ def one_size(N: int, E: int, C: int, ks: tuple, rounds: int, budget: float) -> d
         times = interleaved_rounds(fns, rounds=rounds, budget=budget, warm=warm)
     n = min(len(v) for v in times.values())
     per = {}
-    for who in ("residual", "paper", "bare", "spmm"):
+    for who in (*FORMS, "bare", "spmm"):
         per[who] = (min(times[(who, ks[1])]) - min(times[(who, ks[0])])) / (ks[1] - ks[0])
         per[(who, "rounds")] = [(times[(who, ks[1])][r] - times[(who, ks[0])][r]) / (ks[1] - ks[0])
                                 for r in range(n)]
+    row.update({f"{form} ms/iter": per[form] * 1e3 for form in FORMS})
+    row.update({"bare appnp ms/iter": per["bare"] * 1e3, "one sparse.mm ms": per["spmm"] * 1e3})
+    row.update({f"{form} ns/edge/iter": per[form] / E * 1e9 for form in FORMS})
     row.update({
-        "residual ms/iter": per["residual"] * 1e3, "paper ms/iter": per["paper"] * 1e3,
-        "bare residual ms/iter": per["bare"] * 1e3, "one sparse.mm ms": per["spmm"] * 1e3,
-        "residual ns/edge/iter": per["residual"] / E * 1e9, "paper ns/edge/iter": per["paper"] / E * 1e9,
         "sparse.mm ns/edge": per["spmm"] / E * 1e9,
-        "residual / bare, min / med / max over rounds": "{:.2f} / {:.2f} / {:.2f}".format(*spread(
-            [a / b for a, b in zip(per[("residual", "rounds")], per[("bare", "rounds")])])),
-        f"fwd ms same graph (K={K}), residual": min(times[("residual", K)]) * 1e3,
-        f"fwd ms same graph (K={K}), paper": min(times[("paper", K)]) * 1e3,
+        "appnp / bare, min / med / max over rounds": "{:.2f} / {:.2f} / {:.2f}".format(*spread(
+            [a / b for a, b in zip(per[("appnp", "rounds")], per[("bare", "rounds")])])),
+    })
+    row.update({f"fwd ms same graph (K={K}), {form}": min(times[(form, K)]) * 1e3 for form in FORMS})
+    row.update({
         "rounds": n, "timed warm": warm,
         "process peak RSS MiB (whole run)": rss_bytes("VmHWM") / 2 ** 20,
         "times ms per round": {f"{who} K={k}": [round(v * 1e3, 3) for v in times[(who, k)]]
-                               for who in ("residual", "paper", "bare", "spmm") for k in ks},
+                               for who in (*FORMS, "bare", "spmm") for k in ks},
     })
     return row
 
@@ -168,7 +171,8 @@ def memory_main(args: argparse.Namespace) -> None:
         title="Per-iteration time and peak memory from 10^5 to 10^7 edges, per memory regime",
         columns=[c for c in rows[0] if c != "times ms per round"],  # the raw times: in the JSON
         notes=[f"{args.channels} channels, random undirected graphs of degree 10, PIGNConv with default options "
-               f"(validate=True, the per-graph cache), {args.threads} torch thread(s), one child process per size",
+               f"(validate=True, the per-graph cache), {args.threads} torch thread(s), one child process per size; "
+               "memory: the default form (signed); time: each form",
                f"per iteration = (t({ks[1]}) - t({ks[0]})) / {ks[1] - ks[0]} of the forward (eval, no_grad) on the "
                f"same graph, fastest of up to {args.rounds} rounds, every variant timed in turn (timed warm: each timed call "
                "right after an untimed call of the same variant, done while the features fit the last-level cache); "
@@ -183,8 +187,7 @@ def memory_main(args: argparse.Namespace) -> None:
                "memory events: a first forward of a fresh layer (normalisation and CSR build; the edge-index range "
                "check was memoised by the call before), the same forward again (the graph's set-up cached), and "
                f"one training step (forward with K={ks[0]}, loss, backward; the graph's set-up and transpose built "
-               "by an earlier step) with grad='unrolled' and 'implicit'; B/edge: bytes per edge",
-               "the machine (2 cores) was shared with other work while this ran"],
+               "by an earlier step) with grad='unrolled' and 'implicit'; B/edge: bytes per edge"],
     )
 
 
