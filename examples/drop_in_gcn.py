@@ -43,7 +43,9 @@ class TwoLayer(nn.Module):
         return call(self.conv2, x)
 
 
-def build(backend: str, conv: str, num_features: int, num_classes: int, hidden: int = 16) -> TwoLayer:
+def build(backend: str, conv: str, num_features: int, num_classes: int, hidden: int = 16,
+          **options) -> TwoLayer:
+    """The 2-layer model; ``options`` go to both ``PIGNConv`` layers (none: the library's defaults)."""
     if backend == "pyg":
         from torch_geometric.nn import GCNConv
 
@@ -54,12 +56,15 @@ def build(backend: str, conv: str, num_features: int, num_classes: int, hidden: 
 
         from dgl_iterative import PIGNConv
         layer = GraphConv if conv == "gcn" else PIGNConv
-    return TwoLayer(layer(num_features, hidden), layer(hidden, num_classes), backend)
+    if options and conv != "pign":
+        raise ValueError(f"options {sorted(options)} are PIGNConv options; --conv is {conv!r}")
+    return TwoLayer(layer(num_features, hidden, **options), layer(hidden, num_classes, **options), backend)
 
 
-def run(ds, backend: str, conv: str, seed: int, epochs: int = 200) -> tuple[float, float]:
+def run(ds, backend: str, conv: str, seed: int, epochs: int = 200, **options) -> tuple[float, float]:
+    """Train one model; return (best validation accuracy, test accuracy at that epoch)."""
     torch.manual_seed(seed)
-    model = build(backend, conv, ds.x.size(1), ds.num_classes)
+    model = build(backend, conv, ds.x.size(1), ds.num_classes, **options)
     opt = torch.optim.Adam([dict(params=model.conv1.parameters(), weight_decay=5e-4),
                             dict(params=model.conv2.parameters(), weight_decay=0.0)], lr=0.01)
     best_val = test_at_best = 0.0

@@ -1,0 +1,217 @@
+"""Which options of the signed form should ``PIGNConv`` take by default? (see README.md here)
+
+Every candidate is a set of ``PIGNConv`` options on top of the library's defaults, run in three setups:
+
+* ``pign``: ``PIGN(in, 64, out, 8)`` trained as the library's ``default`` preset (encoder -> ReLU ->
+  dropout 0.5 -> the iterated conv -> decoder; Adam lr 0.01, weight decay 5e-4, 200 epochs, the
+  parameters of the best validation epoch) on Cora and CiteSeer (public split);
+* ``dropin``: ``examples/drop_in_gcn.py``, PyG's 2-layer GCN script with ``GCNConv(in, out)`` replaced
+  by ``PIGNConv(in, out, **options)``, on Cora and CiteSeer;
+* ``csbm``: the ``pign`` setup on the contextual SBM of :mod:`iterative_gnn.synthetic` at edge
+  homophily 0.1, 0.3, 0.5, 0.7, 0.9 (seed s draws the graph and initialises the model), with the
+  references MLP, 2-layer GCN and the paper's form (``--candidates mlp,gcn,paper``).
+
+One JSON line per (candidate, setup, graph, seed) goes to ``--log``; ``--summary`` prints the tables
+of one or more logs. Selection uses validation accuracy only (see ``summarize``).
+
+    python docs/results/defaults/sweep.py --candidates current,a0.15 --setups pign,dropin --seeds 0-9 --log L
+    python docs/results/defaults/sweep.py --candidates mlp,gcn,paper --setups csbm --seeds 0-2 --log L
+    python docs/results/defaults/sweep.py --summary L1 L2
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import torch
+
+torch.set_num_threads(1)
+
+ROOT = Path(__file__).resolve().parents[3]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "common"))
+sys.path.insert(0, str(ROOT / "examples"))
+
+from drop_in_gcn import run as run_drop_in  # noqa: E402
+from iterative_gnn.configs import run_one  # noqa: E402
+from iterative_gnn.data import load_node_dataset  # noqa: E402
+from iterative_gnn.heterophily import heterophily_models  # noqa: E402
+from iterative_gnn.synthetic import load_csbm  # noqa: E402
+
+#: candidate name -> PIGNConv options (on top of the library's defaults at the logged commit)
+CANDIDATES: dict[str, dict] = {
+    "current": {},
+    "a0.15": {"alpha": 0.15},
+    "i0.7": {"gamma_init": 0.7},
+    "i0.9": {"gamma_init": 0.9},
+    "i0.7-a0.15": {"gamma_init": 0.7, "alpha": 0.15},
+    "i0.9-a0.15": {"gamma_init": 0.9, "alpha": 0.15},
+    "i0.9-s2": {"gamma_init": 0.9, "gamma_scale": 2.0},
+    "i0.7-s2": {"gamma_init": 0.7, "gamma_scale": 2.0},
+    "appnp": {"form": "appnp"},  # the former default, for comparison
+}
+#: references of the heterophily target (csbm setup only)
+REFERENCES = ("mlp", "gcn", "paper")
+PLANETOID = ("cora", "citeseer")
+HOMOPHILY = (0.1, 0.3, 0.5, 0.7, 0.9)
+
+
+def parse_seeds(text: str) -> list[int]:
+    seeds: list[int] = []
+    for part in text.split(","):
+        lo, _, hi = part.partition("-")
+        seeds.extend(range(int(lo), int(hi or lo) + 1))
+    return seeds
+
+
+def pign_config(name: str):
+    models = heterophily_models(forms=("signed", "paper"))
+    if name in ("mlp", "gcn"):
+        return models[name]
+    if name == "paper":
+        return models["pign-paper"]
+    return models["pign-signed"].with_(conv=CANDIDATES[name])
+
+
+def one_run(name: str, setup: str, graph: str, seed: int) -> dict:
+    t0 = time.perf_counter()
+    if setup == "dropin":
+        if name not in CANDIDATES and name != "gcn":
+            raise SystemExit(f"candidate {name!r} has no drop-in setup")
+        ds = load_node_dataset(graph, "pyg")
+        conv = "gcn" if name == "gcn" else "pign"
+        val, test = run_drop_in(ds, "pyg", conv, seed, **({} if name == "gcn" else CANDIDATES[name]))
+    else:
+        ds = (load_node_dataset(graph, "pyg") if setup == "pign"
+              else load_csbm("pyg", homophily=float(graph[1:]), seed=seed))
+        res, _, _ = run_one("pyg", ds, pign_config(name), seed)
+        val, test = res.val_acc, res.test_acc
+    return {"candidate": name, "options": CANDIDATES.get(name), "setup": setup, "graph": graph, "seed": seed,
+            "val": round(100 * val, 2), "test": round(100 * test, 2),
+            "seconds": round(time.perf_counter() - t0, 2)}
+
+
+def header(argv: list[str]) -> dict:
+    commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
+                            text=True).stdout.strip()
+    dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"],
+                           capture_output=True, text=True).stdout.split("\n")
+    return {"header": True, "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            "command": "python " + " ".join(argv), "commit": commit,
+            "changed": [line[3:] for line in dirty if line], "machine": platform.platform(),
+            "cpu": platform.processor() or platform.machine(), "torch": torch.__version__, "threads": 1}
+
+
+def load(paths: list[str]) -> list[dict]:
+    rows = []
+    for p in paths:
+        for line in Path(p).read_text().splitlines():
+            if line.strip():
+                row = json.loads(line)
+                if not row.get("header"):
+                    rows.append(row)
+    return rows
+
+
+def summarize(rows: list[dict]) -> str:
+    """Tables: per setup and graph, mean validation / test (test std) over seeds; the heterophily gap to
+    the best reference per h (validation, test); the selection score."""
+    cell: dict = defaultdict(list)
+    for r in rows:
+        cell[(r["candidate"], r["setup"], r["graph"])].append(r)
+    names = list(dict.fromkeys(r["candidate"] for r in rows))
+    out = []
+
+    def mean(key, c, s, g):
+        rs = cell.get((c, s, g))
+        return statistics.mean(r[key] for r in rs) if rs else None
+
+    for setup, graphs in (("pign", PLANETOID), ("dropin", PLANETOID), ("csbm", [f"h{h}" for h in HOMOPHILY])):
+        present = [c for c in names if any((c, setup, g) in cell for g in graphs)]
+        if not present:
+            continue
+        out += [f"\n## {setup}: mean validation / test accuracy (%), test std, seeds\n",
+                "| candidate | " + " | ".join(graphs) + " |", "|---" * (len(graphs) + 1) + "|"]
+        for c in present:
+            cells = []
+            for g in graphs:
+                rs = cell.get((c, setup, g))
+                if not rs:
+                    cells.append("")
+                    continue
+                sd = statistics.stdev(r["test"] for r in rs) if len(rs) > 1 else 0.0
+                cells.append(f"{mean('val', c, setup, g):.1f} / {mean('test', c, setup, g):.1f} +- {sd:.1f} ({len(rs)})")
+            out.append(f"| {c} | " + " | ".join(cells) + " |")
+    hs = [f"h{h}" for h in HOMOPHILY]
+    if all(any((ref, "csbm", g) in cell for ref in REFERENCES) for g in hs):
+        out += ["\n## csbm: gap to the best of MLP, GCN, paper form (points, validation / test)\n",
+                "| candidate | " + " | ".join(hs) + " | worst val | worst test |", "|---" * (len(hs) + 3) + "|"]
+        for c in names:
+            if c in REFERENCES or not all((c, "csbm", g) in cell for g in hs):
+                continue
+            gaps = []
+            for g in hs:
+                best_v = max(mean("val", r, "csbm", g) for r in REFERENCES if (r, "csbm", g) in cell)
+                best_t = max(mean("test", r, "csbm", g) for r in REFERENCES if (r, "csbm", g) in cell)
+                gaps.append((mean("val", c, "csbm", g) - best_v, mean("test", c, "csbm", g) - best_t))
+            out.append(f"| {c} | " + " | ".join(f"{v:+.1f} / {t:+.1f}" for v, t in gaps)
+                       + f" | {min(v for v, _ in gaps):+.1f} | {min(t for _, t in gaps):+.1f} |")
+    out += ["\n## selection score: mean validation accuracy over the four Planetoid cells (pign and dropin)\n",
+            "| candidate | score (val) | mean test | Cora pign | CiteSeer pign | Cora dropin | CiteSeer dropin |",
+            "|---|---|---|---|---|---|---|"]
+    for c in names:
+        keys = [(s, g) for s in ("pign", "dropin") for g in PLANETOID]
+        if not all((c, s, g) in cell for s, g in keys):
+            continue
+        vals = [mean("val", c, s, g) for s, g in keys]
+        tests = [mean("test", c, s, g) for s, g in keys]
+        out.append(f"| {c} | {statistics.mean(vals):.2f} | {statistics.mean(tests):.2f} | "
+                   + " | ".join(f"{t:.1f}" for t in tests) + " |")
+    return "\n".join(out)
+
+
+def main(argv=None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--candidates", default="current")
+    p.add_argument("--setups", default="pign,dropin,csbm")
+    p.add_argument("--seeds", default="0-2")
+    p.add_argument("--graphs", help="only these graphs (cora, citeseer, h0.1, ...)")
+    p.add_argument("--log")
+    p.add_argument("--summary", nargs="+", metavar="LOG")
+    args = p.parse_args(argv)
+    if args.summary:
+        print(summarize(load(args.summary)))
+        return
+    names = args.candidates.split(",")
+    unknown = [n for n in names if n not in CANDIDATES and n not in REFERENCES]
+    if unknown:
+        raise SystemExit(f"unknown candidates {unknown}; valid: {', '.join([*CANDIDATES, *REFERENCES])}")
+    log = open(args.log, "a") if args.log else None
+    if log:
+        log.write(json.dumps(header([sys.argv[0], *argv])) + "\n")
+    for setup in args.setups.split(","):
+        graphs = PLANETOID if setup in ("pign", "dropin") else [f"h{h}" for h in HOMOPHILY]
+        graphs = [g for g in graphs if not args.graphs or g in args.graphs.split(",")]
+        for name in names:
+            if setup == "dropin" and name in ("mlp", "paper"):
+                continue
+            for graph in graphs:
+                for seed in parse_seeds(args.seeds):
+                    row = one_run(name, setup, graph, seed)
+                    print(json.dumps(row), flush=True)
+                    if log:
+                        log.write(json.dumps(row) + "\n")
+                        log.flush()
+
+
+if __name__ == "__main__":
+    main()
