@@ -14,8 +14,9 @@ The floor of one step is the bytes it must move divided by the machine's copy ba
 The layer's per-iteration time is the slope between ``K`` and ``4K`` steps (PyG ``PIGNConv``,
 ``cached=True, validate=False``, eval, no_grad, every call on the same graph). The same run times
 each operation a step is made of on tensors of the step's size (the fused product
-``addmm(c, A, h)`` on the layer's matrix, the per-channel scaling of the signed form, the smoothing
-``lerp``, the dense transform and the ReLU of the paper form): the table gives their sum, the
+``addmm(c, A, h)`` on the layer's matrix, the signed form's per-channel scaling, its addend
+``(1 - s) c + s z`` and the product accumulated into it, the paper form's dense transform, ReLU and
+smoothing ``lerp``): the table gives their sum, the
 product alone against its own floor, and what remains (the solver's bookkeeping).
 
     python benchmarks/bench_floor.py [--edges 100000 500000 1000000] [--forms appnp signed paper]
@@ -93,6 +94,7 @@ def main() -> None:
         z, cst = torch.randn(N, C), torch.randn(N, C)
         g, bias = torch.rand(C) * 2 - 1, torch.randn(C)
         W = torch.randn(C, C) / C ** 0.5
+        buf = torch.randn(N, C)  # an addend handed over to the product (the signed form's smoothed step)
         fns = {}
         for form in args.forms:
             torch.manual_seed(0)
@@ -104,6 +106,8 @@ def main() -> None:
             "product": lambda: pair.product(z, cst, 0.9),
             "product (bias)": lambda: pair.product(z, bias, 1.0),
             "scaling": lambda: z * g,
+            "addend": lambda: torch.add(cst, z, alpha=0.3),
+            "product into addend": lambda: pair.product(z, buf, 0.7, into_add=True),
             "lerp": lambda: torch.lerp(cst, z, 0.3),
             "transform": lambda: z @ W,
             "relu": lambda: torch.relu(z),
@@ -112,7 +116,8 @@ def main() -> None:
         with torch.no_grad():
             times = interleaved_rounds(fns, rounds=args.rounds, budget=600.0, warm=True)
         best = {key: min(v) for key, v in times.items()}
-        steps = {"appnp": ["product"], "signed": ["scaling", "product", "lerp"],
+        # the steps as the layer takes them (the signed form's smoothed step: BoundStep.smoothed)
+        steps = {"appnp": ["product"], "signed": ["scaling", "addend", "product into addend"],
                  "paper": ["transform", "product (bias)", "relu", "lerp"]}
         for form in args.forms:
             per = slope(ks, [best[(form, k)] for k in ks])
@@ -120,7 +125,7 @@ def main() -> None:
             floor = sum(fb.values()) / bw
             ops = steps[form]
             op_time = sum(best[o] for o in ops)
-            product = best[ops[1] if form != "appnp" else ops[0]]
+            product = best[next(o for o in ops if o.startswith("product"))]
             product_floor = (fb["csr"] + fb["iterate"] + (fb["constant"] if form != "paper" else 0)
                              + fb["output"]) / bw
             row = {"edges": E, "nodes": N, "form": form, "one N x C tensor MiB": N * C * 4 / 2**20,
