@@ -96,3 +96,28 @@ def test_a_warm_start_has_the_iterations_width(backend):
                                          r"iteration's width have shape \(10, 3\)"):
         backend.call(conv, torch.randn(10, 6), edge_index, z_init=torch.randn(10, 6))
     assert backend.call(conv, torch.randn(10, 6), edge_index, z_init=torch.randn(10, 3)).shape == (10, 3)
+
+
+def _drop_in_example():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "examples" / "drop_in_gcn.py"
+    spec = importlib.util.spec_from_file_location("drop_in_gcn", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_drop_in_example_swaps_the_two_layers_and_passes_options_on(backend):
+    example = _drop_in_example()
+    model = example.build(backend.name, "pign", 30, 4, hidden=16, gamma_init=0.9)
+    assert isinstance(model.conv1, backend.PIGNConv) and isinstance(model.conv2, backend.PIGNConv)
+    assert (model.conv1.in_channels, model.conv1.out_channels, model.conv2.out_channels) == (30, 16, 4)
+    assert model.conv1.operator.gamma_init == model.conv2.operator.gamma_init == 0.9
+    n = 25
+    edge_index, _ = random_graph(n, 80, seed=3)
+    graph = backend.graph(edge_index, n)
+    assert model(torch.randn(n, 30), graph).shape == (n, 4)
+    with pytest.raises(ValueError, match="PIGNConv options"):
+        example.build(backend.name, "gcn", 30, 4, gamma_init=0.9)
