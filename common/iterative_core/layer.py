@@ -278,7 +278,7 @@ def scaled_add(h: Tensor, add: Optional[Tensor], scale: float) -> Tensor:
 
 
 class BoundStep:
-    """The step :math:`z \mapsto s\,\hat A\,\mathrm{pre}(z) + c` of one forward pass, as
+    """The step :math:`z \\mapsto s\\,\\hat A\\,\\mathrm{pre}(z) + c` of one forward pass, as
     :meth:`GCNOperatorBase.bind_step` returns it (a callable), with :meth:`smoothed`, the
     Krasnoselskii-Mann step of the same map for the solvers."""
 
@@ -291,7 +291,7 @@ class BoundStep:
         return self.propagate(z if self.pre is None else self.pre(z), self.c, self.scale)
 
     def smoothed(self, z: Tensor, t: float) -> Tensor:
-        """:math:`t z + (1 - t)\,\mathrm{step}(z)` as one product whose addend is
+        """:math:`t z + (1 - t)\\,\\mathrm{step}(z)` as one product whose addend is
         :math:`(1-t) c + t z`: the product accumulates into that fresh addend, where ``torch.lerp``
         after the step would read and write the nodes' features once more."""
         h = z if self.pre is None else self.pre(z)
