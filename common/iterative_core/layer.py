@@ -285,7 +285,7 @@ class BoundStep:
     def __init__(self, propagate: Callable[..., Tensor], pre: Optional[Callable[[Tensor], Tensor]],
                  c: Optional[Tensor], scale: float) -> None:
         self.propagate, self.pre, self.c, self.scale = propagate, pre, c, scale
-        self._c_by_t: dict[float, Tensor] = {}
+        self._c_t: Optional[tuple[float, Tensor]] = None  # (t, (1 - t) c) of the last smoothed step
 
     def __call__(self, z: Tensor) -> Tensor:
         return self.propagate(z if self.pre is None else self.pre(z), self.c, self.scale)
@@ -298,9 +298,9 @@ class BoundStep:
         if self.c is None:
             add = z * t
         else:
-            c_t = self._c_by_t.get(t)
-            if c_t is None:  # a schedule holds few distinct values: (1 - t) c once per value and pass
-                c_t = self._c_by_t[t] = self.c * (1.0 - t)
+            if self._c_t is None or self._c_t[0] != t:  # (1 - t) c once while t stays the same; one copy kept
+                self._c_t = (t, self.c * (1.0 - t))
+            c_t = self._c_t[1]
             add = torch.add(c_t, z, alpha=t)
         scale = self.scale * (1.0 - t)
         if isinstance(self.propagate, _CSRProduct):  # (never traced: the solvers skip it under torch.compile)

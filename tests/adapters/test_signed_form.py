@@ -213,3 +213,27 @@ def test_the_smoothed_step_is_the_lerp_of_the_step(backend, grad):
         (g1,) = torch.autograd.grad(fused, z, v)
         (g2,) = torch.autograd.grad(plain, z, v)
         assert torch.allclose(g1, g2, atol=1e-6)
+
+
+def test_a_varying_smoothing_keeps_one_scaled_constant(backend, monkeypatch):
+    """A schedule whose factor changes at every step (a sequence of factors) gives the lerp of the step
+    at each factor, and the bound step keeps one scaled copy of its constant term, not one per factor."""
+    n = 30
+    edge_index = _undirected(n, 100, seed=8)
+    conv = backend.PIGNConv(6, form="signed")
+    x = torch.randn(n, 6)
+    step = backend.step(conv.operator, x, edge_index)
+    z = torch.randn(n, 6)
+    with torch.no_grad():
+        for t in (0.5, 0.4, 0.3, 0.3, 0.2):
+            assert torch.allclose(step.smoothed(z, t), torch.lerp(step(z), z, t), atol=1e-6)
+    assert step._c_t[0] == 0.2 and step._c_t[1].shape == (n, 6)
+    # a whole layer with that schedule: the same answer as with the step followed by lerp
+    from iterative_core.layer import BoundStep
+
+    scheduled = backend.PIGNConv(6, form="signed", num_iterations=6, smoothing=[0.5, 0.45, 0.4, 0.35, 0.3, 0.25])
+    with torch.no_grad():
+        fused = backend.call(scheduled, x, edge_index)
+        monkeypatch.setattr(BoundStep, "smoothed", None)
+        plain = backend.call(scheduled, x, edge_index)
+    assert torch.allclose(fused, plain, atol=1e-6)
