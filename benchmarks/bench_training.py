@@ -42,11 +42,11 @@ import torch  # noqa: E402
 from torch import Tensor  # noqa: E402
 
 from _common import gcn_csr, interleaved_rounds, random_graph, spread, write_results  # noqa: E402
+from iterative_core.forms import FORMS  # noqa: E402
 
 warnings.filterwarnings("ignore")
 
 MODES = ("unrolled", "implicit", "phantom")
-SMOOTHING = {"paper": 0.5, "signed": 0.3}  # the forms' (iterative_core.forms.FORMS)
 
 
 class _KeptTranspose(torch.autograd.Function):
@@ -69,9 +69,10 @@ def bare_step(form: str, A: Tensor, At: Tensor | None, x: Tensor, W: Tensor | No
     mm = (lambda h: torch.sparse.mm(A, h)) if At is None else (lambda h: _KeptTranspose.apply(h, A, At))
     if form in ("appnp", "residual"):
         return lambda z: torch.lerp(mm(z), x, alpha) + b
+    smoothing = FORMS[form]["smoothing"]  # the form's default, which the layers take
     if form == "signed":
-        return lambda z: torch.lerp(mm(z * gamma()) + (alpha * x + b), z, SMOOTHING["signed"])
-    return lambda z: torch.lerp(torch.relu(mm(z @ W.t()) + b), z, SMOOTHING["paper"])
+        return lambda z: torch.lerp(mm(z * gamma()) + (alpha * x + b), z, smoothing)
+    return lambda z: torch.lerp(torch.relu(mm(z @ W.t()) + b), z, smoothing)
 
 
 def bare_forward(step: Callable[[Tensor], Tensor], x: Tensor, k: int, mode: str) -> Tensor:

@@ -10,6 +10,11 @@ from ._compile import is_compiling
 
 SUPPORTED_DTYPES = (torch.float16, torch.bfloat16, torch.float32, torch.float64)
 
+__all__ = [
+    "check_features", "check_edges", "check_edge_weight", "check_batch", "check_batch_edges", "check_z_init",
+    "check_same_device", "compute_dtype", "all_finite", "SUPPORTED_DTYPES",
+]
+
 
 def all_finite(t: Tensor) -> Tensor:
     """0-dim bool: whether every entry of the (non-empty) tensor ``t`` is finite. One reduction pass
@@ -17,11 +22,6 @@ def all_finite(t: Tensor) -> Tensor:
     smallest and largest entries are finite exactly when all are, as NaN propagates through both."""
     lo, hi = torch.aminmax(t.detach())
     return torch.isfinite(lo) & torch.isfinite(hi)
-
-__all__ = [
-    "check_features", "check_edges", "check_edge_weight", "check_batch", "check_batch_edges", "check_z_init",
-    "check_same_device", "compute_dtype", "SUPPORTED_DTYPES",
-]
 
 
 def compute_dtype(dtype: torch.dtype) -> torch.dtype:
@@ -47,14 +47,13 @@ def check_features(x: Tensor, channels: int, where: str, *, validate: bool = Fal
             f"{where}: node features have {x.shape[1]} channels but the layer was built for {name}={channels}"
         )
     if validate and x.numel() and not bool(all_finite(x)):
-        bad = ~torch.isfinite(x.detach())
+        bad = ~torch.isfinite(x.detach())  # only now, to count them and find the first
         count = int(bad.sum())
-        if count:
-            row = int(bad.any(1).nonzero()[0, 0])
-            raise ValueError(
-                f"{where}: the node features hold {count} NaN/Inf entr{'y' if count == 1 else 'ies'} (the first in "
-                f"row {row}); the iteration cannot recover from them. Check the data and the layers before this "
-                "one (validate=False skips this check)")
+        row = int(bad.any(1).nonzero()[0, 0])
+        raise ValueError(
+            f"{where}: the node features hold {count} NaN/Inf entr{'y' if count == 1 else 'ies'} (the first in "
+            f"row {row}); the iteration cannot recover from them. Check the data and the layers before this "
+            "one (validate=False skips this check)")
 
 
 def check_edges(src: Tensor, dst: Tensor, num_nodes: int, where: str, *, validate: bool = True) -> None:
