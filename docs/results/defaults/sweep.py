@@ -57,6 +57,10 @@ CANDIDATES: dict[str, dict] = {
     "i0.9-s2": {"gamma_init": 0.9, "gamma_scale": 2.0},
     "i0.7-s2": {"gamma_init": 0.7, "gamma_scale": 2.0},
     "appnp": {"form": "appnp"},  # the former default, for comparison
+    # round 5: the model's input dropout (the training options of ``PIGN``, not ``PIGNConv``'s)
+    "in0.2": {"model": {"input_dropout": 0.2}},
+    "in0.5": {"model": {"input_dropout": 0.5}},
+    "in0.8": {"model": {"input_dropout": 0.8}},
 }
 #: references of the heterophily target (csbm setup only)
 REFERENCES = ("mlp", "gcn", "paper")
@@ -72,19 +76,30 @@ def parse_seeds(text: str) -> list[int]:
     return seeds
 
 
+def split_name(name: str) -> tuple[str, dict]:
+    """``"mlp:in0.5"`` -> (``"mlp"``, the model options of ``in0.5``): a reference under a candidate's
+    model options (the references built on the ``default`` preset change with it)."""
+    base, _, cand = name.partition(":")
+    if cand and (base not in ("mlp", "paper") or cand not in CANDIDATES or "model" not in CANDIDATES[cand]):
+        raise SystemExit(f"{name!r}: only mlp and paper take a model-level candidate after ':'")
+    return base, (CANDIDATES[cand]["model"] if cand else {})
+
+
 def pign_config(name: str):
     models = heterophily_models(forms=("signed", "paper"))
-    if name in ("mlp", "gcn"):
-        return models[name]
-    if name == "paper":
-        return models["pign-paper"]
-    return models["pign-signed"].with_(conv=CANDIDATES[name])
+    base, model = split_name(name)
+    if base == "gcn":
+        return models["gcn"]
+    if base in ("mlp", "paper"):
+        return models["mlp" if base == "mlp" else "pign-paper"].with_(**model)
+    opts = dict(CANDIDATES[name])
+    return models["pign-signed"].with_(conv=opts, **opts.pop("model", {}))
 
 
 def one_run(name: str, setup: str, graph: str, seed: int) -> dict:
     t0 = time.perf_counter()
     if setup == "dropin":
-        if name not in CANDIDATES and name != "gcn":
+        if (name not in CANDIDATES and name != "gcn") or "model" in CANDIDATES.get(name, {}):
             raise SystemExit(f"candidate {name!r} has no drop-in setup")
         ds = load_node_dataset(graph, "pyg")
         conv = "gcn" if name == "gcn" else "pign"
@@ -94,7 +109,8 @@ def one_run(name: str, setup: str, graph: str, seed: int) -> dict:
               else load_csbm("pyg", homophily=float(graph[1:]), seed=seed))
         res, _, _ = run_one("pyg", ds, pign_config(name), seed)
         val, test = res.val_acc, res.test_acc
-    return {"candidate": name, "options": CANDIDATES.get(name), "setup": setup, "graph": graph, "seed": seed,
+    options = CANDIDATES.get(name) or ({"model": split_name(name)[1]} if ":" in name else None)
+    return {"candidate": name, "options": options, "setup": setup, "graph": graph, "seed": seed,
             "val": round(100 * val, 2), "test": round(100 * test, 2),
             "seconds": round(time.perf_counter() - t0, 2)}
 
@@ -155,12 +171,14 @@ def summarize(rows: list[dict]) -> str:
         out += ["\n## csbm: gap to the best of MLP, GCN, paper form (points, validation / test)\n",
                 "| candidate | " + " | ".join(hs) + " | worst val | worst test |", "|---" * (len(hs) + 3) + "|"]
         for c in names:
-            if c in REFERENCES or not all((c, "csbm", g) in cell for g in hs):
+            if split_name(c)[0] in REFERENCES or not all((c, "csbm", g) in cell for g in hs):
                 continue
             gaps = []
             for g in hs:
-                best_v = max(mean("val", r, "csbm", g) for r in REFERENCES if (r, "csbm", g) in cell)
-                best_t = max(mean("test", r, "csbm", g) for r in REFERENCES if (r, "csbm", g) in cell)
+                # a reference under this candidate's model options where it was run so, else as it is
+                refs = [f"{r}:{c}" if (f"{r}:{c}", "csbm", g) in cell else r for r in REFERENCES]
+                best_v = max(mean("val", r, "csbm", g) for r in refs if (r, "csbm", g) in cell)
+                best_t = max(mean("test", r, "csbm", g) for r in refs if (r, "csbm", g) in cell)
                 gaps.append((mean("val", c, "csbm", g) - best_v, mean("test", c, "csbm", g) - best_t))
             out.append(f"| {c} | " + " | ".join(f"{v:+.1f} / {t:+.1f}" for v, t in gaps)
                        + f" | {min(v for v, _ in gaps):+.1f} | {min(t for _, t in gaps):+.1f} |")
@@ -168,11 +186,13 @@ def summarize(rows: list[dict]) -> str:
             "| candidate | score (val) | mean test | Cora pign | CiteSeer pign | Cora dropin | CiteSeer dropin |",
             "|---|---|---|---|---|---|---|"]
     for c in names:
-        keys = [(s, g) for s in ("pign", "dropin") for g in PLANETOID]
-        if not all((c, s, g) in cell for s, g in keys):
+        # the drop-in script builds no PIGN model: a model-level candidate has the drop-in cells of "current"
+        keys = [("current" if s == "dropin" and "model" in CANDIDATES.get(c, {}) else c, s, g)
+                for s in ("pign", "dropin") for g in PLANETOID]
+        if not all(k in cell for k in keys):
             continue
-        vals = [mean("val", c, s, g) for s, g in keys]
-        tests = [mean("test", c, s, g) for s, g in keys]
+        vals = [mean("val", *k) for k in keys]
+        tests = [mean("test", *k) for k in keys]
         out.append(f"| {c} | {statistics.mean(vals):.2f} | {statistics.mean(tests):.2f} | "
                    + " | ".join(f"{t:.1f}" for t in tests) + " |")
     return "\n".join(out)
@@ -192,7 +212,7 @@ def main(argv=None) -> None:
         print(summarize(load(args.summary)))
         return
     names = args.candidates.split(",")
-    unknown = [n for n in names if n not in CANDIDATES and n not in REFERENCES]
+    unknown = [n for n in names if n not in CANDIDATES and split_name(n)[0] not in REFERENCES]
     if unknown:
         raise SystemExit(f"unknown candidates {unknown}; valid: {', '.join([*CANDIDATES, *REFERENCES])}")
     log = open(args.log, "a") if args.log else None
@@ -202,7 +222,7 @@ def main(argv=None) -> None:
         graphs = PLANETOID if setup in ("pign", "dropin") else [f"h{h}" for h in HOMOPHILY]
         graphs = [g for g in graphs if not args.graphs or g in args.graphs.split(",")]
         for name in names:
-            if setup == "dropin" and name in ("mlp", "paper"):
+            if setup == "dropin" and (split_name(name)[0] in ("mlp", "paper") or "model" in CANDIDATES.get(name, {})):
                 continue
             for graph in graphs:
                 for seed in parse_seeds(args.seeds):
