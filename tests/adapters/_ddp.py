@@ -4,8 +4,10 @@ those of one process trained on the whole batches. A module of its own (not the 
 processes import it to find ``worker``."""
 from __future__ import annotations
 
+import datetime
 import os
 import socket
+import time
 
 import torch
 import torch.nn.functional as F
@@ -13,6 +15,9 @@ import torch.nn.functional as F
 from tests.helpers import toy_graphs
 
 STEPS, BATCH = 3, 8
+#: seconds the two processes get to start, rendezvous, train and exit; a collective waits at most
+#: COLLECTIVE_TIMEOUT: a hung rendezvous fails the test instead of stalling the suite
+DEADLINE, COLLECTIVE_TIMEOUT = 300.0, 120.0
 
 
 def free_port() -> int:
@@ -70,7 +75,8 @@ def worker(rank: int, world_size: int, backend: str, port: int, out_path: str) -
 
     torch.set_num_threads(1)
     os.environ["MASTER_ADDR"], os.environ["MASTER_PORT"] = "127.0.0.1", str(port)
-    dist.init_process_group("gloo", rank=rank, world_size=world_size)
+    dist.init_process_group("gloo", rank=rank, world_size=world_size,
+                            timeout=datetime.timedelta(seconds=COLLECTIVE_TIMEOUT))
     try:
         model = DistributedDataParallel(build_model(backend))
         train(backend, model, rank, world_size)
@@ -84,7 +90,7 @@ def check_ddp_matches_single_process(backend: str, tmp_path) -> None:
     import torch.multiprocessing as mp
 
     out_path = str(tmp_path / "ddp.pt")
-    mp.spawn(worker, args=(2, backend, free_port(), out_path), nprocs=2, join=True)
+    run_with_deadline(mp.spawn(worker, args=(2, backend, free_port(), out_path), nprocs=2, join=False))
     ddp = torch.load(out_path)
     single = train(backend, build_model(backend)).state_dict()
     initial = build_model(backend).state_dict()
@@ -92,3 +98,25 @@ def check_ddp_matches_single_process(backend: str, tmp_path) -> None:
     for k in single:
         assert not torch.equal(single[k], initial[k]) or k.endswith("eps"), f"{k} did not train"
         assert torch.allclose(ddp[k], single[k], rtol=1e-7, atol=1e-9), k
+
+
+def sleeper(rank: int, seconds: float) -> None:
+    """A worker that hangs (for the deadline's own test)."""
+    time.sleep(seconds)
+
+
+def run_with_deadline(context, deadline: float = DEADLINE) -> None:
+    """Join the spawned processes (a worker's exception is raised here); kill them all and fail when
+    they have not finished within ``deadline`` seconds."""
+    end = time.monotonic() + deadline
+    while not context.join(timeout=1.0):
+        if time.monotonic() > end:
+            alive = [p.pid for p in context.processes if p.is_alive()]
+            codes = [p.exitcode for p in context.processes]
+            for p in context.processes:
+                if p.is_alive():
+                    p.kill()
+            for p in context.processes:
+                p.join(5)
+            raise AssertionError(f"DDP workers did not finish within {deadline:g} s: still running {alive}, "
+                                 f"exit codes {codes}")
