@@ -58,6 +58,8 @@ CANDIDATES: dict[str, dict] = {
     "i0.7-s2": {"gamma_init": 0.7, "gamma_scale": 2.0},
     "appnp": {"form": "appnp"},  # the former default, for comparison
     # round 5: the model's input dropout (the training options of ``PIGN``, not ``PIGNConv``'s)
+    "a0.3": {"alpha": 0.3},  # round 5: alpha scales the input term only (the filter is set by gamma)
+    "a0.5": {"alpha": 0.5},
     "in0.2": {"model": {"input_dropout": 0.2}},
     "in0.5": {"model": {"input_dropout": 0.5}},
     "in0.8": {"model": {"input_dropout": 0.8}},
