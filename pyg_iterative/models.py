@@ -11,8 +11,13 @@ from .pign_conv import PIGNConv
 
 
 class PIGN(PIGNBase):
-    r"""The Picard Iterative GNN of Zappala et al. (2023): a linear encoder, dropout, one
-    :class:`PIGNConv` iterated ``num_iterations`` times, and a linear decoder.
+    r"""The Picard Iterative GNN of Zappala et al. (2023): dropout, a linear encoder, dropout, one
+    :class:`PIGNConv` iterated ``num_iterations`` times, and a linear decoder,
+
+    .. math::
+        \mathbf{H} = \mathrm{drop}\left(\mathrm{relu}\left(\mathrm{drop}(\mathbf{X})\,
+        \mathbf{W}_{\mathrm{enc}} + \mathbf{b}_{\mathrm{enc}}\right)\right), \qquad
+        \mathbf{Y} = \mathrm{PIGNConv}(\mathbf{H})\, \mathbf{W}_{\mathrm{dec}} + \mathbf{b}_{\mathrm{dec}}.
 
     Args:
         in_channels (int): Input feature size.
@@ -23,7 +28,8 @@ class PIGN(PIGNBase):
             ``form="paper"`` (the authors' model) unless ``conv_dropout`` is given. (default: :obj:`0.5`)
         conv_dropout (float, optional): Dropout inside the iteration. (default: :obj:`dropout` with
             ``form="paper"``, else :obj:`0.0`)
-        input_dropout (float, optional): Dropout on the input features. (default: :obj:`0.0`)
+        input_dropout (float, optional): Dropout on the input features, as APPNP and GCNII drop them.
+            (default: :obj:`dropout`)
         **conv_kwargs (optional): Passed to :class:`PIGNConv` (``conv="sage"`` picks another operator).
     """
 
@@ -54,6 +60,7 @@ class GraphPIGN(GraphPIGNBase):
         pool (str, optional): ``"mean"``, ``"sum"`` or ``"max"``. (default: :obj:`"mean"`)
         dropout (float, optional): Dropout after the encoder (and inside the iteration with
             ``form="paper"``). (default: :obj:`0.0`)
+        input_dropout (float, optional): Dropout on the input features. (default: :obj:`0.0`)
         **conv_kwargs (optional): Passed to :class:`PIGNConv`.
 
     Shapes:

@@ -12,19 +12,27 @@ from .forms import registered_form
 from .info import FixedPointInfo
 
 
+def _probability(name: str, p, where: str) -> float:
+    if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0.0 <= p <= 1.0:
+        raise ValueError(f"{where}: {name} must be a probability in [0, 1], got {p!r}")
+    return float(p)
+
+
 class PIGNBase(nn.Module):
-    """Encoder :math:`\\to` dropout :math:`\\to` iterated convolution :math:`\\to` decoder (the paper's
-    iterative GCN). Adapters set ``conv_class`` and write ``forward`` in their ecosystem's order."""
+    """Input dropout :math:`\\to` encoder :math:`\\to` dropout :math:`\\to` iterated convolution
+    :math:`\\to` decoder (the paper's iterative GCN). Adapters set ``conv_class`` and write ``forward`` in their ecosystem's order."""
 
     conv_class: type = None  # set by the adapter
 
     def __init__(self, in_channels: int, hidden_channels: int, out_channels: int, num_iterations: int = 8,
-                 *, dropout: float = 0.5, input_dropout: float = 0.0, conv_dropout: Optional[float] = None,
+                 *, dropout: float = 0.5, input_dropout: Optional[float] = None, conv_dropout: Optional[float] = None,
                  **conv_kwargs) -> None:
         super().__init__()
         self.in_channels, self.hidden_channels, self.out_channels = in_channels, hidden_channels, out_channels
-        self.dropout = float(dropout)
-        self.input_dropout = float(input_dropout)
+        self.dropout = _probability("dropout", dropout, type(self).__name__)
+        # as in APPNP and GCNII: the same dropout before each linear map, the encoder's included
+        self.input_dropout = (self.dropout if input_dropout is None
+                              else _probability("input_dropout", input_dropout, type(self).__name__))
         self.encoder = nn.Linear(in_channels, hidden_channels)
         if conv_dropout is None:
             # the authors' model drops out inside the iteration too; the other forms do not
@@ -90,9 +98,10 @@ class GraphPIGNBase(PIGNBase):
     ecosystem's order, passing the batch vector."""
 
     def __init__(self, in_channels: int, hidden_channels: int, out_channels: int, num_iterations: int = 8,
-                 *, pool: str = "mean", dropout: float = 0.0, **kwargs) -> None:
+                 *, pool: str = "mean", dropout: float = 0.0, input_dropout: float = 0.0, **kwargs) -> None:
         check_choice("pooling", pool, POOLS)
-        super().__init__(in_channels, hidden_channels, out_channels, num_iterations, dropout=dropout, **kwargs)
+        super().__init__(in_channels, hidden_channels, out_channels, num_iterations, dropout=dropout,
+                         input_dropout=input_dropout, **kwargs)
         self.pool = pool
 
     def readout(self, z: Tensor, batch: Optional[Tensor], num_graphs: Optional[int], info: FixedPointInfo,

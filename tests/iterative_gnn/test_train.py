@@ -5,6 +5,7 @@ import math
 import pytest
 import torch
 
+from iterative_gnn.configs import build_model, preset
 from iterative_gnn.data import NodeDataset, add_feature_noise
 from iterative_gnn.reproduce import Settings, check_targets, summarize
 from iterative_gnn.targets import TARGETS, Target
@@ -24,6 +25,17 @@ def test_feature_dropout_drops_a_fraction_p_and_rescales(density):
     assert torch.allclose(out[nz][kept], x[nz][kept] / 0.6)
     assert abs(1 - float(kept.float().mean()) - 0.4) < 0.03
     assert FeatureDropout(x, 0.0)() is x
+
+
+def test_the_default_preset_drops_the_input_as_pign_does_and_only_once():
+    """The ``default`` preset trains what ``PIGN(in, 64, out, 8)`` is: its input dropout is the
+    model's default; the training loop draws it (for the nonzero entries), so the model built for
+    the loop drops nothing itself."""
+    pyg_iterative = pytest.importorskip("pyg_iterative")
+    cfg = preset("pign", "default")
+    assert cfg.input_dropout == pyg_iterative.PIGN(10, cfg.hidden, 3, dropout=cfg.dropout).input_dropout > 0
+    model = build_model("pyg", cfg, 10, 3)
+    assert (model.dropout, model.input_dropout) == (cfg.dropout, 0.0)
 
 
 def test_feature_noise_sets_that_fraction_of_the_binary_features_to_one_then_normalises():

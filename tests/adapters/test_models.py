@@ -1,0 +1,53 @@
+"""The PIGN models' dropout, over both backends: the input features are dropped as APPNP and GCNII drop
+them (by default with the model's ``dropout``), only in training; bad probabilities fail at once."""
+import pytest
+import torch
+
+from tests.helpers import random_edges
+
+
+def encoder_inputs(backend, model, x, edge_index):
+    """What the encoder received in one forward call."""
+    seen = []
+    handle = model.encoder.register_forward_pre_hook(lambda _, args: seen.append(args[0].detach().clone()))
+    try:
+        backend.run(model, x, backend.graph(edge_index, x.size(0)))
+    finally:
+        handle.remove()
+    return seen[0]
+
+
+def test_pign_drops_input_features_with_its_dropout_by_default(backend):
+    assert backend.PIGN(10, 16, 3).input_dropout == 0.5
+    assert backend.PIGN(10, 16, 3, dropout=0.2).input_dropout == 0.2
+    assert backend.PIGN(10, 16, 3, dropout=0.2, input_dropout=0.0).input_dropout == 0.0
+    # the graph-level model keeps its input (no dropout by default, none on the input unless asked)
+    assert backend.GraphPIGN(10, 16, 3, dropout=0.3).input_dropout == 0.0
+    assert backend.GraphPIGN(10, 16, 3, input_dropout=0.25).input_dropout == 0.25
+
+
+def test_input_dropout_acts_in_training_only(backend):
+    torch.manual_seed(0)
+    x = torch.rand(400, 10) + 1.0
+    edge_index = torch.stack(random_edges(400, 1200))
+    model = backend.PIGN(10, 8, 3, num_iterations=2, dropout=0.0, input_dropout=0.5)
+    seen = encoder_inputs(backend, model.train(), x, edge_index)
+    dropped = seen == 0
+    assert 0.4 < float(dropped.float().mean()) < 0.6
+    torch.testing.assert_close(seen[~dropped], 2 * x[~dropped])
+    torch.testing.assert_close(encoder_inputs(backend, model.eval(), x, edge_index), x)
+    no_drop = backend.PIGN(10, 8, 3, num_iterations=2, dropout=0.0).train()
+    torch.testing.assert_close(encoder_inputs(backend, no_drop, x, edge_index), x)
+
+
+@pytest.mark.parametrize("kwargs, name", [
+    (dict(dropout=1.5), "dropout"),
+    (dict(dropout=-0.1), "dropout"),
+    (dict(dropout=True), "dropout"),
+    (dict(input_dropout=2.0), "input_dropout"),
+    (dict(input_dropout="0.5"), "input_dropout"),
+])
+def test_a_dropout_outside_0_1_fails_at_construction(backend, kwargs, name):
+    value = next(iter(kwargs.values()))
+    with pytest.raises(ValueError, match=rf"PIGN: {name} must be a probability in \[0, 1\], got {value!r}"):
+        backend.PIGN(10, 16, 3, **kwargs)
