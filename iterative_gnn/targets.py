@@ -87,6 +87,10 @@ TARGETS: tuple[Target, ...] = (
            model="pign-best", dataset="cora", depths=(8, 16), threshold=0.83),
     Target("floor", "PIGN best >= {threshold_pct:.1f}% on {dataset} at every iteration count {lo}..{hi} (run: {run})",
            model="pign-best", dataset="citeseer", depths=(8, 16), threshold=0.715),
+    Target("floor", "PIGN with library defaults >= {threshold_pct:.1f}% on {dataset} at {lo} iterations (run: {run})",
+           model="pign-default", dataset="cora", depths=(8,), threshold=0.83),
+    Target("floor", "PIGN with library defaults >= {threshold_pct:.1f}% on {dataset} at {lo} iterations (run: {run})",
+           model="pign-default", dataset="citeseer", depths=(8,), threshold=0.715),
     Target("flat", "{model} on {dataset} within {margin_pts:g} point of its best at {deep} iterations",
            family="pign", depths=(8, 16), margin=0.01),
     Target("collapse", "stacked GCN on {dataset} collapses at {deep} layers "

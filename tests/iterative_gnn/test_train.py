@@ -76,6 +76,16 @@ def test_summarize_and_target_checks_use_the_measured_numbers():
     assert collapse["met"] == "yes" and "lowest at 8/16 20.0%" in collapse["measured"]
 
 
+@pytest.mark.parametrize("accs, met", [([0.834, 0.828], "yes"), ([0.834, 0.824], "NO")])
+def test_the_library_defaults_floor_reads_pign_default_at_8_iterations(accs, met):
+    rows = _rows("pign-default", 8, accs) + _rows("pign-default", 16, [0.5]) + _rows("pign-best", 8, [0.9])
+    s = Settings(datasets=("cora",), depths=(8, 16), models=("pign-best",), noise_datasets=())
+    (check,) = [c for c in check_targets({"depth": rows, "chains": []}, s)
+                if c["target"].startswith("PIGN with library defaults >= 83.0% on cora")]
+    assert check["target"] == "PIGN with library defaults >= 83.0% on cora at 8 iterations (run: [8])"
+    assert check["met"] == met and check["measured"] == f"lowest {50 * sum(accs):.1f}% at 8"
+
+
 def test_the_targets_are_read_from_the_table():
     rows = _rows("pign-best", 8, [0.81]) + _rows("pign-best", 16, [0.80])
     s = Settings(datasets=("cora",), depths=(8, 16), models=("pign-best",), noise_datasets=())
