@@ -13,8 +13,8 @@ from .info import FixedPointInfo
 
 
 def _probability(name: str, p, where: str) -> float:
-    if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0.0 <= p <= 1.0:
-        raise ValueError(f"{where}: {name} must be a probability in [0, 1], got {p!r}")
+    if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0.0 <= p < 1.0:
+        raise ValueError(f"{where}: {name} must be a probability in [0, 1), got {p!r}")
     return float(p)
 
 

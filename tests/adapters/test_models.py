@@ -42,6 +42,7 @@ def test_input_dropout_acts_in_training_only(backend):
 
 @pytest.mark.parametrize("kwargs, name", [
     (dict(dropout=1.5), "dropout"),
+    (dict(dropout=1.0), "dropout"),
     (dict(dropout=-0.1), "dropout"),
     (dict(dropout=True), "dropout"),
     (dict(input_dropout=2.0), "input_dropout"),
@@ -49,5 +50,5 @@ def test_input_dropout_acts_in_training_only(backend):
 ])
 def test_a_dropout_outside_0_1_fails_at_construction(backend, kwargs, name):
     value = next(iter(kwargs.values()))
-    with pytest.raises(ValueError, match=rf"PIGN: {name} must be a probability in \[0, 1\], got {value!r}"):
+    with pytest.raises(ValueError, match=rf"PIGN: {name} must be a probability in \[0, 1\), got {value!r}"):
         backend.PIGN(10, 16, 3, **kwargs)

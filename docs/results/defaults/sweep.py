@@ -129,15 +129,27 @@ def header(argv: list[str]) -> dict:
             "cpu": platform.processor() or platform.machine(), "torch": torch.__version__, "threads": 1}
 
 
-def load(paths: list[str]) -> list[dict]:
-    rows = []
+def load(paths: list[str]) -> tuple[list[dict], str]:
+    """The runs of the logs, each (candidate, setup, graph, seed) once: a run repeated in a later log
+    replaces the earlier one (the library may have changed between the logs' commits, to rounding);
+    and a note on how many repeats gave other accuracies."""
+    rows: dict = {}
+    repeats, moved = 0, []
     for p in paths:
         for line in Path(p).read_text().splitlines():
             if line.strip():
                 row = json.loads(line)
-                if not row.get("header"):
-                    rows.append(row)
-    return rows
+                if row.get("header"):
+                    continue
+                key = (row["candidate"], row["setup"], row["graph"], row["seed"])
+                if key in rows:
+                    repeats += 1
+                    moved += [max(abs(rows[key][k] - row[k]) for k in ("val", "test"))] * (
+                        (rows[key]["val"], rows[key]["test"]) != (row["val"], row["test"]))
+                rows[key] = row
+    note = (f"{repeats} runs repeated in a later log (the later one counts): {len(moved)} gave other "
+            f"accuracies, by at most {max(moved, default=0):.2f} points" if repeats else "")
+    return list(rows.values()), note
 
 
 def summarize(rows: list[dict]) -> str:
@@ -212,7 +224,8 @@ def main(argv=None) -> None:
     p.add_argument("--summary", nargs="+", metavar="LOG")
     args = p.parse_args(argv)
     if args.summary:
-        print(summarize(load(args.summary)))
+        rows, note = load(args.summary)
+        print((f"{note}\n" if note else "") + summarize(rows))
         return
     names = args.candidates.split(",")
     unknown = [n for n in names if n not in CANDIDATES and split_name(n)[0] not in REFERENCES]
