@@ -1,0 +1,141 @@
+"""Can the ``best`` PIGN preset do better on validation? (see README.md here)
+
+Every candidate is the ``best`` preset (:data:`iterative_gnn.configs.PIGN_PRESETS`) with some of its
+training options or ``PIGNConv`` options changed, trained on Cora and CiteSeer (public split) at 8 and
+16 iterations; selection reads validation accuracy only. One JSON line per (candidate, graph,
+iterations, seed) goes to ``--log``; ``--summary`` prints the table of one or more logs.
+
+    python docs/results/best/sweep.py --candidates best,e500 --seeds 0-4 --log L
+    python docs/results/best/sweep.py --summary L
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import torch
+
+torch.set_num_threads(1)
+
+ROOT = Path(__file__).resolve().parents[3]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "common"))
+
+from iterative_gnn.configs import preset, run_one  # noqa: E402
+from iterative_gnn.data import load_node_dataset  # noqa: E402
+
+#: candidate name -> changes to the ``best`` preset (``conv``: PIGNConv options)
+CANDIDATES: dict[str, dict] = {
+    "best": {},
+    "e500": {"epochs": 500},
+    "d0.6": {"dropout": 0.6, "input_dropout": 0.6},
+    "h64": {"hidden": 64},
+    "wd1e-3": {"weight_decay": 1e-3},
+    "signed": {"conv": {"form": "signed"}},
+    "a0.15": {"conv": {"alpha": 0.15}},
+    "e500-d0.6": {"epochs": 500, "dropout": 0.6, "input_dropout": 0.6},
+}
+GRAPHS, ITERATIONS = ("cora", "citeseer"), (8, 16)
+
+
+def parse_seeds(text: str) -> list[int]:
+    seeds: list[int] = []
+    for part in text.split(","):
+        lo, _, hi = part.partition("-")
+        seeds.extend(range(int(lo), int(hi or lo) + 1))
+    return seeds
+
+
+def config(name: str, iterations: int):
+    changes = dict(CANDIDATES[name])
+    conv = changes.pop("conv", {})
+    best = preset("pign", "best")
+    return best.with_(depth=iterations, conv={**best.conv, **conv}, **changes)
+
+
+def header(argv: list[str]) -> dict:
+    git = ["git", "-C", str(ROOT)]
+    commit = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    dirty = subprocess.run([*git, "status", "--porcelain", "--untracked-files=no"], capture_output=True,
+                           text=True).stdout.split("\n")
+    return {"header": True, "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            "command": "python " + " ".join(argv), "commit": commit, "changed": [x[3:] for x in dirty if x],
+            "machine": platform.platform(), "torch": torch.__version__, "threads": 1}
+
+
+def summarize(paths: list[str]) -> str:
+    cell: dict = defaultdict(list)
+    names = []
+    for p in paths:
+        for line in Path(p).read_text().splitlines():
+            row = json.loads(line) if line.strip() else {"header": True}
+            if not row.get("header"):
+                cell[(row["candidate"], row["graph"], row["iterations"])].append(row)
+                names.append(row["candidate"])
+    cols = [(g, k) for g in GRAPHS for k in ITERATIONS]
+    out = ["| candidate | " + " | ".join(f"{g} {k}" for g, k in cols) + " | mean val | mean test |",
+           "|---" * (len(cols) + 3) + "|"]
+    for c in dict.fromkeys(names):
+        cells, vals, tests = [], [], []
+        for g, k in cols:
+            rs = cell.get((c, g, k))
+            if not rs:
+                cells.append("")
+                continue
+            v, t = statistics.mean(r["val"] for r in rs), statistics.mean(r["test"] for r in rs)
+            sd = statistics.stdev(r["test"] for r in rs) if len(rs) > 1 else 0.0
+            vals.append(v)
+            tests.append(t)
+            cells.append(f"{v:.1f} / {t:.1f} +- {sd:.1f} ({len(rs)})")
+        full = len(vals) == len(cols)
+        out.append(f"| {c} | " + " | ".join(cells) + (f" | {statistics.mean(vals):.2f} | {statistics.mean(tests):.2f} |"
+                                                       if full else " | | |"))
+    return "\n".join(out)
+
+
+def main(argv=None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--candidates", default="best")
+    p.add_argument("--seeds", default="0-4")
+    p.add_argument("--graphs", default=",".join(GRAPHS))
+    p.add_argument("--iterations", default="8,16")
+    p.add_argument("--log")
+    p.add_argument("--summary", nargs="+", metavar="LOG")
+    args = p.parse_args(argv)
+    if args.summary:
+        print(summarize(args.summary))
+        return
+    names = args.candidates.split(",")
+    unknown = [n for n in names if n not in CANDIDATES]
+    if unknown:
+        raise SystemExit(f"unknown candidates {unknown}; valid: {', '.join(CANDIDATES)}")
+    log = open(args.log, "a") if args.log else None
+    if log:
+        log.write(json.dumps(header([sys.argv[0], *argv])) + "\n")
+    for graph in args.graphs.split(","):
+        ds = load_node_dataset(graph, "pyg")
+        for name in names:
+            for k in (int(x) for x in args.iterations.split(",")):
+                for seed in parse_seeds(args.seeds):
+                    t0 = time.perf_counter()
+                    res, _, _ = run_one("pyg", ds, config(name, k), seed)
+                    row = {"candidate": name, "changes": CANDIDATES[name], "graph": graph, "iterations": k,
+                           "seed": seed, "val": round(100 * res.val_acc, 2), "test": round(100 * res.test_acc, 2),
+                           "seconds": round(time.perf_counter() - t0, 2)}
+                    print(json.dumps(row), flush=True)
+                    if log:
+                        log.write(json.dumps(row) + "\n")
+                        log.flush()
+
+
+if __name__ == "__main__":
+    main()
