@@ -11,11 +11,8 @@ iterations, seed) goes to ``--log``; ``--summary`` prints the table of one or mo
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
-import platform
 import statistics
-import subprocess
 import sys
 import time
 from collections import defaultdict
@@ -28,9 +25,11 @@ torch.set_num_threads(1)
 ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "common"))
+sys.path.insert(0, str(ROOT / "docs" / "results"))
 
 from iterative_gnn.configs import preset, run_one  # noqa: E402
 from iterative_gnn.data import load_node_dataset  # noqa: E402
+from sweep_log import RunLog, parse_seeds  # noqa: E402
 
 #: candidate name -> changes to the ``best`` preset (``conv``: PIGNConv options)
 CANDIDATES: dict[str, dict] = {
@@ -46,29 +45,11 @@ CANDIDATES: dict[str, dict] = {
 GRAPHS, ITERATIONS = ("cora", "citeseer"), (8, 16)
 
 
-def parse_seeds(text: str) -> list[int]:
-    seeds: list[int] = []
-    for part in text.split(","):
-        lo, _, hi = part.partition("-")
-        seeds.extend(range(int(lo), int(hi or lo) + 1))
-    return seeds
-
-
 def config(name: str, iterations: int):
     changes = dict(CANDIDATES[name])
     conv = changes.pop("conv", {})
     best = preset("pign", "best")
     return best.with_(depth=iterations, conv={**best.conv, **conv}, **changes)
-
-
-def header(argv: list[str]) -> dict:
-    git = ["git", "-C", str(ROOT)]
-    commit = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
-    dirty = subprocess.run([*git, "status", "--porcelain", "--untracked-files=no"], capture_output=True,
-                           text=True).stdout.split("\n")
-    return {"header": True, "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-            "command": "python " + " ".join(argv), "commit": commit, "changed": [x[3:] for x in dirty if x],
-            "machine": platform.platform(), "torch": torch.__version__, "threads": 1}
 
 
 def summarize(paths: list[str]) -> str:
@@ -118,9 +99,7 @@ def main(argv=None) -> None:
     unknown = [n for n in names if n not in CANDIDATES]
     if unknown:
         raise SystemExit(f"unknown candidates {unknown}; valid: {', '.join(CANDIDATES)}")
-    log = open(args.log, "a") if args.log else None
-    if log:
-        log.write(json.dumps(header([sys.argv[0], *argv])) + "\n")
+    log = RunLog(args.log, argv)
     for graph in args.graphs.split(","):
         ds = load_node_dataset(graph, "pyg")
         for name in names:
@@ -128,13 +107,9 @@ def main(argv=None) -> None:
                 for seed in parse_seeds(args.seeds):
                     t0 = time.perf_counter()
                     res, _, _ = run_one("pyg", ds, config(name, k), seed)
-                    row = {"candidate": name, "changes": CANDIDATES[name], "graph": graph, "iterations": k,
-                           "seed": seed, "val": round(100 * res.val_acc, 2), "test": round(100 * res.test_acc, 2),
-                           "seconds": round(time.perf_counter() - t0, 2)}
-                    print(json.dumps(row), flush=True)
-                    if log:
-                        log.write(json.dumps(row) + "\n")
-                        log.flush()
+                    log.write({"candidate": name, "changes": CANDIDATES[name], "graph": graph, "iterations": k,
+                               "seed": seed, "val": round(100 * res.val_acc, 2), "test": round(100 * res.test_acc, 2),
+                               "seconds": round(time.perf_counter() - t0, 2)})
 
 
 if __name__ == "__main__":

@@ -21,11 +21,8 @@ of one or more logs. Selection uses validation accuracy only (see ``summarize``)
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
-import platform
 import statistics
-import subprocess
 import sys
 import time
 from collections import defaultdict
@@ -39,12 +36,14 @@ ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "common"))
 sys.path.insert(0, str(ROOT / "examples"))
+sys.path.insert(0, str(ROOT / "docs" / "results"))
 
 from drop_in_gcn import run as run_drop_in  # noqa: E402
 from iterative_gnn.configs import run_one  # noqa: E402
 from iterative_gnn.data import load_node_dataset  # noqa: E402
 from iterative_gnn.heterophily import heterophily_models  # noqa: E402
 from iterative_gnn.synthetic import load_csbm  # noqa: E402
+from sweep_log import RunLog, parse_seeds  # noqa: E402
 
 #: candidate name -> PIGNConv options (on top of the library's defaults at the logged commit)
 CANDIDATES: dict[str, dict] = {
@@ -69,14 +68,6 @@ CANDIDATES: dict[str, dict] = {
 REFERENCES = ("mlp", "gcn", "paper")
 PLANETOID = ("cora", "citeseer")
 HOMOPHILY = (0.1, 0.3, 0.5, 0.7, 0.9)
-
-
-def parse_seeds(text: str) -> list[int]:
-    seeds: list[int] = []
-    for part in text.split(","):
-        lo, _, hi = part.partition("-")
-        seeds.extend(range(int(lo), int(hi or lo) + 1))
-    return seeds
 
 
 def split_name(name: str) -> tuple[str, dict]:
@@ -116,17 +107,6 @@ def one_run(name: str, setup: str, graph: str, seed: int) -> dict:
     return {"candidate": name, "options": options, "setup": setup, "graph": graph, "seed": seed,
             "val": round(100 * val, 2), "test": round(100 * test, 2),
             "seconds": round(time.perf_counter() - t0, 2)}
-
-
-def header(argv: list[str]) -> dict:
-    commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
-                            text=True).stdout.strip()
-    dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"],
-                           capture_output=True, text=True).stdout.split("\n")
-    return {"header": True, "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-            "command": "python " + " ".join(argv), "commit": commit,
-            "changed": [line[3:] for line in dirty if line], "machine": platform.platform(),
-            "cpu": platform.processor() or platform.machine(), "torch": torch.__version__, "threads": 1}
 
 
 def load(paths: list[str]) -> tuple[list[dict], str]:
@@ -231,9 +211,7 @@ def main(argv=None) -> None:
     unknown = [n for n in names if n not in CANDIDATES and split_name(n)[0] not in REFERENCES]
     if unknown:
         raise SystemExit(f"unknown candidates {unknown}; valid: {', '.join([*CANDIDATES, *REFERENCES])}")
-    log = open(args.log, "a") if args.log else None
-    if log:
-        log.write(json.dumps(header([sys.argv[0], *argv])) + "\n")
+    log = RunLog(args.log, argv)
     for setup in args.setups.split(","):
         graphs = PLANETOID if setup in ("pign", "dropin") else [f"h{h}" for h in HOMOPHILY]
         graphs = [g for g in graphs if not args.graphs or g in args.graphs.split(",")]
@@ -242,11 +220,7 @@ def main(argv=None) -> None:
                 continue
             for graph in graphs:
                 for seed in parse_seeds(args.seeds):
-                    row = one_run(name, setup, graph, seed)
-                    print(json.dumps(row), flush=True)
-                    if log:
-                        log.write(json.dumps(row) + "\n")
-                        log.flush()
+                    log.write(one_run(name, setup, graph, seed))
 
 
 if __name__ == "__main__":
