@@ -62,8 +62,17 @@ def summarize(paths: list[str]) -> str:
                 cell[(row["candidate"], row["graph"], row["iterations"])].append(row)
                 names.append(row["candidate"])
     cols = [(g, k) for g in GRAPHS for k in ITERATIONS]
-    out = ["| candidate | " + " | ".join(f"{g} {k}" for g, k in cols) + " | mean val | mean test |",
-           "|---" * (len(cols) + 3) + "|"]
+
+    def paired(c: str) -> str:
+        """Validation accuracy minus ``best``'s, same graph, iterations and seed: mean +- standard error."""
+        if c == "best":
+            return ""
+        base = {(r["graph"], r["iterations"], r["seed"]): r["val"] for g, k in cols for r in cell.get(("best", g, k), [])}
+        d = [r["val"] - base[(g, k, r["seed"])] for g, k in cols for r in cell.get((c, g, k), [])
+             if (g, k, r["seed"]) in base]
+        return f"{statistics.mean(d):+.2f} +- {statistics.stdev(d) / len(d) ** 0.5:.2f} ({len(d)})" if len(d) > 1 else ""
+    out = ["| candidate | " + " | ".join(f"{g} {k}" for g, k in cols)
+           + " | mean val | mean test | val - best's (paired) |", "|---" * (len(cols) + 4) + "|"]
     for c in dict.fromkeys(names):
         cells, vals, tests = [], [], []
         for g, k in cols:
@@ -77,8 +86,8 @@ def summarize(paths: list[str]) -> str:
             tests.append(t)
             cells.append(f"{v:.1f} / {t:.1f} +- {sd:.1f} ({len(rs)})")
         full = len(vals) == len(cols)
-        out.append(f"| {c} | " + " | ".join(cells) + (f" | {statistics.mean(vals):.2f} | {statistics.mean(tests):.2f} |"
-                                                       if full else " | | |"))
+        out.append(f"| {c} | " + " | ".join(cells) + (f" | {statistics.mean(vals):.2f} | {statistics.mean(tests):.2f} | "
+                                                       f"{paired(c)} |" if full else " | | | |"))
     return "\n".join(out)
 
 
