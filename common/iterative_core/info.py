@@ -195,7 +195,7 @@ class FixedPointInfo:
         if self.iterations == 0 or r.numel() == 0:
             return None if bool(self._finite) else "input"
         # the first step is always measured: ||z_0|| non-finite means the input held NaN/Inf
-        if self._has_norms and not bool(torch.isfinite(norms[0])):
+        if self._has_norms and bool(seen[0]) and not bool(torch.isfinite(norms[0])):
             return "input"
         if not bool(self._finite):
             return "nonfinite"
@@ -314,6 +314,12 @@ def divergence_message(info: FixedPointInfo) -> str:
         return (f"{head}: the incoming gradient holds NaN/Inf{count}; check the loss and the layers after "
                 "this one for NaN/Inf.")
     if reason == "nonfinite":
+        if bool(info._finite):
+            return (f"{head}: a residual norm is NaN/Inf although every entry of the answer is finite "
+                    f"({stats}). If the iterates are very large (float32 entries above about 1e17), the "
+                    "norms' float32 sums of squares overflowed, not the iterate: scale the features down, "
+                    "run in float64, or give a `tol` (its tests then measure in float64). Otherwise an "
+                    "intermediate iterate overflowed and the activation brought it back. " + advice)
         return (f"{head}: NaN/Inf appeared during the iteration (the initial iterate was finite; {stats}). "
                 "If the operator's inputs (features injected at every step, edge weights, parameters) are "
                 "finite, the iterate overflowed because the operator is expansive. " + advice)

@@ -99,6 +99,9 @@ class IterationMonitor:
         self._res = torch.full((cap, 2), float("nan"), device=z0.device, dtype=acc)
         # one fused dispatch for both norms where the iterate's dtype is the accumulation dtype
         self._fused_norms = z0.dtype == acc
+        # set when a test found the norms' sums of squares overflowing while every entry was finite
+        # (float32 entries above ~1e17): from then on the norms accumulate in float64
+        self._wide = False
         self._graph_res = (torch.full((cap, self.num_graphs), float("nan"), device=z0.device, dtype=acc)
                            if batch is not None else None)
         self.iterations = 0
@@ -145,8 +148,10 @@ class IterationMonitor:
         return self._node_active
 
     def _graph_norms(self, t: Tensor) -> Tensor:
-        out = torch.zeros(self.num_graphs, device=t.device, dtype=torch.float32 if t.dtype in (torch.float16, torch.bfloat16) else t.dtype)
-        out.index_add_(0, self.batch, _row_sq(t.detach()).to(out.dtype))
+        acc = torch.float64 if self._wide else (
+            torch.float32 if t.dtype in (torch.float16, torch.bfloat16) else t.dtype)
+        out = torch.zeros(self.num_graphs, device=t.device, dtype=acc)
+        out.index_add_(0, self.batch, _row_sq(t.detach().to(acc)))
         return out.sqrt()
 
     def accept(self, k: int, z: Tensor, z_new: Tensor, *, every_graph: bool = False) -> tuple[Tensor, bool]:
@@ -172,19 +177,20 @@ class IterationMonitor:
         if self._fused_norms:  # the hot path: three dispatches per step for the whole bookkeeping
             torch.stack(torch._foreach_norm([diff, zd]), out=res)
         else:
-            acc = res.dtype
-            res[0] = torch.linalg.vector_norm(diff, dtype=acc)
-            res[1] = torch.linalg.vector_norm(zd, dtype=acc)
+            self._norms(res, diff, zd)
         if self.batch is not None:
-            ga = self._graph_norms(diff)
-            metric = ga / (self._graph_norms(zd) + _EPS) if self.stop == "rel" else ga
-            self._graph_res[k] = metric
+            metric = self._graph_metric(k, diff, zd)
         if not check or self.iterations < self.min_iter:
             return z_new, False
         if self.batch is None:
             metric = res[0] / (res[1] + _EPS) if self.stop == "rel" else res[0]
+            if not bool(torch.isfinite(metric)) and self._widen(k, diff, zd):
+                metric = res[0] / (res[1] + _EPS) if self.stop == "rel" else res[0]
             return z_new, bool((metric <= self.tol) | ~torch.isfinite(metric))
         failed = self.graph_active & ~torch.isfinite(metric)
+        if bool(failed.any()) and self._widen(k, diff, zd):
+            metric = self._graph_metric(k, diff, zd)
+            failed = self.graph_active & ~torch.isfinite(metric)
         self.graph_failed = self.graph_failed | failed
         self.graph_active = self.graph_active & ~(metric <= self.tol) & ~failed
         if not bool(self.graph_active.any()):
@@ -192,8 +198,36 @@ class IterationMonitor:
         self._node_active = self.graph_active[self.batch].view(-1, *([1] * (z.dim() - 1)))
         return z_new, False
 
-    @staticmethod
-    def _last_norm(z: Tensor) -> dict:
+    def _norms(self, res: Tensor, diff: Tensor, zd: Tensor) -> None:
+        acc = torch.float64 if self._wide else res.dtype
+        res[0] = torch.linalg.vector_norm(diff, dtype=acc)
+        res[1] = torch.linalg.vector_norm(zd, dtype=acc)
+
+    def _graph_metric(self, k: int, diff: Tensor, zd: Tensor) -> Tensor:
+        ga = self._graph_norms(diff)
+        metric = ga / (self._graph_norms(zd) + _EPS) if self.stop == "rel" else ga
+        self._graph_res[k] = metric
+        return metric
+
+    def _widen(self, k: int, diff: Tensor, zd: Tensor) -> bool:
+        """A test read a non-finite residual: when every entry of the step is finite, the float32 sums
+        of squares overflowed, not the iterate. Then measure this step and every later one in float64,
+        and drop the earlier measurements that overflowed (they are recorded as not measured).
+        Returns whether it widened (the caller measures again); runs only after a test found a
+        non-finite residual, so the usual steps pay nothing."""
+        if self._wide or not self._res.dtype == torch.float32 or not bool(all_finite(diff) & all_finite(zd)):
+            return False
+        self._wide, self._fused_norms = True, False
+        for j in range(k):
+            if self._measured[j] and not bool(torch.isfinite(self._res[j]).all()):
+                self._res[j] = float("nan")
+                self._measured[j] = False
+                if self._graph_res is not None:
+                    self._graph_res[j] = float("nan")
+        self._norms(self._res[k], diff, zd)
+        return True
+
+    def _last_norm(self, z: Tensor) -> dict:
         zd = z.detach()
         if not zd.is_floating_point():
             return dict(finite=torch.isfinite(zd).all(), last_norm=None)
@@ -202,7 +236,8 @@ class IterationMonitor:
         # two passes without a copy (a float64 norm copies the iterate: 14x the time of a float32 one);
         # finiteness is exact, and a norm beyond float32's range reads inf: an iterate that large is
         # diverging whatever its exact norm (the growth test that reads it)
-        wide = torch.float32 if zd.dtype in (torch.float16, torch.bfloat16) else None
+        wide = torch.float32 if zd.dtype in (torch.float16, torch.bfloat16) else (
+            torch.float64 if self._wide else None)
         return dict(finite=all_finite(zd), last_norm=torch.linalg.vector_norm(zd, dtype=wide))
 
     def records(self, z: Tensor) -> dict:

@@ -166,6 +166,42 @@ def test_a_finite_iterate_beyond_the_norms_range_is_finite_with_an_infinite_norm
     z0 = torch.ones(100, dtype=torch.float32)
     m = IterationMonitor(z0, max_iter=1)
     m.accept(0, z0, z0)
-    rec = m.records(torch.full((100,), 1e30))  # ||z|| = 1e31 overflows float32, every entry is finite
+    rec = m.records(torch.full((100,), 1e30))  # ||z||^2 = 1e62 overflows float32; the entries are finite
     assert bool(rec["finite"]) and math.isinf(float(rec["last_norm"]))
     assert float(m.records(torch.full((100,), 3.0))["last_norm"]) == pytest.approx(30.0)
+
+
+def test_norms_that_overflow_float32_with_finite_entries_are_measured_again_in_float64():
+    # ||z||^2 = 100 * 1e40 overflows float32 while every entry (and ||z|| = 1e21) is finite
+    z0 = torch.full((100,), 1e20)
+    m = IterationMonitor(z0, max_iter=6, tol=0.1, check_every=3, trace=False)
+    assert halving(m, z0, 6) == [False] * 6  # relative residual 0.5 at every step: never stops
+    rec = m.records(z0 / 64)
+    # the first two steps were measured in float32 and overflowed: they count as not measured
+    assert rec["measured"].tolist() == [False, False, True, False, True, True]
+    seen = rec["measured"]
+    assert torch.isfinite(rec["abs_residuals"][seen]).all() and torch.isnan(rec["abs_residuals"][~seen]).all()
+    assert rec["abs_residuals"][2].item() == pytest.approx(1e21 / 8, rel=1e-6)
+    assert m.rel_res[seen].tolist() == pytest.approx([0.5] * 3)
+    assert float(rec["last_norm"]) == pytest.approx(1e21 / 64, rel=1e-6)
+    # and it stops once the tol is reached
+    m = IterationMonitor(z0, max_iter=6, tol=0.6)
+    assert halving(m, z0, 1) == [True]
+
+
+def test_a_batch_whose_norms_overflow_float32_keeps_iterating_each_graph():
+    batch = torch.tensor([0, 0, 1, 1])
+    z0 = torch.tensor([1e20, 1e20, 1.0, 1.0]).repeat_interleave(25).view(4, 25)
+    m = IterationMonitor(z0, max_iter=4, tol=0.1, batch=batch, num_graphs=2)
+    assert halving(m, z0, 4) == [False] * 4
+    assert m.graph_active.tolist() == [True, True] and not bool(m.graph_failed.any())
+    assert m.graph_res.flatten().tolist() == pytest.approx([0.5] * 8)
+
+
+def test_a_truly_non_finite_step_still_ends_the_solve_and_float64_never_widens():
+    m = IterationMonitor(torch.full((3,), 1e20), max_iter=10, tol=1e-12)
+    _, stop = m.accept(0, torch.full((3,), 1e20), torch.tensor([1.0, math.inf, 1.0]))
+    assert stop and not m._wide
+    z0 = torch.full((100,), 1e200, dtype=torch.float64)  # ||z||^2 overflows float64 too
+    m = IterationMonitor(z0, max_iter=3, tol=0.1)
+    assert halving(m, z0, 1) == [True] and not m._wide
