@@ -188,7 +188,8 @@ class IterationMonitor:
                 metric = res[0] / (res[1] + _EPS) if self.stop == "rel" else res[0]
             return z_new, bool((metric <= self.tol) | ~torch.isfinite(metric))
         failed = self.graph_active & ~torch.isfinite(metric)
-        if bool(failed.any()) and self._widen(k, diff, zd):
+        # the whole step's norms may overflow where no graph's own do
+        if bool(failed.any() | ~torch.isfinite(res).all()) and self._widen(k, diff, zd):
             metric = self._graph_metric(k, diff, zd)
             failed = self.graph_active & ~torch.isfinite(metric)
         self.graph_failed = self.graph_failed | failed

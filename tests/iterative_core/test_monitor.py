@@ -196,6 +196,12 @@ def test_a_batch_whose_norms_overflow_float32_keeps_iterating_each_graph():
     assert halving(m, z0, 4) == [False] * 4
     assert m.graph_active.tolist() == [True, True] and not bool(m.graph_failed.any())
     assert m.graph_res.flatten().tolist() == pytest.approx([0.5] * 8)
+    # twenty graphs whose own norms stay in float32's range, but not the whole step's
+    batch = torch.arange(20).repeat_interleave(10)
+    z0 = torch.full((200,), 4e18)  # a graph's ||z||^2 = 1.6e38, the step's 3.2e39
+    m = IterationMonitor(z0, max_iter=3, tol=0.1, batch=batch, num_graphs=20)
+    halving(m, z0, 3)
+    assert torch.isfinite(m.abs_res).all() and m.rel_res.tolist() == pytest.approx([0.5] * 3)
 
 
 def test_a_truly_non_finite_step_still_ends_the_solve_and_float64_never_widens():
