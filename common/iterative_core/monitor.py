@@ -36,7 +36,8 @@ class IterationMonitor:
         batch: optional ``[N]`` graph index of each row of ``z`` (dim 0); each graph then stops on
             its own and a converged graph no longer changes.
         num_graphs: number of graphs in ``batch`` (read from it when None: one synchronisation).
-        check_every: with a ``tol``, test it every this many steps (each test synchronises once).
+        check_every: with a ``tol``, test it every this many steps (each test synchronises once;
+            twice in the rare test that finds float32 norms overflowed and measures again).
             A graph that reaches ``tol`` between two tests keeps iterating until the next test.
         trace: measure the residual of every step. When False only the steps that need it are
             measured: the first, the last two (for the final residual, the contraction factor and the
@@ -102,6 +103,10 @@ class IterationMonitor:
         # set when a test found the norms' sums of squares overflowing while every entry was finite
         # (float32 entries above ~1e17): from then on the norms accumulate in float64
         self._wide = False
+        # with a tol: whether a measured float32 step since the start had a non-finite norm, read by
+        # the next test together with its verdict (one synchronisation per test)
+        self._watch = tol is not None and acc == torch.float32
+        self._overflow = torch.zeros((), dtype=torch.bool, device=z0.device) if self._watch else None
         self._graph_res = (torch.full((cap, self.num_graphs), float("nan"), device=z0.device, dtype=acc)
                            if batch is not None else None)
         self.iterations = 0
@@ -178,26 +183,44 @@ class IterationMonitor:
             torch.stack(torch._foreach_norm([diff, zd]), out=res)
         else:
             self._norms(res, diff, zd)
+        if self._watch and not self._wide:
+            torch.logical_or(self._overflow, ~torch.isfinite(res).all(), out=self._overflow)
         if self.batch is not None:
             metric = self._graph_metric(k, diff, zd)
         if not check or self.iterations < self.min_iter:
             return z_new, False
         if self.batch is None:
-            metric = res[0] / (res[1] + _EPS) if self.stop == "rel" else res[0]
-            if not bool(torch.isfinite(metric)) and self._widen(k, diff, zd):
-                metric = res[0] / (res[1] + _EPS) if self.stop == "rel" else res[0]
-            return z_new, bool((metric <= self.tol) | ~torch.isfinite(metric))
-        failed = self.graph_active & ~torch.isfinite(metric)
-        # the whole step's norms may overflow where no graph's own do
-        if bool(failed.any() | ~torch.isfinite(res).all()) and self._widen(k, diff, zd):
-            metric = self._graph_metric(k, diff, zd)
-            failed = self.graph_active & ~torch.isfinite(metric)
+            stop, overflow = self._verdict(res)
+            if overflow and self._widen(k, diff, zd):
+                stop, _ = self._verdict(self._res[k])
+            return z_new, stop
+        failed, active, (any_failed, overflow, any_active) = self._graph_verdict(metric)
+        if (any_failed or overflow) and self._widen(k, diff, zd):
+            failed, active, (_, _, any_active) = self._graph_verdict(self._graph_metric(k, diff, zd))
         self.graph_failed = self.graph_failed | failed
-        self.graph_active = self.graph_active & ~(metric <= self.tol) & ~failed
-        if not bool(self.graph_active.any()):
+        self.graph_active = active
+        if not any_active:
             return z_new, True
         self._node_active = self.graph_active[self.batch].view(-1, *([1] * (z.dim() - 1)))
         return z_new, False
+
+    def _verdict(self, res: Tensor) -> tuple[bool, bool]:
+        """(stop, norms overflowed) of a test, in one read-back: a non-finite residual stops."""
+        metric = res[0] / (res[1] + _EPS) if self.stop == "rel" else res[0]
+        stop = (metric <= self.tol) | ~torch.isfinite(metric)
+        if not self._watch or self._wide:
+            return bool(stop), False
+        # a norm that overflowed float32 gives a NaN/Inf residual, or 0 (a finite step over an
+        # infinite iterate norm): the verdict is then void
+        stop, overflow = torch.stack([stop, self._overflow]).tolist()
+        return stop, overflow
+
+    def _graph_verdict(self, metric: Tensor) -> tuple[Tensor, Tensor, list[bool]]:
+        failed = self.graph_active & ~torch.isfinite(metric)
+        active = self.graph_active & ~(metric <= self.tol) & ~failed
+        watch = (self._overflow if (self._watch and not self._wide)
+                 else torch.zeros((), dtype=torch.bool, device=failed.device))
+        return failed, active, torch.stack([failed.any(), watch, active.any()]).tolist()
 
     def _norms(self, res: Tensor, diff: Tensor, zd: Tensor) -> None:
         acc = torch.float64 if self._wide else res.dtype
@@ -219,8 +242,13 @@ class IterationMonitor:
         if self._wide or not self._res.dtype == torch.float32 or not bool(all_finite(diff) & all_finite(zd)):
             return False
         self._wide, self._fused_norms = True, False
+        # the records in float64 too: a norm above float32's range stays finite
+        self._res = self._res.double()
+        if self._graph_res is not None:
+            self._graph_res = self._graph_res.double()
+        overflowed = (~torch.isfinite(self._res[:k]).all(1)).tolist()
         for j in range(k):
-            if self._measured[j] and not bool(torch.isfinite(self._res[j]).all()):
+            if self._measured[j] and overflowed[j]:
                 self._res[j] = float("nan")
                 self._measured[j] = False
                 if self._graph_res is not None:
@@ -237,8 +265,8 @@ class IterationMonitor:
         # two passes without a copy (a float64 norm copies the iterate: 14x the time of a float32 one);
         # finiteness is exact, and a norm beyond float32's range reads inf: an iterate that large is
         # diverging whatever its exact norm (the growth test that reads it)
-        wide = torch.float32 if zd.dtype in (torch.float16, torch.bfloat16) else (
-            torch.float64 if self._wide else None)
+        wide = torch.float64 if self._wide else (
+            torch.float32 if zd.dtype in (torch.float16, torch.bfloat16) else None)
         return dict(finite=all_finite(zd), last_norm=torch.linalg.vector_norm(zd, dtype=wide))
 
     def records(self, z: Tensor) -> dict:

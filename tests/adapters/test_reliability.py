@@ -186,6 +186,16 @@ def test_features_whose_squares_overflow_float32_converge_as_the_scaled_ones_do(
     assert info.status == info_small.status == "converged"
     assert info.iterations == info_small.iterations
     torch.testing.assert_close(big / 1e20, small, rtol=1e-5, atol=1e-6)
+    # tests every 5 steps, or not before step 10: an overflow between tests is caught at the next one
+    for options in (dict(check_every=5), dict(min_iter=10)):
+        conv = backend.PIGNConv(8, bias=False, tol=1e-5, num_iterations=100, **options)
+        small, info_small = backend.call(conv, x, ei, return_info=True)
+        for scale in (1e18, 1e20):
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")
+                big, info = backend.call(conv, x * scale, ei, return_info=True)
+            assert (info.status, info.iterations) == (info_small.status, info_small.iterations), (options, scale)
+            torch.testing.assert_close(big / scale, small, rtol=1e-5, atol=1e-6)
     # without a tol nothing is tested on the way: the warning says what happened
     conv = backend.PIGNConv(8, bias=False, num_iterations=5)
     with pytest.warns(ConvergenceWarning, match="every entry of the answer is finite.*sums of squares overflowed"):

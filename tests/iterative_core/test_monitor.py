@@ -211,3 +211,39 @@ def test_a_truly_non_finite_step_still_ends_the_solve_and_float64_never_widens()
     z0 = torch.full((100,), 1e200, dtype=torch.float64)  # ||z||^2 overflows float64 too
     m = IterationMonitor(z0, max_iter=3, tol=0.1)
     assert halving(m, z0, 1) == [True] and not m._wide
+
+
+def test_an_iterate_norm_that_overflows_does_not_pass_for_a_zero_residual():
+    # ||z||^2 = 1e42 overflows, the step's 1e38 does not: rel = finite / inf = 0 would stop at once
+    z0 = torch.full((100,), 1e20)
+    m = IterationMonitor(z0, max_iter=5, tol=1e-3)
+    _, stop = m.accept(0, z0, 1.01 * z0)
+    assert not stop and m.rel_res.tolist() == pytest.approx([0.01], rel=1e-4)
+
+
+def test_an_overflow_in_a_step_between_tests_is_caught_at_the_next_test():
+    # step 0 (always measured) overflows; the test at step 4 sees finite float32 norms of its own
+    z0 = torch.full((100,), 1e20)
+    m = IterationMonitor(z0, max_iter=8, tol=1e-9, check_every=5, trace=False)
+    z = z0
+    for k, factor in enumerate([0.5, 1e-3, 1e-3, 1e-3, 1e-3]):
+        z, stop = m.accept(k, z, z * factor)
+        assert not stop
+    rec = m.records(z)
+    assert rec["measured"].tolist() == [False, False, False, True, True]  # step 0 dropped, 3 and 4 kept
+    assert torch.isfinite(rec["abs_residuals"][rec["measured"]]).all()
+
+
+def test_after_widening_norms_beyond_float32s_range_stay_finite():
+    z0 = torch.full((100,), 1e38)  # ||z|| = 1e39: beyond float32, finite in float64
+    m = IterationMonitor(z0, max_iter=3, tol=0.1)
+    halving(m, z0, 2)
+    assert m.abs_res.dtype == torch.float64 and m.iterate_norms.tolist() == pytest.approx([1e39, 5e38])
+    assert float(m.records(z0)["last_norm"]) == pytest.approx(1e39)
+
+
+def test_bfloat16_iterates_widen_their_last_norm_too():
+    z0 = torch.full((100,), 1e20, dtype=torch.bfloat16)
+    m = IterationMonitor(z0, max_iter=3, tol=0.1)
+    halving(m, z0, 2)
+    assert m._wide and math.isfinite(float(m.records(z0)["last_norm"]))
