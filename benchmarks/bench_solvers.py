@@ -61,7 +61,8 @@ def main() -> None:
         ds = load_node_dataset("cora", "pyg", args.data_root)
         torch.manual_seed(0)
         model = PIGN(ds.x.size(1), 64, ds.num_classes, num_iterations=30, smoothing=0.0, contraction=0.9,
-                     act="tanh", inject_input=True, cached=True, dropout=0.5, form="paper")
+                     act="tanh", inject_input=True, cached=True, dropout=0.5, input_dropout=0.0,
+                     form="paper")
         opt = torch.optim.Adam(model.parameters(), lr=0.01, weight_decay=5e-4)
         for _ in range(50):
             model.train()

@@ -13,20 +13,44 @@ from .info import FixedPointInfo
 
 
 def _probability(name: str, p, where: str) -> float:
-    if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0.0 <= p < 1.0:
+    """``p`` as a float in [0, 1) (a Python, NumPy or 0-dim torch number), else a ValueError naming it."""
+    value = None
+    if not isinstance(p, (bool, str, bytes)):
+        try:
+            value = float(p)
+        except (TypeError, ValueError, RuntimeError):
+            value = None
+    if value is None or not 0.0 <= value < 1.0:
         raise ValueError(f"{where}: {name} must be a probability in [0, 1), got {p!r}")
-    return float(p)
+    return value
+
+
+def feature_dropout(x: Tensor, p: float, training: bool) -> Tensor:
+    """``F.dropout`` for dense, sparse COO and sparse CSR features: a sparse input keeps its layout,
+    its stored entries dropped and rescaled (zeros stay zero, as in the dense case)."""
+    if not training or p == 0.0 or x.layout == torch.strided:
+        return F.dropout(x, p, training)
+    if x.layout == torch.sparse_coo:
+        x = x.coalesce()
+        return torch.sparse_coo_tensor(x.indices(), F.dropout(x.values(), p, True), x.shape,
+                                       check_invariants=False)
+    if x.layout == torch.sparse_csr:
+        return torch.sparse_csr_tensor(x.crow_indices(), x.col_indices(), F.dropout(x.values(), p, True),
+                                       x.shape, check_invariants=False)
+    raise TypeError(f"input dropout: node features of layout {x.layout} are not supported; "
+                    "use a dense, sparse COO or sparse CSR tensor")
 
 
 class PIGNBase(nn.Module):
     """Input dropout :math:`\\to` encoder :math:`\\to` dropout :math:`\\to` iterated convolution
-    :math:`\\to` decoder (the paper's iterative GCN). Adapters set ``conv_class`` and write ``forward`` in their ecosystem's order."""
+    :math:`\\to` decoder (the paper's iterative GCN). Adapters set ``conv_class`` and write
+    ``forward`` in their ecosystem's order."""
 
     conv_class: type = None  # set by the adapter
 
     def __init__(self, in_channels: int, hidden_channels: int, out_channels: int, num_iterations: int = 8,
-                 *, dropout: float = 0.5, input_dropout: Optional[float] = None, conv_dropout: Optional[float] = None,
-                 **conv_kwargs) -> None:
+                 *, dropout: float = 0.5, input_dropout: Optional[float] = None,
+                 conv_dropout: Optional[float] = None, **conv_kwargs) -> None:
         super().__init__()
         self.in_channels, self.hidden_channels, self.out_channels = in_channels, hidden_channels, out_channels
         self.dropout = _probability("dropout", dropout, type(self).__name__)
@@ -49,7 +73,7 @@ class PIGNBase(nn.Module):
         self.decoder.reset_parameters()
 
     def encode(self, x: Tensor) -> Tensor:
-        x = F.dropout(x, self.input_dropout, self.training)
+        x = feature_dropout(x, self.input_dropout, self.training)
         x = F.relu(self.encoder(x))
         return F.dropout(x, self.dropout, self.training)
 

@@ -47,8 +47,32 @@ def test_input_dropout_acts_in_training_only(backend):
     (dict(dropout=True), "dropout"),
     (dict(input_dropout=2.0), "input_dropout"),
     (dict(input_dropout="0.5"), "input_dropout"),
+    (dict(dropout=float("nan")), "dropout"),
 ])
 def test_a_dropout_outside_0_1_fails_at_construction(backend, kwargs, name):
     value = next(iter(kwargs.values()))
     with pytest.raises(ValueError, match=rf"PIGN: {name} must be a probability in \[0, 1\), got {value!r}"):
         backend.PIGN(10, 16, 3, **kwargs)
+
+
+@pytest.mark.parametrize("layout", ["coo", "csr"])
+def test_sparse_features_are_dropped_in_their_own_layout(backend, layout):
+    torch.manual_seed(0)
+    dense = torch.rand(400, 10) * (torch.rand(400, 10) < 0.3)
+    x = dense.to_sparse() if layout == "coo" else dense.to_sparse_csr()
+    edge_index = torch.stack(random_edges(400, 1200))
+    model = backend.PIGN(10, 8, 3, num_iterations=2, dropout=0.0, input_dropout=0.5)
+    seen = encoder_inputs(backend, model.train(), x, edge_index)
+    assert seen.layout == x.layout
+    seen = seen.to_dense()
+    stored = dense != 0
+    kept = seen[stored] != 0
+    assert 0.4 < float(kept.float().mean()) < 0.6 and (seen[~stored] == 0).all()
+    torch.testing.assert_close(seen[stored][kept], 2 * dense[stored][kept])
+    torch.testing.assert_close(encoder_inputs(backend, model.eval(), x, edge_index).to_dense(), dense)
+
+
+def test_numpy_and_torch_numbers_are_probabilities_too(backend):
+    np = pytest.importorskip("numpy")
+    assert backend.PIGN(10, 16, 3, dropout=np.float64(0.25)).dropout == 0.25
+    assert backend.PIGN(10, 16, 3, input_dropout=torch.tensor(0.5)).input_dropout == 0.5
