@@ -739,8 +739,13 @@ def _best_and_lowest_at(got: dict[int, float], depths: tuple[int, ...]) -> Optio
     return best, min(got.get(d, best) for d in depths)
 
 
-def _spread(t: Target, best: float, lowest: float) -> str:
-    return f"best {best * 100:.1f}%, lowest at {'/'.join(map(str, t.depths))} {lowest * 100:.1f}%"
+def _spread(depths: Iterable[int], best: float, lowest: float) -> str:
+    return f"best {best * 100:.1f}%, lowest at {'/'.join(map(str, depths))} {lowest * 100:.1f}%"
+
+
+def _run_among(got: dict[int, float], depths: tuple[int, ...]) -> list[int]:
+    """Those of ``depths`` that the run has."""
+    return [d for d in depths if d in got]
 
 
 def _check_floor(t: Target, rows: dict[str, list[dict]], s: Settings) -> list[dict]:
@@ -756,10 +761,12 @@ def _check_floor(t: Target, rows: dict[str, list[dict]], s: Settings) -> list[di
 def _check_flat(t: Target, rows: dict[str, list[dict]], s: Settings, dataset: str) -> list[dict]:
     out = []
     for key in [m for m in s.models if model_family(m) == t.family]:
-        spread = _best_and_lowest_at(_clean_accuracy(rows["depth"], dataset, key, s.depths), t.depths)
+        got = _clean_accuracy(rows["depth"], dataset, key, s.depths)
+        spread = _best_and_lowest_at(got, t.depths)
         if spread:
-            out.append(_target_row(t, _spread(t, *spread), spread[0] - spread[1] <= t.margin,
-                                   dataset=dataset, model=key))
+            run = _run_among(got, t.depths)
+            out.append(_target_row(t, _spread(run, *spread), spread[0] - spread[1] <= t.margin,
+                                   dataset=dataset, model=key, deep=" and ".join(map(str, run))))
     return out
 
 
@@ -768,7 +775,9 @@ def _check_collapse(t: Target, rows: dict[str, list[dict]], s: Settings, dataset
     spread = _best_and_lowest_at(got, t.depths)
     if spread is None or not any(d < min(t.depths) for d in got):  # against its best shallow depth
         return []
-    return [_target_row(t, _spread(t, *spread), spread[0] - spread[1] > t.margin, dataset=dataset)]
+    run = _run_among(got, t.depths)
+    return [_target_row(t, _spread(run, *spread), spread[0] - spread[1] > t.margin, dataset=dataset,
+                        deep=" and ".join(map(str, run)))]
 
 
 def _check_near(t: Target, rows: dict[str, list[dict]], s: Settings, dataset: str) -> list[dict]:

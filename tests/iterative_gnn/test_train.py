@@ -86,6 +86,16 @@ def test_the_library_defaults_floor_reads_pign_default_at_8_iterations(accs, met
     assert check["met"] == met and check["measured"] == f"lowest {50 * sum(accs):.1f}% at 8"
 
 
+def test_depth_targets_name_the_depths_the_run_has():
+    rows = _rows("gcn", 2, [0.8]) + _rows("gcn", 8, [0.3]) + _rows("pign-best", 2, [0.8]) + _rows("pign-best", 8, [0.8])
+    s = Settings(datasets=("cora",), depths=(2, 8), models=("gcn", "pign-best"), noise_datasets=())
+    checks = check_targets({"depth": rows, "chains": []}, s)
+    collapse = next(c for c in checks if "collapses" in c["target"])
+    assert "collapses at 8 layers" in collapse["target"] and collapse["measured"].endswith("lowest at 8 30.0%")
+    flat = next(c for c in checks if c["target"].startswith("pign-best on cora within"))
+    assert flat["target"].endswith("at 8 iterations") and "lowest at 8 80.0%" in flat["measured"]
+
+
 def test_the_targets_are_read_from_the_table():
     rows = _rows("pign-best", 8, [0.81]) + _rows("pign-best", 16, [0.80])
     s = Settings(datasets=("cora",), depths=(8, 16), models=("pign-best",), noise_datasets=())
