@@ -194,9 +194,8 @@ class FixedPointInfo:
         seen = self._seen().to(r.device)
         if self.iterations == 0 or r.numel() == 0:
             return None if bool(self._finite) else "input"
-        # the first step is measured (unless its float32 norms overflowed with every entry finite, and
-        # were dropped): ||z_0|| non-finite means the input held NaN/Inf
-        if self._has_norms and bool(seen[0]) and not bool(torch.isfinite(norms[0])):
+        # the first step is always measured: ||z_0|| non-finite means the input held NaN/Inf
+        if self._has_norms and not bool(torch.isfinite(norms[0])):
             return "input"
         if not bool(self._finite):
             return "nonfinite"
@@ -237,14 +236,11 @@ class FixedPointInfo:
         no step ran."""
         if "growth" not in self._cache:
             g = float("nan")
-            seen = self._seen().to(self.iterate_norms.device) if self._has_norms else None
-            if self.iterations and self.abs_residuals.numel() and self._has_norms and bool(seen.any()):
+            if self.iterations and self.abs_residuals.numel() and self._has_norms:
                 last = (float(self._last_norm) if self._last_norm is not None
-                        else float(self.iterate_norms[seen][-1]))
-                # the first measured step: the first, unless its norms overflowed float32 (see
-                # IterationMonitor), when they were measured again in float64 from a later one
-                start = float(self.iterate_norms[seen][0])
-                first = float(self.abs_residuals[seen][0])
+                        else float(self.iterate_norms[self._seen().to(self.iterate_norms.device)][-1]))
+                start = float(self.iterate_norms[0])
+                first = float(self.abs_residuals[0])
                 # from z_0 = 0 (or a z_0 negligible next to the first step) the first step sets the scale
                 scale = start if start > 1e-12 * first else first
                 g = last / max(scale, 1e-300)
@@ -320,9 +316,9 @@ def divergence_message(info: FixedPointInfo) -> str:
     if reason == "nonfinite":
         if bool(info._finite):
             return (f"{head}: a residual norm is NaN/Inf although every entry of the answer is finite "
-                    f"({stats}). If the iterates are very large (float32 entries above about 1e17), the "
-                    "norms' float32 sums of squares overflowed, not the iterate: scale the features down, "
-                    "run in float64, or give a `tol` (its tests then measure in float64). Otherwise an "
+                    f"({stats}). If the iterates are very large (float32 entries above about "
+                    "1.8e19 / sqrt(number of entries)), the residual norms' float32 sums of squares "
+                    "overflowed, not the iterate: scale the features down or run in float64. Otherwise an "
                     "intermediate iterate overflowed and the activation brought it back. " + advice)
         return (f"{head}: NaN/Inf appeared during the iteration (the initial iterate was finite; {stats}). "
                 "If the operator's inputs (features injected at every step, edge weights, parameters) are "

@@ -13,7 +13,8 @@ from .info import FixedPointInfo
 
 
 def _probability(name: str, p, where: str) -> float:
-    """``p`` as a float in [0, 1) (a Python, NumPy or 0-dim torch number), else a ValueError naming it."""
+    """``p`` as a float in [0, 1) (a Python or NumPy number, or a one-element tensor), else a
+    ValueError naming it."""
     value = None
     if not isinstance(p, (bool, str, bytes)):
         try:
@@ -33,7 +34,7 @@ def feature_dropout(x: Tensor, p: float, training: bool) -> Tensor:
     if x.layout == torch.sparse_coo:
         x = x.coalesce()
         return torch.sparse_coo_tensor(x.indices(), F.dropout(x.values(), p, True), x.shape,
-                                       check_invariants=False)
+                                       check_invariants=False, is_coalesced=True)
     if x.layout == torch.sparse_csr:
         return torch.sparse_csr_tensor(x.crow_indices(), x.col_indices(), F.dropout(x.values(), p, True),
                                        x.shape, check_invariants=False)

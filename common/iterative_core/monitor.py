@@ -18,6 +18,13 @@ _EPS = 1e-12
 _INITIAL_ROWS = 64
 
 
+def _relative(step: Tensor, norm: Tensor) -> Tensor:
+    """``step / norm``, NaN where the iterate's norm is not finite: a finite step over an overflowed
+    norm (float32 sums of squares overflow for entries above ~1.8e19 / sqrt(size)) is not a small
+    residual, and must not pass a test as one."""
+    return torch.where(torch.isfinite(norm), step / (norm + _EPS), float("nan"))
+
+
 def _row_sq(t: Tensor) -> Tensor:
     """Squared norm of each row (dim 0) of ``t``."""
     if t.dim() == 1:
@@ -36,8 +43,7 @@ class IterationMonitor:
         batch: optional ``[N]`` graph index of each row of ``z`` (dim 0); each graph then stops on
             its own and a converged graph no longer changes.
         num_graphs: number of graphs in ``batch`` (read from it when None: one synchronisation).
-        check_every: with a ``tol``, test it every this many steps (each test synchronises once;
-            twice in the rare test that finds float32 norms overflowed and measures again).
+        check_every: with a ``tol``, test it every this many steps (each test synchronises once).
             A graph that reaches ``tol`` between two tests keeps iterating until the next test.
         trace: measure the residual of every step. When False only the steps that need it are
             measured: the first, the last two (for the final residual, the contraction factor and the
@@ -100,13 +106,6 @@ class IterationMonitor:
         self._res = torch.full((cap, 2), float("nan"), device=z0.device, dtype=acc)
         # one fused dispatch for both norms where the iterate's dtype is the accumulation dtype
         self._fused_norms = z0.dtype == acc
-        # set when a test found the norms' sums of squares overflowing while every entry was finite
-        # (float32 entries above ~1e17): from then on the norms accumulate in float64
-        self._wide = False
-        # with a tol: whether a measured float32 step since the start had a non-finite norm, read by
-        # the next test together with its verdict (one synchronisation per test)
-        self._watch = tol is not None and acc == torch.float32
-        self._overflow = torch.zeros((), dtype=torch.bool, device=z0.device) if self._watch else None
         self._graph_res = (torch.full((cap, self.num_graphs), float("nan"), device=z0.device, dtype=acc)
                            if batch is not None else None)
         self.iterations = 0
@@ -120,7 +119,7 @@ class IterationMonitor:
     def rel_res(self) -> Tensor:
         """``[iterations]`` relative residuals recorded so far."""
         r = self._res[: self.iterations]
-        return r[:, 0] / (r[:, 1] + _EPS)
+        return _relative(r[:, 0], r[:, 1])
 
     @property
     def graph_res(self) -> Optional[Tensor]:
@@ -153,10 +152,8 @@ class IterationMonitor:
         return self._node_active
 
     def _graph_norms(self, t: Tensor) -> Tensor:
-        acc = torch.float64 if self._wide else (
-            torch.float32 if t.dtype in (torch.float16, torch.bfloat16) else t.dtype)
-        out = torch.zeros(self.num_graphs, device=t.device, dtype=acc)
-        out.index_add_(0, self.batch, _row_sq(t.detach().to(acc)))
+        out = torch.zeros(self.num_graphs, device=t.device, dtype=torch.float32 if t.dtype in (torch.float16, torch.bfloat16) else t.dtype)
+        out.index_add_(0, self.batch, _row_sq(t.detach()).to(out.dtype))
         return out.sqrt()
 
     def accept(self, k: int, z: Tensor, z_new: Tensor, *, every_graph: bool = False) -> tuple[Tensor, bool]:
@@ -182,81 +179,28 @@ class IterationMonitor:
         if self._fused_norms:  # the hot path: three dispatches per step for the whole bookkeeping
             torch.stack(torch._foreach_norm([diff, zd]), out=res)
         else:
-            self._norms(res, diff, zd)
-        if self._watch and not self._wide:
-            torch.logical_or(self._overflow, ~torch.isfinite(res).all(), out=self._overflow)
+            acc = res.dtype
+            res[0] = torch.linalg.vector_norm(diff, dtype=acc)
+            res[1] = torch.linalg.vector_norm(zd, dtype=acc)
         if self.batch is not None:
-            metric = self._graph_metric(k, diff, zd)
+            ga = self._graph_norms(diff)
+            metric = _relative(ga, self._graph_norms(zd)) if self.stop == "rel" else ga
+            self._graph_res[k] = metric
         if not check or self.iterations < self.min_iter:
             return z_new, False
         if self.batch is None:
-            stop, overflow = self._verdict(res)
-            if overflow and self._widen(k, diff, zd):
-                stop, _ = self._verdict(self._res[k])
-            return z_new, stop
-        failed, active, (any_failed, overflow, any_active) = self._graph_verdict(metric)
-        if (any_failed or overflow) and self._widen(k, diff, zd):
-            failed, active, (_, _, any_active) = self._graph_verdict(self._graph_metric(k, diff, zd))
+            metric = _relative(res[0], res[1]) if self.stop == "rel" else res[0]
+            return z_new, bool((metric <= self.tol) | ~torch.isfinite(metric))
+        failed = self.graph_active & ~torch.isfinite(metric)
         self.graph_failed = self.graph_failed | failed
-        self.graph_active = active
-        if not any_active:
+        self.graph_active = self.graph_active & ~(metric <= self.tol) & ~failed
+        if not bool(self.graph_active.any()):
             return z_new, True
         self._node_active = self.graph_active[self.batch].view(-1, *([1] * (z.dim() - 1)))
         return z_new, False
 
-    def _verdict(self, res: Tensor) -> tuple[bool, bool]:
-        """(stop, norms overflowed) of a test, in one read-back: a non-finite residual stops."""
-        metric = res[0] / (res[1] + _EPS) if self.stop == "rel" else res[0]
-        stop = (metric <= self.tol) | ~torch.isfinite(metric)
-        if not self._watch or self._wide:
-            return bool(stop), False
-        # a norm that overflowed float32 gives a NaN/Inf residual, or 0 (a finite step over an
-        # infinite iterate norm): the verdict is then void
-        stop, overflow = torch.stack([stop, self._overflow]).tolist()
-        return stop, overflow
-
-    def _graph_verdict(self, metric: Tensor) -> tuple[Tensor, Tensor, list[bool]]:
-        failed = self.graph_active & ~torch.isfinite(metric)
-        active = self.graph_active & ~(metric <= self.tol) & ~failed
-        watch = (self._overflow if (self._watch and not self._wide)
-                 else torch.zeros((), dtype=torch.bool, device=failed.device))
-        return failed, active, torch.stack([failed.any(), watch, active.any()]).tolist()
-
-    def _norms(self, res: Tensor, diff: Tensor, zd: Tensor) -> None:
-        acc = torch.float64 if self._wide else res.dtype
-        res[0] = torch.linalg.vector_norm(diff, dtype=acc)
-        res[1] = torch.linalg.vector_norm(zd, dtype=acc)
-
-    def _graph_metric(self, k: int, diff: Tensor, zd: Tensor) -> Tensor:
-        ga = self._graph_norms(diff)
-        metric = ga / (self._graph_norms(zd) + _EPS) if self.stop == "rel" else ga
-        self._graph_res[k] = metric
-        return metric
-
-    def _widen(self, k: int, diff: Tensor, zd: Tensor) -> bool:
-        """A test read a non-finite residual: when every entry of the step is finite, the float32 sums
-        of squares overflowed, not the iterate. Then measure this step and every later one in float64,
-        and drop the earlier measurements that overflowed (they are recorded as not measured).
-        Returns whether it widened (the caller measures again); runs only after a test found a
-        non-finite residual, so the usual steps pay nothing."""
-        if self._wide or not self._res.dtype == torch.float32 or not bool(all_finite(diff) & all_finite(zd)):
-            return False
-        self._wide, self._fused_norms = True, False
-        # the records in float64 too: a norm above float32's range stays finite
-        self._res = self._res.double()
-        if self._graph_res is not None:
-            self._graph_res = self._graph_res.double()
-        overflowed = (~torch.isfinite(self._res[:k]).all(1)).tolist()
-        for j in range(k):
-            if self._measured[j] and overflowed[j]:
-                self._res[j] = float("nan")
-                self._measured[j] = False
-                if self._graph_res is not None:
-                    self._graph_res[j] = float("nan")
-        self._norms(self._res[k], diff, zd)
-        return True
-
-    def _last_norm(self, z: Tensor) -> dict:
+    @staticmethod
+    def _last_norm(z: Tensor) -> dict:
         zd = z.detach()
         if not zd.is_floating_point():
             return dict(finite=torch.isfinite(zd).all(), last_norm=None)
@@ -265,8 +209,7 @@ class IterationMonitor:
         # two passes without a copy (a float64 norm copies the iterate: 14x the time of a float32 one);
         # finiteness is exact, and a norm beyond float32's range reads inf: an iterate that large is
         # diverging whatever its exact norm (the growth test that reads it)
-        wide = torch.float64 if self._wide else (
-            torch.float32 if zd.dtype in (torch.float16, torch.bfloat16) else None)
+        wide = torch.float32 if zd.dtype in (torch.float16, torch.bfloat16) else None
         return dict(finite=all_finite(zd), last_norm=torch.linalg.vector_norm(zd, dtype=wide))
 
     def records(self, z: Tensor) -> dict:

@@ -171,79 +171,13 @@ def test_a_finite_iterate_beyond_the_norms_range_is_finite_with_an_infinite_norm
     assert float(m.records(torch.full((100,), 3.0))["last_norm"]) == pytest.approx(30.0)
 
 
-def test_norms_that_overflow_float32_with_finite_entries_are_measured_again_in_float64():
-    # ||z||^2 = 100 * 1e40 overflows float32 while every entry (and ||z|| = 1e21) is finite
-    z0 = torch.full((100,), 1e20)
-    m = IterationMonitor(z0, max_iter=6, tol=0.1, check_every=3, trace=False)
-    assert halving(m, z0, 6) == [False] * 6  # relative residual 0.5 at every step: never stops
-    rec = m.records(z0 / 64)
-    # the first two steps were measured in float32 and overflowed: they count as not measured
-    assert rec["measured"].tolist() == [False, False, True, False, True, True]
-    seen = rec["measured"]
-    assert torch.isfinite(rec["abs_residuals"][seen]).all() and torch.isnan(rec["abs_residuals"][~seen]).all()
-    assert rec["abs_residuals"][2].item() == pytest.approx(1e21 / 8, rel=1e-6)
-    assert m.rel_res[seen].tolist() == pytest.approx([0.5] * 3)
-    assert float(rec["last_norm"]) == pytest.approx(1e21 / 64, rel=1e-6)
-    # and it stops once the tol is reached
-    m = IterationMonitor(z0, max_iter=6, tol=0.6)
-    assert halving(m, z0, 1) == [True]
-
-
-def test_a_batch_whose_norms_overflow_float32_keeps_iterating_each_graph():
-    batch = torch.tensor([0, 0, 1, 1])
-    z0 = torch.tensor([1e20, 1e20, 1.0, 1.0]).repeat_interleave(25).view(4, 25)
-    m = IterationMonitor(z0, max_iter=4, tol=0.1, batch=batch, num_graphs=2)
-    assert halving(m, z0, 4) == [False] * 4
-    assert m.graph_active.tolist() == [True, True] and not bool(m.graph_failed.any())
-    assert m.graph_res.flatten().tolist() == pytest.approx([0.5] * 8)
-    # twenty graphs whose own norms stay in float32's range, but not the whole step's
-    batch = torch.arange(20).repeat_interleave(10)
-    z0 = torch.full((200,), 4e18)  # a graph's ||z||^2 = 1.6e38, the step's 3.2e39
-    m = IterationMonitor(z0, max_iter=3, tol=0.1, batch=batch, num_graphs=20)
-    halving(m, z0, 3)
-    assert torch.isfinite(m.abs_res).all() and m.rel_res.tolist() == pytest.approx([0.5] * 3)
-
-
-def test_a_truly_non_finite_step_still_ends_the_solve_and_float64_never_widens():
-    m = IterationMonitor(torch.full((3,), 1e20), max_iter=10, tol=1e-12)
-    _, stop = m.accept(0, torch.full((3,), 1e20), torch.tensor([1.0, math.inf, 1.0]))
-    assert stop and not m._wide
-    z0 = torch.full((100,), 1e200, dtype=torch.float64)  # ||z||^2 overflows float64 too
-    m = IterationMonitor(z0, max_iter=3, tol=0.1)
-    assert halving(m, z0, 1) == [True] and not m._wide
-
-
-def test_an_iterate_norm_that_overflows_does_not_pass_for_a_zero_residual():
-    # ||z||^2 = 1e42 overflows, the step's 1e38 does not: rel = finite / inf = 0 would stop at once
+def test_an_overflowed_iterate_norm_never_reads_as_a_small_relative_residual():
+    # ||z||^2 = 1e42 overflows float32, the step's 1e38 does not: finite / inf would read 0 and pass
     z0 = torch.full((100,), 1e20)
     m = IterationMonitor(z0, max_iter=5, tol=1e-3)
     _, stop = m.accept(0, z0, 1.01 * z0)
-    assert not stop and m.rel_res.tolist() == pytest.approx([0.01], rel=1e-4)
-
-
-def test_an_overflow_in_a_step_between_tests_is_caught_at_the_next_test():
-    # step 0 (always measured) overflows; the test at step 4 sees finite float32 norms of its own
-    z0 = torch.full((100,), 1e20)
-    m = IterationMonitor(z0, max_iter=8, tol=1e-9, check_every=5, trace=False)
-    z = z0
-    for k, factor in enumerate([0.5, 1e-3, 1e-3, 1e-3, 1e-3]):
-        z, stop = m.accept(k, z, z * factor)
-        assert not stop
-    rec = m.records(z)
-    assert rec["measured"].tolist() == [False, False, False, True, True]  # step 0 dropped, 3 and 4 kept
-    assert torch.isfinite(rec["abs_residuals"][rec["measured"]]).all()
-
-
-def test_after_widening_norms_beyond_float32s_range_stay_finite():
-    z0 = torch.full((100,), 1e38)  # ||z|| = 1e39: beyond float32, finite in float64
-    m = IterationMonitor(z0, max_iter=3, tol=0.1)
-    halving(m, z0, 2)
-    assert m.abs_res.dtype == torch.float64 and m.iterate_norms.tolist() == pytest.approx([1e39, 5e38])
-    assert float(m.records(z0)["last_norm"]) == pytest.approx(1e39)
-
-
-def test_bfloat16_iterates_widen_their_last_norm_too():
-    z0 = torch.full((100,), 1e20, dtype=torch.bfloat16)
-    m = IterationMonitor(z0, max_iter=3, tol=0.1)
-    halving(m, z0, 2)
-    assert m._wide and math.isfinite(float(m.records(z0)["last_norm"]))
+    assert stop and math.isnan(m.rel_res[0])  # the test fails the solve instead of calling it converged
+    batch = torch.tensor([0] * 50 + [1] * 50)
+    m = IterationMonitor(z0, max_iter=5, tol=1e-3, batch=batch, num_graphs=2)
+    m.accept(0, z0, 1.01 * z0)
+    assert m.graph_failed.tolist() == [True, True] and torch.isnan(m.graph_res[0]).all()
