@@ -11,13 +11,12 @@ import io
 import os
 import pstats
 import sys
-import time
 import warnings
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 import torch  # noqa: E402
 
-from _common import code_state, machine, random_graph  # noqa: E402
+from _common import code_state, interleaved_rounds, machine, random_graph  # noqa: E402
 from pyg_iterative import PIGNConv  # noqa: E402
 
 warnings.filterwarnings("ignore")
@@ -26,22 +25,25 @@ print(f"# {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M UTC}; pyt
       f"{machine()}; code {code_state()}; load {os.getloadavg()}")
 E = 100000
 N = E // 10
-ei=random_graph(N,E,torch.device('cpu')); x=torch.randn(N,64)
-for form in ('appnp','signed'):
-    convs={k:PIGNConv(64,num_iterations=k,form=form).eval() for k in (1,2,10,40)}
-    for c in convs.values(): c.load_state_dict(convs[10].state_dict())
-    best={}
+ei = random_graph(N, E, torch.device("cpu"))
+x = torch.randn(N, 64)
+for form in ("appnp", "signed"):
+    convs = {k: PIGNConv(64, num_iterations=k, form=form).eval() for k in (1, 2, 10, 40)}
+    for c in convs.values():
+        c.load_state_dict(convs[10].state_dict())
     with torch.no_grad():
-        for c in convs.values(): c(x,ei)
-        for r in range(15):
-            for k,c in convs.items():
-                c(x,ei); t=time.perf_counter(); c(x,ei); dt=time.perf_counter()-t
-                best[k]=min(best.get(k,1e9),dt)
-    per=(best[40]-best[10])/30
-    print(form, {k:round(v*1e3,3) for k,v in best.items()}, 'per-iter', round(per*1e3,3), 'fixed = t(10)-10*per', round((best[10]-10*per)*1e3,3), 'share', round(best[10]/(10*per),3))
-    pr=cProfile.Profile()
+        times = interleaved_rounds({k: (lambda c=c: c(x, ei)) for k, c in convs.items()}, rounds=15,
+                                   budget=float("inf"), warm=True)
+    best = {k: min(v) for k, v in times.items()}
+    per = (best[40] - best[10]) / 30
+    print(form, {k: round(v * 1e3, 3) for k, v in best.items()}, "per-iter", round(per * 1e3, 3),
+          "fixed = t(10)-10*per", round((best[10] - 10 * per) * 1e3, 3), "share", round(best[10] / (10 * per), 3))
+    pr = cProfile.Profile()
     with torch.no_grad():
         pr.enable()
-        for _ in range(50): convs[10](x,ei)
+        for _ in range(50):
+            convs[10](x, ei)
         pr.disable()
-    s=io.StringIO(); pstats.Stats(pr,stream=s).sort_stats('tottime').print_stats(14); print(s.getvalue()[-3000:])
+    s = io.StringIO()
+    pstats.Stats(pr, stream=s).sort_stats("tottime").print_stats(14)
+    print(s.getvalue()[-3000:])
