@@ -739,13 +739,11 @@ def _best_and_lowest_at(got: dict[int, float], depths: tuple[int, ...]) -> Optio
     return best, min(got.get(d, best) for d in depths)
 
 
-def _spread(depths: Iterable[int], best: float, lowest: float) -> str:
-    return f"best {best * 100:.1f}%, lowest at {'/'.join(map(str, depths))} {lowest * 100:.1f}%"
-
-
-def _run_among(got: dict[int, float], depths: tuple[int, ...]) -> list[int]:
-    """Those of ``depths`` that the run has."""
-    return [d for d in depths if d in got]
+def _spread(t: Target, got: dict[int, float], best: float, lowest: float) -> tuple[str, str]:
+    """What a depth target measured, and its depths for the statement: those of ``t.depths`` the run has."""
+    run = [d for d in t.depths if d in got]
+    measured = f"best {best * 100:.1f}%, lowest at {'/'.join(map(str, run))} {lowest * 100:.1f}%"
+    return measured, " and ".join(map(str, run))
 
 
 def _check_floor(t: Target, rows: dict[str, list[dict]], s: Settings) -> list[dict]:
@@ -764,9 +762,9 @@ def _check_flat(t: Target, rows: dict[str, list[dict]], s: Settings, dataset: st
         got = _clean_accuracy(rows["depth"], dataset, key, s.depths)
         spread = _best_and_lowest_at(got, t.depths)
         if spread:
-            run = _run_among(got, t.depths)
-            out.append(_target_row(t, _spread(run, *spread), spread[0] - spread[1] <= t.margin,
-                                   dataset=dataset, model=key, deep=" and ".join(map(str, run))))
+            measured, deep = _spread(t, got, *spread)
+            out.append(_target_row(t, measured, spread[0] - spread[1] <= t.margin, dataset=dataset, model=key,
+                                   deep=deep))
     return out
 
 
@@ -775,9 +773,8 @@ def _check_collapse(t: Target, rows: dict[str, list[dict]], s: Settings, dataset
     spread = _best_and_lowest_at(got, t.depths)
     if spread is None or not any(d < min(t.depths) for d in got):  # against its best shallow depth
         return []
-    run = _run_among(got, t.depths)
-    return [_target_row(t, _spread(run, *spread), spread[0] - spread[1] > t.margin, dataset=dataset,
-                        deep=" and ".join(map(str, run)))]
+    measured, deep = _spread(t, got, *spread)
+    return [_target_row(t, measured, spread[0] - spread[1] > t.margin, dataset=dataset, deep=deep)]
 
 
 def _check_near(t: Target, rows: dict[str, list[dict]], s: Settings, dataset: str) -> list[dict]:
