@@ -30,6 +30,8 @@ class PIGN(PIGNBase):
             ``form="paper"``, else :obj:`0.0`)
         input_dropout (float, optional): Dropout on the input features, as APPNP and GCNII drop them.
             (default: :obj:`dropout`)
+        decoder_dropout (float, optional): Dropout on the iterated representation, before the
+            decoder. (default: :obj:`0.0`)
         **conv_kwargs (optional): Passed to :class:`PIGNConv` (``conv="sage"`` picks another operator).
     """
 

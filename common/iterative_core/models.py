@@ -8,22 +8,14 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ._keys import check_choice
+from .checks import check_real
 from .forms import registered_form
 from .info import FixedPointInfo
 
 
-def _probability(name: str, p, where: str) -> float:
-    """``p`` as a float in [0, 1) (a Python or NumPy number, or a one-element tensor), else a
-    ValueError naming it."""
-    value = None
-    if not isinstance(p, (bool, str, bytes)):
-        try:
-            value = float(p)
-        except (TypeError, ValueError, RuntimeError):
-            value = None
-    if value is None or not 0.0 <= value < 1.0:
-        raise ValueError(f"{where}: {name} must be a probability in [0, 1), got {p!r}")
-    return value
+def _probability(name: str, p, model: nn.Module) -> float:
+    """A dropout probability in [0, 1), checked as the layers check theirs (TypeError, ValueError)."""
+    return check_real(name, p, low=0.0, high=1.0, high_open=True, where=type(model).__name__)
 
 
 def feature_dropout(x: Tensor, p: float, training: bool) -> Tensor:
@@ -51,13 +43,14 @@ class PIGNBase(nn.Module):
 
     def __init__(self, in_channels: int, hidden_channels: int, out_channels: int, num_iterations: int = 8,
                  *, dropout: float = 0.5, input_dropout: Optional[float] = None,
-                 conv_dropout: Optional[float] = None, **conv_kwargs) -> None:
+                 conv_dropout: Optional[float] = None, decoder_dropout: float = 0.0, **conv_kwargs) -> None:
         super().__init__()
         self.in_channels, self.hidden_channels, self.out_channels = in_channels, hidden_channels, out_channels
-        self.dropout = _probability("dropout", dropout, type(self).__name__)
+        self.dropout = _probability("dropout", dropout, self)
         # as in APPNP and GCNII: the same dropout before each linear map, the encoder's included
         self.input_dropout = (self.dropout if input_dropout is None
-                              else _probability("input_dropout", input_dropout, type(self).__name__))
+                              else _probability("input_dropout", input_dropout, self))
+        self.decoder_dropout = _probability("decoder_dropout", decoder_dropout, self)
         self.encoder = nn.Linear(in_channels, hidden_channels)
         if conv_dropout is None:
             # the authors' model drops out inside the iteration too; the other forms do not
@@ -79,7 +72,7 @@ class PIGNBase(nn.Module):
         return F.dropout(x, self.dropout, self.training)
 
     def decode(self, z: Tensor, info: FixedPointInfo, return_info: bool):
-        out = self.decoder(z)
+        out = self.decoder(F.dropout(z, self.decoder_dropout, self.training))
         return (out, info) if return_info else out
 
     def conv_repr(self) -> str:
