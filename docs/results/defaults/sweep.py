@@ -63,6 +63,11 @@ CANDIDATES: dict[str, dict] = {
     "in0.5": {"model": {"input_dropout": 0.5}},
     "in0.8": {"model": {"input_dropout": 0.8}},
     "appnp-in0.5": {"form": "appnp", "model": {"input_dropout": 0.5}},  # the former default under in0.5
+    # round 6: PIGN's dropouts (model options; ``conv`` inside ``model`` goes to the model's constructor)
+    "dec0.5": {"model": {"conv": {"decoder_dropout": 0.5}}},  # dropout before the decoder too
+    "d0.6": {"model": {"dropout": 0.6, "input_dropout": 0.6}},
+    "d0.7": {"model": {"dropout": 0.7, "input_dropout": 0.7}},
+    "d0.6-dec0.6": {"model": {"dropout": 0.6, "input_dropout": 0.6, "conv": {"decoder_dropout": 0.6}}},
 }
 #: references of the heterophily target (csbm setup only)
 REFERENCES = ("mlp", "gcn", "paper")
@@ -87,7 +92,8 @@ def pign_config(name: str):
     if base in ("mlp", "paper"):
         return models["mlp" if base == "mlp" else "pign-paper"].with_(**model)
     opts = dict(CANDIDATES[name])
-    return models["pign-signed"].with_(conv=opts, **opts.pop("model", {}))
+    model = opts.pop("model", {})
+    return models["pign-signed"].with_(conv=opts).with_(**model)
 
 
 def one_run(name: str, setup: str, graph: str, seed: int) -> dict:
