@@ -13,7 +13,7 @@ from .pign_conv import PIGNConv
 
 class PIGN(PIGNBase):
     r"""The Picard Iterative GNN of Zappala et al. (2023) for DGL: input dropout, a linear encoder,
-    dropout, one :class:`PIGNConv` iterated ``num_iterations`` times, and a linear decoder. Arguments
+    dropout, one :class:`PIGNConv` iterated ``num_iterations`` times, dropout and a linear decoder. Arguments
     as in :class:`pyg_iterative.PIGN`; parameters have the same names in both backends."""
 
     conv_class = PIGNConv

@@ -12,12 +12,13 @@ from .pign_conv import PIGNConv
 
 class PIGN(PIGNBase):
     r"""The Picard Iterative GNN of Zappala et al. (2023): dropout, a linear encoder, dropout, one
-    :class:`PIGNConv` iterated ``num_iterations`` times, and a linear decoder,
+    :class:`PIGNConv` iterated ``num_iterations`` times, dropout and a linear decoder,
 
     .. math::
         \mathbf{H} = \mathrm{drop}\left(\mathrm{relu}\left(\mathrm{drop}(\mathbf{X})\,
         \mathbf{W}_{\mathrm{enc}} + \mathbf{b}_{\mathrm{enc}}\right)\right), \qquad
-        \mathbf{Y} = \mathrm{PIGNConv}(\mathbf{H})\, \mathbf{W}_{\mathrm{dec}} + \mathbf{b}_{\mathrm{dec}}.
+        \mathbf{Y} = \mathrm{drop}(\mathrm{PIGNConv}(\mathbf{H}))\, \mathbf{W}_{\mathrm{dec}}
+        + \mathbf{b}_{\mathrm{dec}}.
 
     Args:
         in_channels (int): Input feature size.
@@ -31,7 +32,7 @@ class PIGN(PIGNBase):
         input_dropout (float, optional): Dropout on the input features, as APPNP and GCNII drop them.
             (default: :obj:`dropout`)
         decoder_dropout (float, optional): Dropout on the iterated representation, before the
-            decoder. (default: :obj:`0.0`)
+            decoder, as GCNII drops before its output layer. (default: :obj:`dropout`)
         **conv_kwargs (optional): Passed to :class:`PIGNConv` (``conv="sage"`` picks another operator).
     """
 
@@ -63,6 +64,8 @@ class GraphPIGN(GraphPIGNBase):
         dropout (float, optional): Dropout after the encoder (and inside the iteration with
             ``form="paper"``). (default: :obj:`0.0`)
         input_dropout (float, optional): Dropout on the input features. (default: :obj:`0.0`)
+        decoder_dropout (float, optional): Dropout on the pooled readout, before the decoder.
+            (default: :obj:`0.0`)
         **conv_kwargs (optional): Passed to :class:`PIGNConv`.
 
     Shapes:

@@ -1,15 +1,16 @@
-"""The PIGN models' dropout, over both backends: the input features are dropped as APPNP and GCNII drop
-them (by default with the model's ``dropout``), only in training; bad probabilities fail at once."""
+"""The PIGN models' dropout, over both backends: the input features and the decoder's input are dropped
+as APPNP and GCNII drop them (by default with the model's ``dropout``), only in training; bad
+probabilities fail at once."""
 import pytest
 import torch
 
 from tests.helpers import random_edges
 
 
-def encoder_inputs(backend, model, x, edge_index):
-    """What the encoder received in one forward call."""
+def encoder_inputs(backend, model, x, edge_index, layer="encoder"):
+    """What the encoder (or another of the model's linear maps) received in one forward call."""
     seen = []
-    handle = model.encoder.register_forward_pre_hook(lambda _, args: seen.append(args[0].detach().clone()))
+    handle = getattr(model, layer).register_forward_pre_hook(lambda _, args: seen.append(args[0].detach().clone()))
     try:
         backend.run(model, x, backend.graph(edge_index, x.size(0)))
     finally:
@@ -24,6 +25,23 @@ def test_pign_drops_input_features_with_its_dropout_by_default(backend):
     # the graph-level model keeps its input (no dropout by default, none on the input unless asked)
     assert backend.GraphPIGN(10, 16, 3, dropout=0.3).input_dropout == 0.0
     assert backend.GraphPIGN(10, 16, 3, input_dropout=0.25).input_dropout == 0.25
+
+
+def test_pign_drops_the_decoders_input_with_its_dropout_by_default(backend):
+    assert backend.PIGN(10, 16, 3).decoder_dropout == 0.5
+    assert backend.PIGN(10, 16, 3, dropout=0.2).decoder_dropout == 0.2
+    assert backend.PIGN(10, 16, 3, decoder_dropout=0.0).decoder_dropout == 0.0
+    assert backend.GraphPIGN(10, 16, 3, dropout=0.3).decoder_dropout == 0.0
+    torch.manual_seed(0)
+    x = torch.rand(400, 10) + 1.0
+    edge_index = torch.stack(random_edges(400, 1200))
+    model = backend.PIGN(10, 8, 3, num_iterations=2, dropout=0.0, decoder_dropout=0.5)
+    seen = encoder_inputs(backend, model.train(), x, edge_index, "decoder")
+    torch.manual_seed(1)
+    clean = encoder_inputs(backend, model.eval(), x, edge_index, "decoder")
+    dropped = (seen == 0) & (clean != 0)
+    assert 0.4 < float(dropped.float().sum() / (clean != 0).sum()) < 0.6
+    torch.testing.assert_close(seen[~dropped], 2 * clean[~dropped])
 
 
 def test_input_dropout_acts_in_training_only(backend):
