@@ -43,8 +43,7 @@ from iterative_gnn.configs import run_one  # noqa: E402
 from iterative_gnn.data import load_node_dataset  # noqa: E402
 from iterative_gnn.heterophily import heterophily_models  # noqa: E402
 from iterative_gnn.synthetic import load_csbm  # noqa: E402
-from iterative_gnn.train import accuracy, evaluate  # noqa: E402
-from sweep_log import RunLog, parse_seeds  # noqa: E402
+from sweep_log import RunLog, parse_seeds, rest_accuracy  # noqa: E402
 
 #: candidate name -> PIGNConv options (on top of the library's defaults at the logged commit)
 CANDIDATES: dict[str, dict] = {
@@ -119,13 +118,6 @@ def one_run(name: str, setup: str, graph: str, seed: int) -> dict:
             "seconds": round(time.perf_counter() - t0, 2)}
 
 
-def rest_accuracy(model, ds) -> float:
-    """Accuracy, with the parameters of the best validation epoch, on the nodes of none of the public
-    split's masks (Cora 1068, CiteSeer 1707): a second validation set, larger than the split's 500
-    nodes, that shares no node with the test set."""
-    rest = ~(ds.train_mask | ds.val_mask | ds.test_mask)
-    return accuracy(evaluate(model, ds), ds.y, rest)
-
 
 def load(paths: list[str]) -> tuple[list[dict], str]:
     """The runs of the logs, each (candidate, setup, graph, seed) once: a run repeated in a later log
@@ -195,6 +187,21 @@ def summarize(rows: list[dict]) -> str:
                 gaps.append((mean("val", c, "csbm", g) - best_v, mean("test", c, "csbm", g) - best_t))
             out.append(f"| {c} | " + " | ".join(f"{v:+.1f} / {t:+.1f}" for v, t in gaps)
                        + f" | {min(v for v, _ in gaps):+.1f} | {min(t for _, t in gaps):+.1f} |")
+    with_rest = [r for r in rows if r["setup"] == "pign" and "rest" in r]
+    if with_rest:
+        # round 6: the paired gain on the nodes of none of the split's masks, over the seeds run with "current"
+        base = {(r["graph"], r["seed"]): r["rest"] for r in with_rest if r["candidate"] == "current"}
+        out += ["\n## pign, rest nodes (in no mask; no test node): accuracy (%), and the paired difference to "
+                "current (mean +- standard error, runs)\n",
+                "| candidate | cora | citeseer | both: difference to current |", "|---|---|---|---|"]
+        for c in dict.fromkeys(r["candidate"] for r in with_rest):
+            mine = [r for r in with_rest if r["candidate"] == c]
+            cells = [f"{statistics.mean(r['rest'] for r in mine if r['graph'] == g):.2f}"
+                     if any(r["graph"] == g for r in mine) else "" for g in PLANETOID]
+            d = [r["rest"] - base[(r["graph"], r["seed"])] for r in mine if (r["graph"], r["seed"]) in base]
+            diff = (f"{statistics.mean(d):+.2f} +- {statistics.stdev(d) / len(d) ** 0.5:.2f} ({len(d)})"
+                    if c != "current" and len(d) > 1 else "")
+            out.append(f"| {c} | " + " | ".join(cells) + f" | {diff} |")
     out += ["\n## selection score: mean validation accuracy over the four Planetoid cells (pign and dropin)\n",
             "| candidate | score (val) | mean test | Cora pign | CiteSeer pign | Cora dropin | CiteSeer dropin |",
             "|---|---|---|---|---|---|---|"]
