@@ -4,9 +4,10 @@ The forms are read from the library's registry (:data:`iterative_core.forms.FORM
 that a form added to the library is swept without a change here; the default form is the one
 ``PIGNConv(C)`` takes with the GCN operator. Every model trains as ``PIGN(in, 64, out, 8)`` with the
 library's defaults does (:data:`iterative_gnn.configs.PIGN_PRESETS` ``"default"``: hidden 64, dropout
-0.5 on the input features and after the encoder, Adam lr 0.01, weight decay 5e-4); the MLP is that
-model with 0 iterations (input dropout, encoder, dropout, decoder), the GCN two stacked GCN layers of
-width 64 with the same training.
+0.5 on the input features, after the encoder and before the decoder, Adam lr 0.01, weight decay 5e-4);
+the MLP is that model with 0 iterations (dropout, encoder, the dropouts after the encoder and before
+the decoder one after the other, decoder), the GCN two stacked GCN layers of width 64 with the same
+training.
 """
 from __future__ import annotations
 

@@ -25,8 +25,9 @@ class PIGN(PIGNBase):
         hidden_channels (int): Width of the iterated representation.
         out_channels (int): Output size (e.g. the number of classes).
         num_iterations (int, optional): Iterations of the convolution. (default: :obj:`8`)
-        dropout (float, optional): Dropout after the encoder, and inside the iteration with
-            ``form="paper"`` (the authors' model) unless ``conv_dropout`` is given. (default: :obj:`0.5`)
+        dropout (float, optional): Dropout after the encoder; also the default of
+            ``input_dropout`` and ``decoder_dropout``, and of ``conv_dropout`` with ``form="paper"``
+            (the authors' model). (default: :obj:`0.5`)
         conv_dropout (float, optional): Dropout inside the iteration. (default: :obj:`dropout` with
             ``form="paper"``, else :obj:`0.0`)
         input_dropout (float, optional): Dropout on the input features, as APPNP and GCNII drop them.
