@@ -36,8 +36,8 @@ def feature_dropout(x: Tensor, p: float, training: bool) -> Tensor:
 
 class PIGNBase(nn.Module):
     """Input dropout :math:`\\to` encoder :math:`\\to` dropout :math:`\\to` iterated convolution
-    :math:`\\to` decoder (the paper's iterative GCN). Adapters set ``conv_class`` and write
-    ``forward`` in their ecosystem's order."""
+    :math:`\\to` dropout :math:`\\to` decoder (the paper's iterative GCN). The three dropouts default
+    to ``dropout``. Adapters set ``conv_class`` and write ``forward`` in their ecosystem's order."""
 
     conv_class: type = None  # set by the adapter
 
@@ -115,8 +115,9 @@ def global_pool(z: Tensor, batch: Optional[Tensor], num_graphs: Optional[int] = 
 class GraphPIGNBase(PIGNBase):
     """PIGN for graph-level tasks: encoder :math:`\\to` iterated convolution (every graph of a
     mini-batch converging on its own) :math:`\\to` pooling readout (``"mean"``, ``"sum"`` or
-    ``"max"``) :math:`\\to` decoder. Adapters set ``conv_class`` and write ``forward`` in their
-    ecosystem's order, passing the batch vector."""
+    ``"max"``) :math:`\\to` decoder, with the same dropouts as :class:`PIGNBase`, all 0 by default.
+    Adapters set ``conv_class`` and write ``forward`` in their ecosystem's order, passing the batch
+    vector."""
 
     def __init__(self, in_channels: int, hidden_channels: int, out_channels: int, num_iterations: int = 8,
                  *, pool: str = "mean", dropout: float = 0.0, input_dropout: float = 0.0,

@@ -1,9 +1,12 @@
 """Which options of the signed form should ``PIGNConv`` take by default? (see README.md here)
 
-Every candidate is a set of ``PIGNConv`` options on top of the library's defaults, run in three setups:
+Every candidate is a set of ``PIGNConv`` options on top of the library's defaults (from round 5 on,
+it may hold the model's options under ``model``, whose ``conv`` goes to the ``PIGN`` constructor), run
+in three setups:
 
-* ``pign``: ``PIGN(in, 64, out, 8)`` trained as the library's ``default`` preset (encoder -> ReLU ->
-  dropout 0.5 -> the iterated conv -> decoder; Adam lr 0.01, weight decay 5e-4, 200 epochs, the
+* ``pign``: ``PIGN(in, 64, out, 8)`` trained as the library's ``default`` preset (input dropout 0.5 ->
+  encoder -> ReLU -> dropout 0.5 -> the iterated conv -> dropout 0.5 -> decoder, the dropouts being
+  those of the library at the time of each round; Adam lr 0.01, weight decay 5e-4, 200 epochs, the
   parameters of the best validation epoch) on Cora and CiteSeer (public split);
 * ``dropin``: ``examples/drop_in_gcn.py``, PyG's 2-layer GCN script with ``GCNConv(in, out)`` replaced
   by ``PIGNConv(in, out, **options)``, on Cora and CiteSeer;
