@@ -129,11 +129,14 @@ def load(paths: list[str]) -> tuple[list[dict], str]:
     rows: dict = {}
     repeats, moved = 0, []
     for p in paths:
+        commit = None
         for line in Path(p).read_text().splitlines():
             if line.strip():
                 row = json.loads(line)
                 if row.get("header"):
+                    commit = row.get("commit")
                     continue
+                row["_commit"] = commit  # the library the run had (for paired differences)
                 key = (row["candidate"], row["setup"], row["graph"], row["seed"])
                 if key in rows:
                     repeats += 1
@@ -193,7 +196,8 @@ def summarize(rows: list[dict]) -> str:
     with_rest = [r for r in rows if r["setup"] == "pign" and "rest" in r]
     if with_rest:
         # round 6: the paired gain on the nodes of none of the split's masks, over the seeds run with "current"
-        base = {(r["graph"], r["seed"]): r["rest"] for r in with_rest if r["candidate"] == "current"}
+        # pairs only between runs of one commit: a later library changes "current" itself
+        base = {(r["graph"], r["seed"], r.get("_commit")): r["rest"] for r in with_rest if r["candidate"] == "current"}
         out += ["\n## pign, rest nodes (in no mask; no test node): accuracy (%), and the paired difference to "
                 "current (mean +- standard error, runs)\n",
                 "| candidate | cora | citeseer | both: difference to current |", "|---|---|---|---|"]
@@ -201,13 +205,13 @@ def summarize(rows: list[dict]) -> str:
             mine = [r for r in with_rest if r["candidate"] == c]
             cells = [f"{statistics.mean(r['rest'] for r in mine if r['graph'] == g):.2f}"
                      if any(r["graph"] == g for r in mine) else "" for g in PLANETOID]
-            d = [r["rest"] - base[(r["graph"], r["seed"])] for r in mine if (r["graph"], r["seed"]) in base]
+            keys = [(r["graph"], r["seed"], r.get("_commit")) for r in mine]
+            d = [r["rest"] - base[k] for r, k in zip(mine, keys) if k in base]
             diff = (f"{statistics.mean(d):+.2f} +- {statistics.stdev(d) / len(d) ** 0.5:.2f} ({len(d)})"
-                    if c != "current" and len(d) > 1 else "")
+                    if c != "current" and len(d) > 1 else
+                    "(run at another commit than current)" if c != "current" and not d else "")
             out.append(f"| {c} | " + " | ".join(cells) + f" | {diff} |")
-    out += ["\n## selection score: mean validation accuracy over the four Planetoid cells (pign and dropin)\n",
-            "| candidate | score (val) | mean test | Cora pign | CiteSeer pign | Cora dropin | CiteSeer dropin |",
-            "|---|---|---|---|---|---|---|"]
+    score = []
     for c in names:
         # the drop-in script builds no PIGN model: a model-level candidate has the drop-in cells of "current"
         keys = [("current" if s == "dropin" and "model" in CANDIDATES.get(c, {}) else c, s, g)
@@ -216,8 +220,12 @@ def summarize(rows: list[dict]) -> str:
             continue
         vals = [mean("val", *k) for k in keys]
         tests = [mean("test", *k) for k in keys]
-        out.append(f"| {c} | {statistics.mean(vals):.2f} | {statistics.mean(tests):.2f} | "
-                   + " | ".join(f"{t:.1f}" for t in tests) + " |")
+        score.append(f"| {c} | {statistics.mean(vals):.2f} | {statistics.mean(tests):.2f} | "
+                     + " | ".join(f"{t:.1f}" for t in tests) + " |")
+    if score:
+        out += ["\n## selection score: mean validation accuracy over the four Planetoid cells (pign and dropin)\n",
+                "| candidate | score (val) | mean test | Cora pign | CiteSeer pign | Cora dropin | CiteSeer dropin |",
+                "|---|---|---|---|---|---|---|", *score]
     return "\n".join(out)
 
 
