@@ -38,6 +38,17 @@ def test_the_default_preset_drops_the_input_as_pign_does_and_only_once():
     assert (model.dropout, model.input_dropout) == (cfg.dropout, 0.0)
 
 
+@pytest.mark.parametrize("name, decoder_dropout", [("default", 0.5), ("paper", 0.0), ("inject", 0.0),
+                                                    ("best", 0.0)])
+def test_only_the_default_preset_drops_before_the_decoder(name, decoder_dropout):
+    """``PIGN`` drops the decoder's input with its ``dropout`` by default; the presets chosen before
+    that (the authors' model, ``best``) keep their recorded training."""
+    pytest.importorskip("pyg_iterative")
+    cfg = preset("pign", name)
+    model = build_model("pyg", cfg, 10, 3)
+    assert model.decoder_dropout == decoder_dropout
+
+
 def test_feature_noise_sets_that_fraction_of_the_binary_features_to_one_then_normalises():
     g = torch.Generator().manual_seed(0)
     binary = (torch.rand(200, 100, generator=g) < 0.05).float()
