@@ -23,3 +23,20 @@ def test_hung_workers_fail_at_the_deadline_instead_of_stalling():
         run_with_deadline(context, deadline=2.0)
     assert time.monotonic() - t0 < 30
     assert not any(p.is_alive() for p in context.processes)
+
+
+def test_workers_that_finished_their_work_but_hang_at_exit_are_killed_after_the_grace(tmp_path):
+    marker = str(tmp_path / "done")
+    t0 = time.monotonic()
+    context = mp.spawn(sleeper, args=(60.0, marker), nprocs=2, join=False)
+    run_with_deadline(context, deadline=20.0, done=[f"{marker}0", f"{marker}1"], grace=1.0)
+    assert time.monotonic() - t0 < 20
+    assert not any(p.is_alive() for p in context.processes)
+
+
+def test_workers_that_did_not_finish_their_work_still_fail_at_the_deadline(tmp_path):
+    context = mp.spawn(sleeper, args=(60.0, str(tmp_path / "done")), nprocs=2, join=False)
+    with pytest.raises(AssertionError, match="did not finish within 3 s"):
+        run_with_deadline(context, deadline=3.0, done=[str(tmp_path / "done0"), str(tmp_path / "missing")],
+                          grace=1.0)
+    assert not any(p.is_alive() for p in context.processes)
