@@ -130,19 +130,19 @@ def run_with_deadline(context, deadline: float = DEADLINE, done: Sequence[str] =
         if done and all_done_at is None and all(os.path.exists(f) for f in done):
             all_done_at = time.monotonic()
         if all_done_at is not None and time.monotonic() > all_done_at + grace:
-            for p in context.processes:
-                if p.is_alive():
-                    p.kill()
-            for p in context.processes:
-                p.join(5)
+            _kill_all(context)
             return
         if time.monotonic() > end:
             alive = [p.pid for p in context.processes if p.is_alive()]
             codes = [p.exitcode for p in context.processes]
-            for p in context.processes:
-                if p.is_alive():
-                    p.kill()
-            for p in context.processes:
-                p.join(5)
+            _kill_all(context)
             raise AssertionError(f"DDP workers did not finish within {deadline:g} s: still running {alive}, "
                                  f"exit codes {codes}")
+
+
+def _kill_all(context) -> None:
+    for p in context.processes:
+        if p.is_alive():
+            p.kill()
+    for p in context.processes:
+        p.join(5)
