@@ -197,7 +197,10 @@ def summarize(rows: list[dict]) -> str:
     if with_rest:
         # round 6: the paired gain on the nodes of none of the split's masks, over the seeds run with "current"
         # pairs only between runs of one commit: a later library changes "current" itself
-        base = {(r["graph"], r["seed"], r.get("_commit")): r["rest"] for r in with_rest if r["candidate"] == "current"}
+        def pair(r: dict) -> tuple:
+            return r["graph"], r["seed"], r["_commit"]
+
+        base = {pair(r): r["rest"] for r in with_rest if r["candidate"] == "current"}
         out += ["\n## pign, rest nodes (in no mask; no test node): accuracy (%), and the paired difference to "
                 "current (mean +- standard error, runs)\n",
                 "| candidate | cora | citeseer | both: difference to current |", "|---|---|---|---|"]
@@ -205,11 +208,13 @@ def summarize(rows: list[dict]) -> str:
             mine = [r for r in with_rest if r["candidate"] == c]
             cells = [f"{statistics.mean(r['rest'] for r in mine if r['graph'] == g):.2f}"
                      if any(r["graph"] == g for r in mine) else "" for g in PLANETOID]
-            keys = [(r["graph"], r["seed"], r.get("_commit")) for r in mine]
-            d = [r["rest"] - base[k] for r, k in zip(mine, keys) if k in base]
-            diff = (f"{statistics.mean(d):+.2f} +- {statistics.stdev(d) / len(d) ** 0.5:.2f} ({len(d)})"
-                    if c != "current" and len(d) > 1 else
-                    "(run at another commit than current)" if c != "current" and not d else "")
+            d = [r["rest"] - base[pair(r)] for r in mine if pair(r) in base]
+            if c == "current" or len(d) == 1:
+                diff = ""
+            elif not d:
+                diff = "(no run of current with the same seed and commit)"
+            else:
+                diff = f"{statistics.mean(d):+.2f} +- {statistics.stdev(d) / len(d) ** 0.5:.2f} ({len(d)})"
             out.append(f"| {c} | " + " | ".join(cells) + f" | {diff} |")
     score = []
     for c in names:
