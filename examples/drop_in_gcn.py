@@ -12,6 +12,8 @@ at the epoch of the best validation accuracy. With ``--conv pign`` the two lines
     conv2 = PIGNConv(16, num_classes)       # was GCNConv(16, num_classes)  / GraphConv(16, n_classes)
 
 each a learned linear map to its output width followed by 8 iterations of the default (signed) form.
+``--conv pign-last`` changes the first line more: ``conv1 = Linear(num_features, 16)``, so that only the
+output is iterated (APPNP's shape: an MLP whose predictions are propagated).
 Data: Cora or CiteSeer from ``$ITERATIVE_GNN_DATA`` (or the loaders' default location).
 """
 from __future__ import annotations
@@ -38,14 +40,15 @@ class TwoLayer(nn.Module):
     def forward(self, x, graph):
         call = (lambda conv, h: conv(h, graph)) if self.backend == "pyg" else (lambda conv, h: conv(graph, h))
         x = F.dropout(x, 0.5, self.training)
-        x = F.relu(call(self.conv1, x))
+        x = F.relu(self.conv1(x) if isinstance(self.conv1, nn.Linear) else call(self.conv1, x))
         x = F.dropout(x, 0.5, self.training)
         return call(self.conv2, x)
 
 
 def build(backend: str, conv: str, num_features: int, num_classes: int, hidden: int = 16,
           **options) -> TwoLayer:
-    """The 2-layer model; ``options`` go to both ``PIGNConv`` layers (none: the library's defaults)."""
+    """The 2-layer model of ``conv`` (``"gcn"``, ``"pign"`` or ``"pign-last"``); ``options`` go to the
+    ``PIGNConv`` layers (none: the library's defaults)."""
     if backend == "pyg":
         from torch_geometric.nn import GCNConv
 
@@ -56,9 +59,10 @@ def build(backend: str, conv: str, num_features: int, num_classes: int, hidden: 
 
         from dgl_iterative import PIGNConv
         layer = GraphConv if conv == "gcn" else PIGNConv
-    if options and conv != "pign":
+    if options and conv == "gcn":
         raise ValueError(f"options {sorted(options)} are PIGNConv options; --conv is {conv!r}")
-    return TwoLayer(layer(num_features, hidden, **options), layer(hidden, num_classes, **options), backend)
+    first = nn.Linear(num_features, hidden) if conv == "pign-last" else layer(num_features, hidden, **options)
+    return TwoLayer(first, layer(hidden, num_classes, **options), backend)
 
 
 def run(ds, backend: str, conv: str, seed: int, epochs: int = 200, **options) -> tuple[float, float]:
@@ -86,7 +90,7 @@ def run(ds, backend: str, conv: str, seed: int, epochs: int = 200, **options) ->
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--backend", choices=("pyg", "dgl"), default="pyg")
-    p.add_argument("--conv", choices=("gcn", "pign"), default="pign")
+    p.add_argument("--conv", choices=("gcn", "pign", "pign-last"), default="pign")
     p.add_argument("--dataset", choices=("cora", "citeseer"), default="cora")
     p.add_argument("--seeds", default="0,1,2", help="comma-separated seeds")
     p.add_argument("--epochs", type=int, default=200)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The drop-in script (examples/drop_in_gcn.py) on Cora and CiteSeer: GCNConv and PIGNConv with the
-# library's defaults, 10 seeds each; appends to docs/results/drop_in/drop_in.log.
+# The drop-in script (examples/drop_in_gcn.py) on Cora and CiteSeer: GCNConv, PIGNConv with the
+# library's defaults, and a Linear first layer with PIGNConv last (pign-last), 10 seeds each; appends
+# to docs/results/drop_in/drop_in.log. CONVS="pign-last" runs a subset.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 log=docs/results/drop_in/drop_in.log
@@ -10,7 +11,7 @@ py=${PYTHON:-.venv/bin/python}
   echo "# $py $($py -c 'import torch, torch_geometric as g; print("torch", torch.__version__, "torch_geometric", g.__version__)')"
 } >> "$log"
 for ds in cora citeseer; do
-  for conv in pign gcn; do
+  for conv in ${CONVS:-pign pign-last gcn}; do
     cmd="$py -W ignore examples/drop_in_gcn.py --backend pyg --conv $conv --dataset $ds --seeds 0,1,2,3,4,5,6,7,8,9"
     echo "\$ $cmd" >> "$log"
     $cmd >> "$log"
