@@ -123,5 +123,6 @@ def test_the_drop_in_example_swaps_the_two_layers_and_passes_options_on(backend)
         example.build(backend.name, "gcn", 30, 4, gamma_init=0.9)
     last = example.build(backend.name, "pign-last", 30, 4, hidden=16, gamma_init=0.9)
     assert type(last.conv1) is torch.nn.Linear and isinstance(last.conv2, backend.PIGNConv)
+    assert (last.conv1.in_features, last.conv1.out_features, last.conv2.out_channels) == (30, 16, 4)
     assert last.conv2.operator.gamma_init == 0.9
     assert last(torch.randn(n, 30), graph).shape == (n, 4)
