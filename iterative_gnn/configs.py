@@ -33,7 +33,7 @@ from .sparse_input import accept_sparse_input
 from .train import seed_everything, train_node_classifier
 
 #: training options of a configuration (everything else goes to ``PIGN``, and through it to ``PIGNConv``)
-TRAIN_KEYS = ("hidden", "lr", "weight_decay", "dropout", "input_dropout", "epochs")
+TRAIN_KEYS = ("hidden", "lr", "weight_decay", "encoder_weight_decay", "dropout", "input_dropout", "epochs")
 
 
 @dataclass
@@ -47,6 +47,7 @@ class RunConfig:
     input_dropout: float = 0.0
     lr: float = 0.01
     weight_decay: float = 5e-4
+    encoder_weight_decay: Optional[float] = None  # PIGN: the encoder's own weight decay (None: weight_decay)
     epochs: int = 200
     conv: dict = field(default_factory=dict)
     label: str = ""
@@ -58,7 +59,9 @@ class RunConfig:
 
     def describe(self) -> str:
         opts = ", ".join(f"{k}={v}" for k, v in sorted(self.conv.items()))
-        return (f"{self.model} depth {self.depth}, hidden {self.hidden}, lr {self.lr}, wd {self.weight_decay}, "
+        wd = f"{self.weight_decay}" + ("" if self.encoder_weight_decay is None
+                                      else f" (encoder {self.encoder_weight_decay})")
+        return (f"{self.model} depth {self.depth}, hidden {self.hidden}, lr {self.lr}, wd {wd}, "
                 f"dropout {self.dropout}, input dropout {self.input_dropout}" + (f"; {opts}" if opts else ""))
 
 
@@ -147,7 +150,8 @@ def run_one(backend: str, ds, cfg: RunConfig, seed: int, *, progress=None, keep_
     model = build_model(backend, cfg, ds.x.size(1), ds.num_classes).to(ds.x.device)
     t0 = time.perf_counter()
     res = train_node_classifier(model, ds, epochs=cfg.epochs, lr=cfg.lr, weight_decay=cfg.weight_decay,
-                                input_dropout=cfg.input_dropout, progress=progress)
+                                encoder_weight_decay=cfg.encoder_weight_decay, input_dropout=cfg.input_dropout,
+                                progress=progress)
     if ds.x.is_cuda:
         torch.cuda.synchronize()
     return res, time.perf_counter() - t0, (model if keep_model else None)

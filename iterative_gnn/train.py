@@ -172,16 +172,31 @@ def evaluate(model: nn.Module, ds: NodeDataset, return_info: bool = False, x: Op
         return forward(model, ds.x if x is None else x, ds.graph, return_info=return_info)
 
 
+def _param_groups(model: nn.Module, weight_decay: float, encoder_weight_decay: Optional[float]) -> list[dict]:
+    """Adam's parameter groups: one with ``weight_decay``, or the ``encoder``'s apart."""
+    if encoder_weight_decay is None:
+        return [dict(params=list(model.parameters()), weight_decay=weight_decay)]
+    encoder = getattr(model, "encoder", None)
+    if not isinstance(encoder, nn.Module):
+        raise ValueError(f"encoder_weight_decay={encoder_weight_decay!r} needs a model with an encoder (PIGN); "
+                         f"{type(model).__name__} has none: leave it unset")
+    own = {id(p) for p in encoder.parameters()}
+    return [dict(params=list(encoder.parameters()), weight_decay=encoder_weight_decay),
+            dict(params=[p for p in model.parameters() if id(p) not in own], weight_decay=weight_decay)]
+
+
 def train_node_classifier(model: nn.Module, ds: NodeDataset, *, epochs: int = 200, lr: float = 0.01,
                           weight_decay: float = 5e-4, input_dropout: float = 0.0,
+                          encoder_weight_decay: Optional[float] = None,
                           progress: Optional[Callable[[int, float], None]] = None,
                           return_info: bool = True) -> RunResult:
     """Train on ``train_mask``, keep the parameters of the best validation epoch, report test accuracy.
 
     ``input_dropout`` drops input features in training (see :class:`FeatureDropout`); models may
-    also do their own.
+    also do their own. ``encoder_weight_decay`` (PIGN only) is the weight decay of the model's
+    ``encoder``, ``weight_decay`` then that of the other parameters (None: ``weight_decay`` for all).
     """
-    opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
+    opt = torch.optim.Adam(_param_groups(model, weight_decay, encoder_weight_decay), lr=lr)
     drop = FeatureDropout(ds.x, input_dropout, sparse_output=getattr(model, "sparse_input", False))
     own = getattr(model, "sparse_input_dropout", 0.0)
     if own and drop.x_input.layout != torch.strided:

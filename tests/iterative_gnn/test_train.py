@@ -9,7 +9,7 @@ from iterative_gnn.configs import build_model, preset
 from iterative_gnn.data import NodeDataset, add_feature_noise
 from iterative_gnn.reproduce import Settings, check_targets, summarize
 from iterative_gnn.targets import TARGETS, Target
-from iterative_gnn.train import FeatureDropout
+from iterative_gnn.train import FeatureDropout, _param_groups, train_node_classifier
 
 
 @pytest.mark.parametrize("density", [0.02, 0.6])
@@ -36,6 +36,25 @@ def test_the_default_preset_drops_the_input_as_pign_does_and_only_once():
     assert cfg.input_dropout == pyg_iterative.PIGN(10, cfg.hidden, 3, dropout=cfg.dropout).input_dropout > 0
     model = build_model("pyg", cfg, 10, 3)
     assert (model.dropout, model.input_dropout) == (cfg.dropout, 0.0)
+
+
+def test_encoder_weight_decay_puts_the_encoder_in_a_group_of_its_own():
+    pytest.importorskip("pyg_iterative")
+    model = build_model("pyg", preset("pign", "best").with_(encoder_weight_decay=5e-3, weight_decay=0.0), 10, 3)
+    enc, rest = _param_groups(model, 0.0, 5e-3)
+    assert [id(p) for p in enc["params"]] == [id(p) for p in model.encoder.parameters()]
+    assert (enc["weight_decay"], rest["weight_decay"]) == (5e-3, 0.0)
+    assert len(enc["params"]) + len(rest["params"]) == len(list(model.parameters()))
+    assert not {id(p) for p in enc["params"]} & {id(p) for p in rest["params"]}
+    assert id(model.decoder.weight) in {id(p) for p in rest["params"]}
+    (one,) = _param_groups(model, 5e-4, None)
+    assert (len(one["params"]), one["weight_decay"]) == (len(list(model.parameters())), 5e-4)
+
+
+def test_encoder_weight_decay_on_a_model_without_an_encoder_is_an_error():
+    with pytest.raises(ValueError, match=r"encoder_weight_decay=0.005 needs a model with an encoder \(PIGN\); "
+                                         r"Linear has none"):
+        train_node_classifier(torch.nn.Linear(4, 2), None, encoder_weight_decay=5e-3)
 
 
 @pytest.mark.parametrize("name, decoder_dropout", [("default", 0.5), ("paper", 0.0), ("inject", 0.0),

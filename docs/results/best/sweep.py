@@ -54,6 +54,12 @@ CANDIDATES: dict[str, dict] = {
     "d0.6-wd2e-3": {"dropout": 0.6, "input_dropout": 0.6, "weight_decay": 2e-3},
     "d0.8-wd5e-3": {"dropout": 0.8, "input_dropout": 0.8, "weight_decay": 5e-3},
     "d0.8-wd5e-3-h64": {"hidden": 64, "dropout": 0.8, "input_dropout": 0.8, "weight_decay": 5e-3},
+    # round 5: weight decay on the encoder apart, as APPNP's paper (5e-3 on the first layer only) and
+    # PyG's GCN example (5e-4 on the first layer only) put it
+    "enc5e-3-rest0": {"encoder_weight_decay": 5e-3, "weight_decay": 0.0},
+    "enc5e-3": {"encoder_weight_decay": 5e-3},
+    "enc1e-3": {"encoder_weight_decay": 1e-3},
+    "enc5e-4-rest0": {"encoder_weight_decay": 5e-4, "weight_decay": 0.0},
 }
 GRAPHS, ITERATIONS = ("cora", "citeseer"), (8, 16)
 
