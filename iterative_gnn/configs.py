@@ -47,7 +47,8 @@ class RunConfig:
     input_dropout: float = 0.0
     lr: float = 0.01
     weight_decay: float = 5e-4
-    encoder_weight_decay: Optional[float] = None  # PIGN: the encoder's own weight decay (None: weight_decay)
+    # PIGN: the encoder's own weight decay (None: weight_decay); set in code only, no command-line flag
+    encoder_weight_decay: Optional[float] = None
     epochs: int = 200
     conv: dict = field(default_factory=dict)
     label: str = ""

@@ -50,13 +50,22 @@ class SavedModel:
     training: dict[str, Any]
 
 
+def _config_record(config: RunConfig) -> dict[str, Any]:
+    """The configuration's fields; ``encoder_weight_decay`` only when set, so that files of models
+    trained without it stay readable by versions of the library that lack the field."""
+    record = dataclasses.asdict(config)
+    if record.get("encoder_weight_decay") is None:
+        record.pop("encoder_weight_decay", None)
+    return record
+
+
 def save_model(path: str | os.PathLike, model: nn.Module, *, backend: str, config: RunConfig, in_channels: int,
                class_names: list[str], features: dict[str, Any], direction: str,
                training: Optional[dict[str, Any]] = None) -> Path:
     """Write ``model`` (its ``state_dict``) with its configuration to ``path``; the folders above
     it are made, and the file appears whole or not at all (written next to it, then renamed)."""
     record = {
-        "format": FORMAT, "version": VERSION, "backend": backend, "config": dataclasses.asdict(config),
+        "format": FORMAT, "version": VERSION, "backend": backend, "config": _config_record(config),
         "in_channels": int(in_channels), "class_names": [str(c) for c in class_names],
         "features": {"source": features["source"], "attrs": features.get("attrs"),
                      "names": [str(n) for n in features["names"]]},

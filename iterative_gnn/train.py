@@ -16,6 +16,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from iterative_core import ConvergenceWarning
+from iterative_core.checks import check_real
 
 from .backends import forward
 from .data import NodeDataset
@@ -174,6 +175,9 @@ def evaluate(model: nn.Module, ds: NodeDataset, return_info: bool = False, x: Op
 
 def _param_groups(model: nn.Module, weight_decay: float, encoder_weight_decay: Optional[float]) -> list[dict]:
     """Adam's parameter groups: one with ``weight_decay``, or the ``encoder``'s apart."""
+    weight_decay = check_real("weight_decay", weight_decay, low=0.0, where="train_node_classifier")
+    encoder_weight_decay = check_real("encoder_weight_decay", encoder_weight_decay, low=0.0, optional=True,
+                                      where="train_node_classifier")
     if encoder_weight_decay is None:
         return [dict(params=list(model.parameters()), weight_decay=weight_decay)]
     encoder = getattr(model, "encoder", None)

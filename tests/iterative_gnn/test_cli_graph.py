@@ -110,6 +110,13 @@ def test_save_load_round_trip_gives_the_trained_models_outputs(tmp_path):
     assert set(record["state_dict"]) == set(model.state_dict())
     saved = load_model(path)
     assert saved.config == cfg and saved.class_names == CLASSES and saved.backend == ANY
+    assert "encoder_weight_decay" not in record["config"]  # unset: files stay as earlier versions wrote them
+    with_encoder_wd = cfg.with_(encoder_weight_decay=1e-3)
+    path2 = save_model(tmp_path / "m2.pt", model, backend=ANY, config=with_encoder_wd, in_channels=8,
+                       class_names=labels.class_names, features={"source": "attrs", "attrs": ["x"],
+                                                                 "names": data.feature_names},
+                       direction="undirected")
+    assert load_model(path2).config == with_encoder_wd
     assert not saved.model.training
     with torch.no_grad():
         again = forward(saved.model, ds.x, ds.graph)

@@ -47,8 +47,36 @@ def test_encoder_weight_decay_puts_the_encoder_in_a_group_of_its_own():
     assert len(enc["params"]) + len(rest["params"]) == len(list(model.parameters()))
     assert not {id(p) for p in enc["params"]} & {id(p) for p in rest["params"]}
     assert id(model.decoder.weight) in {id(p) for p in rest["params"]}
-    (one,) = _param_groups(model, 5e-4, None)
-    assert (len(one["params"]), one["weight_decay"]) == (len(list(model.parameters())), 5e-4)
+    (one,) = _param_groups(model, 5e-4, None)  # one group, in model.parameters()'s order: results as before
+    assert [id(p) for p in one["params"]] == [id(p) for p in model.parameters()] and one["weight_decay"] == 5e-4
+
+
+def test_run_one_hands_the_configured_weight_decays_to_adam(monkeypatch):
+    pytest.importorskip("pyg_iterative")
+    from iterative_gnn.configs import run_one
+    from iterative_gnn.synthetic import load_csbm
+
+    seen = []
+    adam = torch.optim.Adam
+
+    def recording_adam(groups, **kwargs):
+        seen.append([(len(g["params"]), g["weight_decay"]) for g in groups])
+        return adam(groups, **kwargs)
+    monkeypatch.setattr(torch.optim, "Adam", recording_adam)
+    ds = load_csbm("pyg", num_nodes=60, mean_degree=4.0, seed=0)
+    cfg = preset("pign", "best").with_(epochs=1, depth=2)
+    run_one("pyg", ds, cfg.with_(encoder_weight_decay=5e-3, weight_decay=0.0), 0)
+    run_one("pyg", ds, cfg, 0)
+    n = len(list(build_model("pyg", cfg, ds.x.size(1), ds.num_classes).parameters()))
+    assert seen == [[(2, 5e-3), (n - 2, 0.0)], [(n, 5e-4)]]
+
+
+@pytest.mark.parametrize("weight_decay, encoder_weight_decay, bad", [(-1e-4, None, "weight_decay"),
+                                                                      (5e-4, -1.0, "encoder_weight_decay"),
+                                                                      (float("nan"), None, "weight_decay")])
+def test_weight_decays_below_zero_or_not_finite_are_errors(weight_decay, encoder_weight_decay, bad):
+    with pytest.raises(ValueError, match=rf"train_node_classifier: {bad} must be a finite number >= 0"):
+        _param_groups(torch.nn.Linear(4, 2), weight_decay, encoder_weight_decay)
 
 
 def test_encoder_weight_decay_on_a_model_without_an_encoder_is_an_error():
