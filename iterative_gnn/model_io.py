@@ -54,8 +54,8 @@ def _config_record(config: RunConfig) -> dict[str, Any]:
     """The configuration's fields; ``encoder_weight_decay`` only when set, so that files of models
     trained without it stay readable by versions of the library that lack the field."""
     record = dataclasses.asdict(config)
-    if record.get("encoder_weight_decay") is None:
-        record.pop("encoder_weight_decay", None)
+    if record["encoder_weight_decay"] is None:
+        del record["encoder_weight_decay"]
     return record
 
 

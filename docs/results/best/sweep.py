@@ -49,7 +49,8 @@ CANDIDATES: dict[str, dict] = {
     "gcnii": {"hidden": 64, "dropout": 0.6, "input_dropout": 0.6,
               "conv": {"beta": 0.15, "act": "relu", "conv_dropout": 0.6, "decoder_dropout": 0.6}},
     # round 4: the stronger regularisation of APPNP's paper (weight decay 5e-3) and DAGNN's Cora recipe
-    # (dropout 0.8, weight decay 5e-3, hidden 64), both propagating a decoded MLP as the preset does
+    # (dropout 0.8, weight decay 5e-3, hidden 64), both propagating the output of an MLP, as the preset
+    # does in effect (a linear iteration, then a linear decoder)
     "wd5e-3": {"weight_decay": 5e-3},
     "d0.6-wd2e-3": {"dropout": 0.6, "input_dropout": 0.6, "weight_decay": 2e-3},
     "d0.8-wd5e-3": {"dropout": 0.8, "input_dropout": 0.8, "weight_decay": 5e-3},
