@@ -51,8 +51,9 @@ def test_encoder_weight_decay_puts_the_encoder_in_a_group_of_its_own():
     assert [id(p) for p in one["params"]] == [id(p) for p in model.parameters()] and one["weight_decay"] == 5e-4
 
 
-def test_run_one_hands_the_configured_weight_decays_to_adam(monkeypatch):
-    pytest.importorskip("pyg_iterative")
+@pytest.mark.parametrize("backend", ["pyg", "dgl"])
+def test_run_one_hands_the_configured_weight_decays_to_adam(backend, monkeypatch):
+    pytest.importorskip(f"{backend}_iterative")
     from iterative_gnn.configs import run_one
     from iterative_gnn.synthetic import load_csbm
 
@@ -63,11 +64,11 @@ def test_run_one_hands_the_configured_weight_decays_to_adam(monkeypatch):
         seen.append([(len(g["params"]), g["weight_decay"]) for g in groups])
         return adam(groups, **kwargs)
     monkeypatch.setattr(torch.optim, "Adam", recording_adam)
-    ds = load_csbm("pyg", num_nodes=60, mean_degree=4.0, seed=0)
+    ds = load_csbm(backend, num_nodes=60, mean_degree=4.0, seed=0)
     cfg = preset("pign", "best").with_(epochs=1, depth=2)
-    run_one("pyg", ds, cfg.with_(encoder_weight_decay=5e-3, weight_decay=0.0), 0)
-    run_one("pyg", ds, cfg, 0)
-    n = len(list(build_model("pyg", cfg, ds.x.size(1), ds.num_classes).parameters()))
+    run_one(backend, ds, cfg.with_(encoder_weight_decay=5e-3, weight_decay=0.0), 0)
+    run_one(backend, ds, cfg, 0)
+    n = len(list(build_model(backend, cfg, ds.x.size(1), ds.num_classes).parameters()))
     assert seen == [[(2, 5e-3), (n - 2, 0.0)], [(n, 5e-4)]]
 
 
