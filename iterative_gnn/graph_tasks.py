@@ -18,8 +18,11 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from iterative_core.checks import check_int
+
 from .backends import check_backend, import_backend
 from .graph_families import LabelledGraph, stratified_split
+from .train import check_training
 
 __all__ = ["GRAPH_MODELS", "GraphDataset", "GraphBatch", "graph_dataset", "collate", "build_graph_model",
            "graph_forward", "GraphRunResult", "train_graph_classifier", "evaluate_graphs", "per_graph_iterations"]
@@ -180,9 +183,9 @@ def train_graph_classifier(model: nn.Module, ds: GraphDataset, *, epochs: int = 
     """Adam on mini-batches of the training graphs (a new seeded shuffle each epoch), cross-entropy;
     keep the parameters of the epoch with the best validation accuracy (the first such epoch), report
     the test accuracy with them."""
-    for key, v in (("epochs", epochs), ("batch_size", batch_size)):
-        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-            raise ValueError(f"{key} must be an int >= 1, got {v!r}")
+    where = "train_graph_classifier"
+    epochs, lr, weight_decay = check_training(where, epochs=epochs, lr=lr, weight_decay=weight_decay)
+    batch_size = check_int("batch_size", batch_size, minimum=1, where=where)
     opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
     gen = torch.Generator().manual_seed(seed)
     val_b, test_b = collate(ds, ds.val), collate(ds, ds.test)

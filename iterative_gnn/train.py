@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from iterative_core import ConvergenceWarning
-from iterative_core.checks import check_real
+from iterative_core.checks import check_int, check_real
 
 from .backends import forward
 from .data import NodeDataset
@@ -173,9 +173,17 @@ def evaluate(model: nn.Module, ds: NodeDataset, return_info: bool = False, x: Op
         return forward(model, ds.x if x is None else x, ds.graph, return_info=return_info)
 
 
+def check_training(where: str, *, epochs: int, lr: float, weight_decay: float) -> tuple[int, float, float]:
+    """The training loop's numbers, checked at once: ``epochs`` a whole number >= 1 (with none, the
+    "best epoch" would be the untrained model's), ``lr`` > 0 and ``weight_decay`` >= 0, finite.
+    Adam's own checks miss a string, and the values inside parameter groups."""
+    return (check_int("epochs", epochs, minimum=1, where=where),
+            check_real("lr", lr, low=0.0, low_open=True, where=where),
+            check_real("weight_decay", weight_decay, low=0.0, where=where))
+
+
 def _param_groups(model: nn.Module, weight_decay: float, encoder_weight_decay: Optional[float]) -> list[dict]:
     """Adam's parameter groups: one with ``weight_decay``, or the ``encoder``'s apart."""
-    weight_decay = check_real("weight_decay", weight_decay, low=0.0, where="train_node_classifier")
     encoder_weight_decay = check_real("encoder_weight_decay", encoder_weight_decay, low=0.0, optional=True,
                                       where="train_node_classifier")
     if encoder_weight_decay is None:
@@ -200,6 +208,8 @@ def train_node_classifier(model: nn.Module, ds: NodeDataset, *, epochs: int = 20
     also do their own. ``encoder_weight_decay`` (PIGN only) is the weight decay of the model's
     ``encoder``, ``weight_decay`` then that of the other parameters (None: ``weight_decay`` for all).
     """
+    epochs, lr, weight_decay = check_training("train_node_classifier", epochs=epochs, lr=lr,
+                                              weight_decay=weight_decay)
     opt = torch.optim.Adam(_param_groups(model, weight_decay, encoder_weight_decay), lr=lr)
     drop = FeatureDropout(ds.x, input_dropout, sparse_output=getattr(model, "sparse_input", False))
     own = getattr(model, "sparse_input_dropout", 0.0)

@@ -1,6 +1,7 @@
 """The training loop's pieces: input dropout on sparse features, feature noise, target checks."""
 import dataclasses
 import math
+import re
 
 import pytest
 import torch
@@ -77,7 +78,34 @@ def test_run_one_hands_the_configured_weight_decays_to_adam(backend, monkeypatch
                                                                       (float("nan"), None, "weight_decay")])
 def test_weight_decays_below_zero_or_not_finite_are_errors(weight_decay, encoder_weight_decay, bad):
     with pytest.raises(ValueError, match=rf"train_node_classifier: {bad} must be a finite number >= 0"):
-        _param_groups(torch.nn.Linear(4, 2), weight_decay, encoder_weight_decay)
+        train_node_classifier(torch.nn.Linear(4, 2), None, weight_decay=weight_decay,
+                              encoder_weight_decay=encoder_weight_decay)
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    (dict(epochs=0), ValueError, "epochs must be an int >= 1, got 0"),
+    (dict(epochs=True), TypeError, "epochs must be an int >= 1, got True"),
+    (dict(epochs=2.0), TypeError, "epochs must be an int >= 1, got 2.0"),
+    (dict(lr=0.0), ValueError, "lr must be a finite number > 0, got 0.0"),
+    (dict(lr="0.01"), TypeError, "lr must be a finite number > 0, got '0.01' (a str)"),
+    (dict(weight_decay=float("inf")), ValueError, "weight_decay must be a finite number >= 0, got inf")])
+@pytest.mark.parametrize("trainer", ["node", "graph"])
+def test_both_training_loops_check_their_numbers_before_training(trainer, kwargs, error, message):
+    """Without a check, ``epochs=0`` reports the untrained model's accuracy as the best epoch's, and a
+    string ``lr`` fails inside Adam with a comparison error."""
+    from iterative_gnn.graph_tasks import train_graph_classifier
+
+    train, where = ((train_node_classifier, "train_node_classifier") if trainer == "node"
+                    else (train_graph_classifier, "train_graph_classifier"))
+    with pytest.raises(error, match=f"^{re.escape(f'{where}: {message}')}$"):
+        train(torch.nn.Linear(4, 2), None, **kwargs)  # no dataset: the checks come first
+
+
+def test_the_graph_loop_checks_its_batch_size():
+    from iterative_gnn.graph_tasks import train_graph_classifier
+
+    with pytest.raises(ValueError, match=r"train_graph_classifier: batch_size must be an int >= 1, got 0"):
+        train_graph_classifier(torch.nn.Linear(4, 2), None, batch_size=0)
 
 
 def test_encoder_weight_decay_on_a_model_without_an_encoder_is_an_error():
