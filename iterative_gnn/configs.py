@@ -32,10 +32,6 @@ from .backends import build_baseline, build_pign
 from .sparse_input import accept_sparse_input
 from .train import seed_everything, train_node_classifier
 
-#: training options of a configuration (everything else goes to ``PIGN``, and through it to ``PIGNConv``)
-TRAIN_KEYS = ("hidden", "lr", "weight_decay", "encoder_weight_decay", "dropout", "input_dropout", "epochs")
-
-
 @dataclass
 class RunConfig:
     """What to build and how to train it. ``conv`` holds ``PIGN`` / ``PIGNConv`` options (PIGN only)."""
