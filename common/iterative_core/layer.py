@@ -20,7 +20,7 @@ from torch import Tensor, nn
 
 from ._keys import check_choice, check_keys
 from .activations import Activation, identity, inplace_activation, resolve_activation
-from .checks import check_int, check_real, got
+from .checks import check_flag, check_int, check_real, got
 from .config import LayerOptions, SolveConfig, expose, frozen_smoothing, mirror_options, option_names, show
 from .fixed_point import fixed_point
 from .info import FixedPointInfo
@@ -308,6 +308,12 @@ class BoundStep:
         return self.propagate(h, add, scale)
 
 
+#: the GCN operator's switches, checked when set (at construction or later)
+_OPERATOR_FLAGS = frozenset({"add_self_loops", "normalize", "cached"})
+#: the GCN operator's options that decide its parameters: set at construction only
+_FIXED_AT_CONSTRUCTION = frozenset({"channels", "beta", "propagation", "gamma_init", "gamma_scale", "gamma_max"})
+
+
 class GCNOperatorBase(nn.Module):
     """Parameters of :math:`\\mathrm{op}(z) = \\hat A z W + b`, with two optional variants:
 
@@ -348,22 +354,18 @@ class GCNOperatorBase(nn.Module):
                  propagation: str = "fixed", gamma_init: Optional[float] = None, gamma_scale: Optional[float] = None,
                  gamma_max: Optional[float] = None) -> None:
         super().__init__()
+        bias = check_flag("bias", bias)
         # how the adapters build the propagation (see iterative_core.normalization.gcn_propagation);
         # with ``cached`` an adapter keeps what it built (cache_propagation) until reset_parameters()
-        self.add_self_loops = add_self_loops
-        self.normalize = normalize
-        self.cached = cached
         self._cache = None
+        for name, value in (("add_self_loops", add_self_loops), ("normalize", normalize), ("cached", cached),
+                            ("alpha", alpha)):
+            setattr(self, name, value)  # checked by __setattr__
         # the propagations of the last few graphs, by identity and version (see prepare)
         self._graphs = GraphCache(self.graph_cache_size)
-        if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not (0.0 <= alpha < 1.0):
-            raise ValueError(f"alpha (initial residual) must be a float in [0, 1), got {alpha!r}")
-        if beta is not None and (isinstance(beta, bool) or not isinstance(beta, (int, float))
-                                 or not (0.0 <= beta <= 1.0)):
-            raise ValueError(f"beta (identity mapping) must be None or a float in [0, 1], got {beta!r}")
+        beta = check_real("beta (identity mapping)", beta, low=0.0, high=1.0, optional=True)
         self.channels = channels
-        self.alpha = float(alpha)
-        self.beta = None if beta is None else float(beta)
+        self.beta = beta
         if beta == 0.0:  # W = I: a parameter nothing uses would break DDP (an unused parameter)
             self.register_parameter("weight", None)
         else:
@@ -371,6 +373,21 @@ class GCNOperatorBase(nn.Module):
         self.bias = nn.Parameter(torch.empty(channels)) if bias else None
         self._init_coefficients(propagation, gamma_init, gamma_scale, gamma_max)
         self.reset_parameters()
+        self._built = True
+
+    def __setattr__(self, name: str, value) -> None:
+        # the options read at every call may change, checked as at construction; those that shaped the
+        # parameters may not (a layer built with them is what the user wants)
+        if name in _OPERATOR_FLAGS:
+            value = check_flag(name, value)
+            if self.__dict__.get("_built") and value != getattr(self, name):
+                self._cache = None  # cached=True's propagation was built with the former value
+        elif name == "alpha":
+            value = check_real("alpha (initial residual)", value, low=0.0, high=1.0, high_open=True)
+        elif name in _FIXED_AT_CONSTRUCTION and self.__dict__.get("_built"):
+            raise AttributeError(f"{name} is set when the layer is built (it decides its parameters); "
+                                 f"build a new layer with {name}={value!r}")
+        super().__setattr__(name, value)
 
     def _init_coefficients(self, propagation: str, gamma_init: Optional[float], gamma_scale: Optional[float],
                            gamma_max: Optional[float]) -> None:

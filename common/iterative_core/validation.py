@@ -164,9 +164,10 @@ def check_batch_edges(batch: Optional[Tensor], src: Tensor, dst: Tensor, where: 
             f"converges and stops on its own, which needs the graphs to be disconnected from each other: {hint}")
 
 
-def check_z_init(z_init: Optional[Tensor], x: Tensor, where: str, what: str = "the node features") -> None:
+def check_z_init(z_init: Optional[Tensor], x: Tensor, where: str, what: str = "the node features", *,
+                 validate: bool = False) -> None:
     """A warm start must be a tensor of the shape, dtype and device of ``x``, the iteration's input
-    (``what`` names it)."""
+    (``what`` names it); with ``validate`` also finite (one synchronisation), as the features are."""
     if z_init is None:
         return
     if not isinstance(z_init, Tensor):
@@ -178,3 +179,7 @@ def check_z_init(z_init: Optional[Tensor], x: Tensor, where: str, what: str = "t
         raise TypeError(f"{where}: z_init has dtype {z_init.dtype} but {what} have dtype {x.dtype}")
     if z_init.device != x.device:
         raise ValueError(f"{where}: z_init is on {z_init.device} but {what} are on {x.device}")
+    if validate and z_init.numel() and not bool(all_finite(z_init)):
+        count = int((~torch.isfinite(z_init.detach())).sum())
+        raise ValueError(f"{where}: z_init holds {count} NaN/Inf entr{'y' if count == 1 else 'ies'}; a warm start "
+                         "must be finite (validate=False skips this check)")

@@ -32,7 +32,7 @@ import torch
 from torch import Tensor, nn
 
 from ._keys import check_keys
-from .forms import form_defaults, registered_form, resolve_form
+from .forms import form_defaults, option_names, registered_form, resolve_form
 from .layer import ITERATION_KEYS, GCNOperatorBase, IterativeLayerBase
 from .operators import get_operator
 from .info import apply_policy
@@ -228,7 +228,7 @@ class OperatorLayerBase(IterativeLayerBase):
 
     def _check_features(self, x: Tensor) -> None:
         where = type(self).__name__
-        if isinstance(x, (tuple, list)):
+        if isinstance(x, (tuple, list)) and len(x) == 2 and all(isinstance(v, Tensor) for v in x):
             raise ValueError(square_error(where, "got a bipartite pair (x_src, x_dst) of node features",
                                           self.adapter.subgraph_hint))
         name, width = self._input_width()
@@ -285,7 +285,7 @@ class OperatorLayerBase(IterativeLayerBase):
         self._check_features(x)
         projected = self._project(x)
         check_z_init(z_init, projected, where, "the node features" if projected is x else
-                     "the node features mapped to the iteration's width")
+                     "the node features mapped to the iteration's width", validate=self.validate)
         x = projected
         num_graphs = check_batch(batch, x.size(0), where, num_graphs, validate=self.validate)
         adapter = self.adapter()
@@ -434,6 +434,14 @@ class RegistryLayerBase(OperatorLayerBase):
         self.conv_name = conv
         self.form = form
         self._default_form = resolve_form(None, keys, conv, where)
+        self._operator_options = option_names(get_operator(conv, self.adapter.name))
+
+    def __setattr__(self, name: str, value) -> None:
+        # an operator's option set on the layer would be a new attribute nothing reads: say where it lives
+        if name in self.__dict__.get("_operator_options", ()) and name not in self.__dict__ and not hasattr(type(self), name):
+            raise AttributeError(f"{type(self).__name__}: {name} is an option of the layer's operator; set it "
+                                 f"there: conv.operator.{name} = {value!r}")
+        super().__setattr__(name, value)
 
     def reset_parameters(self) -> None:
         super().reset_parameters()

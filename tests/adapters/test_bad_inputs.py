@@ -82,6 +82,68 @@ def test_validate_false_skips_the_checks_that_synchronise(backend):
         backend.call(unchecked, x, EI, torch.rand(3))
 
 
+@pytest.mark.parametrize("kw,error,match", [
+    ({"normalize": "no"}, TypeError, r"normalize must be True or False, got 'no' \(a str\)"),
+    ({"add_self_loops": 0}, TypeError, r"add_self_loops must be True or False, got 0"),
+    ({"cached": 1}, TypeError, r"cached must be True or False, got 1"),
+    ({"bias": None}, TypeError, r"bias must be True or False, got None"),
+    ({"alpha": "0.1"}, TypeError, r"alpha \(initial residual\) must be a finite number in \[0, 1\), got '0\.1'"),
+    ({"beta": 1.5}, ValueError, r"beta \(identity mapping\) must be a finite number in \[0, 1\] or None, got 1\.5"),
+])
+def test_the_gcn_operators_options_are_checked_at_construction(backend, kw, error, match):
+    """A truthy string or 0 used to pass as a switch (``normalize='no'`` normalised, ``bias=0`` dropped
+    the bias) without a word."""
+    with pytest.raises(error, match=match):
+        backend.PIGNConv(4, **kw)
+
+
+def test_the_gcn_operators_options_set_later_are_checked_or_refused(backend):
+    conv = backend.PIGNConv(4, num_iterations=3, form="appnp")
+    x = torch.randn(5, 4)
+    before = backend.call(conv, x, EI)
+    with pytest.raises(ValueError, match=r"alpha \(initial residual\) must be a finite number in \[0, 1\), got 2\.0"):
+        conv.operator.alpha = 2.0
+    with pytest.raises(TypeError, match=r"normalize must be True or False, got 'no'"):
+        conv.operator.normalize = "no"
+    with pytest.raises(AttributeError, match=r"beta is set when the layer is built .* beta=0\.5"):
+        conv.operator.beta = 0.5
+    # set on the layer, an operator's option would be an attribute nothing reads: refused, naming the place
+    with pytest.raises(AttributeError, match=r"PIGNConv: alpha is an option of the layer's operator; set it there: "
+                                             r"conv\.operator\.alpha = 0\.5"):
+        conv.alpha = 0.5
+    assert torch.equal(backend.call(conv, x, EI), before)  # nothing of the above changed the layer
+    conv.operator.alpha = 0.5
+    assert not torch.allclose(backend.call(conv, x, EI), before)
+    conv.tol = 1e-4  # the iteration's own options stay attributes of the layer
+    assert conv.tol == 1e-4
+
+
+def test_a_cached_propagation_is_rebuilt_when_a_switch_changes(backend):
+    conv = backend.PIGNConv(4, num_iterations=3, cached=True)
+    x = torch.randn(5, 4)
+    backend.call(conv, x, EI)
+    conv.operator.normalize = False
+    fresh = backend.PIGNConv(4, num_iterations=3, normalize=False)
+    fresh.load_state_dict(conv.state_dict())
+    assert torch.allclose(backend.call(conv, x, EI), backend.call(fresh, x, EI))
+
+
+def test_a_warm_start_with_nan_is_refused_when_validating(backend):
+    conv = backend.PIGNConv(4, num_iterations=3)
+    z = torch.randn(5, 4)
+    z[2, 1] = float("nan")
+    with pytest.raises(ValueError, match=r"PIGNConv: z_init holds 1 NaN/Inf entry; a warm start must be finite"):
+        backend.call(conv, torch.randn(5, 4), EI, z_init=z)
+    conv.validate = False  # no synchronisation: the NaN goes through, reported as divergence
+    with pytest.warns(ConvergenceWarning):
+        backend.call(conv, torch.randn(5, 4), EI, z_init=z)
+
+
+def test_features_given_as_a_list_are_named_as_such(backend):
+    with pytest.raises(TypeError, match=r"PIGNConv: node features must be a torch\.Tensor, got list"):
+        backend.run(backend.PIGNConv(4, num_iterations=3), torch.randn(5, 4).tolist(), backend.graph(EI, 5))
+
+
 # ------------------------------------------------------------------------------------- odd graphs
 def test_a_graph_without_edges_keeps_each_node_to_its_self_loop(backend):
     conv = backend.PIGNConv(4, num_iterations=4, form="paper")
