@@ -81,7 +81,11 @@ def fixed_point(
         raise TypeError(f"{where}: f must be a callable z -> f(z), got {got(f)}")
     if not isinstance(z0, Tensor):
         raise TypeError(f"{where}: z0 must be a torch.Tensor, got {type(z0).__name__}")
+    if not (z0.is_floating_point() or z0.is_complex()):
+        raise TypeError(f"{where}: z0 has dtype {z0.dtype}; the iterates are averaged, so z0 must be floating "
+                        f"point (e.g. z0.float())")
     cfg = _solve_config(config, options, where)
+    f = _checked_map(f, z0, where)
     schedule, max_iter = cfg.schedule(where)
     solve = get_solver(cfg.solver)
     if batch is not None:
@@ -125,6 +129,24 @@ def _solve_config(config: Optional[SolveConfig], options: dict, where: str) -> S
     if not isinstance(config, SolveConfig):
         raise TypeError(f"{where}: config must be an iterative_core.SolveConfig, got {got(config)}")
     return config.replace(**options, _where=where) if options else config
+
+
+def _checked_map(f: Callable[[Tensor], Tensor], z0: Tensor, where: str) -> Callable[[Tensor], Tensor]:
+    """``f``, with each output checked to be a tensor like ``z0``: an output of another shape would be
+    broadcast into the iterate (a silent wrong answer), one of another dtype or device would fail
+    inside a solver with torch's message. The checks read only metadata (no synchronisation)."""
+    shape, dtype, device = z0.shape, z0.dtype, z0.device
+
+    def checked(z: Tensor) -> Tensor:
+        out = f(z)
+        if not isinstance(out, Tensor):
+            raise TypeError(f"{where}: f must return a tensor like z0, got {got(out)}")
+        if out.shape != shape or out.dtype != dtype or out.device != device:
+            raise ValueError(f"{where}: f must return a tensor of z0's shape, dtype and device "
+                             f"({tuple(shape)}, {dtype}, {device}), got ({tuple(out.shape)}, {out.dtype}, "
+                             f"{out.device})")
+        return out
+    return checked
 
 
 def _iterate(f: Callable[[Tensor], Tensor], z0: Tensor, cfg: SolveConfig, solve, schedule: Schedule,

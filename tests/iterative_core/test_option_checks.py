@@ -289,6 +289,20 @@ def test_layer_options_fail_at_construction_with_clear_messages(kw, error, match
         PIGNConv(4, form="paper", **kw)
 
 
+@pytest.mark.parametrize("f,z0,error,match", [
+    (lambda z: 0.5 * z[:1], torch.zeros(2), ValueError, r"f must return a tensor of z0's shape, dtype and device "
+                                                        r"\(\(2,\), torch\.float32, cpu\), got \(\(1,\)"),
+    (lambda z: 0.5 * z.double(), torch.zeros(2), ValueError, r"f must return .* got \(\(2,\), torch\.float64, cpu\)"),
+    (lambda z: [z], torch.zeros(2), TypeError, r"f must return a tensor like z0, got \[tensor"),
+    (lambda z: z, torch.zeros(2, dtype=torch.long), TypeError, r"z0 has dtype torch\.int64; .* floating point"),
+], ids=["shape", "dtype", "list", "integer-z0"])
+def test_fixed_point_checks_what_f_returns_and_z0s_dtype(f, z0, error, match):
+    """An output of another shape used to be broadcast into the iterate: a fixed point of the wrong
+    map, returned as converged."""
+    with pytest.raises(error, match=r"fixed_point\(\): " + match):
+        ic.fixed_point(f, z0, max_iter=3)
+
+
 def test_options_of_fixed_point_alone():
     with pytest.raises(TypeError, match=r"fixed_point\(\): f must be a callable"):
         ic.fixed_point(3.0, torch.zeros(2), max_iter=2)
