@@ -308,8 +308,9 @@ class BoundStep:
         return self.propagate(h, add, scale)
 
 
-#: the GCN operator's switches, checked when set (at construction or later)
-_OPERATOR_FLAGS = frozenset({"add_self_loops", "normalize", "cached"})
+#: the GCN operator's switches, checked when set (at construction or later); DGL's adds its
+#: ``allow_zero_in_degree``
+_OPERATOR_FLAGS = frozenset({"add_self_loops", "normalize", "cached", "allow_zero_in_degree"})
 #: the GCN operator's options that decide its parameters: set at construction only
 _FIXED_AT_CONSTRUCTION = frozenset({"channels", "beta", "propagation", "gamma_init", "gamma_scale", "gamma_max"})
 
@@ -380,7 +381,7 @@ class GCNOperatorBase(nn.Module):
         # parameters may not (a layer built with them is what the user wants)
         if name in _OPERATOR_FLAGS:
             value = check_flag(name, value)
-            if self.__dict__.get("_built") and value != getattr(self, name):
+            if value != self.__dict__.get(name, value):
                 self._cache = None  # cached=True's propagation was built with the former value
         elif name == "alpha":
             value = check_real("alpha (initial residual)", value, low=0.0, high=1.0, high_open=True)

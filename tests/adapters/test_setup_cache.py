@@ -451,6 +451,23 @@ def test_the_cache_size_is_set_per_operator(backend, monkeypatch):
     assert len(calls) == 5
 
 
+def test_writes_that_bypass_the_version_need_the_keeping_off(backend):
+    """Writes through ``.numpy()`` do not bump the version torch keeps: the README says so, and that
+    ``graph_cache_size = 0`` makes each call read the weights anew."""
+    n = 30
+    edge_index, w = random_graph(n, 90, seed=4)
+    g = backend.graph(edge_index, n)
+    x = torch.randn(n, C)
+    conv, fresh = _pair(backend)
+    before = backend.run(conv, x, g, w)
+    w.numpy()[:20] *= 5.0  # not seen by w._version
+    assert torch.equal(backend.run(conv, x, g, w), before)  # the kept propagation: the former weights
+    conv.operator.graph_cache_size = 0
+    after = backend.run(conv, x, g, w)
+    assert not torch.allclose(before, after)
+    assert torch.allclose(after, backend.run(fresh(), x, g, w.clone()), atol=1e-6)
+
+
 def test_a_pyg_edge_index_object_is_keyed_by_its_data(backend, monkeypatch):
     if backend.name != "pyg":
         pytest.skip("PyG's EdgeIndex")
