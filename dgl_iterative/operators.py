@@ -3,7 +3,9 @@
 The names, options and functions are those of :mod:`pyg_iterative.operators`, so that a model
 moves between the backends with :func:`iterative_core.operators.convert_state_dict`:
 
-* ``"sage"``: ``dgl.nn.SAGEConv(C, C, aggr)``; options ``aggr="mean"`` (DGL's ``aggregator_type``), ``bias=True``.
+* ``"sage"``: :class:`SAGEOperator`, ``dgl.nn.SAGEConv(C, C)`` with PyG's aggregations; options
+  ``aggr="mean"`` (``"mean"``, ``"sum"``, ``"max"``, or ``"pool"``: DGL's max over ``relu(fc_pool(z))``),
+  ``bias=True``.
 * ``"gin"``: ``dgl.nn.GINConv`` (sum) over ``Linear(C, H) -> ReLU -> Linear(H, C)``; options ``hidden=C``,
   ``eps=0.0``, ``train_eps=False``.
 * ``"gat"``: ``dgl.nn.GATConv(C, C // heads, heads)`` with the heads concatenated, on the graph with
@@ -18,14 +20,15 @@ from __future__ import annotations
 from typing import Callable, Optional
 
 import dgl
+import dgl.function as fn
 import torch
 from dgl.nn import GATConv, GINConv, SAGEConv
 from torch import Tensor, nn
 
 from iterative_core import register_operator
-from iterative_core.operators import gin_mlp, head_width
+from iterative_core.operators import check_sage_aggr, gin_mlp, head_width
 
-__all__ = ["sage_operator", "gin_operator", "gat_operator", "GATOperator"]
+__all__ = ["sage_operator", "gin_operator", "gat_operator", "GATOperator", "SAGEOperator"]
 
 
 class GATOperator(GATConv):
@@ -61,9 +64,33 @@ class GATOperator(GATConv):
         return self.bind(feat, graph, edge_weight)(feat)
 
 
+class SAGEOperator(SAGEConv):
+    """DGL's ``SAGEConv(C, C)`` (its parameters and names) with the aggregations of PyG's ``SAGEConv``:
+    ``"mean"`` and ``"pool"`` are DGL's own, ``"sum"`` and ``"max"`` are computed here (0 at a node
+    without in-edges, as in PyG)."""
+
+    def __init__(self, channels: int, aggr: str = "mean", *, bias: bool = True) -> None:
+        aggr = check_sage_aggr(aggr)
+        super().__init__(channels, channels, aggr if aggr == "pool" else "mean", bias=bias)
+        self.aggr = aggr
+
+    def forward(self, graph, feat: Tensor, edge_weight: Optional[Tensor] = None) -> Tensor:
+        if self.aggr in ("mean", "pool"):
+            return super().forward(graph, feat, edge_weight)
+        with graph.local_scope():
+            graph.srcdata["h"] = feat
+            message = fn.copy_u("h", "m")
+            if edge_weight is not None:
+                graph.edata["_edge_weight"] = edge_weight
+                message = fn.u_mul_e("h", "_edge_weight", "m")
+            graph.update_all(message, (fn.sum if self.aggr == "sum" else fn.max)("m", "neigh"))
+            return self.fc_self(feat) + self.fc_neigh(graph.dstdata["neigh"])
+
+
 def sage_operator(channels: int, *, aggr: str = "mean", bias: bool = True) -> nn.Module:
-    """GraphSAGE: :math:`z_i W_r + \\mathrm{aggr}_{j \\in \\mathcal{N}(i)} z_j W_l + b`."""
-    return SAGEConv(channels, channels, aggr, bias=bias)
+    """GraphSAGE: :math:`z_i W_r + \\mathrm{aggr}_{j \\in \\mathcal{N}(i)} z_j W_l + b`, ``aggr`` one of
+    :data:`iterative_core.operators.SAGE_AGGREGATIONS` (``"pool"``: ``max`` over ``relu(fc_pool(z_j))``)."""
+    return SAGEOperator(channels, aggr, bias=bias)
 
 
 def gin_operator(channels: int, *, hidden: Optional[int] = None, eps: float = 0.0, train_eps: bool = False) -> nn.Module:
@@ -80,7 +107,8 @@ def gat_operator(channels: int, *, heads: int = 1, negative_slope: float = 0.2, 
 
 # DGL's parameter names -> the names every backend's operators share (see convert_state_dict)
 register_operator("sage", sage_operator, backend="dgl", state_dict_keys={
-    "fc_neigh.weight": "neighbor.weight", "fc_self.bias": "bias", "fc_self.weight": "root.weight"})
+    "fc_neigh.weight": "neighbor.weight", "fc_self.bias": "bias", "fc_self.weight": "root.weight",
+    "fc_pool.weight": "pool.weight", "fc_pool.bias": "pool.bias"})
 register_operator("gin", gin_operator, backend="dgl", state_dict_keys={"apply_func.": "mlp.", "eps": "eps"})
 register_operator("gat", gat_operator, backend="dgl", state_dict_keys={
     "fc.weight": "lin.weight", "attn_l": "att_src", "attn_r": "att_dst", "bias": "bias"})

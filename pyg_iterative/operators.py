@@ -4,7 +4,8 @@ Each factory takes the layer's width and returns a square PyG convolution; its k
 options ``PIGNConv`` passes on (``PIGNConv(64, conv="gat", heads=4)``). ``"gcn"`` is
 :class:`~pyg_iterative.GCNOperator` (registered in its own module).
 
-* ``"sage"``: ``SAGEConv(C, C)``; options ``aggr="mean"``, ``bias=True``.
+* ``"sage"``: ``SAGEConv(C, C)``; options ``aggr="mean"`` (``"mean"``, ``"sum"``, ``"max"``, or ``"pool"``:
+  ``max`` after PyG's ``project=True``, ``relu(lin(z))``), ``bias=True``.
 * ``"gin"``: ``GINConv`` over ``Linear(C, H) -> ReLU -> Linear(H, C)``; options ``hidden=C``,
   ``eps=0.0``, ``train_eps=False``.
 * ``"gat"``: ``GATConv(C, C // heads, heads=heads)`` with the heads concatenated; options ``heads=1``,
@@ -22,13 +23,17 @@ from torch import nn
 from torch_geometric.nn import GATConv, GINConv, SAGEConv
 
 from iterative_core import register_operator
-from iterative_core.operators import gin_mlp, head_width
+from iterative_core.operators import check_sage_aggr, gin_mlp, head_width
 
 __all__ = ["sage_operator", "gin_operator", "gat_operator"]
 
 
 def sage_operator(channels: int, *, aggr: str = "mean", bias: bool = True) -> nn.Module:
-    """GraphSAGE: :math:`z_i W_r + \\mathrm{aggr}_{j \\in \\mathcal{N}(i)} z_j W_l + b`."""
+    """GraphSAGE: :math:`z_i W_r + \\mathrm{aggr}_{j \\in \\mathcal{N}(i)} z_j W_l + b`, ``aggr`` one of
+    :data:`iterative_core.operators.SAGE_AGGREGATIONS` (``"pool"``: ``max`` over ``relu(lin(z_j))``)."""
+    aggr = check_sage_aggr(aggr)
+    if aggr == "pool":
+        return SAGEConv(channels, channels, aggr="max", project=True, bias=bias)
     return SAGEConv(channels, channels, aggr=aggr, bias=bias)
 
 
@@ -46,7 +51,8 @@ def gat_operator(channels: int, *, heads: int = 1, negative_slope: float = 0.2, 
 
 # PyG's parameter names -> the names every backend's operators share (see convert_state_dict)
 register_operator("sage", sage_operator, backend="pyg", state_dict_keys={
-    "lin_l.weight": "neighbor.weight", "lin_l.bias": "bias", "lin_r.weight": "root.weight"})
+    "lin_l.weight": "neighbor.weight", "lin_l.bias": "bias", "lin_r.weight": "root.weight",
+    "lin.weight": "pool.weight", "lin.bias": "pool.bias"})
 register_operator("gin", gin_operator, backend="pyg", state_dict_keys={"nn.": "mlp.", "eps": "eps"})
 register_operator("gat", gat_operator, backend="pyg", state_dict_keys={
     "lin.weight": "lin.weight", "att_src": "att_src", "att_dst": "att_dst", "bias": "bias"})

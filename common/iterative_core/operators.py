@@ -127,6 +127,17 @@ def gin_mlp(channels: int, hidden: Optional[int] = None) -> nn.Sequential:
     return nn.Sequential(nn.Linear(channels, hidden), nn.ReLU(), nn.Linear(hidden, channels))
 
 
+#: the ``aggr`` values of the ``"sage"`` operator, the same in every backend: the mean, sum or max of
+#: the neighbours' features, or ``"pool"``, the max of ``relu(W_p z_j + b_p)`` (0 at a node without in-edges)
+SAGE_AGGREGATIONS = ("mean", "sum", "max", "pool")
+
+
+def check_sage_aggr(aggr: str) -> str:
+    """``aggr`` if it is one of :data:`SAGE_AGGREGATIONS`, else the error naming it and the valid ones
+    (each backend's own layer takes others, which the other backend cannot compute alike)."""
+    return check_choice("conv='sage' aggr", aggr, SAGE_AGGREGATIONS)
+
+
 def head_width(channels: int, heads: int) -> int:
     """The per-head width of a square attention operator with concatenated heads."""
     if not isinstance(heads, int) or heads < 1 or channels % heads:

@@ -14,7 +14,7 @@ from torch_geometric.data import Batch, Data  # noqa: E402
 
 import dgl_iterative  # noqa: E402
 import pyg_iterative  # noqa: E402
-from iterative_core.operators import convert_state_dict  # noqa: E402
+from iterative_core.operators import SAGE_AGGREGATIONS, convert_state_dict  # noqa: E402
 from tests.helpers import random_graph, toy_graphs  # noqa: E402
 from tests.strategies import graphs  # noqa: E402
 
@@ -119,6 +119,31 @@ def test_same_operator_in_both_backends(conv, options):
     back = convert_state_dict(d.state_dict(), conv, "dgl", "pyg")
     assert back.keys() == p.state_dict().keys()
     assert all(torch.equal(back[k], v) for k, v in p.state_dict().items())
+
+
+@pytest.mark.parametrize("aggr", SAGE_AGGREGATIONS)
+def test_sage_aggregations_same_in_both_backends(aggr):
+    """Every aggr of conv='sage': PyG's weights, converted, give DGL the same output and gradients, also
+    at nodes without in-edges (node 0 has out-edges only, the last 3 none), where max is 0, not -inf."""
+    ei, _ = random_graph(20, 60, simple=True, isolated=3, seed=2)
+    ei = ei[:, ei[1] != 0]
+    x = torch.randn(20, C) - 1.0
+    p = pyg_iterative.PIGNConv(C, num_iterations=5, conv="sage", aggr=aggr)
+    d = dgl_iterative.PIGNConv(C, num_iterations=5, conv="sage", aggr=aggr)
+    with torch.no_grad():
+        for name, t in p.named_parameters():
+            if name.endswith("bias"):
+                t.normal_()
+    d.load_state_dict(convert_state_dict(p.state_dict(), "sage", "pyg", "dgl"))
+    xp, xd = x.clone().requires_grad_(), x.clone().requires_grad_()
+    out_p, out_d = p(xp, ei), d(to_dgl(ei, 20), xd)
+    assert torch.isfinite(out_d).all() and torch.allclose(out_p, out_d, atol=1e-5)
+    g = torch.randn_like(out_p)
+    (out_p * g).sum().backward()
+    (out_d * g).sum().backward()
+    assert torch.allclose(xp.grad, xd.grad, atol=1e-5)
+    grads_d = convert_state_dict({k: t.grad for k, t in d.named_parameters()}, "sage", "dgl", "pyg")
+    assert all(torch.allclose(t.grad, grads_d[k], atol=1e-5) for k, t in p.named_parameters())
 
 
 def test_model_state_dict_converted_inside_models():
