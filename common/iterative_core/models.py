@@ -8,14 +8,23 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ._keys import check_choice
-from .checks import check_real
+from .checks import check_int, check_real
 from .forms import registered_form
 from .info import FixedPointInfo
+from .validation import check_features
 
 
 def _probability(name: str, p, model: nn.Module) -> float:
     """A dropout probability in [0, 1), checked as the layers check theirs (TypeError, ValueError)."""
     return check_real(name, p, low=0.0, high=1.0, high_open=True, where=type(model).__name__)
+
+
+def _autocast(device_type: str) -> bool:
+    """Whether autocast is on for ``device_type`` (it then casts the linear maps' inputs itself)."""
+    try:
+        return torch.is_autocast_enabled(device_type)
+    except TypeError:  # torch < 2.4 takes no device
+        return torch.is_autocast_cpu_enabled() if device_type == "cpu" else torch.is_autocast_enabled()
 
 
 def feature_dropout(x: Tensor, p: float, training: bool) -> Tensor:
@@ -46,6 +55,11 @@ class PIGNBase(nn.Module):
                  conv_dropout: Optional[float] = None, decoder_dropout: Optional[float] = None,
                  **conv_kwargs) -> None:
         super().__init__()
+        where = type(self).__name__
+        in_channels, hidden_channels, out_channels = (
+            check_int(name, value, minimum=1, where=where) for name, value in
+            (("in_channels", in_channels), ("hidden_channels", hidden_channels), ("out_channels", out_channels)))
+        num_iterations = check_int("num_iterations", num_iterations, where=where)
         self.in_channels, self.hidden_channels, self.out_channels = in_channels, hidden_channels, out_channels
         self.dropout = _probability("dropout", dropout, self)
         # as in APPNP and GCNII: the same dropout before each linear map, the encoder's and the decoder's
@@ -69,7 +83,19 @@ class PIGNBase(nn.Module):
         self.conv.reset_parameters()
         self.decoder.reset_parameters()
 
+    def check_input(self, x: Tensor) -> None:
+        """The node features' type, shape, dtype and width, as the layer checks its own, and their
+        dtype against the model's (autocast aside): no synchronisation, so ``validate=False`` keeps
+        them; the convolution checks the encoded features for NaN/Inf."""
+        where = type(self).__name__
+        check_features(x, self.in_channels, where, name="in_channels", owner="the model")
+        dtype = self.encoder.weight.dtype
+        if x.dtype != dtype and not _autocast(x.device.type):
+            raise TypeError(f"{where}: node features have dtype {x.dtype} but the model's parameters have dtype "
+                            f"{dtype}; convert one to the other: model.to({x.dtype}) or features.to({dtype})")
+
     def encode(self, x: Tensor) -> Tensor:
+        self.check_input(x)
         x = feature_dropout(x, self.input_dropout, self.training)
         x = F.relu(self.encoder(x))
         return F.dropout(x, self.dropout, self.training)

@@ -31,9 +31,10 @@ def compute_dtype(dtype: torch.dtype) -> torch.dtype:
     return torch.float32 if dtype in (torch.float16, torch.bfloat16) else dtype
 
 
-def check_features(x: Tensor, channels: int, where: str, *, validate: bool = False, name: str = "channels") -> None:
-    """Type, shape, dtype and width of the node features; with ``validate`` also that every entry is
-    finite (one synchronisation)."""
+def check_features(x: Tensor, channels: int, where: str, *, validate: bool = False, name: str = "channels",
+                   owner: str = "the layer") -> None:
+    """Type, shape, dtype and width of the node features (``owner`` was built with ``name=channels``);
+    with ``validate`` also that every entry is finite (one synchronisation)."""
     if not isinstance(x, Tensor):
         raise TypeError(f"{where}: node features must be a torch.Tensor, got {type(x).__name__}")
     if x.dim() != 2:
@@ -44,7 +45,7 @@ def check_features(x: Tensor, channels: int, where: str, *, validate: bool = Fal
         )
     if x.shape[1] != channels:
         raise ValueError(
-            f"{where}: node features have {x.shape[1]} channels but the layer was built for {name}={channels}"
+            f"{where}: node features have {x.shape[1]} channels but {owner} was built for {name}={channels}"
         )
     if validate and x.numel() and not bool(all_finite(x)):
         bad = ~torch.isfinite(x.detach())  # only now, to count them and find the first

@@ -1,6 +1,8 @@
-"""The PIGN models' dropout, over both backends: the input features and the decoder's input are dropped
-as APPNP and GCNII drop them (by default with the model's ``dropout``), only in training; bad
-probabilities fail at once."""
+"""The PIGN models, over both backends: the input features and the decoder's input are dropped as APPNP
+and GCNII drop them (by default with the model's ``dropout``), only in training; bad probabilities,
+widths and iteration counts fail at construction, bad node features at the start of ``forward``."""
+import re
+
 import pytest
 import torch
 
@@ -98,3 +100,109 @@ def test_numpy_numbers_are_probabilities_too(backend):
     np = pytest.importorskip("numpy")
     assert backend.PIGN(10, 16, 3, dropout=np.float64(0.25)).dropout == 0.25
     assert backend.PIGN(10, 16, 3, input_dropout=np.float32(0.5)).input_dropout == 0.5
+
+
+MODELS = ["PIGN", "GraphPIGN"]
+EDGES = torch.tensor([[0, 1, 1, 2, 2, 3], [1, 0, 2, 1, 3, 2]])
+
+
+@pytest.mark.parametrize("model", MODELS)
+@pytest.mark.parametrize("args, name, shown, error", [
+    ((0, 16, 3), "in_channels", "0", ValueError),
+    ((5, "16", 3), "hidden_channels", "'16' (a str)", TypeError),
+    ((5, 0, 3), "hidden_channels", "0", ValueError),
+    ((5, 16, 0), "out_channels", "0", ValueError),
+    ((5, 16, -3), "out_channels", "-3", ValueError),
+    ((5.0, 16, 3), "in_channels", "5.0", TypeError),
+    ((True, 16, 3), "in_channels", "True", TypeError),
+    ((5, 16, 3, "2"), "num_iterations", "'2' (a str)", TypeError),
+    ((5, 16, 3, -1), "num_iterations", "-1", ValueError),
+    ((5, 16, 3, 2.0), "num_iterations", "2.0", TypeError),
+])
+def test_a_width_or_iteration_count_that_is_not_an_int_in_range_fails_at_construction(backend, model, args, name,
+                                                                                     shown, error):
+    # named by the model (not by the encoder's torch.empty or by PIGNConv, which it would otherwise reach)
+    with pytest.raises(error, match=rf"^{model}: {name} must be an int >= \d, got {re.escape(shown)}$"):
+        getattr(backend, model)(*args)
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_valid_widths_build_and_run(backend, model):
+    np = pytest.importorskip("numpy")
+    m = getattr(backend, model)(np.int64(4), 16, 3, num_iterations=0)
+    assert (m.in_channels, m.hidden_channels, m.out_channels) == (4, 16, 3)
+    assert type(m.in_channels) is int
+    out = backend.run(m, torch.randn(4, 4), backend.graph(EDGES, 4))
+    assert out.shape == ((4, 3) if model == "PIGN" else (1, 3))
+
+
+def bad_features():
+    x = torch.randn(4, 4)
+    return [
+        (torch.randn(4, 5), ValueError, "node features have 5 channels but the model was built for in_channels=4"),
+        (torch.randn(4, 3).to_sparse(), ValueError, "node features have 3 channels but the model was built for "
+                                                    "in_channels=4"),
+        (x.long(), TypeError, "node features have dtype torch.int64; supported: float16, bfloat16, float32, float64"),
+        (x.bool(), TypeError, "node features have dtype torch.bool; supported"),
+        (x.double(), TypeError, "node features have dtype torch.float64 but the model's parameters have dtype "
+                                "torch.float32; convert one to the other: model.to(torch.float64) or "
+                                "features.to(torch.float32)"),
+        (x.half(), TypeError, "node features have dtype torch.float16 but the model's parameters have dtype "
+                              "torch.float32"),
+        (x[:, 0], ValueError, "node features must be 2-D [num_nodes, channels], got shape (4,)"),
+        (x.tolist(), TypeError, "node features must be a torch.Tensor, got list"),
+    ]
+
+
+@pytest.mark.parametrize("validate", [True, False])
+@pytest.mark.parametrize("model", MODELS)
+@pytest.mark.parametrize("case", range(len(bad_features())))
+def test_bad_node_features_fail_at_the_start_of_forward(backend, model, case, validate):
+    """Before the encoder sees them (which would fail with torch's matmul error, or quietly run): the
+    layer's checks, named by the model and its in_channels. They read no values back, so
+    ``validate=False`` keeps them."""
+    x, error, message = bad_features()[case]
+    m = getattr(backend, model)(4, 16, 3, num_iterations=2, validate=validate)
+    graph = backend.graph(EDGES, 4)
+    encoded = []
+    m.encoder.register_forward_pre_hook(lambda *_: encoded.append(True))
+    with pytest.raises(error, match=f"^{model}: {re.escape(message)}"):
+        backend.run(m, x, graph)
+    assert not encoded
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_features_in_the_models_dtype_run(backend, model):
+    """PIGNConv iterates a float64 input on float32 parameters only where it can cast the weight (the
+    GCN operator without projection), and fails inside torch where it cannot: the models refuse the
+    mismatch whatever the operator (above) and run once model and features agree."""
+    graph = backend.graph(EDGES, 4)
+    x = torch.randn(4, 4, dtype=torch.float64)
+    m = getattr(backend, model)(4, 16, 3, num_iterations=2).double()
+    assert backend.run(m, x, graph).dtype == torch.float64
+    assert backend.run(m.float(), x.float(), graph).dtype == torch.float32
+    sage = getattr(backend, model)(4, 16, 3, num_iterations=2, conv="sage")
+    with pytest.raises(TypeError, match=rf"^{model}: node features have dtype torch.float64 but"):
+        backend.run(sage, x, graph)
+    assert backend.run(sage.double(), x, graph).dtype == torch.float64
+
+
+def test_autocast_casts_the_features_itself(backend):
+    """Under autocast the encoder casts its input: features of another dtype are not refused then."""
+    m = backend.PIGN(4, 16, 3)
+    x = torch.randn(4, 4, dtype=torch.bfloat16)
+    with pytest.raises(TypeError, match="torch.bfloat16 but the model's parameters have dtype torch.float32"):
+        m.check_input(x)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        m.check_input(x)
+        assert m.encoder(x).dtype == torch.bfloat16
+
+
+@pytest.mark.parametrize("layout", ["coo", "csr"])
+@pytest.mark.parametrize("validate", [True, False])
+def test_sparse_features_pass_the_checks(backend, layout, validate):
+    dense = torch.rand(4, 4) * (torch.rand(4, 4) < 0.5)
+    x = dense.to_sparse() if layout == "coo" else dense.to_sparse_csr()
+    m = backend.PIGN(4, 16, 3, num_iterations=2, validate=validate).eval()
+    graph = backend.graph(EDGES, 4)
+    torch.testing.assert_close(backend.run(m, x, graph), backend.run(m, dense, graph))
