@@ -2,7 +2,19 @@
 from __future__ import annotations
 
 import difflib
-from typing import Iterable
+from typing import Iterable, Optional
+
+
+def closest(value: str, valid: Iterable[str]) -> Optional[str]:
+    """The valid name the user most likely meant: one that the value starts with, or that starts with
+    the value (three letters at least: ``tolerance`` -> ``tol``), else the closest spelling."""
+    valid = list(valid)
+    value = str(value)
+    prefixed = [v for v in valid if min(len(v), len(value)) >= 3 and (value.startswith(v) or v.startswith(value))]
+    if prefixed:
+        return max(prefixed, key=len)
+    close = difflib.get_close_matches(value, valid, n=1)
+    return close[0] if close else None
 
 
 def check_choice(kind: str, value: str, valid: Iterable[str]) -> str:
@@ -13,8 +25,8 @@ def check_choice(kind: str, value: str, valid: Iterable[str]) -> str:
         raise TypeError(f"{kind} must be a string, one of {', '.join(map(repr, valid))}; "
                         f"got {value!r} (a {type(value).__name__})")
     if value not in valid:
-        hint = difflib.get_close_matches(str(value), valid, n=1)
-        extra = f" Did you mean {hint[0]!r}?" if hint else ""
+        hint = closest(value, valid)
+        extra = f" Did you mean {hint!r}?" if hint else ""
         raise ValueError(f"unknown {kind} {value!r}; valid: {', '.join(map(repr, valid))}.{extra}")
     return value
 
@@ -26,11 +38,11 @@ def check_keys(where: str, given: Iterable[str], valid: Iterable[str]) -> None:
     if unknown:
         hints = []
         for k in unknown:
-            close = difflib.get_close_matches(k, valid, n=1)
+            close = closest(k, valid)
             if close:
-                hints.append(f"{k!r} -> {close[0]!r}?")
+                hints.append(f"{k!r} -> {close!r}?")
         extra = f" ({'; '.join(hints)})" if hints else ""
         raise TypeError(
             f"{where} got unknown keyword(s) {', '.join(map(repr, unknown))}{extra}; "
-            f"valid keywords: {', '.join(valid)}"
+            + (f"valid keywords: {', '.join(valid)}" if valid else "it takes no keywords")
         )

@@ -81,6 +81,10 @@ def available_operators(backend: str) -> list[str]:
 
 
 def get_operator(name: str, backend: str) -> Callable[..., nn.Module]:
+    if backend not in _OPERATORS:
+        known = ", ".join(map(repr, sorted(_OPERATORS))) or "none"
+        raise ValueError(f"no operators are registered for backend {backend!r} (backends with operators: {known}; "
+                         "importing pyg_iterative or dgl_iterative registers those of 'pyg' or 'dgl')")
     check_choice(f"operator for backend {backend!r}", name, _OPERATORS.get(backend, {}))
     return _OPERATORS[backend][name]
 

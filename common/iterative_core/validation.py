@@ -143,7 +143,7 @@ def check_batch(batch: Optional[Tensor], num_nodes: int, where: str, num_graphs:
             raise ValueError(f"{where}: batch holds the negative graph id {lo}; graph ids count from 0")
         if num_graphs is not None and hi >= num_graphs:
             raise ValueError(f"{where}: batch holds the graph id {hi} but num_graphs={num_graphs} "
-                             f"(valid ids 0..{num_graphs - 1})")
+                             + (f"(valid ids 0..{num_graphs - 1})" if num_graphs else "(no graph ids are valid)"))
     return hi + 1 if num_graphs is None else num_graphs
 
 

@@ -139,6 +139,12 @@ def test_a_warm_start_with_nan_is_refused_when_validating(backend):
         backend.call(conv, torch.randn(5, 4), EI, z_init=z)
 
 
+def test_num_graphs_zero_with_nodes_in_a_batch_says_no_id_is_valid(backend):
+    with pytest.raises(ValueError, match=r"batch holds the graph id 0 but num_graphs=0 \(no graph ids are valid\)"):
+        backend.call(backend.PIGNConv(4, num_iterations=3), torch.randn(5, 4), EI,
+                     batch=torch.zeros(5, dtype=torch.long), num_graphs=0)
+
+
 def test_features_given_as_a_list_are_named_as_such(backend):
     with pytest.raises(TypeError, match=r"PIGNConv: node features must be a torch\.Tensor, got list"):
         backend.run(backend.PIGNConv(4, num_iterations=3), torch.randn(5, 4).tolist(), backend.graph(EI, 5))

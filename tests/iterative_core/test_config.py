@@ -117,6 +117,21 @@ def test_the_solver_options_reach_the_solver_after_replace_pickle_and_deepcopy()
         assert torch.equal(ic.fixed_point(_contraction, torch.zeros(3), config=again)[0], z4)
 
 
+@pytest.mark.parametrize("given, meant", [("tolerance", "tol"), ("tolerence", "tol"), ("tl", "tol"),
+                                           ("num_iteration", "num_iterations"), ("smoothing_", "smoothing"),
+                                           ("on_diverge", "on_divergence")])
+def test_an_unknown_keyword_suggests_the_option_it_starts_with_or_spells_like(given, meant):
+    """A name that starts with a valid one (``tolerance``) used to be matched by spelling alone, to
+    ``trace`` or ``on_divergence``."""
+    with pytest.raises(TypeError, match=rf"\('{given}' -> '{meant}'\?\)"):
+        pytest.importorskip("pyg_iterative").PIGNConv(4, **{given: 1})
+
+
+def test_a_solver_without_options_says_so():
+    with pytest.raises(TypeError, match=r"solver 'picard' got unknown keyword\(s\) 'm'; it takes no keywords$"):
+        ic.fixed_point(_contraction, torch.zeros(3), solver_options={"m": 5})
+
+
 # --- fixed_point() ---------------------------------------------------------------------------------
 def test_fixed_point_takes_a_config_and_options_override_it():
     cfg = SolveConfig(max_iter=100, tol=1e-6, smoothing=0.0)

@@ -33,7 +33,11 @@ def test_register_get_and_list_per_backend():
     assert available_operators("a") == ["id", "lin"]  # sorted
     assert get_operator("lin", "a") is linear
     assert available_operators("b") == []  # one namespace per backend
-    with pytest.raises(ValueError, match=r"unknown operator for backend 'b'.*'lin'"):
+    with pytest.raises(ValueError, match=r"no operators are registered for backend 'b' \(backends with operators: "
+                                         r"'a'"):
+        get_operator("lin", "b")
+    register_operator("id", nn.Identity, backend="b")
+    with pytest.raises(ValueError, match=r"unknown operator for backend 'b' 'lin'; valid: 'id'"):
         get_operator("lin", "b")
     with pytest.raises(ValueError, match=r"'id'.*'lin'"):  # the valid names listed
         get_operator("lim", "a")
@@ -94,5 +98,5 @@ def test_convert_state_dict_keeps_names_without_a_table_and_refuses_unknown_ones
     assert convert_state_dict(sd, "plain", "a", "b") == sd  # registered without state_dict_keys
     with pytest.raises(KeyError, match=r"parameter 'lin_r.weight' of operator 'op' has no counterpart in backend 'b'"):
         convert_state_dict({"operator.lin_r.weight": torch.randn(3, 3)}, "op", "a", "b")
-    with pytest.raises(ValueError, match="unknown operator for backend 'c'"):
+    with pytest.raises(ValueError, match="no operators are registered for backend 'c'"):
         convert_state_dict(sd, "op", "a", "c")
