@@ -11,20 +11,12 @@ from ._keys import check_choice
 from .checks import check_int, check_real
 from .forms import registered_form
 from .info import FixedPointInfo
-from .validation import check_features
+from .validation import check_features, check_parameter_dtype
 
 
 def _probability(name: str, p, model: nn.Module) -> float:
     """A dropout probability in [0, 1), checked as the layers check theirs (TypeError, ValueError)."""
     return check_real(name, p, low=0.0, high=1.0, high_open=True, where=type(model).__name__)
-
-
-def _autocast(device_type: str) -> bool:
-    """Whether autocast is on for ``device_type`` (it then casts the linear maps' inputs itself)."""
-    try:
-        return torch.is_autocast_enabled(device_type)
-    except TypeError:  # torch < 2.4 takes no device
-        return torch.is_autocast_cpu_enabled() if device_type == "cpu" else torch.is_autocast_enabled()
 
 
 def feature_dropout(x: Tensor, p: float, training: bool) -> Tensor:
@@ -89,10 +81,7 @@ class PIGNBase(nn.Module):
         them; the convolution checks the encoded features for NaN/Inf."""
         where = type(self).__name__
         check_features(x, self.in_channels, where, name="in_channels", owner="the model")
-        dtype = self.encoder.weight.dtype
-        if x.dtype != dtype and not _autocast(x.device.type):
-            raise TypeError(f"{where}: node features have dtype {x.dtype} but the model's parameters have dtype "
-                            f"{dtype}; convert one to the other: model.to({x.dtype}) or features.to({dtype})")
+        check_parameter_dtype(x, self.encoder.weight.dtype, where, "the model")
 
     def encode(self, x: Tensor) -> Tensor:
         self.check_input(x)

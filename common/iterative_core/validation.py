@@ -1,6 +1,8 @@
 """Input checks shared by the adapters. Every message names the problem and the numbers."""
 from __future__ import annotations
 
+import re
+
 from typing import Optional
 
 import torch
@@ -55,6 +57,27 @@ def check_features(x: Tensor, channels: int, where: str, *, validate: bool = Fal
             f"{where}: the node features hold {count} NaN/Inf entr{'y' if count == 1 else 'ies'} (the first in "
             f"row {row}); the iteration cannot recover from them. Check the data and the layers before this "
             "one (validate=False skips this check)")
+
+
+#: torch >= 2.4 asks ``torch.is_autocast_enabled`` about one device; earlier versions have one function
+#: per device (decided here, since torch.compile cannot trace a call that fails)
+_AUTOCAST_BY_DEVICE = tuple(int(v) for v in re.match(r"(\d+)\.(\d+)", torch.__version__).groups()) >= (2, 4)
+
+
+def autocast_enabled(device_type: str) -> bool:
+    """Whether autocast is on for ``device_type``."""
+    if _AUTOCAST_BY_DEVICE:
+        return torch.is_autocast_enabled(device_type)
+    return torch.is_autocast_cpu_enabled() if device_type == "cpu" else torch.is_autocast_enabled()
+
+
+def check_parameter_dtype(x: Tensor, dtype: torch.dtype, where: str, owner: str) -> None:
+    """Features that meet a linear map must have its parameters' dtype (autocast aside, which casts
+    them itself); else the error names both dtypes and the two conversions."""
+    if x.dtype != dtype and not autocast_enabled(x.device.type):
+        raise TypeError(f"{where}: node features have dtype {x.dtype} but {owner}'s parameters have dtype "
+                        f"{dtype}; convert one to the other: {owner.split()[-1]}.to({x.dtype}) or "
+                        f"features.to({dtype})")
 
 
 def check_edges(src: Tensor, dst: Tensor, num_nodes: int, where: str, *, validate: bool = True) -> None:

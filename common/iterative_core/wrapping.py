@@ -37,7 +37,8 @@ from .layer import ITERATION_KEYS, GCNOperatorBase, IterativeLayerBase
 from .operators import get_operator
 from .info import apply_policy
 from .adapter import GraphAdapter, WidthNames, check_graph_view, is_compiling
-from .validation import check_batch, check_features, check_z_init, compute_dtype
+from .validation import (autocast_enabled, check_batch, check_features, check_parameter_dtype, check_z_init,
+                         compute_dtype)
 
 __all__ = [
     "conv_widths", "square_channels", "supports_contraction", "accepts_keyword", "reset_module",
@@ -311,7 +312,17 @@ class OperatorLayerBase(IterativeLayerBase):
         Under ``torch.compile`` the iteration is traced whole, and the set-up with it where it can be
         (:meth:`_traceable_setup`: the propagation is then normalised inside the graph at every call);
         otherwise the set-up runs outside the compiled graph, as in eager mode with its per-graph
-        cache, and is one graph break before the iteration."""
+        cache, and is one graph break before the iteration.
+
+        Under ``torch.autocast`` the layer runs in its parameters' dtype with autocast off, as
+        numerically sensitive ops do (a fixed point iterated in half precision stalls at its rounding
+        error, and the CPU's sparse products have no bfloat16 kernel); the output has that dtype."""
+        if isinstance(x, Tensor) and x.is_floating_point() and autocast_enabled(x.device.type):
+            param = next(self.parameters(), None)
+            dtype = x.dtype if param is None else param.dtype
+            with torch.autocast(x.device.type, enabled=False):
+                return self._run(x.to(dtype), graph, edge_weight, batch=batch, num_graphs=num_graphs,
+                                 z_init=None if z_init is None else z_init.to(dtype), return_info=return_info)
         compiling = is_compiling()
         if (_sparse_tensor(graph) if not compiling
                 else not self._traceable_setup(graph, edge_weight, batch, num_graphs)):
@@ -453,7 +464,10 @@ class RegistryLayerBase(OperatorLayerBase):
         return super()._input_width() if self.lin is None else (self.width_args[0], self.in_channels)
 
     def _project(self, x: Tensor) -> Tensor:
-        return x if self.lin is None else self.lin(x)
+        if self.lin is None:
+            return x
+        check_parameter_dtype(x, self.lin.weight.dtype, type(self).__name__, "the layer")
+        return self.lin(x)
 
     def extra_repr(self) -> str:
         """The layer's arguments that differ from their defaults (``num_iterations`` and ``smoothing``

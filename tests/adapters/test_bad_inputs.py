@@ -196,6 +196,31 @@ def test_every_float_dtype_gives_the_float32_output(backend, form, dtype, tol):
     assert torch.allclose(out.double(), ref.double(), atol=tol * 10, rtol=tol * 10)
 
 
+def test_features_of_another_dtype_than_the_projection_are_named(backend):
+    with pytest.raises(TypeError, match=r"PIGNConv: node features have dtype torch\.float64 but the layer's parameters "
+                                        r"have dtype torch\.float32; convert one to the other: layer\.to\(torch\.float64\) "
+                                        r"or features\.to\(torch\.float32\)"):
+        backend.call(backend.PIGNConv(4, 3, num_iterations=3), torch.randn(5, 4, dtype=torch.float64), EI)
+
+
+@pytest.mark.parametrize("widths, kw", [((4,), {}), ((4, 3), {}), ((4,), {"form": "paper"}), ((4,), {"conv": "sage"})],
+                         ids=["signed", "projection", "paper", "sage"])
+def test_under_autocast_the_layer_runs_in_its_own_dtype(backend, widths, kw):
+    """Autocast used to reach the iteration: the CPU's sparse product has no bfloat16 kernel, and an
+    ecosystem operator returned bfloat16 for float32 input. The layer now runs with autocast off, in
+    its parameters' dtype, and a backward pass taken outside autocast (PyTorch's AMP pattern) works."""
+    conv = backend.PIGNConv(*widths, num_iterations=3, **kw)
+    x = torch.randn(5, 4)
+    ref = backend.call(conv, x, EI)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        out = backend.call(conv, x.to(torch.bfloat16), EI)
+    assert out.dtype == torch.float32
+    torch.testing.assert_close(out, backend.call(conv, x.to(torch.bfloat16).float(), EI))
+    assert not torch.equal(out, ref)  # the features' rounding to bfloat16 is kept, nothing else is
+    out.sum().backward()
+    assert all(p.grad is not None and torch.isfinite(p.grad).all() for p in conv.parameters())
+
+
 # --------------------------------------------------------------------------- divergence and stalls
 def test_an_expansive_operator_is_reported_as_diverged(backend):
     x = torch.randn(5, 4)
