@@ -4,7 +4,9 @@ Messages flow from ``src`` to ``dst``. With ``add_self_loops`` a self-loop of we
 every node that has none (an existing self-loop keeps its weight and is not counted twice). With
 ``normalize`` the entries become :math:`d_i^{-1/2} a_{ij} d_j^{-1/2}`, :math:`d` the weighted
 in-degree including self-loops (PyG's ``gcn_norm``; for undirected graphs this is also DGL's
-``norm="both"``). Nodes of degree zero get zero rows and columns.
+``norm="both"``). Nodes of degree zero get zero rows and columns. Duplicate edges add up, self-loops
+included, in both backends; there ``gcn_norm`` differs: it keeps one of a node's self-loops (with
+its weight) and drops the others.
 """
 from __future__ import annotations
 
