@@ -29,7 +29,7 @@ from dataclasses import InitVar, dataclass, field, fields
 from types import MappingProxyType
 from typing import Any, Callable, Optional
 
-from ._keys import check_choice
+from ._keys import check_choice, check_keys
 from .checks import check_flag, check_int, check_mapping, check_name, check_real
 from .info import POLICIES
 from .schedules import Schedule, Smoothing, _as_sequence, resolve_schedule
@@ -112,6 +112,12 @@ class _Options:
 
     #: how error messages name the caller (``"fixed_point()"``, the layer's class name); not a field
     _where: InitVar[Optional[str]] = None
+
+    def __new__(cls, *args, **kwargs):
+        # an unknown keyword gets the options' "did you mean" before the dataclass's bare TypeError
+        check_keys(cls.__name__, [k for k in kwargs if k not in cls.__dataclass_fields__],
+                   [k for k in cls.__dataclass_fields__ if not k.startswith("_")])
+        return super().__new__(cls)
 
     def __post_init__(self, _where: Optional[str]) -> None:
         where = _where or type(self).__name__

@@ -77,7 +77,7 @@ def test_a_config_is_checked_once_frozen_and_normalised():
         SolveConfig(tol=-1)
     with pytest.raises(ValueError, match=r"SolveConfig: min_iter must be .* <= max_iter, got 5"):
         SolveConfig(max_iter=3, min_iter=5)
-    with pytest.raises(TypeError, match=r"unexpected keyword argument 'tl'"):
+    with pytest.raises(TypeError, match=r"SolveConfig got unknown keyword\(s\) 'tl' \('tl' -> 'tol'\?\)"):
         SolveConfig(tl=1e-3)
     # replace() checks again
     assert cfg.replace(tol=None).tol is None
@@ -125,6 +125,15 @@ def test_an_unknown_keyword_suggests_the_option_it_starts_with_or_spells_like(gi
     ``trace`` or ``on_divergence``."""
     with pytest.raises(TypeError, match=rf"\('{given}' -> '{meant}'\?\)"):
         pytest.importorskip("pyg_iterative").PIGNConv(4, **{given: 1})
+
+
+@pytest.mark.parametrize("make", [lambda: SolveConfig(tolerance=1e-3), lambda: SolveConfig().replace(tolerance=1e-3)],
+                         ids=["constructor", "replace"])
+def test_a_config_object_names_an_unknown_key_and_the_option_meant(make):
+    """It used to be the dataclass's own TypeError, with neither the valid keys nor a suggestion."""
+    with pytest.raises(TypeError, match=r"^SolveConfig got unknown keyword\(s\) 'tolerance' \('tolerance' -> 'tol'\?\); "
+                                        r"valid keywords: .*max_iter"):
+        make()
 
 
 def test_a_solver_without_options_says_so():
