@@ -26,6 +26,7 @@ refuses a layer whose widths differ; the output of every call is checked as well
 from __future__ import annotations
 
 import inspect
+import numbers
 from typing import Callable, NamedTuple, Optional
 
 import torch
@@ -420,11 +421,18 @@ class RegistryLayerBase(OperatorLayerBase):
                  form: Optional[str] = None, **kwargs) -> None:
         where = type(self).__name__
         in_name, out_name = self.width_args
+        widths = []
         for name, value in ((in_name, in_channels), (out_name, out_channels)):
-            if (value is not None or name == in_name) and (
-                    not isinstance(value, int) or isinstance(value, bool) or value < 1):
-                raise ValueError(f"{where}: {name} must be a positive int, got {value!r} ({where}({in_name}, "
-                                 f"{out_name}=None, *, num_iterations=8, ...): the iteration's options are keywords)")
+            if value is None and name == out_name:
+                widths.append(None)
+                continue
+            whole = isinstance(value, numbers.Integral) and not isinstance(value, bool)
+            if not whole or value < 1:
+                raise (ValueError if whole else TypeError)(
+                    f"{where}: {name} must be a positive int, got {value!r} ({where}({in_name}, {out_name}=None, *, "
+                    f"num_iterations=8, ...): the iteration's options are keywords)")
+            widths.append(int(value))
+        in_channels, out_channels = widths
         channels = in_channels if out_channels is None else out_channels
         if not isinstance(conv, str):
             raise TypeError(f"{where}: conv must be a registered operator name, got {type(conv).__name__} "

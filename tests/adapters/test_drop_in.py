@@ -73,13 +73,20 @@ def test_num_iterations_is_never_read_from_a_position(backend):
     assert backend.PIGNConv(8, num_iterations=3).num_iterations == 3
 
 
-@pytest.mark.parametrize("bad", [0, -3, 2.5, True, "16"])
-def test_bad_widths_name_the_ecosystems_argument(backend, bad):
+@pytest.mark.parametrize("bad, error", [(0, ValueError), (-3, ValueError), (2.5, TypeError), (True, TypeError),
+                                        ("16", TypeError)])
+def test_bad_widths_name_the_ecosystems_argument(backend, bad, error):
     in_name, out_name = _names(backend)
-    with pytest.raises(ValueError, match=f"{out_name} must be a positive int, got {bad!r}"):
+    with pytest.raises(error, match=f"{out_name} must be a positive int, got {bad!r}"):
         backend.PIGNConv(8, bad)
-    with pytest.raises(ValueError, match=f"{in_name} must be a positive int, got {bad!r}"):
+    with pytest.raises(error, match=f"{in_name} must be a positive int, got {bad!r}"):
         backend.PIGNConv(bad)
+
+
+def test_numpy_widths_are_whole_numbers_too(backend):
+    np = pytest.importorskip("numpy")
+    conv = backend.PIGNConv(np.int64(8), np.int32(4))
+    assert (conv.in_channels, conv.out_channels) == (8, 4) and type(conv.in_channels) is int
 
 
 def test_features_of_the_wrong_width_name_the_input_width(backend):
