@@ -149,6 +149,11 @@ class IterativeLayerBase(nn.Module):
         """Keep the checked configuration and the solve of eval mode derived from it (its schedule
         checked here), or change nothing when that check fails."""
         eval_config = _eval_config(config, layer_options, where)
+        if layer_options.contraction is not None and not self.__dict__.get("_act_lipschitz_known", True):
+            raise ValueError(f"{where}: contraction={layer_options.contraction} bounds the step through the "
+                             f"activation's Lipschitz constant, which the callable act={self.act} does not tell: "
+                             "pass act_lipschitz= (1.0 for ReLU, tanh, LeakyReLU; 0.25 for sigmoid), or a "
+                             "builtin act name")
         self._config, self._options, self._eval_config = config, layer_options, eval_config
         mirror_options(self)
 
@@ -164,6 +169,8 @@ class IterativeLayerBase(nn.Module):
                                    where=where)
         self.act_fn, self.act_lipschitz, self.act = resolve_activation(act, act_lipschitz)
         self._act_named = act is None or isinstance(act, str)  # a builtin, whose in-place variant is known
+        # a callable's Lipschitz constant is known only when given (contraction= needs it)
+        self._act_lipschitz_known = self._act_named or act_lipschitz is not None
 
     # ------------------------------------------------------------------------------------------
     def _lipschitz_budget(self) -> Optional[float]:

@@ -303,6 +303,20 @@ def test_fixed_point_checks_what_f_returns_and_z0s_dtype(f, z0, error, match):
         ic.fixed_point(f, z0, max_iter=3)
 
 
+def test_contraction_with_a_callable_activation_needs_its_lipschitz_constant():
+    """Taken as 1 without a word, an activation of constant 3 made contraction=0.5 a 1.5-expansion."""
+    match = r"PIGNConv: contraction=0\.5 bounds the step .* callable act=<lambda> does not tell: pass act_lipschitz="
+    with pytest.raises(ValueError, match=match):
+        PIGNConv(4, form="paper", act=lambda z: 3 * z, contraction=0.5)
+    conv = PIGNConv(4, form="paper", act=lambda z: 3 * z)
+    with pytest.raises(ValueError, match=match):
+        conv.contraction = 0.5
+    assert conv.contraction is None
+    conv = PIGNConv(4, form="paper", act=lambda z: 3 * z, act_lipschitz=3.0, contraction=0.5)
+    assert conv.act_lipschitz == 3.0 and conv._lipschitz_budget() == pytest.approx(0.5 / 3.0)
+    PIGNConv(4, form="paper", act="tanh", contraction=0.5)  # a builtin's constant is known
+
+
 def test_options_of_fixed_point_alone():
     with pytest.raises(TypeError, match=r"fixed_point\(\): f must be a callable"):
         ic.fixed_point(3.0, torch.zeros(2), max_iter=2)
