@@ -32,7 +32,7 @@ from typing import Any, Callable, Optional
 from ._keys import check_choice, check_keys
 from .checks import check_flag, check_int, check_mapping, check_name, check_real
 from .info import POLICIES
-from .schedules import Schedule, Smoothing, _as_sequence, resolve_schedule
+from .schedules import Schedule, Smoothing, _as_sequence, resolve_schedule, scalar_value
 from .solvers import available_solvers, check_solver_options
 
 __all__ = [
@@ -95,6 +95,7 @@ def frozen_smoothing(value: Any, name: str = "smoothing", where: Optional[str] =
     by :func:`iterative_core.schedules.resolve_schedule`."""
     if value is None or isinstance(value, bool):
         return value  # bool: refused by resolve_schedule, with its message
+    value = scalar_value(value, name, where)
     if _is_number(value):
         return check_real(name, value, low=0.0, high=1.0, high_open=True, where=where)
     return tuple(float(v) if _is_number(v) else v for v in _as_sequence(value, name, where))

@@ -16,6 +16,8 @@ import operator
 from collections.abc import Mapping, Sequence
 from typing import Optional, Union
 
+import torch
+
 from .checks import check_int, check_real, got
 
 Smoothing = Union[float, Sequence[float]]
@@ -109,6 +111,16 @@ class Schedule(Sequence):
         return f"Schedule({list(self)})" if self._n <= 8 else f"Schedule([{self[0]}, ..., {self[-1]}], {self._n} steps)"
 
 
+def scalar_value(smoothing, name: str, where: Optional[str]):
+    """A 0-d floating tensor as its float (read once, here); anything else as given."""
+    if isinstance(smoothing, torch.Tensor) and smoothing.dim() == 0 and smoothing.is_floating_point():
+        if smoothing.requires_grad:
+            raise TypeError(f"{f'{where}: ' if where else ''}{name} is a fixed factor, not a learned one; got a "
+                            f"tensor that requires grad: pass float({name}) (its value now), or a schedule")
+        return float(smoothing)
+    return smoothing
+
+
 def _as_sequence(smoothing, name: str, where: Optional[str]):
     """The factors of a schedule given as a sequence (list, tuple, 1-D tensor or array), or raise."""
     prefix = f"{where}: " if where else ""
@@ -145,6 +157,7 @@ def resolve_schedule(smoothing: Smoothing, max_iter: Optional[int], *, name: str
     ``num_iterations``).
     """
     prefix = f"{where}: " if where else ""
+    smoothing = scalar_value(smoothing, name, where)
     if max_iter is None and isinstance(smoothing, numbers.Real) and not isinstance(smoothing, bool):
         raise TypeError(f"{prefix}{iterations_name} is required when {name} is a single float "
                         f"({smoothing!r}); give {iterations_name}, or a schedule with one factor per step")

@@ -317,6 +317,18 @@ def test_contraction_with_a_callable_activation_needs_its_lipschitz_constant():
     PIGNConv(4, form="paper", act="tanh", contraction=0.5)  # a builtin's constant is known
 
 
+def test_a_scalar_tensor_smoothing_is_its_float():
+    """A 0-d tensor was refused as "must be 1-D"; one that requires grad would be a learned factor,
+    which the layer does not learn."""
+    assert PIGNConv(4, smoothing=torch.tensor(0.25)).smoothing == 0.25
+    assert solve(smoothing=torch.tensor(0.25))[1].iterations == 4
+    with pytest.raises(TypeError, match=r"PIGNConv: smoothing is a fixed factor, not a learned one; .* pass "
+                                        r"float\(smoothing\)"):
+        PIGNConv(4, smoothing=torch.tensor(0.25, requires_grad=True))
+    with pytest.raises(ValueError, match=r"PIGNConv: smoothing must be a finite number in \[0, 1\), got 1\.5"):
+        PIGNConv(4, smoothing=torch.tensor(1.5))
+
+
 def test_options_of_fixed_point_alone():
     with pytest.raises(TypeError, match=r"fixed_point\(\): f must be a callable"):
         ic.fixed_point(3.0, torch.zeros(2), max_iter=2)
