@@ -279,6 +279,7 @@ def test_malformed_input_is_a_usage_error_and_nothing_is_written(case, tmp_path,
                        str(tmp_path / "out2" / "rows.csv")], capsys)
     for w in words:
         assert w in err, (w, err)
+    assert "weights_only=False" not in err
     assert not (tmp_path / "out").exists() and not (tmp_path / "out2").exists()
 
 
@@ -301,6 +302,8 @@ BAD_PREDICT = {  # case -> (argv after "predict" given tmp_path and the two mode
                     ["argument --model:", "m.pt", "not a model saved by 'iterative-gnn train --save'"]),
     "a torch file of something else": (lambda t, m, c: ["--graph", str(GML), "--model", str(_torch_file(t))],
                                        ["argument --model:", "other.pt", "no 'iterative-gnn node classifier' record"]),
+    "a pickled module": (lambda t, m, c: ["--graph", str(GML), "--model", str(_pickled_module(t))],
+                         ["argument --model:", "module.pt", "it holds pickled Python objects"]),
     "csv model without --features": (lambda t, m, c: ["--graph", str(EDGES), "--model", str(c)],
                                      ["argument --features:", "trained on features from a CSV file",
                                       "columns f0, f1"]),
@@ -318,6 +321,12 @@ BAD_PREDICT = {  # case -> (argv after "predict" given tmp_path and the two mode
 }
 
 
+def _pickled_module(tmp_path: Path) -> Path:
+    """torch's message for it advises loading without weights_only, which would run the file's code."""
+    torch.save(torch.nn.Linear(2, 2), tmp_path / "module.pt")
+    return tmp_path / "module.pt"
+
+
 def _torch_file(tmp_path: Path) -> Path:
     torch.save({"weights": torch.zeros(2)}, tmp_path / "other.pt")
     return tmp_path / "other.pt"
@@ -330,4 +339,5 @@ def test_predict_refuses_malformed_input_and_writes_nothing(case, saved_model, c
     err = usage_error(["predict", *argv(tmp_path, saved_model, csv_model), "--out", str(out)], capsys)
     for w in words:
         assert w in err, (w, err)
+    assert "weights_only=False" not in err
     assert not (tmp_path / "out").exists()
