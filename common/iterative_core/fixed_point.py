@@ -137,8 +137,7 @@ def _checked_map(f: Callable[[Tensor], Tensor], z0: Tensor, where: str) -> Calla
     inside a solver with torch's message. The checks read only metadata (no synchronisation)."""
     shape, dtype, device = z0.shape, z0.dtype, z0.device
 
-    def checked(z: Tensor) -> Tensor:
-        out = f(z)
+    def check(out) -> Tensor:
         if not isinstance(out, Tensor):
             raise TypeError(f"{where}: f must return a tensor like z0, got {got(out)}")
         if out.shape != shape or out.dtype != dtype or out.device != device:
@@ -146,6 +145,12 @@ def _checked_map(f: Callable[[Tensor], Tensor], z0: Tensor, where: str) -> Calla
                              f"({tuple(shape)}, {dtype}, {device}), got ({tuple(out.shape)}, {out.dtype}, "
                              f"{out.device})")
         return out
+
+    def checked(z: Tensor) -> Tensor:
+        return check(f(z))
+    smoothed = getattr(f, "smoothed", None)
+    if smoothed is not None:  # the map's own smoothed step (see solvers.picard), checked alike
+        checked.smoothed = lambda z, s: check(smoothed(z, s))
     return checked
 
 

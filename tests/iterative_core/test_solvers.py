@@ -177,6 +177,35 @@ def test_no_cuda_synchronisation_without_tol(solver, grad):
     assert W.grad is not None and info.iterations == 6
 
 
+def test_fixed_point_and_the_layer_keep_the_smoothed_step():
+    """fixed_point wraps f to check its outputs; the wrapper must still offer the map's smoothed step,
+    or every layer loses its fused step without a sign."""
+    f, x = diffusion_problem()
+    calls = {"smoothed": 0}
+
+    class Map:
+        def __call__(self, z):
+            return f(z)
+
+        def smoothed(self, z, s):
+            calls["smoothed"] += 1
+            return s * z + (1 - s) * f(z)
+
+    ic.fixed_point(Map(), x, max_iter=4, smoothing=0.5)
+    assert calls["smoothed"] == 4
+    pyg = pytest.importorskip("pyg_iterative")
+    from iterative_core.layer import BoundStep
+
+    used = []
+    real = BoundStep.smoothed
+    BoundStep.smoothed = lambda self, z, t: used.append(t) or real(self, z, t)
+    try:
+        pyg.PIGNConv(4, num_iterations=5)(torch.randn(5, 4), torch.tensor([[0, 1, 2, 3], [1, 2, 3, 4]]))
+    finally:
+        BoundStep.smoothed = real
+    assert len(used) == 5
+
+
 def test_picard_takes_the_maps_own_smoothed_step_where_it_has_one():
     """A map with ``smoothed(z, s)`` is asked for the smoothed steps (s != 0) and called plainly for
     the others; the iterates are those of ``lerp(f(z), z, s)``."""
