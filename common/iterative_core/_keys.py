@@ -5,11 +5,21 @@ import difflib
 from typing import Iterable, Optional
 
 
+#: what ``fixed_point`` and the layers call by different names
+_SAME_MEANING = {"max_iter": "num_iterations", "num_iterations": "max_iter"}
+
+
 def closest(value: str, valid: Iterable[str]) -> Optional[str]:
-    """The valid name the user most likely meant: one that the value starts with, or that starts with
-    the value (three letters at least: ``tolerance`` -> ``tol``), else the closest spelling."""
+    """The valid name the user most likely meant: a close spelling (``solver_opts`` ->
+    ``solver_options``), else one that the value starts with or that starts with it (three letters
+    at least: ``tolerance`` -> ``tol``), else a looser spelling."""
     valid = list(valid)
     value = str(value)
+    if _SAME_MEANING.get(value) in valid:
+        return _SAME_MEANING[value]
+    close = difflib.get_close_matches(value, valid, n=1, cutoff=0.8)
+    if close:
+        return close[0]
     prefixed = [v for v in valid if min(len(v), len(value)) >= 3 and (value.startswith(v) or v.startswith(value))]
     if prefixed:
         return max(prefixed, key=len)

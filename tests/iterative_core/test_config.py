@@ -119,7 +119,9 @@ def test_the_solver_options_reach_the_solver_after_replace_pickle_and_deepcopy()
 
 @pytest.mark.parametrize("given, meant", [("tolerance", "tol"), ("tolerence", "tol"), ("tl", "tol"),
                                            ("num_iteration", "num_iterations"), ("smoothing_", "smoothing"),
-                                           ("on_diverge", "on_divergence")])
+                                           ("on_diverge", "on_divergence"), ("solver_opts", "solver_options"),
+                                           ("backward_solver_opts", "backward_solver_options"),
+                                           ("max_iter", "num_iterations")])
 def test_an_unknown_keyword_suggests_the_option_it_starts_with_or_spells_like(given, meant):
     """A name that starts with a valid one (``tolerance``) used to be matched by spelling alone, to
     ``trace`` or ``on_divergence``."""
