@@ -137,8 +137,11 @@ SAGE_AGGREGATIONS = ("mean", "sum", "max", "pool")
 
 
 def check_sage_aggr(aggr: str) -> str:
-    """``aggr`` if it is one of :data:`SAGE_AGGREGATIONS`, else the error naming it and the valid ones
-    (each backend's own layer takes others, which the other backend cannot compute alike)."""
+    """``aggr`` if it is one of :data:`SAGE_AGGREGATIONS` (``"add"``, PyG's name for the sum, as
+    ``"sum"``), else the error naming it and the valid ones (each backend's own layer takes others,
+    which the other backend cannot compute alike)."""
+    if aggr == "add":
+        return "sum"
     return check_choice("conv='sage' aggr", aggr, SAGE_AGGREGATIONS)
 
 

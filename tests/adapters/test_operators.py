@@ -114,17 +114,28 @@ def test_sage_aggregations_are_the_same_function_in_both_backends(backend, aggr)
 @pytest.mark.parametrize("aggr,error,message", [
     ("lstm", ValueError, "unknown conv='sage' aggr 'lstm'; valid: 'max', 'mean', 'pool', 'sum'.$"),
     ("gcn", ValueError, "unknown conv='sage' aggr 'gcn'; valid: 'max', 'mean', 'pool', 'sum'.$"),
-    ("add", ValueError, "unknown conv='sage' aggr 'add'; valid: 'max', 'mean', 'pool', 'sum'.$"),
     ("mena", ValueError, r"unknown conv='sage' aggr 'mena'; valid: .* Did you mean 'mean'\?$"),
     (["mean", "max"], TypeError, r"conv='sage' aggr must be a string, one of 'max', 'mean', 'pool', 'sum'; got"),
 ])
 def test_sage_aggr_outside_the_shared_ones_refused_alike(backend, aggr, error, message):
     """Each backend's own SAGEConv takes aggregations the other lacks or computes otherwise ('lstm',
-    'gcn', 'add', lists): both refuse them, when the layer is built, with the same message."""
+    'gcn', lists): both refuse them, when the layer is built, with the same message."""
     with pytest.raises(error, match=message):
         backend.PIGNConv(C, conv="sage", aggr=aggr)
     with pytest.raises(error, match=message):
         backend.PIGN(5, C, 3, conv="sage", aggr=aggr)
+
+
+def test_sage_add_is_the_sum(backend):
+    """PyG's name for the sum, taken by both backends as "sum"."""
+    x, (ei, _) = torch.randn(12, C), random_graph(12, 30, seed=5)
+    add = backend.PIGNConv(C, num_iterations=3, conv="sage", aggr="add")
+    total = backend.PIGNConv(C, num_iterations=3, conv="sage", aggr="sum")
+    total.load_state_dict(add.state_dict())
+    torch.testing.assert_close(backend.call(add, x, ei), backend.call(total, x, ei))
+    mean = backend.PIGNConv(C, num_iterations=3, conv="sage", aggr="mean")
+    mean.load_state_dict(add.state_dict())
+    assert not torch.allclose(backend.call(add, x, ei), backend.call(mean, x, ei))
 
 
 def test_user_operator_registered_and_iterated(backend, clean_registry):
