@@ -92,10 +92,12 @@ def read_model_file(path: str | os.PathLike) -> dict[str, Any]:
         raise ModelFileError(f"{path}: no such file" if not path.exists() else f"{path}: not a file")
     try:
         record = torch.load(path, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError:
+    except pickle.UnpicklingError as exc:
         # torch's own message advises loading without weights_only, which would run the file's code
-        raise ModelFileError(f"{path}: not a model saved by 'iterative-gnn train --save' (it holds pickled "
-                             "Python objects; a model file holds only tensors and plain values)") from None
+        text = str(exc)
+        what = ("it holds pickled Python objects; a model file holds only tensors and plain values"
+                if "Unsupported global" in text or "Unsupported class" in text else "not a file torch can read")
+        raise ModelFileError(f"{path}: not a model saved by 'iterative-gnn train --save' ({what})") from None
     except Exception as exc:  # noqa: BLE001 - torch raises many kinds for a file that is not its own
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ModelFileError(f"{path}: not a model saved by 'iterative-gnn train --save' (torch.load: {first})") \

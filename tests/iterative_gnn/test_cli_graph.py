@@ -302,6 +302,8 @@ BAD_PREDICT = {  # case -> (argv after "predict" given tmp_path and the two mode
                     ["argument --model:", "m.pt", "not a model saved by 'iterative-gnn train --save'"]),
     "a torch file of something else": (lambda t, m, c: ["--graph", str(GML), "--model", str(_torch_file(t))],
                                        ["argument --model:", "other.pt", "no 'iterative-gnn node classifier' record"]),
+    "random bytes": (lambda t, m, c: ["--graph", str(GML), "--model", str(_random_bytes(t))],
+                     ["argument --model:", "bytes.pt", "not a file torch can read"]),
     "a pickled module": (lambda t, m, c: ["--graph", str(GML), "--model", str(_pickled_module(t))],
                          ["argument --model:", "module.pt", "it holds pickled Python objects"]),
     "csv model without --features": (lambda t, m, c: ["--graph", str(EDGES), "--model", str(c)],
@@ -319,6 +321,11 @@ BAD_PREDICT = {  # case -> (argv after "predict" given tmp_path and the two mode
     "missing attribute": (lambda t, m, c: ["--graph", str(gml_file(t, without_x)), "--model", str(m)],
                           ["argument --feature-attrs:", "changed.gml", "'17'"]),
 }
+
+
+def _random_bytes(tmp_path: Path) -> Path:
+    (tmp_path / "bytes.pt").write_bytes(bytes(range(256)))
+    return tmp_path / "bytes.pt"
 
 
 def _pickled_module(tmp_path: Path) -> Path:
