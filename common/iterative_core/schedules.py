@@ -112,12 +112,12 @@ class Schedule(Sequence):
 
 
 def scalar_value(smoothing, name: str, where: Optional[str]):
-    """A 0-d floating tensor as its float (read once, here); anything else as given."""
-    if isinstance(smoothing, torch.Tensor) and smoothing.dim() == 0 and smoothing.is_floating_point():
-        if smoothing.requires_grad:
+    """A 0-d tensor or array as its number (read once, here); anything else as given."""
+    if getattr(smoothing, "ndim", None) == 0 and hasattr(smoothing, "item") and not isinstance(smoothing, numbers.Real):
+        if getattr(smoothing, "requires_grad", False):
             raise TypeError(f"{f'{where}: ' if where else ''}{name} is a fixed factor, not a learned one; got a "
                             f"tensor that requires grad: pass float({name}) (its value now), or a schedule")
-        return float(smoothing)
+        return smoothing.item()
     return smoothing
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import sys
 import tracemalloc
 
+import numpy as np
 import pytest
 import torch
 
@@ -321,6 +322,8 @@ def test_a_scalar_tensor_smoothing_is_its_float():
     """A 0-d tensor was refused as "must be 1-D"; one that requires grad would be a learned factor,
     which the layer does not learn."""
     assert PIGNConv(4, smoothing=torch.tensor(0.25)).smoothing == 0.25
+    assert PIGNConv(4, smoothing=torch.tensor(0)).smoothing == 0.0
+    assert PIGNConv(4, smoothing=np.array(0.5)).smoothing == 0.5
     assert solve(smoothing=torch.tensor(0.25))[1].iterations == 4
     with pytest.raises(TypeError, match=r"PIGNConv: smoothing is a fixed factor, not a learned one; .* pass "
                                         r"float\(smoothing\)"):
