@@ -148,8 +148,9 @@ def _checked_map(f: Callable[[Tensor], Tensor], z0: Tensor, where: str) -> Calla
 
     def checked(z: Tensor) -> Tensor:
         return check(f(z))
-    smoothed = getattr(f, "smoothed", None)
-    if smoothed is not None:  # the map's own smoothed step (see solvers.picard), checked alike
+    # the map's own smoothed step (see solvers.picard, which skips it under torch.compile), checked alike
+    smoothed = None if is_compiling() else getattr(f, "smoothed", None)
+    if smoothed is not None:
         checked.smoothed = lambda z, s: check(smoothed(z, s))
     return checked
 

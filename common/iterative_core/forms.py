@@ -62,15 +62,6 @@ def operator_keys(factory: Callable[..., Any]) -> frozenset:
     return frozenset(k for k in OPERATOR_KEYS if k in names)
 
 
-def option_names(factory: Callable[..., Any]) -> frozenset:
-    """The keyword options an operator factory takes (its parameters after the width)."""
-    try:
-        params = list(inspect.signature(factory).parameters.values())[1:]
-    except (TypeError, ValueError):
-        return frozenset()
-    return frozenset(p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY))
-
-
 def resolve_form(form: Optional[str], keys: frozenset, conv: str = "the operator", where: str = "PIGNConv") -> str:
     """The form a layer takes: ``form`` when given (a former name mapped to the current one), else the
     first of ``"signed"``, ``"appnp"``, ``"paper"`` whose options the operator takes (``keys``, from

@@ -320,6 +320,9 @@ class BoundStep:
 _OPERATOR_FLAGS = frozenset({"add_self_loops", "normalize", "cached", "allow_zero_in_degree"})
 #: the GCN operator's options that decide its parameters: set at construction only
 _FIXED_AT_CONSTRUCTION = frozenset({"channels", "beta", "propagation", "gamma_init", "gamma_scale", "gamma_max"})
+#: the GCN operator's options that a layer iterating it reads and sets as its own attributes
+#: (``conv.alpha``, ``conv.normalize``, as on PyG's ``APPNP`` and ``GCNConv``)
+GCN_LAYER_ATTRIBUTES = (_OPERATOR_FLAGS | {"alpha"} | _FIXED_AT_CONSTRUCTION) - {"channels"}
 
 
 class GCNOperatorBase(nn.Module):
@@ -362,7 +365,7 @@ class GCNOperatorBase(nn.Module):
                  propagation: str = "fixed", gamma_init: Optional[float] = None, gamma_scale: Optional[float] = None,
                  gamma_max: Optional[float] = None) -> None:
         super().__init__()
-        bias = check_flag("bias", bias)
+        bias = check_flag("bias", bias, where=type(self).__name__)
         # how the adapters build the propagation (see iterative_core.normalization.gcn_propagation);
         # with ``cached`` an adapter keeps what it built (cache_propagation) until reset_parameters()
         self._cache = None
@@ -371,7 +374,7 @@ class GCNOperatorBase(nn.Module):
             setattr(self, name, value)  # checked by __setattr__
         # the propagations of the last few graphs, by identity and version (see prepare)
         self._graphs = GraphCache(self.graph_cache_size)
-        beta = check_real("beta (identity mapping)", beta, low=0.0, high=1.0, optional=True)
+        beta = check_real("beta (identity mapping)", beta, low=0.0, high=1.0, optional=True, where=type(self).__name__)
         self.channels = channels
         self.beta = beta
         if beta == 0.0:  # W = I: a parameter nothing uses would break DDP (an unused parameter)
@@ -386,15 +389,20 @@ class GCNOperatorBase(nn.Module):
     def __setattr__(self, name: str, value) -> None:
         # the options read at every call may change, checked as at construction; those that shaped the
         # parameters may not (a layer built with them is what the user wants)
+        where = type(self).__name__
         if name in _OPERATOR_FLAGS:
-            value = check_flag(name, value)
+            value = check_flag(name, value, where=where)
             if value != self.__dict__.get(name, value):
-                self._cache = None  # cached=True's propagation was built with the former value
+                # what was built with the former value: cached=True's propagation, the graphs kept
+                self._cache = None
+                self._graphs = GraphCache(self.graph_cache_size)
         elif name == "alpha":
-            value = check_real("alpha (initial residual)", value, low=0.0, high=1.0, high_open=True)
-        elif name in _FIXED_AT_CONSTRUCTION and self.__dict__.get("_built"):
-            raise AttributeError(f"{name} is set when the layer is built (it decides its parameters); "
-                                 f"build a new layer with {name}={value!r}")
+            value = check_real("alpha (initial residual)", value, low=0.0, high=1.0, high_open=True, where=where)
+        elif (name in _FIXED_AT_CONSTRUCTION and self.__dict__.get("_built")
+              and value != self.__dict__.get(name, value)):
+            raise AttributeError(f"{where}: {name} is fixed when the operator is built (it decides its "
+                                 f"parameters; it is {self.__dict__[name]!r}): build a new layer with the "
+                                 f"value {value!r}")
         super().__setattr__(name, value)
 
     def _init_coefficients(self, propagation: str, gamma_init: Optional[float], gamma_scale: Optional[float],

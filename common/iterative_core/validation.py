@@ -65,10 +65,15 @@ _AUTOCAST_BY_DEVICE = tuple(int(v) for v in re.match(r"(\d+)\.(\d+)", torch.__ve
 
 
 def autocast_enabled(device_type: str) -> bool:
-    """Whether autocast is on for ``device_type``."""
+    """Whether autocast is on for ``device_type`` (never on "meta", which has none; asked without a
+    call to torch, which would leave an empty graph under torch.compile)."""
+    if device_type == "meta":
+        return False
     if _AUTOCAST_BY_DEVICE:
         return torch.is_autocast_enabled(device_type)
-    return torch.is_autocast_cpu_enabled() if device_type == "cpu" else torch.is_autocast_enabled()
+    if device_type == "cpu":
+        return torch.is_autocast_cpu_enabled()
+    return device_type == "cuda" and torch.is_autocast_enabled()
 
 
 def check_parameter_dtype(x: Tensor, dtype: torch.dtype, where: str, owner: str) -> None:

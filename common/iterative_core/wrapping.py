@@ -33,8 +33,8 @@ import torch
 from torch import Tensor, nn
 
 from ._keys import check_keys
-from .forms import form_defaults, option_names, registered_form, resolve_form
-from .layer import ITERATION_KEYS, GCNOperatorBase, IterativeLayerBase
+from .forms import form_defaults, registered_form, resolve_form
+from .layer import GCN_LAYER_ATTRIBUTES, ITERATION_KEYS, GCNOperatorBase, IterativeLayerBase
 from .operators import get_operator
 from .info import apply_policy
 from .adapter import GraphAdapter, WidthNames, check_graph_view, is_compiling
@@ -408,6 +408,33 @@ def build_operator(backend: str, conv: str, channels: int, options: dict, where:
     return operator
 
 
+def _gcn_option(name: str) -> property:
+    """The layer's attribute ``name``: the GCN operator's option of that name, read and set there
+    (checked by it), as PyG's ``APPNP`` and ``GCNConv`` show theirs; with another operator a plain
+    attribute of the layer. (A property, not ``__getattr__``: torch.compile traces those plainly.)"""
+
+    def holder(self) -> Optional[GCNOperatorBase]:
+        op = self._modules.get("operator") if "_modules" in vars(self) else None
+        return op if isinstance(op, GCNOperatorBase) and name in vars(op) else None
+
+    def get(self):
+        op = holder(self)
+        if op is not None:
+            return getattr(op, name)
+        if name in vars(self):
+            return vars(self)[name]
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
+    def set(self, value) -> None:
+        op = holder(self)
+        if op is not None:
+            setattr(op, name, value)
+        else:
+            vars(self)[name] = value
+
+    return property(get, set, doc=f"The GCN operator's ``{name}`` (with another operator, the layer's own).")
+
+
 class RegistryLayerBase(OperatorLayerBase):
     """An :class:`OperatorLayerBase` whose operator comes from the registry of its adapter's backend:
     the body of every adapter's ``PIGNConv``. Keywords other than the iteration's go to the operator's
@@ -453,14 +480,6 @@ class RegistryLayerBase(OperatorLayerBase):
         self.conv_name = conv
         self.form = form
         self._default_form = resolve_form(None, keys, conv, where)
-        self._operator_options = option_names(get_operator(conv, self.adapter.name))
-
-    def __setattr__(self, name: str, value) -> None:
-        # an operator's option set on the layer would be a new attribute nothing reads: say where it lives
-        if name in self.__dict__.get("_operator_options", ()) and name not in self.__dict__ and not hasattr(type(self), name):
-            raise AttributeError(f"{type(self).__name__}: {name} is an option of the layer's operator; set it "
-                                 f"there: conv.operator.{name} = {value!r}")
-        super().__setattr__(name, value)
 
     def reset_parameters(self) -> None:
         super().reset_parameters()
@@ -487,3 +506,8 @@ class RegistryLayerBase(OperatorLayerBase):
             parts.append(f"form={self.form!r}")
         parts.append(self._iteration_repr())
         return ", ".join(parts)
+
+
+for _name in sorted(GCN_LAYER_ATTRIBUTES):
+    setattr(RegistryLayerBase, _name, _gcn_option(_name))
+del _name

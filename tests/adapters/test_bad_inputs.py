@@ -101,21 +101,31 @@ def test_the_gcn_operators_options_set_later_are_checked_or_refused(backend):
     conv = backend.PIGNConv(4, num_iterations=3, form="appnp")
     x = torch.randn(5, 4)
     before = backend.call(conv, x, EI)
-    with pytest.raises(ValueError, match=r"alpha \(initial residual\) must be a finite number in \[0, 1\), got 2\.0"):
+    with pytest.raises(ValueError, match=r"GCNOperator: alpha \(initial residual\) must be a finite number in "
+                                         r"\[0, 1\), got 2\.0"):
         conv.operator.alpha = 2.0
-    with pytest.raises(TypeError, match=r"normalize must be True or False, got 'no'"):
-        conv.operator.normalize = "no"
-    with pytest.raises(AttributeError, match=r"beta is set when the layer is built .* beta=0\.5"):
-        conv.operator.beta = 0.5
-    # set on the layer, an operator's option would be an attribute nothing reads: refused, naming the place
-    with pytest.raises(AttributeError, match=r"PIGNConv: alpha is an option of the layer's operator; set it there: "
-                                             r"conv\.operator\.alpha = 0\.5"):
-        conv.alpha = 0.5
+    with pytest.raises(TypeError, match=r"GCNOperator: normalize must be True or False, got 'no'"):
+        conv.normalize = "no"  # the layer's attribute is the operator's, checked by it
+    with pytest.raises(AttributeError, match=r"GCNOperator: beta is fixed when the operator is built .* it is 0\.0\): "
+                                             r"build a new layer with the value 0\.5"):
+        conv.beta = 0.5
+    conv.beta = 0.0  # the same value: nothing changes, nothing to refuse
     assert torch.equal(backend.call(conv, x, EI), before)  # nothing of the above changed the layer
-    conv.operator.alpha = 0.5
+    conv.alpha = 0.5  # as APPNP's and GCNConv's attributes: read and set on the layer
+    assert conv.operator.alpha == conv.alpha == 0.5 and "alpha" not in conv.__dict__
     assert not torch.allclose(backend.call(conv, x, EI), before)
     conv.tol = 1e-4  # the iteration's own options stay attributes of the layer
     assert conv.tol == 1e-4
+
+
+def test_a_subclass_keeps_its_own_attributes(backend):
+    """Only the GCN operator's options are the layer's; a subclass's own names are left alone."""
+    class MyConv(backend.PIGNConv):
+        def __init__(self, channels, heads=2):
+            super().__init__(channels, conv="gat", heads=heads)
+            self.heads = heads
+
+    assert MyConv(8).heads == 2 and "heads" in MyConv(8).__dict__
 
 
 def test_a_cached_propagation_is_rebuilt_when_a_switch_changes(backend):
@@ -219,6 +229,20 @@ def test_under_autocast_the_layer_runs_in_its_own_dtype(backend, widths, kw):
     assert not torch.equal(out, ref)  # the features' rounding to bfloat16 is kept, nothing else is
     out.sum().backward()
     assert all(p.grad is not None and torch.isfinite(p.grad).all() for p in conv.parameters())
+
+
+def test_a_layer_runs_on_the_meta_device(backend):
+    """Shapes only, as model builders trace them: the autocast check must not ask a device that has none."""
+    if backend.name == "dgl":
+        pytest.skip("DGL graphs do not live on the meta device")
+    from iterative_core.validation import _AUTOCAST_BY_DEVICE
+    if not _AUTOCAST_BY_DEVICE:
+        pytest.skip("torch before 2.4 has no meta kernel for the residual norms (_foreach_norm)")
+    from torch_geometric.nn import SAGEConv  # the GCN operator's set-up counts degrees (no meta kernel)
+
+    conv = backend.IterativeConv(SAGEConv(4, 4), num_iterations=2, validate=False, on_divergence="ignore")
+    out = conv.to("meta")(torch.empty(5, 4, device="meta"), EI.to("meta"))
+    assert out.shape == (5, 4) and out.device.type == "meta"
 
 
 # --------------------------------------------------------------------------- divergence and stalls
