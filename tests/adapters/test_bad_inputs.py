@@ -138,6 +138,19 @@ def test_a_cached_propagation_is_rebuilt_when_a_switch_changes(backend):
     assert torch.allclose(backend.call(conv, x, EI), backend.call(fresh, x, EI))
 
 
+def test_a_switch_changed_later_is_checked_on_a_graph_seen_before(backend):
+    """DGL refuses nodes without in-edges unless allow_zero_in_degree; the graphs kept from before the
+    change must not let such a graph through."""
+    if backend.name != "dgl":
+        pytest.skip("allow_zero_in_degree is DGL's")
+    conv = backend.PIGNConv(4, num_iterations=2, add_self_loops=False, allow_zero_in_degree=True)
+    g = backend.graph(EI, 5)  # node 4 has no in-edge
+    backend.run(conv, torch.randn(5, 4), g)
+    conv.allow_zero_in_degree = False
+    with pytest.raises(Exception, match="0-in-degree nodes"):
+        backend.run(conv, torch.randn(5, 4), g)
+
+
 def test_a_warm_start_with_nan_is_refused_when_validating(backend):
     conv = backend.PIGNConv(4, num_iterations=3)
     z = torch.randn(5, 4)
