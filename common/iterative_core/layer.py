@@ -398,11 +398,12 @@ class GCNOperatorBase(nn.Module):
                 self._graphs = GraphCache(self.graph_cache_size)
         elif name == "alpha":
             value = check_real("alpha (initial residual)", value, low=0.0, high=1.0, high_open=True, where=where)
-        elif (name in _FIXED_AT_CONSTRUCTION and self.__dict__.get("_built")
-              and value != self.__dict__.get(name, value)):
+        elif name in _FIXED_AT_CONSTRUCTION and self.__dict__.get("_built") and (
+                name not in self.__dict__ or value != self.__dict__[name]):
+            now = (f"it is {self.__dict__[name]!r}" if name in self.__dict__
+                   else f"this one has none, with propagation={self.propagation!r}")
             raise AttributeError(f"{where}: {name} is fixed when the operator is built (it decides its "
-                                 f"parameters; it is {self.__dict__[name]!r}): build a new layer with the "
-                                 f"value {value!r}")
+                                 f"parameters; {now}): build a new layer with the value {value!r}")
         super().__setattr__(name, value)
 
     def _init_coefficients(self, propagation: str, gamma_init: Optional[float], gamma_scale: Optional[float],

@@ -415,7 +415,7 @@ def _gcn_option(name: str) -> property:
 
     def holder(self) -> Optional[GCNOperatorBase]:
         op = self._modules.get("operator") if "_modules" in vars(self) else None
-        return op if isinstance(op, GCNOperatorBase) and name in vars(op) else None
+        return op if isinstance(op, GCNOperatorBase) else None
 
     def get(self):
         op = holder(self)

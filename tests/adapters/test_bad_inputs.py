@@ -118,6 +118,17 @@ def test_the_gcn_operators_options_set_later_are_checked_or_refused(backend):
     assert conv.tol == 1e-4
 
 
+def test_a_learned_coefficients_option_on_fixed_propagation_is_refused_not_stored(backend):
+    """gamma_* exist only with propagation='signed'; set later on a fixed one, they were stored as an
+    attribute nothing reads."""
+    conv = backend.PIGNConv(4, num_iterations=3, form="appnp")
+    for target in (conv, conv.operator):
+        with pytest.raises(AttributeError, match=r"GCNOperator: gamma_init is fixed when the operator is built .* "
+                                                 r"this one has none, with propagation='fixed'"):
+            target.gamma_init = 0.3
+    assert "gamma_init" not in vars(conv) and "gamma_init" not in vars(conv.operator)
+
+
 def test_a_subclass_keeps_its_own_attributes(backend):
     """Only the GCN operator's options are the layer's; a subclass's own names are left alone."""
     class MyConv(backend.PIGNConv):
