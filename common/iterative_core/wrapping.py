@@ -448,18 +448,17 @@ class RegistryLayerBase(OperatorLayerBase):
                  form: Optional[str] = None, **kwargs) -> None:
         where = type(self).__name__
         in_name, out_name = self.width_args
-        widths = []
-        for name, value in ((in_name, in_channels), (out_name, out_channels)):
-            if value is None and name == out_name:
-                widths.append(None)
-                continue
+
+        def width(name: str, value) -> int:
             whole = isinstance(value, numbers.Integral) and not isinstance(value, bool)
             if not whole or value < 1:
                 raise (ValueError if whole else TypeError)(
                     f"{where}: {name} must be a positive int, got {value!r} ({where}({in_name}, {out_name}=None, *, "
                     f"num_iterations=8, ...): the iteration's options are keywords)")
-            widths.append(int(value))
-        in_channels, out_channels = widths
+            return int(value)
+
+        in_channels = width(in_name, in_channels)
+        out_channels = None if out_channels is None else width(out_name, out_channels)
         channels = in_channels if out_channels is None else out_channels
         if not isinstance(conv, str):
             raise TypeError(f"{where}: conv must be a registered operator name, got {type(conv).__name__} "
