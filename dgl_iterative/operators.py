@@ -26,7 +26,7 @@ from dgl.nn import GATConv, GINConv, SAGEConv
 from torch import Tensor, nn
 
 from iterative_core import register_operator
-from iterative_core.operators import check_sage_aggr, gin_mlp, head_width
+from iterative_core.operators import BUILTIN_STATE_DICT_KEYS, check_sage_aggr, gin_mlp, head_width
 
 __all__ = ["sage_operator", "gin_operator", "gat_operator", "GATOperator", "SAGEOperator"]
 
@@ -105,10 +105,8 @@ def gat_operator(channels: int, *, heads: int = 1, negative_slope: float = 0.2, 
                        attn_drop=attention_dropout, bias=bias)
 
 
-# DGL's parameter names -> the names every backend's operators share (see convert_state_dict)
-register_operator("sage", sage_operator, backend="dgl", state_dict_keys={
-    "fc_neigh.weight": "neighbor.weight", "fc_self.bias": "bias", "fc_self.weight": "root.weight",
-    "fc_pool.weight": "pool.weight", "fc_pool.bias": "pool.bias"})
-register_operator("gin", gin_operator, backend="dgl", state_dict_keys={"apply_func.": "mlp.", "eps": "eps"})
-register_operator("gat", gat_operator, backend="dgl", state_dict_keys={
-    "fc.weight": "lin.weight", "attn_l": "att_src", "attn_r": "att_dst", "bias": "bias"})
+# the parameter names -> the names every backend's operators share: see convert_state_dict
+_KEYS = BUILTIN_STATE_DICT_KEYS["dgl"]
+register_operator("sage", sage_operator, backend="dgl", state_dict_keys=_KEYS["sage"])
+register_operator("gin", gin_operator, backend="dgl", state_dict_keys=_KEYS["gin"])
+register_operator("gat", gat_operator, backend="dgl", state_dict_keys=_KEYS["gat"])

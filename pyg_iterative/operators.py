@@ -23,7 +23,7 @@ from torch import nn
 from torch_geometric.nn import GATConv, GINConv, SAGEConv
 
 from iterative_core import register_operator
-from iterative_core.operators import check_sage_aggr, gin_mlp, head_width
+from iterative_core.operators import BUILTIN_STATE_DICT_KEYS, check_sage_aggr, gin_mlp, head_width
 
 __all__ = ["sage_operator", "gin_operator", "gat_operator"]
 
@@ -49,10 +49,8 @@ def gat_operator(channels: int, *, heads: int = 1, negative_slope: float = 0.2, 
                    dropout=attention_dropout, add_self_loops=add_self_loops, bias=bias)
 
 
-# PyG's parameter names -> the names every backend's operators share (see convert_state_dict)
-register_operator("sage", sage_operator, backend="pyg", state_dict_keys={
-    "lin_l.weight": "neighbor.weight", "lin_l.bias": "bias", "lin_r.weight": "root.weight",
-    "lin.weight": "pool.weight", "lin.bias": "pool.bias"})
-register_operator("gin", gin_operator, backend="pyg", state_dict_keys={"nn.": "mlp.", "eps": "eps"})
-register_operator("gat", gat_operator, backend="pyg", state_dict_keys={
-    "lin.weight": "lin.weight", "att_src": "att_src", "att_dst": "att_dst", "bias": "bias"})
+# the parameter names -> the names every backend's operators share: see convert_state_dict
+_KEYS = BUILTIN_STATE_DICT_KEYS["pyg"]
+register_operator("sage", sage_operator, backend="pyg", state_dict_keys=_KEYS["sage"])
+register_operator("gin", gin_operator, backend="pyg", state_dict_keys=_KEYS["gin"])
+register_operator("gat", gat_operator, backend="pyg", state_dict_keys=_KEYS["gat"])

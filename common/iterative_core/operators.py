@@ -21,7 +21,28 @@ from ._keys import check_choice
 from .checks import check_callable, check_flag, check_name, got
 
 _OPERATORS: dict[str, dict[str, Callable[..., nn.Module]]] = {}
-_KEYS: dict[str, dict[str, dict[str, str]]] = {}
+
+#: the parameter names of the built-in operators in each backend -> the names they share (``"gcn"``:
+#: the same names everywhere). Known before either adapter is imported, so that
+#: :func:`convert_state_dict` works in an environment that has only one of the two backends.
+BUILTIN_STATE_DICT_KEYS: dict[str, dict[str, dict[str, str]]] = {
+    "pyg": {
+        "gcn": {},
+        "sage": {"lin_l.weight": "neighbor.weight", "lin_l.bias": "bias", "lin_r.weight": "root.weight",
+                 "lin.weight": "pool.weight", "lin.bias": "pool.bias"},
+        "gin": {"nn.": "mlp.", "eps": "eps"},
+        "gat": {"lin.weight": "lin.weight", "att_src": "att_src", "att_dst": "att_dst", "bias": "bias"},
+    },
+    "dgl": {
+        "gcn": {},
+        "sage": {"fc_neigh.weight": "neighbor.weight", "fc_self.bias": "bias", "fc_self.weight": "root.weight",
+                 "fc_pool.weight": "pool.weight", "fc_pool.bias": "pool.bias"},
+        "gin": {"apply_func.": "mlp.", "eps": "eps"},
+        "gat": {"fc.weight": "lin.weight", "attn_l": "att_src", "attn_r": "att_dst", "bias": "bias"},
+    },
+}
+_KEYS: dict[str, dict[str, dict[str, str]]] = {b: {n: dict(t) for n, t in ops.items()}
+                                               for b, ops in BUILTIN_STATE_DICT_KEYS.items()}
 
 __all__ = ["register_operator", "get_operator", "available_operators", "operator_registrar", "convert_state_dict"]
 
@@ -89,6 +110,17 @@ def get_operator(name: str, backend: str) -> Callable[..., nn.Module]:
     return _OPERATORS[backend][name]
 
 
+def _state_dict_keys(conv: str, backend: str) -> Mapping[str, str]:
+    """The name map of operator ``conv`` in ``backend``: a built-in's, or its registration's (an
+    unknown name or backend gets :func:`get_operator`'s message)."""
+    check_name("operator", conv)
+    check_name("backend", backend)
+    keys = _KEYS.get(backend, {})
+    if conv not in keys:
+        get_operator(conv, backend)  # raises: names what is known
+    return keys[conv]
+
+
 def _rename(local: str, table: Mapping[str, str]) -> Optional[str]:
     if local in table:
         return table[local]
@@ -102,10 +134,12 @@ def convert_state_dict(state_dict: Mapping, conv: str, src: str, dst: str, *, mo
     inside a model). Other keys are kept. An operator without ``state_dict_keys`` keeps its names.
 
     >>> dgl_model.load_state_dict(convert_state_dict(pyg_model.state_dict(), "sage", "pyg", "dgl"))
+
+    The built-in operators' names are known without importing either adapter; an operator of your
+    own needs its registration (with ``state_dict_keys``) in both backends.
     """
-    get_operator(conv, src), get_operator(conv, dst)
-    fwd = _KEYS[src][conv]
-    back = {v: k for k, v in _KEYS[dst][conv].items()}
+    fwd = _state_dict_keys(conv, src)
+    back = {v: k for k, v in _state_dict_keys(conv, dst).items()}
     marker = module + "."
     out = {}
     for key, value in state_dict.items():

@@ -100,3 +100,21 @@ def test_convert_state_dict_keeps_names_without_a_table_and_refuses_unknown_ones
         convert_state_dict({"operator.lin_r.weight": torch.randn(3, 3)}, "op", "a", "b")
     with pytest.raises(ValueError, match="no operators are registered for backend 'c'"):
         convert_state_dict(sd, "op", "a", "c")
+
+
+def test_convert_state_dict_knows_the_built_in_operators_without_either_adapter():
+    """With an empty registry (as in an environment where one backend cannot be imported), the
+    built-in operators' weights still convert, both ways, and an unknown operator is still named."""
+    registry._KEYS.update({b: {n: dict(t) for n, t in ops.items()}
+                           for b, ops in registry.BUILTIN_STATE_DICT_KEYS.items()})
+    w, b = torch.randn(4, 4), torch.randn(4)
+    pyg = {"conv.operator.lin_l.weight": w, "conv.operator.lin_l.bias": b, "conv.operator.lin_r.weight": w}
+    dgl = convert_state_dict(pyg, "sage", "pyg", "dgl")
+    assert sorted(dgl) == ["conv.operator.fc_neigh.weight", "conv.operator.fc_self.bias",
+                           "conv.operator.fc_self.weight"]
+    assert convert_state_dict(dgl, "sage", "dgl", "pyg") == pyg
+    assert convert_state_dict({"operator.attn_l": b}, "gat", "dgl", "pyg") == {"operator.att_src": b}
+    assert convert_state_dict({"operator.weight": w}, "gcn", "pyg", "dgl") == {"operator.weight": w}
+    with pytest.raises(ValueError, match="no operators are registered for backend 'pyg'"):
+        convert_state_dict({}, "mine", "pyg", "dgl")  # not built in, not registered
+
