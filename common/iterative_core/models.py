@@ -112,6 +112,8 @@ def global_pool(z: Tensor, batch: Optional[Tensor], num_graphs: Optional[int] = 
     """
     check_choice("pooling", how, POOLS)
     if batch is None:
+        if z.size(0) == 0:  # as such a graph reads in a batch
+            return z.new_zeros(1, z.size(1))
         if how == "mean":
             return z.mean(0, keepdim=True)
         return z.sum(0, keepdim=True) if how == "sum" else z.max(0, keepdim=True).values
