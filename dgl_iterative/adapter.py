@@ -63,6 +63,7 @@ class DGLAdapter(GraphAdapter):
                      "subgraphs dgl.dataloading.ClusterGCNSampler / ShaDowKHopSampler yield (not the blocks of "
                      "NeighborSampler).")
     batch_hint = "batch the graphs with dgl.batch (which carries the batch vector), or pass none"
+    call_form = "conv(graph, feat[, edge_weight=w])"
     # DGL's message passing calls into its C library, which torch.compile cannot trace
     traceable_layers = False
 

@@ -31,6 +31,10 @@ def pyg_part() -> None:
             self.gamma = gamma
             self.lin = nn.Linear(channels, channels)
 
+        def reset_parameters(self):
+            super().reset_parameters()  # MessagePassing's: the aggregation only
+            self.lin.reset_parameters()
+
         def forward(self, x, edge_index, edge_weight=None):
             return self.gamma * self.lin(self.propagate(edge_index, x=x, edge_weight=edge_weight))
 
@@ -65,6 +69,9 @@ def dgl_part() -> None:
             self._in_feats = self._out_feats = channels
             self.gamma = gamma
             self.lin = nn.Linear(channels, channels)
+
+        def reset_parameters(self):
+            self.lin.reset_parameters()
 
         def forward(self, graph, feat, edge_weight=None):
             with graph.local_scope():

@@ -44,12 +44,15 @@ class PyGAdapter(GraphAdapter):
     """PyG's graphs (edge indices and sparse adjacencies) and layers (``conv(x, edge_index, ...)``)."""
 
     name = "pyg"
-    widths = WidthNames(inputs=("in_channels",), outputs=("out_channels",), heads=("heads",), mlps=("nn",))
+    widths = WidthNames(inputs=("in_channels",), outputs=("out_channels",), heads=("heads",), mlps=("nn",),
+                        squares=("channels",))
     square_hint = ("Build it with in_channels == out_channels (attention layers: out_channels * heads == "
                    "in_channels, heads concatenated, e.g. GATConv(C, C // heads, heads=heads)).")
     subgraph_hint = ("Iterate on a node-induced subgraph instead: torch_geometric.utils.subgraph or k_hop_subgraph, "
                      "or the subgraphs NeighborLoader / ClusterLoader yield, whose edge_index indexes one node set.")
     batch_hint = "pass the batch vector of the graphs that were batched (data.batch of a PyG Batch), or none"
+    call_form = "conv(x, edge_index[, edge_weight=w][, batch=batch])"
+    batch_keyword = "batch"
 
     def read_graph(self, layer: nn.Module, x: Tensor, edge_index, edge_weight: Optional[Tensor],
                    batch: Optional[Tensor], num_graphs: Optional[int]) -> GraphView:

@@ -77,7 +77,9 @@ class WidthNames:
     ``inputs``: the input width (a pair for a layer built for bipartite graphs); ``input_dst``: a
     separate destination width; ``outputs``: the output width (per head); ``heads``: the number of
     heads, concatenated unless the layer's ``concat`` is False; ``mlps``: a child module whose first
-    and last linear maps give the widths (GIN). torch's own ``nn.Linear`` names are always known.
+    and last linear maps give the widths (GIN); ``squares``: one width for input and output, of a
+    layer square by construction (PyG's ``GPSConv(channels, ...)``). torch's own ``nn.Linear`` names
+    are always known.
     """
 
     inputs: tuple[str, ...] = ()
@@ -85,6 +87,7 @@ class WidthNames:
     outputs: tuple[str, ...] = ()
     heads: tuple[str, ...] = ()
     mlps: tuple[str, ...] = ()
+    squares: tuple[str, ...] = ()
 
 
 class GraphKey:
@@ -280,6 +283,11 @@ class GraphAdapter:
     traceable_layers: ClassVar[bool] = True
     #: where a user finds the batch vector that matches a batch of graphs
     batch_hint: ClassVar[str] = "pass the batch vector of the graphs that were batched, or none"
+    #: how this ecosystem's layers are called (what :meth:`call` does), for messages
+    call_form: ClassVar[str] = "conv(x, graph)"
+    #: the keyword by which this ecosystem's layers take the batch vector (PyG's ``batch``), handed to
+    #: a wrapped layer whose ``forward`` names it; None where the graph carries it (DGL's ``dgl.batch``)
+    batch_keyword: ClassVar[Optional[str]] = None
 
     def read_graph(self, layer: nn.Module, x: Tensor, graph, edge_weight, batch: Optional[Tensor],
                    num_graphs: Optional[int]) -> GraphView:

@@ -95,7 +95,10 @@ def conv_widths(conv: nn.Module, names: WidthNames = _TORCH_WIDTHS) -> tuple[tup
         if dst is not None and _width(dst) != ins[0]:
             ins = (ins[0], _width(dst))
     out = _width(out_c)
-    if in_c is None and out_c is None:
+    square = _first_attr(conv, names.squares) if in_c is None and out_c is None else None
+    if square is not None:
+        ins, out = (_width(square),), _width(square)
+    elif in_c is None and out_c is None:
         mlp = next((getattr(conv, a) for a in names.mlps if isinstance(getattr(conv, a, None), nn.Module)), None)
         if mlp is not None:
             i, out = _mlp_widths(mlp, names)
@@ -104,6 +107,29 @@ def conv_widths(conv: nn.Module, names: WidthNames = _TORCH_WIDTHS) -> tuple[tup
     if out is not None and _width(heads) and getattr(conv, "concat", True) is not False:
         out = out * heads
     return ins, out
+
+
+def check_callable_as_layer(operator: nn.Module, where: str, call_form: str) -> None:
+    """Refuse, at construction, an operator whose ``forward`` cannot take the two positional
+    arguments every step passes (the features and the graph, in ``call_form``'s order): a per-node
+    map such as ``nn.Linear``, or a layer that needs more (PyG's ``GCN2Conv(x, x_0, edge_index)``)."""
+    try:
+        params = list(inspect.signature(operator.forward).parameters.values())
+    except (TypeError, ValueError):
+        return  # no signature to read (a builtin): the first call tells
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    required = [p for p in positional if p.default is p.empty]
+    varargs = any(p.kind is p.VAR_POSITIONAL for p in params)
+    if (len(positional) >= 2 or varargs) and len(required) <= 2:
+        return
+    names = ", ".join(("*" if p.kind is p.VAR_POSITIONAL else "**" if p.kind is p.VAR_KEYWORD else "") + p.name
+                      for p in params)
+    sig = f"{type(operator).__name__}.forward({names})"
+    what = ("takes no graph" if len(positional) < 2 and not varargs
+            else f"needs {len(required)} positional arguments")
+    raise TypeError(f"{where}: {sig} {what}; each step calls it as {call_form}. Wrap a graph layer of that "
+                    "form, or a module whose forward takes the features and the graph and passes on the rest "
+                    "(its other inputs fixed)")
 
 
 def square_error(where: str, what: str, how: str) -> str:
@@ -135,7 +161,7 @@ def square_channels(conv: nn.Module, channels: Optional[int], where: str,
             raise ValueError(f"{where}: channels={channels} but {name} has width {found}")
         return channels
     if found is None:
-        looked = ", ".join(names.inputs + names.outputs + _TORCH_WIDTHS.inputs + _TORCH_WIDTHS.outputs)
+        looked = ", ".join(names.inputs + names.outputs + names.squares + _TORCH_WIDTHS.inputs + _TORCH_WIDTHS.outputs)
         raise ValueError(f"{where}: cannot read the width of {name} (none of {looked}); pass channels=C")
     return found
 
@@ -155,10 +181,14 @@ def accepts_keyword(fn: Callable, name: str, *, strict: bool = False) -> bool:
 
 
 def reset_module(module: nn.Module) -> None:
-    """Reset ``module``'s parameters: its own ``reset_parameters``, else each child's."""
-    if hasattr(module, "reset_parameters"):
-        module.reset_parameters()
-        return
+    """Reset ``module``'s parameters: its own ``reset_parameters`` when its class defines one, else
+    each child's, after the one it inherits (PyG's ``MessagePassing.reset_parameters`` resets only
+    the aggregation, not the layers a subclass adds)."""
+    own = getattr(module, "reset_parameters", None)
+    if callable(own):
+        own()
+        if "reset_parameters" in vars(type(module)):
+            return
     for child in module.children():
         reset_module(child)
 
@@ -210,6 +240,8 @@ class OperatorLayerBase(IterativeLayerBase):
             raise TypeError(f"{where}: the operator must be a torch.nn.Module, got {type(operator).__name__}")
         check_keys(where, kwargs, ITERATION_KEYS)
         channels = square_channels(operator, channels, where, self.adapter)
+        if not hasattr(operator, "bind"):
+            check_callable_as_layer(operator, where, self.adapter.call_form)
         if kwargs.get("contraction") is not None and not supports_contraction(operator):
             raise ValueError(
                 f"{where}: contraction= rescales the operator's weight to a Lipschitz budget, which only "
@@ -248,19 +280,27 @@ class OperatorLayerBase(IterativeLayerBase):
               num_graphs: Optional[int] = None) -> Callable[[Tensor], Tensor]:
         """The map ``z -> op(z, graph)`` of one forward pass: the operator's own ``bind`` when it has
         one (given the ``batch`` vector when it takes one, so that it can bound each graph on its
-        own), else the adapter's call of the operator at every step."""
+        own), else the adapter's call of the operator at every step (given the ``batch`` vector when
+        its ``forward`` names the ecosystem's batch keyword, so that what it does per graph stays
+        within each graph)."""
         op = self.operator
         if hasattr(op, "bind"):
             extra = {"batch": batch, "num_graphs": num_graphs} if (batch is not None and (
                 isinstance(op, GCNOperatorBase) or accepts_keyword(op.bind, "batch"))) else {}
             return op.bind(x, graph, edge_weight, lipschitz_budget=self._lipschitz_budget(), **extra)
         adapter = self.adapter()  # (its method looked up at each call: torch.compile traces that)
-        if edge_weight is None:
+        kwargs = {}
+        if edge_weight is not None:
+            if not accepts_keyword(op.forward, "edge_weight"):
+                raise TypeError(f"{type(self).__name__}: {type(op).__name__}.forward takes no edge_weight; leave "
+                                "the weights out or use a convolution that takes them")
+            kwargs["edge_weight"] = edge_weight
+        name = adapter.batch_keyword
+        if batch is not None and name is not None and accepts_keyword(op.forward, name, strict=True):
+            kwargs[name] = batch  # a layer that works per graph (PyG's GPSConv, a graph norm) needs it
+        if not kwargs:
             return lambda z: adapter.call(op, z, graph)
-        if not accepts_keyword(op.forward, "edge_weight"):
-            raise TypeError(f"{type(self).__name__}: {type(op).__name__}.forward takes no edge_weight; leave "
-                            "the weights out or use a convolution that takes them")
-        return lambda z: adapter.call(op, z, graph, edge_weight=edge_weight)
+        return lambda z: adapter.call(op, z, graph, **kwargs)
 
     def _iterate(self, op: Callable[[Tensor], Tensor], x: Tensor, *, batch: Optional[Tensor] = None,
                  num_graphs: Optional[int] = None, z_init: Optional[Tensor] = None):
@@ -468,9 +508,12 @@ class RegistryLayerBase(OperatorLayerBase):
         form_smoothing, form_act = values.pop("smoothing"), values.pop("act")
         smoothing = form_smoothing if smoothing is None else smoothing
         act = form_act if act is None else act
+        given = set(kwargs)
         for key, value in values.items():  # the operator's options the form sets (alpha, beta, propagation)
             kwargs.setdefault(key, value)
         it, opts = split_operator_options(kwargs)
+        # the operator's options as given, for the repr (the GCN operator's are read back: they may change)
+        self_options = {k: v for k, v in opts.items() if k in given}
         operator = build_operator(self.adapter.name, conv, channels, opts, where)
         super().__init__(operator, channels, num_iterations, smoothing, tol, act, dropout, **it)
         self.in_channels, self.out_channels = in_channels, channels
@@ -478,6 +521,7 @@ class RegistryLayerBase(OperatorLayerBase):
         self.lin = nn.Linear(in_channels, channels, bias=False) if in_channels != channels else None
         self.conv_name = conv
         self.form = form
+        self._operator_options = self_options
         self._default_form = resolve_form(None, keys, conv, where)
 
     def reset_parameters(self) -> None:
@@ -503,6 +547,8 @@ class RegistryLayerBase(OperatorLayerBase):
             parts.append(f"conv={self.conv_name!r}")
         if self.form != self._default_form:
             parts.append(f"form={self.form!r}")
+        gcn = isinstance(self.operator, GCNOperatorBase)
+        parts += [f"{k}={getattr(self.operator, k) if gcn else v!r}" for k, v in self._operator_options.items()]
         parts.append(self._iteration_repr())
         return ", ".join(parts)
 

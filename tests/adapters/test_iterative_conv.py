@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import io
 import pickle
+import re
 
 import pytest
 import torch
@@ -90,6 +91,25 @@ def test_output_width_checked_at_run_time(backend):
         backend.call(conv, torch.randn(5, 4), torch.tensor([[0, 1], [1, 2]]))
     with pytest.raises(ValueError, match="pass channels="):
         backend.IterativeConv(_Grow())
+
+
+class _NeedsThree(nn.Module):
+    """A layer with a third required input (as PyG's GCN2Conv(x, x_0, edge_index))."""
+
+    in_features = out_features = 4
+
+    def forward(self, a, b, c):
+        return a
+
+
+def test_a_module_not_called_as_a_graph_layer_is_refused_at_construction(backend):
+    form = "conv(x, edge_index" if backend.name == "pyg" else "conv(graph, feat"
+    with pytest.raises(TypeError, match=rf"Linear.forward\(input\) takes no graph; each step calls it as "
+                                        rf"{re.escape(form)}"):
+        backend.IterativeConv(nn.Linear(4, 4))
+    with pytest.raises(TypeError, match=r"_NeedsThree.forward\(a, b, c\) needs 3 positional arguments"):
+        backend.IterativeConv(_NeedsThree())
+    backend.IterativeConv(_Grow(), channels=4)  # two positional inputs: accepted (as every layer above)
 
 
 def test_a_bipartite_pair_of_features_is_refused(backend):

@@ -138,6 +138,11 @@ def test_repr_reset_and_state_dict_names(backend):
     before = conv.operator.weight.detach().clone()
     conv.reset_parameters()
     assert not torch.equal(before, conv.operator.weight)
+    # the operator's options as given (the GCN operator's read back, as they may change)
+    assert "conv='sage', aggr='pool', num_iterations=8" in repr(backend.PIGNConv(16, conv="sage", aggr="pool"))
+    conv = backend.PIGNConv(16, alpha=0.2)
+    conv.alpha = 0.3
+    assert "PIGNConv(16, alpha=0.3, num_iterations=8" in repr(conv).replace("\n  ", "")
 
 
 @pytest.mark.parametrize("act", ["relu", "tanh", "silu", torch.relu])

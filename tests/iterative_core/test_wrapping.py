@@ -159,6 +159,42 @@ def test_reset_module_resets_the_module_or_else_each_child():
     assert not torch.equal(before[0], seq[0].weight) and not torch.equal(before[1], seq[2][0].weight)
 
 
+class _Base(nn.Module):
+    """A library base class whose reset_parameters resets only what it holds (as PyG's
+    MessagePassing resets only its aggregation)."""
+
+    def __init__(self):
+        super().__init__()
+        self.scale = nn.Parameter(torch.ones(1))
+
+    def reset_parameters(self):
+        nn.init.ones_(self.scale)
+
+
+class _Inherits(_Base):  # a user's layer that adds a Linear and no reset_parameters of its own
+    def __init__(self):
+        super().__init__()
+        self.lin = nn.Linear(4, 4)
+
+
+class _Defines(_Inherits):  # a layer whose own reset_parameters is trusted to reset it all
+    def reset_parameters(self):
+        super().reset_parameters()
+
+
+def test_reset_module_reaches_the_children_of_an_inherited_reset_parameters():
+    layer = _Inherits()
+    with torch.no_grad():
+        layer.scale.fill_(3.0)
+    before = layer.lin.weight.detach().clone()
+    reset_module(layer)
+    assert layer.scale.item() == 1.0 and not torch.equal(before, layer.lin.weight)
+    layer = _Defines()
+    before = layer.lin.weight.detach().clone()
+    reset_module(layer)
+    assert torch.equal(before, layer.lin.weight)  # its class defines reset_parameters: only that runs
+
+
 def test_split_operator_options():
     it, op = split_operator_options({"num_iterations": 3, "tol": 1e-4, "heads": 2, "aggr": "max"})
     assert it == {"num_iterations": 3, "tol": 1e-4}

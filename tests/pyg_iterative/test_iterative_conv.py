@@ -5,10 +5,11 @@ import torch
 
 pytest.importorskip("torch_geometric")
 
-from torch_geometric.nn import GCNConv, SAGEConv  # noqa: E402
+from torch_geometric.data import Batch, Data  # noqa: E402
+from torch_geometric.nn import GCNConv, GPSConv, MessagePassing, SAGEConv, global_mean_pool  # noqa: E402
 
 from pyg_iterative import IterativeConv  # noqa: E402
-from tests.helpers import iterate_by_hand, random_graph  # noqa: E402
+from tests.helpers import iterate_by_hand, random_graph, toy_graphs  # noqa: E402
 
 C = 8
 
@@ -33,3 +34,31 @@ def test_a_non_square_sparse_adjacency_is_refused_with_hint():
     adj = torch.sparse_coo_tensor(ei, torch.ones(2), (3, 4))
     with pytest.raises(ValueError, match=r"3 x 4 sparse adjacency.*square.*subgraph"):
         IterativeConv(SAGEConv(C, C))(torch.randn(4, C), adj)
+
+
+class _CentredMean(MessagePassing):
+    """A user's layer that works per graph: the mean of the neighbours, minus its graph's mean."""
+
+    def __init__(self, channels: int):
+        super().__init__(aggr="mean")
+        self.channels = channels  # one width, in and out (as GPSConv's)
+
+    def forward(self, x, edge_index, batch=None):
+        h = self.propagate(edge_index, x=x)
+        if batch is None:
+            return 0.5 * (h - h.mean(0))
+        return 0.5 * (h - global_mean_pool(h, batch)[batch])
+
+
+@pytest.mark.parametrize("layer", ["centred", "gps"])
+def test_a_layer_that_takes_batch_gets_it_at_every_step(layer):
+    """Without it, what the layer does per graph would mix the graphs of a batch."""
+    torch.manual_seed(0)
+    graphs = [Data(x=x.double(), edge_index=ei) for x, ei, _ in toy_graphs(3, channels=C)]
+    b = Batch.from_data_list(graphs)
+    op = _CentredMean(C) if layer == "centred" else GPSConv(C, GCNConv(C, C), heads=1, norm=None)
+    conv = IterativeConv(op, num_iterations=6, act="tanh").double().eval()  # width read from `channels`
+    assert conv.channels == C
+    out = conv(b.x, b.edge_index, batch=b.batch)
+    for i, g in enumerate(graphs):
+        assert torch.allclose(out[b.batch == i], conv(g.x, g.edge_index), atol=1e-10)
