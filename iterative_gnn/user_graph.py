@@ -14,9 +14,13 @@ and labels from node attributes or from CSV files keyed by node id.
 * Features: node attributes (each a number, or a list of numbers of one length on every node) or a
   CSV file whose first line names the columns: the node id first, then one column per feature.
 * Labels: a node attribute, or a CSV file (header line; the node id first, the label in the column
-  named ``label_column`` or else the second one). Nodes without a label (the attribute absent or
-  empty, no row or an empty cell) are predicted, not trained on. Class names are the labels as
-  text, in numeric order when every one is a number, else in alphabetical order.
+  named ``column``, else the one named ``label``, else the only other column besides the split).
+  Nodes without a label (the attribute absent or empty, no row, an empty cell or one of
+  :data:`MISSING_MARKS` such as ``NA``) are predicted, not trained on. Class names are the labels as
+  text, in numeric order when every one is a number, else in alphabetical order; at least two are
+  needed.
+* Edges: their weights (an edge list's third column, a ``weight`` attribute) are counted
+  (:attr:`GraphData.weighted_edges`) but not used.
 * Splits: stratified by class and seeded (:func:`stratified_split`), or given per labelled node as
   ``train``, ``val`` or ``test`` (:func:`split_from_values`).
 
@@ -71,6 +75,7 @@ class GraphData:
     feature_names: list[str]
     directed: bool  # whether the edges are used one way only
     self_loops: int  # self-loops dropped
+    weighted_edges: int = 0  # edges that carry a weight in the file (the models do not use it)
     attrs: dict[str, dict[str, Any]] = field(repr=False, default_factory=dict)  # node id -> its attributes
 
     @property
@@ -127,12 +132,13 @@ def networkx():
 
 
 def _open_text(path: Path):
+    """The file as UTF-8 text (a leading byte-order mark dropped, as spreadsheet programs write one)."""
     suffix = path.suffix.lower()
     if suffix == ".gz":
-        return gzip.open(path, "rt", encoding="utf-8")
+        return gzip.open(path, "rt", encoding="utf-8-sig")
     if suffix == ".bz2":
-        return bz2.open(path, "rt", encoding="utf-8")
-    return open(path, encoding="utf-8")
+        return bz2.open(path, "rt", encoding="utf-8-sig")
+    return open(path, encoding="utf-8-sig")
 
 
 def _check_file(path: Path, option: str) -> None:
@@ -180,22 +186,31 @@ def _read_networkx(path: Path, fmt: str, directed: bool):
         problem = _edge_list_line_problem(path, adjacency=False)
         if problem:
             raise ValueError(problem)
+        with _open_text(path) as f:
+            lines = f.read().splitlines()
         try:
-            return nx.read_edgelist(path, create_using=create, data=True)
+            return nx.parse_edgelist(lines, create_using=create, data=True)
         except TypeError:  # a plain number after the two ids: the weight
-            return nx.read_edgelist(path, create_using=create, data=(("weight", float),))
+            return nx.parse_edgelist(lines, create_using=create, data=(("weight", float),))
     if fmt == "adjlist":
-        return nx.read_adjlist(path, create_using=create)
+        with _open_text(path) as f:
+            return nx.parse_adjlist(f.read().splitlines(), create_using=create)
     if fmt == "graphml":
         return nx.read_graphml(path)
     if fmt == "gexf":
         return nx.read_gexf(path)
     try:
-        return nx.read_gml(path, label="label")
+        try:
+            return nx.read_gml(path, label="label")
+        except nx.NetworkXError as exc:
+            if "has no 'label' attribute" not in str(exc) and "is duplicated" not in str(exc):
+                raise
+            return nx.read_gml(path, label="id")  # labels absent or repeated: the ids name the nodes
     except nx.NetworkXError as exc:
-        if "has no 'label' attribute" not in str(exc) and "is duplicated" not in str(exc):
-            raise
-        return nx.read_gml(path, label="id")  # labels absent or repeated: the ids name the nodes
+        if str(exc).startswith("edge #"):  # networkx's GML reader refuses parallel edges in a simple graph
+            raise nx.NetworkXError(f"{exc}; a GML graph with parallel edges says 'multigraph 1' in its header "
+                                   "(they then count once)") from None
+        raise
 
 
 def _declared_direction(fmt: str) -> str:
@@ -217,7 +232,7 @@ def read_graph(path: str | Path, fmt: Optional[str] = None, direction: str = "un
     try:
         g = _read_networkx(path, fmt, directed=direction == "directed")
     except UnicodeDecodeError as exc:
-        raise GraphInputError("--graph", f"{path}: not a {fmt} file: it is not UTF-8 text ({exc.reason} at byte "
+        raise GraphInputError("--graph", f"{path}: not a readable {fmt} file: it is not UTF-8 text ({exc.reason} at byte "
                                          f"{exc.start})") from None
     except (nx.NetworkXError, ParseError, ValueError, TypeError, KeyError, IndexError, SyntaxError,
             EOFError, OSError) as exc:
@@ -297,6 +312,9 @@ def features_from_attrs(ids: list[str], attrs: dict[str, dict], names: Sequence[
     one length on every node. Returns ``(x, column names)``."""
     columns: list[Tensor] = []
     out_names: list[str] = []
+    twice = sorted({n for n in names if list(names).count(n) > 1})
+    if twice:
+        raise GraphInputError("--feature-attrs", f"the attribute {twice[0]!r} is named twice")
     for name in names:
         missing = [i for i in ids if name not in attrs[i]]
         if len(missing) == len(ids):
@@ -357,6 +375,11 @@ def _read_table(path: str | Path, option: str, ids: list[str], graph: Path) -> _
                 raise GraphInputError(option, f"{path}: empty; expected a first line naming the columns "
                                               f"(the node id, then the others)")
             header = [c.strip() for c in header]
+            if header[0] in known:
+                raise GraphInputError(option, f"{path}: line 1 starts with {header[0]!r}, a node of the graph "
+                                              f"{graph}, so it reads as a row, not as the column names; add a "
+                                              f"first line naming the columns (e.g. node,{'label' if option == '--labels' else 'f0,f1'}) "
+                                              f"whose first cell is not a node id")
             if len(header) < 2:
                 raise GraphInputError(option, f"{path}: line 1: expected at least two columns separated by "
                                               f"{delimiter!r} (the node id, then the others), found {header!r}")
@@ -369,8 +392,11 @@ def _read_table(path: str | Path, option: str, ids: list[str], graph: Path) -> _
                                                   f"first line names), found {len(row)}")
                 node = row[0].strip()
                 if node not in known:
-                    hint = (" (an edge list names only the nodes that have an edge)"
-                            if _format_or_none(graph) == "edgelist" else "")
+                    fmt = _format_or_none(graph)
+                    hint = {"edgelist": " (an edge list names only the nodes that have an edge: list a node without "
+                                        "edges on a line of its own in an adjacency list, .adjlist, or use GraphML)",
+                            "gml": " (GML nodes are named by their label, or by their id when some node has no "
+                                   "label or two share one)"}.get(fmt, "")
                     raise GraphInputError(option, f"{path}: line {line}: node {node!r} is not in the graph "
                                                   f"{graph}{hint}")
                 if node in rows:
@@ -391,9 +417,6 @@ def features_from_csv(path: str | Path, ids: list[str], graph: Path,
     ``columns`` (the feature names a trained model expects): those columns, in that order, and
     exactly those. Returns ``(x, column names)``."""
     table = _read_table(path, "--features", ids, graph)
-    if all(_number(n) is not None for n in table.header[1:]):
-        raise GraphInputError("--features", f"{table.path}: line 1: expected the column names (the node id, then "
-                                            f"one name per feature), found numbers {table.header!r}")
     names = table.header[1:]
     if len(set(names)) != len(names):
         twice = sorted({n for n in names if names.count(n) > 1})
@@ -433,9 +456,13 @@ def _class_names(values: Iterable[str]) -> list[str]:
     return sorted(distinct)
 
 
+#: cells that mean "no value" in the files of common tools (R, pandas, spreadsheets), as an empty one
+MISSING_MARKS = frozenset({"na", "n/a", "nan", "null", "none", "#n/a"})
+
+
 def _missing_label(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip()) or (
-        isinstance(value, float) and math.isnan(value))
+    return value is None or (isinstance(value, str) and (not value.strip() or value.strip().lower() in MISSING_MARKS)) \
+        or (isinstance(value, float) and math.isnan(value))
 
 
 def _split_value(value: Any, where: str, option: str) -> Optional[str]:
@@ -479,8 +506,21 @@ def labels_from_csv(path: str | Path, ids: list[str], graph: Path, column: Optio
                                           f"are {', '.join(header[1:])}")
         return header.index(name) - 1
 
-    k = position(column, "--label-attr") if column is not None else 0
     s = position(split_column, "--split-attr") if split_column is not None else None
+    if column is not None:
+        k = position(column, "--label-attr")
+    elif "label" in header[1:]:
+        k = header.index("label") - 1
+    else:
+        others = [c for c in range(len(header) - 1) if c != s]
+        if not others:
+            raise GraphInputError("--labels", f"{table.path}: line 1: no column for the labels besides the node id "
+                                              f"and the split ({', '.join(header)})")
+        if len(others) > 1:
+            raise GraphInputError("--label-attr", f"{table.path}: line 1: which column holds the labels? The columns "
+                                                  f"after the node id are {', '.join(header[1:])}, none named 'label'; "
+                                                  f"name one with --label-attr COLUMN")
+        k = others[0]
     text: list[Optional[str]] = [None] * len(ids)
     split: Optional[list[Optional[str]]] = [None] * len(ids) if s is not None else None
     where: dict[str, int] = {}
@@ -489,7 +529,7 @@ def labels_from_csv(path: str | Path, ids: list[str], graph: Path, column: Optio
             continue
         line, cells = table.rows[i]
         where[i] = line
-        text[r] = cells[k] or None
+        text[r] = None if _missing_label(cells[k]) else cells[k]
         if split is not None:
             split[r] = _split_value(cells[s], f"{table.path}: line {line}", "--split-attr")
     if all(t is None for t in text):
@@ -569,7 +609,9 @@ def load_graph(path: str | Path, *, fmt: Optional[str] = None, direction: str = 
         x, names = features_from_csv(features_csv, ids, path, feature_columns)
     index = {n: k for k, n in enumerate(g.nodes)}
     edge_index, loops = _edge_index(g, index)
-    return GraphData(path, fmt, ids, edge_index, x, names, g.is_directed(), self_loops=loops, attrs=attrs)
+    weighted = sum(1 for _, _, w in g.edges(data="weight") if w is not None)
+    return GraphData(path, fmt, ids, edge_index, x, names, g.is_directed(), self_loops=loops,
+                     weighted_edges=weighted, attrs=attrs)
 
 
 def load_labels(data: GraphData, *, label_attr: Optional[str] = None, labels_csv: Optional[str | Path] = None,
@@ -578,11 +620,16 @@ def load_labels(data: GraphData, *, label_attr: Optional[str] = None, labels_csv
     from ``labels_csv`` (its column ``label_attr``, default the second; ``split_attr`` is then a
     column of that file)."""
     if labels_csv is not None:
-        return labels_from_csv(labels_csv, data.ids, data.path, label_attr, split_attr)
-    if label_attr is None:
+        labels, option = labels_from_csv(labels_csv, data.ids, data.path, label_attr, split_attr), "--labels"
+    elif label_attr is None:
         raise GraphInputError("--label-attr", "expected the labels from a node attribute (--label-attr NAME) or "
                                               "from a CSV file (--labels FILE)")
-    return labels_from_attr(data.ids, data.attrs, label_attr, data.path, split_attr)
+    else:
+        labels, option = labels_from_attr(data.ids, data.attrs, label_attr, data.path, split_attr), "--label-attr"
+    if len(labels.class_names) < 2:
+        raise GraphInputError(option, f"the labelled nodes all have the label {labels.class_names[0]!r}: a "
+                                      f"classifier needs at least two classes")
+    return labels
 
 
 def split_masks(labels: Labels, *, train_fraction: float = 0.6, val_fraction: float = 0.2,
@@ -593,12 +640,18 @@ def split_masks(labels: Labels, *, train_fraction: float = 0.6, val_fraction: fl
         masks, how = split_from_values(labels.split), "the given split"
     else:
         masks = stratified_split(labels.y, train_fraction, val_fraction, seed)
-        how = f"a split of {int(labels.labelled.sum())} labelled nodes with --val-fraction {val_fraction}"
+        sizes = torch.bincount(labels.y[labels.labelled], minlength=len(labels.class_names))
+        how = (f"a split of {int(labels.labelled.sum())} labelled nodes in {len(labels.class_names)} classes "
+               f"({int(sizes.min())} to {int(sizes.max())} nodes each) with --train-fraction {train_fraction} and "
+               f"--val-fraction {val_fraction}, class by class,")
     for mask, part in zip(masks[:2], ("training", "validation")):
         if not bool(mask.any()):
             raise GraphInputError("--split-attr" if labels.split is not None else "--val-fraction",
                                   f"{how} has no {part} node; the model is trained on the training nodes and "
-                                  f"chosen on the validation nodes, which needs at least one of each")
+                                  f"chosen on the validation nodes, which needs at least one of each"
+                                  + ("" if labels.split is not None else
+                                     " (a class of n nodes validates round((train + val) * n) - round(train * n) "
+                                     "of them: give larger fractions, or check that the labels are classes)"))
     return masks
 
 

@@ -216,7 +216,7 @@ def test_numeric_strings_and_booleans_are_numbers(tmp_path):
     ("node,u\na,1\nb,2\nc,3\nzz,4\n", ["line 5: node 'zz' is not in the graph", "an edge list names only"]),
     ("node,u\na,1\nb,2\na,3\n", ["line 4: node 'a' again (first on line 2)"]),
     ("node,u\na,1\nb,2,7\nc,3\n", ["line 3: expected 2 values", "found 3"]),
-    ("a,1\nb,2\nc,3\n", ["line 1: expected the column names"]),
+    ("a,1\nb,2\nc,3\n", ["line 1 starts with 'a', a node of the graph", "reads as a row", "add a first line"]),
     ("", ["empty; expected a first line naming the columns"]),
 ])
 def test_a_malformed_feature_csv_names_the_line(text, words, tmp_path):
@@ -239,12 +239,17 @@ def test_labels_from_a_csv_with_empty_cells_and_missing_rows(tmp_path):
     graph = write_csv(tmp_path / "g.edgelist", "a b\nb c\nc d\n")
     data = load_graph(graph, features_csv=features_csv(tmp_path, "abcd"))
     labels = write_csv(tmp_path / "l.csv", "node,kind,other\na,10,x\nb,,y\nd,2,z\n")
-    got = load_labels(data, labels_csv=labels)
+    got = load_labels(data, labels_csv=labels, label_attr="kind")
     assert got.class_names == ["2", "10"]  # numbers in numeric order
     assert got.y.tolist() == [1, -1, -1, 0]
     assert load_labels(data, labels_csv=labels, label_attr="other").class_names == ["x", "y", "z"]
     with refused("--label-attr", "no column 'nope'", "kind, other"):
         load_labels(data, labels_csv=labels, label_attr="nope")
+    with refused("--label-attr", "which column holds the labels?", "kind, other", "none named 'label'"):
+        load_labels(data, labels_csv=labels)  # two candidates: not the second column by chance
+    named = write_csv(tmp_path / "n.csv", "node,split,label\na,train,x\nb,val,y\nc,test,NA\nd,test,nan\n")
+    got = load_labels(data, labels_csv=named)  # the column named label, wherever it is
+    assert got.class_names == ["x", "y"] and got.y.tolist() == [0, 1, -1, -1]  # NA, nan: unlabelled
 
 
 def test_labels_for_nodes_not_in_the_graph_and_no_labelled_node_are_refused(tmp_path):
@@ -299,7 +304,7 @@ def test_stratified_split_is_per_class_seeded_and_covers_the_labelled_nodes():
 def test_a_given_split_and_its_errors(tmp_path):
     graph = write_csv(tmp_path / "g.edgelist", "a b\nb c\nc d\n")
     data = load_graph(graph, features_csv=features_csv(tmp_path, "abcd"))
-    good = write_csv(tmp_path / "l.csv", "node,y,part\na,0,train\nb,1,Validation\nc,1,test\n")
+    good = write_csv(tmp_path / "l.csv", "node,y,part\na,0,train\nb,1,Validation\nc,1,test\n")  # y: the other column
     labels = load_labels(data, labels_csv=good, split_attr="part")
     train, val, test = split_masks(labels)
     assert train.tolist() == [True, False, False, False] and val.tolist() == [False, True, False, False]
@@ -314,8 +319,8 @@ def test_a_given_split_and_its_errors(tmp_path):
     no_val = write_csv(tmp_path / "nv.csv", "node,y,part\na,0,train\nb,1,test\n")
     with refused("--split-attr", "the given split has no validation node"):
         split_masks(load_labels(data, labels_csv=no_val, split_attr="part"))
-    with refused("--val-fraction", "has no validation node"):
-        split_masks(load_labels(data, labels_csv=good), val_fraction=0.0)
+    with refused("--val-fraction", "has no validation node", "2 classes (1 to 2 nodes each)"):
+        split_masks(load_labels(data, labels_csv=good, label_attr="y"), val_fraction=0.0)
 
 
 # ------------------------------------------------------------------------------------------------ example
@@ -354,3 +359,35 @@ def test_without_networkx_the_error_says_what_to_install(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "networkx", None)  # import networkx raises ImportError
     with pytest.raises(ImportError, match="reading a graph file needs networkx: pip install networkx"):
         load_graph(path, feature_attrs=["x"])
+
+
+# ------------------------------------------------------------------------------------------------ files as tools write them
+def test_what_spreadsheets_and_dataframes_write_reads(tmp_path):
+    """A byte-order mark before the first node id, feature columns named by numbers (a DataFrame of
+    an array: ``,0,1``), edge weights (counted, not used)."""
+    graph = tmp_path / "g.edgelist"
+    graph.write_bytes("a b 2.0\nb c 0.5\n".encode("utf-8-sig"))
+    feats = write_csv(tmp_path / "f.csv", ",0,1\na,1,2\nb,3,4\nc,5,6\n")
+    data = load_graph(graph, features_csv=feats)
+    assert data.ids == ["a", "b", "c"] and data.feature_names == ["0", "1"] and data.weighted_edges == 2
+    assert load_graph(write_csv(tmp_path / "h.edgelist", "a b\nb c\n"), features_csv=feats).weighted_edges == 0
+
+
+def test_one_class_a_repeated_feature_and_parallel_gml_edges_are_refused(tmp_path):
+    graph = write_csv(tmp_path / "g.edgelist", "a b\nb c\n")
+    data = load_graph(graph, features_csv=features_csv(tmp_path, "abc"))
+    one = write_csv(tmp_path / "l.csv", "node,label\na,x\nb,x\nc,\n")
+    with refused("--labels", "all have the label 'x'", "at least two classes"):
+        load_labels(data, labels_csv=one)
+    gml = tmp_path / "g.gml"
+    nx.write_gml(small_graph(), gml)
+    with refused("--feature-attrs", "the attribute 'g' is named twice"):
+        load_graph(gml, feature_attrs=["g", "g"])
+    text = gml.read_text().replace("  edge [\n    source 0\n    target 1\n  ]",
+                                   "  edge [\n    source 0\n    target 1\n  ]\n  edge [\n    source 0\n    target 1\n  ]")
+    assert text.count("target 1\n") == 2
+    (tmp_path / "p.gml").write_text(text)
+    with refused("--graph", "is duplicated", "multigraph 1"):
+        load_graph(tmp_path / "p.gml", feature_attrs=["g"])
+    (tmp_path / "m.gml").write_text(text.replace("graph [\n", "graph [\n  multigraph 1\n", 1))
+    assert load_graph(tmp_path / "m.gml", feature_attrs=["g"]).edge_index.size(1) == 12  # counted once
