@@ -203,6 +203,14 @@ def _usage_error(args: argparse.Namespace, message: str) -> NoReturn:
     args.parser.error(message)
 
 
+def _write_failed(args: argparse.Namespace, path, exc: Exception) -> int:
+    """A file that passed the check before the run could not be written at its end (the disk full,
+    the permissions changed, a special file system): one line on stderr, code 1."""
+    reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    print(f"{args.parser.prog}: error: could not write {path}: {reason}", file=sys.stderr)
+    return 1
+
+
 def _progress_bar(total: int, desc: str, enabled: bool = True, unit: str = "epoch"):
     """A progress bar on stderr, or None: without tqdm, with ``--no-progress`` (``enabled`` False) or
     when stderr is not a terminal. It is cleared when closed; write lines with :func:`_write_line`
@@ -253,13 +261,24 @@ _CONV_FLAGS = {  # CLI dest -> PIGNConv keyword
 _TRAIN_FLAGS = ("hidden", "dropout", "input_dropout", "lr", "weight_decay", "epochs")
 
 
+def _preset_name(args: argparse.Namespace) -> str:
+    """The PIGN preset given, else the default one: ``best`` (chosen on Cora and CiteSeer) for those
+    datasets, ``default`` (the library's defaults, which hold on heterophilous graphs too) for a
+    user's graph, whose kind is unknown, and the chains benchmark's own on chains."""
+    if args.preset is not None:
+        return args.preset
+    if args.dataset == "chains":
+        return "chains"
+    return "default" if getattr(args, "graph", None) is not None else "best"
+
+
 def config_from_args(args: argparse.Namespace) -> RunConfig:
     """The preset (PIGN) or baseline configuration, with every option given on the command line applied."""
     if args.dataset == "chains" and args.preset is None:
         cfgs = chains_models(args.length)
         cfg = cfgs["pign"] if args.model == "pign" else cfgs["gcn"].with_(model=args.model)
     else:
-        cfg = preset(args.model, (args.preset or "best") if args.model == "pign" else None)
+        cfg = preset(args.model, _preset_name(args) if args.model == "pign" else None)
     changes = {k: getattr(args, k) for k in _TRAIN_FLAGS if getattr(args, k) is not None}
     if args.iterations is not None:
         changes["depth"] = args.iterations
@@ -346,6 +365,9 @@ def _load_user_dataset(args: argparse.Namespace):
 def _describe_graph(data: GraphData) -> str:
     edges = data.edge_index.size(1) // (1 if data.directed else 2)
     loops = f", {data.self_loops} self-loop(s) dropped" if data.self_loops else ""
+    if data.weighted_edges:
+        loops += (f", the weights of {data.weighted_edges} edge(s) not used (the models see the graph "
+                  f"unweighted)")
     return (f"{data.num_nodes} nodes, {edges} {'directed' if data.directed else 'undirected'} edges{loops}, "
             f"{len(data.feature_names)} features")
 
@@ -366,6 +388,11 @@ def cmd_train(args: argparse.Namespace) -> int:
               f"{base.num_classes} classes ({', '.join(labels.class_names)}), {base.num_nodes - n_lab} to predict; "
               f"{int(base.train_mask.sum())}/{int(base.val_mask.sum())}/{int(base.test_mask.sum())} "
               f"train/val/test ({how}); {cfg.describe()}")
+        untrained = [labels.class_names[c] for c in range(base.num_classes)
+                     if not bool((base.y[base.train_mask] == c).any())]
+        if untrained:
+            print(f"note: no training node of class(es) {', '.join(untrained)}: the model cannot learn to predict "
+                  f"them (give each class a training node)", file=sys.stderr)
     else:
         try:
             base = _load(args)
@@ -402,7 +429,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         if args.seeds > 1:
             print(f"  seed {seed}: test {_percent(res.test_acc)}, val {_percent(res.val_acc)} "
                   f"(best epoch {res.best_epoch}, {secs:.1f}s)")
-    name = f"PIGN[{args.preset or ('chains' if args.dataset == 'chains' else 'best')}]" if args.model == "pign" \
+    name = f"PIGN[{_preset_name(args)}]" if args.model == "pign" \
         else args.model.upper()
     if bool(base.test_mask.any()):
         mean = statistics.mean(accs) * 100
@@ -428,11 +455,14 @@ def cmd_train(args: argparse.Namespace) -> int:
         val, seed, model, res = best
         features = ({"source": "attrs", "attrs": list(args.feature_attrs), "names": data.feature_names}
                     if args.features is None else {"source": "csv", "attrs": None, "names": data.feature_names})
-        path = save_model(args.save, model, backend=args.backend, config=cfg, in_channels=base.x.size(1),
-                          class_names=labels.class_names, features=features,
-                          direction=args.direction or "undirected",
-                          training={"graph": str(data.path), "seed": seed, "best_epoch": res.best_epoch,
-                                    "val_acc": res.val_acc, "test_acc": res.test_acc})
+        try:
+            path = save_model(args.save, model, backend=args.backend, config=cfg, in_channels=base.x.size(1),
+                              class_names=labels.class_names, features=features,
+                              direction=args.direction or "undirected",
+                              training={"graph": str(data.path), "seed": seed, "best_epoch": res.best_epoch,
+                                        "val_acc": res.val_acc, "test_acc": res.test_acc})
+        except (OSError, RuntimeError) as exc:  # torch.save reports a failed open as a RuntimeError
+            return _write_failed(args, args.save, exc)
         print(f"wrote {path} (the model of seed {seed}, validation {_percent(val)}"
               + (f" of {args.seeds} seeds" if args.seeds > 1 else "") + ")")
     return 0
@@ -463,7 +493,7 @@ def _write_predictions(path: Path, ids: list[str], class_names: list[str], probs
     tmp = path.with_name(path.name + ".part")
     pred = probs.argmax(1).tolist()
     try:
-        with open(tmp, "w", newline="") as f:
+        with open(tmp, "w", newline="", encoding="utf-8") as f:
             w = csv.writer(f)
             w.writerow(["node", "predicted", *(f"prob_{c}" for c in class_names)])
             for i, k, p in zip(ids, pred, probs.tolist()):
@@ -483,9 +513,13 @@ def cmd_predict(args: argparse.Namespace) -> int:
         record = read_model_file(args.model)
     except ModelFileError as exc:
         _usage_error(args, f"argument --model: {exc}")
+    given = args.backend is not None
     args.backend = args.backend or record["backend"]
     problem = backends.backend_problem(args.backend)
     if problem:
+        if not given:  # the backend the model was saved with; the weights load in the other one too
+            problem += (f" (the model was saved with {args.backend}; PIGN and APPNP models load in the other backend "
+                        f"too: pass --backend {'pyg' if args.backend == 'dgl' else 'dgl'})")
         _usage_error(args, f"argument --backend: invalid value {args.backend!r}: {problem}")
     attrs, columns = _features_for_model(args, record)
     direction = args.direction or record["direction"]
@@ -501,7 +535,10 @@ def cmd_predict(args: argparse.Namespace) -> int:
     ds = to_device(node_dataset(data, args.backend), torch.device(args.device))
     logits = evaluate(saved.model, ds)
     probs = torch.softmax(logits.float(), dim=1).cpu()
-    out = _write_predictions(Path(args.out), data.ids, saved.class_names, probs)
+    try:
+        out = _write_predictions(Path(args.out), data.ids, saved.class_names, probs)
+    except OSError as exc:
+        return _write_failed(args, args.out, exc)
     counts = torch.bincount(probs.argmax(1), minlength=len(saved.class_names)).tolist()
     print(f"[{args.backend}] {data.name}: {_describe_graph(data)}; {saved.config.model} model {args.model} "
           f"({len(saved.class_names)} classes)")
@@ -573,7 +610,7 @@ def _run_experiments(args: argparse.Namespace, settings: Settings, title: str) -
             (out / name).unlink(missing_ok=True)
     out.mkdir(parents=True, exist_ok=True)
     bar = None  # the bar of the runs, once the plan is known
-    with open(out / "run.log", "w") as logf:
+    with open(out / "run.log", "w", encoding="utf-8") as logf:
 
         def log(msg: str, err: bool = False) -> None:
             _write_line(msg, bar, sys.stderr if err else sys.stdout)
@@ -718,8 +755,9 @@ def _add_train_parser(sub) -> None:
     t.add_argument("--model", choices=MODELS, default="pign")
     t.add_argument("--preset", choices=list(PIGN_PRESETS), default=None,
                    help="PIGN configuration: paper (the authors' form), inject (paper + input injection), "
-                        "default (the library's defaults) or best (chosen on validation; the default, except on "
-                        "chains, whose default is the chains benchmark's configuration); options below override it")
+                        "default (the library's defaults, which hold on heterophilous graphs too; the default with "
+                        "--graph) or best (chosen on Cora and CiteSeer validation; the default with --dataset, except "
+                        "on chains, whose default is the chains benchmark's configuration); options below override it")
     t.add_argument("--iterations", "--depth", type=positive_int, default=None,
                    help="PIGN iterations (the most, with --tol); layers for gcn/gcn2; steps for appnp (default 8)")
     t.add_argument("--seeds", type=positive_int, default=1)
@@ -763,7 +801,9 @@ def _user_graph_options(p: argparse.ArgumentParser, train: bool) -> None:
                    help="the node attribute holding the label, or the --labels column (default: its second column); "
                         "nodes without one are predicted, not trained on")
     g.add_argument("--labels", metavar="CSV", help="CSV file of labels: a first line naming the columns, then one "
-                                                  "row per labelled node, the node id first")
+                                                  "row per labelled node, the node id first; the labels are the "
+                                                  "column 'label', the one --label-attr names, or the only other "
+                                                  "one (empty, NA, nan, null: unlabelled)")
     g.add_argument("--split-attr", metavar="NAME",
                    help="the node attribute (or the --labels column) giving each labelled node's split: "
                         "train, val or test (default: a stratified split)")

@@ -221,7 +221,7 @@ def write_csv(path: Path, rows: list[dict]) -> Path:
     for r in rows:
         keys += [k for k in r if k not in keys]
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", newline="") as f:
+    with open(path, "w", newline="", encoding="utf-8") as f:
         w = csv.DictWriter(f, fieldnames=keys)
         w.writeheader()
         for r in rows:
@@ -236,7 +236,7 @@ def _fmt(v):
 
 
 def read_csv(path: Path) -> list[dict]:
-    with open(path, newline="") as f:
+    with open(path, newline="", encoding="utf-8") as f:
         return list(csv.DictReader(f))
 
 

@@ -170,6 +170,30 @@ def test_no_test_nodes_and_other_split_options(tmp_path, capsys):
     assert "120/120/0 train/val/test (stratified, seed 2)" in out and "no test nodes over 1 seed(s)" in out
 
 
+def test_a_graph_file_trains_the_default_preset_and_says_what_it_leaves_out(tmp_path, capsys):
+    """On a user's graph (of unknown kind) the preset is the library's defaults, which hold on
+    heterophilous graphs too; edge weights the models do not use are counted, and a class without a
+    training node is named."""
+    import networkx as nx
+
+    g = nx.read_gml(GML)
+    for u, v in g.edges:
+        g.edges[u, v]["weight"] = 2.5
+    nodes = [n for n, a in g.nodes(data=True) if a.get("community") == "blue"]
+    for k, n in enumerate(nodes):
+        g.nodes[n]["part"] = "val" if k % 2 else "test"  # no blue node trains
+    others = [n for n, a in g.nodes(data=True) if "community" in a and n not in nodes]
+    for k, n in enumerate(others):
+        g.nodes[n]["part"] = "train" if k % 3 else "val"
+    path = tmp_path / "weighted.gml"
+    nx.write_gml(g, path)
+    assert main(["train", "--backend", ANY, "--graph", str(path), "--feature-attrs", "x", "--label-attr", "community",
+                 "--split-attr", "part", *FAST]) == 0
+    out, err = capsys.readouterr()
+    assert "the weights of 736 edge(s) not used" in out and "PIGN[default]" in out
+    assert "note: no training node of class(es) blue" in err
+
+
 def test_the_command_line_runs_as_a_module(tmp_path):
     model, out = tmp_path / "model.pt", tmp_path / "p.csv"
     run = [sys.executable, "-m", "iterative_gnn"]
@@ -181,6 +205,12 @@ def test_the_command_line_runs_as_a_module(tmp_path):
 
 
 # ------------------------------------------------------------------------------------------------ bad input
+def twice_x(g) -> None:
+    """Each node's features twice over, in the attribute ``xx``."""
+    for _, a in g.nodes(data=True):
+        a["xx"] = list(a["x"]) * 2
+
+
 def gml_file(tmp_path: Path, change) -> Path:
     import networkx as nx
 
@@ -315,8 +345,8 @@ BAD_PREDICT = {  # case -> (argv after "predict" given tmp_path and the two mode
     "csv features for an attribute model": (lambda t, m, c: ["--graph", str(EDGES), "--model", str(m), "--features",
                                         str(FEATS)],
                        ["argument --features:", "trained on the node attributes x"]),
-    "another number of features": (lambda t, m, c: ["--graph", str(GML), "--model", str(m), "--feature-attrs",
-                                                    "x,x"],
+    "another number of features": (lambda t, m, c: ["--graph", str(gml_file(t, twice_x)), "--model", str(m),
+                                                    "--feature-attrs", "xx"],
                                    ["argument --feature-attrs:", "gives 16 features per node", "takes 8"]),
     "missing attribute": (lambda t, m, c: ["--graph", str(gml_file(t, without_x)), "--model", str(m)],
                           ["argument --feature-attrs:", "changed.gml", "'17'"]),
@@ -348,3 +378,18 @@ def test_predict_refuses_malformed_input_and_writes_nothing(case, saved_model, c
         assert w in err, (w, err)
     assert "weights_only=False" not in err
     assert not (tmp_path / "out").exists()
+
+
+def test_a_file_that_cannot_be_written_at_the_end_is_one_line_and_code_1(saved_model, tmp_path, capsys, monkeypatch):
+    """The check before the run cannot foresee a full disk: the write's failure is still one line."""
+    def full(*a, **k):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("iterative_gnn.cli._write_predictions", full)
+    out = tmp_path / "p.csv"
+    assert main(["predict", "--graph", str(GML), "--model", str(saved_model), "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert err.strip().splitlines() == [f"iterative-gnn predict: error: could not write {out}: No space left on device"]
+    monkeypatch.setattr("iterative_gnn.cli.save_model", full)
+    assert main(["train", "--backend", ANY, *GML_ARGS, *FAST, "--save", str(tmp_path / "m.pt")]) == 1
+    assert "iterative-gnn train: error: could not write" in capsys.readouterr().err
