@@ -283,6 +283,9 @@ class GraphAdapter:
     traceable_layers: ClassVar[bool] = True
     #: where a user finds the batch vector that matches a batch of graphs
     batch_hint: ClassVar[str] = "pass the batch vector of the graphs that were batched, or none"
+    #: base classes (``module.QualName``) of this ecosystem whose ``reset_parameters`` resets only
+    #: their own part, not the layers a subclass adds (see :func:`~iterative_core.wrapping.reset_module`)
+    partial_resets: ClassVar[tuple[str, ...]] = ()
     #: how this ecosystem's layers are called (what :meth:`call` does), for messages
     call_form: ClassVar[str] = "conv(x, graph)"
     #: the keyword by which this ecosystem's layers take the batch vector (PyG's ``batch``), handed to

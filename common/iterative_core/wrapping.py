@@ -34,7 +34,7 @@ from torch import Tensor, nn
 
 from ._keys import check_keys
 from .forms import form_defaults, registered_form, resolve_form
-from .layer import GCN_LAYER_ATTRIBUTES, ITERATION_KEYS, GCNOperatorBase, IterativeLayerBase
+from .layer import _FIXED_AT_CONSTRUCTION, GCN_LAYER_ATTRIBUTES, ITERATION_KEYS, GCNOperatorBase, IterativeLayerBase
 from .operators import get_operator
 from .info import apply_policy
 from .adapter import GraphAdapter, WidthNames, check_graph_view, is_compiling
@@ -109,27 +109,41 @@ def conv_widths(conv: nn.Module, names: WidthNames = _TORCH_WIDTHS) -> tuple[tup
     return ins, out
 
 
-def check_callable_as_layer(operator: nn.Module, where: str, call_form: str) -> None:
+def unwrapped(module: nn.Module) -> nn.Module:
+    """The module a wrapper runs (``torch.compile``'s ``_orig_mod``, ``DistributedDataParallel``'s
+    ``module``), whose ``forward`` says what the wrapper's ``(*args, **kwargs)`` takes."""
+    while True:
+        inner = getattr(module, "_orig_mod", None)
+        if inner is None and isinstance(module, nn.parallel.DistributedDataParallel):
+            inner = module.module
+        if not isinstance(inner, nn.Module):
+            return module
+        module = inner
+
+
+def check_callable_as_layer(operator: nn.Module, where: str, adapter: type[GraphAdapter]) -> None:
     """Refuse, at construction, an operator whose ``forward`` cannot take the two positional
-    arguments every step passes (the features and the graph, in ``call_form``'s order): a per-node
-    map such as ``nn.Linear``, or a layer that needs more (PyG's ``GCN2Conv(x, x_0, edge_index)``)."""
+    arguments every step passes (the features and the graph, in the adapter's ``call_form``), the
+    edge weights and the batch vector being passed by keyword: a per-node map such as ``nn.Linear``
+    or PyG's ``MLP(x, batch)``, or a layer that needs more (PyG's ``GCN2Conv(x, x_0, edge_index)``)."""
     try:
-        params = list(inspect.signature(operator.forward).parameters.values())
+        params = list(inspect.signature(unwrapped(operator).forward).parameters.values())
     except (TypeError, ValueError):
         return  # no signature to read (a builtin): the first call tells
+    by_keyword = {"edge_weight", adapter.batch_keyword}
     positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    required = [p for p in positional if p.default is p.empty]
     varargs = any(p.kind is p.VAR_POSITIONAL for p in params)
-    if (len(positional) >= 2 or varargs) and len(required) <= 2:
+    takes_graph = (len(positional) >= 2 and positional[1].name not in by_keyword) or (varargs and len(positional) < 2)
+    extra = [p for p in positional[2:] if p.default is p.empty and p.name not in by_keyword]
+    if takes_graph and not extra:
         return
     names = ", ".join(("*" if p.kind is p.VAR_POSITIONAL else "**" if p.kind is p.VAR_KEYWORD else "") + p.name
                       for p in params)
     sig = f"{type(operator).__name__}.forward({names})"
-    what = ("takes no graph" if len(positional) < 2 and not varargs
-            else f"needs {len(required)} positional arguments")
-    raise TypeError(f"{where}: {sig} {what}; each step calls it as {call_form}. Wrap a graph layer of that "
-                    "form, or a module whose forward takes the features and the graph and passes on the rest "
-                    "(its other inputs fixed)")
+    what = "takes no graph" if not takes_graph else f"needs {len(extra) + 2} positional arguments"
+    raise TypeError(f"{where}: {sig} {what}; each step calls it as {adapter.call_form}. Wrap a graph layer of "
+                    "that form, or a module whose forward takes the features and the graph and passes on the "
+                    "rest (its other inputs fixed)")
 
 
 def square_error(where: str, what: str, how: str) -> str:
@@ -180,17 +194,21 @@ def accepts_keyword(fn: Callable, name: str, *, strict: bool = False) -> bool:
     return any(p.name == name or (not strict and p.kind is p.VAR_KEYWORD) for p in params)
 
 
-def reset_module(module: nn.Module) -> None:
-    """Reset ``module``'s parameters: its own ``reset_parameters`` when its class defines one, else
-    each child's, after the one it inherits (PyG's ``MessagePassing.reset_parameters`` resets only
-    the aggregation, not the layers a subclass adds)."""
+def reset_module(module: nn.Module, partial: tuple[str, ...] = ()) -> None:
+    """Reset ``module``'s parameters: its ``reset_parameters``, else each child's. ``partial`` names
+    (``module.QualName``) base classes whose ``reset_parameters`` resets only what they hold (PyG's
+    ``MessagePassing``: the aggregation): a subclass that inherits it unchanged gets its children
+    reset too, since the layers it adds would otherwise keep their values."""
     own = getattr(module, "reset_parameters", None)
-    if callable(own):
-        own()
-        if "reset_parameters" in vars(type(module)):
-            return
-    for child in module.children():
-        reset_module(child)
+    if not callable(own):
+        for child in module.children():
+            reset_module(child, partial)
+        return
+    own()
+    owner = next((c for c in type(module).__mro__ if "reset_parameters" in vars(c)), None)
+    if owner is not None and owner is not type(module) and f"{owner.__module__}.{owner.__qualname__}" in partial:
+        for child in module.children():
+            reset_module(child, partial)
 
 
 class SquareOperator:
@@ -241,7 +259,7 @@ class OperatorLayerBase(IterativeLayerBase):
         check_keys(where, kwargs, ITERATION_KEYS)
         channels = square_channels(operator, channels, where, self.adapter)
         if not hasattr(operator, "bind"):
-            check_callable_as_layer(operator, where, self.adapter.call_form)
+            check_callable_as_layer(operator, where, self.adapter)
         if kwargs.get("contraction") is not None and not supports_contraction(operator):
             raise ValueError(
                 f"{where}: contraction= rescales the operator's weight to a Lipschitz budget, which only "
@@ -258,7 +276,7 @@ class OperatorLayerBase(IterativeLayerBase):
         return self.operator
 
     def reset_parameters(self) -> None:
-        reset_module(self.operator)
+        reset_module(self.operator, self.adapter.partial_resets)
 
     def _check_features(self, x: Tensor) -> None:
         where = type(self).__name__
@@ -290,13 +308,14 @@ class OperatorLayerBase(IterativeLayerBase):
             return op.bind(x, graph, edge_weight, lipschitz_budget=self._lipschitz_budget(), **extra)
         adapter = self.adapter()  # (its method looked up at each call: torch.compile traces that)
         kwargs = {}
+        forward = unwrapped(op).forward  # what a compiled or distributed layer's forward takes
         if edge_weight is not None:
-            if not accepts_keyword(op.forward, "edge_weight"):
+            if not accepts_keyword(forward, "edge_weight"):
                 raise TypeError(f"{type(self).__name__}: {type(op).__name__}.forward takes no edge_weight; leave "
                                 "the weights out or use a convolution that takes them")
             kwargs["edge_weight"] = edge_weight
         name = adapter.batch_keyword
-        if batch is not None and name is not None and accepts_keyword(op.forward, name, strict=True):
+        if batch is not None and name is not None and accepts_keyword(forward, name, strict=True):
             kwargs[name] = batch  # a layer that works per graph (PyG's GPSConv, a graph norm) needs it
         if not kwargs:
             return lambda z: adapter.call(op, z, graph)
@@ -512,8 +531,7 @@ class RegistryLayerBase(OperatorLayerBase):
         for key, value in values.items():  # the operator's options the form sets (alpha, beta, propagation)
             kwargs.setdefault(key, value)
         it, opts = split_operator_options(kwargs)
-        # the operator's options as given, for the repr (the GCN operator's are read back: they may change)
-        self_options = {k: v for k, v in opts.items() if k in given}
+        given_options = {k: v for k, v in opts.items() if k in given}  # for the repr
         operator = build_operator(self.adapter.name, conv, channels, opts, where)
         super().__init__(operator, channels, num_iterations, smoothing, tol, act, dropout, **it)
         self.in_channels, self.out_channels = in_channels, channels
@@ -521,7 +539,10 @@ class RegistryLayerBase(OperatorLayerBase):
         self.lin = nn.Linear(in_channels, channels, bias=False) if in_channels != channels else None
         self.conv_name = conv
         self.form = form
-        self._operator_options = self_options
+        self._operator_options = given_options
+        # the GCN operator's options that may change later (conv.alpha = 0.2): shown when given or changed
+        self._mutable_options = ({k: getattr(operator, k) for k in sorted(_MUTABLE_GCN_OPTIONS) if hasattr(operator, k)}
+                                 if isinstance(operator, GCNOperatorBase) else {})
         self._default_form = resolve_form(None, keys, conv, where)
 
     def reset_parameters(self) -> None:
@@ -547,11 +568,19 @@ class RegistryLayerBase(OperatorLayerBase):
             parts.append(f"conv={self.conv_name!r}")
         if self.form != self._default_form:
             parts.append(f"form={self.form!r}")
-        gcn = isinstance(self.operator, GCNOperatorBase)
-        parts += [f"{k}={getattr(self.operator, k) if gcn else v!r}" for k, v in self._operator_options.items()]
+        shown = dict(self._operator_options)
+        for k, first in self._mutable_options.items():
+            now = getattr(self.operator, k, first)
+            if k in shown or now != first:
+                shown[k] = now
+        parts += [f"{k}={v!r}" for k, v in shown.items()]
         parts.append(self._iteration_repr())
         return ", ".join(parts)
 
+
+#: the GCN operator's options that can be set after construction (not ``bias``, which is the
+#: parameter once built, nor those that decide the parameters)
+_MUTABLE_GCN_OPTIONS = (GCN_LAYER_ATTRIBUTES - _FIXED_AT_CONSTRUCTION) - {"bias"}
 
 for _name in sorted(GCN_LAYER_ATTRIBUTES):
     setattr(RegistryLayerBase, _name, _gcn_option(_name))

@@ -112,6 +112,23 @@ def test_a_module_not_called_as_a_graph_layer_is_refused_at_construction(backend
     backend.IterativeConv(_Grow(), channels=4)  # two positional inputs: accepted (as every layer above)
 
 
+class _RequiredWeight(nn.Module):
+    """A weighted layer whose edge_weight has no default (the layer passes it by keyword)."""
+
+    in_features = out_features = 4
+
+    def forward(self, a, b, edge_weight):
+        z = a if isinstance(a, torch.Tensor) and a.is_floating_point() else b
+        return 0.5 * z * edge_weight.mean()
+
+
+def test_a_required_edge_weight_is_not_a_third_positional_input(backend):
+    conv = backend.IterativeConv(_RequiredWeight(), num_iterations=2)
+    ei = torch.tensor([[0, 1], [1, 2]])
+    out = backend.call(conv, torch.ones(3, 4), ei, torch.tensor([2.0, 2.0]))
+    assert out.shape == (3, 4)
+
+
 def test_a_bipartite_pair_of_features_is_refused(backend):
     g = backend.graph(torch.tensor([[0, 1], [1, 2]]), 4)
     pair = (torch.randn(4, C), torch.randn(3, C))

@@ -182,17 +182,36 @@ class _Defines(_Inherits):  # a layer whose own reset_parameters is trusted to r
         super().reset_parameters()
 
 
-def test_reset_module_reaches_the_children_of_an_inherited_reset_parameters():
+PARTIAL = (f"{_Base.__module__}.{_Base.__qualname__}",)
+
+
+def test_reset_module_reaches_the_children_of_a_partial_reset_parameters_only():
     layer = _Inherits()
     with torch.no_grad():
         layer.scale.fill_(3.0)
     before = layer.lin.weight.detach().clone()
-    reset_module(layer)
+    reset_module(layer, PARTIAL)
     assert layer.scale.item() == 1.0 and not torch.equal(before, layer.lin.weight)
-    layer = _Defines()
-    before = layer.lin.weight.detach().clone()
-    reset_module(layer)
-    assert torch.equal(before, layer.lin.weight)  # its class defines reset_parameters: only that runs
+    for layer, partial in ((_Defines(), PARTIAL), (_Inherits(), ())):
+        # its class defines reset_parameters, or the inherited one is not known to be partial (a
+        # subclass of a layer that initialises its children its own way): only that one runs
+        before = layer.lin.weight.detach().clone()
+        reset_module(layer, partial)
+        assert torch.equal(before, layer.lin.weight)
+
+
+def test_reset_module_resets_a_compiled_module_once():
+    class Counted(nn.Linear):
+        calls = 0
+
+        def reset_parameters(self):
+            type(self).calls += 1
+            super().reset_parameters()
+
+    compiled = torch.compile(Counted(4, 4))  # built, never called: nothing is compiled
+    Counted.calls = 0
+    reset_module(compiled)  # the wrapper forwards reset_parameters to the module it holds
+    assert Counted.calls == 1
 
 
 def test_split_operator_options():

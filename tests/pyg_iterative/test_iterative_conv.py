@@ -50,15 +50,25 @@ class _CentredMean(MessagePassing):
         return 0.5 * (h - global_mean_pool(h, batch)[batch])
 
 
-@pytest.mark.parametrize("layer", ["centred", "gps"])
+@pytest.mark.parametrize("layer", ["centred", "gps", "compiled"])
 def test_a_layer_that_takes_batch_gets_it_at_every_step(layer):
     """Without it, what the layer does per graph would mix the graphs of a batch."""
     torch.manual_seed(0)
     graphs = [Data(x=x.double(), edge_index=ei) for x, ei, _ in toy_graphs(3, channels=C)]
     b = Batch.from_data_list(graphs)
     op = _CentredMean(C) if layer == "centred" else GPSConv(C, GCNConv(C, C), heads=1, norm=None)
+    if layer == "compiled":  # its forward is (*args, **kwargs): what it takes is read from the module inside
+        op = torch.compile(op.double(), backend="eager")
     conv = IterativeConv(op, num_iterations=6, act="tanh").double().eval()  # width read from `channels`
     assert conv.channels == C
     out = conv(b.x, b.edge_index, batch=b.batch)
     for i, g in enumerate(graphs):
         assert torch.allclose(out[b.batch == i], conv(g.x, g.edge_index), atol=1e-10)
+
+
+def test_a_per_node_module_that_takes_batch_second_is_refused():
+    """PyG's MLP(x, batch=None, ...): the graph would land in its batch argument."""
+    from torch_geometric.nn import MLP
+
+    with pytest.raises(TypeError, match=r"MLP.forward\(x, batch, .*\) takes no graph"):
+        IterativeConv(MLP([C, C]))
