@@ -2,6 +2,11 @@
 convert_state_dict's renaming between backends (in a registry of the test's own, restored afterwards)."""
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 import torch
 from torch import nn
@@ -14,6 +19,9 @@ from iterative_core.operators import (
     operator_registrar,
     register_operator,
 )
+
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(autouse=True)
@@ -103,18 +111,27 @@ def test_convert_state_dict_keeps_names_without_a_table_and_refuses_unknown_ones
 
 
 def test_convert_state_dict_knows_the_built_in_operators_without_either_adapter():
-    """With an empty registry (as in an environment where one backend cannot be imported), the
-    built-in operators' weights still convert, both ways, and an unknown operator is still named."""
-    registry._KEYS.update({b: {n: dict(t) for n, t in ops.items()}
-                           for b, ops in registry.BUILTIN_STATE_DICT_KEYS.items()})
-    w, b = torch.randn(4, 4), torch.randn(4)
-    pyg = {"conv.operator.lin_l.weight": w, "conv.operator.lin_l.bias": b, "conv.operator.lin_r.weight": w}
-    dgl = convert_state_dict(pyg, "sage", "pyg", "dgl")
-    assert sorted(dgl) == ["conv.operator.fc_neigh.weight", "conv.operator.fc_self.bias",
-                           "conv.operator.fc_self.weight"]
-    assert convert_state_dict(dgl, "sage", "dgl", "pyg") == pyg
-    assert convert_state_dict({"operator.attn_l": b}, "gat", "dgl", "pyg") == {"operator.att_src": b}
-    assert convert_state_dict({"operator.weight": w}, "gcn", "pyg", "dgl") == {"operator.weight": w}
-    with pytest.raises(ValueError, match="no operators are registered for backend 'pyg'"):
-        convert_state_dict({}, "mine", "pyg", "dgl")  # not built in, not registered
-
+    """In a process that imports neither adapter (as where one backend cannot be installed), the
+    built-in operators' weights convert, both ways, and an operator of one's own is still named."""
+    code = """
+import sys, torch
+from iterative_core import operators as ops
+w, b = torch.randn(4, 4), torch.randn(4)
+pyg = {"conv.operator.lin_l.weight": w, "conv.operator.lin_l.bias": b, "conv.operator.lin_r.weight": w}
+dgl = ops.convert_state_dict(pyg, "sage", "pyg", "dgl")
+assert sorted(dgl) == ["conv.operator.fc_neigh.weight", "conv.operator.fc_self.bias", "conv.operator.fc_self.weight"]
+assert ops.convert_state_dict(dgl, "sage", "dgl", "pyg") == pyg
+assert ops.convert_state_dict({"operator.attn_l": b}, "gat", "dgl", "pyg") == {"operator.att_src": b}
+assert ops.convert_state_dict({"operator.weight": w}, "gcn", "pyg", "dgl") == {"operator.weight": w}
+try:
+    ops.convert_state_dict({}, "mine", "pyg", "dgl")
+    raise SystemExit("an unknown operator converted")
+except ValueError as exc:
+    assert "no operators are registered for backend 'pyg'" in str(exc), exc
+assert not {"pyg_iterative", "dgl_iterative", "torch_geometric", "dgl"} & set(sys.modules), "an adapter was imported"
+print("ok")
+"""
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [
+                             str(ROOT / "common"), os.environ.get("PYTHONPATH", "")]))})
+    assert run.returncode == 0 and run.stdout.strip() == "ok", run.stderr
