@@ -32,7 +32,7 @@ from .reproduce import machine, model_config, quick_settings, report
 from .reproduce import write_csv
 from .train import ConvergenceTally, convergence_watch, evaluate, filter_torch_notices
 from .user_graph import DIRECTIONS, FORMATS, GraphData, GraphInputError, load_graph, load_labels, node_dataset
-from .user_graph import split_masks
+from .user_graph import missing_looking, split_masks
 
 
 # ------------------------------------------------------------------------------------------------ option types
@@ -384,12 +384,16 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.graph is not None:
         base, data, labels, how = _load_user_dataset(args)
         n_lab = int(labels.labelled.sum())
-        print(f"[{args.backend}] {base.name}: {_describe_graph(data)}; {n_lab} labelled nodes in "
+        print(f"[{args.backend}] {base.name}: {_describe_graph(data)}; {n_lab} labelled nodes ({labels.source}) in "
               f"{base.num_classes} classes ({', '.join(labels.class_names)}), {base.num_nodes - n_lab} to predict; "
               f"{int(base.train_mask.sum())}/{int(base.val_mask.sum())}/{int(base.test_mask.sum())} "
               f"train/val/test ({how}); {cfg.describe()}")
         untrained = [labels.class_names[c] for c in range(base.num_classes)
                      if not bool((base.y[base.train_mask] == c).any())]
+        looking = missing_looking(labels.class_names)
+        if looking:
+            print(f"note: the label(s) {', '.join(map(repr, looking))} are read as classes; leave the cell or "
+                  f"attribute empty for a node without a label", file=sys.stderr)
         if untrained:
             print(f"note: no training node of class(es) {', '.join(untrained)}: the model cannot learn to predict "
                   f"them (give each class a training node)", file=sys.stderr)
@@ -461,7 +465,9 @@ def cmd_train(args: argparse.Namespace) -> int:
                               direction=args.direction or "undirected",
                               training={"graph": str(data.path), "seed": seed, "best_epoch": res.best_epoch,
                                         "val_acc": res.val_acc, "test_acc": res.test_acc})
-        except (OSError, RuntimeError) as exc:  # torch.save reports a failed open as a RuntimeError
+        except (OSError, RuntimeError) as exc:
+            if isinstance(exc, RuntimeError) and "file" not in str(exc):
+                raise  # torch.save reports a failed open or write as a RuntimeError naming the file; not others
             return _write_failed(args, args.save, exc)
         print(f"wrote {path} (the model of seed {seed}, validation {_percent(val)}"
               + (f" of {args.seeds} seeds" if args.seeds > 1 else "") + ")")
@@ -517,7 +523,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
     args.backend = args.backend or record["backend"]
     problem = backends.backend_problem(args.backend)
     if problem:
-        if not given:  # the backend the model was saved with; the weights load in the other one too
+        if not given and record["config"].get("model") in ("pign", "appnp"):  # these load in either backend
             problem += (f" (the model was saved with {args.backend}; PIGN and APPNP models load in the other backend "
                         f"too: pass --backend {'pyg' if args.backend == 'dgl' else 'dgl'})")
         _usage_error(args, f"argument --backend: invalid value {args.backend!r}: {problem}")
@@ -798,12 +804,12 @@ def _user_graph_options(p: argparse.ArgumentParser, train: bool) -> None:
     if not train:
         return
     g.add_argument("--label-attr", metavar="NAME",
-                   help="the node attribute holding the label, or the --labels column (default: its second column); "
-                        "nodes without one are predicted, not trained on")
+                   help="the node attribute holding the label, or the --labels column (default: the column named "
+                        "'label', else the first one other than the split's); nodes without one (an empty cell) are "
+                        "predicted, not trained on")
     g.add_argument("--labels", metavar="CSV", help="CSV file of labels: a first line naming the columns, then one "
-                                                  "row per labelled node, the node id first; the labels are the "
-                                                  "column 'label', the one --label-attr names, or the only other "
-                                                  "one (empty, NA, nan, null: unlabelled)")
+                                                  "row per labelled node, the node id first (see --label-attr for "
+                                                  "the column read)")
     g.add_argument("--split-attr", metavar="NAME",
                    help="the node attribute (or the --labels column) giving each labelled node's split: "
                         "train, val or test (default: a stratified split)")

@@ -14,11 +14,11 @@ and labels from node attributes or from CSV files keyed by node id.
 * Features: node attributes (each a number, or a list of numbers of one length on every node) or a
   CSV file whose first line names the columns: the node id first, then one column per feature.
 * Labels: a node attribute, or a CSV file (header line; the node id first, the label in the column
-  named ``column``, else the one named ``label``, else the only other column besides the split).
-  Nodes without a label (the attribute absent or empty, no row, an empty cell or one of
-  :data:`MISSING_MARKS` such as ``NA``) are predicted, not trained on. Class names are the labels as
-  text, in numeric order when every one is a number, else in alphabetical order; at least two are
-  needed.
+  named ``column``, else the one named ``label``, else the first column other than the split's).
+  Nodes without a label (the attribute absent or empty, no row or an empty cell) are predicted, not
+  trained on; a label such as ``NA`` is a class (:func:`missing_looking` finds those). Class names
+  are the labels as text, in numeric order when every one is a number, else in alphabetical order;
+  at least two are needed.
 * Edges: their weights (an edge list's third column, a ``weight`` attribute) are counted
   (:attr:`GraphData.weighted_edges`) but not used.
 * Splits: stratified by class and seeded (:func:`stratified_split`), or given per labelled node as
@@ -97,6 +97,7 @@ class Labels:
     y: Tensor  # [N] long
     class_names: list[str]
     split: Optional[list[Optional[str]]] = None  # per node: "train", "val", "test" or None (given splits only)
+    source: str = ""  # where they came from: "attribute 'y'" or "column 'label'"
 
     @property
     def labelled(self) -> Tensor:
@@ -200,12 +201,14 @@ def _read_networkx(path: Path, fmt: str, directed: bool):
     if fmt == "gexf":
         return nx.read_gexf(path)
     try:
+        with _open_text(path) as f:  # (networkx's own reader refuses a byte-order mark)
+            text = f.read()
         try:
-            return nx.read_gml(path, label="label")
+            return nx.parse_gml(text, label="label")
         except nx.NetworkXError as exc:
             if "has no 'label' attribute" not in str(exc) and "is duplicated" not in str(exc):
                 raise
-            return nx.read_gml(path, label="id")  # labels absent or repeated: the ids name the nodes
+            return nx.parse_gml(text, label="id")  # labels absent or repeated: the ids name the nodes
     except nx.NetworkXError as exc:
         if str(exc).startswith("edge #"):  # networkx's GML reader refuses parallel edges in a simple graph
             raise nx.NetworkXError(f"{exc}; a GML graph with parallel edges says 'multigraph 1' in its header "
@@ -375,11 +378,6 @@ def _read_table(path: str | Path, option: str, ids: list[str], graph: Path) -> _
                 raise GraphInputError(option, f"{path}: empty; expected a first line naming the columns "
                                               f"(the node id, then the others)")
             header = [c.strip() for c in header]
-            if header[0] in known:
-                raise GraphInputError(option, f"{path}: line 1 starts with {header[0]!r}, a node of the graph "
-                                              f"{graph}, so it reads as a row, not as the column names; add a "
-                                              f"first line naming the columns (e.g. node,{'label' if option == '--labels' else 'f0,f1'}) "
-                                              f"whose first cell is not a node id")
             if len(header) < 2:
                 raise GraphInputError(option, f"{path}: line 1: expected at least two columns separated by "
                                               f"{delimiter!r} (the node id, then the others), found {header!r}")
@@ -403,6 +401,11 @@ def _read_table(path: str | Path, option: str, ids: list[str], graph: Path) -> _
                     raise GraphInputError(option, f"{path}: line {line}: node {node!r} again (first on line "
                                                   f"{rows[node][0]}); expected one row per node")
                 rows[node] = (line, [c.strip() for c in row[1:]])
+        if header[0] in known and header[0] not in rows:  # a node without a row of its own: line 1 is its row
+            example = "node,label" if option == "--labels" else "node,f0,f1"
+            raise GraphInputError(option, f"{path}: line 1 starts with {header[0]!r}, a node of the graph {graph} "
+                                          f"that has no other row, so line 1 reads as its row, not as the column "
+                                          f"names; add a first line naming the columns (e.g. {example})")
     except UnicodeDecodeError as exc:
         raise GraphInputError(option, f"{path}: not a CSV file: it is not UTF-8 text ({exc.reason} at byte "
                                       f"{exc.start})") from None
@@ -456,13 +459,19 @@ def _class_names(values: Iterable[str]) -> list[str]:
     return sorted(distinct)
 
 
-#: cells that mean "no value" in the files of common tools (R, pandas, spreadsheets), as an empty one
+#: labels that common tools (R, pandas, spreadsheets) write for "no value"; read as classes (``NA``
+#: may be North America, ``None`` a severity), so the command line names them when it meets them
 MISSING_MARKS = frozenset({"na", "n/a", "nan", "null", "none", "#n/a"})
 
 
 def _missing_label(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and (not value.strip() or value.strip().lower() in MISSING_MARKS)) \
-        or (isinstance(value, float) and math.isnan(value))
+    return value is None or (isinstance(value, str) and not value.strip()) or (
+        isinstance(value, float) and math.isnan(value))
+
+
+def missing_looking(class_names: Sequence[str]) -> list[str]:
+    """The class names that common tools write for a missing value (:data:`MISSING_MARKS`)."""
+    return [c for c in class_names if c.strip().lower() in MISSING_MARKS]
 
 
 def _split_value(value: Any, where: str, option: str) -> Optional[str]:
@@ -490,13 +499,28 @@ def labels_from_attr(ids: list[str], attrs: dict[str, dict], name: str, path: Pa
                                                   f"{_known_attributes(attrs, path, split_attr)}")
         split = [_split_value(attrs[i].get(split_attr), f"{path}: node {i!r}", "--split-attr") for i in ids]
         _check_split(ids, text, split, f"{path}: node", "--split-attr", split_attr)
-    return _labels(text, split)
+    return _labels(text, split, f"attribute {name!r}")
+
+
+def label_column(table: _Table, split: Optional[int]) -> int:
+    """The index (after the node id) of the labels' column when none is named: the one named
+    ``label`` (any case), else the first one that is not the split's (``split``)."""
+    header = table.header[1:]
+    named = [c for c, name in enumerate(header) if name.lower() == "label"]
+    if named:
+        return named[0]
+    others = [c for c in range(len(header)) if c != split]
+    if not others:
+        raise GraphInputError("--labels", f"{table.path}: line 1: no column for the labels besides the node id and "
+                                          f"the split ({', '.join(table.header)})")
+    return others[0]
 
 
 def labels_from_csv(path: str | Path, ids: list[str], graph: Path, column: Optional[str] = None,
                     split_column: Optional[str] = None) -> Labels:
-    """Labels from a CSV file (column ``column``, default the second; no row or an empty cell:
-    unlabelled) and the split from its column ``split_column`` when given."""
+    """Labels from a CSV file (column ``column``, else the one named ``label``, else the first other
+    than the split's; no row or an empty cell: unlabelled) and the split from its column
+    ``split_column`` when given."""
     table = _read_table(path, "--labels", ids, graph)
     header = table.header
 
@@ -507,20 +531,7 @@ def labels_from_csv(path: str | Path, ids: list[str], graph: Path, column: Optio
         return header.index(name) - 1
 
     s = position(split_column, "--split-attr") if split_column is not None else None
-    if column is not None:
-        k = position(column, "--label-attr")
-    elif "label" in header[1:]:
-        k = header.index("label") - 1
-    else:
-        others = [c for c in range(len(header) - 1) if c != s]
-        if not others:
-            raise GraphInputError("--labels", f"{table.path}: line 1: no column for the labels besides the node id "
-                                              f"and the split ({', '.join(header)})")
-        if len(others) > 1:
-            raise GraphInputError("--label-attr", f"{table.path}: line 1: which column holds the labels? The columns "
-                                                  f"after the node id are {', '.join(header[1:])}, none named 'label'; "
-                                                  f"name one with --label-attr COLUMN")
-        k = others[0]
+    k = position(column, "--label-attr") if column is not None else label_column(table, s)
     text: list[Optional[str]] = [None] * len(ids)
     split: Optional[list[Optional[str]]] = [None] * len(ids) if s is not None else None
     where: dict[str, int] = {}
@@ -529,7 +540,7 @@ def labels_from_csv(path: str | Path, ids: list[str], graph: Path, column: Optio
             continue
         line, cells = table.rows[i]
         where[i] = line
-        text[r] = None if _missing_label(cells[k]) else cells[k]
+        text[r] = cells[k] or None
         if split is not None:
             split[r] = _split_value(cells[s], f"{table.path}: line {line}", "--split-attr")
     if all(t is None for t in text):
@@ -537,7 +548,7 @@ def labels_from_csv(path: str | Path, ids: list[str], graph: Path, column: Optio
                                           f"{header[k + 1]!r}); at least one labelled node is needed to train")
     if split is not None:
         _check_split(ids, text, split, f"{table.path}: node", "--split-attr", header[s + 1], where)
-    return _labels(text, split)
+    return _labels(text, split, f"column {header[k + 1]!r}")
 
 
 def _check_split(ids: list[str], text: list[Optional[str]], split: list[Optional[str]], prefix: str, option: str,
@@ -552,11 +563,11 @@ def _check_split(ids: list[str], text: list[Optional[str]], split: list[Optional
                                           f"is predicted and has no split")
 
 
-def _labels(text: list[Optional[str]], split: Optional[list[Optional[str]]]) -> Labels:
+def _labels(text: list[Optional[str]], split: Optional[list[Optional[str]]], source: str = "") -> Labels:
     names = _class_names(t for t in text if t is not None)
     index = {n: c for c, n in enumerate(names)}
     y = torch.tensor([-1 if t is None else index[t] for t in text], dtype=torch.long)
-    return Labels(y, names, split)
+    return Labels(y, names, split, source)
 
 
 # ------------------------------------------------------------------------------------------------ splits
@@ -617,8 +628,8 @@ def load_graph(path: str | Path, *, fmt: Optional[str] = None, direction: str = 
 def load_labels(data: GraphData, *, label_attr: Optional[str] = None, labels_csv: Optional[str | Path] = None,
                 split_attr: Optional[str] = None) -> Labels:
     """Labels (and a given split) of ``data``'s nodes: from the node attribute ``label_attr``, or
-    from ``labels_csv`` (its column ``label_attr``, default the second; ``split_attr`` is then a
-    column of that file)."""
+    from ``labels_csv`` (its column ``label_attr``, else ``label``, else the first other than the
+    split's; ``split_attr`` is then a column of that file)."""
     if labels_csv is not None:
         labels, option = labels_from_csv(labels_csv, data.ids, data.path, label_attr, split_attr), "--labels"
     elif label_attr is None:

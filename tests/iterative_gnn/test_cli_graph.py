@@ -70,8 +70,9 @@ def test_train_save_and_predict_on_the_example(backend, source, tmp_path, capsys
     graph_args = GML_ARGS if source == "gml" else CSV_ARGS
     assert main(["train", "--backend", backend, *graph_args, *FAST, "--save", str(model)]) == 0
     text = capsys.readouterr().out
-    assert "300 nodes, 736 undirected edges, 8 features; 240 labelled nodes in 3 classes (blue, green, red), " \
-           "60 to predict" in text
+    origin = "attribute 'community'" if source == "gml" else "column 'community'"
+    assert "300 nodes, 736 undirected edges, 8 features; 240 labelled nodes (" + origin + ") in 3 classes " \
+           "(blue, green, red), 60 to predict" in text
     assert ("144/48/48 train/val/test (stratified, seed 0)" if source == "gml" else "(given by 'split')") in text
     assert f"wrote {model}" in text
 
@@ -393,3 +394,17 @@ def test_a_file_that_cannot_be_written_at_the_end_is_one_line_and_code_1(saved_m
     monkeypatch.setattr("iterative_gnn.cli.save_model", full)
     assert main(["train", "--backend", ANY, *GML_ARGS, *FAST, "--save", str(tmp_path / "m.pt")]) == 1
     assert "iterative-gnn train: error: could not write" in capsys.readouterr().err
+
+
+def test_a_label_that_tools_write_for_missing_values_is_a_class_and_named(tmp_path, capsys):
+    def blue_as_na(g):
+        for _, a in g.nodes(data=True):
+            if a.get("community") == "blue":
+                a["community"] = "NA"
+
+    path = gml_file(tmp_path, blue_as_na)
+    assert main(["train", "--backend", ANY, "--graph", str(path), "--feature-attrs", "x", "--label-attr", "community",
+                 *FAST]) == 0
+    out, err = capsys.readouterr()
+    assert "3 classes (NA, green, red)" in out
+    assert "note: the label(s) 'NA' are read as classes; leave the cell or attribute empty" in err

@@ -13,7 +13,7 @@ import torch
 nx = pytest.importorskip("networkx")
 
 from iterative_gnn.user_graph import (  # noqa: E402
-    GraphInputError, load_graph, load_labels, split_masks, stratified_split)
+    GraphInputError, load_graph, load_labels, missing_looking, split_masks, stratified_split)
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -216,7 +216,7 @@ def test_numeric_strings_and_booleans_are_numbers(tmp_path):
     ("node,u\na,1\nb,2\nc,3\nzz,4\n", ["line 5: node 'zz' is not in the graph", "an edge list names only"]),
     ("node,u\na,1\nb,2\na,3\n", ["line 4: node 'a' again (first on line 2)"]),
     ("node,u\na,1\nb,2,7\nc,3\n", ["line 3: expected 2 values", "found 3"]),
-    ("a,1\nb,2\nc,3\n", ["line 1 starts with 'a', a node of the graph", "reads as a row", "add a first line"]),
+    ("a,1\nb,2\nc,3\n", ["line 1 starts with 'a', a node of the graph", "reads as its row", "add a first line"]),
     ("", ["empty; expected a first line naming the columns"]),
 ])
 def test_a_malformed_feature_csv_names_the_line(text, words, tmp_path):
@@ -239,17 +239,16 @@ def test_labels_from_a_csv_with_empty_cells_and_missing_rows(tmp_path):
     graph = write_csv(tmp_path / "g.edgelist", "a b\nb c\nc d\n")
     data = load_graph(graph, features_csv=features_csv(tmp_path, "abcd"))
     labels = write_csv(tmp_path / "l.csv", "node,kind,other\na,10,x\nb,,y\nd,2,z\n")
-    got = load_labels(data, labels_csv=labels, label_attr="kind")
-    assert got.class_names == ["2", "10"]  # numbers in numeric order
+    got = load_labels(data, labels_csv=labels)  # the first column after the id, none being named label
+    assert got.class_names == ["2", "10"] and got.source == "column 'kind'"  # numbers in numeric order
     assert got.y.tolist() == [1, -1, -1, 0]
     assert load_labels(data, labels_csv=labels, label_attr="other").class_names == ["x", "y", "z"]
     with refused("--label-attr", "no column 'nope'", "kind, other"):
         load_labels(data, labels_csv=labels, label_attr="nope")
-    with refused("--label-attr", "which column holds the labels?", "kind, other", "none named 'label'"):
-        load_labels(data, labels_csv=labels)  # two candidates: not the second column by chance
-    named = write_csv(tmp_path / "n.csv", "node,split,label\na,train,x\nb,val,y\nc,test,NA\nd,test,nan\n")
-    got = load_labels(data, labels_csv=named)  # the column named label, wherever it is
-    assert got.class_names == ["x", "y"] and got.y.tolist() == [0, 1, -1, -1]  # NA, nan: unlabelled
+    named = write_csv(tmp_path / "n.csv", "node,split,Label\na,train,x\nb,val,y\nc,test,NA\nd,test,\n")
+    got = load_labels(data, labels_csv=named)  # the column named label (any case), wherever it is
+    assert got.class_names == ["NA", "x", "y"] and got.y.tolist() == [1, 2, 0, -1]  # NA: a class (North America?)
+    assert missing_looking(got.class_names) == ["NA"]  # which the command line names in a note
 
 
 def test_labels_for_nodes_not_in_the_graph_and_no_labelled_node_are_refused(tmp_path):
@@ -304,7 +303,7 @@ def test_stratified_split_is_per_class_seeded_and_covers_the_labelled_nodes():
 def test_a_given_split_and_its_errors(tmp_path):
     graph = write_csv(tmp_path / "g.edgelist", "a b\nb c\nc d\n")
     data = load_graph(graph, features_csv=features_csv(tmp_path, "abcd"))
-    good = write_csv(tmp_path / "l.csv", "node,y,part\na,0,train\nb,1,Validation\nc,1,test\n")  # y: the other column
+    good = write_csv(tmp_path / "l.csv", "node,y,part\na,0,train\nb,1,Validation\nc,1,test\n")
     labels = load_labels(data, labels_csv=good, split_attr="part")
     train, val, test = split_masks(labels)
     assert train.tolist() == [True, False, False, False] and val.tolist() == [False, True, False, False]
@@ -320,7 +319,7 @@ def test_a_given_split_and_its_errors(tmp_path):
     with refused("--split-attr", "the given split has no validation node"):
         split_masks(load_labels(data, labels_csv=no_val, split_attr="part"))
     with refused("--val-fraction", "has no validation node", "2 classes (1 to 2 nodes each)"):
-        split_masks(load_labels(data, labels_csv=good, label_attr="y"), val_fraction=0.0)
+        split_masks(load_labels(data, labels_csv=good), val_fraction=0.0)
 
 
 # ------------------------------------------------------------------------------------------------ example
@@ -391,3 +390,13 @@ def test_one_class_a_repeated_feature_and_parallel_gml_edges_are_refused(tmp_pat
         load_graph(tmp_path / "p.gml", feature_attrs=["g"])
     (tmp_path / "m.gml").write_text(text.replace("graph [\n", "graph [\n  multigraph 1\n", 1))
     assert load_graph(tmp_path / "m.gml", feature_attrs=["g"]).edge_index.size(1) == 12  # counted once
+
+
+def test_a_header_whose_first_cell_is_also_a_node_reads(tmp_path):
+    """A word graph with the word 'node': the header 'node,...' is a header when 'node' has its own row."""
+    graph = write_csv(tmp_path / "g.edgelist", "node edge\nedge graph\n")
+    feats = write_csv(tmp_path / "f.csv", "node,u\nnode,1\nedge,2\ngraph,3\n")
+    data = load_graph(graph, features_csv=feats)
+    assert data.x.view(-1).tolist() == [1.0, 2.0, 3.0]
+    labels = write_csv(tmp_path / "l.csv", "node,label\nnode,a\nedge,b\n")
+    assert load_labels(data, labels_csv=labels).y.tolist() == [0, 1, -1]
