@@ -459,9 +459,10 @@ def _class_names(values: Iterable[str]) -> list[str]:
     return sorted(distinct)
 
 
-#: labels that common tools (R, pandas, spreadsheets) write for "no value"; read as classes (``NA``
-#: may be North America, ``None`` a severity), so the command line names them when it meets them
-MISSING_MARKS = frozenset({"na", "n/a", "nan", "null", "none", "#n/a"})
+#: labels that common tools write for "no value" (R, pandas, spreadsheets; ``-1``, PyG's mark of an
+#: unlabelled node); read as classes (``NA`` may be North America, ``None`` a severity, ``-1`` one of
+#: two signs), so the command line names them when it meets them
+MISSING_MARKS = frozenset({"na", "n/a", "nan", "null", "none", "#n/a", "-1"})
 
 
 def _missing_label(value: Any) -> bool:

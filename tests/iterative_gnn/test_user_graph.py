@@ -249,6 +249,7 @@ def test_labels_from_a_csv_with_empty_cells_and_missing_rows(tmp_path):
     got = load_labels(data, labels_csv=named)  # the column named label (any case), wherever it is
     assert got.class_names == ["NA", "x", "y"] and got.y.tolist() == [1, 2, 0, -1]  # NA: a class (North America?)
     assert missing_looking(got.class_names) == ["NA"]  # which the command line names in a note
+    assert missing_looking(["-1", "0", "1", "None", "none2"]) == ["-1", "None"]
 
 
 def test_labels_for_nodes_not_in_the_graph_and_no_labelled_node_are_refused(tmp_path):
