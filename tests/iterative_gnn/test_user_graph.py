@@ -371,6 +371,10 @@ def test_what_spreadsheets_and_dataframes_write_reads(tmp_path):
     data = load_graph(graph, features_csv=feats)
     assert data.ids == ["a", "b", "c"] and data.feature_names == ["0", "1"] and data.weighted_edges == 2
     assert load_graph(write_csv(tmp_path / "h.edgelist", "a b\nb c\n"), features_csv=feats).weighted_edges == 0
+    gml = tmp_path / "g.gml"
+    nx.write_gml(small_graph(), gml)
+    (tmp_path / "bom.gml").write_bytes(gml.read_text().encode("utf-8-sig"))  # networkx's reader refuses it
+    assert load_graph(tmp_path / "bom.gml", feature_attrs=["g"]).ids == list("abcdef")
 
 
 def test_one_class_a_repeated_feature_and_parallel_gml_edges_are_refused(tmp_path):
