@@ -133,7 +133,8 @@ class PyGLayer:
     adapter = PyGAdapter
 
     def forward(self, x: Tensor, edge_index, edge_weight: Optional[Tensor] = None, batch: Optional[Tensor] = None,
-                z_init: Optional[Tensor] = None, return_info: bool = False, num_graphs: Optional[int] = None):
+                z_init: Optional[Tensor] = None, return_info: bool = False, num_graphs: Optional[int] = None,
+                edge_attr: Optional[Tensor] = None):
         """Iterate on the graph ``edge_index`` from the node features ``x``.
 
         Args:
@@ -145,6 +146,9 @@ class PyGLayer:
             z_init: ``[N, C]`` warm start (default ``x``), e.g. the previous epoch's fixed point, detached.
             return_info: also return the :class:`~iterative_core.FixedPointInfo`.
             num_graphs: the number of graphs in ``batch`` (saves one synchronisation).
+            edge_attr: ``[E, D]`` edge features, passed at every step to a wrapped layer whose
+                ``forward`` takes ``edge_attr`` (``GINEConv``, ``GATConv(edge_dim=...)``); with an
+                edge index only.
         """
         return self._run(x, edge_index, edge_weight, batch=batch, num_graphs=num_graphs, z_init=z_init,
-                         return_info=return_info)
+                         return_info=return_info, edge_attr=edge_attr)

@@ -33,6 +33,7 @@ import torch
 from torch import Tensor, nn
 
 from ._keys import check_keys
+from .checks import got
 from .forms import form_defaults, registered_form, resolve_form
 from .layer import _FIXED_AT_CONSTRUCTION, GCN_LAYER_ATTRIBUTES, ITERATION_KEYS, GCNOperatorBase, IterativeLayerBase
 from .operators import get_operator
@@ -144,6 +145,21 @@ def check_callable_as_layer(operator: nn.Module, where: str, adapter: type[Graph
     raise TypeError(f"{where}: {sig} {what}; each step calls it as {adapter.call_form}. Wrap a graph layer of "
                     "that form, or a module whose forward takes the features and the graph and passes on the "
                     "rest (its other inputs fixed)")
+
+
+def check_edge_attr(edge_attr, graph, num_edges: int, device: torch.device, where: str) -> None:
+    """Edge features for a wrapped layer: a tensor with one row per edge of an edge-index graph
+    (a sparse adjacency has no edge order to match them to), on the features' device."""
+    if not isinstance(edge_attr, Tensor):
+        raise TypeError(f"{where}: edge_attr must be a tensor with one row per edge, got {got(edge_attr)}")
+    if not isinstance(graph, Tensor) or graph.layout != torch.strided:
+        raise TypeError(f"{where}: edge_attr needs the graph as an edge index [2, E], whose order its rows follow; "
+                        f"got {type(graph).__name__}" + ("" if not isinstance(graph, Tensor) else f" ({graph.layout})"))
+    if edge_attr.dim() == 0 or edge_attr.size(0) != num_edges:
+        raise ValueError(f"{where}: edge_attr must have one row per edge ({num_edges}), got shape "
+                         f"{tuple(edge_attr.shape)}")
+    if edge_attr.device != device:
+        raise ValueError(f"{where}: edge_attr is on {edge_attr.device} but the node features are on {device}")
 
 
 def square_error(where: str, what: str, how: str) -> str:
@@ -295,13 +311,18 @@ class OperatorLayerBase(IterativeLayerBase):
         return x
 
     def _bind(self, x: Tensor, graph, edge_weight: Optional[Tensor], batch: Optional[Tensor] = None,
-              num_graphs: Optional[int] = None) -> Callable[[Tensor], Tensor]:
+              num_graphs: Optional[int] = None, edge_attr: Optional[Tensor] = None) -> Callable[[Tensor], Tensor]:
         """The map ``z -> op(z, graph)`` of one forward pass: the operator's own ``bind`` when it has
         one (given the ``batch`` vector when it takes one, so that it can bound each graph on its
         own), else the adapter's call of the operator at every step (given the ``batch`` vector when
         its ``forward`` names the ecosystem's batch keyword, so that what it does per graph stays
-        within each graph)."""
+        within each graph; and ``edge_attr``, the edge features, to a layer that names it)."""
         op = self.operator
+        if edge_attr is not None and (hasattr(op, "bind") or not accepts_keyword(unwrapped(op).forward, "edge_attr",
+                                                                                  strict=True)):
+            raise TypeError(f"{type(self).__name__}: {type(op).__name__} takes no edge_attr; pass edge features to "
+                            "a layer whose forward names edge_attr (GINEConv, GATConv(edge_dim=...)), or leave "
+                            "them out")
         if hasattr(op, "bind"):
             extra = {"batch": batch, "num_graphs": num_graphs} if (batch is not None and (
                 isinstance(op, GCNOperatorBase) or accepts_keyword(op.bind, "batch"))) else {}
@@ -317,6 +338,8 @@ class OperatorLayerBase(IterativeLayerBase):
         name = adapter.batch_keyword
         if batch is not None and name is not None and accepts_keyword(forward, name, strict=True):
             kwargs[name] = batch  # a layer that works per graph (PyG's GPSConv, a graph norm) needs it
+        if edge_attr is not None:
+            kwargs["edge_attr"] = edge_attr
         if not kwargs:
             return lambda z: adapter.call(op, z, graph)
         return lambda z: adapter.call(op, z, graph, **kwargs)
@@ -339,7 +362,7 @@ class OperatorLayerBase(IterativeLayerBase):
                 and self.adapter().traceable(graph, edge_weight))
 
     def _setup(self, x: Tensor, graph, edge_weight, batch: Optional[Tensor], num_graphs: Optional[int],
-               z_init: Optional[Tensor]) -> "_Step":
+               z_init: Optional[Tensor], edge_attr: Optional[Tensor] = None) -> "_Step":
         """Everything before the iteration: check the input, read the graph through the adapter and
         bind the operator to it (the GCN operator's propagation built, or reused for the same graph)."""
         where = type(self).__name__
@@ -356,16 +379,20 @@ class OperatorLayerBase(IterativeLayerBase):
         edge_weight = check_graph_view(view, where, validate=self.validate, nonnegative=nonnegative,
                                        device=x.device, batch_hint=adapter.batch_hint)
         batch, num_graphs = view.batch, view.num_graphs
+        if edge_attr is not None:
+            check_edge_attr(edge_attr, graph, view.num_edges, x.device, where)
         dtype = compute_dtype(x.dtype)
         if dtype == x.dtype or not hasattr(op, "bind"):
-            return _Step(self._bind(x, graph, edge_weight, batch, num_graphs), x, z_init, batch, num_graphs, None)
+            return _Step(self._bind(x, graph, edge_weight, batch, num_graphs, edge_attr), x, z_init, batch, num_graphs,
+                         None)
         # half precision: the operators that bind a graph iterate in float32 and return the input's dtype
         xc = x.to(dtype)
         return _Step(self._bind(xc, graph, edge_weight, batch, num_graphs), xc,
                      None if z_init is None else z_init.to(dtype), batch, num_graphs, x.dtype)
 
     def _run(self, x: Tensor, graph, edge_weight=None, *, batch: Optional[Tensor] = None,
-             num_graphs: Optional[int] = None, z_init: Optional[Tensor] = None, return_info: bool = False):
+             num_graphs: Optional[int] = None, z_init: Optional[Tensor] = None, return_info: bool = False,
+             edge_attr: Optional[Tensor] = None):
         """One forward pass, for an adapter's ``forward``: the set-up (:meth:`_setup`), then the
         iteration (see :mod:`iterative_core.adapter`).
 
@@ -382,15 +409,16 @@ class OperatorLayerBase(IterativeLayerBase):
             dtype = x.dtype if param is None else param.dtype
             with torch.autocast(x.device.type, enabled=False):
                 return self._run(x.to(dtype), graph, edge_weight, batch=batch, num_graphs=num_graphs,
-                                 z_init=None if z_init is None else z_init.to(dtype), return_info=return_info)
+                                 z_init=None if z_init is None else z_init.to(dtype), return_info=return_info,
+                                 edge_attr=edge_attr)
         compiling = is_compiling()
         if (_sparse_tensor(graph) if not compiling
                 else not self._traceable_setup(graph, edge_weight, batch, num_graphs)):
             # a torch sparse tensor: torch.compile cannot take it, runs the frames around it eagerly and
             # compiles the functions they call one by one; the set-up is kept out of that
-            step = _setup_outside_graph(self, x, graph, edge_weight, batch, num_graphs, z_init)
+            step = _setup_outside_graph(self, x, graph, edge_weight, batch, num_graphs, z_init, edge_attr)
         else:
-            step = self._setup(x, graph, edge_weight, batch, num_graphs, z_init)
+            step = self._setup(x, graph, edge_weight, batch, num_graphs, z_init, edge_attr)
         if compiling and not (self.adapter.traceable_layers or hasattr(self.operator, "bind")):
             # the ecosystem's layers cannot be traced: the iteration runs outside the compiled graph
             z, info = _iterate_outside_graph(self, step.op, step.x, batch=step.batch, num_graphs=step.num_graphs,
