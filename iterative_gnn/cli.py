@@ -20,6 +20,7 @@ from typing import Any, Callable, NoReturn, Optional, Sequence
 
 import torch
 from iterative_core import resolve_activation
+from iterative_core._keys import closest
 
 from . import backends
 from .backends import BACKENDS, MODELS
@@ -916,9 +917,23 @@ def build_parser() -> argparse.ArgumentParser:
 _OPTIONAL_MODULES = ("matplotlib",)
 
 
+def _parse(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespace:
+    """``parser.parse_args``, with the option a misspelled one most likely meant (``--epohcs`` ->
+    ``--epochs``), named by the subcommand's own usage error."""
+    args, extras = parser.parse_known_args(argv)
+    if extras:
+        sub = getattr(args, "parser", parser)
+        options = [o for action in sub._actions for o in action.option_strings if o.startswith("--")]
+        hints = [f"{match} for {name}" for name in (e.split("=", 1)[0] for e in extras if e.startswith("--"))
+                 if (match := closest(name, options))]
+        sub.error(f"unrecognized arguments: {' '.join(extras)}" + (f" (did you mean {'; '.join(hints)}?)"
+                                                                   if hints else ""))
+    return args
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    args = build_parser().parse_args(argv)
+    args = _parse(build_parser(), argv)
     args.command_line = "iterative-gnn " + " ".join(argv)
     from ._deps import missing_message, missing_modules
 

@@ -112,6 +112,13 @@ def test_a_usage_error_has_no_traceback_from_the_command_line():
     assert "argument --iterations/--depth: invalid value '-1'" in r.stderr
 
 
+def test_a_misspelled_option_names_the_one_meant(capsys, no_training):
+    err = usage_error(["train", "--dataset", "karate", "--epohcs", "3", "--tolerance=1e-3"], capsys)
+    assert "iterative-gnn train: error: unrecognized arguments: --epohcs 3 --tolerance=1e-3 " \
+           "(did you mean --epochs for --epohcs; --tol for --tolerance?)" in err
+    assert "did you mean" not in usage_error(["train", "--dataset", "karate", "5"], capsys)
+
+
 def test_an_unusable_backend_is_a_usage_error(monkeypatch, capsys, no_training):
     for name in [m for m in sys.modules if m.split(".")[0] in ("dgl", "dgl_iterative")] + ["dgl", "dgl_iterative"]:
         monkeypatch.setitem(sys.modules, name, None)  # as if DGL were not installed
