@@ -318,18 +318,18 @@ class OperatorLayerBase(IterativeLayerBase):
         its ``forward`` names the ecosystem's batch keyword, so that what it does per graph stays
         within each graph; and ``edge_attr``, the edge features, to a layer that names it)."""
         op = self.operator
-        if edge_attr is not None and (hasattr(op, "bind") or not accepts_keyword(unwrapped(op).forward, "edge_attr",
-                                                                                  strict=True)):
+        bound = hasattr(op, "bind")
+        forward = None if bound else unwrapped(op).forward  # what a compiled or distributed layer's forward takes
+        if edge_attr is not None and (bound or not accepts_keyword(forward, "edge_attr", strict=True)):
             raise TypeError(f"{type(self).__name__}: {type(op).__name__} takes no edge_attr; pass edge features to "
                             "a layer whose forward names edge_attr (GINEConv, GATConv(edge_dim=...)), or leave "
                             "them out")
-        if hasattr(op, "bind"):
+        if bound:
             extra = {"batch": batch, "num_graphs": num_graphs} if (batch is not None and (
                 isinstance(op, GCNOperatorBase) or accepts_keyword(op.bind, "batch"))) else {}
             return op.bind(x, graph, edge_weight, lipschitz_budget=self._lipschitz_budget(), **extra)
         adapter = self.adapter()  # (its method looked up at each call: torch.compile traces that)
         kwargs = {}
-        forward = unwrapped(op).forward  # what a compiled or distributed layer's forward takes
         if edge_weight is not None:
             if not accepts_keyword(forward, "edge_weight"):
                 raise TypeError(f"{type(self).__name__}: {type(op).__name__}.forward takes no edge_weight; leave "
@@ -387,7 +387,7 @@ class OperatorLayerBase(IterativeLayerBase):
                          None)
         # half precision: the operators that bind a graph iterate in float32 and return the input's dtype
         xc = x.to(dtype)
-        return _Step(self._bind(xc, graph, edge_weight, batch, num_graphs), xc,
+        return _Step(self._bind(xc, graph, edge_weight, batch, num_graphs, edge_attr), xc,
                      None if z_init is None else z_init.to(dtype), batch, num_graphs, x.dtype)
 
     def _run(self, x: Tensor, graph, edge_weight=None, *, batch: Optional[Tensor] = None,

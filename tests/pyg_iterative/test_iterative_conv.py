@@ -100,3 +100,8 @@ def test_edge_features_reach_a_layer_that_takes_edge_attr():
         conv(g.x, g.edge_index, edge_attr=g.edge_attr[:2])
     with pytest.raises(TypeError, match="GCNConv takes no edge_attr"):
         IterativeConv(GCNConv(C, C)).double()(g.x, g.edge_index, edge_attr=g.edge_attr)
+    from pyg_iterative import PIGNConv
+
+    for dtype in (torch.float32, torch.float16):  # half precision binds in float32: refused there too
+        with pytest.raises(TypeError, match="GCNOperator takes no edge_attr"):
+            PIGNConv(C).to(dtype)(g.x.to(dtype), g.edge_index, edge_attr=g.edge_attr.to(dtype))
