@@ -25,8 +25,7 @@ import torch
 from dgl.nn import GATConv, GINConv, SAGEConv
 from torch import Tensor, nn
 
-from iterative_core import register_operator
-from iterative_core.operators import BUILTIN_STATE_DICT_KEYS, check_sage_aggr, gin_mlp, head_width
+from iterative_core.operators import check_sage_aggr, gin_mlp, head_width, register_builtin_operators
 
 __all__ = ["sage_operator", "gin_operator", "gat_operator", "GATOperator", "SAGEOperator"]
 
@@ -105,8 +104,5 @@ def gat_operator(channels: int, *, heads: int = 1, negative_slope: float = 0.2, 
                        attn_drop=attention_dropout, bias=bias)
 
 
-# the parameter names -> the names every backend's operators share: see convert_state_dict
-_KEYS = BUILTIN_STATE_DICT_KEYS["dgl"]
-register_operator("sage", sage_operator, backend="dgl", state_dict_keys=_KEYS["sage"])
-register_operator("gin", gin_operator, backend="dgl", state_dict_keys=_KEYS["gin"])
-register_operator("gat", gat_operator, backend="dgl", state_dict_keys=_KEYS["gat"])
+# with the parameter names both backends share (see convert_state_dict)
+register_builtin_operators("dgl", {"sage": sage_operator, "gin": gin_operator, "gat": gat_operator})

@@ -22,8 +22,7 @@ from typing import Optional
 from torch import nn
 from torch_geometric.nn import GATConv, GINConv, SAGEConv
 
-from iterative_core import register_operator
-from iterative_core.operators import BUILTIN_STATE_DICT_KEYS, check_sage_aggr, gin_mlp, head_width
+from iterative_core.operators import check_sage_aggr, gin_mlp, head_width, register_builtin_operators
 
 __all__ = ["sage_operator", "gin_operator", "gat_operator"]
 
@@ -49,8 +48,5 @@ def gat_operator(channels: int, *, heads: int = 1, negative_slope: float = 0.2, 
                    dropout=attention_dropout, add_self_loops=add_self_loops, bias=bias)
 
 
-# the parameter names -> the names every backend's operators share: see convert_state_dict
-_KEYS = BUILTIN_STATE_DICT_KEYS["pyg"]
-register_operator("sage", sage_operator, backend="pyg", state_dict_keys=_KEYS["sage"])
-register_operator("gin", gin_operator, backend="pyg", state_dict_keys=_KEYS["gin"])
-register_operator("gat", gat_operator, backend="pyg", state_dict_keys=_KEYS["gat"])
+# with the parameter names both backends share (see convert_state_dict)
+register_builtin_operators("pyg", {"sage": sage_operator, "gin": gin_operator, "gat": gat_operator})

@@ -320,9 +320,11 @@ class BoundStep:
 _OPERATOR_FLAGS = frozenset({"add_self_loops", "normalize", "cached", "allow_zero_in_degree"})
 #: the GCN operator's options that decide its parameters: set at construction only
 _FIXED_AT_CONSTRUCTION = frozenset({"channels", "beta", "propagation", "gamma_init", "gamma_scale", "gamma_max"})
+#: the GCN operator's options that may be set after construction (checked when set, used from the next call)
+GCN_MUTABLE_OPTIONS = _OPERATOR_FLAGS | {"alpha"}
 #: the GCN operator's options that a layer iterating it reads and sets as its own attributes
 #: (``conv.alpha``, ``conv.normalize``, as on PyG's ``APPNP`` and ``GCNConv``)
-GCN_LAYER_ATTRIBUTES = (_OPERATOR_FLAGS | {"alpha"} | _FIXED_AT_CONSTRUCTION) - {"channels"}
+GCN_LAYER_ATTRIBUTES = (GCN_MUTABLE_OPTIONS | _FIXED_AT_CONSTRUCTION) - {"channels"}
 
 
 class GCNOperatorBase(nn.Module):

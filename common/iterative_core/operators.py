@@ -83,6 +83,13 @@ def register_operator(name: str, factory: Callable[..., nn.Module] | None = None
     return deco(factory) if factory is not None else deco
 
 
+def register_builtin_operators(backend: str, factories: Mapping[str, Callable[..., nn.Module]]) -> None:
+    """Register an adapter's factories of the built-in operators (``"sage"``, ``"gin"``, ``"gat"``)
+    with the parameter names they share with the other backend (:data:`BUILTIN_STATE_DICT_KEYS`)."""
+    for name, factory in factories.items():
+        register_operator(name, factory, backend=backend, state_dict_keys=BUILTIN_STATE_DICT_KEYS[backend][name])
+
+
 def operator_registrar(backend: str) -> Callable:
     """``register_operator`` with ``backend`` filled in (what ``pyg_iterative.register_operator`` and
     ``dgl_iterative.register_operator`` are)."""

@@ -9,11 +9,12 @@ import torch
 from torch import Tensor
 
 from ._compile import is_compiling
+from .checks import got
 
 SUPPORTED_DTYPES = (torch.float16, torch.bfloat16, torch.float32, torch.float64)
 
 __all__ = [
-    "check_features", "check_edges", "check_edge_weight", "check_batch", "check_batch_edges", "check_z_init",
+    "check_features", "check_edges", "check_edge_weight", "check_edge_attr", "check_batch", "check_batch_edges", "check_z_init",
     "check_same_device", "compute_dtype", "all_finite", "SUPPORTED_DTYPES",
 ]
 
@@ -141,6 +142,20 @@ def check_edge_weight(w: Optional[Tensor], num_edges: int, where: str, *, normal
 def check_same_device(x: Tensor, other: Tensor, where: str, what: str = "the graph") -> None:
     if x.device != other.device:
         raise ValueError(f"{where}: node features are on {x.device} but {what} is on {other.device}")
+
+
+def check_edge_attr(edge_attr, graph, num_edges: int, x: Tensor, where: str) -> None:
+    """Edge features for a wrapped layer: a tensor with one row per edge of an edge-index graph
+    (a sparse adjacency has no edge order to match them to), on the node features' device."""
+    if not isinstance(edge_attr, Tensor):
+        raise TypeError(f"{where}: edge_attr must be a tensor with one row per edge, got {got(edge_attr)}")
+    if not isinstance(graph, Tensor) or graph.layout != torch.strided:
+        raise TypeError(f"{where}: edge_attr needs the graph as an edge index [2, E], whose order its rows follow; "
+                        f"got {type(graph).__name__}" + ("" if not isinstance(graph, Tensor) else f" ({graph.layout})"))
+    if edge_attr.dim() == 0 or edge_attr.size(0) != num_edges:
+        raise ValueError(f"{where}: edge_attr must have one row per edge ({num_edges}), got shape "
+                         f"{tuple(edge_attr.shape)}")
+    check_same_device(x, edge_attr, where, "edge_attr")
 
 
 def check_batch(batch: Optional[Tensor], num_nodes: int, where: str, num_graphs: Optional[int] = None, *,

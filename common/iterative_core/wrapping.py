@@ -33,14 +33,13 @@ import torch
 from torch import Tensor, nn
 
 from ._keys import check_keys
-from .checks import got
 from .forms import form_defaults, registered_form, resolve_form
-from .layer import _FIXED_AT_CONSTRUCTION, GCN_LAYER_ATTRIBUTES, ITERATION_KEYS, GCNOperatorBase, IterativeLayerBase
+from .layer import GCN_LAYER_ATTRIBUTES, GCN_MUTABLE_OPTIONS, ITERATION_KEYS, GCNOperatorBase, IterativeLayerBase
 from .operators import get_operator
 from .info import apply_policy
 from .adapter import GraphAdapter, WidthNames, check_graph_view, is_compiling
-from .validation import (autocast_enabled, check_batch, check_features, check_parameter_dtype, check_z_init,
-                         compute_dtype)
+from .validation import (autocast_enabled, check_batch, check_edge_attr, check_features, check_parameter_dtype,
+                         check_z_init, compute_dtype)
 
 __all__ = [
     "conv_widths", "square_channels", "supports_contraction", "accepts_keyword", "reset_module",
@@ -145,21 +144,6 @@ def check_callable_as_layer(operator: nn.Module, where: str, adapter: type[Graph
     raise TypeError(f"{where}: {sig} {what}; each step calls it as {adapter.call_form}. Wrap a graph layer of "
                     "that form, or a module whose forward takes the features and the graph and passes on the "
                     "rest (its other inputs fixed)")
-
-
-def check_edge_attr(edge_attr, graph, num_edges: int, device: torch.device, where: str) -> None:
-    """Edge features for a wrapped layer: a tensor with one row per edge of an edge-index graph
-    (a sparse adjacency has no edge order to match them to), on the features' device."""
-    if not isinstance(edge_attr, Tensor):
-        raise TypeError(f"{where}: edge_attr must be a tensor with one row per edge, got {got(edge_attr)}")
-    if not isinstance(graph, Tensor) or graph.layout != torch.strided:
-        raise TypeError(f"{where}: edge_attr needs the graph as an edge index [2, E], whose order its rows follow; "
-                        f"got {type(graph).__name__}" + ("" if not isinstance(graph, Tensor) else f" ({graph.layout})"))
-    if edge_attr.dim() == 0 or edge_attr.size(0) != num_edges:
-        raise ValueError(f"{where}: edge_attr must have one row per edge ({num_edges}), got shape "
-                         f"{tuple(edge_attr.shape)}")
-    if edge_attr.device != device:
-        raise ValueError(f"{where}: edge_attr is on {edge_attr.device} but the node features are on {device}")
 
 
 def square_error(where: str, what: str, how: str) -> str:
@@ -380,7 +364,7 @@ class OperatorLayerBase(IterativeLayerBase):
                                        device=x.device, batch_hint=adapter.batch_hint)
         batch, num_graphs = view.batch, view.num_graphs
         if edge_attr is not None:
-            check_edge_attr(edge_attr, graph, view.num_edges, x.device, where)
+            check_edge_attr(edge_attr, graph, view.num_edges, x, where)
         dtype = compute_dtype(x.dtype)
         if dtype == x.dtype or not hasattr(op, "bind"):
             return _Step(self._bind(x, graph, edge_weight, batch, num_graphs, edge_attr), x, z_init, batch, num_graphs,
@@ -569,7 +553,7 @@ class RegistryLayerBase(OperatorLayerBase):
         self.form = form
         self._operator_options = given_options
         # the GCN operator's options that may change later (conv.alpha = 0.2): shown when given or changed
-        self._mutable_options = ({k: getattr(operator, k) for k in sorted(_MUTABLE_GCN_OPTIONS) if hasattr(operator, k)}
+        self._mutable_options = ({k: getattr(operator, k) for k in sorted(GCN_MUTABLE_OPTIONS) if hasattr(operator, k)}
                                  if isinstance(operator, GCNOperatorBase) else {})
         self._default_form = resolve_form(None, keys, conv, where)
 
@@ -605,10 +589,6 @@ class RegistryLayerBase(OperatorLayerBase):
         parts.append(self._iteration_repr())
         return ", ".join(parts)
 
-
-#: the GCN operator's options that can be set after construction (not ``bias``, which is the
-#: parameter once built, nor those that decide the parameters)
-_MUTABLE_GCN_OPTIONS = (GCN_LAYER_ATTRIBUTES - _FIXED_AT_CONSTRUCTION) - {"bias"}
 
 for _name in sorted(GCN_LAYER_ATTRIBUTES):
     setattr(RegistryLayerBase, _name, _gcn_option(_name))
