@@ -149,32 +149,34 @@ def _check_file(path: Path, option: str) -> None:
         raise GraphInputError(option, f"{path}: not a file")
 
 
-def _edge_list_line_problem(path: Path, adjacency: bool) -> Optional[str]:
-    """The first line of an edge list (or adjacency list) that networkx cannot read, and why."""
+def _read_text(path: Path) -> str:
+    with _open_text(path) as f:
+        return f.read()
+
+
+def _edge_list_line_problem(lines: Sequence[str]) -> Optional[str]:
+    """The first line of an edge list that networkx cannot read, and why."""
     nx = networkx()
 
-    with _open_text(path) as f:
-        for number, raw in enumerate(f, 1):
-            line = raw.split("#", 1)[0].strip()
-            if not line:
-                continue
-            if adjacency:
-                continue  # every token is a node id: each line reads
-            tokens = line.split()
-            if len(tokens) < 2:
-                return (f"line {number}: expected two node ids separated by white space (then optionally the "
-                        f"edge's data, e.g. a weight or {{'weight': 1.0}}), found {line!r}")
-            readable = False
-            for data in (True, (("weight", float),)):
-                try:
-                    nx.parse_edgelist([line], data=data)
-                    readable = True
-                    break
-                except (TypeError, ValueError, IndexError, SyntaxError):
-                    pass
-            if not readable:
-                return (f"line {number}: expected two node ids, then nothing, a number (the weight) or a "
-                        f"dictionary of edge data such as {{'weight': 1.0}}; found {line!r}")
+    for number, raw in enumerate(lines, 1):
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        tokens = line.split()
+        if len(tokens) < 2:
+            return (f"line {number}: expected two node ids separated by white space (then optionally the "
+                    f"edge's data, e.g. a weight or {{'weight': 1.0}}), found {line!r}")
+        readable = False
+        for data in (True, (("weight", float),)):
+            try:
+                nx.parse_edgelist([line], data=data)
+                readable = True
+                break
+            except (TypeError, ValueError, IndexError, SyntaxError):
+                pass
+        if not readable:
+            return (f"line {number}: expected two node ids, then nothing, a number (the weight) or a "
+                    f"dictionary of edge data such as {{'weight': 1.0}}; found {line!r}")
     return None
 
 
@@ -184,25 +186,22 @@ def _read_networkx(path: Path, fmt: str, directed: bool):
 
     create = nx.DiGraph if directed else nx.Graph
     if fmt == "edgelist":
-        problem = _edge_list_line_problem(path, adjacency=False)
+        lines = _read_text(path).splitlines()  # (a byte-order mark dropped, which networkx's reader keeps)
+        problem = _edge_list_line_problem(lines)
         if problem:
             raise ValueError(problem)
-        with _open_text(path) as f:
-            lines = f.read().splitlines()
         try:
             return nx.parse_edgelist(lines, create_using=create, data=True)
         except TypeError:  # a plain number after the two ids: the weight
             return nx.parse_edgelist(lines, create_using=create, data=(("weight", float),))
     if fmt == "adjlist":
-        with _open_text(path) as f:
-            return nx.parse_adjlist(f.read().splitlines(), create_using=create)
+        return nx.parse_adjlist(_read_text(path).splitlines(), create_using=create)
     if fmt == "graphml":
         return nx.read_graphml(path)
     if fmt == "gexf":
         return nx.read_gexf(path)
     try:
-        with _open_text(path) as f:  # (networkx's own reader refuses a byte-order mark)
-            text = f.read()
+        text = _read_text(path)  # (networkx's own reader refuses a byte-order mark)
         try:
             return nx.parse_gml(text, label="label")
         except nx.NetworkXError as exc:
@@ -296,6 +295,12 @@ def _number(value: Any) -> Optional[float]:
     return v if math.isfinite(v) else None
 
 
+def _named_twice(names: Sequence[str]) -> Optional[str]:
+    """The first (alphabetically) of the names that occur more than once, or None."""
+    twice = sorted({n for n in names if list(names).count(n) > 1})
+    return twice[0] if twice else None
+
+
 def _some(items: Sequence[str]) -> str:
     shown = ", ".join(repr(i) for i in items[:_SHOWN])
     return shown + (f" and {len(items) - _SHOWN} more" if len(items) > _SHOWN else "")
@@ -315,9 +320,9 @@ def features_from_attrs(ids: list[str], attrs: dict[str, dict], names: Sequence[
     one length on every node. Returns ``(x, column names)``."""
     columns: list[Tensor] = []
     out_names: list[str] = []
-    twice = sorted({n for n in names if list(names).count(n) > 1})
-    if twice:
-        raise GraphInputError("--feature-attrs", f"the attribute {twice[0]!r} is named twice")
+    twice = _named_twice(names)
+    if twice is not None:
+        raise GraphInputError("--feature-attrs", f"the attribute {twice!r} is named twice")
     for name in names:
         missing = [i for i in ids if name not in attrs[i]]
         if len(missing) == len(ids):
@@ -421,9 +426,9 @@ def features_from_csv(path: str | Path, ids: list[str], graph: Path,
     exactly those. Returns ``(x, column names)``."""
     table = _read_table(path, "--features", ids, graph)
     names = table.header[1:]
-    if len(set(names)) != len(names):
-        twice = sorted({n for n in names if names.count(n) > 1})
-        raise GraphInputError("--features", f"{table.path}: line 1: the column {twice[0]!r} is named twice")
+    twice = _named_twice(names)
+    if twice is not None:
+        raise GraphInputError("--features", f"{table.path}: line 1: the column {twice!r} is named twice")
     order = list(range(len(names)))
     if columns is not None:
         missing = [c for c in columns if c not in names]
