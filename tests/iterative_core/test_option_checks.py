@@ -296,10 +296,13 @@ def test_layer_options_fail_at_construction_with_clear_messages(kw, error, match
     (lambda z: 0.5 * z.double(), torch.zeros(2), ValueError, r"f must return .* got \(\(2,\), torch\.float64, cpu\)"),
     (lambda z: [z], torch.zeros(2), TypeError, r"f must return a tensor like z0, got \[tensor"),
     (lambda z: z, torch.zeros(2, dtype=torch.long), TypeError, r"z0 has dtype torch\.int64; .* floating point"),
-], ids=["shape", "dtype", "list", "integer-z0"])
+    (lambda z: 0.5 * z, torch.zeros(2, dtype=torch.complex64), TypeError,
+     r"z0 has dtype torch\.complex64; complex iterates are not supported .* torch\.view_as_real"),
+], ids=["shape", "dtype", "list", "integer-z0", "complex-z0"])
 def test_fixed_point_checks_what_f_returns_and_z0s_dtype(f, z0, error, match):
     """An output of another shape used to be broadcast into the iterate: a fixed point of the wrong
-    map, returned as converged."""
+    map, returned as converged. A complex z0 failed inside the first residual norm with torch's
+    message."""
     with pytest.raises(error, match=r"fixed_point\(\): " + match):
         ic.fixed_point(f, z0, max_iter=3)
 
