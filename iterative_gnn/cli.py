@@ -205,7 +205,7 @@ def _usage_error(args: argparse.Namespace, message: str) -> NoReturn:
 
 
 def _write_failed(args: argparse.Namespace, path, exc: Exception) -> int:
-    """A file that passed the check before the run could not be written at its end (the disk full,
+    """A file or folder that passed the check before the run could not be written (the disk full,
     the permissions changed, a special file system): one line on stderr, code 1."""
     reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
     print(f"{args.parser.prog}: error: could not write {path}: {reason}", file=sys.stderr)
@@ -615,9 +615,13 @@ def _run_experiments(args: argparse.Namespace, settings: Settings, title: str) -
     if args.overwrite:
         for name in OUTPUT_FILES:
             (out / name).unlink(missing_ok=True)
-    out.mkdir(parents=True, exist_ok=True)
+    try:  # the check before the run cannot see every refusal (a special file system such as /proc)
+        out.mkdir(parents=True, exist_ok=True)
+        logf = open(out / "run.log", "w", encoding="utf-8")
+    except OSError as exc:
+        return _write_failed(args, out, exc)
     bar = None  # the bar of the runs, once the plan is known
-    with open(out / "run.log", "w", encoding="utf-8") as logf:
+    with logf:
 
         def log(msg: str, err: bool = False) -> None:
             _write_line(msg, bar, sys.stderr if err else sys.stdout)

@@ -186,6 +186,19 @@ def test_a_non_empty_out_folder_is_refused_unless_overwrite(tmp_path, capsys):
     assert main([*TINY_CHAINS, "--out", str(empty)]) == 0  # an existing empty folder is fine
 
 
+def test_an_out_folder_that_cannot_be_made_is_one_line_and_code_1(tmp_path, monkeypatch, capsys):
+    """A folder the check before the run lets pass (``/proc/x`` as root: /proc is writable by its
+    permission bits) used to fail with a traceback when it was made."""
+    def refused(self, *args, **kwargs):
+        raise FileNotFoundError(2, "No such file or directory")
+
+    monkeypatch.setattr(Path, "mkdir", refused)
+    out = tmp_path / "res"
+    assert main([*TINY_CHAINS, "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert err.strip().splitlines() == [f"iterative-gnn chains: error: could not write {out}: No such file or directory"]
+
+
 @pytest.mark.parametrize("stop", [KeyboardInterrupt, RuntimeError])
 def test_a_run_stopped_early_leaves_the_tables_of_the_runs_that_finished(stop, tmp_path, monkeypatch, capsys):
     execute = reproduce.Runner.execute
