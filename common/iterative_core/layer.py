@@ -641,6 +641,13 @@ class GCNOperatorBase(nn.Module):
         if self.cached:
             self._cache = (value, num_nodes)
 
+    def __getstate__(self) -> dict:
+        """Copies and pickles leave out what ``cached=True`` kept (it is built again at the next call):
+        a sparse propagation cannot be deep-copied, and a pickled one did not load."""
+        state = self.__dict__.copy()
+        state["_cache"] = None
+        return state
+
     def _raw_weight(self) -> Optional[Tensor]:
         if self.weight is None:  # beta = 0: the identity
             return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import gc
+import io
 import pickle
 
 import pytest
@@ -275,17 +276,24 @@ def test_the_norm_bound_of_a_reused_propagation_is_kept(backend, monkeypatch):
     assert torch.allclose(backend.run(conv, x, g), backend.run(fresh(), x, g), atol=1e-6)
 
 
-def test_copies_and_pickles_start_with_an_empty_cache(backend):
+@pytest.mark.parametrize("cached", [False, True])
+def test_copies_and_pickles_start_with_an_empty_cache(backend, cached):
+    """With cached=True, deepcopy after a call failed (a sparse CSR tensor has no storage to copy) and
+    a pickled model did not load (the CSR check of torch.load)."""
     n = 20
     edge_index, _ = random_graph(n, 60, seed=13)
     g = backend.graph(edge_index, n)
     x = torch.randn(n, C)
-    conv = backend.PIGNConv(C, num_iterations=3)
+    conv = backend.PIGNConv(C, num_iterations=3, cached=cached)
     out = backend.run(conv, x, g)
-    assert len(conv.operator._graphs) == 1
-    for other in (copy.deepcopy(conv), pickle.loads(pickle.dumps(conv))):
-        assert len(other.operator._graphs) == 0
+    assert len(conv.operator._graphs) == (0 if cached else 1) and (conv.operator._cache is not None) == cached
+    buf = io.BytesIO()
+    torch.save(conv, buf)
+    buf.seek(0)
+    for other in (copy.deepcopy(conv), pickle.loads(pickle.dumps(conv)), torch.load(buf, weights_only=False)):
+        assert len(other.operator._graphs) == 0 and other.operator._cache is None
         assert torch.equal(backend.run(other, x, g), out)
+    assert conv.operator._cache is not None or not cached  # the original keeps its own
 
 
 def _gradcheck_kwargs(grad: str) -> dict:
