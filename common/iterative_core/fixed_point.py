@@ -81,10 +81,10 @@ def fixed_point(
         raise TypeError(f"{where}: f must be a callable z -> f(z), got {got(f)}")
     if not isinstance(z0, Tensor):
         raise TypeError(f"{where}: z0 must be a torch.Tensor, got {type(z0).__name__}")
-    if z0.is_complex():
-        raise TypeError(f"{where}: z0 has dtype {z0.dtype}; complex iterates are not supported (the residual "
-                        f"norms and Anderson's least squares are real): iterate torch.view_as_real(z0) instead")
-    if not z0.is_floating_point():
+    if not z0.is_floating_point():  # (one test on the hot path: torch 2.2's dynamo breaks its graph at is_complex)
+        if z0.is_complex():
+            raise TypeError(f"{where}: z0 has dtype {z0.dtype}; complex iterates are not supported (the residual "
+                            f"norms and Anderson's least squares are real): iterate torch.view_as_real(z0) instead")
         raise TypeError(f"{where}: z0 has dtype {z0.dtype}; the iterates are averaged, so z0 must be floating "
                         f"point (e.g. z0.float())")
     cfg = _solve_config(config, options, where)
