@@ -79,7 +79,7 @@ class GCNOperator(GCNOperatorBase):
 
     def forward(self, graph, feat: Tensor, edge_weight: Optional[Tensor] = None) -> Tensor:
         """One application :math:`\\hat A x W + b` (no activation, no iteration)."""
-        return self.bind(feat, graph, edge_weight)(feat)
+        return self.apply_once(feat, graph, edge_weight)
 
     @staticmethod
     def propagate(graph, prop: Propagation, h: Tensor) -> Tensor:

@@ -66,7 +66,7 @@ class GCNOperator(GCNOperatorBase, MessagePassing):
 
     def forward(self, x: Tensor, edge_index, edge_weight: Optional[Tensor] = None) -> Tensor:
         """One application :math:`\\hat A x W + b` (no activation, no iteration)."""
-        return self.bind(x, edge_index, edge_weight)(x)
+        return self.apply_once(x, edge_index, edge_weight)
 
     def _observed(self) -> bool:
         """Whether anything watches ``propagate`` (hooks, explainers): then every step goes through it."""

@@ -24,10 +24,11 @@ from .checks import check_flag, check_int, check_real, got
 from .config import LayerOptions, SolveConfig, expose, frozen_smoothing, mirror_options, option_names, show
 from .fixed_point import fixed_point
 from .info import FixedPointInfo
-from .adapter import GraphAdapter, GraphCache, GraphKey, is_compiling, tensor_key
+from .adapter import GraphAdapter, GraphCache, GraphKey, check_graph_view, is_compiling, tensor_key
 from .normalization import Propagation, gcn_propagation
 from .schedules import Smoothing
 from .sparse import CSRPair, csr_pair, spmm_csr
+from .validation import check_features
 
 __all__ = ["IterativeLayerBase", "GCNOperatorBase", "BoundStep", "ITERATION_KEYS", "PROPAGATIONS", "scaled_add"]
 
@@ -622,6 +623,17 @@ class GCNOperatorBase(nn.Module):
         bound = self.norm_bound(prop, batch, num_graphs) if lipschitz_budget is not None else None
         W, scale = self.scaled_weight(lipschitz_budget, bound, x.dtype)
         return self.bind_step(x, W, self.propagator(graph, prop, data), scale, batch)
+
+    def apply_once(self, x: Tensor, graph, edge_weight=None) -> Tensor:
+        """The adapters' ``forward``: one application :math:`\\hat A x W + b` after the checks a layer
+        makes of its input (the features' width, the graph's kind, size, device and index range, the
+        edge weights); a block or a graph of another size is refused, not read out of range."""
+        where = type(self).__name__
+        check_features(x, self.channels, where, validate=True)
+        view = self.adapter().read_graph(self, x, graph, edge_weight, None, None)
+        edge_weight = check_graph_view(view, where, validate=True, nonnegative=self.normalize, device=x.device,
+                                       batch_hint=self.adapter.batch_hint)
+        return self.bind(x, graph, edge_weight)(x)
 
     def cached_propagation(self, num_nodes: int):
         """What ``cached=True`` keeps (None when nothing is kept); an error when it was built for a

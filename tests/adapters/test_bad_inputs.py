@@ -20,6 +20,21 @@ def test_feature_width_different_from_channels_names_both(backend):
         backend.call(backend.PIGNConv(4, num_iterations=3), torch.randn(5, 3), EI)
 
 
+@pytest.mark.parametrize("x,edges,weight,match", [
+    (torch.randn(5, 3), EI, None, r"GCNOperator: node features have 3 channels .*channels=4"),
+    (torch.randn(3, 4), EI, None, r"GCNOperator: .*(3 rows.*5 nodes|refers to node 3 .* only 3 nodes)"),
+    (torch.randn(5, 4), torch.tensor([[0, 1], [1, 9]]), None, r"GCNOperator: .*(refers to node 9|5 rows.*10 nodes)"),
+    (torch.randn(5, 4), EI, torch.rand(3), r"GCNOperator: .*shape \(3,\).*4 edges"),
+], ids=["width", "rows", "index", "weights"])
+def test_the_gcn_operator_called_alone_checks_its_input_as_the_layer_does(backend, x, edges, weight, match):
+    """One application of the exported operator read rows out of range (DGL: a segmentation fault on
+    a block) or failed inside a matrix product."""
+    n = 5 if edges is EI else 10
+    g = backend.graph(edges, n)
+    with pytest.raises(ValueError, match=match):
+        backend.run(backend.GCNOperator(4), x, g, weight)
+
+
 @pytest.mark.parametrize("weight,match", [
     (torch.rand(3), r"shape \(3,\).*4 edges"),
     (torch.tensor([1.0, float("nan"), 1.0, 1.0]), "NaN"),

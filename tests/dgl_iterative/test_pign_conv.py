@@ -6,7 +6,7 @@ import torch
 
 dgl = pytest.importorskip("dgl")
 
-from dgl_iterative import PIGNConv  # noqa: E402
+from dgl_iterative import GCNOperator, PIGNConv  # noqa: E402
 from tests.helpers import dense_gcn_matrix, dense_pign, random_graph  # noqa: E402
 
 C = 8
@@ -54,10 +54,12 @@ def test_graph_and_feature_mismatch():
 
 
 def test_blocks_are_refused():
+    """Also by the operator called alone, which was a segmentation fault."""
     edge_index, _ = random_graph(15, 40)
     block = dgl.to_block(to_dgl(edge_index, 15), dst_nodes=torch.arange(5))
-    with pytest.raises(ValueError, match="square"):
-        PIGNConv(4)(block, torch.randn(block.num_src_nodes(), 4))
+    for module in (PIGNConv(4), GCNOperator(4)):
+        with pytest.raises(ValueError, match="square"):
+            module(block, torch.randn(block.num_src_nodes(), 4))
 
 
 @pytest.mark.parametrize("weighted", [False, True])
