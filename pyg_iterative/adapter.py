@@ -45,7 +45,7 @@ class PyGAdapter(GraphAdapter):
 
     name = "pyg"
     widths = WidthNames(inputs=("in_channels",), outputs=("out_channels",), heads=("heads",), mlps=("nn",),
-                        squares=("channels",))
+                        squares=("channels",), heads_concatenated=False)
     square_hint = ("Build it with in_channels == out_channels (attention layers: out_channels * heads == "
                    "in_channels, heads concatenated, e.g. GATConv(C, C // heads, heads=heads)).")
     subgraph_hint = ("Iterate on a node-induced subgraph instead: torch_geometric.utils.subgraph or k_hop_subgraph, "

@@ -76,10 +76,12 @@ class WidthNames:
 
     ``inputs``: the input width (a pair for a layer built for bipartite graphs); ``input_dst``: a
     separate destination width; ``outputs``: the output width (per head); ``heads``: the number of
-    heads, concatenated unless the layer's ``concat`` is False; ``mlps``: a child module whose first
-    and last linear maps give the widths (GIN); ``squares``: one width for input and output, of a
-    layer square by construction (PyG's ``GPSConv(channels, ...)``). torch's own ``nn.Linear`` names
-    are always known.
+    heads, concatenated when the layer's ``concat`` is True, and, without a ``concat``, when
+    ``heads_concatenated`` (DGL's layers, whose ``[N, heads, F]`` output is flattened; PyG's layers
+    without ``concat`` average or sum their heads, or count them in their width); ``mlps``: a child
+    module whose first and last linear maps give the widths (GIN); ``squares``: one width for input
+    and output, of a layer square by construction (PyG's ``GPSConv(channels, ...)``, whatever its
+    heads). torch's own ``nn.Linear`` names are always known.
     """
 
     inputs: tuple[str, ...] = ()
@@ -88,6 +90,7 @@ class WidthNames:
     heads: tuple[str, ...] = ()
     mlps: tuple[str, ...] = ()
     squares: tuple[str, ...] = ()
+    heads_concatenated: bool = True
 
 
 class GraphKey:

@@ -96,15 +96,15 @@ def conv_widths(conv: nn.Module, names: WidthNames = _TORCH_WIDTHS) -> tuple[tup
             ins = (ins[0], _width(dst))
     out = _width(out_c)
     square = _first_attr(conv, names.squares) if in_c is None and out_c is None else None
-    if square is not None:
-        ins, out = (_width(square),), _width(square)
-    elif in_c is None and out_c is None:
+    if square is not None:  # the width of input and output, whatever the heads (GPSConv's attention)
+        return (_width(square),), _width(square)
+    if in_c is None and out_c is None:
         mlp = next((getattr(conv, a) for a in names.mlps if isinstance(getattr(conv, a, None), nn.Module)), None)
         if mlp is not None:
             i, out = _mlp_widths(mlp, names)
             ins = (i,)
     heads = _first_attr(conv, names.heads)
-    if out is not None and _width(heads) and getattr(conv, "concat", True) is not False:
+    if out is not None and _width(heads) and getattr(conv, "concat", names.heads_concatenated) is True:
         out = out * heads
     return ins, out
 

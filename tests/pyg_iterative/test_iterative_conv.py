@@ -56,7 +56,7 @@ def test_a_layer_that_takes_batch_gets_it_at_every_step(layer):
     torch.manual_seed(0)
     graphs = [Data(x=x.double(), edge_index=ei) for x, ei, _ in toy_graphs(3, channels=C)]
     b = Batch.from_data_list(graphs)
-    op = _CentredMean(C) if layer == "centred" else GPSConv(C, GCNConv(C, C), heads=1, norm=None)
+    op = _CentredMean(C) if layer == "centred" else GPSConv(C, GCNConv(C, C), heads=2, norm=None)
     if layer == "compiled":  # its forward is (*args, **kwargs): what it takes is read from the module inside
         op = torch.compile(op.double(), backend="eager")
     conv = IterativeConv(op, num_iterations=6, act="tanh").double().eval()  # width read from `channels`
@@ -64,6 +64,18 @@ def test_a_layer_that_takes_batch_gets_it_at_every_step(layer):
     out = conv(b.x, b.edge_index, batch=b.batch)
     for i, g in enumerate(graphs):
         assert torch.allclose(out[b.batch == i], conv(g.x, g.edge_index), atol=1e-10)
+
+
+def test_heads_count_in_the_width_only_where_they_are_concatenated():
+    """GPSConv(C, heads=2) and GeneralConv(C, C, heads=2) return C channels; they were refused as
+    mapping C to 2C."""
+    from torch_geometric.nn import GATConv, GeneralConv, TransformerConv
+
+    for op in (GPSConv(C, GCNConv(C, C), heads=2), GeneralConv(C, C, heads=2), GATConv(C, C // 2, heads=2),
+               TransformerConv(C, C, heads=2, concat=False)):
+        assert IterativeConv(op, num_iterations=2).channels == C
+    with pytest.raises(ValueError, match=f"GATConv maps {C} input channels to {2 * C} output channels"):
+        IterativeConv(GATConv(C, C, heads=2))
 
 
 def test_a_per_node_module_that_takes_batch_second_is_refused():
