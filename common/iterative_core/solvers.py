@@ -10,6 +10,7 @@ ones, and a solver registered with a ``check`` (``"anderson"``) has their values
 from __future__ import annotations
 
 import inspect
+import math
 from typing import Callable, Optional, Sequence
 
 import torch
@@ -126,7 +127,7 @@ def _graph_gram(G: Tensor, batch: Optional[Tensor], num_graphs: int) -> Tensor:
     if batch is None:
         flat = G.reshape(n, -1)
         return (flat @ flat.transpose(0, 1)).unsqueeze(0)
-    flat = G.reshape(n, G.shape[1], -1)
+    flat = G.reshape(n, G.shape[1], math.prod(G.shape[2:]))  # (-1 cannot be read from a batch of no nodes)
     per_node = torch.einsum("inf,jnf->nij", flat, flat)  # [N, n, n]
     out = per_node.new_zeros(num_graphs, n, n)
     return out.index_add_(0, batch, per_node)

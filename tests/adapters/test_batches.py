@@ -59,13 +59,18 @@ def test_graph_pign_is_per_graph_and_trains(backend, pool):
     assert losses[-1] < 0.8 * losses[0]
 
 
+@pytest.mark.parametrize("solver", ["picard", "anderson"])
 @pytest.mark.parametrize("pool", ["mean", "sum", "max"])
-def test_a_graph_without_nodes_reads_the_same_alone_and_in_a_batch(backend, pool):
-    """Zeros before the decoder in both cases (alone, the mean was NaN and the max an IndexError)."""
-    model = backend.GraphPIGN(4, 8, 2, num_iterations=3, pool=pool).eval()
+def test_a_graph_without_nodes_reads_the_same_alone_and_in_a_batch(backend, pool, solver):
+    """Zeros before the decoder in both cases (alone, the mean was NaN and the max an IndexError;
+    Anderson on a batch vector of no nodes failed in a reshape)."""
+    model = backend.GraphPIGN(4, 8, 2, num_iterations=3, pool=pool, solver=solver).eval()
     x, ei, _ = toy_graphs(1, channels=4)[0]
     empty_x, empty_ei = torch.empty(0, 4), torch.empty(2, 0, dtype=torch.long)
     stacked = backend.call(model, x, ei, batch_sizes=[0, x.size(0)])  # the empty graph first
     alone = backend.call(model, empty_x, empty_ei)
     assert stacked.shape == (2, 2) and alone.shape == (1, 2) and torch.isfinite(alone).all()
     assert torch.allclose(stacked[0], alone[0], atol=1e-6)
+    count = {"num_graphs": 2} if backend.name == "pyg" else {}  # (a batch vector of no nodes cannot tell)
+    only_empty = backend.call(model, empty_x, empty_ei, batch_sizes=[0, 0], **count)  # a batch of empty graphs
+    assert only_empty.shape == (2, 2) and torch.allclose(only_empty, alone.expand(2, 2), atol=1e-6)
