@@ -42,11 +42,13 @@ def batch_vector(graph) -> tuple[Optional[Tensor], Optional[int]]:
         return None, None
     counts = graph.batch_num_nodes()
     known = _BATCH_VECTORS.get(graph)
-    if known is not None and known[0] is counts:
-        return known[1], num_graphs
+    # the same tensor, unchanged: set_batch_num_nodes keeps the tensor it is given, which may be
+    # changed in place and set again
+    if known is not None and known[0] is counts and known[1] == counts._version:
+        return known[2], num_graphs
     ids = torch.arange(num_graphs, device=counts.device)
     batch = torch.repeat_interleave(ids, counts, output_size=graph.num_nodes())
-    _BATCH_VECTORS[graph] = (counts, batch)
+    _BATCH_VECTORS[graph] = (counts, counts._version, batch)
     return batch, num_graphs
 
 

@@ -79,3 +79,28 @@ def test_gradcheck_both_propagation_paths(weighted, grad):
         assert torch.autograd.gradcheck(lambda x, w: conv(g, x, w), (x, w))
     else:
         assert torch.autograd.gradcheck(lambda x: conv(g, x), (x,))
+
+
+def test_batch_sizes_changed_in_place_and_set_again_are_seen():
+    """set_batch_num_nodes keeps the tensor it is given: the batch vector built from it was reused
+    after the tensor changed in place, so the readout pooled the old graphs."""
+    from dgl_iterative import GraphPIGN
+
+    edge_index, _ = random_graph(15, 40, seed=2)
+    # no edge between [0, 5), [5, 10) and [10, 15): both [5, 10] and [10, 5] cut no edge
+    part = edge_index.div(5, rounding_mode="floor")
+    g = to_dgl(edge_index[:, part[0] == part[1]], 15)
+    x = torch.randn(15, 4)
+    model = GraphPIGN(4, 8, 2, pool="sum").eval()
+
+    def batched(counts):
+        g.set_batch_num_nodes(counts)
+        g.set_batch_num_edges(torch.tensor([0, g.num_edges()]))  # (not read by the layers)
+        return g
+
+    counts = torch.tensor([5, 10])
+    model(batched(counts), x)
+    counts[:] = torch.tensor([10, 5])
+    out = model(batched(counts), x)
+    expected = model(batched(torch.tensor([10, 5])), x)  # a new tensor of the same sizes
+    assert torch.allclose(out, expected, atol=1e-6)
