@@ -11,7 +11,7 @@ moves between the backends with :func:`iterative_core.operators.convert_state_di
 * ``"gat"``: ``dgl.nn.GATConv(C, C // heads, heads)`` with the heads concatenated, on the graph with
   its self-loops replaced by one loop per node (as PyG's ``GATConv`` does; edge weights of the added
   loops are 1); options ``heads=1``, ``negative_slope=0.2``, ``attention_dropout=0.0``,
-  ``add_self_loops=True``, ``bias=True``.
+  ``add_self_loops=True``, ``bias=True``, and DGL's ``allow_zero_in_degree=False``.
 
 ``"gcn"`` is :class:`~dgl_iterative.GCNOperator` (registered in its own module).
 """
@@ -35,8 +35,11 @@ class GATOperator(GATConv):
     with one self-loop per node. The loops are added once per forward pass of the iterative layer
     (:meth:`bind`), not at every iteration."""
 
-    def __init__(self, channels: int, heads: int, *, add_self_loops: bool = True, **kwargs) -> None:
-        super().__init__(channels, head_width(channels, heads), heads, allow_zero_in_degree=add_self_loops, **kwargs)
+    def __init__(self, channels: int, heads: int, *, add_self_loops: bool = True, allow_zero_in_degree: bool = False,
+                 **kwargs) -> None:
+        # with the loops added no node is without in-edges; without them, DGL's rule (GATConv's check)
+        super().__init__(channels, head_width(channels, heads), heads,
+                         allow_zero_in_degree=add_self_loops or allow_zero_in_degree, **kwargs)
         self.add_self_loops = add_self_loops
 
     def looped(self, graph, edge_weight: Optional[Tensor]):
@@ -53,10 +56,16 @@ class GATOperator(GATConv):
 
     def bind(self, feat: Tensor, graph, edge_weight: Optional[Tensor] = None, *,
              lipschitz_budget: Optional[float] = None) -> Callable[[Tensor], Tensor]:
+        """The map ``z -> GAT(z)`` on ``graph`` with its loops. A half-precision layer's iteration runs
+        in float32 (see :class:`~iterative_core.IterativeLayerBase`): each step computes in the
+        parameters' dtype and returns the iterate's."""
         g, w = self.looped(graph, edge_weight)
-        if w is None:
-            return lambda z: super(GATOperator, self).forward(g, z).flatten(1)
-        return lambda z: super(GATOperator, self).forward(g, z, edge_weight=w).flatten(1)
+        gat = super(GATOperator, self).forward
+        kw = {} if w is None else {"edge_weight": w}
+        dtype = self.fc.weight.dtype if hasattr(self, "fc") else self.fc_src.weight.dtype
+        if feat.dtype == dtype:
+            return lambda z: gat(g, z, **kw).flatten(1)
+        return lambda z: gat(g, z.to(dtype), **kw).flatten(1).to(z.dtype)
 
     def forward(self, graph, feat: Tensor, edge_weight: Optional[Tensor] = None) -> Tensor:
         """One application, heads concatenated: ``[N, heads * F]``."""
@@ -98,10 +107,12 @@ def gin_operator(channels: int, *, hidden: Optional[int] = None, eps: float = 0.
 
 
 def gat_operator(channels: int, *, heads: int = 1, negative_slope: float = 0.2, attention_dropout: float = 0.0,
-                 add_self_loops: bool = True, bias: bool = True) -> nn.Module:
-    """GAT with ``heads`` heads of width ``channels // heads``, concatenated."""
+                 add_self_loops: bool = True, bias: bool = True, allow_zero_in_degree: bool = False) -> nn.Module:
+    """GAT with ``heads`` heads of width ``channels // heads``, concatenated. With
+    ``add_self_loops=False`` a node without in-edges is refused unless ``allow_zero_in_degree``, as in
+    DGL's ``GATConv`` (it then keeps only the bias, as in PyG's ``GATConv``)."""
     return GATOperator(channels, heads, add_self_loops=add_self_loops, negative_slope=negative_slope,
-                       attn_drop=attention_dropout, bias=bias)
+                       attn_drop=attention_dropout, bias=bias, allow_zero_in_degree=allow_zero_in_degree)
 
 
 # with the parameter names both backends share (see convert_state_dict)

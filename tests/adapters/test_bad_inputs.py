@@ -2,6 +2,7 @@
 give, the same in both adapters."""
 from __future__ import annotations
 
+import copy
 import io
 import warnings
 
@@ -243,6 +244,18 @@ def test_every_float_dtype_gives_the_float32_output(backend, form, dtype, tol):
     out = backend.call(conv.to(dtype), x.to(dtype), EI)
     assert out.dtype == dtype
     assert torch.allclose(out.double(), ref.double(), atol=tol * 10, rtol=tol * 10)
+
+
+@pytest.mark.parametrize("conv", ["sage", "gin", "gat"])
+def test_a_bfloat16_layer_of_a_builtin_operator_runs_and_returns_bfloat16(backend, conv):
+    """DGL's GAT operator binds the graph (its loops once per call), so its iteration ran in float32
+    against bfloat16 weights and failed in a matrix product."""
+    x = torch.randn(5, 4)
+    ref_conv = backend.PIGNConv(4, num_iterations=3, conv=conv)
+    ref = backend.call(ref_conv, x, EI)
+    out = backend.call(copy.deepcopy(ref_conv).to(torch.bfloat16), x.to(torch.bfloat16), EI)
+    assert out.dtype == torch.bfloat16
+    assert torch.allclose(out.float(), ref, atol=0.1, rtol=0.1)
 
 
 def test_features_of_another_dtype_than_the_projection_are_named(backend):

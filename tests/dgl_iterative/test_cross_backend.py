@@ -121,6 +121,20 @@ def test_same_operator_in_both_backends(conv, options):
     assert all(torch.equal(back[k], v) for k, v in p.state_dict().items())
 
 
+def test_gat_without_self_loops_on_nodes_without_in_edges_same_in_both_backends():
+    """DGL's error told to set allow_zero_in_degree=True, which PIGNConv(conv="gat") did not take; with
+    it, a node without in-edges keeps the bias, as in PyG."""
+    ei, _ = random_graph(12, 30, simple=True, seed=4)
+    x = torch.randn(14, C)  # two nodes without edges
+    p = pyg_iterative.PIGNConv(C, num_iterations=4, conv="gat", heads=2, add_self_loops=False)
+    d = dgl_iterative.PIGNConv(C, num_iterations=4, conv="gat", heads=2, add_self_loops=False,
+                               allow_zero_in_degree=True)
+    with torch.no_grad():
+        p.operator.bias.normal_()
+    d.load_state_dict(convert_state_dict(p.state_dict(), "gat", "pyg", "dgl"))
+    assert torch.allclose(p(x, ei), d(to_dgl(ei, 14), x), atol=1e-5)
+
+
 @pytest.mark.parametrize("aggr", SAGE_AGGREGATIONS)
 def test_sage_aggregations_same_in_both_backends(aggr):
     """Every aggr of conv='sage': PyG's weights, converted, give DGL the same output and gradients, also
