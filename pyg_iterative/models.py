@@ -35,14 +35,23 @@ class PIGN(PIGNBase):
         decoder_dropout (float, optional): Dropout on the iterated representation, before the
             decoder, as GCNII drops before its output layer. (default: :obj:`dropout`)
         **conv_kwargs (optional): Passed to :class:`PIGNConv` (``conv="sage"`` picks another operator).
+
+    Shapes:
+        - **input:** node features :math:`(|\mathcal{V}|, F_{in})`, the graph as :class:`PIGNConv`
+          takes it, batch vector :math:`(|\mathcal{V}|)` *(optional: with several graphs in one
+          mini-batch, each converges and stops on its own)*, ``num_graphs`` *(optional, saves one
+          device synchronisation)*
+        - **output:** :math:`(|\mathcal{V}|, F_{out})`, one row per node
     """
 
     conv_class = PIGNConv
 
     def forward(self, x: Tensor, edge_index, edge_weight: Optional[Tensor] = None,
-                batch: Optional[Tensor] = None, return_info: bool = False):
+                batch: Optional[Tensor] = None, num_graphs: Optional[int] = None, return_info: bool = False):
+        """The node-level predictions; with ``return_info=True`` also the iteration's
+        :class:`~iterative_core.FixedPointInfo`."""
         h = self.encode(x)
-        z, info = self.conv(h, edge_index, edge_weight, batch=batch, return_info=True)
+        z, info = self.conv(h, edge_index, edge_weight, batch=batch, num_graphs=num_graphs, return_info=True)
         return self.decode(z, info, return_info)
 
 
@@ -80,6 +89,8 @@ class GraphPIGN(GraphPIGNBase):
 
     def forward(self, x: Tensor, edge_index, edge_weight: Optional[Tensor] = None,
                 batch: Optional[Tensor] = None, num_graphs: Optional[int] = None, return_info: bool = False):
+        """One row per graph; with ``return_info=True`` also the iteration's
+        :class:`~iterative_core.FixedPointInfo`."""
         h = self.encode(x)
         z, info = self.conv(h, edge_index, edge_weight, batch=batch, num_graphs=num_graphs, return_info=True)
         return self.readout(z, batch, num_graphs, info, return_info)

@@ -13,7 +13,7 @@ import warnings
 import pytest
 import torch
 
-from tests.helpers import random_graph
+from tests.helpers import random_graph, toy_graphs
 
 C, N = 8, 24
 #: the options under which a forward pass reads nothing back from the device
@@ -135,6 +135,22 @@ def test_fullgraph_compiles_a_pyg_model_set_up_without_synchronisation(backend, 
     _no_warnings(record)
     assert torch.allclose(out, ref, atol=1e-6)
     assert all(torch.allclose(a, b, atol=1e-5) for a, b in zip(grads, ref_grads))
+
+
+@pytest.mark.parametrize("model", ["PIGN", "GraphPIGN"])
+def test_fullgraph_compiles_a_pyg_model_on_a_mini_batch_given_num_graphs(backend, model):
+    """PIGN took no num_graphs, so a batch vector broke fullgraph=True (the count is read from the device)."""
+    if backend.name != "pyg":
+        pytest.skip("a DGLGraph is read outside the compiled graph: fullgraph=True needs an edge index")
+    graphs = toy_graphs(3, channels=C)
+    x = torch.cat([x for x, _, _ in graphs])
+    starts = torch.tensor([0, *[g[0].size(0) for g in graphs]]).cumsum(0)
+    ei = torch.cat([e + s for (_, e, _), s in zip(graphs, starts)], 1)
+    batch = torch.repeat_interleave(torch.arange(3), torch.tensor([g[0].size(0) for g in graphs]))
+    module = getattr(backend, model)(C, 16, 3, dropout=0.0, **SYNC_FREE).eval()
+    compiled = torch.compile(module, backend="aot_eager", fullgraph=True)
+    out = compiled(x, ei, batch=batch, num_graphs=3)
+    assert torch.allclose(out, module(x, ei, batch=batch), atol=1e-6)
 
 
 def test_the_per_graph_setup_cache_works_under_compile(backend, monkeypatch):
