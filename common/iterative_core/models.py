@@ -1,6 +1,8 @@
 """The PIGN models' backend-agnostic bodies: encoder, the iterated convolution, (pooling,) decoder."""
 from __future__ import annotations
 
+import re
+
 from typing import Optional
 
 import torch
@@ -93,9 +95,19 @@ class PIGNBase(nn.Module):
         out = self.decoder(F.dropout(z, self.decoder_dropout, self.training))
         return (out, info) if return_info else out
 
+    def dropout_defaults(self) -> dict[str, float]:
+        """Each dropout's default (the repr shows those that differ)."""
+        return {"dropout": 0.5, "input_dropout": self.dropout, "decoder_dropout": self.dropout}
+
     def conv_repr(self) -> str:
-        name = getattr(self.conv, "conv_name", "gcn")
-        return (f"conv={name!r}, " if name != "gcn" else "") + self.conv._iteration_repr()
+        """The model's dropouts that differ from their defaults, then the convolution's arguments but
+        its width (its dropout shown as ``conv_dropout``, the model's name for it)."""
+        parts = [f"{k}={getattr(self, k)}" for k, default in self.dropout_defaults().items()
+                 if getattr(self, k) != default]
+        conv = self.conv.extra_repr()
+        width = f"{self.hidden_channels}, "
+        conv = conv[len(width):] if conv.startswith(width) else conv
+        return ", ".join(parts + [re.sub(r"(^|, )dropout=", r"\1conv_dropout=", conv)])
 
     def __repr__(self) -> str:
         return (f"{type(self).__name__}({self.in_channels}, {self.hidden_channels}, {self.out_channels}, "
@@ -143,6 +155,9 @@ class GraphPIGNBase(PIGNBase):
         super().__init__(in_channels, hidden_channels, out_channels, num_iterations, dropout=dropout,
                          input_dropout=input_dropout, decoder_dropout=decoder_dropout, **kwargs)
         self.pool = pool
+
+    def dropout_defaults(self) -> dict[str, float]:
+        return {"dropout": 0.0, "input_dropout": 0.0, "decoder_dropout": 0.0}
 
     def readout(self, z: Tensor, batch: Optional[Tensor], num_graphs: Optional[int], info: FixedPointInfo,
                 return_info: bool):

@@ -102,6 +102,17 @@ def test_numpy_numbers_are_probabilities_too(backend):
     assert backend.PIGN(10, 16, 3, input_dropout=np.float32(0.5)).input_dropout == 0.5
 
 
+def test_the_models_repr_shows_the_form_and_the_dropouts_that_differ(backend):
+    """form='paper' and changed dropouts were left out: the repr read as the default model's."""
+    assert repr(backend.PIGN(5, 8, 3)) == "PIGN(5, 8, 3, num_iterations=8, smoothing=0.3, act='identity')"
+    assert repr(backend.PIGN(5, 8, 3, form="paper")) == ("PIGN(5, 8, 3, form='paper', num_iterations=8, "
+                                                         "smoothing=0.5, conv_dropout=0.5)")
+    assert repr(backend.PIGN(5, 8, 3, dropout=0.2, input_dropout=0.0)).startswith(
+        "PIGN(5, 8, 3, dropout=0.2, input_dropout=0.0, num_iterations=8")
+    assert repr(backend.GraphPIGN(5, 8, 3, conv="gin", decoder_dropout=0.1)) == (
+        "GraphPIGN(5, 8, 3, pool='mean', decoder_dropout=0.1, conv='gin', num_iterations=8, smoothing=0.5)")
+
+
 MODELS = ["PIGN", "GraphPIGN"]
 EDGES = torch.tensor([[0, 1, 1, 2, 2, 3], [1, 0, 2, 1, 3, 2]])
 
