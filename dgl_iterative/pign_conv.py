@@ -19,8 +19,9 @@ class PIGNConv(DGLLayer, RegistryLayerBase):
         h^{(k+1)}_i = s_k h^{(k)}_i + (1 - s_k)\, \sigma\Big(b + \Big(\Gamma\sum_{j \in \mathcal{N}(i)
         \cup \{i\}} \frac{e_{ji}}{\sqrt{d_i d_j}} h^{(k)}_j + \alpha x_i\Big) W\Big), \qquad h^{(0)} = x,
 
-    where :math:`d_i` is the weighted in-degree with the self-loop, :math:`e_{ji}` the edge weight
-    (1 by default) and :math:`\Gamma` the propagation coefficients, fixed (:math:`1-\alpha`) or
+    where :math:`d_i` is the weighted in-degree with the self-loop (on both sides, as PyG's
+    ``gcn_norm``: on a directed graph ``GraphConv(norm="both")`` takes the source's out-degree
+    instead, so the two agree on undirected graphs), :math:`e_{ji}` the edge weight (1 by default) and :math:`\Gamma` the propagation coefficients, fixed (:math:`1-\alpha`) or
     learned per channel (:math:`\operatorname{diag}(\gamma)`). When ``out_feats`` differs from
     ``in_feats``, :math:`x` is first mapped to ``out_feats`` by a learned linear map, so that
     ``PIGNConv(in_feats, out_feats)`` replaces ``GraphConv(in_feats, out_feats)``. The default

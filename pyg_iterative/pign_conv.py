@@ -105,7 +105,9 @@ class PIGNConv(PyGLayer, RegistryLayerBase):
                 unset (see above). (default: :obj:`"signed"` for ``conv="gcn"``, :obj:`"paper"` otherwise)
             add_self_loops (bool, optional): ``conv="gcn"``: add a self-loop to nodes that have none.
                 (default: :obj:`True`)
-            normalize (bool, optional): ``conv="gcn"``: symmetric degree normalisation. (default: :obj:`True`)
+            normalize (bool, optional): ``conv="gcn"``: symmetric degree normalisation; the
+                self-loops of ``add_self_loops`` are added either way (``GCNConv(normalize=False)``
+                adds none). (default: :obj:`True`)
             cached (bool, optional): ``conv="gcn"``: build :math:`\hat{\mathbf{A}}` once and reuse it
                 (transductive settings only). (default: :obj:`False`)
             bias (bool, optional): Learn the bias :math:`\mathbf{b}`. (default: :obj:`True`)
