@@ -29,7 +29,7 @@ from .data import DATASETS, DatasetUnavailable, add_feature_noise, cache_dir, lo
 from .data import ENV_VAR, PLANETOID, planetoid_raw_complete, resolve_root, to_device, writable_root
 from .model_io import ModelFileError, load_model, read_model_file, save_model
 from .reproduce import EXPERIMENTS, OUTPUT_FILES, QUICK_EXPERIMENTS, Runner, Settings
-from .reproduce import machine, model_config, quick_settings, report
+from .reproduce import machine, model_config, percent, quick_settings, report
 from .reproduce import write_csv
 from .train import ConvergenceTally, convergence_watch, evaluate, filter_torch_notices
 from .user_graph import DIRECTIONS, FORMATS, GraphData, GraphInputError, load_graph, load_labels, node_dataset
@@ -374,7 +374,7 @@ def _describe_graph(data: GraphData) -> str:
 
 
 def _percent(acc: float) -> str:
-    return "n/a" if math.isnan(acc) else f"{acc * 100:.1f}%"
+    return "n/a" if math.isnan(acc) else f"{percent(acc)}%"
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -437,13 +437,12 @@ def cmd_train(args: argparse.Namespace) -> int:
     name = f"PIGN[{_preset_name(args)}]" if args.model == "pign" \
         else args.model.upper()
     if bool(base.test_mask.any()):
-        mean = statistics.mean(accs) * 100
-        std = (statistics.stdev(accs) * 100) if len(accs) > 1 else 0.0
-        result = f"test accuracy {mean:.1f} ± {std:.1f}%"
+        std = statistics.stdev(accs) if len(accs) > 1 else 0.0
+        result = f"test accuracy {percent(statistics.mean(accs))} ± {percent(std)}%"
     else:
         result = "no test nodes"
     print(f"[{args.backend}] {base.name} {name} (depth {cfg.depth}): {result} "
-          f"over {args.seeds} seed(s) (validation {statistics.mean(vals) * 100:.1f}%)")
+          f"over {args.seeds} seed(s) (validation {percent(statistics.mean(vals))}%)")
     if infos[-1]:
         its = [i["iterations"] for i in infos]
         res_ = [i["final_residual"] for i in infos]

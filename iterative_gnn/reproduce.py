@@ -19,6 +19,7 @@ split; test accuracy is only reported.
 """
 from __future__ import annotations
 
+import ast
 import csv
 import dataclasses
 import math
@@ -29,6 +30,7 @@ import statistics
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Callable, Iterable, Optional, Union
 
@@ -240,6 +242,15 @@ def read_csv(path: Path) -> list[dict]:
         return list(csv.DictReader(f))
 
 
+def percent(x: float, digits: int = 1) -> str:
+    """``100 x`` with ``digits`` decimals, a tie rounded up (86.25 -> 86.3), as one rounds by hand:
+    Python's format rounds the binary value half to even (86.2), and a mean over seeds may leave it
+    just below or above the tie."""
+    if math.isnan(x):
+        return "nan"
+    return str(Decimal(repr(round(x * 100, 9))).quantize(Decimal(1).scaleb(-digits), ROUND_HALF_UP))
+
+
 def summarize(rows: list[dict], by: Iterable[str], values: Iterable[str] = ("test_acc", "val_acc")) -> list[dict]:
     """Mean and standard deviation (over seeds) of ``values`` for each group of ``by``."""
     by, values = list(by), list(values)
@@ -408,8 +419,8 @@ class Runner:
         return self._run_depth(task)
 
     def _result(self, rows: dict[str, list[dict]], tag: str, seed: int, res: RunResult, secs: float) -> TaskResult:
-        return TaskResult(rows, f"[{self.backend}] {tag} seed {seed}: test {res.test_acc * 100:.1f}% "
-                                f"val {res.val_acc * 100:.1f}% (epoch {res.best_epoch}, {secs:.1f}s)", res.info)
+        return TaskResult(rows, f"[{self.backend}] {tag} seed {seed}: test {percent(res.test_acc)}% "
+                                f"val {percent(res.val_acc)}% (epoch {res.best_epoch}, {secs:.1f}s)", res.info)
 
     def _run_chains(self, task: ChainsTask) -> TaskResult:
         length, key, seed = task.length, task.model, task.seed
@@ -622,7 +633,7 @@ class Runner:
         if checks:
             files["targets.csv"] = write_csv(self.out / "targets.csv", checks)
         files["summary.md"] = write_summary(self.out / "summary.md", self.rows, checks, self.backend,
-                                           self.command)
+                                           self.command, ran=getattr(self, "ran", None))
         if todo:
             missing = plots.missing_library()
             if missing:
@@ -648,9 +659,45 @@ def _work(task: Task) -> TaskResult:
     return _WORKER.execute(task)
 
 
-def settings_from_rows(rows: dict[str, list[dict]]) -> Settings:
+def logged_run(directory: Path) -> Optional[dict]:
+    """The date and machine of the runs of ``directory``, from the first lines of its ``run.log``
+    (``# reproduce; backend pyg; 2026-11-26 23:43:38 UTC``, ``# machine: ...``), or None."""
+    path = Path(directory) / "run.log"
+    if not path.is_file():
+        return None
+    head = path.read_text(encoding="utf-8").splitlines()[:2]
+    if len(head) < 2 or not head[1].startswith("# machine: "):
+        return None
+    date = head[0].rpartition("; ")[2]
+    return {"date": date[:16] + date[19:] if len(date) > 19 and date[16] == ":" else date,
+            "machine": head[1][len("# machine: "):]}
+
+
+def logged_settings(directory: Path) -> dict:
+    """The options of the ``# settings: Settings(...)`` line of a run's ``run.log`` whose values are
+    literals (empty without that file or line)."""
+    path = Path(directory) / "run.log"
+    if not path.is_file():
+        return {}
+    line = next((ln for ln in path.read_text(encoding="utf-8").splitlines() if ln.startswith("# settings: ")), None)
+    try:
+        call = ast.parse(line[len("# settings: "):], mode="eval").body if line else None
+    except SyntaxError:
+        return {}
+    out = {}
+    for kw in getattr(call, "keywords", []):
+        try:
+            out[kw.arg] = ast.literal_eval(kw.value)
+        except ValueError:
+            pass
+    return out
+
+
+def settings_from_rows(rows: dict[str, list[dict]], logged: Optional[dict] = None) -> Settings:
     """The settings a run's rows (read back from its CSV files) were made with, as far as the targets
-    and tables need them."""
+    and tables need them. The depth sweep's models and the extra runs are those of ``logged`` (the
+    run's logged settings, :func:`logged_settings`) where it has them, else guessed: a model run at
+    more than two depths is in the sweep."""
     dep = rows.get("depth", [])
     clean = [r for r in dep if float(r["noise"]) == 0.0]
     noisy = [r for r in dep if float(r["noise"]) != 0.0]
@@ -673,6 +720,10 @@ def settings_from_rows(rows: dict[str, list[dict]]) -> Settings:
                                         if not r["model"].startswith("pign")})),
     )
     s.seeds = len({r["seed"] for r in dep}) or s.seeds
+    logged = logged or {}
+    if isinstance(logged.get("models"), tuple) and isinstance(logged.get("extra"), tuple):
+        s.models = tuple(m for m in logged["models"] if m in by_model)
+        s.extra = tuple((m, d) for m, d in logged["extra"] if d in by_model.get(m, ()))
     return s
 
 
@@ -683,8 +734,8 @@ def report(directory: Path, backend: str, command: str = "", log: Callable[[str]
     rows = {k: (read_csv(directory / f"{k}.csv") if (directory / f"{k}.csv").exists() else []) for k in ROW_KINDS}
     if not any(rows.values()):
         raise FileNotFoundError(f"no {'/'.join(ROW_KINDS)} CSV files in {directory}")
-    runner = Runner(backend, settings_from_rows(rows), directory, log=log, command=command)
-    runner.rows = rows
+    runner = Runner(backend, settings_from_rows(rows, logged_settings(directory)), directory, log=log, command=command)
+    runner.rows, runner.ran = rows, logged_run(directory)
     return runner.save()
 
 
@@ -742,7 +793,7 @@ def _best_and_lowest_at(got: dict[int, float], depths: tuple[int, ...]) -> Optio
 def _spread(t: Target, got: dict[int, float], best: float, lowest: float) -> tuple[str, str]:
     """What a depth target measured, and its depths for the statement: those of ``t.depths`` the run has."""
     run = [d for d in t.depths if d in got]
-    measured = f"best {best * 100:.1f}%, lowest at {'/'.join(map(str, run))} {lowest * 100:.1f}%"
+    measured = f"best {percent(best)}%, lowest at {'/'.join(map(str, run))} {percent(lowest)}%"
     return measured, " and ".join(map(str, run))
 
 
@@ -752,7 +803,7 @@ def _check_floor(t: Target, rows: dict[str, list[dict]], s: Settings) -> list[di
     if not got:
         return []
     worst = min(got, key=got.get)
-    return [_target_row(t, f"lowest {got[worst] * 100:.1f}% at {worst}", got[worst] >= t.threshold,
+    return [_target_row(t, f"lowest {percent(got[worst])}% at {worst}", got[worst] >= t.threshold,
                         dataset=t.dataset, run=sorted(got))]
 
 
@@ -783,7 +834,7 @@ def _check_near(t: Target, rows: dict[str, list[dict]], s: Settings, dataset: st
     ref = _mean(_acc_at(dep, dataset=dataset, noise=0.0, model=t.reference, depth=t.reference_depth))
     if math.isnan(mine) or math.isnan(ref):
         return []
-    return [_target_row(t, f"{mine * 100:.1f}% vs {ref * 100:.1f}%", mine >= ref - t.margin, dataset=dataset)]
+    return [_target_row(t, f"{percent(mine)}% vs {percent(ref)}%", mine >= ref - t.margin, dataset=dataset)]
 
 
 def _check_noise(t: Target, rows: dict[str, list[dict]], s: Settings, dataset: str, noise: float,
@@ -794,7 +845,7 @@ def _check_noise(t: Target, rows: dict[str, list[dict]], s: Settings, dataset: s
     if not (mine and ref):
         return []
     (mk, a), (rk, b) = mine, ref
-    return [_target_row(t, f"{mk} {a * 100:.1f}% vs {rk} {b * 100:.1f}%", a >= b, **where)]
+    return [_target_row(t, f"{mk} {percent(a)}% vs {rk} {percent(b)}%", a >= b, **where)]
 
 
 def _chains_accuracy(t: Target, rows: dict[str, list[dict]]) -> Optional[float]:
@@ -807,12 +858,12 @@ def _chains_accuracy(t: Target, rows: dict[str, list[dict]]) -> Optional[float]:
 
 def _check_chains_floor(t: Target, rows: dict[str, list[dict]], s: Settings) -> list[dict]:
     acc = _chains_accuracy(t, rows)
-    return [] if acc is None else [_target_row(t, f"{acc * 100:.1f}%", acc >= t.threshold)]
+    return [] if acc is None else [_target_row(t, f"{percent(acc)}%", acc >= t.threshold)]
 
 
 def _check_chains_chance(t: Target, rows: dict[str, list[dict]], s: Settings) -> list[dict]:
     acc = _chains_accuracy(t, rows)
-    return [] if acc is None else [_target_row(t, f"{acc * 100:.1f}%", abs(acc - t.threshold) <= t.margin)]
+    return [] if acc is None else [_target_row(t, f"{percent(acc)}%", abs(acc - t.threshold) <= t.margin)]
 
 
 def _mean_test(rows: list[dict], **where) -> float:
@@ -820,7 +871,7 @@ def _mean_test(rows: list[dict], **where) -> float:
 
 
 def _pct(x: float) -> str:
-    return f"{x * 100:.1f}%"
+    return f"{percent(x)}%"
 
 
 def _check_heterophily_gap(t: Target, rows: dict[str, list[dict]], s: Settings) -> list[dict]:
@@ -842,7 +893,7 @@ def _check_heterophily_gap(t: Target, rows: dict[str, list[dict]], s: Settings) 
         return []
     gap, h, mine, key, best = worst
     form = default.partition("-")[2]
-    return [_target_row(t, f"largest gap {gap * 100:+.1f} points at h={h:g}: {default} {_pct(mine)} vs {key} "
+    return [_target_row(t, f"largest gap {'+' if gap >= 0 else ''}{percent(gap)} points at h={h:g}: {default} {_pct(mine)} vs {key} "
                            f"{_pct(best)}", gap <= t.margin, form=form, run="/".join(f"{h:g}" for h in levels))]
 
 
@@ -991,7 +1042,7 @@ def depth_table(rows: list[dict], noise: float = 0.0) -> list[str]:
             row = {"dataset": ds, "model": m}
             for d in depths:
                 c = cell.get((ds, m, d))
-                row[str(d)] = (f"{c['test_acc_mean'] * 100:.1f} ± {c['test_acc_std'] * 100:.1f}" if c else "")
+                row[str(d)] = (f"{percent(c['test_acc_mean'])} ± {percent(c['test_acc_std'])}" if c else "")
             out.append(row)
     return _table(out, ["dataset", "model", *map(str, depths)])
 
@@ -1006,7 +1057,7 @@ def _cells(rows: list[dict], row_key: str, col_key: str, cols: list, label: Call
         row = {row_key: label(key)}
         for c in cols:
             x = cell.get((key, c))
-            row[str(c)] = f"{x['test_acc_mean'] * 100:.1f} ± {x['test_acc_std'] * 100:.1f}" if x else ""
+            row[str(c)] = f"{percent(x['test_acc_mean'])} ± {percent(x['test_acc_std'])}" if x else ""
         out.append(row)
     return out
 
@@ -1058,17 +1109,23 @@ def generated_tables(rows: dict[str, list[dict]]) -> list[str]:
                            ("test_acc", "iterations", "converged")):
             lines += [f"GraphPIGN, form '{r['model'].partition('-')[2]}', iterated to convergence (at most "
                       f"{r['depth']} iterations): "
-                      f"{r['test_acc_mean'] * 100:.1f} ± {r['test_acc_std'] * 100:.1f}; iterations at test "
+                      f"{percent(r['test_acc_mean'])} ± {percent(r['test_acc_std'])}; iterations at test "
                       f"{r['iterations_mean']:.0f} (mean over graphs and seeds), "
                       f"{r['converged_mean'] * 100:.0f}% of the test graphs converged", ""]
     return lines
 
 
 def write_summary(path: Path, rows: dict[str, list[dict]], checks: list[dict], backend: str,
-                  command: str = "") -> Path:
-    lines = [f"# iterative-gnn reproduce ({backend})", "",
-             f"- date: {time.strftime('%Y-%m-%d %H:%M %Z')}", f"- machine: {machine()}",
-             f"- command: `{command}`", ""]
+                  command: str = "", ran: Optional[dict] = None) -> Path:
+    """``summary.md``: the tables and targets of ``rows``; ``ran`` (the date and machine of the runs,
+    from their ``run.log``) when the tables are rebuilt from a run's CSV files."""
+    now = time.strftime('%Y-%m-%d %H:%M %Z')
+    if ran:
+        head = [f"- date: the runs from {ran['date']} (run.log); tables rebuilt from their CSV files {now}",
+                f"- machine: {ran['machine']}"]
+    else:
+        head = [f"- date: {now}", f"- machine: {machine()}"]
+    lines = [f"# iterative-gnn reproduce ({backend})", "", *head, f"- command: `{command}`", ""]
     if rows["depth"]:
         lines += ["## Test accuracy (%) against depth (iterations / layers), mean ± std over seeds", ""]
         lines += depth_table(rows["depth"]) + [""]
@@ -1078,7 +1135,7 @@ def write_summary(path: Path, rows: dict[str, list[dict]], checks: list[dict], b
         summ = summarize(rows["chains"], ("length", "model"), ("test_acc", "iterations"))
         lines += ["## Chains (test accuracy %)", ""]
         lines += _table([{"L": r["length"], "model": r["model"],
-                          "test": f"{r['test_acc_mean'] * 100:.1f} ± {r['test_acc_std'] * 100:.1f}",
+                          "test": f"{percent(r['test_acc_mean'])} ± {percent(r['test_acc_std'])}",
                           "iterations": "" if math.isnan(r["iterations_mean"]) else f"{r['iterations_mean']:.0f}"}
                          for r in summ], ["L", "model", "test", "iterations"]) + [""]
     lines += generated_tables(rows)

@@ -193,3 +193,42 @@ def test_the_targets_are_read_from_the_table():
     assert check["met"] == "yes" and check["target"].startswith("PIGN best >= 79.0% on cora at every iteration count")
     with pytest.raises(ValueError, match="unknown check"):
         Target("nope", "")
+
+
+def test_accuracy_is_the_exact_share_and_a_tie_rounds_up():
+    """A float32 mean made 714 of 1000 read 0.7139999866, and a mean over seeds at a tie rounded
+    either way (the binary value's side of it, or half to even)."""
+    import statistics
+
+    from iterative_gnn.reproduce import percent
+    from iterative_gnn.train import accuracy
+
+    y = torch.zeros(10000, dtype=torch.long)
+    logits = torch.zeros(10000, 2)
+    logits[7135:, 1] = 1.0  # 7135 right
+    assert accuracy(logits, y, torch.ones(10000, dtype=torch.bool)) == 0.7135
+    assert math.isnan(accuracy(logits, y, torch.zeros(10000, dtype=torch.bool)))
+    assert [percent(x) for x in (0.6975, 0.7135, 0.8625, 0.71349999, 0.0, 1.0)] == [
+        "69.8", "71.4", "86.3", "71.3", "0.0", "100.0"]
+    assert percent(-0.0025) == "-0.3" and percent(0.12345, 2) == "12.35"
+    tie = statistics.mean([0.862, 0.863])  # 86.25, which the format rounds to even
+    assert f"{tie * 100:.1f}" == "86.2" and percent(tie) == "86.3"
+
+
+def test_report_reads_the_runs_settings_from_their_log(tmp_path):
+    """Without them, two extra runs read as a depth sweep (and the GPU run's depth targets were lost)."""
+    from iterative_gnn.reproduce import logged_run, logged_settings, read_csv, settings_from_rows
+
+    (tmp_path / "depth.csv").write_text("dataset,model,depth,noise,seed,test_acc,val_acc\n"
+                                        + "".join(f"cora,{m},{d},0.0,0,0.714,0.5\n"
+                                                  for m in ("gcn", "pign-default") for d in (1, 2, 4)))
+    rows = read_csv(tmp_path / "depth.csv")
+    # pign-default ran at three depths as extra runs: read as such from run.log, guessed as the sweep without it
+    assert settings_from_rows({"depth": rows}).models == ("gcn", "pign-default")
+    (tmp_path / "run.log").write_text(
+        "# reproduce; backend pyg; 2026-11-26 23:43:38 UTC\n# machine: Linux x86_64, 2 cores\n"
+        "# settings: Settings(experiments=('depth',), depths=(1, 2, 4), models=('gcn',), "
+        "extra=(('pign-default', 1), ('pign-default', 2), ('pign-default', 4)), device='cpu')\n")
+    s = settings_from_rows({"depth": rows}, logged_settings(tmp_path))
+    assert s.models == ("gcn",) and s.extra == (("pign-default", 1), ("pign-default", 2), ("pign-default", 4))
+    assert logged_run(tmp_path) == {"date": "2026-11-26 23:43 UTC", "machine": "Linux x86_64, 2 cores"}
