@@ -195,8 +195,8 @@ def show(v: Any) -> str:
 @dataclass(frozen=True, kw_only=True, repr=False)
 class SolveConfig(_Options):
     r"""Every option of a fixed-point solve: ``fixed_point(f, z0, config=SolveConfig(...))``, or a
-    layer's ``config=`` (its ``num_iterations`` and ``smoothing`` are then the config's ``max_iter``
-    and ``smoothing``). Checked once, when made: a value of the wrong type raises ``TypeError``, one
+    layer's ``config=`` (the layer's schedule stays its own ``num_iterations`` and ``smoothing``: a
+    config's ``max_iter`` or ``smoothing`` must equal them or be left unset). Checked once, when made: a value of the wrong type raises ``TypeError``, one
     out of range ``ValueError``, naming the option, the value and what is valid. Frozen: change it
     with ``config.replace(tol=1e-5)`` (checked again) or :func:`dataclasses.replace`.
 
@@ -220,7 +220,7 @@ class SolveConfig(_Options):
       the gradient with respect to ``z0`` is zero. The implicit gradient is exact at a fixed point
       only: when the backward pass runs, a forward solve that did not reach ``tol`` (without a
       ``tol``: whose last relative residual is above ``backward_tol``, or above
-      :data:`iterative_core.fixed_point.IMPLICIT_POINT_TOL` = 1e-4 when neither is given) is
+      ``IMPLICIT_POINT_TOL`` = 1e-4 of the module ``iterative_core.fixed_point`` when neither is given) is
       reported under ``on_nonconvergence`` (a call made free of synchronisation, ``tol=None`` with
       ``on_divergence="ignore"``, skips this check). Its gradients are first-order only.
     * ``phantom_steps``: the gradient is exact for the function "the last ``k`` steps from a fixed
