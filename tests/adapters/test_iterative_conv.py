@@ -218,3 +218,26 @@ def test_user_written_layer_made_iterative(backend):
     setattr(bad, backend.layers.OUT_WIDTH, 4)
     with pytest.raises(ValueError, match="maps 8 input channels to 4"):
         backend.IterativeConv(bad)
+
+
+@pytest.mark.parametrize("grad", ["unrolled", "implicit", "phantom"])
+def test_gradcheck_a_wrapped_layer_every_gradient_mode(backend, grad):
+    """float64 finite differences w.r.t. the input (added back at every step) and the wrapped layer's
+    weight, in each gradient mode (phantom: 30 last steps of a strong contraction)."""
+    ei, w = _graph(8, 20)
+    converged = dict(num_iterations=300, tol=1e-13, stop="abs", backward_tol=1e-13, on_nonconvergence="raise",
+                     smoothing=0.0)
+    extra = {"unrolled": dict(num_iterations=5), "implicit": converged,
+             "phantom": dict(converged, phantom_steps=30)}[grad]
+    layer = backend.layers.layer("GraphConv", 4).double()
+    _contract(layer, 0.3)
+    conv = backend.IterativeConv(layer, inject_input=True, act="tanh", grad=grad, **extra)
+    name, weight = next((k, p) for k, p in conv.named_parameters() if p.dim() == 2)
+    g = backend.graph(ei, 8)
+    x = torch.randn(8, 4, dtype=torch.float64, requires_grad=True)
+
+    def run(x, wt):
+        args = (x, g, w.double()) if backend.name == "pyg" else (g, x, w.double())
+        return torch.func.functional_call(conv, {name: wt}, args)
+
+    assert torch.autograd.gradcheck(run, (x, weight.detach().clone().requires_grad_()))
