@@ -66,6 +66,12 @@ class DGLAdapter(GraphAdapter):
                      "NeighborSampler).")
     batch_hint = "batch the graphs with dgl.batch (which carries the batch vector), or pass none"
     call_form = "conv(graph, feat[, edge_weight=w])"
+    # DGL's layers name their edge features each their own way (GINEConv: edge_feat; NNConv: efeat)
+    edge_feature_keywords = ("edge_feat", "efeat", "efeats", "edge_attr")
+    edge_feature_examples = "a layer whose forward takes them (GINEConv's edge_feat, NNConv's efeat)"
+
+    def edge_ordered(self, graph) -> bool:
+        return True  # a DGLGraph's edges have ids: edge features follow them
     # DGL's message passing calls into its C library, which torch.compile cannot trace
     traceable_layers = False
 
@@ -150,7 +156,7 @@ class DGLLayer:
 
     def forward(self, graph, feat: Tensor, edge_weight: Union[Tensor, str, None] = None,
                 batch: Optional[Tensor] = None, z_init: Optional[Tensor] = None, return_info: bool = False,
-                num_graphs: Optional[int] = None):
+                num_graphs: Optional[int] = None, edge_attr: Optional[Tensor] = None):
         """Iterate on ``graph`` from the node features ``feat``.
 
         Args:
@@ -162,6 +168,8 @@ class DGLLayer:
             z_init: ``[N, C]`` warm start (default ``feat``), e.g. the previous epoch's fixed point, detached.
             return_info: also return the :class:`~iterative_core.FixedPointInfo`.
             num_graphs: the number of graphs in ``batch``.
+            edge_attr: ``[E, D]`` edge features in the graph's edge order, passed at every step to a
+                wrapped layer that takes them (``GINEConv``'s ``edge_feat``, ``NNConv``'s ``efeat``).
         """
         return self._run(feat, graph, edge_weight, batch=batch, num_graphs=num_graphs, z_init=z_init,
-                         return_info=return_info)
+                         return_info=return_info, edge_attr=edge_attr)

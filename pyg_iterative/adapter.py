@@ -53,6 +53,7 @@ class PyGAdapter(GraphAdapter):
     batch_hint = "pass the batch vector of the graphs that were batched (data.batch of a PyG Batch), or none"
     call_form = "conv(x, edge_index[, edge_weight=w][, batch=batch])"
     batch_keyword = "batch"
+    edge_feature_examples = "a layer whose forward takes edge_attr (GINEConv, GATConv(edge_dim=...))"
     partial_resets = ("torch_geometric.nn.conv.message_passing.MessagePassing",)
 
     def read_graph(self, layer: nn.Module, x: Tensor, edge_index, edge_weight: Optional[Tensor],

@@ -294,6 +294,16 @@ class GraphAdapter:
     #: the keyword by which this ecosystem's layers take the batch vector (PyG's ``batch``), handed to
     #: a wrapped layer whose ``forward`` names it; None where the graph carries it (DGL's ``dgl.batch``)
     batch_keyword: ClassVar[Optional[str]] = None
+    #: the keywords under which this ecosystem's layers take edge features (``edge_attr=`` of the
+    #: iterative layers is handed on under the first one a wrapped layer's ``forward`` names)
+    edge_feature_keywords: ClassVar[tuple[str, ...]] = ("edge_attr",)
+    #: layers that take edge features, for messages
+    edge_feature_examples: ClassVar[str] = "a layer whose forward takes edge_attr"
+
+    def edge_ordered(self, graph) -> bool:
+        """Whether ``graph`` orders its edges, so that edge features can have one row per edge (an
+        edge index does; a sparse adjacency does not)."""
+        return isinstance(graph, Tensor) and graph.layout == torch.strided
 
     def read_graph(self, layer: nn.Module, x: Tensor, graph, edge_weight, batch: Optional[Tensor],
                    num_graphs: Optional[int]) -> GraphView:

@@ -144,12 +144,13 @@ def check_same_device(x: Tensor, other: Tensor, where: str, what: str = "the gra
         raise ValueError(f"{where}: node features are on {x.device} but {what} is on {other.device}")
 
 
-def check_edge_attr(edge_attr, graph, num_edges: int, x: Tensor, where: str) -> None:
-    """Edge features for a wrapped layer: a tensor with one row per edge of an edge-index graph
-    (a sparse adjacency has no edge order to match them to), on the node features' device."""
+def check_edge_attr(edge_attr, graph, num_edges: int, x: Tensor, where: str, *, ordered: bool = True) -> None:
+    """Edge features for a wrapped layer: a tensor with one row per edge of a graph that orders its
+    edges (``ordered``: an edge index, a DGLGraph; a sparse adjacency has no edge order to match
+    them to), on the node features' device."""
     if not isinstance(edge_attr, Tensor):
         raise TypeError(f"{where}: edge_attr must be a tensor with one row per edge, got {got(edge_attr)}")
-    if not isinstance(graph, Tensor) or graph.layout != torch.strided:
+    if not ordered:
         raise TypeError(f"{where}: edge_attr needs the graph as an edge index [2, E], whose order its rows follow; "
                         f"got {type(graph).__name__}" + ("" if not isinstance(graph, Tensor) else f" ({graph.layout})"))
     if edge_attr.dim() == 0 or edge_attr.size(0) != num_edges:

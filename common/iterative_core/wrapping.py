@@ -130,7 +130,7 @@ def check_callable_as_layer(operator: nn.Module, where: str, adapter: type[Graph
         params = list(inspect.signature(unwrapped(operator).forward).parameters.values())
     except (TypeError, ValueError):
         return  # no signature to read (a builtin): the first call tells
-    by_keyword = {"edge_weight", adapter.batch_keyword}
+    by_keyword = {"edge_weight", adapter.batch_keyword, *adapter.edge_feature_keywords}
     positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
     varargs = any(p.kind is p.VAR_POSITIONAL for p in params)
     takes_graph = (len(positional) >= 2 and positional[1].name not in by_keyword) or (varargs and len(positional) < 2)
@@ -304,10 +304,7 @@ class OperatorLayerBase(IterativeLayerBase):
         op = self.operator
         bound = hasattr(op, "bind")
         forward = None if bound else unwrapped(op).forward  # what a compiled or distributed layer's forward takes
-        if edge_attr is not None and (bound or not accepts_keyword(forward, "edge_attr", strict=True)):
-            raise TypeError(f"{type(self).__name__}: {type(op).__name__} takes no edge_attr; pass edge features to "
-                            "a layer whose forward names edge_attr (GINEConv, GATConv(edge_dim=...)), or leave "
-                            "them out")
+        feature_key = self._edge_feature_keyword(forward, edge_attr is not None)
         if bound:
             extra = {"batch": batch, "num_graphs": num_graphs} if (batch is not None and (
                 isinstance(op, GCNOperatorBase) or accepts_keyword(op.bind, "batch"))) else {}
@@ -323,7 +320,7 @@ class OperatorLayerBase(IterativeLayerBase):
         if batch is not None and name is not None and accepts_keyword(forward, name, strict=True):
             kwargs[name] = batch  # a layer that works per graph (PyG's GPSConv, a graph norm) needs it
         if edge_attr is not None:
-            kwargs["edge_attr"] = edge_attr
+            kwargs[feature_key] = edge_attr
         if not kwargs:
             return lambda z: adapter.call(op, z, graph)
         return lambda z: adapter.call(op, z, graph, **kwargs)
@@ -337,6 +334,24 @@ class OperatorLayerBase(IterativeLayerBase):
             op = SquareOperator(op, type(self.operator).__name__, type(self).__name__, self.adapter.square_hint)
         # the GCN operator's output is a fresh tensor: its activation may run in place
         return self._solve(op, x, z_init=z_init, batch=batch, num_graphs=num_graphs, fresh=gcn)
+
+    def _edge_feature_keyword(self, forward: Optional[Callable], given: bool) -> Optional[str]:
+        """The keyword under which the wrapped layer's ``forward`` takes edge features (the first of the
+        adapter's :attr:`~iterative_core.adapter.GraphAdapter.edge_feature_keywords` it names), or
+        None; refused when features are ``given`` and it takes none, or none are given and it needs them."""
+        adapter = self.adapter
+        names = adapter.edge_feature_keywords
+        key = None if forward is None else next((k for k in names if accepts_keyword(forward, k, strict=True)), None)
+        op = type(self.operator).__name__
+        if given and key is None:
+            raise TypeError(f"{type(self).__name__}: {op} takes no edge features (its forward names none of "
+                            f"{', '.join(names)}); pass them to {adapter.edge_feature_examples}, or leave them out")
+        if not given and key is not None:
+            param = inspect.signature(forward).parameters[key]
+            if param.default is param.empty:
+                raise TypeError(f"{type(self).__name__}: {op}.forward needs edge features ({key}); pass them as "
+                                f"edge_attr=, one row per edge")
+        return key
 
     def _traceable_setup(self, graph, edge_weight, batch: Optional[Tensor], num_graphs: Optional[int]) -> bool:
         """Whether this call's set-up can run inside a ``torch.compile`` graph: ``validate=False`` (the
@@ -364,7 +379,7 @@ class OperatorLayerBase(IterativeLayerBase):
                                        device=x.device, batch_hint=adapter.batch_hint)
         batch, num_graphs = view.batch, view.num_graphs
         if edge_attr is not None:
-            check_edge_attr(edge_attr, graph, view.num_edges, x, where)
+            check_edge_attr(edge_attr, graph, view.num_edges, x, where, ordered=adapter.edge_ordered(graph))
         dtype = compute_dtype(x.dtype)
         if dtype == x.dtype or not hasattr(op, "bind"):
             return _Step(self._bind(x, graph, edge_weight, batch, num_graphs, edge_attr), x, z_init, batch, num_graphs,

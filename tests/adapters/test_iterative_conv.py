@@ -241,3 +241,51 @@ def test_gradcheck_a_wrapped_layer_every_gradient_mode(backend, grad):
         return torch.func.functional_call(conv, {name: wt}, args)
 
     assert torch.autograd.gradcheck(run, (x, weight.detach().clone().requires_grad_()))
+
+
+def _edge_feature_layer(backend) -> tuple[nn.Module, int, str]:
+    """GINE over ``Linear(C, C) -> tanh`` in the backend's own form, the width of its edge features
+    and the keyword its forward takes them by."""
+    mlp = nn.Sequential(nn.Linear(C, C), nn.Tanh())
+    if backend.name == "pyg":
+        from torch_geometric.nn import GINEConv
+
+        return GINEConv(mlp, edge_dim=3), 3, "edge_attr"
+    from dgl.nn import GINEConv
+
+    return GINEConv(mlp), C, "edge_feat"  # DGL's: edge features of the node features' width
+
+
+def test_edge_features_reach_a_layer_that_takes_them(backend):
+    """GINEConv iterated with edge features: the hand loop's answer, per graph in a batch, and the
+    features checked against the edges. DGL's layers take them under their own names (GINEConv's
+    edge_feat); DGL's IterativeConv had no way to pass them."""
+    torch.manual_seed(0)
+    layer, D, key = _edge_feature_layer(backend)
+    layer = layer.double()
+    conv = backend.IterativeConv(layer, channels=C, num_iterations=4, act="tanh").double()
+    parts = [random_graph(n, 2 * n, simple=True, seed=n)[0] for n in (5, 7, 6)]
+    xs = [torch.randn(n, C, dtype=torch.float64) for n in (5, 7, 6)]
+    es = [torch.randn(p.size(1), D, dtype=torch.float64) for p in parts]
+    g0 = backend.graph(parts[0], 5)
+    ref = iterate_by_hand(lambda z: backend.run(layer, z, g0, **{key: es[0]}), xs[0], iterations=4, smoothing=0.5,
+                          act=torch.tanh)
+    assert torch.allclose(backend.run(conv, xs[0], g0, edge_attr=es[0]), ref, atol=1e-12)
+    starts = [0, 5, 12]
+    ei = torch.cat([p + s for p, s in zip(parts, starts)], 1)
+    out = backend.call(conv, torch.cat(xs), ei, batch_sizes=[5, 7, 6], edge_attr=torch.cat(es))
+    for i, (p, x, e, s) in enumerate(zip(parts, xs, es, starts)):
+        alone = backend.run(conv, x, backend.graph(p, x.size(0)), edge_attr=e)
+        assert torch.allclose(out[s:s + x.size(0)], alone, atol=1e-12)
+    with pytest.raises(ValueError, match=r"edge_attr must have one row per edge \(\d+\), got shape \(2, "):
+        backend.run(conv, xs[0], g0, edge_attr=es[0][:2])
+    if backend.name == "dgl":  # its GINEConv needs them
+        with pytest.raises(TypeError, match=r"GINEConv.forward needs edge features \(edge_feat\); pass them as "
+                                            r"edge_attr="):
+            backend.run(conv, xs[0], g0)
+    gcn = backend.IterativeConv(backend.layers.layer("GraphConv", C)).double()
+    with pytest.raises(TypeError, match="GraphConv takes no edge features"):
+        backend.run(gcn, xs[0], g0, edge_attr=es[0])
+    for dtype in (torch.float32, torch.float16):  # half precision binds in float32: refused there too
+        with pytest.raises(TypeError, match="GCNOperator takes no edge features"):
+            backend.run(backend.PIGNConv(C).to(dtype), xs[0].to(dtype), g0, edge_attr=es[0].to(dtype))

@@ -84,36 +84,3 @@ def test_a_per_node_module_that_takes_batch_second_is_refused():
 
     with pytest.raises(TypeError, match=r"MLP.forward\(x, batch, .*\) takes no graph"):
         IterativeConv(MLP([C, C]))
-
-
-def test_edge_features_reach_a_layer_that_takes_edge_attr():
-    """GINEConv iterated with edge features: the hand loop's answer, per graph in a batch, and the
-    features checked against the edges."""
-    from torch import nn
-
-    from torch_geometric.nn import GINEConv
-
-    torch.manual_seed(0)
-    D = 3
-    layer = GINEConv(nn.Sequential(nn.Linear(C, C), nn.Tanh()), edge_dim=D).double()
-    conv = IterativeConv(layer, channels=C, num_iterations=4, act="tanh").double()
-    graphs = []
-    for x, ei, _ in toy_graphs(3, channels=C):
-        graphs.append(Data(x=x.double(), edge_index=ei, edge_attr=torch.randn(ei.size(1), D, dtype=torch.float64)))
-    g = graphs[0]
-    ref = iterate_by_hand(lambda z: layer(z, g.edge_index, edge_attr=g.edge_attr), g.x, iterations=4,
-                          smoothing=0.5, act=torch.tanh)
-    assert torch.allclose(conv(g.x, g.edge_index, edge_attr=g.edge_attr), ref, atol=1e-12)
-    b = Batch.from_data_list(graphs)
-    out = conv(b.x, b.edge_index, batch=b.batch, edge_attr=b.edge_attr)
-    for i, gi in enumerate(graphs):
-        assert torch.allclose(out[b.batch == i], conv(gi.x, gi.edge_index, edge_attr=gi.edge_attr), atol=1e-12)
-    with pytest.raises(ValueError, match=r"edge_attr must have one row per edge \(\d+\), got shape \(2, 3\)"):
-        conv(g.x, g.edge_index, edge_attr=g.edge_attr[:2])
-    with pytest.raises(TypeError, match="GCNConv takes no edge_attr"):
-        IterativeConv(GCNConv(C, C)).double()(g.x, g.edge_index, edge_attr=g.edge_attr)
-    from pyg_iterative import PIGNConv
-
-    for dtype in (torch.float32, torch.float16):  # half precision binds in float32: refused there too
-        with pytest.raises(TypeError, match="GCNOperator takes no edge_attr"):
-            PIGNConv(C).to(dtype)(g.x.to(dtype), g.edge_index, edge_attr=g.edge_attr.to(dtype))
