@@ -13,7 +13,8 @@ from torch import Tensor
 
 from .validation import all_finite
 
-_EPS = 1e-12
+#: the relative residual of a step from z = 0 (any norm below step / 1e12 counts as that)
+_FROM_ZERO = 1e-12
 #: rows the residual buffers start with when a ``tol`` may end the solve early (they double when full)
 _INITIAL_ROWS = 64
 
@@ -22,7 +23,11 @@ def _relative(step: Tensor, norm: Tensor) -> Tensor:
     """``step / norm``, NaN where the iterate's norm is not finite: a finite step over an overflowed
     norm (float32 sums of squares overflow for entries above ~1.8e19 / sqrt(size)) is not a small
     residual, and must not pass a test as one."""
-    return torch.where(torch.isfinite(norm), step / (norm + _EPS), float("nan"))
+    # the norm floored relative to the step, not offset by a constant, which made the test absolute for
+    # iterates of norm near it (a problem scaled by 1e-16 stopped after 6 steps): a step from z = 0
+    # reads 1e12, a zero step from it 0
+    floor = torch.maximum(norm, step * _FROM_ZERO).clamp_min(torch.finfo(norm.dtype).tiny)
+    return torch.where(torch.isfinite(norm), step / floor, float("nan"))
 
 
 def _row_sq(t: Tensor) -> Tensor:
@@ -156,9 +161,14 @@ class IterationMonitor:
         out.index_add_(0, self.batch, _row_sq(t.detach()).to(out.dtype))
         return out.sqrt()
 
-    def accept(self, k: int, z: Tensor, z_new: Tensor, *, every_graph: bool = False) -> tuple[Tensor, bool]:
+    def accept(self, k: int, z: Tensor, z_new: Tensor, *, every_graph: bool = False,
+               residual: Optional[Tensor] = None, residual_scale: float = 1.0) -> tuple[Tensor, bool]:
         """Take the proposed iterate ``z_new`` after step ``k``; return it (frozen graphs kept at ``z``
-        unless ``every_graph``) and whether to stop."""
+        unless ``every_graph``) and whether to stop. The step measured is ``z_new - z``, or, from a
+        solver that moves elsewhere than along :math:`f(z) - z` (Anderson's mix of past iterates),
+        ``residual_scale * residual`` with ``residual`` :math:`= f(z) - z`: the step a relaxed
+        iteration would take from ``z``, which is small only near a fixed point (a mix can stall far
+        from one, with steps that vanish)."""
         if self._node_active is not None and not every_graph:
             z_new = torch.where(self._node_active, z_new, z)
         self._grow(k)
@@ -173,7 +183,12 @@ class IterationMonitor:
             self._measured.append(False)
             return z_new, False
         self._measured.append(True)
-        diff = (z_new - z).detach()
+        if residual is None:
+            diff = (z_new - z).detach()
+        else:
+            diff = residual.detach() * residual_scale
+            if self._node_active is not None and not every_graph:  # frozen graphs do not move
+                diff = torch.where(self._node_active, diff, 0.0)
         zd = z.detach()
         res = self._res[k]
         if self._fused_norms:  # the hot path: three dispatches per step for the whole bookkeeping

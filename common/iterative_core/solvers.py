@@ -192,7 +192,7 @@ def anderson(
             G = torch.stack(gs)  # [n, N, ...]
             alpha = _anderson_coefficients(G, batch, B, lam, max_coef)
             z_new = _anderson_combine(alpha, torch.stack(xs), G, b, batch)
-        z, stop = monitor.accept(k, z, z_new)
+        z, stop = monitor.accept(k, z, z_new, residual=g, residual_scale=b)  # stop on f(z) - z, not the mix's step
         if stop:
             break
     return z
@@ -208,9 +208,12 @@ def _anderson_coefficients(G: Tensor, batch: Optional[Tensor], num_graphs: int, 
     n = G.shape[0]
     acc = torch.float32 if G.dtype in (torch.float16, torch.bfloat16) else G.dtype
     H = _graph_gram(G.to(acc), batch, num_graphs)  # [B, n, n]
-    scale = H.diagonal(dim1=-2, dim2=-1).mean(-1, keepdim=True).clamp_min(1e-30)
+    # the Gram matrix over its mean diagonal (the coefficients do not change), so that the bordered
+    # system's two blocks are of one size whatever the residuals' scale (of 1e-16, they were 1e-32
+    # against the border's 1, and the solve lost its digits); lam is relative to that mean
+    scale = H.diagonal(dim1=-2, dim2=-1).mean(-1, keepdim=True).clamp_min(torch.finfo(acc).tiny)
     eye = torch.eye(n, device=H.device, dtype=acc)
-    H = H + lam * scale.unsqueeze(-1) * eye
+    H = H / scale.unsqueeze(-1) + lam * eye
     bord = H.new_zeros(H.shape[0], n + 1, n + 1)
     bord[:, 0, 1:] = 1.0
     bord[:, 1:, 0] = 1.0

@@ -229,3 +229,33 @@ def test_picard_takes_the_maps_own_smoothed_step_where_it_has_one():
         ref = torch.lerp(f(ref), ref, s)
     assert calls == {"plain": 1, "smoothed": 3}
     assert torch.allclose(z, ref)
+
+
+@pytest.mark.parametrize("lam", [1e-4, 0.0])
+def test_anderson_stalled_away_from_a_fixed_point_is_not_converged(lam):
+    """f(z) = (I - P) z + b with P a cyclic shift is no contraction: Anderson's mix stalls, its steps
+    vanish, and it was reported converged (after 5 steps, or 2 with lam=0) at a relative error of
+    1.41. The test reads f(z) - z, as Picard's does."""
+    n = 8
+    P = torch.roll(torch.eye(n, dtype=torch.float64), 1, 0)
+    b = torch.zeros(n, 1, dtype=torch.float64)
+    b[0] = 1.0
+    f = lambda z: z - P @ z + b  # noqa: E731
+    z, info = ic.fixed_point(f, torch.zeros(n, 1, dtype=torch.float64), max_iter=60, tol=1e-5, smoothing=0.0,
+                             solver="anderson", solver_options={"lam": lam}, on_nonconvergence="ignore")
+    true = float(torch.linalg.vector_norm(f(z) - z) / torch.linalg.vector_norm(z))
+    assert info.status != "converged" and true > 1e-3 and info.final_residual > 1e-3
+
+
+@pytest.mark.parametrize("solver", ["picard", "anderson"])
+def test_the_relative_test_does_not_depend_on_the_scale(solver):
+    """A constant 1e-12 added to the iterate's norm made the test absolute for small iterates: the
+    same problem scaled by 1e-16 stopped after 6 steps instead of 64, 37% from its fixed point.
+    Anderson's least squares lost its digits at that scale too (44 and 55 steps instead of 10)."""
+    torch.manual_seed(0)
+    A = torch.randn(6, 6, dtype=torch.float64)
+    A = 0.85 * A / torch.linalg.matrix_norm(A, 2)
+    b = torch.randn(6, dtype=torch.float64)
+    runs = [ic.fixed_point(lambda z, s=s: A @ z + s * b, torch.zeros(6, dtype=torch.float64), max_iter=500,
+                           tol=1e-4, solver=solver)[1] for s in (1.0, 1e-16, 1e-18)]
+    assert len({info.iterations for info in runs}) == 1 and all(info.status == "converged" for info in runs)
