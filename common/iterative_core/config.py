@@ -371,7 +371,7 @@ class LayerOptions(_Options):
         check=lambda name, v, where: frozen_smoothing(v, name, where))
     inject_input: bool = option(False, "add the input x inside the activation at every step", check=_flag)
     contraction: Optional[float] = option(
-        None, "kappa in (0, 1): rescale the operator's weight so that the iteration is a kappa-contraction",
+        None, "kappa in (0, 1): rescale the operator's weight so that the operator is a kappa-contraction (a smoothed step: s + (1 - s) kappa)",
         check=_real(low=0.0, high=1.0, low_open=True, high_open=True, optional=True))
 
     __hash__ = _Options.__hash__

@@ -16,39 +16,49 @@ from typing import Callable, Optional
 import torch
 from torch import Tensor
 
+from .checks import check_int, check_real
+
 __all__ = [
     "aposteriori_bound", "apriori_bound", "apriori_iterations", "relaxed_contraction",
     "lipschitz_estimate", "propagation_norm_bound",
 ]
 
 
-def _check_q(q: float) -> None:
-    if not (0.0 <= q < 1.0):
-        raise ValueError(f"a contraction factor must lie in [0, 1), got {q}")
+def _check_q(q: float, where: str) -> float:
+    return check_real("q (a contraction factor)", q, low=0.0, high=1.0, high_open=True, where=where)
+
+
+def _check_step(name: str, step: float, where: str) -> float:
+    return check_real(name, step, low=0.0, where=where)
 
 
 def relaxed_contraction(q: float, s: float) -> float:
     """Contraction constant of :math:`s z + (1-s) T(z)` when :math:`T` has constant ``q``."""
+    q = check_real("q (the operator's Lipschitz constant)", q, low=0.0, where="relaxed_contraction()")
+    s = check_real("s (smoothing)", s, low=0.0, high=1.0, high_open=True, where="relaxed_contraction()")
     return s + (1.0 - s) * q
 
 
 def aposteriori_bound(q: float, step: float) -> float:
     """Upper bound on :math:`\\|z_k - z^*\\|` from the last step :math:`\\|z_k - z_{k-1}\\|`."""
-    _check_q(q)
+    where = "aposteriori_bound()"
+    q, step = _check_q(q, where), _check_step("step (a norm)", step, where)
     return q / (1.0 - q) * step
 
 
 def apriori_bound(q: float, first_step: float, k: int) -> float:
     """Upper bound on :math:`\\|z_k - z^*\\|` from the first step :math:`\\|z_1 - z_0\\|`."""
-    _check_q(q)
+    where = "apriori_bound()"
+    q, first_step = _check_q(q, where), _check_step("first_step (a norm)", first_step, where)
+    k = check_int("k", k, minimum=0, where=where)
     return q**k / (1.0 - q) * first_step
 
 
 def apriori_iterations(q: float, first_step: float, tol: float) -> int:
     """Fewest ``k`` with :math:`\\frac{q^k}{1-q}\\|z_1 - z_0\\| \\le` ``tol`` (0 when already there)."""
-    _check_q(q)
-    if tol <= 0:
-        raise ValueError("tol must be positive")
+    where = "apriori_iterations()"
+    q, first_step = _check_q(q, where), _check_step("first_step (a norm)", first_step, where)
+    tol = check_real("tol", tol, low=0.0, low_open=True, where=where)
     if first_step <= tol * (1.0 - q):
         return 0
     if q == 0.0:

@@ -59,6 +59,20 @@ def test_banach_bound_helpers():
         ic.apriori_bound(1.0, 1.0, 3)
 
 
+@pytest.mark.parametrize("call,match", [
+    (lambda: ic.apriori_iterations(0.5, float("nan"), 1e-3), r"apriori_iterations\(\): first_step .* got nan"),
+    (lambda: ic.apriori_iterations(0.5, 1.0, float("nan")), r"apriori_iterations\(\): tol .* > 0, got nan"),
+    (lambda: ic.apriori_iterations(0.5, float("inf"), 1e-3), r"first_step .* got inf"),
+    (lambda: ic.aposteriori_bound(0.5, -1.0), r"aposteriori_bound\(\): step .* >= 0, got -1\.0"),
+    (lambda: ic.relaxed_contraction(0.5, 1.0), r"relaxed_contraction\(\): s \(smoothing\) .* \[0, 1\)"),
+], ids=["nan-step", "nan-tol", "inf-step", "negative-step", "smoothing-1"])
+def test_the_bounds_refuse_what_is_not_a_norm_or_a_factor(call, match):
+    """NaN and infinite inputs failed inside math ("cannot convert float NaN to integer", "math domain
+    error"), and a negative step gave a negative bound."""
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
 CASES = [(seed, undirected, kappa) for seed in range(3) for undirected in (True, False) for kappa in (0.5, 0.9)]
 
 
