@@ -341,13 +341,17 @@ class OperatorLayerBase(IterativeLayerBase):
         None; refused when features are ``given`` and it takes none, or none are given and it needs them."""
         adapter = self.adapter
         names = adapter.edge_feature_keywords
-        key = None if forward is None else next((k for k in names if accepts_keyword(forward, k, strict=True)), None)
+        try:  # (read once: a forward pass of a wrapped layer asks this)
+            params = {} if forward is None else inspect.signature(forward).parameters
+        except (TypeError, ValueError):
+            params = {}
+        key = next((k for k in names if k in params), None)
         op = type(self.operator).__name__
         if given and key is None:
             raise TypeError(f"{type(self).__name__}: {op} takes no edge features (its forward names none of "
                             f"{', '.join(names)}); pass them to {adapter.edge_feature_examples}, or leave them out")
         if not given and key is not None:
-            param = inspect.signature(forward).parameters[key]
+            param = params[key]
             if param.default is param.empty:
                 raise TypeError(f"{type(self).__name__}: {op}.forward needs edge features ({key}); pass them as "
                                 f"edge_attr=, one row per edge")
