@@ -44,11 +44,13 @@ def batch_vector(graph) -> tuple[Optional[Tensor], Optional[int]]:
     known = _BATCH_VECTORS.get(graph)
     # the same tensor, unchanged: set_batch_num_nodes keeps the tensor it is given, which may be
     # changed in place and set again
-    if known is not None and known[0] is counts and known[1] == counts._version:
+    # (a tensor made under torch.inference_mode has no version counter: it is known by identity alone)
+    version = "inference" if counts.is_inference() else counts._version
+    if known is not None and known[0] is counts and known[1] == version:
         return known[2], num_graphs
     ids = torch.arange(num_graphs, device=counts.device)
     batch = torch.repeat_interleave(ids, counts, output_size=graph.num_nodes())
-    _BATCH_VECTORS[graph] = (counts, counts._version, batch)
+    _BATCH_VECTORS[graph] = (counts, version, batch)
     return batch, num_graphs
 
 

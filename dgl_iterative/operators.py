@@ -61,8 +61,8 @@ class GATOperator(GATConv):
         parameters' dtype and returns the iterate's."""
         g, w = self.looped(graph, edge_weight)
         gat = super(GATOperator, self).forward
-        kw = {} if w is None else {"edge_weight": w}
         dtype = self.fc.weight.dtype if hasattr(self, "fc") else self.fc_src.weight.dtype
+        kw = {} if w is None else {"edge_weight": w.to(dtype)}  # DGL wants the features' dtype
         if feat.dtype == dtype:
             return lambda z: gat(g, z, **kw).flatten(1)
         return lambda z: gat(g, z.to(dtype), **kw).flatten(1).to(z.dtype)

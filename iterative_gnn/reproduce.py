@@ -246,8 +246,9 @@ def percent(x: float, digits: int = 1) -> str:
     """``100 x`` with ``digits`` decimals, a tie rounded up (86.25 -> 86.3), as one rounds by hand:
     Python's format rounds the binary value half to even (86.2), and a mean over seeds may leave it
     just below or above the tie."""
-    if math.isnan(x):
-        return "nan"
+    x = float(x)  # (a numpy or torch number too)
+    if not math.isfinite(x):
+        return str(x)
     return str(Decimal(repr(round(x * 100, 9))).quantize(Decimal(1).scaleb(-digits), ROUND_HALF_UP))
 
 

@@ -47,9 +47,10 @@ class PIGN(PIGNBase):
     conv_class = PIGNConv
 
     def forward(self, x: Tensor, edge_index, edge_weight: Optional[Tensor] = None,
-                batch: Optional[Tensor] = None, num_graphs: Optional[int] = None, return_info: bool = False):
+                batch: Optional[Tensor] = None, return_info: bool = False, *, num_graphs: Optional[int] = None):
         """The node-level predictions; with ``return_info=True`` also the iteration's
-        :class:`~iterative_core.FixedPointInfo`."""
+        :class:`~iterative_core.FixedPointInfo` (``return_info`` fifth, as in DGL's ``PIGN``;
+        ``num_graphs`` by keyword)."""
         h = self.encode(x)
         z, info = self.conv(h, edge_index, edge_weight, batch=batch, num_graphs=num_graphs, return_info=True)
         return self.decode(z, info, return_info)

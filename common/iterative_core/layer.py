@@ -627,7 +627,10 @@ class GCNOperatorBase(nn.Module):
     def apply_once(self, x: Tensor, graph, edge_weight=None) -> Tensor:
         """The adapters' ``forward``: one application :math:`\\hat A x W + b` after the checks a layer
         makes of its input (the features' width, the graph's kind, size, device and index range, the
-        edge weights); a block or a graph of another size is refused, not read out of range."""
+        edge weights); a block or a graph of another size is refused, not read out of range. Under
+        ``torch.compile`` it binds and applies without them."""
+        if is_compiling():  # the checks read values back from the device, which a compiled graph cannot
+            return self.bind(x, graph, edge_weight)(x)
         where = type(self).__name__
         check_features(x, self.channels, where, validate=True)
         view = self.adapter().read_graph(self, x, graph, edge_weight, None, None)

@@ -27,7 +27,8 @@ def _relative(step: Tensor, norm: Tensor) -> Tensor:
     # iterates of norm near it (a problem scaled by 1e-16 stopped after 6 steps): a step from z = 0
     # reads 1e12, a zero step from it 0
     floor = torch.maximum(norm, step * _FROM_ZERO).clamp_min(torch.finfo(norm.dtype).tiny)
-    return torch.where(torch.isfinite(norm), step / floor, float("nan"))
+    ratio = torch.where(torch.isinf(step), float("inf"), step / floor)  # an overflowed step: inf, not inf / inf
+    return torch.where(torch.isfinite(norm), ratio, float("nan"))
 
 
 def _row_sq(t: Tensor) -> Tensor:

@@ -24,18 +24,23 @@ __all__ = [
 ]
 
 
+def _number(v):
+    """A one-element tensor as its Python number (``info.abs_residuals[-1]`` is one)."""
+    return v.item() if isinstance(v, Tensor) and v.numel() == 1 else v
+
+
 def _check_q(q: float, where: str) -> float:
-    return check_real("q (a contraction factor)", q, low=0.0, high=1.0, high_open=True, where=where)
+    return check_real("q (a contraction factor)", _number(q), low=0.0, high=1.0, high_open=True, where=where)
 
 
 def _check_step(name: str, step: float, where: str) -> float:
-    return check_real(name, step, low=0.0, where=where)
+    return check_real(name, _number(step), low=0.0, where=where)
 
 
 def relaxed_contraction(q: float, s: float) -> float:
     """Contraction constant of :math:`s z + (1-s) T(z)` when :math:`T` has constant ``q``."""
-    q = check_real("q (the operator's Lipschitz constant)", q, low=0.0, where="relaxed_contraction()")
-    s = check_real("s (smoothing)", s, low=0.0, high=1.0, high_open=True, where="relaxed_contraction()")
+    q = check_real("q (the operator's Lipschitz constant)", _number(q), low=0.0, where="relaxed_contraction()")
+    s = check_real("s (smoothing)", _number(s), low=0.0, high=1.0, high_open=True, where="relaxed_contraction()")
     return s + (1.0 - s) * q
 
 
@@ -50,7 +55,7 @@ def apriori_bound(q: float, first_step: float, k: int) -> float:
     """Upper bound on :math:`\\|z_k - z^*\\|` from the first step :math:`\\|z_1 - z_0\\|`."""
     where = "apriori_bound()"
     q, first_step = _check_q(q, where), _check_step("first_step (a norm)", first_step, where)
-    k = check_int("k", k, minimum=0, where=where)
+    k = check_int("k", _number(k), minimum=0, where=where)
     return q**k / (1.0 - q) * first_step
 
 
@@ -58,7 +63,7 @@ def apriori_iterations(q: float, first_step: float, tol: float) -> int:
     """Fewest ``k`` with :math:`\\frac{q^k}{1-q}\\|z_1 - z_0\\| \\le` ``tol`` (0 when already there)."""
     where = "apriori_iterations()"
     q, first_step = _check_q(q, where), _check_step("first_step (a norm)", first_step, where)
-    tol = check_real("tol", tol, low=0.0, low_open=True, where=where)
+    tol = check_real("tol", _number(tol), low=0.0, low_open=True, where=where)
     if first_step <= tol * (1.0 - q):
         return 0
     if q == 0.0:

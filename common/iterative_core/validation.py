@@ -164,9 +164,10 @@ def check_batch(batch: Optional[Tensor], num_nodes: int, where: str, num_graphs:
     """Shape and dtype of a batch vector and of ``num_graphs``; with ``validate`` also the graph ids'
     range. Returns ``num_graphs``, read from ``batch`` when not given, so that what follows (the
     per-graph bound, the solve) never reads it again. One synchronisation, when either is needed."""
-    if num_graphs is not None and (isinstance(num_graphs, bool) or not isinstance(num_graphs, int)
-                                   or num_graphs < 0):
-        raise ValueError(f"{where}: num_graphs must be a non-negative int, got {num_graphs!r}")
+    if num_graphs is not None and (isinstance(num_graphs, bool) or not isinstance(num_graphs, int)):
+        raise TypeError(f"{where}: num_graphs must be an int >= 0 or None, got {got(num_graphs)}")
+    if num_graphs is not None and num_graphs < 0:
+        raise ValueError(f"{where}: num_graphs must be an int >= 0 or None, got {num_graphs!r}")
     if batch is None:
         if num_graphs is not None:
             raise ValueError(f"{where}: num_graphs={num_graphs} was given without a batch vector")

@@ -315,7 +315,9 @@ class OperatorLayerBase(IterativeLayerBase):
             if not accepts_keyword(forward, "edge_weight"):
                 raise TypeError(f"{type(self).__name__}: {type(op).__name__}.forward takes no edge_weight; leave "
                                 "the weights out or use a convolution that takes them")
-            kwargs["edge_weight"] = edge_weight
+            # in the features' dtype, as the GCN operator takes them (a bfloat16 layer given float32 weights)
+            kwargs["edge_weight"] = (edge_weight.to(x.dtype) if edge_weight.is_floating_point()
+                                     and edge_weight.dtype != x.dtype else edge_weight)
         name = adapter.batch_keyword
         if batch is not None and name is not None and accepts_keyword(forward, name, strict=True):
             kwargs[name] = batch  # a layer that works per graph (PyG's GPSConv, a graph norm) needs it

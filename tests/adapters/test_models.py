@@ -113,6 +113,14 @@ def test_the_models_repr_shows_the_form_and_the_dropouts_that_differ(backend):
         "GraphPIGN(5, 8, 3, pool='mean', decoder_dropout=0.1, conv='gin', num_iterations=8, smoothing=0.5)")
 
 
+def test_pign_takes_return_info_fifth_in_both_backends(backend):
+    """PyG's PIGN gained num_graphs, which must not move return_info (DGL's takes it fifth)."""
+    model = backend.PIGN(4, 8, 2).eval()
+    g = backend.graph(torch.tensor([[0, 1, 2], [1, 2, 0]]), 3)
+    out, info = backend.run(model, torch.randn(3, 4), g, None, None, True)
+    assert out.shape == (3, 2) and info.iterations == 8
+
+
 MODELS = ["PIGN", "GraphPIGN"]
 EDGES = torch.tensor([[0, 1, 1, 2, 2, 3], [1, 0, 2, 1, 3, 2]])
 

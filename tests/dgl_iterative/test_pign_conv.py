@@ -104,3 +104,14 @@ def test_batch_sizes_changed_in_place_and_set_again_are_seen():
     out = model(batched(counts), x)
     expected = model(batched(torch.tensor([10, 5])), x)  # a new tensor of the same sizes
     assert torch.allclose(out, expected, atol=1e-6)
+
+
+def test_a_batch_made_under_inference_mode_runs():
+    """Its sizes tensor has no version counter, which the batch vector's cache read."""
+    from dgl_iterative import GraphPIGN
+
+    model = GraphPIGN(4, 8, 2, num_iterations=3).eval()
+    with torch.inference_mode():
+        bg = dgl.batch([to_dgl(random_graph(5, 10, seed=1)[0], 5), to_dgl(random_graph(6, 12, seed=2)[0], 6)])
+        out = model(bg, torch.randn(11, 4))
+    assert out.shape == (2, 2) and torch.isfinite(out).all()

@@ -259,3 +259,10 @@ def test_the_relative_test_does_not_depend_on_the_scale(solver):
     runs = [ic.fixed_point(lambda z, s=s: A @ z + s * b, torch.zeros(6, dtype=torch.float64), max_iter=500,
                            tol=1e-4, solver=solver)[1] for s in (1.0, 1e-16, 1e-18)]
     assert len({info.iterations for info in runs}) == 1 and all(info.status == "converged" for info in runs)
+
+
+def test_an_overflowed_step_reads_inf_not_nan():
+    """The relative residual of a step that overflowed read NaN (inf over an inf floor), as if a NaN had
+    appeared in the iteration."""
+    z, info = ic.fixed_point(lambda z: 1e30 * z, torch.ones(4), max_iter=5, tol=1e-5, on_divergence="ignore")
+    assert info.status == "diverged" and info.final_residual == float("inf")

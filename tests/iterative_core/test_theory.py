@@ -71,6 +71,9 @@ def test_the_bounds_refuse_what_is_not_a_norm_or_a_factor(call, match):
     error"), and a negative step gave a negative bound."""
     with pytest.raises(ValueError, match=match):
         call()
+    # a one-element tensor (info.abs_residuals[-1]) is a number
+    assert ic.aposteriori_bound(torch.tensor(0.5), torch.tensor(1.0)) == pytest.approx(1.0)
+    assert ic.apriori_iterations(torch.tensor(0.5), torch.tensor(1.0), 1e-3) == ic.apriori_iterations(0.5, 1.0, 1e-3)
 
 
 CASES = [(seed, undirected, kappa) for seed in range(3) for undirected in (True, False) for kappa in (0.5, 0.9)]

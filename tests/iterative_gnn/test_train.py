@@ -211,6 +211,7 @@ def test_accuracy_is_the_exact_share_and_a_tie_rounds_up():
     assert [percent(x) for x in (0.6975, 0.7135, 0.8625, 0.71349999, 0.0, 1.0)] == [
         "69.8", "71.4", "86.3", "71.3", "0.0", "100.0"]
     assert percent(-0.0025) == "-0.3" and percent(0.12345, 2) == "12.35"
+    assert percent(torch.tensor(0.5)) == "50.0" and percent(float("inf")) == "inf" and percent(float("nan")) == "nan"
     tie = statistics.mean([0.862, 0.863])  # 86.25, which the format rounds to even
     assert f"{tie * 100:.1f}" == "86.2" and percent(tie) == "86.3"
 
