@@ -341,13 +341,19 @@ class OperatorLayerBase(IterativeLayerBase):
         """The keyword under which the wrapped layer's ``forward`` takes edge features (the first of the
         adapter's :attr:`~iterative_core.adapter.GraphAdapter.edge_feature_keywords` it names), or
         None; refused when features are ``given`` and it takes none, or none are given and it needs them."""
+        if forward is None and not given:  # a bound operator, no features: nothing to hand on
+            return None
         adapter = self.adapter
         names = adapter.edge_feature_keywords
         try:  # (read once: a forward pass of a wrapped layer asks this)
             params = {} if forward is None else inspect.signature(forward).parameters
         except (TypeError, ValueError):
             params = {}
-        key = next((k for k in names if k in params), None)
+        key = None
+        for k in names:  # (a loop, not next() over a generator: torch 2.2's compiler cannot trace that)
+            if k in params:
+                key = k
+                break
         op = type(self.operator).__name__
         if given and key is None:
             raise TypeError(f"{type(self).__name__}: {op} takes no edge features (its forward names none of "
