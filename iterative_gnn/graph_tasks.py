@@ -22,7 +22,7 @@ from iterative_core.checks import check_int
 
 from .backends import check_backend, import_backend
 from .graph_families import LabelledGraph, stratified_split
-from .train import check_training
+from .train import accuracy, check_training
 
 __all__ = ["GRAPH_MODELS", "GraphDataset", "GraphBatch", "graph_dataset", "collate", "build_graph_model",
            "graph_forward", "GraphRunResult", "train_graph_classifier", "evaluate_graphs", "per_graph_iterations"]
@@ -165,11 +165,6 @@ def evaluate_graphs(model: nn.Module, b: GraphBatch):
         return graph_forward(model, b, return_info=True)
 
 
-def _accuracy(logits: Tensor, y: Tensor) -> float:
-    hit = logits.argmax(-1) == y  # k / n in float64, as iterative_gnn.train.accuracy
-    return int(hit.sum()) / hit.numel() if hit.numel() else float("nan")
-
-
 @dataclass
 class GraphRunResult:
     test_acc: float
@@ -204,11 +199,11 @@ def train_graph_classifier(model: nn.Module, ds: GraphDataset, *, epochs: int = 
             opt.step()
             total += float(loss.detach()) * chunk.numel()
         losses.append(total / order.numel())
-        val = _accuracy(evaluate_graphs(model, val_b)[0], val_b.y)
+        val = accuracy(evaluate_graphs(model, val_b)[0], val_b.y)
         if val > best_val:
             best_val, best_epoch, best_state = val, epoch, copy.deepcopy(model.state_dict())
     model.load_state_dict(best_state)
-    test = _accuracy(evaluate_graphs(model, test_b)[0], test_b.y)
+    test = accuracy(evaluate_graphs(model, test_b)[0], test_b.y)
     if ds.device.type == "cuda":
         torch.cuda.synchronize(ds.device)
     return GraphRunResult(test, best_val, best_epoch, time.perf_counter() - t0, losses)

@@ -123,10 +123,10 @@ class ConvergenceTally:
         return f"{self.failed} of {self.runs} {what} did not converge{worst}"
 
 
-def accuracy(logits: Tensor, y: Tensor, mask: Tensor) -> float:
-    """The share of ``mask``'s nodes predicted right, ``k / n`` in float64 (a float32 mean carries
-    noise that decides how a mean over seeds rounds at a tie such as 71.35)."""
-    hit = logits[mask].argmax(-1) == y[mask]
+def accuracy(logits: Tensor, y: Tensor, mask: Optional[Tensor] = None) -> float:
+    """The share of the rows (``mask``'s, or all) predicted right, ``k / n`` in float64 (a float32 mean
+    carries noise that decides how a mean over seeds rounds at a tie such as 71.35)."""
+    hit = (logits.argmax(-1) == y) if mask is None else (logits[mask].argmax(-1) == y[mask])
     return int(hit.sum()) / hit.numel() if hit.numel() else float("nan")
 
 
