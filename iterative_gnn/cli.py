@@ -665,13 +665,8 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     _set_threads(args.threads)
     if args.report:
         out = Path(args.report)
-        first = ""
-        if (out / "run.log").exists():
-            first = next((line[len("# command: "):].strip() for line in (out / "run.log").read_text().splitlines()
-                          if line.startswith("# command: ")), "")
-        command = f"{first} (tables from its CSV files: {args.command_line})" if first else args.command_line
-        try:
-            files = report(out, args.backend, command)
+        try:  # (the summary names the run's own command, from its run.log, before this one)
+            files = report(out, args.backend, args.command_line)
         except FileNotFoundError as exc:
             raise SystemExit(f"error: {exc}")
         print(Path(files["summary.md"]).read_text())

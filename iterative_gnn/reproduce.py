@@ -660,33 +660,36 @@ def _work(task: Task) -> TaskResult:
     return _WORKER.execute(task)
 
 
-def logged_run(directory: Path) -> Optional[dict]:
-    """The date and machine of the runs of ``directory``, from the first lines of its ``run.log``
-    (``# reproduce; backend pyg; 2026-11-26 23:43:38 UTC``, ``# machine: ...``), or None."""
-    path = Path(directory) / "run.log"
-    if not path.is_file():
-        return None
-    head = path.read_text(encoding="utf-8").splitlines()[:2]
-    if len(head) < 2 or not head[1].startswith("# machine: "):
-        return None
-    date = head[0].rpartition("; ")[2]
-    return {"date": date[:16] + date[19:] if len(date) > 19 and date[16] == ":" else date,
-            "machine": head[1][len("# machine: "):]}
-
-
-def logged_settings(directory: Path) -> dict:
-    """The options of the ``# settings: Settings(...)`` line of a run's ``run.log`` whose values are
-    literals (empty without that file or line)."""
+def read_run_log(directory: Path) -> dict:
+    """What a run's ``run.log`` says of it: ``date`` and ``machine`` (its first two lines, ``# reproduce;
+    backend pyg; 2026-11-26 23:43:38 UTC`` and ``# machine: ...``), ``command``, and ``settings`` (the
+    options of its ``# settings: Settings(...)`` line whose values are literals). Empty without the
+    file; a key is missing where its line is."""
     path = Path(directory) / "run.log"
     if not path.is_file():
         return {}
-    line = next((ln for ln in path.read_text(encoding="utf-8").splitlines() if ln.startswith("# settings: ")), None)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    out: dict = {}
+    if len(lines) >= 2 and lines[1].startswith("# machine: "):
+        date = lines[0].rpartition("; ")[2]
+        out["date"] = date[:16] + date[19:] if len(date) > 19 and date[16] == ":" else date
+        out["machine"] = lines[1][len("# machine: "):]
+    for line in lines:
+        if line.startswith("# command: ") and "command" not in out:
+            out["command"] = line[len("# command: "):].strip()
+        elif line.startswith("# settings: ") and "settings" not in out:
+            out["settings"] = _literal_options(line[len("# settings: "):])
+    return out
+
+
+def _literal_options(call: str) -> dict:
+    """The keyword arguments of ``call`` (``Settings(a=1, ...)``) whose values are literals."""
     try:
-        call = ast.parse(line[len("# settings: "):], mode="eval").body if line else None
+        node = ast.parse(call, mode="eval").body
     except SyntaxError:
         return {}
     out = {}
-    for kw in getattr(call, "keywords", []):
+    for kw in getattr(node, "keywords", []):
         try:
             out[kw.arg] = ast.literal_eval(kw.value)
         except ValueError:
@@ -697,8 +700,8 @@ def logged_settings(directory: Path) -> dict:
 def settings_from_rows(rows: dict[str, list[dict]], logged: Optional[dict] = None) -> Settings:
     """The settings a run's rows (read back from its CSV files) were made with, as far as the targets
     and tables need them. The depth sweep's models and the extra runs are those of ``logged`` (the
-    run's logged settings, :func:`logged_settings`) where it has them, else guessed: a model run at
-    more than two depths is in the sweep."""
+    run's logged settings, ``read_run_log(...)["settings"]``) where it has them, else guessed: a model
+    run at more than two depths is in the sweep."""
     dep = rows.get("depth", [])
     clean = [r for r in dep if float(r["noise"]) == 0.0]
     noisy = [r for r in dep if float(r["noise"]) != 0.0]
@@ -735,8 +738,11 @@ def report(directory: Path, backend: str, command: str = "", log: Callable[[str]
     rows = {k: (read_csv(directory / f"{k}.csv") if (directory / f"{k}.csv").exists() else []) for k in ROW_KINDS}
     if not any(rows.values()):
         raise FileNotFoundError(f"no {'/'.join(ROW_KINDS)} CSV files in {directory}")
-    runner = Runner(backend, settings_from_rows(rows, logged_settings(directory)), directory, log=log, command=command)
-    runner.rows, runner.ran = rows, logged_run(directory)
+    logged = read_run_log(directory)
+    if logged.get("command") and command:
+        command = f"{logged['command']} (tables from its CSV files: {command})"
+    runner = Runner(backend, settings_from_rows(rows, logged.get("settings")), directory, log=log, command=command)
+    runner.rows, runner.ran = rows, (logged if "date" in logged else None)
     return runner.save()
 
 

@@ -218,7 +218,7 @@ def test_accuracy_is_the_exact_share_and_a_tie_rounds_up():
 
 def test_report_reads_the_runs_settings_from_their_log(tmp_path):
     """Without them, two extra runs read as a depth sweep (and the GPU run's depth targets were lost)."""
-    from iterative_gnn.reproduce import logged_run, logged_settings, read_csv, settings_from_rows
+    from iterative_gnn.reproduce import read_csv, read_run_log, settings_from_rows
 
     (tmp_path / "depth.csv").write_text("dataset,model,depth,noise,seed,test_acc,val_acc\n"
                                         + "".join(f"cora,{m},{d},0.0,0,0.714,0.5\n"
@@ -230,6 +230,7 @@ def test_report_reads_the_runs_settings_from_their_log(tmp_path):
         "# reproduce; backend pyg; 2026-11-26 23:43:38 UTC\n# machine: Linux x86_64, 2 cores\n"
         "# settings: Settings(experiments=('depth',), depths=(1, 2, 4), models=('gcn',), "
         "extra=(('pign-default', 1), ('pign-default', 2), ('pign-default', 4)), device='cpu')\n")
-    s = settings_from_rows({"depth": rows}, logged_settings(tmp_path))
+    logged = read_run_log(tmp_path)
+    s = settings_from_rows({"depth": rows}, logged["settings"])
     assert s.models == ("gcn",) and s.extra == (("pign-default", 1), ("pign-default", 2), ("pign-default", 4))
-    assert logged_run(tmp_path) == {"date": "2026-11-26 23:43 UTC", "machine": "Linux x86_64, 2 cores"}
+    assert (logged["date"], logged["machine"]) == ("2026-11-26 23:43 UTC", "Linux x86_64, 2 cores")
