@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import inspect
 import numbers
-from typing import Callable, NamedTuple, Optional
+from typing import Callable, Mapping, NamedTuple, Optional
 
 import torch
 from torch import Tensor, nn
@@ -187,11 +187,22 @@ def supports_contraction(operator: nn.Module) -> bool:
 
 def accepts_keyword(fn: Callable, name: str, *, strict: bool = False) -> bool:
     """Whether ``fn`` takes a keyword argument ``name`` (or, unless ``strict``, any keyword)."""
+    return _takes(_parameters(fn), name, strict)
+
+
+def _parameters(fn: Callable) -> Optional[Mapping[str, inspect.Parameter]]:
+    """``fn``'s parameters by name, or None when its signature cannot be read (a builtin)."""
     try:
-        params = inspect.signature(fn).parameters.values()
+        return inspect.signature(fn).parameters
     except (TypeError, ValueError):
+        return None
+
+
+def _takes(params: Optional[Mapping[str, inspect.Parameter]], name: str, strict: bool) -> bool:
+    """:func:`accepts_keyword` on parameters read once (None, unknown: only when not ``strict``)."""
+    if params is None:
         return not strict
-    return any(p.name == name or (not strict and p.kind is p.VAR_KEYWORD) for p in params)
+    return name in params or (not strict and any(p.kind is p.VAR_KEYWORD for p in params.values()))
 
 
 def reset_module(module: nn.Module, partial: tuple[str, ...] = ()) -> None:
@@ -303,8 +314,9 @@ class OperatorLayerBase(IterativeLayerBase):
         within each graph; and ``edge_attr``, the edge features, to a layer that names it)."""
         op = self.operator
         bound = hasattr(op, "bind")
-        forward = None if bound else unwrapped(op).forward  # what a compiled or distributed layer's forward takes
-        feature_key = self._edge_feature_keyword(forward, edge_attr is not None)
+        # what a compiled or distributed layer's forward takes, read once per call
+        params = None if bound else _parameters(unwrapped(op).forward)
+        feature_key = self._edge_feature_keyword(bound, params, edge_attr is not None)
         if bound:
             extra = {"batch": batch, "num_graphs": num_graphs} if (batch is not None and (
                 isinstance(op, GCNOperatorBase) or accepts_keyword(op.bind, "batch"))) else {}
@@ -312,14 +324,14 @@ class OperatorLayerBase(IterativeLayerBase):
         adapter = self.adapter()  # (its method looked up at each call: torch.compile traces that)
         kwargs = {}
         if edge_weight is not None:
-            if not accepts_keyword(forward, "edge_weight"):
+            if not _takes(params, "edge_weight", strict=False):
                 raise TypeError(f"{type(self).__name__}: {type(op).__name__}.forward takes no edge_weight; leave "
                                 "the weights out or use a convolution that takes them")
             # in the features' dtype, as the GCN operator takes them (a bfloat16 layer given float32 weights)
             kwargs["edge_weight"] = (edge_weight.to(x.dtype) if edge_weight.is_floating_point()
                                      and edge_weight.dtype != x.dtype else edge_weight)
         name = adapter.batch_keyword
-        if batch is not None and name is not None and accepts_keyword(forward, name, strict=True):
+        if batch is not None and name is not None and _takes(params, name, strict=True):
             kwargs[name] = batch  # a layer that works per graph (PyG's GPSConv, a graph norm) needs it
         if edge_attr is not None:
             kwargs[feature_key] = edge_attr
@@ -337,21 +349,19 @@ class OperatorLayerBase(IterativeLayerBase):
         # the GCN operator's output is a fresh tensor: its activation may run in place
         return self._solve(op, x, z_init=z_init, batch=batch, num_graphs=num_graphs, fresh=gcn)
 
-    def _edge_feature_keyword(self, forward: Optional[Callable], given: bool) -> Optional[str]:
-        """The keyword under which the wrapped layer's ``forward`` takes edge features (the first of the
-        adapter's :attr:`~iterative_core.adapter.GraphAdapter.edge_feature_keywords` it names), or
-        None; refused when features are ``given`` and it takes none, or none are given and it needs them."""
-        if forward is None and not given:  # a bound operator, no features: nothing to hand on
+    def _edge_feature_keyword(self, bound: bool, params: Optional[Mapping[str, inspect.Parameter]],
+                              given: bool) -> Optional[str]:
+        """The keyword under which the wrapped layer's ``forward`` (its ``params``) takes edge features
+        (the first of the adapter's :attr:`~iterative_core.adapter.GraphAdapter.edge_feature_keywords`
+        it names), or None; refused when features are ``given`` and it takes none (a ``bound``
+        operator takes none), or none are given and it needs them."""
+        if bound and not given:  # nothing to hand on
             return None
         adapter = self.adapter
         names = adapter.edge_feature_keywords
-        try:  # (read once: a forward pass of a wrapped layer asks this)
-            params = {} if forward is None else inspect.signature(forward).parameters
-        except (TypeError, ValueError):
-            params = {}
         key = None
         for k in names:  # (a loop, not next() over a generator: torch 2.2's compiler cannot trace that)
-            if k in params:
+            if params is not None and k in params:
                 key = k
                 break
         op = type(self.operator).__name__
