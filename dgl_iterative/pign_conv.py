@@ -21,7 +21,8 @@ class PIGNConv(DGLLayer, RegistryLayerBase):
 
     where :math:`d_i` is the weighted in-degree with the self-loop (on both sides, as PyG's
     ``gcn_norm``: on a directed graph ``GraphConv(norm="both")`` takes the source's out-degree
-    instead, so the two agree on undirected graphs), :math:`e_{ji}` the edge weight (1 by default) and :math:`\Gamma` the propagation coefficients, fixed (:math:`1-\alpha`) or
+    instead, so the two agree on undirected graphs), :math:`e_{ji}` the edge weight (1 by default)
+    and :math:`\Gamma` the propagation coefficients, fixed (:math:`1-\alpha`) or
     learned per channel (:math:`\operatorname{diag}(\gamma)`). When ``out_feats`` differs from
     ``in_feats``, :math:`x` is first mapped to ``out_feats`` by a learned linear map, so that
     ``PIGNConv(in_feats, out_feats)`` replaces ``GraphConv(in_feats, out_feats)``. The default

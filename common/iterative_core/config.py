@@ -196,9 +196,10 @@ def show(v: Any) -> str:
 class SolveConfig(_Options):
     r"""Every option of a fixed-point solve: ``fixed_point(f, z0, config=SolveConfig(...))``, or a
     layer's ``config=`` (the layer's schedule stays its own ``num_iterations`` and ``smoothing``: a
-    config's ``max_iter`` or ``smoothing`` must equal them or be left unset). Checked once, when made: a value of the wrong type raises ``TypeError``, one
-    out of range ``ValueError``, naming the option, the value and what is valid. Frozen: change it
-    with ``config.replace(tol=1e-5)`` (checked again) or :func:`dataclasses.replace`.
+    config's ``max_iter`` or ``smoothing`` must equal them or be left unset). Checked once, when
+    made: a value of the wrong type raises ``TypeError``, one out of range ``ValueError``, naming the
+    option, the value and what is valid. Frozen: change it with ``config.replace(tol=1e-5)``
+    (checked again) or :func:`dataclasses.replace`.
 
     The longer story of some options:
 
@@ -220,8 +221,8 @@ class SolveConfig(_Options):
       the gradient with respect to ``z0`` is zero. The implicit gradient is exact at a fixed point
       only: when the backward pass runs, a forward solve that did not reach ``tol`` (without a
       ``tol``: whose last relative residual is above ``backward_tol``, or above
-      ``IMPLICIT_POINT_TOL`` = 1e-4 of the module ``iterative_core.fixed_point`` when neither is given) is
-      reported under ``on_nonconvergence`` (a call made free of synchronisation, ``tol=None`` with
+      ``IMPLICIT_POINT_TOL`` = 1e-4 of the module ``iterative_core.fixed_point`` when neither is
+      given) is reported under ``on_nonconvergence`` (a call made free of synchronisation, ``tol=None`` with
       ``on_divergence="ignore"``, skips this check). Its gradients are first-order only.
     * ``phantom_steps``: the gradient is exact for the function "the last ``k`` steps from a fixed
       start" and tends to the implicit one as ``k`` grows.
@@ -371,7 +372,8 @@ class LayerOptions(_Options):
         check=lambda name, v, where: frozen_smoothing(v, name, where))
     inject_input: bool = option(False, "add the input x inside the activation at every step", check=_flag)
     contraction: Optional[float] = option(
-        None, "kappa in (0, 1): rescale the operator's weight so that the operator is a kappa-contraction (a smoothed step: s + (1 - s) kappa)",
+        None, "kappa in (0, 1): rescale the operator's weight so that the operator is a kappa-contraction "
+              "(a smoothed step: s + (1 - s) kappa)",
         check=_real(low=0.0, high=1.0, low_open=True, high_open=True, optional=True))
 
     __hash__ = _Options.__hash__
