@@ -8,6 +8,8 @@ from typing import Optional
 import torch
 from torch import Tensor
 
+from .monitor import _relative as _relative_steps
+
 __all__ = ["FixedPointInfo", "ConvergenceError", "ConvergenceWarning", "POLICIES", "apply_policy",
            "EXPANSION_FACTOR", "EXPANSION_GROWTH"]
 
@@ -29,6 +31,26 @@ POLICIES = ("warn", "raise", "ignore")
 #: still reports it as the steps go on.
 EXPANSION_FACTOR = 1.5
 EXPANSION_GROWTH = 200.0
+
+
+def _contraction_factors(r: Tensor, rel: Tensor, seen: Tensor, floor: float) -> Tensor:
+    """``[columns]`` empirical contraction factors of the step lengths ``r`` (``[steps, columns]``,
+    float64 on the CPU; a column per graph, or one for the whole input): per column, the geometric mean
+    of the last (up to) five ratios of adjacent measured steps (``seen``), leaving out the steps whose
+    relative length ``rel`` is at the rounding ``floor``. 0.0 where every adjacent pair was at it; NaN
+    with fewer than two measured steps, none adjacent, or a NaN/Inf step."""
+    nan = torch.full((r.shape[1],), float("nan"), dtype=torch.float64)
+    if int(seen.sum()) < 2:
+        return nan
+    pairs = seen[:-1] & seen[1:]
+    meaningful = (rel > floor) & (r > 1e-300)
+    ok = meaningful[:-1] & meaningful[1:] & pairs[:, None]
+    last5 = ok & (ok.flip(0).cumsum(0).flip(0) <= 5)  # the last five ratios of each column
+    logs = torch.where(last5, torch.log((r[1:] / r[:-1].clamp_min(1e-300)).clamp_min(1e-300)), 0.0)
+    count = last5.sum(0)
+    q = torch.where(count > 0, torch.exp(logs.sum(0) / count.clamp_min(1)),
+                    0.0 if bool(pairs.any()) else float("nan"))
+    return torch.where(torch.isfinite(r[seen]).all(0), q, nan)
 
 
 class ConvergenceError(RuntimeError):
@@ -86,9 +108,15 @@ class FixedPointInfo:
             :data:`EXPANSION_GROWTH`-fold, 200x, see ``iterate_growth``) or ``"residual"``
             (contraction factor above 1 and the residual grew ``divergence_growth``-fold) or
             ``"overflow"`` (finite in the compute dtype, float32, but beyond the range of the half
-            dtype the layer returns); None when it did not diverge.
+            dtype the layer returns); None when it did not diverge. With a batch, the whole input's
+            reason, else that of the first graph in ``graph_diverged``.
         iterate_growth (float): :math:`\\|z_n\\| / \\|z_0\\|` (over :math:`\\|z_1 - z_0\\|` when
             :math:`z_0 = 0`).
+        graph_diverged (Tensor or None): ``[num_graphs]`` bool, with a batch: the graphs that diverged
+            on their own steps (by the residual or the expansion rule), which count in ``diverged``:
+            one such graph among many that converge does not show in the whole batch's residuals.
+        graph_contraction_factors, graph_iterate_growth (Tensor or None): ``[num_graphs]`` each graph's
+            ``contraction_factor`` and ``iterate_growth`` (float64, on the CPU), with a batch.
         input_nonfinite (int or None): how many entries of the initial iterate were NaN/Inf, when
             ``fixed_point`` counted them (a divergence from the input, reported by a policy).
     """
@@ -112,6 +140,8 @@ class FixedPointInfo:
         measured: Optional[Tensor] = None,
         iterate_norms: Optional[Tensor] = None,
         last_norm: Optional[Tensor] = None,
+        graph_steps: Optional[Tensor] = None,
+        graph_last_norms: Optional[Tensor] = None,
     ) -> None:
         self.solver = solver
         self.grad = grad
@@ -132,6 +162,10 @@ class FixedPointInfo:
         self.iterate_norms = (iterate_norms if iterate_norms is not None
                               else torch.full_like(abs_residuals, float("nan")))
         self._last_norm = last_norm  # ||z_n||, the answer's norm (0-dim, on the device)
+        # with a batch: [iterations, num_graphs, 2] each graph's step and iterate norms, and [num_graphs]
+        # the norm of each graph's answer (each graph's own divergence test)
+        self._graph_steps = graph_steps
+        self._graph_last_norms = graph_last_norms
         self.input_nonfinite: Optional[int] = None
         self.backward: Optional["FixedPointInfo"] = None
         self._cache: dict = {}
@@ -149,22 +183,14 @@ class FixedPointInfo:
     def contraction_factor(self) -> float:
         if "q" not in self._cache:
             r = self.abs_residuals.detach().double().cpu()
-            # steps whose relative size is at the dtype's rounding floor measure noise, not the map
-            floor = 64 * torch.finfo(self.residuals.dtype).eps if self.residuals.is_floating_point() else 0.0
-            meaningful = (self.residuals.detach().double().cpu() > floor) & (r > 1e-300)
-            seen = self._seen()
-            if int(seen.sum()) < 2 or not torch.isfinite(r[seen]).all():
-                q = float("nan")
-            else:
-                pairs = seen[:-1] & seen[1:]
-                ok = meaningful[:-1] & meaningful[1:] & pairs
-                ratios = (r[1:] / r[:-1].clamp_min(1e-300))[ok][-5:]
-                if ratios.numel():
-                    q = float(torch.exp(torch.log(ratios.clamp_min(1e-300)).mean()))
-                else:  # 0.0: the steps measured in pairs were all at the floor; NaN: no two adjacent ones
-                    q = 0.0 if bool(pairs.any()) else float("nan")
-            self._cache["q"] = q
+            rel = self.residuals.detach().double().cpu()
+            self._cache["q"] = float(_contraction_factors(r[:, None], rel[:, None], self._seen(),
+                                                          self._floor())[0])
         return self._cache["q"]
+
+    def _floor(self) -> float:
+        """A relative step at the dtype's rounding floor measures noise, not the map."""
+        return 64 * torch.finfo(self.residuals.dtype).eps if self.residuals.is_floating_point() else 0.0
 
     def _seen(self) -> Tensor:
         """``[iterations]`` bool: the steps whose residual was measured."""
@@ -185,7 +211,10 @@ class FixedPointInfo:
     @property
     def divergence_reason(self) -> Optional[str]:
         if "div" not in self._cache:
-            self._cache["div"] = self._divergence()
+            # the whole input's steps, then each graph's own (with a batch)
+            whole = self._divergence()
+            self._cache["div_in_graphs"] = whole is None
+            self._cache["div"] = whole or self._graph_divergence()
         return self._cache["div"]
 
     def _divergence(self) -> Optional[str]:
@@ -213,6 +242,17 @@ class FixedPointInfo:
         if q > EXPANSION_FACTOR and self.iterate_growth > EXPANSION_GROWTH:  # NaN growth: False
             return "expansive"
         return None
+
+    def _graph_divergence(self) -> Optional[str]:
+        """The reason of the first graph of a batch that diverged on its own steps (None: none did)."""
+        rules = self._graph_rules()
+        if rules is None:
+            return None
+        residual, expansive = rules
+        first = int(torch.nonzero(residual | expansive)[0]) if bool((residual | expansive).any()) else None
+        if first is None:
+            return None
+        return "residual" if bool(residual[first]) else "expansive"
 
     def mark_overflow(self, dtype: torch.dtype) -> None:
         """The solve ran finite in its compute dtype, but its answer overflows ``dtype``, the dtype
@@ -246,6 +286,60 @@ class FixedPointInfo:
                 g = last / max(scale, 1e-300)
             self._cache["growth"] = g
         return self._cache["growth"]
+
+    @property
+    def graph_contraction_factors(self) -> Optional[Tensor]:
+        """``[num_graphs]`` each graph's ``contraction_factor`` (float64, on the CPU), with a batch."""
+        if self._graph_steps is None:
+            return None
+        if "graph_q" not in self._cache:
+            steps = self._graph_steps.detach().double().cpu()
+            rel = _relative_steps(steps[..., 0], steps[..., 1])
+            self._cache["graph_q"] = _contraction_factors(steps[..., 0], rel, self._seen(), self._floor())
+        return self._cache["graph_q"]
+
+    @property
+    def graph_iterate_growth(self) -> Optional[Tensor]:
+        """``[num_graphs]`` each graph's ``iterate_growth`` (float64, on the CPU), with a batch."""
+        if self._graph_steps is None:
+            return None
+        if "graph_growth" not in self._cache:
+            steps = self._graph_steps.detach().double().cpu()
+            g = torch.full(steps.shape[1:2], float("nan"), dtype=torch.float64)
+            if self.iterations and steps.shape[0]:
+                seen = self._seen()
+                last = (self._graph_last_norms.detach().double().cpu() if self._graph_last_norms is not None
+                        else steps[seen][-1, :, 1])
+                start, first = steps[0, :, 1], steps[0, :, 0]
+                scale = torch.where(start > 1e-12 * first, start, first)
+                g = last / scale.clamp_min(1e-300)
+            self._cache["graph_growth"] = g
+        return self._cache["graph_growth"]
+
+    def _graph_rules(self) -> Optional[tuple[Tensor, Tensor]]:
+        """``([num_graphs], [num_graphs])`` bool: the graphs that diverged by the residual-growth rule
+        and by the expansion rule, each judged on its own steps (None without a batch)."""
+        if self._graph_steps is None:
+            return None
+        if "graph_rules" not in self._cache:
+            steps = self._graph_steps.detach().double().cpu()[self._seen()]
+            q = self.graph_contraction_factors
+            growing = q > 1.0  # NaN: False
+            residual = torch.zeros_like(growing)
+            if steps.shape[0] >= 3:
+                residual = growing & (steps[-1, :, 0] > self._divergence_growth * steps[0, :, 0].clamp_min(1e-300))
+            expansive = (q > EXPANSION_FACTOR) & (self.graph_iterate_growth > EXPANSION_GROWTH) & ~residual
+            self._cache["graph_rules"] = (residual, expansive)
+        return self._cache["graph_rules"]
+
+    @property
+    def graph_diverged(self) -> Optional[Tensor]:
+        """``[num_graphs]`` bool, with a batch: the graphs whose own steps diverged, by the residual or
+        the expansion rule (one such graph among many that converge leaves the whole batch's
+        residuals and growth below the thresholds). NaN/Inf and overflow are judged on the whole
+        batch (``divergence_reason``)."""
+        rules = self._graph_rules()
+        return None if rules is None else rules[0] | rules[1]
 
     @property
     def converged(self):
@@ -304,6 +398,8 @@ def divergence_message(info: FixedPointInfo) -> str:
     advice = ("Lower the smoothing's step (raise `smoothing`), bound the operator with `contraction=kappa`, "
               "or switch to solver='anderson'.")
     reason = info.divergence_reason
+    if reason in ("residual", "expansive") and info._cache.get("div_in_graphs"):
+        return _graph_divergence_message(info, head, advice)
     if reason == "input":
         n = info.input_nonfinite
         count = "" if n is None else f" ({n} NaN/Inf {'entry' if n == 1 else 'entries'})"
@@ -333,6 +429,27 @@ def divergence_message(info: FixedPointInfo) -> str:
                 f"step grew by the contraction factor {info.contraction_factor:.3g} (> 1); {stats}. "
                 "The output is not near a fixed point. " + advice)
     return f"{head} (the residual grew; {stats}). " + advice
+
+
+def _graph_divergence_message(info: FixedPointInfo, head: str, advice: str) -> str:
+    """The message for graphs of a batch that diverged on their own steps while the whole batch's
+    residuals and growth stay below the thresholds."""
+    flagged = torch.nonzero(info.graph_diverged).flatten().tolist()
+    shown = ", ".join(str(g) for g in flagged[:5]) + (f" and {len(flagged) - 5} more" if len(flagged) > 5 else "")
+    first = flagged[0]
+    q = float(info.graph_contraction_factors[first])
+    where = (f"{head} in {len(flagged)} of {info.graph_diverged.numel()} graphs of the batch "
+             f"(graph{'s' if len(flagged) > 1 else ''} {shown})")
+    if bool(info._graph_rules()[1][first]):
+        how = (f"the operator is expansive on graph {first}: its iterate grew "
+               f"{float(info.graph_iterate_growth[first]):.3g}x while each step grew by the contraction "
+               f"factor {q:.3g} (> 1)")
+    else:
+        how = f"the residual of graph {first} grew (contraction factor {q:.3g})"
+    return (f"{where}: {how}. Over the whole batch it does not show (the iterate grew "
+            f"{info.iterate_growth:.3g}x, contraction factor {info.contraction_factor:.3g}), and the other "
+            "graphs' outputs do not depend on it; "
+            f"`info.graph_diverged` marks the graphs whose output is not near a fixed point. " + advice)
 
 
 def _emit(policy: str, msg: str, info: FixedPointInfo, stacklevel: int) -> None:

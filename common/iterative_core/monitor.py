@@ -112,7 +112,9 @@ class IterationMonitor:
         self._res = torch.full((cap, 2), float("nan"), device=z0.device, dtype=acc)
         # one fused dispatch for both norms where the iterate's dtype is the accumulation dtype
         self._fused_norms = z0.dtype == acc
-        self._graph_res = (torch.full((cap, self.num_graphs), float("nan"), device=z0.device, dtype=acc)
+        # per graph, the same two columns: ||z_{k+1} - z_k|| and ||z_k|| of each graph's rows (the
+        # stopping metric and each graph's own divergence test read them)
+        self._graph_res = (torch.full((cap, self.num_graphs, 2), float("nan"), device=z0.device, dtype=acc)
                            if batch is not None else None)
         self.iterations = 0
 
@@ -130,6 +132,15 @@ class IterationMonitor:
     @property
     def graph_res(self) -> Optional[Tensor]:
         """``[iterations, num_graphs]`` per-graph residuals (stopping metric), with a ``batch``."""
+        if self._graph_res is None:
+            return None
+        r = self._graph_res[: self.iterations]
+        return _relative(r[..., 0], r[..., 1]) if self.stop == "rel" else r[..., 0]
+
+    @property
+    def graph_steps(self) -> Optional[Tensor]:
+        """``[iterations, num_graphs, 2]``: each graph's :math:`\\|z_{k+1} - z_k\\|` and
+        :math:`\\|z_k\\|`, with a ``batch``."""
         return None if self._graph_res is None else self._graph_res[: self.iterations]
 
     @property
@@ -150,7 +161,7 @@ class IterationMonitor:
             self._res = torch.cat([self._res, self._res.new_full((extra, 2), float("nan"))])
             if self._graph_res is not None:
                 self._graph_res = torch.cat([self._graph_res,
-                                             self._graph_res.new_full((extra, self.num_graphs), float("nan"))])
+                                             self._graph_res.new_full((extra, self.num_graphs, 2), float("nan"))])
 
     @property
     def node_active(self) -> Optional[Tensor]:
@@ -199,9 +210,9 @@ class IterationMonitor:
             res[0] = torch.linalg.vector_norm(diff, dtype=acc)
             res[1] = torch.linalg.vector_norm(zd, dtype=acc)
         if self.batch is not None:
-            ga = self._graph_norms(diff)
-            metric = _relative(ga, self._graph_norms(zd)) if self.stop == "rel" else ga
-            self._graph_res[k] = metric
+            ga, gn = self._graph_norms(diff), self._graph_norms(zd)
+            metric = _relative(ga, gn) if self.stop == "rel" else ga
+            torch.stack([ga, gn], dim=-1, out=self._graph_res[k])
         if not check or self.iterations < self.min_iter:
             return z_new, False
         if self.batch is None:
@@ -243,6 +254,9 @@ class IterationMonitor:
             iterate_norms=self.iterate_norms.clone(),
             rel_residuals=self.rel_res.clone(),
             graph_residuals=self.graph_res.clone() if self.batch is not None else None,
+            # each graph's step and iterate norms, and its answer's norm: its own divergence test
+            graph_steps=self.graph_steps.clone() if self.batch is not None else None,
+            graph_last_norms=self._graph_norms(z) if self.batch is not None and z.is_floating_point() else None,
             graph_iterations=self.graph_iterations,
             graph_done=graph_done,
             # the last iterate's norm (how far the iteration went: the divergence test) and whether

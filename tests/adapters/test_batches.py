@@ -74,3 +74,40 @@ def test_a_graph_without_nodes_reads_the_same_alone_and_in_a_batch(backend, pool
     count = {"num_graphs": 2} if backend.name == "pyg" else {}  # (a batch vector of no nodes cannot tell)
     only_empty = backend.call(model, empty_x, empty_ei, batch_sizes=[0, 0], **count)  # a batch of empty graphs
     assert only_empty.shape == (2, 2) and torch.allclose(only_empty, alone.expand(2, 2), atol=1e-6)
+
+
+def test_a_graph_that_diverges_among_many_that_converge_is_flagged_as_alone(backend):
+    """One graph whose heavy edge weights make the operator expansive on it, among 40 on which it
+    contracts: alone it is reported diverged, and so it is in the batch, which names it (the whole
+    batch's growth, 1-2x, hid it: the batch passed as 'fixed')."""
+    import iterative_core as ic
+
+    ring = torch.tensor([[0, 1, 2, 3, 1, 2, 3, 0], [1, 2, 3, 0, 0, 1, 2, 3]])
+    g = torch.Generator().manual_seed(0)
+    graphs, weights = [], []
+    for i in range(41):
+        heavy = i == 13
+        graphs.append((torch.randn(4, C, generator=g) * (0.01 if heavy else 10.0), ring))
+        weights.append(torch.full((8,), 1.6 if heavy else 0.1))
+    x, ei, sizes = stack_graphs(graphs)
+    ew = torch.cat(weights)
+    conv = backend.PIGNConv(C, num_iterations=8, form="paper", act="identity", smoothing=0.0,
+                            normalize=False, bias=False, on_divergence="raise")
+    with torch.no_grad():
+        conv.operator.weight.copy_(0.5 * torch.eye(C))
+    xh, eh = graphs[13]
+    with pytest.raises(ic.ConvergenceError, match="expansive"):
+        backend.call(conv, xh, eh, weights[13])
+    with pytest.raises(ic.ConvergenceError, match=r"in 1 of 41 graphs of the batch \(graph 13\): the operator is "
+                                                  r"expansive on graph 13") as exc:
+        backend.call(conv, x, ei, ew, batch_sizes=sizes)
+    info = exc.value.info
+    assert info.iterate_growth < 10 and info.divergence_reason == "expansive" and info.status == "diverged"
+    assert torch.nonzero(info.graph_diverged).flatten().tolist() == [13]
+    assert float(info.graph_contraction_factors[13]) > 1.5 and float(info.graph_iterate_growth[13]) > 200
+    assert bool((info.graph_contraction_factors[:13] < 1).all())
+    # the other graphs' outputs do not depend on it
+    conv.on_divergence = "ignore"
+    out = backend.call(conv, x, ei, ew, batch_sizes=sizes)
+    alone = backend.call(conv, graphs[0][0], ring, weights[0])
+    assert torch.allclose(out[:4], alone, atol=1e-6)

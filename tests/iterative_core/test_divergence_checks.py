@@ -215,3 +215,37 @@ def test_second_order_gradients_through_the_implicit_mode_are_refused(how):
     (g,) = torch.autograd.grad((z * z).sum(), W, create_graph=True)
     (h,) = torch.autograd.grad(g.sum(), W)
     assert torch.isfinite(h).all() and not math.isnan(float(h.norm()))
+
+
+# --- in a batch, each graph is judged on its own steps -------------------------------------------
+@pytest.mark.parametrize("trace", [True, False])
+def test_each_graph_of_a_batch_is_judged_on_its_own_steps(trace):
+    """A graph diverging among many that converge is reported as it would be alone, by either rule
+    (expansion at 8 steps; residual growth at 60), and each graph's contraction factor and growth are
+    those of its solve alone."""
+    sizes = [3, 2, 4, 3]
+    batch = torch.repeat_interleave(torch.arange(4), torch.tensor(sizes))
+    z0 = torch.randn(12, 2, dtype=DT, generator=torch.Generator().manual_seed(0)) * 10
+    for steps, gain, reason in ((8, 2.3, "expansive"), (60, 1.2, "residual")):
+        gains = torch.tensor([0.5, 0.9, gain, 0.7], dtype=DT)
+        start = z0.clone()
+        start[batch == 2] *= 1e-4  # the diverging graph starts small: the whole batch's growth hides it
+        f = lambda z: gains[batch][:, None] * z  # noqa: E731
+        _, info = ic.fixed_point(f, start, batch=batch, max_iter=steps, smoothing=0.0, trace=trace,
+                                 on_divergence="ignore")
+        assert info._divergence() is None  # the whole batch's own steps pass
+        assert info.status == "diverged" and info.divergence_reason == reason
+        assert info.graph_diverged.tolist() == [False, False, True, False]
+        for g in range(4):
+            _, alone = ic.fixed_point(lambda z, g=g: gains[g] * z, start[batch == g], max_iter=steps, smoothing=0.0,
+                                      trace=trace, on_divergence="ignore")
+            assert alone.diverged == (g == 2) and (alone.divergence_reason == reason or g != 2)
+            assert float(info.graph_contraction_factors[g]) == pytest.approx(alone.contraction_factor, rel=1e-9)
+            assert float(info.graph_iterate_growth[g]) == pytest.approx(alone.iterate_growth, rel=1e-9)
+        with pytest.raises(ic.ConvergenceError, match=rf"in 1 of 4 graphs of the batch \(graph 2\)"):
+            ic.fixed_point(f, start, batch=batch, max_iter=steps, smoothing=0.0, trace=trace, on_divergence="raise")
+    # graphs that converge, and the whole input without a batch, have no per-graph verdict
+    _, info = ic.fixed_point(lambda z: 0.5 * z, z0, batch=batch, max_iter=8, smoothing=0.0)
+    assert not info.diverged and info.graph_diverged.tolist() == [False] * 4
+    _, info = ic.fixed_point(lambda z: 0.5 * z, z0, max_iter=8, smoothing=0.0)
+    assert info.graph_diverged is None and info.graph_contraction_factors is None
