@@ -118,10 +118,14 @@ def check_edge_weight(w: Optional[Tensor], num_edges: int, where: str, *, normal
         raise TypeError(f"{where}: edge_weight must be a tensor, got {type(w).__name__}")
     if w.dim() == 2 and w.shape[1] == 1:
         w = w.view(-1)
+    if not w.is_floating_point():
+        # model(x, edge_index, batch) puts the batch vector in edge_weight's place, as in PyG's models
+        hint = (" (the argument after the graph is edge_weight: pass a batch vector by name, batch=batch)"
+                if w.dtype in (torch.int64, torch.int32) and w.dim() == 1 else "")
+        raise TypeError(f"{where}: edge_weight must be a floating-point tensor with one entry per edge, got "
+                        f"{w.dtype} of shape {tuple(w.shape)}{hint}")
     if w.dim() != 1 or w.shape[0] != num_edges:
         raise ValueError(f"{where}: edge_weight has shape {tuple(w.shape)} but the graph has {num_edges} edges")
-    if not w.is_floating_point():
-        raise TypeError(f"{where}: edge_weight must be a floating-point tensor, got {w.dtype}")
     if w.device != device:
         raise ValueError(f"{where}: edge_weight is on {w.device} but the graph is on {device}")
     if validate and w.numel():

@@ -46,6 +46,17 @@ def test_bad_edge_weights_are_refused(backend, weight, match):
         backend.call(backend.PIGNConv(4, num_iterations=3), torch.randn(5, 4), EI, weight)
 
 
+def test_a_batch_vector_in_edge_weights_place_is_named(backend):
+    """``model(x, edge_index, batch)``, as a PyG user may write it, put the batch vector where the edge
+    weights go and failed with "edge_weight has shape (5,) but the graph has 4 edges"."""
+    batch = torch.tensor([0, 0, 0, 1, 1])
+    with pytest.raises(TypeError, match=r"edge_weight must be a floating-point tensor .* got torch.int64 of "
+                                        r"shape \(5,\) \(.*pass a batch vector by name, batch=batch\)"):
+        backend.call(backend.PIGNConv(4, num_iterations=3), torch.randn(5, 4), EI, batch)
+    with pytest.raises(TypeError, match=r"got torch.int64 of shape \(5,\) \("):
+        backend.call(backend.GraphPIGN(4, 8, 2, 3), torch.randn(5, 4), EI, batch)
+
+
 def test_negative_weights_are_fine_without_normalisation(backend):
     conv = backend.PIGNConv(4, num_iterations=3, normalize=False)
     out = backend.call(conv, torch.randn(5, 4), EI, torch.tensor([1.0, -1.0, 1.0, 1.0]))
