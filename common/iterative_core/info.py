@@ -33,6 +33,13 @@ EXPANSION_FACTOR = 1.5
 EXPANSION_GROWTH = 200.0
 
 
+def _growths(last: Tensor, start: Tensor, first: Tensor) -> Tensor:
+    """How far iterates went: the answer's norm ``last`` over the start's ``start``, or over the first
+    step's length ``first`` where the start is zero or negligible next to it (float64 tensors)."""
+    scale = torch.where(start > 1e-12 * first, start, first)
+    return last / scale.clamp_min(1e-300)
+
+
 def _contraction_factors(r: Tensor, rel: Tensor, seen: Tensor, floor: float) -> Tensor:
     """``[columns]`` empirical contraction factors of the step lengths ``r`` (``[steps, columns]``,
     float64 on the CPU; a column per graph, or one for the whole input): per column, the geometric mean
@@ -279,11 +286,9 @@ class FixedPointInfo:
             if self.iterations and self.abs_residuals.numel() and self._has_norms:
                 last = (float(self._last_norm) if self._last_norm is not None
                         else float(self.iterate_norms[self._seen().to(self.iterate_norms.device)][-1]))
-                start = float(self.iterate_norms[0])
-                first = float(self.abs_residuals[0])
-                # from z_0 = 0 (or a z_0 negligible next to the first step) the first step sets the scale
-                scale = start if start > 1e-12 * first else first
-                g = last / max(scale, 1e-300)
+                g = float(_growths(torch.tensor(last, dtype=torch.float64),
+                                   self.iterate_norms[0].detach().double().cpu(),
+                                   self.abs_residuals[0].detach().double().cpu()))
             self._cache["growth"] = g
         return self._cache["growth"]
 
@@ -310,9 +315,7 @@ class FixedPointInfo:
                 seen = self._seen()
                 last = (self._graph_last_norms.detach().double().cpu() if self._graph_last_norms is not None
                         else steps[seen][-1, :, 1])
-                start, first = steps[0, :, 1], steps[0, :, 0]
-                scale = torch.where(start > 1e-12 * first, start, first)
-                g = last / scale.clamp_min(1e-300)
+                g = _growths(last, steps[0, :, 1], steps[0, :, 0])
             self._cache["graph_growth"] = g
         return self._cache["graph_growth"]
 
