@@ -26,7 +26,9 @@ class GCNOperator(GCNOperatorBase, MessagePassing):
     :meth:`iterative_core.GCNOperatorBase.prepare`: reused while the same graph comes back unchanged,
     or once for all with ``cached=True``), so that each iteration is one fused sparse-dense product.
     When the edge weights require gradients it keeps the edge list and passes messages instead, so
-    that they receive them; so does every step while hooks or an explainer watch ``propagate``.
+    that they receive them; so does every step while hooks or an explainer watch ``propagate``. An
+    explainer's edge mask meets the messages in ``GCNConv``'s order: the given edges other than
+    self-loops, in their order, then one self-loop per node.
     """
 
     adapter = PyGAdapter
@@ -74,11 +76,31 @@ class GCNOperator(GCNOperatorBase, MessagePassing):
                     or self._message_and_aggregate_forward_pre_hooks or self._message_and_aggregate_forward_hooks)
 
     def _propagate_with(self, prop, adj, h: Tensor) -> Tensor:
+        if self._explain:  # the messages in the order an explainer's edge mask follows
+            edge_index, w = self._explained_edges(prop)
+            return self.propagate(edge_index, x=h, edge_weight=w, size=(h.size(0), h.size(0)))
         if isinstance(adj, CSRPair) and not is_compiling():
             return self.propagate(adj.A, x=h, edge_weight=None)
         # the folded edge list: what a traced graph uses (no sparse tensor), and weights with gradients
         edge_index, w = adj if isinstance(adj, tuple) else (torch.stack([prop.src, prop.dst]), prop.weight)
         return self.propagate(edge_index, x=h, edge_weight=w, size=(h.size(0), h.size(0)))
+
+    def _explained_edges(self, prop) -> tuple[Tensor, Tensor]:
+        """The normalised edge list in the layout PyG's explainers mask (``explain_message``), that of
+        ``GCNConv`` after ``add_remaining_self_loops``: the graph's edges other than self-loops in their
+        given order, then one self-loop per node (carrying the weight of the node's own loops). The
+        propagation's list holds every given edge in order, then the added loops (zero where a node
+        had its own)."""
+        if not self.add_self_loops:
+            return torch.stack([prop.src, prop.dst]), prop.weight
+        n = prop.num_nodes
+        e = prop.src.numel() - n
+        src, dst, w = prop.src[:e], prop.dst[:e], prop.weight[:e]
+        own = src == dst
+        loops = prop.weight[e:].index_add(0, src[own], w[own])
+        idx = torch.arange(n, device=src.device, dtype=src.dtype)
+        keep = ~own
+        return torch.stack([torch.cat([src[keep], idx]), torch.cat([dst[keep], idx])]), torch.cat([w[keep], loops])
 
     def message(self, x_j: Tensor, edge_weight: Tensor) -> Tensor:
         return edge_weight.view(-1, 1) * x_j

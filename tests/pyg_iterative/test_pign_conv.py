@@ -47,3 +47,38 @@ def test_gcn_operator_is_gcnconv_iterated():
         gcn.bias.copy_(torch.randn(C) * 0.1)
         pign.operator.bias.copy_(gcn.bias)
     assert torch.allclose(pign(x, ei, w), IterativeConv(gcn, num_iterations=6)(x, ei, w), atol=1e-6)
+
+
+@pytest.mark.parametrize("add_self_loops", [True, False])
+def test_an_explainers_edge_mask_meets_the_edges_it_names(add_self_loops):
+    """PyG's explainers mask the messages in the order of the given edges (self-loops added at the end,
+    as GCNConv adds them). One step of the paper's form is GCNConv: under the same mask both give the
+    same output. The mask met the messages in the propagation's CSR order (sorted by destination), so
+    masking one edge changed another; node 0's explanation scored an edge out of node 0."""
+    from torch_geometric.explain.algorithm.utils import clear_masks, set_masks
+
+    C = 5
+    g = torch.Generator().manual_seed(0)
+    ei = torch.tensor([[3, 0, 1, 2, 4, 2, 5, 1, 0, 4], [2, 1, 0, 2, 5, 4, 3, 3, 5, 4]])  # with two self-loops
+    x = torch.randn(6, C, generator=g)
+    pign = PIGNConv(C, num_iterations=1, form="paper", act="identity", smoothing=0.0,
+                    add_self_loops=add_self_loops, on_divergence="ignore")
+    gcn = GCNConv(C, C, add_self_loops=add_self_loops)
+    with torch.no_grad():
+        gcn.lin.weight.copy_(pign.operator.weight)
+        gcn.bias.copy_(pign.operator.bias)
+    assert torch.allclose(pign(x, ei), gcn(x, ei), atol=1e-6)
+    for trial in range(3):
+        mask = torch.rand(ei.size(1), generator=g)
+        if trial == 0:
+            mask = torch.ones(ei.size(1))
+            mask[0] = 0.0  # edge 3 -> 2 alone
+        for module in (pign, gcn):
+            set_masks(module, mask, ei, apply_sigmoid=False)
+        masked = pign(x, ei)
+        assert torch.allclose(masked, gcn(x, ei), atol=1e-6), trial
+        for module in (pign, gcn):
+            clear_masks(module)
+        if trial == 0:  # only node 2 changed
+            changed = (masked - pign(x, ei)).abs().sum(1) > 1e-6
+            assert changed.nonzero().flatten().tolist() == [2]
