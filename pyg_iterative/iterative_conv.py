@@ -5,12 +5,14 @@ from typing import Optional
 
 from torch import nn
 
+from torch_geometric.nn.conv import MessagePassing
+
 from iterative_core.wrapping import OperatorLayerBase
 
 from .adapter import PyGLayer
 
 
-class IterativeConv(PyGLayer, OperatorLayerBase):
+class IterativeConv(PyGLayer, OperatorLayerBase, MessagePassing):
     r"""Any square graph convolution made iterative: one weight-shared layer applied until its
     output stops changing (`"Operator Learning Meets Numerical Analysis"
     <https://arxiv.org/abs/2310.01618>`_, Zappala et al., 2023),
@@ -33,6 +35,10 @@ class IterativeConv(PyGLayer, OperatorLayerBase):
 
         conv = IterativeConv(GATConv(64, 16, heads=4), num_iterations=10, smoothing=0.5, tol=1e-4)
         out, info = conv(x, edge_index, return_info=True)
+
+    A ``MessagePassing`` module, so that PyG's tools take it as one: ``to_hetero`` and ``HeteroConv``
+    give each relation its own copy, and an ``Explainer`` masks the messages of its operator (its own
+    ``propagate`` is never called: the iteration runs the operator's).
 
     Its parameters are the layer's, under ``operator.`` (``IterativeConv(SAGEConv(C, C))`` has the
     state dict of ``PIGNConv(C, conv="sage")``). PyG's and DGL's own layers name (and sometimes lay

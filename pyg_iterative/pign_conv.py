@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Optional
 
+from torch_geometric.nn.conv import MessagePassing
+
 from iterative_core.wrapping import RegistryLayerBase
 
 from . import operators as _operators  # noqa: F401  (registers "sage", "gin", "gat")
@@ -10,7 +12,7 @@ from .adapter import PyGLayer
 from .gcn_operator import GCNOperator  # noqa: F401  (registers "gcn")
 
 
-class PIGNConv(PyGLayer, RegistryLayerBase):
+class PIGNConv(PyGLayer, RegistryLayerBase, MessagePassing):
     r"""The Picard Iterative Graph Neural Network layer from `"Operator Learning Meets Numerical
     Analysis: Improving Neural Networks through Iterative Methods" <https://arxiv.org/abs/2310.01618>`_
     (Zappala et al., 2023): one weight-shared graph operator :math:`T` iterated towards its fixed point
@@ -70,6 +72,10 @@ class PIGNConv(PyGLayer, RegistryLayerBase):
     whole model, from the first call, for any graph. A sparse adjacency or an ``EdgeIndex`` is set
     up outside the graph. Indices out of range that ``validate=False`` lets through are refused by
     torch's own bounds checks inside the graph.
+
+    A ``MessagePassing`` module, so that PyG's tools take it as one: ``to_hetero`` and ``HeteroConv``
+    give each relation its own copy, and an ``Explainer`` masks the messages of its operator (its own
+    ``propagate`` is never called: the iteration runs the operator's).
 
     Shapes:
         - **input:** node features :math:`(|\mathcal{V}|, F_{in})`; the graph as edge indices
