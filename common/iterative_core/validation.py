@@ -39,7 +39,11 @@ def check_features(x: Tensor, channels: int, where: str, *, validate: bool = Fal
     """Type, shape, dtype and width of the node features (``owner`` was built with ``name=channels``);
     with ``validate`` also that every entry is finite (one synchronisation)."""
     if not isinstance(x, Tensor):
-        raise TypeError(f"{where}: node features must be a torch.Tensor, got {type(x).__name__}")
+        hint = ""
+        if isinstance(x, torch.fx.Proxy):  # torch.fx tracing (PyG's to_hetero traces the model it is given)
+            hint = (" (torch.fx tracing: this forward checks its input and cannot be traced symbolically; "
+                    "trace a model that calls the iterative layers, which tracing keeps as leaf modules)")
+        raise TypeError(f"{where}: node features must be a torch.Tensor, got {type(x).__name__}{hint}")
     if x.dim() != 2:
         raise ValueError(f"{where}: node features must be 2-D [num_nodes, channels], got shape {tuple(x.shape)}")
     if x.dtype not in SUPPORTED_DTYPES:
@@ -124,6 +128,10 @@ def check_edge_weight(w: Optional[Tensor], num_edges: int, where: str, *, normal
                 if w.dtype in (torch.int64, torch.int32) and w.dim() == 1 else "")
         raise TypeError(f"{where}: edge_weight must be a floating-point tensor with one entry per edge, got "
                         f"{w.dtype} of shape {tuple(w.shape)}{hint}")
+    if w.dim() == 2 and w.shape[0] == num_edges:  # [E, D] edge features in the weights' place
+        raise ValueError(f"{where}: edge_weight must hold one weight per edge, shape ({num_edges},), got "
+                         f"{tuple(w.shape)}: edge features go by name, edge_attr=..., to a wrapped layer "
+                         "that takes them (IterativeConv)")
     if w.dim() != 1 or w.shape[0] != num_edges:
         raise ValueError(f"{where}: edge_weight has shape {tuple(w.shape)} but the graph has {num_edges} edges")
     if w.device != device:

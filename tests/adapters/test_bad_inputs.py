@@ -38,9 +38,10 @@ def test_the_gcn_operator_called_alone_checks_its_input_as_the_layer_does(backen
 
 @pytest.mark.parametrize("weight,match", [
     (torch.rand(3), r"shape \(3,\).*4 edges"),
+    (torch.rand(4, 3), r"one weight per edge, shape \(4,\), got \(4, 3\): edge features go by name, edge_attr="),
     (torch.tensor([1.0, float("nan"), 1.0, 1.0]), "NaN"),
     (torch.tensor([1.0, -1.0, 1.0, 1.0]), "negative"),  # the symmetric normalisation cannot take them
-], ids=["length", "nan", "negative"])
+], ids=["length", "edge-features", "nan", "negative"])
 def test_bad_edge_weights_are_refused(backend, weight, match):
     with pytest.raises(ValueError, match=match):
         backend.call(backend.PIGNConv(4, num_iterations=3), torch.randn(5, 4), EI, weight)
