@@ -425,6 +425,10 @@ class OperatorLayerBase(IterativeLayerBase):
         Under ``torch.autocast`` the layer runs in its parameters' dtype with autocast off, as
         numerically sensitive ops do (a fixed point iterated in half precision stalls at its rounding
         error, and the CPU's sparse products have no bfloat16 kernel); the output has that dtype."""
+        if isinstance(x, (tuple, list)) and len(x) == 2 and isinstance(x[0], Tensor) and x[0] is x[1]:
+            # one tensor as both ends, (x, x): one node set, as DGL's HeteroGraphConv passes a relation
+            # within one node type (a pair of two tensors is bipartite, and refused by the checks)
+            x = x[0]
         if isinstance(x, Tensor) and x.is_floating_point() and autocast_enabled(x.device.type):
             param = next(self.parameters(), None)
             dtype = x.dtype if param is None else param.dtype

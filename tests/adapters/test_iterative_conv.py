@@ -138,6 +138,32 @@ def test_a_bipartite_pair_of_features_is_refused(backend):
         backend.run(backend.PIGNConv(C), pair, g)
 
 
+def test_one_tensor_as_both_ends_of_a_pair_is_one_node_set(backend):
+    """(x, x), as DGL's HeteroGraphConv passes a relation within one node type, was refused as bipartite;
+    two tensors, even equal ones, still are."""
+    g = backend.graph(torch.tensor([[0, 1, 2, 3], [1, 2, 3, 0]]), 4)
+    x = torch.randn(4, C)
+    for conv in (backend.PIGNConv(C, num_iterations=3),
+                 backend.IterativeConv(backend.layers.layer("GraphConv", C), num_iterations=3)):
+        assert torch.equal(backend.run(conv, (x, x), g), backend.run(conv, x, g))
+        with pytest.raises(ValueError, match="bipartite"):
+            backend.run(conv, (x, x.clone()), g)
+
+
+def test_dgl_hetero_graph_conv_takes_the_layers():
+    dgl = pytest.importorskip("dgl")
+    from dgl.nn import HeteroGraphConv
+
+    from dgl_iterative import PIGNConv
+
+    hg = dgl.heterograph({("u", "f", "u"): ([0, 1, 2], [1, 2, 3]), ("u", "g", "u"): ([3, 2], [0, 0])})
+    x = torch.randn(4, C)
+    conv = HeteroGraphConv({"f": PIGNConv(C, num_iterations=3), "g": PIGNConv(C, num_iterations=3)}, aggregate="sum")
+    out = conv(hg, {"u": x})
+    by_hand = sum(conv.mods[rel](hg[rel], x) for rel in ("f", "g"))
+    assert torch.allclose(out["u"], by_hand, atol=1e-6)
+
+
 def test_contraction_refused_for_general_layers(backend):
     with pytest.raises(ValueError, match="contraction=.*spectral_norm"):
         backend.IterativeConv(backend.layers.layer("GraphConv", C), contraction=0.9)
