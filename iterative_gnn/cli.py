@@ -31,7 +31,7 @@ from .model_io import ModelFileError, load_model, read_model_file, save_model
 from .reproduce import EXPERIMENTS, OUTPUT_FILES, QUICK_EXPERIMENTS, Runner, Settings
 from .reproduce import machine, model_config, percent, quick_settings, report
 from .reproduce import write_csv
-from .train import ConvergenceTally, convergence_watch, evaluate, filter_torch_notices
+from .train import ConvergenceTally, TrainingDiverged, convergence_watch, evaluate, filter_torch_notices
 from .user_graph import DIRECTIONS, FORMATS, GraphData, GraphInputError, load_graph, load_labels, node_dataset
 from .user_graph import missing_looking, split_masks
 
@@ -142,7 +142,8 @@ def comma_list(item: Callable[[str], Any], expected: str, allow_empty: bool = Fa
                 out.append(item(v))
             except argparse.ArgumentTypeError:
                 which = f"{v!r} is not valid; " if len(values) > 1 else ""
-                raise argparse.ArgumentTypeError(f"invalid value {text!r}: {which}expected a comma list of {expected}")
+                raise argparse.ArgumentTypeError(f"invalid value {text!r}: {which}expected a comma list of {expected}"
+                                                 + (" (depths >= 1)" if expected == "model@depth" else ""))
         return tuple(out)
 
     return parse
@@ -287,7 +288,7 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
     if args.model == "pign":
         conv = {kw: getattr(args, dest) for dest, kw in _CONV_FLAGS.items() if getattr(args, dest) is not None}
     else:
-        given = [dest for dest in _CONV_FLAGS if getattr(args, dest) is not None]
+        given = [dest for dest in (*_CONV_FLAGS, "preset") if getattr(args, dest) is not None]
         if given:
             _usage_error(args, f"argument --{given[0].replace('_', '-')}: applies to --model pign only")
     return cfg.with_(conv=conv, **changes)
@@ -313,9 +314,13 @@ def _check_graph_options(args: argparse.Namespace) -> None:
         if given:
             _usage_error(args, f"argument --{given[0].replace('_', '-')}: applies to --graph only")
         args.dataset = args.dataset or "cora"
+        if args.length is not None and args.dataset != "chains":
+            _usage_error(args, f"argument --length: applies to --dataset chains only, not to {args.dataset}")
         args.length = 50 if args.length is None else args.length
         return
     given = [d for d in _DATASET_ONLY if getattr(args, d)]
+    if given[:1] == ["dataset"]:
+        _usage_error(args, "argument --dataset: not with --graph: train on a dataset by name or on your own graph")
     if given:
         _usage_error(args, f"argument --{given[0].replace('_', '-')}: applies to --dataset only, not to --graph")
     if args.split_attr is not None:
@@ -350,6 +355,7 @@ def _load_user_dataset(args: argparse.Namespace):
     if args.label_attr is None and args.labels is None:
         _usage_error(args, "argument --graph: expected the labels from a node attribute (--label-attr NAME) or "
                            "from a CSV file keyed by node id (--labels FILE)")
+    _check_labels_not_features(args)
     data = _read_user_graph(args, args.direction or "undirected", args.feature_attrs)
     try:
         labels = load_labels(data, label_attr=args.label_attr, labels_csv=args.labels, split_attr=args.split_attr)
@@ -361,6 +367,50 @@ def _load_user_dataset(args: argparse.Namespace):
     how = f"given by {args.split_attr!r}" if labels.split is not None else f"stratified, seed {seed}"
     ds = to_device(node_dataset(data, args.backend, labels, masks), torch.device(args.device))
     return ds, data, labels, how
+
+
+def _note_implicit_away_from_fixed_point(cfg: RunConfig, infos: list) -> None:
+    """Implicit gradients without a ``tol``: the training does not warn at every step (the runs report
+    their convergence), so say here when the last iterate was not a fixed point, at which the implicit
+    gradient is taken."""
+    conv = cfg.conv if cfg.model == "pign" else {}
+    if conv.get("grad") != "implicit" or conv.get("tol") is not None or not infos or not infos[-1]:
+        return
+    worst = max(float(i["final_residual"]) for i in infos)
+    bound = float(conv.get("backward_tol") or 1e-4)
+    if not worst <= bound:  # NaN included
+        print(f"note: --grad implicit takes the gradient at a fixed point, but without --tol the iteration "
+              f"stopped at a relative residual of {worst:.2e} (above {bound:g}): the gradients were not those "
+              "of a fixed point; pass --tol with enough --iterations, or use --grad unrolled", file=sys.stderr)
+
+
+def _check_outputs(args: argparse.Namespace, outputs: Sequence[str], inputs: Sequence[str]) -> None:
+    """No output file is one of the inputs or another output: writing it would destroy what was read,
+    or what was written first."""
+    seen: dict[Path, str] = {}
+    for opt in (*inputs, *outputs):
+        value = getattr(args, opt.lstrip("-").replace("-", "_"), None)
+        if value is None:
+            continue
+        path = Path(value).resolve()
+        if path in seen and opt in outputs:
+            _usage_error(args, f"argument {opt}: {value} is also the {seen[path]} "
+                               f"{'input' if seen[path] in inputs else 'output'}; writing it would replace "
+                               "that file: choose another path")
+        seen.setdefault(path, opt)
+
+
+def _check_labels_not_features(args: argparse.Namespace) -> None:
+    """A model that reads its labels among its features scores 100% and has learnt nothing (checked
+    before the graph is read)."""
+    if args.feature_attrs is not None and args.labels is None and args.label_attr in args.feature_attrs:
+        _usage_error(args, f"argument --feature-attrs: holds {args.label_attr!r}, the labels' attribute (--label-attr): "
+                           "the model would read each node's label among its features; leave it out")
+    if (args.features is not None and args.labels is not None
+            and Path(args.features).resolve() == Path(args.labels).resolve()):
+        _usage_error(args, f"argument --features: {args.features} is also the --labels file: every column of a "
+                           "features file is a feature, so the labels would be one and the model would read each "
+                           "node's label; give the features in a file without the labels")
 
 
 def _describe_graph(data: GraphData) -> str:
@@ -379,6 +429,7 @@ def _percent(acc: float) -> str:
 
 def cmd_train(args: argparse.Namespace) -> int:
     _check_graph_options(args)
+    _check_outputs(args, ("--csv", "--save"), ("--graph", "--features", "--labels"))
     _set_threads(args.threads)
     cfg = config_from_args(args)
     data = labels = None
@@ -417,6 +468,12 @@ def cmd_train(args: argparse.Namespace) -> int:
             with convergence_watch() as warned:
                 res, secs, model = run_one(args.backend, ds, cfg, seed, progress=_epoch_update(bar),
                                            keep_model=args.save is not None)
+        except TrainingDiverged as exc:
+            if bar is not None:
+                bar.close()
+                bar = None
+            print(f"{args.parser.prog}: error: seed {seed}: {exc} (--lr)", file=sys.stderr)
+            return 1
         finally:
             if bar is not None:
                 bar.close()
@@ -453,8 +510,12 @@ def cmd_train(args: argparse.Namespace) -> int:
               f"contraction factor {statistics.mean(qs):.3f} (mean over seeds)")
     if tally.failed:
         print(f"[{args.backend}] convergence: {tally.describe('seeds' if tally.runs > 1 else 'seed')}")
+    _note_implicit_away_from_fixed_point(cfg, infos)
     if args.csv:
-        print(f"wrote {write_csv(Path(args.csv), rows)}")
+        try:
+            print(f"wrote {write_csv(Path(args.csv), rows)}")
+        except OSError as exc:
+            return _write_failed(args, args.csv, exc)
     if args.save:
         val, seed, model, res = best
         features = ({"source": "attrs", "attrs": list(args.feature_attrs), "names": data.feature_names}
@@ -512,6 +573,7 @@ def _write_predictions(path: Path, ids: list[str], class_names: list[str], probs
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
+    _check_outputs(args, ("--out",), ("--model", "--graph", "--features"))
     _set_threads(args.threads)
     if args.feature_attrs is not None and args.features is not None:
         _usage_error(args, "argument --features: not with --feature-attrs; the features come from one of the two")
@@ -661,10 +723,23 @@ def _run_experiments(args: argparse.Namespace, settings: Settings, title: str) -
     return 0
 
 
+#: what a reproduce run takes and --report, which runs nothing, does not
+_RUN_OPTIONS = ("experiments", "datasets", "depths", "models", "extra", "seeds", "noise_seeds", "chains_seeds",
+                "noise_models", "epochs", "noise", "noise_depths", "inference_k", "chains_lengths", "data_root")
+
+
 def cmd_reproduce(args: argparse.Namespace) -> int:
     _set_threads(args.threads)
     if args.report:
         out = Path(args.report)
+        run_options = [d for d in _RUN_OPTIONS if getattr(args, d) is not None]
+        run_options += [d for d, default in (("quick", False), ("overwrite", False), ("out", "results"), ("jobs", 1))
+                        if getattr(args, d) != default]
+        if run_options:
+            _usage_error(args, f"argument --{run_options[0].replace('_', '-')}: not with --report, which runs "
+                               "nothing and rebuilds the tables from the CSV files in its folder")
+        if not out.is_dir():
+            _usage_error(args, f"argument --report: invalid value {args.report!r}: no such folder")
         try:  # (the summary names the run's own command, from its run.log, before this one)
             files = report(out, args.backend, args.command_line)
         except FileNotFoundError as exc:
@@ -683,6 +758,8 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
                  "chains_lengths", "extra", "seeds", "epochs", "inference_k"):
         if getattr(args, dest) is not None:
             setattr(s, dest, getattr(args, dest))
+    if args.datasets is not None:  # the noise experiment's datasets too (Cora alone by default)
+        s.noise_datasets = args.datasets
     if args.seeds is not None:
         s.chains_seeds = s.noise_seeds = s.heterophily_seeds = s.graphs_seeds = s.long_range_seeds = args.seeds
     if args.epochs is not None:
@@ -764,7 +841,7 @@ def _add_train_parser(sub) -> None:
                         "--graph) or best (chosen on Cora and CiteSeer validation; the default with --dataset, except "
                         "on chains, whose default is the chains benchmark's configuration); options below override it")
     t.add_argument("--iterations", "--depth", type=positive_int, default=None,
-                   help="PIGN iterations (the most, with --tol); layers for gcn/gcn2; steps for appnp (default 8)")
+                   help="PIGN iterations (the most, with --tol); layers for gcn/gcn2; steps for appnp (default 8; with --dataset chains: 2 * length + 10 for PIGN, 2 for the others)")
     t.add_argument("--seeds", type=positive_int, default=1)
     t.add_argument("--noise", type=fraction, default=0.0, help="fraction of feature entries set to 1")
     t.add_argument("--length", type=positive_int, default=None, help="chain length (--dataset chains; default 50)")
@@ -849,14 +926,17 @@ def _experiment_options(r: argparse.ArgumentParser) -> None:
     r.add_argument("--extra", type=comma_list(model_at_depth, "model@depth", allow_empty=True),
                    help="comma list of model@depth run once per dataset without noise "
                         "(default: pign-default@8,pign-default@16; '' for none)")
-    r.add_argument("--seeds", type=positive_int, help="seeds of the depth runs (default 10; 2 with --quick)")
+    r.add_argument("--seeds", type=positive_int,
+                   help="seeds of every experiment's runs (default: 10 for depth and inference, 3 for the others; "
+                        "2 with --quick); --noise-seeds and --chains-seeds override it for theirs")
     r.add_argument("--noise-seeds", type=positive_int, help="seeds of the noise runs (default 3)")
     r.add_argument("--chains-seeds", type=positive_int, help="seeds of the chains runs (default 3)")
     r.add_argument("--noise-models", type=comma_list(model_key, _MODEL_KEYS),
                    help="comma list of the models run under noise, a ':wd0' variant trains "
                         "without weight decay (default: gcn, pign-best, each with "
                         "and without; the targets compare each family's choice on validation)")
-    r.add_argument("--epochs", type=positive_int)
+    r.add_argument("--epochs", type=positive_int, help="training epochs of every experiment's runs "
+                                                       "(default: each experiment's own)")
     r.add_argument("--noise", type=comma_list(fraction, "numbers in [0, 1]"),
                    help="comma list of noise levels (default: 0.5,0.7)")
     r.add_argument("--noise-depths", type=comma_list(positive_int, _POSITIVE_INTS), help="comma list (default: 2,8,16)")

@@ -200,6 +200,20 @@ def _param_groups(model: nn.Module, weight_decay: float, encoder_weight_decay: O
             dict(params=[p for p in model.parameters() if id(p) not in own], weight_decay=weight_decay)]
 
 
+class TrainingDiverged(RuntimeError):
+    """The parameters became NaN/Inf in training (a learning rate too large for the model)."""
+
+
+def _raise_if_diverged(model: nn.Module, epoch: int, lr: float, exc: Exception) -> None:
+    """Raise :class:`TrainingDiverged` from ``exc`` when ``model``'s parameters hold NaN/Inf."""
+    bad = [name for name, p in model.named_parameters() if not bool(torch.isfinite(p.detach()).all())]
+    if bad:
+        raise TrainingDiverged(
+            f"the training diverged in epoch {epoch + 1}: after an optimizer step the parameters "
+            f"{', '.join(bad[:3])}{' and more' if len(bad) > 3 else ''} hold NaN/Inf (learning rate {lr:g}); "
+            "lower the learning rate") from exc
+
+
 def train_node_classifier(model: nn.Module, ds: NodeDataset, *, epochs: int = 200, lr: float = 0.01,
                           weight_decay: float = 5e-4, input_dropout: float = 0.0,
                           encoder_weight_decay: Optional[float] = None,
@@ -221,14 +235,18 @@ def train_node_classifier(model: nn.Module, ds: NodeDataset, *, epochs: int = 20
         drop = FeatureDropout(ds.x, 1.0 - (1.0 - input_dropout) * (1.0 - own), sparse_output=True)
     best_val, best_state, best_epoch, losses = -1.0, None, 0, []
     for epoch in range(epochs):
-        model.train()
-        opt.zero_grad()
-        out = forward(model, drop(), ds.graph)
-        loss = F.cross_entropy(out[ds.train_mask], ds.y[ds.train_mask])
-        loss.backward()
-        opt.step()
-        losses.append(float(loss.detach()))
-        val = accuracy(evaluate(model, ds, x=drop.x_input), ds.y, ds.val_mask)
+        try:
+            model.train()
+            opt.zero_grad()
+            out = forward(model, drop(), ds.graph)
+            loss = F.cross_entropy(out[ds.train_mask], ds.y[ds.train_mask])
+            loss.backward()
+            opt.step()
+            losses.append(float(loss.detach()))
+            val = accuracy(evaluate(model, ds, x=drop.x_input), ds.y, ds.val_mask)
+        except ValueError as exc:  # a layer refused NaN/Inf features: read whether the training diverged
+            _raise_if_diverged(model, epoch, lr, exc)
+            raise
         if val > best_val:
             best_val, best_epoch = val, epoch
             best_state = copy.deepcopy(model.state_dict())

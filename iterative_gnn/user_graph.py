@@ -295,6 +295,16 @@ def _number(value: Any) -> Optional[float]:
     return v if math.isfinite(v) else None
 
 
+#: the largest feature value the models take (they compute in float32)
+_FLOAT32_MAX = float(torch.finfo(torch.float32).max)
+
+
+def _feature(value: Any) -> Optional[float]:
+    """``value`` as a finite float that float32 holds, or None."""
+    v = _number(value)
+    return v if v is not None and abs(v) <= _FLOAT32_MAX else None
+
+
 def _named_twice(names: Sequence[str]) -> Optional[str]:
     """The first (alphabetically) of the names that occur more than once, or None."""
     twice = sorted({n for n in names if list(names).count(n) > 1})
@@ -335,11 +345,12 @@ def features_from_attrs(ids: list[str], attrs: dict[str, dict], names: Sequence[
         for i in ids:
             value = attrs[i][name]
             values = list(value) if isinstance(value, (list, tuple)) else [value]
-            numbers_ = [_number(v) for v in values]
+            numbers_ = [_feature(v) for v in values]
             bad = next((v for v, n in zip(values, numbers_) if n is None), None)
             if bad is not None or not values:
                 raise GraphInputError("--feature-attrs", f"{path}: node {i!r}, attribute {name!r}: expected a finite "
-                                                         f"number or a list of them, found {value!r}")
+                                                         f"number (within float32's range, |x| <= 3.4e38) or a list "
+                                                         f"of them, found {value!r}")
             if width is None:
                 width, first = len(values), i
             elif len(values) != width:
@@ -412,8 +423,10 @@ def _read_table(path: str | Path, option: str, ids: list[str], graph: Path) -> _
                                           f"that has no other row, so line 1 reads as its row, not as the column "
                                           f"names; add a first line naming the columns (e.g. {example})")
     except UnicodeDecodeError as exc:
+        packed = Path(path).suffix.lower() in (".gz", ".bz2", ".zip", ".xz")
         raise GraphInputError(option, f"{path}: not a CSV file: it is not UTF-8 text ({exc.reason} at byte "
-                                      f"{exc.start})") from None
+                                      f"{exc.start})" + ("; CSV files are read uncompressed (graph files may be "
+                                                         "compressed): decompress it" if packed else "")) from None
     except csv.Error as exc:
         raise GraphInputError(option, f"{path}: not a readable CSV file: {exc}") from None
     return _Table(path, option, header, rows)
@@ -449,10 +462,11 @@ def features_from_csv(path: str | Path, ids: list[str], graph: Path,
     for r, i in enumerate(ids):
         line, cells = table.rows[i]
         for c, k in enumerate(order):
-            v = _number(cells[k])
+            v = _feature(cells[k])
             if v is None:
                 raise GraphInputError("--features", f"{table.path}: line {line}, column {names[c]!r} (node {i!r}): "
-                                                    f"expected a finite number, found {cells[k]!r}")
+                                                    f"expected a finite number (within float32's range, |x| <= "
+                                                    f"3.4e38), found {cells[k]!r}")
             x[r, c] = v
     return x, names
 
@@ -646,7 +660,24 @@ def load_labels(data: GraphData, *, label_attr: Optional[str] = None, labels_csv
     if len(labels.class_names) < 2:
         raise GraphInputError(option, f"the labelled nodes all have the label {labels.class_names[0]!r}: a "
                                       f"classifier needs at least two classes")
+    same = _one_number_two_ways(labels.class_names)
+    if same:
+        raise GraphInputError(option, f"the labels {same[0]!r} and {same[1]!r} ({labels.source}) are one number "
+                                      "written two ways, which would be two classes; write each class one way")
     return labels
+
+
+def _one_number_two_ways(names: Sequence[str]) -> Optional[tuple[str, str]]:
+    """Two class names that read as the same number (``1`` and ``1.0``), or None."""
+    seen: dict[float, str] = {}
+    for name in names:
+        v = _number(name)
+        if v is None:
+            continue
+        if v in seen:
+            return seen[v], name
+        seen[v] = name
+    return None
 
 
 def split_masks(labels: Labels, *, train_fraction: float = 0.6, val_fraction: float = 0.2,

@@ -66,6 +66,9 @@ BAD = [  # (argv, option, value, a word of what is valid)
     (["train", "--act", "foo"], "--act", "'foo'", "relu"),
     (["train", "--solver", "foo"], "--solver", "'foo'", "anderson"),
     (["train", "--model", "gcn", "--tol", "0.1"], "--tol", "", "--model pign only"),
+    (["train", "--model", "appnp", "--preset", "paper"], "--preset", "", "--model pign only"),
+    (["train", "--length", "7"], "--length", "", "--dataset chains only, not to cora"),
+    (["reproduce", "--report", ".", "--seeds", "4"], "--seeds", "", "not with --report, which runs nothing"),
     (["reproduce", "--seeds", "0"], "--seeds", "'0'", ">= 1"),
     (["reproduce", "--epochs", "0"], "--epochs", "'0'", ">= 1"),
     (["reproduce", "--noise-seeds", "-2"], "--noise-seeds", "'-2'", ">= 1"),
@@ -84,7 +87,7 @@ BAD = [  # (argv, option, value, a word of what is valid)
     (["reproduce", "--noise-models", "gcn:wd9"], "--noise-models", "'gcn:wd9'", ":wd0"),
     (["reproduce", "--datasets", "cora,foo"], "--datasets", "'foo'", "citeseer"),
     (["reproduce", "--extra", "gcn"], "--extra", "'gcn'", "model@depth"),
-    (["reproduce", "--extra", "gcn@0"], "--extra", "'gcn@0'", "model@depth"),
+    (["reproduce", "--extra", "gcn@0"], "--extra", "'gcn@0'", "model@depth (depths >= 1)"),
     (["chains", "--lengths", "abc"], "--lengths", "'abc'", ">= 1"),
     (["chains", "--seeds", "0"], "--seeds", "'0'", ">= 1"),
     (["chains", "--epochs", "0"], "--epochs", "'0'", ">= 1"),
@@ -127,6 +130,11 @@ def test_an_unusable_backend_is_a_usage_error(monkeypatch, capsys, no_training):
         assert "argument --backend: invalid value 'dgl'" in err and "pip install 'iterative-gnn[dgl]'" in err
         if HAVE_PYG:
             assert "usable here: pyg" in err
+
+
+def test_a_report_of_a_folder_that_does_not_exist_says_so(tmp_path, capsys):
+    err = usage_error(["reproduce", "--report", str(tmp_path / "nowhere")], capsys)
+    assert "argument --report: invalid value" in err and "no such folder" in err
 
 
 def test_csv_that_cannot_be_written_fails_before_training(tmp_path, capsys, no_training):
@@ -305,3 +313,13 @@ def test_a_missing_dgl_is_reported_with_what_to_install(tmp_path, monkeypatch):
         monkeypatch.setitem(sys.modules, name, None)
     with pytest.raises(DatasetUnavailable, match=r"module 'dgl' is missing.*iterative-gnn\[dgl\]"):
         load_node_dataset("cora", "dgl", tmp_path)
+
+
+def test_datasets_choose_the_noise_experiments_datasets_too(monkeypatch, tmp_path):
+    """--datasets citeseer ran the noise experiment on Cora, its default, without a word."""
+    seen = []
+    monkeypatch.setattr("iterative_gnn.cli._run_experiments", lambda args, s, title: seen.append(s) or 0)
+    assert main(["reproduce", "--experiments", "noise", "--datasets", "citeseer", "--out", str(tmp_path / "o")]) == 0
+    assert seen[0].noise_datasets == ("citeseer",)
+    assert main(["reproduce", "--experiments", "noise", "--out", str(tmp_path / "p")]) == 0
+    assert seen[1].noise_datasets == ("cora",)

@@ -253,6 +253,25 @@ def first_feature_as(path: Path, value: str) -> str:
     return "\n".join([header, f"{node},{value},{others}", *rest]) + "\n"
 
 
+def with_label_column(tmp_path: Path) -> Path:
+    """The features with a numeric ``label`` column (the community's index) added: one file of both."""
+    names = {}
+    labels = {row[0]: row[1] for row in (line.split(",") for line in LABELS.read_text().splitlines()[1:])}
+    lines = FEATS.read_text().splitlines()
+    def label(node: str) -> str:  # empty for a node without one
+        return str(names.setdefault(labels[node], len(names))) if node in labels else ""
+
+    out = [lines[0] + ",label"] + [f"{line},{label(line.split(',')[0])}" for line in lines[1:]]
+    return write(tmp_path, "both.csv", "\n".join(out) + "\n")
+
+
+def copy_of(tmp_path: Path, path: Path) -> Path:
+    target = tmp_path / f"copy_{path.name}"
+    if not target.exists():
+        target.write_text(path.read_text())
+    return target
+
+
 BAD_TRAIN = {  # case -> (argv after "train --backend B" given tmp_path, words the message must hold)
     "unknown format": (lambda t: ["--graph", str(write(t, "g.dat", "a b\n")), "--feature-attrs", "x",
                                   "--label-attr", "y"],
@@ -294,7 +313,17 @@ BAD_TRAIN = {  # case -> (argv after "train --backend B" given tmp_path, words t
     "graph option without graph": (lambda t: ["--label-attr", "y"],
                                    ["argument --label-attr: applies to --graph only"]),
     "dataset option with graph": (lambda t: [*GML_ARGS, "--dataset", "karate"],
-                                  ["argument --dataset: applies to --dataset only, not to --graph"]),
+                                  ["argument --dataset: not with --graph: train on a dataset by name or on your own "
+                                   "graph"]),
+    "label attribute among the features": (lambda t: [*GML_ARGS[:2], "--feature-attrs", "x,community",
+                                                      "--label-attr", "community"],
+                                           ["argument --feature-attrs: holds 'community', the labels' attribute",
+                                            "would read each node's label"]),
+    "preset of a baseline": (lambda t: [*GML_ARGS, "--model", "gcn", "--preset", "paper"],
+                             ["argument --preset: applies to --model pign only"]),
+    "feature beyond float32": (lambda t: ["--graph", str(EDGES), "--labels", str(LABELS),
+                                          "--features", str(write(t, "f.csv", first_feature_as(FEATS, "1e39")))],
+                               ["argument --features:", "line 2, column 'f0'", "within float32's range", "'1e39'"]),
     "split fractions above one": (lambda t: [*GML_ARGS, "--train-fraction", "0.7", "--val-fraction", "0.4"],
                                   ["argument --val-fraction:", "add up to more than 1"]),
     "fractions with a given split": (lambda t: [*CSV_ARGS, "--split-seed", "1"],
@@ -381,6 +410,35 @@ def test_predict_refuses_malformed_input_and_writes_nothing(case, saved_model, c
     assert not (tmp_path / "out").exists()
 
 
+def test_a_labels_file_that_is_also_the_features_file_is_refused(tmp_path, capsys, no_training):
+    """Its label column was read as a feature: the model saw each node's label and scored 100%."""
+    both = str(with_label_column(tmp_path))
+    err = usage_error(["train", "--backend", ANY, "--graph", str(EDGES), "--features", both, "--labels", both], capsys)
+    for w in ("argument --features:", "is also the --labels file", "the labels would be one"):
+        assert w in err, (w, err)
+
+
+@pytest.mark.parametrize("outputs", [("--csv", "labels"), ("--save", "graph"), ("--csv", "--save")])
+def test_an_output_that_is_an_input_or_the_other_output_is_refused(outputs, tmp_path, capsys, no_training):
+    """Each was written over what was read (or written) before."""
+    graph, labels = copy_of(tmp_path, EDGES), copy_of(tmp_path, LABELS)
+    before = labels.read_text(), graph.read_text()
+    option, target = outputs
+    path = {"labels": labels, "graph": graph, "--save": tmp_path / "same.out"}[target]
+    other = ["--save", str(path)] if target == "--save" else []
+    err = usage_error(["train", "--backend", ANY, "--graph", str(graph), "--features", str(FEATS), "--labels",
+                       str(labels), option, str(path), *other], capsys)
+    what = "output" if target == "--save" else "input"
+    assert f"is also the {'--csv' if target == '--save' else '--' + target} {what}" in err, err
+    assert (labels.read_text(), graph.read_text()) == before
+
+
+def test_predict_refuses_to_write_over_its_model(saved_model, tmp_path, capsys):
+    size = saved_model.stat().st_size
+    err = usage_error(["predict", "--graph", str(GML), "--model", str(saved_model), "--out", str(saved_model)], capsys)
+    assert "argument --out:" in err and "is also the --model input" in err and saved_model.stat().st_size == size
+
+
 def test_a_file_that_cannot_be_written_at_the_end_is_one_line_and_code_1(saved_model, tmp_path, capsys, monkeypatch):
     """The check before the run cannot foresee a full disk: the write's failure is still one line."""
     def full(*a, **k):
@@ -394,6 +452,11 @@ def test_a_file_that_cannot_be_written_at_the_end_is_one_line_and_code_1(saved_m
     monkeypatch.setattr("iterative_gnn.cli.save_model", full)
     assert main(["train", "--backend", ANY, *GML_ARGS, *FAST, "--save", str(tmp_path / "m.pt")]) == 1
     assert "iterative-gnn train: error: could not write" in capsys.readouterr().err
+    monkeypatch.setattr("iterative_gnn.cli.write_csv", full)  # was a traceback
+    assert main(["train", "--backend", ANY, *GML_ARGS, *FAST, "--csv", str(tmp_path / "rows.csv")]) == 1
+    err = capsys.readouterr().err
+    assert err.strip().splitlines()[-1] == (f"iterative-gnn train: error: could not write {tmp_path / 'rows.csv'}: "
+                                           "No space left on device")
 
 
 def test_a_label_that_tools_write_for_missing_values_is_a_class_and_named(tmp_path, capsys):
@@ -408,3 +471,24 @@ def test_a_label_that_tools_write_for_missing_values_is_a_class_and_named(tmp_pa
     out, err = capsys.readouterr()
     assert "3 classes (NA, green, red)" in out
     assert "note: the label(s) 'NA' are read as classes; leave the cell or attribute empty" in err
+
+
+def test_implicit_gradients_away_from_a_fixed_point_are_noted(tmp_path, capsys):
+    """--grad implicit without --tol: the library's warning is off in training (the runs report their
+    convergence), and nothing said that the gradients were taken away from a fixed point."""
+    assert main(["train", "--backend", ANY, *GML_ARGS, *FAST, "--grad", "implicit", "--iterations", "2"]) == 0
+    err = capsys.readouterr().err
+    assert "note: --grad implicit takes the gradient at a fixed point, but without --tol" in err
+    assert main(["train", "--backend", ANY, *GML_ARGS, *FAST, "--grad", "implicit", "--iterations", "60",
+                 "--tol", "1e-5"]) == 0
+    assert "note: --grad implicit" not in capsys.readouterr().err
+
+
+def test_a_training_that_diverges_is_one_line_and_code_1(capsys):
+    """With a learning rate far too large the parameters became NaN and the next forward pass failed
+    in a layer's input check, with a traceback about NaN node features."""
+    assert main(["train", "--backend", ANY, *GML_ARGS, "--epochs", "20", "--threads", "1", "--lr", "1000",
+                 "--beta", "1"]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert "iterative-gnn train: error: seed 0: the training diverged in epoch" in err and "lower the learning rate" in err

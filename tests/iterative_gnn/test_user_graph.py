@@ -120,6 +120,13 @@ def test_a_file_that_is_not_text_or_not_the_format_is_refused(tmp_path):
     binary.write_bytes(b"\xff\xfe\x00a b\n")
     with refused("--graph", str(binary), "not UTF-8"):
         load_graph(binary, feature_attrs=["x"])
+    import gzip
+
+    graph = write_csv(tmp_path / "g2.edgelist", "a b\nb c\n")
+    packed = tmp_path / "f.csv.gz"
+    packed.write_bytes(gzip.compress(b"node,f0\na,1\nb,2\nc,3\n"))
+    with refused("--features", str(packed), "not UTF-8", "CSV files are read uncompressed", "decompress it"):
+        load_graph(graph, features_csv=packed)
     xml = write_csv(tmp_path / "g.graphml", "<graphml><graph><node id='a'></graph>")
     with refused("--graph", str(xml), "graphml", "line 1"):
         load_graph(xml, feature_attrs=["x"])
@@ -383,6 +390,9 @@ def test_one_class_a_repeated_feature_and_parallel_gml_edges_are_refused(tmp_pat
     one = write_csv(tmp_path / "l.csv", "node,label\na,x\nb,x\nc,\n")
     with refused("--labels", "all have the label 'x'", "at least two classes"):
         load_labels(data, labels_csv=one)
+    twice = write_csv(tmp_path / "n.csv", "node,label\na,1\nb,1.0\nc,2\n")  # were classes 1, 1.0 and 2
+    with refused("--labels", "the labels '1' and '1.0' (column 'label') are one number written two ways"):
+        load_labels(data, labels_csv=twice)
     gml = tmp_path / "g.gml"
     nx.write_gml(small_graph(), gml)
     with refused("--feature-attrs", "the attribute 'g' is named twice"):
