@@ -11,6 +11,16 @@ from .adapter import batch_vector
 from .pign_conv import PIGNConv
 
 
+def _edge_weight(edge_weight, eweight):
+    """The edge weights given under either name (not both)."""
+    if eweight is None:
+        return edge_weight
+    if edge_weight is not None:
+        raise TypeError("edge weights were given twice, as edge_weight and as eweight (the name DGL's explainers "
+                        "use): pass one")
+    return eweight
+
+
 class PIGN(PIGNBase):
     r"""The Picard Iterative GNN of Zappala et al. (2023) for DGL: input dropout, a linear encoder,
     dropout, one :class:`PIGNConv` iterated ``num_iterations`` times, dropout and a linear decoder. Arguments
@@ -19,7 +29,10 @@ class PIGN(PIGNBase):
     conv_class = PIGNConv
 
     def forward(self, graph, feat: Tensor, edge_weight: Union[Tensor, str, None] = None,
-                batch: Optional[Tensor] = None, return_info: bool = False):
+                batch: Optional[Tensor] = None, return_info: bool = False, *, eweight: Optional[Tensor] = None):
+        """``eweight``: the edge weights under the name DGL's explainers give them
+        (``GNNExplainer`` calls ``model(graph, feat, eweight=mask)``)."""
+        edge_weight = _edge_weight(edge_weight, eweight)
         h = self.encode(feat)
         z, info = self.conv(graph, h, edge_weight, batch=batch, return_info=True)
         return self.decode(z, info, return_info)
@@ -40,7 +53,11 @@ class GraphPIGN(GraphPIGNBase):
 
     conv_class = PIGNConv
 
-    def forward(self, graph, feat: Tensor, edge_weight: Union[Tensor, str, None] = None, return_info: bool = False):
+    def forward(self, graph, feat: Tensor, edge_weight: Union[Tensor, str, None] = None, return_info: bool = False,
+                *, eweight: Optional[Tensor] = None):
+        """``eweight``: the edge weights under the name DGL's explainers give them
+        (``GNNExplainer`` calls ``model(graph, feat, eweight=mask)``)."""
+        edge_weight = _edge_weight(edge_weight, eweight)
         batch, num_graphs = batch_vector(graph)  # the layer reads the same vector (built once)
         h = self.encode(feat)
         z, info = self.conv(graph, h, edge_weight, batch=batch, num_graphs=num_graphs, return_info=True)
