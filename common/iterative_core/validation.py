@@ -124,8 +124,11 @@ def check_edge_weight(w: Optional[Tensor], num_edges: int, where: str, *, normal
         w = w.view(-1)
     if not w.is_floating_point():
         # model(x, edge_index, batch) puts the batch vector in edge_weight's place, as in PyG's models
-        hint = (" (the argument after the graph is edge_weight: pass a batch vector by name, batch=batch)"
-                if w.dtype in (torch.int64, torch.int32) and w.dim() == 1 else "")
+        hint = ""
+        if w.dim() == 1 and w.shape[0] == num_edges:
+            hint = " (convert integer weights: edge_weight.float())"
+        elif w.dtype in (torch.int64, torch.int32) and w.dim() == 1:
+            hint = " (the argument after the graph is edge_weight: pass a batch vector by name, batch=batch)"
         raise TypeError(f"{where}: edge_weight must be a floating-point tensor with one entry per edge, got "
                         f"{w.dtype} of shape {tuple(w.shape)}{hint}")
     if w.dim() == 2 and w.shape[0] == num_edges:  # [E, D] edge features in the weights' place
