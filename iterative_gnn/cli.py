@@ -49,6 +49,9 @@ def _number(text: str, convert: Callable[[str], Any], ok: Callable[[Any], bool],
     return v
 
 
+_FLOAT32_MAX = float(torch.finfo(torch.float32).max)
+
+
 def positive_int(text: str) -> int:
     """A whole number >= 1."""
     return _number(text, int, lambda v: v >= 1, "a whole number >= 1")
@@ -57,6 +60,11 @@ def positive_int(text: str) -> int:
 def positive_float(text: str) -> float:
     """A finite number > 0."""
     return _number(text, float, lambda v: 0 < v < math.inf, "a number > 0")
+
+
+def learning_rate(text: str) -> float:
+    """A number > 0 that float32 holds (the optimizer computes its steps in the parameters' dtype)."""
+    return _number(text, float, lambda v: 0 < v <= _FLOAT32_MAX, "a number > 0 and at most 3.4e38 (float32's largest)")
 
 
 def nonneg_float(text: str) -> float:
@@ -801,7 +809,7 @@ def _training_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--hidden", type=positive_int)
     g.add_argument("--dropout", type=fraction_below_one)
     g.add_argument("--input-dropout", type=fraction_below_one)
-    g.add_argument("--lr", type=positive_float)
+    g.add_argument("--lr", type=learning_rate)
     g.add_argument("--weight-decay", type=nonneg_float)
     g.add_argument("--epochs", type=positive_int)
 

@@ -68,6 +68,7 @@ BAD = [  # (argv, option, value, a word of what is valid)
     (["train", "--model", "gcn", "--tol", "0.1"], "--tol", "", "--model pign only"),
     (["train", "--model", "appnp", "--preset", "paper"], "--preset", "", "--model pign only"),
     (["train", "--length", "7"], "--length", "", "--dataset chains only, not to cora"),
+    (["train", "--lr", "1e39"], "--lr", "'1e39'", "at most 3.4e38"),  # was an overflow inside Adam
     (["reproduce", "--report", ".", "--seeds", "4"], "--seeds", "", "not with --report, which runs nothing"),
     (["reproduce", "--seeds", "0"], "--seeds", "'0'", ">= 1"),
     (["reproduce", "--epochs", "0"], "--epochs", "'0'", ">= 1"),
