@@ -35,7 +35,7 @@ from torch import Tensor, nn
 from ._keys import check_keys
 from .forms import form_defaults, registered_form, resolve_form
 from .layer import GCN_LAYER_ATTRIBUTES, GCN_MUTABLE_OPTIONS, ITERATION_KEYS, GCNOperatorBase, IterativeLayerBase
-from .operators import get_operator
+from .operators import _rename, _state_dict_keys, get_operator
 from .info import apply_policy
 from .adapter import GraphAdapter, WidthNames, check_graph_view, is_compiling
 from .validation import (autocast_enabled, check_batch, check_edge_attr, check_features, check_parameter_dtype,
@@ -613,6 +613,16 @@ class RegistryLayerBase(OperatorLayerBase):
         check_parameter_dtype(x, self.lin.weight.dtype, type(self).__name__, "the layer")
         return self.lin(x)
 
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+                              error_msgs):
+        # an operator's parameters under the other backend's names: say how to convert them (torch only
+        # lists the missing and unexpected keys)
+        hint = _other_backend_names(state_dict, prefix + "operator.", self.conv_name, self.adapter.name)
+        if hint is not None and strict:
+            error_msgs.append(hint)
+        super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+                                      error_msgs)
+
     def extra_repr(self) -> str:
         """The layer's arguments that differ from their defaults (``num_iterations`` and ``smoothing``
         always), as the layer's ``repr`` shows them."""
@@ -629,6 +639,26 @@ class RegistryLayerBase(OperatorLayerBase):
         parts += [f"{k}={v!r}" for k, v in shown.items()]
         parts.append(self._iteration_repr())
         return ", ".join(parts)
+
+
+def _other_backend_names(state_dict: Mapping, prefix: str, conv: str, backend: str) -> Optional[str]:
+    """How to convert ``state_dict`` when the parameters of operator ``conv`` under ``prefix`` carry
+    another backend's names (None when they do not, or when the operator's names are the same in both)."""
+    for other in ("pyg", "dgl"):
+        if other == backend:
+            continue
+        try:
+            ours, theirs = _state_dict_keys(conv, backend), _state_dict_keys(conv, other)
+        except (KeyError, ValueError):  # an operator registered in one backend only
+            continue
+        for key in state_dict:
+            if not key.startswith(prefix):
+                continue
+            local = key[len(prefix):]
+            if _rename(local, ours) is None and _rename(local, theirs) is not None:
+                return (f"the state_dict's parameter {key!r} has {other}'s name for operator {conv!r}: convert "
+                        f"the state_dict first, convert_state_dict(state_dict, {conv!r}, {other!r}, {backend!r})")
+    return None
 
 
 for _name in sorted(GCN_LAYER_ATTRIBUTES):

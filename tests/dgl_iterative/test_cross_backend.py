@@ -168,3 +168,19 @@ def test_model_state_dict_converted_inside_models():
     ei, _ = random_graph(12, 40, simple=True)
     x = torch.randn(12, 5)
     assert torch.allclose(p(x, ei), d(to_dgl(ei, 12), x), atol=1e-5)
+
+
+@pytest.mark.parametrize("conv", ["sage", "gin", "gat"])
+@pytest.mark.parametrize("direction", ["pyg->dgl", "dgl->pyg"])
+def test_the_other_backends_names_say_how_to_convert(conv, direction):
+    """Loaded unconverted, the other backend's weights failed with torch's list of missing and
+    unexpected keys alone."""
+    src, dst = direction.split("->")
+    modules = {"pyg": pyg_iterative, "dgl": dgl_iterative}
+    saved = modules[src].PIGN(4, C, 3, 2, conv=conv).state_dict()
+    target = modules[dst].PIGN(4, C, 3, 2, conv=conv)
+    with pytest.raises(RuntimeError, match=rf"has {src}'s name for operator '{conv}': convert the state_dict first, "
+                                           rf"convert_state_dict\(state_dict, '{conv}', '{src}', '{dst}'\)"):
+        target.load_state_dict(saved)
+    target.load_state_dict(convert_state_dict(saved, conv, src, dst))  # and converted, it loads
+    target.load_state_dict(modules[dst].PIGN(4, C, 3, 2, conv=conv).state_dict())  # its own names: no hint
