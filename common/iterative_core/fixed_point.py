@@ -104,8 +104,8 @@ def fixed_point(
     )
     if kept is not None and z.requires_grad:  # grad="implicit": the step kept in the autograd graph
         attach = _attach_outside_graph if is_compiling() else _attach_implicit_backward
-        attach(z, *kept, info, cfg, max_iter=max_iter, batch=batch,
-               num_graphs=monitor.num_graphs if batch is not None else None)
+        z = attach(*kept, info, cfg, max_iter=max_iter, batch=batch,
+                   num_graphs=monitor.num_graphs if batch is not None else None)
     if cfg.on_divergence != "ignore" or (cfg.tol is not None and cfg.on_nonconvergence != "ignore"):
         # the policies read values back: traced by torch.compile, they run after the compiled graph
         (_policies_outside_graph if is_compiling() else _apply_policies)(info, cfg, z0)
@@ -195,9 +195,7 @@ def _gradient_steps(f: Callable[[Tensor], Tensor], z: Tensor, cfg: SolveConfig, 
         s = schedule[min(k, max_iter - 1)]
         if cfg.grad == "implicit":
             z_in = z.detach().requires_grad_()
-            y = _relaxed_step(f, z_in, s)
-            # the hook sits on an alias of y, so the adjoint's VJPs through y do not re-enter it
-            z_new = y.view_as(y)
+            y = z_new = _relaxed_step(f, z_in, s)
         else:
             z_new = _relaxed_step(f, z, s)
         # recorded like any step, but every graph takes the gradient steps (none is frozen)
@@ -267,11 +265,28 @@ def _check_batch(batch, z0: Tensor, num_graphs, where: str, *, read: bool) -> Op
     return num_graphs
 
 
+class _ImplicitGradient(torch.autograd.Function):
+    """``y``'s copy, whose gradient becomes the implicit one on the way back: ``backward`` hands the
+    incoming gradient to ``adjoint`` (the adjoint solve) and passes its answer on to ``y``. A copy, not
+    ``y`` or a view of it, so that in-place changes of the output (``z += x``, ``relu_``) leave this
+    node in the graph (a hook on the output, or on a view, was dropped by them: the gradient then
+    went through the one step kept, unsolved)."""
+
+    @staticmethod
+    def forward(ctx, y: Tensor, adjoint: Callable[[Optional[Tensor]], Optional[Tensor]]) -> Tensor:
+        ctx.adjoint = adjoint
+        return y.clone()
+
+    @staticmethod
+    def backward(ctx, v: Optional[Tensor]):
+        return ctx.adjoint(v), None
+
+
 def _attach_implicit_backward(
-    z_out: Tensor, y: Tensor, z_in: Tensor, info: FixedPointInfo, cfg: SolveConfig, *, max_iter: int,
+    y: Tensor, z_in: Tensor, info: FixedPointInfo, cfg: SolveConfig, *, max_iter: int,
     batch: Optional[Tensor], num_graphs: Optional[int],
-) -> None:
-    r"""Make the gradient reaching ``z_out = T(z^*)`` the implicit one.
+) -> Tensor:
+    r"""The output ``T(z^*)`` (a copy of ``y``) whose gradient is the implicit one.
 
     With :math:`J = \partial T / \partial z` at :math:`z^*` and :math:`v = \partial L / \partial z^*`,
     the implicit function theorem gives :math:`dL/d\theta = (\partial T/\partial\theta)^\top g` with
@@ -320,7 +335,7 @@ def _attach_implicit_backward(
         apply_policy(info.backward, on_nonconvergence, on_divergence)
         return g
 
-    z_out.register_hook(hook)
+    return _ImplicitGradient.apply(y, hook)
 
 
 _attach_outside_graph = torch.compiler.disable(_attach_implicit_backward)

@@ -171,3 +171,21 @@ def test_pign_training_lowers_loss_on_cora(backend, data_root):
         opt.step()
         losses.append(float(loss))
     assert losses[-1] < 0.7 * losses[0]
+
+
+def test_an_in_place_activation_after_an_implicit_layer_keeps_its_gradient(backend):
+    """``F.relu(conv(x, g), inplace=True)`` dropped the implicit gradient's hook: the parameters got the
+    gradient of the one step kept, without a word (the default form, whose output is the solve's own)."""
+    import torch.nn.functional as F
+
+    g = torch.Generator().manual_seed(0)
+    ei = torch.randint(0, 12, (2, 40), generator=g)
+    x = torch.randn(12, 6, generator=g, dtype=torch.float64)
+    grads = []
+    for grad in ("implicit", "unrolled"):
+        torch.manual_seed(0)
+        conv = backend.PIGNConv(6, num_iterations=300, tol=1e-12, grad=grad,
+                                **backend.zero_in_degree_ok).double()
+        F.relu(backend.call(conv, x, ei), inplace=True).pow(2).sum().backward()
+        grads.append(torch.cat([p.grad.flatten() for p in conv.parameters()]))
+    assert torch.allclose(grads[0], grads[1], atol=1e-8), (grads[0] - grads[1]).abs().max()

@@ -197,3 +197,26 @@ def test_dropout_draws_one_mask_per_forward_pass(grad):
     unrolled = DenseConv(c, 100, grad="unrolled", **kw).double().train()
     _, info = unrolled(x, A, bound)
     assert info.status == "max_iter"
+
+
+@pytest.mark.parametrize("change", ["add_", "relu_", "mul_", "setitem"])
+def test_implicit_gradient_survives_in_place_changes_of_the_output(change):
+    """The adjoint solve hung on a hook of the output, which an in-place change dropped from the graph:
+    ``z += 1`` after the solve gave the one-step gradient (1.0 instead of 2.0, and no warning)."""
+    w = torch.tensor([1.0, -0.5], dtype=torch.float64, requires_grad=True)
+    grads = {}
+    for grad in ("implicit", "unrolled"):
+        w.grad = None
+        z, _ = ic.fixed_point(lambda z: 0.5 * z + w, torch.zeros(2, dtype=torch.float64), max_iter=80, tol=1e-14,
+                              smoothing=0.0, grad=grad)
+        if change == "add_":
+            z += 1
+        elif change == "relu_":
+            z.relu_()
+        elif change == "mul_":
+            z.mul_(3)
+        else:
+            z[0] = z[0] * 2
+        (z * torch.tensor([1.0, 2.0], dtype=torch.float64)).sum().backward()
+        grads[grad] = w.grad.clone()
+    assert torch.allclose(grads["implicit"], grads["unrolled"], atol=1e-10), grads
