@@ -333,9 +333,28 @@ def _attach_implicit_backward(
             phase="backward", **mon.records(g),
         )
         apply_policy(info.backward, on_nonconvergence, on_divergence)
+        if tol is None and point_check is not None:
+            _check_adjoint_without_tol(info.backward, on_nonconvergence)
         return g
 
     return _ImplicitGradient.apply(y, hook)
+
+
+def _check_adjoint_without_tol(backward: FixedPointInfo, on_nonconvergence: str) -> None:
+    """An adjoint solve without a tolerance runs its steps and passes as ``"fixed"``; its last relative
+    residual above :data:`IMPLICIT_POINT_TOL` means the gradient it gives is not the implicit one
+    (a warm start at the fixed point passes the forward's check after one step, and the adjoint, from
+    the incoming gradient, may need many more)."""
+    r = backward.final_residual
+    if r <= IMPLICIT_POINT_TOL:
+        return
+    msg = (f"grad='implicit': the adjoint solve (no tol) stopped after {backward.iterations} iterations at a "
+           f"relative residual of {r:.3g}, above {IMPLICIT_POINT_TOL:g}: the gradient is not the implicit one. "
+           "Set backward_tol (the adjoint then runs to it, up to backward_max_iter), raise backward_max_iter, or "
+           "set contraction=kappa for a guaranteed contraction.")
+    if on_nonconvergence == "raise":
+        raise ConvergenceError(msg, backward)
+    warnings.warn(msg, ConvergenceWarning, stacklevel=3)
 
 
 _attach_outside_graph = torch.compiler.disable(_attach_implicit_backward)

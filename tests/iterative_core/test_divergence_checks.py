@@ -3,6 +3,7 @@ gradients through the implicit mode, and the divergence message when the input h
 from __future__ import annotations
 
 import math
+import re
 import warnings
 
 import pytest
@@ -144,10 +145,15 @@ def _grad_W(grad, **kw):
 def test_implicit_gradient_at_a_point_that_is_not_a_fixed_point_is_reported():
     exact, _ = _grad_W("unrolled", max_iter=300)
     # no tol: 4 steps are far from the fixed point; the gradient is off and the backward pass says so
-    with pytest.warns(ic.ConvergenceWarning, match=r"grad='implicit'.*not a fixed point.*relative residual .*"
-                                                   r"above 0\.0001 \(the default for tol=None\)"):
+    with pytest.warns(ic.ConvergenceWarning) as rec:
         g, _ = _grad_W("implicit", max_iter=4)
     assert float((g - exact).norm() / exact.norm()) > 0.01
+    point, adjoint = (str(w.message) for w in rec)
+    assert re.search(r"grad='implicit'.*not a fixed point.*relative residual .*above 0\.0001 \(the default for "
+                     r"tol=None\)", point), point
+    # and the adjoint solve, without a tol too, ran its 4 steps short of its own fixed point
+    assert re.search(r"the adjoint solve \(no tol\) stopped after 4 iterations at a relative residual of .*, "
+                     r"above 0\.0001: the gradient is not the implicit one", adjoint), adjoint
     with pytest.raises(ic.ConvergenceError, match=r"not a fixed point"):
         _grad_W("implicit", max_iter=4, on_nonconvergence="raise")
     _no_convergence_warnings(lambda: _grad_W("implicit", max_iter=4, on_nonconvergence="ignore"))
@@ -249,3 +255,21 @@ def test_each_graph_of_a_batch_is_judged_on_its_own_steps(trace):
     assert not info.diverged and info.graph_diverged.tolist() == [False] * 4
     _, info = ic.fixed_point(lambda z: 0.5 * z, z0, max_iter=8, smoothing=0.0)
     assert info.graph_diverged is None and info.graph_contraction_factors is None
+
+
+def test_an_adjoint_without_tol_that_stops_short_is_reported():
+    """A warm start at the fixed point passes the forward's check after one step, but the adjoint, from
+    the incoming gradient, ran its 5 steps and passed as 'fixed': dL/dw 4.69 where it is 10."""
+    w = torch.tensor([1.0], dtype=DT, requires_grad=True)
+    z, info = ic.fixed_point(lambda z: 0.9 * z + w, torch.tensor([10.0], dtype=DT), max_iter=5, smoothing=0.0,
+                             grad="implicit")
+    with pytest.warns(ic.ConvergenceWarning, match=r"the adjoint solve \(no tol\) stopped after 5 iterations at a "
+                                                   r"relative residual of 0\.144, above 0\.0001"):
+        z.sum().backward()
+    assert info.backward.status == "fixed" and float(w.grad) == pytest.approx(4.6856, abs=1e-4)
+    # given enough steps it is quiet, and right
+    w.grad = None
+    z, _ = ic.fixed_point(lambda z: 0.9 * z + w, torch.tensor([10.0], dtype=DT), max_iter=5, smoothing=0.0,
+                          grad="implicit", backward_max_iter=400)
+    _no_convergence_warnings(lambda: z.sum().backward())
+    assert float(w.grad) == pytest.approx(10.0, rel=1e-6)
