@@ -149,13 +149,35 @@ def _checked_map(f: Callable[[Tensor], Tensor], z0: Tensor, where: str) -> Calla
                              f"{out.device})")
         return out
 
+    def unchanged(z: Tensor, call):
+        # an f that writes into its input (z.mul_(0.5)) or into a buffer it returns each time (out=)
+        # overwrites the iterate the solver compares against: the step reads zero and the solve
+        # "converges" at once, anywhere. The version counter tells (no synchronisation).
+        if is_compiling():
+            return call()
+        before = _version(z)
+        out = call()
+        if before is not None and _version(z) != before:
+            raise ValueError(f"{where}: f modified its input in place (or wrote into a tensor it returned "
+                             "before, which the solver holds as the iterate): the solver compares each output "
+                             "with its input, so f must return a new tensor and leave its input as it was")
+        return out
+
     def checked(z: Tensor) -> Tensor:
-        return check(f(z))
+        return check(unchanged(z, lambda: f(z)))
     # the map's own smoothed step (see solvers.picard, which skips it under torch.compile), checked alike
     smoothed = None if is_compiling() else getattr(f, "smoothed", None)
     if smoothed is not None:
-        checked.smoothed = lambda z, s: check(smoothed(z, s))
+        checked.smoothed = lambda z, s: check(unchanged(z, lambda: smoothed(z, s)))
     return checked
+
+
+def _version(t: Tensor) -> Optional[int]:
+    """``t``'s version counter (None for an inference tensor, which has none)."""
+    try:
+        return t._version
+    except RuntimeError:
+        return None
 
 
 def _iterate(f: Callable[[Tensor], Tensor], z0: Tensor, cfg: SolveConfig, solve, schedule: Schedule,

@@ -298,13 +298,19 @@ def test_layer_options_fail_at_construction_with_clear_messages(kw, error, match
     (lambda z: z, torch.zeros(2, dtype=torch.long), TypeError, r"z0 has dtype torch\.int64; .* floating point"),
     (lambda z: 0.5 * z, torch.zeros(2, dtype=torch.complex64), TypeError,
      r"z0 has dtype torch\.complex64; complex iterates are not supported .* torch\.view_as_real"),
-], ids=["shape", "dtype", "list", "integer-z0", "complex-z0"])
+    (lambda z: z.mul_(0.5).add_(1.0), torch.zeros(2), ValueError, r"f modified its input in place"),
+    (lambda z, buf=torch.empty(2): torch.add(0.5 * z, 1.0, out=buf), torch.zeros(2), ValueError,
+     r"f modified its input in place \(or wrote into a tensor it returned before"),
+], ids=["shape", "dtype", "list", "integer-z0", "complex-z0", "in-place", "out-buffer"])
 def test_fixed_point_checks_what_f_returns_and_z0s_dtype(f, z0, error, match):
     """An output of another shape used to be broadcast into the iterate: a fixed point of the wrong
     map, returned as converged. A complex z0 failed inside the first residual norm with torch's
-    message."""
-    with pytest.raises(error, match=r"fixed_point\(\): " + match):
-        ic.fixed_point(f, z0, max_iter=3)
+    message. An f that wrote into its input (or into the buffer it returned, the iterate) made every
+    step read zero: "converged" after one step, anywhere (z.mul_(0.5).add_(1) at 1, not 2)."""
+    # (Anderson copies each output into its history, so a reused out= buffer does not hurt it)
+    for solver in ("picard",) if "wrote into" in match else ("picard", "anderson"):
+        with pytest.raises(error, match=r"fixed_point\(\): " + match):
+            ic.fixed_point(f, z0.clone(), max_iter=3, smoothing=0.0, solver=solver)
 
 
 def test_contraction_with_a_callable_activation_needs_its_lipschitz_constant():
