@@ -220,7 +220,7 @@ class IterativeLayerBase(nn.Module):
 
         smoothed = None if is_compiling() else getattr(op, "smoothed", None)
         if smoothed is not None and act is identity and not inject and p == 0:
-            T.smoothed = smoothed  # T is op: the solver may take the smoothed step in one pass fewer
+            T._smoothed_step = smoothed  # T is op: the solver may take the smoothed step in one pass fewer
         return fixed_point(T, x if z_init is None else z_init, config=config, batch=batch, num_graphs=num_graphs)
 
     def _iteration_repr(self) -> str:

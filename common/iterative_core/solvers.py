@@ -103,9 +103,11 @@ def check_solver_options(name: str, options: dict, *, where: Optional[str] = Non
 @register_solver("picard")
 def picard(f: Callable[[Tensor], Tensor], z0: Tensor, monitor: IterationMonitor, schedule: Sequence[float]) -> Tensor:
     """Krasnoselskii-Mann iteration :math:`z_{k+1} = s_k z_k + (1 - s_k) f(z_k)` (Picard when ``s_k = 0``).
-    ``f.smoothed(z, s)``, where ``f`` has it, computes the smoothed step itself (in fewer passes)."""
+    ``f._smoothed_step(z, s)``, where ``f`` has it (the GCN operator's bound step does), computes the
+    smoothed step itself, in fewer passes; a private name, so that a map's own ``smoothed`` is not
+    taken for it."""
     # traced by torch.compile the plain step is kept: the compiler fuses the lerp itself
-    smoothed = None if is_compiling() else getattr(f, "smoothed", None)
+    smoothed = None if is_compiling() else getattr(f, "_smoothed_step", None)
     z = z0
     for k in range(monitor.max_iter):
         s = schedule[k]

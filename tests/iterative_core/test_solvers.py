@@ -187,7 +187,7 @@ def test_fixed_point_and_the_layer_keep_the_smoothed_step():
         def __call__(self, z):
             return f(z)
 
-        def smoothed(self, z, s):
+        def _smoothed_step(self, z, s):
             calls["smoothed"] += 1
             return s * z + (1 - s) * f(z)
 
@@ -207,8 +207,9 @@ def test_fixed_point_and_the_layer_keep_the_smoothed_step():
 
 
 def test_picard_takes_the_maps_own_smoothed_step_where_it_has_one():
-    """A map with ``smoothed(z, s)`` is asked for the smoothed steps (s != 0) and called plainly for
-    the others; the iterates are those of ``lerp(f(z), z, s)``."""
+    """A map with ``_smoothed_step(z, s)`` is asked for the smoothed steps (s != 0) and called plainly
+    for the others; the iterates are those of ``lerp(f(z), z, s)``. A method of its own named
+    ``smoothed`` is not taken for it (one that returned z made the solve "converge" at once)."""
     f, x = diffusion_problem()
     calls = {"plain": 0, "smoothed": 0}
 
@@ -217,7 +218,7 @@ def test_picard_takes_the_maps_own_smoothed_step_where_it_has_one():
             calls["plain"] += 1
             return f(z)
 
-        def smoothed(self, z, s):
+        def _smoothed_step(self, z, s):
             calls["smoothed"] += 1
             return s * z + (1 - s) * f(z)
 
@@ -229,6 +230,17 @@ def test_picard_takes_the_maps_own_smoothed_step_where_it_has_one():
         ref = torch.lerp(f(ref), ref, s)
     assert calls == {"plain": 1, "smoothed": 3}
     assert torch.allclose(z, ref)
+
+    class Unrelated(torch.nn.Module):
+        def forward(self, z):
+            return f(z)
+
+        def smoothed(self, z, k):  # the user's own meaning
+            return z
+
+    z, info = ic.fixed_point(Unrelated(), x, max_iter=200, tol=1e-6, smoothing=0.5)
+    ref, _ = ic.fixed_point(f, x, max_iter=200, tol=1e-6, smoothing=0.5)
+    assert torch.allclose(z, ref) and info.iterations > 1
 
 
 @pytest.mark.parametrize("lam", [1e-4, 0.0])
