@@ -78,6 +78,15 @@ def lipschitz_estimate(
     """Estimate the local Lipschitz constant of ``f`` at ``z``: the spectral norm of its Jacobian,
     by power iteration on :math:`J^\\top J` using a Jacobian-vector and a vector-Jacobian product
     per step. A lower bound that converges to :math:`\\|J\\|_2`."""
+    where = "lipschitz_estimate()"
+    n_iter = check_int("n_iter", n_iter, minimum=1, where=where)  # 0 steps read as "a contraction" (0.0)
+    tol = check_real("tol", tol, low=0.0, where=where)
+    if not isinstance(z, Tensor) or not z.is_floating_point():
+        kind = z.dtype if isinstance(z, Tensor) else type(z).__name__
+        raise TypeError(f"{where}: z must be a floating-point tensor, got {kind}")
+    if torch.is_inference_mode_enabled():
+        raise RuntimeError(f"{where}: the estimate needs autograd (Jacobian-vector products); call it outside "
+                           "torch.inference_mode()")
     z = z.detach()
     v = torch.randn(z.shape, generator=generator, dtype=z.dtype, device=z.device)
     v = v / torch.linalg.vector_norm(v).clamp_min(1e-30)

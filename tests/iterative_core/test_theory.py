@@ -150,3 +150,19 @@ def test_spectral_norm_is_exact_after_any_change_of_the_weight():
         with torch.no_grad():
             op.weight.copy_(torch.eye(16, dtype=DT) * 1.6)
         assert float(op.spectral_norm(op.weight).detach()) == pytest.approx(1.6, rel=1e-12)
+
+def test_lipschitz_estimate_checks_its_arguments():
+    """n_iter=0 returned 0.0 (read as "a contraction"), and under inference_mode torch said that a tensor
+    does not require grad."""
+    f = lambda z: 2.0 * z  # noqa: E731
+    z = torch.ones(3, dtype=DT)
+    for bad, error, match in ((dict(n_iter=0), ValueError, "n_iter must be an int >= 1, got 0"),
+                              (dict(n_iter=2.5), TypeError, "n_iter"),
+                              (dict(tol=-1.0), ValueError, "tol must be a finite number >= 0")):
+        with pytest.raises(error, match=r"lipschitz_estimate\(\): " + match):
+            ic.lipschitz_estimate(f, z, **bad)
+    with pytest.raises(TypeError, match=r"z must be a floating-point tensor, got torch.int64"):
+        ic.lipschitz_estimate(f, torch.ones(3, dtype=torch.long))
+    with torch.inference_mode(), pytest.raises(RuntimeError, match=r"outside torch.inference_mode\(\)"):
+        ic.lipschitz_estimate(f, z)
+    assert ic.lipschitz_estimate(f, z, n_iter=1) == pytest.approx(2.0)
