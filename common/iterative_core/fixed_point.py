@@ -172,6 +172,16 @@ def _checked_map(f: Callable[[Tensor], Tensor], z0: Tensor, where: str) -> Calla
     return checked
 
 
+def _solved(z, z0: Tensor, solver: str) -> Tensor:
+    """A solver's answer, checked to be a tensor like ``z0`` (a registered solver of your own may
+    return anything; an answer of another shape would pass on silently)."""
+    if not isinstance(z, Tensor) or z.shape != z0.shape or z.dtype != z0.dtype or z.device != z0.device:
+        shown = (f"({tuple(z.shape)}, {z.dtype}, {z.device})" if isinstance(z, Tensor) else got(z))
+        raise TypeError(f"fixed_point(): solver {solver!r} must return a tensor of z0's shape, dtype and device "
+                        f"({tuple(z0.shape)}, {z0.dtype}, {z0.device}), got {shown}")
+    return z
+
+
 def _version(t: Tensor) -> Optional[int]:
     """``t``'s version counter (None for an inference tensor, which has none)."""
     try:
@@ -194,10 +204,10 @@ def _iterate(f: Callable[[Tensor], Tensor], z0: Tensor, cfg: SolveConfig, solve,
     )
     if tail:
         with torch.no_grad():
-            z = solve(f, z0, monitor, schedule, **dict(cfg._solver_pairs))
+            z = _solved(solve(f, z0, monitor, schedule, **dict(cfg._solver_pairs)), z0, cfg.solver)
         z = z.detach()
     else:
-        z = solve(f, z0, monitor, schedule, **dict(cfg._solver_pairs))
+        z = _solved(solve(f, z0, monitor, schedule, **dict(cfg._solver_pairs)), z0, cfg.solver)
 
     if not tail:
         return z, monitor, None

@@ -84,12 +84,20 @@ def solver_options(name: str) -> dict:
     return {p.name: p.default for p in sig.parameters.values() if p.kind is p.KEYWORD_ONLY}
 
 
+def _takes_any_keyword(fn: Callable) -> bool:
+    try:
+        return any(p.kind is p.VAR_KEYWORD for p in inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return False
+
+
 def check_solver_options(name: str, options: dict, *, where: Optional[str] = None,
                          what: str = "solver_options") -> None:
     """Check that ``name`` is a registered solver, that ``options`` are its keywords and (for a
     solver registered with a ``check``, e.g. ``"anderson"``) that their values are in range."""
     defaults = solver_options(name)  # refuses an unknown solver, listing the registered ones
-    check_keys(f"solver {name!r}", options, defaults)
+    if not _takes_any_keyword(get_solver(name)):  # a solver with **options checks its own
+        check_keys(f"solver {name!r}", options, defaults)
     check = _CHECKS.get(name)
     if check is not None:
         merged = {**defaults, **options}

@@ -173,8 +173,27 @@ def test_good_registrations_work_and_are_cleaned_up():
         ic.register_solver("noop2_for_test", _solver, check=3)
 
 
+@pytest.mark.usefixtures("registries")
+def test_a_solver_of_your_own_takes_options_through_its_keywords_and_returns_a_tensor_like_z0():
+    """One declared with ``**options`` was refused every option ("it takes no keywords"); one that
+    returned another shape (z0.sum()) passed its answer on silently."""
+    seen = {}
+
+    def keywords(f, z0, monitor, schedule, **options):
+        seen.update(options)
+        return z0
+
+    ic.register_solver("kw_for_test", keywords)
+    ic.fixed_point(lambda z: 0.5 * z, torch.ones(3), max_iter=2, solver="kw_for_test", solver_options={"depth": 3})
+    assert seen == {"depth": 3}
+    ic.register_solver("sum_for_test", lambda f, z0, monitor, schedule: z0.sum())
+    with pytest.raises(TypeError, match=r"fixed_point\(\): solver 'sum_for_test' must return a tensor of z0's shape, "
+                                        r"dtype and device \(\(3,\), torch.float32, cpu\), got \(\(\), "):
+        ic.fixed_point(lambda z: 0.5 * z, torch.ones(3), max_iter=2, solver="sum_for_test")
+
+
 def test_the_registration_fixture_left_nothing_behind():
-    assert "noop_for_test" not in ic.available_solvers()
+    assert "noop_for_test" not in ic.available_solvers() and "kw_for_test" not in ic.available_solvers()
     assert "square_for_test" not in available_operators("pyg")
 
 
