@@ -228,6 +228,8 @@ def _gradient_steps(f: Callable[[Tensor], Tensor], z: Tensor, cfg: SolveConfig, 
         if cfg.grad == "implicit":
             z_in = z.detach().requires_grad_()
             y = z_new = _relaxed_step(f, z_in, s)
+            if not _reaches_other_leaves(y, z_in):  # nothing of f's requires a gradient: a plain answer
+                z_new, z_in = y.detach(), None
         else:
             z_new = _relaxed_step(f, z, s)
         # recorded like any step, but every graph takes the gradient steps (none is frozen)
@@ -236,6 +238,28 @@ def _gradient_steps(f: Callable[[Tensor], Tensor], z: Tensor, cfg: SolveConfig, 
 
 
 _gradient_steps_outside_graph = torch.compiler.disable(_gradient_steps)
+
+
+def _reaches_other_leaves(y: Tensor, z_in: Tensor) -> bool:
+    """Whether ``y``'s autograd graph reaches a tensor that requires a gradient other than ``z_in``
+    (a parameter or an input of ``f``): else the implicit gradient has nothing to reach, and the
+    answer need not carry a graph (it would require a gradient where torch's own ops give none).
+    Stops at the first such tensor; the graph is that of one step."""
+    if y.grad_fn is None:
+        return False
+    seen, todo = set(), [y.grad_fn]
+    while todo:
+        node = todo.pop()
+        if node is None or node in seen:
+            continue
+        seen.add(node)
+        variable = getattr(node, "variable", None)  # AccumulateGrad: a leaf that requires a gradient
+        if variable is not None:
+            if variable is not z_in:
+                return True
+            continue
+        todo.extend(n for n, _ in node.next_functions)
+    return False
 
 
 def _implicit_point_check(cfg: SolveConfig) -> Optional[tuple]:

@@ -220,3 +220,16 @@ def test_implicit_gradient_survives_in_place_changes_of_the_output(change):
         (z * torch.tensor([1.0, 2.0], dtype=torch.float64)).sum().backward()
         grads[grad] = w.grad.clone()
     assert torch.allclose(grads["implicit"], grads["unrolled"], atol=1e-10), grads
+
+
+def test_implicit_mode_with_nothing_to_differentiate_returns_a_plain_tensor():
+    """With gradients enabled but nothing of f requiring one, the implicit mode returned an output that
+    required a gradient (and held a graph): ``out.numpy()`` then failed, where torch's own ops give a
+    plain tensor."""
+    z, _ = ic.fixed_point(lambda z: 0.5 * z + 1.0, torch.zeros(3), max_iter=30, smoothing=0.0, grad="implicit")
+    assert not z.requires_grad and z.grad_fn is None
+    assert z.numpy().tolist() == pytest.approx([2.0] * 3, abs=1e-6)
+    w = torch.ones(3, requires_grad=True)  # with a parameter, the implicit gradient as before
+    z, _ = ic.fixed_point(lambda z: 0.5 * z + w, torch.zeros(3), max_iter=60, smoothing=0.0, grad="implicit")
+    z.sum().backward()
+    assert z.requires_grad and torch.allclose(w.grad, torch.full((3,), 2.0), atol=1e-5)
