@@ -298,10 +298,28 @@ class FixedPointInfo:
         if self._graph_steps is None:
             return None
         if "graph_q" not in self._cache:
-            steps = self._graph_steps.detach().double().cpu()
-            rel = _relative_steps(steps[..., 0], steps[..., 1])
-            self._cache["graph_q"] = _contraction_factors(steps[..., 0], rel, self._seen(), self._floor())
+            self._cache["graph_q"] = self._graph_factors(slice(None))
         return self._cache["graph_q"]
+
+    def _graph_factors(self, graphs) -> Tensor:
+        """The contraction factors of the ``graphs`` (an index or a slice) of the batch: only their
+        columns of the per-graph steps are read back."""
+        steps = self._graph_steps[:, graphs].detach().double().cpu()
+        rel = _relative_steps(steps[..., 0], steps[..., 1])
+        return _contraction_factors(steps[..., 0], rel, self._seen(), self._floor())
+
+    def _graph_ends(self) -> Optional[tuple[Tensor, Tensor, int]]:
+        """``(first, last, count)``: each graph's step and iterate norms ``[num_graphs, 2]`` (float64, on
+        the CPU) at the first and at the last measured step, and how many steps were measured."""
+        if "graph_ends" not in self._cache:
+            rows = torch.nonzero(self._seen()).flatten()
+            ends = None
+            if rows.numel() and self._graph_steps.shape[0]:
+                both = self._graph_steps[torch.stack([rows[0], rows[-1]]).to(self._graph_steps.device)]
+                both = both.detach().double().cpu()
+                ends = (both[0], both[1], int(rows.numel()))
+            self._cache["graph_ends"] = ends
+        return self._cache["graph_ends"]
 
     @property
     def graph_iterate_growth(self) -> Optional[Tensor]:
@@ -309,29 +327,39 @@ class FixedPointInfo:
         if self._graph_steps is None:
             return None
         if "graph_growth" not in self._cache:
-            steps = self._graph_steps.detach().double().cpu()
-            g = torch.full(steps.shape[1:2], float("nan"), dtype=torch.float64)
-            if self.iterations and steps.shape[0]:
-                seen = self._seen()
-                last = (self._graph_last_norms.detach().double().cpu() if self._graph_last_norms is not None
-                        else steps[seen][-1, :, 1])
-                g = _growths(last, steps[0, :, 1], steps[0, :, 0])
+            g = torch.full(self._graph_steps.shape[1:2], float("nan"), dtype=torch.float64)
+            ends = self._graph_ends() if self.iterations else None
+            if ends is not None:
+                first, last, _ = ends
+                norms = (self._graph_last_norms.detach().double().cpu() if self._graph_last_norms is not None
+                         else last[:, 1])
+                g = _growths(norms, first[:, 1], first[:, 0])
             self._cache["graph_growth"] = g
         return self._cache["graph_growth"]
 
     def _graph_rules(self) -> Optional[tuple[Tensor, Tensor]]:
         """``([num_graphs], [num_graphs])`` bool: the graphs that diverged by the residual-growth rule
-        and by the expansion rule, each judged on its own steps (None without a batch)."""
+        and by the expansion rule, each judged on its own steps (None without a batch). The rules'
+        growth conditions are read first, from each graph's first and last steps; the contraction
+        factors only of the graphs that meet one (usually none)."""
         if self._graph_steps is None:
             return None
         if "graph_rules" not in self._cache:
-            steps = self._graph_steps.detach().double().cpu()[self._seen()]
-            q = self.graph_contraction_factors
-            growing = q > 1.0  # NaN: False
-            residual = torch.zeros_like(growing)
-            if steps.shape[0] >= 3:
-                residual = growing & (steps[-1, :, 0] > self._divergence_growth * steps[0, :, 0].clamp_min(1e-300))
-            expansive = (q > EXPANSION_FACTOR) & (self.graph_iterate_growth > EXPANSION_GROWTH) & ~residual
+            num_graphs = self._graph_steps.shape[1]
+            residual = torch.zeros(num_graphs, dtype=torch.bool)
+            expansive = torch.zeros(num_graphs, dtype=torch.bool)
+            ends = self._graph_ends()
+            if ends is not None and ends[2] >= 2:
+                first, last, count = ends
+                growth = self.graph_iterate_growth
+                grew = (last[:, 0] > self._divergence_growth * first[:, 0].clamp_min(1e-300)) if count >= 3 \
+                    else torch.zeros_like(residual)
+                candidates = torch.nonzero((growth > EXPANSION_GROWTH) | grew).flatten()  # NaN: not one
+                if candidates.numel():
+                    q = self._graph_factors(candidates)
+                    residual[candidates] = (q > 1.0) & grew[candidates]
+                    expansive[candidates] = ((q > EXPANSION_FACTOR) & (growth[candidates] > EXPANSION_GROWTH)
+                                             & ~residual[candidates])
             self._cache["graph_rules"] = (residual, expansive)
         return self._cache["graph_rules"]
 

@@ -112,10 +112,13 @@ class IterationMonitor:
         self._res = torch.full((cap, 2), float("nan"), device=z0.device, dtype=acc)
         # one fused dispatch for both norms where the iterate's dtype is the accumulation dtype
         self._fused_norms = z0.dtype == acc
-        # per graph, the same two columns: ||z_{k+1} - z_k|| and ||z_k|| of each graph's rows (the
-        # stopping metric and each graph's own divergence test read them)
-        self._graph_res = (torch.full((cap, self.num_graphs, 2), float("nan"), device=z0.device, dtype=acc)
+        # per graph: the stopping metric, and the same two columns as above of each graph's rows (its
+        # own divergence test reads them)
+        self._graph_res = (torch.full((cap, self.num_graphs), float("nan"), device=z0.device, dtype=acc)
                            if batch is not None else None)
+        # (left unfilled: only the measured steps are read, as the info's step mask says)
+        self._graph_steps = (torch.empty((cap, self.num_graphs, 2), device=z0.device, dtype=acc)
+                             if batch is not None else None)
         self.iterations = 0
 
     @property
@@ -132,16 +135,13 @@ class IterationMonitor:
     @property
     def graph_res(self) -> Optional[Tensor]:
         """``[iterations, num_graphs]`` per-graph residuals (stopping metric), with a ``batch``."""
-        if self._graph_res is None:
-            return None
-        r = self._graph_res[: self.iterations]
-        return _relative(r[..., 0], r[..., 1]) if self.stop == "rel" else r[..., 0]
+        return None if self._graph_res is None else self._graph_res[: self.iterations]
 
     @property
     def graph_steps(self) -> Optional[Tensor]:
         """``[iterations, num_graphs, 2]``: each graph's :math:`\\|z_{k+1} - z_k\\|` and
         :math:`\\|z_k\\|`, with a ``batch``."""
-        return None if self._graph_res is None else self._graph_res[: self.iterations]
+        return None if self._graph_steps is None else self._graph_steps[: self.iterations]
 
     @property
     def capacity(self) -> int:
@@ -161,7 +161,9 @@ class IterationMonitor:
             self._res = torch.cat([self._res, self._res.new_full((extra, 2), float("nan"))])
             if self._graph_res is not None:
                 self._graph_res = torch.cat([self._graph_res,
-                                             self._graph_res.new_full((extra, self.num_graphs, 2), float("nan"))])
+                                             self._graph_res.new_full((extra, self.num_graphs), float("nan"))])
+                self._graph_steps = torch.cat([self._graph_steps,
+                                               self._graph_steps.new_empty((extra, self.num_graphs, 2))])
 
     @property
     def node_active(self) -> Optional[Tensor]:
@@ -212,7 +214,8 @@ class IterationMonitor:
         if self.batch is not None:
             ga, gn = self._graph_norms(diff), self._graph_norms(zd)
             metric = _relative(ga, gn) if self.stop == "rel" else ga
-            torch.stack([ga, gn], dim=-1, out=self._graph_res[k])
+            self._graph_res[k] = metric
+            torch.stack([ga, gn], dim=-1, out=self._graph_steps[k])
         if not check or self.iterations < self.min_iter:
             return z_new, False
         if self.batch is None:
@@ -255,7 +258,7 @@ class IterationMonitor:
             rel_residuals=self.rel_res.clone(),
             graph_residuals=self.graph_res.clone() if self.batch is not None else None,
             # each graph's step and iterate norms, and its answer's norm: its own divergence test
-            graph_steps=self.graph_steps.clone() if self.batch is not None else None,
+            graph_steps=self.graph_steps if self.batch is not None else None,  # (read once, by the info)
             graph_last_norms=self._graph_norms(z) if self.batch is not None and z.is_floating_point() else None,
             graph_iterations=self.graph_iterations,
             graph_done=graph_done,
