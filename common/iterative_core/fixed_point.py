@@ -157,7 +157,10 @@ def _checked_map(f: Callable[[Tensor], Tensor], z0: Tensor, where: str) -> Calla
             return call()
         before = _version(z)
         out = call()
-        if before is not None and _version(z) != before:
+        # an inference tensor has no version counter: there an output in the input's storage is the sign
+        changed = (_version(z) != before if before is not None else
+                   isinstance(out, Tensor) and z.numel() > 0 and out.untyped_storage().data_ptr() == z.untyped_storage().data_ptr())
+        if changed:
             raise ValueError(f"{where}: f modified its input in place (or wrote into a tensor it returned "
                              "before, which the solver holds as the iterate): the solver compares each output "
                              "with its input, so f must return a new tensor and leave its input as it was")
@@ -175,10 +178,11 @@ def _checked_map(f: Callable[[Tensor], Tensor], z0: Tensor, where: str) -> Calla
 def _solved(z, z0: Tensor, solver: str) -> Tensor:
     """A solver's answer, checked to be a tensor like ``z0`` (a registered solver of your own may
     return anything; an answer of another shape would pass on silently)."""
-    if not isinstance(z, Tensor) or z.shape != z0.shape or z.dtype != z0.dtype or z.device != z0.device:
-        shown = (f"({tuple(z.shape)}, {z.dtype}, {z.device})" if isinstance(z, Tensor) else got(z))
-        raise TypeError(f"fixed_point(): solver {solver!r} must return a tensor of z0's shape, dtype and device "
-                        f"({tuple(z0.shape)}, {z0.dtype}, {z0.device}), got {shown}")
+    if not isinstance(z, Tensor):
+        raise TypeError(f"fixed_point(): solver {solver!r} must return a tensor like z0, got {got(z)}")
+    if z.shape != z0.shape or z.dtype != z0.dtype or z.device != z0.device:
+        raise ValueError(f"fixed_point(): solver {solver!r} must return a tensor of z0's shape, dtype and device "
+                         f"({tuple(z0.shape)}, {z0.dtype}, {z0.device}), got ({tuple(z.shape)}, {z.dtype}, {z.device})")
     return z
 
 
@@ -374,8 +378,10 @@ def _attach_implicit_backward(
             )
         if v is None:  # an undefined gradient (autograd's convention for zeros) stays undefined
             return None
+        point_reported = False
         if point_check is not None:
-            _check_implicit_point(info, *point_check, on_nonconvergence=on_nonconvergence, batch=batch)
+            point_reported = _check_implicit_point(info, *point_check, on_nonconvergence=on_nonconvergence,
+                                                   batch=batch)
 
         def adjoint(g: Tensor) -> Tensor:
             (vjp,) = torch.autograd.grad(y, z_in, g, retain_graph=True)
@@ -389,7 +395,9 @@ def _attach_implicit_backward(
             phase="backward", **mon.records(g),
         )
         apply_policy(info.backward, on_nonconvergence, on_divergence)
-        if tol is None and point_check is not None:
+        if tol is None and point_check is not None and not point_reported and not info.backward.diverged:
+            # (after a report that the forward point is not a fixed point, or a diverged adjoint, a third
+            # message would add nothing)
             _check_adjoint_without_tol(info.backward, on_nonconvergence)
         return g
 
@@ -417,10 +425,11 @@ _attach_outside_graph = torch.compiler.disable(_attach_implicit_backward)
 
 
 def _check_implicit_point(info: FixedPointInfo, tol: float, metric: str, source: str, *,
-                          on_nonconvergence: str, batch: Optional[Tensor]) -> None:
+                          on_nonconvergence: str, batch: Optional[Tensor]) -> bool:
     """Warn or raise (``on_nonconvergence``) when the implicit gradient is taken at a point that is not a
     fixed point to ``tol``: the forward solve did not reach its ``tol`` (``source == "tol"``), or its
-    last step's residual (in ``metric``; the largest over the graphs with a batch) is above ``tol``."""
+    last step's residual (in ``metric``; the largest over the graphs with a batch) is above ``tol``.
+    Returns whether it warned."""
     if source == "tol":
         conv = info.converged
         ok = bool(conv.all()) if isinstance(conv, Tensor) else bool(conv)
@@ -437,7 +446,7 @@ def _check_implicit_point(info: FixedPointInfo, tol: float, metric: str, source:
     if source != "tol":
         ok = res <= tol  # NaN is not a fixed point either
     if ok:
-        return
+        return False
     kind = "relative" if metric == "rel" else "absolute"
     msg = (
         f"grad='implicit': the implicit gradient is taken at a point that is not a fixed point: the forward "
@@ -449,3 +458,4 @@ def _check_implicit_point(info: FixedPointInfo, tol: float, metric: str, source:
     if on_nonconvergence == "raise":
         raise ConvergenceError(msg, info)
     warnings.warn(msg, ConvergenceWarning, stacklevel=2)
+    return True

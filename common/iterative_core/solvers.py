@@ -9,6 +9,7 @@ ones, and a solver registered with a ``check`` (``"anderson"``) has their values
 """
 from __future__ import annotations
 
+import functools
 import inspect
 import math
 from typing import Callable, Optional, Sequence
@@ -84,6 +85,7 @@ def solver_options(name: str) -> dict:
     return {p.name: p.default for p in sig.parameters.values() if p.kind is p.KEYWORD_ONLY}
 
 
+@functools.lru_cache(maxsize=64)
 def _takes_any_keyword(fn: Callable) -> bool:
     try:
         return any(p.kind is p.VAR_KEYWORD for p in inspect.signature(fn).parameters.values())

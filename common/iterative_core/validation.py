@@ -126,7 +126,7 @@ def check_edge_weight(w: Optional[Tensor], num_edges: int, where: str, *, normal
         # model(x, edge_index, batch) puts the batch vector in edge_weight's place, as in PyG's models
         hint = ""
         if w.dim() == 1 and w.shape[0] == num_edges:
-            hint = " (convert integer weights: edge_weight.float())"
+            hint = " (convert it: edge_weight.float())"
         elif w.dtype in (torch.int64, torch.int32) and w.dim() == 1:
             hint = " (the argument after the graph is edge_weight: pass a batch vector by name, batch=batch)"
         raise TypeError(f"{where}: edge_weight must be a floating-point tensor with one entry per edge, got "

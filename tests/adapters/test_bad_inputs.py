@@ -56,7 +56,7 @@ def test_a_batch_vector_in_edge_weights_place_is_named(backend):
         backend.call(backend.PIGNConv(4, num_iterations=3), torch.randn(5, 4), EI, batch)
     with pytest.raises(TypeError, match=r"got torch.int64 of shape \(5,\) \("):
         backend.call(backend.GraphPIGN(4, 8, 2, 3), torch.randn(5, 4), EI, batch)
-    with pytest.raises(TypeError, match=r"got torch.int64 of shape \(4,\) \(convert integer weights"):
+    with pytest.raises(TypeError, match=r"got torch.int64 of shape \(4,\) \(convert it: edge_weight.float\(\)\)"):
         backend.call(backend.PIGNConv(4, num_iterations=3), torch.randn(5, 4), EI, torch.ones(4, dtype=torch.long))
 
 

@@ -491,3 +491,15 @@ def test_a_training_that_diverges_is_one_line_and_code_1(capsys):
     err = capsys.readouterr().err
     assert "Traceback" not in err
     assert "iterative-gnn train: error: seed 0: the training diverged in epoch" in err and "lower the learning rate" in err
+
+
+def test_the_implicit_note_reads_every_seed(capsys):
+    """max() over [1e-6, nan] is 1e-6: a NaN residual of a later seed went unnoted."""
+    from iterative_gnn.cli import _note_implicit_away_from_fixed_point
+    from iterative_gnn.configs import RunConfig
+
+    cfg = RunConfig("pign", conv={"grad": "implicit"})
+    _note_implicit_away_from_fixed_point(cfg, [{"final_residual": 1e-6}, {"final_residual": float("nan")}])
+    assert "stopped at a relative residual of nan" in capsys.readouterr().err
+    _note_implicit_away_from_fixed_point(cfg, [{"final_residual": 1e-6}, {"final_residual": 2e-5}])
+    assert capsys.readouterr().err == ""
