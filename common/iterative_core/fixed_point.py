@@ -88,6 +88,7 @@ def fixed_point(
         raise TypeError(f"{where}: z0 has dtype {z0.dtype}; the iterates are averaged, so z0 must be floating "
                         f"point (e.g. z0.float())")
     cfg = _solve_config(config, options, where)
+    _check_tol_resolvable(cfg, z0.dtype, where)
     f = _checked_map(f, z0, where)
     schedule, max_iter = cfg.schedule(where)
     solve = get_solver(cfg.solver)
@@ -173,6 +174,19 @@ def _checked_map(f: Callable[[Tensor], Tensor], z0: Tensor, where: str) -> Calla
     if smoothed is not None:
         checked._smoothed_step = lambda z, s: check(unchanged(z, lambda: smoothed(z, s)))
     return checked
+
+
+def _check_tol_resolvable(cfg: SolveConfig, dtype: torch.dtype, where: str) -> None:
+    """A relative ``tol`` below a half-precision iterate's resolution is met by steps that round to
+    zero, anywhere near the fixed point (float16 reported "converged" at a relative error of 1e-3 for
+    tol=1e-7). The layers iterate half-precision inputs in float32; ``fixed_point`` on a half z0 does not."""
+    if cfg.tol is None or cfg.stop != "rel" or dtype not in (torch.float16, torch.bfloat16):
+        return
+    eps = torch.finfo(dtype).eps
+    if cfg.tol < eps:
+        raise ValueError(f"{where}: tol={cfg.tol:g} is below what {dtype} iterates resolve (eps {eps:.3g}): a step "
+                         f"that rounds to zero would pass for convergence anywhere near the fixed point. Iterate in "
+                         f"float32 (z0.float(), and f in float32) or give tol >= {eps:.3g}")
 
 
 def _solved(z, z0: Tensor, solver: str) -> Tensor:

@@ -404,3 +404,16 @@ def test_bad_batch_ids_and_num_graphs_are_named():
     z, info = ic.fixed_point(contraction, z0, max_iter=60, tol=1e-8, batch=torch.tensor([0, 0, 2, 2]),
                              num_graphs=3)
     assert info.converged.tolist() == [True, True, True]
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+def test_a_tol_below_a_half_iterates_resolution_is_refused(dtype):
+    """Steps that round to zero met tol=1e-7: float16 reported "converged" 1e-3 away from the fixed
+    point. A tol the dtype resolves, or float32, is fine."""
+    eps = torch.finfo(dtype).eps
+    with pytest.raises(ValueError, match=rf"fixed_point\(\): tol=1e-07 is below what {dtype} iterates resolve"):
+        ic.fixed_point(lambda z: 0.5 * z + 1, torch.zeros(3, dtype=dtype), tol=1e-7, max_iter=50)
+    _, info = ic.fixed_point(lambda z: 0.5 * z + 1, torch.zeros(3, dtype=dtype), tol=2 * eps, max_iter=50)
+    assert info.status == "converged"
+    ic.fixed_point(lambda z: 0.5 * z + 1, torch.zeros(3), tol=1e-7, max_iter=50)  # float32
+    ic.fixed_point(lambda z: 0.5 * z + 1, torch.zeros(3, dtype=dtype), tol=1e-7, stop="abs", max_iter=50)
