@@ -1,7 +1,6 @@
 """The entry point: solve ``z = f(z)`` with a registered solver and a gradient mode."""
 from __future__ import annotations
 
-import warnings
 from typing import Callable, Optional
 
 import torch
@@ -11,7 +10,7 @@ from ._compile import is_compiling
 from ._keys import check_keys
 from .checks import check_int, got
 from .config import GRAD_MODES, STOP_RULES, SolveConfig, option_names
-from .info import ConvergenceError, ConvergenceWarning, FixedPointInfo, apply_policy
+from .info import FixedPointInfo, _emit, apply_policy
 from .monitor import IterationMonitor
 from .schedules import Schedule
 from .solvers import get_solver
@@ -139,16 +138,9 @@ def _checked_map(f: Callable[[Tensor], Tensor], z0: Tensor, where: str) -> Calla
     """``f``, with each output checked to be a tensor like ``z0``: an output of another shape would be
     broadcast into the iterate (a silent wrong answer), one of another dtype or device would fail
     inside a solver with torch's message. The checks read only metadata (no synchronisation)."""
-    shape, dtype, device = z0.shape, z0.dtype, z0.device
 
     def check(out) -> Tensor:
-        if not isinstance(out, Tensor):
-            raise TypeError(f"{where}: f must return a tensor like z0, got {got(out)}")
-        if out.shape != shape or out.dtype != dtype or out.device != device:
-            raise ValueError(f"{where}: f must return a tensor of z0's shape, dtype and device "
-                             f"({tuple(shape)}, {dtype}, {device}), got ({tuple(out.shape)}, {out.dtype}, "
-                             f"{out.device})")
-        return out
+        return _like_z0(out, z0, "f", where)
 
     def unchanged(z: Tensor, call):
         # an f that writes into its input (z.mul_(0.5)) or into a buffer it returns each time (out=)
@@ -189,15 +181,22 @@ def _check_tol_resolvable(cfg: SolveConfig, dtype: torch.dtype, where: str) -> N
                          f"float32 (z0.float(), and f in float32) or give tol >= {eps:.3g}")
 
 
+def _like_z0(out, z0: Tensor, who: str, where: str) -> Tensor:
+    """``out``, checked to be a tensor of ``z0``'s shape, dtype and device (``who`` returned it: ``f``,
+    or a solver, since one of your own may return anything): an output of another shape would be
+    broadcast into the iterate or passed on silently. Reads only metadata."""
+    if not isinstance(out, Tensor):
+        raise TypeError(f"{where}: {who} must return a tensor like z0, got {got(out)}")
+    if out.shape != z0.shape or out.dtype != z0.dtype or out.device != z0.device:
+        raise ValueError(f"{where}: {who} must return a tensor of z0's shape, dtype and device "
+                         f"({tuple(z0.shape)}, {z0.dtype}, {z0.device}), got ({tuple(out.shape)}, {out.dtype}, "
+                         f"{out.device})")
+    return out
+
+
 def _solved(z, z0: Tensor, solver: str) -> Tensor:
-    """A solver's answer, checked to be a tensor like ``z0`` (a registered solver of your own may
-    return anything; an answer of another shape would pass on silently)."""
-    if not isinstance(z, Tensor):
-        raise TypeError(f"fixed_point(): solver {solver!r} must return a tensor like z0, got {got(z)}")
-    if z.shape != z0.shape or z.dtype != z0.dtype or z.device != z0.device:
-        raise ValueError(f"fixed_point(): solver {solver!r} must return a tensor of z0's shape, dtype and device "
-                         f"({tuple(z0.shape)}, {z0.dtype}, {z0.device}), got ({tuple(z.shape)}, {z.dtype}, {z.device})")
-    return z
+    """A solver's answer, checked as ``f``'s outputs are."""
+    return _like_z0(z, z0, f"solver {solver!r}", "fixed_point()")
 
 
 def _version(t: Tensor) -> Optional[int]:
@@ -430,9 +429,7 @@ def _check_adjoint_without_tol(backward: FixedPointInfo, on_nonconvergence: str)
            f"relative residual of {r:.3g}, above {IMPLICIT_POINT_TOL:g}: the gradient is not the implicit one. "
            "Set backward_tol (the adjoint then runs to it, up to backward_max_iter), raise backward_max_iter, or "
            "set contraction=kappa for a guaranteed contraction.")
-    if on_nonconvergence == "raise":
-        raise ConvergenceError(msg, backward)
-    warnings.warn(msg, ConvergenceWarning, stacklevel=3)
+    _emit(on_nonconvergence, msg, backward, 3)
 
 
 _attach_outside_graph = torch.compiler.disable(_attach_implicit_backward)
@@ -469,7 +466,5 @@ def _check_implicit_point(info: FixedPointInfo, tol: float, metric: str, source:
         "Give a `tol` and enough iterations for the forward solve to reach it (`contraction=kappa` guarantees "
         "convergence), or use grad='unrolled' (the exact gradient of the steps taken)."
     )
-    if on_nonconvergence == "raise":
-        raise ConvergenceError(msg, info)
-    warnings.warn(msg, ConvergenceWarning, stacklevel=2)
+    _emit(on_nonconvergence, msg, info, 2)
     return True
