@@ -256,10 +256,10 @@ class FixedPointInfo:
         if rules is None:
             return None
         residual, expansive = rules
-        first = int(torch.nonzero(residual | expansive)[0]) if bool((residual | expansive).any()) else None
-        if first is None:
+        flagged = torch.nonzero(residual | expansive).flatten()
+        if not flagged.numel():
             return None
-        return "residual" if bool(residual[first]) else "expansive"
+        return "residual" if bool(residual[flagged[0]]) else "expansive"
 
     def mark_overflow(self, dtype: torch.dtype) -> None:
         """The solve ran finite in its compute dtype, but its answer overflows ``dtype``, the dtype
