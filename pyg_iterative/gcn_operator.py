@@ -63,6 +63,8 @@ class GCNOperator(GCNOperatorBase, MessagePassing):
             return super().propagator(edge_index, prop, adj)
         # the observed path: what propagate returned stays as the hooks saw it (a copy when it would
         # otherwise be the step's output, which the iteration may overwrite in place)
+        if self._explain:  # the messages in the order an explainer's edge mask follows, built once per call
+            adj = self._explained_edges(prop)
         return lambda h, add, s: (scaled_add(self._propagate_with(prop, adj, h), add, s)
                                   if (add is not None or s != 1.0) else self._propagate_with(prop, adj, h).clone())
 
@@ -76,9 +78,6 @@ class GCNOperator(GCNOperatorBase, MessagePassing):
                     or self._message_and_aggregate_forward_pre_hooks or self._message_and_aggregate_forward_hooks)
 
     def _propagate_with(self, prop, adj, h: Tensor) -> Tensor:
-        if self._explain:  # the messages in the order an explainer's edge mask follows
-            edge_index, w = self._explained_edges(prop)
-            return self.propagate(edge_index, x=h, edge_weight=w, size=(h.size(0), h.size(0)))
         if isinstance(adj, CSRPair) and not is_compiling():
             return self.propagate(adj.A, x=h, edge_weight=None)
         # the folded edge list: what a traced graph uses (no sparse tensor), and weights with gradients
