@@ -252,6 +252,11 @@ def percent(x: float, digits: int = 1) -> str:
     return str(Decimal(repr(round(x * 100, 9))).quantize(Decimal(1).scaleb(-digits), ROUND_HALF_UP))
 
 
+def _test_accuracy(summary: dict) -> str:
+    """A summary row's test accuracy as the tables show it: ``mean ± std`` in percent."""
+    return f"{percent(summary['test_acc_mean'])} ± {percent(summary['test_acc_std'])}"
+
+
 def summarize(rows: list[dict], by: Iterable[str], values: Iterable[str] = ("test_acc", "val_acc")) -> list[dict]:
     """Mean and standard deviation (over seeds) of ``values`` for each group of ``by``."""
     by, values = list(by), list(values)
@@ -1049,7 +1054,7 @@ def depth_table(rows: list[dict], noise: float = 0.0) -> list[str]:
             row = {"dataset": ds, "model": m}
             for d in depths:
                 c = cell.get((ds, m, d))
-                row[str(d)] = (f"{percent(c['test_acc_mean'])} ± {percent(c['test_acc_std'])}" if c else "")
+                row[str(d)] = _test_accuracy(c) if c else ""
             out.append(row)
     return _table(out, ["dataset", "model", *map(str, depths)])
 
@@ -1064,7 +1069,7 @@ def _cells(rows: list[dict], row_key: str, col_key: str, cols: list, label: Call
         row = {row_key: label(key)}
         for c in cols:
             x = cell.get((key, c))
-            row[str(c)] = f"{percent(x['test_acc_mean'])} ± {percent(x['test_acc_std'])}" if x else ""
+            row[str(c)] = _test_accuracy(x) if x else ""
         out.append(row)
     return out
 
@@ -1116,7 +1121,7 @@ def generated_tables(rows: dict[str, list[dict]]) -> list[str]:
                            ("test_acc", "iterations", "converged")):
             lines += [f"GraphPIGN, form '{r['model'].partition('-')[2]}', iterated to convergence (at most "
                       f"{r['depth']} iterations): "
-                      f"{percent(r['test_acc_mean'])} ± {percent(r['test_acc_std'])}; iterations at test "
+                      f"{_test_accuracy(r)}; iterations at test "
                       f"{r['iterations_mean']:.0f} (mean over graphs and seeds), "
                       f"{r['converged_mean'] * 100:.0f}% of the test graphs converged", ""]
     return lines
@@ -1142,7 +1147,7 @@ def write_summary(path: Path, rows: dict[str, list[dict]], checks: list[dict], b
         summ = summarize(rows["chains"], ("length", "model"), ("test_acc", "iterations"))
         lines += ["## Chains (test accuracy %)", ""]
         lines += _table([{"L": r["length"], "model": r["model"],
-                          "test": f"{percent(r['test_acc_mean'])} ± {percent(r['test_acc_std'])}",
+                          "test": _test_accuracy(r),
                           "iterations": "" if math.isnan(r["iterations_mean"]) else f"{r['iterations_mean']:.0f}"}
                          for r in summ], ["L", "model", "test", "iterations"]) + [""]
     lines += generated_tables(rows)
