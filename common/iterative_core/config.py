@@ -24,6 +24,7 @@ from __future__ import annotations
 import dataclasses
 import numbers
 import re
+import warnings
 from collections.abc import Mapping
 from dataclasses import InitVar, dataclass, field, fields
 from types import MappingProxyType
@@ -334,6 +335,39 @@ class SolveConfig(_Options):
     def __setstate__(self, state: dict) -> None:
         super().__setstate__(state)
         self._keep_solver_pairs()  # also for a config pickled before the pairs were kept
+
+    def inert_options(self, iterations_name: str = "max_iter") -> dict[str, str]:
+        """The options set away from their defaults that this config never reads, each with why: the
+        ``tol`` options (``min_iter``, ``check_every``) without a ``tol``, the ``backward_*`` options
+        without ``grad="implicit"``, ``phantom_steps`` without ``grad="phantom"``."""
+        inert = {}
+        if self.tol is None:
+            why = f"without a tol (tol=None runs exactly {iterations_name} steps)"
+            if self.min_iter != 0:
+                inert["min_iter"] = why
+            if self.check_every != 1:
+                inert["check_every"] = why
+        if self.grad != "implicit":
+            for name in ("backward_tol", "backward_max_iter", "backward_solver", "backward_solver_options"):
+                if getattr(self, name) is not None:
+                    inert[name] = f"with grad={self.grad!r} (it sets the adjoint solve of grad='implicit')"
+        if self.grad != "phantom" and self.phantom_steps != 1:
+            inert["phantom_steps"] = (f"with grad={self.grad!r} (it is how many steps grad='phantom' "
+                                      "backpropagates through)")
+        return inert
+
+    def warn_inert(self, where: Optional[str] = None, iterations_name: str = "max_iter", stacklevel: int = 3) -> None:
+        """Warn (once per config) about the options this config sets but never reads
+        (:meth:`inert_options`): a value that has no effect is most often a mistake. ``stacklevel`` as
+        :func:`warnings.warn`'s, counted from the caller of this method."""
+        if self.__dict__.get("_inert_warned"):
+            return
+        object.__setattr__(self, "_inert_warned", True)
+        inert = self.inert_options(iterations_name)
+        if inert:
+            parts = "; ".join(f"{name}={show(getattr(self, name))} has no effect {why}" for name, why in inert.items())
+            warnings.warn(f"{where or type(self).__name__}: {parts}. Leave these options at their defaults, or set "
+                          "what they apply to", UserWarning, stacklevel=stacklevel + 1)
 
     def schedule(self, where: Optional[str] = None) -> tuple[Schedule, int]:
         """``(schedule, max_iter)`` of a complete config; a ``TypeError`` when no count is known (a

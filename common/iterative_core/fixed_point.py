@@ -126,12 +126,17 @@ _policies_outside_graph = torch.compiler.disable(_apply_policies)
 
 def _solve_config(config: Optional[SolveConfig], options: dict, where: str) -> SolveConfig:
     """The solve's config: ``config`` as it is (checked when it was made), with ``options`` a checked
-    copy (:func:`dataclasses.replace`), or one made from ``options`` alone."""
+    copy (:func:`dataclasses.replace`), or one made from ``options`` alone. Options it sets but never
+    reads are warned about once per config (:meth:`SolveConfig.warn_inert`)."""
     if config is None:
-        return SolveConfig(**options, _where=where)
-    if not isinstance(config, SolveConfig):
+        cfg = SolveConfig(**options, _where=where)
+    elif not isinstance(config, SolveConfig):
         raise TypeError(f"{where}: config must be an iterative_core.SolveConfig, got {got(config)}")
-    return config.replace(**options, _where=where) if options else config
+    else:
+        cfg = config.replace(**options, _where=where) if options else config
+    if not is_compiling():  # (traced, reading the config's mark would break torch 2.2's graph)
+        cfg.warn_inert(where, stacklevel=3)  # the caller of fixed_point()
+    return cfg
 
 
 def _checked_map(f: Callable[[Tensor], Tensor], z0: Tensor, where: str) -> Callable[[Tensor], Tensor]:

@@ -149,6 +149,7 @@ class IterativeLayerBase(nn.Module):
     def _install(self, config: SolveConfig, layer_options: LayerOptions, where: str) -> None:
         """Keep the checked configuration and the solve of eval mode derived from it (its schedule
         checked here), or change nothing when that check fails."""
+        config.warn_inert(where, "num_iterations")  # first: the eval config copies what it marks
         eval_config = _eval_config(config, layer_options, where)
         if layer_options.contraction is not None and not self.__dict__.get("_act_lipschitz_known", True):
             raise ValueError(f"{where}: contraction={layer_options.contraction} bounds the step through the "

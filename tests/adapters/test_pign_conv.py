@@ -3,6 +3,7 @@ caching and training."""
 from __future__ import annotations
 
 import importlib
+import warnings
 
 import pytest
 import torch
@@ -44,6 +45,23 @@ def test_return_info_and_eval_schedule(backend):
     A = dense_gcn_matrix(edge_index, None, 20)
     ref = dense_pign(x, A, conv.operator.weight, conv.operator.bias, iterations=10, smoothing=0.2)
     assert torch.allclose(out_eval, ref, atol=1e-5)
+
+
+def test_an_option_that_has_no_effect_is_warned_about_when_set_not_at_every_call(backend):
+    edge_index, _ = random_graph(20, 60)
+    x = torch.randn(20, 8)
+    with pytest.warns(UserWarning, match=r"PIGNConv: min_iter=3 has no effect without a tol \(tol=None runs exactly "
+                                         r"num_iterations steps\)"):
+        conv = backend.PIGNConv(8, num_iterations=5, eval_iterations=7, min_iter=3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        backend.call(conv, x, edge_index)
+        conv.eval()
+        backend.call(conv, x, edge_index)  # the eval schedule's config: warned with the layer's
+        conv.tol = 1e-4  # now it applies
+        conv.grad, conv.phantom_steps = "phantom", 2
+    with pytest.warns(UserWarning, match=r"PIGNConv: phantom_steps=2 has no effect with grad='unrolled'"):
+        conv.grad = "unrolled"
 
 
 def test_inject_input_matches_reference(backend):

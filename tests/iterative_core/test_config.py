@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import pickle
+import warnings
 
 import pytest
 import torch
@@ -158,6 +159,35 @@ def test_fixed_point_takes_a_config_and_options_override_it():
         ic.fixed_point(_contraction, torch.zeros(3), config=cfg, tol=-1.0)
     with pytest.raises(TypeError, match=r"fixed_point\(\): config must be an iterative_core.SolveConfig, got \{"):
         ic.fixed_point(_contraction, torch.zeros(3), config={"tol": 1e-3})
+
+
+@pytest.mark.parametrize("options, named", [
+    (dict(min_iter=2), r"min_iter=2 has no effect without a tol \(tol=None runs exactly max_iter steps\)"),
+    (dict(check_every=3), r"check_every=3 has no effect without a tol"),
+    (dict(backward_tol=1e-6), r"backward_tol=1e-06 has no effect with grad='unrolled' \(it sets the adjoint solve"),
+    (dict(grad="phantom", backward_max_iter=5), r"backward_max_iter=5 has no effect with grad='phantom'"),
+    (dict(backward_solver="anderson"), r"backward_solver='anderson' has no effect with grad='unrolled'"),
+    (dict(grad="implicit", tol=1e-6, phantom_steps=3), r"phantom_steps=3 has no effect with grad='implicit'"),
+])
+def test_an_option_that_has_no_effect_is_warned_about_once_per_config(options, named):
+    with pytest.warns(UserWarning, match=r"fixed_point\(\): .*" + named):
+        ic.fixed_point(_contraction, torch.zeros(3), max_iter=5, on_nonconvergence="ignore", **options)
+    cfg = SolveConfig(max_iter=5, on_nonconvergence="ignore", **options)  # made alone: not yet used, no warning
+    with pytest.warns(UserWarning, match=named):
+        ic.fixed_point(_contraction, torch.zeros(3), config=cfg)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ic.fixed_point(_contraction, torch.zeros(3), config=cfg)  # the same config again: warned already
+
+
+@pytest.mark.parametrize("options", [
+    dict(tol=1e-6, min_iter=2, check_every=3), dict(grad="implicit", tol=1e-6, backward_tol=1e-8, backward_max_iter=9),
+    dict(grad="phantom", phantom_steps=3), dict(stop="abs"),  # stop also sets the per-graph residuals
+])
+def test_options_that_apply_are_not_warned_about(options):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ic.fixed_point(_contraction, torch.zeros(3), max_iter=50, on_nonconvergence="ignore", **options)
 
 
 def test_validation_runs_once_per_construction(monkeypatch):
