@@ -53,8 +53,12 @@ DEFAULT_ORDER = ("signed", "appnp", "paper")
 
 
 def operator_keys(factory: Callable[..., Any]) -> frozenset:
-    """Which of :data:`OPERATOR_KEYS` an operator factory takes as keywords (all three for the GCN
-    operator's; none for most others)."""
+    """Which of :data:`OPERATOR_KEYS` an operator factory takes as keywords, for a factory that declares
+    the forms' options its own (``takes_forms = True``, as the GCN operator's classes do; a subclass of
+    :class:`~iterative_core.GCNOperatorBase` inherits it). None for any other factory: a keyword of the
+    same name there (a user operator's own ``alpha``) keeps the factory's default."""
+    if not getattr(factory, "takes_forms", False):
+        return frozenset()
     try:
         names = inspect.signature(factory).parameters
     except (TypeError, ValueError):
@@ -74,8 +78,8 @@ def resolve_form(form: Optional[str], keys: frozenset, conv: str = "the operator
     missing = _NEEDS[form] - keys
     if missing:
         raise ValueError(f"{where}: form={form!r} needs an operator that takes {', '.join(sorted(missing))} "
-                         f"(conv='gcn'); conv={conv!r} takes form='paper' (inject_input=True adds the input back "
-                         "at every step)")
+                         f"as the GCN operator does (conv='gcn', or a factory with takes_forms = True); conv={conv!r} "
+                         "takes form='paper' (inject_input=True adds the input back at every step)")
     return form
 
 

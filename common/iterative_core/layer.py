@@ -358,6 +358,8 @@ class GCNOperatorBase(nn.Module):
 
     #: the adapter whose :meth:`~iterative_core.adapter.GraphAdapter.edge_list` and
     #: :meth:`~iterative_core.adapter.GraphAdapter.graph_key` read the graph argument (set by each
+    #: the forms (:mod:`iterative_core.forms`) set this operator's ``alpha``, ``beta`` and ``propagation``
+    takes_forms: bool = True
     #: adapter's GCN operator; one that builds its propagation itself may leave it None)
     adapter: Optional[type[GraphAdapter]] = None
     #: how many graphs' prepared propagations an operator keeps (see :meth:`prepare`); 0 keeps none

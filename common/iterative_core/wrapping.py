@@ -539,12 +539,14 @@ def _gcn_option(name: str) -> property:
 
     def set(self, value) -> None:
         op = holder(self)
-        if op is not None:
-            setattr(op, name, value)
-        else:
-            vars(self)[name] = value
+        if op is None:  # nothing would read it: refused rather than kept as a value without effect
+            raise AttributeError(
+                f"{type(self).__name__}: {name} is an option of the GCN operator (conv='gcn'); this layer iterates "
+                f"conv={getattr(self, 'conv_name', None)!r}, whose operator takes its options when it is built: "
+                f"build a new layer with {name}=..., or set layer.operator.{name} if your operator reads it")
+        setattr(op, name, value)
 
-    return property(get, set, doc=f"The GCN operator's ``{name}`` (with another operator, the layer's own).")
+    return property(get, set, doc=f"The GCN operator's ``{name}`` (set only with the GCN operator).")
 
 
 class RegistryLayerBase(OperatorLayerBase):
