@@ -25,9 +25,11 @@ refuses a layer whose widths differ; the output of every call is checked as well
 """
 from __future__ import annotations
 
+import difflib
 import inspect
 import numbers
-from typing import Callable, Mapping, NamedTuple, Optional
+import warnings
+from typing import Callable, Iterable, Mapping, NamedTuple, Optional
 
 import torch
 from torch import Tensor, nn
@@ -502,18 +504,39 @@ def split_operator_options(kwargs: dict) -> tuple[dict, dict]:
     return it, op
 
 
-def build_operator(backend: str, conv: str, channels: int, options: dict, where: str) -> nn.Module:
+def build_operator(backend: str, conv: str, channels: int, options: dict, where: str,
+                   layer_given: Iterable[str] = ()) -> nn.Module:
     """``factory(channels, **options)`` for the operator ``conv`` registered for ``backend``; an
-    option the factory does not take is an error listing the valid keywords."""
+    option the factory does not take is an error listing the valid keywords. ``layer_given``: the
+    iteration's options the caller set, which the layer keeps (a warning names those the factory
+    takes too, and, for a factory with ``**kwargs``, the options spelt like one of the layer's)."""
     factory = get_operator(conv, backend)
     try:
         params = list(inspect.signature(factory).parameters.values())[1:]
     except (TypeError, ValueError):
         params = None
+    named = [] if params is None else [p.name for p in params if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)]
     if params is not None and not any(p.kind is p.VAR_KEYWORD for p in params):
-        valid = [p.name for p in params if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)]
-        check_keys(f"{where}(conv={conv!r})", options, list(ITERATION_KEYS) + valid)
-    operator = factory(channels, **options)
+        check_keys(f"{where}(conv={conv!r})", options, list(ITERATION_KEYS) + named)
+    elif params is not None:  # **kwargs: nothing refuses a misspelt option of the layer's
+        for key in options:
+            near = difflib.get_close_matches(key, ITERATION_KEYS, n=1, cutoff=0.8)
+            if near and key not in named:
+                warnings.warn(f"{where}: {key}={options[key]!r} goes to operator {conv!r}'s factory (it takes "
+                              f"**kwargs), not to the iteration: did you mean {near[0]}=?", UserWarning, stacklevel=4)
+    shadowed = sorted(set(layer_given) & set(named))
+    if shadowed:
+        warnings.warn(f"{where}: {', '.join(shadowed)} set{'s' if len(shadowed) == 1 else ''} the layer's own "
+                      f"option{'s' if len(shadowed) > 1 else ''}; operator {conv!r}'s factory takes a keyword of the "
+                      "same name and keeps its default. To set the factory's, register a factory that fixes it "
+                      f"(register_operator(name, functools.partial(factory, {shadowed[0]}=...)))",
+                      UserWarning, stacklevel=4)
+    try:
+        operator = factory(channels, **options)
+    except TypeError as e:  # a factory that is not (channels, **options) -> module
+        raise TypeError(f"{where}: building operator {conv!r} as factory({channels}, **{options!r}) failed: {e} "
+                        "(a registered factory is called as factory(channels, **options) and returns a "
+                        "torch.nn.Module)") from e
     if not isinstance(operator, nn.Module):
         raise TypeError(f"{where}: operator {conv!r} for backend {backend!r} returned "
                         f"{type(operator).__name__}, not a torch.nn.Module")
@@ -587,7 +610,9 @@ class RegistryLayerBase(OperatorLayerBase):
             kwargs.setdefault(key, value)
         it, opts = split_operator_options(kwargs)
         given_options = {k: v for k, v in opts.items() if k in given}  # for the repr
-        operator = build_operator(self.adapter.name, conv, channels, opts, where)
+        layer_given = set(it) | {k for k, v in (("smoothing", smoothing is not form_smoothing), ("tol", tol is not None),
+                                                ("act", act is not form_act), ("dropout", dropout != 0.0)) if v}
+        operator = build_operator(self.adapter.name, conv, channels, opts, where, layer_given)
         super().__init__(operator, channels, num_iterations, smoothing, tol, act, dropout, **it)
         self.in_channels, self.out_channels = in_channels, channels
         # a learned projection to the iteration's width when it differs from the input's (GCNConv's in -> out)
