@@ -282,6 +282,7 @@ class OperatorLayerBase(IterativeLayerBase):
             )
         super().__init__(channels, num_iterations, smoothing, tol, act, dropout, **kwargs)
         self.operator = operator
+        _warn_stochastic_operator(operator, self.tol, self.grad, where)
 
     @property
     def conv(self) -> nn.Module:
@@ -495,6 +496,34 @@ def _iterate_outside_graph(layer: OperatorLayerBase, *args, **kwargs):
 
 
 _check_overflow_outside_graph = torch.compiler.disable(_check_overflow)
+
+
+def stochastic_parts(operator: nn.Module) -> list[str]:
+    """The dropouts of ``operator`` active in training: ``torch.nn`` dropout modules with ``p > 0`` and
+    a float ``dropout`` attribute above 0 (PyG's ``GATConv(dropout=...)`` and its kin), by name."""
+    found = []
+    for name, module in operator.named_modules():
+        if isinstance(module, nn.modules.dropout._DropoutNd) and module.p > 0:
+            found.append(f"{name or type(operator).__name__} (p={module.p})")
+        rate = vars(module).get("dropout")
+        if isinstance(rate, float) and rate > 0:
+            found.append(f"{(name + '.') if name else type(module).__name__ + '.'}dropout={rate}")
+    return found
+
+
+def _warn_stochastic_operator(operator: nn.Module, tol: Optional[float], grad: str, where: str) -> None:
+    """Warn when an operator with dropout inside is iterated to a ``tol`` or with a fixed-point
+    gradient: in training each step draws new masks, so the map iterated has no fixed point."""
+    if tol is None and grad == "unrolled":
+        return
+    parts = stochastic_parts(operator)
+    if parts:
+        effects = [x for x, on in ((f"tol={tol} is not reached", tol is not None),
+                                   (f"grad={grad!r} gives the gradient of no fixed point", grad != "unrolled")) if on]
+        warnings.warn(f"{where}: the operator applies dropout ({', '.join(parts)}): in training each step draws new "
+                      "masks, so the map iterated changes from step to step and has no fixed point: "
+                      f"{' and '.join(effects)}. Build the operator without dropout and pass the layer's dropout= "
+                      "instead (one mask per forward pass)", UserWarning, stacklevel=3)
 
 
 def split_operator_options(kwargs: dict) -> tuple[dict, dict]:

@@ -14,15 +14,15 @@ WEIGHTED = {"GraphConv", "SAGEConv", "GINConv", "GATConv"}
 OUT_WIDTH = "out_feats"
 
 
-def layer(kind: str, c_in, c_out=None, *, heads: int = 1) -> nn.Module:
-    """DGL's layer ``kind`` from ``c_in`` to ``c_out`` channels (per head for ``GATConv``)."""
+def layer(kind: str, c_in, c_out=None, *, heads: int = 1, dropout: float = 0.0) -> nn.Module:
+    """DGL's layer ``kind`` from ``c_in`` to ``c_out`` channels (per head for ``GATConv``, with attention ``dropout``)."""
     c_out = c_in if c_out is None else c_out
     if kind == "SAGEConv":
         return dglnn.SAGEConv(c_in, c_out, "mean")
     if kind == "GINConv":
         return dglnn.GINConv(nn.Sequential(nn.Linear(c_in, c_out), nn.ReLU(), nn.Linear(c_out, c_out)), "sum")
     if kind == "GATConv":
-        return dglnn.GATConv(c_in, c_out, num_heads=heads)
+        return dglnn.GATConv(c_in, c_out, num_heads=heads, attn_drop=dropout)
     return getattr(dglnn, kind)(c_in, c_out)  # GraphConv
 
 

@@ -14,15 +14,15 @@ WEIGHTED = {"GCNConv", "GraphConv"}
 OUT_WIDTH = "out_channels"
 
 
-def layer(kind: str, c_in, c_out=None, *, heads: int = 1) -> nn.Module:
-    """PyG's layer ``kind`` from ``c_in`` to ``c_out`` channels (per head for ``GATConv``)."""
+def layer(kind: str, c_in, c_out=None, *, heads: int = 1, dropout: float = 0.0) -> nn.Module:
+    """PyG's layer ``kind`` from ``c_in`` to ``c_out`` channels (per head for ``GATConv``, with attention ``dropout``)."""
     c_out = c_in if c_out is None else c_out
     if kind == "SAGEConv":
         return gnn.SAGEConv(c_in, c_out)
     if kind == "GINConv":
         return gnn.GINConv(nn.Sequential(nn.Linear(c_in, c_out), nn.ReLU(), nn.Linear(c_out, c_out)))
     if kind == "GATConv":
-        return gnn.GATConv(c_in, c_out, heads=heads)
+        return gnn.GATConv(c_in, c_out, heads=heads, dropout=dropout)
     return getattr(gnn, kind)(c_in, c_out)  # GraphConv, GCNConv
 
 

@@ -2,6 +2,8 @@
 iterated by hand, their options, and an operator a user registers."""
 from __future__ import annotations
 
+import warnings
+
 import pytest
 import torch
 from torch import nn
@@ -184,3 +186,77 @@ def test_gradcheck_registered_operators_every_gradient_mode(backend, conv, grad)
         return torch.func.functional_call(layer, {name: w}, args)
 
     assert torch.autograd.gradcheck(run, (x, w))
+
+
+def _with_alpha(backend):
+    """A user's operator factory with an ``alpha`` of its own (a name the GCN operator's forms also set)."""
+    def factory(channels: int, alpha: float = 0.5) -> nn.Module:
+        op = backend.layers.MeanOfNeighbours(channels)
+        op.alpha = alpha
+        return op
+    return factory
+
+
+def test_a_user_factorys_own_alpha_keeps_its_default_and_takes_no_form(backend, clean_registry):
+    backend.register_operator("with_alpha", _with_alpha(backend))
+    layer = backend.PIGNConv(C, conv="with_alpha")
+    assert layer.operator.alpha == 0.5  # not the forms' alpha (0.0 of "paper", 0.1 of "appnp"/"signed")
+    assert (layer.form, layer.smoothing, layer.act) == ("paper", 0.5, "relu")
+    assert backend.PIGNConv(C, conv="with_alpha", alpha=0.9).operator.alpha == 0.9
+    with pytest.raises(AttributeError, match=r"alpha is an option of the GCN operator \(conv='gcn'\); this layer "
+                                             r"iterates conv='with_alpha'.*layer.operator.alpha"):
+        layer.alpha = 0.3
+    assert layer.operator.alpha == 0.5
+    with pytest.raises(ValueError, match=r"form='appnp' needs an operator that takes alpha, beta as the GCN operator"):
+        backend.PIGNConv(C, conv="with_alpha", form="appnp")
+    assert backend.PIGNConv(C).alpha == 0.1  # the GCN operator's, read and set through the layer
+    gcn = backend.PIGNConv(C)
+    gcn.alpha = 0.3
+    assert gcn.operator.alpha == 0.3
+
+
+def test_a_factory_keyword_the_layer_takes_or_a_misspelt_one_is_warned_about(backend, clean_registry):
+    Layer = backend.layers.MeanOfNeighbours
+
+    def with_dropout(channels: int, dropout: float = 0.0) -> nn.Module:
+        op = Layer(channels)
+        op.attention_dropout = dropout
+        return op
+
+    backend.register_operator("with_dropout", with_dropout)
+    with pytest.warns(UserWarning, match=r"dropout sets the layer's own option; operator 'with_dropout''s factory "
+                                         r"takes a keyword of the same name and keeps its default.*functools.partial"):
+        layer = backend.PIGNConv(C, conv="with_dropout", dropout=0.3)
+    assert layer.dropout == 0.3 and layer.operator.attention_dropout == 0.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        backend.PIGNConv(C, conv="with_dropout")  # nothing given twice
+
+    backend.register_operator("any_keywords", lambda channels, **options: Layer(channels))
+    with pytest.warns(UserWarning, match=r"num_iteration=5 goes to operator 'any_keywords''s factory \(it takes "
+                                         r"\*\*kwargs\), not to the iteration: did you mean num_iterations=\?"):
+        layer = backend.PIGNConv(C, conv="any_keywords", num_iteration=5)
+    assert layer.num_iterations == 8
+
+    backend.register_operator("not_a_factory", dict)
+    with pytest.raises(TypeError, match=r"building operator 'not_a_factory' as factory\(8, \*\*\{\}\) failed: .*"
+                                        r"called as factory\(channels, \*\*options\)"):
+        backend.PIGNConv(C, conv="not_a_factory")
+
+
+@pytest.mark.parametrize("options, warned", [
+    (dict(tol=1e-4), "tol=0.0001 is not reached"),
+    (dict(grad="implicit"), "grad='implicit' gives the gradient of no fixed point"),
+    (dict(), None),  # a fixed number of unrolled steps: dropout at each is a regulariser like any
+])
+def test_dropout_inside_the_operator_is_warned_about_where_a_fixed_point_is_assumed(backend, options, warned):
+    if warned is None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            backend.PIGNConv(C, conv="gat", attention_dropout=0.5, **options)
+        return
+    with pytest.warns(UserWarning, match=r"the operator applies dropout \(.*0\.5.*\): in training each step draws "
+                                         r"new masks.*" + warned + r".*pass the layer's dropout= instead"):
+        backend.PIGNConv(C, conv="gat", attention_dropout=0.5, **options)
+    with pytest.warns(UserWarning, match="the operator applies dropout"):  # a layer of the backend, wrapped
+        backend.IterativeConv(backend.layers.layer("GATConv", C, dropout=0.5), **options)
