@@ -447,8 +447,9 @@ class OperatorLayerBase(IterativeLayerBase):
             step = _setup_outside_graph(self, x, graph, edge_weight, batch, num_graphs, z_init, edge_attr)
         else:
             step = self._setup(x, graph, edge_weight, batch, num_graphs, z_init, edge_attr)
-        if compiling and not (self.adapter.traceable_layers or hasattr(self.operator, "bind")):
-            # the ecosystem's layers cannot be traced: the iteration runs outside the compiled graph
+        if compiling and not (self.adapter.traceable_layers or isinstance(self.operator, GCNOperatorBase)):
+            # the ecosystem's layers cannot be traced (nor an operator built on them, with a bind of its
+            # own, as DGL's GAT operator): the iteration runs outside the compiled graph
             z, info = _iterate_outside_graph(self, step.op, step.x, batch=step.batch, num_graphs=step.num_graphs,
                                              z_init=step.z_init)
         else:
