@@ -173,17 +173,19 @@ def _checked_map(f: Callable[[Tensor], Tensor], z0: Tensor, where: str) -> Calla
     return checked
 
 
-def _check_tol_resolvable(cfg: SolveConfig, dtype: torch.dtype, where: str) -> None:
+def _check_tol_resolvable(cfg: SolveConfig, dtype: torch.dtype, where: str,
+                          fix: str = "z0.float(), and f in float32") -> None:
     """A relative ``tol`` below a half-precision iterate's resolution is met by steps that round to
     zero, anywhere near the fixed point (float16 reported "converged" at a relative error of 1e-3 for
-    tol=1e-7). The layers iterate half-precision inputs in float32; ``fixed_point`` on a half z0 does not."""
+    tol=1e-7). The GCN operator iterates half-precision inputs in float32; ``fixed_point`` on a half z0,
+    and a wrapped layer in half precision, do not. ``fix``: how the caller iterates in float32."""
     if cfg.tol is None or cfg.stop != "rel" or dtype not in (torch.float16, torch.bfloat16):
         return
     eps = torch.finfo(dtype).eps
     if cfg.tol < eps:
         raise ValueError(f"{where}: tol={cfg.tol:g} is below what {dtype} iterates resolve (eps {eps:.3g}): a step "
                          f"that rounds to zero would pass for convergence anywhere near the fixed point. Iterate in "
-                         f"float32 (z0.float(), and f in float32) or give tol >= {eps:.3g}")
+                         f"float32 ({fix}) or give tol >= {eps:.3g}")
 
 
 def _like_z0(out, z0: Tensor, who: str, where: str) -> Tensor:

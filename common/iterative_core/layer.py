@@ -22,7 +22,7 @@ from ._keys import check_choice, check_keys
 from .activations import Activation, identity, inplace_activation, resolve_activation
 from .checks import check_flag, check_int, check_real, got
 from .config import LayerOptions, SolveConfig, expose, frozen_smoothing, mirror_options, option_names, show
-from .fixed_point import fixed_point
+from .fixed_point import _check_tol_resolvable, fixed_point
 from .info import FixedPointInfo
 from .adapter import GraphAdapter, GraphCache, GraphKey, check_graph_view, is_compiling, tensor_key
 from .normalization import Propagation, gcn_propagation
@@ -222,6 +222,8 @@ class IterativeLayerBase(nn.Module):
         smoothed = None if is_compiling() else getattr(op, "smoothed", None)
         if smoothed is not None and act is identity and not inject and p == 0:
             T._smoothed_step = smoothed  # T is op: the solver may take the smoothed step in one pass fewer
+        # a half-precision iterate (a wrapped layer in half precision) cannot resolve every tol: said in the layer's terms
+        _check_tol_resolvable(config, x.dtype, type(self).__name__, "layer.float() and float32 features")
         return fixed_point(T, x if z_init is None else z_init, config=config, batch=batch, num_graphs=num_graphs)
 
     def _iteration_repr(self) -> str:
@@ -356,10 +358,10 @@ class GCNOperatorBase(nn.Module):
     classical :math:`\\sqrt{\\|A\\|_1 \\|A\\|_\\infty}`.
     """
 
-    #: the adapter whose :meth:`~iterative_core.adapter.GraphAdapter.edge_list` and
-    #: :meth:`~iterative_core.adapter.GraphAdapter.graph_key` read the graph argument (set by each
     #: the forms (:mod:`iterative_core.forms`) set this operator's ``alpha``, ``beta`` and ``propagation``
     takes_forms: bool = True
+    #: the adapter whose :meth:`~iterative_core.adapter.GraphAdapter.edge_list` and
+    #: :meth:`~iterative_core.adapter.GraphAdapter.graph_key` read the graph argument (set by each
     #: adapter's GCN operator; one that builds its propagation itself may leave it None)
     adapter: Optional[type[GraphAdapter]] = None
     #: how many graphs' prepared propagations an operator keeps (see :meth:`prepare`); 0 keeps none

@@ -315,3 +315,20 @@ def test_edge_features_reach_a_layer_that_takes_them(backend):
     for dtype in (torch.float32, torch.float16):  # half precision binds in float32: refused there too
         with pytest.raises(TypeError, match="GCNOperator takes no edge features"):
             backend.run(backend.PIGNConv(C).to(dtype), xs[0].to(dtype), g0, edge_attr=es[0].to(dtype))
+
+
+def test_features_of_another_dtype_than_the_wrapped_layer_are_named(backend):
+    ei, _ = with_self_loops(random_graph(10, 30)[0], None, 10)  # (DGL's GraphConv refuses nodes without in-edges)
+    conv = backend.IterativeConv(backend.layers.layer("GraphConv", 8), num_iterations=2)
+    with pytest.raises(TypeError, match=r"IterativeConv: node features have dtype torch.float64 but the layer's "
+                                        r"parameters have dtype torch.float32; .*layer.to\(torch.float64\)"):
+        backend.call(conv, torch.randn(10, 8, dtype=torch.float64), ei)
+    assert backend.call(conv.double(), torch.randn(10, 8, dtype=torch.float64), ei).dtype == torch.float64
+
+
+def test_a_tol_a_half_precision_wrapped_layer_cannot_resolve_is_named_in_the_layers_terms(backend):
+    ei, _ = with_self_loops(random_graph(10, 30)[0], None, 10)
+    conv = backend.IterativeConv(backend.layers.layer("GraphConv", 8), tol=1e-4).bfloat16()
+    with pytest.raises(ValueError, match=r"IterativeConv: tol=0.0001 is below what torch.bfloat16 iterates resolve "
+                                         r"\(eps 0.00781\).*Iterate in float32 \(layer.float\(\) and float32 features\)"):
+        backend.call(conv, torch.randn(10, 8, dtype=torch.bfloat16), ei)
