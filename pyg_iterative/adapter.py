@@ -40,6 +40,10 @@ def edge_list(edge_index, edge_weight: Optional[Tensor] = None) -> tuple[Tensor,
     return edge_index[0], edge_index[1], edge_weight
 
 
+#: PyG layers whose ``forward`` takes ``edge_attr=None`` yet fail inside without edge features (or pseudo-coordinates)
+_NEED_EDGE_ATTR = frozenset({"GINEConv", "NNConv", "ECConv", "GMMConv", "SplineConv", "CGConv", "PDNConv"})
+
+
 class PyGAdapter(GraphAdapter):
     """PyG's graphs (edge indices and sparse adjacencies) and layers (``conv(x, edge_index, ...)``)."""
 
@@ -54,6 +58,12 @@ class PyGAdapter(GraphAdapter):
     call_form = "conv(x, edge_index[, edge_weight=w][, batch=batch])"
     batch_keyword = "batch"
     edge_feature_examples = "a layer whose forward takes edge_attr (GINEConv, GATConv(edge_dim=...))"
+
+    @classmethod
+    def needs_edge_features(cls, layer) -> bool:
+        # PyG's layers whose forward defaults edge_attr to None but fail inside without it
+        name = type(layer).__name__
+        return name in _NEED_EDGE_ATTR or (name == "TransformerConv" and getattr(layer, "lin_edge", None) is not None)
     partial_resets = ("torch_geometric.nn.conv.message_passing.MessagePassing",)
 
     def read_graph(self, layer: nn.Module, x: Tensor, edge_index, edge_weight: Optional[Tensor],

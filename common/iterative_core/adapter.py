@@ -300,6 +300,13 @@ class GraphAdapter:
     #: layers that take edge features, for messages
     edge_feature_examples: ClassVar[str] = "a layer whose forward takes edge_attr"
 
+    @classmethod
+    def needs_edge_features(cls, layer) -> bool:
+        """Whether ``layer`` needs edge features although its ``forward`` gives them a default (None):
+        the ecosystem's layers that fail inside without them. A required ``forward`` argument is
+        found from the signature; this is for the others."""
+        return False
+
     def edge_ordered(self, graph) -> bool:
         """Whether ``graph`` orders its edges, so that edge features can have one row per edge (an
         edge index does; a sparse adjacency does not)."""

@@ -373,7 +373,7 @@ class OperatorLayerBase(IterativeLayerBase):
                             f"{', '.join(names)}); pass them to {adapter.edge_feature_examples}, or leave them out")
         if not given and key is not None:
             param = params[key]
-            if param.default is param.empty:
+            if param.default is param.empty or adapter.needs_edge_features(self.operator):
                 raise TypeError(f"{type(self).__name__}: {op}.forward needs edge features ({key}); pass them as "
                                 f"edge_attr=, one row per edge")
         return key

@@ -6,7 +6,8 @@ import torch
 pytest.importorskip("torch_geometric")
 
 from torch_geometric.data import Batch, Data  # noqa: E402
-from torch_geometric.nn import GCNConv, GPSConv, MessagePassing, SAGEConv, global_mean_pool  # noqa: E402
+from torch_geometric.nn import (GCNConv, GINEConv, GPSConv, MessagePassing, NNConv, SAGEConv,  # noqa: E402
+                                TransformerConv, global_mean_pool)
 
 from pyg_iterative import IterativeConv  # noqa: E402
 from tests.helpers import iterate_by_hand, random_graph, toy_graphs  # noqa: E402
@@ -84,3 +85,21 @@ def test_a_per_node_module_that_takes_batch_second_is_refused():
 
     with pytest.raises(TypeError, match=r"MLP.forward\(x, batch, .*\) takes no graph"):
         IterativeConv(MLP([C, C]))
+
+
+_NEEDS_EDGE_ATTR = {  # layer -> the width of its edge features
+    "GINEConv": (lambda: GINEConv(torch.nn.Linear(8, 8)), 8),
+    "NNConv": (lambda: NNConv(8, 8, torch.nn.Linear(3, 64)), 3),
+    "TransformerConv": (lambda: TransformerConv(8, 8, edge_dim=3), 3),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_NEEDS_EDGE_ATTR))
+def test_a_layer_that_needs_edge_features_without_them_is_named(name):
+    make, edge_dim = _NEEDS_EDGE_ATTR[name]
+    ei, _ = random_graph(10, 30)
+    conv = IterativeConv(make(), num_iterations=2)
+    with pytest.raises(TypeError, match=rf"IterativeConv: {name}.forward needs edge features \(edge_attr\); pass "
+                                        r"them as edge_attr=, one row per edge"):
+        conv(torch.randn(10, 8), ei)
+    assert conv(torch.randn(10, 8), ei, edge_attr=torch.randn(ei.size(1), edge_dim)).shape == (10, 8)
