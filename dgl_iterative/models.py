@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from typing import Optional, Union
 
+import dgl
 from torch import Tensor
 
+from iterative_core.checks import got
 from iterative_core.models import GraphPIGNBase, PIGNBase
 
 from .adapter import batch_vector
@@ -58,6 +60,9 @@ class GraphPIGN(GraphPIGNBase):
         """``eweight``: the edge weights under the name DGL's explainers give them
         (``GNNExplainer`` calls ``model(graph, feat, eweight=mask)``)."""
         edge_weight = _edge_weight(edge_weight, eweight)
+        if not isinstance(graph, dgl.DGLGraph):  # (before reading its batch: a tensor has no batch_size)
+            raise TypeError(f"{type(self).__name__}: graph must be a DGLGraph (a dgl.batch of graphs: DGL's order, "
+                            f"model(graph, feat, edge_weight=None, return_info=False)), got {got(graph)}")
         batch, num_graphs = batch_vector(graph)  # the layer reads the same vector (built once)
         h = self.encode(feat)
         z, info = self.conv(graph, h, edge_weight, batch=batch, num_graphs=num_graphs, return_info=True)

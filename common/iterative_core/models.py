@@ -9,10 +9,10 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ._keys import check_choice
-from .checks import check_int, check_real
+from .checks import check_int, check_real, got
 from .forms import registered_form
 from .info import FixedPointInfo
-from .validation import check_features, check_parameter_dtype
+from .validation import check_features, check_parameter_dtype, compute_dtype
 
 
 def _probability(name: str, p, model: nn.Module) -> float:
@@ -62,11 +62,12 @@ class PIGNBase(nn.Module):
         self.decoder_dropout = (self.dropout if decoder_dropout is None
                                 else _probability("decoder_dropout", decoder_dropout, self))
         self.encoder = nn.Linear(in_channels, hidden_channels)
+        # the authors' model drops out inside the iteration too; the other forms do not
+        conv = conv_kwargs.get("conv", "gcn")
+        form, _ = registered_form(conv, self.conv_class.adapter.name, conv_kwargs.get("form"), type(self).__name__)
+        self._conv_dropout_default = dropout if form == "paper" else 0.0
         if conv_dropout is None:
-            # the authors' model drops out inside the iteration too; the other forms do not
-            conv = conv_kwargs.get("conv", "gcn")
-            form, _ = registered_form(conv, self.conv_class.adapter.name, conv_kwargs.get("form"), type(self).__name__)
-            conv_dropout = dropout if form == "paper" else 0.0
+            conv_dropout = self._conv_dropout_default
         self.conv = self.conv_class(hidden_channels, num_iterations=num_iterations, dropout=conv_dropout,
                                     **conv_kwargs)
         self.decoder = nn.Linear(hidden_channels, out_channels)
@@ -91,6 +92,8 @@ class PIGNBase(nn.Module):
         return F.dropout(x, self.dropout, self.training)
 
     def decode(self, z: Tensor, info: FixedPointInfo, return_info: bool):
+        if not isinstance(return_info, bool):  # e.g. a batch vector given where return_info is taken
+            raise TypeError(f"{type(self).__name__}: return_info must be True or False, got {got(return_info)}")
         out = self.decoder(F.dropout(z, self.decoder_dropout, self.training))
         return (out, info) if return_info else out
 
@@ -106,7 +109,10 @@ class PIGNBase(nn.Module):
         conv = self.conv.extra_repr()
         width = f"{self.hidden_channels}, "
         conv = conv[len(width):] if conv.startswith(width) else conv
-        return ", ".join(parts + [re.sub(r"(^|, )dropout=", r"\1conv_dropout=", conv)])
+        parts.append(re.sub(r"(^|, )dropout=", r"\1conv_dropout=", conv))
+        if self.conv.dropout == 0.0 and getattr(self, "_conv_dropout_default", 0.0) != 0.0:  # (the layer shows none of 0)
+            parts.append("conv_dropout=0.0")
+        return ", ".join(parts)
 
     def __repr__(self) -> str:
         return (f"{type(self).__name__}({self.in_channels}, {self.hidden_channels}, {self.out_channels}, "
@@ -119,25 +125,31 @@ POOLS = ("mean", "sum", "max")
 def global_pool(z: Tensor, batch: Optional[Tensor], num_graphs: Optional[int] = None, how: str = "mean") -> Tensor:
     """``[num_graphs, C]`` readout of the node rows of each graph (``batch[i]``: node ``i``'s graph).
 
-    Without ``batch`` all rows are one graph. A graph without nodes reads as zeros.
+    Without ``batch`` all rows are one graph. A graph without nodes reads as zeros. Half-precision
+    rows are summed and counted in float32 (a float16 count stops at 2048, a bfloat16 one at 256) and
+    the readout returned in their dtype, so that a graph reads the same alone and in any batch.
     """
     check_choice("pooling", how, POOLS)
     if batch is None:
         if z.size(0) == 0:  # as such a graph reads in a batch
             return z.new_zeros(1, z.size(1))
-        if how == "mean":
-            return z.mean(0, keepdim=True)
-        return z.sum(0, keepdim=True) if how == "sum" else z.max(0, keepdim=True).values
+        if how == "max":
+            return z.max(0, keepdim=True).values
+        acc = compute_dtype(z.dtype)
+        out = z.to(acc).mean(0, keepdim=True) if how == "mean" else z.to(acc).sum(0, keepdim=True)
+        return out.to(z.dtype)
     if num_graphs is None:
         num_graphs = int(batch.max()) + 1 if batch.numel() else 0
-    out = z.new_zeros(num_graphs, z.size(1))
     if how == "max":
+        out = z.new_zeros(num_graphs, z.size(1))
         return out.scatter_reduce(0, batch.view(-1, 1).expand_as(z), z, "amax", include_self=False)
-    out = out.index_add(0, batch, z)
+    acc = compute_dtype(z.dtype)
+    out = torch.zeros(num_graphs, z.size(1), dtype=acc, device=z.device).index_add_(0, batch, z.to(acc))
     if how == "mean":
-        count = torch.zeros(num_graphs, dtype=z.dtype, device=z.device).index_add_(0, batch, torch.ones_like(z[:, 0]))
+        count = torch.zeros(num_graphs, dtype=acc, device=z.device).index_add_(
+            0, batch, torch.ones(batch.shape, dtype=acc, device=z.device))
         out = out / count.clamp_min(1).unsqueeze(-1)
-    return out
+    return out.to(z.dtype)
 
 
 class GraphPIGNBase(PIGNBase):

@@ -225,3 +225,39 @@ def test_sparse_features_pass_the_checks(backend, layout, validate):
     m = backend.PIGN(4, 16, 3, num_iterations=2, validate=validate).eval()
     graph = backend.graph(EDGES, 4)
     torch.testing.assert_close(backend.run(m, x, graph), backend.run(m, dense, graph))
+
+
+def test_the_repr_shows_a_conv_dropout_of_0_where_the_models_default_is_not(backend):
+    """form='paper' drops out inside the iteration by default; a 0 there was left out of the repr,
+    which then rebuilt a model with dropout inside."""
+    model = backend.PIGN(5, 8, 3, form="paper", conv_dropout=0.0)
+    assert model.conv.dropout == 0.0 and repr(model).endswith("conv_dropout=0.0)")
+    assert "conv_dropout" not in repr(backend.PIGN(5, 8, 3, conv_dropout=0.0))  # the signed form's default
+
+
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16])
+@pytest.mark.parametrize("pool", ["mean", "sum"])
+def test_a_large_half_precision_graph_pools_the_same_alone_and_in_a_batch(backend, dtype, pool):
+    """A half-precision node count stopped at 256 (bfloat16) or 2048 (float16): the mean of a
+    larger graph was its sum over that count, and differed alone and in a batch."""
+    n = 3000
+    ei = torch.stack(random_edges(n, 4 * n, seed=0))
+    model = backend.GraphPIGN(4, 8, 2, num_iterations=2).to(dtype).eval()
+    x = torch.randn(n, 4).to(dtype)
+    alone = backend.call(model, x, ei)
+    small = torch.tensor([[0, 1], [1, 0]])
+    both = backend.call(model, torch.cat([x, torch.randn(2, 4).to(dtype)]), torch.cat([ei, small + n], 1),
+                        batch_sizes=[n, 2])
+    assert torch.allclose(both[0].float(), alone[0].float(), atol=2e-2, rtol=2e-2), (both[0], alone[0])
+    ref = model.float()
+    assert torch.allclose(alone[0].float(), backend.call(ref, x.float(), ei)[0], atol=5e-2, rtol=5e-2)
+
+
+def test_a_return_info_that_is_not_a_bool_is_named(backend):
+    """DGL's GraphPIGN takes return_info fourth, where the other models take a batch vector."""
+    model = backend.GraphPIGN(4, 8, 2).eval()
+    g, x, ids = backend.graph(EDGES, 4), torch.randn(4, 4), torch.zeros(4, dtype=torch.long)
+    args = (None, ids) if backend.name == "dgl" else (None, None, None, ids)
+    with pytest.raises(TypeError, match=r"GraphPIGN: return_info must be True or False, got an int64 Tensor of "
+                                        r"shape \(4,\)"):
+        backend.run(model, x, g, *args)

@@ -115,3 +115,12 @@ def test_a_batch_made_under_inference_mode_runs():
         bg = dgl.batch([to_dgl(random_graph(5, 10, seed=1)[0], 5), to_dgl(random_graph(6, 12, seed=2)[0], 6)])
         out = model(bg, torch.randn(11, 4))
     assert out.shape == (2, 2) and torch.isfinite(out).all()
+
+
+def test_graph_pign_given_features_where_the_graph_goes_names_dgls_order():
+    from dgl_iterative import GraphPIGN
+    g = dgl.batch([dgl.graph(([0, 1], [1, 0])), dgl.graph(([0], [1]), num_nodes=2)])
+    with pytest.raises(TypeError, match=r"GraphPIGN: graph must be a DGLGraph \(a dgl.batch of graphs: DGL's order, "
+                                        r"model\(graph, feat, edge_weight=None, return_info=False\)\), got a float32 "
+                                        r"Tensor of shape \(4, 3\)"):
+        GraphPIGN(3, 8, 2)(torch.randn(4, 3), g)
