@@ -9,7 +9,7 @@ import torch
 from torch import Tensor
 
 from ._compile import is_compiling
-from .checks import got
+from .checks import check_int, got
 
 SUPPORTED_DTYPES = (torch.float16, torch.bfloat16, torch.float32, torch.float64)
 
@@ -179,10 +179,7 @@ def check_batch(batch: Optional[Tensor], num_nodes: int, where: str, num_graphs:
     """Shape and dtype of a batch vector and of ``num_graphs``; with ``validate`` also the graph ids'
     range. Returns ``num_graphs``, read from ``batch`` when not given, so that what follows (the
     per-graph bound, the solve) never reads it again. One synchronisation, when either is needed."""
-    if num_graphs is not None and (isinstance(num_graphs, bool) or not isinstance(num_graphs, int)):
-        raise TypeError(f"{where}: num_graphs must be an int >= 0 or None, got {got(num_graphs)}")
-    if num_graphs is not None and num_graphs < 0:
-        raise ValueError(f"{where}: num_graphs must be an int >= 0 or None, got {num_graphs!r}")
+    num_graphs = check_int("num_graphs", num_graphs, minimum=0, optional=True, where=where)  # numpy's ints too
     if batch is None:
         if num_graphs is not None:
             raise ValueError(f"{where}: num_graphs={num_graphs} was given without a batch vector")

@@ -30,3 +30,12 @@ def test_graph_pign_on_dataloader_batches_is_per_graph():
     assert rows.shape == (10, 2)
     for i, g in enumerate(data):
         assert torch.allclose(rows[i], model(g.x, g.edge_index)[0], atol=1e-5)
+
+
+def test_num_graphs_may_be_a_numpy_integer():
+    """As PyG's pooling takes it (data.num_graphs read through numpy, a size from a sampler)."""
+    np = pytest.importorskip("numpy")
+    x, ei = torch.randn(4, 4), torch.tensor([[0, 1, 2, 3], [1, 0, 3, 2]])
+    batch = torch.tensor([0, 0, 1, 1])
+    model = GraphPIGN(4, 8, 2, num_iterations=2).eval()
+    assert torch.equal(model(x, ei, batch=batch, num_graphs=np.int64(2)), model(x, ei, batch=batch, num_graphs=2))
