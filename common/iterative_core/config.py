@@ -356,9 +356,20 @@ class SolveConfig(_Options):
                                       "backpropagates through)")
         return inert
 
+    def doubtful_gradient(self) -> Optional[str]:
+        """Why this config's gradient may be far from the fixed point's, or None: Anderson with
+        ``grad="unrolled"`` differentiates its least-squares mixing, whose derivative is ill-conditioned
+        near convergence."""
+        if self.solver == "anderson" and self.grad == "unrolled":
+            return ("solver='anderson' with grad='unrolled' backpropagates through Anderson's least-squares mixing, "
+                    "whose derivative is ill-conditioned near convergence: the gradient can be several percent off "
+                    "the fixed point's. Use grad='implicit' (or 'phantom') for the fixed point's gradient")
+        return None
+
     def warn_inert(self, where: Optional[str] = None, iterations_name: str = "max_iter", stacklevel: int = 3) -> None:
         """Warn (once per config) about the options this config sets but never reads
-        (:meth:`inert_options`): a value that has no effect is most often a mistake. ``stacklevel`` as
+        (:meth:`inert_options`), a value that has no effect being most often a mistake, and about a
+        gradient that may be far from the fixed point's (:meth:`doubtful_gradient`). ``stacklevel`` as
         :func:`warnings.warn`'s, counted from the caller of this method."""
         if self.__dict__.get("_inert_warned"):
             return
@@ -368,6 +379,9 @@ class SolveConfig(_Options):
             parts = "; ".join(f"{name}={show(getattr(self, name))} has no effect {why}" for name, why in inert.items())
             warnings.warn(f"{where or type(self).__name__}: {parts}. Leave these options at their defaults, or set "
                           "what they apply to", UserWarning, stacklevel=stacklevel + 1)
+        doubt = self.doubtful_gradient()
+        if doubt:
+            warnings.warn(f"{where or type(self).__name__}: {doubt}", UserWarning, stacklevel=stacklevel + 1)
 
     def schedule(self, where: Optional[str] = None) -> tuple[Schedule, int]:
         """``(schedule, max_iter)`` of a complete config; a ``TypeError`` when no count is known (a

@@ -190,6 +190,15 @@ def test_options_that_apply_are_not_warned_about(options):
         ic.fixed_point(_contraction, torch.zeros(3), max_iter=50, on_nonconvergence="ignore", **options)
 
 
+def test_anderson_with_an_unrolled_gradient_is_warned_about_and_with_an_implicit_one_not():
+    with pytest.warns(UserWarning, match=r"fixed_point\(\): solver='anderson' with grad='unrolled' backpropagates "
+                                         r"through Anderson's least-squares mixing.*Use grad='implicit'"):
+        ic.fixed_point(_contraction, torch.zeros(3), max_iter=5, solver="anderson")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ic.fixed_point(_contraction, torch.zeros(3), max_iter=50, tol=1e-6, solver="anderson", grad="implicit")
+
+
 def test_validation_runs_once_per_construction(monkeypatch):
     made = []
     post_init = SolveConfig.__post_init__
