@@ -435,7 +435,7 @@ def _check_adjoint_without_tol(backward: FixedPointInfo, on_nonconvergence: str)
     msg = (f"grad='implicit': the adjoint solve (no tol) stopped after {backward.iterations} iterations at a "
            f"relative residual of {r:.3g}, above {IMPLICIT_POINT_TOL:g}: the gradient is not the implicit one. "
            "Set backward_tol (the adjoint then runs to it, up to backward_max_iter), raise backward_max_iter, or "
-           "set contraction=kappa for a guaranteed contraction.")
+           "set contraction=kappa (the GCN operator's option) for a guaranteed contraction.")
     _emit(on_nonconvergence, msg, backward, 3)
 
 
@@ -470,8 +470,8 @@ def _check_implicit_point(info: FixedPointInfo, tol: float, metric: str, source:
         f"grad='implicit': the implicit gradient is taken at a point that is not a fixed point: the forward "
         f"solve's last {kind} residual is {res:.3g}, above {tol:g} ({source}), after {info.iterations} "
         f"iterations, so the implicit function theorem does not apply and the gradient is inaccurate. "
-        "Give a `tol` and enough iterations for the forward solve to reach it (`contraction=kappa` guarantees "
-        "convergence), or use grad='unrolled' (the exact gradient of the steps taken)."
+        "Give a `tol` and enough iterations for the forward solve to reach it (`contraction=kappa`, the GCN "
+        "operator's option, guarantees convergence), or use grad='unrolled' (the exact gradient of the steps taken)."
     )
     _emit(on_nonconvergence, msg, info, 2)
     return True

@@ -426,8 +426,9 @@ def divergence_message(info: FixedPointInfo) -> str:
     what = "fixed-point iteration" if info.phase == "forward" else "adjoint fixed-point solve (implicit backward)"
     head = f"{what} diverged after {info.iterations} iterations"
     stats = (f"final residual {info.final_residual:.3g}, contraction factor {info.contraction_factor:.3g}")
-    advice = ("Lower the smoothing's step (raise `smoothing`), bound the operator with `contraction=kappa`, "
-              "or switch to solver='anderson'.")
+    advice = ("Lower the smoothing's step (raise `smoothing`), bound the operator with `contraction=kappa` (the GCN "
+              "operator's option; bound another's weights yourself, e.g. with spectral_norm), or switch to "
+              "solver='anderson'.")
     reason = info.divergence_reason
     if reason in ("residual", "expansive") and info._cache.get("div_in_graphs"):
         return _graph_divergence_message(info, head, advice)
@@ -500,6 +501,7 @@ def apply_policy(info: FixedPointInfo, on_nonconvergence: str, on_divergence: st
             f"{what} did not reach tol={info.tol:g} in {info.iterations} iterations "
             f"(final residual {info.final_residual:.3g}, contraction factor {info.contraction_factor:.3g}). "
             + ("Raise `max_iter`" if info.phase == "forward" else "Raise `backward_max_iter` or `backward_tol`")
-            + ", use solver='anderson', or set `contraction=kappa` for a guaranteed contraction."
+            + ("" if info.solver == "anderson" else ", use solver='anderson'")
+            + ", or set `contraction=kappa` (the GCN operator's option) for a guaranteed contraction."
         )
         _emit(on_nonconvergence, msg, info, 3)
