@@ -52,7 +52,7 @@ def _installed_dgl() -> _Optional[str]:
 
 _check_versions(_torch.__version__, _installed_dgl())
 
-from iterative_core import ConvergenceError, FixedPointInfo, fixed_point
+from iterative_core import ConvergenceError, FixedPointInfo, SolveConfig, fixed_point
 from iterative_core import available_operators as _available_operators
 from iterative_core.operators import convert_state_dict, operator_registrar
 
@@ -68,5 +68,5 @@ available_operators = partial(_available_operators, "dgl")
 
 __all__ = [
     "PIGNConv", "IterativeConv", "PIGN", "GraphPIGN", "GCNOperator", "register_operator", "available_operators",
-    "convert_state_dict", "FixedPointInfo", "ConvergenceError", "fixed_point", "DGLAdapter",
+    "convert_state_dict", "FixedPointInfo", "ConvergenceError", "SolveConfig", "fixed_point", "DGLAdapter",
 ]

@@ -8,7 +8,7 @@
 """
 from functools import partial
 
-from iterative_core import ConvergenceError, FixedPointInfo, fixed_point
+from iterative_core import ConvergenceError, FixedPointInfo, SolveConfig, fixed_point
 from iterative_core import available_operators as _available_operators
 from iterative_core.operators import convert_state_dict, operator_registrar
 
@@ -24,5 +24,5 @@ available_operators = partial(_available_operators, "pyg")
 
 __all__ = [
     "PIGNConv", "IterativeConv", "PIGN", "GraphPIGN", "GCNOperator", "register_operator", "available_operators",
-    "convert_state_dict", "FixedPointInfo", "ConvergenceError", "fixed_point", "PyGAdapter",
+    "convert_state_dict", "FixedPointInfo", "ConvergenceError", "SolveConfig", "fixed_point", "PyGAdapter",
 ]
