@@ -41,7 +41,7 @@ def edge_list(edge_index, edge_weight: Optional[Tensor] = None) -> tuple[Tensor,
 
 
 #: PyG layers whose ``forward`` takes ``edge_attr=None`` yet fail inside without edge features (or pseudo-coordinates)
-_NEED_EDGE_ATTR = frozenset({"GINEConv", "NNConv", "ECConv", "GMMConv", "SplineConv", "CGConv", "PDNConv"})
+_NEED_EDGE_ATTR = frozenset({"GINEConv", "NNConv", "ECConv", "GMMConv", "SplineConv"})
 
 
 class PyGAdapter(GraphAdapter):
@@ -63,7 +63,15 @@ class PyGAdapter(GraphAdapter):
     def needs_edge_features(cls, layer) -> bool:
         # PyG's layers whose forward defaults edge_attr to None but fail inside without it
         name = type(layer).__name__
-        return name in _NEED_EDGE_ATTR or (name == "TransformerConv" and getattr(layer, "lin_edge", None) is not None)
+        if name in _NEED_EDGE_ATTR:
+            return True
+        if name == "CGConv":  # dim=0 (the default): no edge features
+            return bool(getattr(layer, "dim", 0))
+        if name == "PDNConv":  # normalize=True (the default) makes its own weights
+            return not getattr(layer, "normalize", True)
+        if name in ("TransformerConv", "ResGatedGraphConv"):  # built with edge_dim
+            return getattr(layer, "edge_dim", None) is not None
+        return False
     partial_resets = ("torch_geometric.nn.conv.message_passing.MessagePassing",)
 
     def read_graph(self, layer: nn.Module, x: Tensor, edge_index, edge_weight: Optional[Tensor],

@@ -6,8 +6,8 @@ import torch
 pytest.importorskip("torch_geometric")
 
 from torch_geometric.data import Batch, Data  # noqa: E402
-from torch_geometric.nn import (GCNConv, GINEConv, GPSConv, MessagePassing, NNConv, SAGEConv,  # noqa: E402
-                                TransformerConv, global_mean_pool)
+from torch_geometric.nn import (CGConv, GCNConv, GINEConv, GPSConv, MessagePassing, NNConv, PDNConv,  # noqa: E402
+                                ResGatedGraphConv, SAGEConv, TransformerConv, global_mean_pool)
 
 from pyg_iterative import IterativeConv  # noqa: E402
 from tests.helpers import iterate_by_hand, random_graph, toy_graphs  # noqa: E402
@@ -91,6 +91,8 @@ _NEEDS_EDGE_ATTR = {  # layer -> the width of its edge features
     "GINEConv": (lambda: GINEConv(torch.nn.Linear(8, 8)), 8),
     "NNConv": (lambda: NNConv(8, 8, torch.nn.Linear(3, 64)), 3),
     "TransformerConv": (lambda: TransformerConv(8, 8, edge_dim=3), 3),
+    "ResGatedGraphConv": (lambda: ResGatedGraphConv(8, 8, edge_dim=3), 3),
+    "CGConv": (lambda: CGConv(8, dim=3), 3),
 }
 
 
@@ -103,3 +105,10 @@ def test_a_layer_that_needs_edge_features_without_them_is_named(name):
                                         r"them as edge_attr=, one row per edge"):
         conv(torch.randn(10, 8), ei)
     assert conv(torch.randn(10, 8), ei, edge_attr=torch.randn(ei.size(1), edge_dim)).shape == (10, 8)
+
+
+@pytest.mark.parametrize("make", [lambda: CGConv(8), lambda: PDNConv(8, 8, 3, 16), lambda: TransformerConv(8, 8)],
+                         ids=["CGConv(dim=0)", "PDNConv(normalize=True)", "TransformerConv"])
+def test_a_layer_whose_edge_features_are_optional_runs_without_them(make):
+    ei, _ = random_graph(10, 30)
+    assert IterativeConv(make(), num_iterations=2)(torch.randn(10, 8), ei).shape == (10, 8)
