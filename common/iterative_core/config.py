@@ -24,13 +24,13 @@ from __future__ import annotations
 import dataclasses
 import numbers
 import re
-import warnings
 from collections.abc import Mapping
 from dataclasses import InitVar, dataclass, field, fields
 from types import MappingProxyType
 from typing import Any, Callable, Optional
 
 from ._keys import check_choice, check_keys
+from ._warnings import warn_user
 from .checks import check_flag, check_int, check_mapping, check_name, check_real
 from .info import POLICIES
 from .schedules import Schedule, Smoothing, _as_sequence, resolve_schedule, scalar_value
@@ -366,22 +366,28 @@ class SolveConfig(_Options):
                     "the fixed point's. Use grad='implicit' (or 'phantom') for the fixed point's gradient")
         return None
 
-    def warn_inert(self, where: Optional[str] = None, iterations_name: str = "max_iter", stacklevel: int = 3) -> None:
+    def warn_inert(self, where: Optional[str] = None, iterations_name: str = "max_iter") -> None:
         """Warn (once per config) about the options this config sets but never reads
-        (:meth:`inert_options`), a value that has no effect being most often a mistake, and about a
-        gradient that may be far from the fixed point's (:meth:`doubtful_gradient`). ``stacklevel`` as
-        :func:`warnings.warn`'s, counted from the caller of this method."""
+        (:meth:`inert_options`): a value that has no effect is most often a mistake."""
         if self.__dict__.get("_inert_warned"):
             return
         object.__setattr__(self, "_inert_warned", True)
         inert = self.inert_options(iterations_name)
         if inert:
             parts = "; ".join(f"{name}={show(getattr(self, name))} has no effect {why}" for name, why in inert.items())
-            warnings.warn(f"{where or type(self).__name__}: {parts}. Leave these options at their defaults, or set "
-                          "what they apply to", UserWarning, stacklevel=stacklevel + 1)
+            warn_user(f"{where or type(self).__name__}: {parts}. Leave these options at their defaults, or set "
+                      "what they apply to")
+
+    def warn_doubtful_gradient(self, where: Optional[str] = None) -> None:
+        """Warn (once per config) when a gradient recorded under this config may be far from the
+        fixed point's (:meth:`doubtful_gradient`); called where a gradient is about to be, or was,
+        recorded."""
+        if self.__dict__.get("_gradient_warned"):
+            return
+        object.__setattr__(self, "_gradient_warned", True)
         doubt = self.doubtful_gradient()
         if doubt:
-            warnings.warn(f"{where or type(self).__name__}: {doubt}", UserWarning, stacklevel=stacklevel + 1)
+            warn_user(f"{where or type(self).__name__}: {doubt}")
 
     def schedule(self, where: Optional[str] = None) -> tuple[Schedule, int]:
         """``(schedule, max_iter)`` of a complete config; a ``TypeError`` when no count is known (a

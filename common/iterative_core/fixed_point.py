@@ -102,6 +102,8 @@ def fixed_point(
         solver=cfg.solver, grad=cfg.grad, tol=cfg.tol, stop=cfg.stop, divergence_growth=cfg.divergence_growth,
         **monitor.records(z),
     )
+    if cfg.solver == "anderson" and cfg.grad == "unrolled" and z.requires_grad and not is_compiling():
+        cfg.warn_doubtful_gradient(where)  # (a layer warns before it calls, in its own name)
     if kept is not None and z.requires_grad:  # grad="implicit": the step kept in the autograd graph
         attach = _attach_outside_graph if is_compiling() else _attach_implicit_backward
         z = attach(*kept, info, cfg, max_iter=max_iter, batch=batch,
@@ -135,7 +137,7 @@ def _solve_config(config: Optional[SolveConfig], options: dict, where: str) -> S
     else:
         cfg = config.replace(**options, _where=where) if options else config
     if not is_compiling():  # (traced, reading the config's mark would break torch 2.2's graph)
-        cfg.warn_inert(where, stacklevel=3)  # the caller of fixed_point()
+        cfg.warn_inert(where)
     return cfg
 
 

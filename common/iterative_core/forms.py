@@ -25,6 +25,7 @@ the choice.
 """
 from __future__ import annotations
 
+import functools
 import inspect
 from typing import Any, Callable, Optional
 
@@ -57,7 +58,10 @@ def operator_keys(factory: Callable[..., Any]) -> frozenset:
     the forms' options its own (``takes_forms = True``, as the GCN operator's classes do; a subclass of
     :class:`~iterative_core.GCNOperatorBase` inherits it). None for any other factory: a keyword of the
     same name there (a user operator's own ``alpha``) keeps the factory's default."""
-    if not getattr(factory, "takes_forms", False):
+    base = factory
+    while isinstance(base, functools.partial):  # partial(GCNOperator, bias=False) is still the GCN operator
+        base = base.func
+    if not getattr(base, "takes_forms", False):
         return frozenset()
     try:
         names = inspect.signature(factory).parameters

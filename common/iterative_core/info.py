@@ -427,8 +427,8 @@ def divergence_message(info: FixedPointInfo) -> str:
     head = f"{what} diverged after {info.iterations} iterations"
     stats = (f"final residual {info.final_residual:.3g}, contraction factor {info.contraction_factor:.3g}")
     advice = ("Lower the smoothing's step (raise `smoothing`), bound the operator with `contraction=kappa` (the GCN "
-              "operator's option; bound another's weights yourself, e.g. with spectral_norm), or switch to "
-              "solver='anderson'.")
+              "operator's option; bound another's weights yourself, e.g. with spectral_norm)"
+              + ("." if info.solver == "anderson" else ", or switch to solver='anderson' (with grad='implicit')."))
     reason = info.divergence_reason
     if reason in ("residual", "expansive") and info._cache.get("div_in_graphs"):
         return _graph_divergence_message(info, head, advice)
@@ -501,7 +501,7 @@ def apply_policy(info: FixedPointInfo, on_nonconvergence: str, on_divergence: st
             f"{what} did not reach tol={info.tol:g} in {info.iterations} iterations "
             f"(final residual {info.final_residual:.3g}, contraction factor {info.contraction_factor:.3g}). "
             + ("Raise `max_iter`" if info.phase == "forward" else "Raise `backward_max_iter` or `backward_tol`")
-            + ("" if info.solver == "anderson" else ", use solver='anderson'")
+            + ("" if info.solver == "anderson" else ", use solver='anderson' (with grad='implicit')")
             + ", or set `contraction=kappa` (the GCN operator's option) for a guaranteed contraction."
         )
         _emit(on_nonconvergence, msg, info, 3)

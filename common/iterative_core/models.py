@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import warnings
 from typing import Optional
 
 import torch
@@ -66,10 +67,14 @@ class PIGNBase(nn.Module):
         conv = conv_kwargs.get("conv", "gcn")
         form, _ = registered_form(conv, self.conv_class.adapter.name, conv_kwargs.get("form"), type(self).__name__)
         self._conv_dropout_default = dropout if form == "paper" else 0.0
-        if conv_dropout is None:
+        given = conv_dropout is not None
+        if not given:
             conv_dropout = self._conv_dropout_default
-        self.conv = self.conv_class(hidden_channels, num_iterations=num_iterations, dropout=conv_dropout,
-                                    **conv_kwargs)
+        with warnings.catch_warnings():
+            if not given:  # the model's own dropout inside the iteration, not a user's clash with a factory's
+                warnings.filterwarnings("ignore", message=r".*dropout sets the layer's own option")
+            self.conv = self.conv_class(hidden_channels, num_iterations=num_iterations, dropout=conv_dropout,
+                                        **conv_kwargs)
         self.decoder = nn.Linear(hidden_channels, out_channels)
 
     def reset_parameters(self) -> None:

@@ -28,13 +28,13 @@ from __future__ import annotations
 import difflib
 import inspect
 import numbers
-import warnings
 from typing import Callable, Iterable, Mapping, NamedTuple, Optional
 
 import torch
 from torch import Tensor, nn
 
 from ._keys import check_keys
+from ._warnings import warn_user
 from .forms import form_defaults, registered_form, resolve_form
 from .layer import GCN_LAYER_ATTRIBUTES, GCN_MUTABLE_OPTIONS, ITERATION_KEYS, GCNOperatorBase, IterativeLayerBase
 from .operators import _rename, _state_dict_keys, get_operator
@@ -525,10 +525,10 @@ def _warn_stochastic_operator(operator: nn.Module, tol: Optional[float], grad: s
     if parts:
         effects = [x for x, on in ((f"tol={tol} is not reached", tol is not None),
                                    (f"grad={grad!r} gives the gradient of no fixed point", grad != "unrolled")) if on]
-        warnings.warn(f"{where}: the operator applies dropout ({', '.join(parts)}): in training each step draws new "
-                      "masks, so the map iterated changes from step to step and has no fixed point: "
-                      f"{' and '.join(effects)}. Build the operator without dropout and pass the layer's dropout= "
-                      "instead (one mask per forward pass)", UserWarning, stacklevel=3)
+        warn_user(f"{where}: the operator applies dropout ({', '.join(parts)}): in training each step draws new "
+                  "masks, so the map iterated changes from step to step and has no fixed point: "
+                  f"{' and '.join(effects)}. Build the operator without dropout and pass the layer's dropout= "
+                  "instead (one mask per forward pass)")
 
 
 def split_operator_options(kwargs: dict) -> tuple[dict, dict]:
@@ -553,28 +553,39 @@ def build_operator(backend: str, conv: str, channels: int, options: dict, where:
     if params is not None and not any(p.kind is p.VAR_KEYWORD for p in params):
         check_keys(f"{where}(conv={conv!r})", options, list(ITERATION_KEYS) + named)
     elif params is not None:  # **kwargs: nothing refuses a misspelt option of the layer's
-        for key in options:
-            near = difflib.get_close_matches(key, ITERATION_KEYS, n=1, cutoff=0.8)
+        for key in options:  # (0.85: num_iteration -> num_iterations, not PyG's num_relations)
+            near = difflib.get_close_matches(key, ITERATION_KEYS, n=1, cutoff=0.85)
             if near and key not in named:
-                warnings.warn(f"{where}: {key}={options[key]!r} goes to operator {conv!r}'s factory (it takes "
-                              f"**kwargs), not to the iteration: did you mean {near[0]}=?", UserWarning, stacklevel=4)
+                warn_user(f"{where}: {key}={options[key]!r} goes to the factory of operator {conv!r} (it takes "
+                          f"**kwargs), not to the iteration: did you mean {near[0]}=?")
     shadowed = sorted(set(layer_given) & set(named))
     if shadowed:
-        warnings.warn(f"{where}: {', '.join(shadowed)} set{'s' if len(shadowed) == 1 else ''} the layer's own "
-                      f"option{'s' if len(shadowed) > 1 else ''}; operator {conv!r}'s factory takes a keyword of the "
-                      "same name and keeps its default. To set the factory's, register a factory that fixes it "
-                      f"(register_operator(name, functools.partial(factory, {shadowed[0]}=...)))",
-                      UserWarning, stacklevel=4)
-    try:
+        warn_user(f"{where}: {', '.join(shadowed)} set{'s' if len(shadowed) == 1 else ''} the layer's own "
+                  f"option{'s' if len(shadowed) > 1 else ''}; the factory of operator {conv!r} takes a keyword of the "
+                  "same name and keeps its default. To set the factory's, register a factory that fixes it "
+                  f"(register_operator(name, functools.partial(factory, {shadowed[0]}=...)))")
+    if params is not None and _binds(factory, channels, options):
         operator = factory(channels, **options)
-    except TypeError as e:  # a factory that is not (channels, **options) -> module
-        raise TypeError(f"{where}: building operator {conv!r} as factory({channels}, **{options!r}) failed: {e} "
-                        "(a registered factory is called as factory(channels, **options) and returns a "
-                        "torch.nn.Module)") from e
+    else:  # a factory that is not factory(channels, **options) -> module: named, not its bare TypeError
+        try:
+            operator = factory(channels, **options)
+        except TypeError as e:
+            raise TypeError(f"{where}: building operator {conv!r} as factory({channels}, **{options!r}) failed: {e} "
+                            "(a registered factory is called as factory(channels, **options) and returns a "
+                            "torch.nn.Module)") from e
     if not isinstance(operator, nn.Module):
         raise TypeError(f"{where}: operator {conv!r} for backend {backend!r} returned "
                         f"{type(operator).__name__}, not a torch.nn.Module")
     return operator
+
+
+def _binds(factory: Callable, channels: int, options: dict) -> bool:
+    """Whether ``factory``'s signature takes ``factory(channels, **options)``."""
+    try:
+        inspect.signature(factory).bind(channels, **options)
+    except TypeError:
+        return False
+    return True
 
 
 def _gcn_option(name: str) -> property:

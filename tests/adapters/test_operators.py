@@ -2,6 +2,7 @@
 iterated by hand, their options, and an operator a user registers."""
 from __future__ import annotations
 
+import functools
 import warnings
 
 import pytest
@@ -224,7 +225,7 @@ def test_a_factory_keyword_the_layer_takes_or_a_misspelt_one_is_warned_about(bac
         return op
 
     backend.register_operator("with_dropout", with_dropout)
-    with pytest.warns(UserWarning, match=r"dropout sets the layer's own option; operator 'with_dropout''s factory "
+    with pytest.warns(UserWarning, match=r"dropout sets the layer's own option; the factory of operator 'with_dropout' "
                                          r"takes a keyword of the same name and keeps its default.*functools.partial"):
         layer = backend.PIGNConv(C, conv="with_dropout", dropout=0.3)
     assert layer.dropout == 0.3 and layer.operator.attention_dropout == 0.0
@@ -233,7 +234,7 @@ def test_a_factory_keyword_the_layer_takes_or_a_misspelt_one_is_warned_about(bac
         backend.PIGNConv(C, conv="with_dropout")  # nothing given twice
 
     backend.register_operator("any_keywords", lambda channels, **options: Layer(channels))
-    with pytest.warns(UserWarning, match=r"num_iteration=5 goes to operator 'any_keywords''s factory \(it takes "
+    with pytest.warns(UserWarning, match=r"num_iteration=5 goes to the factory of operator 'any_keywords' \(it takes "
                                          r"\*\*kwargs\), not to the iteration: did you mean num_iterations=\?"):
         layer = backend.PIGNConv(C, conv="any_keywords", num_iteration=5)
     assert layer.num_iterations == 8
@@ -260,3 +261,37 @@ def test_dropout_inside_the_operator_is_warned_about_where_a_fixed_point_is_assu
         backend.PIGNConv(C, conv="gat", attention_dropout=0.5, **options)
     with pytest.warns(UserWarning, match="the operator applies dropout"):  # a layer of the backend, wrapped
         backend.IterativeConv(backend.layers.layer("GATConv", C, dropout=0.5), **options)
+
+
+def test_a_partial_of_the_gcn_operator_keeps_the_forms(backend, clean_registry):
+    """functools.partial(GCNOperator, ...), as the keyword-clash warning suggests, is still the GCN operator."""
+    backend.register_operator("gcn_no_bias", functools.partial(backend.GCNOperator, bias=False))
+    layer = backend.PIGNConv(C, conv="gcn_no_bias")
+    assert (layer.form, layer.smoothing, layer.alpha) == ("signed", 0.3, 0.1) and layer.operator.bias is None
+    assert backend.PIGNConv(C, conv="gcn_no_bias", form="appnp").form == "appnp"
+
+
+def test_a_valid_factorys_own_argument_errors_pass_unchanged(backend, clean_registry):
+    with pytest.raises(ValueError, match=r"^GCNOperator: alpha") as e:
+        backend.PIGNConv(C, alpha=2.0)
+    assert "building operator" not in str(e.value)
+
+
+def test_a_factory_keyword_near_but_not_a_layer_option_is_not_warned_about(backend, clean_registry):
+    Layer = backend.layers.MeanOfNeighbours
+    backend.register_operator("relational", lambda channels, **options: Layer(channels))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        backend.PIGNConv(C, conv="relational", num_relations=3)  # PyG's RGCNConv keyword, not num_iterations
+        backend.PIGN(4, C, 2, conv="relational", form="paper")  # the model's own dropout inside: no clash
+
+
+def test_the_models_own_dropout_inside_is_no_clash_with_a_factorys(backend, clean_registry):
+    Layer = backend.layers.MeanOfNeighbours
+    backend.register_operator("with_dropout", lambda channels, dropout=0.0: Layer(channels))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = backend.PIGN(4, C, 2, conv="with_dropout")  # the paper form: dropout 0.5 inside, the model's
+    assert model.conv.dropout == 0.5
+    with pytest.warns(UserWarning, match="dropout sets the layer's own option"):
+        backend.PIGN(4, C, 2, conv="with_dropout", conv_dropout=0.2)  # the user's: said

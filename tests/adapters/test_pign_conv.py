@@ -3,6 +3,7 @@ caching and training."""
 from __future__ import annotations
 
 import importlib
+import os
 import warnings
 
 import pytest
@@ -12,6 +13,7 @@ import torch.nn.functional as F
 from tests.helpers import dense_gcn_matrix, dense_pign, dense_residual, random_graph
 
 SCHEDULE = [0.2, 0.4, 0.5, 0.5, 0.6, 0.7]
+TESTS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 @pytest.mark.parametrize("add_self_loops,normalize", [(True, True), (False, True), (True, False)])
@@ -60,8 +62,25 @@ def test_an_option_that_has_no_effect_is_warned_about_when_set_not_at_every_call
         backend.call(conv, x, edge_index)  # the eval schedule's config: warned with the layer's
         conv.tol = 1e-4  # now it applies
         conv.grad, conv.phantom_steps = "phantom", 2
-    with pytest.warns(UserWarning, match=r"PIGNConv: phantom_steps=2 has no effect with grad='unrolled'"):
+    with pytest.warns(UserWarning, match=r"PIGNConv: phantom_steps=2 has no effect with grad='unrolled'") as record:
         conv.grad = "unrolled"
+    assert record[0].filename == __file__  # the user's line, whatever the depth of the calls in the library
+
+
+def test_anderson_with_an_unrolled_gradient_warns_once_when_training_not_when_evaluating(backend):
+    edge_index, _ = random_graph(20, 60)
+    x = torch.randn(20, 8)
+    conv = backend.PIGNConv(8, num_iterations=5, solver="anderson")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with torch.no_grad():
+            backend.call(conv, x, edge_index)
+    with pytest.warns(UserWarning, match=r"PIGNConv: solver='anderson' with grad='unrolled'") as record:
+        backend.call(conv, x, edge_index).sum().backward()
+    assert record[0].filename.startswith(TESTS)  # the caller's line (here the backend's helper), not the library's
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        backend.call(conv, x, edge_index)  # once
 
 
 def test_inject_input_matches_reference(backend):

@@ -190,13 +190,25 @@ def test_options_that_apply_are_not_warned_about(options):
         ic.fixed_point(_contraction, torch.zeros(3), max_iter=50, on_nonconvergence="ignore", **options)
 
 
-def test_anderson_with_an_unrolled_gradient_is_warned_about_and_with_an_implicit_one_not():
-    with pytest.warns(UserWarning, match=r"fixed_point\(\): solver='anderson' with grad='unrolled' backpropagates "
-                                         r"through Anderson's least-squares mixing.*Use grad='implicit'"):
-        ic.fixed_point(_contraction, torch.zeros(3), max_iter=5, solver="anderson")
+def test_anderson_with_an_unrolled_gradient_is_warned_about_where_a_gradient_is_recorded():
+    w = torch.tensor(0.5, requires_grad=True)
+
+    def f(z):
+        return w * z + 1.0
+
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        ic.fixed_point(_contraction, torch.zeros(3), max_iter=50, tol=1e-6, solver="anderson", grad="implicit")
+        with torch.no_grad():  # evaluation: no gradient, nothing to warn about
+            ic.fixed_point(f, torch.zeros(3), max_iter=5, solver="anderson")
+        ic.fixed_point(f, torch.zeros(3), max_iter=50, tol=1e-6, solver="anderson", grad="implicit")
+    cfg = SolveConfig(max_iter=5, solver="anderson")
+    with pytest.warns(UserWarning, match=r"fixed_point\(\): solver='anderson' with grad='unrolled' backpropagates "
+                                         r"through Anderson's least-squares mixing.*Use grad='implicit'") as record:
+        ic.fixed_point(f, torch.zeros(3), config=cfg)
+    assert record[0].filename == __file__  # the user's line, not the library's
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ic.fixed_point(f, torch.zeros(3), config=cfg)  # once per config
 
 
 def test_validation_runs_once_per_construction(monkeypatch):

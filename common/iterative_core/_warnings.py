@@ -1,0 +1,32 @@
+"""Warnings attributed to the user's line: the first frame outside the library's packages and torch."""
+from __future__ import annotations
+
+import os
+import sys
+import warnings
+
+import torch
+
+#: the packages whose frames a warning skips: the core, both adapters, and torch (a layer's forward
+#: is called through ``nn.Module.__call__``)
+_PACKAGES = ("iterative_core", "pyg_iterative", "dgl_iterative")
+
+
+def _skipped_dirs() -> tuple[str, ...]:
+    dirs = [os.path.dirname(torch.__file__)]
+    for name in _PACKAGES:
+        module = sys.modules.get(name)
+        if module is not None and getattr(module, "__file__", None):
+            dirs.append(os.path.dirname(module.__file__))
+    return tuple(os.path.join(d, "") for d in dirs)
+
+
+def warn_user(message: str, category: type[Warning] = UserWarning) -> None:
+    """``warnings.warn(message, category)`` with the stack level of the first caller outside the
+    library and torch, whatever the depth of the calls in between (a layer built directly, by a
+    model, reconfigured by an attribute, or called through ``nn.Module``)."""
+    skipped = _skipped_dirs()
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_code.co_filename.startswith(skipped):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level + 1)
