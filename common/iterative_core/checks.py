@@ -23,9 +23,10 @@ def got(value: Any) -> str:
     """``value`` as an error message shows it: its repr and, for a value of a surprising type, the type
     (a tensor of more than one element: its dtype and shape, not its values)."""
     shape = getattr(value, "shape", None)
-    if type(value).__name__ == "Tensor" and shape is not None and len(shape) > 0 and value.numel() > 1:
+    if isinstance(shape, tuple) and hasattr(value, "dtype") and math.prod(shape) > 1:  # a tensor, an array
         dtype = str(value.dtype).replace("torch.", "")
-        return f"{'an' if dtype.startswith('int') else 'a'} {dtype} Tensor of shape {tuple(shape)}"
+        kind = type(value).__name__
+        return f"{'an' if dtype.startswith('int') else 'a'} {dtype} {kind} of shape {tuple(shape)}"
     text = repr(value)
     if len(text) > 60:
         text = text[:57] + "..."
