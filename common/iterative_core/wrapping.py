@@ -35,6 +35,7 @@ from torch import Tensor, nn
 
 from ._keys import check_keys
 from ._warnings import warn_user
+from .config import SolveConfig
 from .forms import form_defaults, registered_form, resolve_form
 from .layer import GCN_LAYER_ATTRIBUTES, GCN_MUTABLE_OPTIONS, ITERATION_KEYS, GCNOperatorBase, IterativeLayerBase
 from .operators import _rename, _state_dict_keys, get_operator
@@ -648,6 +649,9 @@ class RegistryLayerBase(OperatorLayerBase):
         form, keys = registered_form(conv, self.adapter.name, form, where)
         values = form_defaults(form, keys)
         form_smoothing, form_act = values.pop("smoothing"), values.pop("act")
+        config = kwargs.get("config")
+        if smoothing is None and isinstance(config, SolveConfig) and "smoothing" in config.changed():
+            form_smoothing = config.smoothing  # a config's smoothing is given, as a keyword would be: the form's yields
         smoothing = form_smoothing if smoothing is None else smoothing
         act = form_act if act is None else act
         given = set(kwargs)

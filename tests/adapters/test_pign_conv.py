@@ -226,3 +226,13 @@ def test_an_in_place_activation_after_an_implicit_layer_keeps_its_gradient(backe
         F.relu(backend.call(conv, x, ei), inplace=True).pow(2).sum().backward()
         grads.append(torch.cat([p.grad.flatten() for p in conv.parameters()]))
     assert torch.allclose(grads[0], grads[1], atol=1e-8), (grads[0] - grads[1]).abs().max()
+
+
+def test_a_configs_smoothing_takes_the_place_of_the_forms(backend):
+    """The form sets what is left unset; a config's smoothing is set (it was refused against the form's)."""
+    from iterative_core import SolveConfig
+    assert backend.PIGNConv(8, config=SolveConfig(smoothing=0.9)).smoothing == 0.9
+    assert backend.PIGN(4, 8, 2, config=SolveConfig(smoothing=0.9)).conv.smoothing == 0.9
+    assert backend.PIGNConv(8, config=SolveConfig(tol=1e-4)).smoothing == 0.3  # none set: the form's
+    with pytest.raises(ValueError, match=r"config.smoothing=0.9 but smoothing=0.3"):
+        backend.PIGNConv(8, smoothing=0.3, config=SolveConfig(smoothing=0.9))  # both set, and different
