@@ -131,8 +131,9 @@ def propagation_norm_bound(
     matrix is symmetric and similar to the row-stochastic :math:`D^{-1}(A+I)`): no norm is lost.
     For a directed graph it is :math:`\\sqrt{\\max_j d^{out}_j / d^{in}_j}`; without normalisation
     (``node_scale`` None) the classical :math:`\\sqrt{\\|A\\|_1 \\|A\\|_\\infty}`. Returned as a
-    0-dim tensor (no synchronisation); with ``batch`` (the graph of each node, ``num_graphs`` graphs,
-    no edge between two graphs) one bound per graph, ``[num_graphs]``, each that graph's own.
+    0-dim tensor (no synchronisation); with ``batch`` (the graph of each node, ``num_graphs`` graphs)
+    one bound per graph, ``[num_graphs]``, each that graph's own, or, when an edge joins two graphs,
+    each the whole matrix's.
     """
     w = weight.abs()
     shape = () if batch is None else (int(num_graphs if num_graphs is not None else
@@ -148,4 +149,8 @@ def propagation_norm_bound(
     # the sums are >= 0, so a graph without rows keeps the bound 0
     row_max = w.new_zeros(shape).scatter_reduce_(0, batch, row, "amax")
     col_max = w.new_zeros(shape).scatter_reduce_(0, batch, col, "amax")
-    return (row_max * col_max).sqrt()
+    per_graph = (row_max * col_max).sqrt()
+    # an edge between two graphs makes the matrix no longer block-diagonal: each graph then gets the
+    # whole matrix's bound (decided on the device, without a synchronisation)
+    cross = (batch[src] != batch[dst]).any()
+    return torch.where(cross, (row.max() * col.max()).sqrt(), per_graph)

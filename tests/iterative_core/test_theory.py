@@ -166,3 +166,13 @@ def test_lipschitz_estimate_checks_its_arguments():
     with torch.inference_mode(), pytest.raises(RuntimeError, match=r"outside torch.inference_mode\(\)"):
         ic.lipschitz_estimate(f, z)
     assert ic.lipschitz_estimate(f, z, n_iter=1) == pytest.approx(2.0)
+
+
+def test_the_per_graph_bound_of_a_batch_with_an_edge_between_graphs_is_still_a_bound():
+    """Each graph read 0 (its rows' sums in one graph, its columns' in the other): a zero operator."""
+    from iterative_core.theory import propagation_norm_bound
+    src, dst, w = torch.tensor([0]), torch.tensor([1]), torch.tensor([5.0])
+    bounds = propagation_norm_bound(src, dst, w, 2, batch=torch.tensor([0, 1]), num_graphs=2)
+    A = torch.zeros(2, 2)
+    A[1, 0] = 5.0
+    assert bool((bounds >= torch.linalg.matrix_norm(A, 2)).all()), bounds
