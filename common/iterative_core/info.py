@@ -67,6 +67,11 @@ class ConvergenceError(RuntimeError):
         super().__init__(message)
         self.info = info
 
+    def __reduce__(self):
+        # (an exception pickles as its class and args, which miss ``info``: a worker process raising
+        # it could not hand it back to its parent)
+        return type(self), (self.args[0], self.info)
+
 
 class ConvergenceWarning(RuntimeWarning):
     """Warned when a solve diverges or does not converge and the policy says ``"warn"``."""
@@ -149,8 +154,10 @@ class FixedPointInfo:
         last_norm: Optional[Tensor] = None,
         graph_steps: Optional[Tensor] = None,
         graph_last_norms: Optional[Tensor] = None,
+        iterate_dtype: Optional[torch.dtype] = None,
     ) -> None:
         self.solver = solver
+        self._iterate_dtype = iterate_dtype  # the iterates' own precision (the norms are kept in float32)
         self.grad = grad
         self.iterations = int(iterations)
         self.abs_residuals = abs_residuals
@@ -196,8 +203,12 @@ class FixedPointInfo:
         return self._cache["q"]
 
     def _floor(self) -> float:
-        """A relative step at the dtype's rounding floor measures noise, not the map."""
-        return 64 * torch.finfo(self.residuals.dtype).eps if self.residuals.is_floating_point() else 0.0
+        """A relative step at the iterates' rounding floor measures noise, not the map (a half-precision
+        iterate's floor, not that of the float32 its norms are kept in)."""
+        dtype = getattr(self, "_iterate_dtype", None)
+        if dtype is None or not dtype.is_floating_point:
+            dtype = self.residuals.dtype
+        return 64 * torch.finfo(dtype).eps if dtype.is_floating_point else 0.0
 
     def _seen(self) -> Tensor:
         """``[iterations]`` bool: the steps whose residual was measured."""

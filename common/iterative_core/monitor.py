@@ -266,4 +266,5 @@ class IterationMonitor:
             # every entry is finite
             **self._last_norm(z),
             measured=None if all(self._measured) else torch.tensor(self._measured, dtype=torch.bool),
+            iterate_dtype=z.dtype,
         )

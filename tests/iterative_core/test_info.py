@@ -136,3 +136,28 @@ def test_backward_fields_come_from_the_adjoint_solves_info():
     info.backward = make_info([1.0, 0.5, 0.125])
     assert info.backward_iterations == 3 and info.backward_residual == 0.125
     assert info.as_dict()["backward_iterations"] == 3
+
+
+def test_a_convergence_error_pickles_with_its_info():
+    """It lost ``info`` on the way (a worker process raising it could not hand it back: a pool hung)."""
+    import copy
+    import pickle
+
+    import iterative_core as ic
+    with pytest.raises(ic.ConvergenceError) as e:
+        ic.fixed_point(lambda z: 2.0 * z + 1.0, torch.ones(3), max_iter=30, on_divergence="raise")
+    for again in (pickle.loads(pickle.dumps(e.value)), copy.deepcopy(e.value)):
+        assert str(again) == str(e.value) and again.info.status == e.value.info.status == "diverged"
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+def test_a_half_precision_contraction_reads_below_1_at_its_rounding_floor(dtype):
+    """Steps at a half iterate's rounding floor were measured against float32's: q read above 1."""
+    import iterative_core as ic
+    g = torch.Generator().manual_seed(0)
+    A = torch.randn(64, 64, generator=g)
+    A = (0.5 * A / torch.linalg.matrix_norm(A, 2)).to(dtype)
+    c = torch.randn(64, 8, generator=g).to(dtype)
+    _, info = ic.fixed_point(lambda z: torch.tanh(A @ z + c), torch.zeros(64, 8, dtype=dtype), max_iter=40,
+                             smoothing=0.0, trace=True)  # a 0.5-contraction, long at its rounding floor
+    assert info.contraction_factor < 1.0, info
