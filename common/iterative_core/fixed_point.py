@@ -203,8 +203,14 @@ def _like_z0(out, z0: Tensor, who: str, where: str) -> Tensor:
     return out
 
 
-def _solved(z, z0: Tensor, solver: str) -> Tensor:
-    """A solver's answer, checked as ``f``'s outputs are."""
+def _solved(z, z0: Tensor, solver: str, monitor: IterationMonitor) -> Tensor:
+    """A solver's answer, checked as ``f``'s outputs are, and that the solver reported its steps (a
+    solver of your own that never calls ``monitor.accept`` would leave statistics of no steps, and
+    a ``tol`` never tested)."""
+    if monitor.max_iter > 0 and monitor.iterations == 0:
+        raise RuntimeError(f"fixed_point(): solver {solver!r} returned without reporting a step: a solver must call "
+                           "z, stop = monitor.accept(k, z, z_new) for each step k it takes (it records the residuals, "
+                           "tests the tol and says when to stop) and stop when stop is True")
     return _like_z0(z, z0, f"solver {solver!r}", "fixed_point()")
 
 
@@ -230,10 +236,10 @@ def _iterate(f: Callable[[Tensor], Tensor], z0: Tensor, cfg: SolveConfig, solve,
     )
     if tail:
         with torch.no_grad():
-            z = _solved(solve(f, z0, monitor, schedule, **dict(cfg._solver_pairs)), z0, cfg.solver)
+            z = _solved(solve(f, z0, monitor, schedule, **dict(cfg._solver_pairs)), z0, cfg.solver, monitor)
         z = z.detach()
     else:
-        z = _solved(solve(f, z0, monitor, schedule, **dict(cfg._solver_pairs)), z0, cfg.solver)
+        z = _solved(solve(f, z0, monitor, schedule, **dict(cfg._solver_pairs)), z0, cfg.solver, monitor)
 
     if not tail:
         return z, monitor, None

@@ -136,6 +136,9 @@ def _as_sequence(smoothing, name: str, where: Optional[str]):
         dims = smoothing.dim() if hasattr(smoothing, "dim") else getattr(smoothing, "ndim", 1)
         if dims != 1:
             raise ValueError(f"{prefix}{name} given as a tensor or array must be 1-D, got {dims} dimensions")
+        if getattr(smoothing, "requires_grad", False):  # as for one factor: read now, it would learn nothing
+            raise TypeError(f"{prefix}{name} is a fixed schedule, not a learned one; got a tensor that requires "
+                            f"grad: pass {name}.tolist() (its values now)")
         smoothing = smoothing.tolist()
     return smoothing
 

@@ -123,7 +123,22 @@ def test_anderson_edge_values_are_accepted():
 
 # --- item 11: the registries refuse bad names and factories ----------------------------------------
 def _solver(f, z0, monitor, schedule):
-    return z0
+    """A solver that stays where it starts, reporting each (zero) step as a solver must."""
+    z = z0
+    for k in range(monitor.max_iter):
+        z, stop = monitor.accept(k, z, z.clone())
+        if stop:
+            break
+    return z
+
+
+@pytest.mark.usefixtures("registries")
+def test_a_solver_that_reports_no_step_is_refused():
+    """Its statistics read 0 iterations and a tol it never tested ('did not reach tol in 0 iterations')."""
+    ic.register_solver("silent_for_test", lambda f, z0, monitor, schedule: f(f(z0)))
+    with pytest.raises(RuntimeError, match=r"solver 'silent_for_test' returned without reporting a step: a solver "
+                                           r"must call z, stop = monitor.accept\(k, z, z_new\)"):
+        ic.fixed_point(lambda z: 0.5 * z + 1, torch.zeros(3), max_iter=5, solver="silent_for_test")
 
 
 class _Square(torch.nn.Module):
@@ -181,12 +196,12 @@ def test_a_solver_of_your_own_takes_options_through_its_keywords_and_returns_a_t
 
     def keywords(f, z0, monitor, schedule, **options):
         seen.update(options)
-        return z0
+        return _solver(f, z0, monitor, schedule)
 
     ic.register_solver("kw_for_test", keywords)
     ic.fixed_point(lambda z: 0.5 * z, torch.ones(3), max_iter=2, solver="kw_for_test", solver_options={"depth": 3})
     assert seen == {"depth": 3}
-    ic.register_solver("sum_for_test", lambda f, z0, monitor, schedule: z0.sum())
+    ic.register_solver("sum_for_test", lambda f, z0, monitor, schedule: _solver(f, z0, monitor, schedule).sum())
     with pytest.raises(ValueError, match=r"fixed_point\(\): solver 'sum_for_test' must return a tensor of z0's shape, "
                                         r"dtype and device \(\(3,\), torch.float32, cpu\), got \(\(\), "):
         ic.fixed_point(lambda z: 0.5 * z, torch.ones(3), max_iter=2, solver="sum_for_test")
@@ -359,6 +374,9 @@ def test_a_scalar_tensor_smoothing_is_its_float():
     with pytest.raises(TypeError, match=r"PIGNConv: smoothing is a fixed factor, not a learned one; .* pass "
                                         r"float\(smoothing\)"):
         PIGNConv(4, smoothing=torch.tensor(0.25, requires_grad=True))
+    with pytest.raises(TypeError, match=r"PIGNConv: smoothing is a fixed schedule, not a learned one; .* pass "
+                                        r"smoothing.tolist\(\)"):  # (a 1-D one was read, its gradient lost)
+        PIGNConv(4, num_iterations=3, smoothing=torch.full((3,), 0.25, requires_grad=True))
     with pytest.raises(ValueError, match=r"PIGNConv: smoothing must be a finite number in \[0, 1\), got 1\.5"):
         PIGNConv(4, smoothing=torch.tensor(1.5))
 
