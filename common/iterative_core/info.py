@@ -378,10 +378,15 @@ class FixedPointInfo:
     def graph_diverged(self) -> Optional[Tensor]:
         """``[num_graphs]`` bool, with a batch: the graphs whose own steps diverged, by the residual or
         the expansion rule (one such graph among many that converge leaves the whole batch's
-        residuals and growth below the thresholds). NaN/Inf and overflow are judged on the whole
-        batch (``divergence_reason``)."""
+        residuals and growth below the thresholds), and the graphs whose answer holds NaN/Inf (the
+        whole batch's ``divergence_reason`` is then ``"nonfinite"``)."""
         rules = self._graph_rules()
-        return None if rules is None else rules[0] | rules[1]
+        if rules is None:
+            return None
+        flagged = rules[0] | rules[1]
+        if self._graph_last_norms is not None:
+            flagged = flagged | ~torch.isfinite(self._graph_last_norms.detach().cpu())
+        return flagged
 
     @property
     def converged(self):
@@ -455,13 +460,14 @@ def divergence_message(info: FixedPointInfo) -> str:
     if reason == "nonfinite":
         if bool(info._finite):
             return (f"{head}: a residual norm is NaN/Inf although every entry of the answer is finite "
-                    f"({stats}). If the iterates are very large (float32 entries above about "
+                    f"({stats}){_nonfinite_graphs(info)}. If the iterates are very large (float32 entries above about "
                     "1.8e19 / sqrt(number of entries)), the residual norms' float32 sums of squares "
                     "overflowed, not the iterate: scale the features down or run in float64. Otherwise an "
                     "intermediate iterate overflowed and the activation brought it back. " + advice)
-        return (f"{head}: NaN/Inf appeared during the iteration (the initial iterate was finite; {stats}). "
-                "If the operator's inputs (features injected at every step, edge weights, parameters) are "
-                "finite, the iterate overflowed because the operator is expansive. " + advice)
+        return (f"{head}: NaN/Inf appeared during the iteration (the initial iterate was finite; {stats})"
+                f"{_nonfinite_graphs(info)}. If the operator's inputs (features injected at every step, edge "
+                "weights, parameters) are finite, the iterate overflowed because the operator is expansive. "
+                + advice)
     if reason == "overflow":
         dtype = info._overflow_dtype
         return (f"{what}: the fixed point is finite in float32, the dtype the iteration runs in, but overflows "
@@ -472,6 +478,18 @@ def divergence_message(info: FixedPointInfo) -> str:
                 f"step grew by the contraction factor {info.contraction_factor:.3g} (> 1); {stats}. "
                 "The output is not near a fixed point. " + advice)
     return f"{head} (the residual grew; {stats}). " + advice
+
+
+def _nonfinite_graphs(info: FixedPointInfo) -> str:
+    """`` in graphs 1, 4 of the batch (`info.graph_diverged`)``: the graphs whose answer holds NaN/Inf,
+    with a batch; empty without one."""
+    flagged = info.graph_diverged
+    if flagged is None or not bool(flagged.any()):
+        return ""
+    ids = torch.nonzero(flagged).flatten().tolist()
+    shown = ", ".join(str(g) for g in ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
+    return (f", in {len(ids)} of {flagged.numel()} graphs of the batch (graph{'s' if len(ids) > 1 else ''} {shown}; "
+            "`info.graph_diverged` marks them, and the other graphs' outputs do not depend on them)")
 
 
 def _graph_divergence_message(info: FixedPointInfo, head: str, advice: str) -> str:

@@ -277,3 +277,15 @@ def test_an_adjoint_without_tol_that_stops_short_is_reported():
                           grad="implicit", backward_max_iter=400)
     _no_convergence_warnings(lambda: z.sum().backward())
     assert float(w.grad) == pytest.approx(10.0, rel=1e-6)
+
+
+def test_a_graph_whose_norms_overflow_in_a_batch_is_marked_and_named():
+    """With a tol the others stop, and the expansive graph runs on until its norms overflow: the
+    batch read "nonfinite" and no graph was marked."""
+    batch = torch.tensor([0] * 3 + [1] * 3 + [2] * 3)
+    q = torch.tensor([0.5] * 3 + [2.5] * 3 + [0.5] * 3)[:, None]
+    with pytest.warns(ic.ConvergenceWarning, match=r"in 1 of 3 graphs of the batch \(graph 1; "
+                                                   r"`info.graph_diverged` marks them"):
+        _, info = ic.fixed_point(lambda z: q * z + 1.0, torch.zeros(9, 2), smoothing=0.0, batch=batch,
+                                 max_iter=200, tol=1e-4)
+    assert info.graph_diverged.tolist() == [False, True, False]
