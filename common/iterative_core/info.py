@@ -91,7 +91,9 @@ class FixedPointInfo:
             :math:`\\|z_{k+1} - z_k\\| / \\|z_k\\|` after each iteration (the whole input); NaN
             for the steps not measured (``trace=False``: all but the first, the last two and the
             tolerance tests).
-        abs_residuals (Tensor): ``[iterations]`` absolute residual :math:`\\|z_{k+1} - z_k\\|`.
+        abs_residuals (Tensor): ``[iterations]`` absolute residual :math:`\\|z_{k+1} - z_k\\|` (with Anderson,
+            the measure it stops on: :math:`\\beta \\|f(z_k) - z_k\\|` of the iterate before the mix, not the
+            mix's own step).
         graph_residuals (Tensor or None): ``[iterations, num_graphs]`` per-graph residual in the
             stopping metric (``stop``), when a ``batch`` vector was given.
         graph_iterations (Tensor or None): ``[num_graphs]`` iterations each graph ran.

@@ -95,6 +95,8 @@ def lipschitz_estimate(
         zr = z.clone().requires_grad_()
         with torch.enable_grad():
             out = f(zr)
+            if not out.requires_grad:  # f does not depend on z (a constant map): its Lipschitz constant is 0
+                return 0.0
             # J v by the double-vjp trick: d/du <J^T u, v> = J v
             u = torch.zeros_like(out, requires_grad=True)
             (jtu,) = torch.autograd.grad(out, zr, u, create_graph=True)

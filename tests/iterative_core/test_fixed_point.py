@@ -115,6 +115,17 @@ def test_schedule_helpers():
         ic.uniform(0, 0.5)
 
 
+@pytest.mark.parametrize("make, message", [
+    (lambda: ic.uniform(3, 1.5), r"s must be a finite number in \[0, 1\), got 1.5"),  # (it returned [1.5] * 3)
+    (lambda: ic.linear(3, 0.9, -0.1), r"end must be a finite number in \[0, 1\), got -0.1"),
+    (lambda: ic.tanh(3, steepness=0), r"steepness must be a finite number in \(0, 100\], got 0"),  # ZeroDivision
+    (lambda: ic.sigmoid(3, steepness=2000), r"steepness must be .* got 2000"),  # OverflowError
+])
+def test_a_schedule_helper_refuses_factors_and_steepness_out_of_range_when_made(make, message):
+    with pytest.raises(ValueError, match=message):
+        make()
+
+
 def test_unknown_keywords_and_names_list_valid_ones():
     with pytest.raises(TypeError, match="max_iter"):
         ic.fixed_point(lambda z: z, torch.ones(2), max_iter=2, max_iters=3)

@@ -176,3 +176,8 @@ def test_the_per_graph_bound_of_a_batch_with_an_edge_between_graphs_is_still_a_b
     A = torch.zeros(2, 2)
     A[1, 0] = 5.0
     assert bool((bounds >= torch.linalg.matrix_norm(A, 2)).all()), bounds
+
+
+def test_the_lipschitz_estimate_of_a_constant_map_is_0():
+    """It failed inside autograd ("element 0 of tensors does not require grad")."""
+    assert ic.lipschitz_estimate(lambda z: torch.ones_like(z), torch.zeros(3)) == 0.0
