@@ -106,4 +106,4 @@ class GCNOperator(GCNOperatorBase):
         return out
 
 
-register_operator("gcn", GCNOperator, backend="dgl")
+register_operator("gcn", GCNOperator, backend="dgl", _builtin=True)

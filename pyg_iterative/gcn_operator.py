@@ -111,4 +111,4 @@ class GCNOperator(GCNOperatorBase, MessagePassing):
         return f"{type(self).__name__}({self.extra_repr()})"
 
 
-register_operator("gcn", GCNOperator, backend="pyg")
+register_operator("gcn", GCNOperator, backend="pyg", _builtin=True)

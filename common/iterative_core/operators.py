@@ -48,7 +48,8 @@ __all__ = ["register_operator", "get_operator", "available_operators", "operator
 
 
 def register_operator(name: str, factory: Callable[..., nn.Module] | None = None, *, backend: str,
-                      overwrite: bool = False, state_dict_keys: Optional[Mapping[str, str]] = None):
+                      overwrite: bool = False, state_dict_keys: Optional[Mapping[str, str]] = None,
+                      _builtin: bool = False):
     """Register ``factory(channels, **options) -> nn.Module`` as operator ``name`` of ``backend``.
     Usable as a decorator.
 
@@ -76,6 +77,11 @@ def register_operator(name: str, factory: Callable[..., nn.Module] | None = None
         ops = _OPERATORS.setdefault(backend, {})
         if not overwrite and name in ops and ops[name] is not f:
             raise ValueError(f"operator {name!r} is already registered for backend {backend!r} (pass overwrite=True)")
+        if not _builtin and name in BUILTIN_STATE_DICT_KEYS.get(backend, {}) and name not in ops:
+            # taken before the adapter registers its own: the adapter's import would then fail
+            raise ValueError(f"operator {name!r} is a built-in of backend {backend!r}, registered when "
+                             f"{backend}_iterative is imported: import it first (then overwrite=True replaces the "
+                             "built-in), or choose another name")
         ops[name] = f
         _KEYS.setdefault(backend, {})[name] = dict(state_dict_keys or {})
         return f
@@ -87,7 +93,8 @@ def register_builtin_operators(backend: str, factories: Mapping[str, Callable[..
     """Register an adapter's factories of the built-in operators (``"sage"``, ``"gin"``, ``"gat"``)
     with the parameter names they share with the other backend (:data:`BUILTIN_STATE_DICT_KEYS`)."""
     for name, factory in factories.items():
-        register_operator(name, factory, backend=backend, state_dict_keys=BUILTIN_STATE_DICT_KEYS[backend][name])
+        register_operator(name, factory, backend=backend, state_dict_keys=BUILTIN_STATE_DICT_KEYS[backend][name],
+                          _builtin=True)
 
 
 def operator_registrar(backend: str) -> Callable:

@@ -435,3 +435,14 @@ def test_a_tol_below_a_half_iterates_resolution_is_refused(dtype):
     assert info.status == "converged"
     ic.fixed_point(lambda z: 0.5 * z + 1, torch.zeros(3), tol=1e-7, max_iter=50)  # float32
     ic.fixed_point(lambda z: 0.5 * z + 1, torch.zeros(3, dtype=dtype), tol=1e-7, stop="abs", max_iter=50)
+
+
+@pytest.mark.usefixtures("registries")
+def test_a_built_in_name_taken_before_its_adapter_is_imported_is_refused():
+    """The adapter's own registration at import then failed ("already registered"): importing it broke."""
+    from iterative_core.operators import register_operator as register_core
+    _OPERATORS.pop("dgl", None)  # as before dgl_iterative is imported
+    with pytest.raises(ValueError, match=r"operator 'gcn' is a built-in of backend 'dgl', registered when "
+                                         r"dgl_iterative is imported: import it first"):
+        register_core("gcn", _Square, backend="dgl")
+    register_core("mine_for_test", _Square, backend="dgl")  # another name: fine
