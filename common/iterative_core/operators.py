@@ -131,6 +131,10 @@ def _state_dict_keys(conv: str, backend: str) -> Mapping[str, str]:
     check_name("backend", backend)
     keys = _KEYS.get(backend, {})
     if conv not in keys:
+        if backend in BUILTIN_STATE_DICT_KEYS and backend not in _OPERATORS:  # the adapter not imported
+            # the names known here are the built-ins': name those (importing the adapter is not the fix)
+            check_choice(f"operator of backend {backend!r} (the built-ins; one of your own is known once "
+                         f"registered)", conv, keys)
         get_operator(conv, backend)  # raises: names what is known
     return keys[conv]
 

@@ -446,3 +446,13 @@ def test_a_built_in_name_taken_before_its_adapter_is_imported_is_refused():
                                          r"dgl_iterative is imported: import it first"):
         register_core("gcn", _Square, backend="dgl")
     register_core("mine_for_test", _Square, backend="dgl")  # another name: fine
+
+
+@pytest.mark.usefixtures("registries")
+def test_a_misspelt_operator_to_convert_before_the_adapter_is_imported_gets_the_built_in_names():
+    """It was told to import the adapter ("no operators are registered"), which the conversion does not need."""
+    from iterative_core.operators import convert_state_dict
+    _OPERATORS.pop("dgl", None)
+    with pytest.raises(ValueError, match=r"unknown operator of backend 'dgl' .* 'sgae'; valid: 'gat', 'gcn', 'gin', "
+                                         r"'sage'. Did you mean 'sage'\?"):
+        convert_state_dict({}, "sgae", "dgl", "pyg")
