@@ -13,6 +13,7 @@ dict through them, so that weights trained with one backend load into the other.
 """
 from __future__ import annotations
 
+import difflib
 from typing import Callable, Mapping, Optional
 
 from torch import nn
@@ -131,10 +132,11 @@ def _state_dict_keys(conv: str, backend: str) -> Mapping[str, str]:
     check_name("backend", backend)
     keys = _KEYS.get(backend, {})
     if conv not in keys:
-        if backend in BUILTIN_STATE_DICT_KEYS and backend not in _OPERATORS:  # the adapter not imported
-            # the names known here are the built-ins': name those (importing the adapter is not the fix)
-            check_choice(f"operator of backend {backend!r} (the built-ins; one of your own is known once "
-                         f"registered)", conv, keys)
+        near = difflib.get_close_matches(conv, list(BUILTIN_STATE_DICT_KEYS.get(backend, {})), n=1, cutoff=0.75)
+        if near and backend not in _OPERATORS:  # the adapter not imported, and a built-in's name misspelt
+            raise ValueError(f"unknown operator {conv!r} of backend {backend!r}; did you mean the built-in {near[0]!r}? "
+                             f"(the built-ins convert without importing {backend}_iterative: "
+                             f"{', '.join(sorted(keys))})")
         get_operator(conv, backend)  # raises: names what is known
     return keys[conv]
 

@@ -53,9 +53,8 @@ def register_solver(name: str, fn: Optional[Solver] = None, *, overwrite: bool =
             params = list(inspect.signature(f).parameters.values())
         except (TypeError, ValueError):  # a builtin without a signature: take it on trust
             params = None
-        if params is not None and len(params) < 4 and not any(p.kind is p.VAR_POSITIONAL for p in params):
-            raise TypeError(f"a solver takes (f, z0, monitor, schedule, **options); {name!r} takes "
-                            f"({', '.join(p.name for p in params)})")
+        if params is not None:
+            _check_solver_signature(name, params)
         _SOLVERS[name] = f
         if check is not None:
             _CHECKS[name] = check
@@ -64,6 +63,21 @@ def register_solver(name: str, fn: Optional[Solver] = None, *, overwrite: bool =
         return f
 
     return deco(fn) if fn is not None else deco
+
+
+def _check_solver_signature(name: str, params: list) -> None:
+    """``(f, z0, monitor, schedule, **options)``: four positional parameters (or ``*args``), then only
+    options with defaults (a required option, or a fifth positional one, fails at every call)."""
+    shown = f"{name!r} takes {inspect.Signature(params)}"
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    star = any(p.kind is p.VAR_POSITIONAL for p in params)
+    if len(positional) < 4 and not star:
+        raise TypeError(f"a solver takes (f, z0, monitor, schedule, **options); {shown}")
+    required = [p.name for p in params[4:] if p.default is p.empty and p.kind in (p.POSITIONAL_OR_KEYWORD,
+                                                                                 p.KEYWORD_ONLY, p.POSITIONAL_ONLY)]
+    if required:
+        raise TypeError(f"a solver takes (f, z0, monitor, schedule, **options), each option with a default; {shown}: "
+                        f"give {', '.join(required)} a default")
 
 
 def available_solvers() -> list[str]:

@@ -453,6 +453,20 @@ def test_a_misspelt_operator_to_convert_before_the_adapter_is_imported_gets_the_
     """It was told to import the adapter ("no operators are registered"), which the conversion does not need."""
     from iterative_core.operators import convert_state_dict
     _OPERATORS.pop("dgl", None)
-    with pytest.raises(ValueError, match=r"unknown operator of backend 'dgl' .* 'sgae'; valid: 'gat', 'gcn', 'gin', "
-                                         r"'sage'. Did you mean 'sage'\?"):
+    with pytest.raises(ValueError, match=r"unknown operator 'sgae' of backend 'dgl'; did you mean the built-in "
+                                         r"'sage'\? \(the built-ins convert without importing dgl_iterative"):
         convert_state_dict({}, "sgae", "dgl", "pyg")
+
+
+@pytest.mark.usefixtures("registries")
+@pytest.mark.parametrize("solver, message", [
+    (lambda f, z0, monitor, schedule, *, m: z0, r"each option with a default; 'bad_for_test' takes "
+                                                r"\(f, z0, monitor, schedule, \*, m\): give m a default"),
+    (lambda f, z0, monitor, schedule, extra: z0, r"give extra a default"),
+    (lambda *, f, z0, monitor, schedule: z0, r"a solver takes \(f, z0, monitor, schedule, \*\*options\); "
+                                             r"'bad_for_test' takes \(\*, f, z0"),
+])
+def test_a_solver_whose_signature_fails_at_every_call_is_refused_when_registered(solver, message):
+    with pytest.raises(TypeError, match=message):
+        ic.register_solver("bad_for_test", solver)
+    assert "bad_for_test" not in ic.available_solvers()
