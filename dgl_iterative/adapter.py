@@ -60,7 +60,7 @@ class DGLAdapter(GraphAdapter):
     name = "dgl"
     widths = WidthNames(inputs=("_in_src_feats", "_in_feats", "in_feats"), input_dst=("_in_dst_feats",),
                         outputs=("_out_feats", "out_feats"), heads=("_num_heads", "num_heads"),
-                        mlps=("apply_func", "mlp"))
+                        mlps=("apply_func", "mlp", "theta"))  # theta: EdgeConv's Linear(in, out)
     square_hint = ("Build it with in_feats == out_feats (attention layers: out_feats * num_heads == in_feats, "
                    "heads concatenated, e.g. GATConv(C, C // num_heads, num_heads=num_heads)).")
     subgraph_hint = ("Iterate on a node-induced subgraph instead: dgl.node_subgraph, dgl.khop_in_subgraph, or the "

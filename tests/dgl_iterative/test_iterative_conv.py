@@ -64,3 +64,13 @@ def test_a_heterograph_is_refused_with_the_conversion_to_use():
     })
     with pytest.raises(ValueError, match=r"heterograph.*dgl.to_homogeneous"):
         IterativeConv(SAGEConv(C, C, "mean"))(het, torch.randn(3, C))
+
+
+def test_edgeconv_widths_are_read_so_a_non_square_one_is_refused_when_built():
+    """Its widths live in its theta Linear only: it needed channels=, and EdgeConv(8, 4) failed at the first call."""
+    from dgl.nn import EdgeConv
+    with pytest.raises(ValueError, match=r"IterativeConv: EdgeConv maps 8 input channels to 4 output channels"):
+        IterativeConv(EdgeConv(8, 4))
+    conv = IterativeConv(EdgeConv(8, 8), num_iterations=2)
+    g = dgl.add_self_loop(dgl.graph(([0, 1, 2], [1, 2, 0])))
+    assert conv(g, torch.randn(3, 8)).shape == (3, 8)
