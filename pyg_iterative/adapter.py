@@ -58,6 +58,7 @@ class PyGAdapter(GraphAdapter):
     call_form = "conv(x, edge_index[, edge_weight=w][, batch=batch])"
     batch_keyword = "batch"
     edge_feature_examples = "a layer whose forward takes edge_attr (GINEConv, GATConv(edge_dim=...))"
+    partial_resets = ("torch_geometric.nn.conv.message_passing.MessagePassing",)
 
     @classmethod
     def needs_edge_features(cls, layer) -> bool:
@@ -72,7 +73,6 @@ class PyGAdapter(GraphAdapter):
         if name in ("TransformerConv", "ResGatedGraphConv"):  # built with edge_dim
             return getattr(layer, "edge_dim", None) is not None
         return False
-    partial_resets = ("torch_geometric.nn.conv.message_passing.MessagePassing",)
 
     def read_graph(self, layer: nn.Module, x: Tensor, edge_index, edge_weight: Optional[Tensor],
                    batch: Optional[Tensor], num_graphs: Optional[int]) -> GraphView:

@@ -366,26 +366,33 @@ class SolveConfig(_Options):
                     "the fixed point's. Use grad='implicit' (or 'phantom') for the fixed point's gradient")
         return None
 
+    def _first_time(self, mark: str) -> bool:
+        """True the first time ``mark`` is asked for on this config (a warning given once per config;
+        a copy made by :meth:`with_schedule` keeps the marks)."""
+        if self.__dict__.get(mark):
+            return False
+        object.__setattr__(self, mark, True)
+        return True
+
     def warn_inert(self, where: Optional[str] = None, iterations_name: str = "max_iter") -> None:
         """Warn (once per config) about the options this config sets but never reads
         (:meth:`inert_options`): a value that has no effect is most often a mistake."""
-        if self.__dict__.get("_inert_warned"):
-            return
-        object.__setattr__(self, "_inert_warned", True)
-        inert = self.inert_options(iterations_name)
+        inert = self.inert_options(iterations_name) if self._first_time("_inert_warned") else None
         if inert:
             parts = "; ".join(f"{name}={show(getattr(self, name))} has no effect {why}" for name, why in inert.items())
             warn_user(f"{where or type(self).__name__}: {parts}. Leave these options at their defaults, or set "
                       "what they apply to")
 
+    @property
+    def gradient_warned(self) -> bool:
+        """Whether :meth:`warn_doubtful_gradient` has run for this config (then it does nothing)."""
+        return bool(self.__dict__.get("_gradient_warned"))
+
     def warn_doubtful_gradient(self, where: Optional[str] = None) -> None:
         """Warn (once per config) when a gradient recorded under this config may be far from the
         fixed point's (:meth:`doubtful_gradient`); called where a gradient is about to be, or was,
         recorded."""
-        if self.__dict__.get("_gradient_warned"):
-            return
-        object.__setattr__(self, "_gradient_warned", True)
-        doubt = self.doubtful_gradient()
+        doubt = self.doubtful_gradient() if self._first_time("_gradient_warned") else None
         if doubt:
             warn_user(f"{where or type(self).__name__}: {doubt}")
 

@@ -102,7 +102,7 @@ def fixed_point(
         solver=cfg.solver, grad=cfg.grad, tol=cfg.tol, stop=cfg.stop, divergence_growth=cfg.divergence_growth,
         **monitor.records(z),
     )
-    if cfg.solver == "anderson" and cfg.grad == "unrolled" and z.requires_grad and not is_compiling():
+    if z.requires_grad and not is_compiling() and not cfg.gradient_warned:
         cfg.warn_doubtful_gradient(where)  # (a layer warns before it calls, in its own name)
     if kept is not None and z.requires_grad:  # grad="implicit": the step kept in the autograd graph
         attach = _attach_outside_graph if is_compiling() else _attach_implicit_backward

@@ -385,10 +385,12 @@ class FixedPointInfo:
         rules = self._graph_rules()
         if rules is None:
             return None
-        flagged = rules[0] | rules[1]
-        if self._graph_last_norms is not None:
-            flagged = flagged | ~torch.isfinite(self._graph_last_norms.detach().cpu())
-        return flagged
+        if "graph_diverged" not in self._cache:  # (the messages read it again: one read of the norms)
+            flagged = rules[0] | rules[1]
+            if self._graph_last_norms is not None:
+                flagged = flagged | ~torch.isfinite(self._graph_last_norms.detach().cpu())
+            self._cache["graph_diverged"] = flagged
+        return self._cache["graph_diverged"]
 
     @property
     def converged(self):

@@ -222,10 +222,9 @@ class IterativeLayerBase(nn.Module):
         smoothed = None if is_compiling() else getattr(op, "smoothed", None)
         if smoothed is not None and act is identity and not inject and p == 0:
             T._smoothed_step = smoothed  # T is op: the solver may take the smoothed step in one pass fewer
-        if (not is_compiling() and config.solver == "anderson" and config.grad == "unrolled"
-                and not config.__dict__.get("_gradient_warned") and torch.is_grad_enabled()
+        if (not is_compiling() and not config.gradient_warned and torch.is_grad_enabled()
                 and (x.requires_grad or any(p.requires_grad for p in self.parameters()))):
-            config.warn_doubtful_gradient(type(self).__name__)  # a gradient will be recorded through Anderson
+            config.warn_doubtful_gradient(type(self).__name__)  # a gradient will be recorded
         # a half-precision iterate (a wrapped layer in half precision) cannot resolve every tol: said in the layer's terms
         _check_tol_resolvable(config, x.dtype, type(self).__name__, "layer.float() and float32 features")
         return fixed_point(T, x if z_init is None else z_init, config=config, batch=batch, num_graphs=num_graphs)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-import warnings
 from typing import Optional
 
 import torch
@@ -67,14 +66,12 @@ class PIGNBase(nn.Module):
         conv = conv_kwargs.get("conv", "gcn")
         form, _ = registered_form(conv, self.conv_class.adapter.name, conv_kwargs.get("form"), type(self).__name__)
         self._conv_dropout_default = dropout if form == "paper" else 0.0
-        given = conv_dropout is not None
-        if not given:
-            conv_dropout = self._conv_dropout_default
-        with warnings.catch_warnings():
-            if not given:  # the model's own dropout inside the iteration, not a user's clash with a factory's
-                warnings.filterwarnings("ignore", message=r".*dropout sets the layer's own option")
-            self.conv = self.conv_class(hidden_channels, num_iterations=num_iterations, dropout=conv_dropout,
-                                        **conv_kwargs)
+        # a dropout the user gives goes in at construction (where a factory's keyword of that name is
+        # told apart); the model's own default is set after it, being no clash with a factory's
+        given = {} if conv_dropout is None else {"dropout": conv_dropout}
+        self.conv = self.conv_class(hidden_channels, num_iterations=num_iterations, **given, **conv_kwargs)
+        if not given and self._conv_dropout_default:
+            self.conv.dropout = self._conv_dropout_default
         self.decoder = nn.Linear(hidden_channels, out_channels)
 
     def reset_parameters(self) -> None:

@@ -547,9 +547,10 @@ def build_operator(backend: str, conv: str, channels: int, options: dict, where:
     takes too, and, for a factory with ``**kwargs``, the options spelt like one of the layer's)."""
     factory = get_operator(conv, backend)
     try:
-        params = list(inspect.signature(factory).parameters.values())[1:]
+        signature = inspect.signature(factory)
     except (TypeError, ValueError):
-        params = None
+        signature = None
+    params = None if signature is None else list(signature.parameters.values())[1:]
     named = [] if params is None else [p.name for p in params if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)]
     if params is not None and not any(p.kind is p.VAR_KEYWORD for p in params):
         check_keys(f"{where}(conv={conv!r})", options, list(ITERATION_KEYS) + named)
@@ -565,7 +566,7 @@ def build_operator(backend: str, conv: str, channels: int, options: dict, where:
                   f"option{'s' if len(shadowed) > 1 else ''}; the factory of operator {conv!r} takes a keyword of the "
                   "same name and keeps its default. To set the factory's, register a factory that fixes it "
                   f"(register_operator(name, functools.partial(factory, {shadowed[0]}=...)))")
-    if params is not None and _binds(factory, channels, options):
+    if signature is not None and _binds(signature, channels, options):
         operator = factory(channels, **options)
     else:  # a factory that is not factory(channels, **options) -> module: named, not its bare TypeError
         try:
@@ -580,10 +581,10 @@ def build_operator(backend: str, conv: str, channels: int, options: dict, where:
     return operator
 
 
-def _binds(factory: Callable, channels: int, options: dict) -> bool:
-    """Whether ``factory``'s signature takes ``factory(channels, **options)``."""
+def _binds(signature: inspect.Signature, channels: int, options: dict) -> bool:
+    """Whether a factory of ``signature`` takes ``factory(channels, **options)``."""
     try:
-        inspect.signature(factory).bind(channels, **options)
+        signature.bind(channels, **options)
     except TypeError:
         return False
     return True
