@@ -132,6 +132,8 @@ def _sparse_parts(t: Tensor) -> Optional[tuple[Tensor, ...]]:
 
 
 def _token(t: Tensor, objects: list) -> Optional[tuple]:
+    if t.is_inference():  # made under torch.inference_mode(): no version counter tells an in-place edit
+        return None
     objects.append(t)
     shape = tuple(t.shape)
     if t.layout != torch.strided:  # a sparse matrix: its components share its version counter
@@ -160,7 +162,7 @@ def tensor_key(t: Optional[Tensor]) -> Optional[GraphKey]:
     """The :class:`GraphKey` of a tensor (dense, sparse COO / CSR / CSC, or a wrapper such as PyG's
     ``EdgeIndex``): any in-place change bumps its ``_version`` and so changes the key. None for
     ``None`` is a key too (``GraphKey(None)``); None is returned when the tensor cannot be keyed (no
-    storage, an unknown layout, under ``torch.compile``)."""
+    storage, an unknown layout, under ``torch.compile``, an inference tensor)."""
     if t is None:
         return GraphKey(None)
     if is_compiling():

@@ -281,3 +281,24 @@ def test_cached_propagation_of_another_graph_is_named(backend):
         backend.call(conv, torch.randn(6, 4), _path(6))
     conv.reset_parameters()
     assert backend.call(conv, torch.randn(6, 4), _path(6)).shape == (6, 4)
+
+
+# ------------------------------------------------------------------------------------ inference mode
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("model", ["PIGNConv", "GraphPIGN"])
+def test_a_graph_made_under_inference_mode_is_taken(backend, weighted, model):
+    """Evaluation under ``torch.inference_mode()`` (PyTorch Lightning's default) with the graph, its
+    weights or the batch made there: such tensors have no version counter, which the graph cache read
+    (a RuntimeError). Now the layer takes them, uncached, with the same output."""
+    ei, sizes = _stack((_random_directed(7, 20, 1), 7), (_random_directed(5, 12, 2), 5))
+    ei = torch.cat([ei, torch.arange(12).repeat(2, 1)], 1)  # DGL refuses nodes without in-edges
+    w = torch.rand(ei.size(1)) + 0.5 if weighted else None
+    x = torch.randn(12, 4)
+    torch.manual_seed(0)
+    net = (backend.PIGNConv(4, num_iterations=4) if model == "PIGNConv" else backend.GraphPIGN(4, 8, 3)).eval()
+    with torch.no_grad():
+        expected = backend.call(net, x, ei, w, batch_sizes=sizes)
+    for _ in range(2):  # the second call would have been served from the cache
+        with torch.inference_mode():
+            out = backend.call(net, x.clone(), ei.clone(), None if w is None else w.clone(), batch_sizes=sizes)
+        assert torch.allclose(out, expected, atol=1e-6)
