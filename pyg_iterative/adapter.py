@@ -18,7 +18,7 @@ from iterative_core.adapter import GraphAdapter, GraphKey, GraphView, WidthNames
 from iterative_core.validation import check_same_device
 from iterative_core.wrapping import square_error
 
-__all__ = ["PyGAdapter", "PyGLayer", "is_sparse", "edge_list"]
+__all__ = ["PyGAdapter", "PyGLayer", "is_sparse", "edge_list", "message_hooks"]
 
 
 def is_sparse(edge_index) -> bool:
@@ -145,11 +145,40 @@ class PyGAdapter(GraphAdapter):
         return GraphKey(("pyg", graph.token, weight.token), graph.objects + weight.objects)
 
 
+#: ``MessagePassing``'s hooks on the steps of ``propagate`` (each as ``_<step>_forward[_pre]_hooks``)
+PROPAGATE_STEPS = ("propagate", "message", "aggregate", "message_and_aggregate", "edge_update")
+
+
+def message_hooks(module: nn.Module, steps=PROPAGATE_STEPS) -> list[str]:
+    """The steps of ``propagate`` (of ``steps``) on which ``module`` has hooks registered."""
+    return [step for step in steps
+            if getattr(module, f"_{step}_forward_pre_hooks", None) or getattr(module, f"_{step}_forward_hooks", None)]
+
+
 class PyGLayer:
     """The calling convention of this package's iterative layers (a mixin before the core's layer
     base): PyG's order, ``forward(x, edge_index, edge_weight=None, ...)``."""
 
     adapter = PyGAdapter
+
+    def _check_no_hooks(self) -> None:
+        """Refuse ``propagate`` hooks registered on the layer itself: the iteration runs its operator's
+        ``propagate``, never the layer's, so they would be silently skipped."""
+        for module in (self, getattr(self, "operator", None)):
+            if isinstance(module, nn.Module) and module.__dict__.get("_explain") and "explain_message" in module.__dict__:
+                raise RuntimeError(
+                    f"{type(self).__name__}: an explainer replaced explain_message on "
+                    f"{'the layer' if module is self else 'its operator'} (PyG's GraphMaskExplainer), which gates each "
+                    "layer's messages once per forward pass; the iteration passes the operator's messages at every "
+                    "step, so those gates would not explain it. Use GNNExplainer, PGExplainer or AttentionExplainer, "
+                    "which mask the edges of every step")
+        watched = message_hooks(self)
+        if watched:
+            raise RuntimeError(
+                f"{type(self).__name__}: hooks are registered on the layer's own {', '.join(watched)} step(s), which "
+                "never run: each iteration step runs the operator's propagate. Register them on layer.operator "
+                "instead. (PyG's to_hetero_with_bases weights messages with such a hook and so cannot convert "
+                "this layer; use to_hetero, or HeteroConv)")
 
     def forward(self, x: Tensor, edge_index, edge_weight: Optional[Tensor] = None, batch: Optional[Tensor] = None,
                 z_init: Optional[Tensor] = None, return_info: bool = False, num_graphs: Optional[int] = None,
@@ -169,5 +198,6 @@ class PyGLayer:
                 ``forward`` takes ``edge_attr`` (``GINEConv``, ``GATConv(edge_dim=...)``); with an
                 edge index only.
         """
+        self._check_no_hooks()
         return self._run(x, edge_index, edge_weight, batch=batch, num_graphs=num_graphs, z_init=z_init,
                          return_info=return_info, edge_attr=edge_attr)

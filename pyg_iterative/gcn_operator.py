@@ -14,7 +14,10 @@ from iterative_core.adapter import is_compiling
 from iterative_core.layer import scaled_add
 from iterative_core.sparse import CSRPair
 
-from .adapter import PyGAdapter
+from .adapter import PyGAdapter, message_hooks
+
+#: the steps of propagate whose hooks see the messages one by one (skipped by a fused sparse product)
+_PER_EDGE_STEPS = ("message", "aggregate", "edge_update")
 
 
 class GCNOperator(GCNOperatorBase, MessagePassing):
@@ -43,6 +46,16 @@ class GCNOperator(GCNOperatorBase, MessagePassing):
         super().__init__(channels, bias=bias, alpha=alpha, beta=beta, add_self_loops=add_self_loops,
                          normalize=normalize, cached=cached, propagation=propagation, gamma_init=gamma_init,
                          gamma_scale=gamma_scale, gamma_max=gamma_max)
+
+    @property
+    def in_channels(self) -> int:
+        """The input width (``channels``: the operator is square), under PyG's name."""
+        return self.channels
+
+    @property
+    def out_channels(self) -> int:
+        """The output width (``channels``), under PyG's name."""
+        return self.channels
 
     def differentiable_propagation(self, edge_index, src: Tensor, dst: Tensor, weight: Tensor, num_nodes: int,
                                    dtype: torch.dtype):
@@ -73,12 +86,14 @@ class GCNOperator(GCNOperatorBase, MessagePassing):
         return self.apply_once(x, edge_index, edge_weight)
 
     def _observed(self) -> bool:
-        """Whether anything watches ``propagate`` (hooks, explainers): then every step goes through it."""
-        return bool(self._explain or self._propagate_forward_pre_hooks or self._propagate_forward_hooks
-                    or self._message_and_aggregate_forward_pre_hooks or self._message_and_aggregate_forward_hooks)
+        """Whether anything watches ``propagate`` (hooks on any of its steps, explainers): then every
+        step goes through it."""
+        return bool(self._explain or message_hooks(self))
 
     def _propagate_with(self, prop, adj, h: Tensor) -> Tensor:
-        if isinstance(adj, CSRPair) and not is_compiling():
+        # a sparse matrix takes PyG's fused message_and_aggregate, which skips the message and aggregate
+        # hooks: with those, the messages are passed along the edge list
+        if isinstance(adj, CSRPair) and not is_compiling() and not message_hooks(self, _PER_EDGE_STEPS):
             return self.propagate(adj.A, x=h, edge_weight=None)
         # the folded edge list: what a traced graph uses (no sparse tensor), and weights with gradients
         edge_index, w = adj if isinstance(adj, tuple) else (torch.stack([prop.src, prop.dst]), prop.weight)

@@ -138,6 +138,11 @@ def check_callable_as_layer(operator: nn.Module, where: str, adapter: type[Graph
     varargs = any(p.kind is p.VAR_POSITIONAL for p in params)
     takes_graph = (len(positional) >= 2 and positional[1].name not in by_keyword) or (varargs and len(positional) < 2)
     extra = [p for p in positional[2:] if p.default is p.empty and p.name not in by_keyword]
+    typed = next((p.name for p in params if p.name in ("edge_type", "edge_types", "etypes")), None)
+    if typed is not None and takes_graph and not extra and getattr(operator, "num_relations", 1) > 1:
+        raise TypeError(f"{where}: {type(operator).__name__} with num_relations={operator.num_relations} needs the "
+                        f"type of every edge ({typed}) at each call, which the iteration does not pass. Build it "
+                        "with num_relations=1, or iterate one relation's layer per edge type (HeteroConv, to_hetero)")
     if takes_graph and not extra:
         return
     names = ", ".join(("*" if p.kind is p.VAR_POSITIONAL else "**" if p.kind is p.VAR_KEYWORD else "") + p.name

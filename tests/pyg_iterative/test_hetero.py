@@ -64,3 +64,15 @@ def test_hetero_conv_takes_the_layers():
 def test_tracing_a_model_whose_forward_checks_its_input_is_refused_by_name():
     with pytest.raises(TypeError, match=r"PIGN: node features must be a torch.Tensor, got Proxy .*torch.fx"):
         to_hetero(PIGN(8, 8, 2, 3), two_relations().metadata())
+
+
+@pytest.mark.parametrize("layer", list(LAYERS))
+def test_to_hetero_with_bases_is_refused_by_name(layer):
+    """to_hetero_with_bases weights each relation's messages with a hook on the layer's own message
+    step, which the iteration never runs: the weights changed nothing and got no gradient."""
+    from torch_geometric.nn import to_hetero_with_bases
+
+    d = two_relations()
+    model = to_hetero_with_bases(TwoLayers(LAYERS[layer]), d.metadata(), num_bases=2, in_channels={"x": 8})
+    with pytest.raises(RuntimeError, match=r"hooks are registered on the layer's own message step.*to_hetero_with_bases"):
+        model(d.x_dict, d.edge_index_dict)

@@ -1,4 +1,4 @@
-"""PIGNConv, PyG only: MessagePassing's propagate hooks, and the GCN operator against PyG's GCNConv.
+"""PIGNConv, PyG only: MessagePassing's hooks and explainers, and the GCN operator against PyG's GCNConv.
 What both adapters share is in tests/adapters/test_pign_conv.py."""
 import pytest
 import torch
@@ -82,3 +82,55 @@ def test_an_explainers_edge_mask_meets_the_edges_it_names(add_self_loops):
         if trial == 0:  # only node 2 changed
             changed = (masked - pign(x, ei)).abs().sum(1) > 1e-6
             assert changed.nonzero().flatten().tolist() == [2]
+
+
+@pytest.mark.parametrize("step", ["message", "aggregate"])
+def test_message_and_aggregate_hooks_on_the_operator_run_at_every_step(step):
+    """The fused sparse product skipped the operator's message and aggregate hooks: a hook that
+    zeroes the messages was never called and changed nothing."""
+    edge_index, w = random_graph(20, 60)
+    x = torch.randn(20, 8)
+    conv = PIGNConv(8, num_iterations=5, form="appnp")
+    with torch.no_grad():
+        plain = conv(x, edge_index, w)
+        calls = []
+        register = getattr(conv.operator, f"register_{step}_forward_hook")
+        handle = register(lambda mod, inputs, out: calls.append(1) or out * 0.0)
+        hooked = conv(x, edge_index, w)
+        handle.remove()
+        again = conv(x, edge_index, w)
+    assert len(calls) == 5
+    # every propagation zeroed: Picard steps of z -> 0.1 x + b from z = x
+    assert torch.allclose(hooked, 0.1 * x + conv.operator.bias, atol=1e-6)
+    assert torch.equal(again, plain)
+
+
+def test_hooks_on_the_layer_itself_are_refused():
+    conv = PIGNConv(8, num_iterations=2)
+    conv.register_message_forward_hook(lambda mod, inputs, out: out)
+    edge_index, _ = random_graph(10, 30)
+    with pytest.raises(RuntimeError, match=r"PIGNConv: hooks are registered on the layer's own message step"):
+        conv(torch.randn(10, 8), edge_index)
+
+
+def test_graphmask_explainer_is_refused_by_name():
+    """GraphMaskExplainer gates each layer's messages once per forward; it failed inside PyG with an
+    AttributeError (the operator had no in_channels, then no latest_source_embeddings)."""
+    from torch_geometric.explain import Explainer
+    from torch_geometric.explain.algorithm import GraphMaskExplainer
+
+    edge_index, _ = random_graph(10, 30)
+    conv = PIGNConv(8, num_iterations=2)
+    explainer = Explainer(conv, GraphMaskExplainer(1, epochs=1), explanation_type="model",
+                          node_mask_type="attributes", edge_mask_type="object",
+                          model_config=dict(mode="regression", task_level="node", return_type="raw"))
+    with pytest.raises(RuntimeError, match="GraphMaskExplainer.*GNNExplainer"):
+        explainer(torch.randn(10, 8), edge_index, index=0)
+
+
+def test_a_relational_layer_needing_edge_types_is_refused_when_built():
+    from torch_geometric.nn import RGCNConv
+
+    with pytest.raises(TypeError, match=r"RGCNConv with num_relations=2 needs the type of every edge \(edge_type\)"):
+        IterativeConv(RGCNConv(8, 8, num_relations=2))
+    IterativeConv(RGCNConv(8, 8, num_relations=1))  # one relation: no types needed
