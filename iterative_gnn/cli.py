@@ -606,7 +606,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
                            f"{data.x.size(1)} features per node ({', '.join(data.feature_names)}); the model "
                            f"{args.model} takes {record['in_channels']} ({', '.join(record['features']['names'])})")
     try:
-        saved = load_model(args.model, backend=args.backend, device=args.device)
+        saved = load_model(args.model, backend=args.backend, device=args.device, direction=direction)
     except ModelFileError as exc:
         _usage_error(args, f"argument --model: {exc}")
     ds = to_device(node_dataset(data, args.backend), torch.device(args.device))

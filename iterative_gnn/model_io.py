@@ -114,12 +114,18 @@ def read_model_file(path: str | os.PathLike) -> dict[str, Any]:
 
 
 def load_model(path: str | os.PathLike, *, backend: Optional[str] = None,
-               device: str | torch.device = "cpu") -> SavedModel:
+               device: str | torch.device = "cpu", direction: Optional[str] = None) -> SavedModel:
     """Build the model saved in ``path`` (with :func:`save_model`) in ``backend`` (default: the one
-    it was trained with) on ``device`` and load its parameters; eval mode."""
+    it was trained with) on ``device`` and load its parameters; eval mode. ``direction`` is how the
+    graphs it will see are read (default: as in training); an APPNP model is refused in the other
+    backend on a directed graph (:func:`cross_backend_problem`)."""
     record = read_model_file(path)
     saved_backend = record["backend"]
     backend = backend or saved_backend
+    problem = cross_backend_problem(record["config"].get("model"), direction or record["direction"], saved_backend,
+                                    backend)
+    if problem:
+        raise ModelFileError(f"{path}: {problem}")
     fields = {f.name for f in dataclasses.fields(RunConfig)}
     unknown = sorted(set(record["config"]) - fields)
     if unknown:
@@ -136,6 +142,18 @@ def load_model(path: str | os.PathLike, *, backend: Optional[str] = None,
     model.to(device).eval()
     return SavedModel(model, backend, config, record["in_channels"], list(record["class_names"]),
                       dict(record["features"]), record["direction"], dict(record["training"]))
+
+
+def cross_backend_problem(model: Optional[str], direction: str, saved_backend: str, backend: str) -> Optional[str]:
+    """Why a ``model`` trained in ``saved_backend`` would compute something else in ``backend`` on
+    graphs read as ``direction``, or None. PIGN models normalise alike in both backends; DGL's
+    ``APPNPConv`` scales a directed graph's messages by the sources' out-degrees where PyG's ``APPNP``
+    uses in-degrees on both sides (the same on undirected graphs)."""
+    if backend != saved_backend and model == "appnp" and direction == "directed":
+        return (f"an APPNP model trained with --backend {saved_backend} computes something else in {backend} on a "
+                "directed graph (DGL's APPNPConv normalises by out-degrees at the sources, PyG's APPNP by in-degrees); "
+                f"use --backend {saved_backend}, or read the graph as undirected")
+    return None
 
 
 def _state_problem(own: dict, saved: dict) -> Optional[str]:

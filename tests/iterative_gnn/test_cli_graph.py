@@ -18,7 +18,7 @@ from iterative_gnn.backends import forward  # noqa: E402
 from iterative_gnn.cli import main  # noqa: E402
 from tests.iterative_gnn.cli_helpers import usage_error  # noqa: E402
 from iterative_gnn.configs import preset, run_one  # noqa: E402
-from iterative_gnn.model_io import FORMAT, load_model, save_model  # noqa: E402
+from iterative_gnn.model_io import FORMAT, ModelFileError, load_model, save_model  # noqa: E402
 from iterative_gnn.user_graph import load_graph, load_labels, node_dataset, split_masks  # noqa: E402
 
 HAVE = {b: importlib.util.find_spec(m) is not None for b, m in (("pyg", "torch_geometric"), ("dgl", "dgl"))}
@@ -127,6 +127,24 @@ def test_save_load_round_trip_gives_the_trained_models_outputs(tmp_path):
     fresh.eval()
     with torch.no_grad():
         assert not torch.allclose(forward(fresh, ds.x, ds.graph), trained)
+
+
+def test_an_appnp_model_is_refused_in_the_other_backend_on_a_directed_graph(tmp_path, capsys):
+    """DGL's APPNPConv normalises a directed graph by the sources' out-degrees, PyG's APPNP by
+    in-degrees: predicting with the other backend changed 51 of 300 classes, silently."""
+    model = tmp_path / "appnp.pt"
+    assert main(["train", "--backend", ANY, *GML_ARGS, *FAST, "--model", "appnp", "--direction", "directed",
+                 "--save", str(model)]) == 0
+    other = "dgl" if ANY == "pyg" else "pyg"
+    with pytest.raises(ModelFileError, match=f"APPNP model trained with --backend {ANY} computes something else in "
+                                             f"{other} on a directed graph"):
+        load_model(model, backend=other)
+    assert load_model(model).backend == ANY  # its own backend
+    if HAVE[other]:  # read as undirected, both backends normalise alike
+        load_model(model, backend=other, direction="undirected")
+        err = usage_error(["predict", "--backend", other, "--graph", str(GML), "--model", str(model),
+                           "--out", str(tmp_path / "p.csv")], capsys)
+        assert "read the graph as undirected" in err
 
 
 @pytest.mark.skipif(not (HAVE["pyg"] and HAVE["dgl"]), reason="needs both backends")
