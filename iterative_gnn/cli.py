@@ -555,7 +555,16 @@ def _features_for_model(args: argparse.Namespace, record: dict) -> tuple:
                                f"--feature-attrs with other names for the same {len(feats['names'])} features)")
         return None, feats["names"]
     if args.feature_attrs is not None:
-        return args.feature_attrs, None
+        given, saved = list(args.feature_attrs), list(feats.get("attrs") or [])
+        if feats["source"] == "attrs" and sorted(given) == sorted(saved):
+            return saved, None  # the trained names: read in the trained order
+        moved = [a for i, a in enumerate(given) if a in saved and (i >= len(saved) or saved[i] != a)]
+        if moved:
+            _usage_error(args, f"argument --feature-attrs: {', '.join(moved)} {'is' if len(moved) == 1 else 'are'} "
+                               f"at another place than in training ({','.join(saved)}); features are taken by "
+                               "position, so give the trained attributes in their order (other names take the "
+                               "place of the one they replace)")
+        return given, None
     if feats["source"] == "csv":
         _usage_error(args, f"argument --features: the model {args.model} was trained on features from a CSV file "
                            f"(columns {', '.join(feats['names'])}); give the graph's features with --features FILE")

@@ -521,3 +521,29 @@ def test_the_implicit_note_reads_every_seed(capsys):
     assert "stopped at a relative residual of nan" in capsys.readouterr().err
     _note_implicit_away_from_fixed_point(cfg, [{"final_residual": 1e-6}, {"final_residual": 2e-5}])
     assert capsys.readouterr().err == ""
+
+
+def test_predict_reads_the_trained_attributes_in_their_order(tmp_path, capsys):
+    """--feature-attrs f1,f0 for a model trained on f0,f1 fed f1 where f0 belonged (the count was the
+    only check): the names are now read in the trained order, and a trained name moved among other
+    names is refused."""
+    import networkx as nx
+
+    g = nx.gnp_random_graph(40, 0.15, seed=0)
+    gen = torch.Generator().manual_seed(0)
+    for v in g.nodes:
+        g.nodes[v].update(f0=float(torch.randn(1, generator=gen)), f1=float(torch.randn(1, generator=gen)) * 3,
+                          community=CLASSES[v % 3])
+    path = tmp_path / "g.graphml"
+    nx.write_graphml(g, path)
+    model = tmp_path / "m.pt"
+    assert main(["train", "--backend", ANY, "--graph", str(path), "--feature-attrs", "f0,f1", "--label-attr",
+                 "community", *FAST, "--save", str(model)]) == 0
+    outs = []
+    for attrs in ([], ["--feature-attrs", "f1,f0"]):
+        outs.append(tmp_path / f"p{len(outs)}.csv")
+        assert main(["predict", "--graph", str(path), "--model", str(model), *attrs, "--out", str(outs[-1])]) == 0
+    assert read_rows(outs[0]) == read_rows(outs[1])
+    err = usage_error(["predict", "--graph", str(path), "--model", str(model), "--feature-attrs", "f1,other",
+                       "--out", str(tmp_path / "p.csv")], capsys)
+    assert "argument --feature-attrs: f1 is at another place than in training (f0,f1)" in err
