@@ -209,6 +209,14 @@ def plot_graphs_inference(summary: list[dict], out: Path) -> dict[str, Path]:
     return {"graphs_inference.png": _save(fig, out / "graphs_inference.png")}
 
 
+def _iteration_bins(its: list[int]) -> range:
+    """Bin edges of about 30 equal bins over the whole range of ``its``: the last edge is above the
+    largest value (the graphs at the cap, the slowest, must not fall off the end)."""
+    lo, hi = min(its), max(its)
+    step = max(1, (hi - lo + 1) // 30)
+    return range(lo, hi + step + 1, step)
+
+
 def plot_graphs_iterations(rows: list[dict], out: Path) -> dict[str, Path]:
     """``graphs_iterations.png``: histogram of the iterations each test graph needed to reach the
     tolerance in one batch, one step histogram per training iteration count k."""
@@ -216,8 +224,7 @@ def plot_graphs_iterations(rows: list[dict], out: Path) -> dict[str, Path]:
     cap = int(rows[0]["cap"])
     for i, k in enumerate(sorted({int(r["trained_iterations"]) for r in rows})):
         its = [int(r["iterations"]) for r in rows if int(r["trained_iterations"]) == k]
-        lo, hi = min(its), max(its)
-        ax.hist(its, bins=range(lo, hi + 2, max(1, (hi - lo + 1) // 30)), histtype="step", linewidth=1.5,
+        ax.hist(its, bins=_iteration_bins(its), histtype="step", linewidth=1.5,
                 color=_FORM_COLORS[i % len(_FORM_COLORS)], label=f"trained with {k} ({len(its)} graphs)")
     _label_axes(ax, f"iterations to reach tol {float(rows[0]['tol']):g} (cap {cap})", "test graphs",
                 "graph families: per-graph convergence in one batch")
