@@ -62,13 +62,29 @@ class GraphDataset:
 
 
 def _to_backend(g, backend: str):
+    """``g`` as ``backend``'s graph, node ``i`` being the ``i``-th row of its features (nodes ``0..n-1``;
+    the converters number nodes in insertion order, PyG's, or sorted, DGL's: both get them sorted)."""
+    n = g.number_of_nodes()
+    try:
+        numbered = sorted(g.nodes) == list(range(n))
+    except TypeError:  # names that do not compare (numbers and strings)
+        numbered = False
+    if not numbered:
+        raise ValueError(f"graph_dataset needs graphs whose nodes are 0..n-1 (node i is row i of the features); got "
+                         f"nodes {sorted(g.nodes, key=str)[:5]}...: relabel them with "
+                         "networkx.convert_node_labels_to_integers")
+    ordered = g
+    if list(g.nodes) != list(range(n)):
+        ordered = g.__class__()
+        ordered.add_nodes_from(range(n))
+        ordered.add_edges_from(g.edges)
     if backend == "pyg":
         from torch_geometric.utils import from_networkx
 
-        return from_networkx(g).edge_index
+        return from_networkx(ordered).edge_index
     import dgl
 
-    return dgl.from_networkx(g)
+    return dgl.from_networkx(ordered)
 
 
 def graph_dataset(items: Sequence[LabelledGraph], features: Callable[[LabelledGraph], Tensor], backend: str, *,

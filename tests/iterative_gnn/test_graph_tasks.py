@@ -103,3 +103,20 @@ def test_distance_graphs_convert_with_networkx_edges():
     ds = graph_dataset([it, it], mark_features, "pyg", num_classes=2)
     assert ds.graphs[0].size(1) == 2 * it.graph.number_of_edges()
     assert nx.is_tree(it.graph)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_features_meet_their_nodes_whatever_the_insertion_order(backend):
+    """Features are rows in node order (0..n-1); PyG's from_networkx numbers nodes in insertion order,
+    so a star built edge by edge from a leaf (nodes 1, 0, 2, ...) gave the hub's degree to a leaf."""
+    from iterative_gnn.graph_families import LabelledGraph
+
+    star = nx.Graph([(1, 0), (0, 2), (0, 3), (0, 4)])
+    ds = graph_dataset([LabelledGraph(star, 0, "star"), LabelledGraph(nx.path_graph(5), 1, "path")] * 3,
+                       lambda it: degree_features(it.graph), backend)
+    b = collate(ds, torch.tensor([0]))
+    dst = b.graph[1] if backend == "pyg" else b.graph.edges()[1]
+    assert torch.bincount(dst, minlength=5).tolist() == b.x.argmax(1).tolist() == [4, 1, 1, 1, 1]
+    with pytest.raises(ValueError, match="nodes are 0..n-1"):
+        graph_dataset([LabelledGraph(nx.relabel_nodes(star, {0: "hub"}), 0, "star")] * 3,
+                      lambda it: torch.ones(5, 1), backend)
