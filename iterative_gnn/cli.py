@@ -956,8 +956,9 @@ def _experiment_options(r: argparse.ArgumentParser) -> None:
                         "and without; the targets compare each family's choice on validation)")
     r.add_argument("--epochs", type=positive_int, help="training epochs of every experiment's runs "
                                                        "(default: each experiment's own)")
-    r.add_argument("--noise", type=comma_list(fraction, "numbers in [0, 1]"),
-                   help="comma list of noise levels (default: 0.5,0.7)")
+    r.add_argument("--noise", type=comma_list(lambda t: _number(t, float, lambda v: 0 < v <= 1, "a number in (0, 1]"),
+                                              "numbers in (0, 1] (the runs without noise are the depth experiment)"),
+                   help="comma list of noise levels, fractions in (0, 1] (default: 0.5,0.7)")
     r.add_argument("--noise-depths", type=comma_list(positive_int, _POSITIVE_INTS), help="comma list (default: 2,8,16)")
     r.add_argument("--inference-k", type=positive_int,
                    help="iterations in training for the inference experiment (default 8)")

@@ -324,6 +324,11 @@ class Runner:
                 raise ValueError(f"unknown {kind} {bad[0]!r}; valid: {', '.join(valid)}")
         for key in dict.fromkeys((*s.models, *s.noise_models, *(k for k, _ in s.extra))):
             model_config(key)
+        if "noise" in s.experiments:
+            bad = [p for p in s.noise if isinstance(p, bool) or not (isinstance(p, (int, float)) and 0 < p <= 1)]
+            if bad:
+                raise ValueError(f"noise level {bad[0]!r} is not valid; valid: numbers in (0, 1] (the runs "
+                                 "without noise are the depth experiment)")
         if "heterophily" in s.experiments:
             bad = [h for h in s.heterophily_h if not (isinstance(h, (int, float)) and 0.0 <= h <= 1.0)]
             if bad:

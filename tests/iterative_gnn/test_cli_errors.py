@@ -81,7 +81,7 @@ BAD = [  # (argv, option, value, a word of what is valid)
     (["reproduce", "--depths", "1,x"], "--depths", "'1,x'", ">= 1"),
     (["reproduce", "--noise-depths", "0"], "--noise-depths", "'0'", ">= 1"),
     (["reproduce", "--chains-lengths", ""], "--chains-lengths", "''", ">= 1"),
-    (["reproduce", "--noise", "0.5,2"], "--noise", "'0.5,2'", "[0, 1]"),
+    (["reproduce", "--noise", "0.5,2"], "--noise", "'0.5,2'", "(0, 1]"),
     (["reproduce", "--experiments", "depth,foo"], "--experiments", "'foo'", "chains"),
     (["reproduce", "--models", "gcn,foo"], "--models", "'foo'", "pign-<preset>"),
     (["reproduce", "--models", "pign-nope"], "--models", "'pign-nope'", "paper"),
