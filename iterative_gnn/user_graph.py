@@ -522,6 +522,10 @@ def labels_from_attr(ids: list[str], attrs: dict[str, dict], name: str, path: Pa
     return _labels(text, split, f"attribute {name!r}")
 
 
+def _is_split_name(value: str) -> bool:
+    return str(value).strip().lower() in SPLIT_NAMES
+
+
 def label_column(table: _Table, split: Optional[int]) -> int:
     """The index (after the node id) of the labels' column when none is named: the one named
     ``label`` (any case), else the first one that is not the split's (``split``)."""
@@ -566,6 +570,13 @@ def labels_from_csv(path: str | Path, ids: list[str], graph: Path, column: Optio
     if all(t is None for t in text):
         raise GraphInputError("--labels", f"{table.path}: no node of {graph} has a label (column "
                                           f"{header[k + 1]!r}); at least one labelled node is needed to train")
+    if s is None:  # a column of train / val / test left unused would be replaced by a stratified split
+        for c in range(len(header) - 1):
+            cells = [cells[c] for _, cells in table.rows.values() if cells[c]]
+            if c != k and cells and all(_is_split_name(v) for v in cells):
+                raise GraphInputError("--split-attr", f"{table.path}: column {header[c + 1]!r} holds train / val / "
+                                                      f"test: pass --split-attr {header[c + 1]} to use it as the "
+                                                      "split, or leave that column out for a stratified split")
     if split is not None:
         _check_split(ids, text, split, f"{table.path}: node", "--split-attr", header[s + 1], where)
     return _labels(text, split, f"column {header[k + 1]!r}")
@@ -657,6 +668,10 @@ def load_labels(data: GraphData, *, label_attr: Optional[str] = None, labels_csv
                                               "from a CSV file (--labels FILE)")
     else:
         labels, option = labels_from_attr(data.ids, data.attrs, label_attr, data.path, split_attr), "--label-attr"
+    if all(_is_split_name(name) for name in labels.class_names):
+        raise GraphInputError(option, f"the labels ({labels.source}) are {', '.join(labels.class_names)}: the names "
+                                      "of a split, not classes; name the labels' column with --label-attr and the "
+                                      "split's with --split-attr")
     if len(labels.class_names) < 2:
         raise GraphInputError(option, f"the labelled nodes all have the label {labels.class_names[0]!r}: a "
                                       f"classifier needs at least two classes")

@@ -252,7 +252,7 @@ def test_labels_from_a_csv_with_empty_cells_and_missing_rows(tmp_path):
     assert load_labels(data, labels_csv=labels, label_attr="other").class_names == ["x", "y", "z"]
     with refused("--label-attr", "no column 'nope'", "kind, other"):
         load_labels(data, labels_csv=labels, label_attr="nope")
-    named = write_csv(tmp_path / "n.csv", "node,split,Label\na,train,x\nb,val,y\nc,test,NA\nd,test,\n")
+    named = write_csv(tmp_path / "n.csv", "node,kind,Label\na,u,x\nb,v,y\nc,w,NA\nd,w,\n")
     got = load_labels(data, labels_csv=named)  # the column named label (any case), wherever it is
     assert got.class_names == ["NA", "x", "y"] and got.y.tolist() == [1, 2, 0, -1]  # NA: a class (North America?)
     assert missing_looking(got.class_names) == ["NA"]  # which the command line names in a note
@@ -327,7 +327,8 @@ def test_a_given_split_and_its_errors(tmp_path):
     with refused("--split-attr", "the given split has no validation node"):
         split_masks(load_labels(data, labels_csv=no_val, split_attr="part"))
     with refused("--val-fraction", "has no validation node", "2 classes (1 to 2 nodes each)"):
-        split_masks(load_labels(data, labels_csv=good), val_fraction=0.0)
+        split_masks(load_labels(data, labels_csv=write_csv(tmp_path / "y.csv", "node,y\na,0\nb,1\nc,1\n")),
+                    val_fraction=0.0)
 
 
 # ------------------------------------------------------------------------------------------------ example
@@ -415,3 +416,20 @@ def test_a_header_whose_first_cell_is_also_a_node_reads(tmp_path):
     assert data.x.view(-1).tolist() == [1.0, 2.0, 3.0]
     labels = write_csv(tmp_path / "l.csv", "node,label\nnode,a\nedge,b\n")
     assert load_labels(data, labels_csv=labels).y.tolist() == [0, 1, -1]
+
+
+def test_a_split_column_is_never_taken_as_labels_or_left_unused(tmp_path):
+    """node,split,community took the split column as labels (3 classes: test, train, val); node,
+    community,split without --split-attr replaced the file's split by a stratified one, silently."""
+    lst = load_graph(EXAMPLES / "graphs" / "communities.edgelist",
+                     features_csv=EXAMPLES / "graphs" / "communities_features.csv")
+    rows = (EXAMPLES / "graphs" / "communities_labels.csv").read_text().splitlines()
+    swapped = ["node,split,community"] + [",".join(r.split(",")[i] for i in (0, 2, 1)) for r in rows[1:]]
+    first = write_csv(tmp_path / "split_first.csv", "\n".join(swapped) + "\n")
+    with refused("--labels", "the labels (column 'split') are test, train, val", "--split-attr"):
+        load_labels(lst, labels_csv=first)
+    assert load_labels(lst, labels_csv=first, split_attr="split").class_names == ["blue", "green", "red"]
+    with refused("--split-attr", "column 'split' holds train / val / test", "--split-attr split"):
+        load_labels(lst, labels_csv=EXAMPLES / "graphs" / "communities_labels.csv")
+    with refused("--labels", "the names of a split"):
+        load_labels(lst, labels_csv=first, label_attr="split")
