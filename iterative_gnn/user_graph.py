@@ -98,6 +98,7 @@ class Labels:
     class_names: list[str]
     split: Optional[list[Optional[str]]] = None  # per node: "train", "val", "test" or None (given splits only)
     source: str = ""  # where they came from: "attribute 'y'" or "column 'label'"
+    name: str = ""  # the attribute's or column's name
 
     @property
     def labelled(self) -> Tensor:
@@ -519,7 +520,7 @@ def labels_from_attr(ids: list[str], attrs: dict[str, dict], name: str, path: Pa
                                                   f"{_known_attributes(attrs, path, split_attr)}")
         split = [_split_value(attrs[i].get(split_attr), f"{path}: node {i!r}", "--split-attr") for i in ids]
         _check_split(ids, text, split, f"{path}: node", "--split-attr", split_attr)
-    return _labels(text, split, f"attribute {name!r}")
+    return _labels(text, split, f"attribute {name!r}", name)
 
 
 def _is_split_name(value: str) -> bool:
@@ -579,7 +580,7 @@ def labels_from_csv(path: str | Path, ids: list[str], graph: Path, column: Optio
                                                       "split, or leave that column out for a stratified split")
     if split is not None:
         _check_split(ids, text, split, f"{table.path}: node", "--split-attr", header[s + 1], where)
-    return _labels(text, split, f"column {header[k + 1]!r}")
+    return _labels(text, split, f"column {header[k + 1]!r}", header[k + 1])
 
 
 def _check_split(ids: list[str], text: list[Optional[str]], split: list[Optional[str]], prefix: str, option: str,
@@ -594,11 +595,11 @@ def _check_split(ids: list[str], text: list[Optional[str]], split: list[Optional
                                           f"is predicted and has no split")
 
 
-def _labels(text: list[Optional[str]], split: Optional[list[Optional[str]]], source: str = "") -> Labels:
+def _labels(text: list[Optional[str]], split: Optional[list[Optional[str]]], source: str = "", name: str = "") -> Labels:
     names = _class_names(t for t in text if t is not None)
     index = {n: c for c, n in enumerate(names)}
     y = torch.tensor([-1 if t is None else index[t] for t in text], dtype=torch.long)
-    return Labels(y, names, split, source)
+    return Labels(y, names, split, source, name)
 
 
 # ------------------------------------------------------------------------------------------------ splits
@@ -668,6 +669,10 @@ def load_labels(data: GraphData, *, label_attr: Optional[str] = None, labels_csv
                                               "from a CSV file (--labels FILE)")
     else:
         labels, option = labels_from_attr(data.ids, data.attrs, label_attr, data.path, split_attr), "--label-attr"
+    if labels_csv is not None and labels.name in data.feature_names:
+        raise GraphInputError("--features", f"the features have a column {labels.name!r}, the labels' ({labels_csv}): "
+                                            "the model would read each node's label among its features; leave that "
+                                            "column out of the features")
     if all(_is_split_name(name) for name in labels.class_names):
         raise GraphInputError(option, f"the labels ({labels.source}) are {', '.join(labels.class_names)}: the names "
                                       "of a split, not classes; name the labels' column with --label-attr and the "

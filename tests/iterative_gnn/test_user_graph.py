@@ -433,3 +433,16 @@ def test_a_split_column_is_never_taken_as_labels_or_left_unused(tmp_path):
         load_labels(lst, labels_csv=EXAMPLES / "graphs" / "communities_labels.csv")
     with refused("--labels", "the names of a split"):
         load_labels(lst, labels_csv=first, label_attr="split")
+
+
+def test_a_features_file_holding_the_labels_column_is_refused(tmp_path):
+    """A features CSV with the labels' column was taken (the model read each node's label); the same
+    through node attributes was refused already."""
+    graph = write_csv(tmp_path / "g.edgelist", "a b\nb c\nc d\n")
+    feats = write_csv(tmp_path / "f.csv", "node,u,label\na,1,0\nb,2,1\nc,3,0\nd,4,1\n")
+    data = load_graph(graph, features_csv=feats)
+    labels = write_csv(tmp_path / "l.csv", "node,label\na,0\nb,1\nc,0\nd,1\n")
+    with refused("--features", "the features have a column 'label', the labels'"):
+        load_labels(data, labels_csv=labels)
+    other = write_csv(tmp_path / "k.csv", "node,kind\na,0\nb,1\nc,0\nd,1\n")
+    assert load_labels(data, labels_csv=other).name == "kind"
