@@ -138,6 +138,11 @@ def load_model(path: str | os.PathLike, *, backend: Optional[str] = None,
                  else "the file does not fit its own configuration")
         raise ModelFileError(f"{path}: the saved parameters do not fit a {config.model} model of the {backend} "
                              f"backend ({where}): {problem}")
+    bad = [k for k, v in record["state_dict"].items()
+           if isinstance(v, torch.Tensor) and v.is_floating_point() and not bool(torch.isfinite(v).all())]
+    if bad:
+        raise ModelFileError(f"{path}: the parameter(s) {', '.join(bad[:3])}{' ...' if len(bad) > 3 else ''} hold NaN "
+                             "or infinite values: the model would predict nothing meaningful; train it again")
     model.load_state_dict(record["state_dict"])
     model.to(device).eval()
     return SavedModel(model, backend, config, record["in_channels"], list(record["class_names"]),

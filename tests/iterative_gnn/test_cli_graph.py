@@ -547,3 +547,17 @@ def test_predict_reads_the_trained_attributes_in_their_order(tmp_path, capsys):
     err = usage_error(["predict", "--graph", str(path), "--model", str(model), "--feature-attrs", "f1,other",
                        "--out", str(tmp_path / "p.csv")], capsys)
     assert "argument --feature-attrs: f1 is at another place than in training (f0,f1)" in err
+
+
+def test_a_model_file_with_nan_parameters_is_refused(tmp_path, capsys):
+    """A file whose parameters hold NaN predicted the first class for every node (argmax of NaN), exit 0."""
+    model = tmp_path / "m.pt"
+    assert main(["train", "--backend", ANY, *GML_ARGS, *FAST, "--save", str(model)]) == 0
+    record = torch.load(model, weights_only=True)
+    name = next(k for k, v in record["state_dict"].items() if v.is_floating_point())
+    record["state_dict"][name][...] = float("nan")
+    torch.save(record, model)
+    with pytest.raises(ModelFileError, match=f"{name} hold NaN or infinite values"):
+        load_model(model)
+    err = usage_error(["predict", "--graph", str(GML), "--model", str(model), "--out", str(tmp_path / "p.csv")], capsys)
+    assert "NaN or infinite" in err and not (tmp_path / "p.csv").exists()
