@@ -859,7 +859,7 @@ def _add_train_parser(sub) -> None:
                         "--graph) or best (chosen on Cora and CiteSeer validation; the default with --dataset, except "
                         "on chains, whose default is the chains benchmark's configuration); options below override it")
     t.add_argument("--iterations", "--depth", type=positive_int, default=None,
-                   help="PIGN iterations (the most, with --tol); layers for gcn/gcn2; steps for appnp (default 8; with --dataset chains: 2 * length + 10 for PIGN, 2 for the others)")
+                   help="PIGN iterations (the most, with --tol); layers for gcn/gcn2; steps for appnp (default 8, 2 for gcn; with --dataset chains: 2 * length + 10 for PIGN, 2 for the others)")
     t.add_argument("--seeds", type=positive_int, default=1)
     t.add_argument("--noise", type=fraction, default=0.0, help="fraction of feature entries set to 1")
     t.add_argument("--length", type=positive_int, default=None, help="chain length (--dataset chains; default 50)")

@@ -81,7 +81,7 @@ PIGN_PRESETS: dict[str, RunConfig] = {
 }
 
 BASELINES: dict[str, RunConfig] = {
-    "gcn": RunConfig("gcn", label="stacked GCN", **_AUTHORS),
+    "gcn": RunConfig("gcn", label="stacked GCN", **{**_AUTHORS, "depth": 2}),  # Kipf & Welling's 2 layers
     "appnp": RunConfig("appnp", label="APPNP", **_AUTHORS),
     "gcn2": RunConfig("gcn2", label="GCNII", **_AUTHORS),
 }
