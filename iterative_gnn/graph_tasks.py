@@ -198,6 +198,12 @@ def train_graph_classifier(model: nn.Module, ds: GraphDataset, *, epochs: int = 
     where = "train_graph_classifier"
     epochs, lr, weight_decay = check_training(where, epochs=epochs, lr=lr, weight_decay=weight_decay)
     batch_size = check_int("batch_size", batch_size, minimum=1, where=where)
+    for part, ids in (("training", ds.train), ("validation", ds.val), ("test", ds.test)):
+        if ids.numel() == 0:
+            counts = [c for c in torch.bincount(ds.y).tolist() if c]
+            raise ValueError(f"{where}: the split of the {ds.y.numel()} graphs ({min(counts)} to {max(counts)} per "
+                             f"class, each class cut at graph_dataset's train_fraction and val_fraction) has no "
+                             f"{part} graph; give more graphs per class, or other fractions")
     opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
     gen = torch.Generator().manual_seed(seed)
     val_b, test_b = collate(ds, ds.val), collate(ds, ds.test)

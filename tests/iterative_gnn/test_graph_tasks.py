@@ -120,3 +120,16 @@ def test_features_meet_their_nodes_whatever_the_insertion_order(backend):
     with pytest.raises(ValueError, match="nodes are 0..n-1"):
         graph_dataset([LabelledGraph(nx.relabel_nodes(star, {0: "hub"}), 0, "star")] * 3,
                       lambda it: torch.ones(5, 1), backend)
+
+
+def test_a_split_without_validation_graphs_is_refused_when_made():
+    """Two graphs per class left no validation graph, and training failed inside collate (torch.cat
+    of an empty list)."""
+    from iterative_gnn.graph_families import make_family_graphs
+
+    backend = "pyg" if backend_problem("pyg") is None else "dgl"
+    ds = graph_dataset(make_family_graphs(2, families=["cycle", "star"]), lambda it: degree_features(it.graph), backend)
+    model = build_graph_model(backend, "gin", ds.num_features, 8, 2, 2)
+    with pytest.raises(ValueError, match=r"train_graph_classifier: the split of the 4 graphs \(2 to 2 per class.*has no "
+                                         r"validation graph; give more graphs per class"):
+        train_graph_classifier(model, ds, epochs=1)
