@@ -160,7 +160,12 @@ def _edge_list_line_problem(lines: Sequence[str]) -> Optional[str]:
     nx = networkx()
 
     for number, raw in enumerate(lines, 1):
-        line = raw.split("#", 1)[0].strip()
+        line, hash_, _ = raw.partition("#")
+        if hash_ and line.strip() and not line[-1].isspace():  # "a b#1": networkx reads "a b"
+            word = raw[len(line) - len(line.split()[-1]):].split()[0]  # the id the '#' is in
+            return (f"line {number}: {word!r} holds '#', which starts a comment in an edge list: the rest of the "
+                    f"line would be dropped (read as {line.strip()!r}); rename the nodes without '#'")
+        line = line.strip()
         if not line:
             continue
         tokens = line.split()

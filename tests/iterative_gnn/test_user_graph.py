@@ -108,6 +108,9 @@ def test_weighted_edge_lists_and_edge_data_read(tmp_path):
 @pytest.mark.parametrize("text,line,words", [
     ("a b\nc\nd e\n", 2, ["expected two node ids", "'c'"]),
     ("a b\nb c\nc d weight=3 x\n", 3, ["expected two node ids, then", "'c d weight=3 x'"]),
+    # '#' inside an id: "a b#1" was read as "a b", merging nodes b#1 and b#2 into b
+    ("# a comment\na b#1 # and another\na b#2\n", 2, ["'b#1' holds '#', which starts a comment", "(read as 'a b')"]),
+    ("a b\nb#1 c\n", 2, ["'b#1' holds '#'", "(read as 'b')"]),
 ])
 def test_a_malformed_edge_list_line_is_named(text, line, words, tmp_path):
     path = write_csv(tmp_path / "bad.edgelist", text)
