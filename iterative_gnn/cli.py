@@ -138,7 +138,8 @@ def model_at_depth(text: str) -> tuple[str, int]:
 
 
 def comma_list(item: Callable[[str], Any], expected: str, allow_empty: bool = False) -> Callable[[str], tuple]:
-    """A type for a comma list of ``item`` values."""
+    """A type for a comma list of ``item`` values, each given once (a repeated run would count as
+    another seed)."""
 
     def parse(text: str) -> tuple:
         values = [v.strip() for v in text.split(",") if v.strip()]
@@ -152,6 +153,12 @@ def comma_list(item: Callable[[str], Any], expected: str, allow_empty: bool = Fa
                 which = f"{v!r} is not valid; " if len(values) > 1 else ""
                 raise argparse.ArgumentTypeError(f"invalid value {text!r}: {which}expected a comma list of {expected}"
                                                  + (" (depths >= 1)" if expected == "model@depth" else ""))
+        for i, value in enumerate(out):
+            if value in out[:i]:
+                first = values[out.index(value)]
+                twice = f"{first!r} is given twice" if first == values[i] else f"{values[i]!r} repeats {first!r}"
+                raise argparse.ArgumentTypeError(f"invalid value {text!r}: {twice}; expected a comma list of "
+                                                 f"{expected}, each once")
         return tuple(out)
 
     return parse
@@ -785,6 +792,11 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     for dest in ("noise_seeds", "chains_seeds"):
         if getattr(args, dest) is not None:
             setattr(s, dest, getattr(args, dest))
+    covered = [f"{m}@{d}" for m, d in s.extra if m in s.models and d in s.depths]
+    if covered and args.extra is not None:
+        _usage_error(args, f"argument --extra: {covered[0]} is run already by --models and --depths (its runs would "
+                           "count as more seeds); leave it out of --extra")
+    s.extra = tuple((m, d) for m, d in s.extra if f"{m}@{d}" not in covered)  # (a default one run already)
     s.data_root, s.device = args.data_root, args.device
     return _run_experiments(args, s, "reproduce" + (" --quick" if args.quick else ""))
 

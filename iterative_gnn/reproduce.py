@@ -85,6 +85,12 @@ def model_family(key: str) -> str:
     return "pign" if base.startswith("pign") else base
 
 
+#: the settings that list what to run, each entry once
+_LISTS = ("experiments", "datasets", "depths", "models", "noise", "noise_datasets", "noise_depths", "noise_models",
+          "extra", "chains_lengths", "heterophily_h", "heterophily_models", "graphs_depths", "graphs_models",
+          "long_range_depths", "long_range_forms")
+
+
 @dataclass
 class Settings:
     """What ``reproduce`` runs. The defaults are the full run; :func:`quick_settings` a short one."""
@@ -253,12 +259,15 @@ def percent(x: float, digits: int = 1) -> str:
 
 
 def _test_accuracy(summary: dict) -> str:
-    """A summary row's test accuracy as the tables show it: ``mean ± std`` in percent."""
-    return f"{percent(summary['test_acc_mean'])} ± {percent(summary['test_acc_std'])}"
+    """A summary row's test accuracy as the tables show it: ``mean ± std`` in percent (``± n/a``: one run,
+    no spread to report)."""
+    std = summary["test_acc_std"]
+    return f"{percent(summary['test_acc_mean'])} ± {'n/a' if math.isnan(std) else percent(std)}"
 
 
 def summarize(rows: list[dict], by: Iterable[str], values: Iterable[str] = ("test_acc", "val_acc")) -> list[dict]:
-    """Mean and standard deviation (over seeds) of ``values`` for each group of ``by``."""
+    """Mean and standard deviation (over seeds) of ``values`` for each group of ``by``; the standard
+    deviation of a single value is NaN (no spread to report)."""
     by, values = list(by), list(values)
     groups: dict[tuple, list[dict]] = {}
     for r in rows:
@@ -271,7 +280,8 @@ def summarize(rows: list[dict], by: Iterable[str], values: Iterable[str] = ("tes
             xs = [float(r[v]) for r in rs if r.get(v) not in (None, "")]
             xs = [x for x in xs if not math.isnan(x)]
             row[f"{v}_mean"] = statistics.mean(xs) if xs else float("nan")
-            row[f"{v}_std"] = statistics.stdev(xs) if len(xs) > 1 else 0.0
+            # (no value at all, e.g. a baseline's iterations: the mean is empty, the std stays 0 as before)
+            row[f"{v}_std"] = statistics.stdev(xs) if len(xs) > 1 else float("nan") if xs else 0.0
         out.append(row)
     return out
 
@@ -324,6 +334,15 @@ class Runner:
                 raise ValueError(f"unknown {kind} {bad[0]!r}; valid: {', '.join(valid)}")
         for key in dict.fromkeys((*s.models, *s.noise_models, *(k for k, _ in s.extra))):
             model_config(key)
+        for name in _LISTS:
+            values = tuple(getattr(s, name) or ())
+            twice = [v for i, v in enumerate(values) if v in values[:i]]
+            if twice:
+                raise ValueError(f"{name} has {twice[0]!r} twice (its runs would count as more seeds); give each once")
+        covered = [(m, d) for m, d in s.extra if m in s.models and d in s.depths]
+        if covered:
+            raise ValueError(f"extra has {covered[0]!r}, which models and depths run already (its runs would count "
+                             "as more seeds); leave it out of extra")
         if "noise" in s.experiments:
             bad = [p for p in s.noise if isinstance(p, bool) or not (isinstance(p, (int, float)) and 0 < p <= 1)]
             if bad:

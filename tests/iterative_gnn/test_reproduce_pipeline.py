@@ -1,11 +1,12 @@
 """The reproduce pipeline's checks and records: the plots show every run, bad settings are refused by
 name, the logs count what they say, and ``--report`` reads only well-formed CSV files."""
+import math
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from iterative_gnn import plots
+from iterative_gnn import plots, reproduce
 from iterative_gnn.reproduce import Runner, Settings
 
 from .cli_helpers import usage_error
@@ -47,3 +48,56 @@ def test_noise_level_zero_is_refused_in_the_settings():
     s = Settings(experiments=("noise",), noise=(0.5, 0.0))
     with pytest.raises(ValueError, match=r"noise level 0\.0 is not valid; valid: numbers in \(0, 1\]"):
         Runner("pyg", s, Path("unused")).check()
+
+
+@pytest.mark.parametrize("option,value,named", [("--datasets", "cora,cora", "'cora' is given twice"),
+                                                ("--models", "gcn,pign-best,gcn", "'gcn' is given twice"),
+                                                ("--depths", "2,02", "'02' repeats '2'"),
+                                                ("--noise", "0.5,.5", "'.5' repeats '0.5'"),
+                                                ("--extra", "gcn@4,gcn@4", "'gcn@4' is given twice")])
+def test_a_repeated_entry_is_refused(option, value, named, tmp_path, capsys):
+    """A repeated entry ran again, and its runs counted as more seeds (a smaller std)."""
+    err = usage_error(["reproduce", option, value, "--out", str(tmp_path / "o")], capsys)
+    assert f"argument {option}" in err and repr(value) in err and named in err
+
+
+def _settings_of(argv: list[str], monkeypatch) -> Settings:
+    """The settings ``reproduce`` would run with ``argv`` (nothing is run)."""
+    from iterative_gnn import cli
+
+    got = []
+    monkeypatch.setattr(cli, "_run_experiments", lambda args, s, title: got.append(s) or 0)
+    assert cli.main(["reproduce", *argv]) == 0
+    return got[0]
+
+
+def test_extra_run_already_in_the_sweep_is_refused(tmp_path, capsys, monkeypatch):
+    err = usage_error(["reproduce", "--models", "gcn", "--depths", "2,4", "--extra", "pign-default@8,gcn@2",
+                       "--out", str(tmp_path / "o")], capsys)
+    assert "argument --extra: gcn@2 is run already by --models and --depths" in err
+    # the default extra runs (pign-default at 8 and 16) are left out where the sweep has them
+    s = _settings_of(["--models", "pign-default", "--depths", "8", "--out", str(tmp_path / "p")], monkeypatch)
+    assert s.extra == (("pign-default", 16),)
+    tasks = Runner("pyg", s, tmp_path).plan()
+    depth = [(t.dataset, t.model, t.depth) for t in tasks if isinstance(t, reproduce.DepthTask) and t.seed == 0]
+    assert depth.count(("cora", "pign-default", 8)) == 1
+
+
+@pytest.mark.parametrize("changes,match", [({"depths": (2, 2)}, "depths has 2 twice"),
+                                           ({"datasets": ("cora", "cora")}, "datasets has 'cora' twice"),
+                                           ({"heterophily_h": (0.1, 0.1)}, "heterophily_h has 0.1 twice"),
+                                           ({"models": ("gcn",), "depths": (2,), "extra": (("gcn", 2),)},
+                                            r"extra has \('gcn', 2\), which models and depths run already")])
+def test_a_repeated_entry_is_refused_in_the_settings(changes, match):
+    with pytest.raises(ValueError, match=match):
+        Runner("pyg", Settings(**changes), Path("unused")).check()
+
+
+def test_a_single_run_has_no_spread_to_report():
+    rows = [dict(dataset="cora", noise=0.0, model="gcn", depth=2, seed=0, test_acc=0.8125, val_acc=0.8),
+            *(dict(dataset="cora", noise=0.0, model="gcn", depth=4, seed=s, test_acc=a, val_acc=0.8)
+              for s, a in enumerate((0.8, 0.81)))]
+    one, two = reproduce.summarize(rows, ("model", "depth"))
+    assert one["runs"] == 1 and math.isnan(one["test_acc_std"]) and two["test_acc_std"] > 0
+    table = "\n".join(reproduce.depth_table(rows))
+    assert "81.3 ± n/a" in table and "80.5 ± 0.7" in table and "± 0.0" not in table
