@@ -155,17 +155,27 @@ def _read_text(path: Path) -> str:
         return f.read()
 
 
+def _hash_in_id(lines: Sequence[str], kind: str) -> Optional[str]:
+    """The first line where a node id holds ``#``, which networkx's line formats read as the start of
+    a comment (``a b#1`` is read as ``a b``), and why; None when there is none."""
+    for number, raw in enumerate(lines, 1):
+        line, hash_, _ = raw.partition("#")
+        if hash_ and line.strip() and not line[-1].isspace():
+            word = raw[len(line) - len(line.split()[-1]):].split()[0]  # the id the '#' is in
+            return (f"line {number}: {word!r} holds '#', which starts a comment in {kind}: the rest of the line "
+                    f"would be dropped (read as {line.strip()!r}); rename the nodes without '#'")
+    return None
+
+
 def _edge_list_line_problem(lines: Sequence[str]) -> Optional[str]:
     """The first line of an edge list that networkx cannot read, and why."""
     nx = networkx()
 
+    hashed = _hash_in_id(lines, "an edge list")
+    if hashed:
+        return hashed
     for number, raw in enumerate(lines, 1):
-        line, hash_, _ = raw.partition("#")
-        if hash_ and line.strip() and not line[-1].isspace():  # "a b#1": networkx reads "a b"
-            word = raw[len(line) - len(line.split()[-1]):].split()[0]  # the id the '#' is in
-            return (f"line {number}: {word!r} holds '#', which starts a comment in an edge list: the rest of the "
-                    f"line would be dropped (read as {line.strip()!r}); rename the nodes without '#'")
-        line = line.strip()
+        line = raw.split("#", 1)[0].strip()
         if not line:
             continue
         tokens = line.split()
@@ -201,7 +211,11 @@ def _read_networkx(path: Path, fmt: str, directed: bool):
         except TypeError:  # a plain number after the two ids: the weight
             return nx.parse_edgelist(lines, create_using=create, data=(("weight", float),))
     if fmt == "adjlist":
-        return nx.parse_adjlist(_read_text(path).splitlines(), create_using=create)
+        lines = _read_text(path).splitlines()
+        problem = _hash_in_id(lines, "an adjacency list")
+        if problem:
+            raise ValueError(problem)
+        return nx.parse_adjlist(lines, create_using=create)
     if fmt == "graphml":
         return nx.read_graphml(path)
     if fmt == "gexf":

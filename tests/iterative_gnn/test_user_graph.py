@@ -118,6 +118,12 @@ def test_a_malformed_edge_list_line_is_named(text, line, words, tmp_path):
         load_graph(path, feature_attrs=["x"])
 
 
+def test_a_hash_in_an_adjacency_list_id_is_named(tmp_path):
+    path = write_csv(tmp_path / "bad.adjlist", "a b c\nb c#1\n")
+    with refused("--graph", str(path), "line 2:", "'c#1' holds '#'", "an adjacency list"):
+        load_graph(path, feature_attrs=["x"])
+
+
 def test_a_file_that_is_not_text_or_not_the_format_is_refused(tmp_path):
     binary = tmp_path / "g.edgelist"
     binary.write_bytes(b"\xff\xfe\x00a b\n")
