@@ -34,9 +34,10 @@ def compute_dtype(dtype: torch.dtype) -> torch.dtype:
     return torch.float32 if dtype in (torch.float16, torch.bfloat16) else dtype
 
 
-def check_features(x: Tensor, channels: int, where: str, *, validate: bool = False, name: str = "channels",
+def check_features(x: Tensor, channels: Optional[int], where: str, *, validate: bool = False, name: str = "channels",
                    owner: str = "the layer") -> None:
-    """Type, shape, dtype and width of the node features (``owner`` was built with ``name=channels``);
+    """Type, shape, dtype and width of the node features (``owner`` was built with ``name=channels``;
+    None: any width);
     with ``validate`` also that every entry is finite (one synchronisation)."""
     if not isinstance(x, Tensor):
         hint = ""
@@ -50,7 +51,7 @@ def check_features(x: Tensor, channels: int, where: str, *, validate: bool = Fal
         raise TypeError(
             f"{where}: node features have dtype {x.dtype}; supported: float16, bfloat16, float32, float64"
         )
-    if x.shape[1] != channels:
+    if channels is not None and x.shape[1] != channels:
         raise ValueError(
             f"{where}: node features have {x.shape[1]} channels but {owner} was built for {name}={channels}"
         )

@@ -638,16 +638,20 @@ class RegistryLayerBase(OperatorLayerBase):
         where = type(self).__name__
         in_name, out_name = self.width_args
 
-        def width(name: str, value) -> int:
+        def width(name: str, value, lazy: bool = False) -> int:
             whole = isinstance(value, numbers.Integral) and not isinstance(value, bool)
-            if not whole or value < 1:
+            if not whole or (value < 1 and not (lazy and value == -1)):
                 raise (ValueError if whole else TypeError)(
-                    f"{where}: {name} must be a positive int, got {value!r} ({where}({in_name}, {out_name}=None, *, "
-                    f"num_iterations=8, ...): the iteration's options are keywords)")
+                    f"{where}: {name} must be a positive int{' or -1 (read from the first input)' if lazy else ''}, "
+                    f"got {value!r} ({where}({in_name}, {out_name}=None, *, num_iterations=8, ...): the iteration's "
+                    "options are keywords)")
             return int(value)
 
-        in_channels = width(in_name, in_channels)
         out_channels = None if out_channels is None else width(out_name, out_channels)
+        if isinstance(in_channels, numbers.Integral) and in_channels == -1 and out_channels is None:
+            raise ValueError(f"{where}: {in_name}=-1 (the input width read from the first input) needs "
+                             f"{out_name}, the width of the iteration: {where}(-1, {out_name})")
+        in_channels = width(in_name, in_channels, lazy=True)
         channels = in_channels if out_channels is None else out_channels
         if not isinstance(conv, str):
             raise TypeError(f"{where}: conv must be a registered operator name, got {type(conv).__name__} "
@@ -671,7 +675,9 @@ class RegistryLayerBase(OperatorLayerBase):
         super().__init__(operator, channels, num_iterations, smoothing, tol, act, dropout, **it)
         self.in_channels, self.out_channels = in_channels, channels
         # a learned projection to the iteration's width when it differs from the input's (GCNConv's in -> out)
-        self.lin = nn.Linear(in_channels, channels, bias=False) if in_channels != channels else None
+        # (in_channels=-1: a lazy map, its width read from the first input, as PyG's Linear(-1, ...))
+        self.lin = (None if in_channels == channels else nn.LazyLinear(channels, bias=False) if in_channels == -1
+                    else nn.Linear(in_channels, channels, bias=False))
         self.conv_name = conv
         self.form = form
         self._operator_options = given_options
@@ -685,13 +691,20 @@ class RegistryLayerBase(OperatorLayerBase):
         if self.lin is not None:
             self.lin.reset_parameters()
 
-    def _input_width(self) -> tuple[str, int]:
-        # with a projection the features have the input width, named as the constructor names it
-        return super()._input_width() if self.lin is None else (self.width_args[0], self.in_channels)
+    def _input_width(self) -> tuple[str, Optional[int]]:
+        # with a projection the features have the input width, named as the constructor names it (None:
+        # a lazy one not yet given an input)
+        if self.lin is None:
+            return super()._input_width()
+        return self.width_args[0], (None if self.in_channels == -1 else self.in_channels)
 
     def _project(self, x: Tensor) -> Tensor:
         if self.lin is None:
             return x
+        if self.in_channels == -1:  # the first input: the lazy map takes its width
+            out = self.lin(x)
+            self.in_channels = self.lin.in_features
+            return out
         check_parameter_dtype(x, self.lin.weight.dtype, type(self).__name__, "the layer")
         return self.lin(x)
 

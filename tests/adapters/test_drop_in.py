@@ -79,8 +79,28 @@ def test_bad_widths_name_the_ecosystems_argument(backend, bad, error):
     in_name, out_name = _names(backend)
     with pytest.raises(error, match=f"{out_name} must be a positive int, got {bad!r}"):
         backend.PIGNConv(8, bad)
-    with pytest.raises(error, match=f"{in_name} must be a positive int, got {bad!r}"):
-        backend.PIGNConv(bad)
+    with pytest.raises(error, match=fr"{in_name} must be a positive int or -1 \(read from the first input\), got {bad!r}"):
+        backend.PIGNConv(bad, 4)
+
+
+def test_an_input_width_of_minus_one_is_read_from_the_first_input(backend):
+    """PyG's lazy convention (GCNConv(-1, 16)): the projection takes its width from the first input,
+    then holds it like a given one."""
+    in_name, out_name = _names(backend)
+    edge_index, w = random_graph(12, 40, seed=3)
+    x = torch.randn(12, 7)
+    conv = backend.PIGNConv(-1, 5, num_iterations=3)
+    assert "-1, 5," in repr(conv)
+    out = backend.call(conv, x, edge_index, w)
+    assert out.shape == (12, 5) and conv.in_channels == 7 and conv.lin.weight.shape == (5, 7)
+    assert "7, 5," in repr(conv)
+    with pytest.raises(ValueError, match=f"8 channels but the layer was built for {in_name}=7"):
+        backend.call(conv, torch.randn(12, 8), edge_index)
+    fresh = backend.PIGNConv(-1, 5, num_iterations=3)
+    fresh.load_state_dict(conv.state_dict())  # a lazy layer loads a trained one's parameters
+    assert torch.equal(backend.call(fresh, x, edge_index, w), out)
+    with pytest.raises(ValueError, match=fr"{in_name}=-1 \(the input width read from the first input\) needs {out_name}"):
+        backend.PIGNConv(-1)
 
 
 def test_numpy_widths_are_whole_numbers_too(backend):

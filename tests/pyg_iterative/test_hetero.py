@@ -76,3 +76,12 @@ def test_to_hetero_with_bases_is_refused_by_name(layer):
     model = to_hetero_with_bases(TwoLayers(LAYERS[layer]), d.metadata(), num_bases=2, in_channels={"x": 8})
     with pytest.raises(RuntimeError, match=r"hooks are registered on the layer's own message step.*to_hetero_with_bases"):
         model(d.x_dict, d.edge_index_dict)
+
+
+def test_to_hetero_takes_a_lazy_input_width():
+    """PyG's hetero models are written with lazy widths (GCNConv(-1, 16)): each relation's copy reads its own."""
+    d = two_relations()
+    model = to_hetero(TwoLayers(lambda: PIGNConv(-1, 8, num_iterations=3)), d.metadata(), aggr="sum")
+    out = model(d.x_dict, d.edge_index_dict)
+    assert out["a"].shape == (6, 8)
+    assert all(conv.in_channels == 8 for conv in model.modules() if isinstance(conv, PIGNConv))
