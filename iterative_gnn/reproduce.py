@@ -199,14 +199,16 @@ Task = Union[DepthTask, InferenceTask, ChainsTask, HeterophilyTask, graph_experi
 @dataclass(frozen=True)
 class TaskResult:
     """What a task gives back: its rows by CSV name (``depth``, ``inference``, ...), its log line, the
-    iteration's info at evaluation (PIGN models) and, once :meth:`Runner.execute` has it, whether the
-    run converged (``convergence``, one run) in its experiment (``experiment``)."""
+    iteration's info at evaluation (PIGN models) and, once :meth:`Runner.execute` has it, its experiment
+    (``experiment``) and whether the run converged: ``convergence`` counts a run iterated to a tolerance,
+    ``fixed`` one of a fixed number of iterations (failed: it raised a convergence warning)."""
 
     rows: dict
     line: str
     info: Optional[dict] = None
     experiment: str = ""
     convergence: Optional[ConvergenceTally] = None
+    fixed: Optional[ConvergenceTally] = None
 
 
 def experiment_of(task: "Task") -> str:
@@ -304,8 +306,10 @@ class Runner:
         self._datasets: dict = {}
         self._generated: dict = {}  # the generated datasets of the current seed, by (experiment, parameter, seed)
         self.n_done = 0
-        #: the runs of an iterative model and those that did not converge, by experiment
+        #: by experiment: the runs iterated to a tolerance and those that did not converge
         self.convergence: dict[str, ConvergenceTally] = {}
+        #: by experiment: the runs of a fixed number of iterations and those that raised a convergence warning
+        self.fixed: dict[str, ConvergenceTally] = {}
         #: called as ``progress(runs done, runs in all)`` when the run starts and after each run
         self.progress: Optional[Callable[[int, int], None]] = None
         self._total = 0
@@ -423,18 +427,29 @@ class Runner:
 
     def execute(self, task: Task) -> TaskResult:
         """Run one task; return its rows (by CSV name), its log line and whether it converged (the
-        library's convergence warnings are counted, not shown)."""
+        library's convergence warnings are counted, not shown). A run iterated to a tolerance converged
+        when it reached it (GraphPIGN: every test graph, in the graphs experiment in its per-graph
+        test); a run of a fixed number of iterations has no tolerance to reach; an MLP (0 iterations)
+        and the baselines do not iterate."""
         with convergence_watch() as warned:
             result = self._execute(task)
-        info, iterative = result.info, result.info is not None
+        info, kind = result.info, None  # kind: "tol", "fixed" or None (no iteration)
         if isinstance(task, graph_experiments.GraphTask):
-            iterative = task.model.startswith("pign")
-            row = result.rows[task.experiment][0]
-            if iterative and row.get("converged") not in (None, ""):  # the share of test graphs that converged
-                info = {"status": "converged" if float(row["converged"]) >= 1.0 else "max_iter"}
-        tally = ConvergenceTally()
-        tally.add(warned, info, iterative=iterative)
-        return dataclasses.replace(result, experiment=experiment_of(task), convergence=tally)
+            if task.model.startswith("pign"):
+                kind = "tol"
+                if task.experiment == "graphs":
+                    done = all(int(r["converged"]) for r in result.rows.get("graphs_iterations", []))
+                else:  # the share of the test graphs that converged
+                    done = float(result.rows[task.experiment][0]["converged"]) >= 1.0
+                info = {"status": "converged" if done else "max_iter"}
+        elif info is not None and info.get("iterations"):
+            kind = "fixed" if info.get("status") == "fixed" else "tol"
+        tally, fixed = ConvergenceTally(), ConvergenceTally()
+        if kind == "fixed":
+            fixed.add(warned, info)
+        else:
+            tally.add(warned, info, iterative=kind == "tol")
+        return dataclasses.replace(result, experiment=experiment_of(task), convergence=tally, fixed=fixed)
 
     def _execute(self, task: Task) -> TaskResult:
         if isinstance(task, ChainsTask):
@@ -569,10 +584,23 @@ class Runner:
 
     def convergence_lines(self) -> list[str]:
         """One line per experiment with runs of an iterative model (in the order of :data:`EXPERIMENTS`):
-        how many did not converge, and the worst final residual among them."""
-        order = sorted(self.convergence, key=lambda n: EXPERIMENTS.index(n) if n in EXPERIMENTS else len(EXPERIMENTS))
-        return [f"# convergence, {name}: {self.convergence[name].describe('PIGN runs')}" for name in order
-                if self.convergence[name].runs]
+        how many of those iterated to a tolerance did not reach it (and the worst final residual among
+        them), and how many ran a fixed number of iterations (which have no tolerance to reach)."""
+        names = dict.fromkeys([*self.convergence, *self.fixed])
+        order = sorted(names, key=lambda n: EXPERIMENTS.index(n) if n in EXPERIMENTS else len(EXPERIMENTS))
+        lines = []
+        for name in order:
+            tol, fixed = self.convergence.get(name, ConvergenceTally()), self.fixed.get(name, ConvergenceTally())
+            parts = [tol.describe("PIGN runs iterated to a tolerance")] if tol.runs else []
+            if fixed.runs:
+                warned = "" if not fixed.failed else (
+                    f", {fixed.failed} of them raised a convergence warning"
+                    + ("" if fixed.worst is None else f" (worst final residual {fixed.worst:.2e})"))
+                what = "ran" if parts else "PIGN run ran" if fixed.runs == 1 else "PIGN runs ran"
+                parts.append(f"{fixed.runs} {what} a fixed number of iterations (no tolerance to reach){warned}")
+            if parts:
+                lines.append(f"# convergence, {name}: " + "; ".join(parts))
+        return lines
 
     def save_partial(self, total: int) -> dict[str, Path]:
         """After a run stopped early: the tables, plots and targets from the CSV files of the runs
@@ -594,6 +622,8 @@ class Runner:
             self.n_done += 1
             if result.convergence is not None:
                 self.convergence.setdefault(result.experiment, ConvergenceTally()).merge(result.convergence)
+            if result.fixed is not None:
+                self.fixed.setdefault(result.experiment, ConvergenceTally()).merge(result.fixed)
             self.log(result.line)
             self.save_rows()
             if self.progress is not None:

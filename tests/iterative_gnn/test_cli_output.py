@@ -138,7 +138,8 @@ def test_reproduce_logs_one_convergence_line_per_experiment(monkeypatch, tmp_pat
     assert "ConvergenceWarning" not in captured.err and "diverged" not in captured.err
     log = (out / "run.log").read_text().splitlines()
     assert [line for line in log if "convergence" in line] == [
-        "# convergence, chains: 2 of 2 PIGN runs did not converge (worst final residual 1.00e+00)"]
+        "# convergence, chains: 2 of 2 PIGN runs iterated to a tolerance did not converge "
+        "(worst final residual 1.00e+00)"]
 
 
 def test_a_worker_returns_its_convergence_with_its_rows(monkeypatch, tmp_path):
@@ -151,8 +152,9 @@ def test_a_worker_returns_its_convergence_with_its_rows(monkeypatch, tmp_path):
     runner._collect(results + [TaskResult({}, "a run of another experiment", experiment="depth",
                                           convergence=ConvergenceTally(runs=1))])
     assert runner.convergence_lines() == [  # in the order of the experiments, not of the runs
-        "# convergence, depth: 0 of 1 PIGN runs did not converge",
-        "# convergence, chains: 1 of 1 PIGN runs did not converge (worst final residual 4.00e+00)"]
+        "# convergence, depth: 0 of 1 PIGN runs iterated to a tolerance did not converge",
+        "# convergence, chains: 1 of 1 PIGN runs iterated to a tolerance did not converge "
+        "(worst final residual 4.00e+00)"]
 
 
 # ------------------------------------------------------------------------------------------------ data root

@@ -101,3 +101,16 @@ def test_a_single_run_has_no_spread_to_report():
     assert one["runs"] == 1 and math.isnan(one["test_acc_std"]) and two["test_acc_std"] > 0
     table = "\n".join(reproduce.depth_table(rows))
     assert "81.3 ± n/a" in table and "80.5 ± 0.7" in table and "± 0.0" not in table
+
+
+# --- what the logs count ------------------------------------------------------------------------------
+def test_convergence_line_counts_only_runs_iterated_to_a_tolerance(tmp_path):
+    """A PIGN of a fixed number of iterations has no tolerance to reach, and an MLP (0 iterations) does
+    not iterate: they were counted as PIGN runs that converged."""
+    s = Settings(experiments=("heterophily", "chains"), heterophily_h=(0.5,), heterophily_models=("mlp", "pign-signed"),
+                 heterophily_seeds=1, heterophily_epochs=2, chains_lengths=(4,), chains_seeds=1, epochs=2)
+    log = []
+    Runner("pyg", s, tmp_path, log=log.append).run()
+    assert [line for line in log if line.startswith("# convergence")] == [
+        "# convergence, chains: 0 of 1 PIGN runs iterated to a tolerance did not converge",
+        "# convergence, heterophily: 1 PIGN run ran a fixed number of iterations (no tolerance to reach)"]
