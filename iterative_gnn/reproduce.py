@@ -864,7 +864,8 @@ def _spread(t: Target, got: dict[int, float], best: float, lowest: float) -> tup
 
 
 def _check_floor(t: Target, rows: dict[str, list[dict]], s: Settings) -> list[dict]:
-    got = _clean_accuracy(rows["depth"], t.dataset, t.model, s.depths)
+    depths = dict.fromkeys((*s.depths, *(d for m, d in s.extra if m == t.model)))  # the sweep's and the extra runs'
+    got = _clean_accuracy(rows["depth"], t.dataset, t.model, depths)
     got = {d: v for d, v in got.items() if t.depths[0] <= d <= t.depths[-1]}
     if not got:
         return []

@@ -114,3 +114,16 @@ def test_convergence_line_counts_only_runs_iterated_to_a_tolerance(tmp_path):
     assert [line for line in log if line.startswith("# convergence")] == [
         "# convergence, chains: 0 of 1 PIGN runs iterated to a tolerance did not converge",
         "# convergence, heterophily: 1 PIGN run ran a fixed number of iterations (no tolerance to reach)"]
+
+
+# --- targets ------------------------------------------------------------------------------------------
+def test_floor_target_of_an_extra_run_is_checked():
+    """pign-default's floor target at 8 iterations was dropped when 8 came from --extra, not --depths."""
+    rows = {k: [] for k in reproduce.ROW_KINDS}
+    for seed in range(2):
+        rows["depth"] += [dict(dataset="cora", noise=0.0, model="gcn", depth=2, seed=seed, test_acc=0.81, val_acc=0.8),
+                          dict(dataset="cora", noise=0.0, model="pign-default", depth=8, seed=seed, test_acc=0.7,
+                               val_acc=0.7)]
+    s = Settings(datasets=("cora",), depths=(2,), models=("gcn",), extra=(("pign-default", 8),))
+    floor = [c for c in reproduce.check_targets(rows, s) if c["target"].startswith("PIGN with library defaults >=")]
+    assert [(c["measured"], c["met"]) for c in floor] == [("lowest 70.0% at 8", "NO")]
