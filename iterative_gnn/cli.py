@@ -798,6 +798,8 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
                            "count as more seeds); leave it out of --extra")
     s.extra = tuple((m, d) for m, d in s.extra if f"{m}@{d}" not in covered)  # (a default one run already)
     s.data_root, s.device = args.data_root, args.device
+    # recorded in run.log and summary.md: the results depend on it (worker processes take --threads or 1)
+    s.threads = args.threads or (1 if args.jobs > 1 else torch.get_num_threads())
     return _run_experiments(args, s, "reproduce" + (" --quick" if args.quick else ""))
 
 

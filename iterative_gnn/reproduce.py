@@ -134,6 +134,9 @@ class Settings:
     long_range_epochs: int = 100
     data_root: Optional[str] = None
     device: str = "cpu"
+    # the torch CPU threads of each run, as recorded in run.log and summary.md (the results depend on
+    # it); None: not recorded. It sets nothing: the caller sets the threads (see Runner.run)
+    threads: Optional[int] = None
 
 
 def quick_settings(**overrides) -> Settings:
@@ -564,7 +567,7 @@ class Runner:
             self.progress(0, len(tasks))
         finished = False
         try:
-            if jobs > 1 and len(tasks) > 1:
+            if jobs > 1 and tasks:  # (one task too: in a worker of ``threads`` threads, as the others would be)
                 ctx = multiprocessing.get_context("spawn")  # no fork of a process that runs OpenMP threads
                 pool = ProcessPoolExecutor(min(jobs, len(tasks)), mp_context=ctx, initializer=_init_worker,
                                            initargs=(self.backend, self.s, threads or 1))
@@ -693,7 +696,7 @@ class Runner:
         if checks:
             files["targets.csv"] = write_csv(self.out / "targets.csv", checks)
         files["summary.md"] = write_summary(self.out / "summary.md", self.rows, checks, self.backend,
-                                           self.command, ran=getattr(self, "ran", None))
+                                           self.command, ran=getattr(self, "ran", None), threads=self.s.threads)
         if todo:
             missing = plots.missing_library()
             if missing:
@@ -784,6 +787,8 @@ def settings_from_rows(rows: dict[str, list[dict]], logged: Optional[dict] = Non
     )
     s.seeds = len({r["seed"] for r in dep}) or s.seeds
     logged = logged or {}
+    if isinstance(logged.get("threads"), int):
+        s.threads = logged["threads"]
     if isinstance(logged.get("models"), tuple) and isinstance(logged.get("extra"), tuple):
         s.models = tuple(m for m in logged["models"] if m in by_model)
         s.extra = tuple((m, d) for m, d in logged["extra"] if d in by_model.get(m, ()))
@@ -1183,15 +1188,19 @@ def generated_tables(rows: dict[str, list[dict]]) -> list[str]:
 
 
 def write_summary(path: Path, rows: dict[str, list[dict]], checks: list[dict], backend: str,
-                  command: str = "", ran: Optional[dict] = None) -> Path:
+                  command: str = "", ran: Optional[dict] = None, threads: Optional[int] = None) -> Path:
     """``summary.md``: the tables and targets of ``rows``; ``ran`` (the date and machine of the runs,
-    from their ``run.log``) when the tables are rebuilt from a run's CSV files."""
+    from their ``run.log``) when the tables are rebuilt from a run's CSV files; ``threads``: the torch
+    threads of each run, where known."""
     now = time.strftime('%Y-%m-%d %H:%M %Z')
     if ran:
         head = [f"- date: the runs from {ran['date']} (run.log); tables rebuilt from their CSV files {now}",
                 f"- machine: {ran['machine']}"]
     else:
         head = [f"- date: {now}", f"- machine: {machine()}"]
+    if threads:
+        head.append(f"- threads: {threads} torch threads per run (the results depend on it; --threads {threads} "
+                    "repeats it)")
     lines = [f"# iterative-gnn reproduce ({backend})", "", *head, f"- command: `{command}`", ""]
     if rows["depth"]:
         lines += ["## Test accuracy (%) against depth (iterations / layers), mean ± std over seeds", ""]

@@ -127,3 +127,25 @@ def test_floor_target_of_an_extra_run_is_checked():
     s = Settings(datasets=("cora",), depths=(2,), models=("gcn",), extra=(("pign-default", 8),))
     floor = [c for c in reproduce.check_targets(rows, s) if c["target"].startswith("PIGN with library defaults >=")]
     assert [(c["measured"], c["met"]) for c in floor] == [("lowest 70.0% at 8", "NO")]
+
+
+# --- how a run is repeated ----------------------------------------------------------------------------
+def test_the_thread_count_is_recorded(tmp_path, monkeypatch):
+    """The results depend on the torch threads: run.log's settings line and summary.md say how many."""
+    import torch
+
+    from iterative_gnn import cli
+
+    out = tmp_path / "r"
+    assert cli.main(["reproduce", "--out", str(out), "--experiments", "chains", "--chains-lengths", "4", "--epochs", "2",
+                     "--seeds", "1", "--no-progress"]) == 0
+    n = torch.get_num_threads()
+    settings = [line for line in (out / "run.log").read_text().splitlines() if line.startswith("# settings: ")]
+    assert len(settings) == 1 and f"threads={n})" in settings[0]
+    assert f"- threads: {n} torch threads per run" in (out / "summary.md").read_text()
+    assert reproduce.read_run_log(out)["settings"]["threads"] == n
+    reproduce.report(out, "pyg", log=lambda line: None)  # the tables rebuilt from the CSV files keep it
+    assert f"- threads: {n} torch threads per run" in (out / "summary.md").read_text()
+    # worker processes (--jobs) take --threads, or 1
+    assert _settings_of(["--jobs", "2", "--out", str(tmp_path / "a")], monkeypatch).threads == 1
+    assert _settings_of(["--jobs", "2", "--threads", "3", "--out", str(tmp_path / "b")], monkeypatch).threads == 3
