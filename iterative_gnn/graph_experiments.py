@@ -25,7 +25,7 @@ from typing import Callable, Optional
 from .graph_families import (FAMILIES, degree_features, make_distance_graphs, make_family_graphs, mark_features)
 from .graph_tasks import (GRAPH_MODELS, build_graph_model, collate, evaluate_graphs, graph_dataset,
                           per_graph_iterations, train_graph_classifier)
-from .train import seed_everything
+from .train import accuracy, seed_everything
 
 __all__ = ["GRAPH_MODELS", "GraphTask", "GraphTraining", "FAMILY_TRAINING", "LONG_RANGE_TRAINING",
            "LONG_RANGE_PIGN", "DISTANCE_TASK", "ITERATION_TOL", "ITERATION_CAP", "plan", "run", "check_settings"]
@@ -186,7 +186,7 @@ def _inference_rows(model, ds, test, k: int, seed: int, factor: int) -> list[dic
             acc = {}
             for part, b in (("test", test), ("val", val)):
                 logits, _ = evaluate_graphs(model, b)
-                acc[part] = float((logits.argmax(-1) == b.y).float().mean())
+                acc[part] = accuracy(logits, b.y)  # k / n exactly, as every other experiment's
             rows.append({"trained_iterations": k, "eval_iterations": m, "seed": seed,
                          "test_acc": acc["test"], "val_acc": acc["val"]})
     finally:
