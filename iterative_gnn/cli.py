@@ -765,9 +765,11 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
                                "nothing and rebuilds the tables from the CSV files in its folder")
         if not out.is_dir():
             _usage_error(args, f"argument --report: invalid value {args.report!r}: no such folder")
+        from .reproduce import RunFileError
+
         try:  # (the summary names the run's own command, from its run.log, before this one)
             files = report(out, args.backend, args.command_line)
-        except FileNotFoundError as exc:
+        except (FileNotFoundError, RunFileError) as exc:
             raise SystemExit(f"error: {exc}")
         print(Path(files["summary.md"]).read_text())
         return 0

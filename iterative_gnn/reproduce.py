@@ -795,11 +795,69 @@ def settings_from_rows(rows: dict[str, list[dict]], logged: Optional[dict] = Non
     return s
 
 
+class RunFileError(ValueError):
+    """A CSV file that :func:`report` reads is not one a reproduce run wrote (a column missing, a value
+    that is not a number)."""
+
+
+#: what :func:`report` reads of each CSV file of runs: the columns every row has (with their type; a
+#: name of ``str`` must not be empty) and the numbers it reads where a row has them
+RUN_COLUMNS: dict[str, tuple[dict[str, type], tuple[str, ...]]] = {
+    "depth": ({"dataset": str, "noise": float, "model": str, "depth": int, "seed": str, "test_acc": float,
+               "val_acc": float}, ("iterations", "final_residual", "seconds")),
+    "inference": ({"dataset": str, "model": str, "trained_iterations": int, "eval_iterations": int, "seed": str,
+                   "test_acc": float, "val_acc": float}, ("final_residual",)),
+    "residuals": ({"dataset": str, "model": str, "state": str, "seed": str, "iteration": int, "residual": float}, ()),
+    "chains": ({"length": int, "model": str, "seed": str, "test_acc": float, "val_acc": float},
+               ("iterations", "final_residual")),
+    "heterophily": ({"h": float, "model": str, "seed": str, "test_acc": float}, ("val_acc", "final_residual")),
+    "graphs": ({"model": str, "depth": int, "seed": str, "test_acc": float, "val_acc": float}, ("seconds",)),
+    "graphs_inference": ({"trained_iterations": int, "eval_iterations": int, "seed": str, "test_acc": float,
+                          "val_acc": float}, ()),
+    "graphs_iterations": ({"trained_iterations": int, "seed": str, "family": str, "iterations": int, "converged": int,
+                           "tol": float, "cap": int}, ("correct",)),
+    "long_range": ({"model": str, "depth": int, "seed": str, "test_acc": float, "val_acc": float},
+                   ("iterations", "converged")),
+}
+
+
+def read_run_rows(path: Path, kind: str) -> list[dict]:
+    """The rows of ``path``, a ``<kind>.csv`` file of a run; :class:`RunFileError` naming the file, the
+    line and the column when it is not one a reproduce run wrote."""
+    required, numbers = RUN_COLUMNS[kind]
+    foreign = "; --report reads the CSV files a reproduce run wrote"
+    try:
+        rows = read_csv(path)
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise RunFileError(f"{path}: not a CSV file of a run ({exc}){foreign}") from None
+    columns = list(rows[0]) if rows else []
+    missing = [c for c in required if c not in columns]
+    if rows and missing:
+        raise RunFileError(f"{path}: no column{'s' if len(missing) > 1 else ''} {', '.join(map(repr, missing))} "
+                           f"(its columns: {', '.join(map(str, columns))}){foreign}")
+    types = {**{c: float for c in numbers}, **required}
+    for line, row in enumerate(rows, 2):
+        for col, type_ in types.items():
+            value = row.get(col) or ""
+            if not value and col not in required:
+                continue
+            try:
+                ok = bool(value) and (type_ is str or type_(value) is not None)
+            except ValueError:
+                ok = False
+            if not ok:
+                what = {int: "a whole number", float: "a number", str: "a value"}[type_]
+                raise RunFileError(f"{path}: line {line}: column {col!r} is {value!r}, not {what}{foreign}")
+    return rows
+
+
 def report(directory: Path, backend: str, command: str = "", log: Callable[[str], None] = print) -> dict[str, Path]:
     """Tables, plots and targets from the CSV files a run wrote into ``directory`` (also those of a
-    run stopped early: each cell then averages the seeds it completed)."""
+    run stopped early: each cell then averages the seeds it completed). :class:`RunFileError` for a
+    file that is not one a run wrote."""
     directory = Path(directory)
-    rows = {k: (read_csv(directory / f"{k}.csv") if (directory / f"{k}.csv").exists() else []) for k in ROW_KINDS}
+    rows = {k: (read_run_rows(directory / f"{k}.csv", k) if (directory / f"{k}.csv").exists() else [])
+            for k in ROW_KINDS}
     if not any(rows.values()):
         raise FileNotFoundError(f"no {'/'.join(ROW_KINDS)} CSV files in {directory}")
     logged = read_run_log(directory)

@@ -169,3 +169,28 @@ def test_graph_inference_accuracy_is_the_exact_share(monkeypatch):
     rows = ge._inference_rows(model, SimpleNamespace(val=None), batch, 1, 0, 2)
     assert [(r["test_acc"], r["val_acc"]) for r in rows] == [(57 / 80, 57 / 80)] * 2
     assert reproduce.percent(rows[0]["test_acc"]) == "71.3" and model.conv.eval_iterations is None
+
+
+# --- --report reads only the CSV files of a run ---------------------------------------------------------
+_DEPTH_HEAD = "dataset,noise,model,depth,seed,test_acc,val_acc\n"
+
+
+@pytest.mark.parametrize("name,text,message", [
+    ("depth.csv", "a,b\n1,2\n", "depth.csv: no columns 'dataset', 'noise', 'model', 'depth', 'seed', 'test_acc', "
+                                "'val_acc' (its columns: a, b)"),
+    ("depth.csv", _DEPTH_HEAD + "cora,0,gcn,2,0,0.8,0.8\ncora,0,gcn,2,1,,0.8\n",
+     "depth.csv: line 3: column 'test_acc' is '', not a number"),
+    ("depth.csv", _DEPTH_HEAD + "cora,0,gcn,two,0,0.8,0.8\n", "depth.csv: line 2: column 'depth' is 'two', not a whole"),
+    ("chains.csv", "length,model,seed,test_acc,val_acc,iterations\n10,pign,0,1.0,1.0,many\n",
+     "chains.csv: line 2: column 'iterations' is 'many', not a number"),
+])
+def test_report_names_a_foreign_or_broken_csv_file(name, text, message, tmp_path, capsys):
+    """A CSV file another tool wrote, or one edited by hand, crashed --report with a KeyError or ValueError."""
+    from iterative_gnn.cli import main
+
+    (tmp_path / name).write_text(text)
+    with pytest.raises(SystemExit) as stop:
+        main(["reproduce", "--report", str(tmp_path)])
+    assert str(stop.value.code).startswith(f"error: {tmp_path / message.split(':')[0]}") and message in stop.value.code
+    with pytest.raises(reproduce.RunFileError, match="--report reads the CSV files a reproduce run wrote"):
+        reproduce.report(tmp_path, "pyg", log=lambda line: None)
