@@ -65,10 +65,11 @@ def build(backend: str, conv: str, num_features: int, num_classes: int, hidden: 
     return TwoLayer(first, layer(hidden, num_classes, **options), backend)
 
 
-def run(ds, backend: str, conv: str, seed: int, epochs: int = 200, **options) -> tuple[float, float]:
+def run(ds, backend: str, conv: str, seed: int, epochs: int = 200, hidden: int = 16,
+        **options) -> tuple[float, float]:
     """Train one model; return (best validation accuracy, test accuracy at that epoch)."""
     torch.manual_seed(seed)
-    model = build(backend, conv, ds.x.size(1), ds.num_classes, **options)
+    model = build(backend, conv, ds.x.size(1), ds.num_classes, hidden, **options)
     opt = torch.optim.Adam([dict(params=model.conv1.parameters(), weight_decay=5e-4),
                             dict(params=model.conv2.parameters(), weight_decay=0.0)], lr=0.01)
     best_val = test_at_best = 0.0
@@ -94,13 +95,15 @@ def main(argv=None) -> None:
     p.add_argument("--dataset", choices=("cora", "citeseer"), default="cora")
     p.add_argument("--seeds", default="0,1,2", help="comma-separated seeds")
     p.add_argument("--epochs", type=int, default=200)
+    p.add_argument("--hidden", type=int, default=16, help="the hidden width (PyG's example: 16)")
     args = p.parse_args(argv)
     torch.set_num_threads(1)
     ds = load_node_dataset(args.dataset, args.backend)
     seeds = [int(s) for s in args.seeds.split(",")]
-    vals, tests = zip(*(run(ds, args.backend, args.conv, s, args.epochs) for s in seeds))
+    vals, tests = zip(*(run(ds, args.backend, args.conv, s, args.epochs, args.hidden) for s in seeds))
     sd = statistics.stdev(tests) if len(tests) > 1 else 0.0
-    print(f"{args.backend} {args.conv} {args.dataset} seeds {args.seeds}: val {100 * statistics.mean(vals):.1f}, "
+    hidden = "" if args.hidden == 16 else f" hidden {args.hidden}"
+    print(f"{args.backend} {args.conv}{hidden} {args.dataset} seeds {args.seeds}: val {100 * statistics.mean(vals):.1f}, "
           f"test {100 * statistics.mean(tests):.1f} +- {100 * sd:.1f}")
 
 
