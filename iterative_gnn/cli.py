@@ -752,6 +752,13 @@ def _run_experiments(args: argparse.Namespace, settings: Settings, title: str) -
 _RUN_OPTIONS = ("experiments", "datasets", "depths", "models", "extra", "seeds", "noise_seeds", "chains_seeds",
                 "noise_models", "epochs", "noise", "noise_depths", "inference_k", "chains_lengths", "data_root")
 
+#: the run options that only some experiments read, and those experiments (the heterophily, graphs and
+#: long_range experiments have their own models and depths)
+_USED_BY = {"datasets": ("depth", "noise", "inference", "residuals"), "depths": ("depth",),
+            "models": ("depth", "inference", "residuals"), "extra": ("depth",), "noise": ("noise",),
+            "noise_depths": ("noise",), "noise_models": ("noise",), "noise_seeds": ("noise",),
+            "inference_k": ("inference", "residuals"), "chains_lengths": ("chains",), "chains_seeds": ("chains",)}
+
 
 def cmd_reproduce(args: argparse.Namespace) -> int:
     _set_threads(args.threads)
@@ -774,6 +781,8 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
         print(Path(files["summary.md"]).read_text())
         return 0
     _output_folder(args)
+    from .reproduce import inference_models
+
     s = quick_settings() if args.quick else Settings()
     if args.quick and not args.datasets and not _cora_available(args.data_root):
         print("Cora is not under the data root (--data-root or $ITERATIVE_GNN_DATA): running the chains "
@@ -794,6 +803,18 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     for dest in ("noise_seeds", "chains_seeds"):
         if getattr(args, dest) is not None:
             setattr(s, dest, getattr(args, dest))
+    wanted = [e for e in ("inference", "residuals") if e in s.experiments]
+    if wanted and not inference_models(s):
+        if args.experiments is not None:
+            which = " and ".join(wanted) + (" experiments train" if len(wanted) > 1 else " experiment trains")
+            _usage_error(args, f"argument --models: the {which} the PIGN models of --models (pign-<preset>, e.g. "
+                               f"pign-best), and {','.join(s.models)} has none; add one, or leave "
+                               f"{' and '.join(wanted)} out of --experiments")
+        s.experiments = tuple(e for e in s.experiments if e not in wanted)  # (the default ones: nothing to run)
+    for dest, users in _USED_BY.items():
+        if getattr(args, dest) and not set(users) & set(s.experiments):
+            _usage_error(args, f"argument --{dest.replace('_', '-')}: no experiment of this run reads it (it is for "
+                               f"{', '.join(users)}; this run: {','.join(s.experiments)})")
     covered = [f"{m}@{d}" for m, d in s.extra if m in s.models and d in s.depths]
     if covered and args.extra is not None:
         _usage_error(args, f"argument --extra: {covered[0]} is run already by --models and --depths (its runs would "
@@ -953,12 +974,17 @@ def _experiment_options(r: argparse.ArgumentParser) -> None:
     r.add_argument("--experiments", type=comma_list(choice(EXPERIMENTS), ", ".join(EXPERIMENTS)),
                    help=f"comma list of {','.join(EXPERIMENTS)}")
     r.add_argument("--datasets", type=comma_list(choice(DATASETS), ", ".join(DATASETS)),
-                   help="comma list (default: cora,citeseer)")
-    r.add_argument("--depths", type=comma_list(positive_int, _POSITIVE_INTS), help="comma list (default: 1,2,4,8,16)")
+                   help="comma list: the datasets of the depth, noise, inference and residuals experiments "
+                        "(default: cora,citeseer; cora for noise)")
+    r.add_argument("--depths", type=comma_list(positive_int, _POSITIVE_INTS),
+                   help="comma list: the depth experiment's depths (default: 1,2,4,8,16); the heterophily, graphs "
+                        "and long_range experiments have their own")
     r.add_argument("--models", type=comma_list(model_key, _MODEL_KEYS),
-                   help="comma list of gcn, appnp, gcn2, pign-<preset> (default: gcn,pign-paper,pign-best)")
+                   help="comma list of gcn, appnp, gcn2, pign-<preset>: the depth experiment's models, whose PIGN "
+                        "models the inference and residuals experiments train (default: gcn,pign-paper,pign-best); "
+                        "the heterophily, graphs and long_range experiments have their own")
     r.add_argument("--extra", type=comma_list(model_at_depth, "model@depth", allow_empty=True),
-                   help="comma list of model@depth run once per dataset without noise "
+                   help="comma list of model@depth the depth experiment runs once per dataset "
                         "(default: pign-default@8,pign-default@16; '' for none)")
     r.add_argument("--seeds", type=positive_int,
                    help="seeds of every experiment's runs (default: 10 for depth and inference, 5 for "
@@ -977,7 +1003,8 @@ def _experiment_options(r: argparse.ArgumentParser) -> None:
                    help="comma list of noise levels, fractions in (0, 1] (default: 0.5,0.7)")
     r.add_argument("--noise-depths", type=comma_list(positive_int, _POSITIVE_INTS), help="comma list (default: 2,8,16)")
     r.add_argument("--inference-k", type=positive_int,
-                   help="iterations in training for the inference experiment (default 8)")
+                   help="iterations in training of the inference and residuals experiments' PIGN models (default 8); "
+                        "the graphs experiment evaluates the GraphPIGN of each of its depths instead")
     r.add_argument("--chains-lengths", type=comma_list(positive_int, _POSITIVE_INTS),
                    help="comma list (default: 10,25,50,100)")
 

@@ -153,6 +153,13 @@ def quick_settings(**overrides) -> Settings:
     return s
 
 
+def inference_models(s: Settings) -> tuple[str, ...]:
+    """The PIGN models the inference and residuals experiments train at ``inference_k`` iterations: those
+    of ``models``, and those of ``extra`` at that depth when the depth experiment runs."""
+    extra = [m for m, d in s.extra if d == s.inference_k] if "depth" in s.experiments else []
+    return tuple(m for m in dict.fromkeys((*s.models, *extra)) if m.startswith("pign"))
+
+
 # ------------------------------------------------------------------------------------------------
 # the work: one task per training run, picklable (they go to worker processes with ``--jobs``)
 @dataclass(frozen=True)
@@ -350,6 +357,11 @@ class Runner:
         if covered:
             raise ValueError(f"extra has {covered[0]!r}, which models and depths run already (its runs would count "
                              "as more seeds); leave it out of extra")
+        wanted = [e for e in ("inference", "residuals") if e in s.experiments]
+        if wanted and not inference_models(s):
+            which = " and ".join(wanted) + (" experiments train" if len(wanted) > 1 else " experiment trains")
+            raise ValueError(f"the {which} the PIGN models of models (pign-<preset>, e.g. pign-best), and models "
+                             f"({', '.join(s.models) or 'none'}) has none; add one, or leave the experiment out")
         if "noise" in s.experiments:
             bad = [p for p in s.noise if isinstance(p, bool) or not (isinstance(p, (int, float)) and 0 < p <= 1)]
             if bad:

@@ -12,6 +12,16 @@ from iterative_gnn.reproduce import Runner, Settings
 from .cli_helpers import usage_error
 
 
+@pytest.fixture
+def no_runs(monkeypatch):
+    """Fail the test if a run starts (a refusal that broke would start a long one)."""
+
+    def fail(*a, **k):
+        raise AssertionError("a run was started")
+
+    monkeypatch.setattr(Runner, "execute", fail)
+
+
 def test_iterations_histogram_keeps_the_slowest_graphs(tmp_path, monkeypatch):
     """Every graph is in its histogram, those at the cap (the slowest, not converged) too."""
     pytest.importorskip("matplotlib")
@@ -37,7 +47,7 @@ def test_iterations_histogram_keeps_the_slowest_graphs(tmp_path, monkeypatch):
 
 # --- settings refused before any training --------------------------------------------------------------
 @pytest.mark.parametrize("noise", ["0", "0.5,0", "-0.1"])
-def test_noise_level_zero_is_refused(noise, tmp_path, capsys):
+def test_noise_level_zero_is_refused(noise, tmp_path, capsys, no_runs):
     """A noise level 0 repeated the clean runs and mixed them into the depth results."""
     err = usage_error(["reproduce", "--experiments", "noise", "--noise", noise, "--out", str(tmp_path / "o")], capsys)
     assert "argument --noise" in err and repr(noise) in err and "(0, 1]" in err
@@ -55,7 +65,7 @@ def test_noise_level_zero_is_refused_in_the_settings():
                                                 ("--depths", "2,02", "'02' repeats '2'"),
                                                 ("--noise", "0.5,.5", "'.5' repeats '0.5'"),
                                                 ("--extra", "gcn@4,gcn@4", "'gcn@4' is given twice")])
-def test_a_repeated_entry_is_refused(option, value, named, tmp_path, capsys):
+def test_a_repeated_entry_is_refused(option, value, named, tmp_path, capsys, no_runs):
     """A repeated entry ran again, and its runs counted as more seeds (a smaller std)."""
     err = usage_error(["reproduce", option, value, "--out", str(tmp_path / "o")], capsys)
     assert f"argument {option}" in err and repr(value) in err and named in err
@@ -71,7 +81,7 @@ def _settings_of(argv: list[str], monkeypatch) -> Settings:
     return got[0]
 
 
-def test_extra_run_already_in_the_sweep_is_refused(tmp_path, capsys, monkeypatch):
+def test_extra_run_already_in_the_sweep_is_refused(tmp_path, capsys, monkeypatch, no_runs):
     err = usage_error(["reproduce", "--models", "gcn", "--depths", "2,4", "--extra", "pign-default@8,gcn@2",
                        "--out", str(tmp_path / "o")], capsys)
     assert "argument --extra: gcn@2 is run already by --models and --depths" in err
@@ -137,7 +147,8 @@ def test_the_thread_count_is_recorded(tmp_path, monkeypatch):
     from iterative_gnn import cli
 
     out = tmp_path / "r"
-    assert cli.main(["reproduce", "--out", str(out), "--experiments", "chains", "--chains-lengths", "4", "--epochs", "2",
+    assert cli.main(["reproduce", "--out", str(out), "--experiments", "chains", "--chains-lengths", "4",
+                     "--epochs", "2",
                      "--seeds", "1", "--no-progress"]) == 0
     n = torch.get_num_threads()
     settings = [line for line in (out / "run.log").read_text().splitlines() if line.startswith("# settings: ")]
@@ -180,7 +191,8 @@ _DEPTH_HEAD = "dataset,noise,model,depth,seed,test_acc,val_acc\n"
                                 "'val_acc' (its columns: a, b)"),
     ("depth.csv", _DEPTH_HEAD + "cora,0,gcn,2,0,0.8,0.8\ncora,0,gcn,2,1,,0.8\n",
      "depth.csv: line 3: column 'test_acc' is '', not a number"),
-    ("depth.csv", _DEPTH_HEAD + "cora,0,gcn,two,0,0.8,0.8\n", "depth.csv: line 2: column 'depth' is 'two', not a whole"),
+    ("depth.csv", _DEPTH_HEAD + "cora,0,gcn,two,0,0.8,0.8\n",
+     "depth.csv: line 2: column 'depth' is 'two', not a whole"),
     ("chains.csv", "length,model,seed,test_acc,val_acc,iterations\n10,pign,0,1.0,1.0,many\n",
      "chains.csv: line 2: column 'iterations' is 'many', not a number"),
 ])
@@ -194,3 +206,44 @@ def test_report_names_a_foreign_or_broken_csv_file(name, text, message, tmp_path
     assert str(stop.value.code).startswith(f"error: {tmp_path / message.split(':')[0]}") and message in stop.value.code
     with pytest.raises(reproduce.RunFileError, match="--report reads the CSV files a reproduce run wrote"):
         reproduce.report(tmp_path, "pyg", log=lambda line: None)
+
+
+# --- options no experiment of the run reads --------------------------------------------------------------
+@pytest.mark.parametrize("option,value,used_by", [("--depths", "3", "depth"),
+                                                  ("--models", "gcn", "depth, inference, residuals"),
+                                                  ("--inference-k", "5", "inference, residuals"),
+                                                  ("--noise", "0.5", "noise"), ("--chains-lengths", "10", "chains")])
+def test_an_option_no_experiment_reads_is_refused(option, value, used_by, tmp_path, capsys, no_runs):
+    """--depths, --models and --inference-k were accepted with the heterophily, graphs and long_range
+    experiments, which have their own models and depths, and changed nothing."""
+    err = usage_error(["reproduce", "--experiments", "graphs,long_range,heterophily", option, value,
+                       "--out", str(tmp_path / "o")], capsys)
+    assert (f"argument {option}: no experiment of this run reads it (it is for {used_by}; this run: "
+            "graphs,long_range,heterophily)") in err
+
+
+def test_help_says_which_experiments_read_an_option(capsys):
+    from iterative_gnn.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["reproduce", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "the depth experiment's depths (default: 1,2,4,8,16); the heterophily, graphs and long_range" in text
+    assert "iterations in training of the inference and residuals experiments' PIGN models" in text
+
+
+@pytest.mark.parametrize("experiments", ["inference", "residuals", "depth,inference,residuals"])
+def test_inference_without_a_pign_model_is_refused(experiments, tmp_path, capsys, monkeypatch, no_runs):
+    """--experiments inference with --models gcn ran nothing, wrote an empty summary.md and exited 0."""
+    err = usage_error(["reproduce", "--experiments", experiments, "--models", "gcn", "--extra", "",
+                       "--out", str(tmp_path / "o")], capsys)
+    assert "argument --models: the " in err and "the PIGN models of --models (pign-<preset>, e.g. pign-best), and " \
+                                                "gcn has none" in err
+    # a PIGN extra run at --inference-k is trained for them; without --experiments they are left out
+    s = _settings_of(["--experiments", experiments, "--models", "gcn", "--extra", "pign-default@8",
+                      "--out", str(tmp_path / "a")], monkeypatch) if "depth" in experiments else None
+    assert s is None or s.experiments == ("depth", "inference", "residuals")
+    s = _settings_of(["--models", "gcn", "--extra", "", "--out", str(tmp_path / "b")], monkeypatch)
+    assert "inference" not in s.experiments and "residuals" not in s.experiments and "depth" in s.experiments
+    with pytest.raises(ValueError, match=r"experiment trains the PIGN models of models .* and models \(gcn\) has none"):
+        Runner("pyg", Settings(experiments=("inference",), models=("gcn",)), Path("unused")).check()
