@@ -339,7 +339,8 @@ class Runner:
 
     def check(self) -> None:
         """What can fail before any training: the settings name known experiments, models and
-        datasets, and each dataset the plan needs loads (ValueError or DatasetUnavailable)."""
+        datasets, each once, and levels in range; each experiment has something to run; and each
+        dataset the plan needs loads (ValueError or DatasetUnavailable)."""
         s = self.s
         for kind, names, valid in (("experiment", s.experiments, EXPERIMENTS),
                                    ("dataset", (*s.datasets, *s.noise_datasets), DATASETS)):
