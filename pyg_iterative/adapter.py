@@ -11,6 +11,7 @@ from typing import Optional
 
 import torch
 from torch import Tensor, nn
+from torch_geometric.nn.conv import MessagePassing
 from torch_geometric.typing import SparseTensor
 from torch_geometric.utils import is_torch_sparse_tensor, to_edge_index
 
@@ -161,24 +162,26 @@ class PyGLayer:
 
     adapter = PyGAdapter
 
-    def _check_no_hooks(self) -> None:
-        """Refuse ``propagate`` hooks registered on the layer itself: the iteration runs its operator's
-        ``propagate``, never the layer's, so they would be silently skipped."""
-        for module in (self, getattr(self, "operator", None)):
-            if isinstance(module, nn.Module) and module.__dict__.get("_explain") and "explain_message" in module.__dict__:
-                raise RuntimeError(
-                    f"{type(self).__name__}: an explainer replaced explain_message on "
-                    f"{'the layer' if module is self else 'its operator'} (PyG's GraphMaskExplainer), which gates each "
-                    "layer's messages once per forward pass; the iteration passes the operator's messages at every "
-                    "step, so those gates would not explain it. Use GNNExplainer, PGExplainer or AttentionExplainer, "
-                    "which mask the edges of every step")
-        watched = message_hooks(self)
-        if watched:
+    def _check_message_wrappers(self) -> None:
+        """Refuse what would rewrite the layer's own messages, which no step passes (each step runs the
+        operator's ``propagate``): ``to_hetero_with_bases``' relation weights (a hook on the layer's
+        ``message``) and ``GraphMaskExplainer``'s gates (an ``explain_message`` of its own)."""
+        where = type(self).__name__
+        if "edge_type_weight" in self._parameters:
             raise RuntimeError(
-                f"{type(self).__name__}: hooks are registered on the layer's own {', '.join(watched)} step(s), which "
-                "never run: each iteration step runs the operator's propagate. Register them on layer.operator "
-                "instead. (PyG's to_hetero_with_bases weights messages with such a hook and so cannot convert "
-                "this layer; use to_hetero, or HeteroConv)")
+                f"{where}: PyG's to_hetero_with_bases weights each relation's messages with a hook on the layer's own "
+                "message step, which the iteration never runs (each step runs the operator's propagate): the weights "
+                "would change nothing. Use to_hetero, or HeteroConv")
+        gated = [m for m in (self, getattr(self, "operator", None))
+                 if isinstance(m, MessagePassing) and m.explain and "explain_message" in m.__dict__]
+        if gated:
+            for m in gated:  # leave the layer as it was before the explainer, so that it still runs
+                del m.explain_message
+                m.explain = None  # (as never explained: PyG's explainers skip a layer set to False)
+            raise RuntimeError(
+                f"{where}: GraphMaskExplainer gates each layer's messages once per forward pass; the iteration passes "
+                "the operator's messages at every step, so those gates cannot explain it (its gates were removed from "
+                "this layer again). Use GNNExplainer or PGExplainer, which mask the edges at every step")
 
     def forward(self, x: Tensor, edge_index, edge_weight: Optional[Tensor] = None, batch: Optional[Tensor] = None,
                 z_init: Optional[Tensor] = None, return_info: bool = False, num_graphs: Optional[int] = None,
@@ -198,6 +201,6 @@ class PyGLayer:
                 ``forward`` takes ``edge_attr`` (``GINEConv``, ``GATConv(edge_dim=...)``); with an
                 edge index only.
         """
-        self._check_no_hooks()
+        self._check_message_wrappers()
         return self._run(x, edge_index, edge_weight, batch=batch, num_graphs=num_graphs, z_init=z_init,
                          return_info=return_info, edge_attr=edge_attr)

@@ -105,12 +105,20 @@ def test_message_and_aggregate_hooks_on_the_operator_run_at_every_step(step):
     assert torch.equal(again, plain)
 
 
-def test_hooks_on_the_layer_itself_are_refused():
-    conv = PIGNConv(8, num_iterations=2)
-    conv.register_message_forward_hook(lambda mod, inputs, out: out)
+def test_attention_explainer_reads_the_operators_attention():
+    """AttentionExplainer hooks every MessagePassing module, the layer included, whose hook never runs:
+    it reads the attention of the operator's steps, and the layer runs as before afterwards."""
+    from torch_geometric.explain import Explainer
+    from torch_geometric.explain.algorithm import AttentionExplainer
+
     edge_index, _ = random_graph(10, 30)
-    with pytest.raises(RuntimeError, match=r"PIGNConv: hooks are registered on the layer's own message step"):
-        conv(torch.randn(10, 8), edge_index)
+    x = torch.randn(10, 8)
+    conv = PIGNConv(8, num_iterations=2, conv="gat")
+    explainer = Explainer(conv, AttentionExplainer(), explanation_type="model", edge_mask_type="object",
+                          model_config=dict(mode="regression", task_level="node", return_type="raw"))
+    mask = explainer(x, edge_index, index=0).edge_mask
+    assert mask.shape == (30,) and float(mask.sum()) > 0
+    assert conv(x, edge_index).shape == (10, 8)
 
 
 def test_graphmask_explainer_is_refused_by_name():
@@ -124,8 +132,15 @@ def test_graphmask_explainer_is_refused_by_name():
     explainer = Explainer(conv, GraphMaskExplainer(1, epochs=1), explanation_type="model",
                           node_mask_type="attributes", edge_mask_type="object",
                           model_config=dict(mode="regression", task_level="node", return_type="raw"))
+    x = torch.randn(10, 8)
     with pytest.raises(RuntimeError, match="GraphMaskExplainer.*GNNExplainer"):
-        explainer(torch.randn(10, 8), edge_index, index=0)
+        explainer(x, edge_index, index=0)
+    # its gates are taken off the layer again: it runs, and the explainers that work still do
+    assert conv(x, edge_index).shape == (10, 8)
+    from torch_geometric.explain.algorithm import GNNExplainer
+
+    Explainer(conv, GNNExplainer(epochs=2), explanation_type="model", edge_mask_type="object",
+              model_config=dict(mode="regression", task_level="node", return_type="raw"))(x, edge_index, index=0)
 
 
 def test_a_relational_layer_needing_edge_types_is_refused_when_built():
