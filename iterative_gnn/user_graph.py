@@ -155,15 +155,20 @@ def _read_text(path: Path) -> str:
         return f.read()
 
 
-def _hash_in_id(lines: Sequence[str], kind: str) -> Optional[str]:
-    """The first line where a node id holds ``#``, which networkx's line formats read as the start of
-    a comment (``a b#1`` is read as ``a b``), and why; None when there is none."""
+def _hash_in_id(lines: Sequence[str], kind: str, ids: Optional[int] = None) -> Optional[str]:
+    """The first line where a node id (the first ``ids`` fields, all when None) holds ``#``, which
+    networkx's line formats read as the start of a comment (``a b#1`` is read as ``a b``), and why;
+    None when there is none. A ``#`` after the ids (a weight's comment) is networkx's to read."""
     for number, raw in enumerate(lines, 1):
-        line, hash_, _ = raw.partition("#")
-        if hash_ and line.strip() and not line[-1].isspace():
-            word = raw[len(line) - len(line.split()[-1]):].split()[0]  # the id the '#' is in
-            return (f"line {number}: {word!r} holds '#', which starts a comment in {kind}: the rest of the line "
-                    f"would be dropped (read as {line.strip()!r}); rename the nodes without '#'")
+        fields = raw.split()
+        for word in fields if ids is None else fields[:ids]:
+            if "#" in word[1:]:  # (a field starting with '#' starts a comment)
+                kept = raw[:raw.index(word) + word.index("#")].strip()
+                return (f"line {number}: the node id {word!r} holds '#', which starts a comment in {kind}: the rest "
+                        f"of the line would be dropped (read as {kept!r}); rename the nodes without '#' (or, for a "
+                        "comment, put a space before the '#')")
+            if word.startswith("#"):
+                break
     return None
 
 
@@ -171,7 +176,7 @@ def _edge_list_line_problem(lines: Sequence[str]) -> Optional[str]:
     """The first line of an edge list that networkx cannot read, and why."""
     nx = networkx()
 
-    hashed = _hash_in_id(lines, "an edge list")
+    hashed = _hash_in_id(lines, "an edge list", ids=2)
     if hashed:
         return hashed
     for number, raw in enumerate(lines, 1):

@@ -109,13 +109,22 @@ def test_weighted_edge_lists_and_edge_data_read(tmp_path):
     ("a b\nc\nd e\n", 2, ["expected two node ids", "'c'"]),
     ("a b\nb c\nc d weight=3 x\n", 3, ["expected two node ids, then", "'c d weight=3 x'"]),
     # '#' inside an id: "a b#1" was read as "a b", merging nodes b#1 and b#2 into b
-    ("# a comment\na b#1 # and another\na b#2\n", 2, ["'b#1' holds '#', which starts a comment", "(read as 'a b')"]),
+    ("# a comment\na b#1 # and another\na b#2\n", 2, ["the node id 'b#1' holds '#', which starts a comment",
+                                                     "(read as 'a b')"]),
     ("a b\nb#1 c\n", 2, ["'b#1' holds '#'", "(read as 'b')"]),
 ])
 def test_a_malformed_edge_list_line_is_named(text, line, words, tmp_path):
     path = write_csv(tmp_path / "bad.edgelist", text)
     with refused("--graph", str(path), f"line {line}:", *words):
         load_graph(path, feature_attrs=["x"])
+
+
+def test_a_hash_after_the_ids_is_a_comment_as_networkx_reads_it(tmp_path):
+    """The '#' check looks at the node ids only: a weight or edge data with a comment glued on reads
+    as networkx reads it."""
+    path = write_csv(tmp_path / "w.edgelist", "0 1 0.5#strong\n1 2 1.5#c\n  # indented comment\n")
+    data = load_graph(path, features_csv=features_csv(tmp_path, "012"))
+    assert data.num_nodes == 3 and data.weighted_edges == 2
 
 
 def test_a_hash_in_an_adjacency_list_id_is_named(tmp_path):
