@@ -595,10 +595,12 @@ def labels_from_csv(path: str | Path, ids: list[str], graph: Path, column: Optio
     if all(t is None for t in text):
         raise GraphInputError("--labels", f"{table.path}: no node of {graph} has a label (column "
                                           f"{header[k + 1]!r}); at least one labelled node is needed to train")
-    if s is None:  # a column of train / val / test left unused would be replaced by a stratified split
+    if s is None:  # a split column left unused would be replaced by a stratified split
+        labelled = [table.rows[i][1] for i, t in zip(ids, text) if t is not None]
         for c in range(len(header) - 1):
-            cells = [cells[c] for _, cells in table.rows.values() if cells[c]]
-            if c != k and cells and all(_is_split_name(v) for v in cells):
+            cells = [row[c] for row in labelled]
+            # a split: train / val / test for every labelled node, at least two of them
+            if c != k and all(_is_split_name(v) for v in cells) and len({v.strip().lower() for v in cells}) > 1:
                 raise GraphInputError("--split-attr", f"{table.path}: column {header[c + 1]!r} holds train / val / "
                                                       f"test: pass --split-attr {header[c + 1]} to use it as the "
                                                       "split, or leave that column out for a stratified split")
@@ -693,10 +695,12 @@ def load_labels(data: GraphData, *, label_attr: Optional[str] = None, labels_csv
                                               "from a CSV file (--labels FILE)")
     else:
         labels, option = labels_from_attr(data.ids, data.attrs, label_attr, data.path, split_attr), "--label-attr"
-    if labels_csv is not None and labels.name in data.feature_names:
-        raise GraphInputError("--features", f"the features have a column {labels.name!r}, the labels' ({labels_csv}): "
-                                            "the model would read each node's label among its features; leave that "
-                                            "column out of the features")
+    if labels_csv is not None and labels.name in data.feature_names and _encodes_labels(
+            data.x[:, data.feature_names.index(labels.name)], labels):
+        raise GraphInputError("--features", f"the features' column {labels.name!r} holds the labels (column "
+                                            f"{labels.name!r} of {labels_csv}), one value per class: the model would "
+                                            "read each node's label among its features; leave that column out of the "
+                                            "features")
     if all(_is_split_name(name) for name in labels.class_names):
         raise GraphInputError(option, f"the labels ({labels.source}) are {', '.join(labels.class_names)}: the names "
                                       "of a split, not classes; name the labels' column with --label-attr and the "
@@ -709,6 +713,15 @@ def load_labels(data: GraphData, *, label_attr: Optional[str] = None, labels_csv
         raise GraphInputError(option, f"the labels {same[0]!r} and {same[1]!r} ({labels.source}) are one number "
                                       "written two ways, which would be two classes; write each class one way")
     return labels
+
+
+def _encodes_labels(column: Tensor, labels: Labels) -> bool:
+    """Whether a feature ``column`` tells the labelled nodes' classes apart by itself: one value per
+    class, a different one for each (the labels, or a code of them)."""
+    known = labels.labelled
+    values, y = column[known], labels.y[known]
+    per_class = [torch.unique(values[y == c]) for c in torch.unique(y)]
+    return all(v.numel() == 1 for v in per_class) and len({float(v) for v in per_class}) == len(per_class)
 
 
 def _one_number_two_ways(names: Sequence[str]) -> Optional[tuple[str, str]]:

@@ -451,6 +451,10 @@ def test_a_split_column_is_never_taken_as_labels_or_left_unused(tmp_path):
         load_labels(lst, labels_csv=EXAMPLES / "graphs" / "communities_labels.csv")
     with refused("--labels", "the names of a split"):
         load_labels(lst, labels_csv=first, label_attr="split")
+    # a column that names a split for some nodes only is not a split (--split-attr would refuse it)
+    rows = ["node,label,environment"] + [f"{r.split(',')[0]},{r.split(',')[1]},{'test' if n % 10 == 0 else ''}"
+                                         for n, r in enumerate(rows[1:])]
+    assert load_labels(lst, labels_csv=write_csv(tmp_path / "env.csv", "\n".join(rows) + "\n")).name == "label"
 
 
 def test_a_features_file_holding_the_labels_column_is_refused(tmp_path):
@@ -460,7 +464,13 @@ def test_a_features_file_holding_the_labels_column_is_refused(tmp_path):
     feats = write_csv(tmp_path / "f.csv", "node,u,label\na,1,0\nb,2,1\nc,3,0\nd,4,1\n")
     data = load_graph(graph, features_csv=feats)
     labels = write_csv(tmp_path / "l.csv", "node,label\na,0\nb,1\nc,0\nd,1\n")
-    with refused("--features", "the features have a column 'label', the labels'"):
+    with refused("--features", "the features' column 'label' holds the labels"):
         load_labels(data, labels_csv=labels)
+    coded = write_csv(tmp_path / "c.csv", "node,label\na,red\nb,blue\nc,red\nd,blue\n")  # the column codes them
+    with refused("--features", "the features' column 'label' holds the labels"):
+        load_labels(data, labels_csv=coded)
+    # a feature that only shares the labels' name (PyG's y as a coordinate) is a feature
+    coords = load_graph(graph, features_csv=write_csv(tmp_path / "xy.csv", "node,x,y\na,1,0.5\nb,2,0.7\nc,3,0.5\nd,4,0.1\n"))
+    assert load_labels(coords, labels_csv=write_csv(tmp_path / "y.csv", "node,y\na,0\nb,1\nc,0\nd,1\n")).name == "y"
     other = write_csv(tmp_path / "k.csv", "node,kind\na,0\nb,1\nc,0\nd,1\n")
     assert load_labels(data, labels_csv=other).name == "kind"
