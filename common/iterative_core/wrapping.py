@@ -28,10 +28,12 @@ from __future__ import annotations
 import difflib
 import inspect
 import numbers
+import warnings
 from typing import Callable, Iterable, Mapping, NamedTuple, Optional
 
 import torch
 from torch import Tensor, nn
+from torch.nn.parameter import is_lazy
 
 from ._keys import check_keys
 from ._warnings import warn_user
@@ -624,6 +626,14 @@ def _gcn_option(name: str) -> property:
     return property(get, set, doc=f"The GCN operator's ``{name}`` (set only with the GCN operator).")
 
 
+def _lazy_linear(out_features: int) -> nn.Module:
+    """``nn.LazyLinear(out_features, bias=False)``, without the notice older torch versions give for
+    every lazy module (the layer's API does not change with it)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Lazy modules are a new feature", category=UserWarning)
+        return nn.LazyLinear(out_features, bias=False)
+
+
 class RegistryLayerBase(OperatorLayerBase):
     """An :class:`OperatorLayerBase` whose operator comes from the registry of its adapter's backend:
     the body of every adapter's ``PIGNConv``. Keywords other than the iteration's go to the operator's
@@ -676,7 +686,7 @@ class RegistryLayerBase(OperatorLayerBase):
         self.in_channels, self.out_channels = in_channels, channels
         # a learned projection to the iteration's width when it differs from the input's (GCNConv's in -> out)
         # (in_channels=-1: a lazy map, its width read from the first input, as PyG's Linear(-1, ...))
-        self.lin = (None if in_channels == channels else nn.LazyLinear(channels, bias=False) if in_channels == -1
+        self.lin = (None if in_channels == channels else _lazy_linear(channels) if in_channels == -1
                     else nn.Linear(in_channels, channels, bias=False))
         self.conv_name = conv
         self.form = form
@@ -692,19 +702,20 @@ class RegistryLayerBase(OperatorLayerBase):
             self.lin.reset_parameters()
 
     def _input_width(self) -> tuple[str, Optional[int]]:
-        # with a projection the features have the input width, named as the constructor names it (None:
-        # a lazy one not yet given an input)
+        # with a projection the features have the input width, named as the constructor names it; a
+        # lazy one (in_channels=-1, kept as PyG keeps it) has the width its map read (None: not yet)
         if self.lin is None:
             return super()._input_width()
-        return self.width_args[0], (None if self.in_channels == -1 else self.in_channels)
+        name = self.width_args[0]
+        if self.in_channels != -1:
+            return name, self.in_channels
+        if is_lazy(self.lin.weight):  # (an UninitializedParameter until the first input)
+            return name, None
+        return f"{name}=-1, read from its first input as {name}", self.lin.weight.shape[1]
 
     def _project(self, x: Tensor) -> Tensor:
         if self.lin is None:
             return x
-        if self.in_channels == -1:  # the first input: the lazy map takes its width
-            out = self.lin(x)
-            self.in_channels = self.lin.in_features
-            return out
         check_parameter_dtype(x, self.lin.weight.dtype, type(self).__name__, "the layer")
         return self.lin(x)
 

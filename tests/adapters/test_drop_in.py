@@ -92,13 +92,22 @@ def test_an_input_width_of_minus_one_is_read_from_the_first_input(backend):
     conv = backend.PIGNConv(-1, 5, num_iterations=3)
     assert "-1, 5," in repr(conv)
     out = backend.call(conv, x, edge_index, w)
-    assert out.shape == (12, 5) and conv.in_channels == 7 and conv.lin.weight.shape == (5, 7)
-    assert "7, 5," in repr(conv)
-    with pytest.raises(ValueError, match=f"8 channels but the layer was built for {in_name}=7"):
+    # in_channels stays -1, as PyG keeps it: the repr builds a layer of the same parameters
+    assert out.shape == (12, 5) and conv.in_channels == -1 and conv.lin.weight.shape == (5, 7)
+    assert "-1, 5," in repr(conv)
+    wrong = f"8 channels but the layer was built for {in_name}=-1, read from its first input as {in_name}=7"
+    with pytest.raises(ValueError, match=wrong):
         backend.call(conv, torch.randn(12, 8), edge_index)
     fresh = backend.PIGNConv(-1, 5, num_iterations=3)
-    fresh.load_state_dict(conv.state_dict())  # a lazy layer loads a trained one's parameters
+    fresh.load_state_dict(conv.state_dict())  # a lazy layer loads a trained one's parameters, and their width
+    with pytest.raises(ValueError, match=wrong):
+        backend.call(fresh, torch.randn(12, 8), edge_index)
     assert torch.equal(backend.call(fresh, x, edge_index, w), out)
+    square = backend.PIGNConv(-1, 7, num_iterations=3)  # an input of the iteration's width keeps its map
+    backend.call(square, x, edge_index)
+    backend.PIGNConv(-1, 7, num_iterations=3).load_state_dict(square.state_dict())
+    with pytest.raises(TypeError, match="float64"):  # the dtype is checked at the first call too
+        backend.call(backend.PIGNConv(-1, 5).double(), x, edge_index)
     with pytest.raises(ValueError, match=fr"{in_name}=-1 \(the input width read from the first input\) needs {out_name}"):
         backend.PIGNConv(-1)
 
