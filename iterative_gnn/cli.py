@@ -830,6 +830,7 @@ def cmd_chains(args: argparse.Namespace) -> int:
     _set_threads(args.threads)
     s = Settings(experiments=("chains",), chains_lengths=args.lengths, seeds=args.seeds, chains_seeds=args.seeds,
                  epochs=args.epochs, device=args.device)
+    s.threads = args.threads or (1 if getattr(args, "jobs", 1) > 1 else torch.get_num_threads())  # as reproduce's
     return _run_experiments(args, s, "chains")
 
 
