@@ -164,7 +164,8 @@ def test_the_thread_count_is_recorded(tmp_path, monkeypatch):
     got = []
     monkeypatch.setattr(cli, "_run_experiments", lambda args, s, title: got.append(s) or 0)
     assert cli.main(["chains", "--lengths", "3", "--out", str(tmp_path / "c")]) == 0
-    assert got[0].threads == n
+    assert got[0].threads == torch.get_num_threads()
+    torch.set_num_threads(n)  # (--threads 3 above set them for the process)
 
 
 # --- numbers ------------------------------------------------------------------------------------------
