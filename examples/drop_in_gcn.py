@@ -14,6 +14,8 @@ at the epoch of the best validation accuracy. With ``--conv pign`` the two lines
 each a learned linear map to its output width followed by 8 iterations of the default (signed) form.
 ``--conv pign-last`` changes the first line more: ``conv1 = Linear(num_features, 16)``, so that only the
 output is iterated (APPNP's shape: an MLP whose predictions are propagated).
+In DGL the ``GraphConv`` model runs on ``dgl.add_self_loop`` of the graph, as DGL's GCN example does
+(``GraphConv`` propagates with :math:`A`, GCN with :math:`A + I`); ``PIGNConv`` adds the loops itself.
 Data: Cora or CiteSeer from ``$ITERATIVE_GNN_DATA`` (or the loaders' default location).
 """
 from __future__ import annotations
@@ -72,15 +74,20 @@ def run(ds, backend: str, conv: str, seed: int, epochs: int = 200, hidden: int =
     model = build(backend, conv, ds.x.size(1), ds.num_classes, hidden, **options)
     opt = torch.optim.Adam([dict(params=model.conv1.parameters(), weight_decay=5e-4),
                             dict(params=model.conv2.parameters(), weight_decay=0.0)], lr=0.01)
+    graph = ds.graph
+    if backend == "dgl" and conv == "gcn":  # GraphConv propagates with A: GCN's A + I needs the loops (DGL's example)
+        import dgl
+
+        graph = dgl.add_self_loop(dgl.remove_self_loop(graph))
     best_val = test_at_best = 0.0
     for _ in range(epochs):
         model.train()
         opt.zero_grad()
-        F.cross_entropy(model(ds.x, ds.graph)[ds.train_mask], ds.y[ds.train_mask]).backward()
+        F.cross_entropy(model(ds.x, graph)[ds.train_mask], ds.y[ds.train_mask]).backward()
         opt.step()
         model.eval()
         with torch.no_grad():
-            pred = model(ds.x, ds.graph).argmax(-1)
+            pred = model(ds.x, graph).argmax(-1)
         val = float((pred[ds.val_mask] == ds.y[ds.val_mask]).float().mean())
         test = float((pred[ds.test_mask] == ds.y[ds.test_mask]).float().mean())
         if val > best_val:
