@@ -68,8 +68,10 @@ def run(rank: int, world_size: int, args) -> None:
         correct = total = 0.0
         for start in range(0, len(data), args.batch_size):
             batch = [data[i] for i in perm[start:start + args.batch_size]]
-            share = -(-len(batch) // world_size)
-            part = batch[rank * share:(rank + 1) * share]  # this process's graphs of the batch
+            if len(batch) < world_size:  # a last batch too small to give every process a graph
+                break
+            # this process's graphs of the batch: near-equal shares (sizes differ by one at most)
+            part = [batch[i] for i in torch.arange(len(batch)).tensor_split(world_size)[rank].tolist()]
             call, y = collate(args.backend, part)
             out = call(model)
             loss = F.cross_entropy(out, y, reduction="sum") * world_size / len(batch)
@@ -92,6 +94,9 @@ def main(argv=None) -> None:
     ap.add_argument("--batch-size", type=int, default=32)
     ap.add_argument("--epochs", type=int, default=10)
     args = ap.parse_args(argv)
+    if args.world_size < 1 or args.batch_size < args.world_size or args.graphs < args.batch_size:
+        ap.error(f"need 1 <= --world-size <= --batch-size <= --graphs (every process takes a share of each batch); got "
+                 f"--world-size {args.world_size}, --batch-size {args.batch_size}, --graphs {args.graphs}")
     if args.world_size == 1:
         run(0, 1, args)
         return
