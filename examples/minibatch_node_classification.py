@@ -64,8 +64,10 @@ def pyg_batches(ds, sampler: str, batch_size: int, parts: int):
     if sampler == "neighbor":
         from torch_geometric.loader import NeighborLoader
 
+        # subgraph_type="induced": every edge among the sampled nodes (the default, "directional", keeps
+        # only the sampled edges towards the seeds: not the graph's operator, and not symmetric)
         return NeighborLoader(data, num_neighbors=[10, 10], batch_size=batch_size, input_nodes=data.train_mask,
-                              shuffle=True), True
+                              shuffle=True, subgraph_type="induced"), True
     if sampler == "cluster":
         import tempfile
 
@@ -90,6 +92,8 @@ def dgl_batches(ds, sampler: str, parts: int):
                                               prefetch_ndata=["feat", "label", "train_mask"])
         print("DGL sampler: ClusterGCNSampler")
         return lambda: dgl.dataloading.DataLoader(g, torch.arange(parts), s, batch_size=4, shuffle=True)
+    if sampler in ("neighbor", "khop"):
+        print(f"--sampler {sampler} is PyG's; DGL takes random node-induced parts (--sampler random)")
     print("DGL sampler: dgl.node_subgraph")
     return lambda: (dgl.node_subgraph(g, p) for p in torch.randperm(g.num_nodes()).chunk(max(2, parts // 8)))
 
