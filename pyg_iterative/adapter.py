@@ -19,7 +19,7 @@ from iterative_core.adapter import GraphAdapter, GraphKey, GraphView, WidthNames
 from iterative_core.validation import check_same_device
 from iterative_core.wrapping import square_error
 
-__all__ = ["PyGAdapter", "PyGLayer", "is_sparse", "edge_list", "message_hooks"]
+__all__ = ["PyGAdapter", "PyGLayer", "is_sparse", "edge_list"]
 
 
 def is_sparse(edge_index) -> bool:
@@ -144,16 +144,6 @@ class PyGAdapter(GraphAdapter):
         if graph is None or weight is None:
             return None
         return GraphKey(("pyg", graph.token, weight.token), graph.objects + weight.objects)
-
-
-#: ``MessagePassing``'s hooks on the steps of ``propagate`` (each as ``_<step>_forward[_pre]_hooks``)
-PROPAGATE_STEPS = ("propagate", "message", "aggregate", "message_and_aggregate", "edge_update")
-
-
-def message_hooks(module: nn.Module, steps=PROPAGATE_STEPS) -> list[str]:
-    """The steps of ``propagate`` (of ``steps``) on which ``module`` has hooks registered."""
-    return [step for step in steps
-            if getattr(module, f"_{step}_forward_pre_hooks", None) or getattr(module, f"_{step}_forward_hooks", None)]
 
 
 class PyGLayer:

@@ -14,10 +14,18 @@ from iterative_core.adapter import is_compiling
 from iterative_core.layer import scaled_add
 from iterative_core.sparse import CSRPair
 
-from .adapter import PyGAdapter, message_hooks
+from .adapter import PyGAdapter
 
-#: the steps of propagate whose hooks see the messages one by one (skipped by a fused sparse product)
+#: ``MessagePassing``'s hooks on the steps of ``propagate`` (each as ``_<step>_forward[_pre]_hooks``)
+PROPAGATE_STEPS = ("propagate", "message", "aggregate", "message_and_aggregate", "edge_update")
+#: the steps whose hooks see the messages one by one (skipped by a fused sparse product)
 _PER_EDGE_STEPS = ("message", "aggregate", "edge_update")
+
+
+def message_hooks(module: MessagePassing, steps=PROPAGATE_STEPS) -> list[str]:
+    """The steps of ``propagate`` (of ``steps``) on which ``module`` has hooks registered."""
+    return [step for step in steps
+            if getattr(module, f"_{step}_forward_pre_hooks", None) or getattr(module, f"_{step}_forward_hooks", None)]
 
 
 class GCNOperator(GCNOperatorBase, MessagePassing):
@@ -78,6 +86,10 @@ class GCNOperator(GCNOperatorBase, MessagePassing):
         # otherwise be the step's output, which the iteration may overwrite in place)
         if self._explain:  # the messages in the order an explainer's edge mask follows, built once per call
             adj = self._explained_edges(prop)
+        elif isinstance(adj, CSRPair) and message_hooks(self, _PER_EDGE_STEPS):
+            # a sparse matrix takes PyG's fused message_and_aggregate, which skips the message and
+            # aggregate hooks: with those, the messages are passed along the edge list (built once per call)
+            adj = (torch.stack([prop.src, prop.dst]), prop.weight)
         return lambda h, add, s: (scaled_add(self._propagate_with(prop, adj, h), add, s)
                                   if (add is not None or s != 1.0) else self._propagate_with(prop, adj, h).clone())
 
@@ -91,9 +103,7 @@ class GCNOperator(GCNOperatorBase, MessagePassing):
         return bool(self._explain or message_hooks(self))
 
     def _propagate_with(self, prop, adj, h: Tensor) -> Tensor:
-        # a sparse matrix takes PyG's fused message_and_aggregate, which skips the message and aggregate
-        # hooks: with those, the messages are passed along the edge list
-        if isinstance(adj, CSRPair) and not is_compiling() and not message_hooks(self, _PER_EDGE_STEPS):
+        if isinstance(adj, CSRPair) and not is_compiling():
             return self.propagate(adj.A, x=h, edge_weight=None)
         # the folded edge list: what a traced graph uses (no sparse tensor), and weights with gradients
         edge_index, w = adj if isinstance(adj, tuple) else (torch.stack([prop.src, prop.dst]), prop.weight)
