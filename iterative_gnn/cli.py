@@ -29,7 +29,7 @@ from .data import DATASETS, DatasetUnavailable, add_feature_noise, cache_dir, lo
 from .data import ENV_VAR, PLANETOID, planetoid_raw_complete, resolve_root, to_device, writable_root
 from .model_io import ModelFileError, load_model, read_model_file, save_model
 from .reproduce import EXPERIMENTS, OUTPUT_FILES, QUICK_EXPERIMENTS, Runner, Settings
-from .reproduce import machine, model_config, percent, quick_settings, report
+from .reproduce import covered_extras, machine, model_config, percent, quick_settings, report
 from .reproduce import write_csv
 from .train import ConvergenceTally, TrainingDiverged, convergence_watch, evaluate, filter_torch_notices
 from .user_graph import DIRECTIONS, FORMATS, GraphData, GraphInputError, load_graph, load_labels, node_dataset
@@ -815,7 +815,7 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
         if getattr(args, dest) and not set(users) & set(s.experiments):
             _usage_error(args, f"argument --{dest.replace('_', '-')}: no experiment of this run reads it (it is for "
                                f"{', '.join(users)}; this run: {','.join(s.experiments)})")
-    covered = [f"{m}@{d}" for m, d in s.extra if m in s.models and d in s.depths]
+    covered = [f"{m}@{d}" for m, d in covered_extras(s)]
     if covered and args.extra is not None:
         _usage_error(args, f"argument --extra: {covered[0]} is run already by --models and --depths (its runs would "
                            "count as more seeds); leave it out of --extra")

@@ -153,6 +153,11 @@ def quick_settings(**overrides) -> Settings:
     return s
 
 
+def covered_extras(s: Settings) -> list[tuple[str, int]]:
+    """The ``extra`` runs ``(model, depth)`` that ``models`` x ``depths`` run already."""
+    return [(m, d) for m, d in s.extra if m in s.models and d in s.depths]
+
+
 def inference_models(s: Settings) -> tuple[str, ...]:
     """The PIGN models the inference and residuals experiments train at ``inference_k`` iterations: those
     of ``models``, and those of ``extra`` at that depth when the depth experiment runs."""
@@ -354,7 +359,7 @@ class Runner:
             twice = [v for i, v in enumerate(values) if v in values[:i]]
             if twice:
                 raise ValueError(f"{name} has {twice[0]!r} twice (its runs would count as more seeds); give each once")
-        covered = [(m, d) for m, d in s.extra if m in s.models and d in s.depths]
+        covered = covered_extras(s)
         if covered:
             raise ValueError(f"extra has {covered[0]!r}, which models and depths run already (its runs would count "
                              "as more seeds); leave it out of extra")
