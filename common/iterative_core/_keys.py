@@ -27,6 +27,16 @@ def closest(value: str, valid: Iterable[str]) -> Optional[str]:
     return close[0] if close else None
 
 
+def check_new_name(kind: str, name: str, registered: Iterable[str]) -> None:
+    """Refuse registering ``name`` beside a registered name that differs from it only in case
+    (``"Anderson"`` beside ``"anderson"``): two entries a reader cannot tell apart, and a lookup
+    that picks one by the letters' case."""
+    same = [r for r in registered if r != name and r.casefold() == name.casefold()]
+    if same:
+        raise ValueError(f"{kind} {name!r} differs only in case from the registered {same[0]!r}; register it "
+                         f"as {same[0]!r} (with overwrite=True to replace it) or choose another name")
+
+
 def check_choice(kind: str, value: str, valid: Iterable[str]) -> str:
     """Return ``value`` if it is one of ``valid``, else raise ``ValueError`` listing them (``TypeError``
     when ``value`` is not a string at all)."""

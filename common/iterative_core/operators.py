@@ -18,7 +18,7 @@ from typing import Callable, Mapping, Optional
 
 from torch import nn
 
-from ._keys import check_choice
+from ._keys import check_choice, check_new_name
 from .checks import check_callable, check_flag, check_name, got
 
 _OPERATORS: dict[str, dict[str, Callable[..., nn.Module]]] = {}
@@ -76,6 +76,7 @@ def register_operator(name: str, factory: Callable[..., nn.Module] | None = None
     def deco(f):
         check_callable(f"the factory of operator {name!r}", f)
         ops = _OPERATORS.setdefault(backend, {})
+        check_new_name(f"operator of backend {backend!r}", name, ops)
         if not overwrite and name in ops and ops[name] is not f:
             raise ValueError(f"operator {name!r} is already registered for backend {backend!r} (pass overwrite=True)")
         if not _builtin and name in BUILTIN_STATE_DICT_KEYS.get(backend, {}) and name not in ops:

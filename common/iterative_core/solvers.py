@@ -17,7 +17,7 @@ from typing import Callable, Optional, Sequence
 import torch
 from torch import Tensor
 
-from ._keys import check_choice, check_keys
+from ._keys import check_choice, check_keys, check_new_name
 from .checks import check_callable, check_flag, check_int, check_name, check_real
 from ._compile import is_compiling
 from .monitor import IterationMonitor
@@ -47,6 +47,7 @@ def register_solver(name: str, fn: Optional[Solver] = None, *, overwrite: bool =
 
     def deco(f: Solver) -> Solver:
         check_callable(f"the solver registered as {name!r}", f)
+        check_new_name("solver", name, _SOLVERS)
         if not overwrite and name in _SOLVERS and _SOLVERS[name] is not f:
             raise ValueError(f"a solver named {name!r} is already registered (pass overwrite=True)")
         try:

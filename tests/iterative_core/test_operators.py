@@ -74,6 +74,16 @@ def test_a_name_is_taken_unless_overwritten():
     register_operator("lin", nn.Identity, backend="b")  # another backend's namespace: no clash
 
 
+def test_a_name_that_differs_only_in_case_is_refused():
+    register_operator("lin", linear, backend="a")
+    for overwrite in (False, True):  # two entries no reader could tell apart, whatever overwrite says
+        with pytest.raises(ValueError, match="operator of backend 'a' 'Lin' differs only in case from the "
+                                             "registered 'lin'"):
+            register_operator("Lin", nn.Identity, backend="a", overwrite=overwrite)
+    assert available_operators("a") == ["lin"] and get_operator("lin", "a") is linear
+    register_operator("Lin", nn.Identity, backend="b")  # another backend's namespace: no clash
+
+
 KEYS = {  # two backends name the same parameters differently
     "a": {"lin_l.weight": "neighbor.weight", "lin_l.bias": "bias", "mlp.": "shared_mlp."},
     "b": {"fc_neigh.weight": "neighbor.weight", "fc_neigh.bias": "bias", "apply_func.": "shared_mlp."},

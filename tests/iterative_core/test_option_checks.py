@@ -178,6 +178,17 @@ def test_bad_registrations_are_refused_and_leave_the_registries_usable():
 
 
 @pytest.mark.usefixtures("registries")
+def test_a_solver_name_that_differs_only_in_case_is_refused():
+    """'Anderson' beside 'anderson' registered a second solver that a reader could not tell apart."""
+    before = ic.available_solvers()
+    for overwrite in (False, True):
+        with pytest.raises(ValueError, match=r"solver 'Anderson' differs only in case from the registered "
+                                             r"'anderson'; register it as 'anderson' \(with overwrite=True"):
+            ic.register_solver("Anderson", _solver, overwrite=overwrite)
+    assert ic.available_solvers() == before
+
+
+@pytest.mark.usefixtures("registries")
 def test_good_registrations_work_and_are_cleaned_up():
     register_operator("square_for_test", _Square)
     ic.register_solver("noop_for_test", _solver, check=lambda o: None)
