@@ -599,8 +599,10 @@ def labels_from_csv(path: str | Path, ids: list[str], graph: Path, column: Optio
         labelled = [table.rows[i][1] for i, t in zip(ids, text) if t is not None]
         for c in range(len(header) - 1):
             cells = [row[c] for row in labelled]
-            # a split: train / val / test for every labelled node, at least two of them
-            if c != k and all(_is_split_name(v) for v in cells) and len({v.strip().lower() for v in cells}) > 1:
+            # a split: train / val / test for every labelled node, at least two of them (val and
+            # validation are one)
+            if c != k and all(_is_split_name(v) for v in cells) and len(
+                    {SPLIT_NAMES[v.strip().lower()] for v in cells}) > 1:
                 raise GraphInputError("--split-attr", f"{table.path}: column {header[c + 1]!r} holds train / val / "
                                                       f"test: pass --split-attr {header[c + 1]} to use it as the "
                                                       "split, or leave that column out for a stratified split")

@@ -455,6 +455,10 @@ def test_a_split_column_is_never_taken_as_labels_or_left_unused(tmp_path):
     rows = ["node,label,environment"] + [f"{r.split(',')[0]},{r.split(',')[1]},{'test' if n % 10 == 0 else ''}"
                                          for n, r in enumerate(rows[1:])]
     assert load_labels(lst, labels_csv=write_csv(tmp_path / "env.csv", "\n".join(rows) + "\n")).name == "label"
+    # val and validation name one split: a column of only those is no split (it was refused as one)
+    rows = ["node,label,stage"] + [f"{r.split(',')[0]},{r.split(',')[1]},{('val', 'Validation')[n % 2]}"
+                                   for n, r in enumerate(rows[1:])]
+    assert load_labels(lst, labels_csv=write_csv(tmp_path / "stage.csv", "\n".join(rows) + "\n")).name == "label"
 
 
 def test_a_features_file_holding_the_labels_column_is_refused(tmp_path):
