@@ -119,7 +119,13 @@ class _Options:
         # an unknown keyword gets the options' "did you mean" before the dataclass's bare TypeError
         check_keys(cls.__name__, [k for k in kwargs if k not in cls.__dataclass_fields__],
                    [k for k in cls.__dataclass_fields__ if not k.startswith("_")])
-        return super().__new__(cls)
+        made = super().__new__(cls)
+        # the fields the caller named, for given(); not known from positional arguments, nor from a call that
+        # names every field (dataclasses.replace's: then what differs from the defaults counts)
+        named = frozenset(k for k in kwargs if not k.startswith("_"))
+        every = named >= {f.name for f in fields(cls)}
+        object.__setattr__(made, "_given", None if args or every else named)
+        return made
 
     def __post_init__(self, _where: Optional[str]) -> None:
         where = _where or type(self).__name__
@@ -137,7 +143,15 @@ class _Options:
 
     def replace(self, *, _where: Optional[str] = None, **changes):
         """A checked copy with ``changes`` (field names; an unknown one is a ``TypeError``)."""
-        return dataclasses.replace(self, _where=_where, **changes)
+        return self._replaced(changes, _where=_where)
+
+    def _replaced(self, changes: dict, **init):
+        """``dataclasses.replace`` with ``changes`` (and the init-only ``init``), keeping which fields
+        were given (:meth:`given`): this config's and the changed ones."""
+        new = dataclasses.replace(self, **init, **changes)
+        ours = self.__dict__.get("_given")
+        object.__setattr__(new, "_given", None if ours is None else ours | frozenset(changes))
+        return new
 
     @classmethod
     def defaults(cls) -> dict[str, Any]:
@@ -152,6 +166,15 @@ class _Options:
         defaults = self.defaults()
         values = ((f.name, getattr(self, f.name)) for f in fields(self))
         return {name: v for name, v in values if not _same(v, defaults[name])}
+
+    def given(self, name: str) -> bool:
+        """Whether the field ``name`` was set by whoever made this config (a keyword of the constructor
+        or of :meth:`replace`), even to its default value: ``SolveConfig(smoothing=0.5)`` gives the
+        smoothing, ``SolveConfig()`` does not. Where that is not known (positional arguments,
+        :func:`dataclasses.replace`, a config pickled before this was kept): whether it differs from
+        the default."""
+        ours = self.__dict__.get("_given")
+        return name in self.changed() if ours is None else name in ours
 
     def as_dict(self) -> dict[str, Any]:
         """Every field, mappings as plain dicts (e.g. ``fixed_point(f, z0, **config.as_dict())``)."""
@@ -301,7 +324,7 @@ class SolveConfig(_Options):
         self._check_min_iter(where, _iterations_name)
 
     def replace(self, *, _where: Optional[str] = None, _iterations_name: str = "max_iter", **changes) -> "SolveConfig":
-        return dataclasses.replace(self, _where=_where, _iterations_name=_iterations_name, **changes)
+        return self._replaced(changes, _where=_where, _iterations_name=_iterations_name)
 
     # -- the schedule: max_iter and smoothing together
     def _resolve_schedule(self, where: str, iterations_name: str, name: str) -> None:

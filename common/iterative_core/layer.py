@@ -265,7 +265,7 @@ def _check_same_schedule(where: str, config: SolveConfig, num_iterations: int, s
             f"count is its num_iterations: pass num_iterations={config.max_iter}, or a config without max_iter "
             "(config.replace(max_iter=None))")
     ours = frozen_smoothing(smoothing, "smoothing", where)
-    if config.smoothing != SolveConfig.defaults()["smoothing"] and config.smoothing != ours:
+    if config.given("smoothing") and config.smoothing != ours:
         raise ValueError(
             f"{where}: config.smoothing={config.smoothing!r} but smoothing={ours!r}; a layer's smoothing is its "
             f"smoothing argument: pass smoothing={config.smoothing!r}, or a config without smoothing")

@@ -670,7 +670,7 @@ class RegistryLayerBase(OperatorLayerBase):
         values = form_defaults(form, keys)
         form_smoothing, form_act = values.pop("smoothing"), values.pop("act")
         config = kwargs.get("config")
-        if smoothing is None and isinstance(config, SolveConfig) and "smoothing" in config.changed():
+        if smoothing is None and isinstance(config, SolveConfig) and config.given("smoothing"):
             form_smoothing = config.smoothing  # a config's smoothing is given, as a keyword would be: the form's yields
         smoothing = form_smoothing if smoothing is None else smoothing
         act = form_act if act is None else act

@@ -236,3 +236,7 @@ def test_a_configs_smoothing_takes_the_place_of_the_forms(backend):
     assert backend.PIGNConv(8, config=SolveConfig(tol=1e-4)).smoothing == 0.3  # none set: the form's
     with pytest.raises(ValueError, match=r"config.smoothing=0.9 but smoothing=0.3"):
         backend.PIGNConv(8, smoothing=0.3, config=SolveConfig(smoothing=0.9))  # both set, and different
+    # a config that sets the smoothing to SolveConfig's default sets it all the same (it read as unset)
+    assert backend.PIGNConv(8, config=SolveConfig(smoothing=0.5, tol=1e-4)).smoothing == 0.5
+    assert backend.PIGNConv(8, form="appnp", config=SolveConfig(smoothing=0.5)).smoothing == 0.5
+    assert backend.PIGNConv(8, config=SolveConfig(tol=1e-4).replace(smoothing=0.5)).smoothing == 0.5

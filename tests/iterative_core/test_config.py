@@ -108,6 +108,21 @@ def test_repr_equality_hash_pickle_and_deepcopy():
     assert cfg != cfg.replace(tol=1e-3) and len({cfg, again}) == 1
 
 
+def test_a_config_knows_the_fields_it_was_given_even_at_their_defaults():
+    cfg = SolveConfig(smoothing=0.5, tol=1e-4)  # 0.5 is the default smoothing: given all the same
+    assert cfg.given("smoothing") and cfg.given("tol") and not cfg.given("solver")
+    assert not SolveConfig().given("smoothing") and SolveConfig(smoothing=0.3).given("smoothing")
+    for same in (pickle.loads(pickle.dumps(cfg)), copy.deepcopy(cfg), cfg.replace(max_iter=4)):
+        assert same.given("smoothing") and not same.given("solver")
+    assert cfg.replace(max_iter=4).given("max_iter") and SolveConfig().replace(smoothing=0.5).given("smoothing")
+    # dataclasses.replace names every field: then what differs from the defaults counts, as before
+    assert not dataclasses.replace(cfg, smoothing=0.5).given("solver")
+    assert not dataclasses.replace(cfg, tol=1e-3).given("smoothing")
+    old = pickle.loads(pickle.dumps(SolveConfig(smoothing=0.3)))
+    del old.__dict__["_given"]  # pickled before this was kept: what differs from the default
+    assert old.given("smoothing") and not old.given("tol")
+
+
 def test_the_solver_options_reach_the_solver_after_replace_pickle_and_deepcopy():
     cfg = SolveConfig(max_iter=6, smoothing=0.0, solver="anderson", solver_options={"m": 1})
     other = cfg.replace(solver_options={"m": 4})
@@ -279,6 +294,8 @@ def test_a_layer_takes_a_config_and_its_keywords_override_it():
     with pytest.raises(ValueError, match=r"Dense: config.smoothing=0.3 but smoothing=0.5"):
         Dense(3, config=SolveConfig(smoothing=0.3))
     assert Dense(3, 20, 0.3, config=SolveConfig(max_iter=20, smoothing=0.3)).smoothing == 0.3
+    with pytest.raises(ValueError, match=r"Dense: config.smoothing=0.5 but smoothing=0.3"):
+        Dense(3, 8, 0.3, config=SolveConfig(smoothing=0.5))  # set to the default is set
     with pytest.raises(TypeError, match=r"Dense: config must be an iterative_core.SolveConfig"):
         Dense(3, config={"tol": 1e-3})
     with pytest.raises(TypeError, match=r"Dense got unknown keyword\(s\) 'max_iter'.*valid keywords: .*num_iterations"):
