@@ -210,7 +210,11 @@ class FixedPointInfo:
         dtype = getattr(self, "_iterate_dtype", None)
         if dtype is None or not dtype.is_floating_point:
             dtype = self.residuals.dtype
-        return 64 * torch.finfo(dtype).eps if dtype.is_floating_point else 0.0
+        if not dtype.is_floating_point:
+            return 0.0
+        # a 16-bit iterate rounds each entry once per step (its arithmetic runs in float32): a few eps;
+        # 64 eps there (0.5 in bfloat16) hid steps that grow by half their length, and with them divergence
+        return (4 if torch.finfo(dtype).bits == 16 else 64) * torch.finfo(dtype).eps
 
     def _seen(self) -> Tensor:
         """``[iterations]`` bool: the steps whose residual was measured."""

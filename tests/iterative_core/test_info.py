@@ -151,6 +151,19 @@ def test_a_convergence_error_pickles_with_its_info():
 
 
 @pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+@pytest.mark.parametrize("gain", [1.9, 1.3])
+def test_a_half_precision_iteration_that_grows_is_diverged(dtype, gain):
+    """Relative steps under 64 eps (0.5 in bfloat16) were left out as rounding noise: an iterate that
+    grew 70000-fold read contraction factor 0.0, status 'fixed', no warning."""
+    import iterative_core as ic
+    for dt in (torch.float32, dtype):
+        with pytest.warns(ic.ConvergenceWarning, match="diverged"):
+            z, info = ic.fixed_point(lambda z: gain * z, torch.ones(8, 4, dtype=dt), max_iter=40 if gain < 1.5 else 20,
+                                     smoothing=0.5 if gain > 1.5 else 0.0)
+        assert info.status == "diverged" and info.contraction_factor > 1.0, (dt, info)
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
 def test_a_half_precision_contraction_reads_below_1_at_its_rounding_floor(dtype):
     """Steps at a half iterate's rounding floor were measured against float32's: q read above 1."""
     import iterative_core as ic
