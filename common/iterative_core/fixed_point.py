@@ -211,7 +211,10 @@ def _solved(z, z0: Tensor, solver: str, monitor: IterationMonitor) -> Tensor:
         raise RuntimeError(f"fixed_point(): solver {solver!r} returned without reporting a step: a solver must call "
                            "z, stop = monitor.accept(k, z, z_new) for each step k it takes (it records the residuals, "
                            "tests the tol and says when to stop) and stop when stop is True")
-    return _like_z0(z, z0, f"solver {solver!r}", "fixed_point()")
+    z = _like_z0(z, z0, f"solver {solver!r}", "fixed_point()")
+    # no step taken (max_iter=0, a layer's eval_iterations=0): a new tensor all the same, as every layer
+    # returns, so that an in-place operation on the answer (relu_, +=) leaves the caller's z0 as it was
+    return z.clone() if z is z0 else z
 
 
 def _version(t: Tensor) -> Optional[int]:

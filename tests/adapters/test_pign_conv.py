@@ -49,6 +49,17 @@ def test_return_info_and_eval_schedule(backend):
     assert torch.allclose(out_eval, ref, atol=1e-5)
 
 
+def test_zero_iterations_return_a_new_tensor_not_the_callers_features(backend):
+    """With no step the layer returned x itself: an in-place op on the answer (relu_) changed x."""
+    edge_index, _ = random_graph(6, 12)
+    x = torch.randn(6, 4)
+    before = x.clone()
+    out = backend.call(backend.PIGNConv(4, eval_iterations=0).eval(), x, edge_index)
+    assert torch.equal(out, x) and out.data_ptr() != x.data_ptr()
+    out.relu_()
+    assert torch.equal(x, before)
+
+
 def test_an_option_that_has_no_effect_is_warned_about_when_set_not_at_every_call(backend):
     edge_index, _ = random_graph(20, 60)
     x = torch.randn(20, 8)

@@ -177,3 +177,12 @@ def test_untraced_early_stop_reports_what_a_traced_one_does(grad, check_every):
     assert fast.iterations == full.iterations < 60 and fast.status == full.status == "converged"
     assert fast.final_residual == full.final_residual
     assert fast.contraction_factor == pytest.approx(full.contraction_factor, rel=0.5)
+
+
+def test_no_step_returns_a_new_tensor():
+    """max_iter=0 returned z0 itself: an in-place op on the answer changed the caller's z0."""
+    z0 = torch.ones(3, requires_grad=True)
+    z, info = ic.fixed_point(lambda z: 0.5 * z, z0, max_iter=0)
+    assert z is not z0 and torch.equal(z, z0) and info.iterations == 0
+    z.sum().backward()
+    assert torch.equal(z0.grad, torch.ones(3))  # still the input's gradient
