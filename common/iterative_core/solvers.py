@@ -76,6 +76,10 @@ def _check_solver_signature(name: str, params: list) -> None:
         raise TypeError(f"a solver takes (f, z0, monitor, schedule, **options); {shown}")
     required = [p.name for p in params[4:] if p.default is p.empty and p.kind in (p.POSITIONAL_OR_KEYWORD,
                                                                                  p.KEYWORD_ONLY, p.POSITIONAL_ONLY)]
+    by_position = [p.name for p in positional[4:] if p.kind is p.POSITIONAL_ONLY]
+    if by_position:
+        raise TypeError(f"a solver's options are passed by keyword; {shown}: {', '.join(by_position)} can only be "
+                        "passed by position (move the '/')")
     if required:
         raise TypeError(f"a solver takes (f, z0, monitor, schedule, **options), each option with a default; {shown}: "
                         f"give {', '.join(required)} a default")
@@ -97,7 +101,11 @@ def solver_options(name: str) -> dict:
         sig = inspect.signature(fn)
     except (TypeError, ValueError):  # a builtin without a signature: no known options
         return {}
-    return {p.name: p.default for p in sig.parameters.values() if p.kind is p.KEYWORD_ONLY}
+    params = list(sig.parameters.values())
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    # keyword-only options, and those written after (f, z0, monitor, schedule) as ordinary parameters
+    after = {p.name for p in positional[4:] if p.kind is p.POSITIONAL_OR_KEYWORD}
+    return {p.name: p.default for p in params if p.kind is p.KEYWORD_ONLY or p.name in after}
 
 
 @functools.lru_cache(maxsize=64)

@@ -200,6 +200,32 @@ def test_good_registrations_work_and_are_cleaned_up():
 
 
 @pytest.mark.usefixtures("registries")
+def test_a_solver_option_written_as_an_ordinary_parameter_is_an_option():
+    """``def damped(f, z0, monitor, schedule, damping=0.5)`` was registered, then every damping was
+    refused ("it takes no keywords")."""
+    used = []
+
+    def damped(f, z0, monitor, schedule, damping=0.5):
+        used.append(damping)
+        return _solver(f, z0, monitor, schedule)
+
+    ic.register_solver("damped_for_test", damped)
+    assert ic.solver_options("damped_for_test") == {"damping": 0.5}
+    ic.fixed_point(lambda z: 0.5 * z, torch.ones(3), max_iter=2, solver="damped_for_test",
+                   solver_options={"damping": 0.1})
+    assert used == [0.1]
+    with pytest.raises(TypeError, match=r"unknown keyword.*'dampng'"):
+        ic.fixed_point(lambda z: 0.5 * z, torch.ones(3), max_iter=2, solver="damped_for_test",
+                       solver_options={"dampng": 0.1})
+
+    def by_position(f, z0, monitor, schedule, damping=0.5, /):
+        return _solver(f, z0, monitor, schedule)
+
+    with pytest.raises(TypeError, match=r"options are passed by keyword; .*damping can only be passed by position"):
+        ic.register_solver("position_for_test", by_position)
+
+
+@pytest.mark.usefixtures("registries")
 def test_a_solver_of_your_own_takes_options_through_its_keywords_and_returns_a_tensor_like_z0():
     """One declared with ``**options`` was refused every option ("it takes no keywords"); one that
     returned another shape (z0.sum()) passed its answer on silently."""
