@@ -10,13 +10,17 @@ _SAME_MEANING = {"max_iter": "num_iterations", "num_iterations": "max_iter"}
 
 
 def closest(value: str, valid: Iterable[str]) -> Optional[str]:
-    """The valid name the user most likely meant: a close spelling (``solver_opts`` ->
-    ``solver_options``), else one that the value starts with or that starts with it (three letters
-    at least: ``tolerance`` -> ``tol``), else a looser spelling."""
+    """The valid name the user most likely meant: the same letters in another case (``PICARD`` ->
+    ``picard``), a close spelling (``solver_opts`` -> ``solver_options``), else one that the value
+    starts with or that starts with it (three letters at least: ``tolerance`` -> ``tol``), else a
+    looser spelling."""
     valid = list(valid)
     value = str(value)
     if _SAME_MEANING.get(value) in valid:
         return _SAME_MEANING[value]
+    same_letters = [v for v in valid if v.casefold() == value.casefold()]
+    if same_letters:  # PICARD -> picard, IMPLICIT -> implicit
+        return same_letters[0]
     close = difflib.get_close_matches(value, valid, n=1, cutoff=0.8)
     if close:
         return close[0]

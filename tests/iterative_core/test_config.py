@@ -145,6 +145,14 @@ def test_an_unknown_keyword_suggests_the_option_it_starts_with_or_spells_like(gi
         pytest.importorskip("pyg_iterative").PIGNConv(4, **{given: 1})
 
 
+@pytest.mark.parametrize("field, given, meant", [("solver", "PICARD", "picard"), ("grad", "IMPLICIT", "implicit"),
+                                                  ("stop", "ABS", "abs"), ("on_divergence", "Raise", "raise")])
+def test_a_choice_in_another_case_suggests_the_valid_one(field, given, meant):
+    """An all-capital name matched no valid one by spelling: no suggestion at all."""
+    with pytest.raises(ValueError, match=rf"'{given}'.*Did you mean '{meant}'\?"):
+        SolveConfig(**{field: given})
+
+
 @pytest.mark.parametrize("make", [lambda: SolveConfig(tolerance=1e-3), lambda: SolveConfig().replace(tolerance=1e-3)],
                          ids=["constructor", "replace"])
 def test_a_config_object_names_an_unknown_key_and_the_option_meant(make):
