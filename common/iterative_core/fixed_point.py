@@ -149,6 +149,8 @@ def _checked_map(f: Callable[[Tensor], Tensor], z0: Tensor, where: str) -> Calla
     def check(out) -> Tensor:
         return _like_z0(out, z0, "f", where)
 
+    unversioned_checks = [2]  # inference tensors: the first two calls compared with a copy
+
     def unchanged(z: Tensor, call):
         # an f that writes into its input (z.mul_(0.5)) or into a buffer it returns each time (out=)
         # overwrites the iterate the solver compares against: the step reads zero and the solve
@@ -156,10 +158,19 @@ def _checked_map(f: Callable[[Tensor], Tensor], z0: Tensor, where: str) -> Calla
         if is_compiling():
             return call()
         before = _version(z)
-        out = call()
-        # an inference tensor has no version counter: there an output in the input's storage is the sign
-        changed = (_version(z) != before if before is not None else
-                   isinstance(out, Tensor) and z.numel() > 0 and out.untyped_storage().data_ptr() == z.untyped_storage().data_ptr())
+        if before is not None:
+            out = call()
+            changed = _version(z) != before
+        elif unversioned_checks[0] > 0:
+            # an inference tensor has no version counter: compare with a copy, on the first two calls (an
+            # f that writes in place does so from the first; one that reuses its output buffer, from the
+            # second). An output that merely shares z's storage (z itself, a view) is no change.
+            unversioned_checks[0] -= 1
+            copy = z.clone()
+            out = call()
+            changed = not torch.equal(z, copy) and not bool(((z == copy) | (z.isnan() & copy.isnan())).all())
+        else:
+            return call()
         if changed:
             raise ValueError(f"{where}: f modified its input in place (or wrote into a tensor it returned "
                              "before, which the solver holds as the iterate): the solver compares each output "

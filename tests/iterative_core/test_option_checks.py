@@ -382,9 +382,20 @@ def test_fixed_point_checks_what_f_returns_and_z0s_dtype(f, z0, error, match):
     for solver in ("picard",) if "wrote into" in match else ("picard", "anderson"):
         with pytest.raises(error, match=r"fixed_point\(\): " + match):
             ic.fixed_point(f, z0.clone(), max_iter=3, smoothing=0.0, solver=solver)
-        if "in place" in match:  # an inference tensor has no version counter: its storage tells
+        if "in place" in match:  # an inference tensor has no version counter: a copy tells
             with torch.inference_mode(), pytest.raises(error, match=r"fixed_point\(\): " + match):
                 ic.fixed_point(f, z0.clone(), max_iter=3, smoothing=0.0, solver=solver)
+
+
+@pytest.mark.parametrize("f", [lambda z: z if z.norm() <= 10 else 10 * z / z.norm(), lambda z: z.float(),
+                               lambda z: z.view_as(z)], ids=["projection", "float", "view"])
+def test_an_f_that_returns_its_input_unchanged_is_no_in_place_change_under_inference_mode(f):
+    """Under inference_mode an output in the input's storage was taken for a change in place: a
+    projection returning a feasible z unchanged (a fixed point) was refused."""
+    assert ic.fixed_point(f, torch.ones(3), max_iter=3)[1].status == "fixed"
+    with torch.inference_mode():
+        z, info = ic.fixed_point(f, torch.ones(3), max_iter=3)
+    assert info.status == "fixed" and torch.equal(z, torch.ones(3))
 
 
 def test_contraction_with_a_callable_activation_needs_its_lipschitz_constant():
