@@ -92,6 +92,16 @@ def open_fraction(text: str) -> float:
     return _number(text, float, lambda v: 0 < v < 1, "a number in (0, 1)")
 
 
+def int_at_least_two(text: str) -> int:
+    """A whole number >= 2."""
+    return _number(text, int, lambda v: v >= 2, "a whole number >= 2")
+
+
+def temperature(text: str) -> float:
+    """A number in (0, 1]."""
+    return _number(text, float, lambda v: 0 < v <= 1, "a number in (0, 1]")
+
+
 def device(text: str) -> str:
     """A torch device that exists here: ``cpu``, ``cuda``, ``cuda:<index>`` or ``mps``."""
     try:
@@ -275,7 +285,8 @@ _CONV_FLAGS = {  # CLI dest -> PIGNConv keyword
     "act": "act", "alpha": "alpha", "beta": "beta", "inject_input": "inject_input", "conv_dropout": "conv_dropout",
     "eval_iterations": "eval_iterations",
 }
-_TRAIN_FLAGS = ("hidden", "dropout", "input_dropout", "lr", "weight_decay", "epochs")
+_TRAIN_FLAGS = ("hidden", "dropout", "input_dropout", "lr", "weight_decay", "epochs", "consistency",
+                "consistency_samples", "consistency_temperature")
 
 
 def _preset_name(args: argparse.Namespace) -> str:
@@ -306,7 +317,13 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         given = [dest for dest in (*_CONV_FLAGS, "preset") if getattr(args, dest) is not None]
         if given:
             _usage_error(args, f"argument --{given[0].replace('_', '-')}: applies to --model pign only")
-    return cfg.with_(conv=conv, **changes)
+    cfg = cfg.with_(conv=conv, **changes)
+    if not cfg.consistency:
+        given = [d for d in ("consistency_samples", "consistency_temperature") if getattr(args, d) is not None]
+        if given:
+            _usage_error(args, f"argument --{given[0].replace('_', '-')}: has no effect without --consistency "
+                               "(a weight > 0; this preset trains without it)")
+    return cfg
 
 
 def _load(args: argparse.Namespace, noise_seed: int = 0):
@@ -860,6 +877,12 @@ def _training_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--lr", type=learning_rate)
     g.add_argument("--weight-decay", type=nonneg_float)
     g.add_argument("--epochs", type=positive_int)
+    g.add_argument("--consistency", type=nonneg_float,
+                   help="weight of GRAND's consistency regularisation (0: off)")
+    g.add_argument("--consistency-samples", type=int_at_least_two,
+                   help="forward passes per epoch under dropout that --consistency compares")
+    g.add_argument("--consistency-temperature", type=temperature,
+                   help="sharpening temperature of --consistency's target (1: none)")
 
 
 def _iteration_options(p: argparse.ArgumentParser) -> None:

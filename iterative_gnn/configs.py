@@ -46,6 +46,10 @@ class RunConfig:
     # PIGN: the encoder's own weight decay (None: weight_decay); set in code only, no command-line flag
     encoder_weight_decay: Optional[float] = None
     epochs: int = 200
+    # GRAND's consistency regularisation (see train.consistency_loss): weight (0: off), passes, temperature
+    consistency: float = 0.0
+    consistency_samples: int = 2
+    consistency_temperature: float = 0.5
     conv: dict = field(default_factory=dict)
     label: str = ""
 
@@ -58,8 +62,10 @@ class RunConfig:
         opts = ", ".join(f"{k}={v}" for k, v in sorted(self.conv.items()))
         wd = f"{self.weight_decay}" + ("" if self.encoder_weight_decay is None
                                       else f" (encoder {self.encoder_weight_decay})")
+        cons = (f", consistency {self.consistency} ({self.consistency_samples} passes, temperature "
+                f"{self.consistency_temperature})" if self.consistency else "")
         return (f"{self.model} depth {self.depth}, hidden {self.hidden}, lr {self.lr}, wd {wd}, "
-                f"dropout {self.dropout}, input dropout {self.input_dropout}" + (f"; {opts}" if opts else ""))
+                f"dropout {self.dropout}, input dropout {self.input_dropout}{cons}" + (f"; {opts}" if opts else ""))
 
 
 _AUTHORS = dict(hidden=32, lr=0.011, weight_decay=4e-4, dropout=0.5, input_dropout=0.0, epochs=200)
@@ -148,7 +154,8 @@ def run_one(backend: str, ds, cfg: RunConfig, seed: int, *, progress=None, keep_
     t0 = time.perf_counter()
     res = train_node_classifier(model, ds, epochs=cfg.epochs, lr=cfg.lr, weight_decay=cfg.weight_decay,
                                 encoder_weight_decay=cfg.encoder_weight_decay, input_dropout=cfg.input_dropout,
-                                progress=progress)
+                                consistency=cfg.consistency, consistency_samples=cfg.consistency_samples,
+                                consistency_temperature=cfg.consistency_temperature, progress=progress)
     if ds.x.is_cuda:
         torch.cuda.synchronize()
     return res, time.perf_counter() - t0, (model if keep_model else None)

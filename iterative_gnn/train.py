@@ -216,9 +216,31 @@ def _raise_if_diverged(model: nn.Module, epoch: int, lr: float, exc: Exception) 
             "lower the learning rate") from exc
 
 
+def consistency_loss(logits: list[Tensor], temperature: float = 0.5) -> Tensor:
+    """The consistency regularisation of GRAND (Feng et al., NeurIPS 2020, "Graph Random Neural
+    Networks for Semi-Supervised Learning on Graphs"): the predicted class distributions of several
+    forward passes under dropout (``logits``, each ``[nodes, classes]``) are pulled towards their
+    mean sharpened by ``temperature`` (``p ** (1 / T)``, renormalised; held constant): the mean over
+    passes and nodes of the squared distance. Every node counts, labelled or not."""
+    probs = [z.softmax(-1) for z in logits]
+    mean = torch.stack(probs).mean(0)
+    sharp = mean.pow(1.0 / temperature)
+    sharp = (sharp / sharp.sum(-1, keepdim=True)).detach()
+    return torch.stack([(p - sharp).pow(2).sum(-1).mean() for p in probs]).mean()
+
+
+def check_consistency(where: str, consistency: float, samples: int, temperature: float) -> tuple[float, int, float]:
+    """The consistency options, checked at once: a weight >= 0 (0: off), at least two passes (the
+    consistency is between passes), a temperature in (0, 1] (1: no sharpening)."""
+    return (check_real("consistency", consistency, low=0.0, where=where),
+            check_int("consistency_samples", samples, minimum=2, where=where),
+            check_real("consistency_temperature", temperature, low=0.0, low_open=True, high=1.0, where=where))
+
+
 def train_node_classifier(model: nn.Module, ds: NodeDataset, *, epochs: int = 200, lr: float = 0.01,
                           weight_decay: float = 5e-4, input_dropout: float = 0.0,
-                          encoder_weight_decay: Optional[float] = None,
+                          encoder_weight_decay: Optional[float] = None, consistency: float = 0.0,
+                          consistency_samples: int = 2, consistency_temperature: float = 0.5,
                           progress: Optional[Callable[[int, float], None]] = None,
                           return_info: bool = True) -> RunResult:
     """Train on ``train_mask``, keep the parameters of the best validation epoch, report test accuracy.
@@ -226,9 +248,17 @@ def train_node_classifier(model: nn.Module, ds: NodeDataset, *, epochs: int = 20
     ``input_dropout`` drops input features in training (see :class:`FeatureDropout`); models may
     also do their own. ``encoder_weight_decay`` (PIGN only) is the weight decay of the model's
     ``encoder``, ``weight_decay`` then that of the other parameters (None: ``weight_decay`` for all).
+    ``consistency`` > 0 runs ``consistency_samples`` forward passes per epoch, each under its own
+    dropout, and adds ``consistency`` times their :func:`consistency_loss` (at
+    ``consistency_temperature``) to their mean cross-entropy: a semi-supervised regulariser that
+    reads the unlabelled nodes' predictions (never their labels) and multiplies an epoch's cost by
+    the number of passes. The recorded losses are the objective (with that term).
     """
     epochs, lr, weight_decay = check_training("train_node_classifier", epochs=epochs, lr=lr,
                                               weight_decay=weight_decay)
+    consistency, consistency_samples, consistency_temperature = check_consistency(
+        "train_node_classifier", consistency, consistency_samples, consistency_temperature)
+    passes = consistency_samples if consistency > 0 else 1
     opt = torch.optim.Adam(_param_groups(model, weight_decay, encoder_weight_decay), lr=lr)
     drop = FeatureDropout(ds.x, input_dropout, sparse_output=getattr(model, "sparse_input", False))
     own = getattr(model, "sparse_input_dropout", 0.0)
@@ -240,8 +270,10 @@ def train_node_classifier(model: nn.Module, ds: NodeDataset, *, epochs: int = 20
         try:
             model.train()
             opt.zero_grad()
-            out = forward(model, drop(), ds.graph)
-            loss = F.cross_entropy(out[ds.train_mask], ds.y[ds.train_mask])
+            outs = [forward(model, drop(), ds.graph) for _ in range(passes)]
+            loss = torch.stack([F.cross_entropy(out[ds.train_mask], ds.y[ds.train_mask]) for out in outs]).mean()
+            if consistency > 0:
+                loss = loss + consistency * consistency_loss(outs, consistency_temperature)
             loss.backward()
             opt.step()
             losses.append(float(loss.detach()))

@@ -59,6 +59,9 @@ def test_train_pign_options_chains_and_karate(backend, capsys):
     assert main(["train", "--backend", backend, "--dataset", "chains", "--length", "6", "--epochs", "3"]) == 0
     out = capsys.readouterr().out
     assert "chains6" in out and "status converged" in out  # iterated to convergence by default on chains
+    assert main(["train", "--backend", backend, "--dataset", "karate", "--epochs", "3", "--iterations", "2",
+                 "--preset", "default", "--consistency", "0.5", "--consistency-samples", "3"]) == 0
+    assert "consistency 0.5 (3 passes, temperature 0.5)" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

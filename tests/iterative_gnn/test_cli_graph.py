@@ -339,6 +339,11 @@ BAD_TRAIN = {  # case -> (argv after "train --backend B" given tmp_path, words t
                                             "would read each node's label"]),
     "preset of a baseline": (lambda t: [*GML_ARGS, "--model", "gcn", "--preset", "paper"],
                              ["argument --preset: applies to --model pign only"]),
+    "consistency samples without consistency": (lambda t: [*GML_ARGS, "--consistency-samples", "4"],
+                                                ["argument --consistency-samples: has no effect without "
+                                                 "--consistency"]),
+    "consistency samples below two": (lambda t: [*GML_ARGS, "--consistency", "1", "--consistency-samples", "1"],
+                                      ["argument --consistency-samples:", "a whole number >= 2"]),
     "feature beyond float32": (lambda t: ["--graph", str(EDGES), "--labels", str(LABELS),
                                           "--features", str(write(t, "f.csv", first_feature_as(FEATS, "1e39")))],
                                ["argument --features:", "line 2, column 'f0'", "within float32's range", "'1e39'"]),

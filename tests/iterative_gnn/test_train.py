@@ -102,6 +102,54 @@ def test_both_training_loops_check_their_numbers_before_training(trainer, kwargs
         train(torch.nn.Linear(4, 2), None, **kwargs)  # no dataset: the checks come first
 
 
+@pytest.mark.parametrize("kwargs, error, message", [
+    (dict(consistency=-0.5), ValueError, "consistency must be a finite number >= 0, got -0.5"),
+    (dict(consistency=1.0, consistency_samples=1), ValueError, "consistency_samples must be an int >= 2, got 1"),
+    (dict(consistency_temperature=0.0), ValueError, "consistency_temperature must be a finite number in (0, 1]"),
+    (dict(consistency_temperature=2.0), ValueError, "consistency_temperature must be a finite number in (0, 1]")])
+def test_the_consistency_options_are_checked_before_training(kwargs, error, message):
+    with pytest.raises(error, match=f"^{re.escape(f'train_node_classifier: {message}')}"):
+        train_node_classifier(torch.nn.Linear(4, 2), None, **kwargs)
+
+
+def test_the_consistency_loss_is_the_squared_distance_to_the_sharpened_mean():
+    from iterative_gnn.train import consistency_loss
+
+    a = torch.tensor([[2.0, 0.0], [0.0, 1.0]], requires_grad=True)
+    b = torch.tensor([[0.0, 0.0], [0.0, 3.0]], requires_grad=True)
+    pa, pb = a.softmax(-1), b.softmax(-1)
+    mean = (pa + pb) / 2
+    sharp = mean ** 2 / (mean ** 2).sum(-1, keepdim=True)  # temperature 0.5
+    expected = (((pa - sharp) ** 2).sum(-1).mean() + ((pb - sharp) ** 2).sum(-1).mean()) / 2
+    loss = consistency_loss([a, b], 0.5)
+    assert torch.allclose(loss, expected.detach())
+    loss.backward()  # the target is held constant: the gradient is that of each pass towards it
+    ga, = torch.autograd.grad(((pa - sharp.detach()) ** 2).sum(-1).mean() / 2, a)
+    assert torch.allclose(a.grad, ga)
+    one_hot = torch.tensor([[9.0, -9.0]])  # passes that agree on a sure class: nothing to pull
+    assert float(consistency_loss([one_hot, one_hot.clone()], 0.5)) < 1e-12
+
+
+@pytest.mark.parametrize("backend", ["pyg", "dgl"])
+def test_consistency_training_runs_its_passes_and_changes_what_is_learned(backend, monkeypatch):
+    pytest.importorskip(f"{backend}_iterative")
+    import iterative_gnn.train as train
+    from iterative_gnn.configs import run_one
+    from iterative_gnn.synthetic import load_csbm
+
+    calls = []
+    forward = train.forward
+    monkeypatch.setattr(train, "forward", lambda *a, **k: calls.append(a[0].training) or forward(*a, **k))
+    ds = load_csbm(backend, num_nodes=60, mean_degree=4.0, seed=0)
+    cfg = preset("pign", "default").with_(epochs=3, depth=2)
+    plain = run_one(backend, ds, cfg.with_(consistency=0.0), 0)[0]
+    assert calls.count(True) == 3  # one training pass per epoch
+    calls.clear()
+    cons = run_one(backend, ds, cfg.with_(consistency=1.0, consistency_samples=3), 0)[0]
+    assert calls.count(True) == 9  # three passes per epoch, each under its own dropout
+    assert plain.losses != cons.losses
+
+
 def test_the_graph_loop_checks_its_batch_size():
     from iterative_gnn.graph_tasks import train_graph_classifier
 

@@ -61,6 +61,13 @@ CANDIDATES: dict[str, dict] = {
     "enc5e-3": {"encoder_weight_decay": 5e-3},
     "enc1e-3": {"encoder_weight_decay": 1e-3},
     "enc5e-4-rest0": {"encoder_weight_decay": 5e-4, "weight_decay": 0.0},
+    # round 6: GRAND's consistency regularisation in training (weight, passes, temperature; GRAND's
+    # Planetoid settings: weight 1.0 (0.7 on CiteSeer), 2-4 passes, temperature 0.5 (0.3 on CiteSeer))
+    "cr1": {"consistency": 1.0},
+    "cr0.5": {"consistency": 0.5},
+    "cr2": {"consistency": 2.0},
+    "cr1-s4": {"consistency": 1.0, "consistency_samples": 4},
+    "cr1-t0.3": {"consistency": 1.0, "consistency_temperature": 0.3},
 }
 GRAPHS, ITERATIONS = ("cora", "citeseer"), (8, 16)
 
