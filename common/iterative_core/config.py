@@ -361,8 +361,10 @@ class SolveConfig(_Options):
 
     def inert_options(self, iterations_name: str = "max_iter") -> dict[str, str]:
         """The options set away from their defaults that this config never reads, each with why: the
-        ``tol`` options (``min_iter``, ``check_every``) without a ``tol``, the ``backward_*`` options
-        without ``grad="implicit"``, ``phantom_steps`` without ``grad="phantom"``."""
+        ``tol`` options (``min_iter``, ``check_every``, and ``on_nonconvergence="raise"`` but with
+        ``grad="implicit"``) without a ``tol``, a ``tol`` never tested (``check_every`` above
+        ``max_iter``), the ``backward_*`` options without ``grad="implicit"``, ``phantom_steps`` without
+        ``grad="phantom"`` or beyond ``max_iter``."""
         inert = {}
         if self.tol is None:
             why = f"without a tol (tol=None runs exactly {iterations_name} steps)"
@@ -370,6 +372,12 @@ class SolveConfig(_Options):
                 inert["min_iter"] = why
             if self.check_every != 1:
                 inert["check_every"] = why
+            if self.on_nonconvergence == "raise" and self.grad != "implicit":
+                inert["on_nonconvergence"] = ("without a tol (nothing to reach, so nothing raises; with "
+                                              "grad='implicit' it would judge the point the gradient is taken at)")
+        elif self.max_iter is not None and self.check_every > self.max_iter:
+            inert["tol"] = (f"with check_every={self.check_every} above {iterations_name}={self.max_iter} (it is "
+                            "tested every check_every steps: never)")
         if self.grad != "implicit":
             for name in ("backward_tol", "backward_max_iter", "backward_solver", "backward_solver_options"):
                 if getattr(self, name) is not None:
@@ -377,6 +385,9 @@ class SolveConfig(_Options):
         if self.grad != "phantom" and self.phantom_steps != 1:
             inert["phantom_steps"] = (f"with grad={self.grad!r} (it is how many steps grad='phantom' "
                                       "backpropagates through)")
+        elif self.grad == "phantom" and self.max_iter is not None and self.phantom_steps > self.max_iter:
+            inert["phantom_steps"] = (f"beyond {iterations_name}={self.max_iter} (the gradient goes through "
+                                      "every step, as grad='unrolled')")
         return inert
 
     def doubtful_gradient(self) -> Optional[str]:

@@ -191,11 +191,17 @@ def test_fixed_point_takes_a_config_and_options_override_it():
     (dict(grad="phantom", backward_max_iter=5), r"backward_max_iter=5 has no effect with grad='phantom'"),
     (dict(backward_solver="anderson"), r"backward_solver='anderson' has no effect with grad='unrolled'"),
     (dict(grad="implicit", tol=1e-6, phantom_steps=3), r"phantom_steps=3 has no effect with grad='implicit'"),
+    # a tol never tested, a raise that cannot come, steps the gradient cannot go beyond
+    (dict(tol=1e-6, check_every=6), r"tol=1e-06 has no effect with check_every=6 above max_iter=5"),
+    (dict(on_nonconvergence="raise"), r"on_nonconvergence='raise' has no effect without a tol \(nothing to reach"),
+    (dict(grad="phantom", phantom_steps=6), r"phantom_steps=6 has no effect beyond max_iter=5 \(the gradient goes "
+                                            r"through every step, as grad='unrolled'\)"),
 ])
 def test_an_option_that_has_no_effect_is_warned_about_once_per_config(options, named):
+    options = {"on_nonconvergence": "ignore", **options}
     with pytest.warns(UserWarning, match=r"fixed_point\(\): .*" + named):
-        ic.fixed_point(_contraction, torch.zeros(3), max_iter=5, on_nonconvergence="ignore", **options)
-    cfg = SolveConfig(max_iter=5, on_nonconvergence="ignore", **options)  # made alone: not yet used, no warning
+        ic.fixed_point(_contraction, torch.zeros(3), max_iter=5, **options)
+    cfg = SolveConfig(max_iter=5, **options)  # made alone: not yet used, no warning
     with pytest.warns(UserWarning, match=named):
         ic.fixed_point(_contraction, torch.zeros(3), config=cfg)
     with warnings.catch_warnings():
@@ -206,11 +212,13 @@ def test_an_option_that_has_no_effect_is_warned_about_once_per_config(options, n
 @pytest.mark.parametrize("options", [
     dict(tol=1e-6, min_iter=2, check_every=3), dict(grad="implicit", tol=1e-6, backward_tol=1e-8, backward_max_iter=9),
     dict(grad="phantom", phantom_steps=3), dict(stop="abs"),  # stop also sets the per-graph residuals
+    dict(tol=1e-6, check_every=50), dict(grad="implicit", on_nonconvergence="raise"),
+    dict(grad="phantom", phantom_steps=50),
 ])
 def test_options_that_apply_are_not_warned_about(options):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        ic.fixed_point(_contraction, torch.zeros(3), max_iter=50, on_nonconvergence="ignore", **options)
+        ic.fixed_point(_contraction, torch.zeros(3), max_iter=50, **{"on_nonconvergence": "ignore", **options})
 
 
 def test_anderson_with_an_unrolled_gradient_is_warned_about_where_a_gradient_is_recorded():
