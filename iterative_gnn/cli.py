@@ -29,7 +29,7 @@ from .data import DATASETS, DatasetUnavailable, add_feature_noise, cache_dir, lo
 from .data import ENV_VAR, PLANETOID, planetoid_raw_complete, resolve_root, to_device, writable_root
 from .model_io import ModelFileError, load_model, read_model_file, save_model
 from .reproduce import EXPERIMENTS, OUTPUT_FILES, QUICK_EXPERIMENTS, Runner, Settings
-from .reproduce import covered_extras, machine, model_config, percent, quick_settings, report
+from .reproduce import VARIANT_HELP, covered_extras, machine, model_config, percent, quick_settings, report
 from .reproduce import write_csv
 from .train import ConvergenceTally, TrainingDiverged, convergence_watch, evaluate, filter_torch_notices
 from .user_graph import DIRECTIONS, FORMATS, GraphData, GraphInputError, load_graph, load_labels, node_dataset
@@ -131,7 +131,8 @@ def activation(text: str) -> str:
 
 
 def model_key(text: str) -> str:
-    """A model of ``reproduce``: gcn, appnp, gcn2 or pign-<preset>, optionally with a variant (``:wd0``)."""
+    """A model of ``reproduce``: gcn, appnp, gcn2 or pign-<preset>, optionally with a variant (``:wd0``,
+    ``:cr``, ``:cr0``)."""
     try:
         model_config(text)
     except ValueError:
@@ -221,7 +222,7 @@ def _write_problem(path: Path, folder: bool) -> Optional[str]:
 
 
 _MODEL_KEYS = (f"gcn, appnp, gcn2, pign or pign-<preset> ({', '.join(PIGN_PRESETS)}), "
-               f"each optionally with a variant ':wd0'")
+               f"each optionally with a variant {VARIANT_HELP}")
 _POSITIVE_INTS = "whole numbers >= 1"
 
 
@@ -1017,8 +1018,8 @@ def _experiment_options(r: argparse.ArgumentParser) -> None:
     r.add_argument("--noise-seeds", type=positive_int, help="seeds of the noise runs (default 3)")
     r.add_argument("--chains-seeds", type=positive_int, help="seeds of the chains runs (default 3)")
     r.add_argument("--noise-models", type=comma_list(model_key, _MODEL_KEYS),
-                   help="comma list of the models run under noise, a ':wd0' variant trains "
-                        "without weight decay (default: gcn, pign-best, each with "
+                   help="comma list of the models run under noise, each optionally with a variant "
+                        f"{VARIANT_HELP} (default: gcn, pign-best, each with "
                         "and without; the targets compare each family's choice on validation)")
     r.add_argument("--epochs", type=positive_int, help="training epochs of every experiment's runs "
                                                        "(default: each experiment's own)")

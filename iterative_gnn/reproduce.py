@@ -61,12 +61,15 @@ OUTPUT_FILES = tuple(f"{k}{suffix}" for k in ROW_KINDS for suffix in (".csv", "_
 
 
 #: variants of a model's training a key may name after a colon, e.g. ``gcn:wd0``
-VARIANTS = {"wd0": {"weight_decay": 0.0}}
+VARIANTS = {"wd0": {"weight_decay": 0.0}, "cr": {"consistency": 1.0}, "cr0": {"consistency": 0.0}}
+#: what each variant does, for the command line's help
+VARIANT_HELP = "':wd0' (no weight decay), ':cr' (consistency training, weight 1) or ':cr0' (none)"
 
 
 def model_config(key: str) -> RunConfig:
     """``gcn``, ``appnp``, ``gcn2`` or ``pign-<preset>`` (``paper``, ``inject``, ``default``, ``best``),
-    optionally with a variant: ``:wd0`` trains without weight decay."""
+    optionally with a variant: ``:wd0`` trains without weight decay, ``:cr`` with the consistency
+    regularisation (weight 1.0, see :func:`iterative_gnn.train.consistency_loss`), ``:cr0`` without it."""
     base, _, variant = key.partition(":")
     if variant and variant not in VARIANTS:
         raise ValueError(f"unknown variant {variant!r} in {key!r}; valid: {', '.join(VARIANTS)}")

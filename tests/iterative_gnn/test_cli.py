@@ -163,6 +163,9 @@ def test_variants_and_selection_on_validation():
 
     assert model_config("gcn:wd0").weight_decay == 0.0 and model_config("gcn").weight_decay > 0
     assert model_config("pign-best:wd0").conv == model_config("pign-best").conv
+    assert model_config("gcn:cr").consistency == 1.0 and model_config("gcn").consistency == 0.0
+    assert model_config("pign-best:cr0").consistency == 0.0
+    assert model_config("pign-best:cr0") == model_config("pign-best").with_(consistency=0.0)
     with pytest.raises(ValueError, match="unknown variant"):
         model_config("gcn:wd1")
     rows = [{"model": m, "depth": 2, "val_acc": v, "test_acc": t} for m, v, t in
