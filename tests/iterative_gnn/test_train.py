@@ -206,6 +206,8 @@ def test_summarize_and_target_checks_use_the_measured_numbers():
     checks = {c["target"]: c for c in check_targets({"depth": rows, "chains": []}, s)}
     cora = next(c for t, c in checks.items() if t.startswith("PIGN best >= 83.0% on cora"))
     assert cora["met"] == "NO" and "80.0% at 16" in cora["measured"]
+    stretch = next(c for t, c in checks.items() if t.startswith("PIGN best >= 84.0% on cora"))
+    assert "(stretch; run: [8, 16])" in stretch["target"] and stretch["met"] == "NO"
     within = next(c for t, c in checks.items() if t.startswith("pign-best on cora within 1 point"))
     assert within["met"] == "NO"
     collapse = next(c for t, c in checks.items() if "collapses" in t)
