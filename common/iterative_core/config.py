@@ -150,7 +150,8 @@ class _Options:
         were given (:meth:`given`): this config's and the changed ones."""
         new = dataclasses.replace(self, **init, **changes)
         ours = self.__dict__.get("_given")
-        object.__setattr__(new, "_given", None if ours is None else ours | frozenset(changes))
+        ours = frozenset(self.changed()) if ours is None else ours  # not known: what differs from the defaults
+        object.__setattr__(new, "_given", ours | frozenset(changes))
         return new
 
     @classmethod
@@ -170,9 +171,9 @@ class _Options:
     def given(self, name: str) -> bool:
         """Whether the field ``name`` was set by whoever made this config (a keyword of the constructor
         or of :meth:`replace`), even to its default value: ``SolveConfig(smoothing=0.5)`` gives the
-        smoothing, ``SolveConfig()`` does not. Where that is not known (positional arguments,
-        :func:`dataclasses.replace`, a config pickled before this was kept): whether it differs from
-        the default."""
+        smoothing, ``SolveConfig()`` does not. Where that is not known (positional arguments, a call
+        that names every field such as :func:`dataclasses.replace`'s or ``SolveConfig(**c.as_dict())``,
+        a config pickled before this was kept): whether it differs from the default."""
         ours = self.__dict__.get("_given")
         return name in self.changed() if ours is None else name in ours
 
@@ -191,6 +192,7 @@ class _Options:
         return {k: _plain(v) for k, v in self.__dict__.items() if k != "_solver_pairs"}
 
     def __setstate__(self, state: dict) -> None:
+        object.__setattr__(self, "_given", None)  # pickled before the given fields were kept: not known
         for k, v in state.items():
             object.__setattr__(self, k, MappingProxyType(v) if isinstance(v, dict) else v)
 
@@ -359,12 +361,13 @@ class SolveConfig(_Options):
         super().__setstate__(state)
         self._keep_solver_pairs()  # also for a config pickled before the pairs were kept
 
-    def inert_options(self, iterations_name: str = "max_iter") -> dict[str, str]:
+    def inert_options(self, iterations_name: str = "max_iter", longest: Optional[int] = None) -> dict[str, str]:
         """The options set away from their defaults that this config never reads, each with why: the
         ``tol`` options (``min_iter``, ``check_every``, and ``on_nonconvergence="raise"`` but with
         ``grad="implicit"``) without a ``tol``, a ``tol`` never tested (``check_every`` above
         ``max_iter``), the ``backward_*`` options without ``grad="implicit"``, ``phantom_steps`` without
-        ``grad="phantom"`` or beyond ``max_iter``."""
+        ``grad="phantom"`` or beyond ``max_iter``. ``longest``: the most steps any solve of this config
+        takes (a layer's ``eval_iterations`` may exceed its ``max_iter``)."""
         inert = {}
         if self.tol is None:
             why = f"without a tol (tol=None runs exactly {iterations_name} steps)"
@@ -375,7 +378,7 @@ class SolveConfig(_Options):
             if self.on_nonconvergence == "raise" and self.grad != "implicit":
                 inert["on_nonconvergence"] = ("without a tol (nothing to reach, so nothing raises; with "
                                               "grad='implicit' it would judge the point the gradient is taken at)")
-        elif self.max_iter is not None and self.check_every > self.max_iter:
+        elif self.max_iter is not None and self.check_every > max(self.max_iter, longest or 0):
             inert["tol"] = (f"with check_every={self.check_every} above {iterations_name}={self.max_iter} (it is "
                             "tested every check_every steps: never)")
         if self.grad != "implicit":
@@ -408,10 +411,11 @@ class SolveConfig(_Options):
         object.__setattr__(self, mark, True)
         return True
 
-    def warn_inert(self, where: Optional[str] = None, iterations_name: str = "max_iter") -> None:
+    def warn_inert(self, where: Optional[str] = None, iterations_name: str = "max_iter",
+                   longest: Optional[int] = None) -> None:
         """Warn (once per config) about the options this config sets but never reads
         (:meth:`inert_options`): a value that has no effect is most often a mistake."""
-        inert = self.inert_options(iterations_name) if self._first_time("_inert_warned") else None
+        inert = self.inert_options(iterations_name, longest) if self._first_time("_inert_warned") else None
         if inert:
             parts = "; ".join(f"{name}={show(getattr(self, name))} has no effect {why}" for name, why in inert.items())
             warn_user(f"{where or type(self).__name__}: {parts}. Leave these options at their defaults, or set "

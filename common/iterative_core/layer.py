@@ -149,7 +149,8 @@ class IterativeLayerBase(nn.Module):
     def _install(self, config: SolveConfig, layer_options: LayerOptions, where: str) -> None:
         """Keep the checked configuration and the solve of eval mode derived from it (its schedule
         checked here), or change nothing when that check fails."""
-        config.warn_inert(where, "num_iterations")  # first: the eval config copies what it marks
+        # first: the eval config copies what it marks; a tol may be tested in eval mode's longer solve only
+        config.warn_inert(where, "num_iterations", longest=layer_options.eval_iterations)
         eval_config = _eval_config(config, layer_options, where)
         if layer_options.contraction is not None and not self.__dict__.get("_act_lipschitz_known", True):
             raise ValueError(f"{where}: contraction={layer_options.contraction} bounds the step through the "

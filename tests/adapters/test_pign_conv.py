@@ -60,6 +60,19 @@ def test_zero_iterations_return_a_new_tensor_not_the_callers_features(backend):
     assert torch.equal(x, before)
 
 
+def test_a_tol_tested_only_in_the_longer_eval_solve_is_not_called_inert(backend):
+    """check_every=10 above num_iterations=4 was warned about, though the 50 eval iterations test it."""
+    edge_index, _ = random_graph(12, 30)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        conv = backend.PIGNConv(4, num_iterations=4, eval_iterations=50, tol=1e-4, check_every=10,
+                                on_nonconvergence="ignore")
+        _, info = backend.call(conv.eval(), torch.randn(12, 4), edge_index, return_info=True)
+    assert info.iterations < 50 and info.iterations % 10 == 0  # stopped at a test of the tol
+    with pytest.warns(UserWarning, match=r"tol=0.0001 has no effect with check_every=10 above num_iterations=4"):
+        backend.PIGNConv(4, num_iterations=4, tol=1e-4, check_every=10)
+
+
 def test_an_option_that_has_no_effect_is_warned_about_when_set_not_at_every_call(backend):
     edge_index, _ = random_graph(20, 60)
     x = torch.randn(20, 8)

@@ -118,9 +118,16 @@ def test_a_config_knows_the_fields_it_was_given_even_at_their_defaults():
     # dataclasses.replace names every field: then what differs from the defaults counts, as before
     assert not dataclasses.replace(cfg, smoothing=0.5).given("solver")
     assert not dataclasses.replace(cfg, tol=1e-3).given("smoothing")
-    old = pickle.loads(pickle.dumps(SolveConfig(smoothing=0.3)))
-    del old.__dict__["_given"]  # pickled before this was kept: what differs from the default
+    # pickled before this was kept (a state without it): what differs from the default
+    state = SolveConfig(smoothing=0.3).__getstate__()
+    del state["_given"]
+    old = SolveConfig.__new__(SolveConfig)  # as unpickling makes it
+    old.__setstate__(state)
     assert old.given("smoothing") and not old.given("tol")
+    assert old.replace(tol=1e-3).given("smoothing") and old.replace(tol=1e-3).given("tol")
+    # not known, then changed: replace's keywords are given, and what differed from the defaults
+    unknown = SolveConfig(**SolveConfig(smoothing=0.3).as_dict())
+    assert unknown.replace(smoothing=0.5).given("smoothing") and not unknown.replace(tol=1e-3).given("solver")
 
 
 def test_the_solver_options_reach_the_solver_after_replace_pickle_and_deepcopy():
