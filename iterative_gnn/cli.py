@@ -323,7 +323,7 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         given = [d for d in ("consistency_samples", "consistency_temperature") if getattr(args, d) is not None]
         if given:
             _usage_error(args, f"argument --{given[0].replace('_', '-')}: has no effect without --consistency "
-                               "(a weight > 0; this preset trains without it)")
+                               "(a weight > 0; consistency is off)")
     return cfg
 
 
@@ -1019,8 +1019,9 @@ def _experiment_options(r: argparse.ArgumentParser) -> None:
     r.add_argument("--chains-seeds", type=positive_int, help="seeds of the chains runs (default 3)")
     r.add_argument("--noise-models", type=comma_list(model_key, _MODEL_KEYS),
                    help="comma list of the models run under noise, each optionally with a variant "
-                        f"{VARIANT_HELP} (default: gcn, pign-best, each with "
-                        "and without; the targets compare each family's choice on validation)")
+                        f"{VARIANT_HELP} (default: gcn and pign-best:cr0, each with and without "
+                        "weight decay, neither with consistency training; the targets compare each "
+                        "family's choice on validation)")
     r.add_argument("--epochs", type=positive_int, help="training epochs of every experiment's runs "
                                                        "(default: each experiment's own)")
     r.add_argument("--noise", type=comma_list(lambda t: _number(t, float, lambda v: 0 < v <= 1, "a number in (0, 1]"),

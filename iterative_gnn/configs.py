@@ -86,7 +86,7 @@ PIGN_PRESETS: dict[str, RunConfig] = {
                       consistency=1.0, consistency_samples=2, consistency_temperature=0.5,
                       conv={"form": "appnp", "alpha": 0.1, "beta": 0.0, "act": "identity", "smoothing": 0.0,
                             "conv_dropout": 0.0, "decoder_dropout": 0.0},
-                      label="PIGN (best: initial residual, identity mapping, consistency training)"),
+                      label="PIGN (best: initial residual, identity mapping)"),
 }
 
 BASELINES: dict[str, RunConfig] = {

@@ -51,12 +51,22 @@ class SavedModel:
     training: dict[str, Any]
 
 
+#: fields left out of a model file at these values, so that files of models trained without them stay
+#: readable by versions of the library that lack the fields (loading fills in the defaults)
+_OMITTED_AT = {"encoder_weight_decay": None, "consistency": 0.0, "consistency_samples": 2,
+               "consistency_temperature": 0.5}
+
+
 def _config_record(config: RunConfig) -> dict[str, Any]:
-    """The configuration's fields; ``encoder_weight_decay`` only when set, so that files of models
-    trained without it stay readable by versions of the library that lack the field."""
+    """The configuration's fields; ``encoder_weight_decay`` only when set, and the consistency options
+    only when the model trained with it (see :data:`_OMITTED_AT`)."""
     record = dataclasses.asdict(config)
     if record["encoder_weight_decay"] is None:
         del record["encoder_weight_decay"]
+    if not record["consistency"] and all(record[k] == _OMITTED_AT[k] for k in
+                                         ("consistency_samples", "consistency_temperature")):
+        for k in ("consistency", "consistency_samples", "consistency_temperature"):
+            del record[k]
     return record
 
 

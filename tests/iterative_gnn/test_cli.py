@@ -76,7 +76,7 @@ def test_reproduce_writes_csv_png_and_summary(backend, data_root, tmp_path, caps
     for m in ("gcn", "pign-paper", "pign-best"):
         assert {(m, "1", "0.0"), (m, "2", "0.0")} <= {(a, b, str(float(c))) for a, b, c in plan}
     assert {(r["model"], r["depth"]) for r in dep if float(r["noise"]) == 0.5} == {
-        ("gcn", "2"), ("gcn:wd0", "2"), ("pign-best", "2"), ("pign-best:wd0", "2")}
+        ("gcn", "2"), ("gcn:wd0", "2"), ("pign-best:cr0", "2"), ("pign-best:cr0:wd0", "2")}
     assert {r["model"] for r in dep if r["depth"] == "1"} == {"gcn", "pign-paper", "pign-best", "pign-default"}
     for r in dep:
         acc(r["test_acc"])
@@ -159,13 +159,18 @@ def test_parallel_jobs_give_the_same_rows_in_the_same_order(data_root, tmp_path)
 
 
 def test_variants_and_selection_on_validation():
-    from iterative_gnn.reproduce import model_config, select_on_validation
+    from iterative_gnn.reproduce import model_config, model_family, select_on_validation
 
     assert model_config("gcn:wd0").weight_decay == 0.0 and model_config("gcn").weight_decay > 0
     assert model_config("pign-best:wd0").conv == model_config("pign-best").conv
     assert model_config("gcn:cr").consistency == 1.0 and model_config("gcn").consistency == 0.0
     assert model_config("pign-best:cr0").consistency == 0.0
     assert model_config("pign-best:cr0") == model_config("pign-best").with_(consistency=0.0)
+    both = model_config("pign-best:cr0:wd0")  # variants in a row: each applies
+    assert (both.consistency, both.weight_decay) == (0.0, 0.0) and model_family("pign-best:cr0:wd0") == "pign"
+    for bad in ("gcn:wd0:wd0", "gcn:cr:cr0"):
+        with pytest.raises(ValueError, match="each variant once"):
+            model_config(bad)
     with pytest.raises(ValueError, match="unknown variant"):
         model_config("gcn:wd1")
     rows = [{"model": m, "depth": 2, "val_acc": v, "test_acc": t} for m, v, t in

@@ -118,6 +118,15 @@ def test_save_load_round_trip_gives_the_trained_models_outputs(tmp_path):
                                                                  "names": data.feature_names},
                        direction="undirected")
     assert load_model(path2).config == with_encoder_wd
+    assert record["config"]["consistency"] == 1.0  # the best preset trains with it: kept
+    plain = cfg.with_(consistency=0.0)
+    path3 = save_model(tmp_path / "m3.pt", model, backend=ANY, config=plain, in_channels=8,
+                       class_names=labels.class_names, features={"source": "attrs", "attrs": ["x"],
+                                                                 "names": data.feature_names},
+                       direction="undirected")
+    omitted = {"consistency", "consistency_samples", "consistency_temperature"}
+    assert not omitted & set(torch.load(path3, weights_only=True)["config"])  # readable by earlier versions
+    assert load_model(path3).config == plain
     assert not saved.model.training
     with torch.no_grad():
         again = forward(saved.model, ds.x, ds.graph)
