@@ -70,7 +70,12 @@ def _flag(name: str, v: Any, where: Optional[str]) -> bool:
 
 
 def _choice(kind: str, valid) -> Check:
-    return lambda name, v, where: check_choice(kind, v, valid() if callable(valid) else valid)
+    def check(name: str, v: Any, where: Optional[str]):
+        try:
+            return check_choice(kind, v, valid() if callable(valid) else valid)
+        except (TypeError, ValueError) as exc:  # named by the caller, as the other checks' messages are
+            raise type(exc)(f"{where}: {exc}" if where else str(exc)) from None
+    return check
 
 
 def _mapping(none_is_empty: bool) -> Check:
