@@ -297,14 +297,17 @@ def test_copies_and_pickles_start_with_an_empty_cache(backend, cached):
 
 
 def _gradcheck_kwargs(grad: str) -> dict:
-    if grad == "implicit":
-        return dict(num_iterations=300, tol=1e-13, stop="abs", backward_tol=1e-13, contraction=0.5,
-                    on_nonconvergence="raise")
-    return dict(num_iterations=5)
+    # the input added back at every step, so that the fixed point is not 0 whatever x (tanh(A z W) is
+    # 0 at z = 0: a gradcheck of that compares zero with zero)
+    # (phantom: the last 30 steps of a 0.5-contraction, the fixed point's gradient to about 1e-9)
+    converged = dict(num_iterations=300, tol=1e-13, stop="abs", contraction=0.5, on_nonconvergence="raise",
+                     inject_input=True)
+    return {"implicit": dict(converged, backward_tol=1e-13), "phantom": dict(converged, phantom_steps=30),
+            "unrolled": dict(num_iterations=5, inject_input=True)}[grad]
 
 
 @pytest.mark.parametrize("weights", ["none", "fixed", "learned"])
-@pytest.mark.parametrize("grad", ["unrolled", "implicit"])
+@pytest.mark.parametrize("grad", ["unrolled", "implicit", "phantom"])
 def test_gradcheck_through_both_propagation_paths(backend, grad, weights):
     """float64 gradcheck of the GCN operator's propagation: the fused CSR product (unweighted, or
     weights without gradients: w.r.t. the input, the propagation reused from the cache at every
@@ -312,9 +315,15 @@ def test_gradcheck_through_both_propagation_paths(backend, grad, weights):
     n = 12
     edge_index, w = random_graph(n, 40, isolated=2, weighted=True, seed=3)
     g = backend.graph(edge_index, n)
+    torch.manual_seed(0)
     conv = backend.PIGNConv(3, form="paper", act="tanh", grad=grad, **_gradcheck_kwargs(grad)).double()
+    with torch.no_grad():
+        conv.operator.bias.normal_()
     x = torch.randn(n, 3, dtype=torch.float64, requires_grad=True)
     w = w.double()
+    out = backend.run(copy.deepcopy(conv), x, g, w)  # (a copy: the graph caches below count this conv's calls)
+    dx, = torch.autograd.grad(out.pow(2).sum(), x)
+    assert out.abs().max() > 1e-2 and dx.abs().max() > 1e-2  # an answer and a gradient that are not 0
     if weights == "learned":
         w.requires_grad_()
         assert torch.autograd.gradcheck(lambda x, w: backend.run(conv, x, g, w), (x, w))

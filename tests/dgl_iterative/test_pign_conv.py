@@ -63,17 +63,25 @@ def test_blocks_are_refused():
 
 
 @pytest.mark.parametrize("weighted", [False, True])
-@pytest.mark.parametrize("grad", ["unrolled", "implicit"])
+@pytest.mark.parametrize("grad", ["unrolled", "implicit", "phantom"])
 def test_gradcheck_both_propagation_paths(weighted, grad):
     """Unweighted graphs propagate with copy_u between two node scalings, weighted ones with u_mul_e:
     both are checked against finite differences (float64), for the input and the edge weights."""
     n = 12
     edge_index, w = random_graph(n, 40, isolated=2, weighted=True, seed=3)
     g = to_dgl(edge_index, n)
-    kw = dict(num_iterations=300, tol=1e-13, stop="abs", backward_tol=1e-13, contraction=0.5,
-              on_nonconvergence="raise") if grad == "implicit" else dict(num_iterations=5)
-    conv = PIGNConv(3, form="paper", act="tanh", grad=grad, **kw).double()
+    # the input added back at every step: without it the fixed point is 0 whatever x (zero against zero)
+    # (phantom: the last 30 steps of a 0.5-contraction, the fixed point's gradient to about 1e-9)
+    converged = dict(num_iterations=300, tol=1e-13, stop="abs", contraction=0.5, on_nonconvergence="raise")
+    kw = {"implicit": dict(converged, backward_tol=1e-13), "phantom": dict(converged, phantom_steps=30),
+          "unrolled": dict(num_iterations=5)}[grad]
+    torch.manual_seed(0)
+    conv = PIGNConv(3, form="paper", act="tanh", grad=grad, inject_input=True, **kw).double()
+    with torch.no_grad():
+        conv.operator.bias.normal_()
     x = torch.randn(n, 3, dtype=torch.float64, requires_grad=True)
+    dx, = torch.autograd.grad(conv(g, x).pow(2).sum(), x)
+    assert dx.abs().max() > 1e-2  # an answer that depends on x
     if weighted:
         w = w.double().requires_grad_()
         assert torch.autograd.gradcheck(lambda x, w: conv(g, x, w), (x, w))
