@@ -159,6 +159,11 @@ def test_a_choice_in_another_case_suggests_the_valid_one(field, given, meant):
     unlike the other checks', did not name the caller)."""
     with pytest.raises(ValueError, match=rf"^SolveConfig: unknown .*'{given}'.*Did you mean '{meant}'\?"):
         SolveConfig(**{field: given})
+    # each caller names itself
+    with pytest.raises(ValueError, match=rf"^fixed_point\(\): unknown .*'{given}'.*Did you mean '{meant}'\?"):
+        ic.fixed_point(_contraction, torch.zeros(3), max_iter=3, **{field: given})
+    with pytest.raises(ValueError, match=rf"^PIGNConv: unknown .*'{given}'.*Did you mean '{meant}'\?"):
+        pytest.importorskip("pyg_iterative").PIGNConv(4, **{field: given})
 
 
 @pytest.mark.parametrize("make", [lambda: SolveConfig(tolerance=1e-3), lambda: SolveConfig().replace(tolerance=1e-3)],

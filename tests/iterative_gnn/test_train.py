@@ -148,6 +148,18 @@ def test_consistency_training_runs_its_passes_and_changes_what_is_learned(backen
     cons = run_one(backend, ds, cfg.with_(consistency=1.0, consistency_samples=3), 0)[0]
     assert calls.count(True) == 9  # three passes per epoch, each under its own dropout
     assert plain.losses != cons.losses
+    # the same passes with the term's value taken away: the loss recorded is less, by the term, and the
+    # parameters learned differ (other passes alone would differ from `plain` too)
+    terms = []
+    real = train.consistency_loss
+    monkeypatch.setattr(train, "consistency_loss", lambda *a: terms.append(real(*a).detach()) or terms[-1] * 0)
+    zeroed = run_one(backend, ds, cfg.with_(consistency=1.0, consistency_samples=3), 0, keep_model=True)
+    monkeypatch.setattr(train, "consistency_loss", real)
+    again = run_one(backend, ds, cfg.with_(consistency=2.0, consistency_samples=3), 0, keep_model=True)
+    assert len(terms) == 3 and all(float(t) > 0 for t in terms)
+    assert math.isclose(cons.losses[0], zeroed[0].losses[0] + float(terms[0]), rel_tol=1e-6)  # same first epoch
+    learned = [torch.cat([p.detach().flatten() for p in m.parameters()]) for m in (zeroed[2], again[2])]
+    assert not torch.allclose(learned[0], learned[1])
 
 
 def test_the_graph_loop_checks_its_batch_size():
