@@ -371,7 +371,8 @@ class SolveConfig(_Options):
         ``tol`` options (``min_iter``, ``check_every``, and ``on_nonconvergence="raise"`` but with
         ``grad="implicit"``) without a ``tol``, a ``tol`` never tested (``check_every`` above
         ``max_iter``), the ``backward_*`` options without ``grad="implicit"``, ``phantom_steps`` without
-        ``grad="phantom"`` or beyond ``max_iter``. ``longest``: the most steps any solve of this config
+        ``grad="phantom"`` or beyond ``max_iter``, a nonzero ``smoothing`` given with Anderson's own
+        ``beta``. ``longest``: the most steps any solve of this config
         takes (a layer's ``eval_iterations`` may exceed its ``max_iter``)."""
         inert = {}
         if self.tol is None:
@@ -386,6 +387,10 @@ class SolveConfig(_Options):
         elif self.max_iter is not None and self.check_every > max(self.max_iter, longest or 0):
             inert["tol"] = (f"with check_every={self.check_every} above {iterations_name}={self.max_iter} (it is "
                             "tested every check_every steps: never)")
+        if self.solver == "anderson" and self.solver_options.get("beta") is not None and self.given("smoothing") \
+                and (any(self.smoothing) if isinstance(self.smoothing, tuple) else self.smoothing != 0):
+            inert["smoothing"] = (f"with solver='anderson' and its beta={self.solver_options['beta']} (beta mixes each "
+                                  "step in its place; pass smoothing=0.0, or leave beta unset to mix by 1 - smoothing)")
         if self.grad != "implicit":
             for name in ("backward_tol", "backward_max_iter", "backward_solver", "backward_solver_options"):
                 if getattr(self, name) is not None:

@@ -209,6 +209,8 @@ def test_fixed_point_takes_a_config_and_options_override_it():
     (dict(on_nonconvergence="raise"), r"on_nonconvergence='raise' has no effect without a tol \(nothing to reach"),
     (dict(grad="phantom", phantom_steps=6), r"phantom_steps=6 has no effect beyond max_iter=5 \(the gradient goes "
                                             r"through every step, as grad='unrolled'\)"),
+    (dict(solver="anderson", solver_options={"beta": 0.5}, smoothing=0.3),
+     r"smoothing=0.3 has no effect with solver='anderson' and its beta=0.5 \(beta mixes each step in its place"),
 ])
 def test_an_option_that_has_no_effect_is_warned_about_once_per_config(options, named):
     options = {"on_nonconvergence": "ignore", **options}
@@ -227,6 +229,9 @@ def test_an_option_that_has_no_effect_is_warned_about_once_per_config(options, n
     dict(grad="phantom", phantom_steps=3), dict(stop="abs"),  # stop also sets the per-graph residuals
     dict(tol=1e-6, check_every=50), dict(grad="implicit", on_nonconvergence="raise"),
     dict(grad="phantom", phantom_steps=50),
+    dict(solver="anderson", solver_options={"beta": 0.5}), dict(solver="anderson", solver_options={"beta": 0.5},
+                                                                smoothing=0.0),
+    dict(solver="anderson", smoothing=0.3),  # beta None: the smoothing sets the mixing
 ])
 def test_options_that_apply_are_not_warned_about(options):
     with warnings.catch_warnings():
