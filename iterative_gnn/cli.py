@@ -97,7 +97,7 @@ def int_at_least_two(text: str) -> int:
     return _number(text, int, lambda v: v >= 2, "a whole number >= 2")
 
 
-def temperature(text: str) -> float:
+def fraction_above_zero(text: str) -> float:
     """A number in (0, 1]."""
     return _number(text, float, lambda v: 0 < v <= 1, "a number in (0, 1]")
 
@@ -799,7 +799,7 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
         print(Path(files["summary.md"]).read_text())
         return 0
     _output_folder(args)
-    from .reproduce import inference_models
+    from .reproduce import experiments_without_models, trains
 
     s = quick_settings() if args.quick else Settings()
     if args.quick and not args.datasets and not _cora_available(args.data_root):
@@ -821,12 +821,11 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     for dest in ("noise_seeds", "chains_seeds"):
         if getattr(args, dest) is not None:
             setattr(s, dest, getattr(args, dest))
-    wanted = [e for e in ("inference", "residuals") if e in s.experiments]
-    if wanted and not inference_models(s):
+    wanted = experiments_without_models(s)
+    if wanted:
         if args.experiments is not None:
-            which = " and ".join(wanted) + (" experiments train" if len(wanted) > 1 else " experiment trains")
-            _usage_error(args, f"argument --models: the {which} the PIGN models of --models (pign-<preset>, e.g. "
-                               f"pign-best), and {','.join(s.models)} has none; add one, or leave "
+            _usage_error(args, f"argument --models: the {trains(wanted)} the PIGN models of --models (pign-<preset>, "
+                               f"e.g. pign-best), and {','.join(s.models)} has none; add one, or leave "
                                f"{' and '.join(wanted)} out of --experiments")
         s.experiments = tuple(e for e in s.experiments if e not in wanted)  # (the default ones: nothing to run)
     for dest, users in _USED_BY.items():
@@ -882,7 +881,7 @@ def _training_options(p: argparse.ArgumentParser) -> None:
                    help="weight of GRAND's consistency regularisation (0: off)")
     g.add_argument("--consistency-samples", type=int_at_least_two,
                    help="forward passes per epoch under dropout that --consistency compares")
-    g.add_argument("--consistency-temperature", type=temperature,
+    g.add_argument("--consistency-temperature", type=fraction_above_zero,
                    help="sharpening temperature of --consistency's target (1: none)")
 
 
@@ -1024,7 +1023,7 @@ def _experiment_options(r: argparse.ArgumentParser) -> None:
                         "family's choice on validation)")
     r.add_argument("--epochs", type=positive_int, help="training epochs of every experiment's runs "
                                                        "(default: each experiment's own)")
-    r.add_argument("--noise", type=comma_list(lambda t: _number(t, float, lambda v: 0 < v <= 1, "a number in (0, 1]"),
+    r.add_argument("--noise", type=comma_list(fraction_above_zero,
                                               "numbers in (0, 1] (the runs without noise are the depth experiment)"),
                    help="comma list of noise levels, fractions in (0, 1] (default: 0.5,0.7)")
     r.add_argument("--noise-depths", type=comma_list(positive_int, _POSITIVE_INTS), help="comma list (default: 2,8,16)")

@@ -32,7 +32,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
-from typing import Callable, Iterable, Optional, Union
+from typing import Callable, Iterable, Optional, Sequence, Union
 
 import torch
 
@@ -174,6 +174,18 @@ def inference_models(s: Settings) -> tuple[str, ...]:
     of ``models``, and those of ``extra`` at that depth when the depth experiment runs."""
     extra = [m for m, d in s.extra if d == s.inference_k] if "depth" in s.experiments else []
     return tuple(m for m in dict.fromkeys((*s.models, *extra)) if m.startswith("pign"))
+
+
+def experiments_without_models(s: Settings) -> tuple[str, ...]:
+    """The inference and residuals experiments of ``s`` when no PIGN model is there for them to train
+    (:func:`inference_models` is empty), else ()."""
+    wanted = tuple(e for e in ("inference", "residuals") if e in s.experiments)
+    return wanted if wanted and not inference_models(s) else ()
+
+
+def trains(experiments: Sequence[str]) -> str:
+    """``"inference experiment trains"`` / ``"inference and residuals experiments train"``, for messages."""
+    return " and ".join(experiments) + (" experiments train" if len(experiments) > 1 else " experiment trains")
 
 
 # ------------------------------------------------------------------------------------------------
@@ -374,10 +386,9 @@ class Runner:
         if covered:
             raise ValueError(f"extra has {covered[0]!r}, which models and depths run already (its runs would count "
                              "as more seeds); leave it out of extra")
-        wanted = [e for e in ("inference", "residuals") if e in s.experiments]
-        if wanted and not inference_models(s):
-            which = " and ".join(wanted) + (" experiments train" if len(wanted) > 1 else " experiment trains")
-            raise ValueError(f"the {which} the PIGN models of models (pign-<preset>, e.g. pign-best), and models "
+        wanted = experiments_without_models(s)
+        if wanted:
+            raise ValueError(f"the {trains(wanted)} the PIGN models of models (pign-<preset>, e.g. pign-best), and models "
                              f"({', '.join(s.models) or 'none'}) has none; add one, or leave the experiment out")
         if "noise" in s.experiments:
             bad = [p for p in s.noise if isinstance(p, bool) or not (isinstance(p, (int, float)) and 0 < p <= 1)]
