@@ -51,22 +51,21 @@ class SavedModel:
     training: dict[str, Any]
 
 
-#: fields left out of a model file at these values, so that files of models trained without them stay
-#: readable by versions of the library that lack the fields (loading fills in the defaults)
-_OMITTED_AT = {"encoder_weight_decay": None, "consistency": 0.0, "consistency_samples": 2,
-               "consistency_temperature": 0.5}
+#: fields added to :class:`RunConfig` after model files were first written, in groups: a group whose
+#: fields all hold their defaults is left out of a file, so that files of models trained without them
+#: stay readable by versions of the library that lack the fields (loading fills in the defaults)
+_LATER_FIELDS = (("encoder_weight_decay",), ("consistency", "consistency_samples", "consistency_temperature"))
+_DEFAULTS = {f.name: f.default for f in dataclasses.fields(RunConfig)}
 
 
 def _config_record(config: RunConfig) -> dict[str, Any]:
-    """The configuration's fields; ``encoder_weight_decay`` only when set, and the consistency options
-    only when the model trained with it (see :data:`_OMITTED_AT`)."""
+    """The configuration's fields, but a group of :data:`_LATER_FIELDS` all at their defaults
+    (``encoder_weight_decay`` unset, no consistency training)."""
     record = dataclasses.asdict(config)
-    if record["encoder_weight_decay"] is None:
-        del record["encoder_weight_decay"]
-    if not record["consistency"] and all(record[k] == _OMITTED_AT[k] for k in
-                                         ("consistency_samples", "consistency_temperature")):
-        for k in ("consistency", "consistency_samples", "consistency_temperature"):
-            del record[k]
+    for group in _LATER_FIELDS:
+        if all(record[k] == _DEFAULTS[k] for k in group):
+            for k in group:
+                del record[k]
     return record
 
 
