@@ -168,7 +168,7 @@ def _checked_map(f: Callable[[Tensor], Tensor], z0: Tensor, where: str) -> Calla
             unversioned_checks[0] -= 1
             copy = z.clone()
             out = call()
-            changed = not torch.equal(z, copy) and not bool(((z == copy) | (z.isnan() & copy.isnan())).all())
+            changed = not torch.allclose(z, copy, rtol=0.0, atol=0.0, equal_nan=True)  # (NaN where NaN was)
         else:
             return call()
         if changed:
