@@ -36,7 +36,7 @@ __all__ = ["IterativeLayerBase", "GCNOperatorBase", "BoundStep", "ITERATION_KEYS
 #: ``"signed"`` (learned, one per channel, of either sign)
 PROPAGATIONS = ("fixed", "signed")
 #: the learned coefficients' options when not given (see :meth:`GCNOperatorBase.gamma`)
-SIGNED_DEFAULTS = {"gamma_init": 0.5, "gamma_scale": 5.0, "gamma_max": 0.99}
+SIGNED_DEFAULTS = {"gamma_init": 0.5, "gamma_scale": 5.0, "gamma_max": 0.9}
 
 #: the GCN operator's parameters that some forms lack: what having and lacking one means, and the
 #: layer to build for a checkpoint that has it / lacks it
@@ -48,6 +48,10 @@ _OPTIONAL_PARAMETERS = {
                     "fixed propagation coefficients (propagation='fixed', as in the forms 'appnp' and 'paper')",
                     "PIGNConv(C) with the default form='signed', or propagation='signed'",
                     "PIGNConv(C, form='appnp')"),
+    "bias": ("a bias b inside the step", "no bias (bias=False, as in the form 'signed')",
+             "PIGNConv(C, bias=True), or PIGNConv(C, bias=True, gamma_max=0.99) for a checkpoint of the form "
+             "'signed' with its earlier defaults (a bias in the step, |gamma| below 0.99)",
+             "PIGNConv(C, bias=False)"),
 }
 
 # the keywords every iterative layer takes beyond channels, derived from the options' fields: the headline
@@ -462,13 +466,18 @@ class GCNOperatorBase(nn.Module):
     def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
                               error_msgs):
         # a checkpoint of another form: name the form to build instead of torch's missing/unexpected keys
+        # (a parameter the checkpoint has and this operator lacks is refused at once, with every mismatch)
+        unexpected, missing = [], []
         for name, (having, lacking, build_having, build_lacking) in _OPTIONAL_PARAMETERS.items():
             if getattr(self, name) is None and prefix + name in state_dict:
-                raise RuntimeError(f"the state_dict has {having} ({prefix}{name}), but this operator has {lacking}; "
-                                   f"build the layer as it was saved, e.g. {build_having}")
+                unexpected.append(f"the state_dict has {having} ({prefix}{name}), but this operator has {lacking}; "
+                                  f"build the layer as it was saved, e.g. {build_having}")
             if getattr(self, name) is not None and strict and prefix + name not in state_dict:
-                error_msgs.append(f"the state_dict has no {prefix}{name}: it was saved from a layer with {lacking}, "
-                                  f"but this one has {having}. Build the layer as it was saved, e.g. {build_lacking}")
+                missing.append(f"the state_dict has no {prefix}{name}: it was saved from a layer with {lacking}, "
+                               f"but this one has {having}. Build the layer as it was saved, e.g. {build_lacking}")
+        if unexpected:
+            raise RuntimeError(". ".join(missing + unexpected))
+        error_msgs.extend(missing)
         super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
                                       error_msgs)
 

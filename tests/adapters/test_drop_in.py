@@ -147,18 +147,18 @@ def _drop_in_example():
 
 def test_the_drop_in_example_swaps_the_two_layers_and_passes_options_on(backend):
     example = _drop_in_example()
-    model = example.build(backend.name, "pign", 30, 4, hidden=16, gamma_init=0.9)
+    model = example.build(backend.name, "pign", 30, 4, hidden=16, gamma_init=0.8)
     assert isinstance(model.conv1, backend.PIGNConv) and isinstance(model.conv2, backend.PIGNConv)
     assert (model.conv1.in_channels, model.conv1.out_channels, model.conv2.out_channels) == (30, 16, 4)
-    assert model.conv1.operator.gamma_init == model.conv2.operator.gamma_init == 0.9
+    assert model.conv1.operator.gamma_init == model.conv2.operator.gamma_init == 0.8
     n = 25
     edge_index, _ = random_graph(n, 80, seed=3)
     graph = backend.graph(edge_index, n)
     assert model(torch.randn(n, 30), graph).shape == (n, 4)
     with pytest.raises(ValueError, match="PIGNConv options"):
-        example.build(backend.name, "gcn", 30, 4, gamma_init=0.9)
-    last = example.build(backend.name, "pign-last", 30, 4, hidden=16, gamma_init=0.9)
+        example.build(backend.name, "gcn", 30, 4, gamma_init=0.8)
+    last = example.build(backend.name, "pign-last", 30, 4, hidden=16, gamma_init=0.8)
     assert type(last.conv1) is torch.nn.Linear and isinstance(last.conv2, backend.PIGNConv)
     assert (last.conv1.in_features, last.conv1.out_features, last.conv2.out_channels) == (30, 16, 4)
-    assert last.conv2.operator.gamma_init == 0.9
+    assert last.conv2.operator.gamma_init == 0.8
     assert last(torch.randn(n, 30), graph).shape == (n, 4)

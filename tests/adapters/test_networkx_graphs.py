@@ -112,12 +112,13 @@ def features(n: int, seed: int, channels: int = C, dtype=torch.float64) -> Tenso
 
 def make_conv(backend, options: dict, seed: int):
     """A PIGNConv in float64 (so that a tolerance test is not decided by rounding) with seeded
-    parameters, a nonzero bias (a nonzero fixed point) and, in the default form, propagation
+    parameters, a nonzero bias where the form has one and, in the default form, propagation
     coefficients of both signs (up to 0.75 in size: at most 110 steps to ``tol=1e-6``)."""
     torch.manual_seed(seed)
     conv = backend.PIGNConv(C, on_nonconvergence="raise", **options).double()
     with torch.no_grad():
-        conv.operator.bias.uniform_(-1.0, 1.0)
+        if conv.operator.bias is not None:
+            conv.operator.bias.uniform_(-1.0, 1.0)
         if getattr(conv.operator, "gamma_logit", None) is not None:
             conv.operator.gamma_logit.uniform_(-0.2, 0.2)
     return conv

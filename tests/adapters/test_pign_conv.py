@@ -150,7 +150,9 @@ def test_forms_and_explicit_options(backend):
 def test_the_default_form_is_signed_for_the_gcn_operator_only(backend):
     conv = backend.PIGNConv(8)
     assert conv.form == "signed" and conv.operator.propagation == "signed" and conv.operator.weight is None
-    assert [n for n, _ in conv.named_parameters()] == ["operator.bias", "operator.gamma_logit"]
+    assert [n for n, _ in conv.named_parameters()] == ["operator.gamma_logit"]  # no bias in the step
+    assert conv.operator.gamma_max == 0.9
+    assert [n for n, _ in backend.PIGNConv(8, bias=True).named_parameters()] == ["operator.bias", "operator.gamma_logit"]
     assert backend.PIGNConv(8, conv="sage").form == "paper"
 
 
@@ -191,7 +193,7 @@ REPR = {  # PyG writes the layer on one line, DGL as a module with its operator
 def test_repr_reset_and_state_dict_names(backend):
     default, paper = REPR[backend.name]
     assert repr(backend.PIGNConv(16, num_iterations=4)).startswith(default)
-    assert set(backend.PIGNConv(16).state_dict()) == {"operator.bias", "operator.gamma_logit"}
+    assert set(backend.PIGNConv(16).state_dict()) == {"operator.gamma_logit"}
     assert set(backend.PIGNConv(16, form="appnp").state_dict()) == {"operator.bias"}
     conv = backend.PIGNConv(16, num_iterations=4, smoothing=0.3, form="paper")
     assert repr(conv).startswith(paper)

@@ -36,8 +36,8 @@ def _stack(*graphs):
     dict(form="paper", contraction=0.9),
     dict(form="paper", contraction=0.5, alpha=0.2, inject_input=True),
     dict(form="appnp", contraction=0.9),  # W = I, only a scale
-    dict(contraction=0.9, gamma_init=-0.8),  # the signed form, W = I: a scale of the coefficients
-    dict(beta=0.5, contraction=0.7, tol=1e-6, num_iterations=60),
+    dict(contraction=0.9, gamma_init=-0.8, bias=True),  # the signed form, W = I: a scale of the coefficients
+    dict(beta=0.5, contraction=0.7, tol=1e-6, num_iterations=60, bias=True),  # (a bias: not scaled with W)
     dict(form="paper", contraction=0.9, solver="anderson", tol=1e-7, num_iterations=80),
 ])
 def test_a_graph_gives_the_same_output_alone_and_in_any_batch(backend, options):

@@ -31,15 +31,23 @@ def test_signed_form_matches_dense_reference(backend, weighted):
     conv = backend.PIGNConv(16, num_iterations=7, form="signed")
     op = conv.operator
     assert (conv.smoothing, conv.act, op.alpha, op.weight, op.propagation) == (0.3, "identity", 0.1, None, "signed")
+    assert op.bias is None and op.gamma_max == 0.9  # the form: no bias in the step, |gamma| < 0.9
     assert torch.allclose(op.gamma(), torch.full((16,), 0.5))  # gamma_init
     with torch.no_grad():
         op.gamma_logit.copy_(torch.randn(16))
-        op.bias.copy_(torch.randn(16))
     gamma = op.gamma().detach()
     assert (gamma > 0).any() and (gamma < 0).any()
     x = torch.randn(n, 16)
-    ref = dense_signed(x, dense_gcn_matrix(edge_index, w, n), gamma, op.bias.detach(), iterations=7)
+    A = dense_gcn_matrix(edge_index, w, n)
     out = backend.call(conv, x, edge_index, w)
+    ref = dense_signed(x, A, gamma, 0.0, iterations=7)
+    assert (out - ref).norm() / ref.norm() <= 1e-5
+    biased = backend.PIGNConv(16, num_iterations=7, form="signed", bias=True)  # a bias when asked for
+    with torch.no_grad():
+        biased.operator.gamma_logit.copy_(op.gamma_logit)
+        biased.operator.bias.copy_(torch.randn(16))
+    ref = dense_signed(x, A, gamma, biased.operator.bias.detach(), iterations=7)
+    out = backend.call(biased, x, edge_index, w)
     assert (out - ref).norm() / ref.norm() <= 1e-5
 
 
@@ -56,8 +64,9 @@ def test_signed_with_a_learned_weight_matches_dense_reference(backend):
     A = dense_gcn_matrix(edge_index, w, n)
     x = torch.randn(n, 6)
     z = x
+    assert op.bias is None
     for _ in range(5):  # the weight acts as z @ W^T (torch's Linear convention)
-        z = (A @ z @ W.t()) * gamma + 0.1 * x @ W.t() + op.bias.detach()
+        z = (A @ z @ W.t()) * gamma + 0.1 * x @ W.t()
     out = backend.call(conv, x, edge_index, w)
     assert (out - z).norm() / z.norm() <= 1e-5
 
@@ -80,9 +89,9 @@ def test_the_step_is_a_gamma_max_contraction_on_undirected_graphs(backend):
     conv = backend.PIGNConv(8, form="signed", smoothing=0.0, num_iterations=300, tol=1e-12,
                             on_nonconvergence="ignore")
     with torch.no_grad():
-        conv.operator.gamma_logit.copy_(torch.linspace(-5, 5, 8))  # |gamma| near 0.99 at both ends
+        conv.operator.gamma_logit.copy_(torch.linspace(-5, 5, 8))  # |gamma| near 0.9 at both ends
     out, info = backend.call(conv, torch.randn(40, 8), edge_index, return_info=True)
-    assert 0.9 < info.contraction_factor <= 0.99 + 1e-4, info
+    assert 0.8 < info.contraction_factor <= 0.9 + 1e-4, info
 
 
 def test_contraction_budget_uses_the_largest_coefficient(backend):
@@ -182,6 +191,12 @@ def test_checkpoints_of_another_form_are_refused_with_the_form_to_use(backend):
     other = backend.PIGNConv(4, form="signed")
     other.load_state_dict(signed.state_dict())
     assert torch.equal(other.operator.gamma_logit, signed.operator.gamma_logit)
+    # a checkpoint with a bias in the step (the form's earlier default, with gamma_max=0.99)
+    earlier = backend.PIGNConv(4, bias=True, gamma_max=0.99)
+    with pytest.raises(RuntimeError, match=r"has a bias b .*PIGNConv\(C, bias=True, gamma_max=0.99\)"):
+        signed.load_state_dict(earlier.state_dict())
+    with pytest.raises(RuntimeError, match=r"has no operator.bias.*PIGNConv\(C, bias=False\)"):
+        earlier.load_state_dict(signed.state_dict())
 
 
 def test_repr_names_the_coefficients(backend):
@@ -195,7 +210,7 @@ def test_the_smoothed_step_is_the_lerp_of_the_step(backend, grad):
     ``lerp(step(z), z, t)``, with and without a gradient recorded, and the gradients agree."""
     n = 40
     edge_index = _undirected(n, 150, seed=6)
-    conv = backend.PIGNConv(8, form="signed")
+    conv = backend.PIGNConv(8, form="signed", bias=True)  # (with a constant term besides alpha x)
     with torch.no_grad():
         conv.operator.gamma_logit.copy_(torch.randn(8))
         conv.operator.bias.copy_(torch.randn(8))
