@@ -58,6 +58,24 @@ _LATER_FIELDS = (("encoder_weight_decay",), ("consistency", "consistency_samples
 _DEFAULTS = {f.name: f.default for f in dataclasses.fields(RunConfig)}
 
 
+#: the GCN operator's options whose defaults changed after model files were first written, with the
+#: values a file that does not name them was trained with: files name them since (see
+#: :func:`_operator_defaults`), so that each version builds the model the file was trained as
+_EARLIER_OPERATOR_DEFAULTS = {"bias": True, "gamma_max": 0.99}
+
+
+def _operator_defaults(model: nn.Module, config: RunConfig) -> RunConfig:
+    """``config`` with the GCN operator's ``bias`` and (learned coefficients) ``gamma_max`` named in
+    ``conv`` as ``model`` has them, for a PIGN model of the GCN operator."""
+    operator = getattr(getattr(model, "conv", None), "operator", None)
+    if config.model != "pign" or config.conv.get("conv", "gcn") != "gcn" or not hasattr(operator, "gamma_logit"):
+        return config
+    named = {"bias": operator.bias is not None}
+    if operator.gamma_logit is not None:
+        named["gamma_max"] = operator.gamma_max
+    return config.with_(conv=named)
+
+
 def _config_record(config: RunConfig) -> dict[str, Any]:
     """The configuration's fields, but a group of :data:`_LATER_FIELDS` all at their defaults
     (``encoder_weight_decay`` unset, no consistency training)."""
@@ -69,13 +87,31 @@ def _config_record(config: RunConfig) -> dict[str, Any]:
     return record
 
 
+def _earlier_defaults(record: dict[str, Any]) -> dict[str, Any]:
+    """The configuration of a file written before :func:`_operator_defaults` named the operator's
+    changed defaults, with the values it was trained with (:data:`_EARLIER_OPERATOR_DEFAULTS`)."""
+    conv = record.get("conv")
+    if record.get("model") != "pign" or not isinstance(conv, dict) or conv.get("conv", "gcn") != "gcn" \
+            or "bias" in conv:
+        return record
+    from iterative_core.forms import FORM_ALIASES, FORMS
+
+    form = FORM_ALIASES.get(conv.get("form") or "signed", conv.get("form") or "signed")
+    propagation = conv.get("propagation", FORMS.get(form, {}).get("propagation"))
+    earlier = {k: v for k, v in _EARLIER_OPERATOR_DEFAULTS.items() if k == "bias" or propagation == "signed"}
+    return {**record, "conv": {**earlier, **conv}}
+
+
 def save_model(path: str | os.PathLike, model: nn.Module, *, backend: str, config: RunConfig, in_channels: int,
                class_names: list[str], features: dict[str, Any], direction: str,
                training: Optional[dict[str, Any]] = None) -> Path:
     """Write ``model`` (its ``state_dict``) with its configuration to ``path``; the folders above
-    it are made, and the file appears whole or not at all (written next to it, then renamed)."""
+    it are made, and the file appears whole or not at all (written next to it, then renamed). A PIGN
+    model's ``conv`` options name its operator's ``bias`` and ``gamma_max`` too, whose defaults have
+    changed, so that any version builds it as it was trained."""
     record = {
-        "format": FORMAT, "version": VERSION, "backend": backend, "config": _config_record(config),
+        "format": FORMAT, "version": VERSION, "backend": backend,
+        "config": _config_record(_operator_defaults(model, config)),
         "in_channels": int(in_channels), "class_names": [str(c) for c in class_names],
         "features": {"source": features["source"], "attrs": features.get("attrs"),
                      "names": [str(n) for n in features["names"]]},
@@ -139,7 +175,7 @@ def load_model(path: str | os.PathLike, *, backend: Optional[str] = None,
     unknown = sorted(set(record["config"]) - fields)
     if unknown:
         raise ModelFileError(f"{path}: unknown configuration fields {', '.join(unknown)}")
-    config = RunConfig(**record["config"])
+    config = RunConfig(**_earlier_defaults(record["config"]))
     model = build_model(backend, config, record["in_channels"], len(record["class_names"]), sparse_input=False)
     problem = _state_problem(model.state_dict(), record["state_dict"])
     if problem:

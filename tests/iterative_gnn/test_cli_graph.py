@@ -110,14 +110,16 @@ def test_save_load_round_trip_gives_the_trained_models_outputs(tmp_path):
     record = torch.load(path, weights_only=True)
     assert set(record["state_dict"]) == set(model.state_dict())
     saved = load_model(path)
-    assert saved.config == cfg and saved.class_names == CLASSES and saved.backend == ANY
+    named = {"bias": True}  # the operator's bias is named in the file (its default has changed)
+    assert record["config"]["conv"]["bias"] is True and "gamma_max" not in record["config"]["conv"]  # fixed gamma
+    assert saved.config == cfg.with_(conv=named) and saved.class_names == CLASSES and saved.backend == ANY
     assert "encoder_weight_decay" not in record["config"]  # unset: files stay as earlier versions wrote them
     with_encoder_wd = cfg.with_(encoder_weight_decay=1e-3)
     path2 = save_model(tmp_path / "m2.pt", model, backend=ANY, config=with_encoder_wd, in_channels=8,
                        class_names=labels.class_names, features={"source": "attrs", "attrs": ["x"],
                                                                  "names": data.feature_names},
                        direction="undirected")
-    assert load_model(path2).config == with_encoder_wd
+    assert load_model(path2).config == with_encoder_wd.with_(conv=named)
     assert record["config"]["consistency"] == 1.0  # the best preset trains with it: kept
     plain = cfg.with_(consistency=0.0)
     path3 = save_model(tmp_path / "m3.pt", model, backend=ANY, config=plain, in_channels=8,
@@ -126,7 +128,7 @@ def test_save_load_round_trip_gives_the_trained_models_outputs(tmp_path):
                        direction="undirected")
     omitted = {"consistency", "consistency_samples", "consistency_temperature"}
     assert not omitted & set(torch.load(path3, weights_only=True)["config"])  # readable by earlier versions
-    assert load_model(path3).config == plain
+    assert load_model(path3).config == plain.with_(conv=named)
     assert not saved.model.training
     with torch.no_grad():
         again = forward(saved.model, ds.x, ds.graph)
@@ -136,6 +138,34 @@ def test_save_load_round_trip_gives_the_trained_models_outputs(tmp_path):
     fresh.eval()
     with torch.no_grad():
         assert not torch.allclose(forward(fresh, ds.x, ds.graph), trained)
+
+
+def test_a_model_file_that_does_not_name_the_operators_defaults_loads_as_trained(tmp_path):
+    """Files written before they named the GCN operator's bias and gamma_max were trained with the
+    earlier defaults (a bias in the step; gamma_max 0.99 for learned coefficients): loaded so."""
+    data = load_graph(GML, feature_attrs=["x"])
+    labels = load_labels(data, label_attr="community")
+    ds = node_dataset(data, ANY, labels, split_masks(labels))
+    earlier = {"bias": True, "gamma_max": 0.99}
+    cfg = preset("pign", "default").with_(epochs=3, conv=earlier)
+    _, _, model = run_one(ANY, ds, cfg, seed=0, keep_model=True)
+    model.eval()
+    with torch.no_grad():
+        model.conv.operator.gamma_logit.uniform_(-1.0, 1.0)  # gamma_max matters away from gamma_init
+        trained = forward(model, ds.x, ds.graph)
+    path = save_model(tmp_path / "m.pt", model, backend=ANY, config=preset("pign", "default").with_(epochs=3),
+                      in_channels=8, class_names=labels.class_names,
+                      features={"source": "attrs", "attrs": ["x"], "names": data.feature_names},
+                      direction="undirected")
+    record = torch.load(path, weights_only=True)
+    assert {k: record["config"]["conv"][k] for k in earlier} == earlier  # named from the model itself
+    for key in earlier:  # as a file of the earlier versions
+        del record["config"]["conv"][key]
+    torch.save(record, path)
+    saved = load_model(path)
+    assert {k: saved.config.conv[k] for k in earlier} == earlier
+    with torch.no_grad():
+        assert torch.equal(forward(saved.model, ds.x, ds.graph), trained)
 
 
 def test_an_appnp_model_is_refused_in_the_other_backend_on_a_directed_graph(tmp_path, capsys):
