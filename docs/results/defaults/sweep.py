@@ -10,6 +10,10 @@ in three setups:
   parameters of the best validation epoch) on Cora and CiteSeer (public split);
 * ``dropin``: ``examples/drop_in_gcn.py``, PyG's 2-layer GCN script with ``GCNConv(in, out)`` replaced
   by ``PIGNConv(in, out, **options)``, on Cora and CiteSeer;
+* ``graphs`` (round 7): ``GraphPIGN`` with 8 iterations on the generated graph families of the
+  reproduce's ``graphs`` experiment (40 graphs per family, 60 epochs, its training), with two extras:
+  the accuracy when evaluated with 32 iterations, and the share of test graphs whose own iteration
+  reaches a relative residual of 1e-4 within 500 steps;
 * ``csbm``: the ``pign`` setup on the contextual SBM of :mod:`iterative_gnn.synthetic` at edge
   homophily 0.1, 0.3, 0.5, 0.7, 0.9 (seed s draws the graph and initialises the model), with the
   references MLP, 2-layer GCN and the paper's form (``--candidates mlp,gcn,paper``).
@@ -71,6 +75,11 @@ CANDIDATES: dict[str, dict] = {
     "d0.6": {"model": {"dropout": 0.6, "input_dropout": 0.6}},
     "d0.7": {"model": {"dropout": 0.7, "input_dropout": 0.7}},
     "d0.6-dec0.6": {"model": {"dropout": 0.6, "input_dropout": 0.6, "conv": {"decoder_dropout": 0.6}}},
+    # round 7: a trained model whose fixed point predicts as its 8 iterations do (see ../fixed-point)
+    "fp": {"gamma_max": 0.9, "bias": False},  # |gamma| below APPNP's 0.9, no bias inside the iteration
+    "g0.9": {"gamma_max": 0.9},
+    "nobias": {"bias": False},
+    "r6": {"gamma_max": 0.99, "bias": True},  # the defaults up to round 7 (for runs at later commits)
 }
 #: references of the heterophily target (csbm setup only)
 REFERENCES = ("mlp", "gcn", "paper")
@@ -99,6 +108,31 @@ def pign_config(name: str):
     return models["pign-signed"].with_(conv=opts).with_(**model)
 
 
+def graph_run(options: dict, seed: int, depth: int = 8) -> tuple[float, float, dict]:
+    """The ``graphs`` setup: (validation, test accuracy, extras) of ``GraphPIGN`` with ``options``."""
+    from iterative_gnn import graph_experiments as ge
+    from iterative_gnn.graph_tasks import (build_graph_model, collate, evaluate_graphs, per_graph_iterations,
+                                           train_graph_classifier)
+    from iterative_gnn.train import accuracy, seed_everything
+
+    if "model" in options:
+        raise SystemExit("model-level candidates have no graphs setup")
+    t = ge.FAMILY_TRAINING
+    ds = ge.family_dataset("pyg", 40, seed)
+    seed_everything(seed)
+    model = build_graph_model("pyg", "pign", ds.num_features, t.hidden, ds.num_classes, depth, pool=t.pool,
+                              dropout=t.dropout, conv=dict(t.conv, **options))
+    res = train_graph_classifier(model, ds, epochs=60, lr=t.lr, weight_decay=t.weight_decay,
+                                 batch_size=t.batch_size, seed=seed)
+    test = collate(ds, ds.test)
+    model.conv.eval_iterations = 4 * depth
+    logits, _ = evaluate_graphs(model, test)
+    model.conv.eval_iterations = None
+    _, converged, _ = per_graph_iterations(model, test, tol=1e-4, max_iter=500)
+    return res.val_acc, res.test_acc, {"test_at_4k": round(100 * accuracy(logits, test.y), 2),
+                                       "converged": round(100 * float(converged.float().mean()), 1)}
+
+
 def one_run(name: str, setup: str, graph: str, seed: int) -> dict:
     t0 = time.perf_counter()
     extra = {}
@@ -108,6 +142,8 @@ def one_run(name: str, setup: str, graph: str, seed: int) -> dict:
         ds = load_node_dataset(graph, "pyg")
         conv = "gcn" if name == "gcn" else "pign"
         val, test = run_drop_in(ds, "pyg", conv, seed, **({} if name == "gcn" else CANDIDATES[name]))
+    elif setup == "graphs":
+        val, test, extra = graph_run(CANDIDATES[name], seed)
     else:
         ds = (load_node_dataset(graph, "pyg") if setup == "pign"
               else load_csbm("pyg", homophily=float(graph[1:]), seed=seed))
@@ -177,6 +213,17 @@ def summarize(rows: list[dict]) -> str:
                 sd = statistics.stdev(r["test"] for r in rs) if len(rs) > 1 else 0.0
                 cells.append(f"{mean('val', c, setup, g):.1f} / {mean('test', c, setup, g):.1f} +- {sd:.1f} ({len(rs)})")
             out.append(f"| {c} | " + " | ".join(cells) + " |")
+    present = [c for c in names if (c, "graphs", "families") in cell]
+    if present:
+        out += ["\n## graphs: GraphPIGN, 8 iterations, on the graph families (%, mean over seeds)\n",
+                "| candidate | validation | test +- std | test with 32 iterations | test graphs converged "
+                "(1e-4, 500 steps) | seeds |", "|---|---|---|---|---|---|"]
+        for c in present:
+            rs = cell[(c, "graphs", "families")]
+            sd = statistics.stdev(r["test"] for r in rs) if len(rs) > 1 else 0.0
+            m = {k: statistics.mean(r[k] for r in rs) for k in ("val", "test", "test_at_4k", "converged")}
+            out.append(f"| {c} | {m['val']:.1f} | {m['test']:.1f} +- {sd:.1f} | {m['test_at_4k']:.1f} | "
+                       f"{m['converged']:.0f} | {len(rs)} |")
     hs = [f"h{h}" for h in HOMOPHILY]
     if all(any((ref, "csbm", g) in cell for ref in REFERENCES) for g in hs):
         out += ["\n## csbm: gap to the best of MLP, GCN, paper form (points, validation / test)\n",
@@ -254,10 +301,12 @@ def main(argv=None) -> None:
         raise SystemExit(f"unknown candidates {unknown}; valid: {', '.join([*CANDIDATES, *REFERENCES])}")
     log = RunLog(args.log, argv)
     for setup in args.setups.split(","):
-        graphs = PLANETOID if setup in ("pign", "dropin") else [f"h{h}" for h in HOMOPHILY]
+        graphs = (PLANETOID if setup in ("pign", "dropin") else ["families"] if setup == "graphs"
+                  else [f"h{h}" for h in HOMOPHILY])
         graphs = [g for g in graphs if not args.graphs or g in args.graphs.split(",")]
         for name in names:
-            if setup == "dropin" and (split_name(name)[0] in ("mlp", "paper") or "model" in CANDIDATES.get(name, {})):
+            if setup in ("dropin", "graphs") and (split_name(name)[0] in ("mlp", "paper")
+                                                  or "model" in CANDIDATES.get(name, {})):
                 continue
             for graph in graphs:
                 for seed in parse_seeds(args.seeds):
