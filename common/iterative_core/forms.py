@@ -37,7 +37,7 @@ from ._keys import check_choice
 from .operators import get_operator
 
 __all__ = ["FORMS", "FORM_ALIASES", "OPERATOR_KEYS", "resolve_form", "form_defaults", "operator_keys",
-           "registered_form"]
+           "partial_keywords", "registered_form"]
 
 #: the operator's options a form may set (the GCN operator's): initial residual, identity mapping, the
 #: propagation coefficients and the bias inside the step
@@ -74,6 +74,16 @@ def operator_keys(factory: Callable[..., Any]) -> frozenset:
     return frozenset(k for k in OPERATOR_KEYS if k in names)
 
 
+def partial_keywords(factory: Callable[..., Any]) -> frozenset:
+    """The keywords that ``functools.partial`` wrappers of ``factory`` fix: a form does not set them
+    (``partial(GCNOperator, bias=False)`` keeps its ``bias`` in every form)."""
+    fixed: set = set()
+    while isinstance(factory, functools.partial):
+        fixed |= set(factory.keywords)
+        factory = factory.func
+    return frozenset(fixed)
+
+
 def resolve_form(form: Optional[str], keys: frozenset, conv: str = "the operator", where: str = "PIGNConv") -> str:
     """The form a layer takes: ``form`` when given (a former name mapped to the current one), else the
     first of ``"signed"``, ``"appnp"``, ``"paper"`` whose options the operator takes (``keys``, from
@@ -99,7 +109,9 @@ def form_defaults(form: str, keys: frozenset) -> dict[str, Any]:
 
 def registered_form(conv, backend: str, form: Optional[str] = None, where: str = "PIGNConv") -> tuple[str, frozenset]:
     """``(form, keys)`` of a layer iterating the operator registered as ``conv`` for ``backend``: the
-    form :func:`resolve_form` gives it and the options its factory takes (:func:`operator_keys`; none
-    when ``conv`` is not a registered name)."""
-    keys = operator_keys(get_operator(conv, backend)) if isinstance(conv, str) else frozenset()
-    return resolve_form(form, keys, conv, where), keys
+    form :func:`resolve_form` gives it and the options of the form's that its factory takes and does not
+    fix (:func:`operator_keys` less :func:`partial_keywords`; none when ``conv`` is not a registered
+    name)."""
+    factory = get_operator(conv, backend) if isinstance(conv, str) else None
+    keys = operator_keys(factory) if factory is not None else frozenset()
+    return resolve_form(form, keys, conv, where), keys - partial_keywords(factory)

@@ -268,7 +268,11 @@ def test_a_partial_of_the_gcn_operator_keeps_the_forms(backend, clean_registry):
     backend.register_operator("gcn_no_bias", functools.partial(backend.GCNOperator, bias=False))
     layer = backend.PIGNConv(C, conv="gcn_no_bias")
     assert (layer.form, layer.smoothing, layer.alpha) == ("signed", 0.3, 0.1) and layer.operator.bias is None
-    assert backend.PIGNConv(C, conv="gcn_no_bias", form="appnp").form == "appnp"
+    appnp = backend.PIGNConv(C, conv="gcn_no_bias", form="appnp")
+    assert appnp.form == "appnp" and appnp.operator.bias is None  # the partial's bias holds over the form's
+    assert backend.PIGNConv(C, form="appnp").operator.bias is not None
+    backend.register_operator("gcn_bias", functools.partial(backend.GCNOperator, bias=True))
+    assert backend.PIGNConv(C, conv="gcn_bias").operator.bias is not None  # ... in the signed form too
 
 
 def test_a_valid_factorys_own_argument_errors_pass_unchanged(backend, clean_registry):
