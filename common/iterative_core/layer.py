@@ -38,21 +38,27 @@ PROPAGATIONS = ("fixed", "signed")
 #: the learned coefficients' options when not given (see :meth:`GCNOperatorBase.gamma`)
 SIGNED_DEFAULTS = {"gamma_init": 0.5, "gamma_scale": 5.0, "gamma_max": 0.9}
 
-#: the GCN operator's parameters that some forms lack: what having and lacking one means, and the
-#: layer to build for a checkpoint that has it / lacks it
+#: the GCN operator's parameters that some forms lack, and what each is
 _OPTIONAL_PARAMETERS = {
-    "weight": ("a weight W", "no weight (beta=0: W = I, as in the forms 'signed' and 'appnp')",
-               "PIGNConv(C, form='paper') or with the saved beta",
-               "PIGNConv(C) with the default form='signed', or pass beta=0.0"),
-    "gamma_logit": ("learned propagation coefficients (propagation='signed')",
-                    "fixed propagation coefficients (propagation='fixed', as in the forms 'appnp' and 'paper')",
-                    "PIGNConv(C) with the default form='signed', or propagation='signed'",
-                    "PIGNConv(C, form='appnp')"),
-    "bias": ("a bias b inside the step", "no bias (bias=False, as in the form 'signed')",
-             "PIGNConv(C, bias=True), or PIGNConv(C, bias=True, gamma_max=0.99) for a checkpoint of the form "
-             "'signed' with its earlier defaults (a bias in the step, |gamma| below 0.99)",
-             "PIGNConv(C, bias=False)"),
+    "weight": "a weight W (beta given; the form 'paper')",
+    "gamma_logit": "learned propagation coefficients (propagation='signed'; the form 'signed')",
+    "bias": "a bias in the step (the forms 'appnp' and 'paper')",
 }
+
+
+def checkpoint_layer(weight: bool, gamma_logit: bool, bias: bool) -> str:
+    """The ``PIGNConv`` to build for a checkpoint of the GCN operator that has the optional parameters
+    flagged True (see :data:`_OPTIONAL_PARAMETERS`)."""
+    if gamma_logit:
+        args = (["beta=<its beta>"] if weight else []) + (["bias=True"] if bias else [])
+        layer = f"PIGNConv(C{''.join(', ' + a for a in args)})"
+        if bias:  # the signed form's earlier defaults: a bias in the step and a bound of 0.99
+            layer += (", with the gamma_max it was trained with (gamma_max=0.99 for a checkpoint of the "
+                      "earlier default form, which had a bias in the step)")
+        return layer
+    form = "paper" if weight else "appnp"
+    return f"PIGNConv(C, form={form!r}{'' if bias else ', bias=False'})"
+
 
 # the keywords every iterative layer takes beyond channels, derived from the options' fields: the headline
 # ones (positional), the layer's own (LayerOptions), the solve's (SolveConfig; its max_iter is num_iterations)
@@ -366,7 +372,7 @@ class GCNOperatorBase(nn.Module):
     classical :math:`\\sqrt{\\|A\\|_1 \\|A\\|_\\infty}`.
     """
 
-    #: the forms (:mod:`iterative_core.forms`) set this operator's ``alpha``, ``beta`` and ``propagation``
+    #: the forms (:mod:`iterative_core.forms`) set this operator's ``alpha``, ``beta``, ``propagation`` and ``bias``
     takes_forms: bool = True
     #: the adapter whose :meth:`~iterative_core.adapter.GraphAdapter.edge_list` and
     #: :meth:`~iterative_core.adapter.GraphAdapter.graph_key` read the graph argument (set by each
@@ -465,19 +471,19 @@ class GCNOperatorBase(nn.Module):
 
     def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
                               error_msgs):
-        # a checkpoint of another form: name the form to build instead of torch's missing/unexpected keys
-        # (a parameter the checkpoint has and this operator lacks is refused at once, with every mismatch)
-        unexpected, missing = [], []
-        for name, (having, lacking, build_having, build_lacking) in _OPTIONAL_PARAMETERS.items():
-            if getattr(self, name) is None and prefix + name in state_dict:
-                unexpected.append(f"the state_dict has {having} ({prefix}{name}), but this operator has {lacking}; "
-                                  f"build the layer as it was saved, e.g. {build_having}")
-            if getattr(self, name) is not None and strict and prefix + name not in state_dict:
-                missing.append(f"the state_dict has no {prefix}{name}: it was saved from a layer with {lacking}, "
-                               f"but this one has {having}. Build the layer as it was saved, e.g. {build_lacking}")
-        if unexpected:
-            raise RuntimeError(". ".join(missing + unexpected))
-        error_msgs.extend(missing)
+        # a checkpoint of another form: name the layer to build instead of torch's missing/unexpected keys,
+        # every mismatch at once (torch passes strict=True here whatever the caller's strict, and raises
+        # error_msgs either way)
+        unexpected = [f"{prefix}{name}, {what}, which this operator lacks" for name, what in _OPTIONAL_PARAMETERS.items()
+                      if getattr(self, name) is None and prefix + name in state_dict]
+        missing = [f"no {prefix}{name}, {what}, which this operator has" for name, what in _OPTIONAL_PARAMETERS.items()
+                   if getattr(self, name) is not None and prefix + name not in state_dict]
+        if unexpected or missing:
+            build = checkpoint_layer(*(prefix + name in state_dict for name in _OPTIONAL_PARAMETERS))
+            message = f"the state_dict has {'; '.join(missing + unexpected)}: build the layer as it was saved, {build}"
+            if unexpected:
+                raise RuntimeError(message)
+            error_msgs.append(message)
         super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
                                       error_msgs)
 

@@ -182,21 +182,38 @@ def test_forms_name_their_values_and_the_former_name_still_works(backend):
     assert backend.PIGNConv(4, form="residual").form == "appnp"
 
 
-def test_checkpoints_of_another_form_are_refused_with_the_form_to_use(backend):
-    signed, appnp = backend.PIGNConv(4, form="signed"), backend.PIGNConv(4, form="appnp")
-    with pytest.raises(RuntimeError, match="propagation='fixed'.*form='signed'"):
-        appnp.load_state_dict(signed.state_dict())
-    with pytest.raises(RuntimeError, match="no operator.gamma_logit.*form='appnp'"):
-        signed.load_state_dict(appnp.state_dict())
-    other = backend.PIGNConv(4, form="signed")
-    other.load_state_dict(signed.state_dict())
-    assert torch.equal(other.operator.gamma_logit, signed.operator.gamma_logit)
-    # a checkpoint with a bias in the step (the form's earlier default, with gamma_max=0.99)
-    earlier = backend.PIGNConv(4, bias=True, gamma_max=0.99)
-    with pytest.raises(RuntimeError, match=r"has a bias b .*PIGNConv\(C, bias=True, gamma_max=0.99\)"):
-        signed.load_state_dict(earlier.state_dict())
-    with pytest.raises(RuntimeError, match=r"has no operator.bias.*PIGNConv\(C, bias=False\)"):
-        earlier.load_state_dict(signed.state_dict())
+CHECKPOINTS = {"default": {}, "earlier default": {"bias": True, "gamma_max": 0.99}, "appnp": {"form": "appnp"},
+               "paper": {"form": "paper"}, "signed with W": {"beta": 0.5}, "appnp without bias": {"form": "appnp",
+                                                                                          "bias": False}}
+PARAMETERS = ("operator.weight", "operator.gamma_logit", "operator.bias")
+
+
+@pytest.mark.parametrize("saved", list(CHECKPOINTS))
+def test_checkpoints_of_another_form_are_refused_with_the_layer_to_build(backend, saved):
+    """Each mismatching parameter is named at once, and the layer the message says to build loads the
+    checkpoint (for the earlier default form, with the gamma_max it names)."""
+    state = backend.PIGNConv(4, **CHECKPOINTS[saved]).state_dict()
+    for name, options in CHECKPOINTS.items():
+        conv = backend.PIGNConv(4, **options)
+        own = set(conv.state_dict())
+        if own == set(state):
+            conv.load_state_dict(state)
+            continue
+        with pytest.raises(RuntimeError) as err:
+            conv.load_state_dict(state)
+        text = str(err.value)
+        for p in PARAMETERS:  # every mismatch named, as missing ("no p") or as unexpected
+            if (p in own) != (p in state):
+                assert (f"no {p}," in text) == (p in own), (saved, name, p, text)
+                assert p in text, (saved, name, p, text)
+        build = text.rsplit("build the layer as it was saved, ", 1)[1]
+        call = build.split("), with the gamma_max", 1)[0].rstrip(")") + ")"
+        if "gamma_max it was trained with" in build:
+            assert "gamma_max=0.99" in build and saved == "earlier default"
+            call = call[:-1] + ", gamma_max=0.99)"
+        call = call.replace("<its beta>", "0.5")
+        rebuilt = eval(call, {"PIGNConv": backend.PIGNConv, "C": 4})  # noqa: S307 - the message's own call
+        rebuilt.load_state_dict(state)
 
 
 def test_repr_names_the_coefficients(backend):
