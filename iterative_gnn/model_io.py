@@ -67,9 +67,12 @@ _EARLIER_OPERATOR_DEFAULTS = {"bias": True, "gamma_max": 0.99}
 def _operator_defaults(model: nn.Module, config: RunConfig) -> RunConfig:
     """``config`` with the GCN operator's ``bias`` and (learned coefficients) ``gamma_max`` named in
     ``conv`` as ``model`` has them, for a PIGN model of the GCN operator."""
-    operator = getattr(getattr(model, "conv", None), "operator", None)
-    if config.model != "pign" or config.conv.get("conv", "gcn") != "gcn" or not hasattr(operator, "gamma_logit"):
+    if config.model != "pign" or config.conv.get("conv", "gcn") != "gcn":
         return config
+    operator = getattr(getattr(model, "conv", None), "operator", None)
+    if not hasattr(operator, "gamma_logit"):
+        raise ValueError(f"save_model: a PIGN model of the GCN operator has model.conv.operator, a GCN operator; "
+                         f"got {type(model).__name__} (its conv: {type(getattr(model, 'conv', None)).__name__})")
     named = {"bias": operator.bias is not None}
     if operator.gamma_logit is not None:
         named["gamma_max"] = operator.gamma_max
@@ -89,17 +92,19 @@ def _config_record(config: RunConfig) -> dict[str, Any]:
 
 def _earlier_defaults(record: dict[str, Any]) -> dict[str, Any]:
     """The configuration of a file written before :func:`_operator_defaults` named the operator's
-    changed defaults, with the values it was trained with (:data:`_EARLIER_OPERATOR_DEFAULTS`)."""
+    changed defaults, with the values it was trained with (:data:`_EARLIER_OPERATOR_DEFAULTS`) for
+    each of them it does not name (``gamma_max`` only with learned coefficients)."""
     conv = record.get("conv")
-    if record.get("model") != "pign" or not isinstance(conv, dict) or conv.get("conv", "gcn") != "gcn" \
-            or "bias" in conv:
+    if record.get("model") != "pign" or not isinstance(conv, dict) or conv.get("conv", "gcn") != "gcn":
         return record
     from iterative_core.forms import FORM_ALIASES, FORMS
 
-    form = FORM_ALIASES.get(conv.get("form") or "signed", conv.get("form") or "signed")
+    form = conv.get("form") or "signed"
+    form = FORM_ALIASES.get(form, form)
     propagation = conv.get("propagation", FORMS.get(form, {}).get("propagation"))
-    earlier = {k: v for k, v in _EARLIER_OPERATOR_DEFAULTS.items() if k == "bias" or propagation == "signed"}
-    return {**record, "conv": {**earlier, **conv}}
+    earlier = {k: v for k, v in _EARLIER_OPERATOR_DEFAULTS.items()
+               if k not in conv and (k == "bias" or propagation == "signed")}
+    return {**record, "conv": {**conv, **earlier}} if earlier else record
 
 
 def save_model(path: str | os.PathLike, model: nn.Module, *, backend: str, config: RunConfig, in_channels: int,

@@ -168,6 +168,21 @@ def test_a_model_file_that_does_not_name_the_operators_defaults_loads_as_trained
         assert torch.equal(forward(saved.model, ds.x, ds.graph), trained)
 
 
+@pytest.mark.parametrize("conv,earlier", [
+    ({}, {"bias": True, "gamma_max": 0.99}),  # the signed form
+    ({"form": "appnp"}, {"bias": True}), ({"form": "residual"}, {"bias": True}), ({"form": "paper"}, {"bias": True}),
+    ({"form": "appnp", "propagation": "signed"}, {"bias": True, "gamma_max": 0.99}),
+    ({"bias": False}, {"gamma_max": 0.99}),  # each key not named gets its earlier value
+    ({"bias": True, "gamma_max": 0.9}, {}), ({"form": "paper", "bias": False}, {}),  # files that name them
+    ({"conv": "sage"}, {}),  # another operator: neither key is its
+])
+def test_a_model_files_unnamed_operator_defaults_are_the_earlier_ones(conv, earlier):
+    from iterative_gnn.model_io import _earlier_defaults
+
+    assert _earlier_defaults({"model": "pign", "conv": conv})["conv"] == {**conv, **earlier}
+    assert _earlier_defaults({"model": "gcn", "conv": conv})["conv"] == conv
+
+
 def test_an_appnp_model_is_refused_in_the_other_backend_on_a_directed_graph(tmp_path, capsys):
     """DGL's APPNPConv normalises a directed graph by the sources' out-degrees, PyG's APPNP by
     in-degrees: predicting with the other backend changed 51 of 300 classes, silently."""
