@@ -7,7 +7,7 @@ and the same step is written by hand as a torch loop with autograd on a prebuilt
 (the same graph, the same step math):
 
 * ``form="appnp"``: ``z <- (1 - alpha) Â z + alpha x + b``;
-* ``form="signed"`` (the default): ``z <- s z + (1 - s) ((Â z) diag(gamma) + alpha x + b)`` with ``s = 0.3``
+* ``form="signed"`` (the default): ``z <- s z + (1 - s) ((Â z) diag(gamma) + alpha x)`` with ``s = 0.3`` (no bias)
   and ``gamma = gamma_max tanh(atanh(gamma_init / gamma_max) + gamma_scale theta)``, ``theta`` learned;
 * ``form="paper"``: ``z <- s z + (1 - s) relu(Â z W^T + b)`` with ``s = 0.5``.
 
@@ -62,10 +62,10 @@ class _KeptTranspose(torch.autograd.Function):
         return torch.sparse.mm(ctx.At, g), None, None
 
 
-def bare_step(form: str, A: Tensor, At: Tensor | None, x: Tensor, W: Tensor | None, b: Tensor,
+def bare_step(form: str, A: Tensor, At: Tensor | None, x: Tensor, W: Tensor | None, b: Tensor | None,
               alpha: float, gamma: Callable[[], Tensor] | None = None) -> Callable[[], Callable[[Tensor], Tensor]]:
     """One step of ``form`` by hand, as a ``prepare()`` that a forward calls once: what does not change
-    from step to step (the addend ``alpha x + b``, the signed form's coefficients) is made there, as
+    from step to step (the addend ``alpha x + b``, or ``alpha x`` without a bias, the signed form's coefficients) is made there, as
     the layer makes it, and the step returned does the rest. ``At`` given: the product's backward uses
     it, else autograd's own. ``gamma``: the signed form's coefficients from its learned parameter."""
     mm = (lambda h: torch.sparse.mm(A, h)) if At is None else (lambda h: _KeptTranspose.apply(h, A, At))
@@ -76,7 +76,7 @@ def bare_step(form: str, A: Tensor, At: Tensor | None, x: Tensor, W: Tensor | No
             c = torch.add(b, x, alpha=alpha)
             return lambda z: torch.add(c, mm(z), alpha=1.0 - alpha)
         if form == "signed":
-            c, g = torch.add(b, x, alpha=alpha), gamma()
+            c, g = (x * alpha if b is None else torch.add(b, x, alpha=alpha)), gamma()
             return lambda z: torch.lerp(mm(z * g) + c, z, smoothing)
         return lambda z: torch.lerp(torch.relu(mm(z @ W.t()) + b), z, smoothing)
 
@@ -171,7 +171,7 @@ def main() -> None:
                         layers[("DGL", mode, k)] = (dconv, lambda c=dconv: c(g, x))
             some = layers[("PyG", args.modes[0], K)][0].operator
             alpha = float(some.alpha)
-            b = some.bias.detach().clone().requires_grad_()
+            b = None if some.bias is None else some.bias.detach().clone().requires_grad_()  # (signed: none)
             W = some.weight.detach().clone().requires_grad_() if form == "paper" else None
             theta = gamma = None
             if some.gamma_logit is not None:  # the signed form: the same map from its parameter

@@ -119,7 +119,8 @@ class PIGNConv(PyGLayer, RegistryLayerBase, MessagePassing):
                 adds none). (default: :obj:`True`)
             cached (bool, optional): ``conv="gcn"``: build :math:`\hat{\mathbf{A}}` once and reuse it
                 (transductive settings only). (default: :obj:`False`)
-            bias (bool, optional): Learn the bias :math:`\mathbf{b}`. (default: :obj:`True`)
+            bias (bool, optional): Learn the bias :math:`\mathbf{b}` inside the step. (default: the
+                form's: :obj:`False` for ``"signed"``, :obj:`True` for ``"appnp"`` and ``"paper"``)
             config (SolveConfig, optional): The solve's options as one object; keywords override it.
             **kwargs (optional): The iteration's options (the README's options table, from
                 :class:`iterative_core.SolveConfig` and :class:`iterative_core.LayerOptions`):

@@ -675,7 +675,7 @@ class RegistryLayerBase(OperatorLayerBase):
         smoothing = form_smoothing if smoothing is None else smoothing
         act = form_act if act is None else act
         given = set(kwargs)
-        for key, value in values.items():  # the operator's options the form sets (alpha, beta, propagation)
+        for key, value in values.items():  # the operator's options the form sets (alpha, beta, propagation, bias)
             kwargs.setdefault(key, value)
         it, opts = split_operator_options(kwargs)
         given_options = {k: v for k, v in opts.items() if k in given}  # for the repr

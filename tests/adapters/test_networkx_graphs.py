@@ -28,12 +28,14 @@ SETTINGS = settings(max_examples=10, deadline=None,
 C = 4  # feature channels of the iteration tests
 
 #: the option sets a batch is solved under: fixed steps of the default form (learned signed propagation
-#: coefficients), APPNP's and the paper's, and per-graph stopping on ``tol``
+#: coefficients), APPNP's and the paper's, and per-graph stopping on ``tol`` (also with a bias in the signed step)
 OPTIONS = {
     "default": dict(num_iterations=12),
     "appnp": dict(num_iterations=12, form="appnp"),
     "paper": dict(num_iterations=6, form="paper"),
     "default-tol": dict(num_iterations=400, tol=1e-6),
+    # with a bias the map is affine: a component's relative residual depends on its features' scale
+    "signed-bias-tol": dict(num_iterations=400, tol=1e-6, bias=True),
     "paper-tol": dict(num_iterations=400, tol=1e-6, form="paper", contraction=0.8, act="tanh", inject_input=True),
 }
 
@@ -260,7 +262,7 @@ def check_components_stop_on_their_own(backend, conv, G: nx.Graph, x: Tensor) ->
     return info.graph_iterations.tolist()
 
 
-@pytest.mark.parametrize("options", ["default-tol", "paper-tol"])
+@pytest.mark.parametrize("options", ["default-tol", "signed-bias-tol", "paper-tol"])
 @SETTINGS
 @given(G=nx_unions(), seed=st.integers(0, 2**16), scales=st.lists(st.sampled_from([0.01, 1.0, 30.0]), min_size=8,
                                                                    max_size=8))
@@ -274,7 +276,7 @@ def test_components_stop_on_their_own_with_a_batch_vector(backend, options, G, s
     check_components_stop_on_their_own(backend, conv, G, x)
 
 
-@pytest.mark.parametrize("options", ["default-tol", "paper-tol"])
+@pytest.mark.parametrize("options", ["default-tol", "signed-bias-tol", "paper-tol"])
 def test_interleaved_components_report_their_own_iterations(backend, options):
     """A cycle on the even nodes, a star on the odd ones and a grid on the last: components whose nodes
     interleave, far from their fixed points by different amounts, stop at different steps."""

@@ -103,7 +103,7 @@ def test_graph_pign_same_in_both_backends(pool):
     assert torch.allclose(a, c, atol=1e-5)
 
 
-@pytest.mark.parametrize("conv,options", [("gcn", {}), ("sage", {}), ("gin", {"hidden": 12}),
+@pytest.mark.parametrize("conv,options", [("gcn", {}), ("gcn", {"bias": True}), ("sage", {}), ("gin", {"hidden": 12}),
                                           ("gat", {"heads": 2})])
 def test_same_operator_in_both_backends(conv, options):
     ei, _ = random_graph(20, 70, simple=True, seed=2)
