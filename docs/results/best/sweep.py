@@ -69,6 +69,9 @@ CANDIDATES: dict[str, dict] = {
     "cr2": {"consistency": 2.0},
     "cr1-s4": {"consistency": 1.0, "consistency_samples": 4},
     "cr1-t0.3": {"consistency": 1.0, "consistency_temperature": 0.3},
+    # round 7: no bias in the step, so that the trained model's fixed point predicts as its iterations do
+    # (with the bias it did not: ../fixed-point)
+    "cr1-nobias": {"consistency": 1.0, "conv": {"bias": False}},
 }
 GRAPHS, ITERATIONS = ("cora", "citeseer"), (8, 16)
 
