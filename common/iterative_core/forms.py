@@ -10,7 +10,7 @@ with :math:`\\alpha = 0.1`, :math:`W = I`, no bias and a learned propagation coe
 :math:`\\gamma_c` per channel that may take either sign (:math:`|\\gamma_c| < \\gamma_{max} = 0.9`),
 starting at :math:`\\gamma_{init} = 0.5` (:math:`\\theta_c = 0`; weight decay on :math:`\\theta` pulls it
 back there). Channel by channel the fixed point is :math:`z_c = \\alpha (I - \\gamma_c \\hat A)^{-1} x_c`:
-a low-pass filter of the input where :math:`\\gamma_c > 0` (APPNP's at :math:`\\gamma_c = 0.9`), a
+a low-pass filter of the input where :math:`\\gamma_c > 0` (APPNP's as :math:`\\gamma_c` nears 0.9), a
 high-pass one where :math:`\\gamma_c < 0`, which is what heterophilous graphs need. GPR-GNN learns such
 signed coefficients for a polynomial; here they define a fixed point, reached whatever the weights
 (the step is a :math:`\\gamma_{max}`-contraction on undirected graphs). The bound and the missing bias
