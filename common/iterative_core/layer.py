@@ -48,16 +48,14 @@ _OPTIONAL_PARAMETERS = {
 
 def checkpoint_layer(weight: bool, gamma_logit: bool, bias: bool) -> str:
     """The ``PIGNConv`` to build for a checkpoint of the GCN operator that has the optional parameters
-    flagged True (see :data:`_OPTIONAL_PARAMETERS`)."""
+    flagged True (see :data:`_OPTIONAL_PARAMETERS`), with what the parameters cannot tell."""
     if gamma_logit:
         args = (["beta=<its beta>"] if weight else []) + (["bias=True"] if bias else [])
-        layer = f"PIGNConv(C{''.join(', ' + a for a in args)})"
-        if bias:  # the signed form's earlier defaults: a bias in the step and a bound of 0.99
-            layer += (", with the gamma_max it was trained with (gamma_max=0.99 for a checkpoint of the "
-                      "earlier default form, which had a bias in the step)")
-        return layer
+        return (f"PIGNConv(C{''.join(', ' + a for a in args)}), with the gamma_max it was built with (0.9 by "
+                "default; 0.99 in the signed form's earlier defaults, which had a bias in the step)")
     form = "paper" if weight else "appnp"
-    return f"PIGNConv(C, form={form!r}{'' if bias else ', bias=False'})"
+    layer = f"PIGNConv(C, form={form!r}{'' if bias else ', bias=False'})"
+    return layer + (", or the form and beta it was saved with" if weight else "")
 
 
 # the keywords every iterative layer takes beyond channels, derived from the options' fields: the headline
@@ -471,19 +469,24 @@ class GCNOperatorBase(nn.Module):
 
     def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
                               error_msgs):
-        # a checkpoint of another form: name the layer to build instead of torch's missing/unexpected keys,
-        # every mismatch at once (torch passes strict=True here whatever the caller's strict, and raises
-        # error_msgs either way)
-        unexpected = [f"{prefix}{name}, {what}, which this operator lacks" for name, what in _OPTIONAL_PARAMETERS.items()
-                      if getattr(self, name) is None and prefix + name in state_dict]
-        missing = [f"no {prefix}{name}, {what}, which this operator has" for name, what in _OPTIONAL_PARAMETERS.items()
-                   if getattr(self, name) is not None and prefix + name not in state_dict]
-        if unexpected or missing:
-            build = checkpoint_layer(*(prefix + name in state_dict for name in _OPTIONAL_PARAMETERS))
-            message = f"the state_dict has {'; '.join(missing + unexpected)}: build the layer as it was saved, {build}"
-            if unexpected:
-                raise RuntimeError(message)
-            error_msgs.append(message)
+        # a checkpoint of this operator in another form: name the layer to build instead of torch's
+        # missing/unexpected keys, every mismatch at once. As torch's shape mismatches, it is an error
+        # whatever the caller's strict (torch passes strict=True here); a state_dict that holds none of
+        # this operator's parameters, or another operator's, is left to torch (strict=False ignores it)
+        mine = [k[len(prefix):] for k in state_dict if k.startswith(prefix)]
+        parameters = {name for name, _ in self.named_parameters(recurse=False)} | set(_OPTIONAL_PARAMETERS)
+        if mine and all(k in parameters for k in mine):
+            unexpected = [f"{prefix}{name}, {what}, which this operator lacks"
+                          for name, what in _OPTIONAL_PARAMETERS.items()
+                          if getattr(self, name) is None and prefix + name in state_dict]
+            missing = [f"no {prefix}{name}, {what}, which this operator has" for name, what in _OPTIONAL_PARAMETERS.items()
+                       if getattr(self, name) is not None and prefix + name not in state_dict]
+            if unexpected or missing:
+                build = checkpoint_layer(*(prefix + name in state_dict for name in _OPTIONAL_PARAMETERS))
+                message = f"the state_dict has {'; '.join(missing + unexpected)}: build the layer as it was saved, {build}"
+                if unexpected:
+                    raise RuntimeError(message)
+                error_msgs.append(message)
         super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
                                       error_msgs)
 

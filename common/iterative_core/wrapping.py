@@ -694,7 +694,7 @@ class RegistryLayerBase(OperatorLayerBase):
         # the GCN operator's options that may change later (conv.alpha = 0.2): shown when given or changed
         self._mutable_options = ({k: getattr(operator, k) for k in sorted(GCN_MUTABLE_OPTIONS) if hasattr(operator, k)}
                                  if isinstance(operator, GCNOperatorBase) else {})
-        self._default_form = resolve_form(None, keys, conv, where)
+        self._default_form = registered_form(conv, self.adapter.name, None, where)[0]  # (for the repr)
 
     def reset_parameters(self) -> None:
         super().reset_parameters()
