@@ -109,9 +109,7 @@ def form_defaults(form: str, keys: frozenset) -> dict[str, Any]:
 
 def registered_form(conv, backend: str, form: Optional[str] = None, where: str = "PIGNConv") -> tuple[str, frozenset]:
     """``(form, keys)`` of a layer iterating the operator registered as ``conv`` for ``backend``: the
-    form :func:`resolve_form` gives it and the options of the form's that its factory takes and does not
-    fix (:func:`operator_keys` less :func:`partial_keywords`; none when ``conv`` is not a registered
-    name)."""
-    factory = get_operator(conv, backend) if isinstance(conv, str) else None
-    keys = operator_keys(factory) if factory is not None else frozenset()
-    return resolve_form(form, keys, conv, where), keys - partial_keywords(factory)
+    form :func:`resolve_form` gives it and the options its factory takes (:func:`operator_keys`; none
+    when ``conv`` is not a registered name)."""
+    keys = operator_keys(get_operator(conv, backend)) if isinstance(conv, str) else frozenset()
+    return resolve_form(form, keys, conv, where), keys

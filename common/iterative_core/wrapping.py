@@ -38,7 +38,7 @@ from torch.nn.parameter import is_lazy
 from ._keys import check_keys
 from ._warnings import warn_user
 from .config import SolveConfig
-from .forms import form_defaults, registered_form, resolve_form
+from .forms import form_defaults, partial_keywords, registered_form, resolve_form
 from .layer import GCN_LAYER_ATTRIBUTES, GCN_MUTABLE_OPTIONS, ITERATION_KEYS, GCNOperatorBase, IterativeLayerBase
 from .operators import _rename, _state_dict_keys, get_operator
 from .info import apply_policy
@@ -667,7 +667,8 @@ class RegistryLayerBase(OperatorLayerBase):
             raise TypeError(f"{where}: conv must be a registered operator name, got {type(conv).__name__} "
                             "(to iterate a module you built, use IterativeConv(module))")
         form, keys = registered_form(conv, self.adapter.name, form, where)
-        values = form_defaults(form, keys)
+        # the form sets what the factory takes, but not a keyword a functools.partial of it fixes
+        values = form_defaults(form, keys - partial_keywords(get_operator(conv, self.adapter.name)))
         form_smoothing, form_act = values.pop("smoothing"), values.pop("act")
         config = kwargs.get("config")
         if smoothing is None and isinstance(config, SolveConfig) and config.given("smoothing"):
@@ -694,7 +695,7 @@ class RegistryLayerBase(OperatorLayerBase):
         # the GCN operator's options that may change later (conv.alpha = 0.2): shown when given or changed
         self._mutable_options = ({k: getattr(operator, k) for k in sorted(GCN_MUTABLE_OPTIONS) if hasattr(operator, k)}
                                  if isinstance(operator, GCNOperatorBase) else {})
-        self._default_form = registered_form(conv, self.adapter.name, None, where)[0]  # (for the repr)
+        self._default_form = resolve_form(None, keys, conv, where)
 
     def reset_parameters(self) -> None:
         super().reset_parameters()

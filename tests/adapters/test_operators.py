@@ -273,6 +273,9 @@ def test_a_partial_of_the_gcn_operator_keeps_the_forms(backend, clean_registry):
     assert backend.PIGNConv(C, form="appnp").operator.bias is not None
     backend.register_operator("gcn_bias", functools.partial(backend.GCNOperator, bias=True))
     assert backend.PIGNConv(C, conv="gcn_bias").operator.bias is not None  # ... in the signed form too
+    backend.register_operator("gcn_alpha", functools.partial(backend.GCNOperator, alpha=0.2))
+    fixed_alpha = backend.PIGNConv(C, conv="gcn_alpha")  # the form the layer takes unasked: not named
+    assert fixed_alpha.operator.alpha == 0.2 and "form=" not in repr(fixed_alpha)
 
 
 def test_a_valid_factorys_own_argument_errors_pass_unchanged(backend, clean_registry):
