@@ -431,13 +431,14 @@ class GCNOperatorBase(nn.Module):
         """The propagation coefficients: ``"fixed"`` (:math:`1-\\alpha`, nothing to learn) or ``"signed"``
         (:math:`\\gamma_c = \\gamma_{max} \\tanh(\\operatorname{atanh}(\\gamma_{init}/\\gamma_{max}) +
         \\text{scale}\\,\\theta_c)`, one learned per channel, :math:`\\theta` starting at 0)."""
-        check_choice("propagation", propagation, PROPAGATIONS)
+        where = type(self).__name__
+        check_choice(f"{where} propagation", propagation, PROPAGATIONS)
         self.propagation = propagation
         given = {k: v for k, v in (("gamma_init", gamma_init), ("gamma_scale", gamma_scale),
                                    ("gamma_max", gamma_max)) if v is not None}
         if propagation == "fixed":
             if given:
-                raise ValueError(f"{', '.join(given)} appl{'ies' if len(given) == 1 else 'y'} only to learned "
+                raise ValueError(f"{where}: {', '.join(given)} appl{'ies' if len(given) == 1 else 'y'} only to learned "
                                  "propagation coefficients, but propagation='fixed' (pass propagation='signed', "
                                  "or use form='signed')")
             self.register_parameter("gamma_logit", None)
@@ -445,15 +446,15 @@ class GCNOperatorBase(nn.Module):
         values = {**SIGNED_DEFAULTS, **given}
         for key, value in values.items():
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-                raise ValueError(f"{key} must be a finite float, got {value!r}")
+                raise ValueError(f"{where}: {key} must be a finite float, got {value!r}")
         if not 0.0 < values["gamma_max"] <= 1.0:
-            raise ValueError(f"gamma_max must be in (0, 1], got {values['gamma_max']!r}")
+            raise ValueError(f"{where}: gamma_max must be in (0, 1], got {values['gamma_max']!r}")
         if not abs(values["gamma_init"]) < values["gamma_max"]:
-            raise ValueError(f"gamma_init must lie strictly between -gamma_max and gamma_max "
+            raise ValueError(f"{where}: gamma_init must lie strictly between -gamma_max and gamma_max "
                              f"({values['gamma_max']}), got {values['gamma_init']!r}"
                              + ("" if gamma_init is not None else " (the default; pass gamma_init)"))
         if not values["gamma_scale"] > 0:
-            raise ValueError(f"gamma_scale must be > 0, got {values['gamma_scale']!r}")
+            raise ValueError(f"{where}: gamma_scale must be > 0, got {values['gamma_scale']!r}")
         self.gamma_init = float(values["gamma_init"])
         self.gamma_scale = float(values["gamma_scale"])
         self.gamma_max = float(values["gamma_max"])

@@ -158,17 +158,19 @@ def test_coefficients_receive_gradients_and_change_sign_in_training(backend):
 
 
 def test_options_are_checked_at_construction(backend):
-    with pytest.raises(ValueError, match="gamma_init must lie strictly between"):
+    with pytest.raises(ValueError, match="GCNOperator: gamma_init must lie strictly between"):
         backend.PIGNConv(4, form="signed", gamma_init=0.99)
     with pytest.raises(ValueError, match=r"got 0.5 \(the default; pass gamma_init\)"):
         backend.PIGNConv(4, form="signed", gamma_max=0.3)
-    with pytest.raises(ValueError, match=r"gamma_max must be in \(0, 1\]"):
+    with pytest.raises(ValueError, match=r"GCNOperator: gamma_max must be in \(0, 1\]"):
         backend.PIGNConv(4, form="signed", gamma_max=1.5)
-    with pytest.raises(ValueError, match="gamma_scale must be > 0"):
+    with pytest.raises(ValueError, match="GCNOperator: gamma_scale must be > 0"):
         backend.PIGNConv(4, form="signed", gamma_scale=0.0)
-    with pytest.raises(ValueError, match="gamma_init applies only to learned .*propagation='signed'"):
+    with pytest.raises(ValueError, match="GCNOperator: gamma_max must be a finite float, got 'a'"):
+        backend.PIGNConv(4, form="signed", gamma_max="a")
+    with pytest.raises(ValueError, match="GCNOperator: gamma_init applies only to learned .*propagation='signed'"):
         backend.PIGNConv(4, form="appnp", gamma_init=0.5)
-    with pytest.raises(ValueError, match="unknown propagation 'signd'.*Did you mean 'signed'"):
+    with pytest.raises(ValueError, match="unknown GCNOperator propagation 'signd'.*Did you mean 'signed'"):
         backend.PIGNConv(4, propagation="signd")
     with pytest.raises(ValueError, match="form='signed' needs an operator that takes"):
         backend.PIGNConv(4, conv="sage", form="signed")
