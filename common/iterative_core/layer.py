@@ -432,7 +432,10 @@ class GCNOperatorBase(nn.Module):
         (:math:`\\gamma_c = \\gamma_{max} \\tanh(\\operatorname{atanh}(\\gamma_{init}/\\gamma_{max}) +
         \\text{scale}\\,\\theta_c)`, one learned per channel, :math:`\\theta` starting at 0)."""
         where = type(self).__name__
-        check_choice(f"{where} propagation", propagation, PROPAGATIONS)
+        try:
+            check_choice("propagation", propagation, PROPAGATIONS)
+        except (TypeError, ValueError) as exc:  # named by the operator, as its other options' messages are
+            raise type(exc)(f"{where}: {exc}") from None
         self.propagation = propagation
         given = {k: v for k, v in (("gamma_init", gamma_init), ("gamma_scale", gamma_scale),
                                    ("gamma_max", gamma_max)) if v is not None}
@@ -444,17 +447,14 @@ class GCNOperatorBase(nn.Module):
             self.register_parameter("gamma_logit", None)
             return
         values = {**SIGNED_DEFAULTS, **given}
-        for key, value in values.items():
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-                raise ValueError(f"{where}: {key} must be a finite float, got {value!r}")
-        if not 0.0 < values["gamma_max"] <= 1.0:
-            raise ValueError(f"{where}: gamma_max must be in (0, 1], got {values['gamma_max']!r}")
+        values["gamma_max"] = check_real("gamma_max", values["gamma_max"], low=0.0, high=1.0, low_open=True, where=where)
+        values["gamma_scale"] = check_real("gamma_scale", values["gamma_scale"], low=0.0, low_open=True, where=where)
+        values["gamma_init"] = check_real("gamma_init", values["gamma_init"], low=-1.0, high=1.0, low_open=True,
+                                          high_open=True, where=where)
         if not abs(values["gamma_init"]) < values["gamma_max"]:
             raise ValueError(f"{where}: gamma_init must lie strictly between -gamma_max and gamma_max "
                              f"({values['gamma_max']}), got {values['gamma_init']!r}"
                              + ("" if gamma_init is not None else " (the default; pass gamma_init)"))
-        if not values["gamma_scale"] > 0:
-            raise ValueError(f"{where}: gamma_scale must be > 0, got {values['gamma_scale']!r}")
         self.gamma_init = float(values["gamma_init"])
         self.gamma_scale = float(values["gamma_scale"])
         self.gamma_max = float(values["gamma_max"])

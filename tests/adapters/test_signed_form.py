@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 
+import numpy as np
 import pytest
 import torch
 
@@ -162,15 +163,19 @@ def test_options_are_checked_at_construction(backend):
         backend.PIGNConv(4, form="signed", gamma_init=0.99)
     with pytest.raises(ValueError, match=r"got 0.5 \(the default; pass gamma_init\)"):
         backend.PIGNConv(4, form="signed", gamma_max=0.3)
-    with pytest.raises(ValueError, match=r"GCNOperator: gamma_max must be in \(0, 1\]"):
+    with pytest.raises(ValueError, match=r"GCNOperator: gamma_max must be a finite number in \(0, 1\]"):
         backend.PIGNConv(4, form="signed", gamma_max=1.5)
-    with pytest.raises(ValueError, match="GCNOperator: gamma_scale must be > 0"):
+    with pytest.raises(ValueError, match="GCNOperator: gamma_scale must be a finite number > 0"):
         backend.PIGNConv(4, form="signed", gamma_scale=0.0)
-    with pytest.raises(ValueError, match="GCNOperator: gamma_max must be a finite float, got 'a'"):
+    with pytest.raises(TypeError, match=r"GCNOperator: gamma_max must be a finite number in \(0, 1\], got 'a'"):
         backend.PIGNConv(4, form="signed", gamma_max="a")
+    with pytest.raises(ValueError, match=r"GCNOperator: gamma_init must be a finite number in \(-1, 1\), got nan"):
+        backend.PIGNConv(4, form="signed", gamma_init=float("nan"))
+    gamma_max = np.float32(0.8)  # a NumPy number is a number (numbers.Real)
+    assert backend.PIGNConv(4, form="signed", gamma_max=gamma_max).operator.gamma_max == pytest.approx(0.8)
     with pytest.raises(ValueError, match="GCNOperator: gamma_init applies only to learned .*propagation='signed'"):
         backend.PIGNConv(4, form="appnp", gamma_init=0.5)
-    with pytest.raises(ValueError, match="unknown GCNOperator propagation 'signd'.*Did you mean 'signed'"):
+    with pytest.raises(ValueError, match="GCNOperator: unknown propagation 'signd'.*Did you mean 'signed'"):
         backend.PIGNConv(4, propagation="signd")
     with pytest.raises(ValueError, match="form='signed' needs an operator that takes"):
         backend.PIGNConv(4, conv="sage", form="signed")
