@@ -6,6 +6,7 @@ reads a value back from the device, so the loop runs without host-device synchro
 """
 from __future__ import annotations
 
+import math
 from typing import Optional
 
 import torch
@@ -29,6 +30,15 @@ def _relative(step: Tensor, norm: Tensor) -> Tensor:
     floor = torch.maximum(norm, step * _FROM_ZERO).clamp_min(torch.finfo(norm.dtype).tiny)
     ratio = torch.where(torch.isinf(step), float("inf"), step / floor)  # an overflowed step: inf, not inf / inf
     return torch.where(torch.isfinite(norm), ratio, float("nan"))
+
+
+def _underflow_bound(dtype: torch.dtype) -> float:
+    """The norm below which an iterate's squared entries may have underflowed in ``dtype``: the squares
+    of entries under the square root of the smallest normal number lose their digits, and a norm under
+    that root over the machine epsilon may rest on such entries (about 9e-13 in float32, 7e-139 in
+    float64)."""
+    info = torch.finfo(dtype)
+    return math.sqrt(info.tiny) / info.eps
 
 
 def _row_sq(t: Tensor) -> Tensor:
@@ -172,8 +182,24 @@ class IterationMonitor:
 
     def _graph_norms(self, t: Tensor) -> Tensor:
         out = torch.zeros(self.num_graphs, device=t.device, dtype=torch.float32 if t.dtype in (torch.float16, torch.bfloat16) else t.dtype)
-        out.index_add_(0, self.batch, _row_sq(t.detach()).to(out.dtype))
+        # squared in the accumulation dtype: a float16 entry under 2.4e-4 squares to zero in float16
+        out.index_add_(0, self.batch, _row_sq(t.detach().to(out.dtype)))
         return out.sqrt()
+
+    def _rescaled_norms(self, diff: Tensor, zd: Tensor, acc: torch.dtype) -> tuple[Tensor, Tensor]:
+        """``(||diff||, ||zd||)`` (per graph with a batch) computed on both divided by their largest
+        entry (per graph), then scaled back: exact where the squares of tiny entries underflow (a
+        problem scaled by 1e-25 in float32 squares to zero, which read as a zero residual)."""
+        if self.batch is None:
+            m = torch.maximum(zd.abs().amax(), diff.abs().amax()).to(acc)
+            m = torch.where(m > 0, m, torch.ones_like(m))
+            return (torch.linalg.vector_norm(diff.to(acc) / m, dtype=acc) * m,
+                    torch.linalg.vector_norm(zd.to(acc) / m, dtype=acc) * m)
+        rows = torch.maximum(zd.abs().flatten(1).amax(1), diff.abs().flatten(1).amax(1)).to(acc)
+        m = torch.zeros(self.num_graphs, device=zd.device, dtype=acc).scatter_reduce_(0, self.batch, rows, "amax")
+        m = torch.where(m > 0, m, torch.ones_like(m))
+        scale = m[self.batch].view(-1, *([1] * (zd.dim() - 1)))
+        return self._graph_norms(diff.to(acc) / scale) * m, self._graph_norms(zd.to(acc) / scale) * m
 
     def accept(self, k: int, z: Tensor, z_new: Tensor, *, every_graph: bool = False,
                residual: Optional[Tensor] = None, residual_scale: float = 1.0) -> tuple[Tensor, bool]:
@@ -213,6 +239,18 @@ class IterationMonitor:
             res[1] = torch.linalg.vector_norm(zd, dtype=acc)
         if self.batch is not None:
             ga, gn = self._graph_norms(diff), self._graph_norms(zd)
+        # at a test (a value is read back there anyway): norms of iterates so small that their squares
+        # may have underflowed are measured again on the rescaled iterate, so that a zero read from
+        # underflow does not pass the test
+        rescue = check and zd.numel() > 0 and self.stop == "rel"
+        if rescue and self.batch is None and bool(res[1] < _underflow_bound(res.dtype)):
+            res.copy_(torch.stack(self._rescaled_norms(diff, zd, res.dtype)))
+        if self.batch is not None:
+            if rescue:
+                small = gn < _underflow_bound(gn.dtype)
+                if bool(small.any()):
+                    ra, rn = self._rescaled_norms(diff, zd, gn.dtype)
+                    ga, gn = torch.where(small, ra, ga), torch.where(small, rn, gn)
             metric = _relative(ga, gn) if self.stop == "rel" else ga
             self._graph_res[k] = metric
             torch.stack([ga, gn], dim=-1, out=self._graph_steps[k])

@@ -111,3 +111,20 @@ def test_a_graph_that_diverges_among_many_that_converge_is_flagged_as_alone(back
     out = backend.call(conv, x, ei, ew, batch_sizes=sizes)
     alone = backend.call(conv, graphs[0][0], ring, weights[0])
     assert torch.allclose(out[:4], alone, atol=1e-6)
+
+
+def test_features_too_small_to_square_converge_as_their_scaled_copy(backend):
+    # float32 squares of entries below 1e-19 underflow: the residual read zero and a solve with a tol
+    # stopped at once, converged in name; each graph, alone or beside an ordinary one, takes the steps
+    # of the same features at ordinary scale
+    (x, ei, _), = toy_graphs(1, channels=C, seed=3)
+    ei, _ = with_self_loops(ei, None, x.size(0))
+    conv = backend.PIGNConv(C, num_iterations=200, tol=1e-6)
+    ref, ref_info = backend.call(conv, x, ei, return_info=True)
+    out, info = backend.call(conv, x * 1e-25, ei, return_info=True)
+    assert info.iterations == ref_info.iterations > 5
+    assert torch.allclose(out / 1e-25, ref, rtol=1e-4, atol=1e-6)
+    xs, eis, sizes = stack_graphs([(x * 1e-25, ei), (x, ei)])
+    out, info = backend.call(conv, xs, eis, batch_sizes=sizes, return_info=True)
+    assert info.graph_iterations.tolist() == [ref_info.iterations] * 2
+    assert torch.allclose(out[: x.size(0)] / 1e-25, ref, rtol=1e-4, atol=1e-6)

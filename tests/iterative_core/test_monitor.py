@@ -181,3 +181,19 @@ def test_an_overflowed_iterate_norm_never_reads_as_a_small_relative_residual():
     m = IterationMonitor(z0, max_iter=5, tol=1e-3, batch=batch, num_graphs=2)
     m.accept(0, z0, 1.01 * z0)
     assert m.graph_failed.tolist() == [True, True] and torch.isnan(m.graph_res[0]).all()
+
+
+@pytest.mark.parametrize("dtype,scale", [(torch.float32, 1e-25), (torch.float64, 1e-170), (torch.float16, 1e-4)])
+def test_iterates_whose_squares_underflow_are_measured_at_their_own_scale(dtype, scale):
+    # the squares of entries below sqrt(tiny) underflow to zero: a step of half the iterate then read as
+    # a zero relative residual and passed any tol; measured again on the rescaled iterate at the test
+    z0 = torch.full((16, 4), scale, dtype=dtype)
+    m = IterationMonitor(z0, max_iter=5, tol=1e-3)
+    assert halving(m, z0, 3) == [False] * 3
+    assert m.rel_res.tolist() == [pytest.approx(0.5, rel=1e-2)] * 3
+    batch = torch.tensor([0] * 8 + [1] * 8)
+    z = torch.cat([z0[:8], torch.ones(8, 4, dtype=dtype)])  # a tiny graph beside an ordinary one
+    m = IterationMonitor(z, max_iter=5, tol=1e-3, batch=batch, num_graphs=2)
+    z, stop = m.accept(0, z, z / 2)
+    assert not stop and m.graph_active.tolist() == [True, True]
+    assert m.graph_res[0].tolist() == [pytest.approx(0.5, rel=1e-2)] * 2
