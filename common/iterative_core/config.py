@@ -273,8 +273,8 @@ class SolveConfig(_Options):
     """
 
     max_iter: Optional[int] = option(
-        None, "the most steps, an int >= 0 (a layer's num_iterations, default 8); None: the length of a smoothing "
-        "schedule")
+        None, "the most steps, an int >= 0 (a layer's num_iterations: an int, default 8); None (fixed_point only): "
+        "the length of a smoothing schedule")
     tol: Optional[float] = option(
         None, "stop once the residual is <= tol; None runs exactly max_iter steps, never synchronising in the loop",
         check=_real(low=0.0, optional=True))
