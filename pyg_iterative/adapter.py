@@ -87,6 +87,10 @@ class PyGAdapter(GraphAdapter):
             if edge_weight is not None:
                 raise ValueError(f"{where}: a sparse adjacency carries the edge weights as its values; "
                                  "do not pass edge_weight as well")
+            values = edge_index if isinstance(edge_index, Tensor) else edge_index.storage.value()
+            if values is not None and not values.dtype.is_floating_point:
+                raise TypeError(f"{where}: a sparse adjacency's values are its edge weights and must be "
+                                f"floating-point, got {values.dtype}: convert it, adj.float()")
             listed = []
 
             def edges_and_values():

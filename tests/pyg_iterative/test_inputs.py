@@ -91,6 +91,18 @@ def test_sparse_adjacency_and_separate_weights_is_an_error():
         PIGNConv(C)(torch.randn(N, C), to_torch_csr_tensor(ei.flip(0), w, size=N), w)
 
 
+@pytest.mark.parametrize("layout", ["coo", "csr"])
+def test_an_integer_sparse_adjacency_is_refused_by_its_values(layout):
+    """The values are the edge weights; the message names them, not an edge_weight never passed."""
+    ei, _ = random_graph(N, 30, simple=True)
+    adj = torch.sparse_coo_tensor(ei.flip(0), torch.ones(ei.size(1), dtype=torch.long), (N, N)).coalesce()
+    adj = adj if layout == "coo" else adj.to_sparse_csr()
+    with pytest.raises(TypeError, match=r"sparse adjacency's values .* floating-point, got torch.int64: .*adj.float\(\)"):
+        PIGNConv(C)(torch.randn(N, C), adj)
+    x = torch.randn(N, C)
+    torch.testing.assert_close(PIGNConv(C, form="appnp")(x, adj.float()), PIGNConv(C, form="appnp")(x, ei))
+
+
 def test_inside_pyg_sequential():
     ei, w = random_graph(N, 40, simple=True)
     x = torch.randn(N, 5)
