@@ -84,9 +84,11 @@ class DGLAdapter(GraphAdapter):
             raise TypeError(f"{where}: expected a DGLGraph as the first argument, got {type(graph).__name__}")
         if graph.is_block or graph.num_src_nodes() != graph.num_dst_nodes():
             kind = "a block (message-flow graph)" if graph.is_block else "a bipartite graph"
+            apart = (", two node sets even where their counts agree"
+                     if graph.is_block and graph.num_src_nodes() == graph.num_dst_nodes() else "")
             raise ValueError(square_error(
                 where, f"got {kind} with {graph.num_src_nodes()} source and {graph.num_dst_nodes()} destination "
-                "nodes", self.subgraph_hint))
+                f"nodes{apart}", self.subgraph_hint))
         if len(graph.ntypes) > 1 or len(graph.etypes) > 1:
             raise ValueError(
                 f"{where}: got a heterograph with node types {graph.ntypes} and edge types {graph.etypes}; the "

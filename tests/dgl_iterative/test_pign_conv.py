@@ -60,6 +60,11 @@ def test_blocks_are_refused():
     for module in (PIGNConv(4), GCNOperator(4)):
         with pytest.raises(ValueError, match="square"):
             module(block, torch.randn(block.num_src_nodes(), 4))
+    # a block whose source and destination counts agree is still two node sets
+    full = dgl.to_block(to_dgl(edge_index, 15), dst_nodes=torch.arange(15))
+    assert full.num_src_nodes() == full.num_dst_nodes() == 15
+    with pytest.raises(ValueError, match="15 source and 15 destination nodes, two node sets even where their counts"):
+        PIGNConv(4)(full, torch.randn(15, 4))
 
 
 @pytest.mark.parametrize("weighted", [False, True])
