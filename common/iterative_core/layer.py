@@ -831,6 +831,11 @@ def _csr_pair(src: Tensor, dst: Tensor, weight: Tensor, num_nodes: int, **groupe
     """:func:`~iterative_core.sparse.csr_pair`, built outside ``torch.compile``'s graph (torch < 2.4
     cannot trace sparse constructors); it is built once per graph, so the graph break costs nothing
     per iteration."""
+    if src.device.type == "meta":
+        raise NotImplementedError(
+            "the GCN operator builds a sparse matrix of the graph, which tensors on the meta device cannot hold; "
+            "trace shapes there with a layer that needs no such set-up (IterativeConv of a SAGEConv, "
+            "validate=False, on_divergence='ignore'), or call the layer on real tensors")
     return csr_pair(src, dst, weight, num_nodes, **grouped)
 
 

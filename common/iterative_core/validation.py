@@ -55,6 +55,10 @@ def check_features(x: Tensor, channels: Optional[int], where: str, *, validate: 
         raise ValueError(
             f"{where}: node features have {x.shape[1]} channels but {owner} was built for {name}={channels}"
         )
+    if validate and x.device.type == "meta":
+        raise ValueError(f"{where}: validate=True reads the inputs' values (finite features, indices in range), "
+                         "which tensors on the meta device do not hold: pass validate=False (and "
+                         "on_divergence='ignore') to trace shapes there")
     if validate and x.numel() and not bool(all_finite(x)):
         bad = ~torch.isfinite(x.detach())  # only now, to count them and find the first
         count = int(bad.sum())

@@ -313,6 +313,19 @@ def test_a_layer_runs_on_the_meta_device(backend):
     assert out.shape == (5, 4) and out.device.type == "meta"
 
 
+def test_what_cannot_run_on_the_meta_device_says_so(backend):
+    """The input checks read values and the GCN operator builds a sparse matrix: neither exists on the
+    meta device, where torch's own errors (Tensor.item(), a missing bincount kernel) named neither."""
+    if backend.name == "dgl":
+        pytest.skip("DGL graphs do not live on the meta device")
+    x, ei = torch.empty(5, 4, device="meta"), EI.to("meta")
+    with pytest.raises(ValueError, match="PIGNConv: validate=True reads the inputs' values.*pass validate=False"):
+        backend.PIGNConv(4).to("meta")(x, ei)
+    conv = backend.PIGNConv(4, validate=False, on_divergence="ignore").to("meta")
+    with pytest.raises(NotImplementedError, match="GCN operator builds a sparse matrix.*meta device.*SAGEConv"):
+        conv(x, ei)
+
+
 # --------------------------------------------------------------------------- divergence and stalls
 def test_an_expansive_operator_is_reported_as_diverged(backend):
     x = torch.randn(5, 4)
