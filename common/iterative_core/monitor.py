@@ -237,20 +237,20 @@ class IterationMonitor:
             acc = res.dtype
             res[0] = torch.linalg.vector_norm(diff, dtype=acc)
             res[1] = torch.linalg.vector_norm(zd, dtype=acc)
-        if self.batch is not None:
-            ga, gn = self._graph_norms(diff), self._graph_norms(zd)
-        # at a test (a value is read back there anyway): norms of iterates so small that their squares
+        # at a test (a value is read back there anyway): the norms of an iterate so small that its squares
         # may have underflowed are measured again on the rescaled iterate, so that a zero read from
-        # underflow does not pass the test
-        rescue = check and zd.numel() > 0 and self.stop == "rel"
-        if rescue and self.batch is None and bool(res[1] < _underflow_bound(res.dtype)):
-            res.copy_(torch.stack(self._rescaled_norms(diff, zd, res.dtype)))
-        if self.batch is not None:
-            if rescue:
-                small = gn < _underflow_bound(gn.dtype)
-                if bool(small.any()):
-                    ra, rn = self._rescaled_norms(diff, zd, gn.dtype)
-                    ga, gn = torch.where(small, ra, ga), torch.where(small, rn, gn)
+        # underflow does not pass the test; only for the graphs the test decides (a frozen or empty one
+        # would ask for it at every test)
+        rescue = check and self.iterations >= self.min_iter and self.stop == "rel" and zd.numel() > 0
+        if self.batch is None:
+            if rescue and bool(res[1] < _underflow_bound(res.dtype)):
+                res.copy_(torch.stack(self._rescaled_norms(diff, zd, res.dtype)))
+        else:
+            ga, gn = self._graph_norms(diff), self._graph_norms(zd)
+            small = self.graph_active & (gn < _underflow_bound(gn.dtype)) if rescue else None
+            if small is not None and bool(small.any()):
+                ra, rn = self._rescaled_norms(diff, zd, gn.dtype)
+                ga, gn = torch.where(small, ra, ga), torch.where(small, rn, gn)
             metric = _relative(ga, gn) if self.stop == "rel" else ga
             self._graph_res[k] = metric
             torch.stack([ga, gn], dim=-1, out=self._graph_steps[k])
