@@ -483,7 +483,7 @@ class GCNOperatorBase(nn.Module):
             missing = [f"no {prefix}{name}, {what}, which this operator has" for name, what in _OPTIONAL_PARAMETERS.items()
                        if getattr(self, name) is not None and prefix + name not in state_dict]
             if unexpected or missing:
-                build = checkpoint_layer(*(prefix + name in state_dict for name in _OPTIONAL_PARAMETERS))
+                build = checkpoint_layer(**{name: prefix + name in state_dict for name in _OPTIONAL_PARAMETERS})
                 message = f"the state_dict has {'; '.join(missing + unexpected)}: build the layer as it was saved, {build}"
                 if unexpected:
                     raise RuntimeError(message)
