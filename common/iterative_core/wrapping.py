@@ -413,10 +413,12 @@ class OperatorLayerBase(IterativeLayerBase):
         batch, num_graphs = view.batch, view.num_graphs
         if edge_attr is not None:
             check_edge_attr(edge_attr, graph, view.num_edges, x, where, ordered=adapter.edge_ordered(graph))
-        if not hasattr(op, "bind"):  # a wrapped layer: its parameters meet the iterate at every step
-            param = next((p for p in op.parameters() if p.is_floating_point()), None)
-            if param is not None:
+        # the operator's parameters meet the iterate at every step: features of another dtype are refused,
+        # as torch's own layers refuse them (half-precision parameters iterate in float32, see below)
+        for param in op.parameters():  # (a loop, not next(): torch.compile traces it in every version)
+            if param.is_floating_point():
                 check_parameter_dtype(x, param.dtype, where, "the layer")
+                break
         dtype = compute_dtype(x.dtype)
         if dtype == x.dtype or not hasattr(op, "bind"):
             return _Step(self._bind(x, graph, edge_weight, batch, num_graphs, edge_attr), x, z_init, batch, num_graphs,

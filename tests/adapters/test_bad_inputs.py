@@ -274,11 +274,27 @@ def test_a_bfloat16_layer_of_a_builtin_operator_runs_and_returns_bfloat16(backen
     assert torch.allclose(out.float(), ref, atol=0.1, rtol=0.1)
 
 
-def test_features_of_another_dtype_than_the_projection_are_named(backend):
-    with pytest.raises(TypeError, match=r"PIGNConv: node features have dtype torch\.float64 but the layer's parameters "
-                                        r"have dtype torch\.float32; convert one to the other: layer\.to\(torch\.float64\) "
-                                        r"or features\.to\(torch\.float32\)"):
-        backend.call(backend.PIGNConv(4, 3, num_iterations=3), torch.randn(5, 4, dtype=torch.float64), EI)
+@pytest.mark.parametrize("widths, kw", [((4, 3), {}), ((4,), {}), ((4,), {"form": "appnp"}), ((4,), {"form": "paper"})],
+                         ids=["projection", "signed", "appnp", "paper"])
+@pytest.mark.parametrize("layer_dtype, x_dtype", [(torch.float32, torch.float64), (torch.float64, torch.float32)])
+def test_features_of_another_dtype_than_the_layer_are_named(backend, widths, kw, layer_dtype, x_dtype):
+    """The GCN operator used to iterate in the features' dtype: a float64 layer given float32 features
+    computed and returned float32, while the projection refused the same mismatch."""
+    conv = backend.PIGNConv(*widths, num_iterations=3, **kw).to(layer_dtype)
+    with pytest.raises(TypeError, match=rf"PIGNConv: node features have dtype {x_dtype} but the layer's parameters "
+                                        rf"have dtype {layer_dtype}; convert one to the other: layer\.to\({x_dtype}\) "
+                                        rf"or features\.to\({layer_dtype}\)"):
+        backend.call(conv, torch.randn(5, 4, dtype=x_dtype), EI)
+
+
+def test_a_layer_without_parameters_iterates_in_the_features_dtype(backend):
+    """APPNP's form without a bias has nothing to learn, like PyG's APPNP: any float dtype runs."""
+    conv = backend.PIGNConv(4, num_iterations=3, form="appnp", bias=False)
+    assert not list(conv.parameters())
+    x = torch.randn(5, 4, dtype=torch.float64)
+    out = backend.call(conv, x, EI)
+    assert out.dtype == torch.float64
+    torch.testing.assert_close(out.float(), backend.call(conv, x.float(), EI))
 
 
 @pytest.mark.parametrize("widths, kw", [((4,), {}), ((4, 3), {}), ((4,), {"form": "paper"}), ((4,), {"conv": "sage"})],
