@@ -97,11 +97,13 @@ def _earlier_defaults(record: dict[str, Any]) -> dict[str, Any]:
     conv = record.get("conv")
     if record.get("model") != "pign" or not isinstance(conv, dict) or conv.get("conv", "gcn") != "gcn":
         return record
-    from iterative_core.forms import FORM_ALIASES, FORMS
+    from iterative_core.forms import FORMS, OPERATOR_KEYS, resolve_form
 
-    form = conv.get("form") or "signed"
-    form = FORM_ALIASES.get(form, form)
-    propagation = conv.get("propagation", FORMS.get(form, {}).get("propagation"))
+    try:  # the form the GCN operator (which takes every form's options) resolves it to
+        form = resolve_form(conv.get("form"), frozenset(OPERATOR_KEYS))
+    except (TypeError, ValueError):
+        return record  # not a form: building the model names the valid ones
+    propagation = conv.get("propagation", FORMS[form].get("propagation"))
     earlier = {k: v for k, v in _EARLIER_OPERATOR_DEFAULTS.items()
                if k not in conv and (k == "bias" or propagation == "signed")}
     return {**record, "conv": {**conv, **earlier}} if earlier else record

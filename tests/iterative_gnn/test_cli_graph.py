@@ -175,6 +175,7 @@ def test_a_model_file_that_does_not_name_the_operators_defaults_loads_as_trained
     ({"bias": False}, {"gamma_max": 0.99}),  # each key not named gets its earlier value
     ({"bias": True, "gamma_max": 0.9}, {}), ({"form": "paper", "bias": False}, {}),  # files that name them
     ({"conv": "sage"}, {}),  # another operator: neither key is its
+    ({"form": "signd"}, {}),  # not a form: left for building the model to name
 ])
 def test_a_model_files_unnamed_operator_defaults_are_the_earlier_ones(conv, earlier):
     from iterative_gnn.model_io import _earlier_defaults
