@@ -12,7 +12,7 @@ from .info import ConvergenceError, ConvergenceWarning, FixedPointInfo
 from .layer import ITERATION_KEYS, GCNOperatorBase, IterativeLayerBase
 from .monitor import IterationMonitor
 from .normalization import Propagation, gcn_propagation
-from .operators import available_operators, get_operator, register_operator
+from .operators import available_operators, convert_state_dict, get_operator, register_operator
 from .schedules import linear, sigmoid, tanh, uniform
 from .solvers import anderson, available_solvers, get_solver, picard, register_solver, solver_options
 from .theory import (
@@ -30,7 +30,7 @@ __all__ = [
     "fixed_point", "SolveConfig", "LayerOptions", "options_table", "FixedPointInfo", "ConvergenceError", "ConvergenceWarning", "IterationMonitor",
     "register_solver", "get_solver", "available_solvers", "solver_options", "picard", "anderson",
     "uniform", "linear", "sigmoid", "tanh", "schedules", "theory",
-    "register_operator", "get_operator", "available_operators",
+    "register_operator", "get_operator", "available_operators", "convert_state_dict",
     "gcn_propagation", "Propagation", "IterativeLayerBase", "GCNOperatorBase", "resolve_activation",
     "lipschitz_estimate", "aposteriori_bound", "apriori_bound", "apriori_iterations", "relaxed_contraction",
     "propagation_norm_bound", "GRAD_MODES", "STOP_RULES", "FIXED_POINT_KEYS", "ITERATION_KEYS",

@@ -766,7 +766,8 @@ def _other_backend_names(state_dict: Mapping, prefix: str, conv: str, backend: s
             local = key[len(prefix):]
             if _rename(local, ours) is None and _rename(local, theirs) is not None:
                 return (f"the state_dict's parameter {key!r} has {other}'s name for operator {conv!r}: convert "
-                        f"the state_dict first, convert_state_dict(state_dict, {conv!r}, {other!r}, {backend!r})")
+                        f"the state_dict first, {backend}_iterative.convert_state_dict(state_dict, {conv!r}, {other!r}, "
+                        f"{backend!r})")
     return None
 
 

@@ -180,7 +180,7 @@ def test_the_other_backends_names_say_how_to_convert(conv, direction):
     saved = modules[src].PIGN(4, C, 3, 2, conv=conv).state_dict()
     target = modules[dst].PIGN(4, C, 3, 2, conv=conv)
     with pytest.raises(RuntimeError, match=rf"has {src}'s name for operator '{conv}': convert the state_dict first, "
-                                           rf"convert_state_dict\(state_dict, '{conv}', '{src}', '{dst}'\)"):
+                                           rf"{dst}_iterative\.convert_state_dict\(state_dict, '{conv}', '{src}', '{dst}'\)"):
         target.load_state_dict(saved)
     target.load_state_dict(convert_state_dict(saved, conv, src, dst))  # and converted, it loads
     target.load_state_dict(modules[dst].PIGN(4, C, 3, 2, conv=conv).state_dict())  # its own names: no hint
