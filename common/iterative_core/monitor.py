@@ -195,7 +195,7 @@ class IterationMonitor:
             m = torch.where(m > 0, m, torch.ones_like(m))
             return (torch.linalg.vector_norm(diff.to(acc) / m, dtype=acc) * m,
                     torch.linalg.vector_norm(zd.to(acc) / m, dtype=acc) * m)
-        rows = torch.maximum(zd.abs().flatten(1).amax(1), diff.abs().flatten(1).amax(1)).to(acc)
+        rows = torch.maximum(zd.abs().reshape(len(zd), -1).amax(1), diff.abs().reshape(len(diff), -1).amax(1)).to(acc)
         m = torch.zeros(self.num_graphs, device=zd.device, dtype=acc).scatter_reduce_(0, self.batch, rows, "amax")
         m = torch.where(m > 0, m, torch.ones_like(m))
         scale = m[self.batch].view(-1, *([1] * (zd.dim() - 1)))

@@ -197,3 +197,15 @@ def test_iterates_whose_squares_underflow_are_measured_at_their_own_scale(dtype,
     z, stop = m.accept(0, z, z / 2)
     assert not stop and m.graph_active.tolist() == [True, True]
     assert m.graph_res[0].tolist() == [pytest.approx(0.5, rel=1e-2)] * 2
+
+
+def test_a_batched_one_dimensional_iterate_whose_squares_underflow_is_measured_too():
+    # the rescaled norms took each row's largest entry with flatten(1), which a 1-D iterate (one value per
+    # node, as _row_sq allows) does not have: the test raised IndexError instead of measuring
+    z0 = torch.full((16,), 1e-25)
+    batch = torch.tensor([0] * 8 + [1] * 8)
+    z = torch.cat([z0[:8], torch.ones(8)])
+    m = IterationMonitor(z, max_iter=5, tol=1e-3, batch=batch, num_graphs=2)
+    z, stop = m.accept(0, z, z / 2)
+    assert not stop and m.graph_active.tolist() == [True, True]
+    assert m.graph_res[0].tolist() == [pytest.approx(0.5, rel=1e-2)] * 2
