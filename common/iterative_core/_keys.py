@@ -41,17 +41,18 @@ def check_new_name(kind: str, name: str, registered: Iterable[str]) -> None:
                          f"as {same[0]!r} (with overwrite=True to replace it) or choose another name")
 
 
-def check_choice(kind: str, value: str, valid: Iterable[str]) -> str:
+def check_choice(kind: str, value: str, valid: Iterable[str], *, where: Optional[str] = None) -> str:
     """Return ``value`` if it is one of ``valid``, else raise ``ValueError`` listing them (``TypeError``
-    when ``value`` is not a string at all)."""
+    when ``value`` is not a string at all); ``where`` (the owner's name) starts the message."""
     valid = sorted(str(v) for v in valid)
+    at = f"{where}: " if where else ""
     if not isinstance(value, str):
-        raise TypeError(f"{kind} must be a string, one of {', '.join(map(repr, valid))}; "
+        raise TypeError(f"{at}{kind} must be a string, one of {', '.join(map(repr, valid))}; "
                         f"got {value!r} (a {type(value).__name__})")
     if value not in valid:
         hint = closest(value, valid)
         extra = f" Did you mean {hint!r}?" if hint else ""
-        raise ValueError(f"unknown {kind} {value!r}; valid: {', '.join(map(repr, valid))}.{extra}")
+        raise ValueError(f"{at}unknown {kind} {value!r}; valid: {', '.join(map(repr, valid))}.{extra}")
     return value
 
 

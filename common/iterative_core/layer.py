@@ -432,10 +432,7 @@ class GCNOperatorBase(nn.Module):
         (:math:`\\gamma_c = \\gamma_{max} \\tanh(\\operatorname{atanh}(\\gamma_{init}/\\gamma_{max}) +
         \\text{scale}\\,\\theta_c)`, one learned per channel, :math:`\\theta` starting at 0)."""
         where = type(self).__name__
-        try:
-            check_choice("propagation", propagation, PROPAGATIONS)
-        except (TypeError, ValueError) as exc:  # named by the operator, as its other options' messages are
-            raise type(exc)(f"{where}: {exc}") from None
+        check_choice("propagation", propagation, PROPAGATIONS, where=where)
         self.propagation = propagation
         given = {k: v for k, v in (("gamma_init", gamma_init), ("gamma_scale", gamma_scale),
                                    ("gamma_max", gamma_max)) if v is not None}
