@@ -9,6 +9,7 @@ dgl() { if [ "$HAVE_DGL" = 1 ]; then ../.venv-dgl/bin/python "$@"; else echo "sk
 ../.venv/bin/python bench_iteration.py                       # 1. per-iteration cost against a bare loop
 ../.venv/bin/python bench_scaling.py                         # 1. ... and its growth with the edges
 ../.venv/bin/python bench_scaling.py --memory                # 1. time and peak memory per edge, 10^5 to 10^7 edges
+../.venv/bin/python bench_kernel_time.py                     # 1. kernel time and page faults per forward at 10^7 edges
 ../.venv/bin/python bench_layers.py                          # 2. against PyG's own layers (torch 2.13)
 dgl bench_layers.py                                          # 2+5. PyG and DGL layers, DGL PIGNConv (torch 2.2.1)
 ../.venv/bin/python bench_gradients.py                       # 3. unrolled vs implicit: time and peak memory
