@@ -1,11 +1,12 @@
 """Where the time of one forward goes on a graph whose iterates are far larger than the caches: user
 time, kernel time and minor page faults per call, PIGNConv (each form) against the bare loop.
 
-Each ``[N, C]`` iterate of a 10^7-edge graph (10^6 nodes, 64 channels) is 244 MiB. The C allocator
-serves a block that large with a fresh mapping and returns it to the kernel when freed, so every
-iteration's output is faulted in, page by page, again; that kernel time belongs to the machine's
-memory management, not to the layer, and it can vary from run to run. This script measures it per
-call, every variant in turn, in one child process per allocator setting: the default, and
+Each ``[N, C]`` iterate of a 10^7-edge graph (10^6 nodes, 64 channels) is 244 MiB. glibc's
+allocator serves a block that large (above its mapping threshold, at most 32 MiB) with a fresh
+mapping and returns it to the kernel when freed, so every iteration's new output (the layer's, as the
+bare loop's) is faulted in, page by page, again. This script measures that kernel time per call,
+every variant in turn, in one child process per allocator setting (the allocator variables of the
+calling environment removed): the default, and
 ``THP_MEM_ALLOC_ENABLE=1`` (PyTorch's transparent huge pages for large CPU blocks, where the
 kernel allows them on request), and glibc told to keep freed blocks in its heap
 (``MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=68719476736``: no separate mapping for a large block,
@@ -38,12 +39,13 @@ FORMS = ("appnp", "signed", "paper")
 GLIBC_KEEP = {"MALLOC_MMAP_MAX_": "0", "MALLOC_TRIM_THRESHOLD_": str(64 * 2 ** 30)}
 SETTINGS = {"default": {}, "THP_MEM_ALLOC_ENABLE=1": {"THP_MEM_ALLOC_ENABLE": "1"},
             "MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=64GiB": GLIBC_KEEP}
-ALLOCATOR_ENV = ("THP_MEM_ALLOC_ENABLE", *GLIBC_KEEP)
+#: variables that change the allocator: removed from every child's environment before its setting is applied
+ALLOCATOR_ENV_PREFIXES = ("MALLOC_", "GLIBC_TUNABLES", "LD_PRELOAD", "THP_MEM_ALLOC_ENABLE")
 
 
-def _thp_mode() -> str:
+def _thp_mode(which: str) -> str:
     try:
-        return Path("/sys/kernel/mm/transparent_hugepage/enabled").read_text().strip()
+        return Path(f"/sys/kernel/mm/transparent_hugepage/{which}").read_text().strip()
     except OSError:
         return "unknown"
 
@@ -91,11 +93,14 @@ def child(size: str, C: int, K: int, rounds: int) -> list[dict]:
                                                                max(v[2] for v in s)),
             "kernel share of wall, median": statistics.median(v[2] / v[0] for v in s),
             "minor faults per call, median": int(statistics.median(v[3] for v in s)),
-            "minor faults per iteration, median": statistics.median(v[3] for v in s) / K,
+            "minor faults per call, max": max(v[3] for v in s),
+            "minor faults per call / iterations, median": statistics.median(v[3] for v in s) / K,
             "wall / bare, same round: min / median / max": "{:.2f} / {:.2f} / {:.2f}".format(
                 *(f(a / b for a, b in zip(walls, bare_wall)) for f in (min, statistics.median, max))),
             "process peak RSS MiB": peak,
             "wall s per round": [round(w, 3) for w in walls],
+            "kernel s per round": [round(v[2], 3) for v in s],
+            "minor faults per round": [v[3] for v in s],
         })
     return rows
 
@@ -117,7 +122,7 @@ def main() -> None:
     for setting, extra in SETTINGS.items():
         cmd = [sys.executable, __file__, "--child", "--size", args.size, "--channels", str(args.channels),
                "--iterations", str(args.iterations), "--rounds", str(args.rounds)]
-        env = {k: v for k, v in os.environ.items() if k not in ALLOCATOR_ENV} | extra
+        env = {k: v for k, v in os.environ.items() if not k.startswith(ALLOCATOR_ENV_PREFIXES)} | extra
         res = subprocess.run(cmd, capture_output=True, text=True, env=env)
         if res.returncode != 0:
             raise RuntimeError(f"{setting}: {res.stderr.strip()[-2000:]}")
@@ -127,7 +132,7 @@ def main() -> None:
     write_results(
         args.name, rows, device="cpu",
         title="User time, kernel time and page faults per forward, iterates far beyond the caches",
-        columns=[c for c in rows[0] if c != "wall s per round"],
+        columns=[c for c in rows[0] if not c.endswith("per round")],
         notes=[f"{args.channels} channels, a random undirected graph of degree 10, one torch thread, eval and no_grad; "
                f"each variant called once untimed (set-up), then all in turn for {args.rounds} rounds; one child "
                "process per allocator setting",
@@ -135,7 +140,8 @@ def main() -> None:
                "(prebuilt CSR matrix, one addmm per iteration, as bench_iteration.py)",
                "user and kernel s: getrusage of the process around the call; minor faults: pages first touched "
                "during the call (4 KiB pages, or 2 MiB huge pages where the kernel gave them)",
-               f"kernel transparent huge pages: {_thp_mode()}"],
+               f"kernel transparent huge pages: enabled {_thp_mode('enabled')}, defrag {_thp_mode('defrag')}",
+               "per-round wall time, kernel time and faults: in the JSON"],
     )
 
 
