@@ -303,30 +303,56 @@ def scaled_add(h: Tensor, add: Optional[Tensor], scale: float) -> Tensor:
 class BoundStep:
     """The step :math:`z \\mapsto s\\,\\hat A\\,\\mathrm{pre}(z) + c` of one forward pass, as
     :meth:`GCNOperatorBase.bind_step` returns it (a callable), with :meth:`smoothed`, the
-    Krasnoselskii-Mann step of the same map for the solvers."""
+    Krasnoselskii-Mann step of the same map for the solvers. ``factor``: ``pre`` is
+    :math:`z \\mapsto z \\cdot \\mathrm{factor}` (elementwise), which :meth:`smoothed` may then
+    write into a buffer of its own."""
 
     def __init__(self, propagate: Callable[..., Tensor], pre: Optional[Callable[[Tensor], Tensor]],
-                 c: Optional[Tensor], scale: float) -> None:
-        self.propagate, self.pre, self.c, self.scale = propagate, pre, c, scale
+                 c: Optional[Tensor], scale: float, factor: Optional[Tensor] = None) -> None:
+        self.propagate, self.pre, self.c, self.scale, self.factor = propagate, pre, c, scale, factor
         self._c_t: Optional[tuple[float, Tensor]] = None  # (t, (1 - t) c) of the last smoothed step
+        # buffers of this forward pass's iterates, reused while no gradient is recorded (see smoothed)
+        self._buffers: list[Tensor] = []
 
     def __call__(self, z: Tensor) -> Tensor:
         return self.propagate(z if self.pre is None else self.pre(z), self.c, self.scale)
 
+    def _buffer(self, like: Tensor, *avoid: Tensor) -> Tensor:
+        """A buffer of ``like``'s shape and dtype that shares no memory with ``avoid`` (three at most
+        per forward pass: the scaled iterate and two iterates, the current one never overwritten)."""
+        taken = {t.data_ptr() for t in avoid}
+        for buf in self._buffers:
+            if buf.data_ptr() not in taken and buf.shape == like.shape and buf.dtype == like.dtype:
+                return buf
+        buf = torch.empty_like(like, memory_format=torch.contiguous_format)
+        self._buffers.append(buf)
+        return buf
+
     def smoothed(self, z: Tensor, t: float) -> Tensor:
         """:math:`t z + (1 - t)\\,\\mathrm{step}(z)` as one product whose addend is
-        :math:`(1-t) c + t z`: the product accumulates into that fresh addend, where ``torch.lerp``
-        after the step would read and write the nodes' features once more."""
-        h = z if self.pre is None else self.pre(z)
+        :math:`(1-t) c + t z`: the product accumulates into that addend, where ``torch.lerp``
+        after the step would read and write the nodes' features once more. While no gradient is
+        recorded the addend and the scaled iterate are written into buffers of this forward pass
+        (the iterate the solver holds is never one of them), so that a large graph's iterates are not
+        allocated, and faulted in by the kernel, again at every step."""
+        csr = isinstance(self.propagate, _CSRProduct)  # (never traced: the solvers skip it under torch.compile)
+        reuse = csr and not torch.is_grad_enabled() and z.is_contiguous()
+        if self.pre is None:
+            h = z
+        elif reuse and self.factor is not None and torch.broadcast_shapes(z.shape, self.factor.shape) == z.shape:
+            h = torch.mul(z, self.factor, out=self._buffer(z, z))
+        else:
+            h = self.pre(z)
+        out = self._buffer(z, z, h) if reuse else None
         if self.c is None:
-            add = z * t
+            add = torch.mul(z, t, out=out) if out is not None else z * t
         else:
             if self._c_t is None or self._c_t[0] != t:  # (1 - t) c once while t stays the same; one copy kept
                 self._c_t = (t, self.c * (1.0 - t))
             c_t = self._c_t[1]
-            add = torch.add(c_t, z, alpha=t)
+            add = torch.add(c_t, z, alpha=t, out=out) if out is not None else torch.add(c_t, z, alpha=t)
         scale = self.scale * (1.0 - t)
-        if isinstance(self.propagate, _CSRProduct):  # (never traced: the solvers skip it under torch.compile)
+        if csr:
             return self.propagate(h, add, scale, add_owned=True)
         return self.propagate(h, add, scale)
 
@@ -790,8 +816,8 @@ class GCNOperatorBase(nn.Module):
                 factor = g if factor is None else factor * g
         if Wt is None:
             pre = None if factor is None else (lambda z: z * factor)
-        else:
-            pre = (lambda z: z @ Wt) if factor is None else (lambda z: (z @ Wt) * factor)
+            return BoundStep(propagate, pre, c, s, factor)
+        pre = (lambda z: z @ Wt) if factor is None else (lambda z: (z @ Wt) * factor)
         return BoundStep(propagate, pre, c, s)
 
     def extra_repr(self) -> str:
