@@ -180,9 +180,11 @@ def _checked_map(f: Callable[[Tensor], Tensor], z0: Tensor, where: str) -> Calla
     def checked(z: Tensor) -> Tensor:
         return check(unchanged(z, lambda: f(z)))
     # the map's own smoothed step (see solvers.picard, which skips it under torch.compile), checked alike
-    smoothed = None if is_compiling() else getattr(f, "_smoothed_step", None)
-    if smoothed is not None:
-        checked._smoothed_step = lambda z, s: check(unchanged(z, lambda: smoothed(z, s)))
+    if not is_compiling():
+        for name in ("_smoothed_step", "_smoothed_step_latest"):
+            smoothed = getattr(f, name, None)
+            if smoothed is not None:
+                setattr(checked, name, lambda z, s, smoothed=smoothed: check(unchanged(z, lambda: smoothed(z, s))))
     return checked
 
 

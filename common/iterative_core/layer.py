@@ -231,6 +231,8 @@ class IterativeLayerBase(nn.Module):
         smoothed = None if is_compiling() else getattr(op, "smoothed", None)
         if smoothed is not None and act is identity and not inject and p == 0:
             T._smoothed_step = smoothed  # T is op: the solver may take the smoothed step in one pass fewer
+            if isinstance(op, BoundStep):  # for a solver that keeps only its latest iterate (picard)
+                T._smoothed_step_latest = lambda z, s: op.smoothed(z, s, latest_only=True)
         if (not is_compiling() and not config.gradient_warned and torch.is_grad_enabled()
                 and (x.requires_grad or any(p.requires_grad for p in self.parameters()))):
             config.warn_doubtful_gradient(type(self).__name__)  # a gradient will be recorded
@@ -328,15 +330,17 @@ class BoundStep:
         self._buffers.append(buf)
         return buf
 
-    def smoothed(self, z: Tensor, t: float) -> Tensor:
+    def smoothed(self, z: Tensor, t: float, *, latest_only: bool = False) -> Tensor:
         """:math:`t z + (1 - t)\\,\\mathrm{step}(z)` as one product whose addend is
         :math:`(1-t) c + t z`: the product accumulates into that addend, where ``torch.lerp``
-        after the step would read and write the nodes' features once more. While no gradient is
-        recorded the addend and the scaled iterate are written into buffers of this forward pass
-        (the iterate the solver holds is never one of them), so that a large graph's iterates are not
-        allocated, and faulted in by the kernel, again at every step."""
+        after the step would read and write the nodes' features once more. ``latest_only``: the
+        caller keeps only the latest result (as :func:`~iterative_core.solvers.picard` does), so that,
+        while no gradient is recorded, the addend and the scaled iterate may be written into buffers
+        of this forward pass that an earlier result occupied (never ``z``): a large graph's iterates
+        are then not allocated, and faulted in by the kernel, again at every step. Otherwise each
+        call returns a new tensor."""
         csr = isinstance(self.propagate, _CSRProduct)  # (never traced: the solvers skip it under torch.compile)
-        reuse = csr and not torch.is_grad_enabled() and z.is_contiguous()
+        reuse = latest_only and csr and not torch.is_grad_enabled() and z.is_contiguous() and z.numel() > 0
         if self.pre is None:
             h = z
         elif reuse and self.factor is not None and torch.broadcast_shapes(z.shape, self.factor.shape) == z.shape:

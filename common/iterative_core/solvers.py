@@ -138,9 +138,13 @@ def picard(f: Callable[[Tensor], Tensor], z0: Tensor, monitor: IterationMonitor,
     """Krasnoselskii-Mann iteration :math:`z_{k+1} = s_k z_k + (1 - s_k) f(z_k)` (Picard when ``s_k = 0``).
     ``f._smoothed_step(z, s)``, where ``f`` has it (the GCN operator's bound step does), computes the
     smoothed step itself, in fewer passes; a private name, so that a map's own ``smoothed`` is not
-    taken for it."""
+    taken for it. ``f._smoothed_step_latest`` is the same step for a solver that keeps only its
+    latest iterate, as this one does: its result may occupy the memory of an earlier one (never that
+    of ``z``), so that no iterate is allocated anew at each step; prefer ``_smoothed_step`` in a
+    solver that keeps earlier iterates."""
     # traced by torch.compile the plain step is kept: the compiler fuses the lerp itself
-    smoothed = None if is_compiling() else getattr(f, "_smoothed_step", None)
+    smoothed = None if is_compiling() else (getattr(f, "_smoothed_step_latest", None)
+                                            or getattr(f, "_smoothed_step", None))
     z = z0
     for k in range(monitor.max_iter):
         s = schedule[k]

@@ -265,7 +265,8 @@ def test_the_smoothed_step_is_the_lerp_of_the_step(backend, grad):
         fused = step.smoothed(z, 0.3)
         plain = torch.lerp(step(z), z, 0.3)
         assert torch.allclose(fused, plain, atol=1e-6)
-        assert torch.allclose(step.smoothed(z, 0.3), plain, atol=1e-6)  # again: the addend made anew
+        assert torch.allclose(step.smoothed(z, 0.5), torch.lerp(step(z), z, 0.5), atol=1e-6)
+        assert torch.allclose(fused, plain, atol=1e-6)  # each call returns a new tensor
     if grad:
         v = torch.randn(n, 8)
         (g1,) = torch.autograd.grad(fused, z, v)
@@ -299,9 +300,10 @@ def test_a_varying_smoothing_keeps_one_scaled_constant(backend, monkeypatch):
 
 @pytest.mark.parametrize("options", [{}, {"tol": 1e-6, "num_iterations": 300}, {"bias": True, "smoothing": 0.5}])
 def test_iterations_without_gradient_reuse_their_buffers(backend, monkeypatch, options):
-    """While no gradient is recorded the smoothed step writes into at most three buffers of its forward
-    pass, never the iterate it is given: the answer is bit for bit the one computed with a gradient,
-    alone and in a batch (where converged graphs are held), and a later forward leaves it as it was."""
+    """While no gradient is recorded the layer's Picard iteration writes into at most three buffers of
+    its forward pass, never the iterate it holds: the answer is bit for bit the one computed with a
+    gradient, alone and in a batch (where converged graphs are held), and a later forward leaves it
+    as it was."""
     from iterative_core.layer import BoundStep
 
     n = 60
@@ -328,3 +330,32 @@ def test_iterations_without_gradient_reuse_their_buffers(backend, monkeypatch, o
         both = backend.call(conv, torch.cat([x, 3 * x]), edges, batch_sizes=[n, n])
         second = backend.call(conv, 3 * x, edge_index)
     assert torch.allclose(both[:n], out, rtol=0, atol=1e-6) and torch.allclose(both[n:], second, rtol=0, atol=1e-6)
+
+
+def test_a_solver_keeping_earlier_iterates_gets_new_tensors(backend):
+    """A registered solver that keeps its earlier iterates and takes ``f._smoothed_step`` gets a new
+    tensor at every step (only ``_smoothed_step_latest``, which picard takes, may reuse memory):
+    without a gradient its answer is the one it gives with a gradient."""
+    from iterative_core.solvers import _SOLVERS, register_solver
+
+    @register_solver("mean-of-last-three-test", overwrite=True)
+    def mean_of_last_three(f, z0, monitor, schedule):
+        kept, z = [], z0
+        for k in range(monitor.max_iter):
+            z_new = f._smoothed_step(z, schedule[k]) if hasattr(f, "_smoothed_step") else f(z)
+            z, _ = monitor.accept(k, z, z_new)
+            kept = (kept + [z])[-3:]
+        return sum(kept) / len(kept)
+
+    try:
+        n = 40
+        edge_index = _undirected(n, 150, seed=11)
+        conv = backend.PIGNConv(8, form="signed", solver="mean-of-last-three-test", num_iterations=9).eval()
+        with torch.no_grad():
+            conv.operator.gamma_logit.copy_(torch.randn(8))
+        x = torch.randn(n, 8)
+        with torch.no_grad():
+            quiet = backend.call(conv, x, edge_index)
+        assert torch.equal(quiet, backend.call(conv, x, edge_index).detach())
+    finally:
+        _SOLVERS.pop("mean-of-last-three-test", None)

@@ -198,12 +198,34 @@ def test_fixed_point_and_the_layer_keep_the_smoothed_step():
 
     used = []
     real = BoundStep.smoothed
-    BoundStep.smoothed = lambda self, z, t: used.append(t) or real(self, z, t)
+    BoundStep.smoothed = lambda self, z, t, **kw: used.append((t, kw)) or real(self, z, t, **kw)
     try:
         pyg.PIGNConv(4, num_iterations=5)(torch.randn(5, 4), torch.tensor([[0, 1, 2, 3], [1, 2, 3, 4]]))
     finally:
         BoundStep.smoothed = real
-    assert len(used) == 5
+    assert used == [(0.3, {"latest_only": True})] * 5  # picard keeps only its latest iterate
+
+
+def test_picard_prefers_the_step_for_its_latest_iterate_and_fixed_point_keeps_both():
+    """``_smoothed_step_latest`` (a step whose result may reuse an earlier result's memory) is what
+    picard takes when the map has it; fixed_point's checking wrapper offers both steps."""
+    f, x = diffusion_problem()
+    calls = {"any": 0, "latest": 0}
+
+    class Map:
+        def __call__(self, z):
+            return f(z)
+
+        def _smoothed_step(self, z, s):
+            calls["any"] += 1
+            return s * z + (1 - s) * f(z)
+
+        def _smoothed_step_latest(self, z, s):
+            calls["latest"] += 1
+            return s * z + (1 - s) * f(z)
+
+    ic.fixed_point(Map(), x, max_iter=4, smoothing=0.5)
+    assert calls == {"any": 0, "latest": 4}
 
 
 def test_picard_takes_the_maps_own_smoothed_step_where_it_has_one():
