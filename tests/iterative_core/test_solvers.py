@@ -178,8 +178,9 @@ def test_no_cuda_synchronisation_without_tol(solver, grad):
 
 
 def test_fixed_point_and_the_layer_keep_the_smoothed_step():
-    """fixed_point wraps f to check its outputs; the wrapper must still offer the map's smoothed step,
-    or every layer loses its fused step without a sign."""
+    """fixed_point wraps f to check its outputs; the wrapper must still offer the map's smoothed steps
+    (``_smoothed_step``, and ``_smoothed_step_latest``, which picard prefers), or every layer loses its
+    fused step without a sign."""
     f, x = diffusion_problem()
     calls = {"smoothed": 0}
 
@@ -193,6 +194,15 @@ def test_fixed_point_and_the_layer_keep_the_smoothed_step():
 
     ic.fixed_point(Map(), x, max_iter=4, smoothing=0.5)
     assert calls["smoothed"] == 4
+
+    class Latest(Map):  # a step whose result may reuse an earlier result's memory: picard's choice
+        def _smoothed_step_latest(self, z, s):
+            calls["latest"] = calls.get("latest", 0) + 1
+            return Map._smoothed_step(self, z, s)
+
+    calls["smoothed"] = 0
+    ic.fixed_point(Latest(), x, max_iter=4, smoothing=0.5)
+    assert calls == {"smoothed": 4, "latest": 4}  # (through the checking wrapper of fixed_point)
     pyg = pytest.importorskip("pyg_iterative")
     from iterative_core.layer import BoundStep
 
@@ -204,28 +214,6 @@ def test_fixed_point_and_the_layer_keep_the_smoothed_step():
     finally:
         BoundStep.smoothed = real
     assert used == [(0.3, {"latest_only": True})] * 5  # picard keeps only its latest iterate
-
-
-def test_picard_prefers_the_step_for_its_latest_iterate_and_fixed_point_keeps_both():
-    """``_smoothed_step_latest`` (a step whose result may reuse an earlier result's memory) is what
-    picard takes when the map has it; fixed_point's checking wrapper offers both steps."""
-    f, x = diffusion_problem()
-    calls = {"any": 0, "latest": 0}
-
-    class Map:
-        def __call__(self, z):
-            return f(z)
-
-        def _smoothed_step(self, z, s):
-            calls["any"] += 1
-            return s * z + (1 - s) * f(z)
-
-        def _smoothed_step_latest(self, z, s):
-            calls["latest"] += 1
-            return s * z + (1 - s) * f(z)
-
-    ic.fixed_point(Map(), x, max_iter=4, smoothing=0.5)
-    assert calls == {"any": 0, "latest": 4}
 
 
 def test_picard_takes_the_maps_own_smoothed_step_where_it_has_one():
