@@ -305,12 +305,15 @@ def scaled_add(h: Tensor, add: Optional[Tensor], scale: float) -> Tensor:
 class BoundStep:
     """The step :math:`z \\mapsto s\\,\\hat A\\,\\mathrm{pre}(z) + c` of one forward pass, as
     :meth:`GCNOperatorBase.bind_step` returns it (a callable), with :meth:`smoothed`, the
-    Krasnoselskii-Mann step of the same map for the solvers. ``factor``: ``pre`` is
-    :math:`z \\mapsto z \\cdot \\mathrm{factor}` (elementwise), which :meth:`smoothed` may then
-    write into a buffer of its own."""
+    Krasnoselskii-Mann step of the same map for the solvers. ``factor`` (given instead of ``pre``, a
+    factor of the iterate's shape or one that broadcasts to it): ``pre`` is
+    :math:`z \\mapsto z \\cdot \\mathrm{factor}`, which :meth:`smoothed` may then write into a
+    buffer of its own."""
 
     def __init__(self, propagate: Callable[..., Tensor], pre: Optional[Callable[[Tensor], Tensor]],
                  c: Optional[Tensor], scale: float, factor: Optional[Tensor] = None) -> None:
+        if factor is not None:
+            pre = lambda z: z * factor  # noqa: E731
         self.propagate, self.pre, self.c, self.scale, self.factor = propagate, pre, c, scale, factor
         self._c_t: Optional[tuple[float, Tensor]] = None  # (t, (1 - t) c) of the last smoothed step
         # buffers of this forward pass's iterates, reused while no gradient is recorded (see smoothed)
@@ -343,7 +346,7 @@ class BoundStep:
         reuse = latest_only and csr and not torch.is_grad_enabled() and z.is_contiguous() and z.numel() > 0
         if self.pre is None:
             h = z
-        elif reuse and self.factor is not None and torch.broadcast_shapes(z.shape, self.factor.shape) == z.shape:
+        elif reuse and self.factor is not None:
             h = torch.mul(z, self.factor, out=self._buffer(z, z))
         else:
             h = self.pre(z)
@@ -819,8 +822,7 @@ class GCNOperatorBase(nn.Module):
             else:
                 factor = g if factor is None else factor * g
         if Wt is None:
-            pre = None if factor is None else (lambda z: z * factor)
-            return BoundStep(propagate, pre, c, s, factor)
+            return BoundStep(propagate, None, c, s, factor)
         pre = (lambda z: z @ Wt) if factor is None else (lambda z: (z @ Wt) * factor)
         return BoundStep(propagate, pre, c, s)
 
