@@ -65,16 +65,17 @@ def child(size: str, C: int, K: int, rounds: int) -> list[dict]:
     op = layers["appnp"].operator
     fns = {form: (lambda c=c: c(x, ei)) for form, c in layers.items()}
     fns["bare"] = lambda: bare_residual_loop(A, x, op.bias.detach(), K, op.alpha)
-    # the default form as before it reused its buffers: grad mode on with nothing that requires a gradient
-    # (no graph is recorded, but the step allocates its iterates as when one is)
-    fresh = PIGNConv(C, num_iterations=K, form="signed").eval().requires_grad_(False)
-    fresh.load_state_dict(layers["signed"].state_dict())
+    # the forms as before they reused their buffers: grad mode on with nothing that requires a gradient
+    # (no graph is recorded, but each step allocates its iterate as when one is)
+    for form in ("appnp", "signed"):
+        fresh = PIGNConv(C, num_iterations=K, form=form).eval().requires_grad_(False)
+        fresh.load_state_dict(layers[form].state_dict())
 
-    def signed_fresh() -> torch.Tensor:
-        with torch.enable_grad():
-            return fresh(x, ei)
+        def call_fresh(layer=fresh) -> torch.Tensor:
+            with torch.enable_grad():
+                return layer(x, ei)
 
-    fns["signed, fresh iterates"] = signed_fresh
+        fns[f"{form}, fresh iterates"] = call_fresh
     samples: dict[str, list[tuple[float, float, float, int]]] = {name: [] for name in fns}
     with torch.no_grad():
         for fn in fns.values():  # set-up (normalisation, CSR build) out of the timed calls
@@ -150,9 +151,9 @@ def main() -> None:
                f"each variant called once untimed (set-up), then all in turn for {args.rounds} rounds; one child "
                "process per allocator setting",
                "variants: PIGNConv with form=appnp / signed / paper (default options) and the bare loop "
-               "(prebuilt CSR matrix, one addmm per iteration, as bench_iteration.py); 'signed, fresh iterates': "
-               "the signed layer called with grad mode on and nothing requiring a gradient, where its smoothed "
-               "step allocates a new iterate at every step instead of reusing the forward pass's buffers",
+               "(prebuilt CSR matrix, one addmm per iteration, as bench_iteration.py); 'appnp / signed, fresh "
+               "iterates': that layer called with grad mode on and nothing requiring a gradient, where its step "
+               "allocates a new iterate at every step instead of reusing the forward pass's buffers",
                "user and kernel s: getrusage of the process around the call; minor faults: pages first touched "
                "during the call (4 KiB pages, or 2 MiB huge pages where the kernel gave them)",
                f"kernel transparent huge pages: enabled {_thp_mode('enabled')}, defrag {_thp_mode('defrag')}",

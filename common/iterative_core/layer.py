@@ -340,10 +340,12 @@ class BoundStep:
         caller keeps only the latest result (as :func:`~iterative_core.solvers.picard` does), so that,
         while no gradient is recorded, the addend and the scaled iterate may be written into buffers
         of this forward pass that an earlier result occupied (never ``z``): a large graph's iterates
-        are then not allocated, and faulted in by the kernel, again at every step. Otherwise each
-        call returns a new tensor."""
+        are then not allocated, and faulted in by the kernel, again at every step (``t = 0``, the
+        plain step, included). Otherwise each call returns a new tensor."""
         csr = isinstance(self.propagate, _CSRProduct)  # (never traced: the solvers skip it under torch.compile)
         reuse = latest_only and csr and not torch.is_grad_enabled() and z.is_contiguous() and z.numel() > 0
+        if t == 0.0 and not reuse:
+            return self(z)  # the plain step: no addend to build
         if self.pre is None:
             h = z
         elif reuse and self.factor is not None:
@@ -351,7 +353,9 @@ class BoundStep:
         else:
             h = self.pre(z)
         out = self._buffer(z, z, h) if reuse else None
-        if self.c is None:
+        if t == 0.0:  # (reuse) the addend is c alone, copied into the buffer (broadcast when c is a bias)
+            add = out.zero_() if self.c is None else out.copy_(self.c)
+        elif self.c is None:
             add = torch.mul(z, t, out=out) if out is not None else z * t
         else:
             if self._c_t is None or self._c_t[0] != t:  # (1 - t) c once while t stays the same; one copy kept

@@ -140,16 +140,16 @@ def picard(f: Callable[[Tensor], Tensor], z0: Tensor, monitor: IterationMonitor,
     smoothed step itself, in fewer passes; a private name, so that a map's own ``smoothed`` is not
     taken for it. ``f._smoothed_step_latest`` is the same step for a solver that keeps only its
     latest iterate, as this one does: its result may occupy the memory of an earlier one (never that
-    of ``z``), so that no iterate is allocated anew at each step; prefer ``_smoothed_step`` in a
-    solver that keeps earlier iterates."""
+    of ``z``), so that no iterate is allocated anew at each step (it takes the plain steps too, with
+    ``s = 0``); prefer ``_smoothed_step`` in a solver that keeps earlier iterates."""
     # traced by torch.compile the plain step is kept: the compiler fuses the lerp itself
-    smoothed = None if is_compiling() else (getattr(f, "_smoothed_step_latest", None)
-                                            or getattr(f, "_smoothed_step", None))
+    latest = None if is_compiling() else getattr(f, "_smoothed_step_latest", None)
+    smoothed = latest or (None if is_compiling() else getattr(f, "_smoothed_step", None))
     z = z0
     for k in range(monitor.max_iter):
         s = schedule[k]
         if s == 0.0:
-            z_new = f(z)
+            z_new = f(z) if latest is None else latest(z, 0.0)  # (the plain step, into a buffer)
         elif smoothed is not None:
             z_new = smoothed(z, s)
         else:

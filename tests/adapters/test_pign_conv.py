@@ -266,3 +266,45 @@ def test_a_configs_smoothing_takes_the_place_of_the_forms(backend):
     assert backend.PIGNConv(8, config=SolveConfig(smoothing=0.5, tol=1e-4)).smoothing == 0.5
     assert backend.PIGNConv(8, form="appnp", config=SolveConfig(smoothing=0.5)).smoothing == 0.5
     assert backend.PIGNConv(8, config=SolveConfig(tol=1e-4).replace(smoothing=0.5)).smoothing == 0.5
+
+
+@pytest.mark.parametrize("options", [
+    {"form": "signed"}, {"form": "signed", "tol": 1e-6, "num_iterations": 300},
+    {"form": "signed", "bias": True, "smoothing": 0.5}, {"form": "signed", "smoothing": [0.3, 0.0, 0.2, 0.0], "num_iterations": 4},
+    {"form": "appnp"}, {"form": "appnp", "bias": False}, {"form": "appnp", "tol": 1e-6, "num_iterations": 300},
+])
+def test_iterations_without_gradient_reuse_their_buffers(backend, monkeypatch, options):
+    """While no gradient is recorded the layer's Picard iteration writes into at most three buffers of
+    its forward pass, never the iterate it holds, in smoothed and plain (``s = 0``) steps alike: the
+    answer is bit for bit the one computed with a gradient, alone and in a batch (where converged
+    graphs are held), and a later forward leaves it as it was."""
+    from iterative_core.layer import BoundStep
+
+    n = 60
+    edge_index, _ = random_graph(n, 240, isolated=2, seed=9)
+    edge_index = torch.cat([edge_index, edge_index.flip(0)], 1)
+    conv = backend.PIGNConv(8, **options).eval()
+    with torch.no_grad():
+        if options["form"] == "signed":
+            conv.operator.gamma_logit.copy_(torch.randn(8))
+        if conv.operator.bias is not None:
+            conv.operator.bias.copy_(torch.randn(8))
+    x = torch.randn(n, 8)
+    made = []
+    buffer = BoundStep._buffer
+    monkeypatch.setattr(BoundStep, "_buffer", lambda self, like, *avoid: made.append(buffer(self, like, *avoid))
+                        or made[-1])
+    with torch.no_grad():
+        out = backend.call(conv, x, edge_index)
+        kept = out.clone()
+        again = backend.call(conv, 2 * x, edge_index)
+    assert len(made) >= 2 * 4  # one or two buffers asked for per step (the scaled iterate, the next iterate)
+    assert len({b.data_ptr() for b in made}) <= 6  # three per forward pass, whatever the number of steps
+    assert torch.equal(out, kept) and not torch.equal(out, again)
+    assert torch.equal(out, backend.call(conv, x, edge_index).detach())  # with a gradient recorded: fresh tensors
+    # a batch of two copies of the graph, the second with other features: each graph's answer as alone
+    edges = torch.cat([edge_index, edge_index + n], 1)
+    with torch.no_grad():
+        both = backend.call(conv, torch.cat([x, 3 * x]), edges, batch_sizes=[n, n])
+        second = backend.call(conv, 3 * x, edge_index)
+    assert torch.allclose(both[:n], out, rtol=0, atol=1e-6) and torch.allclose(both[n:], second, rtol=0, atol=1e-6)

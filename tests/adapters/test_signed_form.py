@@ -298,40 +298,6 @@ def test_a_varying_smoothing_keeps_one_scaled_constant(backend, monkeypatch):
     assert torch.allclose(fused, plain, atol=1e-6)
 
 
-@pytest.mark.parametrize("options", [{}, {"tol": 1e-6, "num_iterations": 300}, {"bias": True, "smoothing": 0.5}])
-def test_iterations_without_gradient_reuse_their_buffers(backend, monkeypatch, options):
-    """While no gradient is recorded the layer's Picard iteration writes into at most three buffers of
-    its forward pass, never the iterate it holds: the answer is bit for bit the one computed with a
-    gradient, alone and in a batch (where converged graphs are held), and a later forward leaves it
-    as it was."""
-    from iterative_core.layer import BoundStep
-
-    n = 60
-    edge_index = _undirected(n, 240, seed=9)
-    conv = backend.PIGNConv(8, form="signed", **options).eval()
-    with torch.no_grad():
-        conv.operator.gamma_logit.copy_(torch.randn(8))
-    x = torch.randn(n, 8)
-    made = []
-    buffer = BoundStep._buffer
-    monkeypatch.setattr(BoundStep, "_buffer", lambda self, like, *avoid: made.append(buffer(self, like, *avoid))
-                        or made[-1])
-    with torch.no_grad():
-        out = backend.call(conv, x, edge_index)
-        kept = out.clone()
-        again = backend.call(conv, 2 * x, edge_index)
-    assert len(made) >= 2 * 2  # two buffers asked for per step (the scaled iterate and the next iterate)
-    assert len({b.data_ptr() for b in made}) <= 6  # three per forward pass, whatever the number of steps
-    assert torch.equal(out, kept) and not torch.equal(out, again)
-    assert torch.equal(out, backend.call(conv, x, edge_index).detach())  # with a gradient recorded: fresh tensors
-    # a batch of two copies of the graph, the second with other features: each graph's answer as alone
-    edges = torch.cat([edge_index, edge_index + n], 1)
-    with torch.no_grad():
-        both = backend.call(conv, torch.cat([x, 3 * x]), edges, batch_sizes=[n, n])
-        second = backend.call(conv, 3 * x, edge_index)
-    assert torch.allclose(both[:n], out, rtol=0, atol=1e-6) and torch.allclose(both[n:], second, rtol=0, atol=1e-6)
-
-
 def test_a_solver_keeping_earlier_iterates_gets_new_tensors(backend):
     """A registered solver that keeps its earlier iterates and takes ``f._smoothed_step`` gets a new
     tensor at every step (only ``_smoothed_step_latest``, which picard takes, may reuse memory):
