@@ -13,6 +13,7 @@ kernel allows them on request), and glibc told to keep freed blocks in its heap
 and the heap's top not given back), so that the next iteration reuses pages already faulted in.
 
     python benchmarks/bench_kernel_time.py [--size 1000000:10000000] [--iterations 9] [--rounds 5]
+        [--variants appnp,signed,paper,bare,appnp-fresh,signed-fresh]
 """
 from __future__ import annotations
 
@@ -34,6 +35,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from _common import gcn_csr, random_graph, rss_bytes, write_results  # noqa: E402
 
 FORMS = ("appnp", "signed", "paper")
+#: --variants: short name -> variant
+VARIANTS = {"appnp": "appnp", "signed": "signed", "paper": "paper", "bare": "bare",
+            "appnp-fresh": "appnp, fresh iterates", "signed-fresh": "signed, fresh iterates"}
 #: glibc keeps freed blocks in its heap when it may not map large ones apart (MALLOC_MMAP_MAX_=0) nor give
 #: the heap's top back (a trim threshold of 64 GiB)
 GLIBC_KEEP = {"MALLOC_MMAP_MAX_": "0", "MALLOC_TRIM_THRESHOLD_": str(64 * 2 ** 30)}
@@ -50,8 +54,8 @@ def _thp_mode(which: str) -> str:
         return "unknown"
 
 
-def child(size: str, C: int, K: int, rounds: int) -> list[dict]:
-    """Time every variant in turn, ``rounds`` times, after one untimed call each."""
+def child(size: str, C: int, K: int, rounds: int, variants: list[str]) -> list[dict]:
+    """Time ``variants`` in turn, in that order, ``rounds`` times, after one untimed call each."""
     from bench_iteration import bare_residual_loop
     from pyg_iterative import PIGNConv
 
@@ -76,6 +80,7 @@ def child(size: str, C: int, K: int, rounds: int) -> list[dict]:
                 return layer(x, ei)
 
         fns[f"{form}, fresh iterates"] = call_fresh
+    fns = {VARIANTS[v]: fns[VARIANTS[v]] for v in variants}
     samples: dict[str, list[tuple[float, float, float, int]]] = {name: [] for name in fns}
     with torch.no_grad():
         for fn in fns.values():  # set-up (normalisation, CSR build) out of the timed calls
@@ -125,17 +130,26 @@ def main() -> None:
     p.add_argument("--name", default="kernel_time_cpu")
     p.add_argument("--allocators", nargs="+", choices=list(SETTINGS), default=list(SETTINGS),
                    help="allocator settings to run (default: all)")
+    p.add_argument("--variants", default=",".join(VARIANTS),
+                   help=f"comma-separated, timed in this order in each round (the bare loop always; default: all): "
+                        f"{', '.join(VARIANTS)}")
     p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args()
+    variants = args.variants.split(",")
+    unknown = [v for v in variants if v not in VARIANTS]
+    if unknown or len(set(variants)) != len(variants):
+        p.error(f"--variants must name each of {', '.join(VARIANTS)} at most once, got {args.variants!r}")
+    if "bare" not in variants:
+        args.variants += ",bare"  # the reference of the same-round ratios
     torch.set_num_threads(1)
     if args.child:
-        print(json.dumps(child(args.size, args.channels, args.iterations, args.rounds)))
+        print(json.dumps(child(args.size, args.channels, args.iterations, args.rounds, args.variants.split(","))))
         return
     rows = []
     for setting in args.allocators:
         extra = SETTINGS[setting]
         cmd = [sys.executable, __file__, "--child", "--size", args.size, "--channels", str(args.channels),
-               "--iterations", str(args.iterations), "--rounds", str(args.rounds)]
+               "--iterations", str(args.iterations), "--rounds", str(args.rounds), "--variants", args.variants]
         env = {k: v for k, v in os.environ.items() if not k.startswith(ALLOCATOR_ENV_PREFIXES)} | extra
         res = subprocess.run(cmd, capture_output=True, text=True, env=env)
         if res.returncode != 0:
@@ -148,7 +162,8 @@ def main() -> None:
         title="User time, kernel time and page faults per forward, iterates far beyond the caches",
         columns=[c for c in rows[0] if not c.endswith("per round")],
         notes=[f"{args.channels} channels, a random undirected graph of degree 10, one torch thread, eval and no_grad; "
-               f"each variant called once untimed (set-up), then all in turn for {args.rounds} rounds; one child "
+               f"each variant called once untimed (set-up), then all in turn, in the order of the table, for {args.rounds} "
+               "rounds; one child "
                "process per allocator setting",
                "variants: PIGNConv with form=appnp / signed / paper (default options) and the bare loop "
                "(prebuilt CSR matrix, one addmm per iteration, as bench_iteration.py); 'appnp / signed, fresh "
