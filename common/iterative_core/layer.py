@@ -730,7 +730,8 @@ class GCNOperatorBase(nn.Module):
             return None
         if self.beta is None:
             return self.weight
-        eye = torch.eye(self.channels, dtype=self.weight.dtype, device=self.weight.device)
+        # (built in the default dtype and cast, exactly: torch 2.2 has no bfloat16 eye on the CPU)
+        eye = torch.eye(self.channels, device=self.weight.device).to(self.weight.dtype)
         return (1.0 - self.beta) * eye + self.beta * self.weight
 
     @staticmethod
