@@ -730,8 +730,8 @@ class GCNOperatorBase(nn.Module):
             return None
         if self.beta is None:
             return self.weight
-        # (built in the default dtype and cast, exactly: torch 2.2 has no bfloat16 eye on the CPU)
-        eye = torch.eye(self.channels, device=self.weight.device).to(self.weight.dtype)
+        # (built in float32 and cast, exactly: torch 2.2 has no bfloat16 eye on the CPU)
+        eye = torch.eye(self.channels, dtype=torch.float32, device=self.weight.device).to(self.weight.dtype)
         return (1.0 - self.beta) * eye + self.beta * self.weight
 
     @staticmethod
