@@ -12,6 +12,7 @@ from typing import Optional
 import torch
 from torch import Tensor
 
+from ._compile import is_compiling
 from .validation import all_finite
 
 #: the relative residual of a step from z = 0 (any norm below step / 1e12 counts as that)
@@ -231,7 +232,11 @@ class IterationMonitor:
                 diff = torch.where(self._node_active, diff, 0.0)
         zd = z.detach()
         res = self._res[k]
-        if self._fused_norms:  # the hot path: three dispatches per step for the whole bookkeeping
+        compiling = is_compiling()
+        if compiling:  # (torch 2.2's inductor drops an out= write into a view of a buffer: a copy instead)
+            res.copy_(torch.stack([torch.linalg.vector_norm(diff, dtype=res.dtype),
+                                   torch.linalg.vector_norm(zd, dtype=res.dtype)]))
+        elif self._fused_norms:  # the hot path: three dispatches per step for the whole bookkeeping
             torch.stack(torch._foreach_norm([diff, zd]), out=res)
         else:
             acc = res.dtype
@@ -253,7 +258,10 @@ class IterationMonitor:
                 ga, gn = torch.where(small, ra, ga), torch.where(small, rn, gn)
             metric = _relative(ga, gn) if self.stop == "rel" else ga
             self._graph_res[k] = metric
-            torch.stack([ga, gn], dim=-1, out=self._graph_steps[k])
+            if compiling:  # (as above)
+                self._graph_steps[k].copy_(torch.stack([ga, gn], dim=-1))
+            else:
+                torch.stack([ga, gn], dim=-1, out=self._graph_steps[k])
         if not check or self.iterations < self.min_iter:
             return z_new, False
         if self.batch is None:
