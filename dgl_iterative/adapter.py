@@ -152,6 +152,13 @@ class DGLAdapter(GraphAdapter):
         return out
 
 
+def dgl_error() -> type:
+    """DGL's exception type (raised by its C library, e.g. for a dtype its kernels do not take)."""
+    from dgl import DGLError
+
+    return DGLError
+
+
 class DGLLayer:
     """The calling convention of this package's iterative layers (a mixin before the core's layer
     base): DGL's order, ``forward(graph, feat, edge_weight=None, ...)``."""
@@ -175,5 +182,13 @@ class DGLLayer:
             edge_attr: ``[E, D]`` edge features in the graph's edge order, passed at every step to a
                 wrapped layer that takes them (``GINEConv``'s ``edge_feat``, ``NNConv``'s ``efeat``).
         """
-        return self._run(feat, graph, edge_weight, batch=batch, num_graphs=num_graphs, z_init=z_init,
-                         return_info=return_info, edge_attr=edge_attr)
+        try:
+            return self._run(feat, graph, edge_weight, batch=batch, num_graphs=num_graphs, z_init=z_init,
+                             return_info=return_info, edge_attr=edge_attr)
+        except dgl_error() as err:
+            if isinstance(feat, Tensor) and feat.dtype == torch.float16 and "Feature data can only be" in str(err):
+                raise TypeError(
+                    f"{type(self).__name__}: feat has dtype torch.float16, which DGL's CPU kernels do not take "
+                    "(they take bfloat16, float32 and float64) and this layer's operator runs at every step; "
+                    "convert the layer and its features with .bfloat16() or .float(), or run on a GPU") from None
+            raise

@@ -137,3 +137,20 @@ def test_graph_pign_given_features_where_the_graph_goes_names_dgls_order():
                                         r"model\(graph, feat, edge_weight=None, return_info=False\)\), got a float32 "
                                         r"Tensor of shape \(4, 3\)"):
         GraphPIGN(3, 8, 2)(torch.randn(4, 3), g)
+
+
+@pytest.mark.parametrize("build", [
+    lambda: PIGNConv(C, conv="sage"), lambda: PIGNConv(C, conv="gin"), lambda: PIGNConv(C, conv="gat"),
+    lambda: __import__("dgl_iterative").IterativeConv(dgl.nn.SAGEConv(C, C, "mean")),
+], ids=["sage", "gin", "gat", "wrapped SAGEConv"])
+def test_float16_on_the_cpu_is_refused_where_dgl_kernels_run(build):
+    """DGL's CPU kernels take no float16: an operator built on DGL's layers met DGL's raw C++ error at
+    its first step. The GCN operator iterates half precision in float32, and bfloat16 runs."""
+    g = to_dgl(random_graph(12, 30, seed=3)[0], 12)
+    x = torch.randn(12, C)
+    conv = build()
+    with pytest.raises(TypeError, match=r"feat has dtype torch\.float16, which DGL's CPU kernels do not take .*"
+                                        r"\.bfloat16\(\) or \.float\(\)"):
+        conv.half()(g, x.half())
+    assert conv.bfloat16()(g, x.bfloat16()).dtype == torch.bfloat16
+    assert PIGNConv(C).half()(g, x.half()).dtype == torch.float16
