@@ -65,7 +65,12 @@ class GATOperator(GATConv):
         kw = {} if w is None else {"edge_weight": w.to(dtype)}  # DGL wants the features' dtype
         if feat.dtype == dtype:
             return lambda z: gat(g, z, **kw).flatten(1)
-        return lambda z: gat(g, z.to(dtype), **kw).flatten(1).to(z.dtype)
+
+        def step(z: Tensor) -> Tensor:
+            return gat(g, z.to(dtype), **kw).flatten(1).to(z.dtype)
+
+        step.compute_dtype = dtype  # what the iterates resolve: a tol is checked against it
+        return step
 
     def forward(self, graph, feat: Tensor, edge_weight: Optional[Tensor] = None) -> Tensor:
         """One application, heads concatenated: ``[N, heads * F]``."""

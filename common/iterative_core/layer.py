@@ -237,7 +237,9 @@ class IterativeLayerBase(nn.Module):
                 and (x.requires_grad or any(p.requires_grad for p in self.parameters()))):
             config.warn_doubtful_gradient(type(self).__name__)  # a gradient will be recorded
         # a half-precision iterate (a wrapped layer in half precision) cannot resolve every tol: said in the layer's terms
-        _check_tol_resolvable(config, x.dtype, type(self).__name__, "layer.float() and float32 features")
+        # (a step that computes in lower precision than the iterate it returns says so: DGL's GAT operator)
+        _check_tol_resolvable(config, getattr(op, "compute_dtype", None) or x.dtype, type(self).__name__,
+                              "layer.float() and float32 features")
         return fixed_point(T, x if z_init is None else z_init, config=config, batch=batch, num_graphs=num_graphs)
 
     def _iteration_repr(self) -> str:

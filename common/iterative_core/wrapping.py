@@ -233,12 +233,14 @@ def reset_module(module: nn.Module, partial: tuple[str, ...] = ()) -> None:
 
 
 class SquareOperator:
-    """``z -> op(z)`` with the output checked to be a tensor of the input's shape and dtype."""
+    """``z -> op(z)`` with the output checked to be a tensor of the input's shape and dtype
+    (``compute_dtype``: the op's, when it computes in another dtype than the iterate's)."""
 
-    __slots__ = ("op", "name", "where", "hint")
+    __slots__ = ("op", "name", "where", "hint", "compute_dtype")
 
     def __init__(self, op: Callable[[Tensor], Tensor], name: str, where: str, hint: str = GraphAdapter.square_hint) -> None:
         self.op, self.name, self.where, self.hint = op, name, where, hint
+        self.compute_dtype = getattr(op, "compute_dtype", None)
 
     def __call__(self, z: Tensor) -> Tensor:
         out = self.op(z)

@@ -332,3 +332,13 @@ def test_a_tol_a_half_precision_wrapped_layer_cannot_resolve_is_named_in_the_lay
     with pytest.raises(ValueError, match=r"IterativeConv: tol=0.0001 is below what torch.bfloat16 iterates resolve "
                                          r"\(eps 0.00781\).*Iterate in float32 \(layer.float\(\) and float32 features\)"):
         backend.call(conv, torch.randn(10, 8, dtype=torch.bfloat16), ei)
+
+
+@pytest.mark.parametrize("conv", ["sage", "gin", "gat"])
+def test_a_tol_a_half_precision_operator_cannot_resolve_is_refused_on_both_backends(backend, conv):
+    """DGL's GAT operator iterates a bfloat16 layer's iterate in float32 but computes each step in
+    bfloat16: its tol was checked against float32 and accepted, then never reached."""
+    ei, _ = with_self_loops(random_graph(10, 30)[0], None, 10)
+    layer = backend.PIGNConv(8, conv=conv, tol=1e-5).bfloat16()
+    with pytest.raises(ValueError, match=r"PIGNConv: tol=1e-05 is below what torch.bfloat16 iterates resolve"):
+        backend.call(layer, torch.randn(10, 8, dtype=torch.bfloat16), ei)
