@@ -11,6 +11,7 @@ import weakref
 from typing import Optional, Union
 
 import torch
+from dgl import DGLError
 from torch import Tensor, nn
 
 from iterative_core.adapter import GraphAdapter, GraphKey, GraphView, WidthNames, is_compiling, tensor_key
@@ -152,13 +153,6 @@ class DGLAdapter(GraphAdapter):
         return out
 
 
-def dgl_error() -> type:
-    """DGL's exception type (raised by its C library, e.g. for a dtype its kernels do not take)."""
-    from dgl import DGLError
-
-    return DGLError
-
-
 class DGLLayer:
     """The calling convention of this package's iterative layers (a mixin before the core's layer
     base): DGL's order, ``forward(graph, feat, edge_weight=None, ...)``."""
@@ -185,7 +179,7 @@ class DGLLayer:
         try:
             return self._run(feat, graph, edge_weight, batch=batch, num_graphs=num_graphs, z_init=z_init,
                              return_info=return_info, edge_attr=edge_attr)
-        except dgl_error() as err:
+        except DGLError as err:  # (raised by DGL's C library, e.g. for a dtype its kernels do not take)
             if isinstance(feat, Tensor) and feat.dtype == torch.float16 and "Feature data can only be" in str(err):
                 raise TypeError(
                     f"{type(self).__name__}: feat has dtype torch.float16, which DGL's CPU kernels do not take "

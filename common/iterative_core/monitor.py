@@ -232,11 +232,9 @@ class IterationMonitor:
                 diff = torch.where(self._node_active, diff, 0.0)
         zd = z.detach()
         res = self._res[k]
+        # (not under torch.compile: torch 2.2's inductor drops an out= write into a view of a buffer)
         compiling = is_compiling()
-        if compiling:  # (torch 2.2's inductor drops an out= write into a view of a buffer: a copy instead)
-            res.copy_(torch.stack([torch.linalg.vector_norm(diff, dtype=res.dtype),
-                                   torch.linalg.vector_norm(zd, dtype=res.dtype)]))
-        elif self._fused_norms:  # the hot path: three dispatches per step for the whole bookkeeping
+        if self._fused_norms and not compiling:  # the hot path: three dispatches per step for the whole bookkeeping
             torch.stack(torch._foreach_norm([diff, zd]), out=res)
         else:
             acc = res.dtype
@@ -258,8 +256,8 @@ class IterationMonitor:
                 ga, gn = torch.where(small, ra, ga), torch.where(small, rn, gn)
             metric = _relative(ga, gn) if self.stop == "rel" else ga
             self._graph_res[k] = metric
-            if compiling:  # (as above)
-                self._graph_steps[k].copy_(torch.stack([ga, gn], dim=-1))
+            if compiling:  # (no out= write, as above)
+                self._graph_steps[k] = torch.stack([ga, gn], dim=-1)
             else:
                 torch.stack([ga, gn], dim=-1, out=self._graph_steps[k])
         if not check or self.iterations < self.min_iter:

@@ -143,8 +143,10 @@ def picard(f: Callable[[Tensor], Tensor], z0: Tensor, monitor: IterationMonitor,
     of ``z``), so that no iterate is allocated anew at each step (it takes the plain steps too, with
     ``s = 0``); prefer ``_smoothed_step`` in a solver that keeps earlier iterates."""
     # traced by torch.compile the plain step is kept: the compiler fuses the lerp itself
-    latest = None if is_compiling() else getattr(f, "_smoothed_step_latest", None)
-    smoothed = latest or (None if is_compiling() else getattr(f, "_smoothed_step", None))
+    latest = smoothed = None
+    if not is_compiling():
+        latest = getattr(f, "_smoothed_step_latest", None)
+        smoothed = latest or getattr(f, "_smoothed_step", None)
     z = z0
     for k in range(monitor.max_iter):
         s = schedule[k]
