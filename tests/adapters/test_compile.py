@@ -124,9 +124,9 @@ def _inductor_works() -> bool:
 def test_the_default_compiler_compiles_the_default_layer(backend):
     """``torch.compile(conv)`` as a user writes it: the default compiler (inductor, with its code
     generation) and the layer's default options, whose divergence test reads the residuals after the
-    iteration: the output, its gradient and the residuals are eager mode's, with no warning. (torch
-    2.2's inductor dropped the residuals' writes into their buffer, an ``out=`` into a view: they read
-    NaN, and the divergence test then failed to compile.)"""
+    iteration: the output, its gradient and the residuals (per graph too, in a batch) are eager mode's,
+    with no warning. (torch 2.2's inductor dropped the residuals' writes into their buffer, an ``out=``
+    into a view: they read NaN, and the divergence test then failed to compile.)"""
     g, x, w = _inputs(backend, weighted=True)
     conv = backend.PIGNConv(C)
     x.requires_grad_()
@@ -140,8 +140,18 @@ def test_the_default_compiler_compiles_the_default_layer(backend):
     measured = ~torch.isnan(ref_info.residuals)  # (the steps the monitor measured; the others read NaN)
     assert measured.any() and torch.equal(measured, ~torch.isnan(info.residuals))
     assert torch.allclose(info.residuals[measured], ref_info.residuals[measured], rtol=1e-4)
+    # a batch of two graphs: each graph's residuals and contraction factor, written per step, too
+    edge_index, _ = random_graph(N, 70, seed=1)
+    edges = torch.cat([edge_index, edge_index + N], 1)
+    both = torch.randn(2 * N, C)
+    _, ref_info = backend.call(conv, both, edges, batch_sizes=[N, N], return_info=True)
+    with warnings.catch_warnings(record=True) as more:
+        warnings.simplefilter("always")
+        _, info = backend.call(torch.compile(conv), both, edges, batch_sizes=[N, N], return_info=True)
+    assert torch.allclose(info.graph_residuals, ref_info.graph_residuals, rtol=1e-4, equal_nan=True)
+    assert torch.allclose(info.graph_contraction_factors, ref_info.graph_contraction_factors, rtol=1e-4)
     # (the compiler's own deprecation notices aside: torch 2.13's inductor gives some)
-    _no_warnings([r for r in record if not issubclass(r.category, DeprecationWarning)])
+    _no_warnings([r for r in record + more if not issubclass(r.category, DeprecationWarning)])
 
 
 @pytest.mark.parametrize("model", ["conv", "PIGN"])
