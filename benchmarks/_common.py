@@ -172,6 +172,14 @@ def spread(values) -> tuple[float, float, float]:
     return v[0], v[len(v) // 2] if len(v) % 2 else 0.5 * (v[len(v) // 2 - 1] + v[len(v) // 2]), v[-1]
 
 
+def read_setting(path: str) -> str:
+    """A kernel setting or table from /proc or /sys, stripped ("unknown" where the file is absent)."""
+    try:
+        return Path(path).read_text().strip()
+    except OSError:
+        return "unknown"
+
+
 def rss_bytes(key: str = "VmRSS") -> int:
     """This process's resident set (``VmRSS``) or its peak (``VmHWM``) in bytes, from /proc (Linux)."""
     for line in Path("/proc/self/status").read_text().splitlines():

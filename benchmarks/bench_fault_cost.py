@@ -24,20 +24,14 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import write_results  # noqa: E402
+from _common import read_setting, write_results  # noqa: E402
 
 BLOCK = 64 * 2 ** 20  # float32 elements: 256 MiB
-
-
-def _read(path: str) -> str:
-    try:
-        return Path(path).read_text().strip()
-    except OSError:
-        return "unknown"
+REPORTING_ORDER = "/sys/module/page_reporting/parameters/page_reporting_order"
 
 
 def _available_gib() -> float:
-    for line in _read("/proc/meminfo").splitlines():
+    for line in read_setting("/proc/meminfo").splitlines():
         if line.startswith("MemAvailable:"):
             return int(line.split()[1]) / 2 ** 20
     return float("inf")
@@ -86,9 +80,9 @@ def main() -> None:
         notes=["float32 blocks of 256 MiB allocated with torch.empty and filled, then freed; one torch thread; "
                f"{args.pause:g} s before each pass",
                "kernel s and minor faults: getrusage of the process around the allocation and filling",
-               f"free page reporting order (/sys/module/page_reporting/parameters/page_reporting_order; "
-               f"'unknown': the kernel has none): {_read('/sys/module/page_reporting/parameters/page_reporting_order')}",
-               f"kernel transparent huge pages: enabled {_read('/sys/kernel/mm/transparent_hugepage/enabled')}",
+               f"free page reporting order ({REPORTING_ORDER}; 'unknown': the kernel has none): "
+               f"{read_setting(REPORTING_ORDER)}",
+               f"kernel transparent huge pages: enabled {read_setting('/sys/kernel/mm/transparent_hugepage/enabled')}",
                f"memory available at the start: {available:.1f} GiB"],
     )
 

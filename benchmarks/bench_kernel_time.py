@@ -32,9 +32,10 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from _common import gcn_csr, random_graph, rss_bytes, write_results  # noqa: E402
+from _common import gcn_csr, random_graph, read_setting, rss_bytes, write_results  # noqa: E402
 
 FORMS = ("appnp", "signed", "paper")
+THP = "/sys/kernel/mm/transparent_hugepage/"
 #: --variants: short name -> variant
 VARIANTS = {"appnp": "appnp", "signed": "signed", "paper": "paper", "bare": "bare",
             "appnp-fresh": "appnp, fresh iterates", "signed-fresh": "signed, fresh iterates"}
@@ -45,13 +46,6 @@ SETTINGS = {"default": {}, "THP_MEM_ALLOC_ENABLE=1": {"THP_MEM_ALLOC_ENABLE": "1
             "MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=64GiB": GLIBC_KEEP}
 #: variables that change the allocator: removed from every child's environment before its setting is applied
 ALLOCATOR_ENV_PREFIXES = ("MALLOC_", "GLIBC_TUNABLES", "LD_PRELOAD", "THP_MEM_ALLOC_ENABLE")
-
-
-def _thp_mode(which: str) -> str:
-    try:
-        return Path(f"/sys/kernel/mm/transparent_hugepage/{which}").read_text().strip()
-    except OSError:
-        return "unknown"
 
 
 def child(size: str, C: int, K: int, rounds: int, variants: list[str]) -> list[dict]:
@@ -171,7 +165,8 @@ def main() -> None:
                "allocates a new iterate at every step instead of reusing the forward pass's buffers",
                "user and kernel s: getrusage of the process around the call; minor faults: pages first touched "
                "during the call (4 KiB pages, or 2 MiB huge pages where the kernel gave them)",
-               f"kernel transparent huge pages: enabled {_thp_mode('enabled')}, defrag {_thp_mode('defrag')}",
+               f"kernel transparent huge pages: enabled {read_setting(THP + 'enabled')}, "
+               f"defrag {read_setting(THP + 'defrag')}",
                "per-round wall time, kernel time and faults: in the JSON"],
     )
 
