@@ -35,10 +35,8 @@ import torch.nn.functional as F
 torch.set_num_threads(1)
 
 ROOT = Path(__file__).resolve().parents[3]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "common"))
-sys.path.insert(0, str(ROOT / "examples"))
-sys.path.insert(0, str(ROOT / "docs" / "results"))
+for folder in ("", "common", "examples", "docs/results"):  # the library from this checkout, the example, the logs
+    sys.path.insert(0, str(ROOT / folder))
 
 from drop_in_gcn import TwoLayer  # noqa: E402
 from iterative_gnn.data import load_node_dataset  # noqa: E402
