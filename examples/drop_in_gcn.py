@@ -47,10 +47,11 @@ class TwoLayer(nn.Module):
         return call(self.conv2, x)
 
 
-def build(backend: str, conv: str, num_features: int, num_classes: int, hidden: int = 16,
+def build(backend: str, conv: str, num_features: int, num_classes: int, /, hidden: int = 16,
           **options) -> TwoLayer:
     """The 2-layer model of ``conv`` (``"gcn"``, ``"pign"`` or ``"pign-last"``); ``options`` go to the
-    ``PIGNConv`` layers (none: the library's defaults)."""
+    ``PIGNConv`` layers (none: the library's defaults), ``PIGNConv``'s own ``conv=`` among them (the
+    arguments before ``/`` are positional, so that their names stay free for the options)."""
     if backend == "pyg":
         from torch_geometric.nn import GCNConv
 
@@ -67,9 +68,10 @@ def build(backend: str, conv: str, num_features: int, num_classes: int, hidden: 
     return TwoLayer(first, layer(hidden, num_classes, **options), backend)
 
 
-def run(ds, backend: str, conv: str, seed: int, epochs: int = 200, hidden: int = 16,
+def run(ds, backend: str, conv: str, seed: int, /, epochs: int = 200, hidden: int = 16,
         **options) -> tuple[float, float]:
-    """Train one model; return (best validation accuracy, test accuracy at that epoch)."""
+    """Train one model; return (best validation accuracy, test accuracy at that epoch). ``options`` as
+    in :func:`build`."""
     torch.manual_seed(seed)
     model = build(backend, conv, ds.x.size(1), ds.num_classes, hidden, **options)
     opt = torch.optim.Adam([dict(params=model.conv1.parameters(), weight_decay=5e-4),

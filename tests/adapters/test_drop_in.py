@@ -162,3 +162,13 @@ def test_the_drop_in_example_swaps_the_two_layers_and_passes_options_on(backend)
     assert (last.conv1.in_features, last.conv1.out_features, last.conv2.out_channels) == (30, 16, 4)
     assert last.conv2.operator.gamma_init == 0.8
     assert last(torch.randn(n, 30), graph).shape == (n, 4)
+
+
+def test_the_drop_in_example_passes_pignconvs_own_conv_option_on(backend):
+    # the example's own conv ("pign") is positional, so PIGNConv's conv= reaches the layers
+    example = _drop_in_example()
+    model = example.build(backend.name, "pign", 30, 4, conv="sage")
+    assert model.conv1.conv_name == model.conv2.conv_name == "sage"
+    n = 25
+    edge_index, _ = random_graph(n, 80, seed=3)
+    assert model(torch.randn(n, 30), backend.graph(edge_index, n)).shape == (n, 4)

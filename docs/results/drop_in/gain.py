@@ -1,16 +1,16 @@
 """What pushes the signed form's learned coefficients to their bound in the drop-in script?
 
-At its fixed point the signed form filters each channel, ``z_c = alpha (I - gamma_c Â)^-1 x_c``, whose
-gain at the constant signal is ``alpha / (1 - gamma_c)``: 0.2 at the start (``gamma_c = 0.5``), 1 at
-the bound 0.9. In the drop-in script (``examples/drop_in_gcn.py``) training drives every coefficient of
-both layers to the bound. This script asks whether that is the gain or the filter's shape: it
-trains the script's model with the step's input term rescaled so that the gain no longer depends on
-``gamma_c``, through an operator registered with the library's extension API:
+At its fixed point the signed form filters each channel, ``z_c = alpha (I - gamma_c Â)^-1 x_c``: on an
+eigenvector of ``Â`` with eigenvalue ``λ`` (in (-1, 1]) its gain is ``alpha / (1 - gamma_c λ)``, at
+``λ = 1`` 0.2 at the start (``gamma_c = 0.5``) and 1 at the bound 0.9. In the drop-in script
+(``examples/drop_in_gcn.py``) training drives the coefficients of both layers to the bound. This script
+trains the script's model with the step's input term rescaled per channel, through operators
+registered with the library's extension API:
 
 * ``signed``: the library's default form, unchanged (``c = alpha x``);
-* ``dc``: gain 1 at the constant signal, ``c = (1 - gamma_c) x`` (APPNP's normalisation per channel);
-* ``peak``: largest gain over the spectrum 1, ``c = (1 - |gamma_c|) x`` (at the constant signal for
-  ``gamma_c > 0``, at the alternating one for ``gamma_c < 0``).
+* ``dc``: gain 1 at ``λ = 1`` whatever ``gamma_c``, ``c = (1 - gamma_c) x`` (APPNP's normalisation per
+  channel);
+* ``peak``: the largest gain over ``λ`` in [-1, 1] held at 1, ``c = (1 - |gamma_c|) x``.
 
 Each run prints, at the epoch of the best validation accuracy, the validation, rest-node (in none of
 the split's masks: a second validation set) and test accuracy, and each layer's mean coefficient and
@@ -38,9 +38,9 @@ ROOT = Path(__file__).resolve().parents[3]
 for folder in ("", "common", "examples", "docs/results"):  # the library from this checkout, the example, the logs
     sys.path.insert(0, str(ROOT / folder))
 
-from drop_in_gcn import TwoLayer  # noqa: E402
+from drop_in_gcn import build  # noqa: E402
 from iterative_gnn.data import load_node_dataset  # noqa: E402
-from pyg_iterative import PIGNConv, register_operator  # noqa: E402
+from pyg_iterative import register_operator  # noqa: E402
 from pyg_iterative.gcn_operator import GCNOperator  # noqa: E402
 from sweep_log import RunLog, parse_seeds  # noqa: E402
 
@@ -87,8 +87,7 @@ def run(ds, variant: str, seed: int, epochs: int = 200) -> dict:
     """The drop-in script's training (``examples/drop_in_gcn.py``): Adam lr 0.01, weight decay 5e-4 on
     the first layer, 200 epochs; what it measures at the epoch of the best validation accuracy."""
     torch.manual_seed(seed)
-    opts = options(variant)
-    model = TwoLayer(PIGNConv(ds.x.size(1), 16, **opts), PIGNConv(16, ds.num_classes, **opts), "pyg")
+    model = build("pyg", "pign", ds.x.size(1), ds.num_classes, **options(variant))
     opt = torch.optim.Adam([dict(params=model.conv1.parameters(), weight_decay=5e-4),
                             dict(params=model.conv2.parameters(), weight_decay=0.0)], lr=0.01)
     rest = ~(ds.train_mask | ds.val_mask | ds.test_mask)
