@@ -16,6 +16,7 @@ import hashlib
 import os
 import shutil
 import stat
+import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -86,17 +87,24 @@ def writable_root(root: Path) -> Path:
 
 
 def _copy_files(src: Path, dest: Path, names: list[tuple[str, str]]) -> None:
-    """Copy each ``(name in src, name in dest)``, through a temporary file so that an interrupted
-    copy leaves no partial file; a file already in ``dest`` with the source's size is kept."""
+    """Copy each ``(name in src, name in dest)``, through a temporary file of its own so that neither
+    an interrupted copy nor processes copying at the same time leave a partial file; a file already in
+    ``dest`` with the source's size is kept."""
     dest.mkdir(parents=True, exist_ok=True)
     for a, b in names:
         source, target = src / a, dest / b
         if target.is_file() and target.stat().st_size == source.stat().st_size:
             continue
-        tmp = target.with_name(target.name + ".part")
-        shutil.copy2(source, tmp)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
+        fd, tmp = tempfile.mkstemp(prefix=target.name + ".", suffix=".part", dir=dest)
+        try:
+            with os.fdopen(fd, "wb") as out, open(source, "rb") as inp:
+                shutil.copyfileobj(inp, out)
+            shutil.copystat(source, tmp)
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
 
 
 def planetoid_raw_complete(raw: Path, name: str) -> bool:

@@ -4,8 +4,10 @@ that cannot load leaves nothing behind and says why."""
 import csv
 import importlib.util
 import os
+import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -278,6 +280,65 @@ def test_the_copy_of_a_read_only_root_is_repaired_when_incomplete(tmp_path, monk
         writable_root(tmp_path / "ro")
         assert sorted(p.name for p in copy.iterdir()) == ["ind.cora.graph", "ind.cora.x", "ind.cora.y"]
         assert (copy / "ind.cora.graph").read_bytes() == b"graph" * 100
+    finally:
+        for d in (raw, raw.parent, raw.parent.parent, raw.parent.parent.parent):
+            os.chmod(d, 0o755)
+
+
+def test_processes_copying_a_read_only_root_at_once_each_get_whole_files(tmp_path, monkeypatch):
+    """Copies went through one fixed temporary name: when two copies ran at once (several training
+    processes started on one read-only root), the first to finish renamed it away from under the
+    other, whose rename then failed (FileNotFoundError)."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    raw = tmp_path / "ro" / "planetoid" / "Cora" / "raw"
+    raw.mkdir(parents=True)
+    payload = os.urandom(1 << 20)
+    for part in ("x", "y", "graph"):
+        (raw / f"ind.cora.{part}").write_bytes(payload)
+    for d in (raw, raw.parent, raw.parent.parent, raw.parent.parent.parent):
+        os.chmod(d, 0o555)
+    start, errors = threading.Barrier(8), []
+
+    def copy() -> None:
+        start.wait()
+        try:
+            writable_root(tmp_path / "ro")
+        except Exception as exc:  # noqa: BLE001 - collected for the assertion below
+            errors.append(exc)
+
+    try:
+        for _ in range(5):
+            shutil.rmtree(tmp_path / "cache", ignore_errors=True)
+            threads = [threading.Thread(target=copy) for _ in range(8)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            assert errors == []
+            copy_dir = writable_root(tmp_path / "ro") / "planetoid" / "Cora" / "raw"
+            assert sorted(p.name for p in copy_dir.iterdir()) == ["ind.cora.graph", "ind.cora.x", "ind.cora.y"]
+            assert all((copy_dir / f"ind.cora.{part}").read_bytes() == payload for part in ("x", "y", "graph"))
+    finally:
+        for d in (raw, raw.parent, raw.parent.parent, raw.parent.parent.parent):
+            os.chmod(d, 0o755)
+
+
+def test_an_interrupted_copy_leaves_no_file_behind(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    raw = tmp_path / "ro" / "planetoid" / "Cora" / "raw"
+    raw.mkdir(parents=True)
+    (raw / "ind.cora.x").write_bytes(b"x" * 100)
+    for d in (raw, raw.parent, raw.parent.parent, raw.parent.parent.parent):
+        os.chmod(d, 0o555)
+
+    def fail(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(shutil, "copyfileobj", fail)
+    try:
+        with pytest.raises(OSError, match="disk full"):
+            writable_root(tmp_path / "ro")
+        assert [p for p in (tmp_path / "cache").rglob("*") if p.is_file()] == []
     finally:
         for d in (raw, raw.parent, raw.parent.parent, raw.parent.parent.parent):
             os.chmod(d, 0o755)
