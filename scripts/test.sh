@@ -4,9 +4,10 @@
 # (scripts/setup_env.sh); when the DGL stack cannot be installed (it needs Python 3.10-3.12) the
 # .venv-dgl run is skipped with a note. Extra arguments go to pytest (and skip the docs build).
 # The runs go on side by side, in three processes: .venv's prints as it goes; .venv-dgl's, split in two
-# (tests/adapters, the rest), print their logs after it, so that the last summary is theirs. Each
-# .venv-dgl process keeps its caches (the loaders' copies of the data, matplotlib's) in a folder of its
-# own, so that no two processes write the same file.
+# (tests/adapters, the rest), print their logs after it, so that the last summary is theirs. No two
+# write the same file: each .venv-dgl process keeps its caches (the loaders' copies of the data,
+# matplotlib's) in a folder of its own, and the datasets of a writable $ITERATIVE_GNN_DATA are prepared
+# once before they start. Ctrl-C stops all three.
 set -euo pipefail
 source "$(dirname "$0")/_prelude.sh"
 if [ $# -eq 0 ]; then
@@ -14,16 +15,54 @@ if [ $# -eq 0 ]; then
 fi
 pytest_args=(-q -p no:cacheprovider "$@")
 dgl_parts=("tests/adapters" "tests --ignore=tests/adapters")
+dgl_pids=()
+dgl_tmp=
+printed=0  # how many .venv-dgl logs were printed whole
+stop_parts() {  # on any exit: stop the parts still running (each is a process group), show what they logged
+  local i
+  for i in "${!dgl_pids[@]}"; do
+    kill -- "-${dgl_pids[$i]}" 2>/dev/null || true
+  done
+  wait 2>/dev/null || true
+  if [ -n "$dgl_tmp" ]; then
+    for ((i = printed; i < ${#dgl_parts[@]}; i++)); do
+      if [ -s "$dgl_tmp/log$i" ]; then
+        echo "== .venv-dgl: ${dgl_parts[$i]} (stopped), the end of its log:" >&2
+        tail -n 20 "$dgl_tmp/log$i" >&2
+        echo >&2
+      fi
+    done
+    rm -rf "$dgl_tmp"
+  fi
+}
+trap stop_parts EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
 if [ "$HAVE_DGL" = 1 ]; then
+  if [ -n "${ITERATIVE_GNN_DATA:-}" ]; then
+    .venv-dgl/bin/python - <<'PY'
+from iterative_gnn.data import DatasetUnavailable, load_node_dataset, resolve_root, writable_root
+
+root = resolve_root(None)
+if root.is_dir() and writable_root(root) == root:  # a read-only root is copied into each process's cache
+    for backend in ("pyg", "dgl"):
+        for name in ("cora", "citeseer"):
+            try:
+                load_node_dataset(name, backend)
+            except DatasetUnavailable:
+                pass  # the tests that need it say so
+PY
+  fi
   dgl_tmp=$(mktemp -d "${TMPDIR:-/tmp}/iterative-gnn-tests.XXXXXX")
-  dgl_pids=()
+  set -m  # each part in a process group of its own: stopping it stops what its tests started
   for i in "${!dgl_parts[@]}"; do
     # shellcheck disable=SC2086  # a part is a path and its options
     XDG_CACHE_HOME=$dgl_tmp/cache$i .venv-dgl/bin/python -m pytest "${pytest_args[@]}" ${dgl_parts[$i]} \
-      >"$dgl_tmp/log$i" 2>&1 &
+      </dev/null >"$dgl_tmp/log$i" 2>&1 &
     dgl_pids+=($!)
   done
-  trap 'kill "${dgl_pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$dgl_tmp"' EXIT
+  set +m
 fi
 
 codes=()  # pytest's exit status of each run; 5 is "no test selected" (extra arguments may select none in a part)
@@ -37,8 +76,10 @@ if [ "$HAVE_DGL" = 1 ]; then
     rc=0
     wait "${dgl_pids[$i]}" || rc=$?
     cat "$dgl_tmp/log$i"
+    printed=$((i + 1))
     codes+=("$rc")
   done
+  dgl_pids=()
 else
   echo "NOTE: the DGL tests did not run: no DGL environment (see the note above); the tests above ran in .venv only" >&2
 fi

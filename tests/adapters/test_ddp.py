@@ -28,9 +28,11 @@ def test_hung_workers_fail_at_the_deadline_instead_of_stalling():
 def test_workers_that_finished_their_work_but_hang_at_exit_are_killed_after_the_grace(tmp_path):
     marker = str(tmp_path / "done")
     t0 = time.monotonic()
-    context = mp.spawn(sleeper, args=(60.0, marker), nprocs=2, join=False)
-    run_with_deadline(context, deadline=20.0, done=[f"{marker}0", f"{marker}1"], grace=1.0)
-    assert time.monotonic() - t0 < 20
+    # a deadline well above the workers' start-up (9 s seen with the test runs sharing two cores), and a
+    # sleep well above the deadline: only the grace ends the wait before the deadline fails the test
+    context = mp.spawn(sleeper, args=(600.0, marker), nprocs=2, join=False)
+    run_with_deadline(context, deadline=120.0, done=[f"{marker}0", f"{marker}1"], grace=1.0)
+    assert time.monotonic() - t0 < 120
     assert not any(p.is_alive() for p in context.processes)
 
 
