@@ -113,6 +113,32 @@ def planetoid_raw_complete(raw: Path, name: str) -> bool:
 
 
 @contextmanager
+def _one_process_at_a_time(folder: Path) -> Iterator[None]:
+    """Hold, for the body, an exclusive lock named after ``folder`` (a file in the user's cache), so that
+    processes loading one dataset at once prepare it one after the other, and the later ones read what
+    the first wrote instead of writing the same files with it. Processes with another cache
+    (``XDG_CACHE_HOME``) take other locks. Without ``fcntl`` (Windows) or a writable cache, no lock."""
+    lock = None
+    try:
+        import fcntl
+
+        locks = cache_dir() / "locks"
+        locks.mkdir(parents=True, exist_ok=True)
+        lock = open(locks / (hashlib.sha1(str(folder.resolve()).encode()).hexdigest()[:16] + ".lock"), "a")
+    except (ImportError, OSError):
+        pass
+    if lock is None:
+        yield
+        return
+    with lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        except OSError:  # a file system without locks: load as without fcntl
+            pass
+        yield  # closing the file releases the lock
+
+
+@contextmanager
 def _removed_on_failure(*paths: Path) -> Iterator[None]:
     """Those of ``paths`` (outermost first) that do not exist yet are removed again, with what is in
     them, when the body fails: a failed download leaves no empty or partial folder that a later run
@@ -182,7 +208,8 @@ def load_planetoid_pyg(name: str, root: Optional[str | os.PathLike] = None) -> N
     pyg_root = top / "planetoid"
     folder = pyg_root / PLANETOID[name]
     try:
-        with _removed_on_failure(top, pyg_root, folder, folder / "raw", folder / "processed"):
+        with _one_process_at_a_time(folder), \
+                _removed_on_failure(top, pyg_root, folder, folder / "raw", folder / "processed"):
             # row-normalised features, as in PyG's GCN example and as DGL's citation datasets give them
             ds = Planetoid(str(pyg_root), PLANETOID[name], transform=T.NormalizeFeatures())
     except Exception as exc:  # noqa: BLE001 - reported with what to do
@@ -219,8 +246,9 @@ def load_planetoid_dgl(name: str, root: Optional[str | os.PathLike] = None) -> N
     top = _writable(name, base) if base is not None else None
     raw_dir = top / "dgl" if top is not None else Path(get_download_dir())
     try:
-        with _removed_on_failure(*([top] if top is not None else []), raw_dir, raw_dir / folder,
-                                 raw_dir / f"{_dgl_name(name)}.zip"):
+        with _one_process_at_a_time(raw_dir / folder), \
+                _removed_on_failure(*([top] if top is not None else []), raw_dir, raw_dir / folder,
+                                    raw_dir / f"{_dgl_name(name)}.zip"):
             src = top / "planetoid" / PLANETOID[name] / "raw" if top is not None else None
             if src is not None and planetoid_raw_complete(src, name):
                 # the Planetoid raw files, laid out the way DGL's citation datasets read them

@@ -8,9 +8,11 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
+import torch
 
 import iterative_gnn.reproduce as reproduce
 from iterative_gnn.cli import main
@@ -342,6 +344,55 @@ def test_an_interrupted_copy_leaves_no_file_behind(tmp_path, monkeypatch):
     finally:
         for d in (raw, raw.parent, raw.parent.parent, raw.parent.parent.parent):
             os.chmod(d, 0o755)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="the lock needs fcntl")
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_loads_of_one_writable_root_at_once_prepare_the_dataset_once(backend, data_root, tmp_path, monkeypatch):
+    """Several processes loading one writable root at once (a sweep's jobs) each processed the dataset
+    into the same files, a reader could take a half-written file for the data, and a failing one
+    removed the folder the others were writing. They now prepare it one after the other; the later
+    ones read what the first wrote. Threads stand for the processes (the lock is a file lock)."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("DGL_DOWNLOAD_DIR", str(tmp_path / "dgl-home"))
+    root = tmp_path / "root"
+    shutil.copytree(data_root / "planetoid" / "Cora" / "raw", root / "planetoid" / "Cora" / "raw")
+    if backend == "pyg":
+        from torch_geometric.datasets import Planetoid as cls
+    else:
+        from dgl.data.citation_graph import CitationGraphDataset as cls
+    process, state, guard = cls.process, {"active": 0, "most": 0, "calls": 0}, threading.Lock()
+
+    def slow_process(self):
+        with guard:
+            state["active"] += 1
+            state["calls"] += 1
+            state["most"] = max(state["most"], state["active"])
+        time.sleep(0.5)  # the others start meanwhile
+        try:
+            process(self)
+        finally:
+            with guard:
+                state["active"] -= 1
+
+    monkeypatch.setattr(cls, "process", slow_process)
+    start, results, errors = threading.Barrier(3), [], []
+
+    def load() -> None:
+        start.wait()
+        try:
+            results.append(load_node_dataset("cora", backend, root))
+        except Exception as exc:  # noqa: BLE001 - collected for the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=load) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and len(results) == 3
+    assert state["most"] == 1 and state["calls"] == 1
+    assert all(torch.equal(r.x, results[0].x) and torch.equal(r.y, results[0].y) for r in results)
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
