@@ -266,84 +266,83 @@ def test_after_a_failed_download_quick_still_falls_back_to_chains(tmp_path, monk
     assert "running the chains benchmark" in capsys.readouterr().out and (out / "chains.csv").exists()
 
 
-def test_the_copy_of_a_read_only_root_is_repaired_when_incomplete(tmp_path, monkeypatch):
+@pytest.fixture
+def read_only_root(tmp_path, monkeypatch):
+    """A function that writes ``{part: bytes}`` as Cora's raw files under a root whose folders are
+    then read-only, and returns the root; the user's cache is in ``tmp_path``, and the folders are
+    writable again at teardown."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     raw = tmp_path / "ro" / "planetoid" / "Cora" / "raw"
-    raw.mkdir(parents=True)
-    for part in ("x", "y", "graph"):
-        (raw / f"ind.cora.{part}").write_bytes(part.encode() * 100)
-    for d in (raw, raw.parent, raw.parent.parent, raw.parent.parent.parent):
-        os.chmod(d, 0o555)
-    try:
-        copy = writable_root(tmp_path / "ro") / "planetoid" / "Cora" / "raw"
-        assert copy != raw and (copy / "ind.cora.x").read_bytes() == b"x" * 100
-        (copy / "ind.cora.y").unlink()  # as an interrupted copy leaves it
-        (copy / "ind.cora.graph").write_bytes(b"g")
-        writable_root(tmp_path / "ro")
-        assert sorted(p.name for p in copy.iterdir()) == ["ind.cora.graph", "ind.cora.x", "ind.cora.y"]
-        assert (copy / "ind.cora.graph").read_bytes() == b"graph" * 100
-    finally:
-        for d in (raw, raw.parent, raw.parent.parent, raw.parent.parent.parent):
+    folders = (raw, raw.parent, raw.parent.parent, raw.parent.parent.parent)
+
+    def make(parts: dict) -> Path:
+        raw.mkdir(parents=True)
+        for part, data in parts.items():
+            (raw / f"ind.cora.{part}").write_bytes(data)
+        for d in folders:
+            os.chmod(d, 0o555)
+        return tmp_path / "ro"
+
+    yield make
+    for d in folders:
+        if d.exists():
             os.chmod(d, 0o755)
 
 
-def test_processes_copying_a_read_only_root_at_once_each_get_whole_files(tmp_path, monkeypatch):
+def at_once(n: int, work) -> list:
+    """Run ``work()`` in ``n`` threads started together; return the exceptions they raised."""
+    start, errors = threading.Barrier(n), []
+
+    def run() -> None:
+        start.wait()
+        try:
+            work()
+        except Exception as exc:  # noqa: BLE001 - returned for the test's assertion
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return errors
+
+
+def test_the_copy_of_a_read_only_root_is_repaired_when_incomplete(read_only_root):
+    root = read_only_root({part: part.encode() * 100 for part in ("x", "y", "graph")})
+    copy = writable_root(root) / "planetoid" / "Cora" / "raw"
+    assert copy != root / "planetoid" / "Cora" / "raw" and (copy / "ind.cora.x").read_bytes() == b"x" * 100
+    (copy / "ind.cora.y").unlink()  # as an interrupted copy leaves it
+    (copy / "ind.cora.graph").write_bytes(b"g")
+    writable_root(root)
+    assert sorted(p.name for p in copy.iterdir()) == ["ind.cora.graph", "ind.cora.x", "ind.cora.y"]
+    assert (copy / "ind.cora.graph").read_bytes() == b"graph" * 100
+
+
+def test_processes_copying_a_read_only_root_at_once_each_get_whole_files(read_only_root, tmp_path):
     """Copies went through one fixed temporary name: when two copies ran at once (several training
     processes started on one read-only root), the first to finish renamed it away from under the
     other, whose rename then failed (FileNotFoundError)."""
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    raw = tmp_path / "ro" / "planetoid" / "Cora" / "raw"
-    raw.mkdir(parents=True)
     payload = os.urandom(1 << 20)
-    for part in ("x", "y", "graph"):
-        (raw / f"ind.cora.{part}").write_bytes(payload)
-    for d in (raw, raw.parent, raw.parent.parent, raw.parent.parent.parent):
-        os.chmod(d, 0o555)
-    start, errors = threading.Barrier(8), []
-
-    def copy() -> None:
-        start.wait()
-        try:
-            writable_root(tmp_path / "ro")
-        except Exception as exc:  # noqa: BLE001 - collected for the assertion below
-            errors.append(exc)
-
-    try:
-        for _ in range(5):
-            shutil.rmtree(tmp_path / "cache", ignore_errors=True)
-            threads = [threading.Thread(target=copy) for _ in range(8)]
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join()
-            assert errors == []
-            copy_dir = writable_root(tmp_path / "ro") / "planetoid" / "Cora" / "raw"
-            assert sorted(p.name for p in copy_dir.iterdir()) == ["ind.cora.graph", "ind.cora.x", "ind.cora.y"]
-            assert all((copy_dir / f"ind.cora.{part}").read_bytes() == payload for part in ("x", "y", "graph"))
-    finally:
-        for d in (raw, raw.parent, raw.parent.parent, raw.parent.parent.parent):
-            os.chmod(d, 0o755)
+    root = read_only_root({part: payload for part in ("x", "y", "graph")})
+    for _ in range(5):
+        shutil.rmtree(tmp_path / "cache", ignore_errors=True)
+        assert at_once(8, lambda: writable_root(root)) == []
+        copy = writable_root(root) / "planetoid" / "Cora" / "raw"
+        assert sorted(p.name for p in copy.iterdir()) == ["ind.cora.graph", "ind.cora.x", "ind.cora.y"]
+        assert all((copy / f"ind.cora.{part}").read_bytes() == payload for part in ("x", "y", "graph"))
 
 
-def test_an_interrupted_copy_leaves_no_file_behind(tmp_path, monkeypatch):
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    raw = tmp_path / "ro" / "planetoid" / "Cora" / "raw"
-    raw.mkdir(parents=True)
-    (raw / "ind.cora.x").write_bytes(b"x" * 100)
-    for d in (raw, raw.parent, raw.parent.parent, raw.parent.parent.parent):
-        os.chmod(d, 0o555)
+def test_an_interrupted_copy_leaves_no_file_behind(read_only_root, tmp_path, monkeypatch):
+    root = read_only_root({"x": b"x" * 100})
 
     def fail(*args, **kwargs):
         raise OSError("disk full")
 
     monkeypatch.setattr(shutil, "copyfileobj", fail)
-    try:
-        with pytest.raises(OSError, match="disk full"):
-            writable_root(tmp_path / "ro")
-        assert [p for p in (tmp_path / "cache").rglob("*") if p.is_file()] == []
-    finally:
-        for d in (raw, raw.parent, raw.parent.parent, raw.parent.parent.parent):
-            os.chmod(d, 0o755)
+    with pytest.raises(OSError, match="disk full"):
+        writable_root(root)
+    assert [p for p in (tmp_path / "cache").rglob("*") if p.is_file()] == []
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="the lock needs fcntl")
@@ -376,21 +375,9 @@ def test_loads_of_one_writable_root_at_once_prepare_the_dataset_once(backend, da
                 state["active"] -= 1
 
     monkeypatch.setattr(cls, "process", slow_process)
-    start, results, errors = threading.Barrier(3), [], []
-
-    def load() -> None:
-        start.wait()
-        try:
-            results.append(load_node_dataset("cora", backend, root))
-        except Exception as exc:  # noqa: BLE001 - collected for the assertion below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=load) for _ in range(3)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == [] and len(results) == 3
+    results = []
+    assert at_once(3, lambda: results.append(load_node_dataset("cora", backend, root))) == []
+    assert len(results) == 3
     assert state["most"] == 1 and state["calls"] == 1
     assert all(torch.equal(r.x, results[0].x) and torch.equal(r.y, results[0].y) for r in results)
 
