@@ -4,10 +4,9 @@
 # (scripts/setup_env.sh); when the DGL stack cannot be installed (it needs Python 3.10-3.12) the
 # .venv-dgl run is skipped with a note. Extra arguments go to pytest (and skip the docs build).
 # The runs go on side by side, in three processes: .venv's prints as it goes; .venv-dgl's, split in two
-# (tests/adapters, the rest), print their logs after it, so that the last summary is theirs. No two
-# write the same file: each .venv-dgl process keeps its caches (the loaders' copies of the data,
-# matplotlib's) in a folder of its own, and the datasets of a writable $ITERATIVE_GNN_DATA are prepared
-# once before they start. Ctrl-C stops all three.
+# (tests/adapters, the rest), print their logs after it, so that the last summary is theirs. They share
+# the data as any processes of one user do: the loaders copy through files of their own and prepare a
+# dataset under a lock in the user's cache. Ctrl-C stops all three.
 set -euo pipefail
 source "$(dirname "$0")/_prelude.sh"
 if [ $# -eq 0 ]; then
@@ -40,25 +39,11 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 if [ "$HAVE_DGL" = 1 ]; then
-  if [ -n "${ITERATIVE_GNN_DATA:-}" ]; then
-    .venv-dgl/bin/python - <<'PY'
-from iterative_gnn.data import DatasetUnavailable, load_node_dataset, resolve_root, writable_root
-
-root = resolve_root(None)
-if root.is_dir() and writable_root(root) == root:  # a read-only root is copied into each process's cache
-    for backend in ("pyg", "dgl"):
-        for name in ("cora", "citeseer"):
-            try:
-                load_node_dataset(name, backend)
-            except DatasetUnavailable:
-                pass  # the tests that need it say so
-PY
-  fi
   dgl_tmp=$(mktemp -d "${TMPDIR:-/tmp}/iterative-gnn-tests.XXXXXX")
   set -m  # each part in a process group of its own: stopping it stops what its tests started
   for i in "${!dgl_parts[@]}"; do
     # shellcheck disable=SC2086  # a part is a path and its options
-    XDG_CACHE_HOME=$dgl_tmp/cache$i .venv-dgl/bin/python -m pytest "${pytest_args[@]}" ${dgl_parts[$i]} \
+    .venv-dgl/bin/python -m pytest "${pytest_args[@]}" ${dgl_parts[$i]} \
       </dev/null >"$dgl_tmp/log$i" 2>&1 &
     dgl_pids+=($!)
   done
