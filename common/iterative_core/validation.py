@@ -129,11 +129,15 @@ def check_edge_weight(w: Optional[Tensor], num_edges: int, where: str, *, normal
         w = w.view(-1)
     if not w.is_floating_point():
         # model(x, edge_index, batch) puts the batch vector in edge_weight's place, as in PyG's models
+        by_name = "the argument after the graph is edge_weight: pass a batch vector by name, batch=batch"
+        index_like = w.dtype in (torch.int64, torch.int32) and w.dim() == 1
         hint = ""
         if w.dim() == 1 and w.shape[0] == num_edges:
-            hint = " (convert it: edge_weight.float())"
-        elif w.dtype in (torch.int64, torch.int32) and w.dim() == 1:
-            hint = " (the argument after the graph is edge_weight: pass a batch vector by name, batch=batch)"
+            # one entry per edge: integer weights, or the batch vector of a graph with as many nodes as edges
+            hint = (f" (weights: convert them, edge_weight.float(); a batch vector: {by_name})" if index_like
+                    else " (convert it: edge_weight.float())")
+        elif index_like:
+            hint = f" ({by_name})"
         raise TypeError(f"{where}: edge_weight must be a floating-point tensor with one entry per edge, got "
                         f"{w.dtype} of shape {tuple(w.shape)}{hint}")
     if w.dim() == 2 and w.shape[0] == num_edges:  # [E, D] edge features in the weights' place

@@ -56,8 +56,14 @@ def test_a_batch_vector_in_edge_weights_place_is_named(backend):
         backend.call(backend.PIGNConv(4, num_iterations=3), torch.randn(5, 4), EI, batch)
     with pytest.raises(TypeError, match=r"got torch.int64 of shape \(5,\) \("):
         backend.call(backend.GraphPIGN(4, 8, 2, 3), torch.randn(5, 4), EI, batch)
-    with pytest.raises(TypeError, match=r"got torch.int64 of shape \(4,\) \(convert it: edge_weight.float\(\)\)"):
-        backend.call(backend.PIGNConv(4, num_iterations=3), torch.randn(5, 4), EI, torch.ones(4, dtype=torch.long))
+    # one entry per edge: integer weights, or the batch vector of a graph with as many nodes as edges,
+    # whose only hint was to convert it (and, converted, the batch vector was read as weights)
+    for x in (torch.randn(5, 4), torch.randn(4, 4)):
+        with pytest.raises(TypeError, match=r"got torch.int64 of shape \(4,\) \(weights: convert them, "
+                                            r"edge_weight.float\(\); a batch vector: .*by name, batch=batch\)"):
+            backend.call(backend.GraphPIGN(4, 8, 2, 3), x, EI, torch.tensor([0, 0, 1, 1]))
+    with pytest.raises(TypeError, match=r"got torch.bool of shape \(4,\) \(convert it: edge_weight.float\(\)\)"):
+        backend.call(backend.PIGNConv(4, num_iterations=3), torch.randn(5, 4), EI, torch.ones(4, dtype=torch.bool))
 
 
 def test_negative_weights_are_fine_without_normalisation(backend):
