@@ -71,7 +71,8 @@ class PIGNConv(DGLLayer, RegistryLayerBase):
         Parameters
         ----------
         in_feats : int
-            Input feature size.
+            Input feature size, or ``-1`` to read it from the first input (the learned linear map below
+            is then always there, as for differing sizes).
         out_feats : int, optional
             Output feature size, the width of the iteration; when it differs from ``in_feats`` the input is
             first mapped to it by a learned linear map (no bias). Default: ``in_feats``.

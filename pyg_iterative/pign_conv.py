@@ -96,7 +96,8 @@ class PIGNConv(PyGLayer, RegistryLayerBase, MessagePassing):
         r"""Build the layer; the update rule and the forms are in the class's description.
 
         Args:
-            in_channels (int): Size of each input sample.
+            in_channels (int): Size of each input sample, or :obj:`-1` to read it from the first input
+                (the learned linear map below is then always there, as for differing widths).
             out_channels (int, optional): Size of each output sample, the width of the iteration; when it
                 differs from ``in_channels`` the input is first mapped to it by a learned linear map
                 (no bias). (default: :obj:`None`, the same as ``in_channels``)

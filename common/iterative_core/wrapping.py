@@ -731,8 +731,26 @@ class RegistryLayerBase(OperatorLayerBase):
         hint = _other_backend_names(state_dict, prefix + "operator.", self.conv_name, self.adapter.name)
         if hint is not None and strict:
             error_msgs.append(hint)
+        self._check_input_map(state_dict, prefix)
         super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
                                       error_msgs)
+
+    def _check_input_map(self, state_dict: Mapping, prefix: str) -> None:
+        """Refuse a checkpoint's learned input map ``lin`` when this layer has none, naming the layer it
+        loads into: an error whatever the caller's ``strict`` (torch passes True here), as dropping the
+        map would leave a layer that no longer computes what was saved. A checkpoint without the map,
+        into a layer with one, is left to torch (``strict=False`` may load the rest on purpose)."""
+        weight = state_dict.get(prefix + "lin.weight")
+        if weight is None or self.lin is not None:
+            return
+        where, out = type(self).__name__, self.out_channels
+        width = weight.shape[1] if isinstance(weight, Tensor) and weight.dim() == 2 else None
+        build = f"{where}({width}, {out})" if width is not None and width != out else f"{where}(-1, {out})"
+        raise RuntimeError(
+            f"the state_dict has the learned input map {prefix}lin.weight (shape {tuple(weight.shape)}), which this "
+            f"{where}({self.in_channels}) has not: it was saved from {build}"
+            + (" (in_channels=-1 always adds the map, even for an input as wide as the output)" if width == out else "")
+            + "; build that layer to load it")
 
     def extra_repr(self) -> str:
         """The layer's arguments that differ from their defaults (``num_iterations`` and ``smoothing``
