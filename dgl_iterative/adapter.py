@@ -38,6 +38,10 @@ _BATCH_VECTORS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 def batch_vector(graph) -> tuple[Optional[Tensor], Optional[int]]:
     """``(batch, num_graphs)`` of a batched graph (from ``graph.batch_num_nodes()``), ``(None, None)``
     for a single graph. Built once per graph and batch structure."""
+    if getattr(graph, "_batch_num_nodes", ()) is None:
+        # a graph that never had batch sizes: asking for them would store int tensors of its idtype on it,
+        # which .int() / .long() copy unconverted, so that a later dgl.batch of the copy failed
+        return None, None
     num_graphs = graph.batch_size
     if num_graphs <= 1:
         return None, None

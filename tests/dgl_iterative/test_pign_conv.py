@@ -47,6 +47,22 @@ def test_graph_is_left_untouched():
     assert set(g.ndata.keys()) == set() and set(g.edata.keys()) == set()
 
 
+@pytest.mark.parametrize("convert", ["int", "long"])
+def test_a_graph_run_through_the_layers_still_batches_after_an_idtype_change(convert):
+    """Reading an unbatched graph's batch size stored batch sizes of its idtype on it, which ``.int()`` and
+    ``.long()`` copy unconverted: ``dgl.batch`` of the copy then failed with DGL's dtype error."""
+    from dgl_iterative import GraphPIGN
+
+    edge_index, w = random_graph(15, 40)
+    g = to_dgl(edge_index, 15)
+    g = g.long() if convert == "int" else g.int()
+    PIGNConv(4)(g, torch.randn(15, 4), w)
+    GraphPIGN(4, 8, 2, num_iterations=2)(g, torch.randn(15, 4))
+    other = getattr(g, convert)()
+    batched = dgl.batch([other, other])
+    assert batched.batch_size == 2 and batched.batch_num_nodes().dtype == other.idtype
+
+
 def test_graph_and_feature_mismatch():
     g = to_dgl(torch.tensor([[0, 1, 2, 3], [1, 2, 3, 0]]), 5)
     with pytest.raises(ValueError, match="3 rows.*5 nodes"):
