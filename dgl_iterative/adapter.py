@@ -15,6 +15,7 @@ from dgl import DGLError
 from torch import Tensor, nn
 
 from iterative_core.adapter import GraphAdapter, GraphKey, GraphView, WidthNames, is_compiling, tensor_key
+from iterative_core.checks import got
 from iterative_core.validation import check_same_device
 from iterative_core.wrapping import square_error
 
@@ -82,11 +83,16 @@ class DGLAdapter(GraphAdapter):
     # DGL's message passing calls into its C library, which torch.compile cannot trace
     traceable_layers = False
 
+    @classmethod
+    def check_order(cls, where: str, x, graph) -> None:
+        if not hasattr(graph, "num_src_nodes"):  # a DGLGraph's (a block's too)
+            raise TypeError(f"{where}: expected a DGLGraph as the first argument, in DGL's order "
+                            f"{cls.call_form}, got {got(graph)}")
+
     def read_graph(self, layer: nn.Module, feat: Tensor, graph, edge_weight, batch: Optional[Tensor],
                    num_graphs: Optional[int]) -> GraphView:
         where = type(layer).__name__
-        if not hasattr(graph, "num_src_nodes"):
-            raise TypeError(f"{where}: expected a DGLGraph as the first argument, got {type(graph).__name__}")
+        self.check_order(where, feat, graph)
         if graph.is_block or graph.num_src_nodes() != graph.num_dst_nodes():
             kind = "a block (message-flow graph)" if graph.is_block else "a bipartite graph"
             apart = (", two node sets even where their counts agree"

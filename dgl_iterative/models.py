@@ -35,6 +35,7 @@ class PIGN(PIGNBase):
         """``eweight``: the edge weights under the name DGL's explainers give them
         (``GNNExplainer`` calls ``model(graph, feat, eweight=mask)``)."""
         edge_weight = _edge_weight(edge_weight, eweight)
+        self.check_order(feat, graph)
         h = self.encode(feat)
         z, info = self.conv(graph, h, edge_weight, batch=batch, return_info=True)
         return self.decode(z, info, return_info)

@@ -51,6 +51,7 @@ class PIGN(PIGNBase):
         """The node-level predictions; with ``return_info=True`` also the iteration's
         :class:`~iterative_core.FixedPointInfo` (``return_info`` fifth, as in DGL's ``PIGN``;
         ``num_graphs`` by keyword)."""
+        self.check_order(x, edge_index)
         h = self.encode(x)
         z, info = self.conv(h, edge_index, edge_weight, batch=batch, num_graphs=num_graphs, return_info=True)
         return self.decode(z, info, return_info)
@@ -92,6 +93,7 @@ class GraphPIGN(GraphPIGNBase):
                 batch: Optional[Tensor] = None, num_graphs: Optional[int] = None, return_info: bool = False):
         """One row per graph; with ``return_info=True`` also the iteration's
         :class:`~iterative_core.FixedPointInfo`."""
+        self.check_order(x, edge_index)
         h = self.encode(x)
         z, info = self.conv(h, edge_index, edge_weight, batch=batch, num_graphs=num_graphs, return_info=True)
         return self.readout(z, batch, num_graphs, info, return_info)

@@ -64,6 +64,7 @@ import torch
 from torch import Tensor, nn
 
 from ._compile import is_compiling
+from .checks import got
 from .validation import check_batch_edges, check_edge_weight, check_edges
 
 __all__ = ["GraphAdapter", "GraphView", "WidthNames", "check_graph_view", "GraphKey", "GraphCache", "tensor_key",
@@ -313,6 +314,16 @@ class GraphAdapter:
         """Whether ``graph`` orders its edges, so that edge features can have one row per edge (an
         edge index does; a sparse adjacency does not)."""
         return isinstance(graph, Tensor) and graph.layout == torch.strided
+
+    @classmethod
+    def check_order(cls, where: str, x, graph) -> None:
+        """Raise at once when the features and the graph come in another order than :attr:`call_form`,
+        before the features' own checks name a dtype: here an edge index where the features go and
+        floating-point features where the graph goes."""
+        if (isinstance(x, Tensor) and isinstance(graph, Tensor) and not x.is_floating_point() and x.dim() == 2
+                and x.size(0) == 2 and graph.is_floating_point()):
+            raise TypeError(f"{where}: got {got(x)} where the node features go and {got(graph)} where the graph "
+                            f"goes: the features come first, {cls.call_form}")
 
     def read_graph(self, layer: nn.Module, x: Tensor, graph, edge_weight, batch: Optional[Tensor],
                    num_graphs: Optional[int]) -> GraphView:

@@ -87,6 +87,11 @@ class PIGNBase(nn.Module):
         check_features(x, self.in_channels, where, name="in_channels", owner="the model")
         check_parameter_dtype(x, self.encoder.weight.dtype, where, "the model")
 
+    def check_order(self, x, graph) -> None:
+        """The features and the graph in the ecosystem's order (the adapter's check), before the
+        features' own checks."""
+        self.conv_class.adapter.check_order(type(self).__name__, x, graph)
+
     def encode(self, x: Tensor) -> Tensor:
         self.check_input(x)
         x = feature_dropout(x, self.input_dropout, self.training)

@@ -66,6 +66,22 @@ def test_a_batch_vector_in_edge_weights_place_is_named(backend):
         backend.call(backend.PIGNConv(4, num_iterations=3), torch.randn(5, 4), EI, torch.ones(4, dtype=torch.bool))
 
 
+def test_the_other_ecosystems_order_is_named_before_the_features_dtype(backend):
+    """The arguments in the other library's order (PyG's conv(x, edge_index) on DGL's layers, DGL's
+    conv(graph, feat) on PyG's) were refused for the features' dtype (an edge index in their place)."""
+    x, g = torch.randn(5, 4), backend.graph(EI, 5)
+    if backend.name == "pyg":
+        swapped, wanted = [(EI, x)], r"got an int64 Tensor of shape \(2, 4\) where the node features go and a float32 " \
+                                     r"Tensor of shape \(5, 4\) where the graph goes: the features come first, conv\(x, edge_index"
+    else:
+        swapped, wanted = [(x, EI), (x, g)], r"expected a DGLGraph as the first argument, in DGL's order conv\(graph, feat"
+    for build in (lambda: backend.PIGNConv(4, num_iterations=2), lambda: backend.PIGN(4, 8, 2, 2),
+                  lambda: backend.IterativeConv(backend.PIGNConv(4, num_iterations=1), channels=4, num_iterations=2)):
+        for args in swapped:
+            with pytest.raises(TypeError, match=wanted):
+                build()(*args)
+
+
 def test_negative_weights_are_fine_without_normalisation(backend):
     conv = backend.PIGNConv(4, num_iterations=3, normalize=False)
     out = backend.call(conv, torch.randn(5, 4), EI, torch.tensor([1.0, -1.0, 1.0, 1.0]))
