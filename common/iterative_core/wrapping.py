@@ -445,6 +445,9 @@ class OperatorLayerBase(IterativeLayerBase):
         Under ``torch.autocast`` the layer runs in its parameters' dtype with autocast off, as
         numerically sensitive ops do (a fixed point iterated in half precision stalls at its rounding
         error, and the CPU's sparse products have no bfloat16 kernel); the output has that dtype."""
+        if torch.jit.is_tracing():  # (it failed deep inside with "unordered_map::at")
+            raise RuntimeError(f"{type(self).__name__}: torch.jit.trace (and the exporters built on it) cannot record "
+                               "the iteration; use torch.compile, or run the layer eagerly")
         if isinstance(x, (tuple, list)) and len(x) == 2 and isinstance(x[0], Tensor) and x[0] is x[1]:
             # one tensor as both ends, (x, x): one node set, as DGL's HeteroGraphConv passes a relation
             # within one node type (a pair of two tensors is bipartite, and refused by the checks)

@@ -7,7 +7,7 @@ pytest.importorskip("torch_geometric")
 
 from torch_geometric.nn import GCNConv  # noqa: E402
 
-from pyg_iterative import IterativeConv, PIGNConv  # noqa: E402
+from pyg_iterative import PIGN, IterativeConv, PIGNConv  # noqa: E402
 from tests.helpers import random_graph  # noqa: E402
 
 
@@ -34,6 +34,17 @@ def test_hooks_keep_what_they_saw_and_weights_need_the_saved_form():
     assert len(seen) == 3 and all(torch.equal(out, copy) for out, copy in seen)  # nothing rewrote them in place
     with pytest.raises(RuntimeError, match="form='paper'"):
         PIGNConv(8).load_state_dict(conv.state_dict(), strict=False)
+
+
+def test_jit_trace_is_refused_by_name():
+    """It failed deep inside with "unordered_map::at"; the layer and models built on it say what to use."""
+    edge_index, _ = random_graph(10, 30)
+    x = torch.randn(10, 4)
+    for module in (PIGNConv(4, num_iterations=2), PIGNConv(4, form="paper", num_iterations=2),
+                   PIGN(4, 8, 2, num_iterations=2)):
+        with pytest.raises(RuntimeError, match=r"PIGNConv: torch.jit.trace .* cannot record the iteration; use "
+                                               r"torch.compile"):
+            torch.jit.trace(module, (x, edge_index))
 
 
 def test_gcn_operator_is_gcnconv_iterated():
