@@ -118,8 +118,9 @@ class PIGNConv(PyGLayer, RegistryLayerBase, MessagePassing):
             normalize (bool, optional): ``conv="gcn"``: symmetric degree normalisation; the
                 self-loops of ``add_self_loops`` are added either way (``GCNConv(normalize=False)``
                 adds none). (default: :obj:`True`)
-            cached (bool, optional): ``conv="gcn"``: build :math:`\hat{\mathbf{A}}` once and reuse it
-                (transductive settings only). (default: :obj:`False`)
+            cached (bool, optional): ``conv="gcn"``: build :math:`\hat{\mathbf{A}}` at the first call and
+                reuse it at every later one, whatever graph and edge weights are passed, as ``GCNConv``
+                does (a graph of another size is refused): transductive settings only. (default: :obj:`False`)
             bias (bool, optional): Learn the bias :math:`\mathbf{b}` inside the step. (default: the
                 form's: :obj:`False` for ``"signed"``, :obj:`True` for ``"appnp"`` and ``"paper"``)
             config (SolveConfig, optional): The solve's options as one object; keywords override it.
