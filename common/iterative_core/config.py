@@ -240,7 +240,11 @@ class SolveConfig(_Options):
     * ``smoothing``: a float, or a schedule (see :mod:`iterative_core.schedules`) with at least
       ``max_iter`` entries (a shorter one, or a generator, is refused), stored as a tuple.
     * ``stop``: ``"rel"`` (:math:`\|z_{k+1}-z_k\| / \|z_k\|`) or ``"abs"`` (:math:`\|z_{k+1}-z_k\|`),
-      norms over the whole tensor (over a graph's rows with a ``batch``).
+      norms over the whole tensor (over a graph's rows with a ``batch``). A step within ``tol`` ends
+      the solve only while the steps shrink: its length over the step before's is below
+      ``1 - min(tol, 0.01)`` (``"rel"``; below 1 for ``"abs"``), or it is at the iterates' rounding floor
+      (:func:`iterative_core.monitor.shrinking`). A drift by a constant step (``z + 1``, which has no
+      fixed point) meets any relative ``tol`` as the iterate grows, and certifies nothing.
     * ``trace``: by default only the steps that need it are measured: the first, the last two
       (final residual, contraction factor, divergence test) and, with a ``tol``, every test; the
       others read NaN. Measuring a step reads the iterates three more times.
@@ -259,7 +263,9 @@ class SolveConfig(_Options):
       start" and tends to the implicit one as ``k`` grows.
     * ``backward_*``: the adjoint solve of ``grad="implicit"`` (defaults: the forward ``tol``,
       ``max_iter``, ``solver`` and, for the same solver, its options); its statistics land in
-      ``info.backward``.
+      ``info.backward``. The adjoint stops on its relative residual whatever ``stop`` is: it is linear
+      in the incoming gradient, and an absolute test would make the gradient's accuracy depend on the
+      loss's scale.
     * ``on_nonconvergence``, ``on_divergence``: ``"warn"``, ``"raise"``
       (:class:`~iterative_core.ConvergenceError`) or ``"ignore"``, for the forward and the adjoint
       solve. Divergence: NaN/Inf (in ``z0``, or appearing during the iteration); a residual that
@@ -276,7 +282,8 @@ class SolveConfig(_Options):
         None, "the most steps, an int >= 0 (a layer's num_iterations: an int, default 8); None (fixed_point only): "
         "the length of a smoothing schedule")
     tol: Optional[float] = option(
-        None, "stop once the residual is <= tol; None runs exactly max_iter steps, never synchronising in the loop",
+        None, "stop once the residual is <= tol while the steps still shrink (monitor.shrinking); None runs "
+        "exactly max_iter steps, never synchronising in the loop",
         check=_real(low=0.0, optional=True))
     smoothing: Smoothing = option(
         0.5, "the factor s_k in [0, 1) of z_{k+1} = s_k z_k + (1 - s_k) f(z_k): a float, or a schedule of one per step")
@@ -296,7 +303,8 @@ class SolveConfig(_Options):
         check=_choice("gradient mode (grad)", GRAD_MODES))
     phantom_steps: int = option(1, "grad='phantom': how many last steps are backpropagated through", check=_int(1))
     backward_tol: Optional[float] = option(
-        None, "grad='implicit': the adjoint solve's tol (None: tol)", check=_real(low=0.0, optional=True))
+        None, "grad='implicit': the adjoint solve's tol (None: tol), on its relative residual whatever stop is",
+        check=_real(low=0.0, optional=True))
     backward_max_iter: Optional[int] = option(
         None, "grad='implicit': the adjoint solve's most steps (None: max_iter)", check=_int(1, optional=True))
     backward_solver: Optional[str] = option(

@@ -408,7 +408,9 @@ def _attach_implicit_backward(
     result again would be silently wrong.
     """
     solver, solver_options, tol, max_iter = _adjoint_settings(cfg, max_iter)
-    stop, on_nonconvergence, on_divergence = cfg.stop, cfg.on_nonconvergence, cfg.on_divergence
+    # the adjoint stops on its relative residual whatever the forward's stop rule: it is linear in the
+    # incoming gradient, and an absolute tol would make its accuracy depend on the loss's scale
+    stop, on_nonconvergence, on_divergence = "rel", cfg.on_nonconvergence, cfg.on_divergence
     point_check = _implicit_point_check(cfg)
     bsolve = get_solver(solver)
 

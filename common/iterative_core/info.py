@@ -9,6 +9,7 @@ import torch
 from torch import Tensor
 
 from .monitor import _relative as _relative_steps
+from .monitor import rounding_floor, shrinking
 
 __all__ = ["FixedPointInfo", "ConvergenceError", "ConvergenceWarning", "POLICIES", "apply_policy",
            "EXPANSION_FACTOR", "EXPANSION_GROWTH"]
@@ -210,11 +211,7 @@ class FixedPointInfo:
         dtype = getattr(self, "_iterate_dtype", None)
         if dtype is None or not dtype.is_floating_point:
             dtype = self.residuals.dtype
-        if not dtype.is_floating_point:
-            return 0.0
-        # a 16-bit iterate rounds each entry once per step (its arithmetic runs in float32): a few eps;
-        # 64 eps there (0.5 in bfloat16) hid steps that grow by half their length, and with them divergence
-        return (4 if torch.finfo(dtype).bits == 16 else 64) * torch.finfo(dtype).eps
+        return rounding_floor(dtype)
 
     def _seen(self) -> Tensor:
         """``[iterations]`` bool: the steps whose residual was measured."""
@@ -406,7 +403,10 @@ class FixedPointInfo:
                 conv = False
             else:
                 metric = self.residuals if self.stop == "rel" else self.abs_residuals
-                conv = bool(metric[-1] <= self.tol)
+                steps = self.abs_residuals
+                conv = bool((metric[-1] <= self.tol)
+                            & (shrinking(steps[-1], steps[-2], self.iterate_norms[-1], self.stop, self.tol, self._floor())
+                               if steps.numel() >= 2 else True))
             self._cache["conv"] = conv
         return self._cache["conv"]
 

@@ -33,6 +33,29 @@ def _relative(step: Tensor, norm: Tensor) -> Tensor:
     return torch.where(torch.isfinite(norm), ratio, float("nan"))
 
 
+def rounding_floor(dtype: torch.dtype) -> float:
+    """The relative step of an iterate of ``dtype`` at its rounding floor: below it a step measures the
+    arithmetic's noise, not the map. A 16-bit iterate rounds each entry once per step (its arithmetic
+    runs in float32): a few eps; 64 eps there (0.5 in bfloat16) would hide steps that grow by half their
+    length."""
+    if not dtype.is_floating_point:
+        return 0.0
+    return (4 if torch.finfo(dtype).bits == 16 else 64) * torch.finfo(dtype).eps
+
+
+def shrinking(step: Tensor, previous: Tensor, norm: Tensor, stop: str, tol: float, floor: float) -> Tensor:
+    """Whether a step that meets the tolerance may end the iteration: it is shorter than the step before
+    it, by a factor ``q = step / previous`` below ``1 - min(tol, 0.01)`` for ``stop="rel"`` (below 1 for
+    ``"abs"``), or at the rounding floor (``step <= floor * norm``, ``norm`` the iterate's), where steps
+    measure rounding and may repeat. With ``q`` nearer 1 a small step certifies nothing: the distance to
+    the fixed point may be ``q / (1 - q)`` steps, as large as the iterate when the relative step is near
+    ``tol``; an iterate that grows by a constant step (``z + 1``, no fixed point) or slowly diverges has
+    relative steps that fall below any ``tol``. Where the step before was not measured or read zero
+    (underflow), there is nothing to compare, and the step may end it."""
+    margin = min(float(tol), 0.01) if stop == "rel" else 0.0
+    return (step < previous * (1.0 - margin)) | (step <= floor * norm) | (step == 0) | ~(previous > 0)
+
+
 def _underflow_bound(dtype: torch.dtype) -> float:
     """The norm below which an iterate's squared entries may have underflowed in ``dtype``: the squares
     of entries under the square root of the smallest normal number lose their digits, and a norm under
@@ -131,6 +154,7 @@ class IterationMonitor:
         self._graph_steps = (torch.empty((cap, self.num_graphs, 2), device=z0.device, dtype=acc)
                              if batch is not None else None)
         self.iterations = 0
+        self._floor = rounding_floor(z0.dtype)  # (the iterates' own precision, not their norms')
 
     @property
     def abs_res(self) -> Tensor:
@@ -264,10 +288,16 @@ class IterationMonitor:
             return z_new, False
         if self.batch is None:
             metric = _relative(res[0], res[1]) if self.stop == "rel" else res[0]
-            return z_new, bool((metric <= self.tol) | ~torch.isfinite(metric))
+            met = metric <= self.tol
+            if k:
+                met = met & shrinking(res[0], self._res[k - 1, 0], res[1], self.stop, self.tol, self._floor)
+            return z_new, bool(met | ~torch.isfinite(metric))
         failed = self.graph_active & ~torch.isfinite(metric)
         self.graph_failed = self.graph_failed | failed
-        self.graph_active = self.graph_active & ~(metric <= self.tol) & ~failed
+        met = metric <= self.tol
+        if k:
+            met = met & shrinking(ga, self._graph_steps[k - 1, :, 0], gn, self.stop, self.tol, self._floor)
+        self.graph_active = self.graph_active & ~met & ~failed
         if not bool(self.graph_active.any()):
             return z_new, True
         self._node_active = self.graph_active[self.batch].view(-1, *([1] * (z.dim() - 1)))
@@ -291,7 +321,11 @@ class IterationMonitor:
         graph_done = None
         if self.batch is not None and self.tol is not None and self.iterations:
             # the last step may not have been a check step
-            self.graph_active = self.graph_active & ~(self.graph_res[-1] <= self.tol)
+            met = self.graph_res[-1] <= self.tol
+            if self.iterations >= 2:
+                last, before = self._graph_steps[self.iterations - 1], self._graph_steps[self.iterations - 2]
+                met = met & shrinking(last[:, 0], before[:, 0], last[:, 1], self.stop, self.tol, self._floor)
+            self.graph_active = self.graph_active & ~met
         if self.batch is not None:
             graph_done = (~self.graph_active & ~self.graph_failed if self.tol is not None
                           else torch.zeros_like(self.graph_active))

@@ -86,6 +86,34 @@ def test_tol_stops_early_and_abs_rule():
     assert mn.iterations == 100
 
 
+@pytest.mark.parametrize("solver", ["picard", "anderson"])
+@pytest.mark.parametrize("f", [lambda z: z + 1, lambda z: 1.0001 * z + 1], ids=["drift", "slow-divergence"])
+def test_steps_that_stop_shrinking_are_no_fixed_point(f, solver):
+    """A constant step (z + 1 has no fixed point) or a slowly growing one (1.0001 z + 1, whose fixed point
+    repels) is small against an iterate that grows: it met the relative tol and was reported
+    "converged", even under on_nonconvergence="raise"."""
+    D = torch.float64
+    with pytest.raises(ic.ConvergenceError, match="did not reach tol"):
+        ic.fixed_point(f, torch.zeros(3, dtype=D), max_iter=3000, tol=1e-3, solver=solver, smoothing=0.0,
+                       on_nonconvergence="raise", on_divergence="ignore")
+    # each graph of a batch on its own: one contracts, the other drifts
+    g = lambda z: torch.cat([0.5 * z[:2] + 1, f(z[2:])])  # noqa: E731
+    z, info = ic.fixed_point(g, torch.zeros(4, dtype=D), max_iter=3000, tol=1e-3, solver=solver, smoothing=0.0,
+                             batch=torch.tensor([0, 0, 1, 1]), on_nonconvergence="ignore", on_divergence="ignore")
+    assert info.converged.tolist() == [True, False] and info.status == "max_iter"
+    assert torch.allclose(z[:2], torch.full((2,), 2.0, dtype=D), atol=1e-2)
+
+
+def test_a_contraction_still_stops_at_tol_and_at_its_rounding_floor():
+    """The shrinking test costs a contraction nothing at tol (q = 0.99, tol 1e-6: the step's ratio 0.99
+    is below 1 - 1e-6), and a solve at its rounding floor, where steps repeat, still ends."""
+    A, b, _ = linear_problem(q=0.99)
+    _, info = ic.fixed_point(lambda z: A @ z + b, torch.zeros_like(b), max_iter=5000, tol=1e-6, smoothing=0.0)
+    assert info.status == "converged" and info.residuals[-2] > 1e-6
+    _, info = ic.fixed_point(lambda z: A @ z + b, torch.zeros_like(b), max_iter=5000, tol=1e-15, smoothing=0.0)
+    assert info.status == "converged" and info.iterations < 5000
+
+
 def test_schedule_is_applied_step_by_step():
     calls = []
     sched = ic.linear(4, 0.8, 0.2)

@@ -126,6 +126,27 @@ def test_implicit_gradient_equals_unrolled_at_convergence(solver):
         assert _rel(gi, gu) <= 1e-4
 
 
+def test_the_adjoint_stops_on_its_relative_residual_whatever_the_stop_rule():
+    """With stop="abs" the adjoint took the forward's absolute tol: scaling the loss by 1e-8 (the gradient
+    is linear in it) ended the adjoint after one step, 18% off, reported "converged"."""
+    torch.manual_seed(0)
+    W = torch.randn(3, 3, dtype=torch.float64)
+    W = 0.8 * W / torch.linalg.matrix_norm(W, 2)
+    x = torch.randn(4, 3, dtype=torch.float64)
+
+    def grad_of(scale, **kw):
+        Wp = W.clone().requires_grad_()
+        z, info = ic.fixed_point(lambda z: torch.tanh(z @ Wp) + x, torch.zeros(4, 3, dtype=torch.float64),
+                                 max_iter=200, grad="implicit", **kw)
+        (scale * z.sum()).backward()
+        return Wp.grad / scale, info
+
+    exact, _ = grad_of(1.0, tol=1e-12)
+    for scale in (1.0, 1e-4, 1e-8):
+        g, info = grad_of(scale, tol=1e-6, stop="abs")
+        assert _rel(g, exact) < 1e-5 and info.backward.stop == "rel" and info.backward.iterations > 1
+
+
 def test_phantom_gradient_is_the_last_k_steps_from_a_fixed_start():
     A, W, b, x = small_problem(0.8)
     K, k, s = 20, 3, 0.25
