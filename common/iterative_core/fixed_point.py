@@ -219,11 +219,15 @@ def _like_z0(out, z0: Tensor, who: str, where: str) -> Tensor:
 def _solved(z, z0: Tensor, solver: str, monitor: IterationMonitor) -> Tensor:
     """A solver's answer, checked as ``f``'s outputs are, and that the solver reported its steps (a
     solver of your own that never calls ``monitor.accept`` would leave statistics of no steps, and
-    a ``tol`` never tested)."""
+    a ``tol`` never tested), no more than ``max_iter`` of them."""
     if monitor.max_iter > 0 and monitor.iterations == 0:
         raise RuntimeError(f"fixed_point(): solver {solver!r} returned without reporting a step: a solver must call "
                            "z, stop = monitor.accept(k, z, z_new) for each step k it takes (it records the residuals, "
                            "tests the tol and says when to stop) and stop when stop is True")
+    if monitor.iterations > monitor.max_iter:
+        raise RuntimeError(f"fixed_point(): solver {solver!r} took {monitor.iterations} steps, more than "
+                           f"max_iter={monitor.max_iter}: a solver takes at most monitor.max_iter steps (k = 0 .. "
+                           "monitor.max_iter - 1) and stops earlier when monitor.accept says so")
     z = _like_z0(z, z0, f"solver {solver!r}", "fixed_point()")
     # no step taken (max_iter=0, a layer's eval_iterations=0): a new tensor all the same, as every layer
     # returns, so that an in-place operation on the answer (relu_, +=) leaves the caller's z0 as it was

@@ -141,6 +141,20 @@ def test_a_solver_that_reports_no_step_is_refused():
         ic.fixed_point(lambda z: 0.5 * z + 1, torch.zeros(3), max_iter=5, solver="silent_for_test")
 
 
+@pytest.mark.usefixtures("registries")
+def test_a_solver_that_takes_more_than_max_iter_steps_is_refused():
+    """It ran 15 steps for max_iter=10 and reported them as converged."""
+    def greedy(f, z0, monitor, schedule):
+        z = z0
+        for k in range(monitor.max_iter + 5):
+            z, _ = monitor.accept(k, z, f(z))
+        return z
+
+    ic.register_solver("greedy_for_test", greedy)
+    with pytest.raises(RuntimeError, match=r"solver 'greedy_for_test' took 15 steps, more than max_iter=10"):
+        ic.fixed_point(lambda z: 0.5 * z + 1, torch.zeros(3), max_iter=10, tol=1e-3, solver="greedy_for_test")
+
+
 class _Square(torch.nn.Module):
     def __init__(self, channels: int):
         super().__init__()
