@@ -408,7 +408,7 @@ class SolveConfig(_Options):
                                       "backpropagates through)")
         elif self.grad == "phantom" and self.max_iter is not None and self.phantom_steps > self.max_iter:
             inert["phantom_steps"] = (f"beyond {iterations_name}={self.max_iter} (the gradient goes through "
-                                      "every step, as grad='unrolled')")
+                                      "every step, as grad='unrolled', but none to z0)")
         return inert
 
     def doubtful_gradient(self) -> Optional[str]:

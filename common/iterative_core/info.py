@@ -104,9 +104,11 @@ class FixedPointInfo:
             growing residual or an expansive iteration, see ``divergence_reason``) or ``"fixed"`` (no
             tol given, ran ``max_iter`` steps).
         contraction_factor (float): empirical contraction factor, the geometric mean of the last
-            (up to) five ratios :math:`\\|z_{k+1} - z_k\\| / \\|z_k - z_{k-1}\\|`, leaving out steps
-            at the dtype's rounding floor (relative residual below :math:`64\\epsilon`); 0.0 when
-            the first step already reached it.
+            (up to) five ratios :math:`\\|z_{k+1} - z_k\\| / \\|z_k - z_{k-1}\\|` of adjacent
+            measured steps, leaving out steps at the dtype's rounding floor (relative residual below
+            :math:`64\\epsilon`); 0.0 when the first step already reached it. Without ``trace`` only
+            some steps are measured (see :class:`~iterative_core.SolveConfig`): without a ``tol``, the
+            last two, so one ratio; with ``trace=True`` (or a ``tol`` tested at every step), up to five.
         final_residual (float): the last relative residual (NaN when no iteration ran).
         backward (FixedPointInfo or None): the statistics of the adjoint solve of ``grad="implicit"``
             (:math:`g = J^\\top g + \\partial L / \\partial z^*`), filled in when the backward pass runs
