@@ -697,12 +697,13 @@ def load_labels(data: GraphData, *, label_attr: Optional[str] = None, labels_csv
                                               "from a CSV file (--labels FILE)")
     else:
         labels, option = labels_from_attr(data.ids, data.attrs, label_attr, data.path, split_attr), "--label-attr"
-    if labels_csv is not None and labels.name in data.feature_names and _encodes_labels(
-            data.x[:, data.feature_names.index(labels.name)], labels):
-        raise GraphInputError("--features", f"the features' column {labels.name!r} holds the labels (column "
-                                            f"{labels.name!r} of {labels_csv}), one value per class: the model would "
-                                            "read each node's label among its features; leave that column out of the "
-                                            "features")
+    # (labels from a file or from a node attribute, beside features from a CSV or attributes of that name)
+    if labels.name in data.feature_names and _encodes_labels(data.x[:, data.feature_names.index(labels.name)],
+                                                             labels):
+        where = f"column {labels.name!r} of {labels_csv}" if labels_csv is not None else f"attribute {labels.name!r}"
+        raise GraphInputError("--features", f"the features' column {labels.name!r} holds the labels ({where}), one "
+                                            "value per class: the model would read each node's label among its "
+                                            "features; leave that column out of the features")
     if all(_is_split_name(name) for name in labels.class_names):
         raise GraphInputError(option, f"the labels ({labels.source}) are {', '.join(labels.class_names)}: the names "
                                       "of a split, not classes; name the labels' column with --label-attr and the "

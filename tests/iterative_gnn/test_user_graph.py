@@ -478,3 +478,13 @@ def test_a_features_file_holding_the_labels_column_is_refused(tmp_path):
     assert load_labels(coords, labels_csv=write_csv(tmp_path / "y.csv", "node,y\na,0\nb,1\nc,0\nd,1\n")).name == "y"
     other = write_csv(tmp_path / "k.csv", "node,kind\na,0\nb,1\nc,0\nd,1\n")
     assert load_labels(data, labels_csv=other).name == "kind"
+    # labels from a node attribute beside a features file with that column (it was refused for a labels
+    # file only: the model read the label and scored 100%)
+    import networkx as nx
+
+    g = nx.path_graph(["a", "b", "c", "d"])
+    nx.set_node_attributes(g, {"a": 0, "b": 1, "c": 0, "d": 1}, "cls")
+    nx.write_graphml(g, tmp_path / "g.graphml")
+    leak = write_csv(tmp_path / "leak.csv", "node,u,cls\na,1,0\nb,2,1\nc,3,0\nd,4,1\n")
+    with refused("--features", "the features' column 'cls' holds the labels (attribute 'cls')"):
+        load_labels(load_graph(tmp_path / "g.graphml", features_csv=leak), label_attr="cls")
