@@ -406,9 +406,11 @@ class FixedPointInfo:
             else:
                 metric = self.residuals if self.stop == "rel" else self.abs_residuals
                 steps = self.abs_residuals
-                conv = bool((metric[-1] <= self.tol)
-                            & (shrinking(steps[-1], steps[-2], self.iterate_norms[-1], self.stop, self.tol, self._floor())
-                               if steps.numel() >= 2 else True))
+                met = metric[-1] <= self.tol
+                if steps.numel() >= 2:  # (the steps must still shrink, as the monitor tests them)
+                    met = met & shrinking(steps[-1], steps[-2], self.iterate_norms[-1], self.stop, self.tol,
+                                          self._floor())
+                conv = bool(met)
             self._cache["conv"] = conv
         return self._cache["conv"]
 
