@@ -31,7 +31,8 @@ from .model_io import ModelFileError, load_model, read_model_file, save_model
 from .reproduce import EXPERIMENTS, OUTPUT_FILES, QUICK_EXPERIMENTS, Runner, Settings
 from .reproduce import VARIANT_HELP, covered_extras, machine, model_config, percent, quick_settings, report
 from .reproduce import write_csv
-from .train import ConvergenceTally, TrainingDiverged, convergence_watch, evaluate, filter_torch_notices
+from .train import (ConvergenceTally, TrainingDiverged, convergence_watch, evaluate, filter_torch_notices,
+                    overflow_message)
 from .user_graph import DIRECTIONS, FORMATS, GraphData, GraphInputError, load_graph, load_labels, node_dataset
 from .user_graph import missing_looking, split_masks
 
@@ -506,7 +507,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             if bar is not None:
                 bar.close()
                 bar = None
-            print(f"{args.parser.prog}: error: seed {seed}: {exc} (--lr)", file=sys.stderr)
+            print(f"{args.parser.prog}: error: seed {seed}: {exc} ({exc.option})", file=sys.stderr)
             return 1
         finally:
             if bar is not None:
@@ -644,7 +645,16 @@ def cmd_predict(args: argparse.Namespace) -> int:
     except ModelFileError as exc:
         _usage_error(args, f"argument --model: {exc}")
     ds = to_device(node_dataset(data, args.backend), torch.device(args.device))
-    logits = evaluate(saved.model, ds)
+    feature_option = "--features" if args.features else "--feature-attrs"
+    try:
+        logits = evaluate(saved.model, ds)
+    except ValueError as exc:  # a layer refused the NaN/Inf its input became (the features are finite)
+        if "NaN/Inf" not in str(exc):
+            raise
+        _usage_error(args, f"argument {feature_option}: "
+                     + overflow_message(ds.x, "the model's intermediate values hold"))
+    if not bool(torch.isfinite(logits).all()):  # a baseline, which has no layer that checks
+        _usage_error(args, f"argument {feature_option}: " + overflow_message(ds.x, "the model's outputs hold"))
     probs = torch.softmax(logits.float(), dim=1).cpu()
     try:
         out = _write_predictions(Path(args.out), data.ids, saved.class_names, probs)

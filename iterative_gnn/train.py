@@ -203,17 +203,43 @@ def _param_groups(model: nn.Module, weight_decay: float, encoder_weight_decay: O
 
 
 class TrainingDiverged(RuntimeError):
-    """The parameters became NaN/Inf in training (a learning rate too large for the model)."""
+    """The parameters became NaN/Inf in training (a learning rate too large for the model), or the
+    model's outputs did with finite parameters (its arithmetic overflowed on the features);
+    ``option`` is the command-line option to change (``"--lr"`` or ``"--features"``)."""
+
+    def __init__(self, message: str, option: str = "--lr") -> None:
+        super().__init__(message)
+        self.option = option
 
 
-def _raise_if_diverged(model: nn.Module, epoch: int, lr: float, exc: Exception) -> None:
-    """Raise :class:`TrainingDiverged` from ``exc`` when ``model``'s parameters hold NaN/Inf."""
+def overflow_message(x: Tensor, what: str) -> str:
+    """Why a model with finite parameters gave NaN/Inf on the finite features ``x`` (``what``: the
+    subject and its verb, "the model's outputs hold")."""
+    largest = float(x.detach().abs().max()) if x.numel() and x.layout == torch.strided else float("nan")
+    return (f"{what} NaN/Inf although the parameters and the node features are finite: the model's float32 "
+            f"arithmetic overflowed on the features (largest magnitude {largest:.3g}); rescale them, for example "
+            "standardise each column")
+
+
+def _raise_if_diverged(model: nn.Module, epoch: int, lr: float, exc: Optional[Exception], x: Tensor,
+                       stepped: bool) -> None:
+    """Raise :class:`TrainingDiverged` (from ``exc``) for NaN/Inf in training: ``exc`` None for a NaN/Inf
+    loss, else a layer's refusal of the NaN/Inf it was given (other errors are left to the caller).
+    After an optimizer step (``stepped``) it is the training's (parameters grown to NaN/Inf, or so large
+    that the outputs overflow: the learning rate); before any, with the initial parameters, the finite
+    features ``x`` overflowed the model's arithmetic."""
+    if exc is not None and "NaN/Inf" not in str(exc):
+        return
     bad = [name for name, p in model.named_parameters() if not bool(torch.isfinite(p.detach()).all())]
-    if bad:
-        raise TrainingDiverged(
-            f"the training diverged in epoch {epoch + 1}: after an optimizer step the parameters "
-            f"{', '.join(bad[:3])}{' and more' if len(bad) > 3 else ''} hold NaN/Inf (learning rate {lr:g}); "
-            "lower the learning rate") from exc
+    if bad or stepped:
+        what = (f"the parameters {', '.join(bad[:3])}{' and more' if len(bad) > 3 else ''} hold NaN/Inf" if bad else
+                f"the model's {'loss is' if exc is None else 'intermediate values are'} NaN/Inf (largest parameter "
+                f"magnitude {max(float(p.detach().abs().max()) for p in model.parameters() if p.numel()):.3g})")
+        raise TrainingDiverged(f"the training diverged in epoch {epoch + 1}: after an optimizer step {what} "
+                               f"(learning rate {lr:g}); lower the learning rate") from exc
+    if x.layout != torch.strided or bool(torch.isfinite(x).all()):
+        what = f"in epoch {epoch + 1} the model's {'loss is' if exc is None else 'intermediate values hold'}"
+        raise TrainingDiverged(overflow_message(x, what), option="--features") from exc
 
 
 def consistency_loss(logits: list[Tensor], temperature: float = 0.5) -> Tensor:
@@ -266,6 +292,7 @@ def train_node_classifier(model: nn.Module, ds: NodeDataset, *, epochs: int = 20
         # the model skips its own input dropout on sparse input: both dropouts in one draw
         drop = FeatureDropout(ds.x, 1.0 - (1.0 - input_dropout) * (1.0 - own), sparse_output=True)
     best_val, best_state, best_epoch, losses = -1.0, None, 0, []
+    stepped = False  # whether the parameters are the initial ones no more
     for epoch in range(epochs):
         try:
             model.train()
@@ -274,12 +301,15 @@ def train_node_classifier(model: nn.Module, ds: NodeDataset, *, epochs: int = 20
             loss = torch.stack([F.cross_entropy(out[ds.train_mask], ds.y[ds.train_mask]) for out in outs]).mean()
             if consistency > 0:
                 loss = loss + consistency * consistency_loss(outs, consistency_temperature)
+            if not bool(torch.isfinite(loss.detach())):  # (a baseline has no layer to refuse NaN/Inf)
+                _raise_if_diverged(model, epoch, lr, None, ds.x, stepped)
             loss.backward()
             opt.step()
+            stepped = True
             losses.append(float(loss.detach()))
             val = accuracy(evaluate(model, ds, x=drop.x_input), ds.y, ds.val_mask)
         except ValueError as exc:  # a layer refused NaN/Inf features: read whether the training diverged
-            _raise_if_diverged(model, epoch, lr, exc)
+            _raise_if_diverged(model, epoch, lr, exc, ds.x, stepped)
             raise
         if val > best_val:
             best_val, best_epoch = val, epoch

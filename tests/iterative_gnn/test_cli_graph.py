@@ -571,6 +571,31 @@ def test_a_training_that_diverges_is_one_line_and_code_1(capsys):
     assert "iterative-gnn train: error: seed 0: the training diverged in epoch" in err and "lower the learning rate" in err
 
 
+@pytest.mark.parametrize("model", ["pign", "gcn2"])
+def test_features_that_overflow_the_model_are_one_line_on_the_features(model, tmp_path, capsys):
+    """Finite features near float32's largest value: a baseline trained to NaN parameters and saved them
+    (no layer of its own checks), and predict wrote NaN probabilities, counted as the first class; PIGN
+    failed with a traceback about NaN node features the user never gave."""
+    rows = FEATS.read_text().splitlines()  # every node, with huge features
+    huge = tmp_path / "huge.csv"
+    huge.write_text("node,a,b\n" + "".join(f"{r.split(',')[0]},3.3e38,3.3e38\n" for r in rows[1:]))
+    args = ["--graph", str(EDGES), "--features", str(huge), "--labels", str(LABELS), "--split-attr", "split"]
+    assert main(["train", "--backend", ANY, *args, *FAST, "--model", model, "--save", str(tmp_path / "m.pt")]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "overflowed on the features (largest magnitude 3.3e+38); rescale them" in err
+    assert err.strip().endswith("(--features)") and not (tmp_path / "m.pt").exists()
+    small = tmp_path / "small.csv"
+    small.write_text("node,a,b\n" + "".join(f"{r.split(',')[0]},{k % 3},{k % 5}\n" for k, r in enumerate(rows[1:])))
+    model_file = tmp_path / "ok.pt"
+    assert main(["train", "--backend", ANY, "--graph", str(EDGES), "--features", str(small), "--labels", str(LABELS),
+                 "--split-attr", "split", *FAST, "--model", model, "--save", str(model_file)]) == 0
+    capsys.readouterr()
+    err = usage_error(["predict", "--backend", ANY, "--graph", str(EDGES), "--features", str(huge), "--model",
+                       str(model_file), "--out", str(tmp_path / "p.csv")], capsys)
+    assert "argument --features: the model's" in err and "overflowed on the features" in err
+    assert not (tmp_path / "p.csv").exists()
+
+
 def test_the_implicit_note_reads_every_seed(capsys):
     """max() over [1e-6, nan] is 1e-6: a NaN residual of a later seed went unnoted."""
     from iterative_gnn.cli import _note_implicit_away_from_fixed_point
