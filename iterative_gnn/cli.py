@@ -11,6 +11,7 @@ import argparse
 import csv
 import math
 import os
+import shlex
 import statistics
 import sys
 import time
@@ -1110,7 +1111,7 @@ def _parse(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespa
 def main(argv: Optional[Sequence[str]] = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = _parse(build_parser(), argv)
-    args.command_line = "iterative-gnn " + " ".join(argv)
+    args.command_line = "iterative-gnn " + shlex.join(argv)  # (quoted: the logs' command runs again as written)
     from ._deps import missing_message, missing_modules
 
     # exit naming the missing modules and the extra to install; without matplotlib only the plots are left out
@@ -1127,10 +1128,17 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                 _usage_error(args, f"argument --backend: invalid value {args.backend!r}: {problem}"
                                    + (f"; usable here: {', '.join(usable)}" if usable else ""))
         try:
-            return args.func(args)
+            code = args.func(args)
+            if sys.stdout is not None:  # (what a pipe's buffer still holds is written here, where a closed pipe is caught)
+                sys.stdout.flush()
+            return code
         except KeyboardInterrupt:
             print("iterative-gnn: interrupted", file=sys.stderr)
             return 130
+        except BrokenPipeError:  # the output's reader closed it (| head): stop quietly, as the shell's tools do
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())  # (Python's own flush at exit would raise again)
+            return 128 + 13  # SIGPIPE's status
 
 
 if __name__ == "__main__":

@@ -101,9 +101,13 @@ def test_reproduce_writes_csv_png_and_summary(backend, data_root, tmp_path, caps
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_chains_subcommand(backend, tmp_path):
-    out = tmp_path / "chains"
-    assert main(["chains", "--backend", backend, "--lengths", "3,5", "--seeds", "1", "--epochs", "2",
-                 "--out", str(out)]) == 0
+    import shlex
+
+    out = tmp_path / "chains out"  # the logged command quotes it, so that it runs again as written
+    argv = ["chains", "--backend", backend, "--lengths", "3,5", "--seeds", "1", "--epochs", "2", "--out", str(out)]
+    assert main(argv) == 0
+    logged = [line for line in (out / "run.log").read_text().splitlines() if line.startswith("# command: ")]
+    assert logged and shlex.split(logged[0][len("# command: "):]) == ["iterative-gnn", *argv]
     rows = read(out / "chains.csv")
     assert sorted((int(r["length"]), r["model"]) for r in rows) == [(3, "gcn"), (3, "pign"), (5, "gcn"), (5, "pign")]
     check_png(out / "chains.png")

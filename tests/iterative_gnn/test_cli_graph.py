@@ -278,6 +278,15 @@ def test_the_command_line_runs_as_a_module(tmp_path):
     assert len(read_rows(out)[1]) == 300
 
 
+def test_output_into_a_closed_pipe_stops_quietly(tmp_path):
+    """train | head -1 ended with a BrokenPipeError traceback."""
+    proc = subprocess.Popen([sys.executable, "-m", "iterative_gnn", "train", "--backend", ANY, *GML_ARGS, *FAST,
+                             "--no-progress"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()  # as head does after its lines: the tool's first write finds the pipe closed
+    err = proc.stderr.read().decode()
+    assert proc.wait() == 141 and "Traceback" not in err and "BrokenPipeError" not in err
+
+
 # ------------------------------------------------------------------------------------------------ bad input
 def twice_x(g) -> None:
     """Each node's features twice over, in the attribute ``xx``."""
