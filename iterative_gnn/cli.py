@@ -189,8 +189,9 @@ def choice(valid: Sequence[str]) -> Callable[[str], str]:
 
 
 def output_file(text: str) -> str:
-    """A file path that can be written (checked now, not after the training)."""
-    problem = _write_problem(Path(text), folder=False)
+    """A file path that can be written (checked now, not after the training), or ``-``: the standard
+    output."""
+    problem = None if text == "-" else _write_problem(Path(text), folder=False)
     if problem:
         raise argparse.ArgumentTypeError(f"invalid value {text!r}: {problem}")
     return text
@@ -426,7 +427,7 @@ def _check_outputs(args: argparse.Namespace, outputs: Sequence[str], inputs: Seq
     seen: dict[Path, str] = {}
     for opt in (*inputs, *outputs):
         value = getattr(args, opt.lstrip("-").replace("-", "_"), None)
-        if value is None:
+        if value is None or (value == "-" and opt in outputs):  # (-: the standard output)
             continue
         path = Path(value).resolve()
         if path in seen and opt in outputs:
@@ -598,18 +599,25 @@ def _features_for_model(args: argparse.Namespace, record: dict) -> tuple:
     return feats["attrs"], None
 
 
-def _write_predictions(path: Path, ids: list[str], class_names: list[str], probs: torch.Tensor) -> Path:
+def _write_predictions(path: Optional[Path], ids: list[str], class_names: list[str], probs: torch.Tensor) -> Path:
     """One row per node: ``node``, ``predicted`` and ``prob_<class>`` per class; written next to
-    ``path``, then renamed (whole or not at all)."""
+    ``path``, then renamed (whole or not at all); to the standard output when ``path`` is None."""
+    pred = probs.argmax(1).tolist()
+
+    def rows(f) -> None:
+        w = csv.writer(f)
+        w.writerow(["node", "predicted", *(f"prob_{c}" for c in class_names)])
+        for i, k, p in zip(ids, pred, probs.tolist()):
+            w.writerow([i, class_names[k], *(f"{v:.6g}" for v in p)])
+
+    if path is None:
+        rows(sys.stdout)
+        return Path("-")
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".part")
-    pred = probs.argmax(1).tolist()
     try:
         with open(tmp, "w", newline="", encoding="utf-8") as f:
-            w = csv.writer(f)
-            w.writerow(["node", "predicted", *(f"prob_{c}" for c in class_names)])
-            for i, k, p in zip(ids, pred, probs.tolist()):
-                w.writerow([i, class_names[k], *(f"{v:.6g}" for v in p)])
+            rows(f)
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -657,15 +665,17 @@ def cmd_predict(args: argparse.Namespace) -> int:
     if not bool(torch.isfinite(logits).all()):  # a baseline, which has no layer that checks
         _usage_error(args, f"argument {feature_option}: " + overflow_message(ds.x, "the model's outputs hold"))
     probs = torch.softmax(logits.float(), dim=1).cpu()
+    to_stdout = args.out == "-"  # the predictions on the standard output, what it says on the standard error
     try:
-        out = _write_predictions(Path(args.out), data.ids, saved.class_names, probs)
+        out = _write_predictions(None if to_stdout else Path(args.out), data.ids, saved.class_names, probs)
     except OSError as exc:
         return _write_failed(args, args.out, exc)
     counts = torch.bincount(probs.argmax(1), minlength=len(saved.class_names)).tolist()
+    said = sys.stderr if to_stdout else sys.stdout
     print(f"[{args.backend}] {data.name}: {_describe_graph(data)}; {saved.config.model} model {args.model} "
-          f"({len(saved.class_names)} classes)")
-    print(f"wrote {out}: {data.num_nodes} predictions ("
-          + ", ".join(f"{c}: {n}" for c, n in zip(saved.class_names, counts)) + ")")
+          f"({len(saved.class_names)} classes)", file=said)
+    print(f"wrote {'the standard output' if to_stdout else out}: {data.num_nodes} predictions ("
+          + ", ".join(f"{c}: {n}" for c, n in zip(saved.class_names, counts)) + ")", file=said)
     return 0
 
 
@@ -921,7 +931,8 @@ def _add_train_parser(sub) -> None:
                                    "model chosen on validation) and the iteration's convergence; --save keeps the "
                                    "model for 'iterative-gnn predict'.")
     _common(t)
-    t.add_argument("--dataset", choices=DATASETS, default=None, help="a dataset by name (default: cora)")
+    t.add_argument("--dataset", choices=DATASETS, default=None,
+                   help="a dataset by name (default: cora); karate is each backend's own: 4 classes in PyG, 2 in DGL")
     t.add_argument("--data-root", default=None,
                    help="data root holding planetoid/<Name>/raw (default: $ITERATIVE_GNN_DATA or the loader's own)")
     t.add_argument("--model", choices=MODELS, default="pign")
@@ -999,7 +1010,8 @@ def _add_predict_parser(sub) -> None:
     p.add_argument("--threads", type=positive_int, default=None, help="torch CPU threads (default: torch's choice)")
     p.set_defaults(parser=p)
     p.add_argument("--model", metavar="FILE", required=True, help="a model file written by 'train --save'")
-    p.add_argument("--out", type=output_file, metavar="CSV", required=True, help="the predictions file to write")
+    p.add_argument("--out", type=output_file, metavar="CSV", required=True,
+                   help="the predictions file to write; - for the standard output")
     _user_graph_options(p, train=False)
     p.set_defaults(func=cmd_predict)
 

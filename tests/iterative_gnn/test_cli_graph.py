@@ -278,6 +278,19 @@ def test_the_command_line_runs_as_a_module(tmp_path):
     assert len(read_rows(out)[1]) == 300
 
 
+def test_predictions_go_to_the_standard_output_with_out_dash(tmp_path, capsys):
+    """--out - wrote a file named '-'."""
+    model = tmp_path / "model.pt"
+    assert main(["train", "--backend", ANY, *GML_ARGS, *FAST, "--save", str(model)]) == 0
+    capsys.readouterr()
+    cwd = Path.cwd()
+    assert main(["predict", "--graph", str(GML), "--model", str(model), "--out", "-"]) == 0
+    out, err = capsys.readouterr()
+    rows = list(csv.DictReader(out.splitlines()))
+    assert len(rows) == 300 and rows[0]["predicted"] in CLASSES and "wrote the standard output: 300 predictions" in err
+    assert not (cwd / "-").exists()
+
+
 def test_output_into_a_closed_pipe_stops_quietly(tmp_path):
     """train | head -1 ended with a BrokenPipeError traceback."""
     proc = subprocess.Popen([sys.executable, "-m", "iterative_gnn", "train", "--backend", ANY, *GML_ARGS, *FAST,
