@@ -8,6 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from ._compile import is_compiling
 from ._keys import check_choice
 from .checks import check_int, check_real, got
 from .forms import registered_form
@@ -89,8 +90,10 @@ class PIGNBase(nn.Module):
 
     def check_order(self, x, graph) -> None:
         """The features and the graph in the ecosystem's order (the adapter's check), before the
-        features' own checks."""
-        self.conv_class.adapter.check_order(type(self).__name__, x, graph)
+        features' own checks. Not under ``torch.compile`` (torch 2.2 cannot trace the call of the
+        adapter's classmethod; the features' checks refuse such input there)."""
+        if not is_compiling():
+            self.conv_class.adapter.check_order(type(self).__name__, x, graph)
 
     def encode(self, x: Tensor) -> Tensor:
         self.check_input(x)

@@ -400,7 +400,8 @@ class OperatorLayerBase(IterativeLayerBase):
         """Everything before the iteration: check the input, read the graph through the adapter and
         bind the operator to it (the GCN operator's propagation built, or reused for the same graph)."""
         where = type(self).__name__
-        self.adapter.check_order(where, x, graph)  # (a graph in the features' place: not their dtype)
+        if not is_compiling():  # (a graph in the features' place: not their dtype; torch 2.2 cannot trace it)
+            self.adapter.check_order(where, x, graph)
         self._check_features(x)
         projected = self._project(x)
         check_z_init(z_init, projected, where, "the node features" if projected is x else
