@@ -53,7 +53,8 @@ def test_cluster_gcn_sampler(tmp_path):
     loader = dgl.dataloading.DataLoader(g, torch.arange(6), sampler, batch_size=3, shuffle=True)
     sg = next(iter(loader))
     assert not sg.is_block and sg.num_src_nodes() == sg.num_dst_nodes()
-    ratio, acc = train(lambda: loader, g, epochs=10)
+    ratio, acc = train(lambda: loader, g)
     # METIS cuts this graph along its classes, so each batch holds few classes and the accuracy on the
     # whole graph varies from run to run (partitions, shuffling); the training loss falls every time
+    # (after 10 epochs to 0.90-0.95 of the first's, by the partition: too near the bound; after 15 to 0.79-0.90)
     assert ratio < 0.95
