@@ -22,6 +22,7 @@ from typing import Any, Callable, NoReturn, Optional, Sequence
 import torch
 from iterative_core import resolve_activation
 from iterative_core._keys import closest
+from iterative_core.validation import NonFiniteFeaturesError
 
 from . import backends
 from .backends import BACKENDS, MODELS
@@ -657,9 +658,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
     feature_option = "--features" if args.features else "--feature-attrs"
     try:
         logits = evaluate(saved.model, ds)
-    except ValueError as exc:  # a layer refused the NaN/Inf its input became (the features are finite)
-        if "NaN/Inf" not in str(exc):
-            raise
+    except NonFiniteFeaturesError:  # a layer refused the NaN/Inf its input became (the features are finite)
         _usage_error(args, f"argument {feature_option}: "
                      + overflow_message(ds.x, "the model's intermediate values hold"))
     if not bool(torch.isfinite(logits).all()):  # a baseline, which has no layer that checks

@@ -17,6 +17,7 @@ from torch import Tensor, nn
 
 from iterative_core import ConvergenceWarning
 from iterative_core.checks import check_int, check_real
+from iterative_core.validation import NonFiniteFeaturesError
 
 from .backends import forward
 from .data import NodeDataset
@@ -224,13 +225,14 @@ def overflow_message(x: Tensor, what: str) -> str:
 def _raise_if_diverged(model: nn.Module, epoch: int, lr: float, exc: Optional[Exception], x: Tensor,
                        stepped: bool) -> None:
     """Raise :class:`TrainingDiverged` (from ``exc``) for NaN/Inf in training: ``exc`` None for a NaN/Inf
-    loss, else a layer's refusal of the NaN/Inf it was given (other errors are left to the caller).
+    loss, else a layer's refusal of the NaN/Inf features it was given (:class:`NonFiniteFeaturesError`;
+    other errors are left to the caller unless the parameters hold NaN/Inf, as before).
     After an optimizer step (``stepped``) it is the training's (parameters grown to NaN/Inf, or so large
     that the outputs overflow: the learning rate); before any, with the initial parameters, the finite
     features ``x`` overflowed the model's arithmetic."""
-    if exc is not None and "NaN/Inf" not in str(exc):
-        return
     bad = [name for name, p in model.named_parameters() if not bool(torch.isfinite(p.detach()).all())]
+    if not bad and exc is not None and not isinstance(exc, NonFiniteFeaturesError):
+        return
     if bad or stepped:
         what = (f"the parameters {', '.join(bad[:3])}{' and more' if len(bad) > 3 else ''} hold NaN/Inf" if bad else
                 f"the model's {'loss is' if exc is None else 'intermediate values are'} NaN/Inf (largest parameter "

@@ -15,7 +15,7 @@ SUPPORTED_DTYPES = (torch.float16, torch.bfloat16, torch.float32, torch.float64)
 
 __all__ = [
     "check_features", "check_edges", "check_edge_weight", "check_edge_attr", "check_batch", "check_batch_edges", "check_z_init",
-    "check_same_device", "compute_dtype", "all_finite", "SUPPORTED_DTYPES",
+    "check_same_device", "compute_dtype", "all_finite", "SUPPORTED_DTYPES", "NonFiniteFeaturesError",
 ]
 
 
@@ -32,6 +32,12 @@ def compute_dtype(dtype: torch.dtype) -> torch.dtype:
     products have no half-precision kernels on every device, and a long iteration loses too much in
     half precision); the output is cast back to the input's dtype."""
     return torch.float32 if dtype in (torch.float16, torch.bfloat16) else dtype
+
+
+class NonFiniteFeaturesError(ValueError):
+    """Node features that hold NaN/Inf, refused by a layer's input check (a ``ValueError``, so that its
+    callers can tell it from the other refusals: in a model, NaN/Inf in the features a layer is given
+    arose in the layers before it)."""
 
 
 def check_features(x: Tensor, channels: Optional[int], where: str, *, validate: bool = False, name: str = "channels",
@@ -63,7 +69,7 @@ def check_features(x: Tensor, channels: Optional[int], where: str, *, validate: 
         bad = ~torch.isfinite(x.detach())  # only now, to count them and find the first
         count = int(bad.sum())
         row = int(bad.any(1).nonzero()[0, 0])
-        raise ValueError(
+        raise NonFiniteFeaturesError(
             f"{where}: the node features hold {count} NaN/Inf entr{'y' if count == 1 else 'ies'} (the first in "
             f"row {row}); the iteration cannot recover from them. Check the data and the layers before this "
             "one (validate=False skips this check)")
