@@ -392,6 +392,7 @@ def _load_user_dataset(args: argparse.Namespace):
     if args.label_attr is None and args.labels is None:
         _usage_error(args, "argument --graph: expected the labels from a node attribute (--label-attr NAME) or "
                            "from a CSV file keyed by node id (--labels FILE)")
+    _check_graph_not_a_table(args)
     _check_labels_not_features(args)
     data = _read_user_graph(args, args.direction or "undirected", args.feature_attrs)
     try:
@@ -436,6 +437,18 @@ def _check_outputs(args: argparse.Namespace, outputs: Sequence[str], inputs: Seq
                                f"{'input' if seen[path] in inputs else 'output'}; writing it would replace "
                                "that file: choose another path")
         seen.setdefault(path, opt)
+
+
+def _check_graph_not_a_table(args: argparse.Namespace) -> None:
+    """The graph file is not the features or labels file: read as an edge table, its first two columns
+    would become the graph's edges (node ids joined to feature values)."""
+    graph = Path(args.graph).resolve()
+    for option in ("--features", "--labels"):
+        value = getattr(args, option.lstrip("-"), None)
+        if value is not None and Path(value).resolve() == graph:
+            _usage_error(args, f"argument --graph: {args.graph} is also the {option} file, a table keyed by node id; "
+                               "the graph file gives the edges: give them in a file of their own (e.g. an edge "
+                               "table, a .csv whose first line is source,target)")
 
 
 def _check_labels_not_features(args: argparse.Namespace) -> None:
@@ -631,6 +644,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
     _set_threads(args.threads)
     if args.feature_attrs is not None and args.features is not None:
         _usage_error(args, "argument --features: not with --feature-attrs; the features come from one of the two")
+    _check_graph_not_a_table(args)
     try:
         record = read_model_file(args.model)
     except ModelFileError as exc:

@@ -2,12 +2,14 @@
 and labels from node attributes or from CSV files keyed by node id.
 
 * Formats (from the file's suffix, or given): ``edgelist`` (``.edgelist``, ``.edges``, ``.el``,
-  ``.txt``), ``adjlist`` (``.adjlist``), ``graphml`` (``.graphml``, ``.xml``), ``gml`` (``.gml``),
-  ``gexf`` (``.gexf``); each may be compressed (``.gz``, ``.bz2``). Node ids are the file's node
+  ``.txt``), ``csv`` (``.csv``, ``.tsv``: an edge table whose first line names the columns, the
+  source and the target first, then optionally others; one named ``weight`` is the edge's weight),
+  ``adjlist`` (``.adjlist``), ``graphml`` (``.graphml``, ``.xml``), ``gml`` (``.gml``), ``gexf``
+  (``.gexf``); each may be compressed (``.gz``, ``.bz2``). Node ids are the file's node
   names as text (GML: the ``label`` of each node, or its ``id`` when some node has no label or two
   share one; the ``label`` is then an attribute).
 * Direction (:data:`DIRECTIONS`): ``undirected`` (the default) needs an undirected graph, and edge
-  lists and adjacency lists, which do not say, are read as one; ``directed`` uses each edge from
+  lists, edge tables and adjacency lists, which do not say, are read as one; ``directed`` uses each edge from
   source to target only (an undirected file's edges go both ways); ``both`` uses each edge of any
   file in both directions. Parallel edges count once; self-loops are dropped (the models add their
   own).
@@ -19,7 +21,8 @@ and labels from node attributes or from CSV files keyed by node id.
   trained on; a label such as ``NA`` is a class (:func:`missing_looking` finds those). Class names
   are the labels as text, in numeric order when every one is a number, else in alphabetical order;
   at least two are needed.
-* Edges: their weights (an edge list's third column, a ``weight`` attribute) are counted
+* Edges: their weights (an edge list's third column, an edge table's ``weight`` column, a ``weight``
+  attribute) are counted
   (:attr:`GraphData.weighted_edges`) but not used.
 * Splits: stratified by class and seeded (:func:`stratified_split`), or given per labelled node as
   ``train``, ``val`` or ``test`` (:func:`split_from_values`).
@@ -32,6 +35,7 @@ from __future__ import annotations
 import bz2
 import csv
 import gzip
+import io
 import math
 import numbers
 from dataclasses import dataclass, field
@@ -43,6 +47,7 @@ from torch import Tensor
 
 FORMATS: dict[str, tuple[str, ...]] = {
     "edgelist": (".edgelist", ".edges", ".el", ".txt"),
+    "csv": (".csv", ".tsv"),
     "adjlist": (".adjlist",),
     "graphml": (".graphml", ".xml"),
     "gml": (".gml",),
@@ -184,6 +189,10 @@ def _edge_list_line_problem(lines: Sequence[str]) -> Optional[str]:
         if not line:
             continue
         tokens = line.split()
+        if "," in line.split("{", 1)[0] and (len(tokens) < 2 or any(t.endswith(",") for t in tokens[:2])):
+            return (f"line {number}: node ids separated by a comma ({line!r}), which an edge list reads as part "
+                    f"of the id; for a comma-separated edge table, whose first line names the columns (e.g. "
+                    f"source,target), name the file .csv or pass --format csv")
         if len(tokens) < 2:
             return (f"line {number}: expected two node ids separated by white space (then optionally the "
                     f"edge's data, e.g. a weight or {{'weight': 1.0}}), found {line!r}")
@@ -201,6 +210,57 @@ def _edge_list_line_problem(lines: Sequence[str]) -> Optional[str]:
     return None
 
 
+def _delimiter(path: Path) -> str:
+    """A table's column separator: a tab for ``.tsv`` / ``.tab`` (before a ``.gz`` / ``.bz2``), else a comma."""
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes and suffixes[-1] in COMPRESSED:
+        suffixes.pop()
+    return "\t" if suffixes and suffixes[-1] in (".tsv", ".tab") else ","
+
+
+def _read_edge_table(path: Path, directed: bool):
+    """An edge table (see the module's docstring) as a networkx graph; a problem is a ValueError that
+    names the line."""
+    nx = networkx()
+
+    delimiter = _delimiter(path)
+    shown = "a tab" if delimiter == "\t" else "a comma"
+    reader = csv.reader(io.StringIO(_read_text(path), newline=""), delimiter=delimiter)
+    header = next((row for row in reader if any(c.strip() for c in row)), None)
+    if header is None:
+        raise ValueError("empty; expected a first line naming the columns (the source, the target, then "
+                         "optionally others such as weight)")
+    header = [c.strip() for c in header]
+    first = reader.line_num
+    if len(header) < 2:
+        raise ValueError(f"line {first}: expected at least two columns separated by {shown} (the source and the "
+                         f"target), found {header!r}")
+    weight = next((k for k, name in enumerate(header) if k >= 2 and name.lower() == "weight"), None)
+    g = (nx.DiGraph if directed else nx.Graph)()
+    for row in reader:
+        line = reader.line_num
+        if not any(c.strip() for c in row):
+            continue
+        if len(row) != len(header):
+            raise ValueError(f"line {line}: expected {len(header)} values separated by {shown} (as line {first} "
+                             f"names), found {len(row)}")
+        u, v = row[0].strip(), row[1].strip()
+        if not u or not v:
+            raise ValueError(f"line {line}: expected a source and a target, found {row[:2]!r}")
+        data = {}
+        if weight is not None and row[weight].strip():
+            w = _number(row[weight].strip())
+            if w is None:
+                raise ValueError(f"line {line}: the weight {row[weight].strip()!r} is not a finite number")
+            data["weight"] = w
+        g.add_edge(u, v, **data)
+    named = [name for name in header[:2] if name in g]
+    if named:
+        raise ValueError(f"line {first} is read as the column names, but {named[0]!r} is a node of the graph (the "
+                         f"line is an edge); add a first line naming the columns (e.g. source,target)")
+    return g
+
+
 def _read_networkx(path: Path, fmt: str, directed: bool):
     """The graph of ``path`` as networkx reads it (edge and adjacency lists as ``directed`` says)."""
     nx = networkx()
@@ -215,6 +275,8 @@ def _read_networkx(path: Path, fmt: str, directed: bool):
             return nx.parse_edgelist(lines, create_using=create, data=True)
         except TypeError:  # a plain number after the two ids: the weight
             return nx.parse_edgelist(lines, create_using=create, data=(("weight", float),))
+    if fmt == "csv":
+        return _read_edge_table(path, directed)
     if fmt == "adjlist":
         lines = _read_text(path).splitlines()
         problem = _hash_in_id(lines, "an adjacency list")
@@ -432,8 +494,9 @@ def _read_table(path: str | Path, option: str, ids: list[str], graph: Path) -> _
                 node = row[0].strip()
                 if node not in known:
                     fmt = _format_or_none(graph)
-                    hint = {"edgelist": " (an edge list names only the nodes that have an edge: list a node without "
-                                        "edges on a line of its own in an adjacency list, .adjlist, or use GraphML)",
+                    lists = (" (an edge list names only the nodes that have an edge: list a node without edges "
+                             "on a line of its own in an adjacency list, .adjlist, or use GraphML)")
+                    hint = {"edgelist": lists, "csv": lists,
                             "gml": " (GML nodes are named by their label, or by their id when some node has no "
                                    "label or two share one)"}.get(fmt, "")
                     raise GraphInputError(option, f"{path}: line {line}: node {node!r} is not in the graph "

@@ -518,6 +518,17 @@ def test_a_labels_file_that_is_also_the_features_file_is_refused(tmp_path, capsy
         assert w in err, (w, err)
 
 
+@pytest.mark.parametrize("option", ["--features", "--labels"])
+def test_a_graph_file_that_is_also_a_table_is_refused(option, tmp_path, capsys, no_training):
+    """Read as an edge table, the features file's first two columns became edges from each node id to
+    its first feature value."""
+    table = str(FEATS if option == "--features" else LABELS)
+    argv = ["train", "--backend", ANY, "--graph", table, "--features", str(FEATS), "--labels", str(LABELS)]
+    err = usage_error(argv, capsys)
+    for w in ("argument --graph:", f"is also the {option} file", "source,target"):
+        assert w in err, (w, err)
+
+
 @pytest.mark.parametrize("outputs", [("--csv", "labels"), ("--save", "graph"), ("--csv", "--save")])
 def test_an_output_that_is_an_input_or_the_other_output_is_refused(outputs, tmp_path, capsys, no_training):
     """Each was written over what was read (or written) before."""
@@ -537,6 +548,12 @@ def test_predict_refuses_to_write_over_its_model(saved_model, tmp_path, capsys):
     size = saved_model.stat().st_size
     err = usage_error(["predict", "--graph", str(GML), "--model", str(saved_model), "--out", str(saved_model)], capsys)
     assert "argument --out:" in err and "is also the --model input" in err and saved_model.stat().st_size == size
+
+
+def test_predict_refuses_a_graph_file_that_is_the_features_file(csv_model, tmp_path, capsys):
+    err = usage_error(["predict", "--graph", str(FEATS), "--features", str(FEATS), "--model", str(csv_model),
+                       "--out", str(tmp_path / "p.csv")], capsys)
+    assert "argument --graph:" in err and "is also the --features file" in err and not (tmp_path / "p.csv").exists()
 
 
 def test_a_file_that_cannot_be_written_at_the_end_is_one_line_and_code_1(saved_model, tmp_path, capsys, monkeypatch):

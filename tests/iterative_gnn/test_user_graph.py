@@ -119,6 +119,54 @@ def test_a_malformed_edge_list_line_is_named(text, line, words, tmp_path):
         load_graph(path, feature_attrs=["x"])
 
 
+@pytest.mark.parametrize("name,text", [
+    ("g.csv", "source,target,weight,kind\na,b,0.5,x\nb,c,,y\n\nc,a,2,z\nb,a,1,again\n"),
+    ("g.tsv.gz", "src\tdst\na\tb\nb\tc\nc\ta\n"),
+    # a spreadsheet's file: a byte-order mark, CRLF line ends, quoted ids
+    ("g.csv", "\ufeff\"from\",\"to\"\r\n\"a\",\"b\"\r\nb,c\r\nc,a\r\n"),
+])
+def test_an_edge_table_reads_with_its_weights(name, text, tmp_path):
+    path = tmp_path / name
+    if name.endswith(".gz"):
+        with gzip.open(path, "wt", encoding="utf-8") as f:
+            f.write(text)
+    else:
+        path.write_bytes(text.encode("utf-8"))
+    data = load_graph(path, features_csv=features_csv(tmp_path, "abc"))
+    assert data.format == "csv" and sorted(data.ids) == ["a", "b", "c"]
+    assert edges_of(data) == {(u, v) for u in "abc" for v in "abc" if u != v}
+    assert data.weighted_edges == (2 if "weight" in text else 0)  # b,a repeats a,b: parallel edges count once
+
+
+def test_an_edge_table_is_read_in_its_direction(tmp_path):
+    path = write_csv(tmp_path / "g.csv", "source,target\na,b\nb,c\n")
+    data = load_graph(path, direction="directed", features_csv=features_csv(tmp_path, "abc"))
+    assert data.directed and edges_of(data) == {("a", "b"), ("b", "c")}
+
+
+@pytest.mark.parametrize("text,words", [
+    # no header: line 1 would be dropped as column names, and its edge with it
+    ("a,b\nb,c\n", ["line 1 is read as the column names", "'b' is a node", "source,target"]),
+    ("source,target\na,b\nb,c,3\n", ["line 3:", "expected 2 values separated by a comma", "found 3"]),
+    ("source,target,weight\na,b,heavy\n", ["line 2:", "the weight 'heavy' is not a finite number"]),
+    ("source,target\na,\n", ["line 2:", "expected a source and a target"]),
+    ("source\na\n", ["line 1:", "at least two columns"]),
+    ("\n\n", ["empty", "naming the columns"]),
+])
+def test_a_malformed_edge_table_is_named(text, words, tmp_path):
+    path = write_csv(tmp_path / "bad.csv", text)
+    with refused("--graph", str(path), "not a readable csv file", *words):
+        load_graph(path, features_csv=features_csv(tmp_path, "abc"))
+
+
+@pytest.mark.parametrize("text", ["a,b\nb,c\n", "a, b\n"])
+def test_a_comma_separated_edge_list_points_to_the_edge_table(text, tmp_path):
+    """``a, b`` was read as the nodes ``a,`` and ``b``; ``a,b`` as a line of one id."""
+    path = write_csv(tmp_path / "g.txt", text)
+    with refused("--graph", "line 1:", "separated by a comma", "--format csv"):
+        load_graph(path, features_csv=features_csv(tmp_path, "abc"))
+
+
 def test_a_hash_after_the_ids_is_a_comment_as_networkx_reads_it(tmp_path):
     """The '#' check looks at the node ids only: a weight or edge data with a comment glued on reads
     as networkx reads it."""
