@@ -64,8 +64,9 @@ class DGLAdapter(GraphAdapter):
     """DGL's graphs (``DGLGraph``, ``dgl.batch``) and layers (``conv(graph, feat, ...)``)."""
 
     name = "dgl"
-    widths = WidthNames(inputs=("_in_src_feats", "_in_feats", "in_feats"), input_dst=("_in_dst_feats",),
-                        outputs=("_out_feats", "out_feats"), heads=("_num_heads", "num_heads"),
+    # (in_channels / out_channels last: this library's PIGNConv, and modules named as in PyG)
+    widths = WidthNames(inputs=("_in_src_feats", "_in_feats", "in_feats", "in_channels"), input_dst=("_in_dst_feats",),
+                        outputs=("_out_feats", "out_feats", "out_channels"), heads=("_num_heads", "num_heads"),
                         mlps=("apply_func", "mlp", "theta"))  # theta: EdgeConv's Linear(in, out)
     square_hint = ("Build it with in_feats == out_feats (attention layers: out_feats * num_heads == in_feats, "
                    "heads concatenated, e.g. GATConv(C, C // num_heads, num_heads=num_heads)).")

@@ -77,6 +77,14 @@ def test_non_square_layer_refused_with_reason(backend, kind, c_in, c_out, heads,
         backend.IterativeConv(backend.layers.layer(kind, c_in, c_out, heads=heads))
 
 
+def test_the_librarys_own_layers_widths_are_read(backend):
+    """DGL's names are ``_in_feats`` / ``_out_feats``; its ``PIGNConv`` was not read without ``channels=``."""
+    assert backend.IterativeConv(backend.PIGNConv(C, num_iterations=2)).channels == C
+    assert backend.IterativeConv(backend.PIGNConv(-1, C, num_iterations=2)).channels == C
+    with pytest.raises(ValueError, match=f"maps 4 input channels to {C} output channels"):
+        backend.IterativeConv(backend.PIGNConv(4, C))
+
+
 class _Grow(nn.Module):
     """No width attributes: only the output gives it away (either backend's argument order)."""
 
