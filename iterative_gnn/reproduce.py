@@ -901,8 +901,8 @@ def report(directory: Path, backend: str, command: str = "", log: Callable[[str]
     if not any(rows.values()):
         raise FileNotFoundError(f"no {'/'.join(ROW_KINDS)} CSV files in {directory}")
     logged = read_run_log(directory)
-    if logged.get("command") and command:
-        command = f"{logged['command']} (tables from its CSV files: {command})"
+    if logged.get("command"):
+        command = logged["command"] + (f" (tables from its CSV files: {command})" if command else "")
     runner = Runner(backend, settings_from_rows(rows, logged.get("settings")), directory, log=log, command=command)
     runner.rows, runner.ran = rows, (logged if "date" in logged else None)
     return runner.save()
@@ -1299,7 +1299,9 @@ def write_summary(path: Path, rows: dict[str, list[dict]], checks: list[dict], b
     if threads:
         head.append(f"- threads: {threads} torch threads per run (the results depend on it; --threads {threads} "
                     "repeats it)")
-    lines = [f"# iterative-gnn reproduce ({backend})", "", *head, f"- command: `{command}`", ""]
+    words = command.split()  # (the subcommand that ran: reproduce, or chains, whose tables are the same)
+    name = "chains" if len(words) > 1 and words[0] == "iterative-gnn" and words[1] == "chains" else "reproduce"
+    lines = [f"# iterative-gnn {name} ({backend})", "", *head, f"- command: `{command}`", ""]
     if rows["depth"]:
         lines += ["## Test accuracy (%) against depth (iterations / layers), mean ± std over seeds", ""]
         lines += depth_table(rows["depth"]) + [""]

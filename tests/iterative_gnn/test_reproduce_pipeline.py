@@ -154,6 +154,7 @@ def test_the_thread_count_is_recorded(tmp_path, monkeypatch):
     settings = [line for line in (out / "run.log").read_text().splitlines() if line.startswith("# settings: ")]
     assert len(settings) == 1 and f"threads={n})" in settings[0]
     assert f"- threads: {n} torch threads per run" in (out / "summary.md").read_text()
+    assert (out / "summary.md").read_text().startswith("# iterative-gnn reproduce (pyg)")
     assert reproduce.read_run_log(out)["settings"]["threads"] == n
     reproduce.report(out, "pyg", log=lambda line: None)  # the tables rebuilt from the CSV files keep it
     assert f"- threads: {n} torch threads per run" in (out / "summary.md").read_text()
@@ -166,6 +167,18 @@ def test_the_thread_count_is_recorded(tmp_path, monkeypatch):
     assert cli.main(["chains", "--lengths", "3", "--out", str(tmp_path / "c")]) == 0
     assert got[0].threads == torch.get_num_threads()
     torch.set_num_threads(n)  # (--threads 3 above set them for the process)
+
+
+def test_the_chains_commands_summary_is_headed_by_its_name(tmp_path):
+    from iterative_gnn import cli
+
+    out = tmp_path / "c"
+    assert cli.main(["chains", "--lengths", "3", "--seeds", "1", "--epochs", "2", "--out", str(out),
+                     "--no-progress"]) == 0
+    summary = (out / "summary.md").read_text()
+    assert summary.startswith("# iterative-gnn chains (pyg)") and "## Chains" in summary
+    reproduce.report(out, "pyg", log=lambda line: None)  # rebuilt from its files: the run's own command
+    assert (out / "summary.md").read_text().startswith("# iterative-gnn chains (pyg)")
 
 
 # --- numbers ------------------------------------------------------------------------------------------
