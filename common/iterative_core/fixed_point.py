@@ -192,15 +192,24 @@ def _check_tol_resolvable(cfg: SolveConfig, dtype: torch.dtype, where: str,
                           fix: str = "z0.float(), and f in float32") -> None:
     """A relative ``tol`` below a half-precision iterate's resolution is met by steps that round to
     zero, anywhere near the fixed point (float16 reported "converged" at a relative error of 1e-3 for
-    tol=1e-7). The GCN operator iterates half-precision inputs in float32; ``fixed_point`` on a half z0,
+    tol=1e-7); so is the adjoint's (``backward_tol``, else ``tol``: relative whatever ``stop`` is),
+    checked when a gradient may be recorded. The GCN operator iterates half-precision inputs in float32; ``fixed_point`` on a half z0,
     and a wrapped layer in half precision, do not. ``fix``: how the caller iterates in float32."""
-    if cfg.tol is None or cfg.stop != "rel" or dtype not in (torch.float16, torch.bfloat16):
+    if dtype not in (torch.float16, torch.bfloat16):
         return
     eps = torch.finfo(dtype).eps
-    if cfg.tol < eps:
+    if cfg.tol is not None and cfg.stop == "rel" and cfg.tol < eps:
         raise ValueError(f"{where}: tol={cfg.tol:g} is below what {dtype} iterates resolve (eps {eps:.3g}): a step "
                          f"that rounds to zero would pass for convergence anywhere near the fixed point. Iterate in "
                          f"float32 ({fix}) or give tol >= {eps:.3g}")
+    adjoint = cfg.backward_tol if cfg.backward_tol is not None else cfg.tol  # (relative, whatever stop is)
+    if cfg.grad == "implicit" and torch.is_grad_enabled() and adjoint is not None and adjoint < eps:
+        given = (f"backward_tol={adjoint:g}" if cfg.backward_tol is not None
+                 else f"tol={adjoint:g} (backward_tol=None takes tol)")
+        raise ValueError(f"{where}: grad='implicit' solves the adjoint to {given} on its relative residual, "
+                         f"whatever stop is, below what {dtype} iterates resolve (eps {eps:.3g}): a step that "
+                         f"rounds to zero would pass for convergence. Iterate in float32 ({fix}) or give "
+                         f"backward_tol >= {eps:.3g}")
 
 
 def _like_z0(out, z0: Tensor, who: str, where: str) -> Tensor:

@@ -499,6 +499,29 @@ def test_a_tol_below_a_half_iterates_resolution_is_refused(dtype):
     ic.fixed_point(lambda z: 0.5 * z + 1, torch.zeros(3, dtype=dtype), tol=1e-7, stop="abs", max_iter=50)
 
 
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+def test_an_adjoint_tol_below_a_half_iterates_resolution_is_refused(dtype):
+    """The adjoint stops on its relative residual whatever stop is: an absolute forward tol of 1e-7,
+    or a backward_tol of 1e-7, became a relative tol its steps met by rounding to zero."""
+    def f(z):
+        return 0.5 * z + x
+
+    x = torch.ones(3, dtype=dtype, requires_grad=True)
+    for options, given in ((dict(tol=1e-7, stop="abs", on_nonconvergence="ignore"), r"tol=1e-07 \(backward_tol=None takes tol\)"),
+                           (dict(tol=1e-1, backward_tol=1e-7), "backward_tol=1e-07")):
+        with pytest.raises(ValueError, match=rf"grad='implicit' solves the adjoint to {given} on its relative "
+                                             rf"residual, whatever stop is, below what {dtype} iterates resolve"):
+            ic.fixed_point(f, torch.zeros(3, dtype=dtype), grad="implicit", max_iter=50, **options)
+        if "backward_tol" not in options:  # (which warns without an adjoint)
+            ic.fixed_point(f, torch.zeros(3, dtype=dtype), max_iter=50, **options)  # no adjoint: fine
+        with torch.no_grad():  # no gradient recorded: fine
+            ic.fixed_point(f, torch.zeros(3, dtype=dtype), grad="implicit", max_iter=50, **options)
+    z, _ = ic.fixed_point(f, torch.zeros(3, dtype=dtype), grad="implicit", max_iter=50, tol=1e-1,
+                          backward_tol=2 * torch.finfo(dtype).eps)
+    z.sum().backward()
+    assert torch.allclose(x.grad.float(), torch.full((3,), 2.0), rtol=0.05)
+
+
 @pytest.mark.usefixtures("registries")
 def test_a_built_in_name_taken_before_its_adapter_is_imported_is_refused():
     """The adapter's own registration at import then failed ("already registered"): importing it broke."""
