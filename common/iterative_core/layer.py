@@ -28,6 +28,7 @@ from .adapter import GraphAdapter, GraphCache, GraphKey, check_graph_view, is_co
 from .normalization import Propagation, gcn_propagation
 from .schedules import Smoothing
 from .sparse import CSRPair, csr_pair, spmm_csr
+from ._warnings import warn_user
 from .validation import check_features
 
 __all__ = ["IterativeLayerBase", "GCNOperatorBase", "BoundStep", "ITERATION_KEYS", "PROPAGATIONS", "scaled_add"]
@@ -201,15 +202,25 @@ class IterativeLayerBase(nn.Module):
         batch: Optional[Tensor] = None,
         num_graphs: Optional[int] = None,
         fresh: bool = False,
+        takes_input: bool = True,
     ) -> tuple[Tensor, FixedPointInfo]:
         """Iterate :math:`T(z) = \\mathrm{dropout}(\\sigma(\\mathrm{op}(z) [+ x]))` from ``z_init``
         (default ``x``). ``z_init`` is a warm start, e.g. the previous epoch's fixed point
         (detach it first, or ``grad="unrolled"`` backpropagates into the previous graph).
         ``fresh``: ``op`` returns a new tensor nothing else holds, so that the activation may run in
-        place while no gradient is recorded (one allocation less per step)."""
+        place while no gradient is recorded (one allocation less per step). ``takes_input``: ``op``
+        reads ``x`` (a bound step that adds it); without it and ``inject_input``, an implicit or
+        phantom gradient never reaches ``x``, which a warning says (once per configuration)."""
         # the configuration was checked when it was set: fixed_point() takes it as it is
         config = self._config if self.training else self._eval_config
         act, inject = self.act_fn, self.inject_input
+        if (not inject and not takes_input and config.grad != "unrolled" and not is_compiling()
+                and torch.is_grad_enabled() and x.requires_grad and config._first_time("_input_unused_warned")):
+            warn_user(f"{type(self).__name__}: grad={config.grad!r} and the input enters no step (inject_input=False"
+                      f"{', alpha=0' if hasattr(self, 'operator') and hasattr(self.operator, 'alpha') else ''}): the "
+                      "fixed point does not depend on the input, which only starts the iteration, so no gradient "
+                      "reaches it or the layers before it. Pass inject_input=True (the input enters every step), or "
+                      "grad='unrolled' (the gradient through the steps taken)")
         act_ = inplace_activation(self.act) if (fresh and self._act_named) else None
         p = self.dropout if self.training else 0.0
         mask = None

@@ -359,8 +359,11 @@ class OperatorLayerBase(IterativeLayerBase):
         gcn = isinstance(self.operator, GCNOperatorBase)
         if not gcn:  # the GCN operator is square by construction
             op = SquareOperator(op, type(self.operator).__name__, type(self).__name__, self.adapter.square_hint)
-        # the GCN operator's output is a fresh tensor: its activation may run in place
-        return self._solve(op, x, z_init=z_init, batch=batch, num_graphs=num_graphs, fresh=gcn)
+        # the GCN operator's output is a fresh tensor: its activation may run in place; it reads x when alpha > 0,
+        # an operator of its own bind may (assumed), a layer called at every step does not
+        takes_input = bool(self.operator.alpha) if gcn else hasattr(self.operator, "bind")
+        return self._solve(op, x, z_init=z_init, batch=batch, num_graphs=num_graphs, fresh=gcn,
+                           takes_input=takes_input)
 
     def _edge_feature_keyword(self, bound: bool, params: Optional[Mapping[str, inspect.Parameter]],
                               given: bool) -> Optional[str]:

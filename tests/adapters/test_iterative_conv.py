@@ -6,6 +6,7 @@ import copy
 import io
 import pickle
 import re
+import warnings
 
 import pytest
 import torch
@@ -170,6 +171,36 @@ def test_dgl_hetero_graph_conv_takes_the_layers():
     out = conv(hg, {"u": x})
     by_hand = sum(conv.mods[rel](hg[rel], x) for rel in ("f", "g"))
     assert torch.allclose(out["u"], by_hand, atol=1e-6)
+
+
+@pytest.mark.parametrize("grad", ["implicit", "phantom"])
+def test_a_gradient_that_cannot_reach_the_input_is_warned_once(backend, grad):
+    """Without inject_input the input only starts the iteration: nothing before an implicit or phantom
+    layer learnt, silently (the README's GATConv recipe)."""
+    ei, _ = _graph(10, 30, weighted=False)
+    enc = nn.Linear(4, C)
+    x = torch.randn(10, 4)
+    for conv, warned in ((backend.IterativeConv(backend.layers.layer("GraphConv", C), grad=grad), True),
+                         (backend.PIGNConv(C, form="paper", grad=grad), True),
+                         (backend.PIGNConv(C, conv="sage", grad=grad), True),
+                         (backend.IterativeConv(backend.layers.layer("GraphConv", C), grad=grad,
+                                                inject_input=True), False),
+                         (backend.PIGNConv(C, grad=grad), False),  # the default form adds alpha x at every step
+                         (backend.IterativeConv(backend.layers.layer("GraphConv", C)), False)):  # unrolled
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            for _ in range(2):
+                backend.call(conv, enc(x), ei).sum().backward()
+            with torch.no_grad():
+                backend.call(conv, enc(x), ei)
+        said = [str(w.message) for w in caught if "the input enters no step" in str(w.message)]
+        assert len(said) == warned, (conv, said)
+        if warned:
+            assert f"grad={grad!r}" in said[0] and "inject_input=True" in said[0]
+            assert enc.weight.grad is None or not enc.weight.grad.any()  # what it warns of
+        else:
+            assert enc.weight.grad is not None and enc.weight.grad.any()
+        enc.zero_grad(set_to_none=True)
 
 
 def test_contraction_refused_for_general_layers(backend):
