@@ -407,9 +407,9 @@ class FixedPointInfo:
                 metric = self.residuals if self.stop == "rel" else self.abs_residuals
                 steps = self.abs_residuals
                 met = metric[-1] <= self.tol
-                if steps.numel() >= 2:  # (the steps must still shrink, as the monitor tests them)
-                    met = met & shrinking(steps[-1], steps[-2], self.iterate_norms[-1], self.stop, self.tol,
-                                          self._floor())
+                # (the steps must still shrink, as the monitor tests them; a first step must be at the floor)
+                met = met & shrinking(steps[-1], steps[-2] if steps.numel() >= 2 else None, self.iterate_norms[-1],
+                                      self.stop, self.tol, self._floor())
                 conv = bool(met)
             self._cache["conv"] = conv
         return self._cache["conv"]

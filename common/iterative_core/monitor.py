@@ -43,17 +43,22 @@ def rounding_floor(dtype: torch.dtype) -> float:
     return (4 if torch.finfo(dtype).bits == 16 else 64) * torch.finfo(dtype).eps
 
 
-def shrinking(step: Tensor, previous: Tensor, norm: Tensor, stop: str, tol: float, floor: float) -> Tensor:
+def shrinking(step: Tensor, previous: Optional[Tensor], norm: Tensor, stop: str, tol: float, floor: float) -> Tensor:
     """Whether a step that meets the tolerance may end the iteration: it is shorter than the step before
     it, by a factor ``q = step / previous`` below ``1 - min(tol, 0.01)`` for ``stop="rel"`` (below 1 for
     ``"abs"``), or at the rounding floor (``step <= floor * norm``, ``norm`` the iterate's), where steps
     measure rounding and may repeat. With ``q`` nearer 1 a small step certifies nothing: the distance to
     the fixed point may be ``q / (1 - q)`` steps, as large as the iterate when the relative step is near
     ``tol``; an iterate that grows by a constant step (``z + 1``, no fixed point) or slowly diverges has
-    relative steps that fall below any ``tol``. Where the step before was not measured or read zero
-    (underflow), there is nothing to compare, and the step may end it."""
+    relative steps that fall below any ``tol``. Where the step before read zero (underflow), there is
+    nothing to compare, and the step may end it; ``previous=None`` (the first step, which has no step
+    before it): only a step at the floor may (``1.01 z`` from 1 made a first relative step of 0.0099,
+    within ``tol=1e-2``, and read "converged")."""
+    at_floor = (step <= floor * norm) | (step == 0)
+    if previous is None:
+        return at_floor
     margin = min(float(tol), 0.01) if stop == "rel" else 0.0
-    return (step < previous * (1.0 - margin)) | (step <= floor * norm) | (step == 0) | ~(previous > 0)
+    return (step < previous * (1.0 - margin)) | at_floor | ~(previous > 0)
 
 
 def _underflow_bound(dtype: torch.dtype) -> float:
@@ -289,14 +294,14 @@ class IterationMonitor:
         if self.batch is None:
             metric = _relative(res[0], res[1]) if self.stop == "rel" else res[0]
             met = metric <= self.tol
-            if k:
-                met = met & shrinking(res[0], self._res[k - 1, 0], res[1], self.stop, self.tol, self._floor)
+            met = met & shrinking(res[0], self._res[k - 1, 0] if k else None, res[1], self.stop, self.tol,
+                                  self._floor)
             return z_new, bool(met | ~torch.isfinite(metric))
         failed = self.graph_active & ~torch.isfinite(metric)
         self.graph_failed = self.graph_failed | failed
         met = metric <= self.tol
-        if k:
-            met = met & shrinking(ga, self._graph_steps[k - 1, :, 0], gn, self.stop, self.tol, self._floor)
+        met = met & shrinking(ga, self._graph_steps[k - 1, :, 0] if k else None, gn, self.stop, self.tol,
+                              self._floor)
         self.graph_active = self.graph_active & ~met & ~failed
         if not bool(self.graph_active.any()):
             return z_new, True
@@ -322,9 +327,9 @@ class IterationMonitor:
         if self.batch is not None and self.tol is not None and self.iterations:
             # the last step may not have been a check step
             met = self.graph_res[-1] <= self.tol
-            if self.iterations >= 2:
-                last, before = self._graph_steps[self.iterations - 1], self._graph_steps[self.iterations - 2]
-                met = met & shrinking(last[:, 0], before[:, 0], last[:, 1], self.stop, self.tol, self._floor)
+            last = self._graph_steps[self.iterations - 1]
+            before = self._graph_steps[self.iterations - 2, :, 0] if self.iterations >= 2 else None
+            met = met & shrinking(last[:, 0], before, last[:, 1], self.stop, self.tol, self._floor)
             self.graph_active = self.graph_active & ~met
         if self.batch is not None:
             graph_done = (~self.graph_active & ~self.graph_failed if self.tol is not None

@@ -104,6 +104,29 @@ def test_steps_that_stop_shrinking_are_no_fixed_point(f, solver):
     assert torch.allclose(z[:2], torch.full((2,), 2.0, dtype=D), atol=1e-2)
 
 
+@pytest.mark.parametrize("solver", ["picard", "anderson"])
+@pytest.mark.parametrize("f,z0,tol", [(lambda z: z + 1, 1e3, 1e-3), (lambda z: 1.01 * z, 1.0, 1e-2)],
+                         ids=["drift", "expanding"])
+def test_a_first_step_within_tol_is_no_fixed_point(f, z0, tol, solver):
+    """The first step has no step before it to show that the steps shrink: a drift from 1e3 or an
+    expanding map from 1 made a first relative step within tol and read "converged" after one step.
+    A start at the fixed point (a step at the rounding floor) still ends at once; one near it after two."""
+    D = torch.float64
+    if solver == "anderson" and z0 == 1.0:
+        pytest.skip("Anderson's secant steps find the expanding map's repelling fixed point, 0")
+    start = torch.full((5, 3), z0, dtype=D)
+    _, info = ic.fixed_point(f, start, max_iter=20, tol=tol, solver=solver, on_nonconvergence="ignore",
+                             on_divergence="ignore")
+    assert info.status == "max_iter" and not info.converged
+    _, info = ic.fixed_point(f, start, max_iter=20, tol=tol, solver=solver, on_nonconvergence="ignore",
+                             on_divergence="ignore", batch=torch.tensor([0, 0, 1, 1, 1]))
+    assert info.converged.tolist() == [False, False]
+    _, at = ic.fixed_point(lambda z: 0.5 * z + 1, torch.full((3,), 2.0, dtype=D), max_iter=20, tol=1e-3, solver=solver)
+    _, near = ic.fixed_point(lambda z: 0.5 * z + 1, torch.full((3,), 2.001, dtype=D), max_iter=20, tol=1e-3,
+                             solver=solver)
+    assert (at.status, at.iterations, near.status, near.iterations) == ("converged", 1, "converged", 2)
+
+
 def test_a_contraction_still_stops_at_tol_and_at_its_rounding_floor():
     """The shrinking test costs a contraction nothing at tol (q = 0.99, tol 1e-6: the step's ratio 0.99
     is below 1 - 1e-6), and a solve at its rounding floor, where steps repeat, still ends."""

@@ -104,7 +104,9 @@ def test_warm_start_from_a_fixed_point_and_from_a_previous_epoch():
     T, x = diffusion_problem(0.8)
     z_star, cold = ic.fixed_point(T, torch.zeros_like(x), max_iter=500, tol=1e-10, smoothing=0.0)
     _, warm = ic.fixed_point(T, z_star, max_iter=500, tol=1e-10, smoothing=0.0)
-    assert warm.iterations == 1 and warm.status == "converged" and cold.iterations > 50
+    # two steps: a first step within tol ends a solve only at the rounding floor (it has no step before it
+    # to show that the steps shrink: an expanding map's first step can be as small)
+    assert warm.iterations == 2 and warm.status == "converged" and cold.iterations > 50
     # layer level: the previous call's fixed point as z_init after a small parameter update
     n, c = 30, 4
     src, dst = random_edges(n, 40, seed=4)
