@@ -52,7 +52,9 @@ def batch_vector(graph) -> tuple[Optional[Tensor], Optional[int]]:
     # changed in place and set again
     # (a tensor made under torch.inference_mode has no version counter: it is known by identity alone)
     version = "inference" if counts.is_inference() else counts._version
-    if known is not None and known[0] is counts and known[1] == version:
+    # (a vector built under torch.inference_mode serves only there: autograd cannot save it for a training step)
+    if (known is not None and known[0] is counts and known[1] == version
+            and (not known[2].is_inference() or torch.is_inference_mode_enabled())):
         return known[2], num_graphs
     ids = torch.arange(num_graphs, device=counts.device)
     batch = torch.repeat_interleave(ids, counts, output_size=graph.num_nodes())

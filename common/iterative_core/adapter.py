@@ -184,11 +184,13 @@ def _dropper(cache_ref: "weakref.ref", token: Hashable) -> Callable[[Any], None]
 class GraphCache:
     """What was prepared for the last few graphs, keyed on their :class:`GraphKey`: a small LRU
     (``size`` entries, 0 keeps nothing). An entry is served only while every object of its key is
-    alive, and dropped as soon as one is collected; copies and pickles of a cache are empty."""
+    alive, and dropped as soon as one is collected; copies and pickles of a cache are empty. An entry
+    made under ``torch.inference_mode`` holds inference tensors, which autograd cannot save: it is
+    served only inside inference mode (a training step after a validation pass builds its own)."""
 
     def __init__(self, size: int = 4) -> None:
         self.size = size
-        self._entries: OrderedDict = OrderedDict()  # token -> (weak references, value)
+        self._entries: OrderedDict = OrderedDict()  # token -> (weak references, value, made in inference mode)
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -200,10 +202,12 @@ class GraphCache:
         entry = self._entries.get(key.token)
         if entry is None:
             return None
-        refs, value = entry
+        refs, value, inference = entry
         if any(r() is None for r in refs):  # a dead object's id may name a new one: stale
             self._entries.pop(key.token, None)
             return None
+        if inference and not torch.is_inference_mode_enabled():
+            return None  # (kept for the next inference pass; a put outside inference mode replaces it)
         try:
             self._entries.move_to_end(key.token)
         except KeyError:  # dropped meanwhile (another thread, a collected object): still valid here
@@ -219,7 +223,7 @@ class GraphCache:
             refs = tuple(weakref.ref(o, drop) for o in key.objects)
         except TypeError:  # an object that takes no weak reference cannot be watched: keep nothing
             return
-        self._entries[key.token] = (refs, value)
+        self._entries[key.token] = (refs, value, torch.is_inference_mode_enabled())
         self._entries.move_to_end(key.token)
         while len(self._entries) > self.size:
             try:

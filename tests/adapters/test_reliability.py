@@ -302,3 +302,28 @@ def test_a_graph_made_under_inference_mode_is_taken(backend, weighted, model):
         with torch.inference_mode():
             out = backend.call(net, x.clone(), ei.clone(), None if w is None else w.clone(), batch_sizes=sizes)
         assert torch.allclose(out, expected, atol=1e-6)
+
+
+@pytest.mark.parametrize("model", ["contraction", "paper", "graph", "graph-max", "anderson"])
+def test_training_after_an_inference_mode_pass_on_the_same_graph(backend, model):
+    """Validate under ``torch.inference_mode()``, then train the next epoch on the same graph object: what
+    the layer kept of the graph (its norm bound, DGL's batch vector) was an inference tensor, which
+    autograd cannot save ("Inference tensors cannot be saved for backward")."""
+    ei, sizes = _stack((_random_directed(7, 20, 1), 7), (_random_directed(5, 12, 2), 5))
+    ei = torch.cat([ei, torch.arange(12).repeat(2, 1)], 1)  # DGL refuses nodes without in-edges
+    x = torch.randn(12, 4)
+    torch.manual_seed(0)
+    net = {"contraction": lambda: backend.PIGNConv(4, contraction=0.9),
+           "paper": lambda: backend.PIGNConv(4, form="paper", contraction=0.8),
+           "graph": lambda: backend.GraphPIGN(4, 8, 3),
+           "graph-max": lambda: backend.GraphPIGN(4, 8, 3, pool="max"),
+           "anderson": lambda: backend.PIGNConv(4, solver="anderson", tol=1e-3, num_iterations=20)}[model]()
+    g = backend.graph(ei, 12, sizes)  # one graph object, reused as a training loop does
+    batch = torch.repeat_interleave(torch.arange(2), torch.tensor(sizes)) if backend.name == "pyg" else None
+    extra = {"batch": batch} if batch is not None else {}
+    for _ in range(2):
+        with torch.inference_mode():  # the first call on the graph: what is kept is made here
+            expected = backend.run(net, x, g, **extra)
+        out = backend.run(net, x, g, **extra)
+        out.sum().backward()  # raised inside torch
+        assert torch.allclose(out, expected, atol=1e-6)
