@@ -113,6 +113,11 @@ class PyGAdapter(GraphAdapter):
             if rows is not None and cols is not None and rows != cols:
                 raise ValueError(square_error(where, f"got an EdgeIndex of sparse size ({rows}, {cols})",
                                               self.subgraph_hint))
+            known = rows if rows is not None else cols
+            if known is not None and known != n:  # (PyG's layers refuse it too)
+                raise ValueError(f"{where}: the EdgeIndex has sparse size ({rows}, {cols}) but the node features "
+                                 f"have {n} rows; give x one row per node of the EdgeIndex, or build it with "
+                                 f"sparse_size=({n}, {n})")
         src, dst, _ = edge_list(edge_index)
         return GraphView(n, src.numel(), edges=lambda: (src, dst), edge_weight=edge_weight, batch=batch,
                          num_graphs=num_graphs, key=self.graph_key(edge_index, edge_weight))

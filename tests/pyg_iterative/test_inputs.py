@@ -85,6 +85,15 @@ def test_edge_index_shape_dtype_and_range():
         conv(x, torch.tensor([[0, -1], [1, 2]]))
 
 
+def test_an_edge_index_of_another_sparse_size_than_x_is_refused():
+    """It was taken, and the layer ran on the rows of x (PyG's GCNConv refuses it)."""
+    ei, _ = random_graph(N, 30, simple=True)
+    with pytest.raises(ValueError, match=rf"sparse size \({N + 5}, {N + 5}\) but the node features have {N} rows"):
+        PIGNConv(C)(torch.randn(N, C), EdgeIndex(ei, sparse_size=(N + 5, N + 5)))
+    for size in ((N, N), (None, None), (N, None)):
+        assert PIGNConv(C)(torch.randn(N, C), EdgeIndex(ei, sparse_size=size)).shape == (N, C)
+
+
 def test_sparse_adjacency_and_separate_weights_is_an_error():
     ei, w = random_graph(N, 30, simple=True)
     with pytest.raises(ValueError, match="values"):
