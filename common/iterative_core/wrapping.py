@@ -215,21 +215,39 @@ def _takes(params: Optional[Mapping[str, inspect.Parameter]], name: str, strict:
     return name in params or (not strict and any(p.kind is p.VAR_KEYWORD for p in params.values()))
 
 
+def _resets_children(module: nn.Module, partial: tuple[str, ...]) -> bool:
+    """Whether :func:`reset_module` goes on into ``module``'s children (see there)."""
+    if not callable(getattr(module, "reset_parameters", None)):
+        return True
+    owner = next((c for c in type(module).__mro__ if "reset_parameters" in vars(c)), None)
+    return owner is not None and owner is not type(module) and f"{owner.__module__}.{owner.__qualname__}" in partial
+
+
 def reset_module(module: nn.Module, partial: tuple[str, ...] = ()) -> None:
     """Reset ``module``'s parameters: its ``reset_parameters``, else each child's. ``partial`` names
     (``module.QualName``) base classes whose ``reset_parameters`` resets only what they hold (PyG's
     ``MessagePassing``: the aggregation): a subclass that inherits it unchanged gets its children
-    reset too, since the layers it adds would otherwise keep their values."""
+    reset too, since the layers it adds would otherwise keep their values. What a module without a
+    ``reset_parameters`` holds itself is not reset here (see :func:`unreset_parameters`)."""
     own = getattr(module, "reset_parameters", None)
-    if not callable(own):
+    if callable(own):
+        own()
+    if _resets_children(module, partial):
         for child in module.children():
             reset_module(child, partial)
-        return
-    own()
-    owner = next((c for c in type(module).__mro__ if "reset_parameters" in vars(c)), None)
-    if owner is not None and owner is not type(module) and f"{owner.__module__}.{owner.__qualname__}" in partial:
-        for child in module.children():
-            reset_module(child, partial)
+
+
+def unreset_parameters(module: nn.Module, partial: tuple[str, ...] = (), prefix: str = "") -> dict[str, Tensor]:
+    """Copies of the parameters that :func:`reset_module` would leave as they are: those a module
+    without a ``reset_parameters`` holds itself (DGL's ``GINConv``'s learned ``eps``), by name."""
+    kept = {}
+    if not callable(getattr(module, "reset_parameters", None)):
+        kept = {prefix + name: p.detach().clone() for name, p in module.named_parameters(recurse=False)
+                if not nn.parameter.is_lazy(p)}
+    if _resets_children(module, partial):
+        for name, child in module.named_children():
+            kept.update(unreset_parameters(child, partial, f"{prefix}{name}."))
+    return kept
 
 
 class SquareOperator:
@@ -292,6 +310,8 @@ class OperatorLayerBase(IterativeLayerBase):
             )
         super().__init__(channels, num_iterations, smoothing, tol, act, dropout, **kwargs)
         self.operator = operator
+        # what reset_parameters() cannot re-initialise goes back to its value at construction
+        self._initial_values = unreset_parameters(operator, self.adapter.partial_resets)
         _warn_stochastic_operator(operator, self.tol, self.grad, where)
 
     @property
@@ -300,7 +320,13 @@ class OperatorLayerBase(IterativeLayerBase):
         return self.operator
 
     def reset_parameters(self) -> None:
+        """Re-initialise the operator (its ``reset_parameters``, else its children's); a parameter a
+        module holds itself without a ``reset_parameters`` of its own (DGL's ``GINConv``'s learned
+        ``eps``) goes back to its value when this layer was built."""
         reset_module(self.operator, self.adapter.partial_resets)
+        with torch.no_grad():
+            for name, value in getattr(self, "_initial_values", {}).items():
+                self.operator.get_parameter(name).copy_(value)
 
     def _check_features(self, x: Tensor) -> None:
         where = type(self).__name__

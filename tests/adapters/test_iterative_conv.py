@@ -253,6 +253,26 @@ REPR = {
 }
 
 
+def test_reset_parameters_resets_a_learned_gin_eps(backend):
+    """DGL's GINConv has no reset_parameters: its learned eps kept the trained value (PyG's went back)."""
+    mlp = nn.Sequential(nn.Linear(C, C), nn.ReLU(), nn.Linear(C, C))
+    gin = backend.layers.layer("GINConv", C)
+    wrapped = (backend.IterativeConv(type(gin)(mlp, train_eps=True, eps=0.25)) if backend.name == "pyg" else
+               backend.IterativeConv(type(gin)(mlp, "sum", init_eps=0.25, learn_eps=True)))
+    for conv, start in ((backend.PIGNConv(C, conv="gin", train_eps=True, eps=0.5), 0.5), (wrapped, 0.25)):
+        conv = copy.deepcopy(conv).double()
+        before = conv.operator.state_dict()
+        with torch.no_grad():
+            for p in conv.parameters():
+                p.fill_(3.0)
+        conv.reset_parameters()
+        assert conv.operator.eps.item() == start and conv.operator.eps.dtype == torch.float64
+        weights = [k for k in before if k.endswith("weight")]
+        assert weights and all(not torch.equal(conv.operator.state_dict()[k], torch.full_like(before[k], 3.0))
+                               for k in weights)  # the MLP re-initialised too
+        assert "_initial_values" not in str(conv.state_dict().keys())
+
+
 def test_repr_reset_state_dict_deepcopy_and_pickle(backend):
     ei, _ = _graph(10, 30, weighted=False)
     x = torch.randn(10, C)
