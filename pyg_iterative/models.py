@@ -92,7 +92,12 @@ class GraphPIGN(GraphPIGNBase):
     def forward(self, x: Tensor, edge_index, edge_weight: Optional[Tensor] = None,
                 batch: Optional[Tensor] = None, num_graphs: Optional[int] = None, return_info: bool = False):
         """One row per graph; with ``return_info=True`` also the iteration's
-        :class:`~iterative_core.FixedPointInfo`."""
+        :class:`~iterative_core.FixedPointInfo` (``num_graphs`` fifth, ``return_info`` sixth: give
+        them by keyword)."""
+        if isinstance(num_graphs, bool):  # PIGN's order, whose fifth argument is return_info
+            raise TypeError(f"{type(self).__name__}: num_graphs (the fifth argument) got {num_graphs}, a bool: "
+                            "GraphPIGN.forward takes (x, edge_index, edge_weight, batch, num_graphs, return_info); "
+                            f"pass return_info={num_graphs} by keyword")
         self.check_order(x, edge_index)
         h = self.encode(x)
         z, info = self.conv(h, edge_index, edge_weight, batch=batch, num_graphs=num_graphs, return_info=True)

@@ -39,3 +39,15 @@ def test_num_graphs_may_be_a_numpy_integer():
     batch = torch.tensor([0, 0, 1, 1])
     model = GraphPIGN(4, 8, 2, num_iterations=2).eval()
     assert torch.equal(model(x, ei, batch=batch, num_graphs=np.int64(2)), model(x, ei, batch=batch, num_graphs=2))
+
+
+def test_return_info_in_num_graphs_place_is_named():
+    """PIGN's fifth argument is return_info, GraphPIGN's num_graphs: a copied call failed in the inner
+    layer ("PIGNConv: num_graphs must be an int")."""
+    x, ei = torch.randn(4, 4), torch.tensor([[0, 1, 2, 3], [1, 0, 3, 2]])
+    batch = torch.tensor([0, 0, 1, 1])
+    model = GraphPIGN(4, 8, 2, num_iterations=2)
+    with pytest.raises(TypeError, match=r"GraphPIGN: num_graphs \(the fifth argument\) got True.*return_info=True"):
+        model(x, ei, None, batch, True)
+    out, info = model(x, ei, None, batch, 2, True)
+    assert out.shape == (2, 2) and info.iterations == 2
