@@ -9,6 +9,7 @@ from dgl import DGLError
 from torch import Tensor
 
 from iterative_core import GCNOperatorBase, Propagation, gcn_propagation, register_operator
+from iterative_core._compile import under_transform
 from iterative_core.adapter import is_compiling
 from iterative_core.layer import scaled_add
 from iterative_core.sparse import CSRPair
@@ -71,7 +72,8 @@ class GCNOperator(GCNOperatorBase):
             return super().propagator(graph, prop, data)
 
         def apply(h: Tensor, add: Optional[Tensor], s: float) -> Tensor:
-            if is_compiling():  # DGL's message passing cannot be traced: the core's edge-list product
+            # DGL's message passing cannot be traced, nor run under torch.func / forward AD: the core's edge-list product
+            if is_compiling() or under_transform():
                 return GCNOperatorBase.propagator(self, graph, prop, None)(h, add, s)
             return scaled_add(self.propagate(graph, prop, h), add, s)
 

@@ -17,3 +17,13 @@ def is_compiling() -> bool:
     """Whether ``torch.compile`` is tracing the caller: then nothing is keyed or reused (a traced
     tensor has no storage to identify), nothing reads a value back, and no sparse tensor is made."""
     return bool(_is_compiling())
+
+
+def under_transform() -> bool:
+    """Whether a ``torch.func`` transform (``vmap``, ``grad``, ``jacrev``, ``jvp``, ...) or forward-mode
+    AD (``torch.autograd.forward_ad``) is active: neither takes sparse tensors or the custom autograd
+    functions of the fused products, so the GCN operator then propagates over its edge list."""
+    peek = getattr(getattr(torch._C, "_functorch", None), "peek_interpreter_stack", None)
+    if peek is not None and peek() is not None:
+        return True
+    return getattr(torch.autograd.forward_ad, "_current_level", -1) >= 0

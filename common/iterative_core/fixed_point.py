@@ -6,7 +6,7 @@ from typing import Callable, Optional
 import torch
 from torch import Tensor
 
-from ._compile import is_compiling
+from ._compile import is_compiling, under_transform
 from ._keys import check_keys
 from .checks import check_int, got
 from .config import GRAD_MODES, STOP_RULES, SolveConfig, option_names
@@ -287,6 +287,10 @@ def _gradient_steps(f: Callable[[Tensor], Tensor], z: Tensor, cfg: SolveConfig, 
         k = monitor.iterations
         s = schedule[min(k, max_iter - 1)]
         if cfg.grad == "implicit":
+            if under_transform():  # (torch's own message names requires_grad_, not the mode)
+                raise RuntimeError("grad='implicit' cannot run under a torch.func transform (grad, jacrev, vmap, ...) "
+                                   "or forward-mode AD: its adjoint solve is a backward pass of its own, which they "
+                                   "do not call; use grad='unrolled' (or 'phantom') there")
             z_in = z.detach().requires_grad_()
             y = z_new = _relaxed_step(f, z_in, s)
             if not _reaches_other_leaves(y, z_in):  # nothing of f's requires a gradient: a plain answer

@@ -24,6 +24,7 @@ from .checks import check_flag, check_int, check_real, got
 from .config import LayerOptions, SolveConfig, expose, frozen_smoothing, mirror_options, option_names, show
 from .fixed_point import _check_tol_resolvable, fixed_point
 from .info import FixedPointInfo
+from ._compile import under_transform
 from .adapter import GraphAdapter, GraphCache, GraphKey, check_graph_view, is_compiling, tensor_key
 from .normalization import Propagation, gcn_propagation
 from .schedules import Smoothing
@@ -584,7 +585,8 @@ class GCNOperatorBase(nn.Module):
         product. Edge weights that require gradients take :meth:`differentiable_propagation`
         instead, so that they receive them. Traced by ``torch.compile``, it builds the edge list alone
         (``data`` None): the compiler cannot trace sparse tensors."""
-        compiling = is_compiling()  # traced: the edge list alone (no sparse tensor), see propagator
+        # traced, or under a torch.func transform or forward AD: the edge list alone (no sparse tensor), see propagator
+        compiling = is_compiling() or under_transform()
         if not compiling and not (isinstance(edge_weight, Tensor) and edge_weight.requires_grad):
             grouped = self.in_edges(graph, edge_weight)
             if grouped is not None and (grouped[2] is None or not grouped[2].requires_grad):
@@ -632,7 +634,7 @@ class GCNOperatorBase(nn.Module):
         :meth:`graph_key` with the node count, the dtype and the normalisation options. None (nothing
         reused) with ``cached=True`` (which keeps one propagation its own way), with edge weights that
         require gradients, and where the adapter cannot key the graph."""
-        if self.cached or self.graph_cache_size <= 0:
+        if self.cached or self.graph_cache_size <= 0 or under_transform():  # (its edge-list form kept from reuse)
             return None
         if isinstance(edge_weight, Tensor) and edge_weight.requires_grad:
             return None

@@ -309,3 +309,34 @@ def test_iterations_without_gradient_reuse_their_buffers(backend, monkeypatch, o
         both = backend.call(conv, torch.cat([x, 3 * x]), edges, batch_sizes=[n, n])
         second = backend.call(conv, 3 * x, edge_index)
     assert torch.allclose(both[:n], out, rtol=0, atol=1e-6) and torch.allclose(both[n:], second, rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize("options", [{}, {"form": "paper"}, {"contraction": 0.9}, {"grad": "phantom"}],
+                         ids=["signed", "paper", "contraction", "phantom"])
+def test_torch_func_transforms_and_forward_ad(backend, options):
+    """torch.func's jacrev / grad and forward-mode AD failed inside torch ("Sparse CSR tensors do not have
+    strides", "You must implement the jvp function"): under them the operator propagates over its edge
+    list. The implicit mode, whose adjoint they cannot run, is refused by name."""
+    from torch.func import functional_call, grad, jacrev
+    import torch.autograd.forward_ad as fwAD
+
+    ei, _ = random_graph(7, 16, simple=True, seed=3)
+    ei = torch.cat([ei, torch.arange(7).repeat(2, 1)], 1)  # DGL refuses nodes without in-edges
+    g = backend.graph(ei, 7)
+    x = torch.randn(7, 3, dtype=torch.float64)
+    torch.manual_seed(0)
+    conv = backend.PIGNConv(3, **options).double()
+    J = jacrev(lambda v: backend.run(conv, v, g))(x)
+    xr = x.clone().requires_grad_()
+    backend.run(conv, xr, g).sum().backward()
+    assert torch.allclose(J.sum((0, 1)), xr.grad)
+    params = {k: v.detach() for k, v in conv.named_parameters()}
+    g_params = grad(lambda p: functional_call(conv, p, (x, g) if backend.name == "pyg" else (g, x)).sum())(params)
+    assert all(torch.allclose(g_params[k], p.grad) for k, p in conv.named_parameters())
+    t = torch.randn_like(x)
+    with fwAD.dual_level():
+        tangent = fwAD.unpack_dual(backend.run(conv, fwAD.make_dual(x, t), g)).tangent
+    assert torch.allclose(tangent, torch.einsum("abij,ij->ab", J, t))
+    implicit = backend.PIGNConv(3, grad="implicit").double()
+    with pytest.raises(RuntimeError, match=r"grad='implicit' cannot run under a torch.func transform"):
+        jacrev(lambda v: backend.run(implicit, v, g))(x)
