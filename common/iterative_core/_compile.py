@@ -23,6 +23,8 @@ def under_transform() -> bool:
     """Whether a ``torch.func`` transform (``vmap``, ``grad``, ``jacrev``, ``jvp``, ...) or forward-mode
     AD (``torch.autograd.forward_ad``) is active: neither takes sparse tensors or the custom autograd
     functions of the fused products, so the GCN operator then propagates over its edge list."""
+    if is_compiling():  # (the compiled graph has its own edge-list path; nothing to ask the tracer)
+        return False
     peek = getattr(getattr(torch._C, "_functorch", None), "peek_interpreter_stack", None)
     if peek is not None and peek() is not None:
         return True
