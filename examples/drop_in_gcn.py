@@ -16,7 +16,8 @@ each a learned linear map to its output width followed by 8 iterations of the de
 output is iterated (APPNP's shape: an MLP whose predictions are propagated).
 In DGL the ``GraphConv`` model runs on ``dgl.add_self_loop`` of the graph, as DGL's GCN example does
 (``GraphConv`` propagates with :math:`A`, GCN with :math:`A + I`); ``PIGNConv`` adds the loops itself.
-Data: Cora or CiteSeer from ``$ITERATIVE_GNN_DATA`` (or the loaders' default location).
+Data: Cora or CiteSeer from ``--data-root``, else ``$ITERATIVE_GNN_DATA``, else the loaders' default
+location.
 """
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from iterative_gnn.cli import positive_int  # noqa: E402
 from iterative_gnn.data import load_node_dataset  # noqa: E402
 
 
@@ -102,12 +104,13 @@ def main(argv=None) -> None:
     p.add_argument("--backend", choices=("pyg", "dgl"), default="pyg")
     p.add_argument("--conv", choices=("gcn", "pign", "pign-last"), default="pign")
     p.add_argument("--dataset", choices=("cora", "citeseer"), default="cora")
+    p.add_argument("--data-root", help="the data root (default: $ITERATIVE_GNN_DATA, else the loaders' location)")
     p.add_argument("--seeds", default="0,1,2", help="comma-separated seeds")
-    p.add_argument("--epochs", type=int, default=200)
-    p.add_argument("--hidden", type=int, default=16, help="the hidden width (PyG's example: 16)")
+    p.add_argument("--epochs", type=positive_int, default=200)
+    p.add_argument("--hidden", type=positive_int, default=16, help="the hidden width (PyG's example: 16)")
     args = p.parse_args(argv)
     torch.set_num_threads(1)
-    ds = load_node_dataset(args.dataset, args.backend)
+    ds = load_node_dataset(args.dataset, args.backend, args.data_root)
     seeds = [int(s) for s in args.seeds.split(",")]
     vals, tests = zip(*(run(ds, args.backend, args.conv, s, args.epochs, args.hidden) for s in seeds))
     sd = statistics.stdev(tests) if len(tests) > 1 else 0.0

@@ -12,7 +12,7 @@ and out), never a DGL block / message-flow graph:
   ``RandomNodeLoader``; ``--sampler auto`` takes ``NeighborLoader`` when it can run, else ``khop``.
 * DGL: ``ClusterGCNSampler`` (METIS is built into DGL) or random ``dgl.node_subgraph`` parts.
 
-Evaluation runs on the whole graph. Data: Cora from ``$ITERATIVE_GNN_DATA`` (or the loaders' default
+Evaluation runs on the whole graph. Data: Cora from ``--data-root``, else ``$ITERATIVE_GNN_DATA`` (or the loaders' default
 location); ``--dataset karate`` needs no files.
 """
 from __future__ import annotations
@@ -99,21 +99,23 @@ def dgl_batches(ds, sampler: str, parts: int):
 
 
 def main(argv=None) -> None:
+    from iterative_gnn.cli import positive_int
+    from iterative_gnn.data import load_node_dataset
+
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--backend", choices=("pyg", "dgl"), default="pyg")
     ap.add_argument("--dataset", default="cora")
+    ap.add_argument("--data-root", help="the data root (default: $ITERATIVE_GNN_DATA, else the loaders' location)")
     ap.add_argument("--sampler", choices=("auto", "neighbor", "khop", "cluster", "random"), default="auto")
-    ap.add_argument("--epochs", type=int, default=100)
-    ap.add_argument("--batch-size", type=int, default=64)
-    ap.add_argument("--parts", type=int, default=16)
-    ap.add_argument("--iterations", type=int, default=8)
-    ap.add_argument("--eval-every", type=int, default=10)
+    ap.add_argument("--epochs", type=positive_int, default=100)
+    ap.add_argument("--batch-size", type=positive_int, default=64)
+    ap.add_argument("--parts", type=positive_int, default=16)
+    ap.add_argument("--iterations", type=positive_int, default=8)
+    ap.add_argument("--eval-every", type=positive_int, default=10)
     args = ap.parse_args(argv)
     torch.manual_seed(0)
 
-    from iterative_gnn.data import load_node_dataset
-
-    ds = load_node_dataset(args.dataset, args.backend)
+    ds = load_node_dataset(args.dataset, args.backend, args.data_root)
     if args.backend == "pyg":
         from pyg_iterative import PIGN
 
