@@ -279,8 +279,8 @@ class SolveConfig(_Options):
     """
 
     max_iter: Optional[int] = option(
-        None, "the most steps, an int >= 0 (a layer's num_iterations: an int, default 8); None (fixed_point only): "
-        "the length of a smoothing schedule")
+        None, "the most steps, an int >= 0: a layer's num_iterations (an int, default 8), fixed_point's max_iter "
+        "(None: the length of a smoothing schedule)")
     tol: Optional[float] = option(
         None, "stop once the residual is <= tol while the steps still shrink (monitor.shrinking); None runs "
         "exactly max_iter steps, never synchronising in the loop",
@@ -563,11 +563,13 @@ def _type_text(annotation: Any) -> str:
 def options_table(*classes: type, rename: Optional[Mapping[str, str]] = None) -> str:
     """A Markdown table of the options of ``classes`` (default :class:`SolveConfig`): name, type,
     default and meaning, from the fields and their metadata (for the README and the API docs).
-    ``rename`` maps a field to the name shown (e.g. ``{"max_iter": "num_iterations"}`` for a layer)."""
+    ``rename`` maps a field to the name shown (e.g. ``{"max_iter": "num_iterations"}`` for a layer;
+    ``"num_iterations / max_iter"`` shows both names)."""
     rename = dict(rename or {})
     rows = ["| option | type | default | meaning |", "| --- | --- | --- | --- |"]
     for cls in classes or (SolveConfig,):
         for f in fields(cls):
             doc = (f.metadata.get("doc") or "").replace("|", "\\|")
-            rows.append(f"| `{rename.get(f.name, f.name)}` | {_type_text(f.type)} | `{f.default!r}` | {doc} |")
+            names = " / ".join(f"`{n}`" for n in rename.get(f.name, f.name).split(" / "))
+            rows.append(f"| {names} | {_type_text(f.type)} | `{f.default!r}` | {doc} |")
     return "\n".join(rows) + "\n"
