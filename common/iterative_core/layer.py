@@ -103,6 +103,14 @@ class IterativeLayerBase(nn.Module):
     gradient is well defined.
     """
 
+    def __prepare_scriptable__(self):
+        """``torch.jit.script`` calls this first: refused by name (TorchScript cannot compile the
+        iteration's Python: its solver registry, checks and messages), pointing to ``torch.compile``."""
+        raise RuntimeError(f"{type(self).__name__}: torch.jit.script cannot compile the iteration (solvers, checks "
+                           "and messages written in Python that TorchScript does not support); use torch.compile, "
+                           "or run the layer eagerly")
+
+
     def __init__(
         self,
         channels: int,

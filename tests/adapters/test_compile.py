@@ -275,3 +275,13 @@ def test_a_registered_operator_compiles(backend, op):
     conv = backend.PIGNConv(C, num_iterations=3, conv=op, **SYNC_FREE)
     out = backend.run(torch.compile(conv, backend="aot_eager"), x, g)
     assert torch.allclose(out, backend.run(conv, x, g), atol=1e-6)
+
+
+def test_jit_script_is_refused_by_name(backend):
+    """It failed inside TorchScript's compiler ("Don't support conversion in JoinedStr"), pointing into
+    the library's source; the layers, and the models and wrappers holding them, say what to use."""
+    for module in (backend.PIGNConv(4), backend.PIGN(4, 8, 2, 2),
+                   backend.IterativeConv(backend.layers.layer("GraphConv", 4))):
+        with pytest.raises(RuntimeError, match=r"(PIGNConv|IterativeConv): torch.jit.script cannot compile the "
+                                               r"iteration .* use torch.compile"):
+            torch.jit.script(module)
