@@ -253,13 +253,16 @@ class IterativeLayerBase(nn.Module):
             T._smoothed_step = smoothed  # T is op: the solver may take the smoothed step in one pass fewer
             if isinstance(op, BoundStep):  # for a solver that keeps only its latest iterate (picard)
                 T._smoothed_step_latest = lambda z, s: op.smoothed(z, s, latest_only=True)
-        if (not is_compiling() and not config.gradient_warned and torch.is_grad_enabled()
-                and (x.requires_grad or any(p.requires_grad for p in self.parameters()))):
+        recorded = torch.is_grad_enabled() and (x.requires_grad or any(p.requires_grad for p in self.parameters()))
+        if not is_compiling() and not config.gradient_warned and recorded:
             config.warn_doubtful_gradient(type(self).__name__)  # a gradient will be recorded
         # a half-precision iterate (a wrapped layer in half precision) cannot resolve every tol: said in the layer's terms
         # (a step that computes in lower precision than the iterate it returns says so: DGL's GAT operator)
-        _check_tol_resolvable(config, getattr(op, "compute_dtype", None) or x.dtype, type(self).__name__,
-                              "layer.float() and float32 features")
+        compute = getattr(op, "compute_dtype", None) or x.dtype
+        _check_tol_resolvable(config, compute, type(self).__name__, "layer.float() and float32 features")
+        if recorded:  # (the adjoint's tol, where an implicit gradient may be recorded)
+            _check_tol_resolvable(config, compute, type(self).__name__, "layer.float() and float32 features",
+                                  adjoint=True)
         return fixed_point(T, x if z_init is None else z_init, config=config, batch=batch, num_graphs=num_graphs)
 
     def _iteration_repr(self) -> str:

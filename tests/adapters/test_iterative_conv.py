@@ -393,6 +393,20 @@ def test_a_tol_a_half_precision_wrapped_layer_cannot_resolve_is_named_in_the_lay
         backend.call(conv, torch.randn(10, 8, dtype=torch.bfloat16), ei)
 
 
+def test_an_adjoint_tol_a_half_precision_layer_cannot_resolve_is_refused_only_when_it_would_run(backend):
+    """An absolute tol passes the forward check, but the adjoint stops on its relative residual; a
+    frozen layer outside no_grad records no gradient and runs no adjoint (it was refused as well)."""
+    ei, _ = with_self_loops(random_graph(10, 30)[0], None, 10)
+    conv = backend.IterativeConv(backend.layers.layer("GraphConv", 8), grad="implicit", tol=1e-4, stop="abs",
+                                 on_nonconvergence="ignore").bfloat16()
+    x = torch.randn(10, 8, dtype=torch.bfloat16)
+    with pytest.raises(ValueError, match=r"IterativeConv: grad='implicit' solves the adjoint to tol=0.0001 "
+                                         r"\(backward_tol=None takes tol\).*Iterate in float32 \(layer.float\(\)"):
+        backend.call(conv, x, ei)
+    conv.requires_grad_(False)
+    assert backend.call(conv, x, ei).dtype == torch.bfloat16
+
+
 @pytest.mark.parametrize("conv", ["sage", "gin", "gat"])
 def test_a_tol_a_half_precision_operator_cannot_resolve_is_refused_on_both_backends(backend, conv):
     """DGL's GAT operator iterates a bfloat16 layer's iterate in float32 but computes each step in

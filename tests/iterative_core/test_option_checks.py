@@ -516,6 +516,8 @@ def test_an_adjoint_tol_below_a_half_iterates_resolution_is_refused(dtype):
             ic.fixed_point(f, torch.zeros(3, dtype=dtype), max_iter=50, **options)  # no adjoint: fine
         with torch.no_grad():  # no gradient recorded: fine
             ic.fixed_point(f, torch.zeros(3, dtype=dtype), grad="implicit", max_iter=50, **options)
+        # nothing requires a gradient (a frozen model outside no_grad): no adjoint, fine
+        ic.fixed_point(lambda z: 0.5 * z + 1, torch.zeros(3, dtype=dtype), grad="implicit", max_iter=50, **options)
     z, _ = ic.fixed_point(f, torch.zeros(3, dtype=dtype), grad="implicit", max_iter=50, tol=1e-1,
                           backward_tol=2 * torch.finfo(dtype).eps)
     z.sum().backward()
