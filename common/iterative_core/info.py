@@ -538,9 +538,17 @@ def apply_policy(info: FixedPointInfo, on_nonconvergence: str, on_divergence: st
         _emit(on_divergence, divergence_message(info), info, 3)
         return
     if on_nonconvergence != "ignore" and info.tol is not None and info.status == "max_iter":
+        final = info.final_residual
+        if final == final and final <= info.tol:  # within tol, but the steps did not show that they shrink
+            why = ("one step cannot show that the steps shrink (two can)" if info.iterations <= 1 else
+                   "the steps did not shrink, so it certifies no fixed point (see monitor.shrinking)")
+            reached = (f"{what} stopped at max_iter={info.iterations} with its residual within tol={info.tol:g} "
+                       f"(final residual {final:.3g}, contraction factor {info.contraction_factor:.3g}), but {why}. ")
+        else:
+            reached = (f"{what} did not reach tol={info.tol:g} in {info.iterations} iterations "
+                       f"(final residual {final:.3g}, contraction factor {info.contraction_factor:.3g}). ")
         msg = (
-            f"{what} did not reach tol={info.tol:g} in {info.iterations} iterations "
-            f"(final residual {info.final_residual:.3g}, contraction factor {info.contraction_factor:.3g}). "
+            reached
             + ("Raise `max_iter`" if info.phase == "forward" else "Raise `backward_max_iter` or `backward_tol`")
             + ("" if info.solver == "anderson" else ", use solver='anderson' (with grad='implicit')")
             + ", or set `contraction=kappa` (the GCN operator's option) for a guaranteed contraction."
