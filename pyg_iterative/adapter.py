@@ -114,7 +114,9 @@ class PyGAdapter(GraphAdapter):
                 raise ValueError(square_error(where, f"got an EdgeIndex of sparse size ({rows}, {cols})",
                                               self.subgraph_hint))
             known = rows if rows is not None else cols
-            if known is not None and known != n:  # (PyG's layers refuse it too)
+            # more nodes than x has rows (as PyG's layers, which take a smaller size: one PyG infers from the
+            # largest index, with the nodes after it isolated)
+            if known is not None and known > n:
                 raise ValueError(f"{where}: the EdgeIndex has sparse size ({rows}, {cols}) but the node features "
                                  f"have {n} rows; give x one row per node of the EdgeIndex, or build it with "
                                  f"sparse_size=({n}, {n})")

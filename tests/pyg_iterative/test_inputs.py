@@ -92,6 +92,12 @@ def test_an_edge_index_of_another_sparse_size_than_x_is_refused():
         PIGNConv(C)(torch.randn(N, C), EdgeIndex(ei, sparse_size=(N + 5, N + 5)))
     for size in ((N, N), (None, None), (N, None)):
         assert PIGNConv(C)(torch.randn(N, C), EdgeIndex(ei, sparse_size=size)).shape == (N, C)
+    # a smaller size, as PyG infers it from the largest index (get_sparse_size, sort_by): the last nodes isolated
+    small = EdgeIndex(torch.tensor([[0, 1, 2, 3], [1, 2, 3, 0]]))
+    small.get_sparse_size()
+    x = torch.randn(N, C)
+    conv = PIGNConv(C)
+    assert torch.allclose(conv(x, small), conv(x, small.as_tensor()))
 
 
 def test_sparse_adjacency_and_separate_weights_is_an_error():
