@@ -2,9 +2,9 @@
 and labels from node attributes or from CSV files keyed by node id.
 
 * Formats (from the file's suffix, or given): ``edgelist`` (``.edgelist``, ``.edges``, ``.el``,
-  ``.txt``), ``csv`` (``.csv``, ``.tsv``: an edge table whose first line names the columns, the
-  source and the target first, then optionally others; one named ``weight`` is the edge's weight),
-  ``adjlist`` (``.adjlist``), ``graphml`` (``.graphml``, ``.xml``), ``gml`` (``.gml``), ``gexf``
+  ``.txt``), ``csv`` (``.csv``, ``.tsv``, ``.tab``: an edge table whose first line names the
+  columns, the source and the target first, then optionally others; one named ``weight`` is the
+  edge's weight), ``adjlist`` (``.adjlist``), ``graphml`` (``.graphml``, ``.xml``), ``gml`` (``.gml``), ``gexf``
   (``.gexf``); each may be compressed (``.gz``, ``.bz2``). Node ids are the file's node
   names as text (GML: the ``label`` of each node, or its ``id`` when some node has no label or two
   share one; the ``label`` is then an attribute).
@@ -47,7 +47,7 @@ from torch import Tensor
 
 FORMATS: dict[str, tuple[str, ...]] = {
     "edgelist": (".edgelist", ".edges", ".el", ".txt"),
-    "csv": (".csv", ".tsv"),
+    "csv": (".csv", ".tsv", ".tab"),
     "adjlist": (".adjlist",),
     "graphml": (".graphml", ".xml"),
     "gml": (".gml",),
@@ -225,7 +225,7 @@ def _read_edge_table(path: Path, directed: bool):
 
     delimiter = _delimiter(path)
     shown = "a tab" if delimiter == "\t" else "a comma"
-    reader = csv.reader(io.StringIO(_read_text(path), newline=""), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(_read_text(path), newline=""), delimiter=delimiter, skipinitialspace=True)
     header = next((row for row in reader if any(c.strip() for c in row)), None)
     if header is None:
         raise ValueError("empty; expected a first line naming the columns (the source, the target, then "
@@ -235,6 +235,13 @@ def _read_edge_table(path: Path, directed: bool):
     if len(header) < 2:
         raise ValueError(f"line {first}: expected at least two columns separated by {shown} (the source and the "
                          f"target), found {header!r}")
+    if not header[0] or not header[1]:
+        raise ValueError(f"line {first}: column {1 if not header[0] else 2} has no name: a dataframe's index, which "
+                         "to_csv() writes first without one? The first two columns are read as the source and the "
+                         "target: write the table with df.to_csv(path, index=False)")
+    if "weight" in (header[0].lower(), header[1].lower()):
+        raise ValueError(f"line {first}: the first two columns are read as the source and the target, but they are "
+                         f"{header[0]!r} and {header[1]!r}; put the weight column after them")
     weight = next((k for k, name in enumerate(header) if k >= 2 and name.lower() == "weight"), None)
     g = (nx.DiGraph if directed else nx.Graph)()
     for row in reader:
@@ -496,7 +503,9 @@ def _read_table(path: str | Path, option: str, ids: list[str], graph: Path) -> _
                     fmt = _format_or_none(graph)
                     lists = (" (an edge list names only the nodes that have an edge: list a node without edges "
                              "on a line of its own in an adjacency list, .adjlist, or use GraphML)")
-                    hint = {"edgelist": lists, "csv": lists,
+                    table = lists[:-1] + ("; or the edge table has no header line, and its first edge was read as "
+                                          "the column names)")
+                    hint = {"edgelist": lists, "csv": table,
                             "gml": " (GML nodes are named by their label, or by their id when some node has no "
                                    "label or two share one)"}.get(fmt, "")
                     raise GraphInputError(option, f"{path}: line {line}: node {node!r} is not in the graph "

@@ -122,6 +122,8 @@ def test_a_malformed_edge_list_line_is_named(text, line, words, tmp_path):
 @pytest.mark.parametrize("name,text", [
     ("g.csv", "source,target,weight,kind\na,b,0.5,x\nb,c,,y\n\nc,a,2,z\nb,a,1,again\n"),
     ("g.tsv.gz", "src\tdst\na\tb\nb\tc\nc\ta\n"),
+    ("g.tab", "src\tdst\na\tb\nb\tc\nc\ta\n"),
+    ("g.csv", 'source, target\n"a", "b"\nb, c\nc, a\n'),  # a space after each comma, quoted ids
     # a spreadsheet's file: a byte-order mark, CRLF line ends, quoted ids
     ("g.csv", "\ufeff\"from\",\"to\"\r\n\"a\",\"b\"\r\nb,c\r\nc,a\r\n"),
 ])
@@ -152,11 +154,22 @@ def test_an_edge_table_is_read_in_its_direction(tmp_path):
     ("source,target\na,\n", ["line 2:", "expected a source and a target"]),
     ("source\na\n", ["line 1:", "at least two columns"]),
     ("\n\n", ["empty", "naming the columns"]),
+    # pandas' df.to_csv() writes its index first, without a name: the index was read as the source
+    (",child,parent\n0,b,a\n1,c,a\n", ["line 1: column 1 has no name", "df.to_csv(path, index=False)"]),
+    ("weight,source,target\n1,a,b\n", ["read as the source and the target, but they are 'weight' and 'source'"]),
 ])
 def test_a_malformed_edge_table_is_named(text, words, tmp_path):
     path = write_csv(tmp_path / "bad.csv", text)
     with refused("--graph", str(path), "not a readable csv file", *words):
         load_graph(path, features_csv=features_csv(tmp_path, "abc"))
+
+
+def test_a_node_missing_from_an_edge_table_names_a_missing_header_line(tmp_path):
+    """Its first edge's nodes occur nowhere else: line 1 was read as the column names, and the
+    features file then named a node the graph lacked."""
+    path = write_csv(tmp_path / "g.csv", "x1,x2\nb,c\nc,d\nd,b\n")
+    with refused("--features", "node 'x1' is not in the graph", "the edge table has no header line"):
+        load_graph(path, features_csv=features_csv(tmp_path, ["x1", "x2", "b", "c", "d"]))
 
 
 @pytest.mark.parametrize("text", ["a,b\nb,c\n", "a, b\n"])
