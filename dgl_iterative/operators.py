@@ -35,6 +35,9 @@ class GATOperator(GATConv):
     with one self-loop per node. The loops are added once per forward pass of the iterative layer
     (:meth:`bind`), not at every iteration."""
 
+    #: its bound step does not read the features it is bound with (they only start the iteration)
+    reads_input = False
+
     def __init__(self, channels: int, heads: int, *, add_self_loops: bool = True, allow_zero_in_degree: bool = False,
                  **kwargs) -> None:
         # with the loops added no node is without in-edges; without them, DGL's rule (GATConv's check)

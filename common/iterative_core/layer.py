@@ -226,7 +226,7 @@ class IterativeLayerBase(nn.Module):
         if (not inject and not takes_input and config.grad != "unrolled" and not is_compiling()
                 and torch.is_grad_enabled() and x.requires_grad and config._first_time("_input_unused_warned")):
             warn_user(f"{type(self).__name__}: grad={config.grad!r} and the input enters no step (inject_input=False"
-                      f"{', alpha=0' if hasattr(self, 'operator') and hasattr(self.operator, 'alpha') else ''}): the "
+                      f"{', alpha=0' if isinstance(getattr(self, 'operator', None), GCNOperatorBase) else ''}): the "
                       "fixed point does not depend on the input, which only starts the iteration, so no gradient "
                       "reaches it or the layers before it. Pass inject_input=True (the input enters every step), or "
                       "grad='unrolled' (the gradient through the steps taken)")

@@ -238,13 +238,13 @@ def reset_module(module: nn.Module, partial: tuple[str, ...] = ()) -> None:
 
 
 def unreset_parameters(module: nn.Module, partial: tuple[str, ...] = (), prefix: str = "") -> dict[str, Tensor]:
-    """Copies of the parameters that :func:`reset_module` would leave as they are: those a module
-    without a ``reset_parameters`` holds itself (DGL's ``GINConv``'s learned ``eps``), by name."""
+    """Copies of the parameters that :func:`reset_module` would leave as they are: those a module holds
+    itself without a ``reset_parameters`` of its own (DGL's ``GINConv``'s learned ``eps``; a PyG
+    ``MessagePassing`` subclass that inherits the base's, which resets only the aggregation), by name."""
     kept = {}
-    if not callable(getattr(module, "reset_parameters", None)):
+    if _resets_children(module, partial):  # (no reset_parameters, or one of a partial base)
         kept = {prefix + name: p.detach().clone() for name, p in module.named_parameters(recurse=False)
                 if not nn.parameter.is_lazy(p)}
-    if _resets_children(module, partial):
         for name, child in module.named_children():
             kept.update(unreset_parameters(child, partial, f"{prefix}{name}."))
     return kept
@@ -386,8 +386,10 @@ class OperatorLayerBase(IterativeLayerBase):
         if not gcn:  # the GCN operator is square by construction
             op = SquareOperator(op, type(self.operator).__name__, type(self).__name__, self.adapter.square_hint)
         # the GCN operator's output is a fresh tensor: its activation may run in place; it reads x when alpha > 0,
-        # an operator of its own bind may (assumed), a layer called at every step does not
-        takes_input = bool(self.operator.alpha) if gcn else hasattr(self.operator, "bind")
+        # an operator of its own bind may (unless it says otherwise, reads_input = False), a layer called at every
+        # step does not
+        takes_input = (bool(self.operator.alpha) if gcn else
+                       hasattr(self.operator, "bind") and getattr(self.operator, "reads_input", True))
         return self._solve(op, x, z_init=z_init, batch=batch, num_graphs=num_graphs, fresh=gcn,
                            takes_input=takes_input)
 

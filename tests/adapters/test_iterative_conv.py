@@ -183,6 +183,7 @@ def test_a_gradient_that_cannot_reach_the_input_is_warned_once(backend, grad):
     for conv, warned in ((backend.IterativeConv(backend.layers.layer("GraphConv", C), grad=grad), True),
                          (backend.PIGNConv(C, form="paper", grad=grad), True),
                          (backend.PIGNConv(C, conv="sage", grad=grad), True),
+                         (backend.PIGNConv(C, conv="gat", grad=grad), True),  # DGL's binds, without reading x
                          (backend.IterativeConv(backend.layers.layer("GraphConv", C), grad=grad,
                                                 inject_input=True), False),
                          (backend.PIGNConv(C, grad=grad), False),  # the default form adds alpha x at every step
@@ -271,6 +272,21 @@ def test_reset_parameters_resets_a_learned_gin_eps(backend):
         assert weights and all(not torch.equal(conv.operator.state_dict()[k], torch.full_like(before[k], 3.0))
                                for k in weights)  # the MLP re-initialised too
         assert "_initial_values" not in str(conv.state_dict().keys())
+
+
+def test_reset_parameters_resets_a_parameter_a_users_layer_holds_itself(backend):
+    """A user's layer (a PyG MessagePassing subclass, a DGL nn.Module) without a reset_parameters of its
+    own, holding a parameter itself: it kept its trained value (MessagePassing's reset resets only the
+    aggregation). It goes back to its value at construction; its Linear child is re-initialised."""
+    layer = backend.layers.MeanOfNeighbours(C)
+    layer.gain = nn.Parameter(torch.full((C,), 0.1))
+    conv = backend.IterativeConv(layer)
+    with torch.no_grad():
+        for p in conv.parameters():
+            p.fill_(3.0)
+    conv.reset_parameters()
+    assert torch.equal(conv.operator.gain, torch.full((C,), 0.1))
+    assert not torch.equal(conv.operator.lin.weight, torch.full_like(conv.operator.lin.weight, 3.0))
 
 
 def test_repr_reset_state_dict_deepcopy_and_pickle(backend):
