@@ -29,3 +29,13 @@ def under_transform() -> bool:
     if peek is not None and peek() is not None:
         return True
     return getattr(torch.autograd.forward_ad, "_current_level", -1) >= 0
+
+
+def under_vmap() -> bool:
+    """Whether the innermost active ``torch.func`` transform is ``vmap``."""
+    if is_compiling():
+        return False
+    functorch = getattr(torch._C, "_functorch", None)
+    peek = getattr(functorch, "peek_interpreter_stack", None)
+    top = peek() if peek is not None else None
+    return top is not None and top.key() == functorch.TransformType.Vmap

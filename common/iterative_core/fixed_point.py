@@ -292,9 +292,9 @@ def _gradient_steps(f: Callable[[Tensor], Tensor], z: Tensor, cfg: SolveConfig, 
         s = schedule[min(k, max_iter - 1)]
         if cfg.grad == "implicit":
             if under_transform():  # (torch's own message names requires_grad_, not the mode)
-                raise RuntimeError("grad='implicit' cannot run under a torch.func transform (grad, jacrev, vmap, ...) "
-                                   "or forward-mode AD: its adjoint solve is a backward pass of its own, which they "
-                                   "do not call; use grad='unrolled' (or 'phantom') there")
+                raise RuntimeError("grad='implicit' cannot run under a torch.func transform (grad, jacrev, ...) or "
+                                   "forward-mode AD: its adjoint solve is a backward pass of its own, which they do "
+                                   "not call; use grad='unrolled' (or 'phantom') there")
             z_in = z.detach().requires_grad_()
             y = z_new = _relaxed_step(f, z_in, s)
             if not _reaches_other_leaves(y, z_in):  # nothing of f's requires a gradient: a plain answer

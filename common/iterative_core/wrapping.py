@@ -42,6 +42,7 @@ from .forms import form_defaults, partial_keywords, registered_form, resolve_for
 from .layer import GCN_LAYER_ATTRIBUTES, GCN_MUTABLE_OPTIONS, ITERATION_KEYS, GCNOperatorBase, IterativeLayerBase
 from .operators import _rename, _state_dict_keys, get_operator
 from .info import apply_policy
+from ._compile import under_vmap
 from .adapter import GraphAdapter, WidthNames, check_graph_view, is_compiling
 from .validation import (autocast_enabled, check_batch, check_edge_attr, check_features, check_parameter_dtype,
                          check_z_init, compute_dtype)
@@ -480,6 +481,10 @@ class OperatorLayerBase(IterativeLayerBase):
         if torch.jit.is_tracing():  # (it failed deep inside with "unordered_map::at")
             raise RuntimeError(f"{type(self).__name__}: torch.jit.trace (and the exporters built on it) cannot record "
                                "the iteration; use torch.compile, or run the layer eagerly")
+        if under_vmap():  # (it failed inside torch on the first value the checks read back)
+            raise RuntimeError(f"{type(self).__name__}: torch.func.vmap cannot batch the iteration, which reads values "
+                               "back to check its input and to stop; batch several graphs as one disjoint graph "
+                               "with a batch vector (each graph then stops on its own), or loop over the inputs")
         if isinstance(x, (tuple, list)) and len(x) == 2 and isinstance(x[0], Tensor) and x[0] is x[1]:
             # one tensor as both ends, (x, x): one node set, as DGL's HeteroGraphConv passes a relation
             # within one node type (a pair of two tensors is bipartite, and refused by the checks)

@@ -340,3 +340,5 @@ def test_torch_func_transforms_and_forward_ad(backend, options):
     implicit = backend.PIGNConv(3, grad="implicit").double()
     with pytest.raises(RuntimeError, match=r"grad='implicit' cannot run under a torch.func transform"):
         jacrev(lambda v: backend.run(implicit, v, g))(x)
+    with pytest.raises(RuntimeError, match=r"PIGNConv: torch.func.vmap cannot batch the iteration.*disjoint graph"):
+        torch.func.vmap(lambda v: backend.run(conv, v, g))(torch.stack([x, 2 * x]))
