@@ -110,7 +110,6 @@ class IterativeLayerBase(nn.Module):
                            "and messages written in Python that TorchScript does not support); use torch.compile, "
                            "or run the layer eagerly")
 
-
     def __init__(
         self,
         channels: int,
@@ -253,14 +252,18 @@ class IterativeLayerBase(nn.Module):
             T._smoothed_step = smoothed  # T is op: the solver may take the smoothed step in one pass fewer
             if isinstance(op, BoundStep):  # for a solver that keeps only its latest iterate (picard)
                 T._smoothed_step_latest = lambda z, s: op.smoothed(z, s, latest_only=True)
-        recorded = torch.is_grad_enabled() and (x.requires_grad or any(p.requires_grad for p in self.parameters()))
-        if not is_compiling() and not config.gradient_warned and recorded:
-            config.warn_doubtful_gradient(type(self).__name__)  # a gradient will be recorded
         # a half-precision iterate (a wrapped layer in half precision) cannot resolve every tol: said in the layer's terms
         # (a step that computes in lower precision than the iterate it returns says so: DGL's GAT operator)
         compute = getattr(op, "compute_dtype", None) or x.dtype
+        warn = not is_compiling() and not config.gradient_warned
+        adjoint = config.grad == "implicit" and compute in (torch.float16, torch.bfloat16)
+        # whether a gradient will be recorded (asked only where it matters: the parameters are iterated)
+        recorded = (warn or adjoint) and torch.is_grad_enabled() and (
+            x.requires_grad or any(p.requires_grad for p in self.parameters()))
+        if warn and recorded:
+            config.warn_doubtful_gradient(type(self).__name__)
         _check_tol_resolvable(config, compute, type(self).__name__, "layer.float() and float32 features")
-        if recorded:  # (the adjoint's tol, where an implicit gradient may be recorded)
+        if adjoint and recorded:  # (the adjoint's tol, where an implicit gradient will be recorded)
             _check_tol_resolvable(config, compute, type(self).__name__, "layer.float() and float32 features",
                                   adjoint=True)
         return fixed_point(T, x if z_init is None else z_init, config=config, batch=batch, num_graphs=num_graphs)
