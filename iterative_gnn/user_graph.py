@@ -111,16 +111,21 @@ class Labels:
 
 
 # ------------------------------------------------------------------------------------------------ reading
+def _suffix(path: Path) -> str:
+    """The file's suffix, lower case, after a ``.gz`` / ``.bz2`` ("" when none)."""
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes and suffixes[-1] in COMPRESSED:
+        suffixes.pop()
+    return suffixes[-1] if suffixes else ""
+
+
 def format_of(path: Path, fmt: Optional[str] = None) -> str:
     """The format given, or the one the file's suffix names (after a ``.gz`` / ``.bz2``)."""
     if fmt is not None:
         if fmt not in FORMATS:
             raise GraphInputError("--format", f"invalid value {fmt!r}: expected one of {', '.join(FORMATS)}")
         return fmt
-    suffixes = [s.lower() for s in path.suffixes]
-    if suffixes and suffixes[-1] in COMPRESSED:
-        suffixes.pop()
-    suffix = suffixes[-1] if suffixes else ""
+    suffix = _suffix(path)
     for name, known in FORMATS.items():
         if suffix in known:
             return name
@@ -212,10 +217,7 @@ def _edge_list_line_problem(lines: Sequence[str]) -> Optional[str]:
 
 def _delimiter(path: Path) -> str:
     """A table's column separator: a tab for ``.tsv`` / ``.tab`` (before a ``.gz`` / ``.bz2``), else a comma."""
-    suffixes = [s.lower() for s in path.suffixes]
-    if suffixes and suffixes[-1] in COMPRESSED:
-        suffixes.pop()
-    return "\t" if suffixes and suffixes[-1] in (".tsv", ".tab") else ","
+    return "\t" if _suffix(path) in (".tsv", ".tab") else ","
 
 
 def _read_edge_table(path: Path, directed: bool):
@@ -477,7 +479,7 @@ def _read_table(path: str | Path, option: str, ids: list[str], graph: Path) -> _
     not in the graph, repeated ids and rows of the wrong length are errors."""
     path = Path(path)
     _check_file(path, option)
-    delimiter = "\t" if path.suffix.lower() in (".tsv", ".tab") else ","
+    delimiter = _delimiter(path)
     known = set(ids)
     rows: dict[str, tuple[int, list[str]]] = {}
     try:
