@@ -19,23 +19,23 @@ def is_compiling() -> bool:
     return bool(_is_compiling())
 
 
+def _innermost_transform():
+    """The innermost active ``torch.func`` transform's interpreter, or None."""
+    peek = getattr(getattr(torch._C, "_functorch", None), "peek_interpreter_stack", None)
+    return peek() if peek is not None else None
+
+
 def under_transform() -> bool:
     """Whether a ``torch.func`` transform (``vmap``, ``grad``, ``jacrev``, ``jvp``, ...) or forward-mode
     AD (``torch.autograd.forward_ad``) is active: neither takes sparse tensors or the custom autograd
-    functions of the fused products, so the GCN operator then propagates over its edge list."""
-    if is_compiling():  # (the compiled graph has its own edge-list path; nothing to ask the tracer)
+    functions of the fused products, so the GCN operator then propagates over its edge list. False
+    while compiling (the compiled graph has its own edge-list path; nothing to ask the tracer)."""
+    if is_compiling():
         return False
-    peek = getattr(getattr(torch._C, "_functorch", None), "peek_interpreter_stack", None)
-    if peek is not None and peek() is not None:
-        return True
-    return getattr(torch.autograd.forward_ad, "_current_level", -1) >= 0
+    return _innermost_transform() is not None or getattr(torch.autograd.forward_ad, "_current_level", -1) >= 0
 
 
 def under_vmap() -> bool:
-    """Whether the innermost active ``torch.func`` transform is ``vmap``."""
-    if is_compiling():
-        return False
-    functorch = getattr(torch._C, "_functorch", None)
-    peek = getattr(functorch, "peek_interpreter_stack", None)
-    top = peek() if peek is not None else None
-    return top is not None and top.key() == functorch.TransformType.Vmap
+    """Whether the innermost active ``torch.func`` transform is ``vmap`` (False while compiling)."""
+    top = None if is_compiling() else _innermost_transform()
+    return top is not None and top.key() == torch._C._functorch.TransformType.Vmap
