@@ -105,7 +105,7 @@ def fixed_point(
     if z.requires_grad and not is_compiling() and not cfg.gradient_warned:
         cfg.warn_doubtful_gradient(where)  # (a layer warns before it calls, in its own name)
     if kept is not None and z.requires_grad:  # grad="implicit": the step kept in the autograd graph
-        _check_tol_resolvable(cfg, z.dtype, where, adjoint=True)
+        _check_adjoint_tol_resolvable(cfg, z.dtype, where)
         attach = _attach_outside_graph if is_compiling() else _attach_implicit_backward
         z = attach(*kept, info, cfg, max_iter=max_iter, batch=batch,
                    num_graphs=monitor.num_graphs if batch is not None else None)
@@ -189,27 +189,34 @@ def _checked_map(f: Callable[[Tensor], Tensor], z0: Tensor, where: str) -> Calla
     return checked
 
 
+def _half_eps(dtype: torch.dtype) -> Optional[float]:
+    """The machine epsilon of a half-precision dtype (float16, bfloat16); None for any other."""
+    return torch.finfo(dtype).eps if dtype in (torch.float16, torch.bfloat16) else None
+
+
 def _check_tol_resolvable(cfg: SolveConfig, dtype: torch.dtype, where: str,
-                          fix: str = "z0.float(), and f in float32", *, adjoint: bool = False) -> None:
+                          fix: str = "z0.float(), and f in float32") -> None:
     """A relative ``tol`` below a half-precision iterate's resolution is met by steps that round to
     zero, anywhere near the fixed point (float16 reported "converged" at a relative error of 1e-3 for
-    tol=1e-7). With ``adjoint``, the adjoint's instead (``backward_tol``, else ``tol``: relative whatever
-    ``stop`` is), checked where an implicit gradient is about to be recorded. The GCN operator iterates
-    half-precision inputs in float32; ``fixed_point`` on a half z0, and a wrapped layer in half
-    precision, do not. ``fix``: how the caller iterates in float32."""
-    if dtype not in (torch.float16, torch.bfloat16):
-        return
-    eps = torch.finfo(dtype).eps
-    if not adjoint and cfg.tol is not None and cfg.stop == "rel" and cfg.tol < eps:
+    tol=1e-7). The GCN operator iterates half-precision inputs in float32; ``fixed_point`` on a half z0,
+    and a wrapped layer in half precision, do not. ``fix``: how the caller iterates in float32."""
+    eps = _half_eps(dtype)
+    if eps is not None and cfg.tol is not None and cfg.stop == "rel" and cfg.tol < eps:
         raise ValueError(f"{where}: tol={cfg.tol:g} is below what {dtype} iterates resolve (eps {eps:.3g}): a step "
                          f"that rounds to zero would pass for convergence anywhere near the fixed point. Iterate in "
                          f"float32 ({fix}) or give tol >= {eps:.3g}")
-    if not adjoint:
-        return
-    adjoint_tol = cfg.backward_tol if cfg.backward_tol is not None else cfg.tol  # (relative, whatever stop is)
-    if cfg.grad == "implicit" and adjoint_tol is not None and adjoint_tol < eps:
-        given = (f"backward_tol={adjoint_tol:g}" if cfg.backward_tol is not None
-                 else f"tol={adjoint_tol:g} (backward_tol=None takes tol)")
+
+
+def _check_adjoint_tol_resolvable(cfg: SolveConfig, dtype: torch.dtype, where: str,
+                                  fix: str = "z0.float(), and f in float32") -> None:
+    """As :func:`_check_tol_resolvable`, for the adjoint solve of ``grad="implicit"`` (its tol is
+    ``backward_tol``, else ``tol``, on its relative residual whatever ``stop`` is); called where an
+    implicit gradient is about to be recorded."""
+    eps = _half_eps(dtype)
+    tol = cfg.backward_tol if cfg.backward_tol is not None else cfg.tol
+    if eps is not None and cfg.grad == "implicit" and tol is not None and tol < eps:
+        given = (f"backward_tol={tol:g}" if cfg.backward_tol is not None
+                 else f"tol={tol:g} (backward_tol=None takes tol)")
         raise ValueError(f"{where}: grad='implicit' solves the adjoint to {given} on its relative residual, "
                          f"whatever stop is, below what {dtype} iterates resolve (eps {eps:.3g}): a step that "
                          f"rounds to zero would pass for convergence. Iterate in float32 ({fix}) or give "

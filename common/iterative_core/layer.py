@@ -22,7 +22,7 @@ from ._keys import check_choice, check_keys
 from .activations import Activation, identity, inplace_activation, resolve_activation
 from .checks import check_flag, check_int, check_real, got
 from .config import LayerOptions, SolveConfig, expose, frozen_smoothing, mirror_options, option_names, show
-from .fixed_point import _check_tol_resolvable, fixed_point
+from .fixed_point import _check_adjoint_tol_resolvable, _check_tol_resolvable, fixed_point
 from .info import FixedPointInfo
 from ._compile import under_transform
 from .adapter import GraphAdapter, GraphCache, GraphKey, check_graph_view, is_compiling, tensor_key
@@ -262,10 +262,10 @@ class IterativeLayerBase(nn.Module):
             x.requires_grad or any(p.requires_grad for p in self.parameters()))
         if warn and recorded:
             config.warn_doubtful_gradient(type(self).__name__)
-        _check_tol_resolvable(config, compute, type(self).__name__, "layer.float() and float32 features")
+        fix = "layer.float() and float32 features"
+        _check_tol_resolvable(config, compute, type(self).__name__, fix)
         if adjoint and recorded:  # (the adjoint's tol, where an implicit gradient will be recorded)
-            _check_tol_resolvable(config, compute, type(self).__name__, "layer.float() and float32 features",
-                                  adjoint=True)
+            _check_adjoint_tol_resolvable(config, compute, type(self).__name__, fix)
         return fixed_point(T, x if z_init is None else z_init, config=config, batch=batch, num_graphs=num_graphs)
 
     def _iteration_repr(self) -> str:
