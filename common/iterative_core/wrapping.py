@@ -16,7 +16,10 @@ An *operator* is any ``nn.Module``. When it has a method
 (the GCN operator, :class:`~iterative_core.layer.GCNOperatorBase`, does), the layer calls it once per
 forward pass to prepare the graph (normalise, build a sparse matrix, add self-loops ...) and iterates
 the callable it returns; otherwise the adapter calls the module itself at every iteration
-(:meth:`GraphAdapter.call`, in its ecosystem's argument order).
+(:meth:`GraphAdapter.call`, in its ecosystem's argument order). A bound callable is taken to read
+``x`` at every step (as the GCN operator's initial residual does); an operator whose callable does not
+(``x`` only starts the iteration) sets the class attribute ``reads_input = False``, so that the layer
+warns, as for a module called at every step, when an implicit or phantom gradient cannot reach ``x``.
 
 The iteration feeds each output back in as the next input, so an operator must map ``C`` channels
 to ``C`` channels: :func:`square_channels` reads the widths a layer was built with (under the names

@@ -204,6 +204,36 @@ def test_a_gradient_that_cannot_reach_the_input_is_warned_once(backend, grad):
         enc.zero_grad(set_to_none=True)
 
 
+class _BoundStep(nn.Module):
+    """An operator of its own ``bind``: a linear step that adds the input at every step unless
+    ``reads_input`` is False."""
+
+    def __init__(self, reads_input: bool) -> None:
+        super().__init__()
+        self.in_channels = self.out_channels = C
+        self.lin = nn.Linear(C, C)
+        if not reads_input:
+            self.reads_input = False
+
+    def bind(self, x, graph, edge_weight=None, *, lipschitz_budget=None):
+        if getattr(self, "reads_input", True):
+            return lambda z: 0.5 * self.lin(z) + x
+        return lambda z: 0.5 * self.lin(z)
+
+
+@pytest.mark.parametrize("reads_input", [True, False])
+def test_an_operator_of_its_own_bind_declares_whether_its_step_reads_the_input(backend, reads_input):
+    ei, _ = _graph(10, 30, weighted=False)
+    enc = nn.Linear(4, C)
+    conv = backend.IterativeConv(_BoundStep(reads_input), grad="implicit")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        backend.call(conv, enc(torch.randn(10, 4)), ei).sum().backward()
+    said = [str(w.message) for w in caught if "the input enters no step" in str(w.message)]
+    assert len(said) == (not reads_input), said
+    assert (enc.weight.grad is not None and bool(enc.weight.grad.any())) == reads_input
+
+
 def test_contraction_refused_for_general_layers(backend):
     with pytest.raises(ValueError, match="contraction=.*spectral_norm"):
         backend.IterativeConv(backend.layers.layer("GraphConv", C), contraction=0.9)
