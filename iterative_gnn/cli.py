@@ -597,8 +597,9 @@ def _features_for_model(args: argparse.Namespace, record: dict) -> tuple:
                                f"--feature-attrs with other names for the same {len(feats['names'])} features)")
         return None, feats["names"]
     if args.feature_attrs is not None:
-        given, saved = list(args.feature_attrs), list(feats.get("attrs") or [])
-        if feats["source"] == "attrs" and sorted(given) == sorted(saved):
+        # the trained names: the attributes, or the columns of the features file
+        given, saved = list(args.feature_attrs), list(feats["attrs"] if feats["source"] == "attrs" else feats["names"])
+        if sorted(given) == sorted(saved):
             return saved, None  # the trained names: read in the trained order
         moved = [a for i, a in enumerate(given) if a in saved and (i >= len(saved) or saved[i] != a)]
         if moved:

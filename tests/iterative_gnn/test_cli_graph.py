@@ -647,10 +647,12 @@ def test_the_implicit_note_reads_every_seed(capsys):
     assert capsys.readouterr().err == ""
 
 
-def test_predict_reads_the_trained_attributes_in_their_order(tmp_path, capsys):
+@pytest.mark.parametrize("trained_on", ["attrs", "csv"])
+def test_predict_reads_the_trained_attributes_in_their_order(trained_on, tmp_path, capsys):
     """--feature-attrs f1,f0 for a model trained on f0,f1 fed f1 where f0 belonged (the count was the
     only check): the names are now read in the trained order, and a trained name moved among other
-    names is refused."""
+    names is refused; the same for a model trained on the columns f0,f1 of a features file (their
+    names were not compared)."""
     import networkx as nx
 
     g = nx.gnp_random_graph(40, 0.15, seed=0)
@@ -661,10 +663,15 @@ def test_predict_reads_the_trained_attributes_in_their_order(tmp_path, capsys):
     path = tmp_path / "g.graphml"
     nx.write_graphml(g, path)
     model = tmp_path / "m.pt"
-    assert main(["train", "--backend", ANY, "--graph", str(path), "--feature-attrs", "f0,f1", "--label-attr",
+    features = ["--feature-attrs", "f0,f1"]
+    if trained_on == "csv":
+        (tmp_path / "f.csv").write_text("node,f0,f1\n" + "".join(f"{v},{d['f0']!r},{d['f1']!r}\n"
+                                                                  for v, d in g.nodes(data=True)))
+        features = ["--features", str(tmp_path / "f.csv")]
+    assert main(["train", "--backend", ANY, "--graph", str(path), *features, "--label-attr",
                  "community", *FAST, "--save", str(model)]) == 0
     outs = []
-    for attrs in ([], ["--feature-attrs", "f1,f0"]):
+    for attrs in (features if trained_on == "csv" else [], ["--feature-attrs", "f1,f0"]):
         outs.append(tmp_path / f"p{len(outs)}.csv")
         assert main(["predict", "--graph", str(path), "--model", str(model), *attrs, "--out", str(outs[-1])]) == 0
     assert read_rows(outs[0]) == read_rows(outs[1])
