@@ -493,6 +493,15 @@ def _read_table(path: str | Path, option: str, ids: list[str], graph: Path) -> _
             if len(header) < 2:
                 raise GraphInputError(option, f"{path}: line 1: expected at least two columns separated by "
                                               f"{delimiter!r} (the node id, then the others), found {header!r}")
+            if not header[0]:  # the index df.to_csv() writes first, unnamed: the node ids, or a row count?
+                raise GraphInputError(option, f"{path}: line 1: column 1, read as the node ids, has no name: a "
+                                              "dataframe's index, which to_csv() writes first without one? Name "
+                                              "it if it holds the node ids (df.to_csv(path, index_label='node')), "
+                                              "else leave it out (df.to_csv(path, index=False))")
+            unnamed = next((k for k, c in enumerate(header) if not c), None)
+            if unnamed is not None:
+                raise GraphInputError(option, f"{path}: line 1: column {unnamed + 1} has no name; every column "
+                                              f"needs one (found {header!r})")
             for row in reader:
                 line = reader.line_num
                 if not row or not any(c.strip() for c in row):

@@ -341,6 +341,13 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
     return tmp_path / name
 
 
+def _indexed(path: Path) -> str:
+    """The CSV text of ``path`` as ``df.to_csv(path)`` writes it: a row count, unnamed, before every row
+    (with the node ids 0..N-1, every row fell on some node, mostly the wrong one)."""
+    header, *rows = path.read_text().splitlines()
+    return "\n".join([f",{header}", *(f"{k},{r}" for k, r in enumerate(rows))]) + "\n"
+
+
 def first_feature_as(path: Path, value: str) -> str:
     """The CSV text of ``path`` with the first feature of its first row replaced by ``value``."""
     header, first, *rest = path.read_text().splitlines()
@@ -424,6 +431,16 @@ BAD_TRAIN = {  # case -> (argv after "train --backend B" given tmp_path, words t
     "feature beyond float32": (lambda t: ["--graph", str(EDGES), "--labels", str(LABELS),
                                           "--features", str(write(t, "f.csv", first_feature_as(FEATS, "1e39")))],
                                ["argument --features:", "line 2, column 'f0'", "within float32's range", "'1e39'"]),
+    "a dataframe's index before the labels": (lambda t: [*CSV_ARGS[:4], "--labels", str(write(t, "l.csv", _indexed(LABELS)))],
+                                              ["argument --labels:", "l.csv: line 1: column 1, read as the node ids, "
+                                               "has no name", "index_label='node'", "index=False"]),
+    "a dataframe's index before the features": (lambda t: [*CSV_ARGS[:2], "--features",
+                                                           str(write(t, "f.csv", _indexed(FEATS))), *CSV_ARGS[4:]],
+                                                ["argument --features:", "column 1, read as the node ids, has no name"]),
+    "an unnamed feature column": (lambda t: [*CSV_ARGS[:2], "--features",
+                                             str(write(t, "f.csv", FEATS.read_text().replace(",f3,", ",,", 1))),
+                                             *CSV_ARGS[4:]],
+                                  ["argument --features:", "line 1: column 5 has no name"]),
     "split fractions above one": (lambda t: [*GML_ARGS, "--train-fraction", "0.7", "--val-fraction", "0.4"],
                                   ["argument --val-fraction:", "add up to more than 1"]),
     "fractions with a given split": (lambda t: [*CSV_ARGS, "--split-seed", "1"],
