@@ -37,7 +37,7 @@ class IterativeConv(DGLLayer, OperatorLayerBase):
         from dgl.nn import GATConv
         from dgl_iterative import IterativeConv
 
-        conv = IterativeConv(GATConv(64, 16, num_heads=4), num_iterations=10, tol=1e-4)
+        conv = IterativeConv(GATConv(64, 16, num_heads=4), num_iterations=10, tol=1e-4, inject_input=True)
         out, info = conv(dgl.add_self_loop(g), feat, return_info=True)
 
     Parameters

@@ -5,8 +5,10 @@
 Two ways, in each backend:
 
 1. ``IterativeConv(layer)`` wraps a layer instance: the layer's output is fed back in as its next
-   input, ``z <- s z + (1 - s) act(layer(z, graph))``, until it stops changing (or for a fixed number
-   of steps). The layer must be square (as many channels out as in).
+   input, ``z <- s z + (1 - s) act(layer(z, graph) + x)``, until it stops changing (or for a fixed
+   number of steps). ``inject_input=True`` adds the input ``x`` at every step: without it the input
+   only starts the iteration, and the fixed point a ``tol`` iterates towards does not depend on it.
+   The layer must be square (as many channels out as in).
 2. ``register_operator(name, factory)`` adds a factory ``factory(channels, **options)`` to the registry,
    after which ``PIGNConv(channels, conv=name, **options)`` and the ``PIGN`` models build it by name.
 """
@@ -44,7 +46,7 @@ def pyg_part() -> None:
     x = torch.randn(6, 16)
     edge_index = torch.tensor([[0, 1, 2, 3, 4, 5], [1, 2, 3, 4, 5, 0]])
 
-    conv = IterativeConv(ScaledMean(16), num_iterations=60, tol=1e-5, act="tanh")
+    conv = IterativeConv(ScaledMean(16), num_iterations=60, tol=1e-5, act="tanh", inject_input=True)
     out, info = conv(x, edge_index, return_info=True)
     print("PyG IterativeConv:", conv, "\n   ", info)
 
@@ -86,7 +88,7 @@ def dgl_part() -> None:
     g = dgl.graph(([0, 1, 2, 3, 4, 5], [1, 2, 3, 4, 5, 0]))
     g.edata["w"] = torch.rand(6)
     feat = torch.randn(6, 16)
-    conv = IterativeConv(ScaledMean(16), num_iterations=60, tol=1e-5, act="tanh")
+    conv = IterativeConv(ScaledMean(16), num_iterations=60, tol=1e-5, act="tanh", inject_input=True)
     out, info = conv(g, feat, "w", return_info=True)  # edge weights by edge-feature name
     print("DGL IterativeConv:", info)
     register_operator("scaled_mean", ScaledMean)

@@ -33,7 +33,8 @@ class IterativeConv(PyGLayer, OperatorLayerBase, MessagePassing):
         from torch_geometric.nn import GATConv
         from pyg_iterative import IterativeConv
 
-        conv = IterativeConv(GATConv(64, 16, heads=4), num_iterations=10, smoothing=0.5, tol=1e-4)
+        conv = IterativeConv(GATConv(64, 16, heads=4), num_iterations=10, smoothing=0.5, tol=1e-4,
+                             inject_input=True)
         out, info = conv(x, edge_index, return_info=True)
 
     A ``MessagePassing`` module, so that PyG's tools take it as one: ``to_hetero`` and ``HeteroConv``

@@ -229,6 +229,14 @@ class IterativeLayerBase(nn.Module):
                       "fixed point does not depend on the input, which only starts the iteration, so no gradient "
                       "reaches it or the layers before it. Pass inject_input=True (the input enters every step), or "
                       "grad='unrolled' (the gradient through the steps taken)")
+        if (not inject and not takes_input and config.tol is not None and not is_compiling()
+                and config._first_time("_input_blind_warned")):
+            warn_user(f"{type(self).__name__}: tol={config.tol!r} and the input enters no step (inject_input=False"
+                      f"{', alpha=0' if isinstance(getattr(self, 'operator', None), GCNOperatorBase) else ''}): the "
+                      "iteration converges towards a fixed point that does not depend on the input, which only starts "
+                      "it, so a converged output is the same for every input (of a contraction: exactly). Pass "
+                      "inject_input=True (the input enters every step), or leave tol unset (a fixed number of steps "
+                      "from the input)")
         act_ = inplace_activation(self.act) if (fresh and self._act_named) else None
         p = self.dropout if self.training else 0.0
         mask = None

@@ -204,6 +204,30 @@ def test_a_gradient_that_cannot_reach_the_input_is_warned_once(backend, grad):
         enc.zero_grad(set_to_none=True)
 
 
+def test_a_tol_towards_a_fixed_point_blind_to_the_input_is_warned_once(backend):
+    """Without inject_input a wrapped layer's fixed point does not depend on the input: with a tol the
+    converged output was the same for every input, and nothing said so (grad='unrolled')."""
+    ei, _ = _graph(10, 30, weighted=False)
+    layer = backend.layers.layer("GraphConv", C)
+    _contract(layer, 0.5)
+    x = torch.randn(10, C)
+    for inject, warned in ((False, True), (True, False)):
+        conv = backend.IterativeConv(layer, num_iterations=200, tol=1e-6, inject_input=inject)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            a, info = backend.call(conv, x, ei, return_info=True)
+            b = backend.call(conv, 10 * x, ei)
+        said = [str(w.message) for w in caught if "the input enters no step" in str(w.message)]
+        assert info.status == "converged" and len(said) == warned, said
+        assert torch.allclose(a, b, atol=1e-4) == warned  # what it warns of
+        if warned:
+            assert "tol=1e-06" in said[0] and "inject_input=True" in said[0]
+    conv = backend.IterativeConv(layer, num_iterations=8)  # no tol: 8 steps from the input, the paper's form
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        backend.call(conv, x, ei)
+
+
 class _BoundStep(nn.Module):
     """An operator of its own ``bind``: a linear step that adds the input at every step unless
     ``reads_input`` is False."""
