@@ -96,7 +96,8 @@ def resolve_form(form: Optional[str], keys: frozenset, conv: str = "the operator
     missing = _NEEDS[form] - keys
     if missing:
         raise ValueError(f"{where}: form={form!r} needs an operator that takes {', '.join(sorted(missing))} "
-                         f"as the GCN operator does (conv='gcn', or a factory with takes_forms = True); conv={conv!r} "
+                         f"as the GCN operator does (conv='gcn', or a factory with takes_forms = True whose operator adds alpha * x "
+                         f"in a bind); conv={conv!r} "
                          "takes form='paper' (inject_input=True adds the input back at every step)")
     return form
 

@@ -195,8 +195,10 @@ def square_channels(conv: nn.Module, channels: Optional[int], where: str,
 
 
 def supports_contraction(operator: nn.Module) -> bool:
-    """Whether the operator can rescale itself to a Lipschitz budget (``contraction=``)."""
-    return isinstance(operator, GCNOperatorBase) or bool(getattr(operator, "supports_contraction", False))
+    """Whether the operator can rescale itself to a Lipschitz budget (``contraction=``): the GCN operator,
+    or one that says so (``supports_contraction = True``) and has a ``bind``, which receives the budget."""
+    return isinstance(operator, GCNOperatorBase) or (bool(getattr(operator, "supports_contraction", False))
+                                                     and hasattr(operator, "bind"))
 
 
 def accepts_keyword(fn: Callable, name: str, *, strict: bool = False) -> bool:
@@ -305,12 +307,16 @@ class OperatorLayerBase(IterativeLayerBase):
         channels = square_channels(operator, channels, where, self.adapter)
         if not hasattr(operator, "bind"):
             check_callable_as_layer(operator, where, self.adapter)
+        elif not accepts_keyword(operator.bind, "lipschitz_budget"):
+            raise TypeError(f"{where}: {type(operator).__name__}.bind must take the keyword lipschitz_budget (None "
+                            "unless contraction= is set): bind(x, graph, edge_weight=None, *, lipschitz_budget=None)")
         if kwargs.get("contraction") is not None and not supports_contraction(operator):
             raise ValueError(
                 f"{where}: contraction= rescales the operator's weight to a Lipschitz budget, which only "
-                f"operators that can bound their norm support (conv='gcn'); {type(operator).__name__} cannot. "
-                "Constrain its weights yourself (e.g. torch.nn.utils.parametrizations.spectral_norm) and "
-                "use tol= to watch convergence."
+                f"operators that can bound their norm support (conv='gcn', or an operator of your own with "
+                f"supports_contraction = True and a bind that rescales to its lipschitz_budget); "
+                f"{type(operator).__name__} cannot. Constrain its weights yourself (e.g. "
+                "torch.nn.utils.parametrizations.spectral_norm) and use tol= to watch convergence."
             )
         super().__init__(channels, num_iterations, smoothing, tol, act, dropout, **kwargs)
         self.operator = operator
@@ -731,6 +737,12 @@ class RegistryLayerBase(OperatorLayerBase):
         layer_given = set(it) | {k for k, v in (("smoothing", smoothing is not form_smoothing), ("tol", tol is not None),
                                                 ("act", act is not form_act), ("dropout", dropout != 0.0)) if v}
         operator = build_operator(self.adapter.name, conv, channels, opts, where, layer_given)
+        if form != "paper" and not hasattr(operator, "bind"):
+            # the forms' initial residual alpha * x reaches an operator only through its bind, which gets x
+            raise ValueError(f"{where}: form={form!r} adds alpha * x at every step, which an operator does through "
+                             f"a bind(x, graph, ...) method (the GCN operator's); conv={conv!r} declares takes_forms = "
+                             f"True but has no bind, so it would never see x. Give {type(operator).__name__} a bind "
+                             "(see iterative_core.wrapping), or take form='paper' with inject_input=True")
         super().__init__(operator, channels, num_iterations, smoothing, tol, act, dropout, **it)
         self.in_channels, self.out_channels = in_channels, channels
         # a learned projection to the iteration's width when it differs from the input's (GCNConv's in -> out)

@@ -557,3 +557,35 @@ def test_a_solver_whose_signature_fails_at_every_call_is_refused_when_registered
     with pytest.raises(TypeError, match=message):
         ic.register_solver("bad_for_test", solver)
     assert "bad_for_test" not in ic.available_solvers()
+
+
+class _FormsWithoutBind(_Square):
+    """Declares the forms' options its own, as the error for form='appnp' advised, but has no bind: the
+    form's alpha * x never reached it, and the output did not depend on the input."""
+
+    takes_forms = True
+
+    def __init__(self, channels: int, alpha: float = 0.0, beta=None):
+        super().__init__(channels)
+
+
+class _BoundWithoutBudget(_Square):
+    def bind(self, x, graph, edge_weight=None):
+        return self.lin
+
+
+@pytest.mark.usefixtures("registries")
+def test_an_operator_that_cannot_take_what_the_layer_gives_it_is_refused_when_built():
+    register_operator("forms_for_test", _FormsWithoutBind)
+    with pytest.raises(ValueError, match=r"form='appnp' adds alpha \* x at every step.*conv='forms_for_test' "
+                                         r"declares takes_forms = True but has no bind"):
+        PIGNConv(4, conv="forms_for_test")
+    PIGNConv(4, conv="forms_for_test", form="paper", inject_input=True)  # the way out the message names
+    # contraction= reaches an operator only through its bind: the attribute alone was accepted, and ignored
+    bounded = _Square(4)
+    bounded.supports_contraction = True
+    with pytest.raises(ValueError, match=r"contraction=.*supports_contraction = True and a bind"):
+        ic.wrapping.OperatorLayerBase(bounded, 4, contraction=0.5)
+    # a bind without lipschitz_budget failed at the first call, with Python's TypeError
+    with pytest.raises(TypeError, match=r"_BoundWithoutBudget.bind must take the keyword lipschitz_budget"):
+        ic.wrapping.OperatorLayerBase(_BoundWithoutBudget(4), 4)

@@ -145,6 +145,8 @@ def test_supports_contraction():
     assert not supports_contraction(nn.Linear(4, 4))
     bounded = nn.Linear(4, 4)
     bounded.supports_contraction = True
+    assert not supports_contraction(bounded)  # the budget reaches an operator through its bind only
+    bounded.bind = lambda x, graph, edge_weight=None, *, lipschitz_budget=None: bounded
     assert supports_contraction(bounded)
 
 
