@@ -37,6 +37,8 @@ class GATOperator(GATConv):
 
     #: its bound step does not read the features it is bound with (they only start the iteration)
     reads_input = False
+    #: a half-precision layer binds it to float32 features (each step computes in the parameters' dtype)
+    binds_in_float32 = True
 
     def __init__(self, channels: int, heads: int, *, add_self_loops: bool = True, allow_zero_in_degree: bool = False,
                  **kwargs) -> None:

@@ -445,6 +445,8 @@ class GCNOperatorBase(nn.Module):
 
     #: the forms (:mod:`iterative_core.forms`) set this operator's ``alpha``, ``beta``, ``propagation`` and ``bias``
     takes_forms: bool = True
+    #: a half-precision layer binds it to float32 features and iterates in float32 (see :mod:`iterative_core.wrapping`)
+    binds_in_float32: bool = True
     #: the adapter whose :meth:`~iterative_core.adapter.GraphAdapter.edge_list` and
     #: :meth:`~iterative_core.adapter.GraphAdapter.graph_key` read the graph argument (set by each
     #: adapter's GCN operator; one that builds its propagation itself may leave it None)

@@ -20,6 +20,9 @@ the callable it returns; otherwise the adapter calls the module itself at every 
 ``x`` at every step (as the GCN operator's initial residual does); an operator whose callable does not
 (``x`` only starts the iteration) sets the class attribute ``reads_input = False``, so that the layer
 warns, as for a module called at every step, when an implicit or phantom gradient cannot reach ``x``.
+``bind`` gets ``x`` in the layer's dtype; an operator that sets ``binds_in_float32 = True`` (the GCN
+operator) gets float32 features from a float16 or bfloat16 layer instead, iterates in float32, and
+computes each step in its parameters' dtype itself.
 
 The iteration feeds each output back in as the next input, so an operator must map ``C`` channels
 to ``C`` channels: :func:`square_channels` reads the widths a layer was built with (under the names
@@ -465,10 +468,10 @@ class OperatorLayerBase(IterativeLayerBase):
                 check_parameter_dtype(x, param.dtype, where, "the layer")
                 break
         dtype = compute_dtype(x.dtype)
-        if dtype == x.dtype or not hasattr(op, "bind"):
+        if dtype == x.dtype or not getattr(op, "binds_in_float32", False):
             return _Step(self._bind(x, graph, edge_weight, batch, num_graphs, edge_attr), x, z_init, batch, num_graphs,
                          None)
-        # half precision: the operators that bind a graph iterate in float32 and return the input's dtype
+        # half precision: the operators that say so (the GCN operator) iterate in float32 and return the input's dtype
         xc = x.to(dtype)
         return _Step(self._bind(xc, graph, edge_weight, batch, num_graphs, edge_attr), xc,
                      None if z_init is None else z_init.to(dtype), batch, num_graphs, x.dtype)

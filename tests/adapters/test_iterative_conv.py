@@ -485,3 +485,15 @@ def test_a_tol_a_half_precision_operator_cannot_resolve_is_refused_on_both_backe
     layer = backend.PIGNConv(8, conv=conv, tol=1e-5).bfloat16()
     with pytest.raises(ValueError, match=r"PIGNConv: tol=1e-05 is below what torch.bfloat16 iterates resolve"):
         backend.call(layer, torch.randn(10, 8, dtype=torch.bfloat16), ei)
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+def test_an_operator_of_its_own_bind_iterates_in_the_layers_half_dtype(backend, dtype):
+    """A half layer bound its operator to float32 features while the operator's parameters stayed half:
+    torch's "expected m1 and m2 to have the same dtype" from inside the user's bind."""
+    ei, _ = _graph(10, 30, weighted=False)
+    x = torch.randn(10, C)
+    conv = backend.IterativeConv(_BoundStep(True), num_iterations=4)
+    ref = backend.call(conv, x, ei)
+    out = backend.call(conv.to(dtype), x.to(dtype), ei)
+    assert out.dtype == dtype and torch.allclose(out.float(), ref, atol=0.1, rtol=0.05)
