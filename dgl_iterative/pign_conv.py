@@ -85,7 +85,8 @@ class PIGNConv(DGLLayer, RegistryLayerBase):
         act : str or callable
             The activation :math:`\sigma`. Default: the form's.
         dropout : float
-            Dropout inside the iteration. Default: ``0``.
+            Dropout inside the iteration: one mask per forward pass with a ``tol`` or
+            ``grad="implicit"``/``"phantom"``, else one per step. Default: ``0``.
         conv : str
             The registered operator: ``"gcn"`` (default), ``"sage"``, ``"gin"``, ``"gat"`` or your own.
         form : str, optional

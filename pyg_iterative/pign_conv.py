@@ -107,7 +107,8 @@ class PIGNConv(PyGLayer, RegistryLayerBase, MessagePassing):
             tol (float, optional): Stop early once the relative residual is below it; None runs all
                 iterations without synchronising with the device. (default: :obj:`None`)
             act (str or callable, optional): The activation :math:`\sigma`. (default: the form's)
-            dropout (float, optional): Dropout on the operator's output, inside the iteration.
+            dropout (float, optional): Dropout on the operator's output, inside the iteration: one mask
+                per forward pass with a ``tol`` or ``grad="implicit"``/``"phantom"``, else one per step.
                 (default: :obj:`0.0`)
             conv (str, optional): The registered operator to iterate: ``"gcn"``, ``"sage"``, ``"gin"``,
                 ``"gat"`` or your own. (default: :obj:`"gcn"`)

@@ -240,8 +240,9 @@ class IterativeLayerBase(nn.Module):
         act_ = inplace_activation(self.act) if (fresh and self._act_named) else None
         p = self.dropout if self.training else 0.0
         mask = None
-        if p > 0 and config.grad != "unrolled":
-            # one mask per forward pass: the operator being solved is one fixed map
+        if p > 0 and (config.grad != "unrolled" or config.tol is not None):
+            # one mask per forward pass: the operator solved (to a fixed point, or a tol) is one fixed map; a
+            # fixed number of unrolled steps draws a mask per step, as a stack of layers does
             mask = torch.empty_like(x).bernoulli_(1.0 - p).div_(1.0 - p)
 
         def T(z: Tensor) -> Tensor:

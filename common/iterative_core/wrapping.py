@@ -593,7 +593,7 @@ def _warn_stochastic_operator(operator: nn.Module, tol: Optional[float], grad: s
         warn_user(f"{where}: the operator applies dropout ({', '.join(parts)}): in training each step draws new "
                   "masks, so the map iterated changes from step to step and has no fixed point: "
                   f"{' and '.join(effects)}. Build the operator without dropout and pass the layer's dropout= "
-                  "instead (one mask per forward pass)")
+                  "instead (one mask per forward pass with a tol or a fixed-point gradient)")
 
 
 def split_operator_options(kwargs: dict) -> tuple[dict, dict]:
