@@ -11,7 +11,7 @@ import weakref
 from typing import Optional, Union
 
 import torch
-from dgl import DGLError
+from dgl import DGLError, DGLGraph
 from torch import Tensor, nn
 
 from iterative_core.adapter import GraphAdapter, GraphKey, GraphView, WidthNames, is_compiling, tensor_key
@@ -36,9 +36,15 @@ def resolve_edge_weight(graph, edge_weight: Union[Tensor, str, None], where: str
 _BATCH_VECTORS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
-def batch_vector(graph) -> tuple[Optional[Tensor], Optional[int]]:
+def _counts(counts: Tensor) -> str:
+    shown = counts[:8].tolist()
+    return str(shown) if counts.numel() <= 8 else str(shown)[:-1] + f", ... ({counts.numel()} graphs)]"
+
+
+def batch_vector(graph, where: str = "batch_vector") -> tuple[Optional[Tensor], Optional[int]]:
     """``(batch, num_graphs)`` of a batched graph (from ``graph.batch_num_nodes()``), ``(None, None)``
-    for a single graph. Built once per graph and batch structure."""
+    for a single graph. Built once per graph and batch structure; counts that do not sum to the nodes
+    are an error that ``where`` begins."""
     if getattr(graph, "_batch_num_nodes", ()) is None:
         # a graph that never had batch sizes: asking for them would store int tensors of its idtype on it,
         # which .int() / .long() copy unconverted, so that a later dgl.batch of the copy failed
@@ -56,8 +62,14 @@ def batch_vector(graph) -> tuple[Optional[Tensor], Optional[int]]:
     if (known is not None and known[0] is counts and known[1] == version
             and (not known[2].is_inference() or torch.is_inference_mode_enabled())):
         return known[2], num_graphs
+    total, n = int(counts.sum()), graph.num_nodes()  # (set_batch_num_nodes takes any counts)
+    if total != n or bool((counts < 0).any()):
+        raise ValueError(f"{where}: the graph's batch_num_nodes() {_counts(counts)} "
+                         + (f"holds a negative count" if total == n else f"sums to {total}, but the graph has {n} nodes")
+                         + ": set_batch_num_nodes() needs one count per graph, each >= 0, summing to the nodes "
+                           "(or batch the graphs with dgl.batch, which sets them)")
     ids = torch.arange(num_graphs, device=counts.device)
-    batch = torch.repeat_interleave(ids, counts, output_size=graph.num_nodes())
+    batch = torch.repeat_interleave(ids, counts, output_size=n)
     _BATCH_VECTORS[graph] = (counts, version, batch)
     return batch, num_graphs
 
@@ -112,7 +124,7 @@ class DGLAdapter(GraphAdapter):
         if feat.size(0) != n:
             raise ValueError(f"{where}: feat has {feat.size(0)} rows but the graph has {n} nodes")
         check_same_device(feat, graph, where)
-        own, own_count = batch_vector(graph)  # consistent with the graph by construction
+        own, own_count = batch_vector(graph, where)  # its counts sum to the nodes (checked when built)
         from_graph = batch is None or batch is own
         if batch is None:
             batch, num_graphs = own, own_count
@@ -185,10 +197,18 @@ class DGLLayer:
             batch: ``[N]`` graph of each node (default: the batched graph's own).
             z_init: ``[N, C]`` warm start (default ``feat``), e.g. the previous epoch's fixed point, detached.
             return_info: also return the :class:`~iterative_core.FixedPointInfo`.
-            num_graphs: the number of graphs in ``batch``.
+            num_graphs: the number of graphs in ``batch`` (without ``batch``: the batched graph's
+                ``batch_size``, which it must equal).
             edge_attr: ``[E, D]`` edge features in the graph's edge order, passed at every step to a
                 wrapped layer that takes them (``GINEConv``'s ``edge_feat``, ``NNConv``'s ``efeat``).
         """
+        if (batch is None and isinstance(num_graphs, int) and not isinstance(num_graphs, bool)
+                and isinstance(graph, DGLGraph)):  # the graph's own batch: its count, or a mistake
+            if num_graphs != graph.batch_size:
+                raise ValueError(f"{type(self).__name__}: num_graphs={num_graphs}, but the graph holds "
+                                 f"{graph.batch_size} graph(s) (its batch_size); leave num_graphs out, or pass the "
+                                 "batch vector it counts")
+            num_graphs = None
         try:
             return self._run(feat, graph, edge_weight, batch=batch, num_graphs=num_graphs, z_init=z_init,
                              return_info=return_info, edge_attr=edge_attr)

@@ -64,7 +64,10 @@ class GraphPIGN(GraphPIGNBase):
         if not isinstance(graph, dgl.DGLGraph):  # (before reading its batch: a tensor has no batch_size)
             raise TypeError(f"{type(self).__name__}: graph must be a DGLGraph (a dgl.batch of graphs: DGL's order, "
                             f"model(graph, feat, edge_weight=None, return_info=False)), got {got(graph)}")
-        batch, num_graphs = batch_vector(graph)  # the layer reads the same vector (built once)
+        if isinstance(feat, Tensor) and feat.dim() and feat.size(0) != graph.num_nodes():  # (before the batch's check)
+            raise ValueError(f"{type(self).__name__}: feat has {feat.size(0)} rows but the graph has "
+                             f"{graph.num_nodes()} nodes")
+        batch, num_graphs = batch_vector(graph, type(self).__name__)  # the layer reads the same vector (built once)
         h = self.encode(feat)
         z, info = self.conv(graph, h, edge_weight, batch=batch, num_graphs=num_graphs, return_info=True)
         return self.readout(z, batch, num_graphs if batch is not None else 1, info, return_info)

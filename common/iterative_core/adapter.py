@@ -255,8 +255,9 @@ class GraphView:
         weights: returns the weights to check (default: ``edge_weight``); for a sparse matrix its
             values.
         batch, num_graphs: the batch vector and the number of graphs, given or read from the graph.
-        batch_from_graph: the batch vector came from the graph itself (a ``dgl.batch``), so it cannot
-            cut an edge and is not checked.
+        batch_from_graph: the batch vector came from the graph itself (a ``dgl.batch``); it is checked
+            as a given one is (``set_batch_num_nodes`` may set counts that cut an edge), and named as the
+            graph's in the message.
         index_check: the edges may hold out-of-range indices (an edge index tensor); False where the
             graph object guarantees the range.
         key: the graph's identity and version (:meth:`GraphAdapter.graph_key`, covering the edges and
@@ -391,7 +392,7 @@ def check_graph_view(view: GraphView, where: str, *, validate: bool, nonnegative
     them under the same options (and batch vector) is not read again; the same key means the same
     objects, unchanged. Those that compare the graph with this call's input (the weights' shape and
     device) run every time."""
-    checks_batch = validate and view.batch is not None and not view.batch_from_graph
+    checks_batch = validate and view.batch is not None
     memo = _checked_key(view, validate, nonnegative, checks_batch)
     if memo is not None and _CHECKED.get(memo) is not None:
         return check_edge_weight(view.edge_weight, view.num_edges, where, normalize=nonnegative, device=device,
@@ -406,7 +407,8 @@ def check_graph_view(view: GraphView, where: str, *, validate: bool, nonnegative
         if values is not None:
             check_edge_weight(values, values.numel(), where, normalize=True, device=device, validate=True)
     if checks_batch:
-        check_batch_edges(view.batch, *view.edges(), where, batch_hint)
+        check_batch_edges(view.batch, *view.edges(), where, batch_hint,
+                          what="the graph's batch (batch_num_nodes())" if view.batch_from_graph else "the batch vector")
     if memo is not None:
         _CHECKED.put(memo, True)
     return edge_weight

@@ -112,5 +112,5 @@ def registered_form(conv, backend: str, form: Optional[str] = None, where: str =
     """``(form, keys)`` of a layer iterating the operator registered as ``conv`` for ``backend``: the
     form :func:`resolve_form` gives it and the options its factory takes (:func:`operator_keys`; none
     when ``conv`` is not a registered name)."""
-    keys = operator_keys(get_operator(conv, backend)) if isinstance(conv, str) else frozenset()
+    keys = operator_keys(get_operator(conv, backend, where)) if isinstance(conv, str) else frozenset()
     return resolve_form(form, keys, conv, where), keys

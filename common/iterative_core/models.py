@@ -139,7 +139,7 @@ def global_pool(z: Tensor, batch: Optional[Tensor], num_graphs: Optional[int] = 
     rows are summed and counted in float32 (a float16 count stops at 2048, a bfloat16 one at 256) and
     the readout returned in their dtype, so that a graph reads the same alone and in any batch.
     """
-    check_choice("pooling", how, POOLS)
+    check_choice("pool", how, POOLS, where="global_pool")
     if batch is None:
         if z.size(0) == 0:  # as such a graph reads in a batch
             return z.new_zeros(1, z.size(1))
@@ -172,7 +172,10 @@ class GraphPIGNBase(PIGNBase):
     def __init__(self, in_channels: int, hidden_channels: int, out_channels: int, num_iterations: int = 8,
                  *, pool: str = "mean", dropout: float = 0.0, input_dropout: float = 0.0,
                  decoder_dropout: float = 0.0, **kwargs) -> None:
-        check_choice("pooling", pool, POOLS)
+        if pool == "add":  # PyG's name (global_add_pool, aggr="add")
+            raise ValueError(f"{type(self).__name__}: pool='add' is spelt pool='sum' here (PyG's global_add_pool); "
+                             f"valid: {', '.join(map(repr, sorted(POOLS)))}")
+        check_choice("pool", pool, POOLS, where=type(self).__name__)
         super().__init__(in_channels, hidden_channels, out_channels, num_iterations, dropout=dropout,
                          input_dropout=input_dropout, decoder_dropout=decoder_dropout, **kwargs)
         self.pool = pool

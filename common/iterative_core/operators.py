@@ -18,7 +18,7 @@ from typing import Callable, Mapping, Optional
 
 from torch import nn
 
-from ._keys import check_choice, check_new_name
+from ._keys import check_choice, check_new_name, closest
 from .checks import check_callable, check_flag, check_name, got
 
 _OPERATORS: dict[str, dict[str, Callable[..., nn.Module]]] = {}
@@ -117,13 +117,20 @@ def available_operators(backend: str) -> list[str]:
     return sorted(_OPERATORS.get(backend, {}))
 
 
-def get_operator(name: str, backend: str) -> Callable[..., nn.Module]:
+def get_operator(name: str, backend: str, where: Optional[str] = None) -> Callable[..., nn.Module]:
+    """The factory registered as ``name`` for ``backend``; an unknown name is an error that ``where``
+    (the layer or model given it as ``conv=``) begins."""
     if backend not in _OPERATORS:
         known = ", ".join(map(repr, sorted(_OPERATORS))) or "none"
         raise ValueError(f"no operators are registered for backend {backend!r} (backends with operators: {known}; "
                          "importing pyg_iterative or dgl_iterative registers those of 'pyg' or 'dgl')")
-    check_choice(f"operator for backend {backend!r}", name, _OPERATORS.get(backend, {}))
-    return _OPERATORS[backend][name]
+    known = _OPERATORS[backend]
+    if where is not None and isinstance(name, str) and name not in known:
+        hint = closest(name, sorted(known))
+        raise ValueError(f"{where}: unknown conv={name!r}; the operators registered for {backend!r}: "
+                         f"{', '.join(map(repr, sorted(known)))}." + (f" Did you mean {hint!r}?" if hint else ""))
+    check_choice(f"operator for backend {backend!r}", name, known, where=where)
+    return known[name]
 
 
 def _state_dict_keys(conv: str, backend: str) -> Mapping[str, str]:

@@ -220,10 +220,11 @@ def check_batch(batch: Optional[Tensor], num_nodes: int, where: str, num_graphs:
 
 
 def check_batch_edges(batch: Optional[Tensor], src: Tensor, dst: Tensor, where: str,
-                      hint: str = "pass the batch vector of the graphs that were batched, or none") -> None:
+                      hint: str = "pass the batch vector of the graphs that were batched, or none",
+                      what: str = "the batch vector") -> None:
     """Refuse a batch vector that puts the two ends of an edge in different graphs (one
     synchronisation): each graph of a batch is solved, stopped and bounded on its own, which is
-    exact only when no edge joins two graphs."""
+    exact only when no edge joins two graphs. ``what`` names the batch in the message."""
     if batch is None or src.numel() == 0:
         return
     cut = batch[src] != batch[dst]
@@ -232,7 +233,7 @@ def check_batch_edges(batch: Optional[Tensor], src: Tensor, dst: Tensor, where: 
         e = int(cut.nonzero()[0, 0])
         u, v = int(src[e]), int(dst[e])
         raise ValueError(
-            f"{where}: the batch vector puts the two ends of {count} edge(s) in different graphs (the first: "
+            f"{where}: {what} puts the two ends of {count} edge(s) in different graphs (the first: "
             f"node {u} in graph {int(batch[u])} -> node {v} in graph {int(batch[v])}). Each graph of a batch "
             f"converges and stops on its own, which needs the graphs to be disconnected from each other: {hint}")
 

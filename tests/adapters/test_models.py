@@ -261,3 +261,16 @@ def test_a_return_info_that_is_not_a_bool_is_named(backend):
     with pytest.raises(TypeError, match=r"GraphPIGN: return_info must be True or False, got an int64 Tensor of "
                                         r"shape \(4,\)"):
         backend.run(model, x, g, *args)
+
+
+@pytest.mark.parametrize("kwargs,error,message", [
+    (dict(pool="add"), ValueError, r"^GraphPIGN: pool='add' is spelt pool='sum' here \(PyG's global_add_pool\)"),
+    (dict(pool="avg"), ValueError, r"^GraphPIGN: unknown pool 'avg'; valid: 'max', 'mean', 'sum'\.$"),
+    (dict(pool=None), TypeError, r"^GraphPIGN: pool must be a string"),
+    (dict(conv="gcnconv"), ValueError, r"^GraphPIGN: unknown conv='gcnconv'; the operators registered for '(pyg|dgl)': "
+                                       r"'gat', 'gcn', 'gin', 'sage'\. Did you mean 'gcn'\?$"),
+])
+def test_a_models_options_are_named_with_the_model(backend, kwargs, error, message):
+    """'unknown pooling' and 'unknown operator for backend ...' named neither the model nor its argument."""
+    with pytest.raises(error, match=message):
+        backend.GraphPIGN(5, 8, 2, **kwargs)

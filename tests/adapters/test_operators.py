@@ -68,7 +68,7 @@ def test_operator_options_checked(backend):
         PIGNConv(C, conv="gin", heads=2)
     with pytest.raises(ValueError, match="heads must divide channels=8"):
         PIGNConv(C, conv="gat", heads=3)
-    with pytest.raises(ValueError, match="unknown operator.*'gat'.*'gcn'.*'gin'.*'sage'"):
+    with pytest.raises(ValueError, match="PIGNConv: unknown conv='gan'; the operators registered for .*'gat'.*'gcn'.*'gin'.*'sage'"):
         PIGNConv(C, conv="gan")
     with pytest.raises(ValueError, match="contraction="):
         PIGNConv(C, conv="sage", contraction=0.9)

@@ -170,3 +170,44 @@ def test_float16_on_the_cpu_is_refused_where_dgl_kernels_run(build):
         conv.half()(g, x.half())
     assert conv.bfloat16()(g, x.bfloat16()).dtype == torch.bfloat16
     assert PIGNConv(C).half()(g, x.half()).dtype == torch.float16
+
+
+def test_a_batched_graphs_own_counts_are_checked():
+    """set_batch_num_nodes takes any counts: counts that cut an edge were trusted (each "graph" then stopped
+    on its own while joined to another), and counts that did not sum to the nodes failed inside torch."""
+    from dgl_iterative import GraphPIGN
+
+    g1 = dgl.graph(([0, 1, 1, 2], [1, 0, 2, 1]), num_nodes=3)
+    g2 = dgl.graph(([0, 1], [1, 0]), num_nodes=2)
+    x = torch.randn(5, C)
+    cut = dgl.batch([g1, g2])
+    cut.set_batch_num_nodes(torch.tensor([2, 3]))
+    with pytest.raises(ValueError, match=r"PIGNConv: the graph's batch \(batch_num_nodes\(\)\) puts the two ends of "
+                                         r"2 edge\(s\) in different graphs \(the first: node 1 in graph 0 -> node 2"):
+        PIGNConv(C, tol=1e-6)(cut, x)
+    PIGNConv(C, tol=1e-6, validate=False)(cut, x)  # unchecked there, as a batch vector is
+    short = dgl.batch([g1, g2])
+    short.set_batch_num_nodes(torch.tensor([3, 3]))
+    for model in (PIGNConv(C), GraphPIGN(C, 8, 2)):
+        with pytest.raises(ValueError, match=rf"{type(model).__name__}: the graph's batch_num_nodes\(\) \[3, 3\] sums "
+                                             r"to 6, but the graph has 5 nodes"):
+            model(short, x)
+    assert PIGNConv(C)(dgl.batch([g1, g2]), x).shape == (5, C)
+
+
+def test_num_graphs_with_a_batched_graph_is_its_batch_size():
+    """The graph's own batch: a correct num_graphs was refused as 'given without a batch vector'."""
+    bg = dgl.batch([dgl.graph(([0], [1]), num_nodes=2)] * 3)
+    x = torch.randn(6, C)
+    conv = PIGNConv(C)
+    assert torch.equal(conv(bg, x, num_graphs=3), conv(bg, x))
+    with pytest.raises(ValueError, match=r"PIGNConv: num_graphs=2, but the graph holds 3 graph\(s\)"):
+        conv(bg, x, num_graphs=2)
+
+
+def test_graph_pign_names_a_row_mismatch_before_the_batch():
+    from dgl_iterative import GraphPIGN
+
+    bg = dgl.batch([dgl.graph(([0, 1], [1, 2]), num_nodes=3), dgl.graph(([0], [0]), num_nodes=1)])
+    with pytest.raises(ValueError, match=r"^GraphPIGN: feat has 5 rows but the graph has 4 nodes$"):
+        GraphPIGN(C, 8, 2)(bg, torch.randn(5, C))
