@@ -326,6 +326,7 @@ class OperatorLayerBase(IterativeLayerBase):
         # what reset_parameters() cannot re-initialise goes back to its value at construction
         self._initial_values = unreset_parameters(operator, self.adapter.partial_resets)
         _warn_stochastic_operator(operator, self.tol, self.grad, where)
+        _warn_batch_norm(operator, where)
 
     @property
     def conv(self) -> nn.Module:
@@ -594,6 +595,20 @@ def _warn_stochastic_operator(operator: nn.Module, tol: Optional[float], grad: s
                   "masks, so the map iterated changes from step to step and has no fixed point: "
                   f"{' and '.join(effects)}. Build the operator without dropout and pass the layer's dropout= "
                   "instead (one mask per forward pass with a tol or a fixed-point gradient)")
+
+
+def _warn_batch_norm(operator: nn.Module, where: str) -> None:
+    """Warn when an operator holds batch normalisation (PyG's ``GPSConv`` by default): in training each
+    step normalises with the statistics of all the rows it is given, so that a graph's output depends
+    on the other graphs of its batch, and the running statistics move at every step."""
+    found = [name or type(operator).__name__ for name, module in operator.named_modules()
+             if isinstance(module, nn.modules.batchnorm._BatchNorm)]
+    if found:
+        warn_user(f"{where}: the operator holds batch normalisation ({', '.join(found)}): in training each step "
+                  "normalises with the statistics of all the nodes given, so a graph's output depends on the other "
+                  "graphs of its batch, and the running statistics are updated at every step (num_iterations times "
+                  "per forward pass). Use a norm that works per node or per graph instead (LayerNorm, or PyG's "
+                  "GraphNorm / GPSConv(norm='graph_norm'), which get the batch vector at every step)")
 
 
 def split_operator_options(kwargs: dict) -> tuple[dict, dict]:

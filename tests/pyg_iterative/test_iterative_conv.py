@@ -112,3 +112,16 @@ def test_a_layer_that_needs_edge_features_without_them_is_named(name):
 def test_a_layer_whose_edge_features_are_optional_runs_without_them(make):
     ei, _ = random_graph(10, 30)
     assert IterativeConv(make(), num_iterations=2)(torch.randn(10, 8), ei).shape == (10, 8)
+
+
+def test_batch_normalisation_inside_the_iterated_layer_is_warned_once():
+    """GPSConv's default norm='batch_norm' normalised every step over the whole batch (a graph's output
+    then depends on its batch-mates) and moved its running statistics at every step, silently."""
+    import warnings
+
+    with pytest.warns(UserWarning, match=r"IterativeConv: the operator holds batch normalisation \(norm1.module, "
+                                         r"norm2.module, norm3.module\).*GPSConv\(norm='graph_norm'\)"):
+        IterativeConv(GPSConv(C, GCNConv(C, C), heads=2))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        IterativeConv(GPSConv(C, GCNConv(C, C), heads=2, norm="graph_norm"))
