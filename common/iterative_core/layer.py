@@ -281,8 +281,9 @@ class IterativeLayerBase(nn.Module):
         """The options that differ from their defaults (``num_iterations`` and ``smoothing`` always)."""
         parts = [f"num_iterations={self.num_iterations}", f"smoothing={self.smoothing}"]
         parts += [f"{k}={show(v)}" for k, v in self._config.changed().items() if k in _SOLVE_KEYS or k == "tol"]
-        if self.act != "relu":
-            parts.append(f"act={self.act!r}")
+        if self.act != "relu":  # a name quoted, a module as it prints (PReLU(num_parameters=4)), a function by name
+            parts.append(f"act={self.act!r}" if self._act_named else
+                         f"act={self.act_fn!r}" if isinstance(self.act_fn, nn.Module) else f"act={self.act}")
         parts += [f"{k}={show(v)}" for k, v in self._options.changed().items() if k in _LAYER_KEYS]
         return ", ".join(parts)
 

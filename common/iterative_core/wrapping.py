@@ -334,10 +334,12 @@ class OperatorLayerBase(IterativeLayerBase):
         return self.operator
 
     def reset_parameters(self) -> None:
-        """Re-initialise the operator (its ``reset_parameters``, else its children's); a parameter a
-        module holds itself without a ``reset_parameters`` of its own (DGL's ``GINConv``'s learned
+        """Re-initialise the operator (its ``reset_parameters``, else its children's) and a learned
+        activation (``act=nn.PReLU()``); a parameter a module holds itself without a ``reset_parameters`` of its own (DGL's ``GINConv``'s learned
         ``eps``) goes back to its value when this layer was built."""
         reset_module(self.operator, self.adapter.partial_resets)
+        if isinstance(self.act_fn, nn.Module):  # a learned activation (PReLU) is the layer's too
+            reset_module(self.act_fn)
         with torch.no_grad():
             for name, value in getattr(self, "_initial_values", {}).items():
                 self.operator.get_parameter(name).copy_(value)

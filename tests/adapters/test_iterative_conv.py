@@ -497,3 +497,16 @@ def test_an_operator_of_its_own_bind_iterates_in_the_layers_half_dtype(backend, 
     ref = backend.call(conv, x, ei)
     out = backend.call(conv.to(dtype), x.to(dtype), ei)
     assert out.dtype == dtype and torch.allclose(out.float(), ref, atol=0.1, rtol=0.05)
+
+
+def test_a_learned_activation_is_reset_and_shown_as_built(backend):
+    """act=nn.PReLU(C) kept its trained slope after reset_parameters(), and printed as act='PReLU'."""
+    act = nn.PReLU(C, init=0.25)
+    for conv in (backend.IterativeConv(backend.layers.layer("GraphConv", C), act=act),
+                 backend.PIGNConv(C, form="paper", act=act)):
+        with torch.no_grad():
+            act.weight.fill_(0.9)
+        conv.reset_parameters()
+        assert torch.equal(act.weight, torch.full((C,), 0.25))
+        assert f"act=PReLU(num_parameters={C})" in repr(conv)
+    assert "act=tanh" in repr(backend.PIGNConv(C, form="paper", act=torch.tanh))
