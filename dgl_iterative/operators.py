@@ -92,6 +92,14 @@ class SAGEOperator(SAGEConv):
         super().__init__(channels, channels, aggr if aggr == "pool" else "mean", bias=bias)
         self.aggr = aggr
 
+    def reset_parameters(self) -> None:
+        """DGL's reset (Glorot weights), with the linear maps' biases drawn again as when built (DGL's
+        keeps them, where PyG's ``SAGEConv`` resets every parameter)."""
+        for lin in (getattr(self, "fc_self", None), getattr(self, "fc_pool", None)):
+            if lin is not None and lin.bias is not None:
+                lin.reset_parameters()  # (its weight too, drawn again below)
+        super().reset_parameters()
+
     def forward(self, graph, feat: Tensor, edge_weight: Optional[Tensor] = None) -> Tensor:
         if self.aggr in ("mean", "pool"):
             return super().forward(graph, feat, edge_weight)

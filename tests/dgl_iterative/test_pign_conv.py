@@ -211,3 +211,14 @@ def test_graph_pign_names_a_row_mismatch_before_the_batch():
     bg = dgl.batch([dgl.graph(([0, 1], [1, 2]), num_nodes=3), dgl.graph(([0], [0]), num_nodes=1)])
     with pytest.raises(ValueError, match=r"^GraphPIGN: feat has 5 rows but the graph has 4 nodes$"):
         GraphPIGN(C, 8, 2)(bg, torch.randn(5, C))
+
+
+@pytest.mark.parametrize("aggr", ["mean", "pool"])
+def test_the_sage_operator_resets_every_parameter(aggr):
+    """DGL's SAGEConv.reset_parameters keeps the linear maps' biases: a reset layer kept them trained."""
+    conv = PIGNConv(C, conv="sage", aggr=aggr)
+    with torch.no_grad():
+        for p in conv.parameters():
+            p.fill_(7.0)
+    conv.reset_parameters()
+    assert [name for name, p in conv.named_parameters() if bool((p == 7.0).all())] == []
