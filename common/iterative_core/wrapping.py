@@ -182,8 +182,16 @@ def square_channels(conv: nn.Module, channels: Optional[int], where: str,
             where, f"{name} was built for bipartite inputs with widths {ins}",
             "Build it with one input width equal to its output width."))
     if known and out is not None and known[0] != out:
-        raise ValueError(square_error(
-            where, f"{name} maps {known[0]} input channels to {out} output channels", adapter.square_hint))
+        # the output counted as heads * width: a module that averages its heads is square at its width, which
+        # channels= confirms (each call's output is checked)
+        heads = _width(_first_attr(conv, names.heads))
+        by_heads = bool(heads) and out == known[0] * heads
+        if not (by_heads and channels == known[0]):
+            hint = (f" If {name} averages its {heads} heads rather than concatenating them, pass channels={known[0]} "
+                    "(or give it concat = False)." if by_heads else "")
+            raise ValueError(square_error(
+                where, f"{name} maps {known[0]} input channels to {out} output channels", adapter.square_hint + hint))
+        out = known[0]
     found = known[0] if known else out
     if channels is not None:
         if not isinstance(channels, int) or isinstance(channels, bool) or channels < 1:

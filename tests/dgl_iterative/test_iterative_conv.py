@@ -74,3 +74,27 @@ def test_edgeconv_widths_are_read_so_a_non_square_one_is_refused_when_built():
     conv = IterativeConv(EdgeConv(8, 8), num_iterations=2)
     g = dgl.add_self_loop(dgl.graph(([0, 1, 2], [1, 2, 0])))
     assert conv(g, torch.randn(3, 8)).shape == (3, 8)
+
+
+def test_a_module_that_averages_its_heads_is_taken_at_the_width_channels_confirms():
+    """A module holding num_heads was read as heads * width wide, and channels= could not say otherwise."""
+    from dgl.nn import GATConv
+    from torch import nn
+
+    class MeanGAT(nn.Module):
+        def __init__(self, c, num_heads=4):
+            super().__init__()
+            self.in_feats = self.out_feats = c
+            self.num_heads = num_heads
+            self.gat = GATConv(c, c, num_heads)
+
+        def forward(self, graph, feat):
+            return self.gat(graph, feat).mean(1)
+
+    g = dgl.add_self_loop(dgl.graph(([0, 1, 2, 3, 4], [1, 2, 3, 4, 0]), num_nodes=5))
+    with pytest.raises(ValueError, match=r"MeanGAT maps 4 input channels to 16 output channels.*If MeanGAT averages "
+                                         r"its 4 heads rather than concatenating them, pass channels=4"):
+        IterativeConv(MeanGAT(4))
+    assert IterativeConv(MeanGAT(4), channels=4)(g, torch.randn(5, 4)).shape == (5, 4)
+    with pytest.raises(ValueError, match=r"maps 4 input channels to 16 output channels"):
+        IterativeConv(MeanGAT(4), channels=16)
