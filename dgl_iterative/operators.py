@@ -25,7 +25,8 @@ import torch
 from dgl.nn import GATConv, GINConv, SAGEConv
 from torch import Tensor, nn
 
-from iterative_core.operators import check_sage_aggr, gin_mlp, head_width, register_builtin_operators
+from iterative_core.operators import (check_gat_options, check_gin_options, check_sage_aggr, gin_mlp, head_width,
+                                      register_builtin_operators)
 
 __all__ = ["sage_operator", "gin_operator", "gat_operator", "GATOperator", "SAGEOperator"]
 
@@ -121,6 +122,7 @@ def sage_operator(channels: int, *, aggr: str = "mean", bias: bool = True) -> nn
 
 def gin_operator(channels: int, *, hidden: Optional[int] = None, eps: float = 0.0, train_eps: bool = False) -> nn.Module:
     """GIN: :math:`\\mathrm{MLP}((1 + \\epsilon) z_i + \\sum_{j \\in \\mathcal{N}(i)} z_j)`."""
+    check_gin_options(hidden, eps, train_eps)
     return GINConv(gin_mlp(channels, hidden), "sum", init_eps=eps, learn_eps=train_eps)
 
 
@@ -129,6 +131,8 @@ def gat_operator(channels: int, *, heads: int = 1, negative_slope: float = 0.2, 
     """GAT with ``heads`` heads of width ``channels // heads``, concatenated. With
     ``add_self_loops=False`` a node without in-edges is refused unless ``allow_zero_in_degree``, as in
     DGL's ``GATConv`` (it then keeps only the bias, as in PyG's ``GATConv``)."""
+    check_gat_options(heads, negative_slope, attention_dropout, add_self_loops=add_self_loops, bias=bias,
+                      allow_zero_in_degree=allow_zero_in_degree)
     return GATOperator(channels, heads, add_self_loops=add_self_loops, negative_slope=negative_slope,
                        attn_drop=attention_dropout, bias=bias, allow_zero_in_degree=allow_zero_in_degree)
 

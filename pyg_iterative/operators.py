@@ -22,7 +22,8 @@ from typing import Optional
 from torch import nn
 from torch_geometric.nn import GATConv, GINConv, SAGEConv
 
-from iterative_core.operators import check_sage_aggr, gin_mlp, head_width, register_builtin_operators
+from iterative_core.operators import (check_gat_options, check_gin_options, check_sage_aggr, gin_mlp, head_width,
+                                      register_builtin_operators)
 
 __all__ = ["sage_operator", "gin_operator", "gat_operator"]
 
@@ -38,12 +39,14 @@ def sage_operator(channels: int, *, aggr: str = "mean", bias: bool = True) -> nn
 
 def gin_operator(channels: int, *, hidden: Optional[int] = None, eps: float = 0.0, train_eps: bool = False) -> nn.Module:
     """GIN: :math:`\\mathrm{MLP}((1 + \\epsilon) z_i + \\sum_{j \\in \\mathcal{N}(i)} z_j)`."""
+    check_gin_options(hidden, eps, train_eps)
     return GINConv(gin_mlp(channels, hidden), eps=eps, train_eps=train_eps)
 
 
 def gat_operator(channels: int, *, heads: int = 1, negative_slope: float = 0.2, attention_dropout: float = 0.0,
                  add_self_loops: bool = True, bias: bool = True) -> nn.Module:
     """GAT with ``heads`` heads of width ``channels // heads``, concatenated."""
+    check_gat_options(heads, negative_slope, attention_dropout, add_self_loops=add_self_loops, bias=bias)
     return GATConv(channels, head_width(channels, heads), heads=heads, concat=True, negative_slope=negative_slope,
                    dropout=attention_dropout, add_self_loops=add_self_loops, bias=bias)
 

@@ -79,7 +79,7 @@ def check_real(name: str, value: Any, *, low: Optional[float] = None, high: Opti
 
     A bool or a string (``'0.5'``) is a ``TypeError``; NaN, infinities and values outside the
     interval are ``ValueError``s."""
-    valid = "a finite number " + _interval(low, high, low_open, high_open)
+    valid = "a finite number" + ("" if low is None and high is None else " " + _interval(low, high, low_open, high_open))
     if optional:
         valid += " or None"
     if value is None and optional:

@@ -480,7 +480,8 @@ class LayerOptions(_Options):
     (dropout, the input injected, the contraction guarantee) and its evaluation schedule. A layer
     exposes each as an attribute, like the solve's."""
 
-    dropout: float = option(0.0, "dropout on the operator's output, inside the iteration; in [0, 1)",
+    dropout: float = option(0.0, "dropout on the operator's output, inside the iteration; in [0, 1); one mask per "
+                                  "forward pass with a `tol` or a fixed-point gradient, else one per step",
                             check=_real(low=0.0, high=1.0, high_open=True))
     eval_iterations: Optional[int] = option(None, "the iterations in eval mode (None: num_iterations)",
                                             check=_int(0, optional=True))

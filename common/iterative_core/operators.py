@@ -19,7 +19,7 @@ from typing import Callable, Mapping, Optional
 from torch import nn
 
 from ._keys import check_choice, check_new_name, closest
-from .checks import check_callable, check_flag, check_name, got
+from .checks import check_callable, check_flag, check_int, check_name, check_real, got
 
 _OPERATORS: dict[str, dict[str, Callable[..., nn.Module]]] = {}
 
@@ -205,6 +205,23 @@ def check_sage_aggr(aggr: str) -> str:
     if aggr == "add":
         return "sum"
     return check_choice("conv='sage' aggr", aggr, SAGE_AGGREGATIONS)
+
+
+def check_gin_options(hidden: Optional[int], eps: float, train_eps: bool) -> None:
+    """The ``"gin"`` operator's options, checked alike in every backend (torch failed on them inside)."""
+    check_int("conv='gin' hidden", hidden, minimum=1, optional=True)
+    check_real("conv='gin' eps", eps)
+    check_flag("conv='gin' train_eps", train_eps)
+
+
+def check_gat_options(heads: int, negative_slope: float, attention_dropout: float, **flags: bool) -> None:
+    """The ``"gat"`` operator's options, checked alike in every backend (some failed only at the first
+    forward pass, inside torch)."""
+    check_int("conv='gat' heads", heads, minimum=1)
+    check_real("conv='gat' negative_slope", negative_slope)
+    check_real("conv='gat' attention_dropout", attention_dropout, low=0.0, high=1.0, high_open=True)
+    for name, value in flags.items():
+        check_flag(f"conv='gat' {name}", value)
 
 
 def head_width(channels: int, heads: int) -> int:

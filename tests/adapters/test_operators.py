@@ -302,3 +302,21 @@ def test_the_models_own_dropout_inside_is_no_clash_with_a_factorys(backend, clea
     assert model.conv.dropout == 0.5
     with pytest.warns(UserWarning, match="dropout sets the layer's own option"):
         backend.PIGN(4, C, 2, conv="with_dropout", conv_dropout=0.2)  # the user's: said
+
+
+@pytest.mark.parametrize("conv,options,error,message", [
+    ("gin", dict(hidden=0), ValueError, r"^conv='gin' hidden must be an int >= 1 or None, got 0$"),
+    ("gin", dict(hidden="8"), TypeError, r"^conv='gin' hidden must be an int >= 1 or None, got '8'"),
+    ("gin", dict(eps="a"), TypeError, r"^conv='gin' eps must be a finite number, got 'a'"),
+    ("gin", dict(train_eps=1), TypeError, r"^conv='gin' train_eps must be True or False, got 1"),
+    ("gat", dict(heads=True), TypeError, r"^conv='gat' heads must be an int >= 1, got True"),
+    ("gat", dict(heads=2.0), TypeError, r"^conv='gat' heads must be an int >= 1, got 2\.0"),
+    ("gat", dict(negative_slope="x"), TypeError, r"^conv='gat' negative_slope must be a finite number, got 'x'"),
+    ("gat", dict(attention_dropout=2.0), ValueError, r"^conv='gat' attention_dropout must be a finite number in "
+                                                     r"\[0, 1\), got 2\.0$"),
+])
+def test_the_builtin_operators_options_are_checked_when_built(backend, conv, options, error, message):
+    """They went to torch unchecked: a zero-width GIN MLP was built, and others failed inside torch, some
+    only at the first forward pass."""
+    with pytest.raises(error, match=message):
+        backend.PIGNConv(4, conv=conv, **options)
