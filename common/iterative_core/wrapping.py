@@ -133,6 +133,20 @@ def unwrapped(module: nn.Module) -> nn.Module:
         module = inner
 
 
+#: the ecosystems whose layers an adapter iterates: a layer's top-level package -> (adapter name, package to use)
+_LAYER_ECOSYSTEMS = {"torch_geometric": ("pyg", "pyg_iterative"), "dgl": ("dgl", "dgl_iterative")}
+
+
+def check_ecosystem(operator: nn.Module, where: str, adapter: type[GraphAdapter]) -> None:
+    """Refuse a layer of the other ecosystem (a PyG layer in DGL's adapter), which failed inside it."""
+    package = type(unwrapped(operator)).__module__.split(".")[0]
+    owner = _LAYER_ECOSYSTEMS.get(package)
+    if owner is not None and owner[0] != adapter.name:
+        raise TypeError(f"{where}: {type(operator).__name__} is a {package} layer, called as {package}'s layers are, "
+                        f"while this layer calls its operator as {adapter.call_form}; iterate it with "
+                        f"{owner[1]}.{where}")
+
+
 def check_callable_as_layer(operator: nn.Module, where: str, adapter: type[GraphAdapter]) -> None:
     """Refuse, at construction, an operator whose ``forward`` cannot take the two positional
     arguments every step passes (the features and the graph, in the adapter's ``call_form``), the
@@ -315,6 +329,7 @@ class OperatorLayerBase(IterativeLayerBase):
         if not isinstance(operator, nn.Module):
             raise TypeError(f"{where}: the operator must be a torch.nn.Module, got {type(operator).__name__}")
         check_keys(where, kwargs, ITERATION_KEYS)
+        check_ecosystem(operator, where, self.adapter)
         channels = square_channels(operator, channels, where, self.adapter)
         if not hasattr(operator, "bind"):
             check_callable_as_layer(operator, where, self.adapter)

@@ -98,3 +98,16 @@ def test_a_module_that_averages_its_heads_is_taken_at_the_width_channels_confirm
     assert IterativeConv(MeanGAT(4), channels=4)(g, torch.randn(5, 4)).shape == (5, 4)
     with pytest.raises(ValueError, match=r"maps 4 input channels to 16 output channels"):
         IterativeConv(MeanGAT(4), channels=16)
+
+
+def test_a_layer_of_the_other_ecosystem_is_refused_by_name():
+    """It failed inside PyG or DGL at the first call ("'DGLGraph' object has no attribute 'size'")."""
+    pyg_nn = pytest.importorskip("torch_geometric.nn")
+    import pyg_iterative
+
+    with pytest.raises(TypeError, match=r"^IterativeConv: GCNConv is a torch_geometric layer.*calls its operator as "
+                                        r"conv\(graph, feat.*iterate it with pyg_iterative\.IterativeConv$"):
+        IterativeConv(pyg_nn.GCNConv(4, 4))
+    with pytest.raises(TypeError, match=r"^IterativeConv: GraphConv is a dgl layer.*iterate it with "
+                                        r"dgl_iterative\.IterativeConv$"):
+        pyg_iterative.IterativeConv(GraphConv(4, 4))
