@@ -145,10 +145,12 @@ def _solve_config(config: Optional[SolveConfig], options: dict, where: str) -> S
 def _checked_map(f: Callable[[Tensor], Tensor], z0: Tensor, where: str) -> Callable[[Tensor], Tensor]:
     """``f``, with each output checked to be a tensor like ``z0``: an output of another shape would be
     broadcast into the iterate (a silent wrong answer), one of another dtype or device would fail
-    inside a solver with torch's message. The checks read only metadata (no synchronisation)."""
+    inside a solver with torch's message. The checks read only metadata (no synchronisation). A map
+    that a layer built names itself in the messages (``f.map_label = (layer's name, what the map is)``)."""
+    where, who = getattr(f, "map_label", (where, "f"))
 
     def check(out) -> Tensor:
-        return _like_z0(out, z0, "f", where)
+        return _like_z0(out, z0, who, where)
 
     unversioned_checks = [2]  # inference tensors: the first two calls compared with a copy
 
@@ -173,9 +175,9 @@ def _checked_map(f: Callable[[Tensor], Tensor], z0: Tensor, where: str) -> Calla
         else:
             return call()
         if changed:
-            raise ValueError(f"{where}: f modified its input in place (or wrote into a tensor it returned "
+            raise ValueError(f"{where}: {who} modified its input in place (or wrote into a tensor it returned "
                              "before, which the solver holds as the iterate): the solver compares each output "
-                             "with its input, so f must return a new tensor and leave its input as it was")
+                             f"with its input, so {who} must return a new tensor and leave its input as it was")
         return out
 
     def checked(z: Tensor) -> Tensor:

@@ -256,6 +256,10 @@ class IterativeLayerBase(nn.Module):
                 h = F.dropout(h, p, training=True)
             return h
 
+        if not is_compiling():  # the layer's step named in fixed_point()'s messages on what it returns
+            operator = getattr(self, "operator", None)
+            name = "the operator" if operator is None else type(operator).__name__
+            T.map_label = (type(self).__name__, f"its step {self.act}({name}(z){' + x' if inject else ''})")
         smoothed = None if is_compiling() else getattr(op, "smoothed", None)
         if smoothed is not None and act is identity and not inject and p == 0:
             T._smoothed_step = smoothed  # T is op: the solver may take the smoothed step in one pass fewer

@@ -510,3 +510,12 @@ def test_a_learned_activation_is_reset_and_shown_as_built(backend):
         assert torch.equal(act.weight, torch.full((C,), 0.25))
         assert f"act=PReLU(num_parameters={C})" in repr(conv)
     assert "act=tanh" in repr(backend.PIGNConv(C, form="paper", act=torch.tanh))
+
+
+def test_a_step_that_returns_the_wrong_shape_is_named_as_the_layers(backend):
+    """The message named fixed_point() and its f, which the user never called."""
+    ei, _ = _graph(10, 30, weighted=False)
+    conv = backend.PIGNConv(C, form="paper", act=lambda h: h[:, :1])
+    with pytest.raises(ValueError, match=r"^PIGNConv: its step <lambda>\(GCNOperator\(z\)\) must return a tensor of "
+                                         r"z0's shape, dtype and device \(\(10, 8\)"):
+        backend.call(conv, torch.randn(10, C), ei)
