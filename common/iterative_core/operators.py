@@ -14,6 +14,7 @@ dict through them, so that weights trained with one backend load into the other.
 from __future__ import annotations
 
 import difflib
+import inspect
 from typing import Callable, Mapping, Optional
 
 from torch import nn
@@ -75,6 +76,7 @@ def register_operator(name: str, factory: Callable[..., nn.Module] | None = None
 
     def deco(f):
         check_callable(f"the factory of operator {name!r}", f)
+        _check_factory_signature(name, f)
         ops = _OPERATORS.setdefault(backend, {})
         check_new_name(f"operator of backend {backend!r}", name, ops)
         if not overwrite and name in ops and ops[name] is not f:
@@ -89,6 +91,21 @@ def register_operator(name: str, factory: Callable[..., nn.Module] | None = None
         return f
 
     return deco(factory) if factory is not None else deco
+
+
+def _check_factory_signature(name: str, factory: Callable) -> None:
+    """Refuse a factory that cannot be called as ``factory(channels)`` (the layer's width, positional):
+    registered, it stayed in every later list of the valid names and failed at each build."""
+    try:
+        signature = inspect.signature(factory)
+    except (TypeError, ValueError):
+        return  # no signature to read (a builtin): the first build tells
+    try:
+        signature.bind_partial(1)  # (keywords without defaults may come with every build)
+    except TypeError:
+        raise TypeError(f"operator {name!r}: a registered factory is called as factory(channels, **options), "
+                        f"channels positional; {getattr(factory, '__name__', type(factory).__name__)} takes "
+                        f"{signature}") from None
 
 
 def register_builtin_operators(backend: str, factories: Mapping[str, Callable[..., nn.Module]]) -> None:

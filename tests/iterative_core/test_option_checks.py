@@ -589,3 +589,18 @@ def test_an_operator_that_cannot_take_what_the_layer_gives_it_is_refused_when_bu
     # a bind without lipschitz_budget failed at the first call, with Python's TypeError
     with pytest.raises(TypeError, match=r"_BoundWithoutBudget.bind must take the keyword lipschitz_budget"):
         ic.wrapping.OperatorLayerBase(_BoundWithoutBudget(4), 4)
+
+
+@pytest.mark.usefixtures("registries")
+def test_a_factory_that_cannot_take_the_width_is_refused_when_registered():
+    """It was registered, listed among the valid names ever after, and failed at every build."""
+    with pytest.raises(TypeError, match=r"operator 'noargs': a registered factory is called as factory\(channels, "
+                                        r"\*\*options\), channels positional; <lambda> takes \(\)"):
+        register_operator("noargs", lambda: _Square(4))
+    assert "noargs" not in available_operators("pyg")
+
+    def needs_heads(channels, *, heads):  # a keyword without a default, which every build may pass
+        return _Square(channels)
+
+    register_operator("heads_for_test", needs_heads)
+    assert PIGNConv(4, conv="heads_for_test", heads=2)(torch.randn(5, 4), EI).shape == (5, 4)
