@@ -132,6 +132,9 @@ def test_validate_false_skips_the_checks_that_synchronise(backend):
     assert backend.call(unchecked, x, EI, batch=cutting).shape == (5, 4)
     with pytest.raises(ValueError, match=r"shape \(3,\).*4 edges"):
         backend.call(unchecked, x, EI, torch.rand(3))
+    # on the CPU the ids' range costs no synchronisation: checked, as the edge indices are (it was an IndexError)
+    with pytest.raises(ValueError, match=r"batch holds the graph id 1 but num_graphs=1 \(valid ids 0\.\.0\)"):
+        backend.call(unchecked, x, torch.tensor([[0, 1], [1, 0]]), batch=torch.tensor([0, 0, 1, 1, 1]), num_graphs=1)
 
 
 @pytest.mark.parametrize("kw,error,match", [
