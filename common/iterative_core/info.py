@@ -44,21 +44,23 @@ def _growths(last: Tensor, start: Tensor, first: Tensor) -> Tensor:
 def _contraction_factors(r: Tensor, rel: Tensor, seen: Tensor, floor: float) -> Tensor:
     """``[columns]`` empirical contraction factors of the step lengths ``r`` (``[steps, columns]``,
     float64 on the CPU; a column per graph, or one for the whole input): per column, the geometric mean
-    of the last (up to) five ratios of adjacent measured steps (``seen``), leaving out the steps whose
-    relative length ``rel`` is at the rounding ``floor``. 0.0 where every adjacent pair was at it; NaN
-    with fewer than two measured steps, none adjacent, or a NaN/Inf step."""
+    of the last (up to) five ratios of adjacent measured steps (``seen``: ``[steps]``, or ``[steps,
+    columns]`` where each column took steps of its own), leaving out the steps whose relative length
+    ``rel`` is at the rounding ``floor``. 0.0 where every adjacent pair was at it; NaN with fewer than
+    two measured steps, none adjacent, or a NaN/Inf step."""
     nan = torch.full((r.shape[1],), float("nan"), dtype=torch.float64)
-    if int(seen.sum()) < 2:
-        return nan
+    if seen.dim() == 1:
+        seen = seen[:, None].expand(-1, r.shape[1])
     pairs = seen[:-1] & seen[1:]
     meaningful = (rel > floor) & (r > 1e-300)
-    ok = meaningful[:-1] & meaningful[1:] & pairs[:, None]
+    ok = meaningful[:-1] & meaningful[1:] & pairs
     last5 = ok & (ok.flip(0).cumsum(0).flip(0) <= 5)  # the last five ratios of each column
     logs = torch.where(last5, torch.log((r[1:] / r[:-1].clamp_min(1e-300)).clamp_min(1e-300)), 0.0)
     count = last5.sum(0)
     q = torch.where(count > 0, torch.exp(logs.sum(0) / count.clamp_min(1)),
-                    0.0 if bool(pairs.any()) else float("nan"))
-    return torch.where(torch.isfinite(r[seen]).all(0), q, nan)
+                    torch.where(pairs.any(0), 0.0, float("nan")))
+    finite = torch.isfinite(torch.where(seen, r, 0.0)).all(0)
+    return torch.where(finite & (seen.sum(0) >= 2), q, nan)
 
 
 class ConvergenceError(RuntimeError):
@@ -322,7 +324,11 @@ class FixedPointInfo:
         columns of the per-graph steps are read back."""
         steps = self._graph_steps[:, graphs].detach().double().cpu()
         rel = _relative_steps(steps[..., 0], steps[..., 1])
-        return _contraction_factors(steps[..., 0], rel, self._seen(), self._floor())
+        seen = self._seen()[:, None]
+        if self.graph_iterations is not None:  # a graph's own steps: not those it stood frozen through
+            own = self.graph_iterations.detach().cpu()[graphs]
+            seen = seen & (torch.arange(steps.shape[0])[:, None] < own[None, :])
+        return _contraction_factors(steps[..., 0], rel, seen, self._floor())
 
     def _graph_ends(self) -> Optional[tuple[Tensor, Tensor, int]]:
         """``(first, last, count)``: each graph's step and iterate norms ``[num_graphs, 2]`` (float64, on

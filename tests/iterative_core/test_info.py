@@ -8,6 +8,7 @@ from typing import Optional
 import pytest
 import torch
 
+import iterative_core as ic
 from iterative_core import FixedPointInfo
 from iterative_core.info import EXPANSION_GROWTH
 
@@ -174,3 +175,20 @@ def test_a_half_precision_contraction_reads_below_1_at_its_rounding_floor(dtype)
     _, info = ic.fixed_point(lambda z: torch.tanh(A @ z + c), torch.zeros(64, 8, dtype=dtype), max_iter=40,
                              smoothing=0.0, trace=True)  # a 0.5-contraction, long at its rounding floor
     assert info.contraction_factor < 1.0, info
+
+
+def test_a_graphs_contraction_factor_reads_only_its_own_steps():
+    """A graph that stopped after one step read 0.0 in a batch (the zero steps it stood frozen through)
+    and NaN alone."""
+    batch = torch.tensor([0, 0, 1, 1])
+
+    def f(z):
+        return torch.where((batch == 0)[:, None], 0.5 * z + 1.0, z)  # graph 1 is at its fixed point
+
+    z0 = torch.zeros(4, 2, dtype=torch.float64)
+    _, info = ic.fixed_point(f, z0, max_iter=100, tol=1e-8, smoothing=0.0, batch=batch)
+    assert info.graph_iterations.tolist()[1] == 1
+    q = info.graph_contraction_factors
+    assert abs(float(q[0]) - 0.5) < 1e-6 and torch.isnan(q[1])
+    _, alone = ic.fixed_point(lambda z: z, z0[2:], max_iter=100, tol=1e-8, smoothing=0.0)
+    assert math.isnan(alone.contraction_factor)
