@@ -111,7 +111,9 @@ class FixedPointInfo:
             :math:`64\\epsilon`); 0.0 when the first step already reached it. Without ``trace`` only
             some steps are measured (see :class:`~iterative_core.SolveConfig`): without a ``tol``, the
             last two, so one ratio; with ``trace=True`` (or a ``tol`` tested at every step), up to five.
-        final_residual (float): the last relative residual (NaN when no iteration ran).
+        final_residual (float): the last relative residual (NaN when no iteration ran); with a batch,
+            the whole input's, where graphs that stopped earlier no longer move: each graph's own is
+            the row of ``graph_residuals`` at its last step (``graph_iterations - 1``).
         backward (FixedPointInfo or None): the statistics of the adjoint solve of ``grad="implicit"``
             (:math:`g = J^\\top g + \\partial L / \\partial z^*`), filled in when the backward pass runs
             (the last one, if it runs several times).
