@@ -191,8 +191,8 @@ def check_edge_attr(edge_attr, graph, num_edges: int, x: Tensor, where: str, *, 
 
 def check_batch(batch: Optional[Tensor], num_nodes: int, where: str, num_graphs: Optional[int] = None, *,
                 validate: bool = True) -> Optional[int]:
-    """Shape and dtype of a batch vector and of ``num_graphs``; with ``validate``, or on the CPU (where it
-    costs no synchronisation, as for the edge indices), also the graph ids' range. Returns ``num_graphs``, read from ``batch`` when not given, so that what follows (the
+    """Shape and dtype of a batch vector and of ``num_graphs``; with ``validate``, or on the CPU outside
+    ``torch.compile`` (where it costs no synchronisation, as for the edge indices), also the graph ids' range. Returns ``num_graphs``, read from ``batch`` when not given, so that what follows (the
     per-graph bound, the solve) never reads it again. One synchronisation, when either is needed."""
     num_graphs = check_int("num_graphs", num_graphs, minimum=0, optional=True, where=where)  # numpy's ints too
     if batch is None:
@@ -207,10 +207,11 @@ def check_batch(batch: Optional[Tensor], num_nodes: int, where: str, num_graphs:
         raise TypeError(f"{where}: batch must be int64, got {batch.dtype}")
     if not batch.numel():
         return 0 if num_graphs is None else num_graphs
-    if not validate and num_graphs is not None and batch.device.type != "cpu":
+    on_cpu = batch.device.type == "cpu" and not is_compiling()  # (traced: not read, as for the edge indices)
+    if not validate and num_graphs is not None and not on_cpu:
         return num_graphs
     lo, hi = (int(v) for v in torch.stack(torch.aminmax(batch)).tolist())
-    if validate or batch.device.type == "cpu":
+    if validate or on_cpu:
         if lo < 0:
             raise ValueError(f"{where}: batch holds the negative graph id {lo}; graph ids count from 0")
         if num_graphs is not None and hi >= num_graphs:
