@@ -7,7 +7,8 @@ and labels from node attributes or from CSV files keyed by node id.
   edge's weight), ``adjlist`` (``.adjlist``), ``graphml`` (``.graphml``, ``.xml``), ``gml`` (``.gml``), ``gexf``
   (``.gexf``); each may be compressed (``.gz``, ``.bz2``). Node ids are the file's node
   names as text (GML: the ``label`` of each node, or its ``id`` when some node has no label or two
-  share one; the ``label`` is then an attribute).
+  share one; the ``label`` is then an attribute). A node attribute's ``<default>`` declared in
+  GraphML or GEXF is the value of every node that lacks the attribute.
 * Direction (:data:`DIRECTIONS`): ``undirected`` (the default) needs an undirected graph, and edge
   lists, edge tables and adjacency lists, which do not say, are read as one; ``directed`` uses each edge from
   source to target only (an undirected file's edges go both ways); ``both`` uses each edge of any
@@ -183,36 +184,86 @@ def _hash_in_id(lines: Sequence[str], kind: str, ids: Optional[int] = None) -> O
 
 
 def _edge_list_line_problem(lines: Sequence[str]) -> Optional[str]:
-    """The first line of an edge list that networkx cannot read, and why."""
-    nx = networkx()
-
+    """The first line of an edge list that networkx cannot read (or would read otherwise than it
+    looks), and why."""
     hashed = _hash_in_id(lines, "an edge list", ids=2)
     if hashed:
         return hashed
     for number, raw in enumerate(lines, 1):
         line = raw.split("#", 1)[0].strip()
-        if not line:
-            continue
-        tokens = line.split()
-        if "," in line.split("{", 1)[0] and (len(tokens) < 2 or any(t.endswith(",") for t in tokens[:2])):
-            return (f"line {number}: node ids separated by a comma ({line!r}), which an edge list reads as part "
-                    f"of the id; for a comma-separated edge table, whose first line names the columns (e.g. "
-                    f"source,target), name the file .csv or pass --format csv")
-        if len(tokens) < 2:
-            return (f"line {number}: expected two node ids separated by white space (then optionally the "
-                    f"edge's data, e.g. a weight or {{'weight': 1.0}}), found {line!r}")
-        readable = False
-        for data in (True, (("weight", float),)):
-            try:
-                nx.parse_edgelist([line], data=data)
-                readable = True
-                break
-            except (TypeError, ValueError, IndexError, SyntaxError):
-                pass
-        if not readable:
-            return (f"line {number}: expected two node ids, then nothing, a number (the weight) or a "
-                    f"dictionary of edge data such as {{'weight': 1.0}}; found {line!r}")
+        if line:
+            problem = _edge_list_line_form(number, line) or _edge_list_line_data(number, line)
+            if problem:
+                return problem
     return None
+
+
+def _edge_list_line_form(number: int, line: str) -> Optional[str]:
+    """Why the edge list's ``line`` (number ``number``, without its comment) does not hold two node ids
+    separated by white space, or None; networkx reads such a line without a word (ids separated
+    by a comma as one id, a line of one id as none)."""
+    tokens = line.split()
+    if "," in line.split("{", 1)[0] and (len(tokens) < 2 or any(t.endswith(",") for t in tokens[:2])):
+        return (f"line {number}: node ids separated by a comma ({line!r}), which an edge list reads as part "
+                f"of the id; for a comma-separated edge table, whose first line names the columns (e.g. "
+                f"source,target), name the file .csv or pass --format csv")
+    if len(tokens) < 2:
+        return (f"line {number}: expected two node ids separated by white space (then optionally the "
+                f"edge's data, e.g. a weight or {{'weight': 1.0}}), found {line!r}")
+    return None
+
+
+def _edge_list_line_data(number: int, line: str) -> Optional[str]:
+    """Why networkx cannot read the edge data after the two ids of ``line``, or None."""
+    nx = networkx()
+
+    for data in (True, (("weight", float),)):
+        try:
+            nx.parse_edgelist([line], data=data)
+            return None
+        except (TypeError, ValueError, IndexError, SyntaxError):
+            pass
+    return (f"line {number}: expected two node ids, then nothing, a number (the weight) or a "
+            f"dictionary of edge data such as {{'weight': 1.0}}; found {line!r}")
+
+
+def _parse_edge_list(lines: Sequence[str], create):
+    """The graph of an edge list's ``lines`` (each edge's data a dictionary, or a number: the weight)."""
+    nx = networkx()
+
+    try:
+        return nx.parse_edgelist(lines, create_using=create, data=True)
+    except TypeError:  # a plain number after the two ids: the weight
+        return nx.parse_edgelist(lines, create_using=create, data=(("weight", float),))
+
+
+def _edge_list_well_formed(lines: Sequence[str]) -> bool:
+    """Whether every line passes the checks of :func:`_edge_list_line_problem` that networkx's parse
+    would not make (no node id holds '#'; two ids separated by white space)."""
+    if _hash_in_id(lines, "an edge list", ids=2):
+        return False
+    for number, raw in enumerate(lines, 1):
+        line = raw.split("#", 1)[0].strip()
+        if line and _edge_list_line_form(number, line):
+            return False
+    return True
+
+
+def _read_edge_list(lines: Sequence[str], create):
+    """The graph of an edge list's ``lines``; a line that networkx cannot read, or would read otherwise
+    than it looks, is a ValueError naming it (:func:`_edge_list_line_problem`). The lines are parsed
+    one by one only when the cheap checks or the whole file's parse fail."""
+    nx = networkx()
+
+    if _edge_list_well_formed(lines):
+        try:
+            return _parse_edge_list(lines, create)
+        except (nx.NetworkXError, TypeError, ValueError, IndexError, SyntaxError):
+            pass  # (the line at fault is named below)
+    problem = _edge_list_line_problem(lines)
+    if problem:
+        raise ValueError(problem)
+    return _parse_edge_list(lines, create)  # (networkx's own error, as networkx gives it)
 
 
 def _delimiter(path: Path) -> str:
@@ -277,13 +328,7 @@ def _read_networkx(path: Path, fmt: str, directed: bool):
     create = nx.DiGraph if directed else nx.Graph
     if fmt == "edgelist":
         lines = _read_text(path).splitlines()  # (a byte-order mark dropped, which networkx's reader keeps)
-        problem = _edge_list_line_problem(lines)
-        if problem:
-            raise ValueError(problem)
-        try:
-            return nx.parse_edgelist(lines, create_using=create, data=True)
-        except TypeError:  # a plain number after the two ids: the weight
-            return nx.parse_edgelist(lines, create_using=create, data=(("weight", float),))
+        return _read_edge_list(lines, create)
     if fmt == "csv":
         return _read_edge_table(path, directed)
     if fmt == "adjlist":
@@ -342,8 +387,21 @@ def read_graph(path: str | Path, fmt: Optional[str] = None, direction: str = "un
             f"source to target only, or --direction both to use each edge in both directions"))
     if g.number_of_nodes() == 0:
         raise GraphInputError("--graph", f"{path}: the {fmt} file holds no node")
+    if fmt in ("graphml", "gexf"):
+        _apply_node_defaults(g)
     simple = nx.DiGraph if g.is_directed() and direction == "directed" else nx.Graph
     return (g if type(g) is simple else simple(g)), fmt
+
+
+def _apply_node_defaults(g) -> None:
+    """Give each node the declared default of every attribute it lacks (GraphML's and GEXF's
+    ``<default>``, which networkx keeps in ``g.graph['node_default']`` without applying it)."""
+    defaults = g.graph.get("node_default")
+    if not isinstance(defaults, dict) or not defaults:
+        return
+    for _, a in g.nodes(data=True):
+        for name, value in defaults.items():
+            a.setdefault(name, value)
 
 
 def _node_ids(g, path: Path) -> list[str]:
@@ -466,6 +524,19 @@ def _format_or_none(path: Path) -> Optional[str]:
         return None
 
 
+#: what a table whose first column has no name may be, and the two ways to say
+_UNNAMED_INDEX = ("column 1, read as the node ids, has no name: a dataframe's index, which df.to_csv() writes first? "
+                  "If the node ids are in another column, leave the index out (df.to_csv(path, index=False)); if the "
+                  "index holds them, name it (df.to_csv(path, index_label='node'))")
+
+
+def _ids_again(rows: dict[str, tuple[int, list[str]]], known: set) -> bool:
+    """Whether the column after the ids holds a distinct node of the graph on every row (a second
+    column of ids: the first, unnamed, then counts rows, as a dataframe's default index does)."""
+    second = [cells[0] for _, cells in rows.values()]
+    return bool(second) and len(set(second)) == len(second) and all(v in known for v in second)
+
+
 @dataclass
 class _Table:
     path: Path
@@ -493,12 +564,7 @@ def _read_table(path: str | Path, option: str, ids: list[str], graph: Path) -> _
             if len(header) < 2:
                 raise GraphInputError(option, f"{path}: line 1: expected at least two columns separated by "
                                               f"{delimiter!r} (the node id, then the others), found {header!r}")
-            if not header[0]:  # the index df.to_csv() writes first, unnamed: the node ids, or a row count?
-                raise GraphInputError(option, f"{path}: line 1: column 1, read as the node ids, has no name: a "
-                                              "dataframe's index, which to_csv() writes first without one? Name "
-                                              "it if it holds the node ids (df.to_csv(path, index_label='node')), "
-                                              "else leave it out (df.to_csv(path, index=False))")
-            unnamed = next((k for k, c in enumerate(header) if not c), None)
+            unnamed = next((k for k, c in enumerate(header) if k and not c), None)
             if unnamed is not None:
                 raise GraphInputError(option, f"{path}: line 1: column {unnamed + 1} has no name; every column "
                                               f"needs one (found {header!r})")
@@ -511,6 +577,9 @@ def _read_table(path: str | Path, option: str, ids: list[str], graph: Path) -> _
                                                   f"first line names), found {len(row)}")
                 node = row[0].strip()
                 if node not in known:
+                    if not header[0]:  # an unnamed index of row numbers, the ids in a column after it?
+                        raise GraphInputError(option, f"{path}: line {line}: node {node!r} is not in the graph "
+                                                      f"{graph}; {_UNNAMED_INDEX}")
                     fmt = _format_or_none(graph)
                     lists = (" (an edge list names only the nodes that have an edge: list a node without edges "
                              "on a line of its own in an adjacency list, .adjlist, or use GraphML)")
@@ -525,6 +594,9 @@ def _read_table(path: str | Path, option: str, ids: list[str], graph: Path) -> _
                     raise GraphInputError(option, f"{path}: line {line}: node {node!r} again (first on line "
                                                   f"{rows[node][0]}); expected one row per node")
                 rows[node] = (line, [c.strip() for c in row[1:]])
+        if not header[0] and len(header) > 2 and _ids_again(rows, known):
+            raise GraphInputError(option, f"{path}: line 1: column 2 ({header[1]!r}) holds a node of the graph on "
+                                          f"every row, each once; {_UNNAMED_INDEX}")
         if header[0] in known and header[0] not in rows:  # a node without a row of its own: line 1 is its row
             example = "node,label" if option == "--labels" else "node,f0,f1"
             raise GraphInputError(option, f"{path}: line 1 starts with {header[0]!r}, a node of the graph {graph} "
@@ -540,11 +612,31 @@ def _read_table(path: str | Path, option: str, ids: list[str], graph: Path) -> _
     return _Table(path, option, header, rows)
 
 
-def features_from_csv(path: str | Path, ids: list[str], graph: Path,
-                      columns: Optional[Sequence[str]] = None) -> tuple[Tensor, list[str]]:
+def _edge_list_header(path: Path, g) -> Optional[tuple[int, str, str, str]]:
+    """``(line number, line, u, v)`` of an edge list's first line when its two ids ``u`` and ``v`` make
+    an edge of their own (neither has another neighbour), as a line naming the columns is read; else None."""
+    with _open_text(path) as f:
+        for number, raw in enumerate(f, 1):
+            line = raw.split("#", 1)[0].strip()
+            if not line:
+                continue
+            tokens = line.split()
+            if len(tokens) < 2:
+                return None
+            u, v = tokens[:2]
+            nx = networkx()
+            alone = u != v and u in g and v in g and set(nx.all_neighbors(g, u)) == {v} and set(
+                nx.all_neighbors(g, v)) == {u}
+            return (number, line, u, v) if alone else None
+    return None
+
+
+def features_from_csv(path: str | Path, ids: list[str], graph: Path, columns: Optional[Sequence[str]] = None,
+                      header: Optional[tuple[int, str, str, str]] = None) -> tuple[Tensor, list[str]]:
     """Node features from a CSV file: one row per node, every column after the id a number.
     ``columns`` (the feature names a trained model expects): those columns, in that order, and
-    exactly those. Returns ``(x, column names)``."""
+    exactly those. ``header``: the graph's first line when it may be a line naming the columns
+    (:func:`_edge_list_header`), named when its two nodes have no row. Returns ``(x, column names)``."""
     table = _read_table(path, "--features", ids, graph)
     names = table.header[1:]
     twice = _named_twice(names)
@@ -563,6 +655,13 @@ def features_from_csv(path: str | Path, ids: list[str], graph: Path,
         order = [names.index(c) for c in columns]
         names = list(columns)
     missing = [i for i in ids if i not in table.rows]
+    if header is not None and {header[2], header[3]} <= set(missing):
+        number, line, u, v = header
+        raise GraphInputError("--graph", f"{graph}: line {number}, {line!r}, is read as an edge between the nodes "
+                                         f"{u!r} and {v!r}, which no other line names and {table.path} has no row "
+                                         "for: a line naming the columns? An edge list has none: remove that line, "
+                                         "or write the edges as a comma-separated edge table whose first line names "
+                                         "the columns (e.g. source,target), named .csv or read with --format csv")
     if missing:
         raise GraphInputError("--features", f"{table.path}: no row for {len(missing)} of {len(ids)} nodes of "
                                             f"{graph}: {_some(missing)}; every node needs its features")
@@ -760,7 +859,8 @@ def load_graph(path: str | Path, *, fmt: Optional[str] = None, direction: str = 
     if feature_attrs is not None:
         x, names = features_from_attrs(ids, attrs, feature_attrs, path)
     else:
-        x, names = features_from_csv(features_csv, ids, path, feature_columns)
+        header = _edge_list_header(path, g) if fmt == "edgelist" else None
+        x, names = features_from_csv(features_csv, ids, path, feature_columns, header)
     index = {n: k for k, n in enumerate(g.nodes)}
     edge_index, loops = _edge_index(g, index)
     weighted = sum(1 for _, _, w in g.edges(data="weight") if w is not None)

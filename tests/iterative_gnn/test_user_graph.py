@@ -119,6 +119,28 @@ def test_a_malformed_edge_list_line_is_named(text, line, words, tmp_path):
         load_graph(path, feature_attrs=["x"])
 
 
+def test_a_valid_edge_list_is_parsed_whole_not_line_by_line(tmp_path, monkeypatch):
+    """Each line was parsed on its own before the whole file, several times the cost of the parse;
+    a malformed file still names its first bad line."""
+    calls = []
+    parse = nx.parse_edgelist
+
+    def counted(lines, *args, **kwargs):
+        calls.append(len(lines))
+        return parse(lines, *args, **kwargs)
+
+    monkeypatch.setattr(nx, "parse_edgelist", counted)
+    ids = [f"n{k}" for k in range(200)]
+    for weight in ("", " 0.5"):
+        path = write_csv(tmp_path / "g.edgelist", "".join(f"{u} {v}{weight}\n" for u, v in zip(ids, ids[1:])))
+        calls.clear()
+        data = load_graph(path, features_csv=features_csv(tmp_path, ids))
+        assert data.num_nodes == 200 and len(calls) <= 2 and set(calls) == {199}, calls
+    path = write_csv(tmp_path / "bad.edgelist", "a b\nc d weight=3 x\ne, f\n")  # the first bad line: 2
+    with refused("--graph", "line 2: expected two node ids, then", "'c d weight=3 x'"):
+        load_graph(path, features_csv=features_csv(tmp_path, "abcdef"))
+
+
 @pytest.mark.parametrize("name,text", [
     ("g.csv", "source,target,weight,kind\na,b,0.5,x\nb,c,,y\n\nc,a,2,z\nb,a,1,again\n"),
     ("g.tsv.gz", "src\tdst\na\tb\nb\tc\nc\ta\n"),
@@ -170,6 +192,22 @@ def test_a_node_missing_from_an_edge_table_names_a_missing_header_line(tmp_path)
     path = write_csv(tmp_path / "g.csv", "x1,x2\nb,c\nc,d\nd,b\n")
     with refused("--features", "node 'x1' is not in the graph", "the edge table has no header line"):
         load_graph(path, features_csv=features_csv(tmp_path, ["x1", "x2", "b", "c", "d"]))
+
+
+def test_an_edge_list_with_a_header_line_names_that_line(tmp_path):
+    """``source target`` on line 1 was read as an edge between two nodes of their own, and the
+    features file was blamed for having no row for them; node names that are words still read."""
+    path = write_csv(tmp_path / "g.txt", "# exported\nsource target\na b\nb c\n")
+    with refused("--graph", str(path), "line 2, 'source target', is read as an edge between the nodes 'source' and "
+                                       "'target'", "remove that line", "--format csv"):
+        load_graph(path, features_csv=features_csv(tmp_path, "abc"))
+    with refused("--graph", "line 2, 'source target'"):
+        load_graph(path, direction="directed", features_csv=features_csv(tmp_path, "abc"))
+    words = write_csv(tmp_path / "words.txt", "source target\ntarget pump\n")  # nodes named like columns
+    assert load_graph(words, features_csv=features_csv(tmp_path, ["source", "target", "pump"])).num_nodes == 3
+    pair = write_csv(tmp_path / "pair.txt", "x y\na b\nb c\n")  # an edge of its own, not in the features
+    with refused("--features", "no row for 1 of 5 nodes", "'y'"):
+        load_graph(pair, features_csv=features_csv(tmp_path, "abcx"))
 
 
 @pytest.mark.parametrize("text", ["a,b\nb,c\n", "a, b\n"])
@@ -367,6 +405,52 @@ def test_gml_labels_name_nodes_unless_they_repeat(tmp_path):
         load_labels(data, label_attr="label")
 
 
+GRAPHML_DEFAULTS = """<?xml version="1.0" encoding="UTF-8"?>
+<graphml xmlns="http://graphml.graphdrawing.org/xmlns">
+  <key id="f0" for="node" attr.name="f0" attr.type="double"><default>0.5</default></key>
+  <key id="y" for="node" attr.name="y" attr.type="string"><default>neg</default></key>
+  <graph edgedefault="undirected">
+    <node id="a"><data key="f0">1.0</data><data key="y">pos</data></node>
+    <node id="b"><data key="f0">2.0</data></node>
+    <node id="c"><data key="y">pos</data></node>
+    <node id="d"/>
+    <edge source="a" target="b"/><edge source="b" target="c"/><edge source="c" target="d"/>
+  </graph>
+</graphml>
+"""
+GEXF_DEFAULTS = """<?xml version="1.0" encoding="UTF-8"?>
+<gexf xmlns="http://www.gexf.net/1.2draft" version="1.2">
+  <graph mode="static" defaultedgetype="undirected">
+    <attributes class="node">
+      <attribute id="0" title="f0" type="double"><default>0.5</default></attribute>
+      <attribute id="1" title="y" type="string"><default>neg</default></attribute>
+    </attributes>
+    <nodes>
+      <node id="a" label="a">
+        <attvalues><attvalue for="0" value="1.0"/><attvalue for="1" value="pos"/></attvalues>
+      </node>
+      <node id="b" label="b"><attvalues><attvalue for="0" value="2.0"/></attvalues></node>
+      <node id="c" label="c"><attvalues><attvalue for="1" value="pos"/></attvalues></node>
+      <node id="d" label="d"/>
+    </nodes>
+    <edges>
+      <edge id="0" source="a" target="b"/><edge id="1" source="b" target="c"/><edge id="2" source="c" target="d"/>
+    </edges>
+  </graph>
+</gexf>
+"""
+
+
+@pytest.mark.parametrize("name,text", [("d.graphml", GRAPHML_DEFAULTS), ("d.gexf", GEXF_DEFAULTS)])
+def test_declared_attribute_defaults_count_for_the_nodes_without_one(name, text, tmp_path):
+    """A node without the attribute has its ``<default>`` (networkx keeps the defaults aside): the
+    nodes labelled by the default were left unlabelled, and a feature given by it was refused."""
+    data = load_graph(write_csv(tmp_path / name, text), feature_attrs=["f0"])
+    assert data.ids == list("abcd") and data.x.view(-1).tolist() == [1.0, 2.0, 0.5, 0.5]
+    labels = load_labels(data, label_attr="y")
+    assert labels.class_names == ["neg", "pos"] and labels.y.tolist() == [1, 0, 1, 0]
+
+
 # ------------------------------------------------------------------------------------------------ splits
 def test_stratified_split_is_per_class_seeded_and_covers_the_labelled_nodes():
     y = torch.tensor([0] * 50 + [1] * 30 + [2] * 5 + [-1] * 15)
@@ -549,3 +633,19 @@ def test_a_features_file_holding_the_labels_column_is_refused(tmp_path):
     leak = write_csv(tmp_path / "leak.csv", "node,u,cls\na,1,0\nb,2,1\nc,3,0\nd,4,1\n")
     with refused("--features", "the features' column 'cls' holds the labels (attribute 'cls')"):
         load_labels(load_graph(tmp_path / "g.graphml", features_csv=leak), label_attr="cls")
+
+
+def test_a_dataframes_unnamed_index_is_the_ids_unless_a_column_after_it_holds_them(tmp_path):
+    """df.to_csv() without index=False writes a row count first, unnamed: with node ids 0..N-1 every row
+    fell on some node, mostly the wrong one. An unnamed first column that holds the ids (a dataframe
+    indexed by node) still reads."""
+    graph = write_csv(tmp_path / "g.edgelist", "0 1\n1 2\n2 0\n")
+    counted = write_csv(tmp_path / "f.csv", ",node,f0\n0,2,0.5\n1,0,1.5\n2,1,2.5\n")
+    with refused("--features", "f.csv: line 1: column 2 ('node') holds a node of the graph on every row, each once",
+                 "index=False"):
+        load_graph(graph, features_csv=counted)
+    indexed = write_csv(tmp_path / "i.csv", ",f0\n2,0.5\n0,1.5\n1,2.5\n")
+    assert load_graph(graph, features_csv=indexed).x.flatten().tolist() == [1.5, 2.5, 0.5]
+    words = write_csv(tmp_path / "w.edgelist", "a b\nb c\n")
+    with refused("--features", "line 2: node '0' is not in the graph", "column 1, read as the node ids, has no name"):
+        load_graph(words, features_csv=write_csv(tmp_path / "n.csv", ",node,f0\n0,a,1\n1,b,2\n2,c,3\n"))
