@@ -8,6 +8,7 @@ benchmark). Every one takes ``--backend pyg|dgl``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import math
 import os
@@ -29,11 +30,11 @@ from .backends import BACKENDS, MODELS
 from .configs import PIGN_PRESETS, RunConfig, chains_models, preset, run_one
 from .data import DATASETS, DatasetUnavailable, add_feature_noise, cache_dir, load_node_dataset, planetoid_available
 from .data import ENV_VAR, PLANETOID, planetoid_raw_complete, resolve_root, to_device, writable_root
-from .model_io import ModelFileError, load_model, read_model_file, save_model
+from .model_io import ModelFileError, load_model, read_model_file, renamed_over, save_model, write_whole
 from .reproduce import EXPERIMENTS, OUTPUT_FILES, QUICK_EXPERIMENTS, Runner, Settings
 from .reproduce import VARIANT_HELP, covered_extras, machine, model_config, percent, quick_settings, report
-from .reproduce import write_csv
-from .train import (ConvergenceTally, TrainingDiverged, convergence_watch, evaluate, filter_torch_notices,
+from .reproduce import write_csv, write_rows
+from .train import (MAX_LR, ConvergenceTally, TrainingDiverged, convergence_watch, evaluate, filter_torch_notices,
                     overflow_message)
 from .user_graph import DIRECTIONS, FORMATS, GraphData, GraphInputError, load_graph, load_labels, node_dataset
 from .user_graph import missing_looking, split_masks
@@ -52,7 +53,6 @@ def _number(text: str, convert: Callable[[str], Any], ok: Callable[[Any], bool],
     return v
 
 
-_FLOAT32_MAX = float(torch.finfo(torch.float32).max)
 
 
 def positive_int(text: str) -> int:
@@ -66,8 +66,9 @@ def positive_float(text: str) -> float:
 
 
 def learning_rate(text: str) -> float:
-    """A number > 0 that float32 holds (the optimizer computes its steps in the parameters' dtype)."""
-    return _number(text, float, lambda v: 0 < v <= _FLOAT32_MAX, "a number > 0 and at most 3.4e38 (float32's largest)")
+    """A number > 0 whose steps float32 holds (the optimizer computes them in the parameters' dtype)."""
+    return _number(text, float, lambda v: 0 < v <= MAX_LR, "a number > 0 and at most 3.4e37 (Adam's first step, ten "
+                                                         "times it, must stay within float32's range)")
 
 
 def nonneg_float(text: str) -> float:
@@ -198,6 +199,14 @@ def output_file(text: str) -> str:
     return text
 
 
+def model_output(text: str) -> str:
+    """A model file to write (:func:`output_file`, but not the standard output)."""
+    if text == "-":
+        raise argparse.ArgumentTypeError("invalid value '-': a model file is binary, not for the standard output; "
+                                         "give a file path (predict reads it with --model FILE)")
+    return output_file(text)
+
+
 def output_folder(text: str) -> str:
     """A folder that exists and can be written into, or can be created."""
     problem = _write_problem(Path(text), folder=True)
@@ -207,15 +216,20 @@ def output_folder(text: str) -> str:
 
 
 def _write_problem(path: Path, folder: bool) -> Optional[str]:
-    """Why ``path`` (a file, or a folder when ``folder``) cannot be written, or None."""
-    if path.exists():
-        if path.is_dir() != folder:
-            return f"{path} is {'a file' if folder else 'a folder'}, not {'a folder' if folder else 'a file'}"
-        where = path if folder else path.parent
-        if not os.access(path, os.W_OK) or not os.access(where, os.W_OK):
+    """Why ``path`` (a file, or a folder when ``folder``) cannot be written, or None. A file is
+    written as :func:`~iterative_gnn.model_io.write_whole` writes it: a symbolic link's file, in its
+    folder; a named pipe or a device, in place."""
+    if path.exists() and path.is_dir() != folder:
+        return f"{path} is {'a file' if folder else 'a folder'}, not {'a folder' if folder else 'a file'}"
+    target = path if folder else renamed_over(path)
+    if target is None:  # a named pipe or a device, written in place: its folder is not written
+        return None if os.access(path, os.W_OK) else f"{path} is not writable"
+    if target.exists():
+        where = target if folder else target.parent
+        if not os.access(target, os.W_OK) or not os.access(where, os.W_OK):
             return f"{path} is not writable"
         return None
-    above = path.parent
+    above = target.parent
     while not above.exists() and above != above.parent:
         above = above.parent
     if not above.is_dir():
@@ -479,6 +493,15 @@ def _percent(acc: float) -> str:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    if args.csv == "-":  # the rows on the standard output, what the run says on the standard error
+        rows_out = sys.stdout
+        with contextlib.redirect_stdout(sys.stderr):
+            return _train(args, rows_out)
+    return _train(args)
+
+
+def _train(args: argparse.Namespace, rows_out=None) -> int:
+    """``train``; the rows of ``--csv -`` go to ``rows_out``."""
     _check_graph_options(args)
     _check_outputs(args, ("--csv", "--save"), ("--graph", "--features", "--labels"))
     _set_threads(args.threads)
@@ -562,7 +585,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     if tally.failed:
         print(f"[{args.backend}] convergence: {tally.describe('seeds' if tally.runs > 1 else 'seed')}")
     _note_implicit_away_from_fixed_point(cfg, infos)
-    if args.csv:
+    if rows_out is not None:
+        write_rows(rows_out, rows)
+        print(f"wrote the standard output: {len(rows)} row(s), one per seed")
+    elif args.csv:
         try:
             print(f"wrote {write_csv(Path(args.csv), rows)}")
         except OSError as exc:
@@ -615,8 +641,8 @@ def _features_for_model(args: argparse.Namespace, record: dict) -> tuple:
 
 
 def _write_predictions(path: Optional[Path], ids: list[str], class_names: list[str], probs: torch.Tensor) -> Path:
-    """One row per node: ``node``, ``predicted`` and ``prob_<class>`` per class; written next to
-    ``path``, then renamed (whole or not at all); to the standard output when ``path`` is None."""
+    """One row per node: ``node``, ``predicted`` and ``prob_<class>`` per class; written whole or not
+    at all (:func:`~iterative_gnn.model_io.write_whole`); to the standard output when ``path`` is None."""
     pred = probs.argmax(1).tolist()
 
     def rows(f) -> None:
@@ -628,16 +654,33 @@ def _write_predictions(path: Optional[Path], ids: list[str], class_names: list[s
     if path is None:
         rows(sys.stdout)
         return Path("-")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".part")
-    try:
-        with open(tmp, "w", newline="", encoding="utf-8") as f:
+
+    def write(target: Path) -> None:
+        with open(target, "w", newline="", encoding="utf-8") as f:
             rows(f)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
+
+    return write_whole(path, write)
+
+
+def _largest_feature(data: GraphData) -> str:
+    """Where the features' largest magnitude is: ``node '6', column 'f0'``."""
+    flat = int(data.x.abs().argmax())
+    node, column = divmod(flat, data.x.size(1))
+    return f"node {data.ids[node]!r}, column {data.feature_names[column]!r}"
+
+
+def _iteration_problem(info, data: GraphData) -> Optional[str]:
+    """Why a PIGN model's outputs on ``data`` are no answer (its iteration at evaluation diverged,
+    ``info`` its :class:`~iterative_core.FixedPointInfo`), or None (None for a baseline too)."""
+    if info is None or not info.diverged:
+        return None
+    if info.divergence_reason not in ("residual", "expansive"):  # NaN/Inf with finite parameters and features
+        return (overflow_message(data.x, "the model's iteration diverged: its intermediate values hold")
+                + f" (the largest is at {_largest_feature(data)})")
+    return (f"the model's iteration diverged on these features (relative residual {info.final_residual:.2e} after "
+            f"{info.iterations} iterations), so its outputs are no prediction; give the features on the scale of "
+            f"those it was trained on (the largest magnitude here is {float(data.x.abs().max()):.3g}, at "
+            f"{_largest_feature(data)})")
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
@@ -672,12 +715,20 @@ def cmd_predict(args: argparse.Namespace) -> int:
     ds = to_device(node_dataset(data, args.backend), torch.device(args.device))
     feature_option = "--features" if args.features else "--feature-attrs"
     try:
-        logits = evaluate(saved.model, ds)
+        with convergence_watch():  # (the iteration's status is read below, in the tool's words)
+            logits, info = evaluate(saved.model, ds, return_info=True)
     except NonFiniteFeaturesError:  # a layer refused the NaN/Inf its input became (the features are finite)
         _usage_error(args, f"argument {feature_option}: "
                      + overflow_message(ds.x, "the model's intermediate values hold"))
     if not bool(torch.isfinite(logits).all()):  # a baseline, which has no layer that checks
         _usage_error(args, f"argument {feature_option}: " + overflow_message(ds.x, "the model's outputs hold"))
+    problem = _iteration_problem(info, data)
+    if problem:
+        _usage_error(args, f"argument {feature_option}: {problem}")
+    if info is not None and info.status == "max_iter":
+        print(f"note: the model's iteration did not reach its tolerance in {info.iterations} iterations (final "
+              f"relative residual {float(info.final_residual):.2e}): the predictions are those of its last iterate",
+              file=sys.stderr)
     probs = torch.softmax(logits.float(), dim=1).cpu()
     to_stdout = args.out == "-"  # the predictions on the standard output, what it says on the standard error
     try:
@@ -926,7 +977,7 @@ def _iteration_options(p: argparse.ArgumentParser) -> None:
     c.add_argument("--smoothing", type=fraction_below_one, help="smoothing factor s in z <- s z + (1 - s) T(z)")
     c.add_argument("--solver", choices=("picard", "anderson"), help="picard or anderson")
     c.add_argument("--grad", choices=("unrolled", "implicit", "phantom"), help="unrolled, implicit or phantom")
-    c.add_argument("--tol", type=nonneg_float, help="stop once the relative residual is below it")
+    c.add_argument("--tol", type=positive_float, help="stop once the relative residual is below it (> 0)")
     c.add_argument("--contraction", type=open_fraction, help="rescale W so that the operator is a kappa-contraction")
     c.add_argument("--act", type=activation, help="activation inside the iteration (relu, identity, tanh, ...)")
     c.add_argument("--alpha", type=fraction_below_one, help="initial residual (APPNP/GCNII teleport)")
@@ -960,7 +1011,9 @@ def _add_train_parser(sub) -> None:
     t.add_argument("--seeds", type=positive_int, default=1)
     t.add_argument("--noise", type=fraction, default=0.0, help="fraction of feature entries set to 1")
     t.add_argument("--length", type=positive_int, default=None, help="chain length (--dataset chains; default 50)")
-    t.add_argument("--csv", type=output_file, default=None, help="also write one row per seed to this CSV file")
+    t.add_argument("--csv", type=output_file, default=None,
+                   help="also write one row per seed to this CSV file; - for the standard output (what the run "
+                        "says then goes to the standard error)")
     _user_graph_options(t, train=True)
     _training_options(t)
     _iteration_options(t)
@@ -1009,7 +1062,7 @@ def _user_graph_options(p: argparse.ArgumentParser, train: bool) -> None:
     g.add_argument("--val-fraction", type=fraction_below_one, default=None,
                    help="labelled nodes of each class that validate (default 0.2; the others test)")
     g.add_argument("--split-seed", type=nonneg_int, default=None, help="seed of the stratified split (default 0)")
-    g.add_argument("--save", type=output_file, metavar="FILE",
+    g.add_argument("--save", type=model_output, metavar="FILE",
                    help="write the trained model with its configuration (with several --seeds: the best on "
                         "validation) for 'iterative-gnn predict'")
 

@@ -20,7 +20,7 @@ import os
 import pickle
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 import torch
 from torch import nn
@@ -113,7 +113,7 @@ def save_model(path: str | os.PathLike, model: nn.Module, *, backend: str, confi
                class_names: list[str], features: dict[str, Any], direction: str,
                training: Optional[dict[str, Any]] = None) -> Path:
     """Write ``model`` (its ``state_dict``) with its configuration to ``path``; the folders above
-    it are made, and the file appears whole or not at all (written next to it, then renamed). A PIGN
+    it are made, and the file appears whole or not at all (see :func:`write_whole`). A PIGN
     model's ``conv`` options name its operator's ``bias`` and ``gamma_max`` too, whose defaults have
     changed, so that any version builds it as it was trained."""
     record = {
@@ -125,12 +125,39 @@ def save_model(path: str | os.PathLike, model: nn.Module, *, backend: str, confi
         "direction": direction, "training": dict(training or {}),
         "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()},
     }
+
+    def write(target: Path) -> None:
+        with open(target, "wb") as f:
+            torch.save(record, f)
+
+    return write_whole(path, write)
+
+
+def renamed_over(path: Path) -> Optional[Path]:
+    """The file that :func:`write_whole` writes next to and renames over for ``path``: ``path`` with
+    its symbolic links followed (a new file's too); None when ``path`` is written in place (it is no
+    regular file, or one reached only through a link without a path, such as ``/dev/stdout``'s)."""
+    target = Path(os.path.realpath(path))
+    if not path.exists():  # (a link to no file: the file it names is made)
+        return target
+    return target if target.is_file() and os.path.samefile(path, target) else None
+
+
+def write_whole(path: str | os.PathLike, write: Callable[[Path], None]) -> Path:
+    """Write the file ``path`` with ``write(target)``. A regular file (or a new one) appears whole or
+    not at all: written next to it, then renamed over it; a symbolic link is followed to the file it
+    names, which is written so; a file that is not a regular one (a named pipe, a device such as
+    ``/dev/stdout``) is written in place. The folders above a new file are made. Returns ``path``."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".part")
+    target = renamed_over(path)
+    if target is None:
+        write(path)
+        return path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(target.name + ".part")
     try:
-        torch.save(record, tmp)
-        os.replace(tmp, path)
+        write(tmp)
+        os.replace(tmp, target)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

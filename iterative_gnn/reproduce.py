@@ -265,16 +265,22 @@ def experiment_of(task: "Task") -> str:
 # ------------------------------------------------------------------------------------------------
 # records
 def write_csv(path: Path, rows: list[dict]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        write_rows(f, rows)
+    return path
+
+
+def write_rows(f, rows: list[dict]) -> None:
+    """``rows`` as CSV into the text file ``f``: a header naming every key (in the order they first
+    appear), then one line per row."""
     keys: list[str] = []
     for r in rows:
         keys += [k for k in r if k not in keys]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", newline="", encoding="utf-8") as f:
-        w = csv.DictWriter(f, fieldnames=keys)
-        w.writeheader()
-        for r in rows:
-            w.writerow({k: _fmt(r.get(k)) for k in keys})
-    return path
+    w = csv.DictWriter(f, fieldnames=keys)
+    w.writeheader()
+    for r in rows:
+        w.writerow({k: _fmt(r.get(k)) for k in keys})
 
 
 def _fmt(v):

@@ -177,14 +177,18 @@ def evaluate(model: nn.Module, ds: NodeDataset, return_info: bool = False, x: Op
         return forward(model, ds.x if x is None else x, ds.graph, return_info=return_info)
 
 
+#: the largest learning rate: Adam's first step is ``lr / (1 - 0.9)``, ten times it, which it converts to the
+#: parameters' dtype (a larger one failed inside Adam, "value cannot be converted to type float without overflow")
+MAX_LR = float(torch.finfo(torch.float32).max) / 10
+
+
 def check_training(where: str, *, epochs: int, lr: float, weight_decay: float) -> tuple[int, float, float]:
     """The training loop's numbers, checked at once: ``epochs`` a whole number >= 1 (with none, the
-    "best epoch" would be the untrained model's), ``lr`` > 0 (and within float32's range) and
+    "best epoch" would be the untrained model's), ``lr`` > 0 (and at most :data:`MAX_LR`) and
     ``weight_decay`` >= 0, finite.
     Adam's own checks miss a string, and the values inside parameter groups."""
     return (check_int("epochs", epochs, minimum=1, where=where),
-            # at most float32's largest: Adam cannot convert a larger one to the parameters' dtype
-            check_real("lr", lr, low=0.0, low_open=True, high=float(torch.finfo(torch.float32).max), where=where),
+            check_real("lr", lr, low=0.0, low_open=True, high=MAX_LR, where=where),
             check_real("weight_decay", weight_decay, low=0.0, where=where))
 
 

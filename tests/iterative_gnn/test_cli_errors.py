@@ -52,8 +52,9 @@ def no_training(monkeypatch):
 BAD = [  # (argv, option, value, a word of what is valid)
     (["train", "--iterations", "-1"], "--iterations", "'-1'", ">= 1"),
     (["train", "--depth", "0"], "--iterations", "'0'", ">= 1"),
-    (["train", "--tol", "-1"], "--tol", "'-1'", ">= 0"),
-    (["train", "--tol", "nan"], "--tol", "'nan'", ">= 0"),
+    (["train", "--tol", "-1"], "--tol", "'-1'", "a number > 0"),
+    (["train", "--tol", "nan"], "--tol", "'nan'", "a number > 0"),
+    (["train", "--tol", "0"], "--tol", "'0'", "a number > 0"),  # was taken, and no iteration could meet it
     (["train", "--threads", "-1"], "--threads", "'-1'", ">= 1"),
     (["train", "--device", "foo"], "--device", "'foo'", "cpu"),
     (["train", "--device", "cuda:99"], "--device", "'cuda:99'", "cpu"),
@@ -72,7 +73,8 @@ BAD = [  # (argv, option, value, a word of what is valid)
     (["train", "--model", "gcn", "--tol", "0.1"], "--tol", "", "--model pign only"),
     (["train", "--model", "appnp", "--preset", "paper"], "--preset", "", "--model pign only"),
     (["train", "--length", "7"], "--length", "", "--dataset chains only, not to cora"),
-    (["train", "--lr", "1e39"], "--lr", "'1e39'", "at most 3.4e38"),  # was an overflow inside Adam
+    (["train", "--lr", "1e39"], "--lr", "'1e39'", "at most 3.4e37"),  # was an overflow inside Adam
+    (["train", "--lr", "3.5e37"], "--lr", "'3.5e37'", "at most 3.4e37"),  # float32's, but ten times it is not
     (["reproduce", "--report", ".", "--seeds", "4"], "--seeds", "", "not with --report, which runs nothing"),
     (["reproduce", "--seeds", "0"], "--seeds", "'0'", ">= 1"),
     (["reproduce", "--epochs", "0"], "--epochs", "'0'", ">= 1"),

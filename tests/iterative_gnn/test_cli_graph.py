@@ -5,6 +5,8 @@ written."""
 import csv
 import importlib.util
 import math
+import os
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -291,6 +293,56 @@ def test_predictions_go_to_the_standard_output_with_out_dash(tmp_path, capsys):
     assert not (cwd / "-").exists()
 
 
+def test_train_writes_its_csv_rows_to_the_standard_output_and_refuses_a_model_there(tmp_path, capsys,
+                                                                                     monkeypatch):
+    """--csv - and --save - wrote files named '-', the model over the rows; --save - is refused (a
+    model file is binary) and --csv - writes the rows alone to the standard output."""
+    monkeypatch.chdir(tmp_path)
+    err = usage_error(["train", "--backend", ANY, *GML_ARGS, *FAST, "--csv", "-", "--save", "-"], capsys)
+    assert "argument --save: invalid value '-': a model file is binary" in err
+    assert main(["train", "--backend", ANY, *GML_ARGS, *FAST, "--seeds", "2", "--csv", "-"]) == 0
+    out, err = capsys.readouterr()
+    rows = list(csv.DictReader(out.splitlines()))
+    assert [r["seed"] for r in rows] == ["0", "1"] and rows[0]["backend"] == ANY
+    assert "test accuracy" in err and "wrote the standard output: 2 row(s)" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_outputs_are_written_through_links_and_named_pipes(saved_model, tmp_path, capsys, monkeypatch):
+    """--out and --save replaced a symbolic link or a named pipe with a regular file (the link's file
+    kept its old content, the pipe's reader got nothing); a pipe or device in a folder that cannot be
+    written (/dev/stdout's /dev) was refused as not writable."""
+    predict = ["predict", "--graph", str(GML), "--model", str(saved_model), "--out"]
+    target = tmp_path / "target.csv"
+    target.write_text("old\n")
+    link = tmp_path / "link.csv"
+    link.symlink_to(target.name)
+    assert main([*predict, str(link)]) == 0
+    rows = read_rows(target)[1]
+    assert link.is_symlink() and len(rows) == 300 and rows[0]["predicted"] in CLASSES
+    pipes = tmp_path / "pipes"
+    pipes.mkdir()
+    fifo = pipes / "fifo.csv"
+    os.mkfifo(fifo)
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode, **k: Path(p) != pipes and real_access(p, mode, **k))
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # (a reader, so that the tool's open does not wait)
+    try:
+        assert main([*predict, str(fifo)]) == 0
+        sent = os.read(reader, 1 << 20).decode()
+    finally:
+        os.close(reader)
+    assert stat.S_ISFIFO(fifo.stat().st_mode) and sent == target.read_bytes().decode()
+    model_target = tmp_path / "model_target.pt"
+    model_target.write_bytes(b"old")
+    model_link = tmp_path / "model_link.pt"
+    model_link.symlink_to(model_target.name)
+    assert main(["train", "--backend", ANY, *GML_ARGS, *FAST, "--save", str(model_link)]) == 0
+    assert model_link.is_symlink() and load_model(model_target).class_names == CLASSES
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.csv", "model_link.pt", "model_target.pt", "pipes",
+                                                          "target.csv"]
+
+
 def test_output_into_a_closed_pipe_stops_quietly(tmp_path):
     """train | head -1 ended with a BrokenPipeError traceback."""
     proc = subprocess.Popen([sys.executable, "-m", "iterative_gnn", "train", "--backend", ANY, *GML_ARGS, *FAST,
@@ -432,8 +484,9 @@ BAD_TRAIN = {  # case -> (argv after "train --backend B" given tmp_path, words t
                                           "--features", str(write(t, "f.csv", first_feature_as(FEATS, "1e39")))],
                                ["argument --features:", "line 2, column 'f0'", "within float32's range", "'1e39'"]),
     "a dataframe's index before the labels": (lambda t: [*CSV_ARGS[:4], "--labels", str(write(t, "l.csv", _indexed(LABELS)))],
-                                              ["argument --labels:", "l.csv: line 1: column 1, read as the node ids, "
-                                               "has no name", "index_label='node'", "index=False"]),
+                                              ["argument --labels:", "l.csv: line 1: column 2 ('node') holds a node of "
+                                               "the graph on every row", "column 1, read as the node ids, has no name",
+                                               "index_label='node'", "index=False"]),
     "a dataframe's index before the features": (lambda t: [*CSV_ARGS[:2], "--features",
                                                            str(write(t, "f.csv", _indexed(FEATS))), *CSV_ARGS[4:]],
                                                 ["argument --features:", "column 1, read as the node ids, has no name"]),
@@ -650,6 +703,38 @@ def test_features_that_overflow_the_model_are_one_line_on_the_features(model, tm
                        str(model_file), "--out", str(tmp_path / "p.csv")], capsys)
     assert "argument --features: the model's" in err and "overflowed on the features" in err
     assert not (tmp_path / "p.csv").exists()
+
+
+def test_predict_refuses_features_on_which_the_iteration_diverges(tmp_path, capsys):
+    """One finite cell of 1e20: the iteration's residuals overflowed, every node was predicted the
+    first class with probability 1 and the file written with exit 0, after a raw library warning
+    that suggested Python keywords the tool does not take."""
+    rows = FEATS.read_text().splitlines()
+    model = tmp_path / "m.pt"
+    assert main(["train", "--backend", ANY, *CSV_ARGS, *FAST, "--save", str(model)]) == 0
+    capsys.readouterr()
+    first = rows[1].split(",")
+    huge = tmp_path / "huge.csv"
+    huge.write_text("\n".join([rows[0], ",".join([first[0], "1e20", *first[2:]]), *rows[2:]]) + "\n")
+    err = usage_error(["predict", "--graph", str(EDGES), "--features", str(huge), "--model", str(model),
+                       "--out", str(tmp_path / "p.csv")], capsys)
+    assert "argument --features: the model's iteration diverged" in err and "overflowed on the features" in err
+    assert f"node {first[0]!r}, column {rows[0].split(',')[1]!r}" in err
+    for word in ("Warning", "smoothing", "contraction=", "solver="):
+        assert word not in err, err
+    assert not (tmp_path / "p.csv").exists()
+
+
+def test_predict_says_in_its_own_words_that_the_iteration_missed_its_tolerance(tmp_path, capsys):
+    """The library's warning, with its source line and Python keywords, was what predict showed."""
+    model = tmp_path / "m.pt"
+    assert main(["train", "--backend", ANY, *GML_ARGS, *FAST, "--tol", "1e-7", "--iterations", "2",
+                 "--save", str(model)]) == 0
+    capsys.readouterr()
+    assert main(["predict", "--graph", str(GML), "--model", str(model), "--out", str(tmp_path / "p.csv")]) == 0
+    err = capsys.readouterr().err
+    assert err.startswith("note: the model's iteration did not reach its tolerance in 2 iterations") and \
+        "Warning" not in err and len(err.strip().splitlines()) == 1
 
 
 def test_the_implicit_note_reads_every_seed(capsys):

@@ -86,9 +86,10 @@ def test_weight_decays_below_zero_or_not_finite_are_errors(weight_decay, encoder
     (dict(epochs=0), ValueError, "epochs must be an int >= 1, got 0"),
     (dict(epochs=True), TypeError, "epochs must be an int >= 1, got True"),
     (dict(epochs=2.0), TypeError, "epochs must be an int >= 1, got 2.0"),
-    (dict(lr=0.0), ValueError, "lr must be a finite number in (0, 3.40282e+38], got 0.0"),
-    (dict(lr="0.01"), TypeError, "lr must be a finite number in (0, 3.40282e+38], got '0.01' (a str)"),
-    (dict(lr=1e39), ValueError, "lr must be a finite number in (0, 3.40282e+38], got 1e+39"),  # overflowed in Adam
+    (dict(lr=0.0), ValueError, "lr must be a finite number in (0, 3.40282e+37], got 0.0"),
+    (dict(lr="0.01"), TypeError, "lr must be a finite number in (0, 3.40282e+37], got '0.01' (a str)"),
+    (dict(lr=1e39), ValueError, "lr must be a finite number in (0, 3.40282e+37], got 1e+39"),  # overflowed in Adam
+    (dict(lr=3.5e37), ValueError, "lr must be a finite number in (0, 3.40282e+37], got 3.5e+37"),  # 10 x it overflowed
     (dict(weight_decay=float("inf")), ValueError, "weight_decay must be a finite number >= 0, got inf")])
 @pytest.mark.parametrize("trainer", ["node", "graph"])
 def test_both_training_loops_check_their_numbers_before_training(trainer, kwargs, error, message):
