@@ -315,9 +315,12 @@ def _read_edge_table(path: Path, directed: bool):
             data["weight"] = w
         g.add_edge(u, v, **data)
     named = [name for name in header[:2] if name in g]
-    if named:
-        raise ValueError(f"line {first} is read as the column names, but {named[0]!r} is a node of the graph (the "
-                         f"line is an edge); add a first line naming the columns (e.g. source,target)")
+    if named:  # an edge read as the column names, or column names that are also nodes: the file cannot tell
+        free = next(pair for pair in (("source", "target"), ("from", "to"), ("src", "dst"), ("u", "v"))
+                    if not any(name in g for name in pair) or pair == ("u", "v"))
+        raise ValueError(f"line {first} is read as the column names, but {named[0]!r} is a node of the graph: if "
+                         f"the line is an edge, add a first line naming the columns (e.g. {','.join(free)}); if it "
+                         f"names them, name them other than the nodes (e.g. {','.join(free)})")
     return g
 
 
@@ -598,10 +601,13 @@ def _read_table(path: str | Path, option: str, ids: list[str], graph: Path) -> _
             raise GraphInputError(option, f"{path}: line 1: column 2 ({header[1]!r}) holds a node of the graph on "
                                           f"every row, each once; {_UNNAMED_INDEX}")
         if header[0] in known and header[0] not in rows:  # a node without a row of its own: line 1 is its row
-            example = "node,label" if option == "--labels" else "node,f0,f1"
+            name = next(n for n in ("node", "id", "node_id", "name") if n not in known or n == "name")
+            example = f"{name},label" if option == "--labels" else f"{name},f0,f1"
             raise GraphInputError(option, f"{path}: line 1 starts with {header[0]!r}, a node of the graph {graph} "
                                           f"that has no other row, so line 1 reads as its row, not as the column "
-                                          f"names; add a first line naming the columns (e.g. {example})")
+                                          f"names: if it is that node's row, add a first line naming the columns (e.g. "
+                                          f"{example}); if it names them, name the first other than the nodes (e.g. "
+                                          f"{name})")
     except UnicodeDecodeError as exc:
         packed = Path(path).suffix.lower() in (".gz", ".bz2", ".zip", ".xz")
         raise GraphInputError(option, f"{path}: not a CSV file: it is not UTF-8 text ({exc.reason} at byte "

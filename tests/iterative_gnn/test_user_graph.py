@@ -170,7 +170,12 @@ def test_an_edge_table_is_read_in_its_direction(tmp_path):
 
 @pytest.mark.parametrize("text,words", [
     # no header: line 1 would be dropped as column names, and its edge with it
-    ("a,b\nb,c\n", ["line 1 is read as the column names", "'b' is a node", "source,target"]),
+    ("a,b\nb,c\n", ["line 1 is read as the column names", "'b' is a node", "if the line is an edge, add a first line "
+                    "naming the columns (e.g. source,target)"]),
+    # nodes named like the columns: the line may name them, and the message says how to tell (it advised adding
+    # the header the file had)
+    ("source,target\nsource,pump\npump,target\n", ["'source' is a node", "if it names them, name them other "
+                                                   "than the nodes (e.g. from,to)"]),
     ("source,target\na,b\nb,c,3\n", ["line 3:", "expected 2 values separated by a comma", "found 3"]),
     ("source,target,weight\na,b,heavy\n", ["line 2:", "the weight 'heavy' is not a finite number"]),
     ("source,target\na,\n", ["line 2:", "expected a source and a target"]),
@@ -649,3 +654,13 @@ def test_a_dataframes_unnamed_index_is_the_ids_unless_a_column_after_it_holds_th
     words = write_csv(tmp_path / "w.edgelist", "a b\nb c\n")
     with refused("--features", "line 2: node '0' is not in the graph", "column 1, read as the node ids, has no name"):
         load_graph(words, features_csv=write_csv(tmp_path / "n.csv", ",node,f0\n0,a,1\n1,b,2\n2,c,3\n"))
+
+
+def test_a_table_whose_id_column_is_named_like_a_node_says_how_to_tell(tmp_path):
+    """A node named 'node' without a labels row: 'node,label' could be that node's row or the header, and
+    the message advised adding the header the file had."""
+    data = load_graph(write_csv(tmp_path / "g.edgelist", "node a\na b\n"),
+                      features_csv=write_csv(tmp_path / "f.csv", "id,f0\nnode,1\na,2\nb,3\n"))
+    with refused("--labels", "line 1 starts with 'node'", "if it is that node's row, add a first line naming the "
+                 "columns (e.g. id,label); if it names them, name the first other than the nodes (e.g. id)"):
+        load_labels(data, labels_csv=write_csv(tmp_path / "l.csv", "node,label\na,x\nb,y\n"))
