@@ -1044,16 +1044,16 @@ def _user_graph_options(p: argparse.ArgumentParser, train: bool) -> None:
                         + ("" if train else " (default: those the model was trained on)"))
     g.add_argument("--features", metavar="CSV",
                    help="CSV file of node features: a first line naming the columns, then one row per node, "
-                        "the node id first")
+                        "the node id first (.tsv or .tab: tab-separated; not compressed)")
     if not train:
         return
     g.add_argument("--label-attr", metavar="NAME",
                    help="the node attribute holding the label, or the --labels column (default: the column named "
                         "'label', else the first one other than the split's); nodes without one (an empty cell) are "
-                        "predicted, not trained on")
+                        "left out of training and evaluation ('predict' with the saved model classifies them)")
     g.add_argument("--labels", metavar="CSV", help="CSV file of labels: a first line naming the columns, then one "
                                                   "row per labelled node, the node id first (see --label-attr for "
-                                                  "the column read)")
+                                                  "the column read; .tsv or .tab: tab-separated; not compressed)")
     g.add_argument("--split-attr", metavar="NAME",
                    help="the node attribute (or the --labels column) giving each labelled node's split: "
                         "train, val or test (default: a stratified split)")
