@@ -533,11 +533,16 @@ _UNNAMED_INDEX = ("column 1, read as the node ids, has no name: a dataframe's in
                   "index holds them, name it (df.to_csv(path, index_label='node'))")
 
 
-def _ids_again(rows: dict[str, tuple[int, list[str]]], known: set) -> bool:
-    """Whether the column after the ids holds a distinct node of the graph on every row (a second
-    column of ids: the first, unnamed, then counts rows, as a dataframe's default index does)."""
-    second = [cells[0] for _, cells in rows.values()]
-    return bool(second) and len(set(second)) == len(second) and all(v in known for v in second)
+def _ids_again(rows: dict[str, tuple[int, list[str]]], known: set) -> Optional[int]:
+    """The first column after the ids (its index in the header) that holds a distinct node of the graph
+    on every row, or None: another column of ids, so that the first, unnamed, may count rows, as a
+    dataframe's default index does."""
+    cells = [c for _, c in rows.values()]
+    for k in range(len(cells[0]) if cells else 0):
+        column = [row[k] for row in cells]
+        if len(set(column)) == len(column) and all(v in known for v in column):
+            return k + 1
+    return None
 
 
 @dataclass
@@ -567,10 +572,6 @@ def _read_table(path: str | Path, option: str, ids: list[str], graph: Path) -> _
             if len(header) < 2:
                 raise GraphInputError(option, f"{path}: line 1: expected at least two columns separated by "
                                               f"{delimiter!r} (the node id, then the others), found {header!r}")
-            unnamed = next((k for k, c in enumerate(header) if k and not c), None)
-            if unnamed is not None:
-                raise GraphInputError(option, f"{path}: line 1: column {unnamed + 1} has no name; every column "
-                                              f"needs one (found {header!r})")
             for row in reader:
                 line = reader.line_num
                 if not row or not any(c.strip() for c in row):
@@ -597,9 +598,10 @@ def _read_table(path: str | Path, option: str, ids: list[str], graph: Path) -> _
                     raise GraphInputError(option, f"{path}: line {line}: node {node!r} again (first on line "
                                                   f"{rows[node][0]}); expected one row per node")
                 rows[node] = (line, [c.strip() for c in row[1:]])
-        if not header[0] and len(header) > 2 and _ids_again(rows, known):
-            raise GraphInputError(option, f"{path}: line 1: column 2 ({header[1]!r}) holds a node of the graph on "
-                                          f"every row, each once; {_UNNAMED_INDEX}")
+        again = _ids_again(rows, known) if not header[0] and len(header) > 2 else None
+        if again is not None:
+            raise GraphInputError(option, f"{path}: line 1: column {again + 1} ({header[again]!r}) holds a node of the "
+                                          f"graph on every row, each once; {_UNNAMED_INDEX}")
         if header[0] in known and header[0] not in rows:  # a node without a row of its own: line 1 is its row
             name = next(n for n in ("node", "id", "node_id", "name") if n not in known or n == "name")
             example = f"{name},label" if option == "--labels" else f"{name},f0,f1"
@@ -645,6 +647,10 @@ def features_from_csv(path: str | Path, ids: list[str], graph: Path, columns: Op
     (:func:`_edge_list_header`), named when its two nodes have no row. Returns ``(x, column names)``."""
     table = _read_table(path, "--features", ids, graph)
     names = table.header[1:]
+    unnamed = next((k for k, name in enumerate(names) if not name), None)
+    if unnamed is not None:  # (a labels table's other columns need none: its label column is chosen by name)
+        raise GraphInputError("--features", f"{table.path}: line 1: column {unnamed + 2} has no name; every feature "
+                                            f"column needs one (found {table.header!r})")
     twice = _named_twice(names)
     if twice is not None:
         raise GraphInputError("--features", f"{table.path}: line 1: the column {twice!r} is named twice")
@@ -661,7 +667,7 @@ def features_from_csv(path: str | Path, ids: list[str], graph: Path, columns: Op
         order = [names.index(c) for c in columns]
         names = list(columns)
     missing = [i for i in ids if i not in table.rows]
-    if header is not None and {header[2], header[3]} <= set(missing):
+    if header is not None and {header[2], header[3]} == set(missing):  # (others missing too: the table's problem)
         number, line, u, v = header
         raise GraphInputError("--graph", f"{graph}: line {number}, {line!r}, is read as an edge between the nodes "
                                          f"{u!r} and {v!r}, which no other line names and {table.path} has no row "

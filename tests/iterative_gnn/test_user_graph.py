@@ -213,6 +213,9 @@ def test_an_edge_list_with_a_header_line_names_that_line(tmp_path):
     pair = write_csv(tmp_path / "pair.txt", "x y\na b\nb c\n")  # an edge of its own, not in the features
     with refused("--features", "no row for 1 of 5 nodes", "'y'"):
         load_graph(pair, features_csv=features_csv(tmp_path, "abcx"))
+    # other rows missing too: the features file's problem, not a header (removing the line lost an edge)
+    with refused("--features", "no row for 3 of 5 nodes"):
+        load_graph(pair, features_csv=features_csv(tmp_path, "ab"))
 
 
 @pytest.mark.parametrize("text", ["a,b\nb,c\n", "a, b\n"])
@@ -654,6 +657,13 @@ def test_a_dataframes_unnamed_index_is_the_ids_unless_a_column_after_it_holds_th
     words = write_csv(tmp_path / "w.edgelist", "a b\nb c\n")
     with refused("--features", "line 2: node '0' is not in the graph", "column 1, read as the node ids, has no name"):
         load_graph(words, features_csv=write_csv(tmp_path / "n.csv", ",node,f0\n0,a,1\n1,b,2\n2,c,3\n"))
+    # the ids in any later column (pandas writes the columns in the frame's order: label,node)
+    data = load_graph(graph, features_csv=indexed)
+    with refused("--labels", "l.csv: line 1: column 3 ('node') holds a node of the graph on every row"):
+        load_labels(data, labels_csv=write_csv(tmp_path / "l.csv", ",label,node\n0,x,2\n1,y,0\n2,x,1\n"))
+    # trailing commas (a spreadsheet's empty last column) in a labels table read as before
+    labels = load_labels(data, labels_csv=write_csv(tmp_path / "t.csv", "node,label,\n0,x,\n1,y,\n2,x,\n"))
+    assert labels.class_names == ["x", "y"]
 
 
 def test_a_table_whose_id_column_is_named_like_a_node_says_how_to_tell(tmp_path):
