@@ -30,7 +30,8 @@ from .backends import BACKENDS, MODELS
 from .configs import PIGN_PRESETS, RunConfig, chains_models, preset, run_one
 from .data import DATASETS, DatasetUnavailable, add_feature_noise, cache_dir, load_node_dataset, planetoid_available
 from .data import ENV_VAR, PLANETOID, planetoid_raw_complete, resolve_root, to_device, writable_root
-from .model_io import ModelFileError, load_model, read_model_file, renamed_over, save_model, write_whole
+from .model_io import (ModelFileError, load_model, open_file_link, read_model_file, renamed_over, save_model,
+                       write_whole)
 from .reproduce import EXPERIMENTS, OUTPUT_FILES, QUICK_EXPERIMENTS, Runner, Settings
 from .reproduce import VARIANT_HELP, covered_extras, machine, model_config, percent, quick_settings, report
 from .reproduce import write_csv, write_rows
@@ -221,6 +222,10 @@ def _write_problem(path: Path, folder: bool) -> Optional[str]:
     folder; a named pipe or a device, in place."""
     if path.exists() and path.is_dir() != folder:
         return f"{path} is {'a file' if folder else 'a folder'}, not {'a folder' if folder else 'a file'}"
+    link = None if folder else open_file_link(path)
+    if link is not None:
+        return (f"{path} is a link to an open file of this process ({link}), which the output would replace or "
+                "truncate; give - for the standard output (where the option takes it), or a file path")
     target = path if folder else renamed_over(path)
     if target is None:  # a named pipe or a device, written in place: its folder is not written
         return None if os.access(path, os.W_OK) else f"{path} is not writable"

@@ -133,6 +133,20 @@ def save_model(path: str | os.PathLike, model: nn.Module, *, backend: str, confi
     return write_whole(path, write)
 
 
+def open_file_link(path: Path) -> Optional[str]:
+    """The link to an open file of a process that ``path`` goes through (``/dev/stdout`` is a link to
+    ``/proc/self/fd/1``), or None: such a path names whatever the descriptor holds now, a file
+    redirected to with ``>>`` among them, which a rename would replace and a write truncate."""
+    p, hops = Path(path), 0
+    while p.is_symlink() and hops < 40:
+        target = os.readlink(p)
+        p = Path(target) if os.path.isabs(target) else p.parent / target
+        if str(p).startswith(("/proc/", "/dev/fd/")):
+            return str(p)
+        hops += 1
+    return None
+
+
 def renamed_over(path: Path) -> Optional[Path]:
     """The file that :func:`write_whole` writes next to and renames over for ``path``: ``path`` with
     its symbolic links followed (a new file's too); None when ``path`` is written in place (it is no
@@ -147,8 +161,13 @@ def write_whole(path: str | os.PathLike, write: Callable[[Path], None]) -> Path:
     """Write the file ``path`` with ``write(target)``. A regular file (or a new one) appears whole or
     not at all: written next to it, then renamed over it; a symbolic link is followed to the file it
     names, which is written so; a file that is not a regular one (a named pipe, a device such as
-    ``/dev/stdout``) is written in place. The folders above a new file are made. Returns ``path``."""
+    ``/dev/null``) is written in place; a link to a process's open file (``/dev/stdout``) is refused.
+    The folders above a new file are made. Returns ``path``."""
     path = Path(path)
+    link = open_file_link(path)
+    if link is not None:
+        raise ValueError(f"{path} is a link to an open file of this process ({link}), which writing would replace "
+                         "or truncate; write to a file path")
     target = renamed_over(path)
     if target is None:
         write(path)

@@ -802,3 +802,16 @@ def test_the_gcn_baseline_is_two_layers_unless_told(capsys):
     assert "gcn depth 2," in capsys.readouterr().out
     assert main(["train", "--backend", ANY, *GML_ARGS, *FAST, "--model", "gcn", "--depth", "4"]) == 0
     assert "gcn depth 4," in capsys.readouterr().out
+
+
+def test_a_link_to_an_open_file_of_the_process_is_refused(saved_model, tmp_path, capsys):
+    """--out /dev/stdout with the standard output redirected (>>) to a file: the link was followed to that
+    file and renamed over, losing what it held."""
+    link = tmp_path / "stdout"
+    link.symlink_to("/proc/self/fd/1")
+    err = usage_error(["predict", "--graph", str(GML), "--model", str(saved_model), "--out", str(link)], capsys)
+    assert "argument --out:" in err and "a link to an open file of this process (/proc/self/fd/1)" in err
+    from iterative_gnn.model_io import write_whole
+
+    with pytest.raises(ValueError, match=r"a link to an open file of this process"):  # save_model writes so
+        write_whole(link, lambda target: target.write_text("x"))
