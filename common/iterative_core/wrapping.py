@@ -196,10 +196,11 @@ def square_channels(conv: nn.Module, channels: Optional[int], where: str,
             where, f"{name} was built for bipartite inputs with widths {ins}",
             "Build it with one input width equal to its output width."))
     if known and out is not None and known[0] != out:
-        # the output counted as heads * width: a module that averages its heads is square at its width, which
-        # channels= confirms (each call's output is checked)
+        # the output counted as heads * width by guess (a module of your own without `concat`, not PyG's or DGL's
+        # layers, which concatenate): one that averages its heads is square at its width, which channels= confirms
         heads = _width(_first_attr(conv, names.heads))
-        by_heads = bool(heads) and out == known[0] * heads
+        guessed = not hasattr(conv, "concat") and type(conv).__module__.split(".")[0] not in _LAYER_ECOSYSTEMS
+        by_heads = guessed and bool(heads) and out == known[0] * heads
         if not (by_heads and channels == known[0]):
             hint = (f" If {name} averages its {heads} heads rather than concatenating them, pass channels={known[0]} "
                     "(or give it concat = False)." if by_heads else "")
@@ -632,7 +633,7 @@ def _warn_batch_norm(operator: nn.Module, where: str) -> None:
         warn_user(f"{where}: the operator holds batch normalisation ({', '.join(found)}): in training each step "
                   "normalises with the statistics of all the nodes given, so a graph's output depends on the other "
                   "graphs of its batch, and the running statistics are updated at every step (num_iterations times "
-                  "per forward pass). Use a norm that works per node or per graph instead (LayerNorm, or PyG's "
+                  "per forward pass). Use a norm that works per node or per graph instead (LayerNorm; in PyG, "
                   "GraphNorm / GPSConv(norm='graph_norm'), which get the batch vector at every step)")
 
 

@@ -98,6 +98,8 @@ def test_a_module_that_averages_its_heads_is_taken_at_the_width_channels_confirm
     assert IterativeConv(MeanGAT(4), channels=4)(g, torch.randn(5, 4)).shape == (5, 4)
     with pytest.raises(ValueError, match=r"maps 4 input channels to 16 output channels"):
         IterativeConv(MeanGAT(4), channels=16)
+    with pytest.raises(ValueError, match=r"GATConv maps 4 input channels to 8 output channels"):  # DGL's concatenates
+        IterativeConv(GATConv(4, 4, num_heads=2), channels=4)
 
 
 def test_a_layer_of_the_other_ecosystem_is_refused_by_name():
