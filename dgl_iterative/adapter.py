@@ -7,6 +7,7 @@ output back in as its input, so it needs one node set.
 """
 from __future__ import annotations
 
+import numbers
 import weakref
 from typing import Optional, Union
 
@@ -202,7 +203,7 @@ class DGLLayer:
             edge_attr: ``[E, D]`` edge features in the graph's edge order, passed at every step to a
                 wrapped layer that takes them (``GINEConv``'s ``edge_feat``, ``NNConv``'s ``efeat``).
         """
-        if (batch is None and isinstance(num_graphs, int) and not isinstance(num_graphs, bool)
+        if (batch is None and isinstance(num_graphs, numbers.Integral) and not isinstance(num_graphs, bool)
                 and isinstance(graph, DGLGraph)):  # the graph's own batch: its count, or a mistake
             if num_graphs != graph.batch_size:
                 raise ValueError(f"{type(self).__name__}: num_graphs={num_graphs}, but the graph holds "

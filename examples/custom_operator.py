@@ -5,9 +5,10 @@
 Two ways, in each backend:
 
 1. ``IterativeConv(layer)`` wraps a layer instance: the layer's output is fed back in as its next
-   input, ``z <- s z + (1 - s) act(layer(z, graph) + x)``, until it stops changing (or for a fixed
-   number of steps). ``inject_input=True`` adds the input ``x`` at every step: without it the input
-   only starts the iteration, and the fixed point a ``tol`` iterates towards does not depend on it.
+   input, ``z <- s z + (1 - s) act(layer(z, graph) [+ x])``, until it stops changing (or for a fixed
+   number of steps). ``inject_input=True`` adds the input ``x`` at every step (the ``[+ x]``): without
+   it the input only starts the iteration, and the fixed point a ``tol`` iterates towards does not
+   depend on it.
    The layer must be square (as many channels out as in).
 2. ``register_operator(name, factory)`` adds a factory ``factory(channels, **options)`` to the registry,
    after which ``PIGNConv(channels, conv=name, **options)`` and the ``PIGN`` models build it by name.

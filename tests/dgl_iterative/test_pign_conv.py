@@ -222,3 +222,10 @@ def test_the_sage_operator_resets_every_parameter(aggr):
             p.fill_(7.0)
     conv.reset_parameters()
     assert [name for name, p in conv.named_parameters() if bool((p == 7.0).all())] == []
+
+
+def test_num_graphs_as_a_numpy_int_is_taken_as_an_int():
+    np = pytest.importorskip("numpy")
+    bg = dgl.batch([dgl.graph(([0], [1]), num_nodes=2)] * 2)
+    x = torch.randn(4, C)
+    assert torch.equal(PIGNConv(C)(bg, x, num_graphs=np.int64(2)), PIGNConv(C)(bg, x, num_graphs=2))
