@@ -147,7 +147,8 @@ def _checked_map(f: Callable[[Tensor], Tensor], z0: Tensor, where: str) -> Calla
     broadcast into the iterate (a silent wrong answer), one of another dtype or device would fail
     inside a solver with torch's message. The checks read only metadata (no synchronisation). A map
     that a layer built names itself in the messages (``f.map_label = (layer's name, what the map is)``)."""
-    where, who = getattr(f, "map_label", (where, "f"))
+    # (not read under torch.compile: torch 2.2 breaks the graph at hasattr on a local function)
+    where, who = (where, "f") if is_compiling() else getattr(f, "map_label", (where, "f"))
 
     def check(out) -> Tensor:
         return _like_z0(out, z0, who, where)
