@@ -20,7 +20,7 @@ from iterative_core.checks import got
 from iterative_core.validation import check_same_device
 from iterative_core.wrapping import square_error
 
-__all__ = ["DGLAdapter", "DGLLayer", "resolve_edge_weight", "batch_vector"]
+__all__ = ["DGLAdapter", "DGLLayer", "resolve_edge_weight", "batch_vector", "check_feat_rows"]
 
 
 def resolve_edge_weight(graph, edge_weight: Union[Tensor, str, None], where: str) -> Optional[Tensor]:
@@ -35,6 +35,12 @@ def resolve_edge_weight(graph, edge_weight: Union[Tensor, str, None], where: str
 
 # the batch vector of each batched graph still alive, built once (GraphPIGN's readout and the layer share it)
 _BATCH_VECTORS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def check_feat_rows(where: str, feat: Tensor, graph) -> None:
+    """Refuse node features with another number of rows than ``graph`` has nodes."""
+    if feat.size(0) != graph.num_nodes():
+        raise ValueError(f"{where}: feat has {feat.size(0)} rows but the graph has {graph.num_nodes()} nodes")
 
 
 def _counts(counts: Tensor) -> str:
@@ -122,8 +128,7 @@ class DGLAdapter(GraphAdapter):
                 "iteration needs one node set and one edge set. Convert it with dgl.to_homogeneous(graph) (node "
                 "features of one width), or iterate one relation, e.g. graph[etype] of a single node type")
         n = graph.num_nodes()
-        if feat.size(0) != n:
-            raise ValueError(f"{where}: feat has {feat.size(0)} rows but the graph has {n} nodes")
+        check_feat_rows(where, feat, graph)
         check_same_device(feat, graph, where)
         own, own_count = batch_vector(graph, where)  # its counts sum to the nodes (checked when built)
         from_graph = batch is None or batch is own

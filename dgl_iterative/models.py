@@ -9,7 +9,7 @@ from torch import Tensor
 from iterative_core.checks import got
 from iterative_core.models import GraphPIGNBase, PIGNBase
 
-from .adapter import batch_vector
+from .adapter import batch_vector, check_feat_rows
 from .pign_conv import PIGNConv
 
 
@@ -64,9 +64,8 @@ class GraphPIGN(GraphPIGNBase):
         if not isinstance(graph, dgl.DGLGraph):  # (before reading its batch: a tensor has no batch_size)
             raise TypeError(f"{type(self).__name__}: graph must be a DGLGraph (a dgl.batch of graphs: DGL's order, "
                             f"model(graph, feat, edge_weight=None, return_info=False)), got {got(graph)}")
-        if isinstance(feat, Tensor) and feat.dim() and feat.size(0) != graph.num_nodes():  # (before the batch's check)
-            raise ValueError(f"{type(self).__name__}: feat has {feat.size(0)} rows but the graph has "
-                             f"{graph.num_nodes()} nodes")
+        if isinstance(feat, Tensor) and feat.dim():  # (before the batch's check, which would name the batch)
+            check_feat_rows(type(self).__name__, feat, graph)
         batch, num_graphs = batch_vector(graph, type(self).__name__)  # the layer reads the same vector (built once)
         h = self.encode(feat)
         z, info = self.conv(graph, h, edge_weight, batch=batch, num_graphs=num_graphs, return_info=True)
