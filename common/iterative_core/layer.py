@@ -222,21 +222,24 @@ class IterativeLayerBase(nn.Module):
         # the configuration was checked when it was set: fixed_point() takes it as it is
         config = self._config if self.training else self._eval_config
         act, inject = self.act_fn, self.inject_input
-        if (not inject and not takes_input and config.grad != "unrolled" and not is_compiling()
-                and torch.is_grad_enabled() and x.requires_grad and config._first_time("_input_unused_warned")):
-            warn_user(f"{type(self).__name__}: grad={config.grad!r} and the input enters no step (inject_input=False"
-                      f"{', alpha=0' if isinstance(getattr(self, 'operator', None), GCNOperatorBase) else ''}): the "
-                      "fixed point does not depend on the input, which only starts the iteration, so no gradient "
-                      "reaches it or the layers before it. Pass inject_input=True (the input enters every step), or "
-                      "grad='unrolled' (the gradient through the steps taken)")
-        if (not inject and not takes_input and config.tol is not None and not is_compiling()
-                and config._first_time("_input_blind_warned")):
-            warn_user(f"{type(self).__name__}: tol={config.tol!r} and the input enters no step (inject_input=False"
-                      f"{', alpha=0' if isinstance(getattr(self, 'operator', None), GCNOperatorBase) else ''}): the "
-                      "iteration converges towards a fixed point that does not depend on the input, which only starts "
-                      "it, so a converged output is the same for every input (of a contraction: exactly). Pass "
-                      "inject_input=True (the input enters every step), or leave tol unset (a fixed number of steps "
-                      "from the input)")
+        if not inject and not takes_input and not is_compiling():  # the fixed point does not depend on x
+            # (each warned once per config)
+            no_gradient = (config.grad != "unrolled" and torch.is_grad_enabled() and x.requires_grad
+                           and config._first_time("_input_unused_warned"))
+            same_output = config.tol is not None and config._first_time("_input_blind_warned")
+            blind = ((f"the input enters no step (inject_input=False"
+                      f"{', alpha=0' if isinstance(getattr(self, 'operator', None), GCNOperatorBase) else ''})")
+                     if no_gradient or same_output else "")
+            if no_gradient:
+                warn_user(f"{type(self).__name__}: grad={config.grad!r} and {blind}: the fixed point does not depend "
+                          "on the input, which only starts the iteration, so no gradient reaches it or the layers "
+                          "before it. Pass inject_input=True (the input enters every step), or grad='unrolled' (the "
+                          "gradient through the steps taken)")
+            if same_output:
+                warn_user(f"{type(self).__name__}: tol={config.tol!r} and {blind}: the iteration converges towards a "
+                          "fixed point that does not depend on the input, which only starts it, so a converged output "
+                          "is the same for every input (of a contraction: exactly). Pass inject_input=True (the input "
+                          "enters every step), or leave tol unset (a fixed number of steps from the input)")
         act_ = inplace_activation(self.act) if (fresh and self._act_named) else None
         p = self.dropout if self.training else 0.0
         mask = None

@@ -137,9 +137,14 @@ def unwrapped(module: nn.Module) -> nn.Module:
 _LAYER_ECOSYSTEMS = {"torch_geometric": ("pyg", "pyg_iterative"), "dgl": ("dgl", "dgl_iterative")}
 
 
+def _package(module: nn.Module) -> str:
+    """The top-level package of ``module``'s class (``torch_geometric`` for PyG's ``GCNConv``)."""
+    return type(module).__module__.split(".")[0]
+
+
 def check_ecosystem(operator: nn.Module, where: str, adapter: type[GraphAdapter]) -> None:
     """Refuse a layer of the other ecosystem (a PyG layer in DGL's adapter), which failed inside it."""
-    package = type(unwrapped(operator)).__module__.split(".")[0]
+    package = _package(unwrapped(operator))
     owner = _LAYER_ECOSYSTEMS.get(package)
     if owner is not None and owner[0] != adapter.name:
         raise TypeError(f"{where}: {type(operator).__name__} is a {package} layer, called as {package}'s layers are, "
@@ -199,7 +204,7 @@ def square_channels(conv: nn.Module, channels: Optional[int], where: str,
         # the output counted as heads * width by guess (a module of your own without `concat`, not PyG's or DGL's
         # layers, which concatenate): one that averages its heads is square at its width, which channels= confirms
         heads = _width(_first_attr(conv, names.heads))
-        guessed = not hasattr(conv, "concat") and type(conv).__module__.split(".")[0] not in _LAYER_ECOSYSTEMS
+        guessed = not hasattr(conv, "concat") and _package(conv) not in _LAYER_ECOSYSTEMS
         by_heads = guessed and bool(heads) and out == known[0] * heads
         if not (by_heads and channels == known[0]):
             hint = (f" If {name} averages its {heads} heads rather than concatenating them, pass channels={known[0]} "
