@@ -94,8 +94,9 @@ def fixed_point(
     if batch is not None:
         num_graphs = _check_batch(batch, z0, num_graphs, where,
                                   read=cfg.validate and (cfg.tol is not None or cfg.on_divergence != "ignore"))
-    elif num_graphs is not None:
-        check_int("num_graphs", num_graphs, minimum=0, where=where)
+    elif check_int("num_graphs", num_graphs, minimum=0, optional=True, where=where) not in (None, 1):
+        raise ValueError(f"{where}: num_graphs={num_graphs} was given without a batch vector; without one z0's "
+                         "rows are one graph (num_graphs=1 or None)")
 
     z, monitor, kept = _iterate(f, z0, cfg, solve, schedule, max_iter, batch, num_graphs)
     info = FixedPointInfo(

@@ -141,6 +141,9 @@ def global_pool(z: Tensor, batch: Optional[Tensor], num_graphs: Optional[int] = 
     """
     check_choice("pool", how, POOLS, where="global_pool")
     if batch is None:
+        if num_graphs is not None and num_graphs != 1:  # (it returned one row)
+            raise ValueError(f"global_pool: num_graphs={num_graphs} was given without a batch vector; without one "
+                             "the rows are one graph (num_graphs=1 or None)")
         if z.size(0) == 0:  # as such a graph reads in a batch
             return z.new_zeros(1, z.size(1))
         if how == "max":

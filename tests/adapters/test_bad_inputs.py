@@ -423,3 +423,14 @@ def test_state_dict_round_trip_with_weights_only(backend):
     clone = backend.PIGN(10, 16, 3, num_iterations=4, inject_input=True).eval()
     clone.load_state_dict(torch.load(buf, weights_only=True))
     assert torch.equal(backend.call(model, x, ei), backend.call(clone, x, ei))
+
+
+def test_num_graphs_without_a_batch_vector_is_one_graph_or_refused(backend):
+    """Without a batch vector the nodes are one graph: ``num_graphs=1`` says so (PyG refused it, DGL took
+    it); any other count is refused, naming the count."""
+    conv = backend.PIGNConv(4, num_iterations=3, tol=1e-4)
+    x = torch.randn(5, 4)
+    torch.testing.assert_close(backend.call(conv, x, EI, num_graphs=1), backend.call(conv, x, EI), rtol=0, atol=0)
+    for count in (0, 2):
+        with pytest.raises(ValueError, match=rf"num_graphs={count}"):
+            backend.call(conv, x, EI, num_graphs=count)

@@ -477,6 +477,11 @@ def test_bad_batch_ids_and_num_graphs_are_named():
         ic.fixed_point(contraction, z0, max_iter=3, batch=torch.tensor([0, 0, 1, 1]), num_graphs=2.0)
     with pytest.raises(TypeError, match=r"batch must be a 1-D int64 tensor"):
         ic.fixed_point(contraction, z0, max_iter=3, batch=[0, 0, 1, 1])
+    # without a batch vector the rows are one graph: num_graphs=1 says so, another count is refused
+    with pytest.raises(ValueError, match=r"num_graphs=3 was given without a batch vector"):
+        ic.fixed_point(contraction, z0, max_iter=3, num_graphs=3)
+    torch.testing.assert_close(ic.fixed_point(contraction, z0, max_iter=3, num_graphs=1)[0],
+                               ic.fixed_point(contraction, z0, max_iter=3)[0], rtol=0, atol=0)
     # the layer passes its batch on: the same messages
     with pytest.raises(ValueError, match=r"batch holds the graph (index|id) 5 but num_graphs=2"):
         PIGNConv(4)(torch.randn(5, 4), EI, batch=torch.tensor([0, 0, 1, 1, 5]), num_graphs=2)

@@ -51,3 +51,11 @@ def test_return_info_in_num_graphs_place_is_named():
         model(x, ei, None, batch, True)
     out, info = model(x, ei, None, batch, 2, True)
     assert out.shape == (2, 2) and info.iterations == 2
+
+
+def test_global_pool_without_a_batch_vector_counts_one_graph():
+    """It returned one row for num_graphs=3 without a batch vector."""
+    z = torch.randn(4, 2)
+    torch.testing.assert_close(global_pool(z, None, 1, "sum"), z.sum(0, keepdim=True))
+    with pytest.raises(ValueError, match=r"global_pool: num_graphs=3 was given without a batch vector"):
+        global_pool(z, None, 3)
