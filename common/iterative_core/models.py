@@ -70,7 +70,12 @@ class PIGNBase(nn.Module):
         # a dropout the user gives goes in at construction (where a factory's keyword of that name is
         # told apart); the model's own default is set after it, being no clash with a factory's
         given = {} if conv_dropout is None else {"dropout": conv_dropout}
-        self.conv = self.conv_class(hidden_channels, num_iterations=num_iterations, **given, **conv_kwargs)
+        try:
+            self.conv = self.conv_class(hidden_channels, num_iterations=num_iterations, **given, **conv_kwargs)
+        except (TypeError, ValueError) as err:  # an option for the layer: the message names the model too
+            if type(err) not in (TypeError, ValueError):
+                raise
+            raise type(err)(f"{type(self).__name__}: {err}") from None
         if not given and self._conv_dropout_default:
             self.conv.dropout = self._conv_dropout_default
         self.decoder = nn.Linear(hidden_channels, out_channels)

@@ -274,3 +274,15 @@ def test_a_models_options_are_named_with_the_model(backend, kwargs, error, messa
     """'unknown pooling' and 'unknown operator for backend ...' named neither the model nor its argument."""
     with pytest.raises(error, match=message):
         backend.GraphPIGN(5, 8, 2, **kwargs)
+
+
+@pytest.mark.parametrize("model", MODELS)
+@pytest.mark.parametrize("kwargs,error,message", [
+    (dict(tol=-1), ValueError, r"PIGNConv: tol must be a finite number >= 0 or None, got -1\.0$"),
+    (dict(gamma_max=2.0), ValueError, r"GCNOperator: gamma_max must be a finite number in \(0, 1\], got 2\.0$"),
+    (dict(tool=1e-3), TypeError, r"PIGNConv\(conv='gcn'\) got unknown keyword\(s\) 'tool'"),
+])
+def test_a_layer_option_given_to_a_model_is_named_with_the_model(backend, model, kwargs, error, message):
+    """A bad option for the iterated layer named only the layer (or its operator), which the user never built."""
+    with pytest.raises(error, match=rf"^{model}: {message}"):
+        getattr(backend, model)(5, 8, 2, **kwargs)
