@@ -154,6 +154,24 @@ def _open_text(path: Path):
     return open(path, encoding="utf-8-sig")
 
 
+def _not_utf8(path: Path, exc: UnicodeDecodeError, *, compressed: bool = True) -> str:
+    """Where ``path`` first stops being UTF-8, as 'what on line L, byte B': the decoder's own position
+    counts from the start of the chunk it was decoding, not of the file. ``compressed``: a ``.gz`` or
+    ``.bz2`` file is read decompressed (graph files are; CSV files are read as they are)."""
+    suffix = path.suffix.lower() if compressed else ""
+    opener = gzip.open if suffix == ".gz" else bz2.open if suffix == ".bz2" else open
+    offset = 0
+    with opener(path, "rb") as f:
+        for number, line in enumerate(f, 1):  # (no byte of a multi-byte character is a newline)
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError as bad:
+                return f"{bad.reason} on line {number}, byte {offset + bad.start}" + (
+                    " of the decompressed text" if opener is not open else "")
+            offset += len(line)
+    return exc.reason
+
+
 def _check_file(path: Path, option: str) -> None:
     if not path.exists():
         raise GraphInputError(option, f"{path}: no such file")
@@ -378,8 +396,8 @@ def read_graph(path: str | Path, fmt: Optional[str] = None, direction: str = "un
     try:
         g = _read_networkx(path, fmt, directed=direction == "directed")
     except UnicodeDecodeError as exc:
-        raise GraphInputError("--graph", f"{path}: not a readable {fmt} file: it is not UTF-8 text ({exc.reason} at byte "
-                                         f"{exc.start})") from None
+        raise GraphInputError("--graph", f"{path}: not a readable {fmt} file: it is not UTF-8 text "
+                                         f"({_not_utf8(path, exc)})") from None
     except (nx.NetworkXError, ParseError, ValueError, TypeError, KeyError, IndexError, SyntaxError,
             EOFError, OSError) as exc:
         raise GraphInputError("--graph", f"{path}: not a readable {fmt} file: {exc}") from None
@@ -612,9 +630,10 @@ def _read_table(path: str | Path, option: str, ids: list[str], graph: Path) -> _
                                           f"{name})")
     except UnicodeDecodeError as exc:
         packed = Path(path).suffix.lower() in (".gz", ".bz2", ".zip", ".xz")
-        raise GraphInputError(option, f"{path}: not a CSV file: it is not UTF-8 text ({exc.reason} at byte "
-                                      f"{exc.start})" + ("; CSV files are read uncompressed (graph files may be "
-                                                         "compressed): decompress it" if packed else "")) from None
+        where = _not_utf8(Path(path), exc, compressed=False)
+        raise GraphInputError(option, f"{path}: not a CSV file: it is not UTF-8 text ({where})"
+                                      + ("; CSV files are read uncompressed (graph files may be "
+                                         "compressed): decompress it" if packed else "")) from None
     except csv.Error as exc:
         raise GraphInputError(option, f"{path}: not a readable CSV file: {exc}") from None
     return _Table(path, option, header, rows)
