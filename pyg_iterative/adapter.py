@@ -197,7 +197,8 @@ class PyGLayer:
             batch: ``[N]`` graph of each node: each graph converges and stops on its own.
             z_init: ``[N, C]`` warm start (default ``x``), e.g. the previous epoch's fixed point, detached.
             return_info: also return the :class:`~iterative_core.FixedPointInfo`.
-            num_graphs: the number of graphs in ``batch`` (saves one synchronisation).
+            num_graphs: the number of graphs in ``batch`` (saves one synchronisation); without
+                ``batch`` the nodes are one graph, and only 1 is accepted.
             edge_attr: ``[E, D]`` edge features, passed at every step to a wrapped layer whose
                 ``forward`` takes ``edge_attr`` (``GINEConv``, ``GATConv(edge_dim=...)``); with an
                 edge index only.

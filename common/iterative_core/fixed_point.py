@@ -60,7 +60,8 @@ def fixed_point(
         batch: ``[N]`` graph index of each row of ``z``: each graph is its own problem, stops on its
             own (a converged graph no longer changes) and, with Anderson, has its own mixing
             coefficients; ``info.converged`` is then a per-graph tensor.
-        num_graphs: the number of graphs in ``batch`` (saves one synchronisation).
+        num_graphs: the number of graphs in ``batch`` (saves one synchronisation); without
+            ``batch`` the rows are one graph, and only 1 is accepted.
         **options: any field of :class:`~iterative_core.SolveConfig` (``max_iter``, ``tol``,
             ``smoothing``, ``solver``, ``grad`` ...; :func:`~iterative_core.options_table` lists them
             all with their types, defaults and meanings), overriding ``config``'s. An unknown keyword
