@@ -551,10 +551,10 @@ class GCNOperatorBase(nn.Module):
 
     def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
                               error_msgs):
-        # a checkpoint of this operator in another form: name the layer to build instead of torch's
-        # missing/unexpected keys, every mismatch at once. As torch's shape mismatches, it is an error
-        # whatever the caller's strict (torch passes strict=True here); a state_dict that holds none of
-        # this operator's parameters, or another operator's, is left to torch (strict=False ignores it)
+        # a checkpoint of this operator in another form: a warning names the layer to build, every
+        # mismatch at once; torch lists the keys as missing or unexpected, an error with strict=True,
+        # returned with strict=False (which loads the parameters the two share, on purpose). A
+        # state_dict that holds none of this operator's parameters, or another operator's, is left to torch
         mine = [k[len(prefix):] for k in state_dict if k.startswith(prefix)]
         parameters = {name for name, _ in self.named_parameters(recurse=False)} | set(_OPTIONAL_PARAMETERS)
         if mine and all(k in parameters for k in mine):
@@ -565,10 +565,8 @@ class GCNOperatorBase(nn.Module):
                        if getattr(self, name) is not None and prefix + name not in state_dict]
             if unexpected or missing:
                 build = checkpoint_layer(**{name: prefix + name in state_dict for name in _OPTIONAL_PARAMETERS})
-                message = f"the state_dict has {'; '.join(missing + unexpected)}: build the layer as it was saved, {build}"
-                if unexpected:
-                    raise RuntimeError(message)
-                error_msgs.append(message)
+                warn_user(f"the state_dict has {'; '.join(missing + unexpected)}: build the layer as it was saved, "
+                          f"{build}")
         super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
                                       error_msgs)
 

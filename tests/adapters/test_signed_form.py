@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -198,8 +199,9 @@ PARAMETERS = ("operator.weight", "operator.gamma_logit", "operator.bias")
 
 @pytest.mark.parametrize("saved", list(CHECKPOINTS))
 def test_checkpoints_of_another_form_are_refused_with_the_layer_to_build(backend, saved):
-    """Each mismatching parameter is named at once, and the layer the message says to build loads the
-    checkpoint (for the earlier default form, with the gamma_max it names)."""
+    """Each mismatching parameter is named at once, in a warning, and the layer it says to build loads
+    the checkpoint (for the earlier default form, with the gamma_max it names); torch's strict=True
+    refuses the checkpoint, and strict=False returns the keys that differ."""
     state = backend.PIGNConv(4, **CHECKPOINTS[saved]).state_dict()
     for name, options in CHECKPOINTS.items():
         conv = backend.PIGNConv(4, **options)
@@ -207,12 +209,17 @@ def test_checkpoints_of_another_form_are_refused_with_the_layer_to_build(backend
         if own == set(state):
             conv.load_state_dict(state)
             continue
-        with pytest.raises(RuntimeError) as err:
-            conv.load_state_dict(state)
-        text = str(err.value)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            with pytest.raises(RuntimeError, match="Missing key|Unexpected key"):
+                conv.load_state_dict(state)
+            result = conv.load_state_dict(state, strict=False)
+        assert set(result.missing_keys) == own - set(state) and set(result.unexpected_keys) == set(state) - own
         if not state:  # (no parameter at all: nothing tells the form; torch's own message)
-            assert "Missing key" in text and "build the layer" not in text
+            assert not caught
             continue
+        assert len(caught) == 2 and str(caught[0].message) == str(caught[1].message)
+        text = str(caught[0].message)
         for p in PARAMETERS:  # every mismatch named, as missing ("no p") or as unexpected
             if (p in own) != (p in state):
                 assert (f"no {p}," in text) == (p in own), (saved, name, p, text)

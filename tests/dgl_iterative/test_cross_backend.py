@@ -174,13 +174,16 @@ def test_model_state_dict_converted_inside_models():
 @pytest.mark.parametrize("direction", ["pyg->dgl", "dgl->pyg"])
 def test_the_other_backends_names_say_how_to_convert(conv, direction):
     """Loaded unconverted, the other backend's weights failed with torch's list of missing and
-    unexpected keys alone."""
+    unexpected keys alone; a warning now says how to convert them (strict=False still returns the keys)."""
     src, dst = direction.split("->")
     modules = {"pyg": pyg_iterative, "dgl": dgl_iterative}
     saved = modules[src].PIGN(4, C, 3, 2, conv=conv).state_dict()
     target = modules[dst].PIGN(4, C, 3, 2, conv=conv)
-    with pytest.raises(RuntimeError, match=rf"has {src}'s name for operator '{conv}': convert the state_dict first, "
-                                           rf"{dst}_iterative\.convert_state_dict\(state_dict, '{conv}', '{src}', '{dst}'\)"):
+    hint = (rf"has {src}'s name for operator '{conv}': convert the state_dict first, "
+            rf"{dst}_iterative\.convert_state_dict\(state_dict, '{conv}', '{src}', '{dst}'\)")
+    with pytest.warns(UserWarning, match=hint), pytest.raises(RuntimeError, match="Missing key"):
         target.load_state_dict(saved)
+    with pytest.warns(UserWarning, match=hint):
+        assert target.load_state_dict(saved, strict=False).unexpected_keys
     target.load_state_dict(convert_state_dict(saved, conv, src, dst))  # and converted, it loads
     target.load_state_dict(modules[dst].PIGN(4, C, 3, 2, conv=conv).state_dict())  # its own names: no hint

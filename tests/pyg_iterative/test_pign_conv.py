@@ -32,8 +32,11 @@ def test_hooks_keep_what_they_saw_and_weights_need_the_saved_form():
     with torch.no_grad():
         conv(torch.randn(20, 8), edge_index)
     assert len(seen) == 3 and all(torch.equal(out, copy) for out, copy in seen)  # nothing rewrote them in place
-    with pytest.raises(RuntimeError, match="form='paper'"):
-        PIGNConv(8).load_state_dict(conv.state_dict(), strict=False)
+    with pytest.warns(UserWarning, match="form='paper'"):
+        result = PIGNConv(8).load_state_dict(conv.state_dict(), strict=False)  # torch's contract: the keys
+    assert result.missing_keys == ["operator.gamma_logit"] and result.unexpected_keys == ["operator.weight"]
+    with pytest.warns(UserWarning, match="form='paper'"), pytest.raises(RuntimeError, match="operator.weight"):
+        PIGNConv(8).load_state_dict(conv.state_dict())
 
 
 def test_jit_trace_is_refused_by_name():
