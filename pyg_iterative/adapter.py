@@ -31,10 +31,20 @@ def _sparse_size(adj) -> tuple[int, int]:
     return tuple(adj.sizes()) if isinstance(adj, SparseTensor) else tuple(adj.shape[:2])
 
 
+def coalesced(adj):
+    """``adj`` itself, or a coalesced copy of a torch sparse COO ``adj`` that is not: PyG's ``to_edge_index``
+    (and the layers built on it) would mark the caller's tensor coalesced in place, its indices still
+    unsorted and repeated, so that the caller's later ``adj.coalesce()`` did nothing and its results
+    went wrong. The copy means the same matrix (torch sums repeated entries)."""
+    if isinstance(adj, Tensor) and adj.layout == torch.sparse_coo and not adj.is_coalesced():
+        return adj.coalesce()
+    return adj
+
+
 def edge_list(edge_index, edge_weight: Optional[Tensor] = None) -> tuple[Tensor, Tensor, Optional[Tensor]]:
     """``(src, dst, weight)`` of any accepted graph argument (a sparse matrix's values are its weights)."""
     if is_sparse(edge_index):
-        ei, value = to_edge_index(edge_index)  # [row, col] of adj_t: row = destination
+        ei, value = to_edge_index(coalesced(edge_index))  # [row, col] of adj_t: row = destination
         return ei[1], ei[0], value
     if type(edge_index) is not Tensor and hasattr(edge_index, "as_tensor"):  # EdgeIndex
         edge_index = edge_index.as_tensor()
@@ -80,6 +90,7 @@ class PyGAdapter(GraphAdapter):
         where = type(layer).__name__
         n = x.size(0)
         if is_sparse(edge_index):
+            edge_index = coalesced(edge_index)  # (its nnz counts each edge once, as its edge list does)
             size = _sparse_size(edge_index)
             if size[0] != size[1] or size[0] != n:
                 raise ValueError(square_error(
@@ -204,5 +215,6 @@ class PyGLayer:
                 edge index only.
         """
         self._check_message_wrappers()
+        edge_index = coalesced(edge_index)  # (what reads it, a wrapped PyG layer too, leaves the caller's as it was)
         return self._run(x, edge_index, edge_weight, batch=batch, num_graphs=num_graphs, z_init=z_init,
                          return_info=return_info, edge_attr=edge_attr)

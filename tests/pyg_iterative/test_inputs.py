@@ -162,3 +162,22 @@ def test_pign_conv_deepcopy_and_pickle(conv):
     again = pickle.loads(pickle.dumps(layer))
     assert torch.equal(again(x, ei), out)
     assert again.state_dict().keys() == layer.state_dict().keys()
+
+
+@pytest.mark.parametrize("layer", ["PIGNConv", "IterativeConv(GCNConv)", "operator"])
+def test_an_uncoalesced_coo_adjacency_is_left_as_the_caller_gave_it(layer):
+    """PyG's to_edge_index marked the caller's tensor coalesced in place, its indices still unsorted and
+    repeated: the caller's later adj.coalesce() did nothing and its dense matrix came out wrong. The
+    output is that of the matrix the tensor means (torch sums repeated entries)."""
+    ei, w = random_graph(N, 40)
+    ei = torch.cat([ei, ei[:, :5]], 1).flip(1)  # unsorted, five edges twice
+    w = torch.rand(ei.size(1)) + 0.5
+    adj = torch.sparse_coo_tensor(ei.flip(0), w, (N, N))
+    assert not adj.is_coalesced()
+    dense = adj.to_dense()
+    x = torch.randn(N, C)
+    conv = PIGNConv(C, num_iterations=4) if layer == "operator" else LAYERS[layer]()
+    call = (lambda a: conv.operator(x, a)) if layer == "operator" else (lambda a: conv(x, a))
+    out = call(adj)
+    assert not adj.is_coalesced() and torch.equal(adj.coalesce().to_dense(), dense)
+    torch.testing.assert_close(out, call(adj.coalesce()))
