@@ -320,3 +320,23 @@ def test_the_builtin_operators_options_are_checked_when_built(backend, conv, opt
     only at the first forward pass."""
     with pytest.raises(error, match=message):
         backend.PIGNConv(4, conv=conv, **options)
+
+
+@pytest.mark.parametrize("conv", ["gcn", "sage"])
+def test_forward_hooks_on_an_operator_that_binds_are_named_as_not_run(backend, conv):
+    """A forward hook on the GCN operator (whose bind() returns the step) was silently never called,
+    while the same hook on an operator called at every step (sage) runs then."""
+    layer = backend.PIGNConv(C, conv=conv, num_iterations=3)
+    calls = []
+    layer.operator.register_forward_hook(lambda module, inputs, output: calls.append(1))
+    ei, _ = random_graph(10, 30)
+    x = torch.randn(10, C)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        backend.call(layer, x, ei)
+    named = [w for w in caught if "forward hooks registered on PIGNConv.operator" in str(w.message)]
+    if conv == "gcn":
+        assert not calls and len(named) == 1 and "are not run" in str(named[0].message)
+        assert ("register_propagate_forward_hook" in str(named[0].message)) == (backend.name == "pyg")
+    else:
+        assert len(calls) == 3 and not named
