@@ -13,6 +13,10 @@ from typing import Optional, Union
 
 import torch
 from dgl import DGLError, DGLGraph
+try:  # (DGL's own reading of a graph's allowed formats, without building the dict graph.formats() returns)
+    from dgl.heterograph_index import _CAPI_DGLHeteroGetAllowedFormats
+except ImportError:  # pragma: no cover - another DGL's internals
+    _CAPI_DGLHeteroGetAllowedFormats = None
 from torch import Tensor, nn
 
 from iterative_core.adapter import GraphAdapter, GraphKey, GraphView, WidthNames, is_compiling, tensor_key
@@ -35,6 +39,21 @@ def resolve_edge_weight(graph, edge_weight: Union[Tensor, str, None], where: str
 
 # the batch vector of each batched graph still alive, built once (GraphPIGN's readout and the layer share it)
 _BATCH_VECTORS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def with_coo(graph):
+    """``graph``, or for a graph whose formats exclude COO (``g.formats("csc")``, ``g.formats("csr")``) a
+    copy that allows all three, sharing its features (made from the graph's own format when first
+    needed): DGL lists edges in id order, and its kernels compute the edge weights' gradient and GAT's
+    attention, only with COO (they failed inside DGL's C library)."""
+    if not isinstance(graph, DGLGraph):
+        return graph
+    if _CAPI_DGLHeteroGetAllowedFormats is not None:  # (a few microseconds)
+        allows_coo = "coo" in _CAPI_DGLHeteroGetAllowedFormats(graph._graph)
+    else:  # the public reading, slower
+        formats = graph.formats()
+        allows_coo = "coo" in formats["created"] or "coo" in formats["not created"]
+    return graph if allows_coo else graph.formats(["coo", "csr", "csc"])
 
 
 def check_feat_rows(where: str, feat: Tensor, graph) -> None:
@@ -135,8 +154,8 @@ class DGLAdapter(GraphAdapter):
         if batch is None:
             batch, num_graphs = own, own_count
         edge_weight = resolve_edge_weight(graph, edge_weight, where)
-        return GraphView(n, graph.num_edges(), edges=graph.edges, edge_weight=edge_weight, batch=batch,
-                         num_graphs=num_graphs, batch_from_graph=from_graph, index_check=False,
+        return GraphView(n, graph.num_edges(), edges=graph.edges, edge_weight=edge_weight,
+                         batch=batch, num_graphs=num_graphs, batch_from_graph=from_graph, index_check=False,
                          key=self.graph_key(graph, edge_weight))
 
     def edge_list(self, graph, edge_weight) -> tuple[Tensor, Tensor, Optional[Tensor]]:
@@ -215,6 +234,7 @@ class DGLLayer:
                                  f"{graph.batch_size} graph(s) (its batch_size); leave num_graphs out, or pass the "
                                  "batch vector it counts")
             num_graphs = None
+        graph = with_coo(graph)
         try:
             return self._run(feat, graph, edge_weight, batch=batch, num_graphs=num_graphs, z_init=z_init,
                              return_info=return_info, edge_attr=edge_attr)

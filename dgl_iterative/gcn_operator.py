@@ -14,7 +14,7 @@ from iterative_core.adapter import is_compiling
 from iterative_core.layer import scaled_add
 from iterative_core.sparse import CSRPair
 
-from .adapter import DGLAdapter
+from .adapter import DGLAdapter, with_coo
 
 
 class GCNOperator(GCNOperatorBase):
@@ -81,7 +81,7 @@ class GCNOperator(GCNOperatorBase):
 
     def forward(self, graph, feat: Tensor, edge_weight: Optional[Tensor] = None) -> Tensor:
         """One application :math:`\\hat A x W + b` (no activation, no iteration)."""
-        return self.apply_once(feat, graph, edge_weight)
+        return self.apply_once(feat, with_coo(graph), edge_weight)
 
     @staticmethod
     def propagate(graph, prop: Propagation, h: Tensor) -> Tensor:
