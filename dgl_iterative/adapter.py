@@ -41,6 +41,7 @@ def resolve_edge_weight(graph, edge_weight: Union[Tensor, str, None], where: str
 _BATCH_VECTORS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
+@torch.compiler.disable  # (DGL's C functions cannot be traced; the layers call it in their set-up, outside)
 def with_coo(graph):
     """``graph``, or for a graph whose formats exclude COO (``g.formats("csc")``, ``g.formats("csr")``) a
     copy that allows all three, sharing its features (made from the graph's own format when first
@@ -158,6 +159,9 @@ class DGLAdapter(GraphAdapter):
                          batch=batch, num_graphs=num_graphs, batch_from_graph=from_graph, index_check=False,
                          key=self.graph_key(graph, edge_weight))
 
+    def usable_graph(self, graph):
+        return with_coo(graph)
+
     def edge_list(self, graph, edge_weight) -> tuple[Tensor, Tensor, Optional[Tensor]]:
         src, dst = graph.edges()
         return src, dst, resolve_edge_weight(graph, edge_weight, "DGLAdapter.edge_list")
@@ -234,7 +238,6 @@ class DGLLayer:
                                  f"{graph.batch_size} graph(s) (its batch_size); leave num_graphs out, or pass the "
                                  "batch vector it counts")
             num_graphs = None
-        graph = with_coo(graph)
         try:
             return self._run(feat, graph, edge_weight, batch=batch, num_graphs=num_graphs, z_init=z_init,
                              return_info=return_info, edge_attr=edge_attr)

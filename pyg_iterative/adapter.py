@@ -144,6 +144,9 @@ class PyGAdapter(GraphAdapter):
     def call(self, conv: nn.Module, z: Tensor, edge_index, **kwargs) -> Tensor:
         return conv(z, edge_index, **kwargs)
 
+    def usable_graph(self, edge_index):
+        return coalesced(edge_index)  # (what reads it, a wrapped PyG layer too, leaves the caller's as it was)
+
     def edge_list(self, edge_index, edge_weight: Optional[Tensor]) -> tuple[Tensor, Tensor, Optional[Tensor]]:
         return edge_list(edge_index, edge_weight)
 
@@ -215,6 +218,5 @@ class PyGLayer:
                 edge index only.
         """
         self._check_message_wrappers()
-        edge_index = coalesced(edge_index)  # (what reads it, a wrapped PyG layer too, leaves the caller's as it was)
         return self._run(x, edge_index, edge_weight, batch=batch, num_graphs=num_graphs, z_init=z_init,
                          return_info=return_info, edge_attr=edge_attr)

@@ -330,6 +330,12 @@ class GraphAdapter:
             raise TypeError(f"{where}: got {got(x)} where the node features go and {got(graph)} where the graph "
                             f"goes: the features come first, {cls.call_form}")
 
+    def usable_graph(self, graph):
+        """The graph argument as the layer reads and passes it on: ``graph`` itself, or a copy that the
+        ecosystem's functions need (a coalesced sparse matrix, a DGL graph that allows COO), never a
+        change to the caller's. Called in the set-up, before :meth:`read_graph`."""
+        return graph
+
     def read_graph(self, layer: nn.Module, x: Tensor, graph, edge_weight, batch: Optional[Tensor],
                    num_graphs: Optional[int]) -> GraphView:
         """Check what only this ecosystem knows about ``graph`` (its type, a bipartite or block

@@ -487,6 +487,7 @@ class OperatorLayerBase(IterativeLayerBase):
         x = projected
         num_graphs = check_batch(batch, x.size(0), where, num_graphs, validate=self.validate)
         adapter = self.adapter()
+        graph = adapter.usable_graph(graph)  # (what follows, the operator's bind too, reads this one)
         view = adapter.read_graph(self, x, graph, edge_weight, batch, num_graphs)
         op = self.operator
         nonnegative = isinstance(op, GCNOperatorBase) and op.normalize
