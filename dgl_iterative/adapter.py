@@ -54,7 +54,16 @@ def with_coo(graph):
     else:  # the public reading, slower
         formats = graph.formats()
         allows_coo = "coo" in formats["created"] or "coo" in formats["not created"]
-    return graph if allows_coo else graph.formats(["coo", "csr", "csc"])
+    if allows_coo:
+        return graph
+    copy = graph.formats(["coo", "csr", "csc"])
+    copy._iterative_source = graph  # (the caches know the copy as the graph it copies: the same structure)
+    return copy
+
+
+def _source(graph):
+    """The graph that :func:`with_coo` copied, else ``graph`` itself."""
+    return getattr(graph, "_iterative_source", graph)
 
 
 def check_feat_rows(where: str, feat: Tensor, graph) -> None:
@@ -72,6 +81,7 @@ def batch_vector(graph, where: str = "batch_vector") -> tuple[Optional[Tensor], 
     """``(batch, num_graphs)`` of a batched graph (from ``graph.batch_num_nodes()``), ``(None, None)``
     for a single graph. Built once per graph and batch structure; counts that do not sum to the nodes
     are an error that ``where`` begins."""
+    graph = _source(graph)
     if getattr(graph, "_batch_num_nodes", ()) is None:
         # a graph that never had batch sizes: asking for them would store int tensors of its idtype on it,
         # which .int() / .long() copy unconverted, so that a later dgl.batch of the copy failed
@@ -186,10 +196,11 @@ class DGLAdapter(GraphAdapter):
         ``add_edges``, ``remove_edges``, ``add_nodes`` ...), node and edge counts, device and index
         dtype, and the edge weights' tensor (identity, storage, ``_version``; a name is read from
         ``graph.edata``). None when the weights require gradients."""
+        w = resolve_edge_weight(graph, edge_weight, "DGLAdapter.graph_key")
+        graph = _source(graph)
         index = getattr(graph, "_graph", None)
         if index is None or is_compiling():
             return None
-        w = resolve_edge_weight(graph, edge_weight, "DGLAdapter.graph_key")
         if w is not None and (not isinstance(w, Tensor) or w.requires_grad):
             return None
         weight = tensor_key(w)
