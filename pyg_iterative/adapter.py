@@ -31,20 +31,16 @@ def _sparse_size(adj) -> tuple[int, int]:
     return tuple(adj.sizes()) if isinstance(adj, SparseTensor) else tuple(adj.shape[:2])
 
 
-def coalesced(adj):
-    """``adj`` itself, or a coalesced copy of a torch sparse COO ``adj`` that is not: PyG's ``to_edge_index``
-    (and the layers built on it) would mark the caller's tensor coalesced in place, its indices still
-    unsorted and repeated, so that the caller's later ``adj.coalesce()`` did nothing and its results
-    went wrong. The copy means the same matrix (torch sums repeated entries)."""
-    if isinstance(adj, Tensor) and adj.layout == torch.sparse_coo and not adj.is_coalesced():
-        return adj.coalesce()
-    return adj
-
-
 def edge_list(edge_index, edge_weight: Optional[Tensor] = None) -> tuple[Tensor, Tensor, Optional[Tensor]]:
     """``(src, dst, weight)`` of any accepted graph argument (a sparse matrix's values are its weights)."""
+    if isinstance(edge_index, Tensor) and edge_index.layout == torch.sparse_coo:
+        # read without PyG's to_edge_index, which marks the tensor coalesced in place (a new version at
+        # every call, which no cache could recognise) and whose values then take no gradient
+        adj = edge_index if edge_index.is_coalesced() else edge_index.coalesce()
+        row, col = adj.indices()  # [row, col] of adj_t: row = destination
+        return col, row, adj.values()
     if is_sparse(edge_index):
-        ei, value = to_edge_index(coalesced(edge_index))  # [row, col] of adj_t: row = destination
+        ei, value = to_edge_index(edge_index)  # [row, col] of adj_t: row = destination
         return ei[1], ei[0], value
     if type(edge_index) is not Tensor and hasattr(edge_index, "as_tensor"):  # EdgeIndex
         edge_index = edge_index.as_tensor()
@@ -90,7 +86,11 @@ class PyGAdapter(GraphAdapter):
         where = type(layer).__name__
         n = x.size(0)
         if is_sparse(edge_index):
-            edge_index = coalesced(edge_index)  # (its nnz counts each edge once, as its edge list does)
+            if (isinstance(edge_index, Tensor) and edge_index.layout == torch.sparse_coo
+                    and not edge_index.is_coalesced()):
+                raise ValueError(f"{where}: the torch COO adjacency is not coalesced (its entries may be unsorted or "
+                                 "repeated); pass adj_t.coalesce(): PyG's functions would mark this one coalesced "
+                                 "in place, unsorted, and torch's later results on it would be wrong")
             size = _sparse_size(edge_index)
             if size[0] != size[1] or size[0] != n:
                 raise ValueError(square_error(
@@ -143,9 +143,6 @@ class PyGAdapter(GraphAdapter):
 
     def call(self, conv: nn.Module, z: Tensor, edge_index, **kwargs) -> Tensor:
         return conv(z, edge_index, **kwargs)
-
-    def usable_graph(self, edge_index):
-        return coalesced(edge_index)  # (what reads it, a wrapped PyG layer too, leaves the caller's as it was)
 
     def edge_list(self, edge_index, edge_weight: Optional[Tensor]) -> tuple[Tensor, Tensor, Optional[Tensor]]:
         return edge_list(edge_index, edge_weight)

@@ -13,7 +13,7 @@ from torch_geometric import EdgeIndex  # noqa: E402
 from torch_geometric.nn import GCNConv, GraphConv, SAGEConv, Sequential  # noqa: E402
 from torch_geometric.utils import to_torch_coo_tensor, to_torch_csr_tensor  # noqa: E402
 
-from pyg_iterative import IterativeConv, PIGNConv  # noqa: E402
+from pyg_iterative import PIGN, IterativeConv, PIGNConv  # noqa: E402
 from tests.helpers import iterate_by_hand, random_graph  # noqa: E402
 
 C, N = 8, 14
@@ -164,20 +164,31 @@ def test_pign_conv_deepcopy_and_pickle(conv):
     assert again.state_dict().keys() == layer.state_dict().keys()
 
 
-@pytest.mark.parametrize("layer", ["PIGNConv", "IterativeConv(GCNConv)", "operator"])
-def test_an_uncoalesced_coo_adjacency_is_left_as_the_caller_gave_it(layer):
-    """PyG's to_edge_index marked the caller's tensor coalesced in place, its indices still unsorted and
-    repeated: the caller's later adj.coalesce() did nothing and its dense matrix came out wrong. The
-    output is that of the matrix the tensor means (torch sums repeated entries)."""
-    ei, w = random_graph(N, 40)
+@pytest.mark.parametrize("layer", ["PIGNConv", "IterativeConv(GCNConv)", "PIGN"])
+def test_a_coo_adjacency_is_left_as_the_caller_gave_it(layer):
+    """PyG's to_edge_index marked the caller's tensor coalesced in place: an uncoalesced one kept its
+    unsorted, repeated indices, so the caller's later adj.coalesce() did nothing and its dense matrix
+    came out wrong; a coalesced one got a new version at every call (no cache could recognise it, and
+    the caller's own autograd graph through it broke). An uncoalesced one is refused now, naming the
+    fix; a coalesced one is read as it is, and its values take gradients."""
+    ei, _ = random_graph(N, 40)
     ei = torch.cat([ei, ei[:, :5]], 1).flip(1)  # unsorted, five edges twice
     w = torch.rand(ei.size(1)) + 0.5
     adj = torch.sparse_coo_tensor(ei.flip(0), w, (N, N))
-    assert not adj.is_coalesced()
     dense = adj.to_dense()
     x = torch.randn(N, C)
-    conv = PIGNConv(C, num_iterations=4) if layer == "operator" else LAYERS[layer]()
-    call = (lambda a: conv.operator(x, a)) if layer == "operator" else (lambda a: conv(x, a))
-    out = call(adj)
+    module = PIGN(C, 8, 3, num_iterations=4) if layer == "PIGN" else LAYERS[layer]()
+    with pytest.raises(ValueError, match=r"the torch COO adjacency is not coalesced .*pass adj_t\.coalesce\(\)"):
+        module(x, adj)
     assert not adj.is_coalesced() and torch.equal(adj.coalesce().to_dense(), dense)
-    torch.testing.assert_close(out, call(adj.coalesce()))
+    weights = adj.coalesce().values().clone().requires_grad_()
+    good = torch.sparse_coo_tensor(adj.coalesce().indices(), weights, (N, N)).coalesce()
+    version = good._version
+    if layer == "IterativeConv(GCNConv)":  # PyG's GCNConv marks the tensor itself (and takes no gradient there)
+        with torch.no_grad():
+            module(x, good)
+        return
+    out = module(x, good)
+    assert good._version == version
+    out.square().sum().backward()
+    assert weights.grad is not None and bool(weights.grad.abs().sum() > 0)
