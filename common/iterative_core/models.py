@@ -73,9 +73,9 @@ class PIGNBase(nn.Module):
         try:
             self.conv = self.conv_class(hidden_channels, num_iterations=num_iterations, **given, **conv_kwargs)
         except (TypeError, ValueError) as err:  # an option for the layer: the message names the model too
-            if type(err) not in (TypeError, ValueError):
-                raise
-            raise type(err)(f"{type(self).__name__}: {err}") from None
+            if type(err) in (TypeError, ValueError) and err.args and isinstance(err.args[0], str):
+                err.args = (f"{type(self).__name__}: {err.args[0]}",) + err.args[1:]
+            raise  # (its own traceback: a user's operator that fails shows its line)
         if not given and self._conv_dropout_default:
             self.conv.dropout = self._conv_dropout_default
         self.decoder = nn.Linear(hidden_channels, out_channels)
@@ -145,6 +145,7 @@ def global_pool(z: Tensor, batch: Optional[Tensor], num_graphs: Optional[int] = 
     the readout returned in their dtype, so that a graph reads the same alone and in any batch.
     """
     check_choice("pool", how, POOLS, where="global_pool")
+    num_graphs = check_int("num_graphs", num_graphs, minimum=0, optional=True, where="global_pool")
     if batch is None:
         if num_graphs is not None and num_graphs != 1:  # (it returned one row)
             raise ValueError(f"global_pool: num_graphs={num_graphs} was given without a batch vector; without one "
