@@ -402,7 +402,8 @@ class OperatorLayerBase(IterativeLayerBase):
         params = None if bound else _parameters(unwrapped(op).forward)
         feature_key = self._edge_feature_keyword(bound, params, edge_attr is not None)
         if bound:
-            if (op._forward_hooks or op._forward_pre_hooks) and not is_compiling():
+            if (op._forward_hooks or op._forward_pre_hooks or op._backward_hooks or op._backward_pre_hooks) \
+                    and not is_compiling():
                 _warn_unrun_hooks(self, op)
             extra = {"batch": batch, "num_graphs": num_graphs} if (batch is not None and (
                 isinstance(op, GCNOperatorBase) or accepts_keyword(op.bind, "batch"))) else {}
@@ -695,14 +696,21 @@ def build_operator(backend: str, conv: str, channels: int, options: dict, where:
 
 
 def _warn_unrun_hooks(layer: nn.Module, op: nn.Module) -> None:
-    """Forward hooks on an operator with a ``bind`` never run: the iteration calls the step that ``bind``
-    returned, not ``operator(...)``; say which hooks do run."""
+    """Module hooks on an operator with a ``bind`` never run: the iteration calls the step that ``bind``
+    returned, not ``operator(...)``; say which hooks do run. Once per operator and set of hooks (a
+    training loop would show it at every step where a ``catch_warnings`` block resets Python's memory
+    of the warnings shown)."""
+    hooks = frozenset((kind, key) for kind in ("_forward_hooks", "_forward_pre_hooks", "_backward_hooks",
+                                               "_backward_pre_hooks") for key in getattr(op, kind))
+    if op.__dict__.get("_unrun_hooks_named") == hooks:
+        return
+    op.__dict__["_unrun_hooks_named"] = hooks
     where = type(layer).__name__
     watched = ("a hook on its propagate (operator.register_propagate_forward_hook, register_message_forward_hook) "
                "runs at every step, " if hasattr(op, "register_propagate_forward_hook") else "")
-    warn_user(f"{where}: the forward hooks registered on {where}.operator ({type(op).__name__}) are not run: each "
-              f"step calls the function its bind() returned, not operator(...); {watched}a hook on the layer runs "
-              "once per forward")
+    warn_user(f"{where}: the module hooks (forward or backward) registered on {where}.operator ({type(op).__name__}) "
+              f"are not run: each step calls the function its bind() returned, not operator(...); {watched}a hook on "
+              "the layer runs once per forward")
 
 
 def _binds(signature: inspect.Signature, channels: int, options: dict) -> bool:
