@@ -29,6 +29,7 @@ from .adapter import GraphAdapter, GraphCache, GraphKey, check_graph_view, is_co
 from .normalization import Propagation, gcn_propagation
 from .schedules import Smoothing
 from .sparse import CSRPair, csr_pair, spmm_csr
+from ._state_dict import HintedLoad, hint
 from ._warnings import warn_user
 from .validation import check_features
 
@@ -72,7 +73,7 @@ _CONFIGURABLE_KEYS = tuple(k for k in ITERATION_KEYS if k not in ("act", "act_li
 
 @expose(SolveConfig, "_config", rename={"max_iter": "num_iterations"})
 @expose(LayerOptions, "_options")
-class IterativeLayerBase(nn.Module):
+class IterativeLayerBase(HintedLoad, nn.Module):
     """Configuration and solve of an iterated operator. See the adapters' ``PIGNConv`` for the
     meaning of each argument.
 
@@ -425,7 +426,7 @@ GCN_MUTABLE_OPTIONS = _OPERATOR_FLAGS | {"alpha"}
 GCN_LAYER_ATTRIBUTES = (GCN_MUTABLE_OPTIONS | _FIXED_AT_CONSTRUCTION) - {"channels"}
 
 
-class GCNOperatorBase(nn.Module):
+class GCNOperatorBase(HintedLoad, nn.Module):
     """Parameters of :math:`\\mathrm{op}(z) = \\hat A z W + b`, with two optional variants:
 
     * initial residual ``alpha`` (APPNP / GCNII): :math:`((1-\\alpha)\\hat A z + \\alpha x) W + b`;
@@ -551,9 +552,9 @@ class GCNOperatorBase(nn.Module):
 
     def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
                               error_msgs):
-        # a checkpoint of this operator in another form: a warning names the layer to build, every
-        # mismatch at once; torch lists the keys as missing or unexpected, an error with strict=True,
-        # returned with strict=False (which loads the parameters the two share, on purpose). A
+        # a checkpoint of this operator in another form: a hint names the layer to build, every
+        # mismatch at once; torch lists the keys as missing or unexpected, an error with strict=True
+        # (the hint follows it), returned with strict=False (the hint is a warning). A
         # state_dict that holds none of this operator's parameters, or another operator's, is left to torch
         mine = [k[len(prefix):] for k in state_dict if k.startswith(prefix)]
         parameters = {name for name, _ in self.named_parameters(recurse=False)} | set(_OPTIONAL_PARAMETERS)
@@ -565,8 +566,8 @@ class GCNOperatorBase(nn.Module):
                        if getattr(self, name) is not None and prefix + name not in state_dict]
             if unexpected or missing:
                 build = checkpoint_layer(**{name: prefix + name in state_dict for name in _OPTIONAL_PARAMETERS})
-                warn_user(f"the state_dict has {'; '.join(missing + unexpected)}: build the layer as it was saved, "
-                          f"{build}")
+                hint(f"the state_dict has {'; '.join(missing + unexpected)}: build the layer as it was saved, "
+                     f"{build}")
         super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
                                       error_msgs)
 

@@ -10,6 +10,7 @@ from torch import Tensor, nn
 
 from ._compile import is_compiling
 from ._keys import check_choice
+from ._state_dict import HintedLoad
 from .checks import check_int, check_real, got
 from .forms import registered_form
 from .info import FixedPointInfo
@@ -37,7 +38,7 @@ def feature_dropout(x: Tensor, p: float, training: bool) -> Tensor:
                     "use a dense, sparse COO or sparse CSR tensor")
 
 
-class PIGNBase(nn.Module):
+class PIGNBase(HintedLoad, nn.Module):
     """Input dropout :math:`\\to` encoder :math:`\\to` dropout :math:`\\to` iterated convolution
     :math:`\\to` dropout :math:`\\to` decoder (the paper's iterative GCN). The three dropouts default
     to ``dropout``. Adapters set ``conv_class`` and write ``forward`` in their ecosystem's order."""

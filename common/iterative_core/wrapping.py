@@ -42,6 +42,7 @@ from torch import Tensor, nn
 from torch.nn.parameter import is_lazy
 
 from ._keys import check_keys
+from ._state_dict import hint
 from ._warnings import warn_user
 from .config import SolveConfig
 from .forms import form_defaults, partial_keywords, registered_form, resolve_form
@@ -853,17 +854,17 @@ class RegistryLayerBase(OperatorLayerBase):
 
     def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
                               error_msgs):
-        # an operator's parameters under the other backend's names: a warning says how to convert them
+        # an operator's parameters under the other backend's names: a hint says how to convert them
         # (torch lists the keys as missing and unexpected: an error with strict=True only)
-        hint = _other_backend_names(state_dict, prefix + "operator.", self.conv_name, self.adapter.name)
-        if hint is not None:
-            warn_user(hint)
+        convert = _other_backend_names(state_dict, prefix + "operator.", self.conv_name, self.adapter.name)
+        if convert is not None:
+            hint(convert)
         self._check_input_map(state_dict, prefix)
         super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
                                       error_msgs)
 
     def _check_input_map(self, state_dict: Mapping, prefix: str) -> None:
-        """A checkpoint's learned input map ``lin`` when this layer has none: a warning names the layer
+        """A checkpoint's learned input map ``lin`` when this layer has none: a hint names the layer
         that loads it (torch lists its keys as unexpected: an error with ``strict=True``). A checkpoint
         without the map, into a layer with one, is left to torch (its keys are missing)."""
         weight = state_dict.get(prefix + "lin.weight")
@@ -872,7 +873,7 @@ class RegistryLayerBase(OperatorLayerBase):
         where, out = type(self).__name__, self.out_channels
         width = weight.shape[1] if isinstance(weight, Tensor) and weight.dim() == 2 else None
         build = f"{where}({width}, {out})" if width is not None and width != out else f"{where}(-1, {out})"
-        warn_user(
+        hint(
             f"the state_dict has the learned input map {prefix}lin.weight (shape {tuple(weight.shape)}), which this "
             f"{where}({self.in_channels}) has not: it was saved from {build}"
             + (" (in_channels=-1 always adds the map, even for an input as wide as the output)" if width == out else "")
