@@ -26,6 +26,7 @@ import math
 import multiprocessing
 import os
 import platform
+import re
 import statistics
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -769,8 +770,8 @@ def _work(task: Task) -> TaskResult:
 
 
 def read_run_log(directory: Path) -> dict:
-    """What a run's ``run.log`` says of it: ``date`` and ``machine`` (its first two lines, ``# reproduce;
-    backend pyg; 2026-11-26 23:43:38 UTC`` and ``# machine: ...``), ``command``, and ``settings`` (the
+    """What a run's ``run.log`` says of it: ``backend``, ``date`` and ``machine`` (its first two lines,
+    ``# reproduce; backend pyg; 2026-11-26 23:43:38 UTC`` and ``# machine: ...``), ``command``, and ``settings`` (the
     options of its ``# settings: Settings(...)`` line whose values are literals). Empty without the
     file; a key is missing where its line is."""
     path = Path(directory) / "run.log"
@@ -778,6 +779,9 @@ def read_run_log(directory: Path) -> dict:
         return {}
     lines = path.read_text(encoding="utf-8").splitlines()
     out: dict = {}
+    found = re.match(r"# [^;]*; backend (\w+);", lines[0]) if lines else None
+    if found:
+        out["backend"] = found.group(1)
     if len(lines) >= 2 and lines[1].startswith("# machine: "):
         date = lines[0].rpartition("; ")[2]
         out["date"] = date[:16] + date[19:] if len(date) > 19 and date[16] == ":" else date
@@ -907,6 +911,7 @@ def report(directory: Path, backend: str, command: str = "", log: Callable[[str]
     if not any(rows.values()):
         raise FileNotFoundError(f"no {'/'.join(ROW_KINDS)} CSV files in {directory}")
     logged = read_run_log(directory)
+    backend = logged.get("backend") or backend  # the run's own (its CSV files do not say it)
     if logged.get("command"):
         command = logged["command"] + (f" (tables from its CSV files: {command})" if command else "")
     runner = Runner(backend, settings_from_rows(rows, logged.get("settings")), directory, log=log, command=command)

@@ -298,3 +298,15 @@ def test_report_reads_the_runs_settings_from_their_log(tmp_path):
     s = settings_from_rows({"depth": rows}, logged["settings"])
     assert s.models == ("gcn",) and s.extra == (("pign-default", 1), ("pign-default", 2), ("pign-default", 4))
     assert (logged["date"], logged["machine"]) == ("2026-11-26 23:43 UTC", "Linux x86_64, 2 cores")
+
+
+def test_a_report_names_the_runs_own_backend(tmp_path):
+    """--report labelled a DGL run's summary '(pyg)', the backend of the command that rebuilt it: its
+    CSV files do not say the backend, so its run.log does."""
+    from iterative_gnn.reproduce import report
+
+    (tmp_path / "depth.csv").write_text("dataset,model,depth,noise,seed,test_acc,val_acc\n"
+                                        + "".join(f"karate,gcn,{d},0.0,0,0.714,0.5\n" for d in (1, 2, 4)))
+    (tmp_path / "run.log").write_text("# reproduce; backend dgl; 2026-11-26 23:43:38 UTC\n# machine: Linux\n")
+    report(tmp_path, "pyg", log=lambda line: None)
+    assert (tmp_path / "summary.md").read_text().startswith("# iterative-gnn reproduce (dgl)")
