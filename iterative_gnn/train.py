@@ -255,9 +255,14 @@ def consistency_loss(logits: list[Tensor], temperature: float = 0.5) -> Tensor:
     mean sharpened by ``temperature`` (``p ** (1 / T)``, renormalised; held constant): the mean over
     passes and nodes of the squared distance. Every node counts, labelled or not."""
     probs = [z.softmax(-1) for z in logits]
-    mean = torch.stack(probs).mean(0)
+    mean = torch.stack(probs).mean(0).detach()
     sharp = mean.pow(1.0 / temperature)
-    sharp = (sharp / sharp.sum(-1, keepdim=True)).detach()
+    total = sharp.sum(-1, keepdim=True)
+    # at a low temperature the powers of a near-uniform row underflow to 0 (0 / 0: NaN): such rows are
+    # sharpened after scaling their largest probability to 1, the same distribution
+    rescued = (mean / mean.amax(-1, keepdim=True)).pow(1.0 / temperature)
+    sharp = torch.where(total >= torch.finfo(total.dtype).tiny, sharp / total,
+                        rescued / rescued.sum(-1, keepdim=True))
     return torch.stack([(p - sharp).pow(2).sum(-1).mean() for p in probs]).mean()
 
 

@@ -131,6 +131,20 @@ def test_the_consistency_loss_is_the_squared_distance_to_the_sharpened_mean():
     assert float(consistency_loss([one_hot, one_hot.clone()], 0.5)) < 1e-12
 
 
+def test_a_low_temperature_sharpens_a_near_uniform_prediction_without_nan():
+    """(1/7) ** (1 / 0.01) underflows float32 to 0: the sharpened mean was 0 / 0, and training stopped
+    with a message that blamed the features."""
+    from iterative_gnn.train import consistency_loss
+
+    logits = [torch.randn(5, 7) * 1e-3, torch.randn(5, 7) * 1e-3]
+    for temperature in (0.01, 1e-5):
+        loss = consistency_loss(logits, temperature)
+        mean = torch.stack([z.double().softmax(-1) for z in logits]).mean(0)
+        sharp = (mean.log() / temperature).softmax(-1)  # the same distribution, in float64 logs
+        expected = torch.stack([((z.double().softmax(-1) - sharp) ** 2).sum(-1).mean() for z in logits]).mean()
+        assert torch.isfinite(loss) and torch.allclose(loss.double(), expected, rtol=1e-4)
+
+
 @pytest.mark.parametrize("backend", ["pyg", "dgl"])
 def test_consistency_training_runs_its_passes_and_changes_what_is_learned(backend, monkeypatch):
     pytest.importorskip(f"{backend}_iterative")
