@@ -61,6 +61,16 @@ def positive_int(text: str) -> int:
     return _number(text, int, lambda v: v >= 1, "a whole number >= 1")
 
 
+#: the most CPU threads --threads takes: far more than any machine's cores (OpenMP failed to create
+#: 40000 and the process died of a segmentation fault)
+MAX_THREADS = 1024
+
+
+def thread_count(text: str) -> int:
+    """A whole number of CPU threads, 1 to :data:`MAX_THREADS`."""
+    return _number(text, int, lambda v: 1 <= v <= MAX_THREADS, f"a whole number from 1 to {MAX_THREADS}")
+
+
 def positive_float(text: str) -> float:
     """A finite number > 0."""
     return _number(text, float, lambda v: 0 < v < math.inf, "a number > 0")
@@ -946,7 +956,7 @@ def cmd_chains(args: argparse.Namespace) -> int:
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--backend", choices=BACKENDS, default="pyg", help="graph library (default: pyg)")
     p.add_argument("--device", type=device, default="cpu", help="torch device, e.g. cpu or cuda (default: cpu)")
-    p.add_argument("--threads", type=positive_int, default=None, help="torch CPU threads (default: torch's choice)")
+    p.add_argument("--threads", type=thread_count, default=None, help="torch CPU threads (default: torch's choice)")
     p.add_argument("--no-progress", action="store_true",
                    help="no progress bar (one is drawn on stderr when it is a terminal)")
     p.set_defaults(parser=p)
@@ -1079,7 +1089,7 @@ def _add_predict_parser(sub) -> None:
                                    "class and the probability of each class.")
     p.add_argument("--backend", choices=BACKENDS, default=None, help="graph library (default: the model's)")
     p.add_argument("--device", type=device, default="cpu", help="torch device, e.g. cpu or cuda (default: cpu)")
-    p.add_argument("--threads", type=positive_int, default=None, help="torch CPU threads (default: torch's choice)")
+    p.add_argument("--threads", type=thread_count, default=None, help="torch CPU threads (default: torch's choice)")
     p.set_defaults(parser=p)
     p.add_argument("--model", metavar="FILE", required=True, help="a model file written by 'train --save'")
     p.add_argument("--out", type=output_file, metavar="CSV", required=True,

@@ -55,7 +55,8 @@ BAD = [  # (argv, option, value, a word of what is valid)
     (["train", "--tol", "-1"], "--tol", "'-1'", "a number > 0"),
     (["train", "--tol", "nan"], "--tol", "'nan'", "a number > 0"),
     (["train", "--tol", "0"], "--tol", "'0'", "a number > 0"),  # was taken, and no iteration could meet it
-    (["train", "--threads", "-1"], "--threads", "'-1'", ">= 1"),
+    (["train", "--threads", "-1"], "--threads", "'-1'", "from 1 to 1024"),
+    (["train", "--threads", "40000"], "--threads", "'40000'", "from 1 to 1024"),
     (["train", "--device", "foo"], "--device", "'foo'", "cpu"),
     (["train", "--device", "cuda:99"], "--device", "'cuda:99'", "cpu"),
     (["train", "--epochs", "0"], "--epochs", "'0'", ">= 1"),
@@ -82,7 +83,7 @@ BAD = [  # (argv, option, value, a word of what is valid)
     (["reproduce", "--chains-seeds", "0"], "--chains-seeds", "'0'", ">= 1"),
     (["reproduce", "--inference-k", "0"], "--inference-k", "'0'", ">= 1"),
     (["reproduce", "--jobs", "0"], "--jobs", "'0'", ">= 1"),
-    (["reproduce", "--threads", "0"], "--threads", "'0'", ">= 1"),
+    (["reproduce", "--threads", "0"], "--threads", "'0'", "from 1 to 1024"),
     (["reproduce", "--device", "foo"], "--device", "'foo'", "cpu"),
     (["reproduce", "--depths", "1,x"], "--depths", "'1,x'", ">= 1"),
     (["reproduce", "--noise-depths", "0"], "--noise-depths", "'0'", ">= 1"),
@@ -99,7 +100,7 @@ BAD = [  # (argv, option, value, a word of what is valid)
     (["chains", "--seeds", "0"], "--seeds", "'0'", ">= 1"),
     (["chains", "--epochs", "0"], "--epochs", "'0'", ">= 1"),
     (["chains", "--jobs", "0"], "--jobs", "'0'", ">= 1"),
-    (["chains", "--threads", "-1"], "--threads", "'-1'", ">= 1"),
+    (["chains", "--threads", "-1"], "--threads", "'-1'", "from 1 to 1024"),
     (["chains", "--device", "foo"], "--device", "'foo'", "cpu"),
 ]
 
