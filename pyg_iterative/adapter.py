@@ -86,15 +86,15 @@ class PyGAdapter(GraphAdapter):
         where = type(layer).__name__
         n = x.size(0)
         if is_sparse(edge_index):
+            size = _sparse_size(edge_index)
+            if size[0] != size[1] or size[0] != n:
+                raise ValueError(square_error(
+                    where, f"got a {size[0]} x {size[1]} sparse adjacency for {n} nodes", self.subgraph_hint))
             if (isinstance(edge_index, Tensor) and edge_index.layout == torch.sparse_coo
                     and not edge_index.is_coalesced()):
                 raise ValueError(f"{where}: the torch COO adjacency is not coalesced (its entries may be unsorted or "
                                  "repeated); pass adj_t.coalesce(): PyG's functions would mark this one coalesced "
                                  "in place, unsorted, and torch's later results on it would be wrong")
-            size = _sparse_size(edge_index)
-            if size[0] != size[1] or size[0] != n:
-                raise ValueError(square_error(
-                    where, f"got a {size[0]} x {size[1]} sparse adjacency for {n} nodes", self.subgraph_hint))
             if edge_weight is not None:
                 raise ValueError(f"{where}: a sparse adjacency carries the edge weights as its values; "
                                  "do not pass edge_weight as well")
