@@ -972,12 +972,12 @@ def _outputs(p: argparse.ArgumentParser, default: str) -> None:
 
 def _training_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("training (default: from the preset)")
-    g.add_argument("--hidden", type=positive_int)
-    g.add_argument("--dropout", type=fraction_below_one)
-    g.add_argument("--input-dropout", type=fraction_below_one)
-    g.add_argument("--lr", type=learning_rate)
-    g.add_argument("--weight-decay", type=nonneg_float)
-    g.add_argument("--epochs", type=positive_int)
+    g.add_argument("--hidden", type=positive_int, help="hidden width")
+    g.add_argument("--dropout", type=fraction_below_one, help="dropout rate")
+    g.add_argument("--input-dropout", type=fraction_below_one, help="dropout rate of the input features")
+    g.add_argument("--lr", type=learning_rate, help="learning rate (Adam)")
+    g.add_argument("--weight-decay", type=nonneg_float, help="weight decay (Adam)")
+    g.add_argument("--epochs", type=positive_int, help="training epochs")
     g.add_argument("--consistency", type=nonneg_float,
                    help="weight of GRAND's consistency regularisation (0: off)")
     g.add_argument("--consistency-samples", type=int_at_least_two,
@@ -995,7 +995,8 @@ def _iteration_options(p: argparse.ArgumentParser) -> None:
     c.add_argument("--tol", type=positive_float, help="stop once the relative residual is below it (> 0)")
     c.add_argument("--contraction", type=open_fraction, help="rescale W so that the operator is a kappa-contraction")
     c.add_argument("--act", type=activation, help="activation inside the iteration (relu, identity, tanh, ...)")
-    c.add_argument("--alpha", type=fraction_below_one, help="initial residual (APPNP/GCNII teleport)")
+    c.add_argument("--alpha", type=fraction_below_one,
+                   help="PIGN's initial residual: the weight of the input term at every step (as APPNP's teleport)")
     c.add_argument("--beta", type=fraction, help="identity mapping W -> (1 - beta) I + beta W")
     c.add_argument("--inject-input", action=argparse.BooleanOptionalAction, default=None,
                    help="add the encoded input back at every iteration")
@@ -1015,15 +1016,16 @@ def _add_train_parser(sub) -> None:
                    help="a dataset by name (default: cora); karate is each backend's own: 4 classes in PyG, 2 in DGL")
     t.add_argument("--data-root", default=None,
                    help="data root holding planetoid/<Name>/raw (default: $ITERATIVE_GNN_DATA or the loader's own)")
-    t.add_argument("--model", choices=MODELS, default="pign")
+    t.add_argument("--model", choices=MODELS, default="pign", help="PIGN, or a baseline (default: pign)")
     t.add_argument("--preset", choices=list(PIGN_PRESETS), default=None,
                    help="PIGN configuration: paper (the authors' form), inject (paper + input injection), "
                         "default (the library's defaults, which hold on heterophilous graphs too; the default with "
                         "--graph) or best (chosen on Cora and CiteSeer validation; the default with --dataset, except "
                         "on chains, whose default is the chains benchmark's configuration); options below override it")
     t.add_argument("--iterations", "--depth", type=positive_int, default=None,
-                   help="PIGN iterations (the most, with --tol); layers for gcn/gcn2; steps for appnp (default 8, 2 for gcn; with --dataset chains: 2 * length + 10 for PIGN, 2 for the others)")
-    t.add_argument("--seeds", type=positive_int, default=1)
+                   help="PIGN iterations (the most, with --tol); layers for gcn/gcn2; steps for appnp (default 8, 2 for gcn; with --dataset chains and no --preset: 2 * length + 10 for PIGN, 2 for the others)")
+    t.add_argument("--seeds", type=positive_int, default=1,
+                   help="how many runs, with the seeds 0 to N-1 (default 1)")
     t.add_argument("--noise", type=fraction, default=0.0, help="fraction of feature entries set to 1")
     t.add_argument("--length", type=positive_int, default=None, help="chain length (--dataset chains; default 50)")
     t.add_argument("--csv", type=output_file, default=None,
@@ -1074,7 +1076,7 @@ def _user_graph_options(p: argparse.ArgumentParser, train: bool) -> None:
                         "train, val or test (default: a stratified split)")
     g.add_argument("--train-fraction", type=open_fraction, default=None,
                    help="labelled nodes of each class that train (default 0.6)")
-    g.add_argument("--val-fraction", type=fraction_below_one, default=None,
+    g.add_argument("--val-fraction", type=open_fraction, default=None,
                    help="labelled nodes of each class that validate (default 0.2; the others test)")
     g.add_argument("--split-seed", type=nonneg_int, default=None, help="seed of the stratified split (default 0)")
     g.add_argument("--save", type=model_output, metavar="FILE",
@@ -1119,8 +1121,8 @@ def _experiment_options(r: argparse.ArgumentParser) -> None:
                    help="seeds of every experiment's runs (default: 10 for depth and inference, 5 for "
                         "heterophily, 3 for the others; with --quick 2 for depth and inference, 1 for the others); "
                         "--noise-seeds and --chains-seeds override it for theirs")
-    r.add_argument("--noise-seeds", type=positive_int, help="seeds of the noise runs (default 3)")
-    r.add_argument("--chains-seeds", type=positive_int, help="seeds of the chains runs (default 3)")
+    r.add_argument("--noise-seeds", type=positive_int, help="seeds of the noise runs (default 3; with --quick 1)")
+    r.add_argument("--chains-seeds", type=positive_int, help="seeds of the chains runs (default 3; with --quick 1)")
     r.add_argument("--noise-models", type=comma_list(model_key, _MODEL_KEYS),
                    help="comma list of the models run under noise, each optionally with a variant "
                         f"{VARIANT_HELP} (default: gcn and pign-best:cr0, each with and without "
@@ -1164,8 +1166,9 @@ def _add_chains_parser(sub) -> None:
     _common(ch)
     ch.add_argument("--lengths", type=comma_list(positive_int, _POSITIVE_INTS), default="10,25,50,100",
                     help="comma list of chain lengths")
-    ch.add_argument("--seeds", type=positive_int, default=3)
-    ch.add_argument("--epochs", type=positive_int, default=200)
+    ch.add_argument("--seeds", type=positive_int, default=3,
+                    help="how many runs of each model and length, with the seeds 0 to N-1 (default 3)")
+    ch.add_argument("--epochs", type=positive_int, default=200, help="training epochs (default 200)")
     _outputs(ch, "results/chains")
     ch.add_argument("--jobs", type=positive_int, default=1, help="training runs in parallel (worker processes)")
     ch.set_defaults(func=cmd_chains)
