@@ -572,7 +572,8 @@ def _train(args: argparse.Namespace, rows_out=None) -> int:
         accs.append(res.test_acc)
         vals.append(res.val_acc)
         infos.append(res.info)
-        rows.append({"backend": args.backend, "dataset": base.name, "model": args.model, "seed": seed,
+        rows.append({"backend": args.backend, "dataset": base.name, "model": args.model,
+                     "preset": _preset_name(args) if args.model == "pign" else "", "noise": args.noise, "seed": seed,
                      "depth": cfg.depth, "test_acc": res.test_acc, "val_acc": res.val_acc,
                      "best_epoch": res.best_epoch, "seconds": secs,
                      **({k: res.info[k] for k in ("iterations", "final_residual", "contraction_factor")}

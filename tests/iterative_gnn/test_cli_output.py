@@ -130,6 +130,17 @@ def test_train_reports_runs_that_end_short_of_the_tolerance(tmp_path, capsys):
     assert "did not converge" not in capsys.readouterr().out
 
 
+def test_train_rows_name_the_preset_and_the_noise(tmp_path):
+    """Runs of two presets, or with and without noise, wrote the same row but for the accuracies."""
+    out = tmp_path / "runs.csv"
+    assert main(["train", "--backend", BACKEND, "--dataset", "karate", "--epochs", "1", "--iterations", "2",
+                 "--preset", "paper", "--noise", "0.5", "--csv", str(out)]) == 0
+    assert [(r["model"], r["preset"], float(r["noise"])) for r in read(out)] == [("pign", "paper", 0.5)]
+    assert main(["train", "--backend", BACKEND, "--dataset", "karate", "--epochs", "1", "--model", "gcn",
+                 "--csv", str(tmp_path / "gcn.csv")]) == 0
+    assert [(r["model"], r["preset"], float(r["noise"])) for r in read(tmp_path / "gcn.csv")] == [("gcn", "", 0.0)]
+
+
 def test_reproduce_logs_one_convergence_line_per_experiment(monkeypatch, tmp_path, capsys):
     monkeypatch.setattr(reproduce, "run_one", _warning_run_one(reproduce.run_one, lambda seed: 0.5 * (seed + 1)))
     out = tmp_path / "r"
