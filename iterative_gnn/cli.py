@@ -1206,6 +1206,15 @@ def _parse(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespa
     return args
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """A warning as a line of the command's own (``iterative-gnn: warning: ...``): the library's warnings
+    speak to a user of the command, to whom the source line that raised them says nothing."""
+    try:
+        print(f"iterative-gnn: warning: {message}", file=file if file is not None else sys.stderr)
+    except (OSError, ValueError):  # (a closed or broken stream: nothing to show it on)
+        pass
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = _parse(build_parser(), argv)
@@ -1218,6 +1227,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         raise SystemExit(missing_message(missing, getattr(args, "backend", "pyg")))
     with warnings.catch_warnings():  # torch's own notices hidden for this call only
         filter_torch_notices()
+        warnings.showwarning = _show_warning  # (restored with the filters when the block ends)
         # every command but --report trains with the backend; predict without --backend checks the model's
         if args.backend is not None and not getattr(args, "report", None):
             problem = backends.backend_problem(args.backend)

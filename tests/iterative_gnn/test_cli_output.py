@@ -252,3 +252,14 @@ def test_every_table_is_written_before_the_plots(monkeypatch, tmp_path):
         main(["reproduce", "--backend", BACKEND, "--out", str(out), "--seeds", "1", "--no-progress", *CHAINS])
     assert {"chains.csv", "chains_summary.csv", "summary.md"} <= {p.name for p in out.iterdir()}
     assert "## Chains" in (out / "summary.md").read_text()
+
+
+def test_a_library_warning_is_a_line_of_the_command(capsys):
+    """It printed Python's form, the file and line of the tool's source that called the model."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")  # (the test configuration hides this warning)
+        assert main(["train", "--backend", BACKEND, "--dataset", "karate", "--epochs", "1", "--iterations", "2",
+                     "--solver", "anderson"]) == 0
+    err = capsys.readouterr().err
+    assert "iterative-gnn: warning: PIGNConv: solver='anderson' with grad='unrolled'" in err
+    assert "UserWarning" not in err and ".py:" not in err
