@@ -39,6 +39,14 @@ def _prefix(where: Optional[str]) -> str:
     return f"{where}: " if where else ""
 
 
+def check_one_graph(num_graphs: Optional[int], where: str, rows: str = "the nodes") -> None:
+    """Without a batch vector ``rows`` are one graph: ``num_graphs`` (an int or None, checked as such)
+    may only be None or 1."""
+    if num_graphs is not None and num_graphs != 1:
+        raise ValueError(f"{where}: num_graphs={num_graphs} was given without a batch vector; without one {rows} "
+                         "are one graph (num_graphs=1 or None): pass the batch vector of the graphs it counts")
+
+
 def check_int(name: str, value: Any, *, minimum: int = 0, maximum: Optional[int] = None,
               optional: bool = False, where: Optional[str] = None, maximum_name: Optional[str] = None
               ) -> Optional[int]:

@@ -8,7 +8,7 @@ from torch import Tensor
 
 from ._compile import is_compiling, under_transform
 from ._keys import check_keys
-from .checks import check_int, got
+from .checks import check_int, check_one_graph, got
 from .config import GRAD_MODES, STOP_RULES, SolveConfig, option_names
 from .info import FixedPointInfo, _emit, apply_policy
 from .monitor import IterationMonitor
@@ -95,9 +95,8 @@ def fixed_point(
     if batch is not None:
         num_graphs = _check_batch(batch, z0, num_graphs, where,
                                   read=cfg.validate and (cfg.tol is not None or cfg.on_divergence != "ignore"))
-    elif check_int("num_graphs", num_graphs, minimum=0, optional=True, where=where) not in (None, 1):
-        raise ValueError(f"{where}: num_graphs={num_graphs} was given without a batch vector; without one z0's "
-                         "rows are one graph (num_graphs=1 or None)")
+    else:
+        check_one_graph(check_int("num_graphs", num_graphs, minimum=0, optional=True, where=where), where, "z0's rows")
 
     z, monitor, kept = _iterate(f, z0, cfg, solve, schedule, max_iter, batch, num_graphs)
     info = FixedPointInfo(

@@ -11,7 +11,7 @@ from torch import Tensor, nn
 from ._compile import is_compiling
 from ._keys import check_choice
 from ._state_dict import HintedLoad
-from .checks import check_int, check_real, got
+from .checks import check_int, check_one_graph, check_real, got
 from .forms import registered_form
 from .info import FixedPointInfo
 from .validation import check_features, check_parameter_dtype, compute_dtype
@@ -148,9 +148,7 @@ def global_pool(z: Tensor, batch: Optional[Tensor], num_graphs: Optional[int] = 
     check_choice("pool", how, POOLS, where="global_pool")
     num_graphs = check_int("num_graphs", num_graphs, minimum=0, optional=True, where="global_pool")
     if batch is None:
-        if num_graphs is not None and num_graphs != 1:  # (it returned one row)
-            raise ValueError(f"global_pool: num_graphs={num_graphs} was given without a batch vector; without one "
-                             "the rows are one graph (num_graphs=1 or None)")
+        check_one_graph(num_graphs, "global_pool", "the rows")  # (it returned one row)
         if z.size(0) == 0:  # as such a graph reads in a batch
             return z.new_zeros(1, z.size(1))
         if how == "max":

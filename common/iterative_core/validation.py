@@ -9,7 +9,7 @@ import torch
 from torch import Tensor
 
 from ._compile import is_compiling
-from .checks import check_int, got
+from .checks import check_int, check_one_graph, got
 
 SUPPORTED_DTYPES = (torch.float16, torch.bfloat16, torch.float32, torch.float64)
 
@@ -196,10 +196,7 @@ def check_batch(batch: Optional[Tensor], num_nodes: int, where: str, num_graphs:
     per-graph bound, the solve) never reads it again. One synchronisation, when either is needed."""
     num_graphs = check_int("num_graphs", num_graphs, minimum=0, optional=True, where=where)  # numpy's ints too
     if batch is None:
-        if num_graphs is not None and num_graphs != 1:  # without one, the nodes are one graph
-            raise ValueError(f"{where}: num_graphs={num_graphs} was given without a batch vector; without one "
-                             "the nodes are one graph (num_graphs=1 or None): pass the batch vector of the "
-                             "graphs it counts")
+        check_one_graph(num_graphs, where)
         return None
     if not isinstance(batch, Tensor):
         raise TypeError(f"{where}: batch must be a tensor of graph ids, got {type(batch).__name__}")
