@@ -144,22 +144,23 @@ def networkx():
     return nx
 
 
+def _opener(path: Path):
+    """What opens ``path``: ``gzip.open`` or ``bz2.open`` by its suffix (graph files may be compressed),
+    else ``open``."""
+    suffix = path.suffix.lower()
+    return gzip.open if suffix == ".gz" else bz2.open if suffix == ".bz2" else open
+
+
 def _open_text(path: Path):
     """The file as UTF-8 text (a leading byte-order mark dropped, as spreadsheet programs write one)."""
-    suffix = path.suffix.lower()
-    if suffix == ".gz":
-        return gzip.open(path, "rt", encoding="utf-8-sig")
-    if suffix == ".bz2":
-        return bz2.open(path, "rt", encoding="utf-8-sig")
-    return open(path, encoding="utf-8-sig")
+    return _opener(path)(path, "rt", encoding="utf-8-sig")
 
 
 def _not_utf8(path: Path, exc: UnicodeDecodeError, *, compressed: bool = True) -> str:
     """Where ``path`` first stops being UTF-8, as 'what on line L, byte B': the decoder's own position
     counts from the start of the chunk it was decoding, not of the file. ``compressed``: a ``.gz`` or
     ``.bz2`` file is read decompressed (graph files are; CSV files are read as they are)."""
-    suffix = path.suffix.lower() if compressed else ""
-    opener = gzip.open if suffix == ".gz" else bz2.open if suffix == ".bz2" else open
+    opener = _opener(path) if compressed else open
     offset = 0
     with opener(path, "rb") as f:
         for number, line in enumerate(f, 1):  # (no byte of a multi-byte character is a newline)
