@@ -248,6 +248,16 @@ def _raise_if_diverged(model: nn.Module, epoch: int, lr: float, exc: Optional[Ex
         raise TrainingDiverged(overflow_message(x, what), option="--features") from exc
 
 
+def _raise_if_weight_overflows(loss: Tensor, term: Tensor, weight: float, option: str, epoch: int) -> None:
+    """Raise :class:`TrainingDiverged` naming ``option`` when ``loss`` and ``term`` are finite but
+    ``loss + weight * term`` is not: the weight, not the features or the learning rate, overflowed."""
+    if (bool(torch.isfinite(loss.detach())) and bool(torch.isfinite(term.detach()))
+            and not bool(torch.isfinite(loss.detach() + weight * term.detach()))):
+        raise TrainingDiverged(f"in epoch {epoch + 1} the loss is NaN/Inf: the {option} term "
+                               f"({float(term.detach()):.3g}) times its weight {option}={weight:g} overflows "
+                               "float32; give a smaller weight", option=f"--{option}")
+
+
 def consistency_loss(logits: list[Tensor], temperature: float = 0.5) -> Tensor:
     """The consistency regularisation of GRAND (Feng et al., NeurIPS 2020, "Graph Random Neural
     Networks for Semi-Supervised Learning on Graphs"): the predicted class distributions of several
@@ -311,7 +321,9 @@ def train_node_classifier(model: nn.Module, ds: NodeDataset, *, epochs: int = 20
             outs = [forward(model, drop(), ds.graph) for _ in range(passes)]
             loss = torch.stack([F.cross_entropy(out[ds.train_mask], ds.y[ds.train_mask]) for out in outs]).mean()
             if consistency > 0:
-                loss = loss + consistency * consistency_loss(outs, consistency_temperature)
+                term = consistency_loss(outs, consistency_temperature)
+                _raise_if_weight_overflows(loss, term, consistency, "consistency", epoch)
+                loss = loss + consistency * term
             if not bool(torch.isfinite(loss.detach())):  # (a baseline has no layer to refuse NaN/Inf)
                 _raise_if_diverged(model, epoch, lr, None, ds.x, stepped)
             loss.backward()

@@ -113,6 +113,21 @@ def test_the_consistency_options_are_checked_before_training(kwargs, error, mess
         train_node_classifier(torch.nn.Linear(4, 2), None, **kwargs)
 
 
+def test_a_consistency_weight_that_overflows_the_loss_is_named_not_the_features():
+    """A finite weight such as 1e300 times a finite consistency term overflows float32: the error named
+    the features ("overflowed on the features ... rescale them") for data that were fine."""
+    from iterative_gnn.configs import run_one
+    from iterative_gnn.synthetic import load_csbm
+    from iterative_gnn.train import TrainingDiverged
+
+    ds = load_csbm("pyg", num_nodes=60, mean_degree=4.0, seed=0)
+    cfg = preset("pign", "best").with_(epochs=1, depth=2, consistency=1e300)
+    with pytest.raises(TrainingDiverged, match=r"the consistency term \(.*\) times its weight consistency=1e\+300 "
+                                               r"overflows float32; give a smaller weight") as caught:
+        run_one("pyg", ds, cfg, 0)
+    assert caught.value.option == "--consistency"
+
+
 def test_the_consistency_loss_is_the_squared_distance_to_the_sharpened_mean():
     from iterative_gnn.train import consistency_loss
 
