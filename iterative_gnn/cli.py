@@ -201,10 +201,11 @@ def choice(valid: Sequence[str]) -> Callable[[str], str]:
     return parse
 
 
-def output_file(text: str) -> str:
+def output_file(text: str, example: str = "results.csv") -> str:
     """A file path that can be written (checked now, not after the training), or ``-``: the standard
     output."""
-    problem = None if text == "-" else _write_problem(Path(text), folder=False)
+    problem = None if text == "-" else (_path_problem(text, folder=False, example=example)
+                                        or _write_problem(Path(text), folder=False))
     if problem:
         raise argparse.ArgumentTypeError(f"invalid value {text!r}: {problem}")
     return text
@@ -215,15 +216,27 @@ def model_output(text: str) -> str:
     if text == "-":
         raise argparse.ArgumentTypeError("invalid value '-': a model file is binary, not for the standard output; "
                                          "give a file path (predict reads it with --model FILE)")
-    return output_file(text)
+    return output_file(text, example="model.pt")
 
 
 def output_folder(text: str) -> str:
     """A folder that exists and can be written into, or can be created."""
-    problem = _write_problem(Path(text), folder=True)
+    problem = _path_problem(text, folder=True) or _write_problem(Path(text), folder=True)
     if problem:
         raise argparse.ArgumentTypeError(f"invalid value {text!r}: {problem}")
     return text
+
+
+def _path_problem(text: str, folder: bool, example: str = "results.csv") -> Optional[str]:
+    """Why ``text`` is no path of a file (a folder when ``folder``), or None: ``Path`` reads ``""`` as
+    the current folder and drops a final ``/``, so that ``--csv out/`` would write a file ``out``.
+    ``example``: a file name for the message's suggestion."""
+    if not text:
+        return f"an empty path; give a {'folder, for example results' if folder else 'file path'}"
+    seps = tuple(c for c in (os.sep, os.altsep) if c)
+    if not folder and (text.endswith(seps) or Path(text).name in ("", ".", "..")):
+        return f"names a folder, not a file; give a file path, for example {os.path.join(text, example)}"
+    return None
 
 
 def _write_problem(path: Path, folder: bool) -> Optional[str]:
@@ -891,7 +904,9 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
             _usage_error(args, f"argument --{run_options[0].replace('_', '-')}: not with --report, which runs "
                                "nothing and rebuilds the tables from the CSV files in its folder")
         if not out.is_dir():
-            _usage_error(args, f"argument --report: invalid value {args.report!r}: no such folder")
+            what = ("a file, not a folder" if out.exists() else "no such folder")
+            _usage_error(args, f"argument --report: invalid value {args.report!r}: {what}; give the folder of a "
+                               "reproduce run (its --out)")
         from .reproduce import RunFileError
 
         try:  # (the summary names the run's own command, from its run.log, before this one)

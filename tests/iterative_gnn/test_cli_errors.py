@@ -143,6 +143,25 @@ def test_an_unusable_backend_is_a_usage_error(monkeypatch, capsys, no_training):
 def test_a_report_of_a_folder_that_does_not_exist_says_so(tmp_path, capsys):
     err = usage_error(["reproduce", "--report", str(tmp_path / "nowhere")], capsys)
     assert "argument --report: invalid value" in err and "no such folder" in err
+    (tmp_path / "summary.md").write_text("")
+    err = usage_error(["reproduce", "--report", str(tmp_path / "summary.md")], capsys)  # was "no such folder"
+    assert "argument --report: invalid value" in err and "a file, not a folder; give the folder of a reproduce" in err
+
+
+@pytest.mark.parametrize("argv, option, message", [
+    (["train", "--dataset", "karate", "--csv", "{tmp}/new/"], "--csv", "names a folder, not a file; give a file "
+                                                                       "path, for example {tmp}/new/results.csv"),
+    (["train", "--dataset", "karate", "--save", "{tmp}/.."], "--save", "names a folder, not a file; give a file "
+                                                                      "path, for example {tmp}/../model.pt"),
+    (["train", "--dataset", "karate", "--csv", ""], "--csv", "an empty path; give a file path"),
+    (["reproduce", "--out", ""], "--out", "an empty path; give a folder, for example results")])
+def test_a_path_that_names_no_file_or_folder_is_a_usage_error(argv, option, message, tmp_path, capsys, no_training):
+    """``Path`` drops a final ``/`` and reads ``""`` as ``.``: ``--csv new/`` wrote a file ``new``, and
+    ``--out ''`` was refused as the current folder, "not empty"."""
+    argv = [a.replace("{tmp}", str(tmp_path)) for a in argv]
+    err = usage_error(argv, capsys)
+    assert f"argument {option}: invalid value" in err and message.replace("{tmp}", str(tmp_path)) in err
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_csv_that_cannot_be_written_fails_before_training(tmp_path, capsys, no_training):
