@@ -396,6 +396,9 @@ def _check_graph_options(args: argparse.Namespace) -> None:
         if args.length is not None and args.dataset != "chains":
             _usage_error(args, f"argument --length: applies to --dataset chains only, not to {args.dataset}")
         args.length = 50 if args.length is None else args.length
+        if args.data_root is not None and args.dataset in ("karate", "chains"):
+            _usage_error(args, f"argument --data-root: --dataset {args.dataset} is made in code and reads no "
+                               "files; the data root applies to cora, citeseer and pubmed")
         return
     given = [d for d in _DATASET_ONLY if getattr(args, d)]
     if given[:1] == ["dataset"]:

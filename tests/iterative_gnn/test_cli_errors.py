@@ -74,6 +74,9 @@ BAD = [  # (argv, option, value, a word of what is valid)
     (["train", "--model", "gcn", "--tol", "0.1"], "--tol", "", "--model pign only"),
     (["train", "--model", "appnp", "--preset", "paper"], "--preset", "", "--model pign only"),
     (["train", "--length", "7"], "--length", "", "--dataset chains only, not to cora"),
+    (["train", "--dataset", "karate", "--data-root", "."], "--data-root", "karate is made in code and reads no files",
+     "the data root applies to cora, citeseer and pubmed"),  # was ignored
+    (["train", "--dataset", "chains", "--data-root", "."], "--data-root", "chains is made in code", "cora"),
     (["train", "--lr", "1e39"], "--lr", "'1e39'", "at most 3.4e37"),  # was an overflow inside Adam
     (["train", "--lr", "3.5e37"], "--lr", "'3.5e37'", "at most 3.4e37"),  # float32's, but ten times it is not
     (["reproduce", "--report", ".", "--seeds", "4"], "--seeds", "", "not with --report, which runs nothing"),
