@@ -1243,6 +1243,36 @@ def _cells(rows: list[dict], row_key: str, col_key: str, cols: list, label: Call
     return out
 
 
+def _shown_evaluations(rows: list[dict]) -> list[int]:
+    """The evaluation depths m of an inference table: 1 and k/2, k, 2k, 3k, 4k of each training depth k."""
+    ks = sorted({int(r["trained_iterations"]) for r in rows})
+    evals = sorted({int(r["eval_iterations"]) for r in rows})
+    return [m for m in evals if m == 1 or any(m in (k // 2, k, 2 * k, 3 * k, 4 * k) for k in ks)]
+
+
+def node_iteration_tables(rows: dict[str, list[dict]]) -> list[str]:
+    """Markdown sections of the inference and residuals experiments (those that were run)."""
+    lines: list[str] = []
+    inf = rows.get("inference", [])
+    if inf:
+        shown = _shown_evaluations(inf)
+        keyed = [{**r, "run": f"{r['dataset']}, {r['model']}, k = {r['trained_iterations']}"} for r in inf]
+        lines += ["## PIGN trained with k iterations, evaluated with m (test accuracy %)", ""]
+        lines += _table(_cells(keyed, "run", "eval_iterations", shown), ["run", *map(str, shown)]) + [""]
+    res = rows.get("residuals", [])
+    if res:
+        out = []
+        for key in dict.fromkeys((r["dataset"], r["model"], r["state"]) for r in res):
+            mine = [r for r in res if (r["dataset"], r["model"], r["state"]) == key]
+            last = max(int(r["iteration"]) for r in mine)
+            at = {i: [float(r["residual"]) for r in mine if int(r["iteration"]) == i] for i in (1, last)}
+            out.append({"dataset": key[0], "model": key[1], "state": key[2], "iterations": last,
+                        "first": f"{statistics.mean(at[1]):.3g}", "last": f"{statistics.mean(at[last]):.3g}"})
+        lines += ["## Relative residual of the iteration, at its first and last step (mean over seeds)", ""]
+        lines += _table(out, ["dataset", "model", "state", "iterations", "first", "last"]) + [""]
+    return lines
+
+
 def generated_tables(rows: dict[str, list[dict]]) -> list[str]:
     """Markdown sections of the heterophily, graphs and long_range experiments (those that were run)."""
     lines: list[str] = []
@@ -1260,9 +1290,7 @@ def generated_tables(rows: dict[str, list[dict]]) -> list[str]:
         lines += _table(_cells(gr, "model", "depth", depths), ["model", *map(str, depths)]) + [""]
     inf = rows.get("graphs_inference", [])
     if inf:
-        ks = sorted({int(r["trained_iterations"]) for r in inf})
-        evals = sorted({int(r["eval_iterations"]) for r in inf})
-        shown = [m for m in evals if m == 1 or any(m in (k // 2, k, 2 * k, 3 * k, 4 * k) for k in ks)]
+        shown = _shown_evaluations(inf)
         cells = _cells(inf, "trained_iterations", "eval_iterations", shown)
         lines += ["### GraphPIGN trained with k iterations, evaluated with m (test accuracy %)", ""]
         lines += _table([{"k": r.pop("trained_iterations"), **r} for r in cells], ["k", *map(str, shown)]) + [""]
@@ -1325,6 +1353,7 @@ def write_summary(path: Path, rows: dict[str, list[dict]], checks: list[dict], b
                           "test": _test_accuracy(r),
                           "iterations": "" if math.isnan(r["iterations_mean"]) else f"{r['iterations_mean']:.0f}"}
                          for r in summ], ["L", "model", "test", "iterations"]) + [""]
+    lines += node_iteration_tables(rows)
     lines += generated_tables(rows)
     if checks:
         lines += ["## Targets", ""] + _table(checks, ["target", "measured", "met"]) + [""]

@@ -266,3 +266,19 @@ def test_inference_without_a_pign_model_is_refused(experiments, tmp_path, capsys
     assert "inference" not in s.experiments and "residuals" not in s.experiments and "depth" in s.experiments
     with pytest.raises(ValueError, match=r"experiment trains the PIGN models of models .* and models \(gcn\) has none"):
         Runner("pyg", Settings(experiments=("inference",), models=("gcn",)), Path("unused")).check()
+
+
+def test_summary_has_the_inference_and_residuals_tables(tmp_path):
+    """The two experiments wrote CSV files and plots only: summary.md had no line of them."""
+    rows = {k: [] for k in reproduce.ROW_KINDS}
+    rows["inference"] = [{"dataset": "cora", "model": "pign-best", "trained_iterations": 8, "eval_iterations": m,
+                          "seed": seed, "test_acc": 0.5 + 0.01 * m + 0.02 * seed, "val_acc": 0.5, "final_residual": 0.1}
+                         for m in (1, 2, 4, 8, 16) for seed in (0, 1)]
+    rows["residuals"] = [{"dataset": "cora", "model": "pign-best", "state": state, "seed": seed, "iteration": i,
+                          "residual": 0.5 ** i * (1 + seed), "abs_residual": 1.0}
+                         for state in ("untrained", "trained") for seed in (0, 1) for i in (1, 2, 3)]
+    text = reproduce.write_summary(tmp_path / "summary.md", rows, [], "pyg").read_text()
+    assert "| run | 1 | 4 | 8 | 16 |" in text  # m = 2 is not among 1, k/2, k, 2k, 3k, 4k
+    assert "| cora, pign-best, k = 8 | 52.0 ± 1.4 | 55.0 ± 1.4 | 59.0 ± 1.4 | 67.0 ± 1.4 |" in text
+    assert "| cora | pign-best | untrained | 3 | 0.75 | 0.188 |" in text
+    assert "| cora | pign-best | trained | 3 | 0.75 | 0.188 |" in text
