@@ -121,9 +121,14 @@ class PyGAdapter(GraphAdapter):
         check_same_device(x, edge_index, where, "edge_index")
         if type(edge_index) is not Tensor and hasattr(edge_index, "sparse_size"):  # EdgeIndex
             rows, cols = edge_index.sparse_size()
-            if rows is not None and cols is not None and rows != cols:
-                raise ValueError(square_error(where, f"got an EdgeIndex of sparse size ({rows}, {cols})",
-                                              self.subgraph_hint))
+            # PyG's message passing fills an unknown size from x: (None, 5) for 10 nodes is a 10 x 5 graph
+            read = (n if rows is None else rows, n if cols is None else cols)
+            if read[0] != read[1]:
+                raise ValueError(square_error(where, f"got an EdgeIndex of sparse size ({rows}, {cols}) for {n} nodes, "
+                                                     f"which PyG's message passing reads as {read[0]} x {read[1]}",
+                                              f"For a graph of {n} nodes set both sizes, "
+                                              f"edge_index.sparse_resize_({n}, {n}); for a bipartite one, "
+                                              + self.subgraph_hint[:1].lower() + self.subgraph_hint[1:]))
             known = rows if rows is not None else cols
             # more nodes than x has rows (as PyG's layers, which take a smaller size: one PyG infers from the
             # largest index, with the nodes after it isolated)

@@ -92,6 +92,14 @@ def test_an_edge_index_of_another_sparse_size_than_x_is_refused():
         PIGNConv(C)(torch.randn(N, C), EdgeIndex(ei, sparse_size=(N + 5, N + 5)))
     for size in ((N, N), (None, None), (N, None)):
         assert PIGNConv(C)(torch.randn(N, C), EdgeIndex(ei, sparse_size=size)).shape == (N, C)
+    # one size given and not x's: PyG's message passing fills the other from x, a bipartite graph (was iterated
+    # as the square graph of x's rows); a size PyG inferred per dimension ((10, 5) from a square graph) the same
+    for size in ((None, N - 2), (N - 2, None), (N, N - 2)):
+        read = tuple(N if s is None else s for s in size)
+        with pytest.raises(ValueError, match=rf"sparse size \({size[0]}, {size[1]}\) for {N} nodes, which PyG's "
+                                             rf"message passing reads as {read[0]} x {read[1]}\. .* set both sizes, "
+                                             rf"edge_index.sparse_resize_\({N}, {N}\)"):
+            PIGNConv(C)(torch.randn(N, C), EdgeIndex(ei[:, (ei < N - 2).all(0)], sparse_size=size))
     # a smaller size, as PyG infers it from the largest index (get_sparse_size, sort_by): the last nodes isolated
     small = EdgeIndex(torch.tensor([[0, 1, 2, 3], [1, 2, 3, 0]]))
     small.get_sparse_size()
