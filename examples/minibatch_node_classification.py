@@ -6,11 +6,16 @@
 Iteration needs a square operator, so every mini-batch is a node-induced subgraph (the same nodes in
 and out), never a DGL block / message-flow graph:
 
-* PyG: ``NeighborLoader`` (needs pyg-lib or torch-sparse; the loss is taken on the seed nodes, the first
-  ``batch_size`` rows), ``ClusterLoader`` (needs METIS from pyg-lib or torch-sparse), the k-hop
-  neighbourhoods of the seed nodes through ``NodeLoader`` with the torch-only sampler below, or
-  ``RandomNodeLoader``; ``--sampler auto`` takes ``NeighborLoader`` when it can run, else ``khop``.
+* PyG: ``NeighborLoader`` (its node-induced subgraphs need torch-sparse: pyg-lib alone samples only
+  the edges towards the seeds; the loss is taken on the seed nodes, the first ``batch_size`` rows),
+  ``ClusterLoader`` (needs METIS from pyg-lib or torch-sparse), the k-hop neighbourhoods of the seed
+  nodes through ``NodeLoader`` with the torch-only sampler below, or ``RandomNodeLoader``;
+  ``--sampler auto`` takes ``NeighborLoader`` when it can run, else ``khop``.
 * DGL: ``ClusterGCNSampler`` (METIS is built into DGL) or random ``dgl.node_subgraph`` parts.
+
+``--batch-size`` (seed nodes per batch, default 64) applies to ``neighbor`` and ``khop``, ``--parts``
+(default 16; ``random`` takes ``parts // 8`` parts) to ``cluster`` and ``random``; an option given to a
+sampler that does not read it is an error.
 
 Evaluation runs on the whole graph. Data: Cora from ``--data-root``, else ``$ITERATIVE_GNN_DATA`` (or the loaders' default
 location); ``--dataset karate`` needs no files.
@@ -48,13 +53,31 @@ def khop_sampler(data, hops: int):
     return KHopSampler()
 
 
-def pyg_batches(ds, sampler: str, batch_size: int, parts: int):
+def resolve_sampler(backend: str, sampler: str) -> str:
+    """The sampler ``--sampler`` names on ``backend`` (``auto`` resolved); ValueError for one that cannot
+    run there."""
+    if backend == "dgl":
+        if sampler in ("neighbor", "khop"):
+            raise ValueError(f"--sampler {sampler} is a PyG sampler; with --backend dgl take cluster or random")
+        return "cluster" if sampler == "auto" else sampler
     import torch_geometric.typing as t
+
+    if sampler == "auto":
+        return "neighbor" if t.WITH_TORCH_SPARSE else "khop"
+    if sampler == "neighbor" and not t.WITH_TORCH_SPARSE:
+        raise ValueError("--sampler neighbor: PyG's NeighborLoader samples node-induced subgraphs (every edge among "
+                         "the sampled nodes, the square operator iteration needs) only with torch-sparse installed; "
+                         "take --sampler khop")
+    if sampler == "cluster" and not t.WITH_METIS:
+        raise ValueError("--sampler cluster: PyG's ClusterLoader needs METIS, from pyg-lib or torch-sparse; take "
+                         "--sampler khop or random")
+    return sampler
+
+
+def pyg_batches(ds, sampler: str, batch_size: int, parts: int):
     from torch_geometric.data import Data
 
     data = Data(x=ds.x, edge_index=ds.graph, y=ds.y, train_mask=ds.train_mask, num_nodes=ds.num_nodes)
-    if sampler == "auto":
-        sampler = "neighbor" if (t.WITH_PYG_LIB or t.WITH_TORCH_SPARSE) else "khop"
     print(f"PyG sampler: {sampler}")
     if sampler == "khop":
         from torch_geometric.loader import NodeLoader
@@ -85,15 +108,13 @@ def dgl_batches(ds, sampler: str, parts: int):
 
     g = ds.graph
     g.ndata["feat"], g.ndata["label"], g.ndata["train_mask"] = ds.x, ds.y, ds.train_mask
-    if sampler in ("auto", "cluster"):
+    if sampler == "cluster":
         import tempfile
 
         s = dgl.dataloading.ClusterGCNSampler(g, parts, cache_path=os.path.join(tempfile.mkdtemp(), "c.pkl"),
                                               prefetch_ndata=["feat", "label", "train_mask"])
         print("DGL sampler: ClusterGCNSampler")
         return lambda: dgl.dataloading.DataLoader(g, torch.arange(parts), s, batch_size=4, shuffle=True)
-    if sampler in ("neighbor", "khop"):
-        print(f"--sampler {sampler} is PyG's; DGL takes random node-induced parts (--sampler random)")
     print("DGL sampler: dgl.node_subgraph")
     return lambda: (dgl.node_subgraph(g, p) for p in torch.randperm(g.num_nodes()).chunk(max(2, parts // 8)))
 
@@ -108,18 +129,27 @@ def main(argv=None) -> None:
     ap.add_argument("--data-root", help="the data root (default: $ITERATIVE_GNN_DATA, else the loaders' location)")
     ap.add_argument("--sampler", choices=("auto", "neighbor", "khop", "cluster", "random"), default="auto")
     ap.add_argument("--epochs", type=positive_int, default=100)
-    ap.add_argument("--batch-size", type=positive_int, default=64)
-    ap.add_argument("--parts", type=positive_int, default=16)
+    ap.add_argument("--batch-size", type=positive_int, help="seed nodes per batch (neighbor, khop; default 64)")
+    ap.add_argument("--parts", type=positive_int, help="graph parts (cluster, random; default 16)")
     ap.add_argument("--iterations", type=positive_int, default=8)
     ap.add_argument("--eval-every", type=positive_int, default=10)
     args = ap.parse_args(argv)
+    try:
+        sampler = resolve_sampler(args.backend, args.sampler)
+    except ValueError as exc:
+        ap.error(str(exc))
+    for option, reads in (("batch_size", ("neighbor", "khop")), ("parts", ("cluster", "random"))):
+        if getattr(args, option) is not None and sampler not in reads:
+            ap.error(f"--{option.replace('_', '-')} applies to --sampler {' and '.join(reads)}, not to {sampler}")
+    batch_size = 64 if args.batch_size is None else args.batch_size
+    parts = 16 if args.parts is None else args.parts
     torch.manual_seed(0)
 
     ds = load_node_dataset(args.dataset, args.backend, args.data_root)
     if args.backend == "pyg":
         from pyg_iterative import PIGN
 
-        loader, seeds_only = pyg_batches(ds, args.sampler, args.batch_size, args.parts)
+        loader, seeds_only = pyg_batches(ds, sampler, batch_size, parts)
 
         def step(model, b):
             out = model(b.x, b.edge_index)
@@ -133,7 +163,7 @@ def main(argv=None) -> None:
     else:
         from dgl_iterative import PIGN
 
-        batches = dgl_batches(ds, args.sampler, args.parts)
+        batches = dgl_batches(ds, sampler, parts)
 
         def step(model, sg):
             mask = sg.ndata["train_mask"]
