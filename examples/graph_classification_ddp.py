@@ -9,7 +9,9 @@ its ``batch`` vector, ``dgl.batch`` its ``batch_num_nodes()``. A graph's output 
 depend on the other graphs of its batch, and splitting every batch across processes trains exactly the
 model one process trains on the whole batches, provided the loss is averaged over the whole batch:
 each process sums its graphs' losses, divides by the whole batch's size and multiplies by the number
-of processes (DDP averages the gradients over the processes).
+of processes (DDP averages the gradients over the processes). A last batch smaller than
+``--batch-size`` is dropped, whatever the number of processes (one that small might not give every
+process a graph).
 """
 from __future__ import annotations
 
@@ -70,8 +72,8 @@ def run(rank: int, world_size: int, args) -> None:
         correct = total = 0.0
         for start in range(0, len(data), args.batch_size):
             batch = [data[i] for i in perm[start:start + args.batch_size]]
-            if len(batch) < world_size:  # a last batch too small to give every process a graph
-                break
+            if len(batch) < args.batch_size:  # a last, smaller batch is dropped (drop_last) in every run, so that
+                break                           # runs on any number of processes see the same batches
             # this process's graphs of the batch: near-equal shares (sizes differ by one at most)
             part = [batch[i] for i in torch.arange(len(batch)).tensor_split(world_size)[rank].tolist()]
             call, y = collate(args.backend, part)
