@@ -24,7 +24,7 @@ from iterative_core.checks import got
 from iterative_core.validation import check_same_device
 from iterative_core.wrapping import square_error
 
-__all__ = ["DGLAdapter", "DGLLayer", "resolve_edge_weight", "batch_vector", "check_feat_rows"]
+__all__ = ["DGLAdapter", "DGLLayer", "resolve_edge_weight", "batch_vector", "check_feat_rows", "check_square_graph"]
 
 
 def resolve_edge_weight(graph, edge_weight: Union[Tensor, str, None], where: str) -> Optional[Tensor]:
@@ -64,6 +64,23 @@ def with_coo(graph):
 def _source(graph):
     """The graph that :func:`with_coo` copied, else ``graph`` itself."""
     return getattr(graph, "_iterative_source", graph)
+
+
+def check_square_graph(where: str, graph) -> None:
+    """Refuse a graph the iteration cannot run on: a block (message-flow graph), a bipartite graph or a
+    heterograph of several node or edge types."""
+    if graph.is_block or graph.num_src_nodes() != graph.num_dst_nodes():
+        kind = "a block (message-flow graph)" if graph.is_block else "a bipartite graph"
+        apart = (", two node sets even where their counts agree"
+                 if graph.is_block and graph.num_src_nodes() == graph.num_dst_nodes() else "")
+        raise ValueError(square_error(
+            where, f"got {kind} with {graph.num_src_nodes()} source and {graph.num_dst_nodes()} destination "
+            f"nodes{apart}", DGLAdapter.subgraph_hint))
+    if len(graph.ntypes) > 1 or len(graph.etypes) > 1:
+        raise ValueError(
+            f"{where}: got a heterograph with node types {graph.ntypes} and edge types {graph.etypes}; the "
+            "iteration needs one node set and one edge set. Convert it with dgl.to_homogeneous(graph) (node "
+            "features of one width), or iterate one relation, e.g. graph[etype] of a single node type")
 
 
 def check_feat_rows(where: str, feat: Tensor, graph) -> None:
@@ -145,18 +162,7 @@ class DGLAdapter(GraphAdapter):
                    num_graphs: Optional[int]) -> GraphView:
         where = type(layer).__name__
         self.check_order(where, feat, graph)
-        if graph.is_block or graph.num_src_nodes() != graph.num_dst_nodes():
-            kind = "a block (message-flow graph)" if graph.is_block else "a bipartite graph"
-            apart = (", two node sets even where their counts agree"
-                     if graph.is_block and graph.num_src_nodes() == graph.num_dst_nodes() else "")
-            raise ValueError(square_error(
-                where, f"got {kind} with {graph.num_src_nodes()} source and {graph.num_dst_nodes()} destination "
-                f"nodes{apart}", self.subgraph_hint))
-        if len(graph.ntypes) > 1 or len(graph.etypes) > 1:
-            raise ValueError(
-                f"{where}: got a heterograph with node types {graph.ntypes} and edge types {graph.etypes}; the "
-                "iteration needs one node set and one edge set. Convert it with dgl.to_homogeneous(graph) (node "
-                "features of one width), or iterate one relation, e.g. graph[etype] of a single node type")
+        check_square_graph(where, graph)
         n = graph.num_nodes()
         check_feat_rows(where, feat, graph)
         check_same_device(feat, graph, where)

@@ -9,7 +9,7 @@ from torch import Tensor
 from iterative_core.checks import got
 from iterative_core.models import GraphPIGNBase, PIGNBase
 
-from .adapter import batch_vector, check_feat_rows
+from .adapter import batch_vector, check_feat_rows, check_square_graph
 from .pign_conv import PIGNConv
 
 
@@ -64,6 +64,7 @@ class GraphPIGN(GraphPIGNBase):
         if not isinstance(graph, dgl.DGLGraph):  # (before reading its batch: a tensor has no batch_size)
             raise TypeError(f"{type(self).__name__}: graph must be a DGLGraph (a dgl.batch of graphs: DGL's order, "
                             f"model(graph, feat, edge_weight=None, return_info=False)), got {got(graph)}")
+        check_square_graph(type(self).__name__, graph)  # (a block's row counts would be the first complaint)
         if isinstance(feat, Tensor) and feat.dim():  # (before the batch's check, which would name the batch)
             check_feat_rows(type(self).__name__, feat, graph)
         batch, num_graphs = batch_vector(graph, type(self).__name__)  # the layer reads the same vector (built once)

@@ -6,7 +6,7 @@ import torch
 
 dgl = pytest.importorskip("dgl")
 
-from dgl_iterative import GCNOperator, PIGNConv  # noqa: E402
+from dgl_iterative import PIGN, GCNOperator, GraphPIGN, PIGNConv  # noqa: E402
 from tests.helpers import dense_gcn_matrix, dense_pign, random_graph  # noqa: E402
 
 C = 8
@@ -81,6 +81,11 @@ def test_blocks_are_refused():
     assert full.num_src_nodes() == full.num_dst_nodes() == 15
     with pytest.raises(ValueError, match="15 source and 15 destination nodes, two node sets even where their counts"):
         PIGNConv(4)(full, torch.randn(15, 4))
+    # the models: the block is named (a row count was: "feat has 15 rows but the graph has 20 nodes")
+    for model in (PIGN(4, 8, 2, num_iterations=2), GraphPIGN(4, 8, 2, num_iterations=2)):
+        with pytest.raises(ValueError, match=rf"(GraphPIGN|PIGNConv): got a block \(message-flow graph\) with "
+                                             rf"{block.num_src_nodes()} source and 5 destination nodes"):
+            model(block, torch.randn(block.num_src_nodes(), 4))
 
 
 @pytest.mark.parametrize("weighted", [False, True])
