@@ -269,7 +269,7 @@ class SolveConfig(_Options):
     * ``on_nonconvergence``, ``on_divergence``: ``"warn"``, ``"raise"``
       (:class:`~iterative_core.ConvergenceError`) or ``"ignore"``, for the forward and the adjoint
       solve. Divergence: NaN/Inf (in ``z0``, or appearing during the iteration); a residual that
-      grew ``divergence_growth`` times with a contraction factor above 1; or an expansive iteration
+      grew ``divergence_growth`` times with a contraction factor of 1 or more; or an expansive iteration
       (:data:`iterative_core.info.EXPANSION_FACTOR`, :data:`~iterative_core.info.EXPANSION_GROWTH`).
       Checking for divergence reads a few values from the device after the loop;
       ``on_divergence="ignore"`` with ``tol=None`` makes the whole call free of synchronisation.
@@ -319,7 +319,7 @@ class SolveConfig(_Options):
         "warn", "on NaN/Inf or a diverging iteration: 'warn', 'raise' (ConvergenceError) or 'ignore'",
         check=_choice("on_divergence policy", POLICIES))
     divergence_growth: float = option(
-        1e3, "a residual grown this many times (with a contraction factor above 1) is a divergence; >= 1",
+        1e3, "a residual grown this many times (with a contraction factor of 1 or more) is a divergence; >= 1",
         check=_real(low=1.0))
     validate: bool = option(
         True, "check the input at once: batch ids; in layers also the edge index range, NaN/Inf features and weights, "

@@ -127,7 +127,8 @@ class FixedPointInfo:
             held NaN/Inf), ``"nonfinite"`` (NaN/Inf appeared during the iteration), ``"expansive"``
             (contraction factor above :data:`EXPANSION_FACTOR`, 1.5, and the iterate grew
             :data:`EXPANSION_GROWTH`-fold, 200x, see ``iterate_growth``) or ``"residual"``
-            (contraction factor above 1 and the residual grew ``divergence_growth``-fold) or
+            (contraction factor at least 1 and the residual grew ``divergence_growth``-fold; where every step
+            was at the rounding floor, the factor of the steps themselves) or
             ``"overflow"`` (finite in the compute dtype, float32, but beyond the range of the half
             dtype the layer returns); None when it did not diverge. With a batch, the whole input's
             reason, else that of the first graph in ``graph_diverged``.
@@ -261,7 +262,11 @@ class FixedPointInfo:
         if r.numel() < 2:
             return None
         q = self.contraction_factor
-        if math.isnan(q) or q <= 1.0:
+        if q == 0.0:  # every step at the rounding floor: the rules read the steps themselves
+            rel = self.residuals.detach().double().cpu()
+            q = float(_contraction_factors(self.abs_residuals.detach().double().cpu()[:, None], rel[:, None],
+                                           self._seen(), 0.0)[0])
+        if math.isnan(q) or q < 1.0:  # (1.0: steps that stopped shrinking, equal in a half-precision iterate)
             return None
         first, last = float(r[0]), float(r[-1])
         if r.numel() >= 3 and last > self._divergence_growth * max(first, 1e-300):
@@ -321,16 +326,17 @@ class FixedPointInfo:
             self._cache["graph_q"] = self._graph_factors(slice(None))
         return self._cache["graph_q"]
 
-    def _graph_factors(self, graphs) -> Tensor:
+    def _graph_factors(self, graphs, floor: Optional[float] = None) -> Tensor:
         """The contraction factors of the ``graphs`` (an index or a slice) of the batch: only their
-        columns of the per-graph steps are read back."""
+        columns of the per-graph steps are read back. ``floor``: the relative step below which a step
+        is left out (default: the iterates' rounding floor)."""
         steps = self._graph_steps[:, graphs].detach().double().cpu()
         rel = _relative_steps(steps[..., 0], steps[..., 1])
         seen = self._seen()[:, None]
         if self.graph_iterations is not None:  # a graph's own steps: not those it stood frozen through
             own = self.graph_iterations.detach().cpu()[graphs]
             seen = seen & (torch.arange(steps.shape[0])[:, None] < own[None, :])
-        return _contraction_factors(steps[..., 0], rel, seen, self._floor())
+        return _contraction_factors(steps[..., 0], rel, seen, self._floor() if floor is None else floor)
 
     def _graph_ends(self) -> Optional[tuple[Tensor, Tensor, int]]:
         """``(first, last, count)``: each graph's step and iterate norms ``[num_graphs, 2]`` (float64, on
@@ -381,7 +387,9 @@ class FixedPointInfo:
                 candidates = torch.nonzero((growth > EXPANSION_GROWTH) | grew).flatten()  # NaN: not one
                 if candidates.numel():
                     q = self._graph_factors(candidates)
-                    residual[candidates] = (q > 1.0) & grew[candidates]
+                    # every step at the rounding floor (0.0): the rules read the steps themselves
+                    q = torch.where(q == 0.0, self._graph_factors(candidates, floor=0.0), q)
+                    residual[candidates] = (q >= 1.0) & grew[candidates]
                     expansive[candidates] = ((q > EXPANSION_FACTOR) & (growth[candidates] > EXPANSION_GROWTH)
                                              & ~residual[candidates])
             self._cache["graph_rules"] = (residual, expansive)

@@ -164,6 +164,27 @@ def test_a_half_precision_iteration_that_grows_is_diverged(dtype, gain):
         assert info.status == "diverged" and info.contraction_factor > 1.0, (dt, info)
 
 
+@pytest.mark.parametrize("smoothing", [0.0, 0.5])
+def test_a_bfloat16_iteration_that_grows_by_steps_under_its_floor_is_diverged(smoothing):
+    """1.02 z in bfloat16: each relative step (0.02, or 0.01 smoothed) is under the floor, 4 eps = 0.031,
+    so every ratio was left out, the factor read 0.0 and the status 'fixed' after growing 10^6-fold. The
+    smoothed steps round to the same bfloat16 value: their ratio reads 1.0, not 1.01."""
+    import iterative_core as ic
+    batch = torch.tensor([0] * 5 + [1] * 5)
+    for grows in (None, torch.tensor([False] * 5 + [True] * 5)):
+        gain = 1.02 if grows is None else torch.where(grows, 1.02, 0.5).to(torch.bfloat16)
+        with pytest.warns(ic.ConvergenceWarning, match="diverged"):
+            _, info = ic.fixed_point(lambda z: gain * z, torch.linspace(1, 2, 10, dtype=torch.bfloat16), max_iter=800,
+                                     smoothing=smoothing, batch=None if grows is None else batch,
+                                     num_graphs=None if grows is None else 2)
+        assert info.status == "diverged" and info.divergence_reason == "residual", info
+        if grows is not None:
+            assert info.graph_diverged.tolist() == [False, True]
+    _, info = ic.fixed_point(lambda z: 0.5 * z + 1, torch.linspace(1, 2, 10, dtype=torch.bfloat16), max_iter=800,
+                             smoothing=smoothing)  # a contraction at its floor: not diverged
+    assert info.status == "fixed" and not info.diverged
+
+
 @pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
 def test_a_half_precision_contraction_reads_below_1_at_its_rounding_floor(dtype):
     """Steps at a half iterate's rounding floor were measured against float32's: q read above 1."""
