@@ -27,8 +27,10 @@ def _relative(step: Tensor, norm: Tensor) -> Tensor:
     residual, and must not pass a test as one."""
     # the norm floored relative to the step, not offset by a constant, which made the test absolute for
     # iterates of norm near it (a problem scaled by 1e-16 stopped after 6 steps): a step from z = 0
-    # reads 1e12, a zero step from it 0
-    floor = torch.maximum(norm, step * _FROM_ZERO).clamp_min(torch.finfo(norm.dtype).tiny)
+    # reads 1e12, a zero step from it 0; a subnormal norm is kept (clamped to the smallest normal number, a
+    # norm of 1e-40 in float32 made steps read 10^-2 of their length and stopped the solve early)
+    floor = torch.maximum(norm, step * _FROM_ZERO)
+    floor = torch.where(floor > 0, floor, torch.ones_like(floor))  # (0 only for a zero step from zero: it reads 0)
     ratio = torch.where(torch.isinf(step), float("inf"), step / floor)  # an overflowed step: inf, not inf / inf
     return torch.where(torch.isfinite(norm), ratio, float("nan"))
 

@@ -183,10 +183,13 @@ def test_an_overflowed_iterate_norm_never_reads_as_a_small_relative_residual():
     assert m.graph_failed.tolist() == [True, True] and torch.isnan(m.graph_res[0]).all()
 
 
-@pytest.mark.parametrize("dtype,scale", [(torch.float32, 1e-25), (torch.float64, 1e-170), (torch.float16, 1e-4)])
+@pytest.mark.parametrize("dtype,scale", [(torch.float32, 1e-25), (torch.float64, 1e-170), (torch.float16, 1e-4),
+                                         (torch.float32, 1e-40), (torch.float64, 1e-310)])
 def test_iterates_whose_squares_underflow_are_measured_at_their_own_scale(dtype, scale):
     # the squares of entries below sqrt(tiny) underflow to zero: a step of half the iterate then read as
-    # a zero relative residual and passed any tol; measured again on the rescaled iterate at the test
+    # a zero relative residual and passed any tol; measured again on the rescaled iterate at the test.
+    # Subnormal iterates (1e-40 in float32): their norm was clamped to the smallest normal number, and
+    # a step of half the iterate read 0.004, which passed tol=1e-2
     z0 = torch.full((16, 4), scale, dtype=dtype)
     m = IterationMonitor(z0, max_iter=5, tol=1e-3)
     assert halving(m, z0, 3) == [False] * 3
