@@ -505,6 +505,8 @@ class OperatorLayerBase(IterativeLayerBase):
                 check_parameter_dtype(x, param.dtype, where, "the layer")
                 break
         dtype = compute_dtype(x.dtype)
+        if self.validate and edge_weight is not None and not hasattr(op, "bind"):
+            _check_weights_fit(edge_weight, x.dtype, where, type(op).__name__)
         if dtype == x.dtype or not getattr(op, "binds_in_float32", False):
             return _Step(self._bind(x, graph, edge_weight, batch, num_graphs, edge_attr), x, z_init, batch, num_graphs,
                          None)
@@ -712,6 +714,19 @@ def _warn_unrun_hooks(layer: nn.Module, op: nn.Module) -> None:
     warn_user(f"{where}: the module hooks (forward or backward) registered on {where}.operator ({type(op).__name__}) "
               f"are not run: each step calls the function its bind() returned, not operator(...); {watched}a hook on "
               "the layer runs once per forward")
+
+
+def _check_weights_fit(edge_weight: Tensor, dtype: torch.dtype, where: str, op_name: str) -> None:
+    """Refuse edge weights that the cast to the features' ``dtype`` (see ``_bind``) would make
+    infinite: float32 weights above 65504 given to a float16 layer read as an expansive operator."""
+    if not (edge_weight.is_floating_point() and dtype.is_floating_point and edge_weight.dtype != dtype
+            and torch.finfo(dtype).max < torch.finfo(edge_weight.dtype).max and edge_weight.numel()):
+        return
+    largest = float(edge_weight.detach().abs().max())
+    if largest > torch.finfo(dtype).max:
+        raise ValueError(f"{where}: edge_weight holds values up to {largest:.4g}, beyond the range of {dtype} "
+                         f"(largest {torch.finfo(dtype).max:.6g}), the features' dtype that {op_name} gets them in: "
+                         "they would be inf. Scale the weights down, or run the layer in float32")
 
 
 def _binds(signature: inspect.Signature, channels: int, options: dict) -> bool:

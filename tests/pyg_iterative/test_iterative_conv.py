@@ -125,3 +125,19 @@ def test_batch_normalisation_inside_the_iterated_layer_is_warned_once():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         IterativeConv(GPSConv(C, GCNConv(C, C), heads=2, norm="graph_norm"))
+
+
+def test_edge_weights_beyond_a_half_layers_range_are_refused():
+    """A float16 layer gets the weights in float16: float32 weights above 65504 became inf, and the
+    iteration read as diverged, "the operator is expansive"."""
+    n = 12
+    edge_index, _ = random_graph(n, 40, seed=2)
+    x = torch.randn(n, C).half()
+    conv = IterativeConv(GCNConv(C, C), num_iterations=3, inject_input=True).half()
+    w = torch.full((edge_index.size(1),), 2e5)
+    with pytest.raises(ValueError, match=r"IterativeConv: edge_weight holds values up to 2e\+05, beyond the range of "
+                                         r"torch.float16 \(largest 65504\), the features' dtype that GCNConv gets them in"):
+        conv(x, edge_index, w)
+    assert conv(x, edge_index, w / 10).dtype == torch.float16  # within the range: taken, as float16
+    assert IterativeConv(GCNConv(C, C), num_iterations=3, inject_input=True).bfloat16()(
+        x.bfloat16(), edge_index, w).dtype == torch.bfloat16  # bfloat16 holds float32's range
