@@ -17,16 +17,6 @@ from tests.helpers import iterate_by_hand, random_graph
 C = 8
 
 
-@pytest.fixture
-def clean_registry():
-    """Whatever a test registers is gone afterwards."""
-    saved = ({k: dict(v) for k, v in registry._OPERATORS.items()}, {k: dict(v) for k, v in registry._KEYS.items()})
-    yield
-    for table, copy in zip((registry._OPERATORS, registry._KEYS), saved):
-        table.clear()
-        table.update(copy)
-
-
 def test_builtin_operators_registered(backend):
     assert {"gcn", "sage", "gin", "gat"} <= set(backend.available_operators())
 
