@@ -320,11 +320,13 @@ def train_node_classifier(model: nn.Module, ds: NodeDataset, *, epochs: int = 20
             opt.zero_grad()
             outs = [forward(model, drop(), ds.graph) for _ in range(passes)]
             loss = torch.stack([F.cross_entropy(out[ds.train_mask], ds.y[ds.train_mask]) for out in outs]).mean()
+            fit = term = loss
             if consistency > 0:
                 term = consistency_loss(outs, consistency_temperature)
-                _raise_if_weight_overflows(loss, term, consistency, "consistency", epoch)
                 loss = loss + consistency * term
             if not bool(torch.isfinite(loss.detach())):  # (a baseline has no layer to refuse NaN/Inf)
+                if consistency > 0:
+                    _raise_if_weight_overflows(fit, term, consistency, "consistency", epoch)
                 _raise_if_diverged(model, epoch, lr, None, ds.x, stepped)
             loss.backward()
             opt.step()
