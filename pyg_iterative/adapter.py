@@ -102,6 +102,12 @@ class PyGAdapter(GraphAdapter):
             if values is not None and not values.dtype.is_floating_point:
                 raise TypeError(f"{where}: a sparse adjacency's values are its edge weights and must be "
                                 f"floating-point, got {values.dtype}: convert it, adj.float()")
+            op = getattr(layer, "operator", None)
+            if values is not None and values.dtype != x.dtype and op is not None and not hasattr(op, "bind"):
+                # (an edge_weight tensor is cast to x's dtype; a matrix would be copied at every call)
+                raise TypeError(f"{where}: the sparse adjacency's values are {values.dtype} but the node features "
+                                f"{x.dtype}, and {type(op).__name__} multiplies the two: convert it once, "
+                                f"adj.to({x.dtype})")
             listed = []
 
             def edges_and_values():

@@ -141,3 +141,19 @@ def test_edge_weights_beyond_a_half_layers_range_are_refused():
     assert conv(x, edge_index, w / 10).dtype == torch.float16  # within the range: taken, as float16
     assert IterativeConv(GCNConv(C, C), num_iterations=3, inject_input=True).bfloat16()(
         x.bfloat16(), edge_index, w).dtype == torch.bfloat16  # bfloat16 holds float32's range
+
+
+def test_a_sparse_adjacency_of_another_dtype_than_x_is_named():
+    """An edge_weight tensor is cast to x's dtype; a sparse matrix of another dtype failed inside PyG's
+    spmm with torch's "expected scalar type Float but found Double"."""
+    n = 12
+    edge_index, _ = random_graph(n, 40, simple=True, seed=3)
+    adj = torch.sparse_coo_tensor(edge_index.flip(0), torch.rand(edge_index.size(1), dtype=torch.float64),
+                                  (n, n)).coalesce()
+    x = torch.randn(n, C)
+    conv = IterativeConv(GCNConv(C, C), num_iterations=2)
+    with pytest.raises(TypeError, match=r"IterativeConv: the sparse adjacency's values are torch.float64 but the node "
+                                        r"features torch.float32, and GCNConv multiplies the two: convert it once, "
+                                        r"adj.to\(torch.float32\)"):
+        conv(x, adj)
+    assert torch.allclose(conv(x, adj.float()), conv(x, adj.indices().flip(0), adj.values().float()), atol=1e-6)
