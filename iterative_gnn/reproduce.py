@@ -1261,9 +1261,11 @@ def node_iteration_tables(rows: dict[str, list[dict]]) -> list[str]:
         lines += _table(_cells(keyed, "run", "eval_iterations", shown), ["run", *map(str, shown)]) + [""]
     res = rows.get("residuals", [])
     if res:
+        runs: dict[tuple, list[dict]] = {}
+        for r in res:
+            runs.setdefault((r["dataset"], r["model"], r["state"]), []).append(r)
         out = []
-        for key in dict.fromkeys((r["dataset"], r["model"], r["state"]) for r in res):
-            mine = [r for r in res if (r["dataset"], r["model"], r["state"]) == key]
+        for key, mine in runs.items():
             last = max(int(r["iteration"]) for r in mine)
             at = {i: [float(r["residual"]) for r in mine if int(r["iteration"]) == i] for i in (1, last)}
             out.append({"dataset": key[0], "model": key[1], "state": key[2], "iterations": last,

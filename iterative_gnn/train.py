@@ -249,10 +249,10 @@ def _raise_if_diverged(model: nn.Module, epoch: int, lr: float, exc: Optional[Ex
 
 
 def _raise_if_weight_overflows(loss: Tensor, term: Tensor, weight: float, option: str, epoch: int) -> None:
-    """Raise :class:`TrainingDiverged` naming ``option`` when ``loss`` and ``term`` are finite but
-    ``loss + weight * term`` is not: the weight, not the features or the learning rate, overflowed."""
-    if (bool(torch.isfinite(loss.detach())) and bool(torch.isfinite(term.detach()))
-            and not bool(torch.isfinite(loss.detach() + weight * term.detach()))):
+    """For a total ``loss + weight * term`` found not finite: raise :class:`TrainingDiverged` naming
+    ``option`` when ``loss`` and ``term`` are finite, so that the weight, not the features or the
+    learning rate, overflowed."""
+    if bool(torch.isfinite(loss.detach())) and bool(torch.isfinite(term.detach())):
         raise TrainingDiverged(f"in epoch {epoch + 1} the loss is NaN/Inf: the {option} term "
                                f"({float(term.detach()):.3g}) times its weight {option}={weight:g} overflows "
                                "float32; give a smaller weight", option=f"--{option}")
@@ -320,12 +320,12 @@ def train_node_classifier(model: nn.Module, ds: NodeDataset, *, epochs: int = 20
             opt.zero_grad()
             outs = [forward(model, drop(), ds.graph) for _ in range(passes)]
             loss = torch.stack([F.cross_entropy(out[ds.train_mask], ds.y[ds.train_mask]) for out in outs]).mean()
-            fit = term = loss
+            fit, term = loss, None
             if consistency > 0:
                 term = consistency_loss(outs, consistency_temperature)
                 loss = loss + consistency * term
             if not bool(torch.isfinite(loss.detach())):  # (a baseline has no layer to refuse NaN/Inf)
-                if consistency > 0:
+                if term is not None:
                     _raise_if_weight_overflows(fit, term, consistency, "consistency", epoch)
                 _raise_if_diverged(model, epoch, lr, None, ds.x, stepped)
             loss.backward()

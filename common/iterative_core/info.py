@@ -206,11 +206,15 @@ class FixedPointInfo:
     @property
     def contraction_factor(self) -> float:
         if "q" not in self._cache:
-            r = self.abs_residuals.detach().double().cpu()
-            rel = self.residuals.detach().double().cpu()
-            self._cache["q"] = float(_contraction_factors(r[:, None], rel[:, None], self._seen(),
-                                                          self._floor())[0])
+            self._cache["q"] = self._whole_factor(self._floor())
         return self._cache["q"]
+
+    def _whole_factor(self, floor: float) -> float:
+        """The contraction factor of the whole input's steps, leaving out those whose relative length is
+        at most ``floor``."""
+        r = self.abs_residuals.detach().double().cpu()
+        rel = self.residuals.detach().double().cpu()
+        return float(_contraction_factors(r[:, None], rel[:, None], self._seen(), floor)[0])
 
     def _floor(self) -> float:
         """A relative step at the iterates' rounding floor measures noise, not the map (a half-precision
@@ -263,9 +267,7 @@ class FixedPointInfo:
             return None
         q = self.contraction_factor
         if q == 0.0:  # every step at the rounding floor: the rules read the steps themselves
-            rel = self.residuals.detach().double().cpu()
-            q = float(_contraction_factors(self.abs_residuals.detach().double().cpu()[:, None], rel[:, None],
-                                           self._seen(), 0.0)[0])
+            q = self._whole_factor(0.0)
         if math.isnan(q) or q < 1.0:  # (1.0: steps that stopped shrinking, equal in a half-precision iterate)
             return None
         first, last = float(r[0]), float(r[-1])

@@ -416,8 +416,11 @@ class OperatorLayerBase(IterativeLayerBase):
                 raise TypeError(f"{type(self).__name__}: {type(op).__name__}.forward takes no edge_weight; leave "
                                 "the weights out or use a convolution that takes them")
             # in the features' dtype, as the GCN operator takes them (a bfloat16 layer given float32 weights)
-            kwargs["edge_weight"] = (edge_weight.to(x.dtype) if edge_weight.is_floating_point()
-                                     and edge_weight.dtype != x.dtype else edge_weight)
+            if edge_weight.is_floating_point() and edge_weight.dtype != x.dtype:
+                if self.validate:
+                    _check_weights_fit(edge_weight, x.dtype, type(self).__name__, type(op).__name__)
+                edge_weight = edge_weight.to(x.dtype)
+            kwargs["edge_weight"] = edge_weight
         name = adapter.batch_keyword
         if batch is not None and name is not None and _takes(params, name, strict=True):
             kwargs[name] = batch  # a layer that works per graph (PyG's GPSConv, a graph norm) needs it
@@ -505,8 +508,6 @@ class OperatorLayerBase(IterativeLayerBase):
                 check_parameter_dtype(x, param.dtype, where, "the layer")
                 break
         dtype = compute_dtype(x.dtype)
-        if self.validate and edge_weight is not None and not hasattr(op, "bind"):
-            _check_weights_fit(edge_weight, x.dtype, where, type(op).__name__)
         if dtype == x.dtype or not getattr(op, "binds_in_float32", False):
             return _Step(self._bind(x, graph, edge_weight, batch, num_graphs, edge_attr), x, z_init, batch, num_graphs,
                          None)
@@ -717,10 +718,9 @@ def _warn_unrun_hooks(layer: nn.Module, op: nn.Module) -> None:
 
 
 def _check_weights_fit(edge_weight: Tensor, dtype: torch.dtype, where: str, op_name: str) -> None:
-    """Refuse edge weights that the cast to the features' ``dtype`` (see ``_bind``) would make
+    """Refuse floating-point edge weights that ``_bind``'s cast to the features' floating ``dtype`` would make
     infinite: float32 weights above 65504 given to a float16 layer read as an expansive operator."""
-    if not (edge_weight.is_floating_point() and dtype.is_floating_point and edge_weight.dtype != dtype
-            and torch.finfo(dtype).max < torch.finfo(edge_weight.dtype).max and edge_weight.numel()):
+    if torch.finfo(dtype).max >= torch.finfo(edge_weight.dtype).max or not edge_weight.numel():
         return
     largest = float(edge_weight.detach().abs().max())
     if largest > torch.finfo(dtype).max:
