@@ -108,7 +108,9 @@ class FixedPointInfo:
         contraction_factor (float): empirical contraction factor, the geometric mean of the last
             (up to) five ratios :math:`\\|z_{k+1} - z_k\\| / \\|z_k - z_{k-1}\\|` of adjacent
             measured steps, leaving out steps at the dtype's rounding floor (relative residual below
-            :math:`64\\epsilon`); 0.0 when the first step already reached it. Without ``trace`` only
+            :math:`64\\epsilon`, :math:`4\\epsilon` in float16 and bfloat16); 0.0 when every step
+            was at it, unless the solve diverged: then the factor of the steps themselves, which the
+            divergence rules read. Without ``trace`` only
             some steps are measured (see :class:`~iterative_core.SolveConfig`): without a ``tol``, the
             last two, so one ratio; with ``trace=True`` (or a ``tol`` tested at every step), up to five.
         final_residual (float): the last relative residual (NaN when no iteration ran); with a batch,
@@ -206,8 +208,18 @@ class FixedPointInfo:
     @property
     def contraction_factor(self) -> float:
         if "q" not in self._cache:
-            self._cache["q"] = self._whole_factor(self._floor())
+            q = self._rule_factor()
+            if q == 0.0 and self.divergence_reason in ("residual", "expansive"):
+                q = self._whole_factor(0.0)  # the steps the divergence rules read, not the floor's 0.0
+            self._cache["q"] = q
         return self._cache["q"]
+
+    def _rule_factor(self) -> float:
+        """The whole input's contraction factor, steps at the rounding floor left out (0.0 where every
+        pair was at it)."""
+        if "q_floor" not in self._cache:
+            self._cache["q_floor"] = self._whole_factor(self._floor())
+        return self._cache["q_floor"]
 
     def _whole_factor(self, floor: float) -> float:
         """The contraction factor of the whole input's steps, leaving out those whose relative length is
@@ -265,7 +277,7 @@ class FixedPointInfo:
             return "nonfinite"
         if r.numel() < 2:
             return None
-        q = self.contraction_factor
+        q = self._rule_factor()
         if q == 0.0:  # every step at the rounding floor: the rules read the steps themselves
             q = self._whole_factor(0.0)
         if math.isnan(q) or q < 1.0:  # (1.0: steps that stopped shrinking, equal in a half-precision iterate)
@@ -325,7 +337,12 @@ class FixedPointInfo:
         if self._graph_steps is None:
             return None
         if "graph_q" not in self._cache:
-            self._cache["graph_q"] = self._graph_factors(slice(None))
+            q = self._graph_factors(slice(None))
+            # a graph that diverged with every step at the rounding floor: the factor its rules read
+            floored = torch.nonzero((q == 0.0) & self.graph_diverged).flatten()
+            if floored.numel():
+                q[floored] = self._graph_factors(floored, floor=0.0)
+            self._cache["graph_q"] = q
         return self._cache["graph_q"]
 
     def _graph_factors(self, graphs, floor: Optional[float] = None) -> Tensor:

@@ -178,11 +178,15 @@ def test_a_bfloat16_iteration_that_grows_by_steps_under_its_floor_is_diverged(sm
                                      smoothing=smoothing, batch=None if grows is None else batch,
                                      num_graphs=None if grows is None else 2)
         assert info.status == "diverged" and info.divergence_reason == "residual", info
+        # the factor shown is the one the rule read (it showed the floor's 0.0 beside "diverged")
+        assert info.contraction_factor >= 1.0, info
         if grows is not None:
             assert info.graph_diverged.tolist() == [False, True]
+            q = info.graph_contraction_factors
+            assert q[1] >= 1.0 and 0.0 <= q[0] < 1.0, q
     _, info = ic.fixed_point(lambda z: 0.5 * z + 1, torch.linspace(1, 2, 10, dtype=torch.bfloat16), max_iter=800,
                              smoothing=smoothing)  # a contraction at its floor: not diverged
-    assert info.status == "fixed" and not info.diverged
+    assert info.status == "fixed" and not info.diverged and info.contraction_factor < 1.0
 
 
 @pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
