@@ -89,6 +89,8 @@ def fixed_point(
                         f"point (e.g. z0.float())")
     cfg = _solve_config(config, options, where)
     _check_tol_resolvable(cfg, z0.dtype, where)
+    # a layer that returns a half dtype, iterated in float32, says so (named in the messages)
+    returned = None if is_compiling() else getattr(f, "returned_dtype", None)
     f = _checked_map(f, z0, where)
     schedule, max_iter = cfg.schedule(where)
     solve = get_solver(cfg.solver)
@@ -103,6 +105,7 @@ def fixed_point(
         solver=cfg.solver, grad=cfg.grad, tol=cfg.tol, stop=cfg.stop, divergence_growth=cfg.divergence_growth,
         **monitor.records(z),
     )
+    info._returned_dtype = returned
     if z.requires_grad and not is_compiling() and not cfg.gradient_warned:
         cfg.warn_doubtful_gradient(where)  # (a layer warns before it calls, in its own name)
     if kept is not None and z.requires_grad:  # grad="implicit": the step kept in the autograd graph

@@ -181,6 +181,7 @@ class FixedPointInfo:
         self._graph_done = graph_done
         self._finite = finite
         self._overflow_dtype: Optional[torch.dtype] = None  # set by mark_overflow
+        self._returned_dtype: Optional[torch.dtype] = None  # a layer's half dtype, iterated in float32
         self._divergence_growth = divergence_growth
         self._measured = measured  # [iterations] bool on the CPU; None: every step was measured
         self.phase = phase
@@ -505,8 +506,17 @@ def divergence_message(info: FixedPointInfo) -> str:
         return (f"{head}: the incoming gradient holds NaN/Inf{count}; check the loss and the layers after "
                 "this one for NaN/Inf.")
     if reason == "nonfinite":
+        returned = info._returned_dtype
+        if bool(info._finite) and returned is not None and torch.finfo(returned).max < 1e10:
+            # float32 norms overflow only for entries far beyond float16's range (not bfloat16's, which is
+            # float32's): the answer holds Inf
+            return (f"{head}: the iterate, finite in float32 (the dtype the iteration runs in), grew beyond the range "
+                    f"of {returned}, the dtype the layer returns (largest {torch.finfo(returned).max:g}): its residual "
+                    f"norms overflowed float32 and the output holds Inf ({stats}){_nonfinite_graphs(info)}. Scale "
+                    "the features down, or run the layer in float32 (or bfloat16, whose range is float32's). "
+                    + advice)
         if bool(info._finite):
-            return (f"{head}: a residual norm is NaN/Inf although every entry of the answer is finite "
+            return (f"{head}: a residual norm is NaN/Inf although every entry of the iterate is finite "
                     f"({stats}){_nonfinite_graphs(info)}. If the iterates are very large (float32 entries above about "
                     "1.8e19 / sqrt(number of entries)), the residual norms' float32 sums of squares "
                     "overflowed, not the iterate: scale the features down or run in float64. Otherwise an "

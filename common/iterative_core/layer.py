@@ -212,6 +212,7 @@ class IterativeLayerBase(HintedLoad, nn.Module):
         num_graphs: Optional[int] = None,
         fresh: bool = False,
         takes_input: bool = True,
+        out_dtype: Optional[torch.dtype] = None,
     ) -> tuple[Tensor, FixedPointInfo]:
         """Iterate :math:`T(z) = \\mathrm{dropout}(\\sigma(\\mathrm{op}(z) [+ x]))` from ``z_init``
         (default ``x``). ``z_init`` is a warm start, e.g. the previous epoch's fixed point
@@ -219,7 +220,9 @@ class IterativeLayerBase(HintedLoad, nn.Module):
         ``fresh``: ``op`` returns a new tensor nothing else holds, so that the activation may run in
         place while no gradient is recorded (one allocation less per step). ``takes_input``: ``op``
         reads ``x`` (a bound step that adds it); without it and ``inject_input``, an implicit or
-        phantom gradient never reaches ``x``, which a warning says (once per configuration)."""
+        phantom gradient never reaches ``x``, which a warning says (once per configuration).
+        ``out_dtype``: the half-precision dtype the answer is returned in, iterated in ``x``'s (named in
+        the messages)."""
         # the configuration was checked when it was set: fixed_point() takes it as it is
         config = self._config if self.training else self._eval_config
         act, inject = self.act_fn, self.inject_input
@@ -264,6 +267,7 @@ class IterativeLayerBase(HintedLoad, nn.Module):
             operator = getattr(self, "operator", None)
             name = "the operator" if operator is None else type(operator).__name__
             T.map_label = (type(self).__name__, f"its step {self.act}({name}(z){' + x' if inject else ''})")
+            T.returned_dtype = out_dtype
         smoothed = None if is_compiling() else getattr(op, "smoothed", None)
         if smoothed is not None and act is identity and not inject and p == 0:
             T._smoothed_step = smoothed  # T is op: the solver may take the smoothed step in one pass fewer

@@ -431,9 +431,11 @@ class OperatorLayerBase(IterativeLayerBase):
         return lambda z: adapter.call(op, z, graph, **kwargs)
 
     def _iterate(self, op: Callable[[Tensor], Tensor], x: Tensor, *, batch: Optional[Tensor] = None,
-                 num_graphs: Optional[int] = None, z_init: Optional[Tensor] = None):
+                 num_graphs: Optional[int] = None, z_init: Optional[Tensor] = None,
+                 out_dtype: Optional[torch.dtype] = None):
         """Solve :math:`z = \\sigma(\\mathrm{op}(z) [+ x])` from ``z_init`` (default ``x``); with a
-        ``batch`` vector every graph converges (and stops) on its own. Returns ``(z, info)``."""
+        ``batch`` vector every graph converges (and stops) on its own. Returns ``(z, info)``.
+        ``out_dtype``: the half-precision dtype the answer will be returned in."""
         gcn = isinstance(self.operator, GCNOperatorBase)
         if not gcn:  # the GCN operator is square by construction
             op = SquareOperator(op, type(self.operator).__name__, type(self).__name__, self.adapter.square_hint)
@@ -443,7 +445,7 @@ class OperatorLayerBase(IterativeLayerBase):
         takes_input = (bool(self.operator.alpha) if gcn else
                        hasattr(self.operator, "bind") and getattr(self.operator, "reads_input", True))
         return self._solve(op, x, z_init=z_init, batch=batch, num_graphs=num_graphs, fresh=gcn,
-                           takes_input=takes_input)
+                           takes_input=takes_input, out_dtype=out_dtype)
 
     def _edge_feature_keyword(self, bound: bool, params: Optional[Mapping[str, inspect.Parameter]],
                               given: bool) -> Optional[str]:
@@ -560,10 +562,10 @@ class OperatorLayerBase(IterativeLayerBase):
             # the ecosystem's layers cannot be traced (nor an operator built on them, with a bind of its
             # own, as DGL's GAT operator): the iteration runs outside the compiled graph
             z, info = _iterate_outside_graph(self, step.op, step.x, batch=step.batch, num_graphs=step.num_graphs,
-                                             z_init=step.z_init)
+                                             z_init=step.z_init, out_dtype=step.out_dtype)
         else:
             z, info = self._iterate(step.op, step.x, batch=step.batch, num_graphs=step.num_graphs,
-                                    z_init=step.z_init)
+                                    z_init=step.z_init, out_dtype=step.out_dtype)
         if step.out_dtype is not None:
             z = z.to(step.out_dtype)
             if self.on_divergence != "ignore":

@@ -153,6 +153,23 @@ def test_float16_overflow_is_reported_not_returned_as_converged(backend):
         backend.call(conv, x, ei)
 
 
+def test_a_float16_iterate_whose_norms_overflow_float32_says_the_output_holds_inf(backend):
+    """Iterated in float32, the iterate grows past 1e19 (its float32 norms overflow), far beyond float16's
+    range: the output is Inf, and the message said "every entry of the answer is finite"."""
+    n = 40
+    ei = torch.stack([torch.arange(n).repeat_interleave(n), torch.arange(n).repeat(n)])  # complete, with loops
+    x = torch.randn(n, 4, generator=torch.Generator().manual_seed(0)) * 1000
+    conv = backend.PIGNConv(4, normalize=False, form="appnp", bias=False, num_iterations=12).half()
+    with pytest.warns(ConvergenceWarning, match="beyond the range of torch.float16.*the output holds Inf") as caught:
+        out, info = backend.call(conv, x.half(), ei, return_info=True)
+    assert not any("every entry" in str(w.message) for w in caught)
+    assert info.divergence_reason == "nonfinite" and not torch.isfinite(out).all()
+    conv = conv.to(torch.bfloat16)  # float32's range: the output is finite, and the message says so
+    with pytest.warns(ConvergenceWarning, match="every entry of the iterate is finite"):
+        out, info = backend.call(conv, x.to(torch.bfloat16), ei, return_info=True)
+    assert torch.isfinite(out).all()
+
+
 def test_huge_finite_edge_weights_keep_the_graph(backend):
     """3e38 is finite in float32 but a sum of two overflows: the degrees are summed in float64."""
     ei = torch.tensor([[1, 2, 0, 1], [0, 0, 1, 2]])  # node 0 receives two edges of weight 3e38
@@ -180,7 +197,7 @@ def test_features_whose_squares_overflow_float32_are_reported_with_the_way_out(b
     ei = torch.stack(random_edges(300, 900))
     for options in (dict(tol=1e-5), dict(tol=1e-5, check_every=5), dict()):
         conv = backend.PIGNConv(8, bias=False, num_iterations=60, **options)
-        with pytest.warns(ConvergenceWarning, match="every entry of the answer is finite.*sums of squares overflowed"):
+        with pytest.warns(ConvergenceWarning, match="every entry of the iterate is finite.*sums of squares overflowed"):
             _, info = backend.call(conv, x * 1e20, ei, return_info=True)
         assert info.status == "diverged", options
         small, info_small = backend.call(conv.double(), x.double(), ei, return_info=True)
