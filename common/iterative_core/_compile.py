@@ -39,3 +39,12 @@ def under_vmap() -> bool:
     """Whether the innermost active ``torch.func`` transform is ``vmap`` (False while compiling)."""
     top = None if is_compiling() else _innermost_transform()
     return top is not None and top.key() == torch._C._functorch.TransformType.Vmap
+
+
+def under_batched_gradients() -> bool:
+    """Whether a backward pass runs under ``torch.autograd.grad(..., is_grads_batched=True)``, which
+    vmaps it with torch's legacy vmap (a batched incoming gradient; no ``torch.func`` transform shows
+    it): one nesting level taken and given back, as that vmap itself does."""
+    level = torch._C._vmapmode_increment_nesting()
+    torch._C._vmapmode_decrement_nesting()
+    return level > 1
