@@ -125,6 +125,8 @@ def device(text: str) -> str:
         dev = None
     if dev is None or dev.type not in ("cpu", "cuda", "mps"):
         raise argparse.ArgumentTypeError(f"invalid value {text!r}: expected cpu, cuda, cuda:<index> or mps")
+    if dev.type == "cpu" and dev.index not in (None, 0):  # (torch takes any index as the one CPU)
+        raise argparse.ArgumentTypeError(f"invalid value {text!r}: the CPU is one device here, cpu (or cpu:0)")
     if dev.type == "cuda":
         n = torch.cuda.device_count() if torch.cuda.is_available() else 0
         if n == 0:

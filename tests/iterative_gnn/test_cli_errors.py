@@ -59,6 +59,7 @@ BAD = [  # (argv, option, value, a word of what is valid)
     (["train", "--threads", "40000"], "--threads", "'40000'", "from 1 to 1024"),
     (["train", "--device", "foo"], "--device", "'foo'", "cpu"),
     (["train", "--device", "cuda:99"], "--device", "'cuda:99'", "cpu"),
+    (["train", "--device", "cpu:1"], "--device", "'cpu:1'", "cpu:0"),  # (torch took it as the CPU)
     (["train", "--epochs", "0"], "--epochs", "'0'", ">= 1"),
     (["train", "--seeds", "0"], "--seeds", "'0'", ">= 1"),
     (["train", "--hidden", "x"], "--hidden", "'x'", ">= 1"),
