@@ -128,10 +128,8 @@ class IterationMonitor:
             if num_graphs is None:
                 num_graphs = int(batch.max()) + 1 if batch.numel() else 0
             self.num_graphs = int(num_graphs)
-            # a graph with no rows has nothing to iterate: it counts as converged
-            counts = torch.zeros(self.num_graphs, device=z0.device, dtype=torch.long)
-            counts.index_add_(0, batch, torch.ones_like(batch))
-            self.graph_active = counts > 0 if tol is not None else torch.ones_like(counts, dtype=torch.bool)
+            # a graph with no rows takes its steps as it would alone: a zero step, which ends it at the first test
+            self.graph_active = torch.ones(self.num_graphs, device=z0.device, dtype=torch.bool)
             self.graph_iterations = torch.zeros(self.num_graphs, device=z0.device, dtype=torch.long)
             self.graph_failed = torch.zeros_like(self.graph_active)
             self._node_active: Optional[Tensor] = None

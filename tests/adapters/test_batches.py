@@ -76,6 +76,21 @@ def test_a_graph_without_nodes_reads_the_same_alone_and_in_a_batch(backend, pool
     assert only_empty.shape == (2, 2) and torch.allclose(only_empty, alone.expand(2, 2), atol=1e-6)
 
 
+@pytest.mark.parametrize("solver", ["picard", "anderson"])
+def test_a_graph_without_nodes_stops_at_the_same_step_alone_and_in_a_batch(backend, solver):
+    """With a tol, alone it took one step (a zero step ends the solve at its first test), and in a batch
+    none (it was marked done before the first step)."""
+    conv = backend.PIGNConv(4, tol=1e-4, num_iterations=50, solver=solver)
+    x, ei, _ = toy_graphs(1, channels=4)[0]
+    empty_x, empty_ei = torch.empty(0, 4), torch.empty(2, 0, dtype=torch.long)
+    _, alone = backend.call(conv, empty_x, empty_ei, return_info=True)
+    count = {"num_graphs": 2} if backend.name == "pyg" else {}  # (a batch vector cannot tell a last empty graph)
+    _, stacked = backend.call(conv, x, ei, batch_sizes=[x.size(0), 0], return_info=True, **count)  # the empty one last
+    assert alone.iterations == 1 and alone.converged
+    assert int(stacked.graph_iterations[1]) == alone.iterations and bool(stacked.converged[1])
+    assert int(stacked.graph_iterations[0]) > 1 and bool(stacked.converged[0])
+
+
 def test_a_graph_that_diverges_among_many_that_converge_is_flagged_as_alone(backend):
     """One graph whose heavy edge weights make the operator expansive on it, among 40 on which it
     contracts: alone it is reported diverged, and so it is in the batch, which names it (the whole

@@ -125,9 +125,13 @@ def test_without_a_tol_every_graph_runs_every_step_and_none_is_done():
     halving(m, z, 3)
     assert m.graph_iterations.tolist() == [3, 3, 3]
     assert m.records(z)["graph_done"].tolist() == [False, False, False]
-    # with a tol, a graph without rows has nothing to do and counts as done
+    # with a tol, a graph without rows ends at its first test (a zero step), as it does alone: it was
+    # done before any step (0 iterations in a batch, 1 alone)
     m = IterationMonitor(z, max_iter=3, tol=0.6, batch=batch, num_graphs=3)
-    assert m.graph_active.tolist() == [True, True, False]
+    halving(m, z, 2)
+    assert m.graph_iterations.tolist()[2] == 1 and not bool(m.graph_active[2])
+    alone = IterationMonitor(torch.ones(0), max_iter=3, tol=0.6)
+    assert halving(alone, torch.ones(0), 1) == [True] and alone.iterations == 1
 
 
 def test_buffers_start_small_with_a_tol_and_keep_what_they_hold_when_they_grow():
