@@ -43,18 +43,23 @@ def inplace_activation(name: str) -> Callable[[Tensor], Tensor] | None:
     return _INPLACE.get(name)
 
 
-def resolve_activation(act: Activation, lipschitz: float | None = None) -> tuple[Callable[[Tensor], Tensor], float, str]:
+def resolve_activation(act: Activation, lipschitz: float | None = None, *,
+                       where: str | None = None) -> tuple[Callable[[Tensor], Tensor], float, str]:
     """Return ``(fn, lipschitz_constant, name)`` for a name, None (identity) or a callable.
 
     A callable's Lipschitz constant is unknown: it is taken as ``lipschitz`` (default 1.0); pass the
-    right value when you use ``contraction=``.
+    right value when you use ``contraction=``. ``where`` (the owner's name) starts the messages.
     """
+    at = f"{where}: " if where else ""
     if act is None:
         act = "identity"
     if isinstance(act, str):
-        check_choice("activation", act, _ACTS)
+        check_choice("activation", act, _ACTS, where=where)
         fn, lip = _ACTS[act]
         return fn, lip, act
+    if isinstance(act, type):  # (nn.ReLU, not nn.ReLU(): called on the iterate, it built a module of it)
+        raise TypeError(f"{at}act={act.__name__} is a class; pass an instance, act={act.__name__}(), or a name "
+                        f"such as act='relu'")
     if callable(act):
         return act, 1.0 if lipschitz is None else float(lipschitz), getattr(act, "__name__", type(act).__name__)
-    raise TypeError(f"act must be a name, None or a callable, got {type(act).__name__}")
+    raise TypeError(f"{at}act must be a name, None or a callable, got {type(act).__name__}")

@@ -188,7 +188,7 @@ class IterativeLayerBase(HintedLoad, nn.Module):
     def _set_activation(self, act: Activation, act_lipschitz: Optional[float], where: str) -> None:
         act_lipschitz = check_real("act_lipschitz", act_lipschitz, low=0.0, low_open=True, optional=True,
                                    where=where)
-        self.act_fn, self.act_lipschitz, self.act = resolve_activation(act, act_lipschitz)
+        self.act_fn, self.act_lipschitz, self.act = resolve_activation(act, act_lipschitz, where=where)
         self._act_named = act is None or isinstance(act, str)  # a builtin, whose in-place variant is known
         # a callable's Lipschitz constant is known only when given (contraction= needs it)
         self._act_lipschitz_known = self._act_named or act_lipschitz is not None

@@ -122,7 +122,7 @@ def check_solver_options(name: str, options: dict, *, where: Optional[str] = Non
     solver registered with a ``check``, e.g. ``"anderson"``) that their values are in range."""
     defaults = solver_options(name)  # refuses an unknown solver, listing the registered ones
     if not _takes_any_keyword(get_solver(name)):  # a solver with **options checks its own
-        check_keys(f"solver {name!r}", options, defaults)
+        check_keys(f"{where}: {what} of solver {name!r}:" if where else f"solver {name!r}", options, defaults)
     check = _CHECKS.get(name)
     if check is not None:
         merged = {**defaults, **options}

@@ -34,6 +34,7 @@ from __future__ import annotations
 import difflib
 import inspect
 import numbers
+import re
 import warnings
 from typing import Callable, Iterable, Mapping, NamedTuple, Optional
 
@@ -686,19 +687,35 @@ def build_operator(backend: str, conv: str, channels: int, options: dict, where:
                   f"option{'s' if len(shadowed) > 1 else ''}; the factory of operator {conv!r} takes a keyword of the "
                   "same name and keeps its default. To set the factory's, register a factory that fixes it "
                   f"(register_operator(name, functools.partial(factory, {shadowed[0]}=...)))")
-    if signature is not None and _binds(signature, channels, options):
+    binds = signature is not None and _binds(signature, channels, options)
+    try:
         operator = factory(channels, **options)
-    else:  # a factory that is not factory(channels, **options) -> module: named, not its bare TypeError
-        try:
-            operator = factory(channels, **options)
-        except TypeError as e:
+    except TypeError as e:
+        if not binds:  # a factory that is not factory(channels, **options) -> module: named, not its bare TypeError
             raise TypeError(f"{where}: building operator {conv!r} as factory({channels}, **{options!r}) failed: {e} "
                             "(a registered factory is called as factory(channels, **options) and returns a "
                             "torch.nn.Module)") from e
+        _raise_named(e, where, conv)
+    except ValueError as e:  # an option the factory refused (conv='sage', aggr='median'): in the layer's name
+        _raise_named(e, where, conv)
     if not isinstance(operator, nn.Module):
         raise TypeError(f"{where}: operator {conv!r} for backend {backend!r} returned "
                         f"{type(operator).__name__}, not a torch.nn.Module")
     return operator
+
+
+_OWNED = re.compile(r"[A-Za-z_][\w.]*(\([^)]*\))?: ")  # a message that starts with its owner's name
+
+
+def _raise_named(exc: Exception, where: str, conv: str):
+    """Raise ``exc``, from the factory of operator ``conv``, again with ``where`` (the layer building it)
+    and the operator starting its message, unless the message starts with its owner's name already
+    (``GCNOperator: alpha ...``) or the exception is of a class of its own (whose constructor may take
+    other arguments)."""
+    text = str(exc)
+    if type(exc) in (TypeError, ValueError) and not _OWNED.match(text):
+        raise type(exc)(f"{where}: {text}" if f"conv={conv!r}" in text else f"{where}(conv={conv!r}): {text}") from exc
+    raise exc
 
 
 def _warn_unrun_hooks(layer: nn.Module, op: nn.Module) -> None:

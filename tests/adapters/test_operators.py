@@ -295,21 +295,51 @@ def test_the_models_own_dropout_inside_is_no_clash_with_a_factorys(backend, clea
 
 
 @pytest.mark.parametrize("conv,options,error,message", [
-    ("gin", dict(hidden=0), ValueError, r"^conv='gin' hidden must be an int >= 1 or None, got 0$"),
-    ("gin", dict(hidden="8"), TypeError, r"^conv='gin' hidden must be an int >= 1 or None, got '8'"),
-    ("gin", dict(eps="a"), TypeError, r"^conv='gin' eps must be a finite number, got 'a'"),
-    ("gin", dict(train_eps=1), TypeError, r"^conv='gin' train_eps must be True or False, got 1"),
-    ("gat", dict(heads=True), TypeError, r"^conv='gat' heads must be an int >= 1, got True"),
-    ("gat", dict(heads=2.0), TypeError, r"^conv='gat' heads must be an int >= 1, got 2\.0"),
-    ("gat", dict(negative_slope="x"), TypeError, r"^conv='gat' negative_slope must be a finite number, got 'x'"),
-    ("gat", dict(attention_dropout=2.0), ValueError, r"^conv='gat' attention_dropout must be a finite number in "
+    ("gin", dict(hidden=0), ValueError, r"^PIGNConv: conv='gin' hidden must be an int >= 1 or None, got 0$"),
+    ("gin", dict(hidden="8"), TypeError, r"^PIGNConv: conv='gin' hidden must be an int >= 1 or None, got '8'"),
+    ("gin", dict(eps="a"), TypeError, r"^PIGNConv: conv='gin' eps must be a finite number, got 'a'"),
+    ("gin", dict(train_eps=1), TypeError, r"^PIGNConv: conv='gin' train_eps must be True or False, got 1"),
+    ("gat", dict(heads=True), TypeError, r"^PIGNConv: conv='gat' heads must be an int >= 1, got True"),
+    ("gat", dict(heads=2.0), TypeError, r"^PIGNConv: conv='gat' heads must be an int >= 1, got 2\.0"),
+    ("gat", dict(negative_slope="x"), TypeError, r"^PIGNConv: conv='gat' negative_slope must be a finite number, got 'x'"),
+    ("gat", dict(attention_dropout=2.0), ValueError, r"^PIGNConv: conv='gat' attention_dropout must be a finite number in "
                                                      r"\[0, 1\), got 2\.0$"),
 ])
 def test_the_builtin_operators_options_are_checked_when_built(backend, conv, options, error, message):
     """They went to torch unchecked: a zero-width GIN MLP was built, and others failed inside torch, some
     only at the first forward pass."""
-    with pytest.raises(error, match=message):
+    with pytest.raises(error, match=message):  # (the layer's name first, as for every option)
         backend.PIGNConv(4, conv=conv, **options)
+
+
+def test_a_registered_factorys_own_error_names_the_layer_and_the_operator(backend, clean_registry):
+    """A factory's ValueError (an option out of range) came without the layer's name; one that names its
+    owner already (GCNOperator: ...) passes unchanged (test_a_valid_factorys_own_argument_errors_pass_unchanged)."""
+    Layer = backend.layers.MeanOfNeighbours
+
+    def factory(channels, k=1):
+        if k < 0:
+            raise ValueError(f"k must be >= 0, got {k}")
+        return Layer(channels)
+
+    backend.register_operator("needs_k", factory)
+    with pytest.raises(ValueError, match=r"^PIGNConv\(conv='needs_k'\): k must be >= 0, got -1$"):
+        backend.PIGNConv(C, conv="needs_k", k=-1)
+
+
+@pytest.mark.parametrize("make", ["PIGNConv", "IterativeConv"])
+def test_an_activation_class_or_an_unknown_name_is_refused_with_the_layer_named(backend, make):
+    """act=nn.ReLU (the class) was taken, and each step built a module of the iterate: a raw torch error
+    at the first call ("Boolean value of Tensor ... is ambiguous", or Tanh.__init__'s)."""
+    build = ((lambda **kw: backend.PIGNConv(C, form="paper", **kw)) if make == "PIGNConv" else
+             (lambda **kw: backend.IterativeConv(backend.layers.MeanOfNeighbours(C), **kw)))
+    for cls in (nn.ReLU, nn.Tanh):
+        with pytest.raises(TypeError, match=rf"^{make}: act={cls.__name__} is a class; pass an instance, "
+                                            rf"act={cls.__name__}\(\), or a name"):
+            build(act=cls)
+    with pytest.raises(ValueError, match=rf"^{make}: unknown activation 'rleu'; .* Did you mean 'relu'\?$"):
+        build(act="rleu")
+    build(act=nn.ReLU())  # an instance is a callable activation
 
 
 @pytest.mark.parametrize("conv", ["gcn", "sage"])
