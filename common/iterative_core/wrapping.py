@@ -45,6 +45,7 @@ from torch.nn.parameter import is_lazy
 from ._keys import check_keys
 from ._state_dict import hint
 from ._warnings import warn_user
+from .checks import got
 from .config import SolveConfig
 from .forms import form_defaults, partial_keywords, registered_form, resolve_form
 from .layer import GCN_LAYER_ATTRIBUTES, GCN_MUTABLE_OPTIONS, ITERATION_KEYS, GCNOperatorBase, IterativeLayerBase
@@ -409,7 +410,12 @@ class OperatorLayerBase(IterativeLayerBase):
                 _warn_unrun_hooks(self, op)
             extra = {"batch": batch, "num_graphs": num_graphs} if (batch is not None and (
                 isinstance(op, GCNOperatorBase) or accepts_keyword(op.bind, "batch"))) else {}
-            return op.bind(x, graph, edge_weight, lipschitz_budget=self._lipschitz_budget(), **extra)
+            step = op.bind(x, graph, edge_weight, lipschitz_budget=self._lipschitz_budget(), **extra)
+            if not callable(step):  # (a bind that forgot its return failed in the solver: 'NoneType' not callable)
+                raise TypeError(f"{type(self).__name__}: {type(op).__name__}.bind(x, graph, edge_weight, ...) returned "
+                                f"{got(step)}; it must return the step, a callable z -> op(z)"
+                                + (" (a missing return statement?)" if step is None else ""))
+            return step
         adapter = self.adapter()  # (its method looked up at each call: torch.compile traces that)
         kwargs = {}
         if edge_weight is not None:

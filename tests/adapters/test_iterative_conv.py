@@ -258,6 +258,24 @@ def test_an_operator_of_its_own_bind_declares_whether_its_step_reads_the_input(b
     assert (enc.weight.grad is not None and bool(enc.weight.grad.any())) == reads_input
 
 
+@pytest.mark.parametrize("returns", ["nothing", "a tensor"])
+def test_a_bind_that_returns_no_step_is_named(backend, returns):
+    """A bind that forgot its return (or returned the step's value) failed inside the solver with
+    "'NoneType' object is not callable"."""
+
+    class NoStep(_BoundStep):
+        def bind(self, x, graph, edge_weight=None, *, lipschitz_budget=None):
+            step = super().bind(x, graph, edge_weight, lipschitz_budget=lipschitz_budget)
+            return None if returns == "nothing" else step(x)
+
+    ei, _ = _graph(10, 30, weighted=False)
+    hint = r" \(a missing return statement\?\)" if returns == "nothing" else ""
+    with pytest.raises(TypeError, match=rf"^IterativeConv: NoStep.bind\(x, graph, edge_weight, ...\) returned "
+                                        rf"{'None' if returns == 'nothing' else 'a float32 Tensor of shape'}.*"
+                                        rf"must return the step, a callable z -> op\(z\){hint}$"):
+        backend.call(backend.IterativeConv(NoStep(True)), torch.randn(10, C), ei)
+
+
 def test_contraction_refused_for_general_layers(backend):
     with pytest.raises(ValueError, match="contraction=.*spectral_norm"):
         backend.IterativeConv(backend.layers.layer("GraphConv", C), contraction=0.9)
