@@ -521,6 +521,16 @@ def divergence_message(info: FixedPointInfo) -> str:
                     "1.8e19 / sqrt(number of entries)), the residual norms' float32 sums of squares "
                     "overflowed, not the iterate: scale the features down or run in float64. Otherwise an "
                     "intermediate iterate overflowed and the activation brought it back. " + advice)
+        first = info.abs_residuals[:1].detach()
+        if info.phase == "forward" and first.numel() and bool(torch.isnan(first).any()):
+            # the first step is always measured: the map turned a finite iterate into NaN at once (an Inf may
+            # be one step's overflow)
+            return (f"{head}: the first step already returned NaN from the finite initial iterate ({stats})"
+                    f"{_nonfinite_graphs(info)}: the map produces them itself, before any growth, so smoothing, "
+                    "contraction or another solver will not help. Check what it computes with: edge weights (a "
+                    "negative one makes a degree normalisation such as GCNConv's take the square root of a negative "
+                    "degree), parameters, features injected at every step; call the operator once on the input to "
+                    "see where NaN appears.")
         return (f"{head}: NaN/Inf appeared during the iteration (the initial iterate was finite; {stats})"
                 f"{_nonfinite_graphs(info)}. If the operator's inputs (features injected at every step, edge "
                 "weights, parameters) are finite, the iterate overflowed because the operator is expansive. "

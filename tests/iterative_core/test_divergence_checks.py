@@ -124,6 +124,18 @@ def test_nan_appearing_during_the_iteration_is_not_blamed_on_the_input():
     assert "contraction=kappa" in str(rec[0].message)
 
 
+def test_nan_from_the_first_step_is_blamed_on_the_map_not_on_its_growth():
+    """A map that returns NaN at once from a finite input (a wrapped GCNConv given a negative edge weight:
+    the square root of a negative degree) was called expansive, with advice that cannot help; an overflow
+    to Inf in the first step may be growth, and keeps the general message."""
+    with pytest.warns(ic.ConvergenceWarning, match=r"the first step already returned NaN from the finite initial "
+                                                   r"iterate.*the map produces them itself") as rec:
+        _, info = ic.fixed_point(lambda z: torch.sqrt(z - 2.0), torch.ones(3), max_iter=4)
+    assert info.divergence_reason == "nonfinite" and "raise `smoothing`" not in str(rec[0].message)
+    with pytest.warns(ic.ConvergenceWarning, match=r"NaN/Inf appeared during the iteration"):
+        ic.fixed_point(lambda z: z * 1e38 * 1e38, torch.ones(3), max_iter=4, smoothing=0.0)
+
+
 # --- item 4: implicit gradients away from a fixed point, and second-order gradients ----------------
 def _problem():
     g = torch.Generator().manual_seed(0)
