@@ -411,7 +411,9 @@ class OperatorLayerBase(IterativeLayerBase):
             extra = {"batch": batch, "num_graphs": num_graphs} if (batch is not None and (
                 isinstance(op, GCNOperatorBase) or accepts_keyword(op.bind, "batch"))) else {}
             step = op.bind(x, graph, edge_weight, lipschitz_budget=self._lipschitz_budget(), **extra)
-            if not callable(step):  # (a bind that forgot its return failed in the solver: 'NoneType' not callable)
+            # (a bind that forgot its return failed in the solver: 'NoneType' not callable; torch 2.2's compiler
+            # breaks its graph at callable(), so it is asked eagerly)
+            if not is_compiling() and not callable(step):
                 raise TypeError(f"{type(self).__name__}: {type(op).__name__}.bind(x, graph, edge_weight, ...) returned "
                                 f"{got(step)}; it must return the step, a callable z -> op(z)"
                                 + (" (a missing return statement?)" if step is None else ""))
