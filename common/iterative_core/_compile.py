@@ -41,10 +41,13 @@ def under_vmap() -> bool:
     return top is not None and top.key() == torch._C._functorch.TransformType.Vmap
 
 
-def under_batched_gradients() -> bool:
-    """Whether a backward pass runs under ``torch.autograd.grad(..., is_grads_batched=True)``, which
-    vmaps it with torch's legacy vmap (a batched incoming gradient; no ``torch.func`` transform shows
-    it): one nesting level taken and given back, as that vmap itself does."""
-    level = torch._C._vmapmode_increment_nesting()
-    torch._C._vmapmode_decrement_nesting()
-    return level > 1
+def is_batched_gradient(v: torch.Tensor) -> bool:
+    """Whether ``v``, an incoming gradient, is batched by ``torch.autograd.grad(...,
+    is_grads_batched=True)``, which vmaps the backward pass with torch's legacy vmap (no ``torch.func``
+    transform shows it): the tensor carries the legacy ``Batched`` dispatch key (read from the tensor,
+    not from the thread, as a device's backward runs on a thread of its own)."""
+    legacy = getattr(torch._C._functorch, "is_legacy_batchedtensor", None)
+    if legacy is not None:
+        return bool(legacy(v))
+    keys = str(torch._C._dispatch_keys(v))  # torch < 2.3: "DispatchKeySet(ADInplaceOrView, ..., Batched)"
+    return "Batched" in keys[keys.find("(") + 1:keys.rfind(")")].split(", ")

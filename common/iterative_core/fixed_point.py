@@ -6,7 +6,7 @@ from typing import Callable, Optional
 import torch
 from torch import Tensor
 
-from ._compile import is_compiling, under_batched_gradients, under_transform
+from ._compile import is_batched_gradient, is_compiling, under_transform
 from ._keys import check_keys
 from .checks import check_int, check_one_graph, got
 from .config import GRAD_MODES, STOP_RULES, SolveConfig, option_names
@@ -459,7 +459,7 @@ def _attach_implicit_backward(
             )
         if v is None:  # an undefined gradient (autograd's convention for zeros) stays undefined
             return None
-        if under_batched_gradients():  # (torch's own message named aten::detach's missing batching rule)
+        if is_batched_gradient(v):  # (torch's own message named aten::detach's missing batching rule)
             raise RuntimeError(
                 "grad='implicit' cannot take batched gradients (torch.autograd.grad(..., is_grads_batched=True)): "
                 "its adjoint solve is a loop that reads its residual back to stop, which vmap cannot batch. Call "
