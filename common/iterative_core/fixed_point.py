@@ -19,7 +19,7 @@ __all__ = ["fixed_point", "GRAD_MODES", "STOP_RULES", "FIXED_POINT_KEYS", "IMPLI
 
 #: the keywords of :func:`fixed_point` beyond ``f`` and ``z0``: the fields of :class:`SolveConfig`, the
 #: config itself, and the two that describe the call's input rather than the solve
-FIXED_POINT_KEYS = option_names(SolveConfig) + ("config", "batch", "num_graphs")
+FIXED_POINT_KEYS = option_names(SolveConfig) + ("config", "batch", "num_graphs", "returned_dtype")
 
 #: with ``grad="implicit"`` and no ``tol`` (nor ``backward_tol``), the forward's last relative residual
 #: above which the point the gradient is taken at is not a fixed point (a warning, see ``on_nonconvergence``)
@@ -38,6 +38,7 @@ def fixed_point(
     config: Optional[SolveConfig] = None,
     batch: Optional[Tensor] = None,
     num_graphs: Optional[int] = None,
+    returned_dtype: Optional[torch.dtype] = None,
     **options,
 ) -> tuple[Tensor, FixedPointInfo]:
     r"""Solve :math:`z^* = f(z^*)` starting from ``z0``.
@@ -62,6 +63,8 @@ def fixed_point(
             coefficients; ``info.converged`` is then a per-graph tensor.
         num_graphs: the number of graphs in ``batch`` (saves one synchronisation); without
             ``batch`` the rows are one graph, and only 1 is accepted.
+        returned_dtype: the dtype the caller returns the answer in, when it iterates in a wider one
+            (a float16 layer iterates in float32): the messages then say what overflows it.
         **options: any field of :class:`~iterative_core.SolveConfig` (``max_iter``, ``tol``,
             ``smoothing``, ``solver``, ``grad`` ...; :func:`~iterative_core.options_table` lists them
             all with their types, defaults and meanings), overriding ``config``'s. An unknown keyword
@@ -89,8 +92,8 @@ def fixed_point(
                         f"point (e.g. z0.float())")
     cfg = _solve_config(config, options, where)
     _check_tol_resolvable(cfg, z0.dtype, where)
-    # a layer that returns a half dtype, iterated in float32, says so (named in the messages)
-    returned = None if is_compiling() else getattr(f, "returned_dtype", None)
+    if returned_dtype is not None and not (isinstance(returned_dtype, torch.dtype) and returned_dtype.is_floating_point):
+        raise TypeError(f"{where}: returned_dtype must be a floating torch.dtype or None, got {got(returned_dtype)}")
     f = _checked_map(f, z0, where)
     schedule, max_iter = cfg.schedule(where)
     solve = get_solver(cfg.solver)
@@ -105,7 +108,7 @@ def fixed_point(
         solver=cfg.solver, grad=cfg.grad, tol=cfg.tol, stop=cfg.stop, divergence_growth=cfg.divergence_growth,
         **monitor.records(z),
     )
-    info._returned_dtype = returned
+    info._returned_dtype = returned_dtype
     if z.requires_grad and not is_compiling() and not cfg.gradient_warned:
         cfg.warn_doubtful_gradient(where)  # (a layer warns before it calls, in its own name)
     if kept is not None and z.requires_grad:  # grad="implicit": the step kept in the autograd graph

@@ -267,7 +267,6 @@ class IterativeLayerBase(HintedLoad, nn.Module):
             operator = getattr(self, "operator", None)
             name = "the operator" if operator is None else type(operator).__name__
             T.map_label = (type(self).__name__, f"its step {self.act}({name}(z){' + x' if inject else ''})")
-            T.returned_dtype = out_dtype
         smoothed = None if is_compiling() else getattr(op, "smoothed", None)
         if smoothed is not None and act is identity and not inject and p == 0:
             T._smoothed_step = smoothed  # T is op: the solver may take the smoothed step in one pass fewer
@@ -287,7 +286,8 @@ class IterativeLayerBase(HintedLoad, nn.Module):
         _check_tol_resolvable(config, compute, type(self).__name__, fix)
         if adjoint and recorded:  # (the adjoint's tol, where an implicit gradient will be recorded)
             _check_adjoint_tol_resolvable(config, compute, type(self).__name__, fix)
-        return fixed_point(T, x if z_init is None else z_init, config=config, batch=batch, num_graphs=num_graphs)
+        return fixed_point(T, x if z_init is None else z_init, config=config, batch=batch, num_graphs=num_graphs,
+                           returned_dtype=out_dtype)
 
     def _iteration_repr(self) -> str:
         """The options that differ from their defaults (``num_iterations`` and ``smoothing`` always)."""

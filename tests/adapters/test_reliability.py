@@ -164,6 +164,8 @@ def test_a_float16_iterate_whose_norms_overflow_float32_says_the_output_holds_in
         out, info = backend.call(conv, x.half(), ei, return_info=True)
     assert not any("every entry" in str(w.message) for w in caught)
     assert info.divergence_reason == "nonfinite" and not torch.isfinite(out).all()
+    with pytest.warns(ConvergenceWarning, match="beyond the range of torch.float16"):  # compiled, the same message
+        backend.call(torch.compile(conv, backend="eager"), x.half(), ei)
     conv = conv.to(torch.bfloat16)  # float32's range: the output is finite, and the message says so
     with pytest.warns(ConvergenceWarning, match="every entry of the iterate is finite"):
         out, info = backend.call(conv, x.to(torch.bfloat16), ei, return_info=True)
