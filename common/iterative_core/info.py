@@ -109,8 +109,8 @@ class FixedPointInfo:
             (up to) five ratios :math:`\\|z_{k+1} - z_k\\| / \\|z_k - z_{k-1}\\|` of adjacent
             measured steps, leaving out steps at the dtype's rounding floor (relative residual below
             :math:`64\\epsilon`, :math:`4\\epsilon` in float16 and bfloat16); 0.0 when every step
-            was at it, unless the solve diverged: then the factor of the steps themselves, which the
-            divergence rules read. Without ``trace`` only
+            was at it, unless the solve diverged by the residual or the expansion rule: then the factor
+            of the steps themselves, which those rules read. Without ``trace`` only
             some steps are measured (see :class:`~iterative_core.SolveConfig`): without a ``tol``, the
             last two, so one ratio; with ``trace=True`` (or a ``tol`` tested at every step), up to five.
         final_residual (float): the last relative residual (NaN when no iteration ran); with a batch,
@@ -522,9 +522,11 @@ def divergence_message(info: FixedPointInfo) -> str:
                     "overflowed, not the iterate: scale the features down or run in float64. Otherwise an "
                     "intermediate iterate overflowed and the activation brought it back. " + advice)
         first = info.abs_residuals[:1].detach()
-        if info.phase == "forward" and first.numel() and bool(torch.isnan(first).any()):
-            # the first step is always measured: the map turned a finite iterate into NaN at once (an Inf may
-            # be one step's overflow)
+        start = info.iterate_norms[:1].detach()  # ||z0||: far from the dtype's range, no one step overflows it
+        if (info.phase == "forward" and first.numel() and info._has_norms and bool(torch.isnan(first).any())
+                and bool((start <= torch.finfo(start.dtype).max ** 0.5).all())):
+            # the first step is always measured: the map turned a moderate finite iterate into NaN at once (an
+            # Inf, or NaN from a start near the range's end, inf - inf, may be one step's overflow)
             return (f"{head}: the first step already returned NaN from the finite initial iterate ({stats})"
                     f"{_nonfinite_graphs(info)}: the map produces them itself, before any growth, so smoothing, "
                     "contraction or another solver will not help. Check what it computes with: edge weights (a "

@@ -32,9 +32,9 @@ refuses a layer whose widths differ; the output of every call is checked as well
 from __future__ import annotations
 
 import difflib
+import functools
 import inspect
 import numbers
-import re
 import warnings
 from typing import Callable, Iterable, Mapping, NamedTuple, Optional
 
@@ -703,25 +703,26 @@ def build_operator(backend: str, conv: str, channels: int, options: dict, where:
             raise TypeError(f"{where}: building operator {conv!r} as factory({channels}, **{options!r}) failed: {e} "
                             "(a registered factory is called as factory(channels, **options) and returns a "
                             "torch.nn.Module)") from e
-        _raise_named(e, where, conv)
+        _raise_named(e, where, conv, factory)
     except ValueError as e:  # an option the factory refused (conv='sage', aggr='median'): in the layer's name
-        _raise_named(e, where, conv)
+        _raise_named(e, where, conv, factory)
     if not isinstance(operator, nn.Module):
         raise TypeError(f"{where}: operator {conv!r} for backend {backend!r} returned "
                         f"{type(operator).__name__}, not a torch.nn.Module")
     return operator
 
 
-_OWNED = re.compile(r"[A-Za-z_][\w.]*(\([^)]*\))?: ")  # a message that starts with its owner's name
-
-
-def _raise_named(exc: Exception, where: str, conv: str):
-    """Raise ``exc``, from the factory of operator ``conv``, again with ``where`` (the layer building it)
-    and the operator starting its message, unless the message starts with its owner's name already
-    (``GCNOperator: alpha ...``) or the exception is of a class of its own (whose constructor may take
-    other arguments)."""
+def _raise_named(exc: Exception, where: str, conv: str, factory: Callable):
+    """Raise ``exc``, from ``factory`` of operator ``conv``, again with ``where`` (the layer building it)
+    and the operator starting its message, unless the message starts with the factory's own name (a
+    class's or a base class's: ``GCNOperator: alpha ...``) or the layer's, or the exception is of a
+    class of its own (whose constructor may take other arguments)."""
     text = str(exc)
-    if type(exc) in (TypeError, ValueError) and not _OWNED.match(text):
+    while isinstance(factory, functools.partial):
+        factory = factory.func
+    owners = [c.__name__ for c in factory.__mro__] if isinstance(factory, type) else [getattr(factory, "__name__", "")]
+    owned = any(name and (text.startswith(f"{name}: ") or text.startswith(f"{name}(")) for name in owners + [where])
+    if type(exc) in (TypeError, ValueError) and not owned:
         raise type(exc)(f"{where}: {text}" if f"conv={conv!r}" in text else f"{where}(conv={conv!r}): {text}") from exc
     raise exc
 

@@ -134,6 +134,11 @@ def test_nan_from_the_first_step_is_blamed_on_the_map_not_on_its_growth():
     assert info.divergence_reason == "nonfinite" and "raise `smoothing`" not in str(rec[0].message)
     with pytest.warns(ic.ConvergenceWarning, match=r"NaN/Inf appeared during the iteration"):
         ic.fixed_point(lambda z: z * 1e38 * 1e38, torch.ones(3), max_iter=4, smoothing=0.0)
+    # NaN from an overflow of a start near the range's end (inf - inf): growth, the general message
+    W = torch.tensor([[4.0, -4.0], [4.0, 4.0]])
+    with pytest.warns(ic.ConvergenceWarning, match=r"NaN/Inf appeared during the iteration"):
+        _, info = ic.fixed_point(lambda z: z @ W, torch.tensor([[2e38, 2e38]]), max_iter=4, smoothing=0.0)
+    assert bool(torch.isnan(info.abs_residuals[0]))
 
 
 # --- item 4: implicit gradients away from a fixed point, and second-order gradients ----------------
