@@ -609,3 +609,9 @@ def test_a_factory_that_cannot_take_the_width_is_refused_when_registered():
 
     register_operator("heads_for_test", needs_heads)
     assert PIGNConv(4, conv="heads_for_test", heads=2)(torch.randn(5, 4), EI).shape == (5, 4)
+
+
+@pytest.mark.parametrize("value", [torch.int64, "float16", 16])
+def test_fixed_point_returned_dtype_must_be_a_floating_dtype(value):
+    with pytest.raises(TypeError, match=r"^fixed_point\(\): returned_dtype must be a floating torch.dtype or None"):
+        ic.fixed_point(lambda z: z / 2, torch.ones(3), returned_dtype=value)
