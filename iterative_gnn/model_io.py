@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import pickle
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Optional
@@ -173,14 +174,26 @@ def write_whole(path: str | os.PathLike, write: Callable[[Path], None]) -> Path:
         write(path)
         return path
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(target.name + ".part")
+    # a name of its own (not target + ".part", which two runs writing the same file shared, and which
+    # replaced a file of the user's of that name), with the mode a new file would have
+    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    os.close(fd)
+    tmp = Path(name)
     try:
         write(tmp)
+        os.chmod(tmp, _new_file_mode() if not target.exists() else (target.stat().st_mode & 0o7777))
         os.replace(tmp, target)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
     return path
+
+
+def _new_file_mode() -> int:
+    """The permissions ``open(path, "w")`` gives a new file: 0o666 less the process's umask."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 def read_model_file(path: str | os.PathLike) -> dict[str, Any]:

@@ -815,3 +815,31 @@ def test_a_link_to_an_open_file_of_the_process_is_refused(saved_model, tmp_path,
 
     with pytest.raises(ValueError, match=r"a link to an open file of this process"):  # save_model writes so
         write_whole(link, lambda target: target.write_text("x"))
+
+
+def test_writes_of_one_output_path_never_share_a_temporary_file(tmp_path):
+    """Every write went through ``<out>.part``: two runs writing one path at once mixed their bytes (or one
+    was told "no such file"), and a file of the user's named ``<out>.part`` was replaced and deleted."""
+    import os
+
+    from iterative_gnn.model_io import write_whole
+
+    out = tmp_path / "pred.csv"
+    (tmp_path / "pred.csv.part").write_text("my notes")
+
+    def first(target):  # a second write of the same path runs while the first is half-way through
+        target.write_text("first, half")
+        write_whole(out, lambda t: t.write_text("second"))
+        assert out.read_text() == "second"
+        target.write_text("first, whole")
+
+    write_whole(out, first)
+    assert out.read_text() == "first, whole"
+    assert (tmp_path / "pred.csv.part").read_text() == "my notes"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pred.csv", "pred.csv.part"]  # no temporary file left
+    umask = os.umask(0)
+    os.umask(umask)
+    assert out.stat().st_mode & 0o777 == 0o666 & ~umask  # a new file's permissions, not a temporary file's 0o600
+    out.chmod(0o640)
+    write_whole(out, lambda t: t.write_text("again"))
+    assert out.stat().st_mode & 0o777 == 0o640  # a file replaced keeps its own
