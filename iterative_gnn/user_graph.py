@@ -4,7 +4,7 @@ and labels from node attributes or from CSV files keyed by node id.
 * Formats (from the file's suffix, or given): ``edgelist`` (``.edgelist``, ``.edges``, ``.el``,
   ``.txt``), ``csv`` (``.csv``, ``.tsv``, ``.tab``: an edge table whose first line names the
   columns, the source and the target first, then optionally others; one named ``weight`` is the
-  edge's weight), ``adjlist`` (``.adjlist``), ``graphml`` (``.graphml``, ``.xml``), ``gml`` (``.gml``), ``gexf``
+  edge's weight; a header naming a source or target column elsewhere, ``dst,src``, is refused), ``adjlist`` (``.adjlist``), ``graphml`` (``.graphml``, ``.xml``), ``gml`` (``.gml``), ``gexf``
   (``.gexf``); each may be compressed (``.gz``, ``.bz2``). Node ids are the file's node
   names as text (GML: the ``label`` of each node, or its ``id`` when some node has no label or two
   share one; the ``label`` is then an attribute). A node attribute's ``<default>`` declared in
@@ -290,6 +290,29 @@ def _delimiter(path: Path) -> str:
     return "\t" if _suffix(path) in (".tsv", ".tab") else ","
 
 
+#: column names that say which end of an edge a column holds (an edge table's source is its first column,
+#: its target the second)
+_SOURCE_NAMES = ("source", "src", "from", "u", "origin", "sender")
+_TARGET_NAMES = ("target", "dst", "to", "v", "destination", "dest", "tgt", "receiver")
+
+
+def _check_edge_columns(header: list[str], line: int) -> None:
+    """Refuse a header that names a source column other than the first, or a target column other than
+    the second (``dst,src``, ``target,source``, ``id,source,target``): read by position, its directed
+    edges were reversed, or edge ids taken for nodes, without a word."""
+    names = [name.lower() for name in header]
+    source = next((k for k, name in enumerate(names) if name in _SOURCE_NAMES), None)
+    target = next((k for k, name in enumerate(names) if name in _TARGET_NAMES), None)
+    if (source is None or source == 0) and (target is None or target == 1):
+        return
+    order = [header[k] for k in (source, target) if k is not None]
+    order += [name for k, name in enumerate(header) if k not in (source, target)]
+    wrong = [f"{header[k]!r} (a {end}) is column {k + 1}" for k, end, at in ((source, "source", 0), (target, "target", 1))
+             if k is not None and k != at]
+    raise ValueError(f"line {line}: the first two columns are read as the source and the target, but "
+                     f"{' and '.join(wrong)}: put them first, {','.join(order)}")
+
+
 def _read_edge_table(path: Path, directed: bool):
     """An edge table (see the module's docstring) as a networkx graph; a problem is a ValueError that
     names the line."""
@@ -314,6 +337,7 @@ def _read_edge_table(path: Path, directed: bool):
     if "weight" in (header[0].lower(), header[1].lower()):
         raise ValueError(f"line {first}: the first two columns are read as the source and the target, but they are "
                          f"{header[0]!r} and {header[1]!r}; put the weight column after them")
+    _check_edge_columns(header, first)
     weight = next((k for k, name in enumerate(header) if k >= 2 and name.lower() == "weight"), None)
     g = (nx.DiGraph if directed else nx.Graph)()
     for row in reader:

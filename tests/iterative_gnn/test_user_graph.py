@@ -184,6 +184,12 @@ def test_an_edge_table_is_read_in_its_direction(tmp_path):
     # pandas' df.to_csv() writes its index first, without a name: the index was read as the source
     (",child,parent\n0,b,a\n1,c,a\n", ["line 1: column 1 has no name", "df.to_csv(path, index=False)"]),
     ("weight,source,target\n1,a,b\n", ["read as the source and the target, but they are 'weight' and 'source'"]),
+    # a header naming the ends elsewhere: read by position, directed edges came out reversed, or edge ids as nodes
+    ("dst,src,weight\nb,a,1\nc,b,1\n", ["line 1:", "'src' (a source) is column 2 and 'dst' (a target) is column 1",
+                                       "put them first, src,dst,weight"]),
+    ("Target,Source\nb,a\n", ["'Source' (a source) is column 2 and 'Target' (a target) is column 1"]),
+    ("id,source,target\ne1,a,b\ne2,b,c\n", ["'source' (a source) is column 2 and 'target' (a target) is column 3",
+                                           "put them first, source,target,id"]),
 ])
 def test_a_malformed_edge_table_is_named(text, words, tmp_path):
     path = write_csv(tmp_path / "bad.csv", text)
