@@ -517,7 +517,8 @@ def _describe_graph(data: GraphData) -> str:
     if data.weighted_edges:
         loops += (f", the weights of {data.weighted_edges} edge(s) not used (the models see the graph "
                   f"unweighted)")
-    return (f"{data.num_nodes} nodes, {edges} {'directed' if data.directed else 'undirected'} edges{loops}, "
+    naming = f" ({data.naming})" if data.naming else ""
+    return (f"{data.num_nodes} nodes{naming}, {edges} {'directed' if data.directed else 'undirected'} edges{loops}, "
             f"{len(data.feature_names)} features")
 
 

@@ -82,6 +82,7 @@ class GraphData:
     directed: bool  # whether the edges are used one way only
     self_loops: int  # self-loops dropped
     weighted_edges: int = 0  # edges that carry a weight in the file (the models do not use it)
+    naming: str = ""  # how the nodes are named, when not as the file's names (GML labels that repeat)
     attrs: dict[str, dict[str, Any]] = field(repr=False, default_factory=dict)  # node id -> its attributes
 
     @property
@@ -394,7 +395,11 @@ def _read_networkx(path: Path, fmt: str, directed: bool):
         except nx.NetworkXError as exc:
             if "has no 'label' attribute" not in str(exc) and "is duplicated" not in str(exc):
                 raise
-            return nx.parse_gml(text, label="id")  # labels absent or repeated: the ids name the nodes
+            g = nx.parse_gml(text, label="id")  # labels absent or repeated: the ids name the nodes
+            if "is duplicated" in str(exc) or any("label" in a for _, a in g.nodes(data=True)):
+                # some nodes are labelled: a labels or features file keyed by the labels would meet ids (said)
+                g.graph[_NAMING_KEY] = f"named by their GML id, as {exc}"
+            return g
     except nx.NetworkXError as exc:
         if str(exc).startswith("edge #"):  # networkx's GML reader refuses parallel edges in a simple graph
             raise nx.NetworkXError(f"{exc}; a GML graph with parallel edges says 'multigraph 1' in its header "
@@ -405,6 +410,10 @@ def _read_networkx(path: Path, fmt: str, directed: bool):
 def _declared_direction(fmt: str) -> str:
     return {"graphml": "edgedefault=\"directed\"", "gml": "directed 1",
             "gexf": "defaultedgetype=\"directed\""}.get(fmt, "directed")
+
+
+#: the graph attribute in which the reader notes how the nodes came to be named, when not as expected
+_NAMING_KEY = "_iterative_gnn_node_naming"
 
 
 def read_graph(path: str | Path, fmt: Optional[str] = None, direction: str = "undirected"):
@@ -926,7 +935,7 @@ def load_graph(path: str | Path, *, fmt: Optional[str] = None, direction: str = 
     edge_index, loops = _edge_index(g, index)
     weighted = sum(1 for _, _, w in g.edges(data="weight") if w is not None)
     return GraphData(path, fmt, ids, edge_index, x, names, g.is_directed(), self_loops=loops,
-                     weighted_edges=weighted, attrs=attrs)
+                     weighted_edges=weighted, attrs=attrs, naming=g.graph.get(_NAMING_KEY, ""))
 
 
 def load_labels(data: GraphData, *, label_attr: Optional[str] = None, labels_csv: Optional[str | Path] = None,

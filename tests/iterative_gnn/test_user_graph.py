@@ -430,10 +430,14 @@ def test_gml_labels_name_nodes_unless_they_repeat(tmp_path):
     repeated = write_csv(tmp_path / "repeated.gml", text)
     data = load_graph(repeated, feature_attrs=["x"])
     assert data.ids == ["0", "1", "2"]  # the ids name the nodes; the labels stay attributes
+    # and it is said (a labels file keyed by the labels met ids without a word)
+    assert data.naming == "named by their GML id, as node label 'red' is duplicated"
     assert load_labels(data, label_attr="label").class_names == ["blue", "red"]
     distinct = write_csv(tmp_path / "distinct.gml", text.replace('label "red" x 2.0', 'label "green" x 2.0'))
     data = load_graph(distinct, feature_attrs=["x"])
-    assert data.ids == ["red", "green", "blue"]
+    assert data.ids == ["red", "green", "blue"] and data.naming == ""
+    unlabelled = write_csv(tmp_path / "ids.gml", text.replace(' label "red"', "").replace(' label "blue"', ""))
+    assert load_graph(unlabelled, feature_attrs=["x"]).naming == ""  # no labels at all: ids, as expected
     with refused("--label-attr", "no node has a label in the attribute 'label'", "in GML, a node's 'label' names"):
         load_labels(data, label_attr="label")
 
