@@ -488,15 +488,29 @@ def _edge_index(g, index: dict) -> tuple[Tensor, int]:
 
 
 # ------------------------------------------------------------------------------------------------ values
+def _shown(value: Any, limit: int = 60) -> str:
+    """``value``'s repr as a message shows it: cut to ``limit`` characters (10**400 has 401 digits)."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit - 3]}... ({len(text)} characters)"
+
+
 def _number(value: Any) -> Optional[float]:
-    """``value`` as a finite float, or None when it is not a number."""
+    """``value`` as a finite float, or None when it is not a number (an integer beyond float's range, 10**400
+    in a GML file, is none; so is text that Python's float() reads but a CSV reader would not: ``1_000``,
+    digits of other scripts)."""
     if isinstance(value, bool):
         return float(value)
     if isinstance(value, numbers.Real):
-        v = float(value)
-    elif isinstance(value, str):
         try:
-            v = float(value.strip())
+            v = float(value)
+        except OverflowError:
+            return None
+    elif isinstance(value, str):
+        text = value.strip()
+        if not text.isascii() or "_" in text:
+            return None
+        try:
+            v = float(text)
         except ValueError:
             return None
     else:
@@ -559,7 +573,7 @@ def features_from_attrs(ids: list[str], attrs: dict[str, dict], names: Sequence[
             if bad is not None or not values:
                 raise GraphInputError("--feature-attrs", f"{path}: node {i!r}, attribute {name!r}: expected a finite "
                                                          f"number (within float32's range, |x| <= 3.4e38) or a list "
-                                                         f"of them, found {value!r}")
+                                                         f"of them, found {_shown(value)}")
             if width is None:
                 width, first = len(values), i
             elif len(values) != width:
@@ -732,11 +746,13 @@ def features_from_csv(path: str | Path, ids: list[str], graph: Path, columns: Op
                                             f"{graph}: {_some(missing)}; every node needs its features")
     # the whole table at once (a cell at a time took 47 s for Cora's 2708 x 1433); a cell it refuses is found
     # and named cell by cell
+    rows = [[cells[k] for k in order] for _, cells in (table.rows[i] for i in ids)]
     try:
-        x = torch.tensor([[float(cells[k]) for k in order] for _, cells in (table.rows[i] for i in ids)],
-                         dtype=torch.float64).reshape(len(ids), len(order))
+        x = torch.tensor([[float(c) for c in row] for row in rows], dtype=torch.float64).reshape(len(ids), len(order))
     except ValueError:
         x = None
+    if x is not None and any("_" in text or not text.isascii() for text in map("".join, rows)):
+        x = None  # what float() reads but _number does not (1_000, other scripts' digits): named below
     if x is None or not bool((x.abs() <= _FLOAT32_MAX).all()):  # (NaN and inf fail it too)
         for i in ids:
             line, cells = table.rows[i]
@@ -744,7 +760,7 @@ def features_from_csv(path: str | Path, ids: list[str], graph: Path, columns: Op
                 if _feature(cells[k]) is None:
                     raise GraphInputError("--features", f"{table.path}: line {line}, column {names[c]!r} (node "
                                                         f"{i!r}): expected a finite number (within float32's range, "
-                                                        f"|x| <= 3.4e38), found {cells[k]!r}")
+                                                        f"|x| <= 3.4e38), found {_shown(cells[k])}")
     return x.to(torch.float32), names
 
 

@@ -351,6 +351,14 @@ def test_a_non_numeric_feature_names_the_node_and_the_value(value, tmp_path):
         load_graph(path, feature_attrs=["g"])
 
 
+def test_an_integer_beyond_floats_range_is_refused_in_one_line(tmp_path):
+    """10**400 in a GML file raised OverflowError (int too large to convert to float), a traceback; the
+    message shows the value cut short."""
+    path = gml_with(tmp_path, lambda g: g.nodes["d"].__setitem__("g", 10 ** 400))
+    with refused("--feature-attrs", "node 'd', attribute 'g'", "expected a finite number", "characters)"):
+        load_graph(path, feature_attrs=["g"])
+
+
 def test_list_features_of_different_lengths_are_refused(tmp_path):
     path = gml_with(tmp_path, lambda g: g.nodes["b"].__setitem__("f", [1.0, 2.0, 3.0]))
     with refused("--feature-attrs", "node 'b', attribute 'f': 3 values where node 'a' has 2"):
@@ -369,6 +377,9 @@ def test_numeric_strings_and_booleans_are_numbers(tmp_path):
 
 @pytest.mark.parametrize("text,words", [
     ("node,u\na,1\nb,x\nc,3\n", ["line 3, column 'u' (node 'b')", "expected a finite number", "'x'"]),
+    # what Python's float() reads but a CSV reader (pandas) keeps as text
+    ("node,u\na,1\nb,1_000\nc,3\n", ["line 3, column 'u' (node 'b')", "expected a finite number", "'1_000'"]),
+    ("node,u\na,1\nb,\u0663\nc,3\n", ["line 3, column 'u' (node 'b')", "expected a finite number"]),
     ("node,u\na,1\nb,2\n", ["no row for 1 of 3 nodes", "'c'"]),
     ("node,u\na,1\nb,2\nc,3\nzz,4\n", ["line 5: node 'zz' is not in the graph", "an edge list names only"]),
     ("node,u\na,1\nb,2\na,3\n", ["line 4: node 'a' again (first on line 2)"]),
