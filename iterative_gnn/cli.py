@@ -675,6 +675,25 @@ def _features_for_model(args: argparse.Namespace, record: dict) -> tuple:
     return feats["attrs"], None
 
 
+def _attribute_width(names: list[str], attr: str) -> int:
+    """How many of the feature ``names`` the attribute ``attr`` gave (``x[0]``, ``x[1]`` for a list)."""
+    return sum(1 for n in names if n == attr or (n.startswith(f"{attr}[") and n.endswith("]")))
+
+
+def _check_replaced_widths(args: argparse.Namespace, attrs: list[str], feats: dict, names: list[str]) -> None:
+    """Each attribute of ``--feature-attrs`` given for a trained one must give as many values per node: features
+    are taken by position, so one of another width shifts every feature after it (a scalar for a 2-number list,
+    then the list for a scalar, passed the total width's check)."""
+    trained = list(feats["attrs"]) if feats["source"] == "attrs" else list(feats["names"])
+    for given, old in zip(attrs, trained):
+        now, before = _attribute_width(names, given), _attribute_width(feats["names"], old)
+        if given != old and now != before:
+            _usage_error(args, f"argument --feature-attrs: {given} gives {now} value{'s' if now != 1 else ''} per node "
+                               f"where {old}, the {'attribute' if feats['source'] == 'attrs' else 'column'} it replaces, "
+                               f"gave {before} in training; features are taken by position, so a replacement must "
+                               "have the width of the one it replaces")
+
+
 def _write_predictions(path: Optional[Path], ids: list[str], class_names: list[str], probs: torch.Tensor) -> Path:
     """One row per node: ``node``, ``predicted`` and ``prob_<class>`` per class; written whole or not
     at all (:func:`~iterative_gnn.model_io.write_whole`); to the standard output when ``path`` is None."""
@@ -739,6 +758,8 @@ def cmd_predict(args: argparse.Namespace) -> int:
     attrs, columns = _features_for_model(args, record)
     direction = args.direction or record["direction"]
     data = _read_user_graph(args, direction, attrs, columns)
+    if attrs is not None:
+        _check_replaced_widths(args, attrs, record["features"], data.feature_names)
     if data.x.size(1) != record["in_channels"]:
         _usage_error(args, f"argument {'--features' if args.features else '--feature-attrs'}: {data.path} gives "
                            f"{data.x.size(1)} features per node ({', '.join(data.feature_names)}); the model "

@@ -782,6 +782,28 @@ def test_predict_reads_the_trained_attributes_in_their_order(trained_on, tmp_pat
     assert "argument --feature-attrs: f1 is at another place than in training (f0,f1)" in err
 
 
+def test_a_replacement_attribute_of_another_width_is_refused(tmp_path, capsys):
+    """Trained on x (2 numbers) and y (1), predicted with p (1) and q (2): the total width matched, and every
+    feature after p moved by one place without a word."""
+    import networkx as nx
+
+    g = nx.path_graph(12)
+    for v in g.nodes:
+        g.nodes[v].update(x=[float(v), 1.0], y=float(-v), p=float(v), q=[1.0, float(-v)], c=CLASSES[v % 2])
+    path = tmp_path / "g.gml"
+    nx.write_gml(g, path)
+    model = tmp_path / "m.pt"
+    assert main(["train", "--backend", ANY, "--graph", str(path), "--feature-attrs", "x,y", "--label-attr", "c",
+                 *FAST, "--save", str(model)]) == 0
+    err = usage_error(["predict", "--graph", str(path), "--model", str(model), "--feature-attrs", "p,q",
+                       "--out", str(tmp_path / "p.csv")], capsys)
+    assert ("argument --feature-attrs: p gives 1 value per node where x, the attribute it replaces, gave 2 in "
+            "training") in err
+    assert not (tmp_path / "p.csv").exists()
+    assert main(["predict", "--graph", str(path), "--model", str(model), "--feature-attrs", "q,p",
+                 "--out", str(tmp_path / "p.csv")]) == 0  # the same widths: taken
+
+
 def test_a_model_file_with_nan_parameters_is_refused(tmp_path, capsys):
     """A file whose parameters hold NaN predicted the first class for every node (argmax of NaN), exit 0."""
     model = tmp_path / "m.pt"
