@@ -419,12 +419,14 @@ def _check_graph_options(args: argparse.Namespace) -> None:
 
 
 def _read_user_graph(args: argparse.Namespace, direction: str, feature_attrs=None,
-                     feature_columns=None) -> GraphData:
-    """``--graph`` with its features; bad input is a usage error naming the option, file and place."""
+                     feature_columns=None, direction_origin: str = "which is the default") -> GraphData:
+    """``--graph`` with its features; bad input is a usage error naming the option, file and place.
+    ``direction_origin``: where ``direction`` came from, as the messages say it."""
     try:
         return load_graph(args.graph, fmt=args.format, direction=direction,
                           feature_attrs=feature_attrs if args.features is None else None,
-                          features_csv=args.features, feature_columns=feature_columns)
+                          features_csv=args.features, feature_columns=feature_columns,
+                          direction_origin=direction_origin)
     except GraphInputError as exc:
         _usage_error(args, f"argument {exc.option}: {exc}")
 
@@ -757,7 +759,8 @@ def cmd_predict(args: argparse.Namespace) -> int:
         _usage_error(args, f"argument --backend: invalid value {args.backend!r}: {problem}")
     attrs, columns = _features_for_model(args, record)
     direction = args.direction or record["direction"]
-    data = _read_user_graph(args, direction, attrs, columns)
+    data = _read_user_graph(args, direction, attrs, columns,
+                            "which is given" if args.direction else f"the direction the model {args.model} was trained with")
     if attrs is not None:
         _check_replaced_widths(args, attrs, record["features"], data.feature_names)
     if data.x.size(1) != record["in_channels"]:

@@ -39,6 +39,7 @@ import gzip
 import io
 import math
 import numbers
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Optional, Sequence
@@ -401,7 +402,7 @@ def _read_networkx(path: Path, fmt: str, directed: bool):
                 g.graph[_NAMING_KEY] = f"named by their GML id, as {exc}"
             return g
     except nx.NetworkXError as exc:
-        if str(exc).startswith("edge #"):  # networkx's GML reader refuses parallel edges in a simple graph
+        if str(exc).startswith("edge #") and "is duplicated" in str(exc):  # parallel edges in a simple graph
             raise nx.NetworkXError(f"{exc}; a GML graph with parallel edges says 'multigraph 1' in its header "
                                    "(they then count once)") from None
         raise
@@ -416,9 +417,11 @@ def _declared_direction(fmt: str) -> str:
 _NAMING_KEY = "_iterative_gnn_node_naming"
 
 
-def read_graph(path: str | Path, fmt: Optional[str] = None, direction: str = "undirected"):
+def read_graph(path: str | Path, fmt: Optional[str] = None, direction: str = "undirected",
+               direction_origin: str = "which is the default"):
     """Read ``path`` with networkx; returns ``(graph, format)`` where the graph is a simple
-    ``nx.Graph`` or ``nx.DiGraph`` as ``direction`` asks (see the module's docstring)."""
+    ``nx.Graph`` or ``nx.DiGraph`` as ``direction`` asks (see the module's docstring).
+    ``direction_origin``: where ``direction`` came from, as the messages say it."""
     nx = networkx()
     from xml.etree.ElementTree import ParseError
 
@@ -438,7 +441,7 @@ def read_graph(path: str | Path, fmt: Optional[str] = None, direction: str = "un
     if g.is_directed() and direction == "undirected":
         raise GraphInputError("--direction", (
             f"{path}: the file declares a directed graph ({_declared_direction(fmt)}) and --direction undirected "
-            f"(which is the default) takes only undirected graphs; pass --direction directed to use each edge from "
+            f"({direction_origin}) takes only undirected graphs; pass --direction directed to use each edge from "
             f"source to target only, or --direction both to use each edge in both directions"))
     if g.number_of_nodes() == 0:
         raise GraphInputError("--graph", f"{path}: the {fmt} file holds no node")
@@ -492,6 +495,15 @@ def _shown(value: Any, limit: int = 60) -> str:
     """``value``'s repr as a message shows it: cut to ``limit`` characters (10**400 has 401 digits)."""
     text = repr(value)
     return text if len(text) <= limit else f"{text[:limit - 3]}... ({len(text)} characters)"
+
+
+def _unicode_twin(node: str, known) -> Optional[str]:
+    """The node of ``known`` that is ``node`` in another Unicode normal form (``café`` composed or
+    decomposed), or None."""
+    if node.isascii():
+        return None
+    form = unicodedata.normalize("NFC", node)
+    return next((k for k in known if not k.isascii() and unicodedata.normalize("NFC", k) == form), None)
 
 
 def _number(value: Any) -> Optional[float]:
@@ -658,6 +670,11 @@ def _read_table(path: str | Path, option: str, ids: list[str], graph: Path) -> _
                     hint = {"edgelist": lists, "csv": table,
                             "gml": " (GML nodes are named by their label, or by their id when some node has no "
                                    "label or two share one)"}.get(fmt, "")
+                    twin = _unicode_twin(node, known)
+                    if twin is not None:  # the same text to the eye: the cause, not the hints above
+                        hint = (f": the graph has {twin!r}, the same text written with other Unicode code points "
+                                f"({ascii(node)} here, {ascii(twin)} there); write both files in one normal form, "
+                                "e.g. unicodedata.normalize('NFC', id)")
                     raise GraphInputError(option, f"{path}: line {line}: node {node!r} is not in the graph "
                                                   f"{graph}{hint}")
                 if node in rows:
@@ -931,15 +948,17 @@ def split_from_values(split: Sequence[Optional[str]]) -> tuple[Tensor, Tensor, T
 # ------------------------------------------------------------------------------------------------ all together
 def load_graph(path: str | Path, *, fmt: Optional[str] = None, direction: str = "undirected",
                feature_attrs: Optional[Sequence[str]] = None, features_csv: Optional[str | Path] = None,
-               feature_columns: Optional[Sequence[str]] = None) -> GraphData:
+               feature_columns: Optional[Sequence[str]] = None,
+               direction_origin: str = "which is the default") -> GraphData:
     """The graph of ``path`` with its node features: from the node attributes ``feature_attrs``, or
-    from ``features_csv`` (``feature_columns``: exactly those columns, in that order)."""
+    from ``features_csv`` (``feature_columns``: exactly those columns, in that order).
+    ``direction_origin``: where ``direction`` came from, as the messages say it."""
     if (feature_attrs is None) == (features_csv is None):
         raise GraphInputError("--feature-attrs", "expected the node features from node attributes "
                                                  "(--feature-attrs a,b,c) or from a CSV file (--features FILE), "
                                                  "one of the two")
     path = Path(path)
-    g, fmt = read_graph(path, fmt, direction)
+    g, fmt = read_graph(path, fmt, direction, direction_origin)
     ids = _node_ids(g, path)
     attrs = {str(n): dict(a) for n, a in g.nodes(data=True)}
     if feature_attrs is not None:

@@ -547,7 +547,8 @@ BAD_PREDICT = {  # case -> (argv after "predict" given tmp_path and the two mode
                        ["argument --features:", "trained on the node attributes x"]),
     "another number of features": (lambda t, m, c: ["--graph", str(gml_file(t, twice_x)), "--model", str(m),
                                                     "--feature-attrs", "xx"],
-                                   ["argument --feature-attrs:", "gives 16 features per node", "takes 8"]),
+                                   ["argument --feature-attrs:", "xx gives 16 values per node where x, the "
+                                    "attribute it replaces, gave 8 in training"]),
     "missing attribute": (lambda t, m, c: ["--graph", str(gml_file(t, without_x)), "--model", str(m)],
                           ["argument --feature-attrs:", "changed.gml", "'17'"]),
 }
@@ -865,3 +866,11 @@ def test_writes_of_one_output_path_never_share_a_temporary_file(tmp_path):
     out.chmod(0o640)
     write_whole(out, lambda t: t.write_text("again"))
     assert out.stat().st_mode & 0o777 == 0o640  # a file replaced keeps its own
+
+
+def test_predict_on_a_directed_file_names_the_models_direction(saved_model, tmp_path, capsys):
+    """The direction came from the model (trained undirected), and the message called it the default."""
+    err = usage_error(["predict", "--graph", str(gml_file(tmp_path, directed)), "--model", str(saved_model),
+                       "--out", str(tmp_path / "p.csv")], capsys)
+    assert ("--direction undirected (the direction the model " in err and "was trained with) takes only undirected "
+            "graphs" in err and "which is the default" not in err), err

@@ -617,6 +617,11 @@ def test_one_class_a_repeated_feature_and_parallel_gml_edges_are_refused(tmp_pat
         load_graph(tmp_path / "p.gml", feature_attrs=["g"])
     (tmp_path / "m.gml").write_text(text.replace("graph [\n", "graph [\n  multigraph 1\n", 1))
     assert load_graph(tmp_path / "m.gml", feature_attrs=["g"]).edge_index.size(1) == 12  # counted once
+    # an edge to a node the file does not define is not about parallel edges (the hint said so)
+    (tmp_path / "u.gml").write_text(text.replace("target 1\n", "target 77\n", 1))
+    with pytest.raises(GraphInputError) as info:
+        load_graph(tmp_path / "u.gml", feature_attrs=["g"])
+    assert "undefined target 77" in str(info.value) and "multigraph" not in str(info.value)
 
 
 def test_a_header_whose_first_cell_is_also_a_node_reads(tmp_path):
@@ -714,3 +719,16 @@ def test_a_table_whose_id_column_is_named_like_a_node_says_how_to_tell(tmp_path)
     with refused("--labels", "line 1 starts with 'node'", "if it is that node's row, add a first line naming the "
                  "columns (e.g. id,label); if it names them, name the first other than the nodes (e.g. id)"):
         load_labels(data, labels_csv=write_csv(tmp_path / "l.csv", "node,label\na,x\nb,y\n"))
+
+
+def test_a_node_id_in_another_unicode_form_is_named_as_such(tmp_path):
+    """'café' composed in the graph and decomposed in the features file print alike; the message blamed
+    isolated nodes."""
+    import unicodedata
+
+    composed, decomposed = unicodedata.normalize("NFC", "café"), unicodedata.normalize("NFD", "café")
+    graph = write_csv(tmp_path / "g.edgelist", f"{composed} b\nb c\n")
+    feats = write_csv(tmp_path / "f.csv", f"node,u\n{decomposed},1\nb,2\nc,3\n")
+    with refused("--features", "line 2: node", "the graph has 'café', the same text written with other Unicode code "
+                 "points", "unicodedata.normalize('NFC', id)"):
+        load_graph(graph, features_csv=feats)
