@@ -37,7 +37,7 @@ class PIGN(PIGNBase):
         edge_weight = _edge_weight(edge_weight, eweight)
         self.check_order(feat, graph)
         h = self.encode(feat)
-        z, info = self.conv(graph, h, edge_weight, batch=batch, return_info=True)
+        z, info = self.iterate(feat, graph, h, edge_weight, batch=batch, return_info=True)
         return self.decode(z, info, return_info)
 
 
@@ -69,5 +69,5 @@ class GraphPIGN(GraphPIGNBase):
             check_feat_rows(type(self).__name__, feat, graph)
         batch, num_graphs = batch_vector(graph, type(self).__name__)  # the layer reads the same vector (built once)
         h = self.encode(feat)
-        z, info = self.conv(graph, h, edge_weight, batch=batch, num_graphs=num_graphs, return_info=True)
+        z, info = self.iterate(feat, graph, h, edge_weight, batch=batch, num_graphs=num_graphs, return_info=True)
         return self.readout(z, batch, num_graphs if batch is not None else 1, info, return_info)

@@ -53,7 +53,7 @@ class PIGN(PIGNBase):
         ``num_graphs`` by keyword)."""
         self.check_order(x, edge_index)
         h = self.encode(x)
-        z, info = self.conv(h, edge_index, edge_weight, batch=batch, num_graphs=num_graphs, return_info=True)
+        z, info = self.iterate(x, h, edge_index, edge_weight, batch=batch, num_graphs=num_graphs, return_info=True)
         return self.decode(z, info, return_info)
 
 
@@ -83,7 +83,9 @@ class GraphPIGN(GraphPIGNBase):
     Shapes:
         - **input:** node features :math:`(|\mathcal{V}|, F_{in})`, the graph as :class:`PIGNConv`
           takes it, batch vector :math:`(|\mathcal{V}|)` *(optional; a PyG ``Batch`` has it as
-          ``data.batch``)*, ``num_graphs`` *(optional, saves one device synchronisation)*
+          ``data.batch``)*, ``num_graphs`` *(optional, saves one device synchronisation; pass
+          ``data.num_graphs`` when the last graphs of a batch may have no nodes, which a batch vector
+          cannot show: without it they get no row, as with PyG's pooling functions)*
         - **output:** :math:`(B, F_{out})`, one row per graph
     """
 
@@ -100,5 +102,5 @@ class GraphPIGN(GraphPIGNBase):
                             f"pass return_info={num_graphs} by keyword")
         self.check_order(x, edge_index)
         h = self.encode(x)
-        z, info = self.conv(h, edge_index, edge_weight, batch=batch, num_graphs=num_graphs, return_info=True)
+        z, info = self.iterate(x, h, edge_index, edge_weight, batch=batch, num_graphs=num_graphs, return_info=True)
         return self.readout(z, batch, num_graphs, info, return_info)

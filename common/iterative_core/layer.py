@@ -687,8 +687,10 @@ class GCNOperatorBase(HintedLoad, nn.Module):
         :attr:`graph_cache_size` graphs are kept under their :meth:`propagation_key`: the graph's
         identity and version (for a tensor its storage, ``_version`` counter, shape, dtype and device;
         for a ``DGLGraph`` the object, its structure and counts, and the edge weights' tensor), so a
-        repeated call on the same unchanged graph reuses its propagation, and any change, an in-place
-        edit included, builds it anew. Nothing is kept for edge weights that require gradients, nor
+        repeated call on the same unchanged graph reuses its propagation, and a change through torch,
+        an in-place edit included, builds it anew; a write that bypasses torch's version counter
+        (through ``.numpy()``, ``.data`` or DLPack) is not seen: pass new tensors, or set
+        ``graph_cache_size = 0``. Nothing is kept for edge weights that require gradients, nor
         for what a ``torch.compile`` graph builds (its tensors exist in that graph only: a traced set-up
         normalises the graph at every call; one run outside the graph keeps its cache)."""
         cache = self.cached_propagation(num_nodes)

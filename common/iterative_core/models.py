@@ -14,7 +14,11 @@ from ._state_dict import HintedLoad
 from .checks import check_int, check_one_graph, check_real, got
 from .forms import registered_form
 from .info import FixedPointInfo
-from .validation import check_features, check_parameter_dtype, compute_dtype
+from .validation import NonFiniteFeaturesError, check_features, check_parameter_dtype, compute_dtype
+
+
+#: the model's own dropouts (the convolution's is its ``conv.dropout``, the constructor's ``conv_dropout``)
+_MODEL_DROPOUTS = ("dropout", "input_dropout", "decoder_dropout")
 
 
 def _probability(name: str, p, model: nn.Module) -> float:
@@ -81,6 +85,18 @@ class PIGNBase(HintedLoad, nn.Module):
             self.conv.dropout = self._conv_dropout_default
         self.decoder = nn.Linear(hidden_channels, out_channels)
 
+    def __setattr__(self, name: str, value) -> None:
+        # the model's dropouts are checked as at construction; the convolution's options are its own (set on
+        # the model, num_iterations or tol was a new attribute that nothing read)
+        if name in _MODEL_DROPOUTS and not isinstance(value, nn.Module):
+            value = _probability(name, value, self)
+        elif name not in self.__dict__ and self._modules.get("conv") is not None and (
+                name == "conv_dropout" or (name in getattr(type(self.conv), "_exposed_options", ()) and name != "dropout")):
+            own = "dropout" if name == "conv_dropout" else name
+            raise AttributeError(f"{type(self).__name__}: {name} is an option of the iterated convolution, not of the "
+                                 f"model: set model.conv.{own} (it is checked there)")
+        super().__setattr__(name, value)
+
     def reset_parameters(self) -> None:
         self.encoder.reset_parameters()
         self.conv.reset_parameters()
@@ -106,6 +122,26 @@ class PIGNBase(HintedLoad, nn.Module):
         x = feature_dropout(x, self.input_dropout, self.training)
         x = F.relu(self.encoder(x))
         return F.dropout(x, self.dropout, self.training)
+
+    def iterate(self, x: Tensor, *args, **kwargs):
+        """``self.conv(*args, **kwargs)``; NaN/Inf that the convolution finds in the encoded features
+        and that came with the model's input ``x`` are counted in ``x`` and named in the model's name
+        (the convolution counted the encoder's output, where one NaN feature fills a row)."""
+        try:
+            return self.conv(*args, **kwargs)
+        except NonFiniteFeaturesError:
+            if is_compiling() or not isinstance(x, Tensor):
+                raise
+            given = x.detach()
+            if given.layout != torch.strided:
+                given = given.to_dense()
+            bad = ~torch.isfinite(given)
+            if not bool(bad.any()):  # the input is finite: the encoder's parameters made them
+                raise
+            count, row = int(bad.sum()), int(bad.any(1).nonzero()[0, 0])
+            raise NonFiniteFeaturesError(
+                f"{type(self).__name__}: the node features hold {count} NaN/Inf entr{'y' if count == 1 else 'ies'} "
+                f"(the first in row {row}); the iteration cannot recover from them. Check the data") from None
 
     def decode(self, z: Tensor, info: FixedPointInfo, return_info: bool):
         if not isinstance(return_info, bool):  # e.g. a batch vector given where return_info is taken

@@ -286,3 +286,34 @@ def test_a_layer_option_given_to_a_model_is_named_with_the_model(backend, model,
     """A bad option for the iterated layer named only the layer (or its operator), which the user never built."""
     with pytest.raises(error, match=rf"^{model}: {message}"):
         getattr(backend, model)(5, 8, 2, **kwargs)
+
+
+@pytest.mark.parametrize("model", ["PIGN", "GraphPIGN"])
+def test_a_convolution_option_set_on_the_model_is_refused_and_its_dropouts_are_checked(backend, model):
+    """model.num_iterations = 1 (or tol, smoothing) made a new attribute that nothing read: the model kept its 8
+    iterations; its dropouts were taken unchecked, and a bad one failed in torch's words at the next call."""
+    m = getattr(backend, model)(4, 8, 2)
+    for name, value, own in (("num_iterations", 1, "num_iterations"), ("tol", 1e-2, "tol"),
+                             ("smoothing", 0.9, "smoothing"), ("conv_dropout", 0.2, "dropout")):
+        with pytest.raises(AttributeError, match=rf"^{model}: {name} is an option of the iterated convolution, not of "
+                                                 rf"the model: set model.conv.{own}"):
+            setattr(m, name, value)
+    with pytest.raises(TypeError, match=rf"^{model}: input_dropout must be a finite number in \[0, 1\), got 'x'"):
+        m.input_dropout = "x"
+    with pytest.raises(ValueError, match=rf"^{model}: dropout must be a finite number in \[0, 1\), got 2\.0"):
+        m.dropout = 2.0
+    m.decoder_dropout, m.conv.num_iterations = 0.25, 3  # the model's own, and the convolution's where it is
+    assert m.decoder_dropout == 0.25 and m.conv.num_iterations == 3
+
+
+def test_nan_in_the_models_input_is_counted_in_the_input(backend):
+    """One NaN feature fills a row of the encoded features: the convolution counted 8 entries, in its name."""
+    x, ei = torch.randn(6, 5), torch.tensor([[0, 1, 1, 2, 3, 4], [1, 0, 2, 1, 4, 3]])
+    x[2, 1] = float("nan")
+    with pytest.raises(ValueError, match=r"^PIGN: the node features hold 1 NaN/Inf entry \(the first in row 2\)"):
+        backend.call(backend.PIGN(5, 8, 3), x, ei)
+    model = backend.PIGN(5, 8, 3)
+    with torch.no_grad():
+        model.encoder.weight[0, 0] = float("nan")  # finite input: the encoder made them, the layer says so
+    with pytest.raises(ValueError, match=r"^PIGNConv: the node features hold 6 NaN/Inf entries"):
+        backend.call(model, torch.randn(6, 5), ei)
