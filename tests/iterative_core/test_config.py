@@ -34,7 +34,7 @@ def _fields(cls):
 
 # --- derived lists and tables ----------------------------------------------------------------------
 def test_keyword_lists_are_derived_from_the_fields():
-    assert ic.FIXED_POINT_KEYS == tuple(_fields(SolveConfig)) + ("config", "batch", "num_graphs")
+    assert ic.FIXED_POINT_KEYS == tuple(_fields(SolveConfig)) + ("config", "batch", "num_graphs", "returned_dtype")
     layer_solve = set(option_names(SolveConfig, layer=True)) - {"max_iter"}
     assert layer_solve | set(_fields(LayerOptions)) | {"num_iterations", "act", "act_lipschitz", "config"} \
         == set(ic.ITERATION_KEYS)
@@ -300,7 +300,8 @@ def test_the_layer_hands_its_config_to_fixed_point(monkeypatch):
     layer(torch.randn(3, 3), torch.eye(3) * 0.5)
     layer.eval()
     layer(torch.randn(3, 3), torch.eye(3) * 0.5)
-    assert seen[0]["config"] is layer.config and set(seen[0]) == {"config", "batch", "num_graphs"}
+    assert seen[0]["config"] is layer.config and set(seen[0]) == {"config", "batch", "num_graphs", "returned_dtype"}
+    assert seen[0]["returned_dtype"] is None  # (a half-precision layer iterated in float32 names its own)
     assert seen[1]["config"].max_iter == 7 and seen[1]["config"].tol is layer.config.tol
 
 
