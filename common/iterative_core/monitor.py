@@ -231,6 +231,18 @@ class IterationMonitor:
         scale = m[self.batch].view(-1, *([1] * (zd.dim() - 1)))
         return self._graph_norms(diff.to(acc) / scale) * m, self._graph_norms(zd.to(acc) / scale) * m
 
+    def _record_gradient_step(self, k: int, ga: Tensor, gn: Tensor, metric: Tensor) -> None:
+        """A gradient step every graph takes (after a gradient-free solve), recorded in each graph's own
+        next row, as it is alone: a graph that stopped before row ``k`` gets it in the row after its
+        last step (one of its frozen rows), and at ``k`` a zero step from its iterate, as frozen."""
+        rows = self.graph_iterations - 1  # (already counted)
+        frozen = rows < k
+        self._graph_res[k] = torch.where(frozen, torch.zeros_like(metric), metric)
+        self._graph_steps[k] = torch.stack([torch.where(frozen, torch.zeros_like(ga), ga), gn], dim=-1)
+        cols = torch.arange(self.num_graphs, device=rows.device)
+        self._graph_res[rows, cols] = metric
+        self._graph_steps[rows, cols] = torch.stack([ga, gn], dim=-1)
+
     def accept(self, k: int, z: Tensor, z_new: Tensor, *, every_graph: bool = False,
                residual: Optional[Tensor] = None, residual_scale: float = 1.0) -> tuple[Tensor, bool]:
         """Take the proposed iterate ``z_new`` after step ``k``; return it (frozen graphs kept at ``z``
@@ -284,11 +296,14 @@ class IterationMonitor:
                 ra, rn = self._rescaled_norms(diff, zd, gn.dtype)
                 ga, gn = torch.where(small, ra, ga), torch.where(small, rn, gn)
             metric = _relative(ga, gn) if self.stop == "rel" else ga
-            self._graph_res[k] = metric
-            if compiling:  # (no out= write, as above)
-                self._graph_steps[k] = torch.stack([ga, gn], dim=-1)
+            if every_graph and not compiling:
+                self._record_gradient_step(k, ga, gn, metric)
             else:
-                torch.stack([ga, gn], dim=-1, out=self._graph_steps[k])
+                self._graph_res[k] = metric
+                if compiling:  # (no out= write, as above)
+                    self._graph_steps[k] = torch.stack([ga, gn], dim=-1)
+                else:
+                    torch.stack([ga, gn], dim=-1, out=self._graph_steps[k])
         if not check or self.iterations < self.min_iter:
             return z_new, False
         if self.batch is None:
