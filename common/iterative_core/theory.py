@@ -64,11 +64,31 @@ def apriori_iterations(q: float, first_step: float, tol: float) -> int:
     where = "apriori_iterations()"
     q, first_step = _check_q(q, where), _check_step("first_step (a norm)", first_step, where)
     tol = check_real("tol", _number(tol), low=0.0, low_open=True, where=where)
-    if first_step <= tol * (1.0 - q):
+    bound = lambda k: q**k / (1.0 - q) * first_step  # noqa: E731  (apriori_bound's own arithmetic)
+    if bound(0) <= tol:
         return 0
     if q == 0.0:
         return 1
-    return max(0, math.ceil(math.log(tol * (1.0 - q) / first_step) / math.log(q)))
+    # the logarithms apart (tol * (1 - q) underflows for tiny tol and q near 1), then the rounding of the
+    # estimate settled against the bound itself: the fewest k whose apriori_bound is within tol
+    k = max(1, math.ceil((math.log(tol) + math.log1p(-q) - math.log(first_step)) / math.log(q)))
+    # an interval with bound(lo) > tol >= bound(hi), widened by doubling steps, then halved
+    if bound(k) <= tol:
+        hi, step = k, 1
+        lo = hi - step
+        while bound(lo) <= tol:  # (bound(0) > tol: lo stays >= 0)
+            hi, step = lo, step * 2
+            lo = max(0, hi - step)
+    else:
+        lo, step = k, 1
+        hi = lo + step
+        while bound(hi) > tol:
+            lo, step = hi, step * 2
+            hi = lo + step
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        lo, hi = (lo, mid) if bound(mid) <= tol else (mid, hi)
+    return hi
 
 
 def lipschitz_estimate(

@@ -181,3 +181,14 @@ def test_the_per_graph_bound_of_a_batch_with_an_edge_between_graphs_is_still_a_b
 def test_the_lipschitz_estimate_of_a_constant_map_is_0():
     """It failed inside autograd ("element 0 of tensors does not require grad")."""
     assert ic.lipschitz_estimate(lambda z: torch.ones_like(z), torch.zeros(3)) == 0.0
+
+
+@pytest.mark.parametrize("q,first_step,tol,k", [
+    (0.5, 1.0, 2.0**-30, 31),  # the bound meets tol exactly at 31: the rounded-up logarithm said 32
+    (0.5, 512.0, 2.0**-19, 29),  # (it said 30)
+    (0.999999999999, 1e17, 1e-300, None),  # tol * (1 - q) underflowed: "math domain error"
+])
+def test_apriori_iterations_is_the_fewest_k_within_tol(q, first_step, tol, k):
+    found = ic.apriori_iterations(q, first_step, tol)
+    assert ic.apriori_bound(q, first_step, found) <= tol < ic.apriori_bound(q, first_step, found - 1)
+    assert k is None or found == k
