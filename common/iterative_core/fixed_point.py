@@ -525,7 +525,9 @@ def _check_implicit_point(info: FixedPointInfo, tol: float, metric: str, source:
     else:
         ok = True
     if batch is not None and metric == info.stop and info.graph_residuals is not None and info.iterations:
-        last = info.graph_residuals[-1]
+        # each graph's own last row (a graph that stopped early has its step with gradients there)
+        own = (info.graph_iterations.to(info.graph_residuals.device) - 1).clamp_min(0)
+        last = info.graph_residuals.gather(0, own[None, :]).squeeze(0)
         res = float(last.max()) if last.numel() else 0.0
         if last.numel() and not bool(torch.isfinite(last).all()):
             res = float("nan")
