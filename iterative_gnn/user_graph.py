@@ -4,7 +4,8 @@ and labels from node attributes or from CSV files keyed by node id.
 * Formats (from the file's suffix, or given): ``edgelist`` (``.edgelist``, ``.edges``, ``.el``,
   ``.txt``), ``csv`` (``.csv``, ``.tsv``, ``.tab``: an edge table whose first line names the
   columns, the source and the target first, then optionally others; one named ``weight`` is the
-  edge's weight; a header naming a source or target column elsewhere, ``dst,src``, is refused), ``adjlist`` (``.adjlist``), ``graphml`` (``.graphml``, ``.xml``), ``gml`` (``.gml``), ``gexf``
+  edge's weight; a header naming both ends elsewhere, ``id,source,target`` or, directed,
+  ``dst,src``, is refused), ``adjlist`` (``.adjlist``), ``graphml`` (``.graphml``, ``.xml``), ``gml`` (``.gml``), ``gexf``
   (``.gexf``); each may be compressed (``.gz``, ``.bz2``). Node ids are the file's node
   names as text (GML: the ``label`` of each node, or its ``id`` when some node has no label or two
   share one; the ``label`` is then an attribute). A node attribute's ``<default>`` declared in
@@ -298,21 +299,21 @@ _SOURCE_NAMES = ("source", "src", "from", "u", "origin", "sender")
 _TARGET_NAMES = ("target", "dst", "to", "v", "destination", "dest", "tgt", "receiver")
 
 
-def _check_edge_columns(header: list[str], line: int) -> None:
-    """Refuse a header that names a source column other than the first, or a target column other than
-    the second (``dst,src``, ``target,source``, ``id,source,target``): read by position, its directed
-    edges were reversed, or edge ids taken for nodes, without a word."""
+def _check_edge_columns(header: list[str], line: int, directed: bool) -> None:
+    """Refuse a header that names both ends, a source and a target column, elsewhere than first and
+    second (``dst,src``, ``target,source``, ``id,source,target``): read by position, its directed edges
+    were reversed, or edge ids taken for nodes, without a word. Undirected, the two may come in either
+    order. One end named alone says nothing (``i,j,v``: a value; ``protein1,protein2,source``: a
+    database)."""
     names = [name.lower() for name in header]
     source = next((k for k, name in enumerate(names) if name in _SOURCE_NAMES), None)
     target = next((k for k, name in enumerate(names) if name in _TARGET_NAMES), None)
-    if (source is None or source == 0) and (target is None or target == 1):
+    if source is None or target is None or (source, target) == (0, 1) or (not directed and (target, source) == (0, 1)):
         return
-    order = [header[k] for k in (source, target) if k is not None]
-    order += [name for k, name in enumerate(header) if k not in (source, target)]
-    wrong = [f"{header[k]!r} (a {end}) is column {k + 1}" for k, end, at in ((source, "source", 0), (target, "target", 1))
-             if k is not None and k != at]
-    raise ValueError(f"line {line}: the first two columns are read as the source and the target, but "
-                     f"{' and '.join(wrong)}: put them first, {','.join(order)}")
+    order = [header[source], header[target]] + [name for k, name in enumerate(header) if k not in (source, target)]
+    raise ValueError(f"line {line}: the first two columns are read as the source and the target, but the header "
+                     f"names the source {header[source]!r} in column {source + 1} and the target {header[target]!r} "
+                     f"in column {target + 1}: write them first, {','.join(order)}")
 
 
 def _read_edge_table(path: Path, directed: bool):
@@ -339,7 +340,7 @@ def _read_edge_table(path: Path, directed: bool):
     if "weight" in (header[0].lower(), header[1].lower()):
         raise ValueError(f"line {first}: the first two columns are read as the source and the target, but they are "
                          f"{header[0]!r} and {header[1]!r}; put the weight column after them")
-    _check_edge_columns(header, first)
+    _check_edge_columns(header, first, directed)
     weight = next((k for k, name in enumerate(header) if k >= 2 and name.lower() == "weight"), None)
     g = (nx.DiGraph if directed else nx.Graph)()
     for row in reader:

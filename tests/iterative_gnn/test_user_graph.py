@@ -184,12 +184,9 @@ def test_an_edge_table_is_read_in_its_direction(tmp_path):
     # pandas' df.to_csv() writes its index first, without a name: the index was read as the source
     (",child,parent\n0,b,a\n1,c,a\n", ["line 1: column 1 has no name", "df.to_csv(path, index=False)"]),
     ("weight,source,target\n1,a,b\n", ["read as the source and the target, but they are 'weight' and 'source'"]),
-    # a header naming the ends elsewhere: read by position, directed edges came out reversed, or edge ids as nodes
-    ("dst,src,weight\nb,a,1\nc,b,1\n", ["line 1:", "'src' (a source) is column 2 and 'dst' (a target) is column 1",
-                                       "put them first, src,dst,weight"]),
-    ("Target,Source\nb,a\n", ["'Source' (a source) is column 2 and 'Target' (a target) is column 1"]),
-    ("id,source,target\ne1,a,b\ne2,b,c\n", ["'source' (a source) is column 2 and 'target' (a target) is column 3",
-                                           "put them first, source,target,id"]),
+    # a header naming both ends elsewhere: read by position, edge ids were taken for nodes
+    ("id,source,target\ne1,a,b\ne2,b,c\n", ["line 1:", "names the source 'source' in column 2 and the target "
+                                           "'target' in column 3: write them first, source,target,id"]),
 ])
 def test_a_malformed_edge_table_is_named(text, words, tmp_path):
     path = write_csv(tmp_path / "bad.csv", text)
@@ -732,3 +729,26 @@ def test_a_node_id_in_another_unicode_form_is_named_as_such(tmp_path):
     with refused("--features", "line 2: node", "the graph has 'café', the same text written with other Unicode code "
                  "points", "unicodedata.normalize('NFC', id)"):
         load_graph(graph, features_csv=feats)
+
+
+@pytest.mark.parametrize("header,refused_as", [
+    ("dst,src,weight", "names the source 'src' in column 2 and the target 'dst' in column 1: write them first, "
+                       "src,dst,weight"),
+    ("Target,Source", "names the source 'Source' in column 2 and the target 'Target' in column 1"),
+    ("v,u", "names the source 'u' in column 2 and the target 'v' in column 1"),
+    # one end named alone says nothing of the order: a value, a database, an attribute
+    ("i,j,v", None), ("protein1,protein2,source", None), ("user,item,to", None), ("p,id,target", None),
+])
+def test_a_directed_edge_tables_header_must_name_its_ends_in_order(header, refused_as, tmp_path):
+    """dst,src was read by position: every directed edge reversed, without a word. Undirected, the order of
+    the two ends does not matter, and the same tables read."""
+    width = header.count(",") + 1
+    path = write_csv(tmp_path / "e.csv", f"{header}\n" + "".join(
+        ",".join([u, v] + ["1"] * (width - 2)) + "\n" for u, v in (("a", "b"), ("b", "c"))))
+    feats = features_csv(tmp_path, "abc")
+    if refused_as is None:
+        assert load_graph(path, direction="directed", features_csv=feats).edge_index.tolist() == [[0, 1], [1, 2]]
+    else:
+        with refused("--graph", "line 1:", refused_as):
+            load_graph(path, direction="directed", features_csv=feats)
+    assert load_graph(path, features_csv=feats).num_nodes == 3
