@@ -443,7 +443,8 @@ def _load_user_dataset(args: argparse.Namespace):
                            "from a CSV file keyed by node id (--labels FILE)")
     _check_graph_not_a_table(args)
     _check_labels_not_features(args)
-    data = _read_user_graph(args, args.direction or "undirected", args.feature_attrs)
+    data = _read_user_graph(args, args.direction or "undirected", args.feature_attrs,
+                            direction_origin="which is given" if args.direction else "which is the default")
     try:
         labels = load_labels(data, label_attr=args.label_attr, labels_csv=args.labels, split_attr=args.split_attr)
         seed = args.split_seed or 0
@@ -683,17 +684,23 @@ def _attribute_width(names: list[str], attr: str) -> int:
 
 
 def _check_replaced_widths(args: argparse.Namespace, attrs: list[str], feats: dict, names: list[str]) -> None:
-    """Each attribute of ``--feature-attrs`` given for a trained one must give as many values per node: features
-    are taken by position, so one of another width shifts every feature after it (a scalar for a 2-number list,
-    then the list for a scalar, passed the total width's check)."""
+    """Each attribute read must give as many values per node as the trained one it stands for (itself, or
+    the one a ``--feature-attrs`` name replaces): features are taken by position, so one of another width
+    shifts every feature after it (a scalar for a 2-number list, then the list for a scalar, passed the
+    total width's check)."""
     trained = list(feats["attrs"]) if feats["source"] == "attrs" else list(feats["names"])
     for given, old in zip(attrs, trained):
         now, before = _attribute_width(names, given), _attribute_width(feats["names"], old)
-        if given != old and now != before:
-            _usage_error(args, f"argument --feature-attrs: {given} gives {now} value{'s' if now != 1 else ''} per node "
-                               f"where {old}, the {'attribute' if feats['source'] == 'attrs' else 'column'} it replaces, "
-                               f"gave {before} in training; features are taken by position, so a replacement must "
-                               "have the width of the one it replaces")
+        if now == before:
+            continue
+        values = f"{now} value{'s' if now != 1 else ''} per node"
+        if given == old:
+            _usage_error(args, f"argument --feature-attrs: {given} gives {values} in {args.graph}, where it gave {before} "
+                               f"in training; features are taken by position, so every feature after it would move")
+        _usage_error(args, f"argument --feature-attrs: {given} gives {values} where {old}, the "
+                           f"{'attribute' if feats['source'] == 'attrs' else 'column'} it replaces, gave {before} in "
+                           "training; features are taken by position, so a replacement must have the width of the one "
+                           "it replaces")
 
 
 def _write_predictions(path: Optional[Path], ids: list[str], class_names: list[str], probs: torch.Tensor) -> Path:

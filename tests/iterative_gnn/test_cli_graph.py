@@ -803,6 +803,14 @@ def test_a_replacement_attribute_of_another_width_is_refused(tmp_path, capsys):
     assert not (tmp_path / "p.csv").exists()
     assert main(["predict", "--graph", str(path), "--model", str(model), "--feature-attrs", "q,p",
                  "--out", str(tmp_path / "p.csv")]) == 0  # the same widths: taken
+    # the trained names, in a file where x is a scalar and y a list: the total width matches again
+    for v in g.nodes:
+        g.nodes[v].update(x=float(v), y=[1.0, float(-v)])
+    nx.write_gml(g, tmp_path / "h.gml")
+    for attrs in ([], ["--feature-attrs", "x,y"]):
+        err = usage_error(["predict", "--graph", str(tmp_path / "h.gml"), "--model", str(model), *attrs,
+                           "--out", str(tmp_path / "q.csv")], capsys)
+        assert "argument --feature-attrs: x gives 1 value per node in" in err and "where it gave 2 in training" in err
 
 
 def test_a_model_file_with_nan_parameters_is_refused(tmp_path, capsys):
@@ -874,3 +882,6 @@ def test_predict_on_a_directed_file_names_the_models_direction(saved_model, tmp_
                        "--out", str(tmp_path / "p.csv")], capsys)
     assert ("--direction undirected (the direction the model " in err and "was trained with) takes only undirected "
             "graphs" in err and "which is the default" not in err), err
+    err = usage_error(["train", "--graph", str(gml_file(tmp_path, directed)), "--feature-attrs", "x", "--label-attr",
+                       "community", "--direction", "undirected"], capsys)  # given: not called the default
+    assert "--direction undirected (which is given) takes only undirected graphs" in err, err
