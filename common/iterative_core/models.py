@@ -17,6 +17,10 @@ from .info import FixedPointInfo
 from .validation import NonFiniteFeaturesError, check_features, check_parameter_dtype, compute_dtype
 
 
+#: the packages whose model classes refuse a convolution option set on the model (a subclass of your own may
+#: use the names)
+_LIBRARY_PACKAGES = ("pyg_iterative", "dgl_iterative", "iterative_core")
+
 #: the model's own dropouts (the convolution's is its ``conv.dropout``, the constructor's ``conv_dropout``)
 _MODEL_DROPOUTS = ("dropout", "input_dropout", "decoder_dropout")
 
@@ -87,11 +91,14 @@ class PIGNBase(HintedLoad, nn.Module):
 
     def __setattr__(self, name: str, value) -> None:
         # the model's dropouts are checked as at construction; the convolution's options are its own (set on
-        # the model, num_iterations or tol was a new attribute that nothing read)
+        # the model, num_iterations or tol was a new attribute that nothing read); a subclass of your own, or a
+        # property of its class, may use those names as it likes
         if name in _MODEL_DROPOUTS and not isinstance(value, nn.Module):
             value = _probability(name, value, self)
-        elif name not in self.__dict__ and self._modules.get("conv") is not None and (
-                name == "conv_dropout" or (name in getattr(type(self.conv), "_exposed_options", ()) and name != "dropout")):
+        elif (name not in self.__dict__ and type(self).__module__.split(".")[0] in _LIBRARY_PACKAGES
+              and not hasattr(type(self), name) and self._modules.get("conv") is not None
+              and (name == "conv_dropout"
+                   or (name in getattr(type(self.conv), "_exposed_options", ()) and name != "dropout"))):
             own = "dropout" if name == "conv_dropout" else name
             raise AttributeError(f"{type(self).__name__}: {name} is an option of the iterated convolution, not of the "
                                  f"model: set model.conv.{own} (it is checked there)")

@@ -305,6 +305,19 @@ def test_a_convolution_option_set_on_the_model_is_refused_and_its_dropouts_are_c
     m.decoder_dropout, m.conv.num_iterations = 0.25, 3  # the model's own, and the convolution's where it is
     assert m.decoder_dropout == 0.25 and m.conv.num_iterations == 3
 
+    class Yours(getattr(backend, model)):  # a subclass of your own may use the names as it likes
+        @property
+        def tol(self):
+            return self.conv.tol
+
+        @tol.setter
+        def tol(self, value):
+            self.conv.tol = value
+
+    yours = Yours(4, 8, 2)
+    yours.tol, yours.trace = 1e-3, []
+    assert yours.conv.tol == 1e-3 and yours.trace == []
+
 
 def test_nan_in_the_models_input_is_counted_in_the_input(backend):
     """One NaN feature fills a row of the encoded features: the convolution counted 8 entries, in its name."""
