@@ -18,7 +18,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import pickle
-import tempfile
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Optional
@@ -175,13 +175,12 @@ def write_whole(path: str | os.PathLike, write: Callable[[Path], None]) -> Path:
         return path
     target.parent.mkdir(parents=True, exist_ok=True)
     # a name of its own (not target + ".part", which two runs writing the same file shared, and which
-    # replaced a file of the user's of that name), with the mode a new file would have
-    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    os.close(fd)
-    tmp = Path(name)
+    # replaced a file of the user's of that name), made as open() makes a new file (0o666 less the umask)
+    tmp = _new_temporary(target)
     try:
         write(tmp)
-        os.chmod(tmp, _new_file_mode() if not target.exists() else (target.stat().st_mode & 0o7777))
+        if target.exists():  # a file replaced keeps its permissions
+            os.chmod(tmp, target.stat().st_mode & 0o7777)
         os.replace(tmp, target)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -189,11 +188,15 @@ def write_whole(path: str | os.PathLike, write: Callable[[Path], None]) -> Path:
     return path
 
 
-def _new_file_mode() -> int:
-    """The permissions ``open(path, "w")`` gives a new file: 0o666 less the process's umask."""
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
+def _new_temporary(target: Path) -> Path:
+    """A new empty file beside ``target``, of a name no other writer holds, with a new file's permissions."""
+    while True:
+        tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.part")
+        try:
+            os.close(os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))
+            return tmp
+        except FileExistsError:
+            continue
 
 
 def read_model_file(path: str | os.PathLike) -> dict[str, Any]:
