@@ -13,13 +13,13 @@ from .adapter import batch_vector, check_feat_rows, check_square_graph
 from .pign_conv import PIGNConv
 
 
-def _edge_weight(edge_weight, eweight):
-    """The edge weights given under either name (not both)."""
+def _edge_weight(edge_weight, eweight, where: str):
+    """The edge weights given under either name (not both); ``where``: the model's name."""
     if eweight is None:
         return edge_weight
     if edge_weight is not None:
-        raise TypeError("edge weights were given twice, as edge_weight and as eweight (the name DGL's explainers "
-                        "use): pass one")
+        raise TypeError(f"{where}: edge weights were given twice, as edge_weight and as eweight (the name DGL's "
+                        "explainers use): pass one")
     return eweight
 
 
@@ -34,7 +34,7 @@ class PIGN(PIGNBase):
                 batch: Optional[Tensor] = None, return_info: bool = False, *, eweight: Optional[Tensor] = None):
         """``eweight``: the edge weights under the name DGL's explainers give them
         (``GNNExplainer`` calls ``model(graph, feat, eweight=mask)``)."""
-        edge_weight = _edge_weight(edge_weight, eweight)
+        edge_weight = _edge_weight(edge_weight, eweight, type(self).__name__)
         self.check_order(feat, graph)
         h = self.encode(feat)
         z, info = self.iterate(feat, graph, h, edge_weight, batch=batch, return_info=True)
@@ -60,7 +60,7 @@ class GraphPIGN(GraphPIGNBase):
                 *, eweight: Optional[Tensor] = None):
         """``eweight``: the edge weights under the name DGL's explainers give them
         (``GNNExplainer`` calls ``model(graph, feat, eweight=mask)``)."""
-        edge_weight = _edge_weight(edge_weight, eweight)
+        edge_weight = _edge_weight(edge_weight, eweight, type(self).__name__)
         if not isinstance(graph, dgl.DGLGraph):  # (before reading its batch: a tensor has no batch_size)
             raise TypeError(f"{type(self).__name__}: graph must be a DGLGraph (a dgl.batch of graphs: DGL's order, "
                             f"model(graph, feat, edge_weight=None, return_info=False)), got {got(graph)}")

@@ -21,10 +21,12 @@ def test_eweight_is_the_edge_weight():
     w = torch.rand(g.num_edges())
     model = PIGN(4, 8, 3, 4).eval()
     assert torch.equal(model(g, x, eweight=w), model(g, x, w))
-    with pytest.raises(TypeError, match="given twice, as edge_weight and as eweight"):
+    with pytest.raises(TypeError, match="^PIGN: edge weights were given twice, as edge_weight and as eweight"):
         model(g, x, w, eweight=w)
     graphs = GraphPIGN(4, 8, 2, 3).eval()
     assert torch.equal(graphs(g, x, eweight=w), graphs(g, x, w))
+    with pytest.raises(TypeError, match="^GraphPIGN: edge weights were given twice"):  # (the model named, as elsewhere)
+        graphs(g, x, w, eweight=w)
 
 
 def test_gnn_explainer_explains_a_pign_node_and_a_graph():
