@@ -35,6 +35,7 @@ import difflib
 import functools
 import inspect
 import numbers
+import types
 import warnings
 from typing import Callable, Iterable, Mapping, NamedTuple, Optional
 
@@ -332,6 +333,11 @@ class OperatorLayerBase(IterativeLayerBase):
 
     adapter: type[GraphAdapter] = GraphAdapter  # set by the adapter
 
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        if "forward" not in cls.__dict__:
+            cls.forward = _named_copy(cls.forward, cls)
+
     def __init__(self, operator: nn.Module, channels: Optional[int] = None, num_iterations: int = 8,
                  smoothing=0.5, tol: Optional[float] = None, act="relu", dropout: float = 0.0, **kwargs) -> None:
         where = type(self).__name__
@@ -580,6 +586,21 @@ class OperatorLayerBase(IterativeLayerBase):
             if self.on_divergence != "ignore":
                 (_check_overflow_outside_graph if compiling else _check_overflow)(self, z, info, step.out_dtype)
         return (z, info) if return_info else z
+
+
+def _named_copy(forward: Callable, cls: type) -> Callable:
+    """``forward``, inherited from the adapter's mixin, as a function of ``cls``'s own name: Python names
+    a call's unknown keyword (``edge_weights=``) by the function's qualified name, which was the
+    mixin's (``PyGLayer.forward``), a class the user never wrote. The same code, so the same tracing."""
+    if not isinstance(forward, types.FunctionType):
+        return forward
+    copy = types.FunctionType(forward.__code__, forward.__globals__, forward.__name__, forward.__defaults__,
+                              forward.__closure__)
+    functools.update_wrapper(copy, forward)
+    copy.__kwdefaults__ = forward.__kwdefaults__
+    del copy.__wrapped__  # (the copy is the function itself, not a wrapper: inspect.signature reads it directly)
+    copy.__qualname__ = f"{cls.__qualname__}.forward"
+    return copy
 
 
 def _sparse_tensor(graph) -> bool:

@@ -434,3 +434,19 @@ def test_num_graphs_without_a_batch_vector_is_one_graph_or_refused(backend):
     for count in (0, 2):
         with pytest.raises(ValueError, match=rf"num_graphs={count}"):
             backend.call(conv, x, EI, num_graphs=count)
+
+
+@pytest.mark.parametrize("make", ["PIGNConv", "IterativeConv"])
+def test_a_misspelt_call_keyword_names_the_layer_not_the_adapters_mixin(backend, make):
+    """Python names an unknown keyword by the function's qualified name: it was the adapter's mixin's
+    (PyGLayer.forward, DGLLayer.forward), a class the user never wrote."""
+    conv = (backend.PIGNConv(4) if make == "PIGNConv"
+            else backend.IterativeConv(backend.layers.MeanOfNeighbours(4)))
+    ei = torch.tensor([[0, 1], [1, 0]])
+    with pytest.raises(TypeError, match=rf"^{make}\.forward\(\) got an unexpected keyword argument 'edge_weights'"):
+        backend.call(conv, torch.randn(2, 4), ei, edge_weights=torch.ones(2))
+
+    class Yours(type(conv)):
+        pass
+
+    assert Yours.forward.__qualname__.endswith("Yours.forward") and Yours.forward.__code__ is type(conv).forward.__code__
