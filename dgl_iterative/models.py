@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Optional, Union
 
 import dgl
+import torch
 from torch import Tensor
 
 from iterative_core.checks import got
@@ -11,6 +12,18 @@ from iterative_core.models import GraphPIGNBase, PIGNBase
 
 from .adapter import batch_vector, check_feat_rows, check_square_graph
 from .pign_conv import PIGNConv
+
+
+@torch.compiler.disable  # (DGL's C functions cannot be traced: torch.compile failed inside DGL's graph object)
+def _graph_batch(where: str, graph, feat) -> tuple[Optional[Tensor], Optional[int]]:
+    """``graph``'s batch vector and graph count, after the checks a model of graphs makes first."""
+    if not isinstance(graph, dgl.DGLGraph):  # (before reading its batch: a tensor has no batch_size)
+        raise TypeError(f"{where}: graph must be a DGLGraph (a dgl.batch of graphs: DGL's order, "
+                        f"model(graph, feat, edge_weight=None, return_info=False)), got {got(graph)}")
+    check_square_graph(where, graph)  # (a block's row counts would be the first complaint)
+    if isinstance(feat, Tensor) and feat.dim():  # (before the batch's check, which would name the batch)
+        check_feat_rows(where, feat, graph)
+    return batch_vector(graph, where)  # the layer reads the same vector (built once)
 
 
 def _edge_weight(edge_weight, eweight, where: str):
@@ -61,13 +74,7 @@ class GraphPIGN(GraphPIGNBase):
         """``eweight``: the edge weights under the name DGL's explainers give them
         (``GNNExplainer`` calls ``model(graph, feat, eweight=mask)``)."""
         edge_weight = _edge_weight(edge_weight, eweight, type(self).__name__)
-        if not isinstance(graph, dgl.DGLGraph):  # (before reading its batch: a tensor has no batch_size)
-            raise TypeError(f"{type(self).__name__}: graph must be a DGLGraph (a dgl.batch of graphs: DGL's order, "
-                            f"model(graph, feat, edge_weight=None, return_info=False)), got {got(graph)}")
-        check_square_graph(type(self).__name__, graph)  # (a block's row counts would be the first complaint)
-        if isinstance(feat, Tensor) and feat.dim():  # (before the batch's check, which would name the batch)
-            check_feat_rows(type(self).__name__, feat, graph)
-        batch, num_graphs = batch_vector(graph, type(self).__name__)  # the layer reads the same vector (built once)
+        batch, num_graphs = _graph_batch(type(self).__name__, graph, feat)
         h = self.encode(feat)
         z, info = self.iterate(feat, graph, h, edge_weight, batch=batch, num_graphs=num_graphs, return_info=True)
         return self.readout(z, batch, num_graphs if batch is not None else 1, info, return_info)

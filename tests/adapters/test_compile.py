@@ -194,6 +194,21 @@ def test_fullgraph_compiles_a_pyg_model_on_a_mini_batch_given_num_graphs(backend
     assert torch.allclose(out, module(x, ei, batch=batch), atol=1e-6)
 
 
+@pytest.mark.parametrize("model", ["PIGN", "GraphPIGN"])
+def test_a_model_compiles_on_a_batch_of_graphs(backend, model):
+    """DGL's GraphPIGN read the batched graph's counts inside the compiled frame: torch.compile failed in
+    DGL's graph object ("module 'dgl._api_internal' has no attribute '_raw_ptr'")."""
+    graphs = toy_graphs(3, channels=C)
+    x = torch.cat([x for x, _, _ in graphs])
+    starts = torch.tensor([0, *[g[0].size(0) for g in graphs]]).cumsum(0)
+    ei = torch.cat([e + s for (_, e, _), s in zip(graphs, starts)], 1)
+    sizes = [g[0].size(0) for g in graphs]
+    module = getattr(backend, model)(C, 16, 3).eval()
+    expected = backend.call(module, x, ei, batch_sizes=sizes)
+    out = backend.call(torch.compile(module, backend="eager"), x, ei, batch_sizes=sizes)
+    assert out.shape == expected.shape and torch.allclose(out, expected, atol=1e-6)
+
+
 def test_the_gcn_operator_alone_compiles_whole(backend):
     """Its input checks read values back: under torch.compile they are left out (they broke fullgraph)."""
     if backend.name != "pyg":
