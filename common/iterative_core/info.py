@@ -167,7 +167,7 @@ class FixedPointInfo:
         graph_steps: Optional[Tensor] = None,
         graph_last_norms: Optional[Tensor] = None,
         iterate_dtype: Optional[torch.dtype] = None,
-        graph_measured: Optional[Tensor] = None,
+        gradient_steps: int = 0,
     ) -> None:
         self.solver = solver
         self._iterate_dtype = iterate_dtype  # the iterates' own precision (the norms are kept in float32)
@@ -185,7 +185,7 @@ class FixedPointInfo:
         self._returned_dtype: Optional[torch.dtype] = None  # a layer's half dtype, iterated in float32
         self._divergence_growth = divergence_growth
         self._measured = measured  # [iterations] bool on the CPU; None: every step was measured
-        self._graph_measured = graph_measured  # [iterations, num_graphs] where a graph's differ from the batch's
+        self._gradient_steps = gradient_steps  # steps with gradients, in each graph's own last rows (a batch)
         self.phase = phase
         self._has_norms = iterate_norms is not None
         self.iterate_norms = (iterate_norms if iterate_norms is not None
@@ -354,10 +354,13 @@ class FixedPointInfo:
         is left out (default: the iterates' rounding floor)."""
         steps = self._graph_steps[:, graphs].detach().double().cpu()
         rel = _relative_steps(steps[..., 0], steps[..., 1])
-        seen = self._seen()[:, None] if self._graph_measured is None else self._graph_measured[:, graphs]
+        seen = self._seen()[:, None]
         if self.graph_iterations is not None:  # a graph's own steps: not those it stood frozen through
-            own = self.graph_iterations.detach().cpu()[graphs]
-            seen = seen & (torch.arange(steps.shape[0])[:, None] < own[None, :])
+            own = self.graph_iterations.detach().cpu()[graphs][None, :]
+            rows = torch.arange(steps.shape[0])[:, None]
+            if self._gradient_steps:  # its last rows hold the steps with gradients: measured, whatever the batch's
+                seen = seen | (rows >= own - self._gradient_steps)
+            seen = seen & (rows < own)
         return _contraction_factors(steps[..., 0], rel, seen, self._floor() if floor is None else floor)
 
     def _graph_ends(self) -> Optional[tuple[Tensor, Tensor, int]]:

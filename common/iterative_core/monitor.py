@@ -160,7 +160,7 @@ class IterationMonitor:
                              if batch is not None else None)
         self.iterations = 0
         self._floor = rounding_floor(z0.dtype)  # (the iterates' own precision, not their norms')
-        self._graph_rows_measured: list[tuple[Tensor, Tensor]] = []  # gradient steps in a graph's own row
+        self.gradient_steps = 0  # steps with gradients recorded in each graph's own row (a batch, eager)
 
     @property
     def abs_res(self) -> Tensor:
@@ -243,8 +243,8 @@ class IterationMonitor:
         cols = torch.arange(self.num_graphs, device=rows.device)
         self._graph_res[rows, cols] = metric
         self._graph_steps[rows, cols] = torch.stack([ga, gn], dim=-1)
-        # a graph's own row the batch did not measure (check_every > 1) is measured for that graph
-        self._graph_rows_measured.append((rows.detach().cpu(), frozen.detach().cpu()))
+        # (each graph's last rows: measured for it where the batch did not measure the row, check_every > 1)
+        self.gradient_steps += 1
 
     def accept(self, k: int, z: Tensor, z_new: Tensor, *, every_graph: bool = False,
                residual: Optional[Tensor] = None, residual_scale: float = 1.0) -> tuple[Tensor, bool]:
@@ -326,18 +326,6 @@ class IterationMonitor:
         self._node_active = self.graph_active[self.batch].view(-1, *([1] * (z.dim() - 1)))
         return z_new, False
 
-    def _graph_measured(self) -> Optional[Tensor]:
-        """``[iterations, num_graphs]`` bool, where a graph's measured rows differ from the batch's: the
-        rows of the gradient steps recorded in a graph's own row (see :meth:`_record_gradient_step`)
-        that the batch did not measure; None where they do not differ."""
-        if not self._graph_rows_measured or all(self._measured):
-            return None
-        seen = torch.tensor(self._measured, dtype=torch.bool)[:, None].repeat(1, self.num_graphs)
-        cols = torch.arange(self.num_graphs)
-        for rows, frozen in self._graph_rows_measured:
-            seen[rows[frozen], cols[frozen]] = True
-        return seen
-
     @staticmethod
     def _last_norm(z: Tensor) -> dict:
         zd = z.detach()
@@ -379,6 +367,6 @@ class IterationMonitor:
             # every entry is finite
             **self._last_norm(z),
             measured=None if all(self._measured) else torch.tensor(self._measured, dtype=torch.bool),
-            graph_measured=self._graph_measured(),
+            gradient_steps=self.gradient_steps,
             iterate_dtype=z.dtype,
         )
