@@ -14,7 +14,8 @@ from ._state_dict import HintedLoad
 from .checks import check_int, check_one_graph, check_real, got
 from .forms import registered_form
 from .info import FixedPointInfo
-from .validation import NonFiniteFeaturesError, check_features, check_parameter_dtype, compute_dtype
+from .validation import (NonFiniteFeaturesError, check_features, check_parameter_dtype, compute_dtype,
+                         nonfinite_features)
 
 
 #: the packages whose model classes refuse a convolution option set on the model (a subclass of your own may
@@ -139,16 +140,11 @@ class PIGNBase(HintedLoad, nn.Module):
         except NonFiniteFeaturesError:
             if is_compiling() or not isinstance(x, Tensor):
                 raise
-            given = x.detach()
-            if given.layout != torch.strided:
-                given = given.to_dense()
-            bad = ~torch.isfinite(given)
-            if not bool(bad.any()):  # the input is finite: the encoder's parameters made them
+            error = nonfinite_features(x if x.layout == torch.strided else x.to_dense(), type(self).__name__,
+                                       "Check the data")
+            if error is None:  # the input is finite: the encoder's parameters made them
                 raise
-            count, row = int(bad.sum()), int(bad.any(1).nonzero()[0, 0])
-            raise NonFiniteFeaturesError(
-                f"{type(self).__name__}: the node features hold {count} NaN/Inf entr{'y' if count == 1 else 'ies'} "
-                f"(the first in row {row}); the iteration cannot recover from them. Check the data") from None
+            raise error from None
 
     def decode(self, z: Tensor, info: FixedPointInfo, return_info: bool):
         if not isinstance(return_info, bool):  # e.g. a batch vector given where return_info is taken

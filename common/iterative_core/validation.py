@@ -66,13 +66,20 @@ def check_features(x: Tensor, channels: Optional[int], where: str, *, validate: 
                          "which tensors on the meta device do not hold: pass validate=False (and "
                          "on_divergence='ignore') to trace shapes there")
     if validate and x.numel() and not bool(all_finite(x)):
-        bad = ~torch.isfinite(x.detach())  # only now, to count them and find the first
-        count = int(bad.sum())
-        row = int(bad.any(1).nonzero()[0, 0])
-        raise NonFiniteFeaturesError(
-            f"{where}: the node features hold {count} NaN/Inf entr{'y' if count == 1 else 'ies'} (the first in "
-            f"row {row}); the iteration cannot recover from them. Check the data and the layers before this "
-            "one (validate=False skips this check)")
+        raise nonfinite_features(x, where, "Check the data and the layers before this one (validate=False skips "
+                                           "this check)")
+
+
+def nonfinite_features(x: Tensor, where: str, advice: str) -> Optional[NonFiniteFeaturesError]:
+    """The error for dense features ``x`` that hold NaN/Inf, counting them and naming the first row (None
+    where every entry is finite)."""
+    bad = ~torch.isfinite(x.detach())
+    if not bool(bad.any()):
+        return None
+    count, row = int(bad.sum()), int(bad.any(1).nonzero()[0, 0])
+    return NonFiniteFeaturesError(
+        f"{where}: the node features hold {count} NaN/Inf entr{'y' if count == 1 else 'ies'} (the first in "
+        f"row {row}); the iteration cannot recover from them. {advice}")
 
 
 #: torch >= 2.4 asks ``torch.is_autocast_enabled`` about one device; earlier versions have one function
