@@ -507,6 +507,12 @@ def _unicode_twin(node: str, known) -> Optional[str]:
     return next((k for k in known if not k.isascii() and unicodedata.normalize("NFC", k) == form), None)
 
 
+def _not_plain_number(text: str) -> bool:
+    """Whether ``text`` (a number, or numbers run together) holds what Python's ``float()`` reads but a CSV
+    reader keeps as text: ``_`` (``1_000``), or digits of other scripts."""
+    return not text.isascii() or "_" in text
+
+
 def _number(value: Any) -> Optional[float]:
     """``value`` as a finite float, or None when it is not a number (an integer beyond float's range, 10**400
     in a GML file, is none; so is text that Python's float() reads but a CSV reader would not: ``1_000``,
@@ -520,7 +526,7 @@ def _number(value: Any) -> Optional[float]:
             return None
     elif isinstance(value, str):
         text = value.strip()
-        if not text.isascii() or "_" in text:
+        if _not_plain_number(text):
             return None
         try:
             v = float(text)
@@ -769,7 +775,7 @@ def features_from_csv(path: str | Path, ids: list[str], graph: Path, columns: Op
         x = torch.tensor([[float(c) for c in row] for row in rows], dtype=torch.float64).reshape(len(ids), len(order))
     except ValueError:
         x = None
-    if x is not None and any("_" in text or not text.isascii() for text in map("".join, rows)):
+    if x is not None and any(map(_not_plain_number, map("".join, rows))):
         x = None  # what float() reads but _number does not (1_000, other scripts' digits): named below
     if x is None or not bool((x.abs() <= _FLOAT32_MAX).all()):  # (NaN and inf fail it too)
         for i in ids:
