@@ -1,7 +1,7 @@
 """The entry point: solve ``z = f(z)`` with a registered solver and a gradient mode."""
 from __future__ import annotations
 
-from typing import Callable, Optional
+from typing import Callable, Optional, Union
 
 import torch
 from torch import Tensor
@@ -26,9 +26,9 @@ FIXED_POINT_KEYS = option_names(SolveConfig) + ("config", "batch", "num_graphs",
 IMPLICIT_POINT_TOL = 1e-4
 
 
-def _relaxed_step(f: Callable[[Tensor], Tensor], z: Tensor, s: float) -> Tensor:
+def _relaxed_step(f: Callable[[Tensor], Tensor], z: Tensor, s: Union[float, Tensor]) -> Tensor:
     fz = f(z)
-    return fz if s == 0.0 else torch.lerp(fz, z, s)
+    return fz if isinstance(s, float) and s == 0.0 else torch.lerp(fz, z, s)
 
 
 def fixed_point(
@@ -306,7 +306,7 @@ def _gradient_steps(f: Callable[[Tensor], Tensor], z: Tensor, cfg: SolveConfig, 
     z_in = y = None
     for _ in range(tail):
         k = monitor.iterations
-        s = schedule[min(k, max_iter - 1)]
+        s, graph_scales = _gradient_step_smoothing(z, monitor, schedule, max_iter)
         if cfg.grad == "implicit":
             if under_transform():  # (torch's own message names requires_grad_, not the mode)
                 raise RuntimeError("grad='implicit' cannot run under a torch.func transform (grad, jacrev, ...) or "
@@ -319,8 +319,27 @@ def _gradient_steps(f: Callable[[Tensor], Tensor], z: Tensor, cfg: SolveConfig, 
         else:
             z_new = _relaxed_step(f, z, s)
         # recorded like any step, but every graph takes the gradient steps (none is frozen)
-        z, _ = monitor.accept(k, z, z_new, every_graph=True)
+        z, _ = monitor.accept(k, z, z_new, every_graph=True, step_scale=1.0 - schedule[min(k, max_iter - 1)],
+                              graph_scales=graph_scales)
     return z, ((y, z_in) if z_in is not None else None)
+
+
+def _gradient_step_smoothing(z: Tensor, monitor: IterationMonitor, schedule: Schedule,
+                             max_iter: int) -> tuple[Union[float, Tensor], Optional[Tensor]]:
+    """The smoothing of the next step with gradients, and with a batch each graph's factor ``1 - s``
+    (``[num_graphs]``): the schedule's factor at each graph's own next step, as it takes that step alone
+    (a graph that stopped early is at an earlier step than the batch), as a ``[N, 1, ...]`` tensor where
+    the schedule changes, else one float."""
+    k = monitor.iterations
+    s = schedule[min(k, max_iter - 1)]
+    if monitor.batch is None:
+        return s, None
+    if schedule.constant is not None:
+        return s, torch.full((monitor.num_graphs,), 1.0 - s, dtype=torch.float64, device=z.device)
+    own = monitor.graph_iterations.clamp(max=max_iter - 1)
+    factors = torch.tensor(schedule[:min(k, max_iter - 1) + 1], dtype=torch.float64, device=z.device)[own]
+    per_node = factors.to(z.dtype)[monitor.batch].view(-1, *([1] * (z.dim() - 1)))
+    return per_node, 1.0 - factors
 
 
 _gradient_steps_outside_graph = torch.compiler.disable(_gradient_steps)

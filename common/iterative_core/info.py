@@ -107,7 +107,9 @@ class FixedPointInfo:
             tol given, ran ``max_iter`` steps).
         contraction_factor (float): empirical contraction factor, the geometric mean of the last
             (up to) five ratios :math:`\\|z_{k+1} - z_k\\| / \\|z_k - z_{k-1}\\|` of adjacent
-            measured steps, leaving out steps at the dtype's rounding floor (relative residual below
+            measured steps, each step divided by its factor :math:`1 - s_k` (Anderson's ``beta``; the
+            ratio of the residuals :math:`\\|f(z_k) - z_k\\|`, so that a schedule whose factor
+            changes reads as neither a contraction nor an expansion), leaving out steps at the dtype's rounding floor (relative residual below
             :math:`64\\epsilon`, :math:`4\\epsilon` in float16 and bfloat16); 0.0 when every step
             was at it, unless the solve diverged by the residual or the expansion rule: then the factor
             of the steps themselves, which those rules read. Without ``trace`` only
@@ -168,6 +170,8 @@ class FixedPointInfo:
         graph_last_norms: Optional[Tensor] = None,
         iterate_dtype: Optional[torch.dtype] = None,
         gradient_steps: int = 0,
+        step_scales: Optional[Tensor] = None,
+        graph_scale_rows: Optional[list] = None,
     ) -> None:
         self.solver = solver
         self._iterate_dtype = iterate_dtype  # the iterates' own precision (the norms are kept in float32)
@@ -186,6 +190,11 @@ class FixedPointInfo:
         self._divergence_growth = divergence_growth
         self._measured = measured  # [iterations] bool on the CPU; None: every step was measured
         self._gradient_steps = gradient_steps  # steps with gradients, in each graph's own last rows (a batch)
+        # [iterations] each step's factor of f(z) - z (1 - s_k), float64 on the CPU: the ratios of steps are
+        # taken between steps divided by it (None: every step had the same); and (rows, factors) of the
+        # steps with gradients that graphs took at rows of their own
+        self._step_scales = step_scales
+        self._graph_scale_rows = graph_scale_rows or []
         self.phase = phase
         self._has_norms = iterate_norms is not None
         self.iterate_norms = (iterate_norms if iterate_norms is not None
@@ -229,7 +238,29 @@ class FixedPointInfo:
         at most ``floor``."""
         r = self.abs_residuals.detach().double().cpu()
         rel = self.residuals.detach().double().cpu()
-        return float(_contraction_factors(r[:, None], rel[:, None], self._seen(), floor)[0])
+        return float(_contraction_factors(self._undamped(r)[:, None], rel[:, None], self._seen(), floor)[0])
+
+    def _undamped(self, r: Tensor) -> Tensor:
+        """The step lengths ``r`` (``[iterations]``, float64 on the CPU) divided by their steps' factors:
+        ``||f(z_k) - z_k||``, whose ratios measure the map whatever the schedule."""
+        return r if self._step_scales is None else r / self._step_scales[: r.shape[0]]
+
+    def _graph_scales(self) -> Optional[Tensor]:
+        """``[iterations, num_graphs]`` each graph's factor of each of its steps (float64, on the CPU;
+        None where all are equal): a step with gradients that a graph took at a row of its own has the
+        factor of its own step, not that of the solver's step in the row."""
+        if "graph_scales" not in self._cache:
+            m = None
+            if self._step_scales is not None:
+                n, num_graphs = self._graph_steps.shape[:2]
+                m = self._step_scales[:n, None].expand(n, num_graphs).clone()
+                cols = torch.arange(num_graphs)
+                for rows, factors in self._graph_scale_rows:
+                    m[rows.detach().cpu(), cols] = factors.detach().double().cpu()
+                if bool((m == m.reshape(-1)[:1]).all()) if m.numel() else True:
+                    m = None
+            self._cache["graph_scales"] = m
+        return self._cache["graph_scales"]
 
     def _floor(self) -> float:
         """A relative step at the iterates' rounding floor measures noise, not the map (a half-precision
@@ -275,7 +306,10 @@ class FixedPointInfo:
             return "input"
         if not bool(self._finite):
             return "nonfinite"
-        r, norms = r[seen], norms[seen]
+        if self._step_scales is not None:  # (the growth rule compares the map's residuals, not the steps)
+            r = r.double().cpu() / self._step_scales[: r.shape[0]]
+            seen = seen.cpu()
+        r, norms = r[seen], norms[seen.to(norms.device)]
         if not bool(torch.isfinite(r).all()):
             return "nonfinite"
         if r.numel() < 2:
@@ -354,6 +388,8 @@ class FixedPointInfo:
         is left out (default: the iterates' rounding floor)."""
         steps = self._graph_steps[:, graphs].detach().double().cpu()
         rel = _relative_steps(steps[..., 0], steps[..., 1])
+        scales = self._graph_scales()
+        r = steps[..., 0] if scales is None else steps[..., 0] / scales[:, graphs]
         seen = self._seen()[:, None]
         if self.graph_iterations is not None:  # a graph's own steps: not those it stood frozen through
             own = self.graph_iterations.detach().cpu()[graphs][None, :]
@@ -361,7 +397,7 @@ class FixedPointInfo:
             if self._gradient_steps:  # its last rows hold the steps with gradients: measured, whatever the batch's
                 seen = seen | (rows >= own - self._gradient_steps)
             seen = seen & (rows < own)
-        return _contraction_factors(steps[..., 0], rel, seen, self._floor() if floor is None else floor)
+        return _contraction_factors(r, rel, seen, self._floor() if floor is None else floor)
 
     def _graph_ends(self) -> Optional[tuple[Tensor, Tensor, int]]:
         """``(first, last, count)``: each graph's step and iterate norms ``[num_graphs, 2]`` (float64, on
@@ -407,7 +443,12 @@ class FixedPointInfo:
             if ends is not None and ends[2] >= 2:
                 first, last, count = ends
                 growth = self.graph_iterate_growth
-                grew = (last[:, 0] > self._divergence_growth * first[:, 0].clamp_min(1e-300)) if count >= 3 \
+                r_first, r_last = first[:, 0], last[:, 0]
+                scales = self._graph_scales()
+                if scales is not None:  # (the map's residuals, not the steps: see _undamped)
+                    rows = torch.nonzero(self._seen()).flatten()
+                    r_first, r_last = r_first / scales[rows[0]], r_last / scales[rows[-1]]
+                grew = (r_last > self._divergence_growth * r_first.clamp_min(1e-300)) if count >= 3 \
                     else torch.zeros_like(residual)
                 candidates = torch.nonzero((growth > EXPANSION_GROWTH) | grew).flatten()  # NaN: not one
                 if candidates.numel():
@@ -449,8 +490,10 @@ class FixedPointInfo:
                 steps = self.abs_residuals
                 met = metric[-1] <= self.tol
                 # (the steps must still shrink, as the monitor tests them; a first step must be at the floor)
-                met = met & shrinking(steps[-1], steps[-2] if steps.numel() >= 2 else None, self.iterate_norms[-1],
-                                      self.stop, self.tol, self._floor())
+                before = steps[-2] if steps.numel() >= 2 else None
+                if before is not None and self._step_scales is not None:
+                    before = before * float(self._step_scales[steps.numel() - 1] / self._step_scales[steps.numel() - 2])
+                met = met & shrinking(steps[-1], before, self.iterate_norms[-1], self.stop, self.tol, self._floor())
                 conv = bool(met)
             self._cache["conv"] = conv
         return self._cache["conv"]

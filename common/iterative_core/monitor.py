@@ -119,6 +119,9 @@ class IterationMonitor:
         self.max_iter = max_iter
         self.trace = bool(trace)
         self._measured: list[bool] = []
+        # each step's factor (1 - s_k, or Anderson's mixing): the ratios of steps divide it out, so that
+        # a schedule that changes the factor is not read as the map contracting or expanding
+        self._scales: list[float] = []
         self.min_iter = min_iter
         self.tol = tol
         self.stop = stop
@@ -161,6 +164,8 @@ class IterationMonitor:
         self.iterations = 0
         self._floor = rounding_floor(z0.dtype)  # (the iterates' own precision, not their norms')
         self.gradient_steps = 0  # steps with gradients recorded in each graph's own row (a batch, eager)
+        # (rows, factors) of those steps: [num_graphs] each graph's row and the factor of its step there
+        self.graph_scale_rows: list[tuple[Tensor, Tensor]] = []
 
     @property
     def abs_res(self) -> Tensor:
@@ -232,11 +237,16 @@ class IterationMonitor:
         scale = m[self.batch].view(-1, *([1] * (zd.dim() - 1)))
         return self._graph_norms(diff.to(acc) / scale) * m, self._graph_norms(zd.to(acc) / scale) * m
 
-    def _record_gradient_step(self, k: int, ga: Tensor, gn: Tensor, metric: Tensor) -> None:
+    def _record_gradient_step(self, k: int, ga: Tensor, gn: Tensor, metric: Tensor,
+                              scales: Optional[Tensor] = None) -> None:
         """A gradient step every graph takes (after a gradient-free solve), recorded in each graph's own
         next row, as it is alone: a graph that stopped before row ``k`` gets it in the row after its
-        last step (one of its frozen rows), and at ``k`` a zero step from its iterate, as frozen."""
+        last step (one of its frozen rows), and at ``k`` a zero step from its iterate, as frozen.
+        ``scales``: each graph's factor of that step, which may differ from the factor of the solver's
+        step its row held."""
         rows = self.graph_iterations - 1  # (already counted)
+        if scales is not None:
+            self.graph_scale_rows.append((rows, scales))
         frozen = rows < k
         self._graph_res[k] = torch.where(frozen, torch.zeros_like(metric), metric)
         self._graph_steps[k] = torch.stack([torch.where(frozen, torch.zeros_like(ga), ga), gn], dim=-1)
@@ -247,17 +257,27 @@ class IterationMonitor:
         self.gradient_steps += 1
 
     def accept(self, k: int, z: Tensor, z_new: Tensor, *, every_graph: bool = False,
-               residual: Optional[Tensor] = None, residual_scale: float = 1.0) -> tuple[Tensor, bool]:
+               residual: Optional[Tensor] = None, residual_scale: float = 1.0,
+               step_scale: Optional[float] = None, graph_scales: Optional[Tensor] = None) -> tuple[Tensor, bool]:
         """Take the proposed iterate ``z_new`` after step ``k``; return it (frozen graphs kept at ``z``
         unless ``every_graph``) and whether to stop. The step measured is ``z_new - z``, or, from a
         solver that moves elsewhere than along :math:`f(z) - z` (Anderson's mix of past iterates),
         ``residual_scale * residual`` with ``residual`` :math:`= f(z) - z`: the step a relaxed
         iteration would take from ``z``, which is small only near a fixed point (a mix can stall far
-        from one, with steps that vanish)."""
+        from one, with steps that vanish). ``step_scale`` is the factor of :math:`f(z) - z` in the step,
+        :math:`1 - s_k` for a smoothed step (default: ``residual_scale`` with a ``residual``, else 1):
+        the shrink test and the contraction factor compare steps divided by it, so that a schedule
+        whose factor changes from step to step reads neither as a contraction nor as an expansion.
+        ``graph_scales`` (``[num_graphs]``, with ``every_graph`` and a batch): each graph's own factor,
+        where the graphs take the step at steps of their own."""
         if self._node_active is not None and not every_graph:
             z_new = torch.where(self._node_active, z_new, z)
         self._grow(k)
         self.iterations = k + 1
+        scale = float(step_scale if step_scale is not None else (residual_scale if residual is not None else 1.0))
+        if len(self._scales) <= k:
+            self._scales.extend([1.0] * (k + 1 - len(self._scales)))
+        self._scales[k] = scale
         if self.batch is not None:
             self.graph_iterations += 1 if every_graph else self.graph_active.long()
         check = self.tol is not None and (k + 1) % self.check_every == 0
@@ -300,7 +320,7 @@ class IterationMonitor:
                 ga, gn = torch.where(small, ra, ga), torch.where(small, rn, gn)
             metric = _relative(ga, gn) if self.stop == "rel" else ga
             if every_graph and not compiling:
-                self._record_gradient_step(k, ga, gn, metric)
+                self._record_gradient_step(k, ga, gn, metric, graph_scales)
             else:
                 self._graph_res[k] = metric
                 if compiling:  # (no out= write, as above)
@@ -312,19 +332,33 @@ class IterationMonitor:
         if self.batch is None:
             metric = _relative(res[0], res[1]) if self.stop == "rel" else res[0]
             met = metric <= self.tol
-            met = met & shrinking(res[0], self._res[k - 1, 0] if k else None, res[1], self.stop, self.tol,
-                                  self._floor)
+            met = met & shrinking(res[0], self._previous(k, self._res[k - 1, 0]) if k else None, res[1], self.stop,
+                                  self.tol, self._floor)
             return z_new, bool(met | ~torch.isfinite(metric))
         failed = self.graph_active & ~torch.isfinite(metric)
         self.graph_failed = self.graph_failed | failed
         met = metric <= self.tol
-        met = met & shrinking(ga, self._graph_steps[k - 1, :, 0] if k else None, gn, self.stop, self.tol,
-                              self._floor)
+        met = met & shrinking(ga, self._previous(k, self._graph_steps[k - 1, :, 0]) if k else None, gn, self.stop,
+                              self.tol, self._floor)
         self.graph_active = self.graph_active & ~met & ~failed
         if not bool(self.graph_active.any()):
             return z_new, True
         self._node_active = self.graph_active[self.batch].view(-1, *([1] * (z.dim() - 1)))
         return z_new, False
+
+    def _previous(self, k: int, previous: Tensor) -> Tensor:
+        """The step before step ``k`` as the shrink test compares it with step ``k``: rescaled by the ratio
+        of the two steps' factors (itself where they are equal)."""
+        ratio = self._scales[k] / self._scales[k - 1]
+        return previous if ratio == 1.0 else previous * ratio
+
+    def step_scales(self) -> Optional[Tensor]:
+        """``[iterations]`` each step's factor (float64, on the CPU); None where every step had the same
+        (and no graph took a step of its own factor, ``graph_scale_rows``)."""
+        scales = (self._scales + [1.0] * self.iterations)[:self.iterations]
+        if len(set(scales)) <= 1 and not self.graph_scale_rows:
+            return None
+        return torch.tensor(scales, dtype=torch.float64)
 
     @staticmethod
     def _last_norm(z: Tensor) -> dict:
@@ -346,7 +380,8 @@ class IterationMonitor:
             # the last step may not have been a check step
             met = self.graph_res[-1] <= self.tol
             last = self._graph_steps[self.iterations - 1]
-            before = self._graph_steps[self.iterations - 2, :, 0] if self.iterations >= 2 else None
+            k = self.iterations - 1
+            before = self._previous(k, self._graph_steps[k - 1, :, 0]) if k else None
             met = met & shrinking(last[:, 0], before, last[:, 1], self.stop, self.tol, self._floor)
             self.graph_active = self.graph_active & ~met
         if self.batch is not None:
@@ -369,4 +404,6 @@ class IterationMonitor:
             measured=None if all(self._measured) else torch.tensor(self._measured, dtype=torch.bool),
             gradient_steps=self.gradient_steps,
             iterate_dtype=z.dtype,
+            step_scales=self.step_scales(),
+            graph_scale_rows=list(self.graph_scale_rows) or None,
         )

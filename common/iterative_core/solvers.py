@@ -156,7 +156,7 @@ def picard(f: Callable[[Tensor], Tensor], z0: Tensor, monitor: IterationMonitor,
             z_new = smoothed(z, s)
         else:
             z_new = torch.lerp(f(z), z, s)
-        z, stop = monitor.accept(k, z, z_new)
+        z, stop = monitor.accept(k, z, z_new, step_scale=1.0 - s)
         if stop:
             break
     return z

@@ -23,13 +23,17 @@ def easy_and_hard(c: int = 3):
     return A, W, x, q, batch
 
 
+@pytest.mark.parametrize("smoothing", ["constant", "schedule"])
 @pytest.mark.parametrize("check_every", [1, 3])
-@pytest.mark.parametrize("grad", ["unrolled", "implicit"])
+@pytest.mark.parametrize("grad", ["unrolled", "implicit", "phantom"])
 @pytest.mark.parametrize("solver", ["picard", "anderson"])
-def test_easy_graph_stops_early_and_matches_its_solve_alone(solver, grad, check_every):
+def test_easy_graph_stops_early_and_matches_its_solve_alone(solver, grad, check_every, smoothing):
     A, W, x, q, batch = easy_and_hard()
     easy = batch == 0
-    kw = dict(max_iter=500, tol=1e-9, smoothing=0.2, solver=solver, grad=grad, check_every=check_every)
+    # a schedule whose factor changes at every step: the step with gradients after the solve takes the
+    # factor of each graph's own next step (the easy graph's is not the batch's)
+    smoothing = 0.2 if smoothing == "constant" else ic.linear(500, 0.0, 0.6)
+    kw = dict(max_iter=500, tol=1e-9, smoothing=smoothing, solver=solver, grad=grad, check_every=check_every)
     T = lambda z: torch.tanh(q * (A @ z @ W.t()) + x)  # noqa: E731
     z, info = ic.fixed_point(T, torch.zeros_like(x), batch=batch, num_graphs=2, **kw)
     Ae, xe = A[easy][:, easy], x[easy]
@@ -49,6 +53,42 @@ def test_easy_graph_stops_early_and_matches_its_solve_alone(solver, grad, check_
     close = 1e-9 if solver == "picard" else 1e-5  # (Anderson's batched least squares rounds otherwise)
     assert float(res[iters[0] - 1, 0]) == pytest.approx(alone.final_residual, rel=close, abs=1e-300)
     assert float(info.graph_contraction_factors[0]) == pytest.approx(alone.contraction_factor, rel=close)
+
+
+def test_a_changing_schedule_reads_neither_as_contraction_nor_as_expansion():
+    """The shrink test and the contraction factor divide each step by its factor ``1 - s_k``: a schedule
+    whose factor rises made a contraction read "diverged (expansive)", and one whose factor falls made a
+    map without a fixed point read "converged"."""
+    A = torch.diag(torch.linspace(0.5, 0.0, 6, dtype=DT))
+    b = torch.ones(6, 2, dtype=DT)
+    T = lambda z: A @ z + b  # noqa: E731
+    rising = [0.999] * 5 + [0.0] * 3  # the steps grow 500-fold with the factor 1 - s_k
+    _, info = ic.fixed_point(T, torch.zeros_like(b), smoothing=rising, trace=True)
+    assert not info.diverged and info.status == "fixed"
+    # the factor is that of the residuals f(z_k) - z_k, the steps over their factors
+    r = info.abs_residuals / (1 - torch.tensor(rising, dtype=DT))
+    assert info.contraction_factor == pytest.approx(float((r[-1] / r[-6]) ** (1 / 5)), rel=1e-12)
+    # a drift (z + 1, no fixed point) whose steps shrink only because the factor falls
+    falling = [1 - 0.5 ** (k + 1) for k in range(40)]
+    with pytest.warns(ic.ConvergenceWarning, match="did not shrink"):
+        _, info = ic.fixed_point(lambda z: z + 1, torch.ones(3, dtype=DT), smoothing=falling, tol=1e-6)
+    assert not info.converged and info.status == "max_iter"
+    # the same in a batch, each graph on its own steps
+    batch = torch.tensor([0, 0, 0, 1, 1, 1])
+    _, info = ic.fixed_point(T, torch.zeros_like(b), smoothing=rising, batch=batch, num_graphs=2, trace=True)
+    assert not info.diverged and not bool(info.graph_diverged.any())
+    assert float(info.graph_contraction_factors.max()) < 1
+
+
+def test_anderson_mixing_is_not_read_as_expansion_by_the_step_with_gradients():
+    """Anderson's ``beta`` scales its measured steps; the step with gradients after the solve is a plain
+    step: their ratio is not the map's (beta=0.05 read "diverged (expansive)")."""
+    A = torch.diag(torch.linspace(0.5, 0.0, 6, dtype=DT))
+    w = torch.ones(1, dtype=DT, requires_grad=True)
+    T = lambda z: w * (A @ z) + 1  # noqa: E731
+    _, info = ic.fixed_point(T, torch.zeros(6, 2, dtype=DT), solver="anderson", solver_options={"beta": 0.05},
+                             smoothing=0.0, max_iter=8, grad="implicit")
+    assert not info.diverged and info.contraction_factor < 1
 
 
 def test_per_graph_stopping_reports_one_flag_per_graph():
