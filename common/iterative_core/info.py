@@ -560,12 +560,12 @@ def divergence_message(info: FixedPointInfo) -> str:
             # float32's): the answer holds Inf
             return (f"{head}: the iterate, finite in float32 (the dtype the iteration runs in), grew beyond the range "
                     f"of {returned}, the dtype the layer returns (largest {torch.finfo(returned).max:g}): its residual "
-                    f"norms overflowed float32 and the output holds Inf ({stats}){_nonfinite_graphs(info)}. Scale "
+                    f"norms overflowed float32 and the output holds Inf ({stats}){_diverged_graphs(info)}. Scale "
                     "the features down, or run the layer in float32 (or bfloat16, whose range is float32's). "
                     + advice)
         if bool(info._finite):
             return (f"{head}: a residual norm is NaN/Inf although every entry of the iterate is finite "
-                    f"({stats}){_nonfinite_graphs(info)}. If the iterates are very large (float32 entries above about "
+                    f"({stats}){_diverged_graphs(info)}. If the iterates are very large (float32 entries above about "
                     "1.8e19 / sqrt(number of entries)), the residual norms' float32 sums of squares "
                     "overflowed, not the iterate: scale the features down or run in float64. Otherwise an "
                     "intermediate iterate overflowed and the activation brought it back. " + advice)
@@ -576,13 +576,13 @@ def divergence_message(info: FixedPointInfo) -> str:
             # the first step is always measured: the map turned a moderate finite iterate into NaN at once (an
             # Inf, or NaN from a start near the range's end, inf - inf, may be one step's overflow)
             return (f"{head}: the first step already returned NaN from the finite initial iterate ({stats})"
-                    f"{_nonfinite_graphs(info)}: the map produces them itself, before any growth, so smoothing, "
+                    f"{_diverged_graphs(info)}: the map produces them itself, before any growth, so smoothing, "
                     "contraction or another solver will not help. Check what it computes with: edge weights (a "
                     "negative one makes a degree normalisation such as GCNConv's take the square root of a negative "
                     "degree), parameters, features injected at every step; call the operator once on the input to "
                     "see where NaN appears.")
         return (f"{head}: NaN/Inf appeared during the iteration (the initial iterate was finite; {stats})"
-                f"{_nonfinite_graphs(info)}. If the operator's inputs (features injected at every step, edge "
+                f"{_diverged_graphs(info)}. If the operator's inputs (features injected at every step, edge "
                 "weights, parameters) are finite, the iterate overflowed because the operator is expansive. "
                 + advice)
     if reason == "overflow":
@@ -592,14 +592,14 @@ def divergence_message(info: FixedPointInfo) -> str:
                 "Run the layer in float32 (or bfloat16, whose range is float32's), or scale the features down.")
     if reason == "expansive":
         return (f"{head}: the operator is expansive: the iterate grew {info.iterate_growth:.3g}x while each "
-                f"step grew by the contraction factor {info.contraction_factor:.3g} (> 1); {stats}. "
-                "The output is not near a fixed point. " + advice)
-    return f"{head} (the residual grew; {stats}). " + advice
+                f"step grew by the contraction factor {info.contraction_factor:.3g} (> 1); {stats}"
+                f"{_diverged_graphs(info)}. The output is not near a fixed point. " + advice)
+    return f"{head} (the residual grew; {stats}{_diverged_graphs(info)}). " + advice
 
 
-def _nonfinite_graphs(info: FixedPointInfo) -> str:
-    """`` in graphs 1, 4 of the batch (`info.graph_diverged`)``: the graphs whose answer holds NaN/Inf,
-    with a batch; empty without one."""
+def _diverged_graphs(info: FixedPointInfo) -> str:
+    """`` in graphs 1, 4 of the batch (`info.graph_diverged`)``: the graphs that diverged on their own
+    steps or whose answer holds NaN/Inf, with a batch; empty without one."""
     flagged = info.graph_diverged
     if flagged is None or not bool(flagged.any()):
         return ""

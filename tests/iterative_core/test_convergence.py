@@ -175,3 +175,15 @@ def test_implicit_backward_stops_per_graph_and_matches_the_graphs_alone():
         zi, _ = ic.fixed_point(lambda z: torch.tanh(qi * (Ai @ z @ W.t()) + xi), torch.zeros_like(xi), **kw)
         g_alone += torch.autograd.grad(zi.pow(2).sum(), W)[0]
     assert float((g_batch - g_alone).norm() / g_alone.norm()) < 1e-8
+
+
+def test_a_diverged_graph_is_named_also_when_the_whole_batch_reads_diverged():
+    """One graph that diverges is named in the message also where its growth makes the whole batch read
+    diverged (the message gave the batch's figures only)."""
+    batch = torch.tensor([0] * 10 + [1] * 10 + [2] * 10 + [3] * 10 + [4] * 2)
+    big = (batch < 4)[:, None]
+    T = lambda z: torch.where(big, 0.9 * z + 100.0, 2.2 * z)  # noqa: E731
+    z0 = torch.where(big, torch.zeros(42, 2), torch.full((42, 2), 1e-3))
+    with pytest.warns(ic.ConvergenceWarning, match=r"expansive.*in 1 of 5 graphs of the batch \(graph 4;"):
+        _, info = ic.fixed_point(T, z0, max_iter=30, batch=batch)
+    assert info.graph_diverged.tolist() == [False] * 4 + [True]
