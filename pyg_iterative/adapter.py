@@ -86,6 +86,15 @@ class PyGAdapter(GraphAdapter):
         where = type(layer).__name__
         n = x.size(0)
         if is_sparse(edge_index):
+            if isinstance(edge_index, Tensor) and (edge_index.dim() != 2 or edge_index.dense_dim() != 0):
+                dense = edge_index.dense_dim()
+                raise ValueError(f"{where}: a sparse adjacency must be a 2-D sparse matrix with one scalar value per "
+                                 f"edge, got a sparse tensor of shape {tuple(edge_index.shape)}"
+                                 + (f" ({dense} dense dimension{'s' if dense > 1 else ''}: values of shape "
+                                    f"{tuple(edge_index.values().shape) if edge_index.layout != torch.sparse_coo else tuple(edge_index._values().shape)})"
+                                    if dense else "")
+                                 + "; pass one graph's adjacency (a batch of graphs is one block-diagonal matrix, "
+                                   "with a batch vector), with its weights as values")
             size = _sparse_size(edge_index)
             if size[0] != size[1] or size[0] != n:
                 raise ValueError(square_error(

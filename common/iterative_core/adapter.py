@@ -104,7 +104,9 @@ class GraphKey:
     ``id()`` is unique among live objects) and is dropped when one of them is collected.
 
     What a key cannot see: an edit that bypasses the version counter (through ``tensor.data``, NumPy
-    or DLPack memory shared with the tensor, or the tensors a ``DGLGraph`` returns from ``edges()``).
+    or DLPack memory shared with the tensor, the tensors a ``DGLGraph`` returns from ``edges()``, or
+    the tensors a sparse adjacency was made from, ``torch.sparse_csr_tensor(crow, col, w)``, whose
+    memory it shares under a version counter of its own).
     After such an edit, pass a new tensor or graph object, or call ``reset_parameters()``.
     """
 
@@ -408,10 +410,11 @@ def check_graph_view(view: GraphView, where: str, *, validate: bool, nonnegative
         check_edges(src, dst, view.num_nodes, where, validate=validate)
     edge_weight = check_edge_weight(view.edge_weight, view.num_edges, where, normalize=nonnegative,
                                     device=device, validate=validate)
-    if validate and view.weights is not None and nonnegative:
+    if validate and view.weights is not None:  # (NaN/Inf refused as in edge_weight, negatives where normalised)
         values = view.weights()
         if values is not None:
-            check_edge_weight(values, values.numel(), where, normalize=True, device=device, validate=True)
+            check_edge_weight(values, values.numel(), where, normalize=nonnegative, device=device, validate=True,
+                              name="the sparse adjacency (its values are the edge weights)")
     if checks_batch:
         check_batch_edges(view.batch, *view.edges(), where, batch_hint,
                           what="the graph's batch (batch_num_nodes())" if view.batch_from_graph else "the batch vector")

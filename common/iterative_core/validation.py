@@ -132,8 +132,9 @@ def check_edges(src: Tensor, dst: Tensor, num_nodes: int, where: str, *, validat
 
 
 def check_edge_weight(w: Optional[Tensor], num_edges: int, where: str, *, normalize: bool,
-                      device: torch.device, validate: bool = True) -> Optional[Tensor]:
-    """Return ``w`` as a 1-D tensor, or raise naming what is wrong."""
+                      device: torch.device, validate: bool = True, name: str = "edge_weight") -> Optional[Tensor]:
+    """Return ``w`` as a 1-D tensor, or raise naming what is wrong (``name``: what the values are called,
+    a sparse adjacency's values are its weights)."""
     if w is None:
         return None
     if not isinstance(w, Tensor):
@@ -163,15 +164,15 @@ def check_edge_weight(w: Optional[Tensor], num_edges: int, where: str, *, normal
         raise ValueError(f"{where}: edge_weight is on {w.device} but the graph is on {device}")
     if validate and w.numel():
         if not bool(torch.isfinite(w).all()):
-            raise ValueError(f"{where}: edge_weight contains NaN or Inf")
+            raise ValueError(f"{where}: {name} contains NaN or Inf")
         if normalize and bool((w < 0).any()):
             raise ValueError(
-                f"{where}: edge_weight contains negative weights, which the symmetric normalisation "
+                f"{where}: {name} contains negative weights, which the symmetric normalisation "
                 "(square roots of degrees) cannot take; pass normalize=False or non-negative weights"
             )
         if normalize and w.dtype == torch.float64 and not bool(torch.isfinite(w.sum())):
             raise ValueError(
-                f"{where}: edge_weight is too large to normalise: the weights' sum overflows float64 (largest "
+                f"{where}: {name} is too large to normalise: the weights' sum overflows float64 (largest "
                 f"weight {float(w.abs().max()):.3g}); rescale the weights")
     return w
 

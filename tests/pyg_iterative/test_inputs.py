@@ -126,6 +126,38 @@ def test_an_integer_sparse_adjacency_is_refused_by_its_values(layout):
     torch.testing.assert_close(PIGNConv(C, form="appnp")(x, adj.float()), PIGNConv(C, form="appnp")(x, ei))
 
 
+@pytest.mark.parametrize("layer", ["pign", "pign-unnormalised", "gcnconv", "graphconv"])
+@pytest.mark.parametrize("layout", ["coo", "csr"])
+@pytest.mark.parametrize("bad", [float("nan"), float("inf")])
+def test_nan_in_a_sparse_adjacency_is_refused_as_in_edge_weight(layer, layout, bad):
+    """NaN/Inf among a sparse adjacency's values is refused naming the adjacency, by every layer, as in
+    ``edge_weight``; only the GCN operator's normalisation refused it (the others returned NaN rows)."""
+    ei, w = random_graph(N, 30, simple=True)
+    w = w.clone()
+    w[3] = bad
+    adj = torch.sparse_coo_tensor(ei.flip(0), w, (N, N)).coalesce()
+    adj = adj if layout == "coo" else adj.to_sparse_csr()
+    conv = {"pign": lambda: PIGNConv(C), "pign-unnormalised": lambda: PIGNConv(C, normalize=False),
+            "gcnconv": lambda: IterativeConv(GCNConv(C, C)), "graphconv": lambda: IterativeConv(GraphConv(C, C))}[layer]()
+    with pytest.raises(ValueError, match=r"the sparse adjacency \(its values are the edge weights\) contains NaN or Inf"):
+        conv(torch.randn(N, C), adj)
+
+
+@pytest.mark.parametrize("shape", ["hybrid", "batched"])
+def test_a_sparse_tensor_that_is_not_a_2d_matrix_of_scalars_is_refused(shape):
+    """A hybrid sparse tensor (values of shape [E, D]) or a 3-D one is refused with what is wanted; they
+    failed inside the propagation, or were read as an edge_weight of the wrong shape."""
+    ei, w = random_graph(N, 30, simple=True)
+    if shape == "hybrid":
+        adj = torch.sparse_coo_tensor(ei.flip(0), w[:, None].repeat(1, 4), (N, N, 4)).coalesce()
+    else:
+        dense = torch.sparse_coo_tensor(ei.flip(0), w, (N, N)).to_dense()
+        adj = torch.stack([dense, dense]).to_sparse_csr()
+    with pytest.raises(ValueError, match=r"a sparse adjacency must be a 2-D sparse matrix with one scalar value per "
+                                         rf"edge, got a sparse tensor of shape \({adj.shape[0]}, "):
+        PIGNConv(C)(torch.randn(N, C), adj)
+
+
 def test_inside_pyg_sequential():
     ei, w = random_graph(N, 40, simple=True)
     x = torch.randn(N, 5)
