@@ -642,9 +642,17 @@ def apply_policy(info: FixedPointInfo, on_nonconvergence: str, on_divergence: st
     if on_divergence != "ignore" and info.diverged:
         _emit(on_divergence, divergence_message(info), info, 3)
         return
-    if on_nonconvergence != "ignore" and info.tol is not None and info.status == "max_iter":
+    # a diverged solve did not reach its tol either: with divergence ignored, the non-convergence policy holds
+    if on_nonconvergence == "ignore" or info.tol is None:
+        return
+    diverged = on_divergence == "ignore" and info.status == "diverged"
+    if info.status == "max_iter" or diverged:
         final = info.final_residual
-        if final == final and final <= info.tol:  # within tol, but the steps did not show that they shrink
+        if diverged:
+            reached = (f"{what} did not reach tol={info.tol:g}: it diverged after {info.iterations} iterations "
+                       f"({info.divergence_reason}; final residual {final:.3g}, contraction factor "
+                       f"{info.contraction_factor:.3g}; on_divergence='ignore' leaves the rest of its report out). ")
+        elif final == final and final <= info.tol:  # within tol, but the steps did not show that they shrink
             why = ("one step cannot show that the steps shrink (two can)" if info.iterations <= 1 else
                    "the steps did not shrink, so it certifies no fixed point (see monitor.shrinking)")
             reached = (f"{what} stopped at max_iter={info.iterations} with its residual within tol={info.tol:g} "

@@ -13,6 +13,7 @@ import torch
 from torch import Tensor
 
 from ._compile import is_compiling
+from .checks import check_int, check_real
 from .validation import all_finite
 
 #: the relative residual of a step from z = 0 (any norm below step / 1e12 counts as that)
@@ -116,6 +117,15 @@ class IterationMonitor:
         check_every: int = 1,
         trace: bool = True,
     ) -> None:
+        where = "IterationMonitor"
+        max_iter = check_int("max_iter", max_iter, minimum=0, where=where)
+        min_iter = check_int("min_iter", min_iter, minimum=0, where=where)
+        check_every = check_int("check_every", check_every, minimum=1, where=where)
+        tol = check_real("tol", tol, low=0.0, optional=True, where=where)
+        if min_iter > max_iter:
+            raise ValueError(f"{where}: min_iter={min_iter} is above max_iter={max_iter}")
+        if stop not in ("rel", "abs"):
+            raise ValueError(f"{where}: stop must be 'rel' (relative residual) or 'abs' (absolute), got {stop!r}")
         self.max_iter = max_iter
         self.trace = bool(trace)
         self._measured: list[bool] = []
@@ -125,7 +135,7 @@ class IterationMonitor:
         self.min_iter = min_iter
         self.tol = tol
         self.stop = stop
-        self.check_every = max(1, int(check_every))
+        self.check_every = check_every
         self.batch = batch
         if batch is not None:
             if num_graphs is None:

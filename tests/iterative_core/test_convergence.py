@@ -187,3 +187,27 @@ def test_a_diverged_graph_is_named_also_when_the_whole_batch_reads_diverged():
     with pytest.warns(ic.ConvergenceWarning, match=r"expansive.*in 1 of 5 graphs of the batch \(graph 4;"):
         _, info = ic.fixed_point(T, z0, max_iter=30, batch=batch)
     assert info.graph_diverged.tolist() == [False] * 4 + [True]
+
+
+@pytest.mark.parametrize("T", [lambda z: 2 * z + 1, lambda z: z * float("nan")], ids=["expansive", "nan"])
+def test_a_diverged_solve_with_divergence_ignored_obeys_the_nonconvergence_policy(T):
+    """A solve that diverged did not reach its ``tol``: with ``on_divergence="ignore"`` the
+    ``on_nonconvergence`` policy holds (``"raise"`` returned normally, without a word)."""
+    with pytest.raises(ic.ConvergenceError, match=r"did not reach tol=1e-06: it diverged after \d+ iterations"):
+        ic.fixed_point(T, torch.ones(4, 2, dtype=DT), max_iter=50, tol=1e-6, on_divergence="ignore",
+                       on_nonconvergence="raise")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _, info = ic.fixed_point(T, torch.ones(4, 2, dtype=DT), max_iter=50, tol=1e-6, on_divergence="ignore",
+                                 on_nonconvergence="ignore")
+    assert info.status == "diverged"
+
+
+@pytest.mark.parametrize("bad", [5, -1])
+def test_batch_ids_out_of_range_are_refused_on_the_cpu_also_without_validation(bad):
+    """On the CPU the batch ids are read against ``num_graphs`` whatever ``validate`` (it costs no
+    synchronisation there): torch's bare "index out of range in self" came from inside the solve."""
+    batch = torch.tensor([0, 0, bad, bad])
+    with pytest.raises(ValueError, match=rf"batch holds the {'negative ' if bad < 0 else ''}graph index {bad}"):
+        ic.fixed_point(lambda z: 0.5 * z + 1, torch.zeros(4, 2, dtype=DT), max_iter=10, tol=1e-6, batch=batch,
+                       num_graphs=2, validate=False)

@@ -3,6 +3,7 @@ which steps it measures, when it stops, and how it freezes the graphs of a batch
 from __future__ import annotations
 
 import math
+import re
 
 import pytest
 import torch
@@ -216,3 +217,20 @@ def test_a_batched_one_dimensional_iterate_whose_squares_underflow_is_measured_t
     z, stop = m.accept(0, z, z / 2)
     assert not stop and m.graph_active.tolist() == [True, True]
     assert m.graph_res[0].tolist() == [pytest.approx(0.5, rel=1e-2)] * 2
+
+
+@pytest.mark.parametrize("options, error, match", [
+    (dict(stop="REL"), ValueError, "stop must be 'rel'"),
+    (dict(stop="relative"), ValueError, "stop must be 'rel'"),
+    (dict(check_every=0), ValueError, "check_every must be an int >= 1, got 0"),
+    (dict(max_iter=-3), ValueError, "max_iter must be an int >= 0, got -3"),
+    (dict(max_iter=5.7), TypeError, "max_iter must be an int >= 0, got 5.7"),
+    (dict(tol=-1.0), ValueError, "tol must be a finite number >= 0 or None, got -1.0"),
+    (dict(tol=float("nan")), ValueError, "tol must be a finite number >= 0 or None, got nan"),
+    (dict(min_iter=20), ValueError, "min_iter=20 is above max_iter=10"),
+])
+def test_the_monitor_checks_its_arguments(options, error, match):
+    """The exported monitor names a bad argument (``stop="REL"`` ran the absolute test, ``check_every=0``
+    read as 1, a negative ``tol`` never stopped)."""
+    with pytest.raises(error, match=rf"IterationMonitor: {re.escape(match)}"):
+        IterationMonitor(torch.ones(3), **{"max_iter": 10, "tol": 1e-3, **options})
