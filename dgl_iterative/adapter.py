@@ -135,7 +135,7 @@ class DGLAdapter(GraphAdapter):
     # (in_channels / out_channels last: this library's PIGNConv, and modules named as in PyG)
     widths = WidthNames(inputs=("_in_src_feats", "_in_feats", "in_feats", "in_channels"), input_dst=("_in_dst_feats",),
                         outputs=("_out_feats", "out_feats", "out_channels"), heads=("_num_heads", "num_heads"),
-                        mlps=("apply_func", "mlp", "theta"))  # theta: EdgeConv's Linear(in, out)
+                        mlps=("apply_func", "mlp", "theta"), squares=("channels",))  # theta: EdgeConv's Linear(in, out)
     square_hint = ("Build it with in_feats == out_feats (attention layers: out_feats * num_heads == in_feats, "
                    "heads concatenated, e.g. GATConv(C, C // num_heads, num_heads=num_heads)).")
     subgraph_hint = ("Iterate on a node-induced subgraph instead: dgl.node_subgraph, dgl.khop_in_subgraph, or the "

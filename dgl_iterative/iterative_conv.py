@@ -49,8 +49,9 @@ class IterativeConv(DGLLayer, OperatorLayerBase):
     channels : int, optional
         The width, when it cannot be read from ``conv``.
     **kwargs
-        The iteration's options, as in :class:`PIGNConv`; ``contraction`` is refused (a general
-        layer cannot bound its own norm).
+        The iteration's options, as in :class:`PIGNConv`; ``contraction`` only for an operator that
+        can bound its norm (``GCNOperator(C)``, or your own with ``supports_contraction = True``): a
+        general layer cannot.
 
     Shapes
     ------

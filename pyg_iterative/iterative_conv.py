@@ -65,7 +65,8 @@ class IterativeConv(PyGLayer, OperatorLayerBase, MessagePassing):
         channels (int, optional): The width, when it cannot be read from :obj:`conv`.
         **kwargs (optional): The iteration's options, as in :class:`PIGNConv` (``eval_iterations``,
             ``eval_smoothing``, ``inject_input``, ``solver``, ``solver_options``, ``grad``, ``stop``,
-            ...). ``contraction`` is refused: a general layer cannot bound its own norm.
+            ...). ``contraction`` only for an operator that can bound its norm (``GCNOperator(C)``, or
+            your own with ``supports_contraction = True``): a general layer cannot.
 
     Shapes:
         - **input:** node features :math:`(|\mathcal{V}|, F)`; the graph as edge indices

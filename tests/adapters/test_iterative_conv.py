@@ -84,6 +84,11 @@ def test_the_librarys_own_layers_widths_are_read(backend):
     assert backend.IterativeConv(backend.PIGNConv(-1, C, num_iterations=2)).channels == C
     with pytest.raises(ValueError, match=f"maps 4 input channels to {C} output channels"):
         backend.IterativeConv(backend.PIGNConv(4, C))
+    # the GCN operator (the README's way to iterate it with contraction=): DGL did not read its width
+    conv = backend.IterativeConv(backend.GCNOperator(C), contraction=0.9, num_iterations=2)
+    assert conv.channels == C
+    ei, w = _graph()
+    assert backend.run(conv, torch.randn(N, C), backend.graph(ei, N)).shape == (N, C)
 
 
 class _Grow(nn.Module):
