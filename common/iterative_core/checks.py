@@ -108,7 +108,7 @@ def check_real(name: str, value: Any, *, low: Optional[float] = None, high: Opti
 def check_flag(name: str, value: Any, *, where: Optional[str] = None) -> bool:
     """Return ``value`` if it is a bool; anything else (``1``, ``'yes'``) is a ``TypeError``."""
     if not isinstance(value, bool):
-        if type(value).__name__ == "bool_":  # numpy's bool
+        if type(value).__module__ == "numpy" and type(value).__name__ in ("bool_", "bool"):  # numpy's (2: "bool")
             return bool(value)
         raise TypeError(f"{_prefix(where)}{name} must be True or False, got {got(value)}")
     return value
@@ -120,6 +120,8 @@ def check_name(kind: str, name: Any) -> str:
         raise TypeError(f"{kind} name must be a non-empty string, got {got(name)}")
     if not name.strip():
         raise ValueError(f"{kind} name must be a non-empty string, got {name!r}")
+    if name != name.strip():  # ("mine " beside "mine": two entries no reader could tell apart)
+        raise ValueError(f"{kind} name must not begin or end with whitespace, got {name!r}")
     return name
 
 

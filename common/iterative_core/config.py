@@ -361,6 +361,8 @@ class SolveConfig(_Options):
 
     def _check_together(self, where: str) -> None:
         check_solver_options(self.solver, self.solver_options, where=where)
+        if self.backward_solver is not None:  # (named as the option, not as the forward's solver)
+            check_choice("backward_solver", self.backward_solver, available_solvers(), where=where)
         if self.backward_solver is not None or self.backward_solver_options is not None:
             check_solver_options(self.backward_solver or self.solver, self.backward_solver_options or {},
                                  where=where, what="backward_solver_options")

@@ -615,3 +615,21 @@ def test_a_factory_that_cannot_take_the_width_is_refused_when_registered():
 def test_fixed_point_returned_dtype_must_be_a_floating_dtype(value):
     with pytest.raises(TypeError, match=r"^fixed_point\(\): returned_dtype must be a floating torch.dtype or None"):
         ic.fixed_point(lambda z: z / 2, torch.ones(3), returned_dtype=value)
+
+
+def test_numpy_bools_are_flags():
+    """numpy 2 names its bool type ``bool``, not ``bool_``: ``trace=np.True_`` was refused as "not a bool"."""
+    assert ic.SolveConfig(trace=np.True_, validate=np.False_).trace is True
+
+
+def test_an_unknown_backward_solver_is_named_as_that_option():
+    with pytest.raises(ValueError, match=r"^fixed_point\(\): unknown backward_solver 'andersen'; .*Did you mean "
+                                         r"'anderson'\?"):
+        ic.fixed_point(lambda z: 0.5 * z, torch.ones(3), max_iter=2, grad="implicit", backward_solver="andersen")
+
+
+def test_a_registry_name_with_surrounding_whitespace_is_refused():
+    """``"mine "`` beside ``"mine"`` made two entries that no reader could tell apart."""
+    with pytest.raises(ValueError, match=r"solver name must not begin or end with whitespace, got 'picard '"):
+        ic.register_solver("picard ", lambda f, z0, monitor, schedule: z0)
+    assert "picard " not in ic.available_solvers()
