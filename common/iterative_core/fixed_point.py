@@ -529,7 +529,7 @@ def _check_adjoint_without_tol(backward: FixedPointInfo, on_nonconvergence: str)
            f"relative residual of {r:.3g}, above {IMPLICIT_POINT_TOL:g}: the gradient is not the implicit one. "
            "Set backward_tol (the adjoint then runs to it, up to backward_max_iter), raise backward_max_iter, or "
            "set contraction=kappa (the GCN operator's option) for a guaranteed contraction.")
-    _emit(on_nonconvergence, msg, backward, 3)
+    _emit(on_nonconvergence, msg, backward)
 
 
 _attach_outside_graph = torch.compiler.disable(_attach_implicit_backward)
@@ -568,5 +568,5 @@ def _check_implicit_point(info: FixedPointInfo, tol: float, metric: str, source:
         "Give a `tol` and enough iterations for the forward solve to reach it (`contraction=kappa`, the GCN "
         "operator's option, guarantees convergence), or use grad='unrolled' (the exact gradient of the steps taken)."
     )
-    _emit(on_nonconvergence, msg, info, 2)
+    _emit(on_nonconvergence, msg, info)
     return True

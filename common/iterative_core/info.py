@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import math
-import warnings
 from typing import Optional
 
 import torch
 from torch import Tensor
 
+from ._warnings import warn_user
 from .monitor import _relative as _relative_steps
 from .monitor import rounding_floor, shrinking
 
@@ -630,17 +630,18 @@ def _graph_divergence_message(info: FixedPointInfo, head: str, advice: str) -> s
             f"`info.graph_diverged` marks the graphs whose output is not near a fixed point. " + advice)
 
 
-def _emit(policy: str, msg: str, info: FixedPointInfo, stacklevel: int) -> None:
+def _emit(policy: str, msg: str, info: FixedPointInfo) -> None:
+    """Raise or warn ``msg``; a warning names the user's line (the first frame outside the library and torch)."""
     if policy == "raise":
         raise ConvergenceError(msg, info)
-    warnings.warn(msg, ConvergenceWarning, stacklevel=stacklevel + 1)
+    warn_user(msg, ConvergenceWarning)
 
 
 def apply_policy(info: FixedPointInfo, on_nonconvergence: str, on_divergence: str) -> None:
     """Warn or raise according to the policies; ``"ignore"`` for both reads nothing (no sync)."""
     what = "fixed-point iteration" if info.phase == "forward" else "adjoint fixed-point solve (implicit backward)"
     if on_divergence != "ignore" and info.diverged:
-        _emit(on_divergence, divergence_message(info), info, 3)
+        _emit(on_divergence, divergence_message(info), info)
         return
     # a diverged solve did not reach its tol either: with divergence ignored, the non-convergence policy holds
     if on_nonconvergence == "ignore" or info.tol is None:
@@ -666,4 +667,4 @@ def apply_policy(info: FixedPointInfo, on_nonconvergence: str, on_divergence: st
             + ("" if info.solver == "anderson" else ", use solver='anderson' (with grad='implicit')")
             + ", or set `contraction=kappa` (the GCN operator's option) for a guaranteed contraction."
         )
-        _emit(on_nonconvergence, msg, info, 3)
+        _emit(on_nonconvergence, msg, info)

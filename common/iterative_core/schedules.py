@@ -25,13 +25,13 @@ Smoothing = Union[float, Sequence[float]]
 __all__ = ["Smoothing", "Schedule", "uniform", "linear", "sigmoid", "tanh", "resolve_schedule"]
 
 
-def _check_n(n: int, **factors: float) -> None:
-    """``n`` a positive int, and each of ``factors`` (a schedule's ends, its factor) in [0, 1): checked
-    when the schedule is made, not when a layer reads it."""
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"a schedule needs a positive whole number of steps, got n={n!r}")
+def _check_n(n: int, **factors: float) -> int:
+    """``n`` a positive int (returned as one; a numpy integer too), and each of ``factors`` (a schedule's
+    ends, its factor) in [0, 1): checked when the schedule is made, not when a layer reads it."""
+    n = check_int("n (the number of steps)", n, minimum=1, where="schedule")
     for name, value in factors.items():
         check_real(name, value, low=0.0, high=1.0, high_open=True, where="schedule")
+    return n
 
 
 def _check_steepness(steepness: float) -> None:
@@ -40,13 +40,13 @@ def _check_steepness(steepness: float) -> None:
 
 def uniform(n: int, s: float = 0.5) -> list[float]:
     """``n`` steps of the same smoothing factor ``s``."""
-    _check_n(n, s=s)
+    n = _check_n(n, s=s)
     return [float(s)] * n
 
 
 def linear(n: int, start: float = 0.9, end: float = 0.0) -> list[float]:
-    """``n`` factors evenly spaced from ``start`` to ``end`` (both included)."""
-    _check_n(n, start=start, end=end)
+    """``n`` factors evenly spaced from ``start`` to ``end`` (both included; ``n=1``: ``start``)."""
+    n = _check_n(n, start=start, end=end)
     if n == 1:
         return [float(start)]
     return [start + (end - start) * k / (n - 1) for k in range(n)]
@@ -54,12 +54,14 @@ def linear(n: int, start: float = 0.9, end: float = 0.0) -> list[float]:
 
 def sigmoid(n: int, start: float = 0.9, end: float = 0.1, steepness: float = 10.0) -> list[float]:
     """``n`` factors moving from ``start`` to ``end`` along a logistic curve centred mid-way
-    (``steepness`` in (0, 100])."""
-    _check_n(n, start=start, end=end)
+    (``steepness`` in (0, 100]; ``n=1``: ``start``, as every schedule's first step)."""
+    n = _check_n(n, start=start, end=end)
     _check_steepness(steepness)
+    if n == 1:
+        return [float(start)]
     out = []
     for k in range(n):
-        t = 0.5 if n == 1 else k / (n - 1)
+        t = k / (n - 1)
         w = 1.0 / (1.0 + math.exp(-steepness * (t - 0.5)))
         out.append(start + (end - start) * w)
     return out
@@ -67,12 +69,14 @@ def sigmoid(n: int, start: float = 0.9, end: float = 0.1, steepness: float = 10.
 
 def tanh(n: int, start: float = 0.9, end: float = 0.1, steepness: float = 3.0) -> list[float]:
     """``n`` factors moving from ``start`` to ``end`` along ``tanh``; most of the change comes early
-    (``steepness`` in (0, 100])."""
-    _check_n(n, start=start, end=end)
+    (``steepness`` in (0, 100]; ``n=1``: ``start``, as every schedule's first step)."""
+    n = _check_n(n, start=start, end=end)
     _check_steepness(steepness)
+    if n == 1:
+        return [float(start)]
     out = []
     for k in range(n):
-        t = 1.0 if n == 1 else k / (n - 1)
+        t = k / (n - 1)
         out.append(start + (end - start) * math.tanh(steepness * t) / math.tanh(steepness))
     return out
 

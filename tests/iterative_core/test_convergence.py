@@ -211,3 +211,11 @@ def test_batch_ids_out_of_range_are_refused_on_the_cpu_also_without_validation(b
     with pytest.raises(ValueError, match=rf"batch holds the {'negative ' if bad < 0 else ''}graph index {bad}"):
         ic.fixed_point(lambda z: 0.5 * z + 1, torch.zeros(4, 2, dtype=DT), max_iter=10, tol=1e-6, batch=batch,
                        num_graphs=2, validate=False)
+
+
+def test_a_convergence_warning_names_the_callers_line():
+    """As the library's other warnings: the first frame outside the library and torch (it named a line of
+    fixed_point.py)."""
+    with pytest.warns(ic.ConvergenceWarning, match="did not reach") as record:
+        ic.fixed_point(lambda z: 0.99 * z + 1, torch.zeros(3, dtype=DT), max_iter=3, tol=1e-9)
+    assert record[0].filename == __file__

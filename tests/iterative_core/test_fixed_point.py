@@ -1,5 +1,6 @@
 import math
 
+import numpy as np
 import pytest
 import torch
 
@@ -168,8 +169,13 @@ def test_schedule_helpers():
         ic.fixed_point(lambda z: z, torch.ones(2), max_iter=5, smoothing=[0.5, 0.5])
     with pytest.raises(ValueError, match=r"\[0, 1\)"):
         ic.fixed_point(lambda z: z, torch.ones(2), max_iter=2, smoothing=1.0)
-    with pytest.raises(ValueError, match="positive"):
+    with pytest.raises(ValueError, match=r"schedule: n \(the number of steps\) must be an int >= 1, got 0"):
         ic.uniform(0, 0.5)
+    with pytest.raises(TypeError, match=r"schedule: n \(the number of steps\) must be an int >= 1, got 5.0"):
+        ic.linear(5.0)
+    # a numpy integer is a whole number, as max_iter takes it; one step is every helper's start
+    assert ic.uniform(np.int64(2), 0.3) == [0.3, 0.3]
+    assert ic.linear(1, 0.9, 0.1) == ic.sigmoid(1, 0.9, 0.1) == ic.tanh(1, 0.9, 0.1) == [0.9]
 
 
 @pytest.mark.parametrize("make, message", [
