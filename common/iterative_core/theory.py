@@ -115,6 +115,8 @@ def lipschitz_estimate(
         zr = z.clone().requires_grad_()
         with torch.enable_grad():
             out = f(zr)
+            if not isinstance(out, Tensor):
+                raise TypeError(f"{where}: f must map z to a tensor, got a {type(out).__name__}")
             if not out.requires_grad:  # f does not depend on z (a constant map): its Lipschitz constant is 0
                 return 0.0
             # J v by the double-vjp trick: d/du <J^T u, v> = J v

@@ -166,6 +166,8 @@ def test_lipschitz_estimate_checks_its_arguments():
     with torch.inference_mode(), pytest.raises(RuntimeError, match=r"outside torch.inference_mode\(\)"):
         ic.lipschitz_estimate(f, z)
     assert ic.lipschitz_estimate(f, z, n_iter=1) == pytest.approx(2.0)
+    with pytest.raises(TypeError, match=r"lipschitz_estimate\(\): f must map z to a tensor, got a tuple"):
+        ic.lipschitz_estimate(lambda z: (0.5 * z,), z)  # ('tuple' object has no attribute 'requires_grad')
 
 
 def test_the_per_graph_bound_of_a_batch_with_an_edge_between_graphs_is_still_a_bound():
