@@ -952,6 +952,19 @@ def select_on_validation(rows: list[dict], family: str, **where) -> Optional[tup
 
 # ------------------------------------------------------------------------------------------------
 # targets: the table is :data:`iterative_gnn.targets.TARGETS`; one function per kind of check
+#: accuracies and their gaps are fractions in floating point: a gap of exactly a margin (0.84 - 0.83 reads
+#: 0.010000000000000009) meets it; far below any accuracy's resolution (one test item in a million)
+_EPS = 1e-9
+
+
+def _at_most(a: float, b: float) -> bool:
+    return a <= b + _EPS
+
+
+def _at_least(a: float, b: float) -> bool:
+    return a >= b - _EPS
+
+
 def _target_row(t: Target, measured: str, met: bool, **where) -> dict:
     return {"target": t.statement(**where), "measured": measured, "met": "yes" if met else "NO", "note": t.note}
 
@@ -984,8 +997,8 @@ def _check_floor(t: Target, rows: dict[str, list[dict]], s: Settings) -> list[di
     if not got:
         return []
     worst = min(got, key=got.get)
-    return [_target_row(t, f"lowest {percent(got[worst])}% at {worst}", got[worst] >= t.threshold,
-                        dataset=t.dataset, run=sorted(got))]
+    return [_target_row(t, f"lowest {percent(got[worst])}% at {worst}", _at_least(got[worst], t.threshold),
+                        dataset=t.dataset, run="/".join(map(str, sorted(got))))]
 
 
 def _check_flat(t: Target, rows: dict[str, list[dict]], s: Settings, dataset: str) -> list[dict]:
@@ -995,7 +1008,7 @@ def _check_flat(t: Target, rows: dict[str, list[dict]], s: Settings, dataset: st
         spread = _best_and_lowest_at(got, t.depths)
         if spread:
             measured, deep = _spread(t, got, *spread)
-            out.append(_target_row(t, measured, spread[0] - spread[1] <= t.margin, dataset=dataset, model=key,
+            out.append(_target_row(t, measured, _at_most(spread[0] - spread[1], t.margin), dataset=dataset, model=key,
                                    deep=deep))
     return out
 
@@ -1006,7 +1019,8 @@ def _check_collapse(t: Target, rows: dict[str, list[dict]], s: Settings, dataset
     if spread is None or not any(d < min(t.depths) for d in got):  # against its best shallow depth
         return []
     measured, deep = _spread(t, got, *spread)
-    return [_target_row(t, measured, spread[0] - spread[1] > t.margin, dataset=dataset, deep=deep)]
+    return [_target_row(t, measured, not _at_most(spread[0] - spread[1], t.margin), dataset=dataset,
+                        deep=deep)]
 
 
 def _check_near(t: Target, rows: dict[str, list[dict]], s: Settings, dataset: str) -> list[dict]:
@@ -1015,7 +1029,7 @@ def _check_near(t: Target, rows: dict[str, list[dict]], s: Settings, dataset: st
     ref = _mean(_acc_at(dep, dataset=dataset, noise=0.0, model=t.reference, depth=t.reference_depth))
     if math.isnan(mine) or math.isnan(ref):
         return []
-    return [_target_row(t, f"{percent(mine)}% vs {percent(ref)}%", mine >= ref - t.margin, dataset=dataset)]
+    return [_target_row(t, f"{percent(mine)}% vs {percent(ref)}%", _at_least(mine, ref - t.margin), dataset=dataset)]
 
 
 def _check_noise(t: Target, rows: dict[str, list[dict]], s: Settings, dataset: str, noise: float,
@@ -1039,12 +1053,12 @@ def _chains_accuracy(t: Target, rows: dict[str, list[dict]]) -> Optional[float]:
 
 def _check_chains_floor(t: Target, rows: dict[str, list[dict]], s: Settings) -> list[dict]:
     acc = _chains_accuracy(t, rows)
-    return [] if acc is None else [_target_row(t, f"{percent(acc)}%", acc >= t.threshold)]
+    return [] if acc is None else [_target_row(t, f"{percent(acc)}%", _at_least(acc, t.threshold))]
 
 
 def _check_chains_chance(t: Target, rows: dict[str, list[dict]], s: Settings) -> list[dict]:
     acc = _chains_accuracy(t, rows)
-    return [] if acc is None else [_target_row(t, f"{percent(acc)}%", abs(acc - t.threshold) <= t.margin)]
+    return [] if acc is None else [_target_row(t, f"{percent(acc)}%", _at_most(abs(acc - t.threshold), t.margin))]
 
 
 def _mean_test(rows: list[dict], **where) -> float:
@@ -1075,7 +1089,7 @@ def _check_heterophily_gap(t: Target, rows: dict[str, list[dict]], s: Settings) 
     gap, h, mine, key, best = worst
     form = default.partition("-")[2]
     return [_target_row(t, f"largest gap {'+' if gap >= 0 else ''}{percent(gap)} points at h={h:g}: {default} {_pct(mine)} vs {key} "
-                           f"{_pct(best)}", gap <= t.margin, form=form, run="/".join(f"{h:g}" for h in levels))]
+                           f"{_pct(best)}", _at_most(gap, t.margin), form=form, run="/".join(f"{h:g}" for h in levels))]
 
 
 def _best_on_validation(rows: list[dict], models: Iterable[str]) -> Optional[tuple[str, int, float]]:
@@ -1096,7 +1110,7 @@ def _check_graphs_near(t: Target, rows: dict[str, list[dict]], s: Settings) -> l
     if not (mine and ref):
         return []
     (m, d, a), (rm, rd, b) = mine, ref
-    return [_target_row(t, f"{m} depth {d} {_pct(a)} vs {rm} depth {rd} {_pct(b)}", a >= b - t.margin)]
+    return [_target_row(t, f"{m} depth {d} {_pct(a)} vs {rm} depth {rd} {_pct(b)}", _at_least(a, b - t.margin))]
 
 
 def _check_graphs_inference(t: Target, rows: dict[str, list[dict]], s: Settings) -> list[dict]:
@@ -1112,7 +1126,7 @@ def _check_graphs_inference(t: Target, rows: dict[str, list[dict]], s: Settings)
             continue
         low = min(more, key=at.get)
         out.append(_target_row(t, f"{_pct(at[k])} at {k}, lowest {_pct(at[low])} at {low}",
-                               at[k] - at[low] <= t.margin, depth=k, hi_eval=evals[-1]))
+                               _at_most(at[k] - at[low], t.margin), depth=k, hi_eval=evals[-1]))
     return out
 
 
@@ -1144,7 +1158,7 @@ def _check_long_range_chance(t: Target, rows: dict[str, list[dict]], s: Settings
         for d in t.depths:
             acc = _mean_test(rows.get("long_range", []), model=m, depth=d)
             if not math.isnan(acc):
-                out.append(_target_row(t, _pct(acc), abs(acc - t.threshold) <= t.margin, model=m, depth=d))
+                out.append(_target_row(t, _pct(acc), _at_most(abs(acc - t.threshold), t.margin), model=m, depth=d))
     return out
 
 
