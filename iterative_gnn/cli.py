@@ -821,7 +821,7 @@ def _output_folder(args: argparse.Namespace) -> Path:
     """``--out``, refused when it holds anything and ``--overwrite`` is not given: the results of two
     runs are never mixed."""
     out = Path(args.out)
-    if out.is_dir() and any(out.iterdir()) and not args.overwrite:
+    if out.is_dir() and any(p.name != _LOCK_NAME for p in out.iterdir()) and not args.overwrite:
         _usage_error(args, f"argument --out: the folder {out} is not empty (the results of an earlier run?); "
                            f"choose another folder, or pass --overwrite to replace the results in it")
     return out
@@ -868,11 +868,56 @@ def _run_experiments(args: argparse.Namespace, settings: Settings, title: str) -
     except DatasetUnavailable as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    try:  # the check before the run cannot see every refusal (a special file system such as /proc)
+        out.mkdir(parents=True, exist_ok=True)
+        lock = _lock_folder(out)
+    except OSError as exc:
+        return _write_failed(args, out, exc)
+    if lock is None:
+        print(f"{args.parser.prog}: error: another run is writing into {out} (it holds {out / _LOCK_NAME}); wait for it to end, or "
+              "choose another --out: two runs in one folder would mix their files", file=sys.stderr)
+        return 2
+    try:
+        return _run_in_folder(args, settings, title, runner, out)
+    finally:
+        _unlock_folder(out, lock)
+
+
+#: the file a run holds locked in its folder while it writes there (removed when it ends)
+_LOCK_NAME = ".iterative-gnn.lock"
+
+
+def _lock_folder(out: Path):
+    """The open lock file of ``out``, locked for this process (released when the process ends, however
+    it ends), or None when another process holds it. Where the platform has no ``fcntl`` (Windows) the
+    folder is not locked: an open file that locks nothing."""
+    f = open(out / _LOCK_NAME, "a+")
+    try:
+        import fcntl
+    except ImportError:
+        return f
+    try:
+        fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        f.close()
+        return None
+    return f
+
+
+def _unlock_folder(out: Path, lock) -> None:
+    try:
+        (out / _LOCK_NAME).unlink(missing_ok=True)
+    except OSError:
+        pass
+    lock.close()  # (closing releases the lock)
+
+
+def _run_in_folder(args: argparse.Namespace, settings: Settings, title: str, runner, out: Path) -> int:
+    """The runs of ``runner`` into ``out``, which this process holds locked."""
     if args.overwrite:
         for name in OUTPUT_FILES:
             (out / name).unlink(missing_ok=True)
-    try:  # the check before the run cannot see every refusal (a special file system such as /proc)
-        out.mkdir(parents=True, exist_ok=True)
+    try:
         logf = open(out / "run.log", "w", encoding="utf-8")
     except OSError as exc:
         return _write_failed(args, out, exc)

@@ -220,9 +220,27 @@ def test_a_non_empty_out_folder_is_refused_unless_overwrite(tmp_path, capsys):
     assert not (out / "depth.csv").exists() and (out / "notes.txt").read_text() == "mine"
     assert {r["length"] for r in read(out / "chains.csv")} == {"3"}
     assert "against depth" not in (out / "summary.md").read_text()
+    assert not (out / ".iterative-gnn.lock").exists()  # the run's lock, gone after it
     empty = tmp_path / "empty"
     empty.mkdir()
+    (empty / ".iterative-gnn.lock").write_text("")  # a lock file left by a killed run: holds nothing
     assert main([*TINY_CHAINS, "--out", str(empty)]) == 0  # an existing empty folder is fine
+
+
+@pytest.mark.skipif(importlib.util.find_spec("fcntl") is None, reason="folders are locked where fcntl is")
+def test_a_folder_another_run_is_writing_into_is_refused(tmp_path, capsys, no_training):
+    """Two --overwrite runs into one folder at once mixed their files (one's run.log, the other's CSV and
+    summary), both exiting 0. The lock is the run's while it lives, and is gone after it."""
+    import fcntl
+
+    out = tmp_path / "res"
+    out.mkdir()
+    with open(out / ".iterative-gnn.lock", "a+") as held:  # another run's lock
+        fcntl.flock(held.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        assert main([*TINY_CHAINS, "--out", str(out), "--overwrite"]) == 2
+        err = capsys.readouterr().err
+        assert f"error: another run is writing into {out}" in err and "choose another --out" in err
+        assert sorted(p.name for p in out.iterdir()) == [".iterative-gnn.lock"]  # nothing written
 
 
 def test_an_out_folder_that_cannot_be_made_is_one_line_and_code_1(tmp_path, monkeypatch, capsys):
