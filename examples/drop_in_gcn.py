@@ -33,7 +33,18 @@ from torch import nn
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from iterative_gnn.cli import positive_int  # noqa: E402
-from iterative_gnn.data import load_node_dataset  # noqa: E402
+from iterative_gnn.data import DatasetUnavailable, load_node_dataset  # noqa: E402
+
+
+def seed_list(text: str) -> list[int]:
+    """``0,1,2``: distinct whole numbers >= 0 (a seed given twice would count one run twice)."""
+    try:
+        seeds = [int(s) for s in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid value {text!r}: expected comma-separated whole numbers, e.g. 0,1,2")
+    if any(s < 0 for s in seeds) or len(set(seeds)) != len(seeds):
+        raise argparse.ArgumentTypeError(f"invalid value {text!r}: expected distinct whole numbers >= 0")
+    return seeds
 
 
 class TwoLayer(nn.Module):
@@ -105,17 +116,20 @@ def main(argv=None) -> None:
     p.add_argument("--conv", choices=("gcn", "pign", "pign-last"), default="pign")
     p.add_argument("--dataset", choices=("cora", "citeseer"), default="cora")
     p.add_argument("--data-root", help="the data root (default: $ITERATIVE_GNN_DATA, else the loaders' location)")
-    p.add_argument("--seeds", default="0,1,2", help="comma-separated seeds")
+    p.add_argument("--seeds", type=seed_list, default="0,1,2", help="comma-separated seeds")
     p.add_argument("--epochs", type=positive_int, default=200)
     p.add_argument("--hidden", type=positive_int, default=16, help="the hidden width (PyG's example: 16)")
     args = p.parse_args(argv)
     torch.set_num_threads(1)
-    ds = load_node_dataset(args.dataset, args.backend, args.data_root)
-    seeds = [int(s) for s in args.seeds.split(",")]
+    try:
+        ds = load_node_dataset(args.dataset, args.backend, args.data_root)
+    except (DatasetUnavailable, ImportError) as exc:
+        p.exit(2, f"{p.prog}: error: {exc}\n")
+    seeds = args.seeds
     vals, tests = zip(*(run(ds, args.backend, args.conv, s, args.epochs, args.hidden) for s in seeds))
     sd = statistics.stdev(tests) if len(tests) > 1 else 0.0
     hidden = "" if args.hidden == 16 else f" hidden {args.hidden}"
-    print(f"{args.backend} {args.conv}{hidden} {args.dataset} seeds {args.seeds}: val {100 * statistics.mean(vals):.1f}, "
+    print(f"{args.backend} {args.conv}{hidden} {args.dataset} seeds {','.join(map(str, seeds))}: val {100 * statistics.mean(vals):.1f}, "
           f"test {100 * statistics.mean(tests):.1f} +- {100 * sd:.1f}")
 
 

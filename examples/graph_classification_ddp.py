@@ -91,12 +91,14 @@ def run(rank: int, world_size: int, args) -> None:
 
 
 def main(argv=None) -> None:
+    from iterative_gnn.cli import positive_int
+
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--backend", choices=("pyg", "dgl"), default="pyg")
-    ap.add_argument("--world-size", type=int, default=1)
-    ap.add_argument("--graphs", type=int, default=256)
-    ap.add_argument("--batch-size", type=int, default=32)
-    ap.add_argument("--epochs", type=int, default=10)
+    ap.add_argument("--world-size", type=positive_int, default=1)
+    ap.add_argument("--graphs", type=positive_int, default=256)
+    ap.add_argument("--batch-size", type=positive_int, default=32)
+    ap.add_argument("--epochs", type=positive_int, default=10)
     args = ap.parse_args(argv)
     if args.world_size < 1 or args.batch_size < args.world_size or args.graphs < args.batch_size:
         ap.error(f"need 1 <= --world-size <= --batch-size <= --graphs (every process takes a share of each batch); got "

@@ -96,7 +96,13 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "graphs")
     args = p.parse_args()
-    for path in write(make_graph(), args.out):
+    if args.out.exists() and not args.out.is_dir():
+        p.error(f"argument --out: {args.out} is a file; give a folder (the four files are written into it)")
+    try:
+        written = write(make_graph(), args.out)
+    except OSError as exc:
+        p.error(f"argument --out: could not write into {args.out}: {exc.strerror or exc}")
+    for path in written:
         print(f"wrote {path} ({path.stat().st_size} bytes)")
 
 

@@ -14,7 +14,7 @@ and out), never a DGL block / message-flow graph:
 * DGL: ``ClusterGCNSampler`` (METIS is built into DGL) or random ``dgl.node_subgraph`` parts.
 
 ``--batch-size`` (seed nodes per batch, default 64) applies to ``neighbor`` and ``khop``, ``--parts``
-(default 16; ``random`` takes ``parts // 8`` parts) to ``cluster`` and ``random``; an option given to a
+(default 16; ``random`` takes ``max(2, parts // 8)`` parts) to ``cluster`` and ``random``; an option given to a
 sampler that does not read it is an error.
 
 Evaluation runs on the whole graph. Data: Cora from ``--data-root``, else ``$ITERATIVE_GNN_DATA`` (or the loaders' default
@@ -121,11 +121,11 @@ def dgl_batches(ds, sampler: str, parts: int):
 
 def main(argv=None) -> None:
     from iterative_gnn.cli import positive_int
-    from iterative_gnn.data import load_node_dataset
+    from iterative_gnn.data import DATASETS, load_node_dataset
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--backend", choices=("pyg", "dgl"), default="pyg")
-    ap.add_argument("--dataset", default="cora")
+    ap.add_argument("--dataset", choices=[d for d in DATASETS if d != "chains"], default="cora")
     ap.add_argument("--data-root", help="the data root (default: $ITERATIVE_GNN_DATA, else the loaders' location)")
     ap.add_argument("--sampler", choices=("auto", "neighbor", "khop", "cluster", "random"), default="auto")
     ap.add_argument("--epochs", type=positive_int, default=100)

@@ -43,3 +43,16 @@ def test_the_custom_operator_example_runs_without_the_librarys_warnings(backend,
     example = _example("custom_operator")  # (it registers operators: clean_registry drops them after)
     _run_quietly(example.pyg_part if backend.name == "pyg" else example.dgl_part)
     assert f"{'PyG' if backend.name == 'pyg' else 'DGL'} PIGNConv(conv='scaled_mean')" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("name, argv, message", [
+    ("drop_in_gcn", ["--seeds", ""], "argument --seeds: invalid value '': expected comma-separated whole numbers"),
+    ("drop_in_gcn", ["--seeds", "0,0"], "argument --seeds: invalid value '0,0': expected distinct whole numbers"),
+    ("graph_classification_ddp", ["--epochs", "0"], "argument --epochs: invalid value '0'"),
+    ("minibatch_node_classification", ["--dataset", "foo"], "argument --dataset: invalid choice: 'foo'"),
+])
+def test_an_examples_bad_argument_is_a_usage_error(name, argv, message, capsys):
+    """A traceback (``--seeds ''``), a seed counted twice, or a silent run of no epochs before."""
+    with pytest.raises(SystemExit) as exit_:
+        _example(name).main(argv)
+    assert exit_.value.code == 2 and message in capsys.readouterr().err
