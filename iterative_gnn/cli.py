@@ -1312,6 +1312,15 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
         pass
 
 
+def _out_of_memory(exc: BaseException) -> bool:
+    """Whether ``exc`` is an allocation that failed: Python's, torch's on the CPU (a ``RuntimeError`` of its
+    allocator) or on a device (``OutOfMemoryError``, a ``RuntimeError`` too)."""
+    if isinstance(exc, MemoryError):
+        return True
+    oom = getattr(torch, "OutOfMemoryError", None) or getattr(torch.cuda, "OutOfMemoryError", ())
+    return isinstance(exc, oom) or ("DefaultCPUAllocator" in str(exc) and "allocate" in str(exc))
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = _parse(build_parser(), argv)
@@ -1340,6 +1349,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         except KeyboardInterrupt:
             print("iterative-gnn: interrupted", file=sys.stderr)
             return 130
+        except (MemoryError, RuntimeError) as exc:  # (a size the options allowed but the machine lacks)
+            if not _out_of_memory(exc):
+                raise
+            detail = (str(exc).strip().splitlines() or [""])[0]
+            print(f"iterative-gnn: error: out of memory{f' ({detail})' if detail else ''}: the sizes this run asked "
+                  "for (--lengths, --hidden, ...) need more memory than the machine has; ask for smaller ones",
+                  file=sys.stderr)
+            return 1
         except BrokenPipeError:  # the output's reader closed it (| head): stop quietly, as the shell's tools do
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())  # (Python's own flush at exit would raise again)

@@ -467,3 +467,28 @@ def test_datasets_choose_the_noise_experiments_datasets_too(monkeypatch, tmp_pat
     assert seen[0].noise_datasets == ("citeseer",)
     assert main(["reproduce", "--experiments", "noise", "--out", str(tmp_path / "p")]) == 0
     assert seen[1].noise_datasets == ("cora",)
+
+
+@pytest.mark.parametrize("error", [
+    RuntimeError("[enforce fail at alloc_cpu.cpp:127] err == 0. DefaultCPUAllocator: can't allocate memory: you "
+                 "tried to allocate 32000000000 bytes. Error code 12 (Cannot allocate memory)"),
+    MemoryError(),
+])
+def test_a_run_out_of_memory_is_one_line_and_code_1(tmp_path, monkeypatch, capsys, error):
+    """``chains --lengths 100000000`` ended in a traceback of torch's allocator."""
+    def fail(*a, **k):
+        raise error
+
+    monkeypatch.setattr(reproduce, "run_one", fail)
+    assert main([*TINY_CHAINS, "--out", str(tmp_path / "res")]) == 1
+    err = capsys.readouterr().err
+    assert "iterative-gnn: error: out of memory" in err and "ask for smaller ones" in err and "Traceback" not in err
+
+
+def test_a_runtime_error_that_is_not_memory_is_not_called_so(tmp_path, monkeypatch):
+    def fail(*a, **k):
+        raise RuntimeError("mat1 and mat2 shapes cannot be multiplied")
+
+    monkeypatch.setattr(reproduce, "run_one", fail)
+    with pytest.raises(RuntimeError, match="shapes cannot be multiplied"):
+        main([*TINY_CHAINS, "--out", str(tmp_path / "res")])
