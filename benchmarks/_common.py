@@ -16,13 +16,24 @@ import torch
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
+def count(text: str) -> int:
+    """An argument that counts something (edges, channels, iterations, rounds, threads): a whole number >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid value {text!r}: expected a whole number >= 1")
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"invalid value {text!r}: expected a whole number >= 1")
+    return value
+
+
 def graph_bench_args(default_edges: list[int]) -> argparse.Namespace:
     """The options the graph benchmarks share: device, edge counts, channels, iterations, result name."""
     p = argparse.ArgumentParser()
     p.add_argument("--device", default="cpu")
-    p.add_argument("--edges", type=int, nargs="+", default=default_edges)
-    p.add_argument("--channels", type=int, default=64)
-    p.add_argument("--iterations", type=int, default=10)
+    p.add_argument("--edges", type=count, nargs="+", default=default_edges)
+    p.add_argument("--channels", type=count, default=64)
+    p.add_argument("--iterations", type=count, default=10)
     p.add_argument("--name", default=None)
     return p.parse_args()
 

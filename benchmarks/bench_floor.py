@@ -32,20 +32,20 @@ import warnings  # noqa: E402
 
 import torch  # noqa: E402
 
-from _common import interleaved_rounds, random_graph, slope, write_results  # noqa: E402
+from _common import count, interleaved_rounds, random_graph, slope, write_results  # noqa: E402
 
 warnings.filterwarnings("ignore")
 
 
 def _args() -> argparse.Namespace:
     p = argparse.ArgumentParser()
-    p.add_argument("--edges", type=int, nargs="+", default=[100_000, 500_000, 1_000_000])
-    p.add_argument("--channels", type=int, default=64)
-    p.add_argument("--iterations", type=int, default=10)
+    p.add_argument("--edges", type=count, nargs="+", default=[100_000, 500_000, 1_000_000])
+    p.add_argument("--channels", type=count, default=64)
+    p.add_argument("--iterations", type=count, default=10)
     p.add_argument("--forms", nargs="+", default=["appnp", "signed", "paper"])
-    p.add_argument("--rounds", type=int, default=7)
-    p.add_argument("--threads", type=int, default=1)
-    p.add_argument("--copy-mib", type=int, default=256, help="size of the copy that measures the bandwidth")
+    p.add_argument("--rounds", type=count, default=7)
+    p.add_argument("--threads", type=count, default=1)
+    p.add_argument("--copy-mib", type=count, default=256, help="size of the copy that measures the bandwidth")
     p.add_argument("--name", default="floor_cpu")
     return p.parse_args()
 

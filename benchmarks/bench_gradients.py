@@ -81,14 +81,16 @@ def one(device_name: str, mode: str, iters: int, N: int, E: int, C: int, repeat:
 
 
 def main() -> None:
+    from _common import count
+
     p = argparse.ArgumentParser()
     p.add_argument("--device", default="cpu")
-    p.add_argument("--nodes", type=int, default=20_000)
-    p.add_argument("--edges", type=int, default=200_000)
-    p.add_argument("--channels", type=int, default=64)
-    p.add_argument("--iterations", type=int, nargs="+", default=[10, 50, 100])
+    p.add_argument("--nodes", type=count, default=20_000)
+    p.add_argument("--edges", type=count, default=200_000)
+    p.add_argument("--channels", type=count, default=64)
+    p.add_argument("--iterations", type=count, nargs="+", default=[10, 50, 100])
     p.add_argument("--modes", nargs="+", default=["unrolled", "implicit"])
-    p.add_argument("--repeat", type=int, default=3)
+    p.add_argument("--repeat", type=count, default=3)
     p.add_argument("--name", default=None)
     p.add_argument("--one", nargs=2, metavar=("MODE", "ITERS"), help=argparse.SUPPRESS)
     args = p.parse_args()

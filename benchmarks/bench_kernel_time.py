@@ -32,7 +32,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from _common import gcn_csr, random_graph, read_setting, rss_bytes, write_results  # noqa: E402
+from _common import count, gcn_csr, random_graph, read_setting, rss_bytes, write_results  # noqa: E402
 
 FORMS = ("appnp", "signed", "paper")
 THP = "/sys/kernel/mm/transparent_hugepage/"
@@ -118,9 +118,9 @@ def child(size: str, C: int, K: int, rounds: int, variants: list[str]) -> list[d
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--size", default="1000000:10000000", help="nodes:edges (degree-10 random graph)")
-    p.add_argument("--channels", type=int, default=64)
-    p.add_argument("--iterations", type=int, default=9)
-    p.add_argument("--rounds", type=int, default=5)
+    p.add_argument("--channels", type=count, default=64)
+    p.add_argument("--iterations", type=count, default=9)
+    p.add_argument("--rounds", type=count, default=5)
     p.add_argument("--name", default="kernel_time_cpu")
     p.add_argument("--allocators", nargs="+", choices=list(SETTINGS), default=list(SETTINGS),
                    help="allocator settings to run (default: all)")

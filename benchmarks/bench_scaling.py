@@ -29,7 +29,7 @@ import warnings
 
 import torch
 
-from _common import (cpu_allocated_peak, gcn_csr, interleaved, interleaved_rounds, random_graph, reset_peak_rss,
+from _common import (count, cpu_allocated_peak, gcn_csr, interleaved, interleaved_rounds, random_graph, reset_peak_rss,
                      rss_bytes, slope, spread, write_results)
 
 warnings.filterwarnings("ignore")
@@ -194,15 +194,15 @@ def memory_main(args: argparse.Namespace) -> None:
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--device", default="cpu")
-    p.add_argument("--channels", type=int, default=64)
-    p.add_argument("--iterations", type=int, default=3)
+    p.add_argument("--channels", type=count, default=64)
+    p.add_argument("--iterations", type=count, default=3)
     p.add_argument("--name", default=None)
     p.add_argument("--memory", action="store_true", help="time and peak memory per size, one process each")
     p.add_argument("--sizes", nargs="+", default=MEMORY_SIZES, help="--memory: nodes:edges of each graph")
-    p.add_argument("--rounds", type=int, default=5, help="--memory: timing rounds")
+    p.add_argument("--rounds", type=count, default=5, help="--memory: timing rounds")
     p.add_argument("--budget", type=float, default=120.0,
                    help="--memory: seconds per size after which no further timing round starts (at least 3)")
-    p.add_argument("--threads", type=int, default=1, help="torch threads (CPU)")
+    p.add_argument("--threads", type=count, default=1, help="torch threads (CPU)")
     p.add_argument("--one-size", default=None, help=argparse.SUPPRESS)
     args = p.parse_args()
     torch.set_num_threads(args.threads)

@@ -33,7 +33,7 @@ import warnings  # noqa: E402
 
 import torch  # noqa: E402
 
-from _common import random_graph, slope, write_results  # noqa: E402
+from _common import count, random_graph, slope, write_results  # noqa: E402
 
 warnings.filterwarnings("ignore")
 
@@ -42,13 +42,13 @@ def _args():
     import argparse
 
     p = argparse.ArgumentParser()
-    p.add_argument("--edges", type=int, nargs="+", default=[100_000, 1_000_000])
-    p.add_argument("--nodes", type=int, nargs="+", default=None,
+    p.add_argument("--edges", type=count, nargs="+", default=[100_000, 1_000_000])
+    p.add_argument("--nodes", type=count, nargs="+", default=None,
                    help="node counts, one per edge count (default: edges // 10)")
-    p.add_argument("--channels", type=int, default=64)
-    p.add_argument("--iterations", type=int, default=10)
-    p.add_argument("--rounds", type=int, default=5)
-    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--channels", type=count, default=64)
+    p.add_argument("--iterations", type=count, default=10)
+    p.add_argument("--rounds", type=count, default=5)
+    p.add_argument("--threads", type=count, default=1)
     p.add_argument("--forms", nargs="+", default=["appnp", "signed", "paper"])
     p.add_argument("--name", default=None)
     p.add_argument("--label", default="", help="a tag written into every row (e.g. before / after)")

@@ -41,7 +41,7 @@ from typing import Callable  # noqa: E402
 import torch  # noqa: E402
 from torch import Tensor  # noqa: E402
 
-from _common import gcn_csr, interleaved_rounds, random_graph, spread, write_results  # noqa: E402
+from _common import count, gcn_csr, interleaved_rounds, random_graph, spread, write_results  # noqa: E402
 from iterative_core.forms import FORMS  # noqa: E402
 
 warnings.filterwarnings("ignore")
@@ -115,15 +115,15 @@ def bare_forward(prepare: Callable[[], Callable[[Tensor], Tensor]], x: Tensor, k
 
 def _args() -> argparse.Namespace:
     p = argparse.ArgumentParser()
-    p.add_argument("--edges", type=int, nargs="+", default=[100_000, 1_000_000])
-    p.add_argument("--nodes", type=int, nargs="+", default=None,
+    p.add_argument("--edges", type=count, nargs="+", default=[100_000, 1_000_000])
+    p.add_argument("--nodes", type=count, nargs="+", default=None,
                    help="node counts, one per edge count (default: edges // 10)")
-    p.add_argument("--channels", type=int, default=64)
-    p.add_argument("--iterations", type=int, nargs=2, default=[10, 30], metavar=("K1", "K2"))
-    p.add_argument("--rounds", type=int, default=5)
+    p.add_argument("--channels", type=count, default=64)
+    p.add_argument("--iterations", type=count, nargs=2, default=[10, 30], metavar=("K1", "K2"))
+    p.add_argument("--rounds", type=count, default=5)
     p.add_argument("--budget", type=float, default=240.0,
                    help="seconds per graph and form after which no further round starts (at least 3 rounds)")
-    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--threads", type=count, default=1)
     p.add_argument("--forms", nargs="+", default=["appnp", "signed", "paper"])
     p.add_argument("--modes", nargs="+", default=list(MODES))
     p.add_argument("--no-bare-torch", action="store_true",

@@ -122,12 +122,14 @@ def linear_fit(xs: list[float], ys: list[float]) -> tuple[float, float, float]:
 
 
 def main() -> None:
+    from _common import count
+
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--device", default="cpu", help="cpu or cuda")
-    p.add_argument("--nodes", type=int, default=50_000)
-    p.add_argument("--edges", type=int, default=250_000, help="directed edges (both directions of E/2 pairs)")
-    p.add_argument("--channels", type=int, default=16)
-    p.add_argument("--iterations", type=int, nargs="+", default=[5, 20, 50, 100])
+    p.add_argument("--nodes", type=count, default=50_000)
+    p.add_argument("--edges", type=count, default=250_000, help="directed edges (both directions of E/2 pairs)")
+    p.add_argument("--channels", type=count, default=16)
+    p.add_argument("--iterations", type=count, nargs="+", default=[5, 20, 50, 100])
     p.add_argument("--name", default=None, help="results file stem (default memory_gradients[_cuda])")
     p.add_argument("--child", nargs=2, metavar=("MODE", "ITERS"), help=argparse.SUPPRESS)
     args = p.parse_args()

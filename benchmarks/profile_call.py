@@ -5,6 +5,7 @@ forwards with K = 10 (functions by their own time).
 
     python benchmarks/profile_call.py > benchmarks/results/profile_call_cpu.txt
 """
+import argparse
 import cProfile
 import datetime
 import io
@@ -13,6 +14,7 @@ import pstats
 import sys
 import warnings
 
+argparse.ArgumentParser(description=__doc__.split("\n")[0]).parse_args()  # (--help, and no stray arguments)
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 import torch  # noqa: E402
 
