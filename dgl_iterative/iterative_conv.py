@@ -50,8 +50,8 @@ class IterativeConv(DGLLayer, OperatorLayerBase):
         The width, when it cannot be read from ``conv``.
     **kwargs
         The iteration's options, as in :class:`PIGNConv`; ``contraction`` only for an operator that
-        can bound its norm (``GCNOperator(C)``, or your own with ``supports_contraction = True``): a
-        general layer cannot.
+        can bound its norm (``GCNOperator(C)``, or your own with ``supports_contraction = True`` and a
+        ``bind`` that takes ``lipschitz_budget``): a general layer cannot.
 
     Shapes
     ------

@@ -66,7 +66,8 @@ class IterativeConv(PyGLayer, OperatorLayerBase, MessagePassing):
         **kwargs (optional): The iteration's options, as in :class:`PIGNConv` (``eval_iterations``,
             ``eval_smoothing``, ``inject_input``, ``solver``, ``solver_options``, ``grad``, ``stop``,
             ...). ``contraction`` only for an operator that can bound its norm (``GCNOperator(C)``, or
-            your own with ``supports_contraction = True``): a general layer cannot.
+            your own with ``supports_contraction = True`` and a ``bind`` that takes
+            ``lipschitz_budget``): a general layer cannot.
 
     Shapes:
         - **input:** node features :math:`(|\mathcal{V}|, F)`; the graph as edge indices

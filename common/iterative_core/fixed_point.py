@@ -306,7 +306,7 @@ def _gradient_steps(f: Callable[[Tensor], Tensor], z: Tensor, cfg: SolveConfig, 
     z_in = y = None
     for _ in range(tail):
         k = monitor.iterations
-        s, graph_scales = _gradient_step_smoothing(z, monitor, schedule, max_iter)
+        s, step_scale, graph_scales = _gradient_step_smoothing(z, monitor, schedule, max_iter)
         if cfg.grad == "implicit":
             if under_transform():  # (torch's own message names requires_grad_, not the mode)
                 raise RuntimeError("grad='implicit' cannot run under a torch.func transform (grad, jacrev, ...) or "
@@ -319,27 +319,31 @@ def _gradient_steps(f: Callable[[Tensor], Tensor], z: Tensor, cfg: SolveConfig, 
         else:
             z_new = _relaxed_step(f, z, s)
         # recorded like any step, but every graph takes the gradient steps (none is frozen)
-        z, _ = monitor.accept(k, z, z_new, every_graph=True, step_scale=1.0 - schedule[min(k, max_iter - 1)],
-                              graph_scales=graph_scales)
+        z, _ = monitor.accept(k, z, z_new, every_graph=True, step_scale=step_scale, graph_scales=graph_scales)
     return z, ((y, z_in) if z_in is not None else None)
 
 
 def _gradient_step_smoothing(z: Tensor, monitor: IterationMonitor, schedule: Schedule,
-                             max_iter: int) -> tuple[Union[float, Tensor], Optional[Tensor]]:
-    """The smoothing of the next step with gradients, and with a batch each graph's factor ``1 - s``
-    (``[num_graphs]``): the schedule's factor at each graph's own next step, as it takes that step alone
-    (a graph that stopped early is at an earlier step than the batch), as a ``[N, 1, ...]`` tensor where
-    the schedule changes, else one float."""
+                             max_iter: int) -> tuple[Union[float, Tensor], Optional[float], Optional[Tensor]]:
+    """The smoothing of the next step with gradients, its factor ``1 - s`` for the monitor, and with a
+    batch each graph's own factor (``[num_graphs]``, float64 on the CPU). With a batch and a ``tol`` a
+    graph that stopped early is at an earlier step than the batch: it takes the schedule's factor at its
+    own next step, as alone (a ``[N, 1, ...]`` tensor where the schedule changes). The factors are given
+    to the monitor only where the solver gave its own (a registered solver that gives none has its steps
+    compared raw, and so have these)."""
     k = monitor.iterations
     s = schedule[min(k, max_iter - 1)]
-    if monitor.batch is None:
-        return s, None
+    given = monitor.scales_given
+    scale = (1.0 - s) if given else None
+    if monitor.batch is None or monitor.tol is None:  # (without a tol every graph is at the batch's step)
+        return s, scale, None
     if schedule.constant is not None:
-        return s, torch.full((monitor.num_graphs,), 1.0 - s, dtype=torch.float64, device=z.device)
-    own = monitor.graph_iterations.clamp(max=max_iter - 1)
-    factors = torch.tensor(schedule[:min(k, max_iter - 1) + 1], dtype=torch.float64, device=z.device)[own]
-    per_node = factors.to(z.dtype)[monitor.batch].view(-1, *([1] * (z.dim() - 1)))
-    return per_node, 1.0 - factors
+        return s, scale, (torch.full((monitor.num_graphs,), 1.0 - s, dtype=torch.float64) if given else None)
+    # (with a tol the solve read values back at every test: one more read here)
+    own = monitor.graph_iterations.clamp(max=max_iter - 1).cpu()
+    factors = torch.tensor(schedule[:min(k, max_iter - 1) + 1], dtype=torch.float64)[own]
+    per_node = factors.to(z.dtype).to(z.device)[monitor.batch].view(-1, *([1] * (z.dim() - 1)))
+    return per_node, scale, ((1.0 - factors) if given else None)
 
 
 _gradient_steps_outside_graph = torch.compiler.disable(_gradient_steps)

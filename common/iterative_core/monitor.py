@@ -64,6 +64,16 @@ def shrinking(step: Tensor, previous: Optional[Tensor], norm: Tensor, stop: str,
     return (step < previous * (1.0 - margin)) | at_floor | ~(previous > 0)
 
 
+def _one_factor(value) -> float:
+    """A step's factor as one positive float, or 1.0 (the raw steps compared) where it is none: a tensor of
+    several (one per node), zero, negative or not a number."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError, RuntimeError):
+        return 1.0
+    return v if v > 0.0 and math.isfinite(v) else 1.0
+
+
 def _underflow_bound(dtype: torch.dtype) -> float:
     """The norm below which an iterate's squared entries may have underflowed in ``dtype``: the squares
     of entries under the square root of the smallest normal number lose their digits, and a norm under
@@ -129,9 +139,12 @@ class IterationMonitor:
         self.max_iter = max_iter
         self.trace = bool(trace)
         self._measured: list[bool] = []
-        # each step's factor (1 - s_k, or Anderson's mixing): the ratios of steps divide it out, so that
-        # a schedule that changes the factor is not read as the map contracting or expanding
+        # each step's factor (1 - s_k, or Anderson's mixing), where the solver gives it: the ratios of steps
+        # divide it out, so that a schedule that changes the factor is not read as the map contracting or
+        # expanding (1.0 where none was given; a factor equal to the step before's is that same object, 8 bytes
+        # a step: a list, which torch.compile traces); and whether the solver gives them
         self._scales: list[float] = []
+        self.scales_given = False
         self.min_iter = min_iter
         self.tol = tol
         self.stop = stop
@@ -284,10 +297,21 @@ class IterationMonitor:
             z_new = torch.where(self._node_active, z_new, z)
         self._grow(k)
         self.iterations = k + 1
-        scale = float(step_scale if step_scale is not None else (residual_scale if residual is not None else 1.0))
-        if len(self._scales) <= k:
-            self._scales.extend([1.0] * (k + 1 - len(self._scales)))
-        self._scales[k] = scale
+        if step_scale is None and residual is not None:
+            step_scale = residual_scale
+        scales = self._scales
+        if step_scale is not None:
+            self.scales_given = True
+            # (a factor that is not one positive number, a tensor of one per node, is compared as 1: the raw steps)
+            step_scale = step_scale if type(step_scale) is float and step_scale > 0.0 else _one_factor(step_scale)
+        else:
+            step_scale = 1.0
+        if len(scales) == k:
+            scales.append(scales[-1] if k and scales[-1] == step_scale else step_scale)
+        else:
+            if len(scales) < k:
+                scales.extend([1.0] * (k - len(scales)))
+            scales[k:k + 1] = [step_scale]
         if self.batch is not None:
             self.graph_iterations += 1 if every_graph else self.graph_active.long()
         check = self.tol is not None and (k + 1) % self.check_every == 0
@@ -359,16 +383,16 @@ class IterationMonitor:
     def _previous(self, k: int, previous: Tensor) -> Tensor:
         """The step before step ``k`` as the shrink test compares it with step ``k``: rescaled by the ratio
         of the two steps' factors (itself where they are equal)."""
-        ratio = self._scales[k] / self._scales[k - 1]
+        ratio = self._scales[k] / self._scales[k - 1]  # (both positive: see accept)
         return previous if ratio == 1.0 else previous * ratio
 
     def step_scales(self) -> Optional[Tensor]:
         """``[iterations]`` each step's factor (float64, on the CPU); None where every step had the same
         (and no graph took a step of its own factor, ``graph_scale_rows``)."""
-        scales = (self._scales + [1.0] * self.iterations)[:self.iterations]
-        if len(set(scales)) <= 1 and not self.graph_scale_rows:
+        given = self._scales[:self.iterations]
+        if not self.graph_scale_rows and given.count(given[0] if given else 1.0) == len(given):
             return None
-        return torch.tensor(scales, dtype=torch.float64)
+        return torch.tensor(given + [1.0] * (self.iterations - len(given)), dtype=torch.float64)
 
     @staticmethod
     def _last_norm(z: Tensor) -> dict:

@@ -54,7 +54,8 @@ def linear(n: int, start: float = 0.9, end: float = 0.0) -> list[float]:
 
 def sigmoid(n: int, start: float = 0.9, end: float = 0.1, steepness: float = 10.0) -> list[float]:
     """``n`` factors moving from ``start`` to ``end`` along a logistic curve centred mid-way
-    (``steepness`` in (0, 100]; ``n=1``: ``start``, as every schedule's first step)."""
+    (``steepness`` in (0, 100]; the curve never quite reaches its ends; ``n=1``: ``start``, as the other
+    helpers give)."""
     n = _check_n(n, start=start, end=end)
     _check_steepness(steepness)
     if n == 1:

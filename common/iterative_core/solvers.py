@@ -39,6 +39,11 @@ def register_solver(name: str, fn: Optional[Solver] = None, *, overwrite: bool =
     and raises ``ValueError``/``TypeError`` for a value out of range; it runs whenever a
     :class:`~iterative_core.SolveConfig` is made (a layer's construction, a ``fixed_point()`` call
     without a ready config).
+
+    The solver reports each step to the monitor, ``z, stop = monitor.accept(k, z, z_new)``; a solver
+    whose step is smoothed, ``z + (1 - s_k) (f(z) - z)``, passes ``step_scale=1 - s_k`` too, so that the
+    shrink test and the contraction factor compare ``f(z) - z`` whatever the schedule (without it its
+    steps are compared as they are).
     """
     check_name("solver", name)
     check_flag("overwrite", overwrite)

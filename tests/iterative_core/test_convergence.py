@@ -72,12 +72,33 @@ def test_a_changing_schedule_reads_neither_as_contraction_nor_as_expansion():
     falling = [1 - 0.5 ** (k + 1) for k in range(40)]
     with pytest.warns(ic.ConvergenceWarning, match="did not shrink"):
         _, info = ic.fixed_point(lambda z: z + 1, torch.ones(3, dtype=DT), smoothing=falling, tol=1e-6)
-    assert not info.converged and info.status == "max_iter"
+    assert not info.converged and info.status == "max_iter" and info.iterations == 40  # (the monitor's test too)
+    # a drift with a rising factor: its residual f(z) - z stays the same, only the steps grow (a "residual" divergence)
+    _, info = ic.fixed_point(lambda z: z + 1, torch.ones(3, dtype=DT), smoothing=rising, trace=True)
+    assert not info.diverged and info.contraction_factor == pytest.approx(1.0)
+    _, info = ic.fixed_point(lambda z: z + 1, torch.ones(6, dtype=DT), smoothing=rising, trace=True,
+                             batch=torch.tensor([0, 0, 0, 1, 1, 1]), num_graphs=2)
+    assert not info.diverged and not bool(info.graph_diverged.any())
     # the same in a batch, each graph on its own steps
     batch = torch.tensor([0, 0, 0, 1, 1, 1])
     _, info = ic.fixed_point(T, torch.zeros_like(b), smoothing=rising, batch=batch, num_graphs=2, trace=True)
     assert not info.diverged and not bool(info.graph_diverged.any())
     assert float(info.graph_contraction_factors.max()) < 1
+
+
+def test_a_graph_that_stopped_early_reads_its_own_factor_with_anderson_mixing():
+    """The step with gradients of a graph that stopped early lies in its own row, among the batch's Anderson
+    steps of factor ``beta``: its contraction factor divides it by its own factor, as alone."""
+    A, W, x, q, batch = easy_and_hard()
+    easy = batch == 0
+    kw = dict(max_iter=500, tol=1e-9, smoothing=0.0, solver="anderson", solver_options={"beta": 0.5}, grad="implicit")
+    xg = x.clone().requires_grad_()
+    T = lambda z: torch.tanh(q * (A @ z @ W.t()) + xg)  # noqa: E731
+    _, info = ic.fixed_point(T, torch.zeros_like(x), batch=batch, num_graphs=2, **kw)
+    Ae, xe = A[easy][:, easy], xg[easy]
+    _, alone = ic.fixed_point(lambda z: torch.tanh(0.1 * (Ae @ z @ W.t()) + xe), torch.zeros_like(xe), **kw)
+    assert info.graph_iterations[0] == alone.iterations < info.graph_iterations[1]
+    assert float(info.graph_contraction_factors[0]) == pytest.approx(alone.contraction_factor, rel=1e-5)
 
 
 def test_anderson_mixing_is_not_read_as_expansion_by_the_step_with_gradients():

@@ -227,6 +227,13 @@ def test_registering_a_solver():
     assert info.solver == "halfstep" and (z - ref).abs().max() < 1e-8
     assert "halfstep" in ic.available_solvers()
     assert ic.solver_options("halfstep") == {"factor": 0.5}
+    # a solver that gives no step factor (step_scale) has its steps compared raw, and so has the step with
+    # gradients after its solve: it reads converged as unrolled does (it read "stopped at max_iter" there)
+    b.requires_grad_()
+    for grad in ("unrolled", "implicit", "phantom"):
+        _, info = ic.fixed_point(lambda z: A @ z + b, torch.zeros_like(b), max_iter=500, tol=1e-6, solver="halfstep",
+                                 grad=grad, on_nonconvergence="raise")
+        assert info.status == "converged" and info.contraction_factor < 0.8, (grad, info)
 
 
 @pytest.mark.parametrize("grad", ["unrolled", "implicit", "phantom"])

@@ -234,3 +234,15 @@ def test_the_monitor_checks_its_arguments(options, error, match):
     read as 1, a negative ``tol`` never stopped)."""
     with pytest.raises(error, match=rf"IterationMonitor: {re.escape(match)}"):
         IterationMonitor(torch.ones(3), **{"max_iter": 10, "tol": 1e-3, **options})
+
+
+@pytest.mark.parametrize("scale", [torch.full((3, 1), 0.5), 0.0], ids=["per-node", "zero"])
+def test_a_residual_scale_that_is_not_one_positive_number_compares_the_raw_steps(scale):
+    """A solver of your own may scale its residual per node, or by zero: the steps are then compared as they
+    are (a tensor failed to convert, and zero divided by zero in the shrink test)."""
+    m = IterationMonitor(torch.ones(3, 1), max_iter=5, tol=1e-9)
+    z = torch.ones(3, 1)
+    for k in range(5):
+        z_new = z / 2
+        z, stop = m.accept(k, z, z_new, residual=z_new - z, residual_scale=scale)
+    assert m.step_scales() is None
