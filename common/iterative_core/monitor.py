@@ -141,9 +141,10 @@ class IterationMonitor:
         self._measured: list[bool] = []
         # each step's factor (1 - s_k, or Anderson's mixing), where the solver gives it: the ratios of steps
         # divide it out, so that a schedule that changes the factor is not read as the map contracting or
-        # expanding (1.0 where none was given; a factor equal to the step before's is that same object, 8 bytes
-        # a step: a list, which torch.compile traces); and whether the solver gives them
-        self._scales: list[float] = []
+        # expanding (1.0 where none was given); kept as runs of equal factors, (first step, factor): nothing a
+        # step for a constant schedule; and whether the solver gives them
+        self._scale_runs: list[tuple[int, float]] = []
+        self._scale_count = 0
         self.scales_given = False
         self.min_iter = min_iter
         self.tol = tol
@@ -299,19 +300,19 @@ class IterationMonitor:
         self.iterations = k + 1
         if step_scale is None and residual is not None:
             step_scale = residual_scale
-        scales = self._scales
         if step_scale is not None:
             self.scales_given = True
             # (a factor that is not one positive number, a tensor of one per node, is compared as 1: the raw steps)
             step_scale = step_scale if type(step_scale) is float and step_scale > 0.0 else _one_factor(step_scale)
         else:
             step_scale = 1.0
-        if len(scales) == k:
-            scales.append(scales[-1] if k and scales[-1] == step_scale else step_scale)
+        runs = self._scale_runs
+        if k == self._scale_count:  # (the steps in order, as every solver takes them)
+            if not runs or runs[-1][1] != step_scale:
+                runs.append((k, step_scale))
+            self._scale_count = k + 1
         else:
-            if len(scales) < k:
-                scales.extend([1.0] * (k - len(scales)))
-            scales[k:k + 1] = [step_scale]
+            self._set_scale(k, step_scale)
         if self.batch is not None:
             self.graph_iterations += 1 if every_graph else self.graph_active.long()
         check = self.tol is not None and (k + 1) % self.check_every == 0
@@ -380,18 +381,42 @@ class IterationMonitor:
         self._node_active = self.graph_active[self.batch].view(-1, *([1] * (z.dim() - 1)))
         return z_new, False
 
+    def _scale_at(self, k: int) -> float:
+        for start, value in reversed(self._scale_runs):  # (k is one of the last steps: the last runs)
+            if start <= k:
+                return value
+        return 1.0
+
+    def _scale_list(self) -> list[float]:
+        out: list[float] = []
+        runs = self._scale_runs
+        for i, (start, value) in enumerate(runs):
+            end = runs[i + 1][0] if i + 1 < len(runs) else self._scale_count
+            out += [value] * (end - start)
+        return out
+
+    def _set_scale(self, k: int, value: float) -> None:
+        """Step ``k``'s factor, out of the steps' order (a solver of your own may report them so)."""
+        scales = self._scale_list()
+        scales += [1.0] * (k + 1 - len(scales))
+        scales[k] = value
+        self._scale_runs = [(i, v) for i, v in enumerate(scales) if i == 0 or v != scales[i - 1]]
+        self._scale_count = len(scales)
+
     def _previous(self, k: int, previous: Tensor) -> Tensor:
         """The step before step ``k`` as the shrink test compares it with step ``k``: rescaled by the ratio
         of the two steps' factors (itself where they are equal)."""
-        ratio = self._scales[k] / self._scales[k - 1]  # (both positive: see accept)
+        if len(self._scale_runs) <= 1:  # (one factor throughout: a constant schedule)
+            return previous
+        ratio = self._scale_at(k) / self._scale_at(k - 1)  # (both positive: see accept)
         return previous if ratio == 1.0 else previous * ratio
 
     def step_scales(self) -> Optional[Tensor]:
         """``[iterations]`` each step's factor (float64, on the CPU); None where every step had the same
         (and no graph took a step of its own factor, ``graph_scale_rows``)."""
-        given = self._scales[:self.iterations]
-        if not self.graph_scale_rows and given.count(given[0] if given else 1.0) == len(given):
+        if len(self._scale_runs) <= 1 and not self.graph_scale_rows:
             return None
+        given = self._scale_list()[:self.iterations]
         return torch.tensor(given + [1.0] * (self.iterations - len(given)), dtype=torch.float64)
 
     @staticmethod
