@@ -8,8 +8,8 @@ import warnings
 import torch
 
 #: the packages whose frames a warning skips: the core, both adapters, and torch (a layer's forward
-#: is called through ``nn.Module.__call__``)
-_PACKAGES = ("iterative_core", "pyg_iterative", "dgl_iterative")
+#: is called through ``nn.Module.__call__``), and the GNN libraries (a layer in their ``Sequential``)
+_PACKAGES = ("iterative_core", "pyg_iterative", "dgl_iterative", "dgl", "torch_geometric")
 
 
 def _skipped_dirs() -> tuple[str, ...]:

@@ -548,8 +548,8 @@ def divergence_message(info: FixedPointInfo) -> str:
         n = info.input_nonfinite
         count = "" if n is None else f" ({n} NaN/Inf {'entry' if n == 1 else 'entries'})"
         if info.phase == "forward":
-            return (f"{head}: its input, the initial iterate z0, holds NaN/Inf{count}, which no iteration can "
-                    "remove. Check the input (the node features, and z_init if you pass one) for NaN/Inf; "
+            return (f"{head}: its input, the initial iterate z0, holds NaN/Inf{count}{_diverged_graphs(info)}, which "
+                    "no iteration can remove. Check the input (the node features, and z_init if you pass one) for NaN/Inf; "
                     "smoothing, contraction or another solver will not help.")
         return (f"{head}: the incoming gradient holds NaN/Inf{count}; check the loss and the layers after "
                 "this one for NaN/Inf.")
@@ -646,14 +646,14 @@ def apply_policy(info: FixedPointInfo, on_nonconvergence: str, on_divergence: st
     # a diverged solve did not reach its tol either: with divergence ignored, the non-convergence policy holds
     if on_nonconvergence == "ignore" or info.tol is None:
         return
-    diverged = on_divergence == "ignore" and info.status == "diverged"
-    if info.status == "max_iter" or diverged:
+    if on_divergence == "ignore" and info.status == "diverged":  # (the divergence's own report, and what to do)
+        report = divergence_message(info)
+        report = "it " + report[len(what) + 1:] if report.startswith(what + " ") else report
+        _emit(on_nonconvergence, f"{what} did not reach tol={info.tol:g}: {report}", info)
+        return
+    if info.status == "max_iter":
         final = info.final_residual
-        if diverged:
-            reached = (f"{what} did not reach tol={info.tol:g}: it diverged after {info.iterations} iterations "
-                       f"({info.divergence_reason}; final residual {final:.3g}, contraction factor "
-                       f"{info.contraction_factor:.3g}; on_divergence='ignore' leaves the rest of its report out). ")
-        elif final == final and final <= info.tol:  # within tol, but the steps did not show that they shrink
+        if final == final and final <= info.tol:  # within tol, but the steps did not show that they shrink
             why = ("one step cannot show that the steps shrink (two can)" if info.iterations <= 1 else
                    "the steps did not shrink, so it certifies no fixed point (see monitor.shrinking)")
             reached = (f"{what} stopped at max_iter={info.iterations} with its residual within tol={info.tol:g} "
@@ -663,7 +663,8 @@ def apply_policy(info: FixedPointInfo, on_nonconvergence: str, on_divergence: st
                        f"(final residual {final:.3g}, contraction factor {info.contraction_factor:.3g}). ")
         msg = (
             reached
-            + ("Raise `max_iter`" if info.phase == "forward" else "Raise `backward_max_iter` or `backward_tol`")
+            + ("Raise `max_iter` (a layer's `num_iterations`)" if info.phase == "forward"
+               else "Raise `backward_max_iter` or `backward_tol`")
             + ("" if info.solver == "anderson" else ", use solver='anderson' (with grad='implicit')")
             + ", or set `contraction=kappa` (the GCN operator's option) for a guaranteed contraction."
         )

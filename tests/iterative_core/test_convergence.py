@@ -240,3 +240,12 @@ def test_a_convergence_warning_names_the_callers_line():
     with pytest.warns(ic.ConvergenceWarning, match="did not reach") as record:
         ic.fixed_point(lambda z: 0.99 * z + 1, torch.zeros(3, dtype=DT), max_iter=3, tol=1e-9)
     assert record[0].filename == __file__
+
+
+def test_nan_in_one_graphs_input_names_that_graph():
+    """The input's NaN is named by graph, as the other divergences of a batch are."""
+    x = torch.ones(9, 2, dtype=DT)
+    x[7, 1] = float("nan")
+    batch = torch.tensor([0, 0, 0, 1, 1, 1, 2, 2, 2])
+    with pytest.raises(ic.ConvergenceError, match=r"holds NaN/Inf.*in 1 of 3 graphs of the batch \(graph 2;"):
+        ic.fixed_point(lambda z: 0.5 * z + x, x, max_iter=4, batch=batch, num_graphs=3, on_divergence="raise")
