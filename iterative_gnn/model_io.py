@@ -1,8 +1,9 @@
 """Save a trained node classifier with what it takes to use it again, and load it.
 
 The file is a plain dictionary of tensors, numbers, strings, lists and dictionaries, so that
-``torch.load(path, weights_only=True)`` reads it (no pickled code runs); :func:`load_model` then
-builds the model again from its configuration and loads the parameters::
+``torch.load(path, weights_only=True)`` reads it (no pickled code runs; a TorchScript archive, whose
+code torch before 2.6 runs even so, and a damaged zip are refused before torch reads them);
+:func:`load_model` then builds the model again from its configuration and loads the parameters::
 
     saved = load_model("model.pt")            # the backend it was trained with
     logits = forward(saved.model, x, graph)   # iterative_gnn.backends.forward
@@ -19,6 +20,7 @@ import dataclasses
 import os
 import pickle
 import secrets
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Optional
@@ -204,13 +206,14 @@ def read_model_file(path: str | os.PathLike) -> dict[str, Any]:
     path = Path(path)
     if not path.is_file():
         raise ModelFileError(f"{path}: no such file" if not path.exists() else f"{path}: not a file")
+    _check_archive(path)
     try:
         record = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
         # torch's own message advises loading without weights_only, which would run the file's code
-        text = str(exc)
+        text = str(exc).lower()
         what = ("it holds pickled Python objects; a model file holds only tensors and plain values"
-                if "Unsupported global" in text or "Unsupported class" in text else "not a file torch can read")
+                if "unsupported global" in text or "unsupported class" in text else "not a file torch can read")
         raise ModelFileError(f"{path}: not a model saved by 'iterative-gnn train --save' ({what})") from None
     except Exception as exc:  # noqa: BLE001 - torch raises many kinds for a file that is not its own
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
@@ -218,13 +221,68 @@ def read_model_file(path: str | os.PathLike) -> dict[str, Any]:
             from None
     if not isinstance(record, dict) or record.get("format") != FORMAT:
         raise ModelFileError(f"{path}: not a model saved by 'iterative-gnn train --save' (no {FORMAT!r} record)")
-    if record.get("version") != VERSION:
+    if type(record.get("version")) is not int or record["version"] != VERSION:
         raise ModelFileError(f"{path}: a model file of version {record.get('version')!r}; this version of "
                              f"iterative-gnn reads version {VERSION}")
     missing = [k for k in _KEYS if k not in record]
     if missing:
         raise ModelFileError(f"{path}: the model record lacks {', '.join(missing)}")
+    problem = _record_problem(record)
+    if problem:
+        raise ModelFileError(f"{path}: not a model record as 'iterative-gnn train --save' writes it: {problem}")
     return record
+
+
+def _check_archive(path: Path) -> None:
+    """Refuse, before torch reads it, a zip archive that is damaged (an entry fails its CRC: the
+    parameters would load changed, without a word) or that is a TorchScript archive (``torch.jit.save``:
+    torch before 2.6 hands it to ``torch.jit.load`` even with ``weights_only=True``, which runs its code)."""
+    if not zipfile.is_zipfile(path):
+        return  # (torch's legacy format, or no zip at all: torch.load says what it is)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+            if any(n.split("/")[1:2] == ["code"] or n.endswith("/constants.pkl") for n in names):
+                raise ModelFileError(f"{path}: a TorchScript archive (torch.jit.save), not a model saved by "
+                                     "'iterative-gnn train --save'; it is not loaded (loading it could run its code)")
+            bad = archive.testzip()
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        raise ModelFileError(f"{path}: a damaged archive ({exc}); save the model again") from None
+    if bad is not None:
+        raise ModelFileError(f"{path}: a damaged file: its entry {bad} fails its checksum, so the model would load "
+                             "changed; save the model again (or copy the file again)")
+
+
+def _record_problem(record: dict[str, Any]) -> Optional[str]:
+    """What in ``record`` is not of the kind :func:`save_model` writes, or None."""
+    from .user_graph import DIRECTIONS
+
+    def strings(v) -> bool:
+        return isinstance(v, list) and all(isinstance(x, str) for x in v)
+
+    if record["backend"] not in ("pyg", "dgl"):
+        return f"backend {record['backend']!r} (valid: 'pyg', 'dgl')"
+    if record["direction"] not in DIRECTIONS:
+        return f"direction {record['direction']!r} (valid: {', '.join(map(repr, DIRECTIONS))})"
+    n = record["in_channels"]
+    if type(n) is not int or n < 1:
+        return f"in_channels {n!r} (a whole number >= 1)"
+    names = record["class_names"]
+    if not strings(names) or not names or len(set(names)) != len(names):
+        return f"class_names {names!r} (a list of distinct class names)"
+    for key in ("config", "training", "features", "state_dict"):
+        if not isinstance(record[key], dict):
+            return f"{key} is a {type(record[key]).__name__}, not a dictionary"
+    features = record["features"]
+    if features.get("source") not in ("attrs", "csv") or not strings(features.get("names")) \
+            or len(features["names"]) != n or not (features.get("attrs") is None or strings(features.get("attrs"))):
+        return (f"features {features!r} (source 'attrs' or 'csv', names: one per input channel, attrs: None or a "
+                "list of names)")
+    state = record["state_dict"]
+    odd = [k for k, v in state.items() if not isinstance(k, str) or not isinstance(v, torch.Tensor)]
+    if odd:
+        return f"state_dict entries that are not named tensors: {', '.join(map(repr, odd[:3]))}"
+    return None
 
 
 def load_model(path: str | os.PathLike, *, backend: Optional[str] = None,
@@ -244,8 +302,16 @@ def load_model(path: str | os.PathLike, *, backend: Optional[str] = None,
     unknown = sorted(set(record["config"]) - fields)
     if unknown:
         raise ModelFileError(f"{path}: unknown configuration fields {', '.join(unknown)}")
-    config = RunConfig(**_earlier_defaults(record["config"]))
-    model = build_model(backend, config, record["in_channels"], len(record["class_names"]), sparse_input=False)
+    # every field is in a file but the later ones, left out at their defaults (a missing one would be filled
+    # with today's default, a model other than the one trained)
+    missing = sorted(fields - set(record["config"]) - {k for group in _LATER_FIELDS for k in group})
+    if missing:
+        raise ModelFileError(f"{path}: the configuration lacks {', '.join(missing)}")
+    try:
+        config = RunConfig(**_earlier_defaults(record["config"]))
+        model = build_model(backend, config, record["in_channels"], len(record["class_names"]), sparse_input=False)
+    except (TypeError, ValueError) as exc:
+        raise ModelFileError(f"{path}: its configuration does not build a model: {exc}") from None
     problem = _state_problem(model.state_dict(), record["state_dict"])
     if problem:
         where = (f"it was trained with --backend {saved_backend}; use that backend" if backend != saved_backend
@@ -285,6 +351,8 @@ def _state_problem(own: dict, saved: dict) -> Optional[str]:
     unexpected = [k for k in saved if k not in own]
     shapes = [f"{k} {tuple(saved[k].shape)} for {tuple(own[k].shape)}" for k in own
               if k in saved and tuple(own[k].shape) != tuple(saved[k].shape)]
+    kinds = [f"{k} {saved[k].dtype} for {own[k].dtype}" for k in own
+             if k in saved and own[k].is_floating_point() != saved[k].is_floating_point()]
     parts = [f"missing {some(missing)}" if missing else "", f"not expected {some(unexpected)}" if unexpected else "",
-             f"shape {some(shapes)}" if shapes else ""]
+             f"shape {some(shapes)}" if shapes else "", f"dtype {some(kinds)}" if kinds else ""]
     return "; ".join(p for p in parts if p) or None

@@ -551,7 +551,48 @@ BAD_PREDICT = {  # case -> (argv after "predict" given tmp_path and the two mode
                                     "attribute it replaces, gave 8 in training"]),
     "missing attribute": (lambda t, m, c: ["--graph", str(gml_file(t, without_x)), "--model", str(m)],
                           ["argument --feature-attrs:", "changed.gml", "'17'"]),
+    # a damaged file loaded changed parameters and predicted without a word
+    "a damaged file": (lambda t, m, c: ["--graph", str(GML), "--model", str(_damaged(t, m))],
+                       ["argument --model:", "damaged.pt", "fails its checksum"]),
+    # torch before 2.6 runs a TorchScript archive's code even with weights_only=True
+    "a TorchScript archive": (lambda t, m, c: ["--graph", str(GML), "--model", str(_scripted(t))],
+                              ["argument --model:", "scripted.pt", "a TorchScript archive", "it is not loaded"]),
+    # a configuration field left out was filled with today's default: another model than the one trained
+    "a configuration field missing": (lambda t, m, c: ["--graph", str(GML), "--model", str(_edited(
+        t, m, lambda r: r["config"].pop("depth")))], ["argument --model:", "the configuration lacks depth"]),
+    "class names repeated": (lambda t, m, c: ["--graph", str(GML), "--model", str(_edited(
+        t, m, lambda r: r.update(class_names=["a"] * len(r["class_names"]))))],
+        ["argument --model:", "class_names ['a', 'a'", "a list of distinct class names"]),
+    "a configuration that builds nothing": (lambda t, m, c: ["--graph", str(GML), "--model", str(_edited(
+        t, m, lambda r: r["config"].update(hidden="64")))], ["argument --model:", "its configuration does not build a "
+                                                                "model"]),
 }
+
+
+def _damaged(tmp_path: Path, model: Path) -> Path:
+    """The model file with bytes of a parameter changed (the zip's checksums then fail)."""
+    data = bytearray(model.read_bytes())
+    import zipfile
+
+    with zipfile.ZipFile(model) as archive:
+        info = next(i for i in archive.infolist() if "/data/" in i.filename and i.file_size >= 64)
+    h = info.header_offset  # (the local header's own name and extra lengths: torch pads the extra field)
+    start = h + 30 + int.from_bytes(data[h + 26:h + 28], "little") + int.from_bytes(data[h + 28:h + 30], "little")
+    data[start + 8:start + 16] = bytes(x ^ 0xFF for x in data[start + 8:start + 16])
+    (tmp_path / "damaged.pt").write_bytes(bytes(data))
+    return tmp_path / "damaged.pt"
+
+
+def _scripted(tmp_path: Path) -> Path:
+    torch.jit.save(torch.jit.script(torch.nn.Linear(2, 2)), tmp_path / "scripted.pt")
+    return tmp_path / "scripted.pt"
+
+
+def _edited(tmp_path: Path, model: Path, edit) -> Path:
+    record = torch.load(model, weights_only=True)
+    edit(record)
+    torch.save(record, tmp_path / "edited.pt")
+    return tmp_path / "edited.pt"
 
 
 def _random_bytes(tmp_path: Path) -> Path:
