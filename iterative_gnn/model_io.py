@@ -68,8 +68,9 @@ _EARLIER_OPERATOR_DEFAULTS = {"bias": True, "gamma_max": 0.99}
 
 
 def _operator_defaults(model: nn.Module, config: RunConfig) -> RunConfig:
-    """``config`` with the GCN operator's ``bias`` and (learned coefficients) ``gamma_max`` named in
-    ``conv`` as ``model`` has them, for a PIGN model of the GCN operator."""
+    """``config`` with the GCN operator's ``bias`` and (learned coefficients) ``gamma_max``, ``gamma_init``
+    and ``gamma_scale`` named in ``conv`` as ``model`` has them, for a PIGN model of the GCN operator: a
+    later change of their defaults cannot change what a saved ``gamma_logit`` means."""
     if config.model != "pign" or config.conv.get("conv", "gcn") != "gcn":
         return config
     operator = getattr(getattr(model, "conv", None), "operator", None)
@@ -77,8 +78,8 @@ def _operator_defaults(model: nn.Module, config: RunConfig) -> RunConfig:
         raise ValueError(f"save_model: a PIGN model of the GCN operator has model.conv.operator, a GCN operator; "
                          f"got {type(model).__name__} (its conv: {type(getattr(model, 'conv', None)).__name__})")
     named = {"bias": operator.bias is not None}
-    if operator.gamma_logit is not None:
-        named["gamma_max"] = operator.gamma_max
+    if operator.gamma_logit is not None:  # (all three give the saved gamma_logit its meaning)
+        named.update(gamma_max=operator.gamma_max, gamma_init=operator.gamma_init, gamma_scale=operator.gamma_scale)
     return config.with_(conv=named)
 
 

@@ -161,6 +161,9 @@ def test_a_model_file_that_does_not_name_the_operators_defaults_loads_as_trained
                       direction="undirected")
     record = torch.load(path, weights_only=True)
     assert {k: record["config"]["conv"][k] for k in earlier} == earlier  # named from the model itself
+    # and the other two options that give gamma_logit its meaning, should their defaults change too
+    assert {k: record["config"]["conv"][k] for k in ("gamma_init", "gamma_scale")} == {"gamma_init": 0.5,
+                                                                                      "gamma_scale": 5.0}
     for key in earlier:  # as a file of the earlier versions
         del record["config"]["conv"][key]
     torch.save(record, path)
