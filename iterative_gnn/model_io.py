@@ -238,8 +238,9 @@ def _check_archive(path: Path) -> None:
     """Refuse, before torch reads it, a zip archive that is damaged (an entry fails its CRC: the
     parameters would load changed, without a word) or that is a TorchScript archive (``torch.jit.save``:
     torch before 2.6 hands it to ``torch.jit.load`` even with ``weights_only=True``, which runs its code)."""
-    if not zipfile.is_zipfile(path):
-        return  # (torch's legacy format, or no zip at all: torch.load says what it is)
+    with open(path, "rb") as f:  # (a zip starts with a local header; is_zipfile looks for its end anywhere near
+        if f.read(4) != b"PK\x03\x04":  # the end, which a parameter of torch's legacy format may spell)
+            return  # (torch's legacy format, or no zip at all: torch.load says what it is)
     try:
         with zipfile.ZipFile(path) as archive:
             names = archive.namelist()

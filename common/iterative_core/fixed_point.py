@@ -329,11 +329,11 @@ def _gradient_step_smoothing(z: Tensor, monitor: IterationMonitor, schedule: Sch
     batch each graph's own factor (``[num_graphs]``, float64 on the CPU). With a batch and a ``tol`` a
     graph that stopped early is at an earlier step than the batch: it takes the schedule's factor at its
     own next step, as alone (a ``[N, 1, ...]`` tensor where the schedule changes). The factors are given
-    to the monitor only where the solver gave its own (a registered solver that gives none has its steps
-    compared raw, and so have these)."""
+    to the monitor where the solver gave its own or took no step (a registered solver that gives none has
+    its steps compared raw, and so have these)."""
     k = monitor.iterations
     s = schedule[min(k, max_iter - 1)]
-    given = monitor.scales_given
+    given = monitor.scales_given or monitor.iterations == 0  # (no step of the solver's: these are all the steps)
     scale = (1.0 - s) if given else None
     if monitor.batch is None or monitor.tol is None:  # (without a tol every graph is at the batch's step)
         return s, scale, None

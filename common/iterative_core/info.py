@@ -648,7 +648,10 @@ def apply_policy(info: FixedPointInfo, on_nonconvergence: str, on_divergence: st
         return
     if on_divergence == "ignore" and info.status == "diverged":  # (the divergence's own report, and what to do)
         report = divergence_message(info)
-        report = "it " + report[len(what) + 1:] if report.startswith(what + " ") else report
+        if report.startswith(what + " "):
+            report = "it " + report[len(what) + 1:]
+        elif report.startswith(what + ": "):
+            report = report[len(what) + 2:]
         _emit(on_nonconvergence, f"{what} did not reach tol={info.tol:g}: {report}", info)
         return
     if info.status == "max_iter":

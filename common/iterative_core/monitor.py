@@ -396,10 +396,11 @@ class IterationMonitor:
         return out
 
     def _set_scale(self, k: int, value: float) -> None:
-        """Step ``k``'s factor, out of the steps' order (a solver of your own may report them so)."""
-        scales = self._scale_list()
-        scales += [1.0] * (k + 1 - len(scales))
-        scales[k] = value
+        """Step ``k``'s factor, out of the steps' order (a solver of your own may report them so): a step
+        before the last one starts the steps again from it (those after it are dropped, as the count of
+        iterations is), one beyond it leaves 1.0 in between."""
+        scales = self._scale_list()[:k]
+        scales += [1.0] * (k - len(scales)) + [value]
         self._scale_runs = [(i, v) for i, v in enumerate(scales) if i == 0 or v != scales[i - 1]]
         self._scale_count = len(scales)
 

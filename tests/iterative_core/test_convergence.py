@@ -73,6 +73,12 @@ def test_a_changing_schedule_reads_neither_as_contraction_nor_as_expansion():
     with pytest.warns(ic.ConvergenceWarning, match="did not shrink"):
         _, info = ic.fixed_point(lambda z: z + 1, torch.ones(3, dtype=DT), smoothing=falling, tol=1e-6)
     assert not info.converged and info.status == "max_iter" and info.iterations == 40  # (the monitor's test too)
+    # every step one with gradients (phantom_steps = max_iter: the solve before them takes none)
+    x = torch.ones(3, dtype=DT, requires_grad=True)
+    with pytest.warns(ic.ConvergenceWarning, match="did not shrink"):
+        _, info = ic.fixed_point(lambda z: z + x, torch.ones(3, dtype=DT), smoothing=falling, tol=1e-6,
+                                 grad="phantom", phantom_steps=40)
+    assert not info.converged and info.contraction_factor == pytest.approx(1.0, abs=0.05)
     # a drift with a rising factor: its residual f(z) - z stays the same, only the steps grow (a "residual" divergence)
     _, info = ic.fixed_point(lambda z: z + 1, torch.ones(3, dtype=DT), smoothing=rising, trace=True)
     assert not info.diverged and info.contraction_factor == pytest.approx(1.0)

@@ -246,3 +246,16 @@ def test_a_residual_scale_that_is_not_one_positive_number_compares_the_raw_steps
         z_new = z / 2
         z, stop = m.accept(k, z, z_new, residual=z_new - z, residual_scale=scale)
     assert m.step_scales() is None
+
+
+def test_a_solver_that_starts_again_from_an_earlier_step_keeps_its_factors_in_order():
+    """A step before the last starts the steps again from it: the later factors are dropped, as the count of
+    iterations is, and the steps after it are taken in order again (each was a rebuild of all the factors)."""
+    m = IterationMonitor(torch.ones(3), max_iter=20)
+    z = torch.ones(3)
+    for k in range(6):
+        z, _ = m.accept(k, z, z / 2, step_scale=0.5)
+    for k in range(2, 8):  # again from step 2, with another factor
+        z, _ = m.accept(k, z, z / 2, step_scale=0.25)
+    assert m.iterations == 8 and m.step_scales().tolist() == [0.5, 0.5] + [0.25] * 6
+    assert m._scale_runs == [(0, 0.5), (2, 0.25)]

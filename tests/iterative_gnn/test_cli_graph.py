@@ -929,3 +929,20 @@ def test_predict_on_a_directed_file_names_the_models_direction(saved_model, tmp_
     err = usage_error(["train", "--graph", str(gml_file(tmp_path, directed)), "--feature-attrs", "x", "--label-attr",
                        "community", "--direction", "undirected"], capsys)  # given: not called the default
     assert "--direction undirected (which is given) takes only undirected graphs" in err, err
+
+
+def test_a_legacy_format_file_whose_bytes_spell_a_zip_end_loads(saved_model, tmp_path):
+    """torch's legacy (non-zip) format loads; a parameter whose float32 bytes are the zip end-of-directory
+    signature (2.5e-35) made it read as "a damaged archive" (the check looked for a zip's end anywhere)."""
+    import struct
+
+    from iterative_gnn.model_io import load_model
+
+    record = torch.load(saved_model, weights_only=True)
+    weight = next(k for k, v in record["state_dict"].items() if v.dim() == 2)
+    record["state_dict"][weight] = record["state_dict"][weight].clone()
+    record["state_dict"][weight][0, 0] = struct.unpack("<f", b"PK\x05\x06")[0]
+    path = tmp_path / "legacy.pt"
+    torch.save(record, path, _use_new_zipfile_serialization=False)
+    saved = load_model(path)
+    assert float(saved.model.state_dict()[weight][0, 0]) == struct.unpack("<f", b"PK\x05\x06")[0]
