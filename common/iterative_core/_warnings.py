@@ -21,12 +21,18 @@ def _skipped_dirs() -> tuple[str, ...]:
     return tuple(os.path.join(d, "") for d in dirs)
 
 
+def _skipped(filename: str, dirs: tuple[str, ...]) -> bool:
+    """A frame of the library, torch or a GNN library, or of the module PyG's ``Sequential`` generates (a
+    file of its own, named after it, in the temporary folder)."""
+    return filename.startswith(dirs) or os.path.basename(filename).startswith("torch_geometric.nn.sequential_")
+
+
 def warn_user(message: str, category: type[Warning] = UserWarning) -> None:
     """``warnings.warn(message, category)`` with the stack level of the first caller outside the
     library and torch, whatever the depth of the calls in between (a layer built directly, by a
     model, reconfigured by an attribute, or called through ``nn.Module``)."""
     skipped = _skipped_dirs()
     frame, level = sys._getframe(1), 1
-    while frame is not None and frame.f_code.co_filename.startswith(skipped):
+    while frame is not None and _skipped(frame.f_code.co_filename, skipped):
         frame, level = frame.f_back, level + 1
     warnings.warn(message, category, stacklevel=level + 1)

@@ -10,6 +10,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from iterative_core import ConvergenceWarning
 from tests.helpers import dense_gcn_matrix, dense_pign, dense_residual, random_graph
 
 SCHEDULE = [0.2, 0.4, 0.5, 0.5, 0.6, 0.7]
@@ -342,3 +343,25 @@ def test_torch_func_transforms_and_forward_ad(backend, options):
         jacrev(lambda v: backend.run(implicit, v, g))(x)
     with pytest.raises(RuntimeError, match=r"PIGNConv: torch.func.vmap cannot batch the iteration.*disjoint graph"):
         torch.func.vmap(lambda v: backend.run(conv, v, g))(torch.stack([x, 2 * x]))
+
+
+def test_a_layer_in_the_backends_sequential_warns_at_the_users_line(backend):
+    """Through DGL's ``nn.Sequential`` the warning named a line of DGL; through PyG's, a line of the module
+    its ``Sequential`` generates."""
+    edge_index, _ = random_graph(6, 12)
+    x = torch.randn(6, 4)
+    conv = backend.PIGNConv(4, num_iterations=2, tol=1e-12)
+    graph = backend.graph(edge_index, 6)
+    if backend.name == "pyg":
+        from torch_geometric.nn import Sequential
+
+        seq = Sequential("x, edge_index", [(conv, "x, edge_index -> x")])
+        call = lambda: seq(x, graph)  # noqa: E731
+    else:
+        from dgl.nn import Sequential
+
+        seq = Sequential(conv)
+        call = lambda: seq(graph, x)  # noqa: E731
+    with pytest.warns(ConvergenceWarning, match="did not reach tol") as record:
+        call()
+    assert record[0].filename == __file__
