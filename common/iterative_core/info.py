@@ -257,7 +257,7 @@ class FixedPointInfo:
                 cols = torch.arange(num_graphs)
                 for rows, factors in self._graph_scale_rows:
                     m[rows.detach().cpu(), cols] = factors.detach().double().cpu()
-                if bool((m == m.reshape(-1)[:1]).all()) if m.numel() else True:
+                if m.numel() == 0 or bool((m == m.reshape(-1)[0]).all()):
                     m = None
             self._cache["graph_scales"] = m
         return self._cache["graph_scales"]
@@ -307,9 +307,8 @@ class FixedPointInfo:
         if not bool(self._finite):
             return "nonfinite"
         if self._step_scales is not None:  # (the growth rule compares the map's residuals, not the steps)
-            r = r.double().cpu() / self._step_scales[: r.shape[0]]
-            seen = seen.cpu()
-        r, norms = r[seen], norms[seen.to(norms.device)]
+            r, seen = self._undamped(r.double().cpu()), seen.cpu()
+        r = r[seen]
         if not bool(torch.isfinite(r).all()):
             return "nonfinite"
         if r.numel() < 2:
