@@ -91,7 +91,7 @@ class PyGAdapter(GraphAdapter):
                 raise ValueError(f"{where}: a sparse adjacency must be a 2-D sparse matrix with one scalar value per "
                                  f"edge, got a sparse tensor of shape {tuple(edge_index.shape)}"
                                  + (f" ({dense} dense dimension{'s' if dense > 1 else ''}: values of shape "
-                                    f"{tuple(edge_index.values().shape) if edge_index.layout != torch.sparse_coo else tuple(edge_index._values().shape)})"
+                                    f"{(edge_index._nnz(), *edge_index.shape[edge_index.dim() - dense:])})"
                                     if dense else "")
                                  + "; pass one graph's adjacency (a batch of graphs is one block-diagonal matrix, "
                                    "with a batch vector), with its weights as values")
