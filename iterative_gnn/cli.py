@@ -30,7 +30,7 @@ from .backends import BACKENDS, MODELS
 from .configs import PIGN_PRESETS, RunConfig, chains_models, preset, run_one
 from .data import DATASETS, DatasetUnavailable, add_feature_noise, cache_dir, load_node_dataset, planetoid_available
 from .data import ENV_VAR, PLANETOID, planetoid_raw_complete, resolve_root, to_device, writable_root
-from .model_io import (ModelFileError, load_model, open_file_link, read_model_file, renamed_over, save_model,
+from .model_io import (ModelFileError, model_from_record, open_file_link, read_model_file, renamed_over, save_model,
                        write_whole)
 from .reproduce import EXPERIMENTS, OUTPUT_FILES, QUICK_EXPERIMENTS, Runner, Settings
 from .reproduce import VARIANT_HELP, covered_extras, machine, model_config, percent, quick_settings, report
@@ -775,7 +775,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
                            f"{data.x.size(1)} features per node ({', '.join(data.feature_names)}); the model "
                            f"{args.model} takes {record['in_channels']} ({', '.join(record['features']['names'])})")
     try:
-        saved = load_model(args.model, backend=args.backend, device=args.device, direction=direction)
+        saved = model_from_record(record, args.model, backend=args.backend, device=args.device, direction=direction)
     except ModelFileError as exc:
         _usage_error(args, f"argument --model: {exc}")
     ds = to_device(node_dataset(data, args.backend), torch.device(args.device))

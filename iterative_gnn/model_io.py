@@ -17,6 +17,7 @@ epoch, accuracies) and ``state_dict``.
 from __future__ import annotations
 
 import dataclasses
+import io
 import os
 import pickle
 import secrets
@@ -203,13 +204,16 @@ def _new_temporary(target: Path) -> Path:
 
 
 def read_model_file(path: str | os.PathLike) -> dict[str, Any]:
-    """The dictionary in ``path``, read with ``torch.load(weights_only=True)`` and checked."""
+    """The dictionary in ``path``, read with ``torch.load(weights_only=True)`` and checked. The file is
+    read once: the archive checks and ``torch.load`` see the same bytes (a file replaced in between
+    cannot pass the checks with one content and load with another)."""
     path = Path(path)
     if not path.is_file():
         raise ModelFileError(f"{path}: no such file" if not path.exists() else f"{path}: not a file")
-    _check_archive(path)
+    content = path.read_bytes()
+    _check_archive(path, content)
     try:
-        record = torch.load(path, map_location="cpu", weights_only=True)
+        record = torch.load(io.BytesIO(content), map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
         # torch's own message advises loading without weights_only, which would run the file's code
         text = str(exc).lower()
@@ -234,15 +238,17 @@ def read_model_file(path: str | os.PathLike) -> dict[str, Any]:
     return record
 
 
-def _check_archive(path: Path) -> None:
-    """Refuse, before torch reads it, a zip archive that is damaged (an entry fails its CRC: the
-    parameters would load changed, without a word) or that is a TorchScript archive (``torch.jit.save``:
-    torch before 2.6 hands it to ``torch.jit.load`` even with ``weights_only=True``, which runs its code)."""
-    with open(path, "rb") as f:  # (a zip starts with a local header; is_zipfile looks for its end anywhere near
-        if f.read(4) != b"PK\x03\x04":  # the end, which a parameter of torch's legacy format may spell)
-            return  # (torch's legacy format, or no zip at all: torch.load says what it is)
+def _check_archive(path: Path, content: bytes) -> None:
+    """Refuse, before torch reads it, a zip archive (``content``, the bytes of ``path``) that is damaged
+    (an entry fails its CRC: the parameters would load changed, without a word) or that is a TorchScript
+    archive (``torch.jit.save``: torch before 2.6 hands it to ``torch.jit.load`` even with
+    ``weights_only=True``, which runs its code)."""
+    # (a zip starts with a local header; is_zipfile looks for its end anywhere near the end, which a
+    # parameter of torch's legacy format may spell)
+    if content[:4] != b"PK\x03\x04":
+        return  # (torch's legacy format, or no zip at all: torch.load says what it is)
     try:
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
             names = archive.namelist()
             if any(n.split("/")[1:2] == ["code"] or n.endswith("/constants.pkl") for n in names):
                 raise ModelFileError(f"{path}: a TorchScript archive (torch.jit.save), not a model saved by "
@@ -293,7 +299,13 @@ def load_model(path: str | os.PathLike, *, backend: Optional[str] = None,
     it was trained with) on ``device`` and load its parameters; eval mode. ``direction`` is how the
     graphs it will see are read (default: as in training); an APPNP model is refused in the other
     backend on a directed graph (:func:`cross_backend_problem`)."""
-    record = read_model_file(path)
+    return model_from_record(read_model_file(path), path, backend=backend, device=device, direction=direction)
+
+
+def model_from_record(record: dict[str, Any], path: str | os.PathLike, *, backend: Optional[str] = None,
+                      device: str | torch.device = "cpu", direction: Optional[str] = None) -> SavedModel:
+    """:func:`load_model` for a ``record`` that :func:`read_model_file` read from ``path`` (named in
+    its errors): a caller that looked into the file builds the model from what it saw."""
     saved_backend = record["backend"]
     backend = backend or saved_backend
     problem = cross_backend_problem(record["config"].get("model"), direction or record["direction"], saved_backend,

@@ -946,3 +946,25 @@ def test_a_legacy_format_file_whose_bytes_spell_a_zip_end_loads(saved_model, tmp
     torch.save(record, path, _use_new_zipfile_serialization=False)
     saved = load_model(path)
     assert float(saved.model.state_dict()[weight][0, 0]) == struct.unpack("<f", b"PK\x05\x06")[0]
+
+
+def test_predict_loads_the_bytes_it_checked(saved_model, tmp_path, capsys, monkeypatch):
+    """The model file is read once: a file replaced after the archive checks (here by a TorchScript
+    archive, which torch before 2.6 runs even with weights_only=True) is not what torch.load then reads,
+    and the model is built from the record the command looked into."""
+    model = tmp_path / "model.pt"
+    model.write_bytes(saved_model.read_bytes())
+    scripted = _scripted(tmp_path).read_bytes()
+    real_load = torch.load
+
+    def load_after_swap(f, *args, **kwargs):
+        model.write_bytes(scripted)  # replaced between the checks and the load
+        return real_load(f, *args, **kwargs)
+
+    monkeypatch.setattr(torch, "load", load_after_swap)
+    out = tmp_path / "pred.csv"
+    assert main(["predict", "--graph", str(GML), "--model", str(model), "--out", str(out)]) == 0
+    monkeypatch.undo()
+    reference = tmp_path / "reference.csv"
+    assert main(["predict", "--graph", str(GML), "--model", str(saved_model), "--out", str(reference)]) == 0
+    assert out.read_text() == reference.read_text()
