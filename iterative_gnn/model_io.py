@@ -207,6 +207,8 @@ def read_model_file(path: str | os.PathLike) -> dict[str, Any]:
     """The dictionary in ``path``, read with ``torch.load(weights_only=True)`` and checked. The file is
     read once: the archive checks and ``torch.load`` see the same bytes (a file replaced in between
     cannot pass the checks with one content and load with another)."""
+    if isinstance(path, str) and not path:
+        raise ModelFileError("invalid value '': an empty path; give a model file")
     path = Path(path)
     if not path.is_file():
         raise ModelFileError(f"{path}: no such file" if not path.exists() else f"{path}: not a file")

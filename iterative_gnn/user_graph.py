@@ -9,7 +9,8 @@ and labels from node attributes or from CSV files keyed by node id.
   (``.gexf``); each may be compressed (``.gz``, ``.bz2``). Node ids are the file's node
   names as text (GML: the ``label`` of each node, or its ``id`` when some node has no label or two
   share one; the ``label`` is then an attribute). A node attribute's ``<default>`` declared in
-  GraphML or GEXF is the value of every node that lacks the attribute.
+  GraphML (in a key for nodes or for all elements) or GEXF is the value of every node that lacks the
+  attribute.
 * Direction (:data:`DIRECTIONS`): ``undirected`` (the default) needs an undirected graph, and edge
   lists, edge tables and adjacency lists, which do not say, are read as one; ``directed`` uses each edge from
   source to target only (an undirected file's edges go both ways); ``both`` uses each edge of any
@@ -23,9 +24,10 @@ and labels from node attributes or from CSV files keyed by node id.
   trained on; a label such as ``NA`` is a class (:func:`missing_looking` finds those). Class names
   are the labels as text, in numeric order when every one is a number, else in alphabetical order;
   at least two are needed.
-* Edges: their weights (an edge list's third column, an edge table's ``weight`` column, a ``weight``
-  attribute) are counted
-  (:attr:`GraphData.weighted_edges`) but not used.
+* Edges: their weights (an edge list's third column, a number or a dictionary of edge data on each
+  line, an edge table's ``weight`` column, a ``weight`` attribute) are counted
+  (:attr:`GraphData.weighted_edges`) but not used; in an edge list or table, a weight that is not a
+  finite number is refused, naming its line.
 * Splits: stratified by class and seeded (:func:`stratified_split`), or given per labelled node as
   ``train``, ``val`` or ``test`` (:func:`split_from_values`).
 
@@ -40,7 +42,9 @@ import gzip
 import io
 import math
 import numbers
+import os
 import unicodedata
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Optional, Sequence
@@ -176,6 +180,14 @@ def _not_utf8(path: Path, exc: UnicodeDecodeError, *, compressed: bool = True) -
     return exc.reason
 
 
+def _given_path(path: str | os.PathLike, option: str) -> Path:
+    """``path`` as a Path; an empty one is refused (``Path("")`` is the current folder, which the messages
+    would name as ``.``)."""
+    if isinstance(path, str) and not path:
+        raise GraphInputError(option, "invalid value '': an empty path; give a file path")
+    return Path(path)
+
+
 def _check_file(path: Path, option: str) -> None:
     if not path.exists():
         raise GraphInputError(option, f"{path}: no such file")
@@ -273,19 +285,37 @@ def _edge_list_well_formed(lines: Sequence[str]) -> bool:
 
 def _read_edge_list(lines: Sequence[str], create):
     """The graph of an edge list's ``lines``; a line that networkx cannot read, or would read otherwise
-    than it looks, is a ValueError naming it (:func:`_edge_list_line_problem`). The lines are parsed
-    one by one only when the cheap checks or the whole file's parse fail."""
+    than it looks, is a ValueError naming it (:func:`_edge_list_line_problem`), as is a weight that is
+    not a finite number. The lines are parsed one by one only when the cheap checks or the whole file's
+    parse fail (a file whose lines give a weight as a number and others as a dictionary is read so)."""
     nx = networkx()
 
+    g = None
     if _edge_list_well_formed(lines):
         try:
-            return _parse_edge_list(lines, create)
+            g = _parse_edge_list(lines, create)
         except (nx.NetworkXError, TypeError, ValueError, IndexError, SyntaxError):
             pass  # (the line at fault is named below)
-    problem = _edge_list_line_problem(lines)
-    if problem:
-        raise ValueError(problem)
-    return _parse_edge_list(lines, create)  # (networkx's own error, as networkx gives it)
+    if g is None:
+        problem = _edge_list_line_problem(lines)
+        if problem:
+            raise ValueError(problem)
+        g = create()
+        for line in lines:  # each line is readable alone: numbers and dictionaries mixed
+            part = _parse_edge_list([line], create)
+            g.add_nodes_from(part.nodes(data=True))
+            g.add_edges_from(part.edges(data=True))
+    if not all(_finite_or_absent(w) for *_, w in g.edges(data="weight")):
+        for number, line in enumerate(lines, 1):
+            bad = [w for *_, w in _parse_edge_list([line], create).edges(data="weight") if not _finite_or_absent(w)]
+            if bad:
+                raise ValueError(f"line {number}: the weight {bad[0]!r} is not a finite number")
+    return g
+
+
+def _finite_or_absent(weight: Any) -> bool:
+    """Whether an edge's weight is absent or a finite number (an edge table's check, line by line)."""
+    return weight is None or (_number(weight) is not None)
 
 
 def _delimiter(path: Path) -> str:
@@ -387,7 +417,11 @@ def _read_networkx(path: Path, fmt: str, directed: bool):
             raise ValueError(problem)
         return nx.parse_adjlist(lines, create_using=create)
     if fmt == "graphml":
-        return nx.read_graphml(path)
+        g = nx.read_graphml(path)
+        every = _graphml_defaults_for_all(path)
+        if every:  # (a key for nodes only wins over one for every element of that name)
+            g.graph["node_default"] = {**every, **(g.graph.get("node_default") or {})}
+        return g
     if fmt == "gexf":
         return nx.read_gexf(path)
     try:
@@ -426,7 +460,7 @@ def read_graph(path: str | Path, fmt: Optional[str] = None, direction: str = "un
     nx = networkx()
     from xml.etree.ElementTree import ParseError
 
-    path = Path(path)
+    path = _given_path(path, "--graph")
     if direction not in DIRECTIONS:
         raise GraphInputError("--direction", f"invalid value {direction!r}: expected one of {', '.join(DIRECTIONS)}")
     fmt = format_of(path, fmt)
@@ -450,6 +484,25 @@ def read_graph(path: str | Path, fmt: Optional[str] = None, direction: str = "un
         _apply_node_defaults(g)
     simple = nx.DiGraph if g.is_directed() and direction == "directed" else nx.Graph
     return (g if type(g) is simple else simple(g)), fmt
+
+
+def _graphml_defaults_for_all(path: Path) -> dict[str, Any]:
+    """The declared defaults of a GraphML file's keys for every kind of element (``for="all"``, which a
+    key without ``for`` means too), by attribute name; networkx keeps only those of keys ``for="node"``
+    (and ``"edge"``), so that the nodes without such an attribute would lack it."""
+    from xml.etree.ElementTree import fromstring
+
+    from networkx.readwrite.graphml import GraphMLReader
+
+    with _opener(path)(path, "rb") as f:
+        content = f.read()
+    root = fromstring(content)
+    if root.tag == "graphml":  # (no namespace: networkx reads it with its namespace added)
+        root = fromstring(content.replace(b"<graphml>", b'<graphml xmlns="http://graphml.graphdrawing.org/xmlns">'))
+    with warnings.catch_warnings():  # (what networkx says of the keys, it said when it read the file)
+        warnings.simplefilter("ignore")
+        keys, defaults = GraphMLReader().find_graphml_keys(root)
+    return {keys[k]["name"]: value for k, value in defaults.items() if keys[k]["for"] in (None, "all")}
 
 
 def _apply_node_defaults(g) -> None:
@@ -549,8 +602,10 @@ def _feature(value: Any) -> Optional[float]:
 
 def _named_twice(names: Sequence[str]) -> Optional[str]:
     """The first (alphabetically) of the names that occur more than once, or None."""
-    twice = sorted({n for n in names if list(names).count(n) > 1})
-    return twice[0] if twice else None
+    seen, twice = set(), set()
+    for n in names:
+        (twice if n in seen else seen).add(n)
+    return min(twice) if twice else None
 
 
 def _some(items: Sequence[str]) -> str:
@@ -641,7 +696,7 @@ class _Table:
 def _read_table(path: str | Path, option: str, ids: list[str], graph: Path) -> _Table:
     """A CSV file keyed by node id (first column; the first line names the columns). Rows of nodes
     not in the graph, repeated ids and rows of the wrong length are errors."""
-    path = Path(path)
+    path = _given_path(path, option)
     _check_file(path, option)
     delimiter = _delimiter(path)
     known = set(ids)
@@ -747,15 +802,17 @@ def features_from_csv(path: str | Path, ids: list[str], graph: Path, columns: Op
         raise GraphInputError("--features", f"{table.path}: line 1: the column {twice!r} is named twice")
     order = list(range(len(names)))
     if columns is not None:
-        missing = [c for c in columns if c not in names]
-        extra = [c for c in names if c not in columns]
+        given, expected = set(names), set(columns)
+        missing = [c for c in columns if c not in given]
+        extra = [c for c in names if c not in expected]
         if missing or extra:
             raise GraphInputError("--features", f"{table.path}: the model was trained on the feature columns "
                                                 f"{', '.join(columns)}; " + "; ".join(
                                                     p for p in (f"missing: {', '.join(missing)}" if missing else "",
                                                                 f"not expected: {', '.join(extra)}" if extra else "")
                                                     if p))
-        order = [names.index(c) for c in columns]
+        position = {name: k for k, name in enumerate(names)}
+        order = [position[c] for c in columns]
         names = list(columns)
     missing = [i for i in ids if i not in table.rows]
     if header is not None and {header[2], header[3]} == set(missing):  # (others missing too: the table's problem)
@@ -964,7 +1021,7 @@ def load_graph(path: str | Path, *, fmt: Optional[str] = None, direction: str = 
         raise GraphInputError("--feature-attrs", "expected the node features from node attributes "
                                                  "(--feature-attrs a,b,c) or from a CSV file (--features FILE), "
                                                  "one of the two")
-    path = Path(path)
+    path = _given_path(path, "--graph")
     g, fmt = read_graph(path, fmt, direction, direction_origin)
     ids = _node_ids(g, path)
     attrs = {str(n): dict(a) for n, a in g.nodes(data=True)}

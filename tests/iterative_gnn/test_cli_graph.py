@@ -968,3 +968,15 @@ def test_predict_loads_the_bytes_it_checked(saved_model, tmp_path, capsys, monke
     reference = tmp_path / "reference.csv"
     assert main(["predict", "--graph", str(GML), "--model", str(saved_model), "--out", str(reference)]) == 0
     assert out.read_text() == reference.read_text()
+
+
+@pytest.mark.parametrize("argv,option", [
+    (["train", "--graph", "", "--feature-attrs", "x", "--label-attr", "community"], "--graph"),
+    (["train", "--graph", str(EDGES), "--features", "", "--labels", str(LABELS)], "--features"),
+    (["train", "--graph", str(EDGES), "--features", str(FEATS), "--labels", ""], "--labels"),
+    (["predict", "--graph", str(GML), "--model", "", "--out", "-"], "--model"),
+])
+def test_an_empty_input_path_is_named_as_given(argv, option, capsys):
+    """``Path("")`` is the current folder: the messages said ".: not a file" or named no value."""
+    err = usage_error(argv, capsys)
+    assert f"argument {option}: invalid value '': an empty path; give a" in err, err

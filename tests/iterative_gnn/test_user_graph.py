@@ -13,7 +13,7 @@ import torch
 nx = pytest.importorskip("networkx")
 
 from iterative_gnn.user_graph import (  # noqa: E402
-    GraphInputError, load_graph, load_labels, missing_looking, split_masks, stratified_split)
+    GraphInputError, load_graph, load_labels, missing_looking, read_graph, split_masks, stratified_split)
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -103,6 +103,30 @@ def test_weighted_edge_lists_and_edge_data_read(tmp_path):
     for text in ("# a comment\na b 0.5\nb c 2\n\nc a 1 # weights\n", "a b {'weight': 0.5}\nb c {}\nc a\n"):
         path = write_csv(tmp_path / "w.edgelist", text)
         assert len(edges_of(load_graph(path, features_csv=feats))) == 6
+    # lines that give the weight as a number and lines that give a dictionary, in one file: networkx's
+    # own error, with no line named, refused a file whose every line is valid
+    path = write_csv(tmp_path / "mixed.edgelist", "a b 1.5\nb c\nc a {'weight': 2}\nb d {}\n")
+    g, _ = read_graph(path)
+    assert dict(((u, v), w) for u, v, w in g.edges(data="weight")) == {("a", "b"): 1.5, ("b", "c"): None,
+                                                                       ("a", "c"): 2, ("b", "d"): None}
+    assert list(g.nodes) == ["a", "b", "c", "d"]
+
+
+@pytest.mark.parametrize("text,line,shown", [("a b 1\nb c nan\n", 2, "nan"), ("a b inf\n", 1, "inf"),
+                                             ("a b 1\nb c 1\nc a {'weight': 1e999}\n", 3, "inf"),
+                                             ("a b 1\nb c {'weight': 'heavy'}\n", 2, "'heavy'")])
+def test_an_edge_lists_weight_that_is_not_a_finite_number_is_named(text, line, shown, tmp_path):
+    """As in an edge table: the edge list took a NaN or infinite weight without a word."""
+    path = write_csv(tmp_path / "w.edgelist", text)
+    with refused("--graph", f"line {line}: the weight {shown} is not a finite number"):
+        read_graph(path)
+
+
+@pytest.mark.parametrize("read", [lambda: read_graph(""), lambda: load_graph("", feature_attrs=["x"])])
+def test_an_empty_path_is_refused_as_given(read):
+    """``Path("")`` is the current folder: the messages named it "." (not a file; no format)."""
+    with refused("--graph", "invalid value '': an empty path; give a file path"):
+        read()
 
 
 @pytest.mark.parametrize("text,line,words", [
@@ -486,11 +510,25 @@ GEXF_DEFAULTS = """<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
-@pytest.mark.parametrize("name,text", [("d.graphml", GRAPHML_DEFAULTS), ("d.gexf", GEXF_DEFAULTS)])
+# keys for every kind of element: for="all", and no "for", which GraphML reads as "all"
+GRAPHML_DEFAULTS_FOR_ALL = GRAPHML_DEFAULTS.replace('for="node" attr.name="f0"', 'for="all" attr.name="f0"').replace(
+    'for="node" attr.name="y"', 'attr.name="y"')
+
+
+@pytest.mark.parametrize("name,text", [("d.graphml", GRAPHML_DEFAULTS), ("d.gexf", GEXF_DEFAULTS),
+                                       ("all.graphml", GRAPHML_DEFAULTS_FOR_ALL),
+                                       ("all.graphml.gz", GRAPHML_DEFAULTS_FOR_ALL)])
 def test_declared_attribute_defaults_count_for_the_nodes_without_one(name, text, tmp_path):
     """A node without the attribute has its ``<default>`` (networkx keeps the defaults aside): the
     nodes labelled by the default were left unlabelled, and a feature given by it was refused."""
-    data = load_graph(write_csv(tmp_path / name, text), feature_attrs=["f0"])
+    path = tmp_path / name
+    if name.endswith(".gz"):
+        import gzip
+
+        path.write_bytes(gzip.compress(text.encode()))
+    else:
+        write_csv(path, text)
+    data = load_graph(path, feature_attrs=["f0"])
     assert data.ids == list("abcd") and data.x.view(-1).tolist() == [1.0, 2.0, 0.5, 0.5]
     labels = load_labels(data, label_attr="y")
     assert labels.class_names == ["neg", "pos"] and labels.y.tolist() == [1, 0, 1, 0]
