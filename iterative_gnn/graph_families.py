@@ -121,6 +121,9 @@ def make_family_graphs(per_family: int = 40, *, families: Optional[Sequence[str]
     bad = [f for f in names if f not in FAMILIES]
     if bad or not names:
         raise ValueError(f"unknown families {bad or names!r}; valid: {', '.join(FAMILIES)}")
+    twice = sorted({f for f in names if names.count(f) > 1})
+    if twice:  # (two labels for graphs drawn alike: a task no model can learn)
+        raise ValueError(f"families names {', '.join(twice)} more than once; each family is one class: give each once")
     lo, hi = extra_edges
     if not (isinstance(lo, int) and isinstance(hi, int) and 0 <= lo <= hi):
         raise ValueError(f"extra_edges must be (low, high) with 0 <= low <= high, got {extra_edges!r}")

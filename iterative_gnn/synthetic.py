@@ -112,8 +112,10 @@ def make_csbm(num_nodes: int = 2000, homophily: float = 0.5, mean_degree: float 
         raise ValueError(f"need num_nodes >= 2 * num_classes, got {num_nodes}")
     if not (0.0 <= homophily <= 1.0):
         raise ValueError(f"homophily must lie in [0, 1], got {homophily}")
-    if mean_degree <= 0:
-        raise ValueError(f"mean_degree must be positive, got {mean_degree}")
+    if not (0 < mean_degree < math.inf):  # (NaN too)
+        raise ValueError(f"mean_degree must be a positive finite number, got {mean_degree}")
+    if not math.isfinite(mu):
+        raise ValueError(f"mu must be a finite number, got {mu}")
     if feature_dim < (1 if num_classes == 2 else num_classes):
         raise ValueError(f"feature_dim ({feature_dim}) must be >= num_classes ({num_classes}) for C > 2 classes")
     if not (0 < train_fraction and 0 < val_fraction and train_fraction + val_fraction < 1):

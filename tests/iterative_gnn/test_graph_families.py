@@ -51,6 +51,8 @@ def test_extra_edges_are_added():
 def test_family_arguments_refused():
     with pytest.raises(ValueError, match="unknown families"):
         make_family_graphs(2, families=["cycle", "moebius"])
+    with pytest.raises(ValueError, match="cycle more than once"):  # two classes drawn alike
+        make_family_graphs(2, families=["cycle", "star", "cycle"])
     with pytest.raises(ValueError, match="per_family"):
         make_family_graphs(0)
     with pytest.raises(ValueError, match="extra_edges"):

@@ -81,6 +81,11 @@ def test_bad_arguments():
         make_csbm(20, mean_degree=30)  # more edges than node pairs
     with pytest.raises(ValueError):
         make_csbm(100, train_fraction=0.8, val_fraction=0.3)
+    for bad in (float("nan"), float("inf")):  # NaN passed the check and failed in int(); inf overflowed
+        with pytest.raises(ValueError, match="mean_degree must be a positive finite number"):
+            make_csbm(100, mean_degree=bad)
+        with pytest.raises(ValueError, match="mu must be a finite number"):  # NaN features without a word
+            make_csbm(100, mu=bad)
 
 
 def test_as_a_node_dataset_for_pyg():
