@@ -58,7 +58,7 @@ from __future__ import annotations
 import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any, Callable, ClassVar, Hashable, Iterable, Optional
+from typing import Any, Callable, ClassVar, Hashable, Iterable, Mapping, Optional
 
 import torch
 from torch import Tensor, nn
@@ -299,6 +299,9 @@ class GraphAdapter:
     #: base classes (``module.QualName``) of this ecosystem whose ``reset_parameters`` resets only
     #: their own part, not the layers a subclass adds (see :func:`~iterative_core.wrapping.reset_module`)
     partial_resets: ClassVar[tuple[str, ...]] = ()
+    #: parameters (by their name in the layer) that a layer's own ``reset_parameters`` leaves as they
+    #: are, by the layer's class (``module.QualName``); see :func:`~iterative_core.wrapping.reset_module`
+    resets_keep: ClassVar[Mapping[str, tuple[str, ...]]] = {}
     #: how this ecosystem's layers are called (what :meth:`call` does), for messages
     call_form: ClassVar[str] = "conv(x, graph)"
     #: the keyword by which this ecosystem's layers take the batch vector (PyG's ``batch``), handed to

@@ -37,7 +37,7 @@ import inspect
 import numbers
 import types
 import warnings
-from typing import Callable, Iterable, Mapping, NamedTuple, Optional
+from typing import Callable, Iterable, Mapping, NamedTuple, Optional, Sequence
 
 import torch
 from torch import Tensor, nn
@@ -264,31 +264,78 @@ def _resets_children(module: nn.Module, partial: tuple[str, ...]) -> bool:
     return owner is not None and owner is not type(module) and f"{owner.__module__}.{owner.__qualname__}" in partial
 
 
-def reset_module(module: nn.Module, partial: tuple[str, ...] = ()) -> None:
+def reset_module(module: nn.Module, partial: tuple[str, ...] = (),
+                 keeps: Mapping[str, tuple[str, ...]] = types.MappingProxyType({})) -> None:
     """Reset ``module``'s parameters: its ``reset_parameters``, else each child's. ``partial`` names
     (``module.QualName``) base classes whose ``reset_parameters`` resets only what they hold (PyG's
     ``MessagePassing``: the aggregation): a subclass that inherits it unchanged gets its children
-    reset too, since the layers it adds would otherwise keep their values. What a module without a
-    ``reset_parameters`` holds itself is not reset here (see :func:`unreset_parameters`)."""
+    reset too, since the layers it adds would otherwise keep their values. ``keeps`` names, by class,
+    the parameters a class's own ``reset_parameters`` leaves as they are (DGL's ``SAGEConv``: its
+    Linear maps' biases): one held by a child is drawn again by the child's reset, which leaves the
+    child's other parameters as the module's reset drew them. What a module holds itself without a
+    reset of its own, or keeps itself, is not reset here (see :func:`unreset_parameters`)."""
     own = getattr(module, "reset_parameters", None)
     if callable(own):
         own()
+        for name in _kept(module, keeps):
+            owner, _, leaf = name.rpartition(".")
+            child = _submodule(module, owner) if owner else None  # (held by the module itself: unreset_parameters)
+            if not isinstance(getattr(child, leaf, None), nn.Parameter) or not callable(
+                    getattr(child, "reset_parameters", None)):
+                continue
+            drawn = {n: p.detach().clone() for n, p in child.named_parameters(recurse=False) if n != leaf}
+            child.reset_parameters()
+            with torch.no_grad():
+                for n, value in drawn.items():
+                    getattr(child, n).copy_(value)
     if _resets_children(module, partial):
         for child in module.children():
-            reset_module(child, partial)
+            reset_module(child, partial, keeps)
 
 
-def unreset_parameters(module: nn.Module, partial: tuple[str, ...] = (), prefix: str = "") -> dict[str, Tensor]:
+def _kept(module: nn.Module, keeps: Mapping[str, tuple[str, ...]]) -> tuple[str, ...]:
+    """The parameters ``keeps`` names for the class whose ``reset_parameters`` ``module`` runs (its own,
+    or one it inherits unchanged; a subclass that resets them itself is not named), by their name in it."""
+    owner = next((c for c in type(module).__mro__ if "reset_parameters" in vars(c)), None)
+    return () if owner is None else tuple(keeps.get(f"{owner.__module__}.{owner.__qualname__}", ()))
+
+
+def _submodule(module: nn.Module, path: str) -> Optional[nn.Module]:
+    """``module``'s submodule at the dotted ``path``, or None where there is none (SAGEConv's ``fc_pool``
+    exists only with ``aggregator_type="pool"``)."""
+    for part in path.split("."):
+        module = getattr(module, part, None)
+        if not isinstance(module, nn.Module):
+            return None
+    return module
+
+
+def unreset_parameters(module: nn.Module, partial: tuple[str, ...] = (),
+                       keeps: Mapping[str, tuple[str, ...]] = types.MappingProxyType({}),
+                       prefix: str = "") -> dict[str, Tensor]:
     """Copies of the parameters that :func:`reset_module` would leave as they are: those a module holds
     itself without a ``reset_parameters`` of its own (DGL's ``GINConv``'s learned ``eps``; a PyG
-    ``MessagePassing`` subclass that inherits the base's, which resets only the aggregation), by name."""
+    ``MessagePassing`` subclass that inherits the base's, which resets only the aggregation), and those
+    its own reset keeps (``keeps``) that it holds itself, by name."""
     kept = {}
     if _resets_children(module, partial):  # (no reset_parameters, or one of a partial base)
         kept = {prefix + name: p.detach().clone() for name, p in module.named_parameters(recurse=False)
                 if not nn.parameter.is_lazy(p)}
         for name, child in module.named_children():
-            kept.update(unreset_parameters(child, partial, f"{prefix}{name}."))
+            kept.update(unreset_parameters(child, partial, keeps, f"{prefix}{name}."))
+    else:
+        own = dict(module.named_parameters(recurse=False))
+        kept = {prefix + name: own[name].detach().clone() for name in _kept(module, keeps)
+                if isinstance(own.get(name), nn.Parameter) and not nn.parameter.is_lazy(own[name])}
     return kept
+
+
+def _unknown_values_message(where: str, names: Sequence[str], operator: nn.Module) -> str:
+    """Why ``where.reset_parameters()`` cannot reset ``names`` of a layer built on the meta device."""
+    return (f"{where}.reset_parameters(): the operator's parameter(s) {', '.join(map(repr, names))} are drawn "
+            f"again by no reset_parameters(), and their values at construction are unknown: the layer was built on "
+            f"the meta device; give {type(operator).__name__} a reset_parameters() method that initialises them, or "
+            "load a state_dict (load_state_dict(..., assign=True))")
 
 
 class SquareOperator:
@@ -362,7 +409,7 @@ class OperatorLayerBase(IterativeLayerBase):
         super().__init__(channels, num_iterations, smoothing, tol, act, dropout, **kwargs)
         self.operator = operator
         # what reset_parameters() cannot re-initialise goes back to its value at construction
-        self._initial_values = unreset_parameters(operator, self.adapter.partial_resets)
+        self._initial_values = unreset_parameters(operator, self.adapter.partial_resets, self.adapter.resets_keep)
         _warn_stochastic_operator(operator, self.tol, self.grad, where)
         _warn_batch_norm(operator, where)
 
@@ -373,13 +420,20 @@ class OperatorLayerBase(IterativeLayerBase):
 
     def reset_parameters(self) -> None:
         """Re-initialise the operator (its ``reset_parameters``, else its children's) and a learned
-        activation (``act=nn.PReLU()``); a parameter a module holds itself without a ``reset_parameters`` of its own (DGL's ``GINConv``'s learned
-        ``eps``) goes back to its value when this layer was built."""
-        reset_module(self.operator, self.adapter.partial_resets)
+        activation (``act=nn.PReLU()``). A parameter a module holds itself without a ``reset_parameters``
+        of its own (DGL's ``GINConv``'s learned ``eps``) goes back to its value when this layer was built,
+        as does one that the layer's own reset keeps (DGL's ``SAGEConv(aggregator_type="gcn")``'s ``bias``);
+        the biases of its Linear maps that a layer's reset keeps (DGL's ``SAGEConv``, ``TAGConv``) are drawn
+        again by their own reset."""
+        initial = getattr(self, "_initial_values", {})
+        unknown = [name for name, value in initial.items() if value.is_meta]
+        if unknown:  # (built on the meta device: the values at construction hold no data)
+            raise RuntimeError(_unknown_values_message(type(self).__name__, unknown, self.operator))
+        reset_module(self.operator, self.adapter.partial_resets, self.adapter.resets_keep)
         if isinstance(self.act_fn, nn.Module):  # a learned activation (PReLU) is the layer's too
             reset_module(self.act_fn)
         with torch.no_grad():
-            for name, value in getattr(self, "_initial_values", {}).items():
+            for name, value in initial.items():
                 self.operator.get_parameter(name).copy_(value)
 
     def _check_features(self, x: Tensor) -> None:

@@ -366,6 +366,30 @@ def test_reset_parameters_resets_a_parameter_a_users_layer_holds_itself(backend)
     assert not torch.equal(conv.operator.lin.weight, torch.full_like(conv.operator.lin.weight, 3.0))
 
 
+def test_reset_parameters_of_a_layer_built_on_the_meta_device(backend):
+    """Built on the meta device, a parameter the user's layer holds itself has no value to go back to:
+    reset_parameters() failed with torch's "Cannot copy out of meta tensor". It names the parameter and
+    the ways out, and changes nothing; a layer whose parameters all have a reset initialises."""
+    with torch.device("meta"):
+        layer = backend.layers.MeanOfNeighbours(C)
+        layer.gain = nn.Parameter(torch.full((C,), 0.1))
+        conv = backend.IterativeConv(layer)
+        plain = backend.IterativeConv(backend.layers.MeanOfNeighbours(C))
+    conv = conv.to_empty(device="cpu")
+    with torch.no_grad():
+        for p in conv.parameters():
+            p.fill_(3.0)
+    with pytest.raises(RuntimeError, match=r"IterativeConv.reset_parameters\(\): the operator's parameter\(s\) "
+                                           r"'gain' are drawn again by no reset_parameters\(\), .* built on the meta "
+                                           r"device; give MeanOfNeighbours a reset_parameters\(\) method "
+                                           r".*load_state_dict"):
+        conv.reset_parameters()
+    assert all(bool((p == 3.0).all()) for p in conv.parameters())
+    plain = plain.to_empty(device="cpu")
+    plain.reset_parameters()
+    assert all(bool(torch.isfinite(p).all()) for p in plain.parameters())
+
+
 def test_repr_reset_state_dict_deepcopy_and_pickle(backend):
     ei, _ = _graph(10, 30, weighted=False)
     x = torch.randn(10, C)

@@ -113,3 +113,34 @@ def test_a_layer_of_the_other_ecosystem_is_refused_by_name():
     with pytest.raises(TypeError, match=r"^IterativeConv: GraphConv is a dgl layer.*iterate it with "
                                         r"dgl_iterative\.IterativeConv$"):
         pyg_iterative.IterativeConv(GraphConv(4, 4))
+
+
+@pytest.mark.parametrize("make", [lambda: SAGEConv(C, C, "mean"), lambda: SAGEConv(C, C, "gcn"),
+                                  lambda: __import__("dgl.nn", fromlist=["TAGConv"]).TAGConv(C, C)])
+def test_reset_parameters_draws_the_biases_dgls_own_reset_keeps(make):
+    """DGL's SAGEConv and TAGConv reset their weights only: a wrapped layer kept its trained biases
+    (fc_self.bias, bias, lin.bias) after reset_parameters(), as PIGNConv(conv="sage") no longer did."""
+    conv = IterativeConv(make())
+    with torch.no_grad():
+        for p in conv.parameters():
+            p.fill_(3.0)
+    built = {n: p.detach().clone() for n, p in IterativeConv(make()).named_parameters()}
+    conv.reset_parameters()
+    assert [n for n, p in conv.named_parameters() if bool((p == 3.0).any())] == []
+    if "operator.bias" in built:  # (SAGEConv(gcn)'s own bias, built as zeros: back to that)
+        assert torch.equal(conv.operator.bias, built["operator.bias"])
+
+
+def test_a_meta_built_layer_whose_reset_keeps_a_bias_names_it():
+    """Built on the meta device, SAGEConv(gcn)'s bias (zeros when built) has no value to go back to: after
+    to_empty() the reset left it as uninitialised memory. It is named, and the parameters are kept."""
+    with torch.device("meta"):
+        conv = IterativeConv(SAGEConv(C, C, "gcn"))
+    conv = conv.to_empty(device="cpu")
+    with torch.no_grad():
+        for p in conv.parameters():
+            p.fill_(3.0)
+    with pytest.raises(RuntimeError,
+                       match=r"parameter\(s\) 'bias' are drawn again by no reset_parameters\(\), .* meta device"):
+        conv.reset_parameters()
+    assert all(bool((p == 3.0).all()) for p in conv.parameters())
