@@ -205,14 +205,19 @@ def square_channels(conv: nn.Module, channels: Optional[int], where: str,
             where, f"{name} was built for bipartite inputs with widths {ins}",
             "Build it with one input width equal to its output width."))
     if known and out is not None and known[0] != out:
-        # the output counted as heads * width by guess (a module of your own without `concat`, not PyG's or DGL's
-        # layers, which concatenate): one that averages its heads is square at its width, which channels= confirms
+        # the heads counted as the adapter guesses for a module of your own without `concat` (not PyG's or
+        # DGL's layers, which say): concatenated (DGL's rule, heads * width) or averaged (PyG's, width). Where the
+        # other reading is square, channels= confirms it
         heads = _width(_first_attr(conv, names.heads))
         guessed = not hasattr(conv, "concat") and _package(conv) not in _LAYER_ECOSYSTEMS
-        by_heads = guessed and bool(heads) and out == known[0] * heads
+        if names.heads_concatenated:
+            by_heads = guessed and bool(heads) and out == known[0] * heads
+            other = f"averages its {heads} heads rather than concatenating them", "concat = False"
+        else:
+            by_heads = guessed and bool(heads) and out * heads == known[0]
+            other = f"concatenates its {heads} heads rather than averaging them", "concat = True"
         if not (by_heads and channels == known[0]):
-            hint = (f" If {name} averages its {heads} heads rather than concatenating them, pass channels={known[0]} "
-                    "(or give it concat = False)." if by_heads else "")
+            hint = (f" If {name} {other[0]}, pass channels={known[0]} (or give it {other[1]})." if by_heads else "")
             raise ValueError(square_error(
                 where, f"{name} maps {known[0]} input channels to {out} output channels", adapter.square_hint + hint))
         out = known[0]

@@ -157,3 +157,28 @@ def test_a_sparse_adjacency_of_another_dtype_than_x_is_named():
                                         r"adj.to\(torch.float32\)"):
         conv(x, adj)
     assert torch.allclose(conv(x, adj.float()), conv(x, adj.indices().flip(0), adj.values().float()), atol=1e-6)
+
+
+def test_a_module_that_concatenates_its_heads_is_taken_at_the_width_channels_confirms():
+    """A module of one's own holding heads, without concat, is read as averaging them (PyG's rule): one
+    that concatenates them was refused, with advice for that very layout, and channels= could not say
+    otherwise."""
+    class ConcatHeads(MessagePassing):
+        def __init__(self, in_channels, out_channels, heads):
+            super().__init__(aggr="mean")
+            self.in_channels, self.out_channels, self.heads = in_channels, out_channels, heads
+            self.lin = torch.nn.Linear(in_channels, out_channels * heads)
+
+        def forward(self, x, edge_index):
+            return self.propagate(edge_index, x=self.lin(x))
+
+    ei = torch.tensor([[0, 1, 2, 3, 4], [1, 2, 3, 4, 0]])
+    with pytest.raises(ValueError, match=r"ConcatHeads maps 8 input channels to 4 output channels.*If ConcatHeads "
+                                         r"concatenates its 2 heads rather than averaging them, pass channels=8 "
+                                         r"\(or give it concat = True\)"):
+        IterativeConv(ConcatHeads(8, 4, 2))
+    assert IterativeConv(ConcatHeads(8, 4, 2), channels=8)(torch.randn(5, 8), ei).shape == (5, 8)
+    with pytest.raises(ValueError, match=r"maps 8 input channels to 4 output channels"):
+        IterativeConv(ConcatHeads(8, 4, 2), channels=4)
+    with pytest.raises(ValueError, match=r"maps 8 input channels to 4 output channels"):  # 4 * 3 is not 8
+        IterativeConv(ConcatHeads(8, 4, 3), channels=8)
