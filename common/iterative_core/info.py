@@ -159,6 +159,7 @@ class FixedPointInfo:
         graph_iterations: Optional[Tensor],
         graph_done: Optional[Tensor],
         tol: Optional[float],
+        tol_met: Optional[bool] = None,
         stop: str,
         finite: Tensor,
         divergence_growth: float,
@@ -184,6 +185,7 @@ class FixedPointInfo:
         self.tol = tol
         self.stop = stop
         self._graph_done = graph_done
+        self._tol_met = bool(tol_met)  # without a batch: a test of the monitor's passed (the solve stopped at tol)
         self._finite = finite
         self._overflow_dtype: Optional[torch.dtype] = None  # set by mark_overflow
         self._returned_dtype: Optional[torch.dtype] = None  # a layer's half dtype, iterated in float32
@@ -493,7 +495,9 @@ class FixedPointInfo:
                 if before is not None and self._step_scales is not None:
                     before = before * float(self._step_scales[steps.numel() - 1] / self._step_scales[steps.numel() - 2])
                 met = met & shrinking(steps[-1], before, self.iterate_norms[-1], self.stop, self.tol, self._floor())
-                conv = bool(met)
+                # a solve that stopped at its tol converged, whatever the step with gradients after it reads (after
+                # Anderson's last step, measured before its mix, a plain step may be longer), as a batch's graph
+                conv = bool(met) or self._tol_met
             self._cache["conv"] = conv
         return self._cache["conv"]
 

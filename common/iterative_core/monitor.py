@@ -146,6 +146,9 @@ class IterationMonitor:
         self._scale_runs: list[tuple[int, float]] = []
         self._scale_count = 0
         self.scales_given = False
+        # without a batch: whether a test passed (the solve stopped at its tol), as a batch's graphs that
+        # stopped count as done whatever steps with gradients come after
+        self.tol_met = False
         self.min_iter = min_iter
         self.tol = tol
         self.stop = stop
@@ -369,7 +372,10 @@ class IterationMonitor:
             met = metric <= self.tol
             met = met & shrinking(res[0], self._previous(k, self._res[k - 1, 0]) if k else None, res[1], self.stop,
                                   self.tol, self._floor)
-            return z_new, bool(met | ~torch.isfinite(metric))
+            stop = bool(met | ~torch.isfinite(metric))
+            if stop:  # (read once per solve)
+                self.tol_met = bool(met)
+            return z_new, stop
         failed = self.graph_active & ~torch.isfinite(metric)
         self.graph_failed = self.graph_failed | failed
         met = metric <= self.tol
@@ -458,6 +464,7 @@ class IterationMonitor:
             graph_last_norms=self._graph_norms(z) if self.batch is not None and z.is_floating_point() else None,
             graph_iterations=self.graph_iterations,
             graph_done=graph_done,
+            tol_met=self.tol_met if self.batch is None else None,
             # the last iterate's norm (how far the iteration went: the divergence test) and whether
             # every entry is finite
             **self._last_norm(z),

@@ -256,3 +256,47 @@ def test_no_step_returns_a_new_tensor():
     assert z is not z0 and torch.equal(z, z0) and info.iterations == 0
     z.sum().backward()
     assert torch.equal(z0.grad, torch.ones(3))  # still the input's gradient
+
+
+@pytest.mark.parametrize("grad", ["implicit", "phantom"])
+def test_a_solve_that_stopped_at_tol_reads_converged_alone_as_in_a_batch(grad):
+    """A solver that measures its steps otherwise than the plain step (Anderson: before its mix) stops at
+    its tol; the step with gradients after it may measure longer. Alone, the report was judged again on
+    that step and read "max_iter" (a ConvergenceError under "raise"); in a batch the graph that stopped
+    counted as done. Both read converged now."""
+    @ic.register_solver("measured_small_for_test", overwrite=True)
+    def measured_small(f, z0, monitor, schedule):
+        z = z0
+        for k in range(monitor.max_iter):
+            r = f(z) - z
+            z, stop = monitor.accept(k, z, z + r, residual=r, residual_scale=0.05, step_scale=1.0)
+            if stop:
+                break
+        return z
+
+    A, b, _ = linear_problem(q=0.5)
+    b.requires_grad_()
+    kw = dict(max_iter=200, tol=1e-6, solver="measured_small_for_test", grad=grad, on_nonconvergence="raise")
+    _, alone = ic.fixed_point(lambda z: A @ z + b, torch.zeros_like(b), **kw)
+    _, batched = ic.fixed_point(lambda z: A @ z + b, torch.zeros_like(b), batch=torch.zeros(len(b), dtype=torch.long),
+                                **kw)
+    assert alone.iterations == int(batched.graph_iterations[0]) < 200
+    assert alone.status == batched.status == "converged" and alone.converged is True
+
+
+def test_the_adjoint_without_tol_is_judged_per_graph():
+    """grad="implicit", tol=None: the check that the adjoint solve reached its tolerance read the whole
+    batch's residual, so that a graph whose adjoint stopped far from its answer passed beside a graph
+    whose (larger) incoming gradient was solved at once. Each graph is judged on its own residual."""
+    rate = torch.tensor([[0.0], [0.9]], dtype=torch.float64)  # graph 0 contracts at once, graph 1 slowly
+    b = torch.tensor([[1.0], [1.0]], dtype=torch.float64, requires_grad=True)
+    z_star = (b / (1 - rate)).detach()
+    weights = torch.tensor([[1e5], [1.0]], dtype=torch.float64)
+    kw = dict(max_iter=10, grad="implicit")
+    z, _ = ic.fixed_point(lambda z: rate * z + b, z_star.clone(), batch=torch.tensor([0, 1]), **kw)
+    with pytest.warns(ic.ConvergenceWarning, match=r"adjoint solve \(no tol\) stopped after 10 iterations at a "
+                                                   r"relative residual of 0\.\d+ in graph 1 of the batch"):
+        (z * weights).sum().backward()
+    z, _ = ic.fixed_point(lambda z: rate[1:] * z + b[1:], z_star[1:].clone(), **kw)  # graph 1 alone: as before
+    with pytest.warns(ic.ConvergenceWarning, match=r"stopped after 10 iterations at a relative residual of 0\.\d+, "):
+        z.sum().backward()
