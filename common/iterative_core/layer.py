@@ -61,6 +61,11 @@ def checkpoint_layer(weight: bool, gamma_logit: bool, bias: bool) -> str:
     return layer + (", or the form and beta it was saved with" if weight else "")
 
 
+def _same(a, b) -> bool:
+    """Whether ``a`` is ``b``, or an equal number or string (an attribute set again to its value)."""
+    return a is b or (type(a) is type(b) and isinstance(a, (str, int, float)) and a == b)
+
+
 # the keywords every iterative layer takes beyond channels, derived from the options' fields: the headline
 # ones (positional), the layer's own (LayerOptions), the solve's (SolveConfig; its max_iter is num_iterations)
 _HEADLINE_KEYS = ("num_iterations", "smoothing", "tol", "act", "dropout")
@@ -178,12 +183,21 @@ class IterativeLayerBase(HintedLoad, nn.Module):
         self._config, self._options, self._eval_config = config, layer_options, eval_config
         mirror_options(self)
 
+    #: attributes set when the layer is built that shape what it computes but are no option: assigning
+    #: another value later is refused (the layer would go on computing with the former, or unchecked)
+    _fixed_attributes: frozenset = frozenset({"channels", "act", "act_fn", "act_lipschitz"})
+
     def __setattr__(self, name: str, value) -> None:
         # an option's attribute is a checked copy of the configuration: assigning it reconfigures
         if name in self._exposed_options and "_config" in self.__dict__:
             self.configure(**{name: value})
-        else:
-            super().__setattr__(name, value)
+            return
+        if name in self._fixed_attributes and "_config" in self.__dict__ and name in self.__dict__ and not _same(
+                value, self.__dict__[name]):
+            where = type(self).__name__
+            raise AttributeError(f"{where}: {name} is fixed when the layer is built (it is {self.__dict__[name]!r}; "
+                                 f"the layer computes with it as built): build a new layer with {name}={value!r}")
+        super().__setattr__(name, value)
 
     def _set_activation(self, act: Activation, act_lipschitz: Optional[float], where: str) -> None:
         act_lipschitz = check_real("act_lipschitz", act_lipschitz, low=0.0, low_open=True, optional=True,

@@ -234,6 +234,15 @@ def square_channels(conv: nn.Module, channels: Optional[int], where: str,
     return found
 
 
+def _contraction_unsupported(where: str, operator: nn.Module) -> str:
+    """Why ``contraction=`` cannot be set on a layer iterating ``operator``."""
+    return (f"{where}: contraction= rescales the operator's weight to a Lipschitz budget, which only "
+            f"operators that can bound their norm support (conv='gcn', or an operator of your own with "
+            f"supports_contraction = True and a bind that rescales to its lipschitz_budget); "
+            f"{type(operator).__name__} cannot. Constrain its weights yourself (e.g. "
+            "torch.nn.utils.parametrizations.spectral_norm) and use tol= to watch convergence.")
+
+
 def supports_contraction(operator: nn.Module) -> bool:
     """Whether the operator can rescale itself to a Lipschitz budget (``contraction=``): the GCN operator,
     or one that says so (``supports_contraction = True``) and has a ``bind``, which receives the budget."""
@@ -404,19 +413,20 @@ class OperatorLayerBase(IterativeLayerBase):
             raise TypeError(f"{where}: {type(operator).__name__}.bind must take the keyword lipschitz_budget (None "
                             "unless contraction= is set): bind(x, graph, edge_weight=None, *, lipschitz_budget=None)")
         if kwargs.get("contraction") is not None and not supports_contraction(operator):
-            raise ValueError(
-                f"{where}: contraction= rescales the operator's weight to a Lipschitz budget, which only "
-                f"operators that can bound their norm support (conv='gcn', or an operator of your own with "
-                f"supports_contraction = True and a bind that rescales to its lipschitz_budget); "
-                f"{type(operator).__name__} cannot. Constrain its weights yourself (e.g. "
-                "torch.nn.utils.parametrizations.spectral_norm) and use tol= to watch convergence."
-            )
+            raise ValueError(_contraction_unsupported(where, operator))
         super().__init__(channels, num_iterations, smoothing, tol, act, dropout, **kwargs)
         self.operator = operator
         # what reset_parameters() cannot re-initialise goes back to its value at construction
         self._initial_values = unreset_parameters(operator, self.adapter.partial_resets, self.adapter.resets_keep)
         _warn_stochastic_operator(operator, self.tol, self.grad, where)
         _warn_batch_norm(operator, where)
+
+    def _install(self, config, layer_options, where: str) -> None:
+        # contraction= set later (configure, or the attribute) is checked as at construction
+        operator = self._modules.get("operator")
+        if layer_options.contraction is not None and operator is not None and not supports_contraction(operator):
+            raise ValueError(_contraction_unsupported(where, operator))
+        super()._install(config, layer_options, where)
 
     @property
     def conv(self) -> nn.Module:
@@ -890,6 +900,7 @@ class RegistryLayerBase(OperatorLayerBase):
 
     #: the constructor's names of the input and output widths (the ecosystem's: GCNConv's, GraphConv's)
     width_args: tuple[str, str] = ("in_channels", "out_channels")
+    _fixed_attributes = OperatorLayerBase._fixed_attributes | {"form", "conv_name", "out_channels"}
 
     def __init__(self, in_channels: int, out_channels: Optional[int] = None, *, num_iterations: int = 8,
                  smoothing=None, tol: Optional[float] = None, act=None, dropout: float = 0.0, conv: str = "gcn",

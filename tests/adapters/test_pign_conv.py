@@ -365,3 +365,27 @@ def test_a_layer_in_the_backends_sequential_warns_at_the_users_line(backend):
     with pytest.warns(ConvergenceWarning, match="did not reach tol") as record:
         call()
     assert record[0].filename == __file__
+
+
+def test_contraction_set_after_construction_is_checked_as_when_built(backend):
+    """conv="sage" refuses contraction= when built; set later (the attribute, configure) it was taken,
+    shown in the repr and not enforced (a measured contraction factor of 1.06 for a bound of 0.5)."""
+    sage = backend.PIGNConv(4, conv="sage")
+    wrapped = backend.IterativeConv(backend.layers.layer("SAGEConv", 4))
+    for conv, assign in ((sage, lambda c: setattr(c, "contraction", 0.5)),
+                         (wrapped, lambda c: c.configure(contraction=0.5))):
+        with pytest.raises(ValueError, match=r"contraction= rescales the operator's weight .* SAGE\w* cannot"):
+            assign(conv)
+        assert conv.contraction is None and "contraction" not in repr(conv)
+    gcn = backend.PIGNConv(4)
+    gcn.contraction = 0.5  # (the GCN operator bounds its norm)
+    assert gcn.contraction == 0.5
+
+
+def test_the_form_and_the_operator_of_a_built_layer_cannot_be_assigned_another(backend):
+    """conv.form = "paper" changed only the repr."""
+    conv = backend.PIGNConv(4)
+    for name, value in (("form", "paper"), ("conv_name", "sage"), ("out_channels", 8)):
+        with pytest.raises(AttributeError, match=rf"PIGNConv: {name} is fixed when the layer is built"):
+            setattr(conv, name, value)
+    assert conv.form == "signed" and "paper" not in repr(conv)

@@ -370,6 +370,20 @@ def test_setting_an_attribute_replaces_the_config_with_a_checked_copy():
         layer.configure(act="tanh")
 
 
+@pytest.mark.parametrize("name,value", [("act", "tanh"), ("act_lipschitz", -1.0), ("act_fn", torch.tanh),
+                                        ("channels", 5)])
+def test_what_the_layer_is_built_with_cannot_be_assigned_another_value(name, value):
+    """``layer.act = "tanh"`` changed the repr while the layer went on with ReLU; ``act_lipschitz = -1``
+    (refused when built) turned contraction='s budget negative, a sign flip of the weight."""
+    layer = Dense(3, contraction=0.5)
+    before = getattr(layer, name)
+    with pytest.raises(AttributeError, match=rf"Dense: {name} is fixed when the layer is built \(it is .*build a "
+                                             rf"new layer with {name}="):
+        setattr(layer, name, value)
+    assert getattr(layer, name) is before
+    setattr(layer, name, before)  # (the value it has: nothing changes)
+
+
 def test_layer_repr_shows_the_options_that_differ_from_their_defaults():
     layer = Dense(3, 4, 0.0, 1e-3, "tanh", 0.1, solver="anderson", grad="implicit", inject_input=True,
                   on_nonconvergence="ignore", eval_iterations=9)
