@@ -56,18 +56,23 @@ def check_choice(kind: str, value: str, valid: Iterable[str], *, where: Optional
     return value
 
 
+class UnknownKeywords(TypeError):
+    """Keywords that are not among the valid ones: ``unknown``, ``valid`` (sorted) and ``where``
+    (the owner's name that starts the message), so that an owner that passes keywords on (a model to
+    its layer) can name its own keywords too."""
+
+    def __init__(self, where: str, unknown: list, valid: list) -> None:
+        self.where, self.unknown, self.valid = where, list(unknown), sorted(set(valid))
+        hints = [f"{k!r} -> {close!r}?" for k in self.unknown for close in (closest(k, self.valid),) if close]
+        extra = f" ({'; '.join(hints)})" if hints else ""
+        super().__init__(f"{where} got unknown keyword(s) {', '.join(map(repr, self.unknown))}{extra}; "
+                         + (f"valid keywords: {', '.join(self.valid)}" if self.valid else "it takes no keywords"))
+
+
 def check_keys(where: str, given: Iterable[str], valid: Iterable[str]) -> None:
-    """Raise ``TypeError`` naming every key of ``given`` that is not in ``valid``."""
+    """Raise :class:`UnknownKeywords` (a ``TypeError``) naming every key of ``given`` that is not in
+    ``valid``, with the valid one each most likely meant."""
     valid = sorted(set(valid))
     unknown = [k for k in given if k not in valid]
     if unknown:
-        hints = []
-        for k in unknown:
-            close = closest(k, valid)
-            if close:
-                hints.append(f"{k!r} -> {close!r}?")
-        extra = f" ({'; '.join(hints)})" if hints else ""
-        raise TypeError(
-            f"{where} got unknown keyword(s) {', '.join(map(repr, unknown))}{extra}; "
-            + (f"valid keywords: {', '.join(valid)}" if valid else "it takes no keywords")
-        )
+        raise UnknownKeywords(where, unknown, valid)

@@ -1,6 +1,7 @@
 """The PIGN models' backend-agnostic bodies: encoder, the iterated convolution, (pooling,) decoder."""
 from __future__ import annotations
 
+import inspect
 import re
 from typing import Optional
 
@@ -9,7 +10,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ._compile import is_compiling
-from ._keys import check_choice
+from ._keys import UnknownKeywords, check_choice
 from ._state_dict import HintedLoad
 from .checks import check_int, check_one_graph, check_real, got
 from .forms import registered_form
@@ -79,9 +80,14 @@ class PIGNBase(HintedLoad, nn.Module):
         self._conv_dropout_default = dropout if form == "paper" else 0.0
         # a dropout the user gives goes in at construction (where a factory's keyword of that name is
         # told apart); the model's own default is set after it, being no clash with a factory's
-        given = {} if conv_dropout is None else {"dropout": conv_dropout}
+        given = {} if conv_dropout is None else {"dropout": _probability("conv_dropout", conv_dropout, self)}
         try:
             self.conv = self.conv_class(hidden_channels, num_iterations=num_iterations, **given, **conv_kwargs)
+        except UnknownKeywords as err:  # a keyword neither the layer's nor the model's: the model's named too
+            own = {name for cls in type(self).__mro__ if "__init__" in vars(cls) and issubclass(cls, PIGNBase)
+                   for name, p in inspect.signature(cls.__init__).parameters.items()
+                   if name != "self" and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)}
+            raise UnknownKeywords(f"{where}: {err.where}", err.unknown, [*err.valid, *own]) from None
         except (TypeError, ValueError) as err:  # an option for the layer: the message names the model too
             if type(err) in (TypeError, ValueError) and err.args and isinstance(err.args[0], str):
                 err.args = (f"{type(self).__name__}: {err.args[0]}",) + err.args[1:]

@@ -267,6 +267,8 @@ def test_a_return_info_that_is_not_a_bool_is_named(backend):
     (dict(pool="add"), ValueError, r"^GraphPIGN: pool='add' is spelt pool='sum' here \(PyG's global_add_pool\)"),
     (dict(pool="avg"), ValueError, r"^GraphPIGN: unknown pool 'avg'; valid: 'max', 'mean', 'sum'\.$"),
     (dict(pool=None), TypeError, r"^GraphPIGN: pool must be a string"),
+    (dict(pooling="sum"), TypeError, r"^GraphPIGN: PIGNConv\(conv='gcn'\) got unknown keyword\(s\) 'pooling' "
+                                     r"\('pooling' -> 'pool'\?\)"),
     (dict(conv="gcnconv"), ValueError, r"^GraphPIGN: unknown conv='gcnconv'; the operators registered for '(pyg|dgl)': "
                                        r"'gat', 'gcn', 'gin', 'sage'\. Did you mean 'gcn'\?$"),
 ])
@@ -281,6 +283,14 @@ def test_a_models_options_are_named_with_the_model(backend, kwargs, error, messa
     (dict(tol=-1), ValueError, r"PIGNConv: tol must be a finite number >= 0 or None, got -1\.0$"),
     (dict(gamma_max=2.0), ValueError, r"GCNOperator: gamma_max must be a finite number in \(0, 1\], got 2\.0$"),
     (dict(tool=1e-3), TypeError, r"PIGNConv\(conv='gcn'\) got unknown keyword\(s\) 'tool'"),
+    # the model's own keywords count among the valid ones: 'decoder_dropouts' -> 'dropout' was suggested, and
+    # 'conv_drop' got no hint
+    (dict(decoder_dropouts=0.1), TypeError, r"PIGNConv\(conv='gcn'\) got unknown keyword\(s\) 'decoder_dropouts' "
+                                            r"\('decoder_dropouts' -> 'decoder_dropout'\?\); valid keywords: "
+                                            r".*conv_dropout, .*decoder_dropout"),
+    (dict(conv_drop=0.1), TypeError, r"PIGNConv\(conv='gcn'\) got unknown keyword\(s\) 'conv_drop' \('conv_drop' -> "
+                                     r"'conv_dropout'\?\)"),
+    (dict(conv_dropout="x"), TypeError, r"conv_dropout must be a finite number in \[0, 1\), got 'x'"),
 ])
 def test_a_layer_option_given_to_a_model_is_named_with_the_model(backend, model, kwargs, error, message):
     """A bad option for the iterated layer named only the layer (or its operator), which the user never built."""
