@@ -27,7 +27,7 @@ from iterative_core.validation import NonFiniteFeaturesError
 
 from . import backends
 from .backends import BACKENDS, MODELS
-from .configs import PIGN_PRESETS, RunConfig, chains_models, preset, run_one
+from .configs import PIGN_PRESETS, RunConfig, build_model, chains_models, preset, run_one
 from .data import DATASETS, DatasetUnavailable, add_feature_noise, cache_dir, load_node_dataset, planetoid_available
 from .data import ENV_VAR, PLANETOID, planetoid_raw_complete, resolve_root, to_device, writable_root
 from .model_io import (ModelFileError, model_from_record, open_file_link, read_model_file, renamed_over, save_model,
@@ -375,6 +375,27 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
     return cfg
 
 
+def _check_builds(args: argparse.Namespace, cfg: RunConfig) -> None:
+    """Refuse, before any data is read, options that build no model together: with the chains' preset
+    (which never stops before a chain's length, ``min_iter``) fewer iterations than that, or any
+    other pair that the model's own checks refuse (a traceback after the data was loaded)."""
+    floor = cfg.conv.get("min_iter") if cfg.model == "pign" and args.dataset == "chains" else None
+    if floor is not None:
+        for option, value in (("--iterations", cfg.depth), ("--eval-iterations", cfg.conv.get("eval_iterations"))):
+            if value is not None and value < floor:
+                _usage_error(args, f"argument {option}: {value} is fewer than the {floor} steps the chains of length "
+                                   f"{args.length} need (the label crosses one node per step: the model never stops "
+                                   f"before them); give {option} {floor} or more, or a shorter --length")
+    if args.model != "pign" or backends.backend_problem(args.backend) is not None:
+        return  # (a baseline's options are checked by argparse; a missing backend is said where it is loaded)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            build_model(args.backend, cfg, 1, 2, sparse_input=False)
+    except (TypeError, ValueError) as exc:
+        _usage_error(args, f"the options given do not build a model: {exc}")
+
+
 def _load(args: argparse.Namespace, noise_seed: int = 0):
     kwargs = {"length": args.length} if args.dataset == "chains" else {}
     ds = load_node_dataset(args.dataset, args.backend, args.data_root, **kwargs)
@@ -543,6 +564,7 @@ def _train(args: argparse.Namespace, rows_out=None) -> int:
     _check_outputs(args, ("--csv", "--save"), ("--graph", "--features", "--labels"))
     _set_threads(args.threads)
     cfg = config_from_args(args)
+    _check_builds(args, cfg)
     data = labels = None
     if args.graph is not None:
         base, data, labels, how = _load_user_dataset(args)

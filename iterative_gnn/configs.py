@@ -132,10 +132,23 @@ def preset(model: str, name: Optional[str] = None) -> RunConfig:
     return BASELINES[model]
 
 
+#: the PIGN keywords the run sets itself, and where a configuration gives them
+_RUN_SETS = {"num_iterations": "RunConfig.depth", "dropout": "RunConfig.dropout",
+             "input_dropout": "RunConfig.input_dropout (the training loop drops the input features)",
+             "cached": "nothing (the run caches the propagation of its one graph)",
+             "in_channels": "nothing (the data sets the widths)", "hidden_channels": "RunConfig.hidden",
+             "out_channels": "nothing (the data sets the widths)"}
+
+
 def build_model(backend: str, cfg: RunConfig, in_channels: int, out_channels: int, *,
                 cached: bool = True, sparse_input: bool = True) -> nn.Module:
     if cfg.model == "pign":
         conv = dict(cfg.conv)
+        taken = sorted(set(conv) & set(_RUN_SETS))
+        if taken:  # (they reached the model twice: "got multiple values for keyword argument")
+            raise ValueError(f"RunConfig.conv: {', '.join(map(repr, taken))} "
+                             f"{'is' if len(taken) == 1 else 'are'} set by the run, not in conv: give "
+                             + ", ".join(_RUN_SETS[k] for k in taken))
         conv.setdefault("on_nonconvergence", "ignore")  # convergence is reported, not warned each epoch
         if backend == "dgl" and conv.get("add_self_loops") is False:
             # without self-loops some nodes may have no in-edges (the chains' labelled ends): intended here

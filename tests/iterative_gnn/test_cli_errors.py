@@ -492,3 +492,27 @@ def test_a_runtime_error_that_is_not_memory_is_not_called_so(tmp_path, monkeypat
     monkeypatch.setattr(reproduce, "run_one", fail)
     with pytest.raises(RuntimeError, match="shapes cannot be multiplied"):
         main([*TINY_CHAINS, "--out", str(tmp_path / "res")])
+
+
+@pytest.mark.parametrize("extra,option,value", [(["--iterations", "3"], "--iterations", "3"),
+                                                (["--eval-iterations", "2"], "--eval-iterations", "2")])
+def test_chains_with_fewer_iterations_than_their_length_is_a_usage_error(extra, option, value, capsys, monkeypatch,
+                                                                         no_training):
+    """The chains' preset never stops before a chain's length (min_iter): fewer iterations failed with a
+    traceback after the data was read."""
+    def no_data(*a, **k):
+        raise AssertionError("the data was read")
+
+    monkeypatch.setattr("iterative_gnn.cli.load_node_dataset", no_data)
+    err = usage_error(["train", "--dataset", "chains", "--length", "5", *extra], capsys)
+    assert f"argument {option}: {value} is fewer than the 5 steps the chains of length 5 need" in err, err
+
+
+def test_options_that_build_no_model_together_are_a_usage_error(capsys, monkeypatch, no_training):
+    """Any pair the model's own checks refuse is said before the data is read, not as a traceback."""
+    from iterative_gnn.configs import PIGN_PRESETS
+
+    monkeypatch.setitem(PIGN_PRESETS, "best", PIGN_PRESETS["best"].with_(conv={"min_iter": 4}))
+    monkeypatch.setattr("iterative_gnn.cli.load_node_dataset", lambda *a, **k: pytest.fail("the data was read"))
+    err = usage_error(["train", "--dataset", "cora", "--iterations", "3"], capsys)
+    assert "the options given do not build a model: PIGN: PIGNConv: min_iter must be" in err, err

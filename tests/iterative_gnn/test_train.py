@@ -353,3 +353,10 @@ def test_a_report_names_the_runs_own_backend(tmp_path):
     (tmp_path / "run.log").write_text("# reproduce; backend dgl; 2026-11-26 23:43:38 UTC\n# machine: Linux\n")
     report(tmp_path, "pyg", log=lambda line: None)
     assert (tmp_path / "summary.md").read_text().startswith("# iterative-gnn reproduce (dgl)")
+
+
+@pytest.mark.parametrize("key", ["dropout", "num_iterations", "cached", "input_dropout"])
+def test_a_pign_keyword_the_run_sets_itself_is_refused_in_conv(key):
+    """It reached the model twice: Python's "got multiple values for keyword argument"."""
+    with pytest.raises(ValueError, match=rf"RunConfig.conv: '{key}' is set by the run, not in conv: give "):
+        build_model("pyg", preset("pign", "default").with_(conv={key: 1}), 10, 3)
