@@ -8,6 +8,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from ._keys import check_choice
+from ._warnings import warn_user
 
 def identity(t: Tensor) -> Tensor:
     """The identity (a named function, so that layers using it pickle)."""
@@ -56,6 +57,9 @@ def resolve_activation(act: Activation, lipschitz: float | None = None, *,
     if isinstance(act, str):
         check_choice("activation", act, _ACTS, where=where)
         fn, lip = _ACTS[act]
+        if lipschitz is not None and float(lipschitz) != lip:  # (its constant is known: the one given is not used)
+            warn_user(f"{at}act_lipschitz={lipschitz} has no effect with act={act!r}, whose Lipschitz constant is "
+                      f"known ({lip:g}); it is for a callable act, whose constant the layer cannot tell")
         return fn, lip, act
     if isinstance(act, type):  # (nn.ReLU, not nn.ReLU(): called on the iterate, it built a module of it)
         raise TypeError(f"{at}act={act.__name__} is a class; pass an instance, act={act.__name__}(), or a name "

@@ -462,3 +462,15 @@ def test_the_readme_lists_every_option_as_the_config_defines_it():
     table = readme.split("<!-- options:start -->\n", 1)[1].split("<!-- options:end -->", 1)[0]
     expected = ic.options_table(ic.SolveConfig, ic.LayerOptions, rename={"max_iter": "num_iterations / max_iter"})
     assert table == expected, "README.md's options table is stale: regenerate it with iterative_core.options_table"
+
+
+def test_act_lipschitz_with_a_named_activation_is_warned_about():
+    """The constant of a named activation is known: one given beside it was dropped without a word."""
+    with pytest.warns(UserWarning, match=r"Dense: act_lipschitz=0\.5 has no effect with act='relu', whose Lipschitz "
+                                         r"constant is known \(1\)"):
+        layer = Dense(3, act="relu", act_lipschitz=0.5)
+    assert layer.act_lipschitz == 1.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        Dense(3, act="relu", act_lipschitz=1.0)  # (the known constant: nothing to say)
+        Dense(3, act=torch.tanh, act_lipschitz=1.0)
