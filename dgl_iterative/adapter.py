@@ -132,9 +132,10 @@ class DGLAdapter(GraphAdapter):
     """DGL's graphs (``DGLGraph``, ``dgl.batch``) and layers (``conv(graph, feat, ...)``)."""
 
     name = "dgl"
-    # DGL's layers whose reset_parameters draws the weights but keeps the biases
+    # DGL's layers whose reset_parameters draws the weights but keeps the biases, or the module given to them
     resets_keep = {"dgl.nn.pytorch.conv.sageconv.SAGEConv": ("fc_self.bias", "fc_pool.bias", "bias"),
-                   "dgl.nn.pytorch.conv.tagconv.TAGConv": ("lin.bias",)}
+                   "dgl.nn.pytorch.conv.tagconv.TAGConv": ("lin.bias",),
+                   "dgl.nn.pytorch.conv.nnconv.NNConv": ("edge_func",)}
     # (in_channels / out_channels last: this library's PIGNConv, and modules named as in PyG)
     widths = WidthNames(inputs=("_in_src_feats", "_in_feats", "in_feats", "in_channels"), input_dst=("_in_dst_feats",),
                         outputs=("_out_feats", "out_feats", "out_channels"), heads=("_num_heads", "num_heads"),

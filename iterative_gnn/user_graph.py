@@ -36,6 +36,7 @@ and what was expected.
 """
 from __future__ import annotations
 
+import ast
 import bz2
 import csv
 import gzip
@@ -305,12 +306,28 @@ def _read_edge_list(lines: Sequence[str], create):
             part = _parse_edge_list([line], create)
             g.add_nodes_from(part.nodes(data=True))
             g.add_edges_from(part.edges(data=True))
-    if not all(_finite_or_absent(w) for *_, w in g.edges(data="weight")):
-        for number, line in enumerate(lines, 1):
-            bad = [w for *_, w in _parse_edge_list([line], create).edges(data="weight") if not _finite_or_absent(w)]
-            if bad:
-                raise ValueError(f"line {number}: the weight {bad[0]!r} is not a finite number")
+    edge_lines = sum(1 for raw in lines if raw.split("#", 1)[0].strip())
+    if g.number_of_edges() != edge_lines or not all(_finite_or_absent(w) for *_, w in g.edges(data="weight")):
+        # (an edge given twice keeps its last line's weight: the lines are read for their own)
+        for number, raw in enumerate(lines, 1):
+            weight = _edge_list_line_weight(raw)
+            if not _finite_or_absent(weight):
+                raise ValueError(f"line {number}: the weight {weight!r} is not a finite number")
     return g
+
+
+def _edge_list_line_weight(raw: str) -> Any:
+    """The weight an edge list's line gives (networkx's reading of a well-formed line: a number after
+    the two ids, or a dictionary's ``weight``), or None."""
+    tokens = raw.split("#", 1)[0].split(None, 2)
+    if len(tokens) < 3:
+        return None
+    rest = tokens[2].strip()
+    try:
+        data = ast.literal_eval(rest) if rest.startswith("{") else float(rest)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):  # (as networkx read it: not a weight)
+        return None
+    return data.get("weight") if isinstance(data, dict) else data
 
 
 def _finite_or_absent(weight: Any) -> bool:

@@ -192,11 +192,13 @@ class IterativeLayerBase(HintedLoad, nn.Module):
         if name in self._exposed_options and "_config" in self.__dict__:
             self.configure(**{name: value})
             return
-        if name in self._fixed_attributes and "_config" in self.__dict__ and name in self.__dict__ and not _same(
-                value, self.__dict__[name]):
-            where = type(self).__name__
-            raise AttributeError(f"{where}: {name} is fixed when the layer is built (it is {self.__dict__[name]!r}; "
-                                 f"the layer computes with it as built): build a new layer with {name}={value!r}")
+        if name in self._fixed_attributes and "_config" in self.__dict__:
+            # (a module, act=nn.PReLU(), is kept among the layer's children, not in its __dict__)
+            held = self.__dict__ if name in self.__dict__ else self.__dict__.get("_modules", {})
+            if name in held and not _same(value, held[name]):
+                where = type(self).__name__
+                raise AttributeError(f"{where}: {name} is fixed when the layer is built (it is {held[name]!r}; the "
+                                     f"layer computes with it as built): build a new layer with {name}={value!r}")
         super().__setattr__(name, value)
 
     def _set_activation(self, act: Activation, act_lipschitz: Optional[float], where: str) -> None:

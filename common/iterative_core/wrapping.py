@@ -286,12 +286,17 @@ def reset_module(module: nn.Module, partial: tuple[str, ...] = (),
     reset too, since the layers it adds would otherwise keep their values. ``keeps`` names, by class,
     the parameters a class's own ``reset_parameters`` leaves as they are (DGL's ``SAGEConv``: its
     Linear maps' biases): one held by a child is drawn again by the child's reset, which leaves the
-    child's other parameters as the module's reset drew them. What a module holds itself without a
+    child's other parameters as the module's reset drew them; a child module named whole is reset
+    whole (DGL's ``NNConv``: the ``edge_func`` the user gave). What a module holds itself without a
     reset of its own, or keeps itself, is not reset here (see :func:`unreset_parameters`)."""
     own = getattr(module, "reset_parameters", None)
     if callable(own):
         own()
         for name in _kept(module, keeps):
+            whole = _submodule(module, name)
+            if whole is not None:  # a child module the reset leaves as it is (DGL's NNConv's edge_func)
+                reset_module(whole, partial, keeps)
+                continue
             owner, _, leaf = name.rpartition(".")
             child = _submodule(module, owner) if owner else None  # (held by the module itself: unreset_parameters)
             if not isinstance(getattr(child, leaf, None), nn.Parameter) or not callable(
@@ -346,10 +351,11 @@ def unreset_parameters(module: nn.Module, partial: tuple[str, ...] = (),
 
 def _unknown_values_message(where: str, names: Sequence[str], operator: nn.Module) -> str:
     """Why ``where.reset_parameters()`` cannot reset ``names`` of a layer built on the meta device."""
-    return (f"{where}.reset_parameters(): the operator's parameter(s) {', '.join(map(repr, names))} are drawn "
-            f"again by no reset_parameters(), and their values at construction are unknown: the layer was built on "
-            f"the meta device; give {type(operator).__name__} a reset_parameters() method that initialises them, or "
-            "load a state_dict (load_state_dict(..., assign=True))")
+    return (f"{where}.reset_parameters(): the operator's parameter(s) {', '.join(map(repr, names))} keep their "
+            f"values through every reset_parameters() of {type(operator).__name__} (it has none for them, or its own "
+            f"keeps them), and their values at construction are unknown: the layer was built on the meta device. "
+            "Load a state_dict (load_state_dict(..., assign=True)), build the layer on a real device, or give the "
+            "module that holds them a reset_parameters() that initialises them")
 
 
 class SquareOperator:
@@ -759,11 +765,12 @@ def split_operator_options(kwargs: dict) -> tuple[dict, dict]:
 
 
 def build_operator(backend: str, conv: str, channels: int, options: dict, where: str,
-                   layer_given: Iterable[str] = ()) -> nn.Module:
+                   layer_given: Iterable[str] = (), layer_keys: Iterable[str] = ()) -> nn.Module:
     """``factory(channels, **options)`` for the operator ``conv`` registered for ``backend``; an
     option the factory does not take is an error listing the valid keywords. ``layer_given``: the
     iteration's options the caller set, which the layer keeps (a warning names those the factory
-    takes too, and, for a factory with ``**kwargs``, the options spelt like one of the layer's)."""
+    takes too, and, for a factory with ``**kwargs``, the options spelt like one of the layer's).
+    ``layer_keys``: the layer's own keywords beyond the iteration's (``conv``, ``form``), valid too."""
     factory = get_operator(conv, backend)
     try:
         signature = inspect.signature(factory)
@@ -772,7 +779,7 @@ def build_operator(backend: str, conv: str, channels: int, options: dict, where:
     params = None if signature is None else list(signature.parameters.values())[1:]
     named = [] if params is None else [p.name for p in params if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)]
     if params is not None and not any(p.kind is p.VAR_KEYWORD for p in params):
-        check_keys(f"{where}(conv={conv!r})", options, list(ITERATION_KEYS) + named)
+        check_keys(f"{where}(conv={conv!r})", options, [*ITERATION_KEYS, *named, *layer_keys])
     elif params is not None:  # **kwargs: nothing refuses a misspelt option of the layer's
         for key in options:  # (0.85: num_iteration -> num_iterations, not PyG's num_relations)
             near = difflib.get_close_matches(key, ITERATION_KEYS, n=1, cutoff=0.85)
@@ -900,7 +907,7 @@ class RegistryLayerBase(OperatorLayerBase):
 
     #: the constructor's names of the input and output widths (the ecosystem's: GCNConv's, GraphConv's)
     width_args: tuple[str, str] = ("in_channels", "out_channels")
-    _fixed_attributes = OperatorLayerBase._fixed_attributes | {"form", "conv_name", "out_channels"}
+    _fixed_attributes = OperatorLayerBase._fixed_attributes | {"form", "conv_name", "in_channels", "out_channels"}
 
     def __init__(self, in_channels: int, out_channels: Optional[int] = None, *, num_iterations: int = 8,
                  smoothing=None, tol: Optional[float] = None, act=None, dropout: float = 0.0, conv: str = "gcn",
@@ -942,7 +949,8 @@ class RegistryLayerBase(OperatorLayerBase):
         given_options = {k: v for k, v in opts.items() if k in given}  # for the repr
         layer_given = set(it) | {k for k, v in (("smoothing", smoothing is not form_smoothing), ("tol", tol is not None),
                                                 ("act", act is not form_act), ("dropout", dropout != 0.0)) if v}
-        operator = build_operator(self.adapter.name, conv, channels, opts, where, layer_given)
+        operator = build_operator(self.adapter.name, conv, channels, opts, where, layer_given,
+                                  (*self.width_args, "conv", "form"))
         if form != "paper" and not hasattr(operator, "bind"):
             # the forms' initial residual alpha * x reaches an operator only through its bind, which gets x
             raise ValueError(f"{where}: form={form!r} adds alpha * x at every step, which an operator does through "

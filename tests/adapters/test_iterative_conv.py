@@ -380,9 +380,8 @@ def test_reset_parameters_of_a_layer_built_on_the_meta_device(backend):
         for p in conv.parameters():
             p.fill_(3.0)
     with pytest.raises(RuntimeError, match=r"IterativeConv.reset_parameters\(\): the operator's parameter\(s\) "
-                                           r"'gain' are drawn again by no reset_parameters\(\), .* built on the meta "
-                                           r"device; give MeanOfNeighbours a reset_parameters\(\) method "
-                                           r".*load_state_dict"):
+                                           r"'gain' keep their values through every reset_parameters\(\) of "
+                                           r"MeanOfNeighbours .* built on the meta device\. Load a state_dict"):
         conv.reset_parameters()
     assert all(bool((p == 3.0).all()) for p in conv.parameters())
     plain = plain.to_empty(device="cpu")

@@ -384,8 +384,17 @@ def test_contraction_set_after_construction_is_checked_as_when_built(backend):
 
 def test_the_form_and_the_operator_of_a_built_layer_cannot_be_assigned_another(backend):
     """conv.form = "paper" changed only the repr."""
-    conv = backend.PIGNConv(4)
-    for name, value in (("form", "paper"), ("conv_name", "sage"), ("out_channels", 8)):
+    conv = backend.PIGNConv(4, 8)
+    for name, value in (("form", "paper"), ("conv_name", "sage"), ("out_channels", 6), ("in_channels", 6)):
         with pytest.raises(AttributeError, match=rf"PIGNConv: {name} is fixed when the layer is built"):
             setattr(conv, name, value)
     assert conv.form == "signed" and "paper" not in repr(conv)
+    # an activation module is a child of the layer: swapping it ran the new one under the old name and constant
+    prelu = torch.nn.PReLU()
+    conv = backend.PIGNConv(4, form="paper", act=prelu)
+    with pytest.raises(AttributeError, match=r"PIGNConv: act_fn is fixed when the layer is built"):
+        conv.act_fn = torch.nn.Tanh()
+    assert conv.act_fn is prelu
+    # the layer's own keywords are valid ones: 'cnv' got no hint
+    with pytest.raises(TypeError, match=r"got unknown keyword\(s\) 'cnv' \('cnv' -> 'conv'\?\)"):
+        backend.PIGNConv(4, cnv="sage")

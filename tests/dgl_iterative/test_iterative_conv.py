@@ -116,10 +116,13 @@ def test_a_layer_of_the_other_ecosystem_is_refused_by_name():
 
 
 @pytest.mark.parametrize("make", [lambda: SAGEConv(C, C, "mean"), lambda: SAGEConv(C, C, "gcn"),
-                                  lambda: __import__("dgl.nn", fromlist=["TAGConv"]).TAGConv(C, C)])
+                                  lambda: __import__("dgl.nn", fromlist=["TAGConv"]).TAGConv(C, C),
+                                  lambda: __import__("dgl.nn", fromlist=["NNConv"]).NNConv(
+                                      C, C, torch.nn.Linear(2, C * C), "mean")])
 def test_reset_parameters_draws_the_biases_dgls_own_reset_keeps(make):
     """DGL's SAGEConv and TAGConv reset their weights only: a wrapped layer kept its trained biases
-    (fc_self.bias, bias, lin.bias) after reset_parameters(), as PIGNConv(conv="sage") no longer did."""
+    (fc_self.bias, bias, lin.bias) after reset_parameters(), as PIGNConv(conv="sage") no longer did;
+    NNConv keeps the edge_func it was given."""
     conv = IterativeConv(make())
     with torch.no_grad():
         for p in conv.parameters():
@@ -141,6 +144,7 @@ def test_a_meta_built_layer_whose_reset_keeps_a_bias_names_it():
         for p in conv.parameters():
             p.fill_(3.0)
     with pytest.raises(RuntimeError,
-                       match=r"parameter\(s\) 'bias' are drawn again by no reset_parameters\(\), .* meta device"):
+                       match=r"parameter\(s\) 'bias' keep their values through every reset_parameters\(\) of "
+                             r"SAGEConv .* meta device\. Load a state_dict"):
         conv.reset_parameters()
     assert all(bool((p == 3.0).all()) for p in conv.parameters())
