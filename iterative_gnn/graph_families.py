@@ -22,6 +22,7 @@ backends train on identical tensors; :mod:`iterative_gnn.graph_tasks` converts t
 """
 from __future__ import annotations
 
+import numbers
 import random
 from dataclasses import dataclass
 from typing import Callable, Optional, Sequence
@@ -106,6 +107,13 @@ def _renumber(g: nx.Graph, rng: random.Random) -> tuple[nx.Graph, dict]:
     return out, mapping
 
 
+def _check_seed(seed: int) -> int:
+    """``seed`` as an int (a numpy integer too), or a ValueError naming it."""
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise ValueError(f"seed must be an int, got {seed!r}")
+    return int(seed)
+
+
 def _check_count(name: str, value: int, minimum: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}")
@@ -117,6 +125,10 @@ def make_family_graphs(per_family: int = 40, *, families: Optional[Sequence[str]
     its index there), each with ``extra_edges[0] .. extra_edges[1]`` random extra edges (uniform) and
     its nodes renumbered at random; in a random order. The same arguments give the same graphs."""
     _check_count("per_family", per_family, 1)
+    seed = _check_seed(seed)
+    if isinstance(families, str):  # (a name alone was read letter by letter)
+        raise ValueError(f"families must be a list of family names, got the string {families!r}; "
+                         f"give [{families!r}]")
     names = list(FAMILIES) if families is None else list(families)
     bad = [f for f in names if f not in FAMILIES]
     if bad or not names:
@@ -124,9 +136,11 @@ def make_family_graphs(per_family: int = 40, *, families: Optional[Sequence[str]
     twice = sorted({f for f in names if names.count(f) > 1})
     if twice:  # (two labels for graphs drawn alike: a task no model can learn)
         raise ValueError(f"families names {', '.join(twice)} more than once; each family is one class: give each once")
-    lo, hi = extra_edges
-    if not (isinstance(lo, int) and isinstance(hi, int) and 0 <= lo <= hi):
-        raise ValueError(f"extra_edges must be (low, high) with 0 <= low <= high, got {extra_edges!r}")
+    pair = tuple(extra_edges) if isinstance(extra_edges, (tuple, list)) else ()
+    if not (len(pair) == 2 and all(isinstance(v, int) and not isinstance(v, bool) for v in pair)
+            and 0 <= pair[0] <= pair[1]):
+        raise ValueError(f"extra_edges must be (low, high), ints with 0 <= low <= high, got {extra_edges!r}")
+    lo, hi = pair
     out = []
     for label, name in enumerate(names):
         for i in range(per_family):
@@ -174,7 +188,8 @@ def make_distance_graphs(num_graphs: int = 200, *, threshold: int = 16, spread: 
     _check_count("max_leg", max_leg, 0)
     if spread >= threshold:
         raise ValueError(f"spread must be < threshold (distances >= 1), got spread={spread}, threshold={threshold}")
-    if not (0.0 <= legs <= 1.0):
+    seed = _check_seed(seed)
+    if isinstance(legs, bool) or not isinstance(legs, numbers.Real) or not (0.0 <= legs <= 1.0):
         raise ValueError(f"legs must be a probability in [0, 1], got {legs!r}")
     shortest_far = threshold + gap + 1
     longest = shortest_far + spread

@@ -10,6 +10,7 @@ offset per graph, a ``batch`` vector, as ``torch_geometric.data.Batch`` does); D
 from __future__ import annotations
 
 import copy
+import numbers
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional, Sequence
@@ -73,11 +74,11 @@ def _to_backend(g, backend: str):
         raise ValueError(f"graph_dataset needs graphs whose nodes are 0..n-1 (node i is row i of the features); got "
                          f"nodes {sorted(g.nodes, key=str)[:5]}...: relabel them with "
                          "networkx.convert_node_labels_to_integers")
-    ordered = g
-    if list(g.nodes) != list(range(n)):
-        ordered = g.__class__()
-        ordered.add_nodes_from(range(n))
-        ordered.add_edges_from(g.edges)
+    # always a copy without attributes: the features come from features(item), and PyG's converter refuses
+    # attributes that some nodes or edges have and others lack
+    ordered = g.__class__()
+    ordered.add_nodes_from(range(n))
+    ordered.add_edges_from(g.edges)
     if backend == "pyg":
         from torch_geometric.utils import from_networkx
 
@@ -97,7 +98,16 @@ def graph_dataset(items: Sequence[LabelledGraph], features: Callable[[LabelledGr
     items = list(items)
     if not items:
         raise ValueError("graph_dataset needs at least one graph, got none")
-    y = torch.tensor([it.label for it in items], dtype=torch.long)
+    labels = [it.label for it in items]
+    bad = next((v for v in labels if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 0), None)
+    if bad is not None:
+        raise ValueError(f"graph_dataset needs each graph's label to be a class index, an int >= 0; got {bad!r}")
+    y = torch.tensor(labels, dtype=torch.long)
+    largest = int(y.max())
+    if num_classes is not None and (isinstance(num_classes, bool) or not isinstance(num_classes, numbers.Integral)
+                                    or num_classes <= largest):
+        raise ValueError(f"num_classes must be an int above the largest label, {largest} (or None: {largest + 1}); "
+                         f"got {num_classes!r}")
     xs = [features(it) for it in items]
     for it, x in zip(items, xs):
         if x.dim() != 2 or x.size(0) != it.num_nodes:
@@ -105,7 +115,8 @@ def graph_dataset(items: Sequence[LabelledGraph], features: Callable[[LabelledGr
                              f"{it.num_nodes} nodes")
     train, val, test = stratified_split(y.tolist(), train_fraction, val_fraction, seed=split_seed)
     return GraphDataset(name, backend, items, [_to_backend(it.graph, backend) for it in items], xs, y,
-                        train, val, test, num_classes or int(y.max()) + 1, torch.device(device))
+                        train, val, test, largest + 1 if num_classes is None else int(num_classes),
+                        torch.device(device))
 
 
 @dataclass

@@ -398,24 +398,24 @@ def _adjoint_settings(cfg: SolveConfig, max_iter: int) -> tuple[str, dict, Optio
     return solver, options, tol, steps
 
 
-def _check_batch(batch, z0: Tensor, num_graphs, where: str, *, read: bool) -> Optional[int]:
+def _check_batch(batch, z0: Tensor, num_graphs, where: str, *, read: bool, rows: str = "z0") -> Optional[int]:
     """Check ``batch`` (and ``num_graphs``); return ``num_graphs``, read from ``batch`` when None.
 
     The range of the graph indices is read back (one synchronisation, the one that finding
     ``num_graphs`` takes anyway) when ``num_graphs`` is None or ``read`` is True, and on the CPU outside
     ``torch.compile``, where it costs no synchronisation and an index out of range would fail deep inside
-    torch."""
+    torch. ``rows``: the name of ``z0`` in the messages."""
     if not isinstance(batch, Tensor):
-        raise TypeError(f"{where}: batch must be a 1-D int64 tensor (the graph of each row of z0), got {got(batch)}")
+        raise TypeError(f"{where}: batch must be a 1-D int64 tensor (the graph of each row of {rows}), got {got(batch)}")
     if batch.dim() != 1 or batch.shape[0] != z0.shape[0]:
         raise ValueError(
-            f"{where}: batch must be a 1-D tensor with one entry per row of z0 ({z0.shape[0]}), "
+            f"{where}: batch must be a 1-D tensor with one entry per row of {rows} ({z0.shape[0]}), "
             f"got shape {tuple(batch.shape)}"
         )
     if batch.dtype != torch.long:
         raise ValueError(f"{where}: batch must be an int64 tensor, got {batch.dtype}")
     if batch.device != z0.device:
-        raise ValueError(f"{where}: batch is on {batch.device} but z0 is on {z0.device}")
+        raise ValueError(f"{where}: batch is on {batch.device} but {rows} is on {z0.device}")
     num_graphs = check_int("num_graphs", num_graphs, minimum=0, optional=True, where=where)
     cpu_read = batch.device.type == "cpu" and not is_compiling()  # (a compiled graph reads nothing back)
     if batch.numel() == 0 or not (read or num_graphs is None or cpu_read):

@@ -14,6 +14,7 @@ from ._keys import UnknownKeywords, check_choice
 from ._state_dict import HintedLoad
 from .checks import check_int, check_one_graph, check_real, got
 from .forms import registered_form
+from .fixed_point import _check_batch
 from .info import FixedPointInfo
 from .validation import (NonFiniteFeaturesError, check_features, check_parameter_dtype, compute_dtype,
                          nonfinite_features)
@@ -201,8 +202,10 @@ def global_pool(z: Tensor, batch: Optional[Tensor], num_graphs: Optional[int] = 
         acc = compute_dtype(z.dtype)
         out = z.to(acc).mean(0, keepdim=True) if how == "mean" else z.to(acc).sum(0, keepdim=True)
         return out.to(z.dtype)
-    if num_graphs is None:
-        num_graphs = int(batch.max()) + 1 if batch.numel() else 0
+    # (the checks of the iteration's batch: an index out of range failed inside torch, or asserted on a GPU)
+    num_graphs = _check_batch(batch, z, num_graphs, "global_pool", read=False, rows="z")
+    if num_graphs is None:  # (no rows)
+        num_graphs = 0
     if how == "max":
         out = z.new_zeros(num_graphs, z.size(1))
         return out.scatter_reduce(0, batch.view(-1, 1).expand_as(z), z, "amax", include_self=False)

@@ -53,6 +53,14 @@ def test_family_arguments_refused():
         make_family_graphs(2, families=["cycle", "moebius"])
     with pytest.raises(ValueError, match="cycle more than once"):  # two classes drawn alike
         make_family_graphs(2, families=["cycle", "star", "cycle"])
+    # raw Python errors before: unpacking, NoneType * int, a name read letter by letter
+    for bad in (3, (1, 2, 3), (1.0, 2)):
+        with pytest.raises(ValueError, match=r"extra_edges must be \(low, high\), ints with 0 <= low <= high"):
+            make_family_graphs(2, extra_edges=bad)
+    with pytest.raises(ValueError, match=r"seed must be an int, got None"):
+        make_family_graphs(2, seed=None)
+    with pytest.raises(ValueError, match=r"families must be a list of family names, got the string 'cycle'"):
+        make_family_graphs(2, families="cycle")
     with pytest.raises(ValueError, match="per_family"):
         make_family_graphs(0)
     with pytest.raises(ValueError, match="extra_edges"):
@@ -84,6 +92,8 @@ def test_distance_arguments_refused():
         make_distance_graphs(4, threshold=20, spread=4, gap=8, max_diameter=30)
     with pytest.raises(ValueError, match="spread"):
         make_distance_graphs(4, threshold=4, spread=4)
+    with pytest.raises(ValueError, match=r"legs must be a probability in \[0, 1\], got '0.2'"):
+        make_distance_graphs(4, legs="0.2")
     with pytest.raises(ValueError, match="legs"):
         make_distance_graphs(4, legs=1.5)
 

@@ -133,3 +133,31 @@ def test_a_split_without_validation_graphs_is_refused_when_made():
     with pytest.raises(ValueError, match=r"train_graph_classifier: the split of the 4 graphs \(2 to 2 per class.*has no "
                                          r"validation graph; give more graphs per class"):
         train_graph_classifier(model, ds, epochs=1)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_attributes_of_some_nodes_or_edges_are_not_read(backend):
+    """PyG's converter refused a graph (relabelled as advised, nodes 0..n-1 in order) whose nodes or
+    edges carry an attribute that others lack; the features come from features(item)."""
+    from iterative_gnn.graph_families import LabelledGraph
+
+    g = nx.convert_node_labels_to_integers(nx.Graph([("a", "b"), ("b", "c")]))
+    g.nodes[0]["colour"] = "red"
+    g.edges[1, 2]["weight"] = 2.0
+    ds = graph_dataset([LabelledGraph(g, k % 2, "path") for k in range(6)], lambda it: torch.ones(3, 1), backend)
+    assert _edge_set(collate(ds, torch.tensor([0])), backend) == {(0, 1), (1, 0), (1, 2), (2, 1)}
+
+
+@pytest.mark.parametrize("num_classes", [3, 0, -2, 2.5, True])
+def test_num_classes_below_the_labels_is_refused(num_classes):
+    """3 for labels up to 9 failed inside the loss ("Target 8 is out of bounds"), 0 was replaced by the
+    largest label + 1, -2 failed in nn.Linear."""
+    from iterative_gnn.graph_families import LabelledGraph
+
+    items = [LabelledGraph(nx.path_graph(3), k, "path") for k in range(10)]
+    with pytest.raises(ValueError, match=rf"num_classes must be an int above the largest label, 9 \(or None: 10\); "
+                                         rf"got {num_classes!r}"):
+        graph_dataset(items, lambda it: torch.ones(3, 1), "pyg", num_classes=num_classes)
+    assert graph_dataset(items, lambda it: torch.ones(3, 1), "pyg", num_classes=12).num_classes == 12
+    with pytest.raises(ValueError, match=r"each graph's label to be a class index, an int >= 0; got -1"):
+        graph_dataset([LabelledGraph(nx.path_graph(3), -1, "path")] * 3, lambda it: torch.ones(3, 1), "pyg")

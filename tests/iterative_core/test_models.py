@@ -1,0 +1,28 @@
+"""The models' shared parts: the pooling readout."""
+import pytest
+import torch
+
+from iterative_core.models import global_pool
+
+
+@pytest.mark.parametrize("batch,num_graphs,error,message", [
+    (torch.tensor([0, 0, 1, 2, 2]), 2, ValueError, r"batch holds the graph index 2 but num_graphs=2"),
+    (torch.tensor([0, 0, 1, 1]), None, ValueError,
+     r"batch must be a 1-D tensor with one entry per row of z \(5\), got shape \(4,\)"),
+    (torch.tensor([0, -1, 1, 1, 1]), None, ValueError, r"batch holds the negative graph index -1"),
+    (torch.tensor([0.0, 0, 1, 1, 1]), None, ValueError, r"batch must be an int64 tensor, got torch.float32"),
+    ([0, 0, 1, 1, 1], None, TypeError, r"batch must be a 1-D int64 tensor"),
+])
+@pytest.mark.parametrize("how", ["mean", "sum", "max"])
+def test_a_batch_vector_that_does_not_fit_is_named(batch, num_graphs, error, message, how):
+    """They failed inside torch's index_add_ / scatter_reduce (a device-side assert on a GPU)."""
+    with pytest.raises(error, match=rf"^global_pool: {message}"):
+        global_pool(torch.randn(5, 3), batch, num_graphs, how)
+
+
+def test_graphs_without_rows_read_as_zeros():
+    z = torch.randn(3, 2)
+    out = global_pool(z, torch.tensor([0, 0, 2]), 4, "mean")
+    assert torch.equal(out[1], torch.zeros(2)) and torch.equal(out[3], torch.zeros(2))
+    assert torch.allclose(out[0], z[:2].mean(0)) and torch.equal(out[2], z[2])
+    assert global_pool(torch.zeros(0, 2), torch.zeros(0, dtype=torch.long), None).shape == (0, 2)
