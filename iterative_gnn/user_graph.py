@@ -318,16 +318,20 @@ def _read_edge_list(lines: Sequence[str], create):
 
 def _edge_list_line_weight(raw: str) -> Any:
     """The weight an edge list's line gives (networkx's reading of a well-formed line: a number after
-    the two ids, or a dictionary's ``weight``), or None."""
+    the two ids, or the ``weight`` of its edge data), or None."""
     tokens = raw.split("#", 1)[0].split(None, 2)
     if len(tokens) < 3:
         return None
     rest = tokens[2].strip()
     try:
-        data = ast.literal_eval(rest) if rest.startswith("{") else float(rest)
-    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):  # (as networkx read it: not a weight)
+        return float(rest)  # (a number after the ids: the weight)
+    except ValueError:
+        pass
+    try:  # (as networkx reads edge data: dict(literal_eval(...)), a dictionary or a sequence of pairs)
+        data = dict(ast.literal_eval(rest))
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):  # (networkx read no weight there)
         return None
-    return data.get("weight") if isinstance(data, dict) else data
+    return data.get("weight")
 
 
 def _finite_or_absent(weight: Any) -> bool:

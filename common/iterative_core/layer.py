@@ -197,9 +197,16 @@ class IterativeLayerBase(HintedLoad, nn.Module):
             held = self.__dict__ if name in self.__dict__ else self.__dict__.get("_modules", {})
             if name in held and not _same(value, held[name]):
                 where = type(self).__name__
+                keyword = self._rebuild_keyword(name)
+                rebuild = (f"build a new layer with {keyword}={value!r}" if keyword else
+                           f"build a new layer with the {name} you want")
                 raise AttributeError(f"{where}: {name} is fixed when the layer is built (it is {held[name]!r}; the "
-                                     f"layer computes with it as built): build a new layer with {name}={value!r}")
+                                     f"layer computes with it as built): {rebuild}")
         super().__setattr__(name, value)
+
+    def _rebuild_keyword(self, name: str) -> Optional[str]:
+        """The constructor's keyword that sets the fixed attribute ``name`` (None: none sets it alone)."""
+        return {"act_fn": "act"}.get(name, name)
 
     def _set_activation(self, act: Activation, act_lipschitz: Optional[float], where: str) -> None:
         act_lipschitz = check_real("act_lipschitz", act_lipschitz, low=0.0, low_open=True, optional=True,

@@ -346,6 +346,10 @@ def unreset_parameters(module: nn.Module, partial: tuple[str, ...] = (),
         own = dict(module.named_parameters(recurse=False))
         kept = {prefix + name: own[name].detach().clone() for name in _kept(module, keeps)
                 if isinstance(own.get(name), nn.Parameter) and not nn.parameter.is_lazy(own[name])}
+        for name in _kept(module, keeps):  # a child module its reset keeps whole: reset_module goes into it
+            child = _submodule(module, name)
+            if child is not None:
+                kept.update(unreset_parameters(child, partial, keeps, f"{prefix}{name}."))
     return kept
 
 
@@ -399,6 +403,10 @@ class OperatorLayerBase(IterativeLayerBase):
     order, calling ``self._run(...)`` (the one forward pass every adapter shares)."""
 
     adapter: type[GraphAdapter] = GraphAdapter  # set by the adapter
+    _fixed_attributes = IterativeLayerBase._fixed_attributes | {"operator"}
+
+    def _rebuild_keyword(self, name: str) -> Optional[str]:
+        return None if name == "operator" else super()._rebuild_keyword(name)
 
     def __init_subclass__(cls, **kwargs) -> None:
         super().__init_subclass__(**kwargs)
@@ -782,7 +790,7 @@ def build_operator(backend: str, conv: str, channels: int, options: dict, where:
         check_keys(f"{where}(conv={conv!r})", options, [*ITERATION_KEYS, *named, *layer_keys])
     elif params is not None:  # **kwargs: nothing refuses a misspelt option of the layer's
         for key in options:  # (0.85: num_iteration -> num_iterations, not PyG's num_relations)
-            near = difflib.get_close_matches(key, ITERATION_KEYS, n=1, cutoff=0.85)
+            near = difflib.get_close_matches(key, [*ITERATION_KEYS, *layer_keys], n=1, cutoff=0.85)
             if near and key not in named:
                 warn_user(f"{where}: {key}={options[key]!r} goes to the factory of operator {conv!r} (it takes "
                           f"**kwargs), not to the iteration: did you mean {near[0]}=?")
@@ -907,7 +915,12 @@ class RegistryLayerBase(OperatorLayerBase):
 
     #: the constructor's names of the input and output widths (the ecosystem's: GCNConv's, GraphConv's)
     width_args: tuple[str, str] = ("in_channels", "out_channels")
-    _fixed_attributes = OperatorLayerBase._fixed_attributes | {"form", "conv_name", "in_channels", "out_channels"}
+    _fixed_attributes = OperatorLayerBase._fixed_attributes | {"form", "conv_name", "in_channels", "out_channels",
+                                                                "lin"}
+
+    def _rebuild_keyword(self, name: str) -> Optional[str]:
+        widths = dict(zip(("in_channels", "out_channels"), self.width_args))
+        return widths.get(name) or {"conv_name": "conv", "lin": None}.get(name, super()._rebuild_keyword(name))
 
     def __init__(self, in_channels: int, out_channels: Optional[int] = None, *, num_iterations: int = 8,
                  smoothing=None, tol: Optional[float] = None, act=None, dropout: float = 0.0, conv: str = "gcn",

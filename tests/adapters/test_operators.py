@@ -228,6 +228,8 @@ def test_a_factory_keyword_the_layer_takes_or_a_misspelt_one_is_warned_about(bac
                                          r"\*\*kwargs\), not to the iteration: did you mean num_iterations=\?"):
         layer = backend.PIGNConv(C, conv="any_keywords", num_iteration=5)
     assert layer.num_iterations == 8
+    with pytest.warns(UserWarning, match=r"frm='paper' goes to the factory .* did you mean form=\?"):  # the layer's own
+        backend.PIGNConv(C, conv="any_keywords", frm="paper")
 
     backend.register_operator("not_a_factory", dict)
     with pytest.raises(TypeError, match=r"building operator 'not_a_factory' as factory\(8, \*\*\{\}\) failed: .*"

@@ -384,15 +384,23 @@ def test_contraction_set_after_construction_is_checked_as_when_built(backend):
 
 def test_the_form_and_the_operator_of_a_built_layer_cannot_be_assigned_another(backend):
     """conv.form = "paper" changed only the repr."""
-    conv = backend.PIGNConv(4, 8)
-    for name, value in (("form", "paper"), ("conv_name", "sage"), ("out_channels", 6), ("in_channels", 6)):
-        with pytest.raises(AttributeError, match=rf"PIGNConv: {name} is fixed when the layer is built"):
+    conv = backend.PIGNConv(4, 8, contraction=0.5)
+    widths = dict(zip(("in_channels", "out_channels"), backend.PIGNConv.width_args))
+    sage = backend.PIGNConv(8, conv="sage").operator
+    for name, value, keyword in (("form", "paper", "form"), ("conv_name", "sage", "conv"),
+                                 ("out_channels", 6, widths["out_channels"]), ("in_channels", 6, widths["in_channels"]),
+                                 # another operator: one that cannot bound its norm ran under contraction=0.5
+                                 ("operator", sage, None), ("lin", torch.nn.Linear(6, 8, bias=False), None)):
+        advice = f"with {keyword}=" if keyword else f"with the {name} you want"
+        with pytest.raises(AttributeError, match=rf"PIGNConv: {name} is fixed when the layer is built .*build a new "
+                                                 rf"layer {advice}"):
             setattr(conv, name, value)
-    assert conv.form == "signed" and "paper" not in repr(conv)
+    assert conv.form == "signed" and "paper" not in repr(conv) and conv.operator is not sage
     # an activation module is a child of the layer: swapping it ran the new one under the old name and constant
     prelu = torch.nn.PReLU()
     conv = backend.PIGNConv(4, form="paper", act=prelu)
-    with pytest.raises(AttributeError, match=r"PIGNConv: act_fn is fixed when the layer is built"):
+    with pytest.raises(AttributeError, match=r"PIGNConv: act_fn is fixed when the layer is built .* build a new layer "
+                                             r"with act=Tanh\(\)"):
         conv.act_fn = torch.nn.Tanh()
     assert conv.act_fn is prelu
     # the layer's own keywords are valid ones: 'cnv' got no hint

@@ -148,3 +148,29 @@ def test_a_meta_built_layer_whose_reset_keeps_a_bias_names_it():
                              r"SAGEConv .* meta device\. Load a state_dict"):
         conv.reset_parameters()
     assert all(bool((p == 3.0).all()) for p in conv.parameters())
+
+
+def test_a_parameter_inside_nnconvs_edge_func_goes_back_to_its_value_when_built():
+    """NNConv's reset keeps the edge_func it was given: one that holds a parameter without a reset of its
+    own kept its trained value (and on the meta device, uninitialised memory without a word)."""
+    from dgl.nn import NNConv
+
+    class Scale(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = torch.nn.Parameter(torch.full((C * C,), 0.01))
+
+        def forward(self, e):
+            return e.sum(1, keepdim=True) * self.w
+
+    conv = IterativeConv(NNConv(C, C, Scale(), "mean"))
+    with torch.no_grad():
+        for p in conv.parameters():
+            p.fill_(3.0)
+    conv.reset_parameters()
+    assert torch.equal(conv.operator.edge_func.w, torch.full((C * C,), 0.01))
+    with torch.device("meta"):
+        conv = IterativeConv(NNConv(C, C, Scale(), "mean"))
+    conv = conv.to_empty(device="cpu")
+    with pytest.raises(RuntimeError, match=r"parameter\(s\) 'edge_func.w' keep their values"):
+        conv.reset_parameters()

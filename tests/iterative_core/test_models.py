@@ -26,3 +26,11 @@ def test_graphs_without_rows_read_as_zeros():
     assert torch.equal(out[1], torch.zeros(2)) and torch.equal(out[3], torch.zeros(2))
     assert torch.allclose(out[0], z[:2].mean(0)) and torch.equal(out[2], z[2])
     assert global_pool(torch.zeros(0, 2), torch.zeros(0, dtype=torch.long), None).shape == (0, 2)
+
+
+@pytest.mark.parametrize("dtype", [torch.int32, torch.int16, torch.uint8])
+def test_a_batch_vector_of_another_integer_dtype_pools_as_int64(dtype):
+    """A DGL graph of idtype int32 gives int32 graph ids; index_add_ takes them."""
+    z, batch = torch.randn(5, 2), torch.tensor([0, 0, 1, 1, 1])
+    for how in ("mean", "sum", "max"):
+        assert torch.equal(global_pool(z, batch.to(dtype), 2, how), global_pool(z, batch, 2, how))

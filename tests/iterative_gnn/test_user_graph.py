@@ -116,7 +116,10 @@ def test_weighted_edge_lists_and_edge_data_read(tmp_path):
                                              ("a b 1\nb c 1\nc a {'weight': 1e999}\n", 3, "inf"),
                                              ("a b 1\nb c {'weight': 'heavy'}\n", 2, "'heavy'"),
                                              # a later line of the same edge replaced the weight that is refused
-                                             ("a b 1\nb c nan\nc b 1.0\n", 2, "nan")])
+                                             ("a b 1\nb c nan\nc b 1.0\n", 2, "nan"),
+                                             # edge data as networkx reads it: a sequence of pairs too
+                                             ("a b 1\nb c [('weight', 1e999)]\n", 2, "inf"),
+                                             ("a b 1\nb c (('weight', 1e999),)\n", 2, "inf")])
 def test_an_edge_lists_weight_that_is_not_a_finite_number_is_named(text, line, shown, tmp_path):
     """As in an edge table: the edge list took a NaN or infinite weight without a word."""
     path = write_csv(tmp_path / "w.edgelist", text)
