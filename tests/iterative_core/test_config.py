@@ -377,8 +377,9 @@ def test_what_the_layer_is_built_with_cannot_be_assigned_another_value(name, val
     (refused when built) turned contraction='s budget negative, a sign flip of the weight."""
     layer = Dense(3, contraction=0.5)
     before = getattr(layer, name)
+    keyword = "act" if name == "act_fn" else name  # (the constructor's keyword)
     with pytest.raises(AttributeError, match=rf"Dense: {name} is fixed when the layer is built \(it is .*build a "
-                                             rf"new layer with {name}="):
+                                             rf"new layer with {keyword}="):
         setattr(layer, name, value)
     assert getattr(layer, name) is before
     setattr(layer, name, before)  # (the value it has: nothing changes)
