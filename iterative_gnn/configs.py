@@ -164,7 +164,8 @@ def build_model(backend: str, cfg: RunConfig, in_channels: int, out_channels: in
 
 
 def run_one(backend: str, ds, cfg: RunConfig, seed: int, *, progress=None, keep_model: bool = False):
-    """Seed, build, train (selection on validation) and return ``(RunResult, seconds, model or None)``."""
+    """Seed, build, train (selection on validation) and return ``(RunResult, seconds, model or None)``;
+    the model (``keep_model``) is not cached: it propagates over each graph it is given."""
     seed_everything(seed)
     model = build_model(backend, cfg, ds.x.size(1), ds.num_classes).to(ds.x.device)
     t0 = time.perf_counter()
@@ -174,4 +175,17 @@ def run_one(backend: str, ds, cfg: RunConfig, seed: int, *, progress=None, keep_
                                 consistency_temperature=cfg.consistency_temperature, progress=progress)
     if ds.x.is_cuda:
         torch.cuda.synchronize()
-    return res, time.perf_counter() - t0, (model if keep_model else None)
+    return res, time.perf_counter() - t0, (uncached(model) if keep_model else None)
+
+
+def uncached(model: nn.Module) -> nn.Module:
+    """``model`` with every ``cached=True`` layer turned to ``cached=False`` and its cache dropped: a
+    model trained on one graph (whose propagation the training kept) then propagates over each graph
+    it is given."""
+    for m in model.modules():
+        if getattr(m, "cached", None) is True:
+            m.cached = False
+            for name in ("_cached_edge_index", "_cached_adj_t"):  # (PyG's GCNConv keeps these)
+                if hasattr(m, name):
+                    setattr(m, name, None)
+    return model

@@ -325,7 +325,9 @@ def model_from_record(record: dict[str, Any], path: str | os.PathLike, *, backen
         raise ModelFileError(f"{path}: the configuration lacks {', '.join(missing)}")
     try:
         config = RunConfig(**_earlier_defaults(record["config"]))
-        model = build_model(backend, config, record["in_channels"], len(record["class_names"]), sparse_input=False)
+        # (not cached: a loaded model propagates over each graph it is given, not over the first one)
+        model = build_model(backend, config, record["in_channels"], len(record["class_names"]), cached=False,
+                            sparse_input=False)
     except (TypeError, ValueError) as exc:
         raise ModelFileError(f"{path}: its configuration does not build a model: {exc}") from None
     problem = _state_problem(model.state_dict(), record["state_dict"])

@@ -102,7 +102,9 @@ class IterativeLayerBase(HintedLoad, nn.Module):
     operator's weight is rescaled (:meth:`GCNOperatorBase.weight_for` with the layer's Lipschitz budget)
     so that :math:`\\mathrm{Lip}(\\sigma) \\cdot \\text{dropout scale} \\cdot (1-\\alpha)\\|\\hat A\\|_2
     \\|W\\|_2 \\le \\kappa`, with :math:`\\|\\hat A\\|_2 \\le 1` exactly for an undirected graph under
-    :math:`D^{-1/2}(A+I)D^{-1/2}` (the Schur-test bound otherwise, see :class:`GCNOperatorBase`).
+    :math:`D^{-1/2}(A+I)D^{-1/2}` (the Schur-test bound otherwise, see :class:`GCNOperatorBase`);
+    the dropout scale is :math:`1/(1-p)` for the layer's own ``dropout=p``, in eval mode too, so that
+    evaluation runs the operator that training runs in expectation.
     Then :math:`\\|T(z) - T(z')\\|_F \\le \\kappa \\|z - z'\\|_F`: the fixed point exists and is
     unique, Picard's error after :math:`k` steps is at most :math:`\\kappa^k/(1-\\kappa)\\|z_1 - z_0\\|`
     (:func:`iterative_core.theory.apriori_bound`), and :math:`I - J` is invertible, so the implicit
@@ -222,7 +224,9 @@ class IterativeLayerBase(HintedLoad, nn.Module):
         ``contraction``: :math:`\\kappa / (\\mathrm{Lip}(\\sigma) \\cdot \\text{dropout scale})`."""
         if self.contraction is None:
             return None
-        scale = 1.0 / (1.0 - self.dropout) if (self.training and self.dropout > 0) else 1.0
+        # (in eval mode too: the operator is then the one training runs in expectation, inverted dropout's
+        # rule, and still a contraction)
+        scale = 1.0 / (1.0 - self.dropout) if self.dropout > 0 else 1.0
         return self.contraction / (self.act_lipschitz * scale)
 
     def _solve(
@@ -713,7 +717,8 @@ class GCNOperatorBase(HintedLoad, nn.Module):
         repeated call on the same unchanged graph reuses its propagation, and a change through torch,
         an in-place edit included, builds it anew; a write that bypasses torch's version counter
         (through ``.numpy()``, ``.data`` or DLPack) is not seen: pass new tensors, or set
-        ``graph_cache_size = 0``. Nothing is kept for edge weights that require gradients, nor
+        ``graph_cache_size = 0``. Nothing is kept for edge weights that require gradients (with
+        ``cached=True`` neither: a second backward pass went through the first call's graph), nor
         for what a ``torch.compile`` graph builds (its tensors exist in that graph only: a traced set-up
         normalises the graph at every call; one run outside the graph keeps its cache)."""
         cache = self.cached_propagation(num_nodes)
@@ -726,8 +731,10 @@ class GCNOperatorBase(HintedLoad, nn.Module):
         built = self.build_propagation(graph, edge_weight, num_nodes, dtype)
         if is_compiling():  # built inside a compiled graph: its tensors live in that graph alone
             return built
+        if built[0].weight.requires_grad:  # (learned edge weights: built at every call, cached=True too)
+            return built
         self.cache_propagation(built, num_nodes)
-        if key is not None and not built[0].weight.requires_grad:
+        if key is not None:
             self._graphs.size = self.graph_cache_size  # a class default, or set on one operator
             self._graphs.put(key, built)
         return built

@@ -8,7 +8,7 @@ import torch
 
 from iterative_core import ConvergenceError, ConvergenceWarning
 
-from tests.helpers import dense_gcn_matrix
+from tests.helpers import dense_gcn_matrix, random_graph
 
 
 def _path(n: int) -> torch.Tensor:
@@ -360,3 +360,24 @@ def test_training_after_an_inference_mode_pass_on_the_same_graph(backend, model)
         out = backend.run(net, x, g, **extra)
         out.sum().backward()  # raised inside torch
         assert torch.allclose(out, expected, atol=1e-6)
+
+
+def test_with_contraction_and_dropout_eval_runs_the_operator_training_runs_in_expectation(backend):
+    """Training shrinks the weight by 1 - p more (dropout's 1 / (1 - p) counts in the bound); eval did not,
+    so that eval ran another operator than training does in expectation (half of it with p = 0.5)."""
+    torch.manual_seed(0)
+    n = 12
+    edge_index, _ = random_graph(n, 40, seed=3)
+    g = backend.graph(edge_index, n)
+    x = torch.randn(n, 4, dtype=torch.float64)
+    conv = backend.PIGNConv(4, form="paper", act="identity", contraction=0.5, dropout=0.5, num_iterations=1,
+                            smoothing=0.0).double()
+    with torch.no_grad():
+        conv.operator.weight.mul_(50.0)  # (far above the bound: the rescaling is active)
+    assert conv.train()._lipschitz_budget() == conv.eval()._lipschitz_budget() == pytest.approx(0.25)
+    conv.eval()
+    expected = backend.run(conv, x, g)
+    conv.train()
+    with torch.no_grad():
+        mean = torch.stack([backend.run(conv, x, g) for _ in range(4000)]).mean(0)
+    assert torch.allclose(mean, expected, atol=0.05 * float(expected.abs().max()))

@@ -223,6 +223,23 @@ def test_weights_that_require_grad_are_never_cached(backend, monkeypatch):
     assert len(calls) == 3
 
 
+def test_cached_true_keeps_nothing_for_weights_that_require_grad(backend, monkeypatch):
+    """The second training step failed with torch's "backward through the graph a second time": the
+    first call's propagation, built from learned weights, was kept (an explainer's edge mask too)."""
+    n = 20
+    edge_index, w = random_graph(n, 60, seed=8)
+    w.requires_grad_()
+    g = backend.graph(edge_index, n)
+    conv = backend.PIGNConv(C, num_iterations=3, cached=True)
+    calls = _count_builds(monkeypatch, conv.operator)
+    grads = []
+    for _ in range(2):
+        w.grad = None
+        backend.run(conv, torch.randn(n, C), g, w).sum().backward()
+        grads.append(w.grad.clone())
+    assert len(calls) == 2 and conv.operator._cache is None and all(bool(gr.abs().sum() > 0) for gr in grads)
+
+
 def test_cached_true_keeps_the_first_graph(backend, monkeypatch):
     n = 20
     edge_index, _ = random_graph(n, 60, seed=9)
