@@ -158,6 +158,8 @@ def build_model(backend: str, cfg: RunConfig, in_channels: int, out_channels: in
                            input_dropout=0.0, cached=cached, **conv)
         return accept_sparse_input(model) if sparse_input else model
     model = build_baseline(backend, cfg.model, in_channels, cfg.hidden, out_channels, cfg.depth, dropout=cfg.dropout)
+    if not cached:  # (the ecosystems' GCNConv, APPNP and GCN2Conv are built cached, for one graph)
+        uncached(model)
     if sparse_input and hasattr(model, "enable_sparse_input"):
         model.enable_sparse_input()
     return model

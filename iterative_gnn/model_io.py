@@ -8,7 +8,8 @@ code torch before 2.6 runs even so, and a damaged zip are refused before torch r
     saved = load_model("model.pt")            # the backend it was trained with
     logits = forward(saved.model, x, graph)   # iterative_gnn.backends.forward
 
-The dictionary holds ``format`` (:data:`FORMAT`), ``version``, ``backend``, ``config`` (the
+The dictionary holds ``format`` (:data:`FORMAT`), ``version`` (:data:`VERSION`; version 1 reads
+too), ``backend``, ``config`` (the
 :class:`~iterative_gnn.configs.RunConfig` fields), ``in_channels``, ``class_names``, ``features``
 (``source``: ``"attrs"`` or ``"csv"``; ``attrs``: the node attributes read, or None; ``names``: one
 per input column), ``direction`` (as the graph was read), ``training`` (a summary: graph, seed,
@@ -21,6 +22,7 @@ import io
 import os
 import pickle
 import secrets
+import warnings
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,10 +31,15 @@ from typing import Any, Callable, Optional
 import torch
 from torch import nn
 
+from iterative_core import IterativeLayerBase
+
 from .configs import RunConfig, build_model
 
 FORMAT = "iterative-gnn node classifier"
-VERSION = 1
+#: the version written; version 1 files read too (their models were evaluated, under ``contraction=`` with
+#: the layer's own dropout, with another rescaling of the weight: :func:`model_from_record` warns)
+VERSION = 2
+_READ_VERSIONS = (1, 2)
 _KEYS = ("format", "version", "backend", "config", "in_channels", "class_names", "features", "direction",
          "training", "state_dict")
 
@@ -228,9 +235,9 @@ def read_model_file(path: str | os.PathLike) -> dict[str, Any]:
             from None
     if not isinstance(record, dict) or record.get("format") != FORMAT:
         raise ModelFileError(f"{path}: not a model saved by 'iterative-gnn train --save' (no {FORMAT!r} record)")
-    if type(record.get("version")) is not int or record["version"] != VERSION:
+    if type(record.get("version")) is not int or record["version"] not in _READ_VERSIONS:
         raise ModelFileError(f"{path}: a model file of version {record.get('version')!r}; this version of "
-                             f"iterative-gnn reads version {VERSION}")
+                             f"iterative-gnn reads versions {', '.join(map(str, _READ_VERSIONS))}")
     missing = [k for k in _KEYS if k not in record]
     if missing:
         raise ModelFileError(f"{path}: the model record lacks {', '.join(missing)}")
@@ -343,6 +350,12 @@ def model_from_record(record: dict[str, Any], path: str | os.PathLike, *, backen
                              "or infinite values: the model would predict nothing meaningful; train it again")
     model.load_state_dict(record["state_dict"])
     model.to(device).eval()
+    if record["version"] == 1 and any(getattr(m, "contraction", None) is not None and getattr(m, "dropout", 0) > 0
+                                      for m in model.modules() if isinstance(m, IterativeLayerBase)):
+        warnings.warn(f"{path}: saved by an earlier version, whose eval mode rescaled the weight under contraction= "
+                      "without counting the layer's own dropout; this version counts it, as training does, so the "
+                      "predictions differ from those the model was validated with: train it again", UserWarning,
+                      stacklevel=2)
     return SavedModel(model, backend, config, record["in_channels"], list(record["class_names"]),
                       dict(record["features"]), record["direction"], dict(record["training"]))
 

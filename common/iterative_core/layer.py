@@ -731,7 +731,9 @@ class GCNOperatorBase(HintedLoad, nn.Module):
         built = self.build_propagation(graph, edge_weight, num_nodes, dtype)
         if is_compiling():  # built inside a compiled graph: its tensors live in that graph alone
             return built
-        if built[0].weight.requires_grad:  # (learned edge weights: built at every call, cached=True too)
+        if built[0].weight.requires_grad or (isinstance(edge_weight, Tensor) and edge_weight.requires_grad):
+            # learned edge weights, also in a no_grad call: built at every call, with cached=True too (a
+            # validation pass under no_grad kept a propagation that the next training step reused)
             return built
         self.cache_propagation(built, num_nodes)
         if key is not None:

@@ -203,8 +203,9 @@ def global_pool(z: Tensor, batch: Optional[Tensor], num_graphs: Optional[int] = 
         out = z.to(acc).mean(0, keepdim=True) if how == "mean" else z.to(acc).sum(0, keepdim=True)
         return out.to(z.dtype)
     # (the checks of the iteration's batch: an index out of range failed inside torch, or asserted on a GPU)
-    if isinstance(batch, Tensor) and batch.dtype in (torch.int32, torch.int16, torch.int8, torch.uint8):
-        batch = batch.long()  # (a DGL graph of idtype int32 gives int32 graph ids: index_add_ takes them)
+    if (isinstance(batch, Tensor) and batch.dtype not in (torch.long, torch.bool) and not batch.is_floating_point()
+            and not batch.is_complex()):
+        batch = batch.long()  # (any integer dtype: a DGL graph of idtype int32 gives int32 graph ids)
     num_graphs = _check_batch(batch, z, num_graphs, "global_pool", read=False, rows="z")
     if num_graphs is None:  # (no rows)
         num_graphs = 0

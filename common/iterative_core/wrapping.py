@@ -919,7 +919,7 @@ class RegistryLayerBase(OperatorLayerBase):
                                                                 "lin"}
 
     def _rebuild_keyword(self, name: str) -> Optional[str]:
-        widths = dict(zip(("in_channels", "out_channels"), self.width_args))
+        widths = dict(zip(("in_channels", "out_channels"), self.width_args), channels=self.width_args[1])
         return widths.get(name) or {"conv_name": "conv", "lin": None}.get(name, super()._rebuild_keyword(name))
 
     def __init__(self, in_channels: int, out_channels: Optional[int] = None, *, num_iterations: int = 8,

@@ -389,6 +389,7 @@ def test_the_form_and_the_operator_of_a_built_layer_cannot_be_assigned_another(b
     sage = backend.PIGNConv(8, conv="sage").operator
     for name, value, keyword in (("form", "paper", "form"), ("conv_name", "sage", "conv"),
                                  ("out_channels", 6, widths["out_channels"]), ("in_channels", 6, widths["in_channels"]),
+                                 ("channels", 6, widths["out_channels"]),
                                  # another operator: one that cannot bound its norm ran under contraction=0.5
                                  ("operator", sage, None), ("lin", torch.nn.Linear(6, 8, bias=False), None)):
         advice = f"with {keyword}=" if keyword else f"with the {name} you want"

@@ -238,6 +238,15 @@ def test_cached_true_keeps_nothing_for_weights_that_require_grad(backend, monkey
         backend.run(conv, torch.randn(n, C), g, w).sum().backward()
         grads.append(w.grad.clone())
     assert len(calls) == 2 and conv.operator._cache is None and all(bool(gr.abs().sum() > 0) for gr in grads)
+    # a validation pass under no_grad between the steps: the propagation it built was kept and the next
+    # steps reused it, with no gradient to the weights
+    for _ in range(2):
+        with torch.no_grad():
+            backend.run(conv, torch.randn(n, C), g, w)
+        w.grad = None
+        backend.run(conv, torch.randn(n, C), g, w).sum().backward()
+        assert w.grad is not None and bool(w.grad.abs().sum() > 0)
+    assert conv.operator._cache is None
 
 
 def test_cached_true_keeps_the_first_graph(backend, monkeypatch):

@@ -28,7 +28,8 @@ def test_graphs_without_rows_read_as_zeros():
     assert global_pool(torch.zeros(0, 2), torch.zeros(0, dtype=torch.long), None).shape == (0, 2)
 
 
-@pytest.mark.parametrize("dtype", [torch.int32, torch.int16, torch.uint8])
+@pytest.mark.parametrize("dtype", [torch.int32, torch.int16, torch.int8, torch.uint8] + [
+    getattr(torch, name) for name in ("uint16", "uint32", "uint64") if hasattr(torch, name)])
 def test_a_batch_vector_of_another_integer_dtype_pools_as_int64(dtype):
     """A DGL graph of idtype int32 gives int32 graph ids; index_add_ takes them."""
     z, batch = torch.randn(5, 2), torch.tensor([0, 0, 1, 1, 1])

@@ -9,6 +9,7 @@ import os
 import stat
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import pytest
@@ -982,13 +983,17 @@ def test_an_empty_input_path_is_named_as_given(argv, option, capsys):
     assert f"argument {option}: invalid value '': an empty path; give a" in err, err
 
 
-@pytest.mark.parametrize("keep", ["loaded", "kept"])
-def test_a_loaded_or_kept_model_propagates_over_each_graph_it_is_given(saved_model, keep):
+@pytest.mark.parametrize("keep", ["loaded", "kept", "loaded gcn"])
+def test_a_loaded_or_kept_model_propagates_over_each_graph_it_is_given(saved_model, keep, tmp_path):
     """load_model built a cached=True model: called on a second graph of the same size, it returned the
     first graph's outputs (47 of 300 classes wrong in a review's run); run_one(keep_model=True) too."""
     data = load_graph(GML, feature_attrs=["x"])
     labels = load_labels(data, label_attr="community")
-    if keep == "loaded":
+    if keep == "loaded gcn":  # (a baseline: the ecosystem's GCNConv, built cached)
+        saved_model = tmp_path / "gcn.pt"
+        assert main(["train", "--backend", ANY, *GML_ARGS, "--model", "gcn", "--epochs", "1", "--threads", "1",
+                     "--save", str(saved_model)]) == 0
+    if keep.startswith("loaded"):
         model = load_model(saved_model).model
     else:
         ds = node_dataset(data, ANY, labels, split_masks(labels))
@@ -1001,5 +1006,23 @@ def test_a_loaded_or_kept_model_propagates_over_each_graph_it_is_given(saved_mod
         first = forward(model, data.x, first_graph)
         second = forward(model, data.x, second_graph)
         assert not torch.allclose(first, second)
-        if keep == "loaded":  # what a model loaded for that graph alone gives
+        if keep.startswith("loaded"):  # what a model loaded for that graph alone gives
             assert torch.allclose(second, forward(load_model(saved_model).model, data.x, second_graph), atol=1e-6)
+
+
+def test_a_version_1_file_with_contraction_and_a_layer_dropout_is_warned_about(tmp_path):
+    """Eval mode under contraction= now counts the layer's own dropout in the weight's bound, as training
+    does: a model saved before predicts otherwise than it was validated, which the user is told."""
+    path = tmp_path / "paper.pt"
+    assert main(["train", "--backend", ANY, *GML_ARGS, "--preset", "paper", "--contraction", "0.5", "--epochs", "1",
+                 "--threads", "1", "--save", str(path)]) == 0
+    record = torch.load(path, weights_only=True)
+    assert record["version"] == 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        load_model(path)
+    record["version"] = 1
+    torch.save(record, tmp_path / "old.pt")
+    with pytest.warns(UserWarning, match=r"old.pt: saved by an earlier version, whose eval mode rescaled the weight "
+                                         r"under contraction= .* train it again"):
+        load_model(tmp_path / "old.pt")
