@@ -25,8 +25,14 @@ class _SelfLoops(nn.Module):
         self._key, self._graph = None, None
 
     def with_self_loops(self, g):
-        if self._key is not g:  # the same graph object is passed every epoch in full-batch training
-            self._key, self._graph = g, dgl.add_self_loop(dgl.remove_self_loop(g))
+        """``g`` with one self-loop per node, made once per graph: the same graph object is passed every
+        epoch in full-batch training. The key holds the object and its structure (DGL replaces a graph's
+        index object at every ``add_edges``, ``remove_edges`` ...), so that an edit in place is seen."""
+        index = getattr(g, "_graph", None)
+        key = (g, index, g.num_nodes(), g.num_edges(), g.device)
+        held = self._key
+        if held is None or held[0] is not g or held[1] is not index or held[2:] != key[2:]:
+            self._key, self._graph = key, dgl.add_self_loop(dgl.remove_self_loop(g))
         return self._graph
 
 

@@ -8,8 +8,8 @@ code torch before 2.6 runs even so, and a damaged zip are refused before torch r
     saved = load_model("model.pt")            # the backend it was trained with
     logits = forward(saved.model, x, graph)   # iterative_gnn.backends.forward
 
-The dictionary holds ``format`` (:data:`FORMAT`), ``version`` (:data:`VERSION`; version 1 reads
-too), ``backend``, ``config`` (the
+The dictionary holds ``format`` (:data:`FORMAT`), ``version`` (1, or :data:`VERSION` where the
+model's eval mode changed, see there), ``backend``, ``config`` (the
 :class:`~iterative_gnn.configs.RunConfig` fields), ``in_channels``, ``class_names``, ``features``
 (``source``: ``"attrs"`` or ``"csv"``; ``attrs``: the node attributes read, or None; ``names``: one
 per input column), ``direction`` (as the graph was read), ``training`` (a summary: graph, seed,
@@ -36,10 +36,18 @@ from iterative_core import IterativeLayerBase
 from .configs import RunConfig, build_model
 
 FORMAT = "iterative-gnn node classifier"
-#: the version written; version 1 files read too (their models were evaluated, under ``contraction=`` with
-#: the layer's own dropout, with another rescaling of the weight: :func:`model_from_record` warns)
+#: the newest version: written for a model with ``contraction=`` and a dropout inside its layer, whose eval
+#: mode rescales the weight as training does since it; version 1 for every other model, so that the versions
+#: that read version 1 only still read them (a version 1 file of such a model warns, :func:`model_from_record`)
 VERSION = 2
 _READ_VERSIONS = (1, 2)
+
+
+def _eval_rescaled_by_dropout(model: nn.Module) -> bool:
+    """Whether ``model`` has a layer with ``contraction=`` and a dropout of its own: its eval mode
+    rescales the weight as its training does (version 2), which version 1 files' models did not."""
+    return any(getattr(m, "contraction", None) is not None and getattr(m, "dropout", 0) > 0
+               for m in model.modules() if isinstance(m, IterativeLayerBase))
 _KEYS = ("format", "version", "backend", "config", "in_channels", "class_names", "features", "direction",
          "training", "state_dict")
 
@@ -129,7 +137,7 @@ def save_model(path: str | os.PathLike, model: nn.Module, *, backend: str, confi
     model's ``conv`` options name its operator's ``bias`` and ``gamma_max`` too, whose defaults have
     changed, so that any version builds it as it was trained."""
     record = {
-        "format": FORMAT, "version": VERSION, "backend": backend,
+        "format": FORMAT, "version": VERSION if _eval_rescaled_by_dropout(model) else 1, "backend": backend,
         "config": _config_record(_operator_defaults(model, config)),
         "in_channels": int(in_channels), "class_names": [str(c) for c in class_names],
         "features": {"source": features["source"], "attrs": features.get("attrs"),
@@ -350,12 +358,11 @@ def model_from_record(record: dict[str, Any], path: str | os.PathLike, *, backen
                              "or infinite values: the model would predict nothing meaningful; train it again")
     model.load_state_dict(record["state_dict"])
     model.to(device).eval()
-    if record["version"] == 1 and any(getattr(m, "contraction", None) is not None and getattr(m, "dropout", 0) > 0
-                                      for m in model.modules() if isinstance(m, IterativeLayerBase)):
+    if record["version"] == 1 and _eval_rescaled_by_dropout(model):
         warnings.warn(f"{path}: saved by an earlier version, whose eval mode rescaled the weight under contraction= "
                       "without counting the layer's own dropout; this version counts it, as training does, so the "
-                      "predictions differ from those the model was validated with: train it again", UserWarning,
-                      stacklevel=2)
+                      "predictions may differ from those the model was validated with (where the weight is above "
+                      "its bound on the graph): train it again", UserWarning, stacklevel=2)
     return SavedModel(model, backend, config, record["in_channels"], list(record["class_names"]),
                       dict(record["features"]), record["direction"], dict(record["training"]))
 

@@ -718,10 +718,13 @@ class GCNOperatorBase(HintedLoad, nn.Module):
         an in-place edit included, builds it anew; a write that bypasses torch's version counter
         (through ``.numpy()``, ``.data`` or DLPack) is not seen: pass new tensors, or set
         ``graph_cache_size = 0``. Nothing is kept for edge weights that require gradients (with
-        ``cached=True`` neither: a second backward pass went through the first call's graph), nor
+        ``cached=True`` neither: a second backward pass went through the first call's graph), and
+        ``cached=True`` keeps nothing from a call that records no gradients and is given edge weights
+        (they may be computed from parameters, which there require no gradient), nor
         for what a ``torch.compile`` graph builds (its tensors exist in that graph only: a traced set-up
         normalises the graph at every call; one run outside the graph keeps its cache)."""
-        cache = self.cached_propagation(num_nodes)
+        learned = isinstance(edge_weight, Tensor) and edge_weight.requires_grad
+        cache = None if learned else self.cached_propagation(num_nodes)
         if cache is not None and cache[0].weight.dtype == dtype:
             return cache
         key = self.propagation_key(graph, edge_weight, num_nodes, dtype)
@@ -731,11 +734,13 @@ class GCNOperatorBase(HintedLoad, nn.Module):
         built = self.build_propagation(graph, edge_weight, num_nodes, dtype)
         if is_compiling():  # built inside a compiled graph: its tensors live in that graph alone
             return built
-        if built[0].weight.requires_grad or (isinstance(edge_weight, Tensor) and edge_weight.requires_grad):
-            # learned edge weights, also in a no_grad call: built at every call, with cached=True too (a
-            # validation pass under no_grad kept a propagation that the next training step reused)
+        if learned or built[0].weight.requires_grad:  # learned edge weights: built at every call, cached=True too
             return built
-        self.cache_propagation(built, num_nodes)
+        # cached=True keeps a propagation only where the edge weights are known to be fixed: none given, or
+        # given where gradients are recorded and they require none (under no_grad, weights computed from
+        # parameters require none either: a validation pass kept a propagation the training steps reused)
+        if edge_weight is None or torch.is_grad_enabled():
+            self.cache_propagation(built, num_nodes)
         if key is not None:
             self._graphs.size = self.graph_cache_size  # a class default, or set on one operator
             self._graphs.put(key, built)

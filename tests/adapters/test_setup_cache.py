@@ -247,6 +247,20 @@ def test_cached_true_keeps_nothing_for_weights_that_require_grad(backend, monkey
         backend.run(conv, torch.randn(n, C), g, w).sum().backward()
         assert w.grad is not None and bool(w.grad.abs().sum() > 0)
     assert conv.operator._cache is None
+    # weights computed from a parameter: under no_grad they require no gradient, and a validation pass kept
+    # its propagation for the training steps after it (no gradient reached the parameter)
+    theta = torch.zeros(w.shape, requires_grad=True)
+    for _ in range(2):
+        with torch.no_grad():
+            backend.run(conv, torch.randn(n, C), g, torch.sigmoid(theta))
+        theta.grad = None
+        backend.run(conv, torch.randn(n, C), g, torch.sigmoid(theta)).sum().backward()
+        assert theta.grad is not None and bool(theta.grad.abs().sum() > 0)
+    assert conv.operator._cache is None
+    plain = backend.PIGNConv(C, num_iterations=3, cached=True)  # (no edge weights: kept from a no_grad call too)
+    with torch.no_grad():
+        backend.run(plain, torch.randn(n, C), g)
+    assert plain.operator._cache is not None
 
 
 def test_cached_true_keeps_the_first_graph(backend, monkeypatch):

@@ -360,3 +360,22 @@ def test_a_pign_keyword_the_run_sets_itself_is_refused_in_conv(key):
     """It reached the model twice: Python's "got multiple values for keyword argument"."""
     with pytest.raises(ValueError, match=rf"RunConfig.conv: '{key}' is set by the run, not in conv: give "):
         build_model("pyg", preset("pign", "default").with_(conv={key: 1}), 10, 3)
+
+
+def test_a_dgl_baseline_sees_its_graph_edited_in_place():
+    """The baselines' self-loop copy was kept per graph object: after g.remove_edges(...) on the same
+    object, a model (one loaded or kept, too) went on with the first graph's edges."""
+    dgl = pytest.importorskip("dgl")
+    from iterative_gnn.backends import build_baseline
+
+    torch.manual_seed(0)
+    g = dgl.graph((torch.tensor([0, 1, 2, 3, 4, 1]), torch.tensor([1, 2, 3, 4, 0, 3])), num_nodes=5)
+    x = torch.randn(5, 4)
+    for name in ("gcn", "appnp", "gcn2"):
+        model = build_baseline("dgl", name, 4, 8, 3, 2, dropout=0.0).eval()
+        first = model(g, x)
+        g2 = g.clone()
+        g.remove_edges(torch.tensor([0, 5]))
+        g2.remove_edges(torch.tensor([0, 5]))
+        assert torch.allclose(model(g, x), model(g2, x)) and not torch.allclose(model(g, x), first), name
+        g.add_edges(torch.tensor([0, 1]), torch.tensor([1, 3]))
