@@ -457,6 +457,30 @@ GCN_MUTABLE_OPTIONS = _OPERATOR_FLAGS | {"alpha"}
 GCN_LAYER_ATTRIBUTES = (GCN_MUTABLE_OPTIONS | _FIXED_AT_CONSTRUCTION) - {"channels"}
 
 
+#: the token of weights a call gives that cannot be told apart from others (an edge feature's name)
+_UNTOLD = object()
+
+
+def _weights_token(graph, edge_weight) -> Any:
+    """What ``cached=True`` tells a call's weights by: the edge weights' tensor, or a sparse adjacency (its
+    values are the weights), as its identity and version with the tensor itself (held, so that its
+    identity is not reused); None where the call gives none, :data:`_UNTOLD` where they cannot be told
+    (an edge feature's name, a tensor that cannot be keyed)."""
+    w = edge_weight if edge_weight is not None else (
+        graph if isinstance(graph, Tensor) and graph.layout != torch.strided else None)
+    if w is None:
+        return None
+    key = tensor_key(w) if isinstance(w, Tensor) else None
+    return _UNTOLD if key is None else (key.token, w)
+
+
+def _same_weights(a: Any, b: Any) -> bool:
+    """Whether two :func:`_weights_token` tokens name the same weights (the tensors by identity)."""
+    if a is None or b is None or a is _UNTOLD or b is _UNTOLD:
+        return a is b
+    return a[1] is b[1] and a[0] == b[0]
+
+
 class GCNOperatorBase(HintedLoad, nn.Module):
     """Parameters of :math:`\\mathrm{op}(z) = \\hat A z W + b`, with two optional variants:
 
@@ -710,7 +734,10 @@ class GCNOperatorBase(HintedLoad, nn.Module):
         """:meth:`build_propagation`, or what an earlier call on the same graph built.
 
         With ``cached=True`` the first graph's propagation serves every later call (PyG's
-        convention, for one fixed graph). Otherwise the propagations of the last
+        convention, for one fixed graph) that gives the same weights: the same edge weights' tensor
+        unchanged (or, for a sparse adjacency, whose values are the weights, the same sparse tensor), or
+        none; other weights build it anew (weights computed from parameters are a new tensor at each
+        call). Otherwise the propagations of the last
         :attr:`graph_cache_size` graphs are kept under their :meth:`propagation_key`: the graph's
         identity and version (for a tensor its storage, ``_version`` counter, shape, dtype and device;
         for a ``DGLGraph`` the object, its structure and counts, and the edge weights' tensor), so a
@@ -718,13 +745,12 @@ class GCNOperatorBase(HintedLoad, nn.Module):
         an in-place edit included, builds it anew; a write that bypasses torch's version counter
         (through ``.numpy()``, ``.data`` or DLPack) is not seen: pass new tensors, or set
         ``graph_cache_size = 0``. Nothing is kept for edge weights that require gradients (with
-        ``cached=True`` neither: a second backward pass went through the first call's graph), and
-        ``cached=True`` keeps nothing from a call that records no gradients and is given edge weights
-        (they may be computed from parameters, which there require no gradient), nor
+        ``cached=True`` neither: a second backward pass went through the first call's graph), nor
         for what a ``torch.compile`` graph builds (its tensors exist in that graph only: a traced set-up
         normalises the graph at every call; one run outside the graph keeps its cache)."""
         learned = isinstance(edge_weight, Tensor) and edge_weight.requires_grad
-        cache = None if learned else self.cached_propagation(num_nodes)
+        weights = _weights_token(graph, edge_weight) if self.cached else None
+        cache = None if learned else self.cached_propagation(num_nodes, weights)
         if cache is not None and cache[0].weight.dtype == dtype:
             return cache
         key = self.propagation_key(graph, edge_weight, num_nodes, dtype)
@@ -736,11 +762,11 @@ class GCNOperatorBase(HintedLoad, nn.Module):
             return built
         if learned or built[0].weight.requires_grad:  # learned edge weights: built at every call, cached=True too
             return built
-        # cached=True keeps a propagation only where the edge weights are known to be fixed: none given, or
-        # given where gradients are recorded and they require none (under no_grad, weights computed from
-        # parameters require none either: a validation pass kept a propagation the training steps reused)
-        if edge_weight is None or torch.is_grad_enabled():
-            self.cache_propagation(built, num_nodes)
+        # cached=True keeps the propagation with the token of the weights it was built from (under no_grad,
+        # weights computed from parameters require no gradient: a new tensor at each call, which the next
+        # call's token tells apart); weights it cannot tell apart (a name) only where gradients are recorded
+        if weights is not _UNTOLD or torch.is_grad_enabled():
+            self.cache_propagation(built, num_nodes, weights)
         if key is not None:
             self._graphs.size = self.graph_cache_size  # a class default, or set on one operator
             self._graphs.put(key, built)
@@ -790,12 +816,15 @@ class GCNOperatorBase(HintedLoad, nn.Module):
                                        batch_hint=self.adapter.batch_hint)
         return self.bind(x, graph, edge_weight)(x)
 
-    def cached_propagation(self, num_nodes: int):
-        """What ``cached=True`` keeps (None when nothing is kept); an error when it was built for a
-        graph of another size, which a cache for one fixed graph cannot serve."""
+    def cached_propagation(self, num_nodes: int, weights: Any = None):
+        """What ``cached=True`` keeps (None when nothing is kept, or when it was built from other weights
+        than ``weights``, the token of this call's, :func:`_weights_token`); an error when it was built for
+        a graph of another size, which a cache for one fixed graph cannot serve."""
         if not self.cached or self._cache is None:
             return None
-        value, cached_nodes = self._cache
+        value, cached_nodes, token = self._cache
+        if weights is not _UNTOLD and not _same_weights(token, weights):
+            return None
         if cached_nodes != num_nodes:
             raise ValueError(
                 f"{type(self).__name__}: cached=True holds the propagation of a graph with {cached_nodes} nodes, "
@@ -803,10 +832,11 @@ class GCNOperatorBase(HintedLoad, nn.Module):
                 "Use cached=False for graphs that change, or call reset_parameters() first")
         return value
 
-    def cache_propagation(self, value, num_nodes: int) -> None:
-        """Keep ``value`` for the next calls when ``cached=True``."""
+    def cache_propagation(self, value, num_nodes: int, weights: Any = None) -> None:
+        """Keep ``value`` for the next calls when ``cached=True``, with the token of the weights it was
+        built from (:func:`_weights_token`)."""
         if self.cached:
-            self._cache = (value, num_nodes)
+            self._cache = (value, num_nodes, weights)
 
     def __getstate__(self) -> dict:
         """Copies and pickles leave out what ``cached=True`` kept (it is built again at the next call):

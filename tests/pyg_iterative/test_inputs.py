@@ -232,3 +232,27 @@ def test_a_coo_adjacency_is_left_as_the_caller_gave_it(layer):
     assert good._version == version
     out.square().sum().backward()
     assert weights.grad is not None and bool(weights.grad.abs().sum() > 0)
+
+
+@pytest.mark.parametrize("layout", [torch.sparse_coo, torch.sparse_csr])
+def test_cached_true_with_a_sparse_adjacency_of_learned_values_keeps_their_gradient(layout):
+    """The values of a sparse adjacency are its edge weights: one computed from a parameter, seen under
+    no_grad in a validation pass, was kept, and the next training steps gave the parameter no gradient."""
+    from pyg_iterative import PIGNConv
+
+    torch.manual_seed(0)
+    n = 12
+    edge_index = torch.randint(0, n, (2, 40))
+    theta = torch.zeros(40, requires_grad=True)
+    conv = PIGNConv(4, num_iterations=3, cached=True)
+
+    def adj(values):
+        a = torch.sparse_coo_tensor(edge_index.flip(0), values, (n, n)).coalesce()
+        return a if layout == torch.sparse_coo else a.to_sparse_csr()
+
+    for _ in range(2):
+        with torch.no_grad():
+            conv(torch.randn(n, 4), adj(torch.sigmoid(theta)))
+        theta.grad = None
+        conv(torch.randn(n, 4), adj(torch.sigmoid(theta))).sum().backward()
+        assert theta.grad is not None and bool(theta.grad.abs().sum() > 0)
