@@ -203,7 +203,10 @@ def global_pool(z: Tensor, batch: Optional[Tensor], num_graphs: Optional[int] = 
         out = z.to(acc).mean(0, keepdim=True) if how == "mean" else z.to(acc).sum(0, keepdim=True)
         return out.to(z.dtype)
     # (the checks of the iteration's batch: an index out of range failed inside torch, or asserted on a GPU)
-    if isinstance(batch, Tensor) and batch.dtype != torch.long:
+    if not isinstance(batch, Tensor):
+        raise TypeError(f"global_pool: batch must be a 1-D integer tensor (the graph id of each row of z), got "
+                        f"{got(batch)}")
+    if batch.dtype != torch.long:
         if batch.dtype == torch.bool or batch.is_floating_point() or batch.is_complex():
             raise ValueError(f"global_pool: batch must be an integer tensor (the graph id of each row of z), got "
                              f"{batch.dtype}")

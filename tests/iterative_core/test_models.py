@@ -13,7 +13,7 @@ from iterative_core.models import global_pool
     (torch.tensor([0.0, 0, 1, 1, 1]), None, ValueError, r"batch must be an integer tensor \(the graph id of each row "
                                                         r"of z\), got torch.float32"),
     (torch.tensor([0, 0, 1, 1, 1]).bool(), None, ValueError, r"batch must be an integer tensor .* got torch.bool"),
-    ([0, 0, 1, 1, 1], None, TypeError, r"batch must be a 1-D int64 tensor"),
+    ([0, 0, 1, 1, 1], None, TypeError, r"batch must be a 1-D integer tensor \(the graph id of each row of z\), got "),
 ])
 @pytest.mark.parametrize("how", ["mean", "sum", "max"])
 def test_a_batch_vector_that_does_not_fit_is_named(batch, num_graphs, error, message, how):
