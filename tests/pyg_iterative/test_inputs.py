@@ -234,7 +234,8 @@ def test_a_coo_adjacency_is_left_as_the_caller_gave_it(layer):
     assert weights.grad is not None and bool(weights.grad.abs().sum() > 0)
 
 
-@pytest.mark.parametrize("layout", [torch.sparse_coo, torch.sparse_csr])
+@pytest.mark.parametrize("layout", [torch.sparse_coo, pytest.param(torch.sparse_csr, marks=pytest.mark.skipif(
+    torch.__version__ < "2.3", reason="torch 2.2 has no gradient for to_sparse_csr, which builds the adjacency here"))])
 def test_cached_true_with_a_sparse_adjacency_of_learned_values_keeps_their_gradient(layout):
     """The values of a sparse adjacency are its edge weights: one computed from a parameter, seen under
     no_grad in a validation pass, was kept, and the next training steps gave the parameter no gradient."""
