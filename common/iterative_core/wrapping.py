@@ -344,12 +344,12 @@ def unreset_parameters(module: nn.Module, partial: tuple[str, ...] = (),
             kept.update(unreset_parameters(child, partial, keeps, f"{prefix}{name}."))
     else:
         own = dict(module.named_parameters(recurse=False))
-        kept = {prefix + name: own[name].detach().clone() for name in _kept(module, keeps)
-                if isinstance(own.get(name), nn.Parameter) and not nn.parameter.is_lazy(own[name])}
-        for name in _kept(module, keeps):  # a child module its reset keeps whole: reset_module goes into it
+        for name in _kept(module, keeps):
             child = _submodule(module, name)
-            if child is not None:
+            if child is not None:  # a child module its reset keeps whole: reset_module goes into it
                 kept.update(unreset_parameters(child, partial, keeps, f"{prefix}{name}."))
+            elif isinstance(own.get(name), nn.Parameter) and not nn.parameter.is_lazy(own[name]):
+                kept[prefix + name] = own[name].detach().clone()
     return kept
 
 
