@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import difflib
 import inspect
+import re
 from typing import Callable, Mapping, Optional
 
 from torch import nn
@@ -175,29 +176,33 @@ def _rename(local: str, table: Mapping[str, str]) -> Optional[str]:
 
 def convert_state_dict(state_dict: Mapping, conv: str, src: str, dst: str, *, module: str = "operator") -> dict:
     """Rename the parameters of operator ``conv`` in ``state_dict`` from backend ``src``'s names to
-    backend ``dst``'s, for every key that contains ``"<module>."`` (a ``PIGNConv``'s operator, also
-    inside a model). Other keys are kept. An operator without ``state_dict_keys`` keeps its names.
+    backend ``dst``'s, for every key with ``module`` as whole parts of its dotted path (``"operator"``: a
+    ``PIGNConv``'s operator, also inside a model; ``"conv2.operator"``: that layer's only). Other keys are
+    kept (``graph_operator.weight`` too). An operator without ``state_dict_keys`` keeps its names.
 
     >>> dgl_model.load_state_dict(convert_state_dict(pyg_model.state_dict(), "sage", "pyg", "dgl"))
 
     The built-in operators' names are known without importing either adapter; an operator of your
     own needs its registration (with ``state_dict_keys``) in both backends.
     """
+    check_name("convert_state_dict: module", module)
     fwd = _state_dict_keys(conv, src)
     back = {v: k for k, v in _state_dict_keys(conv, dst).items()}
-    marker = module + "."
+    marker = re.compile(r"(?:^|\.)" + re.escape(module + "."))  # (whole parts: not "graph_operator.")
     out = {}
     for key, value in state_dict.items():
-        i = key.find(marker)
-        if i < 0 or not fwd:
+        found = marker.search(key)
+        if found is None or not fwd:
             out[key] = value
             continue
-        head, local = key[: i + len(marker)], key[i + len(marker):]
+        head, local = key[: found.end()], key[found.end():]
         shared = _rename(local, fwd)
         target = None if shared is None else _rename(shared, back)
         if target is None:
             raise KeyError(f"convert_state_dict: parameter {local!r} of operator {conv!r} has no counterpart "
-                           f"in backend {dst!r} (known: {sorted(fwd)})")
+                           f"in backend {dst!r} (known: {sorted(fwd)}); where layers iterate different "
+                           f"operators, convert each with module= the path of its operator, e.g. "
+                           f"module={head[:-1]!r}")
         out[head + target] = value
     return out
 

@@ -111,6 +111,26 @@ def test_convert_state_dict_renames_through_the_shared_names(two_backends):
     assert list(renamed) == ["op_mod.fc_neigh.bias"]
 
 
+def test_convert_state_dict_renames_only_where_module_is_whole_parts_of_the_path(two_backends):
+    """``graph_operator.`` or ``score_operator.`` is not the ``operator.`` of a layer: those keys are the
+    user's own and stay (they were renamed, or refused as unknown operator parameters)."""
+    w = torch.randn(3, 3)
+    sd = {"graph_operator.lin_l.weight": w, "graph_operator.encoder.weight": w, "graph_operator.conv.operator.lin_l.weight": w,
+          "operator.lin_l.weight": w}
+    assert list(convert_state_dict(sd, "op", "a", "b")) == [
+        "graph_operator.lin_l.weight", "graph_operator.encoder.weight", "graph_operator.conv.operator.fc_neigh.weight",
+        "operator.fc_neigh.weight"]
+    two = {"conv1.operator.lin_l.weight": w, "conv2.operator.lin_r.weight": w}  # layers of two operators
+    assert list(convert_state_dict(two, "op", "a", "b", module="conv1.operator")) == [
+        "conv1.operator.fc_neigh.weight", "conv2.operator.lin_r.weight"]
+    with pytest.raises(KeyError, match=r"convert each with module= the path of its operator, e.g. "
+                                       r"module='conv2.operator'"):
+        convert_state_dict(two, "op", "a", "b")
+    for bad in ("", None):
+        with pytest.raises((TypeError, ValueError), match="convert_state_dict: module name must be a non-empty string"):
+            convert_state_dict(sd, "op", "a", "b", module=bad)
+
+
 def test_convert_state_dict_keeps_names_without_a_table_and_refuses_unknown_ones(two_backends):
     sd = {"operator.weight": torch.randn(3, 3)}
     assert convert_state_dict(sd, "plain", "a", "b") == sd  # registered without state_dict_keys
