@@ -123,7 +123,8 @@ def sage_operator(channels: int, *, aggr: str = "mean", bias: bool = True) -> nn
 def gin_operator(channels: int, *, hidden: Optional[int] = None, eps: float = 0.0, train_eps: bool = False) -> nn.Module:
     """GIN: :math:`\\mathrm{MLP}((1 + \\epsilon) z_i + \\sum_{j \\in \\mathcal{N}(i)} z_j)`."""
     check_gin_options(hidden, eps, train_eps)
-    return GINConv(gin_mlp(channels, hidden), "sum", init_eps=eps, learn_eps=train_eps)
+    op = GINConv(gin_mlp(channels, hidden), "sum", init_eps=eps, learn_eps=train_eps)
+    return _in_default_dtype(op, eps=eps)
 
 
 def gat_operator(channels: int, *, heads: int = 1, negative_slope: float = 0.2, attention_dropout: float = 0.0,
@@ -133,8 +134,19 @@ def gat_operator(channels: int, *, heads: int = 1, negative_slope: float = 0.2, 
     DGL's ``GATConv`` (it then keeps only the bias, as in PyG's ``GATConv``)."""
     check_gat_options(heads, negative_slope, attention_dropout, add_self_loops=add_self_loops, bias=bias,
                       allow_zero_in_degree=allow_zero_in_degree)
-    return GATOperator(channels, heads, add_self_loops=add_self_loops, negative_slope=negative_slope,
-                       attn_drop=attention_dropout, bias=bias, allow_zero_in_degree=allow_zero_in_degree)
+    return _in_default_dtype(GATOperator(channels, heads, add_self_loops=add_self_loops, negative_slope=negative_slope,
+                                         attn_drop=attention_dropout, bias=bias, allow_zero_in_degree=allow_zero_in_degree))
+
+
+def _in_default_dtype(op: nn.Module, **exact: float) -> nn.Module:
+    """``op`` in torch's default dtype, as PyG's operators and the rest of the layer are: DGL builds
+    ``GINConv``'s ``eps`` and ``GATConv``'s attention vectors and bias as float32 whatever the default.
+    ``exact``: values to set again in that dtype (``eps=0.3`` read through float32 is 0.30000001)."""
+    op = op.to(torch.get_default_dtype())
+    with torch.no_grad():
+        for name, value in exact.items():
+            getattr(op, name).fill_(value)
+    return op
 
 
 # with the parameter names both backends share (see convert_state_dict)

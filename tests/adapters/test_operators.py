@@ -79,6 +79,26 @@ def sage_by_hand(w: dict, z: torch.Tensor, edge_index: torch.Tensor, aggr: str) 
     return z @ w["root.weight"].T + neigh @ w["neighbor.weight"].T + w["bias"]
 
 
+@pytest.mark.parametrize("conv,options", [("sage", {"aggr": "pool"}), ("gin", {"eps": 0.3}),
+                                           ("gin", {"eps": 0.3, "train_eps": True}), ("gat", {"heads": 2})])
+def test_builtin_operators_are_built_in_the_default_dtype(backend, conv, options):
+    """Under ``torch.set_default_dtype(torch.float64)`` every tensor of an operator is float64, as in a
+    module of torch's own (DGL builds GIN's eps and GAT's attention vectors as float32: GIN's eps=0.3 read
+    0.30000001 and moved the output 2e-9 from PyG's; GAT refused a float64 input)."""
+    before = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    try:
+        layer = backend.PIGNConv(C, num_iterations=3, conv=conv, **options)
+        tensors = dict(layer.named_parameters()) | dict(layer.named_buffers())
+        assert {name: t.dtype for name, t in tensors.items() if t.dtype != torch.float64} == {}
+        if conv == "gin":
+            assert layer.operator.eps.item() == 0.3
+        ei, _ = random_graph(10, 30, simple=True)
+        assert backend.call(layer, torch.randn(10, C), ei).dtype == torch.float64
+    finally:
+        torch.set_default_dtype(before)
+
+
 @pytest.mark.parametrize("aggr", SAGE_AGGREGATIONS)
 def test_sage_aggregations_are_the_same_function_in_both_backends(backend, aggr):
     """Each backend's conv='sage' against one function written by hand, with the same weights: also at
