@@ -998,6 +998,9 @@ def _edge_list_product(prop: Propagation) -> Callable[[Tensor, Optional[Tensor],
     ``index_add``, differentiable in the weights), its diagonal added when kept apart."""
     src, dst, w = prop.src, prop.dst, prop.weight.unsqueeze(-1)
     loops = None if prop.loop_weight is None else prop.loop_weight.unsqueeze(-1)
+    if prop.loops_only:  # a graph without edges: Â is diagonal. (torch 2.13's inductor miscompiled the
+        # repeated index_add over the loops alone: 0.14 off in 8 steps; the product is also cheaper)
+        return lambda h, add, scale: scaled_add(w.to(h.dtype) * h, add, scale)
 
     def apply(h: Tensor, add: Optional[Tensor], scale: float) -> Tensor:
         out = torch.zeros_like(h).index_add_(0, dst, h.index_select(0, src) * w.to(h.dtype))

@@ -45,6 +45,9 @@ class Propagation:
     node_scale: Optional[Tensor] = None
     unit_loops: Optional[Tensor] = None
     unweighted: bool = False  # set only with the loops kept apart (``fold_loops=False``)
+    #: the edge list holds the folded self-loops alone, one per node in node order (a graph without
+    #: edges): the matrix is ``diag(weight)``, which the products apply as such
+    loops_only: bool = False
     #: the bounds of :meth:`norm_bound` already computed, per batch vector (kept by the GCN operator
     #: for a propagation it reuses: see :meth:`iterative_core.GCNOperatorBase.norm_bound`)
     bounds: Any = field(default=None, repr=False, compare=False)
@@ -116,6 +119,6 @@ def gcn_propagation(
     if fold_loops and add_self_loops:
         idx = torch.arange(num_nodes, device=device)
         return Propagation(torch.cat([src, idx]), torch.cat([dst, idx]), torch.cat([w, loop_w]), None,
-                           num_nodes, deg, normalize)
+                           num_nodes, deg, normalize, loops_only=src.numel() == 0)
     return Propagation(src, dst, w, loop_w if add_self_loops else None, num_nodes, deg, normalize,
                        node_scale=dinv, unit_loops=unit_loops, unweighted=edge_weight is None)
