@@ -114,7 +114,7 @@ def check_edges(src: Tensor, dst: Tensor, num_nodes: int, where: str, *, validat
     would crash the process inside the sparse kernels. On other devices ``validate=False`` leaves
     invalid indices undefined behaviour. Traced by ``torch.compile`` with ``validate=False`` the
     range is not read (the compiled graph uses no sparse kernel: its gathers and ``index_add`` refuse
-    an index out of range with torch's own error)."""
+    an index at or beyond ``num_nodes`` with torch's own error; a negative one is read from the end)."""
     for t in (src, dst):
         if t.dtype not in (torch.int64, torch.int32):
             raise ValueError(f"{where}: edge indices must be int64 (or int32), got {t.dtype}")
