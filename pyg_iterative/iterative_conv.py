@@ -83,5 +83,15 @@ class IterativeConv(PyGLayer, OperatorLayerBase, MessagePassing):
                  act="relu", dropout: float = 0.0, *, channels: Optional[int] = None, **kwargs) -> None:
         super().__init__(conv, channels, num_iterations, smoothing, tol, act, dropout, **kwargs)
 
+    @property
+    def in_channels(self) -> int:
+        """The input width (``channels``: the layer is square), under the name PyG's tools read."""
+        return self.channels
+
+    @property
+    def out_channels(self) -> int:
+        """The output width (``channels``), under the name PyG's tools read."""
+        return self.channels
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.operator}, {self._iteration_repr()})"

@@ -182,3 +182,20 @@ def test_a_module_that_concatenates_its_heads_is_taken_at_the_width_channels_con
         IterativeConv(ConcatHeads(8, 4, 2), channels=4)
     with pytest.raises(ValueError, match=r"maps 8 input channels to 4 output channels"):  # 4 * 3 is not 8
         IterativeConv(ConcatHeads(8, 4, 3), channels=8)
+
+
+def test_widths_under_pyg_names_and_graphmask_explainer_refused_by_name():
+    """PyG's tools read ``in_channels``/``out_channels`` off a ``MessagePassing`` module: with none,
+    GraphMaskExplainer failed inside PyG with an AttributeError before the layer's own refusal."""
+    from torch_geometric.explain import Explainer
+    from torch_geometric.explain.algorithm import GraphMaskExplainer
+
+    conv = IterativeConv(GCNConv(C, C), num_iterations=2)
+    assert (conv.in_channels, conv.out_channels) == (C, C)
+    edge_index, _ = random_graph(10, 30)
+    x = torch.randn(10, C)
+    explainer = Explainer(conv, GraphMaskExplainer(1, epochs=1), explanation_type="model", edge_mask_type="object",
+                          model_config=dict(mode="regression", task_level="node", return_type="raw"))
+    with pytest.raises(RuntimeError, match="GraphMaskExplainer.*GNNExplainer"):
+        explainer(x, edge_index, index=0)
+    assert conv(x, edge_index).shape == (10, C)  # its gates taken off again
