@@ -283,7 +283,7 @@ def _iterate(f: Callable[[Tensor], Tensor], z0: Tensor, cfg: SolveConfig, solve,
         tail = min(cfg.phantom_steps, max_iter) if cfg.grad == "phantom" else 1
     monitor = IterationMonitor(
         z0, max_iter=max_iter - tail, min_iter=min(cfg.min_iter, max_iter - tail), tol=cfg.tol, stop=cfg.stop,
-        batch=batch, num_graphs=num_graphs, check_every=cfg.check_every, trace=cfg.trace,
+        batch=batch, num_graphs=num_graphs, check_every=cfg.check_every, trace=cfg.trace, extra_steps=tail,
     )
     if tail:
         with torch.no_grad():
@@ -342,7 +342,8 @@ def _gradient_step_smoothing(z: Tensor, monitor: IterationMonitor, schedule: Sch
         return s, scale, (torch.full((monitor.num_graphs,), 1.0 - s, dtype=torch.float64) if given else None)
     # (with a tol the solve read values back at every test: one more read here)
     own = monitor.graph_iterations.clamp(max=max_iter - 1).cpu()
-    factors = torch.tensor(schedule[:min(k, max_iter - 1) + 1], dtype=torch.float64)[own]
+    steps, at = own.unique(return_inverse=True)  # (the schedule read at those steps only: once per step taken)
+    factors = torch.tensor([schedule[i] for i in steps.tolist()], dtype=torch.float64)[at]
     per_node = factors.to(z.dtype).to(z.device)[monitor.batch].view(-1, *([1] * (z.dim() - 1)))
     return per_node, scale, ((1.0 - factors) if given else None)
 

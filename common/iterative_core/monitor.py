@@ -107,7 +107,10 @@ class IterationMonitor:
             measured: the first, the last two (for the final residual, the contraction factor and the
             divergence test), the steps taken after a gradient-free solve and, with a ``tol``, every
             test and the step before it; the others are recorded as NaN and cost nothing (measuring a
-            step reads the iterates three more times).
+            step reads the iterates three more times). With a ``batch`` every step holds three numbers
+            per graph, measured or not.
+        extra_steps: steps the caller records after the solve's own (the gradient steps after a
+            gradient-free solve): without a ``tol`` the records hold room for them from the start.
 
     With a ``tol``, a test that finds a non-finite residual ends the iteration (of that graph,
     with a ``batch``): the solve has diverged and further steps cannot help. Such a graph is
@@ -126,11 +129,13 @@ class IterationMonitor:
         num_graphs: Optional[int] = None,
         check_every: int = 1,
         trace: bool = True,
+        extra_steps: int = 0,
     ) -> None:
         where = "IterationMonitor"
         max_iter = check_int("max_iter", max_iter, minimum=0, where=where)
         min_iter = check_int("min_iter", min_iter, minimum=0, where=where)
         check_every = check_int("check_every", check_every, minimum=1, where=where)
+        extra_steps = check_int("extra_steps", extra_steps, minimum=0, where=where)
         tol = check_real("tol", tol, low=0.0, optional=True, where=where)
         if min_iter > max_iter:
             raise ValueError(f"{where}: min_iter={min_iter} is above max_iter={max_iter}")
@@ -176,7 +181,8 @@ class IterationMonitor:
         # room for the steps a solve takes, not for its cap: without a tol it takes exactly max_iter
         # steps; with one it may stop after a few, so the buffers start small and double when full
         # (a cap of 10**7 with a tol reached in 40 steps allocates a few hundred bytes, not 160 MB)
-        cap = max(int(max_iter), 1) if tol is None else max(min(int(max_iter), _INITIAL_ROWS), 1)
+        # (and for the extra steps a caller records after the solve, without a doubling for them)
+        cap = max(int(max_iter) + extra_steps, 1) if tol is None else max(min(int(max_iter), _INITIAL_ROWS), 1)
         # columns: ||z_{k+1} - z_k|| and ||z_k||; the relative residual is their ratio, formed when read
         self._res = torch.full((cap, 2), float("nan"), device=z0.device, dtype=acc)
         # one fused dispatch for both norms where the iterate's dtype is the accumulation dtype
