@@ -254,10 +254,11 @@ class IterativeLayerBase(HintedLoad, nn.Module):
         config = self._config if self.training else self._eval_config
         act, inject = self.act_fn, self.inject_input
         if not inject and not takes_input and not is_compiling():  # the fixed point does not depend on x
-            # (each warned once per config)
+            # (each warned once per configuration of the layer: marked on the training one, whose grad and
+            # tol eval mode shares, so that eval_iterations, another config, does not warn again)
             no_gradient = (config.grad != "unrolled" and torch.is_grad_enabled() and x.requires_grad
-                           and config._first_time("_input_unused_warned"))
-            same_output = config.tol is not None and config._first_time("_input_blind_warned")
+                           and self._config._first_time("_input_unused_warned"))
+            same_output = config.tol is not None and self._config._first_time("_input_blind_warned")
             blind = ((f"the input enters no step (inject_input=False"
                       f"{', alpha=0' if isinstance(getattr(self, 'operator', None), GCNOperatorBase) else ''})")
                      if no_gradient or same_output else "")

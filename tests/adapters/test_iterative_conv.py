@@ -231,6 +231,13 @@ def test_a_tol_towards_a_fixed_point_blind_to_the_input_is_warned_once(backend):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         backend.call(conv, x, ei)
+    # once per layer in training and eval alike: eval_iterations (a configuration of its own) warned again
+    conv = backend.IterativeConv(layer, num_iterations=200, eval_iterations=300, tol=1e-6)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for mode in (True, True, False, False):
+            backend.call(conv.train(mode), x, ei)
+    assert len([w for w in caught if "the input enters no step" in str(w.message)]) == 1
 
 
 class _BoundStep(nn.Module):
