@@ -19,7 +19,7 @@ from iterative_core.adapter import GraphAdapter, GraphKey, GraphView, WidthNames
 from iterative_core.validation import check_same_device
 from iterative_core.wrapping import square_error
 
-__all__ = ["PyGAdapter", "PyGLayer", "is_sparse", "edge_list"]
+__all__ = ["PyGAdapter", "PyGLayer", "SquareWidths", "is_sparse", "edge_list"]
 
 
 def is_sparse(edge_index) -> bool:
@@ -186,6 +186,21 @@ class PyGAdapter(GraphAdapter):
         if graph is None or weight is None:
             return None
         return GraphKey(("pyg", graph.token, weight.token), graph.objects + weight.objects)
+
+
+class SquareWidths:
+    """``in_channels`` and ``out_channels``, the names PyG's tools read off a ``MessagePassing`` module
+    (``GraphMaskExplainer``), of a square module's ``channels`` (a mixin)."""
+
+    @property
+    def in_channels(self) -> int:
+        """The input width (``channels``: the module is square), under PyG's name."""
+        return self.channels
+
+    @property
+    def out_channels(self) -> int:
+        """The output width (``channels``), under PyG's name."""
+        return self.channels
 
 
 class PyGLayer:

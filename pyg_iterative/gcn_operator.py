@@ -14,7 +14,7 @@ from iterative_core.adapter import is_compiling
 from iterative_core.layer import scaled_add
 from iterative_core.sparse import CSRPair
 
-from .adapter import PyGAdapter
+from .adapter import PyGAdapter, SquareWidths
 
 #: ``MessagePassing``'s hooks on the steps of ``propagate`` (each as ``_<step>_forward[_pre]_hooks``)
 PROPAGATE_STEPS = ("propagate", "message", "aggregate", "message_and_aggregate", "edge_update")
@@ -28,7 +28,7 @@ def message_hooks(module: MessagePassing, steps=PROPAGATE_STEPS) -> list[str]:
             if getattr(module, f"_{step}_forward_pre_hooks", None) or getattr(module, f"_{step}_forward_hooks", None)]
 
 
-class GCNOperator(GCNOperatorBase, MessagePassing):
+class GCNOperator(SquareWidths, GCNOperatorBase, MessagePassing):
     """The operator :math:`z \\mapsto \\hat A z W + b` of :class:`PIGNConv` with
     :math:`\\hat A = D^{-1/2}(A + I)D^{-1/2}`, as a PyG ``MessagePassing`` module.
 
@@ -54,16 +54,6 @@ class GCNOperator(GCNOperatorBase, MessagePassing):
         super().__init__(channels, bias=bias, alpha=alpha, beta=beta, add_self_loops=add_self_loops,
                          normalize=normalize, cached=cached, propagation=propagation, gamma_init=gamma_init,
                          gamma_scale=gamma_scale, gamma_max=gamma_max)
-
-    @property
-    def in_channels(self) -> int:
-        """The input width (``channels``: the operator is square), under PyG's name."""
-        return self.channels
-
-    @property
-    def out_channels(self) -> int:
-        """The output width (``channels``), under PyG's name."""
-        return self.channels
 
     def differentiable_propagation(self, edge_index, src: Tensor, dst: Tensor, weight: Tensor, num_nodes: int,
                                    dtype: torch.dtype):

@@ -9,10 +9,10 @@ from torch_geometric.nn.conv import MessagePassing
 
 from iterative_core.wrapping import OperatorLayerBase
 
-from .adapter import PyGLayer
+from .adapter import PyGLayer, SquareWidths
 
 
-class IterativeConv(PyGLayer, OperatorLayerBase, MessagePassing):
+class IterativeConv(PyGLayer, SquareWidths, OperatorLayerBase, MessagePassing):
     r"""Any square graph convolution made iterative: one weight-shared layer applied until its
     output stops changing (`"Operator Learning Meets Numerical Analysis"
     <https://arxiv.org/abs/2310.01618>`_, Zappala et al., 2023),
@@ -82,16 +82,6 @@ class IterativeConv(PyGLayer, OperatorLayerBase, MessagePassing):
     def __init__(self, conv: nn.Module, num_iterations: int = 8, smoothing=0.5, tol: Optional[float] = None,
                  act="relu", dropout: float = 0.0, *, channels: Optional[int] = None, **kwargs) -> None:
         super().__init__(conv, channels, num_iterations, smoothing, tol, act, dropout, **kwargs)
-
-    @property
-    def in_channels(self) -> int:
-        """The input width (``channels``: the layer is square), under the name PyG's tools read."""
-        return self.channels
-
-    @property
-    def out_channels(self) -> int:
-        """The output width (``channels``), under the name PyG's tools read."""
-        return self.channels
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.operator}, {self._iteration_repr()})"
