@@ -41,7 +41,6 @@ from typing import Callable, Iterable, Mapping, NamedTuple, Optional, Sequence
 
 import torch
 from torch import Tensor, nn
-from torch.nn.parameter import is_lazy
 
 from ._keys import check_keys
 from ._state_dict import hint
@@ -997,7 +996,8 @@ class RegistryLayerBase(OperatorLayerBase):
         name = self.width_args[0]
         if self.in_channels != -1:
             return name, self.in_channels
-        if is_lazy(self.lin.weight):  # (an UninitializedParameter until the first input)
+        # (an UninitializedParameter until the first input; an isinstance test, which torch.compile traces)
+        if isinstance(self.lin.weight, nn.parameter.UninitializedParameter):
             return name, None
         return f"{name}=-1, read from its first input as {name}", self.lin.weight.shape[1]
 

@@ -170,6 +170,18 @@ def test_the_default_compiler_on_a_graph_without_edges(backend):
         assert torch.allclose(backend.call(torch.compile(conv), x, edges), z, atol=1e-12)
 
 
+def test_fullgraph_compiles_a_lazy_layer_after_the_call_that_sets_its_width(backend):
+    """``PIGNConv(-1, C)``: its width check read whether the map was still lazy with a torch function that
+    torch.compile cannot trace ("torch.* op returned non-Tensor")."""
+    if backend.name != "pyg":
+        pytest.skip("a DGLGraph is read outside the compiled graph: fullgraph=True needs an edge index")
+    edge_index, _ = random_graph(N, 70)
+    conv = backend.PIGNConv(-1, C, num_iterations=3, **SYNC_FREE)
+    x = torch.randn(N, 5)
+    expected = conv(x, edge_index)  # (the eager call that sets the width)
+    assert torch.allclose(torch.compile(conv, backend="eager", fullgraph=True)(x, edge_index), expected, atol=1e-6)
+
+
 @pytest.mark.parametrize("model", ["conv", "PIGN"])
 def test_fullgraph_compiles_a_pyg_model_set_up_without_synchronisation(backend, model):
     if backend.name != "pyg":
