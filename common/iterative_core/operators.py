@@ -186,6 +186,9 @@ def convert_state_dict(state_dict: Mapping, conv: str, src: str, dst: str, *, mo
     own needs its registration (with ``state_dict_keys``) in both backends.
     """
     check_name("convert_state_dict: module", module)
+    if module.startswith(".") or module.endswith("."):  # (it matched no key: nothing was converted)
+        raise ValueError(f"convert_state_dict: module must be a dotted path without a leading or trailing dot, "
+                         f"e.g. 'conv2.operator', got {module!r}")
     fwd = _state_dict_keys(conv, src)
     back = {v: k for k, v in _state_dict_keys(conv, dst).items()}
     marker = re.compile(r"(?:^|\.)" + re.escape(module + "."))  # (whole parts: not "graph_operator.")
@@ -199,10 +202,12 @@ def convert_state_dict(state_dict: Mapping, conv: str, src: str, dst: str, *, mo
         shared = _rename(local, fwd)
         target = None if shared is None else _rename(shared, back)
         if target is None:
+            path = head[:-1]
+            hint = (f"where layers iterate different operators, convert each with module= the path of its "
+                    f"operator, e.g. module={path!r}" if path != module else
+                    f"are these the weights of operator {conv!r} in backend {src!r}?")
             raise KeyError(f"convert_state_dict: parameter {local!r} of operator {conv!r} has no counterpart "
-                           f"in backend {dst!r} (known: {sorted(fwd)}); where layers iterate different "
-                           f"operators, convert each with module= the path of its operator, e.g. "
-                           f"module={head[:-1]!r}")
+                           f"in backend {dst!r} (known: {sorted(fwd)}); {hint}")
         out[head + target] = value
     return out
 

@@ -126,9 +126,13 @@ def test_convert_state_dict_renames_only_where_module_is_whole_parts_of_the_path
     with pytest.raises(KeyError, match=r"convert each with module= the path of its operator, e.g. "
                                        r"module='conv2.operator'"):
         convert_state_dict(two, "op", "a", "b")
+    with pytest.raises(KeyError, match=r"are these the weights of operator 'op' in backend 'a'\?"):
+        convert_state_dict(two, "op", "a", "b", module="conv2.operator")  # (the path given: no module= hint)
     for bad in ("", None):
         with pytest.raises((TypeError, ValueError), match="convert_state_dict: module name must be a non-empty string"):
             convert_state_dict(sd, "op", "a", "b", module=bad)
+    with pytest.raises(ValueError, match="without a leading or trailing dot.*got 'conv1.operator.'"):
+        convert_state_dict(two, "op", "a", "b", module="conv1.operator.")  # (it converted nothing)
 
 
 def test_convert_state_dict_keeps_names_without_a_table_and_refuses_unknown_ones(two_backends):
