@@ -90,8 +90,9 @@ class PIGNConv(DGLLayer, RegistryLayerBase):
         conv : str
             The registered operator: ``"gcn"`` (default), ``"sage"``, ``"gin"``, ``"gat"`` or your own.
         form : str, optional
-            ``"signed"``, ``"appnp"`` or ``"paper"``: the values of the options left unset. Default:
-            ``"signed"`` for ``conv="gcn"``, ``"paper"`` otherwise.
+            ``"signed"``, ``"appnp"`` or ``"paper"``: the values of the options left unset. Default: the
+            first of ``"signed"``, ``"appnp"``, ``"paper"`` whose options the operator takes:
+            ``"signed"`` for ``conv="gcn"``, ``"paper"`` for the other built-in ones.
         add_self_loops, normalize, cached, bias, alpha, beta, propagation, gamma_init, gamma_scale, gamma_max : optional
             ``conv="gcn"``'s options, as in :class:`pyg_iterative.PIGNConv`; other operators take their
             factory's keywords.

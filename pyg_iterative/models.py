@@ -75,6 +75,8 @@ class GraphPIGN(GraphPIGNBase):
         pool (str, optional): ``"mean"``, ``"sum"`` or ``"max"``. (default: :obj:`"mean"`)
         dropout (float, optional): Dropout after the encoder (and inside the iteration with
             ``form="paper"``). (default: :obj:`0.0`)
+        conv_dropout (float, optional): Dropout inside the iteration. (default: :obj:`dropout` with
+            ``form="paper"``, else :obj:`0.0`)
         input_dropout (float, optional): Dropout on the input features. (default: :obj:`0.0`)
         decoder_dropout (float, optional): Dropout on the pooled readout, before the decoder.
             (default: :obj:`0.0`)

@@ -99,7 +99,8 @@ class PIGNConv(PyGLayer, RegistryLayerBase, MessagePassing):
 
         Args:
             in_channels (int): Size of each input sample, or :obj:`-1` to read it from the first input
-                (the learned linear map below is then always there, as for differing widths).
+                (the learned linear map below is then always there, as for differing widths, and
+                ``out_channels`` must be given).
             out_channels (int, optional): Size of each output sample, the width of the iteration; when it
                 differs from ``in_channels`` the input is first mapped to it by a learned linear map
                 (no bias). (default: :obj:`None`, the same as ``in_channels``)
@@ -115,15 +116,19 @@ class PIGNConv(PyGLayer, RegistryLayerBase, MessagePassing):
             conv (str, optional): The registered operator to iterate: ``"gcn"``, ``"sage"``, ``"gin"``,
                 ``"gat"`` or your own. (default: :obj:`"gcn"`)
             form (str, optional): ``"signed"``, ``"appnp"`` or ``"paper"``, the values of the options left
-                unset (see above). (default: :obj:`"signed"` for ``conv="gcn"``, :obj:`"paper"` otherwise)
+                unset (see above). (default: the first of ``"signed"``, ``"appnp"``, ``"paper"`` whose
+                options the operator takes: :obj:`"signed"` for ``conv="gcn"``, :obj:`"paper"` for the
+                other built-in ones)
             add_self_loops (bool, optional): ``conv="gcn"``: add a self-loop to nodes that have none.
                 (default: :obj:`True`)
             normalize (bool, optional): ``conv="gcn"``: symmetric degree normalisation; the
                 self-loops of ``add_self_loops`` are added either way (``GCNConv(normalize=False)``
                 adds none). (default: :obj:`True`)
             cached (bool, optional): ``conv="gcn"``: build :math:`\hat{\mathbf{A}}` at the first call and
-                reuse it at every later one, whatever graph and edge weights are passed, as ``GCNConv``
-                does (a graph of another size is refused): transductive settings only. (default: :obj:`False`)
+                reuse it at every later call with the same edge weights (none, the same tensor unchanged,
+                or the same sparse adjacency), whatever graph is passed, as ``GCNConv`` does (a graph of
+                another size is then refused): transductive settings only. A call with other weights
+                builds it again; weights computed from parameters are never kept. (default: :obj:`False`)
             bias (bool, optional): Learn the bias :math:`\mathbf{b}` inside the step. (default: the
                 form's: :obj:`False` for ``"signed"``, :obj:`True` for ``"appnp"`` and ``"paper"``)
             config (SolveConfig, optional): The solve's options as one object; keywords override it.

@@ -246,14 +246,14 @@ class SolveConfig(_Options):
       (:func:`iterative_core.monitor.shrinking`). A drift by a constant step (``z + 1``, which has no
       fixed point) meets any relative ``tol`` as the iterate grows, and certifies nothing.
     * ``trace``: by default only the steps that need it are measured: the first, the last two
-      (final residual, contraction factor, divergence test) and, with a ``tol``, every test; the
-      others read NaN. Measuring a step reads the iterates three more times.
+      (final residual, contraction factor, divergence test) and, with a ``tol``, every test and the
+      step before it; the others read NaN. Measuring a step reads the iterates three more times.
     * ``grad``: ``"unrolled"`` (backpropagate through every step), ``"implicit"`` (implicit function
       theorem: the solve runs without gradients, one more step is kept in the autograd graph, and
       the backward pass solves the adjoint :math:`g = J^\top g + \partial L/\partial z^*`; memory
       independent of the number of steps) or ``"phantom"`` (the solve runs without gradients and its
       last ``phantom_steps`` steps are backpropagated through). In the implicit and phantom modes
-      the gradient with respect to ``z0`` is zero. The implicit gradient is exact at a fixed point
+      no gradient reaches ``z0`` (it is not in the autograd graph: its ``.grad`` stays None). The implicit gradient is exact at a fixed point
       only: when the backward pass runs, a forward solve that did not reach ``tol`` (without a
       ``tol``: whose last relative residual is above ``backward_tol``, or above
       ``IMPLICIT_POINT_TOL`` = 1e-4 of the module ``iterative_core.fixed_point`` when neither is

@@ -50,7 +50,8 @@ def fixed_point(
         z_{k+1} = s_k z_k + (1 - s_k) f(z_k),
 
     which converges to the unique fixed point when ``f`` is a contraction (Banach), and for
-    ``0 < s_k < 1`` also when ``f`` is only non-expansive.
+    ``0 < s_k < 1`` to a fixed point when ``f`` is only non-expansive and has one (Krasnoselskii-Mann;
+    it need not be unique: ``f(z) = z`` keeps the start, and ``f(z) = z + 1`` has none).
 
     Args:
         f: the operator, any callable (typically a closure over ``nn.Parameter``\ s). Every gradient

@@ -92,8 +92,8 @@ class FixedPointInfo:
         iterations (int): forward iterations run (the most any graph ran, with a batch).
         residuals (Tensor): ``[iterations]`` relative residual
             :math:`\\|z_{k+1} - z_k\\| / \\|z_k\\|` after each iteration (the whole input); NaN
-            for the steps not measured (``trace=False``: all but the first, the last two and the
-            tolerance tests).
+            for the steps not measured (``trace=False``: all but the first, the last two, the
+            tolerance tests and the step before each).
         abs_residuals (Tensor): ``[iterations]`` absolute residual :math:`\\|z_{k+1} - z_k\\|` (with Anderson,
             the measure it stops on: :math:`\\beta \\|f(z_k) - z_k\\|` of the iterate before the mix, not the
             mix's own step).
