@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
+import tempfile
 
 import torch
 import torch.nn.functional as F
@@ -53,8 +53,8 @@ def run(rank: int, world_size: int, args) -> None:
     if world_size > 1:
         import torch.distributed as dist
 
-        os.environ["MASTER_ADDR"], os.environ["MASTER_PORT"] = "127.0.0.1", str(args.port)
-        dist.init_process_group("gloo", rank=rank, world_size=world_size)
+        # (the processes meet through a file: no port to choose, which another process could take first)
+        dist.init_process_group("gloo", init_method=args.rendezvous, rank=rank, world_size=world_size)
     torch.manual_seed(0)  # the same initial weights in every process
     mod = __import__("pyg_iterative" if args.backend == "pyg" else "dgl_iterative")
     # GIN sums over the neighbours, so the iterate sees the degrees the labels depend on; the input enters
@@ -106,10 +106,9 @@ def main(argv=None) -> None:
     if args.world_size == 1:
         run(0, 1, args)
         return
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        args.port = s.getsockname()[1]
-    torch.multiprocessing.spawn(run, args=(args.world_size, args), nprocs=args.world_size, join=True)
+    with tempfile.TemporaryDirectory() as folder:
+        args.rendezvous = "file://" + os.path.join(folder, "rendezvous")
+        torch.multiprocessing.spawn(run, args=(args.world_size, args), nprocs=args.world_size, join=True)
 
 
 if __name__ == "__main__":

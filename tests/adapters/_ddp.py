@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime
 import os
-import socket
 import time
 from typing import Sequence
 
@@ -23,10 +22,10 @@ DEADLINE, COLLECTIVE_TIMEOUT = 300.0, 120.0
 EXIT_GRACE = 30.0
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def rendezvous(out_path: str) -> str:
+    """The processes meet through a file beside the output (torch's FileStore): no port to choose, which
+    another process could take between its choice and the rendezvous."""
+    return "file://" + os.path.abspath(f"{out_path}.rendezvous")
 
 
 def graphs():
@@ -72,13 +71,12 @@ def train(backend: str, model, rank: int = 0, world_size: int = 1):
     return model
 
 
-def worker(rank: int, world_size: int, backend: str, port: int, out_path: str) -> None:
+def worker(rank: int, world_size: int, backend: str, init_method: str, out_path: str) -> None:
     import torch.distributed as dist
     from torch.nn.parallel import DistributedDataParallel
 
     torch.set_num_threads(1)
-    os.environ["MASTER_ADDR"], os.environ["MASTER_PORT"] = "127.0.0.1", str(port)
-    dist.init_process_group("gloo", rank=rank, world_size=world_size,
+    dist.init_process_group("gloo", init_method=init_method, rank=rank, world_size=world_size,
                             timeout=datetime.timedelta(seconds=COLLECTIVE_TIMEOUT))
     try:
         model = DistributedDataParallel(build_model(backend))
@@ -100,7 +98,7 @@ def check_ddp_matches_single_process(backend: str, tmp_path) -> None:
     import torch.multiprocessing as mp
 
     out_path = str(tmp_path / "ddp.pt")
-    run_with_deadline(mp.spawn(worker, args=(2, backend, free_port(), out_path), nprocs=2, join=False),
+    run_with_deadline(mp.spawn(worker, args=(2, backend, rendezvous(out_path), out_path), nprocs=2, join=False),
                       done=[done_marker(out_path, r) for r in range(2)])
     ddp = torch.load(out_path)
     single = train(backend, build_model(backend)).state_dict()
