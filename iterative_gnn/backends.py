@@ -6,6 +6,8 @@ from typing import Any, Optional
 
 from torch import Tensor, nn
 
+from iterative_core.checks import check_int, check_real
+
 BACKENDS = ("pyg", "dgl")
 
 
@@ -64,8 +66,11 @@ def build_baseline(backend: str, name: str, in_channels: int, hidden: int, out_c
     classes = {"gcn": m.StackedGCN, "appnp": m.APPNPNet, "gcn2": m.GCN2Net}
     if name not in classes:
         raise ValueError(f"unknown baseline {name!r}; valid: {', '.join(classes)}")
-    if depth < 1:
-        raise ValueError(f"depth must be >= 1, got {depth}")
+    where = f"baseline {name!r}"  # (checked here: the layers failed inside torch, or at the first epoch)
+    for width, value in (("in_channels", in_channels), ("hidden", hidden), ("out_channels", out_channels),
+                         ("depth", depth)):
+        check_int(width, value, minimum=1, where=where)
+    dropout = check_real("dropout", dropout, low=0.0, high=1.0, high_open=True, where=where)
     return classes[name](in_channels, hidden, out_channels, depth, dropout=dropout)
 
 

@@ -8,6 +8,8 @@ labelled end and at chance elsewhere; an iteration run to its fixed point sees t
 """
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass
 
 import torch
@@ -78,6 +80,8 @@ def make_chains(length: int, *, num_classes: int = 2, chains_per_class: int = 20
         raise ValueError(f"feature_dim ({feature_dim}) must be >= num_classes ({num_classes})")
     if not (0 < train_fraction and 0 < val_fraction and train_fraction + val_fraction < 1):
         raise ValueError("need 0 < train_fraction, 0 < val_fraction and train_fraction + val_fraction < 1")
+    if not (isinstance(noise, (int, float)) and not isinstance(noise, bool) and math.isfinite(noise) and noise >= 0):
+        raise ValueError(f"make_chains: noise must be a finite number >= 0 (the features' half-range), got {noise!r}")
     g = torch.Generator().manual_seed(seed)
     num_chains = num_classes * chains_per_class
     n = num_chains * length

@@ -22,6 +22,7 @@ benchmark has its own pair (:func:`chains_models`).
 """
 from __future__ import annotations
 
+import copy
 import dataclasses
 import time
 from dataclasses import dataclass, field
@@ -121,15 +122,19 @@ def chains_models(length: int) -> dict[str, RunConfig]:
 
 
 def preset(model: str, name: Optional[str] = None) -> RunConfig:
-    """The named PIGN preset (``model='pign'``) or a baseline's configuration."""
+    """A copy of the named PIGN preset (``model='pign'``) or of a baseline's configuration (which has
+    no named presets: ``name`` must then be None); changing it changes no later call's."""
     if model == "pign":
         name = name or "best"
         if name not in PIGN_PRESETS:
             raise ValueError(f"unknown PIGN preset {name!r}; valid: {', '.join(PIGN_PRESETS)}")
-        return PIGN_PRESETS[name]
+        return copy.deepcopy(PIGN_PRESETS[name])
     if model not in BASELINES:
         raise ValueError(f"unknown model {model!r}; valid: pign, {', '.join(BASELINES)}")
-    return BASELINES[model]
+    if name is not None:
+        raise ValueError(f"preset({model!r}, {name!r}): the baselines have one configuration each, no named "
+                         "presets; leave the name out")
+    return copy.deepcopy(BASELINES[model])
 
 
 #: the PIGN keywords the run sets itself, and where a configuration gives them
@@ -157,6 +162,8 @@ def build_model(backend: str, cfg: RunConfig, in_channels: int, out_channels: in
         model = build_pign(backend, in_channels, cfg.hidden, out_channels, cfg.depth, dropout=cfg.dropout,
                            input_dropout=0.0, cached=cached, **conv)
         return accept_sparse_input(model) if sparse_input else model
+    if cfg.model not in BASELINES:
+        raise ValueError(f"RunConfig.model: unknown model {cfg.model!r}; valid: pign, {', '.join(BASELINES)}")
     model = build_baseline(backend, cfg.model, in_channels, cfg.hidden, out_channels, cfg.depth, dropout=cfg.dropout)
     if not cached:  # (the ecosystems' GCNConv, APPNP and GCN2Conv are built cached, for one graph)
         uncached(model)
@@ -168,8 +175,13 @@ def build_model(backend: str, cfg: RunConfig, in_channels: int, out_channels: in
 def run_one(backend: str, ds, cfg: RunConfig, seed: int, *, progress=None, keep_model: bool = False):
     """Seed, build, train (selection on validation) and return ``(RunResult, seconds, model or None)``;
     the model (``keep_model``) is not cached: it propagates over each graph it is given."""
+    if getattr(ds, "backend", backend) != backend:
+        raise ValueError(f"run_one: backend {backend!r}, but the dataset was loaded for {ds.backend!r} (its graph "
+                         f"is that backend's); load it with backend={backend!r}")
     seed_everything(seed)
-    model = build_model(backend, cfg, ds.x.size(1), ds.num_classes).to(ds.x.device)
+    # (in the features' dtype, whatever torch's default dtype is)
+    dtype = ds.x.dtype if ds.x.is_floating_point() else None
+    model = build_model(backend, cfg, ds.x.size(1), ds.num_classes).to(device=ds.x.device, dtype=dtype)
     t0 = time.perf_counter()
     res = train_node_classifier(model, ds, epochs=cfg.epochs, lr=cfg.lr, weight_decay=cfg.weight_decay,
                                 encoder_weight_decay=cfg.encoder_weight_decay, input_dropout=cfg.input_dropout,

@@ -294,6 +294,8 @@ def load_karate(backend: str, *, num_val: int = 10, seed: int = 0) -> NodeDatase
     training nodes are the two leaders (nodes 0 and 33). Features are one-hot node identities in
     both. Of the other nodes, ``num_val`` (chosen with ``seed``) validate and the rest test.
     """
+    if isinstance(num_val, bool) or not isinstance(num_val, int):
+        raise TypeError(f"load_karate: num_val must be a whole number, got {num_val!r}")
     if backend == "pyg":
         from torch_geometric.datasets import KarateClub
 
@@ -311,6 +313,10 @@ def load_karate(backend: str, *, num_val: int = 10, seed: int = 0) -> NodeDatase
         train_idx, num_classes = torch.tensor([0, 33]), ds.num_classes
     else:
         raise ValueError(f"unknown backend {backend!r}; valid: 'pyg', 'dgl'")
+    rest = x.size(0) - train_idx.numel()
+    if not 1 <= num_val <= rest - 1:
+        raise ValueError(f"load_karate: num_val must lie in 1..{rest - 1} (of the {rest} nodes that do not train, "
+                         f"the others test), got {num_val}")
     train, val, test = _split_masks(x.size(0), train_idx, num_val, seed)
     return NodeDataset("karate", x, y, train, val, test, num_classes, graph, backend)
 
@@ -326,7 +332,7 @@ def load_chains(backend: str, length: int = 50, **kwargs) -> NodeDataset:
 def load_node_dataset(name: str, backend: str, root: Optional[str | os.PathLike] = None,
                       **kwargs) -> NodeDataset:
     """``cora``, ``citeseer``, ``pubmed`` (from the data root), ``karate`` or ``chains`` (``kwargs``
-    go to :func:`load_chains`)."""
+    go to :func:`load_karate` or :func:`load_chains`; the Planetoid sets take none)."""
     name = name.lower()
     if name not in DATASETS:
         raise ValueError(f"unknown dataset {name!r}; valid: {', '.join(DATASETS)}")
@@ -336,6 +342,9 @@ def load_node_dataset(name: str, backend: str, root: Optional[str | os.PathLike]
         return load_karate(backend, **kwargs)
     if name == "chains":
         return load_chains(backend, **kwargs)
+    if kwargs:
+        raise TypeError(f"load_node_dataset: {name!r} takes no keyword arguments beyond root (they are for 'karate' "
+                        f"and 'chains'), got {', '.join(sorted(kwargs))}")
     if backend == "pyg":
         return load_planetoid_pyg(name, root)
     return load_planetoid_dgl(name, root)

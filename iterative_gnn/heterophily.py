@@ -43,6 +43,9 @@ def form_key(form: str) -> str:
 
 def heterophily_models(forms: tuple[str, ...] | None = None) -> dict[str, RunConfig]:
     """``mlp``, ``gcn`` and ``pign-<form>`` for each of ``forms`` (default: :func:`available_forms`)."""
+    if isinstance(forms, str):  # (iterated, "appnp" gave the forms "a", "p", "p", ...)
+        raise TypeError(f"heterophily_models: forms is a sequence of form names, e.g. ({forms!r},), got the string "
+                        f"{forms!r}")
     base = preset("pign", "default")
     models = {
         "mlp": base.with_(depth=0, label="MLP (PIGN with 0 iterations)"),

@@ -135,22 +135,52 @@ def save_model(path: str | os.PathLike, model: nn.Module, *, backend: str, confi
     """Write ``model`` (its ``state_dict``) with its configuration to ``path``; the folders above
     it are made, and the file appears whole or not at all (see :func:`write_whole`). A PIGN
     model's ``conv`` options name its operator's ``bias`` and ``gamma_max`` too, whose defaults have
-    changed, so that any version builds it as it was trained."""
+    changed, so that any version builds it as it was trained. What would not load again with
+    :func:`load_model` is refused before anything is written (a ``ValueError`` that says what); numpy
+    scalars in ``training`` are kept as the Python numbers they hold."""
+    # (a numpy scalar, np.float64(0.81) from an accuracy, as the Python number it holds)
+    training = {k: v.item() if type(v).__module__ == "numpy" and getattr(v, "ndim", None) == 0 else v
+                for k, v in dict(training or {}).items()}
     record = {
         "format": FORMAT, "version": VERSION if _eval_rescaled_by_dropout(model) else 1, "backend": backend,
         "config": _config_record(_operator_defaults(model, config)),
         "in_channels": int(in_channels), "class_names": [str(c) for c in class_names],
         "features": {"source": features["source"], "attrs": features.get("attrs"),
                      "names": [str(n) for n in features["names"]]},
-        "direction": direction, "training": dict(training or {}),
+        "direction": direction, "training": training,
         "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()},
     }
+    buffer = io.BytesIO()
+    torch.save(record, buffer)
+    content = buffer.getvalue()
+    _check_loads_again(content, path)
 
     def write(target: Path) -> None:
         with open(target, "wb") as f:
-            torch.save(record, f)
+            f.write(content)
 
     return write_whole(path, write)
+
+
+def _check_loads_again(content: bytes, path: str | os.PathLike) -> None:
+    """Refuse a record (``content``, as it would be written to ``path``) that :func:`load_model` would
+    refuse: the file would be written, and fail only when it is read."""
+    try:
+        record = torch.load(io.BytesIO(content), map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ValueError(f"save_model: a model file holds tensors and plain Python values only (numbers, strings, "
+                         f"lists, dictionaries), and this record holds another kind ({first})") from None
+    problem = _record_problem(record)
+    if problem:
+        raise ValueError(f"save_model: {problem}")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model_from_record(record, path)
+    except ModelFileError as exc:
+        text = str(exc)
+        raise ValueError(f"save_model: the file would not load again: {text.split(': ', 1)[-1]}") from None
 
 
 def open_file_link(path: Path) -> Optional[str]:
@@ -323,6 +353,13 @@ def model_from_record(record: dict[str, Any], path: str | os.PathLike, *, backen
                       device: str | torch.device = "cpu", direction: Optional[str] = None) -> SavedModel:
     """:func:`load_model` for a ``record`` that :func:`read_model_file` read from ``path`` (named in
     its errors): a caller that looked into the file builds the model from what it saw."""
+    from .user_graph import DIRECTIONS
+
+    if backend is not None and backend not in ("pyg", "dgl"):
+        raise ValueError(f"load_model: backend must be 'pyg' or 'dgl' (None: the one it was trained with), got {backend!r}")
+    if direction is not None and direction not in DIRECTIONS:
+        raise ValueError(f"load_model: direction must be one of {', '.join(map(repr, DIRECTIONS))} (None: as in "
+                         f"training), got {direction!r}")
     saved_backend = record["backend"]
     backend = backend or saved_backend
     problem = cross_backend_problem(record["config"].get("model"), direction or record["direction"], saved_backend,
@@ -357,7 +394,9 @@ def model_from_record(record: dict[str, Any], path: str | os.PathLike, *, backen
         raise ModelFileError(f"{path}: the parameter(s) {', '.join(bad[:3])}{' ...' if len(bad) > 3 else ''} hold NaN "
                              "or infinite values: the model would predict nothing meaningful; train it again")
     model.load_state_dict(record["state_dict"])
-    model.to(device).eval()
+    # in the dtype it was saved in, whatever torch's default dtype is now
+    saved_dtype = next((v.dtype for v in record["state_dict"].values() if v.is_floating_point()), None)
+    model.to(device=device, dtype=saved_dtype).eval()
     if record["version"] == 1 and _eval_rescaled_by_dropout(model):
         warnings.warn(f"{path}: saved by an earlier version, whose eval mode rescaled the weight under contraction= "
                       "without counting the layer's own dropout; this version counts it, as training does, so the "

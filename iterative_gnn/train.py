@@ -284,6 +284,18 @@ def check_consistency(where: str, consistency: float, samples: int, temperature:
             check_real("consistency_temperature", temperature, low=0.0, low_open=True, high=1.0, where=where))
 
 
+def _check_split(where: str, ds: NodeDataset) -> None:
+    """The training and validation masks each select a node: an empty training set read as an overflow
+    of the features, an empty validation set kept the last epoch while reporting the first. (The test
+    set may be empty, to train on every labelled node: its accuracy is then NaN.)"""
+    for name, why in (("train_mask", "nothing to train on"),
+                      ("val_mask", "the best epoch is chosen on the validation nodes")):
+        mask = getattr(ds, name)
+        if not bool(mask.any()):
+            raise ValueError(f"{where}: the dataset's {name} selects none of its {mask.numel()} nodes ({why}); "
+                             "give the training and validation sets at least one node each")
+
+
 def train_node_classifier(model: nn.Module, ds: NodeDataset, *, epochs: int = 200, lr: float = 0.01,
                           weight_decay: float = 5e-4, input_dropout: float = 0.0,
                           encoder_weight_decay: Optional[float] = None, consistency: float = 0.0,
@@ -307,6 +319,7 @@ def train_node_classifier(model: nn.Module, ds: NodeDataset, *, epochs: int = 20
         "train_node_classifier", consistency, consistency_samples, consistency_temperature)
     passes = consistency_samples if consistency > 0 else 1
     opt = torch.optim.Adam(_param_groups(model, weight_decay, encoder_weight_decay), lr=lr)
+    _check_split("train_node_classifier", ds)  # (after the options: each is named before the data is read)
     drop = FeatureDropout(ds.x, input_dropout, sparse_output=getattr(model, "sparse_input", False))
     own = getattr(model, "sparse_input_dropout", 0.0)
     if own and drop.x_input.layout != torch.strided:
