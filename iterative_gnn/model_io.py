@@ -175,7 +175,7 @@ def _check_loads_again(content: bytes, path: str | os.PathLike) -> None:
     if problem:
         raise ValueError(f"save_model: {problem}")
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), torch.random.fork_rng():  # (building it draws from torch's generator)
             warnings.simplefilter("ignore")
             model_from_record(record, path)
     except ModelFileError as exc:
@@ -393,10 +393,12 @@ def model_from_record(record: dict[str, Any], path: str | os.PathLike, *, backen
     if bad:
         raise ModelFileError(f"{path}: the parameter(s) {', '.join(bad[:3])}{' ...' if len(bad) > 3 else ''} hold NaN "
                              "or infinite values: the model would predict nothing meaningful; train it again")
-    model.load_state_dict(record["state_dict"])
-    # in the dtype it was saved in, whatever torch's default dtype is now
+    # in the dtype it was saved in, whatever torch's default dtype is now (before the load: a float64 file
+    # loaded into float32 parameters would keep float32's precision)
     saved_dtype = next((v.dtype for v in record["state_dict"].values() if v.is_floating_point()), None)
-    model.to(device=device, dtype=saved_dtype).eval()
+    model.to(dtype=saved_dtype)
+    model.load_state_dict(record["state_dict"])
+    model.to(device).eval()
     if record["version"] == 1 and _eval_rescaled_by_dropout(model):
         warnings.warn(f"{path}: saved by an earlier version, whose eval mode rescaled the weight under contraction= "
                       "without counting the layer's own dropout; this version counts it, as training does, so the "
