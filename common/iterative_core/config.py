@@ -253,7 +253,8 @@ class SolveConfig(_Options):
       the backward pass solves the adjoint :math:`g = J^\top g + \partial L/\partial z^*`; memory
       independent of the number of steps) or ``"phantom"`` (the solve runs without gradients and its
       last ``phantom_steps`` steps are backpropagated through). In the implicit and phantom modes
-      no gradient reaches ``z0`` (it is not in the autograd graph: its ``.grad`` stays None). The implicit gradient is exact at a fixed point
+      no gradient flows through the start value (a ``z0`` that ``f`` does not read gets none: its
+      ``.grad`` stays None). The implicit gradient is exact at a fixed point
       only: when the backward pass runs, a forward solve that did not reach ``tol`` (without a
       ``tol``: whose last relative residual is above ``backward_tol``, or above
       ``IMPLICIT_POINT_TOL`` = 1e-4 of the module ``iterative_core.fixed_point`` when neither is

@@ -49,9 +49,10 @@ def fixed_point(
     .. math::
         z_{k+1} = s_k z_k + (1 - s_k) f(z_k),
 
-    which converges to the unique fixed point when ``f`` is a contraction (Banach), and for
-    ``0 < s_k < 1`` to a fixed point when ``f`` is only non-expansive and has one (Krasnoselskii-Mann;
-    it need not be unique: ``f(z) = z`` keeps the start, and ``f(z) = z + 1`` has none).
+    which converges to the unique fixed point when ``f`` is a contraction (Banach), and for a constant
+    ``0 < s < 1`` (a schedule: where :math:`\sum_k s_k (1 - s_k)` diverges) to a fixed point when
+    ``f`` is only non-expansive and has one (Krasnoselskii-Mann; it need not be unique: ``f(z) = z``
+    keeps the start, and ``f(z) = z + 1`` has none).
 
     Args:
         f: the operator, any callable (typically a closure over ``nn.Parameter``\ s). Every gradient
