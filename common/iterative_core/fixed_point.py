@@ -401,6 +401,23 @@ def _adjoint_settings(cfg: SolveConfig, max_iter: int) -> tuple[str, dict, Optio
     return solver, options, tol, steps
 
 
+def _batch_ids(batch, where: str, rows: str = "z0", *, any_integer: bool = False) -> Tensor:
+    """``batch`` as the int64 graph ids of the rows of ``rows``: a tensor of that dtype, or with
+    ``any_integer`` of any integer dtype, cast (a DGL graph of idtype int32 gives int32 ids)."""
+    kind = "integer" if any_integer else "int64"
+    if not isinstance(batch, Tensor):
+        raise TypeError(f"{where}: batch must be a 1-D {kind} tensor (the graph id of each row of {rows}), got "
+                        f"{got(batch)}")
+    if batch.dtype == torch.long:
+        return batch
+    if not any_integer:
+        raise ValueError(f"{where}: batch must be an int64 tensor, got {batch.dtype}")
+    if batch.dtype == torch.bool or batch.is_floating_point() or batch.is_complex():
+        raise ValueError(f"{where}: batch must be an integer tensor (the graph id of each row of {rows}), got "
+                         f"{batch.dtype}")
+    return batch.long()
+
+
 def _check_batch(batch, z0: Tensor, num_graphs, where: str, *, read: bool, rows: str = "z0") -> Optional[int]:
     """Check ``batch`` (and ``num_graphs``); return ``num_graphs``, read from ``batch`` when None.
 
@@ -408,15 +425,12 @@ def _check_batch(batch, z0: Tensor, num_graphs, where: str, *, read: bool, rows:
     ``num_graphs`` takes anyway) when ``num_graphs`` is None or ``read`` is True, and on the CPU outside
     ``torch.compile``, where it costs no synchronisation and an index out of range would fail deep inside
     torch. ``rows``: the name of ``z0`` in the messages."""
-    if not isinstance(batch, Tensor):
-        raise TypeError(f"{where}: batch must be a 1-D int64 tensor (the graph of each row of {rows}), got {got(batch)}")
+    batch = _batch_ids(batch, where, rows)
     if batch.dim() != 1 or batch.shape[0] != z0.shape[0]:
         raise ValueError(
             f"{where}: batch must be a 1-D tensor with one entry per row of {rows} ({z0.shape[0]}), "
             f"got shape {tuple(batch.shape)}"
         )
-    if batch.dtype != torch.long:
-        raise ValueError(f"{where}: batch must be an int64 tensor, got {batch.dtype}")
     if batch.device != z0.device:
         raise ValueError(f"{where}: batch is on {batch.device} but {rows} is on {z0.device}")
     num_graphs = check_int("num_graphs", num_graphs, minimum=0, optional=True, where=where)

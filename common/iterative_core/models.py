@@ -14,7 +14,7 @@ from ._keys import UnknownKeywords, check_choice
 from ._state_dict import HintedLoad
 from .checks import check_int, check_one_graph, check_real, got
 from .forms import registered_form
-from .fixed_point import _check_batch
+from .fixed_point import _batch_ids, _check_batch
 from .info import FixedPointInfo
 from .validation import (NonFiniteFeaturesError, check_features, check_parameter_dtype, compute_dtype,
                          nonfinite_features)
@@ -202,15 +202,9 @@ def global_pool(z: Tensor, batch: Optional[Tensor], num_graphs: Optional[int] = 
         acc = compute_dtype(z.dtype)
         out = z.to(acc).mean(0, keepdim=True) if how == "mean" else z.to(acc).sum(0, keepdim=True)
         return out.to(z.dtype)
-    # (the checks of the iteration's batch: an index out of range failed inside torch, or asserted on a GPU)
-    if not isinstance(batch, Tensor):
-        raise TypeError(f"global_pool: batch must be a 1-D integer tensor (the graph id of each row of z), got "
-                        f"{got(batch)}")
-    if batch.dtype != torch.long:
-        if batch.dtype == torch.bool or batch.is_floating_point() or batch.is_complex():
-            raise ValueError(f"global_pool: batch must be an integer tensor (the graph id of each row of z), got "
-                             f"{batch.dtype}")
-        batch = batch.long()  # (any integer dtype: a DGL graph of idtype int32 gives int32 graph ids)
+    # (the checks of the iteration's batch: an index out of range failed inside torch, or asserted on a GPU;
+    # graph ids of any integer dtype: a DGL graph of idtype int32 gives int32 ones)
+    batch = _batch_ids(batch, "global_pool", "z", any_integer=True)
     num_graphs = _check_batch(batch, z, num_graphs, "global_pool", read=False, rows="z")
     if num_graphs is None:  # (no rows)
         num_graphs = 0
