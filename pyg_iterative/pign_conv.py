@@ -74,9 +74,10 @@ class PIGNConv(PyGLayer, RegistryLayerBase, MessagePassing):
     inside the compiled graph at every call, and ``torch.compile(model, fullgraph=True)`` compiles a
     whole model, from the first call, for any graph (not with ``grad="implicit"``, whose gradient
     steps run outside the graph, and a lazy ``in_channels=-1`` after one call that sets its width).
-    A sparse adjacency or an ``EdgeIndex`` is set up outside the graph. Indices at or beyond the node count that ``validate=False`` lets through are refused by
-    torch's own bounds checks inside the graph; negative ones are not (the compiled graph reads them
-    from the end, as Python does): keep ``validate=True`` for input not known to be valid.
+    A sparse adjacency or an ``EdgeIndex`` is set up outside the graph. Indices at or beyond the node
+    count that ``validate=False`` lets through are refused by torch's own bounds checks inside the
+    graph; negative ones are not (the compiled graph reads them from the end, as Python does): keep
+    ``validate=True`` for input not known to be valid.
 
     A ``MessagePassing`` module, so that PyG's tools take it as one: ``to_hetero`` and ``HeteroConv``
     give each relation its own copy, and an ``Explainer`` masks the messages of its operator (its own
