@@ -25,6 +25,7 @@ from typing import Any, Iterator, Optional
 import torch
 from torch import Tensor
 
+from .backends import BACKENDS
 from .chains import make_chains
 
 ENV_VAR = "ITERATIVE_GNN_DATA"
@@ -336,7 +337,7 @@ def load_node_dataset(name: str, backend: str, root: Optional[str | os.PathLike]
     name = name.lower()
     if name not in DATASETS:
         raise ValueError(f"unknown dataset {name!r}; valid: {', '.join(DATASETS)}")
-    if backend not in ("pyg", "dgl"):
+    if backend not in BACKENDS:
         raise ValueError(f"unknown backend {backend!r}; valid: 'pyg', 'dgl'")
     if name == "karate":
         return load_karate(backend, **kwargs)

@@ -33,6 +33,7 @@ from torch import nn
 
 from iterative_core import IterativeLayerBase
 
+from .backends import BACKENDS
 from .configs import RunConfig, build_model
 
 FORMAT = "iterative-gnn node classifier"
@@ -315,7 +316,7 @@ def _record_problem(record: dict[str, Any]) -> Optional[str]:
     def strings(v) -> bool:
         return isinstance(v, list) and all(isinstance(x, str) for x in v)
 
-    if record["backend"] not in ("pyg", "dgl"):
+    if record["backend"] not in BACKENDS:
         return f"backend {record['backend']!r} (valid: 'pyg', 'dgl')"
     if record["direction"] not in DIRECTIONS:
         return f"direction {record['direction']!r} (valid: {', '.join(map(repr, DIRECTIONS))})"
@@ -355,7 +356,7 @@ def model_from_record(record: dict[str, Any], path: str | os.PathLike, *, backen
     its errors): a caller that looked into the file builds the model from what it saw."""
     from .user_graph import DIRECTIONS
 
-    if backend is not None and backend not in ("pyg", "dgl"):
+    if backend is not None and backend not in BACKENDS:
         raise ValueError(f"load_model: backend must be 'pyg' or 'dgl' (None: the one it was trained with), got {backend!r}")
     if direction is not None and direction not in DIRECTIONS:
         raise ValueError(f"load_model: direction must be one of {', '.join(map(repr, DIRECTIONS))} (None: as in "

@@ -35,6 +35,7 @@ from typing import Optional
 import torch
 from torch import Tensor
 
+from .backends import BACKENDS
 from .chains import split_masks
 
 __all__ = ["CSBM", "make_csbm", "load_csbm", "edge_homophily"]
@@ -161,7 +162,7 @@ def load_csbm(backend: str = "pyg", *, name: Optional[str] = None, **kwargs):
     ``extra`` holds the requested and measured homophily and the mean degree."""
     from .data import NodeDataset, _graph_for
 
-    if backend not in ("pyg", "dgl"):
+    if backend not in BACKENDS:
         raise ValueError(f"unknown backend {backend!r}; valid: 'pyg', 'dgl'")
     c = make_csbm(**kwargs)
     graph = _graph_for(backend, c.edge_index, c.num_nodes)
