@@ -458,7 +458,9 @@ GCN_MUTABLE_OPTIONS = _OPERATOR_FLAGS | {"alpha"}
 GCN_LAYER_ATTRIBUTES = (GCN_MUTABLE_OPTIONS | _FIXED_AT_CONSTRUCTION) - {"channels"}
 
 
-#: the token of weights a call gives that cannot be told apart from others (an edge feature's name)
+#: the token of weights a call gives that cannot be told apart from others (a tensor made under
+#: ``torch.inference_mode()``, which has no version counter): such a call is never served from, nor kept
+#: in, what ``cached=True`` keeps
 _UNTOLD = object()
 
 
@@ -466,7 +468,7 @@ def _weights_token(graph, edge_weight) -> Any:
     """What ``cached=True`` tells a call's weights by: the edge weights' tensor, or a sparse adjacency (its
     values are the weights), as its identity and version with the tensor itself (held, so that its
     identity is not reused); None where the call gives none, :data:`_UNTOLD` where they cannot be told
-    (an edge feature's name, a tensor that cannot be keyed)."""
+    (a tensor that cannot be keyed: made under ``torch.inference_mode()``)."""
     w = edge_weight if edge_weight is not None else (
         graph if isinstance(graph, Tensor) and graph.layout != torch.strided else None)
     if w is None:
@@ -476,8 +478,11 @@ def _weights_token(graph, edge_weight) -> Any:
 
 
 def _same_weights(a: Any, b: Any) -> bool:
-    """Whether two :func:`_weights_token` tokens name the same weights (the tensors by identity)."""
-    if a is None or b is None or a is _UNTOLD or b is _UNTOLD:
+    """Whether two :func:`_weights_token` tokens name the same weights (the tensors by identity); weights
+    that cannot be told (:data:`_UNTOLD`) are the same as none."""
+    if a is _UNTOLD or b is _UNTOLD:
+        return False
+    if a is None or b is None:
         return a is b
     return a[1] is b[1] and a[0] == b[0]
 
@@ -738,7 +743,8 @@ class GCNOperatorBase(HintedLoad, nn.Module):
         convention, for one fixed graph) that gives the same weights: the same edge weights' tensor
         unchanged (or, for a sparse adjacency, whose values are the weights, the same sparse tensor), or
         none; other weights build it anew (weights computed from parameters are a new tensor at each
-        call). Otherwise the propagations of the last
+        call), and so do weights made under ``torch.inference_mode()``, which have no version counter
+        to tell an edit by. Otherwise the propagations of the last
         :attr:`graph_cache_size` graphs are kept under their :meth:`propagation_key`: the graph's
         identity and version (for a tensor its storage, ``_version`` counter, shape, dtype and device;
         for a ``DGLGraph`` the object, its structure and counts, and the edge weights' tensor), so a
@@ -765,8 +771,8 @@ class GCNOperatorBase(HintedLoad, nn.Module):
             return built
         # cached=True keeps the propagation with the token of the weights it was built from (under no_grad,
         # weights computed from parameters require no gradient: a new tensor at each call, which the next
-        # call's token tells apart); weights it cannot tell apart (a name) only where gradients are recorded
-        if weights is not _UNTOLD or torch.is_grad_enabled():
+        # call's token tells apart); weights it cannot tell apart (inference tensors) are never kept
+        if weights is not _UNTOLD:
             self.cache_propagation(built, num_nodes, weights)
         if key is not None:
             self._graphs.size = self.graph_cache_size  # a class default, or set on one operator
@@ -824,7 +830,7 @@ class GCNOperatorBase(HintedLoad, nn.Module):
         if not self.cached or self._cache is None:
             return None
         value, cached_nodes, token = self._cache
-        if weights is not _UNTOLD and not _same_weights(token, weights):
+        if not _same_weights(token, weights):
             return None
         if cached_nodes != num_nodes:
             raise ValueError(

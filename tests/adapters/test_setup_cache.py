@@ -269,6 +269,30 @@ def test_cached_true_keeps_nothing_for_weights_that_require_grad(backend, monkey
     assert len(builds) == 2 and not torch.allclose(unweighted, outs[0])
 
 
+def test_cached_true_tells_weights_made_under_inference_mode_from_others(backend):
+    """Weights made under torch.inference_mode() (Lightning's evaluation) have no version counter to key
+    them by: cached=True served them whatever propagation it held, the training weights' one too."""
+    n = 20
+    edge_index, w_train = random_graph(n, 60, weighted=True, seed=14)
+    g = backend.graph(edge_index, n)
+    x = torch.randn(n, C)
+    conv, fresh = _pair(backend, cached=True)
+    backend.run(conv, x, g, w_train).sum().backward()
+    conv.eval()
+    with torch.inference_mode():
+        w_eval = torch.rand(w_train.shape) * 10 + 0.1
+        got = backend.run(conv, x, g, w_eval)
+        want = backend.run(fresh().eval(), x, g, w_eval)
+        again = backend.run(conv, x, g, torch.rand(w_train.shape) + 0.1)  # other inference-made weights
+        want_again = backend.run(fresh().eval(), x, g, torch.rand(w_train.shape) + 0.1)
+    assert torch.allclose(got, want, atol=1e-6)
+    assert not torch.allclose(again, got, atol=1e-3)
+    assert torch.isfinite(want_again).all()
+    # nothing made under inference mode was kept: the training weights still get their own propagation
+    assert conv.operator._cache is not None and conv.operator._cache[2][1] is w_train
+    assert torch.allclose(backend.run(conv, x, g, w_train), backend.run(fresh().eval(), x, g, w_train), atol=1e-6)
+
+
 def test_cached_true_keeps_the_first_graph(backend, monkeypatch):
     n = 20
     edge_index, _ = random_graph(n, 60, seed=9)
