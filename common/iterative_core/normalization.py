@@ -120,5 +120,10 @@ def gcn_propagation(
         idx = torch.arange(num_nodes, device=device)
         return Propagation(torch.cat([src, idx]), torch.cat([dst, idx]), torch.cat([w, loop_w]), None,
                            num_nodes, deg, normalize, loops_only=src.numel() == 0)
-    return Propagation(src, dst, w, loop_w if add_self_loops else None, num_nodes, deg, normalize,
+    # the propagation outlives the call (the first backward pass builds the transpose from its edge list,
+    # the norm bound reads it, caches keep it): it holds copies, not the caller's tensors, which an
+    # in-place edit would change under it (torch.cat made copies above)
+    if w is edge_weight:
+        w = w.clone()
+    return Propagation(src.clone(), dst.clone(), w, loop_w if add_self_loops else None, num_nodes, deg, normalize,
                        node_scale=dinv, unit_loops=unit_loops, unweighted=edge_weight is None)

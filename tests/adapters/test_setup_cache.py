@@ -327,6 +327,40 @@ def test_dtype_and_options_are_part_of_the_key(backend, monkeypatch):
     assert len(calls) == 3
 
 
+@pytest.mark.parametrize("cached", [False, True])
+def test_an_edit_after_the_forward_pass_does_not_reach_its_backward_pass(backend, cached):
+    """Without added self-loops or normalisation the propagation kept the caller's own edge index and
+    weights, from which the first backward pass builds the transpose: an in-place edit between the
+    forward and the backward pass (or, with cached=True, after the pass that built it) changed the
+    gradient but not the output."""
+    n = 20
+    edge_index, w = random_graph(n, 60, weighted=True, seed=15)
+    edge_index = torch.cat([edge_index, torch.arange(n).repeat(2, 1)], 1)  # every node has an in-edge
+    w = torch.cat([w, torch.rand(n) + 0.1])
+    other = torch.cat([random_graph(n, 60, seed=16)[0], torch.arange(n).repeat(2, 1)], 1)
+    x = torch.randn(n, C)
+    conv, fresh = _pair(backend, add_self_loops=False, normalize=False, cached=cached)
+
+    def grad(layer, index, weights, edit=None):
+        xr = x.clone().requires_grad_()
+        out = backend.run(layer, xr, backend.graph(index, n), weights)
+        if edit is not None:
+            edit()
+        out.pow(2).sum().backward()
+        return xr.grad
+
+    want = grad(fresh(), edge_index, w)
+    index, weights = edge_index.clone(), w.clone()
+    if cached:
+        with torch.no_grad():
+            backend.run(conv, x, backend.graph(index, n), weights)
+        got = grad(conv, index, weights, lambda: index.copy_(other) if backend.name == "pyg" else None)
+    else:
+        got = grad(conv, index, weights, lambda: (weights.mul_(3.0),
+                                                   index.copy_(other) if backend.name == "pyg" else None))
+    assert torch.allclose(got, want, atol=1e-5)
+
+
 def test_the_norm_bound_of_a_reused_propagation_is_kept(backend, monkeypatch):
     from iterative_core import Propagation
 
