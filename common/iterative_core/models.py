@@ -12,11 +12,12 @@ from torch import Tensor, nn
 from ._compile import is_compiling
 from ._keys import UnknownKeywords, check_choice
 from ._state_dict import HintedLoad
+from ._warnings import warn_user
 from .checks import check_int, check_one_graph, check_real, got
 from .forms import registered_form
 from .fixed_point import _batch_ids, _check_batch
 from .info import FixedPointInfo
-from .validation import (NonFiniteFeaturesError, check_features, check_parameter_dtype, compute_dtype,
+from .validation import (NonFiniteFeaturesError, all_finite, check_features, check_parameter_dtype, compute_dtype,
                          nonfinite_features)
 
 
@@ -189,7 +190,8 @@ def global_pool(z: Tensor, batch: Optional[Tensor], num_graphs: Optional[int] = 
 
     Without ``batch`` all rows are one graph. A graph without nodes reads as zeros. Half-precision
     rows are summed and counted in float32 (a float16 count stops at 2048, a bfloat16 one at 256) and
-    the readout returned in their dtype, so that a graph reads the same alone and in any batch.
+    the readout returned in their dtype, so that a graph reads the same alone and in any batch; a graph
+    whose readout overflows that dtype (a float16 sum over many nodes) is named in a warning.
     """
     check_choice("pool", how, POOLS, where="global_pool")
     num_graphs = check_int("num_graphs", num_graphs, minimum=0, optional=True, where="global_pool")
@@ -201,7 +203,7 @@ def global_pool(z: Tensor, batch: Optional[Tensor], num_graphs: Optional[int] = 
             return z.max(0, keepdim=True).values
         acc = compute_dtype(z.dtype)
         out = z.to(acc).mean(0, keepdim=True) if how == "mean" else z.to(acc).sum(0, keepdim=True)
-        return out.to(z.dtype)
+        return _readout_in(out, z.dtype, how)
     # (the checks of the iteration's batch: an index out of range failed inside torch, or asserted on a GPU;
     # graph ids of any integer dtype: a DGL graph of idtype int32 gives int32 ones)
     batch = _batch_ids(batch, "global_pool", "z", any_integer=True)
@@ -217,7 +219,21 @@ def global_pool(z: Tensor, batch: Optional[Tensor], num_graphs: Optional[int] = 
         count = torch.zeros(num_graphs, dtype=acc, device=z.device).index_add_(
             0, batch, torch.ones(batch.shape, dtype=acc, device=z.device))
         out = out / count.clamp_min(1).unsqueeze(-1)
-    return out.to(z.dtype)
+    return _readout_in(out, z.dtype, how)
+
+
+def _readout_in(out: Tensor, dtype: torch.dtype, how: str) -> Tensor:
+    """The readout ``out``, summed in float32, returned in the rows' half-precision ``dtype``, with a
+    warning where a graph's readout is finite in float32 but overflows ``dtype`` (a float16 sum over many
+    nodes: the decoder then turns its Inf into NaN)."""
+    result = out.to(dtype)
+    if result.dtype != out.dtype and not is_compiling() and not bool(all_finite(result)):
+        over = ~torch.isfinite(result).all(1) & torch.isfinite(out).all(1)
+        if bool(over.any()):
+            warn_user(f"global_pool: the {how!r} readout of {int(over.sum())} of {out.size(0)} graph(s) overflows "
+                      f"{dtype} (largest value {torch.finfo(dtype).max:g}) and reads as Inf; use pool='mean', "
+                      "or bfloat16 or float32 rows")
+    return result
 
 
 class GraphPIGNBase(PIGNBase):

@@ -37,3 +37,26 @@ def test_a_batch_vector_of_another_integer_dtype_pools_as_int64(dtype):
     z, batch = torch.randn(5, 2), torch.tensor([0, 0, 1, 1, 1])
     for how in ("mean", "sum", "max"):
         assert torch.equal(global_pool(z, batch.to(dtype), 2, how), global_pool(z, batch, 2, how))
+
+
+def test_a_float16_sum_that_overflows_is_named():
+    """GraphPIGN(pool="sum") in float16 gave NaN logits without a word: the sum, finite in float32,
+    became Inf when cast back to float16 (largest value 65504), and the decoder turned it into NaN."""
+    import warnings
+
+    z = torch.full((3000, 2), 30.0, dtype=torch.float16)  # a sum of 90000 per channel
+    batch = torch.cat([torch.zeros(3000, dtype=torch.long), torch.ones(4, dtype=torch.long)])
+    rows = torch.cat([z, torch.ones(4, 2, dtype=torch.float16)])
+    with pytest.warns(UserWarning, match=r"^global_pool: the 'sum' readout of 1 of 2 graph\(s\) overflows torch.float16 "
+                                         r"\(largest value 65504\) and reads as Inf; use pool='mean'"):
+        out = global_pool(rows, batch, 2, "sum")
+    assert torch.isinf(out[0]).all() and torch.equal(out[1], torch.full((2,), 4.0, dtype=torch.float16))
+    with pytest.warns(UserWarning, match=r"the 'sum' readout of 1 of 1 graph\(s\) overflows"):
+        global_pool(z, None, None, "sum")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for how in ("mean", "max"):
+            assert torch.isfinite(global_pool(rows, batch, 2, how)).all()
+        assert torch.isfinite(global_pool(z.bfloat16(), None, None, "sum")).all()
+        global_pool(z.float(), None, None, "sum")
+        global_pool(torch.full((2, 2), float("inf"), dtype=torch.float16), None, None, "sum")  # Inf in its rows already
