@@ -851,14 +851,23 @@ def _warn_unrun_hooks(layer: nn.Module, op: nn.Module) -> None:
 
 def _check_weights_fit(edge_weight: Tensor, dtype: torch.dtype, where: str, op_name: str) -> None:
     """Refuse floating-point edge weights that ``_bind``'s cast to the features' floating ``dtype`` would make
-    infinite: float32 weights above 65504 given to a float16 layer read as an expansive operator."""
-    if torch.finfo(dtype).max >= torch.finfo(edge_weight.dtype).max or not edge_weight.numel():
+    infinite (float32 weights above 65504 given to a float16 layer read as an expansive operator) or zero
+    (float32 weights below float16's smallest value, 6e-8, would drop their edges)."""
+    if not edge_weight.numel():
         return
-    largest = float(edge_weight.detach().abs().max())
-    if largest > torch.finfo(dtype).max:
-        raise ValueError(f"{where}: edge_weight holds values up to {largest:.4g}, beyond the range of {dtype} "
-                         f"(largest {torch.finfo(dtype).max:.6g}), the features' dtype that {op_name} gets them in: "
-                         "they would be inf. Scale the weights down, or run the layer in float32")
+    w = edge_weight.detach()
+    if torch.finfo(dtype).max < torch.finfo(edge_weight.dtype).max:
+        largest = float(w.abs().max())
+        if largest > torch.finfo(dtype).max:
+            raise ValueError(f"{where}: edge_weight holds values up to {largest:.4g}, beyond the range of {dtype} "
+                             f"(largest {torch.finfo(dtype).max:.6g}), the features' dtype that {op_name} gets them in: "
+                             "they would be inf. Scale the weights down, or run the layer in float32")
+    zeroed = (w.to(dtype) == 0) & (w != 0)
+    if bool(zeroed.any()):
+        smallest = float(w[zeroed].abs().min())
+        raise ValueError(f"{where}: edge_weight holds {int(zeroed.sum())} nonzero value(s) that are 0 in {dtype} "
+                         f"(the smallest, {smallest:.4g}), the features' dtype that {op_name} gets them in: their edges "
+                         "would drop out. Scale the weights up, or run the layer in float32")
 
 
 def _binds(signature: inspect.Signature, channels: int, options: dict) -> bool:

@@ -143,6 +143,25 @@ def test_edge_weights_beyond_a_half_layers_range_are_refused():
         x.bfloat16(), edge_index, w).dtype == torch.bfloat16  # bfloat16 holds float32's range
 
 
+def test_edge_weights_below_a_half_layers_range_are_refused():
+    """float32 weights below float16's smallest value (6e-8) became 0 in the cast: their edges dropped out
+    without a word (GCNConv, scale-free, then gave the output of a graph without those edges)."""
+    n = 12
+    edge_index, _ = random_graph(n, 40, seed=2)
+    x = torch.randn(n, C).half()
+    conv = IterativeConv(GCNConv(C, C, add_self_loops=False), num_iterations=3, inject_input=True).half()
+    w = torch.ones(edge_index.size(1))
+    w[:5] = 1e-8
+    with pytest.raises(ValueError, match=r"IterativeConv: edge_weight holds 5 nonzero value\(s\) that are 0 in "
+                                         r"torch.float16 \(the smallest, 1e-08\), the features' dtype that GCNConv gets "
+                                         r"them in: their edges would drop out"):
+        conv(x, edge_index, w)
+    w[:5] = 0.0  # zeros are weights of their own
+    assert conv(x, edge_index, w).dtype == torch.float16
+    w[:5] = 1e-6  # float16 subnormals: rounded, kept
+    assert conv(x, edge_index, w).dtype == torch.float16
+
+
 def test_a_sparse_adjacency_of_another_dtype_than_x_is_named():
     """An edge_weight tensor is cast to x's dtype; a sparse matrix of another dtype failed inside PyG's
     spmm with torch's "expected scalar type Float but found Double"."""
