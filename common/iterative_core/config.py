@@ -258,7 +258,8 @@ class SolveConfig(_Options):
       only: when the backward pass runs, a forward solve that did not reach ``tol`` (without a
       ``tol``: whose last relative residual is above ``backward_tol``, or above
       ``IMPLICIT_POINT_TOL`` = 1e-4 of the module ``iterative_core.fixed_point`` when neither is
-      given) is reported under ``on_nonconvergence`` (a call made free of synchronisation, ``tol=None`` with
+      given; for steps in float16 or bfloat16, that dtype's eps, the finest step it resolves) is
+      reported under ``on_nonconvergence`` (a call made free of synchronisation, ``tol=None`` with
       ``on_divergence="ignore"``, skips this check). Its gradients are first-order only, one incoming
       gradient at a time (``is_grads_batched=True`` is refused; the other modes take it).
     * ``phantom_steps``: the gradient is exact for the function "the last ``k`` steps from a fixed

@@ -12,11 +12,11 @@ from ._keys import check_keys
 from .checks import check_int, check_one_graph, got
 from .config import GRAD_MODES, STOP_RULES, SolveConfig, option_names
 from .info import FixedPointInfo, _emit, apply_policy
-from .monitor import IterationMonitor
+from .monitor import IterationMonitor, coarser_dtype
 from .schedules import Schedule
 from .solvers import get_solver
 
-__all__ = ["fixed_point", "GRAD_MODES", "STOP_RULES", "FIXED_POINT_KEYS", "IMPLICIT_POINT_TOL"]
+__all__ = ["fixed_point", "GRAD_MODES", "STOP_RULES", "FIXED_POINT_KEYS", "IMPLICIT_POINT_TOL", "implicit_point_tol"]
 
 #: the keywords of :func:`fixed_point` beyond ``f`` and ``z0``: the fields of :class:`SolveConfig`, the
 #: config itself, and the two that describe the call's input rather than the solve
@@ -27,9 +27,18 @@ FIXED_POINT_KEYS = option_names(SolveConfig) + ("config", "batch", "num_graphs",
 IMPLICIT_POINT_TOL = 1e-4
 
 
-def _relaxed_step(f: Callable[[Tensor], Tensor], z: Tensor, s: Union[float, Tensor]) -> Tensor:
+def _relaxed_step(f: Callable[[Tensor], Tensor], z: Tensor, s: Union[float, Tensor]) -> tuple[Tensor, Optional[Tensor]]:
+    """``(z_new, measured)``: the smoothed step, and, for a half-precision ``z``, the step to measure,
+    :math:`(1 - s)(f(z) - z)` in float32 (the step taken rounds back to ``z`` within :math:`(1 - s)^{-1}`
+    ulps of it, far from the fixed point: see :func:`iterative_core.solvers.picard`); else None."""
     fz = f(z)
-    return fz if isinstance(s, float) and s == 0.0 else torch.lerp(fz, z, s)
+    if isinstance(s, float) and s == 0.0:
+        return fz, None
+    measured = None
+    if z.dtype in (torch.float16, torch.bfloat16):
+        scale = 1.0 - s if isinstance(s, float) else (1.0 - s).to(torch.float32)
+        measured = (fz.detach().float() - z.detach().float()) * scale
+    return torch.lerp(fz, z, s), measured
 
 
 def fixed_point(
@@ -56,7 +65,9 @@ def fixed_point(
 
     Args:
         f: the operator, any callable (typically a closure over ``nn.Parameter``\ s). Every gradient
-            mode delivers gradients to the parameters and tensors ``f`` closes over.
+            mode delivers gradients to the parameters and tensors ``f`` closes over. A map whose
+            steps compute in a coarser dtype than ``z0``'s (bfloat16 steps of a float32 iterate) may
+            say so as ``f.compute_dtype``: its steps are then judged at that dtype's rounding floor.
         z0: the initial iterate. A warm start (e.g. the previous epoch's fixed point, detached) cuts
             the iterations needed to reach ``tol``; started at the fixed point, one step suffices.
         config: a :class:`~iterative_core.SolveConfig`, the solve's options as one checked object
@@ -94,6 +105,9 @@ def fixed_point(
         raise TypeError(f"{where}: z0 has dtype {z0.dtype}; the iterates are averaged, so z0 must be floating "
                         f"point (e.g. z0.float())")
     cfg = _solve_config(config, options, where)
+    # the dtype the steps resolve: z0's, or f's compute_dtype where f says it computes in a coarser one
+    # (a layer's step in bfloat16 of a float32 iterate; not read under torch.compile, as in _checked_map)
+    precision = z0.dtype if is_compiling() else coarser_dtype(z0.dtype, getattr(f, "compute_dtype", None))
     _check_tol_resolvable(cfg, z0.dtype, where)
     if returned_dtype is not None and not (isinstance(returned_dtype, torch.dtype) and returned_dtype.is_floating_point):
         raise TypeError(f"{where}: returned_dtype must be a floating torch.dtype or None, got {got(returned_dtype)}")
@@ -106,7 +120,7 @@ def fixed_point(
     else:
         check_one_graph(check_int("num_graphs", num_graphs, minimum=0, optional=True, where=where), where, "z0's rows")
 
-    z, monitor, kept = _iterate(f, z0, cfg, solve, schedule, max_iter, batch, num_graphs)
+    z, monitor, kept = _iterate(f, z0, cfg, solve, schedule, max_iter, batch, num_graphs, precision)
     info = FixedPointInfo(
         solver=cfg.solver, grad=cfg.grad, tol=cfg.tol, stop=cfg.stop, divergence_growth=cfg.divergence_growth,
         **monitor.records(z),
@@ -276,7 +290,7 @@ def _version(t: Tensor) -> Optional[int]:
 
 
 def _iterate(f: Callable[[Tensor], Tensor], z0: Tensor, cfg: SolveConfig, solve, schedule: Schedule,
-             max_iter: int, batch: Optional[Tensor], num_graphs: Optional[int]):
+             max_iter: int, batch: Optional[Tensor], num_graphs: Optional[int], precision: Optional[torch.dtype] = None):
     """Run the solve: ``(z, monitor, kept)``. In the implicit and phantom modes (when a gradient is
     recorded) the solve runs without gradients and its last step(s) are taken again with them;
     ``kept = (y, z_in)``, the implicit mode's step kept for the adjoint, else None."""
@@ -286,6 +300,7 @@ def _iterate(f: Callable[[Tensor], Tensor], z0: Tensor, cfg: SolveConfig, solve,
     monitor = IterationMonitor(
         z0, max_iter=max_iter - tail, min_iter=min(cfg.min_iter, max_iter - tail), tol=cfg.tol, stop=cfg.stop,
         batch=batch, num_graphs=num_graphs, check_every=cfg.check_every, trace=cfg.trace, extra_steps=tail,
+        precision=precision,
     )
     if tail:
         with torch.no_grad():
@@ -316,13 +331,19 @@ def _gradient_steps(f: Callable[[Tensor], Tensor], z: Tensor, cfg: SolveConfig, 
                                    "forward-mode AD: its adjoint solve is a backward pass of its own, which they do "
                                    "not call; use grad='unrolled' (or 'phantom') there")
             z_in = z.detach().requires_grad_()
-            y = z_new = _relaxed_step(f, z_in, s)
+            z_new, measured = _relaxed_step(f, z_in, s)
+            y = z_new
             if not _reaches_other_leaves(y, z_in):  # nothing of f's requires a gradient: a plain answer
                 z_new, z_in = y.detach(), None
         else:
-            z_new = _relaxed_step(f, z, s)
-        # recorded like any step, but every graph takes the gradient steps (none is frozen)
-        z, _ = monitor.accept(k, z, z_new, every_graph=True, step_scale=step_scale, graph_scales=graph_scales)
+            z_new, measured = _relaxed_step(f, z, s)
+        # recorded like any step, but every graph takes the gradient steps (none is frozen); a half-precision
+        # step as it should have moved (a solver that gives no factors: as taken)
+        if measured is None or step_scale is None:
+            z, _ = monitor.accept(k, z, z_new, every_graph=True, step_scale=step_scale, graph_scales=graph_scales)
+        else:
+            z, _ = monitor.accept(k, z, z_new, every_graph=True, residual=measured, step_scale=step_scale,
+                                  graph_scales=graph_scales)
     return z, ((y, z_in) if z_in is not None else None)
 
 
@@ -375,17 +396,24 @@ def _reaches_other_leaves(y: Tensor, z_in: Tensor) -> bool:
     return False
 
 
-def _implicit_point_check(cfg: SolveConfig) -> Optional[tuple]:
+def implicit_point_tol(dtype: torch.dtype) -> float:
+    """The relative residual up to which a point counts as fixed where no ``tol`` says: :data:`IMPLICIT_POINT_TOL`,
+    or, for steps in float16 or bfloat16, that dtype's machine epsilon (they resolve no finer)."""
+    eps = _half_eps(dtype)
+    return IMPLICIT_POINT_TOL if eps is None else max(IMPLICIT_POINT_TOL, eps)
+
+
+def _implicit_point_check(cfg: SolveConfig, dtype: torch.dtype) -> Optional[tuple]:
     """``(tol, metric, source)``: the tolerance to which the point the implicit gradient is taken at must
-    be a fixed point; None when it is not checked (``on_nonconvergence="ignore"``, or a call made free
-    of synchronisation: ``tol=None`` with ``on_divergence="ignore"``)."""
+    be a fixed point (steps resolved in ``dtype``); None when it is not checked (``on_nonconvergence="ignore"``,
+    or a call made free of synchronisation: ``tol=None`` with ``on_divergence="ignore"``)."""
     if cfg.on_nonconvergence == "ignore" or (cfg.tol is None and cfg.on_divergence == "ignore"):
         return None
     if cfg.tol is not None:
         return (cfg.tol, cfg.stop, "tol")
     if cfg.backward_tol is not None:
         return (cfg.backward_tol, cfg.stop, "backward_tol")
-    return (IMPLICIT_POINT_TOL, "rel", "the default for tol=None")
+    return (implicit_point_tol(dtype), "rel", "the default for tol=None")
 
 
 def _adjoint_settings(cfg: SolveConfig, max_iter: int) -> tuple[str, dict, Optional[float], int]:
@@ -493,7 +521,8 @@ def _attach_implicit_backward(
     # the adjoint stops on its relative residual whatever the forward's stop rule: it is linear in the
     # incoming gradient, and an absolute tol would make its accuracy depend on the loss's scale
     stop, on_nonconvergence, on_divergence = "rel", cfg.on_nonconvergence, cfg.on_divergence
-    point_check = _implicit_point_check(cfg)
+    precision = info._iterate_dtype or y.dtype  # (the steps' precision: the adjoint's steps are theirs too)
+    point_check = _implicit_point_check(cfg, precision)
     bsolve = get_solver(solver)
 
     def hook(v: Optional[Tensor]) -> Optional[Tensor]:
@@ -522,7 +551,8 @@ def _attach_implicit_backward(
             (vjp,) = torch.autograd.grad(y, z_in, g, retain_graph=True)
             return vjp + v
 
-        mon = IterationMonitor(v, max_iter=max_iter, tol=tol, stop=stop, batch=batch, num_graphs=num_graphs)
+        mon = IterationMonitor(v, max_iter=max_iter, tol=tol, stop=stop, batch=batch, num_graphs=num_graphs,
+                               precision=precision)
         with torch.no_grad():
             g = bsolve(adjoint, v, mon, Schedule(max_iter, value=0.0), **solver_options)
         info.backward = FixedPointInfo(
@@ -533,17 +563,19 @@ def _attach_implicit_backward(
         if tol is None and point_check is not None and not point_reported and not info.backward.diverged:
             # (after a report that the forward point is not a fixed point, or a diverged adjoint, a third
             # message would add nothing)
-            _check_adjoint_without_tol(info.backward, on_nonconvergence)
+            _check_adjoint_without_tol(info.backward, on_nonconvergence, precision)
         return g
 
     return _ImplicitGradient.apply(y, hook)
 
 
-def _check_adjoint_without_tol(backward: FixedPointInfo, on_nonconvergence: str) -> None:
+def _check_adjoint_without_tol(backward: FixedPointInfo, on_nonconvergence: str,
+                               dtype: torch.dtype = torch.float32) -> None:
     """An adjoint solve without a tolerance runs its steps and passes as ``"fixed"``; its last relative
-    residual above :data:`IMPLICIT_POINT_TOL` means the gradient it gives is not the implicit one
-    (a warm start at the fixed point passes the forward's check after one step, and the adjoint, from
-    the incoming gradient, may need many more)."""
+    residual above :func:`implicit_point_tol` (of ``dtype``, the steps' precision) means the gradient it
+    gives is not the implicit one (a warm start at the fixed point passes the forward's check after one
+    step, and the adjoint, from the incoming gradient, may need many more)."""
+    point_tol = implicit_point_tol(dtype)
     r, where = backward.final_residual, ""
     if backward.graph_residuals is not None and backward.iterations and backward.graph_residuals.shape[1]:
         # each graph on its own residual (without a tol every graph takes every step): a graph far from
@@ -552,10 +584,10 @@ def _check_adjoint_without_tol(backward: FixedPointInfo, on_nonconvergence: str)
         worst = int(torch.nan_to_num(last, nan=math.inf).argmax())
         if not float(last[worst]) <= r:
             r, where = float(last[worst]), f" in graph {worst} of the batch"
-    if r <= IMPLICIT_POINT_TOL:
+    if r <= point_tol:
         return
     msg = (f"grad='implicit': the adjoint solve (no tol) stopped after {backward.iterations} iterations at a "
-           f"relative residual of {r:.3g}{where}, above {IMPLICIT_POINT_TOL:g}: the gradient is not the implicit one. "
+           f"relative residual of {r:.3g}{where}, above {point_tol:g}: the gradient is not the implicit one. "
            "Set backward_tol (the adjoint then runs to it, up to backward_max_iter), raise backward_max_iter, or "
            "set contraction=kappa (the GCN operator's option) for a guaranteed contraction.")
     _emit(on_nonconvergence, msg, backward)

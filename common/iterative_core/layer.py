@@ -303,6 +303,8 @@ class IterativeLayerBase(HintedLoad, nn.Module):
         # a half-precision iterate (a wrapped layer in half precision) cannot resolve every tol: said in the layer's terms
         # (a step that computes in lower precision than the iterate it returns says so: DGL's GAT operator)
         compute = getattr(op, "compute_dtype", None) or x.dtype
+        if compute != x.dtype and not is_compiling():  # its rounding is the steps' noise: fixed_point reads it
+            T.compute_dtype = compute
         warn = not is_compiling() and not config.gradient_warned
         adjoint = config.grad == "implicit" and compute in (torch.float16, torch.bfloat16)
         # whether a gradient will be recorded (asked only where it matters: the parameters are iterated)

@@ -36,6 +36,14 @@ def _relative(step: Tensor, norm: Tensor) -> Tensor:
     return torch.where(torch.isfinite(norm), ratio, float("nan"))
 
 
+def coarser_dtype(dtype: torch.dtype, other: Optional[torch.dtype]) -> torch.dtype:
+    """Of two floating dtypes, the one with the larger machine epsilon (``dtype`` where ``other`` is None
+    or not floating): the precision of an iterate of ``dtype`` whose steps compute in ``other``."""
+    if other is None or not other.is_floating_point or not dtype.is_floating_point:
+        return dtype
+    return other if torch.finfo(other).eps > torch.finfo(dtype).eps else dtype
+
+
 def rounding_floor(dtype: torch.dtype) -> float:
     """The relative step of an iterate of ``dtype`` at its rounding floor: below it a step measures the
     arithmetic's noise, not the map. A 16-bit iterate rounds each entry once per step (its arithmetic
@@ -111,6 +119,8 @@ class IterationMonitor:
             per graph, measured or not.
         extra_steps: steps the caller records after the solve's own (the gradient steps after a
             gradient-free solve): without a ``tol`` the records hold room for them from the start.
+        precision: the dtype the steps compute in, where it is coarser than the iterate's (a step in
+            bfloat16 of a float32 iterate): steps at its rounding floor measure its noise.
 
     With a ``tol``, a test that finds a non-finite residual ends the iteration (of that graph,
     with a ``batch``): the solve has diverged and further steps cannot help. Such a graph is
@@ -130,6 +140,7 @@ class IterationMonitor:
         check_every: int = 1,
         trace: bool = True,
         extra_steps: int = 0,
+        precision: Optional[torch.dtype] = None,
     ) -> None:
         where = "IterationMonitor"
         max_iter = check_int("max_iter", max_iter, minimum=0, where=where)
@@ -195,7 +206,9 @@ class IterationMonitor:
         self._graph_steps = (torch.empty((cap, self.num_graphs, 2), device=z0.device, dtype=acc)
                              if batch is not None else None)
         self.iterations = 0
-        self._floor = rounding_floor(z0.dtype)  # (the iterates' own precision, not their norms')
+        # the iterates' own precision, not their norms', or the steps' where they compute in a coarser dtype
+        self._precision = coarser_dtype(z0.dtype, precision)
+        self._floor = rounding_floor(self._precision)
         self.gradient_steps = 0  # steps with gradients recorded in each graph's own row (a batch, eager)
         # (rows, factors) of those steps: [num_graphs] each graph's row and the factor of its step there
         self.graph_scale_rows: list[tuple[Tensor, Tensor]] = []
@@ -476,7 +489,7 @@ class IterationMonitor:
             **self._last_norm(z),
             measured=None if all(self._measured) else torch.tensor(self._measured, dtype=torch.bool),
             gradient_steps=self.gradient_steps,
-            iterate_dtype=z.dtype,
+            iterate_dtype=coarser_dtype(z.dtype, self._precision) if z.is_floating_point() else z.dtype,
             step_scales=self.step_scales(),
             graph_scale_rows=list(self.graph_scale_rows) or None,
         )

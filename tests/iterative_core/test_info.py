@@ -202,6 +202,85 @@ def test_a_half_precision_contraction_reads_below_1_at_its_rounding_floor(dtype)
     assert info.contraction_factor < 1.0, info
 
 
+def _half_problem(dtype, seed=0):
+    """``(f, z*)``: an affine 0.5-contraction evaluated in float32 and rounded once to ``dtype``, and its
+    fixed point in float64."""
+    g = torch.Generator().manual_seed(seed)
+    A = torch.randn(100, 100, generator=g, dtype=torch.float64)
+    A = 0.5 * A / torch.linalg.matrix_norm(A, 2)
+    b = torch.randn(100, 4, generator=g, dtype=torch.float64)
+    zstar = torch.linalg.solve(torch.eye(100, dtype=torch.float64) - A, b)
+    A32, b32 = A.float(), b.float()
+    return (lambda z: (A32 @ z.float() + b32).to(z.dtype)), zstar
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+@pytest.mark.parametrize("grad", ["unrolled", "implicit"])
+def test_a_smoothed_half_precision_step_that_rounds_away_is_measured_as_it_should_move(dtype, grad):
+    """With smoothing s the half-precision step z + (1 - s)(f(z) - z) rounds back to z within (1 - s)^-1
+    ulps of z: the iterate stalls far from the fixed point (bfloat16, s = 0.99: 23% off) and the step
+    measured there, zero, read final_residual 0.0. It is now measured as (1 - s)(f(z) - z)."""
+    f, zstar = _half_problem(dtype)
+    s = 0.99
+    W = torch.ones((), dtype=dtype, requires_grad=grad == "implicit")
+    z, info = ic.fixed_point(lambda z: f(z) * W, torch.zeros(100, 4, dtype=dtype), max_iter=2000, smoothing=s, grad=grad,
+                             on_nonconvergence="ignore")
+    z = z.detach()
+    true_residual = float((f(z).double() - z.double()).norm() / z.double().norm())
+    assert true_residual > 10 * torch.finfo(dtype).eps  # the stall
+    assert info.final_residual == pytest.approx((1 - s) * true_residual, rel=0.05), (info, true_residual)
+    # float32's steps are measured as taken (the hot path), and a plain step rounds to no stall of its own
+    _, info = ic.fixed_point(f, torch.zeros(100, 4, dtype=dtype), max_iter=200, smoothing=0.0)
+    assert info.final_residual < 4 * torch.finfo(dtype).eps
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+def test_the_default_implicit_point_check_reads_a_half_precision_step_at_its_resolution(dtype):
+    """Without a tol the implicit gradient's point was checked against 1e-4, finer than a half-precision
+    iterate resolves (a backward_tol that small is refused): Anderson, which measures f(z) - z, warned at
+    every call, and Picard, whose step rounded to zero, never did. The default is now the dtype's eps."""
+    import warnings
+
+    from iterative_core.fixed_point import implicit_point_tol
+
+    assert implicit_point_tol(dtype) == torch.finfo(dtype).eps and implicit_point_tol(torch.float32) == 1e-4
+    f, _ = _half_problem(dtype)
+    W = torch.ones((), dtype=dtype, requires_grad=True)
+    for solver in ("picard", "anderson"):
+        z, info = ic.fixed_point(lambda z: f(z) * W, torch.zeros(100, 4, dtype=dtype), max_iter=60, smoothing=0.5,
+                                 solver=solver, grad="implicit")
+        assert 0 < info.final_residual < torch.finfo(dtype).eps, (solver, info)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", ic.ConvergenceWarning)
+            z.float().pow(2).sum().backward()
+    # a point far from fixed is still reported
+    z, _ = ic.fixed_point(lambda z: f(z) * W, torch.zeros(100, 4, dtype=dtype), max_iter=2, smoothing=0.5,
+                          grad="implicit")
+    with pytest.warns(ic.ConvergenceWarning, match=rf"not a fixed point.*above {torch.finfo(dtype).eps:g} \(the default"):
+        z.float().pow(2).sum().backward()
+
+
+def test_steps_that_compute_in_a_coarser_dtype_than_the_iterate_are_judged_at_its_floor():
+    """A float32 iterate whose steps compute in bfloat16 (DGL's GAT operator in bfloat16) was judged at
+    float32's rounding floor: the bfloat16 noise of a contraction read contraction factor 0.89-1.2, and
+    the implicit gradient's point "not a fixed point". A map says its compute dtype as ``f.compute_dtype``."""
+    import warnings
+
+    f16, _ = _half_problem(torch.bfloat16, seed=1)
+    W = torch.ones((), requires_grad=True)
+
+    def f(z):
+        return f16(z.bfloat16()).float() * W
+
+    f.compute_dtype = torch.bfloat16
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ic.ConvergenceWarning)
+        z, info = ic.fixed_point(f, torch.zeros(100, 4), max_iter=60, smoothing=0.0, grad="implicit", trace=True)
+        z.pow(2).sum().backward()
+    assert info.contraction_factor < 1.0 and info.final_residual > 1e-4, info
+    assert W.grad is not None and torch.isfinite(W.grad)
+
+
 def test_a_graphs_contraction_factor_reads_only_its_own_steps():
     """A graph that stopped after one step read 0.0 in a batch (the zero steps it stood frozen through)
     and NaN alone."""
