@@ -102,7 +102,7 @@ def dgl_part() -> None:
 if __name__ == "__main__":
     import argparse
 
-    argparse.ArgumentParser(description=__doc__.split("\n")[0]).parse_args()  # (--help, and no stray arguments)
+    argparse.ArgumentParser(description=__doc__.split("\n\n")[0].replace("\n", " ")).parse_args()  # (--help, and no stray arguments)
     pyg_part()
     try:
         import dgl  # noqa: F401

@@ -37,13 +37,14 @@ from iterative_gnn.data import DatasetUnavailable, load_node_dataset  # noqa: E4
 
 
 def seed_list(text: str) -> list[int]:
-    """``0,1,2``: distinct whole numbers >= 0 (a seed given twice would count one run twice)."""
+    """``0,1,2``: distinct whole numbers in [0, 2**63) (``torch.manual_seed``'s range; a seed given twice would
+    count one run twice)."""
     try:
         seeds = [int(s) for s in text.split(",")]
     except ValueError:
         raise argparse.ArgumentTypeError(f"invalid value {text!r}: expected comma-separated whole numbers, e.g. 0,1,2")
-    if any(s < 0 for s in seeds) or len(set(seeds)) != len(seeds):
-        raise argparse.ArgumentTypeError(f"invalid value {text!r}: expected distinct whole numbers >= 0")
+    if any(not 0 <= s < 2**63 for s in seeds) or len(set(seeds)) != len(seeds):
+        raise argparse.ArgumentTypeError(f"invalid value {text!r}: expected distinct whole numbers from 0 to 2**63 - 1")
     return seeds
 
 
@@ -111,7 +112,7 @@ def run(ds, backend: str, conv: str, seed: int, /, epochs: int = 200, hidden: in
 
 
 def main(argv=None) -> None:
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0].replace("\n", " "))
     p.add_argument("--backend", choices=("pyg", "dgl"), default="pyg")
     p.add_argument("--conv", choices=("gcn", "pign", "pign-last"), default="pign")
     p.add_argument("--dataset", choices=("cora", "citeseer"), default="cora")

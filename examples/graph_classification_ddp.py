@@ -91,9 +91,10 @@ def run(rank: int, world_size: int, args) -> None:
 
 
 def main(argv=None) -> None:
+    from iterative_gnn.backends import backend_problem
     from iterative_gnn.cli import positive_int
 
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0].replace("\n", " "))
     ap.add_argument("--backend", choices=("pyg", "dgl"), default="pyg")
     ap.add_argument("--world-size", type=positive_int, default=1)
     ap.add_argument("--graphs", type=positive_int, default=256)
@@ -103,6 +104,9 @@ def main(argv=None) -> None:
     if args.world_size < 1 or args.batch_size < args.world_size or args.graphs < args.batch_size:
         ap.error(f"need 1 <= --world-size <= --batch-size <= --graphs (every process takes a share of each batch); got "
                  f"--world-size {args.world_size}, --batch-size {args.batch_size}, --graphs {args.graphs}")
+    problem = backend_problem(args.backend)  # (before any process starts: each would fail with a traceback)
+    if problem is not None:
+        ap.exit(2, f"{ap.prog}: error: argument --backend: {problem}\n")
     if args.world_size == 1:
         run(0, 1, args)
         return

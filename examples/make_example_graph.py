@@ -92,9 +92,16 @@ def write(g: nx.Graph, folder: Path) -> list[Path]:
     return [gml, edges, feats, labels]
 
 
+def folder(text: str) -> Path:
+    """A folder argument: not empty (``Path("")`` is the current folder, which nobody means by it)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError(f"invalid value {text!r}: expected a folder")
+    return Path(text)
+
+
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "graphs")
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0].replace("\n", " "))
+    p.add_argument("--out", type=folder, default=Path(__file__).resolve().parent / "graphs")
     args = p.parse_args()
     if args.out.exists() and not args.out.is_dir():
         p.error(f"argument --out: {args.out} is a file; give a folder (the four files are written into it)")

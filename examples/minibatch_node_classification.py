@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import tempfile
 
 import torch
 import torch.nn.functional as F
@@ -74,7 +75,7 @@ def resolve_sampler(backend: str, sampler: str) -> str:
     return sampler
 
 
-def pyg_batches(ds, sampler: str, batch_size: int, parts: int):
+def pyg_batches(ds, sampler: str, batch_size: int, parts: int, cache: str):
     from torch_geometric.data import Data
 
     data = Data(x=ds.x, edge_index=ds.graph, y=ds.y, train_mask=ds.train_mask, num_nodes=ds.num_nodes)
@@ -92,26 +93,21 @@ def pyg_batches(ds, sampler: str, batch_size: int, parts: int):
         return NeighborLoader(data, num_neighbors=[10, 10], batch_size=batch_size, input_nodes=data.train_mask,
                               shuffle=True, subgraph_type="induced"), True
     if sampler == "cluster":
-        import tempfile
-
         from torch_geometric.loader import ClusterData, ClusterLoader
 
-        return ClusterLoader(ClusterData(data, num_parts=parts, save_dir=tempfile.mkdtemp()), batch_size=2,
-                             shuffle=True), False
+        return ClusterLoader(ClusterData(data, num_parts=parts, save_dir=cache), batch_size=2, shuffle=True), False
     from torch_geometric.loader import RandomNodeLoader
 
     return RandomNodeLoader(data, num_parts=max(2, parts // 8), shuffle=True), False
 
 
-def dgl_batches(ds, sampler: str, parts: int):
+def dgl_batches(ds, sampler: str, parts: int, cache: str):
     import dgl
 
     g = ds.graph
     g.ndata["feat"], g.ndata["label"], g.ndata["train_mask"] = ds.x, ds.y, ds.train_mask
     if sampler == "cluster":
-        import tempfile
-
-        s = dgl.dataloading.ClusterGCNSampler(g, parts, cache_path=os.path.join(tempfile.mkdtemp(), "c.pkl"),
+        s = dgl.dataloading.ClusterGCNSampler(g, parts, cache_path=os.path.join(cache, "c.pkl"),
                                               prefetch_ndata=["feat", "label", "train_mask"])
         print("DGL sampler: ClusterGCNSampler")
         return lambda: dgl.dataloading.DataLoader(g, torch.arange(parts), s, batch_size=4, shuffle=True)
@@ -121,9 +117,9 @@ def dgl_batches(ds, sampler: str, parts: int):
 
 def main(argv=None) -> None:
     from iterative_gnn.cli import positive_int
-    from iterative_gnn.data import DATASETS, load_node_dataset
+    from iterative_gnn.data import DATASETS, DatasetUnavailable, load_node_dataset
 
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0].replace("\n", " "))
     ap.add_argument("--backend", choices=("pyg", "dgl"), default="pyg")
     ap.add_argument("--dataset", choices=[d for d in DATASETS if d != "chains"], default="cora")
     ap.add_argument("--data-root", help="the data root (default: $ITERATIVE_GNN_DATA, else the loaders' location)")
@@ -141,15 +137,32 @@ def main(argv=None) -> None:
     for option, reads in (("batch_size", ("neighbor", "khop")), ("parts", ("cluster", "random"))):
         if getattr(args, option) is not None and sampler not in reads:
             ap.error(f"--{option.replace('_', '-')} applies to --sampler {' and '.join(reads)}, not to {sampler}")
+    if args.data_root is not None and args.dataset == "karate":
+        ap.error("argument --data-root: --dataset karate is made in code and reads no files; the data root applies "
+                 "to cora, citeseer and pubmed")
     batch_size = 64 if args.batch_size is None else args.batch_size
     parts = 16 if args.parts is None else args.parts
+    if sampler == "cluster" and parts < 2:
+        ap.error(f"argument --parts: invalid value {parts}: --sampler cluster needs at least 2 parts (one part is the "
+                 "whole graph: train on it directly)")
     torch.manual_seed(0)
+    try:
+        ds = load_node_dataset(args.dataset, args.backend, args.data_root)
+    except (DatasetUnavailable, ImportError) as exc:
+        ap.exit(2, f"{ap.prog}: error: {exc}\n")
+    if sampler == "cluster" and parts > ds.num_nodes:
+        ap.error(f"argument --parts: invalid value {parts}: --dataset {args.dataset} has {ds.num_nodes} nodes, fewer "
+                 "than the parts")
+    with tempfile.TemporaryDirectory(prefix="minibatch-") as cache:  # the cluster samplers' partition, removed after
+        train(args, ds, sampler, batch_size, parts, cache)
 
-    ds = load_node_dataset(args.dataset, args.backend, args.data_root)
+
+def train(args: argparse.Namespace, ds, sampler: str, batch_size: int, parts: int, cache: str) -> None:
+    """Train and evaluate PIGN on the batches of ``sampler`` (its files in the folder ``cache``)."""
     if args.backend == "pyg":
         from pyg_iterative import PIGN
 
-        loader, seeds_only = pyg_batches(ds, sampler, batch_size, parts)
+        loader, seeds_only = pyg_batches(ds, sampler, batch_size, parts, cache)
 
         def step(model, b):
             out = model(b.x, b.edge_index)
@@ -163,7 +176,7 @@ def main(argv=None) -> None:
     else:
         from dgl_iterative import PIGN
 
-        batches = dgl_batches(ds, sampler, parts)
+        batches = dgl_batches(ds, sampler, parts, cache)
 
         def step(model, sg):
             mask = sg.ndata["train_mask"]
