@@ -4,16 +4,22 @@ from __future__ import annotations
 import argparse
 import datetime as _dt
 import json
+import math
 import os
 import platform
 import sys
 import time
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable, Mapping, NamedTuple, NoReturn
 
 import torch
 
 RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def description(doc: str) -> str:
+    """A script's ``--help`` description: the first paragraph of its docstring as one line."""
+    return " ".join(doc.strip().split("\n\n")[0].replace("``", "").split())
 
 
 def count(text: str) -> int:
@@ -27,14 +33,158 @@ def count(text: str) -> int:
     return value
 
 
-def graph_bench_args(default_edges: list[int]) -> argparse.Namespace:
-    """The options the graph benchmarks share: device, edge counts, channels, iterations, result name."""
-    p = argparse.ArgumentParser()
-    p.add_argument("--device", default="cpu")
-    p.add_argument("--edges", type=count, nargs="+", default=default_edges)
+def _finite(text: str, *, positive: bool) -> float:
+    expected = "a finite number > 0" if positive else "a finite number >= 0"
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < 0 or (positive and value == 0):
+        raise argparse.ArgumentTypeError(f"invalid value {text!r}: expected {expected}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    """An argument such as a time budget or a tolerance: a finite number > 0."""
+    return _finite(text, positive=True)
+
+
+def non_negative_float(text: str) -> float:
+    """An argument such as a pause in seconds: a finite number >= 0."""
+    return _finite(text, positive=False)
+
+
+def device_name(text: str) -> str:
+    """An argument naming the device to run on: ``cpu``, or ``cuda[:N]`` where that GPU is available
+    (the benchmarks time nothing else). Returned as torch spells it."""
+    try:
+        dev = torch.device(text)
+    except (RuntimeError, ValueError):
+        dev = None
+    if dev is None or dev.type not in ("cpu", "cuda"):
+        raise argparse.ArgumentTypeError(f"invalid value {text!r}: expected a torch device: cpu, or cuda[:N] "
+                                         "on a machine with a CUDA GPU")
+    if dev.type == "cuda":
+        found = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if found <= (dev.index or 0):
+            why = (f"this machine has {found} CUDA device(s)" if found else
+                   f"no CUDA device is available here (torch {torch.__version__}, built with CUDA "
+                   f"{torch.version.cuda or 'none'})")
+            raise argparse.ArgumentTypeError(f"invalid value {text!r}: expected a device this machine has "
+                                             f"(cpu, or cuda[:N] with a CUDA GPU): {why}")
+    return "cpu" if dev.type == "cpu" else str(dev)
+
+
+def result_name(text: str) -> str:
+    """An argument naming the result files ``results/<name>.json`` and ``.md``: a plain file-name stem."""
+    if text in ("", ".", "..") or any(c in text for c in ("/", os.sep, os.altsep or "/", "\0")):
+        raise argparse.ArgumentTypeError(f"invalid value {text!r}: expected a file-name stem for the files in "
+                                         "benchmarks/results/ (not empty, not '.' or '..', no path separator)")
+    return text
+
+
+def one_of(options: Iterable[str], aliases: Mapping[str, str] | None = None) -> Callable[[str], str]:
+    """An argument type that takes one of ``options``, a former name in ``aliases`` mapped to its
+    current one (``argparse``'s ``choices`` in this module's message form)."""
+    options, aliases = tuple(options), dict(aliases or {})
+    former = "".join(f"; {old}: the former name of {new}" for old, new in aliases.items())
+
+    def check(text: str) -> str:
+        value = aliases.get(text, text)
+        if value not in options:
+            raise argparse.ArgumentTypeError(f"invalid value {text!r}: expected one of {', '.join(options)}{former}")
+        return value
+
+    return check
+
+
+def form(text: str) -> str:
+    """An argument naming a form of PIGNConv (``iterative_core.forms.FORMS``; a former name from
+    ``FORM_ALIASES``, ``residual``, taken as the current one, ``appnp``)."""
+    from iterative_core.forms import FORM_ALIASES, FORMS
+
+    return one_of(FORMS, FORM_ALIASES)(text)
+
+
+def grad_mode(text: str) -> str:
+    """An argument naming a gradient mode of the library (``iterative_core.GRAD_MODES``)."""
+    from iterative_core import GRAD_MODES
+
+    return one_of(GRAD_MODES)(text)
+
+
+class GraphSize(NamedTuple):
+    """A graph's size, ``nodes:edges`` on the command line."""
+
+    nodes: int
+    edges: int
+
+    def __str__(self) -> str:
+        return f"{self.nodes}:{self.edges}"
+
+
+def graph_size(text: str) -> GraphSize:
+    """An argument ``nodes:edges``: two whole numbers >= 1."""
+    parts = text.split(":")
+    try:
+        size = GraphSize(*(int(v) for v in parts))
+    except (TypeError, ValueError):
+        size = None
+    if size is None or min(size) < 1:
+        raise argparse.ArgumentTypeError(f"invalid value {text!r}: expected nodes:edges, two whole numbers >= 1 "
+                                         "(e.g. 10000:100000)")
+    return size
+
+
+def distinct(*, at_least: int = 1, increasing: bool = False, why: str = "") -> type[argparse.Action]:
+    """The ``action`` of a list option (sizes, iteration counts, forms) whose values must differ: at
+    least ``at_least`` of them, with ``increasing`` in increasing order; ``why``, if given, ends the message."""
+    expected = (f"at least {at_least} distinct values" if at_least > 1 else "distinct values") \
+        + (" in increasing order" if increasing else "")
+
+    class Distinct(argparse.Action):
+        def __call__(self, parser, namespace, values, option_string=None) -> None:
+            values = list(values)
+            twice = [v for i, v in enumerate(values) if v in values[:i]]
+            if twice or len(values) < at_least or (increasing and values != sorted(values)):
+                notes = [f"{v} given twice" for v in twice[:1]] + [why] * bool(why)
+                raise argparse.ArgumentError(self, f"invalid value {' '.join(map(str, values))!r}: expected {expected}"
+                                             + (f" ({'; '.join(notes)})" if notes else ""))
+            setattr(namespace, self.dest, values)
+
+    return Distinct
+
+
+def refuse(p: argparse.ArgumentParser, option: str, value: object, expected: str) -> NoReturn:
+    """A usage error (exit 2) for an option whose value does not fit the others: checked after parsing."""
+    if isinstance(value, (list, tuple)):
+        value = " ".join(map(str, value))
+    p.error(f"argument {option}: invalid value {str(value)!r}: expected {expected}")
+
+
+def graph_sizes(p: argparse.ArgumentParser, edges: list[int], nodes: list[int] | None) -> list[GraphSize]:
+    """The graphs of ``--edges`` and ``--nodes``: one node count per edge count, by default
+    ``max(edges // 10, 10)``; a usage error for any other number of node counts or a graph given twice."""
+    if nodes is not None and len(nodes) != len(edges):
+        refuse(p, "--nodes", nodes,
+               f"one node count per edge count (--edges {' '.join(map(str, edges))})")
+    sizes = [GraphSize(n, e) for n, e in zip(nodes or [max(e // 10, 10) for e in edges], edges)]
+    twice = [s for i, s in enumerate(sizes) if s in sizes[:i]]
+    if twice:
+        refuse(p, "--edges", edges, f"distinct graphs ({twice[0].edges} edges on {twice[0].nodes} nodes given twice)")
+    return sizes
+
+
+def graph_bench_args(default_edges: list[int], doc: str) -> argparse.Namespace:
+    """The options the graph benchmarks share: device, edge counts, channels, iterations, result name;
+    ``doc``: the script's docstring, for ``--help``."""
+    p = argparse.ArgumentParser(description=description(doc))
+    p.add_argument("--device", type=device_name, default="cpu", help="cpu or cuda[:N]")
+    p.add_argument("--edges", type=count, nargs="+", action=distinct(), default=default_edges,
+                   help="edge counts, one graph each (nodes = edges // 10, at least 10)")
     p.add_argument("--channels", type=count, default=64)
     p.add_argument("--iterations", type=count, default=10)
-    p.add_argument("--name", default=None)
+    p.add_argument("--name", type=result_name, default=None, help="stem of the result files in benchmarks/results/")
     return p.parse_args()
 
 

@@ -24,7 +24,8 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import read_setting, write_results  # noqa: E402
+from _common import (description, non_negative_float, positive_float, read_setting, refuse,  # noqa: E402
+                     result_name, write_results)
 
 BLOCK = 64 * 2 ** 20  # float32 elements: 256 MiB
 REPORTING_ORDER = "/sys/module/page_reporting/parameters/page_reporting_order"
@@ -52,22 +53,28 @@ def touch(gib: float) -> dict:
             "kernel us per fault": 1e6 * kernel / max(faults, 1)}
 
 
-def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--sizes", default="2,6,6,10,10,2", help="GiB to touch, one pass each, in this order")
-    p.add_argument("--pause", type=float, default=0.0, help="seconds to wait before each pass")
-    p.add_argument("--name", default="fault_cost_cpu")
-    args = p.parse_args()
+def gib_list(text: str) -> list[float]:
+    """The ``--sizes`` argument: comma-separated numbers of GiB, each finite and > 0 (repeats allowed:
+    each is one pass)."""
     try:
-        sizes = [float(s) for s in args.sizes.split(",")]
-    except ValueError:
-        p.error(f"--sizes must be comma-separated numbers of GiB, got {args.sizes!r}")
-    if not sizes or min(sizes) <= 0:
-        p.error(f"--sizes must be positive numbers of GiB, got {args.sizes!r}")
+        return [positive_float(v) for v in text.split(",")]
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(f"invalid value {text!r}: expected comma-separated numbers of GiB, each "
+                                         "finite and > 0") from None
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=description(__doc__))
+    p.add_argument("--sizes", type=gib_list, default="2,6,6,10,10,2", help="GiB to touch, one pass each, in this order")
+    p.add_argument("--pause", type=non_negative_float, default=0.0, help="seconds to wait before each pass")
+    p.add_argument("--name", type=result_name, default="fault_cost_cpu",
+                   help="stem of the result files in benchmarks/results/")
+    args = p.parse_args()
+    sizes = args.sizes
     available = _available_gib()
     if max(sizes) > 0.7 * available:
-        p.error(f"--sizes {args.sizes!r} asks for {max(sizes):g} GiB at once, more than 70% of the "
-                f"{available:.1f} GiB this machine has available: pass smaller sizes")
+        refuse(p, "--sizes", ",".join(f"{v:g}" for v in sizes),
+               f"at most 70% of the {available:.1f} GiB this machine has available in any one pass: pass smaller sizes")
     torch.set_num_threads(1)
     rows = []
     for i, gib in enumerate(sizes):

@@ -32,21 +32,32 @@ import warnings  # noqa: E402
 
 import torch  # noqa: E402
 
-from _common import count, interleaved_rounds, random_graph, slope, write_results  # noqa: E402
+from _common import (count, description, distinct, interleaved_rounds, one_of, random_graph,  # noqa: E402
+                     result_name, slope, write_results)
 
 warnings.filterwarnings("ignore")
 
+#: the operations of each form's step as the layer takes them (the signed form's smoothed step: BoundStep.smoothed)
+STEPS = {"appnp": ["product"], "signed": ["scaling", "addend", "product into addend"],
+         "paper": ["transform", "product (bias)", "relu", "lerp"]}
+
 
 def _args() -> argparse.Namespace:
-    p = argparse.ArgumentParser()
-    p.add_argument("--edges", type=count, nargs="+", default=[100_000, 500_000, 1_000_000])
+    from iterative_core.forms import FORM_ALIASES
+
+    p = argparse.ArgumentParser(description=description(__doc__))
+    p.add_argument("--edges", type=count, nargs="+", action=distinct(), default=[100_000, 500_000, 1_000_000],
+                   help="edge counts, one graph each (nodes = edges // 10, at least 10)")
     p.add_argument("--channels", type=count, default=64)
     p.add_argument("--iterations", type=count, default=10)
-    p.add_argument("--forms", nargs="+", default=["appnp", "signed", "paper"])
+    p.add_argument("--forms", type=one_of(STEPS, FORM_ALIASES), nargs="+", action=distinct(), default=list(STEPS),
+                   help="forms of PIGNConv: " + ", ".join(STEPS)
+                   + "".join(f" ({old}: the former name of {new})" for old, new in FORM_ALIASES.items()))
     p.add_argument("--rounds", type=count, default=7)
     p.add_argument("--threads", type=count, default=1)
     p.add_argument("--copy-mib", type=count, default=256, help="size of the copy that measures the bandwidth")
-    p.add_argument("--name", default="floor_cpu")
+    p.add_argument("--name", type=result_name, default="floor_cpu",
+                   help="stem of the result files in benchmarks/results/")
     return p.parse_args()
 
 
@@ -116,14 +127,11 @@ def main() -> None:
         with torch.no_grad():
             times = interleaved_rounds(fns, rounds=args.rounds, budget=600.0, warm=True)
         best = {key: min(v) for key, v in times.items()}
-        # the steps as the layer takes them (the signed form's smoothed step: BoundStep.smoothed)
-        steps = {"appnp": ["product"], "signed": ["scaling", "addend", "product into addend"],
-                 "paper": ["transform", "product (bias)", "relu", "lerp"]}
         for form in args.forms:
             per = slope(ks, [best[(form, k)] for k in ks])
             fb = floor_bytes(form, N, nnz, C, llc)
             floor = sum(fb.values()) / bw
-            ops = steps[form]
+            ops = STEPS[form]
             op_time = sum(best[o] for o in ops)
             product = best[next(o for o in ops if o.startswith("product"))]
             product_floor = (fb["csr"] + fb["iterate"] + (fb["constant"] if form != "paper" else 0)

@@ -81,17 +81,19 @@ def one(device_name: str, mode: str, iters: int, N: int, E: int, C: int, repeat:
 
 
 def main() -> None:
-    from _common import count
+    from _common import count, description, device_name, distinct, grad_mode, result_name
+    from iterative_core import GRAD_MODES
 
-    p = argparse.ArgumentParser()
-    p.add_argument("--device", default="cpu")
+    p = argparse.ArgumentParser(description=description(__doc__))
+    p.add_argument("--device", type=device_name, default="cpu", help="cpu or cuda[:N]")
     p.add_argument("--nodes", type=count, default=20_000)
     p.add_argument("--edges", type=count, default=200_000)
     p.add_argument("--channels", type=count, default=64)
-    p.add_argument("--iterations", type=count, nargs="+", default=[10, 50, 100])
-    p.add_argument("--modes", nargs="+", default=["unrolled", "implicit"])
+    p.add_argument("--iterations", type=count, nargs="+", action=distinct(), default=[10, 50, 100])
+    p.add_argument("--modes", type=grad_mode, nargs="+", action=distinct(), default=["unrolled", "implicit"],
+                   help="gradient modes: " + ", ".join(GRAD_MODES))
     p.add_argument("--repeat", type=count, default=3)
-    p.add_argument("--name", default=None)
+    p.add_argument("--name", type=result_name, default=None, help="stem of the result files in benchmarks/results/")
     p.add_argument("--one", nargs=2, metavar=("MODE", "ITERS"), help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.one:
@@ -108,8 +110,9 @@ def main() -> None:
                    str(args.repeat)]
             res = subprocess.run(cmd, capture_output=True, text=True)
             if res.returncode != 0:
+                last = (res.stderr.strip().splitlines() or [f"exit status {res.returncode}"])[-1]
                 row = {"mode": mode, "iterations": iters, "time ms": float("nan"), "peak MiB": float("nan"),
-                       "backward iterations": None, "error": res.stderr.strip().splitlines()[-1][:120]}
+                       "backward iterations": None, "error": last[:120]}
             else:
                 row = json.loads(res.stdout.strip().splitlines()[-1])
             rows.append(row)
@@ -126,6 +129,9 @@ def main() -> None:
             "time vs unrolled", f"peak vs same mode at {args.iterations[0]}"]
     if any("peak RSS MiB" in r for r in rows):
         cols.append("peak RSS MiB")
+    failed = [r for r in rows if "error" in r]
+    if failed:
+        cols.append("error")
     write_results(
         args.name or f"gradients_{args.device.split(':')[0]}", rows, columns=cols, device=args.device,
         title="Forward + backward: unrolled against implicit gradients",
@@ -136,6 +142,10 @@ def main() -> None:
                "targets: implicit peak flat in the number of iterations (<= 1.5x from the first to the last row); "
                "on a GPU implicit peak <= 35% of unrolled's and time within 1.2x"],
     )
+    if failed:
+        first = failed[0]
+        raise SystemExit(f"{len(failed)} of {len(rows)} runs failed (their rows: NaN, the error in the last column); "
+                         f"the first: {first['mode']} at {first['iterations']} iterations: {first['error']}")
 
 
 if __name__ == "__main__":

@@ -42,7 +42,7 @@ def bare_residual_loop(A: torch.Tensor, x: torch.Tensor, b: torch.Tensor, K: int
 
 
 def main() -> None:
-    args = graph_bench_args([10_000, 100_000, 1_000_000])
+    args = graph_bench_args([10_000, 100_000, 1_000_000], __doc__)
     device = torch.device(args.device)
 
     from pyg_iterative import PIGNConv

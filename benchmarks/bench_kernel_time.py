@@ -32,7 +32,8 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from _common import count, gcn_csr, random_graph, read_setting, rss_bytes, write_results  # noqa: E402
+from _common import (GraphSize, count, description, distinct, gcn_csr, graph_size, one_of, random_graph,  # noqa: E402
+                     read_setting, result_name, rss_bytes, write_results)
 
 FORMS = ("appnp", "signed", "paper")
 THP = "/sys/kernel/mm/transparent_hugepage/"
@@ -48,13 +49,13 @@ SETTINGS = {"default": {}, "THP_MEM_ALLOC_ENABLE=1": {"THP_MEM_ALLOC_ENABLE": "1
 ALLOCATOR_ENV_PREFIXES = ("MALLOC_", "GLIBC_TUNABLES", "LD_PRELOAD", "THP_MEM_ALLOC_ENABLE")
 
 
-def child(size: str, C: int, K: int, rounds: int, variants: list[str]) -> list[dict]:
+def child(size: GraphSize, C: int, K: int, rounds: int, variants: list[str]) -> list[dict]:
     """Time ``variants`` in turn, in that order, ``rounds`` times, after one untimed call each."""
     from bench_iteration import bare_residual_loop
     from pyg_iterative import PIGNConv
 
     torch.set_num_threads(1)
-    N, E = (int(v) for v in size.split(":"))
+    N, E = size
     torch.manual_seed(0)
     ei = random_graph(N, E, torch.device("cpu"))
     x = torch.randn(N, C)
@@ -115,35 +116,41 @@ def child(size: str, C: int, K: int, rounds: int, variants: list[str]) -> list[d
     return rows
 
 
+def variant_list(text: str) -> list[str]:
+    """The ``--variants`` argument: comma-separated names of :data:`VARIANTS`, each at most once."""
+    variants = text.split(",")
+    if any(v not in VARIANTS for v in variants) or len(set(variants)) != len(variants):
+        raise argparse.ArgumentTypeError(f"invalid value {text!r}: expected comma-separated names, each at most "
+                                         f"once, of: {', '.join(VARIANTS)}")
+    return variants + ([] if "bare" in variants else ["bare"])  # the reference of the same-round ratios
+
+
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--size", default="1000000:10000000", help="nodes:edges (degree-10 random graph)")
+    p = argparse.ArgumentParser(description=description(__doc__))
+    p.add_argument("--size", type=graph_size, default="1000000:10000000", help="nodes:edges (degree-10 random graph)")
     p.add_argument("--channels", type=count, default=64)
     p.add_argument("--iterations", type=count, default=9)
     p.add_argument("--rounds", type=count, default=5)
-    p.add_argument("--name", default="kernel_time_cpu")
-    p.add_argument("--allocators", nargs="+", choices=list(SETTINGS), default=list(SETTINGS),
-                   help="allocator settings to run (default: all)")
-    p.add_argument("--variants", default=",".join(VARIANTS),
+    p.add_argument("--name", type=result_name, default="kernel_time_cpu",
+                   help="stem of the result files in benchmarks/results/")
+    p.add_argument("--allocators", type=one_of(SETTINGS), nargs="+", action=distinct(), default=list(SETTINGS),
+                   help="allocator settings to run, each at most once (default: all): "
+                        + ", ".join(map(repr, SETTINGS)))
+    p.add_argument("--variants", type=variant_list, default=",".join(VARIANTS),
                    help=f"comma-separated, timed in this order in each round (the bare loop always; default: all): "
                         f"{', '.join(VARIANTS)}")
     p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args()
-    variants = args.variants.split(",")
-    unknown = [v for v in variants if v not in VARIANTS]
-    if unknown or len(set(variants)) != len(variants):
-        p.error(f"--variants must name each of {', '.join(VARIANTS)} at most once, got {args.variants!r}")
-    if "bare" not in variants:
-        args.variants += ",bare"  # the reference of the same-round ratios
     torch.set_num_threads(1)
     if args.child:
-        print(json.dumps(child(args.size, args.channels, args.iterations, args.rounds, args.variants.split(","))))
+        print(json.dumps(child(args.size, args.channels, args.iterations, args.rounds, args.variants)))
         return
     rows = []
     for setting in args.allocators:
         extra = SETTINGS[setting]
-        cmd = [sys.executable, __file__, "--child", "--size", args.size, "--channels", str(args.channels),
-               "--iterations", str(args.iterations), "--rounds", str(args.rounds), "--variants", args.variants]
+        cmd = [sys.executable, __file__, "--child", "--size", str(args.size), "--channels", str(args.channels),
+               "--iterations", str(args.iterations), "--rounds", str(args.rounds),
+               "--variants", ",".join(args.variants)]
         env = {k: v for k, v in os.environ.items() if not k.startswith(ALLOCATOR_ENV_PREFIXES)} | extra
         res = subprocess.run(cmd, capture_output=True, text=True, env=env)
         if res.returncode != 0:

@@ -34,7 +34,7 @@ EDGE_INDEX_MAX = 200_000
 
 
 def main() -> None:
-    args = graph_bench_args([100_000, 1_000_000])
+    args = graph_bench_args([100_000, 1_000_000], __doc__)
     device = torch.device(args.device)
     K, C = args.iterations, args.channels
     try:

@@ -29,8 +29,9 @@ import warnings
 
 import torch
 
-from _common import (count, cpu_allocated_peak, gcn_csr, interleaved, interleaved_rounds, random_graph, reset_peak_rss,
-                     rss_bytes, slope, spread, write_results)
+from _common import (GraphSize, count, cpu_allocated_peak, description, device_name, distinct, gcn_csr,
+                     graph_size, interleaved, interleaved_rounds, positive_float, random_graph, refuse, reset_peak_rss,
+                     result_name, rss_bytes, slope, spread, write_results)
 
 warnings.filterwarnings("ignore")
 
@@ -44,7 +45,9 @@ FAMILIES = {
 
 #: the forms timed by --memory (appnp: the step the bare loop computes)
 FORMS = ("appnp", "signed", "paper")
-MEMORY_SIZES = ["10000:100000", "100000:1000000", "1000000:10000000"]
+MEMORY_SIZES = [GraphSize(10_000, 100_000), GraphSize(100_000, 1_000_000), GraphSize(1_000_000, 10_000_000)]
+#: the options of --memory alone, with their defaults
+MEMORY_DEFAULTS = {"sizes": MEMORY_SIZES, "rounds": 5, "budget": 120.0}
 
 
 def _regime(feature_bytes: int) -> str:
@@ -157,8 +160,7 @@ def memory_main(args: argparse.Namespace) -> None:
     ks = (args.iterations, 3 * args.iterations)
     rows = []
     for size in args.sizes:
-        N, E = (int(v) for v in size.split(":"))
-        cmd = [sys.executable, __file__, "--one-size", size, "--threads", str(args.threads), "--channels",
+        cmd = [sys.executable, __file__, "--one-size", str(size), "--threads", str(args.threads), "--channels",
                str(args.channels), "--iterations",
                str(args.iterations), "--rounds", str(args.rounds), "--budget", str(args.budget)]
         res = subprocess.run(cmd, capture_output=True, text=True)
@@ -192,28 +194,37 @@ def memory_main(args: argparse.Namespace) -> None:
 
 
 def main() -> None:
-    p = argparse.ArgumentParser()
-    p.add_argument("--device", default="cpu")
+    p = argparse.ArgumentParser(description=description(__doc__))
+    p.add_argument("--device", type=device_name, default="cpu", help="cpu or cuda[:N] (--memory: cpu only)")
     p.add_argument("--channels", type=count, default=64)
     p.add_argument("--iterations", type=count, default=3)
-    p.add_argument("--name", default=None)
+    p.add_argument("--name", type=result_name, default=None, help="stem of the result files in benchmarks/results/")
     p.add_argument("--memory", action="store_true", help="time and peak memory per size, one process each")
-    p.add_argument("--sizes", nargs="+", default=MEMORY_SIZES, help="--memory: nodes:edges of each graph")
-    p.add_argument("--rounds", type=count, default=5, help="--memory: timing rounds")
-    p.add_argument("--budget", type=float, default=120.0,
-                   help="--memory: seconds per size after which no further timing round starts (at least 3)")
+    p.add_argument("--sizes", type=graph_size, nargs="+", action=distinct(), default=None,
+                   help="with --memory only: nodes:edges of each graph (default: "
+                        + " ".join(map(str, MEMORY_SIZES)) + ")")
+    p.add_argument("--rounds", type=count, default=None, help="with --memory only: timing rounds (default: 5)")
+    p.add_argument("--budget", type=positive_float, default=None,
+                   help="with --memory only: seconds per size after which no further timing round starts (at least "
+                        "3; default: 120)")
     p.add_argument("--threads", type=count, default=1, help="torch threads (CPU)")
-    p.add_argument("--one-size", default=None, help=argparse.SUPPRESS)
+    p.add_argument("--one-size", type=graph_size, default=None, help=argparse.SUPPRESS)
     args = p.parse_args()
+    for key, default in MEMORY_DEFAULTS.items():
+        if getattr(args, key) is None:
+            setattr(args, key, default)
+        elif not (args.memory or args.one_size):
+            refuse(p, f"--{key}", getattr(args, key), "only together with --memory (without it the script times "
+                   "fixed families of graphs, 5 rounds each)")
+    if args.memory and args.device != "cpu":
+        refuse(p, "--device", args.device, "cpu with --memory (it measures the CPU's resident set and tensors)")
     torch.set_num_threads(args.threads)
     if args.one_size:
-        N, E = (int(v) for v in args.one_size.split(":"))
+        N, E = args.one_size
         print(json.dumps(one_size(N, E, args.channels, (args.iterations, 3 * args.iterations), args.rounds,
                                   args.budget)))
         return
     if args.memory:
-        if args.device != "cpu":
-            raise SystemExit("--memory measures the CPU's resident set and tensors: run it with --device cpu")
         memory_main(args)
         return
     device = torch.device(args.device)

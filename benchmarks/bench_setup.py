@@ -26,6 +26,7 @@ import os
 os.environ.setdefault("OMP_NUM_THREADS", "1")  # DGL's kernels (OpenMP) too: set before dgl is imported
 os.environ.setdefault("DGLBACKEND", "pytorch")
 
+import argparse  # noqa: E402
 import copy  # noqa: E402
 import itertools  # noqa: E402
 import time  # noqa: E402
@@ -33,26 +34,30 @@ import warnings  # noqa: E402
 
 import torch  # noqa: E402
 
-from _common import count, random_graph, slope, write_results  # noqa: E402
+from _common import (count, description, distinct, form, graph_sizes, random_graph, result_name, slope,  # noqa: E402
+                     write_results)
 
 warnings.filterwarnings("ignore")
 
 
-def _args():
-    import argparse
+def _args() -> argparse.Namespace:
+    from iterative_core.forms import FORMS
 
-    p = argparse.ArgumentParser()
+    p = argparse.ArgumentParser(description=description(__doc__))
     p.add_argument("--edges", type=count, nargs="+", default=[100_000, 1_000_000])
     p.add_argument("--nodes", type=count, nargs="+", default=None,
-                   help="node counts, one per edge count (default: edges // 10)")
+                   help="node counts, exactly one per edge count (default: edges // 10)")
     p.add_argument("--channels", type=count, default=64)
     p.add_argument("--iterations", type=count, default=10)
     p.add_argument("--rounds", type=count, default=5)
     p.add_argument("--threads", type=count, default=1)
-    p.add_argument("--forms", nargs="+", default=["appnp", "signed", "paper"])
-    p.add_argument("--name", default=None)
+    p.add_argument("--forms", type=form, nargs="+", action=distinct(), default=["appnp", "signed", "paper"],
+                   help="forms of PIGNConv: " + ", ".join(FORMS))
+    p.add_argument("--name", type=result_name, default=None, help="stem of the result files in benchmarks/results/")
     p.add_argument("--label", default="", help="a tag written into every row (e.g. before / after)")
-    return p.parse_args()
+    args = p.parse_args()
+    args.sizes = graph_sizes(p, args.edges, args.nodes)
+    return args
 
 
 def interleaved_warm(fns: dict, rounds: int, budget: float) -> dict:
@@ -90,8 +95,7 @@ def main() -> None:
     # to the layer's cache and, for DGL, has none of the formats DGL makes on demand
     pool = 2 * args.rounds
     rows = []
-    for i, E in enumerate(args.edges):
-        N = args.nodes[i] if args.nodes else max(E // 10, 10)
+    for N, E in args.sizes:
         ei = random_graph(N, E, device)
         x = torch.randn(N, C, device=device)
         fns = {}  # (layer, what) -> fn

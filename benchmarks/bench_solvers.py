@@ -14,7 +14,7 @@ import warnings
 import torch
 import torch.nn.functional as F
 
-from _common import random_graph, time_it, write_results
+from _common import description, device_name, positive_float, random_graph, refuse, time_it, write_results
 
 warnings.filterwarnings("ignore")
 
@@ -31,13 +31,42 @@ def solve_stats(conv, x, ei, device):
     return out
 
 
+def smoothing(text: str) -> float:
+    """The ``--smoothing`` argument: a number in [0, 1), as the layer takes it."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0.0 <= value < 1.0:
+        raise argparse.ArgumentTypeError(f"invalid value {text!r}: expected a number in [0, 1)")
+    return value
+
+
+def data_root(text: str) -> str:
+    """The ``--data-root`` argument: an existing directory."""
+    if not os.path.isdir(text):
+        raise argparse.ArgumentTypeError(f"invalid value {text!r}: expected an existing directory (the data root "
+                                         "holding planetoid/Cora/raw)")
+    return text
+
+
 def main() -> None:
-    p = argparse.ArgumentParser()
-    p.add_argument("--device", default="cpu")
-    p.add_argument("--data-root", default=os.environ.get("ITERATIVE_GNN_DATA"))
-    p.add_argument("--tol", type=float, default=1e-5)
-    p.add_argument("--smoothing", type=float, default=0.0)
+    p = argparse.ArgumentParser(description=description(__doc__))
+    p.add_argument("--device", type=device_name, default="cpu", help="cpu or cuda[:N]")
+    p.add_argument("--data-root", type=data_root, default=os.environ.get("ITERATIVE_GNN_DATA") or None,
+                   help="the data root holding Cora, for the trained case (default: $ITERATIVE_GNN_DATA; "
+                        "neither: the untrained case alone)")
+    p.add_argument("--tol", type=positive_float, default=1e-5, help="the relative residual to reach")
+    p.add_argument("--smoothing", type=smoothing, default=0.0, help="the layer's smoothing, in [0, 1)")
     args = p.parse_args()
+    ds = None
+    if args.data_root:
+        from iterative_gnn.data import DatasetUnavailable, load_node_dataset
+
+        try:
+            ds = load_node_dataset("cora", "pyg", args.data_root)
+        except (DatasetUnavailable, ImportError) as exc:
+            refuse(p, "--data-root", args.data_root, f"a data root that holds Cora: {exc}")
     device = torch.device(args.device)
     from pyg_iterative import PIGN, PIGNConv
 
@@ -55,10 +84,7 @@ def main() -> None:
     ei = random_graph(N, E, device)
     torch.manual_seed(0)
     cases.append(("untrained, random graph 20k nodes / 200k edges", make_conv(C), torch.randn(N, C, device=device), ei))
-    if args.data_root:
-        from iterative_gnn.data import load_node_dataset
-
-        ds = load_node_dataset("cora", "pyg", args.data_root)
+    if ds is not None:
         torch.manual_seed(0)
         model = PIGN(ds.x.size(1), 64, ds.num_classes, num_iterations=30, smoothing=0.0, contraction=0.9,
                      act="tanh", inject_input=True, cached=True, dropout=0.5, input_dropout=0.0,

@@ -41,7 +41,8 @@ from typing import Callable  # noqa: E402
 import torch  # noqa: E402
 from torch import Tensor  # noqa: E402
 
-from _common import count, gcn_csr, interleaved_rounds, random_graph, spread, write_results  # noqa: E402
+from _common import (count, description, distinct, form, gcn_csr, grad_mode, graph_sizes,  # noqa: E402
+                     interleaved_rounds, positive_float, random_graph, result_name, spread, write_results)
 from iterative_core.forms import FORMS  # noqa: E402
 
 warnings.filterwarnings("ignore")
@@ -72,7 +73,7 @@ def bare_step(form: str, A: Tensor, At: Tensor | None, x: Tensor, W: Tensor | No
     smoothing = FORMS[form]["smoothing"] if form in FORMS else 0.0  # the form's default, which the layers take
 
     def prepare() -> Callable[[Tensor], Tensor]:
-        if form in ("appnp", "residual"):
+        if form == "appnp":
             c = torch.add(b, x, alpha=alpha)
             return lambda z: torch.add(c, mm(z), alpha=1.0 - alpha)
         if form == "signed":
@@ -114,23 +115,29 @@ def bare_forward(prepare: Callable[[], Callable[[Tensor], Tensor]], x: Tensor, k
 
 
 def _args() -> argparse.Namespace:
-    p = argparse.ArgumentParser()
+    p = argparse.ArgumentParser(description=description(__doc__))
     p.add_argument("--edges", type=count, nargs="+", default=[100_000, 1_000_000])
     p.add_argument("--nodes", type=count, nargs="+", default=None,
-                   help="node counts, one per edge count (default: edges // 10)")
+                   help="node counts, exactly one per edge count (default: edges // 10)")
     p.add_argument("--channels", type=count, default=64)
-    p.add_argument("--iterations", type=count, nargs=2, default=[10, 30], metavar=("K1", "K2"))
+    p.add_argument("--iterations", type=count, nargs=2, default=[10, 30], metavar=("K1", "K2"),
+                   action=distinct(increasing=True, why="K1 < K2: per iteration = (t(K2) - t(K1)) / (K2 - K1)"),
+                   help="the two iteration counts, K1 < K2 (default: 10 30)")
     p.add_argument("--rounds", type=count, default=5)
-    p.add_argument("--budget", type=float, default=240.0,
+    p.add_argument("--budget", type=positive_float, default=240.0,
                    help="seconds per graph and form after which no further round starts (at least 3 rounds)")
     p.add_argument("--threads", type=count, default=1)
-    p.add_argument("--forms", nargs="+", default=["appnp", "signed", "paper"])
-    p.add_argument("--modes", nargs="+", default=list(MODES))
+    p.add_argument("--forms", type=form, nargs="+", action=distinct(), default=["appnp", "signed", "paper"],
+                   help="forms of PIGNConv: " + ", ".join(FORMS))
+    p.add_argument("--modes", type=grad_mode, nargs="+", action=distinct(), default=list(MODES),
+                   help="gradient modes: " + ", ".join(MODES))
     p.add_argument("--no-bare-torch", action="store_true",
                    help="time only the bare loop with the kept transpose (autograd's own backward transposes the "
                         "matrix at every step: the slower of the two, and the costliest variant to time)")
-    p.add_argument("--name", default=None)
-    return p.parse_args()
+    p.add_argument("--name", type=result_name, default=None, help="stem of the result files in benchmarks/results/")
+    args = p.parse_args()
+    args.sizes = graph_sizes(p, args.edges, args.nodes)
+    return args
 
 
 def main() -> None:
@@ -147,8 +154,7 @@ def main() -> None:
     K = ks[0]
     C = args.channels
     rows = []
-    for i, E in enumerate(args.edges):
-        N = args.nodes[i] if args.nodes else max(E // 10, 10)
+    for N, E in args.sizes:
         ei = random_graph(N, E, torch.device("cpu"))
         g = dgl.graph((ei[0], ei[1]), num_nodes=N) if dgl is not None else None
         torch.manual_seed(1)

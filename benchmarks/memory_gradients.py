@@ -122,15 +122,19 @@ def linear_fit(xs: list[float], ys: list[float]) -> tuple[float, float, float]:
 
 
 def main() -> None:
-    from _common import count
+    from _common import count, description, device_name, distinct, result_name
 
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--device", default="cpu", help="cpu or cuda")
+    p = argparse.ArgumentParser(description=description(__doc__))
+    p.add_argument("--device", type=device_name, default="cpu", help="cpu or cuda[:N]")
     p.add_argument("--nodes", type=count, default=50_000)
     p.add_argument("--edges", type=count, default=250_000, help="directed edges (both directions of E/2 pairs)")
     p.add_argument("--channels", type=count, default=16)
-    p.add_argument("--iterations", type=count, nargs="+", default=[5, 20, 50, 100])
-    p.add_argument("--name", default=None, help="results file stem (default memory_gradients[_cuda])")
+    p.add_argument("--iterations", type=count, nargs="+", default=[5, 20, 50, 100],
+                   action=distinct(at_least=2, increasing=True, why="a line is fitted to the unrolled peaks, and "
+                                   "the implicit peak at the last is compared with the first"),
+                   help="iteration counts, at least two, in increasing order (default: 5 20 50 100)")
+    p.add_argument("--name", type=result_name, default=None,
+                   help="results file stem (default memory_gradients[_cuda])")
     p.add_argument("--child", nargs=2, metavar=("MODE", "ITERS"), help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.child:

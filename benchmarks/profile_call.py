@@ -14,11 +14,12 @@ import pstats
 import sys
 import warnings
 
-argparse.ArgumentParser(description=__doc__.split("\n")[0]).parse_args()  # (--help, and no stray arguments)
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 import torch  # noqa: E402
 
-from _common import code_state, interleaved_rounds, machine, random_graph  # noqa: E402
+from _common import code_state, description, interleaved_rounds, machine, random_graph  # noqa: E402
+
+argparse.ArgumentParser(description=description(__doc__)).parse_args()  # (--help, and no stray arguments)
 from pyg_iterative import PIGNConv  # noqa: E402
 
 warnings.filterwarnings("ignore")

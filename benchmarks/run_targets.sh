@@ -2,7 +2,8 @@
 # The performance targets (benchmarks/README.md, "Targets") measured in one run on this machine's CPU,
 # one benchmark after another; results go to benchmarks/results/ (JSON + Markdown, each with its date,
 # machine, command, commit and load average) and the whole log to benchmarks/results/targets_run.log.
-# Run on an otherwise idle machine (wall-clock timings): about 45 minutes on 2 cores.
+# Run on an otherwise idle machine (wall-clock timings): 35-50 minutes on 2 cores (the two logged runs,
+# results/targets_run.log and targets_run_intel.log, took 48 and 37 minutes).
 set -euo pipefail
 source "$(dirname "$0")/../scripts/_prelude.sh"
 export PYTHONWARNINGS=ignore PYTHONUNBUFFERED=1
