@@ -38,8 +38,8 @@ def _relative(step: Tensor, norm: Tensor) -> Tensor:
 
 def coarser_dtype(dtype: torch.dtype, other: Optional[torch.dtype]) -> torch.dtype:
     """Of two floating dtypes, the one with the larger machine epsilon (``dtype`` where ``other`` is None
-    or not floating): the precision of an iterate of ``dtype`` whose steps compute in ``other``."""
-    if other is None or not other.is_floating_point or not dtype.is_floating_point:
+    or not a floating dtype): the precision of an iterate of ``dtype`` whose steps compute in ``other``."""
+    if not isinstance(other, torch.dtype) or not other.is_floating_point or not dtype.is_floating_point:
         return dtype
     return other if torch.finfo(other).eps > torch.finfo(dtype).eps else dtype
 
@@ -302,6 +302,15 @@ class IterationMonitor:
         # (each graph's last rows: measured for it where the batch did not measure the row, check_every > 1)
         self.gradient_steps += 1
 
+    def measures(self, k: int, *, every_graph: bool = False) -> bool:
+        """Whether :meth:`accept` measures step ``k`` (``every_graph``: a step with gradients after a
+        gradient-free solve): the first step, each test and the step before it (a contraction factor at
+        every test), the last two, the gradient steps, and every step with ``trace``. A solver may skip
+        the work of a measurement (a ``residual``) for the other steps."""
+        if self.trace or every_graph or k == 0 or k >= self.max_iter - 2:
+            return True
+        return self.tol is not None and ((k + 1) % self.check_every == 0 or (k + 2) % self.check_every == 0)
+
     def accept(self, k: int, z: Tensor, z_new: Tensor, *, every_graph: bool = False,
                residual: Optional[Tensor] = None, residual_scale: float = 1.0,
                step_scale: Optional[float] = None, graph_scales: Optional[Tensor] = None) -> tuple[Tensor, bool]:
@@ -338,10 +347,7 @@ class IterationMonitor:
         if self.batch is not None:
             self.graph_iterations += 1 if every_graph else self.graph_active.long()
         check = self.tol is not None and (k + 1) % self.check_every == 0
-        # measured: the first step, each test and the step before it (a contraction factor at every
-        # test), the last two, and the gradient steps taken after a gradient-free solve
-        before_check = self.tol is not None and (k + 2) % self.check_every == 0
-        if not (self.trace or check or before_check or every_graph or k == 0 or k >= self.max_iter - 2):
+        if not self.measures(k, every_graph=every_graph):
             self._measured.append(False)
             return z_new, False
         self._measured.append(True)

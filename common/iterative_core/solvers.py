@@ -169,7 +169,7 @@ def picard(f: Callable[[Tensor], Tensor], z0: Tensor, monitor: IterationMonitor,
         else:
             fz = f(z)
             z_new = torch.lerp(fz, z, s)
-            if half:
+            if half and monitor.measures(k):
                 residual = fz.detach().float() - z.detach().float()
         if residual is None:
             z, stop = monitor.accept(k, z, z_new, step_scale=1.0 - s)
