@@ -185,13 +185,15 @@ class PIGNBase(HintedLoad, nn.Module):
 POOLS = ("mean", "sum", "max")
 
 
-def global_pool(z: Tensor, batch: Optional[Tensor], num_graphs: Optional[int] = None, how: str = "mean") -> Tensor:
+def global_pool(z: Tensor, batch: Optional[Tensor], num_graphs: Optional[int] = None, how: str = "mean", *,
+                validate: bool = True) -> Tensor:
     """``[num_graphs, C]`` readout of the node rows of each graph (``batch[i]``: node ``i``'s graph).
 
     Without ``batch`` all rows are one graph. A graph without nodes reads as zeros. Half-precision
     rows are summed and counted in float32 (a float16 count stops at 2048, a bfloat16 one at 256) and
     the readout returned in their dtype, so that a graph reads the same alone and in any batch; a graph
-    whose readout overflows that dtype (a float16 sum over many nodes) is named in a warning.
+    whose float16 sum overflows (a sum over many nodes) is named in a warning, which reads a value back
+    (``validate=False``: not checked).
     """
     check_choice("pool", how, POOLS, where="global_pool")
     num_graphs = check_int("num_graphs", num_graphs, minimum=0, optional=True, where="global_pool")
@@ -203,7 +205,7 @@ def global_pool(z: Tensor, batch: Optional[Tensor], num_graphs: Optional[int] = 
             return z.max(0, keepdim=True).values
         acc = compute_dtype(z.dtype)
         out = z.to(acc).mean(0, keepdim=True) if how == "mean" else z.to(acc).sum(0, keepdim=True)
-        return _readout_in(out, z.dtype, how)
+        return _readout_in(out, z.dtype, how, validate)
     # (the checks of the iteration's batch: an index out of range failed inside torch, or asserted on a GPU;
     # graph ids of any integer dtype: a DGL graph of idtype int32 gives int32 ones)
     batch = _batch_ids(batch, "global_pool", "z", any_integer=True)
@@ -219,15 +221,16 @@ def global_pool(z: Tensor, batch: Optional[Tensor], num_graphs: Optional[int] = 
         count = torch.zeros(num_graphs, dtype=acc, device=z.device).index_add_(
             0, batch, torch.ones(batch.shape, dtype=acc, device=z.device))
         out = out / count.clamp_min(1).unsqueeze(-1)
-    return _readout_in(out, z.dtype, how)
+    return _readout_in(out, z.dtype, how, validate)
 
 
-def _readout_in(out: Tensor, dtype: torch.dtype, how: str) -> Tensor:
-    """The readout ``out``, summed in float32, returned in the rows' half-precision ``dtype``, with a
-    warning where a graph's readout is finite in float32 but overflows ``dtype`` (a float16 sum over many
-    nodes: the decoder then turns its Inf into NaN)."""
+def _readout_in(out: Tensor, dtype: torch.dtype, how: str, validate: bool) -> Tensor:
+    """The readout ``out``, summed in float32, returned in the rows' dtype, with a warning where a graph's
+    float16 sum is finite in float32 but overflows float16 (the decoder then turns its Inf into NaN; a mean
+    or a maximum of finite rows cannot overflow, nor can bfloat16, which has float32's range)."""
     result = out.to(dtype)
-    if result.dtype != out.dtype and not is_compiling() and not bool(all_finite(result)):
+    if (validate and dtype == torch.float16 and how == "sum" and out.device.type != "meta" and not is_compiling()
+            and not bool(all_finite(result))):
         over = ~torch.isfinite(result).all(1) & torch.isfinite(out).all(1)
         if bool(over.any()):
             warn_user(f"global_pool: the {how!r} readout of {int(over.sum())} of {out.size(0)} graph(s) overflows "
@@ -259,7 +262,8 @@ class GraphPIGNBase(PIGNBase):
 
     def readout(self, z: Tensor, batch: Optional[Tensor], num_graphs: Optional[int], info: FixedPointInfo,
                 return_info: bool):
-        return self.decode(global_pool(z, batch, num_graphs, self.pool), info, return_info)
+        return self.decode(global_pool(z, batch, num_graphs, self.pool, validate=getattr(self.conv, "validate", True)),
+                           info, return_info)
 
     def __repr__(self) -> str:
         return (f"{type(self).__name__}({self.in_channels}, {self.hidden_channels}, {self.out_channels}, "
