@@ -27,6 +27,7 @@ from torch import Tensor, nn
 
 from iterative_core.operators import (check_gat_options, check_gin_options, check_sage_aggr, gin_mlp, head_width,
                                       register_builtin_operators)
+from iterative_core.wrapping import check_weights_fit
 
 __all__ = ["sage_operator", "gin_operator", "gat_operator", "GATOperator", "SAGEOperator"]
 
@@ -68,7 +69,9 @@ class GATOperator(GATConv):
         g, w = self.looped(graph, edge_weight)
         gat = super(GATOperator, self).forward
         dtype = self.fc.weight.dtype if hasattr(self, "fc") else self.fc_src.weight.dtype
-        kw = {} if w is None else {"edge_weight": w.to(dtype)}  # DGL wants the features' dtype
+        if w is not None and w.is_floating_point() and w.dtype != dtype:  # DGL wants the features' dtype
+            check_weights_fit(w, dtype, "PIGNConv(conv='gat')", "DGL's GATConv")  # (none made inf or 0 by the cast)
+        kw = {} if w is None else {"edge_weight": w.to(dtype)}
         if feat.dtype == dtype:
             return lambda z: gat(g, z, **kw).flatten(1)
 

@@ -515,7 +515,7 @@ class OperatorLayerBase(IterativeLayerBase):
             # in the features' dtype, as the GCN operator takes them (a bfloat16 layer given float32 weights)
             if edge_weight.is_floating_point() and edge_weight.dtype != x.dtype:
                 if self.validate:
-                    _check_weights_fit(edge_weight, x.dtype, type(self).__name__, type(op).__name__)
+                    check_weights_fit(edge_weight, x.dtype, type(self).__name__, type(op).__name__)
                 edge_weight = edge_weight.to(x.dtype)
             kwargs["edge_weight"] = edge_weight
         name = adapter.batch_keyword
@@ -849,19 +849,22 @@ def _warn_unrun_hooks(layer: nn.Module, op: nn.Module) -> None:
               "the layer runs once per forward")
 
 
-def _check_weights_fit(edge_weight: Tensor, dtype: torch.dtype, where: str, op_name: str) -> None:
+def check_weights_fit(edge_weight: Tensor, dtype: torch.dtype, where: str, op_name: str) -> None:
     """Refuse floating-point edge weights that ``_bind``'s cast to the features' floating ``dtype`` would make
     infinite (float32 weights above 65504 given to a float16 layer read as an expansive operator) or zero
     (float32 weights below float16's smallest value, 6e-8, would drop their edges)."""
     if not edge_weight.numel():
         return
     w = edge_weight.detach()
+    half = dtype in (torch.float16, torch.bfloat16)
     if torch.finfo(dtype).max < torch.finfo(edge_weight.dtype).max:
         largest = float(w.abs().max())
         if largest > torch.finfo(dtype).max:
             raise ValueError(f"{where}: edge_weight holds values up to {largest:.4g}, beyond the range of {dtype} "
                              f"(largest {torch.finfo(dtype).max:.6g}), the features' dtype that {op_name} gets them in: "
                              "they would be inf. Scale the weights down, or run the layer in float32")
+    if not half or torch.finfo(dtype).tiny <= torch.finfo(edge_weight.dtype).tiny:
+        return  # (a float64 weight below float32's range is no weight anyone gives; a wider cast loses none)
     zeroed = (w.to(dtype) == 0) & (w != 0)
     if bool(zeroed.any()):
         smallest = float(w[zeroed].abs().min())

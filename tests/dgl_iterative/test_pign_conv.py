@@ -30,6 +30,21 @@ def test_zero_in_degree_follows_graphconv_rule():
     assert torch.allclose(conv(g, x), ref, atol=1e-5)
 
 
+def test_gat_in_half_precision_refuses_weights_its_cast_makes_infinite():
+    """conv="gat" iterates a half-precision layer in float32 and casts the edge weights to the layer's
+    dtype itself: weights beyond its range became inf without the check IterativeConv makes."""
+    edge_index, _ = random_graph(20, 60, seed=3)
+    g = to_dgl(edge_index, 20)
+    conv = PIGNConv(C, conv="gat", num_iterations=3).bfloat16()
+    x = torch.randn(20, C).bfloat16()
+    w = torch.ones(g.num_edges())
+    w[:3] = 3.4e38  # finite in float32, beyond bfloat16's 3.39e38
+    with pytest.raises(ValueError, match=r"^PIGNConv\(conv='gat'\): edge_weight holds values up to 3\.4e\+38, beyond the "
+                                         r"range of torch.bfloat16 .* that DGL's GATConv gets them in"):
+        conv(g, x, w)
+    assert conv(g, x, torch.rand(g.num_edges()) + 0.1).dtype == torch.bfloat16
+
+
 def test_gat_keeps_nodes_without_in_edges_by_its_self_loops():
     ei, w = random_graph(12, 30, simple=True)
     g = to_dgl(ei, 14)  # two isolated nodes: their self-loops keep them defined
