@@ -37,14 +37,14 @@ from iterative_gnn.data import DatasetUnavailable, load_node_dataset  # noqa: E4
 
 
 def seed_list(text: str) -> list[int]:
-    """``0,1,2``: distinct whole numbers in [0, 2**63) (``torch.manual_seed``'s range; a seed given twice would
+    """``0,1,2``: distinct whole numbers in [0, 2**64) (``torch.manual_seed``'s range; a seed given twice would
     count one run twice)."""
     try:
         seeds = [int(s) for s in text.split(",")]
     except ValueError:
         raise argparse.ArgumentTypeError(f"invalid value {text!r}: expected comma-separated whole numbers, e.g. 0,1,2")
-    if any(not 0 <= s < 2**63 for s in seeds) or len(set(seeds)) != len(seeds):
-        raise argparse.ArgumentTypeError(f"invalid value {text!r}: expected distinct whole numbers from 0 to 2**63 - 1")
+    if any(not 0 <= s < 2**64 for s in seeds) or len(set(seeds)) != len(seeds):
+        raise argparse.ArgumentTypeError(f"invalid value {text!r}: expected distinct whole numbers from 0 to 2**64 - 1")
     return seeds
 
 

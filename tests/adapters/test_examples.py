@@ -59,8 +59,8 @@ def test_an_examples_bad_argument_is_a_usage_error(name, argv, message, capsys):
 
 
 @pytest.mark.parametrize("name, argv, message", [
-    ("drop_in_gcn", ["--seeds", "99999999999999999999"],
-     "argument --seeds: invalid value '99999999999999999999': expected distinct whole numbers from 0 to 2**63 - 1"),
+    ("drop_in_gcn", ["--seeds", "99999999999999999999"],  # 2**64 is 18446744073709551616
+     "argument --seeds: invalid value '99999999999999999999': expected distinct whole numbers from 0 to 2**64 - 1"),
     ("minibatch_node_classification", ["--dataset", "karate", "--data-root", "/nonexistent"],
      "argument --data-root: --dataset karate is made in code and reads no files"),
 ])

@@ -279,6 +279,9 @@ def test_steps_that_compute_in_a_coarser_dtype_than_the_iterate_are_judged_at_it
         z.pow(2).sum().backward()
     assert info.contraction_factor < 1.0 and info.final_residual > 1e-4, info
     assert W.grad is not None and torch.isfinite(W.grad)
+    # an attribute of that name that is no dtype (a module's own setting) is not read as one
+    f.compute_dtype = "float32"
+    assert ic.fixed_point(f, torch.zeros(100, 4), max_iter=3, smoothing=0.0)[1].status == "fixed"
 
 
 def test_a_graphs_contraction_factor_reads_only_its_own_steps():
