@@ -67,7 +67,8 @@ def fixed_point(
         f: the operator, any callable (typically a closure over ``nn.Parameter``\ s). Every gradient
             mode delivers gradients to the parameters and tensors ``f`` closes over. A map whose
             steps compute in a coarser dtype than ``z0``'s (bfloat16 steps of a float32 iterate) may
-            say so as ``f.compute_dtype``: its steps are then judged at that dtype's rounding floor.
+            say so as ``f.compute_dtype`` (a ``torch.dtype``; other values are ignored): its steps are
+            then judged at that dtype's rounding floor.
         z0: the initial iterate. A warm start (e.g. the previous epoch's fixed point, detached) cuts
             the iterations needed to reach ``tol``; started at the fixed point, one step suffices.
         config: a :class:`~iterative_core.SolveConfig`, the solve's options as one checked object
