@@ -140,6 +140,56 @@ def test_gradcheck_every_gradient_mode(backend, grad):
     assert torch.autograd.gradcheck(run, (x, theta))
 
 
+def _rings(sizes: list[int]) -> torch.Tensor:
+    """Undirected rings with one chord each, stored one after another (a batch of graphs)."""
+    parts, off = [], 0
+    for s in sizes:
+        ring = torch.arange(s)
+        src, dst = torch.cat([ring, ring[:1]]), torch.cat([(ring + 1) % s, ring[-1:] - 1])
+        parts.append(torch.stack([torch.cat([src, dst]), torch.cat([dst, src])]) + off)
+        off += s
+    return torch.cat(parts, 1)
+
+
+@pytest.mark.parametrize("grad", ["unrolled", "implicit", "phantom"])
+def test_gradcheck_at_the_forms_defaults_on_a_batch_that_stops_per_graph(backend, grad):
+    """float64 finite differences at the form's own smoothing (0.3: the smoothed sparse step with its
+    addend, which the test above, at smoothing 0, does not take), on a batch of three graphs that each stop
+    at a tol of their own, w.r.t. the input and the coefficients (fixed edge weights), and w.r.t. learned
+    edge weights."""
+    sizes = [3, 4, 3]
+    edge_index = _rings(sizes)
+    gen = torch.Generator().manual_seed(1)
+    x = torch.randn(10, 3, generator=gen, dtype=torch.float64)
+    x[3:7] *= 5.0  # graphs of other scales: they stop at other steps
+    theta = 0.3 * torch.randn(3, generator=gen, dtype=torch.float64)  # (untied: max |gamma| is no kink)
+    w = torch.rand(edge_index.size(1), generator=gen, dtype=torch.float64) + 0.5
+    converged = dict(num_iterations=600, tol=1e-13, stop="abs", backward_tol=1e-13, on_nonconvergence="raise")
+    extra = {"unrolled": dict(num_iterations=60, tol=1e-5),  # each graph stops on its own: piecewise smooth
+             "implicit": dict(converged, gamma_max=0.6),
+             "phantom": dict(converged, gamma_max=0.5, gamma_init=0.2, phantom_steps=80)}[grad]
+    conv = backend.PIGNConv(3, grad=grad, **extra).double()
+    assert conv.smoothing == FORMS["signed"]["smoothing"] == 0.3
+
+    if backend.name == "pyg":
+        graph = dict(edge_index=edge_index, batch=torch.repeat_interleave(torch.arange(3), torch.tensor(sizes)))
+    else:
+        graph = dict(graph=backend.graph(edge_index, 10, sizes))
+
+    def run(x, theta, w, **kw):  # the coefficients' parameter as a function argument
+        features = {"x" if backend.name == "pyg" else "feat": x}
+        return torch.func.functional_call(conv, {"operator.gamma_logit": theta}, (),
+                                          {**features, **graph, "edge_weight": w, **kw})
+
+    if grad == "unrolled":
+        _, info = run(x, theta, w, return_info=True)
+        assert len(set(info.graph_iterations.tolist())) > 1, info  # the graphs stopped at steps of their own
+    x, theta, w_learned = (t.clone().requires_grad_() for t in (x, theta, w))
+    # fixed weights take the sparse step; learned ones the differentiable propagation
+    assert torch.autograd.gradcheck(lambda x, theta: run(x, theta, w), (x, theta))
+    assert torch.autograd.gradcheck(lambda w: run(x.detach(), theta.detach(), w), (w_learned,))
+
+
 def test_coefficients_receive_gradients_and_change_sign_in_training(backend):
     """On an even cycle the alternating signal is an eigenvector of Â with eigenvalue -1/3, so the
     fixed point is 0.1 x / (1 + gamma / 3): fitting 0.14 x needs gamma = -6/7 (a high-pass filter),
