@@ -263,7 +263,9 @@ class SolveConfig(_Options):
       ``on_divergence="ignore"``, skips this check). Its gradients are first-order only, one incoming
       gradient at a time (``is_grads_batched=True`` is refused; the other modes take it).
     * ``phantom_steps``: the gradient is exact for the function "the last ``k`` steps from a fixed
-      start" and tends to the implicit one as ``k`` grows.
+      start" and tends to the implicit one as ``k`` grows, its error like :math:`q_s^k` for a map of
+      contraction factor :math:`q` smoothed by :math:`s` (:math:`q_s = s + (1 - s) q`): a smoothing
+      near 1 needs more steps (at :math:`q_s = 0.6`, 10 steps leave an error near :math:`10^{-2}`).
     * ``backward_*``: the adjoint solve of ``grad="implicit"`` (defaults: the forward ``tol``,
       ``max_iter``, ``solver`` and, for the same solver, its options); its statistics land in
       ``info.backward``. The adjoint stops on its relative residual whatever ``stop`` is: it is linear
