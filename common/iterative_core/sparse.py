@@ -14,7 +14,6 @@ measurements. :data:`SEGMENT_BYTES` sets the slice size (``None``: a quarter of 
 """
 from __future__ import annotations
 
-import contextlib
 import math
 import os
 import warnings
@@ -23,8 +22,6 @@ from typing import Optional
 
 import torch
 from torch import Tensor
-
-from .validation import autocast_enabled
 
 __all__ = ["CSRPair", "csr_pair", "spmm_csr", "SEGMENT_BYTES", "num_segments"]
 
@@ -201,11 +198,7 @@ class _SpMM(torch.autograd.Function):
     def backward(ctx, grad: Tensor):  # type: ignore[override]
         grad_h = grad_add = None
         if ctx.needs_input_grad[0]:
-            # in the forward's dtype, as the forward ran: a backward pass taken inside torch.autocast would
-            # cast the product to half precision, which the CPU's sparse kernels lack
-            device = grad.device.type
-            with torch.autocast(device, enabled=False) if autocast_enabled(device) else contextlib.nullcontext():
-                grad_h = ctx.pair.product(grad.contiguous(), None, ctx.scale, transpose=True)
+            grad_h = ctx.pair.product(grad.contiguous(), None, ctx.scale, transpose=True)
         if ctx.needs_input_grad[2]:
             grad_add = grad if grad.shape == ctx.add_shape else grad.sum_to_size(ctx.add_shape)
         return grad_h, None, grad_add, None

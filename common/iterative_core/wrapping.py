@@ -644,9 +644,13 @@ class OperatorLayerBase(IterativeLayerBase):
             param = next(self.parameters(), None)
             dtype = x.dtype if param is None else param.dtype
             with torch.autocast(x.device.type, enabled=False):
-                return self._run(x.to(dtype), graph, edge_weight, batch=batch, num_graphs=num_graphs,
-                                 z_init=None if z_init is None else z_init.to(dtype), return_info=return_info,
-                                 edge_attr=edge_attr)
+                result = self._run(x.to(dtype), graph, edge_weight, batch=batch, num_graphs=num_graphs,
+                                   z_init=None if z_init is None else z_init.to(dtype), return_info=return_info,
+                                   edge_attr=edge_attr)
+            out = result[0] if return_info else result
+            if out.requires_grad and not is_compiling():
+                out.register_hook(_outside_autocast(type(self).__name__, x.device.type, dtype))
+            return result
         compiling = is_compiling()
         if (_sparse_tensor(graph) if not compiling
                 else not self._traceable_setup(graph, edge_weight, batch, num_graphs)):
@@ -698,6 +702,22 @@ class _Step(NamedTuple):
     batch: Optional[Tensor]
     num_graphs: Optional[int]
     out_dtype: Optional[torch.dtype]  # the input's half-precision dtype, iterated in float32 (else None)
+
+
+def _outside_autocast(where: str, device: str, dtype: torch.dtype) -> Callable[[Tensor], Tensor]:
+    """A hook on the output of a forward pass run under ``torch.autocast``: its backward pass must run
+    outside the autocast block. Inside it, autocast reaches the iteration's backward steps (the forward
+    ran with autocast off, in ``dtype``): the CPU's sparse products have no bfloat16 kernel, and an
+    Anderson or a dense step's backward in half precision gave gradients far off, without a word."""
+    def hook(grad: Tensor) -> Tensor:
+        if autocast_enabled(device):
+            raise RuntimeError(f"{where}: backward() was called inside torch.autocast, which would cast the "
+                               f"iteration's backward steps to half precision (its forward pass ran with autocast "
+                               f"off, in {dtype}). Call backward() after the autocast block, as PyTorch's AMP "
+                               "recipe does: the forward pass may stay inside it")
+        return grad
+
+    return hook
 
 
 def _check_overflow(layer: OperatorLayerBase, z: Tensor, info, dtype: torch.dtype) -> None:
