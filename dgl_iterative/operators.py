@@ -62,14 +62,15 @@ class GATOperator(GATConv):
         return g, edge_weight
 
     def bind(self, feat: Tensor, graph, edge_weight: Optional[Tensor] = None, *,
-             lipschitz_budget: Optional[float] = None) -> Callable[[Tensor], Tensor]:
+             lipschitz_budget: Optional[float] = None, validate: bool = True) -> Callable[[Tensor], Tensor]:
         """The map ``z -> GAT(z)`` on ``graph`` with its loops. A half-precision layer's iteration runs
         in float32 (see :class:`~iterative_core.IterativeLayerBase`): each step computes in the
-        parameters' dtype and returns the iterate's."""
+        parameters' dtype and returns the iterate's, and the edge weights are cast to it (with
+        ``validate``, those the cast would make infinite or 0 are refused)."""
         g, w = self.looped(graph, edge_weight)
         gat = super(GATOperator, self).forward
         dtype = self.fc.weight.dtype if hasattr(self, "fc") else self.fc_src.weight.dtype
-        if w is not None and w.is_floating_point() and w.dtype != dtype:  # DGL wants the features' dtype
+        if validate and w is not None and w.is_floating_point() and w.dtype != dtype:  # DGL wants the features' dtype
             check_weights_fit(w, dtype, "PIGNConv(conv='gat')", "DGL's GATConv")  # (none made inf or 0 by the cast)
         kw = {} if w is None else {"edge_weight": w.to(dtype)}
         if feat.dtype == dtype:

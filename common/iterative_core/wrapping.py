@@ -498,6 +498,9 @@ class OperatorLayerBase(IterativeLayerBase):
                 _warn_unrun_hooks(self, op)
             extra = {"batch": batch, "num_graphs": num_graphs} if (batch is not None and (
                 isinstance(op, GCNOperatorBase) or accepts_keyword(op.bind, "batch"))) else {}
+            if not isinstance(op, GCNOperatorBase) and not is_compiling() and accepts_keyword(op.bind, "validate",
+                                                                                               strict=True):
+                extra["validate"] = self.validate  # (a bind that checks values, which validate=False skips)
             step = op.bind(x, graph, edge_weight, lipschitz_budget=self._lipschitz_budget(), **extra)
             # (a bind that forgot its return failed in the solver: 'NoneType' not callable; torch 2.2's compiler
             # breaks its graph at callable(), so it is asked eagerly)
