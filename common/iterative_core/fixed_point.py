@@ -29,15 +29,15 @@ IMPLICIT_POINT_TOL = 1e-4
 
 def _relaxed_step(f: Callable[[Tensor], Tensor], z: Tensor, s: Union[float, Tensor]) -> tuple[Tensor, Optional[Tensor]]:
     """``(z_new, measured)``: the smoothed step, and, for a half-precision ``z``, the step to measure,
-    :math:`(1 - s)(f(z) - z)` in float32 (the step taken rounds back to ``z`` within :math:`(1 - s)^{-1}`
-    ulps of it, far from the fixed point: see :func:`iterative_core.solvers.picard`); else None."""
+    :math:`(1 - s)(f(z) - z)` (the step taken rounds back to ``z`` within :math:`(1 - s)^{-1}` ulps of
+    it, far from the fixed point: see :func:`iterative_core.solvers.picard`); else None."""
     fz = f(z)
     if isinstance(s, float) and s == 0.0:
         return fz, None
     measured = None
     if z.dtype in (torch.float16, torch.bfloat16):
-        scale = 1.0 - s if isinstance(s, float) else (1.0 - s).to(torch.float32)
-        measured = (fz.detach().float() - z.detach().float()) * scale
+        scale = 1.0 - s if isinstance(s, float) else (1.0 - s).to(z.dtype)
+        measured = (fz.detach() - z.detach()) * scale
     return torch.lerp(fz, z, s), measured
 
 

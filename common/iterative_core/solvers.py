@@ -147,16 +147,16 @@ def picard(f: Callable[[Tensor], Tensor], z0: Tensor, monitor: IterationMonitor,
     latest iterate, as this one does: its result may occupy the memory of an earlier one (never that
     of ``z``), so that no iterate is allocated anew at each step (it takes the plain steps too, with
     ``s = 0``); prefer ``_smoothed_step`` in a solver that keeps earlier iterates. A smoothed step of a
-    float16 or bfloat16 iterate is measured as :math:`(1 - s_k)(f(z_k) - z_k)`, in float32: the step
-    taken rounds back to :math:`z_k` within :math:`(1 - s_k)^{-1}` ulps of it, and read zero there,
-    far from the fixed point."""
+    float16 or bfloat16 iterate is measured as :math:`(1 - s_k)(f(z_k) - z_k)` (its norm in float32):
+    the step taken rounds back to :math:`z_k` within :math:`(1 - s_k)^{-1}` ulps of it, and read zero
+    there, far from the fixed point."""
     # traced by torch.compile the plain step is kept: the compiler fuses the lerp itself
     latest = smoothed = None
     if not is_compiling():
         latest = getattr(f, "_smoothed_step_latest", None)
         smoothed = latest or getattr(f, "_smoothed_step", None)
     # a smoothed half-precision step rounds back to z within (1 - s)^-1 ulps of z, far from the fixed point:
-    # it is measured as (1 - s) (f(z) - z), in float32, not as the step taken, which would read zero there
+    # it is measured as (1 - s) (f(z) - z), not as the step taken, which would read zero there
     half = z0.dtype in (torch.float16, torch.bfloat16)
     z = z0
     for k in range(monitor.max_iter):
@@ -169,8 +169,8 @@ def picard(f: Callable[[Tensor], Tensor], z0: Tensor, monitor: IterationMonitor,
         else:
             fz = f(z)
             z_new = torch.lerp(fz, z, s)
-            if half and monitor.measures(k):
-                residual = fz.detach().float() - z.detach().float()
+            if half and monitor.measures(k):  # (a difference of nearby values is exact: no float32 copies)
+                residual = fz.detach() - z.detach()
         if residual is None:
             z, stop = monitor.accept(k, z, z_new, step_scale=1.0 - s)
         else:
