@@ -886,7 +886,8 @@ def check_weights_fit(edge_weight: Tensor, dtype: torch.dtype, where: str, op_na
             raise ValueError(f"{where}: edge_weight holds values up to {largest:.4g}, beyond the range of {dtype} "
                              f"(largest {torch.finfo(dtype).max:.6g}), the features' dtype that {op_name} gets them in: "
                              "they would be inf. Scale the weights down, or run the layer in float32")
-    if not half or torch.finfo(dtype).tiny <= torch.finfo(edge_weight.dtype).tiny:
+    smallest = torch.finfo(dtype).tiny * torch.finfo(dtype).eps  # the smallest subnormal
+    if not half or smallest <= torch.finfo(edge_weight.dtype).tiny * torch.finfo(edge_weight.dtype).eps:
         return  # (a float64 weight below float32's range is no weight anyone gives; a wider cast loses none)
     zeroed = (w.to(dtype) == 0) & (w != 0)
     if bool(zeroed.any()):

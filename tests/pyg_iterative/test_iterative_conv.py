@@ -160,6 +160,10 @@ def test_edge_weights_below_a_half_layers_range_are_refused():
     assert conv(x, edge_index, w).dtype == torch.float16
     w[:5] = 1e-6  # float16 subnormals: rounded, kept
     assert conv(x, edge_index, w).dtype == torch.float16
+    w[:5] = 1e-42  # below bfloat16's smallest subnormal, 9.2e-41 (float32 goes down to 1.4e-45)
+    with pytest.raises(ValueError, match=r"edge_weight holds 5 nonzero value\(s\) that are 0 in torch.bfloat16"):
+        IterativeConv(GCNConv(C, C, add_self_loops=False), num_iterations=3, inject_input=True).bfloat16()(
+            x.bfloat16(), edge_index, w)
 
 
 def test_a_sparse_adjacency_of_another_dtype_than_x_is_named():
