@@ -14,7 +14,7 @@ import warnings
 import torch
 import torch.nn.functional as F
 
-from _common import description, device_name, positive_float, random_graph, refuse, time_it, write_results
+from _common import description, device_name, positive_float, random_graph, time_it, write_results
 
 warnings.filterwarnings("ignore")
 
@@ -53,12 +53,18 @@ def data_root(text: str) -> str:
 def main() -> None:
     p = argparse.ArgumentParser(description=description(__doc__))
     p.add_argument("--device", type=device_name, default="cpu", help="cpu or cuda[:N]")
-    p.add_argument("--data-root", type=data_root, default=os.environ.get("ITERATIVE_GNN_DATA") or None,
+    p.add_argument("--data-root", type=data_root, default=None,
                    help="the data root holding Cora, for the trained case (default: $ITERATIVE_GNN_DATA; "
                         "neither: the untrained case alone)")
     p.add_argument("--tol", type=positive_float, default=1e-5, help="the relative residual to reach")
     p.add_argument("--smoothing", type=smoothing, default=0.0, help="the layer's smoothing, in [0, 1)")
     args = p.parse_args()
+    source = "--data-root" if args.data_root is not None else "$ITERATIVE_GNN_DATA (the default of --data-root)"
+    if args.data_root is None and os.environ.get("ITERATIVE_GNN_DATA"):
+        try:
+            args.data_root = data_root(os.environ["ITERATIVE_GNN_DATA"])
+        except argparse.ArgumentTypeError as exc:
+            p.error(f"{source}: {exc}")
     ds = None
     if args.data_root:
         from iterative_gnn.data import DatasetUnavailable, load_node_dataset
@@ -66,7 +72,7 @@ def main() -> None:
         try:
             ds = load_node_dataset("cora", "pyg", args.data_root)
         except (DatasetUnavailable, ImportError) as exc:
-            refuse(p, "--data-root", args.data_root, f"a data root that holds Cora: {exc}")
+            p.error(f"{source}: {args.data_root!r} holds no Cora that loads: {exc}")
     device = torch.device(args.device)
     from pyg_iterative import PIGN, PIGNConv
 
