@@ -139,6 +139,7 @@ def test_edge_weights_beyond_a_half_layers_range_are_refused():
                                          r"torch.float16 \(largest 65504\), the features' dtype that GCNConv gets them in"):
         conv(x, edge_index, w)
     assert conv(x, edge_index, w / 10).dtype == torch.float16  # within the range: taken, as float16
+    assert conv(x, edge_index, torch.full_like(w, 65519.0)).dtype == torch.float16  # rounds to 65504: taken
     assert IterativeConv(GCNConv(C, C), num_iterations=3, inject_input=True).bfloat16()(
         x.bfloat16(), edge_index, w).dtype == torch.bfloat16  # bfloat16 holds float32's range
 
