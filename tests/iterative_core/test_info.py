@@ -234,6 +234,16 @@ def test_a_smoothed_half_precision_step_that_rounds_away_is_measured_as_it_shoul
     assert info.final_residual < 4 * torch.finfo(dtype).eps
 
 
+@pytest.mark.parametrize("batch", [None, torch.tensor([0] * 4 + [1] * 4)])
+def test_a_float16_step_between_large_values_is_measured_without_overflow(batch):
+    """f(z) - z of two finite float16 values can exceed 65504: measured in float16, a contraction from
+    40000 read as diverged at its first step."""
+    z, info = ic.fixed_point(lambda z: -0.9 * z, torch.full((8,), 40000.0, dtype=torch.float16), tol=1e-2, max_iter=50,
+                             smoothing=0.5, batch=batch)
+    assert not info.diverged and bool(torch.as_tensor(info.converged).all()), info
+    assert float(z.abs().max()) < 400
+
+
 @pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
 def test_the_default_implicit_point_check_reads_a_half_precision_step_at_its_resolution(dtype):
     """Without a tol the implicit gradient's point was checked against 1e-4, finer than a half-precision
