@@ -13,7 +13,9 @@ path of a forward pass.
 
 An *operator* is any ``nn.Module``. When it has a method
 ``bind(x, graph, edge_weight, *, lipschitz_budget=None, batch=None, num_graphs=None) -> Callable[[Tensor], Tensor]``
-(the GCN operator, :class:`~iterative_core.layer.GCNOperatorBase`, does), the layer calls it once per
+(the GCN operator, :class:`~iterative_core.layer.GCNOperatorBase`, does; a ``bind`` that names a ``validate``
+parameter is given the layer's, so that checks which read values back follow ``validate=False``; outside
+``torch.compile``), the layer calls it once per
 forward pass to prepare the graph (normalise, build a sparse matrix, add self-loops ...) and iterates
 the callable it returns; otherwise the adapter calls the module itself at every iteration
 (:meth:`GraphAdapter.call`, in its ecosystem's argument order). A bound callable is taken to read
