@@ -352,7 +352,8 @@ class IterationMonitor:
             return z_new, False
         self._measured.append(True)
         if residual is None:
-            diff = (z_new - z).detach()
+            # (float16: in float32, where the difference of two finite values can exceed 65504)
+            diff = (z_new.float() - z.float() if z.dtype == torch.float16 else z_new - z).detach()
         else:
             diff = residual.detach() * residual_scale
             if self._node_active is not None and not every_graph:  # frozen graphs do not move
