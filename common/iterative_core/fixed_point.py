@@ -12,9 +12,9 @@ from ._keys import check_keys
 from .checks import check_int, check_one_graph, got
 from .config import GRAD_MODES, STOP_RULES, SolveConfig, option_names
 from .info import FixedPointInfo, _emit, apply_policy
-from .monitor import IterationMonitor, coarser_dtype
+from .monitor import IterationMonitor, coarser_dtype, step_difference
 from .schedules import Schedule
-from .solvers import get_solver, half_difference
+from .solvers import get_solver
 
 __all__ = ["fixed_point", "GRAD_MODES", "STOP_RULES", "FIXED_POINT_KEYS", "IMPLICIT_POINT_TOL", "implicit_point_tol"]
 
@@ -36,7 +36,7 @@ def _relaxed_step(f: Callable[[Tensor], Tensor], z: Tensor, s: Union[float, Tens
         return fz, None
     measured = None
     if z.dtype in (torch.float16, torch.bfloat16):
-        diff = half_difference(fz, z)
+        diff = step_difference(fz, z)
         measured = diff * (1.0 - s if isinstance(s, float) else (1.0 - s).to(diff.dtype))
     return torch.lerp(fz, z, s), measured
 

@@ -44,6 +44,14 @@ def coarser_dtype(dtype: torch.dtype, other: Optional[torch.dtype]) -> torch.dty
     return other if torch.finfo(other).eps > torch.finfo(dtype).eps else dtype
 
 
+def step_difference(a: Tensor, b: Tensor) -> Tensor:
+    """``a - b``, detached, to measure a step by: in the iterates' dtype (a difference of nearby values is
+    exact, and bfloat16 has float32's range), but for float16 in float32, where the difference of two
+    finite values can exceed 65504."""
+    a, b = a.detach(), b.detach()
+    return a.float() - b.float() if a.dtype == torch.float16 else a - b
+
+
 def rounding_floor(dtype: torch.dtype) -> float:
     """The relative step of an iterate of ``dtype`` at its rounding floor: below it a step measures the
     arithmetic's noise, not the map. A 16-bit iterate rounds each entry once per step (its arithmetic
@@ -352,8 +360,7 @@ class IterationMonitor:
             return z_new, False
         self._measured.append(True)
         if residual is None:
-            # (float16: in float32, where the difference of two finite values can exceed 65504)
-            diff = (z_new.float() - z.float() if z.dtype == torch.float16 else z_new - z).detach()
+            diff = step_difference(z_new, z)
         else:
             diff = residual.detach() * residual_scale
             if self._node_active is not None and not every_graph:  # frozen graphs do not move

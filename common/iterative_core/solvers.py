@@ -20,7 +20,7 @@ from torch import Tensor
 from ._keys import check_choice, check_keys, check_new_name
 from .checks import check_callable, check_flag, check_int, check_name, check_real
 from ._compile import is_compiling
-from .monitor import IterationMonitor
+from .monitor import IterationMonitor, step_difference
 
 Solver = Callable[..., Tensor]
 _SOLVERS: dict[str, Solver] = {}
@@ -138,14 +138,6 @@ def check_solver_options(name: str, options: dict, *, where: Optional[str] = Non
             raise type(exc)(f"{prefix}{what} of solver {name!r}: {exc}") from None
 
 
-def half_difference(a: Tensor, b: Tensor) -> Tensor:
-    """``a - b`` of two half-precision tensors, detached, to measure a step by: in bfloat16 itself (a
-    difference of nearby values is exact, and bfloat16 has float32's range); in float16 in float32,
-    where the difference of two finite values can exceed 65504."""
-    a, b = a.detach(), b.detach()
-    return a.float() - b.float() if a.dtype == torch.float16 else a - b
-
-
 @register_solver("picard")
 def picard(f: Callable[[Tensor], Tensor], z0: Tensor, monitor: IterationMonitor, schedule: Sequence[float]) -> Tensor:
     """Krasnoselskii-Mann iteration :math:`z_{k+1} = s_k z_k + (1 - s_k) f(z_k)` (Picard when ``s_k = 0``).
@@ -178,7 +170,7 @@ def picard(f: Callable[[Tensor], Tensor], z0: Tensor, monitor: IterationMonitor,
             fz = f(z)
             z_new = torch.lerp(fz, z, s)
             if half and monitor.measures(k):
-                residual = half_difference(fz, z)
+                residual = step_difference(fz, z)
         if residual is None:
             z, stop = monitor.accept(k, z, z_new, step_scale=1.0 - s)
         else:
