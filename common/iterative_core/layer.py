@@ -746,8 +746,9 @@ class GCNOperatorBase(HintedLoad, nn.Module):
         unchanged (or, for a sparse adjacency, whose values are the weights, the same sparse tensor), or
         none; other weights build it anew (weights computed from parameters are a new tensor at each
         call), and so do weights made under ``torch.inference_mode()``, which have no version counter
-        to tell an edit by, and weights given inside a ``torch.compile`` graph, which cannot be keyed there. Otherwise the propagations of the last
-        :attr:`graph_cache_size` graphs are kept under their :meth:`propagation_key`: the graph's
+        to tell an edit by, and weights given inside a ``torch.compile`` graph, which cannot be keyed
+        there. Otherwise the propagations of the last :attr:`graph_cache_size` graphs are kept under
+        their :meth:`propagation_key`: the graph's
         identity and version (for a tensor its storage, ``_version`` counter, shape, dtype and device;
         for a ``DGLGraph`` the object, its structure and counts, and the edge weights' tensor), so a
         repeated call on the same unchanged graph reuses its propagation, and a change through torch,
