@@ -874,6 +874,11 @@ def _warn_unrun_hooks(layer: nn.Module, op: nn.Module) -> None:
               "the layer runs once per forward")
 
 
+def _smallest_subnormal(dtype: torch.dtype) -> float:
+    """The smallest positive value of a floating ``dtype`` (its smallest normal value times its eps)."""
+    return torch.finfo(dtype).tiny * torch.finfo(dtype).eps
+
+
 def check_weights_fit(edge_weight: Tensor, dtype: torch.dtype, where: str, op_name: str) -> None:
     """Refuse floating-point edge weights that ``_bind``'s cast to the features' floating ``dtype`` would make
     infinite (float32 weights above 65504 given to a float16 layer read as an expansive operator) or zero
@@ -881,7 +886,6 @@ def check_weights_fit(edge_weight: Tensor, dtype: torch.dtype, where: str, op_na
     if not edge_weight.numel():
         return
     w = edge_weight.detach()
-    half = dtype in (torch.float16, torch.bfloat16)
     if torch.finfo(dtype).max < torch.finfo(edge_weight.dtype).max:
         peak = w.abs().max()
         largest = float(peak)
@@ -889,14 +893,13 @@ def check_weights_fit(edge_weight: Tensor, dtype: torch.dtype, where: str, op_na
             raise ValueError(f"{where}: edge_weight holds values up to {largest:.4g}, beyond the range of {dtype} "
                              f"(largest {torch.finfo(dtype).max:.6g}), the features' dtype that {op_name} gets them in: "
                              "they would be inf. Scale the weights down, or run the layer in float32")
-    smallest = torch.finfo(dtype).tiny * torch.finfo(dtype).eps  # the smallest subnormal
-    if not half or smallest <= torch.finfo(edge_weight.dtype).tiny * torch.finfo(edge_weight.dtype).eps:
+    if dtype not in (torch.float16, torch.bfloat16) or _smallest_subnormal(dtype) <= _smallest_subnormal(w.dtype):
         return  # (a float64 weight below float32's range is no weight anyone gives; a wider cast loses none)
     zeroed = (w.to(dtype) == 0) & (w != 0)
     if bool(zeroed.any()):
-        smallest = float(w[zeroed].abs().min())
+        least = float(w[zeroed].abs().min())
         raise ValueError(f"{where}: edge_weight holds {int(zeroed.sum())} nonzero value(s) that are 0 in {dtype} "
-                         f"(the smallest, {smallest:.4g}), the features' dtype that {op_name} gets them in: their edges "
+                         f"(the smallest, {least:.4g}), the features' dtype that {op_name} gets them in: their edges "
                          "would drop out. Scale the weights up, or run the layer in float32")
 
 
