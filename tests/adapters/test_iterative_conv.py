@@ -572,3 +572,20 @@ def test_a_step_that_returns_the_wrong_shape_is_named_as_the_layers(backend):
     with pytest.raises(ValueError, match=r"^PIGNConv: its step <lambda>\(GCNOperator\(z\)\) must return a tensor of "
                                          r"z0's shape, dtype and device \(\(10, 8\)"):
         backend.call(conv, torch.randn(10, C), ei)
+
+
+def test_a_bfloat16_layer_refuses_weights_its_cast_makes_zero_or_infinite(backend):
+    """The wrapped layer gets the edge weights in its own dtype: float32 weights below bfloat16's smallest
+    value (9.2e-41) dropped their edges, and those beyond its largest (3.39e38) became inf."""
+    ei, w = _graph()
+    conv = backend.IterativeConv(_square("GraphConv", backend), num_iterations=3, inject_input=True).bfloat16()
+    x = torch.randn(N, C).bfloat16()
+    for value, message in ((1e-42, r"nonzero value\(s\) that are 0 in torch.bfloat16"),
+                           (3.4e38, r"values up to 3\.4e\+38, beyond the range of torch.bfloat16")):
+        bad = w.clone()
+        bad[:3] = value
+        with pytest.raises(ValueError, match=rf"^IterativeConv: edge_weight holds .*{message}"):
+            backend.call(conv, x, ei, bad)
+    assert backend.call(conv, x, ei, w).dtype == torch.bfloat16
+    conv.validate = False  # (the checks read values back)
+    assert backend.call(conv, x, ei, bad).dtype == torch.bfloat16
