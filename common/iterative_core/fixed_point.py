@@ -294,7 +294,8 @@ def _iterate(f: Callable[[Tensor], Tensor], z0: Tensor, cfg: SolveConfig, solve,
              max_iter: int, batch: Optional[Tensor], num_graphs: Optional[int], precision: Optional[torch.dtype] = None):
     """Run the solve: ``(z, monitor, kept)``. In the implicit and phantom modes (when a gradient is
     recorded) the solve runs without gradients and its last step(s) are taken again with them;
-    ``kept = (y, z_in)``, the implicit mode's step kept for the adjoint, else None."""
+    ``kept = (y, z_in, factor)``, the implicit mode's step kept for the adjoint with its factor ``1 - s``
+    (see :func:`_gradient_steps`), else None."""
     tail = 0  # steps taken with gradients after a gradient-free solve
     if cfg.grad != "unrolled" and torch.is_grad_enabled() and max_iter > 0:
         tail = min(cfg.phantom_steps, max_iter) if cfg.grad == "phantom" else 1
@@ -321,8 +322,11 @@ def _iterate(f: Callable[[Tensor], Tensor], z0: Tensor, cfg: SolveConfig, solve,
 
 def _gradient_steps(f: Callable[[Tensor], Tensor], z: Tensor, cfg: SolveConfig, monitor: IterationMonitor,
                     schedule: Schedule, max_iter: int, tail: int) -> tuple[Tensor, Optional[tuple]]:
-    """The last ``tail`` steps, taken with gradients after a gradient-free solve: ``(z, kept)``."""
-    z_in = y = None
+    """The last ``tail`` steps, taken with gradients after a gradient-free solve: ``(z, kept)``, ``kept`` the
+    implicit mode's ``(y, z_in, factor)``: the step ``y`` from ``z_in`` and its factor ``1 - s`` (a float; None
+    where the graphs of a batch with a ``tol`` are at different steps), by which the step's recorded residual
+    is divided to read the fixed-point residual ``||f(z) - z||``."""
+    z_in = y = factor = None
     for _ in range(tail):
         k = monitor.iterations
         s, step_scale, graph_scales = _gradient_step_smoothing(z, monitor, schedule, max_iter)
@@ -334,6 +338,9 @@ def _gradient_steps(f: Callable[[Tensor], Tensor], z: Tensor, cfg: SolveConfig, 
             z_in = z.detach().requires_grad_()
             z_new, measured = _relaxed_step(f, z_in, s)
             y = z_new
+            # (a float without a tol, where every graph takes the same steps; with one, whose check reads
+            # the step as the solve did, a per-node tensor where the graphs are at different steps)
+            factor = 1.0 - s if not isinstance(s, Tensor) else None
             if not _reaches_other_leaves(y, z_in):  # nothing of f's requires a gradient: a plain answer
                 z_new, z_in = y.detach(), None
         else:
@@ -345,7 +352,7 @@ def _gradient_steps(f: Callable[[Tensor], Tensor], z: Tensor, cfg: SolveConfig, 
         else:
             z, _ = monitor.accept(k, z, z_new, every_graph=True, residual=measured, step_scale=step_scale,
                                   graph_scales=graph_scales)
-    return z, ((y, z_in) if z_in is not None else None)
+    return z, ((y, z_in, factor) if z_in is not None else None)
 
 
 def _gradient_step_smoothing(z: Tensor, monitor: IterationMonitor, schedule: Schedule,
@@ -498,8 +505,8 @@ class _ImplicitGradient(torch.autograd.Function):
 
 
 def _attach_implicit_backward(
-    y: Tensor, z_in: Tensor, info: FixedPointInfo, cfg: SolveConfig, *, max_iter: int,
-    batch: Optional[Tensor], num_graphs: Optional[int],
+    y: Tensor, z_in: Tensor, factor: Optional[float], info: FixedPointInfo, cfg: SolveConfig, *,
+    max_iter: int, batch: Optional[Tensor], num_graphs: Optional[int],
 ) -> Tensor:
     r"""The output ``T(z^*)`` (a copy of ``y``) whose gradient is the implicit one.
 
@@ -514,7 +521,8 @@ def _attach_implicit_backward(
     The adjoint solve's settings are ``cfg``'s ``backward_*`` options (:func:`_adjoint_settings`, the
     forward's where unset; the options were checked with the config). The theorem holds at a fixed
     point only: the backward pass reports (``on_nonconvergence``) a forward solve that did not reach
-    the tolerance :func:`_implicit_point_check` gives. Second-order gradients (a backward pass with
+    the tolerance :func:`_implicit_point_check` gives (``factor``, the kept step's ``1 - s``: see
+    :func:`_check_implicit_point`). Second-order gradients (a backward pass with
     ``create_graph=True``) are refused: the adjoint solve is first-order only, so differentiating its
     result again would be silently wrong.
     """
@@ -546,7 +554,7 @@ def _attach_implicit_backward(
         point_reported = False
         if point_check is not None:
             point_reported = _check_implicit_point(info, *point_check, on_nonconvergence=on_nonconvergence,
-                                                   batch=batch)
+                                                   batch=batch, factor=factor)
 
         def adjoint(g: Tensor) -> Tensor:
             (vjp,) = torch.autograd.grad(y, z_in, g, retain_graph=True)
@@ -598,11 +606,14 @@ _attach_outside_graph = torch.compiler.disable(_attach_implicit_backward)
 
 
 def _check_implicit_point(info: FixedPointInfo, tol: float, metric: str, source: str, *,
-                          on_nonconvergence: str, batch: Optional[Tensor]) -> bool:
+                          on_nonconvergence: str, batch: Optional[Tensor], factor: Optional[float] = 1.0) -> bool:
     """Warn or raise (``on_nonconvergence``) when the implicit gradient is taken at a point that is not a
-    fixed point to ``tol``: the forward solve did not reach its ``tol`` (``source == "tol"``), or its
-    last step's residual (in ``metric``; the largest over the graphs with a batch) is above ``tol``.
-    Returns whether it warned."""
+    fixed point to ``tol``: the forward solve did not reach its ``tol`` (``source == "tol"``, whose test reads
+    the step, as the solve's did), or the fixed-point residual of its last step is above ``tol``: that step's
+    residual (in ``metric``; the largest over the graphs with a batch) divided by its factor ``1 - s``
+    (``factor``; without a ``tol`` every graph takes the same steps), since a smoothed step moves
+    ``(1 - s) ||f(z) - z||``, and with ``s = 0.95`` a point 20 times farther from its fixed point than the
+    step says would pass. Returns whether it warned."""
     if source == "tol":
         conv = info.converged
         ok = bool(conv.all()) if isinstance(conv, Tensor) else bool(conv)
@@ -612,20 +623,26 @@ def _check_implicit_point(info: FixedPointInfo, tol: float, metric: str, source:
         # each graph's own last row (a graph that stopped early has its step with gradients there)
         own = (info.graph_iterations.to(info.graph_residuals.device) - 1).clamp_min(0)
         last = info.graph_residuals.gather(0, own[None, :]).squeeze(0)
+        if source != "tol":
+            last = last.double() / factor
         res = float(last.max()) if last.numel() else 0.0
         if last.numel() and not bool(torch.isfinite(last).all()):
             res = float("nan")
     else:
         res = info.final_residual if metric == "rel" else (
             float(info.abs_residuals[-1]) if info.abs_residuals.numel() else float("nan"))
+        if source != "tol":
+            res /= factor
     if source != "tol":
         ok = res <= tol  # NaN is not a fixed point either
     if ok:
         return False
     kind = "relative" if metric == "rel" else "absolute"
+    what = f"last {kind} residual" if source == "tol" or factor == 1.0 else (
+        f"last {kind} fixed-point residual, ||f(z) - z|| (its smoothed step divided by 1 - s),")
     msg = (
         f"grad='implicit': the implicit gradient is taken at a point that is not a fixed point: the forward "
-        f"solve's last {kind} residual is {res:.3g}, above {tol:g} ({source}), after {info.iterations} "
+        f"solve's {what} is {res:.3g}, above {tol:g} ({source}), after {info.iterations} "
         f"iterations, so the implicit function theorem does not apply and the gradient is inaccurate. "
         "Give a `tol` and enough iterations for the forward solve to reach it (`contraction=kappa`, the GCN "
         "operator's option, guarantees convergence), or use grad='unrolled' (the exact gradient of the steps taken)."

@@ -200,6 +200,68 @@ def test_implicit_point_check_per_graph():
         z.sum().backward()
 
 
+def _smoothed_step_residual(iters: int, **kw):
+    """The relative residual of the last step of a solve smoothed with s = 0.95, and its fixed-point
+    residual ``||f(z) - z|| / ||z||``: the step moves 0.05 of it."""
+    f, W, x = _problem()
+    z, info = ic.fixed_point(f, x, max_iter=iters, smoothing=0.95, grad="implicit", **kw)
+    with torch.no_grad():
+        before = ic.fixed_point(f, x, max_iter=iters - 1, smoothing=0.95)[0]
+        true = float((f(before) - before).norm() / before.norm())
+    return z, W, info, true
+
+
+def test_implicit_point_check_reads_the_fixed_point_residual_of_a_smoothed_step():
+    """The default check (no tol) compares ||f(z) - z|| with 1e-4, not the smoothed step (1 - s) times it: with
+    s = 0.95 a point 20 times farther than the step says passed, with a gradient 1e-3 off."""
+    exact, _ = _grad_W("unrolled", max_iter=300)
+    iters = next(k for k in range(10, 400, 5) if 1e-4 < _smoothed_step_residual(k)[3] < 1e-3)
+    z, W, info, true = _smoothed_step_residual(iters)
+    assert info.final_residual < 1e-4 < true  # the step passes, the point does not
+    with pytest.warns(ic.ConvergenceWarning) as rec:
+        (z * z.cos()).sum().backward()
+    (msg,) = (str(w.message) for w in rec)
+    assert re.search(r"not a fixed point.*fixed-point residual, \|\|f\(z\) - z\|\| \(its smoothed step divided "
+                     r"by 1 - s\), is ([0-9.e-]+), above 0\.0001", msg), msg
+    shown = float(re.search(r"is ([0-9.e-]+), above", msg).group(1))
+    assert shown == pytest.approx(true, rel=1e-2)
+    assert float((W.grad - exact).norm() / exact.norm()) > 1e-4
+    # close enough: no report
+    z, W, info, true = _smoothed_step_residual(400)
+    assert true < 1e-4
+    _no_convergence_warnings(lambda: (z * z.cos()).sum().backward())
+    # a tol the step reached is the user's rule (tol bounds the step, as in the solve): not reported again
+    z, W, info, _ = _smoothed_step_residual(iters, tol=1e-4, min_iter=iters, backward_max_iter=2000)
+    assert info.status == "converged"
+    _no_convergence_warnings(lambda: (z * z.cos()).sum().backward())
+
+
+def test_implicit_point_check_reads_each_graphs_fixed_point_residual():
+    """In a batch, each graph's last step over the step's factor: a slow graph whose smoothed step passes
+    1e-4 is reported beside a graph at its fixed point."""
+    q = torch.tensor([0.1, 0.1, 0.1, 0.9, 0.9, 0.9], dtype=DT).unsqueeze(-1)
+    batch = torch.tensor([0, 0, 0, 1, 1, 1])
+
+    def solve(s):
+        W = torch.tensor(1.0, dtype=DT, requires_grad=True)
+        f = lambda z: q * W * z + 1.0  # noqa: E731  (graph 1's fixed point 10, reached at rate s + (1 - s) 0.9)
+        z, info = ic.fixed_point(f, torch.zeros(6, 2, dtype=DT), max_iter=500, smoothing=s, grad="implicit",
+                                 batch=batch, num_graphs=2, backward_tol=1e-9, backward_max_iter=10**5)
+        return z, info
+
+    z, info = solve(0.9)
+    step = info.graph_residuals[-1].double()
+    assert step[0] < 1e-12 and step[1] < 1e-4 < step[1] / 0.1  # the slow graph's step passes, its point not
+    with pytest.warns(ic.ConvergenceWarning, match=r"not a fixed point.*fixed-point residual.* is ([0-9.e-]+), above"
+                      ) as rec:
+        z.sum().backward()
+    shown = float(re.search(r"is ([0-9.e-]+), above", str(rec[0].message)).group(1))
+    assert shown == pytest.approx(float(step[1]) / 0.1, rel=1e-2)
+    z, info = solve(0.0)  # Picard: its steps are its fixed-point residuals, far below 1e-4 here
+    assert float(info.graph_residuals[-1].max()) < 1e-5
+    _no_convergence_warnings(lambda: z.sum().backward())
+
+
 def test_a_synchronisation_free_call_stays_free_of_synchronisation_in_the_backward_pass(monkeypatch):
     """tol=None with on_divergence="ignore" reads nothing back from the device, backward included; it
     skips the fixed-point check (documented)."""
