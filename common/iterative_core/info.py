@@ -567,6 +567,14 @@ def divergence_message(info: FixedPointInfo) -> str:
                     "the features down, or run the layer in float32 (or bfloat16, whose range is float32's). "
                     + advice)
         if bool(info._finite):
+            start = info.iterate_norms[:1].detach()
+            if start.numel() and bool(torch.isfinite(start).all()) and float(start.max()) < 1e15:
+                # from a moderate start: the steps made the iterate that large
+                return (f"{head}: a residual norm is NaN/Inf although every entry of the iterate is finite "
+                        f"({stats}){_diverged_graphs(info)}: the iterate grew from a norm of {float(start.max()):.3g} "
+                        "at the start until its residual norms' float32 sums of squares overflowed (or an "
+                        "intermediate iterate overflowed and the activation brought it back): the operator is "
+                        "expansive. " + advice)
             return (f"{head}: a residual norm is NaN/Inf although every entry of the iterate is finite "
                     f"({stats}){_diverged_graphs(info)}. If the iterates are very large (float32 entries above about "
                     "1.8e19 / sqrt(number of entries)), the residual norms' float32 sums of squares "

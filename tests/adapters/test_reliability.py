@@ -1,6 +1,7 @@
 """Inputs that once gave silent wrong answers or unclear errors, in both adapters."""
 from __future__ import annotations
 
+import re
 import warnings
 
 import pytest
@@ -208,6 +209,27 @@ def test_features_whose_squares_overflow_float32_are_reported_with_the_way_out(b
             big, info_big = backend.call(conv, x.double() * 1e20, ei, return_info=True)
         assert info_big.status == info_small.status and info_big.iterations == info_small.iterations
         torch.testing.assert_close(big / 1e20, small, rtol=1e-9, atol=1e-12)
+
+
+def test_an_expansive_operator_whose_norms_overflow_is_named_not_the_features(backend):
+    """From moderate features, an expansive operator grows the iterate until its float32 norms overflow: the
+    message names the operator and the start's norm, not large features (scaling them down would not help)."""
+    from tests.helpers import random_edges
+
+    torch.manual_seed(0)
+    x = torch.randn(50, 16)
+    ei = torch.stack(random_edges(50, 200))
+    conv = backend.PIGNConv(16, form="paper", num_iterations=30)
+    with torch.no_grad():
+        conv.operator.weight.mul_(30)
+    with pytest.warns(ConvergenceWarning) as rec:
+        _, info = backend.call(conv, x, ei, return_info=True)
+    assert info.status == "diverged"
+    msg = next(str(w.message) for w in rec if "every entry of the iterate is finite" in str(w.message))
+    start = float(x.norm())
+    assert re.search(r"grew from a norm of ([0-9.e+]+) at the start.*the operator is expansive.*contraction=kappa", msg), msg
+    assert float(re.search(r"norm of ([0-9.e+]+) at", msg).group(1)) == pytest.approx(start, rel=1e-2)
+    assert "scale the features down" not in msg
 
 
 def test_float64_weights_whose_sum_overflows_are_refused(backend):
