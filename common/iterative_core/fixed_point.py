@@ -12,7 +12,7 @@ from ._keys import check_keys
 from .checks import check_int, check_one_graph, got
 from .config import GRAD_MODES, STOP_RULES, SolveConfig, option_names
 from .info import FixedPointInfo, _emit, apply_policy
-from .monitor import IterationMonitor, coarser_dtype, step_difference
+from .monitor import IterationMonitor, _relative, coarser_dtype, step_difference
 from .schedules import Schedule
 from .solvers import get_solver
 
@@ -619,12 +619,15 @@ def _check_implicit_point(info: FixedPointInfo, tol: float, metric: str, source:
         ok = bool(conv.all()) if isinstance(conv, Tensor) else bool(conv)
     else:
         ok = True
-    if batch is not None and metric == info.stop and info.graph_residuals is not None and info.iterations:
-        # each graph's own last row (a graph that stopped early has its step with gradients there)
-        own = (info.graph_iterations.to(info.graph_residuals.device) - 1).clamp_min(0)
-        last = info.graph_residuals.gather(0, own[None, :]).squeeze(0)
+    steps = info._graph_steps  # ([rows, num_graphs, 2]: each graph's step and iterate norm)
+    if batch is not None and steps is not None and info.iterations and steps.shape[0]:
+        # each graph's own last row (a graph that stopped early has its step with gradients there), in the
+        # check's metric, whatever the solve's stop rule
+        own = (info.graph_iterations.to(steps.device) - 1).clamp_min(0)
+        last = steps[own, torch.arange(steps.shape[1], device=steps.device)].double()
+        last = _relative(last[:, 0], last[:, 1]) if metric == "rel" else last[:, 0]
         if source != "tol":
-            last = last.double() / factor
+            last = last / factor
         res = float(last.max()) if last.numel() else 0.0
         if last.numel() and not bool(torch.isfinite(last).all()):
             res = float("nan")
@@ -638,13 +641,18 @@ def _check_implicit_point(info: FixedPointInfo, tol: float, metric: str, source:
     if ok:
         return False
     kind = "relative" if metric == "rel" else "absolute"
-    what = f"last {kind} residual" if source == "tol" or factor == 1.0 else (
-        f"last {kind} fixed-point residual, ||f(z) - z|| (its smoothed step divided by 1 - s),")
+    norm = "||f(z) - z|| / ||z||" if metric == "rel" else "||f(z) - z||"
+    smoothed = source != "tol" and factor != 1.0
+    what = (f"last {kind} fixed-point residual, {norm} (its step, smoothed by s = {1.0 - factor:.3g}, divided by "
+            "1 - s),") if smoothed else f"last {kind} residual"
+    # (a tol bounds the smoothed step, (1 - s) ||f(z) - z||: the advice says how small it must be for this check)
+    give_tol = (f"Give a `tol` of at most {tol * factor:.2g} (a tol bounds the smoothed step, (1 - s) times "
+                f"{norm})" if smoothed else "Give a `tol`")
     msg = (
         f"grad='implicit': the implicit gradient is taken at a point that is not a fixed point: the forward "
         f"solve's {what} is {res:.3g}, above {tol:g} ({source}), after {info.iterations} "
         f"iterations, so the implicit function theorem does not apply and the gradient is inaccurate. "
-        "Give a `tol` and enough iterations for the forward solve to reach it (`contraction=kappa`, the GCN "
+        f"{give_tol} and enough iterations for the forward solve to reach it (`contraction=kappa`, the GCN "
         "operator's option, guarantees convergence), or use grad='unrolled' (the exact gradient of the steps taken)."
     )
     _emit(on_nonconvergence, msg, info)
