@@ -554,7 +554,7 @@ def _attach_implicit_backward(
         point_reported = False
         if point_check is not None:
             point_reported = _check_implicit_point(info, *point_check, on_nonconvergence=on_nonconvergence,
-                                                   batch=batch, factor=factor)
+                                                   batch=batch, factor=factor, dtype=precision)
 
         def adjoint(g: Tensor) -> Tensor:
             (vjp,) = torch.autograd.grad(y, z_in, g, retain_graph=True)
@@ -606,14 +606,15 @@ _attach_outside_graph = torch.compiler.disable(_attach_implicit_backward)
 
 
 def _check_implicit_point(info: FixedPointInfo, tol: float, metric: str, source: str, *,
-                          on_nonconvergence: str, batch: Optional[Tensor], factor: Optional[float] = 1.0) -> bool:
+                          on_nonconvergence: str, batch: Optional[Tensor], factor: Optional[float] = 1.0,
+                          dtype: torch.dtype = torch.float32) -> bool:
     """Warn or raise (``on_nonconvergence``) when the implicit gradient is taken at a point that is not a
     fixed point to ``tol``: the forward solve did not reach its ``tol`` (``source == "tol"``, whose test reads
     the step, as the solve's did), or the fixed-point residual of its last step is above ``tol``: that step's
     residual (in ``metric``; the largest over the graphs with a batch) divided by its factor ``1 - s``
     (``factor``; without a ``tol`` every graph takes the same steps), since a smoothed step moves
     ``(1 - s) ||f(z) - z||``, and with ``s = 0.95`` a point 20 times farther from its fixed point than the
-    step says would pass. Returns whether it warned."""
+    step says would pass. ``dtype``: the steps' precision, for the advice. Returns whether it warned."""
     if source == "tol":
         conv = info.converged
         ok = bool(conv.all()) if isinstance(conv, Tensor) else bool(conv)
@@ -648,6 +649,11 @@ def _check_implicit_point(info: FixedPointInfo, tol: float, metric: str, source:
     # (a tol bounds the smoothed step, (1 - s) ||f(z) - z||: the advice says how small it must be for this check)
     give_tol = (f"Give a `tol` of at most {tol * factor:.2g} (a tol bounds the smoothed step, (1 - s) times "
                 f"{norm})" if smoothed else "Give a `tol`")
+    eps = _half_eps(dtype)
+    if smoothed and eps is not None and metric == "rel" and tol * factor < eps:
+        # (such a tol is refused: the dtype does not resolve it)
+        give_tol = (f"A smaller smoothing s (a tol bounds the smoothed step, and {tol * factor:.2g} is below what "
+                    f"{dtype} resolves), or iterating in float32, brings the point closer. Give a `tol`")
     msg = (
         f"grad='implicit': the implicit gradient is taken at a point that is not a fixed point: the forward "
         f"solve's {what} is {res:.3g}, above {tol:g} ({source}), after {info.iterations} "

@@ -271,6 +271,21 @@ def test_the_default_implicit_point_check_reads_a_half_precision_step_at_its_res
         z.float().pow(2).sum().backward()
 
 
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+def test_a_smoothed_half_precision_stall_is_reported_with_advice_the_dtype_can_follow(dtype):
+    """A smoothed half-precision step stalls away from the fixed point: the implicit gradient's point is
+    reported, and the advice is not a tol the dtype does not resolve (such a tol is refused) but a smaller
+    smoothing or float32."""
+    f, _ = _half_problem(dtype)
+    W = torch.ones((), dtype=dtype, requires_grad=True)
+    z, _ = ic.fixed_point(lambda z: f(z) * W, torch.zeros(100, 4, dtype=dtype), max_iter=2000, smoothing=0.99,
+                          grad="implicit")
+    with pytest.warns(ic.ConvergenceWarning, match=rf"not a fixed point.*smoothed by s = 0\.99.*above "
+                      rf"{torch.finfo(dtype).eps:g} \(the default.*A smaller smoothing s \(a tol bounds the smoothed "
+                      rf"step, and .* is below what {dtype} resolves\), or iterating in float32"):
+        z.float().pow(2).sum().backward()
+
+
 def test_steps_that_compute_in_a_coarser_dtype_than_the_iterate_are_judged_at_its_floor():
     """A float32 iterate whose steps compute in bfloat16 (DGL's GAT operator in bfloat16) was judged at
     float32's rounding floor: the bfloat16 noise of a contraction read contraction factor 0.89-1.2, and
