@@ -27,15 +27,17 @@ FIXED_POINT_KEYS = option_names(SolveConfig) + ("config", "batch", "num_graphs",
 IMPLICIT_POINT_TOL = 1e-4
 
 
-def _relaxed_step(f: Callable[[Tensor], Tensor], z: Tensor, s: Union[float, Tensor]) -> tuple[Tensor, Optional[Tensor]]:
-    """``(z_new, measured)``: the smoothed step, and, for a half-precision ``z``, the step to measure,
-    :math:`(1 - s)(f(z) - z)` (the step taken rounds back to ``z`` within :math:`(1 - s)^{-1}` ulps of
-    it, far from the fixed point: see :func:`iterative_core.solvers.picard`); else None."""
+def _relaxed_step(f: Callable[[Tensor], Tensor], z: Tensor, s: Union[float, Tensor],
+                  measure: bool = False) -> tuple[Tensor, Optional[Tensor]]:
+    """``(z_new, measured)``: the smoothed step, and, for a half-precision ``z`` (or with ``measure``, any),
+    the step to measure, :math:`(1 - s)(f(z) - z)` (the step taken rounds back to ``z`` within
+    :math:`(1 - s)^{-1}` ulps of it, far from the fixed point: see :func:`iterative_core.solvers.picard`;
+    in float32 with ``s`` near 1, 0.99999, too); else None."""
     fz = f(z)
     if isinstance(s, float) and s == 0.0:
         return fz, None
     measured = None
-    if z.dtype in (torch.float16, torch.bfloat16):
+    if measure or z.dtype in (torch.float16, torch.bfloat16):
         diff = step_difference(fz, z)
         measured = diff * (1.0 - s if isinstance(s, float) else (1.0 - s).to(diff.dtype))
     return torch.lerp(fz, z, s), measured
@@ -336,7 +338,9 @@ def _gradient_steps(f: Callable[[Tensor], Tensor], z: Tensor, cfg: SolveConfig, 
                                    "forward-mode AD: its adjoint solve is a backward pass of its own, which they do "
                                    "not call; use grad='unrolled' (or 'phantom') there")
             z_in = z.detach().requires_grad_()
-            z_new, measured = _relaxed_step(f, z_in, s)
+            # (measured as it should move in any dtype: the point check reads it, and a float32 step smoothed
+            # by s = 0.99999 rounds to zero within 1e5 ulps of the iterate, far from its fixed point)
+            z_new, measured = _relaxed_step(f, z_in, s, measure=True)
             y = z_new
             # (a float without a tol, where every graph takes the same steps; with one, whose check reads
             # the step as the solve did, a per-node tensor where the graphs are at different steps)

@@ -237,6 +237,25 @@ def test_implicit_point_check_reads_the_fixed_point_residual_of_a_smoothed_step(
     _no_convergence_warnings(lambda: (z * z.cos()).sum().backward())
 
 
+def test_implicit_point_check_measures_a_float32_step_that_rounds_away():
+    """float32 with s = 0.99999: a step under half an ulp rounds to no move, and a point 2.4e-4 from fixed read
+    a residual of 0. The kept step is measured as it should move, (1 - s)(f(z) - z)."""
+    g = torch.Generator().manual_seed(0)
+    b = (1000 + torch.rand(200, 4, generator=g, dtype=DT)).float()
+    a = torch.tensor(0.5, requires_grad=True)
+    f = lambda z: a * z + b  # noqa: E731  (fixed point 2b)
+    z0 = (2 * b.double() * (1 + 5e-4 * torch.randn(b.shape, generator=g, dtype=DT))).float()
+    z, info = ic.fixed_point(f, z0, max_iter=3, smoothing=0.99999, grad="implicit", backward_max_iter=50)
+    with torch.no_grad():
+        before = ic.fixed_point(f, z0, max_iter=2, smoothing=0.99999)[0].double()
+        true = float((a.double() * before + b.double() - before).norm() / before.norm())
+    assert true > 1e-4
+    with pytest.warns(ic.ConvergenceWarning, match=r"not a fixed point") as rec:
+        z.sum().backward()
+    shown = float(re.search(r"is ([0-9.e-]+), above", str(rec[0].message)).group(1))
+    assert shown == pytest.approx(true, rel=1e-2)
+
+
 @pytest.mark.parametrize("stop", ["rel", "abs"])
 def test_implicit_point_check_reads_each_graphs_fixed_point_residual(stop):
     """In a batch, each graph's last step over the step's factor, in the relative residual whatever the solve's
