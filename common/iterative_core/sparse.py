@@ -100,7 +100,7 @@ def _csr(rows: Tensor, cols: Tensor, vals: Tensor, n: int) -> Tensor:
     gather from the edge list costs more than the sort itself at 10^6 edges on one CPU thread); the
     values take one ``index_select``."""
     m = max(n, 1)
-    keys, perm = torch.sort(rows.long() * m + cols.long())
+    keys, perm = torch.sort(rows.long() * m + cols.long(), stable=True)
     rows = torch.div(keys, m, rounding_mode="floor")
     return _csr_in_row_order(rows, keys - rows * m, vals.index_select(0, perm), (n, n))
 
