@@ -63,6 +63,16 @@ def _contraction_factors(r: Tensor, rel: Tensor, seen: Tensor, floor: float) -> 
     return torch.where(finite & (seen.sum(0) >= 2), q, nan)
 
 
+def _left_the_floor(rel: Tensor, seen: Tensor, floor: float) -> Tensor:
+    """``[columns]`` bool: whether any measured step (``seen``, ``[steps]`` or ``[steps, columns]``) of a
+    column was above the rounding ``floor`` (``rel``: ``[steps, columns]`` relative steps). A solve whose
+    steps shrank from above it to it converged to rounding; only one whose steps were all at it is read by
+    the steps themselves (a half-precision iterate that grows by steps under its floor)."""
+    if seen.dim() == 1:
+        seen = seen[:, None].expand(-1, rel.shape[1])
+    return ((rel > floor) & seen).any(0)
+
+
 class ConvergenceError(RuntimeError):
     """Raised when a solve diverges or does not converge and the policy says ``"raise"``."""
 
@@ -242,6 +252,13 @@ class FixedPointInfo:
         rel = self.residuals.detach().double().cpu()
         return float(_contraction_factors(self._undamped(r)[:, None], rel[:, None], self._seen(), floor)[0])
 
+    def _whole_left_the_floor(self) -> bool:
+        """Whether a measured step of the whole input was above the rounding floor (then a factor of 0.0,
+        every adjacent pair at the floor, is a solve that converged to rounding: without ``trace`` the last
+        two steps are the only pair, and their ratio is noise)."""
+        rel = self.residuals.detach().double().cpu()
+        return bool(_left_the_floor(rel[:, None], self._seen(), self._floor())[0])
+
     def _undamped(self, r: Tensor) -> Tensor:
         """The step lengths ``r`` (``[iterations]``, float64 on the CPU) divided by their steps' factors:
         ``||f(z_k) - z_k||``, whose ratios measure the map whatever the schedule."""
@@ -316,8 +333,8 @@ class FixedPointInfo:
         if r.numel() < 2:
             return None
         q = self._rule_factor()
-        if q == 0.0:  # every step at the rounding floor: the rules read the steps themselves
-            q = self._whole_factor(0.0)
+        if q == 0.0 and not self._whole_left_the_floor():
+            q = self._whole_factor(0.0)  # every step at the rounding floor: the rules read the steps themselves
         if math.isnan(q) or q < 1.0:  # (1.0: steps that stopped shrinking, equal in a half-precision iterate)
             return None
         first, last = float(r[0]), float(r[-1])
@@ -383,10 +400,11 @@ class FixedPointInfo:
             self._cache["graph_q"] = q
         return self._cache["graph_q"]
 
-    def _graph_factors(self, graphs, floor: Optional[float] = None) -> Tensor:
+    def _graph_factors(self, graphs, floor: Optional[float] = None, left_the_floor: bool = False) -> Tensor:
         """The contraction factors of the ``graphs`` (an index or a slice) of the batch: only their
         columns of the per-graph steps are read back. ``floor``: the relative step below which a step
-        is left out (default: the iterates' rounding floor)."""
+        is left out (default: the iterates' rounding floor). With ``left_the_floor``, instead, whether
+        each of them took a measured step above the rounding floor (see :func:`_left_the_floor`)."""
         steps = self._graph_steps[:, graphs].detach().double().cpu()
         rel = _relative_steps(steps[..., 0], steps[..., 1])
         scales = self._graph_scales()
@@ -398,6 +416,8 @@ class FixedPointInfo:
             if self._gradient_steps:  # its last rows hold the steps with gradients: measured, whatever the batch's
                 seen = seen | (rows >= own - self._gradient_steps)
             seen = seen & (rows < own)
+        if left_the_floor:
+            return _left_the_floor(rel, seen, self._floor())
         return _contraction_factors(r, rel, seen, self._floor() if floor is None else floor)
 
     def _graph_ends(self) -> Optional[tuple[Tensor, Tensor, int]]:
@@ -454,8 +474,9 @@ class FixedPointInfo:
                 candidates = torch.nonzero((growth > EXPANSION_GROWTH) | grew).flatten()  # NaN: not one
                 if candidates.numel():
                     q = self._graph_factors(candidates)
-                    # every step at the rounding floor (0.0): the rules read the steps themselves
-                    q = torch.where(q == 0.0, self._graph_factors(candidates, floor=0.0), q)
+                    # every step at the rounding floor (0.0, and none above it): the rules read the steps themselves
+                    at_floor = (q == 0.0) & ~self._graph_factors(candidates, left_the_floor=True)
+                    q = torch.where(at_floor, self._graph_factors(candidates, floor=0.0), q)
                     residual[candidates] = (q >= 1.0) & grew[candidates]
                     expansive[candidates] = ((q > EXPANSION_FACTOR) & (growth[candidates] > EXPANSION_GROWTH)
                                              & ~residual[candidates])
