@@ -250,14 +250,14 @@ class FixedPointInfo:
         at most ``floor``."""
         r = self.abs_residuals.detach().double().cpu()
         rel = self.residuals.detach().double().cpu()
-        return float(_contraction_factors(self._undamped(r)[:, None], rel[:, None], self._seen(), floor)[0])
+        return float(_contraction_factors(self._undamped(r)[:, None], rel[:, None], self._whole_seen(), floor)[0])
 
     def _whole_left_the_floor(self) -> bool:
         """Whether a measured step of the whole input was above the rounding floor (then a factor of 0.0,
         every adjacent pair at the floor, is a solve that converged to rounding: without ``trace`` the last
         two steps are the only pair, and their ratio is noise)."""
         rel = self.residuals.detach().double().cpu()
-        return bool(_left_the_floor(rel[:, None], self._seen(), self._floor())[0])
+        return bool(_left_the_floor(rel[:, None], self._whole_seen(), self._floor())[0])
 
     def _undamped(self, r: Tensor) -> Tensor:
         """The step lengths ``r`` (``[iterations]``, float64 on the CPU) divided by their steps' factors:
@@ -295,6 +295,22 @@ class FixedPointInfo:
             return torch.ones(self.abs_residuals.numel(), dtype=torch.bool)
         return self._measured
 
+    def _whole_seen(self) -> Tensor:
+        """:meth:`_seen`, for the whole input's factor and divergence rules: without the steps with gradients
+        where a graph of the batch stopped before them. Such a graph takes its step from where it stopped,
+        and the batch's record of that step mixes it with the others' (a large graph converged long before
+        read as a step grown from 1e-7 to 2e-3, a factor of 6.2, and "diverged: expansive"); each graph's
+        own rules read it in its own rows."""
+        if "whole_seen" not in self._cache:
+            seen = self._seen()
+            cut = (self._graph_steps is not None and self._gradient_steps and self.graph_iterations is not None
+                   and bool((self.graph_iterations.detach().cpu() < self.iterations).any()))
+            if cut:
+                seen = seen.clone()
+                seen[max(seen.numel() - self._gradient_steps, 0):] = False
+            self._cache["whole_seen"] = seen
+        return self._cache["whole_seen"]
+
     @property
     def final_residual(self) -> float:
         if self.residuals.numel() == 0:
@@ -317,7 +333,7 @@ class FixedPointInfo:
     def _divergence(self) -> Optional[str]:
         r = self.abs_residuals.detach()
         norms = self.iterate_norms.detach()
-        seen = self._seen().to(r.device)
+        seen = self._whole_seen().to(r.device)
         if self.iterations == 0 or r.numel() == 0:
             return None if bool(self._finite) else "input"
         # the first step is always measured: ||z_0|| non-finite means the input held NaN/Inf

@@ -340,6 +340,29 @@ def test_steps_that_compute_in_a_coarser_dtype_than_the_iterate_are_judged_at_it
     assert ic.fixed_point(f, torch.zeros(100, 4), max_iter=3, smoothing=0.0)[1].status == "fixed"
 
 
+@pytest.mark.parametrize("grad", ["implicit", "phantom"])
+def test_the_steps_with_gradients_of_graphs_that_stopped_early_leave_the_batchs_factor_alone(grad):
+    """Each graph takes its step with gradients from where it stopped: the batch's record of that step mixes
+    a large graph converged long before with the others, and read as a step grown from 1e-7 to 2e-3, a
+    factor of 6.2 and, from a small start, "diverged: expansive" (a ConvergenceError under "raise"),
+    though every graph contracts and converged. The batch's factor and rules read as without gradients."""
+    batch = torch.tensor([0, 0, 0, 1, 1, 1])
+    rate = torch.tensor([0.1, 0.1, 0.1, 0.8, 0.8, 0.8], dtype=torch.float64)[:, None]
+    b = torch.tensor([1e6, 1e6, 1e6, 1.0, 1.0, 1.0], dtype=torch.float64)[:, None]  # graph 0 large and fast
+    w = torch.ones(1, 2, dtype=torch.float64, requires_grad=True)
+
+    def solve(mode, **kw):
+        return ic.fixed_point(lambda z: rate * z + b * w, torch.full((6, 2), 1e-3, dtype=torch.float64), batch=batch,
+                              num_graphs=2, max_iter=200, tol=1e-8, smoothing=0.0, grad=mode, **kw)
+
+    _, plain = solve("unrolled")
+    z, info = solve(grad, on_divergence="raise")
+    assert info.graph_iterations[0] < info.iterations  # graph 0 stopped early
+    assert info.status == "converged" and not info.diverged
+    assert info.contraction_factor == pytest.approx(plain.contraction_factor, rel=1e-6)
+    assert info.graph_contraction_factors.tolist() == pytest.approx(plain.graph_contraction_factors.tolist(), rel=1e-6)
+
+
 def test_a_graphs_contraction_factor_reads_only_its_own_steps():
     """A graph that stopped after one step read 0.0 in a batch (the zero steps it stood frozen through)
     and NaN alone."""
