@@ -20,6 +20,10 @@ from .validation import all_finite
 _FROM_ZERO = 1e-12
 #: rows the residual buffers start with when a ``tol`` may end the solve early (they double when full)
 _INITIAL_ROWS = 64
+#: the most steps a solve without a tol has room for from the start (1 MiB of float64 records for the
+#: whole input); beyond it the records double as the steps are taken, so that a huge ``max_iter`` does
+#: not allocate, and fill, its records before its first step (10**9 steps: 8 GB at once)
+_PREALLOCATED_ROWS = 2 ** 16
 
 
 def _relative(step: Tensor, norm: Tensor) -> Tensor:
@@ -201,7 +205,8 @@ class IterationMonitor:
         # steps; with one it may stop after a few, so the buffers start small and double when full
         # (a cap of 10**7 with a tol reached in 40 steps allocates a few hundred bytes, not 160 MB)
         # (and for the extra steps a caller records after the solve, without a doubling for them)
-        cap = max(int(max_iter) + extra_steps, 1) if tol is None else max(min(int(max_iter), _INITIAL_ROWS), 1)
+        cap = (max(min(int(max_iter) + extra_steps, _PREALLOCATED_ROWS), 1) if tol is None
+               else max(min(int(max_iter), _INITIAL_ROWS), 1))
         # columns: ||z_{k+1} - z_k|| and ||z_k||; the relative residual is their ratio, formed when read
         self._res = torch.full((cap, 2), float("nan"), device=z0.device, dtype=acc)
         # one fused dispatch for both norms where the iterate's dtype is the accumulation dtype

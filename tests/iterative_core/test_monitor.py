@@ -8,6 +8,7 @@ import re
 import pytest
 import torch
 
+import iterative_core as ic
 from iterative_core import IterationMonitor
 
 NAN = float("nan")
@@ -259,3 +260,27 @@ def test_a_solver_that_starts_again_from_an_earlier_step_keeps_its_factors_in_or
         z, _ = m.accept(k, z, z / 2, step_scale=0.25)
     assert m.iterations == 8 and m.step_scales().tolist() == [0.5, 0.5] + [0.25] * 6
     assert m._scale_runs == [(0, 0.5), (2, 0.25)]
+
+
+def test_a_huge_max_iter_without_a_tol_does_not_allocate_its_records_up_front(monkeypatch):
+    """Without a tol the records had room for every step from the start: max_iter=10**9 allocated and filled
+    8 GB before its first step (the process was killed, or torch's allocator failed naming no argument).
+    They now start at a bounded size and double as the steps are taken, with the same records."""
+    import iterative_core.monitor as monitor_module
+
+    many = 4 * monitor_module._PREALLOCATED_ROWS  # (a few MB: a regression must not fill the machine's memory)
+    mon = IterationMonitor(torch.zeros(3, 2), max_iter=many)
+    assert mon._res.shape[0] == monitor_module._PREALLOCATED_ROWS
+    mon = IterationMonitor(torch.zeros(6, 2), max_iter=many, batch=torch.tensor([0, 0, 0, 1, 1, 1]), num_graphs=2)
+    assert mon._graph_res.shape[0] == mon._graph_steps.shape[0] == monitor_module._PREALLOCATED_ROWS
+    # past the bound the records grow, and read as those of a solve that had room from the start
+    f = lambda z: 0.5 * z + 1.0  # noqa: E731
+    z0 = torch.zeros(4, 2, dtype=torch.float64)
+    batch = torch.tensor([0, 0, 1, 1])
+    whole = ic.fixed_point(f, z0, max_iter=40, trace=True, batch=batch, num_graphs=2)[1]
+    monkeypatch.setattr(monitor_module, "_PREALLOCATED_ROWS", 8)
+    z, grown = ic.fixed_point(f, z0, max_iter=40, trace=True, batch=batch, num_graphs=2)
+    assert grown.iterations == 40
+    torch.testing.assert_close(grown.residuals, whole.residuals, equal_nan=True)
+    torch.testing.assert_close(grown.graph_residuals, whole.graph_residuals, equal_nan=True)
+    assert grown.contraction_factor == whole.contraction_factor and grown.status == whole.status
