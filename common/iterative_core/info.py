@@ -63,14 +63,21 @@ def _contraction_factors(r: Tensor, rel: Tensor, seen: Tensor, floor: float) -> 
     return torch.where(finite & (seen.sum(0) >= 2), q, nan)
 
 
-def _left_the_floor(rel: Tensor, seen: Tensor, floor: float) -> Tensor:
-    """``[columns]`` bool: whether any measured step (``seen``, ``[steps]`` or ``[steps, columns]``) of a
-    column was above the rounding ``floor`` (``rel``: ``[steps, columns]`` relative steps). A solve whose
-    steps shrank from above it to it converged to rounding; only one whose steps were all at it is read by
-    the steps themselves (a half-precision iterate that grows by steps under its floor)."""
+def _left_the_floor(r: Tensor, rel: Tensor, seen: Tensor, floor: float) -> Tensor:
+    """``[columns]`` bool: whether a column's measured steps (``seen``, ``[steps]`` or ``[steps, columns]``)
+    shrank from above the rounding ``floor`` to it: a step above it (``rel``, ``[steps, columns]``, the
+    relative lengths), and the last measured step shorter than the longest of those (``r``, the lengths).
+    Such a solve converged to rounding; one whose steps were all at the floor, or grew while their relative
+    length fell under it (an affine growth from zero, whose first step reads 1e12), is read by the steps
+    themselves (a half-precision iterate that grows by steps under its floor)."""
     if seen.dim() == 1:
         seen = seen[:, None].expand(-1, rel.shape[1])
-    return ((rel > floor) & seen).any(0)
+    above = (rel > floor) & seen
+    longest = torch.where(above, r, torch.zeros_like(r)).amax(0)
+    rows = torch.arange(r.shape[0])[:, None]
+    last_row = torch.where(seen, rows, -1).amax(0).clamp_min(0)
+    last = r[last_row, torch.arange(r.shape[1])]
+    return above.any(0) & (last < longest)
 
 
 class ConvergenceError(RuntimeError):
@@ -253,11 +260,12 @@ class FixedPointInfo:
         return float(_contraction_factors(self._undamped(r)[:, None], rel[:, None], self._whole_seen(), floor)[0])
 
     def _whole_left_the_floor(self) -> bool:
-        """Whether a measured step of the whole input was above the rounding floor (then a factor of 0.0,
-        every adjacent pair at the floor, is a solve that converged to rounding: without ``trace`` the last
-        two steps are the only pair, and their ratio is noise)."""
+        """Whether the whole input's measured steps shrank from above the rounding floor to it (then a factor
+        of 0.0, every adjacent pair at the floor, is a solve that converged to rounding: without ``trace`` the
+        last two steps are the only pair, and their ratio is noise). See :func:`_left_the_floor`."""
         rel = self.residuals.detach().double().cpu()
-        return bool(_left_the_floor(rel[:, None], self._whole_seen(), self._floor())[0])
+        r = self._undamped(self.abs_residuals.detach().double().cpu())
+        return bool(_left_the_floor(r[:, None], rel[:, None], self._whole_seen(), self._floor())[0])
 
     def _undamped(self, r: Tensor) -> Tensor:
         """The step lengths ``r`` (``[iterations]``, float64 on the CPU) divided by their steps' factors:
@@ -433,7 +441,7 @@ class FixedPointInfo:
                 seen = seen | (rows >= own - self._gradient_steps)
             seen = seen & (rows < own)
         if left_the_floor:
-            return _left_the_floor(rel, seen, self._floor())
+            return _left_the_floor(r, rel, seen, self._floor())
         return _contraction_factors(r, rel, seen, self._floor() if floor is None else floor)
 
     def _graph_ends(self) -> Optional[tuple[Tensor, Tensor, int]]:
@@ -605,8 +613,11 @@ def divergence_message(info: FixedPointInfo) -> str:
                     + advice)
         if bool(info._finite):
             start = info.iterate_norms[:1].detach()
-            if start.numel() and bool(torch.isfinite(start).all()) and float(start.max()) < 1e15:
-                # from a moderate start: the steps made the iterate that large
+            first = info.abs_residuals[:1].detach()
+            moderate = lambda t: t.numel() and bool(torch.isfinite(t).all()) and float(t.max()) < 1e15  # noqa: E731
+            if moderate(start) and moderate(first):
+                # from a moderate start and a moderate first step (large features injected into a small start
+                # make the first step large): the steps made the iterate that large
                 return (f"{head}: a residual norm is NaN/Inf although every entry of the iterate is finite "
                         f"({stats}){_diverged_graphs(info)}: the iterate grew from a norm of {float(start.max()):.3g} "
                         "at the start until its residual norms' float32 sums of squares overflowed (or an "

@@ -256,6 +256,12 @@ def test_an_expansive_operator_whose_norms_overflow_is_named_not_the_features(ba
     assert re.search(r"grew from a norm of ([0-9.e+]+) at the start.*the operator is expansive.*contraction=kappa", msg), msg
     assert float(re.search(r"norm of ([0-9.e+]+) at", msg).group(1)) == pytest.approx(start, rel=1e-2)
     assert "scale the features down" not in msg
+    # large features injected into a zero start: the first step is that large, the features are named
+    conv = backend.PIGNConv(16, form="appnp", num_iterations=30)
+    with pytest.warns(ConvergenceWarning) as rec:
+        backend.call(conv, x * 1e20, ei, z_init=torch.zeros_like(x))
+    msg = next(str(w.message) for w in rec if "every entry of the iterate is finite" in str(w.message))
+    assert "scale the features down" in msg and "expansive" not in msg.split("Lower the smoothing")[0], msg
 
 
 def test_float64_weights_whose_sum_overflows_are_refused(backend):

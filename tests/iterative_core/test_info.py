@@ -187,6 +187,17 @@ def test_a_bfloat16_iteration_that_grows_by_steps_under_its_floor_is_diverged(sm
     _, info = ic.fixed_point(lambda z: 0.5 * z + 1, torch.linspace(1, 2, 10, dtype=torch.bfloat16), max_iter=800,
                              smoothing=smoothing)  # a contraction at its floor: not diverged
     assert info.status == "fixed" and not info.diverged and info.contraction_factor < 1.0
+    # an affine growth from zero: its first step reads 1e12 (above the floor), and its steps grow from there
+    c = torch.linspace(1, 2, 10, dtype=torch.bfloat16)
+    for grows in (None, torch.tensor([False] * 5 + [True] * 5)):
+        gain = 1.02 if grows is None else torch.where(grows, 1.02, 0.5).to(torch.bfloat16)
+        with pytest.warns(ic.ConvergenceWarning, match="diverged"):
+            _, info = ic.fixed_point(lambda z: gain * z + c, torch.zeros(10, dtype=torch.bfloat16), max_iter=800,
+                                     smoothing=smoothing, batch=None if grows is None else batch,
+                                     num_graphs=None if grows is None else 2)
+        assert info.status == "diverged", info
+        if grows is not None:
+            assert info.graph_diverged.tolist() == [False, True]
 
 
 @pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
