@@ -20,10 +20,11 @@ from .validation import all_finite
 _FROM_ZERO = 1e-12
 #: rows the residual buffers start with when a ``tol`` may end the solve early (they double when full)
 _INITIAL_ROWS = 64
-#: the most steps a solve without a tol has room for from the start (1 MiB of float64 records for the
-#: whole input); beyond it the records double as the steps are taken, so that a huge ``max_iter`` does
-#: not allocate, and fill, its records before its first step (10**9 steps: 8 GB at once)
-_PREALLOCATED_ROWS = 2 ** 16
+#: the most steps a solve without a tol has room for from the start (64 KiB of float64 records for the
+#: whole input, and 96 KiB a graph with a batch); beyond it the records double as the steps are taken, up
+#: to the steps the solve takes, so that a huge ``max_iter`` does not allocate, and fill, its records
+#: before its first step (10**9 steps: 8 GB at once)
+_PREALLOCATED_ROWS = 2 ** 12
 
 
 def _relative(step: Tensor, norm: Tensor) -> Tensor:
@@ -205,7 +206,9 @@ class IterationMonitor:
         # steps; with one it may stop after a few, so the buffers start small and double when full
         # (a cap of 10**7 with a tol reached in 40 steps allocates a few hundred bytes, not 160 MB)
         # (and for the extra steps a caller records after the solve, without a doubling for them)
-        cap = (max(min(int(max_iter) + extra_steps, _PREALLOCATED_ROWS), 1) if tol is None
+        # (without a tol the steps are known: the records grow up to them, no further)
+        self._known_rows = max(int(max_iter) + extra_steps, 1) if tol is None else None
+        cap = (min(self._known_rows, _PREALLOCATED_ROWS) if tol is None
                else max(min(int(max_iter), _INITIAL_ROWS), 1))
         # columns: ||z_{k+1} - z_k|| and ||z_k||; the relative residual is their ratio, formed when read
         self._res = torch.full((cap, 2), float("nan"), device=z0.device, dtype=acc)
@@ -262,7 +265,10 @@ class IterationMonitor:
         """Room for step ``k``: the buffers double when full (a solve with a ``tol`` starts small, and
         a caller may take more steps than ``max_iter``, e.g. gradient steps)."""
         if k >= self._res.shape[0]:
-            extra = max(k + 1 - self._res.shape[0], self._res.shape[0])
+            n = self._res.shape[0]
+            extra = max(k + 1 - n, n)
+            if self._known_rows is not None and k < self._known_rows:  # (no room past the steps the solve takes)
+                extra = min(extra, self._known_rows - n)
             self._res = torch.cat([self._res, self._res.new_full((extra, 2), float("nan"))])
             if self._graph_res is not None:
                 self._graph_res = torch.cat([self._graph_res,

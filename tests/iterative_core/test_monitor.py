@@ -284,3 +284,10 @@ def test_a_huge_max_iter_without_a_tol_does_not_allocate_its_records_up_front(mo
     torch.testing.assert_close(grown.residuals, whole.residuals, equal_nan=True)
     torch.testing.assert_close(grown.graph_residuals, whole.graph_residuals, equal_nan=True)
     assert grown.contraction_factor == whole.contraction_factor and grown.status == whole.status
+    # the records grow up to the steps the solve takes, not past them (doubling 8 -> 64 for 40 steps)
+    mon = IterationMonitor(z0, max_iter=40, batch=batch, num_graphs=2)
+    z = z0
+    for k in range(40):
+        z_new = f(z)
+        z, _ = mon.accept(k, z, z_new)
+    assert mon._res.shape[0] == mon._graph_res.shape[0] == mon._graph_steps.shape[0] == 40
