@@ -428,7 +428,7 @@ class FixedPointInfo:
         """The contraction factors of the ``graphs`` (an index or a slice) of the batch: only their
         columns of the per-graph steps are read back. ``floor``: the relative step below which a step
         is left out (default: the iterates' rounding floor). With ``left_the_floor``, instead, whether
-        each of them took a measured step above the rounding floor (see :func:`_left_the_floor`)."""
+        each one's measured steps shrank from above the rounding floor to it (see :func:`_left_the_floor`)."""
         steps = self._graph_steps[:, graphs].detach().double().cpu()
         rel = _relative_steps(steps[..., 0], steps[..., 1])
         scales = self._graph_scales()
@@ -498,7 +498,8 @@ class FixedPointInfo:
                 candidates = torch.nonzero((growth > EXPANSION_GROWTH) | grew).flatten()  # NaN: not one
                 if candidates.numel():
                     q = self._graph_factors(candidates)
-                    # every step at the rounding floor (0.0, and none above it): the rules read the steps themselves
+                    # every pair at the rounding floor (0.0) with steps that did not shrink to it from above: the
+                    # rules read the steps themselves
                     at_floor = (q == 0.0) & ~self._graph_factors(candidates, left_the_floor=True)
                     q = torch.where(at_floor, self._graph_factors(candidates, floor=0.0), q)
                     residual[candidates] = (q >= 1.0) & grew[candidates]
