@@ -619,35 +619,31 @@ def _check_implicit_point(info: FixedPointInfo, tol: float, metric: str, source:
     (``factor``; without a ``tol`` every graph takes the same steps), since a smoothed step moves
     ``(1 - s) ||f(z) - z||``, and with ``s = 0.95`` a point 20 times farther from its fixed point than the
     step says would pass. ``dtype``: the steps' precision, for the advice. Returns whether it warned."""
-    if source == "tol":
-        conv = info.converged
-        ok = bool(conv.all()) if isinstance(conv, Tensor) else bool(conv)
-    else:
-        ok = True
+    # (a tol's test reads the step, as the solve's did; the other tolerances, its fixed-point residual)
+    divisor = 1.0 if source == "tol" else factor
     steps = info._graph_steps  # ([rows, num_graphs, 2]: each graph's step and iterate norm)
     if batch is not None and steps is not None and info.iterations and steps.shape[0]:
         # each graph's own last row (a graph that stopped early has its step with gradients there), in the
         # check's metric, whatever the solve's stop rule
         own = (info.graph_iterations.to(steps.device) - 1).clamp_min(0)
         last = steps[own, torch.arange(steps.shape[1], device=steps.device)].double()
-        last = _relative(last[:, 0], last[:, 1]) if metric == "rel" else last[:, 0]
-        if source != "tol":
-            last = last / factor
+        last = (_relative(last[:, 0], last[:, 1]) if metric == "rel" else last[:, 0]) / divisor
         res = float(last.max()) if last.numel() else 0.0
         if last.numel() and not bool(torch.isfinite(last).all()):
             res = float("nan")
     else:
-        res = info.final_residual if metric == "rel" else (
-            float(info.abs_residuals[-1]) if info.abs_residuals.numel() else float("nan"))
-        if source != "tol":
-            res /= factor
-    if source != "tol":
+        res = (info.final_residual if metric == "rel" else (
+            float(info.abs_residuals[-1]) if info.abs_residuals.numel() else float("nan"))) / divisor
+    if source == "tol":
+        conv = info.converged
+        ok = bool(conv.all()) if isinstance(conv, Tensor) else bool(conv)
+    else:
         ok = res <= tol  # NaN is not a fixed point either
     if ok:
         return False
     kind = "relative" if metric == "rel" else "absolute"
     norm = "||f(z) - z|| / ||z||" if metric == "rel" else "||f(z) - z||"
-    smoothed = source != "tol" and factor != 1.0
+    smoothed = divisor != 1.0
     what = (f"last {kind} fixed-point residual, {norm} (its step, smoothed by s = {1.0 - factor:.3g}, divided by "
             "1 - s),") if smoothed else f"last {kind} residual"
     # (a tol bounds the smoothed step, (1 - s) ||f(z) - z||: the advice says how small it must be for this check)

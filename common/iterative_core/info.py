@@ -252,20 +252,26 @@ class FixedPointInfo:
             self._cache["q_floor"] = self._whole_factor(self._floor())
         return self._cache["q_floor"]
 
+    def _whole_columns(self) -> tuple[Tensor, Tensor, Tensor]:
+        """``(r, rel, seen)`` of the whole input, read back once: its step lengths divided by their factors
+        and its relative steps (``[iterations, 1]``, float64 on the CPU), and the steps its rules read
+        (:meth:`_whole_seen`)."""
+        if "whole_columns" not in self._cache:
+            r = self._undamped(self.abs_residuals.detach().double().cpu())[:, None]
+            rel = self.residuals.detach().double().cpu()[:, None]
+            self._cache["whole_columns"] = (r, rel, self._whole_seen())
+        return self._cache["whole_columns"]
+
     def _whole_factor(self, floor: float) -> float:
         """The contraction factor of the whole input's steps, leaving out those whose relative length is
         at most ``floor``."""
-        r = self.abs_residuals.detach().double().cpu()
-        rel = self.residuals.detach().double().cpu()
-        return float(_contraction_factors(self._undamped(r)[:, None], rel[:, None], self._whole_seen(), floor)[0])
+        return float(_contraction_factors(*self._whole_columns(), floor)[0])
 
     def _whole_left_the_floor(self) -> bool:
         """Whether the whole input's measured steps shrank from above the rounding floor to it (then a factor
         of 0.0, every adjacent pair at the floor, is a solve that converged to rounding: without ``trace`` the
         last two steps are the only pair, and their ratio is noise). See :func:`_left_the_floor`."""
-        rel = self.residuals.detach().double().cpu()
-        r = self._undamped(self.abs_residuals.detach().double().cpu())
-        return bool(_left_the_floor(r[:, None], rel[:, None], self._whole_seen(), self._floor())[0])
+        return bool(_left_the_floor(*self._whole_columns(), self._floor())[0])
 
     def _undamped(self, r: Tensor) -> Tensor:
         """The step lengths ``r`` (``[iterations]``, float64 on the CPU) divided by their steps' factors:
@@ -424,11 +430,15 @@ class FixedPointInfo:
             self._cache["graph_q"] = q
         return self._cache["graph_q"]
 
-    def _graph_factors(self, graphs, floor: Optional[float] = None, left_the_floor: bool = False) -> Tensor:
-        """The contraction factors of the ``graphs`` (an index or a slice) of the batch: only their
-        columns of the per-graph steps are read back. ``floor``: the relative step below which a step
-        is left out (default: the iterates' rounding floor). With ``left_the_floor``, instead, whether
-        each one's measured steps shrank from above the rounding floor to it (see :func:`_left_the_floor`)."""
+    def _graph_factors(self, graphs, floor: Optional[float] = None) -> Tensor:
+        """The contraction factors of the ``graphs`` (an index or a slice) of the batch. ``floor``: the
+        relative step below which a step is left out (default: the iterates' rounding floor)."""
+        return _contraction_factors(*self._graph_columns(graphs), self._floor() if floor is None else floor)
+
+    def _graph_columns(self, graphs) -> tuple[Tensor, Tensor, Tensor]:
+        """``(r, rel, seen)`` of the ``graphs`` (an index or a slice) of the batch, ``[steps, graphs]``: their
+        step lengths divided by their factors, their relative steps (float64, on the CPU) and the steps
+        each one took itself. Only their columns of the per-graph steps are read back."""
         steps = self._graph_steps[:, graphs].detach().double().cpu()
         rel = _relative_steps(steps[..., 0], steps[..., 1])
         scales = self._graph_scales()
@@ -440,9 +450,7 @@ class FixedPointInfo:
             if self._gradient_steps:  # its last rows hold the steps with gradients: measured, whatever the batch's
                 seen = seen | (rows >= own - self._gradient_steps)
             seen = seen & (rows < own)
-        if left_the_floor:
-            return _left_the_floor(r, rel, seen, self._floor())
-        return _contraction_factors(r, rel, seen, self._floor() if floor is None else floor)
+        return r, rel, seen
 
     def _graph_ends(self) -> Optional[tuple[Tensor, Tensor, int]]:
         """``(first, last, count)``: each graph's step and iterate norms ``[num_graphs, 2]`` (float64, on
@@ -497,11 +505,12 @@ class FixedPointInfo:
                     else torch.zeros_like(residual)
                 candidates = torch.nonzero((growth > EXPANSION_GROWTH) | grew).flatten()  # NaN: not one
                 if candidates.numel():
-                    q = self._graph_factors(candidates)
+                    columns = self._graph_columns(candidates)
+                    q = _contraction_factors(*columns, self._floor())
                     # every pair at the rounding floor (0.0) with steps that did not shrink to it from above: the
                     # rules read the steps themselves
-                    at_floor = (q == 0.0) & ~self._graph_factors(candidates, left_the_floor=True)
-                    q = torch.where(at_floor, self._graph_factors(candidates, floor=0.0), q)
+                    at_floor = (q == 0.0) & ~_left_the_floor(*columns, self._floor())
+                    q = torch.where(at_floor, _contraction_factors(*columns, 0.0), q)
                     residual[candidates] = (q >= 1.0) & grew[candidates]
                     expansive[candidates] = ((q > EXPANSION_FACTOR) & (growth[candidates] > EXPANSION_GROWTH)
                                              & ~residual[candidates])
