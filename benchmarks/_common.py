@@ -136,6 +136,11 @@ def graph_size(text: str) -> GraphSize:
     return size
 
 
+def _repeated(values: list) -> list:
+    """The values of ``values`` that stand at an earlier place too, in order."""
+    return [v for i, v in enumerate(values) if v in values[:i]]
+
+
 def distinct(*, at_least: int = 1, increasing: bool = False, why: str = "") -> type[argparse.Action]:
     """The ``action`` of a list option (sizes, iteration counts, forms) whose values must differ: at
     least ``at_least`` of them, with ``increasing`` in increasing order; ``why``, if given, ends the message."""
@@ -145,7 +150,7 @@ def distinct(*, at_least: int = 1, increasing: bool = False, why: str = "") -> t
     class Distinct(argparse.Action):
         def __call__(self, parser, namespace, values, option_string=None) -> None:
             values = list(values)
-            twice = [v for i, v in enumerate(values) if v in values[:i]]
+            twice = _repeated(values)
             if twice or len(values) < at_least or (increasing and values != sorted(values)):
                 notes = [f"{v} given twice" for v in twice[:1]] + [why] * bool(why)
                 raise argparse.ArgumentError(self, f"invalid value {' '.join(map(str, values))!r}: expected {expected}"
@@ -169,7 +174,7 @@ def graph_sizes(p: argparse.ArgumentParser, edges: list[int], nodes: list[int] |
         refuse(p, "--nodes", nodes,
                f"one node count per edge count (--edges {' '.join(map(str, edges))})")
     sizes = [GraphSize(n, e) for n, e in zip(nodes or [max(e // 10, 10) for e in edges], edges)]
-    twice = [s for i, s in enumerate(sizes) if s in sizes[:i]]
+    twice = _repeated(sizes)
     if twice:
         refuse(p, "--edges", edges, f"distinct graphs ({twice[0].edges} edges on {twice[0].nodes} nodes given twice)")
     return sizes
