@@ -428,36 +428,43 @@ class SolveConfig(_Options):
                     "the fixed point's. Use grad='implicit' (or 'phantom') for the fixed point's gradient")
         return None
 
-    def _first_time(self, mark: str) -> bool:
-        """True the first time ``mark`` is asked for on this config (a warning given once per config;
-        a copy made by :meth:`with_schedule` keeps the marks)."""
-        if self.__dict__.get(mark):
-            return False
-        object.__setattr__(self, mark, True)
-        return True
+    def _marked(self, mark: str) -> bool:
+        """Whether ``mark`` is set on this config (a warning given once per config; a copy made by
+        :meth:`with_schedule` keeps the marks)."""
+        return bool(self.__dict__.get(mark))
+
+    def _mark(self, mark: str, shown: bool = True) -> None:
+        """Set ``mark`` where ``shown``: a warning a filter ignored is given again once it is lifted."""
+        if shown:
+            object.__setattr__(self, mark, True)
 
     def warn_inert(self, where: Optional[str] = None, iterations_name: str = "max_iter",
                    longest: Optional[int] = None) -> None:
         """Warn (once per config) about the options this config sets but never reads
         (:meth:`inert_options`): a value that has no effect is most often a mistake."""
-        inert = self.inert_options(iterations_name, longest) if self._first_time("_inert_warned") else None
+        if self._marked("_inert_warned"):
+            return
+        inert = self.inert_options(iterations_name, longest)
+        shown = True
         if inert:
             parts = "; ".join(f"{name}={show(getattr(self, name))} has no effect {why}" for name, why in inert.items())
-            warn_user(f"{where or type(self).__name__}: {parts}. Leave these options at their defaults, or set "
-                      "what they apply to")
+            shown = warn_user(f"{where or type(self).__name__}: {parts}. Leave these options at their defaults, or "
+                              "set what they apply to")
+        self._mark("_inert_warned", shown)
 
     @property
     def gradient_warned(self) -> bool:
         """Whether :meth:`warn_doubtful_gradient` has run for this config (then it does nothing)."""
-        return bool(self.__dict__.get("_gradient_warned"))
+        return self._marked("_gradient_warned")
 
     def warn_doubtful_gradient(self, where: Optional[str] = None) -> None:
         """Warn (once per config) when a gradient recorded under this config may be far from the
         fixed point's (:meth:`doubtful_gradient`); called where a gradient is about to be, or was,
         recorded."""
-        doubt = self.doubtful_gradient() if self._first_time("_gradient_warned") else None
-        if doubt:
-            warn_user(f"{where or type(self).__name__}: {doubt}")
+        if self._marked("_gradient_warned"):
+            return
+        doubt = self.doubtful_gradient()
+        self._mark("_gradient_warned", warn_user(f"{where or type(self).__name__}: {doubt}") if doubt else True)
 
     def schedule(self, where: Optional[str] = None) -> tuple[Schedule, int]:
         """``(schedule, max_iter)`` of a complete config; a ``TypeError`` when no count is known (a

@@ -257,21 +257,23 @@ class IterativeLayerBase(HintedLoad, nn.Module):
             # (each warned once per configuration of the layer: marked on the training one, whose grad and
             # tol eval mode shares, so that eval_iterations, another config, does not warn again)
             no_gradient = (config.grad != "unrolled" and torch.is_grad_enabled() and x.requires_grad
-                           and self._config._first_time("_input_unused_warned"))
-            same_output = config.tol is not None and self._config._first_time("_input_blind_warned")
+                           and not self._config._marked("_input_unused_warned"))
+            same_output = config.tol is not None and not self._config._marked("_input_blind_warned")
             blind = ((f"the input enters no step (inject_input=False"
                       f"{', alpha=0' if isinstance(getattr(self, 'operator', None), GCNOperatorBase) else ''})")
                      if no_gradient or same_output else "")
             if no_gradient:
-                warn_user(f"{type(self).__name__}: grad={config.grad!r} and {blind}: the fixed point does not depend "
-                          "on the input, which only starts the iteration, so no gradient reaches it or the layers "
-                          "before it. Pass inject_input=True (the input enters every step), or grad='unrolled' (the "
-                          "gradient through the steps taken)")
+                self._config._mark("_input_unused_warned", warn_user(
+                    f"{type(self).__name__}: grad={config.grad!r} and {blind}: the fixed point does not depend on "
+                    "the input, which only starts the iteration, so no gradient reaches it or the layers before it. "
+                    "Pass inject_input=True (the input enters every step), or grad='unrolled' (the gradient through "
+                    "the steps taken)"))
             if same_output:
-                warn_user(f"{type(self).__name__}: tol={config.tol!r} and {blind}: the iteration converges towards a "
-                          "fixed point that does not depend on the input, which only starts it, so a converged output "
-                          "is the same for every input (of a contraction: exactly). Pass inject_input=True (the input "
-                          "enters every step), or leave tol unset (a fixed number of steps from the input)")
+                self._config._mark("_input_blind_warned", warn_user(
+                    f"{type(self).__name__}: tol={config.tol!r} and {blind}: the iteration converges towards a fixed "
+                    "point that does not depend on the input, which only starts it, so a converged output is the "
+                    "same for every input (of a contraction: exactly). Pass inject_input=True (the input enters every "
+                    "step), or leave tol unset (a fixed number of steps from the input)"))
         act_ = inplace_activation(self.act) if (fresh and self._act_named) else None
         p = self.dropout if self.training else 0.0
         mask = None

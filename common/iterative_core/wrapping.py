@@ -865,13 +865,13 @@ def _warn_unrun_hooks(layer: nn.Module, op: nn.Module) -> None:
                                                "_backward_pre_hooks") for key in getattr(op, kind))
     if op.__dict__.get("_unrun_hooks_named") == hooks:
         return
-    op.__dict__["_unrun_hooks_named"] = hooks
     where = type(layer).__name__
     watched = ("a hook on its propagate (operator.register_propagate_forward_hook, register_message_forward_hook) "
                "runs at every step, " if hasattr(op, "register_propagate_forward_hook") else "")
-    warn_user(f"{where}: the module hooks (forward or backward) registered on {where}.operator ({type(op).__name__}) "
-              f"are not run: each step calls the function its bind() returned, not operator(...); {watched}a hook on "
-              "the layer runs once per forward")
+    if warn_user(f"{where}: the module hooks (forward or backward) registered on {where}.operator "
+                 f"({type(op).__name__}) are not run: each step calls the function its bind() returned, not "
+                 f"operator(...); {watched}a hook on the layer runs once per forward"):
+        op.__dict__["_unrun_hooks_named"] = hooks  # (not where a filter hid it: given once the filter is lifted)
 
 
 def _smallest_subnormal(dtype: torch.dtype) -> float:
