@@ -287,20 +287,27 @@ class IterationMonitor:
         out.index_add_(0, self.batch, _row_sq(t.detach().to(out.dtype)))
         return out.sqrt()
 
-    def _rescaled_norms(self, diff: Tensor, zd: Tensor, acc: torch.dtype) -> tuple[Tensor, Tensor]:
-        """``(||diff||, ||zd||)`` (per graph with a batch) computed on both divided by their largest
-        entry (per graph), then scaled back: exact where the squares of tiny entries underflow (a
-        problem scaled by 1e-25 in float32 squares to zero, which read as a zero residual)."""
-        if self.batch is None:
-            m = torch.maximum(zd.abs().amax(), diff.abs().amax()).to(acc)
-            m = torch.where(m > 0, m, torch.ones_like(m))
-            return (torch.linalg.vector_norm(diff.to(acc) / m, dtype=acc) * m,
-                    torch.linalg.vector_norm(zd.to(acc) / m, dtype=acc) * m)
-        rows = torch.maximum(zd.abs().reshape(len(zd), -1).amax(1), diff.abs().reshape(len(diff), -1).amax(1)).to(acc)
-        m = torch.zeros(self.num_graphs, device=zd.device, dtype=acc).scatter_reduce_(0, self.batch, rows, "amax")
-        m = torch.where(m > 0, m, torch.ones_like(m))
-        scale = m[self.batch].view(-1, *([1] * (zd.dim() - 1)))
-        return self._graph_norms(diff.to(acc) / scale) * m, self._graph_norms(zd.to(acc) / scale) * m
+    def _rescaled_norms(self, diff: Tensor, zd: Tensor, acc: torch.dtype,
+                        whole: bool = False) -> tuple[Tensor, Tensor]:
+        """``(||diff||, ||zd||)`` (per graph with a batch), each computed on the tensor divided by its
+        largest entry (per graph), then scaled back: exact where the squares of tiny entries underflow
+        (a problem scaled by 1e-25 in float32 squares to zero, which read as a zero residual) or those
+        of huge ones overflow (float32 entries above about 1.8e19 / sqrt(size): a finite iterate read
+        as non-finite and stopped the solve). Each by its own entry, so that a step far larger than
+        its iterate does not underflow the iterate's norm; an infinite entry reads inf. ``whole``: the
+        whole input's norms, with a batch too."""
+        return self._rescaled_norm(diff, acc, whole), self._rescaled_norm(zd, acc, whole)
+
+    def _rescaled_norm(self, t: Tensor, acc: torch.dtype, whole: bool) -> Tensor:
+        if whole or self.batch is None:
+            m = t.abs().amax().to(acc)
+        else:
+            rows = t.abs().reshape(len(t), -1).amax(1).to(acc)
+            m = torch.zeros(self.num_graphs, device=t.device, dtype=acc).scatter_reduce_(0, self.batch, rows, "amax")
+        m = torch.where((m > 0) & torch.isfinite(m), m, torch.ones_like(m))  # (inf or NaN entries: read as they are)
+        if whole or self.batch is None:
+            return torch.linalg.vector_norm(t.to(acc) / m, dtype=acc) * m
+        return self._graph_norms(t.to(acc) / m[self.batch].view(-1, *([1] * (t.dim() - 1)))) * m
 
     def _record_gradient_step(self, k: int, ga: Tensor, gn: Tensor, metric: Tensor,
                               scales: Optional[Tensor] = None) -> None:
@@ -392,14 +399,19 @@ class IterationMonitor:
         # would ask for it at every test)
         rescue = check and self.iterations >= self.min_iter and self.stop == "rel" and zd.numel() > 0
         if self.batch is None:
-            if rescue and bool(res[1] < _underflow_bound(res.dtype)):
+            if rescue and bool((res[1] < _underflow_bound(res.dtype)) | ~torch.isfinite(res).all()):
                 res.copy_(torch.stack(self._rescaled_norms(diff, zd, res.dtype)))
         else:
             ga, gn = self._graph_norms(diff), self._graph_norms(zd)
-            small = self.graph_active & (gn < _underflow_bound(gn.dtype)) if rescue else None
-            if small is not None and bool(small.any()):
-                ra, rn = self._rescaled_norms(diff, zd, gn.dtype)
-                ga, gn = torch.where(small, ra, ga), torch.where(small, rn, gn)
+            small = (self.graph_active & ((gn < _underflow_bound(gn.dtype)) | ~torch.isfinite(gn) | ~torch.isfinite(ga))
+                     if rescue else None)
+            if small is not None:  # (the whole input's records too, whose norms the divergence rules read)
+                any_small, whole_overflowed = torch.stack([small.any(), ~torch.isfinite(res).all()]).tolist()
+                if any_small:
+                    ra, rn = self._rescaled_norms(diff, zd, gn.dtype)
+                    ga, gn = torch.where(small, ra, ga), torch.where(small, rn, gn)
+                if whole_overflowed:
+                    res.copy_(torch.stack(self._rescaled_norms(diff, zd, res.dtype, whole=True)))
             metric = _relative(ga, gn) if self.stop == "rel" else ga
             if every_graph and not compiling:
                 self._record_gradient_step(k, ga, gn, metric, graph_scales)

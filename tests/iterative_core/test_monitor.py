@@ -177,16 +177,39 @@ def test_a_finite_iterate_beyond_the_norms_range_is_finite_with_an_infinite_norm
     assert float(m.records(torch.full((100,), 3.0))["last_norm"]) == pytest.approx(30.0)
 
 
-def test_an_overflowed_iterate_norm_never_reads_as_a_small_relative_residual():
-    # ||z||^2 = 1e42 overflows float32, the step's 1e38 does not: finite / inf would read 0 and pass
+def test_an_iterate_whose_squares_overflow_is_measured_at_its_own_scale_at_a_test():
+    # ||z||^2 = 1e42 overflows float32, the step's 1e38 does not: finite / inf read 0 and passed the test;
+    # then the overflowed norm failed the solve (a contraction on features of 1e19 read "max_iter" after 2
+    # of 200 steps). At a test such norms are measured on the iterate divided by its largest entry
     z0 = torch.full((100,), 1e20)
     m = IterationMonitor(z0, max_iter=5, tol=1e-3)
     _, stop = m.accept(0, z0, 1.01 * z0)
-    assert stop and math.isnan(m.rel_res[0])  # the test fails the solve instead of calling it converged
+    assert not stop and m.rel_res[0] == pytest.approx(0.01, rel=1e-3)
     batch = torch.tensor([0] * 50 + [1] * 50)
     m = IterationMonitor(z0, max_iter=5, tol=1e-3, batch=batch, num_graphs=2)
     m.accept(0, z0, 1.01 * z0)
-    assert m.graph_failed.tolist() == [True, True] and torch.isnan(m.graph_res[0]).all()
+    assert m.graph_failed.tolist() == [False, False] and m.graph_res[0].tolist() == [pytest.approx(0.01, rel=1e-3)] * 2
+    z1 = 1.01 * z0
+    z1[0] = float("inf")  # an entry that did overflow fails the test, as before
+    m = IterationMonitor(z0, max_iter=5, tol=1e-3)
+    _, stop = m.accept(0, z0, z1)
+    assert stop and m.rel_res[0] == float("inf")
+    m = IterationMonitor(z0, max_iter=5, tol=1e-3, batch=batch, num_graphs=2)
+    m.accept(0, z0, z1)
+    assert m.graph_failed.tolist() == [True, False]
+
+
+@pytest.mark.parametrize("scale", [1e19, 1e30])
+@pytest.mark.parametrize("batched", [False, True])
+def test_a_contraction_on_huge_float32_features_converges_in_the_steps_of_ordinary_ones(scale, batched):
+    torch.manual_seed(0)
+    A = torch.randn(6, 6)
+    A = 0.9 * A / torch.linalg.matrix_norm(A, 2)
+    b = torch.randn(6, 3)
+    batch = torch.tensor([0] * 3 + [1] * 3) if batched else None
+    runs = [ic.fixed_point(lambda z, s=s: A @ z + s * b, torch.zeros(6, 3), max_iter=200, tol=1e-5, batch=batch)[1]
+            for s in (1.0, scale)]
+    assert [info.status for info in runs] == ["converged"] * 2 and runs[0].iterations == runs[1].iterations
 
 
 @pytest.mark.parametrize("dtype,scale", [(torch.float32, 1e-25), (torch.float64, 1e-170), (torch.float16, 1e-4),
