@@ -257,6 +257,18 @@ def anderson(
     return z
 
 
+def _over_graph_peak(G: Tensor, batch: Optional[Tensor], num_graphs: int) -> Tensor:
+    """The history ``G`` (``[n, N, ...]``) with each graph's rows over their largest entry (the
+    coefficients do not change): the Gram product squares them, and float32 residuals below 1e-19
+    squared to zero (above 1e19, to inf), where the plain step was taken for Anderson's."""
+    tiny = torch.finfo(G.dtype).tiny
+    if batch is None:
+        return G / G.abs().amax().clamp_min(tiny)
+    per_node = G.abs().reshape(G.shape[0], G.shape[1], -1).amax(dim=(0, 2))  # [N] (no nodes: an empty amax)
+    peak = per_node.new_zeros(num_graphs).scatter_reduce_(0, batch, per_node, "amax")
+    return G / peak.clamp_min(tiny)[batch].view((1, -1) + (1,) * (G.dim() - 2))
+
+
 def _anderson_coefficients(G: Tensor, batch: Optional[Tensor], num_graphs: int, lam: float,
                            max_coef: float) -> Tensor:
     """``[B, n]`` mixing coefficients of the residual history ``G`` (``[n, N, ...]``), one row per graph:
@@ -266,7 +278,7 @@ def _anderson_coefficients(G: Tensor, batch: Optional[Tensor], num_graphs: int, 
     dtype; the system is solved in float32 at least."""
     n = G.shape[0]
     acc = torch.float32 if G.dtype in (torch.float16, torch.bfloat16) else G.dtype
-    H = _graph_gram(G.to(acc), batch, num_graphs)  # [B, n, n]
+    H = _graph_gram(_over_graph_peak(G.to(acc), batch, num_graphs), batch, num_graphs)  # [B, n, n]
     # the Gram matrix over its mean diagonal (the coefficients do not change), so that the bordered
     # system's two blocks are of one size whatever the residuals' scale (of 1e-16, they were 1e-32
     # against the border's 1, and the solve lost its digits); lam is relative to that mean

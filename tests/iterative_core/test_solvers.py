@@ -310,6 +310,34 @@ def test_the_relative_test_does_not_depend_on_the_scale(solver):
     assert len({info.iterations for info in runs}) == 1 and all(info.status == "converged" for info in runs)
 
 
+@pytest.mark.parametrize("batched", [False, True])
+def test_anderson_takes_the_same_steps_for_float32_residuals_whose_squares_underflow_or_overflow(batched):
+    """Anderson's Gram matrix squares the residuals: in float32 those below 1e-19 squared to zero (above
+    1e19, to inf) and it fell back to plain steps: 87 steps instead of 15 at 1e-20, max_iter at 1e-25.
+    Each graph's residuals are divided by their largest entry first (in a batch, beside a graph of the
+    same values unscaled)."""
+    torch.manual_seed(0)
+    A = torch.randn(6, 6)
+    A = 0.9 * A / torch.linalg.matrix_norm(A, 2)
+    b = torch.randn(6, 3)
+    batch = torch.tensor([0] * 6 + [1] * 6) if batched else None
+
+    def solve(s):
+        if not batched:
+            return ic.fixed_point(lambda z: A @ z + s * b, torch.zeros(6, 3), max_iter=200, tol=1e-5,
+                                  solver="anderson")[1].iterations
+        shift = torch.cat([torch.full((6, 1), s), torch.ones(6, 1)])  # graph 0 scaled by s, graph 1 not
+
+        def f(z):
+            return torch.cat([A @ z[:6], A @ z[6:]]) + shift * torch.cat([b, b])
+
+        info = ic.fixed_point(f, torch.zeros(12, 3), max_iter=200, tol=1e-5, solver="anderson", batch=batch)[1]
+        return info.graph_iterations.tolist()
+
+    runs = [solve(s) for s in (1.0, 1e-20, 1e-25, 1e20)]
+    assert all(r == runs[0] for r in runs), runs
+
+
 def test_an_overflowed_step_reads_inf_not_nan():
     """The relative residual of a step that overflowed read NaN (inf over an inf floor), as if a NaN had
     appeared in the iteration."""
