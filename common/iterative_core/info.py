@@ -350,8 +350,13 @@ class FixedPointInfo:
         seen = self._whole_seen().to(r.device)
         if self.iterations == 0 or r.numel() == 0:
             return None if bool(self._finite) else "input"
+        # a finite iterate that met its tol at a test, which measures an iterate whose float32 squares overflow
+        # on its rescaled entries: the non-finite norms of the steps between tests (check_every > 1) and of
+        # the start are that overflow, not a divergence; the rules below read the finite steps
+        met = self._tol_met if self._graph_done is None else bool(self._graph_done.all())
+        overflowed = met and bool(self._finite)
         # the first step is always measured: ||z_0|| non-finite means the input held NaN/Inf
-        if self._has_norms and not bool(torch.isfinite(norms[0])):
+        if self._has_norms and not bool(torch.isfinite(norms[0])) and not overflowed:
             return "input"
         if not bool(self._finite):
             return "nonfinite"
@@ -359,7 +364,9 @@ class FixedPointInfo:
             r, seen = self._undamped(r.double().cpu()), seen.cpu()
         r = r[seen]
         if not bool(torch.isfinite(r).all()):
-            return "nonfinite"
+            if not overflowed:
+                return "nonfinite"
+            r = r[torch.isfinite(r)]
         if r.numel() < 2:
             return None
         q = self._rule_factor()
@@ -530,6 +537,11 @@ class FixedPointInfo:
             flagged = rules[0] | rules[1]
             if self._graph_last_norms is not None:
                 flagged = flagged | ~torch.isfinite(self._graph_last_norms.detach().cpu())
+            # a graph with a NaN/Inf step norm, unless it met its tol (at a test, which measures an iterate whose
+            # float32 squares overflow rescaled: the steps between tests read that overflow)
+            r, _, seen = self._graph_columns(slice(None))
+            done = self._graph_done.detach().cpu() if self._graph_done is not None else torch.zeros_like(flagged)
+            flagged = flagged | ((~torch.isfinite(r) & seen).any(0) & ~done)
             self._cache["graph_diverged"] = flagged
         return self._cache["graph_diverged"]
 

@@ -482,6 +482,15 @@ class IterationMonitor:
         given = self._scale_list()[:self.iterations]
         return torch.tensor(given + [1.0] * (self.iterations - len(given)), dtype=torch.float64)
 
+    def _graph_last_norms(self, z: Tensor) -> Tensor:
+        """Each graph's norm of the answer ``z``, measured rescaled (without synchronisation): a finite
+        graph whose float32 squares overflow is not read as non-finite."""
+        zd = z.detach()
+        if not zd.numel():
+            return self._graph_norms(zd)
+        acc = torch.float32 if zd.dtype in (torch.float16, torch.bfloat16) else zd.dtype
+        return self._rescaled_norm(zd, acc, whole=False)
+
     @staticmethod
     def _last_norm(z: Tensor) -> dict:
         zd = z.detach()
@@ -517,7 +526,7 @@ class IterationMonitor:
             graph_residuals=self.graph_res.clone() if self.batch is not None else None,
             # each graph's step and iterate norms, and its answer's norm: its own divergence test
             graph_steps=self.graph_steps if self.batch is not None else None,  # (read once, by the info)
-            graph_last_norms=self._graph_norms(z) if self.batch is not None and z.is_floating_point() else None,
+            graph_last_norms=self._graph_last_norms(z) if self.batch is not None and z.is_floating_point() else None,
             graph_iterations=self.graph_iterations,
             graph_done=graph_done,
             tol_met=self.tol_met if self.batch is None else None,

@@ -217,8 +217,11 @@ def test_huge_finite_edge_weights_keep_the_graph(backend):
 
 def test_features_whose_squares_overflow_float32_are_reported_with_the_way_out(backend):
     """Entries of 1e20 are finite in float32 but their squares are not: the residual norms overflow.
-    The solve must not pass for converged, the warning says what overflowed, and float64 (the advice)
-    gives the answer of the scaled-down features, scaled (the form is linear without its bias)."""
+    Without a tol the solve must not pass for fixed, the warning says what overflowed, and float64 (the
+    advice) gives the answer of the scaled-down features, scaled (the form is linear without its bias).
+    With a tol, the tests measure the iterate rescaled: it converges in the steps of float64 (it stopped
+    at its second step, read "max_iter" at 1e19 and "diverged" at 1e20), alone and beside an ordinary
+    graph in a batch, also where the steps between tests (check_every) read the overflow."""
     from tests.helpers import random_edges
 
     torch.manual_seed(0)
@@ -226,15 +229,40 @@ def test_features_whose_squares_overflow_float32_are_reported_with_the_way_out(b
     ei = torch.stack(random_edges(300, 900))
     for options in (dict(tol=1e-5), dict(tol=1e-5, check_every=5), dict()):
         conv = backend.PIGNConv(8, bias=False, num_iterations=60, **options)
-        with pytest.warns(ConvergenceWarning, match="every entry of the iterate is finite.*sums of squares overflowed"):
-            _, info = backend.call(conv, x * 1e20, ei, return_info=True)
-        assert info.status == "diverged", options
         small, info_small = backend.call(conv.double(), x.double(), ei, return_info=True)
+        conv.float()
+        if options:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")
+                huge, info = backend.call(conv, x * 1e20, ei, return_info=True)
+            assert info.status == "converged" and info.iterations == info_small.iterations, options
+            torch.testing.assert_close(huge.double() / 1e20, small, rtol=1e-5, atol=1e-6)
+        else:
+            with pytest.warns(ConvergenceWarning, match="every entry of the iterate is finite.*sums of squares "
+                                                        "overflowed"):
+                _, info = backend.call(conv, x * 1e20, ei, return_info=True)
+            assert info.status == "diverged", options
         with warnings.catch_warnings():
             warnings.simplefilter("error")
-            big, info_big = backend.call(conv, x.double() * 1e20, ei, return_info=True)
+            big, info_big = backend.call(conv.double(), x.double() * 1e20, ei, return_info=True)
+        conv.float()
         assert info_big.status == info_small.status and info_big.iterations == info_small.iterations
         torch.testing.assert_close(big / 1e20, small, rtol=1e-9, atol=1e-12)
+    # in a batch: a graph of huge features beside an ordinary one
+    half = torch.stack(random_edges(150, 450))
+    both, batch = torch.cat([half, half + 150], 1), torch.tensor([0] * 150 + [1] * 150)
+    scale = torch.tensor([1e20] * 150 + [1.0] * 150)[:, None]
+    for options in (dict(tol=1e-5), dict(tol=1e-5, check_every=5), dict()):
+        conv = backend.PIGNConv(8, bias=False, num_iterations=60, **options)
+        if options:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")
+                _, info = backend.call(conv, x * scale, both, batch=batch, return_info=True)
+            assert info.status == "converged" and info.graph_diverged.tolist() == [False, False], options
+        else:
+            with pytest.warns(ConvergenceWarning, match="every entry of the iterate is finite"):
+                _, info = backend.call(conv, x * scale, both, batch=batch, return_info=True)
+            assert info.status == "diverged" and info.graph_diverged.tolist() == [True, False]
 
 
 def test_an_expansive_operator_whose_norms_overflow_is_named_not_the_features(backend):
