@@ -261,10 +261,12 @@ def _over_graph_peak(G: Tensor, batch: Optional[Tensor], num_graphs: int) -> Ten
     """The history ``G`` (``[n, N, ...]``) with each graph's rows over their largest entry (the
     coefficients do not change): the Gram product squares them, and float32 residuals below 1e-19
     squared to zero (above 1e19, to inf), where the plain step was taken for Anderson's."""
+    if not G.numel():
+        return G
     tiny = torch.finfo(G.dtype).tiny
     if batch is None:
         return G / G.abs().amax().clamp_min(tiny)
-    per_node = G.abs().reshape(G.shape[0], G.shape[1], -1).amax(dim=(0, 2))  # [N] (no nodes: an empty amax)
+    per_node = G.abs().reshape(G.shape[0], G.shape[1], -1).amax(dim=(0, 2))  # [N]
     peak = per_node.new_zeros(num_graphs).scatter_reduce_(0, batch, per_node, "amax")
     return G / peak.clamp_min(tiny)[batch].view((1, -1) + (1,) * (G.dim() - 2))
 
