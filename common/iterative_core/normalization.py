@@ -111,8 +111,11 @@ def gcn_propagation(
     deg = torch.zeros(num_nodes, dtype=acc, device=device).index_add_(0, dst, w) + loop_w
     unit_loops, dinv = (loop_w.to(dtype) if add_self_loops else None), None
     if normalize:
-        dinv = deg.pow(-0.5)
-        dinv = torch.where(torch.isinf(dinv), torch.zeros_like(dinv), dinv)
+        # 0 where a node's weighted degree is 0 (its edges all weigh 0), with a zero gradient there: the
+        # power taken of the positive degrees only (inf replaced after the power gave its weights NaN
+        # gradients, inf * 0, which one masked edge spread to a learned weight)
+        pos = deg > 0
+        dinv = torch.where(pos, torch.where(pos, deg, torch.ones_like(deg)).pow(-0.5), torch.zeros_like(deg))
         w = dinv[src] * w * dinv[dst]
         loop_w = loop_w * dinv * dinv
         w, loop_w, dinv = w.to(dtype), loop_w.to(dtype), dinv.to(dtype)

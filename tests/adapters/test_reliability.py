@@ -292,6 +292,29 @@ def test_an_expansive_operator_whose_norms_overflow_is_named_not_the_features(ba
     assert "scale the features down" in msg and "expansive" not in msg.split("Lower the smoothing")[0], msg
 
 
+def test_a_node_whose_edges_all_weigh_zero_gives_finite_weight_gradients(backend):
+    """Node 0's only in-edge is its own loop, of weight 0: its degree is 0 and the normalisation 0 there.
+    Its weight's gradient was NaN (inf replaced after the power, inf * 0 in the backward pass), which a
+    masked edge (DropEdge) spread to the learned weight it masks; it is 0, and the others are unchanged."""
+    torch.manual_seed(0)
+    x = torch.randn(4, 3, dtype=torch.float64)
+    ei = torch.tensor([[0, 1, 2], [0, 2, 1]])
+    conv = backend.PIGNConv(3, num_iterations=4).double()
+    theta = torch.tensor([0.7, 1.0, 1.0], dtype=torch.float64, requires_grad=True)
+    mask = torch.tensor([0.0, 1.0, 1.0], dtype=torch.float64)
+    backend.call(conv, x, ei, theta * mask).sum().backward()
+    assert torch.isfinite(theta.grad).all() and theta.grad[0] == 0, theta.grad
+    # the other edges' gradients: finite differences (node 0 keeps degree 0 under the perturbation)
+    for e in (1, 2):
+        def out(t, e=e):
+            w = (theta.detach() * mask).clone()
+            w[e] = t
+            return backend.call(conv, x, ei, w).sum()
+        h = 1e-6
+        numeric = (out(1.0 + h) - out(1.0 - h)) / (2 * h)
+        assert float(theta.grad[e]) == pytest.approx(float(numeric), rel=1e-6, abs=1e-9)
+
+
 def test_float64_weights_whose_sum_overflows_are_refused(backend):
     ei = torch.tensor([[0, 1], [1, 0]])
     w = torch.tensor([1e308, 1e308], dtype=torch.float64)
