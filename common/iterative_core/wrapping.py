@@ -435,6 +435,7 @@ class OperatorLayerBase(IterativeLayerBase):
         self._initial_values = unreset_parameters(operator, self.adapter.partial_resets, self.adapter.resets_keep)
         _warn_stochastic_operator(operator, self.tol, self.grad, where)
         _warn_batch_norm(operator, where)
+        _refuse_feature_caches(operator, where)
 
     def _install(self, config, layer_options, where: str) -> None:
         # contraction= set later (configure, or the attribute) is checked as at construction
@@ -773,6 +774,25 @@ def _warn_stochastic_operator(operator: nn.Module, tol: Optional[float], grad: s
                   "masks, so the map iterated changes from step to step and has no fixed point: "
                   f"{' and '.join(effects)}. Build the operator without dropout and pass the layer's dropout= "
                   "instead (one mask per forward pass with a tol or a fixed-point gradient)")
+
+
+#: the attributes in which a layer keeps the features it propagated at its first call (PyG's ``SGConv``:
+#: ``_cached_x``, ``SSGConv`` and DGL's ``SGConv``: ``_cached_h``), used where its ``cached`` (DGL:
+#: ``_cached``) flag is set
+_FEATURE_CACHES = ("_cached_x", "_cached_h")
+
+
+def _refuse_feature_caches(operator: nn.Module, where: str) -> None:
+    """Refuse an operator holding a layer that caches its propagated features (``SGConv(cached=True)``):
+    every step, and every later call, would reuse the features of its first step, so that the map
+    iterated is a constant and the layer converges at once to a wrong answer."""
+    found = [name or type(operator).__name__ for name, module in operator.named_modules()
+             if any(hasattr(module, a) for a in _FEATURE_CACHES)
+             and (getattr(module, "cached", False) is True or getattr(module, "_cached", False) is True)]
+    if found:
+        raise ValueError(f"{where}: the operator caches its propagated features ({', '.join(found)} built with "
+                         "cached=True): every step, and every later call, would reuse the features of its first "
+                         "step, so the map iterated would be a constant. Build it with cached=False")
 
 
 def _warn_batch_norm(operator: nn.Module, where: str) -> None:

@@ -589,3 +589,28 @@ def test_a_bfloat16_layer_refuses_weights_its_cast_makes_zero_or_infinite(backen
     assert backend.call(conv, x, ei, w).dtype == torch.bfloat16
     conv.validate = False  # (the checks read values back)
     assert backend.call(conv, x, ei, bad).dtype == torch.bfloat16
+
+
+@pytest.mark.parametrize("kind", ["SGConv", "SSGConv"])
+def test_a_layer_that_caches_its_propagated_features_is_refused(backend, kind):
+    """SGConv(cached=True) keeps the features it propagated at its first call: every step and every later
+    call reused them, the map iterated was a constant, and the layer read "converged" to a wrong answer."""
+    if backend.name == "pyg":
+        import torch_geometric.nn as gnn
+
+        make = {"SGConv": lambda cached: gnn.SGConv(C, C, K=1, cached=cached),
+                "SSGConv": lambda cached: gnn.SSGConv(C, C, alpha=0.1, K=1, cached=cached)}[kind]
+    elif kind == "SGConv":
+        import dgl.nn
+
+        make = lambda cached: dgl.nn.SGConv(C, C, k=1, cached=cached)  # noqa: E731
+    else:
+        pytest.skip("DGL has no SSGConv")
+    with pytest.raises(ValueError, match=rf"IterativeConv: the operator caches its propagated features \({kind} built "
+                                         r"with cached=True\).*Build it with cached=False"):
+        backend.IterativeConv(make(True), channels=C, inject_input=True)
+    ei, _ = _graph(weighted=False)
+    x = torch.randn(N, C)
+    conv = backend.IterativeConv(make(False), channels=C, inject_input=True, num_iterations=3)
+    twice = backend.call(conv, 2 * x, ei)
+    assert not torch.allclose(backend.call(conv, x, ei), twice)  # each call propagates its own input
