@@ -718,6 +718,16 @@ def _emit(policy: str, msg: str, info: FixedPointInfo) -> None:
     warn_user(msg, ConvergenceWarning)
 
 
+
+def _beside(value: float, ref: float) -> str:
+    """``value`` in 3 significant digits, or as many more as it takes not to read as ``ref`` (a residual
+    of 1.0025e-05 shown beside tol=1e-05 read "1e-05", as if it met the tol)."""
+    for digits in range(3, 18):
+        text = f"{value:.{digits}g}"
+        if value != value or value == ref or float(text) != ref:
+            return text
+    return repr(value)
+
 def apply_policy(info: FixedPointInfo, on_nonconvergence: str, on_divergence: str) -> None:
     """Warn or raise according to the policies; ``"ignore"`` for both reads nothing (no sync)."""
     what = "fixed-point iteration" if info.phase == "forward" else "adjoint fixed-point solve (implicit backward)"
@@ -736,15 +746,15 @@ def apply_policy(info: FixedPointInfo, on_nonconvergence: str, on_divergence: st
         _emit(on_nonconvergence, f"{what} did not reach tol={info.tol:g}: {report}", info)
         return
     if info.status == "max_iter":
-        final = info.final_residual
-        if final == final and final <= info.tol:  # within tol, but the steps did not show that they shrink
+        final = _beside(info.final_residual, info.tol)
+        if info.final_residual <= info.tol:  # within tol, but the steps did not show that they shrink (NaN: False)
             why = ("one step cannot show that the steps shrink (two can)" if info.iterations <= 1 else
                    "the steps did not shrink, so it certifies no fixed point (see monitor.shrinking)")
             reached = (f"{what} stopped at max_iter={info.iterations} with its residual within tol={info.tol:g} "
-                       f"(final residual {final:.3g}, contraction factor {info.contraction_factor:.3g}), but {why}. ")
+                       f"(final residual {final}, contraction factor {info.contraction_factor:.3g}), but {why}. ")
         else:
             reached = (f"{what} did not reach tol={info.tol:g} in {info.iterations} iterations "
-                       f"(final residual {final:.3g}, contraction factor {info.contraction_factor:.3g}). ")
+                       f"(final residual {final}, contraction factor {info.contraction_factor:.3g}). ")
         msg = (
             reached
             + ("Raise `max_iter` (a layer's `num_iterations`)" if info.phase == "forward"

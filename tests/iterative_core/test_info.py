@@ -3,6 +3,7 @@ and its reason, convergence, status, the plain summary), built from residuals wr
 from __future__ import annotations
 
 import math
+import re
 from typing import Optional
 
 import pytest
@@ -389,3 +390,24 @@ def test_a_graphs_contraction_factor_reads_only_its_own_steps():
     assert abs(float(q[0]) - 0.5) < 1e-6 and torch.isnan(q[1])
     _, alone = ic.fixed_point(lambda z: z, z0[2:], max_iter=100, tol=1e-8, smoothing=0.0)
     assert math.isnan(alone.contraction_factor)
+
+
+def test_a_residual_above_tol_is_shown_in_the_digits_that_tell_it_from_tol():
+    """A final residual of 1.0025e-05 beside tol=1e-05 read "final residual 1e-05", as if it met it."""
+    from iterative_core.info import _beside
+
+    assert _beside(1.0024712537415326e-05, 1e-05) == "1.002e-05"
+    assert _beside(1.00000001e-05, 1e-05) == "1.00000001e-05"
+    assert _beside(0.0123456, 1e-05) == "0.0123"
+    assert _beside(1e-05, 1e-05) == "1e-05" and _beside(float("nan"), 1e-05) == "nan"
+    # in the warning: a linear contraction stopped just above its tol
+    q = 0.9
+
+    def f(z):
+        return q * z + 1.0
+
+    with pytest.warns(ic.ConvergenceWarning) as rec:
+        _, info = ic.fixed_point(f, torch.zeros(1, dtype=torch.float64), max_iter=77, tol=1.03e-3)
+    assert info.status == "max_iter" and info.final_residual == pytest.approx(1.0348e-3, rel=1e-4)
+    shown = re.search(r"final residual ([0-9.e+-]+),", str(rec[0].message)).group(1)
+    assert shown == "0.001035", str(rec[0].message)
