@@ -326,6 +326,12 @@ class GraphAdapter:
         return isinstance(graph, Tensor) and graph.layout == torch.strided
 
     @classmethod
+    def relation(cls, graph) -> str:
+        """The relation ``graph`` stands for in a heterogeneous model, in words (`` on relation ...``),
+        named in messages on its input; empty where the graph does not say."""
+        return ""
+
+    @classmethod
     def check_order(cls, where: str, x, graph) -> None:
         """Raise at once when the features and the graph come in another order than :attr:`call_form`,
         before the features' own checks name a dtype: here an edge index where the features go and

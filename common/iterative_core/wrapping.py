@@ -467,11 +467,13 @@ class OperatorLayerBase(IterativeLayerBase):
             for name, value in initial.items():
                 self.operator.get_parameter(name).copy_(value)
 
-    def _check_features(self, x: Tensor) -> None:
+    def _check_features(self, x: Tensor, graph=None) -> None:
         where = type(self).__name__
-        if isinstance(x, (tuple, list)) and len(x) == 2 and all(isinstance(v, Tensor) for v in x):
-            raise ValueError(square_error(where, "got a bipartite pair (x_src, x_dst) of node features",
-                                          self.adapter.subgraph_hint))
+        if (isinstance(x, (tuple, list)) and len(x) == 2 and isinstance(x[0], Tensor)
+                and (x[1] is None or isinstance(x[1], Tensor))):  # (x_src, None): PyG's pair without targets' features
+            what = "(x_src, x_dst)" if x[1] is not None else "(x_src, None)"
+            raise ValueError(square_error(where, f"got a bipartite pair {what} of node features"
+                                          f"{self.adapter.relation(graph)}", self.adapter.subgraph_hint))
         name, width = self._input_width()
         check_features(x, width, where, validate=self.validate, name=name)
 
@@ -590,7 +592,7 @@ class OperatorLayerBase(IterativeLayerBase):
         where = type(self).__name__
         if not is_compiling():  # (a graph in the features' place: not their dtype; torch 2.2 cannot trace it)
             self.adapter.check_order(where, x, graph)
-        self._check_features(x)
+        self._check_features(x, graph)
         projected = self._project(x)
         check_z_init(z_init, projected, where, "the node features" if projected is x else
                      "the node features mapped to the iteration's width", validate=self.validate)

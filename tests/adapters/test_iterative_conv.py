@@ -150,6 +150,9 @@ def test_a_bipartite_pair_of_features_is_refused(backend):
         backend.run(backend.IterativeConv(backend.layers.layer("SAGEConv", C)), pair, g)
     with pytest.raises(ValueError, match="square"):
         backend.run(backend.PIGNConv(C), pair, g)
+    # (x_src, None), PyG's pair without the targets' features: "must be a torch.Tensor, got tuple" before
+    with pytest.raises(ValueError, match=r"got a bipartite pair \(x_src, None\).*square"):
+        backend.run(backend.PIGNConv(C), (pair[0], None), g)
 
 
 def test_one_tensor_as_both_ends_of_a_pair_is_one_node_set(backend):

@@ -42,6 +42,23 @@ def test_blocks_and_bipartite_graphs_refused_with_hint():
         conv(bi, torch.randn(2, C))
 
 
+def test_a_relation_across_node_types_in_hetero_graph_conv_is_named():
+    """HeteroGraphConv gives each module its relation's graph and a (src, dst) pair of features: the refusal
+    of a relation across node types did not say which of the model's relations it was."""
+    from dgl.nn import HeteroGraphConv
+
+    from dgl_iterative import PIGNConv
+
+    hg = dgl.heterograph({("user", "follows", "user"): ([0, 1], [1, 0]), ("user", "buys", "item"): ([0, 1], [1, 0])})
+    conv = HeteroGraphConv({"follows": PIGNConv(C), "buys": PIGNConv(C)})
+    with pytest.raises(ValueError, match=r"bipartite pair \(x_src, x_dst\) of node features on relation "
+                                         r"\('user', 'buys', 'item'\)\. .*square"):
+        conv(hg, {"user": torch.randn(2, C), "item": torch.randn(2, C)})
+    g, _ = graph()  # a homogeneous graph names no relation
+    with pytest.raises(ValueError, match=r"of node features\. Iteration"):
+        PIGNConv(C)(g, (torch.randn(15, C), torch.randn(15, C)))
+
+
 def test_zero_in_degree_rule_of_the_layer_holds():
     ei, _ = random_graph(10, 20, simple=True)
     g = dgl.graph((ei[0], ei[1]), num_nodes=12)  # nodes 10, 11 have no in-edges
