@@ -7,6 +7,7 @@ import dgl
 import torch
 from torch import Tensor
 
+from iterative_core._compile import is_compiling
 from iterative_core.checks import got
 from iterative_core.models import GraphPIGNBase, PIGNBase
 
@@ -49,6 +50,8 @@ class PIGN(PIGNBase):
         (``GNNExplainer`` calls ``model(graph, feat, eweight=mask)``)."""
         edge_weight = _edge_weight(edge_weight, eweight, type(self).__name__)
         self.check_order(feat, graph)
+        if isinstance(graph, dgl.DGLGraph) and not is_compiling():  # (named as the model's, before the encoder runs)
+            check_square_graph(type(self).__name__, graph)
         h = self.encode(feat)
         z, info = self.iterate(feat, graph, h, edge_weight, batch=batch, return_info=True)
         return self.decode(z, info, return_info)

@@ -59,6 +59,19 @@ def test_a_relation_across_node_types_in_hetero_graph_conv_is_named():
         PIGNConv(C)(g, (torch.randn(15, C), torch.randn(15, C)))
 
 
+def test_pign_refuses_a_block_in_its_own_name_before_its_encoder_runs():
+    from dgl_iterative import PIGN
+
+    g, _ = graph()
+    block = dgl.to_block(g, dst_nodes=torch.arange(5))
+    model = PIGN(C, 4, 3)
+    ran = []
+    model.encoder.register_forward_hook(lambda *args: ran.append(1))
+    with pytest.raises(ValueError, match=r"^PIGN: got a block \(message-flow graph\) with 15 source and 5 destination"):
+        model(block, torch.randn(block.num_src_nodes(), C))
+    assert not ran
+
+
 def test_zero_in_degree_rule_of_the_layer_holds():
     ei, _ = random_graph(10, 20, simple=True)
     g = dgl.graph((ei[0], ei[1]), num_nodes=12)  # nodes 10, 11 have no in-edges
