@@ -878,14 +878,23 @@ def _raise_named(exc: Exception, where: str, conv: str, factory: Callable):
     raise exc
 
 
+def _library_hook(hook) -> bool:
+    """Whether ``hook`` is a function of PyG or DGL (registered by one of their tools, not the user)."""
+    module = getattr(hook, "__module__", None) or getattr(getattr(hook, "func", None), "__module__", None) or ""
+    return module.split(".")[0] in ("torch_geometric", "dgl")
+
+
 def _warn_unrun_hooks(layer: nn.Module, op: nn.Module) -> None:
     """Module hooks on an operator with a ``bind`` never run: the iteration calls the step that ``bind``
     returned, not ``operator(...)``; say which hooks do run. Once per operator and set of hooks (a
     training loop would show it at every step where a ``catch_warnings`` block resets Python's memory
     of the warnings shown)."""
+    # (not the hooks the GNN libraries' own tools register on every message-passing module, such as PyG's
+    # get_embeddings, which PGExplainer calls: they read the layer's output from its own hook)
     hooks = frozenset((kind, key) for kind in ("_forward_hooks", "_forward_pre_hooks", "_backward_hooks",
-                                               "_backward_pre_hooks") for key in getattr(op, kind))
-    if op.__dict__.get("_unrun_hooks_named") == hooks:
+                                               "_backward_pre_hooks") for key, hook in getattr(op, kind).items()
+                      if not _library_hook(hook))
+    if not hooks or op.__dict__.get("_unrun_hooks_named") == hooks:
         return
     where = type(layer).__name__
     watched = ("a hook on its propagate (operator.register_propagate_forward_hook, register_message_forward_hook) "

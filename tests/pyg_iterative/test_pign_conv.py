@@ -39,6 +39,25 @@ def test_hooks_keep_what_they_saw_and_weights_need_the_saved_form():
         PIGNConv(8).load_state_dict(conv.state_dict())  # torch's error, then the layer to build
 
 
+def test_get_embeddings_takes_the_layers_output_without_a_warning_about_its_own_hooks():
+    """PyG's get_embeddings (which PGExplainer calls) hooks every MessagePassing module, the operator
+    too: the warning that the operator's hooks never run blamed the user for PyG's hook."""
+    import warnings
+
+    from torch_geometric.utils import get_embeddings
+
+    ei, _ = random_graph(12, 30)
+    x = torch.randn(12, 5)
+    model = PIGN(5, 8, 3).eval()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        embeddings = get_embeddings(model, x, ei)
+    assert len(embeddings) == 1 and torch.equal(embeddings[0], model.conv(model.encode(x), ei))
+    model.conv.operator.register_forward_hook(lambda *args: None)  # the user's own: named as not run
+    with pytest.warns(UserWarning, match="registered on PIGNConv.operator"):
+        model(x, ei)
+
+
 def test_jit_trace_is_refused_by_name():
     """It failed deep inside with "unordered_map::at"; the layer and models built on it say what to use."""
     edge_index, _ = random_graph(10, 30)
