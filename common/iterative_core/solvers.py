@@ -264,11 +264,32 @@ def _over_graph_peak(G: Tensor, batch: Optional[Tensor], num_graphs: int) -> Ten
     if not G.numel():
         return G
     tiny = torch.finfo(G.dtype).tiny
-    if batch is None:
-        return G / G.abs().amax().clamp_min(tiny)
+    if batch is None:  # (aminmax: one pass, without the copy abs() makes; linalg's inf-norm is 5x slower on CPU)
+        lo, hi = torch.aminmax(G)
+        return G / torch.maximum(hi, -lo).clamp_min(tiny)
     per_node = G.abs().reshape(G.shape[0], G.shape[1], -1).amax(dim=(0, 2))  # [N]
     peak = per_node.new_zeros(num_graphs).scatter_reduce_(0, batch, per_node, "amax")
     return G / peak.clamp_min(tiny)[batch].view((1, -1) + (1,) * (G.dim() - 2))
+
+
+#: the device types where a value is read back without a synchronisation that would stall a device
+_FREE_READ_BACK = frozenset({"cpu"})
+
+
+def _residual_gram(G: Tensor, batch: Optional[Tensor], num_graphs: int) -> Tensor:
+    """``[B, n, n]`` Gram matrices of the history ``G``, one per graph, of each graph's rows over their
+    largest entry (:func:`_over_graph_peak`) where the squares may have underflowed or overflowed. On
+    the CPU, where reading a value back costs nothing, the plain product is kept where every diagonal
+    entry is finite and above the dtype's smallest normal number over its eps (the common case: the
+    rescaled copy of the history made a 30-step solve 10-20% slower); elsewhere (and under
+    ``torch.compile``) the history is always rescaled, without a read-back."""
+    if G.device.type in _FREE_READ_BACK and not is_compiling():
+        H = _graph_gram(G, batch, num_graphs)
+        d = H.diagonal(dim1=-2, dim2=-1)
+        fine = torch.finfo(G.dtype)
+        if bool(((d > fine.tiny / fine.eps) & (d < fine.max)).all()):  # (NaN and inf: False)
+            return H
+    return _graph_gram(_over_graph_peak(G, batch, num_graphs), batch, num_graphs)
 
 
 def _anderson_coefficients(G: Tensor, batch: Optional[Tensor], num_graphs: int, lam: float,
@@ -280,7 +301,7 @@ def _anderson_coefficients(G: Tensor, batch: Optional[Tensor], num_graphs: int, 
     dtype; the system is solved in float32 at least."""
     n = G.shape[0]
     acc = torch.float32 if G.dtype in (torch.float16, torch.bfloat16) else G.dtype
-    H = _graph_gram(_over_graph_peak(G.to(acc), batch, num_graphs), batch, num_graphs)  # [B, n, n]
+    H = _residual_gram(G.to(acc), batch, num_graphs)  # [B, n, n]
     # the Gram matrix over its mean diagonal (the coefficients do not change), so that the bordered
     # system's two blocks are of one size whatever the residuals' scale (of 1e-16, they were 1e-32
     # against the border's 1, and the solve lost its digits); lam is relative to that mean
