@@ -36,7 +36,7 @@ from .reproduce import EXPERIMENTS, OUTPUT_FILES, QUICK_EXPERIMENTS, Runner, Set
 from .reproduce import VARIANT_HELP, covered_extras, machine, model_config, percent, quick_settings, report
 from .reproduce import write_csv, write_rows
 from .train import (MAX_LR, ConvergenceTally, TrainingDiverged, convergence_watch, evaluate, filter_torch_notices,
-                    overflow_message)
+                    overflow_message, overflow_option)
 from .user_graph import DIRECTIONS, FORMATS, GraphData, GraphInputError, load_graph, load_labels, node_dataset
 from .user_graph import missing_looking, split_masks
 
@@ -806,10 +806,11 @@ def cmd_predict(args: argparse.Namespace) -> int:
         with convergence_watch():  # (the iteration's status is read below, in the tool's words)
             logits, info = evaluate(saved.model, ds, return_info=True)
     except NonFiniteFeaturesError:  # a layer refused the NaN/Inf its input became (the features are finite)
-        _usage_error(args, f"argument {feature_option}: "
-                     + overflow_message(ds.x, "the model's intermediate values hold"))
+        _usage_error(args, f"argument {overflow_option(ds.x, saved.model, feature_option)}: "
+                     + overflow_message(ds.x, "the model's intermediate values hold", saved.model))
     if not bool(torch.isfinite(logits).all()):  # a baseline, which has no layer that checks
-        _usage_error(args, f"argument {feature_option}: " + overflow_message(ds.x, "the model's outputs hold"))
+        _usage_error(args, f"argument {overflow_option(ds.x, saved.model, feature_option)}: "
+                     + overflow_message(ds.x, "the model's outputs hold", saved.model))
     problem = _iteration_problem(info, data)
     if problem:
         _usage_error(args, f"argument {feature_option}: {problem}")

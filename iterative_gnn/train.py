@@ -217,17 +217,40 @@ class TrainingDiverged(RuntimeError):
         self.option = option
 
 
-def overflow_message(x: Tensor, what: str) -> str:
-    """Why a model with finite parameters gave NaN/Inf on the finite features ``x`` (``what``: the
-    subject and its verb, "the model's outputs hold")."""
+def _magnitudes(x: Tensor, model: Optional[nn.Module]) -> tuple[float, float]:
+    """The largest magnitude of the features ``x`` (NaN for sparse ones) and of ``model``'s parameters
+    (0 without a model)."""
     largest = float(x.detach().abs().max()) if x.numel() and x.layout == torch.strided else float("nan")
+    peak = 0.0 if model is None else max((float(p.detach().abs().max()) for p in model.parameters() if p.numel()),
+                                         default=0.0)
+    return largest, peak
+
+
+def overflow_option(x: Tensor, model: nn.Module, feature_option: str) -> str:
+    """The command-line option :func:`overflow_message` points at: ``--model`` where the parameters are
+    the larger, else ``feature_option``."""
+    largest, peak = _magnitudes(x, model)
+    return "--model" if peak > largest else feature_option
+
+
+def overflow_message(x: Tensor, what: str, model: Optional[nn.Module] = None) -> str:
+    """Why a model with finite parameters gave NaN/Inf on the finite features ``x`` (``what``: the
+    subject and its verb, "the model's outputs hold"); with the ``model``, its parameters are named
+    instead where their largest magnitude exceeds the features' (a model saved from a training that
+    diverged holds huge finite ones)."""
+    largest, peak = _magnitudes(x, model)
+    if peak > largest:  # (NaN features: False) the parameters are the larger: a model from a training that diverged
+        return (f"{what} NaN/Inf although the parameters and the node features are finite: the model's float32 "
+                f"arithmetic overflowed on its parameters (largest magnitude {peak:.3g}, beside features of at most "
+                f"{largest:.3g}), as a training that diverged leaves them; train the model again with a lower "
+                "learning rate")
     return (f"{what} NaN/Inf although the parameters and the node features are finite: the model's float32 "
             f"arithmetic overflowed on the features (largest magnitude {largest:.3g}); rescale them, for example "
             "standardise each column")
 
 
 def _raise_if_diverged(model: nn.Module, epoch: int, lr: float, exc: Optional[Exception], x: Tensor,
-                       stepped: bool) -> None:
+                       stepped: bool, subject: str = "loss is") -> None:
     """Raise :class:`TrainingDiverged` (from ``exc``) for NaN/Inf in training: ``exc`` None for a NaN/Inf
     loss, else a layer's refusal of the NaN/Inf features it was given (:class:`NonFiniteFeaturesError`;
     other errors are left to the caller unless the parameters hold NaN/Inf, as before).
@@ -239,12 +262,12 @@ def _raise_if_diverged(model: nn.Module, epoch: int, lr: float, exc: Optional[Ex
         return
     if bad or stepped:
         what = (f"the parameters {', '.join(bad[:3])}{' and more' if len(bad) > 3 else ''} hold NaN/Inf" if bad else
-                f"the model's {'loss is' if exc is None else 'intermediate values are'} NaN/Inf (largest parameter "
+                f"the model's {subject if exc is None else 'intermediate values are'} NaN/Inf (largest parameter "
                 f"magnitude {max(float(p.detach().abs().max()) for p in model.parameters() if p.numel()):.3g})")
         raise TrainingDiverged(f"the training diverged in epoch {epoch + 1}: after an optimizer step {what} "
                                f"(learning rate {lr:g}); lower the learning rate") from exc
     if x.layout != torch.strided or bool(torch.isfinite(x).all()):
-        what = f"in epoch {epoch + 1} the model's {'loss is' if exc is None else 'intermediate values hold'}"
+        what = f"in epoch {epoch + 1} the model's {subject if exc is None else 'intermediate values hold'}"
         raise TrainingDiverged(overflow_message(x, what), option="--features") from exc
 
 
@@ -345,7 +368,10 @@ def train_node_classifier(model: nn.Module, ds: NodeDataset, *, epochs: int = 20
             opt.step()
             stepped = True
             losses.append(float(loss.detach()))
-            val = accuracy(evaluate(model, ds, x=drop.x_input), ds.y, ds.val_mask)
+            logits = evaluate(model, ds, x=drop.x_input)
+            if not bool(torch.isfinite(logits).all()):  # (the last epoch's step has no next loss to show it)
+                _raise_if_diverged(model, epoch, lr, None, ds.x, stepped, "outputs at evaluation are")
+            val = accuracy(logits, ds.y, ds.val_mask)
         except ValueError as exc:  # a layer refused NaN/Inf features: read whether the training diverged
             _raise_if_diverged(model, epoch, lr, exc, ds.x, stepped)
             raise

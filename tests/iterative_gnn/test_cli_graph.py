@@ -726,6 +726,28 @@ def test_a_training_that_diverges_is_one_line_and_code_1(capsys):
     assert "iterative-gnn train: error: seed 0: the training diverged in epoch" in err and "lower the learning rate" in err
 
 
+def test_a_training_that_diverges_in_its_last_epoch_reports_no_accuracy_and_saves_nothing(tmp_path, capsys):
+    """The last epoch's step has no next loss to read: its NaN outputs were scored (argmax: the first
+    class), the run printed an accuracy, exited 0 and saved the model, which predict then blamed on the
+    features. A model saved with huge parameters is named by its largest parameter there."""
+    model_file = tmp_path / "m.pt"
+    assert main(["train", "--backend", ANY, *CSV_ARGS, "--epochs", "1", "--threads", "1", "--lr", "1e30",
+                 "--save", str(model_file)]) == 1
+    out, err = capsys.readouterr()
+    assert "the training diverged in epoch 1: after an optimizer step the model's outputs at evaluation are NaN/Inf" in err
+    assert "test accuracy" not in out and not model_file.exists()
+    from iterative_gnn.train import overflow_message
+
+    model = torch.nn.Linear(2, 3)
+    with torch.no_grad():
+        model.weight.fill_(1e30)
+    err = overflow_message(torch.tensor([[2.98, 1.0]]), "the model's outputs hold", model)
+    assert ("overflowed on its parameters (largest magnitude 1e+30, beside features of at most 2.98)" in err
+            and "train the model again with a lower learning rate" in err)
+    assert "overflowed on the features (largest magnitude 3e+38)" in overflow_message(  # features the larger
+        torch.tensor([[3e38, 1.0]]), "the model's outputs hold", model)
+
+
 @pytest.mark.parametrize("model", ["pign", "gcn2"])
 def test_features_that_overflow_the_model_are_one_line_on_the_features(model, tmp_path, capsys):
     """Finite features near float32's largest value: a baseline trained to NaN parameters and saved them
