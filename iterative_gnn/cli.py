@@ -56,9 +56,14 @@ def _number(text: str, convert: Callable[[str], Any], ok: Callable[[Any], bool],
 
 
 
+#: the largest whole number an option takes: torch's index range (int64); beyond it a count failed
+#: inside torch with a traceback ("cannot fit 'int' into an index-sized integer")
+MAX_INT = 2 ** 63 - 1
+
+
 def positive_int(text: str) -> int:
-    """A whole number >= 1."""
-    return _number(text, int, lambda v: v >= 1, "a whole number >= 1")
+    """A whole number >= 1 (and at most :data:`MAX_INT`)."""
+    return _number(text, int, lambda v: 1 <= v <= MAX_INT, "a whole number >= 1 (at most 2**63 - 1)")
 
 
 #: the most CPU threads --threads takes: far more than any machine's cores (OpenMP failed to create
@@ -98,8 +103,8 @@ def fraction_below_one(text: str) -> float:
 
 
 def nonneg_int(text: str) -> int:
-    """A whole number >= 0."""
-    return _number(text, int, lambda v: v >= 0, "a whole number >= 0")
+    """A whole number >= 0 (and at most :data:`MAX_INT`)."""
+    return _number(text, int, lambda v: 0 <= v <= MAX_INT, "a whole number >= 0 (at most 2**63 - 1)")
 
 
 def open_fraction(text: str) -> float:

@@ -79,6 +79,16 @@ def test_iteration_count_must_be_a_whole_number(value):
         solve(max_iter=None, smoothing=0.5)
 
 
+def test_an_iteration_count_beyond_torchs_index_range_is_named():
+    """10**20 failed inside torch ("cannot fit 'int' into an index-sized integer"), naming no option."""
+    with pytest.raises(ValueError, match=r"PIGNConv: num_iterations must be an int >= 0 and <= 2\*\*63 - 1 "
+                                         r"\(torch's index range\), got 100000000000000000000"):
+        PIGNConv(4, num_iterations=10**20)
+    with pytest.raises(ValueError, match=r"max_iter must be an int >= 0 and <= 2\*\*63 - 1"):
+        ic.SolveConfig(max_iter=10**20)
+    assert ic.SolveConfig(max_iter=2**63 - 1).max_iter == 2**63 - 1  # the bound itself is taken
+
+
 def test_eval_schedule_must_cover_the_eval_iterations():
     with pytest.raises(ValueError, match=r"eval_smoothing schedule has 3 entries but eval_iterations=8"):
         PIGNConv(4, num_iterations=2, eval_iterations=8, eval_smoothing=[0.5] * 3)

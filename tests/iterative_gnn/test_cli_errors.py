@@ -106,6 +106,11 @@ BAD = [  # (argv, option, value, a word of what is valid)
     (["chains", "--jobs", "0"], "--jobs", "'0'", ">= 1"),
     (["chains", "--threads", "-1"], "--threads", "'-1'", "from 1 to 1024"),
     (["chains", "--device", "foo"], "--device", "'foo'", "cpu"),
+    # beyond torch's index range: a traceback from inside torch (and a partial run.log for chains)
+    (["train", "--iterations", "9" * 23], "--iterations", "'" + "9" * 23 + "'", "at most 2**63 - 1"),
+    (["train", "--eval-iterations", "9" * 23], "--eval-iterations", "'" + "9" * 23 + "'", "at most 2**63 - 1"),
+    (["train", "--hidden", "9" * 23], "--hidden", "'" + "9" * 23 + "'", "at most 2**63 - 1"),
+    (["chains", "--lengths", "9" * 23], "--lengths", "'" + "9" * 23 + "'", ">= 1"),
 ]
 
 
