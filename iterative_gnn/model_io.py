@@ -269,9 +269,11 @@ def read_model_file(path: str | os.PathLike) -> dict[str, Any]:
                 if "unsupported global" in text or "unsupported class" in text else "not a file torch can read")
         raise ModelFileError(f"{path}: not a model saved by 'iterative-gnn train --save' ({what})") from None
     except Exception as exc:  # noqa: BLE001 - torch raises many kinds for a file that is not its own
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ModelFileError(f"{path}: not a model saved by 'iterative-gnn train --save' (torch.load: {first})") \
-            from None
+        # (the first line of its message, with its kind: a KeyError's message is only the key, "101")
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        said = f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+        raise ModelFileError(f"{path}: not a model saved by 'iterative-gnn train --save' (torch.load could not read "
+                             f"it: {said})") from None
     if not isinstance(record, dict) or record.get("format") != FORMAT:
         raise ModelFileError(f"{path}: not a model saved by 'iterative-gnn train --save' (no {FORMAT!r} record)")
     if type(record.get("version")) is not int or record["version"] not in _READ_VERSIONS:
