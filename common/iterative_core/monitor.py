@@ -398,11 +398,23 @@ class IterationMonitor:
         # underflow does not pass the test; only for the graphs the test decides (a frozen or empty one
         # would ask for it at every test)
         rescue = check and self.iterations >= self.min_iter and self.stop == "rel" and zd.numel() > 0
+        # a measured step between tests (check_every > 1, min_iter): norms whose float32 squares overflowed are
+        # measured rescaled too, without a read-back (the rescaled norms taken where the plain ones are not
+        # finite), so that a solve of huge features does not read as diverged for those rows
+        between = (not rescue and self.tol is not None and self.stop == "rel" and zd.numel() > 0
+                   and not compiling)
         if self.batch is None:
             if rescue and bool((res[1] < _underflow_bound(res.dtype)) | ~torch.isfinite(res).all()):
                 res.copy_(torch.stack(self._rescaled_norms(diff, zd, res.dtype)))
+            elif between:
+                res.copy_(torch.where(torch.isfinite(res), res, torch.stack(self._rescaled_norms(diff, zd, res.dtype))))
         else:
             ga, gn = self._graph_norms(diff), self._graph_norms(zd)
+            if between:
+                ra, rn = self._rescaled_norms(diff, zd, gn.dtype)
+                ga, gn = torch.where(torch.isfinite(ga), ga, ra), torch.where(torch.isfinite(gn), gn, rn)
+                whole = torch.stack(self._rescaled_norms(diff, zd, res.dtype, whole=True))
+                res.copy_(torch.where(torch.isfinite(res), res, whole))
             small = (self.graph_active & ((gn < _underflow_bound(gn.dtype)) | ~torch.isfinite(gn) | ~torch.isfinite(ga))
                      if rescue else None)
             if small is not None:  # (the whole input's records too, whose norms the divergence rules read)

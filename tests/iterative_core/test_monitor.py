@@ -212,6 +212,27 @@ def test_a_contraction_on_huge_float32_features_converges_in_the_steps_of_ordina
     assert [info.status for info in runs] == ["converged"] * 2 and runs[0].iterations == runs[1].iterations
 
 
+@pytest.mark.parametrize("scale", [1e19, 1e30])
+def test_a_solve_of_huge_features_that_misses_its_tol_reads_max_iter_with_tests_every_few_steps(scale):
+    """check_every > 1: the measured steps between tests read their overflowed norms, and a solve that
+    only needed more steps read "diverged" (contraction factor NaN) where the same features unscaled
+    read "max_iter"; alone and in a batch beside an ordinary graph."""
+    torch.manual_seed(0)
+    A = torch.randn(6, 6)
+    A = 0.95 * A / torch.linalg.matrix_norm(A, 2)
+    b = torch.randn(6, 3)
+    runs = [ic.fixed_point(lambda z, s=s: A @ z + s * b, torch.zeros(6, 3), max_iter=27, tol=1e-9, check_every=5,
+                           on_nonconvergence="ignore")[1] for s in (1.0, scale)]
+    assert [info.status for info in runs] == ["max_iter"] * 2
+    assert math.isfinite(runs[1].contraction_factor) and math.isfinite(runs[1].final_residual)
+    batch = torch.tensor([0] * 6 + [1] * 6)
+    shift = torch.cat([torch.full((6, 1), scale), torch.ones(6, 1)])
+    _, info = ic.fixed_point(lambda z: torch.cat([0.3 / 0.95 * A @ z[:6], A @ z[6:]]) + shift * torch.cat([b, b]),
+                             torch.zeros(12, 3), max_iter=27, tol=1e-6, batch=batch, check_every=5,
+                             on_nonconvergence="ignore")
+    assert info.status == "max_iter" and info.graph_diverged.tolist() == [False, False]
+
+
 @pytest.mark.parametrize("dtype,scale", [(torch.float32, 1e-25), (torch.float64, 1e-170), (torch.float16, 1e-4),
                                          (torch.float32, 1e-40), (torch.float64, 1e-310)])
 def test_iterates_whose_squares_underflow_are_measured_at_their_own_scale(dtype, scale):
