@@ -280,14 +280,16 @@ def _residual_gram(G: Tensor, batch: Optional[Tensor], num_graphs: int) -> Tenso
     """``[B, n, n]`` Gram matrices of the history ``G``, one per graph, of each graph's rows over their
     largest entry (:func:`_over_graph_peak`) where the squares may have underflowed or overflowed. On
     the CPU, where reading a value back costs nothing, the plain product is kept where every diagonal
-    entry is finite and above the dtype's smallest normal number over its eps (the common case: the
+    entry is above the dtype's smallest normal number over its eps and below its largest over ``n``
+    (whose mean normalises the system; the common case: the
     rescaled copy of the history made a 30-step solve 10-20% slower); elsewhere (and under
     ``torch.compile``) the history is always rescaled, without a read-back."""
     if G.device.type in _FREE_READ_BACK and not is_compiling():
         H = _graph_gram(G, batch, num_graphs)
         d = H.diagonal(dim1=-2, dim2=-1)
         fine = torch.finfo(G.dtype)
-        if bool(((d > fine.tiny / fine.eps) & (d < fine.max)).all()):  # (NaN and inf: False)
+        # (below max / n: the mean of the n entries that normalises the system must not overflow either)
+        if bool(((d > fine.tiny / fine.eps) & (d < fine.max / d.shape[-1])).all()):  # (NaN and inf: False)
             return H
     return _graph_gram(_over_graph_peak(G, batch, num_graphs), batch, num_graphs)
 

@@ -344,6 +344,24 @@ def test_anderson_takes_the_same_steps_for_float32_residuals_whose_squares_under
     assert all(r == runs[0] for r in runs), runs
 
 
+@pytest.mark.parametrize("scale", [1.0, 1e18, 1.6e19, 2e19, 1e-20])
+def test_anderson_coefficients_do_not_depend_on_the_residuals_scale_on_either_path(scale, monkeypatch):
+    """Where each diagonal entry of the Gram matrix fit float32 but their mean did not (1.6e19: entries
+    of 2.6e38), the CPU path kept the product, its normalisation overflowed, and the coefficients came
+    out uniform (0.2 each) where the rescaled path gave the least-squares ones."""
+    solvers = sys.modules["iterative_core.solvers"]
+    torch.manual_seed(0)
+    G = torch.randn(5, 100, 4, dtype=torch.float64)
+    G = G / G.reshape(5, -1).norm(dim=1).view(5, 1, 1) * torch.tensor([1.0, 0.8, 0.6, 0.4, 0.2],
+                                                                       dtype=torch.float64).view(5, 1, 1)
+    ref = solvers._anderson_coefficients(G, None, 1, 1e-4, 1e8)
+    cpu = solvers._anderson_coefficients((G * scale).float(), None, 1, 1e-4, 3e3)
+    monkeypatch.setattr(solvers, "_FREE_READ_BACK", frozenset())
+    device = solvers._anderson_coefficients((G * scale).float(), None, 1, 1e-4, 3e3)
+    torch.testing.assert_close(cpu.double(), ref, atol=1e-4, rtol=1e-3)
+    torch.testing.assert_close(device.double(), ref, atol=1e-4, rtol=1e-3)
+
+
 def test_an_overflowed_step_reads_inf_not_nan():
     """The relative residual of a step that overflowed read NaN (inf over an inf floor), as if a NaN had
     appeared in the iteration."""
