@@ -720,13 +720,17 @@ def _emit(policy: str, msg: str, info: FixedPointInfo) -> None:
 
 
 def _beside(value: float, ref: float) -> str:
-    """``value`` in 3 significant digits, or as many more as it takes not to read as ``ref`` (a residual
-    of 1.0025e-05 shown beside tol=1e-05 read "1e-05", as if it met the tol)."""
+    """``value`` in 3 significant digits, or as many more as it takes to stand on the same side of ``ref``
+    as shown (``{ref:g}``) as it does of ``ref`` (a residual of 1.0025e-05 shown beside tol=1e-05 read
+    "1e-05", as if it met the tol; one of 1.0348e-03 beside 1.0345e-03 read "0.00103", below it)."""
+    shown = float(f"{ref:g}")
     for digits in range(3, 18):
         text = f"{value:.{digits}g}"
-        if value != value or value == ref or float(text) != ref:
+        v = float(text)
+        if value != value or value == ref or (value > ref and v > shown) or (value < ref and v < shown):
             return text
     return repr(value)
+
 
 def apply_policy(info: FixedPointInfo, on_nonconvergence: str, on_divergence: str) -> None:
     """Warn or raise according to the policies; ``"ignore"`` for both reads nothing (no sync)."""

@@ -400,6 +400,10 @@ def test_a_residual_above_tol_is_shown_in_the_digits_that_tell_it_from_tol():
     assert _beside(1.00000001e-05, 1e-05) == "1.00000001e-05"
     assert _beside(0.0123456, 1e-05) == "0.0123"
     assert _beside(1e-05, 1e-05) == "1e-05" and _beside(float("nan"), 1e-05) == "nan"
+    # on the same side of the tol as shown as the value is of the tol: 3 digits crossed it, or reached it
+    assert _beside(1.00495e-05, 1.0049e-05) == "1.005e-05"
+    assert _beside(1.0348e-3, 1.0345e-3) == "0.001035" and _beside(1.0342e-3, 1.0345e-3) == "0.00103"
+    assert _beside(0.99999e-3, 1e-3) == "0.00099999"  # within the tol: not shown as above or at it
     # in the warning: a linear contraction stopped just above its tol
     q = 0.9
 
