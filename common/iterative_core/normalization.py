@@ -114,8 +114,11 @@ def gcn_propagation(
         # 0 where a node's weighted degree is 0 (its edges all weigh 0), with a zero gradient there: the
         # power taken of the positive degrees only (inf replaced after the power gave its weights NaN
         # gradients, inf * 0, which one masked edge spread to a learned weight)
+        # (a negative degree, from negative weights that validate=False lets through, stays NaN, as the power
+        # gives it: the solve reports it rather than computing with a made-up normalisation)
         pos = deg > 0
-        dinv = torch.where(pos, torch.where(pos, deg, torch.ones_like(deg)).pow(-0.5), torch.zeros_like(deg))
+        dinv = torch.where(pos, torch.where(pos, deg, torch.ones_like(deg)).pow(-0.5),
+                           torch.where(deg == 0, 0.0, float("nan")).to(deg.dtype))
         w = dinv[src] * w * dinv[dst]
         loop_w = loop_w * dinv * dinv
         w, loop_w, dinv = w.to(dtype), loop_w.to(dtype), dinv.to(dtype)

@@ -313,6 +313,11 @@ def test_a_node_whose_edges_all_weigh_zero_gives_finite_weight_gradients(backend
         h = 1e-6
         numeric = (out(1.0 + h) - out(1.0 - h)) / (2 * h)
         assert float(theta.grad[e]) == pytest.approx(float(numeric), rel=1e-6, abs=1e-9)
+    # a negative degree (negative weights, let through by validate=False) is still NaN, reported, not made 0
+    conv = backend.PIGNConv(3, num_iterations=4, validate=False).double()
+    with pytest.warns(ConvergenceWarning, match="diverged"):
+        _, info = backend.call(conv, x, ei, torch.tensor([-2.0, 0.5, 1.0], dtype=torch.float64), return_info=True)
+    assert info.status == "diverged"
 
 
 def test_float64_weights_whose_sum_overflows_are_refused(backend):
