@@ -8,6 +8,10 @@ from typing import Iterable, Optional
 #: what ``fixed_point`` and the layers call by different names
 _SAME_MEANING = {"max_iter": "num_iterations", "num_iterations": "max_iter"}
 
+#: the packages whose layer and model classes refuse an option set where nothing reads it (a layer's
+#: max_iter, a convolution's option on the model); a subclass of your own may use the names
+_LIBRARY_PACKAGES = ("pyg_iterative", "dgl_iterative", "iterative_core")
+
 
 def closest(value: str, valid: Iterable[str]) -> Optional[str]:
     """The valid name the user most likely meant: the same letters in another case (``PICARD`` ->

@@ -10,7 +10,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ._compile import is_compiling
-from ._keys import UnknownKeywords, check_choice
+from ._keys import _LIBRARY_PACKAGES, _SAME_MEANING, UnknownKeywords, check_choice
 from ._state_dict import HintedLoad
 from ._warnings import warn_user
 from .checks import check_int, check_one_graph, check_real, got
@@ -20,10 +20,6 @@ from .info import FixedPointInfo
 from .validation import (NonFiniteFeaturesError, all_finite, check_features, check_parameter_dtype, compute_dtype,
                          nonfinite_features)
 
-
-#: the packages whose model classes refuse a convolution option set on the model (a subclass of your own may
-#: use the names)
-_LIBRARY_PACKAGES = ("pyg_iterative", "dgl_iterative", "iterative_core")
 
 #: the model's own dropouts (the convolution's is its ``conv.dropout``, the constructor's ``conv_dropout``)
 _MODEL_DROPOUTS = ("dropout", "input_dropout", "decoder_dropout")
@@ -105,12 +101,16 @@ class PIGNBase(HintedLoad, nn.Module):
         if name in _MODEL_DROPOUTS and not isinstance(value, nn.Module):
             value = _probability(name, value, self)
         elif (name not in self.__dict__ and type(self).__module__.split(".")[0] in _LIBRARY_PACKAGES
-              and not hasattr(type(self), name) and self._modules.get("conv") is not None
-              and (name == "conv_dropout"
-                   or (name in getattr(type(self.conv), "_exposed_options", ()) and name != "dropout"))):
-            own = "dropout" if name == "conv_dropout" else name
-            raise AttributeError(f"{type(self).__name__}: {name} is an option of the iterated convolution, not of the "
-                                 f"model: set model.conv.{own} (it is checked there)")
+              and not hasattr(type(self), name) and self._modules.get("conv") is not None):
+            exposed = getattr(type(self.conv), "_exposed_options", ())
+            if name == "conv_dropout" or (name in exposed and name != "dropout"):
+                own = "dropout" if name == "conv_dropout" else name
+                raise AttributeError(f"{type(self).__name__}: {name} is an option of the iterated convolution, not of "
+                                     f"the model: set model.conv.{own} (it is checked there)")
+            if _SAME_MEANING.get(name) in exposed:  # fixed_point's name (max_iter for num_iterations)
+                raise AttributeError(f"{type(self).__name__}: {name} is not an option of the model: the iterated "
+                                     f"convolution's {_SAME_MEANING[name]} is: set model.conv.{_SAME_MEANING[name]} "
+                                     "(it is checked there)")
         super().__setattr__(name, value)
 
     def reset_parameters(self) -> None:

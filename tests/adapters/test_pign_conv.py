@@ -74,6 +74,38 @@ def test_a_tol_tested_only_in_the_longer_eval_solve_is_not_called_inert(backend)
         backend.PIGNConv(4, num_iterations=4, tol=1e-4, check_every=10)
 
 
+def test_fixed_points_name_for_the_count_is_refused_as_an_attribute_of_the_library_classes(backend):
+    """layer.max_iter = 3 (fixed_point's name, listed beside num_iterations) set a plain attribute and changed
+    nothing, without a word; so did model.max_iter. A subclass of the user's own may use the name."""
+    layer = backend.PIGNConv(4)
+    with pytest.raises(AttributeError, match=r"^PIGNConv: max_iter is not an option of the layer: num_iterations "
+                                             r"is \(layer.num_iterations = 3\)"):
+        layer.max_iter = 3
+    assert layer.num_iterations == 8 and "max_iter" not in vars(layer)
+    model = backend.PIGN(4, 8, 2)
+    with pytest.raises(AttributeError, match=r"^PIGN: max_iter is not an option of the model: the iterated "
+                                             r"convolution's num_iterations is: set model.conv.num_iterations"):
+        model.max_iter = 3
+
+    class Aliased(backend.PIGNConv):
+        @property
+        def max_iter(self):
+            return self.num_iterations
+
+        @max_iter.setter
+        def max_iter(self, value):
+            self.num_iterations = value
+
+    class Own(backend.PIGNConv):
+        def __init__(self, channels, outer_max_iter):
+            super().__init__(channels)
+            self.max_iter = outer_max_iter  # a name of the subclass's own
+
+    aliased = Aliased(4)
+    aliased.max_iter = 3
+    assert aliased.num_iterations == 3 and Own(4, 10).max_iter == 10
+
+
 def test_an_option_that_has_no_effect_is_warned_about_when_set_not_at_every_call(backend):
     edge_index, _ = random_graph(20, 60)
     x = torch.randn(20, 8)

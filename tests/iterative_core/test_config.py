@@ -353,11 +353,6 @@ def test_setting_an_attribute_replaces_the_config_with_a_checked_copy():
     layer.num_iterations = 2
     _, info = layer(torch.randn(3, 3), torch.eye(3) * 0.5, return_info=True)
     assert layer.config.max_iter == 2 and info.iterations <= 2
-    # fixed_point's name for the count: set as an attribute, it changed nothing, without a word
-    with pytest.raises(AttributeError, match=r"^Dense: max_iter is not an option of the layer: num_iterations is "
-                                             r"\(layer.num_iterations = 3\)"):
-        layer.max_iter = 3
-    assert layer.num_iterations == 2 and "max_iter" not in vars(layer)
     # the layer's own options, and the eval schedule checked against them
     layer.eval_iterations = 5
     assert layer.layer_options.eval_iterations == 5 and layer._eval_config.max_iter == 5
