@@ -107,6 +107,11 @@ def nonneg_int(text: str) -> int:
     return _number(text, int, lambda v: 0 <= v <= MAX_INT, "a whole number >= 0 (at most 2**63 - 1)")
 
 
+def seed_value(text: str) -> int:
+    """A seed: a whole number from 0 to 2**64 - 1 (``torch.Generator.manual_seed``'s range)."""
+    return _number(text, int, lambda v: 0 <= v < 2 ** 64, "a whole number from 0 to 2**64 - 1")
+
+
 def open_fraction(text: str) -> float:
     """A number in (0, 1)."""
     return _number(text, float, lambda v: 0 < v < 1, "a number in (0, 1)")
@@ -1204,7 +1209,7 @@ def _user_graph_options(p: argparse.ArgumentParser, train: bool) -> None:
                    help="labelled nodes of each class that train (default 0.6)")
     g.add_argument("--val-fraction", type=open_fraction, default=None,
                    help="labelled nodes of each class that validate (default 0.2; the others test)")
-    g.add_argument("--split-seed", type=nonneg_int, default=None, help="seed of the stratified split (default 0)")
+    g.add_argument("--split-seed", type=seed_value, default=None, help="seed of the stratified split (default 0)")
     g.add_argument("--save", type=model_output, metavar="FILE",
                    help="write the trained model with its configuration (with several --seeds: the best on "
                         "validation) for 'iterative-gnn predict'")

@@ -51,9 +51,10 @@ _INT64_MAX = 2 ** 63 - 1
 
 
 def check_int(name: str, value: Any, *, minimum: int = 0, maximum: Optional[int] = None,
-              optional: bool = False, where: Optional[str] = None, maximum_name: Optional[str] = None
-              ) -> Optional[int]:
-    """Return ``value`` as an ``int`` in ``[minimum, maximum]`` (None passes when ``optional``).
+              optional: bool = False, where: Optional[str] = None, maximum_name: Optional[str] = None,
+              index: bool = True) -> Optional[int]:
+    """Return ``value`` as an ``int`` in ``[minimum, maximum]`` (None passes when ``optional``); with
+    ``index`` (a count that reaches torch) and no ``maximum``, at most 2**63 - 1, torch's index range.
 
     A bool, a float (even ``2.0``) or a string is a ``TypeError``: an iteration count is a whole
     number, and ``1.5`` must not quietly become ``1``."""
@@ -65,7 +66,7 @@ def check_int(name: str, value: Any, *, minimum: int = 0, maximum: Optional[int]
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{_prefix(where)}{name} must be {valid}, got {got(value)}")
     v = operator.index(value)
-    if maximum is None and v > _INT64_MAX:  # (torch's index range: beyond it torch fails naming no option)
+    if index and maximum is None and v > _INT64_MAX:  # (torch's index range: beyond it torch fails naming no option)
         raise ValueError(f"{_prefix(where)}{name} must be {valid} and <= 2**63 - 1 (torch's index range), got {v}")
     if v < minimum or (maximum is not None and v > maximum):
         if maximum is not None and v > maximum:

@@ -55,7 +55,7 @@ def apriori_bound(q: float, first_step: float, k: int) -> float:
     """Upper bound on :math:`\\|z_k - z^*\\|` from the first step :math:`\\|z_1 - z_0\\|`."""
     where = "apriori_bound()"
     q, first_step = _check_q(q, where), _check_step("first_step (a norm)", first_step, where)
-    k = check_int("k", _number(k), minimum=0, where=where)
+    k = check_int("k", _number(k), minimum=0, where=where, index=False)  # (plain arithmetic: any k)
     return q**k / (1.0 - q) * first_step
 
 

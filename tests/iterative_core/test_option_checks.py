@@ -87,6 +87,7 @@ def test_an_iteration_count_beyond_torchs_index_range_is_named():
     with pytest.raises(ValueError, match=r"max_iter must be an int >= 0 and <= 2\*\*63 - 1"):
         ic.SolveConfig(max_iter=10**20)
     assert ic.SolveConfig(max_iter=2**63 - 1).max_iter == 2**63 - 1  # the bound itself is taken
+    assert ic.apriori_bound(0.5, 1.0, 10**20) == 0.0  # plain arithmetic, no torch index: any k
 
 
 def test_eval_schedule_must_cover_the_eval_iterations():

@@ -111,6 +111,8 @@ BAD = [  # (argv, option, value, a word of what is valid)
     (["train", "--eval-iterations", "9" * 23], "--eval-iterations", "'" + "9" * 23 + "'", "at most 2**63 - 1"),
     (["train", "--hidden", "9" * 23], "--hidden", "'" + "9" * 23 + "'", "at most 2**63 - 1"),
     (["chains", "--lengths", "9" * 23], "--lengths", "'" + "9" * 23 + "'", ">= 1"),
+    # a seed: torch's range, 2**64 - 1 (a count's bound, 2**63 - 1, refused seeds torch takes)
+    (["train", "--split-seed", str(2 ** 64)], "--split-seed", f"'{2 ** 64}'", "from 0 to 2**64 - 1"),
 ]
 
 

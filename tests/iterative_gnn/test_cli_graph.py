@@ -248,6 +248,9 @@ def test_no_test_nodes_and_other_split_options(tmp_path, capsys):
                  "--split-seed", "2"]) == 0
     out = capsys.readouterr().out
     assert "120/120/0 train/val/test (stratified, seed 2)" in out and "no test nodes over 1 seed(s)" in out
+    # the largest seed torch takes (a count's bound, 2**63 - 1, refused it)
+    assert main(["train", "--backend", ANY, *GML_ARGS, *FAST, "--split-seed", str(2 ** 64 - 1)]) == 0
+    assert f"(stratified, seed {2 ** 64 - 1})" in capsys.readouterr().out
 
 
 def test_a_graph_file_trains_the_default_preset_and_says_what_it_leaves_out(tmp_path, capsys):
