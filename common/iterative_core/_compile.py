@@ -19,6 +19,17 @@ def is_compiling() -> bool:
     return bool(_is_compiling())
 
 
+#: the device types where a value is read back without a synchronisation that would stall a device
+_FREE_READ_BACK = frozenset({"cpu"})
+
+
+def free_read_back(device: torch.device) -> bool:
+    """Whether reading a value of ``device`` back to Python costs nothing (the CPU; not while
+    ``torch.compile`` traces): there a rare case may be tested for, where a device computes its
+    remedy every time instead."""
+    return device.type in _FREE_READ_BACK and not is_compiling()
+
+
 def _innermost_transform():
     """The innermost active ``torch.func`` transform's interpreter, or None."""
     peek = getattr(getattr(torch._C, "_functorch", None), "peek_interpreter_stack", None)

@@ -12,7 +12,7 @@ from typing import Optional
 import torch
 from torch import Tensor
 
-from ._compile import is_compiling
+from ._compile import free_read_back, is_compiling
 from .checks import check_int, check_real
 from .validation import all_finite
 
@@ -399,22 +399,27 @@ class IterationMonitor:
         # would ask for it at every test)
         rescue = check and self.iterations >= self.min_iter and self.stop == "rel" and zd.numel() > 0
         # a measured step between tests (check_every > 1, min_iter): norms whose float32 squares overflowed are
-        # measured rescaled too, without a read-back (the rescaled norms taken where the plain ones are not
-        # finite), so that a solve of huge features does not read as diverged for those rows
+        # measured rescaled too where a read-back costs nothing (the CPU), so that a solve of huge features does
+        # not read as diverged for those rows (on a device, computing them at every such step cost a third of a
+        # solve's time: there a solve that met its tol is read past them, see FixedPointInfo)
         between = (not rescue and self.tol is not None and self.stop == "rel" and zd.numel() > 0
-                   and not compiling)
+                   and free_read_back(zd.device))
         if self.batch is None:
             if rescue and bool((res[1] < _underflow_bound(res.dtype)) | ~torch.isfinite(res).all()):
                 res.copy_(torch.stack(self._rescaled_norms(diff, zd, res.dtype)))
-            elif between:
+            elif between and not bool(torch.isfinite(res).all()):
                 res.copy_(torch.where(torch.isfinite(res), res, torch.stack(self._rescaled_norms(diff, zd, res.dtype))))
         else:
             ga, gn = self._graph_norms(diff), self._graph_norms(zd)
             if between:
-                ra, rn = self._rescaled_norms(diff, zd, gn.dtype)
-                ga, gn = torch.where(torch.isfinite(ga), ga, ra), torch.where(torch.isfinite(gn), gn, rn)
-                whole = torch.stack(self._rescaled_norms(diff, zd, res.dtype, whole=True))
-                res.copy_(torch.where(torch.isfinite(res), res, whole))
+                graphs_overflowed, whole_overflowed = torch.stack(
+                    [~(torch.isfinite(ga) & torch.isfinite(gn)).all(), ~torch.isfinite(res).all()]).tolist()
+                if graphs_overflowed:
+                    ra, rn = self._rescaled_norms(diff, zd, gn.dtype)
+                    ga, gn = torch.where(torch.isfinite(ga), ga, ra), torch.where(torch.isfinite(gn), gn, rn)
+                if whole_overflowed:
+                    whole = torch.stack(self._rescaled_norms(diff, zd, res.dtype, whole=True))
+                    res.copy_(torch.where(torch.isfinite(res), res, whole))
             small = (self.graph_active & ((gn < _underflow_bound(gn.dtype)) | ~torch.isfinite(gn) | ~torch.isfinite(ga))
                      if rescue else None)
             if small is not None:  # (the whole input's records too, whose norms the divergence rules read)

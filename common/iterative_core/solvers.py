@@ -19,7 +19,7 @@ from torch import Tensor
 
 from ._keys import check_choice, check_keys, check_new_name
 from .checks import check_callable, check_flag, check_int, check_name, check_real
-from ._compile import is_compiling
+from ._compile import free_read_back, is_compiling
 from .monitor import IterationMonitor, step_difference
 
 Solver = Callable[..., Tensor]
@@ -272,10 +272,6 @@ def _over_graph_peak(G: Tensor, batch: Optional[Tensor], num_graphs: int) -> Ten
     return G / peak.clamp_min(tiny)[batch].view((1, -1) + (1,) * (G.dim() - 2))
 
 
-#: the device types where a value is read back without a synchronisation that would stall a device
-_FREE_READ_BACK = frozenset({"cpu"})
-
-
 def _residual_gram(G: Tensor, batch: Optional[Tensor], num_graphs: int) -> Tensor:
     """``[B, n, n]`` Gram matrices of the history ``G``, one per graph, of each graph's rows over their
     largest entry (:func:`_over_graph_peak`) where the squares may have underflowed or overflowed. On
@@ -284,7 +280,7 @@ def _residual_gram(G: Tensor, batch: Optional[Tensor], num_graphs: int) -> Tenso
     (whose mean normalises the system; the common case: the
     rescaled copy of the history made a 30-step solve 10-20% slower); elsewhere (and under
     ``torch.compile``) the history is always rescaled, without a read-back."""
-    if G.device.type in _FREE_READ_BACK and not is_compiling():
+    if free_read_back(G.device):
         H = _graph_gram(G, batch, num_graphs)
         d = H.diagonal(dim1=-2, dim2=-1)
         fine = torch.finfo(G.dtype)
