@@ -501,12 +501,15 @@ class IterationMonitor:
 
     def _graph_last_norms(self, z: Tensor) -> Tensor:
         """Each graph's norm of the answer ``z`` (without synchronisation), a float32 or half-precision
-        one accumulated in float64 where the device has it, whose range holds the squares of any
-        float32 entry: a finite graph whose float32 squares overflow is not read as non-finite (at
-        2.6 times a float32 norm's cost; measured rescaled, it was ten times)."""
+        one accumulated in float64 where the device has it (the CPU, CUDA), whose range holds the
+        squares of any float32 entry, else measured rescaled: a finite graph whose float32 squares
+        overflow is not read as non-finite (in float64 at 2.6 times a float32 norm's cost; rescaled,
+        ten times)."""
         zd = z.detach()
-        if zd.dtype == torch.float64 or zd.device.type not in ("cpu", "cuda") or not zd.numel():
+        if zd.dtype == torch.float64 or not zd.numel():
             return self._graph_norms(zd)
+        if zd.device.type not in ("cpu", "cuda"):  # (no float64 on every device, MPS: measured rescaled there)
+            return self._rescaled_norm(zd, torch.float32, whole=False)
         rows = torch.linalg.vector_norm(zd.reshape(len(zd), -1), dim=1, dtype=torch.float64)
         return torch.zeros(self.num_graphs, device=zd.device, dtype=torch.float64).index_add_(
             0, self.batch, rows.square()).sqrt()
