@@ -719,11 +719,18 @@ def _emit(policy: str, msg: str, info: FixedPointInfo) -> None:
 
 
 
+def _tol_text(tol: float) -> str:
+    """``tol`` as a message shows it: ``{tol:g}``, or every digit where that rounds it (1.2345e-05 for
+    1.2344999e-05 would put a residual between them on the wrong side of it)."""
+    text = f"{tol:g}"
+    return text if float(text) == tol else repr(tol)
+
+
 def _beside(value: float, ref: float) -> str:
     """``value`` in 3 significant digits, or as many more as it takes to stand on the same side of ``ref``
-    as shown (``{ref:g}``) as it does of ``ref`` (a residual of 1.0025e-05 shown beside tol=1e-05 read
-    "1e-05", as if it met the tol; one of 1.0348e-03 beside 1.0345e-03 read "0.00103", below it)."""
-    shown = float(f"{ref:g}")
+    as shown (:func:`_tol_text`) as it does of ``ref`` (a residual of 1.0025e-05 shown beside tol=1e-05
+    read "1e-05", as if it met the tol; one of 1.0348e-03 beside 1.0345e-03 read "0.00103", below it)."""
+    shown = float(_tol_text(ref))
     for digits in range(3, 18):
         text = f"{value:.{digits}g}"
         v = float(text)
@@ -754,10 +761,10 @@ def apply_policy(info: FixedPointInfo, on_nonconvergence: str, on_divergence: st
         if info.final_residual <= info.tol:  # within tol, but the steps did not show that they shrink (NaN: False)
             why = ("one step cannot show that the steps shrink (two can)" if info.iterations <= 1 else
                    "the steps did not shrink, so it certifies no fixed point (see monitor.shrinking)")
-            reached = (f"{what} stopped at max_iter={info.iterations} with its residual within tol={info.tol:g} "
+            reached = (f"{what} stopped at max_iter={info.iterations} with its residual within tol={_tol_text(info.tol)} "
                        f"(final residual {final}, contraction factor {info.contraction_factor:.3g}), but {why}. ")
         else:
-            reached = (f"{what} did not reach tol={info.tol:g} in {info.iterations} iterations "
+            reached = (f"{what} did not reach tol={_tol_text(info.tol)} in {info.iterations} iterations "
                        f"(final residual {final}, contraction factor {info.contraction_factor:.3g}). ")
         msg = (
             reached

@@ -404,6 +404,11 @@ def test_a_residual_above_tol_is_shown_in_the_digits_that_tell_it_from_tol():
     assert _beside(1.00495e-05, 1.0049e-05) == "1.005e-05"
     assert _beside(1.0348e-3, 1.0345e-3) == "0.001035" and _beside(1.0342e-3, 1.0345e-3) == "0.00103"
     assert _beside(0.99999e-3, 1e-3) == "0.00099999"  # within the tol: not shown as above or at it
+    # a tol that {:g} rounds is shown in full, and the residual beside it on its side
+    from iterative_core.info import _tol_text
+
+    assert _tol_text(1e-05) == "1e-05" and _tol_text(1.2344996e-05) == "1.2344996e-05"
+    assert float(_beside(1.2344998e-05, 1.2344996e-05)) > 1.2344996e-05
     # in the warning: a linear contraction stopped just above its tol
     q = 0.9
 
