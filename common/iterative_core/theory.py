@@ -56,7 +56,9 @@ def apriori_bound(q: float, first_step: float, k: int) -> float:
     where = "apriori_bound()"
     q, first_step = _check_q(q, where), _check_step("first_step (a norm)", first_step, where)
     k = check_int("k", _number(k), minimum=0, where=where, index=False)  # (plain arithmetic: any k)
-    return q**k / (1.0 - q) * first_step
+    # q**k with k beyond 2**63 is 0 for every float q < 1 (q**(2**63) <= exp(-1024) underflows), as Python's
+    # float power cannot take such an int
+    return q ** min(k, 2**63) / (1.0 - q) * first_step
 
 
 def apriori_iterations(q: float, first_step: float, tol: float) -> int:

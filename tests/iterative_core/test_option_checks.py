@@ -88,6 +88,7 @@ def test_an_iteration_count_beyond_torchs_index_range_is_named():
         ic.SolveConfig(max_iter=10**20)
     assert ic.SolveConfig(max_iter=2**63 - 1).max_iter == 2**63 - 1  # the bound itself is taken
     assert ic.apriori_bound(0.5, 1.0, 10**20) == 0.0  # plain arithmetic, no torch index: any k
+    assert ic.apriori_bound(1 - 2**-53, 1.0, 10**400) == ic.apriori_bound(0.0, 1.0, 10**400) == 0.0
 
 
 def test_eval_schedule_must_cover_the_eval_iterations():
