@@ -11,7 +11,7 @@ from ._compile import is_batched_gradient, is_compiling, under_transform
 from ._keys import check_keys
 from .checks import check_int, check_one_graph, got
 from .config import GRAD_MODES, STOP_RULES, SolveConfig, option_names
-from .info import FixedPointInfo, _emit, apply_policy
+from .info import FixedPointInfo, _emit, apply_policy, beside, tol_text
 from .monitor import IterationMonitor, _relative, coarser_dtype, step_difference
 from .schedules import Schedule
 from .solvers import get_solver
@@ -600,7 +600,8 @@ def _check_adjoint_without_tol(backward: FixedPointInfo, on_nonconvergence: str,
     if r <= point_tol:
         return
     msg = (f"grad='implicit': the adjoint solve (no tol) stopped after {backward.iterations} iterations at a "
-           f"relative residual of {r:.3g}{where}, above {point_tol:g}: the gradient is not the implicit one. "
+           f"relative residual of {beside(r, point_tol)}{where}, above {tol_text(point_tol)}: the gradient is not "
+           "the implicit one. "
            "Set backward_tol (the adjoint then runs to it, up to backward_max_iter), raise backward_max_iter, or "
            "set contraction=kappa (the GCN operator's option) for a guaranteed contraction.")
     _emit(on_nonconvergence, msg, backward)
@@ -656,7 +657,7 @@ def _check_implicit_point(info: FixedPointInfo, tol: float, metric: str, source:
                     f"{dtype} resolves), or iterating in float32, brings the point closer. Give a `tol`")
     msg = (
         f"grad='implicit': the implicit gradient is taken at a point that is not a fixed point: the forward "
-        f"solve's {what} is {res:.3g}, above {tol:g} ({source}), after {info.iterations} "
+        f"solve's {what} is {beside(res, tol)}, above {tol_text(tol)} ({source}), after {info.iterations} "
         f"iterations, so the implicit function theorem does not apply and the gradient is inaccurate. "
         f"{give_tol} and enough iterations for the forward solve to reach it (`contraction=kappa`, the GCN "
         "operator's option, guarantees convergence), or use grad='unrolled' (the exact gradient of the steps taken)."

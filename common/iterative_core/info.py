@@ -52,14 +52,21 @@ def _contraction_factors(r: Tensor, rel: Tensor, seen: Tensor, floor: float) -> 
     if seen.dim() == 1:
         seen = seen[:, None].expand(-1, r.shape[1])
     pairs = seen[:-1] & seen[1:]
-    meaningful = (rel > floor) & (r > 1e-300)
+    known = torch.isfinite(r) & torch.isfinite(rel)  # (NaN/Inf: a norm that overflowed, left out)
+    meaningful = (rel > floor) & (r > 1e-300) & known
     ok = meaningful[:-1] & meaningful[1:] & pairs
     last5 = ok & (ok.flip(0).cumsum(0).flip(0) <= 5)  # the last five ratios of each column
     logs = torch.where(last5, torch.log((r[1:] / r[:-1].clamp_min(1e-300)).clamp_min(1e-300)), 0.0)
     count = last5.sum(0)
     q = torch.where(count > 0, torch.exp(logs.sum(0) / count.clamp_min(1)),
-                    torch.where(pairs.any(0), 0.0, float("nan")))
-    finite = torch.isfinite(torch.where(seen, r, 0.0)).all(0)
+                    torch.where((pairs & known[:-1] & known[1:]).any(0), 0.0, float("nan")))
+    # NaN where the last measured step is NaN/Inf; earlier ones that are (the overflowed norms of a huge but
+    # finite iterate, kept between a solve's tests on a device) are left out of the ratios
+    if r.shape[0]:
+        last = seen.long().cumsum(0).argmax(0)  # (each column's last measured row: the first to reach its count)
+        finite = torch.isfinite(r.gather(0, last[None, :])[0])
+    else:
+        finite = torch.ones(r.shape[1], dtype=torch.bool)
     return torch.where(finite & (seen.sum(0) >= 2), q, nan)
 
 
@@ -353,10 +360,14 @@ class FixedPointInfo:
         # a finite iterate that met its tol at a test, which measures an iterate whose float32 squares overflow
         # on its rescaled entries: the non-finite norms of the steps between tests (check_every > 1) and of
         # the start are that overflow, not a divergence; the rules below read the finite steps
-        met = self._tol_met if self._graph_done is None else bool(self._graph_done.all())
-        overflowed = met and bool(self._finite)
+        # In a batch: where every graph whose own steps read NaN/Inf met its tol (the others' steps are finite:
+        # the whole input's non-finite rows are the converged graphs' overflow). Read only where a norm is so.
+        def overflowed() -> bool:
+            return bool(self._finite) and (self._tol_met if self._graph_done is None
+                                           else self._graphs_met_past_overflow())
+
         # the first step is always measured: ||z_0|| non-finite means the input held NaN/Inf
-        if self._has_norms and not bool(torch.isfinite(norms[0])) and not overflowed:
+        if self._has_norms and not bool(torch.isfinite(norms[0])) and not overflowed():
             return "input"
         if not bool(self._finite):
             return "nonfinite"
@@ -364,7 +375,7 @@ class FixedPointInfo:
             r, seen = self._undamped(r.double().cpu()), seen.cpu()
         r = r[seen]
         if not bool(torch.isfinite(r).all()):
-            if not overflowed:
+            if not overflowed():
                 return "nonfinite"
             r = r[torch.isfinite(r)]
         if r.numel() < 2:
@@ -380,6 +391,15 @@ class FixedPointInfo:
         if q > EXPANSION_FACTOR and self.iterate_growth > EXPANSION_GROWTH:  # NaN growth: False
             return "expansive"
         return None
+
+    def _graphs_met_past_overflow(self) -> bool:
+        """With a batch and a tol: whether each graph whose own measured steps read NaN/Inf met its tol."""
+        if self.tol is None:
+            return False
+        if self._graph_steps is None:  # (no steps of each graph recorded: every graph met its tol)
+            return bool(self._graph_done.all())
+        r, _, seen = self._graph_columns(slice(None))
+        return bool(((~torch.isfinite(r) & seen).any(0) <= self._graph_done.detach().cpu()).all())
 
     def _graph_divergence(self) -> Optional[str]:
         """The reason of the first graph of a batch that diverged on its own steps (None: none did)."""
@@ -719,18 +739,18 @@ def _emit(policy: str, msg: str, info: FixedPointInfo) -> None:
 
 
 
-def _tol_text(tol: float) -> str:
+def tol_text(tol: float) -> str:
     """``tol`` as a message shows it: ``{tol:g}``, or every digit where that rounds it (1.2345e-05 for
     1.2344999e-05 would put a residual between them on the wrong side of it)."""
     text = f"{tol:g}"
     return text if float(text) == tol else repr(tol)
 
 
-def _beside(value: float, ref: float) -> str:
+def beside(value: float, ref: float) -> str:
     """``value`` in 3 significant digits, or as many more as it takes to stand on the same side of ``ref``
-    as shown (:func:`_tol_text`) as it does of ``ref`` (a residual of 1.0025e-05 shown beside tol=1e-05
+    as shown (:func:`tol_text`) as it does of ``ref`` (a residual of 1.0025e-05 shown beside tol=1e-05
     read "1e-05", as if it met the tol; one of 1.0348e-03 beside 1.0345e-03 read "0.00103", below it)."""
-    shown = float(_tol_text(ref))
+    shown = float(tol_text(ref))
     for digits in range(3, 18):
         text = f"{value:.{digits}g}"
         v = float(text)
@@ -754,17 +774,17 @@ def apply_policy(info: FixedPointInfo, on_nonconvergence: str, on_divergence: st
             report = "it " + report[len(what) + 1:]
         elif report.startswith(what + ": "):
             report = report[len(what) + 2:]
-        _emit(on_nonconvergence, f"{what} did not reach tol={info.tol:g}: {report}", info)
+        _emit(on_nonconvergence, f"{what} did not reach tol={tol_text(info.tol)}: {report}", info)
         return
     if info.status == "max_iter":
-        final = _beside(info.final_residual, info.tol)
+        final = beside(info.final_residual, info.tol)
         if info.final_residual <= info.tol:  # within tol, but the steps did not show that they shrink (NaN: False)
             why = ("one step cannot show that the steps shrink (two can)" if info.iterations <= 1 else
                    "the steps did not shrink, so it certifies no fixed point (see monitor.shrinking)")
-            reached = (f"{what} stopped at max_iter={info.iterations} with its residual within tol={_tol_text(info.tol)} "
+            reached = (f"{what} stopped at max_iter={info.iterations} with its residual within tol={tol_text(info.tol)} "
                        f"(final residual {final}, contraction factor {info.contraction_factor:.3g}), but {why}. ")
         else:
-            reached = (f"{what} did not reach tol={_tol_text(info.tol)} in {info.iterations} iterations "
+            reached = (f"{what} did not reach tol={tol_text(info.tol)} in {info.iterations} iterations "
                        f"(final residual {final}, contraction factor {info.contraction_factor:.3g}). ")
         msg = (
             reached

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import warnings
 from typing import Optional
 
 import pytest
@@ -394,21 +395,44 @@ def test_a_graphs_contraction_factor_reads_only_its_own_steps():
 
 def test_a_residual_above_tol_is_shown_in_the_digits_that_tell_it_from_tol():
     """A final residual of 1.0025e-05 beside tol=1e-05 read "final residual 1e-05", as if it met it."""
-    from iterative_core.info import _beside
+    from iterative_core.info import beside
 
-    assert _beside(1.0024712537415326e-05, 1e-05) == "1.002e-05"
-    assert _beside(1.00000001e-05, 1e-05) == "1.00000001e-05"
-    assert _beside(0.0123456, 1e-05) == "0.0123"
-    assert _beside(1e-05, 1e-05) == "1e-05" and _beside(float("nan"), 1e-05) == "nan"
+    assert beside(1.0024712537415326e-05, 1e-05) == "1.002e-05"
+    assert beside(1.00000001e-05, 1e-05) == "1.00000001e-05"
+    assert beside(0.0123456, 1e-05) == "0.0123"
+    assert beside(1e-05, 1e-05) == "1e-05" and beside(float("nan"), 1e-05) == "nan"
     # on the same side of the tol as shown as the value is of the tol: 3 digits crossed it, or reached it
-    assert _beside(1.00495e-05, 1.0049e-05) == "1.005e-05"
-    assert _beside(1.0348e-3, 1.0345e-3) == "0.001035" and _beside(1.0342e-3, 1.0345e-3) == "0.00103"
-    assert _beside(0.99999e-3, 1e-3) == "0.00099999"  # within the tol: not shown as above or at it
+    assert beside(1.00495e-05, 1.0049e-05) == "1.005e-05"
+    assert beside(1.0348e-3, 1.0345e-3) == "0.001035" and beside(1.0342e-3, 1.0345e-3) == "0.00103"
+    assert beside(0.99999e-3, 1e-3) == "0.00099999"  # within the tol: not shown as above or at it
     # a tol that {:g} rounds is shown in full, and the residual beside it on its side
-    from iterative_core.info import _tol_text
+    from iterative_core.info import tol_text
 
-    assert _tol_text(1e-05) == "1e-05" and _tol_text(1.2344996e-05) == "1.2344996e-05"
-    assert float(_beside(1.2344998e-05, 1.2344996e-05)) > 1.2344996e-05
+    assert tol_text(1e-05) == "1e-05" and tol_text(1.2344996e-05) == "1.2344996e-05"
+    assert float(beside(1.2344998e-05, 1.2344996e-05)) > 1.2344996e-05
+    with pytest.warns(ic.ConvergenceWarning, match=r"did not reach tol=1\.2344996e-05 in 3 iterations"):
+        ic.fixed_point(lambda z: 0.9 * z + 1.0, torch.zeros(1, dtype=torch.float64), max_iter=3, tol=1.2344996e-05)
+    with pytest.warns(ic.ConvergenceWarning, match=r"did not reach tol=1\.2344996e-05: it diverged"):
+        ic.fixed_point(lambda z: 2.0 * z + 1.0, torch.zeros(1, dtype=torch.float64), max_iter=30, tol=1.2344996e-05,
+                       on_divergence="ignore")
+    # the implicit gradient's point check: "0.00253, above 0.00253 (tol)" before
+    b = torch.ones(4, 2, dtype=torch.float64)
+
+    def implicit(tol):
+        w = torch.nn.Parameter(torch.tensor(0.5, dtype=torch.float64))
+        with warnings.catch_warnings(record=True) as rec:
+            warnings.simplefilter("always")
+            z, info = ic.fixed_point(lambda z: w * z + b, torch.zeros(4, 2, dtype=torch.float64), max_iter=17,
+                                     tol=tol, grad="implicit")
+            z.sum().backward()
+        return info, " ".join(str(x.message) for x in rec)
+
+    r = implicit(1e-12)[0].final_residual
+    tol = float(f"{r:.3g}")
+    assert r > tol
+    _, said = implicit(tol)
+    shown = re.search(r"last relative residual is ([0-9.e+-]+), above ([0-9.e+-]+) \(tol\)", said)
+    assert shown and float(shown.group(1)) > float(shown.group(2)) == tol, said
     # in the warning: a linear contraction stopped just above its tol
     q = 0.9
 

@@ -249,6 +249,16 @@ def test_on_a_device_a_solve_of_huge_features_that_meets_its_tol_between_unresca
     _, info = ic.fixed_point(lambda z: A @ z + 1e20 * b, torch.zeros(6, 3), max_iter=60, tol=1e-5, check_every=5,
                              batch=batch)
     assert info.status == "converged" and not bool(torch.isfinite(info.abs_residuals).all())
+    # no two adjacent measured steps with finite norms: the factor is not known (it read 0.0, "at the floor")
+    assert math.isnan(info.contraction_factor)
+    if batched:  # beside a graph that misses its tol: "max_iter", as on the CPU (it read "diverged", no graph marked)
+        slow = A.clone()
+        slow[3:, 3:], slow[:3, 3:], slow[3:, :3] = 0.999 * torch.eye(3), 0.0, 0.0
+        shift = torch.cat([torch.full((3, 1), 1e20), torch.ones(3, 1)])
+        _, info = ic.fixed_point(lambda z: slow @ z + shift * b, torch.zeros(6, 3), max_iter=40, tol=1e-5,
+                                 check_every=5, batch=batch, on_nonconvergence="ignore")
+        assert info.status == "max_iter" and info.graph_diverged.tolist() == [False, False]
+        assert info.converged.tolist() == [True, False]
 
 
 @pytest.mark.parametrize("dtype,scale", [(torch.float32, 1e-25), (torch.float64, 1e-170), (torch.float16, 1e-4),
