@@ -12,7 +12,7 @@ import torch
 
 import iterative_core as ic
 from iterative_core import FixedPointInfo
-from iterative_core.info import EXPANSION_GROWTH
+from iterative_core.info import EXPANSION_GROWTH, tol_text
 
 NAN, INF = float("nan"), float("inf")
 
@@ -310,7 +310,8 @@ def test_the_default_implicit_point_check_reads_a_half_precision_step_at_its_res
     # a point far from fixed is still reported
     z, _ = ic.fixed_point(lambda z: f(z) * W, torch.zeros(100, 4, dtype=dtype), max_iter=2, smoothing=0.5,
                           grad="implicit")
-    with pytest.warns(ic.ConvergenceWarning, match=rf"not a fixed point.*above {torch.finfo(dtype).eps:g} \(the default"):
+    eps = re.escape(tol_text(torch.finfo(dtype).eps))  # (as the message shows it: 0.0009765625 in full)
+    with pytest.warns(ic.ConvergenceWarning, match=rf"not a fixed point.*above {eps} \(the default"):
         z.float().pow(2).sum().backward()
 
 
@@ -323,8 +324,9 @@ def test_a_smoothed_half_precision_stall_is_reported_with_advice_the_dtype_can_f
     W = torch.ones((), dtype=dtype, requires_grad=True)
     z, _ = ic.fixed_point(lambda z: f(z) * W, torch.zeros(100, 4, dtype=dtype), max_iter=2000, smoothing=0.99,
                           grad="implicit")
+    eps = re.escape(tol_text(torch.finfo(dtype).eps))
     with pytest.warns(ic.ConvergenceWarning, match=rf"not a fixed point.*smoothed by s = 0\.99.*above "
-                      rf"{torch.finfo(dtype).eps:g} \(the default.*A smaller smoothing s \(a tol bounds the smoothed "
+                      rf"{eps} \(the default.*A smaller smoothing s \(a tol bounds the smoothed "
                       rf"step, and .* is below what {dtype} resolves\), or iterating in float32"):
         z.float().pow(2).sum().backward()
 
