@@ -359,9 +359,9 @@ class FixedPointInfo:
             return None if bool(self._finite) else "input"
         # a finite iterate that met its tol at a test, which measures an iterate whose float32 squares overflow
         # on its rescaled entries: the non-finite norms of the steps between tests (check_every > 1) and of
-        # the start are that overflow, not a divergence; the rules below read the finite steps
-        # In a batch: where every graph whose own steps read NaN/Inf met its tol (the others' steps are finite:
-        # the whole input's non-finite rows are the converged graphs' overflow). Read only where a norm is so.
+        # the start are that overflow, not a divergence; the rules below read the finite steps. In a batch:
+        # where each graph whose own steps read NaN/Inf met its tol (the whole input's non-finite rows are
+        # those graphs' overflow). Read only where a norm is NaN/Inf.
         def overflowed() -> bool:
             return bool(self._finite) and (self._tol_met if self._graph_done is None
                                            else self._graphs_met_past_overflow())
@@ -736,7 +736,6 @@ def _emit(policy: str, msg: str, info: FixedPointInfo) -> None:
     if policy == "raise":
         raise ConvergenceError(msg, info)
     warn_user(msg, ConvergenceWarning)
-
 
 
 def tol_text(tol: float) -> str:

@@ -260,7 +260,7 @@ def anderson(
 def _over_graph_peak(G: Tensor, batch: Optional[Tensor], num_graphs: int) -> Tensor:
     """The history ``G`` (``[n, N, ...]``) with each graph's rows over their largest entry (the
     coefficients do not change): the Gram product squares them, and float32 residuals below 1e-19
-    squared to zero (above 1e19, to inf), where the plain step was taken for Anderson's."""
+    squared to zero (above 1e19, to inf), where Anderson fell back to the plain step."""
     if not G.numel():
         return G
     tiny = torch.finfo(G.dtype).tiny
@@ -277,9 +277,9 @@ def _residual_gram(G: Tensor, batch: Optional[Tensor], num_graphs: int) -> Tenso
     largest entry (:func:`_over_graph_peak`) where the squares may have underflowed or overflowed. On
     the CPU, where reading a value back costs nothing, the plain product is kept where every diagonal
     entry is above the dtype's smallest normal number over its eps and below its largest over ``n``
-    (whose mean normalises the system; the common case: the
-    rescaled copy of the history made a 30-step solve 10-20% slower); elsewhere (and under
-    ``torch.compile``) the history is always rescaled, without a read-back."""
+    (their mean normalises the system): the common case, where the rescaled copy of the history made
+    a 30-step solve 10-20% slower. Elsewhere (and under ``torch.compile``) the history is always
+    rescaled, without a read-back."""
     if free_read_back(G.device):
         H = _graph_gram(G, batch, num_graphs)
         d = H.diagonal(dim1=-2, dim2=-1)
