@@ -112,6 +112,22 @@ def orthogonal(c: int, *, seed: int = 0, dtype=torch.float64) -> Tensor:
 
 
 # --------------------------------------------------------------------------------------- references
+def affine_contraction(q: float, n: int = 6, c: int = 3, *, seed: int = 0) -> tuple[Tensor, Tensor]:
+    """``(A, b)`` of the affine map :math:`z \mapsto A z + b` on ``[n, c]`` iterates, with
+    :math:`\|A\|_2 = q` (a ``q``-contraction), float32, from its own generator."""
+    g = torch.Generator().manual_seed(seed)
+    A = torch.randn(n, n, generator=g)
+    return q * A / torch.linalg.matrix_norm(A, 2), torch.randn(n, c, generator=g)
+
+
+def as_on_a_device(monkeypatch) -> None:
+    """Run the CPU as a device runs: no value is read back where that would stall one (the CPU taken off
+    ``iterative_core._compile``'s list of devices where a read-back is free)."""
+    import sys
+
+    monkeypatch.setattr(sys.modules["iterative_core._compile"], "_FREE_READ_BACK", frozenset())
+
+
 def dense_gcn_matrix(edge_index, w, n, *, add_self_loops=True, normalize=True, dtype=torch.float32):
     """Â written densely, entry by entry: A[dst, src] += w, a self-loop of 1 where none exists,
     D^-1/2 A D^-1/2 (zero rows and columns for nodes of degree 0)."""

@@ -3,7 +3,6 @@ which steps it measures, when it stops, and how it freezes the graphs of a batch
 from __future__ import annotations
 
 import math
-import sys
 import re
 
 import pytest
@@ -11,6 +10,7 @@ import torch
 
 import iterative_core as ic
 from iterative_core import IterationMonitor
+from tests.helpers import affine_contraction, as_on_a_device
 
 NAN = float("nan")
 
@@ -203,10 +203,7 @@ def test_an_iterate_whose_squares_overflow_is_measured_at_its_own_scale_at_a_tes
 @pytest.mark.parametrize("scale", [1e19, 1e30])
 @pytest.mark.parametrize("batched", [False, True])
 def test_a_contraction_on_huge_float32_features_converges_in_the_steps_of_ordinary_ones(scale, batched):
-    torch.manual_seed(0)
-    A = torch.randn(6, 6)
-    A = 0.9 * A / torch.linalg.matrix_norm(A, 2)
-    b = torch.randn(6, 3)
+    A, b = affine_contraction(0.9)
     batch = torch.tensor([0] * 3 + [1] * 3) if batched else None
     runs = [ic.fixed_point(lambda z, s=s: A @ z + s * b, torch.zeros(6, 3), max_iter=200, tol=1e-5, batch=batch)[1]
             for s in (1.0, scale)]
@@ -218,10 +215,7 @@ def test_a_solve_of_huge_features_that_misses_its_tol_reads_max_iter_with_tests_
     """check_every > 1: the measured steps between tests read their overflowed norms, and a solve that
     only needed more steps read "diverged" (contraction factor NaN) where the same features unscaled
     read "max_iter"; alone and in a batch beside an ordinary graph."""
-    torch.manual_seed(0)
-    A = torch.randn(6, 6)
-    A = 0.95 * A / torch.linalg.matrix_norm(A, 2)
-    b = torch.randn(6, 3)
+    A, b = affine_contraction(0.95)
     runs = [ic.fixed_point(lambda z, s=s: A @ z + s * b, torch.zeros(6, 3), max_iter=27, tol=1e-9, check_every=5,
                            on_nonconvergence="ignore")[1] for s in (1.0, scale)]
     assert [info.status for info in runs] == ["max_iter"] * 2
@@ -240,11 +234,8 @@ def test_on_a_device_a_solve_of_huge_features_that_meets_its_tol_between_unresca
     """A device reads nothing back between tests (the rescaled norms at every such step cost a third of a
     solve): the steps between tests keep their overflowed norms, and a solve that met its tol at a test is
     read past them, as converged."""
-    monkeypatch.setattr(sys.modules["iterative_core._compile"], "_FREE_READ_BACK", frozenset())
-    torch.manual_seed(0)
-    A = torch.randn(6, 6)
-    A = 0.5 * A / torch.linalg.matrix_norm(A, 2)
-    b = torch.randn(6, 3)
+    as_on_a_device(monkeypatch)
+    A, b = affine_contraction(0.5)
     batch = torch.tensor([0] * 3 + [1] * 3) if batched else None
     _, info = ic.fixed_point(lambda z: A @ z + 1e20 * b, torch.zeros(6, 3), max_iter=60, tol=1e-5, check_every=5,
                              batch=batch)

@@ -7,7 +7,8 @@ import torch
 
 import iterative_core as ic
 
-from tests.helpers import DenseConv, block_diag_graph, gcn_dense, orthogonal, random_edges
+from tests.helpers import (DenseConv, affine_contraction, as_on_a_device, block_diag_graph, gcn_dense, orthogonal,
+                           random_edges)
 
 DT = torch.float64
 
@@ -173,7 +174,7 @@ def test_no_synchronisation_without_tol(solver, monkeypatch):
 
     monkeypatch.setattr(module, "_check_batch", cpu_only)
     # Anderson reads its Gram matrix's diagonal back on the CPU only, where that costs nothing
-    monkeypatch.setattr(sys.modules["iterative_core._compile"], "_FREE_READ_BACK", frozenset())
+    as_on_a_device(monkeypatch)
     with guard:
         ic.fixed_point(T, x, max_iter=6, solver=solver, batch=batch, num_graphs=2, on_divergence="ignore")
         ic.fixed_point(T, x, max_iter=6, solver=solver, on_divergence="ignore")
@@ -321,11 +322,8 @@ def test_anderson_takes_the_same_steps_for_float32_residuals_whose_squares_under
     Each graph's residuals are divided by their largest entry first (in a batch, beside a graph of the
     same values unscaled)."""
     if not read_back:
-        monkeypatch.setattr(sys.modules["iterative_core._compile"], "_FREE_READ_BACK", frozenset())
-    torch.manual_seed(0)
-    A = torch.randn(6, 6)
-    A = 0.9 * A / torch.linalg.matrix_norm(A, 2)
-    b = torch.randn(6, 3)
+        as_on_a_device(monkeypatch)
+    A, b = affine_contraction(0.9)
     batch = torch.tensor([0] * 6 + [1] * 6) if batched else None
 
     def solve(s):
@@ -356,7 +354,7 @@ def test_anderson_coefficients_do_not_depend_on_the_residuals_scale_on_either_pa
                                                                        dtype=torch.float64).view(5, 1, 1)
     ref = solvers._anderson_coefficients(G, None, 1, 1e-4, 1e8)
     cpu = solvers._anderson_coefficients((G * scale).float(), None, 1, 1e-4, 3e3)
-    monkeypatch.setattr(sys.modules["iterative_core._compile"], "_FREE_READ_BACK", frozenset())
+    as_on_a_device(monkeypatch)
     device = solvers._anderson_coefficients((G * scale).float(), None, 1, 1e-4, 3e3)
     torch.testing.assert_close(cpu.double(), ref, atol=1e-4, rtol=1e-3)
     torch.testing.assert_close(device.double(), ref, atol=1e-4, rtol=1e-3)
