@@ -62,12 +62,16 @@ def _contraction_factors(r: Tensor, rel: Tensor, seen: Tensor, floor: float) -> 
                     torch.where((pairs & known[:-1] & known[1:]).any(0), 0.0, float("nan")))
     # NaN where the last measured step is NaN/Inf; earlier ones that are (the overflowed norms of a huge but
     # finite iterate, kept between a solve's tests on a device) are left out of the ratios
-    if r.shape[0]:
-        last = seen.long().cumsum(0).argmax(0)  # (each column's last measured row: the first to reach its count)
-        finite = torch.isfinite(r.gather(0, last[None, :])[0])
-    else:
-        finite = torch.ones(r.shape[1], dtype=torch.bool)
+    finite = torch.isfinite(_last_measured(r, seen)) if r.shape[0] else torch.ones(r.shape[1], dtype=torch.bool)
     return torch.where(finite & (seen.sum(0) >= 2), q, nan)
+
+
+def _last_measured(r: Tensor, seen: Tensor) -> Tensor:
+    """``[columns]`` each column's value of ``r`` (``[steps, columns]``, at least one step) at its last
+    measured step (``seen``, the same shape; the first row where a column has none)."""
+    rows = torch.arange(r.shape[0])[:, None]
+    last_row = torch.where(seen, rows, -1).amax(0).clamp_min(0)
+    return r[last_row, torch.arange(r.shape[1])]
 
 
 def _left_the_floor(r: Tensor, rel: Tensor, seen: Tensor, floor: float) -> Tensor:
@@ -81,10 +85,7 @@ def _left_the_floor(r: Tensor, rel: Tensor, seen: Tensor, floor: float) -> Tenso
         seen = seen[:, None].expand(-1, rel.shape[1])
     above = (rel > floor) & seen
     longest = torch.where(above, r, torch.zeros_like(r)).amax(0)
-    rows = torch.arange(r.shape[0])[:, None]
-    last_row = torch.where(seen, rows, -1).amax(0).clamp_min(0)
-    last = r[last_row, torch.arange(r.shape[1])]
-    return above.any(0) & (last < longest)
+    return above.any(0) & (_last_measured(r, seen) < longest)
 
 
 class ConvergenceError(RuntimeError):
