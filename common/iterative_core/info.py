@@ -399,8 +399,15 @@ class FixedPointInfo:
             return False
         if self._graph_steps is None:  # (no steps of each graph recorded: every graph met its tol)
             return bool(self._graph_done.all())
-        r, _, seen = self._graph_columns(slice(None))
-        return bool(((~torch.isfinite(r) & seen).any(0) <= self._graph_done.detach().cpu()).all())
+        return bool((self._graph_nonfinite_steps() <= self._graph_done.detach().cpu()).all())
+
+    def _graph_nonfinite_steps(self) -> Tensor:
+        """``[num_graphs]`` bool, with a batch: the graphs whose own measured steps read NaN/Inf (every graph's
+        steps read back once, for the divergence rules and :attr:`graph_diverged`)."""
+        if "graph_nonfinite" not in self._cache:
+            r, _, seen = self._graph_columns(slice(None))
+            self._cache["graph_nonfinite"] = (~torch.isfinite(r) & seen).any(0)
+        return self._cache["graph_nonfinite"]
 
     def _graph_divergence(self) -> Optional[str]:
         """The reason of the first graph of a batch that diverged on its own steps (None: none did)."""
@@ -560,9 +567,8 @@ class FixedPointInfo:
                 flagged = flagged | ~torch.isfinite(self._graph_last_norms.detach().cpu())
             # a graph with a NaN/Inf step norm, unless it met its tol (at a test, which measures an iterate whose
             # float32 squares overflow rescaled: the steps between tests read that overflow)
-            r, _, seen = self._graph_columns(slice(None))
             done = self._graph_done.detach().cpu() if self._graph_done is not None else torch.zeros_like(flagged)
-            flagged = flagged | ((~torch.isfinite(r) & seen).any(0) & ~done)
+            flagged = flagged | (self._graph_nonfinite_steps() & ~done)
             self._cache["graph_diverged"] = flagged
         return self._cache["graph_diverged"]
 
