@@ -23,6 +23,7 @@ from typing import Any, Callable, NoReturn, Optional, Sequence
 import torch
 from iterative_core import resolve_activation
 from iterative_core._keys import closest
+from iterative_core.checks import INDEX_MAX
 from iterative_core.validation import NonFiniteFeaturesError
 
 from . import backends
@@ -56,14 +57,10 @@ def _number(text: str, convert: Callable[[str], Any], ok: Callable[[Any], bool],
 
 
 
-#: the largest whole number an option takes: torch's index range (int64); beyond it a count failed
-#: inside torch with a traceback ("cannot fit 'int' into an index-sized integer")
-MAX_INT = 2 ** 63 - 1
-
-
 def positive_int(text: str) -> int:
-    """A whole number >= 1 (and at most :data:`MAX_INT`)."""
-    return _number(text, int, lambda v: 1 <= v <= MAX_INT, "a whole number >= 1 (at most 2**63 - 1)")
+    """A whole number >= 1 (and at most torch's index range, ``INDEX_MAX``: beyond
+    it a count failed inside torch with a traceback)."""
+    return _number(text, int, lambda v: 1 <= v <= INDEX_MAX, "a whole number >= 1 (at most 2**63 - 1)")
 
 
 #: the most CPU threads --threads takes: far more than any machine's cores (OpenMP failed to create
@@ -103,8 +100,8 @@ def fraction_below_one(text: str) -> float:
 
 
 def nonneg_int(text: str) -> int:
-    """A whole number >= 0 (and at most :data:`MAX_INT`)."""
-    return _number(text, int, lambda v: 0 <= v <= MAX_INT, "a whole number >= 0 (at most 2**63 - 1)")
+    """A whole number >= 0 (and at most torch's index range, ``INDEX_MAX``)."""
+    return _number(text, int, lambda v: 0 <= v <= INDEX_MAX, "a whole number >= 0 (at most 2**63 - 1)")
 
 
 def seed_value(text: str) -> int:

@@ -47,7 +47,8 @@ def check_one_graph(num_graphs: Optional[int], where: str, rows: str = "the node
                          "are one graph (num_graphs=1 or None): pass the batch vector of the graphs it counts")
 
 
-_INT64_MAX = 2 ** 63 - 1
+#: the largest count torch indexes with (int64): beyond it torch fails inside, naming no option
+INDEX_MAX = 2 ** 63 - 1
 
 
 def check_int(name: str, value: Any, *, minimum: int = 0, maximum: Optional[int] = None,
@@ -66,7 +67,7 @@ def check_int(name: str, value: Any, *, minimum: int = 0, maximum: Optional[int]
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{_prefix(where)}{name} must be {valid}, got {got(value)}")
     v = operator.index(value)
-    if index and maximum is None and v > _INT64_MAX:  # (torch's index range: beyond it torch fails naming no option)
+    if index and maximum is None and v > INDEX_MAX:  # (torch's index range: beyond it torch fails naming no option)
         raise ValueError(f"{_prefix(where)}{name} must be {valid} and <= 2**63 - 1 (torch's index range), got {v}")
     if v < minimum or (maximum is not None and v > maximum):
         if maximum is not None and v > maximum:
