@@ -13,6 +13,12 @@ _SAME_MEANING = {"max_iter": "num_iterations", "num_iterations": "max_iter"}
 _LIBRARY_PACKAGES = ("pyg_iterative", "dgl_iterative", "iterative_core")
 
 
+def library_name(obj: object, name: str) -> bool:
+    """Whether attribute ``name`` of ``obj`` is the library's to guard: ``obj``'s class is one of the
+    library's own (not a subclass of yours) and does not define ``name`` (a property, say)."""
+    return type(obj).__module__.split(".")[0] in _LIBRARY_PACKAGES and not hasattr(type(obj), name)
+
+
 def closest(value: str, valid: Iterable[str]) -> Optional[str]:
     """The valid name the user most likely meant: the same letters in another case (``PICARD`` ->
     ``picard``), a close spelling (``solver_opts`` -> ``solver_options``), else one that the value

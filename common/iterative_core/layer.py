@@ -18,7 +18,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ._keys import _LIBRARY_PACKAGES, _SAME_MEANING, check_choice, check_keys
+from ._keys import _SAME_MEANING, check_choice, check_keys, library_name
 from .activations import Activation, identity, inplace_activation, resolve_activation
 from .checks import check_flag, check_int, check_real, got
 from .config import LayerOptions, SolveConfig, expose, frozen_smoothing, mirror_options, option_names, show
@@ -194,9 +194,8 @@ class IterativeLayerBase(HintedLoad, nn.Module):
         if name in self._exposed_options and "_config" in self.__dict__:
             self.configure(**{name: value})
             return
-        if (name in _SAME_MEANING and name not in self._exposed_options and "_config" in self.__dict__
-                and _SAME_MEANING[name] in self._exposed_options and name not in self.__dict__
-                and type(self).__module__.split(".")[0] in _LIBRARY_PACKAGES and not hasattr(type(self), name)):
+        if (name in _SAME_MEANING and "_config" in self.__dict__ and _SAME_MEANING[name] in self._exposed_options
+                and name not in self.__dict__ and library_name(self, name)):
             # fixed_point's name for a layer option (max_iter for num_iterations): set, it changed nothing (a
             # subclass of your own, or a property of its class, may use the name as it likes)
             raise AttributeError(f"{type(self).__name__}: {name} is not an option of the layer: "

@@ -10,7 +10,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ._compile import is_compiling
-from ._keys import _LIBRARY_PACKAGES, _SAME_MEANING, UnknownKeywords, check_choice
+from ._keys import _SAME_MEANING, UnknownKeywords, check_choice, library_name
 from ._state_dict import HintedLoad
 from ._warnings import warn_user
 from .checks import check_int, check_one_graph, check_real, got
@@ -100,8 +100,7 @@ class PIGNBase(HintedLoad, nn.Module):
         # property of its class, may use those names as it likes
         if name in _MODEL_DROPOUTS and not isinstance(value, nn.Module):
             value = _probability(name, value, self)
-        elif (name not in self.__dict__ and type(self).__module__.split(".")[0] in _LIBRARY_PACKAGES
-              and not hasattr(type(self), name) and self._modules.get("conv") is not None):
+        elif name not in self.__dict__ and library_name(self, name) and self._modules.get("conv") is not None:
             exposed = getattr(type(self.conv), "_exposed_options", ())
             if name == "conv_dropout" or (name in exposed and name != "dropout"):
                 own = "dropout" if name == "conv_dropout" else name
