@@ -144,15 +144,6 @@ def batch_vector(graph, where: str = "batch_vector") -> tuple[Optional[Tensor], 
 class DGLAdapter(GraphAdapter):
     """DGL's graphs (``DGLGraph``, ``dgl.batch``) and layers (``conv(graph, feat, ...)``)."""
 
-    @classmethod
-    def relation(cls, graph) -> str:
-        """`` on relation (src type, edge type, dst type)`` for a relation graph of a heterograph (what
-        ``HeteroGraphConv`` gives each module); empty for a homogeneous graph."""
-        if not isinstance(graph, DGLGraph) or len(graph.canonical_etypes) != 1:
-            return ""
-        etype = graph.canonical_etypes[0]
-        return "" if etype == ("_N", "_E", "_N") else f" on relation {etype}"
-
     name = "dgl"
     # DGL's layers whose reset_parameters draws the weights but keeps the biases, or the module given to them
     resets_keep = {"dgl.nn.pytorch.conv.sageconv.SAGEConv": ("fc_self.bias", "fc_pool.bias", "bias"),
@@ -177,6 +168,15 @@ class DGLAdapter(GraphAdapter):
         return True  # a DGLGraph's edges have ids: edge features follow them
     # DGL's message passing calls into its C library, which torch.compile cannot trace
     traceable_layers = False
+
+    @classmethod
+    def relation(cls, graph) -> str:
+        """`` on relation (src type, edge type, dst type)`` for a relation graph of a heterograph (what
+        ``HeteroGraphConv`` gives each module); empty for a homogeneous graph."""
+        if not isinstance(graph, DGLGraph) or len(graph.canonical_etypes) != 1:
+            return ""
+        etype = graph.canonical_etypes[0]
+        return "" if etype == ("_N", "_E", "_N") else f" on relation {etype}"
 
     @classmethod
     def check_order(cls, where: str, x, graph) -> None:
