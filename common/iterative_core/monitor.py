@@ -41,6 +41,12 @@ def _relative(step: Tensor, norm: Tensor) -> Tensor:
     return torch.where(torch.isfinite(norm), ratio, float("nan"))
 
 
+def graph_peaks(per_node: Tensor, batch: Tensor, num_graphs: int) -> Tensor:
+    """``[num_graphs]`` each graph's largest of its nodes' non-negative values ``per_node`` (``[N]``); 0 for
+    a graph without nodes."""
+    return per_node.new_zeros(num_graphs).scatter_reduce_(0, batch, per_node, "amax")
+
+
 def coarser_dtype(dtype: torch.dtype, other: Optional[torch.dtype]) -> torch.dtype:
     """Of two floating dtypes, the one with the larger machine epsilon (``dtype`` where ``other`` is None
     or not a floating dtype): the precision of an iterate of ``dtype`` whose steps compute in ``other``."""
@@ -302,8 +308,7 @@ class IterationMonitor:
         if whole or self.batch is None:
             m = t.abs().amax().to(acc)
         else:
-            rows = t.abs().reshape(len(t), -1).amax(1).to(acc)
-            m = torch.zeros(self.num_graphs, device=t.device, dtype=acc).scatter_reduce_(0, self.batch, rows, "amax")
+            m = graph_peaks(t.abs().reshape(len(t), -1).amax(1).to(acc), self.batch, self.num_graphs)
         m = torch.where((m > 0) & torch.isfinite(m), m, torch.ones_like(m))  # (inf or NaN entries: read as they are)
         if whole or self.batch is None:
             return torch.linalg.vector_norm(t.to(acc) / m, dtype=acc) * m

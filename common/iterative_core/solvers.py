@@ -20,7 +20,7 @@ from torch import Tensor
 from ._keys import check_choice, check_keys, check_new_name
 from .checks import check_callable, check_flag, check_int, check_name, check_real
 from ._compile import free_read_back, is_compiling
-from .monitor import IterationMonitor, step_difference
+from .monitor import IterationMonitor, graph_peaks, step_difference
 
 Solver = Callable[..., Tensor]
 _SOLVERS: dict[str, Solver] = {}
@@ -267,8 +267,7 @@ def _over_graph_peak(G: Tensor, batch: Optional[Tensor], num_graphs: int) -> Ten
     if batch is None:  # (aminmax: one pass, without the copy abs() makes; linalg's inf-norm is 5x slower on CPU)
         lo, hi = torch.aminmax(G)
         return G / torch.maximum(hi, -lo).clamp_min(tiny)
-    per_node = G.abs().reshape(G.shape[0], G.shape[1], -1).amax(dim=(0, 2))  # [N]
-    peak = per_node.new_zeros(num_graphs).scatter_reduce_(0, batch, per_node, "amax")
+    peak = graph_peaks(G.abs().reshape(G.shape[0], G.shape[1], -1).amax(dim=(0, 2)), batch, num_graphs)
     return G / peak.clamp_min(tiny)[batch].view((1, -1) + (1,) * (G.dim() - 2))
 
 
