@@ -21,7 +21,7 @@ class PIGN(PIGNBase):
         + \mathbf{b}_{\mathrm{dec}}.
 
     Args:
-        in_channels (int): Input feature size.
+        in_channels (int): Input feature size, or :obj:`-1` to read it from the first input.
         hidden_channels (int): Width of the iterated representation.
         out_channels (int): Output size (e.g. the number of classes).
         num_iterations (int, optional): Iterations of the convolution. (default: :obj:`8`)
@@ -68,7 +68,7 @@ class GraphPIGN(GraphPIGNBase):
         \mathbf{W}_{\mathrm{enc}} + \mathbf{b}_{\mathrm{enc}})).
 
     Args:
-        in_channels (int): Input feature size.
+        in_channels (int): Input feature size, or :obj:`-1` to read it from the first input.
         hidden_channels (int): Width of the iterated representation.
         out_channels (int): Output size per graph.
         num_iterations (int, optional): Iterations of the convolution. (default: :obj:`8`)

@@ -113,7 +113,7 @@ def orthogonal(c: int, *, seed: int = 0, dtype=torch.float64) -> Tensor:
 
 # --------------------------------------------------------------------------------------- references
 def affine_contraction(q: float, n: int = 6, c: int = 3, *, seed: int = 0) -> tuple[Tensor, Tensor]:
-    """``(A, b)`` of the affine map :math:`z \mapsto A z + b` on ``[n, c]`` iterates, with
+    r"""``(A, b)`` of the affine map :math:`z \mapsto A z + b` on ``[n, c]`` iterates, with
     :math:`\|A\|_2 = q` (a ``q``-contraction), float32, from its own generator."""
     g = torch.Generator().manual_seed(seed)
     A = torch.randn(n, n, generator=g)

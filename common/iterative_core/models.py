@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import inspect
+import numbers
 import re
 from typing import Optional
 
@@ -17,6 +18,7 @@ from .checks import check_int, check_one_graph, check_real, got
 from .forms import registered_form
 from .fixed_point import _batch_ids, _check_batch
 from .info import FixedPointInfo
+from .wrapping import _lazy_linear
 from .validation import (NonFiniteFeaturesError, all_finite, check_features, check_parameter_dtype, compute_dtype,
                          nonfinite_features)
 
@@ -59,9 +61,19 @@ class PIGNBase(HintedLoad, nn.Module):
                  **conv_kwargs) -> None:
         super().__init__()
         where = type(self).__name__
-        in_channels, hidden_channels, out_channels = (
+        # in_channels=-1: the encoder's input width read from the first input (PyG's convention, as in its
+        # BasicGNN models and Linear(-1, ...))
+        lazy = isinstance(in_channels, numbers.Integral) and not isinstance(in_channels, bool) and in_channels == -1
+        if not lazy:
+            whole = isinstance(in_channels, numbers.Integral) and not isinstance(in_channels, bool)
+            if not whole or in_channels < 1:
+                raise (ValueError if whole else TypeError)(
+                    f"{where}: in_channels must be an int >= 1 or -1 (read from the first input), got {got(in_channels)}")
+            in_channels = check_int("in_channels", in_channels, minimum=1, where=where)
+        hidden_channels, out_channels = (
             check_int(name, value, minimum=1, where=where) for name, value in
-            (("in_channels", in_channels), ("hidden_channels", hidden_channels), ("out_channels", out_channels)))
+            (("hidden_channels", hidden_channels), ("out_channels", out_channels)))
+        in_channels = int(in_channels)
         num_iterations = check_int("num_iterations", num_iterations, where=where)
         self.in_channels, self.hidden_channels, self.out_channels = in_channels, hidden_channels, out_channels
         self.dropout = _probability("dropout", dropout, self)
@@ -71,7 +83,7 @@ class PIGNBase(HintedLoad, nn.Module):
                               else _probability("input_dropout", input_dropout, self))
         self.decoder_dropout = (self.dropout if decoder_dropout is None
                                 else _probability("decoder_dropout", decoder_dropout, self))
-        self.encoder = nn.Linear(in_channels, hidden_channels)
+        self.encoder = _lazy_linear(hidden_channels, bias=True) if lazy else nn.Linear(in_channels, hidden_channels)
         # the authors' model drops out inside the iteration too; the other forms do not
         conv = conv_kwargs.get("conv", "gcn")
         form, _ = registered_form(conv, self.conv_class.adapter.name, conv_kwargs.get("form"), type(self).__name__)
@@ -122,7 +134,12 @@ class PIGNBase(HintedLoad, nn.Module):
         dtype against the model's (autocast aside): no synchronisation, so ``validate=False`` keeps
         them; the convolution checks the encoded features for NaN/Inf."""
         where = type(self).__name__
-        check_features(x, self.in_channels, where, name="in_channels", owner="the model")
+        name, width = "in_channels", self.in_channels
+        if width == -1:  # lazy: the width its encoder read from the first input (None: not yet read)
+            weight = self.encoder.weight
+            name, width = (("in_channels", None) if isinstance(weight, nn.parameter.UninitializedParameter)
+                           else ("in_channels=-1, read from its first input as in_channels", weight.shape[1]))
+        check_features(x, width, where, name=name, owner="the model")
         check_parameter_dtype(x, self.encoder.weight.dtype, where, "the model")
 
     def check_order(self, x, graph) -> None:

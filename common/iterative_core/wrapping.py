@@ -972,12 +972,12 @@ def _gcn_option(name: str) -> property:
     return property(get, set, doc=f"The GCN operator's ``{name}`` (set only with the GCN operator).")
 
 
-def _lazy_linear(out_features: int) -> nn.Module:
-    """``nn.LazyLinear(out_features, bias=False)``, without the notice older torch versions give for
+def _lazy_linear(out_features: int, bias: bool = False) -> nn.Module:
+    """``nn.LazyLinear(out_features, bias=bias)``, without the notice older torch versions give for
     every lazy module (the layer's API does not change with it)."""
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Lazy modules are a new feature", category=UserWarning)
-        return nn.LazyLinear(out_features, bias=False)
+        return nn.LazyLinear(out_features, bias=bias)
 
 
 class RegistryLayerBase(OperatorLayerBase):

@@ -141,8 +141,31 @@ EDGES = torch.tensor([[0, 1, 1, 2, 2, 3], [1, 0, 2, 1, 3, 2]])
 def test_a_width_or_iteration_count_that_is_not_an_int_in_range_fails_at_construction(backend, model, args, name,
                                                                                      shown, error):
     # named by the model (not by the encoder's torch.empty or by PIGNConv, which it would otherwise reach)
-    with pytest.raises(error, match=rf"^{model}: {name} must be an int >= \d, got {re.escape(shown)}$"):
+    lazy = r" or -1 \(read from the first input\)" if name == "in_channels" else ""
+    with pytest.raises(error, match=rf"^{model}: {name} must be an int >= \d{lazy}, got {re.escape(shown)}$"):
         getattr(backend, model)(*args)
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_an_in_channels_of_minus_1_reads_the_width_from_the_first_input(backend, model):
+    """PyG's convention (its BasicGNN models, ``Linear(-1, ...)``): the encoder's width is read at the
+    first call, then enforced; a state dict loads into a model that has not run yet."""
+    torch.manual_seed(0)
+    m = getattr(backend, model)(-1, 16, 3, num_iterations=2)
+    assert m.in_channels == -1 and repr(m).startswith(f"{model}(-1, 16, 3")
+    m.reset_parameters()  # (before the width is known: nothing to reset yet)
+    x = torch.randn(4, 5)
+    out = backend.run(m.eval(), x, backend.graph(EDGES, 4))
+    assert out.shape == ((4, 3) if model == "PIGN" else (1, 3))
+    assert m.encoder.weight.shape == (16, 5)
+    with pytest.raises(ValueError, match=r"node features have 4 channels but the model was built for "
+                                         r"in_channels=-1, read from its first input as in_channels=5$"):
+        backend.run(m, torch.randn(4, 4), backend.graph(EDGES, 4))
+    fresh = getattr(backend, model)(-1, 16, 3, num_iterations=2)
+    fresh.load_state_dict(m.state_dict())
+    torch.testing.assert_close(backend.run(fresh.eval(), x, backend.graph(EDGES, 4)), out, rtol=0, atol=0)
+    m.reset_parameters()
+    assert not torch.equal(backend.run(m, x, backend.graph(EDGES, 4)), out)
 
 
 @pytest.mark.parametrize("model", MODELS)
