@@ -260,14 +260,16 @@ def anderson(
 def _over_graph_peak(G: Tensor, batch: Optional[Tensor], num_graphs: int) -> Tensor:
     """The history ``G`` (``[n, N, ...]``) with each graph's rows over their largest entry (the
     coefficients do not change): the Gram product squares them, and float32 residuals below 1e-19
-    squared to zero (above 1e19, to inf), where Anderson fell back to the plain step."""
+    squared to zero (above 1e19, to inf), where Anderson fell back to the plain step. The peaks are
+    constants to autograd: the coefficients do not depend on them (and torch < 2.3 has no derivative of
+    ``aminmax``), so a graph's gradient is the same alone and in a batch."""
     if not G.numel():
         return G
     tiny = torch.finfo(G.dtype).tiny
     if batch is None:  # (aminmax: one pass, without the copy abs() makes; linalg's inf-norm is 5x slower on CPU)
-        lo, hi = torch.aminmax(G)
+        lo, hi = torch.aminmax(G.detach())
         return G / torch.maximum(hi, -lo).clamp_min(tiny)
-    peak = graph_peaks(G.abs().reshape(G.shape[0], G.shape[1], -1).amax(dim=(0, 2)), batch, num_graphs)
+    peak = graph_peaks(G.detach().abs().reshape(G.shape[0], G.shape[1], -1).amax(dim=(0, 2)), batch, num_graphs)
     return G / peak.clamp_min(tiny)[batch].view((1, -1) + (1,) * (G.dim() - 2))
 
 

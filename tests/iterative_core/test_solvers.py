@@ -342,6 +342,28 @@ def test_anderson_takes_the_same_steps_for_float32_residuals_whose_squares_under
     assert all(r == runs[0] for r in runs), runs
 
 
+@pytest.mark.parametrize("batched", [False, True])
+def test_the_unrolled_gradient_through_andersons_rescaled_history_is_the_finite_differences_one(batched, monkeypatch):
+    """A device always divides each graph's history by its peak (the CPU, where squares under- or
+    overflow). A graph alone took its peak with ``aminmax``, which torch < 2.3 cannot differentiate:
+    ``backward()`` failed there, alone and not in a batch. The peaks are constants to autograd (the
+    coefficients do not depend on them): float64 gradients match finite differences on both paths."""
+    as_on_a_device(monkeypatch)
+    A, b = (t.double() for t in affine_contraction(0.9))
+    A.requires_grad_()
+    b.requires_grad_()
+    batch = torch.tensor([0] * 6 + [1] * 6) if batched else None
+
+    def solve(A, b):
+        if not batched:
+            return ic.fixed_point(lambda z: A @ z + b, torch.zeros(6, 3, dtype=torch.float64), max_iter=8,
+                                  solver="anderson")[0]
+        return ic.fixed_point(lambda z: torch.cat([A @ z[:6], A @ z[6:]]) + torch.cat([b, 2 * b]),
+                              torch.zeros(12, 3, dtype=torch.float64), max_iter=8, solver="anderson", batch=batch)[0]
+
+    assert torch.autograd.gradcheck(solve, (A, b))
+
+
 @pytest.mark.parametrize("scale", [1.0, 1e18, 1.6e19, 2e19, 1e-20])
 def test_anderson_coefficients_do_not_depend_on_the_residuals_scale_on_either_path(scale, monkeypatch):
     """Where each diagonal entry of the Gram matrix fit float32 but their mean did not (1.6e19: entries
