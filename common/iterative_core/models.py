@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import inspect
+import math
 import numbers
 import re
 from typing import Optional
@@ -217,8 +218,8 @@ def global_pool(z: Tensor, batch: Optional[Tensor], num_graphs: Optional[int] = 
         check_one_graph(num_graphs, "global_pool", "the rows")  # (it returned one row)
         if z.size(0) == 0:  # as such a graph reads in a batch
             return z.new_zeros(1, z.size(1))
-        if how == "max":
-            return z.max(0, keepdim=True).values
+        if how == "max":  # (amax, as a batch's scatter_reduce: the gradient split among tied rows, not sent to one)
+            return z.amax(0, keepdim=True)
         acc = compute_dtype(z.dtype)
         out = z.to(acc).mean(0, keepdim=True) if how == "mean" else z.to(acc).sum(0, keepdim=True)
         return _readout_in(out, z.dtype, how, validate)
@@ -229,8 +230,12 @@ def global_pool(z: Tensor, batch: Optional[Tensor], num_graphs: Optional[int] = 
     if num_graphs is None:  # (no rows)
         num_graphs = 0
     if how == "max":
-        out = z.new_zeros(num_graphs, z.size(1))
-        return out.scatter_reduce(0, batch.view(-1, 1).expand_as(z), z, "amax", include_self=False)
+        # (from -inf: where a graph's maximum is 0, the start of zeros counted as one more tied row, and its
+        # rows got 1/(k+1) of the gradient each instead of 1/k; a graph without nodes reads as zeros)
+        out = torch.full((num_graphs, z.size(1)), -math.inf, dtype=z.dtype, device=z.device)
+        out = out.scatter_reduce(0, batch.view(-1, 1).expand_as(z), z, "amax", include_self=False)
+        has_nodes = torch.zeros(num_graphs, dtype=torch.bool, device=z.device).index_fill_(0, batch, True)
+        return torch.where(has_nodes.unsqueeze(-1), out, out.new_zeros(()))
     acc = compute_dtype(z.dtype)
     out = torch.zeros(num_graphs, z.size(1), dtype=acc, device=z.device).index_add_(0, batch, z.to(acc))
     if how == "mean":

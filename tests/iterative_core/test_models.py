@@ -63,3 +63,21 @@ def test_a_float16_sum_that_overflows_is_named():
         assert torch.isinf(global_pool(rows, batch, 2, "sum", validate=False)[0]).all()  # not checked: no read-back
         meta = global_pool(rows.to("meta"), batch.to("meta"), 2, "sum")  # shapes only: nothing to read back
         assert meta.shape == (2, 2) and meta.dtype == torch.float16
+
+
+def test_a_max_readouts_gradient_splits_among_tied_rows_alone_as_in_a_batch():
+    """A graph alone took its maximum with ``max``, which sends the gradient to one of the tied rows
+    (ReLU zeros, symmetric nodes); in a batch ``scatter_reduce("amax")`` splits it among them. The
+    outputs agreed and the parameters' gradients did not (by 25% in a GraphPIGN). A batch's maximum of 0
+    (ReLU zeros) counted its start of zeros as one more tied row: 1/3 each for two tied rows."""
+    z = torch.tensor([[1.0, 0.0, -1.0], [1.0, 2.0, 0.0], [0.5, 2.0, 0.0]], requires_grad=True)
+    alone, = torch.autograd.grad(global_pool(z, None, how="max").sum(), z)
+    other = torch.tensor([[3.0, -1.0, 0.0]], requires_grad=True)
+    both = torch.cat([z, other])
+    batched, = torch.autograd.grad(global_pool(both, torch.tensor([0, 0, 0, 2]), 3, "max")[0].sum(), z)
+    torch.testing.assert_close(alone, torch.tensor([[0.5, 0.0, 0.0], [0.5, 0.5, 0.5], [0.0, 0.5, 0.5]]),
+                               rtol=0, atol=0)
+    torch.testing.assert_close(batched, alone, rtol=0, atol=0)
+    # a graph without nodes (graph 1) reads as zeros, the others their maxima
+    torch.testing.assert_close(global_pool(both, torch.tensor([0, 0, 0, 2]), 3, "max"),
+                               torch.tensor([[1.0, 2.0, 0.0], [0.0, 0.0, 0.0], [3.0, -1.0, 0.0]]), rtol=0, atol=0)
