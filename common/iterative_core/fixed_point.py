@@ -561,8 +561,9 @@ def _attach_implicit_backward(
                                                    batch=batch, factor=factor, dtype=precision)
 
         def adjoint(g: Tensor) -> Tensor:
-            (vjp,) = torch.autograd.grad(y, z_in, g, retain_graph=True)
-            return vjp + v
+            # (a map that does not read z, or reads it detached, has J = 0: autograd returns None for it)
+            (vjp,) = torch.autograd.grad(y, z_in, g, retain_graph=True, allow_unused=True)
+            return v if vjp is None else vjp + v
 
         mon = IterationMonitor(v, max_iter=max_iter, tol=tol, stop=stop, batch=batch, num_graphs=num_graphs,
                                precision=precision)
