@@ -7,7 +7,7 @@ from typing import Callable, Optional, Union
 import torch
 from torch import Tensor
 
-from ._compile import is_batched_gradient, is_compiling, under_transform
+from ._compile import is_batched_gradient, is_compiling, under_transform, under_vmap
 from ._keys import check_keys
 from .checks import check_int, check_one_graph, got
 from .config import GRAD_MODES, STOP_RULES, SolveConfig, option_names
@@ -95,6 +95,10 @@ def fixed_point(
         ``(z, info)``: the last iterate and a :class:`FixedPointInfo`.
     """
     where = "fixed_point()"
+    if under_vmap():  # (it failed inside torch: "Batching rule not implemented for aten::_foreach_norm")
+        raise RuntimeError(f"{where}: torch.func.vmap cannot batch the solve, which measures every step's norm and "
+                           "reads it back to stop; stack the problems as rows of one z0 with a batch vector (batch=: "
+                           "each then stops on its own), or loop over them")
     if options:
         check_keys(where, options, FIXED_POINT_KEYS)
     if not callable(f):

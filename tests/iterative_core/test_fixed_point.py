@@ -336,3 +336,13 @@ def test_steps_with_gradients_read_the_schedule_at_each_graphs_own_step_only(mon
     assert info.iterations == 200
     gradient_reads = [k for k in reads if isinstance(k, slice)]
     assert gradient_reads == [] and len(reads) < 3 * 200
+
+
+@pytest.mark.parametrize("options", [{}, {"on_divergence": "ignore"}, {"tol": 1e-6}])
+def test_vmap_is_refused_by_name_with_the_batch_vector_as_the_way(options):
+    """It failed inside torch ("Batching rule not implemented for aten::_foreach_norm"), whatever the
+    options; the layers refuse it by name, and so does fixed_point."""
+    W = 0.5 * torch.eye(3)
+    xs = torch.randn(4, 5, 3)
+    with pytest.raises(RuntimeError, match=r"^fixed_point\(\): torch.func.vmap cannot batch the solve.*batch="):
+        torch.func.vmap(lambda x: ic.fixed_point(lambda z: torch.tanh(z @ W + x), x, max_iter=20, **options)[0])(xs)
