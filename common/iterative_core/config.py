@@ -266,6 +266,10 @@ class SolveConfig(_Options):
       start" and tends to the implicit one as ``k`` grows, its error like :math:`q_s^k` for a map of
       contraction factor :math:`q` smoothed by :math:`s` (:math:`q_s = s + (1 - s) q`): a smoothing
       near 1 needs more steps (at :math:`q_s = 0.6`, 10 steps leave an error near :math:`10^{-2}`).
+      Higher-order gradients (``create_graph=True``) are those of the same function, its start held
+      fixed: neither the fixed point's nor the derivative of the first-order gradient as the start
+      moves with the inputs (``gradgradcheck`` fails at a few steps). Use ``grad="unrolled"`` for
+      exact second-order gradients.
     * ``backward_*``: the adjoint solve of ``grad="implicit"`` (defaults: the forward ``tol``,
       ``max_iter``, ``solver`` and, for the same solver, its options); its statistics land in
       ``info.backward``. The adjoint stops on its relative residual whatever ``stop`` is: it is linear
