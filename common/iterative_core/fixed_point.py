@@ -537,7 +537,7 @@ def _attach_implicit_backward(
     solver, solver_options, tol, max_iter = _adjoint_settings(cfg, max_iter)
     # the adjoint stops on its relative residual whatever the forward's stop rule: it is linear in the
     # incoming gradient, and an absolute tol would make its accuracy depend on the loss's scale
-    stop, on_nonconvergence, on_divergence = "rel", cfg.on_nonconvergence, cfg.on_divergence
+    stop, on_nonconvergence = "rel", cfg.on_nonconvergence
     precision = info._iterate_dtype or y.dtype  # (the steps' precision: the adjoint's steps are theirs too)
     point_check = _implicit_point_check(cfg, precision)
     bsolve = get_solver(solver)
@@ -577,7 +577,7 @@ def _attach_implicit_backward(
             solver=solver, grad=info.grad, tol=tol, stop=stop, divergence_growth=cfg.divergence_growth,
             phase="backward", **mon.records(g),
         )
-        apply_policy(info.backward, on_nonconvergence, on_divergence)
+        _apply_policies(info.backward, cfg, v)  # (an incoming gradient whose norm overflowed is not "NaN/Inf")
         if tol is None and point_check is not None and not point_reported and not info.backward.diverged:
             # (after a report that the forward point is not a fixed point, or a diverged adjoint, a third
             # message would add nothing)

@@ -427,3 +427,16 @@ def test_a_graph_whose_norms_overflow_in_a_batch_is_marked_and_named():
         _, info = ic.fixed_point(lambda z: q * z + 1.0, torch.zeros(9, 2), smoothing=0.0, batch=batch,
                                  max_iter=200, tol=1e-4)
     assert info.graph_diverged.tolist() == [False, True, False]
+
+
+def test_an_incoming_gradient_whose_norm_overflows_float32_is_not_called_nan():
+    """A finite float32 incoming gradient of 1e20 (its squares overflow) was reported as "the incoming
+    gradient holds NaN/Inf"; the forward solve corrects that reason from its input's entries, and so
+    does the adjoint now, with the advice for the loss."""
+    torch.manual_seed(0)
+    W = (0.5 * torch.eye(3)).requires_grad_()
+    x = torch.randn(4, 3)
+    z, info = ic.fixed_point(lambda z: torch.tanh(z @ W) + x, x, max_iter=100, grad="implicit", on_divergence="raise")
+    with pytest.raises(ic.ConvergenceError, match=r"adjoint .* every entry of the iterate is finite.*scale the loss down"):
+        (z.sum() * 1e20).backward()
+    assert info.backward.divergence_reason == "nonfinite" and info.backward.input_nonfinite == 0
