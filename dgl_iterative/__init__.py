@@ -14,9 +14,10 @@ from typing import Optional as _Optional
 import torch as _torch
 
 #: the DGL release this package supports, and the torch releases that DGL release loads with (its
-#: compiled libraries exist per torch release); pip install 'iterative-gnn[dgl]' installs such a set
+#: compiled libraries exist per torch release, 2.0.0 to 2.2.1) from the oldest the library runs on
+#: (``iterative_core.MIN_TORCH``); pip install 'iterative-gnn[dgl]' installs such a set
 SUPPORTED_DGL = (2, 1)
-SUPPORTED_TORCH = ((2, 0, 0), (2, 2, 1))
+SUPPORTED_TORCH = ((2, 2, 0), (2, 2, 1))
 
 
 def _release(version: str) -> tuple[int, ...]:

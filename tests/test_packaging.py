@@ -121,9 +121,9 @@ def test_the_dgl_extra_keeps_torch_in_the_range_dgl_iterative_accepts():
     reqs = extra("dgl")
     assert str(reqs["dgl"].specifier) == "==2.1.0"
     torch_spec = reqs["torch"].specifier
-    # dgl_iterative's import check: dgl 2.1.x with torch 2.0.0 to 2.2.1
-    assert all(v in torch_spec for v in ("2.0.0", "2.1.2", "2.2.1"))
-    assert not any(v in torch_spec for v in ("1.13.1", "2.2.2", "2.3.0", "2.13.0"))
+    # dgl_iterative's import check: dgl 2.1.x with torch 2.2.0 to 2.2.1 (DGL's range from the library's oldest)
+    assert all(v in torch_spec for v in ("2.2.0", "2.2.1"))
+    assert not any(v in torch_spec for v in ("1.13.1", "2.0.0", "2.1.2", "2.2.2", "2.3.0", "2.13.0"))
     for name, spec in {"torchdata": "==0.7.1", "numpy": "<2", "pandas": "<2.3", "setuptools": "<70"}.items():
         assert str(reqs[name].specifier) == spec, name
     assert {"pyyaml", "pydantic"} <= set(reqs)
@@ -166,3 +166,9 @@ def test_the_message_for_one_module():
     msg = _deps.missing_message(["matplotlib"], "pyg")
     assert msg == ("iterative-gnn: missing Python module: matplotlib (the reproduce plots). "
                    "Install the command's dependencies with: pip install 'iterative-gnn[pyg]'")
+
+
+def test_the_base_torch_requirement_is_the_oldest_torch_the_library_accepts():
+    spec = requirements(PROJECT["dependencies"])["torch"].specifier
+    oldest = ".".join(map(str, iterative_core.MIN_TORCH))
+    assert f"{oldest}.0" in spec and "2.1.2" not in spec and "2.13.0" in spec

@@ -4,7 +4,27 @@ Imports torch only. Solvers (:func:`fixed_point`, a registry), smoothing schedul
 gradient modes, convergence diagnostics (:class:`FixedPointInfo`) and the contraction theory. The
 options of a solve are one checked, frozen object, :class:`SolveConfig` (:mod:`iterative_core.config`).
 """
-from . import schedules, theory
+import re as _re
+
+import torch as _torch
+
+#: the oldest torch release the library runs on: it calls ``load_state_dict(assign=...)`` and
+#: ``torch.compiler``, which torch 2.1 added, and is tested from torch 2.2.1 on
+MIN_TORCH = (2, 2)
+
+
+def _check_torch(version: str) -> None:
+    """ImportError naming the installed and the needed torch when ``version`` is older than
+    :data:`MIN_TORCH` (a version string that does not start with digits passes)."""
+    m = _re.match(r"(\d+)\.(\d+)", version)
+    if m and tuple(int(p) for p in m.groups()) < MIN_TORCH:
+        raise ImportError(f"iterative-gnn needs torch >= {'.'.join(map(str, MIN_TORCH))}; installed here: torch "
+                          f"{version}. Upgrade it: pip install 'torch>={'.'.join(map(str, MIN_TORCH))}'")
+
+
+_check_torch(_torch.__version__)
+
+from . import schedules, theory  # noqa: E402
 from .activations import resolve_activation
 from .config import LayerOptions, SolveConfig, options_table
 from .fixed_point import FIXED_POINT_KEYS, GRAD_MODES, STOP_RULES, fixed_point

@@ -14,7 +14,7 @@ import dgl_iterative  # noqa: E402
 
 
 @pytest.mark.parametrize("torch_version, dgl_version", [
-    ("2.0.0", "2.1.0"), ("2.0.1+cpu", "2.1.0"), ("2.1.2", "2.1.0+cu121"), ("2.2.1+cu121", "2.1.0"),
+    ("2.2.0", "2.1.0"), ("2.2.0+cpu", "2.1.0"), ("2.2.1", "2.1.0+cu121"), ("2.2.1+cu121", "2.1.0"),
     ("2.2.1", "2.1.1"),
 ])
 def test_supported_pairs_pass(torch_version, dgl_version):
@@ -31,6 +31,8 @@ def test_no_dgl_metadata_passes():
     ("2.2.2", "2.1.0"),        # the first torch after 2.2.1
     ("2.3.0a0+git1234", "2.1.0"),
     ("1.13.1", "2.1.0"),       # too old
+    ("2.0.1+cpu", "2.1.0"),    # DGL 2.1 loads with it, the library does not run on it (torch 2.1's APIs)
+    ("2.1.2", "2.1.0+cu121"),
     ("2.2.1", "2.4.0"),        # another DGL release
     ("2.2.1", "1.1.3"),
     ("nightly", "2.1.0"),      # not a version at all
@@ -40,7 +42,7 @@ def test_unsupported_pairs_name_installed_and_supported_versions(torch_version, 
         dgl_iterative._check_versions(torch_version, dgl_version)
     msg = str(err.value)
     assert f"torch {torch_version}" in msg and f"dgl {dgl_version}" in msg  # installed
-    assert "dgl 2.1.x with torch 2.0.0 to 2.2.1" in msg                      # supported
+    assert "dgl 2.1.x with torch 2.2.0 to 2.2.1" in msg                      # supported
     assert "pip install 'iterative-gnn[dgl]'" in msg
 
 
