@@ -26,6 +26,8 @@ from .validation import (NonFiniteFeaturesError, all_finite, check_features, che
 
 #: the model's own dropouts (the convolution's is its ``conv.dropout``, the constructor's ``conv_dropout``)
 _MODEL_DROPOUTS = ("dropout", "input_dropout", "decoder_dropout")
+#: the widths its linear maps and its convolution are built with: fixed once built
+_MODEL_WIDTHS = ("in_channels", "hidden_channels", "out_channels")
 
 
 def _probability(name: str, p, model: nn.Module) -> float:
@@ -113,6 +115,13 @@ class PIGNBase(HintedLoad, nn.Module):
         # property of its class, may use those names as it likes
         if name in _MODEL_DROPOUTS and not isinstance(value, nn.Module):
             value = _probability(name, value, self)
+        elif name in _MODEL_WIDTHS and name in self.__dict__ and not (
+                isinstance(value, numbers.Integral) and value == self.__dict__[name]):
+            # (the repr showed the new width, the maps computed with the one built; a new in_channels refused
+            # the input the encoder takes)
+            raise AttributeError(f"{type(self).__name__}: {name} is fixed when the model is built (it is "
+                                 f"{self.__dict__[name]!r}; its layers have that width): build a new model with "
+                                 f"{name}={value!r}")
         elif name not in self.__dict__ and library_name(self, name) and self._modules.get("conv") is not None:
             exposed = getattr(type(self.conv), "_exposed_options", ())
             if name == "conv_dropout" or (name in exposed and name != "dropout"):
@@ -260,6 +269,13 @@ def _readout_in(out: Tensor, dtype: torch.dtype, how: str, validate: bool) -> Te
     return result
 
 
+def _check_pool(pool, where: str) -> None:
+    if pool == "add":  # PyG's name (global_add_pool, aggr="add")
+        raise ValueError(f"{where}: pool='add' is spelt pool='sum' here (PyG's global_add_pool); "
+                         f"valid: {', '.join(map(repr, sorted(POOLS)))}")
+    check_choice("pool", pool, POOLS, where=where)
+
+
 class GraphPIGNBase(PIGNBase):
     """PIGN for graph-level tasks: encoder :math:`\\to` iterated convolution (every graph of a
     mini-batch converging on its own) :math:`\\to` pooling readout (``"mean"``, ``"sum"`` or
@@ -270,13 +286,15 @@ class GraphPIGNBase(PIGNBase):
     def __init__(self, in_channels: int, hidden_channels: int, out_channels: int, num_iterations: int = 8,
                  *, pool: str = "mean", dropout: float = 0.0, input_dropout: float = 0.0,
                  decoder_dropout: float = 0.0, **kwargs) -> None:
-        if pool == "add":  # PyG's name (global_add_pool, aggr="add")
-            raise ValueError(f"{type(self).__name__}: pool='add' is spelt pool='sum' here (PyG's global_add_pool); "
-                             f"valid: {', '.join(map(repr, sorted(POOLS)))}")
-        check_choice("pool", pool, POOLS, where=type(self).__name__)
+        _check_pool(pool, type(self).__name__)
         super().__init__(in_channels, hidden_channels, out_channels, num_iterations, dropout=dropout,
                          input_dropout=input_dropout, decoder_dropout=decoder_dropout, **kwargs)
         self.pool = pool
+
+    def __setattr__(self, name: str, value) -> None:
+        if name == "pool":  # (checked as at construction: an unknown one failed at the next call)
+            _check_pool(value, type(self).__name__)
+        super().__setattr__(name, value)
 
     def dropout_defaults(self) -> dict[str, float]:
         return {"dropout": 0.0, "input_dropout": 0.0, "decoder_dropout": 0.0}

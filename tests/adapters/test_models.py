@@ -363,3 +363,29 @@ def test_nan_in_the_models_input_is_counted_in_the_input(backend):
         model.encoder.weight[0, 0] = float("nan")  # finite input: the encoder made them, the layer says so
     with pytest.raises(ValueError, match=r"^PIGNConv: the node features hold 6 NaN/Inf entries"):
         backend.call(model, torch.randn(6, 5), ei)
+
+
+@pytest.mark.parametrize("model", MODELS)
+@pytest.mark.parametrize("name", ["in_channels", "hidden_channels", "out_channels"])
+def test_a_models_widths_are_fixed_once_built(backend, model, name):
+    """Assigned, a width changed the repr (and, for in_channels, the check of the input) while the
+    encoder, convolution and decoder kept computing with the one built; the layer refuses the same."""
+    m = getattr(backend, model)(5, 8, 3)
+    m.__setattr__(name, getattr(m, name))  # the same value: nothing changes
+    with pytest.raises(AttributeError, match=rf"^{model}: {name} is fixed when the model is built \(it is "
+                                             rf"{getattr(m, name)}; its layers have that width\): build a new model "
+                                             rf"with {name}=2$"):
+        setattr(m, name, 2)
+    assert (m.in_channels, m.hidden_channels, m.out_channels) == (5, 8, 3)
+
+
+def test_a_graph_models_pool_is_checked_when_assigned(backend):
+    """An unknown pool was accepted, shown in the repr and refused only at the next call."""
+    m = backend.GraphPIGN(5, 8, 3)
+    m.pool = "max"
+    assert m.pool == "max"
+    with pytest.raises(ValueError, match=r"^GraphPIGN: unknown pool 'median'; valid: 'max', 'mean', 'sum'"):
+        m.pool = "median"
+    with pytest.raises(ValueError, match=r"^GraphPIGN: pool='add' is spelt pool='sum' here"):
+        m.pool = "add"
+    assert m.pool == "max"
