@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import difflib
 import inspect
+import os
 import re
+from collections import abc
 from typing import Callable, Mapping, Optional
 
 from torch import nn
@@ -185,6 +187,11 @@ def convert_state_dict(state_dict: Mapping, conv: str, src: str, dst: str, *, mo
     The built-in operators' names are known without importing either adapter; an operator of your
     own needs its registration (with ``state_dict_keys``) in both backends.
     """
+    if not isinstance(state_dict, abc.Mapping):  # (a path or a module failed on .items())
+        hint = (": load it first, torch.load(path, weights_only=True)" if isinstance(state_dict, (str, os.PathLike))
+                else ": pass model.state_dict()" if isinstance(state_dict, nn.Module) else "")
+        raise TypeError(f"convert_state_dict: state_dict must be a mapping of parameter names to tensors (a "
+                        f"module's state_dict()), got {got(state_dict)}{hint}")
     check_name("convert_state_dict: module", module)
     if module.startswith(".") or module.endswith("."):  # (it matched no key: nothing was converted)
         raise ValueError(f"convert_state_dict: module must be a dotted path without a leading or trailing dot, "

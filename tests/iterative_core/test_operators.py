@@ -169,3 +169,16 @@ print("ok")
                          env={**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [
                              str(ROOT / "common"), os.environ.get("PYTHONPATH", "")]))})
     assert run.returncode == 0 and run.stdout.strip() == "ok", run.stderr
+
+
+@pytest.mark.parametrize("given, shown, hint", [
+    (["a"], r"\['a'\] \(a list\)", ""),
+    ("model.pt", r"'model.pt' \(a str\)", r": load it first, torch.load\(path, weights_only=True\)"),
+    (None, "None", ""),
+    (torch.nn.Linear(2, 2), r"Linear\(.*\) \(a Linear\)", r": pass model.state_dict\(\)"),
+])
+def test_convert_state_dict_names_a_state_dict_that_is_no_mapping(given, shown, hint):
+    """A path, a module or None failed with "'str' object has no attribute 'items'"."""
+    with pytest.raises(TypeError, match=rf"^convert_state_dict: state_dict must be a mapping of parameter names to "
+                                        rf"tensors \(a module's state_dict\(\)\), got {shown}{hint}$"):
+        convert_state_dict(given, "gcn", "pyg", "dgl")
