@@ -19,6 +19,16 @@ def is_compiling() -> bool:
     return bool(_is_compiling())
 
 
+#: torch.compiler.is_exporting (torch >= 2.3; before it, export is not told apart from compile)
+_is_exporting = getattr(torch.compiler, "is_exporting", None)
+
+
+def is_exporting() -> bool:
+    """Whether ``torch.export`` is tracing the caller: one graph, with no break to run what reads values
+    back outside it."""
+    return _is_exporting is not None and bool(_is_exporting())
+
+
 #: the device types where a value is read back without a synchronisation that would stall a device
 _FREE_READ_BACK = frozenset({"cpu"})
 

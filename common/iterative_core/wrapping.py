@@ -53,7 +53,7 @@ from .forms import form_defaults, partial_keywords, registered_form, resolve_for
 from .layer import GCN_LAYER_ATTRIBUTES, GCN_MUTABLE_OPTIONS, ITERATION_KEYS, GCNOperatorBase, IterativeLayerBase
 from .operators import _rename, _state_dict_keys, get_operator
 from .info import apply_policy
-from ._compile import under_vmap
+from ._compile import is_exporting, under_vmap
 from .adapter import GraphAdapter, WidthNames, check_graph_view, is_compiling
 from .validation import (autocast_enabled, check_batch, check_edge_attr, check_features, check_parameter_dtype,
                          check_z_init, compute_dtype)
@@ -640,6 +640,12 @@ class OperatorLayerBase(IterativeLayerBase):
         if torch.jit.is_tracing():  # (it failed deep inside with "unordered_map::at")
             raise RuntimeError(f"{type(self).__name__}: torch.jit.trace (and the exporters built on it) cannot record "
                                "the iteration; use torch.compile, or run the layer eagerly")
+        if is_exporting() and (self.validate or self.on_divergence != "ignore" or self.tol is not None):
+            # (it failed inside torch: "Could not guard on data-dependent expression", naming neither)
+            raise RuntimeError(f"{type(self).__name__}: torch.export records one graph, without the breaks where the "
+                               "layer reads values back: its input checks (validate=True), its divergence policy "
+                               "(on_divergence) and a tol's test. Build it with validate=False, "
+                               "on_divergence='ignore' and no tol to export it (torch.compile takes it as it is)")
         if under_vmap():  # (it failed inside torch on the first value the checks read back)
             raise RuntimeError(f"{type(self).__name__}: torch.func.vmap cannot batch the iteration, which reads values "
                                "back to check its input and to stop; batch several graphs as one disjoint graph "

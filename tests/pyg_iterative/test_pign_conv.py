@@ -69,6 +69,28 @@ def test_jit_trace_is_refused_by_name():
             torch.jit.trace(module, (x, edge_index))
 
 
+@pytest.mark.skipif(not hasattr(torch.compiler, "is_exporting"), reason="torch < 2.3 does not tell export apart")
+def test_torch_export_is_refused_by_name_unless_nothing_reads_back():
+    """It failed inside torch ("Could not guard on data-dependent expression"), naming neither the layer
+    nor the options that let it through."""
+    from torch_geometric.nn import GCNConv
+
+    from pyg_iterative import IterativeConv
+
+    edge_index, _ = random_graph(10, 30)
+    x = torch.randn(10, 4)
+    for module in (PIGNConv(4, num_iterations=2), PIGN(4, 8, 2, num_iterations=2),
+                   IterativeConv(GCNConv(4, 4), num_iterations=2), PIGNConv(4, validate=False, tol=1e-3,
+                                                                            on_divergence="ignore")):
+        name = "IterativeConv" if isinstance(module, IterativeConv) else "PIGNConv"
+        with pytest.raises(RuntimeError, match=rf"^{name}: torch.export records one graph.*Build it with "
+                                               r"validate=False, on_divergence='ignore' and no tol"):
+            torch.export.export(module.eval(), (x, edge_index))
+    module = PIGN(4, 8, 2, num_iterations=2, validate=False, on_divergence="ignore").eval()
+    exported = torch.export.export(module, (x, edge_index))
+    torch.testing.assert_close(exported.module()(x, edge_index), module(x, edge_index))
+
+
 def test_gcn_operator_is_gcnconv_iterated():
     C = 8
     ei, w = random_graph(15, 50, simple=True)
