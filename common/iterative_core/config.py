@@ -254,8 +254,8 @@ class SolveConfig(_Options):
       independent of the number of steps) or ``"phantom"`` (the solve runs without gradients and its
       last ``phantom_steps`` steps are backpropagated through). In the implicit and phantom modes
       no gradient flows through the start value (a ``z0`` that ``f`` does not read gets none: its
-      ``.grad`` stays None), except with ``max_iter=0``, whose answer is ``z0`` itself. The implicit gradient is exact at a fixed point
-      only: when the backward pass runs, a forward solve that did not reach ``tol`` (without a
+      ``.grad`` stays None), except with ``max_iter=0``, whose answer is ``z0`` itself. The implicit
+      gradient is exact at a fixed point only: when the backward pass runs, a forward solve that did not reach ``tol`` (without a
       ``tol``: whose last relative residual is above ``backward_tol``, or above
       ``IMPLICIT_POINT_TOL`` = 1e-4 of the module ``iterative_core.fixed_point`` when neither is
       given; for steps in float16 or bfloat16, that dtype's eps, the finest step it resolves) is
