@@ -160,9 +160,28 @@ class DGLAdapter(GraphAdapter):
                      "NeighborSampler).")
     batch_hint = "batch the graphs with dgl.batch (which carries the batch vector), or pass none"
     call_form = "conv(graph, feat[, edge_weight=w])"
-    # DGL's layers name their edge features each their own way (GINEConv: edge_feat; NNConv: efeat)
-    edge_feature_keywords = ("edge_feat", "efeat", "efeats", "edge_attr")
+    # DGL's layers name their edge features each their own way (GINEConv: edge_feat; NNConv: efeat; CFConv:
+    # edge_feats)
+    edge_feature_keywords = ("edge_feat", "efeat", "efeats", "edge_feats", "edge_attr")
     edge_feature_examples = "a layer whose forward takes them (GINEConv's edge_feat, NNConv's efeat)"
+    relations_hint = "HeteroGraphConv"
+    _dense = ("takes a dense adjacency matrix, not a DGLGraph, and the iteration passes the graph; iterate its "
+              "sparse counterpart on the graph ({})")
+    refused_layers = {
+        "dgl.nn.pytorch.conv.grouprevres.GroupRevRes": (
+            "it frees the storage of its input at every call (DGL's memory-saving reversible residual), and the "
+            "iteration reads each step's input again (the process would crash). Iterate the layer it groups: "
+            "IterativeConv(layer)"),
+        "dgl.nn.pytorch.conv.densegraphconv.DenseGraphConv": _dense.format("GraphConv"),
+        "dgl.nn.pytorch.conv.densesageconv.DenseSAGEConv": _dense.format("SAGEConv"),
+        "dgl.nn.pytorch.conv.densechebconv.DenseChebConv": _dense.format("ChebConv"),
+        "dgl.nn.pytorch.conv.dgnconv.DGNConv": (
+            "it needs the graph's Laplacian eigenvectors (eig_vec) at each call, which the iteration does not "
+            "pass. Iterate a module whose forward(graph, feat) calls it with them (its other inputs fixed)"),
+        "dgl.nn.pytorch.hetero.HeteroGraphConv": (
+            "it maps the features of several node types, one dict of them, and the iteration runs on one node "
+            "set. Iterate each relation's layer instead: HeteroGraphConv({etype: IterativeConv(layer), ...})"),
+    }
 
     def edge_ordered(self, graph) -> bool:
         return True  # a DGLGraph's edges have ids: edge features follow them

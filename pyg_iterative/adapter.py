@@ -65,6 +65,7 @@ class PyGAdapter(GraphAdapter):
     call_form = "conv(x, edge_index[, edge_weight=w][, batch=batch])"
     batch_keyword = "batch"
     edge_feature_examples = "a layer whose forward takes edge_attr (GINEConv, GATConv(edge_dim=...))"
+    relations_hint = "HeteroConv, to_hetero"
     partial_resets = ("torch_geometric.nn.conv.message_passing.MessagePassing",)
 
     @classmethod

@@ -312,6 +312,11 @@ class GraphAdapter:
     edge_feature_keywords: ClassVar[tuple[str, ...]] = ("edge_attr",)
     #: layers that take edge features, for messages
     edge_feature_examples: ClassVar[str] = "a layer whose forward takes edge_attr"
+    #: how this ecosystem gives each edge type its own layer, for messages
+    relations_hint: ClassVar[str] = "one layer per edge type"
+    #: this ecosystem's layers that cannot be iterated although their signature looks like a graph
+    #: layer's, by class (``module.QualName``, a subclass included): why, and what to do instead
+    refused_layers: ClassVar[Mapping[str, str]] = {}
 
     @classmethod
     def needs_edge_features(cls, layer) -> bool:

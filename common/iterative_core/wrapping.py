@@ -157,6 +157,15 @@ def check_ecosystem(operator: nn.Module, where: str, adapter: type[GraphAdapter]
                         f"{owner[1]}.{where}")
 
 
+def check_refused_layer(operator: nn.Module, where: str, adapter: type[GraphAdapter]) -> None:
+    """Refuse a layer the adapter lists in :attr:`~iterative_core.adapter.GraphAdapter.refused_layers`
+    (it, or a class it derives from), naming it with the reason and what to do instead."""
+    for cls in type(unwrapped(operator)).__mro__:
+        reason = adapter.refused_layers.get(f"{cls.__module__}.{cls.__qualname__}")
+        if reason is not None:
+            raise TypeError(f"{where}: {type(operator).__name__} cannot be iterated: {reason}")
+
+
 def check_callable_as_layer(operator: nn.Module, where: str, adapter: type[GraphAdapter]) -> None:
     """Refuse, at construction, an operator whose ``forward`` cannot take the two positional
     arguments every step passes (the features and the graph, in the adapter's ``call_form``), the
@@ -172,16 +181,22 @@ def check_callable_as_layer(operator: nn.Module, where: str, adapter: type[Graph
     takes_graph = (len(positional) >= 2 and positional[1].name not in by_keyword) or (varargs and len(positional) < 2)
     extra = [p for p in positional[2:] if p.default is p.empty and p.name not in by_keyword]
     typed = next((p.name for p in params if p.name in ("edge_type", "edge_types", "etypes")), None)
-    if typed is not None and takes_graph and not extra and getattr(operator, "num_relations", 1) > 1:
-        raise TypeError(f"{where}: {type(operator).__name__} with num_relations={operator.num_relations} needs the "
-                        f"type of every edge ({typed}) at each call, which the iteration does not pass. Build it "
-                        "with num_relations=1, or iterate one relation's layer per edge type (HeteroConv, to_hetero)")
+    # (PyG's RGCNConv, FastRGCNConv: num_relations; DGL's GatedGraphConv: n_etypes, kept as _n_etypes)
+    relations = next(((name, getattr(operator, attr)) for attr, name in (("num_relations", "num_relations"),
+                                                                        ("_n_etypes", "n_etypes"))
+                      if isinstance(getattr(operator, attr, None), int)), None)
+    if typed is not None and takes_graph and not extra and relations is not None and relations[1] > 1:
+        raise TypeError(f"{where}: {type(operator).__name__} with {relations[0]}={relations[1]} needs the type of "
+                        f"every edge ({typed}) at each call, which the iteration does not pass. Build it with "
+                        f"{relations[0]}=1, or iterate one relation's layer per edge type ({adapter.relations_hint})")
     if takes_graph and not extra:
         return
     names = ", ".join(("*" if p.kind is p.VAR_POSITIONAL else "**" if p.kind is p.VAR_KEYWORD else "") + p.name
                       for p in params)
     sig = f"{type(operator).__name__}.forward({names})"
-    what = "takes no graph" if not takes_graph else f"needs {len(extra) + 2} positional arguments"
+    what = (f"needs {len(extra) + 2} positional arguments" if takes_graph else "takes no graph" if len(positional) < 2
+            else f"takes {positional[1].name} second, where each step passes the "
+                 f"{'features' if adapter.call_form.startswith('conv(graph') else 'graph'}")
     raise TypeError(f"{where}: {sig} {what}; each step calls it as {adapter.call_form}. Wrap a graph layer of "
                     "that form, or a module whose forward takes the features and the graph and passes on the "
                     "rest (its other inputs fixed)")
@@ -421,12 +436,15 @@ class OperatorLayerBase(IterativeLayerBase):
             raise TypeError(f"{where}: the operator must be a torch.nn.Module, got {type(operator).__name__}")
         check_keys(where, kwargs, ITERATION_KEYS)
         check_ecosystem(operator, where, self.adapter)
-        channels = square_channels(operator, channels, where, self.adapter)
+        # (what no width can fix is said first: a width to give, then another refusal, misled)
+        check_refused_layer(operator, where, self.adapter)
         if not hasattr(operator, "bind"):
             check_callable_as_layer(operator, where, self.adapter)
         elif not accepts_keyword(operator.bind, "lipschitz_budget"):
             raise TypeError(f"{where}: {type(operator).__name__}.bind must take the keyword lipschitz_budget (None "
                             "unless contraction= is set): bind(x, graph, edge_weight=None, *, lipschitz_budget=None)")
+        _refuse_feature_caches(operator, where)
+        channels = square_channels(operator, channels, where, self.adapter)
         if kwargs.get("contraction") is not None and not supports_contraction(operator):
             raise ValueError(_contraction_unsupported(where, operator))
         super().__init__(channels, num_iterations, smoothing, tol, act, dropout, **kwargs)
@@ -435,7 +453,6 @@ class OperatorLayerBase(IterativeLayerBase):
         self._initial_values = unreset_parameters(operator, self.adapter.partial_resets, self.adapter.resets_keep)
         _warn_stochastic_operator(operator, self.tol, self.grad, where)
         _warn_batch_norm(operator, where)
-        _refuse_feature_caches(operator, where)
 
     def _install(self, config, layer_options, where: str) -> None:
         # contraction= set later (configure, or the attribute) is checked as at construction
@@ -807,8 +824,11 @@ def _warn_batch_norm(operator: nn.Module, where: str) -> None:
     """Warn when an operator holds batch normalisation (PyG's ``GPSConv`` by default): in training each
     step normalises with the statistics of all the rows it is given, so that a graph's output depends
     on the other graphs of its batch, and the running statistics move at every step."""
+    # (a layer built with batch_norm=False that holds its norms all the same, DGL's GatedGCNConv, never applies them)
+    off = [name for name, module in operator.named_modules() if getattr(module, "batch_norm", None) is False]
     found = [name or type(operator).__name__ for name, module in operator.named_modules()
-             if isinstance(module, nn.modules.batchnorm._BatchNorm)]
+             if isinstance(module, nn.modules.batchnorm._BatchNorm)
+             and not any(p == "" or name.startswith(p + ".") for p in off)]
     if found:
         warn_user(f"{where}: the operator holds batch normalisation ({', '.join(found)}): in training each step "
                   "normalises with the statistics of all the nodes given, so a graph's output depends on the other "

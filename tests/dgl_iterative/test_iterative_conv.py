@@ -204,3 +204,81 @@ def test_a_parameter_inside_nnconvs_edge_func_goes_back_to_its_value_when_built(
     conv = conv.to_empty(device="cpu")
     with pytest.raises(RuntimeError, match=r"parameter\(s\) 'edge_func.w' keep their values"):
         conv.reset_parameters()
+
+
+def _refused_layers():
+    from dgl.nn.pytorch import (DenseChebConv, DenseGraphConv, DenseSAGEConv, DGNConv, GroupRevRes,
+                                HeteroGraphConv)
+    return [
+        (lambda: GroupRevRes(GraphConv(C // 2, C // 2), 2), "frees the storage of its input"),
+        (lambda: DenseGraphConv(C, C), r"dense adjacency matrix.*\(GraphConv\)"),
+        (lambda: DenseSAGEConv(C, C), r"dense adjacency matrix.*\(SAGEConv\)"),
+        (lambda: DenseChebConv(C, C, 2), r"dense adjacency matrix.*\(ChebConv\)"),
+        (lambda: DGNConv(C, C, ["dir1-av"], ["identity"], 2.5), r"Laplacian eigenvectors \(eig_vec\)"),
+        (lambda: HeteroGraphConv({"r": GraphConv(C, C)}), r"HeteroGraphConv\(\{etype: IterativeConv\(layer\)"),
+    ]
+
+
+@pytest.mark.parametrize("case", range(6))
+@pytest.mark.parametrize("channels", [None, C])
+def test_layers_that_cannot_be_iterated_are_refused_by_name_whatever_the_width(case, channels):
+    """GroupRevRes frees its input's storage at every call and the process crashed (a segmentation
+    fault) at the next step; the dense layers, DGNConv (eig_vec) and HeteroGraphConv were built, asked
+    for channels=, then failed inside DGL with unrelated errors."""
+    make, reason = _refused_layers()[case]
+    layer = make()
+    with pytest.raises(TypeError, match=rf"^IterativeConv: {type(layer).__name__} cannot be iterated: .*{reason}"):
+        IterativeConv(layer, channels=channels)
+
+
+def test_gated_graph_conv_with_edge_types_is_refused_as_pygs_multi_relation_layers_are():
+    """It was built and failed at the first call inside DGL ("'NoneType' object has no attribute 'min'")."""
+    from dgl.nn.pytorch import GatedGraphConv
+
+    with pytest.raises(TypeError, match=r"^IterativeConv: GatedGraphConv with n_etypes=2 needs the type of every "
+                                        r"edge \(etypes\).*Build it with n_etypes=1.*HeteroGraphConv"):
+        IterativeConv(GatedGraphConv(C, C, 2, n_etypes=2))
+    g, _ = graph()
+    x = torch.randn(15, C)
+    assert IterativeConv(GatedGraphConv(C, C, 2, n_etypes=1), num_iterations=2)(g, x).shape == (15, C)
+
+
+def test_cfconvs_edge_feats_get_the_edge_features():
+    """CFConv names them edge_feats, which was not among the names read: it was refused as a layer that
+    needs three positional arguments."""
+    from dgl.nn.pytorch import CFConv
+
+    torch.manual_seed(0)
+    g, _ = graph()
+    x, e = torch.randn(15, C), torch.randn(g.num_edges(), 3)
+    conv = IterativeConv(CFConv(C, 3, 16, C), channels=C, num_iterations=4)
+    z = x
+    for _ in range(4):
+        z = 0.5 * z + 0.5 * torch.relu(conv.operator(g, z, e))
+    torch.testing.assert_close(conv(g, x, edge_attr=e), z)
+
+
+@pytest.mark.parametrize("batch_norm", [False, True])
+def test_the_batch_norm_warning_is_given_only_where_the_norms_are_applied(batch_norm):
+    """GatedGCNConv holds its norms whether or not it applies them: batch_norm=False was warned about."""
+    import warnings
+
+    from dgl.nn.pytorch import GatedGCNConv
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        IterativeConv(GatedGCNConv(C, 3, C, batch_norm=batch_norm), channels=C)
+    assert any("batch normalisation" in str(w.message) for w in caught) == batch_norm
+
+
+@pytest.mark.parametrize("channels", [None, C])
+def test_a_layer_needing_more_inputs_is_told_so_before_any_width(channels):
+    """Without channels= the first refusal asked for it, and with it came the refusal that no width fixes."""
+    from dgl.nn.pytorch import EdgeWeightNorm, RelGraphConv
+
+    with pytest.raises(TypeError, match=r"RelGraphConv.forward\(g, feat, etypes, norm, presorted\) needs 3 "
+                                        r"positional arguments"):
+        IterativeConv(RelGraphConv(C, C, 1), channels=channels)
+    with pytest.raises(TypeError, match=r"EdgeWeightNorm.forward\(graph, edge_weight\) takes edge_weight second, "
+                                        r"where each step passes the features"):
+        IterativeConv(EdgeWeightNorm(), channels=channels)

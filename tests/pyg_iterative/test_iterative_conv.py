@@ -83,7 +83,8 @@ def test_a_per_node_module_that_takes_batch_second_is_refused():
     """PyG's MLP(x, batch=None, ...): the graph would land in its batch argument."""
     from torch_geometric.nn import MLP
 
-    with pytest.raises(TypeError, match=r"MLP.forward\(x, batch, .*\) takes no graph"):
+    with pytest.raises(TypeError, match=r"MLP.forward\(x, batch, .*\) takes batch second, where each step passes "
+                                        r"the graph"):
         IterativeConv(MLP([C, C]))
 
 
