@@ -7,6 +7,7 @@ destinations, ``adj_t[i, j]`` for the edge ``j -> i``) and carry the edge weight
 """
 from __future__ import annotations
 
+import inspect
 from typing import Optional
 
 import torch
@@ -17,7 +18,7 @@ from torch_geometric.utils import is_torch_sparse_tensor, to_edge_index
 
 from iterative_core.adapter import GraphAdapter, GraphKey, GraphView, WidthNames, tensor_key
 from iterative_core.validation import check_same_device
-from iterative_core.wrapping import square_error
+from iterative_core.wrapping import mlp_widths, square_error
 
 __all__ = ["PyGAdapter", "PyGLayer", "SquareWidths", "is_sparse", "edge_list"]
 
@@ -49,6 +50,14 @@ def edge_list(edge_index, edge_weight: Optional[Tensor] = None) -> tuple[Tensor,
 
 #: PyG layers whose ``forward`` takes ``edge_attr=None`` yet fail inside without edge features (or pseudo-coordinates)
 _NEED_EDGE_ATTR = frozenset({"GINEConv", "NNConv", "ECConv", "GMMConv", "SplineConv"})
+#: PyG layers that run another PyG layer given to them, passing their keywords on (``GPSConv(C, conv)``,
+#: ``AntiSymmetricConv(C, phi)``): where that one is kept
+_INNER_CONV = {"GPSConv": "conv", "AntiSymmetricConv": "phi"}
+
+_TYPED = ("it needs the type of every edge (edge_type) at each call, whatever num_relations is, and the iteration "
+          "does not pass it. Iterate one layer per edge type instead (HeteroConv, to_hetero)")
+_HETERO = ("it maps a dict of features by node type, and the iteration runs on one node set. Iterate each "
+           "relation's layer instead: HeteroConv({edge_type: IterativeConv(layer), ...}), or to_hetero")
 
 
 class PyGAdapter(GraphAdapter):
@@ -67,6 +76,38 @@ class PyGAdapter(GraphAdapter):
     edge_feature_examples = "a layer whose forward takes edge_attr (GINEConv, GATConv(edge_dim=...))"
     relations_hint = "HeteroConv, to_hetero"
     partial_resets = ("torch_geometric.nn.conv.message_passing.MessagePassing",)
+    refused_layers = {
+        "torch_geometric.nn.conv.rgcn_conv.RGCNConv": _TYPED,  # (FastRGCNConv derives from it)
+        "torch_geometric.nn.conv.rgat_conv.RGATConv": _TYPED,
+        "torch_geometric.nn.conv.hgt_conv.HGTConv": _HETERO,
+        "torch_geometric.nn.conv.han_conv.HANConv": _HETERO,
+        "torch_geometric.nn.conv.hetero_conv.HeteroConv": _HETERO,
+        "torch_geometric.nn.conv.wl_conv.WLConv": (
+            "it relabels integer colours (the Weisfeiler-Lehman test), it does not map features; WLConvContinuous "
+            "is its counterpart for features"),
+        "torch_geometric.nn.conv.dna_conv.DNAConv": (
+            "it attends over the representations of all earlier layers, [num_nodes, num_layers, channels], not "
+            "over one iterate"),
+    }
+
+    @classmethod
+    def refusal(cls, layer) -> Optional[str]:
+        if type(layer).__name__ == "HypergraphConv" and getattr(layer, "use_attention", False):
+            return ("with use_attention=True it needs hyperedge_attr at each call, which the iteration does not "
+                    "pass. Build it with use_attention=False, or iterate a module whose forward(x, edge_index) "
+                    "calls it with them (its other inputs fixed)")
+        return super().refusal(layer)
+
+    @classmethod
+    def layer_widths(cls, layer):
+        name = type(layer).__name__
+        if name in ("EdgeConv", "DynamicEdgeConv") and isinstance(getattr(layer, "nn", None), nn.Module):
+            # its nn maps [x_i, x_j - x_i], twice the features' width
+            first, last = mlp_widths(layer.nn, cls.widths)
+            return ((None if first is None else first // 2),), last
+        if name == "MixHopConv":  # one block of out_channels per power, concatenated
+            return (layer.in_channels,), layer.out_channels * len(layer.powers)
+        return None
 
     @classmethod
     def needs_edge_features(cls, layer) -> bool:
@@ -78,8 +119,16 @@ class PyGAdapter(GraphAdapter):
             return bool(getattr(layer, "dim", 0))
         if name == "PDNConv":  # normalize=True (the default) makes its own weights
             return not getattr(layer, "normalize", True)
-        if name in ("TransformerConv", "ResGatedGraphConv"):  # built with edge_dim
+        if name in ("TransformerConv", "ResGatedGraphConv", "PNAConv"):  # built with edge_dim
             return getattr(layer, "edge_dim", None) is not None
+        inner = getattr(layer, _INNER_CONV.get(name, ""), None)
+        if isinstance(inner, nn.Module):  # the layer it runs, given its keywords
+            try:
+                params = inspect.signature(inner.forward).parameters
+            except (TypeError, ValueError):
+                params = {}
+            required = any(k in params and params[k].default is params[k].empty for k in cls.edge_feature_keywords)
+            return required or cls.needs_edge_features(inner)
         return False
 
     def read_graph(self, layer: nn.Module, x: Tensor, edge_index, edge_weight: Optional[Tensor],

@@ -319,6 +319,22 @@ class GraphAdapter:
     refused_layers: ClassVar[Mapping[str, str]] = {}
 
     @classmethod
+    def refusal(cls, layer) -> Optional[str]:
+        """Why ``layer`` cannot be iterated and what to do instead, or None: its class (or one it derives
+        from) in :attr:`refused_layers`; an adapter may add refusals that depend on how a layer was built."""
+        for klass in type(layer).__mro__:
+            reason = cls.refused_layers.get(f"{klass.__module__}.{klass.__qualname__}")
+            if reason is not None:
+                return reason
+        return None
+
+    @classmethod
+    def layer_widths(cls, layer) -> Optional[tuple[tuple[Optional[int], ...], Optional[int]]]:
+        """``(input widths, output width)`` of this ecosystem's layers whose widths its attributes do not
+        say as :attr:`widths` reads them (None: read them so)."""
+        return None
+
+    @classmethod
     def needs_edge_features(cls, layer) -> bool:
         """Whether ``layer`` needs edge features although its ``forward`` gives them a default (None):
         the ecosystem's layers that fail inside without them. A required ``forward`` argument is

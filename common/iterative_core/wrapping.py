@@ -83,7 +83,7 @@ def _width(value) -> Optional[int]:
     return value
 
 
-def _mlp_widths(mlp: nn.Module, names: WidthNames) -> tuple[Optional[int], Optional[int]]:
+def mlp_widths(mlp: nn.Module, names: WidthNames) -> tuple[Optional[int], Optional[int]]:
     """The input width of the first and the output width of the last linear map inside ``mlp``."""
     ins, outs = names.inputs + _TORCH_WIDTHS.inputs, names.outputs + _TORCH_WIDTHS.outputs
     mods = [m for m in mlp.modules() if _first_attr(m, ins) is not None or _first_attr(m, outs) is not None]
@@ -118,7 +118,7 @@ def conv_widths(conv: nn.Module, names: WidthNames = _TORCH_WIDTHS) -> tuple[tup
     if in_c is None and out_c is None:
         mlp = next((getattr(conv, a) for a in names.mlps if isinstance(getattr(conv, a, None), nn.Module)), None)
         if mlp is not None:
-            i, out = _mlp_widths(mlp, names)
+            i, out = mlp_widths(mlp, names)
             ins = (i,)
     heads = _first_attr(conv, names.heads)
     if out is not None and _width(heads) and getattr(conv, "concat", names.heads_concatenated) is True:
@@ -158,12 +158,11 @@ def check_ecosystem(operator: nn.Module, where: str, adapter: type[GraphAdapter]
 
 
 def check_refused_layer(operator: nn.Module, where: str, adapter: type[GraphAdapter]) -> None:
-    """Refuse a layer the adapter lists in :attr:`~iterative_core.adapter.GraphAdapter.refused_layers`
-    (it, or a class it derives from), naming it with the reason and what to do instead."""
-    for cls in type(unwrapped(operator)).__mro__:
-        reason = adapter.refused_layers.get(f"{cls.__module__}.{cls.__qualname__}")
-        if reason is not None:
-            raise TypeError(f"{where}: {type(operator).__name__} cannot be iterated: {reason}")
+    """Refuse a layer the adapter refuses (:meth:`~iterative_core.adapter.GraphAdapter.refusal`), naming
+    it with the reason and what to do instead."""
+    reason = adapter.refusal(unwrapped(operator))
+    if reason is not None:
+        raise TypeError(f"{where}: {type(operator).__name__} cannot be iterated: {reason}")
 
 
 def check_callable_as_layer(operator: nn.Module, where: str, adapter: type[GraphAdapter]) -> None:
@@ -213,7 +212,7 @@ def square_channels(conv: nn.Module, channels: Optional[int], where: str,
     """The width ``C`` of a square ``conv`` (read under the ``adapter``'s width names); raise, with
     the adapter's advice, when its widths differ or none can be found."""
     names = adapter.widths
-    ins, out = conv_widths(conv, names)
+    ins, out = adapter.layer_widths(unwrapped(conv)) or conv_widths(conv, names)
     name = type(conv).__name__
     known = [w for w in ins if w is not None]
     if len(set(ins)) > 1:
@@ -584,13 +583,15 @@ class OperatorLayerBase(IterativeLayerBase):
             if params is not None and k in params:
                 key = k
                 break
+        if key is None and params is not None and any(p.kind is p.VAR_KEYWORD for p in params.values()):
+            key = names[-1]  # a layer that passes its keywords on (PyG's GPSConv, to its conv): the common name
         op = type(self.operator).__name__
         if given and key is None:
             raise TypeError(f"{type(self).__name__}: {op} takes no edge features (its forward names none of "
                             f"{', '.join(names)}); pass them to {adapter.edge_feature_examples}, or leave them out")
         if not given and key is not None:
-            param = params[key]
-            if param.default is param.empty or adapter.needs_edge_features(self.operator):
+            param = params.get(key)
+            if (param is not None and param.default is param.empty) or adapter.needs_edge_features(self.operator):
                 raise TypeError(f"{type(self).__name__}: {op}.forward needs edge features ({key}); pass them as "
                                 f"edge_attr=, one row per edge")
         return key

@@ -47,10 +47,11 @@ def test_the_dense_adapter_runs_the_cores_checks_and_batches():
 
 def test_any_layer_of_the_third_ecosystem_iterates():
     class Mix(torch.nn.Module):  # a layer in the dense ecosystem's calling order
-        def __init__(self, c):
+        def __init__(self, c, out=None):
             super().__init__()
-            self.lin = torch.nn.Linear(c, c)
-            self.in_features = self.out_features = c
+            out = c if out is None else out
+            self.lin = torch.nn.Linear(c, out)
+            self.in_features, self.out_features = c, out
 
         def forward(self, z, adj):
             return self.lin(adj @ z) * 0.3
@@ -61,4 +62,6 @@ def test_any_layer_of_the_third_ecosystem_iterates():
                      return_info=True)
     assert info.status == "converged" and out.shape == (12, 5)
     with pytest.raises(ValueError, match="maps 5 input channels to 3"):
+        dense.IterativeConv(Mix(5, 3))
+    with pytest.raises(TypeError, match=r"Linear.forward\(input\) takes no graph"):  # (before its widths: none fit)
         dense.IterativeConv(torch.nn.Linear(5, 3))

@@ -224,3 +224,84 @@ def test_widths_under_pyg_names_and_graphmask_explainer_refused_by_name():
     with pytest.raises(RuntimeError, match="GraphMaskExplainer.*GNNExplainer"):
         explainer(x, edge_index, index=0)
     assert conv(x, edge_index).shape == (10, C)  # its gates taken off again
+
+
+def _refused_pyg_layers():
+    from torch_geometric.nn import (DNAConv, FastRGCNConv, HANConv, HeteroConv, HGTConv, HypergraphConv, RGATConv,
+                                    RGCNConv, WLConv)
+    meta = (["a"], [("a", "r", "a")])
+    typed = r"the type of every edge \(edge_type\) at each call, whatever num_relations is"
+    hetero = r"a dict of features by node type.*HeteroConv\(\{edge_type: IterativeConv\(layer\)"
+    return [
+        (lambda: RGCNConv(C, C, num_relations=1), typed),
+        (lambda: FastRGCNConv(C, C, num_relations=2), typed),
+        (lambda: RGATConv(C, C, num_relations=1), typed),
+        (lambda: HGTConv(C, C, meta, heads=2), hetero),
+        (lambda: HANConv(C, C, meta, heads=2), hetero),
+        (lambda: HeteroConv({("a", "r", "a"): GCNConv(C, C)}), hetero),
+        (lambda: WLConv(), "integer colours"),
+        (lambda: DNAConv(C), r"\[num_nodes, num_layers, channels\]"),
+        (lambda: HypergraphConv(C, C, use_attention=True, heads=1), r"use_attention=True it needs hyperedge_attr"),
+    ]
+
+
+@pytest.mark.parametrize("case", range(9))
+@pytest.mark.parametrize("channels", [None, C])
+def test_layers_that_cannot_be_iterated_are_refused_by_name_whatever_the_width(case, channels):
+    """Built, they failed at the first call inside PyG (a bare AssertionError, "Tensor.__contains__",
+    "'Tensor' object has no attribute 'items'"); RGCNConv was told to use num_relations=1, which fails
+    the same way (it needs edge_type whatever the count)."""
+    make, reason = _refused_pyg_layers()[case]
+    layer = make()
+    with pytest.raises(TypeError, match=rf"^IterativeConv: {type(layer).__name__} cannot be iterated: .*{reason}"):
+        IterativeConv(layer, channels=channels)
+
+
+@pytest.mark.parametrize("wrapper", ["gps", "antisymmetric"])
+def test_edge_features_reach_the_layer_a_wrapping_layer_runs(wrapper):
+    """GPSConv and AntiSymmetricConv pass their keywords on to the layer they run (GraphGPS with
+    GINEConv): edge_attr= was refused as "takes no edge features", and without it the call failed
+    inside GINEConv."""
+    from torch_geometric.nn import AntiSymmetricConv
+
+    torch.manual_seed(0)
+    ei, _ = random_graph(12, 40, simple=True)
+    x, e = torch.randn(12, C), torch.randn(ei.size(1), 3)
+    inner = GINEConv(torch.nn.Linear(C, C), edge_dim=3)
+    layer = GPSConv(C, inner, heads=2, norm=None) if wrapper == "gps" else AntiSymmetricConv(C, phi=inner)
+    conv = IterativeConv(layer, num_iterations=3).eval()
+    ref = iterate_by_hand(lambda z: layer(z, ei, edge_attr=e), x, iterations=3)
+    torch.testing.assert_close(conv(x, ei, edge_attr=e), ref)
+    with pytest.raises(TypeError, match=rf"^IterativeConv: {type(layer).__name__}.forward needs edge features "
+                                        r"\(edge_attr\)"):
+        conv(x, ei)
+
+
+def test_a_pnaconv_built_with_edge_dim_needs_edge_features():
+    """Without them it failed inside PyG with a matrix shape error."""
+    from torch_geometric.nn import PNAConv
+
+    conv = IterativeConv(PNAConv(C, C, ["mean"], ["identity"], torch.tensor([0, 4, 4]), edge_dim=3))
+    ei, _ = random_graph(12, 40, simple=True)
+    with pytest.raises(TypeError, match=r"^IterativeConv: PNAConv.forward needs edge features \(edge_attr\)"):
+        conv(torch.randn(12, C), ei)
+
+
+def test_edgeconv_and_mixhop_widths_are_read_as_they_map():
+    """EdgeConv's nn maps [x_i, x_j - x_i], twice the features' width, and MixHopConv concatenates one
+    block of out_channels per power: square layers were refused as non-square (EdgeConv "maps 16 input
+    channels to 8"), and MixHopConv(8, 8, powers=[0, 1]), which maps 8 to 16, was the advice."""
+    from torch_geometric.nn import EdgeConv, MixHopConv
+
+    torch.manual_seed(0)
+    ei, _ = random_graph(12, 40, simple=True)
+    x = torch.randn(12, C)
+    for layer in (EdgeConv(torch.nn.Sequential(torch.nn.Linear(2 * C, 12), torch.nn.ReLU(), torch.nn.Linear(12, C))),
+                  MixHopConv(C, C // 2, powers=[0, 1])):
+        conv = IterativeConv(layer, num_iterations=3)
+        assert conv.channels == C
+        torch.testing.assert_close(conv(x, ei), iterate_by_hand(lambda z: layer(z, ei), x, iterations=3))
+    with pytest.raises(ValueError, match=r"EdgeConv maps 8 input channels to 4 output channels"):
+        IterativeConv(EdgeConv(torch.nn.Linear(2 * C, C // 2)))
+    with pytest.raises(ValueError, match=r"MixHopConv maps 8 input channels to 16 output channels"):
+        IterativeConv(MixHopConv(C, C, powers=[0, 1]))
