@@ -388,9 +388,9 @@ class SolveConfig(_Options):
     def inert_options(self, iterations_name: str = "max_iter", longest: Optional[int] = None) -> dict[str, str]:
         """The options set away from their defaults that this config never reads, each with why: the
         ``tol`` options (``min_iter``, ``check_every``, and ``on_nonconvergence="raise"`` but with
-        ``grad="implicit"``) without a ``tol``, a ``tol`` never tested (``check_every`` above
-        ``max_iter``), the ``backward_*`` options without ``grad="implicit"``, ``phantom_steps`` without
-        ``grad="phantom"`` or beyond ``max_iter``, a nonzero ``smoothing`` given with Anderson's own
+        ``grad="implicit"`` and a divergence policy) without a ``tol``, a ``tol`` never tested
+        (``check_every`` above ``max_iter``), the ``backward_*`` options without ``grad="implicit"``,
+        ``phantom_steps`` without ``grad="phantom"`` or beyond every solve's steps, a nonzero ``smoothing`` given with Anderson's own
         ``beta``. ``longest``: the most steps any solve of this config
         takes (a layer's ``eval_iterations`` may exceed its ``max_iter``)."""
         inert = {}
@@ -403,6 +403,10 @@ class SolveConfig(_Options):
             if self.on_nonconvergence == "raise" and self.grad != "implicit":
                 inert["on_nonconvergence"] = ("without a tol (nothing to reach, so nothing raises; with "
                                               "grad='implicit' it would judge the point the gradient is taken at)")
+            elif self.on_nonconvergence == "raise" and self.on_divergence == "ignore":
+                inert["on_nonconvergence"] = ("without a tol and with on_divergence='ignore' (a call that reads nothing "
+                                              "back skips the check of the point grad='implicit' takes its gradient "
+                                              "at)")
         elif self.max_iter is not None and self.check_every > max(self.max_iter, longest or 0):
             inert["tol"] = (f"with check_every={self.check_every} above {iterations_name}={self.max_iter} (it is "
                             "tested every check_every steps: never)")
@@ -417,8 +421,11 @@ class SolveConfig(_Options):
         if self.grad != "phantom" and self.phantom_steps != 1:
             inert["phantom_steps"] = (f"with grad={self.grad!r} (it is how many steps grad='phantom' "
                                       "backpropagates through)")
-        elif self.grad == "phantom" and self.max_iter is not None and self.phantom_steps > self.max_iter:
-            inert["phantom_steps"] = (f"beyond {iterations_name}={self.max_iter} (the gradient goes through "
+        elif (self.grad == "phantom" and self.max_iter is not None
+              and self.phantom_steps > max(self.max_iter, longest or 0)):
+            # (eval mode's longer solve, a layer's eval_iterations, takes them where training does not)
+            longer = f" and eval mode's {longest}" if longest is not None and longest > self.max_iter else ""
+            inert["phantom_steps"] = (f"beyond {iterations_name}={self.max_iter}{longer} (the gradient goes through "
                                       "every step, as grad='unrolled', but none to z0)")
         return inert
 

@@ -174,14 +174,16 @@ class IterativeLayerBase(HintedLoad, nn.Module):
     def _install(self, config: SolveConfig, layer_options: LayerOptions, where: str) -> None:
         """Keep the checked configuration and the solve of eval mode derived from it (its schedule
         checked here), or change nothing when that check fails."""
-        # first: the eval config copies what it marks; a tol may be tested in eval mode's longer solve only
-        config.warn_inert(where, "num_iterations", longest=layer_options.eval_iterations)
-        eval_config = _eval_config(config, layer_options, where)
+        _eval_config(config, layer_options, where)  # (its checks first: no warning about a value then refused)
         if layer_options.contraction is not None and not self.__dict__.get("_act_lipschitz_known", True):
             raise ValueError(f"{where}: contraction={layer_options.contraction} bounds the step through the "
                              f"activation's Lipschitz constant, which the callable act={self.act} does not tell: "
                              "pass act_lipschitz= (1.0 for ReLU, tanh, LeakyReLU; 0.25 for sigmoid), or a "
                              "builtin act name")
+        # then the warning, before the eval config is made: it copies what the warning marks (a tol may be tested
+        # in eval mode's longer solve only)
+        config.warn_inert(where, "num_iterations", longest=layer_options.eval_iterations)
+        eval_config = _eval_config(config, layer_options, where)
         self._config, self._options, self._eval_config = config, layer_options, eval_config
         mirror_options(self)
 
@@ -223,6 +225,7 @@ class IterativeLayerBase(HintedLoad, nn.Module):
         self._act_named = act is None or isinstance(act, str)  # a builtin, whose in-place variant is known
         # a callable's Lipschitz constant is known only when given (contraction= needs it)
         self._act_lipschitz_known = self._act_named or act_lipschitz is not None
+        self._act_lipschitz_given = act_lipschitz  # (the repr shows it: a layer rebuilt from it keeps it)
 
     # ------------------------------------------------------------------------------------------
     def _lipschitz_budget(self) -> Optional[float]:
@@ -334,6 +337,8 @@ class IterativeLayerBase(HintedLoad, nn.Module):
         if self.act != "relu":  # a name quoted, a module as it prints (PReLU(num_parameters=4)), a function by name
             parts.append(f"act={self.act!r}" if self._act_named else
                          f"act={self.act_fn!r}" if isinstance(self.act_fn, nn.Module) else f"act={self.act}")
+        if getattr(self, "_act_lipschitz_given", None) is not None:
+            parts.append(f"act_lipschitz={self._act_lipschitz_given}")
         parts += [f"{k}={show(v)}" for k, v in self._options.changed().items() if k in _LAYER_KEYS]
         return ", ".join(parts)
 

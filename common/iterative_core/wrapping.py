@@ -990,10 +990,13 @@ def _gcn_option(name: str) -> property:
     def set(self, value) -> None:
         op = holder(self)
         if op is None:  # nothing would read it: refused rather than kept as a value without effect
+            conv = getattr(self, "conv_name", None)
+            iterated = self._modules.get("operator") if "_modules" in vars(self) else None
             raise AttributeError(
                 f"{type(self).__name__}: {name} is an option of the GCN operator (conv='gcn'); this layer iterates "
-                f"conv={getattr(self, 'conv_name', None)!r}, whose operator takes its options when it is built: "
-                f"build a new layer with {name}=..., or set layer.operator.{name} if your operator reads it")
+                + (f"conv={conv!r}, whose operator takes its options when it is built: build a new layer with "
+                   f"{name}=..., or set layer.operator.{name} if your operator reads it" if conv is not None else
+                   f"{type(iterated).__name__}: set layer.operator.{name} if it reads one"))
         setattr(op, name, value)
 
     return property(get, set, doc=f"The GCN operator's ``{name}`` (set only with the GCN operator).")
@@ -1173,6 +1176,8 @@ def _other_backend_names(state_dict: Mapping, prefix: str, conv: str, backend: s
     return None
 
 
+# (on every layer that iterates an operator: IterativeConv(GCNOperator(C)) too, where layer.alpha = 0.3 was a
+# plain attribute that nothing read)
 for _name in sorted(GCN_LAYER_ATTRIBUTES):
-    setattr(RegistryLayerBase, _name, _gcn_option(_name))
+    setattr(OperatorLayerBase, _name, _gcn_option(_name))
 del _name

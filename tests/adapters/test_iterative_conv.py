@@ -617,3 +617,26 @@ def test_a_layer_that_caches_its_propagated_features_is_refused(backend, kind):
     conv = backend.IterativeConv(make(False), channels=C, inject_input=True, num_iterations=3)
     twice = backend.call(conv, 2 * x, ei)
     assert not torch.allclose(backend.call(conv, x, ei), twice)  # each call propagates its own input
+
+
+def test_the_gcn_operators_options_set_on_iterative_conv_reach_it(backend):
+    """``IterativeConv(GCNOperator(C))``: ``layer.alpha = 0.3`` (or ``normalize``, ``cached``) set a plain
+    attribute that nothing read, as PIGNConv's did not; with another layer it is refused, not kept."""
+    torch.manual_seed(0)
+    ei, _ = random_graph(12, 40, simple=True)
+    x = torch.randn(12, 4)
+    conv = backend.IterativeConv(backend.GCNOperator(4, **backend.zero_in_degree_ok), num_iterations=4)
+    ref = backend.IterativeConv(backend.GCNOperator(4, alpha=0.3, normalize=False, **backend.zero_in_degree_ok),
+                                num_iterations=4)
+    ref.load_state_dict(conv.state_dict())
+    conv.alpha, conv.normalize = 0.3, False
+    assert (conv.alpha, conv.operator.alpha, conv.operator.normalize) == (0.3, 0.3, False)
+    torch.testing.assert_close(backend.call(conv, x, ei), backend.call(ref, x, ei), rtol=0, atol=0)
+    with pytest.raises(TypeError, match=r"cached must be True or False, got 'yes'"):
+        conv.cached = "yes"
+    other = backend.IterativeConv(backend.layers.layer("SAGEConv", 4), num_iterations=2)
+    with pytest.raises(AttributeError, match=rf"^IterativeConv: alpha is an option of the GCN operator \(conv='gcn'\); "
+                                             rf"this layer iterates {type(other.operator).__name__}: set "
+                                             r"layer.operator.alpha if it reads one$"):
+        other.alpha = 0.3
+    assert not hasattr(other, "alpha")

@@ -74,6 +74,39 @@ def test_a_tol_tested_only_in_the_longer_eval_solve_is_not_called_inert(backend)
         backend.PIGNConv(4, num_iterations=4, tol=1e-4, check_every=10)
 
 
+def test_phantom_steps_taken_only_by_the_longer_eval_solve_are_not_called_inert(backend):
+    """num_iterations=2, eval_iterations=20, phantom_steps=5: the steps change eval mode's gradient, and
+    the layer warned that they had no effect beyond num_iterations=2."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        backend.PIGNConv(4, num_iterations=2, eval_iterations=20, grad="phantom", phantom_steps=5)
+    with pytest.warns(UserWarning, match=r"phantom_steps=25 has no effect beyond num_iterations=2 and eval mode's 20"):
+        backend.PIGNConv(4, num_iterations=2, eval_iterations=20, grad="phantom", phantom_steps=25)
+
+
+def test_a_refused_value_is_not_first_warned_about(backend):
+    """min_iter=6 beyond eval_iterations=4 was refused after the warning that it has no effect without a tol."""
+    conv = backend.PIGNConv(4, eval_iterations=4)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(ValueError, match=r"min_iter must be an int >= 0 and <= eval_iterations, got 6"):
+            conv.min_iter = 6
+        with pytest.raises(ValueError, match=r"min_iter must be an int >= 0 and <= eval_iterations, got 6"):
+            backend.PIGNConv(4, eval_iterations=4, min_iter=6)
+    assert [str(w.message) for w in caught] == [] and conv.min_iter == 0
+
+
+def test_the_repr_keeps_act_lipschitz_so_that_the_layer_it_rebuilds_is_the_same(backend):
+    """Left out, a layer rebuilt from the repr with contraction= was refused, and without it took 1.0."""
+    conv = backend.PIGNConv(4, form="paper", act=torch.nn.Tanh(), act_lipschitz=1.0, contraction=0.5)
+    text = conv.extra_repr()
+    assert "act=Tanh(), act_lipschitz=1.0, contraction=0.5" in text
+    rebuilt = eval(f"backend.PIGNConv({text})", {"backend": backend, "Tanh": torch.nn.Tanh})
+    assert (rebuilt.act_lipschitz, rebuilt.contraction) == (1.0, 0.5)
+    prelu = backend.PIGNConv(4, form="paper", act=torch.nn.PReLU(), act_lipschitz=2.0)
+    assert "act_lipschitz=2.0" in prelu.extra_repr() and "act_lipschitz" not in backend.PIGNConv(4).extra_repr()
+
+
 def test_fixed_points_name_for_the_count_is_refused_as_an_attribute_of_the_library_classes(backend):
     """layer.max_iter = 3 (fixed_point's name, listed beside num_iterations) set a plain attribute and changed
     nothing, without a word; so did model.max_iter. A subclass of the user's own may use the name."""

@@ -209,6 +209,8 @@ def test_fixed_point_takes_a_config_and_options_override_it():
     # a tol never tested, a raise that cannot come, steps the gradient cannot go beyond
     (dict(tol=1e-6, check_every=6), r"tol=1e-06 has no effect with check_every=6 above max_iter=5"),
     (dict(on_nonconvergence="raise"), r"on_nonconvergence='raise' has no effect without a tol \(nothing to reach"),
+    (dict(grad="implicit", on_nonconvergence="raise", on_divergence="ignore"),  # (nothing read back: no point check)
+     r"on_nonconvergence='raise' has no effect without a tol and with on_divergence='ignore'"),
     (dict(grad="phantom", phantom_steps=6), r"phantom_steps=6 has no effect beyond max_iter=5 \(the gradient goes "
                                             r"through every step, as grad='unrolled', but none to z0\)"),
     (dict(solver="anderson", solver_options={"beta": 0.5}, smoothing=0.3),
