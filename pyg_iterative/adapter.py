@@ -12,7 +12,7 @@ from typing import Optional
 
 import torch
 from torch import Tensor, nn
-from torch_geometric.nn.conv import MessagePassing
+from torch_geometric.nn.conv import HypergraphConv, MessagePassing
 from torch_geometric.typing import SparseTensor
 from torch_geometric.utils import is_torch_sparse_tensor, to_edge_index
 
@@ -77,7 +77,8 @@ class PyGAdapter(GraphAdapter):
     relations_hint = "HeteroConv, to_hetero"
     partial_resets = ("torch_geometric.nn.conv.message_passing.MessagePassing",)
     refused_layers = {
-        "torch_geometric.nn.conv.rgcn_conv.RGCNConv": _TYPED,  # (FastRGCNConv derives from it)
+        "torch_geometric.nn.conv.rgcn_conv.RGCNConv": _TYPED,
+        "torch_geometric.nn.conv.rgcn_conv.FastRGCNConv": _TYPED,
         "torch_geometric.nn.conv.rgat_conv.RGATConv": _TYPED,
         "torch_geometric.nn.conv.hgt_conv.HGTConv": _HETERO,
         "torch_geometric.nn.conv.han_conv.HANConv": _HETERO,
@@ -92,11 +93,16 @@ class PyGAdapter(GraphAdapter):
 
     @classmethod
     def refusal(cls, layer) -> Optional[str]:
-        if type(layer).__name__ == "HypergraphConv" and getattr(layer, "use_attention", False):
+        if type(layer) is HypergraphConv and getattr(layer, "use_attention", False):
             return ("with use_attention=True it needs hyperedge_attr at each call, which the iteration does not "
                     "pass. Build it with use_attention=False, or iterate a module whose forward(x, edge_index) "
                     "calls it with them (its other inputs fixed)")
         return super().refusal(layer)
+
+    @classmethod
+    def inner_layer(cls, layer) -> Optional[nn.Module]:
+        inner = getattr(layer, _INNER_CONV.get(type(layer).__name__, ""), None)
+        return inner if isinstance(inner, nn.Module) else None
 
     @classmethod
     def layer_widths(cls, layer):
@@ -104,6 +110,8 @@ class PyGAdapter(GraphAdapter):
         if name in ("EdgeConv", "DynamicEdgeConv") and isinstance(getattr(layer, "nn", None), nn.Module):
             # its nn maps [x_i, x_j - x_i], twice the features' width
             first, last = mlp_widths(layer.nn, cls.widths)
+            if first is not None and first % 2:  # (an odd width fits no features: refused as the nn reads)
+                return None
             return ((None if first is None else first // 2),), last
         if name == "MixHopConv":  # one block of out_channels per power, concatenated
             return (layer.in_channels,), layer.out_channels * len(layer.powers)
@@ -121,8 +129,8 @@ class PyGAdapter(GraphAdapter):
             return not getattr(layer, "normalize", True)
         if name in ("TransformerConv", "ResGatedGraphConv", "PNAConv"):  # built with edge_dim
             return getattr(layer, "edge_dim", None) is not None
-        inner = getattr(layer, _INNER_CONV.get(name, ""), None)
-        if isinstance(inner, nn.Module):  # the layer it runs, given its keywords
+        inner = cls.inner_layer(layer)
+        if inner is not None:  # the layer it runs, given its keywords
             try:
                 params = inspect.signature(inner.forward).parameters
             except (TypeError, ValueError):

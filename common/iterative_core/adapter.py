@@ -315,17 +315,21 @@ class GraphAdapter:
     #: how this ecosystem gives each edge type its own layer, for messages
     relations_hint: ClassVar[str] = "one layer per edge type"
     #: this ecosystem's layers that cannot be iterated although their signature looks like a graph
-    #: layer's, by class (``module.QualName``, a subclass included): why, and what to do instead
+    #: layer's, by class (``module.QualName``; not their subclasses): why, and what to do instead
     refused_layers: ClassVar[Mapping[str, str]] = {}
 
     @classmethod
     def refusal(cls, layer) -> Optional[str]:
-        """Why ``layer`` cannot be iterated and what to do instead, or None: its class (or one it derives
-        from) in :attr:`refused_layers`; an adapter may add refusals that depend on how a layer was built."""
-        for klass in type(layer).__mro__:
-            reason = cls.refused_layers.get(f"{klass.__module__}.{klass.__qualname__}")
-            if reason is not None:
-                return reason
+        """Why ``layer`` cannot be iterated and what to do instead, or None: its class in
+        :attr:`refused_layers` (not a subclass, whose ``forward`` may supply what is missing); an adapter
+        may add refusals that depend on how a layer was built."""
+        klass = type(layer)
+        return cls.refused_layers.get(f"{klass.__module__}.{klass.__qualname__}")
+
+    @classmethod
+    def inner_layer(cls, layer) -> Optional[nn.Module]:
+        """The layer that ``layer`` runs and passes its keywords on to (PyG's ``GPSConv(C, conv)``), whose
+        ``forward`` then says which edge features it takes; None for the others."""
         return None
 
     @classmethod

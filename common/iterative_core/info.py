@@ -672,12 +672,15 @@ def divergence_message(info: FixedPointInfo) -> str:
                         "at the start until its residual norms' float32 sums of squares overflowed (or an "
                         "intermediate iterate overflowed and the activation brought it back): the operator is "
                         "expansive. " + advice)
+            if info.phase != "forward":  # (the adjoint is linear, from the incoming gradient: no activation)
+                return (f"{head}: a residual norm is NaN/Inf although every entry of the iterate is finite "
+                        f"({stats}){_diverged_graphs(info)}: the incoming gradient is so large (float32 entries above "
+                        "about 1.8e19 / sqrt(number of entries)) that the residual norms' float32 sums of squares "
+                        "overflowed. Scale the loss down, or run in float64.")
             return (f"{head}: a residual norm is NaN/Inf although every entry of the iterate is finite "
                     f"({stats}){_diverged_graphs(info)}. If the iterates are very large (float32 entries above about "
                     "1.8e19 / sqrt(number of entries)), the residual norms' float32 sums of squares "
-                    "overflowed, not the iterate: "
-                    + ("scale the features down" if info.phase == "forward" else "scale the loss down")
-                    + " or run in float64. Otherwise an "
+                    "overflowed, not the iterate: scale the features down or run in float64. Otherwise an "
                     "intermediate iterate overflowed and the activation brought it back. " + advice)
         first = info.abs_residuals[:1].detach()
         start = info.iterate_norms[:1].detach()  # ||z0||: far from the dtype's range, no one step overflows it

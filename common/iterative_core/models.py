@@ -119,9 +119,11 @@ class PIGNBase(HintedLoad, nn.Module):
                 isinstance(value, numbers.Integral) and value == self.__dict__[name]):
             # (the repr showed the new width, the maps computed with the one built; a new in_channels refused
             # the input the encoder takes)
-            raise AttributeError(f"{type(self).__name__}: {name} is fixed when the model is built (it is "
-                                 f"{self.__dict__[name]!r}; its layers have that width): build a new model with "
-                                 f"{name}={value!r}")
+            held = self.__dict__[name]
+            raise AttributeError(f"{type(self).__name__}: {name} is fixed when the model is built (it is {held!r}; "
+                                 + ("its encoder reads the width from the first input" if held == -1 else
+                                    "its layers have that width")
+                                 + f"): build a new model with {name}={value!r}")
         elif name not in self.__dict__ and library_name(self, name) and self._modules.get("conv") is not None:
             exposed = getattr(type(self.conv), "_exposed_options", ())
             if name == "conv_dropout" or (name in exposed and name != "dropout"):
@@ -239,12 +241,9 @@ def global_pool(z: Tensor, batch: Optional[Tensor], num_graphs: Optional[int] = 
     if num_graphs is None:  # (no rows)
         num_graphs = 0
     if how == "max":
-        # (from -inf: where a graph's maximum is 0, the start of zeros counted as one more tied row, and its
-        # rows got 1/(k+1) of the gradient each instead of 1/k; a graph without nodes reads as zeros)
-        out = torch.full((num_graphs, z.size(1)), -math.inf, dtype=z.dtype, device=z.device)
-        out = out.scatter_reduce(0, batch.view(-1, 1).expand_as(z), z, "amax", include_self=False)
+        out = _MaxReadout.apply(z, batch, num_graphs)
         has_nodes = torch.zeros(num_graphs, dtype=torch.bool, device=z.device).index_fill_(0, batch, True)
-        return torch.where(has_nodes.unsqueeze(-1), out, out.new_zeros(()))
+        return torch.where(has_nodes.unsqueeze(-1), out, out.new_zeros(()))  # (a graph without nodes: zeros)
     acc = compute_dtype(z.dtype)
     out = torch.zeros(num_graphs, z.size(1), dtype=acc, device=z.device).index_add_(0, batch, z.to(acc))
     if how == "mean":
@@ -252,6 +251,27 @@ def global_pool(z: Tensor, batch: Optional[Tensor], num_graphs: Optional[int] = 
             0, batch, torch.ones(batch.shape, dtype=acc, device=z.device))
         out = out / count.clamp_min(1).unsqueeze(-1)
     return _readout_in(out, z.dtype, how, validate)
+
+
+class _MaxReadout(torch.autograd.Function):
+    """``[num_graphs, C]`` column maxima of each graph's rows (-inf for a graph without rows), whose
+    gradient is split evenly among the rows that reach the maximum, as ``amax`` of one graph's rows
+    splits it. ``scatter_reduce``'s own gradient counted its start value as one more tied row where
+    the maximum equals it (0, or -inf): 1/(k+1) each instead of 1/k."""
+
+    @staticmethod
+    def forward(ctx, z: Tensor, batch: Tensor, num_graphs: int) -> Tensor:
+        out = torch.full((num_graphs, z.size(1)), -math.inf, dtype=z.dtype, device=z.device)
+        out = out.scatter_reduce(0, batch.view(-1, 1).expand_as(z), z, "amax", include_self=False)
+        ctx.save_for_backward(z, batch, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad: Tensor):
+        z, batch, out = ctx.saved_tensors
+        tied = (z == out[batch]).to(grad.dtype)
+        count = torch.zeros_like(grad).index_add_(0, batch, tied)
+        return grad[batch] * tied / count.clamp_min(1)[batch], None, None
 
 
 def _readout_in(out: Tensor, dtype: torch.dtype, how: str, validate: bool) -> Tensor:

@@ -583,12 +583,21 @@ class OperatorLayerBase(IterativeLayerBase):
             if params is not None and k in params:
                 key = k
                 break
-        if key is None and params is not None and any(p.kind is p.VAR_KEYWORD for p in params.values()):
-            key = names[-1]  # a layer that passes its keywords on (PyG's GPSConv, to its conv): the common name
+        inner = adapter.inner_layer(unwrapped(self.operator))
+        if key is None and inner is not None and params is not None and any(
+                p.kind is p.VAR_KEYWORD for p in params.values()):
+            # a layer that passes its keywords on to the layer it runs (PyG's GPSConv): the name that one takes
+            inner_params = _parameters(inner.forward) or {}
+            for k in names:
+                if k in inner_params:
+                    key = k
+                    break
         op = type(self.operator).__name__
         if given and key is None:
             raise TypeError(f"{type(self).__name__}: {op} takes no edge features (its forward names none of "
-                            f"{', '.join(names)}); pass them to {adapter.edge_feature_examples}, or leave them out")
+                            f"{', '.join(names)}"
+                            + (f", nor does the {type(inner).__name__} it runs" if inner is not None else "")
+                            + f"); pass them to {adapter.edge_feature_examples}, or leave them out")
         if not given and key is not None:
             param = params.get(key)
             if (param is not None and param.default is param.empty) or adapter.needs_edge_features(self.operator):

@@ -389,3 +389,11 @@ def test_a_graph_models_pool_is_checked_when_assigned(backend):
     with pytest.raises(ValueError, match=r"^GraphPIGN: pool='add' is spelt pool='sum' here"):
         m.pool = "add"
     assert m.pool == "max"
+
+
+def test_a_lazy_models_in_channels_is_fixed_with_the_reason_it_has(backend):
+    m = backend.PIGN(-1, 8, 3)
+    with pytest.raises(AttributeError, match=r"^PIGN: in_channels is fixed when the model is built \(it is -1; its "
+                                             r"encoder reads the width from the first input\): build a new model with "
+                                             r"in_channels=5$"):
+        m.in_channels = 5

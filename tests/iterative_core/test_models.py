@@ -1,4 +1,6 @@
 """The models' shared parts: the pooling readout."""
+import math
+
 import pytest
 import torch
 
@@ -81,3 +83,15 @@ def test_a_max_readouts_gradient_splits_among_tied_rows_alone_as_in_a_batch():
     # a graph without nodes (graph 1) reads as zeros, the others their maxima
     torch.testing.assert_close(global_pool(both, torch.tensor([0, 0, 0, 2]), 3, "max"),
                                torch.tensor([[1.0, 2.0, 0.0], [0.0, 0.0, 0.0], [3.0, -1.0, 0.0]]), rtol=0, atol=0)
+
+
+def test_a_max_readout_of_minus_inf_splits_its_gradient_alone_as_in_a_batch():
+    """A column whose rows all read -inf (features let through with validate=False) tied with the batched
+    readout's start of -inf: 1/3 each for two rows, 1/2 alone."""
+    z = torch.tensor([[-math.inf, 1.0], [-math.inf, 2.0]], requires_grad=True)
+    alone, = torch.autograd.grad(global_pool(z, None, how="max").sum(), z)
+    batched, = torch.autograd.grad(global_pool(z, torch.tensor([0, 0]), 2, "max")[0].sum(), z)
+    torch.testing.assert_close(alone, torch.tensor([[0.5, 0.0], [0.5, 1.0]]), rtol=0, atol=0)
+    torch.testing.assert_close(batched, alone, rtol=0, atol=0)
+    assert torch.autograd.gradcheck(lambda t: global_pool(t, torch.tensor([0, 0, 1, 1]), 3, "max"),
+                                    torch.randn(4, 3, dtype=torch.float64, requires_grad=True))

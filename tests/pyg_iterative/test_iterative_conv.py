@@ -305,3 +305,52 @@ def test_edgeconv_and_mixhop_widths_are_read_as_they_map():
         IterativeConv(EdgeConv(torch.nn.Linear(2 * C, C // 2)))
     with pytest.raises(ValueError, match=r"MixHopConv maps 8 input channels to 16 output channels"):
         IterativeConv(MixHopConv(C, C, powers=[0, 1]))
+
+
+def test_a_subclass_that_supplies_what_its_refused_base_needs_is_iterated():
+    """A user's RGCNConv that keeps its edge types and takes forward(x, edge_index) iterates; the
+    refusal is for the library's class itself."""
+    from torch_geometric.nn import RGCNConv
+
+    class TypedRGCN(RGCNConv):
+        def __init__(self, channels, edge_type):
+            super().__init__(channels, channels, num_relations=2)
+            self.register_buffer("edge_type", edge_type)
+
+        def forward(self, x, edge_index):
+            return super().forward(x, edge_index, self.edge_type)
+
+    ei, _ = random_graph(12, 40, simple=True)
+    layer = TypedRGCN(C, torch.randint(0, 2, (ei.size(1),)))
+    x = torch.randn(12, C)
+    torch.testing.assert_close(IterativeConv(layer, num_iterations=3)(x, ei),
+                               iterate_by_hand(lambda z: layer(z, ei), x, iterations=3))
+
+
+def test_edge_features_go_only_to_a_layer_that_takes_them():
+    """A user's forward(x, edge_index, **kwargs) that reads no edge features, or GPSConv running a
+    GCNConv, was handed edge_attr: silently ignored, or refused inside PyG ("unexpected keyword")."""
+    class Mine(MessagePassing):
+        def __init__(self):
+            super().__init__(aggr="mean")
+            self.in_channels = self.out_channels = C
+
+        def forward(self, x, edge_index, **kwargs):
+            return self.propagate(edge_index, x=x)
+
+    ei, _ = random_graph(12, 40, simple=True)
+    x, e = torch.randn(12, C), torch.randn(ei.size(1), 3)
+    with pytest.raises(TypeError, match=r"^IterativeConv: Mine takes no edge features \(its forward names none of "
+                                        r"edge_attr\); pass them to"):
+        IterativeConv(Mine(), num_iterations=2)(x, ei, edge_attr=e)
+    with pytest.raises(TypeError, match=r"^IterativeConv: GPSConv takes no edge features \(its forward names none of "
+                                        r"edge_attr, nor does the GCNConv it runs\)"):
+        IterativeConv(GPSConv(C, GCNConv(C, C), heads=2), num_iterations=2)(x, ei, edge_attr=e)
+
+
+def test_an_edgeconv_whose_nn_takes_an_odd_width_is_refused_when_built():
+    """Read as half its nn's width, rounded down, it was built and failed at the first call in torch."""
+    from torch_geometric.nn import EdgeConv
+
+    with pytest.raises(ValueError, match=r"EdgeConv maps 17 input channels to 8 output channels"):
+        IterativeConv(EdgeConv(torch.nn.Linear(17, C)))
