@@ -165,6 +165,7 @@ class DGLAdapter(GraphAdapter):
     edge_feature_keywords = ("edge_feat", "efeat", "efeats", "edge_feats", "edge_attr")
     edge_feature_examples = "a layer whose forward takes them (GINEConv's edge_feat, NNConv's efeat)"
     relations_hint = "HeteroGraphConv"
+    pair_of_one_tensor_is_one_node_set = True  # (HeteroGraphConv passes (x, x) for a relation within one type)
     _dense = ("takes a dense adjacency matrix, not a DGLGraph, and the iteration passes the graph; iterate its "
               "sparse counterpart on the graph ({})")
     refused_layers = {

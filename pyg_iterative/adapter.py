@@ -75,6 +75,14 @@ class PyGAdapter(GraphAdapter):
     batch_keyword = "batch"
     edge_feature_examples = "a layer whose forward takes edge_attr (GINEConv, GATConv(edge_dim=...))"
     relations_hint = "HeteroConv, to_hetero"
+    # (HeteroConv and to_hetero pass a pair only for a relation between two node types: one tensor for both
+    # types is still two node sets)
+    pair_of_one_tensor_is_one_node_set = False
+    pair_hint = ("In a heterogeneous model (HeteroConv, to_hetero) that is a relation between two node types: "
+                 "iterate the relations within one node type, and give those between two types a bipartite "
+                 "layer, e.g. HeteroConv({('user', 'follows', 'user'): PIGNConv(C), ('user', 'buys', 'item'): "
+                 "SAGEConv((-1, -1), C)}). For a sampled bipartite graph, iterate on a node-induced subgraph "
+                 "instead: torch_geometric.utils.subgraph or k_hop_subgraph.")
     partial_resets = ("torch_geometric.nn.conv.message_passing.MessagePassing",)
     refused_layers = {
         "torch_geometric.nn.conv.rgcn_conv.RGCNConv": _TYPED,

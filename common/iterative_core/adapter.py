@@ -312,6 +312,12 @@ class GraphAdapter:
     edge_feature_keywords: ClassVar[tuple[str, ...]] = ("edge_attr",)
     #: layers that take edge features, for messages
     edge_feature_examples: ClassVar[str] = "a layer whose forward takes edge_attr"
+    #: whether a pair of one tensor, ``(x, x)``, is one node set (DGL's ``HeteroGraphConv`` passes a
+    #: relation within one node type so); where not (PyG's ``HeteroConv`` and ``to_hetero`` pass a pair only
+    #: for a relation between two node types, whose features may be one tensor) it is refused as bipartite
+    pair_of_one_tensor_is_one_node_set: ClassVar[bool] = False
+    #: what to do with a pair of node features (a relation between two node sets), for messages
+    pair_hint: ClassVar[str] = ""
     #: how this ecosystem gives each edge type its own layer, for messages
     relations_hint: ClassVar[str] = "one layer per edge type"
     #: this ecosystem's layers that cannot be iterated although their signature looks like a graph

@@ -489,7 +489,8 @@ class OperatorLayerBase(IterativeLayerBase):
                 and (x[1] is None or isinstance(x[1], Tensor))):  # (x_src, None): PyG's pair without targets' features
             what = "(x_src, x_dst)" if x[1] is not None else "(x_src, None)"
             raise ValueError(square_error(where, f"got a bipartite pair {what} of node features"
-                                          f"{self.adapter.relation(graph)}", self.adapter.subgraph_hint))
+                                          f"{self.adapter.relation(graph)}",
+                                          self.adapter.pair_hint or self.adapter.subgraph_hint))
         name, width = self._input_width()
         check_features(x, width, where, validate=self.validate, name=name)
 
@@ -677,7 +678,8 @@ class OperatorLayerBase(IterativeLayerBase):
             raise RuntimeError(f"{type(self).__name__}: torch.func.vmap cannot batch the iteration, which reads values "
                                "back to check its input and to stop; batch several graphs as one disjoint graph "
                                "with a batch vector (each graph then stops on its own), or loop over the inputs")
-        if isinstance(x, (tuple, list)) and len(x) == 2 and isinstance(x[0], Tensor) and x[0] is x[1]:
+        if (self.adapter.pair_of_one_tensor_is_one_node_set and isinstance(x, (tuple, list)) and len(x) == 2
+                and isinstance(x[0], Tensor) and x[0] is x[1]):
             # one tensor as both ends, (x, x): one node set, as DGL's HeteroGraphConv passes a relation
             # within one node type (a pair of two tensors is bipartite, and refused by the checks)
             x = x[0]
