@@ -189,7 +189,8 @@ def graph_bench_args(default_edges: list[int], doc: str) -> argparse.Namespace:
                    help="edge counts, one graph each (nodes = edges // 10, at least 10)")
     p.add_argument("--channels", type=count, default=64)
     p.add_argument("--iterations", type=count, default=10)
-    p.add_argument("--name", type=result_name, default=None, help="stem of the result files in benchmarks/results/")
+    p.add_argument("--name", type=result_name, default=None,
+                   help="stem of the result files in benchmarks/results/ (or in $ITERATIVE_GNN_BENCH_RESULTS)")
     return p.parse_args()
 
 
@@ -386,9 +387,16 @@ def gcn_csr(edge_index: torch.Tensor, num_nodes: int) -> torch.Tensor:
 
 
 def write_results(name: str, rows: list[dict], *, columns: list[str], title: str, notes: list[str] | None = None,
-                  device: str = "cpu") -> Path:
-    """Write ``results/<name>.json`` and ``results/<name>.md`` with date, machine and command."""
-    RESULTS.mkdir(parents=True, exist_ok=True)
+                  device: str = "cpu") -> Path | None:
+    """Write ``<name>.json`` and ``<name>.md`` with date, machine and command into ``benchmarks/results/``,
+    or the folder ``$ITERATIVE_GNN_BENCH_RESULTS`` names (a trial run then leaves the committed results
+    as they are). Nothing is written when every row failed (each holds an ``"error"``): those files
+    would replace the results with NaN rows."""
+    if rows and all("error" in r for r in rows):
+        print(f"every run failed: {name}.json and {name}.md are not written", file=sys.stderr)
+        return None
+    out = Path(os.environ.get("ITERATIVE_GNN_BENCH_RESULTS") or RESULTS)
+    out.mkdir(parents=True, exist_ok=True)
     meta = {
         "date": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "command": "python " + " ".join([os.path.relpath(sys.argv[0])] + sys.argv[1:]),
@@ -397,7 +405,7 @@ def write_results(name: str, rows: list[dict], *, columns: list[str], title: str
         "code": code_state(),
         "load average (1, 5, 15 min) at the end": " / ".join(f"{v:.2f}" for v in os.getloadavg()),
     }
-    (RESULTS / f"{name}.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=2))
+    (out / f"{name}.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=2))
     lines = [f"# {title}", "", f"- date: {meta['date']}", f"- command: `{meta['command']}`",
              f"- device: {device}; machine: " + ", ".join(f"{k} {v}" for k, v in meta["machine"].items()),
              f"- code: {meta['code']}",
@@ -415,7 +423,7 @@ def write_results(name: str, rows: list[dict], *, columns: list[str], title: str
             v = r.get(c, "")
             cells.append(f"{v:.4g}" if isinstance(v, float) else str(v))
         lines.append("| " + " | ".join(cells) + " |")
-    path = RESULTS / f"{name}.md"
+    path = out / f"{name}.md"
     path.write_text("\n".join(lines) + "\n")
     print(path.read_text())
     return path

@@ -2,7 +2,7 @@
 
 The bare loop is what one would write by hand, with the normalised adjacency built beforehand as a
 CSR matrix: for ``form="paper"`` a GEMM, ``torch.sparse.mm``, the bias, ReLU and the smoothing
-(``torch.lerp``); for ``form="residual"`` (now named ``"appnp"``; the default before ``"signed"``) ``torch.sparse.mm``, the initial residual
+(``torch.lerp``); for ``form="appnp"`` (named ``"residual"`` in files written before) ``torch.sparse.mm``, the initial residual
 (``torch.lerp``) and the bias. The time per iteration is the slope of the forward time over ``K``, ``2K``
 and ``4K`` iterations, with both iterating a prebuilt adjacency (PIGNConv with ``cached=True,
 validate=False``); an ordinary call's forward time at ``K`` iterations, setup included, is reported
@@ -54,7 +54,7 @@ def main() -> None:
         ei = random_graph(N, E, device)
         x = torch.randn(N, C, device=device)
         A = gcn_csr(ei, N)
-        for form in ("paper", "residual"):
+        for form in ("paper", "appnp"):
             ks = (K, 2 * K, 4 * K)
             make = lambda k, **kw: PIGNConv(C, num_iterations=k, smoothing=0.5 if form == "paper" else None,  # noqa: E731
                                             form=form, **kw).to(device).eval()

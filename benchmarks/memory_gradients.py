@@ -156,11 +156,14 @@ def main() -> None:
             print(row, flush=True)
     peak = {(r["mode"], r["iterations"]): r["peak MiB"] for r in rows}
     first, last = args.iterations[0], args.iterations[-1]
+    def ratio(a: float, b: float) -> float:  # (a graph so small that a peak reads 0.0 MiB has no ratio)
+        return a / b if b else float("nan")
+
     for r in rows:
-        r["vs implicit at same iterations"] = r["peak MiB"] / peak[("implicit", r["iterations"])]
-        r[f"vs same mode at {first}"] = r["peak MiB"] / peak[(r["mode"], first)]
+        r["vs implicit at same iterations"] = ratio(r["peak MiB"], peak[("implicit", r["iterations"])])
+        r[f"vs same mode at {first}"] = ratio(r["peak MiB"], peak[(r["mode"], first)])
     a, b, r2 = linear_fit([float(i) for i in args.iterations], [peak[("unrolled", i)] for i in args.iterations])
-    growth = peak[("implicit", last)] / peak[("implicit", first)]
+    growth = ratio(peak[("implicit", last)], peak[("implicit", first)])
     summary = {"implicit peak at %d / at %d" % (last, first): growth, "target <= 1.5": growth <= 1.5,
                "unrolled MiB per iteration": b, "unrolled intercept MiB": a, "unrolled linear fit r2": r2}
     print(json.dumps(summary, indent=2))

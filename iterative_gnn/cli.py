@@ -1182,7 +1182,8 @@ def _user_graph_options(p: argparse.ArgumentParser, train: bool) -> None:
                    help="; ".join(f"{k}: {' '.join(v)}" for k, v in FORMATS.items()) + " (each may end in .gz or .bz2)")
     g.add_argument("--direction", choices=DIRECTIONS, default=None,
                    help="undirected: the graph must be undirected (edge lists and adjacency lists are read as one); "
-                        "directed: each edge from source to target only; both: each edge both ways "
+                        "directed: each edge from source to target only (a GML or GraphML file that declares "
+                        "itself undirected keeps its edges both ways); both: each edge both ways "
                         + ("(default: undirected)" if train else "(default: as the model was trained)"))
     g.add_argument("--feature-attrs", type=_names, metavar="A,B,...",
                    help="node attributes holding the features (numbers, or lists of numbers)"

@@ -212,3 +212,17 @@ def test_help_gives_the_first_paragraph_of_the_docstring(outcomes, script):
     doc = ast.get_docstring(ast.parse((BENCHMARKS / script).read_text()))
     first = " ".join(doc.split("\n\n")[0].replace("``", "").split())
     assert shown.endswith(".") and shown == first, f"{script}: {shown!r}, not {first!r}"
+
+
+def test_results_go_where_the_environment_says_and_not_when_every_run_failed(tmp_path, monkeypatch):
+    """A trial run replaced the committed results (no folder could be chosen), and a run whose every
+    measurement failed wrote them over with NaN rows."""
+    monkeypatch.syspath_prepend(str(BENCHMARKS))
+    import _common
+
+    monkeypatch.setattr(_common, "RESULTS", tmp_path / "committed")
+    monkeypatch.setenv("ITERATIVE_GNN_BENCH_RESULTS", str(tmp_path / "trial"))
+    path = _common.write_results("x", [{"a": 1.0}], columns=["a"], title="t")
+    assert path == tmp_path / "trial" / "x.md" and (tmp_path / "trial" / "x.json").exists()
+    assert _common.write_results("y", [{"a": float("nan"), "error": "boom"}], columns=["a"], title="t") is None
+    assert not (tmp_path / "trial" / "y.md").exists() and not (tmp_path / "committed").exists()

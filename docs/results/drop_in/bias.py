@@ -66,6 +66,24 @@ def run(ds, variant: str, seed: int, epochs: int = 200) -> dict:
     return best
 
 
+def variants(text: str) -> list[str]:
+    names = text.split(",")
+    if not names or any(n not in ("bias", "current") for n in names):
+        raise argparse.ArgumentTypeError(f"invalid value {text!r}: expected bias, current or bias,current")
+    return names
+
+
+def seed_range(text: str) -> tuple[int, int]:
+    """``0-9`` -> ``(0, 9)``: whole numbers, the first at most the last."""
+    try:
+        lo, hi = (int(v) for v in text.split("-"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid value {text!r}: expected first-last, e.g. 0-9") from None
+    if not 0 <= lo <= hi:
+        raise argparse.ArgumentTypeError(f"invalid value {text!r}: expected 0 <= first <= last")
+    return lo, hi
+
+
 def summary(log: str) -> None:
     rows = defaultdict(list)
     for line in Path(log).read_text().splitlines():
@@ -80,10 +98,10 @@ def summary(log: str) -> None:
 
 
 def main() -> None:
-    p = argparse.ArgumentParser()
-    p.add_argument("--variants", default="bias,current")
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0].replace("\n", " "))
+    p.add_argument("--variants", type=variants, default="bias,current", help="bias, current, or both (comma-separated)")
     p.add_argument("--dataset", choices=("cora", "citeseer"), default="cora")
-    p.add_argument("--seeds", default="0-9", help="first-last")
+    p.add_argument("--seeds", type=seed_range, default="0-9", help="first-last, e.g. 0-9")
     p.add_argument("--log")
     p.add_argument("--summary", metavar="LOG")
     args = p.parse_args()
@@ -91,7 +109,7 @@ def main() -> None:
         return summary(args.summary)
     torch.set_num_threads(1)
     ds = load_node_dataset(args.dataset, "pyg", None)
-    lo, hi = map(int, args.seeds.split("-"))
+    lo, hi = args.seeds
     commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
                             text=True).stdout.strip()
     header = dict(header=True, date=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
@@ -99,7 +117,7 @@ def main() -> None:
                   torch=torch.__version__, threads=1)
     with open(args.log, "a") as f:
         f.write(json.dumps(header) + "\n")
-        for variant in args.variants.split(","):
+        for variant in args.variants:
             for seed in range(lo, hi + 1):
                 f.write(json.dumps(dict(dataset=args.dataset, variant=variant, seed=seed, **run(ds, variant, seed)))
                         + "\n")
