@@ -593,7 +593,7 @@ def _train(args: argparse.Namespace, rows_out=None) -> int:
         try:
             base = _load(args)
         except DatasetUnavailable as exc:
-            print(f"error: {exc}", file=sys.stderr)
+            print(f"{args.parser.prog}: error: {exc}", file=sys.stderr)
             return 2
         print(f"[{args.backend}] {base.name}: {base.num_nodes} nodes, {base.num_classes} classes, "
               f"{int(base.train_mask.sum())}/{int(base.val_mask.sum())}/{int(base.test_mask.sum())} train/val/test; "
@@ -896,7 +896,7 @@ def _run_experiments(args: argparse.Namespace, settings: Settings, title: str) -
     except ValueError as exc:
         _usage_error(args, str(exc))
     except DatasetUnavailable as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"{args.parser.prog}: error: {exc}", file=sys.stderr)
         return 2
     try:  # the check before the run cannot see every refusal (a special file system such as /proc)
         out.mkdir(parents=True, exist_ok=True)
@@ -977,7 +977,7 @@ def _run_in_folder(args: argparse.Namespace, settings: Settings, title: str, run
             # stopped early (an error, Ctrl-C), the run still leaves the tables of the runs that finished
             files = runner.run(jobs=args.jobs, threads=args.threads)
         except DatasetUnavailable as exc:
-            log(f"error: {exc}", err=True)
+            log(f"{args.parser.prog}: error: {exc}", err=True)
             return 2
         finally:
             if bar is not None:

@@ -523,3 +523,13 @@ def test_options_that_build_no_model_together_are_a_usage_error(capsys, monkeypa
     monkeypatch.setattr("iterative_gnn.cli.load_node_dataset", lambda *a, **k: pytest.fail("the data was read"))
     err = usage_error(["train", "--dataset", "cora", "--iterations", "3"], capsys)
     assert "the options given do not build a model: PIGN: PIGNConv: min_iter must be" in err, err
+
+
+def test_a_dataset_that_cannot_be_loaded_is_named_with_the_program(tmp_path, capsys, monkeypatch):
+    """``train``'s error had no program name, as the other errors have (``iterative-gnn train: error:``)."""
+    def unavailable(*args, **kwargs):
+        raise DatasetUnavailable("could not load Cora from here")
+
+    monkeypatch.setattr("iterative_gnn.cli.load_node_dataset", unavailable)
+    assert main(["train", "--dataset", "cora", "--epochs", "1"]) == 2
+    assert capsys.readouterr().err.startswith("iterative-gnn train: error: could not load Cora from here")
