@@ -1,11 +1,18 @@
 """Validation sweep for PIGNConv's defaults: the 'default' setup (hidden 64, dropout 0.5 after the
 encoder, no input dropout, lr 0.01, wd 5e-4), 8 iterations, conv options varied. Selection on val."""
-import json, statistics, sys, time
+import argparse, json, statistics, sys, time
 import torch
 torch.set_num_threads(1)
 from iterative_gnn.configs import RunConfig, run_one
 from iterative_gnn.data import load_node_dataset
-ds_name = sys.argv[1]; part = int(sys.argv[2]); nparts = int(sys.argv[3])
+_p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0].replace("\n", " "))
+_p.add_argument("dataset", choices=("cora", "citeseer"))
+_p.add_argument("part", type=int, help="which part of the candidates this process runs, 0 to nparts - 1")
+_p.add_argument("nparts", type=int, help="how many parts the candidates are split into (processes)")
+_a = _p.parse_args()
+if not 0 <= _a.part < _a.nparts:
+    _p.error(f"argument part: invalid value {_a.part}: expected 0 to nparts - 1 = {_a.nparts - 1}")
+ds_name, part, nparts = _a.dataset, _a.part, _a.nparts
 ds = load_node_dataset(ds_name, "pyg")
 C = [
   dict(alpha=0.1, beta=0.0, act="identity", smoothing=0.0),
