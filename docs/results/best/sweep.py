@@ -141,7 +141,17 @@ def main(argv=None) -> None:
     names = args.candidates.split(",")
     unknown = [n for n in names if n not in CANDIDATES]
     if unknown:
-        raise SystemExit(f"unknown candidates {unknown}; valid: {', '.join(CANDIDATES)}")
+        p.error(f"argument --candidates: unknown {unknown}; valid: {', '.join(CANDIDATES)}")
+    # (checked before the log is opened: a bad value wrote the log's header, then failed)
+    try:
+        parse_seeds(args.seeds)
+        [int(x) for x in args.iterations.split(",")]
+    except ValueError:
+        p.error(f"argument --seeds or --iterations: invalid value {args.seeds!r} / {args.iterations!r}: expected "
+                "seeds such as 0-4 or 0,2,5 and iterations such as 8,16")
+    bad = [g for g in args.graphs.split(",") if g not in GRAPHS]
+    if bad:
+        p.error(f"argument --graphs: unknown {bad}; valid: {', '.join(GRAPHS)}")
     log = RunLog(args.log, argv)
     for graph in args.graphs.split(","):
         ds = load_node_dataset(graph, "pyg")

@@ -285,8 +285,9 @@ def git_state() -> str:
 
 
 def main(argv=None) -> None:
-    p = argparse.ArgumentParser()
-    p.add_argument("--graphs", default=",".join(GRAPHS))
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0].replace("\n", " "))
+    p.add_argument("--graphs", default=",".join(GRAPHS),
+                   help="hH (a CSBM of edge homophily H in [0, 1], e.g. h0.3), cora, citeseer (comma-separated)")
     p.add_argument("--candidates", default=",".join(c for c in CANDIDATES if c not in OPTIONAL + ROUND2))
     p.add_argument("--seeds", default="0,1,2")
     p.add_argument("--iterations", type=int, default=None, help="override the depth of the PIGN models")
@@ -295,10 +296,22 @@ def main(argv=None) -> None:
     p.add_argument("--log", default=None)
     args = p.parse_args(argv)
     graphs = args.graphs.split(",")
+    for g in graphs:  # (before the log is opened: an unknown name wrote the log's header, then failed)
+        if g in ("cora", "citeseer"):
+            continue
+        try:
+            h = float(g[1:]) if g.startswith("h") else None
+        except ValueError:
+            h = None
+        if h is None or not 0.0 <= h <= 1.0:
+            p.error(f"argument --graphs: invalid value {g!r}: expected hH with H in [0, 1] (e.g. h0.3), cora or citeseer")
     names = args.candidates.split(",")
     for name in names:
         candidate(name)  # an unknown name fails before any run
-    seeds = [int(s) for s in args.seeds.split(",")]
+    try:
+        seeds = [int(s) for s in args.seeds.split(",")]
+    except ValueError:
+        p.error(f"argument --seeds: invalid value {args.seeds!r}: expected comma-separated whole numbers, e.g. 0,1,2")
     log = open(args.log, "a") if args.log else None
 
     def out(line: str) -> None:
