@@ -24,7 +24,6 @@ ROOT = Path(__file__).resolve().parents[3]
 sys.path[:0] = [str(ROOT / "common"), str(ROOT), str(ROOT / "examples")]
 
 import torch  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
 from torch import nn  # noqa: E402
 
 import drop_in_gcn  # noqa: E402
@@ -47,23 +46,9 @@ def run(ds, variant: str, seed: int, epochs: int = 200) -> dict:
     model = drop_in_gcn.build("pyg", "pign", ds.x.size(1), ds.num_classes, 16)
     if variant == "bias":
         model.conv1, model.conv2 = WithBias(model.conv1, 16), WithBias(model.conv2, ds.num_classes)
-    opt = torch.optim.Adam([dict(params=model.conv1.parameters(), weight_decay=5e-4),
-                            dict(params=model.conv2.parameters(), weight_decay=0.0)], lr=0.01)
-    rest = ~(ds.train_mask | ds.val_mask | ds.test_mask)
-    best = dict(val=0.0)
-    for epoch in range(epochs):
-        model.train()
-        opt.zero_grad()
-        F.cross_entropy(model(ds.x, ds.graph)[ds.train_mask], ds.y[ds.train_mask]).backward()
-        opt.step()
-        model.eval()
-        with torch.no_grad():
-            pred = model(ds.x, ds.graph).argmax(-1)
-        acc = {k: round(100 * float((pred[m] == ds.y[m]).float().mean()), 2)
-               for k, m in (("val", ds.val_mask), ("rest", rest), ("test", ds.test_mask))}
-        if acc["val"] > best["val"]:
-            best = dict(acc, epoch=epoch)
-    return best
+    best = drop_in_gcn.fit(model, ds, ds.graph, epochs, masks={"rest": ~(ds.train_mask | ds.val_mask | ds.test_mask)})
+    return {"val": round(100 * best["val"], 2), "rest": round(100 * best["rest"], 2),
+            "test": round(100 * best["test"], 2), "epoch": best["epoch"]}
 
 
 def variants(text: str) -> list[str]:
