@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import csv
+import io
 import math
 import os
 import shlex
@@ -830,6 +831,8 @@ def cmd_predict(args: argparse.Namespace) -> int:
     try:
         out = _write_predictions(None if to_stdout else Path(args.out), data.ids, saved.class_names, probs)
     except OSError as exc:
+        if to_stdout and isinstance(exc, BrokenPipeError):
+            raise  # the reader closed the standard output (| head): main() stops quietly (it was "could not write -")
         return _write_failed(args, args.out, exc)
     counts = torch.bincount(probs.argmax(1), minlength=len(saved.class_names)).tolist()
     said = sys.stderr if to_stdout else sys.stdout
@@ -1389,8 +1392,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                   file=sys.stderr)
             return 1
         except BrokenPipeError:  # the output's reader closed it (| head): stop quietly, as the shell's tools do
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())  # (Python's own flush at exit would raise again)
+            try:
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, sys.stdout.fileno())  # (Python's own flush at exit would raise again)
+            except (OSError, ValueError, io.UnsupportedOperation):  # (a standard output without a file descriptor)
+                pass
             return 128 + 13  # SIGPIPE's status
 
 

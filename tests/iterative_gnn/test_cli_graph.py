@@ -1053,3 +1053,20 @@ def test_a_version_1_file_with_contraction_and_a_layer_dropout_is_warned_about(s
     with pytest.warns(UserWarning, match=r"old.pt: saved by an earlier version, whose eval mode rescaled the weight "
                                          r"under contraction= .* predictions may differ .* train it again"):
         load_model(tmp_path / "old.pt")
+
+
+def test_a_reader_that_closes_the_standard_output_ends_predict_quietly(tmp_path, capsys, monkeypatch):
+    """``predict --out - | head -3`` ended with "error: could not write -: Broken pipe"."""
+    model = tmp_path / "model.pt"
+    assert main(["train", "--backend", ANY, *GML_ARGS, *FAST, "--save", str(model)]) == 0
+    capsys.readouterr()
+
+    def closed(*args, **kwargs):
+        raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr("iterative_gnn.cli._write_predictions", closed)
+    assert main(["predict", "--graph", str(GML), "--model", str(model), "--out", "-"]) == 128 + 13  # SIGPIPE's
+    assert capsys.readouterr().err == ""
+    # a file (a FIFO whose reader left) is a write that failed, named as such
+    assert main(["predict", "--graph", str(GML), "--model", str(model), "--out", str(tmp_path / "p.csv")]) == 1
+    assert "error: could not write" in capsys.readouterr().err
