@@ -7,7 +7,6 @@ destinations, ``adj_t[i, j]`` for the edge ``j -> i``) and carry the edge weight
 """
 from __future__ import annotations
 
-import inspect
 from typing import Optional
 
 import torch
@@ -18,7 +17,7 @@ from torch_geometric.utils import is_torch_sparse_tensor, to_edge_index
 
 from iterative_core.adapter import GraphAdapter, GraphKey, GraphView, WidthNames, tensor_key
 from iterative_core.validation import check_same_device
-from iterative_core.wrapping import mlp_widths, square_error
+from iterative_core.wrapping import _parameters, mlp_widths, square_error
 
 __all__ = ["PyGAdapter", "PyGLayer", "SquareWidths", "is_sparse", "edge_list"]
 
@@ -75,9 +74,6 @@ class PyGAdapter(GraphAdapter):
     batch_keyword = "batch"
     edge_feature_examples = "a layer whose forward takes edge_attr (GINEConv, GATConv(edge_dim=...))"
     relations_hint = "HeteroConv, to_hetero"
-    # (HeteroConv and to_hetero pass a pair only for a relation between two node types: one tensor for both
-    # types is still two node sets)
-    pair_of_one_tensor_is_one_node_set = False
     pair_hint = ("In a heterogeneous model (HeteroConv, to_hetero) that is a relation between two node types: "
                  "iterate the relations within one node type, and give those between two types a bipartite "
                  "layer, e.g. HeteroConv({('user', 'follows', 'user'): PIGNConv(C), ('user', 'buys', 'item'): "
@@ -139,10 +135,7 @@ class PyGAdapter(GraphAdapter):
             return getattr(layer, "edge_dim", None) is not None
         inner = cls.inner_layer(layer)
         if inner is not None:  # the layer it runs, given its keywords
-            try:
-                params = inspect.signature(inner.forward).parameters
-            except (TypeError, ValueError):
-                params = {}
+            params = _parameters(inner.forward) or {}
             required = any(k in params and params[k].default is params[k].empty for k in cls.edge_feature_keywords)
             return required or cls.needs_edge_features(inner)
         return False

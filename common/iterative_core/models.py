@@ -66,9 +66,9 @@ class PIGNBase(HintedLoad, nn.Module):
         where = type(self).__name__
         # in_channels=-1: the encoder's input width read from the first input (PyG's convention, as in its
         # BasicGNN models and Linear(-1, ...))
-        lazy = isinstance(in_channels, numbers.Integral) and not isinstance(in_channels, bool) and in_channels == -1
+        whole = isinstance(in_channels, numbers.Integral) and not isinstance(in_channels, bool)
+        lazy = whole and in_channels == -1
         if not lazy:
-            whole = isinstance(in_channels, numbers.Integral) and not isinstance(in_channels, bool)
             if not whole or in_channels < 1:
                 raise (ValueError if whole else TypeError)(
                     f"{where}: in_channels must be an int >= 1 or -1 (read from the first input), got {got(in_channels)}")

@@ -584,9 +584,10 @@ class OperatorLayerBase(IterativeLayerBase):
             if params is not None and k in params:
                 key = k
                 break
-        inner = adapter.inner_layer(unwrapped(self.operator))
-        if key is None and inner is not None and params is not None and any(
-                p.kind is p.VAR_KEYWORD for p in params.values()):
+        inner = None
+        if key is None and params is not None and any(p.kind is p.VAR_KEYWORD for p in params.values()):
+            inner = adapter.inner_layer(unwrapped(self.operator))
+        if inner is not None:
             # a layer that passes its keywords on to the layer it runs (PyG's GPSConv): the name that one takes
             inner_params = _parameters(inner.forward) or {}
             for k in names:
