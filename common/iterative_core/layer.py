@@ -567,18 +567,24 @@ class GCNOperatorBase(HintedLoad, nn.Module):
         self.reset_parameters()
         self._built = True
 
+    @staticmethod
+    def checked_option(name: str, value, where: str):
+        """``value`` of the option ``name`` (one of :data:`GCN_MUTABLE_OPTIONS`), checked as at
+        construction; ``where`` names the caller in the error."""
+        if name in _OPERATOR_FLAGS:
+            return check_flag(name, value, where=where)
+        return check_real("alpha (initial residual)", value, low=0.0, high=1.0, high_open=True, where=where)
+
     def __setattr__(self, name: str, value) -> None:
         # the options read at every call may change, checked as at construction; those that shaped the
         # parameters may not (a layer built with them is what the user wants)
         where = type(self).__name__
-        if name in _OPERATOR_FLAGS:
-            value = check_flag(name, value, where=where)
-            if value != self.__dict__.get(name, value):
+        if name in GCN_MUTABLE_OPTIONS:
+            value = self.checked_option(name, value, where)
+            if name in _OPERATOR_FLAGS and value != self.__dict__.get(name, value):
                 # what was built with the former value: cached=True's propagation, the graphs kept
                 self._cache = None
                 self._graphs = GraphCache(self.graph_cache_size)
-        elif name == "alpha":
-            value = check_real("alpha (initial residual)", value, low=0.0, high=1.0, high_open=True, where=where)
         elif name in _FIXED_AT_CONSTRUCTION and self.__dict__.get("_built") and (
                 name not in self.__dict__ or value != self.__dict__[name]):
             now = (f"it is {self.__dict__[name]!r}" if name in self.__dict__

@@ -50,7 +50,8 @@ from ._warnings import warn_user
 from .checks import got
 from .config import SolveConfig
 from .forms import form_defaults, partial_keywords, registered_form, resolve_form
-from .layer import GCN_LAYER_ATTRIBUTES, GCN_MUTABLE_OPTIONS, ITERATION_KEYS, GCNOperatorBase, IterativeLayerBase
+from .layer import (_CONFIGURABLE_KEYS, GCN_LAYER_ATTRIBUTES, GCN_MUTABLE_OPTIONS, ITERATION_KEYS, GCNOperatorBase,
+                    IterativeLayerBase)
 from .operators import _rename, _state_dict_keys, get_operator
 from .info import apply_policy
 from ._compile import is_exporting, under_vmap
@@ -452,6 +453,23 @@ class OperatorLayerBase(IterativeLayerBase):
         self._initial_values = unreset_parameters(operator, self.adapter.partial_resets, self.adapter.resets_keep)
         _warn_stochastic_operator(operator, self.tol, self.grad, where)
         _warn_batch_norm(operator, where)
+
+    def configure(self, **options) -> None:
+        """Change options, checked together as at construction (see
+        :meth:`IterativeLayerBase.configure`); with the GCN operator, its options that may change
+        (``alpha``, ``normalize``, ``add_self_loops``, ``cached``, DGL's ``allow_zero_in_degree``) too, as
+        their attributes set them. Nothing changes when a value is refused."""
+        op = self._modules.get("operator")
+        where = type(self).__name__
+        operator_keys = ({k for k in GCN_MUTABLE_OPTIONS if hasattr(op, k)} if isinstance(op, GCNOperatorBase)
+                         else set())
+        check_keys(f"{where}.configure()", options, set(_CONFIGURABLE_KEYS) | operator_keys)
+        ours = operator_keys & set(options)
+        # the operator's values are checked first, then the iteration's (which a refusal leaves as they were)
+        operator_options = {k: op.checked_option(k, options.pop(k), where) for k in sorted(ours)}
+        super().configure(**options)
+        for name, value in operator_options.items():
+            setattr(op, name, value)
 
     def _install(self, config, layer_options, where: str) -> None:
         # contraction= set later (configure, or the attribute) is checked as at construction

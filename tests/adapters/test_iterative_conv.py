@@ -645,3 +645,29 @@ def test_the_gcn_operators_options_set_on_iterative_conv_reach_it(backend):
                                              r"layer.operator.alpha if it reads one$"):
         other.alpha = 0.3
     assert not hasattr(other, "alpha")
+
+
+def test_configure_takes_the_gcn_operators_options_as_their_attributes_do(backend):
+    """``layer.configure(alpha=0.3)`` was refused as an unknown keyword while ``layer.alpha = 0.3`` worked;
+    it now sets them as the attributes do, checked with the iteration's options: nothing changes when
+    one value is refused."""
+    torch.manual_seed(0)
+    ei, _ = random_graph(12, 40, simple=True)
+    x = torch.randn(12, 4)
+    conv = backend.IterativeConv(backend.GCNOperator(4, **backend.zero_in_degree_ok), num_iterations=4)
+    ref = backend.IterativeConv(backend.GCNOperator(4, alpha=0.3, normalize=False, **backend.zero_in_degree_ok),
+                                num_iterations=3)
+    ref.load_state_dict(conv.state_dict())
+    conv.configure(alpha=0.3, normalize=False, num_iterations=3)
+    assert (conv.operator.alpha, conv.operator.normalize, conv.num_iterations) == (0.3, False, 3)
+    torch.testing.assert_close(backend.call(conv, x, ei), backend.call(ref, x, ei), rtol=0, atol=0)
+    with pytest.raises(ValueError, match=r"num_iterations must be an int >= 0, got -1"):
+        conv.configure(alpha=0.1, num_iterations=-1)
+    with pytest.raises(ValueError, match=r"alpha \(initial residual\) must be a finite number in \[0, 1\), got 1.5"):
+        conv.configure(alpha=1.5, num_iterations=5)
+    assert (conv.operator.alpha, conv.num_iterations) == (0.3, 3)
+    with pytest.raises(TypeError, match=r"'alfa' -> 'alpha'\?"):
+        conv.configure(alfa=0.2)
+    other = backend.IterativeConv(backend.layers.layer("SAGEConv", 4), num_iterations=2)
+    with pytest.raises(TypeError, match=r"unknown keyword\(s\) 'alpha'"):
+        other.configure(alpha=0.3)
