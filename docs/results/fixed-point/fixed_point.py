@@ -26,8 +26,8 @@ from pathlib import Path
 
 import torch
 
-from iterative_gnn.configs import preset, run_one
-from iterative_gnn.data import load_node_dataset
+from iterative_gnn.configs import PIGN_PRESETS, build_model, preset, run_one
+from iterative_gnn.data import DatasetUnavailable, load_node_dataset
 from iterative_gnn.synthetic import load_csbm
 from iterative_gnn.train import accuracy, evaluate, filter_torch_notices
 
@@ -76,9 +76,27 @@ def main(argv=None) -> None:
                    help="a PIGNConv option changed from the preset's (a number, true, false or a word), repeatable")
     p.add_argument("--out", type=Path, default=Path("docs/results/fixed-point"))
     args = p.parse_args(argv)
+    # (the arguments are checked before any training: a bad one failed with a traceback, after the data)
+    try:
+        seeds = [int(s) for s in args.seeds.split(",")]
+    except ValueError:
+        p.error(f"argument --seeds: invalid value {args.seeds!r}: expected comma-separated whole numbers, e.g. 0,1,2")
+    graphs = args.graphs.split(",")
+    for graph in graphs:
+        try:
+            h = float(graph[len("csbm-h"):]) if graph.startswith("csbm-h") else None
+        except ValueError:
+            h = None
+        if graph not in ("cora", "citeseer") and not (h is not None and 0.0 <= h <= 1.0):
+            p.error(f"argument --graphs: invalid value {graph!r}: expected cora, citeseer or csbm-hH with H in [0, 1] "
+                    "(e.g. csbm-h0.3), comma-separated")
+    if args.preset not in PIGN_PRESETS:
+        p.error(f"argument --preset: invalid value {args.preset!r}: expected one of {', '.join(PIGN_PRESETS)}")
     cfg = preset("pign", args.preset)
     for item in args.set:
-        key, _, value = item.partition("=")
+        key, sep, value = item.partition("=")
+        if not key or not sep:
+            p.error(f"argument --set: invalid value {item!r}: expected KEY=VALUE, e.g. tol=1e-3")
         if value in ("true", "false"):
             value = value == "true"
         else:
@@ -87,6 +105,10 @@ def main(argv=None) -> None:
             except ValueError:
                 pass
         cfg = cfg.with_(conv={key: value})
+    try:  # the options as the library checks them, on a model of any width
+        build_model("pyg", cfg, 4, 2)
+    except (TypeError, ValueError) as exc:
+        p.error(f"argument --set: {exc}")
     filter_torch_notices()
     torch.set_num_threads(1)
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
@@ -95,9 +117,12 @@ def main(argv=None) -> None:
     print(f"# command: python {' '.join(sys.argv)}", flush=True)
     print(f"# model: {cfg.describe()}", flush=True)
     rows = []
-    for graph in args.graphs.split(","):
-        for seed in (int(s) for s in args.seeds.split(",")):
-            r = measure(graph, seed, cfg, args.tol, args.max_iterations)
+    for graph in graphs:
+        for seed in seeds:
+            try:
+                r = measure(graph, seed, cfg, args.tol, args.max_iterations)
+            except DatasetUnavailable as exc:
+                p.exit(2, f"{p.prog}: error: {exc}\n")
             rows.append(r)
             print(", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in r.items()), flush=True)
     args.out.mkdir(parents=True, exist_ok=True)
@@ -108,7 +133,7 @@ def main(argv=None) -> None:
     print("\n| graph | test acc, 8 iterations | at the fixed point | same prediction | |γ| > 0.95 γ_max | γ < 0 | "
           "residual after 8 | contraction factor | iterations to tol |")
     print("|---|---|---|---|---|---|---|---|---|")
-    for graph in args.graphs.split(","):
+    for graph in graphs:
         sel = [r for r in rows if r["graph"] == graph]
 
         def m(key, scale=1.0, fmt=".1f"):
