@@ -33,19 +33,20 @@ from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from iterative_gnn.cli import positive_int  # noqa: E402
+from iterative_gnn.cli import positive_int, seed_value  # noqa: E402
 from iterative_gnn.data import DatasetUnavailable, load_node_dataset  # noqa: E402
 
 
 def seed_list(text: str) -> list[int]:
-    """``0,1,2``: distinct whole numbers in [0, 2**64) (``torch.manual_seed``'s range; a seed given twice would
-    count one run twice)."""
+    """``0,1,2``: distinct seeds, each as the CLI's ``--seed`` takes it (a seed given twice would count
+    one run twice)."""
     try:
-        seeds = [int(s) for s in text.split(",")]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid value {text!r}: expected comma-separated whole numbers, e.g. 0,1,2")
-    if any(not 0 <= s < 2**64 for s in seeds) or len(set(seeds)) != len(seeds):
-        raise argparse.ArgumentTypeError(f"invalid value {text!r}: expected distinct whole numbers from 0 to 2**64 - 1")
+        seeds = [seed_value(s) for s in text.split(",")]
+    except argparse.ArgumentTypeError:
+        seeds = None
+    if seeds is None or len(set(seeds)) != len(seeds):
+        raise argparse.ArgumentTypeError(f"invalid value {text!r}: expected comma-separated distinct whole numbers "
+                                         "from 0 to 2**64 - 1, e.g. 0,1,2")
     return seeds
 
 

@@ -502,6 +502,17 @@ def _note_implicit_away_from_fixed_point(cfg: RunConfig, infos: list) -> None:
               "of a fixed point; pass --tol with enough --iterations, or use --grad unrolled", file=sys.stderr)
 
 
+def _data_error(args: argparse.Namespace, exc: Exception, log: Optional[Callable[..., None]] = None) -> int:
+    """Say that a dataset cannot be loaded (on the standard error, or through ``log``'s error stream)
+    as argparse says a usage error, and give the exit status: 2."""
+    message = f"{args.parser.prog}: error: {exc}"
+    if log is None:
+        print(message, file=sys.stderr)
+    else:
+        log(message, err=True)
+    return 2
+
+
 def _check_outputs(args: argparse.Namespace, outputs: Sequence[str], inputs: Sequence[str]) -> None:
     """No output file is one of the inputs or another output: writing it would destroy what was read,
     or what was written first."""
@@ -594,8 +605,7 @@ def _train(args: argparse.Namespace, rows_out=None) -> int:
         try:
             base = _load(args)
         except DatasetUnavailable as exc:
-            print(f"{args.parser.prog}: error: {exc}", file=sys.stderr)
-            return 2
+            return _data_error(args, exc)
         print(f"[{args.backend}] {base.name}: {base.num_nodes} nodes, {base.num_classes} classes, "
               f"{int(base.train_mask.sum())}/{int(base.val_mask.sum())}/{int(base.test_mask.sum())} train/val/test; "
               f"{cfg.describe()}")
@@ -899,8 +909,7 @@ def _run_experiments(args: argparse.Namespace, settings: Settings, title: str) -
     except ValueError as exc:
         _usage_error(args, str(exc))
     except DatasetUnavailable as exc:
-        print(f"{args.parser.prog}: error: {exc}", file=sys.stderr)
-        return 2
+        return _data_error(args, exc)
     try:  # the check before the run cannot see every refusal (a special file system such as /proc)
         out.mkdir(parents=True, exist_ok=True)
         lock = _lock_folder(out)
@@ -980,8 +989,7 @@ def _run_in_folder(args: argparse.Namespace, settings: Settings, title: str, run
             # stopped early (an error, Ctrl-C), the run still leaves the tables of the runs that finished
             files = runner.run(jobs=args.jobs, threads=args.threads)
         except DatasetUnavailable as exc:
-            log(f"{args.parser.prog}: error: {exc}", err=True)
-            return 2
+            return _data_error(args, exc, log)
         finally:
             if bar is not None:
                 bar.close()

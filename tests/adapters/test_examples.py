@@ -46,8 +46,8 @@ def test_the_custom_operator_example_runs_without_the_librarys_warnings(backend,
 
 
 @pytest.mark.parametrize("name, argv, message", [
-    ("drop_in_gcn", ["--seeds", ""], "argument --seeds: invalid value '': expected comma-separated whole numbers"),
-    ("drop_in_gcn", ["--seeds", "0,0"], "argument --seeds: invalid value '0,0': expected distinct whole numbers"),
+    ("drop_in_gcn", ["--seeds", ""], "argument --seeds: invalid value '': expected comma-separated distinct whole numbers"),
+    ("drop_in_gcn", ["--seeds", "0,0"], "argument --seeds: invalid value '0,0': expected comma-separated distinct whole numbers"),
     ("graph_classification_ddp", ["--epochs", "0"], "argument --epochs: invalid value '0'"),
     ("minibatch_node_classification", ["--dataset", "foo"], "argument --dataset: invalid choice: 'foo'"),
 ])
@@ -60,7 +60,8 @@ def test_an_examples_bad_argument_is_a_usage_error(name, argv, message, capsys):
 
 @pytest.mark.parametrize("name, argv, message", [
     ("drop_in_gcn", ["--seeds", "99999999999999999999"],  # 2**64 is 18446744073709551616
-     "argument --seeds: invalid value '99999999999999999999': expected distinct whole numbers from 0 to 2**64 - 1"),
+     "argument --seeds: invalid value '99999999999999999999': expected comma-separated distinct whole numbers from 0 "
+     "to 2**64 - 1"),
     ("minibatch_node_classification", ["--dataset", "karate", "--data-root", "/nonexistent"],
      "argument --data-root: --dataset karate is made in code and reads no files"),
 ])
