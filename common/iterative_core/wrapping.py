@@ -240,7 +240,7 @@ def square_channels(conv: nn.Module, channels: Optional[int], where: str,
     found = known[0] if known else out
     if channels is not None:
         if not isinstance(channels, int) or isinstance(channels, bool) or channels < 1:
-            raise ValueError(f"{where}: channels must be a positive int, got {channels!r}")
+            raise ValueError(f"{where}: channels must be an int >= 1, got {channels!r}")
         if found is not None and found != channels:
             raise ValueError(f"{where}: channels={channels} but {name} has width {found}")
         return channels
@@ -1064,7 +1064,7 @@ class RegistryLayerBase(OperatorLayerBase):
             whole = isinstance(value, numbers.Integral) and not isinstance(value, bool)
             if not whole or (value < 1 and not (lazy and value == -1)):
                 raise (ValueError if whole else TypeError)(
-                    f"{where}: {name} must be a positive int{' or -1 (read from the first input)' if lazy else ''}, "
+                    f"{where}: {name} must be an int >= 1{' or -1 (read from the first input)' if lazy else ''}, "
                     f"got {value!r} ({where}({in_name}, {out_name}=None, *, num_iterations=8, ...): the iteration's "
                     "options are keywords)")
             return int(value)

@@ -77,9 +77,9 @@ def test_num_iterations_is_never_read_from_a_position(backend):
                                         ("16", TypeError)])
 def test_bad_widths_name_the_ecosystems_argument(backend, bad, error):
     in_name, out_name = _names(backend)
-    with pytest.raises(error, match=f"{out_name} must be a positive int, got {bad!r}"):
+    with pytest.raises(error, match=f"{out_name} must be an int >= 1, got {bad!r}"):
         backend.PIGNConv(8, bad)
-    with pytest.raises(error, match=fr"{in_name} must be a positive int or -1 \(read from the first input\), got {bad!r}"):
+    with pytest.raises(error, match=fr"{in_name} must be an int >= 1 or -1 \(read from the first input\), got {bad!r}"):
         backend.PIGNConv(bad, 4)
 
 

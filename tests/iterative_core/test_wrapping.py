@@ -88,8 +88,8 @@ def test_square_channels_returns_the_width_of_a_square_layer():
     (Widths(in_channels=(8, 16), out_channels=8), None, r"bipartite inputs with widths \(8, 16\)"),
     (Widths(in_channels=8, out_channels=8), 4, r"channels=4 but Widths has width 8"),
     (Widths(), None, r"cannot read the width of Widths \(none of in_channels, .*out_features\); pass channels=C"),
-    (Widths(), 0, r"channels must be a positive int, got 0"),
-    (Widths(), True, r"channels must be a positive int, got True"),
+    (Widths(), 0, r"channels must be an int >= 1, got 0"),
+    (Widths(), True, r"channels must be an int >= 1, got True"),
 ])
 def test_square_channels_refuses_with_the_reason(layer, channels, match):
     with pytest.raises(ValueError, match=match):
