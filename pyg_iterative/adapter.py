@@ -31,6 +31,28 @@ def _sparse_size(adj) -> tuple[int, int]:
     return tuple(adj.sizes()) if isinstance(adj, SparseTensor) else tuple(adj.shape[:2])
 
 
+def _check_compressed(adj, where: str, validate: bool) -> None:
+    """A torch CSR or CSC matrix's offsets (``crow_indices``, ``ccol_indices``): one per row (column)
+    and one more, non-decreasing from 0 to the number of entries. torch builds the matrix without
+    checking them, and reading bad ones fails deep inside, or reads other memory. Read as the index
+    range is (:func:`~iterative_core.validation.check_edges`): always on the CPU, elsewhere with
+    ``validate``."""
+    if (not isinstance(adj, Tensor) or adj.layout not in (torch.sparse_csr, torch.sparse_csc)
+            or not (validate or adj.device.type == "cpu")):
+        return
+    csr = adj.layout == torch.sparse_csr
+    ptr, idx = (adj.crow_indices(), adj.col_indices()) if csr else (adj.ccol_indices(), adj.row_indices())
+    count, nnz = adj.size(0 if csr else 1), idx.numel()
+    if (ptr.numel() == count + 1 and int(ptr[0]) == 0 and int(ptr[-1]) == nnz
+            and not bool((ptr.diff() < 0).any())):
+        return
+    kind = "crow_indices" if csr else "ccol_indices"
+    raise ValueError(f"{where}: the sparse {'CSR' if csr else 'CSC'} adjacency's {kind} are not valid offsets: a "
+                     f"{adj.size(0)} x {adj.size(1)} matrix with {nnz} entries needs {count + 1} non-decreasing "
+                     f"ones from 0 to {nnz}; build it with check_invariants=True (torch.sparse_{'csr' if csr else 'csc'}"
+                     "_tensor) to see where")
+
+
 def edge_list(edge_index, edge_weight: Optional[Tensor] = None) -> tuple[Tensor, Tensor, Optional[Tensor]]:
     """``(src, dst, weight)`` of any accepted graph argument (a sparse matrix's values are its weights)."""
     if isinstance(edge_index, Tensor) and edge_index.layout == torch.sparse_coo:
@@ -177,15 +199,18 @@ class PyGAdapter(GraphAdapter):
                                 f"{x.dtype}, and {type(op).__name__} multiplies the two: convert it once, "
                                 f"adj.to({x.dtype})")
             listed = []
+            validate = getattr(layer, "validate", True)
 
             def edges_and_values():
                 if not listed:
+                    _check_compressed(edge_index, where, validate)  # (before PyG's listing reads its offsets)
                     listed.append(edge_list(edge_index))
                 return listed[0]
 
             nnz = edge_index.nnz() if isinstance(edge_index, SparseTensor) else edge_index._nnz()
+            # (torch builds a sparse tensor without checking its indices: they are checked as an edge index's)
             return GraphView(n, nnz, edges=lambda: edges_and_values()[:2], weights=lambda: edges_and_values()[2],
-                             batch=batch, num_graphs=num_graphs, index_check=False,
+                             batch=batch, num_graphs=num_graphs, edges_name="the sparse adjacency",
                              key=self.graph_key(edge_index, None))
         if not isinstance(edge_index, Tensor):
             raise TypeError(f"{where}: edge_index must be a [2, num_edges] tensor, a torch_geometric.EdgeIndex, a "

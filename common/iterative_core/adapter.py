@@ -260,8 +260,10 @@ class GraphView:
         batch_from_graph: the batch vector came from the graph itself (a ``dgl.batch``); it is checked
             as a given one is (``set_batch_num_nodes`` may set counts that cut an edge), and named as the
             graph's in the message.
-        index_check: the edges may hold out-of-range indices (an edge index tensor); False where the
-            graph object guarantees the range.
+        index_check: the edges may hold out-of-range indices (an edge index tensor, a torch sparse
+            matrix, which torch builds without checking them); False where the graph object guarantees
+            the range.
+        edges_name: how messages name the edges (``"the edge index"``, ``"the sparse adjacency"``).
         key: the graph's identity and version (:meth:`GraphAdapter.graph_key`, covering the edges and
             ``edge_weight``); the checks of :func:`check_graph_view` that read every edge run once per
             key. None: checked at every call.
@@ -276,6 +278,7 @@ class GraphView:
     num_graphs: Optional[int] = None
     batch_from_graph: bool = False
     index_check: bool = True
+    edges_name: str = "the edge index"
     key: Optional[GraphKey] = None
 
 
@@ -447,7 +450,7 @@ def check_graph_view(view: GraphView, where: str, *, validate: bool, nonnegative
                                  validate=False)
     if view.index_check:
         src, dst = view.edges()
-        check_edges(src, dst, view.num_nodes, where, validate=validate)
+        check_edges(src, dst, view.num_nodes, where, validate=validate, name=view.edges_name)
     edge_weight = check_edge_weight(view.edge_weight, view.num_edges, where, normalize=nonnegative,
                                     device=device, validate=validate)
     if validate and view.weights is not None:  # (NaN/Inf refused as in edge_weight, negatives where normalised)

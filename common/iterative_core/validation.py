@@ -108,7 +108,8 @@ def check_parameter_dtype(x: Tensor, dtype: torch.dtype, where: str, owner: str)
                         f"features.to({dtype})")
 
 
-def check_edges(src: Tensor, dst: Tensor, num_nodes: int, where: str, *, validate: bool = True) -> None:
+def check_edges(src: Tensor, dst: Tensor, num_nodes: int, where: str, *, validate: bool = True,
+                name: str = "the edge index") -> None:
     """Dtype always; the index range (one synchronisation) when ``validate``. On the CPU the range
     is checked whatever ``validate`` says: it costs no synchronisation there, and an index out of range
     would crash the process inside the sparse kernels. On other devices ``validate=False`` leaves
@@ -123,11 +124,11 @@ def check_edges(src: Tensor, dst: Tensor, num_nodes: int, where: str, *, validat
         lo = int(torch.minimum(src.min(), dst.min()))
         if hi >= num_nodes:
             raise ValueError(
-                f"{where}: the edge index refers to node {hi} but the graph has only {num_nodes} nodes "
+                f"{where}: {name} refers to node {hi} but the graph has only {num_nodes} nodes "
                 f"(valid indices 0..{num_nodes - 1})"
             )
         if lo < 0:
-            raise ValueError(f"{where}: the edge index contains the negative node index {lo} "
+            raise ValueError(f"{where}: {name} contains the negative node index {lo} "
                              f"(valid indices 0..{num_nodes - 1})")
 
 

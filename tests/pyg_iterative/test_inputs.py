@@ -108,6 +108,50 @@ def test_an_edge_index_of_another_sparse_size_than_x_is_refused():
     assert torch.allclose(conv(x, small), conv(x, small.as_tensor()))
 
 
+def _layers_over_sparse():
+    return [PIGNConv(C), PIGNConv(C, conv="sage"), PIGNConv(C, conv="gin"), IterativeConv(SAGEConv(C, C))]
+
+
+@pytest.mark.parametrize("layout", ["coo", "csr", "csc"])
+@pytest.mark.parametrize("bad", [N + 3, -1])
+def test_a_sparse_adjacencys_out_of_range_index_is_named(layout, bad):
+    """torch builds a sparse matrix without checking its indices, and they were never read: the sage and
+    gin operators returned values read from other memory, with no error; the gcn one a bare IndexError."""
+    good = torch.sparse_coo_tensor(torch.tensor([[0, 1, 2], [1, 2, 3]]), torch.ones(3), (N, N)).coalesce()
+    if layout == "coo":
+        adj = torch.sparse_coo_tensor(torch.tensor([[0, 1, 2], [1, 2, bad]]), torch.ones(3), (N, N)).coalesce()
+    elif layout == "csr":  # (built from its parts: converting a matrix with such an index aborts the process)
+        csr = good.to_sparse_csr()
+        adj = torch.sparse_csr_tensor(csr.crow_indices(), torch.tensor([1, 2, bad]), csr.values(), (N, N))
+    else:
+        csc = good.to_sparse_csc()
+        adj = torch.sparse_csc_tensor(csc.ccol_indices(), torch.tensor([0, 1, bad]), csc.values(), (N, N))
+    message = (rf"the sparse adjacency refers to node {bad} but the graph has only {N} nodes" if bad > 0 else
+               r"the sparse adjacency contains the negative node index -1")
+    for layer in _layers_over_sparse():
+        with pytest.raises(ValueError, match=message):
+            layer(torch.randn(N, C), adj)
+
+
+@pytest.mark.parametrize("layout", ["csr", "csc"])
+def test_a_compressed_adjacencys_bad_offsets_are_named(layout):
+    """Offsets that do not end at the number of entries, or decrease: they failed deep inside PyG
+    ("repeats can not be negative") or read other memory."""
+    ei = torch.tensor([[0, 1, 2], [1, 2, 3]])
+    good = torch.sparse_coo_tensor(ei, torch.ones(3), (N, N)).coalesce()
+    good = good.to_sparse_csr() if layout == "csr" else good.to_sparse_csc()
+    make, offsets, index = ((torch.sparse_csr_tensor, good.crow_indices(), good.col_indices()) if layout == "csr" else
+                            (torch.sparse_csc_tensor, good.ccol_indices(), good.row_indices()))
+    for change in (lambda o: o[:-1], lambda o: o + 1, lambda o: torch.cat([o[:1], o[2:3], o[1:2], o[3:]])):
+        adj = make(change(offsets.clone()), index, good.values(), (N, N))
+        for layer in _layers_over_sparse():
+            with pytest.raises(ValueError, match=rf"the sparse {layout.upper()} adjacency's c(row|col)_indices are not "
+                                                 rf"valid offsets: a {N} x {N} matrix with 3 entries needs {N + 1} "):
+                layer(torch.randn(N, C), adj)
+    x, conv = torch.randn(N, C), PIGNConv(C, conv="sage")  # (the valid one runs: adj_t, rows are destinations)
+    torch.testing.assert_close(conv(x, good), conv(x, ei.flip(0)))
+
+
 def test_sparse_adjacency_and_separate_weights_is_an_error():
     ei, w = random_graph(N, 30, simple=True)
     with pytest.raises(ValueError, match="values"):
