@@ -7,6 +7,8 @@ destinations, ``adj_t[i, j]`` for the edge ``j -> i``) and carry the edge weight
 """
 from __future__ import annotations
 
+import os
+import traceback
 from typing import Optional
 
 import torch
@@ -195,9 +197,13 @@ class PyGAdapter(GraphAdapter):
             op = getattr(layer, "operator", None)
             if values is not None and values.dtype != x.dtype and op is not None and not hasattr(op, "bind"):
                 # (an edge_weight tensor is cast to x's dtype; a matrix would be copied at every call)
+                half_on_cpu = x.dtype in (torch.float16, torch.bfloat16) and x.device.type == "cpu"
                 raise TypeError(f"{where}: the sparse adjacency's values are {values.dtype} but the node features "
-                                f"{x.dtype}, and {type(op).__name__} multiplies the two: convert it once, "
-                                f"adj.to({x.dtype})")
+                                f"{x.dtype}, and {type(op).__name__} multiplies the two: "
+                                + ("the CPU's sparse products take no half precision: pass the graph as an edge "
+                                   "index, edge_index, edge_weight = torch_geometric.utils.to_edge_index(adj_t), then "
+                                   f"layer(x, edge_index.flip(0), edge_weight.to({x.dtype}))" if half_on_cpu else
+                                   f"convert it once, adj.to({x.dtype})"))
             listed = []
             validate = getattr(layer, "validate", True)
 
@@ -238,6 +244,38 @@ class PyGAdapter(GraphAdapter):
         src, dst, _ = edge_list(edge_index)
         return GraphView(n, src.numel(), edges=lambda: (src, dst), edge_weight=edge_weight, batch=batch,
                          num_graphs=num_graphs, key=self.graph_key(edge_index, edge_weight))
+
+    @classmethod
+    def graph_failure_hint(cls, exc: BaseException, graph, x) -> Optional[str]:
+        """A PyG function failed on an ``EdgeIndex`` whose sparse size is not ``(N, N)``, on a CSC
+        adjacency or, on the CPU, a half-precision one (formats that not every PyG layer takes): the
+        format to pass instead. None for an error raised outside PyG, or on another graph argument."""
+        frames = traceback.extract_tb(exc.__traceback__)
+        if (isinstance(graph, Tensor) and type(graph) is Tensor and graph.layout == torch.strided) or not frames \
+                or f"{os.sep}torch_geometric{os.sep}" not in frames[-1].filename:
+            return None
+        n = x.size(0) if isinstance(x, Tensor) else None
+        if type(graph) is not Tensor and hasattr(graph, "sparse_size"):  # EdgeIndex
+            size = tuple(graph.sparse_size())
+            if n is None or size == (n, n):
+                return None
+            return (f"PyG failed on the EdgeIndex of sparse size {size} for {n} nodes, which not every PyG layer "
+                    f"takes: give it the size of the graph, edge_index.sparse_resize_({n}, {n})")
+        if not is_sparse(graph):
+            return None
+        layout = getattr(graph, "layout", None)
+        what = {torch.sparse_coo: "COO", torch.sparse_csr: "CSR", torch.sparse_csc: "CSC"}.get(layout, "SparseTensor")
+        values = graph.values() if isinstance(graph, Tensor) else graph.storage.value()
+        half = values is not None and values.dtype in (torch.float16, torch.bfloat16) and values.device.type == "cpu"
+        if what != "CSC" and not half:  # (a format every PyG layer takes: the error has another cause)
+            return None
+        return (f"PyG failed on the {what} sparse adjacency"
+                + (f" of {values.dtype} values, which the CPU's sparse products do not take" if half else
+                   ", a format that not every PyG layer takes" if what == "CSC" else "")
+                + ": pass the same graph as an edge index, which every PyG layer takes: "
+                  "edge_index, edge_weight = torch_geometric.utils.to_edge_index(adj_t), then "
+                  "layer(x, edge_index.flip(0), edge_weight) (adj_t's rows are the destinations)"
+                + (", or as a CSR matrix, adj_t.to_sparse_csr()" if what == "CSC" and not half else ""))
 
     def traceable(self, edge_index, edge_weight: Optional[Tensor]) -> bool:
         """A plain ``[2, E]`` index tensor (with plain weights, or none): ``torch.compile`` traces its

@@ -375,6 +375,12 @@ class GraphAdapter:
             raise TypeError(f"{where}: got {got(x)} where the node features go and {got(graph)} where the graph "
                             f"goes: the features come first, {cls.call_form}")
 
+    @classmethod
+    def graph_failure_hint(cls, exc: BaseException, graph, x) -> Optional[str]:
+        """What to do when the ecosystem's code raised ``exc`` while a layer ran on ``graph`` (in a format
+        that not every layer of the ecosystem takes), or None: the exception then passes as it is."""
+        return None
+
     def usable_graph(self, graph):
         """The graph argument as the layer reads and passes it on: ``graph`` itself, or a copy that the
         ecosystem's functions need (a coalesced sparse matrix, a DGL graph that allows COO), never a

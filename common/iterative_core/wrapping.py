@@ -714,6 +714,22 @@ class OperatorLayerBase(IterativeLayerBase):
                 out.register_hook(_outside_autocast(type(self).__name__, x.device.type, dtype))
             return result
         compiling = is_compiling()
+        if compiling:
+            return self._set_up_and_iterate(x, graph, edge_weight, batch, num_graphs, z_init, return_info, edge_attr,
+                                            compiling)
+        try:
+            return self._set_up_and_iterate(x, graph, edge_weight, batch, num_graphs, z_init, return_info, edge_attr,
+                                            compiling)
+        except (ValueError, NotImplementedError, RuntimeError) as exc:
+            # (one of the ecosystem's layers refusing a graph format that others take: said with what to pass)
+            hint = self.adapter.graph_failure_hint(exc, graph, x) if type(exc) in _PLAIN_ERRORS else None
+            if hint is None:
+                raise
+            raise type(exc)(f"{type(self).__name__}: {hint}. The error: {exc}") from exc
+
+    def _set_up_and_iterate(self, x: Tensor, graph, edge_weight, batch: Optional[Tensor], num_graphs: Optional[int],
+                            z_init: Optional[Tensor], return_info: bool, edge_attr: Optional[Tensor], compiling: bool):
+        """The set-up and the iteration of :meth:`_run`."""
         if (_sparse_tensor(graph) if not compiling
                 else not self._traceable_setup(graph, edge_weight, batch, num_graphs)):
             # a torch sparse tensor: torch.compile cannot take it, runs the frames around it eagerly and
@@ -734,6 +750,10 @@ class OperatorLayerBase(IterativeLayerBase):
             if self.on_divergence != "ignore":
                 (_check_overflow_outside_graph if compiling else _check_overflow)(self, z, info, step.out_dtype)
         return (z, info) if return_info else z
+
+
+#: the exception classes a graph format's failure inside the ecosystem's code is raised again as, with a hint
+_PLAIN_ERRORS = (ValueError, NotImplementedError, RuntimeError)
 
 
 def _named_copy(forward: Callable, cls: type) -> Callable:

@@ -152,6 +152,52 @@ def test_a_compressed_adjacencys_bad_offsets_are_named(layout):
     torch.testing.assert_close(conv(x, good), conv(x, ei.flip(0)))
 
 
+def test_a_graph_format_a_pyg_layer_refuses_is_named_with_the_format_to_pass():
+    """Formats that some PyG layers take and others do not (a CSC adjacency: GATConv, GCNConv; an
+    EdgeIndex of a smaller sparse size: SAGEConv, GINConv; a half-precision adjacency on the CPU: GINConv)
+    failed deep inside PyG with its message alone; the library's own advice (adj.to(torch.float16)) led
+    to one of them."""
+    ei = torch.tensor([[0, 1, 1, 2, 3, 4], [1, 0, 2, 1, 4, 3]])
+    n, c = 6, 4
+    x = torch.randn(n, c)
+    csc = torch.sparse_coo_tensor(ei.flip(0), torch.ones(6), (n, n)).coalesce().to_sparse_csc()
+    for layer in (PIGNConv(c, conv="gat"), IterativeConv(GCNConv(c, c))):
+        with pytest.raises((ValueError, NotImplementedError),
+                           match=r"PyG failed on the CSC sparse adjacency, a format that not every PyG layer takes: pass "
+                                 r"the same graph as an edge index.*adj_t.to_sparse_csr\(\)\. The error: "):
+            layer(x, csc)
+        torch.testing.assert_close(layer(x, csc.to_sparse_csr()), layer(x, ei))
+    assert torch.allclose(PIGNConv(c)(x, csc), PIGNConv(c)(x, csc))  # (the GCN operator takes it)
+    small = EdgeIndex(ei, sparse_size=(n - 1, n - 1))
+    for layer in (PIGNConv(c, conv="sage"), IterativeConv(SAGEConv(c, c))):
+        with pytest.raises(ValueError, match=rf"PyG failed on the EdgeIndex of sparse size \({n - 1}, {n - 1}\) for {n} "
+                                             rf"nodes, .*edge_index.sparse_resize_\({n}, {n}\)\. The error: "):
+            layer(x, small)
+    gin = PIGNConv(c, conv="gin").half()
+    csr = csc.to_sparse_csr()
+    with pytest.raises(TypeError, match=r"the CPU's sparse products take no half precision: pass the graph as an edge "
+                                        r"index"):
+        gin(x.half(), csr)
+    with pytest.raises(NotImplementedError, match=r"PyG failed on the CSR sparse adjacency of torch.float16 values, "
+                                                  r"which the CPU's sparse products do not take"):
+        gin(x.half(), csr.half())
+    assert gin(x.half(), ei).dtype == torch.float16
+    # no hint where the format is one every PyG layer takes (the error then has another cause), nor for an
+    # error raised outside PyG
+    from torch_geometric.utils import add_self_loops
+
+    from pyg_iterative.adapter import PyGAdapter
+    with pytest.raises(ValueError) as inside_pyg:
+        add_self_loops(csc)
+    coo = csc.to_sparse_coo().coalesce()
+    for graph in (ei, coo, csr, EdgeIndex(ei, sparse_size=(n, n))):
+        assert PyGAdapter.graph_failure_hint(inside_pyg.value, graph, x) is None
+    assert PyGAdapter.graph_failure_hint(inside_pyg.value, csc, x) is not None
+    with pytest.raises(RuntimeError) as outside:
+        torch.empty(0).view(-1, 0)
+    assert PyGAdapter.graph_failure_hint(outside.value, csc, x) is None
+
+
 def test_sparse_adjacency_and_separate_weights_is_an_error():
     ei, w = random_graph(N, 30, simple=True)
     with pytest.raises(ValueError, match="values"):
