@@ -14,6 +14,7 @@ from iterative_core.info import EXPANSION_FACTOR, EXPANSION_GROWTH
 
 pytest.importorskip("torch_geometric")
 from pyg_iterative import PIGNConv  # noqa: E402
+from tests.helpers import as_on_a_device  # noqa: E402
 
 DT = torch.float64
 EI = torch.tensor([[0, 1, 2, 3], [1, 2, 3, 0]])
@@ -429,14 +430,27 @@ def test_a_graph_whose_norms_overflow_in_a_batch_is_marked_and_named():
     assert info.graph_diverged.tolist() == [False, True, False]
 
 
-def test_an_incoming_gradient_whose_norm_overflows_float32_is_not_called_nan():
+def test_an_incoming_gradient_whose_norm_overflows_float32_is_not_called_nan(monkeypatch):
     """A finite float32 incoming gradient of 1e20 (its squares overflow) was reported as "the incoming
-    gradient holds NaN/Inf"; the forward solve corrects that reason from its input's entries, and so
-    does the adjoint now, with the advice for the loss."""
+    gradient holds NaN/Inf". On the CPU its norms are measured again rescaled, and the gradient is
+    1e20 times the ordinary one; on a device, which reads nothing back to do so, the adjoint's reason is
+    corrected from its input's entries, as the forward solve's, with the advice for the loss."""
     torch.manual_seed(0)
     W = (0.5 * torch.eye(3)).requires_grad_()
     x = torch.randn(4, 3)
-    z, info = ic.fixed_point(lambda z: torch.tanh(z @ W) + x, x, max_iter=100, grad="implicit", on_divergence="raise")
+
+    def solve():
+        return ic.fixed_point(lambda z: torch.tanh(z @ W) + x, x, max_iter=100, grad="implicit", on_divergence="raise")
+
+    z, _ = solve()
+    z.sum().backward()
+    ordinary, W.grad = W.grad, None
+    z, info = solve()
+    (z.sum() * 1e20).backward()
+    assert info.backward.status == "fixed"
+    torch.testing.assert_close(W.grad, ordinary * 1e20, rtol=1e-5, atol=0.0)
+    as_on_a_device(monkeypatch)
+    z, info = solve()
     with pytest.raises(ic.ConvergenceError, match=r"adjoint .* every entry of the iterate is finite .*: the incoming "
                                                   r"gradient is so large .* Scale the loss down, or run in float64\.$"):
         (z.sum() * 1e20).backward()

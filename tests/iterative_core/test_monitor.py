@@ -228,6 +228,22 @@ def test_a_solve_of_huge_features_that_misses_its_tol_reads_max_iter_with_tests_
     assert info.status == "max_iter" and info.graph_diverged.tolist() == [False, False]
 
 
+@pytest.mark.parametrize("scale", [1e19, 1e30])
+@pytest.mark.parametrize("batched", [False, True])
+def test_a_solve_of_huge_features_without_a_tol_reads_as_ordinary_ones_do(scale, batched):
+    """Without a tol nothing was measured rescaled: norms whose float32 squares overflowed (features of a
+    Unix timestamp in nanoseconds) read "diverged" with a NaN residual, and the CLI's predict refused the
+    model as overflowing where every value was finite."""
+    A, b = affine_contraction(0.9)
+    batch = torch.tensor([0] * 3 + [1] * 3) if batched else None
+    runs = [ic.fixed_point(lambda z, s=s: A @ z + s * b, torch.zeros(6, 3), max_iter=8, batch=batch)
+            for s in (1.0, scale)]
+    (z1, ordinary), (zs, huge) = runs
+    assert ordinary.status == huge.status == "fixed" and bool(torch.isfinite(zs).all())
+    assert math.isclose(huge.final_residual, ordinary.final_residual, rel_tol=1e-4)
+    assert math.isclose(huge.contraction_factor, ordinary.contraction_factor, rel_tol=1e-4)
+
+
 @pytest.mark.parametrize("batched", [False, True])
 def test_on_a_device_a_solve_of_huge_features_that_meets_its_tol_between_unrescaled_steps_converges(batched,
                                                                                                    monkeypatch):
