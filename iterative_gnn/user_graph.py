@@ -740,7 +740,9 @@ def _read_table(path: str | Path, option: str, ids: list[str], graph: Path) -> _
                 if len(row) != len(header):
                     raise GraphInputError(option, f"{path}: line {line}: expected {len(header)} values (as the "
                                                   f"first line names), found {len(row)}")
-                node = row[0].strip()
+                # (spaces around the id are the table's layout, unless the graph names a node with them: a GML
+                # or GraphML id "a ")
+                node = row[0] if row[0] in known else row[0].strip()
                 if node not in known:
                     if not header[0]:  # an unnamed index of row numbers, the ids in a column after it?
                         raise GraphInputError(option, f"{path}: line {line}: node {node!r} is not in the graph "
@@ -752,7 +754,9 @@ def _read_table(path: str | Path, option: str, ids: list[str], graph: Path) -> _
                                           "the column names)")
                     hint = {"edgelist": lists, "csv": table,
                             "gml": " (GML nodes are named by their label, or by their id when some node has no "
-                                   "label or two share one)"}.get(fmt, "")
+                                   "label or two share one)",
+                            "gexf": " (GEXF nodes are named by their id; a node's label is one of its attributes)"
+                            }.get(fmt, "")
                     twin = _unicode_twin(node, known)
                     if twin is not None:  # the same text to the eye: the cause, not the hints above
                         hint = (f": the graph has {twin!r}, the same text written with other Unicode code points "
@@ -1088,6 +1092,13 @@ def load_labels(data: GraphData, *, label_attr: Optional[str] = None, labels_csv
     if same:
         raise GraphInputError(option, f"the labels {same[0]!r} and {same[1]!r} ({labels.source}) are one number "
                                       "written two ways, which would be two classes; write each class one way")
+    for i, name in enumerate(labels.class_names):  # (the same text to the eye: two classes shown alike)
+        twin = _unicode_twin(name, labels.class_names[:i])
+        if twin is not None:
+            raise GraphInputError(option, f"the labels {twin!r} and {name!r} ({labels.source}) are one text written "
+                                          f"with other Unicode code points ({ascii(twin)}, {ascii(name)}), which would "
+                                          "be two classes; write each class in one normal form, e.g. "
+                                          "unicodedata.normalize('NFC', label)")
     return labels
 
 

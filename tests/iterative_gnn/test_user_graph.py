@@ -645,6 +645,10 @@ def test_one_class_a_repeated_feature_and_parallel_gml_edges_are_refused(tmp_pat
     twice = write_csv(tmp_path / "n.csv", "node,label\na,1\nb,1.0\nc,2\n")  # were classes 1, 1.0 and 2
     with refused("--labels", "the labels '1' and '1.0' (column 'label') are one number written two ways"):
         load_labels(data, labels_csv=twice)
+    forms = write_csv(tmp_path / "u.csv", "node,label\na,caf\u00e9\nb,cafe\u0301\nc,tea\n")  # were two classes 'café'
+    with refused("--labels", "are one text written with other Unicode code points ('cafe\\u0301', 'caf\\xe9')",
+                 "unicodedata.normalize('NFC', label)"):
+        load_labels(data, labels_csv=forms)
     gml = tmp_path / "g.gml"
     nx.write_gml(small_graph(), gml)
     with refused("--feature-attrs", "the attribute 'g' is named twice"):
@@ -795,3 +799,31 @@ def test_a_directed_edge_tables_header_must_name_its_ends_in_order(header, refus
         with refused("--graph", "line 1:", refused_as):
             load_graph(path, direction="directed", features_csv=feats)
     assert load_graph(path, features_csv=feats).num_nodes == 3
+
+
+def test_a_graph_node_named_with_spaces_around_it_gets_its_tables_rows(tmp_path):
+    """A GML label "a " (a node id with a space) could get no features: the table's id cells were stripped,
+    and its row was refused as node 'a', not in the graph. Spaces around an id cell are still layout
+    where the graph has no such node."""
+    g = nx.Graph([("a ", "b"), ("b", "c")])
+    nx.write_gml(g, tmp_path / "g.gml")
+    feats = write_csv(tmp_path / "f.csv", 'node,u\n"a ",1\nb,2\n c ,3\n')
+    data = load_graph(tmp_path / "g.gml", features_csv=feats)
+    assert data.x[data.ids.index("a ")].tolist() == [1.0] and data.x[data.ids.index("c")].tolist() == [3.0]
+    labels = load_labels(data, labels_csv=write_csv(tmp_path / "l.csv", 'node,label\n"a ",x\nb,y\nc,x\n'))
+    assert labels.y[data.ids.index("a ")] == labels.y[data.ids.index("c")] != labels.y[data.ids.index("b")]
+
+
+def test_a_gexf_table_keyed_by_the_nodes_labels_is_told_that_ids_name_them(tmp_path):
+    """Gephi shows a node's label; a table keyed by it was refused with no hint (GML's said how its nodes
+    are named)."""
+    g = nx.Graph()
+    g.add_node("00", label="L0")
+    g.add_node("01", label="L1")
+    g.add_edge("00", "01")
+    nx.write_gexf(g, tmp_path / "g.gexf")
+    with refused("--features", "node 'L0' is not in the graph", "GEXF nodes are named by their id; a node's label "
+                                                                 "is one of its attributes"):
+        load_graph(tmp_path / "g.gexf", features_csv=write_csv(tmp_path / "f.csv", "node,u\nL0,1\nL1,2\n"))
+    assert load_graph(tmp_path / "g.gexf", features_csv=write_csv(tmp_path / "i.csv", "node,u\n00,1\n01,2\n")).ids \
+        == ["00", "01"]
