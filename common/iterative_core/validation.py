@@ -212,7 +212,9 @@ def check_batch(batch: Optional[Tensor], num_nodes: int, where: str, num_graphs:
     if batch.dim() != 1 or batch.shape[0] != num_nodes:
         raise ValueError(f"{where}: batch must have one entry per node ({num_nodes}), got shape {tuple(batch.shape)}")
     if batch.dtype != torch.long:
-        raise TypeError(f"{where}: batch must be int64, got {batch.dtype}")
+        fix = ": convert it, batch.long()" if not batch.is_floating_point() and not batch.is_complex() else ""
+        raise TypeError(f"{where}: batch must be int64 (graph ids, as PyG's Batch and DGL's batched graphs give them), "
+                        f"got {batch.dtype}{fix}")
     if not batch.numel():
         return 0 if num_graphs is None else num_graphs
     on_cpu = batch.device.type == "cpu" and not is_compiling()  # (traced: not read, as for the edge indices)

@@ -234,6 +234,15 @@ def test_num_graphs_zero_with_nodes_in_a_batch_says_no_id_is_valid(backend):
                      batch=torch.zeros(5, dtype=torch.long), num_graphs=0)
 
 
+def test_a_batch_vector_of_another_dtype_is_named_with_the_conversion(backend):
+    conv = backend.PIGNConv(4, num_iterations=3)
+    with pytest.raises(TypeError, match=r"batch must be int64 \(graph ids, .*\), got torch.int32: convert it, "
+                                        r"batch.long\(\)$"):
+        backend.call(conv, torch.randn(5, 4), EI, batch=torch.zeros(5, dtype=torch.int32))
+    with pytest.raises(TypeError, match=r"batch must be int64 .*, got torch.float32$"):
+        backend.call(conv, torch.randn(5, 4), EI, batch=torch.zeros(5))
+
+
 def test_features_given_as_a_list_are_named_as_such(backend):
     with pytest.raises(TypeError, match=r"PIGNConv: node features must be a torch\.Tensor, got list"):
         backend.run(backend.PIGNConv(4, num_iterations=3), torch.randn(5, 4).tolist(), backend.graph(EI, 5))
