@@ -9,7 +9,7 @@ import torch
 
 from iterative_core import ConvergenceError, ConvergenceWarning
 
-from tests.helpers import dense_gcn_matrix, random_graph
+from tests.helpers import as_on_a_device, dense_gcn_matrix, random_graph
 
 
 def _path(n: int) -> torch.Tensor:
@@ -180,13 +180,18 @@ def test_float16_overflow_is_reported_not_returned_as_converged(backend):
         backend.call(conv, x, ei)
 
 
-def test_a_float16_iterate_whose_norms_overflow_float32_says_the_output_holds_inf(backend):
+def test_a_float16_iterate_whose_norms_overflow_float32_says_the_output_holds_inf(backend, monkeypatch):
     """Iterated in float32, the iterate grows past 1e19 (its float32 norms overflow), far beyond float16's
-    range: the output is Inf, and the message said "every entry of the answer is finite"."""
+    range: the output is Inf, and the message said "every entry of the answer is finite". On the CPU the
+    overflowed norms are measured again, rescaled, and the cause is named: an expansive operator."""
     n = 40
     ei = torch.stack([torch.arange(n).repeat_interleave(n), torch.arange(n).repeat(n)])  # complete, with loops
     x = torch.randn(n, 4, generator=torch.Generator().manual_seed(0)) * 1000
     conv = backend.PIGNConv(4, normalize=False, form="appnp", bias=False, num_iterations=12).half()
+    with pytest.warns(ConvergenceWarning, match=r"the residual grew.*contraction factor 3[0-9]\b"):
+        _, info = backend.call(conv, x.half(), ei, return_info=True)
+    assert info.divergence_reason == "residual"
+    as_on_a_device(monkeypatch)
     with pytest.warns(ConvergenceWarning, match="beyond the range of torch.float16.*the output holds Inf") as caught:
         out, info = backend.call(conv, x.half(), ei, return_info=True)
     assert not any("every entry" in str(w.message) for w in caught)
@@ -215,13 +220,14 @@ def test_huge_finite_edge_weights_keep_the_graph(backend):
     assert not torch.allclose(out, 0.1 * x)  # the graph was not erased
 
 
-def test_features_whose_squares_overflow_float32_are_reported_with_the_way_out(backend):
+def test_features_whose_squares_overflow_float32_are_reported_with_the_way_out(backend, monkeypatch):
     """Entries of 1e20 are finite in float32 but their squares are not: the residual norms overflow.
     Without a tol the solve must not pass for fixed, the warning says what overflowed, and float64 (the
     advice) gives the answer of the scaled-down features, scaled (the form is linear without its bias).
     With a tol, the tests measure the iterate rescaled: it converges in the steps of float64 (it stopped
     at its second step, read "max_iter" at 1e19 and "diverged" at 1e20), alone and beside an ordinary
-    graph in a batch, also where the steps between tests (check_every) read the overflow."""
+    graph in a batch, also where the steps between tests (check_every) read the overflow. Without a tol
+    the CPU measures them so too; a device, which reads nothing back, reports the overflow."""
     from tests.helpers import random_edges
 
     torch.manual_seed(0)
@@ -237,11 +243,18 @@ def test_features_whose_squares_overflow_float32_are_reported_with_the_way_out(b
                 huge, info = backend.call(conv, x * 1e20, ei, return_info=True)
             assert info.status == "converged" and info.iterations == info_small.iterations, options
             torch.testing.assert_close(huge.double() / 1e20, small, rtol=1e-5, atol=1e-6)
-        else:
-            with pytest.warns(ConvergenceWarning, match="every entry of the iterate is finite.*sums of squares "
-                                                        "overflowed"):
-                _, info = backend.call(conv, x * 1e20, ei, return_info=True)
-            assert info.status == "diverged", options
+        else:  # on the CPU the overflowed norms are measured again, rescaled, as at a test
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")
+                huge, info = backend.call(conv, x * 1e20, ei, return_info=True)
+            assert info.status == "fixed"
+            torch.testing.assert_close(huge.double() / 1e20, small, rtol=1e-5, atol=1e-6)
+            with monkeypatch.context() as device:
+                as_on_a_device(device)  # (a device reads nothing back to do so)
+                with pytest.warns(ConvergenceWarning, match="every entry of the iterate is finite.*sums of squares "
+                                                            "overflowed"):
+                    _, info = backend.call(conv, x * 1e20, ei, return_info=True)
+                assert info.status == "diverged", options
         with warnings.catch_warnings():
             warnings.simplefilter("error")
             big, info_big = backend.call(conv.double(), x.double() * 1e20, ei, return_info=True)
@@ -260,16 +273,32 @@ def test_features_whose_squares_overflow_float32_are_reported_with_the_way_out(b
                 _, info = backend.call(conv, x * scale, both, batch=batch, return_info=True)
             assert info.status == "converged" and info.graph_diverged.tolist() == [False, False], options
         else:
-            with pytest.warns(ConvergenceWarning, match="every entry of the iterate is finite"):
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")
                 _, info = backend.call(conv, x * scale, both, batch=batch, return_info=True)
-            assert info.status == "diverged" and info.graph_diverged.tolist() == [True, False]
+            assert info.status == "fixed" and info.graph_diverged.tolist() == [False, False]
+            with monkeypatch.context() as device:
+                as_on_a_device(device)
+                with pytest.warns(ConvergenceWarning, match="every entry of the iterate is finite"):
+                    _, info = backend.call(conv, x * scale, both, batch=batch, return_info=True)
+                assert info.status == "diverged" and info.graph_diverged.tolist() == [True, False]
 
 
-def test_an_expansive_operator_whose_norms_overflow_is_named_not_the_features(backend):
+def test_an_expansive_operator_whose_norms_overflow_is_named_not_the_features(backend, monkeypatch):
     """From moderate features, an expansive operator grows the iterate until its float32 norms overflow: the
-    message names the operator and the start's norm, not large features (scaling them down would not help)."""
+    message names the operator and the start's norm, not large features (scaling them down would not help).
+    (As on a device: the CPU measures such norms again, rescaled, and huge features then converge.)"""
     from tests.helpers import random_edges
 
+    torch.manual_seed(0)
+    x = torch.randn(50, 16)
+    ei = torch.stack(random_edges(50, 200))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _, info = backend.call(backend.PIGNConv(16, form="appnp", num_iterations=30), x * 1e20, ei,
+                               z_init=torch.zeros_like(x), return_info=True)
+    assert info.status == "fixed"
+    as_on_a_device(monkeypatch)
     torch.manual_seed(0)
     x = torch.randn(50, 16)
     ei = torch.stack(random_edges(50, 200))
