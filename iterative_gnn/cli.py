@@ -452,12 +452,38 @@ def _read_user_graph(args: argparse.Namespace, direction: str, feature_attrs=Non
     """``--graph`` with its features; bad input is a usage error naming the option, file and place.
     ``direction_origin``: where ``direction`` came from, as the messages say it."""
     try:
-        return load_graph(args.graph, fmt=args.format, direction=direction,
+        data = load_graph(args.graph, fmt=args.format, direction=direction,
                           feature_attrs=feature_attrs if args.features is None else None,
                           features_csv=args.features, feature_columns=feature_columns,
                           direction_origin=direction_origin)
     except GraphInputError as exc:
         _usage_error(args, f"argument {exc.option}: {exc}")
+    _note_outlying_feature(data)
+    return data
+
+
+#: how many times a column's typical magnitude a feature value must be to be noted as an outlier
+OUTLIER_RATIO = 1e8
+
+
+def _note_outlying_feature(data: GraphData) -> None:
+    """Say (on the standard error) where a feature value is at least :data:`OUTLIER_RATIO` times its column's
+    typical magnitude (the median of its nonzero magnitudes): a value such as a mistyped 1e20 among ones
+    spreads through the graph, and the predictions of every node it reaches then follow it alone."""
+    x = data.x.detach().double().abs()
+    if not x.numel():
+        return
+    nonzero = torch.where(x > 0, x, torch.full_like(x, float("nan")))
+    typical = nonzero.nanmedian(dim=0).values  # (NaN for a column of zeros: no ratio)
+    ratio = torch.nan_to_num(x / typical, nan=0.0, posinf=0.0)
+    worst = int(ratio.argmax())
+    node, column = divmod(worst, x.size(1))
+    if float(ratio.view(-1)[worst]) < OUTLIER_RATIO:
+        return
+    print(f"note: node {data.ids[node]!r}, feature {data.feature_names[column]!r} is {float(data.x[node, column]):.3g}, "
+          f"{float(ratio.view(-1)[worst]):.2g} times the feature's typical magnitude ({float(typical[column]):.3g}, "
+          "the median of its nonzero values): the nodes it reaches through the graph will follow it alone; check the "
+          "value, or standardise each column", file=sys.stderr)
 
 
 def _load_user_dataset(args: argparse.Namespace):

@@ -777,10 +777,11 @@ def test_features_that_overflow_the_model_are_one_line_on_the_features(model, tm
     assert not (tmp_path / "p.csv").exists()
 
 
-def test_predict_refuses_features_on_which_the_iteration_diverges(tmp_path, capsys):
+def test_predict_refuses_features_on_which_the_iteration_diverges(tmp_path, capsys, monkeypatch):
     """One finite cell of 1e20: the iteration's residuals overflowed, every node was predicted the
     first class with probability 1 and the file written with exit 0, after a raw library warning
-    that suggested Python keywords the tool does not take."""
+    that suggested Python keywords the tool does not take. On the CPU the iteration measures such
+    norms rescaled and converges; the predictions then follow that one value, and a note names it."""
     rows = FEATS.read_text().splitlines()
     model = tmp_path / "m.pt"
     assert main(["train", "--backend", ANY, *CSV_ARGS, *FAST, "--save", str(model)]) == 0
@@ -788,8 +789,19 @@ def test_predict_refuses_features_on_which_the_iteration_diverges(tmp_path, caps
     first = rows[1].split(",")
     huge = tmp_path / "huge.csv"
     huge.write_text("\n".join([rows[0], ",".join([first[0], "1e20", *first[2:]]), *rows[2:]]) + "\n")
-    err = usage_error(["predict", "--graph", str(EDGES), "--features", str(huge), "--model", str(model),
-                       "--out", str(tmp_path / "p.csv")], capsys)
+    command = ["predict", "--graph", str(EDGES), "--features", str(huge), "--model", str(model),
+               "--out", str(tmp_path / "p.csv")]
+    assert main(command) == 0
+    err = capsys.readouterr().err
+    assert err.startswith(f"note: node {first[0]!r}, feature {rows[0].split(',')[1]!r} is 1e+20, ") and \
+        "times the feature's typical magnitude" in err, err
+    (tmp_path / "p.csv").unlink()
+    assert main(["predict", "--graph", str(EDGES), "--features", str(FEATS), "--model", str(model),
+                 "--out", str(tmp_path / "q.csv")]) == 0
+    assert "note:" not in capsys.readouterr().err  # (the file's own values: none so far from the others)
+    from tests.helpers import as_on_a_device
+    as_on_a_device(monkeypatch)  # a device reads nothing back to measure them again: the overflow is named
+    err = usage_error(command, capsys)
     assert "argument --features: the model's iteration diverged" in err and "overflowed on the features" in err
     assert f"node {first[0]!r}, column {rows[0].split(',')[1]!r}" in err
     for word in ("Warning", "smoothing", "contraction=", "solver="):
