@@ -584,7 +584,10 @@ class OperatorLayerBase(IterativeLayerBase):
         # step does not
         takes_input = (bool(self.operator.alpha) if gcn else
                        hasattr(self.operator, "bind") and getattr(self.operator, "reads_input", True))
-        return self._solve(op, x, z_init=z_init, batch=batch, num_graphs=num_graphs, fresh=gcn,
+        # (a subclass's own bind may return a tensor it did not make, its input: then the activation may not)
+        fresh = gcn and all(getattr(type(self.operator), name) is getattr(GCNOperatorBase, name)
+                            for name in ("bind", "bind_step"))
+        return self._solve(op, x, z_init=z_init, batch=batch, num_graphs=num_graphs, fresh=fresh,
                            takes_input=takes_input, out_dtype=out_dtype)
 
     def _edge_feature_keyword(self, bound: bool, params: Optional[Mapping[str, inspect.Parameter]],

@@ -671,3 +671,24 @@ def test_configure_takes_the_gcn_operators_options_as_their_attributes_do(backen
     other = backend.IterativeConv(backend.layers.layer("SAGEConv", 4), num_iterations=2)
     with pytest.raises(TypeError, match=r"unknown keyword\(s\) 'alpha'"):
         other.configure(alpha=0.3)
+
+
+def test_a_gcn_operator_subclass_whose_step_returns_its_input_leaves_the_callers_features(backend):
+    """The activation ran in place on the GCN operator's step, taken to be a new tensor: a subclass whose
+    own bind returned its input (an ablation's identity step) had the caller's features overwritten
+    (ReLU zeroed their negatives), and the layer's check then blamed the step."""
+
+    class Switchable(backend.GCNOperator):
+        def bind(self, x, graph, edge_weight=None, **kwargs):
+            return lambda z: z
+
+    conv = backend.IterativeConv(Switchable(4, **backend.zero_in_degree_ok), act="relu", num_iterations=2).eval()
+    x = torch.randn(6, 4)
+    kept = x.clone()
+    with torch.no_grad():
+        out = backend.call(conv, x, torch.tensor([[0, 1, 2, 3, 4, 5], [1, 2, 3, 4, 5, 0]]))
+    assert torch.equal(x, kept)
+    expected = kept
+    for _ in range(2):
+        expected = 0.5 * expected + 0.5 * torch.relu(expected)
+    torch.testing.assert_close(out, expected)
