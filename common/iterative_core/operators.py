@@ -147,8 +147,12 @@ def get_operator(name: str, backend: str, where: Optional[str] = None) -> Callab
     known = _OPERATORS[backend]
     if where is not None and isinstance(name, str) and name not in known:
         hint = closest(name, sorted(known))
+        elsewhere = sorted(other for other, ops in _OPERATORS.items() if other != backend and name in ops)
         raise ValueError(f"{where}: unknown conv={name!r}; the operators registered for {backend!r}: "
-                         f"{', '.join(map(repr, sorted(known)))}." + (f" Did you mean {hint!r}?" if hint else ""))
+                         f"{', '.join(map(repr, sorted(known)))}."
+                         + (f" {name!r} is registered for {', '.join(map(repr, elsewhere))} only: register it for "
+                            f"{backend!r} too, register_operator({name!r}, factory, backend={backend!r})" if elsewhere
+                            else f" Did you mean {hint!r}?" if hint else ""))
     check_choice(f"operator for backend {backend!r}", name, known, where=where)
     return known[name]
 

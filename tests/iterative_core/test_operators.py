@@ -51,6 +51,18 @@ def test_register_get_and_list_per_backend():
         get_operator("lim", "a")
 
 
+def test_a_name_registered_for_another_backend_only_is_said_so():
+    """PyG's PIGNConv(C, conv="mine") after registering "mine" for DGL only listed the other names."""
+    register_operator("mine", linear, backend="a")
+    register_operator("id", nn.Identity, backend="b")
+    with pytest.raises(ValueError, match=r"^PIGNConv: unknown conv='mine'; the operators registered for 'b': 'id'\. "
+                                         r"'mine' is registered for 'a' only: register it for 'b' too, "
+                                         r"register_operator\('mine', factory, backend='b'\)$"):
+        get_operator("mine", "b", where="PIGNConv")
+    with pytest.raises(ValueError, match=r"unknown conv='idd'.* Did you mean 'id'\?$"):
+        get_operator("idd", "b", where="PIGNConv")
+
+
 def test_register_as_a_decorator_and_through_a_backends_registrar():
     @register_operator("deco", backend="a")
     def deco(channels):
