@@ -8,7 +8,6 @@ destinations, ``adj_t[i, j]`` for the edge ``j -> i``) and carry the edge weight
 from __future__ import annotations
 
 import os
-import traceback
 from typing import Optional
 
 import torch
@@ -247,35 +246,40 @@ class PyGAdapter(GraphAdapter):
 
     @classmethod
     def graph_failure_hint(cls, exc: BaseException, graph, x) -> Optional[str]:
-        """A PyG function failed on an ``EdgeIndex`` whose sparse size is not ``(N, N)``, on a CSC
-        adjacency or, on the CPU, a half-precision one (formats that not every PyG layer takes): the
-        format to pass instead. None for an error raised outside PyG, or on another graph argument."""
-        frames = traceback.extract_tb(exc.__traceback__)
-        if (isinstance(graph, Tensor) and type(graph) is Tensor and graph.layout == torch.strided) or not frames \
-                or f"{os.sep}torch_geometric{os.sep}" not in frames[-1].filename:
-            return None
-        n = x.size(0) if isinstance(x, Tensor) else None
+        """A PyG function failed on an ``EdgeIndex`` of a smaller sparse size than the graph's nodes
+        (its message names the size), on a CSC adjacency (its message names the layout) or, on the CPU,
+        on a half-precision one (its message names the dtype): formats that not every PyG layer takes.
+        The format to pass instead; None for any other error."""
+        tb = exc.__traceback__
+        while tb is not None and tb.tb_next is not None:
+            tb = tb.tb_next
+        if tb is None or f"{os.sep}torch_geometric{os.sep}" not in tb.tb_frame.f_code.co_filename:
+            return None  # (raised outside PyG)
+        text, n = str(exc), (x.size(0) if isinstance(x, Tensor) else None)
         if type(graph) is not Tensor and hasattr(graph, "sparse_size"):  # EdgeIndex
             size = tuple(graph.sparse_size())
-            if n is None or size == (n, n):
+            smaller = [k for k in size if k is not None and n is not None and k < n]
+            if not smaller or f"expected size {smaller[0]}" not in text:
                 return None
             return (f"PyG failed on the EdgeIndex of sparse size {size} for {n} nodes, which not every PyG layer "
                     f"takes: give it the size of the graph, edge_index.sparse_resize_({n}, {n})")
         if not is_sparse(graph):
             return None
         layout = getattr(graph, "layout", None)
-        what = {torch.sparse_coo: "COO", torch.sparse_csr: "CSR", torch.sparse_csc: "CSC"}.get(layout, "SparseTensor")
         values = graph.values() if isinstance(graph, Tensor) else graph.storage.value()
-        half = values is not None and values.dtype in (torch.float16, torch.bfloat16) and values.device.type == "cpu"
-        if what != "CSC" and not half:  # (a format every PyG layer takes: the error has another cause)
+        half = (values is not None and values.dtype in (torch.float16, torch.bfloat16) and values.device.type == "cpu"
+                and ("'Half'" in text or "'BFloat16'" in text))
+        csc = layout == torch.sparse_csc and ("csc" in text.lower())
+        if not (half or csc):  # (another cause: the error passes as it is)
             return None
+        what = "CSC" if layout == torch.sparse_csc else "CSR" if layout == torch.sparse_csr else "COO"
         return (f"PyG failed on the {what} sparse adjacency"
                 + (f" of {values.dtype} values, which the CPU's sparse products do not take" if half else
-                   ", a format that not every PyG layer takes" if what == "CSC" else "")
+                   ", a format that not every PyG layer takes")
                 + ": pass the same graph as an edge index, which every PyG layer takes: "
                   "edge_index, edge_weight = torch_geometric.utils.to_edge_index(adj_t), then "
                   "layer(x, edge_index.flip(0), edge_weight) (adj_t's rows are the destinations)"
-                + (", or as a CSR matrix, adj_t.to_sparse_csr()" if what == "CSC" and not half else ""))
+                + (", or as a CSR matrix, adj_t.to_sparse_csr()" if not half else ""))
 
     def traceable(self, edge_index, edge_weight: Optional[Tensor]) -> bool:
         """A plain ``[2, E]`` index tensor (with plain weights, or none): ``torch.compile`` traces its

@@ -308,7 +308,7 @@ def _iterate(f: Callable[[Tensor], Tensor], z0: Tensor, cfg: SolveConfig, solve,
     monitor = IterationMonitor(
         z0, max_iter=max_iter - tail, min_iter=min(cfg.min_iter, max_iter - tail), tol=cfg.tol, stop=cfg.stop,
         batch=batch, num_graphs=num_graphs, check_every=cfg.check_every, trace=cfg.trace, extra_steps=tail,
-        precision=precision, read_back=cfg.on_divergence != "ignore",
+        precision=precision,
     )
     if tail:
         with torch.no_grad():
@@ -570,7 +570,7 @@ def _attach_implicit_backward(
             return v if vjp is None else vjp + v
 
         mon = IterationMonitor(v, max_iter=max_iter, tol=tol, stop=stop, batch=batch, num_graphs=num_graphs,
-                               precision=precision, read_back=cfg.on_divergence != "ignore")
+                               precision=precision)
         with torch.no_grad():
             g = bsolve(adjoint, v, mon, Schedule(max_iter, value=0.0), **solver_options)
         info.backward = FixedPointInfo(

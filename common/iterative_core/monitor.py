@@ -140,9 +140,6 @@ class IterationMonitor:
             gradient-free solve): without a ``tol`` the records hold room for them from the start.
         precision: the dtype the steps compute in, where it is coarser than the iterate's (a step in
             bfloat16 of a float32 iterate): steps at its rounding floor measure its noise.
-        read_back: without a ``tol``, whether a measured step may read a value back where that costs
-            nothing (the CPU), to measure again the norms whose squares overflowed (huge features); a
-            solve that must read nothing back (``tol=None`` with ``on_divergence="ignore"``) passes False.
 
     With a ``tol``, a test that finds a non-finite residual ends the iteration (of that graph,
     with a ``batch``): the solve has diverged and further steps cannot help. Such a graph is
@@ -163,7 +160,6 @@ class IterationMonitor:
         trace: bool = True,
         extra_steps: int = 0,
         precision: Optional[torch.dtype] = None,
-        read_back: bool = True,
     ) -> None:
         where = "IterationMonitor"
         max_iter = check_int("max_iter", max_iter, minimum=0, where=where)
@@ -177,7 +173,6 @@ class IterationMonitor:
             raise ValueError(f"{where}: stop must be 'rel' (relative residual) or 'abs' (absolute), got {stop!r}")
         self.max_iter = max_iter
         self.trace = bool(trace)
-        self.read_back = bool(read_back)
         self._measured: list[bool] = []
         # each step's factor (1 - s_k, or Anderson's mixing), where the solver gives it: the ratios of steps
         # divide it out, so that a schedule that changes the factor is not read as the map contracting or
@@ -413,8 +408,7 @@ class IterationMonitor:
         # (the CPU), so that a solve of huge features does not read as diverged for those rows (on a device,
         # computing them at every such step cost a third of a solve's time: there a solve that met its tol is
         # read past them, see FixedPointInfo)
-        between = (not rescue and (self.tol is not None or self.read_back) and self.stop == "rel" and zd.numel() > 0
-                   and free_read_back(zd.device))
+        between = not rescue and self.stop == "rel" and zd.numel() > 0 and free_read_back(zd.device)
         if self.batch is None:
             if rescue and bool((res[1] < _underflow_bound(res.dtype)) | ~torch.isfinite(res).all()):
                 res.copy_(torch.stack(self._rescaled_norms(diff, zd, res.dtype)))

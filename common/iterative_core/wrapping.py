@@ -53,7 +53,7 @@ from .forms import form_defaults, partial_keywords, registered_form, resolve_for
 from .layer import (_CONFIGURABLE_KEYS, GCN_LAYER_ATTRIBUTES, GCN_MUTABLE_OPTIONS, ITERATION_KEYS, GCNOperatorBase,
                     IterativeLayerBase)
 from .operators import _rename, _state_dict_keys, get_operator
-from .info import apply_policy
+from .info import _emit, apply_policy
 from ._compile import is_exporting, under_vmap
 from .adapter import GraphAdapter, WidthNames, check_graph_view, is_compiling
 from .validation import (autocast_enabled, check_batch, check_edge_attr, check_features, check_parameter_dtype,
@@ -584,9 +584,8 @@ class OperatorLayerBase(IterativeLayerBase):
         # step does not
         takes_input = (bool(self.operator.alpha) if gcn else
                        hasattr(self.operator, "bind") and getattr(self.operator, "reads_input", True))
-        # (a subclass's own bind may return a tensor it did not make, its input: then the activation may not)
-        fresh = gcn and all(getattr(type(self.operator), name) is getattr(GCNOperatorBase, name)
-                            for name in ("bind", "bind_step"))
+        # (a user's subclass may return a tensor it did not make, its input, from any of its hooks: then not)
+        fresh = gcn and type(self.operator).__module__.split(".")[0] in _LIBRARY_PACKAGES
         return self._solve(op, x, z_init=z_init, batch=batch, num_graphs=num_graphs, fresh=fresh,
                            takes_input=takes_input, out_dtype=out_dtype)
 
@@ -728,7 +727,10 @@ class OperatorLayerBase(IterativeLayerBase):
             hint = self.adapter.graph_failure_hint(exc, graph, x) if type(exc) in _PLAIN_ERRORS else None
             if hint is None:
                 raise
-            raise type(exc)(f"{type(self).__name__}: {hint}. The error: {exc}") from exc
+            said = type(exc)(f"{type(self).__name__}: {hint}. The error: {exc}")
+            for note in getattr(exc, "__notes__", ()):
+                said.add_note(note)
+            raise said from exc
 
     def _set_up_and_iterate(self, x: Tensor, graph, edge_weight, batch: Optional[Tensor], num_graphs: Optional[int],
                             z_init: Optional[Tensor], return_info: bool, edge_attr: Optional[Tensor], compiling: bool):
@@ -754,6 +756,9 @@ class OperatorLayerBase(IterativeLayerBase):
                 (_check_overflow_outside_graph if compiling else _check_overflow)(self, z, info, step.out_dtype)
         return (z, info) if return_info else z
 
+
+#: the packages whose GCN operator classes return a new tensor from every step
+_LIBRARY_PACKAGES = frozenset({"iterative_core", "pyg_iterative", "dgl_iterative"})
 
 #: the exception classes a graph format's failure inside the ecosystem's code is raised again as, with a hint
 _PLAIN_ERRORS = (ValueError, NotImplementedError, RuntimeError)
@@ -806,10 +811,18 @@ def _outside_autocast(where: str, device: str, dtype: torch.dtype) -> Callable[[
 
 
 def _check_overflow(layer: OperatorLayerBase, z: Tensor, info, dtype: torch.dtype) -> None:
-    """Apply the layer's policies when the solve was finite in float32 but ``z`` overflows ``dtype``."""
-    if not info.diverged and not bool(torch.isfinite(z).all()):
+    """Apply the layer's policies when the solve was finite in float32 but ``z`` overflows ``dtype``; when
+    it diverged (reported already, unless by the overflow of its norms, whose message says so), say that
+    the output holds Inf as well."""
+    if bool(torch.isfinite(z).all()):
+        return
+    if not info.diverged:
         info.mark_overflow(dtype)  # finite in float32, beyond the range of the input's dtype
         apply_policy(info, layer.on_nonconvergence, layer.on_divergence)
+    elif layer.on_divergence != "ignore" and info.divergence_reason != "nonfinite" and bool(info._finite):
+        _emit(layer.on_divergence, f"{type(layer).__name__}: the diverged iterate, finite in float32 (the dtype the "
+                                   f"iteration runs in), is beyond the range of {dtype}, the dtype the layer returns "
+                                   f"(largest {torch.finfo(dtype).max:g}): the output holds Inf", info)
 
 
 # under torch.compile: what reads values back, or a graph argument the compiler cannot trace, runs
