@@ -462,28 +462,30 @@ def _read_user_graph(args: argparse.Namespace, direction: str, feature_attrs=Non
     return data
 
 
-#: how many times a column's typical magnitude a feature value must be to be noted as an outlier
-OUTLIER_RATIO = 1e8
+#: a feature value is noted as an outlier when its magnitude is at least this large ...
+OUTLIER_FLOOR = 1e15
+#: ... and at least this many times its column's median magnitude
+OUTLIER_RATIO = 1e12
 
 
 def _note_outlying_feature(data: GraphData) -> None:
-    """Say (on the standard error) where a feature value is at least :data:`OUTLIER_RATIO` times its column's
-    typical magnitude (the median of its nonzero magnitudes): a value such as a mistyped 1e20 among ones
-    spreads through the graph, and the predictions of every node it reaches then follow it alone."""
-    x = data.x.detach().double().abs()
-    if not x.numel():
+    """Say (on the standard error) where a feature value is beyond :data:`OUTLIER_FLOOR` and at least
+    :data:`OUTLIER_RATIO` times its column's median magnitude: such a value (a mistyped 1e20 among ones)
+    spreads through the graph, and the predictions of every node it reaches then follow it alone. One
+    pass over the features; a column is read again only where it holds such a value."""
+    x = data.x.detach()
+    if not x.numel() or not x.is_floating_point():
         return
-    nonzero = torch.where(x > 0, x, torch.full_like(x, float("nan")))
-    typical = nonzero.nanmedian(dim=0).values  # (NaN for a column of zeros: no ratio)
-    ratio = torch.nan_to_num(x / typical, nan=0.0, posinf=0.0)
-    worst = int(ratio.argmax())
-    node, column = divmod(worst, x.size(1))
-    if float(ratio.view(-1)[worst]) < OUTLIER_RATIO:
-        return
-    print(f"note: node {data.ids[node]!r}, feature {data.feature_names[column]!r} is {float(data.x[node, column]):.3g}, "
-          f"{float(ratio.view(-1)[worst]):.2g} times the feature's typical magnitude ({float(typical[column]):.3g}, "
-          "the median of its nonzero values): the nodes it reaches through the graph will follow it alone; check the "
-          "value, or standardise each column", file=sys.stderr)
+    peak = torch.maximum(x.amax(0), -x.amin(0))  # (no copy of the features)
+    for column in torch.nonzero(peak >= OUTLIER_FLOOR).flatten().tolist():
+        values = x[:, column].double().abs()
+        median = float(values.median())
+        node = int(values.argmax())
+        if float(values[node]) >= OUTLIER_RATIO * median:
+            print(f"note: node {data.ids[node]!r}, feature {data.feature_names[column]!r} is {float(x[node, column]):.3g}, "
+                  f"while the feature's median magnitude is {median:.3g}: the nodes it reaches through the graph will "
+                  "follow it alone; check the value, or standardise each column", file=sys.stderr)
+            return
 
 
 def _load_user_dataset(args: argparse.Namespace):

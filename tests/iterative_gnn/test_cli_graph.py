@@ -794,7 +794,7 @@ def test_predict_refuses_features_on_which_the_iteration_diverges(tmp_path, caps
     assert main(command) == 0
     err = capsys.readouterr().err
     assert err.startswith(f"note: node {first[0]!r}, feature {rows[0].split(',')[1]!r} is 1e+20, ") and \
-        "times the feature's typical magnitude" in err, err
+        "while the feature's median magnitude is" in err, err
     (tmp_path / "p.csv").unlink()
     assert main(["predict", "--graph", str(EDGES), "--features", str(FEATS), "--model", str(model),
                  "--out", str(tmp_path / "q.csv")]) == 0
