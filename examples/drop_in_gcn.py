@@ -38,8 +38,8 @@ from iterative_gnn.data import DatasetUnavailable, load_node_dataset  # noqa: E4
 
 
 def seed_list(text: str) -> list[int]:
-    """``0,1,2``: distinct seeds, each as the CLI's ``--seed`` takes it (a seed given twice would count
-    one run twice)."""
+    """``0,1,2``: distinct seeds, each as the CLI's ``--split-seed`` takes it (``torch.manual_seed``'s
+    range; a seed given twice would count one run twice)."""
     try:
         seeds = [seed_value(s) for s in text.split(",")]
     except argparse.ArgumentTypeError:

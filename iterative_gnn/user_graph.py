@@ -1092,9 +1092,10 @@ def load_labels(data: GraphData, *, label_attr: Optional[str] = None, labels_csv
     if same:
         raise GraphInputError(option, f"the labels {same[0]!r} and {same[1]!r} ({labels.source}) are one number "
                                       "written two ways, which would be two classes; write each class one way")
-    for i, name in enumerate(labels.class_names):  # (the same text to the eye: two classes shown alike)
-        twin = _unicode_twin(name, labels.class_names[:i])
-        if twin is not None:
+    forms: dict[str, str] = {}
+    for name in labels.class_names:  # (the same text to the eye: two classes shown alike)
+        twin = forms.setdefault(unicodedata.normalize("NFC", name), name)
+        if twin != name:
             raise GraphInputError(option, f"the labels {twin!r} and {name!r} ({labels.source}) are one text written "
                                           f"with other Unicode code points ({ascii(twin)}, {ascii(name)}), which would "
                                           "be two classes; write each class in one normal form, e.g. "

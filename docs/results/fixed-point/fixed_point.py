@@ -77,10 +77,13 @@ def main(argv=None) -> None:
     p.add_argument("--out", type=Path, default=Path("docs/results/fixed-point"))
     args = p.parse_args(argv)
     # (the arguments are checked before any training: a bad one failed with a traceback, after the data)
-    try:
+    try:  # (numpy's generator, which the training seeds too, takes 0 .. 2**32 - 1)
         seeds = [int(s) for s in args.seeds.split(",")]
     except ValueError:
-        p.error(f"argument --seeds: invalid value {args.seeds!r}: expected comma-separated whole numbers, e.g. 0,1,2")
+        seeds = [-1]
+    if not all(0 <= s < 2**32 for s in seeds):
+        p.error(f"argument --seeds: invalid value {args.seeds!r}: expected comma-separated whole numbers from 0 to "
+                "2**32 - 1, e.g. 0,1,2")
     graphs = args.graphs.split(",")
     for graph in graphs:
         try:
