@@ -624,16 +624,22 @@ def test_a_layer_that_caches_its_propagated_features_is_refused(backend, kind):
     assert not torch.allclose(backend.call(conv, x, ei), twice)  # each call propagates its own input
 
 
+def _gcn_layer_and_changed_copy(backend, iterations: int):
+    """``(x, edge_index, layer, copy)``: ``IterativeConv(GCNOperator(4))`` of 4 iterations, and a layer of
+    the same weights built with ``alpha=0.3, normalize=False`` and ``iterations``."""
+    torch.manual_seed(0)
+    ei, _ = random_graph(12, 40, simple=True)
+    conv = backend.IterativeConv(backend.GCNOperator(4, **backend.zero_in_degree_ok), num_iterations=4)
+    ref = backend.IterativeConv(backend.GCNOperator(4, alpha=0.3, normalize=False, **backend.zero_in_degree_ok),
+                                num_iterations=iterations)
+    ref.load_state_dict(conv.state_dict())
+    return torch.randn(12, 4), ei, conv, ref
+
+
 def test_the_gcn_operators_options_set_on_iterative_conv_reach_it(backend):
     """``IterativeConv(GCNOperator(C))``: ``layer.alpha = 0.3`` (or ``normalize``, ``cached``) set a plain
     attribute that nothing read, as PIGNConv's did not; with another layer it is refused, not kept."""
-    torch.manual_seed(0)
-    ei, _ = random_graph(12, 40, simple=True)
-    x = torch.randn(12, 4)
-    conv = backend.IterativeConv(backend.GCNOperator(4, **backend.zero_in_degree_ok), num_iterations=4)
-    ref = backend.IterativeConv(backend.GCNOperator(4, alpha=0.3, normalize=False, **backend.zero_in_degree_ok),
-                                num_iterations=4)
-    ref.load_state_dict(conv.state_dict())
+    x, ei, conv, ref = _gcn_layer_and_changed_copy(backend, 4)
     conv.alpha, conv.normalize = 0.3, False
     assert (conv.alpha, conv.operator.alpha, conv.operator.normalize) == (0.3, 0.3, False)
     torch.testing.assert_close(backend.call(conv, x, ei), backend.call(ref, x, ei), rtol=0, atol=0)
@@ -651,13 +657,7 @@ def test_configure_takes_the_gcn_operators_options_as_their_attributes_do(backen
     """``layer.configure(alpha=0.3)`` was refused as an unknown keyword while ``layer.alpha = 0.3`` worked;
     it now sets them as the attributes do, checked with the iteration's options: nothing changes when
     one value is refused."""
-    torch.manual_seed(0)
-    ei, _ = random_graph(12, 40, simple=True)
-    x = torch.randn(12, 4)
-    conv = backend.IterativeConv(backend.GCNOperator(4, **backend.zero_in_degree_ok), num_iterations=4)
-    ref = backend.IterativeConv(backend.GCNOperator(4, alpha=0.3, normalize=False, **backend.zero_in_degree_ok),
-                                num_iterations=3)
-    ref.load_state_dict(conv.state_dict())
+    x, ei, conv, ref = _gcn_layer_and_changed_copy(backend, 3)
     conv.configure(alpha=0.3, normalize=False, num_iterations=3)
     assert (conv.operator.alpha, conv.operator.normalize, conv.num_iterations) == (0.3, False, 3)
     torch.testing.assert_close(backend.call(conv, x, ei), backend.call(ref, x, ei), rtol=0, atol=0)
