@@ -42,9 +42,10 @@ class PIGNConv(PyGLayer, RegistryLayerBase, MessagePassing):
       :math:`\mathbf{z}_c = \alpha(\mathbf{I} - \gamma_c\hat{\mathbf{A}})^{-1}\mathbf{x}_c`, filters
       each channel of the input low-pass (:math:`\gamma_c > 0`, as APPNP) or high-pass
       (:math:`\gamma_c < 0`, which heterophilous graphs need), as GPR-GNN's learned signed
-      coefficients do; a 0.9-contraction on undirected graphs whatever the weights, so that a trained
-      layer's 8 iterations predict as its fixed point does (a bias in the step, or coefficients up to
-      0.99, would be amplified up to 100-fold at the fixed point, far more than in 8 steps).
+      coefficients do; a 0.9-contraction on undirected graphs whatever the weights (with
+      ``normalize=True``), so that a trained layer's 8 iterations predict as its fixed point does (a
+      bias in the step, or coefficients up to 0.99, would be amplified up to 100-fold at the fixed
+      point, far more than in 8 steps).
     * ``form="appnp"`` (``"residual"`` is its former name): :math:`s = 0`, :math:`\alpha = 0.1`,
       :math:`\mathbf{W} = \mathbf{I}`, :math:`\sigma` the identity:
       :math:`T(\mathbf{Z}) = (1-\alpha)\hat{\mathbf{A}}\mathbf{Z} + \alpha\mathbf{X} + \mathbf{b}`,

@@ -13,7 +13,8 @@ back there). Channel by channel the fixed point is :math:`z_c = \\alpha (I - \\g
 a low-pass filter of the input where :math:`\\gamma_c > 0` (APPNP's as :math:`\\gamma_c` nears 0.9), a
 high-pass one where :math:`\\gamma_c < 0`, which is what heterophilous graphs need. GPR-GNN learns such
 signed coefficients for a polynomial; here they define a fixed point, reached whatever the weights
-(the step is a :math:`\\gamma_{max}`-contraction on undirected graphs). The bound and the missing bias
+(:math:`T` is a :math:`\\gamma_{max}`-contraction on undirected graphs with ``normalize=True``, the step taken,
+smoothed, a :math:`(s + (1-s)\\gamma_{max})`-contraction). The bound and the missing bias
 keep a trained layer's few iterations close to that fixed point: with a bias :math:`b` in the step,
 the fixed point adds :math:`(I - \\gamma_c \\hat A)^{-1} b_c`, up to :math:`1/(1-\\gamma_{max})` times
 :math:`b_c`, of which 8 steps hold only part, and coefficients trained against a bound of 0.99

@@ -318,17 +318,23 @@ class FixedPointInfo:
         return self._measured
 
     def _whole_seen(self) -> Tensor:
-        """:meth:`_seen`, for the whole input's factor and divergence rules: without the steps with gradients
-        where a graph of the batch stopped before them. Such a graph takes its step from where it stopped,
+        """:meth:`_seen`, for the whole input's factor and divergence rules: without the step after each
+        stop of a graph of the batch, nor the steps with gradients where a graph stopped before them. Such a graph takes its step from where it stopped,
         and the batch's record of that step mixes it with the others' (a large graph converged long before
         read as a step grown from 1e-7 to 2e-3, a factor of 6.2, and "diverged: expansive"); each graph's
         own rules read it in its own rows."""
         if "whole_seen" not in self._cache:
             seen = self._seen()
-            cut = (self._graph_steps is not None and self._gradient_steps and self.graph_iterations is not None
-                   and bool((self.graph_iterations.detach().cpu() < self.iterations).any()))
-            if cut:
+            stops = (self.graph_iterations.detach().cpu() if self._graph_steps is not None
+                     and self.graph_iterations is not None else None)
+            stopped = [int(k) for k in torch.unique(stops) if 0 < int(k) < seen.numel()] if stops is not None else []
+            cut = self._gradient_steps and stopped
+            if stopped:
+                # the step after a graph stopped: the batch's step then drops by that graph's share, a ratio
+                # (of 0.0007, say) that is no contraction of anyone's; its ratios are left out
                 seen = seen.clone()
+                seen[stopped] = False
+            if cut:
                 seen[max(seen.numel() - self._gradient_steps, 0):] = False
             self._cache["whole_seen"] = seen
         return self._cache["whole_seen"]

@@ -611,7 +611,9 @@ class GCNOperatorBase(HintedLoad, nn.Module):
             self.register_parameter("gamma_logit", None)
             return
         values = {**SIGNED_DEFAULTS, **given}
-        values["gamma_max"] = check_real("gamma_max", values["gamma_max"], low=0.0, high=1.0, low_open=True, where=where)
+        # (below 1: at 1, where float32 tanh saturates, I - gamma Â is singular on a connected graph: no fixed point)
+        values["gamma_max"] = check_real("gamma_max", values["gamma_max"], low=0.0, high=1.0, low_open=True,
+                                         high_open=True, where=where)
         values["gamma_scale"] = check_real("gamma_scale", values["gamma_scale"], low=0.0, low_open=True, where=where)
         values["gamma_init"] = check_real("gamma_init", values["gamma_init"], low=-1.0, high=1.0, low_open=True,
                                           high_open=True, where=where)

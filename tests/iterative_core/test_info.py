@@ -446,3 +446,21 @@ def test_a_residual_above_tol_is_shown_in_the_digits_that_tell_it_from_tol():
     assert info.status == "max_iter" and info.final_residual == pytest.approx(1.0348e-3, rel=1e-4)
     shown = re.search(r"final residual ([0-9.e+-]+),", str(rec[0].message)).group(1)
     assert shown == "0.001035", str(rec[0].message)
+
+
+def test_a_batchs_contraction_factor_leaves_out_the_step_where_a_graph_stopped():
+    """Two graphs that contract by 0.79 and 0.8, the first with features 1000 times larger, stopping three
+    steps apart: the batch's step dropped by the first graph's share when it stopped, and that ratio
+    (about 0.001) entered the batch's factor, which read far below both graphs' (0.2 against 0.8): an
+    a-posteriori error bound from it was 16 times too small."""
+    import iterative_core as ic
+
+    scale = torch.diag(torch.tensor([0.79, 0.79, 0.79, 0.8, 0.8, 0.8], dtype=torch.float64))
+    b = torch.cat([torch.full((3, 2), 1000.0), torch.ones(3, 2)]).double()
+    batch = torch.tensor([0, 0, 0, 1, 1, 1])
+    _, info = ic.fixed_point(lambda z: scale @ z + b, torch.zeros(6, 2, dtype=torch.float64), max_iter=200,
+                             tol=1e-6, batch=batch, smoothing=0.0)
+    first, last = info.graph_iterations.tolist()
+    assert info.status == "converged" and 0 < last - first < 5
+    torch.testing.assert_close(info.graph_contraction_factors, torch.tensor([0.79, 0.8], dtype=torch.float64))
+    assert 0.78 < info.contraction_factor < 0.81
