@@ -57,7 +57,7 @@ def with_coo(graph):
     if allows_coo:
         return graph
     copy = graph.formats(["coo", "csr", "csc"])
-    copy._iterative_source = graph  # (the caches know the copy as the graph it copies: the same structure)
+    _mark_copy(copy, graph)  # (the caches know the copy as the graph it copies: the same structure)
     return copy
 
 
@@ -70,13 +70,23 @@ def for_one_call(graph):
     if not isinstance(graph, DGLGraph):
         return graph
     copy = graph.local_var()
-    copy._iterative_source = _source(graph)
+    _mark_copy(copy, _source(graph))
     return copy
 
 
+def _mark_copy(copy, source) -> None:
+    """Mark ``copy`` as ``source``'s for the caches. The mark names the copy it was set on: DGL's graph
+    edits (``dgl.remove_edges``, ``add_self_loop`` ...) clone a graph with its attributes, and a graph
+    derived from the copy must not be taken for ``source`` (its propagation was served for another
+    structure)."""
+    copy._iterative_source = (source, weakref.ref(copy))
+
+
 def _source(graph):
-    """The graph that :func:`with_coo` copied, else ``graph`` itself."""
-    return getattr(graph, "_iterative_source", graph)
+    """The graph that :func:`with_coo` or :func:`for_one_call` copied, else ``graph`` itself (also for a
+    graph derived from such a copy, which carries the copy's mark)."""
+    mark = getattr(graph, "_iterative_source", None)
+    return mark[0] if mark is not None and mark[1]() is graph else graph
 
 
 def check_square_graph(where: str, graph) -> None:

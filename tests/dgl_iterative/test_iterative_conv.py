@@ -282,3 +282,39 @@ def test_a_layer_needing_more_inputs_is_told_so_before_any_width(channels):
     with pytest.raises(TypeError, match=r"EdgeWeightNorm.forward\(graph, edge_weight\) takes edge_weight second, "
                                         r"where each step passes the features"):
         IterativeConv(EdgeWeightNorm(), channels=channels)
+
+
+def test_a_graph_derived_inside_the_step_is_not_taken_for_the_graph_it_came_from():
+    """The layer hands its module a copy of the graph that the caches know as the graph itself. DGL's edits
+    (dgl.remove_edges, add_self_loop ...) clone a graph with its attributes, so a graph derived from that
+    copy was known as the original too, and a GCN operator inside served the original's propagation: a
+    DropEdge module propagated on every edge."""
+    from torch import nn
+
+    from dgl_iterative import GCNOperator
+
+    torch.manual_seed(0)
+    n, c = 60, 4
+    g = dgl.to_bidirected(dgl.rand_graph(n, 200))
+    x = torch.randn(n, c)
+
+    class DropHalf(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.op = GCNOperator(c)
+
+        def forward(self, graph, feat):
+            return self.op(dgl.remove_edges(graph, torch.arange(graph.num_edges() // 2)), feat)
+
+    inner = DropHalf()
+    layer = IterativeConv(inner, channels=c, num_iterations=3)
+    with torch.no_grad():
+        inner.op(g, x)  # the operator's propagation of the whole graph, cached
+        out = layer(g, x)
+        half = dgl.remove_edges(g, torch.arange(g.num_edges() // 2))
+        z = x
+        for _ in range(3):  # the layer's step by hand: z <- 0.5 z + 0.5 relu(op(z)), on the half graph
+            fresh = GCNOperator(c)
+            fresh.load_state_dict(inner.op.state_dict())
+            z = 0.5 * z + 0.5 * torch.relu(fresh(half, z))
+    torch.testing.assert_close(out, z)
