@@ -106,8 +106,9 @@ class GraphKey:
     What a key cannot see: an edit that bypasses the version counter (through ``tensor.data``, NumPy
     or DLPack memory shared with the tensor, the tensors a ``DGLGraph`` returns from ``edges()``, or
     the tensors a sparse adjacency was made from, ``torch.sparse_csr_tensor(crow, col, w)``, whose
-    memory it shares under a version counter of its own).
-    After such an edit, pass a new tensor or graph object, or call ``reset_parameters()``.
+    memory it shares under a version counter of its own, or a write by another process through shared
+    memory). After such an edit, pass a new tensor or graph object, or set the GCN operator's
+    ``graph_cache_size = 0``, which keeps neither its propagations nor the graph's checks.
     """
 
     __slots__ = ("token", "objects")

@@ -780,8 +780,9 @@ class GCNOperatorBase(HintedLoad, nn.Module):
         for what a ``torch.compile`` graph builds (its tensors exist in that graph only: a traced set-up
         normalises the graph at every call; one run outside the graph keeps its cache)."""
         learned = isinstance(edge_weight, Tensor) and edge_weight.requires_grad
+        transformed = under_transform()  # (forward AD, torch.func: the edge-list form, built for the call)
         weights = _weights_token(graph, edge_weight) if self.cached else None
-        cache = None if learned else self.cached_propagation(num_nodes, weights)
+        cache = None if learned or transformed else self.cached_propagation(num_nodes, weights)
         if cache is not None and cache[0].weight.dtype == dtype:
             return cache
         key = self.propagation_key(graph, edge_weight, num_nodes, dtype)
@@ -789,7 +790,7 @@ class GCNOperatorBase(HintedLoad, nn.Module):
         if built is not None:
             return built
         built = self.build_propagation(graph, edge_weight, num_nodes, dtype)
-        if is_compiling():  # built inside a compiled graph: its tensors live in that graph alone
+        if is_compiling() or transformed:  # built inside a compiled graph, or in its edge-list form alone
             return built
         if learned or built[0].weight.requires_grad:  # learned edge weights: built at every call, cached=True too
             return built

@@ -33,6 +33,7 @@ refuses a layer whose widths differ; the output of every call is checked as well
 """
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import functools
 import inspect
@@ -651,6 +652,8 @@ class OperatorLayerBase(IterativeLayerBase):
         graph = adapter.usable_graph(graph)  # (what follows, the operator's bind too, reads this one)
         view = adapter.read_graph(self, x, graph, edge_weight, batch, num_graphs)
         op = self.operator
+        if getattr(op, "graph_cache_size", 1) <= 0 and view.key is not None:  # nothing kept: the checks neither
+            view = dataclasses.replace(view, key=None)
         nonnegative = isinstance(op, GCNOperatorBase) and op.normalize
         edge_weight = check_graph_view(view, where, validate=self.validate, nonnegative=nonnegative,
                                        device=x.device, batch_hint=adapter.batch_hint)

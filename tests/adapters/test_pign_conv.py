@@ -377,12 +377,13 @@ def test_iterations_without_gradient_reuse_their_buffers(backend, monkeypatch, o
     assert torch.allclose(both[:n], out, rtol=0, atol=1e-6) and torch.allclose(both[n:], second, rtol=0, atol=1e-6)
 
 
-@pytest.mark.parametrize("options", [{}, {"form": "paper"}, {"contraction": 0.9}, {"grad": "phantom"}],
-                         ids=["signed", "paper", "contraction", "phantom"])
+@pytest.mark.parametrize("options", [{}, {"form": "paper"}, {"contraction": 0.9}, {"grad": "phantom"}, {"cached": True}],
+                         ids=["signed", "paper", "contraction", "phantom", "cached"])
 def test_torch_func_transforms_and_forward_ad(backend, options):
     """torch.func's jacrev / grad and forward-mode AD failed inside torch ("Sparse CSR tensors do not have
     strides", "You must implement the jvp function"): under them the operator propagates over its edge
-    list. The implicit mode, whose adjoint they cannot run, is refused by name."""
+    list, also where an ordinary call before had cached its sparse form (cached=True served it there).
+    The implicit mode, whose adjoint they cannot run, is refused by name."""
     from torch.func import functional_call, grad, jacrev
     import torch.autograd.forward_ad as fwAD
 
@@ -392,6 +393,7 @@ def test_torch_func_transforms_and_forward_ad(backend, options):
     x = torch.randn(7, 3, dtype=torch.float64)
     torch.manual_seed(0)
     conv = backend.PIGNConv(3, **options).double()
+    backend.run(conv, x, g)  # (an ordinary call first: what it keeps must not reach the transforms)
     J = jacrev(lambda v: backend.run(conv, v, g))(x)
     xr = x.clone().requires_grad_()
     backend.run(conv, xr, g).sum().backward()

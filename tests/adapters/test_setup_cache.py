@@ -605,3 +605,21 @@ def test_a_pyg_edge_index_object_is_keyed_by_its_data(backend, monkeypatch):
     ei.as_tensor()[1, :10] = (ei.as_tensor()[1, :10] + 3) % n  # in place, on the data it wraps
     after = backend.run(conv, x, ei)
     assert len(calls) == 2 and torch.allclose(after, backend.run(fresh(), x, ei.as_tensor().clone()), atol=1e-6)
+
+
+def test_graph_cache_size_zero_keeps_no_check_either(backend):
+    """The README's remedy for an edit torch's version counter does not see (``.data``, shared memory):
+    ``graph_cache_size = 0`` dropped the propagations but a graph's checks were still kept, so an index
+    written out of range that way was not named (a bare IndexError from the propagation)."""
+    if backend.name != "pyg":
+        pytest.skip("a DGL graph is rebuilt after such an edit (its tensors are its own)")
+    torch.manual_seed(0)
+    ei, _ = random_graph(20, 60, simple=True)
+    conv = backend.PIGNConv(4, num_iterations=2)
+    x = torch.randn(20, 4)
+    with torch.no_grad():
+        backend.call(conv, x, ei)
+        ei.data[1, 5] = 25  # (no new version)
+        conv.operator.graph_cache_size = 0
+        with pytest.raises(ValueError, match=r"the edge index refers to node 25 but the graph has only 20 nodes"):
+            backend.call(conv, x, ei)
