@@ -75,18 +75,18 @@ def for_one_call(graph):
 
 
 def _mark_copy(copy, source) -> None:
-    """Mark ``copy`` as ``source``'s for the caches. The mark names the copy it was set on: DGL's graph
-    edits (``dgl.remove_edges``, ``add_self_loop`` ...) clone a graph with its attributes, and a graph
-    derived from the copy must not be taken for ``source`` (its propagation was served for another
-    structure)."""
-    copy._iterative_source = (source, weakref.ref(copy))
+    """Mark ``copy`` as ``source``'s for the caches, with the copy's structure (its index object). DGL's
+    graph edits (``dgl.remove_edges``, ``add_self_loop`` ...) clone a graph with its attributes but give
+    it a new index, and a graph derived so must not be taken for ``source`` (its propagation was served
+    for another structure); ``local_var()`` and ``copy.copy`` keep the index, and the mark holds."""
+    copy._iterative_source = (source, copy._graph)
 
 
 def _source(graph):
     """The graph that :func:`with_coo` or :func:`for_one_call` copied, else ``graph`` itself (also for a
-    graph derived from such a copy, which carries the copy's mark)."""
+    graph derived from such a copy, which carries the copy's mark on another structure)."""
     mark = getattr(graph, "_iterative_source", None)
-    return mark[0] if mark is not None and mark[1]() is graph else graph
+    return mark[0] if mark is not None and mark[1] is getattr(graph, "_graph", None) else graph
 
 
 def check_square_graph(where: str, graph) -> None:

@@ -55,6 +55,8 @@ a dense adjacency matrix without touching the core.
 """
 from __future__ import annotations
 
+import dataclasses
+
 import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -438,6 +440,14 @@ def _checked_key(view: GraphView, validate: bool, nonnegative: bool, checks_batc
         batch = tensor_key(view.batch)
         key = None if batch is None else key.extend(batch.token, batch.objects)
     return key
+
+
+def without_kept_checks(operator, view: GraphView) -> GraphView:
+    """``view`` without its key where ``operator`` keeps nothing (``graph_cache_size = 0``, the remedy for an
+    edit that torch's version counter does not see): its checks then run at every call."""
+    if getattr(operator, "graph_cache_size", 1) <= 0 and view.key is not None:
+        return dataclasses.replace(view, key=None)
+    return view
 
 
 def check_graph_view(view: GraphView, where: str, *, validate: bool, nonnegative: bool,

@@ -325,9 +325,12 @@ class FixedPointInfo:
         own rules read it in its own rows."""
         if "whole_seen" not in self._cache:
             seen = self._seen()
-            stops = (self.graph_iterations.detach().cpu() if self._graph_steps is not None
-                     and self.graph_iterations is not None else None)
-            stopped = [int(k) for k in torch.unique(stops) if 0 < int(k) < seen.numel()] if stops is not None else []
+            stops = (self.graph_iterations.detach().cpu() - self._gradient_steps if self._graph_steps is not None
+                     and self.graph_iterations is not None else None)  # (every graph takes the gradient steps)
+            # (a graph that stopped after fewer than two steps, an empty one or one at its fixed point from the
+            # start, took no share worth leaving out)
+            last = seen.numel() - self._gradient_steps
+            stopped = [int(k) for k in torch.unique(stops) if 2 <= int(k) < last] if stops is not None else []
             cut = self._gradient_steps and stopped
             if stopped:
                 # the step after a graph stopped: the batch's step then drops by that graph's share, a ratio

@@ -25,7 +25,8 @@ from .config import LayerOptions, SolveConfig, expose, frozen_smoothing, mirror_
 from .fixed_point import _check_adjoint_tol_resolvable, _check_tol_resolvable, fixed_point
 from .info import FixedPointInfo
 from ._compile import under_transform
-from .adapter import GraphAdapter, GraphCache, GraphKey, check_graph_view, is_compiling, tensor_key
+from .adapter import (GraphAdapter, GraphCache, GraphKey, check_graph_view, is_compiling, tensor_key,
+                      without_kept_checks)
 from .normalization import Propagation, gcn_propagation
 from .schedules import Smoothing
 from .sparse import CSRPair, csr_pair, spmm_csr
@@ -843,7 +844,7 @@ class GCNOperatorBase(HintedLoad, nn.Module):
             return self.bind(x, graph, edge_weight)(x)
         where = type(self).__name__
         check_features(x, self.channels, where, validate=True)
-        view = self.adapter().read_graph(self, x, graph, edge_weight, None, None)
+        view = without_kept_checks(self, self.adapter().read_graph(self, x, graph, edge_weight, None, None))
         edge_weight = check_graph_view(view, where, validate=True, nonnegative=self.normalize, device=x.device,
                                        batch_hint=self.adapter.batch_hint)
         return self.bind(x, graph, edge_weight)(x)

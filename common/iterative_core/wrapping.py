@@ -33,7 +33,6 @@ refuses a layer whose widths differ; the output of every call is checked as well
 """
 from __future__ import annotations
 
-import dataclasses
 import difflib
 import functools
 import inspect
@@ -56,7 +55,7 @@ from .layer import (_CONFIGURABLE_KEYS, GCN_LAYER_ATTRIBUTES, GCN_MUTABLE_OPTION
 from .operators import _rename, _state_dict_keys, get_operator
 from .info import _emit, apply_policy
 from ._compile import is_exporting, under_vmap
-from .adapter import GraphAdapter, WidthNames, check_graph_view, is_compiling
+from .adapter import GraphAdapter, WidthNames, check_graph_view, is_compiling, without_kept_checks
 from .validation import (autocast_enabled, check_batch, check_edge_attr, check_features, check_parameter_dtype,
                          check_z_init, compute_dtype)
 
@@ -650,10 +649,8 @@ class OperatorLayerBase(IterativeLayerBase):
         num_graphs = check_batch(batch, x.size(0), where, num_graphs, validate=self.validate)
         adapter = self.adapter()
         graph = adapter.usable_graph(graph)  # (what follows, the operator's bind too, reads this one)
-        view = adapter.read_graph(self, x, graph, edge_weight, batch, num_graphs)
         op = self.operator
-        if getattr(op, "graph_cache_size", 1) <= 0 and view.key is not None:  # nothing kept: the checks neither
-            view = dataclasses.replace(view, key=None)
+        view = without_kept_checks(op, adapter.read_graph(self, x, graph, edge_weight, batch, num_graphs))
         nonnegative = isinstance(op, GCNOperatorBase) and op.normalize
         edge_weight = check_graph_view(view, where, validate=self.validate, nonnegative=nonnegative,
                                        device=x.device, batch_hint=adapter.batch_hint)

@@ -304,7 +304,7 @@ def test_a_models_options_are_named_with_the_model(backend, kwargs, error, messa
 @pytest.mark.parametrize("model", MODELS)
 @pytest.mark.parametrize("kwargs,error,message", [
     (dict(tol=-1), ValueError, r"PIGNConv: tol must be a finite number >= 0 or None, got -1\.0$"),
-    (dict(gamma_max=2.0), ValueError, r"GCNOperator: gamma_max must be a finite number in \(0, 1\], got 2\.0$"),
+    (dict(gamma_max=2.0), ValueError, r"GCNOperator: gamma_max must be a finite number in \(0, 1\), got 2\.0$"),
     (dict(tool=1e-3), TypeError, r"PIGNConv\(conv='gcn'\) got unknown keyword\(s\) 'tool'"),
     # the model's own keywords count among the valid ones: 'decoder_dropouts' -> 'dropout' was suggested, and
     # 'conv_drop' got no hint

@@ -318,3 +318,41 @@ def test_a_graph_derived_inside_the_step_is_not_taken_for_the_graph_it_came_from
             fresh.load_state_dict(inner.op.state_dict())
             z = 0.5 * z + 0.5 * torch.relu(fresh(half, z))
     torch.testing.assert_close(out, z)
+
+
+def test_a_graph_the_layer_handed_its_module_can_be_pickled_and_keeps_its_cache_through_local_var():
+    """The mark that tells the caches a copy is the original's held a weak reference, which cannot be
+    pickled: a module that kept the graph it was given could not be saved. And ``local_var()`` (DGL's
+    idiom, e.g. in ``DotGatConv``), which keeps the structure, lost the cache: a propagation built at
+    every step."""
+    import pickle
+
+    from torch import nn
+
+    from dgl_iterative import GCNOperator
+
+    g = dgl.to_bidirected(dgl.rand_graph(30, 90))
+    x = torch.randn(30, 4)
+
+    class Keeps(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.op = GCNOperator(4)
+            self.seen = []
+
+        def forward(self, graph, feat):
+            self.seen.append(graph)
+            return self.op(graph.local_var(), feat)
+
+    inner = Keeps()
+    built = []
+    original = inner.op.build_propagation
+    inner.op.build_propagation = lambda *a, **k: built.append(1) or original(*a, **k)
+    layer = IterativeConv(inner, channels=4, num_iterations=3)
+    with torch.no_grad():
+        layer(g, x)
+        layer(g, x)
+    assert len(built) == 1
+    kept = inner.seen[0]
+    assert pickle.loads(pickle.dumps(kept)).num_edges() == g.num_edges()
+    assert pickle.loads(pickle.dumps(dgl.add_self_loop(kept))).num_edges() == g.num_edges() + 30

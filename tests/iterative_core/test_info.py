@@ -448,19 +448,36 @@ def test_a_residual_above_tol_is_shown_in_the_digits_that_tell_it_from_tol():
     assert shown == "0.001035", str(rec[0].message)
 
 
-def test_a_batchs_contraction_factor_leaves_out_the_step_where_a_graph_stopped():
+@pytest.mark.parametrize("grad", ["unrolled", "phantom", "implicit"])
+def test_a_batchs_contraction_factor_leaves_out_the_step_where_a_graph_stopped(grad):
     """Two graphs that contract by 0.79 and 0.8, the first with features 1000 times larger, stopping three
     steps apart: the batch's step dropped by the first graph's share when it stopped, and that ratio
     (about 0.001) entered the batch's factor, which read far below both graphs' (0.2 against 0.8): an
-    a-posteriori error bound from it was 16 times too small."""
+    a-posteriori error bound from it was 16 times too small. With gradient steps after the solve every
+    graph takes them too: its stop is that many steps before its count."""
     import iterative_core as ic
 
     scale = torch.diag(torch.tensor([0.79, 0.79, 0.79, 0.8, 0.8, 0.8], dtype=torch.float64))
-    b = torch.cat([torch.full((3, 2), 1000.0), torch.ones(3, 2)]).double()
+    b = torch.cat([torch.full((3, 2), 1000.0), torch.ones(3, 2)]).double().requires_grad_()
     batch = torch.tensor([0, 0, 0, 1, 1, 1])
     _, info = ic.fixed_point(lambda z: scale @ z + b, torch.zeros(6, 2, dtype=torch.float64), max_iter=200,
-                             tol=1e-6, batch=batch, smoothing=0.0)
+                             tol=1e-6, batch=batch, smoothing=0.0, grad=grad)
     first, last = info.graph_iterations.tolist()
     assert info.status == "converged" and 0 < last - first < 5
     torch.testing.assert_close(info.graph_contraction_factors, torch.tensor([0.79, 0.8], dtype=torch.float64))
     assert 0.78 < info.contraction_factor < 0.81
+
+
+def test_a_batch_with_a_graph_that_stopped_at_once_keeps_its_contraction_factor():
+    """A graph that stops after its first step (empty, or at its fixed point already) takes no share of the
+    batch's steps worth leaving out: leaving out the step after it left a 3-step solve no ratio (NaN)."""
+    import iterative_core as ic
+
+    A = 0.8 * torch.eye(3, dtype=torch.float64)
+    b = torch.ones(3, 2, dtype=torch.float64)
+    z0 = torch.cat([torch.zeros(3, 2), torch.full((2, 2), 0.0)]).double()  # the second graph: a fixed point of 0
+    f = lambda z: torch.cat([A @ z[:3] + b, 0.0 * z[3:]])  # noqa: E731
+    _, info = ic.fixed_point(f, z0, max_iter=3, tol=1e-6, batch=torch.tensor([0, 0, 0, 1, 1]), smoothing=0.0,
+                             on_nonconvergence="ignore")
+    assert info.graph_iterations.tolist()[1] == 1
+    assert info.contraction_factor == pytest.approx(0.8)
