@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import os
 import tempfile
+import warnings
 
 import torch
 import torch.nn.functional as F
@@ -110,6 +111,9 @@ def dgl_batches(ds, sampler: str, parts: int, cache: str):
         s = dgl.dataloading.ClusterGCNSampler(g, parts, cache_path=os.path.join(cache, "c.pkl"),
                                               prefetch_ndata=["feat", "label", "train_mask"])
         print("DGL sampler: ClusterGCNSampler")
+        # (DGL's loader advises enable_cpu_affinity() at every epoch; it matters with worker processes, which
+        # this example does not use)
+        warnings.filterwarnings("ignore", message="Dataloader CPU affinity opt is not enabled")
         return lambda: dgl.dataloading.DataLoader(g, torch.arange(parts), s, batch_size=4, shuffle=True)
     print("DGL sampler: dgl.node_subgraph")
     return lambda: (dgl.node_subgraph(g, p) for p in torch.randperm(g.num_nodes()).chunk(max(2, parts // 8)))

@@ -128,3 +128,19 @@ def test_an_examples_help_says_its_first_sentence_whole(name, monkeypatch, capsy
     assert exit_.value.code == 0
     first = " ".join(example.__doc__.split("\n\n")[0].split())
     assert first.endswith(".") and first in " ".join(capsys.readouterr().out.split())
+
+
+def test_the_dgl_minibatch_example_does_not_repeat_dgls_cpu_affinity_advice(capsys):
+    """DGL's loader advised ``enable_cpu_affinity()`` at every epoch, which matters with worker processes
+    only (the example uses none)."""
+    pytest.importorskip("dgl")
+    from iterative_gnn.data import planetoid_available
+
+    if not planetoid_available("cora"):
+        pytest.skip("no Planetoid data: set ITERATIVE_GNN_DATA to a root holding planetoid/Cora/raw")
+    example = _example("minibatch_node_classification")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        example.main(["--backend", "dgl", "--dataset", "cora", "--sampler", "cluster", "--epochs", "2"])
+    assert not [w for w in caught if "CPU affinity" in str(w.message)]
+    assert "epoch   2  loss" in capsys.readouterr().out
