@@ -54,6 +54,13 @@ def _check_compressed(adj, where: str, validate: bool) -> None:
                      "_tensor) to see where")
 
 
+def _as_edge_index(weights: str) -> str:
+    """How to pass a sparse adjacency ``adj_t`` as an edge index, for messages (``weights``: the weights'
+    expression in the call)."""
+    return ("edge_index, edge_weight = torch_geometric.utils.to_edge_index(adj_t), then "
+            f"layer(x, edge_index.flip(0), {weights})")
+
+
 def edge_list(edge_index, edge_weight: Optional[Tensor] = None) -> tuple[Tensor, Tensor, Optional[Tensor]]:
     """``(src, dst, weight)`` of any accepted graph argument (a sparse matrix's values are its weights)."""
     if isinstance(edge_index, Tensor) and edge_index.layout == torch.sparse_coo:
@@ -200,8 +207,7 @@ class PyGAdapter(GraphAdapter):
                 raise TypeError(f"{where}: the sparse adjacency's values are {values.dtype} but the node features "
                                 f"{x.dtype}, and {type(op).__name__} multiplies the two: "
                                 + ("the CPU's sparse products take no half precision: pass the graph as an edge "
-                                   "index, edge_index, edge_weight = torch_geometric.utils.to_edge_index(adj_t), then "
-                                   f"layer(x, edge_index.flip(0), edge_weight.to({x.dtype}))" if half_on_cpu else
+                                   f"index, {_as_edge_index(f'edge_weight.to({x.dtype})')}" if half_on_cpu else
                                    f"convert it once, adj.to({x.dtype})"))
             listed = []
             validate = getattr(layer, "validate", True)
@@ -277,8 +283,7 @@ class PyGAdapter(GraphAdapter):
                 + (f" of {values.dtype} values, which the CPU's sparse products do not take" if half else
                    ", a format that not every PyG layer takes")
                 + ": pass the same graph as an edge index, which every PyG layer takes: "
-                  "edge_index, edge_weight = torch_geometric.utils.to_edge_index(adj_t), then "
-                  "layer(x, edge_index.flip(0), edge_weight) (adj_t's rows are the destinations)"
+                + _as_edge_index("edge_weight") + " (adj_t's rows are the destinations)"
                 + (", or as a CSR matrix, adj_t.to_sparse_csr()" if not half else ""))
 
     def traceable(self, edge_index, edge_weight: Optional[Tensor]) -> bool:

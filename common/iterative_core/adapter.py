@@ -55,11 +55,9 @@ a dense adjacency matrix without touching the core.
 """
 from __future__ import annotations
 
-import dataclasses
-
 import weakref
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable, ClassVar, Hashable, Iterable, Mapping, Optional
 
 import torch
@@ -446,7 +444,7 @@ def without_kept_checks(operator, view: GraphView) -> GraphView:
     """``view`` without its key where ``operator`` keeps nothing (``graph_cache_size = 0``, the remedy for an
     edit that torch's version counter does not see): its checks then run at every call."""
     if getattr(operator, "graph_cache_size", 1) <= 0 and view.key is not None:
-        return dataclasses.replace(view, key=None)
+        return replace(view, key=None)
     return view
 
 

@@ -319,10 +319,10 @@ class FixedPointInfo:
 
     def _whole_seen(self) -> Tensor:
         """:meth:`_seen`, for the whole input's factor and divergence rules: without the step after each
-        stop of a graph of the batch, nor the steps with gradients where a graph stopped before them. Such a graph takes its step from where it stopped,
-        and the batch's record of that step mixes it with the others' (a large graph converged long before
-        read as a step grown from 1e-7 to 2e-3, a factor of 6.2, and "diverged: expansive"); each graph's
-        own rules read it in its own rows."""
+        stop of a graph of the batch, nor the steps with gradients where a graph stopped before them. Such
+        a graph takes its step from where it stopped, and the batch's record of that step mixes it with
+        the others' (a large graph converged long before read as a step grown from 1e-7 to 2e-3, a factor
+        of 6.2, and "diverged: expansive"); each graph's own rules read it in its own rows."""
         if "whole_seen" not in self._cache:
             seen = self._seen()
             stops = (self.graph_iterations.detach().cpu() - self._gradient_steps if self._graph_steps is not None

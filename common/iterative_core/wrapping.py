@@ -722,7 +722,7 @@ class OperatorLayerBase(IterativeLayerBase):
         try:
             return self._set_up_and_iterate(x, graph, edge_weight, batch, num_graphs, z_init, return_info, edge_attr,
                                             compiling)
-        except (ValueError, NotImplementedError, RuntimeError) as exc:
+        except _PLAIN_ERRORS as exc:
             # (one of the ecosystem's layers refusing a graph format that others take: said with what to pass)
             hint = self.adapter.graph_failure_hint(exc, graph, x) if type(exc) in _PLAIN_ERRORS else None
             if hint is None:
