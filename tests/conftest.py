@@ -28,3 +28,15 @@ def data_root() -> Path:
     if not root or not (Path(root) / "planetoid" / "Cora" / "raw").is_dir():
         pytest.skip("no Planetoid data: set ITERATIVE_GNN_DATA to a root holding planetoid/Cora/raw")
     return Path(root)
+
+
+@pytest.fixture
+def clean_registry():
+    """Whatever a test registers is gone afterwards."""
+    from iterative_core import operators as registry
+
+    saved = ({k: dict(v) for k, v in registry._OPERATORS.items()}, {k: dict(v) for k, v in registry._KEYS.items()})
+    yield
+    for table, copy in zip((registry._OPERATORS, registry._KEYS), saved):
+        table.clear()
+        table.update(copy)

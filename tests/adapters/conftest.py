@@ -95,15 +95,3 @@ def _backend(name: str) -> Backend:
 @pytest.fixture(params=["pyg", "dgl"])
 def backend(request) -> Backend:
     return _backend(request.param)
-
-
-@pytest.fixture
-def clean_registry():
-    """Whatever a test registers is gone afterwards."""
-    from iterative_core import operators as registry
-
-    saved = ({k: dict(v) for k, v in registry._OPERATORS.items()}, {k: dict(v) for k, v in registry._KEYS.items()})
-    yield
-    for table, copy in zip((registry._OPERATORS, registry._KEYS), saved):
-        table.clear()
-        table.update(copy)
