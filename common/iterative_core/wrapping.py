@@ -531,7 +531,7 @@ class OperatorLayerBase(IterativeLayerBase):
         bound = hasattr(op, "bind")
         # what a compiled or distributed layer's forward takes, read once per call
         params = None if bound else _parameters(unwrapped(op).forward)
-        feature_key = self._edge_feature_keyword(bound, params, edge_attr is not None)
+        feature_key = self._edge_feature_keyword(bound, params, edge_attr)
         if bound:
             if (op._forward_hooks or op._forward_pre_hooks or op._backward_hooks or op._backward_pre_hooks) \
                     and not is_compiling():
@@ -590,11 +590,12 @@ class OperatorLayerBase(IterativeLayerBase):
                            takes_input=takes_input, out_dtype=out_dtype)
 
     def _edge_feature_keyword(self, bound: bool, params: Optional[Mapping[str, inspect.Parameter]],
-                              given: bool) -> Optional[str]:
+                              edge_attr: Optional[Tensor]) -> Optional[str]:
         """The keyword under which the wrapped layer's ``forward`` (its ``params``) takes edge features
         (the first of the adapter's :attr:`~iterative_core.adapter.GraphAdapter.edge_feature_keywords`
         it names), or None; refused when features are ``given`` and it takes none (a ``bound``
         operator takes none), or none are given and it needs them."""
+        given = edge_attr is not None
         if bound and not given:  # nothing to hand on
             return None
         adapter = self.adapter
@@ -619,7 +620,8 @@ class OperatorLayerBase(IterativeLayerBase):
             raise TypeError(f"{type(self).__name__}: {op} takes no edge features (its forward names none of "
                             f"{', '.join(names)}"
                             + (f", nor does the {type(inner).__name__} it runs" if inner is not None else "")
-                            + f"); pass them to {adapter.edge_feature_examples}, or leave them out")
+                            + f"); pass them to {adapter.edge_feature_examples}, or leave them out"
+                            + _scalar_features_hint(edge_attr, bound or _takes(params, "edge_weight", strict=False)))
         if not given and key is not None:
             param = params.get(key)
             if (param is not None and param.default is param.empty) or adapter.needs_edge_features(self.operator):
@@ -1025,6 +1027,18 @@ def check_weights_fit(edge_weight: Tensor, dtype: torch.dtype, where: str, op_na
         raise ValueError(f"{where}: edge_weight holds {int(zeroed.sum())} nonzero value(s) that are 0 in {dtype} "
                          f"(the smallest, {least:.4g}), the features' dtype that {op_name} gets them in: their edges "
                          "would drop out. Scale the weights up, or run the layer in float32")
+
+
+def _scalar_features_hint(edge_attr: Tensor, takes_weights: bool) -> str:
+    """For edge features refused by an operator that takes edge weights: where one scalar per edge goes
+    (many datasets keep their edge weights as ``edge_attr``), when these are one scalar per edge."""
+    if not takes_weights or not isinstance(edge_attr, Tensor):
+        return ""
+    if edge_attr.dim() == 1:
+        return "; one weight per edge goes in edge_weight= (edge_weight=edge_attr)"
+    if edge_attr.dim() == 2 and edge_attr.size(1) == 1:
+        return "; one weight per edge goes in edge_weight= (edge_weight=edge_attr.view(-1))"
+    return ""
 
 
 def _binds(signature: inspect.Signature, channels: int, options: dict) -> bool:

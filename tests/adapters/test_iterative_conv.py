@@ -507,6 +507,24 @@ def test_edge_features_reach_a_layer_that_takes_them(backend):
             backend.run(backend.PIGNConv(C).to(dtype), xs[0].to(dtype), g0, edge_attr=es[0].to(dtype))
 
 
+def test_one_weight_per_edge_given_as_edge_features_is_pointed_to_edge_weight(backend):
+    """Many datasets keep their edge weights in ``edge_attr``: refused by an operator that takes no edge
+    features, the message said to use another layer, not where the weights go."""
+    ei, _ = with_self_loops(random_graph(10, 30)[0], None, 10)
+    x, g = torch.randn(10, 4), backend.graph(ei, 10)
+    w = torch.rand(ei.size(1))
+    for layer in (backend.PIGNConv(4), backend.IterativeConv(backend.layers.layer("GraphConv", 4))):
+        for given, fix in ((w, "edge_weight=edge_attr"), (w[:, None], "edge_weight=edge_attr.view(-1)")):
+            with pytest.raises(TypeError, match=r"takes no edge features .*; one weight per edge goes in "
+                                                rf"edge_weight= \({re.escape(fix)}\)$"):
+                backend.run(layer, x, g, edge_attr=given)
+        with pytest.raises(TypeError, match=r"takes no edge features .*, or leave them out$"):  # (not weights)
+            backend.run(layer, x, g, edge_attr=torch.rand(ei.size(1), 3))
+    if backend.name == "pyg":  # a layer that takes no edge weights either (DGL's SAGEConv takes them)
+        with pytest.raises(TypeError, match=r"takes no edge features .*, or leave them out$"):
+            backend.run(backend.IterativeConv(backend.layers.layer("SAGEConv", 4)), x, g, edge_attr=w)
+
+
 def test_features_of_another_dtype_than_the_wrapped_layer_are_named(backend):
     ei, _ = with_self_loops(random_graph(10, 30)[0], None, 10)  # (DGL's GraphConv refuses nodes without in-edges)
     conv = backend.IterativeConv(backend.layers.layer("GraphConv", 8), num_iterations=2)
