@@ -1202,13 +1202,22 @@ class RegistryLayerBase(OperatorLayerBase):
                                       error_msgs)
 
     def _check_input_map(self, state_dict: Mapping, prefix: str) -> None:
-        """A checkpoint's learned input map ``lin`` when this layer has none: a hint names the layer
-        that loads it (torch lists its keys as unexpected: an error with ``strict=True``). A checkpoint
-        without the map, into a layer with one, is left to torch (its keys are missing)."""
+        """A checkpoint's learned input map ``lin`` when this layer has none, or none when it has one (a
+        checkpoint of this layer's operator without the map): a hint names the layer that loads it (torch
+        lists the map's keys as unexpected or missing: an error with ``strict=True``; with ``strict=False``
+        a missing map would stay as initialised)."""
         weight = state_dict.get(prefix + "lin.weight")
+        where, out = type(self).__name__, self.out_channels
+        if weight is None and self.lin is not None:
+            if any(key.startswith(prefix + "operator.") for key in state_dict):
+                shown = f"{where}({self.in_channels}, {out})"
+                hint(f"the state_dict has no learned input map {prefix}lin.weight, which this {shown} has"
+                     + (" (in_channels=-1 always adds the map)" if self.in_channels == -1 else "")
+                     + f": it was saved from {where}({out}), whose input is as wide as its output; build that "
+                     "layer to load it")
+            return
         if weight is None or self.lin is not None:
             return
-        where, out = type(self).__name__, self.out_channels
         width = weight.shape[1] if isinstance(weight, Tensor) and weight.dim() == 2 else None
         build = f"{where}({width}, {out})" if width is not None and width != out else f"{where}(-1, {out})"
         hint(

@@ -3,6 +3,8 @@ are the first two arguments in both ecosystems, a learned projection maps the in
 width, and the iteration's options are keywords only."""
 from __future__ import annotations
 
+import warnings
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -118,6 +120,19 @@ def test_an_input_width_of_minus_one_is_read_from_the_first_input(backend):
     with pytest.raises(RuntimeError, match=r"shape \(5, 7\)\), which this PIGNConv\(5\) has not: it was saved "
                                            r"from PIGNConv\(7, 5\); build that layer"):
         backend.PIGNConv(5).load_state_dict(conv.state_dict())
+    # the other way, a checkpoint without the map into a layer with one: named too (with strict=False the map
+    # stayed as initialised, without a word); a state dict that holds none of the operator is not this layer's
+    no_map = r"has no learned input map lin.weight, which this PIGNConv\({}, 5\) has{}: it was saved from " \
+             r"PIGNConv\(5\), whose input is as wide as its output; build that layer"
+    for width, note in ((7, ""), (-1, r" \(in_channels=-1 always adds the map\)")):
+        with pytest.raises(RuntimeError, match=r"Missing.*lin\.weight(.|\n)*" + no_map.format(width, note)):
+            backend.PIGNConv(width, 5).load_state_dict(backend.PIGNConv(5).state_dict())
+        with pytest.warns(UserWarning, match=no_map.format(width, note)):
+            loaded = backend.PIGNConv(width, 5).load_state_dict(backend.PIGNConv(5).state_dict(), strict=False)
+        assert loaded.missing_keys == ["lin.weight"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert backend.PIGNConv(7, 5).load_state_dict({}, strict=False).missing_keys
     with pytest.raises(TypeError, match="float64"):  # the dtype is checked at the first call too
         backend.call(backend.PIGNConv(-1, 5).double(), x, edge_index)
     with pytest.raises(ValueError, match=fr"{in_name}=-1 \(the input width read from the first input\) needs {out_name}"):
