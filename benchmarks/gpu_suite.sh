@@ -1,8 +1,15 @@
 #!/usr/bin/env bash
 # The benchmark suite on CUDA, for a GPU machine with torch + PyG and no DGL or network (under 5 minutes).
-# Results go to benchmarks/results/*_cuda.{json,md} and, when $OUT is set, are copied there.
+# Results go to benchmarks/results/*_cuda.{json,md} (or to $ITERATIVE_GNN_BENCH_RESULTS) and, when $OUT is
+# set, are copied there.
 set -uo pipefail
+# a trial run's folder ($ITERATIVE_GNN_BENCH_RESULTS, benchmarks/README.md), absolute before the cd below
+if [ -n "${ITERATIVE_GNN_BENCH_RESULTS:-}" ]; then
+  ITERATIVE_GNN_BENCH_RESULTS="$(realpath -m -- "$ITERATIVE_GNN_BENCH_RESULTS")"
+  export ITERATIVE_GNN_BENCH_RESULTS
+fi
 cd "$(dirname "$0")"
+results="${ITERATIVE_GNN_BENCH_RESULTS:-$PWD/results}"
 export PYTHONWARNINGS=ignore PYTHONUNBUFFERED=1 PYTHONPATH="$PWD/../common:$PWD/..:${PYTHONPATH:-}"
 PY=${PYTHON:-python3}
 nvidia-smi --query-gpu=name,memory.total --format=csv,noheader || true
@@ -12,4 +19,4 @@ $PY bench_layers.py --device cuda --edges 1000000 20000000
 $PY bench_gradients.py --device cuda --nodes 100000 --edges 1000000 --channels 128 --iterations 10 50 100 --name gradients_cuda_100k
 $PY bench_gradients.py --device cuda --nodes 1000000 --edges 20000000 --channels 128 --iterations 10 --name gradients_cuda_1m
 $PY bench_solvers.py --device cuda
-if [ -n "${OUT:-}" ]; then tar czf "$OUT/cuda_results.tgz" results/*cuda*; fi
+if [ -n "${OUT:-}" ]; then (cd "$results/.." && tar czf "$OUT/cuda_results.tgz" "$(basename "$results")"/*cuda*); fi

@@ -8,6 +8,7 @@ so that a script that accepts a bad value is stopped rather than left to time it
 import ast
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -226,3 +227,18 @@ def test_results_go_where_the_environment_says_and_not_when_every_run_failed(tmp
     assert path == tmp_path / "trial" / "x.md" and (tmp_path / "trial" / "x.json").exists()
     assert _common.write_results("y", [{"a": float("nan"), "error": "boom"}], columns=["a"], title="t") is None
     assert not (tmp_path / "trial" / "y.md").exists() and not (tmp_path / "committed").exists()
+
+
+def test_the_shell_scripts_send_a_trial_run_to_the_folder_named_from_where_the_caller_stood(tmp_path):
+    """run_targets.sh wrote its log into benchmarks/results/ whatever the variable said (over the committed
+    log), and a relative folder was read from benchmarks/, where the scripts change to."""
+    shown = subprocess.run(
+        ["bash", "-c", f'source "{ROOT}/scripts/_prelude.sh" >/dev/null 2>&1 && echo "$ITERATIVE_GNN_BENCH_RESULTS"'],
+        cwd=tmp_path, env={**os.environ, "ITERATIVE_GNN_BENCH_RESULTS": "trial"}, capture_output=True, text=True,
+        check=True)
+    assert shown.stdout.strip() == str(tmp_path.resolve() / "trial")
+    for script in ("run_targets.sh", "run_all.sh", "gpu_suite.sh"):
+        code = [line.split("#")[0] for line in (BENCHMARKS / script).read_text().splitlines()]
+        assert not [line for line in code if re.search(r"(?<![$\w])results/", line)], f"{script} names results/"
+        uses = [line for line in code if "results" in line]
+        assert all("ITERATIVE_GNN_BENCH_RESULTS" in line or "$results" in line for line in uses), (script, uses)
