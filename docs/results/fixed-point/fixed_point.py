@@ -66,7 +66,7 @@ def measure(graph: str, seed: int, cfg, tol: float, max_iterations: int) -> dict
 
 
 def main(argv=None) -> None:
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p = argparse.ArgumentParser(description=" ".join(__doc__.split("\n\n")[0].split()))
     p.add_argument("--seeds", default="0,1,2")
     p.add_argument("--graphs", default=",".join(GRAPHS))
     p.add_argument("--tol", type=float, default=1e-4)

@@ -28,8 +28,10 @@ C = [
 ]
 for i, c in enumerate(C):
     if i % nparts != part: continue
+    # the model as the sweep ran it: form="appnp", the step these options set before PIGNConv had forms
+    # (today's default form, "signed", came later), and no dropout before the decoder (PIGN's came later)
     cfg = RunConfig("pign", depth=8, hidden=64, dropout=0.5, lr=0.01, weight_decay=5e-4,
-                    conv=dict(c, conv_dropout=0.0))
+                    conv=dict(c, form="appnp", conv_dropout=0.0, decoder_dropout=0.0))
     t0 = time.time(); v = []; t = []
     for seed in (0, 1):
         res, _, _ = run_one("pyg", ds, cfg, seed)
