@@ -45,15 +45,38 @@ class PIGN(PIGNBase):
     conv_class = PIGNConv
 
     def forward(self, graph, feat: Tensor, edge_weight: Union[Tensor, str, None] = None,
-                batch: Optional[Tensor] = None, return_info: bool = False, *, eweight: Optional[Tensor] = None):
-        """``eweight``: the edge weights under the name DGL's explainers give them
-        (``GNNExplainer`` calls ``model(graph, feat, eweight=mask)``)."""
+                batch: Optional[Tensor] = None, return_info: bool = False, *, num_graphs: Optional[int] = None,
+                eweight: Optional[Tensor] = None):
+        """The node-level predictions, :math:`(N, F_{out})`; with ``return_info=True`` also the
+        iteration's :class:`~iterative_core.FixedPointInfo`.
+
+        Parameters
+        ----------
+        graph : DGLGraph
+            A homogeneous graph, or a ``dgl.batch`` of graphs (each converges, and with a ``tol`` stops,
+            on its own).
+        feat : Tensor
+            Node features, :math:`(N, F_{in})`.
+        edge_weight : Tensor or str, optional
+            Edge weights, :math:`(E,)`, or the name of an edge feature that holds them.
+        batch : Tensor, optional
+            Graph ids, :math:`(N,)`, overriding the batched graph's.
+        return_info : bool
+            Also return the :class:`~iterative_core.FixedPointInfo`.
+        num_graphs : int, optional
+            How many graphs ``batch`` counts (saves one device synchronisation).
+        eweight : Tensor, optional
+            The edge weights under the name DGL's explainers give them (``GNNExplainer`` calls
+            ``model(graph, feat, eweight=mask)``).
+        """
+        self.check_flags_by_name("graph, feat, edge_weight, batch, return_info, *, num_graphs, eweight",
+                                 batch=("fourth", batch))
         edge_weight = _edge_weight(edge_weight, eweight, type(self).__name__)
         self.check_order(feat, graph)
         if isinstance(graph, dgl.DGLGraph) and not is_compiling():  # (named as the model's, before the encoder runs)
             check_square_graph(type(self).__name__, graph)
         h = self.encode(feat)
-        z, info = self.iterate(feat, graph, h, edge_weight, batch=batch, return_info=True)
+        z, info = self.iterate(feat, graph, h, edge_weight, batch=batch, num_graphs=num_graphs, return_info=True)
         return self.decode(z, info, return_info)
 
 
@@ -74,8 +97,23 @@ class GraphPIGN(GraphPIGNBase):
 
     def forward(self, graph, feat: Tensor, edge_weight: Union[Tensor, str, None] = None, return_info: bool = False,
                 *, eweight: Optional[Tensor] = None):
-        """``eweight``: the edge weights under the name DGL's explainers give them
-        (``GNNExplainer`` calls ``model(graph, feat, eweight=mask)``)."""
+        """One row per graph, :math:`(B, F_{out})`; with ``return_info=True`` also the iteration's
+        :class:`~iterative_core.FixedPointInfo`.
+
+        Parameters
+        ----------
+        graph : DGLGraph
+            A ``dgl.batch`` of graphs (or one graph); the batch is read from it.
+        feat : Tensor
+            Node features, :math:`(N, F_{in})`.
+        edge_weight : Tensor or str, optional
+            Edge weights, :math:`(E,)`, or the name of an edge feature that holds them.
+        return_info : bool
+            Also return the :class:`~iterative_core.FixedPointInfo`.
+        eweight : Tensor, optional
+            The edge weights under the name DGL's explainers give them (``GNNExplainer`` calls
+            ``model(graph, feat, eweight=mask)``).
+        """
         edge_weight = _edge_weight(edge_weight, eweight, type(self).__name__)
         batch, num_graphs = _graph_batch(type(self).__name__, graph, feat)
         h = self.encode(feat)

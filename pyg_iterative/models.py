@@ -51,6 +51,8 @@ class PIGN(PIGNBase):
         """The node-level predictions; with ``return_info=True`` also the iteration's
         :class:`~iterative_core.FixedPointInfo` (``return_info`` fifth, as in DGL's ``PIGN``;
         ``num_graphs`` by keyword)."""
+        self.check_flags_by_name("x, edge_index, edge_weight, batch, return_info, *, num_graphs",
+                                 batch=("fourth", batch))
         self.check_order(x, edge_index)
         h = self.encode(x)
         z, info = self.iterate(x, h, edge_index, edge_weight, batch=batch, num_graphs=num_graphs, return_info=True)
@@ -84,10 +86,10 @@ class GraphPIGN(GraphPIGNBase):
 
     Shapes:
         - **input:** node features :math:`(|\mathcal{V}|, F_{in})`, the graph as :class:`PIGNConv`
-          takes it, batch vector :math:`(|\mathcal{V}|)` *(optional; a PyG ``Batch`` has it as
-          ``data.batch``)*, ``num_graphs`` *(optional, saves one device synchronisation; pass
+          takes it, batch vector :math:`(|\mathcal{V}|)` (optional; a PyG ``Batch`` has it as
+          ``data.batch``), ``num_graphs`` (optional, saves one device synchronisation; pass
           ``data.num_graphs`` when the last graphs of a batch may have no nodes, which a batch vector
-          cannot show: without it they get no row, as with PyG's pooling functions)*
+          cannot show: without it they get no row, as with PyG's pooling functions)
         - **output:** :math:`(B, F_{out})`, one row per graph
     """
 
@@ -98,10 +100,9 @@ class GraphPIGN(GraphPIGNBase):
         """One row per graph; with ``return_info=True`` also the iteration's
         :class:`~iterative_core.FixedPointInfo` (``num_graphs`` fifth, ``return_info`` sixth: give
         them by keyword)."""
-        if isinstance(num_graphs, bool):  # PIGN's order, whose fifth argument is return_info
-            raise TypeError(f"{type(self).__name__}: num_graphs (the fifth argument) got {num_graphs}, a bool: "
-                            "GraphPIGN.forward takes (x, edge_index, edge_weight, batch, num_graphs, return_info); "
-                            f"pass return_info={num_graphs} by keyword")
+        # PIGN's order, whose fifth argument is return_info, or DGL's GraphPIGN's, whose fourth is
+        self.check_flags_by_name("x, edge_index, edge_weight, batch, num_graphs, return_info",
+                                 batch=("fourth", batch), num_graphs=("fifth", num_graphs))
         self.check_order(x, edge_index)
         h = self.encode(x)
         z, info = self.iterate(x, h, edge_index, edge_weight, batch=batch, num_graphs=num_graphs, return_info=True)

@@ -161,6 +161,17 @@ class PIGNBase(HintedLoad, nn.Module):
         if not is_compiling():
             self.conv_class.adapter.check_order(type(self).__name__, x, graph)
 
+    def check_flags_by_name(self, signature: str, **given) -> None:
+        """Refuse a bool given positionally where ``forward`` takes a tensor or a count: ``return_info``
+        (a flag) in the place of another argument, e.g. in the other backend's order; ``given`` maps each
+        such argument's name to its position (an ordinal) and value. ``signature``: ``forward``'s
+        arguments, as the message shows them."""
+        for name, (position, value) in given.items():
+            if isinstance(value, bool):
+                raise TypeError(f"{type(self).__name__}: {name} (the {position} argument) got {value}, a bool: "
+                                f"{type(self).__name__}.forward takes ({signature}); pass return_info={value} "
+                                "by keyword")
+
     def encode(self, x: Tensor) -> Tensor:
         self.check_input(x)
         x = feature_dropout(x, self.input_dropout, self.training)
@@ -325,10 +336,10 @@ class GraphPIGNBase(PIGNBase):
 
     def __init__(self, in_channels: int, hidden_channels: int, out_channels: int, num_iterations: int = 8,
                  *, pool: str = "mean", dropout: float = 0.0, input_dropout: float = 0.0,
-                 decoder_dropout: float = 0.0, **kwargs) -> None:
+                 decoder_dropout: float = 0.0, **conv_kwargs) -> None:
         _check_pool(pool, type(self).__name__)
         super().__init__(in_channels, hidden_channels, out_channels, num_iterations, dropout=dropout,
-                         input_dropout=input_dropout, decoder_dropout=decoder_dropout, **kwargs)
+                         input_dropout=input_dropout, decoder_dropout=decoder_dropout, **conv_kwargs)
         self.pool = pool
 
     def __setattr__(self, name: str, value) -> None:

@@ -286,6 +286,31 @@ def test_a_return_info_that_is_not_a_bool_is_named(backend):
         backend.run(model, x, g, *args)
 
 
+def test_return_info_given_in_another_models_place_is_named(backend):
+    """``model(x, edge_index, None, True)``, DGL's GraphPIGN's order on PyG's models (or a PIGN's fourth
+    argument taken for return_info), was refused as a bad batch vector, without the keyword to use."""
+    g, x = backend.graph(EDGES, 4), torch.randn(4, 4)
+    models = [backend.PIGN(4, 8, 2)] + ([backend.GraphPIGN(4, 8, 2)] if backend.name == "pyg" else [])
+    for model in models:
+        name = type(model).__name__
+        with pytest.raises(TypeError, match=rf"^{name}: batch \(the fourth argument\) got True, a bool: {name}.forward "
+                                            r"takes \(.*\); pass return_info=True by keyword$"):
+            backend.run(model, x, g, None, True)
+    if backend.name == "pyg":
+        with pytest.raises(TypeError, match=r"^GraphPIGN: num_graphs \(the fifth argument\) got True, a bool"):
+            backend.run(backend.GraphPIGN(4, 8, 2), x, g, None, None, True)
+
+
+def test_pign_takes_num_graphs_in_both_backends(backend):
+    """DGL's PIGN took no num_graphs, which its documentation (as PyG's) names."""
+    model = backend.PIGN(4, 8, 2).eval()
+    g, x = backend.graph(torch.tensor([[0, 1, 2, 3], [1, 0, 3, 2]]), 4, [2, 2]), torch.randn(4, 4)
+    batch = torch.tensor([0, 0, 1, 1])
+    assert torch.equal(backend.run(model, x, g, batch=batch, num_graphs=2), backend.run(model, x, g, batch=batch))
+    with pytest.raises(ValueError, match=r"^PIGN: batch holds the graph id 1 but num_graphs=1"):
+        backend.run(model, x, g, batch=batch, num_graphs=1)
+
+
 @pytest.mark.parametrize("kwargs,error,message", [
     (dict(pool="add"), ValueError, r"^GraphPIGN: pool='add' is spelt pool='sum' here \(PyG's global_add_pool\)"),
     (dict(pool="avg"), ValueError, r"^GraphPIGN: unknown pool 'avg'; valid: 'max', 'mean', 'sum'\.$"),
