@@ -44,8 +44,14 @@ class IterativeConv(DGLLayer, OperatorLayerBase):
     ----------
     conv : torch.nn.Module
         The convolution, called as ``conv(graph, h)`` (and ``edge_weight=w`` when weights are given).
-    num_iterations, smoothing, tol, act, dropout
+    num_iterations : int
+        Iterations in training. Default: ``8``.
+    smoothing : float, sequence or schedule
+        The smoothing factors :math:`s_k` (``0`` is Picard's iteration). Default: ``0.5``.
+    tol, dropout
         As in :class:`PIGNConv`.
+    act : str or callable
+        The activation :math:`\sigma` applied to each step. Default: ``"relu"``.
     channels : int, optional
         The width, when it cannot be read from ``conv``.
     **kwargs

@@ -14,6 +14,10 @@ moves between the backends with :func:`iterative_core.operators.convert_state_di
   ``add_self_loops=True``, ``bias=True``, and DGL's ``allow_zero_in_degree=False``.
 
 ``"gcn"`` is :class:`~dgl_iterative.GCNOperator` (registered in its own module).
+
+One difference: these take edge weights, as DGL's layers do (``edge_weight=``), where PyG's
+``SAGEConv``, ``GINConv`` and ``GATConv``, and so PyG's ``"sage"``, ``"gin"`` and ``"gat"``, refuse
+them; weighted graphs move between the backends with ``conv="gcn"``.
 """
 from __future__ import annotations
 

@@ -16,8 +16,8 @@ class PIGNConv(DGLLayer, RegistryLayerBase):
     <https://arxiv.org/abs/2310.01618>`__: one weight-shared GCN operator iterated towards its fixed point.
 
     .. math::
-        h^{(k+1)}_i = s_k h^{(k)}_i + (1 - s_k)\, \sigma\Big(b + \Big(\Gamma\sum_{j \in \mathcal{N}(i)
-        \cup \{i\}} \frac{e_{ji}}{\sqrt{d_i d_j}} h^{(k)}_j + \alpha x_i\Big) W\Big), \qquad h^{(0)} = x,
+        h^{(k+1)}_i = s_k h^{(k)}_i + (1 - s_k)\, \sigma\Big(\sum_{j \in \mathcal{N}(i) \cup \{i\}}
+        \frac{e_{ji}}{\sqrt{d_i d_j}} h^{(k)}_j W \Gamma + \alpha x_i W + b\Big), \qquad h^{(0)} = x,
 
     where :math:`d_i` is the weighted in-degree with the self-loop (on both sides, as PyG's
     ``gcn_norm``: on a directed graph ``GraphConv(norm="both")`` takes the source's out-degree

@@ -528,6 +528,25 @@ class GCNOperatorBase(HintedLoad, nn.Module):
     :math:`\\|\\hat A\\|_2 = 1` exactly (the bound is tight, no norm is lost). For a directed graph
     the bound is :math:`\\sqrt{\\max_j d^{out}_j / d^{in}_j}`, and without normalisation the
     classical :math:`\\sqrt{\\|A\\|_1 \\|A\\|_\\infty}`.
+
+    Args:
+        channels (int): The width of :math:`z` (the operator is square).
+        bias (bool, optional): Learn the bias :math:`b`. (default: :obj:`True`)
+        alpha (float, optional): The initial residual, in :math:`[0, 1)`. (default: :obj:`0.0`)
+        beta (float, optional): The identity mapping's share of :math:`W`, in :math:`[0, 1]`; :obj:`None`
+            learns :math:`W` whole. (default: :obj:`None`)
+        add_self_loops (bool, optional): Add a self-loop of weight 1 to every node. (default: :obj:`True`)
+        normalize (bool, optional): Normalise symmetrically by the in-degrees (with the self-loops); without
+            it the edge weights are used as given. (default: :obj:`True`)
+        cached (bool, optional): Build the propagation of the first graph once and reuse it (one fixed
+            graph, transductive learning). (default: :obj:`False`)
+        propagation (str, optional): :obj:`"fixed"` (:math:`(1-\\alpha)\\hat A`) or :obj:`"signed"`
+            (one learned coefficient per channel, :math:`\\gamma_c \\in (-\\gamma_{max}, \\gamma_{max})`, in
+            place of :math:`1-\\alpha`). (default: :obj:`"fixed"`)
+        gamma_init, gamma_scale, gamma_max (float, optional): With ``propagation="signed"``: the
+            coefficients' start (0.5), the slope of their parametrisation (5) and their bound (0.9),
+            :math:`\\gamma_c = \\gamma_{max} \\tanh(\\operatorname{atanh}(\\gamma_{init}/\\gamma_{max}) +
+            \\gamma_{scale}\\,\\theta_c)`.
     """
 
     #: the forms (:mod:`iterative_core.forms`) set this operator's ``alpha``, ``beta``, ``propagation`` and ``bias``
