@@ -181,8 +181,7 @@ class PIGNBase(HintedLoad, nn.Module):
     def iterate(self, x: Tensor, *args, **kwargs):
         """``self.conv(*args, **kwargs)``; NaN/Inf that the convolution finds in the encoded features
         and that came with the model's input ``x`` are counted in ``x`` and named in the model's name
-        (the convolution counted the encoder's output, where one NaN feature fills a row), and so are
-        the convolution's errors about the arguments the model passed on (:func:`_as_the_models`)."""
+        (the convolution counted the encoder's output, where one NaN feature fills a row)."""
         try:
             return self.conv(*args, **kwargs)
         except NonFiniteFeaturesError:
@@ -193,11 +192,6 @@ class PIGNBase(HintedLoad, nn.Module):
             if error is None:  # the input is finite: the encoder's parameters made them
                 raise
             raise error from None
-        except (TypeError, ValueError) as err:
-            renamed = _as_the_models(err, type(self.conv).__name__, type(self).__name__)
-            if renamed is None:
-                raise
-            raise renamed from None
 
     def decode(self, z: Tensor, info: FixedPointInfo, return_info: bool):
         if not isinstance(return_info, bool):  # e.g. a batch vector given where return_info is taken
@@ -304,20 +298,6 @@ def _readout_in(out: Tensor, dtype: torch.dtype, how: str, validate: bool) -> Te
                       f"{dtype} (largest value {torch.finfo(dtype).max:g}) and reads as Inf; use pool='mean', "
                       "or bfloat16 or float32 rows")
     return result
-
-
-#: the model's arguments that its convolution gets as they were given (its errors about them name the model)
-_PASSED_ON = ("edge_weight", "batch", "num_graphs")
-
-
-def _as_the_models(err: Exception, conv: str, model: str) -> Optional[Exception]:
-    """The convolution's plain ``TypeError``/``ValueError`` about an argument the model passed on as
-    given (:data:`_PASSED_ON`), named as the model's; None for any other error."""
-    message = str(err)
-    if type(err) not in (TypeError, ValueError) or not any(
-            message.startswith(f"{conv}: {name}{end}") for name in _PASSED_ON for end in " ="):
-        return None
-    return type(err)(f"{model}: {message[len(conv) + 2:]}")
 
 
 def _check_pool(pool, where: str) -> None:
