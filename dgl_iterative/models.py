@@ -69,10 +69,10 @@ class PIGN(PIGNBase):
             The edge weights under the name DGL's explainers give them (``GNNExplainer`` calls
             ``model(graph, feat, eweight=mask)``).
         """
-        self.check_flags_by_name("graph, feat, edge_weight, batch, return_info, *, num_graphs, eweight",
-                                 batch=("fourth", batch))
         edge_weight = _edge_weight(edge_weight, eweight, type(self).__name__)
         self.check_order(feat, graph)
+        self.check_arguments("graph, feat, edge_weight, batch, return_info, *, num_graphs, eweight", edge_weight,
+                             takes_batch=True, batch=("a tensor of graph ids or None", batch))
         if isinstance(graph, dgl.DGLGraph) and not is_compiling():  # (named as the model's, before the encoder runs)
             check_square_graph(type(self).__name__, graph)
         h = self.encode(feat)
@@ -115,6 +115,7 @@ class GraphPIGN(GraphPIGNBase):
             ``model(graph, feat, eweight=mask)``).
         """
         edge_weight = _edge_weight(edge_weight, eweight, type(self).__name__)
+        self.check_arguments("graph, feat, edge_weight, return_info, *, eweight", edge_weight, takes_batch=False)
         batch, num_graphs = _graph_batch(type(self).__name__, graph, feat)
         h = self.encode(feat)
         z, info = self.iterate(feat, graph, h, edge_weight, batch=batch, num_graphs=num_graphs, return_info=True)

@@ -51,9 +51,9 @@ class PIGN(PIGNBase):
         """The node-level predictions; with ``return_info=True`` also the iteration's
         :class:`~iterative_core.FixedPointInfo` (``return_info`` fifth, as in DGL's ``PIGN``;
         ``num_graphs`` by keyword)."""
-        self.check_flags_by_name("x, edge_index, edge_weight, batch, return_info, *, num_graphs",
-                                 batch=("fourth", batch))
         self.check_order(x, edge_index)
+        self.check_arguments("x, edge_index, edge_weight, batch, return_info, *, num_graphs", edge_weight,
+                             takes_batch=True, batch=("a tensor of graph ids or None", batch))
         h = self.encode(x)
         z, info = self.iterate(x, h, edge_index, edge_weight, batch=batch, num_graphs=num_graphs, return_info=True)
         return self.decode(z, info, return_info)
@@ -100,10 +100,11 @@ class GraphPIGN(GraphPIGNBase):
         """One row per graph; with ``return_info=True`` also the iteration's
         :class:`~iterative_core.FixedPointInfo` (``num_graphs`` fifth, ``return_info`` sixth: give
         them by keyword)."""
-        # PIGN's order, whose fifth argument is return_info, or DGL's GraphPIGN's, whose fourth is
-        self.check_flags_by_name("x, edge_index, edge_weight, batch, num_graphs, return_info",
-                                 batch=("fourth", batch), num_graphs=("fifth", num_graphs))
         self.check_order(x, edge_index)
+        # (PIGN's order, whose fifth argument is return_info, or DGL's GraphPIGN's, whose fourth is)
+        self.check_arguments("x, edge_index, edge_weight, batch, num_graphs, return_info", edge_weight,
+                             takes_batch=True, batch=("a tensor of graph ids or None", batch),
+                             num_graphs=("an int or None", num_graphs))
         h = self.encode(x)
         z, info = self.iterate(x, h, edge_index, edge_weight, batch=batch, num_graphs=num_graphs, return_info=True)
         return self.readout(z, batch, num_graphs, info, return_info)

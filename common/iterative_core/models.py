@@ -161,16 +161,25 @@ class PIGNBase(HintedLoad, nn.Module):
         if not is_compiling():
             self.conv_class.adapter.check_order(type(self).__name__, x, graph)
 
-    def check_flags_by_name(self, signature: str, **given) -> None:
-        """Refuse a bool given positionally where ``forward`` takes a tensor or a count: ``return_info``
-        (a flag) in the place of another argument, e.g. in the other backend's order; ``given`` maps each
-        such argument's name to its position (an ordinal) and value. ``signature``: ``forward``'s
-        arguments, as the message shows them."""
-        for name, (position, value) in given.items():
+    def check_arguments(self, signature: str, edge_weight=None, *, takes_batch: bool, **flags) -> None:
+        """The arguments ``forward`` passes on to its convolution that are easily given in the wrong
+        place, named as the model's: a bool among ``flags`` (each ``name=(what it must be, value)``),
+        ``return_info`` given in another argument's place (the other backend's order); and edge weights
+        that are not floating-point, such as a batch vector in their place (PyG's
+        ``model(x, edge_index, batch)``), pointed to ``batch=`` only where ``forward`` takes one
+        (``takes_batch``). ``signature``: ``forward``'s arguments, as the message shows them."""
+        where = type(self).__name__
+        for name, (what, value) in flags.items():
             if isinstance(value, bool):
-                raise TypeError(f"{type(self).__name__}: {name} (the {position} argument) got {value}, a bool: "
-                                f"{type(self).__name__}.forward takes ({signature}); pass return_info={value} "
-                                "by keyword")
+                raise TypeError(f"{where}: {name} must be {what}, got {value}, a bool; {where}.forward takes "
+                                f"({signature}): to ask for the iteration's info, pass return_info={value} by keyword")
+        if isinstance(edge_weight, Tensor) and not edge_weight.is_floating_point():
+            index_like = edge_weight.dtype in (torch.int64, torch.int32) and edge_weight.dim() == 1
+            hint = ("a batch vector goes by name, batch=batch; weights: convert them, edge_weight.float()"
+                    if takes_batch and index_like else "convert it: edge_weight.float()")
+            raise TypeError(f"{where}: edge_weight (the argument after the graph) must be a floating-point tensor "
+                            f"with one entry per edge, got {edge_weight.dtype} of shape {tuple(edge_weight.shape)} "
+                            f"({hint})")
 
     def encode(self, x: Tensor) -> Tensor:
         self.check_input(x)

@@ -54,14 +54,23 @@ def test_a_batch_vector_in_edge_weights_place_is_named(backend):
     with pytest.raises(TypeError, match=r"edge_weight must be a floating-point tensor .* got torch.int64 of "
                                         r"shape \(5,\) \(.*pass a batch vector by name, batch=batch\)"):
         backend.call(backend.PIGNConv(4, num_iterations=3), torch.randn(5, 4), EI, batch)
-    with pytest.raises(TypeError, match=r"got torch.int64 of shape \(5,\) \("):
-        backend.call(backend.GraphPIGN(4, 8, 2, 3), torch.randn(5, 4), EI, batch)
     # one entry per edge: integer weights, or the batch vector of a graph with as many nodes as edges,
     # whose only hint was to convert it (and, converted, the batch vector was read as weights)
     for x in (torch.randn(5, 4), torch.randn(4, 4)):
         with pytest.raises(TypeError, match=r"got torch.int64 of shape \(4,\) \(weights: convert them, "
                                             r"edge_weight.float\(\); a batch vector: .*by name, batch=batch\)"):
-            backend.call(backend.GraphPIGN(4, 8, 2, 3), x, EI, torch.tensor([0, 0, 1, 1]))
+            backend.call(backend.PIGNConv(4, num_iterations=3), x, EI, torch.tensor([0, 0, 1, 1]))
+    # a model names itself (the message named its PIGNConv), and points to batch= only where its forward
+    # takes one (DGL's GraphPIGN reads the batch from the batched graph)
+    model_batch = r" \(a batch vector goes by name, batch=batch; weights: convert them, edge_weight.float\(\)\)$"
+    for model, ids, hint in (
+            (backend.PIGN(4, 8, 2, 3), batch, model_batch),
+            (backend.GraphPIGN(4, 8, 2, 3), batch,
+             model_batch if backend.name == "pyg" else r" \(convert it: edge_weight.float\(\)\)$")):
+        with pytest.raises(TypeError, match=rf"^{type(model).__name__}: edge_weight \(the argument after the graph\) "
+                                            r"must be a floating-point tensor with one entry per edge, got torch.int64 of "
+                                            r"shape \(5,\)" + hint):
+            backend.call(model, torch.randn(5, 4), EI, ids)
     with pytest.raises(TypeError, match=r"got torch.bool of shape \(4,\) \(convert it: edge_weight.float\(\)\)"):
         backend.call(backend.PIGNConv(4, num_iterations=3), torch.randn(5, 4), EI, torch.ones(4, dtype=torch.bool))
 

@@ -293,12 +293,13 @@ def test_return_info_given_in_another_models_place_is_named(backend):
     models = [backend.PIGN(4, 8, 2)] + ([backend.GraphPIGN(4, 8, 2)] if backend.name == "pyg" else [])
     for model in models:
         name = type(model).__name__
-        with pytest.raises(TypeError, match=rf"^{name}: batch \(the fourth argument\) got True, a bool: {name}.forward "
-                                            r"takes \(.*\); pass return_info=True by keyword$"):
+        with pytest.raises(TypeError, match=rf"^{name}: batch must be a tensor of graph ids or None, got True, a bool; "
+                                            rf"{name}.forward takes \(.*\): to ask for the iteration's info, pass "
+                                            r"return_info=True by keyword$"):
             backend.run(model, x, g, None, True)
     if backend.name == "pyg":
-        with pytest.raises(TypeError, match=r"^GraphPIGN: num_graphs \(the fifth argument\) got True, a bool"):
-            backend.run(backend.GraphPIGN(4, 8, 2), x, g, None, None, True)
+        with pytest.raises(TypeError, match=r"^GraphPIGN: num_graphs must be an int or None, got False, a bool"):
+            backend.run(backend.GraphPIGN(4, 8, 2), x, g, None, None, False)
 
 
 def test_pign_takes_num_graphs_in_both_backends(backend):
@@ -307,7 +308,7 @@ def test_pign_takes_num_graphs_in_both_backends(backend):
     g, x = backend.graph(torch.tensor([[0, 1, 2, 3], [1, 0, 3, 2]]), 4, [2, 2]), torch.randn(4, 4)
     batch = torch.tensor([0, 0, 1, 1])
     assert torch.equal(backend.run(model, x, g, batch=batch, num_graphs=2), backend.run(model, x, g, batch=batch))
-    with pytest.raises(ValueError, match=r"^PIGN: batch holds the graph id 1 but num_graphs=1"):
+    with pytest.raises(ValueError, match=r"batch holds the graph id 1 but num_graphs=1"):
         backend.run(model, x, g, batch=batch, num_graphs=1)
 
 
