@@ -552,8 +552,13 @@ class OperatorLayerBase(IterativeLayerBase):
         adapter = self.adapter()  # (its method looked up at each call: torch.compile traces that)
         kwargs = {}
         if edge_weight is not None:
-            if not _takes(params, "edge_weight", strict=False):
-                raise TypeError(f"{type(self).__name__}: {type(op).__name__}.forward takes no edge_weight; leave "
+            # (a layer that passes its keywords on, PyG's GPSConv: the layer it runs must name them)
+            inner = (adapter.inner_layer(unwrapped(op)) if params is not None and "edge_weight" not in params
+                     and _takes(params, "edge_weight", strict=False) else None)
+            if not _takes(params, "edge_weight", strict=False) or (
+                    inner is not None and not _takes(_parameters(inner.forward), "edge_weight", strict=False)):
+                runs = f" (nor does the {type(inner).__name__} it runs)" if inner is not None else ""
+                raise TypeError(f"{type(self).__name__}: {type(op).__name__}.forward takes no edge_weight{runs}; leave "
                                 "the weights out or use a convolution that takes them")
             # in the features' dtype, as the GCN operator takes them (a bfloat16 layer given float32 weights)
             if edge_weight.is_floating_point() and edge_weight.dtype != x.dtype:
@@ -621,7 +626,9 @@ class OperatorLayerBase(IterativeLayerBase):
                             f"{', '.join(names)}"
                             + (f", nor does the {type(inner).__name__} it runs" if inner is not None else "")
                             + f"); pass them to {adapter.edge_feature_examples}, or leave them out"
-                            + _scalar_features_hint(edge_attr, bound or _takes(params, "edge_weight", strict=False)))
+                            + _scalar_features_hint(edge_attr, bound or _takes(
+                                _parameters(inner.forward) if inner is not None else params, "edge_weight",
+                                strict=True)))
         if not given and key is not None:
             param = params.get(key)
             if (param is not None and param.default is param.empty) or adapter.needs_edge_features(self.operator):
@@ -1030,9 +1037,10 @@ def check_weights_fit(edge_weight: Tensor, dtype: torch.dtype, where: str, op_na
 
 
 def _scalar_features_hint(edge_attr: Tensor, takes_weights: bool) -> str:
-    """For edge features refused by an operator that takes edge weights: where one scalar per edge goes
-    (many datasets keep their edge weights as ``edge_attr``), when these are one scalar per edge."""
-    if not takes_weights or not isinstance(edge_attr, Tensor):
+    """For edge features refused by an operator that takes edge weights (by name: not one that passes
+    its keywords on to a layer that takes none): where one real number per edge goes (many datasets
+    keep their edge weights as ``edge_attr``); nothing for integer features (edge types, not weights)."""
+    if not takes_weights or not isinstance(edge_attr, Tensor) or not edge_attr.is_floating_point():
         return ""
     if edge_attr.dim() == 1:
         return "; one weight per edge goes in edge_weight= (edge_weight=edge_attr)"

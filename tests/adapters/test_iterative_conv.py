@@ -518,11 +518,27 @@ def test_one_weight_per_edge_given_as_edge_features_is_pointed_to_edge_weight(ba
             with pytest.raises(TypeError, match=r"takes no edge features .*; one weight per edge goes in "
                                                 rf"edge_weight= \({re.escape(fix)}\)$"):
                 backend.run(layer, x, g, edge_attr=given)
-        with pytest.raises(TypeError, match=r"takes no edge features .*, or leave them out$"):  # (not weights)
-            backend.run(layer, x, g, edge_attr=torch.rand(ei.size(1), 3))
+        for features in (torch.rand(ei.size(1), 3), torch.randint(0, 3, (ei.size(1),))):  # (edge types: not weights)
+            with pytest.raises(TypeError, match=r"takes no edge features .*, or leave them out$"):
+                backend.run(layer, x, g, edge_attr=features)
     if backend.name == "pyg":  # a layer that takes no edge weights either (DGL's SAGEConv takes them)
+        from torch_geometric.nn import GCNConv, GPSConv, SAGEConv
+
         with pytest.raises(TypeError, match=r"takes no edge features .*, or leave them out$"):
             backend.run(backend.IterativeConv(backend.layers.layer("SAGEConv", 4)), x, g, edge_attr=w)
+        # nor one that passes its keywords on to a layer that takes none (GPSConv(SAGEConv)), which failed
+        # inside SAGEConv ("unexpected keyword argument 'edge_weight'") when given them
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # (GPSConv's batch norm: warned about, not the point here)
+            gps = backend.IterativeConv(GPSConv(4, SAGEConv(4, 4), heads=1), num_iterations=2)
+            with pytest.raises(TypeError, match=r"takes no edge features \(.*nor does the SAGEConv it runs\).*, or "
+                                                r"leave them out$"):
+                backend.run(gps, x, g, edge_attr=w)
+            with pytest.raises(TypeError, match=r"GPSConv.forward takes no edge_weight \(nor does the SAGEConv it "
+                                                r"runs\); leave the weights out"):
+                backend.run(gps, x, g, w)
+            gcn = backend.IterativeConv(GPSConv(4, GCNConv(4, 4), heads=1, norm=None), num_iterations=2)
+            assert backend.run(gcn, x, g, w).shape == (10, 4)  # (the layer it runs takes them)
 
 
 def test_features_of_another_dtype_than_the_wrapped_layer_are_named(backend):
