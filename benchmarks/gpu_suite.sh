@@ -3,11 +3,7 @@
 # Results go to benchmarks/results/*_cuda.{json,md} (or to $ITERATIVE_GNN_BENCH_RESULTS) and, when $OUT is
 # set, are copied there.
 set -uo pipefail
-# a trial run's folder ($ITERATIVE_GNN_BENCH_RESULTS, benchmarks/README.md), absolute before the cd below
-if [ -n "${ITERATIVE_GNN_BENCH_RESULTS:-}" ]; then
-  ITERATIVE_GNN_BENCH_RESULTS="$(realpath -m -- "$ITERATIVE_GNN_BENCH_RESULTS")"
-  export ITERATIVE_GNN_BENCH_RESULTS
-fi
+source "$(dirname "$0")/../scripts/_bench_results.sh"  # (before the cd below)
 cd "$(dirname "$0")"
 results="${ITERATIVE_GNN_BENCH_RESULTS:-$PWD/results}"
 export PYTHONWARNINGS=ignore PYTHONUNBUFFERED=1 PYTHONPATH="$PWD/../common:$PWD/..:${PYTHONPATH:-}"

@@ -3,12 +3,7 @@
 # root at the shared copy when it exists and nothing else was set, and select DGL's PyTorch backend.
 # .venv is required. When the DGL stack (.venv-dgl) cannot be installed (no Python 3.10-3.12, or pip
 # fails), the commands go on without it: HAVE_DGL=0, and a note says what is skipped and why.
-# a trial run's results folder for the benchmarks (benchmarks/README.md), as the caller named it from
-# where it stood: absolute before the commands change folders
-if [ -n "${ITERATIVE_GNN_BENCH_RESULTS:-}" ]; then
-  ITERATIVE_GNN_BENCH_RESULTS="$(realpath -m -- "$ITERATIVE_GNN_BENCH_RESULTS")"
-  export ITERATIVE_GNN_BENCH_RESULTS
-fi
+source "$(dirname "${BASH_SOURCE[0]}")/_bench_results.sh"  # (before the cd below)
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 scripts/setup_env.sh main
 if scripts/setup_env.sh dgl; then

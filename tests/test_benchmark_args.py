@@ -232,13 +232,15 @@ def test_results_go_where_the_environment_says_and_not_when_every_run_failed(tmp
 def test_the_shell_scripts_send_a_trial_run_to_the_folder_named_from_where_the_caller_stood(tmp_path):
     """run_targets.sh wrote its log into benchmarks/results/ whatever the variable said (over the committed
     log), and a relative folder was read from benchmarks/, where the scripts change to."""
-    shown = subprocess.run(
-        ["bash", "-c", f'source "{ROOT}/scripts/_prelude.sh" >/dev/null 2>&1 && echo "$ITERATIVE_GNN_BENCH_RESULTS"'],
+    shown = subprocess.run(  # (what scripts/_prelude.sh and gpu_suite.sh source first)
+        ["bash", "-c", f'source "{ROOT}/scripts/_bench_results.sh" && echo "$ITERATIVE_GNN_BENCH_RESULTS"'],
         cwd=tmp_path, env={**os.environ, "ITERATIVE_GNN_BENCH_RESULTS": "trial"}, capture_output=True, text=True,
         check=True)
     assert shown.stdout.strip() == str(tmp_path.resolve() / "trial")
     for script in ("run_targets.sh", "run_all.sh", "gpu_suite.sh"):
+        sourced = "_prelude.sh" if script != "gpu_suite.sh" else "_bench_results.sh"
+        assert f"scripts/{sourced}" in (BENCHMARKS / script).read_text(), script
         code = [line.split("#")[0] for line in (BENCHMARKS / script).read_text().splitlines()]
         assert not [line for line in code if re.search(r"(?<![$\w])results/", line)], f"{script} names results/"
-        uses = [line for line in code if "results" in line]
+        uses = [line for line in code if "results" in line and "_bench_results.sh" not in line]
         assert all("ITERATIVE_GNN_BENCH_RESULTS" in line or "$results" in line for line in uses), (script, uses)
