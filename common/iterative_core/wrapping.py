@@ -1221,8 +1221,8 @@ class RegistryLayerBase(OperatorLayerBase):
                 shown = f"{where}({self.in_channels}, {out})"
                 hint(f"the state_dict has no learned input map {prefix}lin.weight, which this {shown} has"
                      + (" (in_channels=-1 always adds the map)" if self.in_channels == -1 else "")
-                     + f": it was saved from {where}({out}), whose input is as wide as its output; build that "
-                     "layer to load it")
+                     + f": a state_dict of {where}({out}), whose input is as wide as its output, has none; build "
+                     "that layer to load one (this one keeps its map as initialised)")
             return
         if weight is None or self.lin is not None:
             return

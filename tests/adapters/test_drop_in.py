@@ -122,8 +122,8 @@ def test_an_input_width_of_minus_one_is_read_from_the_first_input(backend):
         backend.PIGNConv(5).load_state_dict(conv.state_dict())
     # the other way, a checkpoint without the map into a layer with one: named too (with strict=False the map
     # stayed as initialised, without a word); a state dict that holds none of the operator is not this layer's
-    no_map = r"has no learned input map lin.weight, which this PIGNConv\({}, 5\) has{}: it was saved from " \
-             r"PIGNConv\(5\), whose input is as wide as its output; build that layer"
+    no_map = r"has no learned input map lin.weight, which this PIGNConv\({}, 5\) has{}: a state_dict of " \
+             r"PIGNConv\(5\), whose input is as wide as its output, has none; build that layer to load one"
     for width, note in ((7, ""), (-1, r" \(in_channels=-1 always adds the map\)")):
         with pytest.raises(RuntimeError, match=r"Missing.*lin\.weight(.|\n)*" + no_map.format(width, note)):
             backend.PIGNConv(width, 5).load_state_dict(backend.PIGNConv(5).state_dict())
