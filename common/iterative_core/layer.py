@@ -32,7 +32,7 @@ from .schedules import Smoothing
 from .sparse import CSRPair, csr_pair, spmm_csr
 from ._state_dict import HintedLoad, hint
 from ._warnings import warn_user
-from .validation import check_features
+from .validation import check_features, compute_dtype
 
 __all__ = ["IterativeLayerBase", "GCNOperatorBase", "BoundStep", "ITERATION_KEYS", "PROPAGATIONS", "scaled_add"]
 
@@ -858,15 +858,20 @@ class GCNOperatorBase(HintedLoad, nn.Module):
         """The adapters' ``forward``: one application :math:`\\hat A x W + b` after the checks a layer
         makes of its input (the features' width, the graph's kind, size, device and index range, the
         edge weights); a block or a graph of another size is refused, not read out of range. Under
-        ``torch.compile`` it binds and applies without them."""
-        if is_compiling():  # the checks read values back from the device, which a compiled graph cannot
+        ``torch.compile`` it binds and applies without them. Half-precision features are computed in
+        float32 and returned in their dtype, as in a layer (the CPU's sparse products have no
+        half-precision kernel)."""
+        if not is_compiling():  # the checks read values back from the device, which a compiled graph cannot
+            where = type(self).__name__
+            check_features(x, self.channels, where, validate=True)
+            view = without_kept_checks(self, self.adapter().read_graph(self, x, graph, edge_weight, None, None))
+            edge_weight = check_graph_view(view, where, validate=True, nonnegative=self.normalize, device=x.device,
+                                           batch_hint=self.adapter.batch_hint)
+        dtype = compute_dtype(x.dtype)
+        if dtype == x.dtype or not self.binds_in_float32:
             return self.bind(x, graph, edge_weight)(x)
-        where = type(self).__name__
-        check_features(x, self.channels, where, validate=True)
-        view = without_kept_checks(self, self.adapter().read_graph(self, x, graph, edge_weight, None, None))
-        edge_weight = check_graph_view(view, where, validate=True, nonnegative=self.normalize, device=x.device,
-                                       batch_hint=self.adapter.batch_hint)
-        return self.bind(x, graph, edge_weight)(x)
+        xc = x.to(dtype)
+        return self.bind(xc, graph, edge_weight)(xc).to(x.dtype)
 
     def cached_propagation(self, num_nodes: int, weights: Any = None):
         """What ``cached=True`` keeps (None when nothing is kept, or when it was built from other weights

@@ -400,3 +400,18 @@ def test_forward_hooks_on_an_operator_that_binds_are_named_as_not_run(backend, c
             warnings.simplefilter("always")
             backend.call(layer, x, ei)
         assert len([w for w in caught if "registered on PIGNConv.operator" in str(w.message)]) == 1
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+def test_the_gcn_operator_called_alone_in_half_precision_computes_in_float32(backend, dtype):
+    """As the layer does: called alone, a half-precision GCN operator failed on the CPU ("addmm_out_sparse_csr
+    not implemented for 'Half'") where the same operator iterated in a layer ran."""
+    edge_index, w = random_graph(10, 30, seed=1)
+    x = torch.randn(10, 4)
+    op = backend.GCNOperator(4, **backend.zero_in_degree_ok).to(dtype)
+    wide = backend.GCNOperator(4, **backend.zero_in_degree_ok)
+    wide.load_state_dict({k: v.float() for k, v in op.state_dict().items()})
+    out = backend.call(op, x.to(dtype), edge_index, w)
+    assert out.dtype == dtype
+    expected = backend.call(wide, x.to(dtype).float(), edge_index, w)
+    torch.testing.assert_close(out.float(), expected.to(dtype).float(), rtol=0, atol=0)
