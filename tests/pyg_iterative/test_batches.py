@@ -47,7 +47,8 @@ def test_return_info_in_num_graphs_place_is_named():
     x, ei = torch.randn(4, 4), torch.tensor([[0, 1, 2, 3], [1, 0, 3, 2]])
     batch = torch.tensor([0, 0, 1, 1])
     model = GraphPIGN(4, 8, 2, num_iterations=2)
-    with pytest.raises(TypeError, match=r"GraphPIGN: num_graphs \(the fifth argument\) got True.*return_info=True"):
+    with pytest.raises(TypeError, match=r"^GraphPIGN: num_graphs must be an int or None, got True, a bool; "
+                                        r".*pass return_info=True by keyword$"):
         model(x, ei, None, batch, True)
     out, info = model(x, ei, None, batch, 2, True)
     assert out.shape == (2, 2) and info.iterations == 2
