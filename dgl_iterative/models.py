@@ -37,6 +37,16 @@ def _edge_weight(edge_weight, eweight, where: str):
     return eweight
 
 
+def _weights_and_count(graph, edge_weight) -> tuple:
+    """The edge weights (those an edge feature's name holds) and the edge count, for the model's check
+    of the weights (None where the graph is not a ``DGLGraph``, or holds no feature of that name)."""
+    if not isinstance(graph, dgl.DGLGraph) or is_compiling():
+        return edge_weight, None
+    if isinstance(edge_weight, str):
+        edge_weight = graph.edata.get(edge_weight) if graph.is_homogeneous else None
+    return edge_weight, graph.num_edges() if graph.is_homogeneous else None
+
+
 class PIGN(PIGNBase):
     r"""The Picard Iterative GNN of Zappala et al. (2023) for DGL: input dropout, a linear encoder,
     dropout, one :class:`PIGNConv` iterated ``num_iterations`` times, dropout and a linear decoder. Arguments
@@ -71,8 +81,9 @@ class PIGN(PIGNBase):
         """
         edge_weight = _edge_weight(edge_weight, eweight, type(self).__name__)
         self.check_order(feat, graph)
-        self.check_arguments("graph, feat, edge_weight, batch, return_info, *, num_graphs, eweight", edge_weight,
-                             takes_batch=True, batch=("a tensor of graph ids or None", batch))
+        self.check_arguments("graph, feat, edge_weight, batch, return_info, *, num_graphs, eweight",
+                             *_weights_and_count(graph, edge_weight), takes_batch=True,
+                             batch=("a tensor of graph ids or None", batch))
         if isinstance(graph, dgl.DGLGraph) and not is_compiling():  # (named as the model's, before the encoder runs)
             check_square_graph(type(self).__name__, graph)
         h = self.encode(feat)
@@ -115,7 +126,8 @@ class GraphPIGN(GraphPIGNBase):
             ``model(graph, feat, eweight=mask)``).
         """
         edge_weight = _edge_weight(edge_weight, eweight, type(self).__name__)
-        self.check_arguments("graph, feat, edge_weight, return_info, *, eweight", edge_weight, takes_batch=False)
+        self.check_arguments("graph, feat, edge_weight, return_info, *, eweight", *_weights_and_count(graph, edge_weight),
+                             takes_batch=False)
         batch, num_graphs = _graph_batch(type(self).__name__, graph, feat)
         h = self.encode(feat)
         z, info = self.iterate(feat, graph, h, edge_weight, batch=batch, num_graphs=num_graphs, return_info=True)

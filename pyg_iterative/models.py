@@ -3,11 +3,20 @@ from __future__ import annotations
 
 from typing import Optional
 
+import torch
 from torch import Tensor
 
 from iterative_core.models import GraphPIGNBase, PIGNBase
 
 from .pign_conv import PIGNConv
+
+
+
+def _num_edges(edge_index) -> Optional[int]:
+    """The edge count of an edge index given as a ``[2, E]`` tensor (None for the other graph formats)."""
+    if isinstance(edge_index, Tensor) and edge_index.layout == torch.strided and edge_index.dim() == 2:
+        return edge_index.size(1)
+    return None
 
 
 class PIGN(PIGNBase):
@@ -53,7 +62,7 @@ class PIGN(PIGNBase):
         ``num_graphs`` by keyword)."""
         self.check_order(x, edge_index)
         self.check_arguments("x, edge_index, edge_weight, batch, return_info, *, num_graphs", edge_weight,
-                             takes_batch=True, batch=("a tensor of graph ids or None", batch))
+                             _num_edges(edge_index), takes_batch=True, batch=("a tensor of graph ids or None", batch))
         h = self.encode(x)
         z, info = self.iterate(x, h, edge_index, edge_weight, batch=batch, num_graphs=num_graphs, return_info=True)
         return self.decode(z, info, return_info)
@@ -103,7 +112,7 @@ class GraphPIGN(GraphPIGNBase):
         self.check_order(x, edge_index)
         # (PIGN's order, whose fifth argument is return_info, or DGL's GraphPIGN's, whose fourth is)
         self.check_arguments("x, edge_index, edge_weight, batch, num_graphs, return_info", edge_weight,
-                             takes_batch=True, batch=("a tensor of graph ids or None", batch),
+                             _num_edges(edge_index), takes_batch=True, batch=("a tensor of graph ids or None", batch),
                              num_graphs=("an int or None", num_graphs))
         h = self.encode(x)
         z, info = self.iterate(x, h, edge_index, edge_weight, batch=batch, num_graphs=num_graphs, return_info=True)

@@ -20,8 +20,8 @@ from .forms import registered_form
 from .fixed_point import _batch_ids, _check_batch
 from .info import FixedPointInfo
 from .wrapping import _lazy_linear
-from .validation import (NonFiniteFeaturesError, all_finite, check_features, check_parameter_dtype, compute_dtype,
-                         nonfinite_features)
+from .validation import (NonFiniteFeaturesError, all_finite, check_features, check_parameter_dtype, check_weights_are_real,
+                         compute_dtype, nonfinite_features)
 
 
 #: the model's own dropouts (the convolution's is its ``conv.dropout``, the constructor's ``conv_dropout``)
@@ -161,25 +161,23 @@ class PIGNBase(HintedLoad, nn.Module):
         if not is_compiling():
             self.conv_class.adapter.check_order(type(self).__name__, x, graph)
 
-    def check_arguments(self, signature: str, edge_weight=None, *, takes_batch: bool, **flags) -> None:
+    def check_arguments(self, signature: str, edge_weight=None, num_edges: Optional[int] = None, *,
+                        takes_batch: bool, **flags) -> None:
         """The arguments ``forward`` passes on to its convolution that are easily given in the wrong
         place, named as the model's: a bool among ``flags`` (each ``name=(what it must be, value)``),
         ``return_info`` given in another argument's place (the other backend's order); and edge weights
         that are not floating-point, such as a batch vector in their place (PyG's
         ``model(x, edge_index, batch)``), pointed to ``batch=`` only where ``forward`` takes one
-        (``takes_batch``). ``signature``: ``forward``'s arguments, as the message shows them."""
+        (``takes_batch``; ``num_edges``: the graph's, when known). ``signature``: ``forward``'s
+        arguments, as the message shows them."""
         where = type(self).__name__
         for name, (what, value) in flags.items():
             if isinstance(value, bool):
                 raise TypeError(f"{where}: {name} must be {what}, got {value}, a bool; {where}.forward takes "
-                                f"({signature}): to ask for the iteration's info, pass return_info={value} by keyword")
-        if isinstance(edge_weight, Tensor) and not edge_weight.is_floating_point():
-            index_like = edge_weight.dtype in (torch.int64, torch.int32) and edge_weight.dim() == 1
-            hint = ("a batch vector goes by name, batch=batch; weights: convert them, edge_weight.float()"
-                    if takes_batch and index_like else "convert it: edge_weight.float()")
-            raise TypeError(f"{where}: edge_weight (the argument after the graph) must be a floating-point tensor "
-                            f"with one entry per edge, got {edge_weight.dtype} of shape {tuple(edge_weight.shape)} "
-                            f"({hint})")
+                                f"({signature}): if it is return_info, pass return_info={value} by keyword")
+        if isinstance(edge_weight, Tensor):
+            check_weights_are_real(edge_weight.view(-1) if edge_weight.dim() == 2 and edge_weight.shape[1] == 1
+                                   else edge_weight, num_edges, where, takes_batch=takes_batch)
 
     def encode(self, x: Tensor) -> Tensor:
         self.check_input(x)

@@ -62,15 +62,23 @@ def test_a_batch_vector_in_edge_weights_place_is_named(backend):
             backend.call(backend.PIGNConv(4, num_iterations=3), x, EI, torch.tensor([0, 0, 1, 1]))
     # a model names itself (the message named its PIGNConv), and points to batch= only where its forward
     # takes one (DGL's GraphPIGN reads the batch from the batched graph)
-    model_batch = r" \(a batch vector goes by name, batch=batch; weights: convert them, edge_weight.float\(\)\)$"
-    for model, ids, hint in (
-            (backend.PIGN(4, 8, 2, 3), batch, model_batch),
-            (backend.GraphPIGN(4, 8, 2, 3), batch,
-             model_batch if backend.name == "pyg" else r" \(convert it: edge_weight.float\(\)\)$")):
-        with pytest.raises(TypeError, match=rf"^{type(model).__name__}: edge_weight \(the argument after the graph\) "
-                                            r"must be a floating-point tensor with one entry per edge, got torch.int64 of "
-                                            r"shape \(5,\)" + hint):
-            backend.call(model, torch.randn(5, 4), EI, ids)
+    message = r"^{}: edge_weight must be a floating-point tensor with one entry per edge, got torch.int64 of shape {}{}$"
+    by_name = r" \(edge_weight is the third argument: pass a batch vector by name, batch=batch\)"
+    both = r" \(weights: convert them, edge_weight.float\(\); a batch vector: edge_weight is the third argument: .*\)"
+    takes_batch = {"PIGN": True, "GraphPIGN": backend.name == "pyg"}
+    for name, takes in takes_batch.items():
+        model = getattr(backend, name)(4, 8, 2, 3)
+        for ids, shape, hint in ((batch, r"\(5,\)", by_name if takes else ""),
+                                 (torch.tensor([0, 0, 1, 1]), r"\(4,\)",
+                                  both if takes else r" \(convert it: edge_weight.float\(\)\)"),
+                                 (torch.zeros(4, 3, dtype=torch.long), r"\(4, 3\)", "")):  # (integer edge features)
+            with pytest.raises(TypeError, match=message.format(name, shape, hint)):
+                backend.call(model, torch.randn(5, 4), EI, ids)
+    if backend.name == "dgl":  # integer weights given by name are checked as the model's too
+        g = backend.graph(EI, 5)
+        g.edata["types"] = torch.tensor([0, 1, 1, 2])
+        with pytest.raises(TypeError, match=message.format("GraphPIGN", r"\(4,\)", r" \(convert it: .*\)")):
+            backend.GraphPIGN(4, 8, 2, 3)(g, torch.randn(5, 4), "types")
     with pytest.raises(TypeError, match=r"got torch.bool of shape \(4,\) \(convert it: edge_weight.float\(\)\)"):
         backend.call(backend.PIGNConv(4, num_iterations=3), torch.randn(5, 4), EI, torch.ones(4, dtype=torch.bool))
 

@@ -294,11 +294,12 @@ def test_return_info_given_in_another_models_place_is_named(backend):
     for model in models:
         name = type(model).__name__
         with pytest.raises(TypeError, match=rf"^{name}: batch must be a tensor of graph ids or None, got True, a bool; "
-                                            rf"{name}.forward takes \(.*\): to ask for the iteration's info, pass "
+                                            rf"{name}.forward takes \(.*\): if it is return_info, pass "
                                             r"return_info=True by keyword$"):
             backend.run(model, x, g, None, True)
     if backend.name == "pyg":
-        with pytest.raises(TypeError, match=r"^GraphPIGN: num_graphs must be an int or None, got False, a bool"):
+        with pytest.raises(TypeError, match=r"^GraphPIGN: num_graphs must be an int or None, got False, a bool; "
+                                            r".*: if it is return_info, pass return_info=False by keyword$"):
             backend.run(backend.GraphPIGN(4, 8, 2), x, g, None, None, False)
 
 
