@@ -139,6 +139,10 @@ class PyGAdapter(GraphAdapter):
         return inner if isinstance(inner, nn.Module) else None
 
     @classmethod
+    def passes_keywords_on(cls, layer) -> bool:
+        return type(layer).__name__ in _INNER_CONV
+
+    @classmethod
     def layer_widths(cls, layer):
         name = type(layer).__name__
         if name in ("EdgeConv", "DynamicEdgeConv") and isinstance(getattr(layer, "nn", None), nn.Module):

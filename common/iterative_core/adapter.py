@@ -343,6 +343,12 @@ class GraphAdapter:
         return None
 
     @classmethod
+    def passes_keywords_on(cls, layer) -> bool:
+        """Whether ``layer`` is one of the ecosystem's layers that pass their keywords on to the layer
+        they run (:meth:`inner_layer`, which may be None: ``GPSConv(C, None)`` runs none)."""
+        return False
+
+    @classmethod
     def layer_widths(cls, layer) -> Optional[tuple[tuple[Optional[int], ...], Optional[int]]]:
         """``(input widths, output width)`` of this ecosystem's layers whose widths its attributes do not
         say as :attr:`widths` reads them (None: read them so)."""

@@ -552,14 +552,16 @@ class OperatorLayerBase(IterativeLayerBase):
         adapter = self.adapter()  # (its method looked up at each call: torch.compile traces that)
         kwargs = {}
         if edge_weight is not None:
-            # (a layer that passes its keywords on, PyG's GPSConv: the layer it runs must name them)
-            inner = (adapter.inner_layer(unwrapped(op)) if params is not None and "edge_weight" not in params
-                     and _takes(params, "edge_weight", strict=False) else None)
-            if not _takes(params, "edge_weight", strict=False) or (
-                    inner is not None and not _takes(_parameters(inner.forward), "edge_weight", strict=False)):
-                runs = f" (nor does the {type(inner).__name__} it runs)" if inner is not None else ""
-                raise TypeError(f"{type(self).__name__}: {type(op).__name__}.forward takes no edge_weight{runs}; leave "
-                                "the weights out or use a convolution that takes them")
+            # (a layer that passes its keywords on, PyG's GPSConv: the layer it runs, if any, must name them)
+            passes_on = (params is not None and "edge_weight" not in params and _takes(params, "edge_weight", strict=False)
+                         and adapter.passes_keywords_on(unwrapped(op)))
+            inner = unwrapped(adapter.inner_layer(unwrapped(op))) if passes_on else None
+            if not _takes(params, "edge_weight", strict=False) or passes_on and (
+                    inner is None or not _takes(_parameters(inner.forward), "edge_weight", strict=False)):
+                runs = ("" if not passes_on else " (nor does the layer it runs)" if inner is None
+                        else f" (nor does the {type(inner).__name__} it runs)")
+                raise TypeError(f"{type(self).__name__}: {type(unwrapped(op)).__name__}.forward takes no edge_weight"
+                                f"{runs}; leave the weights out or use a convolution that takes them")
             # in the features' dtype, as the GCN operator takes them (a bfloat16 layer given float32 weights)
             if edge_weight.is_floating_point() and edge_weight.dtype != x.dtype:
                 if self.validate:
