@@ -237,9 +237,18 @@ def test_the_shell_scripts_send_a_trial_run_to_the_folder_named_from_where_the_c
         cwd=tmp_path, env={**os.environ, "ITERATIVE_GNN_BENCH_RESULTS": "trial"}, capture_output=True, text=True,
         check=True)
     assert shown.stdout.strip() == str(tmp_path.resolve() / "trial")
+    # the folder is made absolute before the scripts change folders: _bench_results.sh sourced before the
+    # first cd of scripts/_prelude.sh (which run_targets.sh and run_all.sh source first) and of gpu_suite.sh
+    for path in (ROOT / "scripts" / "_prelude.sh", BENCHMARKS / "gpu_suite.sh"):
+        code = [line.split("#")[0].strip() for line in path.read_text().splitlines()]
+        sources = [i for i, line in enumerate(code) if line.startswith("source ") and "_bench_results.sh" in line]
+        cds = [i for i, line in enumerate(code) if line.startswith("cd ")]
+        assert sources and cds and sources[0] < cds[0], path.name
+    for script in ("run_targets.sh", "run_all.sh"):
+        code = [line.split("#")[0].strip() for line in (BENCHMARKS / script).read_text().splitlines()]
+        first = next(line for line in code if line.startswith(("source ", "cd ")))
+        assert first.startswith("source ") and "scripts/_prelude.sh" in first, script
     for script in ("run_targets.sh", "run_all.sh", "gpu_suite.sh"):
-        sourced = "_prelude.sh" if script != "gpu_suite.sh" else "_bench_results.sh"
-        assert f"scripts/{sourced}" in (BENCHMARKS / script).read_text(), script
         code = [line.split("#")[0] for line in (BENCHMARKS / script).read_text().splitlines()]
         assert not [line for line in code if re.search(r"(?<![$\w])results/", line)], f"{script} names results/"
         uses = [line for line in code if "results" in line and "_bench_results.sh" not in line]
