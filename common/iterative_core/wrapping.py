@@ -558,7 +558,7 @@ class OperatorLayerBase(IterativeLayerBase):
             inner = unwrapped(adapter.inner_layer(unwrapped(op))) if passes_on else None
             if not _takes(params, "edge_weight", strict=False) or passes_on and (
                     inner is None or not _takes(_parameters(inner.forward), "edge_weight", strict=False)):
-                runs = ("" if not passes_on else " (nor does the layer it runs)" if inner is None
+                runs = ("" if not passes_on else " (and runs no layer that would)" if inner is None
                         else f" (nor does the {type(inner).__name__} it runs)")
                 raise TypeError(f"{type(self).__name__}: {type(unwrapped(op)).__name__}.forward takes no edge_weight"
                                 f"{runs}; leave the weights out or use a convolution that takes them")

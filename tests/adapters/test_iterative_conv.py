@@ -540,9 +540,10 @@ def test_one_weight_per_edge_given_as_edge_features_is_pointed_to_edge_weight(ba
             gcn = backend.IterativeConv(GPSConv(4, GCNConv(4, 4), heads=1, norm=None), num_iterations=2)
             assert backend.run(gcn, x, g, w).shape == (10, 4)  # (the layer it runs takes them)
             # no layer to run (GPSConv(C, None) dropped them unread), or a compiled one that takes none
-            for inner, named in ((None, "the layer"), (torch.compile(SAGEConv(4, 4)), "the SAGEConv")):
+            for inner, why in ((None, r"and runs no layer that would"),
+                               (torch.compile(SAGEConv(4, 4)), r"nor does the SAGEConv it runs")):
                 gps = backend.IterativeConv(GPSConv(4, inner, heads=1, norm=None), num_iterations=2)
-                with pytest.raises(TypeError, match=rf"GPSConv.forward takes no edge_weight \(nor does {named} it runs\)"):
+                with pytest.raises(TypeError, match=rf"GPSConv.forward takes no edge_weight \({why}\)"):
                     backend.run(gps, x, g, w)
 
 
