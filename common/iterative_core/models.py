@@ -168,16 +168,18 @@ class PIGNBase(HintedLoad, nn.Module):
         ``return_info`` given in another argument's place (the other backend's order); and edge weights
         that are not floating-point, such as a batch vector in their place (PyG's
         ``model(x, edge_index, batch)``), pointed to ``batch=`` only where ``forward`` takes one
-        (``takes_batch``; ``num_edges``: the graph's, when known). ``signature``: ``forward``'s
-        arguments, as the message shows them."""
+        (``takes_batch``), or whose count is not the graph's ``num_edges`` (when known; the convolution
+        checks the rest). ``signature``: ``forward``'s arguments, as the message shows them."""
         where = type(self).__name__
         for name, (what, value) in flags.items():
             if isinstance(value, bool):
                 raise TypeError(f"{where}: {name} must be {what}, got {value}, a bool; {where}.forward takes "
                                 f"({signature}): if it is return_info, pass return_info={value} by keyword")
         if isinstance(edge_weight, Tensor):
-            check_weights_are_real(edge_weight.view(-1) if edge_weight.dim() == 2 and edge_weight.shape[1] == 1
-                                   else edge_weight, num_edges, where, takes_batch=takes_batch)
+            w = edge_weight.view(-1) if edge_weight.dim() == 2 and edge_weight.shape[1] == 1 else edge_weight
+            check_weights_are_real(w, num_edges, where, takes_batch=takes_batch)
+            if num_edges is not None and w.dim() == 1 and w.shape[0] != num_edges:
+                raise ValueError(f"{where}: edge_weight has shape {tuple(w.shape)} but the graph has {num_edges} edges")
 
     def encode(self, x: Tensor) -> Tensor:
         self.check_input(x)

@@ -74,6 +74,9 @@ def test_a_batch_vector_in_edge_weights_place_is_named(backend):
                                  (torch.zeros(4, 3, dtype=torch.long), r"\(4, 3\)", "")):  # (integer edge features)
             with pytest.raises(TypeError, match=message.format(name, shape, hint)):
                 backend.call(model, torch.randn(5, 4), EI, ids)
+    for name in takes_batch:  # real weights, one too few
+        with pytest.raises(ValueError, match=rf"^{name}: edge_weight has shape \(3,\) but the graph has 4 edges$"):
+            backend.call(getattr(backend, name)(4, 8, 2, 3), torch.randn(5, 4), EI, torch.rand(3))
     if backend.name == "dgl":  # integer weights given by name are checked as the model's too
         g = backend.graph(EI, 5)
         g.edata["types"] = torch.tensor([0, 1, 1, 2])
