@@ -779,7 +779,8 @@ class GCNOperatorBase(HintedLoad, nn.Module):
             return None
         return key.extend((num_nodes, dtype, bool(self.add_self_loops), bool(self.normalize)))
 
-    def prepare(self, graph, edge_weight: Optional[Tensor], num_nodes: int, dtype: torch.dtype) -> tuple[Propagation, Any]:
+    def prepare(self, graph, edge_weight: Optional[Tensor], num_nodes: int, dtype: torch.dtype,
+                device: Optional[torch.device] = None) -> tuple[Propagation, Any]:
         """:meth:`build_propagation`, or what an earlier call on the same graph built.
 
         With ``cached=True`` the first graph's propagation serves every later call (PyG's
@@ -803,7 +804,8 @@ class GCNOperatorBase(HintedLoad, nn.Module):
         transformed = under_transform()  # (forward AD, torch.func: the edge-list form, built for the call)
         weights = _weights_token(graph, edge_weight) if self.cached else None
         cache = None if learned or transformed else self.cached_propagation(num_nodes, weights)
-        if cache is not None and cache[0].weight.dtype == dtype:
+        # (what cached=True kept serves features of its dtype and device: a layer moved with .to() builds anew)
+        if cache is not None and cache[0].weight.dtype == dtype and (device is None or cache[0].weight.device == device):
             return cache
         key = self.propagation_key(graph, edge_weight, num_nodes, dtype)
         built = self._graphs.get(key)
@@ -849,7 +851,7 @@ class GCNOperatorBase(HintedLoad, nn.Module):
         """The map :math:`z \\mapsto \\hat A z W + b` of one forward pass on ``graph`` (any graph the
         adapter takes): the propagation built (or reused, see :meth:`prepare`), and, with a
         ``lipschitz_budget``, :math:`W` rescaled to it, per graph with a ``batch`` vector."""
-        prop, data = self.prepare(graph, edge_weight, x.size(0), x.dtype)
+        prop, data = self.prepare(graph, edge_weight, x.size(0), x.dtype, x.device)
         bound = self.norm_bound(prop, batch, num_graphs) if lipschitz_budget is not None else None
         W, scale = self.scaled_weight(lipschitz_budget, bound, x.dtype)
         return self.bind_step(x, W, self.propagator(graph, prop, data), scale, batch)

@@ -4,6 +4,7 @@ the cache stays small; and gradients through both propagation paths match finite
 from __future__ import annotations
 
 import copy
+import dataclasses
 import gc
 import io
 import pickle
@@ -307,6 +308,24 @@ def test_cached_true_keeps_the_first_graph(backend, monkeypatch):
     conv.reset_parameters()
     backend.run(conv, x, other)
     assert len(calls) == 2
+
+
+def test_cached_true_serves_only_its_own_device(backend, monkeypatch):
+    """A ``cached=True`` layer moved with ``.to(device)`` was served the propagation built on the former
+    device (its dtype was compared, not its device). Stood in for here by a kept propagation whose
+    weights are on the meta device."""
+    n = 20
+    edge_index, _ = random_graph(n, 60, seed=9)
+    x = torch.randn(n, C)
+    conv = backend.PIGNConv(C, num_iterations=3, cached=True)
+    calls = _count_builds(monkeypatch, conv.operator)
+    g = backend.graph(edge_index, n)
+    first = backend.run(conv, x, g)
+    (prop, data), nodes, token = conv.operator._cache
+    conv.operator._cache = ((dataclasses.replace(prop, weight=prop.weight.to("meta")), data), nodes, token)
+    assert torch.equal(backend.run(conv, x, g), first) and len(calls) == 2  # built again, on the features' device
+    backend.run(conv, x, g)
+    assert len(calls) == 2  # (and kept)
 
 
 def test_dtype_and_options_are_part_of_the_key(backend, monkeypatch):
