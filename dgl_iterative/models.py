@@ -37,14 +37,16 @@ def _edge_weight(edge_weight, eweight, where: str):
     return eweight
 
 
-def _weights_and_count(graph, edge_weight) -> tuple:
-    """The edge weights (those an edge feature's name holds) and the edge count, for the model's check
-    of the weights (None where the graph is not a ``DGLGraph``, or holds no feature of that name)."""
-    if not isinstance(graph, dgl.DGLGraph) or is_compiling():
-        return edge_weight, None
+def _weights(graph, edge_weight, takes_batch: bool) -> dict:
+    """The model's check of its edge weights (:meth:`~iterative_core.models.PIGNBase.check_arguments`):
+    the weights (those an edge feature's name holds, shown by that name and not taken for a batch
+    vector), the edge count (None where the graph is not a ``DGLGraph``), and ``takes_batch``."""
+    if not isinstance(graph, dgl.DGLGraph) or is_compiling() or not graph.is_homogeneous:
+        return dict(edge_weight=edge_weight, num_edges=None, takes_batch=takes_batch)
     if isinstance(edge_weight, str):
-        edge_weight = graph.edata.get(edge_weight) if graph.is_homogeneous else None
-    return edge_weight, graph.num_edges() if graph.is_homogeneous else None
+        return dict(edge_weight=graph.edata.get(edge_weight), num_edges=graph.num_edges(), takes_batch=False,
+                    shown=f"graph.edata[{edge_weight!r}]")
+    return dict(edge_weight=edge_weight, num_edges=graph.num_edges(), takes_batch=takes_batch)
 
 
 class PIGN(PIGNBase):
@@ -82,7 +84,7 @@ class PIGN(PIGNBase):
         edge_weight = _edge_weight(edge_weight, eweight, type(self).__name__)
         self.check_order(feat, graph)
         self.check_arguments("graph, feat, edge_weight, batch, return_info, *, num_graphs, eweight",
-                             *_weights_and_count(graph, edge_weight), takes_batch=True,
+                             **_weights(graph, edge_weight, takes_batch=True),
                              batch=("a tensor of graph ids or None", batch))
         if isinstance(graph, dgl.DGLGraph) and not is_compiling():  # (named as the model's, before the encoder runs)
             check_square_graph(type(self).__name__, graph)
@@ -126,8 +128,8 @@ class GraphPIGN(GraphPIGNBase):
             ``model(graph, feat, eweight=mask)``).
         """
         edge_weight = _edge_weight(edge_weight, eweight, type(self).__name__)
-        self.check_arguments("graph, feat, edge_weight, return_info, *, eweight", *_weights_and_count(graph, edge_weight),
-                             takes_batch=False)
+        self.check_arguments("graph, feat, edge_weight, return_info, *, eweight",
+                             **_weights(graph, edge_weight, takes_batch=False))
         batch, num_graphs = _graph_batch(type(self).__name__, graph, feat)
         h = self.encode(feat)
         z, info = self.iterate(feat, graph, h, edge_weight, batch=batch, num_graphs=num_graphs, return_info=True)

@@ -14,7 +14,8 @@ from .pign_conv import PIGNConv
 
 def _num_edges(edge_index) -> Optional[int]:
     """The edge count of an edge index given as a ``[2, E]`` tensor (None for the other graph formats)."""
-    if isinstance(edge_index, Tensor) and edge_index.layout == torch.strided and edge_index.dim() == 2:
+    if (isinstance(edge_index, Tensor) and edge_index.layout == torch.strided and edge_index.dim() == 2
+            and edge_index.size(0) == 2):  # (another shape is refused as the graph's, by the convolution)
         return edge_index.size(1)
     return None
 

@@ -455,7 +455,7 @@ def without_kept_checks(operator, view: GraphView) -> GraphView:
 
 
 def check_graph_view(view: GraphView, where: str, *, validate: bool, nonnegative: bool,
-                     device, batch_hint: str) -> Optional[Tensor]:
+                     device, batch_hint: str, takes_batch: bool = True) -> Optional[Tensor]:
     """The core's checks of a graph: the index range (see :func:`check_edges`), the edge weights'
     shape, dtype, device and values (non-negative when ``nonnegative``), and, with ``validate``, a
     batch vector that cuts no edge. Returns the edge weights to pass on.
@@ -468,12 +468,12 @@ def check_graph_view(view: GraphView, where: str, *, validate: bool, nonnegative
     memo = _checked_key(view, validate, nonnegative, checks_batch)
     if memo is not None and _CHECKED.get(memo) is not None:
         return check_edge_weight(view.edge_weight, view.num_edges, where, normalize=nonnegative, device=device,
-                                 validate=False)
+                                 validate=False, takes_batch=takes_batch)
     if view.index_check:
         src, dst = view.edges()
         check_edges(src, dst, view.num_nodes, where, validate=validate, name=view.edges_name)
     edge_weight = check_edge_weight(view.edge_weight, view.num_edges, where, normalize=nonnegative,
-                                    device=device, validate=validate)
+                                    device=device, validate=validate, takes_batch=takes_batch)
     if validate and view.weights is not None:  # (NaN/Inf refused as in edge_weight, negatives where normalised)
         values = view.weights()
         if values is not None:

@@ -162,14 +162,15 @@ class PIGNBase(HintedLoad, nn.Module):
             self.conv_class.adapter.check_order(type(self).__name__, x, graph)
 
     def check_arguments(self, signature: str, edge_weight=None, num_edges: Optional[int] = None, *,
-                        takes_batch: bool, **flags) -> None:
+                        takes_batch: bool, shown: str = "edge_weight", **flags) -> None:
         """The arguments ``forward`` passes on to its convolution that are easily given in the wrong
         place, named as the model's: a bool among ``flags`` (each ``name=(what it must be, value)``),
         ``return_info`` given in another argument's place (the other backend's order); and edge weights
         that are not floating-point, such as a batch vector in their place (PyG's
         ``model(x, edge_index, batch)``), pointed to ``batch=`` only where ``forward`` takes one
         (``takes_batch``), or whose count is not the graph's ``num_edges`` (when known; the convolution
-        checks the rest). ``signature``: ``forward``'s arguments, as the message shows them."""
+        checks the rest); ``shown``: the weights as given (an edge feature's name in DGL). ``signature``:
+        ``forward``'s arguments, as the message shows them."""
         where = type(self).__name__
         for name, (what, value) in flags.items():
             if isinstance(value, bool):
@@ -177,7 +178,7 @@ class PIGNBase(HintedLoad, nn.Module):
                                 f"({signature}): if it is return_info, pass return_info={value} by keyword")
         if isinstance(edge_weight, Tensor):
             w = edge_weight.view(-1) if edge_weight.dim() == 2 and edge_weight.shape[1] == 1 else edge_weight
-            check_weights_are_real(w, num_edges, where, takes_batch=takes_batch)
+            check_weights_are_real(w, num_edges, where, takes_batch=takes_batch, shown=shown)
             if num_edges is not None and w.dim() == 1 and w.shape[0] != num_edges:
                 raise ValueError(f"{where}: edge_weight has shape {tuple(w.shape)} but the graph has {num_edges} edges")
 

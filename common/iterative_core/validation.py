@@ -132,19 +132,21 @@ def check_edges(src: Tensor, dst: Tensor, num_nodes: int, where: str, *, validat
                              f"(valid indices 0..{num_nodes - 1})")
 
 
-def check_weights_are_real(w: Tensor, num_edges: Optional[int], where: str, *, takes_batch: bool = True) -> None:
+def check_weights_are_real(w: Tensor, num_edges: Optional[int], where: str, *, takes_batch: bool = True,
+                           shown: str = "edge_weight") -> None:
     """Refuse edge weights that are not floating-point, with what they may be: integer weights, or a
     batch vector in their place (``model(x, edge_index, batch)``, PyG's models' order), pointed to
-    ``batch=`` where the caller takes one (``takes_batch``). ``num_edges``: the graph's, when known."""
+    ``batch=`` where the caller takes one (``takes_batch``). ``num_edges``: the graph's, when known;
+    ``shown``: the weights as the caller gave them (an edge feature's name in DGL)."""
     if w.is_floating_point():
         return
-    by_name = "edge_weight is the third argument: pass a batch vector by name, batch=batch"
+    by_name = "edge_weight is the third argument; pass a batch vector by name, batch=batch"
     index_like = takes_batch and w.dtype in (torch.int64, torch.int32) and w.dim() == 1
     hint = ""
     if w.dim() == 1 and (num_edges is None or w.shape[0] == num_edges):
         # one entry per edge: integer weights, or the batch vector of a graph with as many nodes as edges
-        hint = (f" (weights: convert them, edge_weight.float(); a batch vector: {by_name})" if index_like
-                else " (convert it: edge_weight.float())")
+        hint = (f" (weights: convert them, {shown}.float(); a batch vector: {by_name})" if index_like
+                else f" (convert it: {shown}.float())")
     elif index_like:
         hint = f" ({by_name})"
     raise TypeError(f"{where}: edge_weight must be a floating-point tensor with one entry per edge, got "
@@ -152,16 +154,18 @@ def check_weights_are_real(w: Tensor, num_edges: Optional[int], where: str, *, t
 
 
 def check_edge_weight(w: Optional[Tensor], num_edges: int, where: str, *, normalize: bool,
-                      device: torch.device, validate: bool = True, name: str = "edge_weight") -> Optional[Tensor]:
+                      device: torch.device, validate: bool = True, name: str = "edge_weight",
+                      takes_batch: bool = True) -> Optional[Tensor]:
     """Return ``w`` as a 1-D tensor, or raise naming what is wrong (``name``: what the values are called,
-    a sparse adjacency's values are its weights)."""
+    a sparse adjacency's values are its weights; ``takes_batch``: whether the caller's ``forward`` takes
+    a batch vector, which integer weights may be)."""
     if w is None:
         return None
     if not isinstance(w, Tensor):
         raise TypeError(f"{where}: edge_weight must be a tensor, got {type(w).__name__}")
     if w.dim() == 2 and w.shape[1] == 1:
         w = w.view(-1)
-    check_weights_are_real(w, num_edges, where)
+    check_weights_are_real(w, num_edges, where, takes_batch=takes_batch)
     if w.dim() == 2 and w.shape[0] == num_edges:  # [E, D] edge features in the weights' place
         raise ValueError(f"{where}: edge_weight must hold one weight per edge, shape ({num_edges},), got "
                          f"{tuple(w.shape)}: edge features go by name, edge_attr=..., to a wrapped layer "

@@ -63,8 +63,8 @@ def test_a_batch_vector_in_edge_weights_place_is_named(backend):
     # a model names itself (the message named its PIGNConv), and points to batch= only where its forward
     # takes one (DGL's GraphPIGN reads the batch from the batched graph)
     message = r"^{}: edge_weight must be a floating-point tensor with one entry per edge, got torch.int64 of shape {}{}$"
-    by_name = r" \(edge_weight is the third argument: pass a batch vector by name, batch=batch\)"
-    both = r" \(weights: convert them, edge_weight.float\(\); a batch vector: edge_weight is the third argument: .*\)"
+    by_name = r" \(edge_weight is the third argument; pass a batch vector by name, batch=batch\)"
+    both = r" \(weights: convert them, edge_weight.float\(\); a batch vector: edge_weight is the third argument; .*\)"
     takes_batch = {"PIGN": True, "GraphPIGN": backend.name == "pyg"}
     for name, takes in takes_batch.items():
         model = getattr(backend, name)(4, 8, 2, 3)
@@ -77,11 +77,20 @@ def test_a_batch_vector_in_edge_weights_place_is_named(backend):
     for name in takes_batch:  # real weights, one too few
         with pytest.raises(ValueError, match=rf"^{name}: edge_weight has shape \(3,\) but the graph has 4 edges$"):
             backend.call(getattr(backend, name)(4, 8, 2, 3), torch.randn(5, 4), EI, torch.rand(3))
-    if backend.name == "dgl":  # integer weights given by name are checked as the model's too
+    if backend.name == "dgl":  # integer weights given by name are checked as the model's too (never a batch vector)
         g = backend.graph(EI, 5)
         g.edata["types"] = torch.tensor([0, 1, 1, 2])
-        with pytest.raises(TypeError, match=message.format("GraphPIGN", r"\(4,\)", r" \(convert it: .*\)")):
-            backend.GraphPIGN(4, 8, 2, 3)(g, torch.randn(5, 4), "types")
+        for name in takes_batch:
+            with pytest.raises(TypeError, match=message.format(name, r"\(4,\)",
+                                                               r" \(convert it: graph.edata\['types'\].float\(\)\)")):
+                getattr(backend, name)(4, 8, 2, 3)(g, torch.randn(5, 4), "types")
+    else:  # an edge index of another shape is refused as such, not as weights of a made-up count
+        for name in takes_batch:
+            with pytest.raises(ValueError, match=r"edge_index must have shape \[2, num_edges\], got \(4, 2\)"):
+                getattr(backend, name)(4, 8, 2, 3)(torch.randn(5, 4), EI.t(), torch.rand(4))
+    # the GCN operator called alone takes no batch vector: not pointed to batch=
+    with pytest.raises(TypeError, match=r"got torch.int64 of shape \(5,\)$"):
+        backend.call(backend.GCNOperator(4), torch.randn(5, 4), EI, batch)
     with pytest.raises(TypeError, match=r"got torch.bool of shape \(4,\) \(convert it: edge_weight.float\(\)\)"):
         backend.call(backend.PIGNConv(4, num_iterations=3), torch.randn(5, 4), EI, torch.ones(4, dtype=torch.bool))
 
