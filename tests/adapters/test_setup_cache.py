@@ -294,14 +294,19 @@ def test_cached_true_tells_weights_made_under_inference_mode_from_others(backend
     assert torch.allclose(backend.run(conv, x, g, w_train), backend.run(fresh().eval(), x, g, w_train), atol=1e-6)
 
 
-def test_cached_true_keeps_the_first_graph(backend, monkeypatch):
-    n = 20
+def _cached_layer_called_once(backend, monkeypatch, n: int = 20):
+    """A ``cached=True`` layer after one call: the layer, its builds (a list), the features and its output."""
     edge_index, _ = random_graph(n, 60, seed=9)
     x = torch.randn(n, C)
     conv = backend.PIGNConv(C, num_iterations=3, cached=True)
     calls = _count_builds(monkeypatch, conv.operator)
     g = backend.graph(edge_index, n)
-    first = backend.run(conv, x, g)
+    return conv, calls, x, g, backend.run(conv, x, g)
+
+
+def test_cached_true_keeps_the_first_graph(backend, monkeypatch):
+    n = 20
+    conv, calls, x, _, first = _cached_layer_called_once(backend, monkeypatch, n)
     other = backend.graph(random_graph(n, 60, seed=10)[0], n)
     assert torch.equal(backend.run(conv, x, other), first)  # PyG's convention: one fixed graph
     assert len(calls) == 1 and len(conv.operator._graphs) == 0
@@ -314,13 +319,7 @@ def test_cached_true_serves_only_its_own_device(backend, monkeypatch):
     """A ``cached=True`` layer moved with ``.to(device)`` was served the propagation built on the former
     device (its dtype was compared, not its device). Stood in for here by a kept propagation whose
     weights are on the meta device."""
-    n = 20
-    edge_index, _ = random_graph(n, 60, seed=9)
-    x = torch.randn(n, C)
-    conv = backend.PIGNConv(C, num_iterations=3, cached=True)
-    calls = _count_builds(monkeypatch, conv.operator)
-    g = backend.graph(edge_index, n)
-    first = backend.run(conv, x, g)
+    conv, calls, x, g, first = _cached_layer_called_once(backend, monkeypatch)
     (prop, data), nodes, token = conv.operator._cache
     conv.operator._cache = ((dataclasses.replace(prop, weight=prop.weight.to("meta")), data), nodes, token)
     assert torch.equal(backend.run(conv, x, g), first) and len(calls) == 2  # built again, on the features' device
