@@ -32,7 +32,7 @@ from .schedules import Smoothing
 from .sparse import CSRPair, csr_pair, spmm_csr
 from ._state_dict import HintedLoad, hint
 from ._warnings import warn_user
-from .validation import check_features, compute_dtype
+from .validation import autocast_enabled, check_features, compute_dtype, outside_autocast
 
 __all__ = ["IterativeLayerBase", "GCNOperatorBase", "BoundStep", "ITERATION_KEYS", "PROPAGATIONS", "scaled_add"]
 
@@ -862,7 +862,16 @@ class GCNOperatorBase(HintedLoad, nn.Module):
         edge weights); a block or a graph of another size is refused, not read out of range. Under
         ``torch.compile`` it binds and applies without them. Half-precision features are computed in
         float32 and returned in their dtype, as in a layer (the CPU's sparse products have no
-        half-precision kernel)."""
+        half-precision kernel); under ``torch.autocast`` it runs in its parameters' dtype with autocast
+        off, as a layer does, and its backward pass must run after the autocast block."""
+        if x.is_floating_point() and autocast_enabled(x.device.type):
+            param = next(self.parameters(), None)
+            dtype = x.dtype if param is None else param.dtype
+            with torch.autocast(x.device.type, enabled=False):
+                out = self.apply_once(x.to(dtype), graph, edge_weight)
+            if out.requires_grad and not is_compiling():
+                out.register_hook(outside_autocast(type(self).__name__, x.device.type, dtype))
+            return out
         if not is_compiling():  # the checks read values back from the device, which a compiled graph cannot
             where = type(self).__name__
             check_features(x, self.channels, where, validate=True)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from typing import Optional
+from typing import Callable, Optional
 
 import torch
 from torch import Tensor
@@ -97,6 +97,22 @@ def autocast_enabled(device_type: str) -> bool:
     if device_type == "cpu":
         return torch.is_autocast_cpu_enabled()
     return device_type == "cuda" and torch.is_autocast_enabled()
+
+
+def outside_autocast(where: str, device: str, dtype: torch.dtype) -> Callable[[Tensor], Tensor]:
+    """A hook on the output of a forward pass run under ``torch.autocast`` (a layer's, or the GCN
+    operator's called alone): its backward pass must run outside the autocast block. Inside it, autocast reaches the iteration's backward steps (the forward
+    ran with autocast off, in ``dtype``): the CPU's sparse products have no bfloat16 kernel, and an
+    Anderson or a dense step's backward in half precision gave gradients far off, without a word."""
+    def hook(grad: Tensor) -> Tensor:
+        if autocast_enabled(device):
+            raise RuntimeError(f"{where}: backward() was called inside torch.autocast, which would cast the "
+                               f"iteration's backward steps to half precision (its forward pass ran with autocast "
+                               f"off, in {dtype}). Call backward() after the autocast block, as PyTorch's AMP "
+                               "recipe does: the forward pass may stay inside it")
+        return grad
+
+    return hook
 
 
 def check_parameter_dtype(x: Tensor, dtype: torch.dtype, where: str, owner: str) -> None:

@@ -57,7 +57,7 @@ from .info import _emit, apply_policy
 from ._compile import is_exporting, under_vmap
 from .adapter import GraphAdapter, WidthNames, check_graph_view, is_compiling, without_kept_checks
 from .validation import (autocast_enabled, check_batch, check_edge_attr, check_features, check_parameter_dtype,
-                         check_z_init, compute_dtype)
+                         check_z_init, compute_dtype, outside_autocast)
 
 __all__ = [
     "conv_widths", "square_channels", "supports_contraction", "accepts_keyword", "reset_module",
@@ -724,7 +724,7 @@ class OperatorLayerBase(IterativeLayerBase):
                                    edge_attr=edge_attr)
             out = result[0] if return_info else result
             if out.requires_grad and not is_compiling():
-                out.register_hook(_outside_autocast(type(self).__name__, x.device.type, dtype))
+                out.register_hook(outside_autocast(type(self).__name__, x.device.type, dtype))
             return result
         compiling = is_compiling()
         if compiling:
@@ -803,22 +803,6 @@ class _Step(NamedTuple):
     batch: Optional[Tensor]
     num_graphs: Optional[int]
     out_dtype: Optional[torch.dtype]  # the input's half-precision dtype, iterated in float32 (else None)
-
-
-def _outside_autocast(where: str, device: str, dtype: torch.dtype) -> Callable[[Tensor], Tensor]:
-    """A hook on the output of a forward pass run under ``torch.autocast``: its backward pass must run
-    outside the autocast block. Inside it, autocast reaches the iteration's backward steps (the forward
-    ran with autocast off, in ``dtype``): the CPU's sparse products have no bfloat16 kernel, and an
-    Anderson or a dense step's backward in half precision gave gradients far off, without a word."""
-    def hook(grad: Tensor) -> Tensor:
-        if autocast_enabled(device):
-            raise RuntimeError(f"{where}: backward() was called inside torch.autocast, which would cast the "
-                               f"iteration's backward steps to half precision (its forward pass ran with autocast "
-                               f"off, in {dtype}). Call backward() after the autocast block, as PyTorch's AMP "
-                               "recipe does: the forward pass may stay inside it")
-        return grad
-
-    return hook
 
 
 def _check_overflow(layer: OperatorLayerBase, z: Tensor, info, dtype: torch.dtype) -> None:

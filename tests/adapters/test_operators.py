@@ -415,3 +415,19 @@ def test_the_gcn_operator_called_alone_in_half_precision_computes_in_float32(bac
     assert out.dtype == dtype
     expected = backend.call(wide, x.to(dtype).float(), edge_index, w)
     torch.testing.assert_close(out.float(), expected.to(dtype).float(), rtol=0, atol=0)
+
+
+def test_the_gcn_operator_called_alone_under_autocast_runs_as_a_layer_does(backend):
+    """It failed on the CPU ("addmm_out_sparse_csr" not implemented for 'BFloat16') where a layer of it
+    ran: it now runs in its parameters' dtype with autocast off, and its backward pass after the block."""
+    edge_index, w = random_graph(10, 30, seed=1)
+    x = torch.randn(10, 4, requires_grad=True)
+    op = backend.GCNOperator(4, **backend.zero_in_degree_ok)
+    plain = backend.call(op, x, edge_index, w)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        out = backend.call(op, x, edge_index, w)
+        assert out.dtype == torch.float32 and torch.equal(out, plain)
+        with pytest.raises(RuntimeError, match=r"GCNOperator: backward\(\) was called inside torch.autocast"):
+            out.sum().backward(retain_graph=True)
+    out.sum().backward()
+    assert x.grad is not None and torch.isfinite(x.grad).all()
