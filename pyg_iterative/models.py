@@ -11,7 +11,6 @@ from iterative_core.models import GraphPIGNBase, PIGNBase
 from .pign_conv import PIGNConv
 
 
-
 def _num_edges(edge_index) -> Optional[int]:
     """The edge count of an edge index given as a ``[2, E]`` tensor (None for the other graph formats)."""
     if (isinstance(edge_index, Tensor) and edge_index.layout == torch.strided and edge_index.dim() == 2

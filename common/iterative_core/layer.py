@@ -32,7 +32,7 @@ from .schedules import Smoothing
 from .sparse import CSRPair, csr_pair, spmm_csr
 from ._state_dict import HintedLoad, hint
 from ._warnings import warn_user
-from .validation import autocast_enabled, check_features, compute_dtype, outside_autocast
+from .validation import autocast_enabled, check_features, compute_dtype, without_autocast
 
 __all__ = ["IterativeLayerBase", "GCNOperatorBase", "BoundStep", "ITERATION_KEYS", "PROPAGATIONS", "scaled_add"]
 
@@ -805,7 +805,8 @@ class GCNOperatorBase(HintedLoad, nn.Module):
         weights = _weights_token(graph, edge_weight) if self.cached else None
         cache = None if learned or transformed else self.cached_propagation(num_nodes, weights)
         # (what cached=True kept serves features of its dtype and device: a layer moved with .to() builds anew)
-        if cache is not None and cache[0].weight.dtype == dtype and (device is None or cache[0].weight.device == device):
+        if (cache is not None and cache[0].weight.dtype == dtype
+                and (device is None or cache[0].weight.device == device)):
             return cache
         key = self.propagation_key(graph, edge_weight, num_nodes, dtype)
         built = self._graphs.get(key)
@@ -865,13 +866,7 @@ class GCNOperatorBase(HintedLoad, nn.Module):
         half-precision kernel); under ``torch.autocast`` it runs in its parameters' dtype with autocast
         off, as a layer does, and its backward pass must run after the autocast block."""
         if x.is_floating_point() and autocast_enabled(x.device.type):
-            param = next(self.parameters(), None)
-            dtype = x.dtype if param is None else param.dtype
-            with torch.autocast(x.device.type, enabled=False):
-                out = self.apply_once(x.to(dtype), graph, edge_weight)
-            if out.requires_grad and not is_compiling():
-                out.register_hook(outside_autocast(type(self).__name__, x.device.type, dtype))
-            return out
+            return without_autocast(self, x, lambda dtype: self.apply_once(x.to(dtype), graph, edge_weight))
         if not is_compiling():  # the checks read values back from the device, which a compiled graph cannot
             where = type(self).__name__
             check_features(x, self.channels, where, validate=True)

@@ -20,8 +20,8 @@ from .forms import registered_form
 from .fixed_point import _batch_ids, _check_batch
 from .info import FixedPointInfo
 from .wrapping import _lazy_linear
-from .validation import (NonFiniteFeaturesError, all_finite, check_features, check_parameter_dtype, check_weights_are_real,
-                         compute_dtype, nonfinite_features)
+from .validation import (NonFiniteFeaturesError, all_finite, check_features, check_parameter_dtype, compute_dtype,
+                         nonfinite_features, one_weight_per_edge)
 
 
 #: the model's own dropouts (the convolution's is its ``conv.dropout``, the constructor's ``conv_dropout``)
@@ -177,10 +177,7 @@ class PIGNBase(HintedLoad, nn.Module):
                 raise TypeError(f"{where}: {name} must be {what}, got {value}, a bool; {where}.forward takes "
                                 f"({signature}): if it is return_info, pass return_info={value} by keyword")
         if isinstance(edge_weight, Tensor):
-            w = edge_weight.view(-1) if edge_weight.dim() == 2 and edge_weight.shape[1] == 1 else edge_weight
-            check_weights_are_real(w, num_edges, where, takes_batch=takes_batch, shown=shown)
-            if num_edges is not None and w.dim() == 1 and w.shape[0] != num_edges:
-                raise ValueError(f"{where}: edge_weight has shape {tuple(w.shape)} but the graph has {num_edges} edges")
+            one_weight_per_edge(edge_weight, num_edges, where, takes_batch=takes_batch, shown=shown)
 
     def encode(self, x: Tensor) -> Tensor:
         self.check_input(x)

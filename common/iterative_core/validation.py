@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from typing import Callable, Optional
+from typing import Any, Callable, Optional
 
 import torch
 from torch import Tensor
@@ -99,11 +99,29 @@ def autocast_enabled(device_type: str) -> bool:
     return device_type == "cuda" and torch.is_autocast_enabled()
 
 
-def outside_autocast(where: str, device: str, dtype: torch.dtype) -> Callable[[Tensor], Tensor]:
-    """A hook on the output of a forward pass run under ``torch.autocast`` (a layer's, or the GCN
-    operator's called alone): its backward pass must run outside the autocast block. Inside it, autocast reaches the iteration's backward steps (the forward
-    ran with autocast off, in ``dtype``): the CPU's sparse products have no bfloat16 kernel, and an
-    Anderson or a dense step's backward in half precision gave gradients far off, without a word."""
+def without_autocast(module, x: Tensor, run: Callable[[torch.dtype], Any],
+                     output: Callable[[Any], Tensor] = lambda result: result) -> Any:
+    """``run(dtype)`` with ``torch.autocast`` off, in ``module``'s parameters' dtype (the features' where it
+    has none): how a layer, or the GCN operator called alone, runs under autocast (a fixed point iterated
+    in half precision stalls at its rounding error, and the CPU's sparse products have no bfloat16
+    kernel). ``output`` picks the output tensor from what ``run`` returns; a hook on it refuses a
+    backward pass inside the autocast block (:func:`_outside_autocast`)."""
+    param = next(module.parameters(), None)
+    dtype = x.dtype if param is None else param.dtype
+    with torch.autocast(x.device.type, enabled=False):
+        result = run(dtype)
+    out = output(result)
+    if out.requires_grad and not is_compiling():
+        out.register_hook(_outside_autocast(type(module).__name__, x.device.type, dtype))
+    return result
+
+
+def _outside_autocast(where: str, device: str, dtype: torch.dtype) -> Callable[[Tensor], Tensor]:
+    """A hook on the output of a forward pass run under ``torch.autocast`` (:func:`without_autocast`): its
+    backward pass must run outside the autocast block. Inside it, autocast reaches the iteration's
+    backward steps (the forward ran with autocast off, in ``dtype``): the CPU's sparse products have no
+    bfloat16 kernel, and an Anderson or a dense step's backward in half precision gave gradients far
+    off, without a word."""
     def hook(grad: Tensor) -> Tensor:
         if autocast_enabled(device):
             raise RuntimeError(f"{where}: backward() was called inside torch.autocast, which would cast the "
@@ -148,25 +166,34 @@ def check_edges(src: Tensor, dst: Tensor, num_nodes: int, where: str, *, validat
                              f"(valid indices 0..{num_nodes - 1})")
 
 
-def check_weights_are_real(w: Tensor, num_edges: Optional[int], where: str, *, takes_batch: bool = True,
-                           shown: str = "edge_weight") -> None:
-    """Refuse edge weights that are not floating-point, with what they may be: integer weights, or a
-    batch vector in their place (``model(x, edge_index, batch)``, PyG's models' order), pointed to
-    ``batch=`` where the caller takes one (``takes_batch``). ``num_edges``: the graph's, when known;
+def one_weight_per_edge(w: Tensor, num_edges: Optional[int], where: str, *, takes_batch: bool = True,
+                        shown: str = "edge_weight") -> Tensor:
+    """``w`` (``[E]``, or ``[E, 1]`` viewed as ``[E]``) refused when it is not floating-point, with what it
+    may be: integer weights, or a batch vector in its place (``model(x, edge_index, batch)``, PyG's models'
+    order), pointed to ``batch=`` where the caller takes one (``takes_batch``); and, 1-D, when it has not
+    ``num_edges`` entries (when known). Other shapes are returned for the caller to refuse.
     ``shown``: the weights as the caller gave them (an edge feature's name in DGL)."""
-    if w.is_floating_point():
-        return
-    by_name = "edge_weight is the third argument; pass a batch vector by name, batch=batch"
-    index_like = takes_batch and w.dtype in (torch.int64, torch.int32) and w.dim() == 1
-    hint = ""
-    if w.dim() == 1 and (num_edges is None or w.shape[0] == num_edges):
-        # one entry per edge: integer weights, or the batch vector of a graph with as many nodes as edges
-        hint = (f" (weights: convert them, {shown}.float(); a batch vector: {by_name})" if index_like
-                else f" (convert it: {shown}.float())")
-    elif index_like:
-        hint = f" ({by_name})"
-    raise TypeError(f"{where}: edge_weight must be a floating-point tensor with one entry per edge, got "
-                    f"{w.dtype} of shape {tuple(w.shape)}{hint}")
+    if w.dim() == 2 and w.shape[1] == 1:
+        w = w.view(-1)
+    if not w.is_floating_point():
+        by_name = "edge_weight is the third argument; pass a batch vector by name, batch=batch"
+        index_like = takes_batch and w.dtype in (torch.int64, torch.int32) and w.dim() == 1
+        hint = ""
+        if w.dim() == 1 and (num_edges is None or w.shape[0] == num_edges):
+            # one entry per edge: integer weights, or the batch vector of a graph with as many nodes as edges
+            hint = (f" (weights: convert them, {shown}.float(); a batch vector: {by_name})" if index_like
+                    else f" (convert it: {shown}.float())")
+        elif index_like:
+            hint = f" ({by_name})"
+        raise TypeError(f"{where}: edge_weight must be a floating-point tensor with one entry per edge, got "
+                        f"{w.dtype} of shape {tuple(w.shape)}{hint}")
+    if w.dim() == 1 and num_edges is not None and w.shape[0] != num_edges:
+        raise _count_error(w, num_edges, where)
+    return w
+
+
+def _count_error(w: Tensor, num_edges: int, where: str) -> ValueError:
+    return ValueError(f"{where}: edge_weight has shape {tuple(w.shape)} but the graph has {num_edges} edges")
 
 
 def check_edge_weight(w: Optional[Tensor], num_edges: int, where: str, *, normalize: bool,
@@ -179,15 +206,13 @@ def check_edge_weight(w: Optional[Tensor], num_edges: int, where: str, *, normal
         return None
     if not isinstance(w, Tensor):
         raise TypeError(f"{where}: edge_weight must be a tensor, got {type(w).__name__}")
-    if w.dim() == 2 and w.shape[1] == 1:
-        w = w.view(-1)
-    check_weights_are_real(w, num_edges, where, takes_batch=takes_batch)
+    w = one_weight_per_edge(w, num_edges, where, takes_batch=takes_batch)
     if w.dim() == 2 and w.shape[0] == num_edges:  # [E, D] edge features in the weights' place
         raise ValueError(f"{where}: edge_weight must hold one weight per edge, shape ({num_edges},), got "
                          f"{tuple(w.shape)}: edge features go by name, edge_attr=..., to a wrapped layer "
                          "that takes them (IterativeConv)")
-    if w.dim() != 1 or w.shape[0] != num_edges:
-        raise ValueError(f"{where}: edge_weight has shape {tuple(w.shape)} but the graph has {num_edges} edges")
+    if w.dim() != 1:
+        raise _count_error(w, num_edges, where)
     if w.device != device:
         raise ValueError(f"{where}: edge_weight is on {w.device} but the graph is on {device}")
     if validate and w.numel():

@@ -57,7 +57,7 @@ from .info import _emit, apply_policy
 from ._compile import is_exporting, under_vmap
 from .adapter import GraphAdapter, WidthNames, check_graph_view, is_compiling, without_kept_checks
 from .validation import (autocast_enabled, check_batch, check_edge_attr, check_features, check_parameter_dtype,
-                         check_z_init, compute_dtype, outside_autocast)
+                         check_z_init, compute_dtype, without_autocast)
 
 __all__ = [
     "conv_widths", "square_channels", "supports_contraction", "accepts_keyword", "reset_module",
@@ -552,14 +552,15 @@ class OperatorLayerBase(IterativeLayerBase):
         adapter = self.adapter()  # (its method looked up at each call: torch.compile traces that)
         kwargs = {}
         if edge_weight is not None:
-            # (a layer that passes its keywords on, PyG's GPSConv: the layer it runs, if any, must name them)
-            passes_on = (params is not None and "edge_weight" not in params and _takes(params, "edge_weight", strict=False)
-                         and adapter.passes_keywords_on(unwrapped(op)))
-            inner = unwrapped(adapter.inner_layer(unwrapped(op))) if passes_on else None
-            if not _takes(params, "edge_weight", strict=False) or passes_on and (
-                    inner is None or not _takes(_parameters(inner.forward), "edge_weight", strict=False)):
-                runs = ("" if not passes_on else " (and runs no layer that would)" if inner is None
+            takes, runs = _takes(params, "edge_weight", strict=False), ""
+            if (takes and params is not None and "edge_weight" not in params
+                    and adapter.passes_keywords_on(unwrapped(op))):
+                # (a layer that passes its keywords on, PyG's GPSConv: the layer it runs, if any, must name them)
+                inner = unwrapped(adapter.inner_layer(unwrapped(op)))
+                takes = inner is not None and _takes(_parameters(inner.forward), "edge_weight", strict=False)
+                runs = (" (and runs no layer that would)" if inner is None
                         else f" (nor does the {type(inner).__name__} it runs)")
+            if not takes:
                 raise TypeError(f"{type(self).__name__}: {type(unwrapped(op)).__name__}.forward takes no edge_weight"
                                 f"{runs}; leave the weights out or use a convolution that takes them")
             # in the features' dtype, as the GCN operator takes them (a bfloat16 layer given float32 weights)
@@ -716,16 +717,11 @@ class OperatorLayerBase(IterativeLayerBase):
             # within one node type (a pair of two tensors is bipartite, and refused by the checks)
             x = x[0]
         if isinstance(x, Tensor) and x.is_floating_point() and autocast_enabled(x.device.type):
-            param = next(self.parameters(), None)
-            dtype = x.dtype if param is None else param.dtype
-            with torch.autocast(x.device.type, enabled=False):
-                result = self._run(x.to(dtype), graph, edge_weight, batch=batch, num_graphs=num_graphs,
-                                   z_init=None if z_init is None else z_init.to(dtype), return_info=return_info,
-                                   edge_attr=edge_attr)
-            out = result[0] if return_info else result
-            if out.requires_grad and not is_compiling():
-                out.register_hook(outside_autocast(type(self).__name__, x.device.type, dtype))
-            return result
+            return without_autocast(
+                self, x, lambda dtype: self._run(x.to(dtype), graph, edge_weight, batch=batch, num_graphs=num_graphs,
+                                                 z_init=None if z_init is None else z_init.to(dtype),
+                                                 return_info=return_info, edge_attr=edge_attr),
+                output=lambda result: result[0] if return_info else result)
         compiling = is_compiling()
         if compiling:
             return self._set_up_and_iterate(x, graph, edge_weight, batch, num_graphs, z_init, return_info, edge_attr,
