@@ -18,7 +18,7 @@ from torch_geometric.utils import is_torch_sparse_tensor, to_edge_index
 
 from iterative_core.adapter import GraphAdapter, GraphKey, GraphView, WidthNames, tensor_key
 from iterative_core.validation import check_same_device
-from iterative_core.wrapping import _parameters, mlp_widths, square_error
+from iterative_core.wrapping import _parameters, mlp_widths, square_error, unwrapped
 
 __all__ = ["PyGAdapter", "PyGLayer", "SquareWidths", "is_sparse", "edge_list"]
 
@@ -167,7 +167,7 @@ class PyGAdapter(GraphAdapter):
             return not getattr(layer, "normalize", True)
         if name in ("TransformerConv", "ResGatedGraphConv", "PNAConv"):  # built with edge_dim
             return getattr(layer, "edge_dim", None) is not None
-        inner = cls.inner_layer(layer)
+        inner = unwrapped(cls.inner_layer(layer))  # (compiled: the layer it compiled)
         if inner is not None:  # the layer it runs, given its keywords
             params = _parameters(inner.forward) or {}
             required = any(k in params and params[k].default is params[k].empty for k in cls.edge_feature_keywords)

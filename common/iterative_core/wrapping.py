@@ -615,7 +615,7 @@ class OperatorLayerBase(IterativeLayerBase):
                 break
         inner = None
         if key is None and params is not None and any(p.kind is p.VAR_KEYWORD for p in params.values()):
-            inner = adapter.inner_layer(unwrapped(self.operator))
+            inner = unwrapped(adapter.inner_layer(unwrapped(self.operator)))  # (a compiled inner layer: its own)
         if inner is not None:
             # a layer that passes its keywords on to the layer it runs (PyG's GPSConv): the name that one takes
             inner_params = _parameters(inner.forward) or {}
@@ -623,7 +623,7 @@ class OperatorLayerBase(IterativeLayerBase):
                 if k in inner_params:
                     key = k
                     break
-        op = type(self.operator).__name__
+        op = type(unwrapped(self.operator)).__name__  # (a compiled layer: the one it compiled)
         if given and key is None:
             raise TypeError(f"{type(self).__name__}: {op} takes no edge features (its forward names none of "
                             f"{', '.join(names)}"
@@ -634,7 +634,8 @@ class OperatorLayerBase(IterativeLayerBase):
                                 strict=True)))
         if not given and key is not None:
             param = params.get(key)
-            if (param is not None and param.default is param.empty) or adapter.needs_edge_features(self.operator):
+            if ((param is not None and param.default is param.empty)
+                    or adapter.needs_edge_features(unwrapped(self.operator))):
                 raise TypeError(f"{type(self).__name__}: {op}.forward needs edge features ({key}); pass them as "
                                 f"edge_attr=, one row per edge")
         return key

@@ -257,17 +257,20 @@ def test_layers_that_cannot_be_iterated_are_refused_by_name_whatever_the_width(c
         IterativeConv(layer, channels=channels)
 
 
+@pytest.mark.parametrize("compiled", [False, True], ids=["eager", "compiled"])
 @pytest.mark.parametrize("wrapper", ["gps", "antisymmetric"])
-def test_edge_features_reach_the_layer_a_wrapping_layer_runs(wrapper):
+def test_edge_features_reach_the_layer_a_wrapping_layer_runs(wrapper, compiled):
     """GPSConv and AntiSymmetricConv pass their keywords on to the layer they run (GraphGPS with
     GINEConv): edge_attr= was refused as "takes no edge features", and without it the call failed
-    inside GINEConv."""
+    inside GINEConv. A compiled GINEConv in GPSConv was still refused so."""
     from torch_geometric.nn import AntiSymmetricConv
 
     torch.manual_seed(0)
     ei, _ = random_graph(12, 40, simple=True)
     x, e = torch.randn(12, C), torch.randn(ei.size(1), 3)
     inner = GINEConv(torch.nn.Linear(C, C), edge_dim=3)
+    if compiled:
+        inner = torch.compile(inner, backend="eager")
     layer = GPSConv(C, inner, heads=2, norm=None) if wrapper == "gps" else AntiSymmetricConv(C, phi=inner)
     conv = IterativeConv(layer, num_iterations=3).eval()
     ref = iterate_by_hand(lambda z: layer(z, ei, edge_attr=e), x, iterations=3)
@@ -275,6 +278,11 @@ def test_edge_features_reach_the_layer_a_wrapping_layer_runs(wrapper):
     with pytest.raises(TypeError, match=rf"^IterativeConv: {type(layer).__name__}.forward needs edge features "
                                         r"\(edge_attr\)"):
         conv(x, ei)
+    if compiled:  # the wrapping layer compiled as well
+        conv = IterativeConv(torch.compile(layer, backend="eager"), num_iterations=3).eval()
+        torch.testing.assert_close(conv(x, ei, edge_attr=e), ref)
+        with pytest.raises(TypeError, match=rf"^IterativeConv: {type(layer).__name__}.forward needs edge features"):
+            conv(x, ei)
 
 
 def test_a_pnaconv_built_with_edge_dim_needs_edge_features():
