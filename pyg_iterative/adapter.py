@@ -83,6 +83,15 @@ _NEED_EDGE_ATTR = frozenset({"GINEConv", "NNConv", "ECConv", "GMMConv", "SplineC
 #: ``AntiSymmetricConv(C, phi)``): where that one is kept
 _INNER_CONV = {"GPSConv": "conv", "AntiSymmetricConv": "phi"}
 
+
+def _inner_attribute(layer) -> Optional[str]:
+    """The attribute holding the layer that ``layer`` runs with its keywords, where ``layer`` is (or
+    subclasses) one of PyG's layers in :data:`_INNER_CONV`."""
+    for klass in type(layer).__mro__:
+        if klass.__name__ in _INNER_CONV and klass.__module__.startswith("torch_geometric."):
+            return _INNER_CONV[klass.__name__]
+    return None
+
 _TYPED = ("it needs the type of every edge (edge_type) at each call, whatever num_relations is, and the iteration "
           "does not pass it. Iterate one layer per edge type instead (HeteroConv, to_hetero)")
 _HETERO = ("it maps a dict of features by node type, and the iteration runs on one node set. Iterate each "
@@ -135,12 +144,12 @@ class PyGAdapter(GraphAdapter):
 
     @classmethod
     def inner_layer(cls, layer) -> Optional[nn.Module]:
-        inner = getattr(layer, _INNER_CONV.get(type(layer).__name__, ""), None)
+        inner = getattr(layer, _inner_attribute(layer) or "", None)
         return inner if isinstance(inner, nn.Module) else None
 
     @classmethod
     def passes_keywords_on(cls, layer) -> bool:
-        return type(layer).__name__ in _INNER_CONV
+        return _inner_attribute(layer) is not None
 
     @classmethod
     def layer_widths(cls, layer):

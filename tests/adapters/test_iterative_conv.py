@@ -546,6 +546,16 @@ def test_one_weight_per_edge_given_as_edge_features_is_pointed_to_edge_weight(ba
                 with pytest.raises(TypeError, match=rf"GPSConv.forward takes no edge_weight \({why}\)"):
                     backend.run(gps, x, g, w)
 
+            class MyGPS(GPSConv):  # a user's subclass is one too (it was matched by class name)
+                pass
+
+            gps = backend.IterativeConv(MyGPS(4, None, heads=1, norm=None), num_iterations=2)
+            with pytest.raises(TypeError, match=r"MyGPS.forward takes no edge_weight \(and runs no layer"):
+                backend.run(gps, x, g, w)
+            gps = backend.IterativeConv(MyGPS(4, SAGEConv(4, 4), heads=1, norm=None), num_iterations=2)
+            with pytest.raises(TypeError, match=r"takes no edge features \(.*nor does the SAGEConv it runs\)"):
+                backend.run(gps, x, g, edge_attr=w)
+
 
 def test_features_of_another_dtype_than_the_wrapped_layer_are_named(backend):
     ei, _ = with_self_loops(random_graph(10, 30)[0], None, 10)  # (DGL's GraphConv refuses nodes without in-edges)
