@@ -32,7 +32,8 @@ from .schedules import Smoothing
 from .sparse import CSRPair, csr_pair, spmm_csr
 from ._state_dict import HintedLoad, hint
 from ._warnings import warn_user
-from .validation import autocast_enabled, check_features, compute_dtype, without_autocast
+from .validation import (autocast_enabled, check_features, check_parameter_dtype, compute_dtype,
+                         without_autocast)
 
 __all__ = ["IterativeLayerBase", "GCNOperatorBase", "BoundStep", "ITERATION_KEYS", "PROPAGATIONS", "scaled_add"]
 
@@ -859,8 +860,8 @@ class GCNOperatorBase(HintedLoad, nn.Module):
 
     def apply_once(self, x: Tensor, graph, edge_weight=None) -> Tensor:
         """The adapters' ``forward``: one application :math:`\\hat A x W + b` after the checks a layer
-        makes of its input (the features' width, the graph's kind, size, device and index range, the
-        edge weights); a block or a graph of another size is refused, not read out of range. Under
+        makes of its input (the features' width and dtype, the graph's kind, size, device and index range,
+        the edge weights); a block or a graph of another size is refused, not read out of range. Under
         ``torch.compile`` it binds and applies without them. Half-precision features are computed in
         float32 and returned in their dtype, as in a layer (the CPU's sparse products have no
         half-precision kernel); under ``torch.autocast`` it runs in its parameters' dtype with autocast
@@ -870,6 +871,10 @@ class GCNOperatorBase(HintedLoad, nn.Module):
         if not is_compiling():  # the checks read values back from the device, which a compiled graph cannot
             where = type(self).__name__
             check_features(x, self.channels, where, validate=True)
+            for param in self.parameters():  # (as a layer of it refuses them)
+                if param.is_floating_point():
+                    check_parameter_dtype(x, param.dtype, where, "the operator")
+                    break
             view = without_kept_checks(self, self.adapter().read_graph(self, x, graph, edge_weight, None, None))
             edge_weight = check_graph_view(view, where, validate=True, nonnegative=self.normalize, device=x.device,
                                            batch_hint=self.adapter.batch_hint, takes_batch=False)

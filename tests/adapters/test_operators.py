@@ -417,6 +417,19 @@ def test_the_gcn_operator_called_alone_in_half_precision_computes_in_float32(bac
     torch.testing.assert_close(out.float(), expected.to(dtype).float(), rtol=0, atol=0)
 
 
+def test_the_gcn_operator_called_alone_refuses_features_of_another_dtype_than_its_parameters(backend):
+    """As a layer of it does (and torch's own layers): called alone it computed in the features' dtype,
+    float64 features through float32 parameters returning float64."""
+    edge_index, w = random_graph(10, 30, seed=1)
+    op = backend.GCNOperator(4, **backend.zero_in_degree_ok)
+    for dtype in (torch.float64, torch.float16):
+        with pytest.raises(TypeError, match=rf"^GCNOperator: node features have dtype {dtype} but the operator's "
+                                            rf"parameters have dtype torch.float32; convert one to the other: "
+                                            rf"operator.to\({dtype}\) or features.to\(torch.float32\)"):
+            backend.call(op, torch.randn(10, 4, dtype=dtype), edge_index, w)
+    assert backend.call(op.double(), torch.randn(10, 4, dtype=torch.float64), edge_index, w).dtype == torch.float64
+
+
 def test_the_gcn_operator_called_alone_under_autocast_runs_as_a_layer_does(backend):
     """It failed on the CPU ("addmm_out_sparse_csr" not implemented for 'BFloat16') where a layer of it
     ran: it now runs in its parameters' dtype with autocast off, and its backward pass after the block."""
