@@ -14,14 +14,22 @@ from ._warnings import warn_user
 
 
 class _Load(list):
-    """The hints given during one ``load_state_dict`` of a library module, and its ``strict``."""
+    """The hints given during one ``load_state_dict`` of a library module, its ``strict`` and the module
+    it was called on (``root``)."""
 
-    def __init__(self, strict: bool) -> None:
+    def __init__(self, strict: bool, root: Any = None) -> None:
         super().__init__()
         self.strict = strict
+        self.root = root
 
 
 _LOADING: contextvars.ContextVar[Optional[_Load]] = contextvars.ContextVar("iterative_core_load", default=None)
+
+
+def loading_into() -> Any:
+    """The library module whose ``load_state_dict`` is running (a model loading its layers), or None."""
+    load = _LOADING.get()
+    return None if load is None else load.root
 
 
 def hint(message: str) -> None:
@@ -40,7 +48,7 @@ class HintedLoad:
     by the hints (:func:`hint`) of the parameters that differ."""
 
     def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True, assign: bool = False):
-        load = _Load(bool(strict))
+        load = _Load(bool(strict), self)
         token = _LOADING.set(load)
         try:
             return super().load_state_dict(state_dict, strict=strict, assign=assign)

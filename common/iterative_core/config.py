@@ -34,7 +34,7 @@ from ._warnings import warn_user
 from .checks import check_flag, check_int, check_mapping, check_name, check_real
 from .info import POLICIES
 from .schedules import Schedule, Smoothing, _as_sequence, resolve_schedule, scalar_value
-from .solvers import available_solvers, check_solver_options
+from .solvers import available_solvers, check_solver_options, get_solver
 
 __all__ = [
     "SolveConfig", "LayerOptions", "option", "option_names", "options_table", "expose", "mirror_options",
@@ -110,6 +110,9 @@ def frozen_smoothing(value: Any, name: str = "smoothing", where: Optional[str] =
 # --- the shared machinery ------------------------------------------------------------------------------
 _DEFAULTS: dict[type, dict[str, Any]] = {}
 
+#: the smoothing of a solve whose config sets none (``smoothing=None``): :func:`~iterative_core.fixed_point`'s
+DEFAULT_SMOOTHING = 0.5
+
 
 @dataclass(frozen=True, kw_only=True, repr=False)
 class _Options:
@@ -124,13 +127,7 @@ class _Options:
         # an unknown keyword gets the options' "did you mean" before the dataclass's bare TypeError
         check_keys(cls.__name__, [k for k in kwargs if k not in cls.__dataclass_fields__],
                    [k for k in cls.__dataclass_fields__ if not k.startswith("_")])
-        made = super().__new__(cls)
-        # the fields the caller named, for given(); not known from positional arguments, nor from a call that
-        # names every field (dataclasses.replace's: then what differs from the defaults counts)
-        named = frozenset(k for k in kwargs if not k.startswith("_"))
-        every = named >= {f.name for f in fields(cls)}
-        object.__setattr__(made, "_given", None if args or every else named)
-        return made
+        return super().__new__(cls)
 
     def __post_init__(self, _where: Optional[str]) -> None:
         where = _where or type(self).__name__
@@ -147,17 +144,9 @@ class _Options:
         """The checks that involve several fields (none here)."""
 
     def replace(self, *, _where: Optional[str] = None, **changes):
-        """A checked copy with ``changes`` (field names; an unknown one is a ``TypeError``)."""
-        return self._replaced(changes, _where=_where)
-
-    def _replaced(self, changes: dict, **init):
-        """``dataclasses.replace`` with ``changes`` (and the init-only ``init``), keeping which fields
-        were given (:meth:`given`): this config's and the changed ones."""
-        new = dataclasses.replace(self, **init, **changes)
-        ours = self.__dict__.get("_given")
-        ours = frozenset(self.changed()) if ours is None else ours  # not known: what differs from the defaults
-        object.__setattr__(new, "_given", ours | frozenset(changes))
-        return new
+        """A checked copy with ``changes`` (field names; an unknown one is a ``TypeError``), as
+        :func:`dataclasses.replace` makes it."""
+        return dataclasses.replace(self, _where=_where, **changes)
 
     @classmethod
     def defaults(cls) -> dict[str, Any]:
@@ -173,15 +162,6 @@ class _Options:
         values = ((f.name, getattr(self, f.name)) for f in fields(self))
         return {name: v for name, v in values if not _same(v, defaults[name])}
 
-    def given(self, name: str) -> bool:
-        """Whether the field ``name`` was set by whoever made this config (a keyword of the constructor
-        or of :meth:`replace`), even to its default value: ``SolveConfig(smoothing=0.5)`` gives the
-        smoothing, ``SolveConfig()`` does not. Where that is not known (positional arguments, a call
-        that names every field such as :func:`dataclasses.replace`'s or ``SolveConfig(**c.as_dict())``,
-        a config pickled before this was kept): whether it differs from the default."""
-        ours = self.__dict__.get("_given")
-        return name in self.changed() if ours is None else name in ours
-
     def as_dict(self) -> dict[str, Any]:
         """Every field, mappings as plain dicts (e.g. ``fixed_point(f, z0, **config.as_dict())``)."""
         return {f.name: _plain(getattr(self, f.name)) for f in fields(self)}
@@ -194,11 +174,12 @@ class _Options:
 
     # a MappingProxyType does not pickle: the state holds plain dicts, made read-only again on loading
     def __getstate__(self) -> dict:
-        return {k: _plain(v) for k, v in self.__dict__.items() if k != "_solver_pairs"}
+        return {k: _plain(v) for k, v in self.__dict__.items() if k not in ("_solver_pairs", "_checked_solvers")}
 
     def __setstate__(self, state: dict) -> None:
-        object.__setattr__(self, "_given", None)  # pickled before the given fields were kept: not known
         for k, v in state.items():
+            if k == "_given":  # (kept by earlier versions)
+                continue
             object.__setattr__(self, k, MappingProxyType(v) if isinstance(v, dict) else v)
 
 
@@ -238,7 +219,9 @@ class SolveConfig(_Options):
       neither (a float ``smoothing``) is complete only once a call gives ``max_iter``. Memory and
       time follow the steps taken, not this cap.
     * ``smoothing``: a float, or a schedule (see :mod:`iterative_core.schedules`) with at least
-      ``max_iter`` entries (a shorter one, or a generator, is refused), stored as a tuple.
+      ``max_iter`` entries (a shorter one, or a generator, is refused), stored as a tuple. None (the
+      default) sets none: :func:`~iterative_core.fixed_point` then smooths by 0.5, and a layer by its
+      own ``smoothing``.
     * ``stop``: ``"rel"`` (:math:`\|z_{k+1}-z_k\| / \|z_k\|`) or ``"abs"`` (:math:`\|z_{k+1}-z_k\|`),
       norms over the whole tensor (over a graph's rows with a ``batch``). A step within ``tol`` ends
       the solve only while the steps shrink: its length over the step before's is below
@@ -294,8 +277,9 @@ class SolveConfig(_Options):
         None, "stop once the residual is <= tol while the steps still shrink (monitor.shrinking); None runs "
         "exactly max_iter steps, never synchronising in the loop",
         check=_real(low=0.0, optional=True))
-    smoothing: Smoothing = option(
-        0.5, "the factor s_k in [0, 1) of z_{k+1} = s_k z_k + (1 - s_k) f(z_k): a float, or a schedule of one per step")
+    smoothing: Optional[Smoothing] = option(
+        None, "the factor s_k in [0, 1) of z_{k+1} = s_k z_k + (1 - s_k) f(z_k): a float, or a schedule of one per step; "
+        "None: 0.5 in fixed_point, a layer's own smoothing in a layer")
     solver: str = option(
         "picard", "a registered solver: 'picard', 'anderson' or your own", check=_choice("solver", available_solvers))
     solver_options: Mapping[str, Any] = option(
@@ -348,14 +332,15 @@ class SolveConfig(_Options):
         self._check_min_iter(where, _iterations_name)
 
     def replace(self, *, _where: Optional[str] = None, _iterations_name: str = "max_iter", **changes) -> "SolveConfig":
-        return self._replaced(changes, _where=_where, _iterations_name=_iterations_name)
+        return dataclasses.replace(self, _where=_where, _iterations_name=_iterations_name, **changes)
 
     # -- the schedule: max_iter and smoothing together
     def _resolve_schedule(self, where: str, iterations_name: str, name: str) -> None:
         smoothing = frozen_smoothing(self.smoothing, name, where)
+        effective = DEFAULT_SMOOTHING if smoothing is None else smoothing
         schedule = None
-        if self.max_iter is not None or not _is_number(smoothing):
-            schedule, n = resolve_schedule(smoothing, self.max_iter, name=name, iterations_name=iterations_name,
+        if self.max_iter is not None or not _is_number(effective):
+            schedule, n = resolve_schedule(effective, self.max_iter, name=name, iterations_name=iterations_name,
                                            where=where)
             if self.max_iter is not None:
                 object.__setattr__(self, "max_iter", n)
@@ -375,6 +360,19 @@ class SolveConfig(_Options):
             check_solver_options(self.backward_solver or self.solver, self.backward_solver_options or {},
                                  where=where, what="backward_solver_options")
         self._keep_solver_pairs()
+        object.__setattr__(self, "_checked_solvers", self._registered_solvers())
+
+    def _registered_solvers(self) -> tuple:
+        """The functions registered now under this config's solver names."""
+        return (get_solver(self.solver), None if self.backward_solver is None else get_solver(self.backward_solver))
+
+    def check_registered_solvers(self, where: Optional[str] = None) -> None:
+        """Check the solver options again where a solver was registered anew (``overwrite=True``) since
+        they were checked: a layer built before kept options the new function may not take."""
+        now = self._registered_solvers()
+        if any(a is not b for a, b in zip(now, self.__dict__.get("_checked_solvers", (None, None)))):
+            self._check_together(where or type(self).__name__)
+            object.__setattr__(self, "_checked_solvers", now)
 
     def _keep_solver_pairs(self) -> None:
         # the solver's keywords as (name, value) pairs, which the solve unpacks: torch.compile before
@@ -410,7 +408,7 @@ class SolveConfig(_Options):
         elif self.max_iter is not None and self.check_every > max(self.max_iter, longest or 0):
             inert["tol"] = (f"with check_every={self.check_every} above {iterations_name}={self.max_iter} (it is "
                             "tested every check_every steps: never)")
-        if self.solver == "anderson" and self.solver_options.get("beta") is not None and self.given("smoothing") \
+        if self.solver == "anderson" and self.solver_options.get("beta") is not None and self.smoothing is not None \
                 and (any(self.smoothing) if isinstance(self.smoothing, tuple) else self.smoothing != 0):
             inert["smoothing"] = (f"with solver='anderson' and its beta={self.solver_options['beta']} (beta mixes each "
                                   "step in its place; pass smoothing=0.0, or leave beta unset to mix by 1 - smoothing)")
@@ -481,7 +479,8 @@ class SolveConfig(_Options):
         """``(schedule, max_iter)`` of a complete config; a ``TypeError`` when no count is known (a
         float ``smoothing`` without ``max_iter``)."""
         if self._schedule is None:
-            resolve_schedule(self.smoothing, None, where=where or type(self).__name__)  # raises, naming what is missing
+            resolve_schedule(DEFAULT_SMOOTHING if self.smoothing is None else self.smoothing, None,
+                             where=where or type(self).__name__)  # raises, naming what is missing
         return self._schedule, len(self._schedule)
 
     def with_schedule(self, max_iter: int, smoothing: Smoothing, *, where: Optional[str] = None,

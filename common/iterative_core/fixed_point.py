@@ -118,8 +118,12 @@ def fixed_point(
     _check_tol_resolvable(cfg, z0.dtype, where)
     if returned_dtype is not None and not (isinstance(returned_dtype, torch.dtype) and returned_dtype.is_floating_point):
         raise TypeError(f"{where}: returned_dtype must be a floating torch.dtype or None, got {got(returned_dtype)}")
+    # who the user called: a layer names itself on its map (f.map_label), else fixed_point()
+    caller = where if is_compiling() else getattr(f, "map_label", (where,))[0]
     f = _checked_map(f, z0, where)
     schedule, max_iter = cfg.schedule(where)
+    if not is_compiling():  # a solver registered anew (overwrite=True) since the config's options were checked
+        cfg.check_registered_solvers(caller)
     solve = get_solver(cfg.solver)
     if batch is not None:
         num_graphs = _check_batch(batch, z0, num_graphs, where,
@@ -127,7 +131,7 @@ def fixed_point(
     else:
         check_one_graph(check_int("num_graphs", num_graphs, minimum=0, optional=True, where=where), where, "z0's rows")
 
-    z, monitor, kept = _iterate(f, z0, cfg, solve, schedule, max_iter, batch, num_graphs, precision)
+    z, monitor, kept = _iterate(f, z0, cfg, solve, schedule, max_iter, batch, num_graphs, precision, caller)
     info = FixedPointInfo(
         solver=cfg.solver, grad=cfg.grad, tol=cfg.tol, stop=cfg.stop, divergence_growth=cfg.divergence_growth,
         **monitor.records(z),
@@ -270,16 +274,16 @@ def _like_z0(out, z0: Tensor, who: str, where: str) -> Tensor:
     return out
 
 
-def _solved(z, z0: Tensor, solver: str, monitor: IterationMonitor) -> Tensor:
+def _solved(z, z0: Tensor, solver: str, monitor: IterationMonitor, where: str = "fixed_point()") -> Tensor:
     """A solver's answer, checked as ``f``'s outputs are, and that the solver reported its steps (a
     solver of your own that never calls ``monitor.accept`` would leave statistics of no steps, and
     a ``tol`` never tested), no more than ``max_iter`` of them."""
     if monitor.max_iter > 0 and monitor.iterations == 0:
-        raise RuntimeError(f"fixed_point(): solver {solver!r} returned without reporting a step: a solver must call "
+        raise RuntimeError(f"{where}: solver {solver!r} returned without reporting a step: a solver must call "
                            "z, stop = monitor.accept(k, z, z_new) for each step k it takes (it records the residuals, "
                            "tests the tol and says when to stop) and stop when stop is True")
     if monitor.iterations > monitor.max_iter:
-        raise RuntimeError(f"fixed_point(): solver {solver!r} took {monitor.iterations} steps, more than "
+        raise RuntimeError(f"{where}: solver {solver!r} took {monitor.iterations} steps, more than "
                            f"max_iter={monitor.max_iter}: a solver takes at most monitor.max_iter steps (k = 0 .. "
                            "monitor.max_iter - 1) and stops earlier when monitor.accept says so")
     z = _like_z0(z, z0, f"solver {solver!r}", "fixed_point()")
@@ -297,7 +301,8 @@ def _version(t: Tensor) -> Optional[int]:
 
 
 def _iterate(f: Callable[[Tensor], Tensor], z0: Tensor, cfg: SolveConfig, solve, schedule: Schedule,
-             max_iter: int, batch: Optional[Tensor], num_graphs: Optional[int], precision: Optional[torch.dtype] = None):
+             max_iter: int, batch: Optional[Tensor], num_graphs: Optional[int], precision: Optional[torch.dtype] = None,
+             where: str = "fixed_point()"):
     """Run the solve: ``(z, monitor, kept)``. In the implicit and phantom modes (when a gradient is
     recorded) the solve runs without gradients and its last step(s) are taken again with them;
     ``kept = (y, z_in, factor)``, the implicit mode's step kept for the adjoint with its factor ``1 - s``
@@ -312,10 +317,10 @@ def _iterate(f: Callable[[Tensor], Tensor], z0: Tensor, cfg: SolveConfig, solve,
     )
     if tail:
         with torch.no_grad():
-            z = _solved(solve(f, z0, monitor, schedule, **dict(cfg._solver_pairs)), z0, cfg.solver, monitor)
+            z = _solved(solve(f, z0, monitor, schedule, **dict(cfg._solver_pairs)), z0, cfg.solver, monitor, where)
         z = z.detach()
     else:
-        z = _solved(solve(f, z0, monitor, schedule, **dict(cfg._solver_pairs)), z0, cfg.solver, monitor)
+        z = _solved(solve(f, z0, monitor, schedule, **dict(cfg._solver_pairs)), z0, cfg.solver, monitor, where)
 
     if not tail:
         return z, monitor, None

@@ -96,10 +96,11 @@ def resolve_form(form: Optional[str], keys: frozenset, conv: str = "the operator
     check_choice(f"{where} form", form, FORMS)
     missing = _NEEDS[form] - keys
     if missing:
+        takes = [name for name in DEFAULT_ORDER if _NEEDS[name] <= keys]
         raise ValueError(f"{where}: form={form!r} needs an operator that takes {', '.join(sorted(missing))} "
                          f"as the GCN operator does (conv='gcn', or a factory with takes_forms = True whose operator adds alpha * x "
-                         f"in a bind); conv={conv!r} "
-                         "takes form='paper' (inject_input=True adds the input back at every step)")
+                         f"in a bind); conv={conv!r} takes " + " or ".join(f"form={name!r}" for name in takes)
+                         + (" (inject_input=True adds the input back at every step)" if takes == ["paper"] else ""))
     return form
 
 

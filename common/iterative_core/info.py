@@ -719,6 +719,16 @@ def divergence_message(info: FixedPointInfo) -> str:
     return f"{head} (the residual grew; {stats}{_diverged_graphs(info)}). " + advice
 
 
+def _unconverged_graphs(info: FixedPointInfo) -> Optional[list]:
+    """The graphs of a batch that did not reach ``tol`` (None without a batch, or with per-graph
+    statistics missing)."""
+    converged = info.converged
+    if (not isinstance(converged, Tensor) or info.graph_iterations is None or info.graph_residuals is None
+            or info.graph_contraction_factors is None or bool(converged.all())):
+        return None
+    return torch.nonzero(~converged.cpu()).flatten().tolist()
+
+
 def _diverged_graphs(info: FixedPointInfo) -> str:
     """`` in graphs 1, 4 of the batch (`info.graph_diverged`)``: the graphs that diverged on their own
     steps or whose answer holds NaN/Inf, with a batch; empty without one."""
@@ -798,7 +808,20 @@ def apply_policy(info: FixedPointInfo, on_nonconvergence: str, on_divergence: st
         return
     if info.status == "max_iter":
         final = beside(info.final_residual, info.tol)
-        if info.final_residual <= info.tol:  # within tol, but the steps did not show that they shrink (NaN: False)
+        failed = _unconverged_graphs(info)
+        if failed is not None:  # a batch: the graphs that did not reach tol, each on its own steps
+            first = failed[0]
+            n = int(info.graph_iterations[first])
+            r = float(info.graph_residuals[n - 1, first]) if n else float("nan")
+            q = float(info.graph_contraction_factors[first])
+            shown = ", ".join(str(g) for g in failed[:5]) + (f" and {len(failed) - 5} more" if len(failed) > 5 else "")
+            state = (f"its residual {beside(r, info.tol)} within tol but its steps did not shrink, so it certifies "
+                     "no fixed point" if r <= info.tol else f"its residual {beside(r, info.tol)}")
+            reached = (f"{what} did not reach tol={tol_text(info.tol)} in {len(failed)} of "
+                       f"{info.graph_iterations.numel()} graphs of the batch (graph{'s' if len(failed) > 1 else ''} "
+                       f"{shown}; `info.converged` marks the others): graph {first} stopped at max_iter={n} with "
+                       f"{state} (contraction factor {q:.3g}); the other graphs' outputs do not depend on it. ")
+        elif info.final_residual <= info.tol:  # within tol, but the steps did not show that they shrink (NaN: False)
             why = ("one step cannot show that the steps shrink (two can)" if info.iterations <= 1 else
                    "the steps did not shrink, so it certifies no fixed point (see monitor.shrinking)")
             reached = (f"{what} stopped at max_iter={info.iterations} with its residual within tol={tol_text(info.tol)} "

@@ -30,7 +30,7 @@ from .adapter import (GraphAdapter, GraphCache, GraphKey, check_graph_view, is_c
 from .normalization import Propagation, gcn_propagation
 from .schedules import Smoothing
 from .sparse import CSRPair, csr_pair, spmm_csr
-from ._state_dict import HintedLoad, hint
+from ._state_dict import HintedLoad, hint, loading_into
 from ._warnings import warn_user
 from .validation import (autocast_enabled, check_features, check_parameter_dtype, compute_dtype,
                          without_autocast)
@@ -51,15 +51,16 @@ _OPTIONAL_PARAMETERS = {
 }
 
 
-def checkpoint_layer(weight: bool, gamma_logit: bool, bias: bool) -> str:
+def checkpoint_layer(weight: bool, gamma_logit: bool, bias: bool, into: str = "PIGNConv(C") -> str:
     """The ``PIGNConv`` to build for a checkpoint of the GCN operator that has the optional parameters
-    flagged True (see :data:`_OPTIONAL_PARAMETERS`), with what the parameters cannot tell."""
+    flagged True (see :data:`_OPTIONAL_PARAMETERS`), with what the parameters cannot tell. ``into``:
+    the call up to its first keyword of the module that loads it (a model's, ``PIGN(in_channels, ...``)."""
     if gamma_logit:
         args = (["beta=<its beta>"] if weight else []) + (["bias=True"] if bias else [])
-        return (f"PIGNConv(C{''.join(', ' + a for a in args)}), with the gamma_max it was built with (0.9 by "
+        return (f"{into}{''.join(', ' + a for a in args)}), with the gamma_max it was built with (0.9 by "
                 "default; 0.99 in the signed form's earlier defaults, which had a bias in the step)")
     form = "paper" if weight else "appnp"
-    layer = f"PIGNConv(C, form={form!r}{'' if bias else ', bias=False'})"
+    layer = f"{into}, form={form!r}{'' if bias else ', bias=False'})"
     return layer + (", or the form and beta it was saved with" if weight else "")
 
 
@@ -371,7 +372,7 @@ def _check_same_schedule(where: str, config: SolveConfig, num_iterations: int, s
             f"count is its num_iterations: pass num_iterations={config.max_iter}, or a config without max_iter "
             "(config.replace(max_iter=None))")
     ours = frozen_smoothing(smoothing, "smoothing", where)
-    if config.given("smoothing") and config.smoothing != ours:
+    if config.smoothing is not None and config.smoothing != ours:
         raise ValueError(
             f"{where}: config.smoothing={config.smoothing!r} but smoothing={ours!r}; a layer's smoothing is its "
             f"smoothing argument: pass smoothing={config.smoothing!r}, or a config without smoothing")
@@ -670,9 +671,14 @@ class GCNOperatorBase(HintedLoad, nn.Module):
             missing = [f"no {prefix}{name}, {what}, which this operator has" for name, what in _OPTIONAL_PARAMETERS.items()
                        if getattr(self, name) is not None and prefix + name not in state_dict]
             if unexpected or missing:
-                build = checkpoint_layer(**{name: prefix + name in state_dict for name in _OPTIONAL_PARAMETERS})
-                hint(f"the state_dict has {'; '.join(missing + unexpected)}: build the layer as it was saved, "
-                     f"{build}")
+                root = loading_into()
+                model = getattr(root, "conv_class", None) is not None  # (PIGN, GraphPIGN: the model is built)
+                into = (f"{type(root).__name__}(in_channels, hidden_channels, out_channels" if model
+                        else "PIGNConv(C")
+                build = checkpoint_layer(**{name: prefix + name in state_dict for name in _OPTIONAL_PARAMETERS},
+                                         into=into)
+                hint(f"the state_dict has {'; '.join(missing + unexpected)}: build the "
+                     f"{'model' if model else 'layer'} as it was saved, {build}")
         super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
                                       error_msgs)
 

@@ -51,7 +51,7 @@ from .checks import got
 from .config import SolveConfig
 from .forms import form_defaults, partial_keywords, registered_form, resolve_form
 from .layer import (_CONFIGURABLE_KEYS, GCN_LAYER_ATTRIBUTES, GCN_MUTABLE_OPTIONS, ITERATION_KEYS, GCNOperatorBase,
-                    IterativeLayerBase)
+                    IterativeLayerBase, _same)
 from .operators import _rename, _state_dict_keys, get_operator
 from .info import _emit, apply_policy
 from ._compile import is_exporting, under_vmap
@@ -1095,6 +1095,20 @@ class RegistryLayerBase(OperatorLayerBase):
         widths = dict(zip(("in_channels", "out_channels"), self.width_args), channels=self.width_args[1])
         return widths.get(name) or {"conv_name": "conv", "lin": None}.get(name, super()._rebuild_keyword(name))
 
+    def __setattr__(self, name: str, value) -> None:
+        # an option given to a registered operator's factory (shown in the repr): assigned on the layer it
+        # changed nothing (the GCN operator's are properties that set it there; the operator's own value
+        # assigned again, as a subclass may keep it, is a plain attribute)
+        given = self.__dict__.get("_operator_options")
+        if given is not None and name in given and not isinstance(getattr(type(self), name, None), property):
+            now = getattr(self.operator, name, given[name])
+            if not _same(value, now):
+                raise AttributeError(
+                    f"{type(self).__name__}: {name} is an option of the operator of conv={self.conv_name!r} (its "
+                    f"{name} is {now!r}); assigned on the layer it changes nothing: set "
+                    f"layer.operator.{name} if your operator reads it, or build a new layer with {name}={value!r}")
+        super().__setattr__(name, value)
+
     def __init__(self, in_channels: int, out_channels: Optional[int] = None, *, num_iterations: int = 8,
                  smoothing=None, tol: Optional[float] = None, act=None, dropout: float = 0.0, conv: str = "gcn",
                  form: Optional[str] = None, **kwargs) -> None:
@@ -1124,7 +1138,7 @@ class RegistryLayerBase(OperatorLayerBase):
         values = form_defaults(form, keys - partial_keywords(get_operator(conv, self.adapter.name)))
         form_smoothing, form_act = values.pop("smoothing"), values.pop("act")
         config = kwargs.get("config")
-        if smoothing is None and isinstance(config, SolveConfig) and config.given("smoothing"):
+        if smoothing is None and isinstance(config, SolveConfig) and config.smoothing is not None:
             form_smoothing = config.smoothing  # a config's smoothing is given, as a keyword would be: the form's yields
         smoothing = form_smoothing if smoothing is None else smoothing
         act = form_act if act is None else act

@@ -226,6 +226,30 @@ def test_a_user_factorys_own_alpha_keeps_its_default_and_takes_no_form(backend, 
     assert gcn.operator.alpha == 0.3
 
 
+def test_a_factory_option_assigned_on_the_layer_is_refused_with_where_it_goes(backend, clean_registry):
+    """PIGNConv(C, conv=..., gamma=0.7) shows gamma=0.7 in its repr; conv.gamma = 0.0 was accepted and
+    changed nothing (the operator kept 0.7)."""
+    def factory(channels: int, gamma: float = 0.5) -> nn.Module:
+        op = backend.layers.MeanOfNeighbours(channels)
+        op.gamma = gamma
+        return op
+
+    backend.register_operator("with_gamma", factory)
+    layer = backend.PIGNConv(C, conv="with_gamma", gamma=0.7)
+    with pytest.raises(AttributeError, match=r"^PIGNConv: gamma is an option of the operator of conv='with_gamma' "
+                                             r"\(its gamma is 0.7\); assigned on the layer it changes nothing: set "
+                                             r"layer.operator.gamma if your operator reads it, or build a new layer "
+                                             r"with gamma=0.0$"):
+        layer.gamma = 0.0
+    assert layer.operator.gamma == 0.7 and "gamma" not in vars(layer)
+    layer.gamma = 0.7  # its own value again (a subclass may keep it): a plain attribute
+    assert layer.gamma == 0.7
+    layer.operator.gamma = 0.2  # the operator's, where the message points
+    with pytest.raises(AttributeError, match=r"\(its gamma is 0.2\)"):
+        layer.gamma = 0.0
+    backend.PIGNConv(C, conv="with_gamma").gamma = 0.0  # not given: the layer's own attribute, as any module's
+
+
 def test_a_factory_keyword_the_layer_takes_or_a_misspelt_one_is_warned_about(backend, clean_registry):
     Layer = backend.layers.MeanOfNeighbours
 

@@ -286,6 +286,24 @@ def test_checkpoints_of_another_form_are_refused_with_the_layer_to_build(backend
         rebuilt.load_state_dict(state)
 
 
+@pytest.mark.parametrize("model", ["PIGN", "GraphPIGN"])
+def test_a_models_checkpoint_of_another_form_names_the_model_to_build(backend, model):
+    """The hint named PIGNConv(C, form='paper'), which cannot load a model's keys (conv., the encoder, the
+    decoder): the model it names loads them."""
+    Model = getattr(backend, model)
+    saved = Model(6, 8, 3, form="paper").state_dict()
+    with pytest.raises(RuntimeError) as err:
+        Model(6, 8, 3).load_state_dict(saved)
+    call = re.search(rf"build the model as it was saved, ({model}\(in_channels, hidden_channels, out_channels, "
+                     r"form='paper'\))", str(err.value)).group(1)
+    rebuilt = eval(call, {model: Model, "in_channels": 6, "hidden_channels": 8, "out_channels": 3})  # noqa: S307
+    rebuilt.load_state_dict(saved)
+    # its layer alone, loaded with its own keys: the layer is named
+    layer_keys = {k[len("conv."):]: v for k, v in saved.items() if k.startswith("conv.")}
+    with pytest.raises(RuntimeError, match=r"build the layer as it was saved, PIGNConv\(C, form='paper'\)"):
+        Model(6, 8, 3).conv.load_state_dict(layer_keys)
+
+
 def test_a_state_dict_without_this_operators_parameters_is_left_to_torch(backend):
     """strict=False loads another part of a model (no key of the operator), and a state_dict of another
     operator gets torch's own message, not a form's."""

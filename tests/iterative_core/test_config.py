@@ -109,26 +109,31 @@ def test_repr_equality_hash_pickle_and_deepcopy():
     assert cfg != cfg.replace(tol=1e-3) and len({cfg, again}) == 1
 
 
-def test_a_config_knows_the_fields_it_was_given_even_at_their_defaults():
-    cfg = SolveConfig(smoothing=0.5, tol=1e-4)  # 0.5 is the default smoothing: given all the same
-    assert cfg.given("smoothing") and cfg.given("tol") and not cfg.given("solver")
-    assert not SolveConfig().given("smoothing") and SolveConfig(smoothing=0.3).given("smoothing")
-    for same in (pickle.loads(pickle.dumps(cfg)), copy.deepcopy(cfg), cfg.replace(max_iter=4)):
-        assert same.given("smoothing") and not same.given("solver")
-    assert cfg.replace(max_iter=4).given("max_iter") and SolveConfig().replace(smoothing=0.5).given("smoothing")
-    # dataclasses.replace names every field: then what differs from the defaults counts, as before
-    assert not dataclasses.replace(cfg, smoothing=0.5).given("solver")
-    assert not dataclasses.replace(cfg, tol=1e-3).given("smoothing")
-    # pickled before this was kept (a state without it): what differs from the default
-    state = SolveConfig(smoothing=0.3).__getstate__()
-    del state["_given"]
+def test_a_config_sets_a_smoothing_only_when_given_one_and_its_copies_keep_it():
+    """Whether a config set a smoothing was kept beside its fields, so that configs that compared equal
+    (dataclasses.replace's copy, SolveConfig(**c.as_dict())) built layers of different smoothing: the
+    default 0.5 read as unset, and a PIGNConv took its form's 0.3. Unset is now a value, None."""
+    from pyg_iterative import PIGNConv
+
+    assert SolveConfig().smoothing is None and SolveConfig.defaults()["smoothing"] is None
+    cfg = SolveConfig(smoothing=0.5, tol=1e-3)
+    assert cfg != SolveConfig(tol=1e-3) and repr(cfg) == "SolveConfig(tol=0.001, smoothing=0.5)"
+    copies = (cfg.replace(tol=1e-4), dataclasses.replace(cfg, tol=1e-4), SolveConfig(**{**cfg.as_dict(), "tol": 1e-4}),
+              pickle.loads(pickle.dumps(cfg.replace(tol=1e-4))), copy.deepcopy(cfg.replace(tol=1e-4)))
+    for made in copies:
+        assert made == copies[0] and made.smoothing == 0.5
+        assert PIGNConv(8, config=made).smoothing == 0.5  # the config's, not the form's
+    assert PIGNConv(8, config=SolveConfig(tol=1e-3)).smoothing == 0.3  # none set: the form's
+    # fixed_point smooths by 0.5 when none is set: the same steps as with smoothing=0.5
+    f = lambda z: 0.5 * z + 1  # noqa: E731
+    a, _ = ic.fixed_point(f, torch.zeros(3), config=SolveConfig(max_iter=5))
+    b, _ = ic.fixed_point(f, torch.zeros(3), config=SolveConfig(max_iter=5, smoothing=0.5))
+    assert torch.equal(a, b)
+    # a state pickled by an earlier version, which kept the given fields
+    state = {**SolveConfig(smoothing=0.3).__getstate__(), "_given": frozenset({"smoothing"})}
     old = SolveConfig.__new__(SolveConfig)  # as unpickling makes it
     old.__setstate__(state)
-    assert old.given("smoothing") and not old.given("tol")
-    assert old.replace(tol=1e-3).given("smoothing") and old.replace(tol=1e-3).given("tol")
-    # not known, then changed: replace's keywords are given, and what differed from the defaults
-    unknown = SolveConfig(**SolveConfig(smoothing=0.3).as_dict())
-    assert unknown.replace(smoothing=0.5).given("smoothing") and not unknown.replace(tol=1e-3).given("solver")
+    assert old == SolveConfig(smoothing=0.3) and "_given" not in vars(old)
 
 
 def test_the_solver_options_reach_the_solver_after_replace_pickle_and_deepcopy():
@@ -323,7 +328,7 @@ def test_a_layer_takes_a_config_and_its_keywords_override_it():
     shared = SolveConfig(tol=1e-4, solver="anderson", solver_options={"m": 3}, on_nonconvergence="ignore")
     layer = Dense(3, 6, config=shared, stop="abs")
     assert (layer.num_iterations, layer.tol, layer.solver, layer.stop) == (6, 1e-4, "anderson", "abs")
-    assert layer.config == shared.replace(max_iter=6, stop="abs")
+    assert layer.config == shared.replace(max_iter=6, stop="abs", smoothing=0.5)  # (the layer's smoothing)
     assert Dense(3, 6, tol=1e-2, config=shared).tol == 1e-2  # tol=None (the default) keeps the config's
     z, info = Dense(3, 30, config=shared)(torch.randn(3, 3), torch.eye(3) * 0.5, return_info=True)
     assert info.solver == "anderson" and info.tol == 1e-4

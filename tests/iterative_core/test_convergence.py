@@ -216,6 +216,24 @@ def test_a_diverged_graph_is_named_also_when_the_whole_batch_reads_diverged():
     assert info.graph_diverged.tolist() == [False] * 4 + [True]
 
 
+def test_a_graph_that_did_not_reach_tol_is_named_with_its_own_residual():
+    """Beside a graph of much larger norm that converged, the batch's relative residual was tiny: the
+    message said the residual was "within tol" but "the steps did not shrink", and named no graph."""
+    q = torch.tensor([0.1, 0.1, 0.99, 0.99])[:, None]
+    b = torch.tensor([1e5, 1e5, 1.0, 1.0])[:, None]
+    batch = torch.tensor([0, 0, 1, 1])
+    with pytest.raises(ic.ConvergenceError) as err:
+        ic.fixed_point(lambda z: q * z + b, torch.zeros(4, 1), max_iter=50, tol=1e-4, smoothing=0.0, batch=batch,
+                       on_nonconvergence="raise")
+    info = err.value.info
+    assert info.converged.tolist() == [True, False]
+    own = float(info.graph_residuals[49, 1])
+    assert own > 1e-4 > info.final_residual  # (the batch's residual is within tol, graph 1's is not)
+    assert str(err.value).startswith(
+        f"fixed-point iteration did not reach tol=0.0001 in 1 of 2 graphs of the batch (graph 1; `info.converged` "
+        f"marks the others): graph 1 stopped at max_iter=50 with its residual {own:.3g} (contraction factor 0.99)")
+
+
 @pytest.mark.parametrize("T", [lambda z: 2 * z + 1, lambda z: z * float("nan")], ids=["expansive", "nan"])
 def test_a_diverged_solve_with_divergence_ignored_obeys_the_nonconvergence_policy(T):
     """A solve that diverged did not reach its ``tol``: with ``on_divergence="ignore"`` the

@@ -194,3 +194,16 @@ def test_convert_state_dict_names_a_state_dict_that_is_no_mapping(given, shown, 
     with pytest.raises(TypeError, match=rf"^convert_state_dict: state_dict must be a mapping of parameter names to "
                                         rf"tensors \(a module's state_dict\(\)\), got {shown}{hint}$"):
         convert_state_dict(given, "gcn", "pyg", "dgl")
+
+
+def test_a_form_an_operator_cannot_take_names_those_it_can():
+    """An operator that takes alpha and beta (form 'appnp') was told that it "takes form='paper'"."""
+    from iterative_core.forms import resolve_form
+
+    with pytest.raises(ValueError, match=r"^PIGNConv: form='signed' needs an operator that takes propagation .*; "
+                                         r"conv='my_op' takes form='appnp' or form='paper'$"):
+        resolve_form("signed", frozenset({"alpha", "beta"}), "my_op")
+    with pytest.raises(ValueError, match=r"conv='plain' takes form='paper' \(inject_input=True adds the input back "
+                                         r"at every step\)$"):
+        resolve_form("appnp", frozenset(), "plain")
+    assert resolve_form(None, frozenset({"alpha", "beta"}), "my_op") == "appnp"

@@ -154,6 +154,44 @@ def test_a_solver_that_reports_no_step_is_refused():
 
 
 @pytest.mark.usefixtures("registries")
+def test_a_layers_solver_that_reports_no_step_is_named_by_the_layer():
+    """The error began "fixed_point():", which the user of a layer never called."""
+    ic.register_solver("silent_for_test", lambda f, z0, monitor, schedule: f(f(z0)))
+    conv = PIGNConv(4, solver="silent_for_test", num_iterations=3)
+    with pytest.raises(RuntimeError, match=r"^PIGNConv: solver 'silent_for_test' returned without reporting a step"):
+        conv(torch.randn(5, 4), torch.tensor([[0, 1, 2, 3], [1, 2, 3, 4]]))
+
+
+@pytest.mark.usefixtures("registries")
+def test_solver_options_are_checked_again_when_their_solver_is_registered_anew():
+    """A layer built for a solver registered again with overwrite=True (a notebook cell run again, an
+    option renamed) failed at its next call inside the solver: "unexpected keyword argument 'damp'"."""
+    def damped(f, z0, monitor, schedule, *, damp: float = 0.5):
+        z = z0
+        for k in range(monitor.max_iter):
+            z, stop = monitor.accept(k, z, z + damp * (f(z) - z), step_scale=damp)
+            if stop:
+                break
+        return z
+
+    ic.register_solver("damped_for_test", damped)
+    conv = PIGNConv(4, solver="damped_for_test", solver_options={"damp": 0.3}, num_iterations=3)
+    cfg = ic.SolveConfig(max_iter=3, solver="damped_for_test", solver_options={"damp": 0.3})
+    x, ei = torch.randn(5, 4), torch.tensor([[0, 1, 2, 3], [1, 2, 3, 4]])
+    conv(x, ei)
+    ic.register_solver("damped_for_test", lambda f, z0, monitor, schedule, *, relax=0.5: damped(f, z0, monitor,
+                                                                                                 schedule, damp=relax),
+                       overwrite=True)
+    with pytest.raises(TypeError, match=r"^PIGNConv: solver_options of solver 'damped_for_test': got unknown "
+                                        r"keyword\(s\) 'damp'; valid keywords: relax"):
+        conv(x, ei)
+    with pytest.raises(TypeError, match=r"^fixed_point\(\): solver_options of solver 'damped_for_test': got unknown"):
+        ic.fixed_point(lambda z: 0.5 * z + 1, torch.zeros(3), config=cfg)
+    conv.configure(solver_options={"relax": 0.3})  # the new keyword: it runs
+    conv(x, ei)
+
+
+@pytest.mark.usefixtures("registries")
 def test_a_solver_that_takes_more_than_max_iter_steps_is_refused():
     """It ran 15 steps for max_iter=10 and reported them as converged."""
     def greedy(f, z0, monitor, schedule):
