@@ -177,9 +177,12 @@ class _Options:
         return {k: _plain(v) for k, v in self.__dict__.items() if k not in ("_solver_pairs", "_checked_solvers")}
 
     def __setstate__(self, state: dict) -> None:
+        state = dict(state)
+        if "_given" in state:  # (kept by earlier versions, whose default smoothing was 0.5: unset unless given)
+            given = state.pop("_given") or ()
+            if state.get("smoothing") == DEFAULT_SMOOTHING and "smoothing" not in given:
+                state["smoothing"] = None
         for k, v in state.items():
-            if k == "_given":  # (kept by earlier versions)
-                continue
             object.__setattr__(self, k, MappingProxyType(v) if isinstance(v, dict) else v)
 
 

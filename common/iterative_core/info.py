@@ -720,13 +720,20 @@ def divergence_message(info: FixedPointInfo) -> str:
 
 
 def _unconverged_graphs(info: FixedPointInfo) -> Optional[list]:
-    """The graphs of a batch that did not reach ``tol`` (None without a batch, or with per-graph
-    statistics missing)."""
+    """The graphs of a batch of more than one that did not reach ``tol``, the first of them after at
+    least one step (None without a batch, with per-graph statistics missing, or else)."""
     converged = info.converged
-    if (not isinstance(converged, Tensor) or info.graph_iterations is None or info.graph_residuals is None
-            or info.graph_contraction_factors is None or bool(converged.all())):
+    if (not isinstance(converged, Tensor) or converged.numel() < 2 or info.graph_iterations is None
+            or info.graph_residuals is None or info.graph_contraction_factors is None or bool(converged.all())):
         return None
-    return torch.nonzero(~converged.cpu()).flatten().tolist()
+    failed = torch.nonzero(~converged.cpu()).flatten().tolist()
+    return failed if int(info.graph_iterations[failed[0]]) > 0 else None
+
+
+def _listed(noun: str, ids: list) -> str:
+    """``graph 3`` or ``graphs 1, 4, 5, 6, 7 and 2 more``: at most five ids, then how many more."""
+    shown = ", ".join(str(g) for g in ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
+    return f"{noun}{'s' if len(ids) > 1 else ''} {shown}"
 
 
 def _diverged_graphs(info: FixedPointInfo) -> str:
@@ -736,8 +743,7 @@ def _diverged_graphs(info: FixedPointInfo) -> str:
     if flagged is None or not bool(flagged.any()):
         return ""
     ids = torch.nonzero(flagged).flatten().tolist()
-    shown = ", ".join(str(g) for g in ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
-    return (f", in {len(ids)} of {flagged.numel()} graphs of the batch (graph{'s' if len(ids) > 1 else ''} {shown}; "
+    return (f", in {len(ids)} of {flagged.numel()} graphs of the batch ({_listed('graph', ids)}; "
             "`info.graph_diverged` marks them, and the other graphs' outputs do not depend on them)")
 
 
@@ -745,11 +751,9 @@ def _graph_divergence_message(info: FixedPointInfo, head: str, advice: str) -> s
     """The message for graphs of a batch that diverged on their own steps while the whole batch's
     residuals and growth stay below the thresholds."""
     flagged = torch.nonzero(info.graph_diverged).flatten().tolist()
-    shown = ", ".join(str(g) for g in flagged[:5]) + (f" and {len(flagged) - 5} more" if len(flagged) > 5 else "")
     first = flagged[0]
     q = float(info.graph_contraction_factors[first])
-    where = (f"{head} in {len(flagged)} of {info.graph_diverged.numel()} graphs of the batch "
-             f"(graph{'s' if len(flagged) > 1 else ''} {shown})")
+    where = f"{head} in {len(flagged)} of {info.graph_diverged.numel()} graphs of the batch ({_listed('graph', flagged)})"
     if bool(info._graph_rules()[1][first]):
         how = (f"the operator is expansive on graph {first}: its iterate grew "
                f"{float(info.graph_iterate_growth[first]):.3g}x while each step grew by the contraction "
@@ -810,17 +814,20 @@ def apply_policy(info: FixedPointInfo, on_nonconvergence: str, on_divergence: st
         final = beside(info.final_residual, info.tol)
         failed = _unconverged_graphs(info)
         if failed is not None:  # a batch: the graphs that did not reach tol, each on its own steps
-            first = failed[0]
+            first, total = failed[0], info.graph_iterations.numel()
             n = int(info.graph_iterations[first])
-            r = float(info.graph_residuals[n - 1, first]) if n else float("nan")
+            r = float(info.graph_residuals[n - 1, first])
             q = float(info.graph_contraction_factors[first])
-            shown = ", ".join(str(g) for g in failed[:5]) + (f" and {len(failed) - 5} more" if len(failed) > 5 else "")
             state = (f"its residual {beside(r, info.tol)} within tol but its steps did not shrink, so it certifies "
                      "no fixed point" if r <= info.tol else f"its residual {beside(r, info.tol)}")
-            reached = (f"{what} did not reach tol={tol_text(info.tol)} in {len(failed)} of "
-                       f"{info.graph_iterations.numel()} graphs of the batch (graph{'s' if len(failed) > 1 else ''} "
-                       f"{shown}; `info.converged` marks the others): graph {first} stopped at max_iter={n} with "
-                       f"{state} (contraction factor {q:.3g}); the other graphs' outputs do not depend on it. ")
+            if len(failed) < total:
+                which = (f"in {len(failed)} of {total} graphs of the batch ({_listed('graph', failed)}; "
+                         f"`info.converged` is False for them): graph {first}")
+                others = "; the other graphs' outputs do not depend on it"
+            else:
+                which, others = f"in any of the {total} graphs of the batch: graph {first}, the first,", ""
+            reached = (f"{what} did not reach tol={tol_text(info.tol)} {which} stopped at max_iter={n} with {state} "
+                       f"(contraction factor {q:.3g}){others}. ")
         elif info.final_residual <= info.tol:  # within tol, but the steps did not show that they shrink (NaN: False)
             why = ("one step cannot show that the steps shrink (two can)" if info.iterations <= 1 else
                    "the steps did not shrink, so it certifies no fixed point (see monitor.shrinking)")

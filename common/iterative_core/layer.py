@@ -18,7 +18,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ._keys import _SAME_MEANING, check_choice, check_keys, library_name
+from ._keys import _LIBRARY_PACKAGES, _SAME_MEANING, check_choice, check_keys, library_name
 from .activations import Activation, identity, inplace_activation, resolve_activation
 from .checks import check_flag, check_int, check_real, got
 from .config import LayerOptions, SolveConfig, expose, frozen_smoothing, mirror_options, option_names, show
@@ -28,11 +28,11 @@ from ._compile import under_transform
 from .adapter import (GraphAdapter, GraphCache, GraphKey, check_graph_view, is_compiling, tensor_key,
                       without_kept_checks)
 from .normalization import Propagation, gcn_propagation
-from .schedules import Smoothing
+from .schedules import Smoothing, resolve_schedule
 from .sparse import CSRPair, csr_pair, spmm_csr
 from ._state_dict import HintedLoad, hint, loading_into
 from ._warnings import warn_user
-from .validation import (autocast_enabled, check_features, check_parameter_dtype, compute_dtype,
+from .validation import (autocast_enabled, check_features, check_parameters_dtype, compute_dtype,
                          without_autocast)
 
 __all__ = ["IterativeLayerBase", "GCNOperatorBase", "BoundStep", "ITERATION_KEYS", "PROPAGATIONS", "scaled_add"]
@@ -165,6 +165,8 @@ class IterativeLayerBase(HintedLoad, nn.Module):
         changes when a value is refused."""
         where = type(self).__name__
         check_keys(f"{where}.configure()", options, _CONFIGURABLE_KEYS)
+        if "smoothing" in options:
+            _check_layer_smoothing(options["smoothing"], where)
         solve = {k: v for k, v in options.items() if k in _SOLVE_KEYS or k in ("smoothing", "tol")}
         if "num_iterations" in options:
             solve["max_iter"] = check_int("num_iterations", options["num_iterations"], minimum=0, where=where)
@@ -352,6 +354,7 @@ def _layer_solve_config(where: str, config: Optional[SolveConfig], num_iteration
     (``num_iterations``, ``smoothing``), its ``tol`` unless None, and the keywords ``options``;
     checked once."""
     num_iterations = check_int("num_iterations", num_iterations, minimum=0, where=where)
+    _check_layer_smoothing(smoothing, where)
     fields = dict(options, max_iter=num_iterations, smoothing=smoothing)
     if config is None:
         return SolveConfig(tol=tol, **fields, _where=where, _iterations_name="num_iterations")
@@ -361,6 +364,13 @@ def _layer_solve_config(where: str, config: Optional[SolveConfig], num_iteration
     if tol is not None:
         fields["tol"] = tol
     return config.replace(**fields, _where=where, _iterations_name="num_iterations")
+
+
+def _check_layer_smoothing(smoothing, where: str) -> None:
+    """A layer's smoothing is a value: None, which leaves a config's unset, is refused as any other
+    non-number (a layer would smooth by fixed_point's 0.5, not by its own)."""
+    if smoothing is None:
+        resolve_schedule(smoothing, None, where=where)  # raises, naming what is valid
 
 
 def _check_same_schedule(where: str, config: SolveConfig, num_iterations: int, smoothing) -> None:
@@ -671,14 +681,18 @@ class GCNOperatorBase(HintedLoad, nn.Module):
             missing = [f"no {prefix}{name}, {what}, which this operator has" for name, what in _OPTIONAL_PARAMETERS.items()
                        if getattr(self, name) is not None and prefix + name not in state_dict]
             if unexpected or missing:
+                # loaded into a PIGN or GraphPIGN (or a subclass of one): that model is built; into a module
+                # of yours that holds the layer (prefix "...conv.operator."), either may be what holds it
                 root = loading_into()
-                model = getattr(root, "conv_class", None) is not None  # (PIGN, GraphPIGN: the model is built)
-                into = (f"{type(root).__name__}(in_channels, hidden_channels, out_channels" if model
-                        else "PIGNConv(C")
+                model = next((c.__name__ for c in type(root).__mro__ if getattr(c, "conv_class", None) is not None
+                              and c.__module__.split(".")[0] in _LIBRARY_PACKAGES), None)
+                into = f"{model}(in_channels, hidden_channels, out_channels" if model else "PIGNConv(C"
                 build = checkpoint_layer(**{name: prefix + name in state_dict for name in _OPTIONAL_PARAMETERS},
                                          into=into)
+                held = model is None and prefix.endswith("conv.operator.") and prefix != "operator."
                 hint(f"the state_dict has {'; '.join(missing + unexpected)}: build the "
-                     f"{'model' if model else 'layer'} as it was saved, {build}")
+                     f"{'model' if model else 'layer'} as it was saved, {build}"
+                     + (" (a PIGN or GraphPIGN holding it takes the same keywords)" if held else ""))
         super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
                                       error_msgs)
 
@@ -877,10 +891,7 @@ class GCNOperatorBase(HintedLoad, nn.Module):
         if not is_compiling():  # the checks read values back from the device, which a compiled graph cannot
             where = type(self).__name__
             check_features(x, self.channels, where, validate=True)
-            for param in self.parameters():  # (as a layer of it refuses them)
-                if param.is_floating_point():
-                    check_parameter_dtype(x, param.dtype, where, "the operator")
-                    break
+            check_parameters_dtype(self, x, where, "the operator")  # (as a layer of it refuses them)
             view = without_kept_checks(self, self.adapter().read_graph(self, x, graph, edge_weight, None, None))
             edge_weight = check_graph_view(view, where, validate=True, nonnegative=self.normalize, device=x.device,
                                            batch_hint=self.adapter.batch_hint, takes_batch=False)

@@ -6,7 +6,7 @@ import re
 from typing import Any, Callable, Optional
 
 import torch
-from torch import Tensor
+from torch import Tensor, nn
 
 from ._compile import is_compiling
 from .checks import check_int, check_one_graph, got
@@ -140,6 +140,15 @@ def check_parameter_dtype(x: Tensor, dtype: torch.dtype, where: str, owner: str)
         raise TypeError(f"{where}: node features have dtype {x.dtype} but {owner}'s parameters have dtype "
                         f"{dtype}; convert one to the other: {owner.split()[-1]}.to({x.dtype}) or "
                         f"features.to({dtype})")
+
+
+def check_parameters_dtype(module: nn.Module, x: Tensor, where: str, owner: str) -> None:
+    """:func:`check_parameter_dtype` against ``module``'s first floating-point parameter (none: nothing
+    to meet)."""
+    for param in module.parameters():  # (a loop, not next(): torch.compile traces it in every version)
+        if param.is_floating_point():
+            check_parameter_dtype(x, param.dtype, where, owner)
+            break
 
 
 def check_edges(src: Tensor, dst: Tensor, num_nodes: int, where: str, *, validate: bool = True,

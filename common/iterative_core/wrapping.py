@@ -39,25 +39,25 @@ import inspect
 import numbers
 import types
 import warnings
-from typing import Callable, Iterable, Mapping, NamedTuple, Optional, Sequence
+from typing import Any, Callable, Iterable, Mapping, NamedTuple, Optional, Sequence
 
 import torch
 from torch import Tensor, nn
 
-from ._keys import check_keys
+from ._keys import check_keys, library_name
 from ._state_dict import hint
 from ._warnings import warn_user
 from .checks import got
 from .config import SolveConfig
 from .forms import form_defaults, partial_keywords, registered_form, resolve_form
 from .layer import (_CONFIGURABLE_KEYS, GCN_LAYER_ATTRIBUTES, GCN_MUTABLE_OPTIONS, ITERATION_KEYS, GCNOperatorBase,
-                    IterativeLayerBase, _same)
+                    IterativeLayerBase)
 from .operators import _rename, _state_dict_keys, get_operator
 from .info import _emit, apply_policy
 from ._compile import is_exporting, under_vmap
 from .adapter import GraphAdapter, WidthNames, check_graph_view, is_compiling, without_kept_checks
 from .validation import (autocast_enabled, check_batch, check_edge_attr, check_features, check_parameter_dtype,
-                         check_z_init, compute_dtype, without_autocast)
+                         check_parameters_dtype, check_z_init, compute_dtype, without_autocast)
 
 __all__ = [
     "conv_widths", "square_channels", "supports_contraction", "accepts_keyword", "reset_module",
@@ -672,10 +672,7 @@ class OperatorLayerBase(IterativeLayerBase):
             check_edge_attr(edge_attr, graph, view.num_edges, x, where, ordered=adapter.edge_ordered(graph))
         # the operator's parameters meet the iterate at every step: features of another dtype are refused,
         # as torch's own layers refuse them (half-precision parameters iterate in float32, see below)
-        for param in op.parameters():  # (a loop, not next(): torch.compile traces it in every version)
-            if param.is_floating_point():
-                check_parameter_dtype(x, param.dtype, where, "the layer")
-                break
+        check_parameters_dtype(op, x, where, "the layer")
         dtype = compute_dtype(x.dtype)
         if dtype == x.dtype or not getattr(op, "binds_in_float32", False):
             return _Step(self._bind(x, graph, edge_weight, batch, num_graphs, edge_attr), x, z_init, batch, num_graphs,
@@ -1073,6 +1070,13 @@ def _gcn_option(name: str) -> property:
     return property(get, set, doc=f"The GCN operator's ``{name}`` (set only with the GCN operator).")
 
 
+def _same_option(a: Any, b: Any) -> bool:
+    """Whether two values of an option are the same: the same object, or equal numbers, strings or flags
+    (1 and 1.0)."""
+    plain = (bool, int, float, str)
+    return a is b or (isinstance(a, plain) and isinstance(b, plain) and a == b)
+
+
 def _lazy_linear(out_features: int, bias: bool = False) -> nn.Module:
     """``nn.LazyLinear(out_features, bias=bias)``, without the notice older torch versions give for
     every lazy module (the layer's API does not change with it)."""
@@ -1096,17 +1100,16 @@ class RegistryLayerBase(OperatorLayerBase):
         return widths.get(name) or {"conv_name": "conv", "lin": None}.get(name, super()._rebuild_keyword(name))
 
     def __setattr__(self, name: str, value) -> None:
-        # an option given to a registered operator's factory (shown in the repr): assigned on the layer it
-        # changed nothing (the GCN operator's are properties that set it there; the operator's own value
-        # assigned again, as a subclass may keep it, is a plain attribute)
+        # an option given to a registered operator's factory (shown in the repr), assigned on one of the
+        # library's layers: nothing reads it there (the GCN operator's own are properties that set it on the
+        # operator; a subclass of yours may keep an attribute of that name, and the value given, set again,
+        # changes nothing)
         given = self.__dict__.get("_operator_options")
-        if given is not None and name in given and not isinstance(getattr(type(self), name, None), property):
-            now = getattr(self.operator, name, given[name])
-            if not _same(value, now):
-                raise AttributeError(
-                    f"{type(self).__name__}: {name} is an option of the operator of conv={self.conv_name!r} (its "
-                    f"{name} is {now!r}); assigned on the layer it changes nothing: set "
-                    f"layer.operator.{name} if your operator reads it, or build a new layer with {name}={value!r}")
+        if given is not None and name in given and library_name(self, name) and not _same_option(value, given[name]):
+            raise AttributeError(
+                f"{type(self).__name__}: {name} is an option of the operator of conv={self.conv_name!r}, which it "
+                f"takes when it is built ({name}={given[name]!r} here); assigned on the layer it changes nothing: set "
+                f"layer.operator.{name} if your operator reads it, or build a new layer with {name}={value!r}")
         super().__setattr__(name, value)
 
     def __init__(self, in_channels: int, out_channels: Optional[int] = None, *, num_iterations: int = 8,

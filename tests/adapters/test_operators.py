@@ -231,23 +231,31 @@ def test_a_factory_option_assigned_on_the_layer_is_refused_with_where_it_goes(ba
     changed nothing (the operator kept 0.7)."""
     def factory(channels: int, gamma: float = 0.5) -> nn.Module:
         op = backend.layers.MeanOfNeighbours(channels)
-        op.gamma = gamma
+        op.gamma = float(gamma)
         return op
 
     backend.register_operator("with_gamma", factory)
     layer = backend.PIGNConv(C, conv="with_gamma", gamma=0.7)
-    with pytest.raises(AttributeError, match=r"^PIGNConv: gamma is an option of the operator of conv='with_gamma' "
-                                             r"\(its gamma is 0.7\); assigned on the layer it changes nothing: set "
-                                             r"layer.operator.gamma if your operator reads it, or build a new layer "
-                                             r"with gamma=0.0$"):
+    with pytest.raises(AttributeError, match=r"^PIGNConv: gamma is an option of the operator of conv='with_gamma', "
+                                             r"which it takes when it is built \(gamma=0.7 here\); assigned on the "
+                                             r"layer it changes nothing: set layer.operator.gamma if your operator "
+                                             r"reads it, or build a new layer with gamma=0.0$"):
         layer.gamma = 0.0
     assert layer.operator.gamma == 0.7 and "gamma" not in vars(layer)
-    layer.gamma = 0.7  # its own value again (a subclass may keep it): a plain attribute
-    assert layer.gamma == 0.7
-    layer.operator.gamma = 0.2  # the operator's, where the message points
-    with pytest.raises(AttributeError, match=r"\(its gamma is 0.2\)"):
-        layer.gamma = 0.0
+    layer.gamma = 0.7  # the value it was built with, set again: nothing to refuse
     backend.PIGNConv(C, conv="with_gamma").gamma = 0.0  # not given: the layer's own attribute, as any module's
+    # the GCN operator's bias, given: the same
+    with pytest.raises(AttributeError, match=r"^PIGNConv: bias is an option of the operator of conv='gcn'.*\(bias=True "
+                                             r"here\).*build a new layer with bias=False$"):
+        backend.PIGNConv(C, form="paper", bias=True).bias = False
+    backend.PIGNConv(C, form="paper", bias=True).bias = True
+
+    class WithOwnGamma(backend.PIGNConv):  # a subclass of yours keeps what it likes under that name
+        def __init__(self, channels, gamma):
+            super().__init__(channels, conv="with_gamma", gamma=gamma)
+            self.gamma = torch.nn.Parameter(torch.tensor(float(gamma)))
+
+    assert isinstance(WithOwnGamma(C, 1).gamma, torch.nn.Parameter)
 
 
 def test_a_factory_keyword_the_layer_takes_or_a_misspelt_one_is_warned_about(backend, clean_registry):

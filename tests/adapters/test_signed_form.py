@@ -302,6 +302,14 @@ def test_a_models_checkpoint_of_another_form_names_the_model_to_build(backend, m
     layer_keys = {k[len("conv."):]: v for k, v in saved.items() if k.startswith("conv.")}
     with pytest.raises(RuntimeError, match=r"build the layer as it was saved, PIGNConv\(C, form='paper'\)"):
         Model(6, 8, 3).conv.load_state_dict(layer_keys)
+    # a model of yours: a subclass names the library's model; a module holding one says that it may hold one
+    sub = type("Mine", (Model,), {})
+    with pytest.raises(RuntimeError, match=rf"build the model as it was saved, {model}\(in_channels, "):
+        sub(6, 8, 3).load_state_dict(saved)
+    holder = torch.nn.ModuleDict({"net": Model(6, 8, 3)})
+    with pytest.warns(UserWarning, match=r"build the layer as it was saved, PIGNConv\(C, form='paper'\).*\(a PIGN "
+                                         r"or GraphPIGN holding it takes the same keywords\)"):
+        holder.load_state_dict({f"net.{k}": v for k, v in saved.items()}, strict=False)
 
 
 def test_a_state_dict_without_this_operators_parameters_is_left_to_torch(backend):

@@ -113,9 +113,17 @@ def test_a_config_sets_a_smoothing_only_when_given_one_and_its_copies_keep_it():
     """Whether a config set a smoothing was kept beside its fields, so that configs that compared equal
     (dataclasses.replace's copy, SolveConfig(**c.as_dict())) built layers of different smoothing: the
     default 0.5 read as unset, and a PIGNConv took its form's 0.3. Unset is now a value, None."""
-    from pyg_iterative import PIGNConv
+    from torch_geometric.nn import GCNConv
+
+    from pyg_iterative import IterativeConv, PIGNConv
 
     assert SolveConfig().smoothing is None and SolveConfig.defaults()["smoothing"] is None
+    for layer in (PIGNConv(8), IterativeConv(GCNConv(8, 8))):  # a layer's smoothing is a value: None is refused
+        for assign in (lambda: setattr(layer, "smoothing", None), lambda: layer.configure(smoothing=None)):
+            with pytest.raises(TypeError, match=r"smoothing must be a float in \[0, 1\) .*; got None"):
+                assign()
+    with pytest.raises(TypeError, match=r"^IterativeConv: smoothing must be a float in \[0, 1\) .*; got None"):
+        IterativeConv(GCNConv(8, 8), smoothing=None)
     cfg = SolveConfig(smoothing=0.5, tol=1e-3)
     assert cfg != SolveConfig(tol=1e-3) and repr(cfg) == "SolveConfig(tol=0.001, smoothing=0.5)"
     copies = (cfg.replace(tol=1e-4), dataclasses.replace(cfg, tol=1e-4), SolveConfig(**{**cfg.as_dict(), "tol": 1e-4}),
@@ -129,11 +137,13 @@ def test_a_config_sets_a_smoothing_only_when_given_one_and_its_copies_keep_it():
     a, _ = ic.fixed_point(f, torch.zeros(3), config=SolveConfig(max_iter=5))
     b, _ = ic.fixed_point(f, torch.zeros(3), config=SolveConfig(max_iter=5, smoothing=0.5))
     assert torch.equal(a, b)
-    # a state pickled by an earlier version, which kept the given fields
-    state = {**SolveConfig(smoothing=0.3).__getstate__(), "_given": frozenset({"smoothing"})}
-    old = SolveConfig.__new__(SolveConfig)  # as unpickling makes it
-    old.__setstate__(state)
-    assert old == SolveConfig(smoothing=0.3) and "_given" not in vars(old)
+    # states pickled by an earlier version, which kept the given fields beside a default smoothing of 0.5
+    for smoothing, given, loaded in ((0.3, {"smoothing"}, 0.3), (0.5, {"smoothing"}, 0.5), (0.5, {"tol"}, None),
+                                     (0.5, None, None), (0.3, None, 0.3)):
+        state = {**SolveConfig(tol=1e-3).__getstate__(), "smoothing": smoothing, "_given": given}
+        old = SolveConfig.__new__(SolveConfig)  # as unpickling makes it
+        old.__setstate__(state)
+        assert old == SolveConfig(tol=1e-3, smoothing=loaded) and "_given" not in vars(old), (smoothing, given)
 
 
 def test_the_solver_options_reach_the_solver_after_replace_pickle_and_deepcopy():
@@ -317,7 +327,7 @@ def test_every_layer_option_is_a_keyword_and_an_attribute():
     defaults = {**SolveConfig.defaults(), **LayerOptions.defaults()}
     for name in option_names(SolveConfig, layer=True) + option_names(LayerOptions):
         key = "num_iterations" if name == "max_iter" else name
-        value = 5 if name == "max_iter" else defaults[name]
+        value = {"max_iter": 5, "smoothing": 0.5}.get(name, defaults[name])  # (a layer's smoothing is a value)
         layer = Dense(3, **{key: value})
         assert getattr(layer, key) == value, name
         # a plain attribute (what torch.compile reads as a constant), assigned through configure()

@@ -231,7 +231,18 @@ def test_a_graph_that_did_not_reach_tol_is_named_with_its_own_residual():
     assert own > 1e-4 > info.final_residual  # (the batch's residual is within tol, graph 1's is not)
     assert str(err.value).startswith(
         f"fixed-point iteration did not reach tol=0.0001 in 1 of 2 graphs of the batch (graph 1; `info.converged` "
-        f"marks the others): graph 1 stopped at max_iter=50 with its residual {own:.3g} (contraction factor 0.99)")
+        f"is False for them): graph 1 stopped at max_iter=50 with its residual {own:.3g} (contraction factor 0.99); "
+        "the other graphs' outputs do not depend on it. Raise `max_iter`")
+    # every graph short of tol: no others to speak of; a batch of one graph reads as a solve without one
+    q = torch.tensor([0.99, 0.99, 0.98, 0.98])[:, None]
+    with pytest.raises(ic.ConvergenceError, match=r"did not reach tol=1e-06 in any of the 2 graphs of the batch: "
+                                                  r"graph 0, the first, stopped at max_iter=20 with its residual "
+                                                  r"[0-9.e-]+ \(contraction factor 0.995\)\. Raise"):
+        ic.fixed_point(lambda z: q * z + 1, torch.zeros(4, 1), max_iter=20, tol=1e-6, batch=batch,
+                       on_nonconvergence="raise")
+    with pytest.raises(ic.ConvergenceError, match=r"did not reach tol=1e-06 in 20 iterations \(final residual"):
+        ic.fixed_point(lambda z: q * z + 1, torch.zeros(4, 1), max_iter=20, tol=1e-6, batch=torch.zeros(4).long(),
+                       on_nonconvergence="raise")
 
 
 @pytest.mark.parametrize("T", [lambda z: 2 * z + 1, lambda z: z * float("nan")], ids=["expansive", "nan"])
