@@ -589,8 +589,14 @@ def _describe_graph(data: GraphData) -> str:
         loops += (f", the weights of {data.weighted_edges} edge(s) not used (the models see the graph "
                   f"unweighted)")
     naming = f" ({data.naming})" if data.naming else ""
-    return (f"{data.num_nodes} nodes{naming}, {edges} {'directed' if data.directed else 'undirected'} edges{loops}, "
-            f"{len(data.feature_names)} features")
+    kind = "directed" if data.directed else "undirected"
+    return (f"{_count(data.num_nodes, 'node')}{naming}, {_count(edges, kind + ' edge')}{loops}, "
+            f"{_count(len(data.feature_names), 'feature')}")
+
+
+def _count(n: int, noun: str) -> str:
+    """``1 node``, ``3 nodes``."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _percent(acc: float) -> str:
@@ -722,11 +728,7 @@ def _train(args: argparse.Namespace, rows_out=None) -> int:
 def _features_for_model(args: argparse.Namespace, record: dict) -> tuple:
     """``(feature_attrs, feature_columns)`` to read ``--graph`` with, as the model was trained."""
     feats = record["features"]
-    if args.features is not None:
-        if feats["source"] != "csv":
-            _usage_error(args, f"argument --features: the model {args.model} was trained on the node attributes "
-                               f"{','.join(feats['attrs'])}; leave out --features to read them (or give "
-                               f"--feature-attrs with other names for the same {len(feats['names'])} features)")
+    if args.features is not None:  # the trained features by name, the columns of a CSV file or the attributes
         return None, feats["names"]
     if args.feature_attrs is not None:
         # the trained names: the attributes, or the columns of the features file
@@ -1172,8 +1174,9 @@ def _iteration_options(p: argparse.ArgumentParser) -> None:
 
 
 def _add_train_parser(sub) -> None:
-    t = sub.add_parser("train", help="train one model on a node-classification dataset or on your own graph "
-                                     "file, over several seeds",
+    t = sub.add_parser("train", allow_abbrev=False,
+                       help="train one model on a node-classification dataset or on your own graph file, over "
+                            "several seeds",
                        description="Train PIGN or a baseline on a dataset (--dataset) or on a graph file with node "
                                    "features and labels (--graph); report test accuracy (mean ± std over seeds, "
                                    "model chosen on validation) and the iteration's convergence; --save keeps the "
@@ -1253,7 +1256,7 @@ def _user_graph_options(p: argparse.ArgumentParser, train: bool) -> None:
 
 
 def _add_predict_parser(sub) -> None:
-    p = sub.add_parser("predict", help="a saved model's classes for every node of a graph file",
+    p = sub.add_parser("predict", allow_abbrev=False, help="a saved model's classes for every node of a graph file",
                        description="Read a graph file (and its features as the model was trained), run a model "
                                    "saved by 'train --save' and write one row per node: its id, the predicted "
                                    "class and the probability of each class.")
@@ -1310,12 +1313,13 @@ def _experiment_options(r: argparse.ArgumentParser) -> None:
 
 
 def _add_reproduce_parser(sub) -> None:
-    r = sub.add_parser("reproduce", help="the paper's experiments: CSV files and PNG plots",
+    r = sub.add_parser("reproduce", allow_abbrev=False, help="the paper's experiments: CSV files and PNG plots",
                        description="Accuracy against depth (PIGN iterations vs stacked GCN layers) on Cora and "
                                    "CiteSeer, with feature noise, iterations at inference, residuals per iteration, "
                                    "and the chains benchmark. Writes CSV, PNG, summary.md and run.log into --out.")
     _common(r)
-    r.add_argument("--data-root", default=None)
+    r.add_argument("--data-root", default=None,
+                   help="data root holding planetoid/<Name>/raw (default: $ITERATIVE_GNN_DATA or the loader's own)")
     _outputs(r, "results")
     r.add_argument("--quick", action="store_true",
                    help="a short run (minutes on 2 CPU cores): Cora when the data root has it, else chains")
@@ -1328,7 +1332,7 @@ def _add_reproduce_parser(sub) -> None:
 
 
 def _add_chains_parser(sub) -> None:
-    ch = sub.add_parser("chains", help="the chains long-range benchmark (generated, no download)",
+    ch = sub.add_parser("chains", allow_abbrev=False, help="the chains long-range benchmark (generated, no download)",
                         description="PIGN iterated to convergence against a 2-layer GCN on chains whose class is "
                                     "visible only at one end (IGNN paper).")
     _common(ch)
@@ -1345,7 +1349,9 @@ def _add_chains_parser(sub) -> None:
 def build_parser() -> argparse.ArgumentParser:
     """The ``iterative-gnn`` parser: one subparser per subcommand (``train``, ``predict``, ``reproduce``,
     ``chains``)."""
-    p = argparse.ArgumentParser(prog="iterative-gnn", description="Iterative (fixed-point) GNNs for PyG and DGL.")
+    # (no abbreviations: --seed 42 was read as --seeds 42, 42 runs; a misspelt option gets "did you mean")
+    p = argparse.ArgumentParser(prog="iterative-gnn", description="Iterative (fixed-point) GNNs for PyG and DGL.",
+                                allow_abbrev=False)
     sub = p.add_subparsers(dest="command", required=True)
     _add_train_parser(sub)
     _add_predict_parser(sub)

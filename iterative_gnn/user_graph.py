@@ -171,6 +171,12 @@ def _not_utf8(path: Path, exc: UnicodeDecodeError, *, compressed: bool = True) -
     opener = _opener(path) if compressed else open
     offset = 0
     with opener(path, "rb") as f:
+        start = f.read(4)
+        for mark, encoding in ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"),
+                               (b"\xff\xfe", "UTF-16"), (b"\xfe\xff", "UTF-16")):
+            if start.startswith(mark):  # (a spreadsheet's "Unicode text" export)
+                return f"it starts with the byte-order mark of {encoding}: save it as UTF-8"
+        f.seek(0)
         for number, line in enumerate(f, 1):  # (no byte of a multi-byte character is a newline)
             try:
                 line.decode("utf-8")
@@ -831,7 +837,7 @@ def features_from_csv(path: str | Path, ids: list[str], graph: Path, columns: Op
         missing = [c for c in columns if c not in given]
         extra = [c for c in names if c not in expected]
         if missing or extra:
-            raise GraphInputError("--features", f"{table.path}: the model was trained on the feature columns "
+            raise GraphInputError("--features", f"{table.path}: the model was trained on the features "
                                                 f"{', '.join(columns)}; " + "; ".join(
                                                     p for p in (f"missing: {', '.join(missing)}" if missing else "",
                                                                 f"not expected: {', '.join(extra)}" if extra else "")
@@ -877,10 +883,11 @@ def _class_names(values: Iterable[str]) -> list[str]:
     return sorted(distinct)
 
 
-#: labels that common tools write for "no value" (R, pandas, spreadsheets; ``-1``, PyG's mark of an
-#: unlabelled node); read as classes (``NA`` may be North America, ``None`` a severity, ``-1`` one of
-#: two signs), so the command line names them when it meets them
-MISSING_MARKS = frozenset({"na", "n/a", "nan", "null", "none", "#n/a", "-1"})
+#: labels that common tools write for "no value" (R, pandas, spreadsheets; ``?``, ARFF's and the UCI
+#: datasets'; ``-1``, PyG's mark of an unlabelled node); read as classes (``NA`` may be North America,
+#: ``None`` a severity, ``-1`` one of two signs), so the command line names them when it meets them
+MISSING_MARKS = frozenset({"na", "n/a", "nan", "null", "none", "#n/a", "-1", "?", "-", "unknown", "unlabeled",
+                           "unlabelled", "missing"})
 
 
 def _missing_label(value: Any) -> bool:
@@ -907,6 +914,10 @@ def labels_from_attr(ids: list[str], attrs: dict[str, dict], name: str, path: Pa
     """Labels from the node attribute ``name`` (absent or empty: unlabelled), and the split from
     the node attribute ``split_attr`` when given."""
     raw = [attrs[i].get(name) for i in ids]
+    for i, v in zip(ids, raw):  # (a GML key given twice is read as a list: one label each, not its text)
+        if isinstance(v, (list, tuple, dict, set)):
+            raise GraphInputError("--label-attr", f"{path}: node {i!r}, attribute {name!r}: expected one label, "
+                                                  f"found {v!r}")
     if all(_missing_label(v) for v in raw):
         raise GraphInputError("--label-attr", f"{path}: no node has a label in the attribute {name!r}; "
                                               f"{_known_attributes(attrs, path, name)}")

@@ -141,6 +141,13 @@ def test_a_misspelled_option_names_the_one_meant(capsys, no_training):
     assert "did you mean" not in usage_error(["train", "--dataset", "karate", "5"], capsys)
 
 
+def test_an_option_is_not_abbreviated(capsys, no_training):
+    """--seed 42 was read as --seeds 42: 42 runs of seeds 0..41, seed 42 never among them."""
+    err = usage_error(["train", "--dataset", "karate", "--seed", "42"], capsys)
+    assert "unrecognized arguments: --seed 42 (did you mean --seeds for --seed?)" in err
+    assert "unrecognized arguments: --epo 3" in usage_error(["train", "--dataset", "karate", "--epo", "3"], capsys)
+
+
 def test_an_unusable_backend_is_a_usage_error(monkeypatch, capsys, no_training):
     for name in [m for m in sys.modules if m.split(".")[0] in ("dgl", "dgl_iterative")] + ["dgl", "dgl_iterative"]:
         monkeypatch.setitem(sys.modules, name, None)  # as if DGL were not installed

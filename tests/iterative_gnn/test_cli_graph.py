@@ -527,6 +527,24 @@ def saved_model(tmp_path_factory) -> Path:
     return path
 
 
+def test_a_model_trained_on_node_attributes_predicts_from_a_features_file_of_their_names(saved_model, tmp_path,
+                                                                                         capsys):
+    """The graph given as an edge list (which holds no attributes) with the features in a CSV file: refused
+    with advice that led nowhere ("leave out --features", then "no node has the attribute")."""
+    names = ",".join(f"x[{k}]" for k in range(8))
+    table = FEATS.read_text().splitlines()
+    features = write(tmp_path, "x.csv", "\n".join([f"node,{names}", *table[1:]]) + "\n")
+    assert main(["predict", "--graph", str(GML), "--model", str(saved_model), "--out", str(tmp_path / "a.csv")]) == 0
+    assert main(["predict", "--graph", str(EDGES), "--features", str(features), "--model", str(saved_model),
+                 "--out", str(tmp_path / "b.csv")]) == 0
+    by_node = {r["node"]: r for r in csv.DictReader((tmp_path / "b.csv").open())}
+    rows = list(csv.DictReader((tmp_path / "a.csv").open()))
+    assert len(by_node) == len(rows) == 300
+    for row in rows:  # (the same up to the order of the sums over edges, which the two files list differently)
+        other = by_node[row["node"]]
+        assert all(abs(float(row[k]) - float(other[k])) < 1e-5 for k in row if k.startswith("prob_")), row
+
+
 @pytest.fixture(scope="module")
 def csv_model(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("model") / "csv_model.pt"
@@ -550,9 +568,10 @@ BAD_PREDICT = {  # case -> (argv after "predict" given tmp_path and the two mode
     "other feature columns": (lambda t, m, c: ["--graph", str(EDGES), "--model", str(c), "--features",
                                                str(write(t, "f.csv", FEATS.read_text().replace("f7", "g7", 1)))],
                               ["argument --features:", "f.csv", "missing: f7", "not expected: g7"]),
-    "csv features for an attribute model": (lambda t, m, c: ["--graph", str(EDGES), "--model", str(m), "--features",
-                                        str(FEATS)],
-                       ["argument --features:", "trained on the node attributes x"]),
+    # (features by name: a CSV file of the attribute's names would be read, these are others)
+    "csv features of other names for an attribute model": (
+        lambda t, m, c: ["--graph", str(EDGES), "--model", str(m), "--features", str(FEATS)],
+        ["argument --features:", "trained on the features x[0], x[1]", "missing: x[0]", "not expected: f0"]),
     "another number of features": (lambda t, m, c: ["--graph", str(gml_file(t, twice_x)), "--model", str(m),
                                                     "--feature-attrs", "xx"],
                                    ["argument --feature-attrs:", "xx gives 16 values per node where x, the "

@@ -424,7 +424,7 @@ def test_feature_columns_of_a_model_are_matched_by_name(tmp_path):
     graph = write_csv(tmp_path / "g.edgelist", "a b\n")
     feats = write_csv(tmp_path / "f.csv", "node,v,u\na,1,2\nb,3,4\n")
     assert load_graph(graph, features_csv=feats, feature_columns=["u", "v"]).x.tolist() == [[2, 1], [4, 3]]
-    with refused("--features", "trained on the feature columns u, w", "missing: w", "not expected: v"):
+    with refused("--features", "trained on the features u, w", "missing: w", "not expected: v"):
         load_graph(graph, features_csv=feats, feature_columns=["u", "w"])
 
 
@@ -444,6 +444,7 @@ def test_labels_from_a_csv_with_empty_cells_and_missing_rows(tmp_path):
     assert got.class_names == ["NA", "x", "y"] and got.y.tolist() == [1, 2, 0, -1]  # NA: a class (North America?)
     assert missing_looking(got.class_names) == ["NA"]  # which the command line names in a note
     assert missing_looking(["-1", "0", "1", "None", "none2"]) == ["-1", "None"]
+    assert missing_looking(["?", "A", "unknown", "-"]) == ["?", "unknown", "-"]  # (ARFF's and the UCI datasets' ?)
 
 
 def test_labels_for_nodes_not_in_the_graph_and_no_labelled_node_are_refused(tmp_path):
@@ -459,6 +460,25 @@ def test_labels_for_nodes_not_in_the_graph_and_no_labelled_node_are_refused(tmp_
     nx.write_gml(nx.path_graph(3), gml)
     with refused("--label-attr", str(gml), "no node has a label in the attribute 'y'"):
         load_labels(load_graph(gml, features_csv=features_csv(tmp_path, "012")), label_attr="y")
+
+
+def test_a_label_attribute_given_twice_is_refused_not_read_as_a_class(tmp_path):
+    """GML reads a key given twice as a list: its text, "['P', 'Q']", was a class of its own."""
+    gml = tmp_path / "g.gml"
+    gml.write_text('graph [\n node [ id 0 label "a" x 1.0 y "P" ]\n node [ id 1 label "b" x 2.0 y "P" y "Q" ]\n'
+                   ' node [ id 2 label "c" x 3.0 y "Q" ]\n edge [ source 0 target 1 ]\n edge [ source 1 target 2 ]\n]\n')
+    with refused("--label-attr", str(gml), "node 'b', attribute 'y': expected one label, found ['P', 'Q']"):
+        load_labels(load_graph(gml, feature_attrs=["x"]), label_attr="y")
+
+
+def test_a_utf16_file_is_named_as_such(tmp_path):
+    """A spreadsheet's "Unicode text" export read "invalid start byte on line 1, byte 0"."""
+    graph = write_csv(tmp_path / "g.edgelist", "a b\nb c\n")
+    features = tmp_path / "f.csv"
+    features.write_bytes("node,f0\na,1\nb,2\nc,3\n".encode("utf-16"))
+    with refused("--features", str(features), "not UTF-8 text (it starts with the byte-order mark of UTF-16: save it "
+                                              "as UTF-8)"):
+        load_graph(graph, features_csv=features)
 
 
 def test_gml_labels_name_nodes_unless_they_repeat(tmp_path):
