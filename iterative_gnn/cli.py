@@ -1350,8 +1350,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The ``iterative-gnn`` parser: one subparser per subcommand (``train``, ``predict``, ``reproduce``,
     ``chains``)."""
     # (no abbreviations: --seed 42 was read as --seeds 42, 42 runs; a misspelt option gets "did you mean")
-    p = argparse.ArgumentParser(prog="iterative-gnn", description="Iterative (fixed-point) GNNs for PyG and DGL.",
-                                allow_abbrev=False)
+    p = _Parser(prog="iterative-gnn", description="Iterative (fixed-point) GNNs for PyG and DGL.", allow_abbrev=False)
     sub = p.add_subparsers(dest="command", required=True)
     _add_train_parser(sub)
     _add_predict_parser(sub)
@@ -1368,15 +1367,37 @@ _OPTIONAL_MODULES = ("matplotlib",)
 def _parse(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespace:
     """``parser.parse_args``, with the option a misspelled one most likely meant (``--epohcs`` ->
     ``--epochs``), named by the subcommand's own usage error."""
-    args, extras = parser.parse_known_args(argv)
+    _Parser.argv = list(argv)
+    try:
+        args, extras = parser.parse_known_args(argv)
+    finally:
+        _Parser.argv = []
     if extras:
         sub = getattr(args, "parser", parser)
-        options = [o for action in sub._actions for o in action.option_strings if o.startswith("--")]
-        hints = [f"{match} for {name}" for name in (e.split("=", 1)[0] for e in extras if e.startswith("--"))
-                 if (match := closest(name, options))]
-        sub.error(f"unrecognized arguments: {' '.join(extras)}" + (f" (did you mean {'; '.join(hints)}?)"
-                                                                   if hints else ""))
+        sub.error(f"unrecognized arguments: {' '.join(extras)}" + _meant(sub, extras))
     return args
+
+
+def _meant(parser: argparse.ArgumentParser, given: list[str]) -> str:
+    """`` (did you mean --epochs for --epohcs?)``: the options of ``parser`` that the unknown ones among
+    ``given`` most likely meant, or empty."""
+    options = [o for action in parser._actions for o in action.option_strings if o.startswith("--")]
+    hints = [f"{match} for {name}" for name in (e.split("=", 1)[0] for e in given if e.startswith("--"))
+             if name not in options and (match := closest(name, options))]
+    return f" (did you mean {'; '.join(hints)}?)" if hints else ""
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ``ArgumentParser`` whose error for a missing required option names an option given that it
+    does not know, with the one it most likely meant (``predict --mod m.pt``: "required: --model")."""
+
+    #: the command line being parsed (set by :func:`_parse`)
+    argv: list = []
+
+    def error(self, message: str):
+        if message.startswith("the following arguments are required"):
+            message += _meant(self, _Parser.argv)
+        super().error(message)
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:

@@ -174,12 +174,14 @@ class _Options:
 
     # a MappingProxyType does not pickle: the state holds plain dicts, made read-only again on loading
     def __getstate__(self) -> dict:
-        return {k: _plain(v) for k, v in self.__dict__.items() if k not in ("_solver_pairs", "_checked_solvers")}
+        state = {k: _plain(v) for k, v in self.__dict__.items() if k not in ("_solver_pairs", "_checked_solvers")}
+        state["_state_version"] = 2  # (smoothing None when unset)
+        return state
 
     def __setstate__(self, state: dict) -> None:
         state = dict(state)
-        if "_given" in state:  # (kept by earlier versions, whose default smoothing was 0.5: unset unless given)
-            given = state.pop("_given") or ()
+        if state.pop("_state_version", 1) < 2:  # an earlier version's: its default smoothing, 0.5, unless given
+            given = state.pop("_given", None) or ()
             if state.get("smoothing") == DEFAULT_SMOOTHING and "smoothing" not in given:
                 state["smoothing"] = None
         for k, v in state.items():

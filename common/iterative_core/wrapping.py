@@ -1071,10 +1071,14 @@ def _gcn_option(name: str) -> property:
 
 
 def _same_option(a: Any, b: Any) -> bool:
-    """Whether two values of an option are the same: the same object, or equal numbers, strings or flags
-    (1 and 1.0)."""
-    plain = (bool, int, float, str)
-    return a is b or (isinstance(a, plain) and isinstance(b, plain) and a == b)
+    """Whether two values of an option are the same: the same object, or equal ones (1 and 1.0, a NumPy
+    number and its value, equal tuples); a comparison that gives no single truth value is not."""
+    if a is b:
+        return True
+    try:
+        return bool(a == b)
+    except Exception:  # (a tensor of several values, an object that refuses to compare)
+        return False
 
 
 def _lazy_linear(out_features: int, bias: bool = False) -> nn.Module:

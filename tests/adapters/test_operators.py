@@ -243,6 +243,7 @@ def test_a_factory_option_assigned_on_the_layer_is_refused_with_where_it_goes(ba
         layer.gamma = 0.0
     assert layer.operator.gamma == 0.7 and "gamma" not in vars(layer)
     layer.gamma = 0.7  # the value it was built with, set again: nothing to refuse
+    layer.gamma = torch.tensor(0.7, dtype=torch.float64)  # (equal, of another type)
     backend.PIGNConv(C, conv="with_gamma").gamma = 0.0  # not given: the layer's own attribute, as any module's
     # the GCN operator's bias, given: the same
     with pytest.raises(AttributeError, match=r"^PIGNConv: bias is an option of the operator of conv='gcn'.*\(bias=True "

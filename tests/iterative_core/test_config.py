@@ -138,12 +138,17 @@ def test_a_config_sets_a_smoothing_only_when_given_one_and_its_copies_keep_it():
     b, _ = ic.fixed_point(f, torch.zeros(3), config=SolveConfig(max_iter=5, smoothing=0.5))
     assert torch.equal(a, b)
     # states pickled by an earlier version, which kept the given fields beside a default smoothing of 0.5
+    # (and before that, without them: a 0.5 is the default)
     for smoothing, given, loaded in ((0.3, {"smoothing"}, 0.3), (0.5, {"smoothing"}, 0.5), (0.5, {"tol"}, None),
-                                     (0.5, None, None), (0.3, None, 0.3)):
+                                     (0.5, None, None), (0.3, None, 0.3), (0.5, "absent", None), (0.3, "absent", 0.3)):
         state = {**SolveConfig(tol=1e-3).__getstate__(), "smoothing": smoothing, "_given": given}
+        del state["_state_version"]
+        if given == "absent":
+            del state["_given"]
         old = SolveConfig.__new__(SolveConfig)  # as unpickling makes it
         old.__setstate__(state)
         assert old == SolveConfig(tol=1e-3, smoothing=loaded) and "_given" not in vars(old), (smoothing, given)
+        assert "_state_version" not in vars(old)
 
 
 def test_the_solver_options_reach_the_solver_after_replace_pickle_and_deepcopy():

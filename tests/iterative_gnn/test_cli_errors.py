@@ -146,6 +146,10 @@ def test_an_option_is_not_abbreviated(capsys, no_training):
     err = usage_error(["train", "--dataset", "karate", "--seed", "42"], capsys)
     assert "unrecognized arguments: --seed 42 (did you mean --seeds for --seed?)" in err
     assert "unrecognized arguments: --epo 3" in usage_error(["train", "--dataset", "karate", "--epo", "3"], capsys)
+    # a required option misspelt: argparse stops at the missing one, which now names what was given
+    err = usage_error(["predict", "--grap", "g.gml", "--mod", "m.pt", "--out", "-"], capsys)
+    assert "the following arguments are required: --model, --graph (did you mean --graph for --grap; --model " \
+           "for --mod?)" in err
 
 
 def test_an_unusable_backend_is_a_usage_error(monkeypatch, capsys, no_training):
