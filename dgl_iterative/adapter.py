@@ -226,10 +226,11 @@ class DGLAdapter(GraphAdapter):
         from_graph = batch is None or batch is own
         if batch is None:
             batch, num_graphs = own, own_count
+        by_name = f"graph.edata[{edge_weight!r}]" if isinstance(edge_weight, str) else None
         edge_weight = resolve_edge_weight(graph, edge_weight, where)
         return GraphView(n, graph.num_edges(), edges=graph.edges, edge_weight=edge_weight,
                          batch=batch, num_graphs=num_graphs, batch_from_graph=from_graph, index_check=False,
-                         key=self.graph_key(graph, edge_weight))
+                         key=self.graph_key(graph, edge_weight), weights_by_name=by_name)
 
     def usable_graph(self, graph):
         return for_one_call(with_coo(graph))

@@ -268,6 +268,8 @@ class GraphView:
         key: the graph's identity and version (:meth:`GraphAdapter.graph_key`, covering the edges and
             ``edge_weight``); the checks of :func:`check_graph_view` that read every edge run once per
             key. None: checked at every call.
+        weights_by_name: how the caller named ``edge_weight`` when it gave an edge feature's name
+            (DGL's ``graph.edata['w']``), for the messages; None when it gave the tensor.
     """
 
     num_nodes: int
@@ -281,6 +283,7 @@ class GraphView:
     index_check: bool = True
     edges_name: str = "the edge index"
     key: Optional[GraphKey] = None
+    weights_by_name: Optional[str] = None
 
 
 class GraphAdapter:
@@ -468,12 +471,13 @@ def check_graph_view(view: GraphView, where: str, *, validate: bool, nonnegative
     memo = _checked_key(view, validate, nonnegative, checks_batch)
     if memo is not None and _CHECKED.get(memo) is not None:
         return check_edge_weight(view.edge_weight, view.num_edges, where, normalize=nonnegative, device=device,
-                                 validate=False, takes_batch=takes_batch)
+                                 validate=False, takes_batch=takes_batch, shown=view.weights_by_name)
     if view.index_check:
         src, dst = view.edges()
         check_edges(src, dst, view.num_nodes, where, validate=validate, name=view.edges_name)
     edge_weight = check_edge_weight(view.edge_weight, view.num_edges, where, normalize=nonnegative,
-                                    device=device, validate=validate, takes_batch=takes_batch)
+                                    device=device, validate=validate, takes_batch=takes_batch,
+                                    shown=view.weights_by_name)
     if validate and view.weights is not None:  # (NaN/Inf refused as in edge_weight, negatives where normalised)
         values = view.weights()
         if values is not None:

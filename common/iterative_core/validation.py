@@ -207,15 +207,17 @@ def _count_error(w: Tensor, num_edges: int, where: str) -> ValueError:
 
 def check_edge_weight(w: Optional[Tensor], num_edges: int, where: str, *, normalize: bool,
                       device: torch.device, validate: bool = True, name: str = "edge_weight",
-                      takes_batch: bool = True) -> Optional[Tensor]:
+                      takes_batch: bool = True, shown: Optional[str] = None) -> Optional[Tensor]:
     """Return ``w`` as a 1-D tensor, or raise naming what is wrong (``name``: what the values are called,
     a sparse adjacency's values are its weights; ``takes_batch``: whether the caller's ``forward`` takes
-    a batch vector, which integer weights may be)."""
+    a batch vector, which integer weights may be; ``shown``: the weights as the caller named them, an
+    edge feature's name in DGL, which no batch vector is)."""
     if w is None:
         return None
     if not isinstance(w, Tensor):
         raise TypeError(f"{where}: edge_weight must be a tensor, got {type(w).__name__}")
-    w = one_weight_per_edge(w, num_edges, where, takes_batch=takes_batch)
+    w = one_weight_per_edge(w, num_edges, where, takes_batch=takes_batch and shown is None,
+                            shown=shown or "edge_weight")
     if w.dim() == 2 and w.shape[0] == num_edges:  # [E, D] edge features in the weights' place
         raise ValueError(f"{where}: edge_weight must hold one weight per edge, shape ({num_edges},), got "
                          f"{tuple(w.shape)}: edge features go by name, edge_attr=..., to a wrapped layer "

@@ -84,6 +84,12 @@ def test_a_batch_vector_in_edge_weights_place_is_named(backend):
             with pytest.raises(TypeError, match=message.format(name, r"\(4,\)",
                                                                r" \(convert it: graph.edata\['types'\].float\(\)\)")):
                 getattr(backend, name)(4, 8, 2, 3)(g, torch.randn(5, 4), "types")
+        # and the layers' (which said edge_weight.float(), and pointed to a batch vector)
+        g.edata["weight"] = torch.tensor([1, 2, 1, 1])
+        for layer in (backend.PIGNConv(4, num_iterations=3), backend.IterativeConv(backend.GCNOperator(4))):
+            with pytest.raises(TypeError, match=message.format(type(layer).__name__, r"\(4,\)",
+                                                               r" \(convert it: graph.edata\['weight'\].float\(\)\)")):
+                layer(g, torch.randn(5, 4), "weight")
     else:  # an edge index of another shape is refused as such, not as weights of a made-up count
         for name in takes_batch:
             with pytest.raises(ValueError, match=r"edge_index must have shape \[2, num_edges\], got \(4, 2\)"):
