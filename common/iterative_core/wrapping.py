@@ -44,7 +44,7 @@ from typing import Any, Callable, Iterable, Mapping, NamedTuple, Optional, Seque
 import torch
 from torch import Tensor, nn
 
-from ._keys import check_keys, library_name
+from ._keys import _LIBRARY_PACKAGES, check_keys, library_name
 from ._state_dict import hint
 from ._warnings import warn_user
 from .checks import got
@@ -592,7 +592,8 @@ class OperatorLayerBase(IterativeLayerBase):
         # step does not
         takes_input = (bool(self.operator.alpha) if gcn else
                        hasattr(self.operator, "bind") and getattr(self.operator, "reads_input", True))
-        # (a user's subclass may return a tensor it did not make, its input, from any of its hooks: then not)
+        # (the library's classes return a new tensor from every step; a user's subclass may return a tensor it did
+        # not make, its input, from any of its hooks: then not)
         fresh = gcn and type(self.operator).__module__.split(".")[0] in _LIBRARY_PACKAGES
         return self._solve(op, x, z_init=z_init, batch=batch, num_graphs=num_graphs, fresh=fresh,
                            takes_input=takes_input, out_dtype=out_dtype)
@@ -761,9 +762,6 @@ class OperatorLayerBase(IterativeLayerBase):
                 (_check_overflow_outside_graph if compiling else _check_overflow)(self, z, info, step.out_dtype)
         return (z, info) if return_info else z
 
-
-#: the packages whose GCN operator classes return a new tensor from every step
-_LIBRARY_PACKAGES = frozenset({"iterative_core", "pyg_iterative", "dgl_iterative"})
 
 #: the exception classes a graph format's failure inside the ecosystem's code is raised again as, with a hint
 _PLAIN_ERRORS = (ValueError, NotImplementedError, RuntimeError)
