@@ -27,6 +27,12 @@ from iterative_core.wrapping import square_error
 __all__ = ["DGLAdapter", "DGLLayer", "resolve_edge_weight", "batch_vector", "check_feat_rows", "check_square_graph"]
 
 
+def weights_by_name(edge_weight: Union[Tensor, str, None]) -> Optional[str]:
+    """How messages show edge weights given as an edge feature's name (``graph.edata['w']``); None for
+    weights given as a tensor (or none)."""
+    return f"graph.edata[{edge_weight!r}]" if isinstance(edge_weight, str) else None
+
+
 def resolve_edge_weight(graph, edge_weight: Union[Tensor, str, None], where: str) -> Optional[Tensor]:
     """The edge weights as a tensor: ``edge_weight`` itself or ``graph.edata[edge_weight]``."""
     if isinstance(edge_weight, str):
@@ -226,7 +232,7 @@ class DGLAdapter(GraphAdapter):
         from_graph = batch is None or batch is own
         if batch is None:
             batch, num_graphs = own, own_count
-        by_name = f"graph.edata[{edge_weight!r}]" if isinstance(edge_weight, str) else None
+        by_name = weights_by_name(edge_weight)
         edge_weight = resolve_edge_weight(graph, edge_weight, where)
         return GraphView(n, graph.num_edges(), edges=graph.edges, edge_weight=edge_weight,
                          batch=batch, num_graphs=num_graphs, batch_from_graph=from_graph, index_check=False,

@@ -11,7 +11,7 @@ from iterative_core._compile import is_compiling
 from iterative_core.checks import got
 from iterative_core.models import GraphPIGNBase, PIGNBase
 
-from .adapter import batch_vector, check_feat_rows, check_square_graph
+from .adapter import batch_vector, check_feat_rows, check_square_graph, weights_by_name
 from .pign_conv import PIGNConv
 
 
@@ -45,7 +45,7 @@ def _weights(graph, edge_weight, takes_batch: bool) -> dict:
         return dict(edge_weight=edge_weight, num_edges=None, takes_batch=takes_batch)
     if isinstance(edge_weight, str):
         return dict(edge_weight=graph.edata.get(edge_weight), num_edges=graph.num_edges(), takes_batch=False,
-                    shown=f"graph.edata[{edge_weight!r}]")
+                    shown=weights_by_name(edge_weight))
     return dict(edge_weight=edge_weight, num_edges=graph.num_edges(), takes_batch=takes_batch)
 
 
