@@ -1174,9 +1174,8 @@ def _iteration_options(p: argparse.ArgumentParser) -> None:
 
 
 def _add_train_parser(sub) -> None:
-    t = sub.add_parser("train", allow_abbrev=False,
-                       help="train one model on a node-classification dataset or on your own graph file, over "
-                            "several seeds",
+    t = sub.add_parser("train", help="train one model on a node-classification dataset or on your own graph "
+                                     "file, over several seeds",
                        description="Train PIGN or a baseline on a dataset (--dataset) or on a graph file with node "
                                    "features and labels (--graph); report test accuracy (mean ± std over seeds, "
                                    "model chosen on validation) and the iteration's convergence; --save keeps the "
@@ -1256,7 +1255,7 @@ def _user_graph_options(p: argparse.ArgumentParser, train: bool) -> None:
 
 
 def _add_predict_parser(sub) -> None:
-    p = sub.add_parser("predict", allow_abbrev=False, help="a saved model's classes for every node of a graph file",
+    p = sub.add_parser("predict", help="a saved model's classes for every node of a graph file",
                        description="Read a graph file (and its features as the model was trained), run a model "
                                    "saved by 'train --save' and write one row per node: its id, the predicted "
                                    "class and the probability of each class.")
@@ -1313,7 +1312,7 @@ def _experiment_options(r: argparse.ArgumentParser) -> None:
 
 
 def _add_reproduce_parser(sub) -> None:
-    r = sub.add_parser("reproduce", allow_abbrev=False, help="the paper's experiments: CSV files and PNG plots",
+    r = sub.add_parser("reproduce", help="the paper's experiments: CSV files and PNG plots",
                        description="Accuracy against depth (PIGN iterations vs stacked GCN layers) on Cora and "
                                    "CiteSeer, with feature noise, iterations at inference, residuals per iteration, "
                                    "and the chains benchmark. Writes CSV, PNG, summary.md and run.log into --out.")
@@ -1332,7 +1331,7 @@ def _add_reproduce_parser(sub) -> None:
 
 
 def _add_chains_parser(sub) -> None:
-    ch = sub.add_parser("chains", allow_abbrev=False, help="the chains long-range benchmark (generated, no download)",
+    ch = sub.add_parser("chains", help="the chains long-range benchmark (generated, no download)",
                         description="PIGN iterated to convergence against a 2-layer GCN on chains whose class is "
                                     "visible only at one end (IGNN paper).")
     _common(ch)
@@ -1349,8 +1348,7 @@ def _add_chains_parser(sub) -> None:
 def build_parser() -> argparse.ArgumentParser:
     """The ``iterative-gnn`` parser: one subparser per subcommand (``train``, ``predict``, ``reproduce``,
     ``chains``)."""
-    # (no abbreviations: --seed 42 was read as --seeds 42, 42 runs; a misspelt option gets "did you mean")
-    p = _Parser(prog="iterative-gnn", description="Iterative (fixed-point) GNNs for PyG and DGL.", allow_abbrev=False)
+    p = _Parser(prog="iterative-gnn", description="Iterative (fixed-point) GNNs for PyG and DGL.")
     sub = p.add_subparsers(dest="command", required=True)
     _add_train_parser(sub)
     _add_predict_parser(sub)
@@ -1388,11 +1386,17 @@ def _meant(parser: argparse.ArgumentParser, given: list[str]) -> str:
 
 
 class _Parser(argparse.ArgumentParser):
-    """An ``ArgumentParser`` whose error for a missing required option names an option given that it
-    does not know, with the one it most likely meant (``predict --mod m.pt``: "required: --model")."""
+    """An ``ArgumentParser`` (the subcommands' too) that takes no abbreviation of an option (``--seed 42``
+    was read as ``--seeds 42``, 42 runs; a misspelt option gets "did you mean"), and whose error for a
+    missing required option names an option given that it does not know, with the one it most likely
+    meant (``predict --mod m.pt``: "required: --model")."""
 
     #: the command line being parsed (set by :func:`_parse`)
     argv: list = []
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str):
         if message.startswith("the following arguments are required"):
