@@ -895,6 +895,8 @@ class GCNOperatorBase(HintedLoad, nn.Module):
             view = without_kept_checks(self, self.adapter().read_graph(self, x, graph, edge_weight, None, None))
             edge_weight = check_graph_view(view, where, validate=True, nonnegative=self.normalize, device=x.device,
                                            batch_hint=self.adapter.batch_hint, takes_batch=False)
+        if x.layout != torch.strided:  # sparse features (bag-of-words), as the ecosystems' layers take them
+            x = x.to_dense()
         dtype = compute_dtype(x.dtype)
         if dtype == x.dtype or not self.binds_in_float32:
             return self.bind(x, graph, edge_weight)(x)

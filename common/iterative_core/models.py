@@ -194,8 +194,7 @@ class PIGNBase(HintedLoad, nn.Module):
         except NonFiniteFeaturesError:
             if is_compiling() or not isinstance(x, Tensor):
                 raise
-            error = nonfinite_features(x if x.layout == torch.strided else x.to_dense(), type(self).__name__,
-                                       "Check the data")
+            error = nonfinite_features(x, type(self).__name__, "Check the data")
             if error is None:  # the input is finite: the encoder's parameters made them
                 raise
             raise error from None

@@ -15,7 +15,7 @@ SUPPORTED_DTYPES = (torch.float16, torch.bfloat16, torch.float32, torch.float64)
 
 __all__ = [
     "check_features", "check_edges", "check_edge_weight", "check_edge_attr", "check_batch", "check_batch_edges", "check_z_init",
-    "check_same_device", "compute_dtype", "all_finite", "SUPPORTED_DTYPES", "NonFiniteFeaturesError",
+    "check_same_device", "compute_dtype", "all_finite", "stored_values", "SUPPORTED_DTYPES", "NonFiniteFeaturesError",
 ]
 
 
@@ -65,15 +65,28 @@ def check_features(x: Tensor, channels: Optional[int], where: str, *, validate: 
         raise ValueError(f"{where}: validate=True reads the inputs' values (finite features, indices in range), "
                          "which tensors on the meta device do not hold: pass validate=False (and "
                          "on_divergence='ignore') to trace shapes there")
-    if validate and x.numel() and not bool(all_finite(x)):
+    if validate and x.numel() and not bool(all_finite(stored_values(x))):
         raise nonfinite_features(x, where, "Check the data and the layers before this one (validate=False skips "
                                            "this check)")
 
 
+def stored_values(x: Tensor) -> Tensor:
+    """The entries a tensor stores: ``x`` itself when dense, the values of a sparse COO, CSR or CSC tensor
+    (bag-of-words features, as PyG's and DGL's layers take them; their other entries are zeros)."""
+    if x.layout == torch.strided:
+        return x
+    if x.layout == torch.sparse_coo:
+        return x._values()  # (whether coalesced or not: each stored entry is read)
+    if x.layout in (torch.sparse_csr, torch.sparse_csc):
+        return x.values()
+    raise TypeError(f"node features of layout {x.layout} are not supported; pass dense, sparse COO or sparse CSR "
+                    "features")
+
+
 def nonfinite_features(x: Tensor, where: str, advice: str) -> Optional[NonFiniteFeaturesError]:
-    """The error for dense features ``x`` that hold NaN/Inf, counting them and naming the first row (None
-    where every entry is finite)."""
-    bad = ~torch.isfinite(x.detach())
+    """The error for features ``x`` (dense or sparse) that hold NaN/Inf, counting them and naming the first row
+    (None where every entry is finite)."""
+    bad = ~torch.isfinite(x.detach() if x.layout == torch.strided else x.detach().to_dense())
     if not bool(bad.any()):
         return None
     count, row = int(bad.sum()), int(bad.any(1).nonzero()[0, 0])

@@ -657,8 +657,11 @@ class OperatorLayerBase(IterativeLayerBase):
             self.adapter.check_order(where, x, graph)
         self._check_features(x, graph)
         projected = self._project(x)
-        check_z_init(z_init, projected, where, "the node features" if projected is x else
-                     "the node features mapped to the iteration's width", validate=self.validate)
+        mapped = projected is not x
+        if projected.layout != torch.strided:  # sparse features (bag-of-words) start a dense iterate
+            projected = projected.to_dense()
+        check_z_init(z_init, projected, where, "the node features mapped to the iteration's width" if mapped else
+                     "the node features", validate=self.validate)
         x = projected
         num_graphs = check_batch(batch, x.size(0), where, num_graphs, validate=self.validate)
         adapter = self.adapter()
