@@ -209,6 +209,7 @@ class PyGAdapter(GraphAdapter):
             if edge_weight is not None:
                 raise ValueError(f"{where}: a sparse adjacency carries the edge weights as its values; "
                                  "do not pass edge_weight as well")
+            _check_no_edge_mask(layer, where)
             values = edge_index if isinstance(edge_index, Tensor) else edge_index.storage.value()
             if values is not None and not values.dtype.is_floating_point:
                 raise TypeError(f"{where}: a sparse adjacency's values are its edge weights and must be "
@@ -345,6 +346,20 @@ class SquareWidths:
     def out_channels(self) -> int:
         """The output width (``channels``), under PyG's name."""
         return self.channels
+
+
+def _check_no_edge_mask(layer: nn.Module, where: str) -> None:
+    """Refuse an explainer's edge mask (PyG's ``set_masks``, as ``Explainer`` sets it) with a sparse
+    adjacency: the mask's entries follow the columns of the edge index it was made for, and the edges a
+    sparse matrix lists come in its own order, so the mask would weight other edges."""
+    masked = [m for m in layer.modules()
+              if isinstance(m, MessagePassing) and m.explain and getattr(m, "_edge_mask", None) is not None]
+    if masked:
+        on = "this layer" if masked[0] is layer else f"its {type(masked[0]).__name__}"
+        raise ValueError(f"{where}: an explainer's edge mask is set on {on}, and its entries follow the columns of "
+                         "the edge_index it was made for; a sparse adjacency lists the edges in another order, so the "
+                         "mask would weight other edges. Pass the graph as that edge_index (PyG's Explainer takes "
+                         "one), or remove the mask first (torch_geometric.explain.algorithm.utils.clear_masks)")
 
 
 class PyGLayer:

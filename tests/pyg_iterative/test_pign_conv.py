@@ -139,6 +139,32 @@ def test_an_explainers_edge_mask_meets_the_edges_it_names(add_self_loops):
             assert changed.nonzero().flatten().tolist() == [2]
 
 
+@pytest.mark.parametrize("layout", ["csr", "coo"])
+@pytest.mark.parametrize("conv", ["gcn", "sage"])
+def test_an_edge_mask_with_a_sparse_adjacency_is_refused(layout, conv):
+    """An explainer's mask follows the columns of the edge index it was made for; with a sparse adjacency
+    it met the matrix's own order of the edges and weighted other edges, without a word."""
+    from torch_geometric.explain.algorithm.utils import clear_masks, set_masks
+    from torch_geometric.utils import to_torch_coo_tensor, to_torch_csr_tensor
+
+    edge_index, _ = random_graph(12, 40, simple=True)
+    num_edges = edge_index.size(1)
+    edge_index = edge_index[:, torch.randperm(num_edges, generator=torch.Generator().manual_seed(0))]
+    adj_t = (to_torch_csr_tensor if layout == "csr" else to_torch_coo_tensor)(edge_index.flip(0), size=(12, 12))
+    x = torch.randn(12, 4)
+    pign = PIGNConv(4, num_iterations=3, conv=conv)
+    plain = pign(x, adj_t)
+    set_masks(pign, torch.rand(num_edges), edge_index, apply_sigmoid=False)
+    with pytest.raises(ValueError, match="edge mask is set on this layer.*Pass the graph as that edge_index"):
+        pign(x, adj_t)
+    pign(x, edge_index)  # the mask's own edge index is taken
+    if conv == "gcn":
+        with pytest.raises(ValueError, match=r"GCNOperator: an explainer's edge mask is set on this layer"):
+            pign.operator(x, adj_t)
+    clear_masks(pign)
+    assert torch.equal(pign(x, adj_t), plain)
+
+
 @pytest.mark.parametrize("step", ["message", "aggregate"])
 def test_message_and_aggregate_hooks_on_the_operator_run_at_every_step(step):
     """The fused sparse product skipped the operator's message and aggregate hooks: a hook that
