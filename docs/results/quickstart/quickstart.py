@@ -7,7 +7,6 @@ downloaded into ``planetoid/``.
 """
 import argparse
 import os
-import platform
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ import torch_geometric
 from torch_geometric.datasets import Planetoid
 
 from iterative_gnn.data import writable_root
+from iterative_gnn.reproduce import machine
 from pyg_iterative import PIGN
 
 argparse.ArgumentParser(description=__doc__.split("\n\n")[0].replace("\n", " ")).parse_args()  # (--help; no options)
@@ -26,8 +26,8 @@ if not os.environ.get("ITERATIVE_GNN_DATA"):
     sys.exit("quickstart.py: error: set ITERATIVE_GNN_DATA to a data root holding planetoid/Cora/raw")
 root = writable_root(Path(os.environ["ITERATIVE_GNN_DATA"])) / "planetoid"
 commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
-print(f"# {time.strftime('%Y-%m-%d %H:%M %Z')}; {platform.system()} {platform.machine()}, {os.cpu_count()} cores; "
-      f"torch {torch.__version__}, torch_geometric {torch_geometric.__version__}; git {commit}")
+# (the CPU's model named: float sums differ between CPUs, and a seed's accuracy can differ in its last digit)
+print(f"# {time.strftime('%Y-%m-%d %H:%M %Z')}; {machine()}, torch_geometric {torch_geometric.__version__}; git {commit}")
 print(f"# command: ITERATIVE_GNN_DATA={os.environ['ITERATIVE_GNN_DATA']} python {' '.join(sys.argv)}")
 torch.set_num_threads(1)
 data = Planetoid(str(root), "Cora")[0]
