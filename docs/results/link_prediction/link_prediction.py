@@ -109,6 +109,17 @@ def summary(log: str) -> None:
         test = [r["test"] for r in rs]
         sd = statistics.stdev(test) if len(test) > 1 else 0.0
         print(f"| {ds} | {model} | {len(rs)} | {val:.1f} | {statistics.mean(test):.1f} +- {sd:.1f} |")
+    # each encoder's mean validation AUC over the datasets, and its distance to gcn's on each (from the
+    # unrounded means: a difference of the rounded cells can differ in its last digit)
+    val = {key: statistics.mean(r["val"] for r in rs) for key, rs in rows.items()}
+    datasets = sorted({ds for ds, _ in rows})
+    models = [m for m in MODELS if all((ds, m) in val for ds in datasets)]
+    print("\n| encoder | mean validation AUC over " + ", ".join(datasets) + " | "
+          + " | ".join(f"gcn minus it, {ds}" for ds in datasets) + " |")
+    print("| --- | --- |" + " --- |" * len(datasets))
+    for model in models:
+        gaps = " | ".join(f"{val[(ds, 'gcn')] - val[(ds, model)]:.1f}" if (ds, "gcn") in val else "-" for ds in datasets)
+        print(f"| {model} | {statistics.mean(val[(ds, model)] for ds in datasets):.1f} | {gaps} |")
 
 
 def main(argv: list[str] | None = None) -> None:
