@@ -16,9 +16,10 @@ from torch_geometric.nn.conv import HypergraphConv, MessagePassing
 from torch_geometric.typing import SparseTensor
 from torch_geometric.utils import is_torch_sparse_tensor, to_edge_index
 
-from iterative_core.adapter import GraphAdapter, GraphKey, GraphView, WidthNames, tensor_key
+from iterative_core._warnings import warn_user
+from iterative_core.adapter import GraphAdapter, GraphKey, GraphView, WidthNames, is_compiling, tensor_key
 from iterative_core.validation import check_same_device
-from iterative_core.wrapping import _parameters, mlp_widths, square_error, unwrapped
+from iterative_core.wrapping import _library_hook, _parameters, mlp_widths, square_error, unwrapped
 
 __all__ = ["PyGAdapter", "PyGLayer", "SquareWidths", "is_sparse", "edge_list"]
 
@@ -348,6 +349,12 @@ class SquareWidths:
         return self.channels
 
 
+#: ``MessagePassing``'s hooks on the steps of ``propagate`` (each as ``_<step>_forward[_pre]_hooks``)
+PROPAGATE_STEPS = ("propagate", "message", "aggregate", "message_and_aggregate", "edge_update")
+#: the attribute of ``MessagePassing`` that holds each kind of those hooks, and its step
+_PROPAGATE_HOOKS = {f"_{step}_forward{pre}_hooks": step for step in PROPAGATE_STEPS for pre in ("", "_pre")}
+
+
 def _check_no_edge_mask(layer: nn.Module, where: str) -> None:
     """Refuse an explainer's edge mask (PyG's ``set_masks``, as ``Explainer`` sets it) with a sparse
     adjacency: the mask's entries follow the columns of the edge index it was made for, and the edges a
@@ -389,6 +396,21 @@ class PyGLayer:
                 "the operator's messages at every step, so those gates cannot explain it (its gates were removed from "
                 "this layer again). Use GNNExplainer or PGExplainer, which mask the edges at every step")
 
+    def _warn_unrun_propagate_hooks(self) -> None:
+        """Hooks on the layer's own ``propagate`` steps (``register_message_forward_hook`` ...) never run:
+        each step runs the operator's ``propagate``, where such hooks run at every step. Warn once per set
+        of hooks, not for those PyG's own tools register on every ``MessagePassing`` module."""
+        hooks = frozenset((name, key) for name in _PROPAGATE_HOOKS for key, hook in getattr(self, name, {}).items()
+                          if not _library_hook(hook))
+        if not hooks or self.__dict__.get("_unrun_propagate_hooks") == hooks:
+            return
+        where = type(self).__name__
+        steps = [step for step in PROPAGATE_STEPS if any(_PROPAGATE_HOOKS[name] == step for name, _ in hooks)]
+        if warn_user(f"{where}: the hooks registered on the layer's own {', '.join(steps)} are not run: each step "
+                     f"runs {where}.operator's propagate ({type(self.operator).__name__}); register them on "
+                     "layer.operator, where they run at every step"):
+            self.__dict__["_unrun_propagate_hooks"] = hooks
+
     def forward(self, x: Tensor, edge_index, edge_weight: Optional[Tensor] = None, batch: Optional[Tensor] = None,
                 z_init: Optional[Tensor] = None, return_info: bool = False, num_graphs: Optional[int] = None,
                 edge_attr: Optional[Tensor] = None):
@@ -409,5 +431,7 @@ class PyGLayer:
                 edge index only.
         """
         self._check_message_wrappers()
+        if not is_compiling():
+            self._warn_unrun_propagate_hooks()
         return self._run(x, edge_index, edge_weight, batch=batch, num_graphs=num_graphs, z_init=z_init,
                          return_info=return_info, edge_attr=edge_attr)

@@ -14,10 +14,8 @@ from iterative_core.adapter import is_compiling
 from iterative_core.layer import scaled_add
 from iterative_core.sparse import CSRPair
 
-from .adapter import PyGAdapter, SquareWidths
+from .adapter import PROPAGATE_STEPS, PyGAdapter, SquareWidths
 
-#: ``MessagePassing``'s hooks on the steps of ``propagate`` (each as ``_<step>_forward[_pre]_hooks``)
-PROPAGATE_STEPS = ("propagate", "message", "aggregate", "message_and_aggregate", "edge_update")
 #: the steps whose hooks see the messages one by one (skipped by a fused sparse product)
 _PER_EDGE_STEPS = ("message", "aggregate", "edge_update")
 

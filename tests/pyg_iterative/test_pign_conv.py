@@ -1,5 +1,7 @@
 """PIGNConv, PyG only: MessagePassing's hooks and explainers, and the GCN operator against PyG's GCNConv.
 What both adapters share is in tests/adapters/test_pign_conv.py."""
+import warnings
+
 import pytest
 import torch
 
@@ -184,6 +186,23 @@ def test_message_and_aggregate_hooks_on_the_operator_run_at_every_step(step):
     # every propagation zeroed: Picard steps of z -> 0.1 x + b from z = x
     assert torch.allclose(hooked, 0.1 * x + conv.operator.bias, atol=1e-6)
     assert torch.equal(again, plain)
+
+
+@pytest.mark.parametrize("layer", ["PIGNConv", "IterativeConv"])
+def test_hooks_on_the_layers_own_propagate_are_named_once(layer):
+    """Hooks on the layer's own message or propagate steps never run (each step runs the operator's
+    propagate), and nothing said so: a hook that zeroes the messages changed nothing, silently."""
+    edge_index, _ = random_graph(10, 30)
+    x = torch.randn(10, 4)
+    conv = PIGNConv(4, num_iterations=2) if layer == "PIGNConv" else IterativeConv(GCNConv(4, 4), num_iterations=2)
+    conv.register_message_forward_hook(lambda module, inputs, out: out * 0.0)
+    conv.register_propagate_forward_pre_hook(lambda module, inputs: None)
+    with pytest.warns(UserWarning, match=f"{layer}: the hooks registered on the layer's own propagate, message are "
+                                         f"not run.*register them on layer.operator"):
+        conv(x, edge_index)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        conv(x, edge_index)  # once per set of hooks
 
 
 def test_attention_explainer_reads_the_operators_attention():
