@@ -74,9 +74,10 @@ class GCNOperator(SquareWidths, GCNOperatorBase, MessagePassing):
         # otherwise be the step's output, which the iteration may overwrite in place)
         if self._explain:  # the messages in the order an explainer's edge mask follows, built once per call
             adj = self._explained_edges(prop)
-        elif isinstance(adj, CSRPair) and message_hooks(self, _PER_EDGE_STEPS):
+        elif isinstance(adj, CSRPair) and self._takes_edge_list():
             # a sparse matrix takes PyG's fused message_and_aggregate, which skips the message and
-            # aggregate hooks: with those, the messages are passed along the edge list (built once per call)
+            # aggregate hooks: with those, the messages are passed along the edge list (built once per call);
+            # so they are for propagate's hooks, which see the edge_index and edge_weight GCNConv passes
             adj = (torch.stack([prop.src, prop.dst]), prop.weight)
         return lambda h, add, s: (scaled_add(self._propagate_with(prop, adj, h), add, s)
                                   if (add is not None or s != 1.0) else self._propagate_with(prop, adj, h).clone())
@@ -89,6 +90,14 @@ class GCNOperator(SquareWidths, GCNOperatorBase, MessagePassing):
         """Whether anything watches ``propagate`` (hooks on any of its steps, explainers): then every
         step goes through it."""
         return bool(self._explain or message_hooks(self))
+
+    def _takes_edge_list(self) -> bool:
+        """Whether the observed steps pass messages along the edge list: with hooks on the steps that see
+        them one by one, or on ``propagate`` itself unless a hook on the fused ``message_and_aggregate``
+        needs the sparse matrix."""
+        hooked = message_hooks(self)
+        return (any(step in _PER_EDGE_STEPS for step in hooked)
+                or ("propagate" in hooked and "message_and_aggregate" not in hooked))
 
     def _propagate_with(self, prop, adj, h: Tensor) -> Tensor:
         if isinstance(adj, CSRPair) and not is_compiling():

@@ -188,6 +188,29 @@ def test_message_and_aggregate_hooks_on_the_operator_run_at_every_step(step):
     assert torch.equal(again, plain)
 
 
+def test_a_propagate_pre_hook_on_the_operator_sees_the_edge_list_as_gcnconvs_does():
+    """Alone, a propagate pre-hook on the operator received the sparse matrix and edge_weight=None (with a
+    message hook beside it, the edge list): one written for GCNConv, scaling edge_weight, failed."""
+    edge_index, w = random_graph(12, 40)
+    x = torch.randn(12, 4)
+    conv = PIGNConv(4, num_iterations=3)
+    seen = []
+
+    def halve(module, inputs):
+        graph, size, kwargs = inputs
+        seen.append((graph.layout, tuple(graph.shape), kwargs["edge_weight"].shape))
+        return graph, size, dict(kwargs, edge_weight=kwargs["edge_weight"] * 0.5)
+
+    handle = conv.operator.register_propagate_forward_pre_hook(halve)
+    halved = conv(x, edge_index, w)
+    handle.remove()
+    num_messages = seen[0][1][1]
+    assert seen == [(torch.strided, (2, num_messages), (num_messages,))] * 3
+    handle = conv.operator.register_message_forward_hook(lambda module, inputs, out: out * 0.5)
+    torch.testing.assert_close(halved, conv(x, edge_index, w))
+    handle.remove()
+
+
 @pytest.mark.parametrize("layer", ["PIGNConv", "IterativeConv"])
 def test_hooks_on_the_layers_own_propagate_are_named_once(layer):
     """Hooks on the layer's own message or propagate steps never run (each step runs the operator's
