@@ -43,6 +43,9 @@ from typing import Any, Callable, Iterable, Mapping, NamedTuple, Optional, Seque
 
 import torch
 from torch import Tensor, nn
+from torch.nn.utils.prune import BasePruningMethod
+from torch.nn.utils.spectral_norm import SpectralNorm
+from torch.nn.utils.weight_norm import WeightNorm
 
 from ._keys import _LIBRARY_PACKAGES, check_keys, library_name
 from ._state_dict import hint
@@ -533,6 +536,7 @@ class OperatorLayerBase(IterativeLayerBase):
         params = None if bound else _parameters(unwrapped(op).forward)
         feature_key = self._edge_feature_keyword(bound, params, edge_attr)
         if bound:
+            _recompute_parameters(op, x)
             if (op._forward_hooks or op._forward_pre_hooks or op._backward_hooks or op._backward_pre_hooks) \
                     and not is_compiling():
                 _warn_unrun_hooks(self, op)
@@ -967,6 +971,25 @@ def _library_hook(hook) -> bool:
     return module.split(".")[0] in ("torch_geometric", "dgl")
 
 
+#: torch's forward pre-hooks that compute a parameter from others before each call (``prune``'s
+#: ``weight = weight_orig * weight_mask``, the older ``spectral_norm`` and ``weight_norm``)
+_PARAMETER_HOOKS = (BasePruningMethod, SpectralNorm, WeightNorm)
+
+
+def _parameter_hook(hook) -> bool:
+    return isinstance(hook, _PARAMETER_HOOKS)
+
+
+def _recompute_parameters(op: nn.Module, x: Tensor) -> None:
+    """Run the parameter-computing pre-hooks of ``op`` and its modules (:data:`_PARAMETER_HOOKS`) once per
+    forward pass, as ``op(...)`` would: a ``bind`` reads the parameters without calling the module, so a
+    pruned weight stayed the tensor of an earlier pass (its graph freed by then: the next backward failed)."""
+    for module in op.modules():
+        for hook in list(module._forward_pre_hooks.values()):
+            if _parameter_hook(hook):
+                hook(module, (x,))
+
+
 def _warn_unrun_hooks(layer: nn.Module, op: nn.Module) -> None:
     """Module hooks on an operator with a ``bind`` never run: the iteration calls the step that ``bind``
     returned, not ``operator(...)``; say which hooks do run. Once per operator and set of hooks (a
@@ -976,7 +999,7 @@ def _warn_unrun_hooks(layer: nn.Module, op: nn.Module) -> None:
     # get_embeddings, which PGExplainer calls: they read the layer's output from its own hook)
     hooks = frozenset((kind, key) for kind in ("_forward_hooks", "_forward_pre_hooks", "_backward_hooks",
                                                "_backward_pre_hooks") for key, hook in getattr(op, kind).items()
-                      if not _library_hook(hook))
+                      if not _library_hook(hook) and not _parameter_hook(hook))
     if not hooks or op.__dict__.get("_unrun_hooks_named") == hooks:
         return
     where = type(layer).__name__

@@ -7,6 +7,7 @@ import warnings
 
 import pytest
 import torch
+import torch.nn.utils.prune
 from torch import nn
 
 from iterative_core import get_operator
@@ -433,6 +434,39 @@ def test_forward_hooks_on_an_operator_that_binds_are_named_as_not_run(backend, c
             warnings.simplefilter("always")
             backend.call(layer, x, ei)
         assert len([w for w in caught if "registered on PIGNConv.operator" in str(w.message)]) == 1
+
+
+@pytest.mark.parametrize("reparametrize", ["prune", "weight_norm"])
+def test_prune_and_weight_norm_on_the_gcn_operator_apply_at_every_call(backend, reparametrize):
+    """torch's prune and weight_norm compute the weight in a forward pre-hook, which the GCN operator's
+    bind() never ran: the weight stayed the tensor computed when the hook was set, and the second training
+    step failed ("Trying to backward through the graph a second time"); no warning is due for them."""
+    ei, _ = random_graph(10, 30)
+    x = torch.randn(10, C)
+    layer = backend.PIGNConv(C, form="paper", num_iterations=3)
+    if reparametrize == "prune":
+        torch.nn.utils.prune.l1_unstructured(layer.operator, "weight", amount=0.5)
+    else:
+        torch.nn.utils.weight_norm(layer.operator, "weight")
+    opt = torch.optim.SGD(layer.parameters(), lr=0.1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for _ in range(3):
+            opt.zero_grad()
+            backend.call(layer, x, ei).pow(2).sum().backward()
+            opt.step()
+        out = backend.call(layer, x, ei)
+    # the weight the hook computes from the trained parameters
+    plain = backend.PIGNConv(C, form="paper", num_iterations=3)
+    with torch.no_grad():
+        if reparametrize == "prune":
+            weight = layer.operator.weight_orig * layer.operator.weight_mask
+        else:
+            v, g = layer.operator.weight_v, layer.operator.weight_g
+            weight = g * v / torch.linalg.vector_norm(v, dim=tuple(range(1, v.dim())), keepdim=True)
+        plain.operator.weight.copy_(weight)
+        plain.operator.bias.copy_(layer.operator.bias)
+    torch.testing.assert_close(out, backend.call(plain, x, ei))
 
 
 @pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
