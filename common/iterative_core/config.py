@@ -284,7 +284,9 @@ class SolveConfig(_Options):
         check=_real(low=0.0, optional=True))
     smoothing: Optional[Smoothing] = option(
         None, "the factor s_k in [0, 1) of z_{k+1} = s_k z_k + (1 - s_k) f(z_k): a float, or a schedule of one per step; "
-        "None: 0.5 in fixed_point, a layer's own smoothing in a layer")
+        "None (a config's default): 0.5 in fixed_point, a layer's own smoothing in a layer. A layer's own is a value: "
+        "`IterativeConv` and attribute assignment refuse None, and `PIGNConv` / `PIGN` read `smoothing=None` as not "
+        "given (their form's)")
     solver: str = option(
         "picard", "a registered solver: 'picard', 'anderson' or your own", check=_choice("solver", available_solvers))
     solver_options: Mapping[str, Any] = option(
