@@ -101,6 +101,12 @@ def _one_factor(value) -> float:
     return v if v > 0.0 and math.isfinite(v) else 1.0
 
 
+def _unsure(norms: Tensor) -> Tensor:
+    """Which of ``norms`` may be wrong: non-finite (float32 squares overflow above about 1.8e19) or below
+    :func:`_underflow_bound` (squares that underflowed; 0 for a zero tensor too, which measures 0 again)."""
+    return ~torch.isfinite(norms) | (norms < _underflow_bound(norms.dtype))
+
+
 def _underflow_bound(dtype: torch.dtype) -> float:
     """The norm below which an iterate's squared entries may have underflowed in ``dtype``: the squares
     of entries under the square root of the smallest normal number lose their digits, and a norm under
@@ -408,23 +414,25 @@ class IterationMonitor:
         # (the CPU), so that a solve of huge features does not read as diverged for those rows (on a device,
         # computing them at every such step cost a third of a solve's time: there a solve that met its tol is
         # read past them, see FixedPointInfo)
+        # (and those whose squares may have underflowed: a tiny iterate's norm read 0, and its growth, over
+        # that start, 1e275 in a batch, whose answer's norm is measured in float64)
         between = not rescue and self.stop == "rel" and zd.numel() > 0 and free_read_back(zd.device)
         if self.batch is None:
             if rescue and bool((res[1] < _underflow_bound(res.dtype)) | ~torch.isfinite(res).all()):
                 res.copy_(torch.stack(self._rescaled_norms(diff, zd, res.dtype)))
-            elif between and not bool(torch.isfinite(res).all()):
-                res.copy_(torch.where(torch.isfinite(res), res, torch.stack(self._rescaled_norms(diff, zd, res.dtype))))
+            elif between and bool((_unsure(res[1:]) | ~torch.isfinite(res[:1])).any()):
+                res.copy_(torch.where(_unsure(res), torch.stack(self._rescaled_norms(diff, zd, res.dtype)), res))
         else:
             ga, gn = self._graph_norms(diff), self._graph_norms(zd)
             if between:
-                graphs_overflowed, whole_overflowed = torch.stack(
-                    [~(torch.isfinite(ga) & torch.isfinite(gn)).all(), ~torch.isfinite(res).all()]).tolist()
-                if graphs_overflowed:
+                graphs_unsure, whole_unsure = torch.stack([(_unsure(gn) | ~torch.isfinite(ga)).any(),
+                                                           (_unsure(res[1:]) | ~torch.isfinite(res[:1])).any()]).tolist()
+                if graphs_unsure:
                     ra, rn = self._rescaled_norms(diff, zd, gn.dtype)
-                    ga, gn = torch.where(torch.isfinite(ga), ga, ra), torch.where(torch.isfinite(gn), gn, rn)
-                if whole_overflowed:
+                    ga, gn = torch.where(_unsure(ga), ra, ga), torch.where(_unsure(gn), rn, gn)
+                if whole_unsure:
                     whole = torch.stack(self._rescaled_norms(diff, zd, res.dtype, whole=True))
-                    res.copy_(torch.where(torch.isfinite(res), res, whole))
+                    res.copy_(torch.where(_unsure(res), whole, res))
             small = (self.graph_active & ((gn < _underflow_bound(gn.dtype)) | ~torch.isfinite(gn) | ~torch.isfinite(ga))
                      if rescue else None)
             if small is not None:  # (the whole input's records too, whose norms the divergence rules read)
@@ -519,18 +527,22 @@ class IterationMonitor:
         return torch.zeros(self.num_graphs, device=zd.device, dtype=torch.float64).index_add_(
             0, self.batch, rows.square()).sqrt()
 
-    @staticmethod
-    def _last_norm(z: Tensor) -> dict:
+    def _last_norm(self, z: Tensor) -> dict:
         zd = z.detach()
         if not zd.is_floating_point():
             return dict(finite=torch.isfinite(zd).all(), last_norm=None)
         if not zd.numel():
             return dict(finite=torch.ones((), dtype=torch.bool, device=zd.device), last_norm=zd.new_zeros(()))
         # two passes without a copy (a float64 norm copies the iterate: 14x the time of a float32 one);
-        # finiteness is exact, and a norm beyond float32's range reads inf: an iterate that large is
-        # diverging whatever its exact norm (the growth test that reads it)
+        # finiteness is exact. A norm whose float32 squares overflow (or underflow) is measured again
+        # rescaled where reading it back costs nothing (the CPU): it read inf, and a finite answer a few
+        # times its input's size read as an iteration that diverged (alone; in a batch each graph's answer
+        # is measured in float64). On a device it stays as read: an iterate that large reads as diverging.
         wide = torch.float32 if zd.dtype in (torch.float16, torch.bfloat16) else None
-        return dict(finite=all_finite(zd), last_norm=torch.linalg.vector_norm(zd, dtype=wide))
+        finite, norm = all_finite(zd), torch.linalg.vector_norm(zd, dtype=wide)
+        if free_read_back(zd.device) and bool(_unsure(norm) & finite):
+            norm = self._rescaled_norm(zd, norm.dtype, whole=True)
+        return dict(finite=finite, last_norm=norm)
 
     def records(self, z: Tensor) -> dict:
         """What the info object needs; no synchronisation."""

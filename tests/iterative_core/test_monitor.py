@@ -169,13 +169,23 @@ def test_the_last_iterate_is_finite_exactly_when_every_entry_is(dtype):
     assert bool(m.records(torch.empty(0, 3, dtype=dtype))["finite"])
 
 
-def test_a_finite_iterate_beyond_the_norms_range_is_finite_with_an_infinite_norm():
+@pytest.mark.parametrize("device_like", [False, True])
+def test_a_finite_iterate_beyond_the_norms_range_is_finite_and_measured_rescaled_on_the_cpu(device_like, monkeypatch):
+    """||z||^2 = 1e62 overflows float32; the entries are finite. On the CPU the answer's norm is measured
+    again rescaled (1e31), as the steps' are; a device reads nothing back for it, and it stays inf."""
+    if device_like:
+        as_on_a_device(monkeypatch)
     z0 = torch.ones(100, dtype=torch.float32)
     m = IterationMonitor(z0, max_iter=1)
     m.accept(0, z0, z0)
-    rec = m.records(torch.full((100,), 1e30))  # ||z||^2 = 1e62 overflows float32; the entries are finite
-    assert bool(rec["finite"]) and math.isinf(float(rec["last_norm"]))
+    rec = m.records(torch.full((100,), 1e30))
+    assert bool(rec["finite"])
+    if device_like:
+        assert math.isinf(float(rec["last_norm"]))
+    else:
+        assert float(rec["last_norm"]) == pytest.approx(1e31, rel=1e-5)
     assert float(m.records(torch.full((100,), 3.0))["last_norm"]) == pytest.approx(30.0)
+    assert float(m.records(torch.full((100,), 3e-25))["last_norm"]) == (0.0 if device_like else pytest.approx(3e-24))
 
 
 def test_an_iterate_whose_squares_overflow_is_measured_at_its_own_scale_at_a_test():
@@ -242,6 +252,25 @@ def test_a_solve_of_huge_features_without_a_tol_reads_as_ordinary_ones_do(scale,
     assert ordinary.status == huge.status == "fixed" and bool(torch.isfinite(zs).all())
     assert math.isclose(huge.final_residual, ordinary.final_residual, rel_tol=1e-4)
     assert math.isclose(huge.contraction_factor, ordinary.contraction_factor, rel_tol=1e-4)
+
+
+@pytest.mark.parametrize("scale", [1e19, 1e-25])
+def test_a_growing_solve_of_huge_or_tiny_features_reads_its_growth_alone_and_in_a_batch(scale):
+    """A map that grows the iterate 4.1-fold in 3 steps (below the expansion rule's 200-fold): with huge
+    features the answer's float32 norm read inf, and alone the solve was "diverged (expansive)"; in a batch
+    no graph was, yet the batch was. With tiny ones the start's norm read 0, and a graph's growth in a
+    batch 1e275. Each now reads the growth of its norms, 4.1, alone and in a batch."""
+    torch.manual_seed(0)
+    x = scale * torch.randn(5, 4)
+    ordinary = torch.randn(6, 4)
+    _, alone = ic.fixed_point(lambda z: 1.6 * z, x, max_iter=3, smoothing=0.0)
+    batch = torch.tensor([0] * 5 + [1] * 6)
+    _, both = ic.fixed_point(lambda z: torch.cat([1.6 * z[:5], 0.5 * z[5:]]), torch.cat([x, ordinary]),
+                             max_iter=3, smoothing=0.0, batch=batch)
+    assert alone.status == both.status == "fixed" and not alone.diverged
+    assert math.isclose(alone.iterate_growth, 1.6 ** 3, rel_tol=1e-4)
+    assert math.isclose(float(both.graph_iterate_growth[0]), 1.6 ** 3, rel_tol=1e-4)
+    assert both.graph_diverged.tolist() == [False, False]
 
 
 @pytest.mark.parametrize("batched", [False, True])
