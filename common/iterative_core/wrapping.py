@@ -661,11 +661,10 @@ class OperatorLayerBase(IterativeLayerBase):
             self.adapter.check_order(where, x, graph)
         self._check_features(x, graph)
         projected = self._project(x)
-        mapped = projected is not x
-        if projected.layout != torch.strided:  # sparse features (bag-of-words) start a dense iterate
+        check_z_init(z_init, projected, where, "the node features" if projected is x else
+                     "the node features mapped to the iteration's width", validate=self.validate)
+        if projected.is_sparse or projected.is_sparse_csr:  # sparse features (bag-of-words) start a dense iterate
             projected = projected.to_dense()
-        check_z_init(z_init, projected, where, "the node features mapped to the iteration's width" if mapped else
-                     "the node features", validate=self.validate)
         x = projected
         num_graphs = check_batch(batch, x.size(0), where, num_graphs, validate=self.validate)
         adapter = self.adapter()
