@@ -11,6 +11,7 @@ that guarantees a contraction. The adapters add only the graph handling.
 """
 from __future__ import annotations
 
+import copy
 import math
 from typing import Any, Callable, Optional
 
@@ -931,6 +932,15 @@ class GCNOperatorBase(HintedLoad, nn.Module):
         state = self.__dict__.copy()
         state["_cache"] = None
         return state
+
+    def __deepcopy__(self, memo: dict) -> "GCNOperatorBase":
+        """A deep copy of the state :meth:`__getstate__` keeps, as ``copy.deepcopy`` makes one; defined here
+        so that it holds for an operator with a torch parametrization too (``parametrizations.orthogonal``
+        on its weight), whose class copies the whole ``__dict__`` unless the module defines this method."""
+        replica = type(self).__new__(type(self))
+        memo[id(self)] = replica
+        replica.__setstate__(copy.deepcopy(GCNOperatorBase.__getstate__(self), memo))
+        return replica
 
     def _raw_weight(self) -> Optional[Tensor]:
         if self.weight is None:  # beta = 0: the identity

@@ -418,6 +418,29 @@ def test_copies_and_pickles_start_with_an_empty_cache(backend, cached):
     assert conv.operator._cache is not None or not cached  # the original keeps its own
 
 
+@pytest.mark.parametrize("parametrization", ["orthogonal", "spectral_norm"])
+def test_an_operator_with_a_torch_parametrization_copies_with_an_empty_cache(backend, parametrization):
+    """torch's parametrize gives the operator a class that deep-copies the whole __dict__, past the
+    operator's __getstate__: with cached=True a copy after a call (deepcopy, an EMA's or SWA's
+    AveragedModel) failed inside torch ("Cannot access storage of SparseCsrTensorImpl")."""
+    from torch.optim.swa_utils import AveragedModel
+
+    n = 20
+    edge_index, _ = random_graph(n, 60, seed=13)
+    g = backend.graph(edge_index, n)
+    x = torch.randn(n, C)
+    conv = backend.PIGNConv(C, num_iterations=3, form="paper", cached=True).eval()
+    getattr(torch.nn.utils.parametrizations, parametrization)(conv.operator, "weight")
+    out = backend.run(conv, x, g)
+    for other in (copy.deepcopy(conv), AveragedModel(conv).module):
+        assert other.operator._cache is None and type(other.operator) is type(conv.operator)
+        assert torch.equal(backend.run(other, x, g), out)
+        with torch.no_grad():  # its own parameters, not the original's
+            next(iter(other.operator.parametrizations.weight.parameters())).add_(1.0)
+        assert torch.equal(backend.run(conv, x, g), out)
+    assert conv.operator._cache is not None  # the original keeps its own
+
+
 def _gradcheck_kwargs(grad: str) -> dict:
     # the input added back at every step, so that the fixed point is not 0 whatever x (tanh(A z W) is
     # 0 at z = 0: a gradcheck of that compares zero with zero)
