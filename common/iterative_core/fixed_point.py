@@ -328,7 +328,25 @@ def _iterate(f: Callable[[Tensor], Tensor], z0: Tensor, cfg: SolveConfig, solve,
     # taken after the compiled graph
     steps = _gradient_steps_outside_graph if (cfg.grad == "implicit" and is_compiling()) else _gradient_steps
     z, kept = steps(f, z, cfg, monitor, schedule, max_iter, tail)
+    if cfg.grad == "phantom" and z.requires_grad and not is_compiling():
+        z.register_hook(_phantom_first_order_only)
     return z, monitor, kept
+
+
+def _phantom_first_order_only(grad: Tensor) -> Tensor:
+    """The phantom steps start from the solve's answer held fixed: a backward pass that records a graph
+    for second-order derivatives (``create_graph=True``) would differentiate the gradient without how that
+    answer moves with the parameters, a silently wrong result; refused, as the implicit mode refuses it.
+    (``torch.func``'s transforms, which record one for every gradient, are let through: ``grad`` and
+    ``jacrev`` of the phantom steps are first-order.)"""
+    if torch.is_grad_enabled() and not under_transform():
+        raise RuntimeError(
+            "grad='phantom' gives first-order gradients only: this backward pass records a graph for higher-order "
+            "derivatives (create_graph=True, e.g. torch.autograd.grad(..., create_graph=True) or a gradient "
+            "penalty), and the phantom steps start from the solve's answer held fixed, so the second derivative "
+            "would leave out how that answer moves. Use grad='unrolled' (exact through every step) for "
+            "second-order gradients.")
+    return grad
 
 
 def _gradient_steps(f: Callable[[Tensor], Tensor], z: Tensor, cfg: SolveConfig, monitor: IterationMonitor,
@@ -582,6 +600,14 @@ def _attach_implicit_backward(
             solver=solver, grad=info.grad, tol=tol, stop=stop, divergence_growth=cfg.divergence_growth,
             phase="backward", **mon.records(g),
         )
+        if cfg.on_divergence != "ignore" and info.backward.divergence_reason == "input":
+            info.backward.set_input_nonfinite(int((~torch.isfinite(v.detach())).sum()))  # (0: its norm overflowed)
+            if info.backward.divergence_reason == "input":
+                # an incoming gradient that holds NaN/Inf (a loss scaler's overflowed step, which
+                # torch.amp.GradScaler finds in the parameters' gradients and skips) is passed on, as the
+                # other gradient modes pass it: no adjoint diverged, and a warning (or an error) at each such
+                # step would stop mixed-precision training; info.backward keeps the record
+                return g
         _apply_policies(info.backward, cfg, v)  # (an incoming gradient whose norm overflowed is not "NaN/Inf")
         if tol is None and point_check is not None and not point_reported and not info.backward.diverged:
             # (after a report that the forward point is not a fixed point, or a diverged adjoint, a third

@@ -2,6 +2,7 @@
 and GCNII drop them (by default with the model's ``dropout``), only in training; bad probabilities,
 widths and iteration counts fail at construction, bad node features at the start of ``forward``."""
 import re
+import warnings
 
 import pytest
 import torch
@@ -424,3 +425,32 @@ def test_a_lazy_models_in_channels_is_fixed_with_the_reason_it_has(backend):
                                              r"encoder reads the width from the first input\): build a new model with "
                                              r"in_channels=5$"):
         m.in_channels = 5
+
+
+@pytest.mark.parametrize("grad", ["unrolled", "phantom", "implicit"])
+def test_a_loss_scalers_overflowed_steps_are_skipped_in_every_gradient_mode(backend, grad):
+    """torch.amp.GradScaler's first steps overflow float16 and are skipped, as it is built to do; with
+    grad='implicit' the incoming Inf was reported as a diverged adjoint: a warning at each such step,
+    and with on_divergence='raise' an error inside backward() that ended the training."""
+    try:
+        scaler = torch.amp.GradScaler("cpu", init_scale=2.0 ** 24)
+    except (AttributeError, TypeError, RuntimeError):
+        pytest.skip("this torch has no GradScaler for the CPU")
+    import torch.nn.functional as F
+
+    torch.manual_seed(0)
+    edge_index = torch.stack(random_edges(30, 160, seed=0))
+    graph = backend.graph(edge_index, 30)
+    x, y = torch.randn(30, 8), torch.randint(0, 3, (30,))
+    model = backend.PIGN(8, 16, 3, num_iterations=30, grad=grad, on_divergence="raise")
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for _ in range(3):
+            opt.zero_grad()
+            with torch.autocast("cpu", dtype=torch.float16):
+                loss = F.cross_entropy(backend.run(model, x, graph), y)
+            scaler.scale(loss).backward()
+            scaler.step(opt)
+            scaler.update()
+    assert scaler.get_scale() < 2.0 ** 24  # the overflowed steps were found, and skipped
