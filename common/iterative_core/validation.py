@@ -71,25 +71,33 @@ def check_features(x: Tensor, channels: Optional[int], where: str, *, validate: 
 
 
 def stored_values(x: Tensor) -> Tensor:
-    """The entries a tensor stores: ``x`` itself when dense, the values of a sparse COO, CSR or CSC tensor
-    (bag-of-words features, as PyG's and DGL's layers take them; their other entries are zeros)."""
+    """The entries a tensor holds: ``x`` itself when dense, the values of a sparse COO (its repeated entries
+    summed, as the features they make), CSR or CSC tensor (bag-of-words features, as PyG's and DGL's layers
+    take them; their other entries are zeros)."""
     if x.layout == torch.strided:
         return x
     if x.layout == torch.sparse_coo:
-        return x._values()  # (whether coalesced or not: each stored entry is read)
+        return (x if x.is_coalesced() else x.detach().coalesce())._values()
     if x.layout in (torch.sparse_csr, torch.sparse_csc):
         return x.values()
-    raise TypeError(f"node features of layout {x.layout} are not supported; pass dense, sparse COO or sparse CSR "
+    raise TypeError(f"node features of layout {x.layout} are not supported; pass dense or sparse COO, CSR or CSC "
                     "features")
 
 
 def nonfinite_features(x: Tensor, where: str, advice: str) -> Optional[NonFiniteFeaturesError]:
     """The error for features ``x`` (dense or sparse) that hold NaN/Inf, counting them and naming the first row
     (None where every entry is finite)."""
-    bad = ~torch.isfinite(x.detach() if x.layout == torch.strided else x.detach().to_dense())
-    if not bool(bad.any()):
-        return None
-    count, row = int(bad.sum()), int(bad.any(1).nonzero()[0, 0])
+    if x.layout == torch.strided:
+        bad = ~torch.isfinite(x.detach())
+        if not bool(bad.any()):
+            return None
+        count, row = int(bad.sum()), int(bad.any(1).nonzero()[0, 0])
+    else:  # (read from the stored entries: a bag-of-words matrix made dense may not fit in memory)
+        coo = x.detach().to_sparse_coo().coalesce()
+        bad = ~torch.isfinite(coo._values())
+        if not bool(bad.any()):
+            return None
+        count, row = int(bad.sum()), int(coo._indices()[0][bad].min())
     return NonFiniteFeaturesError(
         f"{where}: the node features hold {count} NaN/Inf entr{'y' if count == 1 else 'ies'} (the first in "
         f"row {row}); the iteration cannot recover from them. {advice}")

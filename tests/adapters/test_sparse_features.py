@@ -9,7 +9,7 @@ import torch
 from iterative_core.validation import NonFiniteFeaturesError
 
 EDGES = torch.tensor([[0, 1, 1, 2, 2, 3, 3, 4, 4, 0], [1, 0, 2, 1, 3, 2, 4, 3, 0, 4]])
-LAYOUTS = {"coo": torch.Tensor.to_sparse, "csr": torch.Tensor.to_sparse_csr}
+LAYOUTS = {"coo": torch.Tensor.to_sparse, "csr": torch.Tensor.to_sparse_csr, "csc": torch.Tensor.to_sparse_csc}
 
 
 def bag_of_words(n: int = 5, c: int = 6) -> torch.Tensor:
@@ -78,3 +78,14 @@ def test_nan_among_sparse_features_is_refused_with_its_row(backend, layout):
             backend.run(conv, LAYOUTS[layout](dense), graph)
     with pytest.raises(NonFiniteFeaturesError, match=r"first in row 3"):
         backend.run(backend.PIGNConv(6).operator, LAYOUTS[layout](dense), graph)
+
+
+def test_nan_made_by_repeated_entries_of_uncoalesced_features_is_refused(backend):
+    """An uncoalesced COO tensor's repeated entries are summed into one feature: two float16 halves of
+    60000 are Inf once summed, and the check read them one by one and passed them."""
+    indices = torch.tensor([[0, 0, 2], [1, 1, 3]])
+    x = torch.sparse_coo_tensor(indices, torch.tensor([6e4, 6e4, 1.0]), (5, 6), dtype=torch.float16)
+    assert not x.is_coalesced()
+    conv = backend.PIGNConv(6).half()
+    with pytest.raises(NonFiniteFeaturesError, match=r"1 NaN/Inf entry \(the first in row 0\)"):
+        backend.run(conv, x, backend.graph(EDGES, 5))
