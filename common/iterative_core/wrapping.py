@@ -663,7 +663,7 @@ class OperatorLayerBase(IterativeLayerBase):
         projected = self._project(x)
         check_z_init(z_init, projected, where, "the node features" if projected is x else
                      "the node features mapped to the iteration's width", validate=self.validate)
-        if projected.is_sparse or projected.is_sparse_csr:  # sparse features (bag-of-words) start a dense iterate
+        if projected.layout != torch.strided:  # sparse features (bag-of-words) start a dense iterate
             projected = projected.to_dense()
         x = projected
         num_graphs = check_batch(batch, x.size(0), where, num_graphs, validate=self.validate)
