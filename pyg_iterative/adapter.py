@@ -16,10 +16,10 @@ from torch_geometric.nn.conv import HypergraphConv, MessagePassing
 from torch_geometric.typing import SparseTensor
 from torch_geometric.utils import is_torch_sparse_tensor, to_edge_index
 
-from iterative_core._warnings import warn_user
 from iterative_core.adapter import GraphAdapter, GraphKey, GraphView, WidthNames, is_compiling, tensor_key
 from iterative_core.validation import check_same_device
-from iterative_core.wrapping import _library_hook, _parameters, mlp_widths, square_error, unwrapped
+from iterative_core.wrapping import (_parameters, mlp_widths, square_error, unwrapped, user_hooks,
+                                     warn_unrun_hooks_once)
 
 __all__ = ["PyGAdapter", "PyGLayer", "SquareWidths", "is_sparse", "edge_list"]
 
@@ -398,18 +398,16 @@ class PyGLayer:
 
     def _warn_unrun_propagate_hooks(self) -> None:
         """Hooks on the layer's own ``propagate`` steps (``register_message_forward_hook`` ...) never run:
-        each step runs the operator's ``propagate``, where such hooks run at every step. Warn once per set
-        of hooks, not for those PyG's own tools register on every ``MessagePassing`` module."""
-        hooks = frozenset((name, key) for name in _PROPAGATE_HOOKS for key, hook in getattr(self, name, {}).items()
-                          if not _library_hook(hook))
-        if not hooks or self.__dict__.get("_unrun_propagate_hooks") == hooks:
+        each step runs the operator's ``propagate``, where such hooks run at every step."""
+        hooks = user_hooks(self, _PROPAGATE_HOOKS)
+        if not hooks:
             return
         where = type(self).__name__
         steps = [step for step in PROPAGATE_STEPS if any(_PROPAGATE_HOOKS[name] == step for name, _ in hooks)]
-        if warn_user(f"{where}: the hooks registered on the layer's own {', '.join(steps)} are not run: each step "
-                     f"runs {where}.operator's propagate ({type(self.operator).__name__}); register them on "
-                     "layer.operator, where they run at every step"):
-            self.__dict__["_unrun_propagate_hooks"] = hooks
+        warn_unrun_hooks_once(self, hooks, "_unrun_propagate_hooks",
+                              f"{where}: the hooks registered on the layer's own {', '.join(steps)} are not run: each "
+                              f"step runs {where}.operator's propagate ({type(self.operator).__name__}); register them "
+                              "on layer.operator, where they run at every step")
 
     def forward(self, x: Tensor, edge_index, edge_weight: Optional[Tensor] = None, batch: Optional[Tensor] = None,
                 z_init: Optional[Tensor] = None, return_info: bool = False, num_graphs: Optional[int] = None,

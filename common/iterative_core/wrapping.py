@@ -989,25 +989,36 @@ def _recompute_parameters(op: nn.Module, x: Tensor) -> None:
                 hook(module, (x,))
 
 
+def user_hooks(module: nn.Module, attributes: Iterable[str]) -> frozenset:
+    """``(attribute, key)`` of the hooks ``module`` holds in its hook dictionaries ``attributes`` (such as
+    ``"_forward_hooks"``), leaving out those the GNN libraries' own tools register on every
+    message-passing module (PyG's ``get_embeddings``, which PGExplainer calls, reads a layer's output from
+    its own hook) and torch's parameter-computing ones, which the layer runs (:func:`_recompute_parameters`)."""
+    return frozenset((name, key) for name in attributes for key, hook in getattr(module, name, {}).items()
+                     if not _library_hook(hook) and not _parameter_hook(hook))
+
+
+def warn_unrun_hooks_once(module: nn.Module, hooks: frozenset, memo: str, message: str) -> None:
+    """Warn ``message`` about ``hooks`` of ``module`` that never run, once per set of hooks (a training loop
+    would show it at every step where a ``catch_warnings`` block resets Python's memory of the warnings
+    shown), and again once a filter that hid it is lifted; ``memo`` names the record in the module."""
+    if hooks and module.__dict__.get(memo) != hooks and warn_user(message):
+        module.__dict__[memo] = hooks
+
+
 def _warn_unrun_hooks(layer: nn.Module, op: nn.Module) -> None:
     """Module hooks on an operator with a ``bind`` never run: the iteration calls the step that ``bind``
-    returned, not ``operator(...)``; say which hooks do run. Once per operator and set of hooks (a
-    training loop would show it at every step where a ``catch_warnings`` block resets Python's memory
-    of the warnings shown)."""
-    # (not the hooks the GNN libraries' own tools register on every message-passing module, such as PyG's
-    # get_embeddings, which PGExplainer calls: they read the layer's output from its own hook)
-    hooks = frozenset((kind, key) for kind in ("_forward_hooks", "_forward_pre_hooks", "_backward_hooks",
-                                               "_backward_pre_hooks") for key, hook in getattr(op, kind).items()
-                      if not _library_hook(hook) and not _parameter_hook(hook))
-    if not hooks or op.__dict__.get("_unrun_hooks_named") == hooks:
+    returned, not ``operator(...)``; say which hooks do run."""
+    hooks = user_hooks(op, ("_forward_hooks", "_forward_pre_hooks", "_backward_hooks", "_backward_pre_hooks"))
+    if not hooks:
         return
     where = type(layer).__name__
     watched = ("a hook on its propagate (operator.register_propagate_forward_hook, register_message_forward_hook) "
                "runs at every step, " if hasattr(op, "register_propagate_forward_hook") else "")
-    if warn_user(f"{where}: the module hooks (forward or backward) registered on {where}.operator "
-                 f"({type(op).__name__}) are not run: each step calls the function its bind() returned, not "
-                 f"operator(...); {watched}a hook on the layer runs once per forward"):
-        op.__dict__["_unrun_hooks_named"] = hooks  # (not where a filter hid it: given once the filter is lifted)
+    warn_unrun_hooks_once(op, hooks, "_unrun_hooks_named",
+                          f"{where}: the module hooks (forward or backward) registered on {where}.operator "
+                          f"({type(op).__name__}) are not run: each step calls the function its bind() returned, not "
+                          f"operator(...); {watched}a hook on the layer runs once per forward")
 
 
 def _smallest_subnormal(dtype: torch.dtype) -> float:
