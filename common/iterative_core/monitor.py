@@ -101,9 +101,12 @@ def _one_factor(value) -> float:
     return v if v > 0.0 and math.isfinite(v) else 1.0
 
 
-def _unsure(norms: Tensor) -> Tensor:
-    """Which of ``norms`` may be wrong: non-finite (float32 squares overflow above about 1.8e19) or below
-    :func:`_underflow_bound` (squares that underflowed; 0 for a zero tensor too, which measures 0 again)."""
+def _unsure(norms: Tensor, underflow: bool = True) -> Tensor:
+    """Which of ``norms`` may be wrong: non-finite (float32 squares overflow above about 1.8e19) or, with
+    ``underflow``, below :func:`_underflow_bound` (squares that underflowed; 0 for a zero tensor too,
+    which measures 0 again)."""
+    if not underflow:
+        return ~torch.isfinite(norms)
     return ~torch.isfinite(norms) | (norms < _underflow_bound(norms.dtype))
 
 
@@ -414,25 +417,28 @@ class IterationMonitor:
         # (the CPU), so that a solve of huge features does not read as diverged for those rows (on a device,
         # computing them at every such step cost a third of a solve's time: there a solve that met its tol is
         # read past them, see FixedPointInfo)
-        # (and those whose squares may have underflowed: a tiny iterate's norm read 0, and its growth, over
-        # that start, 1e275 in a batch, whose answer's norm is measured in float64)
+        # (without a tol, also those whose squares may have underflowed: a tiny iterate's norm read 0, and its
+        # growth, over that start, 1e275 in a batch, whose answer's norm is measured in float64; with one, the
+        # tests measure them, and a graph whose iterate is 0, an empty one, would ask for it at every step)
         between = not rescue and self.stop == "rel" and zd.numel() > 0 and free_read_back(zd.device)
+        low = self.tol is None
         if self.batch is None:
             if rescue and bool((res[1] < _underflow_bound(res.dtype)) | ~torch.isfinite(res).all()):
                 res.copy_(torch.stack(self._rescaled_norms(diff, zd, res.dtype)))
-            elif between and bool((_unsure(res[1:]) | ~torch.isfinite(res[:1])).any()):
-                res.copy_(torch.where(_unsure(res), torch.stack(self._rescaled_norms(diff, zd, res.dtype)), res))
+            elif between and bool((_unsure(res[1:], low) | ~torch.isfinite(res[:1])).any()):
+                res.copy_(torch.where(_unsure(res, low), torch.stack(self._rescaled_norms(diff, zd, res.dtype)), res))
         else:
             ga, gn = self._graph_norms(diff), self._graph_norms(zd)
             if between:
-                graphs_unsure, whole_unsure = torch.stack([(_unsure(gn) | ~torch.isfinite(ga)).any(),
-                                                           (_unsure(res[1:]) | ~torch.isfinite(res[:1])).any()]).tolist()
+                graphs_unsure, whole_unsure = torch.stack(
+                    [(_unsure(gn, low) | ~torch.isfinite(ga)).any(),
+                     (_unsure(res[1:], low) | ~torch.isfinite(res[:1])).any()]).tolist()
                 if graphs_unsure:
                     ra, rn = self._rescaled_norms(diff, zd, gn.dtype)
-                    ga, gn = torch.where(_unsure(ga), ra, ga), torch.where(_unsure(gn), rn, gn)
+                    ga, gn = torch.where(_unsure(ga, low), ra, ga), torch.where(_unsure(gn, low), rn, gn)
                 if whole_unsure:
                     whole = torch.stack(self._rescaled_norms(diff, zd, res.dtype, whole=True))
-                    res.copy_(torch.where(_unsure(res), whole, res))
+                    res.copy_(torch.where(_unsure(res, low), whole, res))
             small = (self.graph_active & ((gn < _underflow_bound(gn.dtype)) | ~torch.isfinite(gn) | ~torch.isfinite(ga))
                      if rescue else None)
             if small is not None:  # (the whole input's records too, whose norms the divergence rules read)
