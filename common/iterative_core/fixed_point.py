@@ -342,10 +342,11 @@ def _phantom_first_order_only(grad: Tensor) -> Tensor:
     if torch.is_grad_enabled() and not under_transform():
         raise RuntimeError(
             "grad='phantom' gives first-order gradients only: this backward pass records a graph for higher-order "
-            "derivatives (create_graph=True, e.g. torch.autograd.grad(..., create_graph=True) or a gradient "
-            "penalty), and the phantom steps start from the solve's answer held fixed, so the second derivative "
-            "would leave out how that answer moves. Use grad='unrolled' (exact through every step) for "
-            "second-order gradients.")
+            "derivatives (create_graph=True, e.g. torch.autograd.grad(..., create_graph=True), a gradient "
+            "penalty, or torch.autograd.functional's jvp and hvp, which pass it), and the phantom steps start from "
+            "the solve's answer held fixed, so the second derivative would leave out how that answer moves. Use "
+            "grad='unrolled' (exact through every step) for second-order gradients, or torch.func.jvp for a "
+            "Jacobian-vector product.")
     return grad
 
 
