@@ -58,7 +58,7 @@ class PIGN(PIGNBase):
 
     def forward(self, graph, feat: Tensor, edge_weight: Union[Tensor, str, None] = None,
                 batch: Optional[Tensor] = None, return_info: bool = False, *, num_graphs: Optional[int] = None,
-                eweight: Optional[Tensor] = None):
+                eweight: Optional[Tensor] = None, embed: bool = False):
         """The node-level predictions, :math:`(N, F_{out})`; with ``return_info=True`` also the
         iteration's :class:`~iterative_core.FixedPointInfo`.
 
@@ -80,17 +80,20 @@ class PIGN(PIGNBase):
         eweight : Tensor, optional
             The edge weights under the name DGL's explainers give them (``GNNExplainer`` calls
             ``model(graph, feat, eweight=mask)``).
+        embed : bool
+            Return the node embeddings, the iteration's answer :math:`(N, F_{hidden})`, instead of the
+            predictions (``PGExplainer`` calls ``model(graph, feat, embed=True)``).
         """
         edge_weight = _edge_weight(edge_weight, eweight, type(self).__name__)
         self.check_order(feat, graph)
-        self.check_arguments("graph, feat, edge_weight, batch, return_info, *, num_graphs, eweight",
+        self.check_arguments("graph, feat, edge_weight, batch, return_info, *, num_graphs, eweight, embed",
                              **_weights(graph, edge_weight, takes_batch=True),
                              batch=("a tensor of graph ids or None", batch))
         if isinstance(graph, dgl.DGLGraph) and not is_compiling():  # (named as the model's, before the encoder runs)
             check_square_graph(type(self).__name__, graph)
         h = self.encode(feat)
         z, info = self.iterate(feat, graph, h, edge_weight, batch=batch, num_graphs=num_graphs, return_info=True)
-        return self.decode(z, info, return_info)
+        return self.decode(z, info, return_info, embed)
 
 
 class GraphPIGN(GraphPIGNBase):
@@ -109,7 +112,7 @@ class GraphPIGN(GraphPIGNBase):
     conv_class = PIGNConv
 
     def forward(self, graph, feat: Tensor, edge_weight: Union[Tensor, str, None] = None, return_info: bool = False,
-                *, eweight: Optional[Tensor] = None):
+                *, eweight: Optional[Tensor] = None, embed: bool = False):
         """One row per graph, :math:`(B, F_{out})`; with ``return_info=True`` also the iteration's
         :class:`~iterative_core.FixedPointInfo`.
 
@@ -126,11 +129,14 @@ class GraphPIGN(GraphPIGNBase):
         eweight : Tensor, optional
             The edge weights under the name DGL's explainers give them (``GNNExplainer`` calls
             ``model(graph, feat, eweight=mask)``).
+        embed : bool
+            Return the node embeddings, the iteration's answer :math:`(N, F_{hidden})`, before the pooling
+            (``PGExplainer`` calls ``model(graph, feat, embed=True)``).
         """
         edge_weight = _edge_weight(edge_weight, eweight, type(self).__name__)
-        self.check_arguments("graph, feat, edge_weight, return_info, *, eweight",
+        self.check_arguments("graph, feat, edge_weight, return_info, *, eweight, embed",
                              **_weights(graph, edge_weight, takes_batch=False))
         batch, num_graphs = _graph_batch(type(self).__name__, graph, feat)
         h = self.encode(feat)
         z, info = self.iterate(feat, graph, h, edge_weight, batch=batch, num_graphs=num_graphs, return_info=True)
-        return self.readout(z, batch, num_graphs if batch is not None else 1, info, return_info)
+        return self.readout(z, batch, num_graphs if batch is not None else 1, info, return_info, embed)

@@ -199,10 +199,14 @@ class PIGNBase(HintedLoad, nn.Module):
                 raise
             raise error from None
 
-    def decode(self, z: Tensor, info: FixedPointInfo, return_info: bool):
+    def decode(self, z: Tensor, info: FixedPointInfo, return_info: bool, embed: bool = False):
+        """The decoder's output for the iteration's answer ``z`` (with ``info`` when ``return_info``); with
+        ``embed``, ``z`` itself, the node embeddings (DGL's ``PGExplainer`` asks for them with ``embed=True``)."""
         if not isinstance(return_info, bool):  # e.g. a batch vector given where return_info is taken
             raise TypeError(f"{type(self).__name__}: return_info must be True or False, got {got(return_info)}")
-        out = self.decoder(F.dropout(z, self.decoder_dropout, self.training))
+        if not isinstance(embed, bool):
+            raise TypeError(f"{type(self).__name__}: embed must be True or False, got {got(embed)}")
+        out = z if embed else self.decoder(F.dropout(z, self.decoder_dropout, self.training))
         return (out, info) if return_info else out
 
     def dropout_defaults(self) -> dict[str, float]:
@@ -337,9 +341,12 @@ class GraphPIGNBase(PIGNBase):
         return {"dropout": 0.0, "input_dropout": 0.0, "decoder_dropout": 0.0}
 
     def readout(self, z: Tensor, batch: Optional[Tensor], num_graphs: Optional[int], info: FixedPointInfo,
-                return_info: bool):
+                return_info: bool, embed: bool = False):
+        """One decoded row per graph; with ``embed``, the node embeddings ``z``, before the pooling."""
+        if embed is True:
+            return self.decode(z, info, return_info, embed=True)
         return self.decode(global_pool(z, batch, num_graphs, self.pool, validate=getattr(self.conv, "validate", True)),
-                           info, return_info)
+                           info, return_info, embed)
 
     def __repr__(self) -> str:
         return (f"{type(self).__name__}({self.in_channels}, {self.hidden_channels}, {self.out_channels}, "
