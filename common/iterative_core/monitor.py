@@ -110,6 +110,14 @@ def _unsure(norms: Tensor, underflow: bool = True) -> Tensor:
     return ~torch.isfinite(norms) | (norms < _underflow_bound(norms.dtype))
 
 
+def _unsure_pair(res: Tensor, underflow: bool) -> bool:
+    """Whether the step's and the iterate's norms ``res`` (two numbers, read back) may be wrong: either
+    non-finite, or, with ``underflow``, the iterate's below :func:`_underflow_bound` (as :func:`_unsure`)."""
+    step, iterate = res.tolist()
+    return (not (math.isfinite(step) and math.isfinite(iterate))
+            or (underflow and iterate < _underflow_bound(res.dtype)))
+
+
 def _underflow_bound(dtype: torch.dtype) -> float:
     """The norm below which an iterate's squared entries may have underflowed in ``dtype``: the squares
     of entries under the square root of the smallest normal number lose their digits, and a norm under
@@ -425,7 +433,7 @@ class IterationMonitor:
         if self.batch is None:
             if rescue and bool((res[1] < _underflow_bound(res.dtype)) | ~torch.isfinite(res).all()):
                 res.copy_(torch.stack(self._rescaled_norms(diff, zd, res.dtype)))
-            elif between and bool((_unsure(res[1:], low) | ~torch.isfinite(res[:1])).any()):
+            elif between and _unsure_pair(res, low):  # (read back as two numbers: one call, on the CPU)
                 res.copy_(torch.where(_unsure(res, low), torch.stack(self._rescaled_norms(diff, zd, res.dtype)), res))
         else:
             ga, gn = self._graph_norms(diff), self._graph_norms(zd)
@@ -546,8 +554,10 @@ class IterationMonitor:
         # is measured in float64). On a device it stays as read: an iterate that large reads as diverging.
         wide = torch.float32 if zd.dtype in (torch.float16, torch.bfloat16) else None
         finite, norm = all_finite(zd), torch.linalg.vector_norm(zd, dtype=wide)
-        if free_read_back(zd.device) and bool(_unsure(norm) & finite):
-            norm = self._rescaled_norm(zd, norm.dtype, whole=True)
+        if free_read_back(zd.device):  # (one number read back; the entries' finiteness only when it is unsure)
+            value = float(norm)
+            if (not math.isfinite(value) or value < _underflow_bound(norm.dtype)) and bool(finite):
+                norm = self._rescaled_norm(zd, norm.dtype, whole=True)
         return dict(finite=finite, last_norm=norm)
 
     def records(self, z: Tensor) -> dict:
