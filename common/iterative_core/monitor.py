@@ -561,7 +561,8 @@ class IterationMonitor:
         return dict(finite=finite, last_norm=norm)
 
     def records(self, z: Tensor) -> dict:
-        """What the info object needs; no synchronisation."""
+        """What the info object needs; no synchronisation on a device (the CPU reads the answer's norm back,
+        which costs nothing there)."""
         graph_done = None
         if self.batch is not None and self.tol is not None and self.iterations:
             # the last step may not have been a check step
