@@ -113,7 +113,7 @@ def _unsure(norms: Tensor, underflow: bool = True) -> Tensor:
 def _unsure_pair(res: Tensor, underflow: bool) -> bool:
     """Whether the step's and the iterate's norms ``res`` (two numbers, read back) may be wrong: either
     non-finite, or, with ``underflow``, the iterate's below :func:`_underflow_bound` (as :func:`_unsure`)."""
-    step, iterate = res.tolist()
+    step, iterate = float(res[0]), float(res[1])  # (not tolist(): under torch 2.2's torch.func it reads no storage)
     return (not (math.isfinite(step) and math.isfinite(iterate))
             or (underflow and iterate < _underflow_bound(res.dtype)))
 
