@@ -154,9 +154,15 @@ def _apply_policies(info: FixedPointInfo, cfg: SolveConfig, z0: Tensor) -> None:
     """Warn or raise as ``cfg``'s ``on_divergence`` and ``on_nonconvergence`` say (see
     :func:`~iterative_core.info.apply_policy`), with the count of NaN/Inf entries of ``z0`` when the
     solve diverged from its input."""
+    _count_nonfinite_input(info, cfg, z0)
+    apply_policy(info, cfg.on_nonconvergence, cfg.on_divergence)
+
+
+def _count_nonfinite_input(info: FixedPointInfo, cfg: SolveConfig, z0: Tensor) -> None:
+    """Where the solve diverged from its input (and ``on_divergence`` reads it), count ``z0``'s NaN/Inf
+    entries: none means its norm overflowed, and the divergence is the iteration's own."""
     if cfg.on_divergence != "ignore" and info.divergence_reason == "input":
         info.set_input_nonfinite(int((~torch.isfinite(z0.detach())).sum()))
-    apply_policy(info, cfg.on_nonconvergence, cfg.on_divergence)
 
 
 _policies_outside_graph = torch.compiler.disable(_apply_policies)
@@ -601,15 +607,14 @@ def _attach_implicit_backward(
             solver=solver, grad=info.grad, tol=tol, stop=stop, divergence_growth=cfg.divergence_growth,
             phase="backward", **mon.records(g),
         )
+        _count_nonfinite_input(info.backward, cfg, v)  # (an incoming gradient whose norm overflowed is not "NaN/Inf")
         if cfg.on_divergence != "ignore" and info.backward.divergence_reason == "input":
-            info.backward.set_input_nonfinite(int((~torch.isfinite(v.detach())).sum()))  # (0: its norm overflowed)
-            if info.backward.divergence_reason == "input":
-                # an incoming gradient that holds NaN/Inf (a loss scaler's overflowed step, which
-                # torch.amp.GradScaler finds in the parameters' gradients and skips) is passed on, as the
-                # other gradient modes pass it: no adjoint diverged, and a warning (or an error) at each such
-                # step would stop mixed-precision training; info.backward keeps the record
-                return g
-        _apply_policies(info.backward, cfg, v)  # (an incoming gradient whose norm overflowed is not "NaN/Inf")
+            # an incoming gradient that holds NaN/Inf (a loss scaler's overflowed step, which
+            # torch.amp.GradScaler finds in the parameters' gradients and skips) is passed on, as the
+            # other gradient modes pass it: no adjoint diverged, and a warning (or an error) at each such
+            # step would stop mixed-precision training; info.backward keeps the record
+            return g
+        apply_policy(info.backward, cfg.on_nonconvergence, cfg.on_divergence)
         if tol is None and point_check is not None and not point_reported and not info.backward.diverged:
             # (after a report that the forward point is not a fixed point, or a diverged adjoint, a third
             # message would add nothing)
