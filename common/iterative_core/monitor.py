@@ -110,12 +110,16 @@ def _unsure(norms: Tensor, underflow: bool = True) -> Tensor:
     return ~torch.isfinite(norms) | (norms < _underflow_bound(norms.dtype))
 
 
+def _unsure_value(norm: float, dtype: torch.dtype, underflow: bool = True) -> bool:
+    """:func:`_unsure` of one norm read back as a number (of a tensor of ``dtype``)."""
+    return not math.isfinite(norm) or (underflow and norm < _underflow_bound(dtype))
+
+
 def _unsure_pair(res: Tensor, underflow: bool) -> bool:
     """Whether the step's and the iterate's norms ``res`` (two numbers, read back) may be wrong: either
     non-finite, or, with ``underflow``, the iterate's below :func:`_underflow_bound` (as :func:`_unsure`)."""
     step, iterate = float(res[0]), float(res[1])  # (not tolist(): under torch 2.2's torch.func it reads no storage)
-    return (not (math.isfinite(step) and math.isfinite(iterate))
-            or (underflow and iterate < _underflow_bound(res.dtype)))
+    return not math.isfinite(step) or _unsure_value(iterate, res.dtype, underflow)
 
 
 def _underflow_bound(dtype: torch.dtype) -> float:
@@ -555,8 +559,7 @@ class IterationMonitor:
         wide = torch.float32 if zd.dtype in (torch.float16, torch.bfloat16) else None
         finite, norm = all_finite(zd), torch.linalg.vector_norm(zd, dtype=wide)
         if free_read_back(zd.device):  # (one number read back; the entries' finiteness only when it is unsure)
-            value = float(norm)
-            if (not math.isfinite(value) or value < _underflow_bound(norm.dtype)) and bool(finite):
+            if _unsure_value(float(norm), norm.dtype) and bool(finite):
                 norm = self._rescaled_norm(zd, norm.dtype, whole=True)
         return dict(finite=finite, last_norm=norm)
 
