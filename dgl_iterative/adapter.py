@@ -304,7 +304,9 @@ class DGLLayer:
             feat: node features ``[N, C]``.
             edge_weight: ``[E]`` edge weights, or the name of an edge feature.
             batch: ``[N]`` graph of each node (default: the batched graph's own).
-            z_init: ``[N, C]`` warm start (default ``feat``), e.g. the previous epoch's fixed point, detached.
+            z_init: warm start of the iteration's width (``[N, out_feats]`` for ``PIGNConv``), e.g. the
+                previous epoch's fixed point, detached (default: ``feat``, or ``feat`` mapped to
+                ``out_feats`` when the widths differ).
             return_info: also return the :class:`~iterative_core.FixedPointInfo`.
             num_graphs: the number of graphs in ``batch`` (without ``batch``: the batched graph's
                 ``batch_size``, which it must equal).

@@ -18,7 +18,7 @@ from .adapter import DGLAdapter, with_coo
 
 
 class GCNOperator(GCNOperatorBase):
-    """The operator :math:`z \\mapsto \\hat A z W + b` of :class:`PIGNConv` on a ``DGLGraph``.
+    """The operator :math:`z \\mapsto \\hat A z W + b` (:math:`W` = ``weight.T``) of :class:`PIGNConv` on a ``DGLGraph``.
 
     The core builds :math:`\\hat A` (self-loops folded in) from the graph's edges as a CSR sparse
     matrix, once per graph (see :meth:`iterative_core.GCNOperatorBase.prepare`: reused while the same

@@ -25,7 +25,9 @@ class PIGNConv(DGLLayer, RegistryLayerBase):
     and :math:`\Gamma` the propagation coefficients, fixed (:math:`1-\alpha`) or
     learned per channel (:math:`\operatorname{diag}(\gamma)`). When ``out_feats`` differs from
     ``in_feats``, :math:`x` is first mapped to ``out_feats`` by a learned linear map, so that
-    ``PIGNConv(in_feats, out_feats)`` replaces ``GraphConv(in_feats, out_feats)``. The default
+    ``PIGNConv(in_feats, out_feats)`` replaces ``GraphConv(in_feats, out_feats)``. :math:`W` is
+    ``operator.weight`` transposed (torch's :class:`~torch.nn.Linear` layout ``[out, in]``: the step
+    computes ``h @ weight.T``). The default
     ``form="signed"`` takes :math:`s = 0.3`, :math:`\alpha = 0.1`, :math:`W = I` (``beta=0``, no
     weight), no activation, no bias in the step and one learned coefficient per channel,
     :math:`\gamma_c = 0.9 \tanh(\operatorname{atanh}(0.5/0.9) + 5\theta_c)` (0.5 at the start), of

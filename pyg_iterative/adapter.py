@@ -420,7 +420,9 @@ class PyGLayer:
                 ``EdgeIndex``, a torch sparse ``adj_t`` or a ``SparseTensor`` (values are weights).
             edge_weight: ``[E]`` edge weights (not with a sparse adjacency).
             batch: ``[N]`` graph of each node: each graph converges and stops on its own.
-            z_init: ``[N, C]`` warm start (default ``x``), e.g. the previous epoch's fixed point, detached.
+            z_init: warm start of the iteration's width (``[N, out_channels]`` for ``PIGNConv``), e.g. the
+                previous epoch's fixed point, detached (default: ``x``, or ``x`` mapped to
+                ``out_channels`` when the widths differ).
             return_info: also return the :class:`~iterative_core.FixedPointInfo`.
             num_graphs: the number of graphs in ``batch`` (saves one synchronisation); without
                 ``batch`` the nodes are one graph, and only 1 is accepted.

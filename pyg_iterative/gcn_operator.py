@@ -27,7 +27,7 @@ def message_hooks(module: MessagePassing, steps=PROPAGATE_STEPS) -> list[str]:
 
 
 class GCNOperator(SquareWidths, GCNOperatorBase, MessagePassing):
-    """The operator :math:`z \\mapsto \\hat A z W + b` of :class:`PIGNConv` with
+    """The operator :math:`z \\mapsto \\hat A z W + b` (:math:`W` = ``weight.T``) of :class:`PIGNConv` with
     :math:`\\hat A = D^{-1/2}(A + I)D^{-1/2}`, as a PyG ``MessagePassing`` module.
 
     The core builds :math:`\\hat A` from the edge list :class:`PyGAdapter` reads (any graph argument

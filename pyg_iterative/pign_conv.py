@@ -30,7 +30,9 @@ class PIGNConv(PyGLayer, RegistryLayerBase, MessagePassing):
     mapping :math:`\mathbf{W} \to (1-\beta)\mathbf{I} + \beta\mathbf{W}` (GCNII's) when ``beta`` is
     set, and the input :math:`\mathbf{X}` first mapped to ``out_channels`` by a learned linear map
     when ``out_channels`` differs from ``in_channels`` (so that ``PIGNConv(in, out)`` replaces
-    ``GCNConv(in, out)``).
+    ``GCNConv(in, out)``). :math:`\mathbf{W}` is ``operator.weight`` transposed: torch's
+    :class:`~torch.nn.Linear` layout ``[out, in]``, so that the step computes ``Z @ weight.T`` (as
+    :math:`\mathbf{\Theta}` in PyG's ``GCNConv``).
 
     Three forms set the options left unset (see :mod:`iterative_core.forms`):
 

@@ -524,6 +524,9 @@ class GCNOperatorBase(HintedLoad, nn.Module):
       with ``beta=0`` the step has no weight to learn (:math:`W = I`), no parameter is created and no
       matrix product is taken.
 
+    :math:`W` is :attr:`weight` transposed: the weight is kept in torch's :class:`~torch.nn.Linear`
+    layout ``[out, in]``, and the step computes ``z @ weight.T``.
+
     :meth:`scaled_weight` gives the factor that rescales the weight when a Lipschitz budget is
     given, so that :math:`(1-\\alpha)\\|\\hat A\\|_2 \\|W\\|_2 \\le` budget. :math:`\\|W\\|_2` is
     computed exactly (the largest singular value) at every forward pass, so the guarantee holds
@@ -548,7 +551,8 @@ class GCNOperatorBase(HintedLoad, nn.Module):
         alpha (float, optional): The initial residual, in :math:`[0, 1)`. (default: :obj:`0.0`)
         beta (float, optional): The identity mapping's share of :math:`W`, in :math:`[0, 1]`; :obj:`None`
             learns :math:`W` whole. (default: :obj:`None`)
-        add_self_loops (bool, optional): Add a self-loop of weight 1 to every node. (default: :obj:`True`)
+        add_self_loops (bool, optional): Add a self-loop of weight 1 to every node that has none (an
+            existing self-loop keeps its weight). (default: :obj:`True`)
         normalize (bool, optional): Normalise symmetrically by the in-degrees (with the self-loops); without
             it the edge weights are used as given. (default: :obj:`True`)
         cached (bool, optional): Build the propagation of the first graph once and reuse it (one fixed

@@ -144,8 +144,9 @@ class IterationMonitor:
     Args:
         z0: the initial iterate.
         max_iter, min_iter: bounds on the number of steps.
-        tol: stop once the residual (``stop="rel"``: relative, ``"abs"``: absolute) is ``<= tol``;
-            None runs exactly ``max_iter`` steps.
+        tol: stop once the residual ``stop`` names is ``<= tol``; None runs exactly ``max_iter`` steps.
+        stop: the residual ``tol`` is tested on: ``"rel"`` (relative, the default) or ``"abs"``
+            (absolute).
         batch: optional ``[N]`` graph index of each row of ``z`` (dim 0); each graph then stops on
             its own and a converged graph no longer changes.
         num_graphs: number of graphs in ``batch`` (read from it when None: one synchronisation).
