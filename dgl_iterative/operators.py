@@ -29,6 +29,7 @@ import torch
 from dgl.nn import GATConv, GINConv, SAGEConv
 from torch import Tensor, nn
 
+from iterative_core.checks import check_int
 from iterative_core.operators import (check_gat_options, check_gin_options, check_sage_aggr, gin_mlp, head_width,
                                       register_builtin_operators)
 from iterative_core.wrapping import check_weights_fit
@@ -48,6 +49,7 @@ class GATOperator(GATConv):
 
     def __init__(self, channels: int, heads: int, *, add_self_loops: bool = True, allow_zero_in_degree: bool = False,
                  **kwargs) -> None:
+        heads = check_int("heads", heads, minimum=1, where=type(self).__name__)
         # with the loops added no node is without in-edges; without them, DGL's rule (GATConv's check)
         super().__init__(channels, head_width(channels, heads), heads,
                          allow_zero_in_degree=add_self_loops or allow_zero_in_degree, **kwargs)
@@ -140,8 +142,8 @@ def gat_operator(channels: int, *, heads: int = 1, negative_slope: float = 0.2, 
     """GAT with ``heads`` heads of width ``channels // heads``, concatenated. With
     ``add_self_loops=False`` a node without in-edges is refused unless ``allow_zero_in_degree``, as in
     DGL's ``GATConv`` (it then keeps only the bias, as in PyG's ``GATConv``)."""
-    check_gat_options(heads, negative_slope, attention_dropout, add_self_loops=add_self_loops, bias=bias,
-                      allow_zero_in_degree=allow_zero_in_degree)
+    heads = check_gat_options(heads, negative_slope, attention_dropout, add_self_loops=add_self_loops, bias=bias,
+                              allow_zero_in_degree=allow_zero_in_degree)
     return _in_default_dtype(GATOperator(channels, heads, add_self_loops=add_self_loops, negative_slope=negative_slope,
                                          attn_drop=attention_dropout, bias=bias, allow_zero_in_degree=allow_zero_in_degree))
 

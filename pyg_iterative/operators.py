@@ -46,7 +46,7 @@ def gin_operator(channels: int, *, hidden: Optional[int] = None, eps: float = 0.
 def gat_operator(channels: int, *, heads: int = 1, negative_slope: float = 0.2, attention_dropout: float = 0.0,
                  add_self_loops: bool = True, bias: bool = True) -> nn.Module:
     """GAT with ``heads`` heads of width ``channels // heads``, concatenated."""
-    check_gat_options(heads, negative_slope, attention_dropout, add_self_loops=add_self_loops, bias=bias)
+    heads = check_gat_options(heads, negative_slope, attention_dropout, add_self_loops=add_self_loops, bias=bias)
     return GATConv(channels, head_width(channels, heads), heads=heads, concat=True, negative_slope=negative_slope,
                    dropout=attention_dropout, add_self_loops=add_self_loops, bias=bias)
 

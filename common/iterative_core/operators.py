@@ -252,19 +252,21 @@ def check_gin_options(hidden: Optional[int], eps: float, train_eps: bool) -> Non
     check_flag("conv='gin' train_eps", train_eps)
 
 
-def check_gat_options(heads: int, negative_slope: float, attention_dropout: float, **flags: bool) -> None:
+def check_gat_options(heads: int, negative_slope: float, attention_dropout: float, **flags: bool) -> int:
     """The ``"gat"`` operator's options, checked alike in every backend (some failed only at the first
-    forward pass, inside torch)."""
-    check_int("conv='gat' heads", heads, minimum=1)
+    forward pass, inside torch); returns ``heads`` as an ``int`` (a NumPy integer is one)."""
+    heads = check_int("conv='gat' heads", heads, minimum=1)
     check_real("conv='gat' negative_slope", negative_slope)
     check_real("conv='gat' attention_dropout", attention_dropout, low=0.0, high=1.0, high_open=True)
     for name, value in flags.items():
         check_flag(f"conv='gat' {name}", value)
+    return heads
 
 
 def head_width(channels: int, heads: int) -> int:
     """The per-head width of a square attention operator with concatenated heads."""
-    if not isinstance(heads, int) or heads < 1 or channels % heads:
+    heads = check_int("conv='gat' heads", heads, minimum=1)
+    if channels % heads:
         raise ValueError(f"conv='gat' concatenates its heads to the layer's width, so heads must divide "
                          f"channels={channels}; got heads={heads!r}")
     return channels // heads

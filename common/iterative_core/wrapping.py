@@ -50,7 +50,7 @@ from torch.nn.utils.weight_norm import WeightNorm
 from ._keys import _LIBRARY_PACKAGES, check_keys, library_name
 from ._state_dict import hint
 from ._warnings import warn_user
-from .checks import got
+from .checks import INDEX_MAX, check_int, got
 from .config import SolveConfig
 from .forms import form_defaults, partial_keywords, registered_form, resolve_form
 from .layer import (_CONFIGURABLE_KEYS, GCN_LAYER_ATTRIBUTES, GCN_MUTABLE_OPTIONS, ITERATION_KEYS, GCNOperatorBase,
@@ -242,8 +242,7 @@ def square_channels(conv: nn.Module, channels: Optional[int], where: str,
         out = known[0]
     found = known[0] if known else out
     if channels is not None:
-        if not isinstance(channels, int) or isinstance(channels, bool) or channels < 1:
-            raise ValueError(f"{where}: channels must be an int >= 1, got {channels!r}")
+        channels = check_int("channels", channels, minimum=1, where=where)
         if found is not None and found != channels:
             raise ValueError(f"{where}: channels={channels} but {name} has width {found}")
         return channels
@@ -1163,6 +1162,9 @@ class RegistryLayerBase(OperatorLayerBase):
                     f"{where}: {name} must be an int >= 1{' or -1 (read from the first input)' if lazy else ''}, "
                     f"got {value!r} ({where}({in_name}, {out_name}=None, *, num_iterations=8, ...): the iteration's "
                     "options are keywords)")
+            if value > INDEX_MAX:  # (beyond it torch fails building the weights, naming no argument)
+                raise ValueError(f"{where}: {name} must be an int >= 1 and <= 2**63 - 1 (torch's index range), "
+                                 f"got {value}")
             return int(value)
 
         out_channels = None if out_channels is None else width(out_name, out_channels)

@@ -85,6 +85,15 @@ def test_bad_widths_name_the_ecosystems_argument(backend, bad, error):
         backend.PIGNConv(bad, 4)
 
 
+def test_widths_beyond_torchs_index_range_are_refused_by_name(backend):
+    """They failed inside ``torch.empty``, with C++ frames in the message and no argument named."""
+    in_name, out_name = _names(backend)
+    for args, name in (((2**64,), in_name), ((8, 2**64), out_name), ((2**63, 4), in_name)):
+        with pytest.raises(ValueError, match=fr"^PIGNConv: {name} must be an int >= 1 and <= 2\*\*63 - 1 "
+                                             fr"\(torch's index range\), got {args[-1] if name == out_name else args[0]}$"):
+            backend.PIGNConv(*args)
+
+
 def test_an_input_width_of_minus_one_is_read_from_the_first_input(backend):
     """PyG's lazy convention (GCNConv(-1, 16)): the projection takes its width from the first input,
     then holds it like a given one."""

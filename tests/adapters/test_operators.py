@@ -51,6 +51,21 @@ def test_registered_operator_matches_layer_iterated_by_hand(backend, conv, optio
     assert torch.allclose(backend.call(same, x, ei), ref, atol=1e-6)
 
 
+def test_numpy_integers_are_taken_for_heads_and_channels(backend):
+    """Widths and head counts computed with NumPy are whole numbers: ``heads=np.int64(2)`` was refused
+    with "heads must divide channels=8; got heads=2", and ``IterativeConv``'s ``channels=np.int64``
+    as "not an int"."""
+    import numpy as np
+
+    layer = backend.PIGNConv(C, conv="gat", heads=np.int64(2))
+    heads = getattr(layer.operator, "heads", getattr(layer.operator, "_num_heads", None))
+    assert heads == 2 and type(heads) is int
+    ei, _ = random_graph(6, 12, simple=True)
+    assert backend.call(layer, torch.randn(6, C), ei).shape == (6, C)
+    wrapped = backend.IterativeConv(backend.layers.layer("GraphConv", C), channels=np.int64(C))
+    assert wrapped.channels == C and type(wrapped.channels) is int
+
+
 def test_operator_options_checked(backend):
     PIGNConv = backend.PIGNConv
     with pytest.raises(TypeError, match=r"conv='sage'.*'alpha'.*valid keywords:.*aggr"):

@@ -89,11 +89,23 @@ def test_square_channels_returns_the_width_of_a_square_layer():
     (Widths(in_channels=8, out_channels=8), 4, r"channels=4 but Widths has width 8"),
     (Widths(), None, r"cannot read the width of Widths \(none of in_channels, .*out_features\); pass channels=C"),
     (Widths(), 0, r"channels must be an int >= 1, got 0"),
-    (Widths(), True, r"channels must be an int >= 1, got True"),
 ])
 def test_square_channels_refuses_with_the_reason(layer, channels, match):
     with pytest.raises(ValueError, match=match):
         square_channels(layer, channels, "Conv", Adapter)
+
+
+@pytest.mark.parametrize("channels", [True, 4.0, "4"])
+def test_square_channels_refuses_a_width_that_is_no_whole_number_as_a_type_error(channels):
+    with pytest.raises(TypeError, match=r"^Conv: channels must be an int >= 1, got "):
+        square_channels(Widths(), channels, "Conv", Adapter)
+
+
+def test_square_channels_takes_a_numpy_integer_as_an_int():
+    import numpy as np
+
+    width = square_channels(Widths(in_channels=4, out_channels=4), np.int64(4), "Conv", Adapter)
+    assert width == 4 and type(width) is int
 
 
 def test_square_channels_gives_the_adapters_hint_and_why_squareness_is_needed():
