@@ -87,8 +87,10 @@ def _mapping(none_is_empty: bool) -> Check:
     return check
 
 
-def _optional_name(name: str, v: Any, where: Optional[str]) -> Optional[str]:
-    return None if v is None else check_name(name, v)
+def _optional_choice(kind: str, valid) -> Check:
+    """As :func:`_choice`, with None passing."""
+    check = _choice(kind, valid)
+    return lambda name, v, where: None if v is None else check(name, v, where)
 
 
 def _is_number(v: Any) -> bool:
@@ -308,7 +310,8 @@ class SolveConfig(_Options):
     backward_max_iter: Optional[int] = option(
         None, "grad='implicit': the adjoint solve's most steps (None: max_iter)", check=_int(1, optional=True))
     backward_solver: Optional[str] = option(
-        None, "grad='implicit': the adjoint solve's solver (None: solver)", check=_optional_name)
+        None, "grad='implicit': the adjoint solve's solver (None: solver)",
+        check=_optional_choice("backward_solver", available_solvers))
     backward_solver_options: Optional[Mapping[str, Any]] = option(
         None, "grad='implicit': the adjoint solver's keywords (None: solver_options for the same solver)",
         check=_mapping(none_is_empty=False))

@@ -484,11 +484,13 @@ def _batch_ids(batch, where: str, rows: str = "z0", *, any_integer: bool = False
                         f"{got(batch)}")
     if batch.dtype == torch.long:
         return batch
+    # (a dtype is the tensor's type: a TypeError, as the layers raise)
     if not any_integer:
-        raise ValueError(f"{where}: batch must be an int64 tensor, got {batch.dtype}")
+        raise TypeError(f"{where}: batch must be an int64 tensor (the graph id of each row of {rows}), got "
+                        f"{batch.dtype}: convert it, batch.long()")
     if batch.dtype == torch.bool or batch.is_floating_point() or batch.is_complex():
-        raise ValueError(f"{where}: batch must be an integer tensor (the graph id of each row of {rows}), got "
-                         f"{batch.dtype}")
+        raise TypeError(f"{where}: batch must be an integer tensor (the graph id of each row of {rows}), got "
+                        f"{batch.dtype}")
     return batch.long()
 
 

@@ -12,9 +12,9 @@ from iterative_core.models import global_pool
     (torch.tensor([0, 0, 1, 1]), None, ValueError,
      r"batch must be a 1-D tensor with one entry per row of z \(5\), got shape \(4,\)"),
     (torch.tensor([0, -1, 1, 1, 1]), None, ValueError, r"batch holds the negative graph index -1"),
-    (torch.tensor([0.0, 0, 1, 1, 1]), None, ValueError, r"batch must be an integer tensor \(the graph id of each row "
-                                                        r"of z\), got torch.float32"),
-    (torch.tensor([0, 0, 1, 1, 1]).bool(), None, ValueError, r"batch must be an integer tensor .* got torch.bool"),
+    (torch.tensor([0.0, 0, 1, 1, 1]), None, TypeError, r"batch must be an integer tensor \(the graph id of each row "
+                                                       r"of z\), got torch.float32"),
+    (torch.tensor([0, 0, 1, 1, 1]).bool(), None, TypeError, r"batch must be an integer tensor .* got torch.bool"),
     ([0, 0, 1, 1, 1], None, TypeError, r"batch must be a 1-D integer tensor \(the graph id of each row of z\), got "),
 ])
 @pytest.mark.parametrize("how", ["mean", "sum", "max"])

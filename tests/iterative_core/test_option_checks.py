@@ -678,6 +678,26 @@ def test_an_unknown_backward_solver_is_named_as_that_option():
         ic.fixed_point(lambda z: 0.5 * z, torch.ones(3), max_iter=2, grad="implicit", backward_solver="andersen")
 
 
+@pytest.mark.parametrize("value, error", [(3, TypeError), ("", ValueError)])
+def test_a_backward_solver_that_is_no_solver_name_is_named_with_the_caller_and_the_valid_ones(value, error):
+    """It was checked as a registry name: the message named neither the caller nor the solvers."""
+    for call, where in ((lambda: PIGNConv(4, grad="implicit", backward_solver=value), "PIGNConv"),
+                        (lambda: ic.fixed_point(lambda z: 0.5 * z, torch.ones(3), max_iter=2, grad="implicit",
+                                                backward_solver=value), r"fixed_point\(\)")):
+        with pytest.raises(error, match=rf"^{where}: .*backward_solver.*'anderson', .*'picard'"):
+            call()
+
+
+def test_a_batch_of_another_dtype_is_a_type_error_in_fixed_point_as_in_the_layers():
+    z0 = torch.zeros(4, 2)
+    for dtype in (torch.int32, torch.float32, torch.bool):
+        with pytest.raises(TypeError, match=rf"^fixed_point\(\): batch must be an int64 tensor .*got {dtype}: "
+                                            r"convert it, batch\.long\(\)$"):
+            ic.fixed_point(contraction, z0, max_iter=3, batch=torch.tensor([0, 0, 1, 1]).to(dtype))
+        with pytest.raises(TypeError, match=rf"^PIGNConv: batch must be int64 .*got {dtype}"):
+            PIGNConv(2)(z0, EI[:, :2] % 4, batch=torch.tensor([0, 0, 1, 1]).to(dtype))
+
+
 def test_a_registry_name_with_surrounding_whitespace_is_refused():
     """``"mine "`` beside ``"mine"`` made two entries that no reader could tell apart."""
     with pytest.raises(ValueError, match=r"solver name must not begin or end with whitespace, got 'picard '"):
