@@ -1,6 +1,8 @@
 """Whether ``torch.compile`` is tracing: what the layers do differently inside a compiled graph."""
 from __future__ import annotations
 
+import re
+
 import torch
 
 
@@ -18,6 +20,12 @@ def is_compiling() -> bool:
     tensor has no storage to identify), nothing reads a value back, and no sparse tensor is made."""
     return bool(_is_compiling())
 
+
+#: whether the compiler keeps one compiled iteration across calls when a graph break comes before it (a
+#: set-up run outside the graph): torch 2.2 guarded on the identity of the step each call builds there, and
+#: compiled the iteration again at every call, 100-1000 times slower than eager mode once its cache was full;
+#: torch 2.13 compiles it once (the versions between are unchecked, and keep the iteration eager)
+TRACES_AFTER_A_BREAK = tuple(int(v) for v in re.match(r"(\d+)\.(\d+)", torch.__version__).groups()) >= (2, 13)
 
 #: torch.compiler.is_exporting (torch >= 2.3; before it, export is not told apart from compile)
 _is_exporting = getattr(torch.compiler, "is_exporting", None)

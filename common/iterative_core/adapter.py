@@ -64,7 +64,7 @@ import torch
 from torch import Tensor, nn
 
 from ._compile import is_compiling
-from .checks import got
+from .checks import check_int, got
 from .validation import check_batch_edges, check_edge_weight, check_edges
 
 __all__ = ["GraphAdapter", "GraphView", "WidthNames", "check_graph_view", "GraphKey", "GraphCache", "tensor_key",
@@ -449,10 +449,19 @@ def _checked_key(view: GraphView, validate: bool, nonnegative: bool, checks_batc
     return key
 
 
+def kept_graphs(operator) -> int:
+    """``operator.graph_cache_size`` (1 where it has none), checked: it may be set on one operator or on
+    its class, and a value that is no count failed at the next call, naming nothing."""
+    size = getattr(operator, "graph_cache_size", 1)
+    if isinstance(size, int) and not isinstance(size, bool) and size >= 0:
+        return size
+    return check_int("graph_cache_size", size, minimum=0, where=type(operator).__name__)
+
+
 def without_kept_checks(operator, view: GraphView) -> GraphView:
     """``view`` without its key where ``operator`` keeps nothing (``graph_cache_size = 0``, the remedy for an
     edit that torch's version counter does not see): its checks then run at every call."""
-    if getattr(operator, "graph_cache_size", 1) <= 0 and view.key is not None:
+    if kept_graphs(operator) <= 0 and view.key is not None:
         return replace(view, key=None)
     return view
 

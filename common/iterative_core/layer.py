@@ -26,7 +26,7 @@ from .config import LayerOptions, SolveConfig, expose, frozen_smoothing, mirror_
 from .fixed_point import _check_adjoint_tol_resolvable, _check_tol_resolvable, fixed_point
 from .info import FixedPointInfo
 from ._compile import under_transform
-from .adapter import (GraphAdapter, GraphCache, GraphKey, check_graph_view, is_compiling, tensor_key,
+from .adapter import (GraphAdapter, GraphCache, GraphKey, check_graph_view, is_compiling, kept_graphs, tensor_key,
                       without_kept_checks)
 from .normalization import Propagation, gcn_propagation
 from .schedules import Smoothing, resolve_schedule
@@ -43,6 +43,28 @@ __all__ = ["IterativeLayerBase", "GCNOperatorBase", "BoundStep", "ITERATION_KEYS
 PROPAGATIONS = ("fixed", "signed")
 #: the learned coefficients' options when not given (see :meth:`GCNOperatorBase.gamma`)
 SIGNED_DEFAULTS = {"gamma_init": 0.5, "gamma_scale": 5.0, "gamma_max": 0.9}
+#: what to do instead of setting a read-only property of a layer
+_READ_ONLY_HINTS = {
+    "conv": "it is the iterated convolution, layer.operator, fixed when the layer is built; build a new layer "
+            "with the convolution you want",
+    "config": "it is read from the layer's options; change them with layer.configure(...), e.g. "
+              "layer.configure(tol=1e-4)",
+    "layer_options": "they are read from the layer's options; change them with layer.configure(...), e.g. "
+                     "layer.configure(dropout=0.1)",
+}
+
+
+def _read_only_property(cls: type, name: str) -> Optional[property]:
+    """The property ``name`` of ``cls`` where it has no setter (None otherwise)."""
+    for klass in cls.__mro__:
+        if name in klass.__dict__:
+            found = klass.__dict__[name]
+            return found if isinstance(found, property) and found.fset is None else None
+    return None
+
+
+#: the largest ``gamma_scale``: float16's largest number, so that every floating dtype a layer takes holds it
+_GAMMA_SCALE_MAX = 65504.0
 
 #: the GCN operator's parameters that some forms lack, and what each is
 _OPTIONAL_PARAMETERS = {
@@ -198,6 +220,11 @@ class IterativeLayerBase(HintedLoad, nn.Module):
     _fixed_attributes: frozenset = frozenset({"channels", "act", "act_fn", "act_lipschitz"})
 
     def __setattr__(self, name: str, value) -> None:
+        if _read_only_property(type(self), name) is not None:
+            # (torch's Module.__setattr__ would keep a module or parameter beside the property, unused but trained
+            # and saved, and say nothing; any other value met Python's bare "has no setter")
+            raise AttributeError(f"{type(self).__name__}: {name} cannot be set: "
+                                 + _READ_ONLY_HINTS.get(name, "it is read from the layer (a property without a setter)"))
         # an option's attribute is a checked copy of the configuration: assigning it reconfigures
         if name in self._exposed_options and "_config" in self.__dict__:
             self.configure(**{name: value})
@@ -561,7 +588,8 @@ class GCNOperatorBase(HintedLoad, nn.Module):
             (one learned coefficient per channel, :math:`\\gamma_c \\in (-\\gamma_{max}, \\gamma_{max})`, in
             place of :math:`1-\\alpha`). (default: :obj:`"fixed"`)
         gamma_init, gamma_scale, gamma_max (float, optional): With ``propagation="signed"``: the
-            coefficients' start (0.5), the slope of their parametrisation (5) and their bound (0.9),
+            coefficients' start (0.5), the slope of their parametrisation (5; at most 65504, float16's
+            largest number) and their bound (0.9),
             :math:`\\gamma_c = \\gamma_{max} \\tanh(\\operatorname{atanh}(\\gamma_{init}/\\gamma_{max}) +
             \\gamma_{scale}\\,\\theta_c)`.
     """
@@ -599,7 +627,10 @@ class GCNOperatorBase(HintedLoad, nn.Module):
             self.register_parameter("weight", None)
         else:
             self.weight = nn.Parameter(torch.empty(channels, channels))
-        self.bias = nn.Parameter(torch.empty(channels)) if bias else None
+        if bias:
+            self.bias = nn.Parameter(torch.empty(channels))
+        else:  # (registered: a later assignment must be a Parameter or None, as on PyG's and DGL's layers)
+            self.register_parameter("bias", None)
         self._init_coefficients(propagation, gamma_init, gamma_scale, gamma_max)
         self.reset_parameters()
         self._built = True
@@ -616,6 +647,8 @@ class GCNOperatorBase(HintedLoad, nn.Module):
         # the options read at every call may change, checked as at construction; those that shaped the
         # parameters may not (a layer built with them is what the user wants)
         where = type(self).__name__
+        if name == "graph_cache_size":
+            value = check_int(name, value, minimum=0, where=where)
         if name in GCN_MUTABLE_OPTIONS:
             value = self.checked_option(name, value, where)
             if name in _OPERATOR_FLAGS and value != self.__dict__.get(name, value):
@@ -651,7 +684,9 @@ class GCNOperatorBase(HintedLoad, nn.Module):
         # (below 1: at 1, where float32 tanh saturates, I - gamma Â is singular on a connected graph: no fixed point)
         values["gamma_max"] = check_real("gamma_max", values["gamma_max"], low=0.0, high=1.0, low_open=True,
                                          high_open=True, where=where)
-        values["gamma_scale"] = check_real("gamma_scale", values["gamma_scale"], low=0.0, low_open=True, where=where)
+        # (at most float16's largest number: the parameters' dtype must hold it, or scale * 0 is NaN)
+        values["gamma_scale"] = check_real("gamma_scale", values["gamma_scale"], low=0.0, high=_GAMMA_SCALE_MAX,
+                                           low_open=True, where=where)
         values["gamma_init"] = check_real("gamma_init", values["gamma_init"], low=-1.0, high=1.0, low_open=True,
                                           high_open=True, where=where)
         if not abs(values["gamma_init"]) < values["gamma_max"]:
@@ -796,7 +831,7 @@ class GCNOperatorBase(HintedLoad, nn.Module):
         :meth:`graph_key` with the node count, the dtype and the normalisation options. None (nothing
         reused) with ``cached=True`` (which keeps one propagation its own way), with edge weights that
         require gradients, and where the adapter cannot key the graph."""
-        if self.cached or self.graph_cache_size <= 0 or under_transform():  # (its edge-list form kept from reuse)
+        if self.cached or kept_graphs(self) <= 0 or under_transform():  # (its edge-list form kept from reuse)
             return None
         if isinstance(edge_weight, Tensor) and edge_weight.requires_grad:
             return None
@@ -849,7 +884,7 @@ class GCNOperatorBase(HintedLoad, nn.Module):
         if weights is not _UNTOLD:
             self.cache_propagation(built, num_nodes, weights)
         if key is not None:
-            self._graphs.size = self.graph_cache_size  # a class default, or set on one operator
+            self._graphs.size = kept_graphs(self)  # a class default, or set on one operator
             self._graphs.put(key, built)
         return built
 

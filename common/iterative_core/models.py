@@ -20,7 +20,7 @@ from .forms import registered_form
 from .fixed_point import _batch_ids, _check_batch
 from .info import FixedPointInfo
 from .wrapping import _lazy_linear
-from .validation import (NonFiniteFeaturesError, all_finite, check_features, check_parameter_dtype, compute_dtype,
+from .validation import (NonFiniteFeaturesError, all_finite, check_features, check_linear_dtype, compute_dtype,
                          nonfinite_features, one_weight_per_edge)
 
 
@@ -87,6 +87,12 @@ class PIGNBase(HintedLoad, nn.Module):
         self.decoder_dropout = (self.dropout if decoder_dropout is None
                                 else _probability("decoder_dropout", decoder_dropout, self))
         self.encoder = _lazy_linear(hidden_channels, bias=True) if lazy else nn.Linear(in_channels, hidden_channels)
+        widths = [name for name in getattr(self.conv_class, "width_args", ()) if name in conv_kwargs]
+        if widths:  # (DGL's out_feats built a 4 -> 7 layer before a decoder of 4: torch's matmul error at the call)
+            raise TypeError(f"{where}: {widths[0]}={conv_kwargs[widths[0]]!r} is a width of the iterated "
+                            f"{self.conv_class.__name__}, which the model sets: it iterates at hidden_channels "
+                            f"({hidden_channels}); the model's in_channels, hidden_channels and out_channels set "
+                            "its widths")
         # the authors' model drops out inside the iteration too; the other forms do not
         conv = conv_kwargs.get("conv", "gcn")
         form, _ = registered_form(conv, self.conv_class.adapter.name, conv_kwargs.get("form"), type(self).__name__)
@@ -152,7 +158,7 @@ class PIGNBase(HintedLoad, nn.Module):
             name, width = (("in_channels", None) if isinstance(weight, nn.parameter.UninitializedParameter)
                            else ("in_channels=-1, read from its first input as in_channels", weight.shape[1]))
         check_features(x, width, where, name=name, owner="the model")
-        check_parameter_dtype(x, self.encoder.weight.dtype, where, "the model")
+        check_linear_dtype(x, self.encoder, where, "the model")
 
     def check_order(self, x, graph) -> None:
         """The features and the graph in the ecosystem's order (the adapter's check), before the

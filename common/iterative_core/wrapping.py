@@ -50,16 +50,16 @@ from torch.nn.utils.weight_norm import WeightNorm
 from ._keys import _LIBRARY_PACKAGES, check_keys, library_name
 from ._state_dict import hint
 from ._warnings import warn_user
-from .checks import INDEX_MAX, check_int, got
+from .checks import INDEX_MAX, check_flag, check_int, got
 from .config import SolveConfig
 from .forms import form_defaults, partial_keywords, registered_form, resolve_form
 from .layer import (_CONFIGURABLE_KEYS, GCN_LAYER_ATTRIBUTES, GCN_MUTABLE_OPTIONS, ITERATION_KEYS, GCNOperatorBase,
                     IterativeLayerBase)
 from .operators import _rename, _state_dict_keys, get_operator
 from .info import _emit, apply_policy
-from ._compile import is_exporting, under_vmap
+from ._compile import TRACES_AFTER_A_BREAK, is_exporting, under_vmap
 from .adapter import GraphAdapter, WidthNames, check_graph_view, is_compiling, without_kept_checks
-from .validation import (autocast_enabled, check_batch, check_edge_attr, check_features, check_parameter_dtype,
+from .validation import (autocast_enabled, check_batch, check_edge_attr, check_features, check_linear_dtype,
                          check_parameters_dtype, check_z_init, compute_dtype, without_autocast)
 
 __all__ = [
@@ -702,6 +702,8 @@ class OperatorLayerBase(IterativeLayerBase):
         Under ``torch.autocast`` the layer runs in its parameters' dtype with autocast off, as
         numerically sensitive ops do (a fixed point iterated in half precision stalls at its rounding
         error, and the CPU's sparse products have no bfloat16 kernel); the output has that dtype."""
+        # (at once: a string 'False' returned a pair, a tensor in its place failed only after the solve)
+        return_info = check_flag("return_info", return_info, where=type(self).__name__)
         if torch.jit.is_tracing():  # (it failed deep inside with "unordered_map::at")
             raise RuntimeError(f"{type(self).__name__}: torch.jit.trace (and the exporters built on it) cannot record "
                                "the iteration; use torch.compile, or run the layer eagerly")
@@ -746,16 +748,22 @@ class OperatorLayerBase(IterativeLayerBase):
     def _set_up_and_iterate(self, x: Tensor, graph, edge_weight, batch: Optional[Tensor], num_graphs: Optional[int],
                             z_init: Optional[Tensor], return_info: bool, edge_attr: Optional[Tensor], compiling: bool):
         """The set-up and the iteration of :meth:`_run`."""
-        if (_sparse_tensor(graph) if not compiling
-                else not self._traceable_setup(graph, edge_weight, batch, num_graphs)):
+        outside = (_sparse_tensor(graph) if not compiling
+                   else not self._traceable_setup(graph, edge_weight, batch, num_graphs))
+        if outside:
             # a torch sparse tensor: torch.compile cannot take it, runs the frames around it eagerly and
             # compiles the functions they call one by one; the set-up is kept out of that
             step = _setup_outside_graph(self, x, graph, edge_weight, batch, num_graphs, z_init, edge_attr)
         else:
             step = self._setup(x, graph, edge_weight, batch, num_graphs, z_init, edge_attr)
-        if compiling and not (self.adapter.traceable_layers or isinstance(self.operator, GCNOperatorBase)):
-            # the ecosystem's layers cannot be traced (nor an operator built on them, with a bind of its
-            # own, as DGL's GAT operator): the iteration runs outside the compiled graph
+        if compiling and (not (self.adapter.traceable_layers or isinstance(self.operator, GCNOperatorBase))
+                          or (self._config if self.training else self._eval_config).tol is not None
+                          or (outside and not TRACES_AFTER_A_BREAK)):
+            # the iteration runs outside the compiled graph where the ecosystem's layers cannot be traced
+            # (nor an operator built on them, with a bind of its own, as DGL's GAT operator); with a tol, whose
+            # test reads a value back after each step checked (the compiler compiled the monitor again for each
+            # step, until its limit, slower than eager mode); and after a set-up outside the graph where the
+            # compiler would compile it again at every call (TRACES_AFTER_A_BREAK)
             z, info = _iterate_outside_graph(self, step.op, step.x, batch=step.batch, num_graphs=step.num_graphs,
                                              z_init=step.z_init, out_dtype=step.out_dtype)
         else:
@@ -1103,6 +1111,17 @@ def _gcn_option(name: str) -> property:
     return property(get, set, doc=f"The GCN operator's ``{name}`` (set only with the GCN operator).")
 
 
+def _factory_defaults(factory: Callable) -> dict:
+    """The keyword options of an operator ``factory`` with a default, and their defaults (none where
+    its signature cannot be read); the iteration's option names are the layer's."""
+    try:
+        params = list(inspect.signature(factory).parameters.values())[1:]
+    except (TypeError, ValueError):
+        return {}
+    return {p.name: p.default for p in params if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)
+            and p.default is not p.empty and p.name not in ITERATION_KEYS}
+
+
 def _same_option(a: Any, b: Any) -> bool:
     """Whether two values of an option are the same: the same object, or equal ones (1 and 1.0, a NumPy
     number and its value, equal tuples); a comparison that gives no single truth value is not."""
@@ -1141,11 +1160,12 @@ class RegistryLayerBase(OperatorLayerBase):
         # library's layers: nothing reads it there (the GCN operator's own are properties that set it on the
         # operator; a subclass of yours may keep an attribute of that name, and the value given, set again,
         # changes nothing)
-        given = self.__dict__.get("_operator_options")
-        if given is not None and name in given and library_name(self, name) and not _same_option(value, given[name]):
+        # (given, set by the form, or the factory's default: `bias` of the paper's form too)
+        built = self.__dict__.get("_operator_built")
+        if built is not None and name in built and library_name(self, name) and not _same_option(value, built[name]):
             raise AttributeError(
                 f"{type(self).__name__}: {name} is an option of the operator of conv={self.conv_name!r}, which it "
-                f"takes when it is built ({name}={given[name]!r} here); assigned on the layer it changes nothing: set "
+                f"takes when it is built ({name}={built[name]!r} here); assigned on the layer it changes nothing: set "
                 f"layer.operator.{name} if your operator reads it, or build a new layer with {name}={value!r}")
         super().__setattr__(name, value)
 
@@ -1209,6 +1229,9 @@ class RegistryLayerBase(OperatorLayerBase):
         self.conv_name = conv
         self.form = form
         self._operator_options = given_options
+        # every option the operator was built with, its factory's defaults included: assigned on the layer, none
+        # would change anything
+        self._operator_built = {**_factory_defaults(get_operator(conv, self.adapter.name)), **opts}
         # the GCN operator's options that may change later (conv.alpha = 0.2): shown when given or changed
         self._mutable_options = ({k: getattr(operator, k) for k in sorted(GCN_MUTABLE_OPTIONS) if hasattr(operator, k)}
                                  if isinstance(operator, GCNOperatorBase) else {})
@@ -1235,7 +1258,7 @@ class RegistryLayerBase(OperatorLayerBase):
     def _project(self, x: Tensor) -> Tensor:
         if self.lin is None:
             return x
-        check_parameter_dtype(x, self.lin.weight.dtype, type(self).__name__, "the layer")
+        check_linear_dtype(x, self.lin, type(self).__name__, "the layer")
         return self.lin(x)
 
     def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,

@@ -13,6 +13,7 @@ import warnings
 import pytest
 import torch
 
+from iterative_core._compile import TRACES_AFTER_A_BREAK
 from tests.helpers import random_graph, toy_graphs
 
 C, N = 8, 24
@@ -76,11 +77,14 @@ def test_the_iteration_is_one_graph_with_the_setup_traced_or_outside(backend):
         warnings.simplefilter("always")
         explained = _explain(backend, conv, x, g)
     _no_warnings(record)
-    assert explained.graph_count == 1
     if backend.name == "pyg":  # an edge index is set up inside the graph: nothing breaks it
+        assert explained.graph_count == 1
         assert _breaks(explained) == [] and _propagations_in(explained) == 6 + 2
-    else:  # a DGLGraph is read outside, before the iteration (torch < 2.3 lists no break before an empty graph)
+    elif TRACES_AFTER_A_BREAK:  # a DGLGraph is read outside, before the iteration (torch < 2.3 lists no break
+        assert explained.graph_count == 1  # before an empty graph)
         assert set(_breaks(explained)) <= {"_setup_outside_graph"} and _propagations_in(explained) == 6
+    else:  # after that break the compiler would compile the iteration again at every call: it runs eagerly
+        assert _propagations_in(explained) == 0
 
 
 def test_default_options_break_only_before_and_after_the_iteration(backend):
@@ -90,9 +94,39 @@ def test_default_options_break_only_before_and_after_the_iteration(backend):
         warnings.simplefilter("always")
         explained = _explain(backend, conv, x, g)
     _no_warnings(record)
+    if not TRACES_AFTER_A_BREAK:  # (the set-up reads values back: outside, and the iteration too, see above)
+        assert _propagations_in(explained) == 0
+        return
     assert explained.graph_count == 1 and _propagations_in(explained) == 6
     assert set(_breaks(explained)) <= {"_setup_outside_graph", "_apply_policies"}
     assert "_apply_policies" in _breaks(explained)
+
+
+@pytest.mark.parametrize("options", [{}, SYNC_FREE, dict(tol=1e-5, num_iterations=40)], ids=["default", "sync-free",
+                                                                                           "tol"])
+def test_later_calls_compile_nothing_new(backend, options):
+    """torch 2.2 compiled the iteration again at every call after a set-up outside the graph (a DGL graph,
+    or the input checks): it guarded on the identity of the step each call builds, and once its cache was
+    full each call ran 100-1000 times slower than eager mode. With a tol, the step monitor was compiled
+    again for every step, until the compiler's limit. Now the same inputs, or another graph of the same
+    size, compile nothing after the first call, and a tol's iteration runs outside the compiled graph."""
+    from torch._dynamo.utils import counters
+
+    g, x, _ = _inputs(backend)
+    other, _, _ = _inputs(backend, seed=1)
+    conv = backend.PIGNConv(C, **options).eval()
+    compiled = torch.compile(conv, backend="eager")
+    with torch.no_grad(), warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        first = backend.run(compiled, x, g)
+        after_first = counters["stats"]["unique_graphs"]
+        for graph in (g, g, other, g):
+            backend.run(compiled, x, graph)
+        assert counters["stats"]["unique_graphs"] == after_first
+        assert torch.allclose(first, backend.run(conv, x, g), atol=1e-6)
+    _no_warnings([r for r in record if "tol" not in options or "has no effect" not in str(r.message)])
+    if "tol" in options:
+        assert _propagations_in(_explain(backend, conv, x, g)) == 0
 
 
 @pytest.mark.parametrize("form", ["signed", "appnp", "paper"])

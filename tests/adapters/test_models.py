@@ -6,6 +6,7 @@ import warnings
 
 import pytest
 import torch
+from torch import nn
 
 from tests.helpers import random_edges
 
@@ -287,6 +288,36 @@ def test_a_return_info_that_is_not_a_bool_is_named(backend):
         backend.run(model, x, g, *args)
 
 
+@pytest.mark.parametrize("value", ["False", 1, None, torch.tensor([0, 1, 1])])
+def test_the_layers_refuse_a_return_info_that_is_not_a_bool_before_the_solve(backend, value, monkeypatch):
+    """As the models do: ``'False'`` returned a pair, and a tensor in its place failed only after the
+    whole solve, inside torch ("Boolean value of Tensor ... is ambiguous")."""
+    import iterative_core.wrapping as wrapping
+
+    solves = []
+    monkeypatch.setattr(wrapping.OperatorLayerBase, "_set_up_and_iterate",
+                        lambda *args, **kwargs: solves.append(1))
+    g, x = backend.graph(EDGES, 4), torch.randn(4, 4)
+    for conv in (backend.PIGNConv(4), backend.IterativeConv(backend.layers.layer("GraphConv", 4))):
+        with pytest.raises(TypeError, match=rf"^{type(conv).__name__}: return_info must be True or False, got "):
+            backend.run(conv, x, g, return_info=value)
+    assert not solves
+
+
+def test_the_layers_width_keywords_are_refused_among_a_models_convolution_options(backend):
+    """DGL's ``out_feats`` (PyG's names are the models' own) went to the iterated layer: ``PIGN(3, 4, 2,
+    out_feats=7)`` built a 4 -> 7 layer before a decoder of 4, and failed at the first call in torch's
+    matmul, with a repr that was not Python."""
+    own = {"in_channels", "hidden_channels", "out_channels"}
+    names = [n for n in backend.PIGNConv.width_args if n not in own]
+    assert names == ([] if backend.name == "pyg" else ["in_feats", "out_feats"])
+    for model in (backend.PIGN, backend.GraphPIGN):
+        for name in names:
+            with pytest.raises(TypeError, match=rf"^{model.__name__}: {name}=7 is a width of the iterated PIGNConv, "
+                                                r"which the model sets: it iterates at hidden_channels \(4\)"):
+                model(3, 4, 2, **{name: 7})
+
+
 def test_return_info_given_in_another_models_place_is_named(backend):
     """``model(x, edge_index, None, True)``, DGL's GraphPIGN's order on PyG's models (or a PIGN's fourth
     argument taken for return_info), was refused as a bad batch vector, without the keyword to use."""
@@ -454,3 +485,20 @@ def test_a_loss_scalers_overflowed_steps_are_skipped_in_every_gradient_mode(back
             scaler.step(opt)
             scaler.update()
     assert scaler.get_scale() < 2.0 ** 24  # the overflowed steps were found, and skipped
+
+
+def test_dynamic_quantization_of_the_linear_maps_runs(backend):
+    """``torch.ao.quantization.quantize_dynamic`` turns each ``nn.Linear`` into a quantized map whose
+    ``weight`` is a method: the models' and the drop-in layer's dtype checks read ``.weight.dtype`` and
+    failed with "'function' object has no attribute 'dtype'"."""
+    import copy
+
+    quantize = torch.ao.quantization.quantize_dynamic
+    g, x = backend.graph(EDGES, 4), torch.randn(4, 4)
+    for module in (backend.PIGN(4, 8, 3), backend.GraphPIGN(4, 8, 3), backend.PIGNConv(4, 8)):
+        module.eval()
+        quantized = quantize(copy.deepcopy(module), {nn.Linear}, dtype=torch.qint8)
+        assert not any(type(m) is nn.Linear for m in quantized.modules())
+        with torch.no_grad():
+            ref, out = backend.run(module, x, g), backend.run(quantized, x, g)
+        assert out.shape == ref.shape and torch.allclose(out, ref, atol=0.05), (out - ref).abs().max()

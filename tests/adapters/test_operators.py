@@ -260,12 +260,19 @@ def test_a_factory_option_assigned_on_the_layer_is_refused_with_where_it_goes(ba
     assert layer.operator.gamma == 0.7 and "gamma" not in vars(layer)
     layer.gamma = 0.7  # the value it was built with, set again: nothing to refuse
     layer.gamma = torch.tensor(0.7, dtype=torch.float64)  # (equal, of another type)
-    backend.PIGNConv(C, conv="with_gamma").gamma = 0.0  # not given: the layer's own attribute, as any module's
-    # the GCN operator's bias, given: the same
-    with pytest.raises(AttributeError, match=r"^PIGNConv: bias is an option of the operator of conv='gcn'.*\(bias=True "
-                                             r"here\).*build a new layer with bias=False$"):
-        backend.PIGNConv(C, form="paper", bias=True).bias = False
-    backend.PIGNConv(C, form="paper", bias=True).bias = True
+    # not given, the factory's default: the same (an attribute of that name on the layer changed nothing either)
+    with pytest.raises(AttributeError, match=r"^PIGNConv: gamma is an option .*\(gamma=0.5 here\)"):
+        backend.PIGNConv(C, conv="with_gamma").gamma = 0.0
+    # the GCN operator's bias, given, set by the form or by its default: the same
+    for options, built in (({"form": "paper", "bias": True}, True), ({"form": "paper"}, True),
+                           ({"form": "appnp"}, True), ({}, False)):
+        with pytest.raises(AttributeError, match=rf"^PIGNConv: bias is an option of the operator of conv='gcn'.*"
+                                                 rf"\(bias={built} here\).*build a new layer with bias={not built}$"):
+            backend.PIGNConv(C, **options).bias = not built
+        backend.PIGNConv(C, **options).bias = built
+    with pytest.raises(AttributeError, match=r"^PIGNConv: aggr is an option of the operator of conv='sage'.*"
+                                             r"\(aggr='mean' here\)"):
+        backend.PIGNConv(C, conv="sage").aggr = "max"
 
     class WithOwnGamma(backend.PIGNConv):  # a subclass of yours keeps what it likes under that name
         def __init__(self, channels, gamma):

@@ -449,6 +449,31 @@ def test_contraction_set_after_construction_is_checked_as_when_built(backend):
     assert gcn.contraction == 0.5
 
 
+def test_the_layers_read_only_properties_refuse_a_value_with_what_to_do(backend):
+    """``layer.conv = module`` was kept beside the property: an unused child whose parameters were trained
+    and saved, the output unchanged; other values met Python's bare "property has no setter"."""
+    import iterative_core as ic
+
+    for conv in (backend.PIGNConv(4), backend.IterativeConv(backend.layers.layer("GraphConv", 4))):
+        where = type(conv).__name__
+        before = conv.state_dict().keys()
+        other = backend.layers.layer("GraphConv", 4)
+        for value in (other, "sage"):
+            with pytest.raises(AttributeError, match=rf"^{where}: conv cannot be set: it is the iterated convolution, "
+                                                     r"layer.operator, .*build a new layer with the convolution you want"):
+                conv.conv = value
+        assert conv.conv is conv.operator and conv.state_dict().keys() == before
+        assert all(p is not q for p in conv.parameters() for q in other.parameters())
+        with pytest.raises(AttributeError, match=rf"^{where}: config cannot be set: .*layer\.configure\(tol=1e-4\)"):
+            conv.config = ic.SolveConfig(max_iter=3)
+        with pytest.raises(AttributeError, match=rf"^{where}: layer_options cannot be set: .*layer\.configure"):
+            conv.layer_options = None
+    wrapped = backend.IterativeConv(backend.layers.layer("GraphConv", 4))
+    if isinstance(getattr(type(wrapped), "in_channels", None), property):  # (PyG's width names)
+        with pytest.raises(AttributeError, match=r"^IterativeConv: in_channels cannot be set: it is read from the layer"):
+            wrapped.in_channels = 3
+
+
 def test_the_form_and_the_operator_of_a_built_layer_cannot_be_assigned_another(backend):
     """conv.form = "paper" changed only the repr."""
     conv = backend.PIGNConv(4, 8, contraction=0.5)

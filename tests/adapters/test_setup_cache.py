@@ -9,6 +9,7 @@ import gc
 import io
 import pickle
 
+import numpy as np
 import pytest
 import torch
 
@@ -595,6 +596,24 @@ def test_a_dgl_graph_without_csc_sorts_its_edge_list(backend):
     assert conv.operator.in_edges(coo_only, w) is None and conv.operator.in_edges(g, w) is not None
     x = torch.randn(n, C)
     assert torch.allclose(backend.run(conv, x, coo_only, w), backend.run(conv, x, g, w), atol=1e-6)
+
+
+@pytest.mark.parametrize("bad, error", [("x", TypeError), (None, TypeError), (2.5, TypeError), (True, TypeError),
+                                        (-1, ValueError)])
+def test_a_cache_size_that_is_no_count_is_refused_by_name(backend, monkeypatch, bad, error):
+    """Set on one operator it is refused at once; set on the class, at the next call. A string or None
+    failed at the next call inside the cache, naming nothing; -1, 2.5 and True passed."""
+    conv, _ = _pair(backend)
+    message = rf"^GCNOperator: graph_cache_size must be an int >= 0, got "
+    with pytest.raises(error, match=message):
+        conv.operator.graph_cache_size = bad
+    assert conv.operator.graph_cache_size == 4
+    monkeypatch.setattr(type(conv.operator), "graph_cache_size", bad)
+    with pytest.raises(error, match=message):
+        backend.run(conv, torch.randn(6, C), backend.graph(random_graph(6, 12, seed=0)[0], 6))
+    monkeypatch.undo()
+    conv.operator.graph_cache_size = np.int64(2)  # a NumPy integer is a count
+    assert conv.operator.graph_cache_size == 2 and type(conv.operator.graph_cache_size) is int
 
 
 def test_the_cache_size_is_set_per_operator(backend, monkeypatch):

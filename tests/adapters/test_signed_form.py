@@ -217,8 +217,12 @@ def test_options_are_checked_at_construction(backend):
     for bad in (1.5, 1.0):  # (at 1.0, where float32's tanh saturates, the step had no fixed point)
         with pytest.raises(ValueError, match=r"GCNOperator: gamma_max must be a finite number in \(0, 1\), got 1"):
             backend.PIGNConv(4, form="signed", gamma_max=bad)
-    with pytest.raises(ValueError, match="GCNOperator: gamma_scale must be a finite number > 0"):
+    with pytest.raises(ValueError, match=r"GCNOperator: gamma_scale must be a finite number in \(0, 65504\], got 0\.0"):
         backend.PIGNConv(4, form="signed", gamma_scale=0.0)
+    # beyond the parameters' dtype the slope is inf, and inf * 0 made every coefficient, and output, NaN
+    with pytest.raises(ValueError, match=r"GCNOperator: gamma_scale must be a finite number in \(0, 65504\], got 1e\+39"):
+        backend.PIGNConv(4, form="signed", gamma_scale=1e39)
+    assert torch.isfinite(backend.PIGNConv(4, form="signed", gamma_scale=65504.0).half().operator.gamma()).all()
     with pytest.raises(TypeError, match=r"GCNOperator: gamma_max must be a finite number in \(0, 1\), got 'a'"):
         backend.PIGNConv(4, form="signed", gamma_max="a")
     with pytest.raises(ValueError, match=r"GCNOperator: gamma_init must be a finite number in \(-1, 1\), got nan"):
@@ -410,3 +414,13 @@ def test_a_solver_keeping_earlier_iterates_gets_new_tensors(backend):
         assert torch.equal(quiet, backend.call(conv, x, edge_index).detach())
     finally:
         _SOLVERS.pop("mean-of-last-three-test", None)
+
+
+def test_an_operator_without_a_bias_takes_only_a_parameter_or_none_in_its_place(backend):
+    """Its bias was a plain None attribute: ``operator.bias = "yes"`` was taken, and the next call failed
+    inside the step; as on PyG's and DGL's layers, the empty slot is a registered parameter."""
+    conv = backend.PIGNConv(4)
+    assert conv.operator.bias is None and "bias" in conv.operator._parameters
+    with pytest.raises(TypeError, match=r"cannot assign .* as parameter 'bias'"):
+        conv.operator.bias = "yes"
+    assert "bias" not in conv.state_dict() and conv.operator.bias is None
