@@ -88,7 +88,7 @@ class PIGN(PIGNBase):
         self.check_order(feat, graph)
         self.check_arguments("graph, feat, edge_weight, batch, return_info, *, num_graphs, eweight, embed",
                              **_weights(graph, edge_weight, takes_batch=True),
-                             batch=("a tensor of graph ids or None", batch))
+                             batch=("a tensor of graph ids or None", batch), return_info=return_info)
         if isinstance(graph, dgl.DGLGraph) and not is_compiling():  # (named as the model's, before the encoder runs)
             check_square_graph(type(self).__name__, graph)
         h = self.encode(feat)
@@ -135,7 +135,7 @@ class GraphPIGN(GraphPIGNBase):
         """
         edge_weight = _edge_weight(edge_weight, eweight, type(self).__name__)
         self.check_arguments("graph, feat, edge_weight, return_info, *, eweight, embed",
-                             **_weights(graph, edge_weight, takes_batch=False))
+                             **_weights(graph, edge_weight, takes_batch=False), return_info=return_info)
         batch, num_graphs = _graph_batch(type(self).__name__, graph, feat)
         h = self.encode(feat)
         z, info = self.iterate(feat, graph, h, edge_weight, batch=batch, num_graphs=num_graphs, return_info=True)

@@ -50,8 +50,9 @@ class PIGNConv(DGLLayer, RegistryLayerBase):
     :class:`pyg_iterative.PIGNConv`; DGL's graph objects cannot be traced, so the set-up (the checks,
     and the propagation built from the graph, kept per graph) runs before it, outside the compiled
     graph, and ``fullgraph=True`` is not available. The convergence policies run after it (none with
-    ``on_divergence="ignore"`` and no ``tol``). Other registered operators are DGL's own layers: with
-    them the whole iteration runs outside the compiled graph.
+    ``on_divergence="ignore"`` and no ``tol``). The whole iteration runs outside the compiled graph with
+    DGL's own layers (the other registered operators), with a ``tol``, and on torch older than 2.13
+    (DGL 2.1's torch 2.2 included), which compiled it again at every call after the set-up.
 
     Shapes
     ------

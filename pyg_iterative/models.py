@@ -62,7 +62,8 @@ class PIGN(PIGNBase):
         ``num_graphs`` by keyword)."""
         self.check_order(x, edge_index)
         self.check_arguments("x, edge_index, edge_weight, batch, return_info, *, num_graphs", edge_weight,
-                             _num_edges(edge_index), takes_batch=True, batch=("a tensor of graph ids or None", batch))
+                             _num_edges(edge_index), takes_batch=True, batch=("a tensor of graph ids or None", batch),
+                             return_info=return_info)
         h = self.encode(x)
         z, info = self.iterate(x, h, edge_index, edge_weight, batch=batch, num_graphs=num_graphs, return_info=True)
         return self.decode(z, info, return_info)
@@ -113,7 +114,7 @@ class GraphPIGN(GraphPIGNBase):
         # (PIGN's order, whose fifth argument is return_info, or DGL's GraphPIGN's, whose fourth is)
         self.check_arguments("x, edge_index, edge_weight, batch, num_graphs, return_info", edge_weight,
                              _num_edges(edge_index), takes_batch=True, batch=("a tensor of graph ids or None", batch),
-                             num_graphs=("an int or None", num_graphs))
+                             num_graphs=("an int or None", num_graphs), return_info=return_info)
         h = self.encode(x)
         z, info = self.iterate(x, h, edge_index, edge_weight, batch=batch, num_graphs=num_graphs, return_info=True)
         return self.readout(z, batch, num_graphs, info, return_info)

@@ -71,7 +71,9 @@ class PIGNConv(PyGLayer, RegistryLayerBase, MessagePassing):
     ``index_add`` that the compiler fuses). What reads values back from the device runs outside it:
     the input checks (``validate=True``) before the iteration, with the per-graph cache of the
     propagation, and the convergence policies (``on_divergence``, ``on_nonconvergence`` with a
-    ``tol``) after it; a ``tol`` also tests the residual inside the loop, so leave it unset there.
+    ``tol``) after it. The iteration itself runs eagerly with a ``tol`` (whose test reads the residual
+    back), and, on torch older than 2.13, after a set-up outside the graph (torch 2.2 compiled it again
+    at every call).
     With ``validate=False``, ``on_divergence="ignore"`` and no ``tol`` nothing is read back: the
     propagation of an edge index (with a batch vector, its ``num_graphs`` too) is then normalised
     inside the compiled graph at every call, and ``torch.compile(model, fullgraph=True)`` compiles a

@@ -55,11 +55,13 @@ _READ_ONLY_HINTS = {
 
 
 def _read_only_property(cls: type, name: str) -> Optional[property]:
-    """The property ``name`` of ``cls`` where it has no setter (None otherwise)."""
+    """The property ``name`` of ``cls`` where one of the library's classes defines it without a setter
+    (None otherwise: a subclass of yours may keep what it likes under a property of its own)."""
     for klass in cls.__mro__:
         if name in klass.__dict__:
             found = klass.__dict__[name]
-            return found if isinstance(found, property) and found.fset is None else None
+            ours = klass.__module__.split(".")[0] in _LIBRARY_PACKAGES
+            return found if ours and isinstance(found, property) and found.fset is None else None
     return None
 
 

@@ -5,7 +5,7 @@ import inspect
 import math
 import numbers
 import re
-from typing import Optional
+from typing import Any, Optional
 
 import torch
 import torch.nn.functional as F
@@ -15,7 +15,7 @@ from ._compile import is_compiling
 from ._keys import _SAME_MEANING, UnknownKeywords, check_choice, library_name
 from ._state_dict import HintedLoad
 from ._warnings import warn_user
-from .checks import check_int, check_one_graph, check_real, got
+from .checks import check_flag, check_int, check_one_graph, check_real, got
 from .forms import registered_form
 from .fixed_point import _batch_ids, _check_batch
 from .info import FixedPointInfo
@@ -168,7 +168,7 @@ class PIGNBase(HintedLoad, nn.Module):
             self.conv_class.adapter.check_order(type(self).__name__, x, graph)
 
     def check_arguments(self, signature: str, edge_weight=None, num_edges: Optional[int] = None, *,
-                        takes_batch: bool, shown: str = "edge_weight", **flags) -> None:
+                        takes_batch: bool, shown: str = "edge_weight", return_info: Any = False, **flags) -> None:
         """The arguments ``forward`` passes on to its convolution that are easily given in the wrong
         place, named as the model's: a bool among ``flags`` (each ``name=(what it must be, value)``),
         ``return_info`` given in another argument's place (the other backend's order); and edge weights
@@ -182,6 +182,8 @@ class PIGNBase(HintedLoad, nn.Module):
             if isinstance(value, bool):
                 raise TypeError(f"{where}: {name} must be {what}, got {value}, a bool; {where}.forward takes "
                                 f"({signature}): if it is return_info, pass return_info={value} by keyword")
+        if not isinstance(return_info, torch.fx.Proxy):  # (torch.fx's tracing is refused by the input's check)
+            check_flag("return_info", return_info, where=where)  # (before the solve: a batch vector in its place)
         if isinstance(edge_weight, Tensor):
             one_weight_per_edge(edge_weight, num_edges, where, takes_batch=takes_batch, shown=shown)
 
@@ -208,8 +210,7 @@ class PIGNBase(HintedLoad, nn.Module):
     def decode(self, z: Tensor, info: FixedPointInfo, return_info: bool, embed: bool = False):
         """The decoder's output for the iteration's answer ``z`` (with ``info`` when ``return_info``); with
         ``embed``, ``z`` itself, the node embeddings (DGL's ``PGExplainer`` asks for them with ``embed=True``)."""
-        if not isinstance(return_info, bool):  # e.g. a batch vector given where return_info is taken
-            raise TypeError(f"{type(self).__name__}: return_info must be True or False, got {got(return_info)}")
+        return_info = check_flag("return_info", return_info, where=type(self).__name__)
         if not isinstance(embed, bool):
             raise TypeError(f"{type(self).__name__}: embed must be True or False, got {got(embed)}")
         out = z if embed else self.decoder(F.dropout(z, self.decoder_dropout, self.training))

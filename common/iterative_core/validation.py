@@ -164,11 +164,10 @@ def check_parameter_dtype(x: Tensor, dtype: torch.dtype, where: str, owner: str)
 
 
 def check_linear_dtype(x: Tensor, linear: nn.Module, where: str, owner: str) -> None:
-    """:func:`check_parameter_dtype` against a linear map's weight; nothing for a map whose weight is no
-    tensor (torch.ao's quantized ``Linear``, whose ``weight`` is a method: it checks its input itself)."""
+    """:func:`check_parameter_dtype` against a linear map's weight; a map whose weight is a method
+    (torch.ao's dynamically quantized ``Linear``) takes float32 features."""
     weight = getattr(linear, "weight", None)
-    if isinstance(weight, Tensor):
-        check_parameter_dtype(x, weight.dtype, where, owner)
+    check_parameter_dtype(x, weight.dtype if isinstance(weight, Tensor) else torch.float32, where, owner)
 
 
 def check_parameters_dtype(module: nn.Module, x: Tensor, where: str, owner: str) -> None:

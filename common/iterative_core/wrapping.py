@@ -697,7 +697,9 @@ class OperatorLayerBase(IterativeLayerBase):
         Under ``torch.compile`` the iteration is traced whole, and the set-up with it where it can be
         (:meth:`_traceable_setup`: the propagation is then normalised inside the graph at every call);
         otherwise the set-up runs outside the compiled graph, as in eager mode with its per-graph
-        cache, and is one graph break before the iteration.
+        cache, and is one graph break before the iteration. The iteration runs eagerly instead with a
+        ``tol``, with untraceable layers, and after that break on torch older than 2.13 (see
+        :meth:`_set_up_and_iterate`).
 
         Under ``torch.autocast`` the layer runs in its parameters' dtype with autocast off, as
         numerically sensitive ops do (a fixed point iterated in half precision stalls at its rounding
@@ -1111,6 +1113,13 @@ def _gcn_option(name: str) -> property:
     return property(get, set, doc=f"The GCN operator's ``{name}`` (set only with the GCN operator).")
 
 
+def _python_number(value: Any) -> Any:
+    """A NumPy scalar as the Python number it holds; any other value as it is."""
+    if type(value).__module__ == "numpy" and isinstance(value, numbers.Number):
+        return value.item()
+    return value
+
+
 def _factory_defaults(factory: Callable) -> dict:
     """The keyword options of an operator ``factory`` with a default, and their defaults (none where
     its signature cannot be read); the iteration's option names are the layer's."""
@@ -1165,8 +1174,10 @@ class RegistryLayerBase(OperatorLayerBase):
         if built is not None and name in built and library_name(self, name) and not _same_option(value, built[name]):
             raise AttributeError(
                 f"{type(self).__name__}: {name} is an option of the operator of conv={self.conv_name!r}, which it "
-                f"takes when it is built ({name}={built[name]!r} here); assigned on the layer it changes nothing: set "
-                f"layer.operator.{name} if your operator reads it, or build a new layer with {name}={value!r}")
+                f"takes when it is built ({name}={built[name]!r} here); assigned on the layer it changes nothing: "
+                + ("" if name in getattr(self.operator, "_parameters", {}) else  # (a parameter's slot: a rebuild)
+                   f"set layer.operator.{name} if your operator reads it, or ")
+                + f"build a new layer with {name}={value!r}")
         super().__setattr__(name, value)
 
     def __init__(self, in_channels: int, out_channels: Optional[int] = None, *, num_iterations: int = 8,
@@ -1209,7 +1220,8 @@ class RegistryLayerBase(OperatorLayerBase):
         for key, value in values.items():  # the operator's options the form sets (alpha, beta, propagation, bias)
             kwargs.setdefault(key, value)
         it, opts = split_operator_options(kwargs)
-        given_options = {k: v for k, v in opts.items() if k in given}  # for the repr
+        # for the repr, a NumPy number as the Python number it is (heads=2, not heads=np.int64(2))
+        given_options = {k: _python_number(v) for k, v in opts.items() if k in given}
         layer_given = set(it) | {k for k, v in (("smoothing", smoothing is not form_smoothing), ("tol", tol is not None),
                                                 ("act", act is not form_act), ("dropout", dropout != 0.0)) if v}
         operator = build_operator(self.adapter.name, conv, channels, opts, where, layer_given,

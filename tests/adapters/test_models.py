@@ -5,6 +5,7 @@ import re
 import warnings
 
 import pytest
+import numpy as np
 import torch
 from torch import nn
 
@@ -290,8 +291,9 @@ def test_a_return_info_that_is_not_a_bool_is_named(backend):
 
 @pytest.mark.parametrize("value", ["False", 1, None, torch.tensor([0, 1, 1])])
 def test_the_layers_refuse_a_return_info_that_is_not_a_bool_before_the_solve(backend, value, monkeypatch):
-    """As the models do: ``'False'`` returned a pair, and a tensor in its place failed only after the
-    whole solve, inside torch ("Boolean value of Tensor ... is ambiguous")."""
+    """In the layers ``'False'`` returned a pair, and a tensor in its place failed only after the whole
+    solve, inside torch ("Boolean value of Tensor ... is ambiguous"); the models refused it only after
+    the solve."""
     import iterative_core.wrapping as wrapping
 
     solves = []
@@ -301,7 +303,14 @@ def test_the_layers_refuse_a_return_info_that_is_not_a_bool_before_the_solve(bac
     for conv in (backend.PIGNConv(4), backend.IterativeConv(backend.layers.layer("GraphConv", 4))):
         with pytest.raises(TypeError, match=rf"^{type(conv).__name__}: return_info must be True or False, got "):
             backend.run(conv, x, g, return_info=value)
+    # the models too (they checked it after the solve), and a NumPy bool is a bool in both
+    for model in (backend.PIGN(4, 8, 2), backend.GraphPIGN(4, 8, 2)):
+        with pytest.raises(TypeError, match=rf"^{type(model).__name__}: return_info must be True or False, got "):
+            backend.run(model, x, g, return_info=value)
     assert not solves
+    monkeypatch.undo()
+    for module in (backend.PIGNConv(4), backend.PIGN(4, 8, 2)):
+        assert isinstance(backend.run(module, x, g, return_info=np.True_), tuple)
 
 
 def test_the_layers_width_keywords_are_refused_among_a_models_convolution_options(backend):
@@ -502,3 +511,6 @@ def test_dynamic_quantization_of_the_linear_maps_runs(backend):
         with torch.no_grad():
             ref, out = backend.run(module, x, g), backend.run(quantized, x, g)
         assert out.shape == ref.shape and torch.allclose(out, ref, atol=0.05), (out - ref).abs().max()
+        # the quantized maps take float32 features: another dtype is named as the module's, not torch's
+        with pytest.raises(TypeError, match=rf"^{type(module).__name__}: node features have dtype torch.float64 "):
+            backend.run(quantized, x.double(), g)

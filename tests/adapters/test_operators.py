@@ -60,6 +60,7 @@ def test_numpy_integers_are_taken_for_heads_and_channels(backend):
     layer = backend.PIGNConv(C, conv="gat", heads=np.int64(2))
     heads = getattr(layer.operator, "heads", getattr(layer.operator, "_num_heads", None))
     assert heads == 2 and type(heads) is int
+    assert "heads=2," in repr(layer)  # (the repr is Python: not heads=np.int64(2))
     ei, _ = random_graph(6, 12, simple=True)
     assert backend.call(layer, torch.randn(6, C), ei).shape == (6, C)
     wrapped = backend.IterativeConv(backend.layers.layer("GraphConv", C), channels=np.int64(C))

@@ -468,6 +468,18 @@ def test_the_layers_read_only_properties_refuse_a_value_with_what_to_do(backend)
             conv.config = ic.SolveConfig(max_iter=3)
         with pytest.raises(AttributeError, match=rf"^{where}: layer_options cannot be set: .*layer\.configure"):
             conv.layer_options = None
+
+
+    class WithHead(backend.PIGNConv):  # a subclass of yours keeps a module behind a property of its own
+        @property
+        def head(self) -> torch.nn.Module:
+            return self._modules["head"]
+
+        def __init__(self, channels):
+            super().__init__(channels)
+            self.head = torch.nn.Linear(channels, 2)
+
+    assert isinstance(WithHead(4).head, torch.nn.Linear) and "head.weight" in WithHead(4).state_dict()
     wrapped = backend.IterativeConv(backend.layers.layer("GraphConv", 4))
     if isinstance(getattr(type(wrapped), "in_channels", None), property):  # (PyG's width names)
         with pytest.raises(AttributeError, match=r"^IterativeConv: in_channels cannot be set: it is read from the layer"):
