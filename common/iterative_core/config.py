@@ -31,7 +31,7 @@ from typing import Any, Callable, Optional
 
 from ._keys import check_choice, check_keys
 from ._warnings import warn_user
-from .checks import check_flag, check_int, check_mapping, check_name, check_real
+from .checks import check_flag, check_int, check_mapping, check_real
 from .info import POLICIES
 from .schedules import Schedule, Smoothing, _as_sequence, resolve_schedule, scalar_value
 from .solvers import available_solvers, check_solver_options, get_solver
