@@ -452,10 +452,8 @@ def _checked_key(view: GraphView, validate: bool, nonnegative: bool, checks_batc
 def kept_graphs(operator) -> int:
     """``operator.graph_cache_size`` (1 where it has none), checked: it may be set on one operator or on
     its class, and a value that is no count failed at the next call, naming nothing."""
-    size = getattr(operator, "graph_cache_size", 1)
-    if isinstance(size, int) and not isinstance(size, bool) and size >= 0:
-        return size
-    return check_int("graph_cache_size", size, minimum=0, where=type(operator).__name__)
+    return check_int("graph_cache_size", getattr(operator, "graph_cache_size", 1), minimum=0,
+                     where=type(operator).__name__)
 
 
 def without_kept_checks(operator, view: GraphView) -> GraphView:

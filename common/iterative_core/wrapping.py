@@ -759,7 +759,7 @@ class OperatorLayerBase(IterativeLayerBase):
         else:
             step = self._setup(x, graph, edge_weight, batch, num_graphs, z_init, edge_attr)
         if compiling and (not (self.adapter.traceable_layers or isinstance(self.operator, GCNOperatorBase))
-                          or (self._config if self.training else self._eval_config).tol is not None
+                          or self.tol is not None
                           or (outside and not TRACES_AFTER_A_BREAK)):
             # the iteration runs outside the compiled graph where the ecosystem's layers cannot be traced
             # (nor an operator built on them, with a bind of its own, as DGL's GAT operator); with a tol, whose
